@@ -1,0 +1,86 @@
+/*
+ * expr.h — lockstep's small Python-like expression language.
+ *
+ * Expressions are parsed once when a scenario loads and evaluated many times while it runs.
+ * The grammar (docs/scenario-format.md has the full table) covers literals (ints, floats,
+ * 'strings', None, True, False, [lists], (tuples), {dicts}), names, + - * / // % (unary - +),
+ * comparisons (chained, as in Python) including in, not in, is, is not, and/or/not,
+ * x if c else y, indexing a[i], calls of the builtins (len range list tuple str int float bool
+ * abs min max sum sorted random cpu_count) and lambda x, y: body.
+ *
+ * Names are resolved at load time: expr_resolve hands every free name to the caller, who picks
+ * an int32 reference for it; at run time expr_eval asks the environment to load that reference.
+ * Integers are 64-bit and an overflow is an error (OverflowError), never undefined behaviour.
+ * Templates are text with {expr} holes ({{ and }} for braces), used by print and say.
+ */
+#ifndef LOCKSTEP_SCENARIO_EXPR_H
+#define LOCKSTEP_SCENARIO_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+#define EXPR_MAX_DEPTH 64 /* nesting of parentheses, brackets and operators */
+#define EXPR_MAX_LEN 4096 /* bytes of one expression or template */
+
+typedef struct expr expr;
+typedef struct expr_template expr_template;
+
+/* A syntax or run-time error. OFFSET is the byte offset in the source text where it was found
+ * (-1 when unknown); MSG reads like Python's ("ZeroDivisionError: division by zero"). */
+typedef struct expr_error {
+        int offset;
+        char msg[200];
+} expr_error;
+
+/* Parses LEN bytes of TEXT. Returns NULL and fills ERR on a syntax error. */
+expr *expr_parse(const char *text, size_t len, expr_error *err);
+void expr_free(expr *e);
+
+/* Called for each free name of an expression (lambda parameters are bound, builtins that are
+ * called are not names). Return 0 and set *REF, or -1 to reject (the callback reports why). */
+typedef int (*expr_resolve_fn)(void *ctx, const char *name, int offset, int32_t *ref);
+/* Resolves every free name; returns the number of names the callback rejected. */
+int expr_resolve(expr *e, expr_resolve_fn fn, void *ctx);
+
+/* True when E is a name or a name indexed once (counter, arr[i], d['k']): an lvalue. */
+bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **index);
+/* The number of parameters when E is a lambda (lambda x, y: ... gives 2), else -1. */
+int expr_lambda_params(const expr *e);
+/* True when E calls random() anywhere: such an expression cannot be folded at load time. */
+bool expr_uses_random(const expr *e);
+
+typedef struct expr_env {
+        void *ctx;
+        /* Loads the value of a resolved name (a new reference into *OUT). Returns 0, or -1 with
+         * ERR->msg set. */
+        int (*load)(void *ctx, int32_t ref, const char *name, value *out, expr_error *err);
+        uint64_t *rng; /* the actor's random state; NULL makes random() an error */
+        int cpu_count; /* what cpu_count() returns */
+} expr_env;
+
+/* Evaluates E. Returns 0 with a new reference in *OUT, or -1 with ERR filled. */
+int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err);
+/* Calls a function value (a lambda) with NARGS borrowed arguments; error offsets are in the
+ * lambda's own text. A function value points into the tree that made it: it is only valid while
+ * that expression is alive. (When expr_eval calls a lambda that came from another expression, a
+ * name holding it, errors inside it point at the call.) */
+int expr_call(value fn, const value *args, size_t nargs, const expr_env *env, value *out,
+              expr_error *err);
+
+/* One random step: splitmix64 over *STATE. Exposed so the engine seeds actors the same way. */
+uint64_t expr_random_next(uint64_t *state);
+
+/* Templates. */
+expr_template *expr_template_parse(const char *text, size_t len, expr_error *err);
+void expr_template_free(expr_template *t);
+int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx);
+/* Appends the rendered text (each hole printed with str()) to OUT. Returns 0 or -1. */
+int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out,
+                         expr_error *err);
+/* True when the template has no holes; its text is then available without an environment. */
+bool expr_template_is_plain(const expr_template *t, const char **text);
+
+#endif

@@ -1,0 +1,2276 @@
+/*
+ * scenario.c — load and check a scenario file into an immutable model; see scenario.h.
+ *
+ * The file is untrusted: it is size-checked, UTF-8-checked, parsed by cJSON, indexed for
+ * positions (jsonpos), checked for depth and duplicate keys, and only then read. Reading is
+ * driven by tables: one entry per resource type (which keys, which ranges) and one per statement
+ * (its keyword, what the keyword names, its other keys and where they go). Every problem is
+ * reported with FILE:LINE:COL and loading goes on, so that one run shows all of a file's errors.
+ *
+ * Scripts are read in two passes: the first builds the statements and collects the script's
+ * locals (every name assigned by let, into, as, for or store); the second resolves every name in
+ * every expression, so a name used before the statement that assigns it still resolves, as in
+ * Python, while a name assigned nowhere is reported with a suggestion.
+ */
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/strbuf.h"
+#include "../util/xalloc.h"
+#include "jsonpos.h"
+
+#define BIT(t) (1u << (t))
+#define LOCKLIKE                                                                                   \
+        (BIT(SC_LOCK) | BIT(SC_RLOCK) | BIT(SC_SEMAPHORE) | BIT(SC_BOUNDED_SEMAPHORE) |            \
+         BIT(SC_CONDITION))
+#define READABLE (BIT(SC_VAR) | BIT(SC_LIST) | BIT(SC_DICT) | BIT(SC_VALUE) | BIT(SC_ARRAY))
+
+/* ---- resource types ---------------------------------------------------------------------- */
+
+typedef enum init_kind {
+        INIT_NONE,
+        INIT_ANY,
+        INIT_LIST,
+        INIT_DICT,
+        INIT_NUMBER,
+        INIT_ARRAY
+} init_kind;
+
+typedef struct res_info {
+        const char *name;
+        const char *count_key; /* the key read into sc_resource.count, or NULL */
+        int64_t count_min, count_max, count_default;
+        bool count_required, count_defaults_to_cpus;
+        init_kind init;
+        bool init_required, has_lock, has_duplex, has_via, has_ctype;
+} res_info;
+
+static const res_info res_table[SC_RES_TYPE_COUNT] = {
+        [SC_LOCK] = { .name = "lock" },
+        [SC_RLOCK] = { .name = "rlock" },
+        [SC_SEMAPHORE] = { .name = "semaphore",
+                           .count_key = "value",
+                           .count_max = SC_MAX_SEMAPHORE,
+                           .count_default = 1 },
+        [SC_BOUNDED_SEMAPHORE] = { .name = "bounded_semaphore",
+                                   .count_key = "value",
+                                   .count_max = SC_MAX_SEMAPHORE,
+                                   .count_default = 1 },
+        [SC_EVENT] = { .name = "event" },
+        [SC_CONDITION] = { .name = "condition", .has_lock = true },
+        [SC_BARRIER] = { .name = "barrier",
+                         .count_key = "parties",
+                         .count_min = 1,
+                         .count_max = SC_MAX_ACTORS,
+                         .count_required = true },
+        [SC_VAR] = { .name = "var", .init = INIT_ANY, .init_required = true },
+        [SC_LIST] = { .name = "list", .init = INIT_LIST, .has_via = true },
+        [SC_DICT] = { .name = "dict", .init = INIT_DICT, .has_via = true },
+        [SC_VALUE] = { .name = "value", .init = INIT_NUMBER, .has_ctype = true },
+        [SC_ARRAY] = { .name = "array", .init = INIT_ARRAY, .has_ctype = true },
+        [SC_QUEUE] = { .name = "queue", .count_key = "max", .count_max = SC_MAX_QUEUE },
+        [SC_PIPE] = { .name = "pipe", .has_duplex = true },
+        [SC_POOL] = { .name = "pool",
+                      .count_key = "workers",
+                      .count_min = 1,
+                      .count_max = SC_MAX_POOL,
+                      .count_defaults_to_cpus = true },
+};
+
+/* ---- statements -------------------------------------------------------------------------- */
+
+/* What a statement's keyword names. */
+typedef enum target_kind {
+        T_RES,      /* a resource of the types in res_mask */
+        T_PIPE_END, /* NAME.a or NAME.b */
+        T_ACTOR,    /* an actor or a group */
+        T_EXPR,     /* an expression, into sc_stmt.value */
+        T_TEXT,     /* a template, into sc_stmt.text */
+        T_LOCAL,    /* a local's name, into sc_stmt.local */
+        T_LVALUE,   /* store's target */
+        T_TRUE,     /* break: true */
+        T_CRASH,    /* segfault, abort, exit */
+} target_kind;
+
+typedef enum field_kind { F_EXPR, F_TEXT, F_BLOCK, F_LOCAL, F_BOOL, F_INT } field_kind;
+
+/* What a JSON literal (not an expression string) may be where an expression goes. */
+typedef enum lit_kind {
+        LIT_ANY,
+        LIT_SECONDS, /* a number >= 0 */
+        LIT_COUNT,   /* an integer >= 0 */
+        LIT_INT,     /* an integer */
+        LIT_SEQ,     /* an array */
+        LIT_EXPR,    /* no literal: an expression string (a lambda) */
+} lit_kind;
+
+typedef struct field {
+        const char *key;
+        field_kind kind;
+        size_t off; /* into sc_stmt */
+        bool required;
+        lit_kind lit;
+} field;
+
+#define MAX_FIELDS 4
+
+typedef struct stmt_info {
+        const char *keyword;
+        target_kind target;
+        unsigned res_mask;
+        bool loop;    /* break may appear in its body */
+        lit_kind lit; /* T_EXPR: what a literal keyword value may be */
+        field fields[MAX_FIELDS];
+} stmt_info;
+
+#define OFF(f) offsetof(sc_stmt, f)
+/* clang-format off */
+#define FLD(k, kind, f) { k, kind, OFF(f), false, LIT_ANY }
+#define REQ(k, kind, f) { k, kind, OFF(f), true, LIT_ANY }
+#define FLDL(k, kind, f, lit) { k, kind, OFF(f), false, lit }
+#define REQL(k, kind, f, lit) { k, kind, OFF(f), true, lit }
+/* clang-format on */
+
+static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
+        [SC_ACQUIRE] = { "acquire", T_RES, LOCKLIKE,
+                         .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                                     FLD("blocking", F_BOOL, blocking),
+                                     FLD("into", F_LOCAL, local) } },
+        [SC_RELEASE] = { "release", T_RES, LOCKLIKE },
+        [SC_WITH] = { "with", T_RES, LOCKLIKE, .fields = { REQ("do", F_BLOCK, body) } },
+        [SC_WAIT] = { "wait", T_RES, BIT(SC_EVENT) | BIT(SC_CONDITION) | BIT(SC_BARRIER),
+                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                                  FLD("into", F_LOCAL, local) } },
+        [SC_WAIT_FOR] = { "wait_for", T_RES, BIT(SC_CONDITION),
+                          .fields = { REQ("until", F_EXPR, until),
+                                      FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                                      FLD("into", F_LOCAL, local) } },
+        [SC_SET] = { "set", T_RES, BIT(SC_EVENT) },
+        [SC_CLEAR] = { "clear", T_RES, BIT(SC_EVENT) },
+        [SC_NOTIFY] = { "notify", T_RES, BIT(SC_CONDITION),
+                        .fields = { FLDL("n", F_EXPR, n, LIT_COUNT) } },
+        [SC_NOTIFY_ALL] = { "notify_all", T_RES, BIT(SC_CONDITION) },
+        [SC_PUT] = { "put", T_RES, BIT(SC_QUEUE),
+                     .fields = { REQ("value", F_EXPR, value),
+                                 FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+        [SC_GET] = { "get", T_RES, BIT(SC_QUEUE),
+                     .fields = { FLD("into", F_LOCAL, local),
+                                 FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+        [SC_SEND] = { "send", T_PIPE_END, .fields = { REQ("value", F_EXPR, value) } },
+        [SC_RECV] = { "recv", T_PIPE_END, .fields = { FLD("into", F_LOCAL, local) } },
+        [SC_CLOSE] = { "close", T_PIPE_END },
+        [SC_APPEND] = { "append", T_RES, BIT(SC_LIST), .fields = { REQ("value", F_EXPR, value) } },
+        [SC_POP] = { "pop", T_RES, BIT(SC_LIST),
+                     .fields = { FLDL("at", F_EXPR, at, LIT_INT), FLD("into", F_LOCAL, local) } },
+        [SC_STORE] = { "store", T_LVALUE, .fields = { REQ("value", F_EXPR, value) } },
+        [SC_LET] = { "let", T_LOCAL, .fields = { REQ("value", F_EXPR, value) } },
+        [SC_PRINT] = { "print", T_TEXT },
+        [SC_SLEEP] = { "sleep", T_EXPR, .lit = LIT_SECONDS },
+        [SC_WORK] = { "work", T_EXPR, .lit = LIT_SECONDS },
+        [SC_IF] = { "if", T_EXPR,
+                    .fields = { REQ("then", F_BLOCK, body), FLD("else", F_BLOCK, orelse) } },
+        [SC_WHILE] = { "while", T_EXPR, .loop = true, .fields = { REQ("do", F_BLOCK, body) } },
+        [SC_REPEAT] = { "repeat", T_EXPR, .loop = true, .lit = LIT_COUNT,
+                        .fields = { FLD("as", F_LOCAL, local), REQ("do", F_BLOCK, body) } },
+        [SC_FOR] = { "for", T_LOCAL, .loop = true,
+                     .fields = { REQL("in", F_EXPR, value, LIT_SEQ), REQ("do", F_BLOCK, body) } },
+        [SC_BREAK] = { "break", T_TRUE },
+        [SC_START] = { "start", T_ACTOR },
+        [SC_JOIN] = { "join", T_ACTOR,
+                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+        [SC_MAP] = { "map", T_RES, BIT(SC_POOL),
+                     .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
+                                 REQL("over", F_EXPR, over, LIT_SEQ),
+                                 FLD("into", F_LOCAL, local) } },
+        [SC_STARMAP] = { "starmap", T_RES, BIT(SC_POOL),
+                         .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
+                                     REQL("over", F_EXPR, over, LIT_SEQ),
+                                     FLD("into", F_LOCAL, local) } },
+        [SC_ASSERT] = { "assert", T_EXPR, .fields = { FLD("message", F_TEXT, text) } },
+        [SC_CRASH] = { "crash", T_CRASH, .fields = { FLD("code", F_INT, exit_code) } },
+};
+
+static const char *const crash_names[] = { "segfault", "abort", "exit" };
+
+/* Words an identifier may not be: the expression language's keywords and builtins. */
+static const char *const reserved_words[] = {
+        "None",   "True", "False", "and",    "or",     "not",       "in",   "is",    "if",   "else",
+        "lambda", "len",  "range", "list",   "tuple",  "str",       "int",  "float", "bool", "abs",
+        "min",    "max",  "sum",   "sorted", "random", "cpu_count", "name", "i",
+};
+
+/* ---- the loader's context ---------------------------------------------------------------- */
+
+typedef struct pending {
+        expr *e;
+        expr_template *t;
+        const cJSON *item; /* the JSON string it came from, for positions */
+} pending;
+
+typedef struct script_ctx {
+        sc_script *script;
+        bool is_main;
+        size_t cap_locals;
+        pending *pend;
+        size_t npend, cap_pend;
+        int loop_depth;
+} script_ctx;
+
+typedef struct loader {
+        const char *file;
+        const char *text;
+        size_t len;
+        jsonpos *pos;
+        diag *d;
+        scenario *sc;
+        int cpu_count;
+        script_ctx *script; /* the script being read */
+        size_t cap_actors, cap_groups;
+} loader;
+
+static void errv(loader *L, int line, int col, const char *fmt, va_list ap)
+{
+        strbuf sb = STRBUF_INIT;
+
+        strbuf_vprintf(&sb, fmt, ap);
+        diag_error(L->d, L->file, line, col, "%s", strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+__attribute__((format(printf, 3, 4))) static void err_value(loader *L, const cJSON *item,
+                                                            const char *fmt, ...)
+{
+        va_list ap;
+        int line, col;
+
+        jsonpos_value(L->pos, item, &line, &col);
+        va_start(ap, fmt);
+        errv(L, line, col, fmt, ap);
+        va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void err_key(loader *L, const cJSON *item,
+                                                          const char *fmt, ...)
+{
+        va_list ap;
+        int line, col;
+
+        jsonpos_key(L->pos, item, &line, &col);
+        va_start(ap, fmt);
+        errv(L, line, col, fmt, ap);
+        va_end(ap);
+}
+
+__attribute__((format(printf, 4, 5))) static void err_in(loader *L, const cJSON *item, int offset,
+                                                         const char *fmt, ...)
+{
+        va_list ap;
+        int line, col;
+
+        if (offset >= 0 && cJSON_IsString(item))
+                jsonpos_in_string(L->pos, item, (size_t)offset, &line, &col);
+        else
+                jsonpos_value(L->pos, item, &line, &col);
+        va_start(ap, fmt);
+        errv(L, line, col, fmt, ap);
+        va_end(ap);
+}
+
+/* "a " or "an " for a noun. */
+static const char *article(const char *noun)
+{
+        return strchr("aeiou", noun[0]) != NULL ? "an " : "a ";
+}
+
+static const char *json_type_name(const cJSON *j)
+{
+        if (cJSON_IsNull(j))
+                return "null";
+        if (cJSON_IsBool(j))
+                return "a boolean";
+        if (cJSON_IsNumber(j))
+                return "a number";
+        if (cJSON_IsString(j))
+                return "a string";
+        if (cJSON_IsArray(j))
+                return "an array";
+        if (cJSON_IsObject(j))
+                return "an object";
+        return "invalid";
+}
+
+/* Appends ", did you mean 'x'?" or nothing. */
+static void suggest(strbuf *sb, const char *word, const char *const *cands, size_t n)
+{
+        const char *s = diag_suggest(word, cands, n);
+
+        if (s != NULL)
+                strbuf_printf(sb, "; did you mean '%s'?", s);
+}
+
+static void list_words(strbuf *sb, const char *const *words, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (words[i] != NULL)
+                        strbuf_printf(sb, "%s%s", i ? ", " : "", words[i]);
+}
+
+/* Reports every key of OBJ that is not in KEYS (NULL entries are skipped). */
+static void check_keys(loader *L, const cJSON *obj, const char *const *keys, size_t n,
+                       const char *what)
+{
+        for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+                bool ok = false;
+
+                for (size_t i = 0; i < n && !ok; i++)
+                        ok = keys[i] != NULL && strcmp(keys[i], c->string) == 0;
+                if (!ok) {
+                        strbuf sb = STRBUF_INIT;
+
+                        strbuf_printf(&sb, "unknown key '%s' in %s", c->string, what);
+                        if (diag_suggest(c->string, keys, n) != NULL) {
+                                suggest(&sb, c->string, keys, n);
+                        } else {
+                                strbuf_puts(&sb, " (allowed: ");
+                                list_words(&sb, keys, n);
+                                strbuf_puts(&sb, ")");
+                        }
+                        err_key(L, c, "%s", strbuf_str(&sb));
+                        strbuf_free(&sb);
+                }
+        }
+}
+
+static bool is_identifier(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n > SC_MAX_NAME)
+                return false;
+        if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                      (s[i] >= '0' && s[i] <= '9')))
+                        return false;
+        return true;
+}
+
+static bool is_reserved(const char *s)
+{
+        for (size_t i = 0; i < sizeof(reserved_words) / sizeof(*reserved_words); i++)
+                if (strcmp(reserved_words[i], s) == 0)
+                        return true;
+        return false;
+}
+
+/* Checks that ITEM is a usable name for WHAT; reports and returns false otherwise. */
+static bool check_name(loader *L, const cJSON *item, const char *name, bool at_key,
+                       const char *what)
+{
+        const char *why = NULL;
+
+        if (!is_identifier(name))
+                why = "must be an identifier: letters, digits and _, not starting with a digit, "
+                      "at most 64 characters";
+        else if (is_reserved(name))
+                why = "is a reserved word of the expression language";
+        if (why == NULL)
+                return true;
+        if (at_key)
+                err_key(L, item, "%s name '%.64s' %s", what, name, why);
+        else
+                err_value(L, item, "%s name '%.64s' %s", what, name, why);
+        return false;
+}
+
+static int find_constant(const scenario *sc, const char *name)
+{
+        for (int i = 0; i < sc->nconstants; i++)
+                if (strcmp(sc->constants[i].name, name) == 0)
+                        return i;
+        return -1;
+}
+
+int scenario_find_resource(const scenario *sc, const char *name)
+{
+        for (int i = 0; i < sc->nresources; i++)
+                if (strcmp(sc->resources[i].name, name) == 0)
+                        return i;
+        return -1;
+}
+
+/* ---- JSON literals into values ----------------------------------------------------------- */
+
+static int json_to_value(loader *L, const cJSON *j, value *out)
+{
+        if (cJSON_IsNull(j)) {
+                *out = value_none();
+        } else if (cJSON_IsBool(j)) {
+                *out = value_bool(cJSON_IsTrue(j));
+        } else if (cJSON_IsNumber(j)) {
+                size_t len;
+                const char *raw = jsonpos_raw(L->pos, j, &len);
+                char buf[64];
+
+                if (len == 0 || len >= sizeof(buf)) {
+                        err_value(L, j, "number too long");
+                        return -1;
+                }
+                memcpy(buf, raw, len);
+                buf[len] = '\0';
+                if (strpbrk(buf, ".eE") == NULL) {
+                        char *end;
+                        long long v;
+
+                        errno = 0;
+                        v = strtoll(buf, &end, 10);
+                        if (errno == ERANGE || *end != '\0') {
+                                err_value(L, j, "integer %s does not fit in 64 bits", buf);
+                                return -1;
+                        }
+                        *out = value_int(v);
+                } else {
+                        if (!isfinite(j->valuedouble)) {
+                                err_value(L, j, "number %s is too large", buf);
+                                return -1;
+                        }
+                        *out = value_float(j->valuedouble);
+                }
+        } else if (cJSON_IsString(j)) {
+                *out = value_cstr(j->valuestring);
+        } else if (cJSON_IsArray(j)) {
+                char err[200];
+
+                *out = value_list();
+                for (const cJSON *c = j->child; c != NULL; c = c->next) {
+                        value v;
+
+                        if (json_to_value(L, c, &v) < 0) {
+                                value_drop(out);
+                                return -1;
+                        }
+                        if (value_list_append(out, v, err, sizeof(err)) < 0) {
+                                err_value(L, c, "%s", err);
+                                value_drop(out);
+                                return -1;
+                        }
+                }
+        } else if (cJSON_IsObject(j)) {
+                char err[200];
+
+                *out = value_dict();
+                for (const cJSON *c = j->child; c != NULL; c = c->next) {
+                        value v;
+
+                        if (json_to_value(L, c, &v) < 0) {
+                                value_drop(out);
+                                return -1;
+                        }
+                        if (value_dict_set(out, value_cstr(c->string), v, err, sizeof(err)) < 0) {
+                                err_value(L, c, "%s", err);
+                                value_drop(out);
+                                return -1;
+                        }
+                }
+        } else {
+                err_value(L, j, "not a JSON value");
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- expressions ------------------------------------------------------------------------- */
+
+/* Parses the expression at ITEM: a JSON string is source text, anything else a literal. */
+static expr *parse_expr(loader *L, const cJSON *item)
+{
+        expr_error e = { 0 };
+        expr *x;
+
+        if (cJSON_IsString(item)) {
+                const char *s = item->valuestring;
+
+                if (s[0] == '\0') {
+                        err_value(L, item, "empty expression");
+                        return NULL;
+                }
+                x = expr_parse(s, strlen(s), &e);
+                if (x == NULL)
+                        err_in(L, item, e.offset, "in expression: %s", e.msg);
+                return x;
+        } else {
+                /* A literal: printed the Python way, it reads back as the same value. */
+                strbuf sb = STRBUF_INIT;
+                value v;
+
+                if (json_to_value(L, item, &v) < 0)
+                        return NULL;
+                value_repr(v, &sb);
+                value_drop(&v);
+                x = expr_parse(strbuf_str(&sb), sb.len, &e);
+                if (x == NULL)
+                        err_value(L, item, "this literal cannot be used here: %s", e.msg);
+                strbuf_free(&sb);
+                return x;
+        }
+}
+
+static expr_template *parse_template(loader *L, const cJSON *item, const char *what)
+{
+        expr_error e = { 0 };
+        expr_template *t;
+
+        if (!cJSON_IsString(item)) {
+                err_value(L, item, "%s must be a string, not %s", what, json_type_name(item));
+                return NULL;
+        }
+        t = expr_template_parse(item->valuestring, strlen(item->valuestring), &e);
+        if (t == NULL)
+                err_in(L, item, e.offset, "in %s: %s", what, e.msg);
+        return t;
+}
+
+/* Load-time evaluation: names are constants, and `i` when an actor index is given. */
+typedef struct const_ctx {
+        loader *L;
+        const cJSON *item;
+        int i; /* -1: `i` is not available */
+        int bad;
+} const_ctx;
+
+static int const_resolve(void *ctx, const char *name, int offset, int32_t *ref)
+{
+        const_ctx *c = ctx;
+        int k = find_constant(c->L->sc, name);
+
+        if (k >= 0) {
+                *ref = SC_REF(SC_REF_CONST, k);
+                return 0;
+        }
+        if (c->i >= 0 && strcmp(name, "i") == 0) {
+                *ref = SC_REF(SC_REF_I, 0);
+                return 0;
+        }
+        {
+                strbuf sb = STRBUF_INIT;
+                const char **names = xcalloc((size_t)c->L->sc->nconstants + 1, sizeof(char *));
+
+                for (int j = 0; j < c->L->sc->nconstants; j++)
+                        names[j] = c->L->sc->constants[j].name;
+                strbuf_printf(&sb,
+                              "name '%s' cannot be used here: this value is computed when "
+                              "the file loads, so it may use only constants%s",
+                              name, c->i >= 0 ? " and i" : "");
+                suggest(&sb, name, names, (size_t)c->L->sc->nconstants);
+                err_in(c->L, c->item, offset, "%s", strbuf_str(&sb));
+                free(names);
+                strbuf_free(&sb);
+        }
+        c->bad++;
+        return -1;
+}
+
+static int const_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
+{
+        const_ctx *c = ctx;
+
+        switch (SC_REF_KIND(ref)) {
+        case SC_REF_CONST: *out = value_ref(c->L->sc->constants[SC_REF_INDEX(ref)].v); return 0;
+        case SC_REF_I: *out = value_int(c->i); return 0;
+        default:
+                snprintf(err->msg, sizeof(err->msg), "NameError: name '%s' is not defined", name);
+                return -1;
+        }
+}
+
+/* Evaluates the load-time expression at ITEM into *OUT; reports and returns -1 on error. */
+static int eval_const(loader *L, const cJSON *item, int i, value *out)
+{
+        const_ctx c = { .L = L, .item = item, .i = i };
+        expr_env env = { .ctx = &c, .load = const_load, .rng = NULL, .cpu_count = L->cpu_count };
+        expr_error e = { 0 };
+        expr *x = parse_expr(L, item);
+        int rc = -1;
+
+        if (x == NULL)
+                return -1;
+        if (expr_resolve(x, const_resolve, &c) == 0) {
+                if (expr_eval(x, &env, out, &e) == 0)
+                        rc = 0;
+                else
+                        err_in(L, item, e.offset, "%s", e.msg);
+        }
+        expr_free(x);
+        return rc;
+}
+
+static int eval_const_int(loader *L, const cJSON *item, const char *what, int64_t lo, int64_t hi,
+                          int64_t *out)
+{
+        value v;
+
+        if (eval_const(L, item, -1, &v) < 0)
+                return -1;
+        if (v.type != VALUE_INT) {
+                err_value(L, item, "%s must be an integer, not %s", what, value_type_name(v.type));
+                value_drop(&v);
+                return -1;
+        }
+        if (v.as.i < lo || v.as.i > hi) {
+                err_value(L, item, "%s must be between %lld and %lld, not %lld", what,
+                          (long long)lo, (long long)hi, (long long)v.as.i);
+                return -1;
+        }
+        *out = v.as.i;
+        return 0;
+}
+
+/* ---- top-level strings ------------------------------------------------------------------- */
+
+static char *get_string(loader *L, const cJSON *obj, const char *key, bool required, size_t min,
+                        size_t max, const char *what)
+{
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+        size_t n;
+
+        if (j == NULL) {
+                if (required)
+                        err_value(L, obj, "%s needs \"%s\": %s", what, key,
+                                  strcmp(key, "title") == 0     ? "a short title"
+                                  : strcmp(key, "summary") == 0 ? "a one-line summary"
+                                                                : "a string");
+                return NULL;
+        }
+        if (!cJSON_IsString(j)) {
+                err_value(L, j, "\"%s\" must be a string, not %s", key, json_type_name(j));
+                return NULL;
+        }
+        n = strlen(j->valuestring);
+        if (n < min || n > max) {
+                err_value(L, j, "\"%s\" must be %zu to %zu characters long, not %zu", key, min, max,
+                          n);
+                return NULL;
+        }
+        return xstrdup(j->valuestring);
+}
+
+/* ---- constants --------------------------------------------------------------------------- */
+
+static void read_constants(loader *L, const cJSON *obj, const scenario_options *opt)
+{
+        scenario *sc = L->sc;
+        int n = 0;
+
+        if (obj != NULL && !cJSON_IsObject(obj)) {
+                err_value(L, obj, "\"constants\" must be an object of NAME: value, not %s",
+                          json_type_name(obj));
+                obj = NULL;
+        }
+        if (obj != NULL)
+                n = cJSON_GetArraySize(obj);
+        if (n > SC_MAX_CONSTANTS) {
+                err_value(L, obj, "too many constants: %d (at most %d)", n, SC_MAX_CONSTANTS);
+                n = 0;
+                obj = NULL;
+        }
+        sc->constants = xcalloc((size_t)n + 1, sizeof(sc_constant));
+        for (const cJSON *c = obj ? obj->child : NULL; c != NULL; c = c->next) {
+                value v;
+
+                if (!check_name(L, c, c->string, true, "constant"))
+                        continue;
+                if (json_to_value(L, c, &v) < 0)
+                        continue;
+                sc->constants[sc->nconstants].name = xstrdup(c->string);
+                sc->constants[sc->nconstants].v = v;
+                sc->nconstants++;
+        }
+        /* --set NAME=VALUE: VALUE is an expression over the file's constants. */
+        for (int k = 0; opt != NULL && k < opt->nset; k++) {
+                const char *s = opt->set[k], *eq = strchr(s, '=');
+                char *name;
+                int idx;
+
+                if (eq == NULL || eq == s) {
+                        diag_error(L->d, "--set", 0, 0,
+                                   "'%s' should read NAME=VALUE, for example --set WORKERS=3", s);
+                        continue;
+                }
+                name = xstrndup(s, (size_t)(eq - s));
+                idx = find_constant(sc, name);
+                if (idx < 0) {
+                        strbuf sb = STRBUF_INIT;
+                        const char **names = xcalloc((size_t)sc->nconstants + 1, sizeof(char *));
+
+                        for (int j = 0; j < sc->nconstants; j++)
+                                names[j] = sc->constants[j].name;
+                        strbuf_printf(&sb, "%s has no constant '%s'", L->file, name);
+                        suggest(&sb, name, names, (size_t)sc->nconstants);
+                        diag_error(L->d, "--set", 0, 0, "%s", strbuf_str(&sb));
+                        strbuf_free(&sb);
+                        free(names);
+                } else {
+                        cJSON *tmp = cJSON_CreateString(eq + 1);
+                        expr_error e = { 0 };
+                        expr *x = expr_parse(eq + 1, strlen(eq + 1), &e);
+                        const_ctx c = { .L = L, .item = tmp, .i = -1 };
+                        expr_env env = { .ctx = &c, .load = const_load, .cpu_count = L->cpu_count };
+                        value v;
+
+                        if (x == NULL) {
+                                diag_error(L->d, "--set", 0, 0,
+                                           "%s: %s (a string needs quotes: --set %s=\"'text'\")", s,
+                                           e.msg, name);
+                        } else {
+                                /* Names here can only be other constants. */
+                                diag scratch;
+
+                                diag_init(&scratch, 1);
+                                diag *saved = L->d;
+                                L->d = &scratch;
+                                int bad = expr_resolve(x, const_resolve, &c);
+                                L->d = saved;
+                                diag_free(&scratch);
+                                if (bad > 0)
+                                        diag_error(L->d, "--set", 0, 0,
+                                                   "%s: only numbers, 'strings', lists and other "
+                                                   "constants can be used (a string needs "
+                                                   "quotes: --set %s=\"'text'\")",
+                                                   s, name);
+                                else if (expr_eval(x, &env, &v, &e) < 0)
+                                        diag_error(L->d, "--set", 0, 0, "%s: %s", s, e.msg);
+                                else {
+                                        value_drop(&sc->constants[idx].v);
+                                        sc->constants[idx].v = v;
+                                }
+                        }
+                        expr_free(x);
+                        cJSON_Delete(tmp);
+                }
+                free(name);
+        }
+}
+
+/* ---- resources --------------------------------------------------------------------------- */
+
+static int res_type_of(const char *s)
+{
+        for (int t = 0; t < SC_RES_TYPE_COUNT; t++)
+                if (strcmp(res_table[t].name, s) == 0)
+                        return t;
+        return -1;
+}
+
+static void read_init(loader *L, sc_resource *r, const cJSON *obj)
+{
+        const res_info *info = &res_table[r->type];
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, "value");
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(obj, "size");
+        value v;
+
+        r->init = value_none();
+        if (info->init == INIT_ARRAY) {
+                if ((j == NULL) == (size == NULL)) {
+                        err_value(L, j ? j : obj,
+                                  "an array needs exactly one of \"value\" (its items) and "
+                                  "\"size\" (that many zeros)");
+                        return;
+                }
+                if (size != NULL) {
+                        int64_t n;
+                        char err[200];
+
+                        if (eval_const_int(L, size, "\"size\"", 1, SC_MAX_ARRAY, &n) < 0)
+                                return;
+                        r->init = value_list();
+                        for (int64_t k = 0; k < n; k++)
+                                value_list_append(&r->init,
+                                                  r->ctype == 'd' ? value_float(0) : value_int(0),
+                                                  err, sizeof(err));
+                        return;
+                }
+        }
+        if (j == NULL) {
+                if (info->init_required)
+                        err_value(L, obj, "a %s needs \"value\": its initial contents", info->name);
+                else if (info->init == INIT_LIST)
+                        r->init = value_list();
+                else if (info->init == INIT_DICT)
+                        r->init = value_dict();
+                else if (info->init == INIT_NUMBER)
+                        r->init = r->ctype == 'd' ? value_float(0) : value_int(0);
+                return;
+        }
+        if (eval_const(L, j, -1, &v) < 0)
+                return;
+        switch (info->init) {
+        case INIT_LIST:
+                if (v.type != VALUE_LIST) {
+                        err_value(L, j, "a list's \"value\" must be a list, not %s",
+                                  value_type_name(v.type));
+                        value_drop(&v);
+                        return;
+                }
+                break;
+        case INIT_DICT:
+                if (v.type != VALUE_DICT) {
+                        err_value(L, j, "a dict's \"value\" must be a dict, not %s",
+                                  value_type_name(v.type));
+                        value_drop(&v);
+                        return;
+                }
+                break;
+        case INIT_NUMBER:
+        case INIT_ARRAY: {
+                /* Typed like multiprocessing: 'i' holds ints, 'd' holds floats. */
+                bool is_list = info->init == INIT_ARRAY;
+                size_t n = is_list ? value_len(v) : 1;
+                value conv = is_list ? value_list() : value_none();
+                char err[200];
+
+                if (is_list && (v.type != VALUE_LIST || n == 0 || n > SC_MAX_ARRAY)) {
+                        err_value(L, j, "an array's \"value\" must be a list of 1 to %d numbers",
+                                  SC_MAX_ARRAY);
+                        value_drop(&v);
+                        value_drop(&conv);
+                        return;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        value x = is_list ? value_at(v, k) : v, y;
+
+                        if (r->ctype == 'i' && x.type == VALUE_INT)
+                                y = x;
+                        else if (r->ctype == 'd' && x.type == VALUE_INT)
+                                y = value_float((double)x.as.i);
+                        else if (r->ctype == 'd' && x.type == VALUE_FLOAT)
+                                y = x;
+                        else {
+                                err_value(L, j, "ctype '%c' holds %s, so %s cannot go in it",
+                                          r->ctype,
+                                          r->ctype == 'i' ? "ints" : "floats (ints convert)",
+                                          value_type_name(x.type));
+                                value_drop(&v);
+                                value_drop(&conv);
+                                return;
+                        }
+                        if (is_list)
+                                value_list_append(&conv, y, err, sizeof(err));
+                        else
+                                conv = y;
+                }
+                value_drop(&v);
+                v = conv;
+                break;
+        }
+        default: break;
+        }
+        r->init = v;
+}
+
+static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
+{
+        const res_info *info = &res_table[r->type];
+        const char *keys[12];
+        size_t nk = 0;
+        char what[64];
+        const cJSON *j;
+
+        keys[nk++] = "type";
+        keys[nk++] = "note";
+        if (info->count_key)
+                keys[nk++] = info->count_key;
+        if (info->init != INIT_NONE)
+                keys[nk++] = "value";
+        if (info->init == INIT_ARRAY)
+                keys[nk++] = "size";
+        if (info->has_lock)
+                keys[nk++] = "lock";
+        if (info->has_duplex)
+                keys[nk++] = "duplex";
+        if (info->has_via)
+                keys[nk++] = "via";
+        if (info->has_ctype)
+                keys[nk++] = "ctype";
+        snprintf(what, sizeof(what), "a %s resource", info->name);
+        check_keys(L, obj, keys, nk, what);
+
+        r->note = get_string(L, obj, "note", false, 0, 200, what);
+        r->lock = -1;
+        r->duplex = true;
+        r->count = info->count_defaults_to_cpus ? L->cpu_count : info->count_default;
+        if (r->count > info->count_max && info->count_defaults_to_cpus)
+                r->count = info->count_max;
+        if (info->count_key) {
+                j = cJSON_GetObjectItemCaseSensitive(obj, info->count_key);
+                if (j != NULL) {
+                        char label[32];
+
+                        snprintf(label, sizeof(label), "\"%s\"", info->count_key);
+                        eval_const_int(L, j, label, info->count_min, info->count_max, &r->count);
+                } else if (info->count_required) {
+                        err_value(L, obj, "a %s needs \"%s\"", info->name, info->count_key);
+                }
+        }
+        if (info->has_ctype) {
+                j = cJSON_GetObjectItemCaseSensitive(obj, "ctype");
+                r->ctype = 'i';
+                if (j == NULL)
+                        err_value(L, obj, "a %s needs \"ctype\": \"i\" (int) or \"d\" (double)",
+                                  info->name);
+                else if (!cJSON_IsString(j) ||
+                         (strcmp(j->valuestring, "i") != 0 && strcmp(j->valuestring, "d") != 0))
+                        err_value(L, j, "\"ctype\" must be \"i\" (int) or \"d\" (double)");
+                else
+                        r->ctype = j->valuestring[0];
+        }
+        if (info->has_duplex && (j = cJSON_GetObjectItemCaseSensitive(obj, "duplex")) != NULL) {
+                if (!cJSON_IsBool(j))
+                        err_value(L, j, "\"duplex\" must be true or false");
+                else
+                        r->duplex = cJSON_IsTrue(j);
+        }
+        if (info->has_via && (j = cJSON_GetObjectItemCaseSensitive(obj, "via")) != NULL) {
+                if (!cJSON_IsString(j) || strcmp(j->valuestring, "manager") != 0)
+                        err_value(L, j,
+                                  "\"via\" can only be \"manager\" (leave it out for plain "
+                                  "memory)");
+                else
+                        r->via_manager = true;
+        }
+        if (info->init != INIT_NONE)
+                read_init(L, r, obj);
+        else
+                r->init = value_none();
+}
+
+/* Conditions name their lock, which may come later in the file: a second pass. */
+static void link_condition(loader *L, sc_resource *r, const cJSON *obj)
+{
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, "lock");
+        int k;
+
+        if (j == NULL)
+                return;
+        if (!cJSON_IsString(j)) {
+                err_value(L, j, "\"lock\" must name a lock or rlock resource");
+                return;
+        }
+        k = scenario_find_resource(L->sc, j->valuestring);
+        if (k < 0 ||
+            (L->sc->resources[k].type != SC_LOCK && L->sc->resources[k].type != SC_RLOCK)) {
+                err_value(L, j,
+                          "a condition's \"lock\" must name a lock or rlock resource; "
+                          "'%.64s' is %s%s",
+                          j->valuestring,
+                          k < 0 ? "not a resource"
+                                : article(res_table[L->sc->resources[k].type].name),
+                          k < 0 ? "" : res_table[L->sc->resources[k].type].name);
+                return;
+        }
+        r->lock = k;
+}
+
+static void read_resources(loader *L, const cJSON *obj)
+{
+        scenario *sc = L->sc;
+        int n;
+
+        if (obj == NULL) {
+                sc->resources = xcalloc(1, sizeof(sc_resource));
+                return;
+        }
+        if (!cJSON_IsObject(obj)) {
+                err_value(L, obj,
+                          "\"resources\" must be an object of NAME: {\"type\": ...}, not %s",
+                          json_type_name(obj));
+                sc->resources = xcalloc(1, sizeof(sc_resource));
+                return;
+        }
+        n = cJSON_GetArraySize(obj);
+        if (n > SC_MAX_RESOURCES) {
+                err_value(L, obj, "too many resources: %d (at most %d)", n, SC_MAX_RESOURCES);
+                n = 0;
+        }
+        sc->resources = xcalloc((size_t)n + 1, sizeof(sc_resource));
+        for (const cJSON *c = obj->child; c != NULL && sc->nresources < n; c = c->next) {
+                const cJSON *type = cJSON_GetObjectItemCaseSensitive(c, "type");
+                sc_resource *r;
+                int t;
+
+                if (!check_name(L, c, c->string, true, "resource"))
+                        continue;
+                if (find_constant(sc, c->string) >= 0) {
+                        err_key(L, c, "'%s' is already a constant; a resource needs its own name",
+                                c->string);
+                        continue;
+                }
+                if (!cJSON_IsObject(c)) {
+                        err_value(L, c,
+                                  "resource '%s' must be an object such as {\"type\": "
+                                  "\"lock\"}, not %s",
+                                  c->string, json_type_name(c));
+                        continue;
+                }
+                if (type == NULL) {
+                        err_value(L, c,
+                                  "resource '%s' needs \"type\" (lock, rlock, semaphore, "
+                                  "bounded_semaphore, event, condition, barrier, var, list, "
+                                  "dict, value, array, queue, pipe or pool)",
+                                  c->string);
+                        continue;
+                }
+                if (!cJSON_IsString(type) || (t = res_type_of(type->valuestring)) < 0) {
+                        strbuf sb = STRBUF_INIT;
+                        const char *names[SC_RES_TYPE_COUNT];
+
+                        for (int k = 0; k < SC_RES_TYPE_COUNT; k++)
+                                names[k] = res_table[k].name;
+                        if (cJSON_IsString(type)) {
+                                strbuf_printf(&sb, "unknown resource type '%.64s'",
+                                              type->valuestring);
+                                if (diag_suggest(type->valuestring, names, SC_RES_TYPE_COUNT))
+                                        suggest(&sb, type->valuestring, names, SC_RES_TYPE_COUNT);
+                                else {
+                                        strbuf_puts(&sb, " (one of: ");
+                                        list_words(&sb, names, SC_RES_TYPE_COUNT);
+                                        strbuf_puts(&sb, ")");
+                                }
+                        } else {
+                                strbuf_puts(&sb, "\"type\" must be a string such as \"lock\"");
+                        }
+                        err_value(L, type, "%s", strbuf_str(&sb));
+                        strbuf_free(&sb);
+                        continue;
+                }
+                r = &sc->resources[sc->nresources++];
+                r->name = xstrdup(c->string);
+                r->type = (sc_res_type)t;
+                jsonpos_key(L->pos, c, &r->line, &r->col);
+                read_resource(L, r, c);
+        }
+        for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+                int k = scenario_find_resource(sc, c->string ? c->string : "");
+
+                if (k >= 0 && sc->resources[k].type == SC_CONDITION)
+                        link_condition(L, &sc->resources[k], c);
+        }
+}
+
+/* ---- scripts: pass one, statements ------------------------------------------------------- */
+
+static int local_slot(loader *L, const char *name)
+{
+        sc_script *s = L->script->script;
+
+        for (int k = 0; k < s->nlocals; k++)
+                if (strcmp(s->locals[k], name) == 0)
+                        return k;
+        if (s->nlocals >= SC_MAX_LOCALS)
+                return -1;
+        s->locals =
+            xgrow(s->locals, &L->script->cap_locals, (size_t)s->nlocals + 1, sizeof(char *));
+        s->locals[s->nlocals] = xstrdup(name);
+        return s->nlocals++;
+}
+
+/* Declares the local named at ITEM (a let, into, as or for); returns its slot or -1. */
+static int declare_local(loader *L, const cJSON *item, const char *what)
+{
+        const char *name;
+        int slot;
+
+        if (!cJSON_IsString(item)) {
+                err_value(L, item, "%s must name a local variable, not be %s", what,
+                          json_type_name(item));
+                return -1;
+        }
+        name = item->valuestring;
+        if (!check_name(L, item, name, false, "local"))
+                return -1;
+        if (scenario_find_resource(L->sc, name) >= 0) {
+                err_value(L, item,
+                          "'%s' is a resource; a local needs another name (to change the "
+                          "resource, use store)",
+                          name);
+                return -1;
+        }
+        if (find_constant(L->sc, name) >= 0) {
+                err_value(L, item, "'%s' is a constant; a local needs another name", name);
+                return -1;
+        }
+        slot = local_slot(L, name);
+        if (slot < 0)
+                err_value(L, item, "too many locals in one script (at most %d)", SC_MAX_LOCALS);
+        return slot;
+}
+
+static void add_pending(loader *L, expr *e, expr_template *t, const cJSON *item)
+{
+        script_ctx *s = L->script;
+
+        s->pend = xgrow(s->pend, &s->cap_pend, s->npend + 1, sizeof(pending));
+        s->pend[s->npend++] = (pending){ .e = e, .t = t, .item = item };
+}
+
+/* Checks a JSON literal given where an expression goes; reports and returns false if wrong. */
+static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char *what)
+{
+        bool is_int =
+            cJSON_IsNumber(item) && item->valuedouble == (double)(int64_t)item->valuedouble;
+        const char *want = NULL;
+
+        if (cJSON_IsString(item))
+                return true;
+        switch (lit) {
+        case LIT_ANY: return true;
+        case LIT_SECONDS:
+                if (!cJSON_IsNumber(item) || item->valuedouble < 0)
+                        want = "a number of at least 0";
+                break;
+        case LIT_COUNT:
+                if (!is_int || item->valuedouble < 0)
+                        want = "an integer of at least 0";
+                break;
+        case LIT_INT:
+                if (!is_int)
+                        want = "an integer";
+                break;
+        case LIT_SEQ:
+                if (!cJSON_IsArray(item))
+                        want = "a list such as [1, 2, 3] or an expression such as \"range(10)\"";
+                break;
+        case LIT_EXPR: want = "an expression string such as \"lambda x: x * x\""; break;
+        }
+        if (want == NULL)
+                return true;
+        if (cJSON_IsNumber(item)) {
+                size_t n;
+                const char *raw = jsonpos_raw(L->pos, item, &n);
+
+                err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)n, raw);
+        } else {
+                err_value(L, item, "\"%s\" must be %s, not %s", what, want, json_type_name(item));
+        }
+        return false;
+}
+
+static expr *script_expr(loader *L, const cJSON *item)
+{
+        expr *e = parse_expr(L, item);
+
+        if (e != NULL)
+                add_pending(L, e, NULL, item);
+        return e;
+}
+
+static expr_template *script_template(loader *L, const cJSON *item, const char *what)
+{
+        expr_template *t = parse_template(L, item, what);
+
+        if (t != NULL)
+                add_pending(L, NULL, t, item);
+        return t;
+}
+
+static void read_block(loader *L, const cJSON *arr, sc_block *out, const char *what);
+
+static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSON *kw)
+{
+        scenario *sc = L->sc;
+
+        switch (info->target) {
+        case T_RES: {
+                int k;
+
+                if (!cJSON_IsString(kw)) {
+                        err_value(L, kw, "'%s' must name a resource, not be %s", info->keyword,
+                                  json_type_name(kw));
+                        return;
+                }
+                k = scenario_find_resource(sc, kw->valuestring);
+                if (k < 0) {
+                        strbuf sb = STRBUF_INIT;
+                        const char **names = xcalloc((size_t)sc->nresources + 1, sizeof(char *));
+
+                        for (int r = 0; r < sc->nresources; r++)
+                                if (info->res_mask & BIT(sc->resources[r].type))
+                                        names[r] = sc->resources[r].name;
+                        strbuf_printf(&sb, "no resource named '%.64s'", kw->valuestring);
+                        suggest(&sb, kw->valuestring, names, (size_t)sc->nresources);
+                        err_value(L, kw, "%s", strbuf_str(&sb));
+                        strbuf_free(&sb);
+                        free(names);
+                        return;
+                }
+                if (!(info->res_mask & BIT(sc->resources[k].type))) {
+                        strbuf sb = STRBUF_INIT;
+                        int first = 1;
+
+                        strbuf_printf(&sb, "'%s' works on ", info->keyword);
+                        for (int t = 0; t < SC_RES_TYPE_COUNT; t++)
+                                if (info->res_mask & BIT(t)) {
+                                        strbuf_printf(&sb, "%s%s", first ? "" : ", ",
+                                                      res_table[t].name);
+                                        first = 0;
+                                }
+                        strbuf_printf(
+                            &sb, ", but '%s' is a%s %s", kw->valuestring,
+                            strchr("aeiou", res_table[sc->resources[k].type].name[0]) ? "n" : "",
+                            res_table[sc->resources[k].type].name);
+                        err_value(L, kw, "%s", strbuf_str(&sb));
+                        strbuf_free(&sb);
+                        return;
+                }
+                s->res = k;
+                return;
+        }
+        case T_PIPE_END: {
+                const char *dot;
+                char *name;
+                int k;
+
+                if (!cJSON_IsString(kw) || (dot = strrchr(kw->valuestring, '.')) == NULL ||
+                    (strcmp(dot, ".a") != 0 && strcmp(dot, ".b") != 0)) {
+                        err_value(L, kw, "'%s' needs a pipe end: \"PIPE.a\" or \"PIPE.b\"",
+                                  info->keyword);
+                        return;
+                }
+                name = xstrndup(kw->valuestring, (size_t)(dot - kw->valuestring));
+                k = scenario_find_resource(sc, name);
+                if (k < 0 || sc->resources[k].type != SC_PIPE) {
+                        err_value(L, kw, "'%s' is not a pipe resource", name);
+                } else {
+                        s->res = k;
+                        s->end = dot[1] == 'b';
+                        /* Pipe(duplex=False) gives (receive end, send end), as in Python. */
+                        if (!sc->resources[k].duplex && s->kind == SC_SEND && s->end == 0)
+                                err_value(L, kw,
+                                          "'%s' is not duplex: %s.a only receives; send "
+                                          "on %s.b",
+                                          name, name, name);
+                        if (!sc->resources[k].duplex && s->kind == SC_RECV && s->end == 1)
+                                err_value(L, kw,
+                                          "'%s' is not duplex: %s.b only sends; receive "
+                                          "on %s.a",
+                                          name, name, name);
+                }
+                free(name);
+                return;
+        }
+        case T_ACTOR:
+                if (!cJSON_IsString(kw))
+                        err_value(L, kw, "'%s' must name an actor or a group", info->keyword);
+                /* resolved once every actor is known: see resolve_targets */
+                return;
+        case T_EXPR:
+                if (check_literal(L, kw, info->lit, info->keyword))
+                        s->value = script_expr(L, kw);
+                return;
+        case T_TEXT: s->text = script_template(L, kw, "the text to print"); return;
+        case T_LOCAL: s->local = declare_local(L, kw, info->keyword); return;
+        case T_LVALUE: {
+                const char *name;
+                int32_t ref;
+                const expr *index;
+
+                if (!cJSON_IsString(kw)) {
+                        err_value(L, kw,
+                                  "'store' needs a target such as \"counter\", "
+                                  "\"arr[i]\" or \"d['k']\"");
+                        return;
+                }
+                s->lvalue = parse_expr(L, kw);
+                if (s->lvalue == NULL)
+                        return;
+                if (!expr_lvalue(s->lvalue, &name, &ref, &index)) {
+                        err_value(L, kw,
+                                  "'store' needs a target such as \"counter\", "
+                                  "\"arr[i]\" or \"d['k']\", not an expression");
+                        expr_free(s->lvalue);
+                        s->lvalue = NULL;
+                        return;
+                }
+                if (find_constant(sc, name) >= 0) {
+                        err_value(L, kw, "'%s' is a constant and cannot be changed", name);
+                } else if (scenario_find_resource(sc, name) < 0) {
+                        if (index == NULL)
+                                declare_local(L, kw, "store");
+                } else {
+                        int k = scenario_find_resource(sc, name);
+
+                        if (!(READABLE & BIT(sc->resources[k].type)))
+                                err_value(L, kw,
+                                          "'%s' is %s%s: only a var, list, dict, value "
+                                          "or array can be stored into",
+                                          name, article(res_table[sc->resources[k].type].name),
+                                          res_table[sc->resources[k].type].name);
+                        else if (index == NULL && sc->resources[k].type == SC_ARRAY)
+                                err_value(L, kw, "store into one item of an array: \"%s[i]\"",
+                                          name);
+                }
+                add_pending(L, s->lvalue, NULL, kw);
+                return;
+        }
+        case T_TRUE:
+                if (!cJSON_IsTrue(kw))
+                        err_value(L, kw, "write a break as {\"break\": true}");
+                if (L->script->loop_depth == 0)
+                        err_value(L, kw,
+                                  "'break' outside a loop: it must be inside while, "
+                                  "repeat or for");
+                return;
+        case T_CRASH:
+                for (size_t k = 0; k < 3; k++)
+                        if (cJSON_IsString(kw) && strcmp(kw->valuestring, crash_names[k]) == 0) {
+                                s->crash = (int)k;
+                                return;
+                        }
+                err_value(L, kw, "'crash' must be \"segfault\", \"abort\" or \"exit\"");
+                return;
+        }
+}
+
+static void read_field(loader *L, sc_stmt *s, const field *f, const cJSON *j, bool loop)
+{
+        void *at = (char *)s + f->off;
+
+        switch (f->kind) {
+        case F_EXPR:
+                if (check_literal(L, j, f->lit, f->key))
+                        *(expr **)at = script_expr(L, j);
+                break;
+        case F_TEXT: *(expr_template **)at = script_template(L, j, f->key); break;
+        case F_BLOCK:
+                if (loop)
+                        L->script->loop_depth++;
+                read_block(L, j, (sc_block *)at, f->key);
+                if (loop)
+                        L->script->loop_depth--;
+                break;
+        case F_LOCAL: *(int32_t *)at = declare_local(L, j, f->key); break;
+        case F_BOOL:
+                if (!cJSON_IsBool(j))
+                        err_value(L, j, "\"%s\" must be true or false", f->key);
+                else
+                        *(bool *)at = cJSON_IsTrue(j);
+                break;
+        case F_INT:
+                if (!cJSON_IsNumber(j) || j->valuedouble != (double)(int)j->valuedouble ||
+                    j->valueint < 0 || j->valueint > 255)
+                        err_value(L, j, "\"%s\" must be an integer from 0 to 255", f->key);
+                else
+                        *(int *)at = j->valueint;
+                break;
+        }
+}
+
+static int stmt_kind_of(const char *key)
+{
+        for (int k = 0; k < SC_STMT_KIND_COUNT; k++)
+                if (strcmp(stmt_table[k].keyword, key) == 0)
+                        return k;
+        return -1;
+}
+
+static void read_stmt(loader *L, const cJSON *obj, sc_stmt *s)
+{
+        const cJSON *kw = NULL;
+        const stmt_info *info;
+        const char *keys[MAX_FIELDS + 2];
+        size_t nk = 0;
+        char what[64];
+        int kind = -1;
+
+        s->res = -1;
+        s->local = -1;
+        s->blocking = true;
+        s->id = L->sc->nstmts++;
+        jsonpos_value(L->pos, obj, &s->line, &s->col);
+        if (!cJSON_IsObject(obj)) {
+                err_value(L, obj,
+                          "a statement must be an object such as {\"print\": \"hi\"}, not "
+                          "%s",
+                          json_type_name(obj));
+                s->kind = SC_BREAK;
+                return;
+        }
+        bool several = false;
+
+        for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+                int k = stmt_kind_of(c->string);
+
+                if (k < 0)
+                        continue;
+                if (kw != NULL) {
+                        several = true;
+                        err_key(L, c,
+                                "a statement has one keyword, but this one has both '%s' "
+                                "and '%s': split it into two statements",
+                                kw->string, c->string);
+                        continue;
+                }
+                kw = c;
+                kind = k;
+        }
+        if (kw == NULL) {
+                strbuf sb = STRBUF_INIT;
+                const char *names[SC_STMT_KIND_COUNT];
+                const cJSON *first = obj->child;
+
+                for (int k = 0; k < SC_STMT_KIND_COUNT; k++)
+                        names[k] = stmt_table[k].keyword;
+                while (first != NULL && strcmp(first->string, "say") == 0)
+                        first = first->next;
+                if (first != NULL) {
+                        strbuf_printf(&sb, "unknown statement '%s'", first->string);
+                        if (diag_suggest(first->string, names, SC_STMT_KIND_COUNT))
+                                suggest(&sb, first->string, names, SC_STMT_KIND_COUNT);
+                        else
+                                strbuf_puts(&sb, " (see docs/scenario-format.md for the list)");
+                        err_key(L, first, "%s", strbuf_str(&sb));
+                } else {
+                        err_value(L, obj,
+                                  "a statement needs a keyword such as \"print\", "
+                                  "\"acquire\" or \"sleep\"");
+                }
+                strbuf_free(&sb);
+                s->kind = SC_BREAK;
+                return;
+        }
+        s->kind = (sc_stmt_kind)kind;
+        info = &stmt_table[kind];
+        jsonpos_key(L->pos, kw, &s->line, &s->col);
+        keys[nk++] = info->keyword;
+        keys[nk++] = "say";
+        for (int f = 0; f < MAX_FIELDS && info->fields[f].key; f++)
+                keys[nk++] = info->fields[f].key;
+        snprintf(what, sizeof(what), "a '%s' statement", info->keyword);
+        if (!several) /* the extra keyword was reported already */
+                check_keys(L, obj, keys, nk, what);
+
+        read_target(L, s, info, kw);
+        for (int f = 0; f < MAX_FIELDS && info->fields[f].key; f++) {
+                const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, info->fields[f].key);
+
+                if (j != NULL)
+                        read_field(L, s, &info->fields[f], j, info->loop);
+                else if (info->fields[f].required)
+                        err_key(L, kw, "'%s' needs \"%s\"", info->keyword, info->fields[f].key);
+        }
+        if (kind == SC_CRASH && s->crash != SC_CRASH_EXIT &&
+            cJSON_GetObjectItemCaseSensitive(obj, "code") != NULL)
+                err_key(L, cJSON_GetObjectItemCaseSensitive(obj, "code"),
+                        "\"code\" goes only with {\"crash\": \"exit\"}");
+        {
+                const cJSON *say = cJSON_GetObjectItemCaseSensitive(obj, "say");
+
+                if (say != NULL)
+                        s->say = script_template(L, say, "say");
+        }
+}
+
+static void read_block(loader *L, const cJSON *arr, sc_block *out, const char *what)
+{
+        int n, k = 0;
+
+        out->n = 0;
+        out->stmts = NULL;
+        if (!cJSON_IsArray(arr)) {
+                err_value(L, arr, "\"%s\" must be an array of statements, not %s", what,
+                          json_type_name(arr));
+                return;
+        }
+        n = cJSON_GetArraySize(arr);
+        if (n > SC_MAX_BLOCK) {
+                err_value(L, arr, "too many statements in one block: %d (at most %d)", n,
+                          SC_MAX_BLOCK);
+                return;
+        }
+        if (L->sc->nstmts + n > SC_MAX_STATEMENTS) {
+                err_value(L, arr, "too many statements in the file (at most %d)",
+                          SC_MAX_STATEMENTS);
+                return;
+        }
+        out->stmts = xcalloc((size_t)n + 1, sizeof(sc_stmt));
+        for (const cJSON *c = arr->child; c != NULL; c = c->next)
+                read_stmt(L, c, &out->stmts[k++]);
+        out->n = k;
+}
+
+/* ---- scripts: pass two, names ------------------------------------------------------------ */
+
+typedef struct name_ctx {
+        loader *L;
+        const cJSON *item;
+        int bad;
+} name_ctx;
+
+static int script_resolve(void *ctx, const char *name, int offset, int32_t *ref)
+{
+        name_ctx *c = ctx;
+        loader *L = c->L;
+        scenario *sc = L->sc;
+        sc_script *s = L->script->script;
+        int k;
+
+        for (k = 0; k < s->nlocals; k++)
+                if (strcmp(s->locals[k], name) == 0) {
+                        *ref = SC_REF(SC_REF_LOCAL, k);
+                        return 0;
+                }
+        if ((k = find_constant(sc, name)) >= 0) {
+                *ref = SC_REF(SC_REF_CONST, k);
+                return 0;
+        }
+        if ((k = scenario_find_resource(sc, name)) >= 0) {
+                if (READABLE & BIT(sc->resources[k].type)) {
+                        *ref = SC_REF(SC_REF_RES, k);
+                        return 0;
+                }
+                err_in(L, c->item, offset,
+                       "'%s' is %s%s: only a var, list, dict, value or array can be read in an "
+                       "expression",
+                       name, article(res_table[sc->resources[k].type].name),
+                       res_table[sc->resources[k].type].name);
+                c->bad++;
+                return -1;
+        }
+        if (strcmp(name, "name") == 0) {
+                *ref = SC_REF(SC_REF_NAME, 0);
+                return 0;
+        }
+        if (strcmp(name, "i") == 0 && !L->script->is_main) {
+                *ref = SC_REF(SC_REF_I, 0);
+                return 0;
+        }
+        {
+                strbuf sb = STRBUF_INIT;
+                size_t n = (size_t)(s->nlocals + sc->nconstants + sc->nresources) + 2, m = 0;
+                const char **names = xcalloc(n, sizeof(char *));
+
+                for (k = 0; k < s->nlocals; k++)
+                        names[m++] = s->locals[k];
+                for (k = 0; k < sc->nconstants; k++)
+                        names[m++] = sc->constants[k].name;
+                for (k = 0; k < sc->nresources; k++)
+                        if (READABLE & BIT(sc->resources[k].type))
+                                names[m++] = sc->resources[k].name;
+                names[m++] = "name";
+                if (!L->script->is_main)
+                        names[m++] = "i";
+                if (strcmp(name, "i") == 0)
+                        strbuf_puts(&sb, "'i' is an actor's index and main has none");
+                else
+                        strbuf_printf(&sb, "name '%s' is not defined", name);
+                suggest(&sb, name, names, m);
+                err_in(L, c->item, offset, "%s", strbuf_str(&sb));
+                strbuf_free(&sb);
+                free(names);
+        }
+        c->bad++;
+        return -1;
+}
+
+static void resolve_script(loader *L)
+{
+        script_ctx *s = L->script;
+
+        for (size_t k = 0; k < s->npend; k++) {
+                name_ctx c = { .L = L, .item = s->pend[k].item };
+
+                if (s->pend[k].e != NULL)
+                        expr_resolve(s->pend[k].e, script_resolve, &c);
+                else
+                        expr_template_resolve(s->pend[k].t, script_resolve, &c);
+        }
+        free(s->pend);
+        s->pend = NULL;
+        s->npend = s->cap_pend = 0;
+}
+
+static void read_script(loader *L, sc_script *out, const cJSON *arr, bool is_main, const char *what)
+{
+        script_ctx ctx = { .script = out, .is_main = is_main };
+
+        L->script = &ctx;
+        read_block(L, arr, &out->body, what);
+        resolve_script(L);
+        L->script = NULL;
+}
+
+/* ---- actors ------------------------------------------------------------------------------ */
+
+static int find_group(const scenario *sc, const char *name)
+{
+        for (int g = 0; g < sc->ngroups; g++)
+                if (strcmp(sc->groups[g].name, name) == 0)
+                        return g;
+        return -1;
+}
+
+static int find_actor(const scenario *sc, const char *name)
+{
+        for (int a = 0; a < sc->nactors; a++)
+                if (strcmp(sc->actors[a].name, name) == 0)
+                        return a;
+        return -1;
+}
+
+static void add_member(scenario *sc, int g, int actor)
+{
+        sc_group *gr = &sc->groups[g];
+
+        gr->members = xrealloc(gr->members, sizeof(int) * (size_t)(gr->nmembers + 1));
+        gr->members[gr->nmembers++] = actor;
+}
+
+static int group_for(loader *L, const char *name)
+{
+        scenario *sc = L->sc;
+        int g = find_group(sc, name);
+
+        if (g >= 0)
+                return g;
+        sc->groups = xgrow(sc->groups, &L->cap_groups, (size_t)sc->ngroups + 1, sizeof(sc_group));
+        sc->groups[sc->ngroups] = (sc_group){ .name = xstrdup(name) };
+        return sc->ngroups++;
+}
+
+static const char *const actor_keys[] = {
+        "name", "kind", "count", "group", "start", "run", "note"
+};
+
+/* Expands one actor entry (pass one: names and groups; scripts come after all names). */
+static void read_actor_entry(loader *L, const cJSON *obj, int script)
+{
+        scenario *sc = L->sc;
+        const cJSON *jname = cJSON_GetObjectItemCaseSensitive(obj, "name");
+        const cJSON *j;
+        expr_template *tname;
+        int64_t count = 1;
+        bool counted = false, manual = false;
+        sc_actor_kind kind = SC_THREAD;
+        const char *group = NULL;
+
+        check_keys(L, obj, actor_keys, sizeof(actor_keys) / sizeof(*actor_keys), "an actor");
+        if (jname == NULL) {
+                err_value(L, obj, "an actor needs \"name\", such as \"Worker\" or \"Worker-{i}\"");
+                return;
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "kind")) != NULL) {
+                if (cJSON_IsString(j) && strcmp(j->valuestring, "process") == 0)
+                        kind = SC_PROCESS;
+                else if (!cJSON_IsString(j) || strcmp(j->valuestring, "thread") != 0)
+                        err_value(L, j, "\"kind\" must be \"thread\" or \"process\"");
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "start")) != NULL) {
+                if (cJSON_IsString(j) && strcmp(j->valuestring, "manual") == 0)
+                        manual = true;
+                else if (!cJSON_IsString(j) || strcmp(j->valuestring, "auto") != 0)
+                        err_value(L, j,
+                                  "\"start\" must be \"auto\" (starts with the run) or "
+                                  "\"manual\" (main starts it)");
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "count")) != NULL) {
+                if (eval_const_int(L, j, "\"count\"", 1, SC_MAX_ACTORS, &count) < 0)
+                        return;
+                counted = true;
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "group")) != NULL) {
+                if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
+                    strlen(j->valuestring) > SC_MAX_NAME)
+                        err_value(L, j, "\"group\" must be a name of 1 to %d characters",
+                                  SC_MAX_NAME);
+                else
+                        group = j->valuestring;
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "note")) != NULL && !cJSON_IsString(j))
+                err_value(L, j, "\"note\" must be a string");
+        if (cJSON_GetObjectItemCaseSensitive(obj, "run") == NULL)
+                err_value(L, obj, "an actor needs \"run\": the statements it runs");
+
+        tname = parse_template(L, jname, "the actor's name");
+        if (tname == NULL)
+                return;
+        {
+                const_ctx c = { .L = L, .item = jname, .i = 0 };
+
+                if (expr_template_resolve(tname, const_resolve, &c) > 0) {
+                        expr_template_free(tname);
+                        return;
+                }
+        }
+        for (int64_t i = 0; i < count; i++) {
+                const_ctx c = { .L = L, .item = jname, .i = (int)i };
+                expr_env env = { .ctx = &c, .load = const_load, .cpu_count = L->cpu_count };
+                strbuf sb = STRBUF_INIT;
+                expr_error e = { 0 };
+                sc_actor *a;
+
+                if (expr_template_render(tname, &env, &sb, &e) < 0) {
+                        err_in(L, jname, e.offset, "%s", e.msg);
+                        strbuf_free(&sb);
+                        break;
+                }
+                if (sb.len == 0 || sb.len > SC_MAX_NAME || strpbrk(strbuf_str(&sb), "\n\t")) {
+                        err_value(L, jname,
+                                  "actor name '%.64s' must be 1 to %d characters on "
+                                  "one line",
+                                  strbuf_str(&sb), SC_MAX_NAME);
+                        strbuf_free(&sb);
+                        break;
+                }
+                if (find_actor(sc, strbuf_str(&sb)) >= 0) {
+                        err_value(L, jname, "two actors are named '%s'%s", strbuf_str(&sb),
+                                  counted ? " (put {i} in the name of a group)" : "");
+                        strbuf_free(&sb);
+                        break;
+                }
+                if (sc->nactors >= SC_MAX_ACTORS) {
+                        err_value(L, obj, "too many actors (at most %d in all)", SC_MAX_ACTORS);
+                        strbuf_free(&sb);
+                        break;
+                }
+                sc->actors =
+                    xgrow(sc->actors, &L->cap_actors, (size_t)sc->nactors + 1, sizeof(sc_actor));
+                a = &sc->actors[sc->nactors];
+                *a = (sc_actor){ .name = strbuf_detach(&sb),
+                                 .kind = kind,
+                                 .i = (int)i,
+                                 .manual = manual,
+                                 .script = script };
+                jsonpos_value(L->pos, obj, &a->line, &a->col);
+                a->group = group_for(L, group ? group : counted ? "" : a->name);
+                add_member(sc, a->group, sc->nactors);
+                sc->nactors++;
+        }
+        expr_template_free(tname);
+}
+
+static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
+{
+        scenario *sc = L->sc;
+        int a, g;
+
+        if (!cJSON_IsString(kw))
+                return;
+        g = find_group(sc, kw->valuestring);
+        a = find_actor(sc, kw->valuestring);
+        if (g >= 0 && kw->valuestring[0] != '\0') {
+                s->ntargets = sc->groups[g].nmembers;
+                s->targets = xcalloc((size_t)s->ntargets, sizeof(int));
+                memcpy(s->targets, sc->groups[g].members, sizeof(int) * (size_t)s->ntargets);
+        } else if (a >= 0) {
+                s->ntargets = 1;
+                s->targets = xcalloc(1, sizeof(int));
+                s->targets[0] = a;
+        } else {
+                strbuf sb = STRBUF_INIT;
+                size_t n = (size_t)(sc->nactors + sc->ngroups), m = 0;
+                const char **names = xcalloc(n + 1, sizeof(char *));
+
+                for (int k = 0; k < sc->ngroups; k++)
+                        names[m++] = sc->groups[k].name;
+                for (int k = 0; k < sc->nactors; k++)
+                        names[m++] = sc->actors[k].name;
+                strbuf_printf(&sb, "no actor or group named '%.64s'", kw->valuestring);
+                suggest(&sb, kw->valuestring, names, m);
+                err_value(L, kw, "%s", strbuf_str(&sb));
+                strbuf_free(&sb);
+                free(names);
+        }
+}
+
+/* start and join name actors, which are all known only after every entry was read. */
+static void resolve_targets(loader *L, const cJSON *arr, sc_block *b)
+{
+        int k = 0;
+
+        if (!cJSON_IsArray(arr))
+                return;
+        for (const cJSON *c = arr->child; c != NULL && k < b->n; c = c->next, k++) {
+                sc_stmt *s = &b->stmts[k];
+                const stmt_info *info = &stmt_table[s->kind];
+
+                if (!cJSON_IsObject(c))
+                        continue;
+                if (info->target == T_ACTOR) {
+                        const cJSON *kw = cJSON_GetObjectItemCaseSensitive(c, info->keyword);
+
+                        if (kw != NULL)
+                                resolve_target(L, s, kw);
+                }
+                for (int f = 0; f < MAX_FIELDS && info->fields[f].key; f++)
+                        if (info->fields[f].kind == F_BLOCK)
+                                resolve_targets(
+                                    L, cJSON_GetObjectItemCaseSensitive(c, info->fields[f].key),
+                                    (sc_block *)((char *)s + info->fields[f].off));
+        }
+}
+
+static void check_groups(loader *L, const cJSON *actors)
+{
+        scenario *sc = L->sc;
+
+        for (int g = 0; g < sc->ngroups; g++) {
+                int a = find_actor(sc, sc->groups[g].name);
+
+                if (a >= 0 && !(sc->groups[g].nmembers == 1 && sc->groups[g].members[0] == a))
+                        err_value(L, actors,
+                                  "'%s' names both an actor and a group of other actors: rename "
+                                  "one of them",
+                                  sc->groups[g].name);
+        }
+}
+
+static void read_actors(loader *L, const cJSON *arr, const cJSON *main)
+{
+        scenario *sc = L->sc;
+        int n, k, nproc = 0;
+
+        if (!cJSON_IsArray(arr) || (n = cJSON_GetArraySize(arr)) == 0) {
+                err_value(L, arr, "\"actors\" must be a non-empty array of actors");
+                return;
+        }
+        if (n > SC_MAX_ACTORS) {
+                err_value(L, arr, "too many actor entries: %d (at most %d)", n, SC_MAX_ACTORS);
+                return;
+        }
+        sc->nscripts = n + 1;
+        sc->scripts = xcalloc((size_t)n + 1, sizeof(sc_script));
+        sc->main_script = n;
+        k = 0;
+        for (const cJSON *c = arr->child; c != NULL; c = c->next, k++) {
+                if (!cJSON_IsObject(c)) {
+                        err_value(L, c,
+                                  "an actor must be an object with \"name\" and \"run\", "
+                                  "not %s",
+                                  json_type_name(c));
+                        continue;
+                }
+                read_actor_entry(L, c, k);
+        }
+        for (int a = 0; a < sc->nactors; a++)
+                nproc += sc->actors[a].kind == SC_PROCESS;
+        if (nproc > SC_MAX_PROCESSES)
+                err_value(L, arr, "too many process actors: %d (at most %d)", nproc,
+                          SC_MAX_PROCESSES);
+        check_groups(L, arr);
+        k = 0;
+        for (const cJSON *c = arr->child; c != NULL; c = c->next, k++) {
+                const cJSON *run = cJSON_GetObjectItemCaseSensitive(c, "run");
+
+                if (!cJSON_IsObject(c) || run == NULL)
+                        continue;
+                read_script(L, &sc->scripts[k], run, false, "run");
+                resolve_targets(L, run, &sc->scripts[k].body);
+        }
+        if (main != NULL) {
+                sc->main_given = true;
+                read_script(L, &sc->scripts[n], main, true, "main");
+                resolve_targets(L, main, &sc->scripts[n].body);
+        } else {
+                for (int a = 0; a < sc->nactors; a++)
+                        if (sc->actors[a].manual) {
+                                err_value(L, arr,
+                                          "actor '%s' has \"start\": \"manual\" but there is no "
+                                          "\"main\" to start it",
+                                          sc->actors[a].name);
+                                break;
+                        }
+        }
+}
+
+/* ---- the whole file ---------------------------------------------------------------------- */
+
+static const char *const top_keys[] = { "$schema", "lockstep",  "title",       "summary",
+                                        "mirrors", "tags",      "description", "constants",
+                                        "gil",     "resources", "actors",      "main" };
+
+static void read_tags(loader *L, const cJSON *j)
+{
+        scenario *sc = L->sc;
+        int n;
+
+        if (j == NULL)
+                return;
+        if (!cJSON_IsArray(j) || (n = cJSON_GetArraySize(j)) > 16) {
+                err_value(L, j, "\"tags\" must be an array of at most 16 short strings");
+                return;
+        }
+        sc->tags = xcalloc((size_t)n + 1, sizeof(char *));
+        for (const cJSON *c = j->child; c != NULL; c = c->next) {
+                if (!cJSON_IsString(c) || c->valuestring[0] == '\0' ||
+                    strlen(c->valuestring) > 32) {
+                        err_value(L, c, "a tag must be a string of 1 to 32 characters");
+                        continue;
+                }
+                sc->tags[sc->ntags++] = xstrdup(c->valuestring);
+        }
+}
+
+/* Object keys must be unique: cJSON would silently keep both. Sorting finds them in n log n. */
+static int by_key(const void *a, const void *b)
+{
+        return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+static void check_duplicates(loader *L, const cJSON *root)
+{
+        const cJSON **stack = NULL, **keys = NULL;
+        size_t sp = 0, scap = 0, kcap = 0;
+
+        stack = xgrow(stack, &scap, 1, sizeof(*stack));
+        stack[sp++] = root;
+        while (sp > 0 && !diag_full(L->d)) {
+                const cJSON *it = stack[--sp];
+                size_t n = 0;
+
+                for (const cJSON *c = it->child; c != NULL; c = c->next) {
+                        stack = xgrow(stack, &scap, sp + 1, sizeof(*stack));
+                        stack[sp++] = c;
+                        if (cJSON_IsObject(it)) {
+                                keys = xgrow(keys, &kcap, n + 1, sizeof(*keys));
+                                keys[n++] = c;
+                        }
+                }
+                if (n < 2)
+                        continue;
+                qsort(keys, n, sizeof(*keys), by_key);
+                for (size_t k = 1; k < n; k++)
+                        if (strcmp(keys[k - 1]->string, keys[k]->string) == 0) {
+                                /* report the later one in the text */
+                                const cJSON *later = jsonpos_key_offset(L->pos, keys[k]) >
+                                                             jsonpos_key_offset(L->pos, keys[k - 1])
+                                                         ? keys[k]
+                                                         : keys[k - 1];
+                                err_key(L, later,
+                                        "duplicate key '%.64s': JSON would keep only one "
+                                        "of them",
+                                        later->string);
+                        }
+        }
+        free(stack);
+        free(keys);
+}
+
+/* Strings longer than the cap are refused wherever they are. */
+static void check_strings(loader *L, const cJSON *root)
+{
+        const cJSON **stack = NULL;
+        size_t sp = 0, scap = 0;
+
+        stack = xgrow(stack, &scap, 1, sizeof(*stack));
+        stack[sp++] = root;
+        while (sp > 0 && !diag_full(L->d)) {
+                const cJSON *it = stack[--sp];
+                size_t max = it->string && strcmp(it->string, "description") == 0
+                                 ? SC_MAX_DESCRIPTION
+                                 : SC_MAX_STRING;
+
+                if (it->string && strlen(it->string) > SC_MAX_NAME * 4)
+                        err_key(L, it, "key of %zu bytes is too long", strlen(it->string));
+                if (cJSON_IsString(it) && strlen(it->valuestring) > max)
+                        err_value(L, it, "string of %zu bytes is too long (at most %zu)",
+                                  strlen(it->valuestring), max);
+                for (const cJSON *c = it->child; c != NULL; c = c->next) {
+                        stack = xgrow(stack, &scap, sp + 1, sizeof(*stack));
+                        stack[sp++] = c;
+                }
+        }
+        free(stack);
+}
+
+static void read_root(loader *L, const cJSON *root)
+{
+        scenario *sc = L->sc;
+        const cJSON *j;
+
+        if (!cJSON_IsObject(root)) {
+                err_value(L, root,
+                          "a scenario must be a JSON object {\"lockstep\": 1, ...}, not "
+                          "%s",
+                          json_type_name(root));
+                return;
+        }
+        check_keys(L, root, top_keys, sizeof(top_keys) / sizeof(*top_keys), "a scenario");
+        j = cJSON_GetObjectItemCaseSensitive(root, "lockstep");
+        if (j == NULL)
+                err_value(L, root, "a scenario starts with \"lockstep\": 1 (the format version)");
+        else if (!cJSON_IsNumber(j) || j->valuedouble != 1)
+                err_value(L, j, "this lockstep reads format version 1: write \"lockstep\": 1");
+        sc->title = get_string(L, root, "title", true, 1, 120, "a scenario");
+        sc->summary = get_string(L, root, "summary", true, 1, 300, "a scenario");
+        sc->mirrors = get_string(L, root, "mirrors", false, 0, 120, "a scenario");
+        sc->description =
+            get_string(L, root, "description", false, 0, SC_MAX_DESCRIPTION, "a scenario");
+        read_tags(L, cJSON_GetObjectItemCaseSensitive(root, "tags"));
+        if ((j = cJSON_GetObjectItemCaseSensitive(root, "gil")) != NULL) {
+                if (!cJSON_IsBool(j))
+                        err_value(L, j, "\"gil\" must be true or false");
+                else
+                        sc->gil = cJSON_IsTrue(j);
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
+                err_value(L, j, "\"$schema\" must be a string");
+}
+
+scenario *scenario_load_text(const char *path, const char *text, size_t len,
+                             const scenario_options *opt, diag *d)
+{
+        loader L = { .file = path, .text = text, .len = len, .d = d };
+        size_t before = diag_count(d), bad;
+        const char *end = NULL;
+        cJSON *root;
+        long deep;
+        scenario *sc;
+
+        if (len > SC_MAX_FILE_BYTES) {
+                diag_error(d, path, 0, 0, "file is %zu bytes; a scenario may be at most %d", len,
+                           SC_MAX_FILE_BYTES);
+                return NULL;
+        }
+        if (memchr(text, '\0', len) != NULL) {
+                int line, col;
+
+                jsonpos_linecol(text, len, (size_t)((const char *)memchr(text, '\0', len) - text),
+                                &line, &col);
+                diag_error(d, path, line, col, "NUL byte: this is not a text file");
+                return NULL;
+        }
+        if (!jsonpos_utf8_valid(text, len, &bad)) {
+                int line, col;
+
+                jsonpos_linecol(text, len, bad, &line, &col);
+                diag_error(d, path, line, col,
+                           "invalid UTF-8 (byte 0x%02x): save the file as UTF-8",
+                           (unsigned char)text[bad]);
+                return NULL;
+        }
+        root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+        if (root != NULL) {
+                /* Only whitespace may follow the value. */
+                while (end < text + len && strchr(" \t\r\n", *end) != NULL)
+                        end++;
+                if (end < text + len) {
+                        int line, col;
+
+                        jsonpos_linecol(text, len, (size_t)(end - text), &line, &col);
+                        diag_error(d, path, line, col,
+                                   "text after the end of the scenario's JSON object");
+                        cJSON_Delete(root);
+                        return NULL;
+                }
+        }
+        if (root == NULL) {
+                int line, col;
+                size_t off = end ? (size_t)(end - text) : 0;
+
+                size_t back = off;
+
+                /* A comma right before a closing bracket: point at the comma. */
+                while (back > 0 && strchr(" \t\r\n", text[back - 1]) != NULL)
+                        back--;
+                if (off < len && (text[off] == '}' || text[off] == ']') && back > 0 &&
+                    text[back - 1] == ',') {
+                        jsonpos_linecol(text, len, back - 1, &line, &col);
+                        diag_error(d, path, line, col,
+                                   "JSON syntax error: a comma before '%c' (JSON allows no "
+                                   "trailing comma)",
+                                   text[off]);
+                        return NULL;
+                }
+                jsonpos_linecol(text, len, off, &line, &col);
+                if (off >= len || strspn(text + off, " \t\r\n") == len - off)
+                        diag_error(d, path, line, col,
+                                   "JSON syntax error: the file ends too early (a missing "
+                                   "closing bracket or quote?)");
+                else
+                        diag_error(d, path, line, col,
+                                   "JSON syntax error near '%.12s' (check for a missing comma, "
+                                   "quote or bracket, or a trailing comma)",
+                                   off < len ? text + off : "");
+                return NULL;
+        }
+        L.pos = jsonpos_build(text, len, root, SC_MAX_DEPTH, &deep);
+        if (L.pos == NULL)
+                xdie("jsonpos: the text and cJSON's tree disagree");
+        if (deep >= 0) {
+                int line, col;
+
+                jsonpos_linecol(text, len, (size_t)deep, &line, &col);
+                diag_error(d, path, line, col, "nesting deeper than %d levels", SC_MAX_DEPTH);
+                jsonpos_free(L.pos);
+                cJSON_Delete(root);
+                return NULL;
+        }
+        sc = xcalloc(1, sizeof(*sc));
+        sc->path = xstrdup(path);
+        sc->main_script = -1;
+        L.sc = sc;
+        L.cpu_count =
+            opt && opt->cpu_count > 0 ? opt->cpu_count : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        if (L.cpu_count < 1)
+                L.cpu_count = 1;
+        check_duplicates(&L, root);
+        check_strings(&L, root);
+        if (diag_count(d) == before) {
+                read_root(&L, root);
+                if (cJSON_IsObject(root)) {
+                        const cJSON *actors = cJSON_GetObjectItemCaseSensitive(root, "actors");
+
+                        read_constants(&L, cJSON_GetObjectItemCaseSensitive(root, "constants"),
+                                       opt);
+                        read_resources(&L, cJSON_GetObjectItemCaseSensitive(root, "resources"));
+                        if (actors == NULL)
+                                err_value(&L, root,
+                                          "a scenario needs \"actors\": the threads "
+                                          "and processes it runs");
+                        else
+                                read_actors(&L, actors,
+                                            cJSON_GetObjectItemCaseSensitive(root, "main"));
+                }
+        }
+        jsonpos_free(L.pos);
+        cJSON_Delete(root);
+        if (diag_count(d) != before) {
+                scenario_free(sc);
+                return NULL;
+        }
+        return sc;
+}
+
+scenario *scenario_load(const char *path, const scenario_options *opt, diag *d)
+{
+        FILE *f = fopen(path, "rb");
+        char *buf;
+        size_t n = 0, cap = 65536;
+        scenario *sc;
+
+        if (f == NULL) {
+                diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+                return NULL;
+        }
+        buf = xmalloc(cap);
+        for (;;) {
+                size_t got = fread(buf + n, 1, cap - n, f);
+
+                n += got;
+                if (n > SC_MAX_FILE_BYTES)
+                        break;
+                if (got == 0)
+                        break;
+                if (n == cap)
+                        buf = xgrow(buf, &cap, cap + 1, 1);
+        }
+        if (ferror(f)) {
+                diag_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
+                fclose(f);
+                free(buf);
+                return NULL;
+        }
+        fclose(f);
+        if (n > SC_MAX_FILE_BYTES) {
+                diag_error(d, path, 0, 0,
+                           "file is larger than %d bytes, the most a scenario may be",
+                           SC_MAX_FILE_BYTES);
+                free(buf);
+                return NULL;
+        }
+        sc = scenario_load_text(path, buf, n, opt, d);
+        free(buf);
+        return sc;
+}
+
+/* ---- teardown and small queries --------------------------------------------------------- */
+
+static void free_block(sc_block *b)
+{
+        for (int k = 0; k < b->n; k++) {
+                sc_stmt *s = &b->stmts[k];
+
+                expr_free(s->value);
+                expr_free(s->lvalue);
+                expr_free(s->timeout);
+                expr_free(s->at);
+                expr_free(s->n);
+                expr_free(s->until);
+                expr_free(s->fn);
+                expr_free(s->over);
+                expr_template_free(s->text);
+                expr_template_free(s->say);
+                free(s->targets);
+                free_block(&s->body);
+                free_block(&s->orelse);
+        }
+        free(b->stmts);
+}
+
+void scenario_free(scenario *sc)
+{
+        if (sc == NULL)
+                return;
+        free(sc->path);
+        free(sc->title);
+        free(sc->summary);
+        free(sc->mirrors);
+        free(sc->description);
+        for (int k = 0; k < sc->ntags; k++)
+                free(sc->tags[k]);
+        free(sc->tags);
+        for (int k = 0; k < sc->nconstants; k++) {
+                free(sc->constants[k].name);
+                value_drop(&sc->constants[k].v);
+        }
+        free(sc->constants);
+        for (int k = 0; k < sc->nresources; k++) {
+                free(sc->resources[k].name);
+                free(sc->resources[k].note);
+                value_drop(&sc->resources[k].init);
+        }
+        free(sc->resources);
+        for (int k = 0; k < sc->nactors; k++)
+                free(sc->actors[k].name);
+        free(sc->actors);
+        for (int k = 0; k < sc->ngroups; k++) {
+                free(sc->groups[k].name);
+                free(sc->groups[k].members);
+        }
+        free(sc->groups);
+        for (int k = 0; k < sc->nscripts; k++) {
+                free_block(&sc->scripts[k].body);
+                for (int l = 0; l < sc->scripts[k].nlocals; l++)
+                        free(sc->scripts[k].locals[l]);
+                free(sc->scripts[k].locals);
+        }
+        free(sc->scripts);
+        free(sc);
+}
+
+const char *scenario_res_type_name(sc_res_type t)
+{
+        return (unsigned)t < SC_RES_TYPE_COUNT ? res_table[t].name : "?";
+}
+
+const char *scenario_stmt_keyword(sc_stmt_kind k)
+{
+        return (unsigned)k < SC_STMT_KIND_COUNT ? stmt_table[k].keyword : "?";
+}
+
+void scenario_walk(const sc_block *b, void (*fn)(const sc_stmt *s, void *ctx), void *ctx)
+{
+        for (int k = 0; k < b->n; k++) {
+                fn(&b->stmts[k], ctx);
+                scenario_walk(&b->stmts[k].body, fn, ctx);
+                scenario_walk(&b->stmts[k].orelse, fn, ctx);
+        }
+}

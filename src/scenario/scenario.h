@@ -1,0 +1,226 @@
+/*
+ * scenario.h — a scenario file loaded and checked into an immutable model.
+ *
+ * scenario_load reads a JSON scenario (untrusted input), reports every problem it finds as
+ * FILE:LINE:COL diagnostics, and on success returns a model that the engine runs and the TUI
+ * draws: resources, actors (groups expanded), and their scripts as statement trees whose
+ * expressions are parsed and whose names are resolved to references (see SC_REF_*).
+ * The format is documented in docs/scenario-format.md; the limits in docs/safety.md.
+ */
+#ifndef LOCKSTEP_SCENARIO_SCENARIO_H
+#define LOCKSTEP_SCENARIO_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "expr.h"
+#include "value.h"
+
+/* Limits on what a scenario may ask for (docs/safety.md). */
+#define SC_MAX_FILE_BYTES  (1 << 20)
+#define SC_MAX_DEPTH       64   /* JSON nesting */
+#define SC_MAX_STRING      4096 /* bytes in one JSON string (description: SC_MAX_DESCRIPTION) */
+#define SC_MAX_DESCRIPTION 4000
+#define SC_MAX_ACTORS      64
+#define SC_MAX_PROCESSES   16
+#define SC_MAX_RESOURCES   128
+#define SC_MAX_CONSTANTS   128
+#define SC_MAX_STATEMENTS  10000 /* in the whole file */
+#define SC_MAX_BLOCK       1000  /* statements in one block */
+#define SC_MAX_LOCALS      256   /* per script */
+#define SC_MAX_NAME        64
+#define SC_MAX_SEMAPHORE   1000000
+#define SC_MAX_QUEUE       100000
+#define SC_MAX_ARRAY       100000
+#define SC_MAX_POOL        16
+
+typedef enum sc_res_type {
+        SC_LOCK,
+        SC_RLOCK,
+        SC_SEMAPHORE,
+        SC_BOUNDED_SEMAPHORE,
+        SC_EVENT,
+        SC_CONDITION,
+        SC_BARRIER,
+        SC_VAR,
+        SC_LIST,
+        SC_DICT,
+        SC_VALUE,
+        SC_ARRAY,
+        SC_QUEUE,
+        SC_PIPE,
+        SC_POOL,
+        SC_RES_TYPE_COUNT
+} sc_res_type;
+
+typedef struct sc_resource {
+        char *name;
+        sc_res_type type;
+        int line, col;
+        char *note;       /* or NULL */
+        int64_t count;    /* semaphore: initial value; barrier: parties; queue: max (0: none);
+                             pool: workers */
+        int lock;         /* condition: index of its lock resource, -1 for its own rlock */
+        bool duplex;      /* pipe */
+        bool via_manager; /* list, dict */
+        char ctype;       /* value, array: 'i' or 'd' */
+        value init;       /* var, list, dict, value, array: initial contents */
+} sc_resource;
+
+typedef enum sc_stmt_kind {
+        SC_ACQUIRE,
+        SC_RELEASE,
+        SC_WITH,
+        SC_WAIT,
+        SC_WAIT_FOR,
+        SC_SET,
+        SC_CLEAR,
+        SC_NOTIFY,
+        SC_NOTIFY_ALL,
+        SC_PUT,
+        SC_GET,
+        SC_SEND,
+        SC_RECV,
+        SC_CLOSE,
+        SC_APPEND,
+        SC_POP,
+        SC_STORE,
+        SC_LET,
+        SC_PRINT,
+        SC_SLEEP,
+        SC_WORK,
+        SC_IF,
+        SC_WHILE,
+        SC_REPEAT,
+        SC_FOR,
+        SC_BREAK,
+        SC_START,
+        SC_JOIN,
+        SC_MAP,
+        SC_STARMAP,
+        SC_ASSERT,
+        SC_CRASH,
+        SC_STMT_KIND_COUNT
+} sc_stmt_kind;
+
+typedef enum sc_crash_kind { SC_CRASH_SEGFAULT, SC_CRASH_ABORT, SC_CRASH_EXIT } sc_crash_kind;
+
+typedef struct sc_stmt sc_stmt;
+
+typedef struct sc_block {
+        sc_stmt *stmts;
+        int n;
+} sc_block;
+
+/* A resolved name in an expression: the kind in the top byte, an index below. */
+enum {
+        SC_REF_LOCAL = 1, /* slot in the script's locals */
+        SC_REF_CONST,     /* index into scenario.constants */
+        SC_REF_RES,       /* index into scenario.resources (var, list, dict, value, array) */
+        SC_REF_NAME,      /* the actor's name */
+        SC_REF_I,         /* the actor's index in its group */
+};
+#define SC_REF(kind, index) ((int32_t)(((uint32_t)(kind) << 24) | (uint32_t)(index)))
+#define SC_REF_KIND(ref)    ((int)((uint32_t)(ref) >> 24))
+#define SC_REF_INDEX(ref)   ((int)((uint32_t)(ref)&0xffffff))
+
+struct sc_stmt {
+        sc_stmt_kind kind;
+        int id;        /* unique in the scenario, in file order: where an actor is */
+        int line, col; /* of the statement's keyword */
+        int res;       /* resource operated on, or -1 */
+        int end;       /* pipe end: 0 for NAME.a, 1 for NAME.b */
+        int *targets;  /* start, join: the actors named (indices into scenario.actors) */
+        int ntargets;
+        int32_t local;       /* let, for, repeat's as, into: the local slot written, or -1 */
+        expr *value;         /* let/store/put/send/append value; if/while condition; repeat count;
+                                for's iterable; sleep/work amount; assert condition */
+        expr *lvalue;        /* store: the target (a name or name[index]) */
+        expr *timeout;       /* acquire, wait, wait_for, put, get, join; or NULL */
+        expr *at;            /* pop */
+        expr *n;             /* notify */
+        expr *until;         /* wait_for */
+        expr *fn;            /* map, starmap */
+        expr *over;          /* map, starmap */
+        bool blocking;       /* acquire (default true) */
+        int crash;           /* sc_crash_kind */
+        int exit_code;       /* crash "exit" */
+        expr_template *text; /* print text; assert message (or NULL) */
+        expr_template *say;  /* narration caption, or NULL */
+        sc_block body;       /* with/while/repeat/for do; if then */
+        sc_block orelse;     /* if else */
+};
+
+typedef struct sc_script {
+        sc_block body;
+        char **locals; /* slot -> name */
+        int nlocals;
+} sc_script;
+
+typedef enum sc_actor_kind { SC_THREAD, SC_PROCESS } sc_actor_kind;
+
+typedef struct sc_actor {
+        char *name;
+        sc_actor_kind kind;
+        int i;       /* index in its group */
+        int group;   /* index into scenario.groups */
+        bool manual; /* started by main */
+        int script;  /* index into scenario.scripts */
+        int line, col;
+} sc_actor;
+
+typedef struct sc_group {
+        char *name;
+        int *members; /* indices into scenario.actors, in order */
+        int nmembers;
+} sc_group;
+
+typedef struct sc_constant {
+        char *name;
+        value v;
+} sc_constant;
+
+typedef struct scenario {
+        char *path;
+        char *title, *summary, *mirrors, *description; /* mirrors, description may be NULL */
+        char **tags;
+        int ntags;
+        bool gil;
+        sc_constant *constants;
+        int nconstants;
+        sc_resource *resources;
+        int nresources;
+        sc_actor *actors;
+        int nactors;
+        sc_group *groups;
+        int ngroups;
+        sc_script *scripts; /* one per actor entry, then main's last */
+        int nscripts;
+        int main_script;
+        bool main_given; /* false: main was implied (start the auto actors, join everyone) */
+        int nstmts;
+} scenario;
+
+typedef struct scenario_options {
+        const char *const *set; /* NAME=VALUE overrides of constants (VALUE an expression) */
+        int nset;
+        int cpu_count; /* what cpu_count() gives at load time; 0 asks the system */
+} scenario_options;
+
+/* Loads PATH. Returns the scenario, or NULL after reporting every problem into D. */
+scenario *scenario_load(const char *path, const scenario_options *opt, diag *d);
+/* Loads from memory; PATH only names the file in messages. */
+scenario *scenario_load_text(const char *path, const char *text, size_t len,
+                             const scenario_options *opt, diag *d);
+void scenario_free(scenario *sc);
+
+const char *scenario_res_type_name(sc_res_type t);
+const char *scenario_stmt_keyword(sc_stmt_kind k);
+/* Finds a resource by name; -1 when there is none. */
+int scenario_find_resource(const scenario *sc, const char *name);
+/* Visits every statement of a block in pre-order. */
+void scenario_walk(const sc_block *b, void (*fn)(const sc_stmt *s, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,1045 @@
+/*
+ * value.c — Python-like values for lockstep's expression language; see value.h.
+ *
+ * Scalars live inline in `value`; str, list, tuple, dict and function values point to a
+ * reference-counted value_obj. Counts are atomic so that threads may share values; mutation only
+ * ever happens on an object its caller holds the only reference to (copy-on-write), so shared
+ * objects are effectively immutable and need no lock.
+ *
+ * Dicts keep their entries in insertion order in plain arrays; past DICT_LINEAR entries an
+ * open-addressing index (slot = entry + 1, 0 = empty) makes lookups O(1). Entries are never
+ * removed, so the index needs no tombstones.
+ */
+#include "value.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/xalloc.h"
+
+#define DICT_LINEAR 8 /* dicts up to this size are searched linearly */
+
+struct value_obj {
+        size_t refs;
+        value_type type;
+        size_t depth; /* see value_depth */
+        union {
+                struct {
+                        char *data; /* NUL-terminated */
+                        size_t len;
+                } str;
+                struct {
+                        value *items;
+                        size_t len, cap;
+                } seq; /* LIST and TUPLE */
+                struct {
+                        value *keys, *vals;
+                        uint64_t *hashes;
+                        size_t len, cap;
+                        uint32_t *index; /* NULL while len <= DICT_LINEAR */
+                        size_t icap;     /* a power of two, > 2 * len */
+                } dict;
+                const void *fn;
+        } u;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err == NULL || errlen == 0)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+}
+
+static bool is_obj(value_type t)
+{
+        return t >= VALUE_STR;
+}
+
+static value_obj *obj_new(value_type t)
+{
+        value_obj *o = xcalloc(1, sizeof *o);
+
+        o->refs = 1;
+        o->type = t;
+        return o;
+}
+
+static value wrap(value_obj *o)
+{
+        value v;
+
+        v.type = o->type;
+        v.as.obj = o;
+        return v;
+}
+
+value value_none(void)
+{
+        value v;
+
+        v.type = VALUE_NONE;
+        v.as.i = 0;
+        return v;
+}
+
+value value_bool(bool b)
+{
+        value v;
+
+        v.type = VALUE_BOOL;
+        v.as.i = 0;
+        v.as.b = b;
+        return v;
+}
+
+value value_int(int64_t i)
+{
+        value v;
+
+        v.type = VALUE_INT;
+        v.as.i = i;
+        return v;
+}
+
+value value_float(double f)
+{
+        value v;
+
+        v.type = VALUE_FLOAT;
+        v.as.f = f;
+        return v;
+}
+
+value value_str(const char *s, size_t len)
+{
+        value_obj *o = obj_new(VALUE_STR);
+
+        o->u.str.data = xmalloc(len + 1);
+        if (len > 0)
+                memcpy(o->u.str.data, s, len);
+        o->u.str.data[len] = '\0';
+        o->u.str.len = len;
+        return wrap(o);
+}
+
+value value_cstr(const char *s)
+{
+        return value_str(s, strlen(s));
+}
+
+value value_list(void)
+{
+        value_obj *o = obj_new(VALUE_LIST);
+
+        o->depth = 1;
+        return wrap(o);
+}
+
+size_t value_depth(value v)
+{
+        return is_obj(v.type) ? v.as.obj->depth : 0;
+}
+
+value value_tuple(const value *items, size_t n)
+{
+        value_obj *o = obj_new(VALUE_TUPLE);
+
+        o->u.seq.items = xmalloc((n ? n : 1) * sizeof(value));
+        o->u.seq.len = o->u.seq.cap = n;
+        o->depth = 1;
+        for (size_t i = 0; i < n; i++) {
+                o->u.seq.items[i] = value_ref(items[i]);
+                if (value_depth(items[i]) + 1 > o->depth)
+                        o->depth = value_depth(items[i]) + 1;
+        }
+        if (o->depth > VALUE_MAX_DEPTH)
+                xdie("value_tuple: containers nested more than %d deep", VALUE_MAX_DEPTH);
+        return wrap(o);
+}
+
+value value_dict(void)
+{
+        value_obj *o = obj_new(VALUE_DICT);
+
+        o->depth = 1;
+        return wrap(o);
+}
+
+value value_func(const void *fn)
+{
+        value_obj *o = obj_new(VALUE_FUNC);
+
+        o->u.fn = fn;
+        return wrap(o);
+}
+
+const void *value_func_ptr(value v)
+{
+        return v.type == VALUE_FUNC ? v.as.obj->u.fn : NULL;
+}
+
+value value_ref(value v)
+{
+        if (is_obj(v.type))
+                __atomic_add_fetch(&v.as.obj->refs, 1, __ATOMIC_RELAXED);
+        return v;
+}
+
+static void obj_free(value_obj *o)
+{
+        switch (o->type) {
+        case VALUE_STR: free(o->u.str.data); break;
+        case VALUE_LIST:
+        case VALUE_TUPLE:
+                for (size_t i = 0; i < o->u.seq.len; i++)
+                        value_drop(&o->u.seq.items[i]);
+                free(o->u.seq.items);
+                break;
+        case VALUE_DICT:
+                for (size_t i = 0; i < o->u.dict.len; i++) {
+                        value_drop(&o->u.dict.keys[i]);
+                        value_drop(&o->u.dict.vals[i]);
+                }
+                free(o->u.dict.keys);
+                free(o->u.dict.vals);
+                free(o->u.dict.hashes);
+                free(o->u.dict.index);
+                break;
+        default: break;
+        }
+        free(o);
+}
+
+void value_drop(value *v)
+{
+        if (is_obj(v->type) && __atomic_sub_fetch(&v->as.obj->refs, 1, __ATOMIC_ACQ_REL) == 0)
+                obj_free(v->as.obj);
+        *v = value_none();
+}
+
+/* A new dict object holding references to D's entries (and a copy of its index). */
+static value_obj *dict_clone(const value_obj *d, bool deep)
+{
+        value_obj *c = obj_new(VALUE_DICT);
+        size_t n = d->u.dict.len;
+
+        c->depth = d->depth;
+        c->u.dict.len = c->u.dict.cap = n;
+        c->u.dict.keys = xmalloc((n ? n : 1) * sizeof(value));
+        c->u.dict.vals = xmalloc((n ? n : 1) * sizeof(value));
+        c->u.dict.hashes = xmalloc((n ? n : 1) * sizeof(uint64_t));
+        for (size_t i = 0; i < n; i++) {
+                c->u.dict.keys[i] = deep ? value_copy(d->u.dict.keys[i])
+                                         : value_ref(d->u.dict.keys[i]);
+                c->u.dict.vals[i] = deep ? value_copy(d->u.dict.vals[i])
+                                         : value_ref(d->u.dict.vals[i]);
+        }
+        if (n > 0)
+                memcpy(c->u.dict.hashes, d->u.dict.hashes, n * sizeof(uint64_t));
+        if (d->u.dict.index != NULL) {
+                c->u.dict.icap = d->u.dict.icap;
+                c->u.dict.index = xmalloc(c->u.dict.icap * sizeof(uint32_t));
+                memcpy(c->u.dict.index, d->u.dict.index, c->u.dict.icap * sizeof(uint32_t));
+        }
+        return c;
+}
+
+static value_obj *seq_clone(const value_obj *s, bool deep)
+{
+        value_obj *c = obj_new(s->type);
+        size_t n = s->u.seq.len;
+
+        c->depth = s->depth;
+        c->u.seq.len = c->u.seq.cap = n;
+        c->u.seq.items = xmalloc((n ? n : 1) * sizeof(value));
+        for (size_t i = 0; i < n; i++)
+                c->u.seq.items[i] =
+                        deep ? value_copy(s->u.seq.items[i]) : value_ref(s->u.seq.items[i]);
+        return c;
+}
+
+value value_copy(value v)
+{
+        value_obj *o;
+
+        if (!is_obj(v.type))
+                return v;
+        o = v.as.obj;
+        switch (v.type) {
+        case VALUE_STR: return value_str(o->u.str.data, o->u.str.len);
+        case VALUE_LIST:
+        case VALUE_TUPLE: return wrap(seq_clone(o, true));
+        case VALUE_DICT: return wrap(dict_clone(o, true));
+        default: return value_func(o->u.fn);
+        }
+}
+
+/* Makes *V the only reference to its object, copying it when shared (copy-on-write). */
+static value_obj *unshare(value *v)
+{
+        value_obj *o = v->as.obj, *c;
+
+        if (__atomic_load_n(&o->refs, __ATOMIC_ACQUIRE) == 1)
+                return o;
+        c = v->type == VALUE_DICT ? dict_clone(o, false) : seq_clone(o, false);
+        value_drop(v);
+        *v = wrap(c);
+        return c;
+}
+
+const char *value_str_data(value v, size_t *len)
+{
+        if (v.type != VALUE_STR) {
+                if (len)
+                        *len = 0;
+                return "";
+        }
+        if (len)
+                *len = v.as.obj->u.str.len;
+        return v.as.obj->u.str.data;
+}
+
+size_t value_len(value v)
+{
+        switch (v.type) {
+        case VALUE_STR: return v.as.obj->u.str.len;
+        case VALUE_LIST:
+        case VALUE_TUPLE: return v.as.obj->u.seq.len;
+        case VALUE_DICT: return v.as.obj->u.dict.len;
+        default: return 0;
+        }
+}
+
+value value_at(value v, size_t i)
+{
+        if ((v.type != VALUE_LIST && v.type != VALUE_TUPLE) || i >= v.as.obj->u.seq.len)
+                return value_none();
+        return v.as.obj->u.seq.items[i];
+}
+
+/* ---- numbers ---- */
+
+static bool is_num(value v)
+{
+        return v.type == VALUE_BOOL || v.type == VALUE_INT || v.type == VALUE_FLOAT;
+}
+
+static int64_t int_of(value v)
+{
+        return v.type == VALUE_BOOL ? (int64_t)v.as.b : v.as.i;
+}
+
+/* Compares an int with a float exactly (as Python does, without rounding the int): -1, 0, 1, or
+ * 2 when F is NaN. */
+static int cmp_int_float(int64_t i, double f)
+{
+        double fl;
+        int64_t fi;
+
+        if (isnan(f))
+                return 2;
+        if (f >= 9223372036854775808.0)
+                return -1;
+        if (f < -9223372036854775808.0)
+                return 1;
+        fl = floor(f);
+        fi = (int64_t)fl;
+        if (i != fi)
+                return i < fi ? -1 : 1;
+        return f > fl ? -1 : 0;
+}
+
+static int num_cmp(value a, value b)
+{
+        if (a.type == VALUE_FLOAT && b.type == VALUE_FLOAT) {
+                if (isnan(a.as.f) || isnan(b.as.f))
+                        return 2;
+                return a.as.f < b.as.f ? -1 : a.as.f > b.as.f ? 1 : 0;
+        }
+        if (a.type != VALUE_FLOAT && b.type != VALUE_FLOAT) {
+                int64_t x = int_of(a), y = int_of(b);
+
+                return x < y ? -1 : x > y ? 1 : 0;
+        }
+        if (a.type == VALUE_FLOAT) {
+                int c = cmp_int_float(int_of(b), a.as.f);
+
+                return c == 2 ? 2 : -c;
+        }
+        return cmp_int_float(int_of(a), b.as.f);
+}
+
+/* ---- hashing ---- */
+
+static uint64_t mix64(uint64_t z)
+{
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+}
+
+int value_hash(value v, uint64_t *hash, char *err, size_t errlen)
+{
+        uint64_t h;
+
+        switch (v.type) {
+        case VALUE_NONE: *hash = 0x6e6f6e65ULL; return 0;
+        case VALUE_BOOL:
+        case VALUE_INT: *hash = mix64((uint64_t)int_of(v)); return 0;
+        case VALUE_FLOAT: {
+                double f = v.as.f;
+
+                /* An integral float must hash like the equal int (1.0 == 1). */
+                if (f >= -9223372036854775808.0 && f < 9223372036854775808.0 && f == floor(f)) {
+                        *hash = mix64((uint64_t)(int64_t)f);
+                } else {
+                        uint64_t bits;
+
+                        memcpy(&bits, &f, sizeof bits);
+                        *hash = mix64(bits ^ 0x666c6f6174ULL);
+                }
+                return 0;
+        }
+        case VALUE_STR: {
+                const unsigned char *s = (const unsigned char *)v.as.obj->u.str.data;
+
+                h = 0xcbf29ce484222325ULL; /* FNV-1a */
+                for (size_t i = 0; i < v.as.obj->u.str.len; i++)
+                        h = (h ^ s[i]) * 0x100000001b3ULL;
+                *hash = mix64(h);
+                return 0;
+        }
+        case VALUE_TUPLE:
+                h = 0x7475706c65ULL + v.as.obj->u.seq.len;
+                for (size_t i = 0; i < v.as.obj->u.seq.len; i++) {
+                        uint64_t ih;
+
+                        if (value_hash(v.as.obj->u.seq.items[i], &ih, err, errlen) < 0)
+                                return -1;
+                        h = mix64(h ^ ih) + i;
+                }
+                *hash = h;
+                return 0;
+        default:
+                seterr(err, errlen, "TypeError: unhashable type: '%s'", value_type_name(v.type));
+                return -1;
+        }
+}
+
+/* ---- dicts ---- */
+
+/* The entry of KEY (hash H) in D, or -1. */
+static long dict_find(const value_obj *d, value key, uint64_t h)
+{
+        if (d->u.dict.index == NULL) {
+                for (size_t i = 0; i < d->u.dict.len; i++)
+                        if (d->u.dict.hashes[i] == h && value_equal(d->u.dict.keys[i], key))
+                                return (long)i;
+                return -1;
+        }
+        for (size_t mask = d->u.dict.icap - 1, s = h & mask;; s = (s + 1) & mask) {
+                uint32_t e = d->u.dict.index[s];
+
+                if (e == 0)
+                        return -1;
+                if (d->u.dict.hashes[e - 1] == h && value_equal(d->u.dict.keys[e - 1], key))
+                        return (long)e - 1;
+        }
+}
+
+static void dict_index_put(value_obj *d, size_t entry)
+{
+        size_t mask = d->u.dict.icap - 1, s = d->u.dict.hashes[entry] & mask;
+
+        while (d->u.dict.index[s] != 0)
+                s = (s + 1) & mask;
+        d->u.dict.index[s] = (uint32_t)entry + 1;
+}
+
+/* Keeps the index at most half full once the dict is past DICT_LINEAR entries. */
+static void dict_reindex(value_obj *d)
+{
+        size_t n = d->u.dict.len, cap = 32;
+
+        if (n <= DICT_LINEAR)
+                return;
+        if (d->u.dict.index != NULL && 2 * n < d->u.dict.icap) {
+                dict_index_put(d, n - 1);
+                return;
+        }
+        while (cap <= 4 * n)
+                cap *= 2;
+        free(d->u.dict.index);
+        d->u.dict.index = xcalloc(cap, sizeof(uint32_t));
+        d->u.dict.icap = cap;
+        for (size_t i = 0; i < n; i++)
+                dict_index_put(d, i);
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+        return a > b ? a : b;
+}
+
+int value_dict_set(value *dict, value key, value item, char *err, size_t errlen)
+{
+        value_obj *d;
+        uint64_t h;
+        long at;
+        size_t depth;
+
+        if (dict->type != VALUE_DICT) {
+                seterr(err, errlen, "TypeError: '%s' object does not support item assignment",
+                       value_type_name(dict->type));
+                goto fail;
+        }
+        if (value_hash(key, &h, err, errlen) < 0)
+                goto fail;
+        depth = max_size(value_depth(key), value_depth(item)) + 1;
+        if (depth > VALUE_MAX_DEPTH) {
+                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
+                       VALUE_MAX_DEPTH);
+                goto fail;
+        }
+        at = dict_find(dict->as.obj, key, h);
+        if (at < 0 && dict->as.obj->u.dict.len >= VALUE_MAX_ITEMS) {
+                seterr(err, errlen, "MemoryError: a dict cannot have more than %u items",
+                       VALUE_MAX_ITEMS);
+                goto fail;
+        }
+        d = unshare(dict);
+        d->depth = max_size(d->depth, depth);
+        if (at >= 0) {
+                /* As in Python, the first key stays ({1: 'a', 1.0: 'b'} is {1: 'b'}). */
+                value_drop(&key);
+                value_drop(&d->u.dict.vals[at]);
+                d->u.dict.vals[at] = item;
+                return 0;
+        }
+        if (d->u.dict.len == d->u.dict.cap) {
+                size_t cap = d->u.dict.cap;
+
+                d->u.dict.keys = xgrow(d->u.dict.keys, &cap, d->u.dict.len + 1, sizeof(value));
+                cap = d->u.dict.cap;
+                d->u.dict.vals = xgrow(d->u.dict.vals, &cap, d->u.dict.len + 1, sizeof(value));
+                cap = d->u.dict.cap;
+                d->u.dict.hashes =
+                        xgrow(d->u.dict.hashes, &cap, d->u.dict.len + 1, sizeof(uint64_t));
+                d->u.dict.cap = cap;
+        }
+        d->u.dict.keys[d->u.dict.len] = key;
+        d->u.dict.vals[d->u.dict.len] = item;
+        d->u.dict.hashes[d->u.dict.len] = h;
+        d->u.dict.len++;
+        dict_reindex(d);
+        return 0;
+fail:
+        value_drop(&key);
+        value_drop(&item);
+        return -1;
+}
+
+int value_dict_get(value dict, value key, value *out, char *err, size_t errlen)
+{
+        uint64_t h;
+        long at;
+
+        if (dict.type != VALUE_DICT) {
+                seterr(err, errlen, "TypeError: '%s' object is not a dict",
+                       value_type_name(dict.type));
+                return -1;
+        }
+        if (value_hash(key, &h, err, errlen) < 0)
+                return -1;
+        at = dict_find(dict.as.obj, key, h);
+        if (at < 0)
+                return 0;
+        *out = dict.as.obj->u.dict.vals[at];
+        return 1;
+}
+
+value value_dict_key_at(value dict, size_t i)
+{
+        if (dict.type != VALUE_DICT || i >= dict.as.obj->u.dict.len)
+                return value_none();
+        return dict.as.obj->u.dict.keys[i];
+}
+
+value value_dict_item_at(value dict, size_t i)
+{
+        if (dict.type != VALUE_DICT || i >= dict.as.obj->u.dict.len)
+                return value_none();
+        return dict.as.obj->u.dict.vals[i];
+}
+
+/* ---- lists ---- */
+
+int value_list_append(value *list, value item, char *err, size_t errlen)
+{
+        value_obj *l;
+
+        if (list->type != VALUE_LIST) {
+                seterr(err, errlen, "AttributeError: '%s' object has no attribute 'append'",
+                       value_type_name(list->type));
+                goto fail;
+        }
+        if (list->as.obj->u.seq.len >= VALUE_MAX_ITEMS) {
+                seterr(err, errlen, "MemoryError: a list cannot have more than %u items",
+                       VALUE_MAX_ITEMS);
+                goto fail;
+        }
+        if (value_depth(item) + 1 > VALUE_MAX_DEPTH) {
+                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
+                       VALUE_MAX_DEPTH);
+                goto fail;
+        }
+        l = unshare(list);
+        l->u.seq.items = xgrow(l->u.seq.items, &l->u.seq.cap, l->u.seq.len + 1, sizeof(value));
+        l->depth = max_size(l->depth, value_depth(item) + 1);
+        l->u.seq.items[l->u.seq.len++] = item;
+        return 0;
+fail:
+        value_drop(&item);
+        return -1;
+}
+
+int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen)
+{
+        value_obj *l;
+        size_t n, i;
+
+        if (list->type != VALUE_LIST) {
+                seterr(err, errlen, "AttributeError: '%s' object has no attribute 'pop'",
+                       value_type_name(list->type));
+                return -1;
+        }
+        n = list->as.obj->u.seq.len;
+        if (n == 0) {
+                seterr(err, errlen, "IndexError: pop from empty list");
+                return -1;
+        }
+        if (at < 0)
+                at += (int64_t)n;
+        if (at < 0 || (uint64_t)at >= n) {
+                seterr(err, errlen, "IndexError: pop index out of range");
+                return -1;
+        }
+        i = (size_t)at;
+        l = unshare(list);
+        *out = l->u.seq.items[i];
+        memmove(l->u.seq.items + i, l->u.seq.items + i + 1, (n - i - 1) * sizeof(value));
+        l->u.seq.len--;
+        return 0;
+}
+
+int value_list_set(value *list, int64_t at, value item, char *err, size_t errlen)
+{
+        value_obj *l;
+        size_t n;
+
+        if (list->type != VALUE_LIST) {
+                seterr(err, errlen, "TypeError: '%s' object does not support item assignment",
+                       value_type_name(list->type));
+                goto fail;
+        }
+        n = list->as.obj->u.seq.len;
+        if (at < 0)
+                at += (int64_t)n;
+        if (at < 0 || (uint64_t)at >= n) {
+                seterr(err, errlen, "IndexError: list assignment index out of range");
+                goto fail;
+        }
+        if (value_depth(item) + 1 > VALUE_MAX_DEPTH) {
+                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
+                       VALUE_MAX_DEPTH);
+                goto fail;
+        }
+        l = unshare(list);
+        l->depth = max_size(l->depth, value_depth(item) + 1);
+        value_drop(&l->u.seq.items[at]);
+        l->u.seq.items[at] = item;
+        return 0;
+fail:
+        value_drop(&item);
+        return -1;
+}
+
+/* Length in bytes of the UTF-8 character starting at S (at most N bytes), 1 for a stray byte. */
+static size_t utf8_char_len(const unsigned char *s, size_t n)
+{
+        size_t len = 1;
+
+        while (len < n && (s[len] & 0xc0) == 0x80)
+                len++;
+        return len;
+}
+
+int value_to_list(value v, value *out, char *err, size_t errlen)
+{
+        value l;
+
+        switch (v.type) {
+        case VALUE_LIST: *out = value_ref(v); return 0;
+        case VALUE_TUPLE: {
+                value_obj *o = seq_clone(v.as.obj, false);
+
+                o->type = VALUE_LIST;
+                *out = wrap(o);
+                return 0;
+        }
+        case VALUE_DICT:
+                l = value_list();
+                for (size_t i = 0; i < v.as.obj->u.dict.len; i++)
+                        if (value_list_append(&l, value_ref(v.as.obj->u.dict.keys[i]), err,
+                                              errlen) < 0)
+                                goto fail;
+                *out = l;
+                return 0;
+        case VALUE_STR: {
+                const unsigned char *s = (const unsigned char *)v.as.obj->u.str.data;
+                size_t n = v.as.obj->u.str.len;
+
+                l = value_list();
+                for (size_t i = 0, k; i < n; i += k) {
+                        k = utf8_char_len(s + i, n - i);
+                        if (value_list_append(&l, value_str((const char *)s + i, k), err,
+                                              errlen) < 0)
+                                goto fail;
+                }
+                *out = l;
+                return 0;
+        }
+        default:
+                seterr(err, errlen, "TypeError: '%s' object is not iterable",
+                       value_type_name(v.type));
+                return -1;
+        }
+fail:
+        value_drop(&l);
+        return -1;
+}
+
+/* ---- queries ---- */
+
+const char *value_type_name(value_type t)
+{
+        switch (t) {
+        case VALUE_NONE: return "NoneType";
+        case VALUE_BOOL: return "bool";
+        case VALUE_INT: return "int";
+        case VALUE_FLOAT: return "float";
+        case VALUE_STR: return "str";
+        case VALUE_LIST: return "list";
+        case VALUE_TUPLE: return "tuple";
+        case VALUE_DICT: return "dict";
+        case VALUE_FUNC: return "function";
+        }
+        return "object";
+}
+
+bool value_truthy(value v)
+{
+        switch (v.type) {
+        case VALUE_NONE: return false;
+        case VALUE_BOOL: return v.as.b;
+        case VALUE_INT: return v.as.i != 0;
+        case VALUE_FLOAT: return v.as.f != 0.0;
+        case VALUE_FUNC: return true;
+        default: return value_len(v) != 0;
+        }
+}
+
+bool value_equal(value a, value b)
+{
+        if (is_num(a) && is_num(b))
+                return num_cmp(a, b) == 0;
+        if (a.type != b.type)
+                return false;
+        if (!is_obj(a.type) || a.as.obj == b.as.obj)
+                return true; /* None, or the very same object */
+        switch (a.type) {
+        case VALUE_STR:
+                return a.as.obj->u.str.len == b.as.obj->u.str.len &&
+                       memcmp(a.as.obj->u.str.data, b.as.obj->u.str.data,
+                              a.as.obj->u.str.len) == 0;
+        case VALUE_LIST:
+        case VALUE_TUPLE:
+                if (a.as.obj->u.seq.len != b.as.obj->u.seq.len)
+                        return false;
+                for (size_t i = 0; i < a.as.obj->u.seq.len; i++)
+                        if (!value_equal(a.as.obj->u.seq.items[i], b.as.obj->u.seq.items[i]))
+                                return false;
+                return true;
+        case VALUE_DICT:
+                if (a.as.obj->u.dict.len != b.as.obj->u.dict.len)
+                        return false;
+                for (size_t i = 0; i < a.as.obj->u.dict.len; i++) {
+                        long at = dict_find(b.as.obj, a.as.obj->u.dict.keys[i],
+                                            a.as.obj->u.dict.hashes[i]);
+
+                        if (at < 0 ||
+                            !value_equal(a.as.obj->u.dict.vals[i], b.as.obj->u.dict.vals[at]))
+                                return false;
+                }
+                return true;
+        default: return a.as.obj->u.fn == b.as.obj->u.fn; /* the same lambda (or a copy) */
+        }
+}
+
+int value_compare_op(value a, value b, const char *op, int *cmp, char *err, size_t errlen)
+{
+        if (is_num(a) && is_num(b)) {
+                *cmp = num_cmp(a, b);
+                return 0;
+        }
+        if (a.type == b.type && a.type == VALUE_STR) {
+                size_t la = a.as.obj->u.str.len, lb = b.as.obj->u.str.len;
+                /* Byte order of UTF-8 is code point order, which is what Python compares. */
+                int c = memcmp(a.as.obj->u.str.data, b.as.obj->u.str.data, la < lb ? la : lb);
+
+                *cmp = c < 0 ? -1 : c > 0 ? 1 : la < lb ? -1 : la > lb ? 1 : 0;
+                return 0;
+        }
+        if (a.type == b.type && (a.type == VALUE_LIST || a.type == VALUE_TUPLE)) {
+                size_t la = a.as.obj->u.seq.len, lb = b.as.obj->u.seq.len;
+
+                /* Like Python: the first items that differ decide, else the lengths. */
+                for (size_t i = 0; i < la && i < lb; i++) {
+                        value x = a.as.obj->u.seq.items[i], y = b.as.obj->u.seq.items[i];
+
+                        if (!value_equal(x, y))
+                                return value_compare_op(x, y, op, cmp, err, errlen);
+                }
+                *cmp = la < lb ? -1 : la > lb ? 1 : 0;
+                return 0;
+        }
+        seterr(err, errlen, "TypeError: '%s' not supported between instances of '%s' and '%s'", op,
+               value_type_name(a.type), value_type_name(b.type));
+        return -1;
+}
+
+int value_compare(value a, value b, int *cmp, char *err, size_t errlen)
+{
+        return value_compare_op(a, b, "<", cmp, err, errlen);
+}
+
+/* ---- printing ---- */
+
+/* Python's repr of a float: the shortest text that reads back as the same double, in fixed
+ * notation for exponents -4..15 and scientific notation otherwise. */
+static void put_float(double f, strbuf *out)
+{
+        char buf[64], digits[32];
+        int prec, nd = 0, exp;
+        const char *p;
+
+        if (isnan(f)) {
+                strbuf_puts(out, "nan");
+                return;
+        }
+        if (isinf(f)) {
+                strbuf_puts(out, f > 0 ? "inf" : "-inf");
+                return;
+        }
+        if (f == 0) {
+                strbuf_puts(out, signbit(f) ? "-0.0" : "0.0");
+                return;
+        }
+        /* printf rounds correctly, so the first precision that round-trips is the shortest.
+         * snprintf and strtod use the same locale, so the check holds whatever its decimal
+         * point; the digits are then read without it. */
+        for (prec = 0; prec < 17; prec++) {
+                snprintf(buf, sizeof buf, "%.*e", prec, f);
+                if (strtod(buf, NULL) == f)
+                        break;
+        }
+        p = buf;
+        if (*p == '-') {
+                strbuf_putc(out, '-');
+                p++;
+        }
+        for (; *p != 'e' && *p != '\0'; p++)
+                if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1)
+                        digits[nd++] = *p;
+        exp = *p == 'e' ? atoi(p + 1) : 0;
+        while (nd > 1 && digits[nd - 1] == '0')
+                nd--;
+        if (exp < -4 || exp >= 16) {
+                strbuf_putc(out, digits[0]);
+                if (nd > 1) {
+                        strbuf_putc(out, '.');
+                        strbuf_append(out, digits + 1, (size_t)nd - 1);
+                }
+                strbuf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        } else if (exp >= 0) {
+                for (int i = 0; i <= exp; i++)
+                        strbuf_putc(out, i < nd ? digits[i] : '0');
+                strbuf_putc(out, '.');
+                if (nd > exp + 1)
+                        strbuf_append(out, digits + exp + 1, (size_t)(nd - exp - 1));
+                else
+                        strbuf_putc(out, '0');
+        } else {
+                strbuf_puts(out, "0.");
+                for (int i = 0; i < -exp - 1; i++)
+                        strbuf_putc(out, '0');
+                strbuf_append(out, digits, (size_t)nd);
+        }
+}
+
+/* Decodes one well-formed UTF-8 character at S (N bytes available): its length, or 0. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+        size_t len;
+        uint32_t c;
+
+        if (s[0] < 0xc2 || s[0] > 0xf4)
+                return 0;
+        len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+        if (len > n)
+                return 0;
+        c = s[0] & (0x7f >> len);
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+            (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        *cp = c;
+        return len;
+}
+
+/* Code points Python's repr escapes although they are valid (controls, separators, format
+ * characters): a short list of the ones a scenario could plausibly contain. */
+static bool unprintable(uint32_t c)
+{
+        return c <= 0xa0 || c == 0xad || c == 0x1680 || c == 0x180e ||
+               (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
+               (c >= 0x205f && c <= 0x206f) || c == 0x3000 || c == 0xfeff ||
+               (c >= 0xfff9 && c <= 0xfffb);
+}
+
+static void put_str_repr(const char *s, size_t n, strbuf *out)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+
+        strbuf_putc(out, q);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = u[i];
+                uint32_t cp;
+                size_t len;
+
+                if (c == (unsigned char)q || c == '\\') {
+                        strbuf_putc(out, '\\');
+                        strbuf_putc(out, (char)c);
+                } else if (c == '\n') {
+                        strbuf_puts(out, "\\n");
+                } else if (c == '\t') {
+                        strbuf_puts(out, "\\t");
+                } else if (c == '\r') {
+                        strbuf_puts(out, "\\r");
+                } else if (c < 0x20 || c == 0x7f) {
+                        strbuf_printf(out, "\\x%02x", c);
+                } else if (c < 0x80) {
+                        strbuf_putc(out, (char)c);
+                } else if ((len = utf8_decode(u + i, n - i, &cp)) == 0) {
+                        strbuf_printf(out, "\\x%02x", c); /* not UTF-8: show the byte */
+                } else {
+                        if (!unprintable(cp))
+                                strbuf_append(out, s + i, len);
+                        else if (cp <= 0xff)
+                                strbuf_printf(out, "\\x%02x", (unsigned)cp);
+                        else
+                                strbuf_printf(out, "\\u%04x", (unsigned)cp);
+                        i += len - 1;
+                }
+        }
+        strbuf_putc(out, q);
+}
+
+/* Appends V; returns false when it stopped because OUT grew past LIMIT bytes. */
+static bool put_value(value v, bool repr, strbuf *out, size_t limit)
+{
+        value_obj *o = is_obj(v.type) ? v.as.obj : NULL;
+
+        if (out->len > limit)
+                return false;
+        switch (v.type) {
+        case VALUE_NONE: strbuf_puts(out, "None"); break;
+        case VALUE_BOOL: strbuf_puts(out, v.as.b ? "True" : "False"); break;
+        case VALUE_INT: strbuf_printf(out, "%lld", (long long)v.as.i); break;
+        case VALUE_FLOAT: put_float(v.as.f, out); break;
+        case VALUE_STR:
+                if (repr)
+                        put_str_repr(o->u.str.data, o->u.str.len, out);
+                else
+                        strbuf_append(out, o->u.str.data, o->u.str.len);
+                break;
+        case VALUE_LIST:
+        case VALUE_TUPLE:
+                strbuf_putc(out, v.type == VALUE_LIST ? '[' : '(');
+                for (size_t i = 0; i < o->u.seq.len; i++) {
+                        if (i > 0)
+                                strbuf_puts(out, ", ");
+                        if (!put_value(o->u.seq.items[i], true, out, limit))
+                                return false;
+                }
+                if (v.type == VALUE_TUPLE && o->u.seq.len == 1)
+                        strbuf_putc(out, ',');
+                strbuf_putc(out, v.type == VALUE_LIST ? ']' : ')');
+                break;
+        case VALUE_DICT:
+                strbuf_putc(out, '{');
+                for (size_t i = 0; i < o->u.dict.len; i++) {
+                        if (i > 0)
+                                strbuf_puts(out, ", ");
+                        if (!put_value(o->u.dict.keys[i], true, out, limit))
+                                return false;
+                        strbuf_puts(out, ": ");
+                        if (!put_value(o->u.dict.vals[i], true, out, limit))
+                                return false;
+                }
+                strbuf_putc(out, '}');
+                break;
+        case VALUE_FUNC: strbuf_puts(out, "<function <lambda>>"); break;
+        }
+        return out->len <= limit;
+}
+
+void value_repr(value v, strbuf *out)
+{
+        if (!put_value(v, true, out, out->len + VALUE_MAX_STR))
+                strbuf_puts(out, "...");
+}
+
+void value_print(value v, strbuf *out)
+{
+        if (!put_value(v, false, out, out->len + VALUE_MAX_STR))
+                strbuf_puts(out, "...");
+}
+
+int value_format(value v, bool repr, strbuf *out, char *err, size_t errlen)
+{
+        size_t start = out->len;
+
+        if (put_value(v, repr, out, start + VALUE_MAX_STR))
+                return 0;
+        out->len = start;
+        if (out->data != NULL)
+                out->data[start] = '\0';
+        seterr(err, errlen, "MemoryError: a str cannot be longer than %u bytes", VALUE_MAX_STR);
+        return -1;
+}

@@ -1,0 +1,120 @@
+/*
+ * value.h — the values of lockstep's expression language.
+ *
+ * Values behave like Python's and print the way Python prints them: None, True, 1, 1.0, 'a',
+ * [1, 2], (1, 2), {'id': 1}. Scalars live inline; strings, lists, tuples and dicts live in a
+ * reference-counted heap object (atomic count, so a value may be read from several threads).
+ * Values have value semantics: a mutating call on a shared object copies it first, so no caller
+ * ever sees another's change.
+ *
+ * Ownership: a function returning `value` gives the caller one reference; value_drop releases
+ * it. Functions taking `value` by value take ownership unless they say "borrowed"; the queries
+ * (value_len, value_equal, value_compare, value_repr, …) borrow their arguments. A mutating call
+ * takes ownership of the values it stores even when it fails.
+ *
+ * Values never form cycles (a container can only hold values older than itself), so reference
+ * counting frees everything, and every recursive walk is bounded by VALUE_MAX_DEPTH.
+ */
+#ifndef LOCKSTEP_SCENARIO_VALUE_H
+#define LOCKSTEP_SCENARIO_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/strbuf.h"
+
+typedef enum value_type {
+        VALUE_NONE,
+        VALUE_BOOL,
+        VALUE_INT,
+        VALUE_FLOAT,
+        VALUE_STR,
+        VALUE_LIST,
+        VALUE_TUPLE,
+        VALUE_DICT,
+        VALUE_FUNC, /* a lambda: see expr.h */
+} value_type;
+
+typedef struct value_obj value_obj;
+
+typedef struct value {
+        value_type type;
+        union {
+                bool b;
+                int64_t i;
+                double f;
+                value_obj *obj; /* STR, LIST, TUPLE, DICT, FUNC */
+        } as;
+} value;
+
+/* Limits that keep an untrusted scenario from exhausting memory (documented in docs/safety.md).
+ * The constructors trust their caller; the operations that grow a value (append, dict_set, and
+ * the expression operators) fail with a MemoryError or RecursionError message instead. */
+#define VALUE_MAX_STR (1u << 20)  /* bytes in one string */
+#define VALUE_MAX_ITEMS (1u << 20) /* items in one list, tuple or dict */
+#define VALUE_MAX_DEPTH 100        /* nesting of containers: [[1]] is 2 deep */
+
+value value_none(void);
+value value_bool(bool b);
+value value_int(int64_t i);
+value value_float(double f);
+value value_str(const char *s, size_t len); /* copies S */
+value value_cstr(const char *s);
+value value_list(void);
+/* Borrows ITEMS (takes new references). The caller checks 1 + the deepest item's value_depth
+ * against VALUE_MAX_DEPTH first: a deeper tuple is a broken invariant (xdie). */
+value value_tuple(const value *items, size_t n);
+value value_dict(void);
+/* A function value wrapping an opaque pointer (the expr module stores its lambda here). */
+value value_func(const void *fn);
+const void *value_func_ptr(value v);
+
+value value_ref(value v); /* returns V with one more reference */
+void value_drop(value *v); /* releases one reference and sets *V to None */
+value value_copy(value v); /* a deep copy that shares nothing with V */
+
+/* Accessors (borrowed results). */
+const char *value_str_data(value v, size_t *len);
+size_t value_len(value v); /* items of a list/tuple/dict, bytes of a str */
+value value_at(value v, size_t i); /* list or tuple item, borrowed, I < len */
+/* Nesting of containers: 0 for a scalar, a str or a function, 1 + the deepest item otherwise (an
+ * upper bound after items were replaced or popped). */
+size_t value_depth(value v);
+
+/* Mutation (copy-on-write when shared). Each returns 0, or -1 with a Python-like message in ERR. */
+int value_list_append(value *list, value item, char *err, size_t errlen);
+int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen);
+int value_list_set(value *list, int64_t at, value item, char *err, size_t errlen);
+int value_dict_set(value *dict, value key, value item, char *err, size_t errlen);
+/* Dict lookup: 1 found (*out borrowed), 0 missing, -1 unhashable key (message in ERR). */
+int value_dict_get(value dict, value key, value *out, char *err, size_t errlen);
+value value_dict_key_at(value dict, size_t i); /* insertion order, borrowed */
+value value_dict_item_at(value dict, size_t i); /* borrowed */
+
+const char *value_type_name(value_type t); /* 'int', 'str', 'NoneType', 'function', … */
+bool value_truthy(value v);
+bool value_equal(value a, value b); /* Python ==: 1 == 1.0 and True == 1 hold */
+/* Python ordering (<): returns 0 and sets *cmp to -1/0/1, or -1 with a TypeError message.
+ * *cmp is 2 when the two are unordered (a float NaN decides): every ordering is then false. */
+int value_compare(value a, value b, int *cmp, char *err, size_t errlen);
+/* The same, naming the operator OP ("<", "<=", ">", ">=") in the TypeError message. */
+int value_compare_op(value a, value b, const char *op, int *cmp, char *err, size_t errlen);
+/* Python hash() of a hashable value (None, bool, int, float, str, tuple of hashables); equal
+ * values hash alike (1, 1.0 and True). Returns 0, or -1 with "TypeError: unhashable type: 'list'". */
+int value_hash(value v, uint64_t *hash, char *err, size_t errlen);
+/* The items of an iterable as a list (borrowed V): a list itself, a tuple's items, a dict's keys,
+ * a str's characters (UTF-8 code points). Returns 0, or -1 with "TypeError: 'int' object is not
+ * iterable". */
+int value_to_list(value v, value *out, char *err, size_t errlen);
+
+/* Printing. A function prints as <function <lambda>>. The text one call appends is cut off
+ * after about VALUE_MAX_STR bytes and then ends in "..." (a list can hold one big string many
+ * times over). */
+void value_repr(value v, strbuf *out); /* Python repr(): 'a', 1.0, [1, 'x'] */
+void value_print(value v, strbuf *out); /* Python str(): a, 1.0, [1, 'x'] */
+/* repr() (REPR) or str() that fails instead: returns 0, or -1 with a MemoryError message and OUT
+ * unchanged when the text would be longer than VALUE_MAX_STR bytes. */
+int value_format(value v, bool repr, strbuf *out, char *err, size_t errlen);
+
+#endif

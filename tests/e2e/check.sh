@@ -1,0 +1,97 @@
+#!/bin/sh
+# End-to-end tests of `lockstep check`, `list` and the command line, on the real binary.
+# usage: check.sh LOCKSTEP SOURCE_ROOT
+# Every bundled scenario must pass `check`; every file of the bad-input corpus (tests/bad, with
+# its expected FILE:LINE:COL and message in tests/bad/expect.txt) must fail with exit 2 and that
+# message; generated monsters (8 MB string, 200,000 nested brackets) must fail cleanly.
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_exit CODE DESCRIPTION -- COMMAND...
+expect_exit() {
+        want=$1; what=$2; shift 3
+        "$@" >"$tmp/out" 2>"$tmp/err"
+        got=$?
+        if [ "$got" -eq "$want" ]; then ok; else
+                ko "$what: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5
+        fi
+}
+
+cd "$src" || exit 1
+
+# --- the command line
+expect_exit 0 "--help" -- "$bin" --help
+grep -q "lockstep check FILE" "$tmp/out" && ok || ko "--help does not list check"
+expect_exit 0 "--version" -- "$bin" --version
+grep -q "^lockstep [0-9]" "$tmp/out" && ok || ko "--version prints no version"
+expect_exit 2 "unknown option" -- "$bin" --frobnicate
+grep -q "unknown option '--frobnicate'" "$tmp/err" && grep -q "^usage:" "$tmp/err" && ok ||
+        ko "unknown option message"
+expect_exit 2 "unknown command" -- "$bin" frobnicate
+expect_exit 2 "check without files" -- "$bin" check
+expect_exit 2 "check with unknown flag" -- "$bin" check --strict scenarios/seed/01-thread.json
+expect_exit 2 "check of a missing file" -- "$bin" check "$tmp/nope.json"
+grep -q "nope.json: error: cannot open" "$tmp/err" && ok || ko "missing file message"
+
+# --- list
+expect_exit 0 "list" -- "$bin" list
+for f in scenarios/seed/*.json scenarios/classics/*.json; do
+        rel=${f#scenarios/}
+        title=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["title"])' "$f")
+        grep -qF "$rel  " "$tmp/out" && grep -qF "$title" "$tmp/out" && ok ||
+                ko "list does not show $rel with its title"
+done
+grep -q "does not load" "$tmp/out" && ko "list shows a scenario that does not load" || ok
+# from a copy of the install layout, found through LOCKSTEP_DATA_DIR
+mkdir -p "$tmp/data" && cp -r scenarios "$tmp/data/"
+LOCKSTEP_DATA_DIR="$tmp/data" "$bin" list >"$tmp/out2" 2>&1 && grep -q "01-thread.json" "$tmp/out2" &&
+        ok || ko "LOCKSTEP_DATA_DIR is not honoured"
+
+# --- every bundled scenario is valid
+for f in scenarios/*/*.json; do
+        expect_exit 0 "check $f" -- "$bin" check "$f"
+done
+
+# --- the bad-input corpus: exit 2 and the expected message at the expected place
+while IFS='|' read -r file pos schema msg; do
+        case "$file" in ''|'#'*) continue ;; esac
+        expect_exit 2 "check tests/bad/$file" -- "$bin" check "tests/bad/$file"
+        if [ "$pos" = "-" ]; then want="tests/bad/$file: error: "; else
+                want="tests/bad/$file:$pos: error: "; fi
+        if grep -qF -- "$want" "$tmp/err" && grep -qF -- "$msg" "$tmp/err"; then ok; else
+                ko "tests/bad/$file: wanted '$want...$msg', got:"; sed 's/^/  | /' "$tmp/err" | head -3
+        fi
+done <tests/bad/expect.txt
+for f in tests/bad/*.json; do
+        grep -q "^$(basename "$f")|" tests/bad/expect.txt && ok || ko "$f has no line in expect.txt"
+done
+
+# --- monsters, made here rather than kept in the repository
+python3 - "$tmp" <<'PY'
+import sys
+d = sys.argv[1]
+open(d + "/deep.json", "w").write("[" * 200000 + "]" * 200000)
+open(d + "/bigstring.json", "w").write('{"lockstep": 1, "title": "' + "x" * (8 << 20) + '"}')
+open(d + "/long.json", "w").write('{"lockstep": 1, "title": "t", "summary": "' + "y" * (1 << 19) + '"}')
+PY
+expect_exit 2 "200,000 nested brackets" -- timeout 10 "$bin" check "$tmp/deep.json"
+grep -q "deep.json:1:.*: error: " "$tmp/err" && ok || ko "deep nesting message"
+expect_exit 2 "an 8 MB string" -- timeout 10 "$bin" check "$tmp/bigstring.json"
+grep -q "bigstring.json: error: file is larger than" "$tmp/err" && ok || ko "8 MB file message"
+expect_exit 2 "a 512 KB string" -- timeout 10 "$bin" check "$tmp/long.json"
+grep -q "long.json:1:.*: error: string of 524288 bytes is too long" "$tmp/err" && ok ||
+        ko "long string message"
+# several files at once: all are checked, exit 2 if any is bad
+expect_exit 2 "good and bad together" -- "$bin" check scenarios/seed/01-thread.json tests/bad/put-on-lock.json
+grep -q "01-thread.json: ok" "$tmp/out" && ok || ko "the good file was not reported ok"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

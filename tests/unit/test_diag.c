@@ -1,0 +1,59 @@
+/*
+ * test_diag.c — the diagnostics list: format, cap, suggestions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/diag.h"
+
+static void test_format_and_cap(void **state)
+{
+        diag d;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        (void)state;
+        diag_init(&d, 2);
+        diag_error(&d, "a.json", 3, 7, "unknown key '%s'", "x");
+        diag_error(&d, "a.json", 0, 0, "cannot open");
+        diag_error(&d, "a.json", 9, 1, "dropped");
+        assert_int_equal(diag_count(&d), 3);
+        assert_true(diag_full(&d));
+        diag_print(&d, f);
+        fclose(f);
+        assert_string_equal(buf, "a.json:3:7: error: unknown key 'x'\n"
+                                 "a.json: error: cannot open\n"
+                                 "a.json: note: 1 more error not shown\n");
+        free(buf);
+        diag_free(&d);
+}
+
+static void test_suggest(void **state)
+{
+        const char *const types[] = { "lock", "rlock", "semaphore", "bounded_semaphore", "event" };
+
+        (void)state;
+        assert_string_equal(diag_suggest("semaphor", types, 5), "semaphore");
+        assert_string_equal(diag_suggest("evnet", types, 5), "event"); /* transposition */
+        assert_string_equal(diag_suggest("lokc", types, 5), "lock");
+        assert_null(diag_suggest("banana", types, 5));
+        assert_null(diag_suggest("x", NULL, 0));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_format_and_cap),
+                cmocka_unit_test(test_suggest),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

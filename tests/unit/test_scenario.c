@@ -1,0 +1,270 @@
+/*
+ * test_scenario.c — the loader: the model it builds, and the errors it reports with positions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/scenario.h"
+
+static scenario *load(const char *text, diag *d, const char *const *set, int nset)
+{
+        scenario_options opt = { .set = set, .nset = nset, .cpu_count = 4 };
+
+        diag_init(d, 50);
+        return scenario_load_text("t.json", text, strlen(text), &opt, d);
+}
+
+/* Asserts that loading TEXT fails with an error that points at the first occurrence of AT (the
+ * text it must name; "" for the start) and whose message contains WANT. */
+static void expect_error(const char *text, const char *at, const char *want)
+{
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+        const char *p = strstr(text, at);
+        int line = 1, col = 1, found = 0;
+
+        assert_non_null(p);
+        for (const char *q = text; q < p; q++) {
+                if (*q == '\n')
+                        line++, col = 1;
+                else if ((*q & 0xc0) != 0x80)
+                        col++;
+        }
+        assert_null(sc);
+        for (size_t k = 0; k < d.n; k++)
+                if (d.items[k].line == line && d.items[k].col == col &&
+                    strstr(d.items[k].msg, want) != NULL)
+                        found = 1;
+        if (!found) {
+                for (size_t k = 0; k < d.n; k++)
+                        fprintf(stderr, "got %d:%d: %s\n", d.items[k].line, d.items[k].col,
+                                d.items[k].msg);
+                fail_msg("no error at %d:%d containing '%s'", line, col, want);
+        }
+        diag_free(&d);
+}
+
+static const char semaphore_text[] =
+    "{\"lockstep\": 1, \"title\": \"Semaphore\", \"summary\": \"Two at a time.\",\n"
+    " \"constants\": {\"WORKERS\": 5, \"SLOTS\": 2},\n"
+    " \"resources\": {\"room\": {\"type\": \"semaphore\", \"value\": \"SLOTS\"},\n"
+    "               \"counter\": {\"type\": \"var\", \"value\": 0}},\n"
+    " \"actors\": [{\"name\": \"T-{i}\", \"group\": \"T\", \"count\": \"WORKERS\",\n"
+    "   \"start\": \"manual\", \"run\": [\n"
+    "   {\"with\": \"room\", \"do\": [\n"
+    "     {\"let\": \"tmp\", \"value\": \"counter\"},\n"
+    "     {\"store\": \"counter\", \"value\": \"tmp + i\", \"say\": \"{name} writes\"}]}]}],\n"
+    " \"main\": [{\"start\": \"T\"}, {\"join\": \"T\"}, {\"print\": \"done {counter}\"}]}\n";
+
+static void test_model(void **state)
+{
+        diag d;
+        scenario *sc = load(semaphore_text, &d, NULL, 0);
+        const sc_stmt *with, *let, *store;
+
+        (void)state;
+        assert_non_null(sc);
+        assert_string_equal(sc->title, "Semaphore");
+        assert_int_equal(sc->nresources, 2);
+        assert_int_equal(sc->resources[0].type, SC_SEMAPHORE);
+        assert_int_equal(sc->resources[0].count, 2);
+        assert_int_equal(sc->nactors, 5);
+        assert_string_equal(sc->actors[3].name, "T-3");
+        assert_int_equal(sc->actors[3].i, 3);
+        assert_true(sc->actors[3].manual);
+        assert_int_equal(sc->ngroups, 1);
+        assert_string_equal(sc->groups[0].name, "T");
+        assert_int_equal(sc->groups[0].nmembers, 5);
+        assert_true(sc->main_given);
+        with = &sc->scripts[0].body.stmts[0];
+        assert_int_equal(with->kind, SC_WITH);
+        assert_int_equal(with->res, 0);
+        assert_int_equal(with->line, 7);
+        assert_int_equal(with->col, 5);
+        let = &with->body.stmts[0];
+        store = &with->body.stmts[1];
+        assert_int_equal(let->kind, SC_LET);
+        assert_int_equal(let->local, 0);
+        assert_string_equal(sc->scripts[0].locals[0], "tmp");
+        assert_int_equal(store->kind, SC_STORE);
+        assert_non_null(store->say);
+        {
+                const char *name;
+                int32_t ref;
+                const expr *index;
+
+                assert_true(expr_lvalue(store->lvalue, &name, &ref, &index));
+                assert_string_equal(name, "counter");
+                assert_int_equal(SC_REF_KIND(ref), SC_REF_RES);
+                assert_int_equal(SC_REF_INDEX(ref), 1);
+                assert_null(index);
+        }
+        {
+                const sc_script *m = &sc->scripts[sc->main_script];
+
+                assert_int_equal(m->body.n, 3);
+                assert_int_equal(m->body.stmts[0].kind, SC_START);
+                assert_int_equal(m->body.stmts[0].ntargets, 5);
+                assert_int_equal(m->body.stmts[0].targets[4], 4);
+        }
+        assert_int_equal(sc->nstmts, 6);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
+static void test_set_overrides(void **state)
+{
+        const char *set[] = { "WORKERS=2", "SLOTS=WORKERS - 1" };
+        diag d;
+        scenario *sc = load(semaphore_text, &d, set, 2);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nactors, 2);
+        assert_int_equal(sc->resources[0].count, 1);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
+static void test_set_errors(void **state)
+{
+        const char *bad1[] = { "WORKER=2" };
+        const char *bad2[] = { "WORKERS" };
+        const char *bad3[] = { "WORKERS=hello" };
+        diag d;
+
+        (void)state;
+        assert_null(load(semaphore_text, &d, bad1, 1));
+        assert_non_null(strstr(d.items[0].msg, "did you mean 'WORKERS'?"));
+        diag_free(&d);
+        assert_null(load(semaphore_text, &d, bad2, 1));
+        assert_non_null(strstr(d.items[0].msg, "NAME=VALUE"));
+        diag_free(&d);
+        assert_null(load(semaphore_text, &d, bad3, 1));
+        assert_non_null(strstr(d.items[0].msg, "quotes"));
+        diag_free(&d);
+}
+
+static void test_implied_main_and_defaults(void **state)
+{
+        const char *text =
+            "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
+            " \"resources\": {\"p\": {\"type\": \"pool\"}, \"q\": {\"type\": \"queue\"},\n"
+            "   \"c\": {\"type\": \"condition\", \"lock\": \"l\"}, \"l\": {\"type\": \"rlock\"},\n"
+            "   \"arr\": {\"type\": \"array\", \"ctype\": \"d\", \"value\": [0, 100]},\n"
+            "   \"v\": {\"type\": \"value\", \"ctype\": \"i\"}},\n"
+            " \"actors\": [{\"name\": \"A\", \"run\": [{\"get\": \"q\", \"into\": \"x\"},\n"
+            "   {\"map\": \"p\", \"fn\": \"lambda x: x * x\", \"over\": \"range(3)\", "
+            "\"into\": \"r\"}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+        strbuf sb = STRBUF_INIT;
+
+        (void)state;
+        assert_non_null(sc);
+        assert_false(sc->main_given);
+        assert_int_equal(sc->resources[0].count, 4); /* cpu_count() */
+        assert_int_equal(sc->resources[1].count, 0); /* unbounded */
+        assert_int_equal(sc->resources[2].lock, 3);
+        value_repr(sc->resources[4].init, &sb);
+        assert_string_equal(strbuf_str(&sb), "[0.0, 100.0]");
+        assert_int_equal(sc->resources[5].init.type, VALUE_INT);
+        assert_int_equal(sc->scripts[0].nlocals, 2);
+        strbuf_free(&sb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
+#define HEAD  "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
+#define ACTOR " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"hi\"}]}]}"
+
+static void test_errors(void **state)
+{
+        (void)state;
+        expect_error(HEAD " \"resources\": {\"r\": {\"type\": \"semaphor\"}},\n" ACTOR,
+                     "\"semaphor\"", "did you mean 'semaphore'?");
+        expect_error(HEAD " \"resources\": {\"r\": {\"type\": \"lock\", \"value\": 1}},\n" ACTOR,
+                     "\"value\"", "unknown key 'value' in a lock resource");
+        expect_error(HEAD " \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
+                          " \"actors\": [{\"name\": \"A\", \"run\": [{\"put\": \"l\", \"value\": "
+                          "1}]}]}",
+                     "\"l\", \"value", "'put' works on queue, but 'l' is a lock");
+        /* an expression error points inside the string, at the offending token */
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": \"x\", \"value\": "
+                          "\"1 + * 2\"}]}]}",
+                     "* 2", "in expression");
+        expect_error(HEAD
+                     " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"n={y + 1}\"}]}]}",
+                     "y + 1", "name 'y' is not defined");
+        expect_error(HEAD
+                     " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": \"total\", \"value\": "
+                     "1}, {\"print\": \"{totl}\"}]}]}",
+                     "totl", "did you mean 'total'?");
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"break\": true}]}]}", "true",
+                     "'break' outside a loop");
+        expect_error(HEAD " \"a\": 1,\n" ACTOR, "\"a\"", "unknown key 'a' in a scenario");
+        expect_error(HEAD " \"actors\": []}", "[]", "non-empty array");
+        expect_error("{\"lockstep\": 1, \"lockstep\": 1}", "\"lockstep\": 1}",
+                     "duplicate key 'lockstep'");
+        expect_error("{\"lockstep\": 1,,}", ",}", "JSON syntax error: a comma before");
+        expect_error("{\"lockstep\": 1, \"title\": \"a\xff\"}", "\xff", "invalid UTF-8");
+        expect_error("{\"lockstep\": 1} x", "x", "text after the end");
+}
+
+static void test_all_errors_reported(void **state)
+{
+        diag d;
+        scenario *sc =
+            load(HEAD " \"resources\": {\"a\": {\"type\": \"x\"}, \"b\": {\"type\": \"y\"}},\n"
+                      " \"actors\": [{\"name\": \"A\", \"run\": [{\"prnt\": \"hi\"}]}]}",
+                 &d, NULL, 0);
+
+        (void)state;
+        assert_null(sc);
+        assert_int_equal(diag_count(&d), 3);
+        diag_free(&d);
+}
+
+static void test_bundled_scenarios_load(void **state)
+{
+        const char *files[] = { "seed/01-thread.json", "seed/05-condition.json",
+                                "seed/11-manager.json" };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(files) / sizeof(*files); k++) {
+                char path[512];
+                diag d;
+                scenario *sc;
+
+                snprintf(path, sizeof(path), "%s/scenarios/%s", SOURCE_ROOT, files[k]);
+                diag_init(&d, 10);
+                sc = scenario_load(path, NULL, &d);
+                if (sc == NULL)
+                        diag_print(&d, stderr);
+                assert_non_null(sc);
+                scenario_free(sc);
+                diag_free(&d);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_model),
+                cmocka_unit_test(test_set_overrides),
+                cmocka_unit_test(test_set_errors),
+                cmocka_unit_test(test_implied_main_and_defaults),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_all_errors_reported),
+                cmocka_unit_test(test_bundled_scenarios_load),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
