@@ -4,16 +4,22 @@
  * Each subcommand is one entry of a table (name, handler, one-line usage); usage errors print
  * the usage and exit 2, as documented in `lockstep --help` and docs/cli.md.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "engine/engine.h"
 #include "scenario/bundle.h"
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
+#include "session/session.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
@@ -21,12 +27,23 @@ enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 static const char usage_text[] =
     "usage: lockstep [--help] [--version] COMMAND [ARGS]\n"
     "\n"
+    "  lockstep run FILE [OPTIONS]\n"
+    "                           run a scenario headless: print what the actors print, then\n"
+    "                           a summary on stderr\n"
+    "      --seed N             seed for every actor's random() (default 1)\n"
+    "      --set NAME=VALUE     override a constant of the scenario (repeatable)\n"
+    "      --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
+    "      --speed X            at most X steps per second per actor (default: no limit)\n"
+    "      --time-limit S       stop after S seconds (default 60; 0: no limit)\n"
+    "      --prefix             start each printed line with [actor name]\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
     "  lockstep --version       the version\n"
     "\n"
-    "Exit status: 0 success, 2 a usage error or an invalid scenario.\n"
+    "Exit status of run: 0 finished and every assert held, 1 an assert failed, 2 a usage or\n"
+    "scenario error, 3 deadlock, 4 an actor crashed or raised an error, 5 the time limit.\n"
+    "Exit status of check and list: 0 success, 2 a usage error or an invalid scenario.\n"
     "Scenario format: docs/scenario-format.md. Bundled scenarios: lockstep list.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -140,12 +157,209 @@ static int cmd_list(int argc, char **argv)
         return EXIT_OK;
 }
 
+/* Reads a whole file (at most SC_MAX_FILE_BYTES + 1 bytes, so the loader can say it is too big). */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+        FILE *f = fopen(path, "rb");
+        strbuf sb = STRBUF_INIT;
+        char buf[65536];
+        size_t n;
+
+        if (f == NULL) {
+                snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
+                return NULL;
+        }
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len <= SC_MAX_FILE_BYTES)
+                strbuf_append(&sb, buf, n);
+        if (ferror(f)) {
+                snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
+                fclose(f);
+                strbuf_free(&sb);
+                return NULL;
+        }
+        fclose(f);
+        *len = sb.len;
+        return strbuf_detach(&sb);
+}
+
+typedef struct run_output {
+        const scenario *sc;
+        bool prefix;
+        unsigned long steps, events;
+} run_output;
+
+static const char *who(const run_output *o, int actor)
+{
+        return actor >= 0 && actor < o->sc->nactors ? o->sc->actors[actor].name : "MainThread";
+}
+
+/* What `lockstep run` shows of each event: what actors print, and their errors. */
+static void run_event(const event *ev, void *ctx)
+{
+        run_output *o = ctx;
+
+        o->events++;
+        switch (ev->kind) {
+        case EV_STEP: o->steps++; break;
+        case EV_PRINT:
+                if (o->prefix)
+                        printf("[%s] ", who(o, ev->actor));
+                fwrite(ev->text, 1, ev->len, stdout);
+                putchar('\n');
+                break;
+        case EV_ERROR:
+        case EV_ASSERT:
+                fflush(stdout);
+                fprintf(stderr, "Exception in %s: %s\n", who(o, ev->actor), ev->text);
+                break;
+        default: break;
+        }
+}
+
+static int parse_number(const char *opt, const char *arg, double lo, double hi, double *out)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(arg, &end);
+        if (errno != 0 || end == arg || *end != '\0' || !(v >= lo && v <= hi))
+                return usage_error("%s needs a number from %g to %g, not '%s'", opt, lo, hi, arg);
+        *out = v;
+        return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "seed", required_argument, NULL, 'S' },
+                { "set", required_argument, NULL, 's' },
+                { "trace", required_argument, NULL, 't' },
+                { "speed", required_argument, NULL, 'v' },
+                { "time-limit", required_argument, NULL, 'l' },
+                { "prefix", no_argument, NULL, 'p' },
+                { NULL, 0, NULL, 0 },
+        };
+        session_options so = { .time_limit = SESSION_DEFAULT_TIME_LIMIT };
+        scenario_options lo = { 0 };
+        run_output out = { 0 };
+        const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
+        int nset = 0, c, status;
+        double seed = ENGINE_DEFAULT_SEED, speed = 0;
+        char err[512], *text;
+        size_t len;
+        diag d;
+        scenario *sc;
+        session *s;
+        const char *why;
+
+        so.engine.seed = ENGINE_DEFAULT_SEED;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                int rc = 0;
+
+                switch (c) {
+                case 'S': rc = parse_number("--seed", optarg, 0, 9007199254740991.0, &seed); break;
+                case 's': set[nset++] = optarg; break;
+                case 't': so.trace_path = optarg; break;
+                case 'v': rc = parse_number("--speed", optarg, 0, 1e9, &speed); break;
+                case 'l': rc = parse_number("--time-limit", optarg, 0, 1e9, &so.time_limit); break;
+                case 'p': out.prefix = true; break;
+                default: rc = usage_error("run: unknown option '%s'", argv[optind - 1]); break;
+                }
+                if (rc != 0) {
+                        free(set);
+                        return rc;
+                }
+        }
+        if (optind != argc - 1) {
+                free(set);
+                return usage_error("%s", optind >= argc ? "run needs a scenario FILE"
+                                                        : "run takes one scenario FILE");
+        }
+        text = read_file(argv[optind], &len, err, sizeof(err));
+        if (text == NULL) {
+                fprintf(stderr, "%s\n", err);
+                free(set);
+                return EXIT_USAGE;
+        }
+        lo.set = set;
+        lo.nset = nset;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text(argv[optind], text, len, &lo, &d);
+        if (sc == NULL) {
+                diag_print(&d, stderr);
+                diag_free(&d);
+                free(text);
+                free(set);
+                return EXIT_USAGE;
+        }
+        diag_free(&d);
+        if ((why = engine_unsupported(sc)) != NULL) {
+                fprintf(stderr,
+                        "lockstep: %s uses %s, which this version of lockstep cannot run yet "
+                        "(it can check the file: lockstep check %s)\n",
+                        argv[optind], why, argv[optind]);
+                scenario_free(sc);
+                free(text);
+                free(set);
+                return EXIT_USAGE;
+        }
+        so.engine.seed = (uint64_t)seed;
+        so.engine.step_delay = speed > 0 ? 1.0 / speed : 0;
+        so.engine.cpu_count = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        so.source = text;
+        so.source_len = len;
+        so.set = set;
+        so.nset = nset;
+        so.on_event = run_event;
+        so.ctx = &out;
+        out.sc = sc;
+        s = session_start(sc, &so, err, sizeof(err));
+        if (s == NULL) {
+                fprintf(stderr, "lockstep: %s\n", err);
+                scenario_free(sc);
+                free(text);
+                free(set);
+                return EXIT_USAGE;
+        }
+        while (session_pump(s, 50))
+                ;
+        fflush(stdout);
+        status = session_outcome(s);
+        {
+                const char *reason = session_reason(s);
+
+                fprintf(stderr, "lockstep: %s: %d actor%s, %lu steps, %lu events, %.3f s\n",
+                        status == OUTCOME_DONE       ? "done"
+                        : status == OUTCOME_ASSERT   ? "an assertion failed"
+                        : status == OUTCOME_DEADLOCK ? "deadlock"
+                        : status == OUTCOME_CRASH    ? "crashed"
+                                                     : "time limit",
+                        sc->nactors + 1, sc->nactors == 0 ? "" : "s", out.steps, out.events,
+                        session_seconds(s));
+                if (status != OUTCOME_DONE && reason[0] != '\0')
+                        fprintf(stderr, "lockstep: %s\n", reason);
+        }
+        if (session_close(s, err, sizeof(err)) < 0) {
+                fprintf(stderr, "lockstep: %s\n", err);
+                if (status == OUTCOME_DONE)
+                        status = EXIT_USAGE;
+        }
+        scenario_free(sc);
+        free(text);
+        free(set);
+        return status;
+}
+
 typedef struct command {
         const char *name;
         int (*run)(int argc, char **argv);
 } command;
 
 static const command commands[] = {
+        { .name = "run", .run = cmd_run },
         { .name = "check", .run = cmd_check },
         { .name = "list", .run = cmd_list },
 };

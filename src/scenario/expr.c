@@ -30,11 +30,11 @@
  * so that it only stops lambdas that call themselves too deeply). One level takes about 200 bytes
  * of stack at -O2, so evaluation needs at most about 256 KiB. */
 #define EVAL_MAX_DEPTH 1000
+#define RANGE_MAX      1000000 /* items in the list range() returns */
 
 /* Keeps a helper out of the recursive evaluator's frame: inlined, its buffers and locals would be
  * paid for at every level of recursion. */
 #define NOINLINE __attribute__((noinline))
-#define RANGE_MAX 1000000
 
 /* ---- the tree ---- */
 
@@ -81,11 +81,11 @@ enum op {
 };
 
 static const char *const op_names[] = {
-        [OP_ADD] = "+",    [OP_SUB] = "-",    [OP_MUL] = "*",       [OP_DIV] = "/",
-        [OP_FLOORDIV] = "//", [OP_MOD] = "%", [OP_LT] = "<",        [OP_LE] = "<=",
-        [OP_GT] = ">",     [OP_GE] = ">=",    [OP_EQ] = "==",       [OP_NE] = "!=",
-        [OP_IN] = "in",    [OP_NOTIN] = "not in", [OP_IS] = "is",   [OP_ISNOT] = "is not",
-        [OP_AND] = "and",  [OP_OR] = "or",
+        [OP_ADD] = "+",       [OP_SUB] = "-",        [OP_MUL] = "*", [OP_DIV] = "/",
+        [OP_FLOORDIV] = "//", [OP_MOD] = "%",        [OP_LT] = "<",  [OP_LE] = "<=",
+        [OP_GT] = ">",        [OP_GE] = ">=",        [OP_EQ] = "==", [OP_NE] = "!=",
+        [OP_IN] = "in",       [OP_NOTIN] = "not in", [OP_IS] = "is", [OP_ISNOT] = "is not",
+        [OP_AND] = "and",     [OP_OR] = "or",
 };
 
 typedef struct arena arena;
@@ -301,8 +301,7 @@ static bool scan_digits(const char *s, size_t n, size_t *i, char *buf, size_t *b
                                 buf[(*blen)++] = s[*i];
                         (*i)++;
                 } else if (s[*i] == '_') {
-                        if (*i + 1 >= n || !is_digit(s[*i + 1]) || *i == 0 ||
-                            !is_digit(s[*i - 1]))
+                        if (*i + 1 >= n || !is_digit(s[*i + 1]) || *i == 0 || !is_digit(s[*i - 1]))
                                 return false;
                         (*i)++;
                 } else {
@@ -437,7 +436,7 @@ static int fail_here(evalctx *c, int off)
         return -1;
 }
 
-#define EMSG(c) (c)->err->msg, sizeof (c)->err->msg
+#define EMSG(c) (c)->err->msg, sizeof((c)->err->msg)
 
 /* A repr for messages, cut to fit. */
 static void short_repr(value v, char *buf, size_t n)
@@ -536,8 +535,9 @@ static int num_arith(evalctx *c, int op, value a, value b, int off, value *out)
                         return 0;
                 case OP_FLOORDIV:
                         if (y == 0)
-                                return fail(c, off,
-                                            "ZeroDivisionError: integer division or modulo by zero");
+                                return fail(
+                                    c, off,
+                                    "ZeroDivisionError: integer division or modulo by zero");
                         if (x == INT64_MIN && y == -1)
                                 return overflow(c, off, x, "//", y);
                         r = x / y;
@@ -566,13 +566,13 @@ static int too_long(evalctx *c, int off, value_type t)
         if (t == VALUE_STR)
                 return fail(c, off, "MemoryError: a str cannot be longer than %u bytes",
                             VALUE_MAX_STR);
-        return fail(c, off, "MemoryError: a %s cannot have more than %u items",
-                    value_type_name(t), VALUE_MAX_ITEMS);
+        return fail(c, off, "MemoryError: a %s cannot have more than %u items", value_type_name(t),
+                    VALUE_MAX_ITEMS);
 }
 
 /* A new list or tuple (of type T) of the N values at ITEMS, each repeated TIMES times. */
-static int make_seq(evalctx *c, value_type t, const value *items, size_t n, size_t times,
-                    int off, value *out)
+static int make_seq(evalctx *c, value_type t, const value *items, size_t n, size_t times, int off,
+                    value *out)
 {
         if (t == VALUE_LIST) {
                 value l = value_list();
@@ -727,8 +727,7 @@ static int contains(evalctx *c, value hay, value needle, int off, bool *res)
                 return 0;
         }
         default:
-                return fail(c, off, "TypeError: argument of type '%s' is not iterable",
-                            tname(hay));
+                return fail(c, off, "TypeError: argument of type '%s' is not iterable", tname(hay));
         }
 }
 
@@ -834,8 +833,7 @@ NOINLINE static int index_value(evalctx *c, value obj, value idx, int off, value
                 *out = value_ref(found);
                 return 0;
         }
-        default:
-                return fail(c, off, "TypeError: '%s' object is not subscriptable", tname(obj));
+        default: return fail(c, off, "TypeError: '%s' object is not subscriptable", tname(obj));
         }
 }
 
@@ -1001,8 +999,8 @@ static int bi_int(evalctx *c, const expr *call, const value *args, size_t nargs,
                 if (r < 0)
                         return fail(c, call->off,
                                     "OverflowError: int(%s) does not fit in a 64-bit int", text);
-                return fail(c, call->off,
-                            "ValueError: invalid literal for int() with base 10: %s", text);
+                return fail(c, call->off, "ValueError: invalid literal for int() with base 10: %s",
+                            text);
         }
         default:
                 return fail(c, call->off,
@@ -1062,8 +1060,7 @@ static int bi_abs(evalctx *c, const expr *call, const value *args, size_t nargs,
         if (!is_intlike(v))
                 return fail(c, call->off, "TypeError: bad operand type for abs(): '%s'", tname(v));
         if (int_of(v) == INT64_MIN)
-                return fail(c, call->off,
-                            "OverflowError: abs(%lld) does not fit in a 64-bit int",
+                return fail(c, call->off, "OverflowError: abs(%lld) does not fit in a 64-bit int",
                             (long long)INT64_MIN);
         *out = value_int(int_of(v) < 0 ? -int_of(v) : int_of(v));
         return 0;
@@ -1240,8 +1237,7 @@ static int bi_random(evalctx *c, const expr *call, const value *args, size_t nar
         return 0;
 }
 
-static int bi_cpu_count(evalctx *c, const expr *call, const value *args, size_t nargs,
-                        value *out)
+static int bi_cpu_count(evalctx *c, const expr *call, const value *args, size_t nargs, value *out)
 {
         (void)call;
         (void)args;
@@ -1334,16 +1330,15 @@ static const struct {
         const char *word;
         enum tok_kind kind;
 } keywords[] = {
-        { "None", T_NONE }, { "True", T_TRUE }, { "False", T_FALSE }, { "and", T_AND },
-        { "or", T_OR },     { "not", T_NOT },   { "in", T_IN },       { "is", T_IS },
+        { "None", T_NONE }, { "True", T_TRUE }, { "False", T_FALSE },   { "and", T_AND },
+        { "or", T_OR },     { "not", T_NOT },   { "in", T_IN },         { "is", T_IS },
         { "if", T_IF },     { "else", T_ELSE }, { "lambda", T_LAMBDA },
 };
 
 static const char *const reserved[] = {
-        "as",     "assert", "async",    "await", "break",  "class", "continue",
-        "def",    "del",    "elif",     "except", "finally", "for", "from",
-        "global", "import", "nonlocal", "pass",  "raise",  "return", "try",
-        "while",  "with",   "yield",
+        "as",       "assert", "async",  "await",   "break", "class", "continue", "def",
+        "del",      "elif",   "except", "finally", "for",   "from",  "global",   "import",
+        "nonlocal", "pass",   "raise",  "return",  "try",   "while", "with",     "yield",
 };
 
 typedef struct scope {
@@ -1366,7 +1361,7 @@ typedef struct parser {
 } parser;
 
 static void lex_error(parser *p, token *t, size_t off, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void lex_error(parser *p, token *t, size_t off, const char *fmt, ...)
 {
@@ -1518,7 +1513,8 @@ static void lex_string(parser *p, token *t)
                                 int h = i + 2 + (size_t)k < n ? hex_value(s[i + 2 + k]) : -1;
 
                                 if (h < 0) {
-                                        lex_error(p, t, i, "invalid \\%c escape: it needs %d hex digits",
+                                        lex_error(p, t, i,
+                                                  "invalid \\%c escape: it needs %d hex digits",
                                                   s[i + 1], digits);
                                         goto fail;
                                 }
@@ -1709,8 +1705,7 @@ static expr *unexpected(parser *p, const token *t)
         switch (t->kind) {
         case T_ERROR: return perr(p, t->off, "%s", t->msg);
         case T_EOF: return perr(p, t->off, "unexpected end of expression");
-        case T_ASSIGN:
-                return perr(p, t->off, "'=' is not an operator here: use '==' to compare");
+        case T_ASSIGN: return perr(p, t->off, "'=' is not an operator here: use '==' to compare");
         case T_RESERVED:
                 return perr(p, t->off, "'%.*s' is not supported in expressions", t->end - t->off,
                             p->src + t->off);
@@ -1847,8 +1842,7 @@ static int match_op(parser *p, enum level lv, int *ntok)
                         return *ntok == 2 ? OP_ISNOT : OP_IS;
                 default: return -1;
                 }
-        case L_SUM:
-                return t->kind == T_PLUS ? OP_ADD : t->kind == T_MINUS ? OP_SUB : -1;
+        case L_SUM: return t->kind == T_PLUS ? OP_ADD : t->kind == T_MINUS ? OP_SUB : -1;
         default:
                 switch (t->kind) {
                 case T_STAR: return OP_MUL;
@@ -1877,8 +1871,8 @@ static expr *parse_operand(parser *p, enum level lv)
 static expr *parse_level(parser *p, enum level lv)
 {
         static const enum node_kind kinds[] = {
-                [L_OR] = N_OR, [L_AND] = N_AND, [L_CMP] = N_CMP, [L_SUM] = N_ARITH,
-                [L_TERM] = N_ARITH,
+                [L_OR] = N_OR,     [L_AND] = N_AND,    [L_CMP] = N_CMP,
+                [L_SUM] = N_ARITH, [L_TERM] = N_ARITH,
         };
         expr *first = parse_operand(p, lv), *e;
         vec v = { 0 };
@@ -2023,7 +2017,7 @@ static expr *parse_display(parser *p)
 {
         token *t = peek(p, 0);
         enum tok_kind open_kind = t->kind;
-        enum tok_kind close = open_kind == T_LPAREN ? T_RPAREN
+        enum tok_kind close = open_kind == T_LPAREN   ? T_RPAREN
                               : open_kind == T_LBRACK ? T_RBRACK
                                                       : T_RBRACE;
         int open = t->off;
@@ -2244,8 +2238,9 @@ static expr *parse_lambda(parser *p)
                 if (t->kind == T_ERROR)
                         unexpected(p, t);
                 else
-                        perr(p, t->off, "expected ':' after the parameters of the lambda at "
-                                        "column %d",
+                        perr(p, t->off,
+                             "expected ':' after the parameters of the lambda at "
+                             "column %d",
                              off + 1);
                 goto fail;
         }
@@ -2372,6 +2367,18 @@ expr *expr_parse(const char *text, size_t len, expr_error *err)
         parser_done(&p);
         if (e == NULL)
                 arena_free(a);
+        return e;
+}
+
+expr *expr_literal(value v)
+{
+        arena *a = arena_new();
+        expr *e = arena_alloc(a, sizeof(expr));
+
+        e->kind = N_CONST;
+        e->off = 0;
+        e->owner = a;
+        e->u.cst = arena_keep(a, v);
         return e;
 }
 
@@ -2509,10 +2516,10 @@ NOINLINE static int arity_error(evalctx *c, const expr *lam, size_t nargs, int o
                             np, np == 1 ? "" : "s", nargs, nargs == 1 ? "was" : "were");
         /* Python lists them as 'a', 'b' and 'c' / 'a', 'b', and 'c'. */
         for (size_t i = nargs; i < np && used < sizeof names; i++) {
-                const char *sep = i == nargs       ? ""
-                                  : i + 1 < np     ? ", "
-                                  : missing == 2   ? " and "
-                                                   : ", and ";
+                const char *sep = i == nargs     ? ""
+                                  : i + 1 < np   ? ", "
+                                  : missing == 2 ? " and "
+                                                 : ", and ";
 
                 used += (size_t)snprintf(names + used, sizeof names - used, "%s'%s'", sep,
                                          lam->u.lam.params[i]);
@@ -2629,7 +2636,8 @@ NOINLINE static int eval_unary(evalctx *c, const expr *e, value *out)
         } else if (is_intlike(a)) {
                 if (e->kind == N_NEG && int_of(a) == INT64_MIN) {
                         value_drop(&a);
-                        return fail(c, e->off, "OverflowError: -(%lld) does not fit in a 64-bit int",
+                        return fail(c, e->off,
+                                    "OverflowError: -(%lld) does not fit in a 64-bit int",
                                     (long long)INT64_MIN);
                 }
                 *out = value_int(e->kind == N_NEG ? -int_of(a) : int_of(a));
@@ -2909,8 +2917,7 @@ static expr *parse_hole(parser *p, int open, size_t *end)
                 return e;
         }
         if (t->kind == T_COLON || (t->kind == T_ERROR && p->src[t->off] == '!'))
-                return perr(p, t->off,
-                            "format specs (':' and '!') are not supported in templates");
+                return perr(p, t->off, "format specs (':' and '!') are not supported in templates");
         if (t->kind == T_EOF)
                 return perr(p, t->off, "expected '}' to close '{' at column %d", open + 1);
         if (t->kind == T_COMMA)
@@ -3003,8 +3010,7 @@ int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx)
         return bad;
 }
 
-int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out,
-                         expr_error *err)
+int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err)
 {
         expr_error dummy;
         size_t start = out->len;

@@ -37,6 +37,10 @@ typedef struct expr_error {
 
 /* Parses LEN bytes of TEXT. Returns NULL and fills ERR on a syntax error. */
 expr *expr_parse(const char *text, size_t len, expr_error *err);
+/* An expression that evaluates to V (takes ownership): a literal from the scenario file, with no
+ * detour through text (whose length and nesting limits a big literal would exceed, and in which
+ * inf and nan are not literals). */
+expr *expr_literal(value v);
 void expr_free(expr *e);
 
 /* Called for each free name of an expression (lambda parameters are bound, builtins that are

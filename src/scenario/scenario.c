@@ -508,19 +508,11 @@ static expr *parse_expr(loader *L, const cJSON *item)
                         err_in(L, item, e.offset, "in expression: %s", e.msg);
                 return x;
         } else {
-                /* A literal: printed the Python way, it reads back as the same value. */
-                strbuf sb = STRBUF_INIT;
                 value v;
 
                 if (json_to_value(L, item, &v) < 0)
                         return NULL;
-                value_repr(v, &sb);
-                value_drop(&v);
-                x = expr_parse(strbuf_str(&sb), sb.len, &e);
-                if (x == NULL)
-                        err_value(L, item, "this literal cannot be used here: %s", e.msg);
-                strbuf_free(&sb);
-                return x;
+                return expr_literal(v);
         }
 }
 

@@ -47,7 +47,7 @@ struct value_obj {
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -239,10 +239,10 @@ static value_obj *dict_clone(const value_obj *d, bool deep)
         c->u.dict.vals = xmalloc((n ? n : 1) * sizeof(value));
         c->u.dict.hashes = xmalloc((n ? n : 1) * sizeof(uint64_t));
         for (size_t i = 0; i < n; i++) {
-                c->u.dict.keys[i] = deep ? value_copy(d->u.dict.keys[i])
-                                         : value_ref(d->u.dict.keys[i]);
-                c->u.dict.vals[i] = deep ? value_copy(d->u.dict.vals[i])
-                                         : value_ref(d->u.dict.vals[i]);
+                c->u.dict.keys[i] =
+                    deep ? value_copy(d->u.dict.keys[i]) : value_ref(d->u.dict.keys[i]);
+                c->u.dict.vals[i] =
+                    deep ? value_copy(d->u.dict.vals[i]) : value_ref(d->u.dict.vals[i]);
         }
         if (n > 0)
                 memcpy(c->u.dict.hashes, d->u.dict.hashes, n * sizeof(uint64_t));
@@ -264,7 +264,7 @@ static value_obj *seq_clone(const value_obj *s, bool deep)
         c->u.seq.items = xmalloc((n ? n : 1) * sizeof(value));
         for (size_t i = 0; i < n; i++)
                 c->u.seq.items[i] =
-                        deep ? value_copy(s->u.seq.items[i]) : value_ref(s->u.seq.items[i]);
+                    deep ? value_copy(s->u.seq.items[i]) : value_ref(s->u.seq.items[i]);
         return c;
 }
 
@@ -534,7 +534,7 @@ int value_dict_set(value *dict, value key, value item, char *err, size_t errlen)
                 d->u.dict.vals = xgrow(d->u.dict.vals, &cap, d->u.dict.len + 1, sizeof(value));
                 cap = d->u.dict.cap;
                 d->u.dict.hashes =
-                        xgrow(d->u.dict.hashes, &cap, d->u.dict.len + 1, sizeof(uint64_t));
+                    xgrow(d->u.dict.hashes, &cap, d->u.dict.len + 1, sizeof(uint64_t));
                 d->u.dict.cap = cap;
         }
         d->u.dict.keys[d->u.dict.len] = key;
@@ -712,8 +712,8 @@ int value_to_list(value v, value *out, char *err, size_t errlen)
                 l = value_list();
                 for (size_t i = 0, k; i < n; i += k) {
                         k = utf8_char_len(s + i, n - i);
-                        if (value_list_append(&l, value_str((const char *)s + i, k), err,
-                                              errlen) < 0)
+                        if (value_list_append(&l, value_str((const char *)s + i, k), err, errlen) <
+                            0)
                                 goto fail;
                 }
                 *out = l;
@@ -770,8 +770,7 @@ bool value_equal(value a, value b)
         switch (a.type) {
         case VALUE_STR:
                 return a.as.obj->u.str.len == b.as.obj->u.str.len &&
-                       memcmp(a.as.obj->u.str.data, b.as.obj->u.str.data,
-                              a.as.obj->u.str.len) == 0;
+                       memcmp(a.as.obj->u.str.data, b.as.obj->u.str.data, a.as.obj->u.str.len) == 0;
         case VALUE_LIST:
         case VALUE_TUPLE:
                 if (a.as.obj->u.seq.len != b.as.obj->u.seq.len)

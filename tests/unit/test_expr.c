@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four headers above first: a block of its own keeps clang-format from
+ * sorting it before them. */
 #include <cmocka.h>
 
 #include <math.h>
@@ -20,8 +22,8 @@
 /* ---- a small environment: names resolve to their index in NAMES ---- */
 
 static const char *const names[] = {
-        "counter", "arr", "d", "name", "i", "k", "minint", "double", "fact", "forever", "big",
-        "deep",    "s",   "nan",
+        "counter", "arr",  "d",       "name", "i",    "k", "minint",
+        "double",  "fact", "forever", "big",  "deep", "s", "nan",
 };
 enum { N_NAMES = sizeof names / sizeof names[0] };
 
@@ -165,8 +167,7 @@ static void check_all(const example *ex, size_t n)
                 const char *got = run(ex[i].src);
 
                 if (strcmp(got, ex[i].want) != 0) {
-                        print_error("%s\n    got:  %s\n    want: %s\n", ex[i].src, got,
-                                    ex[i].want);
+                        print_error("%s\n    got:  %s\n    want: %s\n", ex[i].src, got, ex[i].want);
                         bad++;
                 }
         }
@@ -297,26 +298,30 @@ static void test_arithmetic_errors(void **state)
                 { "sum([9223372036854775807, 1])",
                   "ERR@0 OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit int" },
                 { "int(1e30)", "ERR@0 OverflowError: int(1e+30) does not fit in a 64-bit int" },
-                { "1 + 'a'", "ERR@2 TypeError: unsupported operand type(s) for +: 'int' and 'str'" },
+                { "1 + 'a'",
+                  "ERR@2 TypeError: unsupported operand type(s) for +: 'int' and 'str'" },
                 { "'a' + 1", "ERR@4 TypeError: can only concatenate str (not \"int\") to str" },
                 { "[1] + (1,)",
                   "ERR@4 TypeError: can only concatenate list (not \"tuple\") to list" },
-                { "(1,) + 1", "ERR@5 TypeError: can only concatenate tuple (not \"int\") to tuple" },
-                { "1 - 'a'", "ERR@2 TypeError: unsupported operand type(s) for -: 'int' and 'str'" },
+                { "(1,) + 1",
+                  "ERR@5 TypeError: can only concatenate tuple (not \"int\") to tuple" },
+                { "1 - 'a'",
+                  "ERR@2 TypeError: unsupported operand type(s) for -: 'int' and 'str'" },
                 { "None / 1",
                   "ERR@5 TypeError: unsupported operand type(s) for /: 'NoneType' and 'int'" },
                 { "[1] // 1",
                   "ERR@4 TypeError: unsupported operand type(s) for //: 'list' and 'int'" },
-                { "'a' * 1.5", "ERR@4 TypeError: can't multiply sequence by non-int of type 'float'" },
-                { "'a' * 'b'", "ERR@4 TypeError: can't multiply sequence by non-int of type 'str'" },
+                { "'a' * 1.5",
+                  "ERR@4 TypeError: can't multiply sequence by non-int of type 'float'" },
+                { "'a' * 'b'",
+                  "ERR@4 TypeError: can't multiply sequence by non-int of type 'str'" },
                 { "None * [1]",
                   "ERR@5 TypeError: can't multiply sequence by non-int of type 'NoneType'" },
                 { "'%d' % 1", "ERR@5 TypeError: '%' string formatting is not supported: use a "
                               "template such as \"{x}\"" },
                 { "-'a'", "ERR@0 TypeError: bad operand type for unary -: 'str'" },
                 { "+[1]", "ERR@0 TypeError: bad operand type for unary +: 'list'" },
-                { "'a' * 2000000",
-                  "ERR@4 MemoryError: a str cannot be longer than 1048576 bytes" },
+                { "'a' * 2000000", "ERR@4 MemoryError: a str cannot be longer than 1048576 bytes" },
                 { "[0] * 2000000",
                   "ERR@4 MemoryError: a list cannot have more than 1048576 items" },
                 { "(0,) * 2000000",
@@ -621,7 +626,8 @@ static void test_syntax_errors(void **state)
                 { "'abc", "PARSE@0 unterminated string literal (opened at column 1)" },
                 { "1 + \"abc\\\"", "PARSE@4 unterminated string literal (opened at column 5)" },
                 { "'a\nb'", "PARSE@0 unterminated string literal (opened at column 1)" },
-                { "'a\\d'", "PARSE@2 invalid escape sequence '\\d' (write '\\\\' for a backslash)" },
+                { "'a\\d'",
+                  "PARSE@2 invalid escape sequence '\\d' (write '\\\\' for a backslash)" },
                 { "'\\x4'", "PARSE@1 invalid \\x escape: it needs 2 hex digits" },
                 { "'\\ud800'", "PARSE@1 invalid \\u escape: a surrogate" },
                 { "1abc", "PARSE@0 invalid decimal literal" },
@@ -718,8 +724,8 @@ static void test_depth_limits(void **state)
 
         /* Brackets, braces, unary operators, not, indexing and conditionals all count. */
         {
-                static const char *const units[] = { "[", "{1: ", "-", "not ", "arr[",
-                                                     "1 if 1 else ", "(lambda: " };
+                static const char *const units[] = { "[",    "{1: ",         "-",        "not ",
+                                                     "arr[", "1 if 1 else ", "(lambda: " };
 
                 for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
                         n = 0;
@@ -888,8 +894,7 @@ static void test_resolve(void **state)
                             "k@1 v@4 m@13 n@17");
         assert_string_equal(resolve_names("not p < q <= r and s or t", NULL, &rejected),
                             "p@4 q@8 r@13 s@19 t@24");
-        assert_string_equal(resolve_names("cpu_count() + random(1, 6) + len(x)", NULL,
-                                          &rejected),
+        assert_string_equal(resolve_names("cpu_count() + random(1, 6) + len(x)", NULL, &rejected),
                             "x@33");
         assert_string_equal(resolve_names("a + b + a", "a", &rejected), "a@0 b@4 a@8");
         assert_int_equal(rejected, 2);
@@ -937,8 +942,8 @@ static void test_lvalue(void **state)
 
         {
                 static const char *const not_lvalues[] = {
-                        "counter + 1", "arr[0][1]", "len(arr)", "[a][0]", "1", "'x'",
-                        "f(x)",        "-x",        "lambda: x", "(a, b)",
+                        "counter + 1", "arr[0][1]", "len(arr)", "[a][0]",    "1",
+                        "'x'",         "f(x)",      "-x",       "lambda: x", "(a, b)",
                 };
 
                 for (size_t i = 0; i < sizeof not_lvalues / sizeof not_lvalues[0]; i++) {
@@ -1032,8 +1037,7 @@ static void test_random(void **state)
                         { "random(5, 1)", "ERR@0 ValueError: empty range for random(5, 1)" },
                         { "random(1.5, 2)",
                           "ERR@0 TypeError: random(a, b) needs two ints, not 'float'" },
-                        { "random(-9223372036854775808, 9223372036854775807) is not None",
-                          "True" },
+                        { "random(-9223372036854775808, 9223372036854775807) is not None", "True" },
                 };
 
                 CHECK_ALL(ex);
@@ -1116,7 +1120,8 @@ static void test_templates(void **state)
                 { "x {'abc}", "PARSE@3 unterminated string literal (opened at column 4)" },
                 { "ab {1 / 0} cd", "ERR@6 ZeroDivisionError: division by zero [>]" },
                 { "{undefined}", "ERR@1 NameError: name 'undefined' is not defined [>]" },
-                { "{big}{big}", "ERR@6 MemoryError: a str cannot be longer than 1048576 bytes [>]" },
+                { "{big}{big}",
+                  "ERR@6 MemoryError: a str cannot be longer than 1048576 bytes [>]" },
         };
 
         (void)state;
@@ -1124,8 +1129,7 @@ static void test_templates(void **state)
                 const char *got = render(ex[i].src);
 
                 if (strcmp(got, ex[i].want) != 0)
-                        print_error("%s\n    got:  %s\n    want: %s\n", ex[i].src, got,
-                                    ex[i].want);
+                        print_error("%s\n    got:  %s\n    want: %s\n", ex[i].src, got, ex[i].want);
                 assert_string_equal(got, ex[i].want);
         }
 }
@@ -1171,7 +1175,8 @@ static void test_template_plain_and_resolve(void **state)
 
                 memset(long_text, 'x', 5000);
                 assert_null(expr_template_parse(long_text, 5000, &err));
-                assert_string_equal(err.msg, "template is too long (5000 bytes; the limit is 4096)");
+                assert_string_equal(err.msg,
+                                    "template is too long (5000 bytes; the limit is 4096)");
                 free(long_text);
         }
 }
@@ -1235,6 +1240,31 @@ static void test_misc_api(void **state)
         expr_free(e);
         expr_free(NULL);
         expr_template_free(NULL);
+        /* A literal value, however big or deep, needs no text. */
+        {
+                value l = value_list(), nest = value_list();
+
+                for (int i = 0; i < 100000; i++)
+                        assert_int_equal(value_list_append(&l, value_int(i), NULL, 0), 0);
+                assert_int_equal(value_list_append(&l, value_float(INFINITY), NULL, 0), 0);
+                for (int i = 1; i < 80; i++) {
+                        value outer = value_list();
+
+                        assert_int_equal(value_list_append(&outer, nest, NULL, 0), 0);
+                        nest = outer;
+                }
+                assert_int_equal(value_list_append(&l, nest, NULL, 0), 0);
+                e = expr_literal(l);
+                assert_false(expr_uses_random(e));
+                assert_false(expr_lvalue(e, NULL, NULL, NULL));
+                assert_int_equal(expr_resolve(e, resolve_cb, NULL), 0);
+                assert_int_equal(expr_eval(e, NULL, &v, &err), 0);
+                assert_int_equal(value_len(v), 100002);
+                assert_int_equal(value_at(v, 100000).type, VALUE_FLOAT);
+                assert_int_equal(value_depth(v), 81);
+                value_drop(&v);
+                expr_free(e);
+        }
         /* The text need not be NUL-terminated. */
         e = expr_parse("12345", 2, &err);
         assert_int_equal(expr_eval(e, NULL, &v, &err), 0);

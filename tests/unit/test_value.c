@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four headers above first: a block of its own keeps clang-format from
+ * sorting it before them. */
 #include <cmocka.h>
 
 #include <math.h>
@@ -127,9 +129,9 @@ static void test_str_repr(void **state)
         assert_string_equal(repr(value_cstr("back\\slash")), "'back\\\\slash'");
         assert_string_equal(repr(value_cstr("\x01\x1f\x7f")), "'\\x01\\x1f\\x7f'");
         assert_string_equal(repr(value_str("a\0b", 3)), "'a\\x00b'");
-        assert_string_equal(repr(value_cstr("h\xc3\xa9llo")), "'h\xc3\xa9llo'");     /* é */
-        assert_string_equal(repr(value_cstr("\xc2\x85")), "'\\x85'");                 /* U+0085 */
-        assert_string_equal(repr(value_cstr("\xe2\x80\xa8")), "'\\u2028'");           /* U+2028 */
+        assert_string_equal(repr(value_cstr("h\xc3\xa9llo")), "'h\xc3\xa9llo'"); /* é */
+        assert_string_equal(repr(value_cstr("\xc2\x85")), "'\\x85'");            /* U+0085 */
+        assert_string_equal(repr(value_cstr("\xe2\x80\xa8")), "'\\u2028'");      /* U+2028 */
         assert_string_equal(repr(value_cstr("\xf0\x9f\x99\x82")), "'\xf0\x9f\x99\x82'"); /* 🙂 */
         assert_string_equal(repr(value_cstr("bad\xff")), "'bad\\xff'");
         /* str() prints a string raw. */
@@ -298,9 +300,8 @@ static void test_compare(void **state)
         assert_int_equal(cmp_of(value_int(INT64_MAX), value_float(INFINITY), "<", err), -1);
         assert_int_equal(cmp_of(value_int(INT64_MAX), value_float(9223372036854775808.0), "<", err),
                          -1);
-        assert_int_equal(cmp_of(value_int(9007199254740993), value_float(9007199254740992.0), "<",
-                                err),
-                         1);
+        assert_int_equal(
+            cmp_of(value_int(9007199254740993), value_float(9007199254740992.0), "<", err), 1);
         assert_int_equal(cmp_of(value_int(-3), value_float(-2.5), "<", err), -1);
         assert_int_equal(cmp_of(value_int(-2), value_float(-2.5), "<", err), 1);
         /* NaN is unordered. */
@@ -324,7 +325,8 @@ static void test_compare(void **state)
         assert_int_equal(cmp_of(value_tuple(items, 2), value_tuple(items, 1), "<", err), 1);
 
         assert_int_equal(cmp_of(value_int(1), value_cstr("a"), "<", err), -99);
-        assert_string_equal(err, "TypeError: '<' not supported between instances of 'int' and 'str'");
+        assert_string_equal(err,
+                            "TypeError: '<' not supported between instances of 'int' and 'str'");
         assert_int_equal(cmp_of(value_none(), value_none(), ">=", err), -99);
         assert_string_equal(err, "TypeError: '>=' not supported between instances of 'NoneType' "
                                  "and 'NoneType'");
@@ -338,7 +340,7 @@ static void test_compare(void **state)
                 assert_int_equal(value_list_append(&b, value_cstr("a"), NULL, 0), 0);
                 assert_int_equal(cmp_of(a, b, ">", err), -99);
                 assert_string_equal(
-                        err, "TypeError: '>' not supported between instances of 'int' and 'str'");
+                    err, "TypeError: '>' not supported between instances of 'int' and 'str'");
         }
         {
                 int cmp;
@@ -347,7 +349,7 @@ static void test_compare(void **state)
                 assert_int_equal(value_compare(value_int(1), a, &cmp, err, 200), -1);
                 value_drop(&a);
                 assert_string_equal(
-                        err, "TypeError: '<' not supported between instances of 'int' and 'str'");
+                    err, "TypeError: '<' not supported between instances of 'int' and 'str'");
                 assert_int_equal(value_compare(value_int(1), value_int(1), &cmp, err, 200), 0);
                 assert_int_equal(cmp, 0);
         }
@@ -393,8 +395,7 @@ static void test_dict(void **state)
         (void)state;
         /* 1, 1.0 and True are one key; the first key stays, the last value wins. */
         assert_int_equal(value_dict_set(&d, value_int(1), value_cstr("a"), err, sizeof err), 0);
-        assert_int_equal(value_dict_set(&d, value_bool(true), value_cstr("b"), err, sizeof err),
-                         0);
+        assert_int_equal(value_dict_set(&d, value_bool(true), value_cstr("b"), err, sizeof err), 0);
         assert_int_equal(value_dict_set(&d, value_float(1.0), value_cstr("c"), err, sizeof err), 0);
         assert_int_equal(value_len(d), 1);
         assert_string_equal(repr(value_ref(d)), "{1: 'c'}");
@@ -446,8 +447,7 @@ static void test_dict(void **state)
         }
         for (int i = 0; i < 3000; i++)
                 assert_int_equal(
-                        value_dict_set(&d, value_float((double)i), value_int(-i), err, sizeof err),
-                        0);
+                    value_dict_set(&d, value_float((double)i), value_int(-i), err, sizeof err), 0);
         for (int i = 0; i < 3000; i++) {
                 assert_int_equal(value_dict_get(d, value_int(i), &out, err, sizeof err), 1);
                 assert_int_equal(out.as.i, -i);

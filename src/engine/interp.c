@@ -1,0 +1,1024 @@
+/*
+ * interp.c — executes statements: one table entry per statement kind.
+ *
+ * Each statement is one atomic step, as a bytecode is under Python's GIL: expressions that read
+ * shared memory take the runner's memory lock, which is held to the end of the statement (so
+ * `store counter = counter + 1` is atomic while a `let` then a `store` is a race), but always
+ * dropped before anything that may block. Events go out in causal order: a release before the
+ * real release, an acquire after the real acquire, a queue item's `put` before anyone can take it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "util/xalloc.h"
+
+typedef int (*exec_fn)(actor *a, const sc_stmt *s);
+
+static prim_res *res_of(actor *a, int k)
+{
+        return &a->eng->prim->res[k];
+}
+
+/* ---- evaluation helpers ------------------------------------------------------------------ */
+
+static int eval_number(actor *a, const expr *e, const char *what, double *out)
+{
+        value v;
+
+        if (engine_eval(a, e, &v) < 0)
+                return -1;
+        if (v.type == VALUE_INT || v.type == VALUE_BOOL)
+                *out = v.type == VALUE_INT ? (double)v.as.i : v.as.b;
+        else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
+                *out = v.as.f;
+        else {
+                engine_fail(a, "TypeError: %s must be a number, not %s", what,
+                            value_type_name(v.type));
+                value_drop(&v);
+                return -1;
+        }
+        value_drop(&v);
+        if (*out < 0) {
+                engine_fail(a, "ValueError: %s must not be negative", what);
+                return -1;
+        }
+        return 0;
+}
+
+static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
+{
+        value v;
+
+        if (engine_eval(a, e, &v) < 0)
+                return -1;
+        if (v.type == VALUE_INT)
+                *out = v.as.i;
+        else if (v.type == VALUE_BOOL)
+                *out = v.as.b;
+        else {
+                engine_fail(a, "TypeError: %s must be an int, not %s", what,
+                            value_type_name(v.type));
+                value_drop(&v);
+                return -1;
+        }
+        return 0;
+}
+
+/* The deadline of a statement's timeout, or NULL for none. */
+static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const struct timespec **dl)
+{
+        double secs;
+
+        *dl = NULL;
+        if (s->timeout == NULL)
+                return 0;
+        if (eval_number(a, s->timeout, "timeout", &secs) < 0)
+                return -1;
+        prim_deadline(secs, ts);
+        *dl = ts;
+        return 0;
+}
+
+static void store_into(actor *a, const sc_stmt *s, value v)
+{
+        if (s->local >= 0)
+                engine_set_local(a, s->local, v);
+        else
+                value_drop(&v);
+}
+
+/* ---- locks and semaphores ---------------------------------------------------------------- */
+
+/* The lock a lock-like resource means and the resource its events name. */
+static prim_lock *lock_of(actor *a, int k, int *evres)
+{
+        const sc_resource *r = &a->eng->sc->resources[k];
+
+        if (r->type == SC_CONDITION && r->lock >= 0)
+                k = r->lock;
+        *evres = k;
+        return &res_of(a, k)->lock;
+}
+
+static bool is_semaphore(actor *a, int k)
+{
+        sc_res_type t = a->eng->sc->resources[k].type;
+
+        return t == SC_SEMAPHORE || t == SC_BOUNDED_SEMAPHORE;
+}
+
+static void sem_took(actor *a, int k)
+{
+        prim_res *r = res_of(a, k);
+
+        prim_mutex_lock(&r->mu);
+        engine_emit(a, EV_ACQUIRED, k, -1, prim_sem_taken(r), 0, NULL, 0);
+        pthread_mutex_unlock(&r->mu);
+}
+
+/* Never returns: a thread that takes a plain lock it holds waits for ever, as in Python. */
+static int wait_forever(actor *a, const struct timespec *deadline)
+{
+        engine_memory_drop(a);
+        for (;;) {
+                struct timespec now;
+
+                if (deadline != NULL) {
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        if (now.tv_sec > deadline->tv_sec ||
+                            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+                                return PRIM_TIMEOUT;
+                }
+                usleep(10000);
+        }
+}
+
+/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. */
+static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
+{
+        int evres, rc;
+        prim_lock *l;
+
+        engine_memory_drop(a);
+        if (is_semaphore(a, k)) {
+                if (prim_sem_try(res_of(a, k)) == PRIM_OK) {
+                        sem_took(a, k);
+                        return PRIM_OK;
+                }
+                if (!blocking)
+                        return PRIM_BUSY;
+                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                rc = prim_sem_wait(res_of(a, k), deadline);
+                if (rc == PRIM_OK)
+                        sem_took(a, k);
+                else
+                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                return rc;
+        }
+        l = lock_of(a, k, &evres);
+        rc = prim_lock_try(l, a->id);
+        if (rc == PRIM_OK) {
+                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+                return PRIM_OK;
+        }
+        if (!blocking)
+                return PRIM_BUSY;
+        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+        rc = rc == PRIM_SELF ? wait_forever(a, deadline) : prim_lock_wait(l, a->id, deadline);
+        if (rc == PRIM_OK)
+                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        else
+                engine_emit(a, EV_TIMEOUT, evres, -1, 0, 0, NULL, 0);
+        return rc;
+}
+
+static int release(actor *a, int k)
+{
+        int evres;
+        prim_lock *l;
+
+        if (is_semaphore(a, k)) {
+                prim_res *r = res_of(a, k);
+
+                prim_mutex_lock(&r->mu);
+                if (a->eng->sc->resources[k].type == SC_BOUNDED_SEMAPHORE &&
+                    r->count >= r->initial) {
+                        pthread_mutex_unlock(&r->mu);
+                        return engine_fail(a, "ValueError: Semaphore released too many times");
+                }
+                r->count++;
+                engine_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
+                sem_post(&r->sem);
+                pthread_mutex_unlock(&r->mu);
+                return FLOW_NEXT;
+        }
+        l = lock_of(a, k, &evres);
+        if (l->holder != a->id)
+                return engine_fail(a, "RuntimeError: release of '%s', which %s does not hold",
+                                   a->eng->sc->resources[evres].name, a->name);
+        engine_emit(a, EV_RELEASED, evres, -1, l->depth - 1, 0, NULL, 0);
+        prim_lock_release(l, a->id);
+        return FLOW_NEXT;
+}
+
+static int x_acquire(actor *a, const sc_stmt *s)
+{
+        struct timespec ts;
+        const struct timespec *dl;
+        int rc;
+
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return FLOW_STOP;
+        rc = acquire(a, s->res, s->blocking, dl);
+        store_into(a, s, value_bool(rc == PRIM_OK));
+        return FLOW_NEXT;
+}
+
+static int x_release(actor *a, const sc_stmt *s)
+{
+        return release(a, s->res);
+}
+
+static int x_with(actor *a, const sc_stmt *s)
+{
+        int flow;
+
+        acquire(a, s->res, true, NULL);
+        flow = interp_block(a, &s->body);
+        /* The release is its own step, as the end of a with block is in Python. */
+        a->stmt = s;
+        engine_emit(a, EV_STEP, -1, -1, 1, 0, NULL, 0);
+        if (release(a, s->res) == FLOW_STOP)
+                return FLOW_STOP;
+        return flow;
+}
+
+/* ---- conditions, events, barriers ------------------------------------------------------- */
+
+/* Waits on condition K with its lock held; *NOTIFIED says whether a notify (not the timeout)
+ * ended the wait. */
+static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *notified)
+{
+        prim_res *r = res_of(a, k);
+        prim_actor *me = &a->eng->prim->actors[a->id];
+        int evres, depth, rc = PRIM_OK;
+        prim_lock *l = lock_of(a, k, &evres);
+
+        engine_memory_drop(a);
+        if (l->holder != a->id)
+                return engine_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
+                                   a->eng->sc->resources[k].name);
+        prim_mutex_lock(&r->mu);
+        me->notified = false;
+        r->waitq[r->nwait++] = a->id;
+        engine_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
+        depth = prim_lock_release_all(l, a->id);
+        engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+        while (!me->notified && rc == PRIM_OK)
+                rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+        *notified = me->notified;
+        if (*notified) {
+                engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+        } else {
+                /* timed out: leave the queue */
+                for (int j = 0; j < r->nwait; j++)
+                        if (r->waitq[j] == a->id) {
+                                memmove(&r->waitq[j], &r->waitq[j + 1],
+                                        sizeof(int) * (size_t)(r->nwait - j - 1));
+                                r->nwait--;
+                                break;
+                        }
+                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+        }
+        pthread_mutex_unlock(&r->mu);
+        /* Take the lock back, waiting for the notifier to let go of it. */
+        if (prim_lock_try(l, a->id) != PRIM_OK) {
+                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                prim_lock_wait(l, a->id, NULL);
+        }
+        while (l->depth < depth)
+                prim_lock_wait(l, a->id, NULL);
+        engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        return FLOW_NEXT;
+}
+
+static int event_wait(actor *a, int k, const struct timespec *deadline, bool *set)
+{
+        prim_res *r = res_of(a, k);
+        int rc = PRIM_OK;
+
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        if (!r->flag) {
+                engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+                while (!r->flag && rc == PRIM_OK)
+                        rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+                engine_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+        }
+        *set = r->flag;
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
+{
+        prim_res *r = res_of(a, k);
+        int rc = PRIM_OK;
+
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        *index = r->waiting++;
+        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        if (r->waiting == r->parties) {
+                r->waiting = 0;
+                r->generation++;
+                pthread_cond_broadcast(&r->cv);
+        } else {
+                uint64_t gen = r->generation;
+
+                while (gen == r->generation && rc == PRIM_OK)
+                        rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+                if (gen == r->generation) {
+                        r->waiting--;
+                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                        pthread_mutex_unlock(&r->mu);
+                        return engine_fail(a, "BrokenBarrierError: '%s' timed out",
+                                           a->eng->sc->resources[k].name);
+                }
+        }
+        engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+static int x_wait(actor *a, const sc_stmt *s)
+{
+        struct timespec ts;
+        const struct timespec *dl;
+        bool ok = false;
+        int64_t index = 0;
+        int flow;
+
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return FLOW_STOP;
+        switch (a->eng->sc->resources[s->res].type) {
+        case SC_CONDITION: flow = cond_wait(a, s->res, dl, &ok); break;
+        case SC_EVENT: flow = event_wait(a, s->res, dl, &ok); break;
+        default:
+                flow = barrier_wait(a, s->res, dl, &index);
+                if (flow == FLOW_NEXT)
+                        store_into(a, s, value_int(index));
+                return flow;
+        }
+        if (flow == FLOW_NEXT)
+                store_into(a, s, value_bool(ok));
+        return flow;
+}
+
+static int x_wait_for(actor *a, const sc_stmt *s)
+{
+        struct timespec ts;
+        const struct timespec *dl;
+        value v;
+
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return FLOW_STOP;
+        for (;;) {
+                bool notified;
+
+                if (engine_eval(a, s->until, &v) < 0)
+                        return FLOW_STOP;
+                engine_memory_drop(a);
+                if (value_truthy(v))
+                        break;
+                value_drop(&v);
+                if (cond_wait(a, s->res, dl, &notified) == FLOW_STOP)
+                        return FLOW_STOP;
+                if (!notified) {
+                        if (engine_eval(a, s->until, &v) < 0)
+                                return FLOW_STOP;
+                        break;
+                }
+        }
+        store_into(a, s, v);
+        return FLOW_NEXT;
+}
+
+static int x_set(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+
+        prim_mutex_lock(&r->mu);
+        engine_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
+        r->flag = s->kind == SC_SET;
+        if (r->flag)
+                pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+static int x_notify(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        int evres;
+        prim_lock *l = lock_of(a, s->res, &evres);
+        int64_t n = 1, k;
+
+        if (s->kind == SC_NOTIFY_ALL)
+                n = INT32_MAX;
+        else if (s->n != NULL && eval_int(a, s->n, "n", &n) < 0)
+                return FLOW_STOP;
+        if (l->holder != a->id)
+                return engine_fail(a,
+                                   "RuntimeError: cannot notify on '%s' without holding its lock",
+                                   a->eng->sc->resources[s->res].name);
+        prim_mutex_lock(&r->mu);
+        /* Wake the N longest waiters, in the order they began to wait. */
+        k = n < r->nwait ? n : r->nwait;
+        engine_emit(a, EV_NOTIFIED, s->res, -1, k, 0, NULL, 0);
+        for (int64_t j = 0; j < k; j++)
+                a->eng->prim->actors[r->waitq[j]].notified = true;
+        memmove(&r->waitq[0], &r->waitq[k], sizeof(int) * (size_t)(r->nwait - k));
+        r->nwait -= (int)k;
+        if (k > 0)
+                pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+/* ---- queues ------------------------------------------------------------------------------ */
+
+static int x_put(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        queue_items *q = &a->eng->queues[s->res];
+        int64_t max = a->eng->sc->resources[s->res].count;
+        struct timespec ts;
+        const struct timespec *dl;
+        value v;
+        int rc = PRIM_OK;
+
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return value_drop(&v), FLOW_STOP;
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        if ((max > 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE) {
+                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                while (((max > 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE) && rc == PRIM_OK)
+                        rc = prim_cond_wait(&r->cv, &r->mu, dl);
+                if (rc != PRIM_OK) {
+                        /* put(timeout=...) gives up: the item is not put */
+                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        pthread_mutex_unlock(&r->mu);
+                        value_drop(&v);
+                        return FLOW_NEXT;
+                }
+        }
+        strbuf_reset(&a->scratch);
+        engine_repr(v, &a->scratch);
+        engine_emit(a, EV_PUT, s->res, -1, (int64_t)q->n + 1, 0, strbuf_str(&a->scratch),
+                    a->scratch.len);
+        if (q->n == q->cap) {
+                size_t old = q->cap;
+                value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
+
+                for (size_t k = 0; k < q->n; k++)
+                        items[k] = q->items[(q->head + k) % (old ? old : 1)];
+                free(q->items);
+                q->items = items;
+                q->cap = old ? old * 2 : 16;
+                q->head = 0;
+        }
+        q->items[(q->head + q->n) % q->cap] = v;
+        q->n++;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+static int x_get(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        queue_items *q = &a->eng->queues[s->res];
+        struct timespec ts;
+        const struct timespec *dl;
+        value v;
+        int rc = PRIM_OK;
+
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        if (q->n == 0) {
+                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                while (q->n == 0 && rc == PRIM_OK)
+                        rc = prim_cond_wait(&r->cv, &r->mu, dl);
+                if (q->n == 0) {
+                        /* get(timeout=...) gives up: `into` receives None */
+                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        pthread_mutex_unlock(&r->mu);
+                        store_into(a, s, value_none());
+                        return FLOW_NEXT;
+                }
+        }
+        v = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        strbuf_reset(&a->scratch);
+        engine_repr(v, &a->scratch);
+        engine_emit(a, EV_GOT, s->res, -1, (int64_t)q->n, 0, strbuf_str(&a->scratch),
+                    a->scratch.len);
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        store_into(a, s, v);
+        return FLOW_NEXT;
+}
+
+/* ---- memory: store, let, append, pop ----------------------------------------------------- */
+
+static void changed(actor *a, int k)
+{
+        strbuf_reset(&a->scratch);
+        engine_repr(a->eng->mem[k], &a->scratch);
+        engine_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
+}
+
+/* multiprocessing.Value and Array are typed: 'i' holds ints, 'd' floats (ints convert). */
+static int typed(actor *a, const sc_resource *r, value *v)
+{
+        if (r->type != SC_VALUE && r->type != SC_ARRAY)
+                return 0;
+        if (r->ctype == 'd' && v->type == VALUE_INT)
+                *v = value_float((double)v->as.i);
+        else if (r->ctype == 'd' && v->type == VALUE_BOOL)
+                *v = value_float(v->as.b);
+        else if (r->ctype == 'i' && v->type == VALUE_BOOL)
+                *v = value_int(v->as.b);
+        if ((r->ctype == 'd' && v->type != VALUE_FLOAT) ||
+            (r->ctype == 'i' && v->type != VALUE_INT)) {
+                engine_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
+                            r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
+                value_drop(v);
+                return -1;
+        }
+        return 0;
+}
+
+/* Sets TARGET[INDEX] = V (a list or dict item), the Python way. */
+static int set_item(actor *a, value *target, value index, value v)
+{
+        char err[200];
+
+        if (target->type == VALUE_LIST) {
+                if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
+                        value_drop(&v);
+                        return engine_fail(a, "TypeError: list indices must be integers, not %s",
+                                           value_type_name(index.type));
+                }
+                if (value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
+                                   err, sizeof(err)) < 0)
+                        return engine_fail(a, "%s", err);
+                return FLOW_NEXT;
+        }
+        if (target->type == VALUE_DICT) {
+                if (value_dict_set(target, value_ref(index), v, err, sizeof(err)) < 0)
+                        return engine_fail(a, "%s", err);
+                return FLOW_NEXT;
+        }
+        value_drop(&v);
+        return engine_fail(a, "TypeError: '%s' object does not support item assignment",
+                           value_type_name(target->type));
+}
+
+static int x_store(actor *a, const sc_stmt *s)
+{
+        const char *name;
+        int32_t ref;
+        const expr *index_e;
+        value v, index = value_none();
+        value *target;
+        int flow = FLOW_NEXT;
+
+        expr_lvalue(s->lvalue, &name, &ref, &index_e);
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        if (index_e != NULL && engine_eval(a, index_e, &index) < 0)
+                return value_drop(&v), FLOW_STOP;
+        if (SC_REF_KIND(ref) == SC_REF_RES) {
+                int k = SC_REF_INDEX(ref);
+                const sc_resource *r = &a->eng->sc->resources[k];
+
+                if (typed(a, r, &v) < 0) {
+                        value_drop(&index);
+                        return FLOW_STOP;
+                }
+                engine_memory_take(a);
+                target = &a->eng->mem[k];
+                if (index_e == NULL) {
+                        value_drop(target);
+                        *target = v;
+                } else {
+                        flow = set_item(a, target, index, v);
+                }
+                if (flow == FLOW_NEXT)
+                        changed(a, k);
+        } else {
+                int slot = SC_REF_INDEX(ref);
+
+                if (index_e == NULL) {
+                        engine_set_local(a, slot, v);
+                } else if (!a->assigned[slot]) {
+                        value_drop(&v);
+                        flow = engine_fail(a, "NameError: name '%s' is not defined", name);
+                } else {
+                        flow = set_item(a, &a->locals[slot], index, v);
+                }
+        }
+        value_drop(&index);
+        return flow;
+}
+
+static int x_let(actor *a, const sc_stmt *s)
+{
+        value v;
+
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        engine_set_local(a, s->local, v);
+        return FLOW_NEXT;
+}
+
+static int x_append(actor *a, const sc_stmt *s)
+{
+        char err[200];
+        value v;
+
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        engine_memory_take(a);
+        if (value_list_append(&a->eng->mem[s->res], v, err, sizeof(err)) < 0)
+                return engine_fail(a, "%s", err);
+        changed(a, s->res);
+        return FLOW_NEXT;
+}
+
+static int x_pop(actor *a, const sc_stmt *s)
+{
+        char err[200];
+        int64_t at = -1;
+        value v;
+
+        if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
+                return FLOW_STOP;
+        engine_memory_take(a);
+        if (value_list_pop(&a->eng->mem[s->res], at, &v, err, sizeof(err)) < 0)
+                return engine_fail(a, "%s", err);
+        changed(a, s->res);
+        store_into(a, s, v);
+        return FLOW_NEXT;
+}
+
+/* ---- output, time --------------------------------------------------------------------------- */
+
+static int x_print(actor *a, const sc_stmt *s)
+{
+        expr_error e = { .offset = -1 };
+
+        strbuf_reset(&a->scratch);
+        if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
+                return engine_fail(a, "%s", e.msg);
+        engine_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_NEXT;
+}
+
+static int x_sleep(actor *a, const sc_stmt *s)
+{
+        double secs;
+        struct timespec ts;
+
+        if (eval_number(a, s->value, "sleep", &secs) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        if (secs > 1e6)
+                secs = 1e6;
+        engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        ts.tv_sec = (time_t)secs;
+        ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+        return FLOW_NEXT;
+}
+
+static int x_work(actor *a, const sc_stmt *s)
+{
+        double ms;
+        struct timespec start, now;
+        volatile uint64_t sink = 0;
+
+        if (eval_number(a, s->value, "work", &ms) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        engine_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+        do {
+                for (int k = 0; k < 1000; k++)
+                        sink += (uint64_t)k * 2654435761u;
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+        } while ((double)(now.tv_sec - start.tv_sec) * 1e3 +
+                     (double)(now.tv_nsec - start.tv_nsec) / 1e6 <
+                 ms);
+        return FLOW_NEXT;
+}
+
+/* ---- control flow ------------------------------------------------------------------------ */
+
+static int x_if(actor *a, const sc_stmt *s)
+{
+        value v;
+        bool t;
+
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        t = value_truthy(v);
+        value_drop(&v);
+        engine_memory_drop(a);
+        return interp_block(a, t ? &s->body : &s->orelse);
+}
+
+/* Runs a loop body; the loop's own statement becomes the current one again after it. */
+static int loop_body(actor *a, const sc_stmt *s, bool *stop)
+{
+        int flow = interp_block(a, &s->body);
+
+        a->stmt = s;
+        *stop = flow != FLOW_NEXT;
+        return flow == FLOW_BREAK ? FLOW_NEXT : flow;
+}
+
+static int x_while(actor *a, const sc_stmt *s)
+{
+        bool first = true;
+
+        for (;;) {
+                value v;
+                bool t, stop;
+                int flow;
+
+                if (!first)
+                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                first = false;
+                if (engine_eval(a, s->value, &v) < 0)
+                        return FLOW_STOP;
+                t = value_truthy(v);
+                value_drop(&v);
+                engine_memory_drop(a);
+                if (!t)
+                        return FLOW_NEXT;
+                flow = loop_body(a, s, &stop);
+                if (stop)
+                        return flow;
+        }
+}
+
+static int x_repeat(actor *a, const sc_stmt *s)
+{
+        int64_t n;
+
+        if (eval_int(a, s->value, "repeat", &n) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        for (int64_t k = 0; k < n; k++) {
+                bool stop;
+                int flow;
+
+                if (k > 0)
+                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                if (s->local >= 0)
+                        engine_set_local(a, s->local, value_int(k));
+                flow = loop_body(a, s, &stop);
+                if (stop)
+                        return flow;
+        }
+        return FLOW_NEXT;
+}
+
+static int x_for(actor *a, const sc_stmt *s)
+{
+        value seq;
+        size_t n;
+        int flow = FLOW_NEXT;
+
+        if (engine_eval(a, s->value, &seq) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        if (seq.type == VALUE_DICT || seq.type == VALUE_STR) {
+                /* iterate over keys / characters by turning them into a list first */
+                value list = value_list();
+                char err[200];
+
+                n = value_len(seq);
+                for (size_t k = 0; k < n; k++) {
+                        if (seq.type == VALUE_DICT) {
+                                value_list_append(&list, value_ref(value_dict_key_at(seq, k)), err,
+                                                  sizeof(err));
+                        } else {
+                                size_t len;
+                                const char *p = value_str_data(seq, &len);
+                                size_t w = 1;
+
+                                while (k + w < len && ((unsigned char)p[k + w] & 0xc0) == 0x80)
+                                        w++;
+                                value_list_append(&list, value_str(p + k, w), err, sizeof(err));
+                                k += w - 1;
+                        }
+                }
+                value_drop(&seq);
+                seq = list;
+        } else if (seq.type != VALUE_LIST && seq.type != VALUE_TUPLE) {
+                flow = engine_fail(a, "TypeError: '%s' object is not iterable",
+                                   value_type_name(seq.type));
+                value_drop(&seq);
+                return flow;
+        }
+        n = value_len(seq);
+        for (size_t k = 0; k < n; k++) {
+                bool stop;
+
+                if (k > 0)
+                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                engine_set_local(a, s->local, value_ref(value_at(seq, k)));
+                flow = loop_body(a, s, &stop);
+                if (stop)
+                        break;
+        }
+        value_drop(&seq);
+        return flow;
+}
+
+static int x_break(actor *a, const sc_stmt *s)
+{
+        (void)a;
+        (void)s;
+        return FLOW_BREAK;
+}
+
+/* ---- actors ------------------------------------------------------------------------------ */
+
+static int x_start(actor *a, const sc_stmt *s)
+{
+        for (int k = 0; k < s->ntargets; k++)
+                if (engine_start_actor(a, s->targets[k]) < 0)
+                        return FLOW_STOP;
+        return FLOW_NEXT;
+}
+
+static int x_join(actor *a, const sc_stmt *s)
+{
+        struct timespec ts;
+        const struct timespec *dl;
+
+        if (deadline_of(a, s, &ts, &dl) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        for (int k = 0; k < s->ntargets; k++) {
+                int t = s->targets[k];
+                prim_actor *p = &a->eng->prim->actors[t];
+                int rc = PRIM_OK;
+
+                prim_mutex_lock(&p->mu);
+                if (!p->started) {
+                        pthread_mutex_unlock(&p->mu);
+                        return engine_fail(a, "RuntimeError: cannot join %s before it is started",
+                                           a->eng->actors[t].name);
+                }
+                if (!p->done) {
+                        engine_emit(a, EV_BLOCKED, -1, t, 0, dl != NULL, NULL, 0);
+                        while (!p->done && rc == PRIM_OK)
+                                rc = prim_cond_wait(&p->cv, &p->mu, dl);
+                }
+                pthread_mutex_unlock(&p->mu);
+                if (rc != PRIM_OK) {
+                        engine_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
+                        return FLOW_NEXT; /* join(timeout) just returns, as in Python */
+                }
+                engine_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
+        }
+        return FLOW_NEXT;
+}
+
+/* ---- checks and faults -------------------------------------------------------------------- */
+
+static int x_assert(actor *a, const sc_stmt *s)
+{
+        value v;
+        bool ok;
+        expr_error e = { .offset = -1 };
+
+        if (engine_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        ok = value_truthy(v);
+        value_drop(&v);
+        if (ok)
+                return FLOW_NEXT;
+        strbuf_reset(&a->scratch);
+        strbuf_puts(&a->scratch, "AssertionError");
+        if (s->text != NULL) {
+                strbuf_puts(&a->scratch, ": ");
+                if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
+                        strbuf_puts(&a->scratch, e.msg);
+        }
+        engine_memory_drop(a);
+        __atomic_add_fetch(&a->eng->asserts_failed, 1, __ATOMIC_RELAXED);
+        engine_emit(a, EV_ASSERT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_STOP; /* an AssertionError ends the actor, as the exception would */
+}
+
+/* A real invalid write, kept out of the sanitizers' reach so that it faults the same way. */
+__attribute__((no_sanitize("address", "undefined"), noinline)) static void fault(void)
+{
+        /* Both volatile: the compiler may neither see that it is NULL nor drop the store. */
+        volatile int *volatile nowhere = NULL;
+        sigset_t segv;
+
+        /* Actor threads block signals; a fault is delivered anyway, but raise() would not be. */
+        sigemptyset(&segv);
+        sigaddset(&segv, SIGSEGV);
+        pthread_sigmask(SIG_UNBLOCK, &segv, NULL);
+        *nowhere = 1;
+}
+
+static int x_crash(actor *a, const sc_stmt *s)
+{
+        static const char *const why[] = { "segmentation fault (SIGSEGV)", "abort (SIGABRT)",
+                                           "exit" };
+        static const int sig[] = { SIGSEGV, SIGABRT, 0 };
+
+        engine_memory_drop(a);
+        strbuf_reset(&a->scratch);
+        strbuf_printf(&a->scratch, "%s", why[s->crash]);
+        if (s->crash == SC_CRASH_EXIT)
+                strbuf_printf(&a->scratch, "(%d)", s->exit_code);
+        engine_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
+                    a->scratch.len);
+        switch (s->crash) {
+        case SC_CRASH_SEGFAULT:
+                fault();
+                raise(SIGSEGV);
+                break;
+        case SC_CRASH_ABORT: abort();
+        default: _exit(s->exit_code);
+        }
+        return FLOW_STOP;
+}
+
+static int x_unsupported(actor *a, const sc_stmt *s)
+{
+        return engine_fail(a, "'%s' is not supported by this version of the engine",
+                           scenario_stmt_keyword(s->kind));
+}
+
+static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
+        [SC_ACQUIRE] = x_acquire,   [SC_RELEASE] = x_release,
+        [SC_WITH] = x_with,         [SC_WAIT] = x_wait,
+        [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
+        [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
+        [SC_NOTIFY_ALL] = x_notify, [SC_PUT] = x_put,
+        [SC_GET] = x_get,           [SC_SEND] = x_unsupported,
+        [SC_RECV] = x_unsupported,  [SC_CLOSE] = x_unsupported,
+        [SC_APPEND] = x_append,     [SC_POP] = x_pop,
+        [SC_STORE] = x_store,       [SC_LET] = x_let,
+        [SC_PRINT] = x_print,       [SC_SLEEP] = x_sleep,
+        [SC_WORK] = x_work,         [SC_IF] = x_if,
+        [SC_WHILE] = x_while,       [SC_REPEAT] = x_repeat,
+        [SC_FOR] = x_for,           [SC_BREAK] = x_break,
+        [SC_START] = x_start,       [SC_JOIN] = x_join,
+        [SC_MAP] = x_unsupported,   [SC_STARMAP] = x_unsupported,
+        [SC_ASSERT] = x_assert,     [SC_CRASH] = x_crash,
+};
+
+/* Before each step: the speed delay, then the events that say where the actor is. */
+static void gate(actor *a, const sc_stmt *s)
+{
+        a->stmt = s;
+        if (a->eng->opt.step_delay > 0) {
+                struct timespec ts = { .tv_sec = (time_t)a->eng->opt.step_delay };
+
+                ts.tv_nsec = (long)((a->eng->opt.step_delay - (double)ts.tv_sec) * 1e9);
+                while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                        ;
+        }
+        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+        if (s->say != NULL) {
+                expr_error e = { .offset = -1 };
+
+                strbuf_reset(&a->scratch);
+                if (expr_template_render(s->say, &a->env, &a->scratch, &e) == 0)
+                        engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch),
+                                    a->scratch.len);
+                engine_memory_drop(a);
+        }
+}
+
+int interp_block(actor *a, const sc_block *b)
+{
+        for (int k = 0; k < b->n; k++) {
+                const sc_stmt *s = &b->stmts[k];
+                int flow;
+
+                gate(a, s);
+                flow = exec_table[s->kind](a, s);
+                engine_memory_drop(a);
+                if (flow != FLOW_NEXT)
+                        return flow;
+        }
+        return FLOW_NEXT;
+}

@@ -1,0 +1,63 @@
+/*
+ * history.h — a recorded run: every event kept, and any earlier moment rebuilt on demand.
+ *
+ * The front end appends each event as it arrives; the history copies it (with its text), folds
+ * it into the live model and, every `snapshot_every` events, keeps a clone of the live model as
+ * a snapshot. history_at(seq) rebuilds the state right after event `seq` from the nearest
+ * snapshot at or before it, applying at most snapshot_every - 1 events. That is how the TUI
+ * rewinds without re-running anything.
+ *
+ * Numbering: the history numbers events 1, 2, 3, ... in the order they are appended (for the
+ * engine's stream that is event.seq); moment 0 is the state before any event.
+ *
+ * Memory cap: the history counts the bytes of its stored events and texts, its snapshots and the
+ * live model (approximately, erring high). The events are kept in chunks of snapshot_every, each
+ * starting at a snapshot; when a chunk completes and the total is above max_bytes, the oldest
+ * chunks (events and their snapshot) are dropped until it fits again, never the newest one. After
+ * that, rewinding cannot go before history_first_seq, and history_event returns NULL for the
+ * events dropped. The live model and its output are never dropped.
+ *
+ * Not thread-safe: a history, and the models it returns, belong to one thread at a time.
+ */
+#ifndef LOCKSTEP_MODEL_HISTORY_H
+#define LOCKSTEP_MODEL_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../event/event.h"
+#include "../scenario/scenario.h"
+#include "model.h"
+
+#define HISTORY_SNAPSHOT_EVERY 1000                /* events between snapshots */
+#define HISTORY_MAX_BYTES      ((size_t)256 << 20) /* 256 MiB */
+
+typedef struct history history;
+
+/* A history of a run of SC (which must outlive it), starting at the initial state. 0 for either
+ * number takes the default above. */
+history *history_new(const scenario *sc, size_t snapshot_every, size_t max_bytes);
+void history_free(history *h);
+
+/* Records EV (copied, text included), applies it to the live model, takes a snapshot every
+ * snapshot_every events and enforces the memory cap. Malformed events are kept and numbered
+ * too (the model ignores them), so the numbering follows the stream. */
+void history_append(history *h, const event *ev);
+
+/* Events appended so far: the latest moment. */
+size_t history_len(const history *h);
+/* The earliest moment history_at can rebuild: 0 until the memory cap drops something. */
+uint64_t history_first_seq(const history *h);
+/* The state after every event. */
+const model *history_live(const history *h);
+/* The state right after event SEQ (0: the initial state), for history_first_seq <= SEQ <=
+ * history_len; NULL otherwise. The model belongs to the history and stays valid until the next
+ * history_append, history_at or history_free (model_clone it to keep it). Moving forward from
+ * the last moment asked for applies only the events in between. */
+const model *history_at(history *h, uint64_t seq);
+/* The stored copy of event SEQ (history_first_seq < SEQ <= history_len), or NULL. */
+const event *history_event(const history *h, uint64_t seq);
+/* The bytes the cap counts, as of the last check (after each completed chunk). */
+size_t history_bytes(const history *h);
+
+#endif

@@ -1,0 +1,1366 @@
+/*
+ * model.c — the visual state as a fold over events, and the wait-for graph; see model.h.
+ *
+ * One table (rules[]) says, per event kind, what the event needs to be valid (an actor, a
+ * resource of some types), whether it changes its sender's state and to what, and which
+ * function applies the rest. Texts are reference counted and immutable (text_*), so a clone
+ * shares them; the output and the pool results are append-only logs shared between a model and
+ * its clones, each model seeing its own prefix, copied only when two models diverge (log_*).
+ */
+#include "model.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/xalloc.h"
+
+/* ---- shared immutable texts ---------------------------------------------------------------- */
+
+typedef struct text_hdr {
+        size_t refs;
+        size_t len;
+} text_hdr;
+
+static text_hdr *text_head(const char *t)
+{
+        return (text_hdr *)(void *)((char *)(uintptr_t)t - sizeof(text_hdr));
+}
+
+static char *text_new(const char *s, size_t n)
+{
+        text_hdr *h = xmalloc(sizeof *h + n + 1);
+        char *t = (char *)(h + 1);
+
+        h->refs = 1;
+        h->len = n;
+        memcpy(t, s, n);
+        t[n] = '\0';
+        return t;
+}
+
+static char *text_of(const event *ev)
+{
+        if (ev->text == NULL || ev->len == 0)
+                return text_new("", 0);
+        return text_new(ev->text, strnlen(ev->text, ev->len));
+}
+
+static const char *text_ref(const char *t)
+{
+        if (t != NULL)
+                text_head(t)->refs++;
+        return t;
+}
+
+static void text_unref(const char *t)
+{
+        text_hdr *h;
+
+        if (t == NULL)
+                return;
+        h = text_head(t);
+        if (--h->refs == 0)
+                free(h);
+}
+
+static size_t text_bytes(const char *t)
+{
+        return t != NULL ? sizeof(text_hdr) + text_head(t)->len + 1 : 0;
+}
+
+/* ---- append-only logs shared by clones -------------------------------------------------- */
+
+struct model_log {
+        size_t refs;
+        model_line *v;
+        size_t n, cap;
+        size_t bytes;
+};
+
+static void log_unref(struct model_log *l)
+{
+        if (l == NULL || --l->refs > 0)
+                return;
+        for (size_t k = 0; k < l->n; k++)
+                text_unref(l->v[k].text);
+        free(l->v);
+        free(l);
+}
+
+static bool line_same(const model_line *a, const model_line *b)
+{
+        return a->seq == b->seq && a->actor == b->actor && a->index == b->index &&
+               strcmp(a->text, b->text) == 0;
+}
+
+/* Appends LINE (its text given over) to the view (*LP, its first *NP entries). A model at the
+ * end of the log appends in place; one behind it either finds the same line next (a model
+ * rebuilt from a snapshot replays what the live model did) or gets a private copy. */
+static void log_append(struct model_log **lp, size_t *np, model_line line)
+{
+        struct model_log *l = *lp;
+
+        if (l != NULL && l->n > *np) {
+                if (line_same(&l->v[*np], &line)) {
+                        text_unref(line.text);
+                        (*np)++;
+                        return;
+                }
+                if (l->refs == 1) {
+                        while (l->n > *np) {
+                                l->n--;
+                                l->bytes -= sizeof(model_line) + text_bytes(l->v[l->n].text);
+                                text_unref(l->v[l->n].text);
+                        }
+                } else {
+                        struct model_log *c = xcalloc(1, sizeof *c);
+
+                        c->refs = 1;
+                        c->v = xgrow(NULL, &c->cap, *np + 1, sizeof *c->v);
+                        for (size_t k = 0; k < *np; k++) {
+                                c->v[k] = l->v[k];
+                                text_ref(c->v[k].text);
+                                c->bytes += sizeof(model_line) + text_bytes(c->v[k].text);
+                        }
+                        c->n = *np;
+                        l->refs--;
+                        l = *lp = c;
+                }
+        }
+        if (l == NULL) {
+                l = *lp = xcalloc(1, sizeof *l);
+                l->refs = 1;
+        }
+        l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
+        l->v[l->n++] = line;
+        l->bytes += sizeof(model_line) + text_bytes(line.text);
+        *np = l->n;
+}
+
+/* ---- small containers ------------------------------------------------------------------- */
+
+static void ids_push(model_ids *l, int a)
+{
+        l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
+        l->v[l->n++] = a;
+}
+
+static void ids_remove_at(model_ids *l, size_t k)
+{
+        memmove(l->v + k, l->v + k + 1, (l->n - k - 1) * sizeof *l->v);
+        l->n--;
+}
+
+/* Removes the first entry A; returns whether there was one. */
+static bool ids_remove(model_ids *l, int a)
+{
+        for (size_t k = 0; k < l->n; k++)
+                if (l->v[k] == a) {
+                        ids_remove_at(l, k);
+                        return true;
+                }
+        return false;
+}
+
+static void ids_dup(model_ids *l)
+{
+        int *v = NULL;
+
+        if (l->n > 0) {
+                v = xmalloc(l->n * sizeof *v);
+                memcpy(v, l->v, l->n * sizeof *v);
+        }
+        l->v = v;
+        l->cap = l->n;
+}
+
+static void texts_push(model_texts *t, char *s)
+{
+        if (t->head + t->n == t->cap) {
+                if (t->head > 0 && t->head >= t->n) {
+                        memmove(t->v, t->v + t->head, t->n * sizeof *t->v);
+                        t->head = 0;
+                } else {
+                        t->v = xgrow(t->v, &t->cap, t->head + t->n + 1, sizeof *t->v);
+                }
+        }
+        t->v[t->head + t->n++] = s;
+}
+
+static void texts_drop_front(model_texts *t)
+{
+        if (t->n == 0)
+                return;
+        text_unref(t->v[t->head]);
+        t->head++;
+        if (--t->n == 0)
+                t->head = 0;
+}
+
+static void texts_dup(model_texts *t)
+{
+        char **v = NULL;
+
+        if (t->n > 0) {
+                v = xmalloc(t->n * sizeof *v);
+                for (size_t k = 0; k < t->n; k++)
+                        v[k] = (char *)(uintptr_t)text_ref(t->v[t->head + k]);
+        }
+        t->v = v;
+        t->head = 0;
+        t->cap = t->n;
+}
+
+static void texts_free(model_texts *t)
+{
+        for (size_t k = 0; k < t->n; k++)
+                text_unref(t->v[t->head + k]);
+        free(t->v);
+}
+
+static size_t texts_bytes(const model_texts *t)
+{
+        size_t b = t->cap * sizeof *t->v;
+
+        for (size_t k = 0; k < t->n; k++)
+                b += text_bytes(t->v[t->head + k]);
+        return b;
+}
+
+/* ---- the model -------------------------------------------------------------------------- */
+
+typedef struct stmt_index {
+        size_t refs;
+        int n;
+        const sc_stmt **v;
+} stmt_index;
+
+struct model {
+        const scenario *sc;
+        stmt_index *stmts;
+        int nactors; /* sc->nactors + 1 */
+        model_actor *actors;
+        int nres;
+        model_res *res;
+        struct model_log *out;
+        size_t nout;
+        model_info info;
+        model_error *asserts, *errors;
+        size_t nasserts, nerrors; /* kept */
+        size_t capasserts, caperrors;
+};
+
+#define T(type) (1u << (type))
+#define T_LOCKS                                                                                    \
+        (T(SC_LOCK) | T(SC_RLOCK) | T(SC_SEMAPHORE) | T(SC_BOUNDED_SEMAPHORE) | T(SC_CONDITION))
+#define T_WAITS  (T(SC_EVENT) | T(SC_CONDITION) | T(SC_BARRIER))
+#define T_DATA   (T(SC_VAR) | T(SC_LIST) | T(SC_DICT) | T(SC_VALUE) | T(SC_ARRAY))
+#define T_ANY    (T(SC_RES_TYPE_COUNT) - 1)
+#define MAX_ACTS (SC_MAX_ACTORS + 1)
+
+/* What a BLOCKED actor does on each type of resource, before the statement refines it. */
+static const model_op blocked_op[SC_RES_TYPE_COUNT] = {
+        [SC_LOCK] = MODEL_OP_ACQUIRE,      [SC_RLOCK] = MODEL_OP_ACQUIRE,
+        [SC_SEMAPHORE] = MODEL_OP_ACQUIRE, [SC_BOUNDED_SEMAPHORE] = MODEL_OP_ACQUIRE,
+        [SC_CONDITION] = MODEL_OP_ACQUIRE, [SC_EVENT] = MODEL_OP_WAIT,
+        [SC_BARRIER] = MODEL_OP_WAIT,      [SC_QUEUE] = MODEL_OP_GET,
+        [SC_PIPE] = MODEL_OP_RECV,         [SC_VAR] = MODEL_OP_OTHER,
+        [SC_LIST] = MODEL_OP_OTHER,        [SC_DICT] = MODEL_OP_OTHER,
+        [SC_VALUE] = MODEL_OP_OTHER,       [SC_ARRAY] = MODEL_OP_OTHER,
+        [SC_POOL] = MODEL_OP_OTHER,
+};
+
+static const char *const state_words[MODEL_STATE_COUNT] = {
+        [MODEL_NEW] = "new",         [MODEL_READY] = "ready",     [MODEL_RUNNING] = "running",
+        [MODEL_BLOCKED] = "blocked", [MODEL_WAITING] = "waiting", [MODEL_SLEEPING] = "sleeping",
+        [MODEL_DONE] = "done",       [MODEL_CRASHED] = "crashed",
+};
+
+const char *model_state_word(model_state s)
+{
+        return (unsigned)s < MODEL_STATE_COUNT ? state_words[s] : "unknown";
+}
+
+static bool dead(const model_actor *a)
+{
+        return a->state == MODEL_DONE || a->state == MODEL_CRASHED;
+}
+
+/* A lock with a holder: lock, rlock, or a condition with a lock of its own. */
+static bool lockish(const model_res *r)
+{
+        return r->type == SC_LOCK || r->type == SC_RLOCK ||
+               (r->type == SC_CONDITION && r->lock < 0);
+}
+
+/* Plain memory that a fork() copies. */
+static bool forked_data(const model_res *r)
+{
+        return r->type == SC_VAR || ((r->type == SC_LIST || r->type == SC_DICT) && !r->manager);
+}
+
+static void index_stmt(const sc_stmt *s, void *ctx)
+{
+        stmt_index *ix = ctx;
+
+        if (s->id >= 0 && s->id < ix->n)
+                ix->v[s->id] = s;
+}
+
+static void init_res(model_res *r, const sc_resource *sr, int nres)
+{
+        strbuf sb = STRBUF_INIT;
+
+        r->name = sr->name;
+        r->type = sr->type;
+        r->lock = sr->type == SC_CONDITION && sr->lock >= 0 && sr->lock < nres ? sr->lock : -1;
+        r->holder = -1;
+        switch (sr->type) {
+        case SC_SEMAPHORE:
+        case SC_BOUNDED_SEMAPHORE: r->count = r->initial = sr->count; break;
+        case SC_BARRIER: r->parties = sr->count; break;
+        case SC_QUEUE: r->max = sr->count; break;
+        case SC_PIPE: r->duplex = sr->duplex; break;
+        case SC_POOL:
+                r->nworkers = sr->count < 0 ? 0 : sr->count > 64 ? 64 : (int)sr->count;
+                r->workers = xcalloc((size_t)r->nworkers, sizeof *r->workers);
+                for (int w = 0; w < r->nworkers; w++)
+                        r->workers[w].task = -1;
+                break;
+        case SC_VAR:
+        case SC_LIST:
+        case SC_DICT:
+        case SC_VALUE:
+        case SC_ARRAY:
+                r->manager = sr->via_manager;
+                value_repr(sr->init, &sb);
+                r->copies = xgrow(NULL, &r->capcopies, 1, sizeof *r->copies);
+                r->copies[0].owner = -1;
+                r->copies[0].text = text_new(strbuf_str(&sb), sb.len);
+                r->ncopies = 1;
+                strbuf_free(&sb);
+                break;
+        default: break;
+        }
+}
+
+model *model_new(const scenario *sc)
+{
+        model *m = xcalloc(1, sizeof *m);
+
+        if (sc->nactors < 0 || sc->nactors > SC_MAX_ACTORS)
+                xdie("model_new: %d actors", sc->nactors);
+        m->sc = sc;
+        m->stmts = xcalloc(1, sizeof *m->stmts);
+        m->stmts->refs = 1;
+        m->stmts->n = sc->nstmts > 0 ? sc->nstmts : 0;
+        m->stmts->v = xcalloc((size_t)m->stmts->n + 1, sizeof *m->stmts->v);
+        for (int k = 0; k < sc->nscripts; k++)
+                scenario_walk(&sc->scripts[k].body, index_stmt, m->stmts);
+        m->nactors = sc->nactors + 1;
+        m->actors = xcalloc((size_t)m->nactors, sizeof *m->actors);
+        for (int a = 0; a < m->nactors; a++) {
+                model_actor *x = &m->actors[a];
+
+                x->name = a < sc->nactors ? sc->actors[a].name : MODEL_MAIN_NAME;
+                x->process = a < sc->nactors && sc->actors[a].kind == SC_PROCESS;
+                x->state = MODEL_NEW;
+                x->stmt = -1;
+                x->res = -1;
+                x->join = -1;
+                x->end = -1;
+        }
+        m->nres = sc->nresources;
+        m->res = xcalloc((size_t)m->nres + 1, sizeof *m->res);
+        for (int r = 0; r < m->nres; r++)
+                init_res(&m->res[r], &sc->resources[r], m->nres);
+        m->info.outcome = OUTCOME_RUNNING;
+        m->info.caption_actor = EVENT_RUNNER;
+        return m;
+}
+
+static void res_dup(model_res *r)
+{
+        model_copy *c = NULL;
+        model_worker *w = NULL;
+
+        ids_dup(&r->blocked);
+        ids_dup(&r->putters);
+        ids_dup(&r->waiting);
+        ids_dup(&r->holders);
+        texts_dup(&r->items);
+        texts_dup(&r->flow[0]);
+        texts_dup(&r->flow[1]);
+        if (r->ncopies > 0) {
+                c = xmalloc(r->ncopies * sizeof *c);
+                for (size_t k = 0; k < r->ncopies; k++) {
+                        c[k] = r->copies[k];
+                        text_ref(c[k].text);
+                }
+        }
+        r->copies = c;
+        r->capcopies = r->ncopies;
+        if (r->nworkers > 0) {
+                w = xmalloc((size_t)r->nworkers * sizeof *w);
+                for (int k = 0; k < r->nworkers; k++) {
+                        w[k] = r->workers[k];
+                        text_ref(w[k].arg);
+                }
+        }
+        r->workers = w;
+        if (r->results != NULL)
+                r->results->refs++;
+}
+
+static model_error *errors_dup(const model_error *v, size_t n)
+{
+        model_error *d = NULL;
+
+        if (n > 0) {
+                d = xmalloc(n * sizeof *d);
+                for (size_t k = 0; k < n; k++) {
+                        d[k] = v[k];
+                        text_ref(d[k].text);
+                }
+        }
+        return d;
+}
+
+model *model_clone(const model *src)
+{
+        model *m = xmalloc(sizeof *m);
+
+        *m = *src;
+        m->stmts->refs++;
+        m->actors = xmalloc((size_t)m->nactors * sizeof *m->actors);
+        memcpy(m->actors, src->actors, (size_t)m->nactors * sizeof *m->actors);
+        for (int a = 0; a < m->nactors; a++)
+                text_ref(m->actors[a].why);
+        m->res = xmalloc(((size_t)m->nres + 1) * sizeof *m->res);
+        memcpy(m->res, src->res, (size_t)m->nres * sizeof *m->res);
+        for (int r = 0; r < m->nres; r++)
+                res_dup(&m->res[r]);
+        if (m->out != NULL)
+                m->out->refs++;
+        text_ref(m->info.caption);
+        m->asserts = errors_dup(src->asserts, src->nasserts);
+        m->capasserts = src->nasserts;
+        m->errors = errors_dup(src->errors, src->nerrors);
+        m->caperrors = src->nerrors;
+        return m;
+}
+
+static void errors_free(model_error *v, size_t n)
+{
+        for (size_t k = 0; k < n; k++)
+                text_unref(v[k].text);
+        free(v);
+}
+
+void model_free(model *m)
+{
+        if (m == NULL)
+                return;
+        if (--m->stmts->refs == 0) {
+                free(m->stmts->v);
+                free(m->stmts);
+        }
+        for (int a = 0; a < m->nactors; a++)
+                text_unref(m->actors[a].why);
+        free(m->actors);
+        for (int k = 0; k < m->nres; k++) {
+                model_res *r = &m->res[k];
+
+                free(r->blocked.v);
+                free(r->putters.v);
+                free(r->waiting.v);
+                free(r->holders.v);
+                texts_free(&r->items);
+                texts_free(&r->flow[0]);
+                texts_free(&r->flow[1]);
+                for (size_t c = 0; c < r->ncopies; c++)
+                        text_unref(r->copies[c].text);
+                free(r->copies);
+                for (int w = 0; w < r->nworkers; w++)
+                        text_unref(r->workers[w].arg);
+                free(r->workers);
+                log_unref(r->results);
+        }
+        free(m->res);
+        log_unref(m->out);
+        text_unref(m->info.caption);
+        errors_free(m->asserts, m->nasserts);
+        errors_free(m->errors, m->nerrors);
+        free(m);
+}
+
+/* ---- applying events -------------------------------------------------------------------- */
+
+static const sc_stmt *stmt_at(const model *m, int id)
+{
+        return id >= 0 && id < m->stmts->n ? m->stmts->v[id] : NULL;
+}
+
+static int res_index(const model *m, const model_res *r)
+{
+        return r != NULL ? (int)(r - m->res) : -1;
+}
+
+static void set_state(model_actor *a, model_state s, uint64_t seq)
+{
+        if (a->state != s) {
+                a->state = s;
+                a->since = seq;
+        }
+}
+
+/* Actor AN stops waiting (WOKE: it was woken, which takes a notify or a barrier release). */
+static void end_wait(model *m, int an, bool woke)
+{
+        model_actor *a = &m->actors[an];
+
+        if (a->op == MODEL_OP_NONE)
+                return;
+        if (a->res >= 0) {
+                model_res *r = &m->res[a->res];
+
+                if (a->state == MODEL_WAITING) {
+                        if (woke && r->type == SC_BARRIER && r->pending == 0) {
+                                r->pending = (int64_t)r->waiting.n;
+                                r->arrivals = 0;
+                        }
+                        if (ids_remove(&r->waiting, an) && woke && r->pending > 0)
+                                r->pending--;
+                        if (r->pending > (int64_t)r->waiting.n)
+                                r->pending = (int64_t)r->waiting.n;
+                } else {
+                        bool put = a->op == MODEL_OP_PUT || a->op == MODEL_OP_SEND;
+
+                        ids_remove(put ? &r->putters : &r->blocked, an);
+                }
+        }
+        a->op = MODEL_OP_NONE;
+        a->res = -1;
+        a->join = -1;
+        a->end = -1;
+        a->timed = false;
+}
+
+static void push_error(model_error **v, size_t *n, size_t *cap, const event *ev, event_kind kind,
+                       int signal, int64_t code)
+{
+        if (*n >= MODEL_MAX_KEPT)
+                return;
+        *v = xgrow(*v, cap, *n + 1, sizeof **v);
+        (*v)[(*n)++] = (model_error){ .seq = ev->seq,
+                                      .actor = ev->actor,
+                                      .kind = kind,
+                                      .signal = signal,
+                                      .code = code,
+                                      .text = text_of(ev) };
+}
+
+static void on_start(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int an = (int)(a - m->actors);
+
+        a->pid = ev->aux;
+        if (!a->process)
+                return;
+        for (int k = 0; k < m->nres; k++) {
+                model_res *d = &m->res[k];
+                bool have = false;
+
+                if (!forked_data(d))
+                        continue;
+                for (size_t c = 0; c < d->ncopies; c++)
+                        have = have || d->copies[c].owner == an;
+                if (have)
+                        continue;
+                d->copies = xgrow(d->copies, &d->capcopies, d->ncopies + 1, sizeof *d->copies);
+                d->copies[d->ncopies++] =
+                    (model_copy){ .owner = an, .text = text_ref(d->copies[0].text) };
+        }
+}
+
+static void on_ready(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        if (stmt_at(m, ev->stmt) != NULL)
+                a->stmt = ev->stmt;
+}
+
+static void on_step(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        on_ready(m, ev, a, r);
+        a->steps++;
+        m->info.steps++;
+}
+
+static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        bool error = ev->kind == EV_ERROR;
+        int signal = error ? -1 : ev->aux;
+        int64_t code = error ? 0 : ev->num;
+
+        m->info.nerrors++;
+        push_error(&m->errors, &m->nerrors, &m->caperrors, ev, (event_kind)ev->kind, signal, code);
+        if (a == NULL)
+                return;
+        a->signal = signal;
+        a->code = code;
+        text_unref(a->why);
+        a->why = text_of(ev);
+}
+
+/* The op of a BLOCKED event: by the resource's type, refined by the statement. */
+static model_op blocked_op_of(const model *m, const event *ev, const model_actor *a,
+                              const model_res *r, int *end)
+{
+        const sc_stmt *s = stmt_at(m, ev->stmt);
+        model_op op = blocked_op[r->type];
+
+        *end = -1;
+        if (s == NULL)
+                s = stmt_at(m, a->stmt);
+        if (s != NULL && s->res != res_index(m, r))
+                s = NULL;
+        if (r->type == SC_QUEUE) {
+                if (s != NULL && (s->kind == SC_PUT || s->kind == SC_GET))
+                        op = s->kind == SC_PUT ? MODEL_OP_PUT : MODEL_OP_GET;
+                else if (r->max > 0 && (int64_t)r->items.n >= r->max)
+                        op = MODEL_OP_PUT;
+        } else if (r->type == SC_PIPE && s != NULL && (s->kind == SC_SEND || s->kind == SC_RECV)) {
+                op = s->kind == SC_SEND ? MODEL_OP_SEND : MODEL_OP_RECV;
+                *end = s->end == 0 || s->end == 1 ? s->end : -1;
+        }
+        return op;
+}
+
+static void on_blocked(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int an = (int)(a - m->actors), ri = res_index(m, r), join = r == NULL ? ev->other : -1;
+        int end = -1;
+        model_op op = r == NULL ? MODEL_OP_JOIN : blocked_op_of(m, ev, a, r, &end);
+
+        if (!(a->state == MODEL_BLOCKED && a->res == ri && a->join == join && a->op == op &&
+              a->end == end)) {
+                end_wait(m, an, false);
+                a->op = op;
+                a->res = ri;
+                a->join = join;
+                a->end = end;
+                a->since = ev->seq;
+                if (r != NULL)
+                        ids_push(op == MODEL_OP_PUT || op == MODEL_OP_SEND ? &r->putters
+                                                                           : &r->blocked,
+                                 an);
+        }
+        a->timed = ev->aux == 1;
+}
+
+/* The lock a condition uses: its own (itself) or another resource. */
+static model_res *cond_lock(model *m, model_res *r)
+{
+        return r->lock >= 0 ? &m->res[r->lock] : r;
+}
+
+static void on_waiting(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int an = (int)(a - m->actors), ri = res_index(m, r);
+
+        if (!(a->state == MODEL_WAITING && a->res == ri)) {
+                end_wait(m, an, false);
+                a->op = MODEL_OP_WAIT;
+                a->res = ri;
+                a->since = ev->seq;
+                ids_push(&r->waiting, an);
+                if (r->type == SC_BARRIER) {
+                        r->arrivals = ev->num > 0 ? ev->num : r->arrivals + 1;
+                        if (r->arrivals >= r->parties) {
+                                r->pending = (int64_t)r->waiting.n;
+                                r->arrivals = 0;
+                        }
+                }
+        }
+        a->timed = ev->aux == 1;
+        if (r->type == SC_CONDITION) {
+                model_res *l = cond_lock(m, r);
+
+                if (l->holder == an) {
+                        a->restore_depth = l->depth;
+                        l->holder = -1;
+                        l->depth = 0;
+                }
+        }
+}
+
+/* A semaphore's holders never outnumber the permits taken (initial - count). */
+static void trim_holders(model_res *r)
+{
+        int64_t taken = r->initial - r->count;
+        size_t keep = taken > 0 ? (size_t)taken : 0;
+
+        if (r->holders.n > keep) {
+                size_t drop = r->holders.n - keep;
+
+                memmove(r->holders.v, r->holders.v + drop, keep * sizeof *r->holders.v);
+                r->holders.n = keep;
+        }
+}
+
+static void on_acquired(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int an = (int)(a - m->actors);
+
+        if (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE) {
+                r->count = ev->num >= 0 ? ev->num : r->count > 0 ? r->count - 1 : 0;
+                ids_push(&r->holders, an);
+                trim_holders(r);
+                return;
+        }
+        if (r->type == SC_LOCK)
+                r->depth = 1;
+        else if (ev->num > 0)
+                r->depth = ev->num > INT_MAX ? INT_MAX : (int)ev->num;
+        else if (r->holder == an)
+                r->depth += r->depth < INT_MAX;
+        else
+                r->depth = a->restore_depth > 0 ? a->restore_depth : 1;
+        r->holder = an;
+        a->restore_depth = 0;
+}
+
+static void on_released(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int an = ev->actor;
+
+        if (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE) {
+                r->count = ev->num >= 0 ? ev->num : r->count < INT64_MAX ? r->count + 1 : r->count;
+                if (an >= 0)
+                        ids_remove(&r->holders, an);
+                trim_holders(r);
+                return;
+        }
+        if (r->type == SC_LOCK) {
+                r->holder = -1;
+                r->depth = 0;
+        } else if (an >= 0 && r->holder == an && --r->depth <= 0) {
+                r->holder = -1;
+                r->depth = 0;
+        }
+}
+
+static void on_timeout(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        if (r != NULL && r->type == SC_BARRIER && r->arrivals > 0)
+                r->arrivals--;
+}
+
+static void on_set(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        r->set = ev->kind == EV_SET;
+}
+
+static void on_notified(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int64_t n = (int64_t)r->waiting.n;
+
+        if (ev->num > 0)
+                r->pending = ev->num >= n - r->pending ? n : r->pending + ev->num;
+}
+
+static void on_put(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        texts_push(&r->items, text_of(ev));
+}
+
+static void on_got(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        texts_drop_front(&r->items);
+}
+
+static void on_sent(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        texts_push(&r->flow[ev->aux], text_of(ev));
+}
+
+static void on_received(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        texts_drop_front(&r->flow[1 - ev->aux]);
+}
+
+static void on_closed(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        r->closed[ev->aux] = true;
+}
+
+static void on_changed(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        int owner = ev->aux >= m->nactors - 1 ? -1 : ev->aux;
+        size_t c = 0;
+
+        while (c < r->ncopies && r->copies[c].owner != owner)
+                c++;
+        if (c == r->ncopies) {
+                r->copies = xgrow(r->copies, &r->capcopies, c + 1, sizeof *r->copies);
+                r->copies[r->ncopies++] = (model_copy){ .owner = owner, .text = NULL };
+        }
+        text_unref(r->copies[c].text);
+        r->copies[c].text = text_of(ev);
+}
+
+static void on_print(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        log_append(&m->out, &m->nout,
+                   (model_line){ .seq = ev->seq, .actor = ev->actor, .text = text_of(ev) });
+}
+
+static void on_say(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        text_unref(m->info.caption);
+        m->info.caption = text_of(ev);
+        m->info.caption_actor = ev->actor;
+        m->info.caption_seq = ev->seq;
+}
+
+static void on_sleep(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        a->sleep_ns = ev->num;
+}
+
+static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        model_worker *w = &r->workers[ev->aux];
+
+        if (ev->num == 0) {
+                log_unref(r->results);
+                r->results = NULL;
+                r->nresults = 0;
+                r->ntasks = 0;
+        }
+        text_unref(w->arg);
+        w->task = ev->num;
+        w->arg = text_of(ev);
+        if (ev->num >= r->ntasks)
+                r->ntasks = ev->num + 1;
+}
+
+static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        model_worker *w = &r->workers[ev->aux];
+
+        log_append(&r->results, &r->nresults,
+                   (model_line){
+                       .seq = ev->seq, .actor = ev->aux, .index = ev->num, .text = text_of(ev) });
+        if (w->task == ev->num) {
+                w->task = -1;
+                text_unref(w->arg);
+                w->arg = NULL;
+        }
+}
+
+static void on_assert(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        m->info.nasserts++;
+        push_error(&m->asserts, &m->nasserts, &m->capasserts, ev, EV_ASSERT, 0, 0);
+        if (!m->info.ended && m->info.outcome == OUTCOME_RUNNING)
+                m->info.outcome = OUTCOME_ASSERT;
+}
+
+static void on_end(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        m->info.ended = true;
+        switch (ev->aux) {
+        case OUTCOME_RUNNING:
+        case OUTCOME_DONE:
+        case OUTCOME_ASSERT:
+        case OUTCOME_DEADLOCK:
+        case OUTCOME_CRASH:
+        case OUTCOME_TIMEOUT: m->info.outcome = ev->aux; break;
+        default: break;
+        }
+}
+
+/* Extra checks some kinds make on their numbers. */
+static bool check_join(const model *m, const event *ev, const model_res *r)
+{
+        return r != NULL || (ev->other >= 0 && ev->other < m->nactors);
+}
+
+static bool check_end(const model *m, const event *ev, const model_res *r)
+{
+        return ev->aux == 0 || ev->aux == 1;
+}
+
+static bool check_copy(const model *m, const event *ev, const model_res *r)
+{
+        return ev->aux >= -1 && ev->aux < m->nactors;
+}
+
+static bool check_worker(const model *m, const event *ev, const model_res *r)
+{
+        return ev->aux >= 0 && ev->aux < r->nworkers && ev->num >= 0;
+}
+
+enum {
+        F_ACTOR = 1 << 0,    /* needs a real actor */
+        F_RES = 1 << 1,      /* needs a resource of one of `types` */
+        F_RES_OPT = 1 << 2,  /* res may be -1, else one of `types` */
+        F_PASSIVE = 1 << 3,  /* leaves its sender's state alone */
+        F_REDIRECT = 1 << 4, /* a condition using another lock stands for that lock */
+};
+
+typedef void apply_fn(model *m, const event *ev, model_actor *a, model_res *r);
+typedef bool check_fn(const model *m, const event *ev, const model_res *r);
+
+static const struct rule {
+        apply_fn *fn;
+        check_fn *check;
+        unsigned flags;
+        unsigned types;
+        int state; /* the sender's new state, -1: unchanged */
+} rules[EV_KIND_COUNT] = {
+        [EV_START] = { on_start, NULL, F_ACTOR, 0, MODEL_RUNNING },
+        [EV_READY] = { on_ready, NULL, F_ACTOR, 0, MODEL_READY },
+        [EV_STEP] = { on_step, NULL, F_ACTOR, 0, MODEL_RUNNING },
+        [EV_EXIT] = { NULL, NULL, F_ACTOR, 0, MODEL_DONE },
+        [EV_CRASH] = { on_crash, NULL, 0, 0, MODEL_CRASHED },
+        [EV_ERROR] = { on_crash, NULL, 0, 0, MODEL_CRASHED },
+        [EV_BLOCKED] = { on_blocked, check_join, F_ACTOR | F_RES_OPT | F_REDIRECT, T_ANY,
+                         MODEL_BLOCKED },
+        [EV_ACQUIRED] = { on_acquired, NULL, F_ACTOR | F_RES | F_REDIRECT, T_LOCKS, MODEL_RUNNING },
+        [EV_RELEASED] = { on_released, NULL, F_RES | F_REDIRECT, T_LOCKS, MODEL_RUNNING },
+        [EV_TIMEOUT] = { on_timeout, NULL, F_ACTOR | F_RES_OPT, T_ANY, MODEL_RUNNING },
+        [EV_WAITING] = { on_waiting, NULL, F_ACTOR | F_RES, T_WAITS, MODEL_WAITING },
+        [EV_WOKE] = { NULL, NULL, F_ACTOR | F_RES_OPT, T_WAITS, MODEL_RUNNING },
+        [EV_SET] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
+        [EV_CLEARED] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
+        [EV_NOTIFIED] = { on_notified, NULL, F_RES, T(SC_CONDITION), MODEL_RUNNING },
+        [EV_PUT] = { on_put, NULL, F_RES, T(SC_QUEUE), MODEL_RUNNING },
+        [EV_GOT] = { on_got, NULL, F_RES, T(SC_QUEUE), MODEL_RUNNING },
+        [EV_SENT] = { on_sent, check_end, F_RES, T(SC_PIPE), MODEL_RUNNING },
+        [EV_RECEIVED] = { on_received, check_end, F_RES, T(SC_PIPE), MODEL_RUNNING },
+        [EV_CLOSED] = { on_closed, check_end, F_RES, T(SC_PIPE), MODEL_RUNNING },
+        [EV_CHANGED] = { on_changed, check_copy, F_RES | F_PASSIVE, T_DATA, -1 },
+        [EV_PRINT] = { on_print, NULL, F_PASSIVE, 0, -1 },
+        [EV_SAY] = { on_say, NULL, F_PASSIVE, 0, -1 },
+        [EV_SLEEP] = { on_sleep, NULL, F_ACTOR, 0, MODEL_SLEEPING },
+        [EV_WORK] = { NULL, NULL, F_ACTOR, 0, MODEL_RUNNING },
+        [EV_JOINED] = { NULL, NULL, F_ACTOR, 0, MODEL_RUNNING },
+        [EV_TASK] = { on_task, check_worker, F_RES | F_PASSIVE, T(SC_POOL), -1 },
+        [EV_RESULT] = { on_result, check_worker, F_RES | F_PASSIVE, T(SC_POOL), -1 },
+        [EV_ASSERT] = { on_assert, NULL, 0, 0, MODEL_RUNNING },
+        [EV_END] = { on_end, NULL, F_PASSIVE, 0, -1 },
+};
+
+void model_apply(model *m, const event *ev)
+{
+        const struct rule *ru;
+        model_actor *a = NULL;
+        model_res *r = NULL;
+
+        if (ev == NULL || ev->kind >= EV_KIND_COUNT)
+                goto ignore;
+        ru = &rules[ev->kind];
+        if (ev->actor < EVENT_RUNNER || ev->actor >= m->nactors)
+                goto ignore;
+        if (ev->actor >= 0)
+                a = &m->actors[ev->actor];
+        else if (ru->flags & F_ACTOR)
+                goto ignore;
+        if (ev->res != -1) {
+                if (ev->res < 0 || ev->res >= m->nres)
+                        goto ignore;
+                if (ru->flags & (F_RES | F_RES_OPT)) {
+                        r = &m->res[ev->res];
+                        if ((ru->flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
+                                r = &m->res[r->lock];
+                        if (!(ru->types & T(r->type)))
+                                goto ignore;
+                }
+        } else if (ru->flags & F_RES) {
+                goto ignore;
+        }
+        if (ru->check != NULL && !ru->check(m, ev, r))
+                goto ignore;
+        if (a != NULL && dead(a) && !(ru->flags & F_PASSIVE))
+                goto ignore;
+
+        m->info.events++;
+        m->info.last_seq = ev->seq;
+        m->info.t_ns = ev->t_ns;
+        if (a != NULL) {
+                a->events++;
+                if (!(ru->flags & F_PASSIVE)) {
+                        if (ev->kind != EV_BLOCKED && ev->kind != EV_WAITING)
+                                end_wait(m, ev->actor, ev->kind == EV_WOKE);
+                        a->started = true;
+                }
+        }
+        if (ru->fn != NULL)
+                ru->fn(m, ev, a, r);
+        if (a != NULL && ru->state >= 0)
+                set_state(a, (model_state)ru->state, ev->seq);
+        return;
+ignore:
+        m->info.ignored++;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+const scenario *model_scenario(const model *m)
+{
+        return m->sc;
+}
+
+const model_info *model_info_of(const model *m)
+{
+        return &m->info;
+}
+
+int model_nactors(const model *m)
+{
+        return m->nactors;
+}
+
+const model_actor *model_actor_at(const model *m, int a)
+{
+        return a >= 0 && a < m->nactors ? &m->actors[a] : NULL;
+}
+
+int model_nres(const model *m)
+{
+        return m->nres;
+}
+
+const model_res *model_res_at(const model *m, int r)
+{
+        return r >= 0 && r < m->nres ? &m->res[r] : NULL;
+}
+
+const sc_stmt *model_stmt(const model *m, int id)
+{
+        return stmt_at(m, id);
+}
+
+const char *model_texts_at(const model_texts *t, size_t i)
+{
+        return i < t->n ? t->v[t->head + i] : NULL;
+}
+
+size_t model_output_count(const model *m)
+{
+        return m->nout;
+}
+
+const model_line *model_output_at(const model *m, size_t i)
+{
+        return i < m->nout ? &m->out->v[i] : NULL;
+}
+
+size_t model_result_count(const model *m, int r)
+{
+        const model_res *x = model_res_at(m, r);
+
+        return x != NULL ? x->nresults : 0;
+}
+
+const model_line *model_result_at(const model *m, int r, size_t i)
+{
+        const model_res *x = model_res_at(m, r);
+
+        return x != NULL && i < x->nresults ? &x->results->v[i] : NULL;
+}
+
+size_t model_assert_count(const model *m)
+{
+        return m->nasserts;
+}
+
+const model_error *model_assert_at(const model *m, size_t i)
+{
+        return i < m->nasserts ? &m->asserts[i] : NULL;
+}
+
+size_t model_error_count(const model *m)
+{
+        return m->nerrors;
+}
+
+const model_error *model_error_at(const model *m, size_t i)
+{
+        return i < m->nerrors ? &m->errors[i] : NULL;
+}
+
+size_t model_bytes(const model *m)
+{
+        size_t b = sizeof *m + (size_t)m->nactors * sizeof *m->actors;
+
+        b += ((size_t)m->nres + 1) * sizeof *m->res;
+        for (int a = 0; a < m->nactors; a++)
+                b += text_bytes(m->actors[a].why);
+        for (int k = 0; k < m->nres; k++) {
+                const model_res *r = &m->res[k];
+
+                b += (r->blocked.cap + r->putters.cap + r->waiting.cap + r->holders.cap) *
+                     sizeof(int);
+                b += texts_bytes(&r->items) + texts_bytes(&r->flow[0]) + texts_bytes(&r->flow[1]);
+                b += r->capcopies * sizeof *r->copies;
+                for (size_t c = 0; c < r->ncopies; c++)
+                        b += text_bytes(r->copies[c].text);
+                b += (size_t)r->nworkers * sizeof *r->workers;
+                for (int w = 0; w < r->nworkers; w++)
+                        b += text_bytes(r->workers[w].arg);
+        }
+        b += text_bytes(m->info.caption);
+        b += (m->capasserts + m->caperrors) * sizeof(model_error);
+        for (size_t k = 0; k < m->nasserts; k++)
+                b += text_bytes(m->asserts[k].text);
+        for (size_t k = 0; k < m->nerrors; k++)
+                b += text_bytes(m->errors[k].text);
+        return b;
+}
+
+size_t model_log_bytes(const model *m)
+{
+        size_t b = m->out != NULL ? sizeof *m->out + m->out->bytes : 0;
+
+        for (int k = 0; k < m->nres; k++)
+                if (m->res[k].results != NULL)
+                        b += sizeof *m->res[k].results + m->res[k].results->bytes;
+        return b;
+}
+
+/* ---- the wait-for graph ----------------------------------------------------------------- */
+
+bool model_can_proceed(const model *m, int an)
+{
+        const model_actor *a = model_actor_at(m, an);
+        const model_res *r;
+        int e;
+
+        if (a == NULL || (a->state != MODEL_BLOCKED && a->state != MODEL_WAITING))
+                return true;
+        if (a->op == MODEL_OP_JOIN) {
+                const model_actor *t = model_actor_at(m, a->join);
+
+                return t == NULL || t->state == MODEL_NEW || dead(t);
+        }
+        r = model_res_at(m, a->res);
+        if (r == NULL)
+                return true;
+        e = a->end;
+        switch (a->op) {
+        case MODEL_OP_ACQUIRE:
+                if (lockish(r))
+                        return r->holder < 0 || (r->holder == an && r->type != SC_LOCK);
+                if (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE)
+                        return r->count > 0;
+                return true;
+        case MODEL_OP_WAIT:
+                if (r->type == SC_EVENT)
+                        return r->set;
+                if (r->type == SC_CONDITION)
+                        return r->pending > 0;
+                if (r->type == SC_BARRIER)
+                        return r->pending > 0 || r->arrivals >= r->parties;
+                return true;
+        case MODEL_OP_GET: return r->items.n > 0;
+        case MODEL_OP_PUT: return r->max <= 0 || (int64_t)r->items.n < r->max;
+        case MODEL_OP_RECV:
+                if (e < 0)
+                        return r->flow[0].n > 0 || r->flow[1].n > 0 || r->closed[0] || r->closed[1];
+                return r->flow[1 - e].n > 0 || r->closed[0] || r->closed[1];
+        case MODEL_OP_SEND: return r->closed[0] || r->closed[1];
+        default: return true;
+        }
+}
+
+/* The edge out of actor AN, if it has one. */
+static bool out_edge(const model *m, int an, model_edge *e)
+{
+        const model_actor *a = &m->actors[an];
+
+        if (a->state != MODEL_BLOCKED)
+                return false;
+        if (a->op == MODEL_OP_JOIN) {
+                const model_actor *t = model_actor_at(m, a->join);
+
+                if (t == NULL || t->state == MODEL_NEW || dead(t))
+                        return false;
+                *e = (model_edge){ an, a->join, -1, MODEL_EDGE_JOIN, a->timed, false };
+                return true;
+        }
+        if (a->op == MODEL_OP_ACQUIRE && a->res >= 0) {
+                const model_res *r = &m->res[a->res];
+
+                if (!lockish(r) || r->holder < 0 || (r->holder == an && r->type != SC_LOCK))
+                        return false;
+                *e = (model_edge){ an, r->holder, a->res, MODEL_EDGE_LOCK, a->timed, false };
+                return true;
+        }
+        return false;
+}
+
+/* Every actor's edge (has[a]) and which actors lie on a cycle of untimed edges. */
+static void graph(const model *m, model_edge *edge, bool *has, bool *cyc)
+{
+        int next[MAX_ACTS], mark[MAX_ACTS];
+        int n = m->nactors;
+
+        for (int a = 0; a < n; a++) {
+                has[a] = out_edge(m, a, &edge[a]);
+                next[a] = has[a] && !edge[a].timed ? edge[a].to : -1;
+                mark[a] = 0;
+                cyc[a] = false;
+        }
+        for (int s = 0; s < n; s++) {
+                int x = s;
+
+                while (x >= 0 && mark[x] == 0) {
+                        mark[x] = s + 1;
+                        x = next[x];
+                }
+                if (x >= 0 && mark[x] == s + 1) {
+                        int y = x;
+
+                        do {
+                                cyc[y] = true;
+                                y = next[y];
+                        } while (y != x);
+                }
+                for (x = s; x >= 0 && mark[x] == s + 1; x = next[x])
+                        mark[x] = -1;
+        }
+        for (int a = 0; a < n; a++)
+                if (has[a])
+                        edge[a].cycle = cyc[a] && !edge[a].timed;
+}
+
+int model_wait_edges(const model *m, model_edge *out, int cap)
+{
+        model_edge edge[MAX_ACTS];
+        bool has[MAX_ACTS], cyc[MAX_ACTS];
+        int n = 0;
+
+        graph(m, edge, has, cyc);
+        for (int a = 0; a < m->nactors; a++)
+                if (has[a]) {
+                        if (out != NULL && n < cap)
+                                out[n] = edge[a];
+                        n++;
+                }
+        return n;
+}
+
+static const char *res_name(const model *m, int r)
+{
+        return r >= 0 && r < m->nres ? m->res[r].name : "?";
+}
+
+static void describe_cycle(const model *m, const model_edge *edge, int start, strbuf *why)
+{
+        int cycle[MAX_ACTS], n = 0, x = start;
+
+        do {
+                cycle[n++] = x;
+                x = edge[x].to;
+        } while (x != start && n < MAX_ACTS);
+        for (int k = 0; k < n; k++) {
+                const model_edge *in = &edge[cycle[(k + n - 1) % n]], *e = &edge[cycle[k]];
+
+                if (k > 0)
+                        strbuf_puts(why, "; ");
+                strbuf_puts(why, m->actors[cycle[k]].name);
+                if (in->kind == MODEL_EDGE_LOCK)
+                        strbuf_printf(why, " holds %s and", res_name(m, in->res));
+                if (e->kind == MODEL_EDGE_LOCK)
+                        strbuf_printf(why, " waits for %s held by %s", res_name(m, e->res),
+                                      m->actors[e->to].name);
+                else
+                        strbuf_printf(why, " waits for %s to finish", m->actors[e->to].name);
+        }
+}
+
+static void describe_wait(const model *m, int an, strbuf *why)
+{
+        const model_actor *a = &m->actors[an];
+        const model_res *r = model_res_at(m, a->res);
+        const char *type = r != NULL ? scenario_res_type_name(r->type) : "";
+
+        strbuf_printf(why, "%s waits for ", a->name);
+        if (a->op == MODEL_OP_JOIN) {
+                const model_actor *t = model_actor_at(m, a->join);
+
+                strbuf_printf(why, "%s to finish", t != NULL ? t->name : "?");
+                return;
+        }
+        if (r == NULL) {
+                strbuf_puts(why, "something");
+                return;
+        }
+        strbuf_printf(why, "%s %s", type, r->name);
+        if (a->op == MODEL_OP_RECV || a->op == MODEL_OP_SEND) {
+                if (a->end >= 0)
+                        strbuf_printf(why, ".%c", a->end == 0 ? 'a' : 'b');
+                strbuf_puts(why, a->op == MODEL_OP_RECV ? " (no message)" : " (full)");
+        } else if (a->op == MODEL_OP_GET) {
+                strbuf_puts(why, " (empty)");
+        } else if (a->op == MODEL_OP_PUT) {
+                strbuf_puts(why, " (full)");
+        } else if (lockish(r) && a->state == MODEL_BLOCKED) {
+                const model_actor *h = model_actor_at(m, r->holder);
+
+                strbuf_printf(why, " (held by %s)", h != NULL ? h->name : "nobody");
+        } else if (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE) {
+                strbuf_printf(why, " (count %lld)", (long long)r->count);
+        } else if (r->type == SC_EVENT) {
+                strbuf_puts(why, " (not set)");
+        } else if (r->type == SC_CONDITION) {
+                strbuf_puts(why, " (not notified)");
+        } else if (r->type == SC_BARRIER) {
+                strbuf_printf(why, " (%lld of %lld arrived)", (long long)r->arrivals,
+                              (long long)r->parties);
+        }
+}
+
+int model_deadlock(const model *m, strbuf *why)
+{
+        model_edge edge[MAX_ACTS];
+        bool has[MAX_ACTS], cyc[MAX_ACTS];
+        int live = 0;
+
+        graph(m, edge, has, cyc);
+        for (int a = 0; a < m->nactors; a++)
+                if (cyc[a]) {
+                        if (why != NULL)
+                                describe_cycle(m, edge, a, why);
+                        return 1;
+                }
+        for (int a = 0; a < m->nactors; a++) {
+                const model_actor *x = &m->actors[a];
+
+                if (x->state == MODEL_NEW || dead(x))
+                        continue;
+                if ((x->state != MODEL_BLOCKED && x->state != MODEL_WAITING) || x->timed ||
+                    model_can_proceed(m, a))
+                        return 0;
+                live++;
+        }
+        if (live == 0)
+                return 0;
+        if (why != NULL) {
+                strbuf_puts(why, "every actor is blocked: ");
+                for (int a = 0, k = 0; a < m->nactors; a++) {
+                        const model_actor *x = &m->actors[a];
+
+                        if (x->state == MODEL_NEW || dead(x))
+                                continue;
+                        if (k++ > 0)
+                                strbuf_puts(why, "; ");
+                        describe_wait(m, a, why);
+                }
+        }
+        return 2;
+}

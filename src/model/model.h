@@ -1,0 +1,319 @@
+/*
+ * model.h — the visual state of a run: a pure fold over its events, plus the wait-for graph.
+ *
+ * model_new builds the state before the first event from the scenario (every actor NEW, every
+ * resource as the file declares it); model_apply folds one event into it. The same sequence of
+ * events always gives the same state, so the front end can rebuild any earlier moment
+ * (history.h) and a trace replays exactly. The TUI draws the state; `lockstep run` prints its
+ * summary. Nothing here runs anything: the model includes the scenario and event headers and
+ * util/, never curses and never the engine.
+ *
+ * Reading: `model` is opaque; the accessors return read-only views (model_actor, model_res,
+ * model_line, ...) that stay valid until the next model_apply or model_free of that model.
+ * Texts are NUL-terminated and shared between a model and its clones (reference counted, never
+ * changed once made). A model and its clones belong to one thread at a time.
+ *
+ * Actors are numbered as in event.h: 0 .. sc->nactors-1 are the scenario's actors and
+ * sc->nactors is the main thread, named MODEL_MAIN_NAME; model_nactors() is sc->nactors + 1.
+ *
+ * How each event kind changes the state (where event.h leaves room, this is the decision):
+ *
+ * - Robustness: a trace is untrusted. An event whose kind is unknown, whose actor is not -1 or a
+ *   real actor, whose res is neither -1 nor a resource, or whose resource has the wrong type for
+ *   its kind (PUT on a lock) is ignored whole and counted in model_info.ignored. So are events
+ *   that need an actor (START, READY, STEP, EXIT, BLOCKED, ACQUIRED, TIMEOUT, WAITING, WOKE,
+ *   SLEEP, WORK, JOINED) sent by the runner (-1), events that need a resource and have none, and
+ *   every event but the passive ones (below) from an actor already DONE or CRASHED: a finished
+ *   actor never comes back. Some kinds check their numbers too: a pipe end (aux) must be 0 or 1,
+ *   a copy (CHANGED aux) -1 or an actor, a pool worker (aux) one of the pool's, a task (num)
+ *   >= 0, and BLOCKED without a resource must name an actor to join.
+ * - Actor state: START, STEP, and every event that shows the actor doing something (ACQUIRED,
+ *   RELEASED, TIMEOUT, WOKE, SET, CLEARED, NOTIFIED, PUT, GOT, SENT, RECEIVED, CLOSED, WORK,
+ *   JOINED, ASSERT) make it RUNNING; READY makes it READY, SLEEP SLEEPING (num ns in sleep_ns),
+ *   BLOCKED BLOCKED, WAITING WAITING, EXIT DONE, CRASH and ERROR CRASHED. Any of these ends the
+ *   actor's current wait (it leaves the waiter lists). PRINT, SAY, CHANGED, TASK, RESULT and END
+ *   are passive: they never change the state of the actor that sends them, so a caption sent
+ *   after BLOCKED does not unblock anybody. STEP and READY set the statement (stmt) the actor is
+ *   at; STEP counts a step.
+ * - BLOCKED: res >= 0 waits for that resource; res = -1 with other >= 0 joins actor `other`.
+ *   aux = 1 when the wait has a timeout (also for WAITING). What the wait is (model_op: put or
+ *   get on a queue, send or receive at which pipe end) comes from the statement the event
+ *   names, or the actor's current one (sc_stmt.kind, sc_stmt.end); failing that, a queue that is
+ *   full means a putter and otherwise a getter. A BLOCKED that repeats the actor's current wait
+ *   (the engine publishes one after every failed try in step mode) keeps its place in the FIFO.
+ *   The lists are FIFO in the order of the BLOCKED / WAITING events.
+ * - Locks: ACQUIRED makes the actor the holder (rlock and a condition's own lock: depth = num
+ *   when num > 0, else one more for the holder, else the depth saved by the actor's last
+ *   condition wait, else 1). RELEASED frees a lock whoever sends it (Python allows that); an
+ *   rlock only when its holder sends it, one level at a time. BLOCKED, ACQUIRED and RELEASED on a
+ *   condition that uses another lock (sc_resource.lock >= 0) apply to that lock: the engine
+ *   names the lock, and the model redirects when it names the condition.
+ * - Semaphores: count = num of ACQUIRED ("count left") and of RELEASED ("count after"); when num
+ *   is negative, one less / one more. ACQUIRED adds the actor to `holders`, RELEASED removes one
+ *   entry of the releasing actor. Holders never exceed initial - count: the oldest entries are
+ *   dropped beyond that, so a semaphore used as a signal (released by one actor, acquired by
+ *   another) shows no holders instead of a growing list.
+ * - Events: SET / CLEARED change the flag; waiters leave one by one as their WOKE arrives.
+ * - Conditions: WAITING releases the condition's lock if the waiting actor still holds it (the
+ *   engine may also send RELEASED first) and saves an rlock's depth; NOTIFIED adds num to
+ *   `pending` (capped at the number of waiters); each WOKE uses one. After WOKE the actor takes
+ *   the lock again with ACQUIRED on the lock (BLOCKED on it first when it must wait); WOKE does
+ *   not take the lock by itself.
+ * - Barriers: WAITING sets arrivals to num (or one more when num <= 0). When arrivals reach
+ *   parties the barrier trips: every waiter is released (pending = waiters) and arrivals start
+ *   again at 0; each WOKE takes one. A WOKE on a barrier that has not tripped trips it. TIMEOUT
+ *   takes one arrival back.
+ * - Queues: PUT appends text, GOT removes the oldest item (num, the size, is not trusted: the
+ *   items are). Pipes: SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]:
+ *   b -> a); RECEIVED at end aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
+ * - Data (var, list, dict, value, array): copy -1 (the shared one) starts as the repr of the
+ *   scenario's initial value. When a process actor STARTs, it gets its own copy of every var and
+ *   of every list and dict not via a manager, equal to the shared copy at that moment (fork()).
+ *   CHANGED sets copy aux (-1 or an actor number; the main thread's number means -1).
+ * - Pools: TASK gives worker aux task num with argument text; RESULT records (num -> text), in
+ *   the order results come, and makes worker aux idle if that was its task. A TASK with index 0
+ *   starts a new map: the results of the last one are cleared. A worker number outside the pool
+ *   or a negative task index is ignored.
+ * - PRINT appends a line to the output, SAY replaces the caption; ASSERT records a failed assert
+ *   (the actor goes on: the engine sends ERROR or EXIT if it ends); CRASH (signal aux, exit
+ *   status num) and ERROR (signal -1) make the actor CRASHED with the text as the reason and add
+ *   an entry to the errors. END sets the outcome to aux (a known event_outcome) and `ended`.
+ *   Before END the outcome is OUTCOME_ASSERT once an assert failed, else OUTCOME_RUNNING.
+ *
+ * Deadlock (model_deadlock, model_wait_edges): an actor BLOCKED on a lock, an rlock or a
+ * condition's own lock held by another actor (or on a plain lock it holds itself: Python
+ * deadlocks there too), or joining an actor that started and is not done, has an edge to that
+ * actor. A cycle of edges whose waits have no timeout is a deadlock. Otherwise, when every live
+ * actor (started, not DONE or CRASHED) is BLOCKED or WAITING without a timeout on something the
+ * model shows as unavailable, every actor is blocked. A wait on something available (a free
+ * lock, a set event, a non-empty queue for a getter, a notified condition, a tripped barrier,
+ * a NEW or finished actor to join, a pool, a manager) is a legal transient, never stuck.
+ */
+#ifndef LOCKSTEP_MODEL_MODEL_H
+#define LOCKSTEP_MODEL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../event/event.h"
+#include "../scenario/scenario.h"
+#include "../util/strbuf.h"
+
+#define MODEL_MAIN_NAME "MainThread"
+#define MODEL_MAX_KEPT  256 /* failed asserts and errors kept; more are only counted */
+
+typedef struct model model;
+
+typedef enum model_state {
+        MODEL_NEW,      /* not started */
+        MODEL_READY,    /* step mode: at a statement, waiting to be granted it */
+        MODEL_RUNNING,  /* running (or just did something) */
+        MODEL_BLOCKED,  /* on a resource, or joining another actor */
+        MODEL_WAITING,  /* on an event, a condition or a barrier */
+        MODEL_SLEEPING, /* in a sleep */
+        MODEL_DONE,     /* finished its script */
+        MODEL_CRASHED,  /* died: a signal, an exit, or a run-time error */
+        MODEL_STATE_COUNT
+} model_state;
+
+/* What a BLOCKED or WAITING actor waits to do. */
+typedef enum model_op {
+        MODEL_OP_NONE,
+        MODEL_OP_ACQUIRE, /* lock, rlock, semaphore, a condition's lock */
+        MODEL_OP_WAIT,    /* event, condition, barrier (WAITING, or BLOCKED on an event) */
+        MODEL_OP_GET,     /* queue */
+        MODEL_OP_PUT,     /* queue */
+        MODEL_OP_RECV,    /* pipe, at `end` */
+        MODEL_OP_SEND,    /* pipe, from `end` */
+        MODEL_OP_JOIN,    /* another actor, `join` */
+        MODEL_OP_OTHER,   /* anything else (a pool, a manager): never stuck */
+        MODEL_OP_COUNT
+} model_op;
+
+typedef struct model_actor {
+        const char *name; /* the scenario's, or MODEL_MAIN_NAME */
+        bool process;     /* a fork()ed process actor */
+        bool started;     /* START (or any active event) seen */
+        model_state state;
+        uint64_t since;    /* seq of the event that gave it this state (0: from the start) */
+        int stmt;          /* statement id it is at (STEP / READY), -1 before the first */
+        model_op op;       /* BLOCKED / WAITING: what for; MODEL_OP_NONE otherwise */
+        int res;           /* the resource waited on, or -1 */
+        int join;          /* MODEL_OP_JOIN: the actor joined, else -1 */
+        int end;           /* MODEL_OP_RECV / SEND: the pipe end (0 a, 1 b), -1 when unknown */
+        bool timed;        /* the current wait has a timeout (aux = 1) */
+        int64_t sleep_ns;  /* the last SLEEP's length */
+        uint64_t steps;    /* STEP events */
+        uint64_t events;   /* events of this actor applied */
+        int64_t pid;       /* START's aux (a process's pid), 0 before */
+        int signal;        /* CRASHED: the signal, 0 for an exit (status in `code`), -1 error */
+        int64_t code;      /* CRASHED by exit: the status */
+        const char *why;   /* CRASHED: the reason text (may be ""), NULL otherwise */
+        int restore_depth; /* rlock depth given up by the last condition wait (internal) */
+} model_actor;
+
+typedef struct model_ids {
+        int *v; /* actor numbers, oldest first */
+        size_t n, cap;
+} model_ids;
+
+typedef struct model_texts { /* a FIFO of texts: read with model_texts_at */
+        char **v;
+        size_t head, n, cap;
+} model_texts;
+
+typedef struct model_copy {
+        int owner;        /* -1 the shared copy, else the process actor whose own copy it is */
+        const char *text; /* the contents, as repr() */
+} model_copy;
+
+typedef struct model_worker {
+        int64_t task;    /* the task it runs, -1 idle */
+        const char *arg; /* its argument text, NULL when idle */
+} model_worker;
+
+struct model_log;
+
+/* One resource. Only the fields of its type mean anything; the others stay zero / -1. */
+typedef struct model_res {
+        const char *name;
+        sc_res_type type;
+        int lock; /* condition: the lock resource it uses, -1 for its own (holder/depth here) */
+        /* lock, rlock, a condition's own lock */
+        int holder; /* actor, -1 free */
+        int depth;  /* rlock, condition: times the holder acquired it */
+        /* waiters, FIFO */
+        model_ids blocked; /* BLOCKED here: lock/semaphore waiters, queue getters, pipe receivers
+                              (see each actor's end), anything else */
+        model_ids putters; /* BLOCKED putting: queue putters, pipe senders */
+        model_ids waiting; /* WAITING here: event, condition, barrier */
+        /* semaphore, bounded_semaphore */
+        int64_t count, initial;
+        model_ids holders; /* one entry per permit held, oldest first */
+        /* event */
+        bool set;
+        /* condition: notifies not yet taken by a WOKE; barrier: waiters released by a trip */
+        int64_t pending;
+        /* barrier */
+        int64_t arrivals, parties;
+        /* queue */
+        model_texts items; /* oldest first */
+        int64_t max;       /* 0: unbounded */
+        /* pipe: flow[0] sent from end a toward b, flow[1] from b toward a */
+        model_texts flow[2];
+        bool closed[2];
+        bool duplex;
+        /* var, list, dict, value, array */
+        bool manager;       /* list, dict via a manager */
+        model_copy *copies; /* copies[0] is the shared copy (owner -1) */
+        size_t ncopies, capcopies;
+        /* pool */
+        model_worker *workers;
+        int nworkers;
+        int64_t ntasks;            /* tasks of the current map seen so far (highest index + 1) */
+        struct model_log *results; /* read with model_result_count / model_result_at */
+        size_t nresults;
+} model_res;
+
+/* A printed line, or a pool result. */
+typedef struct model_line {
+        uint64_t seq;     /* the event's */
+        int actor;        /* output: who printed (-1 the runner); result: the worker */
+        int64_t index;    /* result: the task index; output: 0 */
+        const char *text; /* without a newline */
+} model_line;
+
+typedef struct model_error {
+        uint64_t seq;
+        int actor;       /* -1 the runner */
+        event_kind kind; /* EV_CRASH, EV_ERROR or EV_ASSERT */
+        int signal;      /* EV_CRASH: the signal, 0 for an exit */
+        int64_t code;    /* EV_CRASH with signal 0: the exit status */
+        const char *text;
+} model_error;
+
+typedef struct model_info {
+        uint64_t events;         /* events applied */
+        uint64_t ignored;        /* events ignored as malformed (see above) */
+        uint64_t steps;          /* STEP events */
+        uint64_t last_seq, t_ns; /* of the last event applied */
+        int outcome;             /* event_outcome (see above) */
+        bool ended;              /* END seen */
+        const char *caption;     /* the last SAY's text, NULL before any */
+        int caption_actor;       /* who said it (-1 the runner) */
+        uint64_t caption_seq;
+        uint64_t nasserts; /* ASSERT events, all of them (MODEL_MAX_KEPT are kept) */
+        uint64_t nerrors;  /* CRASH and ERROR events, all of them */
+} model_info;
+
+/* The state before any event. SC must outlive the model and its clones. */
+model *model_new(const scenario *sc);
+/* Folds one event in (EV may be anything: see above). The text is copied. */
+void model_apply(model *m, const event *ev);
+/* A deep copy that evolves independently (texts and the output are shared, copy-on-write). */
+model *model_clone(const model *m);
+void model_free(model *m);
+
+const scenario *model_scenario(const model *m);
+const model_info *model_info_of(const model *m);
+/* sc->nactors + 1: the main thread is the last. */
+int model_nactors(const model *m);
+/* Actor A (0 .. model_nactors - 1), or NULL. */
+const model_actor *model_actor_at(const model *m, int a);
+int model_nres(const model *m);
+const model_res *model_res_at(const model *m, int r);
+/* The statement with id ID, or NULL. */
+const sc_stmt *model_stmt(const model *m, int id);
+const char *model_state_word(model_state s); /* "new", "ready", "running", ... */
+
+/* Item I (oldest first, I < T->n) of a queue or a pipe direction. */
+const char *model_texts_at(const model_texts *t, size_t i);
+
+/* Printed lines, oldest first: all of them are kept. */
+size_t model_output_count(const model *m);
+const model_line *model_output_at(const model *m, size_t i);
+/* A pool's results of the current map in the order they came (NULL past the end or for a
+ * resource that is not a pool). */
+size_t model_result_count(const model *m, int r);
+const model_line *model_result_at(const model *m, int r, size_t i);
+/* Failed asserts (kind EV_ASSERT) and crashes/errors, oldest first; the first MODEL_MAX_KEPT
+ * of each. */
+size_t model_assert_count(const model *m);
+const model_error *model_assert_at(const model *m, size_t i);
+size_t model_error_count(const model *m);
+const model_error *model_error_at(const model *m, size_t i);
+
+/* Whether actor A's current wait is on something the model shows as available (or A is not
+ * waiting at all): such an actor is not stuck. */
+bool model_can_proceed(const model *m, int a);
+
+typedef enum model_edge_kind {
+        MODEL_EDGE_LOCK, /* `from` is BLOCKED on lock `res`, held by `to` */
+        MODEL_EDGE_JOIN, /* `from` joins `to` */
+} model_edge_kind;
+
+typedef struct model_edge {
+        int from, to;
+        int res; /* MODEL_EDGE_LOCK: the lock; -1 for a join */
+        model_edge_kind kind;
+        bool timed; /* the wait of `from` has a timeout */
+        bool cycle; /* part of a deadlock cycle (timed edges never are) */
+} model_edge;
+
+/* The wait-for graph: at most one edge per actor, so at most model_nactors edges. Fills OUT
+ * with up to CAP of them, in actor order, and returns how many there are. */
+int model_wait_edges(const model *m, model_edge *out, int cap);
+/* 0: no deadlock. 1: a cycle, described into WHY (when not NULL) from its lowest-numbered
+ * actor: "P-0 holds fork_0 and waits for fork_1 held by P-1; P-1 holds fork_1 and waits for
+ * fork_0 held by P-0" (a join: "waits for P-1 to finish"). 2: no cycle, but every live actor is
+ * stuck: "every actor is blocked: Consumer waits for queue q (empty); MainThread waits for
+ * Consumer to finish". */
+int model_deadlock(const model *m, strbuf *why);
+
+/* Approximate heap bytes of M, not counting the output and the pool results, which M shares
+ * with its clones (model_log_bytes counts those). */
+size_t model_bytes(const model *m);
+size_t model_log_bytes(const model *m);
+
+#endif

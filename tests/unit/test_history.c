@@ -1,0 +1,537 @@
+/*
+ * test_history.c — the recorded run: rebuilding earlier moments from snapshots, the memory cap.
+ *
+ * The reference for every moment is a fresh model fed the first k events; model_equal_check
+ * compares two models through everything the accessors show.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/history.h"
+#include "model/model.h"
+#include "scenario/scenario.h"
+
+static const char all_text[] =
+    "{\"lockstep\": 1, \"title\": \"All\", \"summary\": \"Every resource.\",\n"
+    " \"resources\": {\n"
+    "   \"lock\": {\"type\": \"lock\"}, \"r\": {\"type\": \"rlock\"},\n"
+    "   \"sem\": {\"type\": \"semaphore\", \"value\": 2},\n"
+    "   \"ev\": {\"type\": \"event\"}, \"cond\": {\"type\": \"condition\"},\n"
+    "   \"cl\": {\"type\": \"condition\", \"lock\": \"lock\"},\n"
+    "   \"bar\": {\"type\": \"barrier\", \"parties\": 2},\n"
+    "   \"q\": {\"type\": \"queue\", \"max\": 3}, \"p\": {\"type\": \"pipe\"},\n"
+    "   \"counter\": {\"type\": \"var\", \"value\": 0},\n"
+    "   \"items\": {\"type\": \"list\"},\n"
+    "   \"pool\": {\"type\": \"pool\", \"workers\": 2}},\n"
+    " \"actors\": [\n"
+    "   {\"name\": \"A\", \"run\": [{\"put\": \"q\", \"value\": 1}, {\"get\": \"q\"},\n"
+    "      {\"send\": \"p.a\", \"value\": 1}, {\"recv\": \"p.a\"}]},\n"
+    "   {\"name\": \"B\", \"run\": [{\"get\": \"q\"}, {\"recv\": \"p.b\"}]},\n"
+    "   {\"name\": \"P\", \"kind\": \"process\", \"run\": [{\"sleep\": 0}]}]}\n";
+
+static scenario *load(const char *text)
+{
+        scenario_options opt = { .cpu_count = 4 };
+        scenario *sc;
+        diag d;
+
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        diag_free(&d);
+        assert_non_null(sc);
+        return sc;
+}
+
+/* ---- a model-equality helper: everything the accessors show ---- */
+
+static void same_str(const char *a, const char *b, const char *what)
+{
+        if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+                fail_msg("%s: '%s' != '%s'", what, a != NULL ? a : "(null)",
+                         b != NULL ? b : "(null)");
+}
+
+static void same_ids(const model_ids *a, const model_ids *b)
+{
+        assert_int_equal(a->n, b->n);
+        for (size_t k = 0; k < a->n; k++)
+                assert_int_equal(a->v[k], b->v[k]);
+}
+
+static void same_texts(const model_texts *a, const model_texts *b)
+{
+        assert_int_equal(a->n, b->n);
+        for (size_t k = 0; k < a->n; k++)
+                same_str(model_texts_at(a, k), model_texts_at(b, k), "item");
+}
+
+static void same_line(const model_line *a, const model_line *b)
+{
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(a->seq, b->seq);
+        assert_int_equal(a->actor, b->actor);
+        assert_int_equal(a->index, b->index);
+        same_str(a->text, b->text, "line");
+}
+
+static void same_error(const model_error *a, const model_error *b)
+{
+        assert_int_equal(a->seq, b->seq);
+        assert_int_equal(a->actor, b->actor);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->signal, b->signal);
+        assert_int_equal(a->code, b->code);
+        same_str(a->text, b->text, "error");
+}
+
+static void model_equal_check(const model *x, const model *y)
+{
+        const model_info *i = model_info_of(x), *j = model_info_of(y);
+        strbuf wx = STRBUF_INIT, wy = STRBUF_INIT;
+        model_edge ex[80], ey[80];
+        int n;
+
+        assert_int_equal(i->events, j->events);
+        assert_int_equal(i->ignored, j->ignored);
+        assert_int_equal(i->steps, j->steps);
+        assert_int_equal(i->last_seq, j->last_seq);
+        assert_int_equal(i->t_ns, j->t_ns);
+        assert_int_equal(i->outcome, j->outcome);
+        assert_int_equal(i->ended, j->ended);
+        same_str(i->caption, j->caption, "caption");
+        assert_int_equal(i->caption_actor, j->caption_actor);
+        assert_int_equal(i->caption_seq, j->caption_seq);
+        assert_int_equal(i->nasserts, j->nasserts);
+        assert_int_equal(i->nerrors, j->nerrors);
+        assert_int_equal(model_nactors(x), model_nactors(y));
+        for (int a = 0; a < model_nactors(x); a++) {
+                const model_actor *p = model_actor_at(x, a), *q = model_actor_at(y, a);
+
+                same_str(p->name, q->name, "name");
+                assert_int_equal(p->process, q->process);
+                assert_int_equal(p->started, q->started);
+                assert_int_equal(p->state, q->state);
+                assert_int_equal(p->since, q->since);
+                assert_int_equal(p->stmt, q->stmt);
+                assert_int_equal(p->op, q->op);
+                assert_int_equal(p->res, q->res);
+                assert_int_equal(p->join, q->join);
+                assert_int_equal(p->end, q->end);
+                assert_int_equal(p->timed, q->timed);
+                assert_int_equal(p->sleep_ns, q->sleep_ns);
+                assert_int_equal(p->steps, q->steps);
+                assert_int_equal(p->events, q->events);
+                assert_int_equal(p->pid, q->pid);
+                assert_int_equal(p->signal, q->signal);
+                assert_int_equal(p->code, q->code);
+                same_str(p->why, q->why, "why");
+                assert_int_equal(p->restore_depth, q->restore_depth);
+                assert_int_equal(model_can_proceed(x, a), model_can_proceed(y, a));
+        }
+        assert_int_equal(model_nres(x), model_nres(y));
+        for (int k = 0; k < model_nres(x); k++) {
+                const model_res *p = model_res_at(x, k), *q = model_res_at(y, k);
+
+                assert_int_equal(p->type, q->type);
+                assert_int_equal(p->lock, q->lock);
+                assert_int_equal(p->holder, q->holder);
+                assert_int_equal(p->depth, q->depth);
+                same_ids(&p->blocked, &q->blocked);
+                same_ids(&p->putters, &q->putters);
+                same_ids(&p->waiting, &q->waiting);
+                assert_int_equal(p->count, q->count);
+                assert_int_equal(p->initial, q->initial);
+                same_ids(&p->holders, &q->holders);
+                assert_int_equal(p->set, q->set);
+                assert_int_equal(p->pending, q->pending);
+                assert_int_equal(p->arrivals, q->arrivals);
+                assert_int_equal(p->parties, q->parties);
+                same_texts(&p->items, &q->items);
+                assert_int_equal(p->max, q->max);
+                same_texts(&p->flow[0], &q->flow[0]);
+                same_texts(&p->flow[1], &q->flow[1]);
+                assert_int_equal(p->closed[0], q->closed[0]);
+                assert_int_equal(p->closed[1], q->closed[1]);
+                assert_int_equal(p->ncopies, q->ncopies);
+                for (size_t c = 0; c < p->ncopies; c++) {
+                        assert_int_equal(p->copies[c].owner, q->copies[c].owner);
+                        same_str(p->copies[c].text, q->copies[c].text, "copy");
+                }
+                assert_int_equal(p->nworkers, q->nworkers);
+                for (int w = 0; w < p->nworkers; w++) {
+                        assert_int_equal(p->workers[w].task, q->workers[w].task);
+                        same_str(p->workers[w].arg, q->workers[w].arg, "arg");
+                }
+                assert_int_equal(p->ntasks, q->ntasks);
+                assert_int_equal(model_result_count(x, k), model_result_count(y, k));
+                for (size_t r = 0; r < model_result_count(x, k); r++)
+                        same_line(model_result_at(x, k, r), model_result_at(y, k, r));
+        }
+        assert_int_equal(model_output_count(x), model_output_count(y));
+        for (size_t k = 0; k < model_output_count(x); k++)
+                same_line(model_output_at(x, k), model_output_at(y, k));
+        assert_int_equal(model_assert_count(x), model_assert_count(y));
+        for (size_t k = 0; k < model_assert_count(x); k++)
+                same_error(model_assert_at(x, k), model_assert_at(y, k));
+        assert_int_equal(model_error_count(x), model_error_count(y));
+        for (size_t k = 0; k < model_error_count(x); k++)
+                same_error(model_error_at(x, k), model_error_at(y, k));
+        n = model_wait_edges(x, ex, 80);
+        assert_int_equal(n, model_wait_edges(y, ey, 80));
+        for (int k = 0; k < n; k++) {
+                assert_int_equal(ex[k].from, ey[k].from);
+                assert_int_equal(ex[k].to, ey[k].to);
+                assert_int_equal(ex[k].res, ey[k].res);
+                assert_int_equal(ex[k].kind, ey[k].kind);
+                assert_int_equal(ex[k].timed, ey[k].timed);
+                assert_int_equal(ex[k].cycle, ey[k].cycle);
+        }
+        assert_int_equal(model_deadlock(x, &wx), model_deadlock(y, &wy));
+        same_str(strbuf_str(&wx), strbuf_str(&wy), "deadlock");
+        strbuf_free(&wx);
+        strbuf_free(&wy);
+}
+
+/* ---- a deterministic stream of events, plausible and not ---- */
+
+typedef struct gen {
+        uint64_t state;
+        char text[64];
+} gen;
+
+static uint32_t rnd(gen *g, uint32_t n)
+{
+        g->state = g->state * 6364136223846793005ull + 1442695040888963407ull;
+        return (uint32_t)(g->state >> 33) % n;
+}
+
+/* The resource types an event kind works on (0: it needs none). */
+static unsigned kind_types(int kind)
+{
+        const unsigned locks =
+            1u << SC_LOCK | 1u << SC_RLOCK | 1u << SC_SEMAPHORE | 1u << SC_CONDITION;
+        const unsigned waits = 1u << SC_EVENT | 1u << SC_CONDITION | 1u << SC_BARRIER;
+
+        switch (kind) {
+        case EV_BLOCKED: return locks | 1u << SC_QUEUE | 1u << SC_PIPE | 1u << SC_EVENT;
+        case EV_ACQUIRED:
+        case EV_RELEASED: return locks;
+        case EV_WAITING:
+        case EV_WOKE:
+        case EV_TIMEOUT: return waits;
+        case EV_SET:
+        case EV_CLEARED: return 1u << SC_EVENT;
+        case EV_NOTIFIED: return 1u << SC_CONDITION;
+        case EV_PUT:
+        case EV_GOT: return 1u << SC_QUEUE;
+        case EV_SENT:
+        case EV_RECEIVED:
+        case EV_CLOSED: return 1u << SC_PIPE;
+        case EV_CHANGED: return 1u << SC_VAR | 1u << SC_LIST;
+        case EV_TASK:
+        case EV_RESULT: return 1u << SC_POOL;
+        default: return 0;
+        }
+}
+
+/* Event number SEQ: mostly well formed (any kind, a real actor, a resource of the right type),
+ * some garbage. Actors rarely finish, so the run stays busy. The text lives in G until the next
+ * call. */
+static event gen_event(gen *g, const scenario *sc, uint64_t seq)
+{
+        static const char *const words[] = { "", "1", "'x'", "[1, 2]", "hello world", "None" };
+        int nact = sc->nactors + 1;
+        event e = { .seq = seq, .t_ns = seq * 10, .other = -1, .stmt = -1, .res = -1 };
+        unsigned types;
+        int kind;
+
+        do
+                kind = (int)rnd(g, EV_KIND_COUNT);
+        while ((kind == EV_EXIT || kind == EV_CRASH || kind == EV_ERROR || kind == EV_END) &&
+               rnd(g, 150) != 0);
+        e.kind = (uint16_t)kind;
+        e.actor = (int16_t)rnd(g, (uint32_t)nact);
+        types = kind_types(kind);
+        if (types != 0)
+                for (int tries = 0; tries < 50; tries++) {
+                        int r = (int)rnd(g, (uint32_t)sc->nresources);
+
+                        if (types & 1u << sc->resources[r].type) {
+                                e.res = (int16_t)r;
+                                break;
+                        }
+                }
+        if (kind == EV_BLOCKED && rnd(g, 5) == 0) {
+                e.res = -1;
+                e.other = (int16_t)rnd(g, (uint32_t)nact);
+        }
+        if (rnd(g, 2) == 0)
+                e.stmt = (int32_t)rnd(g, (uint32_t)sc->nstmts);
+        e.aux = (int32_t)rnd(g, 3) - 1;
+        if (kind == EV_SENT || kind == EV_RECEIVED || kind == EV_CLOSED || kind == EV_TASK ||
+            kind == EV_RESULT)
+                e.aux = (int32_t)rnd(g, 2);
+        e.num = (int64_t)rnd(g, 5) - 1;
+        switch (rnd(g, 30)) {
+        case 0: e.kind = (uint16_t)(EV_KIND_COUNT + rnd(g, 5)); break;
+        case 1: e.actor = 999; break;
+        case 2: e.res = -5; break;
+        case 3: e.actor = -1; break;
+        case 4: e.res = (int16_t)rnd(g, (uint32_t)sc->nresources); break;
+        default: break;
+        }
+        snprintf(g->text, sizeof g->text, "%s", words[rnd(g, 6)]);
+        if (rnd(g, 3) == 0)
+                snprintf(g->text, sizeof g->text, "line %llu", (unsigned long long)seq);
+        e.text = g->text;
+        e.len = (uint32_t)strlen(g->text);
+        return e;
+}
+
+/* The stream, with stable texts, for the reference folds. */
+typedef struct stream {
+        event *ev;
+        char **text;
+        size_t n;
+} stream;
+
+static stream make_stream(const scenario *sc, size_t n, uint64_t seed)
+{
+        stream s = { .ev = calloc(n, sizeof(event)), .text = calloc(n, sizeof(char *)), .n = n };
+        gen g = { .state = seed };
+
+        for (size_t k = 0; k < n; k++) {
+                s.ev[k] = gen_event(&g, sc, k + 1);
+                s.text[k] = strdup(s.ev[k].text);
+                s.ev[k].text = s.text[k];
+        }
+        return s;
+}
+
+static void free_stream(stream *s)
+{
+        for (size_t k = 0; k < s->n; k++)
+                free(s->text[k]);
+        free(s->text);
+        free(s->ev);
+}
+
+static model *fold(const scenario *sc, const stream *s, size_t k)
+{
+        model *m = model_new(sc);
+
+        for (size_t j = 0; j < k; j++)
+                model_apply(m, &s->ev[j]);
+        return m;
+}
+
+static void test_at_equals_fold(void **state)
+{
+        scenario *sc = load(all_text);
+        stream s = make_stream(sc, 400, 12345);
+        history *h = history_new(sc, 7, 0);
+        const uint64_t ks[] = { 0,   1,   6,   7,   8,   13,  14,  15, 50,  49, 48,
+                                100, 101, 399, 398, 350, 351, 357, 2,  203, 210 };
+        model *ref;
+
+        (void)state;
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        assert_int_equal(history_len(h), 400);
+        assert_int_equal(history_first_seq(h), 0);
+        /* the live model is the fold of everything */
+        ref = fold(sc, &s, s.n);
+        model_equal_check(history_live(h), ref);
+        assert_ptr_equal(history_at(h, 400), history_live(h));
+        model_free(ref);
+        /* the stream exercises the model: some events applied, some ignored */
+        assert_true(model_info_of(history_live(h))->events > 100);
+        assert_true(model_info_of(history_live(h))->ignored > 10);
+        assert_true(model_output_count(history_live(h)) > 3);
+        /* moments in any order, across snapshot boundaries (every 7) */
+        for (size_t j = 0; j < sizeof ks / sizeof *ks; j++) {
+                const model *at = history_at(h, ks[j]);
+
+                assert_non_null(at);
+                ref = fold(sc, &s, ks[j]);
+                model_equal_check(at, ref);
+                model_free(ref);
+        }
+        /* every moment, forward then backward */
+        for (uint64_t k = 0; k <= 400; k += 3) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        for (uint64_t k = 400; k-- > 0;) {
+                if (k % 11 != 0)
+                        continue;
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        assert_null(history_at(h, 401));
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+static void test_events_stored(void **state)
+{
+        scenario *sc = load(all_text);
+        history *h = history_new(sc, 4, 0);
+        char buf[32];
+        const event *e;
+
+        (void)state;
+        for (int k = 1; k <= 10; k++) {
+                event ev = { .seq = (uint64_t)k,
+                             .kind = EV_PRINT,
+                             .actor = 0,
+                             .res = -1,
+                             .other = -1,
+                             .stmt = -1,
+                             .num = k };
+
+                snprintf(buf, sizeof buf, "line %d", k);
+                ev.text = buf;
+                ev.len = (uint32_t)strlen(buf);
+                history_append(h, &ev);
+                memset(buf, 'x', sizeof buf - 1); /* the history keeps its own copy */
+        }
+        {
+                event ev = { .seq = 11,
+                             .kind = EV_SAY,
+                             .actor = -1,
+                             .res = -1,
+                             .other = -1,
+                             .stmt = -1,
+                             .len = 0,
+                             .text = NULL };
+
+                history_append(h, &ev);
+        }
+        history_append(h, NULL);
+        assert_int_equal(history_len(h), 11);
+        assert_null(history_event(h, 0));
+        assert_null(history_event(h, 12));
+        for (int k = 1; k <= 10; k++) {
+                snprintf(buf, sizeof buf, "line %d", k);
+                e = history_event(h, (uint64_t)k);
+                assert_non_null(e);
+                assert_int_equal(e->seq, k);
+                assert_int_equal(e->num, k);
+                assert_int_equal(e->kind, EV_PRINT);
+                assert_string_equal(e->text, buf);
+                assert_int_equal(e->len, strlen(buf));
+        }
+        e = history_event(h, 11);
+        assert_string_equal(e->text, "");
+        assert_int_equal(model_output_count(history_live(h)), 10);
+        assert_int_equal(model_output_count(history_at(h, 5)), 5);
+        assert_string_equal(model_output_at(history_at(h, 9), 8)->text, "line 9");
+        assert_string_equal(model_info_of(history_live(h))->caption, "");
+        history_free(h);
+        scenario_free(sc);
+}
+
+static void test_memory_cap(void **state)
+{
+        scenario *sc = load(all_text);
+        stream s = make_stream(sc, 3000, 777);
+        const size_t cap = 64 << 10;
+        history *h = history_new(sc, 50, cap);
+        uint64_t first;
+        model *ref;
+
+        (void)state;
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        first = history_first_seq(h);
+        assert_true(first > 0);
+        assert_int_equal(first % 50, 0);
+        assert_true(first < 3000);
+        assert_true(history_bytes(h) <= cap);
+        assert_int_equal(history_len(h), 3000);
+        /* before the oldest kept moment: gone */
+        assert_null(history_at(h, first - 1));
+        assert_null(history_at(h, 0));
+        assert_null(history_event(h, first));
+        assert_null(history_event(h, 1));
+        assert_non_null(history_event(h, first + 1));
+        assert_int_equal(history_event(h, first + 1)->seq, first + 1);
+        /* from the oldest kept moment on: exact */
+        for (uint64_t k = first; k <= 3000; k += 37) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        ref = fold(sc, &s, first);
+        model_equal_check(history_at(h, first), ref);
+        model_free(ref);
+        /* the live model keeps everything */
+        ref = fold(sc, &s, 3000);
+        model_equal_check(history_live(h), ref);
+        model_free(ref);
+        history_free(h);
+
+        /* the default cap keeps all of it */
+        h = history_new(sc, 0, 0);
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        assert_int_equal(history_first_seq(h), 0);
+        ref = fold(sc, &s, 1234);
+        model_equal_check(history_at(h, 1234), ref);
+        model_free(ref);
+        assert_non_null(history_event(h, 1));
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+/* A clone taken from history_at lives on after the history moves. */
+static void test_at_clone_survives(void **state)
+{
+        scenario *sc = load(all_text);
+        stream s = make_stream(sc, 200, 99);
+        history *h = history_new(sc, 16, 0);
+        model *keep, *ref;
+
+        (void)state;
+        for (size_t k = 0; k < 100; k++)
+                history_append(h, &s.ev[k]);
+        keep = model_clone(history_at(h, 40));
+        for (size_t k = 100; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        (void)history_at(h, 150);
+        (void)history_at(h, 3);
+        ref = fold(sc, &s, 40);
+        model_equal_check(keep, ref);
+        model_free(ref);
+        model_free(keep);
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_at_equals_fold),
+                cmocka_unit_test(test_events_stored),
+                cmocka_unit_test(test_memory_cap),
+                cmocka_unit_test(test_at_clone_survives),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1098 @@
+/*
+ * test_model.c — the fold of events into the visual state, and deadlock detection.
+ *
+ * Each test loads a small scenario from JSON text, feeds a hand-written event sequence and
+ * checks the state the TUI would draw.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "scenario/scenario.h"
+
+static scenario *load(const char *text)
+{
+        scenario_options opt = { .cpu_count = 4 };
+        scenario *sc;
+        diag d;
+
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        diag_free(&d);
+        assert_non_null(sc);
+        return sc;
+}
+
+/* A model being fed, with the seq of the next event. */
+typedef struct feed {
+        scenario *sc;
+        model *m;
+        uint64_t seq;
+} feed;
+
+static feed start(const char *text)
+{
+        feed f = { .sc = load(text) };
+
+        f.m = model_new(f.sc);
+        return f;
+}
+
+static void stop(feed *f)
+{
+        model_free(f->m);
+        scenario_free(f->sc);
+}
+
+static void full(feed *f, int kind, int actor, int res, int other, int stmt, int aux, int64_t num,
+                 const char *text)
+{
+        event e = { .seq = ++f->seq,
+                    .t_ns = f->seq * 1000,
+                    .kind = (uint16_t)kind,
+                    .actor = (int16_t)actor,
+                    .res = (int16_t)res,
+                    .other = (int16_t)other,
+                    .stmt = stmt,
+                    .aux = aux,
+                    .num = num,
+                    .len = text != NULL ? (uint32_t)strlen(text) : 0,
+                    .text = text != NULL ? text : "" };
+
+        model_apply(f->m, &e);
+}
+
+static void ev(feed *f, int kind, int actor, int res)
+{
+        full(f, kind, actor, res, -1, -1, 0, 0, NULL);
+}
+
+static void evn(feed *f, int kind, int actor, int res, int64_t num)
+{
+        full(f, kind, actor, res, -1, -1, 0, num, NULL);
+}
+
+static void evt(feed *f, int kind, int actor, int res, int aux, const char *text)
+{
+        full(f, kind, actor, res, -1, -1, aux, 0, text);
+}
+
+static int res(const feed *f, const char *name)
+{
+        int r = scenario_find_resource(f->sc, name);
+
+        assert_true(r >= 0);
+        return r;
+}
+
+static const model_res *R(const feed *f, const char *name)
+{
+        return model_res_at(f->m, res(f, name));
+}
+
+static const model_actor *A(const feed *f, int a)
+{
+        const model_actor *x = model_actor_at(f->m, a);
+
+        assert_non_null(x);
+        return x;
+}
+
+/* The id of statement K (pre-order) of actor A's script. */
+typedef struct nth {
+        int k, id;
+} nth;
+
+static void nth_fn(const sc_stmt *s, void *ctx)
+{
+        nth *n = ctx;
+
+        if (n->k-- == 0)
+                n->id = s->id;
+}
+
+static int stmt_id(const feed *f, int actor, int k)
+{
+        int script = actor < f->sc->nactors ? f->sc->actors[actor].script : f->sc->main_script;
+        nth n = { k, -1 };
+
+        scenario_walk(&f->sc->scripts[script].body, nth_fn, &n);
+        assert_true(n.id >= 0);
+        return n.id;
+}
+
+static void assert_ids(const model_ids *l, size_t n, const int *want)
+{
+        assert_int_equal(l->n, n);
+        for (size_t k = 0; k < n; k++)
+                assert_int_equal(l->v[k], want[k]);
+}
+
+static void assert_deadlock(const model *m, int want, const char *text)
+{
+        strbuf why = STRBUF_INIT;
+        int got = model_deadlock(m, &why);
+
+        if (got != want || (text != NULL && strcmp(strbuf_str(&why), text) != 0))
+                fail_msg("deadlock %d '%s', wanted %d '%s'", got, strbuf_str(&why), want,
+                         text != NULL ? text : "");
+        strbuf_free(&why);
+}
+
+static const char all_text[] =
+    "{\"lockstep\": 1, \"title\": \"All\", \"summary\": \"Every resource.\",\n"
+    " \"resources\": {\n"
+    "   \"lock\": {\"type\": \"lock\"}, \"r\": {\"type\": \"rlock\"},\n"
+    "   \"sem\": {\"type\": \"semaphore\", \"value\": 2},\n"
+    "   \"sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
+    "   \"ev\": {\"type\": \"event\"}, \"cond\": {\"type\": \"condition\"},\n"
+    "   \"cl\": {\"type\": \"condition\", \"lock\": \"lock\"},\n"
+    "   \"bar\": {\"type\": \"barrier\", \"parties\": 3},\n"
+    "   \"q\": {\"type\": \"queue\", \"max\": 2}, \"p\": {\"type\": \"pipe\"},\n"
+    "   \"counter\": {\"type\": \"var\", \"value\": 0},\n"
+    "   \"items\": {\"type\": \"list\", \"value\": [1, \"a\"]},\n"
+    "   \"md\": {\"type\": \"dict\", \"via\": \"manager\"},\n"
+    "   \"sv\": {\"type\": \"value\", \"ctype\": \"d\", \"value\": 1.5},\n"
+    "   \"pool\": {\"type\": \"pool\", \"workers\": 2}},\n"
+    " \"actors\": [\n"
+    "   {\"name\": \"A\", \"run\": [{\"put\": \"q\", \"value\": 1}, {\"get\": \"q\"},\n"
+    "      {\"send\": \"p.a\", \"value\": 1}, {\"recv\": \"p.a\"}]},\n"
+    "   {\"name\": \"B\", \"run\": [{\"get\": \"q\"}, {\"recv\": \"p.b\"}]},\n"
+    "   {\"name\": \"C\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"P\", \"kind\": \"process\", \"run\": [{\"store\": \"counter\", \"value\": "
+    "5}]}]}\n";
+
+enum { ACT_A, ACT_B, ACT_C, ACT_P, ACT_MAIN };
+
+static void test_initial_state(void **state)
+{
+        feed f = start(all_text);
+        const model_res *r;
+
+        (void)state;
+        assert_int_equal(model_nactors(f.m), 5);
+        assert_string_equal(A(&f, ACT_A)->name, "A");
+        assert_string_equal(A(&f, ACT_MAIN)->name, "MainThread");
+        assert_true(A(&f, ACT_P)->process);
+        assert_false(A(&f, ACT_A)->process);
+        for (int a = 0; a < 5; a++) {
+                assert_int_equal(A(&f, a)->state, MODEL_NEW);
+                assert_int_equal(A(&f, a)->stmt, -1);
+                assert_int_equal(A(&f, a)->res, -1);
+        }
+        assert_null(model_actor_at(f.m, 5));
+        assert_null(model_actor_at(f.m, -1));
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        assert_int_equal(R(&f, "sem")->count, 2);
+        assert_int_equal(R(&f, "sem")->initial, 2);
+        assert_int_equal(R(&f, "bar")->parties, 3);
+        assert_int_equal(R(&f, "q")->max, 2);
+        assert_true(R(&f, "p")->duplex);
+        assert_int_equal(R(&f, "cl")->lock, res(&f, "lock"));
+        assert_int_equal(R(&f, "cond")->lock, -1);
+        r = R(&f, "counter");
+        assert_int_equal(r->ncopies, 1);
+        assert_int_equal(r->copies[0].owner, -1);
+        assert_string_equal(r->copies[0].text, "0");
+        assert_string_equal(R(&f, "items")->copies[0].text, "[1, 'a']");
+        assert_string_equal(R(&f, "md")->copies[0].text, "{}");
+        assert_true(R(&f, "md")->manager);
+        assert_string_equal(R(&f, "sv")->copies[0].text, "1.5");
+        r = R(&f, "pool");
+        assert_int_equal(r->nworkers, 2);
+        assert_int_equal(r->workers[0].task, -1);
+        assert_int_equal(model_info_of(f.m)->outcome, OUTCOME_RUNNING);
+        assert_null(model_info_of(f.m)->caption);
+        assert_int_equal(model_output_count(f.m), 0);
+        assert_deadlock(f.m, 0, "");
+        assert_string_equal(model_state_word(MODEL_BLOCKED), "blocked");
+        stop(&f);
+}
+
+static void test_lock_handoff(void **state)
+{
+        feed f = start(all_text);
+        int L = res(&f, "lock");
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, L, 1);
+        assert_int_equal(R(&f, "lock")->holder, ACT_A);
+        ev(&f, EV_BLOCKED, ACT_B, L);
+        ev(&f, EV_BLOCKED, ACT_C, L);
+        assert_ids(&R(&f, "lock")->blocked, 2, (int[]){ ACT_B, ACT_C });
+        assert_int_equal(A(&f, ACT_B)->state, MODEL_BLOCKED);
+        assert_int_equal(A(&f, ACT_B)->op, MODEL_OP_ACQUIRE);
+        assert_int_equal(A(&f, ACT_B)->res, L);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        /* B's BLOCKED again (a failed retry) keeps its place in the queue */
+        ev(&f, EV_BLOCKED, ACT_B, L);
+        assert_ids(&R(&f, "lock")->blocked, 2, (int[]){ ACT_B, ACT_C });
+        ev(&f, EV_RELEASED, ACT_A, L);
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        assert_true(model_can_proceed(f.m, ACT_B));
+        evn(&f, EV_ACQUIRED, ACT_B, L, 1);
+        assert_int_equal(R(&f, "lock")->holder, ACT_B);
+        assert_ids(&R(&f, "lock")->blocked, 1, (int[]){ ACT_C });
+        assert_int_equal(A(&f, ACT_B)->state, MODEL_RUNNING);
+        assert_int_equal(A(&f, ACT_B)->res, -1);
+        assert_int_equal(A(&f, ACT_B)->op, MODEL_OP_NONE);
+        ev(&f, EV_RELEASED, ACT_B, L);
+        evn(&f, EV_ACQUIRED, ACT_C, L, 1);
+        assert_int_equal(R(&f, "lock")->holder, ACT_C);
+        assert_int_equal(R(&f, "lock")->blocked.n, 0);
+        /* a plain lock may be released by another thread */
+        ev(&f, EV_RELEASED, ACT_A, L);
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        stop(&f);
+}
+
+static void test_rlock_depth(void **state)
+{
+        feed f = start(all_text);
+        int r = res(&f, "r");
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, r, 1);
+        evn(&f, EV_ACQUIRED, ACT_A, r, 2);
+        assert_int_equal(R(&f, "r")->depth, 2);
+        ev(&f, EV_ACQUIRED, ACT_A, r); /* no num: one more */
+        assert_int_equal(R(&f, "r")->depth, 3);
+        ev(&f, EV_RELEASED, ACT_B, r); /* not the holder: ignored */
+        assert_int_equal(R(&f, "r")->depth, 3);
+        ev(&f, EV_RELEASED, ACT_A, r);
+        ev(&f, EV_RELEASED, ACT_A, r);
+        assert_int_equal(R(&f, "r")->holder, ACT_A);
+        assert_int_equal(R(&f, "r")->depth, 1);
+        ev(&f, EV_RELEASED, ACT_A, r);
+        assert_int_equal(R(&f, "r")->holder, -1);
+        assert_int_equal(R(&f, "r")->depth, 0);
+        /* the holder acquiring again is not stuck, another is */
+        evn(&f, EV_ACQUIRED, ACT_A, r, 1);
+        ev(&f, EV_BLOCKED, ACT_B, r);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        stop(&f);
+}
+
+static void test_semaphore(void **state)
+{
+        feed f = start(all_text);
+        int s = res(&f, "sem"), g = res(&f, "sig");
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, s, 1);
+        evn(&f, EV_ACQUIRED, ACT_B, s, 0);
+        assert_int_equal(R(&f, "sem")->count, 0);
+        assert_ids(&R(&f, "sem")->holders, 2, (int[]){ ACT_A, ACT_B });
+        ev(&f, EV_BLOCKED, ACT_C, s);
+        assert_ids(&R(&f, "sem")->blocked, 1, (int[]){ ACT_C });
+        assert_false(model_can_proceed(f.m, ACT_C));
+        evn(&f, EV_RELEASED, ACT_A, s, 1);
+        assert_int_equal(R(&f, "sem")->count, 1);
+        assert_ids(&R(&f, "sem")->holders, 1, (int[]){ ACT_B });
+        assert_true(model_can_proceed(f.m, ACT_C));
+        evn(&f, EV_ACQUIRED, ACT_C, s, 0);
+        assert_ids(&R(&f, "sem")->holders, 2, (int[]){ ACT_B, ACT_C });
+        assert_int_equal(R(&f, "sem")->blocked.n, 0);
+        /* one actor may hold several permits */
+        evn(&f, EV_RELEASED, ACT_B, s, 1);
+        evn(&f, EV_ACQUIRED, ACT_C, s, 0);
+        assert_ids(&R(&f, "sem")->holders, 2, (int[]){ ACT_C, ACT_C });
+        /* a semaphore used as a signal: released by one, acquired by another, no holders */
+        evn(&f, EV_RELEASED, ACT_A, g, 1);
+        assert_int_equal(R(&f, "sig")->count, 1);
+        evn(&f, EV_ACQUIRED, ACT_B, g, 0);
+        assert_int_equal(R(&f, "sig")->count, 0);
+        assert_int_equal(R(&f, "sig")->holders.n, 0);
+        stop(&f);
+}
+
+static void test_event_set_clear(void **state)
+{
+        feed f = start(all_text);
+        int e = res(&f, "ev");
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        ev(&f, EV_WAITING, ACT_A, e);
+        full(&f, EV_WAITING, ACT_B, e, -1, -1, 1, 0, NULL);
+        assert_ids(&R(&f, "ev")->waiting, 2, (int[]){ ACT_A, ACT_B });
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_WAITING);
+        assert_int_equal(A(&f, ACT_A)->op, MODEL_OP_WAIT);
+        assert_false(A(&f, ACT_A)->timed);
+        assert_true(A(&f, ACT_B)->timed);
+        assert_false(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_SET, ACT_C, e);
+        assert_true(R(&f, "ev")->set);
+        assert_true(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_WOKE, ACT_A, e);
+        ev(&f, EV_WOKE, ACT_B, e);
+        assert_int_equal(R(&f, "ev")->waiting.n, 0);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
+        assert_false(A(&f, ACT_B)->timed);
+        ev(&f, EV_CLEARED, ACT_C, e);
+        assert_false(R(&f, "ev")->set);
+        /* a timed wait that gives up */
+        full(&f, EV_WAITING, ACT_A, e, -1, -1, 1, 0, NULL);
+        ev(&f, EV_TIMEOUT, ACT_A, e);
+        assert_int_equal(R(&f, "ev")->waiting.n, 0);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
+        stop(&f);
+}
+
+static void test_condition(void **state)
+{
+        feed f = start(all_text);
+        int c = res(&f, "cond");
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        /* A: with cond: wait  (the condition's own reentrant lock, taken twice) */
+        evn(&f, EV_ACQUIRED, ACT_A, c, 1);
+        evn(&f, EV_ACQUIRED, ACT_A, c, 2);
+        ev(&f, EV_WAITING, ACT_A, c);
+        assert_int_equal(R(&f, "cond")->holder, -1);
+        assert_ids(&R(&f, "cond")->waiting, 1, (int[]){ ACT_A });
+        assert_false(model_can_proceed(f.m, ACT_A));
+        /* B: with cond: notify */
+        evn(&f, EV_ACQUIRED, ACT_B, c, 1);
+        assert_int_equal(R(&f, "cond")->holder, ACT_B);
+        evn(&f, EV_NOTIFIED, ACT_B, c, 5);
+        assert_int_equal(R(&f, "cond")->pending, 1); /* capped at the waiters */
+        assert_true(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_WOKE, ACT_A, c);
+        assert_int_equal(R(&f, "cond")->pending, 0);
+        assert_int_equal(R(&f, "cond")->waiting.n, 0);
+        /* A must take the lock back: B still holds it */
+        ev(&f, EV_BLOCKED, ACT_A, c);
+        assert_ids(&R(&f, "cond")->blocked, 1, (int[]){ ACT_A });
+        assert_int_equal(A(&f, ACT_A)->op, MODEL_OP_ACQUIRE);
+        assert_false(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_RELEASED, ACT_B, c);
+        assert_int_equal(R(&f, "cond")->holder, -1);
+        ev(&f, EV_ACQUIRED, ACT_A, c); /* no num: the depth it gave up */
+        assert_int_equal(R(&f, "cond")->holder, ACT_A);
+        assert_int_equal(R(&f, "cond")->depth, 2);
+        assert_int_equal(R(&f, "cond")->blocked.n, 0);
+        stop(&f);
+}
+
+static void test_condition_external_lock(void **state)
+{
+        feed f = start(all_text);
+        int c = res(&f, "cl"), L = res(&f, "lock");
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, L, 1);
+        ev(&f, EV_RELEASED, ACT_A, L); /* the engine may say it first */
+        ev(&f, EV_WAITING, ACT_A, c);
+        assert_ids(&R(&f, "cl")->waiting, 1, (int[]){ ACT_A });
+        /* naming the condition means its lock */
+        evn(&f, EV_ACQUIRED, ACT_B, c, 1);
+        assert_int_equal(R(&f, "lock")->holder, ACT_B);
+        assert_int_equal(R(&f, "cl")->holder, -1);
+        evn(&f, EV_NOTIFIED, ACT_B, c, 1);
+        ev(&f, EV_WOKE, ACT_A, c);
+        ev(&f, EV_BLOCKED, ACT_A, c);
+        assert_ids(&R(&f, "lock")->blocked, 1, (int[]){ ACT_A });
+        assert_int_equal(A(&f, ACT_A)->res, L);
+        ev(&f, EV_RELEASED, ACT_B, L);
+        evn(&f, EV_ACQUIRED, ACT_A, L, 1);
+        assert_int_equal(R(&f, "lock")->holder, ACT_A);
+        /* WAITING while still holding the lock releases it */
+        ev(&f, EV_WAITING, ACT_A, c);
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        stop(&f);
+}
+
+static void test_barrier(void **state)
+{
+        feed f = start(all_text);
+        int b = res(&f, "bar");
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        evn(&f, EV_WAITING, ACT_A, b, 1);
+        evn(&f, EV_WAITING, ACT_B, b, 2);
+        assert_int_equal(R(&f, "bar")->arrivals, 2);
+        assert_ids(&R(&f, "bar")->waiting, 2, (int[]){ ACT_A, ACT_B });
+        assert_false(model_can_proceed(f.m, ACT_A));
+        evn(&f, EV_WAITING, ACT_C, b, 3);
+        assert_int_equal(R(&f, "bar")->arrivals, 0);
+        assert_int_equal(R(&f, "bar")->pending, 3);
+        assert_true(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_WOKE, ACT_C, b);
+        ev(&f, EV_WOKE, ACT_A, b);
+        assert_int_equal(R(&f, "bar")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_B));
+        ev(&f, EV_WOKE, ACT_B, b);
+        assert_int_equal(R(&f, "bar")->waiting.n, 0);
+        assert_int_equal(R(&f, "bar")->pending, 0);
+        /* arrivals without num count one by one; a timeout takes one back */
+        ev(&f, EV_WAITING, ACT_A, b);
+        ev(&f, EV_WAITING, ACT_B, b);
+        assert_int_equal(R(&f, "bar")->arrivals, 2);
+        ev(&f, EV_TIMEOUT, ACT_B, b);
+        assert_int_equal(R(&f, "bar")->arrivals, 1);
+        stop(&f);
+}
+
+static void test_queue(void **state)
+{
+        feed f = start(all_text);
+        int q = res(&f, "q");
+        const model_res *r;
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        /* B blocks at its get (statement 0 of B: a getter by its statement) */
+        full(&f, EV_BLOCKED, ACT_B, q, -1, stmt_id(&f, ACT_B, 0), 0, 0, NULL);
+        r = R(&f, "q");
+        assert_ids(&r->blocked, 1, (int[]){ ACT_B });
+        assert_int_equal(A(&f, ACT_B)->op, MODEL_OP_GET);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 1, "'x'");
+        assert_true(model_can_proceed(f.m, ACT_B));
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 2, "2");
+        r = R(&f, "q");
+        assert_int_equal(r->items.n, 2);
+        assert_string_equal(model_texts_at(&r->items, 0), "'x'");
+        assert_string_equal(model_texts_at(&r->items, 1), "2");
+        assert_null(model_texts_at(&r->items, 2));
+        /* A's put on the full queue: a putter by its statement */
+        full(&f, EV_BLOCKED, ACT_A, q, -1, stmt_id(&f, ACT_A, 0), 0, 0, NULL);
+        assert_ids(&R(&f, "q")->putters, 1, (int[]){ ACT_A });
+        assert_int_equal(A(&f, ACT_A)->op, MODEL_OP_PUT);
+        assert_false(model_can_proceed(f.m, ACT_A));
+        /* C without a statement: the queue is full, so a putter */
+        ev(&f, EV_BLOCKED, ACT_C, q);
+        assert_ids(&R(&f, "q")->putters, 2, (int[]){ ACT_A, ACT_C });
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 1, "'x'");
+        r = R(&f, "q");
+        assert_int_equal(r->blocked.n, 0);
+        assert_int_equal(r->items.n, 1);
+        assert_string_equal(model_texts_at(&r->items, 0), "2");
+        assert_true(model_can_proceed(f.m, ACT_A));
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 2, "3");
+        assert_ids(&R(&f, "q")->putters, 1, (int[]){ ACT_C });
+        /* many items keep their order across the buffer's reuse */
+        for (int k = 0; k < 50; k++) {
+                char t[32];
+
+                snprintf(t, sizeof t, "%d", 100 + k);
+                full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, t);
+                full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        }
+        r = R(&f, "q");
+        assert_int_equal(r->items.n, 2);
+        assert_string_equal(model_texts_at(&r->items, 0), "148");
+        assert_string_equal(model_texts_at(&r->items, 1), "149");
+        stop(&f);
+}
+
+static void test_pipe(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "p");
+        const model_res *r;
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        /* B receives at end b (its statement 1) */
+        full(&f, EV_BLOCKED, ACT_B, p, -1, stmt_id(&f, ACT_B, 1), 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_B)->op, MODEL_OP_RECV);
+        assert_int_equal(A(&f, ACT_B)->end, 1);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        evt(&f, EV_SENT, ACT_A, p, 0, "'hello'");
+        evt(&f, EV_SENT, ACT_A, p, 0, "'world'");
+        evt(&f, EV_SENT, ACT_B, p, 1, "'back'");
+        r = R(&f, "p");
+        assert_int_equal(r->flow[0].n, 2);
+        assert_string_equal(model_texts_at(&r->flow[0], 0), "'hello'");
+        assert_string_equal(model_texts_at(&r->flow[0], 1), "'world'");
+        assert_int_equal(r->flow[1].n, 1);
+        assert_string_equal(model_texts_at(&r->flow[1], 0), "'back'");
+        /* B sent, so its wait ended; A at end a waits for b -> a */
+        full(&f, EV_BLOCKED, ACT_A, p, -1, stmt_id(&f, ACT_A, 3), 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_A)->end, 0);
+        assert_true(model_can_proceed(f.m, ACT_A));
+        evt(&f, EV_RECEIVED, ACT_B, p, 1, "'hello'");
+        evt(&f, EV_RECEIVED, ACT_A, p, 0, "'back'");
+        r = R(&f, "p");
+        assert_int_equal(r->flow[0].n, 1);
+        assert_string_equal(model_texts_at(&r->flow[0], 0), "'world'");
+        assert_int_equal(r->flow[1].n, 0);
+        evt(&f, EV_CLOSED, ACT_A, p, 0, NULL);
+        assert_true(R(&f, "p")->closed[0]);
+        assert_false(R(&f, "p")->closed[1]);
+        /* an end other than a or b is ignored */
+        evt(&f, EV_SENT, ACT_A, p, 2, "'x'");
+        assert_int_equal(R(&f, "p")->flow[0].n, 1);
+        stop(&f);
+}
+
+static const char *copy_of(const model_res *r, int owner)
+{
+        for (size_t c = 0; c < r->ncopies; c++)
+                if (r->copies[c].owner == owner)
+                        return r->copies[c].text;
+        return NULL;
+}
+
+static void test_var_copies(void **state)
+{
+        feed f = start(all_text);
+        int v = res(&f, "counter"), sv = res(&f, "sv");
+
+        (void)state;
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "1");
+        ev(&f, EV_START, ACT_P, -1);
+        /* the process got its own copies at fork: vars and plain lists, not manager dicts */
+        assert_string_equal(copy_of(R(&f, "counter"), ACT_P), "1");
+        assert_string_equal(copy_of(R(&f, "items"), ACT_P), "[1, 'a']");
+        assert_null(copy_of(R(&f, "md"), ACT_P));
+        assert_null(copy_of(R(&f, "sv"), ACT_P));
+        evt(&f, EV_CHANGED, ACT_P, v, ACT_P, "5");
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "2");
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "2");
+        assert_string_equal(copy_of(R(&f, "counter"), ACT_P), "5");
+        assert_int_equal(R(&f, "counter")->ncopies, 2);
+        /* the main thread's number means the shared copy */
+        evt(&f, EV_CHANGED, ACT_MAIN, v, ACT_MAIN, "3");
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "3");
+        assert_int_equal(R(&f, "counter")->ncopies, 2);
+        evt(&f, EV_CHANGED, ACT_P, sv, -1, "2.5");
+        assert_string_equal(copy_of(R(&f, "sv"), -1), "2.5");
+        /* CHANGED is passive: it does not start or unblock anybody */
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_NEW);
+        /* a copy for a number that is not an actor is ignored */
+        evt(&f, EV_CHANGED, ACT_P, v, 99, "7");
+        assert_int_equal(R(&f, "counter")->ncopies, 2);
+        stop(&f);
+}
+
+static void test_pool(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "pool");
+        const model_res *r;
+        const model_line *l;
+
+        (void)state;
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "1");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 1, "2");
+        r = R(&f, "pool");
+        assert_int_equal(r->workers[0].task, 0);
+        assert_string_equal(r->workers[0].arg, "1");
+        assert_int_equal(r->workers[1].task, 1);
+        assert_int_equal(r->ntasks, 2);
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 1, "4");
+        r = R(&f, "pool");
+        assert_int_equal(r->workers[1].task, -1);
+        assert_null(r->workers[1].arg);
+        assert_int_equal(model_result_count(f.m, p), 1);
+        l = model_result_at(f.m, p, 0);
+        assert_int_equal(l->index, 1);
+        assert_int_equal(l->actor, 1);
+        assert_string_equal(l->text, "4");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 2, "3");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 0, "1");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 2, "9");
+        assert_int_equal(model_result_count(f.m, p), 3);
+        assert_int_equal(model_result_at(f.m, p, 2)->index, 2);
+        assert_int_equal(R(&f, "pool")->ntasks, 3);
+        assert_null(model_result_at(f.m, p, 3));
+        /* a new map starts at task 0 */
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2)");
+        assert_int_equal(model_result_count(f.m, p), 0);
+        assert_int_equal(R(&f, "pool")->ntasks, 1);
+        /* a worker that does not exist is ignored */
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 2, 1, "x");
+        assert_int_equal(R(&f, "pool")->ntasks, 1);
+        stop(&f);
+}
+
+static void test_output_captions_outcome(void **state)
+{
+        feed f = start(all_text);
+        const model_info *in;
+        const model_error *e;
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "hello");
+        evt(&f, EV_PRINT, ACT_MAIN, -1, 0, "world");
+        evt(&f, EV_PRINT, EVENT_RUNNER, -1, 0, "runner says");
+        assert_int_equal(model_output_count(f.m), 3);
+        assert_string_equal(model_output_at(f.m, 0)->text, "hello");
+        assert_int_equal(model_output_at(f.m, 0)->actor, ACT_A);
+        assert_int_equal(model_output_at(f.m, 1)->actor, ACT_MAIN);
+        assert_int_equal(model_output_at(f.m, 2)->actor, EVENT_RUNNER);
+        assert_int_equal(model_output_at(f.m, 1)->seq, 3);
+        assert_null(model_output_at(f.m, 3));
+        evt(&f, EV_SAY, ACT_A, -1, 0, "A takes the lock");
+        in = model_info_of(f.m);
+        assert_string_equal(in->caption, "A takes the lock");
+        assert_int_equal(in->caption_actor, ACT_A);
+        evt(&f, EV_SAY, ACT_B, -1, 0, "B waits");
+        assert_string_equal(model_info_of(f.m)->caption, "B waits");
+        assert_int_equal(model_info_of(f.m)->caption_actor, ACT_B);
+        /* an assert failure */
+        evt(&f, EV_ASSERT, ACT_MAIN, -1, 0, "lost 3 updates");
+        in = model_info_of(f.m);
+        assert_int_equal(in->outcome, OUTCOME_ASSERT);
+        assert_false(in->ended);
+        assert_int_equal(model_assert_count(f.m), 1);
+        assert_string_equal(model_assert_at(f.m, 0)->text, "lost 3 updates");
+        assert_int_equal(model_assert_at(f.m, 0)->kind, EV_ASSERT);
+        /* a crash by signal, an exit status, a run-time error */
+        ev(&f, EV_START, ACT_B, -1);
+        ev(&f, EV_START, ACT_P, -1);
+        full(&f, EV_CRASH, ACT_A, -1, -1, -1, 11, 0, "segmentation fault");
+        full(&f, EV_CRASH, ACT_P, -1, -1, -1, 0, 3, "exit(3)");
+        evt(&f, EV_ERROR, ACT_B, -1, 0, "ZeroDivisionError: division by zero");
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
+        assert_int_equal(A(&f, ACT_A)->signal, 11);
+        assert_string_equal(A(&f, ACT_A)->why, "segmentation fault");
+        assert_int_equal(A(&f, ACT_P)->signal, 0);
+        assert_int_equal(A(&f, ACT_P)->code, 3);
+        assert_int_equal(A(&f, ACT_B)->signal, -1);
+        assert_string_equal(A(&f, ACT_B)->why, "ZeroDivisionError: division by zero");
+        assert_int_equal(model_error_count(f.m), 3);
+        e = model_error_at(f.m, 2);
+        assert_int_equal(e->kind, EV_ERROR);
+        assert_int_equal(e->actor, ACT_B);
+        assert_int_equal(model_info_of(f.m)->nerrors, 3);
+        /* a crashed actor never comes back */
+        ev(&f, EV_STEP, ACT_A, -1);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "last words"); /* passive: kept */
+        assert_int_equal(model_output_count(f.m), 4);
+        full(&f, EV_END, EVENT_RUNNER, -1, -1, -1, OUTCOME_CRASH, 0, NULL);
+        in = model_info_of(f.m);
+        assert_true(in->ended);
+        assert_int_equal(in->outcome, OUTCOME_CRASH);
+        stop(&f);
+}
+
+static void test_actor_states(void **state)
+{
+        feed f = start(all_text);
+        int s0 = stmt_id(&f, ACT_A, 0), s1 = stmt_id(&f, ACT_A, 1);
+        const model_actor *a;
+
+        (void)state;
+        full(&f, EV_START, ACT_P, -1, -1, -1, 4242, 0, NULL);
+        assert_int_equal(A(&f, ACT_P)->pid, 4242);
+        assert_true(A(&f, ACT_P)->started);
+        ev(&f, EV_START, ACT_A, -1);
+        full(&f, EV_READY, ACT_A, -1, -1, s0, 0, 0, NULL);
+        a = A(&f, ACT_A);
+        assert_int_equal(a->state, MODEL_READY);
+        assert_int_equal(a->stmt, s0);
+        assert_int_equal(a->since, 3);
+        assert_int_equal(model_stmt(f.m, s0)->kind, SC_PUT);
+        full(&f, EV_STEP, ACT_A, -1, -1, s0, 0, 0, NULL);
+        full(&f, EV_STEP, ACT_A, -1, -1, s1, 0, 0, NULL);
+        a = A(&f, ACT_A);
+        assert_int_equal(a->state, MODEL_RUNNING);
+        assert_int_equal(a->stmt, s1);
+        assert_int_equal(a->steps, 2);
+        assert_int_equal(a->since, 4);
+        full(&f, EV_STEP, ACT_A, -1, -1, 99999, 0, 0, NULL); /* unknown statement: kept */
+        assert_int_equal(A(&f, ACT_A)->stmt, s1);
+        evn(&f, EV_SLEEP, ACT_A, -1, 2000000000);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_SLEEPING);
+        assert_int_equal(A(&f, ACT_A)->sleep_ns, 2000000000);
+        evn(&f, EV_WORK, ACT_A, -1, 50);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
+        ev(&f, EV_EXIT, ACT_A, -1);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_DONE);
+        assert_int_equal(A(&f, ACT_A)->events, 8);
+        assert_int_equal(model_info_of(f.m)->steps, 3);
+        assert_int_equal(model_info_of(f.m)->events, 9);
+        assert_int_equal(model_info_of(f.m)->last_seq, 9);
+        assert_int_equal(model_info_of(f.m)->t_ns, 9000);
+        /* joining */
+        ev(&f, EV_START, ACT_MAIN, -1);
+        full(&f, EV_BLOCKED, ACT_MAIN, -1, ACT_B, -1, 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_MAIN)->op, MODEL_OP_JOIN);
+        assert_int_equal(A(&f, ACT_MAIN)->join, ACT_B);
+        full(&f, EV_JOINED, ACT_MAIN, -1, ACT_B, -1, 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_MAIN)->state, MODEL_RUNNING);
+        assert_int_equal(A(&f, ACT_MAIN)->join, -1);
+        stop(&f);
+}
+
+static void test_garbage_ignored(void **state)
+{
+        feed f = start(all_text);
+        int L = res(&f, "lock"), q = res(&f, "q");
+        event e = { .seq = 1,
+                    .kind = EV_ACQUIRED,
+                    .actor = 0,
+                    .res = (int16_t)L,
+                    .other = -1,
+                    .stmt = -1,
+                    .len = 5,
+                    .text = NULL };
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_KIND_COUNT, ACT_A, L);
+        ev(&f, 999, ACT_A, L);
+        ev(&f, EV_ACQUIRED, 999, L);
+        ev(&f, EV_ACQUIRED, -2, L);
+        ev(&f, EV_ACQUIRED, ACT_A, -5);
+        ev(&f, EV_ACQUIRED, ACT_A, 999);
+        ev(&f, EV_ACQUIRED, ACT_A, -1);
+        ev(&f, EV_ACQUIRED, EVENT_RUNNER, L); /* needs an actor */
+        ev(&f, EV_ACQUIRED, ACT_A, q);        /* a queue is not a lock */
+        evt(&f, EV_PUT, ACT_A, L, 0, "x");    /* a lock is not a queue */
+        ev(&f, EV_WAITING, ACT_A, L);         /* nor something to wait on */
+        ev(&f, EV_BLOCKED, ACT_A, -1);        /* blocked on nothing */
+        full(&f, EV_BLOCKED, ACT_A, -1, 99, -1, 0, 0, NULL);
+        evt(&f, EV_PRINT, ACT_A, 999, 0, "x"); /* a bad resource number anywhere */
+        model_apply(f.m, NULL);
+        assert_int_equal(model_info_of(f.m)->ignored, 15);
+        assert_int_equal(model_info_of(f.m)->events, 1);
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        assert_int_equal(R(&f, "q")->items.n, 0);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
+        assert_int_equal(A(&f, ACT_A)->events, 1);
+        assert_int_equal(model_output_count(f.m), 0);
+        /* a NULL text with a length is read as "" */
+        model_apply(f.m, &e);
+        assert_int_equal(R(&f, "lock")->holder, ACT_A);
+        e.kind = EV_PRINT;
+        model_apply(f.m, &e);
+        assert_string_equal(model_output_at(f.m, 0)->text, "");
+        /* no crash on every kind with every odd number */
+        for (int k = 0; k < EV_KIND_COUNT; k++)
+                for (int a = -3; a < 7; a++)
+                        for (int r = -2; r < model_nres(f.m) + 1; r += 3)
+                                full(&f, k, a, r, a + 1, a * 7, a - 1, a - 2, "t");
+        stop(&f);
+}
+
+static void test_clone_independent(void **state)
+{
+        feed f = start(all_text);
+        int L = res(&f, "lock"), q = res(&f, "q");
+        model *c;
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, L, 1);
+        evt(&f, EV_PUT, ACT_A, q, 0, "1");
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "one");
+        c = model_clone(f.m);
+        ev(&f, EV_RELEASED, ACT_A, L);
+        evt(&f, EV_PUT, ACT_A, q, 0, "2");
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "two");
+        assert_int_equal(model_res_at(c, L)->holder, ACT_A);
+        assert_int_equal(model_res_at(c, q)->items.n, 1);
+        assert_int_equal(model_output_count(c), 1);
+        assert_int_equal(model_output_count(f.m), 2);
+        /* the clone goes its own way: its output diverges from the original's */
+        {
+                event e = { .seq = 4,
+                            .kind = EV_PRINT,
+                            .actor = ACT_B,
+                            .res = -1,
+                            .other = -1,
+                            .stmt = -1,
+                            .len = 5,
+                            .text = "other" };
+
+                model_apply(c, &e);
+        }
+        assert_int_equal(model_output_count(c), 2);
+        assert_string_equal(model_output_at(c, 1)->text, "other");
+        assert_string_equal(model_output_at(f.m, 1)->text, "two");
+        model_free(f.m);
+        f.m = c;
+        assert_string_equal(model_output_at(f.m, 0)->text, "one");
+        /* a clone left alone behind the end of the output it owns writes over it */
+        c = model_clone(f.m);
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "three");
+        model_free(f.m);
+        f.m = c;
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "four");
+        assert_int_equal(model_output_count(f.m), 3);
+        assert_string_equal(model_output_at(f.m, 1)->text, "other");
+        assert_string_equal(model_output_at(f.m, 2)->text, "four");
+        assert_true(model_bytes(f.m) > 0);
+        assert_true(model_log_bytes(f.m) > 0);
+        stop(&f);
+}
+
+/* ---- deadlock ---- */
+
+static const char two_text[] =
+    "{\"lockstep\": 1, \"title\": \"Two\", \"summary\": \"Two locks.\",\n"
+    " \"resources\": {\"a\": {\"type\": \"lock\"}, \"b\": {\"type\": \"lock\"},\n"
+    "   \"q\": {\"type\": \"queue\"}, \"e\": {\"type\": \"event\"},\n"
+    "   \"s\": {\"type\": \"semaphore\", \"value\": 0}},\n"
+    " \"actors\": [{\"name\": \"Worker-1\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"Worker-2\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"Consumer\", \"run\": [{\"get\": \"q\"}]}]}\n";
+
+static void test_deadlock_two(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a"), b = res(&f, "b");
+        model_edge edges[8];
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        evn(&f, EV_ACQUIRED, 1, b, 1);
+        ev(&f, EV_BLOCKED, 0, b);
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_BLOCKED, 1, a);
+        assert_deadlock(f.m, 1,
+                        "Worker-1 holds a and waits for b held by Worker-2; "
+                        "Worker-2 holds b and waits for a held by Worker-1");
+        assert_int_equal(model_wait_edges(f.m, edges, 8), 2);
+        assert_int_equal(edges[0].from, 0);
+        assert_int_equal(edges[0].to, 1);
+        assert_int_equal(edges[0].res, b);
+        assert_int_equal(edges[0].kind, MODEL_EDGE_LOCK);
+        assert_true(edges[0].cycle);
+        assert_true(edges[1].cycle);
+        assert_int_equal(model_wait_edges(f.m, NULL, 0), 2);
+        assert_deadlock(f.m, 1, NULL);
+        assert_int_equal(model_deadlock(f.m, NULL), 1);
+        stop(&f);
+}
+
+static void test_deadlock_timeout(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a"), b = res(&f, "b");
+        model_edge edges[8];
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        evn(&f, EV_ACQUIRED, 1, b, 1);
+        full(&f, EV_BLOCKED, 0, b, -1, -1, 1, 0, NULL); /* acquire(timeout=...) */
+        ev(&f, EV_BLOCKED, 1, a);
+        assert_true(A(&f, 0)->timed);
+        assert_deadlock(f.m, 0, "");
+        assert_int_equal(model_wait_edges(f.m, edges, 8), 2);
+        assert_true(edges[0].timed);
+        assert_false(edges[0].cycle);
+        assert_false(edges[1].cycle);
+        /* the timed wait ends: now it waits for good */
+        ev(&f, EV_TIMEOUT, 0, b);
+        assert_false(A(&f, 0)->timed);
+        ev(&f, EV_BLOCKED, 0, b);
+        assert_deadlock(f.m, 1, NULL);
+        stop(&f);
+}
+
+static void test_deadlock_self(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a");
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_BLOCKED, 0, a);
+        assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
+        stop(&f);
+}
+
+static const char philosophers_text[] =
+    "{\"lockstep\": 1, \"title\": \"Philosophers\", \"summary\": \"Five forks.\",\n"
+    " \"resources\": {\"fork_0\": {\"type\": \"lock\"}, \"fork_1\": {\"type\": \"lock\"},\n"
+    "   \"fork_2\": {\"type\": \"lock\"}, \"fork_3\": {\"type\": \"lock\"},\n"
+    "   \"fork_4\": {\"type\": \"lock\"}},\n"
+    " \"actors\": [{\"name\": \"Philosopher-{i}\", \"group\": \"Philosopher\", \"count\": 5,\n"
+    "   \"run\": [{\"sleep\": 0}]}]}\n";
+
+static void test_deadlock_philosophers(void **state)
+{
+        feed f = start(philosophers_text);
+        int fork[5];
+
+        (void)state;
+        for (int k = 0; k < 5; k++) {
+                char name[32];
+
+                snprintf(name, sizeof name, "fork_%d", k);
+                fork[k] = res(&f, name);
+                ev(&f, EV_START, k, -1);
+        }
+        for (int k = 0; k < 5; k++)
+                evn(&f, EV_ACQUIRED, k, fork[k], 1);
+        for (int k = 4; k >= 0; k--) {
+                assert_deadlock(f.m, 0, "");
+                ev(&f, EV_BLOCKED, k, fork[(k + 1) % 5]);
+        }
+        assert_deadlock(f.m, 1,
+                        "Philosopher-0 holds fork_0 and waits for fork_1 held by Philosopher-1; "
+                        "Philosopher-1 holds fork_1 and waits for fork_2 held by Philosopher-2; "
+                        "Philosopher-2 holds fork_2 and waits for fork_3 held by Philosopher-3; "
+                        "Philosopher-3 holds fork_3 and waits for fork_4 held by Philosopher-4; "
+                        "Philosopher-4 holds fork_4 and waits for fork_0 held by Philosopher-0");
+        /* Philosopher-2 gives up its fork (a timeout): the cycle is gone */
+        ev(&f, EV_TIMEOUT, 2, fork[3]);
+        ev(&f, EV_RELEASED, 2, fork[2]);
+        assert_deadlock(f.m, 0, "");
+        stop(&f);
+}
+
+static void test_deadlock_join(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a");
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        full(&f, EV_BLOCKED, 0, -1, 1, -1, 0, 0, NULL); /* Worker-1 joins Worker-2 */
+        ev(&f, EV_BLOCKED, 1, a);
+        assert_deadlock(f.m, 1,
+                        "Worker-1 holds a and waits for Worker-2 to finish; "
+                        "Worker-2 waits for a held by Worker-1");
+        stop(&f);
+        /* two actors joining each other */
+        f = start(two_text);
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        full(&f, EV_BLOCKED, 1, -1, 0, -1, 0, 0, NULL);
+        full(&f, EV_BLOCKED, 0, -1, 1, -1, 0, 0, NULL);
+        assert_deadlock(f.m, 1,
+                        "Worker-1 waits for Worker-2 to finish; Worker-2 waits for Worker-1 to "
+                        "finish");
+        stop(&f);
+}
+
+static void test_every_actor_blocked(void **state)
+{
+        feed f = start(two_text);
+        int q = res(&f, "q"), e = res(&f, "e"), s = res(&f, "s"), a = res(&f, "a");
+        const int consumer = 2, main = 3;
+
+        (void)state;
+        ev(&f, EV_START, consumer, -1);
+        ev(&f, EV_START, main, -1);
+        full(&f, EV_BLOCKED, consumer, q, -1, stmt_id(&f, consumer, 0), 0, 0, NULL);
+        assert_deadlock(f.m, 0, ""); /* main is running */
+        full(&f, EV_BLOCKED, main, -1, consumer, -1, 0, 0, NULL);
+        assert_deadlock(f.m, 2,
+                        "every actor is blocked: Consumer waits for queue q (empty); "
+                        "MainThread waits for Consumer to finish");
+        /* an item in the queue: the consumer is not stuck */
+        evt(&f, EV_PUT, EVENT_RUNNER, q, 0, "1");
+        assert_deadlock(f.m, 0, "");
+        full(&f, EV_GOT, consumer, q, -1, -1, 0, 0, "1");
+        ev(&f, EV_STEP, main, -1);
+        /* waits on an event, a semaphore, and a lock held by a finished actor */
+        ev(&f, EV_START, 0, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_EXIT, 0, -1);
+        ev(&f, EV_WAITING, consumer, e);
+        ev(&f, EV_START, 1, -1);
+        ev(&f, EV_BLOCKED, 1, s);
+        assert_deadlock(f.m, 0, ""); /* main runs */
+        full(&f, EV_BLOCKED, main, a, -1, -1, 0, 0, NULL);
+        assert_deadlock(f.m, 2,
+                        "every actor is blocked: Worker-2 waits for semaphore s (count 0); "
+                        "Consumer waits for event e (not set); "
+                        "MainThread waits for lock a (held by Worker-1)");
+        /* one of them with a timeout: not stuck for good */
+        full(&f, EV_WAITING, consumer, e, -1, -1, 1, 0, NULL);
+        assert_deadlock(f.m, 0, "");
+        stop(&f);
+}
+
+static void test_not_stuck_transient(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a");
+
+        (void)state;
+        /* the engine publishes BLOCKED after a failed try: the lock may be free by now */
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 3, -1);
+        ev(&f, EV_BLOCKED, 0, a);
+        full(&f, EV_BLOCKED, 3, -1, 0, -1, 0, 0, NULL);
+        assert_true(model_can_proceed(f.m, 0));
+        assert_deadlock(f.m, 0, "");
+        /* joining an actor that has not started (or has finished) is not stuck either */
+        full(&f, EV_BLOCKED, 0, -1, 1, -1, 0, 0, NULL);
+        assert_true(model_can_proceed(f.m, 0));
+        assert_deadlock(f.m, 0, "");
+        /* a ready or sleeping actor is not stuck */
+        ev(&f, EV_START, 1, -1);
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_SLEEP, 1, -1);
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_READY, 1, -1);
+        assert_deadlock(f.m, 0, "");
+        /* nobody started: nothing to report */
+        stop(&f);
+        f = start(two_text);
+        assert_deadlock(f.m, 0, "");
+        stop(&f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_initial_state),
+                cmocka_unit_test(test_lock_handoff),
+                cmocka_unit_test(test_rlock_depth),
+                cmocka_unit_test(test_semaphore),
+                cmocka_unit_test(test_event_set_clear),
+                cmocka_unit_test(test_condition),
+                cmocka_unit_test(test_condition_external_lock),
+                cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_queue),
+                cmocka_unit_test(test_pipe),
+                cmocka_unit_test(test_var_copies),
+                cmocka_unit_test(test_pool),
+                cmocka_unit_test(test_output_captions_outcome),
+                cmocka_unit_test(test_actor_states),
+                cmocka_unit_test(test_garbage_ignored),
+                cmocka_unit_test(test_clone_independent),
+                cmocka_unit_test(test_deadlock_two),
+                cmocka_unit_test(test_deadlock_timeout),
+                cmocka_unit_test(test_deadlock_self),
+                cmocka_unit_test(test_deadlock_philosophers),
+                cmocka_unit_test(test_deadlock_join),
+                cmocka_unit_test(test_every_actor_blocked),
+                cmocka_unit_test(test_not_stuck_transient),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
