@@ -22,8 +22,8 @@
 
 #include "value.h"
 
-#define EXPR_MAX_DEPTH 64 /* nesting of parentheses, brackets and operators */
-#define EXPR_MAX_LEN 4096 /* bytes of one expression or template */
+#define EXPR_MAX_DEPTH 64   /* nesting of parentheses, brackets and operators */
+#define EXPR_MAX_LEN   4096 /* bytes of one expression or template */
 
 typedef struct expr expr;
 typedef struct expr_template expr_template;
@@ -82,8 +82,7 @@ expr_template *expr_template_parse(const char *text, size_t len, expr_error *err
 void expr_template_free(expr_template *t);
 int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx);
 /* Appends the rendered text (each hole printed with str()) to OUT. Returns 0 or -1. */
-int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out,
-                         expr_error *err);
+int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err);
 /* True when the template has no holes; its text is then available without an environment. */
 bool expr_template_is_plain(const expr_template *t, const char **text);
 

@@ -51,7 +51,7 @@ typedef struct value {
 /* Limits that keep an untrusted scenario from exhausting memory (documented in docs/safety.md).
  * The constructors trust their caller; the operations that grow a value (append, dict_set, and
  * the expression operators) fail with a MemoryError or RecursionError message instead. */
-#define VALUE_MAX_STR (1u << 20)  /* bytes in one string */
+#define VALUE_MAX_STR   (1u << 20) /* bytes in one string */
 #define VALUE_MAX_ITEMS (1u << 20) /* items in one list, tuple or dict */
 #define VALUE_MAX_DEPTH 100        /* nesting of containers: [[1]] is 2 deep */
 
@@ -70,13 +70,13 @@ value value_dict(void);
 value value_func(const void *fn);
 const void *value_func_ptr(value v);
 
-value value_ref(value v); /* returns V with one more reference */
+value value_ref(value v);  /* returns V with one more reference */
 void value_drop(value *v); /* releases one reference and sets *V to None */
 value value_copy(value v); /* a deep copy that shares nothing with V */
 
 /* Accessors (borrowed results). */
 const char *value_str_data(value v, size_t *len);
-size_t value_len(value v); /* items of a list/tuple/dict, bytes of a str */
+size_t value_len(value v);         /* items of a list/tuple/dict, bytes of a str */
 value value_at(value v, size_t i); /* list or tuple item, borrowed, I < len */
 /* Nesting of containers: 0 for a scalar, a str or a function, 1 + the deepest item otherwise (an
  * upper bound after items were replaced or popped). */
@@ -89,7 +89,7 @@ int value_list_set(value *list, int64_t at, value item, char *err, size_t errlen
 int value_dict_set(value *dict, value key, value item, char *err, size_t errlen);
 /* Dict lookup: 1 found (*out borrowed), 0 missing, -1 unhashable key (message in ERR). */
 int value_dict_get(value dict, value key, value *out, char *err, size_t errlen);
-value value_dict_key_at(value dict, size_t i); /* insertion order, borrowed */
+value value_dict_key_at(value dict, size_t i);  /* insertion order, borrowed */
 value value_dict_item_at(value dict, size_t i); /* borrowed */
 
 const char *value_type_name(value_type t); /* 'int', 'str', 'NoneType', 'function', … */
@@ -101,7 +101,8 @@ int value_compare(value a, value b, int *cmp, char *err, size_t errlen);
 /* The same, naming the operator OP ("<", "<=", ">", ">=") in the TypeError message. */
 int value_compare_op(value a, value b, const char *op, int *cmp, char *err, size_t errlen);
 /* Python hash() of a hashable value (None, bool, int, float, str, tuple of hashables); equal
- * values hash alike (1, 1.0 and True). Returns 0, or -1 with "TypeError: unhashable type: 'list'". */
+ * values hash alike (1, 1.0 and True). Returns 0, or -1 with "TypeError: unhashable type: 'list'".
+ */
 int value_hash(value v, uint64_t *hash, char *err, size_t errlen);
 /* The items of an iterable as a list (borrowed V): a list itself, a tuple's items, a dict's keys,
  * a str's characters (UTF-8 code points). Returns 0, or -1 with "TypeError: 'int' object is not
@@ -111,7 +112,7 @@ int value_to_list(value v, value *out, char *err, size_t errlen);
 /* Printing. A function prints as <function <lambda>>. The text one call appends is cut off
  * after about VALUE_MAX_STR bytes and then ends in "..." (a list can hold one big string many
  * times over). */
-void value_repr(value v, strbuf *out); /* Python repr(): 'a', 1.0, [1, 'x'] */
+void value_repr(value v, strbuf *out);  /* Python repr(): 'a', 1.0, [1, 'x'] */
 void value_print(value v, strbuf *out); /* Python str(): a, 1.0, [1, 'x'] */
 /* repr() (REPR) or str() that fails instead: returns 0, or -1 with a MemoryError message and OUT
  * unchanged when the text would be longer than VALUE_MAX_STR bytes. */

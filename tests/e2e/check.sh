@@ -55,6 +55,12 @@ mkdir -p "$tmp/data" && cp -r scenarios "$tmp/data/"
 LOCKSTEP_DATA_DIR="$tmp/data" "$bin" list >"$tmp/out2" 2>&1 && grep -q "01-thread.json" "$tmp/out2" &&
         ok || ko "LOCKSTEP_DATA_DIR is not honoured"
 
+# from the layout `meson install` makes: <prefix>/bin/lockstep and <prefix>/share/lockstep
+mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/lockstep" && cp "$bin" "$tmp/prefix/bin/" &&
+        cp -r scenarios "$tmp/prefix/share/lockstep/"
+(cd / && "$tmp/prefix/bin/lockstep" list) >"$tmp/out3" 2>&1 && grep -q "seed/01-thread.json" "$tmp/out3" &&
+        ok || ko "an installed lockstep does not find its scenarios"
+
 # --- every bundled scenario is valid
 for f in scenarios/*/*.json; do
         expect_exit 0 "check $f" -- "$bin" check "$f"

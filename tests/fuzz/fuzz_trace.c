@@ -1,10 +1,11 @@
 /*
  * fuzz_trace.c — libFuzzer harness for the trace reader (and the writer's escaping).
  *
- * Every input is read as a trace from memory (trace_reader_open_mem, then trace_read to the
- * end): the reader must report, never crash, hang or leak. The same bytes are also written as
- * the text of one event and read back, which must give exactly those bytes (the escaping and
- * base64 rules of docs/trace-format.md).
+ * Every input is read as a whole trace from memory (trace_reader_open_mem, then trace_read to
+ * the end), and again as event lines after a valid header (so the fuzzer need not invent a
+ * header whose source loads): the reader must report, never crash, hang or leak. The same bytes
+ * are also written as the text of one event and read back, which must give exactly those bytes
+ * (the escaping and base64 rules of docs/trace-format.md).
  *
  * Build (the lead wires it into meson):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Ibuild tests/fuzz/fuzz_trace.c \
@@ -46,7 +47,8 @@ static void read_all(const char *data, size_t size)
         diag_free(&d);
 }
 
-/* Writes DATA as an event's text and checks that it comes back exactly. */
+/* Writes DATA as an event's text and checks that it comes back exactly; then reads DATA as the
+ * event lines of a trace with that header. */
 static void round_trip(const char *data, size_t size)
 {
         scenario_options opt = { .cpu_count = 2 };
@@ -55,7 +57,7 @@ static void round_trip(const char *data, size_t size)
                 .seq = 1, .t_ns = 5, .kind = EV_PRINT, .actor = 0, .res = -1, .other = -1, .stmt = 0
         };
         char *buf = NULL, err[256];
-        size_t len = 0;
+        size_t len = 0, head;
         scenario *sc;
         trace_writer *w;
         trace_reader *r;
@@ -87,6 +89,11 @@ static void round_trip(const char *data, size_t size)
                 abort();
         }
         trace_reader_close(r);
+        head = (size_t)((char *)memchr(buf, '\n', len) - buf) + 1;
+        strbuf_reset(&text);
+        strbuf_append(&text, buf, head);
+        strbuf_append(&text, data, size);
+        read_all(text.data, text.len);
         strbuf_free(&text);
         free(buf);
         scenario_free(sc);
