@@ -199,8 +199,9 @@ static void run_event(const event *ev, void *ctx)
         run_output *o = ctx;
 
         o->events++;
+        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
+                o->steps++;
         switch (ev->kind) {
-        case EV_STEP: o->steps++; break;
         case EV_PRINT:
                 if (o->prefix)
                         printf("[%s] ", who(o, ev->actor));

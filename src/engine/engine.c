@@ -41,7 +41,8 @@ void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int
                  const char *text, size_t len)
 {
         event ev = {
-                .kind = (uint16_t)kind,
+                .kind = (uint8_t)kind,
+                .flags = a->step_pending ? EVENT_BEGINS_STEP : 0,
                 .actor = (int16_t)a->id,
                 .res = (int16_t)res,
                 .other = (int16_t)other,
@@ -52,6 +53,7 @@ void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int
                 .text = text ? text : "",
         };
 
+        a->step_pending = false;
         stream_publish(a->eng->st, &ev);
 }
 

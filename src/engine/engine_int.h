@@ -29,6 +29,7 @@ typedef struct actor {
         pthread_t thread;
         bool holds_memory;   /* took the memory lock in this statement */
         const sc_stmt *stmt; /* the statement running */
+        bool step_pending;   /* its first event is still to come (it carries EVENT_BEGINS_STEP) */
         strbuf scratch;      /* reused for texts */
 } actor;
 
@@ -70,5 +71,9 @@ int engine_start_actor(actor *a, int target);
 void engine_repr(value v, strbuf *out);
 
 int interp_block(actor *a, const sc_block *b);
+/* Begins a new step of the current statement (a loop's next test, a with block's release). */
+void interp_begin_step(actor *a, const sc_stmt *s);
+/* Publishes STEP when the step that began published nothing of its own. */
+void interp_end_step(actor *a);
 
 #endif

@@ -233,8 +233,7 @@ static int x_with(actor *a, const sc_stmt *s)
         acquire(a, s->res, true, NULL);
         flow = interp_block(a, &s->body);
         /* The release is its own step, as the end of a with block is in Python. */
-        a->stmt = s;
-        engine_emit(a, EV_STEP, -1, -1, 1, 0, NULL, 0);
+        interp_begin_step(a, s);
         if (release(a, s->res) == FLOW_STOP)
                 return FLOW_STOP;
         return flow;
@@ -754,7 +753,7 @@ static int x_while(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (!first)
-                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                        interp_begin_step(a, s);
                 first = false;
                 if (engine_eval(a, s->value, &v) < 0)
                         return FLOW_STOP;
@@ -781,7 +780,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (k > 0)
-                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                        interp_begin_step(a, s);
                 if (s->local >= 0)
                         engine_set_local(a, s->local, value_int(k));
                 flow = loop_body(a, s, &stop);
@@ -834,7 +833,7 @@ static int x_for(actor *a, const sc_stmt *s)
                 bool stop;
 
                 if (k > 0)
-                        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                        interp_begin_step(a, s);
                 engine_set_local(a, s->local, value_ref(value_at(seq, k)));
                 flow = loop_body(a, s, &stop);
                 if (stop)
@@ -985,10 +984,23 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_ASSERT] = x_assert,     [SC_CRASH] = x_crash,
 };
 
-/* Before each step: the speed delay, then the events that say where the actor is. */
+void interp_end_step(actor *a)
+{
+        if (a->step_pending)
+                engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+}
+
+void interp_begin_step(actor *a, const sc_stmt *s)
+{
+        interp_end_step(a);
+        a->stmt = s;
+        a->step_pending = true;
+}
+
+/* Before each step: the speed delay, then the step begins (its first event will say so). */
 static void gate(actor *a, const sc_stmt *s)
 {
-        a->stmt = s;
+        interp_end_step(a);
         if (a->eng->opt.step_delay > 0) {
                 struct timespec ts = { .tv_sec = (time_t)a->eng->opt.step_delay };
 
@@ -996,7 +1008,8 @@ static void gate(actor *a, const sc_stmt *s)
                 while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
                         ;
         }
-        engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+        a->stmt = s;
+        a->step_pending = true;
         if (s->say != NULL) {
                 expr_error e = { .offset = -1 };
 
@@ -1017,6 +1030,7 @@ int interp_block(actor *a, const sc_block *b)
                 gate(a, s);
                 flow = exec_table[s->kind](a, s);
                 engine_memory_drop(a);
+                interp_end_step(a);
                 if (flow != FLOW_NEXT)
                         return flow;
         }

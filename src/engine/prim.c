@@ -11,13 +11,16 @@
 
 #include "util/xalloc.h"
 
-static void init_mutex(pthread_mutex_t *mu, int type)
+/* Robust mutexes (a process that dies holding one does not hang the others) cost a slower path
+ * in every lock and unlock, so they are used only when the scenario has process actors. */
+static void init_mutex(pthread_mutex_t *mu, int type, bool robust)
 {
         pthread_mutexattr_t a;
 
         pthread_mutexattr_init(&a);
         pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-        pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+        if (robust)
+                pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
         pthread_mutexattr_settype(&a, type);
         if (pthread_mutex_init(mu, &a) != 0)
                 xdie("pthread_mutex_init failed");
@@ -43,6 +46,8 @@ prim_region *prim_create(const scenario *sc, int nactors)
         prim_region *r =
             mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
+        bool robust = false;
+
         if (r == MAP_FAILED)
                 return NULL;
         memset(r, 0, bytes);
@@ -51,7 +56,9 @@ prim_region *prim_create(const scenario *sc, int nactors)
         r->nactors = nactors;
         r->res = (prim_res *)(r + 1);
         r->actors = (prim_actor *)(r->res + sc->nresources);
-        init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL);
+        for (int k = 0; k < sc->nactors; k++)
+                robust |= sc->actors[k].kind == SC_PROCESS;
+        init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL, robust);
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *s = &sc->resources[k];
                 prim_res *p = &r->res[k];
@@ -59,10 +66,13 @@ prim_region *prim_create(const scenario *sc, int nactors)
                 p->type = s->type;
                 /* A condition without a lock of its own name uses an RLock, as Python does. */
                 p->lock.reentrant = s->type == SC_RLOCK || s->type == SC_CONDITION;
+                /* A plain lock spins a little before sleeping (glibc's adaptive mutex); holding it
+                 * twice is caught by prim_lock_try/prim_lock_wait, not by the mutex type. */
                 init_mutex(&p->lock.mu,
-                           p->lock.reentrant ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ERRORCHECK);
+                           p->lock.reentrant ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ADAPTIVE_NP,
+                           robust);
                 p->lock.holder = -1;
-                init_mutex(&p->mu, PTHREAD_MUTEX_NORMAL);
+                init_mutex(&p->mu, PTHREAD_MUTEX_NORMAL, robust);
                 init_cond(&p->cv);
                 if (s->type == SC_SEMAPHORE || s->type == SC_BOUNDED_SEMAPHORE) {
                         if (sem_init(&p->sem, 1, (unsigned)s->count) != 0)
@@ -73,7 +83,7 @@ prim_region *prim_create(const scenario *sc, int nactors)
                         p->parties = (int)s->count;
         }
         for (int k = 0; k < nactors; k++) {
-                init_mutex(&r->actors[k].mu, PTHREAD_MUTEX_NORMAL);
+                init_mutex(&r->actors[k].mu, PTHREAD_MUTEX_NORMAL, robust);
                 init_cond(&r->actors[k].cv);
         }
         return r;
@@ -153,6 +163,8 @@ int prim_lock_try(prim_lock *l, int me)
 
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline)
 {
+        if (!l->reentrant && __atomic_load_n(&l->holder, __ATOMIC_ACQUIRE) == me)
+                return PRIM_SELF;
         int rc = deadline ? pthread_mutex_clocklock(&l->mu, CLOCK_MONOTONIC, deadline)
                           : pthread_mutex_lock(&l->mu);
 

@@ -7,8 +7,8 @@
  *   turn == t       the slot is free for the producer holding ticket t;
  *   turn == t + 1   ticket t is written: the consumer may read it;
  * and the consumer, having read ticket t, sets turn = t + nslots (free again, one lap later).
- * A producer claims all the slots of an event with one fetch-add on `tail` (the only shared write
- * every publish makes), so the claim order is the event order; then it writes and publishes the
+ * A producer claims all the slots of an event with one fetch-add on `tail` (the one word that all
+ * producers write), so the claim order is the event order; then it writes and publishes the
  * slots one by one. One by one matters: an event may need more slots than the ring has, and it
  * still goes through as the consumer frees them.
  *
@@ -60,7 +60,8 @@ struct head { /* an event's fields, in its first slot */
         int64_t num;
         int32_t stmt;
         int32_t aux;
-        uint16_t kind;
+        uint8_t kind;
+        uint8_t flags;
         int16_t actor;
         int16_t res;
         int16_t other;
@@ -77,6 +78,8 @@ typedef struct slot {
 } slot;
 
 _Static_assert(sizeof(struct head) == SLOT_TEXT, "the header fills a slot");
+/* A tripwire: a field added to event must be carried in struct head too. */
+_Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
 
 /* Fields that different sides write are kept on different cache lines. */
@@ -105,7 +108,7 @@ struct stream {
         alignas(64) uint64_t head; /* the next ticket to read */
         uint64_t seq;              /* the last seq handed out */
         uint64_t last_t;           /* the last t_ns handed out */
-        uint32_t unchecked;        /* slots freed since the consumer last looked for sleepers */
+        uint64_t unchecked;        /* slots freed since the consumer last looked for sleepers */
         bool in_event;             /* stream_next timed out in the middle of an event */
         uint32_t cur_len;          /* that event's text length, */
         uint32_t cur_done;         /* how much of it was read, */
@@ -295,6 +298,7 @@ void stream_publish(stream *s, const event *ev)
         h->stmt = ev->stmt;
         h->aux = ev->aux;
         h->kind = ev->kind;
+        h->flags = ev->flags;
         h->actor = ev->actor;
         h->res = ev->res;
         h->other = ev->other;
@@ -483,6 +487,7 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         s->last_t = t;
         ev->t_ns = t;
         ev->kind = s->cur.kind;
+        ev->flags = s->cur.flags;
         ev->actor = s->cur.actor;
         ev->res = s->cur.res;
         ev->other = s->cur.other;

@@ -9,7 +9,10 @@
  * Events are totally ordered by `seq`, and that order is causal: an event that gives something up
  * (released, put into a queue, set) is published before the real operation, an event that takes
  * something (acquired, got) after it, so a prefix of the sequence never shows two holders of one
- * lock. Actor numbers are indices into scenario.actors; the main thread is number
+ * lock. A step of an actor begins with its first event that has EVENT_BEGINS_STEP in flags: most
+ * statements publish something of their own (acquired, changed, print, ...), which then carries
+ * the flag; a statement that publishes nothing else (let, if, a loop's test) publishes a STEP.
+ * Actor numbers are indices into scenario.actors; the main thread is number
  * scenario.nactors (EVENT_MAIN(sc)); -1 is the runner itself.
  */
 #ifndef LOCKSTEP_EVENT_EVENT_H
@@ -23,7 +26,7 @@
 #define EVENT_KINDS(X)                                                                             \
         X(START, "start", "the actor began its script; aux: pid for a process")                    \
         X(READY, "ready", "the actor is at statement stmt, waiting to be granted it (step mode)")  \
-        X(STEP, "step", "the actor runs statement stmt")                                           \
+        X(STEP, "step", "the actor runs statement stmt, which publishes nothing else")             \
         X(EXIT, "exit", "the actor finished its script")                                           \
         X(CRASH, "crash", "the actor died: aux = signal (0: exit(num)); text = why")               \
         X(ERROR, "error", "a run-time error ended the actor: text = the message")                  \
@@ -76,10 +79,14 @@ typedef enum event_outcome {
 #define EVENT_RUNNER   (-1)
 #define EVENT_MAX_TEXT 65536 /* longer texts are cut, ending in "..." */
 
+/* event.flags */
+#define EVENT_BEGINS_STEP 1u /* the first event of a step: the actor is now at statement stmt */
+
 typedef struct event {
         uint64_t seq;     /* 1, 2, 3, ... in the order of the run */
         uint64_t t_ns;    /* since the run started */
-        uint16_t kind;    /* event_kind */
+        uint8_t kind;     /* event_kind */
+        uint8_t flags;    /* EVENT_BEGINS_STEP */
         int16_t actor;    /* actor number, or EVENT_RUNNER */
         int16_t res;      /* resource index, or -1 */
         int16_t other;    /* another actor involved, or -1 */

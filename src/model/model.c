@@ -998,6 +998,10 @@ void model_apply(model *m, const event *ev)
                         a->started = true;
                 }
         }
+        /* A step's first event (a STEP, or whatever the statement published first) moves the
+         * actor to the statement; before the kind's own rule, which may read it. */
+        if (a != NULL && (ev->flags & EVENT_BEGINS_STEP) && ev->kind != EV_STEP)
+                on_step(m, ev, a, r);
         if (ru->fn != NULL)
                 ru->fn(m, ev, a, r);
         if (a != NULL && ru->state >= 0)

@@ -836,6 +836,21 @@ int value_compare(value a, value b, int *cmp, char *err, size_t errlen)
 
 /* Python's repr of a float: the shortest text that reads back as the same double, in fixed
  * notation for exponents -4..15 and scientific notation otherwise. */
+/* An int in decimal, without printf: ints are printed for nearly every event of a run. */
+static void put_int(int64_t i, strbuf *out)
+{
+        char buf[24], *p = buf + sizeof(buf);
+        uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u != 0);
+        if (i < 0)
+                *--p = '-';
+        strbuf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static void put_float(double f, strbuf *out)
 {
         char buf[64], digits[32];
@@ -979,7 +994,7 @@ static bool put_value(value v, bool repr, strbuf *out, size_t limit)
         switch (v.type) {
         case VALUE_NONE: strbuf_puts(out, "None"); break;
         case VALUE_BOOL: strbuf_puts(out, v.as.b ? "True" : "False"); break;
-        case VALUE_INT: strbuf_printf(out, "%lld", (long long)v.as.i); break;
+        case VALUE_INT: put_int(v.as.i, out); break;
         case VALUE_FLOAT: put_float(v.as.f, out); break;
         case VALUE_STR:
                 if (repr)

@@ -201,7 +201,9 @@ bool session_pump(session *s, int timeout_ms)
         }
         if (!s->runner_gone && waitpid(s->runner, &s->runner_status, WNOHANG) == s->runner) {
                 s->runner_gone = true;
-                /* drain what it published before it died */
+                /* Drain what it published before it died; closing first lets the stream skip an
+                 * event the runner was killed in the middle of publishing. */
+                stream_close(s->st);
                 while (stream_next(s->st, &ev, &s->text, 0) == 1 && !s->ended)
                         take(s, &ev);
                 runner_died(s);

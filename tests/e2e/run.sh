@@ -117,6 +117,8 @@ case $? in
         ko "dining: deadlock without a named cycle" ;;
 *) ko "dining: unexpected exit status" ;;
 esac
+run_ok 3 self -- tests/e2e/scenarios/self-deadlock.json
+grep -q "T holds l and waits for l held by T" "$tmp/self.err" && ok || ko "self-deadlock: not named"
 run_ok 0 ordered -- scenarios/classics/dining-philosophers-ordered.json
 invariants ordered
 

@@ -135,6 +135,7 @@ static void test_single_thread_texts(void **state)
         /* Every field round-trips, extremes included. */
         ev = make_event(EVENT_RUNNER, INT64_MIN, NULL, 7);
         ev.kind = EV_CRASH;
+        ev.flags = EVENT_BEGINS_STEP;
         ev.res = INT16_MAX;
         ev.other = INT16_MIN;
         ev.stmt = INT32_MIN;
@@ -160,6 +161,7 @@ static void test_single_thread_texts(void **state)
         assert_int_equal(stream_next(s, &ev, &text, 0), 1);
         assert_int_equal(ev.seq, 1);
         assert_int_equal(ev.kind, EV_CRASH);
+        assert_int_equal(ev.flags, EVENT_BEGINS_STEP);
         assert_int_equal(ev.actor, EVENT_RUNNER);
         assert_int_equal(ev.res, INT16_MAX);
         assert_int_equal(ev.other, INT16_MIN);
@@ -175,6 +177,7 @@ static void test_single_thread_texts(void **state)
                 assert_int_equal(ev.actor, (int)i);
                 assert_int_equal(ev.num, (int64_t)i);
                 assert_int_equal(ev.kind, EV_PRINT);
+                assert_int_equal(ev.flags, 0);
                 assert_true(text_ok(&ev, lens[i], i));
                 assert_true(ev.t_ns >= last_t);
                 last_t = ev.t_ns;
