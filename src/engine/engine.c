@@ -198,8 +198,9 @@ static void actor_run(actor *a)
         flow = interp_block(a, &a->script->body);
         engine_memory_drop(a);
         a->stmt = NULL;
-        if (flow != FLOW_STOP)
-                engine_emit(a, EV_EXIT, -1, -1, 0, 0, NULL, 0);
+        /* Always the last word, after an error too (the model keeps it crashed): the step-mode
+         * scheduler learns from it that the actor will not come back to a gate. */
+        engine_emit(a, EV_EXIT, -1, -1, 0, flow == FLOW_STOP, NULL, 0);
         mark_done(a);
 }
 
@@ -231,6 +232,14 @@ int engine_start_actor(actor *a, int target)
         if (pthread_create(&t->thread, NULL, actor_thread, t) != 0)
                 xdie("pthread_create failed");
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (eng->opt.gates != NULL) {
+                /* Step mode: the new actor's first READY comes before anything more of ours, so
+                 * the scheduler always knows every actor that can move. */
+                prim_mutex_lock(&p->mu);
+                while (!p->arrived && !p->done)
+                        prim_cond_wait(&p->cv, &p->mu, NULL);
+                pthread_mutex_unlock(&p->mu);
+        }
         return 0;
 }
 
@@ -259,30 +268,20 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
         for (int k = 0; k < sc->nactors; k++)
                 if (!sc->actors[k].manual)
                         engine_start_actor(main_actor, k);
-        if (sc->main_given) {
-                int flow = interp_block(main_actor, &sc->scripts[sc->main_script].body);
+        {
+                int flow = FLOW_NEXT;
 
+                if (sc->main_given) {
+                        flow = interp_block(main_actor, &sc->scripts[sc->main_script].body);
+                } else {
+                        /* No main: the main thread joins every actor that was started. */
+                        for (int k = 0; k < sc->nactors && flow == FLOW_NEXT; k++)
+                                if (eng.prim->actors[k].started)
+                                        flow = interp_join(main_actor, k, NULL);
+                }
                 engine_memory_drop(main_actor);
                 main_actor->stmt = NULL;
-                if (flow != FLOW_STOP)
-                        engine_emit(main_actor, EV_EXIT, -1, -1, 0, 0, NULL, 0);
-        } else {
-                /* No main: the main thread joins every actor that was started. */
-                for (int k = 0; k < sc->nactors; k++) {
-                        prim_actor *p = &eng.prim->actors[k];
-
-                        prim_mutex_lock(&p->mu);
-                        if (p->started && !p->done) {
-                                engine_emit(main_actor, EV_BLOCKED, -1, k, 0, 0, NULL, 0);
-                                while (!p->done)
-                                        prim_cond_wait(&p->cv, &p->mu, NULL);
-                                pthread_mutex_unlock(&p->mu);
-                                engine_emit(main_actor, EV_JOINED, -1, k, 0, 0, NULL, 0);
-                        } else {
-                                pthread_mutex_unlock(&p->mu);
-                        }
-                }
-                engine_emit(main_actor, EV_EXIT, -1, -1, 0, 0, NULL, 0);
+                engine_emit(main_actor, EV_EXIT, -1, -1, 0, flow == FLOW_STOP, NULL, 0);
         }
         mark_done(main_actor);
         /* Like Python at exit, wait for every thread that was started. */

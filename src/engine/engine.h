@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "engine/gate.h"
 #include "engine/stream.h"
 #include "scenario/scenario.h"
 
@@ -20,6 +21,7 @@ typedef struct engine_options {
         uint64_t seed;     /* seeds every actor's random() */
         double step_delay; /* live mode: seconds to wait before each step (0: none) */
         int cpu_count;     /* what cpu_count() returns */
+        gates *gates;      /* step mode: every step waits for a grant; NULL: live mode */
 } engine_options;
 
 /* Why a scenario cannot run in this version, or NULL when it can. */

@@ -75,5 +75,7 @@ int interp_block(actor *a, const sc_block *b);
 void interp_begin_step(actor *a, const sc_stmt *s);
 /* Publishes STEP when the step that began published nothing of its own. */
 void interp_end_step(actor *a);
+/* Waits for actor T to finish (join): FLOW_NEXT, or FLOW_STOP after an error. */
+int interp_join(actor *a, int t, const struct timespec *deadline);
 
 #endif

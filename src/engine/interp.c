@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/gate.h"
 #include "engine_int.h"
 #include "util/xalloc.h"
 
@@ -24,6 +25,51 @@ typedef int (*exec_fn)(actor *a, const sc_stmt *s);
 static prim_res *res_of(actor *a, int k)
 {
         return &a->eng->prim->res[k];
+}
+
+/* ---- step mode --------------------------------------------------------------------------- */
+
+static bool stepping(const actor *a)
+{
+        return a->eng->opt.gates != NULL;
+}
+
+/* Step mode: wait at the gate for the next grant. */
+static void step_gate(actor *a)
+{
+        gate_wait(a->eng->opt.gates, a->id);
+}
+
+typedef bool (*ready_fn)(actor *a, void *arg);
+
+/*
+ * With MU held, waits until READY(a, arg) holds. Live: on CV, until DEADLINE. Step mode: at the
+ * gate with MU released, never on the real condition variable, so that only lockstep decides
+ * who moves; granted while still not ready, a wait with a deadline times out and one without
+ * announces itself again (AGAIN on RES/OTHER) and goes back to the gate. Returns PRIM_OK or
+ * PRIM_TIMEOUT, with MU held.
+ */
+static int wait_until(actor *a, pthread_mutex_t *mu, pthread_cond_t *cv, ready_fn ready, void *arg,
+                      const struct timespec *deadline, event_kind again, int res, int other)
+{
+        int rc = PRIM_OK;
+
+        if (!stepping(a)) {
+                while (!ready(a, arg) && rc == PRIM_OK)
+                        rc = prim_cond_wait(cv, mu, deadline);
+                return ready(a, arg) ? PRIM_OK : PRIM_TIMEOUT;
+        }
+        while (!ready(a, arg)) {
+                pthread_mutex_unlock(mu);
+                step_gate(a);
+                prim_mutex_lock(mu);
+                if (ready(a, arg))
+                        break;
+                if (deadline != NULL)
+                        return PRIM_TIMEOUT;
+                engine_emit(a, again, res, other, 0, 0, NULL, 0);
+        }
+        return PRIM_OK;
 }
 
 /* ---- evaluation helpers ------------------------------------------------------------------ */
@@ -140,6 +186,23 @@ static int wait_forever(actor *a, const struct timespec *deadline)
         }
 }
 
+/* Step mode, after BLOCKED on lock L (or, with L NULL, semaphore K): at the gate, trying again
+ * at each grant; granted while it is still taken, a wait with a deadline times out. */
+static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
+{
+        for (;;) {
+                int rc;
+
+                step_gate(a);
+                rc = l ? prim_lock_try(l, a->id) : prim_sem_try(res_of(a, k));
+                if (rc == PRIM_OK)
+                        return PRIM_OK;
+                if (deadline != NULL)
+                        return PRIM_TIMEOUT;
+                engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
+        }
+}
+
 /* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. */
 static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
 {
@@ -155,7 +218,8 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 if (!blocking)
                         return PRIM_BUSY;
                 engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                rc = prim_sem_wait(res_of(a, k), deadline);
+                rc = stepping(a) ? retry(a, k, NULL, deadline)
+                                 : prim_sem_wait(res_of(a, k), deadline);
                 if (rc == PRIM_OK)
                         sem_took(a, k);
                 else
@@ -171,7 +235,11 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         if (!blocking)
                 return PRIM_BUSY;
         engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
-        rc = rc == PRIM_SELF ? wait_forever(a, deadline) : prim_lock_wait(l, a->id, deadline);
+        if (stepping(a))
+                rc = retry(a, evres, l, deadline);
+        else
+                rc = rc == PRIM_SELF ? wait_forever(a, deadline)
+                                     : prim_lock_wait(l, a->id, deadline);
         if (rc == PRIM_OK)
                 engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         else
@@ -241,13 +309,25 @@ static int x_with(actor *a, const sc_stmt *s)
 
 /* ---- conditions, events, barriers ------------------------------------------------------- */
 
+static bool is_notified(actor *a, void *arg)
+{
+        (void)a;
+        return ((prim_actor *)arg)->notified;
+}
+
+static bool is_set(actor *a, void *arg)
+{
+        (void)a;
+        return ((prim_res *)arg)->flag;
+}
+
 /* Waits on condition K with its lock held; *NOTIFIED says whether a notify (not the timeout)
  * ended the wait. */
 static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *notified)
 {
         prim_res *r = res_of(a, k);
         prim_actor *me = &a->eng->prim->actors[a->id];
-        int evres, depth, rc = PRIM_OK;
+        int evres, depth;
         prim_lock *l = lock_of(a, k, &evres);
 
         engine_memory_drop(a);
@@ -260,8 +340,7 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         engine_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
         depth = prim_lock_release_all(l, a->id);
         engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
-        while (!me->notified && rc == PRIM_OK)
-                rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+        wait_until(a, &r->mu, &r->cv, is_notified, me, deadline, EV_WAITING, k, -1);
         *notified = me->notified;
         if (*notified) {
                 engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
@@ -280,7 +359,10 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         /* Take the lock back, waiting for the notifier to let go of it. */
         if (prim_lock_try(l, a->id) != PRIM_OK) {
                 engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
-                prim_lock_wait(l, a->id, NULL);
+                if (stepping(a))
+                        retry(a, evres, l, NULL);
+                else
+                        prim_lock_wait(l, a->id, NULL);
         }
         while (l->depth < depth)
                 prim_lock_wait(l, a->id, NULL);
@@ -291,14 +373,12 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
 static int event_wait(actor *a, int k, const struct timespec *deadline, bool *set)
 {
         prim_res *r = res_of(a, k);
-        int rc = PRIM_OK;
 
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (!r->flag) {
                 engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
-                while (!r->flag && rc == PRIM_OK)
-                        rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+                wait_until(a, &r->mu, &r->cv, is_set, r, deadline, EV_WAITING, k, -1);
                 engine_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
         *set = r->flag;
@@ -306,10 +386,22 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
         return FLOW_NEXT;
 }
 
+struct gen_wait {
+        prim_res *r;
+        uint64_t gen;
+};
+
+static bool tripped(actor *a, void *arg)
+{
+        struct gen_wait *g = arg;
+
+        (void)a;
+        return g->r->generation != g->gen;
+}
+
 static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
 {
         prim_res *r = res_of(a, k);
-        int rc = PRIM_OK;
 
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
@@ -320,11 +412,10 @@ static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_
                 r->generation++;
                 pthread_cond_broadcast(&r->cv);
         } else {
-                uint64_t gen = r->generation;
+                struct gen_wait gw = { r, r->generation };
 
-                while (gen == r->generation && rc == PRIM_OK)
-                        rc = prim_cond_wait(&r->cv, &r->mu, deadline);
-                if (gen == r->generation) {
+                wait_until(a, &r->mu, &r->cv, tripped, &gw, deadline, EV_WAITING, k, -1);
+                if (gw.gen == r->generation) {
                         r->waiting--;
                         engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
@@ -434,15 +525,28 @@ static int x_notify(actor *a, const sc_stmt *s)
 
 /* ---- queues ------------------------------------------------------------------------------ */
 
+static bool has_room(actor *a, void *arg)
+{
+        const sc_stmt *s = arg;
+        int64_t max = a->eng->sc->resources[s->res].count;
+        size_t n = a->eng->queues[s->res].n;
+
+        return (max == 0 || (int64_t)n < max) && n < SC_MAX_QUEUE;
+}
+
+static bool has_item(actor *a, void *arg)
+{
+        return a->eng->queues[((const sc_stmt *)arg)->res].n > 0;
+}
+
 static int x_put(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
         queue_items *q = &a->eng->queues[s->res];
-        int64_t max = a->eng->sc->resources[s->res].count;
         struct timespec ts;
         const struct timespec *dl;
         value v;
-        int rc = PRIM_OK;
+        int rc;
 
         if (engine_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
@@ -450,10 +554,9 @@ static int x_put(actor *a, const sc_stmt *s)
                 return value_drop(&v), FLOW_STOP;
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
-        if ((max > 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE) {
+        if (!has_room(a, (void *)s)) {
                 engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                while (((max > 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE) && rc == PRIM_OK)
-                        rc = prim_cond_wait(&r->cv, &r->mu, dl);
+                rc = wait_until(a, &r->mu, &r->cv, has_room, (void *)s, dl, EV_BLOCKED, s->res, -1);
                 if (rc != PRIM_OK) {
                         /* put(timeout=...) gives up: the item is not put */
                         engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
@@ -491,7 +594,6 @@ static int x_get(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
         value v;
-        int rc = PRIM_OK;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
@@ -499,8 +601,7 @@ static int x_get(actor *a, const sc_stmt *s)
         prim_mutex_lock(&r->mu);
         if (q->n == 0) {
                 engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                while (q->n == 0 && rc == PRIM_OK)
-                        rc = prim_cond_wait(&r->cv, &r->mu, dl);
+                wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
                 if (q->n == 0) {
                         /* get(timeout=...) gives up: `into` receives None */
                         engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
@@ -690,6 +791,8 @@ static int x_sleep(actor *a, const sc_stmt *s)
         if (secs > 1e6)
                 secs = 1e6;
         engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        if (stepping(a))
+                return FLOW_NEXT; /* a sleep advances the actor, not the clock */
         ts.tv_sec = (time_t)secs;
         ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -860,6 +963,36 @@ static int x_start(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
+static bool is_done(actor *a, void *arg)
+{
+        (void)a;
+        return ((prim_actor *)arg)->done;
+}
+
+int interp_join(actor *a, int t, const struct timespec *deadline)
+{
+        prim_actor *p = &a->eng->prim->actors[t];
+        int rc = PRIM_OK;
+
+        prim_mutex_lock(&p->mu);
+        if (!p->started) {
+                pthread_mutex_unlock(&p->mu);
+                return engine_fail(a, "RuntimeError: cannot join %s before it is started",
+                                   a->eng->actors[t].name);
+        }
+        if (!p->done) {
+                engine_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
+                rc = wait_until(a, &p->mu, &p->cv, is_done, p, deadline, EV_BLOCKED, -1, t);
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (rc != PRIM_OK) {
+                engine_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
+                return FLOW_NEXT; /* join(timeout) just returns, as in Python */
+        }
+        engine_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
+        return FLOW_NEXT;
+}
+
 static int x_join(actor *a, const sc_stmt *s)
 {
         struct timespec ts;
@@ -868,29 +1001,9 @@ static int x_join(actor *a, const sc_stmt *s)
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
         engine_memory_drop(a);
-        for (int k = 0; k < s->ntargets; k++) {
-                int t = s->targets[k];
-                prim_actor *p = &a->eng->prim->actors[t];
-                int rc = PRIM_OK;
-
-                prim_mutex_lock(&p->mu);
-                if (!p->started) {
-                        pthread_mutex_unlock(&p->mu);
-                        return engine_fail(a, "RuntimeError: cannot join %s before it is started",
-                                           a->eng->actors[t].name);
-                }
-                if (!p->done) {
-                        engine_emit(a, EV_BLOCKED, -1, t, 0, dl != NULL, NULL, 0);
-                        while (!p->done && rc == PRIM_OK)
-                                rc = prim_cond_wait(&p->cv, &p->mu, dl);
-                }
-                pthread_mutex_unlock(&p->mu);
-                if (rc != PRIM_OK) {
-                        engine_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
-                        return FLOW_NEXT; /* join(timeout) just returns, as in Python */
-                }
-                engine_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
-        }
+        for (int k = 0; k < s->ntargets; k++)
+                if (interp_join(a, s->targets[k], dl) == FLOW_STOP)
+                        return FLOW_STOP;
         return FLOW_NEXT;
 }
 
@@ -990,26 +1103,44 @@ void interp_end_step(actor *a)
                 engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
 }
 
+/* The step at S begins: in step mode, only once lockstep grants it. */
+static void announce(actor *a, const sc_stmt *s)
+{
+        a->stmt = s;
+        if (stepping(a)) {
+                prim_actor *me = &a->eng->prim->actors[a->id];
+
+                engine_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
+                if (!me->arrived) {
+                        /* whoever started this actor waits for it to reach its first gate */
+                        prim_mutex_lock(&me->mu);
+                        me->arrived = true;
+                        pthread_cond_broadcast(&me->cv);
+                        pthread_mutex_unlock(&me->mu);
+                }
+                step_gate(a);
+        }
+        a->step_pending = true;
+}
+
 void interp_begin_step(actor *a, const sc_stmt *s)
 {
         interp_end_step(a);
-        a->stmt = s;
-        a->step_pending = true;
+        announce(a, s);
 }
 
 /* Before each step: the speed delay, then the step begins (its first event will say so). */
 static void gate(actor *a, const sc_stmt *s)
 {
         interp_end_step(a);
-        if (a->eng->opt.step_delay > 0) {
+        if (a->eng->opt.step_delay > 0 && !stepping(a)) {
                 struct timespec ts = { .tv_sec = (time_t)a->eng->opt.step_delay };
 
                 ts.tv_nsec = (long)((a->eng->opt.step_delay - (double)ts.tv_sec) * 1e9);
                 while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
                         ;
         }
-        a->stmt = s;
-        a->step_pending = true;
+        announce(a, s);
         if (s->say != NULL) {
                 expr_error e = { .offset = -1 };
 

@@ -64,6 +64,7 @@ typedef struct prim_actor {
         pthread_cond_t cv;
         bool started, done;
         bool notified; /* condition wait: a notify chose this actor (under the condition's mu) */
+        bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
 } prim_actor;
 
 typedef struct prim_region {

@@ -93,8 +93,8 @@ typedef struct scan {
 
 static void skip_ws(scan *s)
 {
-        while (s->i < s->len && (s->t[s->i] == ' ' || s->t[s->i] == '\t' || s->t[s->i] == '\n' ||
-                                 s->t[s->i] == '\r'))
+        /* what cJSON skips: every byte up to and including the space */
+        while (s->i < s->len && (unsigned char)s->t[s->i] <= 0x20)
                 s->i++;
 }
 

@@ -2039,6 +2039,21 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                 diag_error(d, path, line, col, "NUL byte: this is not a text file");
                 return NULL;
         }
+        for (size_t k = 0; k < len; k++) {
+                unsigned char c = (unsigned char)text[k];
+
+                /* JSON allows no raw control characters (cJSON would take them for spaces). */
+                if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                        int line, col;
+
+                        jsonpos_linecol(text, len, k, &line, &col);
+                        diag_error(d, path, line, col,
+                                   "control character U+%04X is not allowed in JSON (inside a "
+                                   "string, write it as \\u%04X)",
+                                   c, c);
+                        return NULL;
+                }
+        }
         if (!jsonpos_utf8_valid(text, len, &bad)) {
                 int line, col;
 

@@ -12,10 +12,12 @@
  * JSON that any tool reads and the round trip stays exact.
  *
  * Reading: a line is read into a buffer of at most TRACE_MAX_LINE bytes, checked (no NUL, valid
- * UTF-8, no \u0000 escape: cJSON would cut the string there), parsed with cJSON and indexed with
- * jsonpos, which gives columns for messages and the raw text of numbers (integers are read
- * exactly, never through a double). The header's source is loaded as a scenario, so stmt ids and
- * lines are checked against the scenario itself.
+ * UTF-8, no raw control character, no \u0000 escape: cJSON would cut the string there) and parsed
+ * with cJSON. Positions — columns for messages, and the raw text of numbers, so that integers are
+ * read exactly, never through a double — come from jsonpos for the header and from a one-pass
+ * scan of the members for an event line (a flat object; jsonpos per line cost a quarter of the
+ * reader's time). The header's source is loaded as a scenario, so stmt ids and lines are checked
+ * against the scenario itself.
  */
 #include "trace.h"
 
@@ -30,10 +32,11 @@
 #include "../util/xalloc.h"
 #include "config.h"
 
-#define WRITE_BUF  (256 * 1024)
-#define READ_BUF   (64 * 1024)
-#define MAX_CPUS   (1 << 20)
-#define NS_PER_SEC 1000000000ull
+#define WRITE_BUF      (256 * 1024)
+#define READ_BUF       (64 * 1024)
+#define MAX_CPUS       (1 << 20)
+#define NS_PER_SEC     1000000000ull
+#define MAX_EVENT_KEYS 32 /* members of an event line: 12 known, the rest reported */
 
 /* ---- strings: UTF-8, escaping, base64 ---------------------------------------------------- */
 
@@ -638,10 +641,11 @@ void trace_write(trace_writer *w, const event *ev)
                 uint64_t frac = ev->t_ns % NS_PER_SEC;
 
                 *p++ = '.';
-                for (uint64_t d = NS_PER_SEC / 10; d > 0; d /= 10) {
-                        *p++ = (char)('0' + frac / d);
-                        frac %= d;
+                for (int k = 8; k >= 0; k--) { /* nine digits, right to left */
+                        p[k] = (char)('0' + frac % 10);
+                        frac /= 10;
                 }
+                p += 9;
         }
         p = FMT_LIT(p, ", \"actor\": ");
         p = fmt_lit(p, w->actors[ev->actor + 1].s, w->actors[ev->actor + 1].n);
@@ -668,6 +672,10 @@ void trace_write(trace_writer *w, const event *ev)
         if (ev->num != 0) {
                 p = FMT_LIT(p, ", \"num\": ");
                 p = fmt_i64(p, ev->num);
+        }
+        if (ev->flags != 0) {
+                p = FMT_LIT(p, ", \"flags\": ");
+                p = fmt_u64(p, ev->flags);
         }
         w->len = (size_t)(p - w->buf);
         if (ev->len > 0)
@@ -744,7 +752,10 @@ typedef struct line_ctx {
         const char *text;
         size_t len;
         cJSON *root;
-        jsonpos *pos;
+        jsonpos *pos;        /* the header: positions of every value */
+        const cJSON **items; /* an event (a flat object): its members, with where they start */
+        long *keys, *vals;
+        int nitems;
         int errors;
 } line_ctx;
 
@@ -775,12 +786,16 @@ static void lerr_v(line_ctx *L, long off, const char *fmt, va_list ap)
         strbuf sb = STRBUF_INIT;
         int line, col = 1;
 
+        L->errors++;
+        if (diag_full(L->d)) { /* only counted: spare the cost of a column */
+                diag_error(L->d, L->r->name, L->r->lineno, 0, "-");
+                return;
+        }
         if (off >= 0)
                 jsonpos_linecol(L->text, L->len, (size_t)off, &line, &col);
         strbuf_vprintf(&sb, fmt, ap);
         diag_error(L->d, L->r->name, L->r->lineno, col, "%s", strbuf_str(&sb));
         strbuf_free(&sb);
-        L->errors++;
 }
 
 static void lerr(line_ctx *L, long off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -794,16 +809,117 @@ static void lerr(line_ctx *L, long off, const char *fmt, ...)
         va_end(ap);
 }
 
+static int item_index(const line_ctx *L, const cJSON *it)
+{
+        for (int k = 0; k < L->nitems; k++)
+                if (L->items[k] == it)
+                        return k;
+        return -1;
+}
+
+/* Where IT's key starts (its value, for an array element); -1 when unknown. */
 static long key_off(const line_ctx *L, const cJSON *it)
 {
-        long off = jsonpos_key_offset(L->pos, it);
+        long off;
+        int k;
 
-        return off >= 0 ? off : jsonpos_value_offset(L->pos, it);
+        if (L->pos != NULL) {
+                off = jsonpos_key_offset(L->pos, it);
+                return off >= 0 ? off : jsonpos_value_offset(L->pos, it);
+        }
+        return (k = item_index(L, it)) >= 0 ? L->keys[k] : -1;
 }
 
 static long val_off(const line_ctx *L, const cJSON *it)
 {
-        return jsonpos_value_offset(L->pos, it);
+        int k;
+
+        if (L->pos != NULL)
+                return jsonpos_value_offset(L->pos, it);
+        return (k = item_index(L, it)) >= 0 ? L->vals[k] : -1;
+}
+
+/* The raw text of IT's value (a number's digits). */
+static const char *raw_text(const line_ctx *L, const cJSON *it, size_t *n)
+{
+        long off = val_off(L, it);
+        size_t end;
+
+        *n = 0;
+        if (off < 0)
+                return "";
+        end = (size_t)off;
+        while (end < L->len && strchr(",]} \t\r\n", L->text[end]) == NULL)
+                end++;
+        *n = end - (size_t)off;
+        return L->text + off;
+}
+
+static size_t skip_ws(const char *t, size_t len, size_t i)
+{
+        while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'))
+                i++;
+        return i;
+}
+
+/* From the opening quote at I to just past the closing one (past LEN when there is none). */
+static size_t skip_str(const char *t, size_t len, size_t i)
+{
+        for (i++; i < len && t[i] != '"'; i++)
+                if (t[i] == '\\')
+                        i++;
+        return i + 1;
+}
+
+/* Finds where the members of the object that is the line start: key and value offsets, in text
+ * order, which is cJSON's order. Returns the number of members, or -1 when the text does not
+ * have the shape expected (cJSON accepts a few things strict JSON does not) or more than MAX. */
+static int scan_members(const char *t, size_t len, long *keys, long *vals, int max)
+{
+        size_t i = skip_ws(t, len, 0);
+        int n = 0;
+
+        if (i >= len || t[i] != '{')
+                return -1;
+        i = skip_ws(t, len, i + 1);
+        if (i < len && t[i] == '}')
+                return 0;
+        for (;;) {
+                if (i >= len || t[i] != '"' || n == max)
+                        return -1;
+                keys[n] = (long)i;
+                i = skip_ws(t, len, skip_str(t, len, i));
+                if (i >= len || t[i] != ':')
+                        return -1;
+                i = skip_ws(t, len, i + 1);
+                if (i >= len)
+                        return -1;
+                vals[n++] = (long)i;
+                if (t[i] == '"') {
+                        i = skip_str(t, len, i);
+                } else if (t[i] == '{' || t[i] == '[') {
+                        int depth = 0;
+
+                        do {
+                                if (t[i] == '"') {
+                                        i = skip_str(t, len, i);
+                                        continue;
+                                }
+                                depth += t[i] == '{' || t[i] == '[';
+                                depth -= t[i] == '}' || t[i] == ']';
+                                i++;
+                        } while (i < len && depth > 0);
+                } else {
+                        while (i < len && strchr(",}] \t\r", t[i]) == NULL)
+                                i++;
+                }
+                i = skip_ws(t, len, i);
+                if (i < len && t[i] == ',') {
+                        i = skip_ws(t, len, i + 1);
+                        continue;
+                }
+                return i < len && t[i] == '}' ? n : -1;
+        }
 }
 
 static const char *json_type_name(const cJSON *it)
@@ -875,7 +991,7 @@ static int next_line(trace_reader *r)
 }
 
 /* Checks and parses r->line into L. Returns true for a JSON object. */
-static bool parse_line(line_ctx *L)
+static bool parse_line(line_ctx *L, bool header)
 {
         const char *t = L->text, *end = NULL, *nul;
         size_t bad, len = L->len;
@@ -933,7 +1049,7 @@ static bool parse_line(line_ctx *L)
                 return false;
         }
         /* cJSON cuts a string at an escaped NUL: refuse \u0000 (exact bytes go in *_b64). */
-        for (size_t i = 0; i < len; i++) {
+        for (size_t i = 0, scan = memmem(t, len, "\\u0000", 6) != NULL; scan && i < len; i++) {
                 if (t[i] == '"') {
                         in_string = !in_string;
                 } else if (in_string && t[i] == '\\') {
@@ -946,8 +1062,22 @@ static bool parse_line(line_ctx *L)
                         i++;
                 }
         }
-        L->pos = jsonpos_build(t, len, L->root, 64, &deep);
-        if (L->pos == NULL) {
+        if (header) {
+                L->pos = jsonpos_build(t, len, L->root, 64, &deep);
+                if (L->pos == NULL) {
+                        lerr(L, -1, "this JSON is too unusual to read (try a strict JSON writer)");
+                        return false;
+                }
+                return true;
+        }
+        for (const cJSON *c = L->root->child; c != NULL; c = c->next) {
+                if (L->nitems == MAX_EVENT_KEYS) {
+                        lerr(L, -1, "an event has at most %d keys", MAX_EVENT_KEYS);
+                        return false;
+                }
+                L->items[L->nitems++] = c;
+        }
+        if (scan_members(t, len, L->keys, L->vals, MAX_EVENT_KEYS) != L->nitems) {
                 lerr(L, -1, "this JSON is too unusual to read (try a strict JSON writer)");
                 return false;
         }
@@ -960,6 +1090,7 @@ static void free_line(line_ctx *L)
         cJSON_Delete(L->root);
         L->pos = NULL;
         L->root = NULL;
+        L->nitems = 0;
 }
 
 /* Sorts the members of L->root into OUT by KEYS; reports unknown and repeated keys. */
@@ -994,7 +1125,7 @@ static void collect(line_ctx *L, const char *const *keys, int nkeys, const cJSON
 static bool raw_integer(line_ctx *L, const cJSON *it, bool *neg, uint64_t *mag)
 {
         size_t n, i = 0;
-        const char *s = jsonpos_raw(L->pos, it, &n);
+        const char *s = raw_text(L, it, &n);
 
         *neg = false;
         *mag = 0;
@@ -1061,7 +1192,7 @@ static bool get_u64(line_ctx *L, const cJSON *it, const char *key, uint64_t min,
 static bool get_time(line_ctx *L, const cJSON *it, uint64_t *ns)
 {
         size_t n, i = 0;
-        const char *s = cJSON_IsNumber(it) ? jsonpos_raw(L->pos, it, &n) : "";
+        const char *s = cJSON_IsNumber(it) ? raw_text(L, it, &n) : "";
         uint64_t sec = 0, frac = 0, scale = NS_PER_SEC;
 
         n = cJSON_IsNumber(it) ? n : 0;
@@ -1247,13 +1378,15 @@ enum {
         E_OTHER,
         E_AUX,
         E_NUM,
+        E_FLAGS,
         E_TEXT,
         E_TEXT_B64,
         E_COUNT
 };
 
 static const char *const event_keys[E_COUNT] = {
-        "seq", "t", "actor", "ev", "res", "stmt", "line", "other", "aux", "num", "text", "text_b64",
+        "seq",   "t",   "actor", "ev",    "res",  "stmt",     "line",
+        "other", "aux", "num",   "flags", "text", "text_b64",
 };
 
 static void read_event(line_ctx *L, event *ev, strbuf *text)
@@ -1262,7 +1395,7 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
         const cJSON *f[E_COUNT];
         static const int required[] = { E_SEQ, E_T, E_ACTOR, E_EV };
         int actor = EVENT_RUNNER, other = -1, res = -1, kind = -1;
-        int64_t stmt = -1, line = 0, aux = 0, num = 0;
+        int64_t stmt = -1, line = 0, aux = 0, num = 0, flags = 0;
         uint64_t seq = 0, t = 0;
 
         if (cJSON_GetObjectItemCaseSensitive(L->root, "lockstep_trace")) {
@@ -1346,6 +1479,8 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
                 get_int(L, f[E_AUX], "aux", INT32_MIN, INT32_MAX, &aux);
         if (f[E_NUM])
                 get_int(L, f[E_NUM], "num", INT64_MIN, INT64_MAX, &num);
+        if (f[E_FLAGS])
+                get_int(L, f[E_FLAGS], "flags", 0, UINT8_MAX, &flags);
         if (f[E_TEXT_B64] && f[E_TEXT] == NULL)
                 lerr(L, key_off(L, f[E_TEXT_B64]), "\"text_b64\" comes with \"text\"");
         else if (f[E_TEXT])
@@ -1358,7 +1493,8 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
         memset(ev, 0, sizeof(*ev));
         ev->seq = seq;
         ev->t_ns = t;
-        ev->kind = (uint16_t)kind;
+        ev->kind = (uint8_t)kind;
+        ev->flags = (uint8_t)flags;
         ev->actor = (int16_t)actor;
         ev->res = (int16_t)res;
         ev->other = (int16_t)other;
@@ -1653,7 +1789,7 @@ static trace_reader *open_common(trace_reader *r, diag *d)
                 if (!r->newline)
                         lerr(&L, (long)L.len,
                              "the header has no newline at its end: the trace was cut short");
-                else if (parse_line(&L) && read_header(&L)) {
+                else if (parse_line(&L, true) && read_header(&L)) {
                         free_line(&L);
                         return r;
                 }
@@ -1707,7 +1843,9 @@ int trace_reader_line(const trace_reader *r)
 
 int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d)
 {
-        line_ctx L = { .r = r, .d = d };
+        const cJSON *items[MAX_EVENT_KEYS];
+        long keys[MAX_EVENT_KEYS], vals[MAX_EVENT_KEYS];
+        line_ctx L = { .r = r, .d = d, .items = items, .keys = keys, .vals = vals };
         int rc;
 
         if (r->done)
@@ -1738,7 +1876,7 @@ int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d)
                      "the last line has no newline at its end: the trace was cut short");
                 return -1;
         }
-        if (parse_line(&L))
+        if (parse_line(&L, false))
                 read_event(&L, ev, text);
         free_line(&L);
         return L.errors > 0 ? -1 : 1;

@@ -86,6 +86,7 @@ static void assert_event_equal(const event *a, const event *b)
         assert_int_equal(a->stmt, b->stmt);
         assert_int_equal(a->aux, b->aux);
         assert_true(a->num == b->num);
+        assert_int_equal(a->flags, b->flags);
         assert_int_equal(a->len, b->len);
         assert_non_null(b->text);
         assert_memory_equal(a->len ? a->text : "", b->text, a->len);
@@ -140,7 +141,7 @@ static event ev_make(uint64_t seq, event_kind kind, int actor)
 {
         event e = { .seq = seq,
                     .t_ns = seq * 1234567 + 89,
-                    .kind = (uint16_t)kind,
+                    .kind = (uint8_t)kind,
                     .actor = (int16_t)actor,
                     .res = -1,
                     .other = -1,
@@ -167,6 +168,7 @@ static void test_every_kind(void **state)
                 b.other = (int16_t)(k % (sc->nactors + 1));
                 b.aux = k % 2 ? -1 : INT32_MAX - k;
                 b.num = k == 0 ? INT64_MIN : k == 1 ? INT64_MAX : -k * 1000003LL;
+                b.flags = (uint8_t)(k % 2 ? EVENT_BEGINS_STEP : 255);
                 b.text = "with text";
                 b.len = 9;
                 evs[n++] = b;
@@ -475,6 +477,9 @@ static void test_event_errors(void **state)
         expect_body_error("{\"seq\": 1, \"t\": 0, \"actor\": \"T-0\", \"ev\": \"step\", \"stmt\": "
                           "1}\n",
                           2, "\"stmt\"", "\"stmt\" comes with \"line\"");
+        expect_body_error("{\"seq\": 1, \"t\": 0, \"actor\": \"T-0\", \"ev\": \"set\", \"flags\": "
+                          "256}\n",
+                          2, "256", "\"flags\" must be an integer from 0 to 255");
         expect_body_error("[1, 2]\n", 2, "", "a JSON object {...}, not an array");
         expect_body_error("{\"seq\": 1, \"t\": 0, \"actor\": \"T-0\", \"ev\": \"start\"} x\n", 2,
                           "x", "text after the end");
