@@ -18,6 +18,7 @@
 #include "scenario/bundle.h"
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
+#include "session/schedule.h"
 #include "session/session.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -36,6 +37,11 @@ static const char usage_text[] =
     "      --speed X            at most X steps per second per actor (default: no limit)\n"
     "      --time-limit S       stop after S seconds (default 60; 0: no limit)\n"
     "      --prefix             start each printed line with [actor name]\n"
+    "      --step               lockstep is the scheduler: one step at a time, the same\n"
+    "                           choices give the same run (default policy: random)\n"
+    "      --policy P           step mode: random (seeded by --seed) or round-robin\n"
+    "      --schedule FILE      step mode: replay the moves in FILE first\n"
+    "      --save-schedule FILE write the order in which actors moved (live or step)\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
@@ -239,6 +245,10 @@ static int cmd_run(int argc, char **argv)
                 { "speed", required_argument, NULL, 'v' },
                 { "time-limit", required_argument, NULL, 'l' },
                 { "prefix", no_argument, NULL, 'p' },
+                { "step", no_argument, NULL, 'x' },
+                { "policy", required_argument, NULL, 'P' },
+                { "schedule", required_argument, NULL, 'r' },
+                { "save-schedule", required_argument, NULL, 'w' },
                 { NULL, 0, NULL, 0 },
         };
         session_options so = { .time_limit = SESSION_DEFAULT_TIME_LIMIT };
@@ -253,6 +263,9 @@ static int cmd_run(int argc, char **argv)
         scenario *sc;
         session *s;
         const char *why;
+        const char *schedule_in = NULL, *schedule_out = NULL;
+        int *moves = NULL;
+        size_t nmoves = 0;
 
         so.engine.seed = ENGINE_DEFAULT_SEED;
         optind = 1;
@@ -267,6 +280,18 @@ static int cmd_run(int argc, char **argv)
                 case 'v': rc = parse_number("--speed", optarg, 0, 1e9, &speed); break;
                 case 'l': rc = parse_number("--time-limit", optarg, 0, 1e9, &so.time_limit); break;
                 case 'p': out.prefix = true; break;
+                case 'x': so.step = true; break;
+                case 'P':
+                        if (strcmp(optarg, "random") == 0)
+                                so.policy = SESSION_RANDOM;
+                        else if (strcmp(optarg, "round-robin") == 0)
+                                so.policy = SESSION_ROUND_ROBIN;
+                        else
+                                rc = usage_error("--policy is random or round-robin, not '%s'",
+                                                 optarg);
+                        break;
+                case 'r': schedule_in = optarg; break;
+                case 'w': schedule_out = optarg; break;
                 default: rc = usage_error("run: unknown option '%s'", argv[optind - 1]); break;
                 }
                 if (rc != 0) {
@@ -297,6 +322,26 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
         diag_free(&d);
+        if (schedule_in != NULL && !so.step) {
+                scenario_free(sc);
+                free(text);
+                free(set);
+                return usage_error("%s", "--schedule needs --step");
+        }
+        if (schedule_in != NULL) {
+                diag_init(&d, DIAG_DEFAULT_CAP);
+                if (schedule_read(schedule_in, sc, &moves, &nmoves, &d) < 0) {
+                        diag_print(&d, stderr);
+                        diag_free(&d);
+                        scenario_free(sc);
+                        free(text);
+                        free(set);
+                        return EXIT_USAGE;
+                }
+                diag_free(&d);
+                so.schedule = moves;
+                so.nschedule = nmoves;
+        }
         if ((why = engine_unsupported(sc)) != NULL) {
                 fprintf(stderr,
                         "lockstep: %s uses %s, which this version of lockstep cannot run yet "
@@ -337,11 +382,22 @@ static int cmd_run(int argc, char **argv)
                         : status == OUTCOME_ASSERT   ? "an assertion failed"
                         : status == OUTCOME_DEADLOCK ? "deadlock"
                         : status == OUTCOME_CRASH    ? "crashed"
+                        : status == OUTCOME_SCHEDULE ? "the schedule cannot be followed"
                                                      : "time limit",
                         sc->nactors + 1, sc->nactors == 0 ? "" : "s", out.steps, out.events,
                         session_seconds(s));
                 if (status != OUTCOME_DONE && reason[0] != '\0')
                         fprintf(stderr, "lockstep: %s\n", reason);
+        }
+        if (schedule_out != NULL) {
+                size_t n;
+                const int *done = session_schedule(s, &n);
+
+                if (schedule_write(schedule_out, sc, done, n, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "lockstep: %s\n", err);
+                        if (status == OUTCOME_DONE)
+                                status = EXIT_USAGE;
+                }
         }
         if (session_close(s, err, sizeof(err)) < 0) {
                 fprintf(stderr, "lockstep: %s\n", err);
@@ -351,6 +407,7 @@ static int cmd_run(int argc, char **argv)
         scenario_free(sc);
         free(text);
         free(set);
+        free(moves);
         return status;
 }
 

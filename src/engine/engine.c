@@ -42,7 +42,8 @@ void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int
 {
         event ev = {
                 .kind = (uint8_t)kind,
-                .flags = a->step_pending ? EVENT_BEGINS_STEP : 0,
+                /* A caption is said before the step's effect; the step is where the effect is. */
+                .flags = a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0,
                 .actor = (int16_t)a->id,
                 .res = (int16_t)res,
                 .other = (int16_t)other,
@@ -53,7 +54,8 @@ void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int
                 .text = text ? text : "",
         };
 
-        a->step_pending = false;
+        if (kind != EV_SAY)
+                a->step_pending = false;
         stream_publish(a->eng->st, &ev);
 }
 

@@ -957,6 +957,8 @@ static int x_break(actor *a, const sc_stmt *s)
 
 static int x_start(actor *a, const sc_stmt *s)
 {
+        engine_memory_drop(a); /* a new actor's first step may need it (step mode waits) */
+        interp_end_step(a);    /* this step comes before anything the new actors do */
         for (int k = 0; k < s->ntargets; k++)
                 if (engine_start_actor(a, s->targets[k]) < 0)
                         return FLOW_STOP;
@@ -1145,10 +1147,11 @@ static void gate(actor *a, const sc_stmt *s)
                 expr_error e = { .offset = -1 };
 
                 strbuf_reset(&a->scratch);
+                /* The memory lock the caption may take stays held into the statement: caption
+                 * and statement are one atomic step (the statement drops it before any wait). */
                 if (expr_template_render(s->say, &a->env, &a->scratch, &e) == 0)
                         engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch),
                                     a->scratch.len);
-                engine_memory_drop(a);
         }
 }
 
@@ -1160,8 +1163,10 @@ int interp_block(actor *a, const sc_block *b)
 
                 gate(a, s);
                 flow = exec_table[s->kind](a, s);
-                engine_memory_drop(a);
+                /* Under the memory lock still: a step's event takes its place in the run at the
+                 * moment its reads and writes did, so a live run's order replays exactly. */
                 interp_end_step(a);
+                engine_memory_drop(a);
                 if (flow != FLOW_NEXT)
                         return flow;
         }

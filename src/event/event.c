@@ -30,6 +30,7 @@ const char *event_outcome_word(event_outcome o)
         case OUTCOME_RUNNING: return "running";
         case OUTCOME_DONE: return "done";
         case OUTCOME_ASSERT: return "assert";
+        case OUTCOME_SCHEDULE: return "schedule";
         case OUTCOME_DEADLOCK: return "deadlock";
         case OUTCOME_CRASH: return "crash";
         case OUTCOME_TIMEOUT: return "timeout";

@@ -71,6 +71,7 @@ typedef enum event_outcome {
         OUTCOME_RUNNING = -1,
         OUTCOME_DONE = 0,     /* finished, every assert held */
         OUTCOME_ASSERT = 1,   /* an assert failed */
+        OUTCOME_SCHEDULE = 2, /* a replayed schedule named an actor that could not move */
         OUTCOME_DEADLOCK = 3, /* a wait-for cycle, or every live actor blocked */
         OUTCOME_CRASH = 4,    /* an actor crashed or raised an error */
         OUTCOME_TIMEOUT = 5,  /* the time limit passed */

@@ -22,8 +22,18 @@
 #define SESSION_DEFAULT_TIME_LIMIT 60.0 /* seconds */
 #define SESSION_QUIET_MS           100  /* a deadlock must hold this long with no new event */
 
+/* Who moves next in step mode. */
+typedef enum session_policy {
+        SESSION_RANDOM,      /* any actor that can move, chosen by the seeded generator */
+        SESSION_ROUND_ROBIN, /* the next actor, by number, after the last one that moved */
+} session_policy;
+
 typedef struct session_options {
-        engine_options engine;
+        engine_options engine; /* engine.gates is set by the session in step mode */
+        bool step;             /* lockstep is the scheduler: one step at a time */
+        session_policy policy;
+        const int *schedule; /* step mode: actor numbers to grant first, in order */
+        size_t nschedule;
         double time_limit;      /* seconds; 0: none */
         const char *trace_path; /* or NULL */
         const char *source;     /* the scenario's file text, for the trace header */
@@ -46,6 +56,10 @@ event_outcome session_outcome(const session *s);
 /* Why the run ended as it did (the deadlock cycle, the crash), or "". */
 const char *session_reason(const session *s);
 history *session_history(session *s);
+/* The order in which actors moved, as a schedule (actor numbers): every step, and every time a
+ * waiting actor went on. In step mode these are the grants; in live mode they are read from the
+ * events, so that replaying them in step mode runs the same way. */
+const int *session_schedule(const session *s, size_t *n);
 double session_seconds(const session *s);
 /* Ends the run if it still goes on (the runner is killed) and frees everything. Returns 0, or
  * -1 with a message in ERR when the trace could not be written completely. */
