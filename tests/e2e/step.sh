@@ -1,0 +1,123 @@
+#!/bin/sh
+# End-to-end tests of step mode: lockstep is the scheduler (`lockstep run --step`).
+# usage: step.sh LOCKSTEP SOURCE_ROOT
+# Everything here is deterministic: the same seed or schedule gives the same trace, so these
+# tests assert exact outcomes; the live-to-step test asserts a property of every live run.
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+cd "$src" || exit 1
+# a trace without its times and header: what must be identical between two runs
+events() { grep -v '"lockstep_trace"' "$1" | sed 's/"t": *[0-9.e-]*, *//'; }
+
+# --- the same seed twice gives the same trace, for every bundled thread scenario
+for f in scenarios/seed/01-thread.json scenarios/seed/02-lock.json scenarios/seed/03-semaphore.json \
+        scenarios/seed/04-event.json scenarios/seed/05-condition.json \
+        scenarios/seed/14-thread-names.json scenarios/classics/*.json tests/e2e/scenarios/queue-fifo.json; do
+        for k in 1 2; do
+                timeout 60 "$bin" run --step --seed 11 --trace "$tmp/t$k" "$f" >"$tmp/o$k" 2>"$tmp/e$k"
+                echo $? >"$tmp/x$k"
+        done
+        events "$tmp/t1" >"$tmp/a"; events "$tmp/t2" >"$tmp/b"
+        if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/x1" "$tmp/x2" && [ -s "$tmp/a" ]; then ok; else
+                ko "$f: two runs with --seed 11 differ"; diff "$tmp/a" "$tmp/b" | head -4; fi
+done
+# ... and round-robin too
+for k in 1 2; do "$bin" run --step --policy round-robin --trace "$tmp/r$k" scenarios/classics/race.json >/dev/null 2>&1; done
+events "$tmp/r1" >"$tmp/a"; events "$tmp/r2" >"$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ok || ko "round-robin: two runs differ"
+# different seeds give different interleavings
+"$bin" run --step --seed 1 --trace "$tmp/s1" scenarios/classics/race.json >/dev/null 2>&1
+"$bin" run --step --seed 2 --trace "$tmp/s2" scenarios/classics/race.json >/dev/null 2>&1
+events "$tmp/s1" >"$tmp/a"; events "$tmp/s2" >"$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ko "seeds 1 and 2 gave the same run" || ok
+
+# --- a saved schedule replays to the same trace (whatever the replay's own seed and policy)
+for f in scenarios/classics/race.json scenarios/seed/05-condition.json scenarios/classics/dining-philosophers.json; do
+        "$bin" run --step --seed 5 --trace "$tmp/p1" --save-schedule "$tmp/sched" "$f" >/dev/null 2>&1
+        # the same seed (it also seeds the actors' random()), another policy: the schedule decides
+        "$bin" run --step --seed 5 --policy round-robin --schedule "$tmp/sched" --trace "$tmp/p2" "$f" >/dev/null 2>&1
+        events "$tmp/p1" >"$tmp/a"; events "$tmp/p2" >"$tmp/b"
+        cmp -s "$tmp/a" "$tmp/b" && ok || ko "$f: the saved schedule did not replay the same trace"
+done
+grep -q "^# lockstep schedule" "$tmp/sched" && ok || ko "a saved schedule has no header"
+
+# --- a live run's saved schedule replays, in step mode, to the same outcome and output
+for f in scenarios/classics/race.json scenarios/classics/race-fixed.json scenarios/seed/05-condition.json \
+        tests/e2e/scenarios/queue-fifo.json scenarios/classics/deadlock.json; do
+        set --
+        case $f in *05-condition*) set -- --set ITEMS=4 ;; esac # its live sleeps are real
+        for k in 1 2 3; do
+                "$bin" run "$@" --save-schedule "$tmp/live" "$f" >"$tmp/lo" 2>"$tmp/le"; lx=$?
+                "$bin" run "$@" --step --schedule "$tmp/live" "$f" >"$tmp/ro" 2>"$tmp/re"; rx=$?
+                if [ $lx -eq $rx ] && cmp -s "$tmp/lo" "$tmp/ro"; then ok; else
+                        ko "$f: live run (exit $lx) and its step replay (exit $rx) differ"
+                        tail -1 "$tmp/re"; fi
+        done
+done
+
+# --- each classic shows its point under seeds 1..20
+fails=0; holds=0; dl=0; nodl=0; odl=0; pdl=0
+for seed in $(seq 1 20); do
+        "$bin" run --step --seed "$seed" scenarios/classics/race.json >/dev/null 2>&1; [ $? -eq 1 ] && fails=$((fails + 1))
+        "$bin" run --step --seed "$seed" scenarios/classics/race-fixed.json >/dev/null 2>&1; [ $? -eq 0 ] && holds=$((holds + 1))
+        "$bin" run --step --seed "$seed" scenarios/classics/deadlock.json >/dev/null 2>&1
+        case $? in 3) dl=$((dl + 1)) ;; 0) nodl=$((nodl + 1)) ;; esac
+        "$bin" run --step --seed "$seed" scenarios/classics/dining-philosophers.json >/dev/null 2>&1; [ $? -eq 3 ] && pdl=$((pdl + 1))
+        "$bin" run --step --seed "$seed" scenarios/classics/dining-philosophers-ordered.json >/dev/null 2>&1; [ $? -eq 3 ] && odl=$((odl + 1))
+done
+[ $fails -gt 0 ] && ok || ko "race.json: the assertion held for every seed 1..20"
+[ $holds -eq 20 ] && ok || ko "race-fixed.json: failed for $((20 - holds)) seeds"
+[ $dl -gt 0 ] && [ $nodl -gt 0 ] && ok || ko "deadlock.json: deadlocked for $dl of 20 seeds, finished for $nodl"
+[ $pdl -gt 0 ] && ok || ko "dining-philosophers.json: never deadlocked in 20 seeds"
+[ $odl -eq 0 ] && ok || ko "dining-philosophers-ordered.json: deadlocked for $odl seeds"
+# the cycle is named in step mode too
+for seed in $(seq 1 20); do
+        "$bin" run --step --seed "$seed" scenarios/classics/deadlock.json >/dev/null 2>"$tmp/err" && continue
+        break
+done
+grep -q "holds lock_.* and waits for lock_.* held by" "$tmp/err" && ok || ko "step-mode deadlock: cycle not named"
+
+# --- conditions: FIFO wake-up, and no wake-up without a notify
+"$bin" run --step --schedule tests/e2e/scenarios/fifo-wakeup.sched tests/e2e/scenarios/fifo-wakeup.json \
+        >"$tmp/fifo" 2>"$tmp/fifo.err"
+[ $? -eq 0 ] && printf 'W0 woke\nW1 woke\nW2 woke\n' | cmp -s - "$tmp/fifo" && ok ||
+        { ko "notify did not wake the waiters in the order they waited"; cat "$tmp/fifo" "$tmp/fifo.err" | head -5; }
+# Waiter waits first (3 steps: with, the test, wait); then Other sets ready without notifying.
+# Nothing can wake Waiter now: every actor is blocked (exit 3), and it never goes on.
+"$bin" run --step --schedule tests/e2e/scenarios/unnotified.sched tests/e2e/scenarios/unnotified.json \
+        >"$tmp/un" 2>"$tmp/un.err"
+x=$?
+[ $x -eq 3 ] && ! grep -q "Waiter went on" "$tmp/un" && grep -q "every actor is blocked" "$tmp/un.err" && ok ||
+        { ko "unnotified: exit $x"; cat "$tmp/un" "$tmp/un.err" | head -4; }
+
+# --- sleeps advance the actor, not the clock
+start=$(date +%s)
+"$bin" run --step tests/e2e/scenarios/slow.json >"$tmp/slow" 2>&1
+[ $? -eq 0 ] && [ $(($(date +%s) - start)) -le 3 ] && grep -q "woke after 30" "$tmp/slow" && ok ||
+        ko "a 30 s sleep made a stepped run wait"
+
+# --- bad schedules
+printf 'MainThread\nNobody\n' >"$tmp/bad.sched"
+"$bin" run --step --schedule "$tmp/bad.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "bad.sched:2:1: error: no actor named 'Nobody'" "$tmp/err" && ok || ko "unknown actor in a schedule"
+printf 'Thread-0 * x\n' >"$tmp/bad2.sched"
+"$bin" run --step --schedule "$tmp/bad2.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "bad2.sched:1:.*is not a count" "$tmp/err" && ok || ko "bad count in a schedule"
+printf 'Thread-0\n' >"$tmp/early.sched"
+"$bin" run --step --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "schedule entry 1 names Thread-0, which cannot move now" "$tmp/err" && ok ||
+        ko "a schedule naming an actor that cannot move"
+"$bin" run --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "--schedule without --step"
+"$bin" run --step --policy fastest scenarios/classics/race.json >/dev/null 2>&1
+[ $? -eq 2 ] && ok || ko "--policy fastest"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
