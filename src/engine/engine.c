@@ -199,6 +199,7 @@ static void actor_run(actor *a)
         engine_emit(a, EV_START, -1, -1, 0, 0, NULL, 0);
         flow = interp_block(a, &a->script->body);
         engine_memory_drop(a);
+        interp_gil_drop(a);
         a->stmt = NULL;
         /* Always the last word, after an error too (the model keeps it crashed): the step-mode
          * scheduler learns from it that the actor will not come back to a gate. */
@@ -282,6 +283,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                                         flow = interp_join(main_actor, k, NULL);
                 }
                 engine_memory_drop(main_actor);
+                interp_gil_drop(main_actor);
                 main_actor->stmt = NULL;
                 engine_emit(main_actor, EV_EXIT, -1, -1, 0, flow == FLOW_STOP, NULL, 0);
         }

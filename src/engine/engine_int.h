@@ -30,6 +30,8 @@ typedef struct actor {
         bool holds_memory;   /* took the memory lock in this statement */
         const sc_stmt *stmt; /* the statement running */
         bool step_pending;   /* its first event is still to come (it carries EVENT_BEGINS_STEP) */
+        bool holds_gil;      /* "gil": holds the simulated interpreter lock */
+        int gil_steps;       /* steps taken since it took the GIL */
         strbuf scratch;      /* reused for texts */
 } actor;
 
@@ -75,6 +77,8 @@ int interp_block(actor *a, const sc_block *b);
 void interp_begin_step(actor *a, const sc_stmt *s);
 /* Publishes STEP when the step that began published nothing of its own. */
 void interp_end_step(actor *a);
+/* "gil": gives the GIL up (before anything that may block, and at the switch interval). */
+void interp_gil_drop(actor *a);
 /* Waits for actor T to finish (join): FLOW_NEXT, or FLOW_STOP after an error. */
 int interp_join(actor *a, int t, const struct timespec *deadline);
 

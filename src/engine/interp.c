@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 }
                 if (!blocking)
                         return PRIM_BUSY;
+                interp_gil_drop(a);
                 engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                 rc = stepping(a) ? retry(a, k, NULL, deadline)
                                  : prim_sem_wait(res_of(a, k), deadline);
@@ -234,6 +236,8 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         }
         if (!blocking)
                 return PRIM_BUSY;
+        if (evres != a->eng->sc->gil_res)
+                interp_gil_drop(a);
         engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
         if (stepping(a))
                 rc = retry(a, evres, l, deadline);
@@ -334,6 +338,7 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         if (l->holder != a->id)
                 return engine_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
                                    a->eng->sc->resources[k].name);
+        interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         me->notified = false;
         r->waitq[r->nwait++] = a->id;
@@ -377,6 +382,7 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (!r->flag) {
+                interp_gil_drop(a);
                 engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
                 wait_until(a, &r->mu, &r->cv, is_set, r, deadline, EV_WAITING, k, -1);
                 engine_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
@@ -404,6 +410,7 @@ static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_
         prim_res *r = res_of(a, k);
 
         engine_memory_drop(a);
+        interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         *index = r->waiting++;
         engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
@@ -555,6 +562,7 @@ static int x_put(actor *a, const sc_stmt *s)
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (!has_room(a, (void *)s)) {
+                interp_gil_drop(a);
                 engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
                 rc = wait_until(a, &r->mu, &r->cv, has_room, (void *)s, dl, EV_BLOCKED, s->res, -1);
                 if (rc != PRIM_OK) {
@@ -600,6 +608,7 @@ static int x_get(actor *a, const sc_stmt *s)
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (q->n == 0) {
+                interp_gil_drop(a);
                 engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
                 wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
                 if (q->n == 0) {
@@ -791,6 +800,7 @@ static int x_sleep(actor *a, const sc_stmt *s)
         if (secs > 1e6)
                 secs = 1e6;
         engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        interp_gil_drop(a);
         if (stepping(a))
                 return FLOW_NEXT; /* a sleep advances the actor, not the clock */
         ts.tv_sec = (time_t)secs;
@@ -983,6 +993,11 @@ int interp_join(actor *a, int t, const struct timespec *deadline)
                                    a->eng->actors[t].name);
         }
         if (!p->done) {
+                pthread_mutex_unlock(&p->mu);
+                interp_gil_drop(a);
+                prim_mutex_lock(&p->mu);
+        }
+        if (!p->done) {
                 engine_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
                 rc = wait_until(a, &p->mu, &p->cv, is_done, p, deadline, EV_BLOCKED, -1, t);
         }
@@ -1105,6 +1120,38 @@ void interp_end_step(actor *a)
                 engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
 }
 
+/* ---- the simulated GIL ("gil") -------------------------------------------------------- */
+
+/* A step needs the GIL. Taking it is the step's first event (it may wait for it). */
+static void gil_take(actor *a)
+{
+        int g = a->eng->sc->gil_res;
+
+        if (g >= 0 && !a->holds_gil) {
+                acquire(a, g, true, NULL);
+                a->holds_gil = true;
+                a->gil_steps = 0;
+        }
+}
+
+void interp_gil_drop(actor *a)
+{
+        if (a->holds_gil) {
+                a->holds_gil = false;
+                release(a, a->eng->sc->gil_res);
+        }
+}
+
+/* After a step: at the switch interval, hand the GIL on (CPython does it every 5 ms). */
+static void gil_tick(actor *a)
+{
+        if (a->holds_gil && ++a->gil_steps >= a->eng->sc->gil_interval) {
+                interp_gil_drop(a);
+                if (!stepping(a))
+                        sched_yield(); /* let a thread waiting for it take it */
+        }
+}
+
 /* The step at S begins: in step mode, only once lockstep grants it. */
 static void announce(actor *a, const sc_stmt *s)
 {
@@ -1123,6 +1170,7 @@ static void announce(actor *a, const sc_stmt *s)
                 step_gate(a);
         }
         a->step_pending = true;
+        gil_take(a);
 }
 
 void interp_begin_step(actor *a, const sc_stmt *s)
@@ -1167,6 +1215,7 @@ int interp_block(actor *a, const sc_block *b)
                  * moment its reads and writes did, so a live run's order replays exactly. */
                 interp_end_step(a);
                 engine_memory_drop(a);
+                gil_tick(a);
                 if (flow != FLOW_NEXT)
                         return flow;
         }

@@ -1057,6 +1057,64 @@ static void read_resources(loader *L, const cJSON *obj)
         }
 }
 
+/* "gil": true or false, a switch interval (steps), or a load-time expression giving either
+ * (so that --set can turn it off to compare). The GIL becomes a lock resource named GIL, so the
+ * model shows who holds it and who waits for it like any other lock. */
+static void read_gil(loader *L, const cJSON *j)
+{
+        scenario *sc = L->sc;
+        int64_t interval = 0;
+
+        sc->gil_res = -1;
+        if (j == NULL)
+                return;
+        if (cJSON_IsBool(j)) {
+                interval = cJSON_IsTrue(j) ? SC_GIL_INTERVAL : 0;
+        } else {
+                value v;
+
+                if (eval_const(L, j, -1, &v) < 0)
+                        return;
+                if (v.type == VALUE_BOOL)
+                        interval = v.as.b ? SC_GIL_INTERVAL : 0;
+                else if (v.type == VALUE_INT && v.as.i >= 0 && v.as.i <= SC_MAX_GIL_INTERVAL)
+                        interval = v.as.i;
+                else {
+                        err_value(L, j,
+                                  "\"gil\" must be true, false or a switch interval of 0 to "
+                                  "%d steps",
+                                  SC_MAX_GIL_INTERVAL);
+                        value_drop(&v);
+                        return;
+                }
+        }
+        if (interval == 0)
+                return;
+        if (scenario_find_resource(sc, "GIL") >= 0) {
+                err_value(L, j,
+                          "with \"gil\", the name GIL belongs to the simulated interpreter "
+                          "lock: rename the resource called GIL");
+                return;
+        }
+        if (sc->nresources >= SC_MAX_RESOURCES) {
+                err_value(L, j, "too many resources to add the GIL (at most %d)", SC_MAX_RESOURCES);
+                return;
+        }
+        sc->resources = xrealloc(sc->resources, sizeof(sc_resource) * (size_t)(sc->nresources + 1));
+        sc->resources[sc->nresources] = (sc_resource){
+                .name = xstrdup("GIL"),
+                .type = SC_LOCK,
+                .note = xstrdup("the simulated global interpreter lock"),
+                .lock = -1,
+                .init = value_none(),
+        };
+        jsonpos_value(L->pos, j, &sc->resources[sc->nresources].line,
+                      &sc->resources[sc->nresources].col);
+        sc->gil_res = sc->nresources++;
+        sc->gil = true;
+        sc->gil_interval = (int)interval;
+}
+
 /* ---- scripts: pass one, statements ------------------------------------------------------- */
 
 static int local_slot(loader *L, const char *name)
@@ -2006,12 +2064,6 @@ static void read_root(loader *L, const cJSON *root)
         sc->description =
             get_string(L, root, "description", false, 0, SC_MAX_DESCRIPTION, "a scenario");
         read_tags(L, cJSON_GetObjectItemCaseSensitive(root, "tags"));
-        if ((j = cJSON_GetObjectItemCaseSensitive(root, "gil")) != NULL) {
-                if (!cJSON_IsBool(j))
-                        err_value(L, j, "\"gil\" must be true or false");
-                else
-                        sc->gil = cJSON_IsTrue(j);
-        }
         if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"$schema\" must be a string");
 }
@@ -2123,6 +2175,7 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
         sc = xcalloc(1, sizeof(*sc));
         sc->path = xstrdup(path);
         sc->main_script = -1;
+        sc->gil_res = -1;
         L.sc = sc;
         L.cpu_count =
             opt && opt->cpu_count > 0 ? opt->cpu_count : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -2138,6 +2191,7 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         read_constants(&L, cJSON_GetObjectItemCaseSensitive(root, "constants"),
                                        opt);
                         read_resources(&L, cJSON_GetObjectItemCaseSensitive(root, "resources"));
+                        read_gil(&L, cJSON_GetObjectItemCaseSensitive(root, "gil"));
                         if (actors == NULL)
                                 err_value(&L, root,
                                           "a scenario needs \"actors\": the threads "

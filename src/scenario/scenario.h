@@ -19,22 +19,24 @@
 #include "value.h"
 
 /* Limits on what a scenario may ask for (docs/safety.md). */
-#define SC_MAX_FILE_BYTES  (1 << 20)
-#define SC_MAX_DEPTH       64   /* JSON nesting */
-#define SC_MAX_STRING      4096 /* bytes in one JSON string (description: SC_MAX_DESCRIPTION) */
-#define SC_MAX_DESCRIPTION 4000
-#define SC_MAX_ACTORS      64
-#define SC_MAX_PROCESSES   16
-#define SC_MAX_RESOURCES   128
-#define SC_MAX_CONSTANTS   128
-#define SC_MAX_STATEMENTS  10000 /* in the whole file */
-#define SC_MAX_BLOCK       1000  /* statements in one block */
-#define SC_MAX_LOCALS      256   /* per script */
-#define SC_MAX_NAME        64
-#define SC_MAX_SEMAPHORE   1000000
-#define SC_MAX_QUEUE       100000
-#define SC_MAX_ARRAY       100000
-#define SC_MAX_POOL        16
+#define SC_MAX_FILE_BYTES   (1 << 20)
+#define SC_MAX_DEPTH        64   /* JSON nesting */
+#define SC_MAX_STRING       4096 /* bytes in one JSON string (description: SC_MAX_DESCRIPTION) */
+#define SC_MAX_DESCRIPTION  4000
+#define SC_MAX_ACTORS       64
+#define SC_MAX_PROCESSES    16
+#define SC_MAX_RESOURCES    128
+#define SC_MAX_CONSTANTS    128
+#define SC_MAX_STATEMENTS   10000 /* in the whole file */
+#define SC_MAX_BLOCK        1000  /* statements in one block */
+#define SC_MAX_LOCALS       256   /* per script */
+#define SC_MAX_NAME         64
+#define SC_MAX_SEMAPHORE    1000000
+#define SC_MAX_QUEUE        100000
+#define SC_MAX_ARRAY        100000
+#define SC_MAX_POOL         16
+#define SC_GIL_INTERVAL     10 /* "gil": true: the switch interval, in steps */
+#define SC_MAX_GIL_INTERVAL 100000
 
 typedef enum sc_res_type {
         SC_LOCK,
@@ -187,7 +189,9 @@ typedef struct scenario {
         char *title, *summary, *mirrors, *description; /* mirrors, description may be NULL */
         char **tags;
         int ntags;
-        bool gil;
+        bool gil;         /* thread actors take turns on a simulated interpreter lock */
+        int gil_interval; /* steps a thread may take before it hands the GIL on */
+        int gil_res;      /* the GIL as a resource (a lock named GIL), or -1 */
         sc_constant *constants;
         int nconstants;
         sc_resource *resources;

@@ -122,6 +122,13 @@ grep -q "T holds l and waits for l held by T" "$tmp/self.err" && ok || ko "self-
 run_ok 0 ordered -- scenarios/classics/dining-philosophers-ordered.json
 invariants ordered
 
+# --- the GIL: workers compute only while holding it; without it there is no GIL at all
+run_ok 0 gil -- scenarios/classics/gil.json --set CHUNKS=4 --set CHUNK_MS=5
+invariants gil
+grep -q '"res": "GIL"' "$tmp/gil.trace" && ok || ko "gil: the GIL never changed hands"
+run_ok 0 nogil -- scenarios/classics/gil.json --set CHUNKS=4 --set CHUNK_MS=5 --set USE_GIL=False
+grep -q '"GIL"' "$tmp/nogil.trace" && ko "nogil: a GIL appeared with USE_GIL=False" || ok
+
 # --- queues between threads: every item once, FIFO
 run_ok 0 queue -- tests/e2e/scenarios/queue-fifo.json
 grep -qx "total 400" "$tmp/queue.out" && ok || ko "queue: items lost or duplicated"

@@ -7,7 +7,7 @@ usage: trace_check.py TRACE
 - a lock or rlock never has two holders at once (acquired/released, in trace order);
 - a semaphore never has more holders than its initial value;
 - a queue hands items out in the order they were put (FIFO), and nothing is got that was not put;
-- every actor that starts either exits, crashes or raises an error, unless the run did not end.
+- with "gil", an actor computes (work) only while it holds the GIL.
 Prints what it checked; exits 1 on the first violation.
 """
 import json
@@ -21,6 +21,9 @@ def main():
         events = [json.loads(line) for line in f if line.strip()]
     source = json.loads(header["source"])
     types = {name: r["type"] for name, r in source.get("resources", {}).items()}
+    gil = "GIL" in header.get("resources", []) and "GIL" not in types
+    if gil:
+        types["GIL"] = "lock"
     initial = {}
     for name, r in source.get("resources", {}).items():
         if r["type"] in ("semaphore", "bounded_semaphore"):
@@ -40,6 +43,11 @@ def main():
             fail(ev, "t went back")
         last_seq, last_t = ev["seq"], ev["t"]
         kind, res, actor = ev["ev"], ev.get("res"), ev.get("actor")
+        if gil and kind == "work":
+            h = holders.get("GIL")
+            if not h or h[0] != actor:
+                fail(ev, f"{actor} computes without holding the GIL")
+            checks += 1
         rtype = types.get(res)
         if rtype in ("lock", "rlock", "condition"):
             if kind == "acquired":
