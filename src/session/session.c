@@ -287,8 +287,10 @@ static void runner_died(session *s)
         end(s, OUTCOME_CRASH);
 }
 
-/* Step mode: whether actor A, at its gate, can be granted a step. */
-static bool can_move(session *s, int a)
+/* Step mode: whether actor A, at its gate, can be granted a step. With FIFO, waiters on one
+ * resource go in the order they came (lockstep's own choices); a replayed schedule may hand a
+ * resource to any waiter that can have it, as the OS did in the live run it was read from. */
+static bool can_move(session *s, int a, bool fifo)
 {
         const model *m = history_live(s->hist);
         const model_actor *ma = model_actor_at(m, a);
@@ -298,7 +300,29 @@ static bool can_move(session *s, int a)
         if (ma->state == MODEL_READY)
                 return true;
         /* A wait with a timeout can always move: granting it is the timeout firing. */
-        return waiting_state(ma->state) && (ma->timed || model_can_proceed(m, a));
+        if (waiting_state(ma->state) && ma->timed)
+                return true;
+        if (!waiting_state(ma->state) || !model_can_proceed(m, a))
+                return false;
+        /* Waiters go on in the order they began to wait (FIFO): on a lock, a semaphore or a
+         * queue, only the longest waiter whose turn it is can move. */
+        if (fifo && ma->state == MODEL_BLOCKED && ma->res >= 0) {
+                const model_res *r = model_res_at(m, ma->res);
+                const model_ids *q =
+                    ma->op == MODEL_OP_PUT || ma->op == MODEL_OP_SEND ? &r->putters : &r->blocked;
+
+                for (size_t k = 0; k < q->n; k++) {
+                        const model_actor *w = model_actor_at(m, q->v[k]);
+
+                        if (q->v[k] == a)
+                                return true;
+                        /* an earlier waiter that is itself at its gate and able to go first */
+                        if (s->at_gate[q->v[k]] && w->state == MODEL_BLOCKED && !w->timed &&
+                            w->op == ma->op)
+                                return false;
+                }
+        }
+        return true;
 }
 
 static void grant(session *s, int a)
@@ -319,17 +343,22 @@ static const char *state_word_of(session *s, int a)
 static bool schedule(session *s)
 {
         int movable[SC_MAX_ACTORS + 1], n = 0, pick;
-        bool anyone_waits = false;
+        bool anyone_waits = false, anyone_free = false;
 
         /* The last actor granted is still on its step (or has not come to its first gate). */
         if (s->inflight >= 0 && !s->at_gate[s->inflight] && !s->finished[s->inflight])
                 return true;
         s->inflight = -1;
         for (int a = 0; a < s->nall; a++) {
-                if (can_move(s, a))
+                if (can_move(s, a, true))
                         movable[n++] = a;
+                anyone_free |= can_move(s, a, false);
                 anyone_waits |= s->at_gate[a];
         }
+        if (n == 0 && anyone_free) /* no waiter whose turn it is: any that can go may */
+                for (int a = 0; a < s->nall; a++)
+                        if (can_move(s, a, false))
+                                movable[n++] = a;
         if (n == 0) {
                 strbuf why = STRBUF_INIT;
 
@@ -348,11 +377,10 @@ static bool schedule(session *s)
         if (s->next_entry < s->opt.nschedule) {
                 int want = s->opt.schedule[s->next_entry++];
 
-                for (int k = 0; k < n; k++)
-                        if (movable[k] == want) {
-                                grant(s, want);
-                                return true;
-                        }
+                if (want >= 0 && want < s->nall && can_move(s, want, false)) {
+                        grant(s, want);
+                        return true;
+                }
                 strbuf_reset(&s->reason);
                 strbuf_printf(&s->reason, "schedule entry %zu names %s, which cannot move now (%s)",
                               s->next_entry, actor_name(s, want),

@@ -97,6 +97,19 @@ x=$?
 [ $x -eq 3 ] && ! grep -q "Waiter went on" "$tmp/un" && grep -q "every actor is blocked" "$tmp/un.err" && ok ||
         { ko "unnotified: exit $x"; cat "$tmp/un" "$tmp/un.err" | head -4; }
 
+# lock waiters too: after the schedule makes W2, W0, W1 block in that order, every seed lets
+# them in in that order; a replayed schedule may still hand the lock on as a live run did
+for seed in 1 2 3 4 5 6; do
+        "$bin" run --step --seed "$seed" --schedule tests/e2e/scenarios/fifo-lock.sched \
+                tests/e2e/scenarios/fifo-lock.json >"$tmp/fl" 2>/dev/null
+        printf 'W2 got the lock\nW0 got the lock\nW1 got the lock\n' | cmp -s - "$tmp/fl" ||
+                { ko "seed $seed: a lock's waiters did not go in FIFO order"; cat "$tmp/fl"; break; }
+done
+ok
+cp tests/e2e/scenarios/fifo-lock.sched "$tmp/w0first.sched" && echo W0 >>"$tmp/w0first.sched"
+"$bin" run --step --schedule "$tmp/w0first.sched" tests/e2e/scenarios/fifo-lock.json >"$tmp/fl" 2>/dev/null
+[ $? -eq 0 ] && [ "$(head -1 "$tmp/fl")" = "W0 got the lock" ] && ok || ko "a schedule could not pass the lock to W0"
+
 # --- sleeps advance the actor, not the clock
 start=$(date +%s)
 "$bin" run --step tests/e2e/scenarios/slow.json >"$tmp/slow" 2>&1
