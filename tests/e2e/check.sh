@@ -4,16 +4,7 @@
 # Every bundled scenario must pass `check`; every file of the bad-input corpus (tests/bad, with
 # its expected FILE:LINE:COL and message in tests/bad/expect.txt) must fail with exit 2 and that
 # message; generated monsters (8 MB string, 200,000 nested brackets) must fail cleanly.
-set -u
-bin=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh" "$1" "$2"
 
 # expect_exit CODE DESCRIPTION -- COMMAND...
 expect_exit() {
@@ -24,8 +15,6 @@ expect_exit() {
                 ko "$what: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5
         fi
 }
-
-cd "$src" || exit 1
 
 # --- the command line
 expect_exit 0 "--help" -- "$bin" --help
@@ -99,5 +88,4 @@ grep -q "long.json:1:.*: error: string of 524288 bytes is too long" "$tmp/err" &
 expect_exit 2 "good and bad together" -- "$bin" check scenarios/seed/01-thread.json tests/bad/put-on-lock.json
 grep -q "01-thread.json: ok" "$tmp/out" && ok || ko "the good file was not reported ok"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

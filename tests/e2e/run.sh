@@ -4,16 +4,7 @@
 # Live runs are scheduled by the OS, so these tests assert only what holds under every schedule:
 # what the Python program prints (as a set of lines, or in an order the program forces), exit
 # codes, and trace invariants (tests/e2e/trace_check.py). Deadlocks are made certain by sleeps.
-set -u
-bin=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-cd "$src" || exit 1
+. "$(dirname "$0")/lib.sh" "$1" "$2"
 
 # run_ok WANT_EXIT NAME -- ARGS...: runs lockstep run ARGS, output in $tmp/NAME.{out,err,trace}
 run_ok() {
@@ -161,5 +152,4 @@ grep -qx "woke after 0.1" "$tmp/slowset.out" && ok || ko "--set did not change t
 "$bin" run --prefix scenarios/seed/01-thread.json >"$tmp/prefix.out" 2>/dev/null
 grep -qx "\[MyCustomThread\] Thread MyCustomThread (1) is running" "$tmp/prefix.out" && ok || ko "--prefix"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -3,16 +3,7 @@
 # usage: step.sh LOCKSTEP SOURCE_ROOT
 # Everything here is deterministic: the same seed or schedule gives the same trace, so these
 # tests assert exact outcomes; the live-to-step test asserts a property of every live run.
-set -u
-bin=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-cd "$src" || exit 1
+. "$(dirname "$0")/lib.sh" "$1" "$2"
 # a trace without its times and header: what must be identical between two runs
 events() { grep -v '"lockstep_trace"' "$1" | sed 's/"t": *[0-9.e-]*, *//'; }
 
@@ -132,5 +123,4 @@ printf 'Thread-0\n' >"$tmp/early.sched"
 "$bin" run --step --policy fastest scenarios/classics/race.json >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "--policy fastest"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
