@@ -1,5 +1,6 @@
 # A thin wrapper over meson. The README's two commands are `make run` and `make test`.
 BUILD ?= build
+ASAN_BUILD ?= build-asan
 MESON_OPTS ?= -Dwerror=true
 
 .PHONY: all deps test-deps setup build run test clean
@@ -24,10 +25,14 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/lockstep
 
+# The suite runs twice: on the normal build, and on one with AddressSanitizer and UBSan.
 test: test-deps
 	@$(MAKE) --no-print-directory build
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) $(MESON_OPTS) \
+		-Db_sanitize=address,undefined -Dbuildtype=debug
+	meson compile -C $(ASAN_BUILD)
 	cd tests/schema && npm ci --no-audit --no-fund --loglevel=error
-	sh scripts/test.sh $(BUILD)
+	sh scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)
