@@ -272,7 +272,7 @@ static int release(actor *a, int k)
                 return FLOW_NEXT;
         }
         l = lock_of(a, k, &evres);
-        if (l->holder != a->id)
+        if (prim_lock_holder(l) != a->id)
                 return engine_fail(a, "RuntimeError: release of '%s', which %s does not hold",
                                    a->eng->sc->resources[evres].name, a->name);
         engine_emit(a, EV_RELEASED, evres, -1, l->depth - 1, 0, NULL, 0);
@@ -335,7 +335,7 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         prim_lock *l = lock_of(a, k, &evres);
 
         engine_memory_drop(a);
-        if (l->holder != a->id)
+        if (prim_lock_holder(l) != a->id)
                 return engine_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
                                    a->eng->sc->resources[k].name);
         interp_gil_drop(a);
@@ -512,7 +512,7 @@ static int x_notify(actor *a, const sc_stmt *s)
                 n = INT32_MAX;
         else if (s->n != NULL && eval_int(a, s->n, "n", &n) < 0)
                 return FLOW_STOP;
-        if (l->holder != a->id)
+        if (prim_lock_holder(l) != a->id)
                 return engine_fail(a,
                                    "RuntimeError: cannot notify on '%s' without holding its lock",
                                    a->eng->sc->resources[s->res].name);

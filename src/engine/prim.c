@@ -124,6 +124,11 @@ static int checked(pthread_mutex_t *mu, int rc)
         return rc;
 }
 
+int prim_lock_holder(const prim_lock *l)
+{
+        return __atomic_load_n(&l->holder, __ATOMIC_ACQUIRE);
+}
+
 void prim_mutex_lock(pthread_mutex_t *mu)
 {
         if (checked(mu, pthread_mutex_lock(mu)) != 0)
@@ -142,7 +147,7 @@ static int lock_result(prim_lock *l, int me, int rc)
 {
         rc = checked(&l->mu, rc);
         if (rc == 0) {
-                l->holder = me;
+                __atomic_store_n(&l->holder, me, __ATOMIC_RELEASE);
                 l->depth++;
                 return PRIM_OK;
         }
@@ -156,14 +161,14 @@ static int lock_result(prim_lock *l, int me, int rc)
 int prim_lock_try(prim_lock *l, int me)
 {
         /* An error-checking mutex does not report a relock on trylock: check it ourselves. */
-        if (!l->reentrant && __atomic_load_n(&l->holder, __ATOMIC_ACQUIRE) == me)
+        if (!l->reentrant && prim_lock_holder(l) == me)
                 return PRIM_SELF;
         return lock_result(l, me, pthread_mutex_trylock(&l->mu));
 }
 
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline)
 {
-        if (!l->reentrant && __atomic_load_n(&l->holder, __ATOMIC_ACQUIRE) == me)
+        if (!l->reentrant && prim_lock_holder(l) == me)
                 return PRIM_SELF;
         int rc = deadline ? pthread_mutex_clocklock(&l->mu, CLOCK_MONOTONIC, deadline)
                           : pthread_mutex_lock(&l->mu);
@@ -173,7 +178,7 @@ int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline)
 
 int prim_lock_release(prim_lock *l, int me)
 {
-        if (l->holder != me || l->depth <= 0)
+        if (prim_lock_holder(l) != me || l->depth <= 0)
                 return PRIM_NOT_HELD;
         if (--l->depth == 0)
                 __atomic_store_n(&l->holder, -1, __ATOMIC_RELEASE);
@@ -186,7 +191,7 @@ int prim_lock_release_all(prim_lock *l, int me)
 {
         int depth = l->depth;
 
-        if (l->holder != me || depth <= 0)
+        if (prim_lock_holder(l) != me || depth <= 0)
                 return -1;
         /* Count from what we saw while holding it: after the last unlock, l belongs to others. */
         for (int k = 0; k < depth; k++)

@@ -33,7 +33,7 @@ enum {
 /* A lock as lockstep sees it: the real mutex and who holds it (written only by the holder). */
 typedef struct prim_lock {
         pthread_mutex_t mu;
-        int holder; /* actor number, -1 free */
+        int holder; /* actor number, -1 free; atomic: prim_lock_holder */
         int depth;  /* rlock recursion */
         bool reentrant;
 } prim_lock;
@@ -82,6 +82,9 @@ void prim_destroy(prim_region *r);
 /* Absolute deadline SECONDS from now, into *TS. */
 void prim_deadline(double seconds, struct timespec *ts);
 
+/* Who holds L (-1: nobody). Read by any thread, so atomically; only the holder's own answer
+ * ("me") is stable. */
+int prim_lock_holder(const prim_lock *l);
 int prim_lock_try(prim_lock *l, int me);
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline);
 int prim_lock_release(prim_lock *l, int me);
