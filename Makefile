@@ -1,6 +1,7 @@
 # A thin wrapper over meson. The README's two commands are `make run` and `make test`.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 MESON_OPTS ?= -Dwerror=true
 
 .PHONY: all deps test-deps setup build run test clean
@@ -25,14 +26,18 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/lockstep
 
-# The suite runs twice: on the normal build, and on one with AddressSanitizer and UBSan.
+# The suite runs three times: on the normal build, with AddressSanitizer + UBSan, and with
+# ThreadSanitizer.
 test: test-deps
 	@$(MAKE) --no-print-directory build
 	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) $(MESON_OPTS) \
 		-Db_sanitize=address,undefined -Dbuildtype=debug
 	meson compile -C $(ASAN_BUILD)
+	@[ -f $(TSAN_BUILD)/build.ninja ] || meson setup $(TSAN_BUILD) $(MESON_OPTS) \
+		-Db_sanitize=thread -Dbuildtype=debug
+	meson compile -C $(TSAN_BUILD)
 	cd tests/schema && npm ci --no-audit --no-fund --loglevel=error
-	sh scripts/test.sh $(BUILD) $(ASAN_BUILD)
+	sh scripts/test.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

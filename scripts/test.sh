@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs the whole meson test suite in each build folder given (the plain build, then the
-# AddressSanitizer + UBSan one) and ends with the one line "N passed, N failed" that CI reads.
+# sanitizer ones) and ends with the one line "N passed, N failed" that CI reads.
 # Exit status: 0 when nothing failed anywhere.
 set -u
 status=0
 for build in "$@"; do
         echo "== meson test -C $build"
-        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1 \
                 meson test -C "$build" --print-errorlogs --num-processes 2 || status=1
 done
 python3 - "$@" <<'PY'

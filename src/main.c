@@ -25,11 +25,18 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
+/* In a sanitizer build, a scenario's deliberate segfault or abort must still kill the runner
+ * with that signal (the front end reports it), not be turned into a sanitizer report. */
 #if defined(__SANITIZE_ADDRESS__)
-/* In an AddressSanitizer build, a scenario's deliberate segfault or abort must still kill the
- * runner with that signal (the front end reports it), not be turned into an ASan report. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
+{
+        return "handle_segv=0:handle_abort=0";
+}
+#endif
+#if defined(__SANITIZE_THREAD__)
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
 {
         return "handle_segv=0:handle_abort=0";
 }
