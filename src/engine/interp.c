@@ -828,6 +828,7 @@ static int x_work(actor *a, const sc_stmt *s)
         } while ((double)(now.tv_sec - start.tv_sec) * 1e3 +
                      (double)(now.tv_nsec - start.tv_nsec) / 1e6 <
                  ms);
+        (void)sink;
         return FLOW_NEXT;
 }
 

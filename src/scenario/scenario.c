@@ -133,69 +133,117 @@ typedef struct stmt_info {
 
 #define OFF(f) offsetof(sc_stmt, f)
 /* clang-format off */
-#define FLD(k, kind, f) { k, kind, OFF(f), false, LIT_ANY }
-#define REQ(k, kind, f) { k, kind, OFF(f), true, LIT_ANY }
-#define FLDL(k, kind, f, lit) { k, kind, OFF(f), false, lit }
-#define REQL(k, kind, f, lit) { k, kind, OFF(f), true, lit }
+#define FLD(k, kd, f) { .key = k, .kind = kd, .off = OFF(f), .required = false, .lit = LIT_ANY }
+#define REQ(k, kd, f) { .key = k, .kind = kd, .off = OFF(f), .required = true, .lit = LIT_ANY }
+#define FLDL(k, kd, f, l) { .key = k, .kind = kd, .off = OFF(f), .required = false, .lit = l }
+#define REQL(k, kd, f, l) { .key = k, .kind = kd, .off = OFF(f), .required = true, .lit = l }
 /* clang-format on */
 
 static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
-        [SC_ACQUIRE] = { "acquire", T_RES, LOCKLIKE,
+        [SC_ACQUIRE] = { .keyword = "acquire",
+                         .target = T_RES,
+                         .res_mask = LOCKLIKE,
                          .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
                                      FLD("blocking", F_BOOL, blocking),
                                      FLD("into", F_LOCAL, local) } },
-        [SC_RELEASE] = { "release", T_RES, LOCKLIKE },
-        [SC_WITH] = { "with", T_RES, LOCKLIKE, .fields = { REQ("do", F_BLOCK, body) } },
-        [SC_WAIT] = { "wait", T_RES, BIT(SC_EVENT) | BIT(SC_CONDITION) | BIT(SC_BARRIER),
+        [SC_RELEASE] = { .keyword = "release", .target = T_RES, .res_mask = LOCKLIKE },
+        [SC_WITH] = { .keyword = "with",
+                      .target = T_RES,
+                      .res_mask = LOCKLIKE,
+                      .fields = { REQ("do", F_BLOCK, body) } },
+        [SC_WAIT] = { .keyword = "wait",
+                      .target = T_RES,
+                      .res_mask = BIT(SC_EVENT) | BIT(SC_CONDITION) | BIT(SC_BARRIER),
                       .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
                                   FLD("into", F_LOCAL, local) } },
-        [SC_WAIT_FOR] = { "wait_for", T_RES, BIT(SC_CONDITION),
+        [SC_WAIT_FOR] = { .keyword = "wait_for",
+                          .target = T_RES,
+                          .res_mask = BIT(SC_CONDITION),
                           .fields = { REQ("until", F_EXPR, until),
                                       FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
                                       FLD("into", F_LOCAL, local) } },
-        [SC_SET] = { "set", T_RES, BIT(SC_EVENT) },
-        [SC_CLEAR] = { "clear", T_RES, BIT(SC_EVENT) },
-        [SC_NOTIFY] = { "notify", T_RES, BIT(SC_CONDITION),
+        [SC_SET] = { .keyword = "set", .target = T_RES, .res_mask = BIT(SC_EVENT) },
+        [SC_CLEAR] = { .keyword = "clear", .target = T_RES, .res_mask = BIT(SC_EVENT) },
+        [SC_NOTIFY] = { .keyword = "notify",
+                        .target = T_RES,
+                        .res_mask = BIT(SC_CONDITION),
                         .fields = { FLDL("n", F_EXPR, n, LIT_COUNT) } },
-        [SC_NOTIFY_ALL] = { "notify_all", T_RES, BIT(SC_CONDITION) },
-        [SC_PUT] = { "put", T_RES, BIT(SC_QUEUE),
+        [SC_NOTIFY_ALL] = { .keyword = "notify_all",
+                            .target = T_RES,
+                            .res_mask = BIT(SC_CONDITION) },
+        [SC_PUT] = { .keyword = "put",
+                     .target = T_RES,
+                     .res_mask = BIT(SC_QUEUE),
                      .fields = { REQ("value", F_EXPR, value),
                                  FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
-        [SC_GET] = { "get", T_RES, BIT(SC_QUEUE),
+        [SC_GET] = { .keyword = "get",
+                     .target = T_RES,
+                     .res_mask = BIT(SC_QUEUE),
                      .fields = { FLD("into", F_LOCAL, local),
                                  FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
-        [SC_SEND] = { "send", T_PIPE_END, .fields = { REQ("value", F_EXPR, value) } },
-        [SC_RECV] = { "recv", T_PIPE_END, .fields = { FLD("into", F_LOCAL, local) } },
-        [SC_CLOSE] = { "close", T_PIPE_END },
-        [SC_APPEND] = { "append", T_RES, BIT(SC_LIST), .fields = { REQ("value", F_EXPR, value) } },
-        [SC_POP] = { "pop", T_RES, BIT(SC_LIST),
+        [SC_SEND] = { .keyword = "send",
+                      .target = T_PIPE_END,
+                      .fields = { REQ("value", F_EXPR, value) } },
+        [SC_RECV] = { .keyword = "recv",
+                      .target = T_PIPE_END,
+                      .fields = { FLD("into", F_LOCAL, local) } },
+        [SC_CLOSE] = { .keyword = "close", .target = T_PIPE_END },
+        [SC_APPEND] = { .keyword = "append",
+                        .target = T_RES,
+                        .res_mask = BIT(SC_LIST),
+                        .fields = { REQ("value", F_EXPR, value) } },
+        [SC_POP] = { .keyword = "pop",
+                     .target = T_RES,
+                     .res_mask = BIT(SC_LIST),
                      .fields = { FLDL("at", F_EXPR, at, LIT_INT), FLD("into", F_LOCAL, local) } },
-        [SC_STORE] = { "store", T_LVALUE, .fields = { REQ("value", F_EXPR, value) } },
-        [SC_LET] = { "let", T_LOCAL, .fields = { REQ("value", F_EXPR, value) } },
-        [SC_PRINT] = { "print", T_TEXT },
-        [SC_SLEEP] = { "sleep", T_EXPR, .lit = LIT_SECONDS },
-        [SC_WORK] = { "work", T_EXPR, .lit = LIT_SECONDS },
-        [SC_IF] = { "if", T_EXPR,
+        [SC_STORE] = { .keyword = "store",
+                       .target = T_LVALUE,
+                       .fields = { REQ("value", F_EXPR, value) } },
+        [SC_LET] = { .keyword = "let",
+                     .target = T_LOCAL,
+                     .fields = { REQ("value", F_EXPR, value) } },
+        [SC_PRINT] = { .keyword = "print", .target = T_TEXT },
+        [SC_SLEEP] = { .keyword = "sleep", .target = T_EXPR, .lit = LIT_SECONDS },
+        [SC_WORK] = { .keyword = "work", .target = T_EXPR, .lit = LIT_SECONDS },
+        [SC_IF] = { .keyword = "if",
+                    .target = T_EXPR,
                     .fields = { REQ("then", F_BLOCK, body), FLD("else", F_BLOCK, orelse) } },
-        [SC_WHILE] = { "while", T_EXPR, .loop = true, .fields = { REQ("do", F_BLOCK, body) } },
-        [SC_REPEAT] = { "repeat", T_EXPR, .loop = true, .lit = LIT_COUNT,
+        [SC_WHILE] = { .keyword = "while",
+                       .target = T_EXPR,
+                       .loop = true,
+                       .fields = { REQ("do", F_BLOCK, body) } },
+        [SC_REPEAT] = { .keyword = "repeat",
+                        .target = T_EXPR,
+                        .loop = true,
+                        .lit = LIT_COUNT,
                         .fields = { FLD("as", F_LOCAL, local), REQ("do", F_BLOCK, body) } },
-        [SC_FOR] = { "for", T_LOCAL, .loop = true,
+        [SC_FOR] = { .keyword = "for",
+                     .target = T_LOCAL,
+                     .loop = true,
                      .fields = { REQL("in", F_EXPR, value, LIT_SEQ), REQ("do", F_BLOCK, body) } },
-        [SC_BREAK] = { "break", T_TRUE },
-        [SC_START] = { "start", T_ACTOR },
-        [SC_JOIN] = { "join", T_ACTOR,
+        [SC_BREAK] = { .keyword = "break", .target = T_TRUE },
+        [SC_START] = { .keyword = "start", .target = T_ACTOR },
+        [SC_JOIN] = { .keyword = "join",
+                      .target = T_ACTOR,
                       .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
-        [SC_MAP] = { "map", T_RES, BIT(SC_POOL),
+        [SC_MAP] = { .keyword = "map",
+                     .target = T_RES,
+                     .res_mask = BIT(SC_POOL),
                      .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
                                  REQL("over", F_EXPR, over, LIT_SEQ),
                                  FLD("into", F_LOCAL, local) } },
-        [SC_STARMAP] = { "starmap", T_RES, BIT(SC_POOL),
+        [SC_STARMAP] = { .keyword = "starmap",
+                         .target = T_RES,
+                         .res_mask = BIT(SC_POOL),
                          .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
                                      REQL("over", F_EXPR, over, LIT_SEQ),
                                      FLD("into", F_LOCAL, local) } },
-        [SC_ASSERT] = { "assert", T_EXPR, .fields = { FLD("message", F_TEXT, text) } },
-        [SC_CRASH] = { "crash", T_CRASH, .fields = { FLD("code", F_INT, exit_code) } },
+        [SC_ASSERT] = { .keyword = "assert",
+                        .target = T_EXPR,
+                        .fields = { FLD("message", F_TEXT, text) } },
+        [SC_CRASH] = { .keyword = "crash",
+                       .target = T_CRASH,
+                       .fields = { FLD("code", F_INT, exit_code) } },
 };
 
 static const char *const crash_names[] = { "segfault", "abort", "exit" };
@@ -236,7 +284,8 @@ typedef struct loader {
         size_t cap_actors, cap_groups;
 } loader;
 
-static void errv(loader *L, int line, int col, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void errv(loader *L, int line, int col,
+                                                       const char *fmt, va_list ap)
 {
         strbuf sb = STRBUF_INIT;
 
@@ -2149,15 +2198,20 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         return NULL;
                 }
                 jsonpos_linecol(text, len, off, &line, &col);
-                if (off >= len || strspn(text + off, " \t\r\n") == len - off)
+                size_t rest = off;
+
+                /* the text is not NUL-terminated: count the trailing spaces by hand */
+                while (rest < len && strchr(" \t\r\n", text[rest]) != NULL)
+                        rest++;
+                if (off >= len || rest == len)
                         diag_error(d, path, line, col,
                                    "JSON syntax error: the file ends too early (a missing "
                                    "closing bracket or quote?)");
                 else
                         diag_error(d, path, line, col,
-                                   "JSON syntax error near '%.12s' (check for a missing comma, "
+                                   "JSON syntax error near '%.*s' (check for a missing comma, "
                                    "quote or bracket, or a trailing comma)",
-                                   off < len ? text + off : "");
+                                   (int)(len - off < 12 ? len - off : 12), text + off);
                 return NULL;
         }
         L.pos = jsonpos_build(text, len, root, SC_MAX_DEPTH, &deep);

@@ -781,7 +781,8 @@ static void shown(strbuf *sb, const char *s, size_t n)
                 strbuf_puts(sb, "...");
 }
 
-static void lerr_v(line_ctx *L, long off, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void lerr_v(line_ctx *L, long off, const char *fmt,
+                                                         va_list ap)
 {
         strbuf sb = STRBUF_INIT;
         int line, col = 1;

@@ -233,6 +233,28 @@ static void test_all_errors_reported(void **state)
         diag_free(&d);
 }
 
+/* The loader reads exactly LEN bytes: nothing may look past the end of a buffer that is not
+ * NUL-terminated (under ASan, an over-read fails this test). Found by fuzzing. */
+static void test_unterminated_buffers(void **state)
+{
+        const char *cases[] = { "{\"lockstep\": 1, \"title\": ", "{\"a\": [1, 2", "{\"x\" ", "{}  ",
+                                "{\"lockstep\": 1} \n  x",       "[1,]" };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+                size_t len = strlen(cases[k]);
+                char *buf = malloc(len); /* exactly LEN bytes, no NUL */
+                diag d;
+
+                memcpy(buf, cases[k], len);
+                diag_init(&d, 10);
+                assert_null(scenario_load_text("t.json", buf, len, NULL, &d));
+                assert_true(diag_count(&d) > 0);
+                diag_free(&d);
+                free(buf);
+        }
+}
+
 static void test_bundled_scenarios_load(void **state)
 {
         const char *files[] = { "seed/01-thread.json", "seed/05-condition.json",
@@ -264,6 +286,7 @@ int main(void)
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_all_errors_reported),
+                cmocka_unit_test(test_unterminated_buffers),
                 cmocka_unit_test(test_bundled_scenarios_load),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
