@@ -456,5 +456,14 @@ int main(int argc, char **argv)
                         return commands[k].run(argc - 1, argv + 1);
         if (argv[1][0] == '-')
                 return usage_error("unknown option '%s'", argv[1]);
+        if (strlen(argv[1]) > 5 && strcmp(argv[1] + strlen(argv[1]) - 5, ".json") == 0) {
+                /* `lockstep FILE.json` will open the TUI; until it exists, say what works */
+                fprintf(stderr,
+                        "lockstep: the terminal UI is not built yet; to run %s headless:\n"
+                        "  lockstep run %s            (live)\n"
+                        "  lockstep run --step %s     (one step at a time, reproducible)\n",
+                        argv[1], argv[1], argv[1]);
+                return EXIT_USAGE;
+        }
         return usage_error("unknown command '%s'", argv[1]);
 }
