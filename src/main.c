@@ -211,11 +211,6 @@ typedef struct run_output {
         unsigned long steps, events;
 } run_output;
 
-static const char *who(const run_output *o, int actor)
-{
-        return actor >= 0 && actor < o->sc->nactors ? o->sc->actors[actor].name : "MainThread";
-}
-
 /* What `lockstep run` shows of each event: what actors print, and their errors. */
 static void run_event(const event *ev, void *ctx)
 {
@@ -227,14 +222,15 @@ static void run_event(const event *ev, void *ctx)
         switch (ev->kind) {
         case EV_PRINT:
                 if (o->prefix)
-                        printf("[%s] ", who(o, ev->actor));
+                        printf("[%s] ", scenario_actor_name(o->sc, ev->actor));
                 fwrite(ev->text, 1, ev->len, stdout);
                 putchar('\n');
                 break;
         case EV_ERROR:
         case EV_ASSERT:
                 fflush(stdout);
-                fprintf(stderr, "Exception in %s: %s\n", who(o, ev->actor), ev->text);
+                fprintf(stderr, "Exception in %s: %s\n", scenario_actor_name(o->sc, ev->actor),
+                        ev->text);
                 break;
         default: break;
         }
@@ -308,7 +304,10 @@ static int cmd_run(int argc, char **argv)
                                                  optarg);
                         break;
                 case 'r': schedule_in = optarg; break;
-                case 'w': schedule_out = optarg; break;
+                case 'w':
+                        schedule_out = optarg;
+                        so.record = true;
+                        break;
                 default: rc = usage_error("run: unknown option '%s'", argv[optind - 1]); break;
                 }
                 if (rc != 0) {

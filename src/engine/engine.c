@@ -158,7 +158,7 @@ static void actor_init(engine *eng, actor *a, int id)
         memset(a, 0, sizeof(*a));
         a->eng = eng;
         a->id = id;
-        a->name = id < sc->nactors ? sc->actors[id].name : "MainThread";
+        a->name = scenario_actor_name(sc, id);
         a->i = id < sc->nactors ? sc->actors[id].i : 0;
         a->script = s;
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));

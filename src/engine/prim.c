@@ -199,15 +199,6 @@ int prim_lock_release_all(prim_lock *l, int me)
         return depth;
 }
 
-int prim_lock_reacquire(prim_lock *l, int me, int depth)
-{
-        int rc = prim_lock_wait(l, me, NULL);
-
-        while (rc == PRIM_OK && l->depth < depth)
-                rc = prim_lock_wait(l, me, NULL);
-        return rc;
-}
-
 int prim_sem_try(prim_res *r)
 {
         return sem_trywait(&r->sem) == 0 ? PRIM_OK : PRIM_BUSY;

@@ -90,7 +90,6 @@ int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline);
 int prim_lock_release(prim_lock *l, int me);
 /* Gives the lock up entirely (all rlock levels) and returns the depth, for condition waits. */
 int prim_lock_release_all(prim_lock *l, int me);
-int prim_lock_reacquire(prim_lock *l, int me, int depth);
 
 int prim_sem_try(prim_res *r);
 int prim_sem_wait(prim_res *r, const struct timespec *deadline);

@@ -100,7 +100,7 @@
 #include "../scenario/scenario.h"
 #include "../util/strbuf.h"
 
-#define MODEL_MAIN_NAME "MainThread"
+#define MODEL_MAIN_NAME SC_MAIN_NAME
 #define MODEL_MAX_KEPT  256 /* failed asserts and errors kept; more are only counted */
 
 typedef struct model model;

@@ -449,6 +449,13 @@ static int find_constant(const scenario *sc, const char *name)
         return -1;
 }
 
+const char *scenario_actor_name(const scenario *sc, int id)
+{
+        if (id >= 0 && id < sc->nactors)
+                return sc->actors[id].name;
+        return id == sc->nactors ? SC_MAIN_NAME : "runner";
+}
+
 int scenario_find_resource(const scenario *sc, const char *name)
 {
         for (int i = 0; i < sc->nresources; i++)

@@ -35,7 +35,8 @@
 #define SC_MAX_QUEUE        100000
 #define SC_MAX_ARRAY        100000
 #define SC_MAX_POOL         16
-#define SC_GIL_INTERVAL     10 /* "gil": true: the switch interval, in steps */
+#define SC_MAIN_NAME        "MainThread" /* the main thread, actor number scenario.nactors */
+#define SC_GIL_INTERVAL     10           /* "gil": true: the switch interval, in steps */
 #define SC_MAX_GIL_INTERVAL 100000
 
 typedef enum sc_res_type {
@@ -222,6 +223,8 @@ void scenario_free(scenario *sc);
 
 const char *scenario_res_type_name(sc_res_type t);
 const char *scenario_stmt_keyword(sc_stmt_kind k);
+/* The name of actor number ID: an actor's, SC_MAIN_NAME for nactors, "runner" for -1. */
+const char *scenario_actor_name(const scenario *sc, int id);
 /* Finds a resource by name; -1 when there is none. */
 int scenario_find_resource(const scenario *sc, const char *name);
 /* Visits every statement of a block in pre-order. */

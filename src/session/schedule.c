@@ -11,17 +11,10 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define MAIN_NAME "MainThread"
-
-static const char *name_of(const scenario *sc, int a)
-{
-        return a < sc->nactors ? sc->actors[a].name : MAIN_NAME;
-}
-
 static int actor_of(const scenario *sc, const char *name, size_t len)
 {
         for (int a = 0; a <= sc->nactors; a++) {
-                const char *n = name_of(sc, a);
+                const char *n = scenario_actor_name(sc, a);
 
                 if (strlen(n) == len && memcmp(n, name, len) == 0)
                         return a;
@@ -92,7 +85,7 @@ int schedule_parse(const char *name, const char *text, size_t len, const scenari
                         const char *guess;
 
                         for (int k = 0; k <= sc->nactors; k++)
-                                names[k] = name_of(sc, k);
+                                names[k] = scenario_actor_name(sc, k);
                         guess = diag_suggest(word, names, (size_t)sc->nactors + 1);
                         strbuf_printf(&sb, "no actor named '%.64s' in %s", word, sc->path);
                         if (guess)
@@ -158,9 +151,9 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                 while (k + run < n && moves[k + run] == moves[k])
                         run++;
                 if (run > 1)
-                        fprintf(f, "%s * %zu\n", name_of(sc, moves[k]), run);
+                        fprintf(f, "%s * %zu\n", scenario_actor_name(sc, moves[k]), run);
                 else
-                        fprintf(f, "%s\n", name_of(sc, moves[k]));
+                        fprintf(f, "%s\n", scenario_actor_name(sc, moves[k]));
                 k += run;
         }
         bad = ferror(f);

@@ -63,9 +63,7 @@ static double since(const struct timespec *t0)
 
 static const char *actor_name(const session *s, int id)
 {
-        if (id >= 0 && id < s->sc->nactors)
-                return s->sc->actors[id].name;
-        return id == s->sc->nactors ? "MainThread" : "the runner";
+        return scenario_actor_name(s->sc, id);
 }
 
 session *session_start(const scenario *sc, const session_options *opt, char *err, size_t errlen)
@@ -221,14 +219,16 @@ static void take(session *s, const event *ev)
 {
         const model *m = history_live(s->hist);
         bool actor = ev->actor >= 0 && ev->actor < s->nall;
-        model_state before = actor ? model_actor_at(m, ev->actor)->state : MODEL_NEW;
+        /* Recording a live run's moves costs model look-ups on every event: only when asked. */
+        bool record = s->gates == NULL && s->opt.record && actor;
+        model_state before = record ? model_actor_at(m, ev->actor)->state : MODEL_NEW;
 
         history_append(s->hist, ev);
         if (actor) {
                 model_state after = model_actor_at(history_live(s->hist), ev->actor)->state;
 
                 /* Live mode: what moved is read from the events (step mode records its grants). */
-                if (s->gates == NULL)
+                if (record)
                         record_live(s, ev, before, after);
                 /* Step mode: an actor is back at its gate when it says where it waits. */
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
@@ -330,7 +330,8 @@ static void grant(session *s, int a)
         s->at_gate[a] = false;
         s->inflight = a;
         s->last_granted = a;
-        record_move(s, a);
+        if (s->opt.record)
+                record_move(s, a);
         gate_grant(s->gates, a);
 }
 

@@ -32,6 +32,7 @@ typedef struct session_options {
         engine_options engine; /* engine.gates is set by the session in step mode */
         bool step;             /* lockstep is the scheduler: one step at a time */
         session_policy policy;
+        bool record;         /* keep the order of moves, for session_schedule */
         const int *schedule; /* step mode: actor numbers to grant first, in order */
         size_t nschedule;
         double time_limit;      /* seconds; 0: none */
@@ -56,9 +57,9 @@ event_outcome session_outcome(const session *s);
 /* Why the run ended as it did (the deadlock cycle, the crash), or "". */
 const char *session_reason(const session *s);
 history *session_history(session *s);
-/* The order in which actors moved, as a schedule (actor numbers): every step, and every time a
- * waiting actor went on. In step mode these are the grants; in live mode they are read from the
- * events, so that replaying them in step mode runs the same way. */
+/* With opt.record, the order in which actors moved, as a schedule (actor numbers): every step, and
+ * every time a waiting actor went on. In step mode these are the grants; in live mode they are read
+ * from the events, so that replaying them in step mode runs the same way. */
 const int *session_schedule(const session *s, size_t *n);
 double session_seconds(const session *s);
 /* Ends the run if it still goes on (the runner is killed) and frees everything. Returns 0, or

@@ -35,7 +35,7 @@
 #define TRACE_MAX_SET       256   /* --set entries in a header */
 #define TRACE_MAX_SET_BYTES 65536 /* bytes in all --set entries together */
 #define TRACE_MAX_PATH      4096  /* bytes in the header's scenario path */
-#define TRACE_MAIN_NAME     "MainThread"
+#define TRACE_MAIN_NAME     SC_MAIN_NAME
 #define TRACE_RUNNER_NAME   "runner"
 
 /* What the writer needs beyond the scenario. */
