@@ -345,8 +345,12 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("%s", "--schedule needs --step");
         }
         if (schedule_in != NULL) {
+                schedule sched;
+
                 diag_init(&d, DIAG_DEFAULT_CAP);
-                if (schedule_read(schedule_in, sc, &moves, &nmoves, &d) < 0) {
+                if (schedule_read(schedule_in, &sched, &d) < 0 ||
+                    schedule_resolve(&sched, sc, &moves, &d) < 0) {
+                        schedule_free(&sched);
                         diag_print(&d, stderr);
                         diag_free(&d);
                         scenario_free(sc);
@@ -355,6 +359,8 @@ static int cmd_run(int argc, char **argv)
                         return EXIT_USAGE;
                 }
                 diag_free(&d);
+                nmoves = sched.n;
+                schedule_free(&sched);
                 so.schedule = moves;
                 so.nschedule = nmoves;
         }
@@ -409,7 +415,8 @@ static int cmd_run(int argc, char **argv)
                 size_t n;
                 const int *done = session_schedule(s, &n);
 
-                if (schedule_write(schedule_out, sc, done, n, err, sizeof(err)) < 0) {
+                if (schedule_write(schedule_out, sc, done, n, so.engine.seed, set, nset, err,
+                                   sizeof(err)) < 0) {
                         fprintf(stderr, "lockstep: %s\n", err);
                         if (status == OUTCOME_DONE)
                                 status = EXIT_USAGE;

@@ -1,165 +1,518 @@
 /*
- * schedule.c — schedule files; see schedule.h.
+ * schedule.c — schedule files; see schedule.h and docs/schedule-format.md.
  */
 #include "session/schedule.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "scenario/jsonpos.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static int actor_of(const scenario *sc, const char *name, size_t len)
+/* A name a line can hold as it is: anything else would be read back as something else (a
+ * repeat, a comment, a directive, a quoted name, trimmed spaces) or is a control character. */
+static bool plain(const char *s)
 {
-        for (int a = 0; a <= sc->nactors; a++) {
-                const char *n = scenario_actor_name(sc, a);
+        size_t n = strlen(s);
 
-                if (strlen(n) == len && memcmp(n, name, len) == 0)
-                        return a;
-        }
-        return -1;
+        if (n == 0 || strchr("#@\" \t", s[0]) || s[n - 1] == ' ' || s[n - 1] == '\t')
+                return false;
+        for (size_t k = 0; k < n; k++)
+                if (s[k] == '*' || (unsigned char)s[k] < 0x20 || s[k] == 0x7f)
+                        return false;
+        return true;
 }
 
-int schedule_parse(const char *name, const char *text, size_t len, const scenario *sc, int **moves,
-                   size_t *n, diag *d)
+/* S as a line writes it: bare when plain, else a JSON string (control characters escaped, so
+ * the same form is safe in a message on a terminal). */
+static void put_name(strbuf *sb, const char *s, bool force_quotes)
 {
-        size_t cap = 0, before = diag_count(d);
-        int line = 0;
+        cJSON *str;
+        char *json;
 
-        *moves = NULL;
-        *n = 0;
-        for (size_t at = 0; at < len;) {
+        if (!force_quotes && plain(s)) {
+                strbuf_puts(sb, s);
+                return;
+        }
+        str = cJSON_CreateString(s);
+        json = str ? cJSON_PrintUnformatted(str) : NULL;
+        if (json == NULL)
+                xdie("out of memory");
+        strbuf_puts(sb, json);
+        cJSON_free(json);
+        cJSON_Delete(str);
+}
+
+/* S in a message: 'S' when plain, else its JSON string, so no control character goes out raw. */
+static void say_name(strbuf *sb, const char *s)
+{
+        if (plain(s))
+                strbuf_printf(sb, "'%s'", s);
+        else
+                put_name(sb, s, true);
+}
+
+static bool blank(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The JSON string at P (LEN bytes at most) decoded into *OUT; returns the bytes it took, or 0
+ * after an error into D. cJSON cuts a string at \u0000, which no name holds: refuse it. */
+static size_t json_token(const char *name, int line, const char *p, size_t len, int col,
+                         const char *what, char **out, diag *d)
+{
+        const char *end = NULL;
+        cJSON *j;
+
+        for (size_t k = 1; k < len && p[k] != '"'; k++) {
+                if (p[k] != '\\')
+                        continue;
+                if (k + 5 < len && memcmp(p + k + 1, "u0000", 5) == 0) {
+                        diag_error(d, name, line, col + (int)k,
+                                   "%s cannot hold \\u0000 (a NUL character)", what);
+                        return 0;
+                }
+                k++;
+        }
+        j = cJSON_ParseWithLengthOpts(p, len, &end, 0);
+        if (j == NULL || !cJSON_IsString(j)) {
+                diag_error(d, name, line, col,
+                           "%s must be a JSON string in double quotes, such as \"X * 2\"", what);
+                cJSON_Delete(j);
+                return 0;
+        }
+        *out = xstrdup(j->valuestring);
+        cJSON_Delete(j);
+        return (size_t)(end - p);
+}
+
+/* A count after '*': digits only, 1 to SCHEDULE_MAX_MOVES; -1 after an error. */
+static long long repeat_count(const char *name, int line, const char *p, size_t len, int col,
+                              diag *d)
+{
+        long long count = 0;
+        size_t k = 0;
+
+        while (k < len && blank(p[k]))
+                k++;
+        if (k == len) {
+                diag_error(d, name, line, col, "write a repeat as NAME * COUNT");
+                return -1;
+        }
+        for (size_t m = k; m < len; m++) {
+                if (p[m] < '0' || p[m] > '9' || count > SCHEDULE_MAX_MOVES) {
+                        count = -1;
+                        break;
+                }
+                count = count * 10 + (p[m] - '0');
+        }
+        if (count < 1 || count > SCHEDULE_MAX_MOVES) {
+                diag_error(d, name, line, col + (int)k, "'%.*s' is not a count from 1 to %d",
+                           (int)(len - k > 24 ? 24 : len - k), p + k, SCHEDULE_MAX_MOVES);
+                return -1;
+        }
+        return count;
+}
+
+/* Interns NAME (taking it) among the distinct names, noting where it first appears. The caller
+ * stops past SC_MAX_ACTORS + 1 distinct names, so the arrays have a fixed size. */
+static char *intern(schedule *s, char *name, int line, int col)
+{
+        for (size_t k = 0; k < s->ndistinct; k++)
+                if (strcmp(s->distinct[k], name) == 0) {
+                        free(name);
+                        return s->distinct[k];
+                }
+        if (s->distinct == NULL) {
+                s->distinct = xcalloc(SC_MAX_ACTORS + 2, sizeof(char *));
+                s->line = xcalloc(SC_MAX_ACTORS + 2, sizeof(int));
+                s->col = xcalloc(SC_MAX_ACTORS + 2, sizeof(int));
+        }
+        s->distinct[s->ndistinct] = name;
+        s->line[s->ndistinct] = line;
+        s->col[s->ndistinct] = col;
+        return s->distinct[s->ndistinct++];
+}
+
+/* One `@` line: @seed N or @set "NAME=VALUE". */
+static void directive(const char *name, int line, const char *p, size_t len, schedule *s,
+                      size_t *cap_set, diag *d)
+{
+        size_t w = 1, v;
+
+        while (w < len && !blank(p[w]))
+                w++;
+        v = w;
+        while (v < len && blank(p[v]))
+                v++;
+        if (w == 5 && memcmp(p, "@seed", 5) == 0) {
+                uint64_t seed = 0;
+                bool ok = v < len;
+
+                for (size_t k = v; k < len && ok; k++) {
+                        unsigned digit = (unsigned)(p[k] - '0');
+
+                        ok = p[k] >= '0' && p[k] <= '9' && seed <= (UINT64_MAX - digit) / 10;
+                        seed = seed * 10 + digit;
+                }
+                if (!ok)
+                        diag_error(d, name, line, (int)v + 1,
+                                   "@seed needs a whole number from 0 to %" PRIu64, UINT64_MAX);
+                else if (s->has_seed)
+                        diag_error(d, name, line, 1, "a second @seed line (one is enough)");
+                s->has_seed = ok;
+                s->seed = seed;
+        } else if (w == 4 && memcmp(p, "@set", 4) == 0) {
+                char *set = NULL;
+                size_t used = v < len && p[v] == '"'
+                                  ? json_token(name, line, p + v, len - v, (int)v + 1,
+                                               "an @set value", &set, d)
+                                  : 0;
+
+                if (v >= len || p[v] != '"') {
+                        diag_error(d, name, line, (int)v + 1,
+                                   "write @set \"NAME=VALUE\" (a JSON string, as given to --set)");
+                        return;
+                }
+                if (used == 0)
+                        return;
+                if (v + used != len || strchr(set, '=') == NULL || set[0] == '=') {
+                        diag_error(d, name, line, (int)v + 1,
+                                   "write @set \"NAME=VALUE\" (a JSON string, as given to --set)");
+                        free(set);
+                        return;
+                }
+                if (s->nset >= SCHEDULE_MAX_SET) {
+                        diag_error(d, name, line, 1, "more than %d @set lines", SCHEDULE_MAX_SET);
+                        free(set);
+                        return;
+                }
+                s->set = xgrow(s->set, cap_set, (size_t)s->nset + 1, sizeof(char *));
+                s->set[s->nset++] = set;
+        } else {
+                diag_error(d, name, line, 1,
+                           "unknown line '%.*s'; a schedule knows @seed and @set (write a name "
+                           "starting with @ in double quotes)",
+                           (int)(w > 24 ? 24 : w), p);
+        }
+}
+
+/* Where the byte at OFFSET is, for the whole-file checks. */
+static void position(const char *text, size_t offset, int *line, int *col)
+{
+        const char *nl = text;
+
+        *line = 1;
+        for (const char *q = text; (q = memchr(q, '\n', (size_t)(text + offset - q))) != NULL;
+             nl = ++q)
+                ++*line;
+        *col = (int)(text + offset - nl) + 1;
+}
+
+int schedule_parse(const char *name, const char *text, size_t len, schedule *out, diag *d)
+{
+        size_t cap = 0, cap_set = 0, before = diag_count(d), bad;
+        int line = 0, col;
+        const char *nul = memchr(text, '\0', len);
+
+        memset(out, 0, sizeof(*out));
+        out->path = xstrdup(name);
+        if (nul != NULL) {
+                position(text, (size_t)(nul - text), &line, &col);
+                diag_error(d, name, line, col, "a NUL byte: a schedule is text, one name a line");
+                goto done;
+        }
+        if (!jsonpos_utf8_valid(text, len, &bad)) {
+                position(text, bad, &line, &col);
+                diag_error(d, name, line, col, "not UTF-8 text: a schedule is written in UTF-8");
+                goto done;
+        }
+        for (size_t at = 0; at < len && !diag_full(d);) {
                 const char *p = text + at, *end = memchr(p, '\n', len - at);
-                size_t l = end ? (size_t)(end - p) : len - at, b = 0, e;
+                size_t l = end ? (size_t)(end - p) : len - at, b = 0, e, used = 0;
                 long long count = 1;
-                int a;
+                char *word = NULL;
 
                 at += l + 1;
                 line++;
-                while (b < l && (p[b] == ' ' || p[b] == '\t' || p[b] == '\r'))
+                while (b < l && blank(p[b]))
                         b++;
                 e = l;
-                while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
+                while (e > b && blank(p[e - 1]))
                         e--;
                 if (b == e || p[b] == '#')
                         continue;
-                /* NAME * COUNT: the last '*' on the line splits them */
-                for (size_t star = e; star > b; star--) {
-                        char num[24], *stop;
-                        size_t c = star, ce = e;
-
-                        if (p[star - 1] != '*')
-                                continue;
-                        while (c < ce && (p[c] == ' ' || p[c] == '\t'))
-                                c++;
-                        if (c == ce || ce - c >= sizeof(num)) {
-                                diag_error(d, name, line, (int)star,
-                                           "write a repeat as NAME * COUNT");
-                                count = -1;
-                                break;
-                        }
-                        memcpy(num, p + c, ce - c);
-                        num[ce - c] = '\0';
-                        count = strtoll(num, &stop, 10);
-                        if (*stop != '\0' || count < 1 || count > SCHEDULE_MAX_MOVES) {
-                                diag_error(d, name, line, (int)c + 1,
-                                           "'%s' is not a count from 1 to %d", num,
-                                           SCHEDULE_MAX_MOVES);
-                                count = -1;
-                                break;
-                        }
-                        e = star - 1;
-                        while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t'))
-                                e--;
-                        break;
-                }
-                if (count < 0)
+                if (p[b] == '@') {
+                        directive(name, line, p + b, e - b, out, &cap_set, d);
                         continue;
-                a = actor_of(sc, p + b, e - b);
-                if (a < 0) {
-                        strbuf sb = STRBUF_INIT;
-                        const char **names = xcalloc((size_t)sc->nactors + 1, sizeof(char *));
-                        char *word = xstrndup(p + b, e - b);
-                        const char *guess;
+                }
+                if (p[b] == '"') {
+                        used = json_token(name, line, p + b, e - b, (int)b + 1, "a quoted name",
+                                          &word, d);
+                        if (used == 0)
+                                continue;
+                        used += b;
+                        while (used < e && blank(p[used]))
+                                used++;
+                        if (used < e && p[used] != '*') {
+                                diag_error(d, name, line, (int)used + 1,
+                                           "after a quoted name, only * COUNT may follow");
+                                free(word);
+                                continue;
+                        }
+                        if (used < e)
+                                count = repeat_count(name, line, p + used + 1, e - used - 1,
+                                                     (int)used + 2, d);
+                } else {
+                        /* NAME * COUNT: a bare name holds no '*' */
+                        const char *star = memchr(p + b, '*', e - b);
 
-                        for (int k = 0; k <= sc->nactors; k++)
-                                names[k] = scenario_actor_name(sc, k);
-                        guess = diag_suggest(word, names, (size_t)sc->nactors + 1);
-                        strbuf_printf(&sb, "no actor named '%.64s' in %s", word, sc->path);
-                        if (guess)
-                                strbuf_printf(&sb, "; did you mean '%s'?", guess);
-                        diag_error(d, name, line, (int)b + 1, "%s", strbuf_str(&sb));
-                        strbuf_free(&sb);
-                        free(names);
+                        if (star != NULL) {
+                                size_t s = (size_t)(star - p);
+
+                                count =
+                                    repeat_count(name, line, star + 1, e - s - 1, (int)s + 2, d);
+                                e = s;
+                                while (e > b && blank(p[e - 1]))
+                                        e--;
+                                if (e == b && count > 0) {
+                                        diag_error(d, name, line, (int)b + 1,
+                                                   "a repeat needs a name: NAME * COUNT");
+                                        count = -1;
+                                }
+                        }
+                        word = xstrndup(p + b, e - b);
+                }
+                if (count < 0) {
                         free(word);
                         continue;
                 }
-                if (*n + (size_t)count > SCHEDULE_MAX_MOVES) {
-                        diag_error(d, name, line, 1, "more than %d moves", SCHEDULE_MAX_MOVES);
+                if (out->n + (size_t)count > SCHEDULE_MAX_MOVES) {
+                        diag_error(d, name, line, (int)b + 1,
+                                   "more than %d moves (the most a schedule holds)",
+                                   SCHEDULE_MAX_MOVES);
+                        free(word);
                         break;
                 }
-                *moves = xgrow(*moves, &cap, *n + (size_t)count, sizeof(int));
+                word = intern(out, word, line, (int)b + 1);
+                if (out->ndistinct > SC_MAX_ACTORS + 1) {
+                        diag_error(d, name, line, (int)b + 1,
+                                   "more than %d different names (a scenario has at most %d "
+                                   "actors and MainThread)",
+                                   SC_MAX_ACTORS + 1, SC_MAX_ACTORS);
+                        break;
+                }
+                out->names = xgrow(out->names, &cap, out->n + (size_t)count, sizeof(char *));
                 for (long long k = 0; k < count; k++)
-                        (*moves)[(*n)++] = a;
+                        out->names[out->n++] = word;
         }
+done:
         if (diag_count(d) != before) {
-                free(*moves);
-                *moves = NULL;
-                *n = 0;
+                schedule_free(out);
                 return -1;
         }
         return 0;
 }
 
-int schedule_read(const char *path, const scenario *sc, int **moves, size_t *n, diag *d)
+int schedule_read(const char *path, schedule *out, diag *d)
 {
-        FILE *f = fopen(path, "rb");
-        strbuf sb = STRBUF_INIT;
-        char buf[65536];
-        size_t got;
+        /* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        char *text;
+        size_t len = 0;
         int rc;
 
-        if (f == NULL) {
-                diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        memset(out, 0, sizeof(*out));
+        if (fd < 0) {
+                diag_error(d, path, 0, 0, "cannot open the schedule: %s", strerror(errno));
                 return -1;
         }
-        while ((got = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len < (256u << 20))
-                strbuf_append(&sb, buf, got);
-        fclose(f);
-        rc = schedule_parse(path, strbuf_str(&sb), sb.len, sc, moves, n, d);
-        strbuf_free(&sb);
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+                diag_error(d, path, 0, 0, "%s: a schedule is a file written by --save-schedule",
+                           S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
+                close(fd);
+                return -1;
+        }
+        if ((uint64_t)st.st_size > SCHEDULE_MAX_BYTES) {
+                diag_error(d, path, 0, 0, "the schedule is larger than %u MiB",
+                           SCHEDULE_MAX_BYTES >> 20);
+                close(fd);
+                return -1;
+        }
+        text = xmalloc((size_t)st.st_size + 1);
+        for (;;) {
+                ssize_t got = read(fd, text + len, (size_t)st.st_size + 1 - len);
+
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0) {
+                        diag_error(d, path, 0, 0, "cannot read the schedule: %s", strerror(errno));
+                        close(fd);
+                        free(text);
+                        return -1;
+                }
+                if (got == 0)
+                        break;
+                len += (size_t)got;
+                if (len > (size_t)st.st_size) {
+                        diag_error(d, path, 0, 0, "the schedule changed while it was read");
+                        close(fd);
+                        free(text);
+                        return -1;
+                }
+        }
+        close(fd);
+        rc = schedule_parse(path, text, len, out, d);
+        free(text);
         return rc;
 }
 
-int schedule_write(const char *path, const scenario *sc, const int *moves, size_t n, char *err,
-                   size_t errlen)
+static int actor_of(const scenario *sc, const char *name)
 {
-        FILE *f = fopen(path, "w");
+        for (int a = 0; a <= sc->nactors; a++)
+                if (strcmp(scenario_actor_name(sc, a), name) == 0)
+                        return a;
+        return -1;
+}
+
+int schedule_resolve(const schedule *s, const scenario *sc, int **moves, diag *d)
+{
+        int *actor = xcalloc(s->ndistinct + 1, sizeof(int));
+        const char **names = xcalloc((size_t)sc->nactors + 1, sizeof(char *));
+        size_t before = diag_count(d), k = 0;
+
+        *moves = NULL;
+        for (int a = 0; a <= sc->nactors; a++)
+                names[a] = scenario_actor_name(sc, a);
+        for (size_t i = 0; i < s->ndistinct; i++) {
+                strbuf sb = STRBUF_INIT;
+                const char *guess;
+
+                if ((actor[i] = actor_of(sc, s->distinct[i])) >= 0)
+                        continue;
+                guess = diag_suggest(s->distinct[i], names, (size_t)sc->nactors + 1);
+                strbuf_puts(&sb, "no actor named ");
+                say_name(&sb, s->distinct[i]);
+                strbuf_printf(&sb, " in %s", sc->path);
+                if (guess != NULL) {
+                        strbuf_puts(&sb, "; did you mean ");
+                        say_name(&sb, guess);
+                        strbuf_puts(&sb, "?");
+                }
+                diag_error(d, s->path, s->line[i], s->col[i], "%s", strbuf_str(&sb));
+                strbuf_free(&sb);
+        }
+        if (diag_count(d) == before) {
+                *moves = xcalloc(s->n + 1, sizeof(int));
+                for (k = 0; k < s->n; k++) {
+                        size_t i = 0;
+
+                        while (s->distinct[i] != s->names[k])
+                                i++;
+                        (*moves)[k] = actor[i];
+                }
+        }
+        free(actor);
+        free(names);
+        return diag_count(d) == before ? 0 : -1;
+}
+
+void schedule_free(schedule *s)
+{
+        for (size_t k = 0; k < s->ndistinct; k++)
+                free(s->distinct[k]);
+        for (int k = 0; k < s->nset; k++)
+                free(s->set[k]);
+        free(s->distinct);
+        free(s->line);
+        free(s->col);
+        free(s->names);
+        free(s->set);
+        free(s->path);
+        memset(s, 0, sizeof(*s));
+}
+
+int schedule_write(const char *path, const scenario *sc, const int *moves, size_t n, uint64_t seed,
+                   const char *const *set, int nset, char *err, size_t errlen)
+{
+        strbuf head = STRBUF_INIT, *name;
+        FILE *f;
+        uint64_t bytes;
         int bad;
 
-        if (f == NULL) {
-                snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        if (n > SCHEDULE_MAX_MOVES) {
+                snprintf(err, errlen, "%s: %zu moves is more than a schedule holds (%d)", path, n,
+                         SCHEDULE_MAX_MOVES);
                 return -1;
         }
-        fprintf(f, "# lockstep schedule for %s: %zu moves, one per line (NAME * N: N in a row)\n",
-                sc->path, n);
+        /* each actor's line, written once */
+        name = xcalloc((size_t)sc->nactors + 1, sizeof(strbuf));
+        for (int a = 0; a <= sc->nactors; a++)
+                put_name(&name[a], scenario_actor_name(sc, a), false);
+        strbuf_puts(&head, "# lockstep schedule for ");
+        put_name(&head, sc->path, true);
+        strbuf_printf(&head,
+                      ": %zu moves, one per line (NAME * N: N in a row)\n@seed %" PRIu64 "\n", n,
+                      seed);
+        for (int k = 0; k < nset; k++) {
+                strbuf_puts(&head, "@set ");
+                put_name(&head, set[k], true);
+                strbuf_putc(&head, '\n');
+        }
+        /* refuse what schedule_read would refuse, before creating the file */
+        bytes = head.len;
+        for (size_t k = 0; k < n;) {
+                size_t run = 1;
+
+                while (k + run < n && moves[k + run] == moves[k])
+                        run++;
+                bytes += name[moves[k]].len + 1 + (run > 1 ? 3 + 8 : 0);
+                k += run;
+        }
+        if (bytes > SCHEDULE_MAX_BYTES) {
+                snprintf(err, errlen, "%s: the schedule would be larger than %u MiB", path,
+                         SCHEDULE_MAX_BYTES >> 20);
+                f = NULL;
+                bad = 1;
+                goto out;
+        }
+        f = fopen(path, "w");
+        if (f == NULL) {
+                snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+                bad = 1;
+                goto out;
+        }
+        fputs(strbuf_str(&head), f);
         for (size_t k = 0; k < n;) {
                 size_t run = 1;
 
                 while (k + run < n && moves[k + run] == moves[k])
                         run++;
                 if (run > 1)
-                        fprintf(f, "%s * %zu\n", scenario_actor_name(sc, moves[k]), run);
+                        fprintf(f, "%s * %zu\n", strbuf_str(&name[moves[k]]), run);
                 else
-                        fprintf(f, "%s\n", scenario_actor_name(sc, moves[k]));
+                        fprintf(f, "%s\n", strbuf_str(&name[moves[k]]));
                 k += run;
         }
         bad = ferror(f);
         if (fclose(f) != 0 || bad) {
                 snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-                return -1;
+                bad = 1;
         }
-        return 0;
+out:
+        for (int a = 0; a <= sc->nactors; a++)
+                strbuf_free(&name[a]);
+        free(name);
+        strbuf_free(&head);
+        return bad ? -1 : 0;
 }
