@@ -113,10 +113,15 @@ const char *diag_suggest(const char *word, const char *const *candidates, size_t
         /* a third of the word's length, at least 1 and at most 3 edits */
         size_t allowed = len / 3 < 1 ? 1 : len / 3 > 3 ? 3 : len / 3;
 
+        if (len == 0)
+                return NULL;
+
         for (size_t i = 0; i < n; i++) {
                 size_t dd;
 
-                if (candidates[i] == NULL)
+                /* never "did you mean ''?", nor the word itself (a name cut at a NUL) */
+                if (candidates[i] == NULL || candidates[i][0] == '\0' ||
+                    strcmp(candidates[i], word) == 0)
                         continue;
                 dd = distance(word, candidates[i]);
                 if (dd < best_d) {

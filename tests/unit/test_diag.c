@@ -47,6 +47,15 @@ static void test_suggest(void **state)
         assert_string_equal(diag_suggest("lokc", types, 5), "lock");
         assert_null(diag_suggest("banana", types, 5));
         assert_null(diag_suggest("x", NULL, 0));
+        /* never an empty name, nor the word itself, nor anything for an empty word */
+        {
+                const char *const odd[] = { "", "ab", "lock" };
+
+                assert_null(diag_suggest("x", odd, 1));
+                assert_string_equal(diag_suggest("a", odd, 2), "ab");
+                assert_null(diag_suggest("lock", odd + 2, 1));
+                assert_null(diag_suggest("", odd, 3));
+        }
 }
 
 int main(void)
