@@ -112,6 +112,24 @@ static void test_valid(void **state)
         assert_false(utf8_valid("\xc0\xaf", 2, NULL));
 }
 
+static void test_valid_file_text(void **state)
+{
+        size_t bad;
+
+        (void)state;
+        assert_true(utf8_valid("plain", 5, &bad));
+        assert_true(utf8_valid("\xea\xb0\x80", 3, &bad));     /* 가 */
+        assert_true(utf8_valid("\xf0\x9f\x98\x80", 4, &bad)); /* emoji */
+        assert_false(utf8_valid("ab\xff", 3, &bad));
+        assert_int_equal(bad, 2);
+        assert_false(utf8_valid("\xc0\xaf", 2, &bad)); /* overlong '/' */
+        assert_int_equal(bad, 0);
+        assert_false(utf8_valid("x\xed\xa0\x80", 4, &bad)); /* surrogate */
+        assert_int_equal(bad, 1);
+        assert_false(utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
+        assert_false(utf8_valid("\xe4\xb8", 2, &bad));         /* truncated */
+}
+
 static void test_characters(void **state)
 {
         const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z"; /* a é € 😀 z */
@@ -265,10 +283,15 @@ static void test_escape_exhaustive(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_decode_valid), cmocka_unit_test(test_decode_invalid),
-                cmocka_unit_test(test_valid),        cmocka_unit_test(test_characters),
-                cmocka_unit_test(test_cut),          cmocka_unit_test(test_encode),
-                cmocka_unit_test(test_escape),       cmocka_unit_test(test_escape_exhaustive),
+                cmocka_unit_test(test_decode_valid),
+                cmocka_unit_test(test_decode_invalid),
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_valid_file_text),
+                cmocka_unit_test(test_characters),
+                cmocka_unit_test(test_cut),
+                cmocka_unit_test(test_encode),
+                cmocka_unit_test(test_escape),
+                cmocka_unit_test(test_escape_exhaustive),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
