@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define REPR_MAX 512 /* bytes of a value shown in an event; longer reprs end in "..." */
@@ -96,10 +97,8 @@ void engine_repr(value v, strbuf *out)
 
         value_repr(v, out);
         if (out->len - start > REPR_MAX) {
-                out->len = start + REPR_MAX - 3;
                 /* do not cut a UTF-8 character in half */
-                while (out->len > start && ((unsigned char)out->data[out->len] & 0xc0) == 0x80)
-                        out->len--;
+                out->len = start + utf8_cut(out->data + start, REPR_MAX - 3);
                 out->data[out->len] = '\0';
                 strbuf_puts(out, "...");
         }

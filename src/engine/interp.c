@@ -19,6 +19,7 @@
 
 #include "engine/gate.h"
 #include "engine_int.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 typedef int (*exec_fn)(actor *a, const sc_stmt *s);
@@ -926,10 +927,8 @@ static int x_for(actor *a, const sc_stmt *s)
                         } else {
                                 size_t len;
                                 const char *p = value_str_data(seq, &len);
-                                size_t w = 1;
+                                size_t w = utf8_char_len(p + k, len - k);
 
-                                while (k + w < len && ((unsigned char)p[k + w] & 0xc0) == 0x80)
-                                        w++;
                                 value_list_append(&list, value_str(p + k, w), err, sizeof(err));
                                 k += w - 1;
                         }

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 #define SLOT_SIZE   64
@@ -271,9 +272,7 @@ void stream_publish(stream *s, const event *ev)
 
         if (len > EVENT_MAX_TEXT) {
                 /* Cut at a character boundary, never inside a UTF-8 sequence. */
-                cut = EVENT_MAX_TEXT - 3;
-                while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-                        cut--;
+                cut = utf8_cut(text, EVENT_MAX_TEXT - 3);
                 more = "...";
                 len = cut + 3;
         }

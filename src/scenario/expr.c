@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 /* Recursion of the evaluator: a bound on its stack use (above the deepest tree the parser builds,
@@ -244,17 +245,6 @@ static const char *tname(value v)
 static int64_t u2i(uint64_t u)
 {
         return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-}
-
-/* Number of characters (UTF-8 code points) in S. */
-static size_t utf8_count(const char *s, size_t n)
-{
-        size_t count = 0;
-
-        for (size_t i = 0; i < n; i++)
-                if (((unsigned char)s[i] & 0xc0) != 0x80)
-                        count++;
-        return count;
 }
 
 /* strtod in the C locale: the program's locale (the TUI sets one) must not change what a
@@ -810,11 +800,8 @@ NOINLINE static int index_value(evalctx *c, value obj, value idx, int off, value
                         at = (size_t)i;
                 } else {
                         /* Index by character, as Python does, not by byte. */
-                        for (int64_t k = -1; at < n; at++)
-                                if (((unsigned char)s[at] & 0xc0) != 0x80 && ++k == i)
-                                        break;
-                        while (at + len < n && ((unsigned char)s[at + len] & 0xc0) == 0x80)
-                                len++;
+                        at = utf8_offset(s, n, (size_t)i);
+                        len = utf8_char_len(s + at, n - at);
                 }
                 *out = value_str(s + at, len);
                 return 0;
@@ -1459,20 +1446,6 @@ static int hex_value(int c)
         return -1;
 }
 
-static void put_utf8(strbuf *sb, uint32_t cp)
-{
-        if (cp < 0x80) {
-                strbuf_putc(sb, (char)cp);
-        } else if (cp < 0x800) {
-                strbuf_putc(sb, (char)(0xc0 | (cp >> 6)));
-                strbuf_putc(sb, (char)(0x80 | (cp & 0x3f)));
-        } else {
-                strbuf_putc(sb, (char)(0xe0 | (cp >> 12)));
-                strbuf_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-                strbuf_putc(sb, (char)(0x80 | (cp & 0x3f)));
-        }
-}
-
 static void lex_string(parser *p, token *t)
 {
         const char *s = p->src;
@@ -1508,6 +1481,7 @@ static void lex_string(parser *p, token *t)
                 case 'u': {
                         int digits = s[i + 1] == 'x' ? 2 : 4;
                         uint32_t cp = 0;
+                        char enc[UTF8_MAX];
 
                         for (int k = 0; k < digits; k++) {
                                 int h = i + 2 + (size_t)k < n ? hex_value(s[i + 2 + k]) : -1;
@@ -1524,7 +1498,7 @@ static void lex_string(parser *p, token *t)
                                 lex_error(p, t, i, "invalid \\u escape: a surrogate");
                                 goto fail;
                         }
-                        put_utf8(&sb, cp);
+                        strbuf_append(&sb, enc, utf8_encode(cp, enc));
                         i += (size_t)digits;
                         break;
                 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 typedef struct entry {
@@ -22,47 +23,6 @@ struct jsonpos {
         size_t n;
 };
 
-bool jsonpos_utf8_valid(const char *text, size_t len, size_t *bad)
-{
-        const unsigned char *s = (const unsigned char *)text;
-        size_t i = 0;
-
-        while (i < len) {
-                unsigned c = s[i];
-                size_t need;
-                uint32_t cp, min;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf) {
-                        need = 1, cp = c & 0x1f, min = 0x80;
-                } else if (c >= 0xe0 && c <= 0xef) {
-                        need = 2, cp = c & 0x0f, min = 0x800;
-                } else if (c >= 0xf0 && c <= 0xf4) {
-                        need = 3, cp = c & 0x07, min = 0x10000;
-                } else {
-                        goto invalid;
-                }
-                if (len - i <= need)
-                        goto invalid;
-                for (size_t k = 1; k <= need; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                goto invalid;
-                        cp = (cp << 6) | (s[i + k] & 0x3f);
-                }
-                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        goto invalid;
-                i += need + 1;
-                continue;
-        invalid:
-                *bad = i;
-                return false;
-        }
-        return true;
-}
-
 void jsonpos_linecol(const char *text, size_t len, size_t offset, int *line, int *col)
 {
         int l = 1, c = 1;
@@ -75,7 +35,7 @@ void jsonpos_linecol(const char *text, size_t len, size_t offset, int *line, int
                 if (ch == '\n') {
                         l++;
                         c = 1;
-                } else if ((ch & 0xc0) != 0x80) {
+                } else if (!utf8_is_cont(ch)) {
                         c++; /* count characters, not continuation bytes */
                 }
         }
@@ -308,7 +268,8 @@ static size_t unicode_escape(const char *raw, size_t avail, size_t *rawlen)
                 *rawlen = 12;
                 return 4;
         }
-        return cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+        /* cJSON refused the text if this is a lone surrogate, so it has an encoding */
+        return utf8_encoded_len(cp);
 }
 
 void jsonpos_in_string(const jsonpos *p, const cJSON *item, size_t offset, int *line, int *col)

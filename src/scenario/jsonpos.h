@@ -16,10 +16,6 @@
 
 typedef struct jsonpos jsonpos;
 
-/* Returns true when TEXT is valid UTF-8 (no overlongs, surrogates or code points past
- * U+10FFFF); otherwise stores the offset of the first bad byte in *BAD. */
-bool jsonpos_utf8_valid(const char *text, size_t len, size_t *bad);
-
 /* Line and column of byte OFFSET in TEXT. */
 void jsonpos_linecol(const char *text, size_t len, size_t offset, int *line, int *col);
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../util/strbuf.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 #include "jsonpos.h"
 
@@ -2162,7 +2163,7 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         return NULL;
                 }
         }
-        if (!jsonpos_utf8_valid(text, len, &bad)) {
+        if (!utf8_valid(text, len, &bad)) {
                 int line, col;
 
                 jsonpos_linecol(text, len, bad, &line, &col);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 #define DICT_LINEAR 8 /* dicts up to this size are searched linearly */
@@ -674,16 +675,6 @@ fail:
         return -1;
 }
 
-/* Length in bytes of the UTF-8 character starting at S (at most N bytes), 1 for a stray byte. */
-static size_t utf8_char_len(const unsigned char *s, size_t n)
-{
-        size_t len = 1;
-
-        while (len < n && (s[len] & 0xc0) == 0x80)
-                len++;
-        return len;
-}
-
 int value_to_list(value v, value *out, char *err, size_t errlen)
 {
         value l;
@@ -706,14 +697,13 @@ int value_to_list(value v, value *out, char *err, size_t errlen)
                 *out = l;
                 return 0;
         case VALUE_STR: {
-                const unsigned char *s = (const unsigned char *)v.as.obj->u.str.data;
+                const char *s = v.as.obj->u.str.data;
                 size_t n = v.as.obj->u.str.len;
 
                 l = value_list();
                 for (size_t i = 0, k; i < n; i += k) {
                         k = utf8_char_len(s + i, n - i);
-                        if (value_list_append(&l, value_str((const char *)s + i, k), err, errlen) <
-                            0)
+                        if (value_list_append(&l, value_str(s + i, k), err, errlen) < 0)
                                 goto fail;
                 }
                 *out = l;
@@ -911,30 +901,6 @@ static void put_float(double f, strbuf *out)
         }
 }
 
-/* Decodes one well-formed UTF-8 character at S (N bytes available): its length, or 0. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-        size_t len;
-        uint32_t c;
-
-        if (s[0] < 0xc2 || s[0] > 0xf4)
-                return 0;
-        len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-        if (len > n)
-                return 0;
-        c = s[0] & (0x7f >> len);
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-            (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        *cp = c;
-        return len;
-}
-
 /* Code points Python's repr escapes although they are valid (controls, separators, format
  * characters): a short list of the ones a scenario could plausibly contain. */
 static bool unprintable(uint32_t c)
@@ -969,7 +935,7 @@ static void put_str_repr(const char *s, size_t n, strbuf *out)
                         strbuf_printf(out, "\\x%02x", c);
                 } else if (c < 0x80) {
                         strbuf_putc(out, (char)c);
-                } else if ((len = utf8_decode(u + i, n - i, &cp)) == 0) {
+                } else if ((len = utf8_decode(s + i, n - i, &cp)) == 0) {
                         strbuf_printf(out, "\\x%02x", c); /* not UTF-8: show the byte */
                 } else {
                         if (!unprintable(cp))

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../scenario/jsonpos.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 #include "config.h"
 
@@ -40,33 +41,13 @@
 
 /* ---- strings: UTF-8, escaping, base64 ---------------------------------------------------- */
 
-/* Bytes in the valid, non-NUL UTF-8 character at S (N bytes available); 0 for a bad byte. */
-static size_t utf8_char(const unsigned char *s, size_t n)
+/* Bytes in the valid, non-NUL UTF-8 character at S (N bytes available); 0 for a bad byte (a NUL
+ * is one: cJSON would cut the string there). */
+static size_t text_char(const unsigned char *s, size_t n)
 {
-        unsigned c = s[0];
-        size_t need;
-        uint32_t cp, min;
+        uint32_t cp;
 
-        if (c >= 0x01 && c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                need = 1, cp = c & 0x1f, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-                need = 2, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-                need = 3, cp = c & 0x07, min = 0x10000;
-        else
-                return 0;
-        if (n <= need)
-                return 0;
-        for (size_t k = 1; k <= need; k++) {
-                if ((s[k] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return need + 1;
+        return s[0] == 0 ? 0 : utf8_decode((const char *)s, n, &cp);
 }
 
 static int plain(unsigned char c)
@@ -84,7 +65,7 @@ static size_t escape_one(const unsigned char *s, size_t n, char *out, size_t *us
 
         *used = 1;
         if (c >= 0x80 || c == 0) {
-                k = utf8_char(s, n);
+                k = text_char(s, n);
                 if (k > 0) {
                         memcpy(out, s, k);
                         *used = k;
@@ -141,7 +122,7 @@ static void lossy(strbuf *sb, const char *s, size_t n)
         const unsigned char *u = (const unsigned char *)s;
 
         for (size_t i = 0; i < n;) {
-                size_t k = utf8_char(u + i, n - i);
+                size_t k = text_char(u + i, n - i);
 
                 if (k == 0) {
                         strbuf_append(sb, "\xef\xbf\xbd", 3);
@@ -759,25 +740,13 @@ typedef struct line_ctx {
         int errors;
 } line_ctx;
 
-/* Appends S for a message: printable, at most 40 characters, control characters as \xNN. */
+/* Appends S for a message: at most 40 characters, escaped for the terminal. */
 static void shown(strbuf *sb, const char *s, size_t n)
 {
-        const unsigned char *u = (const unsigned char *)s;
-        size_t i = 0, chars = 0;
+        size_t end = utf8_offset(s, n, 40);
 
-        while (i < n && chars < 40) {
-                size_t k = utf8_char(u + i, n - i);
-
-                if (k == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-                        strbuf_printf(sb, "\\x%02x", u[i]);
-                        k = 1;
-                } else {
-                        strbuf_append(sb, s + i, k);
-                }
-                i += k;
-                chars++;
-        }
-        if (i < n)
+        utf8_escape(sb, s, end);
+        if (end < n)
                 strbuf_puts(sb, "...");
 }
 
@@ -1007,7 +976,7 @@ static bool parse_line(line_ctx *L, bool header)
                 lerr(L, nul - t, "NUL byte: a trace is a text file");
                 return false;
         }
-        if (!jsonpos_utf8_valid(t, len, &bad)) {
+        if (!utf8_valid(t, len, &bad)) {
                 lerr(L, (long)bad, "invalid UTF-8 (byte 0x%02x): a trace is UTF-8 text",
                      (unsigned char)t[bad]);
                 return false;

@@ -139,24 +139,6 @@ static void test_depth_limit(void **state)
         cJSON_Delete(root);
 }
 
-static void test_utf8(void **state)
-{
-        size_t bad;
-
-        (void)state;
-        assert_true(jsonpos_utf8_valid("plain", 5, &bad));
-        assert_true(jsonpos_utf8_valid("\xea\xb0\x80", 3, &bad));     /* 가 */
-        assert_true(jsonpos_utf8_valid("\xf0\x9f\x98\x80", 4, &bad)); /* emoji */
-        assert_false(jsonpos_utf8_valid("ab\xff", 3, &bad));
-        assert_int_equal(bad, 2);
-        assert_false(jsonpos_utf8_valid("\xc0\xaf", 2, &bad)); /* overlong '/' */
-        assert_int_equal(bad, 0);
-        assert_false(jsonpos_utf8_valid("x\xed\xa0\x80", 4, &bad)); /* surrogate */
-        assert_int_equal(bad, 1);
-        assert_false(jsonpos_utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
-        assert_false(jsonpos_utf8_valid("\xe4\xb8", 2, &bad));         /* truncated */
-}
-
 static void test_linecol(void **state)
 {
         int l, c;
@@ -178,7 +160,6 @@ int main(void)
                 cmocka_unit_test(test_in_string_with_escapes),
                 cmocka_unit_test(test_raw_numbers),
                 cmocka_unit_test(test_depth_limit),
-                cmocka_unit_test(test_utf8),
                 cmocka_unit_test(test_linecol),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,183 @@
+/*
+ * utf8.c — decoding, validating, counting, cutting, encoding and escaping UTF-8; see utf8.h.
+ */
+#include "utf8.h"
+
+#include <string.h>
+
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned c;
+        size_t need;
+        uint32_t v, min;
+
+        if (n == 0)
+                return 0;
+        c = u[0];
+        if (c < 0x80) {
+                *cp = c;
+                return 1;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+                need = 1, v = c & 0x1f, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+                need = 2, v = c & 0x0f, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+                need = 3, v = c & 0x07, min = 0x10000;
+        else
+                return 0; /* a continuation byte, 0xc0/0xc1 (always overlong) or past U+10FFFF */
+        if (n <= need)
+                return 0;
+        for (size_t k = 1; k <= need; k++) {
+                if (!utf8_is_cont(u[k]))
+                        return 0;
+                v = (v << 6) | (u[k] & 0x3f);
+        }
+        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+                return 0;
+        *cp = v;
+        return need + 1;
+}
+
+bool utf8_valid(const char *s, size_t n, size_t *bad)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        size_t i = 0;
+
+        while (i < n) {
+                uint32_t cp;
+                size_t k;
+
+                if (u[i] < 0x80) { /* the common case, without a call */
+                        i++;
+                        continue;
+                }
+                k = utf8_decode(s + i, n - i, &cp);
+                if (k == 0) {
+                        if (bad != NULL)
+                                *bad = i;
+                        return false;
+                }
+                i += k;
+        }
+        return true;
+}
+
+size_t utf8_char_len(const char *s, size_t n)
+{
+        size_t len = 1;
+
+        while (len < n && utf8_is_cont((unsigned char)s[len]))
+                len++;
+        return len;
+}
+
+size_t utf8_count(const char *s, size_t n)
+{
+        size_t count = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (!utf8_is_cont((unsigned char)s[i]))
+                        count++;
+        return count;
+}
+
+size_t utf8_offset(const char *s, size_t n, size_t index)
+{
+        size_t seen = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (!utf8_is_cont((unsigned char)s[i]) && seen++ == index)
+                        return i;
+        return n;
+}
+
+size_t utf8_encoded_len(uint32_t cp)
+{
+        if (cp < 0x80)
+                return 1;
+        if (cp < 0x800)
+                return 2;
+        if (cp >= 0xd800 && cp <= 0xdfff)
+                return 0;
+        if (cp < 0x10000)
+                return 3;
+        return cp <= 0x10ffff ? 4 : 0;
+}
+
+size_t utf8_encode(uint32_t cp, char out[UTF8_MAX])
+{
+        size_t len = utf8_encoded_len(cp);
+
+        switch (len) {
+        case 1: out[0] = (char)cp; break;
+        case 2:
+                out[0] = (char)(0xc0 | (cp >> 6));
+                out[1] = (char)(0x80 | (cp & 0x3f));
+                break;
+        case 3:
+                out[0] = (char)(0xe0 | (cp >> 12));
+                out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                out[2] = (char)(0x80 | (cp & 0x3f));
+                break;
+        case 4:
+                out[0] = (char)(0xf0 | (cp >> 18));
+                out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+                out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                out[3] = (char)(0x80 | (cp & 0x3f));
+                break;
+        default: break;
+        }
+        return len;
+}
+
+/* Code points a terminal acts on or that reorder what follows, beyond C0, DEL and C1. */
+static bool moves_text(uint32_t cp)
+{
+        return cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+               (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void utf8_escape(strbuf *sb, const char *s, size_t n)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        size_t i = 0;
+
+        while (i < n) {
+                size_t j = i, k;
+                uint32_t cp;
+
+                /* runs of printable ASCII are copied in one piece */
+                while (j < n && u[j] >= 0x20 && u[j] < 0x7f)
+                        j++;
+                strbuf_append(sb, s + i, j - i);
+                if (j == n)
+                        break;
+                i = j;
+                k = utf8_decode(s + i, n - i, &cp);
+                if (k == 0) {
+                        strbuf_printf(sb, "\\x%02x", u[i]);
+                        k = 1;
+                } else if (cp == '\n') {
+                        strbuf_puts(sb, "\\n");
+                } else if (cp == '\r') {
+                        strbuf_puts(sb, "\\r");
+                } else if (cp == '\t') {
+                        strbuf_puts(sb, "\\t");
+                } else if (cp < 0x20 || cp == 0x7f) {
+                        strbuf_printf(sb, "\\x%02x", (unsigned)cp);
+                } else if ((cp >= 0x80 && cp <= 0x9f) || moves_text(cp)) {
+                        strbuf_printf(sb, "\\u%04x", (unsigned)cp);
+                } else {
+                        strbuf_append(sb, s + i, k);
+                }
+                i += k;
+        }
+}
+
+void utf8_escape_str(strbuf *sb, const char *s)
+{
+        if (s != NULL)
+                utf8_escape(sb, s, strlen(s));
+}

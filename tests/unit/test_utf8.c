@@ -1,0 +1,297 @@
+/*
+ * test_utf8.c — util/utf8: the strict decoder, the character-wise helpers, the encoder and the
+ * escaping of untrusted text for the terminal.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+/* utf8_decode of a string literal (its bytes, without the NUL): the length, *CP the code point. */
+static size_t dec(const char *s, size_t n, uint32_t *cp)
+{
+        *cp = 0xdeadbeef;
+        return utf8_decode(s, n, cp);
+}
+
+static void test_decode_valid(void **state)
+{
+        uint32_t cp;
+
+        (void)state;
+        assert_int_equal(dec("A", 1, &cp), 1);
+        assert_int_equal(cp, 0x41);
+        assert_int_equal(dec("\0", 1, &cp), 1); /* NUL is a character */
+        assert_int_equal(cp, 0);
+        assert_int_equal(dec("\x7f", 1, &cp), 1);
+        assert_int_equal(cp, 0x7f);
+        assert_int_equal(dec("\xc2\x80", 2, &cp), 2); /* the smallest 2-byte form */
+        assert_int_equal(cp, 0x80);
+        assert_int_equal(dec("\xc3\xa9", 2, &cp), 2); /* é */
+        assert_int_equal(cp, 0xe9);
+        assert_int_equal(dec("\xdf\xbf", 2, &cp), 2);
+        assert_int_equal(cp, 0x7ff);
+        assert_int_equal(dec("\xe0\xa0\x80", 3, &cp), 3);
+        assert_int_equal(cp, 0x800);
+        assert_int_equal(dec("\xe2\x82\xac", 3, &cp), 3); /* € */
+        assert_int_equal(cp, 0x20ac);
+        assert_int_equal(dec("\xed\x9f\xbf", 3, &cp), 3); /* just below the surrogates */
+        assert_int_equal(cp, 0xd7ff);
+        assert_int_equal(dec("\xee\x80\x80", 3, &cp), 3); /* just above them */
+        assert_int_equal(cp, 0xe000);
+        assert_int_equal(dec("\xef\xbf\xbf", 3, &cp), 3);
+        assert_int_equal(cp, 0xffff);
+        assert_int_equal(dec("\xf0\x90\x80\x80", 4, &cp), 4);
+        assert_int_equal(cp, 0x10000);
+        assert_int_equal(dec("\xf0\x9f\x98\x80", 4, &cp), 4); /* 😀 */
+        assert_int_equal(cp, 0x1f600);
+        assert_int_equal(dec("\xf4\x8f\xbf\xbf", 4, &cp), 4);
+        assert_int_equal(cp, 0x10ffff);
+        /* only the first character is decoded */
+        assert_int_equal(dec("\xc3\xa9xyz", 5, &cp), 2);
+        assert_int_equal(cp, 0xe9);
+}
+
+static void test_decode_invalid(void **state)
+{
+        uint32_t cp;
+
+        (void)state;
+        assert_int_equal(dec("", 0, &cp), 0);
+        assert_int_equal(dec("\x80", 1, &cp), 0);             /* lone continuation */
+        assert_int_equal(dec("\xbf", 1, &cp), 0);             /* lone continuation */
+        assert_int_equal(dec("\xc0\x80", 2, &cp), 0);         /* overlong NUL */
+        assert_int_equal(dec("\xc1\xbf", 2, &cp), 0);         /* overlong 0x7f */
+        assert_int_equal(dec("\xe0\x9f\xbf", 3, &cp), 0);     /* overlong 0x7ff */
+        assert_int_equal(dec("\xf0\x8f\xbf\xbf", 4, &cp), 0); /* overlong 0xffff */
+        assert_int_equal(dec("\xed\xa0\x80", 3, &cp), 0);     /* surrogate D800 */
+        assert_int_equal(dec("\xed\xbf\xbf", 3, &cp), 0);     /* surrogate DFFF */
+        assert_int_equal(dec("\xf4\x90\x80\x80", 4, &cp), 0); /* 0x110000 */
+        assert_int_equal(dec("\xf5\x80\x80\x80", 4, &cp), 0); /* lead byte past U+10FFFF */
+        assert_int_equal(dec("\xff", 1, &cp), 0);
+        assert_int_equal(dec("\xc3", 1, &cp), 0);         /* truncated by N */
+        assert_int_equal(dec("\xe2\x82", 2, &cp), 0);     /* truncated by N */
+        assert_int_equal(dec("\xe2\x82\xac", 2, &cp), 0); /* N cuts a valid character */
+        assert_int_equal(dec("\xc3"
+                             "A",
+                             2, &cp),
+                         0); /* not a continuation */
+        assert_int_equal(dec("\xe2\x82"
+                             "A",
+                             3, &cp),
+                         0);
+        assert_int_equal(dec("\xf0\x9f\x98"
+                             "A",
+                             4, &cp),
+                         0);
+        assert_int_equal(cp, 0xdeadbeef); /* untouched on failure */
+}
+
+static void test_valid(void **state)
+{
+        size_t bad = 99;
+
+        (void)state;
+        assert_true(utf8_valid("", 0, &bad));
+        assert_true(utf8_valid("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 15, &bad));
+        assert_int_equal(bad, 99);
+        assert_true(utf8_valid("a\0b", 3, NULL)); /* NUL is valid UTF-8 */
+        assert_false(utf8_valid("abc\xc3", 4, &bad));
+        assert_int_equal(bad, 3);
+        assert_false(utf8_valid("\xc3\xa9\xed\xa0\x80", 5, &bad));
+        assert_int_equal(bad, 2);
+        assert_false(utf8_valid("ok\x80", 3, &bad));
+        assert_int_equal(bad, 2);
+        assert_false(utf8_valid("\xc0\xaf", 2, NULL));
+}
+
+static void test_valid_file_text(void **state)
+{
+        size_t bad;
+
+        (void)state;
+        assert_true(utf8_valid("plain", 5, &bad));
+        assert_true(utf8_valid("\xea\xb0\x80", 3, &bad));     /* 가 */
+        assert_true(utf8_valid("\xf0\x9f\x98\x80", 4, &bad)); /* emoji */
+        assert_false(utf8_valid("ab\xff", 3, &bad));
+        assert_int_equal(bad, 2);
+        assert_false(utf8_valid("\xc0\xaf", 2, &bad)); /* overlong '/' */
+        assert_int_equal(bad, 0);
+        assert_false(utf8_valid("x\xed\xa0\x80", 4, &bad)); /* surrogate */
+        assert_int_equal(bad, 1);
+        assert_false(utf8_valid("\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
+        assert_false(utf8_valid("\xe4\xb8", 2, &bad));         /* truncated */
+}
+
+static void test_characters(void **state)
+{
+        const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z"; /* a é € 😀 z */
+
+        (void)state;
+        assert_int_equal(utf8_count(s, 11), 5);
+        assert_int_equal(utf8_count("", 0), 0);
+        assert_int_equal(utf8_count("\x80\x80", 2), 0); /* continuation bytes only */
+        assert_int_equal(utf8_char_len(s, 11), 1);
+        assert_int_equal(utf8_char_len(s + 1, 10), 2);
+        assert_int_equal(utf8_char_len(s + 3, 8), 3);
+        assert_int_equal(utf8_char_len(s + 6, 5), 4);
+        assert_int_equal(utf8_char_len(s + 6, 2), 2); /* never past N */
+        assert_int_equal(utf8_char_len("\xff\x80\x80x", 4), 3);
+        assert_int_equal(utf8_offset(s, 11, 0), 0);
+        assert_int_equal(utf8_offset(s, 11, 1), 1);
+        assert_int_equal(utf8_offset(s, 11, 2), 3);
+        assert_int_equal(utf8_offset(s, 11, 3), 6);
+        assert_int_equal(utf8_offset(s, 11, 4), 10);
+        assert_int_equal(utf8_offset(s, 11, 5), 11);
+        assert_int_equal(utf8_offset(s, 11, 500), 11);
+}
+
+static void test_cut(void **state)
+{
+        const char *s = "ab\xe2\x82\xac"
+                        "cd"; /* a b € c d */
+
+        (void)state;
+        assert_int_equal(utf8_cut(s, 1), 1);
+        assert_int_equal(utf8_cut(s, 2), 2); /* before the € */
+        assert_int_equal(utf8_cut(s, 3), 2); /* inside it: back to its start */
+        assert_int_equal(utf8_cut(s, 4), 2);
+        assert_int_equal(utf8_cut(s, 5), 5); /* after it */
+        assert_int_equal(utf8_cut("\x80\x80\x80x", 2), 0);
+        assert_int_equal(utf8_cut(s, 0), 0);
+}
+
+static void test_encode(void **state)
+{
+        const uint32_t cps[] = { 0,      0x41,   0x7f,   0x80,   0xe9,    0x7ff,   0x800,
+                                 0x20ac, 0xd7ff, 0xe000, 0xffff, 0x10000, 0x1f600, 0x10ffff };
+        char out[UTF8_MAX];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++) {
+                size_t len = utf8_encode(cps[i], out);
+                uint32_t back;
+
+                assert_int_equal(len, utf8_encoded_len(cps[i]));
+                assert_int_equal(utf8_decode(out, len, &back), len);
+                assert_int_equal(back, cps[i]);
+        }
+        assert_int_equal(utf8_encode(0x20ac, out), 3);
+        assert_memory_equal(out, "\xe2\x82\xac", 3);
+        assert_int_equal(utf8_encoded_len(0x7f), 1);
+        assert_int_equal(utf8_encoded_len(0x80), 2);
+        assert_int_equal(utf8_encoded_len(0x800), 3);
+        assert_int_equal(utf8_encoded_len(0x10000), 4);
+        assert_int_equal(utf8_encode(0xd800, out), 0);
+        assert_int_equal(utf8_encode(0xdfff, out), 0);
+        assert_int_equal(utf8_encode(0x110000, out), 0);
+}
+
+/* utf8_escape of N bytes of S, as a string to compare. */
+static char *esc(const char *s, size_t n)
+{
+        strbuf sb = STRBUF_INIT;
+
+        utf8_escape(&sb, s, n);
+        return strbuf_detach(&sb);
+}
+
+static void check_escape(const char *s, size_t n, const char *want)
+{
+        char *got = esc(s, n);
+
+        assert_string_equal(got, want);
+        free(got);
+}
+
+static void test_escape(void **state)
+{
+        strbuf sb = STRBUF_INIT;
+
+        (void)state;
+        check_escape("", 0, "");
+        check_escape("Philosopher-0", 13, "Philosopher-0");
+        /* the example: an actor named "E\u001b[2J" */
+        check_escape("E\x1b[2J", 5, "E\\x1b[2J");
+        check_escape("a\nb\tc\rd", 7, "a\\nb\\tc\\rd");
+        check_escape("\x01\x7f", 2, "\\x01\\x7f");
+        check_escape("a\0b", 3, "a\\x00b");
+        /* printable UTF-8 is kept; C1 controls (here CSI, U+009B) and bidi overrides are not */
+        check_escape("caf\xc3\xa9 \xe2\x82\xac", 9, "caf\xc3\xa9 \xe2\x82\xac");
+        check_escape("\xc2\x9b"
+                     "2J",
+                     4, "\\u009b2J");
+        check_escape("\xc2\x85", 2, "\\u0085");
+        check_escape("\xc2\xa0", 2, "\xc2\xa0"); /* no-break space is printable */
+        check_escape("x\xe2\x80\xaey", 5, "x\\u202ey");
+        check_escape("\xe2\x80\xa8\xe2\x81\xa6", 6, "\\u2028\\u2066");
+        /* bytes that are not UTF-8: one \xNN each, and the rest goes on */
+        check_escape("\xff"
+                     "a",
+                     2, "\\xffa");
+        check_escape("\xc3"
+                     "A",
+                     2, "\\xc3A");
+        check_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");
+        check_escape("\xe2\x82", 2, "\\xe2\\x82");
+        /* a backslash stays one backslash */
+        check_escape("C:\\x", 4, "C:\\x");
+        /* appends; the NUL-terminated form */
+        strbuf_puts(&sb, "name: ");
+        utf8_escape_str(&sb, "E\x1b]0;pwned\x07");
+        utf8_escape_str(&sb, NULL);
+        assert_string_equal(strbuf_str(&sb), "name: E\\x1b]0;pwned\\x07");
+        strbuf_free(&sb);
+}
+
+/* Every byte string of up to 3 bytes: escaping leaves no control byte, and the strict decoder
+ * agrees with utf8_valid. */
+static void test_escape_exhaustive(void **state)
+{
+        unsigned char s[3];
+
+        (void)state;
+        for (unsigned a = 0; a < 256; a++) {
+                for (unsigned b = 0; b < 256; b++) {
+                        for (unsigned c = 0; c < 256; c += 5) {
+                                char *out;
+                                uint32_t cp;
+                                size_t k;
+
+                                s[0] = (unsigned char)a, s[1] = (unsigned char)b;
+                                s[2] = (unsigned char)c;
+                                out = esc((const char *)s, 3);
+                                for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+                                        assert_true(*p >= 0x20 && *p != 0x7f);
+                                assert_true(utf8_valid(out, strlen(out), NULL));
+                                free(out);
+                                k = utf8_decode((const char *)s, 3, &cp);
+                                if (k == 3)
+                                        assert_true(utf8_valid((const char *)s, 3, NULL));
+                        }
+                }
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_decode_valid),
+                cmocka_unit_test(test_decode_invalid),
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_valid_file_text),
+                cmocka_unit_test(test_characters),
+                cmocka_unit_test(test_cut),
+                cmocka_unit_test(test_encode),
+                cmocka_unit_test(test_escape),
+                cmocka_unit_test(test_escape_exhaustive),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
