@@ -1,29 +1,35 @@
 /*
  * main.c — lockstep's command line: parses the arguments and dispatches to a subcommand.
  *
- * Each subcommand is one entry of a table (name, handler, one-line usage); usage errors print
- * the usage and exit 2, as documented in `lockstep --help` and docs/cli.md.
+ * Each subcommand is one entry of a table (name, handler); usage errors print the usage and exit
+ * 2, as documented in `lockstep --help` and docs/running.md. A run itself — files, schedule,
+ * runner, limits — is the session's (src/session/session.h): `run` only turns flags into a
+ * session_config, pumps, and prints.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "engine/engine.h"
+#include "model/model.h"
 #include "scenario/bundle.h"
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
-#include "session/schedule.h"
 #include "session/session.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 2 };
+/* EXIT_INTERNAL: the trace or schedule could not be written, or the engine and model disagree. */
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 
 /* In a sanitizer build, a scenario's deliberate segfault or abort must still kill the runner
  * with that signal (the front end reports it), not be turned into a sanitizer report. */
@@ -47,25 +53,33 @@ static const char usage_text[] =
     "\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
-    "                           a summary on stderr\n"
-    "      --seed N             seed for every actor's random() (default 1)\n"
+    "                           a summary on stderr (docs/running.md)\n"
+    "      --seed N             seed for every actor's random() and the random policy\n"
+    "                           (default: the schedule's, else 1)\n"
     "      --set NAME=VALUE     override a constant of the scenario (repeatable)\n"
     "      --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
-    "      --speed X            at most X steps per second per actor (default: no limit)\n"
-    "      --time-limit S       stop after S seconds (default 60; 0: no limit)\n"
+    "      --speed X            at most X steps per second (per actor when live)\n"
+    "      --time-limit S       stop after S seconds of running (default: 60 live, none\n"
+    "                           stepped; 0: no limit)\n"
+    "      --max-steps N        stepped: stop after N steps (default 1000000)\n"
     "      --prefix             start each printed line with [actor name]\n"
+    "      --say                print each narration caption as it happens, as '# caption'\n"
     "      --step               lockstep is the scheduler: one step at a time, the same\n"
     "                           choices give the same run (default policy: random)\n"
     "      --policy P           step mode: random (seeded by --seed) or round-robin\n"
-    "      --schedule FILE      step mode: replay the moves in FILE first\n"
+    "      --handoff H          barging (default, as CPython) or fifo: who gets a freed lock\n"
+    "      --schedule FILE      step mode: replay the moves in FILE first (with its seed and\n"
+    "                           --set values unless given here)\n"
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
     "  lockstep --version       the version\n"
     "\n"
-    "Exit status of run: 0 finished and every assert held, 1 an assert failed, 2 a usage or\n"
-    "scenario error, 3 deadlock, 4 an actor crashed or raised an error, 5 the time limit.\n"
+    "Exit status of run: 0 finished and every assert held, 1 an assert failed (whatever\n"
+    "ended the run), 2 a usage or scenario error or a schedule that cannot be followed,\n"
+    "3 deadlock, 4 an actor crashed or raised an error, 5 the time limit, 6 a cap (steps,\n"
+    "output, trace, schedule), 70 an internal error, 128+N interrupted by signal N.\n"
     "Exit status of check and list: 0 success, 2 a usage error or an invalid scenario.\n"
     "Scenario format: docs/scenario-format.md. Bundled scenarios: lockstep list.\n";
 
@@ -127,7 +141,7 @@ static int cmd_check(int argc, char **argv)
                         status = EXIT_USAGE;
                 } else {
                         printf("%s: ok (%d actor%s, %d resource%s, %d statement%s)\n", files[k],
-                               sc->nactors, sc->nactors == 1 ? "" : "s", sc->nresources,
+                               sc->nactors + 1, sc->nactors == 0 ? "" : "s", sc->nresources,
                                sc->nresources == 1 ? "" : "s", sc->nstmts,
                                sc->nstmts == 1 ? "" : "s");
                         scenario_free(sc);
@@ -180,60 +194,76 @@ static int cmd_list(int argc, char **argv)
         return EXIT_OK;
 }
 
-/* Reads a whole file (at most SC_MAX_FILE_BYTES + 1 bytes, so the loader can say it is too big). */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-        FILE *f = fopen(path, "rb");
-        strbuf sb = STRBUF_INIT;
-        char buf[65536];
-        size_t n;
-
-        if (f == NULL) {
-                snprintf(err, errlen, "%s: error: cannot open: %s", path, strerror(errno));
-                return NULL;
-        }
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len <= SC_MAX_FILE_BYTES)
-                strbuf_append(&sb, buf, n);
-        if (ferror(f)) {
-                snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
-                fclose(f);
-                strbuf_free(&sb);
-                return NULL;
-        }
-        fclose(f);
-        *len = sb.len;
-        return strbuf_detach(&sb);
-}
-
 typedef struct run_output {
         const scenario *sc;
-        bool prefix;
-        unsigned long steps, events;
+        bool prefix; /* [actor] before each printed line */
+        bool say;    /* captions between the output lines */
+        bool escape; /* standard output is a terminal: control characters are shown, not sent */
+        strbuf line;
 } run_output;
 
-/* What `lockstep run` shows of each event: what actors print, and their errors. */
+/* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal. */
+static void put_text(run_output *o, FILE *f, bool escape, const char *text, size_t n)
+{
+        if (!escape) {
+                fwrite(text, 1, n, f);
+                return;
+        }
+        strbuf_reset(&o->line);
+        utf8_escape(&o->line, text, n);
+        fwrite(strbuf_str(&o->line), 1, o->line.len, f);
+}
+
+/* What `lockstep run` shows of each event: what actors print and say, and their errors. */
 static void run_event(const event *ev, void *ctx)
 {
         run_output *o = ctx;
+        const char *name = ev->actor >= 0 ? scenario_actor_name(o->sc, ev->actor) : "lockstep";
 
-        o->events++;
-        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
-                o->steps++;
         switch (ev->kind) {
         case EV_PRINT:
-                if (o->prefix)
-                        printf("[%s] ", scenario_actor_name(o->sc, ev->actor));
-                fwrite(ev->text, 1, ev->len, stdout);
+        case EV_SAY:
+                if (ev->kind == EV_SAY && !o->say)
+                        break;
+                if (ev->kind == EV_SAY)
+                        fputs("# ", stdout);
+                if (o->prefix) {
+                        putchar('[');
+                        put_text(o, stdout, o->escape, name, strlen(name));
+                        fputs("] ", stdout);
+                }
+                put_text(o, stdout, o->escape, ev->text, ev->len);
                 putchar('\n');
                 break;
         case EV_ERROR:
         case EV_ASSERT:
+                /* Like the loader's errors: FILE:LINE:COL: ExceptionName: message (in ACTOR). */
                 fflush(stdout);
-                fprintf(stderr, "Exception in %s: %s\n", scenario_actor_name(o->sc, ev->actor),
-                        ev->text);
+                put_text(o, stderr, true, ev->text, ev->len);
+                fputs(" (in ", stderr);
+                put_text(o, stderr, true, name, strlen(name));
+                fputs(")\n", stderr);
                 break;
         default: break;
         }
+}
+
+/* A whole number from 0 to MAX, in decimal digits only ("1.5", "0x10" and "1e15" are not). */
+static int parse_count(const char *opt, const char *arg, uint64_t max, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (arg[0] == '\0' || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 19)
+                goto bad;
+        for (const char *p = arg; *p != '\0'; p++)
+                v = v * 10 + (uint64_t)(*p - '0');
+        if (v > max)
+                goto bad;
+        *out = v;
+        return 0;
+bad:
+        return usage_error("%s needs a whole number from 0 to %llu, not '%s'", opt,
+                           (unsigned long long)max, arg);
 }
 
 static int parse_number(const char *opt, const char *arg, double lo, double hi, double *out)
@@ -249,6 +279,82 @@ static int parse_number(const char *opt, const char *arg, double lo, double hi, 
         return 0;
 }
 
+static const char *outcome_words(event_outcome o)
+{
+        switch (o) {
+        case OUTCOME_DONE: return "done";
+        case OUTCOME_ASSERT: return "an assertion failed";
+        case OUTCOME_SCHEDULE: return "the schedule cannot be followed";
+        case OUTCOME_DEADLOCK: return "deadlock";
+        case OUTCOME_CRASH: return "crashed";
+        case OUTCOME_TIMEOUT: return "time limit";
+        case OUTCOME_LIMIT: return "a limit was reached";
+        case OUTCOME_INTERRUPTED: return "interrupted";
+        default: return "ended";
+        }
+}
+
+/* The summary on standard error: how it ended, counts, why, who ended with an error. */
+static void run_summary(session *s, run_output *o)
+{
+        const scenario *sc = session_scenario(s);
+        const model *m = history_live(session_history(s));
+        event_outcome oc = session_outcome(s);
+        const char *reason = session_reason(s);
+        strbuf sb = STRBUF_INIT;
+        size_t nerr = model_error_count(m);
+
+        fflush(stdout);
+        strbuf_printf(&sb, "lockstep: %s: %d actor%s, %llu steps, %llu events, %.3f s",
+                      outcome_words(oc), sc->nactors + 1, sc->nactors == 0 ? "" : "s",
+                      (unsigned long long)session_steps(s), (unsigned long long)session_events(s),
+                      session_seconds(s));
+        if (oc != OUTCOME_ASSERT && session_exit_status(s) == OUTCOME_ASSERT)
+                strbuf_puts(&sb, " (an assert failed before)");
+        fprintf(stderr, "%s\n", strbuf_str(&sb));
+        if (oc != OUTCOME_DONE && reason[0] != '\0') {
+                strbuf_reset(&sb);
+                utf8_escape_str(&sb, reason);
+                fprintf(stderr, "lockstep: %s\n", strbuf_str(&sb));
+        }
+        if (nerr > 0) {
+                strbuf_reset(&sb);
+                strbuf_puts(&sb, "lockstep: ended with an error: ");
+                for (size_t k = 0; k < nerr; k++) {
+                        const model_error *e = model_error_at(m, k);
+
+                        if (k > 0)
+                                strbuf_puts(&sb, ", ");
+                        utf8_escape_str(&sb, e->actor >= 0 ? scenario_actor_name(sc, e->actor)
+                                                           : "the runner");
+                }
+                if (model_info_of(m)->nerrors > nerr)
+                        strbuf_printf(&sb, " and %llu more",
+                                      (unsigned long long)(model_info_of(m)->nerrors - nerr));
+                fprintf(stderr, "%s\n", strbuf_str(&sb));
+        }
+        strbuf_free(&sb);
+        (void)o;
+}
+
+/*
+ * The signals that end a run: blocked, and read from a descriptor beside the run's, so no
+ * handler runs at all. A closed pipe on standard output is SIGPIPE like any other: the write
+ * fails with EPIPE and the signal waits on the descriptor.
+ */
+static int signals_open(sigset_t *old)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &set, old);
+        return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
 static int cmd_run(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -257,57 +363,73 @@ static int cmd_run(int argc, char **argv)
                 { "trace", required_argument, NULL, 't' },
                 { "speed", required_argument, NULL, 'v' },
                 { "time-limit", required_argument, NULL, 'l' },
+                { "max-steps", required_argument, NULL, 'm' },
                 { "prefix", no_argument, NULL, 'p' },
+                { "say", no_argument, NULL, 'y' },
                 { "step", no_argument, NULL, 'x' },
                 { "policy", required_argument, NULL, 'P' },
+                { "handoff", required_argument, NULL, 'H' },
                 { "schedule", required_argument, NULL, 'r' },
                 { "save-schedule", required_argument, NULL, 'w' },
+                { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
-        session_options so = { .time_limit = SESSION_DEFAULT_TIME_LIMIT };
-        scenario_options lo = { 0 };
+        session_config cfg = { 0 };
         run_output out = { 0 };
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
-        int nset = 0, c, status;
-        double seed = ENGINE_DEFAULT_SEED, speed = 0;
-        char err[512], *text;
-        size_t len;
-        diag d;
-        scenario *sc;
+        int c, status, sfd;
+        strbuf err = STRBUF_INIT;
+        sigset_t old;
         session *s;
-        const char *why;
-        const char *schedule_in = NULL, *schedule_out = NULL;
-        int *moves = NULL;
-        size_t nmoves = 0;
 
-        so.engine.seed = ENGINE_DEFAULT_SEED;
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
                 int rc = 0;
 
                 switch (c) {
-                case 'S': rc = parse_number("--seed", optarg, 0, 9007199254740991.0, &seed); break;
-                case 's': set[nset++] = optarg; break;
-                case 't': so.trace_path = optarg; break;
-                case 'v': rc = parse_number("--speed", optarg, 0, 1e9, &speed); break;
-                case 'l': rc = parse_number("--time-limit", optarg, 0, 1e9, &so.time_limit); break;
+                case 'S':
+                        rc = parse_count("--seed", optarg, 9007199254740991ull, &cfg.seed);
+                        cfg.seed_given = true;
+                        break;
+                case 's': set[cfg.nset++] = optarg; break;
+                case 't': cfg.trace_path = optarg; break;
+                case 'v': rc = parse_number("--speed", optarg, 0.001, 1e9, &cfg.speed); break;
+                case 'l':
+                        rc = parse_number("--time-limit", optarg, 0, 1e6, &cfg.time_limit);
+                        cfg.time_limit_given = true;
+                        break;
+                case 'm':
+                        rc =
+                            parse_count("--max-steps", optarg, 9007199254740991ull, &cfg.max_steps);
+                        if (rc == 0 && cfg.max_steps == 0)
+                                rc = usage_error("%s", "--max-steps needs at least 1");
+                        break;
                 case 'p': out.prefix = true; break;
-                case 'x': so.step = true; break;
+                case 'y': out.say = true; break;
+                case 'x': cfg.step = true; break;
                 case 'P':
                         if (strcmp(optarg, "random") == 0)
-                                so.policy = SESSION_RANDOM;
+                                cfg.policy = SESSION_RANDOM;
                         else if (strcmp(optarg, "round-robin") == 0)
-                                so.policy = SESSION_ROUND_ROBIN;
+                                cfg.policy = SESSION_ROUND_ROBIN;
                         else
                                 rc = usage_error("--policy is random or round-robin, not '%s'",
                                                  optarg);
                         break;
-                case 'r': schedule_in = optarg; break;
-                case 'w':
-                        schedule_out = optarg;
-                        so.record = true;
+                case 'H':
+                        if (strcmp(optarg, "fifo") == 0 || strcmp(optarg, "barging") == 0)
+                                cfg.fifo = optarg[0] == 'f';
+                        else
+                                rc = usage_error("--handoff is barging or fifo, not '%s'", optarg);
                         break;
+                case 'r': cfg.schedule_in = optarg; break;
+                case 'w': cfg.schedule_out = optarg; break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        free(set);
+                        return EXIT_OK;
+                case ':': rc = usage_error("run: %s needs a value", argv[optind - 1]); break;
                 default: rc = usage_error("run: unknown option '%s'", argv[optind - 1]); break;
                 }
                 if (rc != 0) {
@@ -320,117 +442,55 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("%s", optind >= argc ? "run needs a scenario FILE"
                                                         : "run takes one scenario FILE");
         }
-        text = read_file(argv[optind], &len, err, sizeof(err));
-        if (text == NULL) {
-                fprintf(stderr, "%s\n", err);
-                free(set);
-                return EXIT_USAGE;
-        }
-        lo.set = set;
-        lo.nset = nset;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text(argv[optind], text, len, &lo, &d);
-        if (sc == NULL) {
-                diag_print(&d, stderr);
-                diag_free(&d);
-                free(text);
-                free(set);
-                return EXIT_USAGE;
-        }
-        diag_free(&d);
-        if (schedule_in != NULL && !so.step) {
-                scenario_free(sc);
-                free(text);
-                free(set);
-                return usage_error("%s", "--schedule needs --step");
-        }
-        if (schedule_in != NULL) {
-                schedule sched;
-
-                diag_init(&d, DIAG_DEFAULT_CAP);
-                if (schedule_read(schedule_in, &sched, &d) < 0 ||
-                    schedule_resolve(&sched, sc, &moves, &d) < 0) {
-                        schedule_free(&sched);
-                        diag_print(&d, stderr);
-                        diag_free(&d);
-                        scenario_free(sc);
-                        free(text);
-                        free(set);
-                        return EXIT_USAGE;
-                }
-                diag_free(&d);
-                nmoves = sched.n;
-                schedule_free(&sched);
-                so.schedule = moves;
-                so.nschedule = nmoves;
-        }
-        if ((why = engine_unsupported(sc)) != NULL) {
-                fprintf(stderr,
-                        "lockstep: %s uses %s, which this version of lockstep cannot run yet "
-                        "(it can check the file: lockstep check %s)\n",
-                        argv[optind], why, argv[optind]);
-                scenario_free(sc);
-                free(text);
-                free(set);
-                return EXIT_USAGE;
-        }
-        so.engine.seed = (uint64_t)seed;
-        so.engine.step_delay = speed > 0 ? 1.0 / speed : 0;
-        so.engine.cpu_count = (int)sysconf(_SC_NPROCESSORS_ONLN);
-        so.source = text;
-        so.source_len = len;
-        so.set = set;
-        so.nset = nset;
-        so.on_event = run_event;
-        so.ctx = &out;
-        out.sc = sc;
-        s = session_start(sc, &so, err, sizeof(err));
+        cfg.path = argv[optind];
+        cfg.set = set;
+        /* Live runs have a wall-clock limit by default; stepped runs a step budget instead. */
+        if (!cfg.time_limit_given)
+                cfg.time_limit = cfg.step ? 0 : SESSION_DEFAULT_TIME_LIMIT;
+        cfg.on_event = run_event;
+        cfg.ctx = &out;
+        out.escape = isatty(STDOUT_FILENO);
+        sfd = signals_open(&old);
+        s = session_open(&cfg, &err);
         if (s == NULL) {
-                fprintf(stderr, "lockstep: %s\n", err);
-                scenario_free(sc);
-                free(text);
+                fputs(strbuf_str(&err), stderr);
+                strbuf_free(&err);
                 free(set);
                 return EXIT_USAGE;
         }
-        while (session_pump(s, 50))
-                ;
-        fflush(stdout);
-        status = session_outcome(s);
-        {
-                const char *reason = session_reason(s);
+        out.sc = session_scenario(s);
+        while (session_pump(s)) {
+                struct pollfd p[2] = { { .fd = session_fd(s), .events = POLLIN },
+                                       { .fd = sfd, .events = POLLIN } };
+                struct signalfd_siginfo si;
 
-                fprintf(stderr, "lockstep: %s: %d actor%s, %lu steps, %lu events, %.3f s\n",
-                        status == OUTCOME_DONE       ? "done"
-                        : status == OUTCOME_ASSERT   ? "an assertion failed"
-                        : status == OUTCOME_DEADLOCK ? "deadlock"
-                        : status == OUTCOME_CRASH    ? "crashed"
-                        : status == OUTCOME_SCHEDULE ? "the schedule cannot be followed"
-                                                     : "time limit",
-                        sc->nactors + 1, sc->nactors == 0 ? "" : "s", out.steps, out.events,
-                        session_seconds(s));
-                if (status != OUTCOME_DONE && reason[0] != '\0')
-                        fprintf(stderr, "lockstep: %s\n", reason);
-        }
-        if (schedule_out != NULL) {
-                size_t n;
-                const int *done = session_schedule(s, &n);
+                if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+                        xdie("poll: %s", strerror(errno));
+                if (sfd >= 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                        char why[64];
+                        const char *abbrev = sigabbrev_np((int)si.ssi_signo);
 
-                if (schedule_write(schedule_out, sc, done, n, so.engine.seed, set, nset, err,
-                                   sizeof(err)) < 0) {
-                        fprintf(stderr, "lockstep: %s\n", err);
-                        if (status == OUTCOME_DONE)
-                                status = EXIT_USAGE;
+                        if (si.ssi_signo == SIGPIPE)
+                                snprintf(why, sizeof(why), "standard output was closed (SIGPIPE)");
+                        else
+                                snprintf(why, sizeof(why), "interrupted by SIG%s",
+                                         abbrev != NULL ? abbrev : "?");
+                        session_interrupt(s, (int)si.ssi_signo, why);
                 }
         }
-        if (session_close(s, err, sizeof(err)) < 0) {
-                fprintf(stderr, "lockstep: %s\n", err);
-                if (status == OUTCOME_DONE)
-                        status = EXIT_USAGE;
+        run_summary(s, &out);
+        status = session_exit_status(s);
+        if (session_close(s, &err) < 0) {
+                fputs(strbuf_str(&err), stderr);
+                if (status == EXIT_OK)
+                        status = EXIT_INTERNAL;
         }
-        scenario_free(sc);
-        free(text);
+        if (sfd >= 0)
+                close(sfd);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        strbuf_free(&err);
+        strbuf_free(&out.line);
         free(set);
-        free(moves);
         return status;
 }
 

@@ -179,11 +179,19 @@ static void actor_free(actor *a)
         strbuf_free(&a->scratch);
 }
 
-static void mark_done(actor *a)
+/*
+ * The actor's last word, EXIT (after an error too: the model keeps it crashed, and the step-mode
+ * scheduler learns that it will not come back to a gate), published under the mutex that joiners
+ * read `done` under: a joiner that finds it not done comes before EXIT in the run, one that finds
+ * it done comes after, so a joiner granted after EXIT never has to wait again.
+ */
+static void exit_actor(actor *a, bool error)
 {
         prim_actor *p = &a->eng->prim->actors[a->id];
 
+        a->stmt = NULL;
         prim_mutex_lock(&p->mu);
+        engine_emit(a, EV_EXIT, -1, -1, 0, error, NULL, 0);
         p->done = true;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
@@ -199,11 +207,7 @@ static void actor_run(actor *a)
         flow = interp_block(a, &a->script->body);
         engine_memory_drop(a);
         interp_gil_drop(a);
-        a->stmt = NULL;
-        /* Always the last word, after an error too (the model keeps it crashed): the step-mode
-         * scheduler learns from it that the actor will not come back to a gate. */
-        engine_emit(a, EV_EXIT, -1, -1, 0, flow == FLOW_STOP, NULL, 0);
-        mark_done(a);
+        exit_actor(a, flow == FLOW_STOP);
 }
 
 static void *actor_thread(void *arg)
@@ -283,10 +287,8 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                 }
                 engine_memory_drop(main_actor);
                 interp_gil_drop(main_actor);
-                main_actor->stmt = NULL;
-                engine_emit(main_actor, EV_EXIT, -1, -1, 0, flow == FLOW_STOP, NULL, 0);
+                exit_actor(main_actor, flow == FLOW_STOP);
         }
-        mark_done(main_actor);
         /* Like Python at exit, wait for every thread that was started. */
         for (int k = 0; k < sc->nactors; k++)
                 if (eng.prim->actors[k].started)

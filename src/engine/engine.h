@@ -9,6 +9,7 @@
 #ifndef LOCKSTEP_ENGINE_ENGINE_H
 #define LOCKSTEP_ENGINE_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/gate.h"
@@ -19,9 +20,10 @@
 
 typedef struct engine_options {
         uint64_t seed;     /* seeds every actor's random() */
-        double step_delay; /* live mode: seconds to wait before each step (0: none) */
+        gate_pacer *pacer; /* live mode: the pause and the delay before each step; NULL: none */
         int cpu_count;     /* what cpu_count() returns */
         gates *gates;      /* step mode: every step waits for a grant; NULL: live mode */
+        bool fifo;         /* a freed lock or permit goes to its longest waiter (--handoff fifo) */
 } engine_options;
 
 /* Why a scenario cannot run in this version, or NULL when it can. */

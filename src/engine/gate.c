@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct gate {
@@ -48,6 +49,11 @@ static long futex(_Atomic uint32_t *word, int op, uint32_t val)
         return syscall(SYS_futex, (uint32_t *)word, op, val, NULL, NULL, 0);
 }
 
+static long futex_wait_for(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel)
+{
+        return syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, rel, NULL, 0);
+}
+
 void gate_grant(gates *g, int a)
 {
         atomic_fetch_add_explicit(&g->g[a].granted, 1, memory_order_release);
@@ -63,4 +69,72 @@ void gate_wait(gates *g, int a)
                 if (futex(&t->granted, FUTEX_WAIT, now) < 0 && errno != EAGAIN && errno != EINTR)
                         break;
         t->used++;
+}
+
+struct gate_pacer {
+        _Atomic uint32_t changes; /* the futex word: bumped by every gate_pacer_set */
+        _Atomic uint32_t paused;
+        _Atomic uint64_t delay_ns;
+};
+
+gate_pacer *gate_pacer_create(void)
+{
+        gate_pacer *p =
+            mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                return NULL;
+        memset(p, 0, sizeof(*p));
+        return p;
+}
+
+void gate_pacer_destroy(gate_pacer *p)
+{
+        if (p != NULL)
+                munmap(p, sizeof(*p));
+}
+
+void gate_pacer_set(gate_pacer *p, bool paused, uint64_t delay_ns)
+{
+        atomic_store_explicit(&p->paused, paused, memory_order_relaxed);
+        atomic_store_explicit(&p->delay_ns, delay_ns, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->changes, 1, memory_order_release);
+        futex(&p->changes, FUTEX_WAKE, INT32_MAX);
+}
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void gate_pacer_wait(gate_pacer *p)
+{
+        uint64_t start = 0;
+
+        for (;;) {
+                /* Read the word first: a change after this read makes the futex wait return. */
+                uint32_t seen = atomic_load_explicit(&p->changes, memory_order_acquire);
+                uint64_t delay = atomic_load_explicit(&p->delay_ns, memory_order_relaxed);
+                struct timespec rel;
+                uint64_t now;
+
+                if (atomic_load_explicit(&p->paused, memory_order_relaxed)) {
+                        futex_wait_for(&p->changes, seen, NULL);
+                        start = 0; /* the delay counts from the resume */
+                        continue;
+                }
+                if (delay == 0)
+                        return;
+                now = now_ns();
+                if (start == 0)
+                        start = now;
+                if (now - start >= delay)
+                        return;
+                rel.tv_sec = (time_t)((delay - (now - start)) / 1000000000u);
+                rel.tv_nsec = (long)((delay - (now - start)) % 1000000000u);
+                futex_wait_for(&p->changes, seen, &rel);
+        }
 }

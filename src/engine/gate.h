@@ -10,6 +10,7 @@
 #ifndef LOCKSTEP_ENGINE_GATE_H
 #define LOCKSTEP_ENGINE_GATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct gates gates;
@@ -21,5 +22,22 @@ void gate_destroy(gates *g);
 void gate_grant(gates *g, int a);
 /* Actor A: waits until it has been granted a step it has not used yet, and uses it. */
 void gate_wait(gates *g, int a);
+
+/*
+ * Live mode's pacer: the pause and the delay before each step, in shared memory, so the front end
+ * changes them while the run goes on. Every actor calls gate_pacer_wait before each step: it
+ * waits out the delay, and while the run is paused it stops there — at a step boundary, so a
+ * paused run shows a moment the run really went through. A change wakes every waiting actor at
+ * once: a long delay shortened, or a pause lifted, takes effect at once.
+ */
+typedef struct gate_pacer gate_pacer;
+
+/* Shared memory for a pacer (running, no delay); NULL with errno on failure. */
+gate_pacer *gate_pacer_create(void);
+void gate_pacer_destroy(gate_pacer *p);
+/* The front end: pause or resume, and the delay before each step in nanoseconds. */
+void gate_pacer_set(gate_pacer *p, bool paused, uint64_t delay_ns);
+/* An actor, before each step. */
+void gate_pacer_wait(gate_pacer *p);
 
 #endif

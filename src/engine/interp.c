@@ -1179,17 +1179,13 @@ void interp_begin_step(actor *a, const sc_stmt *s)
         announce(a, s);
 }
 
-/* Before each step: the speed delay, then the step begins (its first event will say so). */
+/* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
+ * event will say so). */
 static void gate(actor *a, const sc_stmt *s)
 {
         interp_end_step(a);
-        if (a->eng->opt.step_delay > 0 && !stepping(a)) {
-                struct timespec ts = { .tv_sec = (time_t)a->eng->opt.step_delay };
-
-                ts.tv_nsec = (long)((a->eng->opt.step_delay - (double)ts.tv_sec) * 1e9);
-                while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-                        ;
-        }
+        if (a->eng->opt.pacer != NULL && !stepping(a))
+                gate_pacer_wait(a->eng->opt.pacer);
         announce(a, s);
         if (s->say != NULL) {
                 expr_error e = { .offset = -1 };

@@ -90,6 +90,7 @@ struct stream {
         uint64_t mask;
         uint64_t t0_ns;
         size_t map_size;
+        int wake_fd; /* written when the consumer is armed (stream_arm); -1: none */
 
         /* The next ticket: every publish adds to it. */
         alignas(64) _Atomic uint64_t tail;
@@ -186,6 +187,7 @@ stream *stream_create(size_t slots)
         for (size_t i = 0; i < slots; i++)
                 atomic_init(&s->slots[i].turn, (uint32_t)i);
         s->t0_ns = now_ns();
+        s->wake_fd = -1;
         return s;
 }
 
@@ -199,6 +201,16 @@ void stream_destroy(stream *s)
 
 /* ---- producers ---- */
 
+/* Makes the consumer's descriptor readable: one 8-byte count for an eventfd, one byte for a pipe
+ * (EAGAIN on a full pipe or a saturated counter means it is readable already). */
+static void notify_fd(int fd)
+{
+        uint64_t one = 1;
+
+        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+                ;
+}
+
 static void wake_consumer(stream *s)
 {
         /* Pairs with the fence in wait_published: our turn stores before, its flag after. */
@@ -208,6 +220,8 @@ static void wake_consumer(stream *s)
                 /* Only the producer that cleared the flag makes the system call. */
                 atomic_fetch_add_explicit(&s->cons_futex, 1, memory_order_release);
                 futex_wake(&s->cons_futex, 1);
+                if (s->wake_fd >= 0)
+                        notify_fd(s->wake_fd);
         }
 }
 
@@ -507,6 +521,31 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
             (s->unchecked >= WAKE_BATCH || !published(slot_at(s, s->head), s->head)))
                 wake_producers(s);
         return 1;
+}
+
+void stream_set_wake_fd(stream *s, int fd)
+{
+        s->wake_fd = fd;
+}
+
+bool stream_arm(stream *s)
+{
+        slot *sl = slot_at(s, s->head);
+
+        if (published(sl, s->head))
+                return false;
+        if (s->unchecked > 0)
+                wake_producers(s);
+        /* The same announcement as wait_published's, with the same fence (Dekker): a producer
+         * that publishes after this store sees the flag and writes the descriptor, or this look
+         * sees its event. */
+        atomic_store_explicit(&s->cons_sleeping, 1, memory_order_seq_cst);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (published(sl, s->head) || atomic_load_explicit(&s->closed, memory_order_acquire)) {
+                atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
+                return false;
+        }
+        return true;
 }
 
 void stream_close(stream *s)

@@ -15,6 +15,7 @@
 #ifndef LOCKSTEP_ENGINE_STREAM_H
 #define LOCKSTEP_ENGINE_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,19 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms);
  * died before publishing all of it. Publishing after the close is a bug.
  */
 void stream_close(stream *s);
+
+/*
+ * A descriptor for a front end's poll(): FD (an eventfd, or the write end of a pipe, opened before
+ * the fork so the producers have it) is written whenever a producer publishes while the consumer
+ * is armed. Set once, before anyone publishes.
+ */
+void stream_set_wake_fd(stream *s, int fd);
+/*
+ * The consumer, instead of sleeping in stream_next: true when nothing is there to read and the
+ * next publish (or stream_close) will write the wake descriptor; false when something can be read
+ * now (read it, then arm again).
+ */
+bool stream_arm(stream *s);
 
 typedef struct stream_stats {
         uint64_t events;          /* events read by the consumer */

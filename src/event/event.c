@@ -34,6 +34,8 @@ const char *event_outcome_word(event_outcome o)
         case OUTCOME_DEADLOCK: return "deadlock";
         case OUTCOME_CRASH: return "crash";
         case OUTCOME_TIMEOUT: return "timeout";
+        case OUTCOME_LIMIT: return "limit";
+        case OUTCOME_INTERRUPTED: return "interrupted";
         }
         return "unknown";
 }

@@ -66,15 +66,17 @@ typedef enum event_kind {
             EV_KIND_COUNT
 } event_kind;
 
-/* How a run ends; also `lockstep run`'s exit status where one is given. */
+/* How a run ends; also `lockstep run`'s exit status, except INTERRUPTED (128 + the signal). */
 typedef enum event_outcome {
         OUTCOME_RUNNING = -1,
-        OUTCOME_DONE = 0,     /* finished, every assert held */
-        OUTCOME_ASSERT = 1,   /* an assert failed */
-        OUTCOME_SCHEDULE = 2, /* a replayed schedule named an actor that could not move */
-        OUTCOME_DEADLOCK = 3, /* a wait-for cycle, or every live actor blocked */
-        OUTCOME_CRASH = 4,    /* an actor crashed or raised an error */
-        OUTCOME_TIMEOUT = 5,  /* the time limit passed */
+        OUTCOME_DONE = 0,        /* finished, every assert held */
+        OUTCOME_ASSERT = 1,      /* an assert failed */
+        OUTCOME_SCHEDULE = 2,    /* a replayed schedule named an actor that could not move */
+        OUTCOME_DEADLOCK = 3,    /* a wait-for cycle, or every live actor blocked */
+        OUTCOME_CRASH = 4,       /* an actor crashed or raised an error */
+        OUTCOME_TIMEOUT = 5,     /* the time limit passed */
+        OUTCOME_LIMIT = 6,       /* a cap was reached: steps, output, trace or schedule size */
+        OUTCOME_INTERRUPTED = 7, /* the front end was told to stop (a signal, a closed pipe) */
 } event_outcome;
 
 #define EVENT_RUNNER   (-1)

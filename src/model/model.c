@@ -877,7 +877,10 @@ static void on_end(model *m, const event *ev, model_actor *a, model_res *r)
         case OUTCOME_ASSERT:
         case OUTCOME_DEADLOCK:
         case OUTCOME_CRASH:
-        case OUTCOME_TIMEOUT: m->info.outcome = ev->aux; break;
+        case OUTCOME_SCHEDULE:
+        case OUTCOME_TIMEOUT:
+        case OUTCOME_LIMIT:
+        case OUTCOME_INTERRUPTED: m->info.outcome = ev->aux; break;
         default: break;
         }
 }
@@ -1287,7 +1290,7 @@ static void describe_cycle(const model *m, const model_edge *edge, int start, st
         }
 }
 
-static void describe_wait(const model *m, int an, strbuf *why)
+void model_describe_wait(const model *m, int an, strbuf *why)
 {
         const model_actor *a = &m->actors[an];
         const model_res *r = model_res_at(m, a->res);
@@ -1363,7 +1366,7 @@ int model_deadlock(const model *m, strbuf *why)
                                 continue;
                         if (k++ > 0)
                                 strbuf_puts(why, "; ");
-                        describe_wait(m, a, why);
+                        model_describe_wait(m, a, why);
                 }
         }
         return 2;

@@ -311,6 +311,10 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
  * Consumer to finish". */
 int model_deadlock(const model *m, strbuf *why);
 
+/* What actor A waits for, in words, into WHY: "Consumer waits for queue q (empty)", "T-1 waits for
+ * lock a (held by T-2)", "MainThread waits for Consumer to finish". */
+void model_describe_wait(const model *m, int a, strbuf *why);
+
 /* Approximate heap bytes of M, not counting the output and the pool results, which M shares
  * with its clones (model_log_bytes counts those). */
 size_t model_bytes(const model *m);

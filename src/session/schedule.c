@@ -15,6 +15,7 @@
 
 #include "scenario/jsonpos.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* A name a line can hold as it is: anything else would be read back as something else (a
@@ -231,7 +232,7 @@ int schedule_parse(const char *name, const char *text, size_t len, schedule *out
                 diag_error(d, name, line, col, "a NUL byte: a schedule is text, one name a line");
                 goto done;
         }
-        if (!jsonpos_utf8_valid(text, len, &bad)) {
+        if (!utf8_valid(text, len, &bad)) {
                 position(text, bad, &line, &col);
                 diag_error(d, name, line, col, "not UTF-8 text: a schedule is written in UTF-8");
                 goto done;

@@ -1,44 +1,83 @@
 /*
- * session.c — one run of a scenario, seen from the front end; see session.h.
+ * session.c — one run of a scenario, for every front end; see session.h.
+ *
+ * The parts, in order: preparing a run from a config (files, schedule, scenario), starting and
+ * ending the runner, taking in events, the step-mode scheduler, the descriptor and its deadlines,
+ * and the controls a person uses.
  */
 #include "session/session.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
 #include "engine/gate.h"
 #include "engine/stream.h"
 #include "model/model.h"
+#include "scenario/diag.h"
 #include "scenario/expr.h"
+#include "session/schedule.h"
 #include "trace/trace.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct session {
-        const scenario *sc;
-        session_options opt;
+        /* what was asked, deep-copied */
+        session_config cfg;
+        char **set; /* the schedule's --set values, then the command line's */
+        int nset;
+        uint64_t seed;
+        char *text; /* the scenario file's text */
+        size_t len;
+        scenario *sc;
+        int *replay; /* moves to replay first (a schedule file, or a restart) */
+        size_t nreplay;
+        /* the run */
         stream *st;
+        gates *gates;      /* step mode */
+        gate_pacer *pacer; /* live mode */
         pid_t runner;
         bool runner_gone;
         int runner_status;
+        int wake_fd, pid_fd, timer_fd, epoll_fd;
         history *hist;
         trace_writer *trace;
-        strbuf text;
+        strbuf text_buf;
         strbuf reason;
         event_outcome outcome;
         bool ended;
-        struct timespec start;
-        double last_event; /* seconds since start */
+        int signo;
+        uint64_t last_seq, last_t;
+        bool runner_end_seen;
+        int runner_end_status;
         int last_crash_actor;
+        uint64_t steps, events, output_bytes;
+        /* time: running time excludes pauses */
+        double started;      /* monotonic seconds when the run started */
+        double paused_total; /* seconds spent paused */
+        double paused_at;    /* when the current pause began, or 0 */
+        bool paused;
+        double speed;
+        double last_event;  /* running seconds at the last event */
+        bool quiet_checked; /* the deadlock check ran since the last event */
+        double next_grant;  /* step mode with a speed: no automatic grant before (monotonic) */
         /* step mode */
-        gates *gates;
+        session_policy policy;
         int nall;             /* actors + main */
         bool *at_gate;        /* waiting for a grant */
         bool *finished;       /* published EXIT */
@@ -47,18 +86,26 @@ struct session {
         int inflight;         /* the actor granted last, until it is back at a gate */
         int last_granted;
         uint64_t rng;
-        size_t next_entry; /* in opt.schedule */
+        size_t next_entry; /* in replay */
         /* what moved, in order */
         int *moves;
         size_t nmoves, capmoves;
+        bool record;
 };
 
-static double since(const struct timespec *t0)
+static double mono(void)
 {
         struct timespec now;
 
         clock_gettime(CLOCK_MONOTONIC, &now);
-        return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+        return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+static double running_seconds(const session *s)
+{
+        double now = s->paused ? s->paused_at : mono();
+
+        return now - s->started - s->paused_total;
 }
 
 static const char *actor_name(const session *s, int id)
@@ -66,96 +113,480 @@ static const char *actor_name(const session *s, int id)
         return scenario_actor_name(s->sc, id);
 }
 
-session *session_start(const scenario *sc, const session_options *opt, char *err, size_t errlen)
+/* ---- preparing a run ----------------------------------------------------------------------- */
+
+/* Moves what D holds into ERR, one diagnostic a line. */
+static void diag_to(const diag *d, strbuf *err)
 {
-        session *s = xcalloc(1, sizeof(*s));
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
 
-        s->sc = sc;
-        s->opt = *opt;
-        s->outcome = OUTCOME_RUNNING;
-        s->last_crash_actor = -1;
-        s->hist = history_new(sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
-        s->nall = sc->nactors + 1;
-        s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
-        s->finished = xcalloc((size_t)s->nall, sizeof(bool));
-        s->transient = xcalloc((size_t)s->nall, sizeof(bool));
-        s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
-        s->inflight = sc->nactors; /* main comes to its first gate before anything is granted */
-        s->last_granted = -1;
-        s->rng = opt->engine.seed ^ 0x5eed5c4edull;
-        if (opt->step) {
-                s->gates = gate_create(s->nall);
-                if (s->gates == NULL)
-                        xdie("cannot map shared memory for the step gates");
-                s->opt.engine.gates = s->gates;
-        } else {
-                s->opt.engine.gates = NULL;
-        }
-        if (opt->trace_path != NULL) {
-                trace_info info = { .seed = opt->engine.seed,
-                                    .mode = "live",
-                                    .set = opt->set,
-                                    .nset = opt->nset,
-                                    .cpu_count = opt->engine.cpu_count };
-
-                s->trace = trace_writer_open(opt->trace_path, sc, opt->source, opt->source_len,
-                                             &info, err, errlen);
-                if (s->trace == NULL) {
-                        history_free(s->hist);
-                        free(s);
-                        return NULL;
-                }
-        }
-        s->st = stream_create(STREAM_DEFAULT_SLOTS);
-        if (s->st == NULL)
-                xdie("cannot map shared memory for the event stream");
-        clock_gettime(CLOCK_MONOTONIC, &s->start);
-        fflush(NULL); /* the child must not write our buffered output again */
-        s->runner = fork();
-        if (s->runner < 0) {
-                snprintf(err, errlen, "cannot start the runner process: %s", strerror(errno));
-                stream_destroy(s->st);
-                if (s->trace)
-                        trace_writer_close(s->trace, NULL, 0);
-                history_free(s->hist);
-                free(s);
-                return NULL;
-        }
-        if (s->runner == 0) {
-                /* The runner: its own process group, so the session can end all of it at once. */
-                int status;
-
-                setpgid(0, 0);
-                signal(SIGPIPE, SIG_DFL);
-                signal(SIGINT, SIG_DFL);
-                status = engine_run(sc, &s->opt.engine, s->st);
-                stream_close(s->st);
-                _exit(status);
-        }
-        setpgid(s->runner, s->runner);
-        return s;
+        if (f == NULL)
+                xdie("open_memstream: %s", strerror(errno));
+        diag_print(d, f);
+        fclose(f);
+        strbuf_append(err, buf, n);
+        free(buf);
 }
 
-static void end(session *s, event_outcome o)
+static bool same_file(const char *a, const char *b)
 {
-        if (!s->ended) {
-                s->ended = true;
-                s->outcome = o;
+        struct stat sa, sb;
+
+        if (a == NULL || b == NULL)
+                return false;
+        if (strcmp(a, b) == 0)
+                return true;
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Reads the scenario file: a regular file of at most SC_MAX_FILE_BYTES (one byte more is read so
+ * the loader can say it is too big). A FIFO, a device or a directory is refused before anything
+ * is read from it: opening a FIFO for reading would wait for a writer forever.
+ */
+static char *read_scenario(const char *path, size_t *len, strbuf *err)
+{
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        strbuf sb = STRBUF_INIT;
+        struct stat st;
+        char buf[65536];
+        ssize_t n;
+
+        if (fd < 0) {
+                strbuf_printf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                strbuf_printf(err, "%s: error: not a regular file (%s): give a scenario file\n",
+                              path,
+                              S_ISDIR(st.st_mode)    ? "a directory"
+                              : S_ISFIFO(st.st_mode) ? "a FIFO"
+                              : S_ISCHR(st.st_mode)  ? "a character device"
+                                                     : "not a plain file");
+                close(fd);
+                return NULL;
+        }
+        fcntl(fd, F_SETFL, 0);
+        while (sb.len <= SC_MAX_FILE_BYTES && (n = read(fd, buf, sizeof(buf))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        strbuf_printf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
+                        close(fd);
+                        strbuf_free(&sb);
+                        return NULL;
+                }
+                strbuf_append(&sb, buf, (size_t)n);
+        }
+        close(fd);
+        *len = sb.len;
+        return strbuf_detach(&sb);
+}
+
+/* Footguns: an output that would overwrite an input, or two outputs in one file. */
+static int check_paths(const session_config *c, strbuf *err)
+{
+        struct {
+                const char *out, *flag, *in, *what;
+        } pairs[] = {
+                { c->trace_path, "--trace", c->path, "the scenario" },
+                { c->trace_path, "--trace", c->schedule_in, "the schedule given to --schedule" },
+                { c->schedule_out, "--save-schedule", c->path, "the scenario" },
+                { c->trace_path, "--trace", c->schedule_out, "the --save-schedule file" },
+        };
+
+        for (size_t k = 0; k < sizeof(pairs) / sizeof(*pairs); k++)
+                if (same_file(pairs[k].out, pairs[k].in)) {
+                        strbuf_printf(err,
+                                      "lockstep: %s %s would overwrite %s; give another file\n",
+                                      pairs[k].flag, pairs[k].out, pairs[k].what);
+                        return -1;
+                }
+        return 0;
+}
+
+static void copy_config(session *s, const session_config *cfg)
+{
+        s->cfg = *cfg;
+        s->cfg.path = xstrdup(cfg->path);
+        s->cfg.trace_path = cfg->trace_path ? xstrdup(cfg->trace_path) : NULL;
+        s->cfg.schedule_in = cfg->schedule_in ? xstrdup(cfg->schedule_in) : NULL;
+        s->cfg.schedule_out = cfg->schedule_out ? xstrdup(cfg->schedule_out) : NULL;
+        s->cfg.set = NULL;
+        s->cfg.nset = 0;
+        s->cfg.schedule = NULL;
+        s->cfg.nschedule = 0;
+}
+
+static void add_set(session *s, const char *kv)
+{
+        s->set = xrealloc(s->set, sizeof(char *) * (size_t)(s->nset + 2));
+        s->set[s->nset++] = xstrdup(kv);
+        s->set[s->nset] = NULL;
+}
+
+static void free_prepared(session *s)
+{
+        for (int k = 0; k < s->nset; k++)
+                free(s->set[k]);
+        free(s->set);
+        free(s->text);
+        if (s->sc != NULL)
+                scenario_free(s->sc);
+        free(s->replay);
+        free((char *)s->cfg.path);
+        free((char *)s->cfg.trace_path);
+        free((char *)s->cfg.schedule_in);
+        free((char *)s->cfg.schedule_out);
+}
+
+/* Everything before the runner starts. 0, or -1 with the messages in ERR. */
+static int prepare(session *s, const session_config *cfg, strbuf *err)
+{
+        scenario_options lo = { 0 };
+        schedule sched = { 0 };
+        bool have_sched = false;
+        diag d;
+        const char *why;
+
+        copy_config(s, cfg);
+        if (s->cfg.max_steps == 0)
+                s->cfg.max_steps = SESSION_DEFAULT_MAX_STEPS;
+        if (cfg->schedule_in != NULL && !cfg->step) {
+                strbuf_puts(err, "lockstep: --schedule needs --step\n");
+                return -1;
+        }
+        if (check_paths(cfg, err) < 0)
+                return -1;
+        s->text = read_scenario(cfg->path, &s->len, err);
+        if (s->text == NULL)
+                return -1;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        if (cfg->schedule_in != NULL) {
+                if (schedule_read(cfg->schedule_in, &sched, &d) < 0) {
+                        diag_to(&d, err);
+                        diag_free(&d);
+                        schedule_free(&sched);
+                        return -1;
+                }
+                have_sched = true;
+        }
+        /* The schedule's values first: a flag given on the command line wins. */
+        s->seed = cfg->seed_given                ? cfg->seed
+                  : have_sched && sched.has_seed ? sched.seed
+                                                 : ENGINE_DEFAULT_SEED;
+        for (int k = 0; have_sched && k < sched.nset; k++)
+                add_set(s, sched.set[k]);
+        for (int k = 0; k < cfg->nset; k++)
+                add_set(s, cfg->set[k]);
+        lo.set = (const char *const *)s->set;
+        lo.nset = s->nset;
+        s->sc = scenario_load_text(cfg->path, s->text, s->len, &lo, &d);
+        if (s->sc == NULL) {
+                diag_to(&d, err);
+                diag_free(&d);
+                schedule_free(&sched);
+                return -1;
+        }
+        if (have_sched && schedule_resolve(&sched, s->sc, &s->replay, &d) < 0) {
+                diag_to(&d, err);
+                diag_free(&d);
+                schedule_free(&sched);
+                return -1;
+        }
+        if (have_sched)
+                s->nreplay = sched.n;
+        schedule_free(&sched);
+        diag_free(&d);
+        if (cfg->schedule != NULL) {
+                free(s->replay);
+                s->replay = xcalloc(cfg->nschedule + 1, sizeof(int));
+                memcpy(s->replay, cfg->schedule, cfg->nschedule * sizeof(int));
+                s->nreplay = cfg->nschedule;
+        }
+        if ((why = engine_unsupported(s->sc)) != NULL) {
+                strbuf_printf(err,
+                              "lockstep: %s uses %s, which this version of lockstep cannot run "
+                              "yet (it can check the file: lockstep check %s)\n",
+                              cfg->path, why, cfg->path);
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- the runner ---------------------------------------------------------------------------- */
+
+/*
+ * In the runner, right after fork: die with the front end (PR_SET_PDEATHSIG; if the front end
+ * died before that call, getppid() already names someone else), take default signal handling
+ * and an empty mask (the front end blocks the signals it reads from a descriptor), and hold
+ * none of its standard input and output, so a pipeline ends when the front end does.
+ */
+static void runner_setup(pid_t parent)
+{
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD };
+        sigset_t none;
+        int null;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
+        setpgid(0, 0);
+        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++)
+                signal(sigs[k], SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+                dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                if (null > STDERR_FILENO)
+                        close(null);
         }
 }
 
 static void kill_runner(session *s)
 {
-        if (!s->runner_gone) {
+        if (!s->runner_gone && s->runner > 0) {
                 kill(-s->runner, SIGKILL);
                 kill(s->runner, SIGKILL);
-                waitpid(s->runner, &s->runner_status, 0);
+                while (waitpid(s->runner, &s->runner_status, 0) < 0 && errno == EINTR)
+                        ;
                 s->runner_gone = true;
         }
 }
 
+static void epoll_add(int ep, int fd)
+{
+        struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+
+        if (fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) < 0)
+                xdie("epoll_ctl: %s", strerror(errno));
+}
+
+static int start_runner(session *s, strbuf *err)
+{
+        engine_options eo = { .seed = s->seed,
+                              .cpu_count = (int)sysconf(_SC_NPROCESSORS_ONLN),
+                              .fifo = s->cfg.fifo };
+        pid_t parent = getpid();
+        char e[512];
+
+        s->outcome = OUTCOME_RUNNING;
+        s->last_crash_actor = -1;
+        s->hist = history_new(s->sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
+        s->nall = s->sc->nactors + 1;
+        s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
+        s->finished = xcalloc((size_t)s->nall, sizeof(bool));
+        s->transient = xcalloc((size_t)s->nall, sizeof(bool));
+        s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
+        s->inflight = s->sc->nactors; /* main comes to its first gate before anything is granted */
+        s->last_granted = -1;
+        s->rng = s->seed ^ 0x5eed5c4edull;
+        s->policy = s->cfg.policy;
+        s->speed = s->cfg.speed;
+        s->record = s->cfg.record || s->cfg.schedule_out != NULL;
+        s->wake_fd = s->pid_fd = s->timer_fd = s->epoll_fd = -1;
+        if (s->cfg.step) {
+                s->gates = gate_create(s->nall);
+                if (s->gates == NULL)
+                        xdie("cannot map shared memory for the step gates");
+                eo.gates = s->gates;
+        } else {
+                s->pacer = gate_pacer_create();
+                if (s->pacer == NULL)
+                        xdie("cannot map shared memory for the pacer");
+                eo.pacer = s->pacer;
+        }
+        if (s->cfg.trace_path != NULL) {
+                trace_info info = { .seed = s->seed,
+                                    .mode = s->cfg.step ? "step" : "live",
+                                    .set = (const char *const *)s->set,
+                                    .nset = s->nset,
+                                    .cpu_count = eo.cpu_count };
+
+                s->trace = trace_writer_open(s->cfg.trace_path, s->sc, s->text, s->len, &info, e,
+                                             sizeof(e));
+                if (s->trace == NULL) {
+                        strbuf_printf(err, "lockstep: %s\n", e);
+                        return -1;
+                }
+        }
+        s->st = stream_create(STREAM_DEFAULT_SLOTS);
+        if (s->st == NULL)
+                xdie("cannot map shared memory for the event stream");
+        /* Non-blocking: a producer must never wait on the descriptor, only mark it readable. */
+        s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->wake_fd < 0 || s->timer_fd < 0 || s->epoll_fd < 0)
+                xdie("cannot create the session's descriptors: %s", strerror(errno));
+        stream_set_wake_fd(s->st, s->wake_fd);
+        s->started = mono();
+        s->paused = s->cfg.paused;
+        s->paused_at = s->paused ? s->started : 0;
+        if (s->pacer != NULL)
+                gate_pacer_set(s->pacer, s->paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+        fflush(NULL); /* the child must not write our buffered output again */
+        s->runner = fork();
+        if (s->runner < 0) {
+                strbuf_printf(err, "lockstep: cannot start the runner process: %s\n",
+                              strerror(errno));
+                return -1;
+        }
+        if (s->runner == 0) {
+                int status;
+
+                runner_setup(parent);
+                status = engine_run(s->sc, &eo, s->st);
+                stream_close(s->st);
+                _exit(status);
+        }
+        setpgid(s->runner, s->runner);
+        s->pid_fd = (int)syscall(SYS_pidfd_open, s->runner, 0);
+        epoll_add(s->epoll_fd, s->wake_fd);
+        epoll_add(s->epoll_fd, s->timer_fd);
+        epoll_add(s->epoll_fd, s->pid_fd);
+        /* Look at once: the first pump arms the stream and the timer. */
+        {
+                uint64_t one = 1;
+
+                if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+                        xdie("eventfd: %s", strerror(errno));
+        }
+        return 0;
+}
+
+static void free_run(session *s)
+{
+        kill_runner(s);
+        if (s->trace != NULL)
+                trace_writer_close(s->trace, NULL, 0);
+        stream_destroy(s->st);
+        gate_destroy(s->gates);
+        gate_pacer_destroy(s->pacer);
+        history_free(s->hist);
+        free(s->at_gate);
+        free(s->finished);
+        free(s->transient);
+        free(s->transient_at);
+        free(s->moves);
+        strbuf_free(&s->text_buf);
+        strbuf_free(&s->reason);
+        for (int *fd = &s->wake_fd; fd <= &s->epoll_fd; fd++)
+                if (*fd >= 0)
+                        close(*fd);
+}
+
+session *session_open(const session_config *cfg, strbuf *err)
+{
+        session *s = xcalloc(1, sizeof(*s));
+
+        if (prepare(s, cfg, err) < 0) {
+                free_prepared(s);
+                free(s);
+                return NULL;
+        }
+        if (start_runner(s, err) < 0) {
+                free_run(s);
+                free_prepared(s);
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+/* ---- the end of a run ------------------------------------------------------------------------ */
+
+/*
+ * The run ends with outcome O: the runner is killed if it still runs, and the end line — an END
+ * event with the outcome and the reason — goes into the history and the trace, so every trace
+ * says how its run ended, whatever ended it.
+ */
+static void end(session *s, event_outcome o)
+{
+        event ev = { .kind = EV_END, .actor = EVENT_RUNNER, .res = -1, .other = -1, .stmt = -1 };
+        uint64_t t = (uint64_t)(running_seconds(s) * 1e9);
+
+        if (s->ended)
+                return;
+        s->ended = true;
+        s->outcome = o;
+        kill_runner(s);
+        if (s->paused)
+                s->paused_total += mono() - s->paused_at, s->paused = false;
+        ev.seq = s->last_seq + 1;
+        ev.t_ns = t > s->last_t ? t : s->last_t;
+        ev.aux = o;
+        ev.text = strbuf_str(&s->reason);
+        ev.len = (uint32_t)(s->reason.len < EVENT_MAX_TEXT ? s->reason.len : EVENT_MAX_TEXT);
+        history_append(s->hist, &ev);
+        if (s->trace != NULL)
+                trace_write(s->trace, &ev);
+        if (s->cfg.on_event != NULL)
+                s->cfg.on_event(&ev, s->cfg.ctx);
+}
+
+static void end_because(session *s, event_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void end_because(session *s, event_outcome o, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (s->ended)
+                return;
+        strbuf_reset(&s->reason);
+        va_start(ap, fmt);
+        strbuf_vprintf(&s->reason, fmt, ap);
+        va_end(ap);
+        end(s, o);
+}
+
+/* The runner is gone: its END said how (the engine's status), or it died on its own. */
+static void runner_died(session *s)
+{
+        int st = s->runner_status;
+
+        if (s->ended)
+                return;
+        if (s->runner_end_seen && WIFEXITED(st)) {
+                end(s, (event_outcome)s->runner_end_status);
+                return;
+        }
+        if (WIFSIGNALED(st)) {
+                if (s->last_crash_actor >= 0)
+                        end_because(s, OUTCOME_CRASH,
+                                    "%s crashed the runner with %s: every thread of its process "
+                                    "died with it",
+                                    actor_name(s, s->last_crash_actor), strsignal(WTERMSIG(st)));
+                else
+                        end_because(s, OUTCOME_CRASH, "the runner died of %s",
+                                    strsignal(WTERMSIG(st)));
+        } else if (s->last_crash_actor >= 0) {
+                end_because(s, OUTCOME_CRASH,
+                            "%s ended the runner with exit(%d): every thread of its process "
+                            "ended with it",
+                            actor_name(s, s->last_crash_actor), WEXITSTATUS(st));
+        } else {
+                end_because(s, OUTCOME_CRASH,
+                            "the runner exited with status %d before the end of the run",
+                            WEXITSTATUS(st));
+        }
+}
+
+/* ---- taking events in ---------------------------------------------------------------------- */
+
 static void insert_move(session *s, size_t at, int a)
 {
+        if (s->nmoves >= SCHEDULE_MAX_MOVES) {
+                end_because(s, OUTCOME_LIMIT,
+                            "the run made more than %d moves, the most a schedule holds "
+                            "(--save-schedule)",
+                            SCHEDULE_MAX_MOVES);
+                return;
+        }
         s->moves = xgrow(s->moves, &s->capmoves, s->nmoves + 1, sizeof(int));
         memmove(&s->moves[at + 1], &s->moves[at], sizeof(int) * (s->nmoves - at));
         s->moves[at] = a;
@@ -163,11 +594,6 @@ static void insert_move(session *s, size_t at, int a)
         for (int k = 0; k < s->nall; k++)
                 if (s->transient[k] && s->transient_at[k] >= at)
                         s->transient_at[k]++;
-}
-
-static void record_move(session *s, int a)
-{
-        insert_move(s, s->nmoves, a);
 }
 
 static bool waiting_state(model_state st)
@@ -220,9 +646,20 @@ static void take(session *s, const event *ev)
         const model *m = history_live(s->hist);
         bool actor = ev->actor >= 0 && ev->actor < s->nall;
         /* Recording a live run's moves costs model look-ups on every event: only when asked. */
-        bool record = s->gates == NULL && s->opt.record && actor;
+        bool record = s->gates == NULL && s->record && actor;
         model_state before = record ? model_actor_at(m, ev->actor)->state : MODEL_NEW;
 
+        if (ev->kind == EV_END) {
+                /* The session writes the end line itself, once it knows how the run ended. */
+                s->runner_end_seen = true;
+                s->runner_end_status = ev->aux;
+                return;
+        }
+        s->last_seq = ev->seq;
+        s->last_t = ev->t_ns;
+        s->events++;
+        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
+                s->steps++;
         history_append(s->hist, ev);
         if (actor) {
                 model_state after = model_actor_at(history_live(s->hist), ev->actor)->state;
@@ -241,8 +678,8 @@ static void take(session *s, const event *ev)
         }
         if (s->trace != NULL)
                 trace_write(s->trace, ev);
-        if (s->opt.on_event != NULL)
-                s->opt.on_event(ev, s->opt.ctx);
+        if (s->cfg.on_event != NULL)
+                s->cfg.on_event(ev, s->cfg.ctx);
         if (ev->kind == EV_CRASH)
                 s->last_crash_actor = ev->actor;
         if (ev->kind == EV_CRASH || ev->kind == EV_ERROR) {
@@ -251,45 +688,27 @@ static void take(session *s, const event *ev)
         } else if (ev->kind == EV_ASSERT && s->reason.len == 0) {
                 strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
         }
-        if (ev->kind == EV_END)
-                end(s, (event_outcome)ev->aux);
-}
-
-/* The runner died on its own: a crash (a signal, or exit() from a crash statement). */
-static void runner_died(session *s)
-{
-        int st = s->runner_status;
-
-        if (s->ended)
-                return;
-        if (WIFSIGNALED(st)) {
-                strbuf_reset(&s->reason);
-                if (s->last_crash_actor >= 0)
-                        strbuf_printf(&s->reason,
-                                      "%s crashed the runner with %s: every thread of "
-                                      "its process died with it",
-                                      actor_name(s, s->last_crash_actor), strsignal(WTERMSIG(st)));
-                else
-                        strbuf_printf(&s->reason, "the runner died of %s", strsignal(WTERMSIG(st)));
-        } else {
-                strbuf_reset(&s->reason);
-                if (s->last_crash_actor >= 0)
-                        strbuf_printf(&s->reason,
-                                      "%s ended the runner with exit(%d): every "
-                                      "thread of its process ended with it",
-                                      actor_name(s, s->last_crash_actor), WEXITSTATUS(st));
-                else
-                        strbuf_printf(&s->reason,
-                                      "the runner exited with status %d before the "
-                                      "end of the run",
-                                      WEXITSTATUS(st));
+        if (ev->kind == EV_PRINT) {
+                s->output_bytes += ev->len + 1u;
+                if (s->output_bytes > SESSION_MAX_OUTPUT)
+                        end_because(s, OUTCOME_LIMIT,
+                                    "the actors printed more than %u MiB: the run was ended",
+                                    SESSION_MAX_OUTPUT >> 20);
         }
-        end(s, OUTCOME_CRASH);
+        if (s->trace != NULL && trace_writer_failed(s->trace))
+                end_because(s, OUTCOME_LIMIT, "the trace %s could not be written on",
+                            s->cfg.trace_path);
+        if (s->gates != NULL && s->steps > s->cfg.max_steps)
+                end_because(s, OUTCOME_LIMIT,
+                            "the run took more than %llu steps (--max-steps) without finishing",
+                            (unsigned long long)s->cfg.max_steps);
 }
+
+/* ---- the step-mode scheduler --------------------------------------------------------------- */
 
 /* Step mode: whether actor A, at its gate, can be granted a step. With FIFO, waiters on one
- * resource go in the order they came (lockstep's own choices); a replayed schedule may hand a
- * resource to any waiter that can have it, as the OS did in the live run it was read from. */
+ * resource go in the order they came (lockstep's own choices); a replayed schedule or a person
+ * may hand a resource to any waiter that can have it, as the OS may. */
 static bool can_move(session *s, int a, bool fifo)
 {
         const model *m = history_live(s->hist);
@@ -325,72 +744,84 @@ static bool can_move(session *s, int a, bool fifo)
         return true;
 }
 
+static bool on_a_step(const session *s)
+{
+        return s->inflight >= 0 && !s->at_gate[s->inflight] && !s->finished[s->inflight];
+}
+
 static void grant(session *s, int a)
 {
         s->at_gate[a] = false;
         s->inflight = a;
         s->last_granted = a;
-        if (s->opt.record)
-                record_move(s, a);
+        if (s->record)
+                insert_move(s, s->nmoves, a);
         gate_grant(s->gates, a);
+        if (s->speed > 0)
+                s->next_grant = mono() + 1.0 / s->speed;
 }
 
-static const char *state_word_of(session *s, int a)
+/* Step mode, once the last step is done: ends the run when no actor can move. */
+static bool nobody_can_move(session *s)
 {
-        return model_state_word(model_actor_at(history_live(s->hist), a)->state);
-}
+        bool anyone_waits = false;
 
-/* Step mode, once everything is quiet: grant the next step, or say how the run ended. */
-static bool schedule(session *s)
-{
-        int movable[SC_MAX_ACTORS + 1], n = 0, pick;
-        bool anyone_waits = false, anyone_free = false;
-
-        /* The last actor granted is still on its step (or has not come to its first gate). */
-        if (s->inflight >= 0 && !s->at_gate[s->inflight] && !s->finished[s->inflight])
-                return true;
-        s->inflight = -1;
         for (int a = 0; a < s->nall; a++) {
-                if (can_move(s, a, true))
-                        movable[n++] = a;
-                anyone_free |= can_move(s, a, false);
+                if (can_move(s, a, false))
+                        return false;
                 anyone_waits |= s->at_gate[a];
         }
-        if (n == 0 && anyone_free) /* no waiter whose turn it is: any that can go may */
-                for (int a = 0; a < s->nall; a++)
-                        if (can_move(s, a, false))
-                                movable[n++] = a;
-        if (n == 0) {
+        if (anyone_waits) {
                 strbuf why = STRBUF_INIT;
 
-                if (!anyone_waits)
-                        return true; /* every actor finished: END is on its way */
-                strbuf_reset(&s->reason);
                 if (model_deadlock(history_live(s->hist), &why) != 0)
-                        strbuf_puts(&s->reason, strbuf_str(&why));
+                        end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
                 else
-                        strbuf_puts(&s->reason, "no actor can move: every actor is blocked");
+                        end_because(s, OUTCOME_DEADLOCK,
+                                    "no actor can move: every actor is blocked");
                 strbuf_free(&why);
-                kill_runner(s);
-                end(s, OUTCOME_DEADLOCK);
-                return false;
         }
-        if (s->next_entry < s->opt.nschedule) {
-                int want = s->opt.schedule[s->next_entry++];
+        /* else every actor finished: END is on its way */
+        return true;
+}
+
+/* Step mode, once everything is quiet: the next grant of the replay or the policy. */
+static void schedule_next(session *s)
+{
+        int movable[SC_MAX_ACTORS + 1], n = 0, pick;
+
+        if (on_a_step(s))
+                return;
+        s->inflight = -1;
+        if (nobody_can_move(s) || s->paused)
+                return;
+        if (s->speed > 0 && mono() < s->next_grant)
+                return; /* the timer brings us back */
+        if (s->next_entry < s->nreplay) {
+                int want = s->replay[s->next_entry++];
 
                 if (want >= 0 && want < s->nall && can_move(s, want, false)) {
                         grant(s, want);
-                        return true;
+                        return;
                 }
-                strbuf_reset(&s->reason);
-                strbuf_printf(&s->reason, "schedule entry %zu names %s, which cannot move now (%s)",
-                              s->next_entry, actor_name(s, want),
-                              want >= 0 && want < s->nall ? state_word_of(s, want) : "unknown");
-                kill_runner(s);
-                end(s, OUTCOME_SCHEDULE);
-                return false;
+                end_because(
+                    s, OUTCOME_SCHEDULE, "schedule entry %zu names %s, which cannot move now (%s)",
+                    s->next_entry, actor_name(s, want),
+                    want >= 0 && want < s->nall
+                        ? model_state_word(model_actor_at(history_live(s->hist), want)->state)
+                        : "unknown");
+                return;
         }
-        if (s->opt.policy == SESSION_ROUND_ROBIN) {
+        if (s->policy == SESSION_MANUAL)
+                return;
+        for (int a = 0; a < s->nall; a++)
+                if (can_move(s, a, true))
+                        movable[n++] = a;
+        if (n == 0) /* no waiter whose turn it is: any that can go may */
+                for (int a = 0; a < s->nall; a++)
+                        if (can_move(s, a, false))
+                                movable[n++] = a;
+        if (s->policy == SESSION_ROUND_ROBIN) {
                 pick = movable[0];
                 for (int k = 0; k < n; k++)
                         if (movable[k] > s->last_granted) {
@@ -401,73 +832,288 @@ static bool schedule(session *s)
                 pick = movable[expr_random_next(&s->rng) % (uint64_t)n];
         }
         grant(s, pick);
-        return true;
 }
 
-bool session_pump(session *s, int timeout_ms)
+/* ---- pumping ------------------------------------------------------------------------------- */
+
+static void drain_fd(int fd)
+{
+        uint64_t v;
+
+        while (fd >= 0 && read(fd, &v, sizeof(v)) > 0)
+                ;
+}
+
+static void poke(session *s)
+{
+        uint64_t one = 1;
+
+        if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+                xdie("eventfd: %s", strerror(errno));
+}
+
+/* The next moment the session must look again without being woken: the time limit, the live
+ * deadlock check, the next paced grant. */
+static void arm_timer(session *s)
+{
+        double when = 0, now = mono();
+        struct itimerspec it = { 0 };
+
+        if (!s->ended && !s->paused && s->cfg.time_limit > 0)
+                when = now + (s->cfg.time_limit - running_seconds(s));
+        if (!s->ended && s->gates == NULL && !s->quiet_checked) {
+                double q = now + (s->last_event + SESSION_QUIET_MS / 1000.0 - running_seconds(s));
+
+                if (when == 0 || q < when)
+                        when = q;
+        }
+        if (!s->ended && s->gates != NULL && s->speed > 0 && s->next_grant > 0 &&
+            (when == 0 || s->next_grant < when))
+                when = s->next_grant;
+        if (when > 0) {
+                if (when <= now)
+                        when = now + 1e-6;
+                it.it_value.tv_sec = (time_t)when;
+                it.it_value.tv_nsec = (long)((when - (double)(time_t)when) * 1e9);
+        }
+        timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+static void check_limits(session *s, int got)
+{
+        if (s->ended)
+                return;
+        if (s->cfg.time_limit > 0 && running_seconds(s) >= s->cfg.time_limit) {
+                end_because(s, OUTCOME_TIMEOUT, "the time limit of %g s passed", s->cfg.time_limit);
+                return;
+        }
+        if (s->gates != NULL) {
+                schedule_next(s);
+                return;
+        }
+        /* Live: a deadlock must hold with nothing new happening for a moment. Without new
+         * events the model does not change, so one look after the quiet moment is enough. */
+        if (got == 0 && !s->quiet_checked &&
+            running_seconds(s) - s->last_event >= SESSION_QUIET_MS / 1000.0) {
+                strbuf why = STRBUF_INIT;
+
+                s->quiet_checked = true;
+                if (!s->paused && model_deadlock(history_live(s->hist), &why) != 0)
+                        end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
+                strbuf_free(&why);
+        }
+}
+
+bool session_pump(session *s)
 {
         event ev;
-        int got = 0, rc;
+        int got = 0, rc = 0;
 
         if (s->ended)
                 return false;
-        /* Take everything that is there, then wait at most TIMEOUT_MS for more. */
-        while ((rc = stream_next(s->st, &ev, &s->text, got ? 0 : timeout_ms)) == 1) {
+        drain_fd(s->wake_fd);
+        drain_fd(s->timer_fd);
+        while (got < SESSION_BATCH && !s->ended &&
+               (rc = stream_next(s->st, &ev, &s->text_buf, 0)) == 1) {
                 take(s, &ev);
                 got++;
-                if (s->ended)
-                        break;
         }
-        if (got > 0)
-                s->last_event = since(&s->start);
-        if (s->ended) {
-                /* END came: the runner is exiting; collect it. */
-                if (!s->runner_gone) {
-                        waitpid(s->runner, &s->runner_status, 0);
-                        s->runner_gone = true;
-                }
-                return false;
+        if (got > 0) {
+                s->last_event = running_seconds(s);
+                s->quiet_checked = false;
         }
-        if (!s->runner_gone && waitpid(s->runner, &s->runner_status, WNOHANG) == s->runner) {
+        if (!s->ended && !s->runner_gone &&
+            waitpid(s->runner, &s->runner_status, WNOHANG) == s->runner) {
                 s->runner_gone = true;
-                /* Drain what it published before it died; closing first lets the stream skip an
-                 * event the runner was killed in the middle of publishing. */
+                /* Drain what it published before it went; closing first lets the stream skip
+                 * an event the runner was killed in the middle of publishing. */
                 stream_close(s->st);
-                while (stream_next(s->st, &ev, &s->text, 0) == 1 && !s->ended)
+                while (!s->ended && stream_next(s->st, &ev, &s->text_buf, 0) == 1)
                         take(s, &ev);
                 runner_died(s);
-                return false;
         }
-        if (rc == -1 && !s->runner_gone) {
-                waitpid(s->runner, &s->runner_status, 0);
+        if (!s->ended && rc == -1 && !s->runner_gone) {
+                /* Closed and drained: the runner is exiting. */
+                while (waitpid(s->runner, &s->runner_status, 0) < 0 && errno == EINTR)
+                        ;
                 s->runner_gone = true;
                 runner_died(s);
+        }
+        check_limits(s, got);
+        if (s->ended)
                 return false;
-        }
-        if (s->opt.time_limit > 0 && since(&s->start) > s->opt.time_limit) {
-                strbuf_reset(&s->reason);
-                strbuf_printf(&s->reason, "the time limit of %g s passed", s->opt.time_limit);
-                kill_runner(s);
-                end(s, OUTCOME_TIMEOUT);
-                return false;
-        }
-        if (s->gates != NULL)
-                return schedule(s);
-        /* A deadlock must hold with nothing new happening for a moment. */
-        if (got == 0 && since(&s->start) - s->last_event >= SESSION_QUIET_MS / 1000.0) {
-                strbuf why = STRBUF_INIT;
-
-                if (model_deadlock(history_live(s->hist), &why) != 0) {
-                        strbuf_reset(&s->reason);
-                        strbuf_puts(&s->reason, strbuf_str(&why));
-                        strbuf_free(&why);
-                        kill_runner(s);
-                        end(s, OUTCOME_DEADLOCK);
-                        return false;
-                }
-                strbuf_free(&why);
-        }
+        /* More may be waiting (a full batch), or came in while we looked: come back at once. */
+        if (got == SESSION_BATCH || !stream_arm(s->st))
+                poke(s);
+        arm_timer(s);
         return true;
+}
+
+int session_fd(const session *s)
+{
+        return s->epoll_fd;
+}
+
+/* ---- controls ------------------------------------------------------------------------------ */
+
+static session_why why_of(session *s, int a)
+{
+        const model_actor *ma = model_actor_at(history_live(s->hist), a);
+
+        if (s->gates == NULL)
+                return SESSION_NOT_STEPPED;
+        if (s->finished[a] || ma->state == MODEL_DONE || ma->state == MODEL_CRASHED)
+                return SESSION_FINISHED;
+        if (ma->state == MODEL_NEW)
+                return SESSION_NOT_STARTED;
+        if (!s->at_gate[a])
+                return SESSION_RUNNING;
+        if (s->ended || on_a_step(s))
+                return SESSION_RUNNING;
+        return can_move(s, a, false) ? SESSION_CAN_MOVE : SESSION_BLOCKED;
+}
+
+int session_movable(session *s, session_why *out)
+{
+        int n = 0;
+
+        for (int a = 0; a < s->nall; a++) {
+                session_why w = why_of(s, a);
+
+                if (out != NULL)
+                        out[a] = w;
+                n += w == SESSION_CAN_MOVE;
+        }
+        return n;
+}
+
+void session_why_text(session *s, int a, strbuf *out)
+{
+        const model *m = history_live(s->hist);
+        const model_actor *ma = model_actor_at(m, a);
+        int busy = s->inflight;
+
+        switch (why_of(s, a)) {
+        case SESSION_CAN_MOVE: strbuf_printf(out, "%s can move", ma->name); break;
+        case SESSION_NOT_STEPPED:
+                strbuf_printf(out, "%s: a live run; the operating system decides who moves",
+                              ma->name);
+                break;
+        case SESSION_FINISHED:
+                strbuf_printf(out, "%s has %s", ma->name,
+                              ma->state == MODEL_CRASHED ? "crashed" : "finished");
+                break;
+        case SESSION_NOT_STARTED: strbuf_printf(out, "%s has not been started", ma->name); break;
+        case SESSION_RUNNING:
+                if (s->ended)
+                        strbuf_printf(out, "the run has ended");
+                else if (busy >= 0 && busy != a)
+                        strbuf_printf(out, "%s is still on its step", actor_name(s, busy));
+                else
+                        strbuf_printf(out, "%s is on its step", ma->name);
+                break;
+        case SESSION_BLOCKED: model_describe_wait(m, a, out); break;
+        }
+}
+
+int session_grant(session *s, int a, strbuf *why)
+{
+        if (a < 0 || a >= s->nall) {
+                strbuf_printf(why, "there is no actor %d", a);
+                return -1;
+        }
+        if (why_of(s, a) != SESSION_CAN_MOVE) {
+                session_why_text(s, a, why);
+                return -1;
+        }
+        s->inflight = -1;
+        grant(s, a);
+        return 0;
+}
+
+void session_set_policy(session *s, session_policy p)
+{
+        s->policy = p;
+        if (!s->ended)
+                poke(s);
+}
+
+session_policy session_policy_of(const session *s)
+{
+        return s->policy;
+}
+
+void session_pause(session *s, bool paused)
+{
+        if (s->ended || paused == s->paused)
+                return;
+        if (paused) {
+                s->paused_at = mono();
+        } else {
+                s->paused_total += mono() - s->paused_at;
+                s->paused_at = 0;
+                /* Live: look for a deadlock again once the run has been quiet a moment. */
+                s->last_event = running_seconds(s);
+                s->quiet_checked = false;
+        }
+        s->paused = paused;
+        if (s->pacer != NULL)
+                gate_pacer_set(s->pacer, paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+        poke(s);
+}
+
+bool session_paused(const session *s)
+{
+        return s->paused;
+}
+
+void session_set_speed(session *s, double speed)
+{
+        s->speed = speed > 0 && isfinite(speed) ? speed : 0;
+        if (s->pacer != NULL && !s->ended)
+                gate_pacer_set(s->pacer, s->paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+        s->next_grant = 0;
+        if (!s->ended)
+                poke(s);
+}
+
+double session_speed(const session *s)
+{
+        return s->speed;
+}
+
+void session_interrupt(session *s, int signo, const char *reason)
+{
+        if (s->ended)
+                return;
+        /* What the runner published up to now still goes into the trace, then the end. */
+        kill_runner(s);
+        {
+                event ev;
+
+                stream_close(s->st);
+                while (!s->ended && stream_next(s->st, &ev, &s->text_buf, 0) == 1)
+                        take(s, &ev);
+        }
+        s->signo = signo;
+        end_because(s, OUTCOME_INTERRUPTED, "%s", reason);
+}
+
+/* ---- how it went --------------------------------------------------------------------------- */
+
+const scenario *session_scenario(const session *s)
+{
+        return s->sc;
+}
+
+const session_config *session_config_of(const session *s)
+{
+        return &s->cfg;
+}
+
+uint64_t session_seed(const session *s)
+{
+        return s->seed;
 }
 
 event_outcome session_outcome(const session *s)
@@ -478,6 +1124,20 @@ event_outcome session_outcome(const session *s)
 const char *session_reason(const session *s)
 {
         return strbuf_str(&s->reason);
+}
+
+int session_signal(const session *s)
+{
+        return s->signo;
+}
+
+int session_exit_status(const session *s)
+{
+        if (s->outcome == OUTCOME_INTERRUPTED)
+                return 128 + s->signo;
+        if (model_info_of(history_live(s->hist))->nasserts > 0)
+                return OUTCOME_ASSERT;
+        return s->outcome == OUTCOME_RUNNING ? OUTCOME_DONE : (int)s->outcome;
 }
 
 history *session_history(session *s)
@@ -493,26 +1153,107 @@ const int *session_schedule(const session *s, size_t *n)
 
 double session_seconds(const session *s)
 {
-        return since(&s->start);
+        return running_seconds(s);
 }
 
-int session_close(session *s, char *err, size_t errlen)
+uint64_t session_steps(const session *s)
+{
+        return s->steps;
+}
+
+uint64_t session_events(const session *s)
+{
+        return s->events;
+}
+
+int session_save_schedule(session *s, const char *path, strbuf *err)
+{
+        char e[512];
+
+        if (schedule_write(path, s->sc, s->moves, s->nmoves, s->seed, (const char *const *)s->set,
+                           s->nset, e, sizeof(e)) < 0) {
+                strbuf_printf(err, "lockstep: %s\n", e);
+                return -1;
+        }
+        return 0;
+}
+
+/* The model folds only what the engine publishes: an event it ignored means the two disagree,
+ * a broken invariant that no run may hide. */
+static int check_agreement(session *s, strbuf *err)
+{
+        const model_info *mi = model_info_of(history_live(s->hist));
+
+        if (mi->ignored == 0)
+                return 0;
+        strbuf_printf(err,
+                      "lockstep: internal error: the model ignored %llu of the run's events "
+                      "(the engine and the model disagree; please report this with the scenario)\n",
+                      (unsigned long long)mi->ignored);
+        return -1;
+}
+
+int session_close(session *s, strbuf *err)
 {
         int rc = 0;
+        char e[512];
 
-        kill_runner(s);
-        if (s->trace != NULL && trace_writer_close(s->trace, err, errlen) < 0)
+        if (!s->ended)
+                session_interrupt(s, 0, "the front end closed the run");
+        if (check_agreement(s, err) < 0)
                 rc = -1;
-        stream_destroy(s->st);
-        gate_destroy(s->gates);
-        history_free(s->hist);
-        free(s->at_gate);
-        free(s->finished);
-        free(s->transient);
-        free(s->transient_at);
-        free(s->moves);
-        strbuf_free(&s->text);
-        strbuf_free(&s->reason);
+        if (s->cfg.schedule_out != NULL && session_save_schedule(s, s->cfg.schedule_out, err) < 0)
+                rc = -1;
+        if (s->trace != NULL && trace_writer_close(s->trace, e, sizeof(e)) < 0) {
+                strbuf_printf(err, "lockstep: %s\n", e);
+                rc = -1;
+        }
+        s->trace = NULL;
+        free_run(s);
+        free_prepared(s);
         free(s);
         return rc;
+}
+
+session *session_restart(session *s, bool with_schedule, strbuf *err)
+{
+        session_config cfg = s->cfg;
+        const int *from = with_schedule ? s->moves : s->replay;
+        size_t nm = with_schedule ? s->nmoves : s->nreplay;
+        int *moves = xcalloc(nm + 1, sizeof(int));
+        char *path = xstrdup(s->cfg.path);
+        char *trace = s->cfg.trace_path ? xstrdup(s->cfg.trace_path) : NULL;
+        char *save = s->cfg.schedule_out ? xstrdup(s->cfg.schedule_out) : NULL;
+        char **set = xcalloc((size_t)s->nset + 1, sizeof(char *));
+        int nset = s->nset;
+        session *n;
+
+        /* Copies first: S owns the strings, and S goes before the new run opens its trace. */
+        if (nm > 0)
+                memcpy(moves, from, nm * sizeof(int));
+        for (int k = 0; k < nset; k++)
+                set[k] = xstrdup(s->set[k]);
+        cfg.path = path;
+        cfg.trace_path = trace;
+        cfg.schedule_out = save;
+        cfg.seed_given = true;
+        cfg.seed = s->seed;
+        cfg.set = (const char *const *)set;
+        cfg.nset = nset;
+        cfg.schedule_in = NULL; /* its moves were read into s->replay */
+        cfg.schedule = moves;
+        cfg.nschedule = nm;
+        cfg.paused = s->paused;
+        if (with_schedule)
+                cfg.policy = SESSION_MANUAL;
+        session_close(s, err);
+        n = session_open(&cfg, err);
+        free(moves);
+        free(path);
+        free(trace);
+        free(save);
+        for (int k = 0; k < nset; k++)
+                free(set[k]);
+        free(set);
+        return n;
 }

@@ -1,69 +1,162 @@
 /*
- * session.h — one run of a scenario, seen from the front end.
+ * session.h — one run of a scenario, for every front end (`lockstep run` now; the TUI, replay
+ * and explore next).
  *
- * A session creates the event stream, forks the runner process (which calls engine_run), and
- * then pumps: every event the runner publishes goes into the history (and so the model), to an
- * optional trace file and to an optional callback (`lockstep run` prints there). The session
- * decides how the run ends: the runner's END event, a deadlock the model finds (the runner is
- * then killed), the runner dying of a signal (a crash), or the time limit. The front end stays
- * alive whatever the runner does.
+ * A front end fills a session_config from its arguments and calls session_open, which does the
+ * whole preparation once: reads the scenario file (refusing a FIFO, a directory, a trace that
+ * would overwrite it), reads a schedule (whose seed and --set values apply unless the command
+ * line gives its own), loads the scenario with the --set values, opens the trace, creates the
+ * event stream, forks the runner process (which calls engine_run) and returns.
+ *
+ * Then the front end pumps: session_pump never blocks; it takes in a bounded batch of what the
+ * runner published (into the history and so the model, the trace and the on_event hook) and
+ * checks every limit. Between pumps the front end sleeps in poll() on session_fd, beside its
+ * terminal and its signals: the descriptor becomes readable when events wait, when the runner
+ * exits and when a deadline of the session (the time limit, the deadlock check, the next paced
+ * grant) comes, so a front end uses no CPU while nothing happens.
+ *
+ * The session decides how the run ends (session_outcome): the runner's end, a deadlock the model
+ * finds (the runner is then killed), the runner dying of a signal (a crash), the time limit, a
+ * cap (steps, output, trace, schedule), a schedule that cannot be followed, or the front end
+ * interrupting it. Every trace ends with an `end` line that says which and why.
+ *
+ * The runner never outlives the front end: it dies with it whatever kills it (SIGKILL included:
+ * PR_SET_PDEATHSIG, checked against the front end being gone already), and it holds none of the
+ * front end's standard streams open.
  */
 #ifndef LOCKSTEP_SESSION_SESSION_H
 #define LOCKSTEP_SESSION_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "engine/engine.h"
 #include "event/event.h"
 #include "model/history.h"
 #include "scenario/scenario.h"
+#include "util/strbuf.h"
 
-#define SESSION_DEFAULT_TIME_LIMIT 60.0 /* seconds */
-#define SESSION_QUIET_MS           100  /* a deadlock must hold this long with no new event */
+#define SESSION_DEFAULT_TIME_LIMIT 60.0        /* seconds, live mode */
+#define SESSION_DEFAULT_MAX_STEPS  1000000u    /* steps, step mode */
+#define SESSION_MAX_OUTPUT         (64u << 20) /* bytes the actors may print in one run */
+#define SESSION_QUIET_MS           100  /* live: a deadlock must hold this long with no new event */
+#define SESSION_BATCH              4096 /* events one session_pump takes in at most */
 
 /* Who moves next in step mode. */
 typedef enum session_policy {
         SESSION_RANDOM,      /* any actor that can move, chosen by the seeded generator */
         SESSION_ROUND_ROBIN, /* the next actor, by number, after the last one that moved */
+        SESSION_MANUAL,      /* only session_grant: a person at the keys */
 } session_policy;
 
-typedef struct session_options {
-        engine_options engine; /* engine.gates is set by the session in step mode */
-        bool step;             /* lockstep is the scheduler: one step at a time */
-        session_policy policy;
-        bool record;         /* keep the order of moves, for session_schedule */
-        const int *schedule; /* step mode: actor numbers to grant first, in order */
-        size_t nschedule;
-        double time_limit;      /* seconds; 0: none */
-        const char *trace_path; /* or NULL */
-        const char *source;     /* the scenario's file text, for the trace header */
-        size_t source_len;
-        const char *const *set; /* --set overrides, for the trace header */
+/* What a front end learns from the command line; every front end shares it. */
+typedef struct session_config {
+        const char *path;       /* the scenario file */
+        const char *const *set; /* --set NAME=VALUE, in order (after a schedule's own) */
         int nset;
+        bool seed_given; /* --seed (else the schedule's seed, else ENGINE_DEFAULT_SEED) */
+        uint64_t seed;
+        bool step; /* lockstep is the scheduler */
+        session_policy policy;
+        bool fifo;                /* waiters get a freed lock or permit in order (--handoff) */
+        double speed;             /* steps per second (per actor live, in all stepped); 0: any */
+        bool time_limit_given;    /* --time-limit */
+        double time_limit;        /* seconds of running (paused time does not count); 0: none */
+        uint64_t max_steps;       /* 0: the default; step mode only */
+        const char *trace_path;   /* or NULL */
+        const char *schedule_in;  /* replay these moves first (step mode) */
+        const char *schedule_out; /* session_close writes the moves here (--save-schedule) */
+        bool record;              /* keep the order of moves (session_schedule) */
+        bool paused;              /* start paused (live) or with nothing granted */
+        const int *schedule;      /* moves to replay, already resolved (restart); or NULL */
+        size_t nschedule;
         /* Called for every event, in order (e.g. to print what actors print). */
         void (*on_event)(const event *ev, void *ctx);
         void *ctx;
-} session_options;
+} session_config;
 
 typedef struct session session;
 
-/* Starts the run. NULL with a message in ERR when it cannot (trace file, fork, memory). */
-session *session_start(const scenario *sc, const session_options *opt, char *err, size_t errlen);
-/* Takes in what the runner published, waiting at most TIMEOUT_MS for something. Returns true
- * while the run goes on, false once it has ended (then session_outcome says how). */
-bool session_pump(session *s, int timeout_ms);
+/*
+ * Prepares and starts a run. NULL with the message(s) in ERR (FILE:LINE:COL diagnostics, each
+ * line ending in a newline) when the file, the schedule, the scenario or a flag is bad, or the
+ * run cannot start; the front end then exits 2.
+ */
+session *session_open(const session_config *cfg, strbuf *err);
+/* The same scenario again, with the seed and --set values of S: from the start (SCHEDULE false)
+ * or replaying the moves of S so far, then paused (step mode) for a person to go on. S is closed
+ * first; its trace, if any, is written anew. NULL with a message in ERR. */
+session *session_restart(session *s, bool schedule, strbuf *err);
+
+const scenario *session_scenario(const session *s);
+const session_config *session_config_of(const session *s);
+/* The seed actually used (from --seed, the schedule, or the default). */
+uint64_t session_seed(const session *s);
+
+/* Readable when session_pump has something to do. Valid until session_close. */
+int session_fd(const session *s);
+/* Takes in what the runner published (at most SESSION_BATCH events) and checks the limits;
+ * never waits. True while the run goes on. */
+bool session_pump(session *s);
+
+/* ---- controls: a person at the keys ---- */
+
+/* Why an actor can or cannot be granted a step now (step mode). */
+typedef enum session_why {
+        SESSION_CAN_MOVE,    /* at its gate, and what it waits for is there */
+        SESSION_RUNNING,     /* on its step: not back at its gate yet */
+        SESSION_BLOCKED,     /* waits for something no one has given yet */
+        SESSION_NOT_STARTED, /* not started yet */
+        SESSION_FINISHED,    /* done, crashed or ended by an error */
+        SESSION_NOT_STEPPED, /* a live run: the operating system decides */
+} session_why;
+
+/* For each actor (main last, sc->nactors + 1 entries), whether it can move now; returns how many
+ * can. OUT may be NULL. */
+int session_movable(session *s, session_why *out);
+/* Why actor A can or cannot move, in words, into OUT: "Thread-1 waits for lock lock_b (held by
+ * Thread-2)", "Consumer has finished", "Thread-0 is still on its step". */
+void session_why_text(session *s, int a, strbuf *out);
+/* Grants actor A exactly one step (step mode). 0, or -1 with the reason in WHY when it cannot. */
+int session_grant(session *s, int a, strbuf *why);
+/* Step mode: who moves next when the front end does not choose (MANUAL: nobody). */
+void session_set_policy(session *s, session_policy p);
+session_policy session_policy_of(const session *s);
+/* Live mode: every actor stops at its next step boundary (PAUSED) or goes on. Step mode: no
+ * automatic grants while paused. */
+void session_pause(session *s, bool paused);
+bool session_paused(const session *s);
+/* Steps per second (live: per actor; step mode: grants by the policy); 0: as fast as it goes. */
+void session_set_speed(session *s, double speed);
+double session_speed(const session *s);
+/* Ends the run now: outcome INTERRUPTED, with REASON ("interrupted by SIGINT"). */
+void session_interrupt(session *s, int signo, const char *reason);
+
+/* ---- how it went ---- */
+
 event_outcome session_outcome(const session *s);
 /* Why the run ended as it did (the deadlock cycle, the crash), or "". */
 const char *session_reason(const session *s);
+/* lockstep run's exit status: 1 when an assert failed, whatever ended the run after; else the
+ * outcome (0 done, 2 schedule, 3 deadlock, 4 crash or error, 5 time limit, 6 a cap); 128 + the
+ * signal when interrupted. */
+int session_exit_status(const session *s);
+/* The signal that interrupted the run, or 0. */
+int session_signal(const session *s);
 history *session_history(session *s);
-/* With opt.record, the order in which actors moved, as a schedule (actor numbers): every step, and
+/* With cfg.record, the order in which actors moved, as a schedule (actor numbers): every step, and
  * every time a waiting actor went on. In step mode these are the grants; in live mode they are read
  * from the events, so that replaying them in step mode runs the same way. */
 const int *session_schedule(const session *s, size_t *n);
+/* Seconds the run has been running (paused time excluded). */
 double session_seconds(const session *s);
-/* Ends the run if it still goes on (the runner is killed) and frees everything. Returns 0, or
- * -1 with a message in ERR when the trace could not be written completely. */
-int session_close(session *s, char *err, size_t errlen);
+uint64_t session_steps(const session *s);
+uint64_t session_events(const session *s);
+/* Writes the moves so far to PATH as a self-contained schedule (seed and --set values). 0, or -1
+ * with a message in ERR. */
+int session_save_schedule(session *s, const char *path, strbuf *err);
+/* Ends the run if it still goes on (the runner is killed), writes the trace's end line and frees
+ * everything. Returns 0, or -1 with a message in ERR when the trace could not be written. */
+int session_close(session *s, strbuf *err);
 
 #endif
