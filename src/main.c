@@ -62,6 +62,7 @@ static const char usage_text[] =
     "      --time-limit S       stop after S seconds of running (default: 60 live, none\n"
     "                           stepped; 0: no limit)\n"
     "      --max-steps N        stepped: stop after N steps (default 1000000)\n"
+    "      --max-output N       stop once the actors printed N bytes (default 64 MiB)\n"
     "      --prefix             start each printed line with [actor name]\n"
     "      --say                print each narration caption as it happens, as '# caption'\n"
     "      --step               lockstep is the scheduler: one step at a time, the same\n"
@@ -344,12 +345,19 @@ static void run_summary(session *s, run_output *o)
  */
 static int signals_open(sigset_t *old)
 {
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
         sigset_t set;
 
         sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGHUP);
+        /* A signal ignored on entry stays ignored (nohup, a background job's SIGINT). */
+        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++) {
+                struct sigaction sa;
+
+                if (sigaction(sigs[k], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+                        sigaddset(&set, sigs[k]);
+        }
+        /* A closed pipe is always read: an ignored SIGPIPE would be discarded, blocked or not. */
+        signal(SIGPIPE, SIG_DFL);
         sigaddset(&set, SIGPIPE);
         sigprocmask(SIG_BLOCK, &set, old);
         return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -364,6 +372,7 @@ static int cmd_run(int argc, char **argv)
                 { "speed", required_argument, NULL, 'v' },
                 { "time-limit", required_argument, NULL, 'l' },
                 { "max-steps", required_argument, NULL, 'm' },
+                { "max-output", required_argument, NULL, 'o' },
                 { "prefix", no_argument, NULL, 'p' },
                 { "say", no_argument, NULL, 'y' },
                 { "step", no_argument, NULL, 'x' },
@@ -404,6 +413,12 @@ static int cmd_run(int argc, char **argv)
                             parse_count("--max-steps", optarg, 9007199254740991ull, &cfg.max_steps);
                         if (rc == 0 && cfg.max_steps == 0)
                                 rc = usage_error("%s", "--max-steps needs at least 1");
+                        break;
+                case 'o':
+                        rc = parse_count("--max-output", optarg, 9007199254740991ull,
+                                         &cfg.max_output);
+                        if (rc == 0 && cfg.max_output == 0)
+                                rc = usage_error("%s", "--max-output needs at least 1");
                         break;
                 case 'p': out.prefix = true; break;
                 case 'y': out.say = true; break;

@@ -255,6 +255,8 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
         copy_config(s, cfg);
         if (s->cfg.max_steps == 0)
                 s->cfg.max_steps = SESSION_DEFAULT_MAX_STEPS;
+        if (s->cfg.max_output == 0)
+                s->cfg.max_output = SESSION_MAX_OUTPUT;
         if (cfg->schedule_in != NULL && !cfg->step) {
                 strbuf_puts(err, "lockstep: --schedule needs --step\n");
                 return -1;
@@ -690,10 +692,11 @@ static void take(session *s, const event *ev)
         }
         if (ev->kind == EV_PRINT) {
                 s->output_bytes += ev->len + 1u;
-                if (s->output_bytes > SESSION_MAX_OUTPUT)
+                if (s->output_bytes > s->cfg.max_output)
                         end_because(s, OUTCOME_LIMIT,
-                                    "the actors printed more than %u MiB: the run was ended",
-                                    SESSION_MAX_OUTPUT >> 20);
+                                    "the actors printed more than %llu bytes (--max-output): "
+                                    "the run was ended",
+                                    (unsigned long long)s->cfg.max_output);
         }
         if (s->trace != NULL && trace_writer_failed(s->trace))
                 end_because(s, OUTCOME_LIMIT, "the trace %s could not be written on",

@@ -38,7 +38,7 @@
 
 #define SESSION_DEFAULT_TIME_LIMIT 60.0        /* seconds, live mode */
 #define SESSION_DEFAULT_MAX_STEPS  1000000u    /* steps, step mode */
-#define SESSION_MAX_OUTPUT         (64u << 20) /* bytes the actors may print in one run */
+#define SESSION_MAX_OUTPUT         (64u << 20) /* default: bytes the actors may print in a run */
 #define SESSION_QUIET_MS           100  /* live: a deadlock must hold this long with no new event */
 #define SESSION_BATCH              4096 /* events one session_pump takes in at most */
 
@@ -63,6 +63,7 @@ typedef struct session_config {
         bool time_limit_given;    /* --time-limit */
         double time_limit;        /* seconds of running (paused time does not count); 0: none */
         uint64_t max_steps;       /* 0: the default; step mode only */
+        uint64_t max_output;      /* bytes the actors may print; 0: SESSION_MAX_OUTPUT */
         const char *trace_path;   /* or NULL */
         const char *schedule_in;  /* replay these moves first (step mode) */
         const char *schedule_out; /* session_close writes the moves here (--save-schedule) */

@@ -1,0 +1,187 @@
+#!/bin/sh
+# End-to-end tests of a run's life, tried as a hostile user would: a closed pipe, signals, kill -9,
+# every limit, footguns and bad flags. After each, no process of the run may be left.
+# usage: session.sh LOCKSTEP SOURCE_ROOT
+. "$(dirname "$0")/lib.sh" "$1" "$2"
+sc=tests/e2e/scenarios
+# Each test copies its scenario to a name of its own, so that its processes (the front end and
+# the forked runner share the command line) can be found, and counted, by that name.
+mine() { cp "$sc/$1.json" "$tmp/$2.json"; }
+# The processes whose command line names $tmp/$1.json; waits for them to go (up to 10 s: the
+# kernel reaps a killed process at once, but a loaded machine may be slow to schedule it).
+gone() {
+        k=0
+        while pgrep -f "$tmp/$1.json" >/dev/null && [ $k -lt 100 ]; do sleep 0.1; k=$((k + 1)); done
+        if pgrep -f "$tmp/$1.json" >/dev/null; then
+                ko "$1: a process of the run is left:"; pgrep -af "$tmp/$1.json"
+                pkill -9 -f "$tmp/$1.json"
+        else ok; fi
+}
+# Waits until FILE has at least N lines (the run is under way).
+lines_at_least() {
+        k=0
+        while [ "$( { wc -l <"$1"; } 2>/dev/null || echo 0)" -lt "$2" ] && [ $k -lt 200 ]; do
+                sleep 0.05; k=$((k + 1)); done
+}
+# The trace's last line is the end line with outcome $2 (event_outcome; 0 is not written) and a
+# reason matching $3.
+ends_with() {
+        last=$(tail -n 1 "$1")
+        case "$2:$last" in
+        0:*'"ev": "end"}'|0:*'"ev": "end", "text"'*) ;;
+        *'"ev": "end", "aux": '"$2"[,}]*) ;;
+        *) ko "$1: the trace does not end with outcome $2: $last"; return ;;
+        esac
+        echo "$last" | grep -q "$3" && ok || ko "$1: the end line does not say '$3': $last"
+}
+status_is() { [ "$2" -eq "$3" ] && ok || ko "$1: exit $2, want $3"; }
+
+# --- a closed pipe: `lockstep run X | head -n 1` ends lockstep and its runner
+mine storm pipe
+"$bin" run --trace "$tmp/pipe.trace" "$tmp/pipe.json" 2>"$tmp/pipe.err" | head -n 1 >"$tmp/pipe.out"
+[ "$(cat "$tmp/pipe.out")" = hello ] && ok || ko "pipe: head did not get 'hello'"
+gone pipe
+grep -q "standard output was closed" "$tmp/pipe.err" && ok || ko "pipe: no word of the closed pipe"
+ends_with "$tmp/pipe.trace" 7 "SIGPIPE"
+
+# --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
+for sig in INT:130 TERM:143 HUP:129; do
+        name=${sig%:*}; want=${sig#*:}
+        mine storm "sig$name"
+        env --default-signal="$name" "$bin" run --trace "$tmp/sig$name.trace" "$tmp/sig$name.json" \
+                >/dev/null 2>"$tmp/sig$name.err" &
+        pid=$!
+        lines_at_least "$tmp/sig$name.trace" 50
+        kill -"$name" $pid
+        wait $pid; st=$?
+        status_is "SIG$name" $st "$want"
+        ends_with "$tmp/sig$name.trace" 7 "interrupted by SIG$name"
+        python3 tests/e2e/trace_check.py "$tmp/sig$name.trace" >/dev/null && ok ||
+                ko "SIG$name: the trace does not read back"
+        gone "sig$name"
+done
+
+# --- SIGKILL and SIGQUIT to the front end: nothing can be written, but the runner dies with it
+for name in KILL QUIT; do
+        mine storm "k$name"
+        env --default-signal=QUIT "$bin" run --trace "$tmp/k$name.trace" "$tmp/k$name.json" \
+                >/dev/null 2>&1 &
+        pid=$!
+        lines_at_least "$tmp/k$name.trace" 50
+        kill -"$name" $pid
+        wait $pid 2>/dev/null
+        gone "k$name"
+done
+
+# --- the time limit ends a busy run (exit 5) with its end line, live and stepped
+mine busy tl
+"$bin" run --time-limit 0.5 --trace "$tmp/tl.trace" "$tmp/tl.json" >/dev/null 2>"$tmp/tl.err"
+status_is "time limit" $? 5
+ends_with "$tmp/tl.trace" 5 "time limit of 0.5 s"
+gone tl
+"$bin" run --step --time-limit 0.5 --trace "$tmp/tl.trace" "$tmp/tl.json" >/dev/null 2>"$tmp/tl.err"
+status_is "time limit, stepped" $? 5
+ends_with "$tmp/tl.trace" 5 "time limit"
+
+# --- a stepped run has a step budget, not a wall-clock limit
+"$bin" run --step --max-steps 500 --trace "$tmp/ms.trace" "$sc/busy.json" >/dev/null 2>"$tmp/ms.err"
+status_is "--max-steps" $? 6
+ends_with "$tmp/ms.trace" 6 "more than 500 steps"
+[ "$(grep -c '"flags": 1' "$tmp/ms.trace")" -eq 501 ] && ok ||
+        ko "--max-steps 500: $(grep -c '"flags": 1' "$tmp/ms.trace") steps in the trace, want 501"
+
+# --- output is bounded: past --max-output the run ends (exit 6)
+mine storm mo
+"$bin" run --max-output 100000 "$tmp/mo.json" >"$tmp/mo.out" 2>"$tmp/mo.err"
+status_is "--max-output" $? 6
+grep -q "printed more than 100000 bytes" "$tmp/mo.err" && ok || ko "--max-output: no message"
+# what was printed stops at the first line past the cap: 6 bytes a line
+[ "$(wc -c <"$tmp/mo.out")" -eq 100002 ] && ok || ko "--max-output: $(wc -c <"$tmp/mo.out") bytes out"
+gone mo
+
+# --- every way a run ends writes the end line: done, assert, deadlock, crash, bad schedule
+"$bin" run --step --seed 1 --trace "$tmp/e0" scenarios/classics/race-fixed.json >/dev/null 2>&1
+ends_with "$tmp/e0" 0 'end'
+"$bin" run --step --seed 1 --trace "$tmp/e1" scenarios/classics/race.json >/dev/null 2>&1
+status_is "race" $? 1
+ends_with "$tmp/e1" 1 "AssertionError"
+"$bin" run --trace "$tmp/e3" "$sc/self-deadlock.json" >/dev/null 2>&1
+ends_with "$tmp/e3" 3 "waits for"
+"$bin" run --trace "$tmp/e4" "$sc/crash-segfault.json" >/dev/null 2>&1
+ends_with "$tmp/e4" 4 "Segmentation fault"
+printf 'Thread-9\n' >"$tmp/bad.sched"
+"$bin" run --step --schedule "$tmp/bad.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/bs.err"
+status_is "a schedule naming no actor" $? 2
+printf 'MainThread * 2\nThread-1 * 1000\n' >"$tmp/cant.sched"
+"$bin" run --step --schedule "$tmp/cant.sched" --trace "$tmp/e2" scenarios/classics/race.json >/dev/null 2>&1
+status_is "a schedule that cannot be followed" $? 2
+ends_with "$tmp/e2" 2 "cannot move now"
+
+# --- an assert decides the exit status even when the run then deadlocks
+cat >"$tmp/ad.json" <<'EOF'
+{ "lockstep": 1, "title": "Assert, then deadlock", "summary": "For the exit status's precedence.",
+  "resources": { "e": { "type": "event" } },
+  "actors": [ { "name": "A", "run": [ { "assert": "1 == 2", "message": "wrong" } ] },
+              { "name": "B", "run": [ { "wait": "e" } ] } ] }
+EOF
+"$bin" run --step "$tmp/ad.json" >/dev/null 2>"$tmp/ad.err"
+status_is "assert then deadlock" $? 1
+grep -q "deadlock.*an assert failed before" "$tmp/ad.err" && ok || ko "assert then deadlock: summary"
+
+# --- a saved schedule is self-contained: its seed and --set values replay the same run
+"$bin" run --step --seed 7 --set ROLLS=5 --save-schedule "$tmp/dice.sched" "$sc/dice.json" >"$tmp/d1" 2>/dev/null
+"$bin" run --step --schedule "$tmp/dice.sched" "$sc/dice.json" >"$tmp/d2" 2>/dev/null
+cmp -s "$tmp/d1" "$tmp/d2" && [ "$(wc -l <"$tmp/d1")" -eq 10 ] && ok ||
+        ko "a schedule alone does not replay its run"; diff "$tmp/d1" "$tmp/d2" | head -3
+# a flag on the command line wins over the schedule's
+"$bin" run --step --schedule "$tmp/dice.sched" --seed 8 "$sc/dice.json" >"$tmp/d3" 2>/dev/null
+cmp -s "$tmp/d1" "$tmp/d3" && ko "--seed did not win over the schedule's seed" || ok
+
+# --- --say prints the captions between the output lines, marked
+"$bin" run --step --say scenarios/seed/01-thread.json >"$tmp/say.out" 2>/dev/null
+grep -q "^# Because of join(), this line always comes after the thread's line.$" "$tmp/say.out" &&
+        ok || ko "--say: caption missing"
+[ "$(tail -n 1 "$tmp/say.out")" = "Main thread has completed" ] && ok || ko "--say: order"
+
+# --- footguns: outputs that would overwrite inputs, a FIFO as the scenario
+cp scenarios/classics/race.json "$tmp/own.json"
+"$bin" run --trace "$tmp/own.json" "$tmp/own.json" >/dev/null 2>"$tmp/fg.err"
+status_is "--trace over the scenario" $? 2
+cmp -s scenarios/classics/race.json "$tmp/own.json" && ok || ko "--trace overwrote the scenario"
+"$bin" run --trace "$tmp/same" --save-schedule "$tmp/same" scenarios/classics/race.json >/dev/null 2>&1
+status_is "--trace X --save-schedule X" $? 2
+mkfifo "$tmp/fifo"
+timeout 10 "$bin" run "$tmp/fifo" >/dev/null 2>"$tmp/fifo.err"
+status_is "a FIFO as FILE" $? 2
+grep -q "FIFO" "$tmp/fifo.err" && ok || ko "a FIFO as FILE: no word of it"
+"$bin" run /dev/zero >/dev/null 2>"$tmp/zero.err"
+status_is "run /dev/zero" $? 2
+grep -q "character device" "$tmp/zero.err" && ok || ko "run /dev/zero: $(cat "$tmp/zero.err")"
+
+# --- messages for bad flags
+"$bin" run --seed 2>"$tmp/m.err" >/dev/null
+status_is "--seed without a value" $? 2
+grep -q "\-\-seed needs a value" "$tmp/m.err" && ok || ko "--seed without a value: $(head -1 "$tmp/m.err")"
+for bad in 1.5 0x10 1e15 -1; do
+        "$bin" run --seed "$bad" scenarios/classics/race.json 2>"$tmp/m.err" >/dev/null
+        status_is "--seed $bad" $? 2
+        grep -q "whole number" "$tmp/m.err" && ok || ko "--seed $bad: $(head -1 "$tmp/m.err")"
+done
+"$bin" run --speed 1e-300 scenarios/classics/race.json 2>/dev/null >/dev/null
+status_is "--speed 1e-300" $? 2
+"$bin" run --help >"$tmp/h.out" 2>"$tmp/h.err"
+status_is "run --help" $? 0
+grep -q "unknown" "$tmp/h.err" && ko "run --help: called unknown" || ok
+grep -q "\-\-max-steps" "$tmp/h.out" && ok || ko "run --help: no usage"
+"$bin" check scenarios/classics/race.json >"$tmp/c.out"
+"$bin" run scenarios/classics/race.json 2>"$tmp/c.err" >/dev/null
+[ "$(sed -n 's/.*ok (\([0-9]*\) actors.*/\1/p' "$tmp/c.out")" = \
+  "$(sed -n 's/.*done: \([0-9]*\) actors.*/\1/p' "$tmp/c.err")" ] && ok || ko "check and run count actors differently"
+
+# --- untrusted text never reaches the terminal raw
+"$bin" run "$sc/escape-name.json" >/dev/null 2>"$tmp/esc.err"
+status_is "escape name" $? 4
+grep -q "$(printf '\033')" "$tmp/esc.err" && ko "an escape sequence reached stderr raw" || ok
+grep -qF 'E\x1b[2J' "$tmp/esc.err" && ok || ko "the name is not shown escaped: $(cat "$tmp/esc.err")"
+
+finish
