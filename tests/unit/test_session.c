@@ -1,0 +1,313 @@
+/*
+ * test_session.c — the session as a front end sees it: the manual policy, grants and why an actor
+ * cannot move, the descriptor that stays quiet while nothing happens, pause, switching policies,
+ * restart, interruption and the exit status's precedence.
+ *
+ * Every wait here is on the session's descriptor with no timeout, for something the session
+ * promises will come (an event, the runner's end): no test depends on timing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "session/session.h"
+
+/* Two threads that each take a lock twice: a short run with contention and an exact shape. */
+static const char twice_text[] =
+    "{\"lockstep\": 1, \"title\": \"Twice\", \"summary\": \"Two threads, one lock.\",\n"
+    " \"resources\": {\"lock\": {\"type\": \"lock\"}, \"n\": {\"type\": \"var\", \"value\": 0}},\n"
+    " \"actors\": [{\"name\": \"T-{i}\", \"count\": 2, \"start\": \"manual\", \"run\": [\n"
+    "   {\"for\": \"k\", \"in\": \"range(2)\", \"do\": [\n"
+    "     {\"with\": \"lock\", \"do\": [{\"store\": \"n\", \"value\": \"n + 1\"}]}]}]}],\n"
+    " \"main\": [{\"start\": \"T-0\"}, {\"start\": \"T-1\"}, {\"join\": \"T-0\"},\n"
+    "          {\"join\": \"T-1\"}, {\"assert\": \"n == 4\"}, {\"print\": \"n = {n}\"}]}\n";
+
+static char path[64];
+
+static int setup(void **state)
+{
+        int fd;
+
+        (void)state;
+        strcpy(path, "/tmp/lockstep-test-session-XXXXXX");
+        fd = mkstemp(path);
+        if (fd < 0 || write(fd, twice_text, sizeof(twice_text) - 1) < 0)
+                return -1;
+        close(fd);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        unlink(path);
+        return 0;
+}
+
+static session *open_cfg(session_config *cfg)
+{
+        strbuf err = STRBUF_INIT;
+        session *s;
+
+        cfg->path = path;
+        s = session_open(cfg, &err);
+        if (s == NULL)
+                fprintf(stderr, "%s", strbuf_str(&err));
+        strbuf_free(&err);
+        assert_non_null(s);
+        return s;
+}
+
+/* Pumps until some actor can be granted a step (step mode) or the run ends. */
+static bool until_movable(session *s)
+{
+        for (;;) {
+                struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+                if (!session_pump(s))
+                        return false;
+                if (session_movable(s, NULL) > 0)
+                        return true;
+                assert_true(poll(&p, 1, -1) == 1);
+        }
+}
+
+static void until_end(session *s)
+{
+        while (session_pump(s)) {
+                struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+                assert_true(poll(&p, 1, -1) == 1);
+        }
+}
+
+static int readable_now(session *s)
+{
+        struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+        return poll(&p, 1, 0);
+}
+
+static void close_ok(session *s)
+{
+        strbuf err = STRBUF_INIT;
+
+        assert_int_equal(session_close(s, &err), 0);
+        strbuf_free(&err);
+}
+
+/* A person steps the run: only main can move at first; the others have not started; a grant of
+ * an actor that cannot move says why; nothing moves without a grant. */
+static void test_manual_grants(void **state)
+{
+        session_config cfg = { .step = true, .policy = SESSION_MANUAL };
+        session *s = open_cfg(&cfg);
+        session_why why[4];
+        strbuf text = STRBUF_INIT;
+        int main_actor = session_scenario(s)->nactors, grants = 0;
+
+        (void)state;
+        assert_true(until_movable(s));
+        assert_int_equal(session_movable(s, why), 1);
+        assert_int_equal(why[main_actor], SESSION_CAN_MOVE);
+        assert_int_equal(why[0], SESSION_NOT_STARTED);
+        assert_int_equal(why[1], SESSION_NOT_STARTED);
+        assert_int_equal(session_grant(s, 0, &text), -1);
+        assert_string_equal(strbuf_str(&text), "T-0 has not been started");
+        /* Nothing is granted by pumping: the descriptor is quiet, the step count stays 0. */
+        assert_true(session_pump(s));
+        assert_int_equal(readable_now(s), 0);
+        assert_int_equal(session_steps(s), 0);
+        /* Always the lowest-numbered actor that can move: a deterministic run by hand. */
+        while (until_movable(s)) {
+                int a = 0;
+
+                session_movable(s, why);
+                while (why[a] != SESSION_CAN_MOVE)
+                        a++;
+                strbuf_reset(&text);
+                assert_int_equal(session_grant(s, a, &text), 0);
+                grants++;
+                /* Right after a grant nobody else can move: the actor is on its step. */
+                assert_int_equal(session_movable(s, NULL), 0);
+        }
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        assert_int_equal(session_exit_status(s), 0);
+        assert_int_equal((int)session_steps(s), grants);
+        strbuf_free(&text);
+        close_ok(s);
+}
+
+/* While T-0 holds the lock, T-1 is blocked, and says on what and by whom. */
+static void test_why_blocked(void **state)
+{
+        session_config cfg = { .step = true, .policy = SESSION_MANUAL };
+        session *s = open_cfg(&cfg);
+        session_why why[4];
+        strbuf text = STRBUF_INIT;
+        int main_actor = session_scenario(s)->nactors;
+
+        (void)state;
+        /* main starts both; T-0 goes into its with (for, then with), T-1 tries the lock */
+        static const int plan[] = { 3, 3, 0, 0, 1, 1 };
+
+        for (size_t k = 0; k < sizeof(plan) / sizeof(*plan); k++) {
+                assert_true(until_movable(s));
+                strbuf_reset(&text);
+                assert_int_equal(session_grant(s, plan[k] == 3 ? main_actor : plan[k], &text), 0);
+        }
+        assert_true(until_movable(s));
+        session_movable(s, why);
+        assert_int_equal(why[1], SESSION_BLOCKED);
+        strbuf_reset(&text);
+        session_why_text(s, 1, &text);
+        assert_string_equal(strbuf_str(&text), "T-1 waits for lock lock (held by T-0)");
+        strbuf_reset(&text);
+        assert_int_equal(session_grant(s, 1, &text), -1);
+        assert_string_equal(strbuf_str(&text), "T-1 waits for lock lock (held by T-0)");
+        strbuf_free(&text);
+        close_ok(s);
+}
+
+/* Step by hand, then let the policy run it to the end: the same run as a random run all along
+ * is not promised, but the run finishes and every step after the switch was granted. */
+static void test_switch_policy(void **state)
+{
+        session_config cfg = {
+                .step = true, .policy = SESSION_MANUAL, .seed = 3, .seed_given = true
+        };
+        session *s = open_cfg(&cfg);
+        strbuf text = STRBUF_INIT;
+
+        (void)state;
+        assert_true(until_movable(s));
+        assert_int_equal(session_grant(s, session_scenario(s)->nactors, &text), 0);
+        assert_true(until_movable(s));
+        assert_int_equal(session_steps(s), 1);
+        session_set_policy(s, SESSION_RANDOM);
+        assert_int_equal(session_policy_of(s), SESSION_RANDOM);
+        until_end(s);
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        assert_true(session_steps(s) > 1);
+        strbuf_free(&text);
+        close_ok(s);
+}
+
+/* A live run opened paused takes no step until it is resumed, and then finishes. */
+static void test_live_pause(void **state)
+{
+        session_config cfg = { .paused = true };
+        session *s = open_cfg(&cfg);
+        const model *m;
+
+        (void)state;
+        assert_true(session_paused(s));
+        /* The main thread publishes its start and stops before its first step: pump until the
+         * START event is in, then the run must stay still. */
+        do {
+                struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+                assert_true(session_pump(s));
+                m = history_live(session_history(s));
+                if (model_info_of(m)->events == 0)
+                        assert_true(poll(&p, 1, -1) == 1);
+        } while (model_info_of(m)->events == 0);
+        assert_int_equal(session_steps(s), 0);
+        assert_int_equal(model_info_of(m)->events, 1);
+        session_pause(s, false);
+        assert_false(session_paused(s));
+        until_end(s);
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        assert_int_equal(model_output_count(history_live(session_history(s))), 1);
+        close_ok(s);
+}
+
+/* Restart from the start gives the same run; restart with the schedule so far stops where the
+ * first run was (manual policy), at the same moment. */
+static void test_restart(void **state)
+{
+        session_config cfg = { .step = true, .seed = 5, .seed_given = true, .record = true };
+        session *s = open_cfg(&cfg), *r;
+        strbuf err = STRBUF_INIT;
+        uint64_t steps, events;
+
+        (void)state;
+        until_end(s);
+        steps = session_steps(s);
+        events = session_events(s);
+        r = session_restart(s, false, &err);
+        assert_non_null(r);
+        until_end(r);
+        assert_int_equal(session_steps(r), steps);
+        assert_int_equal(session_events(r), events);
+        s = session_restart(r, true, &err);
+        assert_non_null(s);
+        assert_int_equal(session_policy_of(s), SESSION_MANUAL);
+        until_end(s);
+        assert_int_equal(session_steps(s), steps);
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        strbuf_free(&err);
+        close_ok(s);
+}
+
+/* Interrupting ends the run at once: outcome INTERRUPTED, exit status 128 + the signal. */
+static void test_interrupt(void **state)
+{
+        session_config cfg = { .step = true, .policy = SESSION_MANUAL };
+        session *s = open_cfg(&cfg);
+
+        (void)state;
+        assert_true(until_movable(s));
+        session_interrupt(s, SIGTERM, "interrupted by SIGTERM");
+        assert_false(session_pump(s));
+        assert_int_equal(session_outcome(s), OUTCOME_INTERRUPTED);
+        assert_int_equal(session_exit_status(s), 128 + SIGTERM);
+        assert_string_equal(session_reason(s), "interrupted by SIGTERM");
+        close_ok(s);
+}
+
+/* Bad configs are refused with a message, before anything runs. */
+static void test_refusals(void **state)
+{
+        session_config cfg = { .trace_path = path };
+        strbuf err = STRBUF_INIT;
+
+        (void)state;
+        cfg.path = path;
+        assert_null(session_open(&cfg, &err));
+        assert_non_null(strstr(strbuf_str(&err), "would overwrite the scenario"));
+        strbuf_reset(&err);
+        cfg.trace_path = NULL;
+        cfg.schedule_in = path;
+        assert_null(session_open(&cfg, &err));
+        assert_non_null(strstr(strbuf_str(&err), "--schedule needs --step"));
+        strbuf_reset(&err);
+        cfg.schedule_in = NULL;
+        cfg.path = "/";
+        assert_null(session_open(&cfg, &err));
+        assert_non_null(strstr(strbuf_str(&err), "a directory"));
+        strbuf_free(&err);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_manual_grants), cmocka_unit_test(test_why_blocked),
+                cmocka_unit_test(test_switch_policy), cmocka_unit_test(test_live_pause),
+                cmocka_unit_test(test_restart),       cmocka_unit_test(test_interrupt),
+                cmocka_unit_test(test_refusals),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
