@@ -47,6 +47,17 @@ void diag_error(diag *d, const char *file, int line, int col, const char *fmt, .
         it->msg = strbuf_detach(&sb);
 }
 
+void diag_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err == NULL || errlen == 0)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+}
+
 size_t diag_count(const diag *d)
 {
         return d->n + d->dropped;
