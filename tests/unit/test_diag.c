@@ -37,6 +37,27 @@ static void test_format_and_cap(void **state)
         diag_free(&d);
 }
 
+/* A message may quote scenario text: diag_print never lets its control characters through. */
+static void test_print_escapes(void **state)
+{
+        diag d;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        (void)state;
+        diag_init(&d, 1);
+        diag_error(&d, "e\x1b]0;x\a.json", 2, 5, "no actor named '%s'", "E\x1b[2J\nX\xc2\x9b");
+        diag_error(&d, "-", 0, 0, "dropped");
+        diag_print(&d, f);
+        fclose(f);
+        assert_string_equal(buf, "e\\x1b]0;x\\x07.json:2:5: error: no actor named "
+                                 "'E\\x1b[2J\\nX\\u009b'\n"
+                                 "e\\x1b]0;x\\x07.json: note: 1 more error not shown\n");
+        free(buf);
+        diag_free(&d);
+}
+
 static void test_suggest(void **state)
 {
         const char *const types[] = { "lock", "rlock", "semaphore", "bounded_semaphore", "event" };
@@ -53,6 +74,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_and_cap),
+                cmocka_unit_test(test_print_escapes),
                 cmocka_unit_test(test_suggest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
