@@ -1,5 +1,5 @@
 /*
- * xalloc.c — allocation that never returns NULL; see xalloc.h.
+ * xalloc.c — allocation that never returns NULL, and the fatal exit; see xalloc.h.
  */
 #include "xalloc.h"
 
