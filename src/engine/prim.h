@@ -2,10 +2,11 @@
  * prim.h — the real synchronization primitives a scenario's resources become.
  *
  * Every resource gets a prim_res in one shared-memory region (MAP_SHARED), and every pthread
- * object in it is PTHREAD_PROCESS_SHARED (mutexes also robust), so the same code serves thread
- * actors now and process actors forked later. This module is only the mechanics — try, wait with
- * an optional deadline, give back; the interpreter (interp.c) publishes the events around each
- * call in causal order (a release before the real release, an acquire after the real acquire).
+ * object in it is PTHREAD_PROCESS_SHARED (mutexes also robust when the scenario has process
+ * actors), so the same code serves thread actors now and process actors forked later. This module
+ * is only the mechanics — try, wait with an optional deadline, give back; the interpreter
+ * (interp.c) publishes the events around each call in causal order (a release before the real
+ * release, an acquire after the real acquire).
  *
  * Deadlines are absolute CLOCK_MONOTONIC times; NULL waits for ever.
  */

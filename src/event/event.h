@@ -13,7 +13,7 @@
  * statements publish something of their own (acquired, changed, print, ...), which then carries
  * the flag; a statement that publishes nothing else (let, if, a loop's test) publishes a STEP.
  * Actor numbers are indices into scenario.actors; the main thread is number
- * scenario.nactors (EVENT_MAIN(sc)); -1 is the runner itself.
+ * scenario.nactors (named SC_MAIN_NAME); -1 (EVENT_RUNNER) is the runner itself.
  */
 #ifndef LOCKSTEP_EVENT_EVENT_H
 #define LOCKSTEP_EVENT_EVENT_H

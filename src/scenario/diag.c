@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../util/strbuf.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 void diag_init(diag *d, size_t limit)
@@ -47,6 +48,17 @@ void diag_error(diag *d, const char *file, int line, int col, const char *fmt, .
         it->msg = strbuf_detach(&sb);
 }
 
+void diag_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err == NULL || errlen == 0)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+}
+
 size_t diag_count(const diag *d)
 {
         return d->n + d->dropped;
@@ -59,17 +71,29 @@ int diag_full(const diag *d)
 
 void diag_print(const diag *d, FILE *out)
 {
+        strbuf file = STRBUF_INIT, msg = STRBUF_INIT;
+
         for (size_t i = 0; i < d->n; i++) {
                 const diag_item *it = &d->items[i];
 
+                strbuf_reset(&file);
+                strbuf_reset(&msg);
+                utf8_escape_str(&file, it->file);
+                utf8_escape_str(&msg, it->msg);
                 if (it->line > 0)
-                        fprintf(out, "%s:%d:%d: error: %s\n", it->file, it->line, it->col, it->msg);
+                        fprintf(out, "%s:%d:%d: error: %s\n", strbuf_str(&file), it->line, it->col,
+                                strbuf_str(&msg));
                 else
-                        fprintf(out, "%s: error: %s\n", it->file, it->msg);
+                        fprintf(out, "%s: error: %s\n", strbuf_str(&file), strbuf_str(&msg));
         }
-        if (d->dropped > 0)
-                fprintf(out, "%s: note: %zu more error%s not shown\n",
-                        d->n ? d->items[0].file : "-", d->dropped, d->dropped == 1 ? "" : "s");
+        if (d->dropped > 0) {
+                strbuf_reset(&file);
+                utf8_escape_str(&file, d->n ? d->items[0].file : "-");
+                fprintf(out, "%s: note: %zu more error%s not shown\n", strbuf_str(&file),
+                        d->dropped, d->dropped == 1 ? "" : "s");
+        }
+        strbuf_free(&file);
+        strbuf_free(&msg);
 }
 
 /* Optimal string alignment distance (Levenshtein plus transpositions), capped at 64 chars. */

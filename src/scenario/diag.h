@@ -33,8 +33,16 @@ void diag_error(diag *d, const char *file, int line, int col, const char *fmt, .
 size_t diag_count(const diag *d); /* kept plus dropped */
 /* True once the cap is reached: a loader may stop early. */
 int diag_full(const diag *d);
-/* Prints every kept error, then a line saying how many more there were. */
+/* Prints every kept error, then a line saying how many more there were. File names and messages
+ * are escaped (utf8_escape): a message may quote scenario text, which must not reach a terminal
+ * raw. */
 void diag_print(const diag *d, FILE *out);
+
+/* Writes a message into the caller's fixed buffer ERR of ERRLEN bytes (cut to fit; nothing when
+ * ERR is NULL or ERRLEN is 0): the convention of the functions that report one error through a
+ * `char *err, size_t errlen` pair (value, trace). */
+void diag_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The candidate closest to WORD by edit distance, when it is close enough to be a likely typo;
  * NULL otherwise. */

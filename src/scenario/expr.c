@@ -1328,6 +1328,19 @@ static const char *const reserved[] = {
         "nonlocal", "pass",   "raise",  "return",  "try",   "while", "with",     "yield",
 };
 
+bool expr_is_reserved(const char *word)
+{
+        size_t len = strlen(word);
+
+        for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
+                if (strcmp(keywords[k].word, word) == 0)
+                        return true;
+        for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+                if (strcmp(reserved[k], word) == 0)
+                        return true;
+        return find_builtin(word, len) != NULL;
+}
+
 typedef struct scope {
         const char **params;
         size_t n;

@@ -35,6 +35,10 @@ typedef struct expr_error {
         char msg[200];
 } expr_error;
 
+/* True when WORD cannot name anything in an expression: a word of the language (None, and,
+ * lambda, ...), another Python keyword (which the lexer refuses), or a builtin's name. */
+bool expr_is_reserved(const char *word);
+
 /* Parses LEN bytes of TEXT. Returns NULL and fills ERR on a syntax error. */
 expr *expr_parse(const char *text, size_t len, expr_error *err);
 /* An expression that evaluates to V (takes ownership): a literal from the scenario file, with no

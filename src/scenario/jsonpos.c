@@ -23,6 +23,23 @@ struct jsonpos {
         size_t n;
 };
 
+const char *jsonpos_type_name(const cJSON *item)
+{
+        if (cJSON_IsNull(item))
+                return "null";
+        if (cJSON_IsBool(item))
+                return "a boolean";
+        if (cJSON_IsNumber(item))
+                return "a number";
+        if (cJSON_IsString(item))
+                return "a string";
+        if (cJSON_IsArray(item))
+                return "an array";
+        if (cJSON_IsObject(item))
+                return "an object";
+        return "something else"; /* cJSON's raw or invalid items: never parsed from a file */
+}
+
 void jsonpos_linecol(const char *text, size_t len, size_t offset, int *line, int *col)
 {
         int l = 1, c = 1;

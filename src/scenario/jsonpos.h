@@ -16,6 +16,10 @@
 
 typedef struct jsonpos jsonpos;
 
+/* What ITEM is, for a message: "a string", "a number", "a boolean", "null", "an array",
+ * "an object". */
+const char *jsonpos_type_name(const cJSON *item);
+
 /* Line and column of byte OFFSET in TEXT. */
 void jsonpos_linecol(const char *text, size_t len, size_t offset, int *line, int *col);
 

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -249,13 +250,6 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
 
 static const char *const crash_names[] = { "segfault", "abort", "exit" };
 
-/* Words an identifier may not be: the expression language's keywords and builtins. */
-static const char *const reserved_words[] = {
-        "None",   "True", "False", "and",    "or",     "not",       "in",   "is",    "if",   "else",
-        "lambda", "len",  "range", "list",   "tuple",  "str",       "int",  "float", "bool", "abs",
-        "min",    "max",  "sum",   "sorted", "random", "cpu_count", "name", "i",
-};
-
 /* ---- the loader's context ---------------------------------------------------------------- */
 
 typedef struct pending {
@@ -285,76 +279,39 @@ typedef struct loader {
         size_t cap_actors, cap_groups;
 } loader;
 
-__attribute__((format(printf, 4, 0))) static void errv(loader *L, int line, int col,
-                                                       const char *fmt, va_list ap)
-{
-        strbuf sb = STRBUF_INIT;
+#define AT_VALUE (-1)    /* err_at: the error is at ITEM's value */
+#define AT_KEY   INT_MIN /* err_at: at ITEM's key (no offset in a string is negative) */
 
-        strbuf_vprintf(&sb, fmt, ap);
-        diag_error(L->d, L->file, line, col, "%s", strbuf_str(&sb));
-        strbuf_free(&sb);
-}
-
-__attribute__((format(printf, 3, 4))) static void err_value(loader *L, const cJSON *item,
-                                                            const char *fmt, ...)
-{
-        va_list ap;
-        int line, col;
-
-        jsonpos_value(L->pos, item, &line, &col);
-        va_start(ap, fmt);
-        errv(L, line, col, fmt, ap);
-        va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static void err_key(loader *L, const cJSON *item,
-                                                          const char *fmt, ...)
-{
-        va_list ap;
-        int line, col;
-
-        jsonpos_key(L->pos, item, &line, &col);
-        va_start(ap, fmt);
-        errv(L, line, col, fmt, ap);
-        va_end(ap);
-}
-
-__attribute__((format(printf, 4, 5))) static void err_in(loader *L, const cJSON *item, int offset,
+/* Reports an error at ITEM: its value, its key, or byte OFFSET (>= 0) of its string's contents;
+ * any other negative OFFSET means its value. err_value, err_key and err_in name the three. */
+__attribute__((format(printf, 4, 5))) static void err_at(loader *L, const cJSON *item, int offset,
                                                          const char *fmt, ...)
 {
+        strbuf sb = STRBUF_INIT;
         va_list ap;
         int line, col;
 
-        if (offset >= 0 && cJSON_IsString(item))
+        if (offset == AT_KEY)
+                jsonpos_key(L->pos, item, &line, &col);
+        else if (offset >= 0 && cJSON_IsString(item))
                 jsonpos_in_string(L->pos, item, (size_t)offset, &line, &col);
         else
                 jsonpos_value(L->pos, item, &line, &col);
         va_start(ap, fmt);
-        errv(L, line, col, fmt, ap);
+        strbuf_vprintf(&sb, fmt, ap);
         va_end(ap);
+        diag_error(L->d, L->file, line, col, "%s", strbuf_str(&sb));
+        strbuf_free(&sb);
 }
+
+#define err_value(L, item, ...)      err_at(L, item, AT_VALUE, __VA_ARGS__)
+#define err_key(L, item, ...)        err_at(L, item, AT_KEY, __VA_ARGS__)
+#define err_in(L, item, offset, ...) err_at(L, item, offset, __VA_ARGS__)
 
 /* "a " or "an " for a noun. */
 static const char *article(const char *noun)
 {
         return strchr("aeiou", noun[0]) != NULL ? "an " : "a ";
-}
-
-static const char *json_type_name(const cJSON *j)
-{
-        if (cJSON_IsNull(j))
-                return "null";
-        if (cJSON_IsBool(j))
-                return "a boolean";
-        if (cJSON_IsNumber(j))
-                return "a number";
-        if (cJSON_IsString(j))
-                return "a string";
-        if (cJSON_IsArray(j))
-                return "an array";
-        if (cJSON_IsObject(j))
-                return "an object";
-        return "invalid";
 }
 
 /* Appends ", did you mean 'x'?" or nothing. */
@@ -414,12 +371,11 @@ static bool is_identifier(const char *s)
         return true;
 }
 
+/* Words an identifier may not be: the expression language's own, and the two names every script
+ * has. */
 static bool is_reserved(const char *s)
 {
-        for (size_t i = 0; i < sizeof(reserved_words) / sizeof(*reserved_words); i++)
-                if (strcmp(reserved_words[i], s) == 0)
-                        return true;
-        return false;
+        return expr_is_reserved(s) || strcmp(s, "name") == 0 || strcmp(s, "i") == 0;
 }
 
 /* Checks that ITEM is a usable name for WHAT; reports and returns false otherwise. */
@@ -579,7 +535,7 @@ static expr_template *parse_template(loader *L, const cJSON *item, const char *w
         expr_template *t;
 
         if (!cJSON_IsString(item)) {
-                err_value(L, item, "%s must be a string, not %s", what, json_type_name(item));
+                err_value(L, item, "%s must be a string, not %s", what, jsonpos_type_name(item));
                 return NULL;
         }
         t = expr_template_parse(item->valuestring, strlen(item->valuestring), &e);
@@ -700,7 +656,7 @@ static char *get_string(loader *L, const cJSON *obj, const char *key, bool requi
                 return NULL;
         }
         if (!cJSON_IsString(j)) {
-                err_value(L, j, "\"%s\" must be a string, not %s", key, json_type_name(j));
+                err_value(L, j, "\"%s\" must be a string, not %s", key, jsonpos_type_name(j));
                 return NULL;
         }
         n = strlen(j->valuestring);
@@ -721,7 +677,7 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
 
         if (obj != NULL && !cJSON_IsObject(obj)) {
                 err_value(L, obj, "\"constants\" must be an object of NAME: value, not %s",
-                          json_type_name(obj));
+                          jsonpos_type_name(obj));
                 obj = NULL;
         }
         if (obj != NULL)
@@ -1040,7 +996,7 @@ static void read_resources(loader *L, const cJSON *obj)
         if (!cJSON_IsObject(obj)) {
                 err_value(L, obj,
                           "\"resources\" must be an object of NAME: {\"type\": ...}, not %s",
-                          json_type_name(obj));
+                          jsonpos_type_name(obj));
                 sc->resources = xcalloc(1, sizeof(sc_resource));
                 return;
         }
@@ -1066,7 +1022,7 @@ static void read_resources(loader *L, const cJSON *obj)
                         err_value(L, c,
                                   "resource '%s' must be an object such as {\"type\": "
                                   "\"lock\"}, not %s",
-                                  c->string, json_type_name(c));
+                                  c->string, jsonpos_type_name(c));
                         continue;
                 }
                 if (type == NULL) {
@@ -1197,7 +1153,7 @@ static int declare_local(loader *L, const cJSON *item, const char *what)
 
         if (!cJSON_IsString(item)) {
                 err_value(L, item, "%s must name a local variable, not be %s", what,
-                          json_type_name(item));
+                          jsonpos_type_name(item));
                 return -1;
         }
         name = item->valuestring;
@@ -1265,7 +1221,8 @@ static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char
 
                 err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)n, raw);
         } else {
-                err_value(L, item, "\"%s\" must be %s, not %s", what, want, json_type_name(item));
+                err_value(L, item, "\"%s\" must be %s, not %s", what, want,
+                          jsonpos_type_name(item));
         }
         return false;
 }
@@ -1300,7 +1257,7 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
 
                 if (!cJSON_IsString(kw)) {
                         err_value(L, kw, "'%s' must name a resource, not be %s", info->keyword,
-                                  json_type_name(kw));
+                                  jsonpos_type_name(kw));
                         return;
                 }
                 k = scenario_find_resource(sc, kw->valuestring);
@@ -1506,7 +1463,7 @@ static void read_stmt(loader *L, const cJSON *obj, sc_stmt *s)
                 err_value(L, obj,
                           "a statement must be an object such as {\"print\": \"hi\"}, not "
                           "%s",
-                          json_type_name(obj));
+                          jsonpos_type_name(obj));
                 s->kind = SC_BREAK;
                 return;
         }
@@ -1593,7 +1550,7 @@ static void read_block(loader *L, const cJSON *arr, sc_block *out, const char *w
         out->stmts = NULL;
         if (!cJSON_IsArray(arr)) {
                 err_value(L, arr, "\"%s\" must be an array of statements, not %s", what,
-                          json_type_name(arr));
+                          jsonpos_type_name(arr));
                 return;
         }
         n = cJSON_GetArraySize(arr);
@@ -1961,7 +1918,7 @@ static void read_actors(loader *L, const cJSON *arr, const cJSON *main)
                         err_value(L, c,
                                   "an actor must be an object with \"name\" and \"run\", "
                                   "not %s",
-                                  json_type_name(c));
+                                  jsonpos_type_name(c));
                         continue;
                 }
                 read_actor_entry(L, c, k);
@@ -2106,7 +2063,7 @@ static void read_root(loader *L, const cJSON *root)
                 err_value(L, root,
                           "a scenario must be a JSON object {\"lockstep\": 1, ...}, not "
                           "%s",
-                          json_type_name(root));
+                          jsonpos_type_name(root));
                 return;
         }
         check_keys(L, root, top_keys, sizeof(top_keys) / sizeof(*top_keys), "a scenario");

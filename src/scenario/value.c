@@ -20,6 +20,7 @@
 
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
+#include "diag.h"
 
 #define DICT_LINEAR 8 /* dicts up to this size are searched linearly */
 
@@ -46,20 +47,6 @@ struct value_obj {
                 const void *fn;
         } u;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err == NULL || errlen == 0)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-}
 
 static bool is_obj(value_type t)
 {
@@ -432,7 +419,8 @@ int value_hash(value v, uint64_t *hash, char *err, size_t errlen)
                 *hash = h;
                 return 0;
         default:
-                seterr(err, errlen, "TypeError: unhashable type: '%s'", value_type_name(v.type));
+                diag_set_err(err, errlen, "TypeError: unhashable type: '%s'",
+                             value_type_name(v.type));
                 return -1;
         }
 }
@@ -500,22 +488,22 @@ int value_dict_set(value *dict, value key, value item, char *err, size_t errlen)
         size_t depth;
 
         if (dict->type != VALUE_DICT) {
-                seterr(err, errlen, "TypeError: '%s' object does not support item assignment",
-                       value_type_name(dict->type));
+                diag_set_err(err, errlen, "TypeError: '%s' object does not support item assignment",
+                             value_type_name(dict->type));
                 goto fail;
         }
         if (value_hash(key, &h, err, errlen) < 0)
                 goto fail;
         depth = max_size(value_depth(key), value_depth(item)) + 1;
         if (depth > VALUE_MAX_DEPTH) {
-                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
-                       VALUE_MAX_DEPTH);
+                diag_set_err(err, errlen, "RecursionError: containers nested more than %d deep",
+                             VALUE_MAX_DEPTH);
                 goto fail;
         }
         at = dict_find(dict->as.obj, key, h);
         if (at < 0 && dict->as.obj->u.dict.len >= VALUE_MAX_ITEMS) {
-                seterr(err, errlen, "MemoryError: a dict cannot have more than %u items",
-                       VALUE_MAX_ITEMS);
+                diag_set_err(err, errlen, "MemoryError: a dict cannot have more than %u items",
+                             VALUE_MAX_ITEMS);
                 goto fail;
         }
         d = unshare(dict);
@@ -556,8 +544,8 @@ int value_dict_get(value dict, value key, value *out, char *err, size_t errlen)
         long at;
 
         if (dict.type != VALUE_DICT) {
-                seterr(err, errlen, "TypeError: '%s' object is not a dict",
-                       value_type_name(dict.type));
+                diag_set_err(err, errlen, "TypeError: '%s' object is not a dict",
+                             value_type_name(dict.type));
                 return -1;
         }
         if (value_hash(key, &h, err, errlen) < 0)
@@ -590,18 +578,18 @@ int value_list_append(value *list, value item, char *err, size_t errlen)
         value_obj *l;
 
         if (list->type != VALUE_LIST) {
-                seterr(err, errlen, "AttributeError: '%s' object has no attribute 'append'",
-                       value_type_name(list->type));
+                diag_set_err(err, errlen, "AttributeError: '%s' object has no attribute 'append'",
+                             value_type_name(list->type));
                 goto fail;
         }
         if (list->as.obj->u.seq.len >= VALUE_MAX_ITEMS) {
-                seterr(err, errlen, "MemoryError: a list cannot have more than %u items",
-                       VALUE_MAX_ITEMS);
+                diag_set_err(err, errlen, "MemoryError: a list cannot have more than %u items",
+                             VALUE_MAX_ITEMS);
                 goto fail;
         }
         if (value_depth(item) + 1 > VALUE_MAX_DEPTH) {
-                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
-                       VALUE_MAX_DEPTH);
+                diag_set_err(err, errlen, "RecursionError: containers nested more than %d deep",
+                             VALUE_MAX_DEPTH);
                 goto fail;
         }
         l = unshare(list);
@@ -620,19 +608,19 @@ int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen
         size_t n, i;
 
         if (list->type != VALUE_LIST) {
-                seterr(err, errlen, "AttributeError: '%s' object has no attribute 'pop'",
-                       value_type_name(list->type));
+                diag_set_err(err, errlen, "AttributeError: '%s' object has no attribute 'pop'",
+                             value_type_name(list->type));
                 return -1;
         }
         n = list->as.obj->u.seq.len;
         if (n == 0) {
-                seterr(err, errlen, "IndexError: pop from empty list");
+                diag_set_err(err, errlen, "IndexError: pop from empty list");
                 return -1;
         }
         if (at < 0)
                 at += (int64_t)n;
         if (at < 0 || (uint64_t)at >= n) {
-                seterr(err, errlen, "IndexError: pop index out of range");
+                diag_set_err(err, errlen, "IndexError: pop index out of range");
                 return -1;
         }
         i = (size_t)at;
@@ -649,20 +637,20 @@ int value_list_set(value *list, int64_t at, value item, char *err, size_t errlen
         size_t n;
 
         if (list->type != VALUE_LIST) {
-                seterr(err, errlen, "TypeError: '%s' object does not support item assignment",
-                       value_type_name(list->type));
+                diag_set_err(err, errlen, "TypeError: '%s' object does not support item assignment",
+                             value_type_name(list->type));
                 goto fail;
         }
         n = list->as.obj->u.seq.len;
         if (at < 0)
                 at += (int64_t)n;
         if (at < 0 || (uint64_t)at >= n) {
-                seterr(err, errlen, "IndexError: list assignment index out of range");
+                diag_set_err(err, errlen, "IndexError: list assignment index out of range");
                 goto fail;
         }
         if (value_depth(item) + 1 > VALUE_MAX_DEPTH) {
-                seterr(err, errlen, "RecursionError: containers nested more than %d deep",
-                       VALUE_MAX_DEPTH);
+                diag_set_err(err, errlen, "RecursionError: containers nested more than %d deep",
+                             VALUE_MAX_DEPTH);
                 goto fail;
         }
         l = unshare(list);
@@ -710,8 +698,8 @@ int value_to_list(value v, value *out, char *err, size_t errlen)
                 return 0;
         }
         default:
-                seterr(err, errlen, "TypeError: '%s' object is not iterable",
-                       value_type_name(v.type));
+                diag_set_err(err, errlen, "TypeError: '%s' object is not iterable",
+                             value_type_name(v.type));
                 return -1;
         }
 fail:
@@ -812,8 +800,9 @@ int value_compare_op(value a, value b, const char *op, int *cmp, char *err, size
                 *cmp = la < lb ? -1 : la > lb ? 1 : 0;
                 return 0;
         }
-        seterr(err, errlen, "TypeError: '%s' not supported between instances of '%s' and '%s'", op,
-               value_type_name(a.type), value_type_name(b.type));
+        diag_set_err(err, errlen,
+                     "TypeError: '%s' not supported between instances of '%s' and '%s'", op,
+                     value_type_name(a.type), value_type_name(b.type));
         return -1;
 }
 
@@ -1020,6 +1009,7 @@ int value_format(value v, bool repr, strbuf *out, char *err, size_t errlen)
         out->len = start;
         if (out->data != NULL)
                 out->data[start] = '\0';
-        seterr(err, errlen, "MemoryError: a str cannot be longer than %u bytes", VALUE_MAX_STR);
+        diag_set_err(err, errlen, "MemoryError: a str cannot be longer than %u bytes",
+                     VALUE_MAX_STR);
         return -1;
 }

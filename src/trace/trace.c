@@ -394,20 +394,6 @@ static bool ambiguous_actor(const scenario *sc, int a)
         return false;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err == NULL || errlen == 0)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-}
-
 static void free_writer(trace_writer *w)
 {
         for (int k = 0; k < w->nactors; k++)
@@ -483,29 +469,30 @@ static bool check_open(const char *name, const scenario *sc, const char *source,
 
         if (info->mode == NULL ||
             (strcmp(info->mode, "live") != 0 && strcmp(info->mode, "step") != 0)) {
-                set_err(err, errlen, "%s: the mode must be \"live\" or \"step\"", name);
+                diag_set_err(err, errlen, "%s: the mode must be \"live\" or \"step\"", name);
                 return false;
         }
         if (info->nset < 0 || info->nset > TRACE_MAX_SET) {
-                set_err(err, errlen, "%s: a trace holds at most %d --set values", name,
-                        TRACE_MAX_SET);
+                diag_set_err(err, errlen, "%s: a trace holds at most %d --set values", name,
+                             TRACE_MAX_SET);
                 return false;
         }
         for (int k = 0; k < info->nset; k++)
                 total += strlen(info->set[k]);
         if (total > TRACE_MAX_SET_BYTES) {
-                set_err(err, errlen, "%s: the --set values of a trace hold at most %d bytes", name,
-                        TRACE_MAX_SET_BYTES);
+                diag_set_err(err, errlen, "%s: the --set values of a trace hold at most %d bytes",
+                             name, TRACE_MAX_SET_BYTES);
                 return false;
         }
         if (strlen(sc->path) > TRACE_MAX_PATH) {
-                set_err(err, errlen, "%s: the scenario path is longer than %d bytes", name,
-                        TRACE_MAX_PATH);
+                diag_set_err(err, errlen, "%s: the scenario path is longer than %d bytes", name,
+                             TRACE_MAX_PATH);
                 return false;
         }
         if (source == NULL || source_len > SC_MAX_FILE_BYTES) {
-                set_err(err, errlen, "%s: the scenario's source must be given (at most %d bytes)",
-                        name, SC_MAX_FILE_BYTES);
+                diag_set_err(err, errlen,
+                             "%s: the scenario's source must be given (at most %d bytes)", name,
+                             SC_MAX_FILE_BYTES);
                 return false;
         }
         return true;
@@ -581,7 +568,7 @@ trace_writer *trace_writer_open(const char *path, const scenario *sc, const char
                 return NULL;
         f = fopen(path, "wb");
         if (f == NULL) {
-                set_err(err, errlen, "%s: cannot create the trace: %s", path, strerror(errno));
+                diag_set_err(err, errlen, "%s: cannot create the trace: %s", path, strerror(errno));
                 return NULL;
         }
         w = trace_writer_open_stream(f, path, sc, source, source_len, info, err, errlen);
@@ -690,8 +677,8 @@ int trace_writer_close(trace_writer *w, char *err, size_t errlen)
                 w->err = errno ? errno : -1;
         rc = w->err == 0 ? 0 : -1;
         if (rc < 0)
-                set_err(err, errlen, "%s: writing the trace failed: %s", w->name,
-                        w->err > 0 ? strerror(w->err) : "I/O error");
+                diag_set_err(err, errlen, "%s: writing the trace failed: %s", w->name,
+                             w->err > 0 ? strerror(w->err) : "I/O error");
         free_writer(w);
         return rc;
 }
@@ -892,23 +879,6 @@ static int scan_members(const char *t, size_t len, long *keys, long *vals, int m
         }
 }
 
-static const char *json_type_name(const cJSON *it)
-{
-        if (cJSON_IsString(it))
-                return "a string";
-        if (cJSON_IsNumber(it))
-                return "a number";
-        if (cJSON_IsBool(it))
-                return "a boolean";
-        if (cJSON_IsNull(it))
-                return "null";
-        if (cJSON_IsArray(it))
-                return "an array";
-        if (cJSON_IsObject(it))
-                return "an object";
-        return "something else";
-}
-
 /* Reads the next line into r->line. Returns 1 for a line, 0 at the end, -1 for a line past
  * TRACE_MAX_LINE, -2 for a read error. */
 static int next_line(trace_reader *r)
@@ -1015,7 +985,7 @@ static bool parse_line(line_ctx *L, bool header)
         if (!cJSON_IsObject(L->root)) {
                 lerr(L, (long)strspn(t, " \t\r"),
                      "each line of a trace is a JSON object {...}, not %s",
-                     json_type_name(L->root));
+                     jsonpos_type_name(L->root));
                 return false;
         }
         /* cJSON cuts a string at an escaped NUL: refuse \u0000 (exact bytes go in *_b64). */
@@ -1129,7 +1099,7 @@ static bool get_int(line_ctx *L, const cJSON *it, const char *key, int64_t min, 
             (!neg && mag > (uint64_t)INT64_MAX)) {
                 lerr(L, val_off(L, it), "\"%s\" must be an integer from %lld to %lld, not %s", key,
                      (long long)min, (long long)max,
-                     cJSON_IsNumber(it) ? "this number" : json_type_name(it));
+                     cJSON_IsNumber(it) ? "this number" : jsonpos_type_name(it));
                 return false;
         }
         v = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
@@ -1151,7 +1121,7 @@ static bool get_u64(line_ctx *L, const cJSON *it, const char *key, uint64_t min,
                 lerr(L, val_off(L, it), "\"%s\" must be an integer from %llu to %llu%s%s", key,
                      (unsigned long long)min, (unsigned long long)UINT64_MAX,
                      cJSON_IsNumber(it) ? "" : ", not ",
-                     cJSON_IsNumber(it) ? "" : json_type_name(it));
+                     cJSON_IsNumber(it) ? "" : jsonpos_type_name(it));
                 return false;
         }
         *out = v;
@@ -1199,7 +1169,8 @@ bad:
 static bool get_string(line_ctx *L, const cJSON *it, const char *key, size_t max, const char **s)
 {
         if (!cJSON_IsString(it)) {
-                lerr(L, val_off(L, it), "\"%s\" must be a string, not %s", key, json_type_name(it));
+                lerr(L, val_off(L, it), "\"%s\" must be a string, not %s", key,
+                     jsonpos_type_name(it));
                 return false;
         }
         if (strlen(it->valuestring) > max) {
@@ -1231,7 +1202,7 @@ static bool get_exact(line_ctx *L, const cJSON *it, const cJSON *it64, const cha
         }
         if (!cJSON_IsString(it64)) {
                 lerr(L, val_off(L, it64), "\"%s_b64\" must be a string (base64), not %s", key,
-                     json_type_name(it64));
+                     jsonpos_type_name(it64));
                 return false;
         }
         enc = it64->valuestring;
@@ -1333,7 +1304,7 @@ static bool get_actor(line_ctx *L, const cJSON *it, const char *key, int *out)
                 return true;
         }
         lerr(L, val_off(L, it), "\"%s\" must be an actor's name (or number), not %s", key,
-             json_type_name(it));
+             jsonpos_type_name(it));
         return false;
 }
 
@@ -1511,7 +1482,7 @@ static char **get_names(line_ctx *L, const cJSON *it, const char *key, int max, 
         *n = 0;
         if (!cJSON_IsArray(it)) {
                 lerr(L, val_off(L, it), "\"%s\" must be an array of strings, not %s", key,
-                     json_type_name(it));
+                     jsonpos_type_name(it));
                 return NULL;
         }
         if (cJSON_GetArraySize(it) > max) {

@@ -1,5 +1,6 @@
 /*
- * trace.h — a run's events as JSON Lines: written during `lockstep run --trace`, read by replay.
+ * trace.h — a run's events as JSON Lines: written during `lockstep run --trace`, read back and
+ * checked by trace_read (what replay, still to come, will use).
  *
  * A trace is self-contained: line 1 is a header that holds the scenario file's full text, the
  * seed, the mode, the --set overrides and cpu_count(), so the reader can rebuild the very scenario

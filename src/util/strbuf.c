@@ -1,5 +1,5 @@
 /*
- * strbuf.c — a growable, always NUL-terminated byte buffer; see strbuf.h.
+ * strbuf.c — a growable byte buffer; see strbuf.h.
  */
 #include "strbuf.h"
 

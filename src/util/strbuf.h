@@ -1,5 +1,5 @@
 /*
- * strbuf.h — a growable, always NUL-terminated byte buffer.
+ * strbuf.h — a growable byte buffer, NUL-terminated once anything is appended.
  *
  * Used wherever text is built piece by piece: values printed the Python way, diagnostics, trace
  * lines. A strbuf starts zeroed (STRBUF_INIT) and is released with strbuf_free.

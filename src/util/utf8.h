@@ -4,13 +4,13 @@
  *
  * Two readings of a byte string, on purpose:
  * - strict (utf8_decode, utf8_valid): RFC 3629 — no overlong forms, no surrogates, nothing past
- *   U+10FFFF, no truncated sequence. For input that must be UTF-8 (files, traces) and for showing
- *   text.
- * - by character (utf8_char_len, utf8_count, utf8_offset, utf8_cut): a character is a byte that is
- *   not a continuation byte (10xxxxxx) plus the continuation bytes that follow it. This never
- * fails, so a string value holding any bytes still has a length, an index and a safe place to cut;
- * on valid UTF-8 it agrees with the strict reading. It is what string values use (len, indexing,
- *   iteration) and what cutting a long text to a cap uses.
+ *   U+10FFFF, no truncated sequence. For input that must be UTF-8 (files, traces) and for
+ *   showing text.
+ * - by character (utf8_char_len, utf8_count, utf8_offset, utf8_cut): a character is a byte that
+ *   is not a continuation byte (10xxxxxx) plus the continuation bytes that follow it. This never
+ *   fails, so a string value holding any bytes still has a length, an index and a safe place to
+ *   cut; on valid UTF-8 it agrees with the strict reading. String values use it (len, indexing,
+ *   iteration), and so does cutting a long text to a cap.
  *
  * utf8_is_cont and utf8_cut are static inline: the event stream cuts texts on its per-event path.
  */

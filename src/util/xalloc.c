@@ -1,5 +1,5 @@
 /*
- * xalloc.c — allocation that never returns NULL; see xalloc.h.
+ * xalloc.c — allocation that never returns NULL, and the fatal exit; see xalloc.h.
  */
 #include "xalloc.h"
 
@@ -8,11 +8,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * The pid of the process lockstep started as. Written once, by a constructor, before main and
+ * before any thread or fork; only read after: a process-wide constant, not mutable state.
+ */
+static pid_t start_pid;
+
+__attribute__((constructor)) static void record_start_pid(void)
+{
+        start_pid = getpid();
+}
+
+bool xalloc_in_child(void)
+{
+        return getpid() != start_pid;
+}
 
 _Noreturn void xdie(const char *fmt, ...)
 {
         va_list ap;
 
+        if (xalloc_in_child()) {
+                /* no stdio: its buffers are the front end's copies, and no atexit handler */
+                char msg[512];
+                int n = snprintf(msg, sizeof msg, "lockstep: fatal: ");
+
+                va_start(ap, fmt);
+                vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+                va_end(ap);
+                n = (int)strlen(msg);
+                msg[n++] = '\n';
+                if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
+                        /* nowhere left to report it */
+                }
+                _exit(70);
+        }
         fflush(stdout);
         fputs("lockstep: fatal: ", stderr);
         va_start(ap, fmt);

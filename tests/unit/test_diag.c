@@ -14,12 +14,23 @@
 
 #include "scenario/diag.h"
 
-static void test_format_and_cap(void **state)
+/* What diag_print writes for D (free() it). */
+static char *printed(const diag *d)
 {
-        diag d;
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
+
+        assert_non_null(f);
+        diag_print(d, f);
+        fclose(f);
+        return buf;
+}
+
+static void test_format_and_cap(void **state)
+{
+        diag d;
+        char *buf;
 
         (void)state;
         diag_init(&d, 2);
@@ -28,11 +39,28 @@ static void test_format_and_cap(void **state)
         diag_error(&d, "a.json", 9, 1, "dropped");
         assert_int_equal(diag_count(&d), 3);
         assert_true(diag_full(&d));
-        diag_print(&d, f);
-        fclose(f);
+        buf = printed(&d);
         assert_string_equal(buf, "a.json:3:7: error: unknown key 'x'\n"
                                  "a.json: error: cannot open\n"
                                  "a.json: note: 1 more error not shown\n");
+        free(buf);
+        diag_free(&d);
+}
+
+/* A message may quote scenario text: diag_print never lets its control characters through. */
+static void test_print_escapes(void **state)
+{
+        diag d;
+        char *buf;
+
+        (void)state;
+        diag_init(&d, 1);
+        diag_error(&d, "e\x1b]0;x\a.json", 2, 5, "no actor named '%s'", "E\x1b[2J\nX\xc2\x9b");
+        diag_error(&d, "-", 0, 0, "dropped");
+        buf = printed(&d);
+        assert_string_equal(buf, "e\\x1b]0;x\\x07.json:2:5: error: no actor named "
+                                 "'E\\x1b[2J\\nX\\u009b'\n"
+                                 "e\\x1b]0;x\\x07.json: note: 1 more error not shown\n");
         free(buf);
         diag_free(&d);
 }
@@ -62,6 +90,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_and_cap),
+                cmocka_unit_test(test_print_escapes),
                 cmocka_unit_test(test_suggest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

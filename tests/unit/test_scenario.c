@@ -219,6 +219,36 @@ static void test_errors(void **state)
         expect_error("{\"lockstep\": 1} x", "x", "text after the end");
 }
 
+/* One list of reserved words: the expression language's (expr_is_reserved) and the two names every
+ * script has. */
+static void test_reserved_names(void **state)
+{
+        const char *const words[] = { "lambda", "None",  "len",  "cpu_count", "class",
+                                      "while",  "yield", "name", "i" };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+                char text[400], at[40];
+
+                snprintf(text, sizeof text,
+                         HEAD " \"resources\": {\"%s\": {\"type\": \"lock\"}},\n" ACTOR, words[k]);
+                snprintf(at, sizeof at, "\"%s\": {", words[k]);
+                expect_error(text, at, "is a reserved word of the expression language");
+                snprintf(text, sizeof text,
+                         HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": \"%s\", "
+                              "\"value\": 1}]}]}",
+                         words[k]);
+                snprintf(at, sizeof at, "\"%s\", \"value", words[k]);
+                expect_error(text, at, "is a reserved word of the expression language");
+        }
+        assert_true(expr_is_reserved("else"));
+        assert_true(expr_is_reserved("sorted"));
+        assert_true(expr_is_reserved("nonlocal"));
+        assert_false(expr_is_reserved("name")); /* the scenario's, not the language's */
+        assert_false(expr_is_reserved("counter"));
+        assert_false(expr_is_reserved("Len"));
+}
+
 static void test_all_errors_reported(void **state)
 {
         diag d;
@@ -285,6 +315,7 @@ int main(void)
                 cmocka_unit_test(test_set_errors),
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_reserved_names),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_unterminated_buffers),
                 cmocka_unit_test(test_bundled_scenarios_load),
