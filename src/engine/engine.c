@@ -10,15 +10,79 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine_int.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define REPR_MAX 512 /* bytes of a value shown in an event; longer reprs end in "..." */
+
+/* Lowers limit RES to WANT, soft and hard, unless it is lower already. */
+static void lower(int res, rlim_t want)
+{
+        struct rlimit rl;
+
+        if (getrlimit(res, &rl) != 0)
+                return;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+                want = rl.rlim_max;
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+                want = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max = want;
+        (void)setrlimit(res, &rl);
+}
+
+/* The sanitizers reserve terabytes of address space: RLIMIT_AS would stop them at once. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+void engine_limit(void)
+{
+        const char *env = getenv("LOCKSTEP_MAX_VALUE_MIB");
+        FILE *f;
+        unsigned long running, tasks;
+
+        if (env != NULL && env[0] >= '0' && env[0] <= '9') {
+                char *end;
+                unsigned long long mib = strtoull(env, &end, 10);
+
+                if (*end == '\0' && mib > 0 && mib <= ((uint64_t)1 << 24))
+                        value_memory_limit((size_t)(mib << 20));
+        }
+#ifndef SANITIZED
+        lower(RLIMIT_AS, (rlim_t)ENGINE_LIMIT_AS);
+#endif
+        /* the soft limit sends SIGXCPU (a crash by that signal); the hard one, later, SIGKILL */
+        {
+                struct rlimit rl;
+
+                lower(RLIMIT_CPU, ENGINE_LIMIT_CPU + 10);
+                if (getrlimit(RLIMIT_CPU, &rl) == 0 && rl.rlim_cur > 10) {
+                        rl.rlim_cur -= 10;
+                        (void)setrlimit(RLIMIT_CPU, &rl);
+                }
+        }
+        lower(RLIMIT_NOFILE, ENGINE_LIMIT_FILES);
+        lower(RLIMIT_CORE, 0);
+        /* RLIMIT_NPROC counts every task of the user, which lockstep cannot know; the system's
+         * count of tasks now is at least that, so a margin over it never stops a run */
+        f = fopen("/proc/loadavg", "r");
+        if (f != NULL) {
+                if (fscanf(f, "%*s %*s %*s %lu/%lu", &running, &tasks) == 2)
+                        lower(RLIMIT_NPROC, (rlim_t)tasks + ENGINE_LIMIT_NPROCS);
+                fclose(f);
+        }
+}
 
 const char *engine_unsupported(const scenario *sc)
 {
@@ -255,6 +319,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
         actor *main_actor;
         int status;
 
+        engine_limit();
         eng.nall = sc->nactors + 1;
         eng.prim = prim_create(sc, eng.nall);
         if (eng.prim == NULL)

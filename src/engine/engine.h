@@ -26,12 +26,24 @@ typedef struct engine_options {
         bool fifo;         /* a freed lock or permit goes to its longest waiter (--handoff fifo) */
 } engine_options;
 
+/* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,
+ * soft and hard alike so that nothing in the run can lift them; a limit already lower stays. */
+#define ENGINE_LIMIT_AS     ((uint64_t)16 << 30) /* address space: 16 GiB (not under ASan/TSan) */
+#define ENGINE_LIMIT_CPU    (6 * 3600)           /* CPU seconds of all threads: 6 hours */
+#define ENGINE_LIMIT_FILES  1024                 /* open file descriptors */
+#define ENGINE_LIMIT_NPROCS 1024 /* processes and threads beyond those the system has now */
+
+/* Applies the limits above to this process, and the total cap on the run's values
+ * (VALUE_MAX_MEMORY, or LOCKSTEP_MAX_VALUE_MIB MiB from the environment); no core files. A limit
+ * that cannot be set is left as it is. */
+void engine_limit(void);
+
 /* Why a scenario cannot run in this version, or NULL when it can. */
 const char *engine_unsupported(const scenario *sc);
 
-/* Runs SC to its end in this process, publishing to ST, and returns the outcome as an exit
- * status (event_outcome: 0 done, 1 an assert failed, 4 an actor raised an error). A crash
- * statement ends the process instead, as a real fault does. */
+/* Runs SC to its end in this process (after engine_limit), publishing to ST, and returns the
+ * outcome as an exit status (event_outcome: 0 done, 1 an assert failed, 4 an actor raised an
+ * error). A crash statement ends the process instead, as a real fault does. */
 int engine_run(const scenario *sc, const engine_options *opt, stream *st);
 
 #endif

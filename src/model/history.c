@@ -136,9 +136,14 @@ static size_t total_bytes(const history *h)
         return b;
 }
 
-/* Drops the oldest chunks while the total is over the cap, keeping the newest. */
+/* Trims the live model's logs, then drops the oldest chunks while the total is over the cap,
+ * keeping the newest. */
 static void enforce_cap(history *h)
 {
+        /* the logs take at most half the cap; trimmed to 3/8 of it, so that trimming (which
+         * moves the kept lines down) happens seldom */
+        if (model_log_bytes(h->live) > h->max_bytes / 2)
+                model_trim_logs(h->live, h->max_bytes / 8 * 3);
         h->bytes = total_bytes(h);
         while (h->bytes > h->max_bytes && h->nchunks > 1) {
                 chunk *c = h->slots[h->head++];

@@ -10,12 +10,17 @@
  * Numbering: the history numbers events 1, 2, 3, ... in the order they are appended (for the
  * engine's stream that is event.seq); moment 0 is the state before any event.
  *
- * Memory cap: the history counts the bytes of its stored events and texts, its snapshots and the
- * live model (approximately, erring high). The events are kept in chunks of snapshot_every, each
- * starting at a snapshot; when a chunk completes and the total is above max_bytes, the oldest
- * chunks (events and their snapshot) are dropped until it fits again, never the newest one. After
- * that, rewinding cannot go before history_first_seq, and history_event returns NULL for the
- * events dropped. The live model and its output are never dropped.
+ * Memory cap: everything the front end keeps per event is under one cap, max_bytes (default
+ * HISTORY_MAX_BYTES, 256 MiB). The history counts the bytes of its stored events and texts, its
+ * snapshots, the live model and the live model's logs (printed output, pool results),
+ * approximately, erring high, and checks them each time a chunk of snapshot_every events
+ * completes. The logs take at most half the cap: past it, the oldest printed lines (then pool
+ * results) are dropped until they take 3/8 of it, for the live model and every snapshot alike;
+ * model_output_dropped says how many (a front end shows "N earlier lines dropped"). The events
+ * are kept in chunks of snapshot_every, each starting at a snapshot; when the total is above
+ * max_bytes, the oldest chunks (events and their snapshot) are dropped until it fits again,
+ * never the newest one. After that, rewinding cannot go before history_first_seq, and
+ * history_event returns NULL for the events dropped. The live model's state is never dropped.
  *
  * Not thread-safe: a history, and the models it returns, belong to one thread at a time.
  */

@@ -73,17 +73,18 @@ static size_t text_bytes(const char *t)
 
 struct model_log {
         size_t refs;
-        model_line *v;
+        model_line *v; /* lines first .. n - 1: v[k - first] is line k */
+        size_t first;  /* lines dropped from the front (model_trim_logs) */
         size_t n, cap;
-        size_t bytes;
+        size_t bytes; /* of the kept lines */
 };
 
 static void log_unref(struct model_log *l)
 {
         if (l == NULL || --l->refs > 0)
                 return;
-        for (size_t k = 0; k < l->n; k++)
-                text_unref(l->v[k].text);
+        for (size_t k = l->first; k < l->n; k++)
+                text_unref(l->v[k - l->first].text);
         free(l->v);
         free(l);
 }
@@ -94,34 +95,38 @@ static bool line_same(const model_line *a, const model_line *b)
                strcmp(a->text, b->text) == 0;
 }
 
-/* Appends LINE (its text given over) to the view (*LP, its first *NP entries). A model at the
+/* Appends LINE (its text given over) to the view (*LP, its first *NP lines). A model at the
  * end of the log appends in place; one behind it either finds the same line next (a model
- * rebuilt from a snapshot replays what the live model did) or gets a private copy. */
+ * rebuilt from a snapshot replays what the live model did) or gets a private copy. A line
+ * already dropped cannot be compared: a model behind the dropped front is taken to replay. */
 static void log_append(struct model_log **lp, size_t *np, model_line line)
 {
         struct model_log *l = *lp;
 
         if (l != NULL && l->n > *np) {
-                if (line_same(&l->v[*np], &line)) {
+                if (*np < l->first || line_same(&l->v[*np - l->first], &line)) {
                         text_unref(line.text);
                         (*np)++;
                         return;
                 }
                 if (l->refs == 1) {
                         while (l->n > *np) {
-                                l->n--;
-                                l->bytes -= sizeof(model_line) + text_bytes(l->v[l->n].text);
-                                text_unref(l->v[l->n].text);
+                                model_line *last = &l->v[--l->n - l->first];
+
+                                l->bytes -= sizeof(model_line) + text_bytes(last->text);
+                                text_unref(last->text);
                         }
                 } else {
                         struct model_log *c = xcalloc(1, sizeof *c);
 
                         c->refs = 1;
-                        c->v = xgrow(NULL, &c->cap, *np + 1, sizeof *c->v);
-                        for (size_t k = 0; k < *np; k++) {
-                                c->v[k] = l->v[k];
-                                text_ref(c->v[k].text);
-                                c->bytes += sizeof(model_line) + text_bytes(c->v[k].text);
+                        c->first = l->first;
+                        c->v = xgrow(NULL, &c->cap, *np - l->first + 1, sizeof *c->v);
+                        for (size_t k = l->first; k < *np; k++) {
+                                c->v[k - c->first] = l->v[k - l->first];
+                                text_ref(c->v[k - c->first].text);
+                                c->bytes +=
+                                    sizeof(model_line) + text_bytes(c->v[k - c->first].text);
                         }
                         c->n = *np;
                         l->refs--;
@@ -132,10 +137,42 @@ static void log_append(struct model_log **lp, size_t *np, model_line line)
                 l = *lp = xcalloc(1, sizeof *l);
                 l->refs = 1;
         }
-        l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof *l->v);
-        l->v[l->n++] = line;
+        l->v = xgrow(l->v, &l->cap, l->n - l->first + 1, sizeof *l->v);
+        l->v[l->n++ - l->first] = line;
         l->bytes += sizeof(model_line) + text_bytes(line.text);
         *np = l->n;
+}
+
+/* Drops the oldest lines of L until its kept lines take at most MAX bytes (for every model that
+ * shares it). Returns the bytes freed. */
+static size_t log_trim(struct model_log *l, size_t max)
+{
+        size_t drop = 0, before;
+
+        if (l == NULL || l->bytes <= max)
+                return 0;
+        before = l->bytes;
+        while (drop < l->n - l->first && l->bytes > max) {
+                l->bytes -= sizeof(model_line) + text_bytes(l->v[drop].text);
+                text_unref(l->v[drop].text);
+                drop++;
+        }
+        memmove(l->v, l->v + drop, (l->n - l->first - drop) * sizeof *l->v);
+        l->first += drop;
+        return before - l->bytes;
+}
+
+/* A view's first kept line (lines before it were dropped), and how many it keeps. */
+static size_t log_dropped(const struct model_log *l, size_t n)
+{
+        return l == NULL ? 0 : n < l->first ? n : l->first;
+}
+
+static const model_line *log_at(const struct model_log *l, size_t n, size_t i)
+{
+        size_t k = log_dropped(l, n) + i;
+
+        return l != NULL && k < n ? &l->v[k - l->first] : NULL;
 }
 
 /* ---- small containers ------------------------------------------------------------------- */
@@ -1058,26 +1095,38 @@ const char *model_texts_at(const model_texts *t, size_t i)
 
 size_t model_output_count(const model *m)
 {
-        return m->nout;
+        return m->nout - log_dropped(m->out, m->nout);
+}
+
+size_t model_output_dropped(const model *m)
+{
+        return log_dropped(m->out, m->nout);
 }
 
 const model_line *model_output_at(const model *m, size_t i)
 {
-        return i < m->nout ? &m->out->v[i] : NULL;
+        return log_at(m->out, m->nout, i);
 }
 
 size_t model_result_count(const model *m, int r)
 {
         const model_res *x = model_res_at(m, r);
 
-        return x != NULL ? x->nresults : 0;
+        return x != NULL ? x->nresults - log_dropped(x->results, x->nresults) : 0;
+}
+
+size_t model_result_dropped(const model *m, int r)
+{
+        const model_res *x = model_res_at(m, r);
+
+        return x != NULL ? log_dropped(x->results, x->nresults) : 0;
 }
 
 const model_line *model_result_at(const model *m, int r, size_t i)
 {
         const model_res *x = model_res_at(m, r);
 
-        return x != NULL && i < x->nresults ? &x->results->v[i] : NULL;
+        return x != NULL ? log_at(x->results, x->nresults, i) : NULL;
 }
 
 size_t model_assert_count(const model *m)
@@ -1137,6 +1186,23 @@ size_t model_log_bytes(const model *m)
                 if (m->res[k].results != NULL)
                         b += sizeof *m->res[k].results + m->res[k].results->bytes;
         return b;
+}
+
+/* Drops the oldest lines of L to free at least EXCESS bytes (all of them if need be). */
+static size_t log_shed(struct model_log *l, size_t excess)
+{
+        return l == NULL ? 0 : log_trim(l, excess < l->bytes ? l->bytes - excess : 0);
+}
+
+void model_trim_logs(model *m, size_t max_bytes)
+{
+        size_t total = model_log_bytes(m);
+
+        if (total <= max_bytes)
+                return;
+        total -= log_shed(m->out, total - max_bytes);
+        for (int k = 0; k < m->nres && total > max_bytes; k++)
+                total -= log_shed(m->res[k].results, total - max_bytes);
 }
 
 /* ---- the wait-for graph ----------------------------------------------------------------- */

@@ -270,12 +270,15 @@ const char *model_state_word(model_state s); /* "new", "ready", "running", ... *
 /* Item I (oldest first, I < T->n) of a queue or a pipe direction. */
 const char *model_texts_at(const model_texts *t, size_t i);
 
-/* Printed lines, oldest first: all of them are kept. */
+/* Printed lines kept, oldest first; model_output_dropped earlier lines were dropped by
+ * model_trim_logs (a front end says "N earlier lines dropped"). */
 size_t model_output_count(const model *m);
+size_t model_output_dropped(const model *m);
 const model_line *model_output_at(const model *m, size_t i);
-/* A pool's results of the current map in the order they came (NULL past the end or for a
- * resource that is not a pool). */
+/* A pool's results of the current map kept, in the order they came (NULL past the end or for a
+ * resource that is not a pool), and how many earlier ones were dropped. */
 size_t model_result_count(const model *m, int r);
+size_t model_result_dropped(const model *m, int r);
 const model_line *model_result_at(const model *m, int r, size_t i);
 /* Failed asserts (kind EV_ASSERT) and crashes/errors, oldest first; the first MODEL_MAX_KEPT
  * of each. */
@@ -319,5 +322,10 @@ void model_describe_wait(const model *m, int a, strbuf *why);
  * with its clones (model_log_bytes counts those). */
 size_t model_bytes(const model *m);
 size_t model_log_bytes(const model *m);
+/* Drops the oldest printed lines, then the oldest pool results, until model_log_bytes(M) is at
+ * most MAX_BYTES. The logs are shared: every clone sharing them loses those lines too (and
+ * counts them as dropped). A clone rebuilt from before the dropped lines replays the same
+ * events, so its lines there are taken as the ones dropped. */
+void model_trim_logs(model *m, size_t max_bytes);
 
 #endif

@@ -2817,6 +2817,12 @@ static int eval(evalctx *c, const expr *e, value *out)
         c->depth++;
         rc = eval_node(c, e, out);
         c->depth--;
+        /* the total cap on the run's values: checked after every node, so no expression (a
+         * tuple of big lists) can build more than one node's worth past it */
+        if (rc == 0 && value_memory_check(EMSG(c)) < 0) {
+                value_drop(out);
+                return fail_here(c, e->off);
+        }
         return rc;
 }
 

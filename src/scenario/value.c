@@ -12,6 +12,7 @@
  */
 #include "value.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,82 @@ struct value_obj {
         } u;
 };
 
+/* ---- the run's value memory ---------------------------------------------------------------
+ *
+ * Every allocation of a value (objects, string bytes, item arrays, dict tables) is counted, by
+ * the allocator's own size of the block, so that a scenario cannot take more than a total cap
+ * even though each value is capped on its own. The count is process-wide on purpose, like the
+ * heap it measures: the runner is a process of its own, its values are shared by its threads,
+ * and the engine sets the cap once before any thread starts. Atomic, relaxed: it is a budget,
+ * not a synchronization. */
+static size_t mem_used;
+static size_t mem_limit = VALUE_MAX_MEMORY;
+
+static void mem_count(void *p, bool add)
+{
+        size_t n = p != NULL ? malloc_usable_size(p) : 0;
+
+        if (add)
+                __atomic_add_fetch(&mem_used, n, __ATOMIC_RELAXED);
+        else
+                __atomic_sub_fetch(&mem_used, n, __ATOMIC_RELAXED);
+}
+
+static void *vm_malloc(size_t n)
+{
+        void *p = xmalloc(n);
+
+        mem_count(p, true);
+        return p;
+}
+
+static void *vm_calloc(size_t n, size_t size)
+{
+        void *p = xcalloc(n, size);
+
+        mem_count(p, true);
+        return p;
+}
+
+static void *vm_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+        size_t old = *cap;
+
+        if (need <= old)
+                return p;
+        mem_count(p, false);
+        p = xgrow(p, cap, need, size);
+        mem_count(p, true);
+        return p;
+}
+
+static void vm_free(void *p)
+{
+        mem_count(p, false);
+        free(p);
+}
+
+size_t value_memory_used(void)
+{
+        return __atomic_load_n(&mem_used, __ATOMIC_RELAXED);
+}
+
+void value_memory_limit(size_t bytes)
+{
+        __atomic_store_n(&mem_limit, bytes > 0 ? bytes : VALUE_MAX_MEMORY, __ATOMIC_RELAXED);
+}
+
+int value_memory_check(char *err, size_t errlen)
+{
+        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
+
+        if (value_memory_used() <= limit)
+                return 0;
+        diag_set_err(err, errlen, "MemoryError: the run's values take more than %zu MiB (the limit)",
+               limit >> 20);
+        return -1;
+}
+
 static bool is_obj(value_type t)
 {
         return t >= VALUE_STR;
@@ -55,7 +132,7 @@ static bool is_obj(value_type t)
 
 static value_obj *obj_new(value_type t)
 {
-        value_obj *o = xcalloc(1, sizeof *o);
+        value_obj *o = vm_calloc(1, sizeof *o);
 
         o->refs = 1;
         o->type = t;
@@ -112,7 +189,7 @@ value value_str(const char *s, size_t len)
 {
         value_obj *o = obj_new(VALUE_STR);
 
-        o->u.str.data = xmalloc(len + 1);
+        o->u.str.data = vm_malloc(len + 1);
         if (len > 0)
                 memcpy(o->u.str.data, s, len);
         o->u.str.data[len] = '\0';
@@ -142,7 +219,7 @@ value value_tuple(const value *items, size_t n)
 {
         value_obj *o = obj_new(VALUE_TUPLE);
 
-        o->u.seq.items = xmalloc((n ? n : 1) * sizeof(value));
+        o->u.seq.items = vm_malloc((n ? n : 1) * sizeof(value));
         o->u.seq.len = o->u.seq.cap = n;
         o->depth = 1;
         for (size_t i = 0; i < n; i++) {
@@ -186,26 +263,26 @@ value value_ref(value v)
 static void obj_free(value_obj *o)
 {
         switch (o->type) {
-        case VALUE_STR: free(o->u.str.data); break;
+        case VALUE_STR: vm_free(o->u.str.data); break;
         case VALUE_LIST:
         case VALUE_TUPLE:
                 for (size_t i = 0; i < o->u.seq.len; i++)
                         value_drop(&o->u.seq.items[i]);
-                free(o->u.seq.items);
+                vm_free(o->u.seq.items);
                 break;
         case VALUE_DICT:
                 for (size_t i = 0; i < o->u.dict.len; i++) {
                         value_drop(&o->u.dict.keys[i]);
                         value_drop(&o->u.dict.vals[i]);
                 }
-                free(o->u.dict.keys);
-                free(o->u.dict.vals);
-                free(o->u.dict.hashes);
-                free(o->u.dict.index);
+                vm_free(o->u.dict.keys);
+                vm_free(o->u.dict.vals);
+                vm_free(o->u.dict.hashes);
+                vm_free(o->u.dict.index);
                 break;
         default: break;
         }
-        free(o);
+        vm_free(o);
 }
 
 void value_drop(value *v)
@@ -223,9 +300,9 @@ static value_obj *dict_clone(const value_obj *d, bool deep)
 
         c->depth = d->depth;
         c->u.dict.len = c->u.dict.cap = n;
-        c->u.dict.keys = xmalloc((n ? n : 1) * sizeof(value));
-        c->u.dict.vals = xmalloc((n ? n : 1) * sizeof(value));
-        c->u.dict.hashes = xmalloc((n ? n : 1) * sizeof(uint64_t));
+        c->u.dict.keys = vm_malloc((n ? n : 1) * sizeof(value));
+        c->u.dict.vals = vm_malloc((n ? n : 1) * sizeof(value));
+        c->u.dict.hashes = vm_malloc((n ? n : 1) * sizeof(uint64_t));
         for (size_t i = 0; i < n; i++) {
                 c->u.dict.keys[i] =
                     deep ? value_copy(d->u.dict.keys[i]) : value_ref(d->u.dict.keys[i]);
@@ -236,7 +313,7 @@ static value_obj *dict_clone(const value_obj *d, bool deep)
                 memcpy(c->u.dict.hashes, d->u.dict.hashes, n * sizeof(uint64_t));
         if (d->u.dict.index != NULL) {
                 c->u.dict.icap = d->u.dict.icap;
-                c->u.dict.index = xmalloc(c->u.dict.icap * sizeof(uint32_t));
+                c->u.dict.index = vm_malloc(c->u.dict.icap * sizeof(uint32_t));
                 memcpy(c->u.dict.index, d->u.dict.index, c->u.dict.icap * sizeof(uint32_t));
         }
         return c;
@@ -249,7 +326,7 @@ static value_obj *seq_clone(const value_obj *s, bool deep)
 
         c->depth = s->depth;
         c->u.seq.len = c->u.seq.cap = n;
-        c->u.seq.items = xmalloc((n ? n : 1) * sizeof(value));
+        c->u.seq.items = vm_malloc((n ? n : 1) * sizeof(value));
         for (size_t i = 0; i < n; i++)
                 c->u.seq.items[i] =
                     deep ? value_copy(s->u.seq.items[i]) : value_ref(s->u.seq.items[i]);
@@ -468,8 +545,8 @@ static void dict_reindex(value_obj *d)
         }
         while (cap <= 4 * n)
                 cap *= 2;
-        free(d->u.dict.index);
-        d->u.dict.index = xcalloc(cap, sizeof(uint32_t));
+        vm_free(d->u.dict.index);
+        d->u.dict.index = vm_calloc(cap, sizeof(uint32_t));
         d->u.dict.icap = cap;
         for (size_t i = 0; i < n; i++)
                 dict_index_put(d, i);
@@ -506,6 +583,8 @@ int value_dict_set(value *dict, value key, value item, char *err, size_t errlen)
                              VALUE_MAX_ITEMS);
                 goto fail;
         }
+        if (value_memory_check(err, errlen) < 0)
+                goto fail;
         d = unshare(dict);
         d->depth = max_size(d->depth, depth);
         if (at >= 0) {
@@ -518,12 +597,12 @@ int value_dict_set(value *dict, value key, value item, char *err, size_t errlen)
         if (d->u.dict.len == d->u.dict.cap) {
                 size_t cap = d->u.dict.cap;
 
-                d->u.dict.keys = xgrow(d->u.dict.keys, &cap, d->u.dict.len + 1, sizeof(value));
+                d->u.dict.keys = vm_grow(d->u.dict.keys, &cap, d->u.dict.len + 1, sizeof(value));
                 cap = d->u.dict.cap;
-                d->u.dict.vals = xgrow(d->u.dict.vals, &cap, d->u.dict.len + 1, sizeof(value));
+                d->u.dict.vals = vm_grow(d->u.dict.vals, &cap, d->u.dict.len + 1, sizeof(value));
                 cap = d->u.dict.cap;
                 d->u.dict.hashes =
-                    xgrow(d->u.dict.hashes, &cap, d->u.dict.len + 1, sizeof(uint64_t));
+                    vm_grow(d->u.dict.hashes, &cap, d->u.dict.len + 1, sizeof(uint64_t));
                 d->u.dict.cap = cap;
         }
         d->u.dict.keys[d->u.dict.len] = key;
@@ -587,13 +666,15 @@ int value_list_append(value *list, value item, char *err, size_t errlen)
                              VALUE_MAX_ITEMS);
                 goto fail;
         }
+        if (value_memory_check(err, errlen) < 0)
+                goto fail;
         if (value_depth(item) + 1 > VALUE_MAX_DEPTH) {
                 diag_set_err(err, errlen, "RecursionError: containers nested more than %d deep",
                              VALUE_MAX_DEPTH);
                 goto fail;
         }
         l = unshare(list);
-        l->u.seq.items = xgrow(l->u.seq.items, &l->u.seq.cap, l->u.seq.len + 1, sizeof(value));
+        l->u.seq.items = vm_grow(l->u.seq.items, &l->u.seq.cap, l->u.seq.len + 1, sizeof(value));
         l->depth = max_size(l->depth, value_depth(item) + 1);
         l->u.seq.items[l->u.seq.len++] = item;
         return 0;

@@ -54,6 +54,18 @@ typedef struct value {
 #define VALUE_MAX_STR   (1u << 20) /* bytes in one string */
 #define VALUE_MAX_ITEMS (1u << 20) /* items in one list, tuple or dict */
 #define VALUE_MAX_DEPTH 100        /* nesting of containers: [[1]] is 2 deep */
+/* The total of all values alive in the process (the runner), counted by the allocator's block
+ * sizes: past it, the operations that grow or build values fail with a MemoryError. A single
+ * operation builds at most a few of the values capped above, so the total stays within a few
+ * tens of MiB of the cap. */
+#define VALUE_MAX_MEMORY ((size_t)1 << 30) /* 1 GiB */
+
+/* Bytes the values alive in this process take now. */
+size_t value_memory_used(void);
+/* Sets the total cap (0: VALUE_MAX_MEMORY). The engine calls it before any thread starts. */
+void value_memory_limit(size_t bytes);
+/* 0, or -1 with "MemoryError: ..." in ERR when the values alive take more than the cap. */
+int value_memory_check(char *err, size_t errlen);
 
 value value_none(void);
 value value_bool(bool b);

@@ -229,12 +229,16 @@ struct trace_writer {
         int nstmts;
         uint64_t last_seq, last_t;
         bool any;
+        uint64_t flushed;   /* bytes handed to the file so far */
+        uint64_t max_bytes; /* the cap: see trace_write */
+        bool capped;
 };
 
 static void flush_buf(trace_writer *w)
 {
         if (w->len > 0 && w->err == 0 && fwrite(w->buf, 1, w->len, w->f) != w->len)
                 w->err = errno ? errno : -1;
+        w->flushed += w->len;
         w->len = 0;
 }
 
@@ -517,6 +521,7 @@ trace_writer *trace_writer_open_stream(FILE *f, const char *name, const scenario
 
         w = xcalloc(1, sizeof(*w));
         w->f = f;
+        w->max_bytes = TRACE_MAX_BYTES;
         w->name = xstrdup(name);
         w->nactors = sc->nactors + 2;
         w->actors = xcalloc((size_t)w->nactors, sizeof(frag));
@@ -576,9 +581,12 @@ trace_writer *trace_writer_open(const char *path, const scenario *sc, const char
         return w;
 }
 
-void trace_write(trace_writer *w, const event *ev)
+int trace_write(trace_writer *w, const event *ev)
 {
         char *p;
+        /* the most this line can take: its fixed part, then the text escaped (at most 6 bytes
+         * per byte) and, when lossy, in base64 too */
+        uint64_t most = w->fixed_max + 64 + (uint64_t)ev->len * 6 + ((uint64_t)ev->len + 2) / 3 * 4;
 
         if (ev->kind >= EV_KIND_COUNT || ev->actor < -1 || ev->actor >= w->nactors - 1 ||
             ev->res < -1 || ev->res >= w->nres || ev->other < -1 || ev->other >= w->nactors - 1 ||
@@ -595,6 +603,11 @@ void trace_write(trace_writer *w, const event *ev)
                      (unsigned long long)w->last_seq, (unsigned long long)w->last_t);
         if (ev->seq == 0)
                 xdie("trace_write: seq starts at 1");
+        /* the cap: past it nothing more is written, except the END line */
+        if (ev->kind != EV_END && (w->capped || w->flushed + w->len + most > w->max_bytes)) {
+                w->capped = true;
+                return TRACE_CAPPED;
+        }
         w->any = true;
         w->last_seq = ev->seq;
         w->last_t = ev->t_ns;
@@ -649,6 +662,22 @@ void trace_write(trace_writer *w, const event *ev)
         if (ev->len > 0)
                 put_field(w, "text", ev->text, ev->len);
         PUT_LIT(w, "}\n");
+        return 0;
+}
+
+void trace_writer_set_max_bytes(trace_writer *w, uint64_t max_bytes)
+{
+        w->max_bytes = max_bytes > 0 ? max_bytes : TRACE_MAX_BYTES;
+}
+
+bool trace_writer_capped(const trace_writer *w)
+{
+        return w->capped;
+}
+
+uint64_t trace_writer_bytes(const trace_writer *w)
+{
+        return w->flushed + w->len;
 }
 
 int trace_writer_flush(trace_writer *w)

@@ -33,9 +33,11 @@
 /* Bytes in one line. The longest a writer makes: a header with 1 MiB of source (at most 6 MiB
  * escaped) and 64 KiB of --set values (with their base64, under 1 MiB). */
 #define TRACE_MAX_LINE      (8 << 20)
-#define TRACE_MAX_SET       256   /* --set entries in a header */
-#define TRACE_MAX_SET_BYTES 65536 /* bytes in all --set entries together */
-#define TRACE_MAX_PATH      4096  /* bytes in the header's scenario path */
+#define TRACE_MAX_SET       256                 /* --set entries in a header */
+#define TRACE_MAX_SET_BYTES 65536               /* bytes in all --set entries together */
+#define TRACE_MAX_PATH      4096                /* bytes in the header's scenario path */
+#define TRACE_MAX_BYTES     ((uint64_t)1 << 30) /* a trace file: 1 GiB (see trace_write) */
+#define TRACE_CAPPED        1                   /* trace_write: the cap is reached */
 #define TRACE_MAIN_NAME     SC_MAIN_NAME
 #define TRACE_RUNNER_NAME   "runner"
 
@@ -81,10 +83,22 @@ trace_writer *trace_writer_open(const char *path, const scenario *sc, const char
 trace_writer *trace_writer_open_stream(FILE *f, const char *name, const scenario *sc,
                                        const char *source, size_t source_len,
                                        const trace_info *info, char *err, size_t errlen);
-/* Appends one event. An event that breaks event.h's contract (unknown kind, actor or resource out
- * of range, seq not increasing, t going back, text longer than EVENT_MAX_TEXT) is a bug in the
- * caller: xdie. Write errors are remembered and reported by trace_writer_close. */
-void trace_write(trace_writer *w, const event *ev);
+/* Appends one event and returns 0. An event that breaks event.h's contract (unknown kind, actor
+ * or resource out of range, seq not increasing, t going back, text longer than EVENT_MAX_TEXT) is
+ * a bug in the caller: xdie. Write errors are remembered and reported by trace_writer_close.
+ *
+ * The cap: a trace takes at most max_bytes (TRACE_MAX_BYTES unless trace_writer_set_max_bytes
+ * said otherwise). An event whose line might go past it is not written: trace_write returns
+ * TRACE_CAPPED, and does so for every later event, so the file holds a prefix of the run. The
+ * caller then ends the run. Only an EV_END event is still written after the cap (so a trace
+ * always ends with its END): the file is at most max_bytes plus that one line. */
+int trace_write(trace_writer *w, const event *ev);
+/* The cap on the file's bytes; 0 sets TRACE_MAX_BYTES. */
+void trace_writer_set_max_bytes(trace_writer *w, uint64_t max_bytes);
+/* True once trace_write refused an event for the cap. */
+bool trace_writer_capped(const trace_writer *w);
+/* Bytes written so far, header included (buffered ones too). */
+uint64_t trace_writer_bytes(const trace_writer *w);
 /* Pushes buffered lines to the file. Returns 0, or -1 after a write error. */
 int trace_writer_flush(trace_writer *w);
 /* True once a write has failed (disk full): the caller may stop tracing early. */

@@ -138,6 +138,12 @@ run_ok 4 error -- tests/e2e/scenarios/error.json
 grep -q "ZeroDivisionError.*(in Divider)" "$tmp/error.err" && ok || ko "error: not reported"
 grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread did not go on"
 
+# --- the run's values have a total cap: distinct 1 MB strings end in a MemoryError, exit 4
+LOCKSTEP_MAX_VALUE_MIB=64 run_ok 4 hog -- tests/e2e/scenarios/memory-hog.json
+grep -q "Hog: MemoryError: the run's values take more than 64 MiB (the limit)" "$tmp/hog.err" &&
+        ok || ko "memory-hog: no MemoryError"
+[ ! -s "$tmp/hog.out" ] && ok || ko "memory-hog: went on after the MemoryError"
+
 # --- time limit, --set, usage
 start=$(date +%s)
 run_ok 5 slow -- tests/e2e/scenarios/slow.json --time-limit 0.5

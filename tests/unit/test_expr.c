@@ -1272,6 +1272,21 @@ static void test_misc_api(void **state)
         expr_free(e);
 }
 
+/* The total cap on values holds inside one expression: a tuple of big lists stops at the node
+ * that goes past it. */
+static void test_total_memory(void **state)
+{
+        (void)state;
+        /* one list of a million items takes 16 MiB: the second goes past 20 */
+        value_memory_limit(value_memory_used() + (20u << 20));
+        assert_string_equal(run("([0] * 1000000, [1] * 1000000, [2] * 1000000)"),
+                            "ERR@20 MemoryError: the run's values take more than 20 MiB (the "
+                            "limit)");
+        assert_string_equal(run("len('x' * 1000000)"), "1000000");
+        value_memory_limit(0);
+        assert_string_equal(run("len(([0] * 1000000, [1] * 1000000, [2] * 1000000))"), "3");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1294,6 +1309,7 @@ int main(void)
                 cmocka_unit_test(test_template_plain_and_resolve),
                 cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_misc_api),
+                cmocka_unit_test(test_total_memory),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -500,6 +500,79 @@ static void test_memory_cap(void **state)
         scenario_free(sc);
 }
 
+/* Printed output counts in the cap: a run that only prints keeps the newest lines, says how many
+ * were dropped, and stays under the cap; every moment still rebuilds its view of the output. */
+static void test_output_cap(void **state)
+{
+        scenario *sc = load(all_text);
+        const size_t cap = 1 << 20, every = 100, nprint = 20000;
+        history *h = history_new(sc, every, cap);
+        char buf[1001];
+        const model *live;
+        uint64_t first;
+
+        (void)state;
+        memset(buf, '.', sizeof buf - 1);
+        buf[sizeof buf - 1] = '\0';
+        for (size_t k = 1; k <= nprint; k++) {
+                event ev = { .seq = k,
+                             .kind = EV_PRINT,
+                             .actor = 0,
+                             .res = -1,
+                             .other = -1,
+                             .stmt = -1,
+                             .text = buf,
+                             .len = sizeof buf - 1 };
+
+                snprintf(buf, 16, "line %zu", k);
+                buf[strlen(buf)] = '.';
+                history_append(h, &ev);
+        }
+        live = history_live(h);
+        assert_int_equal(model_output_count(live) + model_output_dropped(live), nprint);
+        assert_true(model_output_dropped(live) > 0);
+        /* the logs are trimmed to 3/8 of the cap, then grow by at most a chunk of lines */
+        assert_true(model_log_bytes(live) <= cap / 2 + every * (sizeof buf + 64));
+        assert_true(history_bytes(h) <= cap);
+        /* the newest lines are kept, in order */
+        for (size_t i = 0; i < model_output_count(live); i++)
+                assert_int_equal(model_output_at(live, i)->seq, model_output_dropped(live) + i + 1);
+        assert_null(model_output_at(live, model_output_count(live)));
+        assert_memory_equal(model_output_at(live, model_output_count(live) - 1)->text,
+                            "line 20000.", 11);
+        /* every kept moment sees its own prefix: count + dropped = the lines printed by then */
+        first = history_first_seq(h);
+        assert_true(first > 0);
+        for (uint64_t k = first; k <= nprint; k += 97) {
+                const model *m = history_at(h, k);
+                size_t n = model_output_count(m), dropped = model_output_dropped(m);
+
+                assert_int_equal(n + dropped, k);
+                for (size_t i = 0; i < n; i++)
+                        assert_int_equal(model_output_at(m, i)->seq, dropped + i + 1);
+        }
+        history_free(h);
+
+        /* under the default cap nothing is dropped */
+        h = history_new(sc, every, 0);
+        for (size_t k = 1; k <= 2000; k++) {
+                event ev = { .seq = k,
+                             .kind = EV_PRINT,
+                             .actor = 0,
+                             .res = -1,
+                             .other = -1,
+                             .stmt = -1,
+                             .text = buf,
+                             .len = sizeof buf - 1 };
+
+                history_append(h, &ev);
+        }
+        assert_int_equal(model_output_count(history_live(h)), 2000);
+        assert_int_equal(model_output_dropped(history_live(h)), 0);
+        history_free(h);
+        scenario_free(sc);
+}
+
 /* A clone taken from history_at lives on after the history moves. */
 static void test_at_clone_survives(void **state)
 {
@@ -528,9 +601,8 @@ static void test_at_clone_survives(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_at_equals_fold),
-                cmocka_unit_test(test_events_stored),
-                cmocka_unit_test(test_memory_cap),
+                cmocka_unit_test(test_at_equals_fold),    cmocka_unit_test(test_events_stored),
+                cmocka_unit_test(test_memory_cap),        cmocka_unit_test(test_output_cap),
                 cmocka_unit_test(test_at_clone_survives),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,22 @@ static void evt(feed *f, int kind, int actor, int res, int aux, const char *text
         full(f, kind, actor, res, -1, -1, aux, 0, text);
 }
 
+/* A PRINT by actor 0 with sequence number SEQ, applied to M. */
+static void full_into(model *m, uint64_t seq, const char *text)
+{
+        event e = { .seq = seq,
+                    .t_ns = seq * 1000,
+                    .kind = EV_PRINT,
+                    .actor = 0,
+                    .res = -1,
+                    .other = -1,
+                    .stmt = -1,
+                    .len = (uint32_t)strlen(text),
+                    .text = text };
+
+        model_apply(m, &e);
+}
+
 static int res(const feed *f, const char *name)
 {
         int r = scenario_find_resource(f->sc, name);
@@ -697,6 +713,81 @@ static void test_output_captions_outcome(void **state)
         stop(&f);
 }
 
+/* model_trim_logs drops the oldest lines of the shared logs: the model and its clones agree on
+ * what is dropped, a clone replaying the same events stays in step, one that diverges gets its
+ * own copy, and the output goes before the pool results. */
+static void test_trim_logs(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "pool");
+        model *clone, *behind;
+        size_t one;
+        char text[16];
+
+        (void)state;
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "line 1");
+        one = model_log_bytes(f.m);
+        behind = model_clone(f.m); /* one line in its view */
+        for (int k = 2; k <= 10; k++) {
+                snprintf(text, sizeof text, "line %d", k);
+                evt(&f, EV_PRINT, ACT_A, -1, 0, text);
+                if (k == 2)
+                        one = model_log_bytes(f.m) - one; /* the bytes of one line */
+        }
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "1");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 0, "r0");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 1, "r1");
+        clone = model_clone(f.m);
+        /* nothing over the cap: nothing dropped */
+        model_trim_logs(f.m, model_log_bytes(f.m));
+        assert_int_equal(model_output_dropped(f.m), 0);
+        assert_int_equal(model_output_count(f.m), 10);
+        /* keep about four lines' worth: six lines go, the results stay */
+        model_trim_logs(f.m, model_log_bytes(f.m) - 6 * one);
+        assert_int_equal(model_output_dropped(f.m), 6);
+        assert_int_equal(model_output_count(f.m), 4);
+        assert_string_equal(model_output_at(f.m, 0)->text, "line 7");
+        assert_int_equal(model_output_at(f.m, 0)->seq, 7);
+        assert_null(model_output_at(f.m, 4));
+        assert_int_equal(model_result_count(f.m, p), 2);
+        /* the clone shares the log: the same lines are gone */
+        assert_int_equal(model_output_dropped(clone), 6);
+        assert_string_equal(model_output_at(clone, 3)->text, "line 10");
+        /* one behind the dropped front sees none of its line, counted as dropped */
+        assert_int_equal(model_output_count(behind), 0);
+        assert_int_equal(model_output_dropped(behind), 1);
+        /* it replays the same events (taken to be the dropped ones) and catches up */
+        for (int k = 2; k <= 10; k++) {
+                snprintf(text, sizeof text, "line %d", k);
+                full_into(behind, (uint64_t)k, text);
+        }
+        assert_int_equal(model_output_count(behind), 4);
+        assert_int_equal(model_output_dropped(behind), 6);
+        assert_string_equal(model_output_at(behind, 0)->text, "line 7");
+        /* the clone diverges: a private copy of the kept lines, the original untouched */
+        full_into(clone, 99, "only in the clone");
+        assert_int_equal(model_output_count(clone), 5);
+        assert_int_equal(model_output_dropped(clone), 6);
+        assert_string_equal(model_output_at(clone, 4)->text, "only in the clone");
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "line 11");
+        assert_string_equal(model_output_at(f.m, 4)->text, "line 11");
+        assert_string_equal(model_output_at(clone, 4)->text, "only in the clone");
+        /* a cap of 0: every line, then every result goes */
+        model_trim_logs(f.m, 0);
+        assert_int_equal(model_output_count(f.m), 0);
+        assert_int_equal(model_output_dropped(f.m), 11);
+        assert_int_equal(model_result_count(f.m, p), 0);
+        assert_int_equal(model_result_dropped(f.m, p), 2);
+        assert_null(model_result_at(f.m, p, 0));
+        /* and the model goes on */
+        evt(&f, EV_PRINT, ACT_A, -1, 0, "line 12");
+        assert_int_equal(model_output_count(f.m), 1);
+        assert_string_equal(model_output_at(f.m, 0)->text, "line 12");
+        model_free(clone);
+        model_free(behind);
+        stop(&f);
+}
+
 static void test_actor_states(void **state)
 {
         feed f = start(all_text);
@@ -1083,6 +1174,7 @@ int main(void)
                 cmocka_unit_test(test_var_copies),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_output_captions_outcome),
+                cmocka_unit_test(test_trim_logs),
                 cmocka_unit_test(test_actor_states),
                 cmocka_unit_test(test_garbage_ignored),
                 cmocka_unit_test(test_clone_independent),

@@ -743,6 +743,67 @@ static void test_write_errors(void **state)
         scenario_free(sc);
 }
 
+/* The byte cap: the writer stops before the line that could go past it, refuses every later
+ * event, still writes END, and the file is a valid trace of the prefix (within the cap plus
+ * the END line). */
+static void test_byte_cap(void **state)
+{
+        scenario *sc = load("s.json", scenario_text, NULL, 0);
+        char *buf = NULL, err[256];
+        size_t len = 0, written = 0;
+        FILE *f = open_memstream(&buf, &len);
+        trace_writer *w = trace_writer_open_stream(
+            f, "mem", sc, scenario_text, strlen(scenario_text), &default_info, err, sizeof(err));
+        const uint64_t cap = 64 << 10;
+        uint64_t k, header = trace_writer_bytes(w);
+        trace_reader *r;
+        strbuf sb = STRBUF_INIT;
+        event ev, end = ev_make(1000000, EV_END, -1);
+        diag d;
+
+        (void)state;
+        assert_false(trace_writer_capped(w));
+        trace_writer_set_max_bytes(w, cap);
+        for (k = 1; k <= 100000; k++) {
+                event e = ev_make(k, EV_PRINT, 0);
+
+                e.text = "a line of output";
+                e.len = 16;
+                if (trace_write(w, &e) == TRACE_CAPPED)
+                        break;
+                written++;
+        }
+        assert_true(trace_writer_capped(w));
+        assert_true(written > 100 && k < 100000);
+        assert_true(trace_writer_bytes(w) <= cap);
+        assert_true(trace_writer_bytes(w) > header);
+        /* later events are refused even when small; END is written */
+        {
+                event e = ev_make(k + 1, EV_STEP, 0);
+
+                assert_int_equal(trace_write(w, &e), TRACE_CAPPED);
+        }
+        assert_int_equal(trace_write(w, &end), 0);
+        assert_int_equal(trace_writer_close(w, err, sizeof(err)), 0);
+        fclose(f);
+        assert_true(len > cap - 1024 && len <= cap + 200);
+        /* the file reads back: every event written, then END */
+        diag_init(&d, 10);
+        r = trace_reader_open_mem("mem", buf, len, &d);
+        assert_non_null(r);
+        for (size_t n = 0; n < written; n++)
+                assert_int_equal(trace_read(r, &ev, &sb, &d), 1);
+        assert_int_equal(trace_read(r, &ev, &sb, &d), 1);
+        assert_int_equal(ev.kind, EV_END);
+        assert_int_equal(trace_read(r, &ev, &sb, &d), 0);
+        assert_int_equal(diag_count(&d), 0);
+        trace_reader_close(r);
+        diag_free(&d);
+        strbuf_free(&sb);
+        free(buf);
+        scenario_free(sc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -757,6 +818,7 @@ int main(void)
                 cmocka_unit_test(test_junk),
                 cmocka_unit_test(test_files),
                 cmocka_unit_test(test_write_errors),
+                cmocka_unit_test(test_byte_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

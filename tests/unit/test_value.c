@@ -653,6 +653,42 @@ static void test_threads(void **state)
         assert_string_equal(repr(shared), "[1, 2, 3]"); /* and its last reference is gone */
 }
 
+/* The total cap: every value's blocks are counted, growing past the cap is a MemoryError, and
+ * dropping the values gives the memory back to the count. */
+static void test_total_memory(void **state)
+{
+        value list = value_list(), s;
+        size_t base = value_memory_used();
+        char err[160];
+        int k;
+
+        (void)state;
+        s = value_str("x", 1);
+        assert_true(value_memory_used() > base);
+        value_drop(&s);
+        assert_int_equal(value_memory_used(), base);
+        value_memory_limit(base + (4u << 20));
+        /* distinct 64 KiB strings: each under its own cap, their total over 4 MiB */
+        for (k = 0; k < 1000; k++) {
+                char *buf = calloc(1, 65536);
+
+                buf[0] = (char)k;
+                if (value_list_append(&list, value_str(buf, 65536), err, sizeof err) < 0) {
+                        free(buf);
+                        break;
+                }
+                free(buf);
+        }
+        /* 4 MiB holds 63 of them (and a little for the list); the 64th append fails */
+        assert_true(k >= 60 && k < 64);
+        assert_string_equal(err, "MemoryError: the run's values take more than 4 MiB (the limit)");
+        value_drop(&list);
+        assert_true(value_memory_used() < base);
+        assert_int_equal(value_memory_check(err, sizeof err), 0);
+        value_memory_limit(0); /* back to the default */
+        assert_int_equal(value_memory_check(err, sizeof err), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -663,6 +699,7 @@ int main(void)
                 cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
                 cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
                 cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_total_memory),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
