@@ -28,4 +28,22 @@ for mode in live step; do
                 ko "with-error ($mode): T's events are: $(cat "$tmp/we.ev")"
 done
 
+# --- captions: evaluated before the step's effect; a loop's once, its body's every round; a
+# caption whose {hole} fails is the statement's error (the statement does not run)
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" --trace "$tmp/say.trace" tests/e2e/scenarios/say.json \
+                >"$tmp/say.out" 2>"$tmp/say.err"
+        x=$?
+        [ $x -eq 4 ] && [ ! -s "$tmp/say.out" ] && ok || ko "say ($mode): exit $x, output $(head -c 80 "$tmp/say.out")"
+        grep -q "say.json:12:46: ZeroDivisionError: integer division or modulo by zero" "$tmp/say.err" &&
+                ok || ko "say ($mode): the failing caption is not an error at its position"
+        python3 -c '
+import json, sys
+print(" ".join(e["text"] for e in map(json.loads, open(sys.argv[1])) if e.get("ev") == "say"))' \
+                "$tmp/say.trace" >"$tmp/say.said"
+        [ "$(cat "$tmp/say.said")" = "loop before 0 before 1 before 2" ] && ok ||
+                ko "say ($mode): captions were: $(cat "$tmp/say.said")"
+done
+
 finish
