@@ -124,19 +124,39 @@ void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int
         stream_publish(a->eng->st, &ev);
 }
 
-int engine_fail(actor *a, const char *fmt, ...)
+int engine_fail_at(actor *a, const void *where, const char *fmt, ...)
 {
-        strbuf sb = STRBUF_INIT;
+        const scenario *sc = a->eng->sc;
+        int line = 0, col = 0;
         va_list ap;
 
         engine_memory_drop(a);
+        if (!scenario_where(sc, where, &line, &col) && a->stmt != NULL) {
+                line = a->stmt->line;
+                col = a->stmt->col;
+        }
+        /* An error raised while unwinding from another replaces it, as in Python (where the
+         * first becomes the second's __context__). */
+        strbuf_reset(&a->error);
+        if (line > 0)
+                strbuf_printf(&a->error, "%s:%d:%d: ", sc->path, line, col);
+        else
+                strbuf_printf(&a->error, "%s: ", sc->path);
         va_start(ap, fmt);
-        strbuf_vprintf(&sb, fmt, ap);
+        strbuf_vprintf(&a->error, fmt, ap);
         va_end(ap);
-        __atomic_add_fetch(&a->eng->errors, 1, __ATOMIC_RELAXED);
-        engine_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&sb), sb.len);
-        strbuf_free(&sb);
+        a->error_stmt = a->stmt;
         return FLOW_STOP;
+}
+
+/* The actor has unwound: its raised error, if any, goes out (before its EXIT). */
+static void publish_error(actor *a)
+{
+        if (a->error.len == 0)
+                return;
+        __atomic_add_fetch(&a->eng->errors, 1, __ATOMIC_RELAXED);
+        a->stmt = a->error_stmt;
+        engine_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
 }
 
 void engine_memory_take(actor *a)
@@ -206,7 +226,7 @@ int engine_eval(actor *a, const expr *e, value *out)
         expr_error err = { .offset = -1 };
 
         if (expr_eval(e, &a->env, out, &err) < 0) {
-                engine_fail(a, "%s", err.msg);
+                engine_fail_at(a, e, "%s", err.msg);
                 return -1;
         }
         return 0;
@@ -241,6 +261,7 @@ static void actor_free(actor *a)
         free(a->locals);
         free(a->assigned);
         strbuf_free(&a->scratch);
+        strbuf_free(&a->error);
 }
 
 /*
@@ -271,6 +292,7 @@ static void actor_run(actor *a)
         flow = interp_block(a, &a->script->body);
         engine_memory_drop(a);
         interp_gil_drop(a);
+        publish_error(a);
         exit_actor(a, flow == FLOW_STOP);
 }
 
@@ -352,6 +374,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                 }
                 engine_memory_drop(main_actor);
                 interp_gil_drop(main_actor);
+                publish_error(main_actor);
                 exit_actor(main_actor, flow == FLOW_STOP);
         }
         /* Like Python at exit, wait for every thread that was started. */

@@ -33,6 +33,10 @@ typedef struct actor {
         bool holds_gil;      /* "gil": holds the simulated interpreter lock */
         int gil_steps;       /* steps taken since it took the GIL */
         strbuf scratch;      /* reused for texts */
+        /* A run-time error raised and not yet published: it goes out once the actor has unwound
+         * (its with blocks released), so that nothing the actor does comes after its ERROR. */
+        strbuf error;
+        const sc_stmt *error_stmt;
 } actor;
 
 /* A queue's items, for thread actors (kept by the runner, guarded by the queue's prim mutex). */
@@ -59,8 +63,13 @@ enum { FLOW_NEXT, FLOW_BREAK, FLOW_STOP };
 
 void engine_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                  const char *text, size_t len);
-/* Reports a run-time error of the running statement (Python's exception): FLOW_STOP. */
-int engine_fail(actor *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Raises a run-time error (Python's exception) in the running statement: FLOW_STOP. FMT must
+ * begin with the exception's name ("ZeroDivisionError: division by zero"); the text becomes
+ * "FILE:LINE:COL: " and that, where FILE:LINE:COL is WHERE's (an expression or template of the
+ * statement; NULL: the statement's keyword). The ERROR event waits for engine_publish_error. */
+int engine_fail_at(actor *a, const void *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define engine_fail(a, ...) engine_fail_at((a), NULL, __VA_ARGS__)
 /* Takes the memory lock for the rest of the statement (statement atomicity). */
 void engine_memory_take(actor *a);
 void engine_memory_drop(actor *a);

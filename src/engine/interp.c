@@ -87,14 +87,14 @@ static int eval_number(actor *a, const expr *e, const char *what, double *out)
         else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
                 *out = v.as.f;
         else {
-                engine_fail(a, "TypeError: %s must be a number, not %s", what,
-                            value_type_name(v.type));
+                engine_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
+                               value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
         value_drop(&v);
         if (*out < 0) {
-                engine_fail(a, "ValueError: %s must not be negative", what);
+                engine_fail_at(a, e, "ValueError: %s must not be negative", what);
                 return -1;
         }
         return 0;
@@ -111,8 +111,8 @@ static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
         else if (v.type == VALUE_BOOL)
                 *out = v.as.b;
         else {
-                engine_fail(a, "TypeError: %s must be an int, not %s", what,
-                            value_type_name(v.type));
+                engine_fail_at(a, e, "TypeError: %s must be an int, not %s", what,
+                               value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
@@ -785,7 +785,7 @@ static int x_print(actor *a, const sc_stmt *s)
 
         strbuf_reset(&a->scratch);
         if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                return engine_fail(a, "%s", e.msg);
+                return engine_fail_at(a, s->text, "%s", e.msg);
         engine_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_NEXT;
 }
@@ -1040,10 +1040,11 @@ static int x_assert(actor *a, const sc_stmt *s)
                 return FLOW_NEXT;
         strbuf_reset(&a->scratch);
         strbuf_puts(&a->scratch, "AssertionError");
+        /* A message that fails raises its own error instead, as `assert c, 1 / 0` does. */
         if (s->text != NULL) {
                 strbuf_puts(&a->scratch, ": ");
                 if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                        strbuf_puts(&a->scratch, e.msg);
+                        return engine_fail_at(a, s->text, "%s", e.msg);
         }
         engine_memory_drop(a);
         __atomic_add_fetch(&a->eng->asserts_failed, 1, __ATOMIC_RELAXED);
@@ -1091,7 +1092,9 @@ static int x_crash(actor *a, const sc_stmt *s)
 
 static int x_unsupported(actor *a, const sc_stmt *s)
 {
-        return engine_fail(a, "'%s' is not supported by this version of the engine",
+        return engine_fail(a,
+                           "NotImplementedError: '%s' is not supported by this version of the "
+                           "engine",
                            scenario_stmt_keyword(s->kind));
 }
 
@@ -1180,8 +1183,9 @@ void interp_begin_step(actor *a, const sc_stmt *s)
 }
 
 /* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
- * event will say so). */
-static void gate(actor *a, const sc_stmt *s)
+ * event will say so), and its caption is said — before the statement's effect; a caption that
+ * fails is the step's error, and the statement does not run. FLOW_NEXT or FLOW_STOP. */
+static int gate(actor *a, const sc_stmt *s)
 {
         interp_end_step(a);
         if (a->eng->opt.pacer != NULL && !stepping(a))
@@ -1193,10 +1197,11 @@ static void gate(actor *a, const sc_stmt *s)
                 strbuf_reset(&a->scratch);
                 /* The memory lock the caption may take stays held into the statement: caption
                  * and statement are one atomic step (the statement drops it before any wait). */
-                if (expr_template_render(s->say, &a->env, &a->scratch, &e) == 0)
-                        engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch),
-                                    a->scratch.len);
+                if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
+                        return engine_fail_at(a, s->say, "%s", e.msg);
+                engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         }
+        return FLOW_NEXT;
 }
 
 int interp_block(actor *a, const sc_block *b)
@@ -1205,8 +1210,9 @@ int interp_block(actor *a, const sc_block *b)
                 const sc_stmt *s = &b->stmts[k];
                 int flow;
 
-                gate(a, s);
-                flow = exec_table[s->kind](a, s);
+                flow = gate(a, s);
+                if (flow == FLOW_NEXT)
+                        flow = exec_table[s->kind](a, s);
                 /* Under the memory lock still: a step's event takes its place in the run at the
                  * moment its reads and writes did, so a live run's order replays exactly. */
                 interp_end_step(a);

@@ -999,6 +999,7 @@ void model_apply(model *m, const event *ev)
         const struct rule *ru;
         model_actor *a = NULL;
         model_res *r = NULL;
+        bool last_word;
 
         if (ev == NULL || ev->kind >= EV_KIND_COUNT)
                 goto ignore;
@@ -1024,12 +1025,20 @@ void model_apply(model *m, const event *ev)
         }
         if (ru->check != NULL && !ru->check(m, ev, r))
                 goto ignore;
-        if (a != NULL && dead(a) && !(ru->flags & F_PASSIVE))
+        /* The engine's EXIT after an actor's ERROR is its last word: applied, and the actor
+         * stays CRASHED. */
+        last_word =
+            ev->kind == EV_EXIT && a != NULL && a->state == MODEL_CRASHED && a->signal == -1;
+        if (a != NULL && dead(a) && !(ru->flags & F_PASSIVE) && !last_word)
                 goto ignore;
 
         m->info.events++;
         m->info.last_seq = ev->seq;
         m->info.t_ns = ev->t_ns;
+        if (last_word) {
+                a->events++;
+                return;
+        }
         if (a != NULL) {
                 a->events++;
                 if (!(ru->flags & F_PASSIVE)) {

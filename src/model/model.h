@@ -24,8 +24,10 @@
  *   that need an actor (START, READY, STEP, EXIT, BLOCKED, ACQUIRED, TIMEOUT, WAITING, WOKE,
  *   SLEEP, WORK, JOINED) sent by the runner (-1), events that need a resource and have none, and
  *   every event but the passive ones (below) from an actor already DONE or CRASHED: a finished
- *   actor never comes back. Some kinds check their numbers too: a pipe end (aux) must be 0 or 1,
- *   a copy (CHANGED aux) -1 or an actor, a pool worker (aux) one of the pool's, a task (num)
+ *   actor never comes back. The one exception is the engine's own: an EXIT after an ERROR (the
+ *   actor's last word, once it has unwound) is applied and leaves the actor CRASHED. Some kinds
+ * check their numbers too: a pipe end (aux) must be 0 or 1, a copy (CHANGED aux) -1 or an actor, a
+ * pool worker (aux) one of the pool's, a task (num)
  *   >= 0, and BLOCKED without a resource must name an actor to join.
  * - Actor state: START, STEP, and every event that shows the actor doing something (ACQUIRED,
  *   RELEASED, TIMEOUT, WOKE, SET, CLEARED, NOTIFIED, PUT, GOT, SENT, RECEIVED, CLOSED, WORK,

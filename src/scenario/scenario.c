@@ -276,7 +276,7 @@ typedef struct loader {
         scenario *sc;
         int cpu_count;
         script_ctx *script; /* the script being read */
-        size_t cap_actors, cap_groups;
+        size_t cap_actors, cap_groups, cap_wheres;
 } loader;
 
 #define AT_VALUE (-1)    /* err_at: the error is at ITEM's value */
@@ -1179,9 +1179,24 @@ static int declare_local(loader *L, const cJSON *item, const char *what)
 static void add_pending(loader *L, expr *e, expr_template *t, const cJSON *item)
 {
         script_ctx *s = L->script;
+        sc_where *w;
 
         s->pend = xgrow(s->pend, &s->cap_pend, s->npend + 1, sizeof(pending));
         s->pend[s->npend++] = (pending){ .e = e, .t = t, .item = item };
+        /* Kept for the run: a run-time error in it says where it is. */
+        L->sc->wheres =
+            xgrow(L->sc->wheres, &L->cap_wheres, (size_t)L->sc->nwheres + 1, sizeof(sc_where));
+        w = &L->sc->wheres[L->sc->nwheres++];
+        w->what = e != NULL ? (const void *)e : (const void *)t;
+        jsonpos_value(L->pos, item, &w->line, &w->col);
+}
+
+static int where_cmp(const void *x, const void *y)
+{
+        uintptr_t a = (uintptr_t)((const sc_where *)x)->what;
+        uintptr_t b = (uintptr_t)((const sc_where *)y)->what;
+
+        return a < b ? -1 : a > b;
 }
 
 /* Checks a JSON literal given where an expression goes; reports and returns false if wrong. */
@@ -2222,6 +2237,8 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
         }
         jsonpos_free(L.pos);
         cJSON_Delete(root);
+        if (sc->nwheres > 1)
+                qsort(sc->wheres, (size_t)sc->nwheres, sizeof(sc_where), where_cmp);
         if (diag_count(d) != before) {
                 scenario_free(sc);
                 return NULL;
@@ -2333,7 +2350,23 @@ void scenario_free(scenario *sc)
                 free(sc->scripts[k].locals);
         }
         free(sc->scripts);
+        free(sc->wheres);
         free(sc);
+}
+
+bool scenario_where(const scenario *sc, const void *what, int *line, int *col)
+{
+        sc_where key = { .what = what };
+        const sc_where *w;
+
+        if (what == NULL || sc->nwheres == 0)
+                return false;
+        w = bsearch(&key, sc->wheres, (size_t)sc->nwheres, sizeof(sc_where), where_cmp);
+        if (w == NULL)
+                return false;
+        *line = w->line;
+        *col = w->col;
+        return true;
 }
 
 const char *scenario_res_type_name(sc_res_type t)

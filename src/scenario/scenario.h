@@ -185,6 +185,13 @@ typedef struct sc_constant {
         value v;
 } sc_constant;
 
+/* Where an expression or a template of a script starts in the file (its JSON value), so that a
+ * run-time error in it can say FILE:LINE:COL. */
+typedef struct sc_where {
+        const void *what; /* the expr or expr_template */
+        int line, col;
+} sc_where;
+
 typedef struct scenario {
         char *path;
         char *title, *summary, *mirrors, *description; /* mirrors, description may be NULL */
@@ -206,6 +213,8 @@ typedef struct scenario {
         int main_script;
         bool main_given; /* false: main was implied (start the auto actors, join everyone) */
         int nstmts;
+        sc_where *wheres; /* sorted by `what`: read with scenario_where */
+        int nwheres;
 } scenario;
 
 typedef struct scenario_options {
@@ -227,6 +236,9 @@ const char *scenario_stmt_keyword(sc_stmt_kind k);
 const char *scenario_actor_name(const scenario *sc, int id);
 /* Finds a resource by name; -1 when there is none. */
 int scenario_find_resource(const scenario *sc, const char *name);
+/* Where expression or template WHAT (one of a statement's) starts in the file: true and *LINE,
+ * *COL, or false when WHAT is not one of the scenario's. */
+bool scenario_where(const scenario *sc, const void *what, int *line, int *col);
 /* Visits every statement of a block in pre-order. */
 void scenario_walk(const sc_block *b, void (*fn)(const sc_stmt *s, void *ctx), void *ctx);
 

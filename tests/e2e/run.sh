@@ -135,7 +135,8 @@ grep -qi "abort" "$tmp/abort.err" && ok || ko "abort: not explained"
 run_ok 4 exit -- tests/e2e/scenarios/crash-exit.json
 grep -q "exit(7)" "$tmp/exit.err" && ok || ko "exit: not explained"
 run_ok 4 error -- tests/e2e/scenarios/error.json
-grep -q "ZeroDivisionError.*(in Divider)" "$tmp/error.err" && ok || ko "error: not reported"
+grep -q "error.json:7:58: ZeroDivisionError: integer division or modulo by zero (in Divider)$" \
+        "$tmp/error.err" && ok || ko "error: not reported with its position and actor"
 grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread did not go on"
 
 # --- the run's values have a total cap: distinct 1 MB strings end in a MemoryError, exit 4

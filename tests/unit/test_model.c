@@ -701,6 +701,18 @@ static void test_output_captions_outcome(void **state)
         assert_int_equal(e->kind, EV_ERROR);
         assert_int_equal(e->actor, ACT_B);
         assert_int_equal(model_info_of(f.m)->nerrors, 3);
+        /* the engine's EXIT after an ERROR is applied, and the actor stays crashed; an EXIT
+         * after a crash by signal is not the engine's and is ignored */
+        {
+                uint64_t ignored = model_info_of(f.m)->ignored;
+
+                ev(&f, EV_EXIT, ACT_B, -1);
+                assert_int_equal(A(&f, ACT_B)->state, MODEL_CRASHED);
+                assert_int_equal(model_info_of(f.m)->ignored, ignored);
+                ev(&f, EV_EXIT, ACT_A, -1);
+                assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
+                assert_int_equal(model_info_of(f.m)->ignored, ignored + 1);
+        }
         /* a crashed actor never comes back */
         ev(&f, EV_STEP, ACT_A, -1);
         assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
