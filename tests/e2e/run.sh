@@ -141,7 +141,7 @@ grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread 
 
 # --- the run's values have a total cap: distinct 1 MB strings end in a MemoryError, exit 4
 LOCKSTEP_MAX_VALUE_MIB=64 run_ok 4 hog -- tests/e2e/scenarios/memory-hog.json
-grep -q "Hog: MemoryError: the run's values take more than 64 MiB (the limit)" "$tmp/hog.err" &&
+grep -q "MemoryError: the run.s values take more than 64 MiB (the limit) (in Hog)$" "$tmp/hog.err" &&
         ok || ko "memory-hog: no MemoryError"
 [ ! -s "$tmp/hog.out" ] && ok || ko "memory-hog: went on after the MemoryError"
 
