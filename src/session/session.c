@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "scenario/expr.h"
 #include "trace/trace.h"
+#include "util/coverage.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -130,6 +131,7 @@ session *session_start(const scenario *sc, const session_options *opt, char *err
                 signal(SIGINT, SIG_DFL);
                 status = engine_run(sc, &s->opt.engine, s->st);
                 stream_close(s->st);
+                coverage_flush();
                 _exit(status);
         }
         setpgid(s->runner, s->runner);
