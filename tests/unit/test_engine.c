@@ -1451,6 +1451,416 @@ static void t_step_crash_abort(void **state)
         harness_free(r);
 }
 
+/* ---- live mode: what the program forces ---- */
+
+/* The index of the first line that is exactly LINE, or -1. */
+static int line_index(const harness_result *r, const char *line)
+{
+        const char *p = strbuf_str(&r->lines);
+        size_t n = strlen(line);
+
+        for (int k = 0; *p != '\0'; k++) {
+                const char *nl = strchr(p, '\n');
+
+                if ((size_t)(nl - p) == n && strncmp(p, line, n) == 0)
+                        return k;
+                p = nl + 1;
+        }
+        return -1;
+}
+
+static harness_result *live_fork(const char *body)
+{
+        harness_opts opt = { .mode = HARNESS_LIVE, .fork = true };
+
+        return run_opts(body, &opt);
+}
+
+static void t_live_lock_counter(void **state)
+{
+        harness_result *r =
+            live("'resources': {'l': {'type': 'lock'}, 'n': {'type': 'var', 'value': 0}}, "
+                 "'actors': [{'name': 'W{i}', 'group': 'W', 'count': 4, 'run': [{'repeat': 25, "
+                 "'do': [{'with': 'l', 'do': [{'let': 'tmp', 'value': 'n'}, "
+                 "{'store': 'n', 'value': 'tmp + 1'}]}]}]}], "
+                 "'main': [{'join': 'W'}, {'print': 'n = {n}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(harness_count(r, " acquired l 1"), 100);
+        assert_int_equal(harness_count(r, " released l 0"), 100);
+        assert_true(line_index(r, "MainThread print n = 100") >= 0);
+        assert_int_equal(model_res_at(r->m, 0)->holder, -1);
+        harness_free(r);
+}
+
+static void t_live_acquire_timeouts(void **state)
+{
+        /* U tries while T certainly holds the lock (T waits for U's event to let go). */
+        harness_result *r =
+            live("'resources': {'l': {'type': 'lock'}, 'held': {'type': 'event'}, "
+                 "'tried': {'type': 'event'}}, "
+                 "'actors': [{'name': 'T', 'run': [{'acquire': 'l'}, {'set': 'held'}, "
+                 "{'wait': 'tried'}, {'release': 'l'}]}, "
+                 "{'name': 'U', 'run': [{'wait': 'held'}, "
+                 "{'acquire': 'l', 'timeout': 0.01, 'into': 'a'}, "
+                 "{'acquire': 'l', 'blocking': false, 'into': 'b'}, {'set': 'tried'}, "
+                 "{'acquire': 'l', 'timeout': 60, 'into': 'c'}, {'print': '{a} {b} {c}'}, "
+                 "{'acquire': 'l', 'timeout': 0.01, 'into': 'd'}, {'print': 'again {d}'}, "
+                 "{'release': 'l'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_true(line_index(r, "U print False False True") >= 0);
+        /* the holder itself times out on a plain lock, as in Python */
+        assert_true(line_index(r, "U print again False") >= 0);
+        assert_int_equal(harness_count(r, "U timeout l"), 2);
+        harness_free(r);
+}
+
+static void t_live_rlock(void **state)
+{
+        harness_result *r =
+            live("'resources': {'r': {'type': 'rlock'}, 'n': {'type': 'var', 'value': 0}}, "
+                 "'actors': [{'name': 'W{i}', 'count': 3, 'run': [{'repeat': 10, 'do': [{'with': "
+                 "'r', 'do': [{'with': 'r', 'do': [{'store': 'n', 'value': 'n + 1'}]}]}]}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(harness_count(r, " acquired r 1"), 30);
+        assert_int_equal(harness_count(r, " acquired r 2"), 30);
+        assert_int_equal(harness_count(r, " released r 1"), 30);
+        assert_int_equal(harness_count(r, " released r 0"), 30);
+        assert_int_equal(harness_count(r, "changed n 30"), 1);
+        assert_int_equal(model_res_at(r->m, 0)->holder, -1);
+        harness_free(r);
+}
+
+static void t_live_semaphore(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'s': {'type': 'bounded_semaphore', 'value': 2}, "
+            "'inside': {'type': 'var', 'value': 0}}, "
+            "'actors': [{'name': 'W{i}', 'count': 5, 'run': [{'repeat': 4, 'do': [{'with': "
+            "'s', 'do': [{'store': 'inside', 'value': 'inside + 1'}, {'assert': 'inside <= 2'}, "
+            "{'store': 'inside', 'value': 'inside - 1'}]}]}]}], "
+            "'main': [{'join': 'W0'}, {'join': 'W1'}, {'join': 'W2'}, {'join': 'W3'}, "
+            "{'join': 'W4'}, {'release': 's'}]");
+
+        (void)state;
+        /* every with took and gave back; main's extra release is one too many */
+        assert_int_equal(harness_count(r, " acquired s"), 20);
+        assert_int_equal(harness_count(r, " released s"), 20);
+        assert_int_equal(harness_count(r, "assert_failed"), 0);
+        assert_int_equal(harness_count(r, "MainThread error ValueError"), 1);
+        assert_int_equal(r->outcome, OUTCOME_CRASH);
+        assert_int_equal(model_res_at(r->m, 0)->count, 2);
+        harness_free(r);
+}
+
+static void t_live_event(void **state)
+{
+        harness_result *r =
+            live("'resources': {'e': {'type': 'event'}, 'never': {'type': 'event'}}, "
+                 "'actors': [{'name': 'Waiter', 'run': [{'wait': 'e', 'into': 'w'}, "
+                 "{'print': 'set {w}'}]}, "
+                 "{'name': 'Setter', 'run': [{'wait': 'never', 'timeout': 0.01, 'into': 'n'}, "
+                 "{'print': 'never {n}'}, {'set': 'e'}, {'clear': 'never'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_true(line_index(r, "Setter print never False") >= 0);
+        assert_true(line_index(r, "Waiter print set True") > line_index(r, "Setter set e"));
+        assert_true(line_index(r, "Setter set e") > 0);
+        assert_false(model_res_at(r->m, 1)->set);
+        assert_true(model_res_at(r->m, 0)->set);
+        harness_free(r);
+}
+
+static void t_live_condition_buffer(void **state)
+{
+        /* a bounded buffer on one condition: every item once, in order */
+        harness_result *r =
+            live("'resources': {'c': {'type': 'condition'}, 'buf': {'type': 'list'}, "
+                 "'got': {'type': 'list'}}, "
+                 "'actors': [{'name': 'P', 'run': [{'repeat': 30, 'as': 'k', 'do': [{'with': 'c', "
+                 "'do': [{'while': 'len(buf) == 2', 'do': [{'wait': 'c'}]}, "
+                 "{'append': 'buf', 'value': 'k'}, {'notify_all': 'c'}]}]}]}, "
+                 "{'name': 'C', 'run': [{'repeat': 30, 'do': [{'with': 'c', 'do': ["
+                 "{'wait_for': 'c', 'until': 'buf'}, {'pop': 'buf', 'at': 0, 'into': 'x'}, "
+                 "{'append': 'got', 'value': 'x'}, {'notify': 'c'}]}]}]}], "
+                 "'main': [{'join': 'P'}, {'join': 'C'}, {'assert': 'got == list(range(30))'}, "
+                 "{'print': 'ok {len(got)}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_true(line_index(r, "MainThread print ok 30") >= 0);
+        assert_int_equal(harness_count(r, "P notified c"), 30);
+        assert_int_equal(harness_count(r, "C notified c"), 30);
+        harness_free(r);
+}
+
+static void t_live_condition_timeouts(void **state)
+{
+        harness_result *r =
+            live("'resources': {'c': {'type': 'condition'}, 'n': {'type': 'var', 'value': 0}}, "
+                 "'actors': [{'name': 'T', 'run': [{'with': 'c', 'do': ["
+                 "{'wait': 'c', 'timeout': 0.01, 'into': 'a'}, "
+                 "{'wait_for': 'c', 'until': 'n > 0', 'timeout': 0.01, 'into': 'b'}, "
+                 "{'print': '{a} {b}'}]}]}]");
+        char *t;
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        t = harness_grep(r, "T ");
+        assert_string_equal(t, "T start\n"
+                               "T acquired c 1\n"
+                               "T released c 0\n"
+                               "T waiting c timed\n"
+                               "T timeout c\n"
+                               "T acquired c 1\n"
+                               "T released c 0\n"
+                               "T waiting c timed\n"
+                               "T timeout c\n"
+                               "T acquired c 1\n"
+                               "T print False False\n"
+                               "T released c 0\n"
+                               "T exit\n");
+        free(t);
+        harness_free(r);
+}
+
+static void t_live_notify_all(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'c': {'type': 'condition'}, 'go': {'type': 'var', 'value': false}}, "
+            "'actors': [{'name': 'W{i}', 'group': 'W', 'count': 3, 'run': [{'with': 'c', "
+            "'do': [{'wait_for': 'c', 'until': 'go'}, {'print': '{name} goes'}]}]}], "
+            "'main': [{'with': 'c', 'do': [{'store': 'go', 'value': true}, "
+            "{'notify_all': 'c'}]}, {'join': 'W'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(harness_count(r, " goes"), 3);
+        for (int k = 0; k < 3; k++) {
+                char line[32];
+
+                snprintf(line, sizeof(line), "W%d print W%d goes", k, k);
+                assert_true(line_index(r, line) > line_index(r, "MainThread changed go True"));
+        }
+        harness_free(r);
+}
+
+static void t_live_barrier(void **state)
+{
+        harness_result *r =
+            live("'resources': {'b': {'type': 'barrier', 'parties': 3}}, "
+                 "'actors': [{'name': 'W{i}', 'count': 3, 'run': [{'repeat': 3, 'do': ["
+                 "{'wait': 'b', 'into': 'k'}, {'print': 'was {k}'}, "
+                 "{'wait': 'b', 'timeout': 60}]}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        /* each round hands out the indices 0, 1 and 2 once */
+        assert_int_equal(harness_count(r, "print was 0"), 3);
+        assert_int_equal(harness_count(r, "print was 1"), 3);
+        assert_int_equal(harness_count(r, "print was 2"), 3);
+        assert_int_equal(harness_count(r, " woke b"), 18);
+        assert_int_equal(harness_count(r, " timeout b"), 0);
+        assert_int_equal(model_res_at(r->m, 0)->arrivals, 0);
+        harness_free(r);
+}
+
+static void t_live_queue(void **state)
+{
+        harness_result *r =
+            live("'resources': {'q': {'type': 'queue', 'max': 3}, 'total': {'type': 'var', "
+                 "'value': 0}, 'full': {'type': 'queue', 'max': 1}}, "
+                 "'actors': [{'name': 'P', 'run': [{'for': 'k', 'in': 'list(range(1, 51))', "
+                 "'do': [{'put': 'q', 'value': 'k'}]}, {'put': 'q', 'value': null}, "
+                 "{'put': 'q', 'value': null}]}, "
+                 "{'name': 'C{i}', 'count': 2, 'run': [{'while': 'True', 'do': [{'get': 'q', "
+                 "'into': 'x'}, {'if': 'x is None', 'then': [{'break': true}]}, "
+                 "{'store': 'total', 'value': 'total + x'}]}]}], "
+                 "'main': [{'join': 'P'}, {'join': 'C0'}, {'join': 'C1'}, "
+                 "{'get': 'q', 'timeout': 0.01, 'into': 'none'}, "
+                 "{'put': 'full', 'value': 1}, {'put': 'full', 'value': 2, 'timeout': 0.01}, "
+                 "{'print': 'total {total} {none}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_true(line_index(r, "MainThread print total 1275 None") >= 0);
+        assert_int_equal(harness_count(r, "P put q"), 52);
+        assert_int_equal(harness_count(r, " got q"), 52);
+        assert_int_equal(harness_count(r, "MainThread timeout"), 2);
+        assert_int_equal(model_res_at(r->m, 2)->items.n, 1);
+        assert_int_equal(model_res_at(r->m, 0)->items.n, 0);
+        harness_free(r);
+}
+
+static void t_live_single_actor(void **state)
+{
+        /* one actor alone: its own events are the same as in step mode */
+        harness_result *r =
+            live("'resources': {'buf': {'type': 'list', 'value': [1, 2, 3]}, "
+                 "'d': {'type': 'dict'}}, 'constants': {'WORD': 'ab'}, "
+                 "'actors': [{'name': 'T', 'run': [{'append': 'buf', 'value': 4}, "
+                 "{'pop': 'buf', 'at': 0, 'into': 'x'}, {'store': 'd[x]', 'value': 'len(buf)'}, "
+                 "{'for': 'c', 'in': 'WORD', 'do': [{'print': '{c}'}]}, "
+                 "{'if': 'x', 'then': [{'print': 'then'}], 'else': [{'print': 'else'}]}, "
+                 "{'repeat': 2, 'as': 'j', 'do': [{'sleep': 0.001}]}, {'work': 0.1}, "
+                 "{'print': '{buf} {d}'}]}]");
+        char *t;
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        t = harness_grep(r, "T ");
+        assert_string_equal(t, "T start\n"
+                               "T changed buf [1, 2, 3, 4]\n"
+                               "T changed buf [2, 3, 4]\n"
+                               "T changed d {1: 3}\n"
+                               "T step for\n"
+                               "T print a\n"
+                               "T step for\n"
+                               "T print b\n"
+                               "T step if\n"
+                               "T print then\n"
+                               "T step repeat\n"
+                               "T sleep 0.001s\n"
+                               "T step repeat\n"
+                               "T sleep 0.001s\n"
+                               "T work 0.0001s\n"
+                               "T print [2, 3, 4] {1: 3}\n"
+                               "T exit\n");
+        free(t);
+        harness_free(r);
+}
+
+static void t_live_join_timeout_and_delay(void **state)
+{
+        harness_opts opt = { .mode = HARNESS_LIVE, .step_delay = 0.001 };
+        harness_result *r = run_opts(
+            "'resources': {'e': {'type': 'event'}}, "
+            "'actors': [{'name': 'Late', 'start': 'manual', 'run': [{'wait': 'e'}]}], "
+            "'main': [{'start': 'Late'}, {'join': 'Late', 'timeout': 0.01}, {'print': 'gave up'}, "
+            "{'set': 'e'}, {'join': 'Late'}, {'print': 'joined'}]",
+            &opt);
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        /* the second join may or may not find Late still running: the rest is forced */
+        assert_int_equal(harness_count(r, "MainThread blocked Late timed"), 1);
+        assert_int_equal(harness_count(r, "MainThread timeout Late"), 1);
+        assert_true(line_index(r, "MainThread timeout Late") <
+                    line_index(r, "MainThread print gave up"));
+        assert_true(line_index(r, "MainThread print gave up") < line_index(r, "MainThread set e"));
+        assert_true(line_index(r, "MainThread set e") < line_index(r, "Late exit"));
+        assert_true(line_index(r, "Late exit") < line_index(r, "MainThread joined Late"));
+        assert_true(line_index(r, "MainThread joined Late") <
+                    line_index(r, "MainThread print joined"));
+        harness_free(r);
+}
+
+static void t_live_deadlock(void **state)
+{
+        /* The barrier makes the deadlock certain: each holds its first lock before either
+         * tries its second. */
+        harness_result *r =
+            live_fork("'resources': {'a': {'type': 'lock'}, 'b': {'type': 'lock'}, "
+                      "'both': {'type': 'barrier', 'parties': 2}}, "
+                      "'actors': [{'name': 'P', 'run': [{'with': 'a', 'do': [{'wait': 'both'}, "
+                      "{'with': 'b', 'do': [{'print': 'P ate'}]}]}]}, "
+                      "{'name': 'Q', 'run': [{'with': 'b', 'do': [{'wait': 'both'}, "
+                      "{'with': 'a', 'do': [{'print': 'Q ate'}]}]}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DEADLOCK);
+        assert_string_equal(strbuf_str(&r->why),
+                            "P holds a and waits for b held by Q; Q holds b and waits for a held "
+                            "by P");
+        assert_int_equal(harness_count(r, "ate"), 0);
+        harness_free(r);
+}
+
+static void t_live_self_deadlock(void **state)
+{
+        harness_result *r = live_fork("'resources': {'l': {'type': 'lock'}}, "
+                                      "'actors': [{'name': 'T', 'run': [{'acquire': 'l'}, "
+                                      "{'acquire': 'l'}, {'print': 'never'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DEADLOCK);
+        assert_string_equal(strbuf_str(&r->why), "T holds l and waits for l held by T");
+        harness_free(r);
+}
+
+static void t_live_gil(void **state)
+{
+        /* with the GIL, an actor computes only while it holds it */
+        harness_result *r = live("'gil': 1, 'actors': [{'name': 'T{i}', 'count': 3, "
+                                 "'run': [{'repeat': 4, 'do': [{'work': 0.05}]}]}]");
+        const char *p = strbuf_str(&r->lines);
+        char holder[16] = "";
+        int works = 0;
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        while (*p != '\0') {
+                const char *nl = strchr(p, '\n');
+                char who[16];
+                size_t n = strcspn(p, " ");
+
+                snprintf(who, sizeof(who), "%.*s", (int)n, p);
+                if (strncmp(p + n, " acquired GIL", 13) == 0) {
+                        assert_string_equal(holder, "");
+                        snprintf(holder, sizeof(holder), "%s", who);
+                } else if (strncmp(p + n, " released GIL", 13) == 0) {
+                        assert_string_equal(holder, who);
+                        holder[0] = '\0';
+                } else if (strncmp(p + n, " work", 5) == 0) {
+                        assert_string_equal(holder, who);
+                        works++;
+                }
+                p = nl + 1;
+        }
+        assert_int_equal(works, 12);
+        harness_free(r);
+}
+
+static void t_live_assert_and_errors(void **state)
+{
+        harness_result *r =
+            live("'resources': {'n': {'type': 'var', 'value': 1}}, "
+                 "'actors': [{'name': 'A', 'run': [{'assert': 'n == 2', 'message': 'n is {n}'}, "
+                 "{'print': 'never'}]}, {'name': 'B', 'run': [{'print': 'B ran'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_ASSERT);
+        assert_int_equal(r->status, OUTCOME_ASSERT);
+        assert_true(line_index(r, "A assert_failed AssertionError: n is 1") >= 0);
+        assert_true(line_index(r, "B print B ran") >= 0);
+        assert_int_equal(harness_count(r, "never"), 0);
+        assert_int_equal(model_assert_count(r->m), 1);
+        harness_free(r);
+}
+
+static void t_live_crash(void **state)
+{
+        harness_result *r = live_fork(
+            "'resources': {'e': {'type': 'event'}}, "
+            "'actors': [{'name': 'Crasher', 'run': [{'wait': 'e'}, {'crash': 'exit', 'code': 9}]}, "
+            "{'name': 'Other', 'run': [{'set': 'e'}, {'wait': 'e', 'timeout': 60}, "
+            "{'sleep': 60}, {'print': 'never'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_CRASH);
+        assert_int_equal(r->status, 9);
+        assert_true(line_index(r, "Crasher crash exit(9)") >= 0);
+        assert_true(line_index(r, "runner exit 9") >= 0);
+        assert_int_equal(harness_count(r, "never"), 0);
+        harness_free(r);
+}
+
 static void t_dump(void **state)
 {
         (void)state;
@@ -1516,6 +1926,23 @@ int main(void)
                 cmocka_unit_test(t_step_crash_exit),
                 cmocka_unit_test(t_step_crash_segfault),
                 cmocka_unit_test(t_step_crash_abort),
+                cmocka_unit_test(t_live_lock_counter),
+                cmocka_unit_test(t_live_acquire_timeouts),
+                cmocka_unit_test(t_live_rlock),
+                cmocka_unit_test(t_live_semaphore),
+                cmocka_unit_test(t_live_event),
+                cmocka_unit_test(t_live_condition_buffer),
+                cmocka_unit_test(t_live_condition_timeouts),
+                cmocka_unit_test(t_live_notify_all),
+                cmocka_unit_test(t_live_barrier),
+                cmocka_unit_test(t_live_queue),
+                cmocka_unit_test(t_live_single_actor),
+                cmocka_unit_test(t_live_join_timeout_and_delay),
+                cmocka_unit_test(t_live_deadlock),
+                cmocka_unit_test(t_live_self_deadlock),
+                cmocka_unit_test(t_live_gil),
+                cmocka_unit_test(t_live_assert_and_errors),
+                cmocka_unit_test(t_live_crash),
         };
 
         /* BODY=... [SCHED=...] [LIVE=1] [FORK=1] [READY=1] test_engine: prints what a scenario
