@@ -19,6 +19,7 @@
 
 #include "engine/gate.h"
 #include "engine_int.h"
+#include "util/coverage.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -1079,6 +1080,7 @@ static int x_crash(actor *a, const sc_stmt *s)
                 strbuf_printf(&a->scratch, "(%d)", s->exit_code);
         engine_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
                     a->scratch.len);
+        coverage_flush(); /* the process ends now, without its atexit handlers */
         switch (s->crash) {
         case SC_CRASH_SEGFAULT:
                 fault();

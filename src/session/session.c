@@ -33,6 +33,7 @@
 #include "scenario/expr.h"
 #include "session/schedule.h"
 #include "trace/trace.h"
+#include "util/coverage.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -444,6 +445,7 @@ static int start_runner(session *s, strbuf *err)
                 runner_setup(parent);
                 status = engine_run(s->sc, &eo, s->st);
                 stream_close(s->st);
+                coverage_flush();
                 _exit(status);
         }
         setpgid(s->runner, s->runner);
