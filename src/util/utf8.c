@@ -139,7 +139,8 @@ static bool moves_text(uint32_t cp)
                (cp >= 0x2066 && cp <= 0x2069);
 }
 
-void utf8_escape(strbuf *sb, const char *s, size_t n)
+/* utf8_escape, and with LAYOUT utf8_escape_output: \n and \t kept as they are. */
+static void escape(strbuf *sb, const char *s, size_t n, bool layout)
 {
         const unsigned char *u = (const unsigned char *)s;
         size_t i = 0;
@@ -159,6 +160,8 @@ void utf8_escape(strbuf *sb, const char *s, size_t n)
                 if (k == 0) {
                         strbuf_printf(sb, "\\x%02x", u[i]);
                         k = 1;
+                } else if (layout && (cp == '\n' || cp == '\t')) {
+                        strbuf_putc(sb, (char)cp);
                 } else if (cp == '\n') {
                         strbuf_puts(sb, "\\n");
                 } else if (cp == '\r') {
@@ -174,6 +177,16 @@ void utf8_escape(strbuf *sb, const char *s, size_t n)
                 }
                 i += k;
         }
+}
+
+void utf8_escape(strbuf *sb, const char *s, size_t n)
+{
+        escape(sb, s, n, false);
+}
+
+void utf8_escape_output(strbuf *sb, const char *s, size_t n)
+{
+        escape(sb, s, n, true);
 }
 
 void utf8_escape_str(strbuf *sb, const char *s)

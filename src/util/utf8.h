@@ -78,6 +78,9 @@ size_t utf8_encoded_len(uint32_t cp);
  * A backslash is not doubled: the result is for reading, not for parsing back.
  */
 void utf8_escape(strbuf *sb, const char *s, size_t n);
+/* utf8_escape, but newlines and tabs are kept as they are: for text shown as lines, such as what
+ * a scenario prints, where they are harmless and meant. */
+void utf8_escape_output(strbuf *sb, const char *s, size_t n);
 /* utf8_escape of the NUL-terminated S (nothing for NULL). */
 void utf8_escape_str(strbuf *sb, const char *s);
 

@@ -243,6 +243,10 @@ static void test_escape(void **state)
         check_escape("\xe2\x82", 2, "\\xe2\\x82");
         /* a backslash stays one backslash */
         check_escape("C:\\x", 4, "C:\\x");
+        /* for printed output: newlines and tabs kept, every other control escaped */
+        utf8_escape_output(&sb, "a\tb\nc\r\x1b[2J\xc2\x9b\xff", 13);
+        assert_string_equal(strbuf_str(&sb), "a\tb\nc\\r\\x1b[2J\\u009b\\xff");
+        strbuf_reset(&sb);
         /* appends; the NUL-terminated form */
         strbuf_puts(&sb, "name: ");
         utf8_escape_str(&sb, "E\x1b]0;pwned\x07");
