@@ -141,10 +141,14 @@ static int cmd_check(int argc, char **argv)
                         diag_print(&d, stderr);
                         status = EXIT_USAGE;
                 } else {
-                        printf("%s: ok (%d actor%s, %d resource%s, %d statement%s)\n", files[k],
-                               sc->nactors + 1, sc->nactors == 0 ? "" : "s", sc->nresources,
-                               sc->nresources == 1 ? "" : "s", sc->nstmts,
+                        strbuf name = STRBUF_INIT;
+
+                        utf8_escape_str(&name, files[k]);
+                        printf("%s: ok (%d actor%s, %d resource%s, %d statement%s)\n",
+                               strbuf_str(&name), sc->nactors + 1, sc->nactors == 0 ? "" : "s",
+                               sc->nresources, sc->nresources == 1 ? "" : "s", sc->nstmts,
                                sc->nstmts == 1 ? "" : "s");
+                        strbuf_free(&name);
                         scenario_free(sc);
                 }
                 diag_free(&d);
@@ -184,9 +188,16 @@ static int cmd_list(int argc, char **argv)
         for (size_t k = 0; k < b.n; k++) {
                 const bundle_entry *e = &b.entries[k];
 
-                if (e->title != NULL)
-                        printf("%-*s  %s — %s\n", (int)w, e->rel, e->title, e->summary);
-                else
+                if (e->title != NULL) {
+                        /* Titles and summaries are scenario text: shown, never sent raw. */
+                        strbuf t = STRBUF_INIT;
+
+                        utf8_escape_str(&t, e->title);
+                        strbuf_puts(&t, " — ");
+                        utf8_escape_str(&t, e->summary);
+                        printf("%-*s  %s\n", (int)w, e->rel, strbuf_str(&t));
+                        strbuf_free(&t);
+                } else
                         printf("%-*s  (does not load: run lockstep check %s)\n", (int)w, e->rel,
                                e->path);
         }
