@@ -63,6 +63,7 @@ static const char usage_text[] =
     "                           stepped; 0: no limit)\n"
     "      --max-steps N        stepped: stop after N steps (default 1000000)\n"
     "      --max-output N       stop once the actors printed N bytes (default 64 MiB)\n"
+    "      --max-trace N        stop once the trace holds N bytes (default 1 GiB)\n"
     "      --prefix             start each printed line with [actor name]\n"
     "      --say                print each narration caption as it happens, as '# caption'\n"
     "      --step               lockstep is the scheduler: one step at a time, the same\n"
@@ -384,6 +385,7 @@ static int cmd_run(int argc, char **argv)
                 { "time-limit", required_argument, NULL, 'l' },
                 { "max-steps", required_argument, NULL, 'm' },
                 { "max-output", required_argument, NULL, 'o' },
+                { "max-trace", required_argument, NULL, 'T' },
                 { "prefix", no_argument, NULL, 'p' },
                 { "say", no_argument, NULL, 'y' },
                 { "step", no_argument, NULL, 'x' },
@@ -430,6 +432,12 @@ static int cmd_run(int argc, char **argv)
                                          &cfg.max_output);
                         if (rc == 0 && cfg.max_output == 0)
                                 rc = usage_error("%s", "--max-output needs at least 1");
+                        break;
+                case 'T':
+                        rc =
+                            parse_count("--max-trace", optarg, 9007199254740991ull, &cfg.max_trace);
+                        if (rc == 0 && cfg.max_trace == 0)
+                                rc = usage_error("%s", "--max-trace needs at least 1");
                         break;
                 case 'p': out.prefix = true; break;
                 case 'y': out.say = true; break;

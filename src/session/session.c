@@ -258,6 +258,8 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
                 s->cfg.max_steps = SESSION_DEFAULT_MAX_STEPS;
         if (s->cfg.max_output == 0)
                 s->cfg.max_output = SESSION_MAX_OUTPUT;
+        if (s->cfg.max_trace == 0)
+                s->cfg.max_trace = TRACE_MAX_BYTES;
         if (cfg->schedule_in != NULL && !cfg->step) {
                 strbuf_puts(err, "lockstep: --schedule needs --step\n");
                 return -1;
@@ -416,6 +418,7 @@ static int start_runner(session *s, strbuf *err)
                         strbuf_printf(err, "lockstep: %s\n", e);
                         return -1;
                 }
+                trace_writer_set_max_bytes(s->trace, s->cfg.max_trace);
         }
         s->st = stream_create(STREAM_DEFAULT_SLOTS);
         if (s->st == NULL)
@@ -659,6 +662,15 @@ static void take(session *s, const event *ev)
                 s->runner_end_status = ev->aux;
                 return;
         }
+        /* Past the trace's cap the event did not happen for the session either: the history
+         * and the trace stay one run, ended where the trace ends. */
+        if (s->trace != NULL && trace_write(s->trace, ev) == TRACE_CAPPED) {
+                end_because(s, OUTCOME_LIMIT,
+                            "the trace reached its cap of %llu bytes (--max-trace): the run was "
+                            "ended",
+                            (unsigned long long)s->cfg.max_trace);
+                return;
+        }
         s->last_seq = ev->seq;
         s->last_t = ev->t_ns;
         s->events++;
@@ -680,8 +692,6 @@ static void take(session *s, const event *ev)
                         s->at_gate[ev->actor] = false;
                 }
         }
-        if (s->trace != NULL)
-                trace_write(s->trace, ev);
         if (s->cfg.on_event != NULL)
                 s->cfg.on_event(ev, s->cfg.ctx);
         if (ev->kind == EV_CRASH)

@@ -64,6 +64,7 @@ typedef struct session_config {
         double time_limit;        /* seconds of running (paused time does not count); 0: none */
         uint64_t max_steps;       /* 0: the default; step mode only */
         uint64_t max_output;      /* bytes the actors may print; 0: SESSION_MAX_OUTPUT */
+        uint64_t max_trace;       /* bytes of the trace file; 0: TRACE_MAX_BYTES */
         const char *trace_path;   /* or NULL */
         const char *schedule_in;  /* replay these moves first (step mode) */
         const char *schedule_out; /* session_close writes the moves here (--save-schedule) */

@@ -99,6 +99,13 @@ grep -q "printed more than 100000 bytes" "$tmp/mo.err" && ok || ko "--max-output
 [ "$(wc -c <"$tmp/mo.out")" -eq 100002 ] && ok || ko "--max-output: $(wc -c <"$tmp/mo.out") bytes out"
 gone mo
 
+# --- the trace is bounded: past --max-trace the run ends (exit 6), the trace a valid prefix
+"$bin" run --max-trace 100000 --trace "$tmp/mt.trace" "$sc/busy.json" >/dev/null 2>"$tmp/mt.err"
+status_is "--max-trace" $? 6
+ends_with "$tmp/mt.trace" 6 "cap of 100000 bytes"
+[ "$(wc -c <"$tmp/mt.trace")" -lt 101000 ] && ok || ko "--max-trace: $(wc -c <"$tmp/mt.trace") bytes"
+python3 tests/e2e/trace_check.py "$tmp/mt.trace" >/dev/null && ok || ko "--max-trace: the trace does not read back"
+
 # --- every way a run ends writes the end line: done, assert, deadlock, crash, bad schedule
 "$bin" run --step --seed 1 --trace "$tmp/e0" scenarios/classics/race-fixed.json >/dev/null 2>&1
 ends_with "$tmp/e0" 0 'end'
