@@ -124,6 +124,10 @@ printf 'MainThread * 2\nThread-1 * 1000\n' >"$tmp/cant.sched"
 status_is "a schedule that cannot be followed" $? 2
 ends_with "$tmp/e2" 2 "cannot move now"
 
+# --- the trace header's mode is the real one
+head -n 1 "$tmp/e1" | grep -q '"mode": "step"' && ok || ko "a --step trace does not say mode step"
+head -n 1 "$tmp/e3" | grep -q '"mode": "live"' && ok || ko "a live trace does not say mode live"
+
 # --- an assert decides the exit status even when the run then deadlocks
 cat >"$tmp/ad.json" <<'EOF'
 { "lockstep": 1, "title": "Assert, then deadlock", "summary": "For the exit status's precedence.",
