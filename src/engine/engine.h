@@ -22,6 +22,10 @@ typedef struct engine_options {
         double step_delay; /* live mode: seconds to wait before each step (0: none) */
         int cpu_count;     /* what cpu_count() returns */
         gates *gates;      /* step mode: every step waits for a grant; NULL: live mode */
+        /* Hand-off: false (the default, as CPython) lets a released lock or semaphore go to
+         * whoever takes it first, the releaser too (barging); true hands it to its longest
+         * waiter, so nobody can take it in between (`lockstep run --handoff fifo`). */
+        bool fifo;
 } engine_options;
 
 /* Why a scenario cannot run in this version, or NULL when it can. */

@@ -170,23 +170,6 @@ static void sem_took(actor *a, int k)
         pthread_mutex_unlock(&r->mu);
 }
 
-/* Never returns: a thread that takes a plain lock it holds waits for ever, as in Python. */
-static int wait_forever(actor *a, const struct timespec *deadline)
-{
-        engine_memory_drop(a);
-        for (;;) {
-                struct timespec now;
-
-                if (deadline != NULL) {
-                        clock_gettime(CLOCK_MONOTONIC, &now);
-                        if (now.tv_sec > deadline->tv_sec ||
-                            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
-                                return PRIM_TIMEOUT;
-                }
-                usleep(10000);
-        }
-}
-
 /* Step mode, after BLOCKED on lock L (or, with L NULL, semaphore K): at the gate, trying again
  * at each grant; granted while it is still taken, a wait with a deadline times out. */
 static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
@@ -195,16 +178,18 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
                 int rc;
 
                 step_gate(a);
-                rc = l ? prim_lock_try(l, a->id) : prim_sem_try(res_of(a, k));
+                rc = l ? prim_lock_retry(l, a->id) : prim_sem_try(res_of(a, k));
                 if (rc == PRIM_OK)
                         return PRIM_OK;
                 if (deadline != NULL)
-                        return PRIM_TIMEOUT;
+                        return l ? prim_lock_unblock(l, a->id) : PRIM_TIMEOUT;
                 engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
         }
 }
 
-/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. */
+/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
+ * the actor holds itself is waited for like any other: only another thread's release (legal for
+ * a threading.Lock) or the timeout ends that wait. */
 static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
 {
         int evres, rc;
@@ -229,8 +214,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 return rc;
         }
         l = lock_of(a, k, &evres);
-        rc = prim_lock_try(l, a->id);
-        if (rc == PRIM_OK) {
+        if (prim_lock_try(l, a->id) == PRIM_OK) {
                 engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
                 return PRIM_OK;
         }
@@ -238,12 +222,18 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 return PRIM_BUSY;
         if (evres != a->eng->sc->gil_res)
                 interp_gil_drop(a);
-        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
-        if (stepping(a))
-                rc = retry(a, evres, l, deadline);
-        else
-                rc = rc == PRIM_SELF ? wait_forever(a, deadline)
-                                     : prim_lock_wait(l, a->id, deadline);
+        if (stepping(a)) {
+                /* In the queue (fifo) before it says it waits: a release from now on hands the
+                 * lock to it in turn. */
+                rc = prim_lock_block(l, a->id);
+                if (rc != PRIM_OK) {
+                        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                        rc = retry(a, evres, l, deadline);
+                }
+        } else {
+                engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                rc = prim_lock_wait(l, a->id, deadline);
+        }
         if (rc == PRIM_OK)
                 engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         else
@@ -272,11 +262,16 @@ static int release(actor *a, int k)
                 return FLOW_NEXT;
         }
         l = lock_of(a, k, &evres);
-        if (prim_lock_holder(l) != a->id)
-                return engine_fail(a, "RuntimeError: release of '%s', which %s does not hold",
-                                   a->eng->sc->resources[evres].name, a->name);
-        engine_emit(a, EV_RELEASED, evres, -1, l->depth - 1, 0, NULL, 0);
-        prim_lock_release(l, a->id);
+        /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
+         * holder. The messages are Python's. */
+        if (prim_lock_unlocking(l, a->id) != PRIM_OK)
+                return engine_fail(a,
+                                   l->reentrant
+                                       ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                       : "RuntimeError: release unlocked lock '%s'",
+                                   a->eng->sc->resources[evres].name);
+        engine_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
+        prim_lock_unlock(l);
         return FLOW_NEXT;
 }
 
@@ -363,14 +358,19 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         pthread_mutex_unlock(&r->mu);
         /* Take the lock back, waiting for the notifier to let go of it. */
         if (prim_lock_try(l, a->id) != PRIM_OK) {
-                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
-                if (stepping(a))
-                        retry(a, evres, l, NULL);
-                else
+                if (stepping(a)) {
+                        if (prim_lock_block(l, a->id) != PRIM_OK) {
+                                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                                retry(a, evres, l, NULL);
+                        }
+                } else {
+                        engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                         prim_lock_wait(l, a->id, NULL);
+                }
         }
-        while (l->depth < depth)
-                prim_lock_wait(l, a->id, NULL);
+        /* an rlock gets its depth back */
+        if (l->reentrant)
+                l->depth = depth;
         engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         return FLOW_NEXT;
 }

@@ -1338,6 +1338,39 @@ static void describe_wait(const model *m, int an, strbuf *why)
         }
 }
 
+/* Whether live actor A can do nothing more on its own: waiting, without a timeout, for
+ * something the model shows as unavailable. */
+static bool stuck(const model *m, int a)
+{
+        const model_actor *x = &m->actors[a];
+
+        return (x->state == MODEL_BLOCKED || x->state == MODEL_WAITING) && !x->timed &&
+               !model_can_proceed(m, a);
+}
+
+/* A cycle through a plain lock can be broken by any other actor, for a threading.Lock may be
+ * released by a thread that does not hold it: it is a deadlock only when every live actor off
+ * the cycle is stuck too. A cycle of rlocks and joins is a deadlock whatever the others do. */
+static bool unbreakable(const model *m, const model_edge *edge, const bool *cyc, int start)
+{
+        bool plain = false;
+        int x = start;
+
+        do {
+                plain |= edge[x].kind == MODEL_EDGE_LOCK && m->res[edge[x].res].type == SC_LOCK;
+                x = edge[x].to;
+        } while (x != start);
+        if (!plain)
+                return true;
+        for (int a = 0; a < m->nactors; a++) {
+                const model_actor *y = &m->actors[a];
+
+                if (!cyc[a] && y->state != MODEL_NEW && !dead(y) && !stuck(m, a))
+                        return false;
+        }
+        return true;
+}
+
 int model_deadlock(const model *m, strbuf *why)
 {
         model_edge edge[MAX_ACTS];
@@ -1346,7 +1379,7 @@ int model_deadlock(const model *m, strbuf *why)
 
         graph(m, edge, has, cyc);
         for (int a = 0; a < m->nactors; a++)
-                if (cyc[a]) {
+                if (cyc[a] && unbreakable(m, edge, cyc, a)) {
                         if (why != NULL)
                                 describe_cycle(m, edge, a, why);
                         return 1;
@@ -1356,8 +1389,7 @@ int model_deadlock(const model *m, strbuf *why)
 
                 if (x->state == MODEL_NEW || dead(x))
                         continue;
-                if ((x->state != MODEL_BLOCKED && x->state != MODEL_WAITING) || x->timed ||
-                    model_can_proceed(m, a))
+                if (!stuck(m, a))
                         return 0;
                 live++;
         }

@@ -83,9 +83,11 @@
  *   Before END the outcome is OUTCOME_ASSERT once an assert failed, else OUTCOME_RUNNING.
  *
  * Deadlock (model_deadlock, model_wait_edges): an actor BLOCKED on a lock, an rlock or a
- * condition's own lock held by another actor (or on a plain lock it holds itself: Python
- * deadlocks there too), or joining an actor that started and is not done, has an edge to that
- * actor. A cycle of edges whose waits have no timeout is a deadlock. Otherwise, when every live
+ * condition's own lock held by another actor (or on a plain lock it holds itself), or joining an
+ * actor that started and is not done, has an edge to that actor. A cycle of edges whose waits
+ * have no timeout is a deadlock — if it goes through a plain lock, only once every live actor
+ * off the cycle is stuck as well (below), since a threading.Lock may be released by any thread
+ * and a live actor may still do it; a cycle of rlocks and joins at once. Otherwise, when every live
  * actor (started, not DONE or CRASHED) is BLOCKED or WAITING without a timeout on something the
  * model shows as unavailable, every actor is blocked. A wait on something available (a free
  * lock, a set event, a non-empty queue for a getter, a notified condition, a tripped barrier,

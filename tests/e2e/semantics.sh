@@ -46,4 +46,30 @@ print(" ".join(e["text"] for e in map(json.loads, open(sys.argv[1])) if e.get("e
                 ko "say ($mode): captions were: $(cat "$tmp/say.said")"
 done
 
+# --- a threading.Lock may be released by any thread (only an RLock belongs to its holder);
+# releasing a lock nobody holds stays a RuntimeError
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" tests/e2e/scenarios/lock-release-other.json >"$tmp/lr.out" 2>"$tmp/lr.err"
+        x=$?
+        printf 'U released l\nT got l again\nMainThread released l\n' | cmp -s - "$tmp/lr.out" && [ $x -eq 4 ] &&
+                ok || ko "lock-release-other ($mode): exit $x, output $(tr '\n' '|' <"$tmp/lr.out")"
+        grep -q "lock-release-other.json:21:9: RuntimeError: cannot release un-acquired lock 'r'" "$tmp/lr.err" &&
+                grep -q "lock-release-other.json:29:7: RuntimeError: release unlocked lock 'l'" "$tmp/lr.err" &&
+                ok || ko "lock-release-other ($mode): the two RuntimeErrors are not reported"
+done
+# the hand-off classic: the runners always run in order, live and under every seed
+good=0
+for seed in $(seq 1 20); do
+        "$bin" run --step --seed "$seed" scenarios/classics/handoff.json >"$tmp/ho.out" 2>/dev/null &&
+                [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
+done
+[ $good -eq 20 ] && ok || ko "handoff: in order for $good of 20 seeds"
+good=0
+for k in 1 2 3 4 5; do
+        "$bin" run scenarios/classics/handoff.json >"$tmp/ho.out" 2>/dev/null &&
+                [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
+done
+[ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
+
 finish

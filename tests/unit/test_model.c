@@ -942,6 +942,40 @@ static void test_deadlock_self(void **state)
         stop(&f);
 }
 
+/* A threading.Lock may be released by another thread: a cycle through a plain lock is a
+ * deadlock only once no live actor off the cycle can still move. */
+static void test_deadlock_breakable(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a");
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_BLOCKED, 0, a); /* Worker-1 waits for the lock it holds */
+        assert_deadlock(f.m, 0, "");
+        evn(&f, EV_SLEEP, 1, -1, 1000); /* Worker-2 sleeps: it may release a later */
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_EXIT, 1, -1); /* it did not: now nobody can */
+        assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
+        stop(&f);
+        /* ... and when the other one releases it, the waiter goes on */
+        f = start(two_text);
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_BLOCKED, 0, a);
+        ev(&f, EV_RELEASED, 1, a);
+        assert_int_equal(R(&f, "a")->holder, -1);
+        assert_true(model_can_proceed(f.m, 0));
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        assert_int_equal(R(&f, "a")->holder, 0);
+        assert_int_equal(A(&f, 0)->state, MODEL_RUNNING);
+        assert_int_equal(model_info_of(f.m)->ignored, 0);
+        stop(&f);
+}
+
 static const char philosophers_text[] =
     "{\"lockstep\": 1, \"title\": \"Philosophers\", \"summary\": \"Five forks.\",\n"
     " \"resources\": {\"fork_0\": {\"type\": \"lock\"}, \"fork_1\": {\"type\": \"lock\"},\n"
@@ -1101,6 +1135,7 @@ int main(void)
                 cmocka_unit_test(test_deadlock_two),
                 cmocka_unit_test(test_deadlock_timeout),
                 cmocka_unit_test(test_deadlock_self),
+                cmocka_unit_test(test_deadlock_breakable),
                 cmocka_unit_test(test_deadlock_philosophers),
                 cmocka_unit_test(test_deadlock_join),
                 cmocka_unit_test(test_every_actor_blocked),
