@@ -392,45 +392,98 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
         return FLOW_NEXT;
 }
 
-struct gen_wait {
-        prim_res *r;
-        uint64_t gen;
-};
-
-static bool tripped(actor *a, void *arg)
+static bool barrier_ended(actor *a, void *arg)
 {
-        struct gen_wait *g = arg;
-
         (void)a;
-        return g->r->generation != g->gen;
+        return ((prim_actor *)arg)->barrier != PRIM_BARRIER_WAITING;
+}
+
+/* Ends the barrier's current round (with its mu held): every waiter learns how (END), and the
+ * next round starts empty. */
+static void barrier_end_round(actor *a, prim_res *r, int end)
+{
+        for (int j = 0; j < r->nwait; j++)
+                a->eng->prim->actors[r->waitq[j]].barrier = end;
+        r->nwait = 0;
+        r->waiting = 0;
+        r->generation++;
+        pthread_cond_broadcast(&r->cv);
+}
+
+/* abort(), or a wait that timed out: the barrier is broken until reset (Python's _break). */
+static void barrier_break(actor *a, prim_res *r, int k)
+{
+        engine_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
+        r->broken = true;
+        barrier_end_round(a, r, PRIM_BARRIER_BROKEN);
 }
 
 static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
 {
         prim_res *r = res_of(a, k);
+        prim_actor *me = &a->eng->prim->actors[a->id];
+        const char *name = a->eng->sc->resources[k].name;
+        int end;
 
         engine_memory_drop(a);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
-        *index = r->waiting++;
-        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
-        if (r->waiting == r->parties) {
-                r->waiting = 0;
-                r->generation++;
-                pthread_cond_broadcast(&r->cv);
-        } else {
-                struct gen_wait gw = { r, r->generation };
-
-                wait_until(a, &r->mu, &r->cv, tripped, &gw, deadline, EV_WAITING, k, -1);
-                if (gw.gen == r->generation) {
-                        r->waiting--;
-                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
-                        pthread_mutex_unlock(&r->mu);
-                        return engine_fail(a, "BrokenBarrierError: '%s' timed out",
-                                           a->eng->sc->resources[k].name);
-                }
+        if (r->broken) {
+                pthread_mutex_unlock(&r->mu);
+                return engine_fail(a,
+                                   "BrokenBarrierError: barrier '%s' is broken (reset makes it "
+                                   "usable again)",
+                                   name);
         }
-        engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+        *index = r->waiting++;
+        me->barrier = PRIM_BARRIER_WAITING;
+        r->waitq[r->nwait++] = a->id;
+        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        if (r->waiting == r->parties)
+                barrier_end_round(a, r, PRIM_BARRIER_TRIPPED);
+        else
+                wait_until(a, &r->mu, &r->cv, barrier_ended, me, deadline, EV_WAITING, k, -1);
+        end = me->barrier;
+        if (end == PRIM_BARRIER_WAITING) {
+                /* Timed out: out of the round, and the barrier breaks for everyone. */
+                for (int j = 0; j < r->nwait; j++)
+                        if (r->waitq[j] == a->id) {
+                                memmove(&r->waitq[j], &r->waitq[j + 1],
+                                        sizeof(int) * (size_t)(r->nwait - j - 1));
+                                r->nwait--;
+                                break;
+                        }
+                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                barrier_break(a, r, k);
+                pthread_mutex_unlock(&r->mu);
+                return engine_fail(a,
+                                   "BrokenBarrierError: the wait on barrier '%s' timed out, which "
+                                   "breaks it",
+                                   name);
+        }
+        engine_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
+        pthread_mutex_unlock(&r->mu);
+        if (end != PRIM_BARRIER_TRIPPED)
+                return engine_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
+                                   end == PRIM_BARRIER_RESET ? "reset" : "broken");
+        return FLOW_NEXT;
+}
+
+/* barrier.abort() and barrier.reset(): the waiters get BrokenBarrierError; abort leaves the
+ * barrier broken, reset makes it whole and empty. */
+static int x_abort_reset(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        if (s->kind == SC_ABORT) {
+                barrier_break(a, r, s->res);
+        } else {
+                engine_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
+                r->broken = false;
+                barrier_end_round(a, r, PRIM_BARRIER_RESET);
+        }
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
 }
@@ -1104,7 +1157,8 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_WITH] = x_with,         [SC_WAIT] = x_wait,
         [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
         [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
-        [SC_NOTIFY_ALL] = x_notify, [SC_PUT] = x_put,
+        [SC_NOTIFY_ALL] = x_notify, [SC_ABORT] = x_abort_reset,
+        [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
         [SC_GET] = x_get,           [SC_SEND] = x_unsupported,
         [SC_RECV] = x_unsupported,  [SC_CLOSE] = x_unsupported,
         [SC_APPEND] = x_append,     [SC_POP] = x_pop,

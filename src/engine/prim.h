@@ -29,6 +29,9 @@ enum {
         PRIM_OVER,     /* bounded semaphore released too many times */
 };
 
+/* How a barrier wait ended (prim_actor.barrier). */
+enum { PRIM_BARRIER_WAITING, PRIM_BARRIER_TRIPPED, PRIM_BARRIER_BROKEN, PRIM_BARRIER_RESET };
+
 /*
  * A lock as Python has it. Not a pthread mutex, because a threading.Lock may be released by any
  * thread (the hand-off patterns of the Little Book of Semaphores rely on it), which a mutex
@@ -68,6 +71,7 @@ typedef struct prim_res {
         int nwait;
         uint64_t generation; /* barrier */
         int parties;
+        bool broken; /* barrier: a wait timed out, or abort (until reset) */
 } prim_res;
 
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */
@@ -76,6 +80,7 @@ typedef struct prim_actor {
         pthread_cond_t cv;
         bool started, done;
         bool notified; /* condition wait: a notify chose this actor (under the condition's mu) */
+        int barrier;   /* barrier wait: how it ended (PRIM_BARRIER_*, under the barrier's mu) */
         bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
 } prim_actor;
 

@@ -757,6 +757,14 @@ static void on_timeout(model *m, const event *ev, model_actor *a, model_res *r)
                 r->arrivals--;
 }
 
+/* BROKEN and RESET: the round ends for every waiter (each goes on with BrokenBarrierError). */
+static void on_broken(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        r->broken = ev->kind == EV_BROKEN;
+        r->arrivals = 0;
+        r->pending = (int64_t)r->waiting.n;
+}
+
 static void on_set(model *m, const event *ev, model_actor *a, model_res *r)
 {
         r->set = ev->kind == EV_SET;
@@ -934,6 +942,8 @@ static const struct rule {
         [EV_TIMEOUT] = { on_timeout, NULL, F_ACTOR | F_RES_OPT, T_ANY, MODEL_RUNNING },
         [EV_WAITING] = { on_waiting, NULL, F_ACTOR | F_RES, T_WAITS, MODEL_WAITING },
         [EV_WOKE] = { NULL, NULL, F_ACTOR | F_RES_OPT, T_WAITS, MODEL_RUNNING },
+        [EV_BROKEN] = { on_broken, NULL, F_RES, T(SC_BARRIER), MODEL_RUNNING },
+        [EV_RESET] = { on_broken, NULL, F_RES, T(SC_BARRIER), MODEL_RUNNING },
         [EV_SET] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
         [EV_CLEARED] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
         [EV_NOTIFIED] = { on_notified, NULL, F_RES, T(SC_CONDITION), MODEL_RUNNING },
@@ -1177,7 +1187,7 @@ bool model_can_proceed(const model *m, int an)
                 if (r->type == SC_CONDITION)
                         return r->pending > 0;
                 if (r->type == SC_BARRIER)
-                        return r->pending > 0 || r->arrivals >= r->parties;
+                        return r->pending > 0 || r->arrivals >= r->parties || r->broken;
                 return true;
         case MODEL_OP_GET: return r->items.n > 0;
         case MODEL_OP_PUT: return r->max <= 0 || (int64_t)r->items.n < r->max;
@@ -1333,8 +1343,8 @@ static void describe_wait(const model *m, int an, strbuf *why)
         } else if (r->type == SC_CONDITION) {
                 strbuf_puts(why, " (not notified)");
         } else if (r->type == SC_BARRIER) {
-                strbuf_printf(why, " (%lld of %lld arrived)", (long long)r->arrivals,
-                              (long long)r->parties);
+                strbuf_printf(why, " (%lld of %lld arrived%s)", (long long)r->arrivals,
+                              (long long)r->parties, r->broken ? ", broken" : "");
         }
 }
 

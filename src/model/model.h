@@ -64,7 +64,9 @@
  * - Barriers: WAITING sets arrivals to num (or one more when num <= 0). When arrivals reach
  *   parties the barrier trips: every waiter is released (pending = waiters) and arrivals start
  *   again at 0; each WOKE takes one. A WOKE on a barrier that has not tripped trips it. TIMEOUT
- *   takes one arrival back.
+ *   takes one arrival back. BROKEN (abort, or a wait that timed out) makes it broken and RESET
+ *   whole again; both release every waiter (pending = waiters, arrivals 0), whose WOKE (aux 1:
+ *   with BrokenBarrierError) takes one each. A broken barrier is available: its waiters go on.
  * - Queues: PUT appends text, GOT removes the oldest item (num, the size, is not trusted: the
  *   items are). Pipes: SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]:
  *   b -> a); RECEIVED at end aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
@@ -201,6 +203,7 @@ typedef struct model_res {
         int64_t pending;
         /* barrier */
         int64_t arrivals, parties;
+        bool broken; /* BROKEN seen, and no RESET since */
         /* queue */
         model_texts items; /* oldest first */
         int64_t max;       /* 0: unbounded */

@@ -10,6 +10,13 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     if e.get("actor") == sys.argv[2]:
         print(e["ev"], e.get("res", ""))' "$1" "$2"; }
+# the actors that ended with an error, in trace order, and each error's text after FILE:LINE:COL
+errors() { python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("ev") == "error":
+        print(e["actor"], e["text"].split(": ", 1)[1])' "$1"; }
 
 # --- an error inside a with block: the with still releases, then the error goes out (after the
 # release, so the model never sees a dead actor act), in both modes, and nobody hangs
@@ -71,5 +78,42 @@ for k in 1 2 3 4 5; do
                 [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
 done
 [ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        "$bin" run "$@" --trace "$tmp/ho.trace" scenarios/classics/handoff.json >/dev/null 2>&1
+        python3 tests/e2e/trace_check.py "$tmp/ho.trace" >/dev/null && ok || ko "handoff ($mode): trace invariants"
+done
+
+# --- barriers: a wait that times out breaks the barrier for every waiter and every later wait;
+# abort breaks it, reset makes it whole (its waiters get BrokenBarrierError)
+for run in live step1 step2 step3 step4 step5; do
+        set --; case $run in step*) set -- --step --seed "${run#step}" ;; esac
+        timeout 20 "$bin" run "$@" --trace "$tmp/bt.trace" tests/e2e/scenarios/barrier-timeout.json \
+                >"$tmp/bt.out" 2>"$tmp/bt.err"
+        x=$?
+        errors "$tmp/bt.trace" | sort >"$tmp/bt.errors"
+        [ $x -eq 4 ] && [ "$(cat "$tmp/bt.out")" = "both ended" ] &&
+                [ "$(cut -d' ' -f1-2 "$tmp/bt.errors" | tr '\n' ' ')" = "A BrokenBarrierError: B BrokenBarrierError: MainThread BrokenBarrierError: " ] &&
+                grep -q "^A BrokenBarrierError: the wait on barrier 'b' timed out" "$tmp/bt.errors" &&
+                grep -q "^MainThread BrokenBarrierError: barrier 'b' is broken" "$tmp/bt.errors" && ok ||
+                { ko "barrier-timeout ($run): exit $x"; cat "$tmp/bt.out" "$tmp/bt.errors"; }
+        python3 tests/e2e/trace_check.py "$tmp/bt.trace" >/dev/null || ko "barrier-timeout ($run): trace invariants"
+done
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" --trace "$tmp/ba.trace" tests/e2e/scenarios/barrier-abort-reset.json \
+                >"$tmp/ba.out" 2>"$tmp/ba.err"
+        x=$?
+        [ $x -eq 4 ] && [ "$(sort "$tmp/ba.out" | tr '\n' ' ')" = "W2 passed W3 passed done " ] &&
+                [ "$(errors "$tmp/ba.trace")" = "W1 BrokenBarrierError: barrier 'b' is broken (reset makes it usable again)" ] &&
+                ok || { ko "barrier-abort-reset ($mode): exit $x"; cat "$tmp/ba.out"; errors "$tmp/ba.trace"; }
+done
+timeout 20 "$bin" run --step --schedule tests/e2e/scenarios/barrier-reset-waiting.sched \
+        --trace "$tmp/br.trace" tests/e2e/scenarios/barrier-reset-waiting.json >"$tmp/br.out" 2>"$tmp/br.err"
+x=$?
+[ $x -eq 4 ] && [ "$(tr '\n' ' ' <"$tmp/br.out")" = "V passed done " ] &&
+        [ "$(errors "$tmp/br.trace")" = "W BrokenBarrierError: barrier 'b' was reset while waiting" ] &&
+        grep -q '"ev": "reset"' "$tmp/br.trace" && ok ||
+        { ko "barrier-reset-waiting: exit $x"; cat "$tmp/br.out" "$tmp/br.err"; }
 
 finish

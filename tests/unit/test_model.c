@@ -457,6 +457,49 @@ static void test_barrier(void **state)
         stop(&f);
 }
 
+/* A wait that timed out (or abort) breaks the barrier; reset makes it whole. */
+static void test_barrier_broken(void **state)
+{
+        feed f = start(all_text);
+        int b = res(&f, "bar");
+        strbuf why = STRBUF_INIT;
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        evn(&f, EV_WAITING, ACT_A, b, 1);
+        full(&f, EV_WAITING, ACT_B, b, -1, -1, 1, 2, NULL); /* with a timeout */
+        assert_false(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_TIMEOUT, ACT_B, b);
+        ev(&f, EV_BROKEN, ACT_B, b);
+        assert_true(R(&f, "bar")->broken);
+        assert_int_equal(R(&f, "bar")->arrivals, 0);
+        assert_int_equal(R(&f, "bar")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_A)); /* it goes on, with BrokenBarrierError */
+        full(&f, EV_WOKE, ACT_A, b, -1, -1, 1, 0, NULL);
+        assert_int_equal(R(&f, "bar")->waiting.n, 0);
+        assert_int_equal(R(&f, "bar")->pending, 0);
+        assert_true(R(&f, "bar")->broken); /* a WOKE after a break does not trip it */
+        evt(&f, EV_ERROR, ACT_A, -1, 0, "BrokenBarrierError: barrier 'bar' was broken");
+        ev(&f, EV_EXIT, ACT_A, -1);
+        /* reset: whole again, and C, who waits, goes on with the error too */
+        evn(&f, EV_WAITING, ACT_C, b, 1);
+        ev(&f, EV_RESET, ACT_B, b);
+        assert_false(R(&f, "bar")->broken);
+        assert_int_equal(R(&f, "bar")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_C));
+        assert_int_equal(model_deadlock(f.m, &why), 0);
+        full(&f, EV_WOKE, ACT_C, b, -1, -1, 1, 0, NULL);
+        assert_int_equal(R(&f, "bar")->pending, 0);
+        /* a new round after the reset */
+        evn(&f, EV_WAITING, ACT_B, b, 1);
+        assert_int_equal(R(&f, "bar")->arrivals, 1);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        assert_int_equal(model_info_of(f.m)->ignored, 0);
+        strbuf_free(&why);
+        stop(&f);
+}
+
 static void test_queue(void **state)
 {
         feed f = start(all_text);
@@ -1124,6 +1167,7 @@ int main(void)
                 cmocka_unit_test(test_condition),
                 cmocka_unit_test(test_condition_external_lock),
                 cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_var_copies),
