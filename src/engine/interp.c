@@ -178,11 +178,12 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
                 int rc;
 
                 step_gate(a);
-                rc = l ? prim_lock_retry(l, a->id) : prim_sem_try(res_of(a, k));
+                rc = l ? prim_lock_retry(l, a->id) : prim_sem_retry(res_of(a, k), a->id);
                 if (rc == PRIM_OK)
                         return PRIM_OK;
                 if (deadline != NULL)
-                        return l ? prim_lock_unblock(l, a->id) : PRIM_TIMEOUT;
+                        return l ? prim_lock_unblock(l, a->id)
+                                 : prim_sem_unblock(res_of(a, k), a->id);
                 engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
         }
 }
@@ -197,16 +198,26 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
 
         engine_memory_drop(a);
         if (is_semaphore(a, k)) {
-                if (prim_sem_try(res_of(a, k)) == PRIM_OK) {
+                prim_res *r = res_of(a, k);
+
+                if (prim_sem_try(r, a->id) == PRIM_OK) {
                         sem_took(a, k);
                         return PRIM_OK;
                 }
                 if (!blocking)
                         return PRIM_BUSY;
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                rc = stepping(a) ? retry(a, k, NULL, deadline)
-                                 : prim_sem_wait(res_of(a, k), deadline);
+                if (stepping(a)) {
+                        /* in the queue (fifo) before it says it waits, as for a lock */
+                        rc = prim_sem_block(r, a->id);
+                        if (rc != PRIM_OK) {
+                                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                rc = retry(a, k, NULL, deadline);
+                        }
+                } else {
+                        engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = prim_sem_wait(r, a->id, deadline);
+                }
                 if (rc == PRIM_OK)
                         sem_took(a, k);
                 else
@@ -257,7 +268,7 @@ static int release(actor *a, int k)
                 }
                 r->count++;
                 engine_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
-                sem_post(&r->sem);
+                prim_sem_post(r);
                 pthread_mutex_unlock(&r->mu);
                 return FLOW_NEXT;
         }

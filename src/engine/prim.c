@@ -88,6 +88,7 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
                         if (sem_init(&p->sem, 1, (unsigned)s->count) != 0)
                                 xdie("sem_init failed");
                         p->count = p->initial = s->count;
+                        p->fifo = fifo;
                 }
                 if (s->type == SC_BARRIER)
                         p->parties = (int)s->count;
@@ -377,25 +378,134 @@ int prim_lock_release_all(prim_lock *l, int me)
 
 /* ---- semaphores ----------------------------------------------------------------------------- */
 
-int prim_sem_try(prim_res *r)
+/* fifo: a permit nobody has a claim on, and nobody waiting before ME (under r->mu). */
+static bool sem_free(const prim_res *r)
 {
-        return sem_trywait(&r->sem) == 0 ? PRIM_OK : PRIM_BUSY;
+        return r->count - r->reserved > 0 && r->nwait == 0;
 }
 
-int prim_sem_wait(prim_res *r, const struct timespec *deadline)
+static void sem_enqueue(prim_res *r, int me)
+{
+        r->handed[me] = false;
+        r->waitq[r->nwait++] = me;
+}
+
+static void sem_dequeue(prim_res *r, int me)
+{
+        for (int k = 0; k < r->nwait; k++)
+                if (r->waitq[k] == me) {
+                        memmove(&r->waitq[k], &r->waitq[k + 1],
+                                sizeof(int) * (size_t)(r->nwait - k - 1));
+                        r->nwait--;
+                        return;
+                }
+}
+
+int prim_sem_try(prim_res *r, int me)
+{
+        int rc = PRIM_BUSY;
+
+        if (!r->fifo)
+                return sem_trywait(&r->sem) == 0 ? PRIM_OK : PRIM_BUSY;
+        prim_mutex_lock(&r->mu);
+        if (sem_free(r)) {
+                r->reserved++; /* ME's, until prim_sem_taken */
+                rc = PRIM_OK;
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_block(prim_res *r, int me)
+{
+        int rc = PRIM_BUSY;
+
+        if (!r->fifo)
+                return prim_sem_try(r, me);
+        prim_mutex_lock(&r->mu);
+        if (sem_free(r)) {
+                r->reserved++;
+                rc = PRIM_OK;
+        } else {
+                sem_enqueue(r, me);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_retry(prim_res *r, int me)
+{
+        bool mine;
+
+        if (!r->fifo)
+                return prim_sem_try(r, me);
+        prim_mutex_lock(&r->mu);
+        mine = r->handed[me];
+        r->handed[me] = false;
+        pthread_mutex_unlock(&r->mu);
+        return mine ? PRIM_OK : PRIM_BUSY;
+}
+
+int prim_sem_unblock(prim_res *r, int me)
+{
+        int rc = PRIM_TIMEOUT;
+
+        if (!r->fifo)
+                return PRIM_TIMEOUT;
+        prim_mutex_lock(&r->mu);
+        if (r->handed[me]) {
+                r->handed[me] = false;
+                rc = PRIM_OK; /* handed over just before the timeout */
+        } else {
+                sem_dequeue(r, me);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline)
 {
         int rc;
 
-        do
-                rc = deadline ? sem_clockwait(&r->sem, CLOCK_MONOTONIC, deadline)
-                              : sem_wait(&r->sem);
-        while (rc != 0 && errno == EINTR);
-        if (rc == 0)
+        if (!r->fifo) {
+                do
+                        rc = deadline ? sem_clockwait(&r->sem, CLOCK_MONOTONIC, deadline)
+                                      : sem_wait(&r->sem);
+                while (rc != 0 && errno == EINTR);
+                if (rc == 0)
+                        return PRIM_OK;
+                return errno == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_BUSY;
+        }
+        if (prim_sem_block(r, me) == PRIM_OK)
                 return PRIM_OK;
-        return errno == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_BUSY;
+        prim_mutex_lock(&r->mu);
+        rc = PRIM_OK;
+        while (!r->handed[me] && rc == PRIM_OK)
+                rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+        pthread_mutex_unlock(&r->mu);
+        /* handed over (perhaps just as the deadline passed), or out of the queue */
+        return prim_sem_unblock(r, me);
 }
 
 int64_t prim_sem_taken(prim_res *r)
 {
+        if (r->fifo)
+                r->reserved--;
         return --r->count;
+}
+
+void prim_sem_post(prim_res *r)
+{
+        if (!r->fifo) {
+                sem_post(&r->sem);
+                return;
+        }
+        if (r->nwait > 0) {
+                int next = r->waitq[0];
+
+                sem_dequeue(r, next);
+                r->handed[next] = true;
+                r->reserved++;
+                pthread_cond_broadcast(&r->cv);
+        }
 }

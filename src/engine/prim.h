@@ -56,9 +56,14 @@ typedef struct prim_lock {
 typedef struct prim_res {
         sc_res_type type;
         prim_lock lock; /* lock, rlock, condition's own lock */
-        /* semaphore: the real semaphore, plus its count kept under `mu` for the events */
+        /* semaphore: the real semaphore, plus its count kept under `mu` for the events. With
+         * fifo, no sem_t: under `mu`, a release while actors wait (`waitq`) hands its permit to
+         * the longest waiter (`handed`); `reserved` permits are counted but spoken for. */
         sem_t sem;
         int64_t count, initial;
+        int64_t reserved;
+        bool fifo;
+        bool handed[SC_MAX_ACTORS + 1];
         /* event, condition, barrier, queue, join: a mutex and condition variable */
         pthread_mutex_t mu;
         pthread_cond_t cv;
@@ -66,7 +71,8 @@ typedef struct prim_res {
         int waiting; /* barrier: arrivals */
         /* condition: the waiters in the order they began to wait (FIFO). A notify takes them
          * from the front and marks each one's prim_actor.notified, so a thread that starts
-         * waiting later can never take a wake-up meant for another. */
+         * waiting later can never take a wake-up meant for another. Barrier: the round's
+         * waiters. Semaphore with fifo: its waiters. */
         int waitq[SC_MAX_ACTORS + 1];
         int nwait;
         uint64_t generation; /* barrier */
@@ -126,10 +132,19 @@ void prim_lock_unlock(prim_lock *l);
  * waits; -1 when ME does not hold it. */
 int prim_lock_release_all(prim_lock *l, int me);
 
-int prim_sem_try(prim_res *r);
-int prim_sem_wait(prim_res *r, const struct timespec *deadline);
+/* Semaphores, as locks: prim_sem_try takes a permit if one is free (with fifo: and nobody
+ * waits); prim_sem_wait waits for one (live); prim_sem_block, prim_sem_retry and
+ * prim_sem_unblock are step mode's (see prim_lock_block). ME is the actor. */
+int prim_sem_try(prim_res *r, int me);
+int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline);
+int prim_sem_block(prim_res *r, int me);
+int prim_sem_retry(prim_res *r, int me);
+int prim_sem_unblock(prim_res *r, int me);
 /* After a successful try/wait: count the permit taken; returns the count left. Under r->mu. */
 int64_t prim_sem_taken(prim_res *r);
+/* A release, under r->mu, after r->count++: the permit goes to the longest waiter (fifo) or
+ * back to the semaphore. */
+void prim_sem_post(prim_res *r);
 
 void prim_mutex_lock(pthread_mutex_t *mu);
 /* Waits on CV (with MU held) until the deadline; PRIM_OK or PRIM_TIMEOUT. */
