@@ -1,8 +1,16 @@
 #!/bin/sh
 # End-to-end tests of Python's semantics, statement by statement, in live and step mode.
-# usage: semantics.sh LOCKSTEP SOURCE_ROOT
-# Each scenario here has one outcome under every schedule, so the tests assert it exactly.
+# usage: semantics.sh LOCKSTEP SOURCE_ROOT FOLD_TRACE
+# Each scenario here has one outcome under every schedule, so the tests assert it exactly. Every
+# trace made here is folded into the model (FOLD_TRACE, tests/e2e/fold_trace.c), which must
+# ignore none of the engine's events.
+fold_bin=$3
 . "$(dirname "$0")/lib.sh" "$1" "$2"
+# the model applies every event of trace $1 (and $2 names the run in the message)
+folds() {
+        r=$("$fold_bin" "$1")
+        case $r in *" ignored 0") ok ;; *) ko "$2: the model ignored events of the engine: $r" ;; esac
+}
 # the words of a trace's events of actor $2, in order (trace file $1)
 evs() { python3 -c '
 import json, sys
@@ -30,6 +38,7 @@ for mode in live step; do
                 ok || ko "with-error ($mode): the error does not say where"
         grep -qx "U in" "$tmp/we.out" && ! grep -q never "$tmp/we.out" && ok ||
                 ko "with-error ($mode): U did not get the lock T's with released"
+        folds "$tmp/we.trace" "with-error ($mode)"
         evs "$tmp/we.trace" T | grep -v '^ready\|^step\|^blocked' | tr '\n' ' ' >"$tmp/we.ev"
         [ "$(cat "$tmp/we.ev")" = "start  acquired l print  released l error  exit  " ] && ok ||
                 ko "with-error ($mode): T's events are: $(cat "$tmp/we.ev")"
@@ -45,6 +54,7 @@ for mode in live step; do
         [ $x -eq 4 ] && [ ! -s "$tmp/say.out" ] && ok || ko "say ($mode): exit $x, output $(head -c 80 "$tmp/say.out")"
         grep -q "say.json:12:46: ZeroDivisionError: integer division or modulo by zero" "$tmp/say.err" &&
                 ok || ko "say ($mode): the failing caption is not an error at its position"
+        folds "$tmp/say.trace" "say ($mode)"
         python3 -c '
 import json, sys
 print(" ".join(e["text"] for e in map(json.loads, open(sys.argv[1])) if e.get("ev") == "say"))' \
@@ -57,8 +67,10 @@ done
 # releasing a lock nobody holds stays a RuntimeError
 for mode in live step; do
         set --; [ $mode = step ] && set -- --step
-        timeout 20 "$bin" run "$@" tests/e2e/scenarios/lock-release-other.json >"$tmp/lr.out" 2>"$tmp/lr.err"
+        timeout 20 "$bin" run "$@" --trace "$tmp/lr.trace" tests/e2e/scenarios/lock-release-other.json \
+                >"$tmp/lr.out" 2>"$tmp/lr.err"
         x=$?
+        folds "$tmp/lr.trace" "lock-release-other ($mode)"
         printf 'U released l\nT got l again\nMainThread released l\n' | cmp -s - "$tmp/lr.out" && [ $x -eq 4 ] &&
                 ok || ko "lock-release-other ($mode): exit $x, output $(tr '\n' '|' <"$tmp/lr.out")"
         grep -q "lock-release-other.json:21:9: RuntimeError: cannot release un-acquired lock 'r'" "$tmp/lr.err" &&
@@ -82,6 +94,7 @@ for mode in live step; do
         set --; [ $mode = step ] && set -- --step
         "$bin" run "$@" --trace "$tmp/ho.trace" scenarios/classics/handoff.json >/dev/null 2>&1
         python3 tests/e2e/trace_check.py "$tmp/ho.trace" >/dev/null && ok || ko "handoff ($mode): trace invariants"
+        folds "$tmp/ho.trace" "handoff ($mode)"
 done
 
 # --- barriers: a wait that times out breaks the barrier for every waiter and every later wait;
@@ -98,6 +111,7 @@ for run in live step1 step2 step3 step4 step5; do
                 grep -q "^MainThread BrokenBarrierError: barrier 'b' is broken" "$tmp/bt.errors" && ok ||
                 { ko "barrier-timeout ($run): exit $x"; cat "$tmp/bt.out" "$tmp/bt.errors"; }
         python3 tests/e2e/trace_check.py "$tmp/bt.trace" >/dev/null || ko "barrier-timeout ($run): trace invariants"
+        folds "$tmp/bt.trace" "barrier-timeout ($run)"
 done
 for mode in live step; do
         set --; [ $mode = step ] && set -- --step
@@ -107,6 +121,7 @@ for mode in live step; do
         [ $x -eq 4 ] && [ "$(sort "$tmp/ba.out" | tr '\n' ' ')" = "W2 passed W3 passed done " ] &&
                 [ "$(errors "$tmp/ba.trace")" = "W1 BrokenBarrierError: barrier 'b' is broken (reset makes it usable again)" ] &&
                 ok || { ko "barrier-abort-reset ($mode): exit $x"; cat "$tmp/ba.out"; errors "$tmp/ba.trace"; }
+        folds "$tmp/ba.trace" "barrier-abort-reset ($mode)"
 done
 timeout 20 "$bin" run --step --schedule tests/e2e/scenarios/barrier-reset-waiting.sched \
         --trace "$tmp/br.trace" tests/e2e/scenarios/barrier-reset-waiting.json >"$tmp/br.out" 2>"$tmp/br.err"
@@ -115,5 +130,6 @@ x=$?
         [ "$(errors "$tmp/br.trace")" = "W BrokenBarrierError: barrier 'b' was reset while waiting" ] &&
         grep -q '"ev": "reset"' "$tmp/br.trace" && ok ||
         { ko "barrier-reset-waiting: exit $x"; cat "$tmp/br.out" "$tmp/br.err"; }
+folds "$tmp/br.trace" "barrier-reset-waiting"
 
 finish
