@@ -343,7 +343,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
 
         engine_limit();
         eng.nall = sc->nactors + 1;
-        eng.prim = prim_create(sc, eng.nall);
+        eng.prim = prim_create(sc, eng.nall, opt->fifo);
         if (eng.prim == NULL)
                 xdie("cannot map shared memory for the primitives");
         eng.mem = xcalloc((size_t)sc->nresources + 1, sizeof(value));

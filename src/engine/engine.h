@@ -23,7 +23,10 @@ typedef struct engine_options {
         gate_pacer *pacer; /* live mode: the pause and the delay before each step; NULL: none */
         int cpu_count;     /* what cpu_count() returns */
         gates *gates;      /* step mode: every step waits for a grant; NULL: live mode */
-        bool fifo;         /* a freed lock or permit goes to its longest waiter (--handoff fifo) */
+        /* Hand-off: false (the default, as CPython) lets a released lock or semaphore go to
+         * whoever takes it first, the releaser too (barging); true hands it to its longest
+         * waiter, so nobody can take it in between (`lockstep run --handoff fifo`). */
+        bool fifo;
 } engine_options;
 
 /* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,

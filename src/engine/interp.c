@@ -172,23 +172,6 @@ static void sem_took(actor *a, int k)
         pthread_mutex_unlock(&r->mu);
 }
 
-/* Never returns: a thread that takes a plain lock it holds waits for ever, as in Python. */
-static int wait_forever(actor *a, const struct timespec *deadline)
-{
-        engine_memory_drop(a);
-        for (;;) {
-                struct timespec now;
-
-                if (deadline != NULL) {
-                        clock_gettime(CLOCK_MONOTONIC, &now);
-                        if (now.tv_sec > deadline->tv_sec ||
-                            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
-                                return PRIM_TIMEOUT;
-                }
-                usleep(10000);
-        }
-}
-
 /* Step mode, after BLOCKED on lock L (or, with L NULL, semaphore K): at the gate, trying again
  * at each grant; granted while it is still taken, a wait with a deadline times out. */
 static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
@@ -197,16 +180,19 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
                 int rc;
 
                 step_gate(a);
-                rc = l ? prim_lock_try(l, a->id) : prim_sem_try(res_of(a, k));
+                rc = l ? prim_lock_retry(l, a->id) : prim_sem_retry(res_of(a, k), a->id);
                 if (rc == PRIM_OK)
                         return PRIM_OK;
                 if (deadline != NULL)
-                        return PRIM_TIMEOUT;
+                        return l ? prim_lock_unblock(l, a->id)
+                                 : prim_sem_unblock(res_of(a, k), a->id);
                 engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
         }
 }
 
-/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. */
+/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
+ * the actor holds itself is waited for like any other: only another thread's release (legal for
+ * a threading.Lock) or the timeout ends that wait. */
 static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
 {
         int evres, rc;
@@ -214,16 +200,26 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
 
         engine_memory_drop(a);
         if (is_semaphore(a, k)) {
-                if (prim_sem_try(res_of(a, k)) == PRIM_OK) {
+                prim_res *r = res_of(a, k);
+
+                if (prim_sem_try(r, a->id) == PRIM_OK) {
                         sem_took(a, k);
                         return PRIM_OK;
                 }
                 if (!blocking)
                         return PRIM_BUSY;
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                rc = stepping(a) ? retry(a, k, NULL, deadline)
-                                 : prim_sem_wait(res_of(a, k), deadline);
+                if (stepping(a)) {
+                        /* in the queue (fifo) before it says it waits, as for a lock */
+                        rc = prim_sem_block(r, a->id);
+                        if (rc != PRIM_OK) {
+                                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                rc = retry(a, k, NULL, deadline);
+                        }
+                } else {
+                        engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = prim_sem_wait(r, a->id, deadline);
+                }
                 if (rc == PRIM_OK)
                         sem_took(a, k);
                 else
@@ -231,8 +227,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 return rc;
         }
         l = lock_of(a, k, &evres);
-        rc = prim_lock_try(l, a->id);
-        if (rc == PRIM_OK) {
+        if (prim_lock_try(l, a->id) == PRIM_OK) {
                 engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
                 return PRIM_OK;
         }
@@ -240,12 +235,18 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                 return PRIM_BUSY;
         if (evres != a->eng->sc->gil_res)
                 interp_gil_drop(a);
-        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
-        if (stepping(a))
-                rc = retry(a, evres, l, deadline);
-        else
-                rc = rc == PRIM_SELF ? wait_forever(a, deadline)
-                                     : prim_lock_wait(l, a->id, deadline);
+        if (stepping(a)) {
+                /* In the queue (fifo) before it says it waits: a release from now on hands the
+                 * lock to it in turn. */
+                rc = prim_lock_block(l, a->id);
+                if (rc != PRIM_OK) {
+                        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                        rc = retry(a, evres, l, deadline);
+                }
+        } else {
+                engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                rc = prim_lock_wait(l, a->id, deadline);
+        }
         if (rc == PRIM_OK)
                 engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         else
@@ -269,16 +270,21 @@ static int release(actor *a, int k)
                 }
                 r->count++;
                 engine_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
-                sem_post(&r->sem);
+                prim_sem_post(r);
                 pthread_mutex_unlock(&r->mu);
                 return FLOW_NEXT;
         }
         l = lock_of(a, k, &evres);
-        if (prim_lock_holder(l) != a->id)
-                return engine_fail(a, "RuntimeError: release of '%s', which %s does not hold",
-                                   a->eng->sc->resources[evres].name, a->name);
-        engine_emit(a, EV_RELEASED, evres, -1, l->depth - 1, 0, NULL, 0);
-        prim_lock_release(l, a->id);
+        /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
+         * holder. The messages are Python's. */
+        if (prim_lock_unlocking(l, a->id) != PRIM_OK)
+                return engine_fail(a,
+                                   l->reentrant
+                                       ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                       : "RuntimeError: release unlocked lock '%s'",
+                                   a->eng->sc->resources[evres].name);
+        engine_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
+        prim_lock_unlock(l);
         return FLOW_NEXT;
 }
 
@@ -365,14 +371,19 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
         pthread_mutex_unlock(&r->mu);
         /* Take the lock back, waiting for the notifier to let go of it. */
         if (prim_lock_try(l, a->id) != PRIM_OK) {
-                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
-                if (stepping(a))
-                        retry(a, evres, l, NULL);
-                else
+                if (stepping(a)) {
+                        if (prim_lock_block(l, a->id) != PRIM_OK) {
+                                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                                retry(a, evres, l, NULL);
+                        }
+                } else {
+                        engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                         prim_lock_wait(l, a->id, NULL);
+                }
         }
-        while (l->depth < depth)
-                prim_lock_wait(l, a->id, NULL);
+        /* an rlock gets its depth back */
+        if (l->reentrant)
+                l->depth = depth;
         engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         return FLOW_NEXT;
 }
@@ -394,45 +405,98 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
         return FLOW_NEXT;
 }
 
-struct gen_wait {
-        prim_res *r;
-        uint64_t gen;
-};
-
-static bool tripped(actor *a, void *arg)
+static bool barrier_ended(actor *a, void *arg)
 {
-        struct gen_wait *g = arg;
-
         (void)a;
-        return g->r->generation != g->gen;
+        return ((prim_actor *)arg)->barrier != PRIM_BARRIER_WAITING;
+}
+
+/* Ends the barrier's current round (with its mu held): every waiter learns how (END), and the
+ * next round starts empty. */
+static void barrier_end_round(actor *a, prim_res *r, int end)
+{
+        for (int j = 0; j < r->nwait; j++)
+                a->eng->prim->actors[r->waitq[j]].barrier = end;
+        r->nwait = 0;
+        r->waiting = 0;
+        r->generation++;
+        pthread_cond_broadcast(&r->cv);
+}
+
+/* abort(), or a wait that timed out: the barrier is broken until reset (Python's _break). */
+static void barrier_break(actor *a, prim_res *r, int k)
+{
+        engine_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
+        r->broken = true;
+        barrier_end_round(a, r, PRIM_BARRIER_BROKEN);
 }
 
 static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
 {
         prim_res *r = res_of(a, k);
+        prim_actor *me = &a->eng->prim->actors[a->id];
+        const char *name = a->eng->sc->resources[k].name;
+        int end;
 
         engine_memory_drop(a);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
-        *index = r->waiting++;
-        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
-        if (r->waiting == r->parties) {
-                r->waiting = 0;
-                r->generation++;
-                pthread_cond_broadcast(&r->cv);
-        } else {
-                struct gen_wait gw = { r, r->generation };
-
-                wait_until(a, &r->mu, &r->cv, tripped, &gw, deadline, EV_WAITING, k, -1);
-                if (gw.gen == r->generation) {
-                        r->waiting--;
-                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
-                        pthread_mutex_unlock(&r->mu);
-                        return engine_fail(a, "BrokenBarrierError: '%s' timed out",
-                                           a->eng->sc->resources[k].name);
-                }
+        if (r->broken) {
+                pthread_mutex_unlock(&r->mu);
+                return engine_fail(a,
+                                   "BrokenBarrierError: barrier '%s' is broken (reset makes it "
+                                   "usable again)",
+                                   name);
         }
-        engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+        *index = r->waiting++;
+        me->barrier = PRIM_BARRIER_WAITING;
+        r->waitq[r->nwait++] = a->id;
+        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        if (r->waiting == r->parties)
+                barrier_end_round(a, r, PRIM_BARRIER_TRIPPED);
+        else
+                wait_until(a, &r->mu, &r->cv, barrier_ended, me, deadline, EV_WAITING, k, -1);
+        end = me->barrier;
+        if (end == PRIM_BARRIER_WAITING) {
+                /* Timed out: out of the round, and the barrier breaks for everyone. */
+                for (int j = 0; j < r->nwait; j++)
+                        if (r->waitq[j] == a->id) {
+                                memmove(&r->waitq[j], &r->waitq[j + 1],
+                                        sizeof(int) * (size_t)(r->nwait - j - 1));
+                                r->nwait--;
+                                break;
+                        }
+                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                barrier_break(a, r, k);
+                pthread_mutex_unlock(&r->mu);
+                return engine_fail(a,
+                                   "BrokenBarrierError: the wait on barrier '%s' timed out, which "
+                                   "breaks it",
+                                   name);
+        }
+        engine_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
+        pthread_mutex_unlock(&r->mu);
+        if (end != PRIM_BARRIER_TRIPPED)
+                return engine_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
+                                   end == PRIM_BARRIER_RESET ? "reset" : "broken");
+        return FLOW_NEXT;
+}
+
+/* barrier.abort() and barrier.reset(): the waiters get BrokenBarrierError; abort leaves the
+ * barrier broken, reset makes it whole and empty. */
+static int x_abort_reset(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+
+        engine_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        if (s->kind == SC_ABORT) {
+                barrier_break(a, r, s->res);
+        } else {
+                engine_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
+                r->broken = false;
+                barrier_end_round(a, r, PRIM_BARRIER_RESET);
+        }
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
 }
@@ -1105,7 +1169,8 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_WITH] = x_with,         [SC_WAIT] = x_wait,
         [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
         [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
-        [SC_NOTIFY_ALL] = x_notify, [SC_PUT] = x_put,
+        [SC_NOTIFY_ALL] = x_notify, [SC_ABORT] = x_abort_reset,
+        [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
         [SC_GET] = x_get,           [SC_SEND] = x_unsupported,
         [SC_RECV] = x_unsupported,  [SC_CLOSE] = x_unsupported,
         [SC_APPEND] = x_append,     [SC_POP] = x_pop,

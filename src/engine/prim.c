@@ -4,12 +4,24 @@
 #include "prim.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util/xalloc.h"
+
+/* prim_lock.word: the holder + 2, so that "free" and "being released" are small numbers too. */
+#define FREE        1u
+#define RELEASING   0u
+#define CONTENDED   0x80000000u
+#define HOLDER(w)   ((int)((w) & ~CONTENDED) - 2)
+#define WORD(actor) ((uint32_t)(actor) + 2u)
+#define SPINS       100 /* looks at a taken lock before sleeping (glibc's adaptive mutex) */
 
 /* Robust mutexes (a process that dies holding one does not hang the others) cost a slower path
  * in every lock and unlock, so they are used only when the scenario has process actors. */
@@ -39,7 +51,7 @@ static void init_cond(pthread_cond_t *cv)
         pthread_condattr_destroy(&a);
 }
 
-prim_region *prim_create(const scenario *sc, int nactors)
+prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
 {
         size_t bytes = sizeof(prim_region) + sizeof(prim_res) * (size_t)sc->nresources +
                        sizeof(prim_actor) * (size_t)nactors;
@@ -66,18 +78,17 @@ prim_region *prim_create(const scenario *sc, int nactors)
                 p->type = s->type;
                 /* A condition without a lock of its own name uses an RLock, as Python does. */
                 p->lock.reentrant = s->type == SC_RLOCK || s->type == SC_CONDITION;
-                /* A plain lock spins a little before sleeping (glibc's adaptive mutex); holding it
-                 * twice is caught by prim_lock_try/prim_lock_wait, not by the mutex type. */
-                init_mutex(&p->lock.mu,
-                           p->lock.reentrant ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ADAPTIVE_NP,
-                           robust);
-                p->lock.holder = -1;
+                p->lock.fifo = fifo;
+                p->lock.word = FREE;
+                p->lock.depth = p->lock.reentrant ? 0 : 1;
+                init_mutex(&p->lock.qmu, PTHREAD_MUTEX_NORMAL, robust);
                 init_mutex(&p->mu, PTHREAD_MUTEX_NORMAL, robust);
                 init_cond(&p->cv);
                 if (s->type == SC_SEMAPHORE || s->type == SC_BOUNDED_SEMAPHORE) {
                         if (sem_init(&p->sem, 1, (unsigned)s->count) != 0)
                                 xdie("sem_init failed");
                         p->count = p->initial = s->count;
+                        p->fifo = fifo;
                 }
                 if (s->type == SC_BARRIER)
                         p->parties = (int)s->count;
@@ -124,11 +135,6 @@ static int checked(pthread_mutex_t *mu, int rc)
         return rc;
 }
 
-int prim_lock_holder(const prim_lock *l)
-{
-        return __atomic_load_n(&l->holder, __ATOMIC_ACQUIRE);
-}
-
 void prim_mutex_lock(pthread_mutex_t *mu)
 {
         if (checked(mu, pthread_mutex_lock(mu)) != 0)
@@ -143,48 +149,217 @@ int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespe
         return rc == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_OK;
 }
 
-static int lock_result(prim_lock *l, int me, int rc)
+/* ---- locks ---------------------------------------------------------------------------------- */
+
+/* Not FUTEX_PRIVATE: the lock may be shared with forked processes. A deadline is absolute on
+ * CLOCK_MONOTONIC (FUTEX_WAIT_BITSET). */
+static void futex_wait(uint32_t *word, uint32_t seen, const struct timespec *deadline)
 {
-        rc = checked(&l->mu, rc);
-        if (rc == 0) {
-                __atomic_store_n(&l->holder, me, __ATOMIC_RELEASE);
-                l->depth++;
-                return PRIM_OK;
-        }
-        if (rc == EDEADLK)
-                return PRIM_SELF;
-        if (rc == ETIMEDOUT)
-                return PRIM_TIMEOUT;
-        return PRIM_BUSY;
+        syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void futex_wake(uint32_t *word, int n)
+{
+        syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+static bool cas(uint32_t *word, uint32_t from, uint32_t to)
+{
+        return __atomic_compare_exchange_n(word, &from, to, false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+}
+
+static uint32_t load(const uint32_t *word)
+{
+        return __atomic_load_n(word, __ATOMIC_SEQ_CST);
+}
+
+static bool expired(const struct timespec *deadline)
+{
+        struct timespec now;
+
+        if (deadline == NULL)
+                return false;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return now.tv_sec > deadline->tv_sec ||
+               (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* ME took L (free until now): an rlock starts its count. */
+static int took(prim_lock *l)
+{
+        if (l->reentrant)
+                l->depth = 1;
+        return PRIM_OK;
+}
+
+static bool queued(const prim_lock *l, int me)
+{
+        for (int k = 0; k < l->nqueue; k++)
+                if (l->queue[k] == me)
+                        return true;
+        return false;
+}
+
+static void dequeue(prim_lock *l, int me)
+{
+        for (int k = 0; k < l->nqueue; k++)
+                if (l->queue[k] == me) {
+                        memmove(&l->queue[k], &l->queue[k + 1],
+                                sizeof(int) * (size_t)(l->nqueue - k - 1));
+                        l->nqueue--;
+                        return;
+                }
+}
+
+int prim_lock_holder(const prim_lock *l)
+{
+        return HOLDER(load(&l->word));
 }
 
 int prim_lock_try(prim_lock *l, int me)
 {
-        /* An error-checking mutex does not report a relock on trylock: check it ourselves. */
-        if (!l->reentrant && prim_lock_holder(l) == me)
-                return PRIM_SELF;
-        return lock_result(l, me, pthread_mutex_trylock(&l->mu));
+        if (l->reentrant && prim_lock_holder(l) == me) {
+                l->depth++;
+                return PRIM_OK;
+        }
+        /* With fifo, a lock with waiters is never free: a release hands it on. */
+        return cas(&l->word, FREE, WORD(me)) ? took(l) : PRIM_BUSY;
+}
+
+int prim_lock_block(prim_lock *l, int me)
+{
+        int rc = PRIM_BUSY;
+
+        if (!l->fifo)
+                return prim_lock_try(l, me);
+        prim_mutex_lock(&l->qmu);
+        if (cas(&l->word, FREE, WORD(me)))
+                rc = took(l);
+        else if (!queued(l, me))
+                l->queue[l->nqueue++] = me;
+        pthread_mutex_unlock(&l->qmu);
+        return rc;
+}
+
+int prim_lock_retry(prim_lock *l, int me)
+{
+        bool mine;
+
+        if (!l->fifo)
+                return prim_lock_try(l, me);
+        /* Handed over: out of the queue, and the holder (of a plain lock it may have held
+         * already, for ME can wait for a lock it holds itself). */
+        prim_mutex_lock(&l->qmu);
+        mine = !queued(l, me) && prim_lock_holder(l) == me;
+        pthread_mutex_unlock(&l->qmu);
+        return mine ? took(l) : PRIM_BUSY;
+}
+
+int prim_lock_unblock(prim_lock *l, int me)
+{
+        int rc = PRIM_TIMEOUT;
+
+        if (!l->fifo)
+                return PRIM_TIMEOUT;
+        prim_mutex_lock(&l->qmu);
+        if (queued(l, me))
+                dequeue(l, me);
+        else if (prim_lock_holder(l) == me)
+                rc = took(l); /* handed over just before the timeout */
+        pthread_mutex_unlock(&l->qmu);
+        return rc;
+}
+
+/* Live, fifo: in the queue until a release hands L over (which bumps `wake`, never back to a
+ * value a sleeper saw: no ABA). */
+static int wait_fifo(prim_lock *l, int me, const struct timespec *deadline)
+{
+        if (prim_lock_block(l, me) == PRIM_OK)
+                return PRIM_OK;
+        for (;;) {
+                uint32_t seen = load(&l->wake);
+
+                if (prim_lock_retry(l, me) == PRIM_OK)
+                        return PRIM_OK;
+                if (expired(deadline))
+                        return prim_lock_unblock(l, me);
+                futex_wait(&l->wake, seen, deadline);
+        }
 }
 
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline)
 {
-        if (!l->reentrant && prim_lock_holder(l) == me)
-                return PRIM_SELF;
-        int rc = deadline ? pthread_mutex_clocklock(&l->mu, CLOCK_MONOTONIC, deadline)
-                          : pthread_mutex_lock(&l->mu);
+        if (prim_lock_try(l, me) == PRIM_OK)
+                return PRIM_OK;
+        if (l->fifo)
+                return wait_fifo(l, me, deadline);
+        for (int k = 0; k < SPINS; k++)
+                if (load(&l->word) == FREE && cas(&l->word, FREE, WORD(me)))
+                        return took(l);
+        /*
+         * As glibc's mutex: a sleeper sleeps only on a word with CONTENDED set, and a release
+         * that clears it wakes one sleeper, which takes the lock as contended (there may be
+         * others) or sets the bit again before it sleeps. So while anyone sleeps the bit is set,
+         * and the release that follows wakes someone.
+         */
+        for (;;) {
+                uint32_t w = load(&l->word);
 
-        return lock_result(l, me, rc);
+                if (w == FREE || w == (FREE | CONTENDED)) {
+                        if (cas(&l->word, w, WORD(me) | CONTENDED))
+                                return took(l);
+                        continue;
+                }
+                if (!(w & CONTENDED) && !cas(&l->word, w, w | CONTENDED))
+                        continue;
+                if (expired(deadline))
+                        return PRIM_TIMEOUT;
+                futex_wait(&l->word, w | CONTENDED, deadline);
+        }
 }
 
-int prim_lock_release(prim_lock *l, int me)
+int prim_lock_unlocking(prim_lock *l, int me)
 {
-        if (prim_lock_holder(l) != me || l->depth <= 0)
-                return PRIM_NOT_HELD;
-        if (--l->depth == 0)
-                __atomic_store_n(&l->holder, -1, __ATOMIC_RELEASE);
-        if (pthread_mutex_unlock(&l->mu) != 0)
-                xdie("pthread_mutex_unlock failed");
-        return PRIM_OK;
+        uint32_t w;
+
+        if (l->reentrant)
+                return prim_lock_holder(l) == me && l->depth > 0 ? PRIM_OK : PRIM_NOT_HELD;
+        /* Whoever holds a plain lock, one release claims it: a second one finds it free (or
+         * being released). */
+        do
+                w = load(&l->word);
+        while (HOLDER(w) >= 0 && !cas(&l->word, w, RELEASING | (w & CONTENDED)));
+        return HOLDER(w) >= 0 ? PRIM_OK : PRIM_NOT_HELD;
+}
+
+void prim_lock_unlock(prim_lock *l)
+{
+        if (l->reentrant && --l->depth > 0)
+                return;
+        if (l->fifo) {
+                bool handed = false;
+
+                prim_mutex_lock(&l->qmu);
+                if (l->nqueue > 0) {
+                        int next = l->queue[0];
+
+                        dequeue(l, next);
+                        __atomic_store_n(&l->word, WORD(next), __ATOMIC_SEQ_CST);
+                        handed = true;
+                } else {
+                        __atomic_store_n(&l->word, FREE, __ATOMIC_SEQ_CST);
+                }
+                pthread_mutex_unlock(&l->qmu);
+                /* every sleeper: the one it was handed to must see it */
+                if (handed) {
+                        __atomic_add_fetch(&l->wake, 1, __ATOMIC_SEQ_CST);
+                        futex_wake(&l->wake, INT_MAX);
+                }
+                return;
+        }
+        if (__atomic_exchange_n(&l->word, FREE, __ATOMIC_SEQ_CST) & CONTENDED)
+                futex_wake(&l->word, 1);
 }
 
 int prim_lock_release_all(prim_lock *l, int me)
@@ -194,30 +369,143 @@ int prim_lock_release_all(prim_lock *l, int me)
         if (prim_lock_holder(l) != me || depth <= 0)
                 return -1;
         /* Count from what we saw while holding it: after the last unlock, l belongs to others. */
-        for (int k = 0; k < depth; k++)
-                prim_lock_release(l, me);
+        if (l->reentrant)
+                l->depth = 1;
+        if (prim_lock_unlocking(l, me) == PRIM_OK)
+                prim_lock_unlock(l);
         return depth;
 }
 
-int prim_sem_try(prim_res *r)
+/* ---- semaphores ----------------------------------------------------------------------------- */
+
+/* fifo: a permit nobody has a claim on, and nobody waiting before ME (under r->mu). */
+static bool sem_free(const prim_res *r)
 {
-        return sem_trywait(&r->sem) == 0 ? PRIM_OK : PRIM_BUSY;
+        return r->count - r->reserved > 0 && r->nwait == 0;
 }
 
-int prim_sem_wait(prim_res *r, const struct timespec *deadline)
+static void sem_enqueue(prim_res *r, int me)
+{
+        r->handed[me] = false;
+        r->waitq[r->nwait++] = me;
+}
+
+static void sem_dequeue(prim_res *r, int me)
+{
+        for (int k = 0; k < r->nwait; k++)
+                if (r->waitq[k] == me) {
+                        memmove(&r->waitq[k], &r->waitq[k + 1],
+                                sizeof(int) * (size_t)(r->nwait - k - 1));
+                        r->nwait--;
+                        return;
+                }
+}
+
+int prim_sem_try(prim_res *r, int me)
+{
+        int rc = PRIM_BUSY;
+
+        if (!r->fifo)
+                return sem_trywait(&r->sem) == 0 ? PRIM_OK : PRIM_BUSY;
+        prim_mutex_lock(&r->mu);
+        if (sem_free(r)) {
+                r->reserved++; /* ME's, until prim_sem_taken */
+                rc = PRIM_OK;
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_block(prim_res *r, int me)
+{
+        int rc = PRIM_BUSY;
+
+        if (!r->fifo)
+                return prim_sem_try(r, me);
+        prim_mutex_lock(&r->mu);
+        if (sem_free(r)) {
+                r->reserved++;
+                rc = PRIM_OK;
+        } else {
+                sem_enqueue(r, me);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_retry(prim_res *r, int me)
+{
+        bool mine;
+
+        if (!r->fifo)
+                return prim_sem_try(r, me);
+        prim_mutex_lock(&r->mu);
+        mine = r->handed[me];
+        r->handed[me] = false;
+        pthread_mutex_unlock(&r->mu);
+        return mine ? PRIM_OK : PRIM_BUSY;
+}
+
+int prim_sem_unblock(prim_res *r, int me)
+{
+        int rc = PRIM_TIMEOUT;
+
+        if (!r->fifo)
+                return PRIM_TIMEOUT;
+        prim_mutex_lock(&r->mu);
+        if (r->handed[me]) {
+                r->handed[me] = false;
+                rc = PRIM_OK; /* handed over just before the timeout */
+        } else {
+                sem_dequeue(r, me);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+}
+
+int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline)
 {
         int rc;
 
-        do
-                rc = deadline ? sem_clockwait(&r->sem, CLOCK_MONOTONIC, deadline)
-                              : sem_wait(&r->sem);
-        while (rc != 0 && errno == EINTR);
-        if (rc == 0)
+        if (!r->fifo) {
+                do
+                        rc = deadline ? sem_clockwait(&r->sem, CLOCK_MONOTONIC, deadline)
+                                      : sem_wait(&r->sem);
+                while (rc != 0 && errno == EINTR);
+                if (rc == 0)
+                        return PRIM_OK;
+                return errno == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_BUSY;
+        }
+        if (prim_sem_block(r, me) == PRIM_OK)
                 return PRIM_OK;
-        return errno == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_BUSY;
+        prim_mutex_lock(&r->mu);
+        rc = PRIM_OK;
+        while (!r->handed[me] && rc == PRIM_OK)
+                rc = prim_cond_wait(&r->cv, &r->mu, deadline);
+        pthread_mutex_unlock(&r->mu);
+        /* handed over (perhaps just as the deadline passed), or out of the queue */
+        return prim_sem_unblock(r, me);
 }
 
 int64_t prim_sem_taken(prim_res *r)
 {
+        if (r->fifo)
+                r->reserved--;
         return --r->count;
+}
+
+void prim_sem_post(prim_res *r)
+{
+        if (!r->fifo) {
+                sem_post(&r->sem);
+                return;
+        }
+        if (r->nwait > 0) {
+                int next = r->waitq[0];
+
+                sem_dequeue(r, next);
+                r->handed[next] = true;
+                r->reserved++;
+                pthread_cond_broadcast(&r->cv);
+        }
 }

@@ -26,25 +26,45 @@ enum {
         PRIM_OK = 0,
         PRIM_BUSY,     /* a try did not succeed */
         PRIM_TIMEOUT,  /* the deadline passed */
-        PRIM_NOT_HELD, /* release or wait without holding the lock */
-        PRIM_SELF,     /* acquiring a (non-reentrant) lock the caller already holds */
+        PRIM_NOT_HELD, /* release of a lock nobody holds, or of an rlock another actor holds */
         PRIM_OVER,     /* bounded semaphore released too many times */
 };
 
-/* A lock as lockstep sees it: the real mutex and who holds it (written only by the holder). */
+/* How a barrier wait ended (prim_actor.barrier). */
+enum { PRIM_BARRIER_WAITING, PRIM_BARRIER_TRIPPED, PRIM_BARRIER_BROKEN, PRIM_BARRIER_RESET };
+
+/*
+ * A lock as Python has it. Not a pthread mutex, because a threading.Lock may be released by any
+ * thread (the hand-off patterns of the Little Book of Semaphores rely on it), which a mutex
+ * forbids; only an RLock belongs to its holder. The whole state is one futex word, changed by
+ * compare-and-swap as glibc's mutex does: who holds the lock (or that a release is under way)
+ * and a "contended" bit that a waiter sets before it sleeps, so that a release makes a system
+ * call only when someone may be asleep. With `fifo`, a release hands the lock straight to the
+ * longest waiter (`queue`), so nobody can take it in between; without (the default, as
+ * CPython), a woken waiter competes with any thread that comes along (barging).
+ */
 typedef struct prim_lock {
-        pthread_mutex_t mu;
-        int holder; /* actor number, -1 free; atomic: prim_lock_holder */
-        int depth;  /* rlock recursion */
-        bool reentrant;
+        uint32_t word;       /* holder + 2 (1: free, 0: being released) | PRIM_CONTENDED */
+        uint32_t wake;       /* fifo: futex word, bumped by every hand-off */
+        int depth;           /* rlock recursion, written by its holder; a plain lock's stays 1 */
+        bool reentrant;      /* rlock, and a condition's own lock */
+        bool fifo;           /* hand-off to the longest waiter */
+        pthread_mutex_t qmu; /* fifo: guards the queue */
+        int queue[SC_MAX_ACTORS + 1];
+        int nqueue;
 } prim_lock;
 
 typedef struct prim_res {
         sc_res_type type;
         prim_lock lock; /* lock, rlock, condition's own lock */
-        /* semaphore: the real semaphore, plus its count kept under `mu` for the events */
+        /* semaphore: the real semaphore, plus its count kept under `mu` for the events. With
+         * fifo, no sem_t: under `mu`, a release while actors wait (`waitq`) hands its permit to
+         * the longest waiter (`handed`); `reserved` permits are counted but spoken for. */
         sem_t sem;
         int64_t count, initial;
+        int64_t reserved;
+        bool fifo;
+        bool handed[SC_MAX_ACTORS + 1];
         /* event, condition, barrier, queue, join: a mutex and condition variable */
         pthread_mutex_t mu;
         pthread_cond_t cv;
@@ -52,11 +72,13 @@ typedef struct prim_res {
         int waiting; /* barrier: arrivals */
         /* condition: the waiters in the order they began to wait (FIFO). A notify takes them
          * from the front and marks each one's prim_actor.notified, so a thread that starts
-         * waiting later can never take a wake-up meant for another. */
+         * waiting later can never take a wake-up meant for another. Barrier: the round's
+         * waiters. Semaphore with fifo: its waiters. */
         int waitq[SC_MAX_ACTORS + 1];
         int nwait;
         uint64_t generation; /* barrier */
         int parties;
+        bool broken; /* barrier: a wait timed out, or abort (until reset) */
 } prim_res;
 
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */
@@ -65,6 +87,7 @@ typedef struct prim_actor {
         pthread_cond_t cv;
         bool started, done;
         bool notified; /* condition wait: a notify chose this actor (under the condition's mu) */
+        int barrier;   /* barrier wait: how it ended (PRIM_BARRIER_*, under the barrier's mu) */
         bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
 } prim_actor;
 
@@ -76,26 +99,53 @@ typedef struct prim_region {
         prim_actor *actors;
 } prim_region;
 
-/* Maps and initializes the region for SC (NACTORS counts main too). NULL with errno on error. */
-prim_region *prim_create(const scenario *sc, int nactors);
+/* Maps and initializes the region for SC (NACTORS counts main too); FIFO makes every lock and
+ * semaphore hand itself to its longest waiter on release. NULL with errno on error. */
+prim_region *prim_create(const scenario *sc, int nactors, bool fifo);
 void prim_destroy(prim_region *r);
 
 /* Absolute deadline SECONDS from now, into *TS. */
 void prim_deadline(double seconds, struct timespec *ts);
 
-/* Who holds L (-1: nobody). Read by any thread, so atomically; only the holder's own answer
- * ("me") is stable. */
+/* Who holds L (-1: nobody, -2: a release is under way). Read by any thread, so atomically; only
+ * the holder's own answer ("me") is stable. */
 int prim_lock_holder(const prim_lock *l);
+/* Takes L if it is free (an rlock ME holds: one level more): PRIM_OK or PRIM_BUSY. A plain lock
+ * ME holds is busy, as in Python (acquiring it again waits for someone to release it). */
 int prim_lock_try(prim_lock *l, int me);
+/* Live mode: waits for L until DEADLINE (NULL: for ever): PRIM_OK or PRIM_TIMEOUT. */
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline);
-int prim_lock_release(prim_lock *l, int me);
-/* Gives the lock up entirely (all rlock levels) and returns the depth, for condition waits. */
+/* Step mode, where waiters wait at their gates, not here. prim_lock_block: ME is about to wait
+ * for L (with fifo it joins the queue, or takes L if it is free: PRIM_OK). prim_lock_retry: ME
+ * was granted a step while waiting: PRIM_OK once L is ME's (taken, or handed to it), else
+ * PRIM_BUSY. prim_lock_unblock: ME gives up waiting (a timeout): PRIM_TIMEOUT, or PRIM_OK when
+ * L was handed to it in the meantime (it then holds L). */
+int prim_lock_block(prim_lock *l, int me);
+int prim_lock_retry(prim_lock *l, int me);
+int prim_lock_unblock(prim_lock *l, int me);
+/* Releasing takes two calls, so that the RELEASED event goes out between them (before anyone
+ * can take the lock): prim_lock_unlocking claims the release — PRIM_OK, or PRIM_NOT_HELD for a
+ * lock nobody holds or an rlock another actor holds (a plain lock is released whoever holds it)
+ * — and prim_lock_unlock completes it (one level of an rlock). */
+int prim_lock_unlocking(prim_lock *l, int me);
+void prim_lock_unlock(prim_lock *l);
+/* Gives the lock ME holds up entirely (all rlock levels) and returns the depth, for condition
+ * waits; -1 when ME does not hold it. */
 int prim_lock_release_all(prim_lock *l, int me);
 
-int prim_sem_try(prim_res *r);
-int prim_sem_wait(prim_res *r, const struct timespec *deadline);
+/* Semaphores, as locks: prim_sem_try takes a permit if one is free (with fifo: and nobody
+ * waits); prim_sem_wait waits for one (live); prim_sem_block, prim_sem_retry and
+ * prim_sem_unblock are step mode's (see prim_lock_block). ME is the actor. */
+int prim_sem_try(prim_res *r, int me);
+int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline);
+int prim_sem_block(prim_res *r, int me);
+int prim_sem_retry(prim_res *r, int me);
+int prim_sem_unblock(prim_res *r, int me);
 /* After a successful try/wait: count the permit taken; returns the count left. Under r->mu. */
 int64_t prim_sem_taken(prim_res *r);
+/* A release, under r->mu, after r->count++: the permit goes to the longest waiter (fifo) or
+ * back to the semaphore. */
+void prim_sem_post(prim_res *r);
 
 void prim_mutex_lock(pthread_mutex_t *mu);
 /* Waits on CV (with MU held) until the deadline; PRIM_OK or PRIM_TIMEOUT. */

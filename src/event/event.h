@@ -37,7 +37,14 @@
         X(WAITING, "waiting",                                                                      \
           "waits on res (condition: after releasing its lock; barrier: "                           \
           "arrived, num = arrivals)")                                                              \
-        X(WOKE, "woke", "stops waiting on res (event set, notified, barrier full)")                \
+        X(WOKE, "woke",                                                                            \
+          "stops waiting on res (event set, notified, barrier full); aux = 1: the barrier broke "  \
+          "or was reset instead (BrokenBarrierError follows)")                                     \
+        X(BROKEN, "broken",                                                                        \
+          "barrier res is broken (a wait timed out, or abort): its waiters and every later wait "  \
+          "get BrokenBarrierError")                                                                \
+        X(RESET, "reset",                                                                          \
+          "barrier res is empty and whole again; its waiters get BrokenBarrierError")              \
         X(SET, "set", "set event res")                                                             \
         X(CLEARED, "cleared", "cleared event res")                                                 \
         X(NOTIFIED, "notified", "notified condition res: num = how many it wakes")                 \

@@ -794,6 +794,14 @@ static void on_timeout(model *m, const event *ev, model_actor *a, model_res *r)
                 r->arrivals--;
 }
 
+/* BROKEN and RESET: the round ends for every waiter (each goes on with BrokenBarrierError). */
+static void on_broken(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        r->broken = ev->kind == EV_BROKEN;
+        r->arrivals = 0;
+        r->pending = (int64_t)r->waiting.n;
+}
+
 static void on_set(model *m, const event *ev, model_actor *a, model_res *r)
 {
         r->set = ev->kind == EV_SET;
@@ -974,6 +982,8 @@ static const struct rule {
         [EV_TIMEOUT] = { on_timeout, NULL, F_ACTOR | F_RES_OPT, T_ANY, MODEL_RUNNING },
         [EV_WAITING] = { on_waiting, NULL, F_ACTOR | F_RES, T_WAITS, MODEL_WAITING },
         [EV_WOKE] = { NULL, NULL, F_ACTOR | F_RES_OPT, T_WAITS, MODEL_RUNNING },
+        [EV_BROKEN] = { on_broken, NULL, F_RES, T(SC_BARRIER), MODEL_RUNNING },
+        [EV_RESET] = { on_broken, NULL, F_RES, T(SC_BARRIER), MODEL_RUNNING },
         [EV_SET] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
         [EV_CLEARED] = { on_set, NULL, F_RES, T(SC_EVENT), MODEL_RUNNING },
         [EV_NOTIFIED] = { on_notified, NULL, F_RES, T(SC_CONDITION), MODEL_RUNNING },
@@ -1246,7 +1256,7 @@ bool model_can_proceed(const model *m, int an)
                 if (r->type == SC_CONDITION)
                         return r->pending > 0;
                 if (r->type == SC_BARRIER)
-                        return r->pending > 0 || r->arrivals >= r->parties;
+                        return r->pending > 0 || r->arrivals >= r->parties || r->broken;
                 return true;
         case MODEL_OP_GET: return r->items.n > 0;
         case MODEL_OP_PUT: return r->max <= 0 || (int64_t)r->items.n < r->max;
@@ -1402,9 +1412,42 @@ void model_describe_wait(const model *m, int an, strbuf *why)
         } else if (r->type == SC_CONDITION) {
                 strbuf_puts(why, " (not notified)");
         } else if (r->type == SC_BARRIER) {
-                strbuf_printf(why, " (%lld of %lld arrived)", (long long)r->arrivals,
-                              (long long)r->parties);
+                strbuf_printf(why, " (%lld of %lld arrived%s)", (long long)r->arrivals,
+                              (long long)r->parties, r->broken ? ", broken" : "");
         }
+}
+
+/* Whether live actor A can do nothing more on its own: waiting, without a timeout, for
+ * something the model shows as unavailable. */
+static bool stuck(const model *m, int a)
+{
+        const model_actor *x = &m->actors[a];
+
+        return (x->state == MODEL_BLOCKED || x->state == MODEL_WAITING) && !x->timed &&
+               !model_can_proceed(m, a);
+}
+
+/* A cycle through a plain lock can be broken by any other actor, for a threading.Lock may be
+ * released by a thread that does not hold it: it is a deadlock only when every live actor off
+ * the cycle is stuck too. A cycle of rlocks and joins is a deadlock whatever the others do. */
+static bool unbreakable(const model *m, const model_edge *edge, const bool *cyc, int start)
+{
+        bool plain = false;
+        int x = start;
+
+        do {
+                plain |= edge[x].kind == MODEL_EDGE_LOCK && m->res[edge[x].res].type == SC_LOCK;
+                x = edge[x].to;
+        } while (x != start);
+        if (!plain)
+                return true;
+        for (int a = 0; a < m->nactors; a++) {
+                const model_actor *y = &m->actors[a];
+
+                if (!cyc[a] && y->state != MODEL_NEW && !dead(y) && !stuck(m, a))
+                        return false;
+        }
+        return true;
 }
 
 int model_deadlock(const model *m, strbuf *why)
@@ -1415,7 +1458,7 @@ int model_deadlock(const model *m, strbuf *why)
 
         graph(m, edge, has, cyc);
         for (int a = 0; a < m->nactors; a++)
-                if (cyc[a]) {
+                if (cyc[a] && unbreakable(m, edge, cyc, a)) {
                         if (why != NULL)
                                 describe_cycle(m, edge, a, why);
                         return 1;
@@ -1425,8 +1468,7 @@ int model_deadlock(const model *m, strbuf *why)
 
                 if (x->state == MODEL_NEW || dead(x))
                         continue;
-                if ((x->state != MODEL_BLOCKED && x->state != MODEL_WAITING) || x->timed ||
-                    model_can_proceed(m, a))
+                if (!stuck(m, a))
                         return 0;
                 live++;
         }

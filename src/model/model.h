@@ -64,7 +64,9 @@
  * - Barriers: WAITING sets arrivals to num (or one more when num <= 0). When arrivals reach
  *   parties the barrier trips: every waiter is released (pending = waiters) and arrivals start
  *   again at 0; each WOKE takes one. A WOKE on a barrier that has not tripped trips it. TIMEOUT
- *   takes one arrival back.
+ *   takes one arrival back. BROKEN (abort, or a wait that timed out) makes it broken and RESET
+ *   whole again; both release every waiter (pending = waiters, arrivals 0), whose WOKE (aux 1:
+ *   with BrokenBarrierError) takes one each. A broken barrier is available: its waiters go on.
  * - Queues: PUT appends text, GOT removes the oldest item (num, the size, is not trusted: the
  *   items are). Pipes: SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]:
  *   b -> a); RECEIVED at end aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
@@ -83,9 +85,11 @@
  *   Before END the outcome is OUTCOME_ASSERT once an assert failed, else OUTCOME_RUNNING.
  *
  * Deadlock (model_deadlock, model_wait_edges): an actor BLOCKED on a lock, an rlock or a
- * condition's own lock held by another actor (or on a plain lock it holds itself: Python
- * deadlocks there too), or joining an actor that started and is not done, has an edge to that
- * actor. A cycle of edges whose waits have no timeout is a deadlock. Otherwise, when every live
+ * condition's own lock held by another actor (or on a plain lock it holds itself), or joining an
+ * actor that started and is not done, has an edge to that actor. A cycle of edges whose waits
+ * have no timeout is a deadlock — if it goes through a plain lock, only once every live actor
+ * off the cycle is stuck as well (below), since a threading.Lock may be released by any thread
+ * and a live actor may still do it; a cycle of rlocks and joins at once. Otherwise, when every live
  * actor (started, not DONE or CRASHED) is BLOCKED or WAITING without a timeout on something the
  * model shows as unavailable, every actor is blocked. A wait on something available (a free
  * lock, a set event, a non-empty queue for a getter, a notified condition, a tripped barrier,
@@ -199,6 +203,7 @@ typedef struct model_res {
         int64_t pending;
         /* barrier */
         int64_t arrivals, parties;
+        bool broken; /* BROKEN seen, and no RESET since */
         /* queue */
         model_texts items; /* oldest first */
         int64_t max;       /* 0: unbounded */

@@ -170,6 +170,8 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
                         .target = T_RES,
                         .res_mask = BIT(SC_CONDITION),
                         .fields = { FLDL("n", F_EXPR, n, LIT_COUNT) } },
+        [SC_ABORT] = { .keyword = "abort", .target = T_RES, .res_mask = BIT(SC_BARRIER) },
+        [SC_RESET] = { .keyword = "reset", .target = T_RES, .res_mask = BIT(SC_BARRIER) },
         [SC_NOTIFY_ALL] = { .keyword = "notify_all",
                             .target = T_RES,
                             .res_mask = BIT(SC_CONDITION) },
@@ -1532,7 +1534,7 @@ static void read_stmt(loader *L, const cJSON *obj, sc_stmt *s)
         keys[nk++] = "say";
         for (int f = 0; f < MAX_FIELDS && info->fields[f].key; f++)
                 keys[nk++] = info->fields[f].key;
-        snprintf(what, sizeof(what), "a '%s' statement", info->keyword);
+        snprintf(what, sizeof(what), "%s'%s' statement", article(info->keyword), info->keyword);
         if (!several) /* the extra keyword was reported already */
                 check_keys(L, obj, keys, nk, what);
 

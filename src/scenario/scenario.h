@@ -82,6 +82,8 @@ typedef enum sc_stmt_kind {
         SC_CLEAR,
         SC_NOTIFY,
         SC_NOTIFY_ALL,
+        SC_ABORT,
+        SC_RESET,
         SC_PUT,
         SC_GET,
         SC_SEND,

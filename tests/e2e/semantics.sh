@@ -1,8 +1,16 @@
 #!/bin/sh
 # End-to-end tests of Python's semantics, statement by statement, in live and step mode.
-# usage: semantics.sh LOCKSTEP SOURCE_ROOT
-# Each scenario here has one outcome under every schedule, so the tests assert it exactly.
+# usage: semantics.sh LOCKSTEP SOURCE_ROOT FOLD_TRACE
+# Each scenario here has one outcome under every schedule, so the tests assert it exactly. Every
+# trace made here is folded into the model (FOLD_TRACE, tests/e2e/fold_trace.c), which must
+# ignore none of the engine's events.
+fold_bin=$3
 . "$(dirname "$0")/lib.sh" "$1" "$2"
+# the model applies every event of trace $1 (and $2 names the run in the message)
+folds() {
+        r=$("$fold_bin" "$1")
+        case $r in *" ignored 0") ok ;; *) ko "$2: the model ignored events of the engine: $r" ;; esac
+}
 # the words of a trace's events of actor $2, in order (trace file $1)
 evs() { python3 -c '
 import json, sys
@@ -10,6 +18,13 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     if e.get("actor") == sys.argv[2]:
         print(e["ev"], e.get("res", ""))' "$1" "$2"; }
+# the actors that ended with an error, in trace order, and each error's text after FILE:LINE:COL
+errors() { python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("ev") == "error":
+        print(e["actor"], e["text"].split(": ", 1)[1])' "$1"; }
 
 # --- an error inside a with block: the with still releases, then the error goes out (after the
 # release, so the model never sees a dead actor act), in both modes, and nobody hangs
@@ -23,6 +38,7 @@ for mode in live step; do
                 ok || ko "with-error ($mode): the error does not say where"
         grep -qx "U in" "$tmp/we.out" && ! grep -q never "$tmp/we.out" && ok ||
                 ko "with-error ($mode): U did not get the lock T's with released"
+        folds "$tmp/we.trace" "with-error ($mode)"
         evs "$tmp/we.trace" T | grep -v '^ready\|^step\|^blocked' | tr '\n' ' ' >"$tmp/we.ev"
         [ "$(cat "$tmp/we.ev")" = "start  acquired l print  released l error  exit  " ] && ok ||
                 ko "with-error ($mode): T's events are: $(cat "$tmp/we.ev")"
@@ -38,6 +54,7 @@ for mode in live step; do
         [ $x -eq 4 ] && [ ! -s "$tmp/say.out" ] && ok || ko "say ($mode): exit $x, output $(head -c 80 "$tmp/say.out")"
         grep -q "say.json:12:46: ZeroDivisionError: integer division or modulo by zero" "$tmp/say.err" &&
                 ok || ko "say ($mode): the failing caption is not an error at its position"
+        folds "$tmp/say.trace" "say ($mode)"
         python3 -c '
 import json, sys
 print(" ".join(e["text"] for e in map(json.loads, open(sys.argv[1])) if e.get("ev") == "say"))' \
@@ -45,5 +62,74 @@ print(" ".join(e["text"] for e in map(json.loads, open(sys.argv[1])) if e.get("e
         [ "$(cat "$tmp/say.said")" = "loop before 0 before 1 before 2" ] && ok ||
                 ko "say ($mode): captions were: $(cat "$tmp/say.said")"
 done
+
+# --- a threading.Lock may be released by any thread (only an RLock belongs to its holder);
+# releasing a lock nobody holds stays a RuntimeError
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" --trace "$tmp/lr.trace" tests/e2e/scenarios/lock-release-other.json \
+                >"$tmp/lr.out" 2>"$tmp/lr.err"
+        x=$?
+        folds "$tmp/lr.trace" "lock-release-other ($mode)"
+        printf 'U released l\nT got l again\nMainThread released l\n' | cmp -s - "$tmp/lr.out" && [ $x -eq 4 ] &&
+                ok || ko "lock-release-other ($mode): exit $x, output $(tr '\n' '|' <"$tmp/lr.out")"
+        grep -q "lock-release-other.json:21:9: RuntimeError: cannot release un-acquired lock 'r'" "$tmp/lr.err" &&
+                grep -q "lock-release-other.json:29:7: RuntimeError: release unlocked lock 'l'" "$tmp/lr.err" &&
+                ok || ko "lock-release-other ($mode): the two RuntimeErrors are not reported"
+done
+# the hand-off classic: the runners always run in order, live and under every seed
+good=0
+for seed in $(seq 1 20); do
+        "$bin" run --step --seed "$seed" scenarios/classics/handoff.json >"$tmp/ho.out" 2>/dev/null &&
+                [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
+done
+[ $good -eq 20 ] && ok || ko "handoff: in order for $good of 20 seeds"
+good=0
+for k in 1 2 3 4 5; do
+        "$bin" run scenarios/classics/handoff.json >"$tmp/ho.out" 2>/dev/null &&
+                [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
+done
+[ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        "$bin" run "$@" --trace "$tmp/ho.trace" scenarios/classics/handoff.json >/dev/null 2>&1
+        python3 tests/e2e/trace_check.py "$tmp/ho.trace" >/dev/null && ok || ko "handoff ($mode): trace invariants"
+        folds "$tmp/ho.trace" "handoff ($mode)"
+done
+
+# --- barriers: a wait that times out breaks the barrier for every waiter and every later wait;
+# abort breaks it, reset makes it whole (its waiters get BrokenBarrierError)
+for run in live step1 step2 step3 step4 step5; do
+        set --; case $run in step*) set -- --step --seed "${run#step}" ;; esac
+        timeout 20 "$bin" run "$@" --trace "$tmp/bt.trace" tests/e2e/scenarios/barrier-timeout.json \
+                >"$tmp/bt.out" 2>"$tmp/bt.err"
+        x=$?
+        errors "$tmp/bt.trace" | sort >"$tmp/bt.errors"
+        [ $x -eq 4 ] && [ "$(cat "$tmp/bt.out")" = "both ended" ] &&
+                [ "$(cut -d' ' -f1-2 "$tmp/bt.errors" | tr '\n' ' ')" = "A BrokenBarrierError: B BrokenBarrierError: MainThread BrokenBarrierError: " ] &&
+                grep -q "^A BrokenBarrierError: the wait on barrier 'b' timed out" "$tmp/bt.errors" &&
+                grep -q "^MainThread BrokenBarrierError: barrier 'b' is broken" "$tmp/bt.errors" && ok ||
+                { ko "barrier-timeout ($run): exit $x"; cat "$tmp/bt.out" "$tmp/bt.errors"; }
+        python3 tests/e2e/trace_check.py "$tmp/bt.trace" >/dev/null || ko "barrier-timeout ($run): trace invariants"
+        folds "$tmp/bt.trace" "barrier-timeout ($run)"
+done
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" --trace "$tmp/ba.trace" tests/e2e/scenarios/barrier-abort-reset.json \
+                >"$tmp/ba.out" 2>"$tmp/ba.err"
+        x=$?
+        [ $x -eq 4 ] && [ "$(sort "$tmp/ba.out" | tr '\n' ' ')" = "W2 passed W3 passed done " ] &&
+                [ "$(errors "$tmp/ba.trace")" = "W1 BrokenBarrierError: barrier 'b' is broken (reset makes it usable again)" ] &&
+                ok || { ko "barrier-abort-reset ($mode): exit $x"; cat "$tmp/ba.out"; errors "$tmp/ba.trace"; }
+        folds "$tmp/ba.trace" "barrier-abort-reset ($mode)"
+done
+timeout 20 "$bin" run --step --schedule tests/e2e/scenarios/barrier-reset-waiting.sched \
+        --trace "$tmp/br.trace" tests/e2e/scenarios/barrier-reset-waiting.json >"$tmp/br.out" 2>"$tmp/br.err"
+x=$?
+[ $x -eq 4 ] && [ "$(tr '\n' ' ' <"$tmp/br.out")" = "V passed done " ] &&
+        [ "$(errors "$tmp/br.trace")" = "W BrokenBarrierError: barrier 'b' was reset while waiting" ] &&
+        grep -q '"ev": "reset"' "$tmp/br.trace" && ok ||
+        { ko "barrier-reset-waiting: exit $x"; cat "$tmp/br.out" "$tmp/br.err"; }
+folds "$tmp/br.trace" "barrier-reset-waiting"
 
 finish

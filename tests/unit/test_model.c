@@ -473,6 +473,49 @@ static void test_barrier(void **state)
         stop(&f);
 }
 
+/* A wait that timed out (or abort) breaks the barrier; reset makes it whole. */
+static void test_barrier_broken(void **state)
+{
+        feed f = start(all_text);
+        int b = res(&f, "bar");
+        strbuf why = STRBUF_INIT;
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        evn(&f, EV_WAITING, ACT_A, b, 1);
+        full(&f, EV_WAITING, ACT_B, b, -1, -1, 1, 2, NULL); /* with a timeout */
+        assert_false(model_can_proceed(f.m, ACT_A));
+        ev(&f, EV_TIMEOUT, ACT_B, b);
+        ev(&f, EV_BROKEN, ACT_B, b);
+        assert_true(R(&f, "bar")->broken);
+        assert_int_equal(R(&f, "bar")->arrivals, 0);
+        assert_int_equal(R(&f, "bar")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_A)); /* it goes on, with BrokenBarrierError */
+        full(&f, EV_WOKE, ACT_A, b, -1, -1, 1, 0, NULL);
+        assert_int_equal(R(&f, "bar")->waiting.n, 0);
+        assert_int_equal(R(&f, "bar")->pending, 0);
+        assert_true(R(&f, "bar")->broken); /* a WOKE after a break does not trip it */
+        evt(&f, EV_ERROR, ACT_A, -1, 0, "BrokenBarrierError: barrier 'bar' was broken");
+        ev(&f, EV_EXIT, ACT_A, -1);
+        /* reset: whole again, and C, who waits, goes on with the error too */
+        evn(&f, EV_WAITING, ACT_C, b, 1);
+        ev(&f, EV_RESET, ACT_B, b);
+        assert_false(R(&f, "bar")->broken);
+        assert_int_equal(R(&f, "bar")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_C));
+        assert_int_equal(model_deadlock(f.m, &why), 0);
+        full(&f, EV_WOKE, ACT_C, b, -1, -1, 1, 0, NULL);
+        assert_int_equal(R(&f, "bar")->pending, 0);
+        /* a new round after the reset */
+        evn(&f, EV_WAITING, ACT_B, b, 1);
+        assert_int_equal(R(&f, "bar")->arrivals, 1);
+        assert_false(model_can_proceed(f.m, ACT_B));
+        assert_int_equal(model_info_of(f.m)->ignored, 0);
+        strbuf_free(&why);
+        stop(&f);
+}
+
 static void test_queue(void **state)
 {
         feed f = start(all_text);
@@ -1033,6 +1076,40 @@ static void test_deadlock_self(void **state)
         stop(&f);
 }
 
+/* A threading.Lock may be released by another thread: a cycle through a plain lock is a
+ * deadlock only once no live actor off the cycle can still move. */
+static void test_deadlock_breakable(void **state)
+{
+        feed f = start(two_text);
+        int a = res(&f, "a");
+
+        (void)state;
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_BLOCKED, 0, a); /* Worker-1 waits for the lock it holds */
+        assert_deadlock(f.m, 0, "");
+        evn(&f, EV_SLEEP, 1, -1, 1000); /* Worker-2 sleeps: it may release a later */
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_EXIT, 1, -1); /* it did not: now nobody can */
+        assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
+        stop(&f);
+        /* ... and when the other one releases it, the waiter goes on */
+        f = start(two_text);
+        ev(&f, EV_START, 0, -1);
+        ev(&f, EV_START, 1, -1);
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        ev(&f, EV_BLOCKED, 0, a);
+        ev(&f, EV_RELEASED, 1, a);
+        assert_int_equal(R(&f, "a")->holder, -1);
+        assert_true(model_can_proceed(f.m, 0));
+        evn(&f, EV_ACQUIRED, 0, a, 1);
+        assert_int_equal(R(&f, "a")->holder, 0);
+        assert_int_equal(A(&f, 0)->state, MODEL_RUNNING);
+        assert_int_equal(model_info_of(f.m)->ignored, 0);
+        stop(&f);
+}
+
 static const char philosophers_text[] =
     "{\"lockstep\": 1, \"title\": \"Philosophers\", \"summary\": \"Five forks.\",\n"
     " \"resources\": {\"fork_0\": {\"type\": \"lock\"}, \"fork_1\": {\"type\": \"lock\"},\n"
@@ -1181,6 +1258,7 @@ int main(void)
                 cmocka_unit_test(test_condition),
                 cmocka_unit_test(test_condition_external_lock),
                 cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_var_copies),
@@ -1193,6 +1271,7 @@ int main(void)
                 cmocka_unit_test(test_deadlock_two),
                 cmocka_unit_test(test_deadlock_timeout),
                 cmocka_unit_test(test_deadlock_self),
+                cmocka_unit_test(test_deadlock_breakable),
                 cmocka_unit_test(test_deadlock_philosophers),
                 cmocka_unit_test(test_deadlock_join),
                 cmocka_unit_test(test_every_actor_blocked),

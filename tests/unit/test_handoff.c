@@ -1,0 +1,292 @@
+/*
+ * test_handoff.c — what a release does (src/engine/prim.c): a threading.Lock released by any
+ * thread, an rlock only by its holder, and the two hand-off modes — barging (the default, as
+ * CPython: the freed lock goes to whoever takes it first, the releaser too) and fifo (it is
+ * handed to the longest waiter, so nobody can take it in between).
+ *
+ * Step mode's calls (prim_*_block, _retry, _unblock) never block, so one thread plays every
+ * actor and the order is exact; the live waits are checked with real threads, each started
+ * only once the previous one is seen queued.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/prim.h"
+#include "scenario/scenario.h"
+
+enum { A, B, C };
+
+static const char text[] = "{\"lockstep\": 1, \"title\": \"H\", \"summary\": \"Hand-off.\",\n"
+                           " \"resources\": {\"l\": {\"type\": \"lock\"}, \"r\": {\"type\": "
+                           "\"rlock\"},\n"
+                           "   \"s\": {\"type\": \"semaphore\", \"value\": 1}},\n"
+                           " \"actors\": [{\"name\": \"A\", \"run\": [{\"sleep\": 0}]},\n"
+                           "   {\"name\": \"B\", \"run\": [{\"sleep\": 0}]},\n"
+                           "   {\"name\": \"C\", \"run\": [{\"sleep\": 0}]}]}\n";
+
+typedef struct fixture {
+        scenario *sc;
+        prim_region *reg;
+        prim_lock *l, *r;
+        prim_res *s;
+} fixture;
+
+static fixture setup(bool fifo)
+{
+        scenario_options opt = { .cpu_count = 2 };
+        fixture f = { 0 };
+        diag d;
+
+        diag_init(&d, 20);
+        f.sc = scenario_load_text("h.json", text, strlen(text), &opt, &d);
+        if (f.sc == NULL)
+                diag_print(&d, stderr);
+        diag_free(&d);
+        assert_non_null(f.sc);
+        f.reg = prim_create(f.sc, f.sc->nactors + 1, fifo);
+        assert_non_null(f.reg);
+        f.l = &f.reg->res[scenario_find_resource(f.sc, "l")].lock;
+        f.r = &f.reg->res[scenario_find_resource(f.sc, "r")].lock;
+        f.s = &f.reg->res[scenario_find_resource(f.sc, "s")];
+        return f;
+}
+
+static void teardown(fixture *f)
+{
+        prim_destroy(f->reg);
+        scenario_free(f->sc);
+}
+
+static void release(prim_lock *l, int me)
+{
+        assert_int_equal(prim_lock_unlocking(l, me), PRIM_OK);
+        prim_lock_unlock(l);
+}
+
+/* A plain lock is released by whoever: the holder need not be the releaser. */
+static void test_release_by_another(void **state)
+{
+        fixture f = setup(false);
+
+        (void)state;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        assert_int_equal(prim_lock_holder(f.l), A);
+        release(f.l, B); /* B releases A's lock: legal for a threading.Lock */
+        assert_int_equal(prim_lock_holder(f.l), -1);
+        /* releasing a lock nobody holds is an error (RuntimeError in the engine) */
+        assert_int_equal(prim_lock_unlocking(f.l, B), PRIM_NOT_HELD);
+        assert_int_equal(prim_lock_unlocking(f.l, A), PRIM_NOT_HELD);
+        /* an rlock belongs to its holder, level by level */
+        assert_int_equal(prim_lock_try(f.r, A), PRIM_OK);
+        assert_int_equal(prim_lock_try(f.r, A), PRIM_OK);
+        assert_int_equal(f.r->depth, 2);
+        assert_int_equal(prim_lock_try(f.r, B), PRIM_BUSY);
+        assert_int_equal(prim_lock_unlocking(f.r, B), PRIM_NOT_HELD);
+        release(f.r, A);
+        assert_int_equal(prim_lock_holder(f.r), A);
+        release(f.r, A);
+        assert_int_equal(prim_lock_holder(f.r), -1);
+        assert_int_equal(prim_lock_unlocking(f.r, A), PRIM_NOT_HELD);
+        teardown(&f);
+}
+
+/* A plain lock its own holder acquires again is busy: the holder waits (as in Python) until
+ * someone else releases it, and then has it. */
+static void test_self_wait(void **state)
+{
+        for (int fifo = 0; fifo < 2; fifo++) {
+                fixture f = setup(fifo);
+
+                (void)state;
+                assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+                assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+                assert_int_equal(prim_lock_block(f.l, A), PRIM_BUSY);
+                assert_int_equal(prim_lock_retry(f.l, A), PRIM_BUSY);
+                release(f.l, B);
+                assert_int_equal(prim_lock_retry(f.l, A), PRIM_OK);
+                assert_int_equal(prim_lock_holder(f.l), A);
+                teardown(&f);
+        }
+}
+
+/* Barging: the releaser takes the lock again before the waiter it freed it for. */
+static void test_barging(void **state)
+{
+        fixture f = setup(false);
+
+        (void)state;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        assert_int_equal(prim_lock_block(f.l, B), PRIM_BUSY);
+        release(f.l, A);
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK); /* A barges in */
+        assert_int_equal(prim_lock_retry(f.l, B), PRIM_BUSY);
+        release(f.l, A);
+        assert_int_equal(prim_lock_retry(f.l, B), PRIM_OK);
+        assert_int_equal(prim_lock_holder(f.l), B);
+        teardown(&f);
+}
+
+/* Fifo: a release hands the lock to the longest waiter; nobody else can take it first. */
+static void test_fifo_lock(void **state)
+{
+        fixture f = setup(true);
+
+        (void)state;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        assert_int_equal(prim_lock_block(f.l, C), PRIM_BUSY); /* C waits first */
+        assert_int_equal(prim_lock_block(f.l, B), PRIM_BUSY);
+        assert_int_equal(f.l->nqueue, 2);
+        release(f.l, A);
+        assert_int_equal(prim_lock_holder(f.l), C); /* handed over at the release */
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+        assert_int_equal(prim_lock_retry(f.l, B), PRIM_BUSY);
+        assert_int_equal(prim_lock_retry(f.l, C), PRIM_OK);
+        /* A comes back: it waits behind B */
+        assert_int_equal(prim_lock_block(f.l, A), PRIM_BUSY);
+        release(f.l, C);
+        assert_int_equal(prim_lock_retry(f.l, A), PRIM_BUSY);
+        assert_int_equal(prim_lock_retry(f.l, B), PRIM_OK);
+        release(f.l, B);
+        assert_int_equal(prim_lock_retry(f.l, A), PRIM_OK);
+        /* a waiter that gives up leaves the queue: the next release frees the lock */
+        assert_int_equal(prim_lock_block(f.l, B), PRIM_BUSY);
+        assert_int_equal(prim_lock_unblock(f.l, B), PRIM_TIMEOUT);
+        assert_int_equal(f.l->nqueue, 0);
+        release(f.l, A);
+        assert_int_equal(prim_lock_holder(f.l), -1);
+        /* ... unless it was handed the lock just before it gave up: then it has it */
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        assert_int_equal(prim_lock_block(f.l, B), PRIM_BUSY);
+        release(f.l, A);
+        assert_int_equal(prim_lock_unblock(f.l, B), PRIM_OK);
+        assert_int_equal(prim_lock_holder(f.l), B);
+        teardown(&f);
+}
+
+/* A semaphore: take a permit as the engine does (the count under the semaphore's mutex). */
+static void sem_take(prim_res *s)
+{
+        prim_mutex_lock(&s->mu);
+        prim_sem_taken(s);
+        pthread_mutex_unlock(&s->mu);
+}
+
+static void sem_give(prim_res *s)
+{
+        prim_mutex_lock(&s->mu);
+        s->count++;
+        prim_sem_post(s);
+        pthread_mutex_unlock(&s->mu);
+}
+
+static void test_semaphore_handoff(void **state)
+{
+        for (int fifo = 0; fifo < 2; fifo++) {
+                fixture f = setup(fifo);
+
+                (void)state;
+                assert_int_equal(prim_sem_try(f.s, A), PRIM_OK);
+                sem_take(f.s);
+                assert_int_equal(f.s->count, 0);
+                assert_int_equal(prim_sem_block(f.s, B), PRIM_BUSY);
+                sem_give(f.s);
+                /* barging: A takes the permit back first; fifo: it went to B */
+                assert_int_equal(prim_sem_try(f.s, A), fifo ? PRIM_BUSY : PRIM_OK);
+                if (!fifo) {
+                        sem_take(f.s);
+                        assert_int_equal(prim_sem_retry(f.s, B), PRIM_BUSY);
+                        sem_give(f.s);
+                }
+                assert_int_equal(prim_sem_retry(f.s, B), PRIM_OK);
+                sem_take(f.s);
+                assert_int_equal(f.s->count, 0);
+                assert_int_equal(f.s->reserved, 0);
+                teardown(&f);
+        }
+}
+
+/* ---- live waits, with threads --------------------------------------------------------------- */
+
+typedef struct waiter {
+        fixture *f;
+        int me;
+        int *order, *n;
+        pthread_mutex_t *mu;
+        int rc; /* checked by the main thread: cmocka asserts only there */
+} waiter;
+
+static void *wait_lock(void *arg)
+{
+        waiter *w = arg;
+
+        w->rc = prim_lock_wait(w->f->l, w->me, NULL);
+        pthread_mutex_lock(w->mu);
+        w->order[(*w->n)++] = w->me;
+        pthread_mutex_unlock(w->mu);
+        release(w->f->l, w->me);
+        return NULL;
+}
+
+static void queued(prim_lock *l, int n)
+{
+        for (;;) {
+                int k;
+
+                prim_mutex_lock(&l->qmu);
+                k = l->nqueue;
+                pthread_mutex_unlock(&l->qmu);
+                if (k == n)
+                        return;
+                sched_yield();
+        }
+}
+
+static void test_fifo_live(void **state)
+{
+        fixture f = setup(true);
+        pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        int order[2], n = 0;
+        waiter wb = { &f, B, order, &n, &mu, -1 }, wc = { &f, C, order, &n, &mu, -1 };
+        pthread_t tb, tc;
+
+        (void)state;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        pthread_create(&tc, NULL, wait_lock, &wc);
+        queued(f.l, 1);
+        pthread_create(&tb, NULL, wait_lock, &wb);
+        queued(f.l, 2);
+        release(f.l, A);
+        /* handed to C at the release: A cannot take it back */
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+        pthread_join(tc, NULL);
+        pthread_join(tb, NULL);
+        assert_int_equal(wb.rc, PRIM_OK);
+        assert_int_equal(wc.rc, PRIM_OK);
+        assert_int_equal(n, 2);
+        assert_int_equal(order[0], C);
+        assert_int_equal(order[1], B);
+        assert_int_equal(prim_lock_holder(f.l), -1);
+        teardown(&f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_release_by_another),
+                cmocka_unit_test(test_self_wait),
+                cmocka_unit_test(test_barging),
+                cmocka_unit_test(test_fifo_lock),
+                cmocka_unit_test(test_semaphore_handoff),
+                cmocka_unit_test(test_fifo_live),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
