@@ -220,7 +220,8 @@ typedef struct waiter {
         int me;
         int *order, *n;
         pthread_mutex_t *mu;
-        int rc; /* checked by the main thread: cmocka asserts only there */
+        pthread_mutex_t *hold; /* held by the main thread until it has checked the hand-off */
+        int rc;                /* checked by the main thread: cmocka asserts only there */
 } waiter;
 
 static void *wait_lock(void *arg)
@@ -228,6 +229,10 @@ static void *wait_lock(void *arg)
         waiter *w = arg;
 
         w->rc = prim_lock_wait(w->f->l, w->me, NULL);
+        /* Keep the lock until the main thread has looked: else C and B could be done and the
+         * lock free again before it tries. */
+        pthread_mutex_lock(w->hold);
+        pthread_mutex_unlock(w->hold);
         pthread_mutex_lock(w->mu);
         w->order[(*w->n)++] = w->me;
         pthread_mutex_unlock(w->mu);
@@ -252,12 +257,13 @@ static void queued(prim_lock *l, int n)
 static void test_fifo_live(void **state)
 {
         fixture f = setup(true);
-        pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER, hold = PTHREAD_MUTEX_INITIALIZER;
         int order[2], n = 0;
-        waiter wb = { &f, B, order, &n, &mu, -1 }, wc = { &f, C, order, &n, &mu, -1 };
+        waiter wb = { &f, B, order, &n, &mu, &hold, -1 }, wc = { &f, C, order, &n, &mu, &hold, -1 };
         pthread_t tb, tc;
 
         (void)state;
+        pthread_mutex_lock(&hold);
         assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
         pthread_create(&tc, NULL, wait_lock, &wc);
         queued(f.l, 1);
@@ -266,6 +272,7 @@ static void test_fifo_live(void **state)
         release(f.l, A);
         /* handed to C at the release: A cannot take it back */
         assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+        pthread_mutex_unlock(&hold);
         pthread_join(tc, NULL);
         pthread_join(tb, NULL);
         assert_int_equal(wb.rc, PRIM_OK);
