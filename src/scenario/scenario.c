@@ -1230,8 +1230,13 @@ static void add_pending(loader *L, expr *e, expr_template *t, const cJSON *item)
 /* Checks a JSON literal given where an expression goes; reports and returns false if wrong. */
 static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char *what)
 {
-        bool is_int =
-            cJSON_IsNumber(item) && item->valuedouble == (double)(int64_t)item->valuedouble;
+        /* an int is written as one, as in Python (1e3 is a float); never through a cast of the
+         * double: 9223372036854775807 is 2**63 as a double, and casting that to int64_t is
+         * undefined (the exact value is read from the text, literal_value) */
+        size_t rawlen = 0;
+        const char *raw = cJSON_IsNumber(item) ? jsonpos_raw(L->pos, item, &rawlen) : NULL;
+        bool is_int = raw != NULL && rawlen > 0 && memchr(raw, '.', rawlen) == NULL &&
+                      memchr(raw, 'e', rawlen) == NULL && memchr(raw, 'E', rawlen) == NULL;
         const char *want = NULL;
 
         if (cJSON_IsString(item))
@@ -1258,11 +1263,8 @@ static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char
         }
         if (want == NULL)
                 return true;
-        if (cJSON_IsNumber(item)) {
-                size_t n;
-                const char *raw = jsonpos_raw(L->pos, item, &n);
-
-                err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)n, raw);
+        if (raw != NULL) {
+                err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)rawlen, raw);
         } else {
                 err_value(L, item, "\"%s\" must be %s, not %s", what, want, json_type_name(item));
         }
@@ -1470,8 +1472,8 @@ static void read_field(loader *L, sc_stmt *s, const field *f, const cJSON *j, bo
                         *(bool *)at = cJSON_IsTrue(j);
                 break;
         case F_INT:
-                if (!cJSON_IsNumber(j) || j->valuedouble != (double)(int)j->valuedouble ||
-                    j->valueint < 0 || j->valueint > 255)
+                if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0 && j->valuedouble <= 255) ||
+                    j->valuedouble != floor(j->valuedouble))
                         err_value(L, j, "\"%s\" must be an integer from 0 to 255", f->key);
                 else
                         *(int *)at = j->valueint;
