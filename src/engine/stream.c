@@ -271,11 +271,11 @@ void stream_publish(stream *s, const event *ev)
 
         if (len > EVENT_MAX_TEXT) {
                 /* Cut at a character boundary, never inside a UTF-8 sequence. */
-                cut = EVENT_MAX_TEXT - 3;
+                cut = EVENT_MAX_TEXT - (sizeof(EVENT_CUT_MARK) - 1);
                 while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
                         cut--;
-                more = "...";
-                len = cut + 3;
+                more = EVENT_CUT_MARK;
+                len = cut + sizeof(EVENT_CUT_MARK) - 1;
         }
         n = slots_for(len);
         /*

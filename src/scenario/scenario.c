@@ -2125,6 +2125,32 @@ static void read_root(loader *L, const cJSON *root)
         if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"$schema\" must be a string");
 }
+/* The offset of the first bracket that opens more than LIMIT levels of nesting (strings
+ * skipped), or -1: so that a file cJSON refuses for its depth is told so, not "syntax error". */
+static long too_deep(const char *text, size_t len, int limit)
+{
+        int depth = 0;
+        bool in_str = false;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = text[i];
+
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == '[' || c == '{') {
+                        if (++depth > limit)
+                                return (long)i;
+                } else if (c == ']' || c == '}') {
+                        depth--;
+                }
+        }
+        return -1;
+}
 
 scenario *scenario_load_text(const char *path, const char *text, size_t len,
                              const scenario_options *opt, diag *d)
@@ -2187,6 +2213,14 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         cJSON_Delete(root);
                         return NULL;
                 }
+        }
+        if (root == NULL && (deep = too_deep(text, len, SC_MAX_DEPTH)) >= 0) {
+                int line, col;
+
+                /* cJSON gives up past its own limit (1000) with no word why */
+                jsonpos_linecol(text, len, (size_t)deep, &line, &col);
+                diag_error(d, path, line, col, "nesting deeper than %d levels", SC_MAX_DEPTH);
+                return NULL;
         }
         if (root == NULL) {
                 int line, col;

@@ -152,6 +152,11 @@ run_ok 4 sleepnan -- tests/e2e/scenarios/sleep-nan.json
 grep -q "S: ValueError: sleep must be a number, not NaN" "$tmp/sleepnan.err" && ok ||
         ko "sleep-nan: wrong message"
 
+# --- a print over 64 KiB is cut, and says so
+run_ok 0 longprint -- tests/e2e/scenarios/long-print.json
+[ "$(head -c 65536 "$tmp/longprint.out" | tail -c 9)" = "... (cut)" ] &&
+        [ "$(wc -c <"$tmp/longprint.out")" -eq 65537 ] && ok || ko "long-print: not cut with a mark"
+
 # --- the run's values have a total cap: distinct 1 MB strings end in a MemoryError, exit 4
 LOCKSTEP_MAX_VALUE_MIB=64 run_ok 4 hog -- tests/e2e/scenarios/memory-hog.json
 grep -q "Hog: MemoryError: the run's values take more than 64 MiB (the limit)" "$tmp/hog.err" &&
