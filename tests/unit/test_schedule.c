@@ -19,14 +19,15 @@
 #include "session/schedule.h"
 
 /* Actor names that a bare line cannot say, and one that it can. */
-static const char odd_scenario[] = "{ \"lockstep\": 1, \"title\": \"odd names\", \"summary\": \"s\", \"actors\": ["
-                                   "  { \"name\": \"X * 2\", \"run\": [] },"
-                                   "  { \"name\": \"# hidden\", \"run\": [] },"
-                                   "  { \"name\": \" padded \", \"run\": [] },"
-                                   "  { \"name\": \"@seed 3\", \"run\": [] },"
-                                   "  { \"name\": \"\\\"q\\\"\", \"run\": [] },"
-                                   "  { \"name\": \"esc\\u001b[2J\", \"run\": [] },"
-                                   "  { \"name\": \"Worker-1\", \"run\": [] } ] }";
+static const char odd_scenario[] =
+    "{ \"lockstep\": 1, \"title\": \"odd names\", \"summary\": \"s\", \"actors\": ["
+    "  { \"name\": \"X * 2\", \"run\": [] },"
+    "  { \"name\": \"# hidden\", \"run\": [] },"
+    "  { \"name\": \" padded \", \"run\": [] },"
+    "  { \"name\": \"@seed 3\", \"run\": [] },"
+    "  { \"name\": \"\\\"q\\\"\", \"run\": [] },"
+    "  { \"name\": \"esc\\u001b[2J\", \"run\": [] },"
+    "  { \"name\": \"Worker-1\", \"run\": [] } ] }";
 
 static scenario *load_odd(void)
 {
