@@ -185,7 +185,7 @@ static void directive(const char *name, int line, const char *p, size_t len, sch
                 }
                 if (used == 0)
                         return;
-                if (v + used != len || strchr(set, '=') == NULL || set[0] == '=') {
+                if (v + used != len || strchr(set, '=') == NULL) {
                         diag_error(d, name, line, (int)v + 1,
                                    "write @set \"NAME=VALUE\" (a JSON string, as given to --set)");
                         free(set);
