@@ -3,6 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 COV_BUILD ?= build-cov
+FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?= -Dwerror=true
 
 .PHONY: all deps test-deps setup build run test coverage clean
@@ -28,7 +29,8 @@ run: deps
 	./$(BUILD)/lockstep
 
 # The suite runs three times: on the normal build, with AddressSanitizer + UBSan, and with
-# ThreadSanitizer.
+# ThreadSanitizer. When clang is there, each fuzz harness then runs for 30 s on a fuzz build
+# (the whole library instrumented), counted as one more test each.
 test: test-deps
 	@$(MAKE) --no-print-directory build
 	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) $(MESON_OPTS) \
@@ -37,8 +39,14 @@ test: test-deps
 	@[ -f $(TSAN_BUILD)/build.ninja ] || meson setup $(TSAN_BUILD) $(MESON_OPTS) \
 		-Db_sanitize=thread -Dbuildtype=debug
 	meson compile -C $(TSAN_BUILD)
+	@if command -v clang >/dev/null 2>&1; then \
+		[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) $(MESON_OPTS) \
+			-Dfuzz=true; \
+		meson compile -C $(FUZZ_BUILD); \
+	fi
 	cd tests/schema && npm ci --no-audit --no-fund --loglevel=error
-	sh scripts/test.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	FUZZ_BUILD=$$(command -v clang >/dev/null 2>&1 && echo $(FUZZ_BUILD)) \
+		sh scripts/test.sh $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 # Line coverage (gcov) of the engine and the session after the unit and end-to-end tests, in a
 # build of its own; fails when src/engine is below 90% (docs/testing.md).
@@ -51,4 +59,4 @@ coverage: test-deps
 	sh scripts/coverage.sh $(COV_BUILD) src/engine:90 src/session
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(COV_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(COV_BUILD) $(FUZZ_BUILD)

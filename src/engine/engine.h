@@ -17,6 +17,9 @@
 #include "scenario/scenario.h"
 
 #define ENGINE_DEFAULT_SEED 1
+/* The longest pause, in seconds (about 11.6 days): a longer sleep, work or --speed pause is cut
+ * to it, so that no duration overflows an integer. */
+#define ENGINE_MAX_PAUSE 1e6
 
 typedef struct engine_options {
         uint64_t seed;     /* seeds every actor's random() */

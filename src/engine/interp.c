@@ -87,7 +87,11 @@ static int eval_number(actor *a, const expr *e, const char *what, double *out)
                 *out = v.type == VALUE_INT ? (double)v.as.i : v.as.b;
         else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
                 *out = v.as.f;
-        else {
+        else if (v.type == VALUE_FLOAT) {
+                engine_fail_at(a, e, "ValueError: %s must be a number, not NaN", what);
+                value_drop(&v);
+                return -1;
+        } else {
                 engine_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
                                value_type_name(v.type));
                 value_drop(&v);
@@ -855,24 +859,37 @@ static int x_print(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
-static int x_sleep(actor *a, const sc_stmt *s)
+/* SECS cut to 0 .. ENGINE_MAX_PAUSE (docs/scenario-format.md): also an infinity, and
+ * --speed 1e-300's pause of 1e300 s, so that every conversion to an integer below is in range. */
+static double clamp_pause(double secs)
 {
-        double secs;
+        return secs > 0 ? secs < ENGINE_MAX_PAUSE ? secs : ENGINE_MAX_PAUSE : 0;
+}
+
+static void pause_for(double secs)
+{
         struct timespec ts;
 
-        if (eval_number(a, s->value, "sleep", &secs) < 0)
-                return FLOW_STOP;
-        engine_memory_drop(a);
-        if (secs > 1e6)
-                secs = 1e6;
-        engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
-        interp_gil_drop(a);
-        if (stepping(a))
-                return FLOW_NEXT; /* a sleep advances the actor, not the clock */
+        secs = clamp_pause(secs);
         ts.tv_sec = (time_t)secs;
         ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
                 ;
+}
+
+static int x_sleep(actor *a, const sc_stmt *s)
+{
+        double secs;
+
+        if (eval_number(a, s->value, "sleep", &secs) < 0)
+                return FLOW_STOP;
+        engine_memory_drop(a);
+        secs = clamp_pause(secs);
+        engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        interp_gil_drop(a);
+        if (stepping(a))
+                return FLOW_NEXT; /* a sleep advances the actor, not the clock */
+        pause_for(secs);
         return FLOW_NEXT;
 }
 
@@ -885,6 +902,7 @@ static int x_work(actor *a, const sc_stmt *s)
         if (eval_number(a, s->value, "work", &ms) < 0)
                 return FLOW_STOP;
         engine_memory_drop(a);
+        ms = clamp_pause(ms / 1e3) * 1e3;
         engine_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         do {

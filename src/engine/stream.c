@@ -286,9 +286,9 @@ void stream_publish(stream *s, const event *ev)
 
         if (len > EVENT_MAX_TEXT) {
                 /* Cut at a character boundary, never inside a UTF-8 sequence. */
-                cut = utf8_cut(text, EVENT_MAX_TEXT - 3);
-                more = "...";
-                len = cut + 3;
+                cut = utf8_cut(text, EVENT_MAX_TEXT - (sizeof(EVENT_CUT_MARK) - 1));
+                more = EVENT_CUT_MARK;
+                len = cut + sizeof(EVENT_CUT_MARK) - 1;
         }
         n = slots_for(len);
         /*

@@ -40,8 +40,8 @@ void stream_destroy(stream *s);
 /*
  * Appends EV (seq and t_ns are ignored: the stream assigns them) from any thread of any process
  * forked after stream_create. Blocks while the stream is full. A text longer than
- * EVENT_MAX_TEXT bytes is cut (at a UTF-8 character boundary) and ends in "...". Never from the
- * consumer's own thread: on a full stream it would wait for itself.
+ * EVENT_MAX_TEXT bytes is cut (at a UTF-8 character boundary) and ends in EVENT_CUT_MARK.
+ * Never from the consumer's own thread: on a full stream it would wait for itself.
  */
 void stream_publish(stream *s, const event *ev);
 

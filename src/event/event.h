@@ -87,7 +87,8 @@ typedef enum event_outcome {
 } event_outcome;
 
 #define EVENT_RUNNER   (-1)
-#define EVENT_MAX_TEXT 65536 /* longer texts are cut, ending in "..." */
+#define EVENT_MAX_TEXT 65536 /* longer texts are cut, ending in EVENT_CUT_MARK */
+#define EVENT_CUT_MARK "... (cut)"
 
 /* event.flags */
 #define EVENT_BEGINS_STEP 1u /* the first event of a step: the actor is now at statement stmt */

@@ -1204,8 +1204,13 @@ static int where_cmp(const void *x, const void *y)
 /* Checks a JSON literal given where an expression goes; reports and returns false if wrong. */
 static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char *what)
 {
-        bool is_int =
-            cJSON_IsNumber(item) && item->valuedouble == (double)(int64_t)item->valuedouble;
+        /* an int is written as one, as in Python (1e3 is a float); never through a cast of the
+         * double: 9223372036854775807 is 2**63 as a double, and casting that to int64_t is
+         * undefined (the exact value is read from the text, literal_value) */
+        size_t rawlen = 0;
+        const char *raw = cJSON_IsNumber(item) ? jsonpos_raw(L->pos, item, &rawlen) : NULL;
+        bool is_int = raw != NULL && rawlen > 0 && memchr(raw, '.', rawlen) == NULL &&
+                      memchr(raw, 'e', rawlen) == NULL && memchr(raw, 'E', rawlen) == NULL;
         const char *want = NULL;
 
         if (cJSON_IsString(item))
@@ -1232,11 +1237,8 @@ static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char
         }
         if (want == NULL)
                 return true;
-        if (cJSON_IsNumber(item)) {
-                size_t n;
-                const char *raw = jsonpos_raw(L->pos, item, &n);
-
-                err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)n, raw);
+        if (raw != NULL) {
+                err_value(L, item, "\"%s\" must be %s, not %.*s", what, want, (int)rawlen, raw);
         } else {
                 err_value(L, item, "\"%s\" must be %s, not %s", what, want,
                           jsonpos_type_name(item));
@@ -1445,8 +1447,8 @@ static void read_field(loader *L, sc_stmt *s, const field *f, const cJSON *j, bo
                         *(bool *)at = cJSON_IsTrue(j);
                 break;
         case F_INT:
-                if (!cJSON_IsNumber(j) || j->valuedouble != (double)(int)j->valuedouble ||
-                    j->valueint < 0 || j->valueint > 255)
+                if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0 && j->valuedouble <= 255) ||
+                    j->valuedouble != floor(j->valuedouble))
                         err_value(L, j, "\"%s\" must be an integer from 0 to 255", f->key);
                 else
                         *(int *)at = j->valueint;
@@ -2098,6 +2100,32 @@ static void read_root(loader *L, const cJSON *root)
         if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"$schema\" must be a string");
 }
+/* The offset of the first bracket that opens more than LIMIT levels of nesting (strings
+ * skipped), or -1: so that a file cJSON refuses for its depth is told so, not "syntax error". */
+static long too_deep(const char *text, size_t len, int limit)
+{
+        int depth = 0;
+        bool in_str = false;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = text[i];
+
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = false;
+                } else if (c == '"') {
+                        in_str = true;
+                } else if (c == '[' || c == '{') {
+                        if (++depth > limit)
+                                return (long)i;
+                } else if (c == ']' || c == '}') {
+                        depth--;
+                }
+        }
+        return -1;
+}
 
 scenario *scenario_load_text(const char *path, const char *text, size_t len,
                              const scenario_options *opt, diag *d)
@@ -2160,6 +2188,14 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         cJSON_Delete(root);
                         return NULL;
                 }
+        }
+        if (root == NULL && (deep = too_deep(text, len, SC_MAX_DEPTH)) >= 0) {
+                int line, col;
+
+                /* cJSON gives up past its own limit (1000) with no word why */
+                jsonpos_linecol(text, len, (size_t)deep, &line, &col);
+                diag_error(d, path, line, col, "nesting deeper than %d levels", SC_MAX_DEPTH);
+                return NULL;
         }
         if (root == NULL) {
                 int line, col;

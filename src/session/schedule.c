@@ -124,24 +124,33 @@ static long long repeat_count(const char *name, int line, const char *p, size_t 
         return count;
 }
 
-/* Interns NAME (taking it) among the distinct names, noting where it first appears. The caller
- * stops past SC_MAX_ACTORS + 1 distinct names, so the arrays have a fixed size. */
-static char *intern(schedule *s, char *name, int line, int col)
+/* Interns NAME (taking it; IS_MAIN: written @main) among the distinct names, noting where it
+ * first appears. The caller stops past SC_MAX_ACTORS + 1 distinct names, so the arrays have a
+ * fixed size. */
+static char *intern(schedule *s, char *name, bool is_main, int line, int col)
 {
         for (size_t k = 0; k < s->ndistinct; k++)
-                if (strcmp(s->distinct[k], name) == 0) {
+                if (s->is_main[k] == is_main && strcmp(s->distinct[k], name) == 0) {
                         free(name);
                         return s->distinct[k];
                 }
         if (s->distinct == NULL) {
                 s->distinct = xcalloc(SC_MAX_ACTORS + 2, sizeof(char *));
+                s->is_main = xcalloc(SC_MAX_ACTORS + 2, sizeof(bool));
                 s->line = xcalloc(SC_MAX_ACTORS + 2, sizeof(int));
                 s->col = xcalloc(SC_MAX_ACTORS + 2, sizeof(int));
         }
         s->distinct[s->ndistinct] = name;
+        s->is_main[s->ndistinct] = is_main;
         s->line[s->ndistinct] = line;
         s->col[s->ndistinct] = col;
         return s->distinct[s->ndistinct++];
+}
+
+/* A move of the main thread written @main (when an actor is named MainThread too). */
+static bool main_move(const char *p, size_t len)
+{
+        return len >= 5 && memcmp(p, "@main", 5) == 0 && (len == 5 || blank(p[5]) || p[5] == '*');
 }
 
 /* One `@` line: @seed N or @set "NAME=VALUE". */
@@ -186,7 +195,7 @@ static void directive(const char *name, int line, const char *p, size_t len, sch
                 }
                 if (used == 0)
                         return;
-                if (v + used != len || strchr(set, '=') == NULL || set[0] == '=') {
+                if (v + used != len || strchr(set, '=') == NULL) {
                         diag_error(d, name, line, (int)v + 1,
                                    "write @set \"NAME=VALUE\" (a JSON string, as given to --set)");
                         free(set);
@@ -242,6 +251,7 @@ int schedule_parse(const char *name, const char *text, size_t len, schedule *out
                 size_t l = end ? (size_t)(end - p) : len - at, b = 0, e, used = 0;
                 long long count = 1;
                 char *word = NULL;
+                bool is_main = false;
 
                 at += l + 1;
                 line++;
@@ -252,21 +262,28 @@ int schedule_parse(const char *name, const char *text, size_t len, schedule *out
                         e--;
                 if (b == e || p[b] == '#')
                         continue;
-                if (p[b] == '@') {
+                if (p[b] == '@' && !main_move(p + b, e - b)) {
                         directive(name, line, p + b, e - b, out, &cap_set, d);
                         continue;
                 }
-                if (p[b] == '"') {
-                        used = json_token(name, line, p + b, e - b, (int)b + 1, "a quoted name",
-                                          &word, d);
-                        if (used == 0)
-                                continue;
+                if (p[b] == '"' || p[b] == '@') {
+                        if (p[b] == '@') {
+                                word = xstrdup(SC_MAIN_NAME);
+                                used = 5;
+                                is_main = true;
+                        } else {
+                                used = json_token(name, line, p + b, e - b, (int)b + 1,
+                                                  "a quoted name", &word, d);
+                                if (used == 0)
+                                        continue;
+                        }
                         used += b;
                         while (used < e && blank(p[used]))
                                 used++;
                         if (used < e && p[used] != '*') {
                                 diag_error(d, name, line, (int)used + 1,
-                                           "after a quoted name, only * COUNT may follow");
+                                           "after a quoted name or @main, only * COUNT may "
+                                           "follow");
                                 free(word);
                                 continue;
                         }
@@ -304,7 +321,7 @@ int schedule_parse(const char *name, const char *text, size_t len, schedule *out
                         free(word);
                         break;
                 }
-                word = intern(out, word, line, (int)b + 1);
+                word = intern(out, word, is_main, line, (int)b + 1);
                 if (out->ndistinct > SC_MAX_ACTORS + 1) {
                         diag_error(d, name, line, (int)b + 1,
                                    "more than %d different names (a scenario has at most %d "
@@ -399,7 +416,7 @@ int schedule_resolve(const schedule *s, const scenario *sc, int **moves, diag *d
                 strbuf sb = STRBUF_INIT;
                 const char *guess;
 
-                if ((actor[i] = actor_of(sc, s->distinct[i])) >= 0)
+                if ((actor[i] = s->is_main[i] ? sc->nactors : actor_of(sc, s->distinct[i])) >= 0)
                         continue;
                 guess = diag_suggest(s->distinct[i], names, (size_t)sc->nactors + 1);
                 strbuf_puts(&sb, "no actor named ");
@@ -435,6 +452,7 @@ void schedule_free(schedule *s)
         for (int k = 0; k < s->nset; k++)
                 free(s->set[k]);
         free(s->distinct);
+        free(s->is_main);
         free(s->line);
         free(s->col);
         free(s->names);
@@ -460,6 +478,12 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
         name = xcalloc((size_t)sc->nactors + 1, sizeof(strbuf));
         for (int a = 0; a <= sc->nactors; a++)
                 put_name(&name[a], scenario_actor_name(sc, a), false);
+        /* an actor may be named MainThread too: the main thread is then written @main */
+        for (int a = 0; a < sc->nactors; a++)
+                if (strcmp(scenario_actor_name(sc, a), SC_MAIN_NAME) == 0) {
+                        strbuf_reset(&name[sc->nactors]);
+                        strbuf_puts(&name[sc->nactors], "@main");
+                }
         strbuf_puts(&head, "# lockstep schedule for ");
         put_name(&head, sc->path, true);
         strbuf_printf(&head,

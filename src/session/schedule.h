@@ -4,7 +4,8 @@
  * A schedule is text a person can read and edit (docs/schedule-format.md): one actor name per
  * line (MainThread for the main thread), `NAME * N` for N moves in a row, blank lines and `#`
  * comments ignored. A name that cannot be written bare (it has a `*`, starts with `#`, `@` or
- * `"`, has spaces at either end or a control character) is written as a JSON string. Lines
+ * `"`, has spaces at either end or a control character) is written as a JSON string; the main
+ * thread is written `@main` when an actor is named MainThread too. Other lines
  * starting with `@` record how the run was made: `@seed N` and `@set "NAME=VALUE"`, so that the
  * file alone replays the same run. Each move is one grant in step mode: a step, or a waiting
  * actor going on. `lockstep run --save-schedule` writes one (from a live run too); `--schedule`
@@ -38,6 +39,8 @@ typedef struct schedule {
         /* for diagnostics: the file, and where each distinct name first appears */
         char *path;
         char **distinct;
+        bool *is_main; /* distinct[k] was written @main: the main thread, whatever actors are
+                          named */
         int *line, *col;
         size_t ndistinct;
 } schedule;

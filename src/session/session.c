@@ -109,6 +109,13 @@ static double running_seconds(const session *s)
         return now - s->started - s->paused_total;
 }
 
+/* The pause before each step at SPEED steps a second: at most 1000 s (--speed 0.001), so the
+ * conversion never overflows. */
+static uint64_t delay_ns(double speed)
+{
+        return speed > 0 ? (uint64_t)(1e9 / (speed < 0.001 ? 0.001 : speed)) : 0;
+}
+
 static const char *actor_name(const session *s, int id)
 {
         return scenario_actor_name(s->sc, id);
@@ -434,7 +441,7 @@ static int start_runner(session *s, strbuf *err)
         s->paused = s->cfg.paused;
         s->paused_at = s->paused ? s->started : 0;
         if (s->pacer != NULL)
-                gate_pacer_set(s->pacer, s->paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+                gate_pacer_set(s->pacer, s->paused, delay_ns(s->speed));
         fflush(NULL); /* the child must not write our buffered output again */
         s->runner = fork();
         if (s->runner < 0) {
@@ -1073,7 +1080,7 @@ void session_pause(session *s, bool paused)
         }
         s->paused = paused;
         if (s->pacer != NULL)
-                gate_pacer_set(s->pacer, paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+                gate_pacer_set(s->pacer, paused, delay_ns(s->speed));
         poke(s);
 }
 
@@ -1084,9 +1091,9 @@ bool session_paused(const session *s)
 
 void session_set_speed(session *s, double speed)
 {
-        s->speed = speed > 0 && isfinite(speed) ? speed : 0;
+        s->speed = speed > 0 && isfinite(speed) ? (speed < 0.001 ? 0.001 : speed) : 0;
         if (s->pacer != NULL && !s->ended)
-                gate_pacer_set(s->pacer, s->paused, s->speed > 0 ? (uint64_t)(1e9 / s->speed) : 0);
+                gate_pacer_set(s->pacer, s->paused, delay_ns(s->speed));
         s->next_grant = 0;
         if (!s->ended)
                 poke(s);

@@ -80,7 +80,7 @@ open(d + "/bigstring.json", "w").write('{"lockstep": 1, "title": "' + "x" * (8 <
 open(d + "/long.json", "w").write('{"lockstep": 1, "title": "t", "summary": "' + "y" * (1 << 19) + '"}')
 PY
 expect_exit 2 "200,000 nested brackets" -- timeout 10 "$bin" check "$tmp/deep.json"
-grep -q "deep.json:1:.*: error: " "$tmp/err" && ok || ko "deep nesting message"
+grep -q "deep.json:1:65: error: nesting deeper than 64 levels" "$tmp/err" && ok || ko "deep nesting message"
 expect_exit 2 "an 8 MB string" -- timeout 10 "$bin" check "$tmp/bigstring.json"
 grep -q "bigstring.json: error: file is larger than" "$tmp/err" && ok || ko "8 MB file message"
 expect_exit 2 "a 512 KB string" -- timeout 10 "$bin" check "$tmp/long.json"

@@ -139,6 +139,25 @@ grep -q "error.json:7:58: ZeroDivisionError: integer division or modulo by zero 
         "$tmp/error.err" && ok || ko "error: not reported with its position and actor"
 grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread did not go on"
 
+# --- no float-to-int conversion overflows: n = 2**63 - 1 is a valid int (its double, 2**63, is
+# never cast); work of 1e18 ms is cut to 1e6 s (the trace says so, in ns) and the time limit
+# ends it; --speed 1e-300 pauses (cut to 1e6 s) instead of not at all; a NaN sleep is an error
+run_ok 0 notifymax -- tests/e2e/scenarios/notify-max.json
+grep -qx "notified" "$tmp/notifymax.out" && ok || ko "notify-max: did not go on"
+run_ok 5 workforever -- --time-limit 0.3 tests/e2e/scenarios/work-forever.json
+grep -q '"ev": "work", .*"num": 1000000000000000,' "$tmp/workforever.trace" && ok ||
+        ko "work-forever: the work is not cut to 1e6 s"
+run_ok 5 tinyspeed -- --time-limit 0.3 --speed 1e-300 tests/e2e/scenarios/notify-max.json
+[ ! -s "$tmp/tinyspeed.out" ] && ok || ko "--speed 1e-300: the step was not paused"
+run_ok 4 sleepnan -- tests/e2e/scenarios/sleep-nan.json
+grep -q "S: ValueError: sleep must be a number, not NaN" "$tmp/sleepnan.err" && ok ||
+        ko "sleep-nan: wrong message"
+
+# --- a print over 64 KiB is cut, and says so
+run_ok 0 longprint -- tests/e2e/scenarios/long-print.json
+[ "$(head -c 65536 "$tmp/longprint.out" | tail -c 9)" = "... (cut)" ] &&
+        [ "$(wc -c <"$tmp/longprint.out")" -eq 65537 ] && ok || ko "long-print: not cut with a mark"
+
 # --- the run's values have a total cap: distinct 1 MB strings end in a MemoryError, exit 4
 LOCKSTEP_MAX_VALUE_MIB=64 run_ok 4 hog -- tests/e2e/scenarios/memory-hog.json
 grep -q "MemoryError: the run.s values take more than 64 MiB (the limit) (in Hog)$" "$tmp/hog.err" &&

@@ -19,14 +19,15 @@
 #include "session/schedule.h"
 
 /* Actor names that a bare line cannot say, and one that it can. */
-static const char odd_scenario[] = "{ \"lockstep\": 1, \"title\": \"odd names\", \"summary\": \"s\", \"actors\": ["
-                                   "  { \"name\": \"X * 2\", \"run\": [] },"
-                                   "  { \"name\": \"# hidden\", \"run\": [] },"
-                                   "  { \"name\": \" padded \", \"run\": [] },"
-                                   "  { \"name\": \"@seed 3\", \"run\": [] },"
-                                   "  { \"name\": \"\\\"q\\\"\", \"run\": [] },"
-                                   "  { \"name\": \"esc\\u001b[2J\", \"run\": [] },"
-                                   "  { \"name\": \"Worker-1\", \"run\": [] } ] }";
+static const char odd_scenario[] =
+    "{ \"lockstep\": 1, \"title\": \"odd names\", \"summary\": \"s\", \"actors\": ["
+    "  { \"name\": \"X * 2\", \"run\": [] },"
+    "  { \"name\": \"# hidden\", \"run\": [] },"
+    "  { \"name\": \" padded \", \"run\": [] },"
+    "  { \"name\": \"@seed 3\", \"run\": [] },"
+    "  { \"name\": \"\\\"q\\\"\", \"run\": [] },"
+    "  { \"name\": \"esc\\u001b[2J\", \"run\": [] },"
+    "  { \"name\": \"Worker-1\", \"run\": [] } ] }";
 
 static scenario *load_odd(void)
 {
@@ -179,7 +180,8 @@ static void test_parse_errors(void **state)
                         "quotes, such as \"X * 2\"\n");
         EXPECT("\"A\\u0000B\"\n", "s.sched:1:3: error: a quoted name cannot hold \\u0000 (a NUL "
                                   "character)\n");
-        EXPECT("\"A\" B\n", "s.sched:1:5: error: after a quoted name, only * COUNT may follow\n");
+        EXPECT("\"A\" B\n", "s.sched:1:5: error: after a quoted name or @main, only * COUNT may "
+                            "follow\n");
         EXPECT("\"A\" * -1\n", "s.sched:1:7: error: '-1' is not a count from 1 to 10000000\n");
         EXPECT("@seed\n", "s.sched:1:6: error: @seed needs a whole number from 0 to "
                           "18446744073709551615\n");
@@ -297,13 +299,44 @@ static void test_read_errors(void **state)
         rmdir(dir);
 }
 
+/* An actor may be named MainThread: the main thread is then written @main, and both read back. */
+static void test_actor_named_main(void **state)
+{
+        static const char text[] = "{ \"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\", "
+                                   "\"actors\": [ { \"name\": \"MainThread\", \"run\": [] } ] }";
+        scenario *sc;
+        char *path = temp_path(), err[256], *file;
+        int moves[] = { 1, 0, 1, 1 }, *back;
+        size_t len;
+        schedule s;
+        diag d;
+
+        (void)state;
+        diag_init(&d, 0);
+        sc = scenario_load_text("m.json", text, strlen(text), NULL, &d);
+        assert_non_null(sc);
+        assert_int_equal(schedule_write(path, sc, moves, 4, 1, NULL, 0, err, sizeof(err)), 0);
+        file = slurp(path, &len);
+        assert_non_null(strstr(file, "\n@main\nMainThread\n@main * 2\n"));
+        free(file);
+        assert_int_equal(schedule_read(path, &s, &d), 0);
+        assert_int_equal(schedule_resolve(&s, sc, &back, &d), 0);
+        assert_memory_equal(back, moves, sizeof(moves));
+        free(back);
+        schedule_free(&s);
+        diag_free(&d);
+        unlink(path);
+        free(path);
+        scenario_free(sc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),          cmocka_unit_test(test_many_moves),
                 cmocka_unit_test(test_parse_errors),        cmocka_unit_test(test_too_many_names),
                 cmocka_unit_test(test_comments_and_blanks), cmocka_unit_test(test_resolve_errors),
-                cmocka_unit_test(test_read_errors),
+                cmocka_unit_test(test_read_errors),         cmocka_unit_test(test_actor_named_main),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

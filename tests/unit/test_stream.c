@@ -148,11 +148,11 @@ static void test_single_thread_texts(void **state)
                 ev = make_event((int)i, (int64_t)i, buf, lens[i]);
                 stream_publish(s, &ev);
         }
-        /* Over EVENT_MAX_TEXT: cut, ending in "...". */
+        /* Over EVENT_MAX_TEXT: cut, ending in "... (cut)". */
         fill(buf, EVENT_MAX_TEXT + 1000, 77);
         ev = make_event(1, -1, buf, EVENT_MAX_TEXT + 1000);
         stream_publish(s, &ev);
-        /* ... never inside a UTF-8 character ("é" is 2 bytes; EVENT_MAX_TEXT - 3 is odd). */
+        /* ... never inside a UTF-8 character ("é" is 2 bytes; EVENT_MAX_TEXT - 9 is odd). */
         for (size_t j = 0; j < EVENT_MAX_TEXT + 10; j += 2)
                 memcpy(buf + j, "\xc3\xa9", 2);
         ev = make_event(2, -2, buf, EVENT_MAX_TEXT + 10);
@@ -185,13 +185,13 @@ static void test_single_thread_texts(void **state)
         assert_int_equal(stream_next(s, &ev, &text, 0), 1);
         assert_int_equal(ev.len, EVENT_MAX_TEXT);
         fill(buf, EVENT_MAX_TEXT + 1000, 77);
-        assert_memory_equal(ev.text, buf, EVENT_MAX_TEXT - 3);
-        assert_string_equal(ev.text + EVENT_MAX_TEXT - 3, "...");
+        assert_memory_equal(ev.text, buf, EVENT_MAX_TEXT - 9);
+        assert_string_equal(ev.text + EVENT_MAX_TEXT - 9, "... (cut)");
         assert_int_equal(stream_next(s, &ev, &text, 0), 1);
         assert_int_equal(ev.len, EVENT_MAX_TEXT - 1);
         assert_int_equal(ev.num, -2);
-        assert_int_equal((unsigned char)ev.text[EVENT_MAX_TEXT - 5], 0xa9);
-        assert_string_equal(ev.text + EVENT_MAX_TEXT - 4, "...");
+        assert_int_equal((unsigned char)ev.text[EVENT_MAX_TEXT - 11], 0xa9);
+        assert_string_equal(ev.text + EVENT_MAX_TEXT - 10, "... (cut)");
         assert_int_equal(ev.seq, n + 3);
 
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
