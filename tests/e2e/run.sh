@@ -147,10 +147,10 @@ grep -qx "notified" "$tmp/notifymax.out" && ok || ko "notify-max: did not go on"
 run_ok 5 workforever -- --time-limit 0.3 tests/e2e/scenarios/work-forever.json
 grep -q '"ev": "work", .*"num": 1000000000000000,' "$tmp/workforever.trace" && ok ||
         ko "work-forever: the work is not cut to 1e6 s"
-run_ok 5 tinyspeed -- --time-limit 0.3 --speed 1e-300 tests/e2e/scenarios/notify-max.json
-[ ! -s "$tmp/tinyspeed.out" ] && ok || ko "--speed 1e-300: the step was not paused"
+run_ok 5 tinyspeed -- --time-limit 0.3 --speed 0.001 tests/e2e/scenarios/notify-max.json
+[ ! -s "$tmp/tinyspeed.out" ] && ok || ko "--speed 0.001: the step was not paused"
 run_ok 4 sleepnan -- tests/e2e/scenarios/sleep-nan.json
-grep -q "S: ValueError: sleep must be a number, not NaN" "$tmp/sleepnan.err" && ok ||
+grep -q "ValueError: sleep must be a number, not NaN (in S)$" "$tmp/sleepnan.err" && ok ||
         ko "sleep-nan: wrong message"
 
 # --- a print over 64 KiB is cut, and says so
