@@ -154,6 +154,19 @@ grep -q "^# Because of join(), this line always comes after the thread's line.$"
         ok || ko "--say: caption missing"
 [ "$(tail -n 1 "$tmp/say.out")" = "Main thread has completed" ] && ok || ko "--say: order"
 
+# --- --handoff: after the same moves, barging lets A take the lock back while B waits; FIFO
+# hands it to B at A's release
+for h in barging:"A 0,A 1,B,A 2," fifo:"A 0,B,A 1,A 2,"; do
+        mode=${h%%:*}; want=${h#*:}
+        got=$("$bin" run --step --policy round-robin --handoff "$mode" \
+                --schedule "$sc/relock.sched" "$sc/relock.json" 2>/dev/null | tr '\n' ,)
+        [ "$got" = "$want" ] && ok || ko "--handoff $mode: printed '$got', want '$want'"
+done
+"$bin" run --handoff fifo --trace "$tmp/hf.trace" scenarios/classics/handoff.json >/dev/null 2>&1
+status_is "--handoff fifo, live" $? 0
+"$bin" run --handoff sideways scenarios/classics/handoff.json >/dev/null 2>&1
+status_is "--handoff sideways" $? 2
+
 # --- footguns: outputs that would overwrite inputs, a FIFO as the scenario
 cp scenarios/classics/race.json "$tmp/own.json"
 "$bin" run --trace "$tmp/own.json" "$tmp/own.json" >/dev/null 2>"$tmp/fg.err"
