@@ -473,6 +473,23 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                          SCHEDULE_MAX_MOVES);
                 return -1;
         }
+        for (int k = 0; k < nset; k++) {
+                size_t at;
+
+                /* a schedule is UTF-8 text: a --set value that is not cannot be read back */
+                if (!jsonpos_utf8_valid(set[k], strlen(set[k]), &at)) {
+                        snprintf(err, errlen,
+                                 "%s: --set value %d is not UTF-8 text (byte %zu), which a "
+                                 "schedule cannot hold",
+                                 path, k + 1, at + 1);
+                        return -1;
+                }
+        }
+        if (nset > SCHEDULE_MAX_SET) {
+                snprintf(err, errlen, "%s: more than %d --set values, which a schedule cannot hold",
+                         path, SCHEDULE_MAX_SET);
+                return -1;
+        }
         /* each actor's line, written once */
         name = xcalloc((size_t)sc->nactors + 1, sizeof(strbuf));
         for (int a = 0; a <= sc->nactors; a++)

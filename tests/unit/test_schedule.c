@@ -132,6 +132,14 @@ static void test_many_moves(void **state)
             schedule_write(path, sc, moves, SCHEDULE_MAX_MOVES + 1, 1, NULL, 0, err, sizeof(err)),
             -1);
         assert_non_null(strstr(err, "more than a schedule holds (10000000)"));
+        /* nor a --set value that is not UTF-8 (the reader would refuse the file) */
+        {
+                const char *bad[] = { "N=1", "S=\xff" };
+
+                assert_int_equal(schedule_write(path, sc, moves, 3, 1, bad, 2, err, sizeof(err)),
+                                 -1);
+                assert_non_null(strstr(err, "--set value 2 is not UTF-8 text (byte 3)"));
+        }
         diag_free(&d);
         unlink(path);
         free(path);
