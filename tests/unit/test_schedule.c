@@ -202,8 +202,13 @@ static void test_parse_errors(void **state)
                                "given to --set)\n");
         EXPECT("@set \"N=1\" x\n", "s.sched:1:6: error: write @set \"NAME=VALUE\" (a JSON "
                                    "string, as given to --set)\n");
-        EXPECT("@speed 3\n", "s.sched:1:1: error: unknown line '@speed'; a schedule knows @seed "
-                             "and @set (write a name starting with @ in double quotes)\n");
+        EXPECT("@speed 3\n", "s.sched:1:1: error: unknown line '@speed'; a schedule knows @seed, "
+                             "@set and @main (write a name starting with @ in double quotes)\n");
+        EXPECT("@\x1b[2J\n", "s.sched:1:1: error: unknown line \"@\\u001b[2J\"; a schedule knows "
+                             "@seed, @set and @main (write a name starting with @ in double "
+                             "quotes)\n");
+        EXPECT("A * 1\x07\n", "s.sched:1:5: error: \"1\\u0007\" is not a count from 1 to "
+                              "10000000\n");
 }
 
 static void test_too_many_names(void **state)
