@@ -37,15 +37,6 @@ static void lower(int res, rlim_t want)
         (void)setrlimit(res, &rl);
 }
 
-/* The sanitizers reserve terabytes of address space: RLIMIT_AS would stop them at once. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
 void engine_limit(void)
 {
         const char *env = getenv("LOCKSTEP_MAX_VALUE_MIB");
@@ -59,9 +50,9 @@ void engine_limit(void)
                 if (*end == '\0' && mib > 0 && mib <= ((uint64_t)1 << 24))
                         value_memory_limit((size_t)(mib << 20));
         }
-#ifndef SANITIZED
-        lower(RLIMIT_AS, (rlim_t)ENGINE_LIMIT_AS);
-#endif
+        /* the sanitizers reserve terabytes of address space: RLIMIT_AS would stop them */
+        if (!ENGINE_SANITIZED)
+                lower(RLIMIT_AS, (rlim_t)ENGINE_LIMIT_AS);
         /* the soft limit sends SIGXCPU (a crash by that signal); the hard one, later, SIGKILL */
         {
                 struct rlimit rl;

@@ -39,6 +39,19 @@ typedef struct engine_options {
 #define ENGINE_LIMIT_FILES  1024                 /* open file descriptors */
 #define ENGINE_LIMIT_NPROCS 1024 /* processes and threads beyond those the system has now */
 
+/* 1 in a build with AddressSanitizer or ThreadSanitizer (GCC and clang say so differently), where
+ * RLIMIT_AS is not set. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ENGINE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ENGINE_SANITIZED 1
+#endif
+#endif
+#ifndef ENGINE_SANITIZED
+#define ENGINE_SANITIZED 0
+#endif
+
 /* Applies the limits above to this process, and the total cap on the run's values
  * (VALUE_MAX_MEMORY, or LOCKSTEP_MAX_VALUE_MIB MiB from the environment); no core files. A limit
  * that cannot be set is left as it is. */

@@ -52,13 +52,25 @@ static void put_name(strbuf *sb, const char *s, bool force_quotes)
         cJSON_Delete(str);
 }
 
-/* S in a message: 'S' when plain, else its JSON string, so no control character goes out raw. */
+/* N bytes of S in a message: 'S', or its JSON string when it holds a control character, so that
+ * none goes out raw. */
+static void say_bytes(strbuf *sb, const char *s, size_t n)
+{
+        char *copy = xstrndup(s, n);
+        bool control = false;
+
+        for (size_t k = 0; k < n; k++)
+                control |= (unsigned char)s[k] < 0x20 || s[k] == 0x7f;
+        if (control)
+                put_name(sb, copy, true);
+        else
+                strbuf_printf(sb, "'%s'", copy);
+        free(copy);
+}
+
 static void say_name(strbuf *sb, const char *s)
 {
-        if (plain(s))
-                strbuf_printf(sb, "'%s'", s);
-        else
-                put_name(sb, s, true);
+        say_bytes(sb, s, strlen(s));
 }
 
 static bool blank(char c)
@@ -117,8 +129,12 @@ static long long repeat_count(const char *name, int line, const char *p, size_t 
                 count = count * 10 + (p[m] - '0');
         }
         if (count < 1 || count > SCHEDULE_MAX_MOVES) {
-                diag_error(d, name, line, col + (int)k, "'%.*s' is not a count from 1 to %d",
-                           (int)(len - k > 24 ? 24 : len - k), p + k, SCHEDULE_MAX_MOVES);
+                strbuf sb = STRBUF_INIT;
+
+                say_bytes(&sb, p + k, len - k > 24 ? 24 : len - k);
+                diag_error(d, name, line, col + (int)k, "%s is not a count from 1 to %d",
+                           strbuf_str(&sb), SCHEDULE_MAX_MOVES);
+                strbuf_free(&sb);
                 return -1;
         }
         return count;
@@ -209,10 +225,14 @@ static void directive(const char *name, int line, const char *p, size_t len, sch
                 s->set = xgrow(s->set, cap_set, (size_t)s->nset + 1, sizeof(char *));
                 s->set[s->nset++] = set;
         } else {
+                strbuf sb = STRBUF_INIT;
+
+                say_bytes(&sb, p, w > 24 ? 24 : w);
                 diag_error(d, name, line, 1,
-                           "unknown line '%.*s'; a schedule knows @seed and @set (write a name "
+                           "unknown line %s; a schedule knows @seed, @set and @main (write a name "
                            "starting with @ in double quotes)",
-                           (int)(w > 24 ? 24 : w), p);
+                           strbuf_str(&sb));
+                strbuf_free(&sb);
         }
 }
 
@@ -472,6 +492,23 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
         if (n > SCHEDULE_MAX_MOVES) {
                 snprintf(err, errlen, "%s: %zu moves is more than a schedule holds (%d)", path, n,
                          SCHEDULE_MAX_MOVES);
+                return -1;
+        }
+        for (int k = 0; k < nset; k++) {
+                size_t at;
+
+                /* a schedule is UTF-8 text: a --set value that is not cannot be read back */
+                if (!jsonpos_utf8_valid(set[k], strlen(set[k]), &at)) {
+                        snprintf(err, errlen,
+                                 "%s: --set value %d is not UTF-8 text (byte %zu), which a "
+                                 "schedule cannot hold",
+                                 path, k + 1, at + 1);
+                        return -1;
+                }
+        }
+        if (nset > SCHEDULE_MAX_SET) {
+                snprintf(err, errlen, "%s: more than %d --set values, which a schedule cannot hold",
+                         path, SCHEDULE_MAX_SET);
                 return -1;
         }
         /* each actor's line, written once */

@@ -55,11 +55,9 @@ static int limits(void)
         if (getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_max != rl.rlim_cur ||
             rl.rlim_max > tasks + ENGINE_LIMIT_NPROCS + 64)
                 return 4;
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-        if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_max > ENGINE_LIMIT_AS ||
-            rl.rlim_cur != rl.rlim_max)
+        if (!ENGINE_SANITIZED && (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_max > ENGINE_LIMIT_AS ||
+                                  rl.rlim_cur != rl.rlim_max))
                 return 5;
-#endif
         /* nothing in the run can lift them again (root could: it is not checked as root) */
         if (geteuid() != 0) {
                 getrlimit(RLIMIT_NOFILE, &rl);

@@ -132,6 +132,14 @@ static void test_many_moves(void **state)
             schedule_write(path, sc, moves, SCHEDULE_MAX_MOVES + 1, 1, NULL, 0, err, sizeof(err)),
             -1);
         assert_non_null(strstr(err, "more than a schedule holds (10000000)"));
+        /* nor a --set value that is not UTF-8 (the reader would refuse the file) */
+        {
+                const char *bad[] = { "N=1", "S=\xff" };
+
+                assert_int_equal(schedule_write(path, sc, moves, 3, 1, bad, 2, err, sizeof(err)),
+                                 -1);
+                assert_non_null(strstr(err, "--set value 2 is not UTF-8 text (byte 3)"));
+        }
         diag_free(&d);
         unlink(path);
         free(path);
@@ -194,8 +202,13 @@ static void test_parse_errors(void **state)
                                "given to --set)\n");
         EXPECT("@set \"N=1\" x\n", "s.sched:1:6: error: write @set \"NAME=VALUE\" (a JSON "
                                    "string, as given to --set)\n");
-        EXPECT("@speed 3\n", "s.sched:1:1: error: unknown line '@speed'; a schedule knows @seed "
-                             "and @set (write a name starting with @ in double quotes)\n");
+        EXPECT("@speed 3\n", "s.sched:1:1: error: unknown line '@speed'; a schedule knows @seed, "
+                             "@set and @main (write a name starting with @ in double quotes)\n");
+        EXPECT("@\x1b[2J\n", "s.sched:1:1: error: unknown line \"@\\u001b[2J\"; a schedule knows "
+                             "@seed, @set and @main (write a name starting with @ in double "
+                             "quotes)\n");
+        EXPECT("A * 1\x07\n", "s.sched:1:5: error: \"1\\u0007\" is not a count from 1 to "
+                              "10000000\n");
 }
 
 static void test_too_many_names(void **state)
