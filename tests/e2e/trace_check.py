@@ -8,8 +8,13 @@ usage: trace_check.py TRACE
   is released by anyone while held, an rlock only by its holder;
 - a semaphore never has more holders than its initial value;
 - a queue hands items out in the order they were put (FIFO), and nothing is got that was not put;
-- with "gil", an actor computes (work) only while it holds the GIL.
-Prints what it checked; exits 1 on the first violation.
+- with "gil", an actor computes (work) only while it holds the GIL;
+- an actor's first event is start, and nothing of it comes after its exit;
+- join returns only after the joined actor's exit;
+- a waiter on an event wakes only while the event is set;
+- the run's end, when the trace has one, is its last event.
+Prints what it checked; exits 1 on the first violation, and also when the trace has no events or
+none of its events was subject to an invariant (a check that checked nothing is no check).
 """
 import json
 import sys
@@ -35,21 +40,49 @@ def main():
     holders = {}  # lock -> actor (with depth)
     permits = {}  # semaphore -> held count
     queues = {}
+    flags = {}  # event -> set
+    started, exited = set(), set()
+    ended = False
     last_seq, last_t = 0, 0.0
     checks = 0
     for ev in events:
+        if ended:
+            fail(ev, "an event after the run's end")
         if ev["seq"] != last_seq + 1:
             fail(ev, f"seq {ev['seq']} after {last_seq}")
         if ev["t"] < last_t:
             fail(ev, "t went back")
         last_seq, last_t = ev["seq"], ev["t"]
         kind, res, actor = ev["ev"], ev.get("res"), ev.get("actor")
+        if kind == "end":
+            ended = True
+            continue
+        if actor not in started:
+            if kind != "start":
+                fail(ev, f"{actor}'s first event is {kind}, not start")
+            started.add(actor)
+        if actor in exited:
+            fail(ev, f"{actor} {kind} after its exit")
+        if kind == "exit":
+            exited.add(actor)
+            checks += 1
+        if kind == "joined":
+            if ev.get("other") not in exited:
+                fail(ev, f"{actor} joined {ev.get('other')}, which has not exited")
+            checks += 1
         if gil and kind == "work":
             h = holders.get("GIL")
             if not h or h[0] != actor:
                 fail(ev, f"{actor} computes without holding the GIL")
             checks += 1
         rtype = types.get(res)
+        if rtype == "event":
+            if kind in ("set", "cleared"):
+                flags[res] = kind == "set"
+            elif kind == "woke":
+                if not flags.get(res):
+                    fail(ev, f"{actor} woke on {res}, which is not set")
+                checks += 1
         if rtype in ("lock", "rlock", "condition"):
             if kind == "acquired":
                 h = holders.get(res)
@@ -82,6 +115,12 @@ def main():
                 if ev.get("text", "") != want:
                     fail(ev, f"got {ev.get('text')} from {res}, but {want} was put first")
                 checks += 1
+    if not events:
+        print(f"{path}: no events: nothing was checked")
+        sys.exit(1)
+    if checks == 0:
+        print(f"{path}: {len(events)} events, none subject to an invariant: nothing was checked")
+        sys.exit(1)
     print(f"{path}: {len(events)} events, {checks} invariant checks: ok")
 
 

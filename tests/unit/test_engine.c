@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "scenario/diag.h"
 #include "util/xalloc.h"
 
 /* The scenario around BODY, written with ' for " (no test needs an apostrophe). */
@@ -1468,6 +1469,255 @@ static void t_step_crash_abort(void **state)
         harness_free(r);
 }
 
+static void t_step_condition_woken_waits_for_lock(void **state)
+{
+        harness_result *r =
+            step("'resources': {'c': {'type': 'condition'}}, 'actors': [{'name': 'Waiter', 'run': "
+                 "[{'with': 'c', 'do': [{'wait': 'c'}, {'print': 'Waiter goes on'}]}]}, {'name': "
+                 "'Notifier', 'run': [{'with': 'c', 'do': [{'notify': 'c'}, {'print': 'Notifier "
+                 "still holds c'}]}]}]",
+                 "Waiter, Waiter, Notifier, Notifier, Waiter, Notifier, Notifier, Waiter");
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "Waiter start\n"
+                          "Notifier start\n"
+                          "MainThread blocked Waiter\n"
+                          "Waiter acquired c 1\n"
+                          "Waiter released c 0\n"
+                          "Waiter waiting c\n"
+                          "Notifier acquired c 1\n"
+                          "Notifier notified c 1\n"
+                          "Waiter woke c\n"
+                          "Waiter blocked c\n"
+                          "Notifier print Notifier still holds c\n"
+                          "Notifier released c 0\n"
+                          "Notifier exit\n"
+                          "Waiter acquired c 1\n"
+                          "Waiter print Waiter goes on\n"
+                          "Waiter released c 0\n"
+                          "Waiter exit\n"
+                          "MainThread joined Waiter\n"
+                          "MainThread joined Notifier\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(r->grants, 11);
+        assert_int_equal(r->status, 0);
+        harness_free(r);
+}
+
+static void t_step_expression_errors(void **state)
+{
+        harness_result *r = step(
+            "'resources': {'l': {'type': 'lock'}, 'e': {'type': 'event'}, 'c': {'type': "
+            "'condition'}, 'q': {'type': 'queue'}, 'buf': {'type': 'list'}, 'd': {'type': 'dict'}, "
+            "'v': {'type': 'value', 'ctype': 'd'}}, 'constants': {'Z': 0}, 'actors': [{'name': "
+            "'A{i}', 'count': 1, 'run': [{'acquire': 'l', 'timeout': '1 / Z'}]}, {'name': 'B', "
+            "'run': [{'wait': 'e', 'timeout': '1 / Z'}]}, {'name': 'C', 'run': [{'wait_for': 'c', "
+            "'until': '1 / Z'}]}, {'name': 'D', 'run': [{'notify': 'c', 'n': '1 / Z'}]}, {'name': "
+            "'E', 'run': [{'put': 'q', 'value': '1 / Z'}]}, {'name': 'F', 'run': [{'put': 'q', "
+            "'value': 1, 'timeout': '1 / Z'}]}, {'name': 'G', 'run': [{'get': 'q', 'timeout': '1 / "
+            "Z'}]}, {'name': 'H', 'run': [{'if': '1 / Z', 'then': []}]}, {'name': 'I', 'run': "
+            "[{'while': '1 / Z', 'do': []}]}, {'name': 'J', 'run': [{'for': 'x', 'in': '1 / Z', "
+            "'do': []}]}, {'name': 'K', 'run': [{'store': 'buf[1 / Z]', 'value': 1}]}, {'name': "
+            "'L', 'run': [{'store': 'v', 'value': '1 / Z'}]}, {'name': 'M', 'run': [{'pop': 'buf', "
+            "'at': '1 / Z'}]}, {'name': 'N', 'run': [{'append': 'buf', 'value': '1 / Z'}]}, "
+            "{'name': 'O', 'run': [{'print': '{1 / Z}'}]}, {'name': 'P', 'run': [{'assert': '1 / "
+            "Z'}]}, {'name': 'Q', 'run': [{'sleep': '1 / Z'}]}, {'name': 'R', 'run': [{'work': '1 "
+            "/ Z'}]}, {'name': 'S', 'run': [{'repeat': '1 / Z', 'do': []}]}, {'name': 'U', 'run': "
+            "[{'store': 'd[[1]]', 'value': 1}]}, {'name': 'V', 'run': [{'store': 'v', 'value': "
+            "'True'}, {'print': 'v = {v}'}]}, {'name': 'W', 'start': 'manual', 'run': []}, "
+            "{'name': 'X', 'run': [{'join': 'W', 'timeout': '1 / Z'}]}, {'name': 'Y', 'run': "
+            "[{'acquire': 'l', 'timeout': 1e12, 'into': 'ok'}, {'release': 'l'}, {'print': 'Y "
+            "{ok}'}]}], 'main': [{'print': 'main'}]",
+            NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "A0 start\n"
+                          "B start\n"
+                          "C start\n"
+                          "D start\n"
+                          "E start\n"
+                          "F start\n"
+                          "G start\n"
+                          "H start\n"
+                          "I start\n"
+                          "J start\n"
+                          "K start\n"
+                          "L start\n"
+                          "M start\n"
+                          "N start\n"
+                          "O start\n"
+                          "P start\n"
+                          "Q start\n"
+                          "R start\n"
+                          "S start\n"
+                          "U start\n"
+                          "V start\n"
+                          "X start\n"
+                          "Y start\n"
+                          "A0 error ZeroDivisionError\n"
+                          "A0 exit after an error\n"
+                          "B error ZeroDivisionError\n"
+                          "B exit after an error\n"
+                          "C error ZeroDivisionError\n"
+                          "C exit after an error\n"
+                          "D error ZeroDivisionError\n"
+                          "D exit after an error\n"
+                          "E error ZeroDivisionError\n"
+                          "E exit after an error\n"
+                          "F error ZeroDivisionError\n"
+                          "F exit after an error\n"
+                          "G error ZeroDivisionError\n"
+                          "G exit after an error\n"
+                          "H error ZeroDivisionError\n"
+                          "H exit after an error\n"
+                          "I error ZeroDivisionError\n"
+                          "I exit after an error\n"
+                          "J error ZeroDivisionError\n"
+                          "J exit after an error\n"
+                          "K error ZeroDivisionError\n"
+                          "K exit after an error\n"
+                          "L error ZeroDivisionError\n"
+                          "L exit after an error\n"
+                          "M error ZeroDivisionError\n"
+                          "M exit after an error\n"
+                          "N error ZeroDivisionError\n"
+                          "N exit after an error\n"
+                          "O error ZeroDivisionError\n"
+                          "O exit after an error\n"
+                          "P error ZeroDivisionError\n"
+                          "P exit after an error\n"
+                          "Q error ZeroDivisionError\n"
+                          "Q exit after an error\n"
+                          "R error ZeroDivisionError\n"
+                          "R exit after an error\n"
+                          "S error ZeroDivisionError\n"
+                          "S exit after an error\n"
+                          "U error TypeError\n"
+                          "U exit after an error\n"
+                          "V changed v 1.0\n"
+                          "V print v = 1.0\n"
+                          "V exit\n"
+                          "X error ZeroDivisionError\n"
+                          "X exit after an error\n"
+                          "Y acquired l 1\n"
+                          "Y released l 0\n"
+                          "Y print Y True\n"
+                          "Y exit\n"
+                          "MainThread print main\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(r->outcome, OUTCOME_CRASH);
+        assert_int_equal(r->grants, 27);
+        assert_int_equal(r->status, 4);
+        harness_free(r);
+}
+
+static void t_step_queue_grows_in_order(void **state)
+{
+        /* 10 in, 5 out, 20 more in: the ring grows while its head is in the middle */
+        harness_result *r = step(
+            "'resources': {'q': {'type': 'queue'}, 'got': {'type': 'list'}}, "
+            "'actors': [{'name': 'T', 'run': [{'for': 'k', 'in': 'range(10)', "
+            "'do': [{'put': 'q', 'value': 'k'}]}, {'repeat': 5, 'do': [{'get': 'q', 'into': 'x'}, "
+            "{'append': 'got', 'value': 'x'}]}, {'for': 'k', 'in': 'range(10, 30)', "
+            "'do': [{'put': 'q', 'value': 'k'}]}, {'repeat': 25, 'do': [{'get': 'q', "
+            "'into': 'x'}, {'append': 'got', 'value': 'x'}]}, "
+            "{'assert': 'got == list(range(30))'}, {'print': 'in order: {len(got)}'}]}]",
+            NULL);
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(harness_count(r, "T put q"), 30);
+        assert_int_equal(harness_count(r, "T got q"), 30);
+        assert_int_equal(harness_count(r, "T put q 29 (25)"), 1);
+        assert_int_equal(harness_count(r, "T print in order: 30"), 1);
+        assert_int_equal(model_res_at(r->m, 0)->items.n, 0);
+        harness_free(r);
+}
+
+static void t_step_long_repr_is_cut(void **state)
+{
+        /* 300 two-byte characters: the event's repr is cut to 512 bytes, between characters */
+        harness_result *r = step("'constants': {'E': '\\u00e9'}, 'resources': {'s': {'type': "
+                                 "'var', 'value': 0}}, 'actors': [{'name': 'T', 'run': [{'store': "
+                                 "'s', 'value': 'E * 300'}, {'print': '{len(s)}'}]}]",
+                                 NULL);
+        char *line = harness_grep(r, "T changed s ");
+        const char *text = line + strlen("T changed s ");
+        size_t n = strlen(text) - 1; /* without the newline */
+
+        (void)state;
+        assert_int_equal(harness_count(r, "T print 300"), 1);
+        assert_true(n <= 512 && n >= 508);
+        assert_memory_equal(text + n - 3, "...", 3);
+        assert_true(text[0] == '\'');
+        /* after the quote, whole characters only: é é é ... then "..." */
+        for (size_t k = 1; k + 3 < n; k += 2)
+                assert_memory_equal(text + k, "\xc3\xa9", 2);
+        assert_int_equal((n - 4) % 2, 0);
+        free(line);
+        harness_free(r);
+}
+
+static void t_live_semaphore_timeouts(void **state)
+{
+        harness_result *r =
+            live("'resources': {'s': {'type': 'semaphore', 'value': 0}, 'tried': {'type': "
+                 "'event'}}, 'actors': [{'name': 'T', 'run': [{'acquire': 's', 'timeout': 0.01, "
+                 "'into': 'a'}, {'set': 'tried'}, {'acquire': 's', 'timeout': 60, 'into': 'b'}, "
+                 "{'print': '{a} {b}'}]}], "
+                 "'main': [{'wait': 'tried'}, {'release': 's'}, {'join': 'T'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, OUTCOME_DONE);
+        assert_int_equal(harness_count(r, "T print False True"), 1);
+        assert_int_equal(harness_count(r, "T timeout s"), 1);
+        assert_int_equal(harness_count(r, "T acquired s 0"), 1);
+        harness_free(r);
+}
+
+/* What this version of the engine cannot run yet; the loader accepts all of it. */
+static void t_engine_unsupported(void **state)
+{
+        static const struct {
+                const char *body, *why;
+        } cases[] = {
+                { "'actors': [{'name': 'P', 'kind': 'process', 'run': []}]", "process actors" },
+                { "'resources': {'p': {'type': 'pipe'}}, 'actors': [{'name': 'T', 'run': []}]",
+                  "pipes" },
+                { "'resources': {'p': {'type': 'pool', 'workers': 2}}, "
+                  "'actors': [{'name': 'T', 'run': []}]",
+                  "process pools" },
+                { "'resources': {'l': {'type': 'list', 'via': 'manager'}}, "
+                  "'actors': [{'name': 'T', 'run': []}]",
+                  "manager lists and dicts" },
+                { "'actors': [{'name': 'T', 'run': []}]", NULL },
+        };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                char *json = scenario_text(cases[k].body);
+                scenario_options so = { .cpu_count = 4 };
+                diag d;
+                scenario *sc;
+
+                diag_init(&d, 20);
+                sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
+                diag_free(&d);
+                assert_non_null(sc);
+                if (cases[k].why == NULL)
+                        assert_null(engine_unsupported(sc));
+                else
+                        assert_string_equal(engine_unsupported(sc), cases[k].why);
+                scenario_free(sc);
+                free(json);
+        }
+}
+
 /* ---- live mode: what the program forces ---- */
 
 /* The index of the first line that is exactly LINE, or -1. */
@@ -1513,15 +1763,18 @@ static void t_live_lock_counter(void **state)
 
 static void t_live_acquire_timeouts(void **state)
 {
-        /* U tries while T certainly holds the lock (T waits for U's event to let go). */
+        /* U tries while T certainly holds the lock (T waits for U's event to let go), then
+         * once T let go. (Not while T lets go: GCC 12's ThreadSanitizer does not know
+         * pthread_mutex_clocklock, and would report the holder's writes as a race.) */
         harness_result *r =
             live("'resources': {'l': {'type': 'lock'}, 'held': {'type': 'event'}, "
-                 "'tried': {'type': 'event'}}, "
+                 "'tried': {'type': 'event'}, 'free': {'type': 'event'}}, "
                  "'actors': [{'name': 'T', 'run': [{'acquire': 'l'}, {'set': 'held'}, "
-                 "{'wait': 'tried'}, {'release': 'l'}]}, "
+                 "{'wait': 'tried'}, {'release': 'l'}, {'set': 'free'}]}, "
                  "{'name': 'U', 'run': [{'wait': 'held'}, "
                  "{'acquire': 'l', 'timeout': 0.01, 'into': 'a'}, "
                  "{'acquire': 'l', 'blocking': false, 'into': 'b'}, {'set': 'tried'}, "
+                 "{'wait': 'free'}, "
                  "{'acquire': 'l', 'timeout': 60, 'into': 'c'}, {'print': '{a} {b} {c}'}, "
                  "{'acquire': 'l', 'timeout': 0.01, 'into': 'd'}, {'print': 'again {d}'}, "
                  "{'release': 'l'}]}]");
@@ -1960,6 +2213,12 @@ int main(void)
                 cmocka_unit_test(t_live_gil),
                 cmocka_unit_test(t_live_assert_and_errors),
                 cmocka_unit_test(t_live_crash),
+                cmocka_unit_test(t_step_condition_woken_waits_for_lock),
+                cmocka_unit_test(t_step_expression_errors),
+                cmocka_unit_test(t_step_queue_grows_in_order),
+                cmocka_unit_test(t_step_long_repr_is_cut),
+                cmocka_unit_test(t_live_semaphore_timeouts),
+                cmocka_unit_test(t_engine_unsupported),
         };
 
         /* BODY=... [SCHED=...] [LIVE=1] [FORK=1] [READY=1] test_engine: prints what a scenario
