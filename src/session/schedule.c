@@ -498,7 +498,7 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                 size_t at;
 
                 /* a schedule is UTF-8 text: a --set value that is not cannot be read back */
-                if (!jsonpos_utf8_valid(set[k], strlen(set[k]), &at)) {
+                if (!utf8_valid(set[k], strlen(set[k]), &at)) {
                         snprintf(err, errlen,
                                  "%s: --set value %d is not UTF-8 text (byte %zu), which a "
                                  "schedule cannot hold",
