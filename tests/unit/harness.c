@@ -435,8 +435,8 @@ harness_result *harness_run(const char *json, const harness_opts *opt)
         assert_non_null(rn.st);
         j.sc = r->sc;
         j.st = rn.st;
-        j.eo = (engine_options){ .seed = opt->seed ? opt->seed : ENGINE_DEFAULT_SEED,
-                                 .cpu_count = 4 };
+        j.eo =
+            (engine_options){ .seed = opt->seed ? opt->seed : ENGINE_DEFAULT_SEED, .cpu_count = 4 };
         if (opt->mode == HARNESS_STEP) {
                 rn.gates = gate_create(rn.nall);
                 assert_non_null(rn.gates);
@@ -505,7 +505,17 @@ void harness_free(harness_result *r)
 
 void harness_expect(const harness_result *r, const char *want)
 {
-        assert_string_equal(strbuf_str(&r->lines), want);
+        const char *got = strbuf_str(&r->lines);
+
+        if (strcmp(got, want) != 0) {
+                /* cmocka cuts long strings: say where they part, then show all of what came */
+                size_t k = 0, line = 1;
+
+                for (; got[k] != '\0' && got[k] == want[k]; k++)
+                        line += got[k] == '\n';
+                fprintf(stderr, "events differ from line %zu; the events were:\n%s", line, got);
+        }
+        assert_string_equal(got, want);
 }
 
 char *harness_grep(const harness_result *r, const char *needle)
