@@ -522,7 +522,15 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                         strbuf_puts(&name[sc->nactors], "@main");
                 }
         strbuf_puts(&head, "# lockstep schedule for ");
-        put_name(&head, sc->path, true);
+        {
+                size_t at;
+
+                /* the file is UTF-8 text, so a path that is not is left out */
+                if (jsonpos_utf8_valid(sc->path, strlen(sc->path), &at))
+                        put_name(&head, sc->path, true);
+                else
+                        strbuf_puts(&head, "a scenario");
+        }
         strbuf_printf(&head,
                       ": %zu moves, one per line (NAME * N: N in a row)\n@seed %" PRIu64 "\n", n,
                       seed);

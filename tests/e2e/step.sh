@@ -139,6 +139,33 @@ printf 'MainThread\nNobody\n' >"$tmp/bad.sched"
 printf 'Thread-0 * x\n' >"$tmp/bad2.sched"
 "$bin" run --step --schedule "$tmp/bad2.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "bad2.sched:1:.*is not a count" "$tmp/err" && ok || ko "bad count in a schedule"
+# a directory, a NUL byte (it read as 'Thread-0' and suggested 'Thread-0'), a FIFO (it must not
+# block): each refused with its place
+mkdir "$tmp/dir.sched"
+"$bin" run --step --schedule "$tmp/dir.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "dir.sched: error: is a directory" "$tmp/err" && ok || ko "a directory as a schedule"
+printf 'MainThread\nThread-0\000x\n' >"$tmp/nul.sched"
+"$bin" run --step --schedule "$tmp/nul.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "nul.sched:2:9: error: a NUL byte" "$tmp/err" && ok || ko "a NUL byte in a schedule"
+mkfifo "$tmp/fifo.sched"
+timeout 10 "$bin" run --step --schedule "$tmp/fifo.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "fifo.sched: error: is not a regular file" "$tmp/err" && ok || ko "a FIFO as a schedule"
+# odd actor names, the seed and the --set values: what is written reads back, and replays alike
+cat >"$tmp/odd.json" <<'JSON'
+{ "lockstep": 1, "title": "Odd names", "summary": "Actors whose names a bare line cannot say.",
+  "constants": { "N": 2 },
+  "resources": { "total": { "type": "var", "value": 0 } },
+  "actors": [
+    { "name": "X * 2", "run": [ { "repeat": "N", "do": [ { "store": "total", "value": "total + random(1, 1000)" } ] } ] },
+    { "name": "# hidden", "run": [ { "repeat": "N", "do": [ { "store": "total", "value": "total + random(1, 1000)" } ] } ] },
+    { "name": " padded ", "run": [ { "print": "{total}" } ] } ] }
+JSON
+"$bin" run --step --seed 9 --set N=3 --save-schedule "$tmp/odd.sched" --trace "$tmp/o1" "$tmp/odd.json" >"$tmp/oo1" 2>/dev/null
+grep -q '^"X \* 2"' "$tmp/odd.sched" && grep -q '^@seed 9$' "$tmp/odd.sched" && grep -q '^@set "N=3"$' "$tmp/odd.sched" &&
+        ok || ko "odd names, the seed or the --set values not written"
+"$bin" run --step --seed 9 --set N=3 --schedule "$tmp/odd.sched" --trace "$tmp/o2" "$tmp/odd.json" >"$tmp/oo2" 2>"$tmp/err"
+events "$tmp/o1" >"$tmp/a"; events "$tmp/o2" >"$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/oo1" "$tmp/oo2" && ok || { ko "odd names did not replay"; head -3 "$tmp/err"; }
 printf 'Thread-0\n' >"$tmp/early.sched"
 "$bin" run --step --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "schedule entry 1 names Thread-0, which cannot move now" "$tmp/err" && ok ||

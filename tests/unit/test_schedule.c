@@ -85,6 +85,7 @@ static void test_round_trip(void **state)
                                      "\"@seed 3\"\n\"\\\"q\\\"\"\n\"esc\\u001b[2J\"\n"
                                      "Worker-1 * 3\n\"X * 2\"\nMainThread\n"));
         assert_null(strchr(text, '\033'));
+        assert_true(strncmp(text, "# lockstep schedule for \"odd.json\": 13 moves", 43) == 0);
         assert_non_null(strstr(text, "\n@seed 18446744073709551615\n@set \"N=5\"\n"));
         free(text);
 
@@ -343,6 +344,29 @@ static void test_actor_named_main(void **state)
         scenario_free(sc);
 }
 
+/* A scenario path that is not UTF-8 stays out of the header: the file must read back. */
+static void test_path_not_utf8(void **state)
+{
+        diag d;
+        scenario *sc;
+        char *path = temp_path(), err[256];
+        int moves[] = { 0 };
+        schedule s;
+
+        (void)state;
+        diag_init(&d, 0);
+        sc = scenario_load_text("odd\xff.json", odd_scenario, strlen(odd_scenario), NULL, &d);
+        assert_non_null(sc);
+        assert_int_equal(schedule_write(path, sc, moves, 1, 1, NULL, 0, err, sizeof(err)), 0);
+        assert_int_equal(schedule_read(path, &s, &d), 0);
+        assert_int_equal(s.n, 1);
+        schedule_free(&s);
+        diag_free(&d);
+        unlink(path);
+        free(path);
+        scenario_free(sc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -350,6 +374,7 @@ int main(void)
                 cmocka_unit_test(test_parse_errors),        cmocka_unit_test(test_too_many_names),
                 cmocka_unit_test(test_comments_and_blanks), cmocka_unit_test(test_resolve_errors),
                 cmocka_unit_test(test_read_errors),         cmocka_unit_test(test_actor_named_main),
+                cmocka_unit_test(test_path_not_utf8),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
