@@ -526,7 +526,7 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                 size_t at;
 
                 /* the file is UTF-8 text, so a path that is not is left out */
-                if (jsonpos_utf8_valid(sc->path, strlen(sc->path), &at))
+                if (utf8_valid(sc->path, strlen(sc->path), &at))
                         put_name(&head, sc->path, true);
                 else
                         strbuf_puts(&head, "a scenario");
