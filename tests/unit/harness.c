@@ -24,6 +24,7 @@
 
 #include "harness.h"
 
+#include "engine/engine.h"
 #include "engine/gate.h"
 #include "engine/stream.h"
 #include "scenario/diag.h"
@@ -104,7 +105,10 @@ static void parse_schedule(run *rn, const char *text)
                         len--;
                 text += strcspn(text, ",*");
                 if (*text == '*') {
-                        times = strtol(text + 1, (char **)&text, 10);
+                        char *end;
+
+                        times = strtol(text + 1, &end, 10);
+                        text = end;
                         while (*text == ' ')
                                 text++;
                 }

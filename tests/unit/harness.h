@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
 #include "util/strbuf.h"
@@ -49,8 +48,8 @@ typedef struct harness_opts {
         const char *const *set;
         int nset;
         double step_delay;
-        /* Live, forked: how long nothing may happen before a run is declared stuck, in ms
-         * (a deadlock the model names ends the run at once; default 200). */
+        /* Live, forked: how long nothing may happen, in ms, before the model is asked whether
+         * the run is stuck (default 200); a run the model calls deadlocked then ends. */
         int quiet_ms;
 } harness_opts;
 

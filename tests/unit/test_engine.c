@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "harness.h"
 #include "scenario/diag.h"
 #include "util/xalloc.h"
