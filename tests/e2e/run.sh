@@ -176,13 +176,10 @@ grep -q "Exception in Divider: ZeroDivisionError" "$tmp/error.err" && ok || ko "
 grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread did not go on"
 
 # --- time limit, --set, usage
-# A nap of a day: only the time limit can end this run (the test's own timeout would say 124).
-"$bin" run --time-limit 0.5 --set NAP=86400 tests/e2e/scenarios/slow.json >"$tmp/slow.out" 2>"$tmp/slow.err" &
-pid=$!
-( sleep 60; kill "$pid" 2>/dev/null ) &
-guard=$!
-wait "$pid"; x=$?
-kill "$guard" 2>/dev/null
+# A nap of a day: only the time limit can end this run (were it ignored, `timeout` would, 124).
+timeout 60 "$bin" run --time-limit 0.5 --set NAP=86400 tests/e2e/scenarios/slow.json \
+        >"$tmp/slow.out" 2>"$tmp/slow.err"
+x=$?
 [ $x -eq 5 ] && grep -q "time limit" "$tmp/slow.err" && ok || ko "time limit: exit $x"
 run_ok 0 slowset -- tests/e2e/scenarios/slow.json --set NAP=0.1
 grep -qx "woke after 0.1" "$tmp/slowset.out" && ok || ko "--set did not change the constant"
