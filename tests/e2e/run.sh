@@ -136,6 +136,10 @@ printf 'lock False, event False, item None\nWaiter still waiting\nbalance 10, at
 invariants timeouts
 grep -c '"ev": "timeout"' "$tmp/timeouts.trace" | grep -qx 4 && ok || ko "timeouts: not four timeouts"
 
+run_ok 4 over -- tests/e2e/scenarios/over-release.json
+printf 'plain semaphore released twice\nbounded semaphore used\n' | cmp -s - "$tmp/over.out" &&
+        grep -q "ValueError" "$tmp/over.err" && ok || { ko "over-release"; cat "$tmp/over.out" "$tmp/over.err"; }
+
 # --- trace_check.py fails a trace that breaks an invariant, and one it could check nothing in
 python3 - "$tmp/timeouts.trace" "$tmp" <<'PY'
 import json, sys
