@@ -136,6 +136,10 @@ printf 'lock False, event False, item None\nWaiter still waiting\nbalance 10, at
 invariants timeouts
 grep -c '"ev": "timeout"' "$tmp/timeouts.trace" | grep -qx 4 && ok || ko "timeouts: not four timeouts"
 
+run_ok 4 over -- tests/e2e/scenarios/over-release.json
+printf 'plain semaphore released twice\nbounded semaphore used\n' | cmp -s - "$tmp/over.out" &&
+        grep -q "ValueError" "$tmp/over.err" && ok || { ko "over-release"; cat "$tmp/over.out" "$tmp/over.err"; }
+
 # --- trace_check.py fails a trace that breaks an invariant, and one it could check nothing in
 python3 - "$tmp/timeouts.trace" "$tmp" <<'PY'
 import json, sys
@@ -202,13 +206,10 @@ grep -q "MemoryError: the run.s values take more than 64 MiB (the limit) (in Hog
 [ ! -s "$tmp/hog.out" ] && ok || ko "memory-hog: went on after the MemoryError"
 
 # --- time limit, --set, usage
-# A nap of a day: only the time limit can end this run (the test's own timeout would say 124).
-"$bin" run --time-limit 0.5 --set NAP=86400 tests/e2e/scenarios/slow.json >"$tmp/slow.out" 2>"$tmp/slow.err" &
-pid=$!
-( sleep 60; kill "$pid" 2>/dev/null ) &
-guard=$!
-wait "$pid"; x=$?
-kill "$guard" 2>/dev/null
+# A nap of a day: only the time limit can end this run (were it ignored, `timeout` would, 124).
+timeout 60 "$bin" run --time-limit 0.5 --set NAP=86400 tests/e2e/scenarios/slow.json \
+        >"$tmp/slow.out" 2>"$tmp/slow.err"
+x=$?
 [ $x -eq 5 ] && grep -q "time limit" "$tmp/slow.err" && ok || ko "time limit: exit $x"
 run_ok 0 slowset -- tests/e2e/scenarios/slow.json --set NAP=0.1
 grep -qx "woke after 0.1" "$tmp/slowset.out" && ok || ko "--set did not change the constant"

@@ -131,6 +131,10 @@ for f in barrier-phases gate-notify-all timeouts; do
         done
 done
 grep -c '"ev": "timeout"' "$tmp/timeouts.trace" | grep -qx 4 && ok || ko "timeouts.json, step: not four timeouts"
+"$bin" run --step tests/e2e/scenarios/over-release.json >"$tmp/over.out" 2>"$tmp/over.err"
+x=$?
+printf 'plain semaphore released twice\nbounded semaphore used\n' | cmp -s - "$tmp/over.out" && [ $x -eq 4 ] &&
+        grep -q "ValueError" "$tmp/over.err" && ok || ko "over-release.json, step: exit $x"
 
 # --- bad schedules
 printf 'MainThread\nNobody\n' >"$tmp/bad.sched"

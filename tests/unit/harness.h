@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
 #include "util/strbuf.h"
@@ -49,23 +48,22 @@ typedef struct harness_opts {
         const char *const *set;
         int nset;
         double step_delay;
-        /* Live, forked: how long nothing may happen before a run is declared stuck, in ms
-         * (a deadlock the model names ends the run at once; default 200). */
+        /* Live, forked: how long nothing may happen, in ms, before the model is asked whether
+         * the run is stuck (default 200); a run the model calls deadlocked then ends. */
         int quiet_ms;
 } harness_opts;
 
 typedef struct harness_result {
         scenario *sc;
-        model *m;           /* the state after the last event */
-        strbuf lines;       /* one line per event, each ending in "\n" */
-        int outcome;        /* END's outcome; OUTCOME_DEADLOCK when the run was stuck; OUTCOME_CRASH
-                               when the runner died; OUTCOME_RUNNING when it never ended */
-        int status;         /* engine_run's return, or the child's exit status; -1 killed */
-        int signal;         /* forked: the signal that ended the runner (0: none) */
-        strbuf why;         /* a deadlock's description (model_deadlock) */
-        uint64_t events;    /* events read */
-        uint64_t grants;    /* step mode: steps granted */
-        uint64_t tolerated; /* events the model ignored that harness.c lets through (see there) */
+        model *m;        /* the state after the last event */
+        strbuf lines;    /* one line per event, each ending in "\n" */
+        int outcome;     /* END's outcome; OUTCOME_DEADLOCK when the run was stuck; OUTCOME_CRASH
+                            when the runner died; OUTCOME_RUNNING when it never ended */
+        int status;      /* engine_run's return, or the child's exit status; -1 killed */
+        int signal;      /* forked: the signal that ended the runner (0: none) */
+        strbuf why;      /* a deadlock's description (model_deadlock) */
+        uint64_t events; /* events read */
+        uint64_t grants; /* step mode: steps granted */
 } harness_result;
 
 /* Loads JSON (fails the test when it does not load) and runs it. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "harness.h"
 #include "scenario/diag.h"
 #include "util/xalloc.h"
@@ -2152,6 +2153,106 @@ static void t_live_crash(void **state)
         harness_free(r);
 }
 
+static void t_step_boundaries(void **state)
+{
+        /* Where each step begins (*): a caption comes before its step's first event, a with
+         * takes one step to acquire and one to release, a loop's test is a step of its own. */
+        harness_opts opt = { .mode = HARNESS_STEP, .show = HARNESS_SHOW_READY | HARNESS_SHOW_STEP };
+        harness_result *r = run_opts(
+            "'resources': {'l': {'type': 'lock'}, 'n': {'type': 'var', 'value': 0}}, "
+            "'actors': [{'name': 'T', 'run': [{'with': 'l', 'say': 'taking l', 'do': [{'let': "
+            "'x', 'value': 'n', 'say': 'n is {n}'}, {'store': 'n', 'value': 'x + 1'}]}, "
+            "{'repeat': 2, 'do': [{'sleep': 0}]}]}]",
+            &opt);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "T ready with\n"
+                          "MainThread blocked T\n"
+                          "T say taking l\n"
+                          "* T acquired l 1\n"
+                          "T ready let\n"
+                          "T say n is 0\n"
+                          "* T step let\n"
+                          "T ready store\n"
+                          "* T changed n 1\n"
+                          "T ready with\n"
+                          "* T released l 0\n"
+                          "T ready repeat\n"
+                          "* T step repeat\n"
+                          "T ready sleep\n"
+                          "* T sleep 0s\n"
+                          "T ready repeat\n"
+                          "* T step repeat\n"
+                          "T ready sleep\n"
+                          "* T sleep 0s\n"
+                          "T exit\n"
+                          "MainThread joined T\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->grants, 9);
+        /* the model counts a step at each first event (the lines marked *) */
+        assert_int_equal(model_info_of(r->m)->steps, 8);
+        harness_free(r);
+}
+
+static void t_step_wait_for_timed_notified(void **state)
+{
+        harness_result *r =
+            step("'resources': {'c': {'type': 'condition'}, 'n': {'type': 'var', 'value': 0}}, "
+                 "'actors': [{'name': 'T', 'run': [{'with': 'c', 'do': [{'wait_for': 'c', 'until': "
+                 "'n > 0', 'timeout': 5, 'into': 'v'}, {'print': 'v = {v}'}]}]}, {'name': 'U', "
+                 "'run': [{'with': 'c', 'do': [{'store': 'n', 'value': 7}, {'notify': 'c'}]}]}]",
+                 "T, T, U");
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "U start\n"
+                          "MainThread blocked T\n"
+                          "T acquired c 1\n"
+                          "T released c 0\n"
+                          "T waiting c timed\n"
+                          "U acquired c 1\n"
+                          "U changed n 7\n"
+                          "U notified c 1\n"
+                          "U released c 0\n"
+                          "U exit\n"
+                          "T woke c\n"
+                          "T acquired c 1\n"
+                          "T print v = True\n"
+                          "T released c 0\n"
+                          "T exit\n"
+                          "MainThread joined T\n"
+                          "MainThread joined U\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->grants, 10);
+        harness_free(r);
+}
+
+static void t_live_say(void **state)
+{
+        harness_result *r =
+            live("'resources': {'l': {'type': 'lock'}, 'n': {'type': 'var', 'value': 3}}, "
+                 "'actors': [{'name': 'T', 'run': [{'acquire': 'l', 'say': 'n is {n}'}, "
+                 "{'store': 'n', 'value': 'n + 1', 'say': 'n was {n}'}, {'release': 'l'}]}]");
+        char *t = harness_grep(r, "T ");
+
+        (void)state;
+        assert_string_equal(t, "T start\n"
+                               "T say n is 3\n"
+                               "T acquired l 1\n"
+                               "T say n was 3\n"
+                               "T changed n 4\n"
+                               "T released l 0\n"
+                               "T exit\n");
+        assert_string_equal(model_info_of(r->m)->caption, "n was 3");
+        free(t);
+        harness_free(r);
+}
+
 static void t_dump(void **state)
 {
         (void)state;
@@ -2240,6 +2341,9 @@ int main(void)
                 cmocka_unit_test(t_step_long_repr_is_cut),
                 cmocka_unit_test(t_live_semaphore_timeouts),
                 cmocka_unit_test(t_engine_unsupported),
+                cmocka_unit_test(t_step_boundaries),
+                cmocka_unit_test(t_step_wait_for_timed_notified),
+                cmocka_unit_test(t_live_say),
         };
 
         /* BODY=... [SCHED=...] [LIVE=1] [FORK=1] [READY=1] test_engine: prints what a scenario
