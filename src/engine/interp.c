@@ -331,10 +331,19 @@ static bool is_notified(actor *a, void *arg)
         return ((prim_actor *)arg)->notified;
 }
 
+/* An event wait ends when the event is set, or was set since the wait began (Python's set()
+ * wakes every waiter, even when a clear() comes before the waiter runs). */
+typedef struct event_wait_arg {
+        prim_res *r;
+        uint64_t sets; /* r->sets when the wait began */
+} event_wait_arg;
+
 static bool is_set(actor *a, void *arg)
 {
+        const event_wait_arg *w = arg;
+
         (void)a;
-        return ((prim_res *)arg)->flag;
+        return w->r->flag || w->r->sets != w->sets;
 }
 
 /* Waits on condition K with its lock held; *NOTIFIED says whether a notify (not the timeout)
@@ -398,13 +407,16 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
 
         engine_memory_drop(a);
         prim_mutex_lock(&r->mu);
+        *set = r->flag;
         if (!r->flag) {
+                event_wait_arg w = { .r = r, .sets = r->sets };
+
                 interp_gil_drop(a);
                 engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
-                wait_until(a, &r->mu, &r->cv, is_set, r, deadline, EV_WAITING, k, -1);
-                engine_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                *set = wait_until(a, &r->mu, &r->cv, is_set, &w, deadline, EV_WAITING, k, -1) ==
+                       PRIM_OK;
+                engine_emit(a, *set ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
-        *set = r->flag;
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
 }
@@ -565,8 +577,10 @@ static int x_set(actor *a, const sc_stmt *s)
         prim_mutex_lock(&r->mu);
         engine_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
         r->flag = s->kind == SC_SET;
-        if (r->flag)
+        if (r->flag) {
+                r->sets++;
                 pthread_cond_broadcast(&r->cv);
+        }
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
 }

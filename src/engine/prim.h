@@ -68,8 +68,9 @@ typedef struct prim_res {
         /* event, condition, barrier, queue, join: a mutex and condition variable */
         pthread_mutex_t mu;
         pthread_cond_t cv;
-        bool flag;   /* event: set */
-        int waiting; /* barrier: arrivals */
+        bool flag;     /* event: set */
+        uint64_t sets; /* event: how many times it was set (a waiter wakes on any set) */
+        int waiting;   /* barrier: arrivals */
         /* condition: the waiters in the order they began to wait (FIFO). A notify takes them
          * from the front and marks each one's prim_actor.notified, so a thread that starts
          * waiting later can never take a wake-up meant for another. Barrier: the round's

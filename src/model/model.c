@@ -802,9 +802,13 @@ static void on_broken(model *m, const event *ev, model_actor *a, model_res *r)
         r->pending = (int64_t)r->waiting.n;
 }
 
+/* A set wakes every actor waiting then, even if a clear comes before they run: they are the
+ * `pending` oldest waiters until each wakes. */
 static void on_set(model *m, const event *ev, model_actor *a, model_res *r)
 {
         r->set = ev->kind == EV_SET;
+        if (r->set)
+                r->pending = (int64_t)r->waiting.n;
 }
 
 static void on_notified(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1251,8 +1255,14 @@ bool model_can_proceed(const model *m, int an)
                         return r->count > 0;
                 return true;
         case MODEL_OP_WAIT:
-                if (r->type == SC_EVENT)
-                        return r->set;
+                if (r->type == SC_EVENT) {
+                        if (r->set)
+                                return true;
+                        for (int64_t k = 0; k < r->pending && k < (int64_t)r->waiting.n; k++)
+                                if (r->waiting.v[k] == an)
+                                        return true;
+                        return false;
+                }
                 if (r->type == SC_CONDITION)
                         return r->pending > 0;
                 if (r->type == SC_BARRIER)

@@ -55,7 +55,9 @@
  *   entry of the releasing actor. Holders never exceed initial - count: the oldest entries are
  *   dropped beyond that, so a semaphore used as a signal (released by one actor, acquired by
  *   another) shows no holders instead of a growing list.
- * - Events: SET / CLEARED change the flag; waiters leave one by one as their WOKE arrives.
+ * - Events: SET / CLEARED change the flag; SET also releases every actor waiting then (pending =
+ *   waiters: the oldest ones), which can go on even if CLEARED comes first, as Python's set()
+ *   wakes them; waiters leave one by one as their WOKE arrives.
  * - Conditions: WAITING releases the condition's lock if the waiting actor still holds it (the
  *   engine may also send RELEASED first) and saves an rlock's depth; NOTIFIED adds num to
  *   `pending` (capped at the number of waiters); each WOKE uses one. After WOKE the actor takes
@@ -150,7 +152,7 @@ typedef struct model_actor {
         int end;           /* MODEL_OP_RECV / SEND: the pipe end (0 a, 1 b), -1 when unknown */
         bool timed;        /* the current wait has a timeout (aux = 1) */
         int64_t sleep_ns;  /* the last SLEEP's length */
-        uint64_t steps;    /* STEP events */
+        uint64_t steps;    /* its steps (STEP events and first events of a step) */
         uint64_t events;   /* events of this actor applied */
         int64_t pid;       /* START's aux (a process's pid), 0 before */
         int signal;        /* CRASHED: the signal, 0 for an exit (status in `code`), -1 error */
@@ -199,7 +201,8 @@ typedef struct model_res {
         model_ids holders; /* one entry per permit held, oldest first */
         /* event */
         bool set;
-        /* condition: notifies not yet taken by a WOKE; barrier: waiters released by a trip */
+        /* condition: notifies not yet taken by a WOKE; barrier: waiters released by a trip; event:
+         * waiters released by a set (the oldest `pending` of `waiting`) */
         int64_t pending;
         /* barrier */
         int64_t arrivals, parties;
@@ -243,7 +246,7 @@ typedef struct model_error {
 typedef struct model_info {
         uint64_t events;         /* events applied */
         uint64_t ignored;        /* events ignored as malformed (see above) */
-        uint64_t steps;          /* STEP events */
+        uint64_t steps;          /* steps: STEP events and first events of a step (BEGINS_STEP) */
         uint64_t last_seq, t_ns; /* of the last event applied */
         int outcome;             /* event_outcome (see above) */
         bool ended;              /* END seen */

@@ -134,4 +134,16 @@ x=$?
         { ko "barrier-reset-waiting: exit $x"; cat "$tmp/br.out" "$tmp/br.err"; }
 folds "$tmp/br.trace" "barrier-reset-waiting"
 
+# --- Event: set() wakes every waiter even when clear() comes before the waiter runs (Python's
+# wait() returns True); the model and the checker agree that the waiter may go on
+timeout 20 "$bin" run --step --schedule tests/e2e/scenarios/set-clear.sched \
+        --trace "$tmp/sc.trace" tests/e2e/scenarios/set-clear.json >"$tmp/sc.out" 2>"$tmp/sc.err"
+x=$?
+[ $x -eq 0 ] && [ "$(cat "$tmp/sc.out")" = "woke: True" ] && ok ||
+        { ko "set then clear before the waiter runs: exit $x"; cat "$tmp/sc.out" "$tmp/sc.err"; }
+python3 tests/e2e/trace_check.py "$tmp/sc.trace" >/dev/null && ok || ko "set-clear: trace invariants"
+folds "$tmp/sc.trace" "set-clear"
+timeout 20 "$bin" run tests/e2e/scenarios/set-clear.json >"$tmp/sc.out" 2>/dev/null
+[ $? -eq 0 ] && [ "$(cat "$tmp/sc.out")" = "woke: True" ] && ok || ko "set-clear live"
+
 finish

@@ -11,7 +11,8 @@ usage: trace_check.py TRACE
 - with "gil", an actor computes (work) only while it holds the GIL;
 - an actor's first event is start, and nothing of it comes after its exit;
 - join returns only after the joined actor's exit;
-- a waiter on an event wakes only while the event is set;
+- a waiter on an event wakes only while the event is set, or after a set since it began to
+  wait (Python's set() wakes every waiter, even if clear() comes before it runs);
 - the run's end, when the trace has one, is its last event.
 Prints what it checked; exits 1 on the first violation, and also when the trace has no events or
 none of its events was subject to an invariant (a check that checked nothing is no check).
@@ -41,6 +42,8 @@ def main():
     permits = {}  # semaphore -> held count
     queues = {}
     flags = {}  # event -> set
+    signalled = {}  # event -> the actors waiting on it when it was last set
+    event_waits = {}  # actor -> the event it waits on
     started, exited = set(), set()
     ended = False
     last_seq, last_t = 0, 0.0
@@ -79,10 +82,17 @@ def main():
         if rtype == "event":
             if kind in ("set", "cleared"):
                 flags[res] = kind == "set"
-            elif kind == "woke":
-                if not flags.get(res):
-                    fail(ev, f"{actor} woke on {res}, which is not set")
-                checks += 1
+                if kind == "set":
+                    signalled.setdefault(res, set()).update(
+                        a for a, r in event_waits.items() if r == res)
+            elif kind == "waiting":
+                event_waits[actor] = res
+            elif kind in ("woke", "timeout"):
+                event_waits.pop(actor, None)
+                if kind == "woke" and not flags.get(res) and actor not in signalled.get(res, ()):
+                    fail(ev, f"{actor} woke on {res}, which is not set and was not set while it waited")
+                signalled.get(res, set()).discard(actor)
+                checks += kind == "woke"
         if rtype in ("lock", "rlock", "condition"):
             if kind == "acquired":
                 h = holders.get(res)
