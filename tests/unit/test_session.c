@@ -300,13 +300,126 @@ static void test_refusals(void **state)
         strbuf_free(&err);
 }
 
+/* Why texts for every case, and the accessors. */
+static void test_why_texts(void **state)
+{
+        session_config cfg = { .step = true,
+                               .policy = SESSION_MANUAL,
+                               .seed = 9,
+                               .seed_given = true,
+                               .record = true };
+        session *s = open_cfg(&cfg);
+        int main_actor = session_scenario(s)->nactors;
+        strbuf text = STRBUF_INIT;
+        size_t n;
+
+        (void)state;
+        assert_int_equal(session_seed(s), 9);
+        assert_string_equal(session_config_of(s)->path, path);
+        assert_true(until_movable(s));
+        session_why_text(s, main_actor, &text);
+        assert_string_equal(strbuf_str(&text), "MainThread can move");
+        assert_int_equal(session_grant(s, 99, &text), -1);
+        assert_non_null(strstr(strbuf_str(&text), "there is no actor 99"));
+        strbuf_reset(&text);
+        assert_int_equal(session_grant(s, main_actor, &text), 0);
+        session_why_text(s, main_actor, &text);
+        assert_string_equal(strbuf_str(&text), "MainThread is on its step");
+        /* by the policy to the end: every grant is a move of the schedule (22 steps, and 5 times
+         * a blocked actor was let try again) */
+        session_set_policy(s, SESSION_ROUND_ROBIN);
+        until_end(s);
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        assert_int_equal(session_signal(s), 0);
+        session_schedule(s, &n);
+        assert_int_equal(session_steps(s), 22);
+        assert_int_equal(n, 27);
+        strbuf_reset(&text);
+        session_why_text(s, 0, &text);
+        assert_string_equal(strbuf_str(&text), "T-0 has finished");
+        strbuf_free(&text);
+        close_ok(s);
+}
+
+/* Grants paced at a speed give the same run as unpaced ones: the pace changes when, not what. */
+static void test_paced_grants(void **state)
+{
+        session_config cfg = { .step = true, .seed = 4, .seed_given = true };
+        session *s = open_cfg(&cfg);
+        uint64_t steps, events;
+
+        (void)state;
+        until_end(s);
+        steps = session_steps(s);
+        events = session_events(s);
+        close_ok(s);
+        cfg.speed = 1000;
+        s = open_cfg(&cfg);
+        assert_true(session_speed(s) == 1000);
+        until_end(s);
+        assert_int_equal(session_steps(s), steps);
+        assert_int_equal(session_events(s), events);
+        close_ok(s);
+}
+
+/* A live run paused, its speed changed, resumed: it finishes; a live actor is not steppable. */
+static void test_live_speed(void **state)
+{
+        session_config cfg = { .paused = true };
+        session *s = open_cfg(&cfg);
+        strbuf text = STRBUF_INIT;
+
+        (void)state;
+        session_set_speed(s, 1e-9); /* clamped to 0.001 */
+        assert_true(session_speed(s) == 0.001);
+        session_set_speed(s, 0);
+        assert_true(session_speed(s) == 0);
+        assert_int_equal(session_grant(s, 0, &text), -1);
+        assert_non_null(strstr(strbuf_str(&text), "a live run"));
+        assert_int_equal(session_movable(s, NULL), 0);
+        session_pause(s, false);
+        until_end(s);
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        strbuf_free(&text);
+        close_ok(s);
+}
+
+/* Files that cannot be opened or written: messages, not crashes. */
+static void test_file_errors(void **state)
+{
+        session_config cfg = { .path = "/nonexistent/lockstep.json" };
+        strbuf err = STRBUF_INIT;
+        session *s;
+
+        (void)state;
+        assert_null(session_open(&cfg, &err));
+        assert_non_null(strstr(strbuf_str(&err), "cannot open"));
+        strbuf_reset(&err);
+        cfg.path = path;
+        cfg.trace_path = "/nonexistent/trace.jsonl";
+        assert_null(session_open(&cfg, &err));
+        assert_true(err.len > 0);
+        strbuf_reset(&err);
+        cfg.trace_path = NULL;
+        cfg.step = true;
+        cfg.record = true;
+        s = open_cfg(&cfg);
+        until_end(s);
+        assert_int_equal(session_save_schedule(s, "/nonexistent/s.sched", &err), -1);
+        assert_true(err.len > 0);
+        strbuf_free(&err);
+        close_ok(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_manual_grants), cmocka_unit_test(test_why_blocked),
                 cmocka_unit_test(test_switch_policy), cmocka_unit_test(test_live_pause),
                 cmocka_unit_test(test_restart),       cmocka_unit_test(test_interrupt),
-                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_refusals),      cmocka_unit_test(test_why_texts),
+                cmocka_unit_test(test_paced_grants),  cmocka_unit_test(test_live_speed),
+                cmocka_unit_test(test_file_errors),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
