@@ -56,7 +56,7 @@ coverage: test-deps
 	meson compile -C $(COV_BUILD)
 	find $(COV_BUILD) -name '*.gcda' -delete
 	meson test -C $(COV_BUILD) --suite unit --suite e2e --print-errorlogs
-	sh scripts/coverage.sh $(COV_BUILD) src/engine:90 src/session
+	sh scripts/coverage.sh $(COV_BUILD) src/engine:90 src/session:90
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(COV_BUILD) $(FUZZ_BUILD)
