@@ -120,8 +120,9 @@ int value_memory_check(char *err, size_t errlen)
 
         if (value_memory_used() <= limit)
                 return 0;
-        diag_set_err(err, errlen, "MemoryError: the run's values take more than %zu MiB (the limit)",
-               limit >> 20);
+        diag_set_err(err, errlen,
+                     "MemoryError: the run's values take more than %zu MiB (the limit)",
+                     limit >> 20);
         return -1;
 }
 
