@@ -215,15 +215,19 @@ typedef struct run_output {
         strbuf line;
 } run_output;
 
-/* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal. */
-static void put_text(run_output *o, FILE *f, bool escape, const char *text, size_t n)
+/* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal
+ * (OUTPUT: what an actor printed, whose newlines and tabs stay). */
+static void put_text(run_output *o, FILE *f, bool escape, bool output, const char *text, size_t n)
 {
         if (!escape) {
                 fwrite(text, 1, n, f);
                 return;
         }
         strbuf_reset(&o->line);
-        utf8_escape(&o->line, text, n);
+        if (output)
+                utf8_escape_output(&o->line, text, n);
+        else
+                utf8_escape(&o->line, text, n);
         fwrite(strbuf_str(&o->line), 1, o->line.len, f);
 }
 
@@ -242,19 +246,19 @@ static void run_event(const event *ev, void *ctx)
                         fputs("# ", stdout);
                 if (o->prefix) {
                         putchar('[');
-                        put_text(o, stdout, o->escape, name, strlen(name));
+                        put_text(o, stdout, o->escape, false, name, strlen(name));
                         fputs("] ", stdout);
                 }
-                put_text(o, stdout, o->escape, ev->text, ev->len);
+                put_text(o, stdout, o->escape, true, ev->text, ev->len);
                 putchar('\n');
                 break;
         case EV_ERROR:
         case EV_ASSERT:
                 /* Like the loader's errors: FILE:LINE:COL: ExceptionName: message (in ACTOR). */
                 fflush(stdout);
-                put_text(o, stderr, true, ev->text, ev->len);
+                put_text(o, stderr, true, false, ev->text, ev->len);
                 fputs(" (in ", stderr);
-                put_text(o, stderr, true, name, strlen(name));
+                put_text(o, stderr, true, false, name, strlen(name));
                 fputs(")\n", stderr);
                 break;
         default: break;
