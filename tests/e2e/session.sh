@@ -207,5 +207,13 @@ grep -q "\-\-max-steps" "$tmp/h.out" && ok || ko "run --help: no usage"
 status_is "escape name" $? 4
 grep -q "$(printf '\033')" "$tmp/esc.err" && ko "an escape sequence reached stderr raw" || ok
 grep -qF 'E\x1b[2J' "$tmp/esc.err" && ok || ko "the name is not shown escaped: $(cat "$tmp/esc.err")"
+# printed output onto a terminal is shown escaped; into a pipe it is written as it is
+if command -v script >/dev/null 2>&1; then
+        script -q -c "$bin run $sc/escape-print.json" /dev/null >"$tmp/tty.out" 2>&1
+        grep -qF 'before\x1b[2Jafter' "$tmp/tty.out" && ok || ko "a terminal got the printed escape raw"
+        grep -q "$(printf '\033')" "$tmp/tty.out" && ko "an ESC byte reached the terminal" || ok
+fi
+"$bin" run "$sc/escape-print.json" 2>/dev/null | grep -q "before$(printf '\033')\[2Jafter" && ok ||
+        ko "a pipe did not get the printed line as it is"
 
 finish
