@@ -27,20 +27,20 @@ typedef int (*exec_fn)(actor *a, const sc_stmt *s);
 
 static prim_res *res_of(actor *a, int k)
 {
-        return &a->eng->prim->res[k];
+        return &a->prim->res[k];
 }
 
 /* ---- step mode --------------------------------------------------------------------------- */
 
 static bool stepping(const actor *a)
 {
-        return a->eng->opt.gates != NULL;
+        return a->gates != NULL;
 }
 
 /* Step mode: wait at the gate for the next grant. */
 static void step_gate(actor *a)
 {
-        gate_wait(a->eng->opt.gates, a->id);
+        gate_wait(a->gates, a->id);
 }
 
 typedef bool (*ready_fn)(actor *a, void *arg);
@@ -70,7 +70,7 @@ static int wait_until(actor *a, pthread_mutex_t *mu, pthread_cond_t *cv, ready_f
                         break;
                 if (deadline != NULL)
                         return PRIM_TIMEOUT;
-                engine_emit(a, again, res, other, 0, 0, NULL, 0);
+                actor_emit(a, again, res, other, 0, 0, NULL, 0);
         }
         return PRIM_OK;
 }
@@ -81,25 +81,25 @@ static int eval_number(actor *a, const expr *e, const char *what, double *out)
 {
         value v;
 
-        if (engine_eval(a, e, &v) < 0)
+        if (actor_eval(a, e, &v) < 0)
                 return -1;
         if (v.type == VALUE_INT || v.type == VALUE_BOOL)
                 *out = v.type == VALUE_INT ? (double)v.as.i : v.as.b;
         else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
                 *out = v.as.f;
         else if (v.type == VALUE_FLOAT) {
-                engine_fail_at(a, e, "ValueError: %s must be a number, not NaN", what);
+                actor_fail_at(a, e, "ValueError: %s must be a number, not NaN", what);
                 value_drop(&v);
                 return -1;
         } else {
-                engine_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
-                               value_type_name(v.type));
+                actor_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
+                              value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
         value_drop(&v);
         if (*out < 0) {
-                engine_fail_at(a, e, "ValueError: %s must not be negative", what);
+                actor_fail_at(a, e, "ValueError: %s must not be negative", what);
                 return -1;
         }
         return 0;
@@ -109,15 +109,15 @@ static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
 {
         value v;
 
-        if (engine_eval(a, e, &v) < 0)
+        if (actor_eval(a, e, &v) < 0)
                 return -1;
         if (v.type == VALUE_INT)
                 *out = v.as.i;
         else if (v.type == VALUE_BOOL)
                 *out = v.as.b;
         else {
-                engine_fail_at(a, e, "TypeError: %s must be an int, not %s", what,
-                               value_type_name(v.type));
+                actor_fail_at(a, e, "TypeError: %s must be an int, not %s", what,
+                              value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
@@ -142,7 +142,7 @@ static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const st
 static void store_into(actor *a, const sc_stmt *s, value v)
 {
         if (s->local >= 0)
-                engine_set_local(a, s->local, v);
+                actor_set_local(a, s->local, v);
         else
                 value_drop(&v);
 }
@@ -152,7 +152,7 @@ static void store_into(actor *a, const sc_stmt *s, value v)
 /* The lock a lock-like resource means and the resource its events name. */
 static prim_lock *lock_of(actor *a, int k, int *evres)
 {
-        const sc_resource *r = &a->eng->sc->resources[k];
+        const sc_resource *r = &a->sc->resources[k];
 
         if (r->type == SC_CONDITION && r->lock >= 0)
                 k = r->lock;
@@ -162,7 +162,7 @@ static prim_lock *lock_of(actor *a, int k, int *evres)
 
 static bool is_semaphore(actor *a, int k)
 {
-        sc_res_type t = a->eng->sc->resources[k].type;
+        sc_res_type t = a->sc->resources[k].type;
 
         return t == SC_SEMAPHORE || t == SC_BOUNDED_SEMAPHORE;
 }
@@ -172,7 +172,7 @@ static void sem_took(actor *a, int k)
         prim_res *r = res_of(a, k);
 
         prim_mutex_lock(&r->mu);
-        engine_emit(a, EV_ACQUIRED, k, -1, prim_sem_taken(r), 0, NULL, 0);
+        actor_emit(a, EV_ACQUIRED, k, -1, prim_sem_taken(r), 0, NULL, 0);
         pthread_mutex_unlock(&r->mu);
 }
 
@@ -190,7 +190,7 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
                 if (deadline != NULL)
                         return l ? prim_lock_unblock(l, a->id)
                                  : prim_sem_unblock(res_of(a, k), a->id);
-                engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
         }
 }
 
@@ -202,7 +202,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         int evres, rc;
         prim_lock *l;
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (is_semaphore(a, k)) {
                 prim_res *r = res_of(a, k);
 
@@ -217,44 +217,44 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                         /* in the queue (fifo) before it says it waits, as for a lock */
                         rc = prim_sem_block(r, a->id);
                         if (rc != PRIM_OK) {
-                                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                                 rc = retry(a, k, NULL, deadline);
                         }
                 } else {
-                        engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                         rc = prim_sem_wait(r, a->id, deadline);
                 }
                 if (rc == PRIM_OK)
                         sem_took(a, k);
                 else
-                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
                 return rc;
         }
         l = lock_of(a, k, &evres);
         if (prim_lock_try(l, a->id) == PRIM_OK) {
-                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
                 return PRIM_OK;
         }
         if (!blocking)
                 return PRIM_BUSY;
-        if (evres != a->eng->sc->gil_res)
+        if (evres != a->gil)
                 interp_gil_drop(a);
         if (stepping(a)) {
                 /* In the queue (fifo) before it says it waits: a release from now on hands the
                  * lock to it in turn. */
                 rc = prim_lock_block(l, a->id);
                 if (rc != PRIM_OK) {
-                        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
                         rc = retry(a, evres, l, deadline);
                 }
         } else {
-                engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
                 rc = prim_lock_wait(l, a->id, deadline);
         }
         if (rc == PRIM_OK)
-                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         else
-                engine_emit(a, EV_TIMEOUT, evres, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, evres, -1, 0, 0, NULL, 0);
         return rc;
 }
 
@@ -267,13 +267,12 @@ static int release(actor *a, int k)
                 prim_res *r = res_of(a, k);
 
                 prim_mutex_lock(&r->mu);
-                if (a->eng->sc->resources[k].type == SC_BOUNDED_SEMAPHORE &&
-                    r->count >= r->initial) {
+                if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
                         pthread_mutex_unlock(&r->mu);
-                        return engine_fail(a, "ValueError: Semaphore released too many times");
+                        return actor_fail(a, "ValueError: Semaphore released too many times");
                 }
                 r->count++;
-                engine_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
+                actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
                 prim_sem_post(r);
                 pthread_mutex_unlock(&r->mu);
                 return FLOW_NEXT;
@@ -282,12 +281,12 @@ static int release(actor *a, int k)
         /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
          * holder. The messages are Python's. */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
-                return engine_fail(a,
-                                   l->reentrant
-                                       ? "RuntimeError: cannot release un-acquired lock '%s'"
-                                       : "RuntimeError: release unlocked lock '%s'",
-                                   a->eng->sc->resources[evres].name);
-        engine_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
+                return actor_fail(a,
+                                  l->reentrant
+                                      ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                      : "RuntimeError: release unlocked lock '%s'",
+                                  a->sc->resources[evres].name);
+        actor_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
         prim_lock_unlock(l);
         return FLOW_NEXT;
 }
@@ -342,25 +341,25 @@ static bool is_set(actor *a, void *arg)
 static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *notified)
 {
         prim_res *r = res_of(a, k);
-        prim_actor *me = &a->eng->prim->actors[a->id];
+        prim_actor *me = &a->prim->actors[a->id];
         int evres, depth;
         prim_lock *l = lock_of(a, k, &evres);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (prim_lock_holder(l) != a->id)
-                return engine_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
-                                   a->eng->sc->resources[k].name);
+                return actor_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
+                                  a->sc->resources[k].name);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         me->notified = false;
         r->waitq[r->nwait++] = a->id;
-        engine_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
+        actor_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
         depth = prim_lock_release_all(l, a->id);
-        engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+        actor_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
         wait_until(a, &r->mu, &r->cv, is_notified, me, deadline, EV_WAITING, k, -1);
         *notified = me->notified;
         if (*notified) {
-                engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
         } else {
                 /* timed out: leave the queue */
                 for (int j = 0; j < r->nwait; j++)
@@ -370,25 +369,25 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
                                 r->nwait--;
                                 break;
                         }
-                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
         pthread_mutex_unlock(&r->mu);
         /* Take the lock back, waiting for the notifier to let go of it. */
         if (prim_lock_try(l, a->id) != PRIM_OK) {
                 if (stepping(a)) {
                         if (prim_lock_block(l, a->id) != PRIM_OK) {
-                                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                                actor_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                                 retry(a, evres, l, NULL);
                         }
                 } else {
-                        engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                         prim_lock_wait(l, a->id, NULL);
                 }
         }
         /* an rlock gets its depth back */
         if (l->reentrant)
                 l->depth = depth;
-        engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         return FLOW_NEXT;
 }
 
@@ -396,13 +395,13 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
 {
         prim_res *r = res_of(a, k);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (!r->flag) {
                 interp_gil_drop(a);
-                engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
                 wait_until(a, &r->mu, &r->cv, is_set, r, deadline, EV_WAITING, k, -1);
-                engine_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, r->flag ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
         *set = r->flag;
         pthread_mutex_unlock(&r->mu);
@@ -420,7 +419,7 @@ static bool barrier_ended(actor *a, void *arg)
 static void barrier_end_round(actor *a, prim_res *r, int end)
 {
         for (int j = 0; j < r->nwait; j++)
-                a->eng->prim->actors[r->waitq[j]].barrier = end;
+                a->prim->actors[r->waitq[j]].barrier = end;
         r->nwait = 0;
         r->waiting = 0;
         r->generation++;
@@ -430,7 +429,7 @@ static void barrier_end_round(actor *a, prim_res *r, int end)
 /* abort(), or a wait that timed out: the barrier is broken until reset (Python's _break). */
 static void barrier_break(actor *a, prim_res *r, int k)
 {
-        engine_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
+        actor_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
         r->broken = true;
         barrier_end_round(a, r, PRIM_BARRIER_BROKEN);
 }
@@ -438,24 +437,24 @@ static void barrier_break(actor *a, prim_res *r, int k)
 static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
 {
         prim_res *r = res_of(a, k);
-        prim_actor *me = &a->eng->prim->actors[a->id];
-        const char *name = a->eng->sc->resources[k].name;
+        prim_actor *me = &a->prim->actors[a->id];
+        const char *name = a->sc->resources[k].name;
         int end;
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         if (r->broken) {
                 pthread_mutex_unlock(&r->mu);
-                return engine_fail(a,
-                                   "BrokenBarrierError: barrier '%s' is broken (reset makes it "
-                                   "usable again)",
-                                   name);
+                return actor_fail(a,
+                                  "BrokenBarrierError: barrier '%s' is broken (reset makes it "
+                                  "usable again)",
+                                  name);
         }
         *index = r->waiting++;
         me->barrier = PRIM_BARRIER_WAITING;
         r->waitq[r->nwait++] = a->id;
-        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        actor_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
         if (r->waiting == r->parties)
                 barrier_end_round(a, r, PRIM_BARRIER_TRIPPED);
         else
@@ -470,19 +469,19 @@ static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_
                                 r->nwait--;
                                 break;
                         }
-                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
                 barrier_break(a, r, k);
                 pthread_mutex_unlock(&r->mu);
-                return engine_fail(a,
-                                   "BrokenBarrierError: the wait on barrier '%s' timed out, which "
-                                   "breaks it",
-                                   name);
+                return actor_fail(a,
+                                  "BrokenBarrierError: the wait on barrier '%s' timed out, which "
+                                  "breaks it",
+                                  name);
         }
-        engine_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
+        actor_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
         pthread_mutex_unlock(&r->mu);
         if (end != PRIM_BARRIER_TRIPPED)
-                return engine_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
-                                   end == PRIM_BARRIER_RESET ? "reset" : "broken");
+                return actor_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
+                                  end == PRIM_BARRIER_RESET ? "reset" : "broken");
         return FLOW_NEXT;
 }
 
@@ -492,12 +491,12 @@ static int x_abort_reset(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (s->kind == SC_ABORT) {
                 barrier_break(a, r, s->res);
         } else {
-                engine_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
                 r->broken = false;
                 barrier_end_round(a, r, PRIM_BARRIER_RESET);
         }
@@ -515,7 +514,7 @@ static int x_wait(actor *a, const sc_stmt *s)
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        switch (a->eng->sc->resources[s->res].type) {
+        switch (a->sc->resources[s->res].type) {
         case SC_CONDITION: flow = cond_wait(a, s->res, dl, &ok); break;
         case SC_EVENT: flow = event_wait(a, s->res, dl, &ok); break;
         default:
@@ -540,16 +539,16 @@ static int x_wait_for(actor *a, const sc_stmt *s)
         for (;;) {
                 bool notified;
 
-                if (engine_eval(a, s->until, &v) < 0)
+                if (actor_eval(a, s->until, &v) < 0)
                         return FLOW_STOP;
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 if (value_truthy(v))
                         break;
                 value_drop(&v);
                 if (cond_wait(a, s->res, dl, &notified) == FLOW_STOP)
                         return FLOW_STOP;
                 if (!notified) {
-                        if (engine_eval(a, s->until, &v) < 0)
+                        if (actor_eval(a, s->until, &v) < 0)
                                 return FLOW_STOP;
                         break;
                 }
@@ -563,7 +562,7 @@ static int x_set(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
 
         prim_mutex_lock(&r->mu);
-        engine_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
+        actor_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
         r->flag = s->kind == SC_SET;
         if (r->flag)
                 pthread_cond_broadcast(&r->cv);
@@ -583,15 +582,14 @@ static int x_notify(actor *a, const sc_stmt *s)
         else if (s->n != NULL && eval_int(a, s->n, "n", &n) < 0)
                 return FLOW_STOP;
         if (prim_lock_holder(l) != a->id)
-                return engine_fail(a,
-                                   "RuntimeError: cannot notify on '%s' without holding its lock",
-                                   a->eng->sc->resources[s->res].name);
+                return actor_fail(a, "RuntimeError: cannot notify on '%s' without holding its lock",
+                                  a->sc->resources[s->res].name);
         prim_mutex_lock(&r->mu);
         /* Wake the N longest waiters, in the order they began to wait. */
         k = n < r->nwait ? n : r->nwait;
-        engine_emit(a, EV_NOTIFIED, s->res, -1, k, 0, NULL, 0);
+        actor_emit(a, EV_NOTIFIED, s->res, -1, k, 0, NULL, 0);
         for (int64_t j = 0; j < k; j++)
-                a->eng->prim->actors[r->waitq[j]].notified = true;
+                a->prim->actors[r->waitq[j]].notified = true;
         memmove(&r->waitq[0], &r->waitq[k], sizeof(int) * (size_t)(r->nwait - k));
         r->nwait -= (int)k;
         if (k > 0)
@@ -602,100 +600,108 @@ static int x_notify(actor *a, const sc_stmt *s)
 
 /* ---- queues ------------------------------------------------------------------------------ */
 
+/* A put's item, prepared: its bytes in shared memory (0 for a queue in the heap). */
+typedef struct put_item {
+        int res;
+        size_t need;
+} put_item;
+
 static bool has_room(actor *a, void *arg)
 {
-        const sc_stmt *s = arg;
-        int64_t max = a->eng->sc->resources[s->res].count;
-        size_t n = a->eng->queues[s->res].n;
+        const put_item *it = arg;
+        bool never;
 
-        return (max == 0 || (int64_t)n < max) && n < SC_MAX_QUEUE;
+        return store_queue_fits(a->store, it->res, it->need, &never);
 }
 
 static bool has_item(actor *a, void *arg)
 {
-        return a->eng->queues[((const sc_stmt *)arg)->res].n > 0;
+        return store_queue_len(a->store, ((const sc_stmt *)arg)->res) > 0;
 }
 
 static int x_put(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
-        queue_items *q = &a->eng->queues[s->res];
         struct timespec ts;
         const struct timespec *dl;
         value v;
         int rc;
+        long need;
+        bool never;
+        char err[200];
+        strbuf enc = { 0 };
+        put_item it = { .res = s->res };
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return value_drop(&v), FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
+        need = store_queue_prepare(a->store, s->res, v, &enc, err, sizeof(err));
+        if (need < 0 || (store_queue_fits(a->store, s->res, (size_t)need, &never), never)) {
+                if (need >= 0)
+                        snprintf(err, sizeof(err),
+                                 "ValueError: an item of %ld bytes does not fit in a queue between "
+                                 "processes (at most %zu)",
+                                 need, STORE_QUEUE_BYTES);
+                value_drop(&v);
+                strbuf_free(&enc);
+                return actor_fail(a, "%s", err);
+        }
+        it.need = (size_t)need;
         prim_mutex_lock(&r->mu);
-        if (!has_room(a, (void *)s)) {
+        if (!has_room(a, &it)) {
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                rc = wait_until(a, &r->mu, &r->cv, has_room, (void *)s, dl, EV_BLOCKED, s->res, -1);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                rc = wait_until(a, &r->mu, &r->cv, has_room, &it, dl, EV_BLOCKED, s->res, -1);
                 if (rc != PRIM_OK) {
                         /* put(timeout=...) gives up: the item is not put */
-                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         value_drop(&v);
+                        strbuf_free(&enc);
                         return FLOW_NEXT;
                 }
         }
         strbuf_reset(&a->scratch);
-        engine_repr(v, &a->scratch);
-        engine_emit(a, EV_PUT, s->res, -1, (int64_t)q->n + 1, 0, strbuf_str(&a->scratch),
-                    a->scratch.len);
-        if (q->n == q->cap) {
-                size_t old = q->cap;
-                value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
-
-                for (size_t k = 0; k < q->n; k++)
-                        items[k] = q->items[(q->head + k) % (old ? old : 1)];
-                free(q->items);
-                q->items = items;
-                q->cap = old ? old * 2 : 16;
-                q->head = 0;
-        }
-        q->items[(q->head + q->n) % q->cap] = v;
-        q->n++;
+        actor_repr(v, &a->scratch);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0,
+                   strbuf_str(&a->scratch), a->scratch.len);
+        store_queue_push(a->store, s->res, v, &enc);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
+        strbuf_free(&enc);
         return FLOW_NEXT;
 }
 
 static int x_get(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
-        queue_items *q = &a->eng->queues[s->res];
         struct timespec ts;
         const struct timespec *dl;
         value v;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
-        if (q->n == 0) {
+        if (store_queue_len(a->store, s->res) == 0) {
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
                 wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
-                if (q->n == 0) {
+                if (store_queue_len(a->store, s->res) == 0) {
                         /* get(timeout=...) gives up: `into` receives None */
-                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         store_into(a, s, value_none());
                         return FLOW_NEXT;
                 }
         }
-        v = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
+        v = store_queue_pop(a->store, s->res);
         strbuf_reset(&a->scratch);
-        engine_repr(v, &a->scratch);
-        engine_emit(a, EV_GOT, s->res, -1, (int64_t)q->n, 0, strbuf_str(&a->scratch),
-                    a->scratch.len);
+        actor_repr(v, &a->scratch);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0,
+                   strbuf_str(&a->scratch), a->scratch.len);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
@@ -704,11 +710,24 @@ static int x_get(actor *a, const sc_stmt *s)
 
 /* ---- memory: store, let, append, pop ----------------------------------------------------- */
 
-static void changed(actor *a, int k)
+/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
+static void changed(actor *a, int k, value v)
 {
         strbuf_reset(&a->scratch);
-        engine_repr(a->eng->mem[k], &a->scratch);
-        engine_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
+        actor_repr(v, &a->scratch);
+        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy,
+                   strbuf_str(&a->scratch), a->scratch.len);
+}
+
+/* The end of an edit of resource K: written back when it went well. */
+static void edited(actor *a, int k, value *target, value *tmp, int flow)
+{
+        if (flow == FLOW_NEXT) {
+                changed(a, k, *target);
+                store_commit(a->store, k, target);
+        } else if (target == tmp) {
+                value_drop(tmp);
+        }
 }
 
 /* multiprocessing.Value and Array are typed: 'i' holds ints, 'd' floats (ints convert). */
@@ -724,8 +743,8 @@ static int typed(actor *a, const sc_resource *r, value *v)
                 *v = value_int(v->as.b);
         if ((r->ctype == 'd' && v->type != VALUE_FLOAT) ||
             (r->ctype == 'i' && v->type != VALUE_INT)) {
-                engine_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
-                            r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
+                actor_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
+                           r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
                 value_drop(v);
                 return -1;
         }
@@ -740,22 +759,22 @@ static int set_item(actor *a, value *target, value index, value v)
         if (target->type == VALUE_LIST) {
                 if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
                         value_drop(&v);
-                        return engine_fail(a, "TypeError: list indices must be integers, not %s",
-                                           value_type_name(index.type));
+                        return actor_fail(a, "TypeError: list indices must be integers, not %s",
+                                          value_type_name(index.type));
                 }
                 if (value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
                                    err, sizeof(err)) < 0)
-                        return engine_fail(a, "%s", err);
+                        return actor_fail(a, "%s", err);
                 return FLOW_NEXT;
         }
         if (target->type == VALUE_DICT) {
                 if (value_dict_set(target, value_ref(index), v, err, sizeof(err)) < 0)
-                        return engine_fail(a, "%s", err);
+                        return actor_fail(a, "%s", err);
                 return FLOW_NEXT;
         }
         value_drop(&v);
-        return engine_fail(a, "TypeError: '%s' object does not support item assignment",
-                           value_type_name(target->type));
+        return actor_fail(a, "TypeError: '%s' object does not support item assignment",
+                          value_type_name(target->type));
 }
 
 static int x_store(actor *a, const sc_stmt *s)
@@ -763,41 +782,40 @@ static int x_store(actor *a, const sc_stmt *s)
         const char *name;
         int32_t ref;
         const expr *index_e;
-        value v, index = value_none();
+        value v, index = value_none(), tmp = value_none();
         value *target;
         int flow = FLOW_NEXT;
 
         expr_lvalue(s->lvalue, &name, &ref, &index_e);
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        if (index_e != NULL && engine_eval(a, index_e, &index) < 0)
+        if (index_e != NULL && actor_eval(a, index_e, &index) < 0)
                 return value_drop(&v), FLOW_STOP;
         if (SC_REF_KIND(ref) == SC_REF_RES) {
                 int k = SC_REF_INDEX(ref);
-                const sc_resource *r = &a->eng->sc->resources[k];
+                const sc_resource *r = &a->sc->resources[k];
 
                 if (typed(a, r, &v) < 0) {
                         value_drop(&index);
                         return FLOW_STOP;
                 }
-                engine_memory_take(a);
-                target = &a->eng->mem[k];
+                actor_memory_take(a);
+                target = store_edit(a->store, k, &tmp);
                 if (index_e == NULL) {
                         value_drop(target);
                         *target = v;
                 } else {
                         flow = set_item(a, target, index, v);
                 }
-                if (flow == FLOW_NEXT)
-                        changed(a, k);
+                edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);
 
                 if (index_e == NULL) {
-                        engine_set_local(a, slot, v);
+                        actor_set_local(a, slot, v);
                 } else if (!a->assigned[slot]) {
                         value_drop(&v);
-                        flow = engine_fail(a, "NameError: name '%s' is not defined", name);
+                        flow = actor_fail(a, "NameError: name '%s' is not defined", name);
                 } else {
                         flow = set_item(a, &a->locals[slot], index, v);
                 }
@@ -810,40 +828,45 @@ static int x_let(actor *a, const sc_stmt *s)
 {
         value v;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        engine_set_local(a, s->local, v);
+        actor_set_local(a, s->local, v);
         return FLOW_NEXT;
 }
 
 static int x_append(actor *a, const sc_stmt *s)
 {
         char err[200];
-        value v;
+        value v, tmp = value_none(), *target;
+        int flow = FLOW_NEXT;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        engine_memory_take(a);
-        if (value_list_append(&a->eng->mem[s->res], v, err, sizeof(err)) < 0)
-                return engine_fail(a, "%s", err);
-        changed(a, s->res);
-        return FLOW_NEXT;
+        actor_memory_take(a);
+        target = store_edit(a->store, s->res, &tmp);
+        if (value_list_append(target, v, err, sizeof(err)) < 0)
+                flow = actor_fail(a, "%s", err);
+        edited(a, s->res, target, &tmp, flow);
+        return flow;
 }
 
 static int x_pop(actor *a, const sc_stmt *s)
 {
         char err[200];
         int64_t at = -1;
-        value v;
+        value v, tmp = value_none(), *target;
+        int flow = FLOW_NEXT;
 
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
-        engine_memory_take(a);
-        if (value_list_pop(&a->eng->mem[s->res], at, &v, err, sizeof(err)) < 0)
-                return engine_fail(a, "%s", err);
-        changed(a, s->res);
-        store_into(a, s, v);
-        return FLOW_NEXT;
+        actor_memory_take(a);
+        target = store_edit(a->store, s->res, &tmp);
+        if (value_list_pop(target, at, &v, err, sizeof(err)) < 0)
+                flow = actor_fail(a, "%s", err);
+        edited(a, s->res, target, &tmp, flow);
+        if (flow == FLOW_NEXT)
+                store_into(a, s, v);
+        return flow;
 }
 
 /* ---- output, time --------------------------------------------------------------------------- */
@@ -854,8 +877,8 @@ static int x_print(actor *a, const sc_stmt *s)
 
         strbuf_reset(&a->scratch);
         if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                return engine_fail_at(a, s->text, "%s", e.msg);
-        engine_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+                return actor_fail_at(a, s->text, "%s", e.msg);
+        actor_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_NEXT;
 }
 
@@ -883,9 +906,9 @@ static int x_sleep(actor *a, const sc_stmt *s)
 
         if (eval_number(a, s->value, "sleep", &secs) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         secs = clamp_pause(secs);
-        engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        actor_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
         interp_gil_drop(a);
         if (stepping(a))
                 return FLOW_NEXT; /* a sleep advances the actor, not the clock */
@@ -901,9 +924,9 @@ static int x_work(actor *a, const sc_stmt *s)
 
         if (eval_number(a, s->value, "work", &ms) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         ms = clamp_pause(ms / 1e3) * 1e3;
-        engine_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
+        actor_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         do {
                 for (int k = 0; k < 1000; k++)
@@ -923,11 +946,11 @@ static int x_if(actor *a, const sc_stmt *s)
         value v;
         bool t;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         t = value_truthy(v);
         value_drop(&v);
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         return interp_block(a, t ? &s->body : &s->orelse);
 }
 
@@ -953,11 +976,11 @@ static int x_while(actor *a, const sc_stmt *s)
                 if (!first)
                         interp_begin_step(a, s);
                 first = false;
-                if (engine_eval(a, s->value, &v) < 0)
+                if (actor_eval(a, s->value, &v) < 0)
                         return FLOW_STOP;
                 t = value_truthy(v);
                 value_drop(&v);
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 if (!t)
                         return FLOW_NEXT;
                 flow = loop_body(a, s, &stop);
@@ -972,7 +995,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
 
         if (eval_int(a, s->value, "repeat", &n) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         for (int64_t k = 0; k < n; k++) {
                 bool stop;
                 int flow;
@@ -980,7 +1003,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
                 if (k > 0)
                         interp_begin_step(a, s);
                 if (s->local >= 0)
-                        engine_set_local(a, s->local, value_int(k));
+                        actor_set_local(a, s->local, value_int(k));
                 flow = loop_body(a, s, &stop);
                 if (stop)
                         return flow;
@@ -994,9 +1017,9 @@ static int x_for(actor *a, const sc_stmt *s)
         size_t n;
         int flow = FLOW_NEXT;
 
-        if (engine_eval(a, s->value, &seq) < 0)
+        if (actor_eval(a, s->value, &seq) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (seq.type == VALUE_DICT || seq.type == VALUE_STR) {
                 /* iterate over keys / characters by turning them into a list first */
                 value list = value_list();
@@ -1019,8 +1042,8 @@ static int x_for(actor *a, const sc_stmt *s)
                 value_drop(&seq);
                 seq = list;
         } else if (seq.type != VALUE_LIST && seq.type != VALUE_TUPLE) {
-                flow = engine_fail(a, "TypeError: '%s' object is not iterable",
-                                   value_type_name(seq.type));
+                flow = actor_fail(a, "TypeError: '%s' object is not iterable",
+                                  value_type_name(seq.type));
                 value_drop(&seq);
                 return flow;
         }
@@ -1030,7 +1053,7 @@ static int x_for(actor *a, const sc_stmt *s)
 
                 if (k > 0)
                         interp_begin_step(a, s);
-                engine_set_local(a, s->local, value_ref(value_at(seq, k)));
+                actor_set_local(a, s->local, value_ref(value_at(seq, k)));
                 flow = loop_body(a, s, &stop);
                 if (stop)
                         break;
@@ -1050,10 +1073,10 @@ static int x_break(actor *a, const sc_stmt *s)
 
 static int x_start(actor *a, const sc_stmt *s)
 {
-        engine_memory_drop(a); /* a new actor's first step may need it (step mode waits) */
-        interp_end_step(a);    /* this step comes before anything the new actors do */
+        actor_memory_drop(a); /* a new actor's first step may need it (step mode waits) */
+        interp_end_step(a);   /* this step comes before anything the new actors do */
         for (int k = 0; k < s->ntargets; k++)
-                if (engine_start_actor(a, s->targets[k]) < 0)
+                if (actor_start(a, s->targets[k]) < 0)
                         return FLOW_STOP;
         return FLOW_NEXT;
 }
@@ -1066,14 +1089,14 @@ static bool is_done(actor *a, void *arg)
 
 int interp_join(actor *a, int t, const struct timespec *deadline)
 {
-        prim_actor *p = &a->eng->prim->actors[t];
+        prim_actor *p = &a->prim->actors[t];
         int rc = PRIM_OK;
 
         prim_mutex_lock(&p->mu);
         if (!p->started) {
                 pthread_mutex_unlock(&p->mu);
-                return engine_fail(a, "RuntimeError: cannot join %s before it is started",
-                                   a->eng->actors[t].name);
+                return actor_fail(a, "RuntimeError: cannot join %s before it is started",
+                                  scenario_actor_name(a->sc, t));
         }
         if (!p->done) {
                 pthread_mutex_unlock(&p->mu);
@@ -1081,15 +1104,15 @@ int interp_join(actor *a, int t, const struct timespec *deadline)
                 prim_mutex_lock(&p->mu);
         }
         if (!p->done) {
-                engine_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
                 rc = wait_until(a, &p->mu, &p->cv, is_done, p, deadline, EV_BLOCKED, -1, t);
         }
         pthread_mutex_unlock(&p->mu);
         if (rc != PRIM_OK) {
-                engine_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
                 return FLOW_NEXT; /* join(timeout) just returns, as in Python */
         }
-        engine_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
+        actor_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
         return FLOW_NEXT;
 }
 
@@ -1100,7 +1123,7 @@ static int x_join(actor *a, const sc_stmt *s)
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         for (int k = 0; k < s->ntargets; k++)
                 if (interp_join(a, s->targets[k], dl) == FLOW_STOP)
                         return FLOW_STOP;
@@ -1115,7 +1138,7 @@ static int x_assert(actor *a, const sc_stmt *s)
         bool ok;
         expr_error e = { .offset = -1 };
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         ok = value_truthy(v);
         value_drop(&v);
@@ -1127,11 +1150,11 @@ static int x_assert(actor *a, const sc_stmt *s)
         if (s->text != NULL) {
                 strbuf_puts(&a->scratch, ": ");
                 if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                        return engine_fail_at(a, s->text, "%s", e.msg);
+                        return actor_fail_at(a, s->text, "%s", e.msg);
         }
-        engine_memory_drop(a);
-        __atomic_add_fetch(&a->eng->asserts_failed, 1, __ATOMIC_RELAXED);
-        engine_emit(a, EV_ASSERT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        actor_memory_drop(a);
+        __atomic_add_fetch(&a->prim->asserts_failed, 1, __ATOMIC_RELAXED);
+        actor_emit(a, EV_ASSERT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_STOP; /* an AssertionError ends the actor, as the exception would */
 }
 
@@ -1155,13 +1178,16 @@ static int x_crash(actor *a, const sc_stmt *s)
                                            "exit" };
         static const int sig[] = { SIGSEGV, SIGABRT, 0 };
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         strbuf_reset(&a->scratch);
         strbuf_printf(&a->scratch, "%s", why[s->crash]);
         if (s->crash == SC_CRASH_EXIT)
                 strbuf_printf(&a->scratch, "(%d)", s->exit_code);
-        engine_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
-                    a->scratch.len);
+        /* its last word: the fork server reports the other actors of its process, not it */
+        a->prim->actors[a->id].said = true;
+        __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+        actor_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
+                   a->scratch.len);
         coverage_flush(); /* the process ends now, without its atexit handlers */
         switch (s->crash) {
         case SC_CRASH_SEGFAULT:
@@ -1176,10 +1202,10 @@ static int x_crash(actor *a, const sc_stmt *s)
 
 static int x_unsupported(actor *a, const sc_stmt *s)
 {
-        return engine_fail(a,
-                           "NotImplementedError: '%s' is not supported by this version of the "
-                           "engine",
-                           scenario_stmt_keyword(s->kind));
+        return actor_fail(a,
+                          "NotImplementedError: '%s' is not supported by this version of the "
+                          "engine",
+                          scenario_stmt_keyword(s->kind));
 }
 
 static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
@@ -1205,7 +1231,7 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
 void interp_end_step(actor *a)
 {
         if (a->step_pending)
-                engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
 }
 
 /* ---- the simulated GIL ("gil") -------------------------------------------------------- */
@@ -1213,7 +1239,7 @@ void interp_end_step(actor *a)
 /* A step needs the GIL. Taking it is the step's first event (it may wait for it). */
 static void gil_take(actor *a)
 {
-        int g = a->eng->sc->gil_res;
+        int g = a->gil;
 
         if (g >= 0 && !a->holds_gil) {
                 acquire(a, g, true, NULL);
@@ -1226,14 +1252,14 @@ void interp_gil_drop(actor *a)
 {
         if (a->holds_gil) {
                 a->holds_gil = false;
-                release(a, a->eng->sc->gil_res);
+                release(a, a->gil);
         }
 }
 
 /* After a step: at the switch interval, hand the GIL on (CPython does it every 5 ms). */
 static void gil_tick(actor *a)
 {
-        if (a->holds_gil && ++a->gil_steps >= a->eng->sc->gil_interval) {
+        if (a->holds_gil && ++a->gil_steps >= a->sc->gil_interval) {
                 interp_gil_drop(a);
                 if (!stepping(a))
                         sched_yield(); /* let a thread waiting for it take it */
@@ -1245,9 +1271,9 @@ static void announce(actor *a, const sc_stmt *s)
 {
         a->stmt = s;
         if (stepping(a)) {
-                prim_actor *me = &a->eng->prim->actors[a->id];
+                prim_actor *me = &a->prim->actors[a->id];
 
-                engine_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
                 if (!me->arrived) {
                         /* whoever started this actor waits for it to reach its first gate */
                         prim_mutex_lock(&me->mu);
@@ -1283,8 +1309,8 @@ static int gate(actor *a, const sc_stmt *s)
                 /* The memory lock the caption may take stays held into the statement: caption
                  * and statement are one atomic step (the statement drops it before any wait). */
                 if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
-                        return engine_fail_at(a, s->say, "%s", e.msg);
-                engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+                        return actor_fail_at(a, s->say, "%s", e.msg);
+                actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         }
         return FLOW_NEXT;
 }
@@ -1301,7 +1327,7 @@ int interp_block(actor *a, const sc_block *b)
                 /* Under the memory lock still: a step's event takes its place in the run at the
                  * moment its reads and writes did, so a live run's order replays exactly. */
                 interp_end_step(a);
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 gil_tick(a);
                 if (flow != FLOW_NEXT)
                         return flow;

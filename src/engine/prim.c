@@ -71,6 +71,7 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
         for (int k = 0; k < sc->nactors; k++)
                 robust |= sc->actors[k].kind == SC_PROCESS;
         init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL, robust);
+        init_mutex(&r->forkmu, PTHREAD_MUTEX_NORMAL, robust);
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *s = &sc->resources[k];
                 prim_res *p = &r->res[k];

@@ -1,0 +1,77 @@
+/*
+ * store.h — where each resource's data lives while a scenario runs, and the one encoding of
+ * values that crosses processes.
+ *
+ * A data resource (var, list, dict, value, array) and a queue's items have a place:
+ *   - the heap of the process: a var, list or dict, and in a scenario without process actors
+ *     everything. fork() copies the heap, so after a process actor starts, each process has its
+ *     own copy (multiprocessing's classic surprise), taken when the process was started;
+ *   - shared memory (MAP_SHARED, made before anything forks): a Value and an Array, and every
+ *     queue's items, in a scenario with process actors. They are kept encoded (store_encode), so
+ *     every process reads and writes the same bytes.
+ * The interpreter reads and writes through this module only, and never asks where a resource
+ * lives. Data is read and written under the engine's memory lock (statement atomicity), a
+ * queue's items under the queue's own mutex: the store itself takes no lock.
+ */
+#ifndef LOCKSTEP_ENGINE_STORE_H
+#define LOCKSTEP_ENGINE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/scenario.h"
+#include "scenario/value.h"
+#include "util/strbuf.h"
+
+typedef struct store store;
+
+/* Bytes of encoded items a queue between processes holds at most (mapped lazily). */
+#define STORE_QUEUE_BYTES ((size_t)16 << 20)
+
+/* Places SC's resources: with SHARED (the scenario has process actors), Values, Arrays and
+ * queues go to shared memory. Every data resource starts as the scenario's initial value. */
+store *store_create(const scenario *sc, bool shared);
+void store_free(store *st);
+
+/* ---- data: var, list, dict, value, array (under the memory lock) --------------------------- */
+
+/* Resource K's contents: a new reference. */
+value store_get(store *st, int k);
+/* Resource K's contents to change in place: the heap slot itself, or *TMP (decoded) for shared
+ * memory; store_commit writes it back (and drops *TMP). */
+value *store_edit(store *st, int k, value *tmp);
+void store_commit(store *st, int k, value *v);
+/* Replaces K's contents with V (taken). */
+void store_set(store *st, int k, value v);
+/* Whether K lives in shared memory (one copy for every process). */
+bool store_shared(const store *st, int k);
+
+/* The heap data of every var, list and dict (what a process copies at fork), encoded into OUT;
+ * store_restore puts it back in a new process. */
+void store_snapshot(store *st, strbuf *out);
+void store_restore(store *st, const char *data, size_t len);
+
+/* ---- queues (under the queue's mutex) -------------------------------------------------------- */
+
+/* Items in queue K. */
+size_t store_queue_len(const store *st, int k);
+/* Prepares V (borrowed) for queue K: for a queue in shared memory, encodes it into ENC and
+ * returns its bytes, else 0. -1 with a message in ERR when it cannot cross (a function). */
+long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen);
+/* Whether an item of NEED bytes (store_queue_prepare's answer) fits now; *NEVER: not even empty. */
+bool store_queue_fits(const store *st, int k, size_t need, bool *never);
+/* Appends V (taken; ENC as prepared). */
+void store_queue_push(store *st, int k, value v, const strbuf *enc);
+/* Takes the oldest item (the queue is not empty). */
+value store_queue_pop(store *st, int k);
+
+/* ---- the encoding -------------------------------------------------------------------------- */
+
+/* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
+ * encoded, as a lambda cannot be pickled). */
+int store_encode(value v, strbuf *out, char *err, size_t errlen);
+/* Decodes one value from DATA (LEN bytes) into *OUT and returns the bytes used, or -1 when the
+ * bytes are not an encoding (or too deep). */
+long store_decode(const char *data, size_t len, value *out);
+
+#endif
