@@ -86,8 +86,6 @@ const char *engine_unsupported(const scenario *sc)
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *r = &sc->resources[k];
 
-                if (r->type == SC_PIPE)
-                        return "pipes";
                 if (r->type == SC_POOL)
                         return "process pools";
                 if (r->via_manager)

@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -708,6 +710,178 @@ static int x_get(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
+/* ---- pipes ------------------------------------------------------------------------------- */
+
+/* Whether FD can be read (a message, or the end of the stream) or written without waiting;
+ * with WAIT, waits until it can. */
+static bool fd_ready(int fd, short what, bool wait)
+{
+        struct pollfd p = { .fd = fd, .events = what };
+        int rc;
+
+        while ((rc = poll(&p, 1, wait ? -1 : 0)) < 0 && errno == EINTR)
+                ;
+        return rc > 0;
+}
+
+/* Reads LEN bytes: 0, 1 at the end of the stream before any byte, -1 on an error. */
+static int read_all(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, p + got, len - got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0 && got == 0)
+                        return 1;
+                if (n <= 0)
+                        return -1;
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                /* MSG_NOSIGNAL: a closed peer is a BrokenPipeError, not a SIGPIPE */
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* conn.send(v): a length-framed encoding of the value, written whole. SENT goes out before the
+ * write, so no RECEIVED can come before its SENT. */
+static int x_send(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        int fd = store_pipe_fd(a->store, s->res, s->end);
+        strbuf frame = { 0 };
+        char err[200];
+        uint32_t n = 0;
+        value v;
+        int rc;
+
+        if (actor_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        actor_memory_drop(a);
+        strbuf_append(&frame, (const char *)&n, sizeof(n));
+        if (store_encode(v, &frame, err, sizeof(err)) < 0) {
+                value_drop(&v);
+                strbuf_free(&frame);
+                return actor_fail(a, "%s", err);
+        }
+        n = (uint32_t)(frame.len - sizeof(n));
+        memcpy(frame.data, &n, sizeof(n));
+        if (r->closed[s->end] || r->closed[1 - s->end]) {
+                value_drop(&v);
+                strbuf_free(&frame);
+                return actor_fail(a, r->closed[s->end] ? "OSError: handle is closed"
+                                                       : "BrokenPipeError: [Errno 32] Broken pipe");
+        }
+        prim_mutex_lock(&r->sendmu[s->end]);
+        if (!stepping(a) && !fd_ready(fd, POLLOUT, false)) {
+                /* the pipe is full: wait for the receiver (step mode never gets here with the
+                 * small messages of a scenario; a huge one waits in write) */
+                interp_gil_drop(a);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+        }
+        strbuf_reset(&a->scratch);
+        actor_repr(v, &a->scratch);
+        value_drop(&v);
+        actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
+        rc = write_all(fd, frame.data, frame.len);
+        pthread_mutex_unlock(&r->sendmu[s->end]);
+        strbuf_free(&frame);
+        if (rc < 0)
+                return actor_fail(a, "BrokenPipeError: [Errno 32] Broken pipe");
+        return FLOW_NEXT;
+}
+
+/* conn.recv(): waits for a message; at the end of the stream (the other end closed and nothing
+ * left), EOFError. */
+static int x_recv(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        int fd = store_pipe_fd(a->store, s->res, s->end);
+        pthread_mutex_t *mu = &r->recvmu[s->end];
+        uint32_t n;
+        char *buf;
+        value v;
+        int rc;
+
+        actor_memory_drop(a);
+        if (r->closed[s->end])
+                return actor_fail(a, "OSError: handle is closed");
+        prim_mutex_lock(mu);
+        if (!fd_ready(fd, POLLIN, false)) {
+                interp_gil_drop(a);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+                if (!stepping(a)) {
+                        fd_ready(fd, POLLIN, true);
+                } else {
+                        /* at the gate, never in the kernel: lockstep decides who moves */
+                        for (;;) {
+                                pthread_mutex_unlock(mu);
+                                step_gate(a);
+                                prim_mutex_lock(mu);
+                                if (fd_ready(fd, POLLIN, false))
+                                        break;
+                                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+                        }
+                }
+        }
+        rc = read_all(fd, &n, sizeof(n));
+        if (rc != 0) {
+                pthread_mutex_unlock(mu);
+                return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
+                                           a->sc->resources[s->res].name)
+                              : actor_fail(a, "OSError: pipe '%s' was cut off in a message",
+                                           a->sc->resources[s->res].name);
+        }
+        buf = xmalloc((size_t)n + 1);
+        rc = read_all(fd, buf, n);
+        pthread_mutex_unlock(mu);
+        if (rc != 0 || store_decode(buf, n, &v) < 0) {
+                free(buf);
+                return actor_fail(a, "OSError: pipe '%s' was cut off in a message",
+                                  a->sc->resources[s->res].name);
+        }
+        free(buf);
+        strbuf_reset(&a->scratch);
+        actor_repr(v, &a->scratch);
+        actor_emit(a, EV_RECEIVED, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
+        store_into(a, s, v);
+        return FLOW_NEXT;
+}
+
+/* conn.close(): the end is shut down for every process at once, so a receiver at the other end
+ * gets EOFError once it has taken what was sent, and a sender there BrokenPipeError. */
+static int x_close(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+
+        actor_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        actor_emit(a, EV_CLOSED, s->res, -1, 0, s->end, NULL, 0);
+        if (!r->closed[s->end]) {
+                r->closed[s->end] = true;
+                shutdown(store_pipe_fd(a->store, s->res, s->end), SHUT_RDWR);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
 /* ---- memory: store, let, append, pop ----------------------------------------------------- */
 
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
@@ -1215,8 +1389,8 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
         [SC_NOTIFY_ALL] = x_notify, [SC_ABORT] = x_abort_reset,
         [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
-        [SC_GET] = x_get,           [SC_SEND] = x_unsupported,
-        [SC_RECV] = x_unsupported,  [SC_CLOSE] = x_unsupported,
+        [SC_GET] = x_get,           [SC_SEND] = x_send,
+        [SC_RECV] = x_recv,         [SC_CLOSE] = x_close,
         [SC_APPEND] = x_append,     [SC_POP] = x_pop,
         [SC_STORE] = x_store,       [SC_LET] = x_let,
         [SC_PRINT] = x_print,       [SC_SLEEP] = x_sleep,

@@ -80,6 +80,10 @@ typedef struct prim_res {
         uint64_t generation; /* barrier */
         int parties;
         bool broken; /* barrier: a wait timed out, or abort (until reset) */
+        /* pipe: one sender and one receiver at a time at each end (a message is written and
+         * read whole), and which ends were closed */
+        pthread_mutex_t sendmu[2], recvmu[2];
+        bool closed[2];
 } prim_res;
 
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */

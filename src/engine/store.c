@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "scenario/diag.h"
 #include "util/xalloc.h"
@@ -42,6 +44,7 @@ struct store {
         heap_queue *queues; /* heap queues, by resource */
         bool *shared;       /* by resource */
         size_t *off;        /* by resource: where its shared part starts in `region` */
+        int (*fds)[2];      /* by resource: a pipe's ends */
         char *region;
         size_t bytes;
 };
@@ -246,6 +249,7 @@ store *store_create(const scenario *sc, bool shared)
         st->queues = xcalloc((size_t)n + 1, sizeof(heap_queue));
         st->shared = xcalloc((size_t)n + 1, sizeof(bool));
         st->off = xcalloc((size_t)n + 1, sizeof(size_t));
+        st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
         for (int k = 0; k < n; k++) {
                 const sc_resource *r = &sc->resources[k];
                 size_t need = 0;
@@ -273,6 +277,18 @@ store *store_create(const scenario *sc, bool shared)
         for (int k = 0; k < n; k++) {
                 const sc_resource *r = &sc->resources[k];
 
+                st->fds[k][0] = st->fds[k][1] = -1;
+                if (r->type == SC_PIPE) {
+                        /* a socketpair, so that close can end both directions for every
+                         * process at once (shutdown), whoever else holds the descriptors */
+                        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st->fds[k]) < 0)
+                                xdie("cannot make pipe '%s'", r->name);
+                        if (!r->duplex) {
+                                /* Pipe(duplex=False): a receives, b sends */
+                                shutdown(st->fds[k][0], SHUT_WR);
+                                shutdown(st->fds[k][1], SHUT_RD);
+                        }
+                }
                 if (!is_data(r->type))
                         continue;
                 if (st->shared[k]) {
@@ -302,12 +318,17 @@ void store_free(store *st)
                         value_drop(&q->items[(q->head + j) % q->cap]);
                 free(q->items);
         }
+        for (int k = 0; k < st->sc->nresources; k++)
+                for (int e = 0; e < 2; e++)
+                        if (st->fds[k][e] >= 0)
+                                close(st->fds[k][e]);
         if (st->region != NULL)
                 munmap(st->region, st->bytes);
         free(st->mem);
         free(st->queues);
         free(st->shared);
         free(st->off);
+        free(st->fds);
         free(st);
 }
 
@@ -502,4 +523,11 @@ value store_queue_pop(store *st, int k)
         q->head = (q->head + 1) % q->cap;
         q->n--;
         return v;
+}
+
+/* ---- pipes ----------------------------------------------------------------------------------- */
+
+int store_pipe_fd(const store *st, int k, int end)
+{
+        return st->fds[k][end];
 }

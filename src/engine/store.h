@@ -65,6 +65,12 @@ void store_queue_push(store *st, int k, value v, const strbuf *enc);
 /* Takes the oldest item (the queue is not empty). */
 value store_queue_pop(store *st, int k);
 
+/* ---- pipes ---------------------------------------------------------------------------------- */
+
+/* The descriptor of pipe K's END (0: NAME.a, 1: NAME.b): one end of a socketpair made before
+ * anything forks, so every process of the run has both. */
+int store_pipe_fd(const store *st, int k, int end);
+
 /* ---- the encoding -------------------------------------------------------------------------- */
 
 /* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
