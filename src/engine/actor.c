@@ -219,7 +219,10 @@ void actor_finish(actor *a, int flow)
 void actor_run(actor *a)
 {
         a->stmt = NULL;
-        actor_emit(a, EV_START, -1, -1, 0, a->copy == a->id ? (int)getpid() : 0, NULL, 0);
+        /* a process's pid, which differs from run to run: live only, so that a stepped run's
+         * trace is the same for the same seed */
+        actor_emit(a, EV_START, -1, -1, 0, a->copy == a->id && a->gates == NULL ? (int)getpid() : 0,
+                   NULL, 0);
         actor_finish(a, interp_block(a, &a->script->body));
 }
 
@@ -350,4 +353,35 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                 pthread_mutex_unlock(&p->mu);
         }
         strbuf_free(&why);
+}
+
+void actor_crash_others(actor *a, int sig, const char *why)
+{
+        pid_t me = getpid();
+        strbuf text = { 0 };
+
+        for (int k = 0; k < a->prim->nactors; k++) {
+                prim_actor *p = &a->prim->actors[k];
+
+                if (p->pid != me || !p->started || p->done)
+                        continue;
+                prim_mutex_lock(&p->mu);
+                if (k != a->id && !p->said) {
+                        strbuf_reset(&text);
+                        if (k != a->copy)
+                                strbuf_printf(&text, "its process %s died: ",
+                                              scenario_actor_name(a->sc, a->copy));
+                        strbuf_puts(&text, why);
+                        p->said = true;
+                        __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+                        actor_emit(&a->eng->actors[k], EV_CRASH, -1, -1, 0, sig, strbuf_str(&text),
+                                   text.len);
+                }
+                /* done now: a joiner granted next must not depend on how soon the process is
+                 * reaped */
+                p->done = true;
+                pthread_cond_broadcast(&p->cv);
+                pthread_mutex_unlock(&p->mu);
+        }
+        strbuf_free(&text);
 }

@@ -73,6 +73,11 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len);
  * that process that did not say its last word gets a CRASH with the cause, and is done (its
  * joiners go on). */
 void actor_reaped(engine *eng, int target, pid_t pid, int status);
+/* Step mode, A's crash (signal SIG, WHY) is about to end its process actor's process: every other
+ * actor of the process (each at its gate, so none can publish after this) dies with it and says
+ * so now, before A's own CRASH ends A's step, rather than later from the fork server, which would
+ * make the trace depend on timing. All of them, A too, are done at once (their joiners go on). */
+void actor_crash_others(actor *a, int sig, const char *why);
 
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len);

@@ -1360,8 +1360,12 @@ static int x_crash(actor *a, const sc_stmt *s)
         /* its last word: the fork server reports the other actors of its process, not it */
         a->prim->actors[a->id].said = true;
         __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+        /* the others first: once the scheduler sees this actor's CRASH, they are dead too */
+        if (stepping(a) && a->copy >= 0)
+                actor_crash_others(a, sig[s->crash], strbuf_str(&a->scratch));
         actor_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
                    a->scratch.len);
+
         coverage_flush(); /* the process ends now, without its atexit handlers */
         switch (s->crash) {
         case SC_CRASH_SEGFAULT:
