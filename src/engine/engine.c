@@ -88,8 +88,6 @@ const char *engine_unsupported(const scenario *sc)
 
                 if (r->type == SC_POOL)
                         return "process pools";
-                if (r->via_manager)
-                        return "manager lists and dicts";
         }
         return NULL;
 }

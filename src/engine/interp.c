@@ -894,14 +894,19 @@ static void changed(actor *a, int k, value v)
 }
 
 /* The end of an edit of resource K: written back when it went well. */
-static void edited(actor *a, int k, value *target, value *tmp, int flow)
+static int edited(actor *a, int k, value *target, value *tmp, int flow)
 {
-        if (flow == FLOW_NEXT) {
-                changed(a, k, *target);
-                store_commit(a->store, k, target);
-        } else if (target == tmp) {
-                value_drop(tmp);
+        char err[200];
+
+        if (flow != FLOW_NEXT) {
+                if (target == tmp)
+                        value_drop(tmp);
+                return flow;
         }
+        changed(a, k, *target);
+        if (store_commit(a->store, k, target, err, sizeof(err)) < 0)
+                return actor_fail(a, "%s", err);
+        return FLOW_NEXT;
 }
 
 /* multiprocessing.Value and Array are typed: 'i' holds ints, 'd' floats (ints convert). */
@@ -981,7 +986,7 @@ static int x_store(actor *a, const sc_stmt *s)
                 } else {
                         flow = set_item(a, target, index, v);
                 }
-                edited(a, k, target, &tmp, flow);
+                flow = edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);
 
@@ -1020,8 +1025,7 @@ static int x_append(actor *a, const sc_stmt *s)
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_append(target, v, err, sizeof(err)) < 0)
                 flow = actor_fail(a, "%s", err);
-        edited(a, s->res, target, &tmp, flow);
-        return flow;
+        return edited(a, s->res, target, &tmp, flow);
 }
 
 static int x_pop(actor *a, const sc_stmt *s)
@@ -1037,7 +1041,7 @@ static int x_pop(actor *a, const sc_stmt *s)
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_pop(target, at, &v, err, sizeof(err)) < 0)
                 flow = actor_fail(a, "%s", err);
-        edited(a, s->res, target, &tmp, flow);
+        flow = edited(a, s->res, target, &tmp, flow);
         if (flow == FLOW_NEXT)
                 store_into(a, s, v);
         return flow;

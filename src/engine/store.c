@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "engine/manager.h"
 #include "scenario/diag.h"
 #include "util/xalloc.h"
 
@@ -45,6 +46,7 @@ struct store {
         bool *shared;       /* by resource */
         size_t *off;        /* by resource: where its shared part starts in `region` */
         int (*fds)[2];      /* by resource: a pipe's ends */
+        manager *mgr;       /* the server of the "via": "manager" lists and dicts, or NULL */
         char *region;
         size_t bytes;
 };
@@ -236,6 +238,12 @@ static void encode_own(value v, strbuf *out)
                 xdie("store: %s", err);
 }
 
+/* Resource K lives in the manager's server. */
+static bool managed(const store *st, int k)
+{
+        return st->sc->resources[k].via_manager;
+}
+
 /* ---- placing --------------------------------------------------------------------------------- */
 
 store *store_create(const scenario *sc, bool shared)
@@ -250,6 +258,7 @@ store *store_create(const scenario *sc, bool shared)
         st->shared = xcalloc((size_t)n + 1, sizeof(bool));
         st->off = xcalloc((size_t)n + 1, sizeof(size_t));
         st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
+        st->mgr = manager_start(sc);
         for (int k = 0; k < n; k++) {
                 const sc_resource *r = &sc->resources[k];
                 size_t need = 0;
@@ -289,7 +298,7 @@ store *store_create(const scenario *sc, bool shared)
                                 shutdown(st->fds[k][1], SHUT_RD);
                         }
                 }
-                if (!is_data(r->type))
+                if (!is_data(r->type) || r->via_manager)
                         continue;
                 if (st->shared[k]) {
                         slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
@@ -324,6 +333,7 @@ void store_free(store *st)
                                 close(st->fds[k][e]);
         if (st->region != NULL)
                 munmap(st->region, st->bytes);
+        manager_stop(st->mgr);
         free(st->mem);
         free(st->queues);
         free(st->shared);
@@ -334,13 +344,15 @@ void store_free(store *st)
 
 bool store_shared(const store *st, int k)
 {
-        return st->shared[k];
+        return st->shared[k] || managed(st, k);
 }
 
 /* ---- data ------------------------------------------------------------------------------------ */
 
 value store_get(store *st, int k)
 {
+        if (managed(st, k))
+                return manager_get(st->mgr, k);
         if (st->shared[k]) {
                 slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
 
@@ -351,20 +363,32 @@ value store_get(store *st, int k)
 
 value *store_edit(store *st, int k, value *tmp)
 {
-        if (st->shared[k]) {
+        if (st->shared[k] || managed(st, k)) {
                 *tmp = store_get(st, k);
                 return tmp;
         }
         return &st->mem[k];
 }
 
-void store_commit(store *st, int k, value *v)
+int store_commit(store *st, int k, value *v, char *err, size_t errlen)
 {
         slot_hdr *h;
         strbuf enc = { 0 };
 
+        if (managed(st, k)) {
+                /* a value that cannot be encoded never reaches the server */
+                if (store_encode(*v, &enc, err, errlen) < 0) {
+                        strbuf_free(&enc);
+                        value_drop(v);
+                        return -1;
+                }
+                strbuf_free(&enc);
+                manager_set(st->mgr, k, *v);
+                *v = value_none();
+                return 0;
+        }
         if (!st->shared[k])
-                return;
+                return 0;
         h = (slot_hdr *)(st->region + st->off[k]);
         encode_own(*v, &enc);
         /* a Value or an Array keeps its type and length (the interpreter checks both) */
@@ -374,22 +398,13 @@ void store_commit(store *st, int k, value *v)
         h->len = (uint32_t)enc.len;
         strbuf_free(&enc);
         value_drop(v);
-}
-
-void store_set(store *st, int k, value v)
-{
-        if (st->shared[k]) {
-                store_commit(st, k, &v);
-                return;
-        }
-        value_drop(&st->mem[k]);
-        st->mem[k] = v;
+        return 0;
 }
 
 void store_snapshot(store *st, strbuf *out)
 {
         for (int k = 0; k < st->sc->nresources; k++)
-                if (is_data(st->sc->resources[k].type) && !st->shared[k])
+                if (is_data(st->sc->resources[k].type) && !st->shared[k] && !managed(st, k))
                         encode_own(st->mem[k], out);
 }
 
@@ -401,7 +416,7 @@ void store_restore(store *st, const char *data, size_t len)
                 value v;
                 long used;
 
-                if (!is_data(st->sc->resources[k].type) || st->shared[k])
+                if (!is_data(st->sc->resources[k].type) || st->shared[k] || managed(st, k))
                         continue;
                 used = store_decode(data + at, len - at, &v);
                 if (used < 0)

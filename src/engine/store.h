@@ -38,12 +38,11 @@ void store_free(store *st);
 /* Resource K's contents: a new reference. */
 value store_get(store *st, int k);
 /* Resource K's contents to change in place: the heap slot itself, or *TMP (decoded) for shared
- * memory; store_commit writes it back (and drops *TMP). */
+ * memory or the manager; store_commit writes it back (and drops *TMP): 0, or -1 with a message
+ * in ERR when the value cannot go to the manager (a lambda). */
 value *store_edit(store *st, int k, value *tmp);
-void store_commit(store *st, int k, value *v);
-/* Replaces K's contents with V (taken). */
-void store_set(store *st, int k, value v);
-/* Whether K lives in shared memory (one copy for every process). */
+int store_commit(store *st, int k, value *v, char *err, size_t errlen);
+/* Whether K has one copy for every process: shared memory, or the manager. */
 bool store_shared(const store *st, int k);
 
 /* The heap data of every var, list and dict (what a process copies at fork), encoded into OUT;

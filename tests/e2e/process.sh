@@ -81,6 +81,11 @@ recv = [e["text"] for e in ev if e.get("ev") == "received"]
 assert sent == recv == ["'"'"'Hello'"'"'", "'"'"'Dear'"'"'", "'"'"'How are you?'"'"'", "None"], (sent, recv)
 ' "$tmp/t.jsonl" && ok || ko "10 $n: messages not received in the order sent"
 
+                # --- 11: a Manager's dict and list, filled by a process, read by main
+                run scenarios/seed/11-manager.json $mode $seed; status $? 0 "11 $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "{'id': 1, 'name': 'Python'}|[25]" ] && ok ||
+                        ko "11 $n: $(paste -sd'|' "$tmp/o")"
+
                 # --- 12: Lock, Event, Condition and Semaphore between processes
                 run scenarios/seed/12-process-sync.json $mode $seed; status $? 0 "12 $n"
                 has "Main process: all 4 workers are done, total = 10" "12 $n"
@@ -129,7 +134,7 @@ done
 
 # --- step mode with processes is deterministic: same seed, same trace (but the pids)
 for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
-        scenarios/seed/10-pipe.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
+        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
         for k in 1 2; do
                 timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1
         done

@@ -281,6 +281,34 @@ static void t_live_lambda_cannot_cross(void **state)
         harness_free(r);
 }
 
+/* A Manager's dict and list: every process reads and writes the server's one copy (each write
+ * a request), so the increments of three processes under a lock all count; a lambda cannot go
+ * to the server. */
+static void t_live_manager(void **state)
+{
+        harness_result *r =
+            live("'resources': {'d': {'type': 'dict', 'via': 'manager', 'value': {'n': 0}},"
+                 "              'log': {'type': 'list', 'via': 'manager'}, 'l': {'type': 'lock'}},"
+                 "'actors': [{'name': 'P-{i}', 'group': 'P', 'count': 3, 'kind': 'process',"
+                 "            'start': 'manual',"
+                 "            'run': [{'repeat': 10, 'do': [{'with': 'l', 'do': ["
+                 "                     {'store': 'd[\\u0027n\\u0027]', 'value': 'd[\\u0027n\\u0027] + "
+                 "1'}]}]},"
+                 "                    {'append': 'log', 'value': 'name'}]},"
+                 "           {'name': 'Bad', 'kind': 'process', 'start': 'manual',"
+                 "            'run': [{'append': 'log', 'value': 'lambda: 1'}]}],"
+                 "'main': [{'start': 'P'}, {'join': 'P'}, {'start': 'Bad'}, {'join': 'Bad'},"
+                 "         {'print': '{d} {sorted(log)}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, 4);
+        assert_int_equal(harness_count(r, "MainThread print {'n': 30} ['P-0', 'P-1', 'P-2']\n"), 1);
+        assert_int_equal(harness_count(r, "Bad error TypeError\n"), 1);
+        /* the shared copy (no process's own) */
+        assert_int_equal(harness_count(r, "[copy of"), 0);
+        harness_free(r);
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -343,6 +371,7 @@ int main(void)
                 cmocka_unit_test(t_step_thread_crash_in_process),
                 cmocka_unit_test(t_live_value_and_pipe),
                 cmocka_unit_test(t_live_lambda_cannot_cross),
+                cmocka_unit_test(t_live_manager),
                 cmocka_unit_test(t_encoding),
         };
 
