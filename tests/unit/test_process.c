@@ -286,19 +286,19 @@ static void t_live_lambda_cannot_cross(void **state)
  * to the server. */
 static void t_live_manager(void **state)
 {
-        harness_result *r =
-            live("'resources': {'d': {'type': 'dict', 'via': 'manager', 'value': {'n': 0}},"
-                 "              'log': {'type': 'list', 'via': 'manager'}, 'l': {'type': 'lock'}},"
-                 "'actors': [{'name': 'P-{i}', 'group': 'P', 'count': 3, 'kind': 'process',"
-                 "            'start': 'manual',"
-                 "            'run': [{'repeat': 10, 'do': [{'with': 'l', 'do': ["
-                 "                     {'store': 'd[\\u0027n\\u0027]', 'value': 'd[\\u0027n\\u0027] + "
-                 "1'}]}]},"
-                 "                    {'append': 'log', 'value': 'name'}]},"
-                 "           {'name': 'Bad', 'kind': 'process', 'start': 'manual',"
-                 "            'run': [{'append': 'log', 'value': 'lambda: 1'}]}],"
-                 "'main': [{'start': 'P'}, {'join': 'P'}, {'start': 'Bad'}, {'join': 'Bad'},"
-                 "         {'print': '{d} {sorted(log)}'}]");
+        harness_result *r = live(
+            "'resources': {'d': {'type': 'dict', 'via': 'manager', 'value': {'n': 0}},"
+            "              'log': {'type': 'list', 'via': 'manager'}, 'l': {'type': 'lock'}},"
+            "'actors': [{'name': 'P-{i}', 'group': 'P', 'count': 3, 'kind': 'process',"
+            "            'start': 'manual',"
+            "            'run': [{'repeat': 10, 'do': [{'with': 'l', 'do': ["
+            "                     {'store': 'd[\\u0027n\\u0027]', 'value': 'd[\\u0027n\\u0027] + "
+            "1'}]}]},"
+            "                    {'append': 'log', 'value': 'name'}]},"
+            "           {'name': 'Bad', 'kind': 'process', 'start': 'manual',"
+            "            'run': [{'append': 'log', 'value': 'lambda: 1'}]}],"
+            "'main': [{'start': 'P'}, {'join': 'P'}, {'start': 'Bad'}, {'join': 'Bad'},"
+            "         {'print': '{d} {sorted(log)}'}]");
 
         (void)state;
         assert_int_equal(r->outcome, 4);
