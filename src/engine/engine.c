@@ -83,23 +83,26 @@ void engine_limit(void)
 
 const char *engine_unsupported(const scenario *sc)
 {
-        for (int k = 0; k < sc->nresources; k++) {
-                const sc_resource *r = &sc->resources[k];
-
-                if (r->type == SC_POOL)
-                        return "process pools";
-        }
-        return NULL;
+        (void)sc;
+        return NULL; /* every statement and resource runs now */
 }
 
 static void forked_child(void *ctx, int target, const char *data, size_t len)
 {
-        actor_in_process(ctx, target, data, len);
+        engine *eng = ctx;
+
+        if (target >= 0) {
+                actor_in_process(eng, target, data, len);
+                return;
+        }
+        store_restore(eng->store, data, len);
+        pool_worker(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
 }
 
 static void forked_reaped(void *ctx, int target, pid_t pid, int status)
 {
-        actor_reaped(ctx, target, pid, status);
+        if (target >= 0)
+                actor_reaped(ctx, target, pid, status);
 }
 
 /* Waits until actor K, started by another process or by a thread of this one, is done. */
@@ -127,11 +130,14 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
         engine_limit();
         for (int k = 0; k < sc->nactors; k++)
                 eng.processes |= sc->actors[k].kind == SC_PROCESS;
+        for (int k = 0; k < sc->nresources; k++)
+                eng.processes |= sc->resources[k].type == SC_POOL;
         eng.nall = sc->nactors + 1;
         eng.prim = prim_create(sc, eng.nall, opt->fifo);
         if (eng.prim == NULL)
                 xdie("cannot map shared memory for the primitives");
         eng.store = store_create(sc, eng.processes);
+        eng.pools = pool_create(sc);
         eng.actors = xcalloc((size_t)eng.nall, sizeof(actor));
         for (int k = 0; k < eng.nall; k++)
                 actor_init(&eng, &eng.actors[k], k);
@@ -168,6 +174,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
         for (int k = 0; k < sc->nactors; k++)
                 if (eng.prim->actors[k].started)
                         wait_done(&eng, k);
+        pool_stop(eng.pools);
         if (eng.processes)
                 forksrv_stop(&eng.fs);
         status = eng.prim->errors > 0           ? OUTCOME_CRASH
@@ -189,6 +196,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                 actor_free(&eng.actors[k]);
         free(eng.actors);
         store_free(eng.store);
+        pool_destroy(eng.pools);
         prim_destroy(eng.prim);
         return status;
 }

@@ -14,6 +14,7 @@
 #include "engine/actor.h"
 #include "engine/engine.h"
 #include "engine/forksrv.h"
+#include "engine/pool.h"
 #include "engine/prim.h"
 #include "engine/store.h"
 
@@ -25,9 +26,10 @@ struct engine {
         store *store;      /* data and queue items (this process's heap copy, shared parts) */
         actor *actors;     /* nactors + 1: main last; each process has its own copy */
         int nall;
-        int copy;       /* -1 in the runner; in a process actor's process, its number */
-        bool processes; /* the scenario has process actors */
-        forksrv fs;     /* when it has */
+        int copy;           /* -1 in the runner; in a process actor's process, its number */
+        bool processes;     /* the scenario has process actors or pools: the fork server runs */
+        forksrv fs;         /* when it has */
+        pool_region *pools; /* the pools' shared state, or NULL */
 };
 
 int interp_block(actor *a, const sc_block *b);

@@ -126,7 +126,7 @@ static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
                 }
                 if (stopping || p[1].revents == 0)
                         continue;
-                if (read_full(in, &rq, sizeof(rq)) < 0 || rq.target < 0) {
+                if (read_full(in, &rq, sizeof(rq)) < 0 || rq.target == -1) {
                         stopping = true;
                         continue;
                 }

@@ -35,7 +35,8 @@ typedef struct forksrv {
 /* Forks the server (the caller must not run other threads yet). MU is a process-shared mutex
  * that serializes requests. 0, or -1 with errno. */
 int forksrv_start(forksrv *fs, const forksrv_ops *ops, pthread_mutex_t *mu);
-/* From any thread of any process of the run: fork actor TARGET with memory DATA. */
+/* From any thread of any process of the run: fork for TARGET (an actor number, or below -1 a
+ * pool worker: see pool.h) with memory DATA. */
 void forksrv_request(forksrv *fs, int target, const char *data, size_t len);
 /* The runner, once every process actor has finished: ends the server and waits for it (it waits
  * for its children first). */

@@ -1382,32 +1382,30 @@ static int x_crash(actor *a, const sc_stmt *s)
         return FLOW_STOP;
 }
 
-static int x_unsupported(actor *a, const sc_stmt *s)
+/* pool.map / pool.starmap: the results, in order, into `into`. */
+static int x_map(actor *a, const sc_stmt *s)
 {
-        return actor_fail(a,
-                          "NotImplementedError: '%s' is not supported by this version of the "
-                          "engine",
-                          scenario_stmt_keyword(s->kind));
+        value out;
+
+        if (pool_map(a, s, &out) == FLOW_STOP)
+                return FLOW_STOP;
+        store_into(a, s, out);
+        return FLOW_NEXT;
 }
 
 static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
-        [SC_ACQUIRE] = x_acquire,   [SC_RELEASE] = x_release,
-        [SC_WITH] = x_with,         [SC_WAIT] = x_wait,
-        [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
-        [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
-        [SC_NOTIFY_ALL] = x_notify, [SC_ABORT] = x_abort_reset,
-        [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
-        [SC_GET] = x_get,           [SC_SEND] = x_send,
-        [SC_RECV] = x_recv,         [SC_CLOSE] = x_close,
-        [SC_APPEND] = x_append,     [SC_POP] = x_pop,
-        [SC_STORE] = x_store,       [SC_LET] = x_let,
-        [SC_PRINT] = x_print,       [SC_SLEEP] = x_sleep,
-        [SC_WORK] = x_work,         [SC_IF] = x_if,
-        [SC_WHILE] = x_while,       [SC_REPEAT] = x_repeat,
-        [SC_FOR] = x_for,           [SC_BREAK] = x_break,
-        [SC_START] = x_start,       [SC_JOIN] = x_join,
-        [SC_MAP] = x_unsupported,   [SC_STARMAP] = x_unsupported,
-        [SC_ASSERT] = x_assert,     [SC_CRASH] = x_crash,
+        [SC_ACQUIRE] = x_acquire,   [SC_RELEASE] = x_release,   [SC_WITH] = x_with,
+        [SC_WAIT] = x_wait,         [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
+        [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,     [SC_NOTIFY_ALL] = x_notify,
+        [SC_ABORT] = x_abort_reset, [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
+        [SC_GET] = x_get,           [SC_SEND] = x_send,         [SC_RECV] = x_recv,
+        [SC_CLOSE] = x_close,       [SC_APPEND] = x_append,     [SC_POP] = x_pop,
+        [SC_STORE] = x_store,       [SC_LET] = x_let,           [SC_PRINT] = x_print,
+        [SC_SLEEP] = x_sleep,       [SC_WORK] = x_work,         [SC_IF] = x_if,
+        [SC_WHILE] = x_while,       [SC_REPEAT] = x_repeat,     [SC_FOR] = x_for,
+        [SC_BREAK] = x_break,       [SC_START] = x_start,       [SC_JOIN] = x_join,
+        [SC_MAP] = x_map,           [SC_STARMAP] = x_map,       [SC_ASSERT] = x_assert,
+        [SC_CRASH] = x_crash,
 };
 
 void interp_end_step(actor *a)

@@ -81,6 +81,23 @@ recv = [e["text"] for e in ev if e.get("ev") == "received"]
 assert sent == recv == ["'"'"'Hello'"'"'", "'"'"'Dear'"'"'", "'"'"'How are you?'"'"'", "None"], (sent, recv)
 ' "$tmp/t.jsonl" && ok || ko "10 $n: messages not received in the order sent"
 
+                # --- 07, 08, 13: pools; every task done once, the results in order
+                for f in 07-pool-map:"[1, 4, 9, 16, 25]":5 08-pool-starmap:"[3, 5, 7, 9]":4 \
+                        13-cpu-count:"[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]":10; do
+                        name=${f%%:*}; rest=${f#*:}; want=${rest%:*}; ntask=${rest##*:}
+                        run scenarios/seed/$name.json $mode $seed; status $? 0 "$name $n"
+                        [ "$(cat "$tmp/o")" = "$want" ] && ok || ko "$name $n: $(cat "$tmp/o")"
+                        python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+n = int(sys.argv[2])
+tasks = sorted(e.get("num", 0) for e in ev if e.get("ev") == "task")
+results = sorted(e.get("num", 0) for e in ev if e.get("ev") == "result")
+assert tasks == results == list(range(n)), (tasks, results)
+assert [e for e in ev if e.get("ev") == "task"][0].get("num", 0) == 0
+' "$tmp/t.jsonl" "$ntask" && ok || ko "$name $n: tasks and results"
+                done
+
                 # --- 11: a Manager's dict and list, filled by a process, read by main
                 run scenarios/seed/11-manager.json $mode $seed; status $? 0 "11 $n"
                 [ "$(paste -sd'|' "$tmp/o")" = "{'id': 1, 'name': 'Python'}|[25]" ] && ok ||
@@ -134,6 +151,8 @@ done
 
 # --- step mode with processes is deterministic: same seed, same trace (but the pids)
 for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
+        scenarios/seed/07-pool-map.json scenarios/seed/08-pool-starmap.json \
+        scenarios/seed/13-cpu-count.json \
         scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
         for k in 1 2; do
                 timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1

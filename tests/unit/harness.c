@@ -180,6 +180,10 @@ static void format_event(run *rn, const event *ev, strbuf *out)
         case EV_SENT:
         case EV_RECEIVED: strbuf_printf(out, " %s %s", ev->aux ? "b" : "a", ev->text); break;
         case EV_CLOSED: strbuf_printf(out, " %s", ev->aux ? "b" : "a"); break;
+        case EV_TASK:
+        case EV_RESULT:
+                strbuf_printf(out, " #%lld worker %d %s", (long long)ev->num, ev->aux, ev->text);
+                break;
         case EV_PRINT:
         case EV_SAY:
         case EV_ASSERT:

@@ -309,6 +309,43 @@ static void t_live_manager(void **state)
         harness_free(r);
 }
 
+/* Pools, stepped: task k goes to worker k mod workers, each result before the next task; the
+ * results in order. A task that raises makes the map raise it, in the caller. */
+static void t_step_pool(void **state)
+{
+        harness_result *r = step(
+            "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+            "'actors': [{'name': 'M', 'run': ["
+            "  {'starmap': 'p', 'fn': 'lambda x, y: x * y', 'over': '[(1, 2), (3, 4), (5, 6)]',"
+            "   'into': 'r'}, {'print': '{r}'},"
+            "  {'map': 'p', 'fn': 'lambda x: 10 // x', 'over': '[5, 0]', 'into': 'r'}]}]",
+            NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "M start\n"
+                          "MainThread blocked M\n"
+                          "M step starmap\n"
+                          "M task p #0 worker 0 (1, 2)\n"
+                          "M result p #0 worker 0 2\n"
+                          "M task p #1 worker 1 (3, 4)\n"
+                          "M result p #1 worker 1 12\n"
+                          "M task p #2 worker 0 (5, 6)\n"
+                          "M result p #2 worker 0 30\n"
+                          "M print [2, 12, 30]\n"
+                          "M step map\n"
+                          "M task p #0 worker 0 5\n"
+                          "M result p #0 worker 0 2\n"
+                          "M task p #1 worker 1 0\n"
+                          "M error ZeroDivisionError\n"
+                          "M exit after an error\n"
+                          "MainThread joined M\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(r->outcome, 4);
+        harness_free(r);
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -372,6 +409,7 @@ int main(void)
                 cmocka_unit_test(t_live_value_and_pipe),
                 cmocka_unit_test(t_live_lambda_cannot_cross),
                 cmocka_unit_test(t_live_manager),
+                cmocka_unit_test(t_step_pool),
                 cmocka_unit_test(t_encoding),
         };
 
