@@ -16,10 +16,7 @@
 #include <unistd.h>
 
 #include "engine_int.h"
-#include "util/utf8.h"
 #include "util/xalloc.h"
-
-#define REPR_MAX 512 /* bytes of a value shown in an event; longer reprs end in "..." */
 
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len)
@@ -91,19 +88,6 @@ void actor_memory_drop(actor *a)
         if (a->holds_memory) {
                 pthread_mutex_unlock(&a->prim->memory);
                 a->holds_memory = false;
-        }
-}
-
-void actor_repr(value v, strbuf *out)
-{
-        size_t start = out->len;
-
-        value_repr(v, out);
-        if (out->len - start > REPR_MAX) {
-                /* do not cut a UTF-8 character in half */
-                out->len = start + utf8_cut(out->data + start, REPR_MAX - 3);
-                out->data[out->len] = '\0';
-                strbuf_puts(out, "...");
         }
 }
 

@@ -94,7 +94,5 @@ void actor_memory_drop(actor *a);
 /* Evaluates E; on error raises it and returns -1. */
 int actor_eval(actor *a, const expr *e, value *out);
 void actor_set_local(actor *a, int slot, value v);
-/* repr of V cut to a displayable length. */
-void actor_repr(value v, strbuf *out);
 
 #endif

@@ -666,7 +666,7 @@ static int x_put(actor *a, const sc_stmt *s)
                 }
         }
         strbuf_reset(&a->scratch);
-        actor_repr(v, &a->scratch);
+        store_repr(v, &a->scratch);
         actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0,
                    strbuf_str(&a->scratch), a->scratch.len);
         store_queue_push(a->store, s->res, v, &enc);
@@ -701,7 +701,7 @@ static int x_get(actor *a, const sc_stmt *s)
         }
         v = store_queue_pop(a->store, s->res);
         strbuf_reset(&a->scratch);
-        actor_repr(v, &a->scratch);
+        store_repr(v, &a->scratch);
         actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0,
                    strbuf_str(&a->scratch), a->scratch.len);
         pthread_cond_broadcast(&r->cv);
@@ -797,7 +797,7 @@ static int x_send(actor *a, const sc_stmt *s)
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
         }
         strbuf_reset(&a->scratch);
-        actor_repr(v, &a->scratch);
+        store_repr(v, &a->scratch);
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         rc = write_all(fd, frame.data, frame.len);
@@ -859,7 +859,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         }
         free(buf);
         strbuf_reset(&a->scratch);
-        actor_repr(v, &a->scratch);
+        store_repr(v, &a->scratch);
         actor_emit(a, EV_RECEIVED, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         store_into(a, s, v);
         return FLOW_NEXT;
@@ -888,7 +888,7 @@ static int x_close(actor *a, const sc_stmt *s)
 static void changed(actor *a, int k, value v)
 {
         strbuf_reset(&a->scratch);
-        actor_repr(v, &a->scratch);
+        store_repr(v, &a->scratch);
         actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy,
                    strbuf_str(&a->scratch), a->scratch.len);
 }
@@ -935,25 +935,19 @@ static int set_item(actor *a, value *target, value index, value v)
 {
         char err[200];
 
-        if (target->type == VALUE_LIST) {
-                if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
-                        value_drop(&v);
-                        return actor_fail(a, "TypeError: list indices must be integers, not %s",
-                                          value_type_name(index.type));
-                }
-                if (value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
-                                   err, sizeof(err)) < 0)
-                        return actor_fail(a, "%s", err);
-                return FLOW_NEXT;
-        }
-        if (target->type == VALUE_DICT) {
-                if (value_dict_set(target, value_ref(index), v, err, sizeof(err)) < 0)
-                        return actor_fail(a, "%s", err);
-                return FLOW_NEXT;
-        }
-        value_drop(&v);
-        return actor_fail(a, "TypeError: '%s' object does not support item assignment",
-                          value_type_name(target->type));
+        if (store_item_set(target, index, v, err, sizeof(err)) < 0)
+                return actor_fail(a, "%s", err);
+        return FLOW_NEXT;
+}
+
+/* A Manager's list or dict changed in its server (store_append, ...): RC and the new repr in the
+ * scratch buffer, or the error in ERR. */
+static int changed_there(actor *a, int k, int rc, const char *err)
+{
+        if (rc < 0)
+                return actor_fail(a, "%s", err);
+        actor_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_NEXT;
 }
 
 static int x_store(actor *a, const sc_stmt *s)
@@ -979,6 +973,19 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
+                if (index_e != NULL) {
+                        char err[200];
+                        int rc;
+
+                        strbuf_reset(&a->scratch);
+                        rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
+                                            sizeof(err));
+                        if (rc <= 0) {
+                                value_drop(&v);
+                                value_drop(&index);
+                                return changed_there(a, k, rc, err);
+                        }
+                }
                 target = store_edit(a->store, k, &tmp);
                 if (index_e == NULL) {
                         value_drop(target);
@@ -1017,11 +1024,17 @@ static int x_append(actor *a, const sc_stmt *s)
 {
         char err[200];
         value v, tmp = value_none(), *target;
-        int flow = FLOW_NEXT;
+        int flow = FLOW_NEXT, rc;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        strbuf_reset(&a->scratch);
+        rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
+        if (rc <= 0) {
+                value_drop(&v);
+                return changed_there(a, s->res, rc, err);
+        }
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_append(target, v, err, sizeof(err)) < 0)
                 flow = actor_fail(a, "%s", err);
@@ -1033,11 +1046,19 @@ static int x_pop(actor *a, const sc_stmt *s)
         char err[200];
         int64_t at = -1;
         value v, tmp = value_none(), *target;
-        int flow = FLOW_NEXT;
+        int flow = FLOW_NEXT, rc;
 
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        strbuf_reset(&a->scratch);
+        rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
+        if (rc <= 0) {
+                flow = changed_there(a, s->res, rc, err);
+                if (flow == FLOW_NEXT)
+                        store_into(a, s, v);
+                return flow;
+        }
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_pop(target, at, &v, err, sizeof(err)) < 0)
                 flow = actor_fail(a, "%s", err);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -77,6 +78,79 @@ static void encode(value v, strbuf *out)
                 xdie("manager: %s", err);
 }
 
+/* Reads a request's LEN bytes of encoded values into VALS (at most N). */
+static int read_values(int fd, uint32_t len, value *vals, int n)
+{
+        char *buf = xmalloc((size_t)len + 1);
+        size_t at = 0;
+        int got = 0;
+
+        if (read_full(fd, buf, len) < 0)
+                xdie("manager: a request was cut short");
+        while (at < len && got < n) {
+                long used = store_decode(buf + at, len - at, &vals[got]);
+
+                if (used < 0)
+                        xdie("manager: a value could not be read");
+                at += (size_t)used;
+                got++;
+        }
+        free(buf);
+        return got;
+}
+
+/* Replies STATUS (0 done, 1 an error) and TEXT, then, when done, POPPED's encoding (if any). */
+static void reply(int fd, uint32_t status, const strbuf *text, const strbuf *popped)
+{
+        uint32_t n = (uint32_t)text->len;
+
+        write_full(fd, &status, sizeof(status));
+        write_full(fd, &n, sizeof(n));
+        write_full(fd, text->data, text->len);
+        n = popped ? (uint32_t)popped->len : 0;
+        write_full(fd, &n, sizeof(n));
+        if (n > 0)
+                write_full(fd, popped->data, n);
+}
+
+/* An append, item set or pop on *V, in the server. */
+static void update(int fd, value *v, const request *rq, strbuf *out)
+{
+        value args[2] = { value_none(), value_none() }, popped = value_none();
+        char err[200];
+        int rc;
+        strbuf enc = { 0 };
+
+        read_values(fd, rq->len, args, 2);
+        switch (rq->op) {
+        case MANAGER_APPEND: rc = value_list_append(v, args[0], err, sizeof(err)); break;
+        case MANAGER_SET_ITEM:
+                rc = store_item_set(v, args[0], args[1], err, sizeof(err));
+                args[1] = value_none();
+                break;
+        default:
+                rc = value_list_pop(v, args[0].type == VALUE_INT ? args[0].as.i : -1, &popped, err,
+                                    sizeof(err));
+                break;
+        }
+        if (rq->op == MANAGER_APPEND)
+                args[0] = value_none();
+        strbuf_reset(out);
+        if (rc < 0) {
+                strbuf_puts(out, err);
+                reply(fd, 1, out, NULL);
+        } else {
+                store_repr(*v, out);
+                if (rq->op == MANAGER_POP)
+                        encode(popped, &enc);
+                reply(fd, 0, out, &enc);
+        }
+        value_drop(&args[0]);
+        value_drop(&args[1]);
+        value_drop(&popped);
+        strbuf_free(&enc);
+}
+
 /* The server: holds the values, answers until told to stop (or every client is gone). */
 static void serve(const scenario *sc, int fd, pid_t parent)
 {
@@ -96,6 +170,10 @@ static void serve(const scenario *sc, int fd, pid_t parent)
                         break;
                 if (rq.k < 0 || rq.k >= sc->nresources || !sc->resources[rq.k].via_manager)
                         xdie("manager: a request for resource %d", (int)rq.k);
+                if (rq.op >= MANAGER_APPEND) {
+                        update(fd, &vals[rq.k], &rq, &out);
+                        continue;
+                }
                 if (rq.op == OP_GET) {
                         strbuf_reset(&out);
                         encode(vals[rq.k], &out);
@@ -192,6 +270,53 @@ void manager_set(manager *m, int k, value v)
                 xdie("the manager's server is gone");
         pthread_mutex_unlock(m->mu);
         strbuf_free(&enc);
+}
+
+int manager_update(manager *m, int k, int op, value index, value item, value *popped, strbuf *repr,
+                   char *err, size_t errlen)
+{
+        strbuf enc = { 0 };
+        request rq = { .op = op, .k = k };
+        uint32_t status, n;
+        char *buf;
+
+        /* a value that cannot be encoded (a lambda) never reaches the server */
+        if ((op != MANAGER_APPEND && store_encode(index, &enc, err, errlen) < 0) ||
+            (op != MANAGER_POP && store_encode(item, &enc, err, errlen) < 0)) {
+                strbuf_free(&enc);
+                value_drop(&item);
+                return -1;
+        }
+        value_drop(&item);
+        rq.len = (uint32_t)enc.len;
+        prim_mutex_lock(m->mu);
+        write_full(m->fd, &rq, sizeof(rq));
+        write_full(m->fd, enc.data, enc.len);
+        if (read_full(m->fd, &status, sizeof(status)) < 0 || read_full(m->fd, &n, sizeof(n)) < 0)
+                xdie("the manager's server is gone");
+        buf = xmalloc((size_t)n + 1);
+        if (read_full(m->fd, buf, n) < 0)
+                xdie("the manager's server is gone");
+        buf[n] = '\0';
+        if (status == 0)
+                strbuf_append(repr, buf, n);
+        else
+                snprintf(err, errlen, "%s", buf);
+        free(buf);
+        if (read_full(m->fd, &n, sizeof(n)) < 0)
+                xdie("the manager's server is gone");
+        strbuf_reset(&enc);
+        if (n > 0) {
+                buf = xmalloc(n);
+                if (read_full(m->fd, buf, n) < 0)
+                        xdie("the manager's server is gone");
+                if (popped != NULL && store_decode(buf, n, popped) < 0)
+                        xdie("manager: a value could not be read");
+                free(buf);
+        }
+        pthread_mutex_unlock(m->mu);
+        strbuf_free(&enc);
+        return status == 0 ? 0 : -1;
 }
 
 void manager_stop(manager *m)

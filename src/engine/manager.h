@@ -14,6 +14,7 @@
 
 #include "scenario/scenario.h"
 #include "scenario/value.h"
+#include "util/strbuf.h"
 
 typedef struct manager manager;
 
@@ -24,6 +25,13 @@ manager *manager_start(const scenario *sc);
 value manager_get(manager *m, int k);
 /* Sets resource K to V (taken) in the server. */
 void manager_set(manager *m, int k, value v);
+/* Changes resource K in the server without moving it: MANAGER_APPEND appends ITEM,
+ * MANAGER_SET_ITEM sets item INDEX to ITEM, MANAGER_POP pops item INDEX (an int) into *POPPED.
+ * ITEM is taken, INDEX borrowed. 0 with the new contents' repr (store_repr) appended to REPR, or
+ * -1 with a message in ERR. */
+enum { MANAGER_APPEND = 3, MANAGER_SET_ITEM, MANAGER_POP };
+int manager_update(manager *m, int k, int op, value index, value item, value *popped, strbuf *repr,
+                   char *err, size_t errlen);
 /* The runner, at the end of the run: stops the server and waits for it. NULL is fine. */
 void manager_stop(manager *m);
 /* A process of the run other than the runner, at its end: lets go of its side (NULL is fine). */

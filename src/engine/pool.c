@@ -16,7 +16,7 @@
 #include "engine_int.h"
 #include "util/xalloc.h"
 
-#define POOL_MAX_TASKS 100000             /* items of one map */
+#define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
 
 typedef struct pool_state {
@@ -158,7 +158,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         n = value_len(items);
         if (n > POOL_MAX_TASKS) {
                 value_drop(&items);
-                return actor_fail(a, "MemoryError: a map of more than %d items", POOL_MAX_TASKS);
+                return actor_fail(a, "MemoryError: a map of more than %u items", POOL_MAX_TASKS);
         }
         /* the step's own first event: the tasks' events come from the workers */
         interp_end_step(a);
@@ -279,7 +279,7 @@ void pool_worker(engine *eng, int res, int w)
                         xdie("pool: a task could not be read");
                 /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
                 strbuf_reset(&text);
-                actor_repr(args, &text);
+                store_repr(args, &text);
                 actor_emit(c, EV_TASK, res, -1, k, w, strbuf_str(&text), text.len);
                 pthread_mutex_unlock(&ps->mu);
 
@@ -305,7 +305,7 @@ void pool_worker(engine *eng, int res, int w)
                         rc = -1;
                 if (rc == 0) {
                         strbuf_reset(&text);
-                        actor_repr(result, &text);
+                        store_repr(result, &text);
                         actor_emit(c, EV_RESULT, res, -1, k, w, strbuf_str(&text), text.len);
                         value_drop(&result);
                 } else {

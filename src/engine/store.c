@@ -17,6 +17,7 @@
 
 #include "engine/manager.h"
 #include "scenario/diag.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 enum { T_NONE, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STR, T_LIST, T_TUPLE, T_DICT };
@@ -545,4 +546,95 @@ value store_queue_pop(store *st, int k)
 int store_pipe_fd(const store *st, int k, int end)
 {
         return st->fds[k][end];
+}
+
+/* ---- a Manager's lists and dicts --------------------------------------------------------------
+ */
+
+int store_append(store *st, int k, value v, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k)) {
+                value_drop(&v);
+                return 1;
+        }
+        return manager_update(st->mgr, k, MANAGER_APPEND, value_none(), v, NULL, repr, err, errlen);
+}
+
+int store_set_item(store *st, int k, value index, value v, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k)) {
+                value_drop(&v);
+                return 1;
+        }
+        return manager_update(st->mgr, k, MANAGER_SET_ITEM, index, v, NULL, repr, err, errlen);
+}
+
+int store_pop(store *st, int k, int64_t at, value *out, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k))
+                return 1;
+        return manager_update(st->mgr, k, MANAGER_POP, value_int(at), value_none(), out, repr, err,
+                              errlen);
+}
+
+/* ---- values -----------------------------------------------------------------------------------
+ */
+
+int store_item_set(value *target, value index, value v, char *err, size_t errlen)
+{
+        if (target->type == VALUE_LIST) {
+                if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
+                        value_drop(&v);
+                        diag_set_err(err, errlen,
+                                     "TypeError: list indices must be integers, not %s",
+                                     value_type_name(index.type));
+                        return -1;
+                }
+                return value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
+                                      err, errlen);
+        }
+        if (target->type == VALUE_DICT)
+                return value_dict_set(target, value_ref(index), v, err, errlen);
+        value_drop(&v);
+        diag_set_err(err, errlen, "TypeError: '%s' object does not support item assignment",
+                     value_type_name(target->type));
+        return -1;
+}
+
+/* Items of a container that store_repr formats: each takes at least 3 bytes ("1, "), so the
+ * first STORE_REPR_ITEMS already fill STORE_REPR_MAX, and the rest would be cut off anyway. */
+#define STORE_REPR_ITEMS (STORE_REPR_MAX / 2)
+
+void store_repr(value v, strbuf *out)
+{
+        size_t start = out->len, n = value_len(v);
+
+        if (n > STORE_REPR_ITEMS &&
+            (v.type == VALUE_LIST || v.type == VALUE_TUPLE || v.type == VALUE_DICT)) {
+                /* a long list's repr costs its length: format only what will be shown */
+                value head = v.type == VALUE_DICT ? value_dict() : value_list();
+                char err[200];
+
+                for (size_t k = 0; k < STORE_REPR_ITEMS; k++)
+                        if (v.type == VALUE_DICT)
+                                value_dict_set(&head, value_ref(value_dict_key_at(v, k)),
+                                               value_ref(value_dict_item_at(v, k)), err,
+                                               sizeof(err));
+                        else
+                                value_list_append(&head, value_ref(value_at(v, k)), err,
+                                                  sizeof(err));
+                value_repr(head, out);
+                /* a tuple's prefix is a list: its closing bracket is cut off below */
+                if (v.type == VALUE_TUPLE)
+                        out->data[start] = '(';
+                value_drop(&head);
+        } else {
+                value_repr(v, out);
+        }
+        if (out->len - start > STORE_REPR_MAX) {
+                /* do not cut a UTF-8 character in half */
+                out->len = start + utf8_cut(out->data + start, STORE_REPR_MAX - 3);
+                out->data[out->len] = '\0';
+                strbuf_puts(out, "...");
+        }
 }

@@ -70,6 +70,26 @@ value store_queue_pop(store *st, int k);
  * anything forks, so every process of the run has both. */
 int store_pipe_fd(const store *st, int k, int end);
 
+/* ---- a Manager's lists and dicts: changed in the server, not moved -------------------------- */
+
+/* For resource K in the manager's server: appends V, sets item INDEX to V (index borrowed), or
+ * pops item AT into *OUT, there, and puts the new contents' repr (as store_repr) into REPR.
+ * 1 when K is not the manager's (the caller edits it with store_edit), 0 done, -1 with a
+ * Python-like message in ERR. V is taken in every case. */
+int store_append(store *st, int k, value v, strbuf *repr, char *err, size_t errlen);
+int store_set_item(store *st, int k, value index, value v, strbuf *repr, char *err, size_t errlen);
+int store_pop(store *st, int k, int64_t at, value *out, strbuf *repr, char *err, size_t errlen);
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+/* TARGET[INDEX] = V (a list or dict item), the Python way; V taken, INDEX borrowed. 0, or -1
+ * with a message in ERR. */
+int store_item_set(value *target, value index, value v, char *err, size_t errlen);
+/* Appends repr(V) to OUT, cut to STORE_REPR_MAX bytes (ending in "..."): a value as events
+ * show it. */
+#define STORE_REPR_MAX 512
+void store_repr(value v, strbuf *out);
+
 /* ---- the encoding -------------------------------------------------------------------------- */
 
 /* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
