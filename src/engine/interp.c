@@ -9,11 +9,13 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,20 +29,20 @@ typedef int (*exec_fn)(actor *a, const sc_stmt *s);
 
 static prim_res *res_of(actor *a, int k)
 {
-        return &a->eng->prim->res[k];
+        return &a->prim->res[k];
 }
 
 /* ---- step mode --------------------------------------------------------------------------- */
 
 static bool stepping(const actor *a)
 {
-        return a->eng->opt.gates != NULL;
+        return a->gates != NULL;
 }
 
 /* Step mode: wait at the gate for the next grant. */
 static void step_gate(actor *a)
 {
-        gate_wait(a->eng->opt.gates, a->id);
+        gate_wait(a->gates, a->id);
 }
 
 typedef bool (*ready_fn)(actor *a, void *arg);
@@ -70,7 +72,7 @@ static int wait_until(actor *a, pthread_mutex_t *mu, pthread_cond_t *cv, ready_f
                         break;
                 if (deadline != NULL)
                         return PRIM_TIMEOUT;
-                engine_emit(a, again, res, other, 0, 0, NULL, 0);
+                actor_emit(a, again, res, other, 0, 0, NULL, 0);
         }
         return PRIM_OK;
 }
@@ -81,25 +83,25 @@ static int eval_number(actor *a, const expr *e, const char *what, double *out)
 {
         value v;
 
-        if (engine_eval(a, e, &v) < 0)
+        if (actor_eval(a, e, &v) < 0)
                 return -1;
         if (v.type == VALUE_INT || v.type == VALUE_BOOL)
                 *out = v.type == VALUE_INT ? (double)v.as.i : v.as.b;
         else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
                 *out = v.as.f;
         else if (v.type == VALUE_FLOAT) {
-                engine_fail_at(a, e, "ValueError: %s must be a number, not NaN", what);
+                actor_fail_at(a, e, "ValueError: %s must be a number, not NaN", what);
                 value_drop(&v);
                 return -1;
         } else {
-                engine_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
-                               value_type_name(v.type));
+                actor_fail_at(a, e, "TypeError: %s must be a number, not %s", what,
+                              value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
         value_drop(&v);
         if (*out < 0) {
-                engine_fail_at(a, e, "ValueError: %s must not be negative", what);
+                actor_fail_at(a, e, "ValueError: %s must not be negative", what);
                 return -1;
         }
         return 0;
@@ -109,15 +111,15 @@ static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
 {
         value v;
 
-        if (engine_eval(a, e, &v) < 0)
+        if (actor_eval(a, e, &v) < 0)
                 return -1;
         if (v.type == VALUE_INT)
                 *out = v.as.i;
         else if (v.type == VALUE_BOOL)
                 *out = v.as.b;
         else {
-                engine_fail_at(a, e, "TypeError: %s must be an int, not %s", what,
-                               value_type_name(v.type));
+                actor_fail_at(a, e, "TypeError: %s must be an int, not %s", what,
+                              value_type_name(v.type));
                 value_drop(&v);
                 return -1;
         }
@@ -142,7 +144,7 @@ static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const st
 static void store_into(actor *a, const sc_stmt *s, value v)
 {
         if (s->local >= 0)
-                engine_set_local(a, s->local, v);
+                actor_set_local(a, s->local, v);
         else
                 value_drop(&v);
 }
@@ -152,7 +154,7 @@ static void store_into(actor *a, const sc_stmt *s, value v)
 /* The lock a lock-like resource means and the resource its events name. */
 static prim_lock *lock_of(actor *a, int k, int *evres)
 {
-        const sc_resource *r = &a->eng->sc->resources[k];
+        const sc_resource *r = &a->sc->resources[k];
 
         if (r->type == SC_CONDITION && r->lock >= 0)
                 k = r->lock;
@@ -162,7 +164,7 @@ static prim_lock *lock_of(actor *a, int k, int *evres)
 
 static bool is_semaphore(actor *a, int k)
 {
-        sc_res_type t = a->eng->sc->resources[k].type;
+        sc_res_type t = a->sc->resources[k].type;
 
         return t == SC_SEMAPHORE || t == SC_BOUNDED_SEMAPHORE;
 }
@@ -172,7 +174,7 @@ static void sem_took(actor *a, int k)
         prim_res *r = res_of(a, k);
 
         prim_mutex_lock(&r->mu);
-        engine_emit(a, EV_ACQUIRED, k, -1, prim_sem_taken(r), 0, NULL, 0);
+        actor_emit(a, EV_ACQUIRED, k, -1, prim_sem_taken(r), 0, NULL, 0);
         pthread_mutex_unlock(&r->mu);
 }
 
@@ -190,7 +192,7 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
                 if (deadline != NULL)
                         return l ? prim_lock_unblock(l, a->id)
                                  : prim_sem_unblock(res_of(a, k), a->id);
-                engine_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_BLOCKED, k, -1, 0, 0, NULL, 0);
         }
 }
 
@@ -202,7 +204,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         int evres, rc;
         prim_lock *l;
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (is_semaphore(a, k)) {
                 prim_res *r = res_of(a, k);
 
@@ -217,44 +219,44 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                         /* in the queue (fifo) before it says it waits, as for a lock */
                         rc = prim_sem_block(r, a->id);
                         if (rc != PRIM_OK) {
-                                engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                                 rc = retry(a, k, NULL, deadline);
                         }
                 } else {
-                        engine_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                         rc = prim_sem_wait(r, a->id, deadline);
                 }
                 if (rc == PRIM_OK)
                         sem_took(a, k);
                 else
-                        engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
                 return rc;
         }
         l = lock_of(a, k, &evres);
         if (prim_lock_try(l, a->id) == PRIM_OK) {
-                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
                 return PRIM_OK;
         }
         if (!blocking)
                 return PRIM_BUSY;
-        if (evres != a->eng->sc->gil_res)
+        if (evres != a->gil)
                 interp_gil_drop(a);
         if (stepping(a)) {
                 /* In the queue (fifo) before it says it waits: a release from now on hands the
                  * lock to it in turn. */
                 rc = prim_lock_block(l, a->id);
                 if (rc != PRIM_OK) {
-                        engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
                         rc = retry(a, evres, l, deadline);
                 }
         } else {
-                engine_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
                 rc = prim_lock_wait(l, a->id, deadline);
         }
         if (rc == PRIM_OK)
-                engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         else
-                engine_emit(a, EV_TIMEOUT, evres, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, evres, -1, 0, 0, NULL, 0);
         return rc;
 }
 
@@ -267,13 +269,12 @@ static int release(actor *a, int k)
                 prim_res *r = res_of(a, k);
 
                 prim_mutex_lock(&r->mu);
-                if (a->eng->sc->resources[k].type == SC_BOUNDED_SEMAPHORE &&
-                    r->count >= r->initial) {
+                if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
                         pthread_mutex_unlock(&r->mu);
-                        return engine_fail(a, "ValueError: Semaphore released too many times");
+                        return actor_fail(a, "ValueError: Semaphore released too many times");
                 }
                 r->count++;
-                engine_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
+                actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
                 prim_sem_post(r);
                 pthread_mutex_unlock(&r->mu);
                 return FLOW_NEXT;
@@ -282,12 +283,12 @@ static int release(actor *a, int k)
         /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
          * holder. The messages are Python's. */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
-                return engine_fail(a,
-                                   l->reentrant
-                                       ? "RuntimeError: cannot release un-acquired lock '%s'"
-                                       : "RuntimeError: release unlocked lock '%s'",
-                                   a->eng->sc->resources[evres].name);
-        engine_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
+                return actor_fail(a,
+                                  l->reentrant
+                                      ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                      : "RuntimeError: release unlocked lock '%s'",
+                                  a->sc->resources[evres].name);
+        actor_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
         prim_lock_unlock(l);
         return FLOW_NEXT;
 }
@@ -351,25 +352,25 @@ static bool is_set(actor *a, void *arg)
 static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *notified)
 {
         prim_res *r = res_of(a, k);
-        prim_actor *me = &a->eng->prim->actors[a->id];
+        prim_actor *me = &a->prim->actors[a->id];
         int evres, depth;
         prim_lock *l = lock_of(a, k, &evres);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (prim_lock_holder(l) != a->id)
-                return engine_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
-                                   a->eng->sc->resources[k].name);
+                return actor_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
+                                  a->sc->resources[k].name);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         me->notified = false;
         r->waitq[r->nwait++] = a->id;
-        engine_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
+        actor_emit(a, EV_RELEASED, evres, -1, 0, 0, NULL, 0);
         depth = prim_lock_release_all(l, a->id);
-        engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+        actor_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
         wait_until(a, &r->mu, &r->cv, is_notified, me, deadline, EV_WAITING, k, -1);
         *notified = me->notified;
         if (*notified) {
-                engine_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_WOKE, k, -1, 0, 0, NULL, 0);
         } else {
                 /* timed out: leave the queue */
                 for (int j = 0; j < r->nwait; j++)
@@ -379,25 +380,25 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
                                 r->nwait--;
                                 break;
                         }
-                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
         pthread_mutex_unlock(&r->mu);
         /* Take the lock back, waiting for the notifier to let go of it. */
         if (prim_lock_try(l, a->id) != PRIM_OK) {
                 if (stepping(a)) {
                         if (prim_lock_block(l, a->id) != PRIM_OK) {
-                                engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                                actor_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                                 retry(a, evres, l, NULL);
                         }
                 } else {
-                        engine_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
                         prim_lock_wait(l, a->id, NULL);
                 }
         }
         /* an rlock gets its depth back */
         if (l->reentrant)
                 l->depth = depth;
-        engine_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
         return FLOW_NEXT;
 }
 
@@ -405,17 +406,17 @@ static int event_wait(actor *a, int k, const struct timespec *deadline, bool *se
 {
         prim_res *r = res_of(a, k);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
         *set = r->flag;
         if (!r->flag) {
                 event_wait_arg w = { .r = r, .sets = r->sets };
 
                 interp_gil_drop(a);
-                engine_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_WAITING, k, -1, 0, deadline != NULL, NULL, 0);
                 *set = wait_until(a, &r->mu, &r->cv, is_set, &w, deadline, EV_WAITING, k, -1) ==
                        PRIM_OK;
-                engine_emit(a, *set ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, *set ? EV_WOKE : EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
         }
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
@@ -432,7 +433,7 @@ static bool barrier_ended(actor *a, void *arg)
 static void barrier_end_round(actor *a, prim_res *r, int end)
 {
         for (int j = 0; j < r->nwait; j++)
-                a->eng->prim->actors[r->waitq[j]].barrier = end;
+                a->prim->actors[r->waitq[j]].barrier = end;
         r->nwait = 0;
         r->waiting = 0;
         r->generation++;
@@ -442,7 +443,7 @@ static void barrier_end_round(actor *a, prim_res *r, int end)
 /* abort(), or a wait that timed out: the barrier is broken until reset (Python's _break). */
 static void barrier_break(actor *a, prim_res *r, int k)
 {
-        engine_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
+        actor_emit(a, EV_BROKEN, k, -1, 0, 0, NULL, 0);
         r->broken = true;
         barrier_end_round(a, r, PRIM_BARRIER_BROKEN);
 }
@@ -450,24 +451,24 @@ static void barrier_break(actor *a, prim_res *r, int k)
 static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_t *index)
 {
         prim_res *r = res_of(a, k);
-        prim_actor *me = &a->eng->prim->actors[a->id];
-        const char *name = a->eng->sc->resources[k].name;
+        prim_actor *me = &a->prim->actors[a->id];
+        const char *name = a->sc->resources[k].name;
         int end;
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         if (r->broken) {
                 pthread_mutex_unlock(&r->mu);
-                return engine_fail(a,
-                                   "BrokenBarrierError: barrier '%s' is broken (reset makes it "
-                                   "usable again)",
-                                   name);
+                return actor_fail(a,
+                                  "BrokenBarrierError: barrier '%s' is broken (reset makes it "
+                                  "usable again)",
+                                  name);
         }
         *index = r->waiting++;
         me->barrier = PRIM_BARRIER_WAITING;
         r->waitq[r->nwait++] = a->id;
-        engine_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        actor_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
         if (r->waiting == r->parties)
                 barrier_end_round(a, r, PRIM_BARRIER_TRIPPED);
         else
@@ -482,19 +483,19 @@ static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_
                                 r->nwait--;
                                 break;
                         }
-                engine_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
                 barrier_break(a, r, k);
                 pthread_mutex_unlock(&r->mu);
-                return engine_fail(a,
-                                   "BrokenBarrierError: the wait on barrier '%s' timed out, which "
-                                   "breaks it",
-                                   name);
+                return actor_fail(a,
+                                  "BrokenBarrierError: the wait on barrier '%s' timed out, which "
+                                  "breaks it",
+                                  name);
         }
-        engine_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
+        actor_emit(a, EV_WOKE, k, -1, 0, end != PRIM_BARRIER_TRIPPED, NULL, 0);
         pthread_mutex_unlock(&r->mu);
         if (end != PRIM_BARRIER_TRIPPED)
-                return engine_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
-                                   end == PRIM_BARRIER_RESET ? "reset" : "broken");
+                return actor_fail(a, "BrokenBarrierError: barrier '%s' was %s while waiting", name,
+                                  end == PRIM_BARRIER_RESET ? "reset" : "broken");
         return FLOW_NEXT;
 }
 
@@ -504,12 +505,12 @@ static int x_abort_reset(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
         if (s->kind == SC_ABORT) {
                 barrier_break(a, r, s->res);
         } else {
-                engine_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_RESET, s->res, -1, 0, 0, NULL, 0);
                 r->broken = false;
                 barrier_end_round(a, r, PRIM_BARRIER_RESET);
         }
@@ -527,7 +528,7 @@ static int x_wait(actor *a, const sc_stmt *s)
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        switch (a->eng->sc->resources[s->res].type) {
+        switch (a->sc->resources[s->res].type) {
         case SC_CONDITION: flow = cond_wait(a, s->res, dl, &ok); break;
         case SC_EVENT: flow = event_wait(a, s->res, dl, &ok); break;
         default:
@@ -552,16 +553,16 @@ static int x_wait_for(actor *a, const sc_stmt *s)
         for (;;) {
                 bool notified;
 
-                if (engine_eval(a, s->until, &v) < 0)
+                if (actor_eval(a, s->until, &v) < 0)
                         return FLOW_STOP;
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 if (value_truthy(v))
                         break;
                 value_drop(&v);
                 if (cond_wait(a, s->res, dl, &notified) == FLOW_STOP)
                         return FLOW_STOP;
                 if (!notified) {
-                        if (engine_eval(a, s->until, &v) < 0)
+                        if (actor_eval(a, s->until, &v) < 0)
                                 return FLOW_STOP;
                         break;
                 }
@@ -575,7 +576,7 @@ static int x_set(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
 
         prim_mutex_lock(&r->mu);
-        engine_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
+        actor_emit(a, s->kind == SC_SET ? EV_SET : EV_CLEARED, s->res, -1, 0, 0, NULL, 0);
         r->flag = s->kind == SC_SET;
         if (r->flag) {
                 r->sets++;
@@ -597,15 +598,14 @@ static int x_notify(actor *a, const sc_stmt *s)
         else if (s->n != NULL && eval_int(a, s->n, "n", &n) < 0)
                 return FLOW_STOP;
         if (prim_lock_holder(l) != a->id)
-                return engine_fail(a,
-                                   "RuntimeError: cannot notify on '%s' without holding its lock",
-                                   a->eng->sc->resources[s->res].name);
+                return actor_fail(a, "RuntimeError: cannot notify on '%s' without holding its lock",
+                                  a->sc->resources[s->res].name);
         prim_mutex_lock(&r->mu);
         /* Wake the N longest waiters, in the order they began to wait. */
         k = n < r->nwait ? n : r->nwait;
-        engine_emit(a, EV_NOTIFIED, s->res, -1, k, 0, NULL, 0);
+        actor_emit(a, EV_NOTIFIED, s->res, -1, k, 0, NULL, 0);
         for (int64_t j = 0; j < k; j++)
-                a->eng->prim->actors[r->waitq[j]].notified = true;
+                a->prim->actors[r->waitq[j]].notified = true;
         memmove(&r->waitq[0], &r->waitq[k], sizeof(int) * (size_t)(r->nwait - k));
         r->nwait -= (int)k;
         if (k > 0)
@@ -616,113 +616,311 @@ static int x_notify(actor *a, const sc_stmt *s)
 
 /* ---- queues ------------------------------------------------------------------------------ */
 
+/* A put's item, prepared: its bytes in shared memory (0 for a queue in the heap). */
+typedef struct put_item {
+        int res;
+        size_t need;
+} put_item;
+
 static bool has_room(actor *a, void *arg)
 {
-        const sc_stmt *s = arg;
-        int64_t max = a->eng->sc->resources[s->res].count;
-        size_t n = a->eng->queues[s->res].n;
+        const put_item *it = arg;
+        bool never;
 
-        return (max == 0 || (int64_t)n < max) && n < SC_MAX_QUEUE;
+        return store_queue_fits(a->store, it->res, it->need, &never);
 }
 
 static bool has_item(actor *a, void *arg)
 {
-        return a->eng->queues[((const sc_stmt *)arg)->res].n > 0;
+        return store_queue_len(a->store, ((const sc_stmt *)arg)->res) > 0;
 }
 
 static int x_put(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
-        queue_items *q = &a->eng->queues[s->res];
         struct timespec ts;
         const struct timespec *dl;
         value v;
         int rc;
+        long need;
+        bool never;
+        char err[200];
+        strbuf enc = { 0 };
+        put_item it = { .res = s->res };
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return value_drop(&v), FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
+        need = store_queue_prepare(a->store, s->res, v, &enc, err, sizeof(err));
+        if (need < 0 || (store_queue_fits(a->store, s->res, (size_t)need, &never), never)) {
+                if (need >= 0)
+                        snprintf(err, sizeof(err),
+                                 "ValueError: an item of %ld bytes does not fit in a queue between "
+                                 "processes (at most %zu)",
+                                 need, STORE_QUEUE_BYTES);
+                value_drop(&v);
+                strbuf_free(&enc);
+                return actor_fail(a, "%s", err);
+        }
+        it.need = (size_t)need;
         prim_mutex_lock(&r->mu);
-        if (!has_room(a, (void *)s)) {
+        if (!has_room(a, &it)) {
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                rc = wait_until(a, &r->mu, &r->cv, has_room, (void *)s, dl, EV_BLOCKED, s->res, -1);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                rc = wait_until(a, &r->mu, &r->cv, has_room, &it, dl, EV_BLOCKED, s->res, -1);
                 if (rc != PRIM_OK) {
                         /* put(timeout=...) gives up: the item is not put */
-                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         value_drop(&v);
+                        strbuf_free(&enc);
                         return FLOW_NEXT;
                 }
         }
         strbuf_reset(&a->scratch);
-        engine_repr(v, &a->scratch);
-        engine_emit(a, EV_PUT, s->res, -1, (int64_t)q->n + 1, 0, strbuf_str(&a->scratch),
-                    a->scratch.len);
-        if (q->n == q->cap) {
-                size_t old = q->cap;
-                value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
-
-                for (size_t k = 0; k < q->n; k++)
-                        items[k] = q->items[(q->head + k) % (old ? old : 1)];
-                free(q->items);
-                q->items = items;
-                q->cap = old ? old * 2 : 16;
-                q->head = 0;
-        }
-        q->items[(q->head + q->n) % q->cap] = v;
-        q->n++;
+        store_repr(v, &a->scratch);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0,
+                   strbuf_str(&a->scratch), a->scratch.len);
+        store_queue_push(a->store, s->res, v, &enc);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
+        strbuf_free(&enc);
         return FLOW_NEXT;
 }
 
 static int x_get(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
-        queue_items *q = &a->eng->queues[s->res];
         struct timespec ts;
         const struct timespec *dl;
         value v;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
-        if (q->n == 0) {
+        if (store_queue_len(a->store, s->res) == 0) {
                 interp_gil_drop(a);
-                engine_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
                 wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
-                if (q->n == 0) {
+                if (store_queue_len(a->store, s->res) == 0) {
                         /* get(timeout=...) gives up: `into` receives None */
-                        engine_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
+                        actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         store_into(a, s, value_none());
                         return FLOW_NEXT;
                 }
         }
-        v = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
+        v = store_queue_pop(a->store, s->res);
         strbuf_reset(&a->scratch);
-        engine_repr(v, &a->scratch);
-        engine_emit(a, EV_GOT, s->res, -1, (int64_t)q->n, 0, strbuf_str(&a->scratch),
-                    a->scratch.len);
+        store_repr(v, &a->scratch);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0,
+                   strbuf_str(&a->scratch), a->scratch.len);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
         return FLOW_NEXT;
 }
 
+/* ---- pipes ------------------------------------------------------------------------------- */
+
+/* Whether FD can be read (a message, or the end of the stream) or written without waiting;
+ * with WAIT, waits until it can. */
+static bool fd_ready(int fd, short what, bool wait)
+{
+        struct pollfd p = { .fd = fd, .events = what };
+        int rc;
+
+        while ((rc = poll(&p, 1, wait ? -1 : 0)) < 0 && errno == EINTR)
+                ;
+        return rc > 0;
+}
+
+/* Reads LEN bytes: 0, 1 at the end of the stream before any byte, -1 on an error. */
+static int read_all(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, p + got, len - got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0 && got == 0)
+                        return 1;
+                if (n <= 0)
+                        return -1;
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                /* MSG_NOSIGNAL: a closed peer is a BrokenPipeError, not a SIGPIPE */
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* conn.send(v): a length-framed encoding of the value, written whole. SENT goes out before the
+ * write, so no RECEIVED can come before its SENT. */
+static int x_send(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        int fd = store_pipe_fd(a->store, s->res, s->end);
+        strbuf frame = { 0 };
+        char err[200];
+        uint32_t n = 0;
+        value v;
+        int rc;
+
+        if (actor_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        actor_memory_drop(a);
+        strbuf_append(&frame, (const char *)&n, sizeof(n));
+        if (store_encode(v, &frame, err, sizeof(err)) < 0) {
+                value_drop(&v);
+                strbuf_free(&frame);
+                return actor_fail(a, "%s", err);
+        }
+        n = (uint32_t)(frame.len - sizeof(n));
+        memcpy(frame.data, &n, sizeof(n));
+        if (r->closed[s->end] || r->closed[1 - s->end]) {
+                value_drop(&v);
+                strbuf_free(&frame);
+                return actor_fail(a, r->closed[s->end] ? "OSError: handle is closed"
+                                                       : "BrokenPipeError: [Errno 32] Broken pipe");
+        }
+        prim_mutex_lock(&r->sendmu[s->end]);
+        if (!stepping(a) && !fd_ready(fd, POLLOUT, false)) {
+                /* the pipe is full: wait for the receiver (step mode never gets here with the
+                 * small messages of a scenario; a huge one waits in write) */
+                interp_gil_drop(a);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+        }
+        strbuf_reset(&a->scratch);
+        store_repr(v, &a->scratch);
+        value_drop(&v);
+        actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
+        rc = write_all(fd, frame.data, frame.len);
+        pthread_mutex_unlock(&r->sendmu[s->end]);
+        strbuf_free(&frame);
+        if (rc < 0)
+                return actor_fail(a, "BrokenPipeError: [Errno 32] Broken pipe");
+        return FLOW_NEXT;
+}
+
+/* conn.recv(): waits for a message; at the end of the stream (the other end closed and nothing
+ * left), EOFError. */
+static int x_recv(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+        int fd = store_pipe_fd(a->store, s->res, s->end);
+        pthread_mutex_t *mu = &r->recvmu[s->end];
+        uint32_t n;
+        char *buf;
+        value v;
+        int rc;
+
+        actor_memory_drop(a);
+        if (r->closed[s->end])
+                return actor_fail(a, "OSError: handle is closed");
+        prim_mutex_lock(mu);
+        if (!fd_ready(fd, POLLIN, false)) {
+                interp_gil_drop(a);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+                if (!stepping(a)) {
+                        fd_ready(fd, POLLIN, true);
+                } else {
+                        /* at the gate, never in the kernel: lockstep decides who moves */
+                        for (;;) {
+                                pthread_mutex_unlock(mu);
+                                step_gate(a);
+                                prim_mutex_lock(mu);
+                                if (fd_ready(fd, POLLIN, false))
+                                        break;
+                                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+                        }
+                }
+        }
+        rc = read_all(fd, &n, sizeof(n));
+        if (rc != 0) {
+                pthread_mutex_unlock(mu);
+                return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
+                                           a->sc->resources[s->res].name)
+                              : actor_fail(a, "OSError: pipe '%s' was cut off in a message",
+                                           a->sc->resources[s->res].name);
+        }
+        buf = xmalloc((size_t)n + 1);
+        rc = read_all(fd, buf, n);
+        pthread_mutex_unlock(mu);
+        if (rc != 0 || store_decode(buf, n, &v) < 0) {
+                free(buf);
+                return actor_fail(a, "OSError: pipe '%s' was cut off in a message",
+                                  a->sc->resources[s->res].name);
+        }
+        free(buf);
+        strbuf_reset(&a->scratch);
+        store_repr(v, &a->scratch);
+        actor_emit(a, EV_RECEIVED, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
+        store_into(a, s, v);
+        return FLOW_NEXT;
+}
+
+/* conn.close(): the end is shut down for every process at once, so a receiver at the other end
+ * gets EOFError once it has taken what was sent, and a sender there BrokenPipeError. */
+static int x_close(actor *a, const sc_stmt *s)
+{
+        prim_res *r = res_of(a, s->res);
+
+        actor_memory_drop(a);
+        prim_mutex_lock(&r->mu);
+        actor_emit(a, EV_CLOSED, s->res, -1, 0, s->end, NULL, 0);
+        if (!r->closed[s->end]) {
+                r->closed[s->end] = true;
+                shutdown(store_pipe_fd(a->store, s->res, s->end), SHUT_RDWR);
+        }
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
 /* ---- memory: store, let, append, pop ----------------------------------------------------- */
 
-static void changed(actor *a, int k)
+/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
+static void changed(actor *a, int k, value v)
 {
         strbuf_reset(&a->scratch);
-        engine_repr(a->eng->mem[k], &a->scratch);
-        engine_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
+        store_repr(v, &a->scratch);
+        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy,
+                   strbuf_str(&a->scratch), a->scratch.len);
+}
+
+/* The end of an edit of resource K: written back when it went well. */
+static int edited(actor *a, int k, value *target, value *tmp, int flow)
+{
+        char err[200];
+
+        if (flow != FLOW_NEXT) {
+                if (target == tmp)
+                        value_drop(tmp);
+                return flow;
+        }
+        changed(a, k, *target);
+        if (store_commit(a->store, k, target, err, sizeof(err)) < 0)
+                return actor_fail(a, "%s", err);
+        return FLOW_NEXT;
 }
 
 /* multiprocessing.Value and Array are typed: 'i' holds ints, 'd' floats (ints convert). */
@@ -738,8 +936,8 @@ static int typed(actor *a, const sc_resource *r, value *v)
                 *v = value_int(v->as.b);
         if ((r->ctype == 'd' && v->type != VALUE_FLOAT) ||
             (r->ctype == 'i' && v->type != VALUE_INT)) {
-                engine_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
-                            r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
+                actor_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
+                           r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
                 value_drop(v);
                 return -1;
         }
@@ -751,25 +949,19 @@ static int set_item(actor *a, value *target, value index, value v)
 {
         char err[200];
 
-        if (target->type == VALUE_LIST) {
-                if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
-                        value_drop(&v);
-                        return engine_fail(a, "TypeError: list indices must be integers, not %s",
-                                           value_type_name(index.type));
-                }
-                if (value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
-                                   err, sizeof(err)) < 0)
-                        return engine_fail(a, "%s", err);
-                return FLOW_NEXT;
-        }
-        if (target->type == VALUE_DICT) {
-                if (value_dict_set(target, value_ref(index), v, err, sizeof(err)) < 0)
-                        return engine_fail(a, "%s", err);
-                return FLOW_NEXT;
-        }
-        value_drop(&v);
-        return engine_fail(a, "TypeError: '%s' object does not support item assignment",
-                           value_type_name(target->type));
+        if (store_item_set(target, index, v, err, sizeof(err)) < 0)
+                return actor_fail(a, "%s", err);
+        return FLOW_NEXT;
+}
+
+/* A Manager's list or dict changed in its server (store_append, ...): RC and the new repr in the
+ * scratch buffer, or the error in ERR. */
+static int changed_there(actor *a, int k, int rc, const char *err)
+{
+        if (rc < 0)
+                return actor_fail(a, "%s", err);
+        actor_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_NEXT;
 }
 
 static int x_store(actor *a, const sc_stmt *s)
@@ -777,41 +969,53 @@ static int x_store(actor *a, const sc_stmt *s)
         const char *name;
         int32_t ref;
         const expr *index_e;
-        value v, index = value_none();
+        value v, index = value_none(), tmp = value_none();
         value *target;
         int flow = FLOW_NEXT;
 
         expr_lvalue(s->lvalue, &name, &ref, &index_e);
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        if (index_e != NULL && engine_eval(a, index_e, &index) < 0)
+        if (index_e != NULL && actor_eval(a, index_e, &index) < 0)
                 return value_drop(&v), FLOW_STOP;
         if (SC_REF_KIND(ref) == SC_REF_RES) {
                 int k = SC_REF_INDEX(ref);
-                const sc_resource *r = &a->eng->sc->resources[k];
+                const sc_resource *r = &a->sc->resources[k];
 
                 if (typed(a, r, &v) < 0) {
                         value_drop(&index);
                         return FLOW_STOP;
                 }
-                engine_memory_take(a);
-                target = &a->eng->mem[k];
+                actor_memory_take(a);
+                if (index_e != NULL) {
+                        char err[200];
+                        int rc;
+
+                        strbuf_reset(&a->scratch);
+                        rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
+                                            sizeof(err));
+                        if (rc <= 0) {
+                                value_drop(&v);
+                                value_drop(&index);
+                                return changed_there(a, k, rc, err);
+                        }
+                }
+                target = store_edit(a->store, k, &tmp);
                 if (index_e == NULL) {
                         value_drop(target);
                         *target = v;
                 } else {
                         flow = set_item(a, target, index, v);
                 }
-                if (flow == FLOW_NEXT)
-                        changed(a, k);
+                flow = edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);
 
                 if (index_e == NULL) {
-                        engine_set_local(a, slot, v);
+                        actor_set_local(a, slot, v);
                 } else if (!a->assigned[slot]) {
                         value_drop(&v);
-                        flow = engine_fail(a, "NameError: name '%s' is not defined", name);
+                        flow = actor_fail(a, "NameError: name '%s' is not defined", name);
                 } else {
                         flow = set_item(a, &a->locals[slot], index, v);
                 }
@@ -824,40 +1028,58 @@ static int x_let(actor *a, const sc_stmt *s)
 {
         value v;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        engine_set_local(a, s->local, v);
+        actor_set_local(a, s->local, v);
         return FLOW_NEXT;
 }
 
 static int x_append(actor *a, const sc_stmt *s)
 {
         char err[200];
-        value v;
+        value v, tmp = value_none(), *target;
+        int flow = FLOW_NEXT, rc;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
-        engine_memory_take(a);
-        if (value_list_append(&a->eng->mem[s->res], v, err, sizeof(err)) < 0)
-                return engine_fail(a, "%s", err);
-        changed(a, s->res);
-        return FLOW_NEXT;
+        actor_memory_take(a);
+        strbuf_reset(&a->scratch);
+        rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
+        if (rc <= 0) {
+                value_drop(&v);
+                return changed_there(a, s->res, rc, err);
+        }
+        target = store_edit(a->store, s->res, &tmp);
+        if (value_list_append(target, v, err, sizeof(err)) < 0)
+                flow = actor_fail(a, "%s", err);
+        return edited(a, s->res, target, &tmp, flow);
 }
 
 static int x_pop(actor *a, const sc_stmt *s)
 {
         char err[200];
         int64_t at = -1;
-        value v;
+        value v, tmp = value_none(), *target;
+        int flow = FLOW_NEXT, rc;
 
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
-        engine_memory_take(a);
-        if (value_list_pop(&a->eng->mem[s->res], at, &v, err, sizeof(err)) < 0)
-                return engine_fail(a, "%s", err);
-        changed(a, s->res);
-        store_into(a, s, v);
-        return FLOW_NEXT;
+        actor_memory_take(a);
+        strbuf_reset(&a->scratch);
+        rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
+        if (rc <= 0) {
+                flow = changed_there(a, s->res, rc, err);
+                if (flow == FLOW_NEXT)
+                        store_into(a, s, v);
+                return flow;
+        }
+        target = store_edit(a->store, s->res, &tmp);
+        if (value_list_pop(target, at, &v, err, sizeof(err)) < 0)
+                flow = actor_fail(a, "%s", err);
+        flow = edited(a, s->res, target, &tmp, flow);
+        if (flow == FLOW_NEXT)
+                store_into(a, s, v);
+        return flow;
 }
 
 /* ---- output, time --------------------------------------------------------------------------- */
@@ -868,8 +1090,8 @@ static int x_print(actor *a, const sc_stmt *s)
 
         strbuf_reset(&a->scratch);
         if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                return engine_fail_at(a, s->text, "%s", e.msg);
-        engine_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+                return actor_fail_at(a, s->text, "%s", e.msg);
+        actor_emit(a, EV_PRINT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_NEXT;
 }
 
@@ -897,9 +1119,9 @@ static int x_sleep(actor *a, const sc_stmt *s)
 
         if (eval_number(a, s->value, "sleep", &secs) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         secs = clamp_pause(secs);
-        engine_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
+        actor_emit(a, EV_SLEEP, -1, -1, (int64_t)(secs * 1e9), 0, NULL, 0);
         interp_gil_drop(a);
         if (stepping(a))
                 return FLOW_NEXT; /* a sleep advances the actor, not the clock */
@@ -915,9 +1137,9 @@ static int x_work(actor *a, const sc_stmt *s)
 
         if (eval_number(a, s->value, "work", &ms) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         ms = clamp_pause(ms / 1e3) * 1e3;
-        engine_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
+        actor_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         do {
                 for (int k = 0; k < 1000; k++)
@@ -937,11 +1159,11 @@ static int x_if(actor *a, const sc_stmt *s)
         value v;
         bool t;
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         t = value_truthy(v);
         value_drop(&v);
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         return interp_block(a, t ? &s->body : &s->orelse);
 }
 
@@ -967,11 +1189,11 @@ static int x_while(actor *a, const sc_stmt *s)
                 if (!first)
                         interp_begin_step(a, s);
                 first = false;
-                if (engine_eval(a, s->value, &v) < 0)
+                if (actor_eval(a, s->value, &v) < 0)
                         return FLOW_STOP;
                 t = value_truthy(v);
                 value_drop(&v);
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 if (!t)
                         return FLOW_NEXT;
                 flow = loop_body(a, s, &stop);
@@ -986,7 +1208,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
 
         if (eval_int(a, s->value, "repeat", &n) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         for (int64_t k = 0; k < n; k++) {
                 bool stop;
                 int flow;
@@ -994,7 +1216,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
                 if (k > 0)
                         interp_begin_step(a, s);
                 if (s->local >= 0)
-                        engine_set_local(a, s->local, value_int(k));
+                        actor_set_local(a, s->local, value_int(k));
                 flow = loop_body(a, s, &stop);
                 if (stop)
                         return flow;
@@ -1008,9 +1230,9 @@ static int x_for(actor *a, const sc_stmt *s)
         size_t n;
         int flow = FLOW_NEXT;
 
-        if (engine_eval(a, s->value, &seq) < 0)
+        if (actor_eval(a, s->value, &seq) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         if (seq.type == VALUE_DICT || seq.type == VALUE_STR) {
                 /* iterate over keys / characters by turning them into a list first */
                 value list = value_list();
@@ -1033,8 +1255,8 @@ static int x_for(actor *a, const sc_stmt *s)
                 value_drop(&seq);
                 seq = list;
         } else if (seq.type != VALUE_LIST && seq.type != VALUE_TUPLE) {
-                flow = engine_fail(a, "TypeError: '%s' object is not iterable",
-                                   value_type_name(seq.type));
+                flow = actor_fail(a, "TypeError: '%s' object is not iterable",
+                                  value_type_name(seq.type));
                 value_drop(&seq);
                 return flow;
         }
@@ -1044,7 +1266,7 @@ static int x_for(actor *a, const sc_stmt *s)
 
                 if (k > 0)
                         interp_begin_step(a, s);
-                engine_set_local(a, s->local, value_ref(value_at(seq, k)));
+                actor_set_local(a, s->local, value_ref(value_at(seq, k)));
                 flow = loop_body(a, s, &stop);
                 if (stop)
                         break;
@@ -1064,10 +1286,10 @@ static int x_break(actor *a, const sc_stmt *s)
 
 static int x_start(actor *a, const sc_stmt *s)
 {
-        engine_memory_drop(a); /* a new actor's first step may need it (step mode waits) */
-        interp_end_step(a);    /* this step comes before anything the new actors do */
+        actor_memory_drop(a); /* a new actor's first step may need it (step mode waits) */
+        interp_end_step(a);   /* this step comes before anything the new actors do */
         for (int k = 0; k < s->ntargets; k++)
-                if (engine_start_actor(a, s->targets[k]) < 0)
+                if (actor_start(a, s->targets[k]) < 0)
                         return FLOW_STOP;
         return FLOW_NEXT;
 }
@@ -1080,14 +1302,14 @@ static bool is_done(actor *a, void *arg)
 
 int interp_join(actor *a, int t, const struct timespec *deadline)
 {
-        prim_actor *p = &a->eng->prim->actors[t];
+        prim_actor *p = &a->prim->actors[t];
         int rc = PRIM_OK;
 
         prim_mutex_lock(&p->mu);
         if (!p->started) {
                 pthread_mutex_unlock(&p->mu);
-                return engine_fail(a, "RuntimeError: cannot join %s before it is started",
-                                   a->eng->actors[t].name);
+                return actor_fail(a, "RuntimeError: cannot join %s before it is started",
+                                  scenario_actor_name(a->sc, t));
         }
         if (!p->done) {
                 pthread_mutex_unlock(&p->mu);
@@ -1095,15 +1317,15 @@ int interp_join(actor *a, int t, const struct timespec *deadline)
                 prim_mutex_lock(&p->mu);
         }
         if (!p->done) {
-                engine_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
+                actor_emit(a, EV_BLOCKED, -1, t, 0, deadline != NULL, NULL, 0);
                 rc = wait_until(a, &p->mu, &p->cv, is_done, p, deadline, EV_BLOCKED, -1, t);
         }
         pthread_mutex_unlock(&p->mu);
         if (rc != PRIM_OK) {
-                engine_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
+                actor_emit(a, EV_TIMEOUT, -1, t, 0, 0, NULL, 0);
                 return FLOW_NEXT; /* join(timeout) just returns, as in Python */
         }
-        engine_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
+        actor_emit(a, EV_JOINED, -1, t, 0, 0, NULL, 0);
         return FLOW_NEXT;
 }
 
@@ -1114,7 +1336,7 @@ static int x_join(actor *a, const sc_stmt *s)
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         for (int k = 0; k < s->ntargets; k++)
                 if (interp_join(a, s->targets[k], dl) == FLOW_STOP)
                         return FLOW_STOP;
@@ -1129,7 +1351,7 @@ static int x_assert(actor *a, const sc_stmt *s)
         bool ok;
         expr_error e = { .offset = -1 };
 
-        if (engine_eval(a, s->value, &v) < 0)
+        if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         ok = value_truthy(v);
         value_drop(&v);
@@ -1141,11 +1363,11 @@ static int x_assert(actor *a, const sc_stmt *s)
         if (s->text != NULL) {
                 strbuf_puts(&a->scratch, ": ");
                 if (expr_template_render(s->text, &a->env, &a->scratch, &e) < 0)
-                        return engine_fail_at(a, s->text, "%s", e.msg);
+                        return actor_fail_at(a, s->text, "%s", e.msg);
         }
-        engine_memory_drop(a);
-        __atomic_add_fetch(&a->eng->asserts_failed, 1, __ATOMIC_RELAXED);
-        engine_emit(a, EV_ASSERT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        actor_memory_drop(a);
+        __atomic_add_fetch(&a->prim->asserts_failed, 1, __ATOMIC_RELAXED);
+        actor_emit(a, EV_ASSERT, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_STOP; /* an AssertionError ends the actor, as the exception would */
 }
 
@@ -1169,13 +1391,20 @@ static int x_crash(actor *a, const sc_stmt *s)
                                            "exit" };
         static const int sig[] = { SIGSEGV, SIGABRT, 0 };
 
-        engine_memory_drop(a);
+        actor_memory_drop(a);
         strbuf_reset(&a->scratch);
         strbuf_printf(&a->scratch, "%s", why[s->crash]);
         if (s->crash == SC_CRASH_EXIT)
                 strbuf_printf(&a->scratch, "(%d)", s->exit_code);
-        engine_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
-                    a->scratch.len);
+        /* its last word: the fork server reports the other actors of its process, not it */
+        a->prim->actors[a->id].said = true;
+        __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+        /* the others first: once the scheduler sees this actor's CRASH, they are dead too */
+        if (stepping(a) && a->copy >= 0)
+                actor_crash_others(a, sig[s->crash], strbuf_str(&a->scratch));
+        actor_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
+                   a->scratch.len);
+
         coverage_flush(); /* the process ends now, without its atexit handlers */
         switch (s->crash) {
         case SC_CRASH_SEGFAULT:
@@ -1188,38 +1417,36 @@ static int x_crash(actor *a, const sc_stmt *s)
         return FLOW_STOP;
 }
 
-static int x_unsupported(actor *a, const sc_stmt *s)
+/* pool.map / pool.starmap: the results, in order, into `into`. */
+static int x_map(actor *a, const sc_stmt *s)
 {
-        return engine_fail(a,
-                           "NotImplementedError: '%s' is not supported by this version of the "
-                           "engine",
-                           scenario_stmt_keyword(s->kind));
+        value out;
+
+        if (pool_map(a, s, &out) == FLOW_STOP)
+                return FLOW_STOP;
+        store_into(a, s, out);
+        return FLOW_NEXT;
 }
 
 static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
-        [SC_ACQUIRE] = x_acquire,   [SC_RELEASE] = x_release,
-        [SC_WITH] = x_with,         [SC_WAIT] = x_wait,
-        [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
-        [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,
-        [SC_NOTIFY_ALL] = x_notify, [SC_ABORT] = x_abort_reset,
-        [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
-        [SC_GET] = x_get,           [SC_SEND] = x_unsupported,
-        [SC_RECV] = x_unsupported,  [SC_CLOSE] = x_unsupported,
-        [SC_APPEND] = x_append,     [SC_POP] = x_pop,
-        [SC_STORE] = x_store,       [SC_LET] = x_let,
-        [SC_PRINT] = x_print,       [SC_SLEEP] = x_sleep,
-        [SC_WORK] = x_work,         [SC_IF] = x_if,
-        [SC_WHILE] = x_while,       [SC_REPEAT] = x_repeat,
-        [SC_FOR] = x_for,           [SC_BREAK] = x_break,
-        [SC_START] = x_start,       [SC_JOIN] = x_join,
-        [SC_MAP] = x_unsupported,   [SC_STARMAP] = x_unsupported,
-        [SC_ASSERT] = x_assert,     [SC_CRASH] = x_crash,
+        [SC_ACQUIRE] = x_acquire,   [SC_RELEASE] = x_release,   [SC_WITH] = x_with,
+        [SC_WAIT] = x_wait,         [SC_WAIT_FOR] = x_wait_for, [SC_SET] = x_set,
+        [SC_CLEAR] = x_set,         [SC_NOTIFY] = x_notify,     [SC_NOTIFY_ALL] = x_notify,
+        [SC_ABORT] = x_abort_reset, [SC_RESET] = x_abort_reset, [SC_PUT] = x_put,
+        [SC_GET] = x_get,           [SC_SEND] = x_send,         [SC_RECV] = x_recv,
+        [SC_CLOSE] = x_close,       [SC_APPEND] = x_append,     [SC_POP] = x_pop,
+        [SC_STORE] = x_store,       [SC_LET] = x_let,           [SC_PRINT] = x_print,
+        [SC_SLEEP] = x_sleep,       [SC_WORK] = x_work,         [SC_IF] = x_if,
+        [SC_WHILE] = x_while,       [SC_REPEAT] = x_repeat,     [SC_FOR] = x_for,
+        [SC_BREAK] = x_break,       [SC_START] = x_start,       [SC_JOIN] = x_join,
+        [SC_MAP] = x_map,           [SC_STARMAP] = x_map,       [SC_ASSERT] = x_assert,
+        [SC_CRASH] = x_crash,
 };
 
 void interp_end_step(actor *a)
 {
         if (a->step_pending)
-                engine_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
 }
 
 /* ---- the simulated GIL ("gil") -------------------------------------------------------- */
@@ -1227,7 +1454,7 @@ void interp_end_step(actor *a)
 /* A step needs the GIL. Taking it is the step's first event (it may wait for it). */
 static void gil_take(actor *a)
 {
-        int g = a->eng->sc->gil_res;
+        int g = a->gil;
 
         if (g >= 0 && !a->holds_gil) {
                 acquire(a, g, true, NULL);
@@ -1240,14 +1467,14 @@ void interp_gil_drop(actor *a)
 {
         if (a->holds_gil) {
                 a->holds_gil = false;
-                release(a, a->eng->sc->gil_res);
+                release(a, a->gil);
         }
 }
 
 /* After a step: at the switch interval, hand the GIL on (CPython does it every 5 ms). */
 static void gil_tick(actor *a)
 {
-        if (a->holds_gil && ++a->gil_steps >= a->eng->sc->gil_interval) {
+        if (a->holds_gil && ++a->gil_steps >= a->sc->gil_interval) {
                 interp_gil_drop(a);
                 if (!stepping(a))
                         sched_yield(); /* let a thread waiting for it take it */
@@ -1259,9 +1486,9 @@ static void announce(actor *a, const sc_stmt *s)
 {
         a->stmt = s;
         if (stepping(a)) {
-                prim_actor *me = &a->eng->prim->actors[a->id];
+                prim_actor *me = &a->prim->actors[a->id];
 
-                engine_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
+                actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
                 if (!me->arrived) {
                         /* whoever started this actor waits for it to reach its first gate */
                         prim_mutex_lock(&me->mu);
@@ -1297,8 +1524,8 @@ static int gate(actor *a, const sc_stmt *s)
                 /* The memory lock the caption may take stays held into the statement: caption
                  * and statement are one atomic step (the statement drops it before any wait). */
                 if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
-                        return engine_fail_at(a, s->say, "%s", e.msg);
-                engine_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+                        return actor_fail_at(a, s->say, "%s", e.msg);
+                actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
         }
         return FLOW_NEXT;
 }
@@ -1315,7 +1542,7 @@ int interp_block(actor *a, const sc_block *b)
                 /* Under the memory lock still: a step's event takes its place in the run at the
                  * moment its reads and writes did, so a live run's order replays exactly. */
                 interp_end_step(a);
-                engine_memory_drop(a);
+                actor_memory_drop(a);
                 gil_tick(a);
                 if (flow != FLOW_NEXT)
                         return flow;

@@ -71,6 +71,7 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
         for (int k = 0; k < sc->nactors; k++)
                 robust |= sc->actors[k].kind == SC_PROCESS;
         init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL, robust);
+        init_mutex(&r->forkmu, PTHREAD_MUTEX_NORMAL, robust);
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *s = &sc->resources[k];
                 prim_res *p = &r->res[k];
@@ -92,6 +93,11 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
                 }
                 if (s->type == SC_BARRIER)
                         p->parties = (int)s->count;
+                if (s->type == SC_PIPE)
+                        for (int e = 0; e < 2; e++) {
+                                init_mutex(&p->sendmu[e], PTHREAD_MUTEX_NORMAL, robust);
+                                init_mutex(&p->recvmu[e], PTHREAD_MUTEX_NORMAL, robust);
+                        }
         }
         for (int k = 0; k < nactors; k++) {
                 init_mutex(&r->actors[k].mu, PTHREAD_MUTEX_NORMAL, robust);

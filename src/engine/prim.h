@@ -17,6 +17,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "scenario/scenario.h"
@@ -80,6 +81,10 @@ typedef struct prim_res {
         uint64_t generation; /* barrier */
         int parties;
         bool broken; /* barrier: a wait timed out, or abort (until reset) */
+        /* pipe: one sender and one receiver at a time at each end (a message is written and
+         * read whole), and which ends were closed */
+        pthread_mutex_t sendmu[2], recvmu[2];
+        bool closed[2];
 } prim_res;
 
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */
@@ -90,12 +95,17 @@ typedef struct prim_actor {
         bool notified; /* condition wait: a notify chose this actor (under the condition's mu) */
         int barrier;   /* barrier wait: how it ended (PRIM_BARRIER_*, under the barrier's mu) */
         bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
+        pid_t pid;     /* the process it runs in, once started */
+        bool said;     /* published its last word (EXIT or CRASH): the reaper need not */
 } prim_actor;
 
 typedef struct prim_region {
         size_t bytes;
         int nres, nactors;
         pthread_mutex_t memory; /* statement atomicity for shared memory (var, list, dict...) */
+        pthread_mutex_t forkmu; /* one request to the fork server at a time */
+        int errors;             /* actors that raised an error or crashed, in any process */
+        int asserts_failed;     /* in any process */
         prim_res *res;
         prim_actor *actors;
 } prim_region;

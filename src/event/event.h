@@ -24,7 +24,7 @@
 
 /* X(NAME, "word in traces", meaning of the fields beyond actor/stmt) */
 #define EVENT_KINDS(X)                                                                             \
-        X(START, "start", "the actor began its script; aux: pid for a process")                    \
+        X(START, "start", "the actor began its script; aux: pid for a process (live runs)")        \
         X(READY, "ready", "the actor is at statement stmt, waiting to be granted it (step mode)")  \
         X(STEP, "step", "the actor runs statement stmt, which publishes nothing else")             \
         X(EXIT, "exit", "the actor finished its script")                                           \

@@ -694,7 +694,9 @@ static void take(session *s, const event *ev)
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
                     (after == MODEL_READY || waiting_state(after)))
                         s->at_gate[ev->actor] = true;
-                if (ev->kind == EV_EXIT) {
+                /* A CRASH is an actor's last word too: a process actor's crash leaves the run
+                 * going, and the scheduler must not wait for the dead actor's gate. */
+                if (ev->kind == EV_EXIT || ev->kind == EV_CRASH) {
                         s->finished[ev->actor] = true;
                         s->at_gate[ev->actor] = false;
                 }

@@ -168,6 +168,18 @@ static void format_event(run *rn, const event *ev, strbuf *out)
         case EV_GOT: strbuf_printf(out, " %s (%lld)", ev->text, (long long)ev->num); break;
         case EV_ERROR: exception_name(ev->text, out); break;
         case EV_CHANGED:
+                strbuf_printf(out, " %s", ev->text);
+                /* a process's own copy (not the shared one, -1) */
+                if (ev->aux >= 0)
+                        strbuf_printf(out, " [copy of %s]", scenario_actor_name(sc, ev->aux));
+                break;
+        case EV_SENT:
+        case EV_RECEIVED: strbuf_printf(out, " %s %s", ev->aux ? "b" : "a", ev->text); break;
+        case EV_CLOSED: strbuf_printf(out, " %s", ev->aux ? "b" : "a"); break;
+        case EV_TASK:
+        case EV_RESULT:
+                strbuf_printf(out, " #%lld worker %d %s", (long long)ev->num, ev->aux, ev->text);
+                break;
         case EV_PRINT:
         case EV_SAY:
         case EV_ASSERT:
@@ -212,7 +224,8 @@ static void take(run *rn, const event *ev)
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
                     (st == MODEL_READY || waiting_state(st)))
                         rn->at_gate[ev->actor] = true;
-                if (ev->kind == EV_EXIT) {
+                /* a CRASH is a last word too: a process actor's crash leaves the run going */
+                if (ev->kind == EV_EXIT || ev->kind == EV_CRASH) {
                         rn->finished[ev->actor] = true;
                         rn->at_gate[ev->actor] = false;
                 }

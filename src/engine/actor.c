@@ -1,0 +1,371 @@
+/*
+ * actor.c — an actor's life, environment and events, and how actors start; see actor.h.
+ *
+ * A thread actor is a pthread of the process that starts it; a process actor is forked by the
+ * fork server (forksrv.h) with a copy of the starter's memory, and runs the same life there.
+ * Worker threads block every signal, so only a process's main thread ever handles one.
+ */
+#include "engine/actor.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "util/xalloc.h"
+
+void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                const char *text, size_t len)
+{
+        event ev = {
+                .kind = (uint8_t)kind,
+                /* A caption is said before the step's effect; the step is where the effect is. */
+                .flags = a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0,
+                .actor = (int16_t)a->id,
+                .res = (int16_t)res,
+                .other = (int16_t)other,
+                .stmt = a->stmt ? a->stmt->id : -1,
+                .aux = aux,
+                .num = num,
+                .len = (uint32_t)len,
+                .text = text ? text : "",
+        };
+
+        if (kind != EV_SAY)
+                a->step_pending = false;
+        stream_publish(a->eng->st, &ev);
+}
+
+int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
+{
+        const scenario *sc = a->sc;
+        int line = 0, col = 0;
+        va_list ap;
+
+        actor_memory_drop(a);
+        if (!scenario_where(sc, where, &line, &col) && a->stmt != NULL) {
+                line = a->stmt->line;
+                col = a->stmt->col;
+        }
+        /* An error raised while unwinding from another replaces it, as in Python (where the
+         * first becomes the second's __context__). */
+        strbuf_reset(&a->error);
+        if (line > 0)
+                strbuf_printf(&a->error, "%s:%d:%d: ", sc->path, line, col);
+        else
+                strbuf_printf(&a->error, "%s: ", sc->path);
+        va_start(ap, fmt);
+        strbuf_vprintf(&a->error, fmt, ap);
+        va_end(ap);
+        a->error_stmt = a->stmt;
+        return FLOW_STOP;
+}
+
+/* The actor has unwound: its raised error, if any, goes out (before its EXIT). */
+static void publish_error(actor *a)
+{
+        if (a->error.len == 0)
+                return;
+        __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+        a->stmt = a->error_stmt;
+        actor_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
+}
+
+void actor_memory_take(actor *a)
+{
+        if (!a->holds_memory) {
+                prim_mutex_lock(&a->prim->memory);
+                a->holds_memory = true;
+        }
+}
+
+void actor_memory_drop(actor *a)
+{
+        if (a->holds_memory) {
+                pthread_mutex_unlock(&a->prim->memory);
+                a->holds_memory = false;
+        }
+}
+
+void actor_set_local(actor *a, int slot, value v)
+{
+        value_drop(&a->locals[slot]);
+        a->locals[slot] = v;
+        a->assigned[slot] = true;
+}
+
+static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
+{
+        actor *a = ctx;
+        int k = SC_REF_INDEX(ref);
+
+        switch (SC_REF_KIND(ref)) {
+        case SC_REF_LOCAL:
+                if (!a->assigned[k]) {
+                        snprintf(err->msg, sizeof(err->msg),
+                                 "UnboundLocalError: local '%s' has no value yet", name);
+                        return -1;
+                }
+                *out = value_ref(a->locals[k]);
+                return 0;
+        case SC_REF_CONST: *out = value_ref(a->sc->constants[k].v); return 0;
+        case SC_REF_RES:
+                actor_memory_take(a);
+                *out = store_get(a->store, k);
+                return 0;
+        case SC_REF_NAME: *out = value_cstr(a->name); return 0;
+        case SC_REF_I: *out = value_int(a->i); return 0;
+        }
+        snprintf(err->msg, sizeof(err->msg), "NameError: name '%s' is not defined", name);
+        return -1;
+}
+
+int actor_eval(actor *a, const expr *e, value *out)
+{
+        expr_error err = { .offset = -1 };
+
+        if (expr_eval(e, &a->env, out, &err) < 0) {
+                actor_fail_at(a, e, "%s", err.msg);
+                return -1;
+        }
+        return 0;
+}
+
+void actor_init(engine *eng, actor *a, int id)
+{
+        const scenario *sc = eng->sc;
+        int script = id < sc->nactors ? sc->actors[id].script : sc->main_script;
+        const sc_script *s = &sc->scripts[script];
+
+        memset(a, 0, sizeof(*a));
+        a->eng = eng;
+        a->sc = sc;
+        a->prim = eng->prim;
+        a->store = eng->store;
+        a->gates = eng->opt.gates;
+        a->id = id;
+        a->name = scenario_actor_name(sc, id);
+        a->i = id < sc->nactors ? sc->actors[id].i : 0;
+        a->copy = eng->copy;
+        a->gil = eng->copy < 0 ? sc->gil_res : -1;
+        a->script = s;
+        a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
+        a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
+        /* Each actor's random() is its own seeded sequence. */
+        a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
+        expr_random_next(&a->rng);
+        a->env = (expr_env){
+                .ctx = a, .load = env_load, .rng = &a->rng, .cpu_count = eng->opt.cpu_count
+        };
+}
+
+void actor_free(actor *a)
+{
+        for (int k = 0; k < a->script->nlocals; k++)
+                value_drop(&a->locals[k]);
+        free(a->locals);
+        free(a->assigned);
+        strbuf_free(&a->scratch);
+        strbuf_free(&a->error);
+}
+
+/*
+ * The actor's last word, EXIT (after an error too: the model keeps it crashed, and the step-mode
+ * scheduler learns that it will not come back to a gate), published under the mutex that joiners
+ * read `done` under: a joiner that finds it not done comes before EXIT in the run, one that finds
+ * it done comes after, so a joiner granted after EXIT never has to wait again.
+ */
+static void exit_actor(actor *a, bool error)
+{
+        prim_actor *p = &a->prim->actors[a->id];
+
+        a->stmt = NULL;
+        prim_mutex_lock(&p->mu);
+        p->said = true;
+        actor_emit(a, EV_EXIT, -1, -1, 0, error, NULL, 0);
+        p->done = true;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+}
+
+void actor_finish(actor *a, int flow)
+{
+        actor_memory_drop(a);
+        interp_gil_drop(a);
+        publish_error(a);
+        exit_actor(a, flow == FLOW_STOP);
+}
+
+void actor_run(actor *a)
+{
+        a->stmt = NULL;
+        /* a process's pid, which differs from run to run: live only, so that a stepped run's
+         * trace is the same for the same seed */
+        actor_emit(a, EV_START, -1, -1, 0, a->copy == a->id && a->gates == NULL ? (int)getpid() : 0,
+                   NULL, 0);
+        actor_finish(a, interp_block(a, &a->script->body));
+}
+
+/* ---- starting an actor: a table of ways --------------------------------------------------------
+ */
+
+static void *thread_main(void *arg)
+{
+        actor_run(arg);
+        return NULL;
+}
+
+static void start_thread(actor *a, actor *t)
+{
+        sigset_t all, old;
+
+        (void)a;
+        t->prim->actors[t->id].pid = getpid();
+        t->local_thread = true;
+        /* Worker threads block every signal: only a process's main thread handles them. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        if (pthread_create(&t->thread, NULL, thread_main, t) != 0)
+                xdie("pthread_create failed");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The new process gets the starter's memory as it is now (fork() semantics). */
+static void start_process(actor *a, actor *t)
+{
+        strbuf snap = { 0 };
+
+        actor_memory_take(a);
+        store_snapshot(a->store, &snap);
+        actor_memory_drop(a);
+        forksrv_request(&a->eng->fs, t->id, snap.data, snap.len);
+        strbuf_free(&snap);
+}
+
+typedef struct start_op {
+        void (*start)(actor *a, actor *t);
+} start_op;
+
+static const start_op start_ops[] = {
+        [SC_THREAD] = { .start = start_thread },
+        [SC_PROCESS] = { .start = start_process },
+};
+
+int actor_start(actor *a, int target)
+{
+        engine *eng = a->eng;
+        prim_actor *p = &a->prim->actors[target];
+        actor *t = &eng->actors[target];
+        bool again;
+
+        prim_mutex_lock(&p->mu);
+        again = p->started;
+        p->started = true;
+        pthread_mutex_unlock(&p->mu);
+        if (again) {
+                actor_fail(a, "RuntimeError: %s can only be started once", t->name);
+                return -1;
+        }
+        start_ops[a->sc->actors[target].kind].start(a, t);
+        if (a->gates != NULL) {
+                /* Step mode: the new actor's first READY comes before anything more of ours, so
+                 * the scheduler always knows every actor that can move. */
+                prim_mutex_lock(&p->mu);
+                while (!p->arrived && !p->done)
+                        prim_cond_wait(&p->cv, &p->mu, NULL);
+                pthread_mutex_unlock(&p->mu);
+        }
+        return 0;
+}
+
+/* ---- process actors -------------------------------------------------------------------------- */
+
+void actor_in_process(engine *eng, int target, const char *data, size_t len)
+{
+        eng->copy = target;
+        store_restore(eng->store, data, len);
+        /* every actor this process runs (it, and threads it starts) sees its copy, and its
+         * interpreter lock is its own: the runner's simulated GIL is not this process's */
+        for (int k = 0; k < eng->nall; k++) {
+                eng->actors[k].copy = target;
+                eng->actors[k].gil = -1;
+        }
+        eng->prim->actors[target].pid = getpid();
+        actor_run(&eng->actors[target]);
+        /* Like Python at a process's exit, wait for its threads. */
+        for (int k = 0; k < eng->nall; k++)
+                if (eng->actors[k].local_thread)
+                        pthread_join(eng->actors[k].thread, NULL);
+}
+
+void actor_reaped(engine *eng, int target, pid_t pid, int status)
+{
+        strbuf why = { 0 };
+
+        for (int k = 0; k < eng->nall; k++) {
+                prim_actor *p = &eng->prim->actors[k];
+
+                if (p->pid != pid && !(k == target && p->pid == 0))
+                        continue;
+                prim_mutex_lock(&p->mu);
+                if (!p->done && !p->said) {
+                        int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+                        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+
+                        strbuf_reset(&why);
+                        if (k != target)
+                                strbuf_printf(&why,
+                                              "its process %s died: ", eng->actors[target].name);
+                        if (sig != 0)
+                                strbuf_printf(&why, "killed by %s (signal %d)", strsignal(sig),
+                                              sig);
+                        else
+                                strbuf_printf(&why, "exit(%d)", code);
+                        __atomic_add_fetch(&eng->prim->errors, 1, __ATOMIC_RELAXED);
+                        p->said = true;
+                        actor_emit(&eng->actors[k], EV_CRASH, -1, -1, code, sig, strbuf_str(&why),
+                                   why.len);
+                }
+                if (!p->done) {
+                        p->done = true;
+                        pthread_cond_broadcast(&p->cv);
+                }
+                pthread_mutex_unlock(&p->mu);
+        }
+        strbuf_free(&why);
+}
+
+void actor_crash_others(actor *a, int sig, const char *why)
+{
+        pid_t me = getpid();
+        strbuf text = { 0 };
+
+        for (int k = 0; k < a->prim->nactors; k++) {
+                prim_actor *p = &a->prim->actors[k];
+
+                if (p->pid != me || !p->started || p->done)
+                        continue;
+                prim_mutex_lock(&p->mu);
+                if (k != a->id && !p->said) {
+                        strbuf_reset(&text);
+                        if (k != a->copy)
+                                strbuf_printf(&text, "its process %s died: ",
+                                              scenario_actor_name(a->sc, a->copy));
+                        strbuf_puts(&text, why);
+                        p->said = true;
+                        __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
+                        actor_emit(&a->eng->actors[k], EV_CRASH, -1, -1, 0, sig, strbuf_str(&text),
+                                   text.len);
+                }
+                /* done now: a joiner granted next must not depend on how soon the process is
+                 * reaped */
+                p->done = true;
+                pthread_cond_broadcast(&p->cv);
+                pthread_mutex_unlock(&p->mu);
+        }
+        strbuf_free(&text);
+}

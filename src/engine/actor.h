@@ -1,0 +1,98 @@
+/*
+ * actor.h — an actor's life in the runner or in a process actor: its state, its environment for
+ * expressions, its events, and starting another actor as a thread or as a process.
+ *
+ * Not a public header: only src/engine/ includes it. interp.c executes statements on an actor;
+ * this module is everything around them: START, the script, the error raised, EXIT; the locals
+ * and the names an expression reads (a resource through the store); and the table of ways to
+ * start an actor (a pthread of this process, or a process forked by the fork server).
+ */
+#ifndef LOCKSTEP_ENGINE_ACTOR_H
+#define LOCKSTEP_ENGINE_ACTOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "engine/engine.h"
+#include "engine/prim.h"
+#include "engine/store.h"
+#include "event/event.h"
+#include "scenario/expr.h"
+#include "util/strbuf.h"
+
+typedef struct engine engine;
+
+typedef struct actor {
+        engine *eng;
+        const scenario *sc;
+        prim_region *prim;
+        store *store;
+        gates *gates; /* step mode; NULL live */
+        int id;       /* actor number: 0..nactors-1, main = nactors */
+        const char *name;
+        int i;
+        /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),
+         * else the process actor whose process it runs in. */
+        int copy;
+        int gil; /* the simulated GIL it takes (the runner's actors only), or -1 */
+        const sc_script *script;
+        value *locals;
+        bool *assigned;
+        uint64_t rng;
+        expr_env env;
+        pthread_t thread;
+        bool local_thread;   /* a thread this process started (and joins at its end) */
+        bool holds_memory;   /* took the memory lock in this statement */
+        const sc_stmt *stmt; /* the statement running */
+        bool step_pending;   /* its first event is still to come (it carries EVENT_BEGINS_STEP) */
+        bool holds_gil;      /* "gil": holds the simulated interpreter lock */
+        int gil_steps;       /* steps taken since it took the GIL */
+        strbuf scratch;      /* reused for texts */
+        /* A run-time error raised and not yet published: it goes out once the actor has unwound
+         * (its with blocks released), so that nothing the actor does comes after its ERROR. */
+        strbuf error;
+        const sc_stmt *error_stmt;
+} actor;
+
+/* How a statement or block ended. */
+enum { FLOW_NEXT, FLOW_BREAK, FLOW_STOP };
+
+void actor_init(engine *eng, actor *a, int id);
+void actor_free(actor *a);
+/* The actor's whole life: START, its script, its error if any, EXIT. */
+void actor_run(actor *a);
+/* The end of a life whose script ended with FLOW: the error, if any, then EXIT. */
+void actor_finish(actor *a, int flow);
+/* Starts actor TARGET, as a thread or a process by its kind. 0, or -1 after raising an error. */
+int actor_start(actor *a, int target);
+/* In a process the fork server made for process actor TARGET: restore the starter's memory
+ * (DATA), run the actor, wait for the threads it started. */
+void actor_in_process(engine *eng, int target, const char *data, size_t len);
+/* In the fork server: process actor TARGET (PID) ended with wait status STATUS. Every actor of
+ * that process that did not say its last word gets a CRASH with the cause, and is done (its
+ * joiners go on). */
+void actor_reaped(engine *eng, int target, pid_t pid, int status);
+/* Step mode, A's crash (signal SIG, WHY) is about to end its process actor's process: every other
+ * actor of the process (each at its gate, so none can publish after this) dies with it and says
+ * so now, before A's own CRASH ends A's step, rather than later from the fork server, which would
+ * make the trace depend on timing. All of them, A too, are done at once (their joiners go on). */
+void actor_crash_others(actor *a, int sig, const char *why);
+
+void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                const char *text, size_t len);
+/* Raises a run-time error (Python's exception) in the running statement: FLOW_STOP. FMT must
+ * begin with the exception's name ("ZeroDivisionError: division by zero"); the text becomes
+ * "FILE:LINE:COL: " and that, where FILE:LINE:COL is WHERE's (an expression or template of the
+ * statement; NULL: the statement's keyword). The ERROR event goes out when the actor ends. */
+int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define actor_fail(a, ...) actor_fail_at((a), NULL, __VA_ARGS__)
+/* Takes the memory lock for the rest of the statement (statement atomicity). */
+void actor_memory_take(actor *a);
+void actor_memory_drop(actor *a);
+/* Evaluates E; on error raises it and returns -1. */
+int actor_eval(actor *a, const expr *e, value *out);
+void actor_set_local(actor *a, int slot, value v);
+
+#endif

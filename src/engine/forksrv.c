@@ -1,0 +1,200 @@
+/*
+ * forksrv.c — the fork server; see forksrv.h.
+ *
+ * A request is a header (the actor number, or -1 to stop, and the length of the memory that
+ * follows) and the memory, written whole under the shared mutex so that requests from several
+ * processes never interleave. The server forks at once and goes back to waiting, on the socket
+ * and on a signalfd for its children's ends.
+ */
+#include "engine/forksrv.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/prim.h"
+#include "util/coverage.h"
+#include "util/xalloc.h"
+
+typedef struct request {
+        int32_t target; /* -1: stop */
+        uint32_t len;
+} request;
+
+typedef struct kid {
+        pid_t pid;
+        int target;
+} kid;
+
+static int read_full(int fd, void *buf, size_t len)
+{
+        char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = read(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        xdie("cannot reach the fork server");
+                p += n;
+                len -= (size_t)n;
+        }
+}
+
+/* In a new process: die with the parent (if it already died, getppid() names someone else). */
+static void die_with(pid_t parent)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
+}
+
+static void reap(const forksrv_ops *ops, kid *kids, int *nkids)
+{
+        for (;;) {
+                int status;
+                pid_t pid = waitpid(-1, &status, WNOHANG);
+
+                if (pid <= 0)
+                        return;
+                for (int k = 0; k < *nkids; k++)
+                        if (kids[k].pid == pid) {
+                                ops->reaped(ops->ctx, kids[k].target, pid, status);
+                                kids[k] = kids[--*nkids];
+                                break;
+                        }
+        }
+}
+
+static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
+{
+        sigset_t chld, none;
+        int sfd, nkids = 0, capkids = 16;
+        kid *kids = xcalloc((size_t)capkids, sizeof(kid));
+        bool stopping = false;
+        pid_t me = getpid();
+
+        die_with(parent);
+        sigemptyset(&none);
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+        sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (sfd < 0)
+                xdie("fork server: signalfd failed");
+        for (;;) {
+                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+                                       { .fd = in, .events = POLLIN } };
+                request rq;
+                char *data;
+                pid_t pid;
+
+                reap(ops, kids, &nkids);
+                if (stopping && nkids == 0)
+                        break;
+                if (poll(p, stopping ? 1 : 2, -1) < 0 && errno != EINTR)
+                        xdie("fork server: poll failed");
+                if (p[0].revents != 0) {
+                        struct signalfd_siginfo si;
+
+                        while (read(sfd, &si, sizeof(si)) > 0)
+                                ;
+                }
+                if (stopping || p[1].revents == 0)
+                        continue;
+                if (read_full(in, &rq, sizeof(rq)) < 0 || rq.target == -1) {
+                        stopping = true;
+                        continue;
+                }
+                data = xmalloc((size_t)rq.len + 1);
+                if (read_full(in, data, rq.len) < 0)
+                        xdie("fork server: a request was cut short");
+                pid = fork();
+                if (pid < 0)
+                        xdie("fork server: fork failed");
+                if (pid == 0) {
+                        die_with(me);
+                        close(sfd);
+                        close(in);
+                        sigprocmask(SIG_SETMASK, &none, NULL);
+                        free(kids);
+                        ops->child(ops->ctx, rq.target, data, rq.len);
+                        coverage_flush();
+                        _exit(0);
+                }
+                free(data);
+                if (nkids == capkids) {
+                        capkids *= 2;
+                        kids = xrealloc(kids, sizeof(kid) * (size_t)capkids);
+                }
+                kids[nkids++] = (kid){ .pid = pid, .target = rq.target };
+        }
+        (void)fs;
+        coverage_flush();
+        _exit(0);
+}
+
+int forksrv_start(forksrv *fs, const forksrv_ops *ops, pthread_mutex_t *mu)
+{
+        int sv[2];
+        pid_t parent = getpid();
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -1;
+        fs->fd = sv[0];
+        fs->mu = mu;
+        fs->pid = fork();
+        if (fs->pid < 0) {
+                close(sv[0]);
+                close(sv[1]);
+                return -1;
+        }
+        if (fs->pid == 0)
+                serve(fs, sv[1], ops, parent);
+        close(sv[1]);
+        return 0;
+}
+
+void forksrv_request(forksrv *fs, int target, const char *data, size_t len)
+{
+        request rq = { .target = target, .len = (uint32_t)len };
+
+        prim_mutex_lock(fs->mu);
+        write_full(fs->fd, &rq, sizeof(rq));
+        write_full(fs->fd, data, len);
+        pthread_mutex_unlock(fs->mu);
+}
+
+void forksrv_stop(forksrv *fs)
+{
+        int status;
+
+        forksrv_request(fs, -1, NULL, 0);
+        while (waitpid(fs->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        close(fs->fd);
+}

@@ -1,0 +1,323 @@
+/*
+ * pool.c — a Pool's shared state, its map, and its worker processes; see pool.h.
+ *
+ * A worker finds the statement and the function to call by the statement's address, written by
+ * the caller into shared memory: every process of a run is forked from the runner after the
+ * scenario was loaded, so the scenario is at the same address in all of them.
+ */
+#include "engine/pool.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engine_int.h"
+#include "util/xalloc.h"
+
+#define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
+#define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
+
+typedef struct pool_state {
+        pthread_mutex_t mu;
+        pthread_cond_t cv; /* a task handed out, a result in, the end */
+        bool started, stop;
+        const sc_stmt *stmt; /* the map statement (the same address in every process) */
+        int caller;          /* the actor whose map it is */
+        int ntasks, next, done;
+        int limit; /* tasks that may be taken: all (live), or one more at a time (stepped) */
+        int only;  /* stepped: the worker that takes the next task; -1 any */
+        uint64_t args_used, res_used;
+        uint64_t arg_off[POOL_MAX_TASKS + 1];
+        uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
+        uint8_t res_err[POOL_MAX_TASKS]; /* the result is an error message */
+        char args[POOL_BYTES];
+        char res[POOL_BYTES];
+} pool_state;
+
+struct pool_region {
+        const scenario *sc;
+        pool_state **by_res;
+};
+
+pool_region *pool_create(const scenario *sc)
+{
+        pool_region *p = NULL;
+
+        for (int k = 0; k < sc->nresources; k++) {
+                pool_state *ps;
+                pthread_mutexattr_t ma;
+                pthread_condattr_t ca;
+
+                if (sc->resources[k].type != SC_POOL)
+                        continue;
+                if (p == NULL) {
+                        p = xcalloc(1, sizeof(*p));
+                        p->sc = sc;
+                        p->by_res = xcalloc((size_t)sc->nresources, sizeof(pool_state *));
+                }
+                ps = mmap(NULL, sizeof(pool_state), PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                if (ps == MAP_FAILED)
+                        xdie("cannot map shared memory for pool '%s'", sc->resources[k].name);
+                pthread_mutexattr_init(&ma);
+                pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+                pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+                pthread_mutex_init(&ps->mu, &ma);
+                pthread_mutexattr_destroy(&ma);
+                pthread_condattr_init(&ca);
+                pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+                pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+                pthread_cond_init(&ps->cv, &ca);
+                pthread_condattr_destroy(&ca);
+                p->by_res[k] = ps;
+        }
+        return p;
+}
+
+void pool_destroy(pool_region *p)
+{
+        if (p == NULL)
+                return;
+        for (int k = 0; k < p->sc->nresources; k++)
+                if (p->by_res[k] != NULL)
+                        munmap(p->by_res[k], sizeof(pool_state));
+        free(p->by_res);
+        free(p);
+}
+
+void pool_stop(pool_region *p)
+{
+        if (p == NULL)
+                return;
+        for (int k = 0; k < p->sc->nresources; k++) {
+                pool_state *ps = p->by_res[k];
+
+                if (ps == NULL)
+                        continue;
+                prim_mutex_lock(&ps->mu);
+                ps->stop = true;
+                pthread_cond_broadcast(&ps->cv);
+                pthread_mutex_unlock(&ps->mu);
+        }
+}
+
+static int workers_of(actor *a, int res)
+{
+        int64_t n = a->sc->resources[res].count;
+
+        if (n <= 0)
+                n = a->eng->opt.cpu_count;
+        return n < 1 ? 1 : n > SC_MAX_POOL ? SC_MAX_POOL : (int)n;
+}
+
+/* The pool's workers, forked at its first map with the caller's memory, as Pool() forks. */
+static void start_workers(actor *a, int res, pool_state *ps)
+{
+        strbuf snap = { 0 };
+        int n = workers_of(a, res);
+
+        actor_memory_take(a);
+        store_snapshot(a->store, &snap);
+        actor_memory_drop(a);
+        for (int w = 0; w < n; w++)
+                forksrv_request(&a->eng->fs, POOL_TARGET(res, w), snap.data, snap.len);
+        strbuf_free(&snap);
+        ps->started = true;
+}
+
+int pool_map(actor *a, const sc_stmt *s, value *out)
+{
+        pool_state *ps = a->eng->pools->by_res[s->res];
+        bool star = s->kind == SC_STARMAP;
+        int nw = workers_of(a, s->res);
+        value fn, over, items;
+        char err[200];
+        strbuf enc = { 0 };
+        size_t n;
+        int flow = FLOW_NEXT;
+
+        if (actor_eval(a, s->fn, &fn) < 0)
+                return FLOW_STOP;
+        if (fn.type != VALUE_FUNC) {
+                flow = actor_fail_at(a, s->fn, "TypeError: '%s' object is not callable",
+                                     value_type_name(fn.type));
+                value_drop(&fn);
+                return flow;
+        }
+        value_drop(&fn); /* the workers evaluate it again, each in its own process */
+        if (actor_eval(a, s->over, &over) < 0)
+                return FLOW_STOP;
+        if (value_to_list(over, &items, err, sizeof(err)) < 0) {
+                value_drop(&over);
+                return actor_fail_at(a, s->over, "%s", err);
+        }
+        value_drop(&over);
+        actor_memory_drop(a);
+        n = value_len(items);
+        if (n > POOL_MAX_TASKS) {
+                value_drop(&items);
+                return actor_fail(a, "MemoryError: a map of more than %u items", POOL_MAX_TASKS);
+        }
+        /* the step's own first event: the tasks' events come from the workers */
+        interp_end_step(a);
+        interp_gil_drop(a);
+        if (!ps->started)
+                start_workers(a, s->res, ps);
+        prim_mutex_lock(&ps->mu);
+        ps->args_used = 0;
+        for (size_t k = 0; k < n && flow == FLOW_NEXT; k++) {
+                value item = value_at(items, k);
+
+                strbuf_reset(&enc);
+                if (star && item.type != VALUE_TUPLE && item.type != VALUE_LIST)
+                        flow = actor_fail_at(a, s->over,
+                                             "TypeError: starmap's items must be tuples, not %s",
+                                             value_type_name(item.type));
+                else if (store_encode(item, &enc, err, sizeof(err)) < 0)
+                        flow = actor_fail_at(a, s->over, "%s", err);
+                else if (ps->args_used + enc.len > POOL_BYTES)
+                        flow = actor_fail(a,
+                                          "MemoryError: the arguments of a map take more than "
+                                          "%zu bytes",
+                                          POOL_BYTES);
+                if (flow != FLOW_NEXT)
+                        break;
+                ps->arg_off[k] = ps->args_used;
+                memcpy(ps->args + ps->args_used, enc.data, enc.len);
+                ps->args_used += enc.len;
+        }
+        strbuf_free(&enc);
+        value_drop(&items);
+        if (flow != FLOW_NEXT) {
+                pthread_mutex_unlock(&ps->mu);
+                return flow;
+        }
+        ps->arg_off[n] = ps->args_used;
+        ps->stmt = s;
+        ps->caller = a->id;
+        ps->ntasks = (int)n;
+        ps->next = ps->done = 0;
+        ps->res_used = 0;
+        if (a->gates == NULL) {
+                ps->limit = (int)n;
+                ps->only = -1;
+                pthread_cond_broadcast(&ps->cv);
+                while (ps->done < ps->ntasks)
+                        prim_cond_wait(&ps->cv, &ps->mu, NULL);
+        } else {
+                /* stepped: one task at a time, task k to worker k mod workers */
+                for (int k = 0; k < (int)n; k++) {
+                        ps->limit = k + 1;
+                        ps->only = k % nw;
+                        pthread_cond_broadcast(&ps->cv);
+                        while (ps->done < k + 1)
+                                prim_cond_wait(&ps->cv, &ps->mu, NULL);
+                }
+        }
+        /* the results in the order of the inputs; the first error is the map's */
+        *out = value_list();
+        for (int k = 0; k < (int)n && flow == FLOW_NEXT; k++) {
+                const char *p = ps->res + ps->res_off[k];
+                value v;
+
+                if (ps->res_err[k])
+                        flow = actor_fail_at(a, s->fn, "%.*s", (int)ps->res_len[k], p);
+                else if (store_decode(p, ps->res_len[k], &v) < 0 ||
+                         value_list_append(out, v, err, sizeof(err)) < 0)
+                        flow = actor_fail(a, "MemoryError: the results of a map do not fit");
+        }
+        pthread_mutex_unlock(&ps->mu);
+        if (flow != FLOW_NEXT)
+                value_drop(out);
+        return flow;
+}
+
+/* Under ps->mu: keeps task K's result (encoded, or an error message). */
+static void put_result(pool_state *ps, int k, const char *data, size_t len, bool error)
+{
+        static const char full[] = "MemoryError: the results of a map take too much memory";
+
+        if (ps->res_used + len > POOL_BYTES) {
+                data = full;
+                len = sizeof(full) - 1;
+                error = true;
+                if (ps->res_used + len > POOL_BYTES)
+                        ps->res_used = 0; /* the caller fails at the first error anyway */
+        }
+        memcpy(ps->res + ps->res_used, data, len);
+        ps->res_off[k] = ps->res_used;
+        ps->res_len[k] = len;
+        ps->res_err[k] = error;
+        ps->res_used += len;
+}
+
+void pool_worker(engine *eng, int res, int w)
+{
+        pool_state *ps = eng->pools->by_res[res];
+        strbuf enc = { 0 }, text = { 0 };
+
+        prim_mutex_lock(&ps->mu);
+        for (;;) {
+                const sc_stmt *s;
+                actor *c;
+                value args, fn, result;
+                expr_error e = { .offset = -1 };
+                int k, rc;
+
+                while (!ps->stop && !(ps->next < ps->limit && (ps->only < 0 || ps->only == w)))
+                        prim_cond_wait(&ps->cv, &ps->mu, NULL);
+                if (ps->stop)
+                        break;
+                k = ps->next++;
+                s = ps->stmt;
+                c = &eng->actors[ps->caller];
+                c->stmt = s;
+                if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k],
+                                 &args) < 0)
+                        xdie("pool: a task could not be read");
+                /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
+                strbuf_reset(&text);
+                store_repr(args, &text);
+                actor_emit(c, EV_TASK, res, -1, k, w, strbuf_str(&text), text.len);
+                pthread_mutex_unlock(&ps->mu);
+
+                rc = expr_eval(s->fn, &c->env, &fn, &e);
+                if (rc == 0) {
+                        if (s->kind == SC_STARMAP) {
+                                size_t n = value_len(args);
+                                value *argv = xcalloc(n + 1, sizeof(value));
+
+                                for (size_t j = 0; j < n; j++)
+                                        argv[j] = value_at(args, j);
+                                rc = expr_call(fn, argv, n, &c->env, &result, &e);
+                                free(argv);
+                        } else {
+                                rc = expr_call(fn, &args, 1, &c->env, &result, &e);
+                        }
+                        value_drop(&fn);
+                }
+                actor_memory_drop(c);
+                value_drop(&args);
+                strbuf_reset(&enc);
+                if (rc == 0 && store_encode(result, &enc, e.msg, sizeof(e.msg)) < 0)
+                        rc = -1;
+                if (rc == 0) {
+                        strbuf_reset(&text);
+                        store_repr(result, &text);
+                        actor_emit(c, EV_RESULT, res, -1, k, w, strbuf_str(&text), text.len);
+                        value_drop(&result);
+                } else {
+                        strbuf_reset(&enc);
+                        strbuf_puts(&enc, e.msg);
+                }
+                prim_mutex_lock(&ps->mu);
+                put_result(ps, k, enc.data ? enc.data : "", enc.len, rc != 0);
+                ps->done++;
+                pthread_cond_broadcast(&ps->cv);
+        }
+        pthread_mutex_unlock(&ps->mu);
+        strbuf_free(&enc);
+        strbuf_free(&text);
+}

@@ -1,0 +1,36 @@
+/*
+ * pool.h — multiprocessing.Pool: worker processes that run the tasks of map and starmap.
+ *
+ * Each pool resource has its state in shared memory: a task list (the encoded arguments), the
+ * results as they come (encoded), and a mutex and condition variable. The workers are real
+ * processes forked by the fork server at a pool's first map, each running pool_worker: it takes
+ * the next task, publishes TASK, calls the function, publishes RESULT and stores the result. Live,
+ * the workers take tasks as they free up (chunks of one task), so a CPU-bound map runs on every
+ * core; stepped, task i goes to worker i mod workers and the caller waits for each result in
+ * turn, so the trace is the same for the same seed. The caller collects the results in the order
+ * of the inputs.
+ */
+#ifndef LOCKSTEP_ENGINE_POOL_H
+#define LOCKSTEP_ENGINE_POOL_H
+
+#include "engine/actor.h"
+
+typedef struct pool_region pool_region;
+
+/* Shared state for every pool of SC; NULL when it has none. */
+pool_region *pool_create(const scenario *sc);
+void pool_destroy(pool_region *p);
+/* Actor A runs map (or starmap) statement S: the results in order into *OUT. FLOW_NEXT, or
+ * FLOW_STOP after raising an error (a task's own, or a bad argument). */
+int pool_map(actor *a, const sc_stmt *s, value *out);
+/* In a process the fork server made for worker W of pool resource RES: serve until stopped. */
+void pool_worker(engine *eng, int res, int w);
+/* The runner at the end: tells every worker to end (the fork server reaps them). */
+void pool_stop(pool_region *p);
+
+/* A fork server request for worker W of pool RES (forksrv targets below -1). */
+#define POOL_TARGET(res, w) (-2 - ((res)*SC_MAX_POOL + (w)))
+#define POOL_TARGET_RES(t)  ((-2 - (t)) / SC_MAX_POOL)
+#define POOL_TARGET_W(t)    ((-2 - (t)) % SC_MAX_POOL)
+
+#endif

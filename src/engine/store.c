@@ -1,0 +1,640 @@
+/*
+ * store.c — resources' data in the heap or in shared memory, and the value encoding; see
+ * store.h.
+ *
+ * The encoding is a tag byte and then, by tag: nothing (None, False, True), 8 bytes (int, float,
+ * in the machine's order: it never leaves the machine), a 32-bit length and the bytes (str), a
+ * 32-bit count and the items (list, tuple), a 32-bit count and key, item pairs (dict).
+ */
+#include "engine/store.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/manager.h"
+#include "scenario/diag.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+enum { T_NONE, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STR, T_LIST, T_TUPLE, T_DICT };
+
+/* A Value's or an Array's bytes in shared memory. */
+typedef struct slot_hdr {
+        uint32_t len;
+        uint32_t cap;
+} slot_hdr;
+
+/* A queue in shared memory: a ring of items, each a 32-bit length and its encoding. */
+typedef struct ring_hdr {
+        uint64_t head, tail; /* byte positions, only ever growing */
+        uint64_t n;          /* items */
+} ring_hdr;
+
+/* A heap queue's items (a ring of values). */
+typedef struct heap_queue {
+        value *items;
+        size_t head, n, cap;
+} heap_queue;
+
+struct store {
+        const scenario *sc;
+        value *mem;         /* heap data, by resource */
+        heap_queue *queues; /* heap queues, by resource */
+        bool *shared;       /* by resource */
+        size_t *off;        /* by resource: where its shared part starts in `region` */
+        int (*fds)[2];      /* by resource: a pipe's ends */
+        manager *mgr;       /* the server of the "via": "manager" lists and dicts, or NULL */
+        char *region;
+        size_t bytes;
+};
+
+static bool is_data(sc_res_type t)
+{
+        return t == SC_VAR || t == SC_LIST || t == SC_DICT || t == SC_VALUE || t == SC_ARRAY;
+}
+
+/* ---- encoding -------------------------------------------------------------------------------- */
+
+static void put_u32(strbuf *out, size_t n)
+{
+        uint32_t u = (uint32_t)n;
+
+        strbuf_append(out, (const char *)&u, sizeof(u));
+}
+
+int store_encode(value v, strbuf *out, char *err, size_t errlen)
+{
+        size_t n;
+
+        switch (v.type) {
+        case VALUE_NONE: strbuf_putc(out, T_NONE); return 0;
+        case VALUE_BOOL: strbuf_putc(out, v.as.b ? T_TRUE : T_FALSE); return 0;
+        case VALUE_INT:
+                strbuf_putc(out, T_INT);
+                strbuf_append(out, (const char *)&v.as.i, sizeof(v.as.i));
+                return 0;
+        case VALUE_FLOAT:
+                strbuf_putc(out, T_FLOAT);
+                strbuf_append(out, (const char *)&v.as.f, sizeof(v.as.f));
+                return 0;
+        case VALUE_STR: {
+                const char *p = value_str_data(v, &n);
+
+                strbuf_putc(out, T_STR);
+                put_u32(out, n);
+                strbuf_append(out, p, n);
+                return 0;
+        }
+        case VALUE_LIST:
+        case VALUE_TUPLE:
+                n = value_len(v);
+                strbuf_putc(out, v.type == VALUE_LIST ? T_LIST : T_TUPLE);
+                put_u32(out, n);
+                for (size_t k = 0; k < n; k++)
+                        if (store_encode(value_at(v, k), out, err, errlen) < 0)
+                                return -1;
+                return 0;
+        case VALUE_DICT:
+                n = value_len(v);
+                strbuf_putc(out, T_DICT);
+                put_u32(out, n);
+                for (size_t k = 0; k < n; k++)
+                        if (store_encode(value_dict_key_at(v, k), out, err, errlen) < 0 ||
+                            store_encode(value_dict_item_at(v, k), out, err, errlen) < 0)
+                                return -1;
+                return 0;
+        case VALUE_FUNC: break;
+        }
+        diag_set_err(err, errlen,
+                     "TypeError: cannot send a %s to another process (as pickle "
+                     "cannot)",
+                     value_type_name(v.type));
+        return -1;
+}
+
+static long decode(const char *p, size_t len, value *out, int depth)
+{
+        uint32_t n;
+        size_t at;
+        char err[200];
+
+        *out = value_none();
+        if (len < 1 || depth > VALUE_MAX_DEPTH)
+                return -1;
+        switch ((unsigned char)p[0]) {
+        case T_NONE: return 1;
+        case T_FALSE: *out = value_bool(false); return 1;
+        case T_TRUE: *out = value_bool(true); return 1;
+        case T_INT:
+        case T_FLOAT: {
+                int64_t i;
+                double f;
+
+                if (len < 9)
+                        return -1;
+                if (p[0] == T_INT) {
+                        memcpy(&i, p + 1, sizeof(i));
+                        *out = value_int(i);
+                } else {
+                        memcpy(&f, p + 1, sizeof(f));
+                        *out = value_float(f);
+                }
+                return 9;
+        }
+        default: break;
+        }
+        if (len < 5)
+                return -1;
+        memcpy(&n, p + 1, sizeof(n));
+        at = 5;
+        switch ((unsigned char)p[0]) {
+        case T_STR:
+                if (n > len - at)
+                        return -1;
+                *out = value_str(p + at, n);
+                return (long)(at + n);
+        case T_LIST:
+        case T_TUPLE: {
+                value list = value_list();
+
+                for (uint32_t k = 0; k < n; k++) {
+                        value item;
+                        long used = decode(p + at, len - at, &item, depth + 1);
+
+                        if (used < 0 || value_list_append(&list, item, err, sizeof(err)) < 0) {
+                                value_drop(&list);
+                                return -1;
+                        }
+                        at += (size_t)used;
+                }
+                if (p[0] == T_TUPLE) {
+                        size_t m = value_len(list);
+                        value *items = xcalloc(m + 1, sizeof(value));
+
+                        for (size_t k = 0; k < m; k++)
+                                items[k] = value_at(list, k);
+                        *out = value_tuple(items, m);
+                        free(items);
+                        value_drop(&list);
+                } else {
+                        *out = list;
+                }
+                return (long)at;
+        }
+        case T_DICT: {
+                value dict = value_dict();
+
+                for (uint32_t k = 0; k < n; k++) {
+                        value key, item;
+                        long used = decode(p + at, len - at, &key, depth + 1);
+
+                        if (used < 0) {
+                                value_drop(&dict);
+                                return -1;
+                        }
+                        at += (size_t)used;
+                        used = decode(p + at, len - at, &item, depth + 1);
+                        if (used < 0) {
+                                value_drop(&key);
+                                value_drop(&dict);
+                                return -1;
+                        }
+                        at += (size_t)used;
+                        if (value_dict_set(&dict, key, item, err, sizeof(err)) < 0) {
+                                value_drop(&dict);
+                                return -1;
+                        }
+                }
+                *out = dict;
+                return (long)at;
+        }
+        default: return -1;
+        }
+}
+
+long store_decode(const char *data, size_t len, value *out)
+{
+        return decode(data, len, out, 0);
+}
+
+/* Our own bytes: a failure to decode them is a broken invariant (or the value cap). */
+static value decode_own(const char *data, size_t len)
+{
+        value v;
+
+        if (store_decode(data, len, &v) < 0)
+                xdie("store: shared data could not be decoded (value memory exhausted?)");
+        return v;
+}
+
+static void encode_own(value v, strbuf *out)
+{
+        char err[200];
+
+        if (store_encode(v, out, err, sizeof(err)) < 0)
+                xdie("store: %s", err);
+}
+
+/* Resource K lives in the manager's server. */
+static bool managed(const store *st, int k)
+{
+        return st->sc->resources[k].via_manager;
+}
+
+/* ---- placing --------------------------------------------------------------------------------- */
+
+store *store_create(const scenario *sc, bool shared)
+{
+        store *st = xcalloc(1, sizeof(*st));
+        int n = sc->nresources;
+        strbuf enc = { 0 };
+
+        st->sc = sc;
+        st->mem = xcalloc((size_t)n + 1, sizeof(value));
+        st->queues = xcalloc((size_t)n + 1, sizeof(heap_queue));
+        st->shared = xcalloc((size_t)n + 1, sizeof(bool));
+        st->off = xcalloc((size_t)n + 1, sizeof(size_t));
+        st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
+        st->mgr = manager_start(sc);
+        for (int k = 0; k < n; k++) {
+                const sc_resource *r = &sc->resources[k];
+                size_t need = 0;
+
+                if (shared && (r->type == SC_VALUE || r->type == SC_ARRAY)) {
+                        /* typed and of a fixed length: the encoding never grows */
+                        strbuf_reset(&enc);
+                        encode_own(r->init, &enc);
+                        need = sizeof(slot_hdr) + enc.len;
+                } else if (shared && r->type == SC_QUEUE) {
+                        need = sizeof(ring_hdr) + STORE_QUEUE_BYTES;
+                }
+                if (need > 0) {
+                        st->shared[k] = true;
+                        st->off[k] = st->bytes;
+                        st->bytes += (need + 63) & ~(size_t)63;
+                }
+        }
+        if (st->bytes > 0) {
+                st->region = mmap(NULL, st->bytes, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                if (st->region == MAP_FAILED)
+                        xdie("cannot map shared memory for the scenario's data");
+        }
+        for (int k = 0; k < n; k++) {
+                const sc_resource *r = &sc->resources[k];
+
+                st->fds[k][0] = st->fds[k][1] = -1;
+                if (r->type == SC_PIPE) {
+                        /* a socketpair, so that close can end both directions for every
+                         * process at once (shutdown), whoever else holds the descriptors */
+                        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st->fds[k]) < 0)
+                                xdie("cannot make pipe '%s'", r->name);
+                        if (!r->duplex) {
+                                /* Pipe(duplex=False): a receives, b sends */
+                                shutdown(st->fds[k][0], SHUT_WR);
+                                shutdown(st->fds[k][1], SHUT_RD);
+                        }
+                }
+                if (!is_data(r->type) || r->via_manager)
+                        continue;
+                if (st->shared[k]) {
+                        slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
+
+                        strbuf_reset(&enc);
+                        encode_own(r->init, &enc);
+                        h->cap = h->len = (uint32_t)enc.len;
+                        memcpy(h + 1, enc.data, enc.len);
+                } else {
+                        st->mem[k] = value_copy(r->init);
+                }
+        }
+        strbuf_free(&enc);
+        return st;
+}
+
+void store_free(store *st)
+{
+        if (st == NULL)
+                return;
+        for (int k = 0; k < st->sc->nresources; k++) {
+                heap_queue *q = &st->queues[k];
+
+                value_drop(&st->mem[k]);
+                for (size_t j = 0; j < q->n; j++)
+                        value_drop(&q->items[(q->head + j) % q->cap]);
+                free(q->items);
+        }
+        for (int k = 0; k < st->sc->nresources; k++)
+                for (int e = 0; e < 2; e++)
+                        if (st->fds[k][e] >= 0)
+                                close(st->fds[k][e]);
+        if (st->region != NULL)
+                munmap(st->region, st->bytes);
+        manager_stop(st->mgr);
+        free(st->mem);
+        free(st->queues);
+        free(st->shared);
+        free(st->off);
+        free(st->fds);
+        free(st);
+}
+
+bool store_shared(const store *st, int k)
+{
+        return st->shared[k] || managed(st, k);
+}
+
+/* ---- data ------------------------------------------------------------------------------------ */
+
+value store_get(store *st, int k)
+{
+        if (managed(st, k))
+                return manager_get(st->mgr, k);
+        if (st->shared[k]) {
+                slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
+
+                return decode_own((const char *)(h + 1), h->len);
+        }
+        return value_ref(st->mem[k]);
+}
+
+value *store_edit(store *st, int k, value *tmp)
+{
+        if (st->shared[k] || managed(st, k)) {
+                *tmp = store_get(st, k);
+                return tmp;
+        }
+        return &st->mem[k];
+}
+
+int store_commit(store *st, int k, value *v, char *err, size_t errlen)
+{
+        slot_hdr *h;
+        strbuf enc = { 0 };
+
+        if (managed(st, k)) {
+                /* a value that cannot be encoded never reaches the server */
+                if (store_encode(*v, &enc, err, errlen) < 0) {
+                        strbuf_free(&enc);
+                        value_drop(v);
+                        return -1;
+                }
+                strbuf_free(&enc);
+                manager_set(st->mgr, k, *v);
+                *v = value_none();
+                return 0;
+        }
+        if (!st->shared[k])
+                return 0;
+        h = (slot_hdr *)(st->region + st->off[k]);
+        encode_own(*v, &enc);
+        /* a Value or an Array keeps its type and length (the interpreter checks both) */
+        if (enc.len > h->cap)
+                xdie("store: '%s' outgrew its shared memory", st->sc->resources[k].name);
+        memcpy(h + 1, enc.data, enc.len);
+        h->len = (uint32_t)enc.len;
+        strbuf_free(&enc);
+        value_drop(v);
+        return 0;
+}
+
+void store_snapshot(store *st, strbuf *out)
+{
+        for (int k = 0; k < st->sc->nresources; k++)
+                if (is_data(st->sc->resources[k].type) && !st->shared[k] && !managed(st, k))
+                        encode_own(st->mem[k], out);
+}
+
+void store_restore(store *st, const char *data, size_t len)
+{
+        size_t at = 0;
+
+        for (int k = 0; k < st->sc->nresources; k++) {
+                value v;
+                long used;
+
+                if (!is_data(st->sc->resources[k].type) || st->shared[k] || managed(st, k))
+                        continue;
+                used = store_decode(data + at, len - at, &v);
+                if (used < 0)
+                        xdie("store: a process's copy of memory could not be decoded");
+                at += (size_t)used;
+                value_drop(&st->mem[k]);
+                st->mem[k] = v;
+        }
+}
+
+/* ---- queues ---------------------------------------------------------------------------------- */
+
+static ring_hdr *ring_of(const store *st, int k)
+{
+        return (ring_hdr *)(st->region + st->off[k]);
+}
+
+size_t store_queue_len(const store *st, int k)
+{
+        return st->shared[k] ? (size_t)ring_of(st, k)->n : st->queues[k].n;
+}
+
+long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
+{
+        if (!st->shared[k])
+                return 0;
+        strbuf_reset(enc);
+        put_u32(enc, 0); /* the length, filled in below */
+        if (store_encode(v, enc, err, errlen) < 0)
+                return -1;
+        {
+                uint32_t n = (uint32_t)(enc->len - sizeof(uint32_t));
+
+                memcpy(enc->data, &n, sizeof(n));
+        }
+        return (long)enc->len;
+}
+
+bool store_queue_fits(const store *st, int k, size_t need, bool *never)
+{
+        int64_t max = st->sc->resources[k].count;
+        size_t n = store_queue_len(st, k);
+
+        *never = need > STORE_QUEUE_BYTES;
+        if ((max != 0 && (int64_t)n >= max) || n >= SC_MAX_QUEUE)
+                return false;
+        if (st->shared[k]) {
+                const ring_hdr *r = ring_of(st, k);
+
+                return !*never && STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) >= need;
+        }
+        return true;
+}
+
+/* Copies LEN bytes into / out of the ring at byte position POS (wrapping). */
+static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
+{
+        char *data = (char *)(r + 1);
+        size_t at = (size_t)(pos % STORE_QUEUE_BYTES);
+        size_t first = STORE_QUEUE_BYTES - at < len ? STORE_QUEUE_BYTES - at : len;
+
+        if (in) {
+                memcpy(data + at, buf, first);
+                memcpy(data, (char *)buf + first, len - first);
+        } else {
+                memcpy(buf, data + at, first);
+                memcpy((char *)buf + first, data, len - first);
+        }
+}
+
+void store_queue_push(store *st, int k, value v, const strbuf *enc)
+{
+        heap_queue *q = &st->queues[k];
+
+        if (st->shared[k]) {
+                ring_hdr *r = ring_of(st, k);
+
+                ring_copy(r, r->tail, enc->data, enc->len, true);
+                r->tail += enc->len;
+                r->n++;
+                value_drop(&v);
+                return;
+        }
+        if (q->n == q->cap) {
+                size_t old = q->cap;
+                value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
+
+                for (size_t j = 0; j < q->n; j++)
+                        items[j] = q->items[(q->head + j) % (old ? old : 1)];
+                free(q->items);
+                q->items = items;
+                q->cap = old ? old * 2 : 16;
+                q->head = 0;
+        }
+        q->items[(q->head + q->n) % q->cap] = v;
+        q->n++;
+}
+
+value store_queue_pop(store *st, int k)
+{
+        heap_queue *q = &st->queues[k];
+        value v;
+
+        if (st->shared[k]) {
+                ring_hdr *r = ring_of(st, k);
+                uint32_t n;
+                char *buf;
+
+                ring_copy(r, r->head, &n, sizeof(n), false);
+                buf = xmalloc(n + 1u);
+                ring_copy(r, r->head + sizeof(n), buf, n, false);
+                r->head += sizeof(n) + n;
+                r->n--;
+                v = decode_own(buf, n);
+                free(buf);
+                return v;
+        }
+        v = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        return v;
+}
+
+/* ---- pipes ----------------------------------------------------------------------------------- */
+
+int store_pipe_fd(const store *st, int k, int end)
+{
+        return st->fds[k][end];
+}
+
+/* ---- a Manager's lists and dicts --------------------------------------------------------------
+ */
+
+int store_append(store *st, int k, value v, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k)) {
+                value_drop(&v);
+                return 1;
+        }
+        return manager_update(st->mgr, k, MANAGER_APPEND, value_none(), v, NULL, repr, err, errlen);
+}
+
+int store_set_item(store *st, int k, value index, value v, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k)) {
+                value_drop(&v);
+                return 1;
+        }
+        return manager_update(st->mgr, k, MANAGER_SET_ITEM, index, v, NULL, repr, err, errlen);
+}
+
+int store_pop(store *st, int k, int64_t at, value *out, strbuf *repr, char *err, size_t errlen)
+{
+        if (!managed(st, k))
+                return 1;
+        return manager_update(st->mgr, k, MANAGER_POP, value_int(at), value_none(), out, repr, err,
+                              errlen);
+}
+
+/* ---- values -----------------------------------------------------------------------------------
+ */
+
+int store_item_set(value *target, value index, value v, char *err, size_t errlen)
+{
+        if (target->type == VALUE_LIST) {
+                if (index.type != VALUE_INT && index.type != VALUE_BOOL) {
+                        value_drop(&v);
+                        diag_set_err(err, errlen,
+                                     "TypeError: list indices must be integers, not %s",
+                                     value_type_name(index.type));
+                        return -1;
+                }
+                return value_list_set(target, index.type == VALUE_INT ? index.as.i : index.as.b, v,
+                                      err, errlen);
+        }
+        if (target->type == VALUE_DICT)
+                return value_dict_set(target, value_ref(index), v, err, errlen);
+        value_drop(&v);
+        diag_set_err(err, errlen, "TypeError: '%s' object does not support item assignment",
+                     value_type_name(target->type));
+        return -1;
+}
+
+/* Items of a container that store_repr formats: each takes at least 3 bytes ("1, "), so the
+ * first STORE_REPR_ITEMS already fill STORE_REPR_MAX, and the rest would be cut off anyway. */
+#define STORE_REPR_ITEMS (STORE_REPR_MAX / 2)
+
+void store_repr(value v, strbuf *out)
+{
+        size_t start = out->len, n = value_len(v);
+
+        if (n > STORE_REPR_ITEMS &&
+            (v.type == VALUE_LIST || v.type == VALUE_TUPLE || v.type == VALUE_DICT)) {
+                /* a long list's repr costs its length: format only what will be shown */
+                value head = v.type == VALUE_DICT ? value_dict() : value_list();
+                char err[200];
+
+                for (size_t k = 0; k < STORE_REPR_ITEMS; k++)
+                        if (v.type == VALUE_DICT)
+                                value_dict_set(&head, value_ref(value_dict_key_at(v, k)),
+                                               value_ref(value_dict_item_at(v, k)), err,
+                                               sizeof(err));
+                        else
+                                value_list_append(&head, value_ref(value_at(v, k)), err,
+                                                  sizeof(err));
+                value_repr(head, out);
+                /* a tuple's prefix is a list: its closing bracket is cut off below */
+                if (v.type == VALUE_TUPLE)
+                        out->data[start] = '(';
+                value_drop(&head);
+        } else {
+                value_repr(v, out);
+        }
+        if (out->len - start > STORE_REPR_MAX) {
+                /* do not cut a UTF-8 character in half */
+                out->len = start + utf8_cut(out->data + start, STORE_REPR_MAX - 3);
+                out->data[out->len] = '\0';
+                strbuf_puts(out, "...");
+        }
+}

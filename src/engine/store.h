@@ -1,0 +1,102 @@
+/*
+ * store.h — where each resource's data lives while a scenario runs, and the one encoding of
+ * values that crosses processes.
+ *
+ * A data resource (var, list, dict, value, array) and a queue's items have a place:
+ *   - the heap of the process: a var, list or dict, and in a scenario without process actors
+ *     everything. fork() copies the heap, so after a process actor starts, each process has its
+ *     own copy (multiprocessing's classic surprise), taken when the process was started;
+ *   - shared memory (MAP_SHARED, made before anything forks): a Value and an Array, and every
+ *     queue's items, in a scenario with process actors. They are kept encoded (store_encode), so
+ *     every process reads and writes the same bytes.
+ * The interpreter reads and writes through this module only, and never asks where a resource
+ * lives. Data is read and written under the engine's memory lock (statement atomicity), a
+ * queue's items under the queue's own mutex: the store itself takes no lock.
+ */
+#ifndef LOCKSTEP_ENGINE_STORE_H
+#define LOCKSTEP_ENGINE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/scenario.h"
+#include "scenario/value.h"
+#include "util/strbuf.h"
+
+typedef struct store store;
+
+/* Bytes of encoded items a queue between processes holds at most (mapped lazily). */
+#define STORE_QUEUE_BYTES ((size_t)16 << 20)
+
+/* Places SC's resources: with SHARED (the scenario has process actors), Values, Arrays and
+ * queues go to shared memory. Every data resource starts as the scenario's initial value. */
+store *store_create(const scenario *sc, bool shared);
+void store_free(store *st);
+
+/* ---- data: var, list, dict, value, array (under the memory lock) --------------------------- */
+
+/* Resource K's contents: a new reference. */
+value store_get(store *st, int k);
+/* Resource K's contents to change in place: the heap slot itself, or *TMP (decoded) for shared
+ * memory or the manager; store_commit writes it back (and drops *TMP): 0, or -1 with a message
+ * in ERR when the value cannot go to the manager (a lambda). */
+value *store_edit(store *st, int k, value *tmp);
+int store_commit(store *st, int k, value *v, char *err, size_t errlen);
+/* Whether K has one copy for every process: shared memory, or the manager. */
+bool store_shared(const store *st, int k);
+
+/* The heap data of every var, list and dict (what a process copies at fork), encoded into OUT;
+ * store_restore puts it back in a new process. */
+void store_snapshot(store *st, strbuf *out);
+void store_restore(store *st, const char *data, size_t len);
+
+/* ---- queues (under the queue's mutex) -------------------------------------------------------- */
+
+/* Items in queue K. */
+size_t store_queue_len(const store *st, int k);
+/* Prepares V (borrowed) for queue K: for a queue in shared memory, encodes it into ENC and
+ * returns its bytes, else 0. -1 with a message in ERR when it cannot cross (a function). */
+long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen);
+/* Whether an item of NEED bytes (store_queue_prepare's answer) fits now; *NEVER: not even empty. */
+bool store_queue_fits(const store *st, int k, size_t need, bool *never);
+/* Appends V (taken; ENC as prepared). */
+void store_queue_push(store *st, int k, value v, const strbuf *enc);
+/* Takes the oldest item (the queue is not empty). */
+value store_queue_pop(store *st, int k);
+
+/* ---- pipes ---------------------------------------------------------------------------------- */
+
+/* The descriptor of pipe K's END (0: NAME.a, 1: NAME.b): one end of a socketpair made before
+ * anything forks, so every process of the run has both. */
+int store_pipe_fd(const store *st, int k, int end);
+
+/* ---- a Manager's lists and dicts: changed in the server, not moved -------------------------- */
+
+/* For resource K in the manager's server: appends V, sets item INDEX to V (index borrowed), or
+ * pops item AT into *OUT, there, and puts the new contents' repr (as store_repr) into REPR.
+ * 1 when K is not the manager's (the caller edits it with store_edit), 0 done, -1 with a
+ * Python-like message in ERR. V is taken in every case. */
+int store_append(store *st, int k, value v, strbuf *repr, char *err, size_t errlen);
+int store_set_item(store *st, int k, value index, value v, strbuf *repr, char *err, size_t errlen);
+int store_pop(store *st, int k, int64_t at, value *out, strbuf *repr, char *err, size_t errlen);
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+/* TARGET[INDEX] = V (a list or dict item), the Python way; V taken, INDEX borrowed. 0, or -1
+ * with a message in ERR. */
+int store_item_set(value *target, value index, value v, char *err, size_t errlen);
+/* Appends repr(V) to OUT, cut to STORE_REPR_MAX bytes (ending in "..."): a value as events
+ * show it. */
+#define STORE_REPR_MAX 512
+void store_repr(value v, strbuf *out);
+
+/* ---- the encoding -------------------------------------------------------------------------- */
+
+/* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
+ * encoded, as a lambda cannot be pickled). */
+int store_encode(value v, strbuf *out, char *err, size_t errlen);
+/* Decodes one value from DATA (LEN bytes) into *OUT and returns the bytes used, or -1 when the
+ * bytes are not an encoding (or too deep). */
+long store_decode(const char *data, size_t len, value *out);
+
+#endif

@@ -1,0 +1,215 @@
+#!/bin/sh
+# End-to-end tests of process actors: the seed's multiprocessing scenarios, copies of memory,
+# Value/Array, queues and pipes between processes, faults, and that nothing of a run is left.
+# usage: process.sh LOCKSTEP SOURCE_ROOT FOLD_TRACE
+fold_bin=$3
+. "$(dirname "$0")/lib.sh" "$1" "$2"
+folds() {
+        r=$("$fold_bin" "$1")
+        case $r in *" ignored 0") ok ;; *) ko "$2: the model ignored events of the engine: $r" ;; esac
+}
+# runs scenario $1 in mode $2 (live, step) with seed $3; output in $tmp/o, trace in $tmp/t.jsonl
+run() {
+        set -- "$1" "$2" "$3"
+        if [ "$2" = step ]; then m=--step; else m=--seed; fi
+        if [ "$2" = step ]; then
+                timeout 60 "$bin" run --step --seed "$3" --trace "$tmp/t.jsonl" "$1" >"$tmp/o" 2>"$tmp/e"
+        else
+                timeout 60 "$bin" run --seed "$3" --trace "$tmp/t.jsonl" "$1" >"$tmp/o" 2>"$tmp/e"
+        fi
+        st=$?
+        folds "$tmp/t.jsonl" "$1 ($2)"
+        return $st
+}
+status() { [ "$1" -eq "$2" ] && ok || ko "$3: exit $1, wanted $2"; }
+has() { grep -qxF "$1" "$tmp/o" && ok || { ko "$2: no line '$1'"; cat "$tmp/o"; }; }
+# the lines of the output that match $1, joined by '|'
+lines() { grep -E "$1" "$tmp/o" | paste -sd'|' -; }
+# no process of the run (its scenario path in the command line) and no new shared memory
+gone() {
+        k=0
+        while pgrep -f "$1" >/dev/null && [ $k -lt 100 ]; do sleep 0.1; k=$((k + 1)); done
+        if pgrep -f "$1" >/dev/null; then
+                ko "$2: a process of the run is left:"; pgrep -af "$1"; pkill -9 -f "$1"
+        else ok; fi
+        [ "$(ls /dev/shm | wc -l)" -eq "$shm" ] && ok || ko "$2: a shared memory segment is left"
+}
+shm=$(ls /dev/shm | wc -l)
+
+for mode in live step; do
+        for seed in 1 2; do
+                n="($mode, seed $seed)"
+                # --- 06: five processes, a Value and an Array under a Lock
+                run scenarios/seed/06-process-value.json $mode $seed; status $? 0 "06 $n"
+                grep -q "Shared Value: 5, Shared Array: \[5.0, 105.0, 205.0\]" "$tmp/o" && ok ||
+                        ko "06 $n: no process saw the value 5 and [5.0, 105.0, 205.0]"
+                [ "$(grep -c "running. Shared Value" "$tmp/o")" -eq 5 ] && ok || ko "06 $n: not 5 lines"
+                has "Main process has completed" "06 $n"
+                # every write to the Value and the Array went to the shared copy (aux -1)
+                python3 -c '
+import json, sys
+ch = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") == "changed"]
+assert len(ch) == 20 and all(e.get("aux") == -1 for e in ch), ch
+assert [e["text"] for e in ch if e["res"] == "shared_value"] == ["1", "2", "3", "4", "5"]
+' "$tmp/t.jsonl" && ok || ko "06 $n: the writes to shared memory"
+
+                # --- 09: a queue between two processes, with a None sentinel
+                run scenarios/seed/09-queue.json $mode $seed; status $? 0 "09 $n"
+                [ "$(lines '^Consuming')" = "Consuming item 0|Consuming item 1|Consuming item 2|Consuming item 3|Consuming item 4" ] &&
+                        ok || ko "09 $n: $(lines '^Consuming')"
+                [ "$(tail -n 2 "$tmp/o" | paste -sd'|' -)" = "Consumer finished|Main process finished" ] &&
+                        ok || ko "09 $n: the last lines"
+                # no item lost or duplicated: what was got is what was put, in order
+                python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+put = [e["text"] for e in ev if e.get("ev") == "put"]
+got = [e["text"] for e in ev if e.get("ev") == "got"]
+assert put == got == ["0", "1", "2", "3", "4", "None"], (put, got)
+' "$tmp/t.jsonl" && ok || ko "09 $n: the queue lost, duplicated or reordered items"
+
+                # --- 10: a duplex pipe between two processes
+                run scenarios/seed/10-pipe.json $mode $seed; status $? 0 "10 $n"
+                [ "$(lines '^Received')" = "Received: Hello|Received: Dear|Received: How are you?" ] &&
+                        ok || ko "10 $n: $(lines '^Received')"
+                has "Receiver shutting down." "10 $n"
+                python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+sent = [e["text"] for e in ev if e.get("ev") == "sent"]
+recv = [e["text"] for e in ev if e.get("ev") == "received"]
+assert sent == recv == ["'"'"'Hello'"'"'", "'"'"'Dear'"'"'", "'"'"'How are you?'"'"'", "None"], (sent, recv)
+' "$tmp/t.jsonl" && ok || ko "10 $n: messages not received in the order sent"
+
+                # --- 07, 08, 13: pools; every task done once, the results in order
+                for f in 07-pool-map:"[1, 4, 9, 16, 25]":5 08-pool-starmap:"[3, 5, 7, 9]":4 \
+                        13-cpu-count:"[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]":10; do
+                        name=${f%%:*}; rest=${f#*:}; want=${rest%:*}; ntask=${rest##*:}
+                        run scenarios/seed/$name.json $mode $seed; status $? 0 "$name $n"
+                        [ "$(cat "$tmp/o")" = "$want" ] && ok || ko "$name $n: $(cat "$tmp/o")"
+                        python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+n = int(sys.argv[2])
+tasks = sorted(e.get("num", 0) for e in ev if e.get("ev") == "task")
+results = sorted(e.get("num", 0) for e in ev if e.get("ev") == "result")
+assert tasks == results == list(range(n)), (tasks, results)
+assert [e for e in ev if e.get("ev") == "task"][0].get("num", 0) == 0
+' "$tmp/t.jsonl" "$ntask" && ok || ko "$name $n: tasks and results"
+                done
+
+                # --- 11: a Manager's dict and list, filled by a process, read by main
+                run scenarios/seed/11-manager.json $mode $seed; status $? 0 "11 $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "{'id': 1, 'name': 'Python'}|[25]" ] && ok ||
+                        ko "11 $n: $(paste -sd'|' "$tmp/o")"
+
+                # --- 12: Lock, Event, Condition and Semaphore between processes
+                run scenarios/seed/12-process-sync.json $mode $seed; status $? 0 "12 $n"
+                has "Main process: all 4 workers are done, total = 10" "12 $n"
+
+                # --- copies of memory: a plain var per process, a Value shared
+                run scenarios/classics/copy-on-fork.json $mode $seed; status $? 0 "copy-on-fork $n"
+                has "parent: counter = 0, shared = 2" "copy-on-fork $n"
+                has "Child-0: counter = 1" "copy-on-fork $n"
+                has "Child-1: counter = 1" "copy-on-fork $n"
+                # each copy of counter was changed only by its own process
+                python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+head = ev[0]
+ch = [e for e in ev[1:] if e.get("ev") == "changed" and e["res"] == "counter"]
+assert len(ch) == 2
+for e in ch:
+    assert head["actors"][e.get("aux", 0)] == e["actor"], e
+' "$tmp/t.jsonl" && ok || ko "copy-on-fork $n: a copy changed by another process"
+
+                # --- faults: a process crash is its own; a thread crash takes its process
+                run scenarios/classics/isolation.json $mode $seed; status $? 4 "isolation $n"
+                has "Survivor: still here" "isolation $n"
+                has "main: every child has ended; the main process is fine" "isolation $n"
+                ! grep -q "never printed" "$tmp/o" && ok || ko "isolation $n: a dead actor printed"
+                python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+crash = sorted(e["actor"] for e in ev if e.get("ev") == "crash")
+assert crash == ["Bystander", "Faulty", "Fragile", "Host"], crash
+assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
+' "$tmp/t.jsonl" && ok || ko "isolation $n: the crashes"
+
+                # --- every type of value through a queue between processes (max 2: it fills)
+                run tests/e2e/scenarios/queue-types.json $mode $seed; status $? 0 "queue-types $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "[1]|[-2.5]|['héllo']|[True]|[[1, [2]]]|[(1, 'a')]|[{'k': [1, 2], 3: None}]|['']" ] &&
+                        ok || ko "queue-types $n: $(paste -sd'|' "$tmp/o")"
+
+                # --- a pipe's closed end: EOFError at the other once it is drained
+                run tests/e2e/scenarios/pipe-eof.json $mode $seed; status $? 4 "pipe-eof $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "got ['one']|got [[2, (3.5, None), {'k': True}]]|main done" ] &&
+                        ok || ko "pipe-eof $n: $(paste -sd'|' "$tmp/o")"
+                grep -q "EOFError" "$tmp/e" && ok || ko "pipe-eof $n: no EOFError"
+        done
+done
+
+# --- step mode with processes is deterministic: same seed, same trace (but the pids)
+for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
+        scenarios/seed/07-pool-map.json scenarios/seed/08-pool-starmap.json \
+        scenarios/seed/13-cpu-count.json \
+        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
+        for k in 1 2; do
+                timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1
+        done
+        python3 -c '
+import json, sys
+def load(p):
+    out = []
+    for e in map(json.loads, open(p)):
+        e.pop("t", None)
+        if e.get("ev") == "start":
+            e.pop("aux", None)
+        out.append(e)
+    return out
+assert load(sys.argv[1]) == load(sys.argv[2])
+' "$tmp/d1.jsonl" "$tmp/d2.jsonl" && ok || ko "$f: two stepped runs with seed 7 differ"
+done
+
+# the actor processes of the run of lockstep $1 (the fork server's children), once there are $2
+actor_pids() {
+        k=0
+        while [ $k -lt 200 ]; do
+                runner=$(pgrep -P "$1" | head -n 1)
+                server=$( [ -n "$runner" ] && pgrep -P "$runner" | head -n 1)
+                kids=$( [ -n "$server" ] && pgrep -P "$server")
+                [ "$(echo "$kids" | grep -c .)" -ge "$2" ] && break
+                sleep 0.05; k=$((k + 1))
+        done
+        echo $kids
+}
+
+# --- a process killed from outside: reported with its signal; the run goes on and ends
+cp tests/e2e/scenarios/process-victim.json "$tmp/kid.json"
+"$bin" run --trace "$tmp/kid.trace" "$tmp/kid.json" >"$tmp/kid.out" 2>"$tmp/kid.err" &
+pid=$!
+kid=$(actor_pids $pid 1)
+[ -n "$kid" ] && kill -9 $kid
+wait $pid; st=$?
+status $st 4 "kill a child"
+python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+crash = [(e["actor"], e.get("aux"), e["text"]) for e in ev if e.get("ev") == "crash"]
+assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
+' "$tmp/kid.trace" && ok || ko "kill a child: the crash reported"
+grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
+gone "$tmp/kid.json" "kill a child"
+
+# --- SIGTERM, SIGINT and SIGKILL to lockstep mid-run: no process, zombie or shared memory left
+for sig in TERM INT KILL; do
+        cp tests/e2e/scenarios/process-sleeper.json "$tmp/s$sig.json"
+        env --default-signal=INT "$bin" run --trace "$tmp/s$sig.trace" "$tmp/s$sig.json" >/dev/null 2>&1 &
+        pid=$!
+        [ "$(actor_pids $pid 3 | wc -w)" -eq 3 ] && ok || ko "SIG$sig: the processes did not start"
+        kill -$sig $pid
+        wait $pid
+        gone "$tmp/s$sig.json" "SIG$sig"
+done
+
+finish

@@ -1,0 +1,417 @@
+/*
+ * test_process.c — process actors through the harness (harness.h), and the store's encoding.
+ *
+ * Step mode gives one exact list of events for a scenario, so those tests compare the whole list:
+ * copies of memory at fork, Value in shared memory, a queue and a pipe between processes, a crash
+ * in a process. Live mode asserts what the program forces (final values, order of sent and
+ * received messages, what every process saw).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/store.h"
+#include "harness.h"
+#include "util/xalloc.h"
+
+/* The scenario around BODY, written with ' for " (no test needs an apostrophe). */
+static char *scenario_text(const char *body)
+{
+        size_t n = strlen(body);
+        char *s = xmalloc(n + 64);
+
+        snprintf(s, n + 64, "{'lockstep': 1, 'title': 't', 'summary': 's', %s}", body);
+        for (char *p = s; *p; p++)
+                if (*p == '\'')
+                        *p = '"';
+        return s;
+}
+
+static harness_result *run_opts(const char *body, const harness_opts *opt)
+{
+        char *json = scenario_text(body);
+        harness_result *r = harness_run(json, opt);
+
+        free(json);
+        return r;
+}
+
+static harness_result *step(const char *body, const char *schedule)
+{
+        harness_opts opt = { .mode = HARNESS_STEP, .schedule = schedule };
+
+        return run_opts(body, &opt);
+}
+
+__attribute__((unused)) static harness_result *live(const char *body)
+{
+        harness_opts opt = { .mode = HARNESS_LIVE };
+
+        return run_opts(body, &opt);
+}
+
+/* ---- step mode: the exact events ---- */
+
+/* A plain var is copied at fork: each child changes its own copy, the parent keeps 0; a Value
+ * is one number in shared memory. The child started second gets the memory as it is then. */
+static void t_step_copies(void **state)
+{
+        harness_result *r =
+            step("'resources': {'n': {'type': 'var', 'value': 0},"
+                 "              'v': {'type': 'value', 'ctype': 'i', 'value': 0}},"
+                 "'actors': [{'name': 'P', 'kind': 'process', 'start': 'manual',"
+                 "            'run': [{'store': 'n', 'value': 'n + 10'}, {'store': 'v', 'value': "
+                 "'v + 1'}]},"
+                 "           {'name': 'Q', 'kind': 'process', 'start': 'manual',"
+                 "            'run': [{'store': 'n', 'value': 'n + 1'}, {'store': 'v', 'value': 'v "
+                 "+ 1'}]}],"
+                 "'main': [{'store': 'n', 'value': 5}, {'start': 'P'}, {'join': 'P'},"
+                 "         {'store': 'n', 'value': 7}, {'start': 'Q'}, {'join': 'Q'},"
+                 "         {'print': '{n} {v}'}]",
+                 NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "MainThread changed n 5\n"
+                          "MainThread step start\n"
+                          "P start\n"
+                          "MainThread blocked P\n"
+                          "P changed n 15 [copy of P]\n"
+                          "P changed v 1\n"
+                          "P exit\n"
+                          "MainThread joined P\n"
+                          "MainThread changed n 7\n"
+                          "MainThread step start\n"
+                          "Q start\n"
+                          "MainThread blocked Q\n"
+                          "Q changed n 8 [copy of Q]\n"
+                          "Q changed v 2\n"
+                          "Q exit\n"
+                          "MainThread joined Q\n"
+                          "MainThread print 7 2\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->outcome, 0);
+        harness_free(r);
+}
+
+/* A queue between processes: items of every type come out as they went in, in order; a full
+ * queue (max 1) makes the producer wait at its gate. */
+static void t_step_queue(void **state)
+{
+        harness_result *r =
+            step("'resources': {'q': {'type': 'queue', 'max': 1}},"
+                 "'actors': [{'name': 'Prod', 'kind': 'process',"
+                 "            'run': [{'for': 'x', 'in': '[1, 2.5, (3, None), {4: [5]}]',"
+                 "                     'do': [{'put': 'q', 'value': 'x'}]}]},"
+                 "           {'name': 'Cons', 'kind': 'process',"
+                 "            'run': [{'repeat': 4, 'do': [{'get': 'q', 'into': 'y'},"
+                 "                                          {'print': '{[y]}'}]}]}]",
+                 "Prod*2, Cons*2");
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "Prod start\n"
+                          "Cons start\n"
+                          "MainThread blocked Prod\n"
+                          "Prod step for\n"
+                          "Prod put q 1 (1)\n"
+                          "Cons step repeat\n"
+                          "Cons got q 1 (0)\n"
+                          "Cons print [1]\n"
+                          "Cons step repeat\n"
+                          "Cons blocked q\n"
+                          "Prod step for\n"
+                          "Prod put q 2.5 (1)\n"
+                          "Prod step for\n"
+                          "Prod blocked q\n"
+                          "Cons got q 2.5 (0)\n"
+                          "Cons print [2.5]\n"
+                          "Cons step repeat\n"
+                          "Cons blocked q\n"
+                          "Prod put q (3, None) (1)\n"
+                          "Prod step for\n"
+                          "Prod blocked q\n"
+                          "Cons got q (3, None) (0)\n"
+                          "Cons print [(3, None)]\n"
+                          "Cons step repeat\n"
+                          "Cons blocked q\n"
+                          "Prod put q {4: [5]} (1)\n"
+                          "Prod exit\n"
+                          "Cons got q {4: [5]} (0)\n"
+                          "Cons print [{4: [5]}]\n"
+                          "Cons exit\n"
+                          "MainThread joined Prod\n"
+                          "MainThread joined Cons\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->outcome, 0);
+        harness_free(r);
+}
+
+/* A pipe: messages in the order sent, then close; the receiver's next recv is an EOFError. */
+static void t_step_pipe(void **state)
+{
+        harness_result *r =
+            step("'resources': {'p': {'type': 'pipe'}},"
+                 "'actors': [{'name': 'S', 'kind': 'process',"
+                 "            'run': [{'send': 'p.a', 'value': '\\u0027hi\\u0027'},"
+                 "                    {'send': 'p.a', 'value': '[1, (2,)]'}, {'close': 'p.a'}]},"
+                 "           {'name': 'R', 'kind': 'process',"
+                 "            'run': [{'recv': 'p.b', 'into': 'm'}, {'recv': 'p.b', 'into': 'm'},"
+                 "                    {'print': '{m}'}, {'recv': 'p.b', 'into': 'm'}]}]",
+                 "R, S*3, R*4");
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "S start\n"
+                          "R start\n"
+                          "MainThread blocked S\n"
+                          "R blocked p\n"
+                          "S sent p a 'hi'\n"
+                          "S sent p a [1, (2,)]\n"
+                          "S closed p a\n"
+                          "S exit\n"
+                          "R received p b 'hi'\n"
+                          "R received p b [1, (2,)]\n"
+                          "R print [1, (2,)]\n"
+                          "R step recv\n"
+                          "R error EOFError\n"
+                          "R exit after an error\n"
+                          "MainThread joined S\n"
+                          "MainThread joined R\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(r->outcome, 4);
+        harness_free(r);
+}
+
+/* A crash in a thread of a process ends its process: the thread, its sibling and the process
+ * actor are crashed; another process and the main process go on. Stepped, the others of the
+ * process say so before the crash itself, so the list is exact. */
+static void t_step_thread_crash_in_process(void **state)
+{
+        harness_opts opt = { .mode = HARNESS_STEP, .fork = true };
+        harness_result *r = run_opts(
+            "'resources': {'e': {'type': 'event'}},"
+            "'actors': [{'name': 'Host', 'kind': 'process', 'start': 'manual',"
+            "            'run': [{'start': 'T'}, {'start': 'U'}, {'join': 'T'}]},"
+            "           {'name': 'T', 'start': 'manual', 'run': [{'crash': 'abort'}]},"
+            "           {'name': 'U', 'start': 'manual', 'run': [{'wait': 'e'}]},"
+            "           {'name': 'Other', 'kind': 'process', 'start': 'manual',"
+            "            'run': [{'print': 'fine'}]}],"
+            "'main': [{'start': 'Host'}, {'join': 'Host'}, {'start': 'Other'}, {'join': 'Other'},"
+            "         {'print': 'main goes on'}]",
+            &opt);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "MainThread step start\n"
+                          "Host start\n"
+                          "MainThread blocked Host\n"
+                          "Host step start\n"
+                          "T start\n"
+                          "Host step start\n"
+                          "U start\n"
+                          "Host blocked T\n"
+                          "Host crash abort (SIGABRT)\n"
+                          "U crash its process Host died: abort (SIGABRT)\n"
+                          "T crash abort (SIGABRT)\n"
+                          "MainThread joined Host\n"
+                          "MainThread step start\n"
+                          "Other start\n"
+                          "MainThread blocked Other\n"
+                          "Other print fine\n"
+                          "Other exit\n"
+                          "MainThread joined Other\n"
+                          "MainThread print main goes on\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(r->outcome, 4);
+        harness_free(r);
+}
+
+/* Live: four processes add to a Value under a lock; every increment counts, and the messages
+ * of a pipe arrive in the order sent, from a process to the main thread. */
+static void t_live_value_and_pipe(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'v': {'type': 'value', 'ctype': 'i', 'value': 0},"
+            "              'l': {'type': 'lock'}, 'p': {'type': 'pipe', 'duplex': false}},"
+            "'actors': [{'name': 'W-{i}', 'group': 'W', 'count': 4, 'kind': 'process',"
+            "            'start': 'manual',"
+            "            'run': [{'repeat': 50, 'do': [{'with': 'l', 'do': ["
+            "                     {'store': 'v', 'value': 'v + 1'}]}]}]},"
+            "           {'name': 'S', 'kind': 'process', 'start': 'manual',"
+            "            'run': [{'repeat': 20, 'as': 'k', 'do': [{'send': 'p.b', 'value': 'k'}]},"
+            "                    {'close': 'p.b'}]}],"
+            "'main': [{'start': 'W'}, {'start': 'S'}, {'let': 'got', 'value': '[]'},"
+            "         {'repeat': 20, 'do': [{'recv': 'p.a', 'into': 'm'},"
+            "                               {'store': 'got', 'value': 'got + [m]'}]},"
+            "         {'join': 'W'}, {'join': 'S'},"
+            "         {'assert': 'got == list(range(20))'}, {'print': '{v}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        assert_int_equal(harness_count(r, "MainThread print 200\n"), 1);
+        assert_int_equal(harness_count(r, " changed v "), 200);
+        assert_int_equal(harness_count(r, "S sent p b "), 20);
+        assert_int_equal(harness_count(r, "MainThread received p a "), 20);
+        harness_free(r);
+}
+
+/* A lambda cannot go to another process (as pickle cannot): a TypeError, the run goes on. */
+static void t_live_lambda_cannot_cross(void **state)
+{
+        harness_result *r = live("'resources': {'q': {'type': 'queue'}},"
+                                 "'actors': [{'name': 'P', 'kind': 'process',"
+                                 "            'run': [{'put': 'q', 'value': 'lambda x: x'}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, 4);
+        assert_int_equal(harness_count(r, "P error TypeError\n"), 1);
+        assert_int_equal(harness_count(r, " put q "), 0);
+        harness_free(r);
+}
+
+/* A Manager's dict and list: every process reads and writes the server's one copy (each write
+ * a request), so the increments of three processes under a lock all count; a lambda cannot go
+ * to the server. */
+static void t_live_manager(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'d': {'type': 'dict', 'via': 'manager', 'value': {'n': 0}},"
+            "              'log': {'type': 'list', 'via': 'manager'}, 'l': {'type': 'lock'}},"
+            "'actors': [{'name': 'P-{i}', 'group': 'P', 'count': 3, 'kind': 'process',"
+            "            'start': 'manual',"
+            "            'run': [{'repeat': 10, 'do': [{'with': 'l', 'do': ["
+            "                     {'store': 'd[\\u0027n\\u0027]', 'value': 'd[\\u0027n\\u0027] + "
+            "1'}]}]},"
+            "                    {'append': 'log', 'value': 'name'}]},"
+            "           {'name': 'Bad', 'kind': 'process', 'start': 'manual',"
+            "            'run': [{'append': 'log', 'value': 'lambda: 1'}]}],"
+            "'main': [{'start': 'P'}, {'join': 'P'}, {'start': 'Bad'}, {'join': 'Bad'},"
+            "         {'print': '{d} {sorted(log)}'}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, 4);
+        assert_int_equal(harness_count(r, "MainThread print {'n': 30} ['P-0', 'P-1', 'P-2']\n"), 1);
+        assert_int_equal(harness_count(r, "Bad error TypeError\n"), 1);
+        /* the shared copy (no process's own) */
+        assert_int_equal(harness_count(r, "[copy of"), 0);
+        harness_free(r);
+}
+
+/* Pools, stepped: task k goes to worker k mod workers, each result before the next task; the
+ * results in order. A task that raises makes the map raise it, in the caller. */
+static void t_step_pool(void **state)
+{
+        harness_result *r = step(
+            "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+            "'actors': [{'name': 'M', 'run': ["
+            "  {'starmap': 'p', 'fn': 'lambda x, y: x * y', 'over': '[(1, 2), (3, 4), (5, 6)]',"
+            "   'into': 'r'}, {'print': '{r}'},"
+            "  {'map': 'p', 'fn': 'lambda x: 10 // x', 'over': '[5, 0]', 'into': 'r'}]}]",
+            NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "M start\n"
+                          "MainThread blocked M\n"
+                          "M step starmap\n"
+                          "M task p #0 worker 0 (1, 2)\n"
+                          "M result p #0 worker 0 2\n"
+                          "M task p #1 worker 1 (3, 4)\n"
+                          "M result p #1 worker 1 12\n"
+                          "M task p #2 worker 0 (5, 6)\n"
+                          "M result p #2 worker 0 30\n"
+                          "M print [2, 12, 30]\n"
+                          "M step map\n"
+                          "M task p #0 worker 0 5\n"
+                          "M result p #0 worker 0 2\n"
+                          "M task p #1 worker 1 0\n"
+                          "M error ZeroDivisionError\n"
+                          "M exit after an error\n"
+                          "MainThread joined M\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(r->outcome, 4);
+        harness_free(r);
+}
+
+/* ---- the store's encoding ---- */
+
+/* Every type survives the encoding, and a cut encoding is refused. */
+static void t_encoding(void **state)
+{
+        value vals[] = { value_none(),
+                         value_bool(true),
+                         value_int(-7),
+                         value_float(2.5),
+                         value_cstr("h\xc3\xa9"),
+                         value_list(),
+                         value_tuple(NULL, 0),
+                         value_dict(),
+                         value_cstr(""),
+                         value_list(),
+                         value_tuple(NULL, 0),
+                         value_dict() };
+        char err[200];
+
+        (void)state;
+        {
+                value inner = value_list();
+
+                value_list_append(&inner, value_int(2), err, sizeof(err));
+                value_list_append(&vals[5], value_int(1), err, sizeof(err));
+                value_list_append(&vals[5], inner, err, sizeof(err));
+                value_dict_set(&vals[7], value_cstr("k"), value_float(-0.5), err, sizeof(err));
+                value_dict_set(&vals[7], value_int(2), value_none(), err, sizeof(err));
+        }
+        for (size_t k = 0; k < sizeof(vals) / sizeof(*vals); k++) {
+                strbuf enc = { 0 }, a = { 0 }, b = { 0 };
+                value back;
+
+                assert_int_equal(store_encode(vals[k], &enc, err, sizeof(err)), 0);
+                assert_int_equal(store_decode(enc.data, enc.len, &back), (long)enc.len);
+                value_repr(vals[k], &a);
+                value_repr(back, &b);
+                assert_string_equal(strbuf_str(&a), strbuf_str(&b));
+                assert_int_equal(back.type, vals[k].type);
+                /* a cut encoding is refused, never read past its end */
+                for (size_t cut = 0; cut < enc.len; cut++) {
+                        value part;
+
+                        assert_true(store_decode(enc.data, cut, &part) < 0);
+                }
+                value_drop(&back);
+                value_drop(&vals[k]);
+                strbuf_free(&enc);
+                strbuf_free(&a);
+                strbuf_free(&b);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(t_step_copies),
+                cmocka_unit_test(t_step_queue),
+                cmocka_unit_test(t_step_pipe),
+                cmocka_unit_test(t_step_thread_crash_in_process),
+                cmocka_unit_test(t_live_value_and_pipe),
+                cmocka_unit_test(t_live_lambda_cannot_cross),
+                cmocka_unit_test(t_live_manager),
+                cmocka_unit_test(t_step_pool),
+                cmocka_unit_test(t_encoding),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
