@@ -72,12 +72,6 @@ void engine_limit(void)
         }
 }
 
-const char *engine_unsupported(const scenario *sc)
-{
-        (void)sc;
-        return NULL; /* every statement and resource runs now */
-}
-
 static void forked_child(void *ctx, int target, const char *data, size_t len)
 {
         engine *eng = ctx;

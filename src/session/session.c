@@ -258,7 +258,6 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
         schedule sched = { 0 };
         bool have_sched = false;
         diag d;
-        const char *why;
 
         copy_config(s, cfg);
         if (s->cfg.max_steps == 0)
@@ -318,13 +317,6 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
                 s->replay = xcalloc(cfg->nschedule + 1, sizeof(int));
                 memcpy(s->replay, cfg->schedule, cfg->nschedule * sizeof(int));
                 s->nreplay = cfg->nschedule;
-        }
-        if ((why = engine_unsupported(s->sc)) != NULL) {
-                strbuf_printf(err,
-                              "lockstep: %s uses %s, which this version of lockstep cannot run "
-                              "yet (it can check the file: lockstep check %s)\n",
-                              cfg->path, why, cfg->path);
-                return -1;
         }
         return 0;
 }

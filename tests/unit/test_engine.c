@@ -1702,44 +1702,6 @@ static void t_live_semaphore_timeouts(void **state)
         harness_free(r);
 }
 
-/* What this version of the engine cannot run yet; the loader accepts all of it. */
-static void t_engine_unsupported(void **state)
-{
-        static const struct {
-                const char *body, *why;
-        } cases[] = {
-                { "'actors': [{'name': 'P', 'kind': 'process', 'run': []}]", "process actors" },
-                { "'resources': {'p': {'type': 'pipe'}}, 'actors': [{'name': 'T', 'run': []}]",
-                  "pipes" },
-                { "'resources': {'p': {'type': 'pool', 'workers': 2}}, "
-                  "'actors': [{'name': 'T', 'run': []}]",
-                  "process pools" },
-                { "'resources': {'l': {'type': 'list', 'via': 'manager'}}, "
-                  "'actors': [{'name': 'T', 'run': []}]",
-                  "manager lists and dicts" },
-                { "'actors': [{'name': 'T', 'run': []}]", NULL },
-        };
-
-        (void)state;
-        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-                char *json = scenario_text(cases[k].body);
-                scenario_options so = { .cpu_count = 4 };
-                diag d;
-                scenario *sc;
-
-                diag_init(&d, 20);
-                sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-                diag_free(&d);
-                assert_non_null(sc);
-                if (cases[k].why == NULL)
-                        assert_null(engine_unsupported(sc));
-                else
-                        assert_string_equal(engine_unsupported(sc), cases[k].why);
-                scenario_free(sc);
-                free(json);
-        }
-}
-
 /* ---- live mode: what the program forces ---- */
 
 /* The index of the first line that is exactly LINE, or -1. */
@@ -2340,7 +2302,6 @@ int main(void)
                 cmocka_unit_test(t_step_queue_grows_in_order),
                 cmocka_unit_test(t_step_long_repr_is_cut),
                 cmocka_unit_test(t_live_semaphore_timeouts),
-                cmocka_unit_test(t_engine_unsupported),
                 cmocka_unit_test(t_step_boundaries),
                 cmocka_unit_test(t_step_wait_for_timed_notified),
                 cmocka_unit_test(t_live_say),
