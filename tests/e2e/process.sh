@@ -136,6 +136,23 @@ assert crash == ["Bystander", "Faulty", "Fragile", "Host"], crash
 assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
 ' "$tmp/t.jsonl" && ok || ko "isolation $n: the crashes"
 
+                # --- the timed classics: each way gives the same result (their times are for people)
+                for how in "'gil'" "'threads'" "'pool'"; do
+                        if [ $mode = step ]; then m=--step; else m=--prefix; fi
+                        timeout 60 "$bin" run $m --seed $seed --set "HOW=$how" --set SIZE=1000 \
+                                scenarios/classics/speedup.json >"$tmp/o" 2>"$tmp/e"
+                        status $? 0 "speedup $how $n"
+                        grep -q "8 sums of range(1000)\$" "$tmp/o" && ok || ko "speedup $how $n: $(cat "$tmp/o")"
+                done
+                for via in "'value'" "'manager'"; do
+                        if [ $mode = step ]; then m=--step; else m=--prefix; fi
+                        timeout 60 "$bin" run $m --seed $seed --set "VIA=$via" --set COUNT=50 \
+                                scenarios/classics/manager-vs-value.json >"$tmp/o" 2>"$tmp/e"
+                        status $? 0 "manager-vs-value $via $n"
+                        grep -qx "\[MainThread\] $(echo "$via" | tr -d "'"): 100" "$tmp/o" ||
+                                grep -qx "$(echo "$via" | tr -d "'"): 100" "$tmp/o" && ok || ko "manager-vs-value $via $n: $(cat "$tmp/o")"
+                done
+
                 # --- every type of value through a queue between processes (max 2: it fills)
                 run tests/e2e/scenarios/queue-types.json $mode $seed; status $? 0 "queue-types $n"
                 [ "$(paste -sd'|' "$tmp/o")" = "[1]|[-2.5]|['héllo']|[True]|[[1, [2]]]|[(1, 'a')]|[{'k': [1, 2], 3: None}]|['']" ] &&
