@@ -353,6 +353,24 @@ static void t_step_pool(void **state)
         harness_free(r);
 }
 
+/* Live: three threads map on one pool at once; each map gets its own results, in order. */
+static void t_live_pool_shared(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+            "'actors': [{'name': 'T-{i}', 'group': 'T', 'count': 3, 'run': ["
+            "  {'repeat': 5, 'do': ["
+            "    {'map': 'p', 'fn': 'lambda x: x * 10', 'over': '[i, i + 1, i + 2]', 'into': 'r'},"
+            "    {'assert': 'r == [i * 10, i * 10 + 10, i * 10 + 20]', 'message': '{name}: {r}'}"
+            "  ]}]}]");
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        assert_int_equal(harness_count(r, " task p "), 45);
+        assert_int_equal(harness_count(r, " result p "), 45);
+        harness_free(r);
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -502,6 +520,7 @@ int main(void)
                 cmocka_unit_test(t_live_lambda_cannot_cross),
                 cmocka_unit_test(t_live_manager),
                 cmocka_unit_test(t_step_pool),
+                cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_stream_producer_dies),
         };
