@@ -37,7 +37,8 @@ void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int 
 
         if (kind != EV_SAY)
                 a->step_pending = false;
-        stream_publish(a->eng->st, &ev);
+        /* a process actor's events can be abandoned if the process dies in the middle */
+        stream_publish_claimed(a->eng->st, &ev, &a->prim->actors[a->id].claim);
 }
 
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
@@ -311,6 +312,8 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
 
                 if (p->pid != pid && !(k == target && p->pid == 0))
                         continue;
+                /* an event it was publishing when it died must not hold up the others */
+                stream_abandon(eng->st, &p->claim);
                 prim_mutex_lock(&p->mu);
                 if (!p->done && !p->said) {
                         int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

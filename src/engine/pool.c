@@ -23,6 +23,8 @@ typedef struct pool_state {
         pthread_mutex_t mu;
         pthread_cond_t cv; /* a task handed out, a result in, the end */
         bool started, stop;
+        bool busy; /* a map is under way: another caller waits for it to end (live only: a map is
+                      one step, so stepped runs never overlap two) */
         const sc_stmt *stmt; /* the map statement (the same address in every process) */
         int caller;          /* the actor whose map it is */
         int ntasks, next, done;
@@ -166,6 +168,9 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         if (!ps->started)
                 start_workers(a, s->res, ps);
         prim_mutex_lock(&ps->mu);
+        while (ps->busy)
+                prim_cond_wait(&ps->cv, &ps->mu, NULL);
+        ps->busy = true;
         ps->args_used = 0;
         for (size_t k = 0; k < n && flow == FLOW_NEXT; k++) {
                 value item = value_at(items, k);
@@ -191,6 +196,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         strbuf_free(&enc);
         value_drop(&items);
         if (flow != FLOW_NEXT) {
+                ps->busy = false;
+                pthread_cond_broadcast(&ps->cv);
                 pthread_mutex_unlock(&ps->mu);
                 return flow;
         }
@@ -228,6 +235,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                          value_list_append(out, v, err, sizeof(err)) < 0)
                         flow = actor_fail(a, "MemoryError: the results of a map do not fit");
         }
+        ps->busy = false;
+        pthread_cond_broadcast(&ps->cv);
         pthread_mutex_unlock(&ps->mu);
         if (flow != FLOW_NEXT)
                 value_drop(out);

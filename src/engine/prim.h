@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "engine/stream.h"
 #include "scenario/scenario.h"
 
 /* What a primitive call came to. */
@@ -97,6 +98,7 @@ typedef struct prim_actor {
         bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
         pid_t pid;     /* the process it runs in, once started */
         bool said;     /* published its last word (EXIT or CRASH): the reaper need not */
+        stream_claim claim; /* the slots of the event it is publishing, for stream_abandon */
 } prim_actor;
 
 typedef struct prim_region {

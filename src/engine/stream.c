@@ -48,6 +48,7 @@
 #define SLOT_TEXT   56          /* text bytes in a slot after the first */
 #define HEAD_TEXT   24          /* text bytes in an event's first slot */
 #define HEADER_BIT  0x80000000u /* `word` of an event's first slot: HEADER_BIT | text length */
+#define SKIP_BIT    0x40000000u /* `word` of a slot whose producer died before writing it */
 #define SPIN_PAUSES 256         /* busy looks before yielding the CPU: a few microseconds */
 #define SPIN_YIELDS 8           /* sched_yield()s before sleeping: on 2 cores, let the other run */
 #define WAKE_BATCH  32          /* freed slots after which the consumer looks for sleepers */
@@ -276,6 +277,31 @@ static void copy_text(char *dst, size_t pos, size_t n, const char *text, size_t 
 
 void stream_publish(stream *s, const event *ev)
 {
+        stream_publish_claimed(s, ev, NULL);
+}
+
+void stream_abandon(stream *s, stream_claim *c)
+{
+        uint64_t first = c->first, n = c->n;
+
+        for (uint64_t t = first; t < first + n; t++) {
+                slot *sl = slot_at(s, t);
+                uint32_t turn = atomic_load_explicit(&sl->turn, memory_order_acquire);
+
+                /* written before the producer died (and maybe read already) */
+                if (turn == (uint32_t)(t + 1) || turn == (uint32_t)(t + s->nslots))
+                        continue;
+                /* still the consumer's from the last lap: the producer died waiting for it */
+                wait_free(s, sl, (uint32_t)t);
+                sl->word = (t == first ? HEADER_BIT : 0) | SKIP_BIT;
+                atomic_store_explicit(&sl->turn, (uint32_t)(t + 1), memory_order_release);
+        }
+        c->n = 0;
+        wake_consumer(s);
+}
+
+void stream_publish_claimed(stream *s, const event *ev, stream_claim *claim)
+{
         const char *text = ev->text ? ev->text : "";
         const char *more = "";
         size_t len = ev->text ? ev->len : 0;
@@ -301,6 +327,10 @@ void stream_publish(stream *s, const event *ev)
          * that happens after another (an acquire after the matching release) reads a later value.
          */
         t = atomic_fetch_add_explicit(&s->tail, n, memory_order_relaxed);
+        if (claim != NULL) {
+                claim->first = t;
+                claim->n = n;
+        }
 
         sl = slot_at(s, t);
         wait_free(s, sl, (uint32_t)t);
@@ -329,6 +359,8 @@ void stream_publish(stream *s, const event *ev)
                 done += k;
                 atomic_store_explicit(&sl->turn, (uint32_t)(t + i + 1), memory_order_release);
         }
+        if (claim != NULL)
+                claim->n = 0;
         wake_consumer(s);
 }
 
@@ -438,6 +470,13 @@ static int read_text(stream *s, strbuf *text, int timeout_ms, uint64_t *deadline
                         s->in_event = r == 0;
                         return r;
                 }
+                if (sl->word & SKIP_BIT) {
+                        /* its producer died: the rest of the event is skipped too */
+                        free_slot(s, sl, s->head);
+                        s->head++;
+                        s->in_event = false;
+                        return -1;
+                }
                 if (k > SLOT_TEXT)
                         k = SLOT_TEXT;
                 strbuf_append(text, sl->u.text, k);
@@ -470,8 +509,13 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
                                 s->head++;
                                 continue;
                         }
-                        if ((sl->word & HEADER_BIT) == 0) {
-                                /* The rest of an event whose start was skipped (see below). */
+                        if ((sl->word & HEADER_BIT) == 0 || (sl->word & SKIP_BIT)) {
+                                /* The rest of an event whose start was skipped (see below), or
+                                 * an event its producer died before writing (stream_abandon). */
+                                if (sl->word & SKIP_BIT)
+                                        atomic_fetch_add_explicit(&s->broken,
+                                                                  (sl->word & HEADER_BIT) != 0,
+                                                                  memory_order_relaxed);
                                 free_slot(s, sl, s->head);
                                 s->head++;
                                 continue;

@@ -10,7 +10,9 @@
  *     "publish a release before the real release, an acquire after the real acquire" (event.h)
  *     holds in what it sees.
  * A producer killed in the middle of a publish cannot hang the consumer: stream_next takes a
- * timeout, and after stream_close the half-written event is skipped.
+ * timeout; a producer that publishes with stream_publish_claimed leaves a record of the slots it
+ * claimed, with which whoever sees it die (its parent) skips the half-written event at once
+ * (stream_abandon); and after stream_close any half-written event is skipped.
  */
 #ifndef LOCKSTEP_ENGINE_STREAM_H
 #define LOCKSTEP_ENGINE_STREAM_H
@@ -44,6 +46,20 @@ void stream_destroy(stream *s);
  * Never from the consumer's own thread: on a full stream it would wait for itself.
  */
 void stream_publish(stream *s, const event *ev);
+
+/* The slots a publish claimed, kept in shared memory while it writes them (n 0: none). */
+typedef struct stream_claim {
+        uint64_t first, n;
+} stream_claim;
+
+/* stream_publish, recording in *CLAIM (in shared memory) the slots it is writing until it is
+ * done, so that if this process dies before, stream_abandon can skip them. */
+void stream_publish_claimed(stream *s, const event *ev, stream_claim *claim);
+/* From another process, once the producer that published with CLAIM has died: the slots it
+ * claimed and did not write are skipped by the consumer (counted in stream_stats.broken), and the
+ * stream goes on. Nothing when it was not publishing. The only window left is between the claim
+ * and its record, two stores. */
+void stream_abandon(stream *s, stream_claim *claim);
 
 /*
  * The one consumer: waits up to TIMEOUT_MS (0: do not wait, -1: forever) for the next event.
