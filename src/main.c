@@ -24,6 +24,7 @@
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
 #include "session/session.h"
+#include "tui/tui.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -51,6 +52,9 @@ const char *__tsan_default_options(void)
 static const char usage_text[] =
     "usage: lockstep [--help] [--version] COMMAND [ARGS]\n"
     "\n"
+    "  lockstep                 the terminal UI: the bundled scenarios, to pick one\n"
+    "  lockstep FILE [--live]   the terminal UI on one scenario, stepped by hand (--live:\n"
+    "                           the operating system schedules); ? lists the keys\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
     "                           a summary on stderr (docs/running.md)\n"
@@ -528,6 +532,31 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
+/* `lockstep FILE [--live]`: the scenario screen. A FILE that is neither a command nor a file
+ * that exists is most likely a mistyped command. */
+static int cmd_tui(int argc, char **argv)
+{
+        const char *path = NULL;
+        bool live = false;
+
+        for (int k = 1; k < argc; k++) {
+                if (strcmp(argv[k], "--live") == 0)
+                        live = true;
+                else if (argv[k][0] == '-' && argv[k][1] != '\0')
+                        return usage_error("unknown option '%s'", argv[k]);
+                else if (path != NULL)
+                        return usage_error("%s", "lockstep opens one scenario FILE");
+                else
+                        path = argv[k];
+        }
+        if (path == NULL)
+                return tui_main(NULL, false);
+        if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
+            (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
+                return usage_error("unknown command '%s'", path);
+        return tui_main(path, live);
+}
+
 typedef struct command {
         const char *name;
         int (*run)(int argc, char **argv);
@@ -542,7 +571,7 @@ static const command commands[] = {
 int main(int argc, char **argv)
 {
         if (argc < 2)
-                return cmd_list(1, argv);
+                return tui_main(NULL, false);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;
@@ -554,16 +583,5 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++)
                 if (strcmp(argv[1], commands[k].name) == 0)
                         return commands[k].run(argc - 1, argv + 1);
-        if (argv[1][0] == '-')
-                return usage_error("unknown option '%s'", argv[1]);
-        if (strlen(argv[1]) > 5 && strcmp(argv[1] + strlen(argv[1]) - 5, ".json") == 0) {
-                /* `lockstep FILE.json` will open the TUI; until it exists, say what works */
-                fprintf(stderr,
-                        "lockstep: the terminal UI is not built yet; to run %s headless:\n"
-                        "  lockstep run %s            (live)\n"
-                        "  lockstep run --step %s     (one step at a time, reproducible)\n",
-                        argv[1], argv[1], argv[1]);
-                return EXIT_USAGE;
-        }
-        return usage_error("unknown command '%s'", argv[1]);
+        return cmd_tui(argc, argv);
 }

@@ -1,0 +1,1097 @@
+/*
+ * screen.c — the scenario screen (see screen.h): layout, the panes, the status lines, help, and
+ * what each key does.
+ *
+ * Panes: Actors (one row per actor: number, glyph, name, state in words, the line it is at and
+ * what it waits for), Code (the selected actor's script, the current line marked, the numbers
+ * of the other actors at each line), Resources (each drawn for what it is, with holders and
+ * waiters named) and Output (what the actors printed, tagged with who). The status lines below
+ * say what a key did or why an actor cannot move, show the deadlock banner, and keep the last
+ * narration caption in view.
+ */
+#include "tui/screen.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/code.h"
+#include "tui/draw.h"
+#include "util/xalloc.h"
+
+#define MIN_COLS  80
+#define MIN_ROWS  24
+#define MAX_SPANS 64
+
+typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
+enum { PANE_ACTORS, PANE_CODE, PANE_RES, PANE_OUTPUT, PANE_COUNT };
+
+typedef struct rect {
+        int y, x, h, w;
+} rect;
+
+/* Steps per second that + and - go through; 0 is "as fast as it goes". */
+static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
+#define NSPEEDS         ((int)(sizeof(speeds) / sizeof(*speeds)))
+#define DEFAULT_SPEED_I 2
+
+static const char *const pane_names[PANE_COUNT] = {
+        [PANE_ACTORS] = "Actors",
+        [PANE_CODE] = "Code",
+        [PANE_RES] = "Resources",
+        [PANE_OUTPUT] = "Output",
+};
+
+/* Every key, for the help screen; those with a bar label also go on the bottom bar. */
+typedef struct key_help {
+        const char *keys, *bar_key, *bar, *help;
+} key_help;
+
+static const key_help key_table[] = {
+        { "Space, n", "Spc", "Step", "step the next actor that can move, in turn" },
+        { "1-9, 0", "1-9", "Actor",
+          "step that actor (its number in Actors); one that cannot move says why" },
+        { "Up, Down, Enter", NULL, NULL, "choose an actor in Actors, then step it (or click it)" },
+        { "r", "r", "Run",
+          "run: steps come by themselves at the speed shown (seeded random pick)" },
+        { "p", "p", "Pause", "pause a run; then step by hand again" },
+        { "+, -", "+-", "Speed", "more or fewer steps per second" },
+        { "Left, Right, [, ]", "<>", "Rewind",
+          "move back and forth through the history, one step at a time" },
+        { "R", "R", "Restart", "start the scenario again with the same seed" },
+        { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
+        { "?", "?", "Help", "this help (any key closes it)" },
+        { "q", "q", "Quit", "quit (back to the list when opened from it)" },
+};
+#define NKEYS ((int)(sizeof(key_table) / sizeof(*key_table)))
+
+struct screen {
+        char *path;
+        bool live;
+        session *s;
+        code_book *code;
+        mode mode;
+        bool ended;
+        int sel;   /* the selected actor */
+        int focus; /* a pane */
+        int scroll[PANE_COUNT];
+        bool help;
+        strbuf msg;     /* what the last key did, or why it could not */
+        int speed_i;    /* into speeds */
+        int last_moved; /* the last actor stepped by Space: the next pick starts after it */
+        bool past;      /* showing moment `shown` instead of the live state */
+        uint64_t shown;
+        rect pane[PANE_COUNT];
+        bool fits;
+        /* what each resource looked like, to mark what the last step changed */
+        char **res_now, **res_before;
+        uint64_t res_events;
+};
+
+/* ---- layout: pure arithmetic on the terminal's size ---------------------------------------- */
+
+static int caption_rows(int rows)
+{
+        return rows >= 40 ? 3 : 2;
+}
+
+/* The panes' rectangles for a COLS x ROWS terminal; false when it is too small. Rows: the
+ * header, the panes, one message row, the caption rows, the key bar. */
+static bool layout(int cols, int rows, int nactors, rect pane[PANE_COUNT])
+{
+        int top = 1, mid = rows - 1 - 1 - caption_rows(rows) - top, ah, lw, rh, rest;
+
+        if (cols < MIN_COLS || rows < MIN_ROWS)
+                return false;
+        if (cols >= 120) {
+                /* wide: Actors over Code on the left, Resources over Output on the right */
+                lw = cols * 2 / 5;
+                ah = nactors + 1 < mid / 2 ? nactors + 1 : mid / 2;
+                rh = mid * 3 / 5;
+                pane[PANE_ACTORS] = (rect){ top, 0, ah, lw };
+                pane[PANE_CODE] = (rect){ top + ah, 0, mid - ah, lw };
+                pane[PANE_RES] = (rect){ top, lw + 1, rh, cols - lw - 1 };
+                pane[PANE_OUTPUT] = (rect){ top + rh, lw + 1, mid - rh, cols - lw - 1 };
+        } else {
+                /* narrow: Actors across the top (their waits need the width) */
+                ah = nactors + 1 < mid * 2 / 5 ? nactors + 1 : mid * 2 / 5;
+                lw = cols * 9 / 20;
+                rest = mid - ah;
+                rh = rest * 3 / 5;
+                pane[PANE_ACTORS] = (rect){ top, 0, ah, cols };
+                pane[PANE_CODE] = (rect){ top + ah, 0, rest, lw };
+                pane[PANE_RES] = (rect){ top + ah, lw + 1, rh, cols - lw - 1 };
+                pane[PANE_OUTPUT] = (rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
+        }
+        return true;
+}
+
+/* ---- lines of several parts, each with its role --------------------------------------------- */
+
+typedef struct spans {
+        strbuf text;
+        int n;
+        size_t from[MAX_SPANS];
+        term_role role[MAX_SPANS];
+} spans;
+
+__attribute__((format(printf, 3, 4))) static void span(spans *l, term_role role, const char *fmt,
+                                                       ...)
+{
+        va_list ap;
+
+        if (l->n < MAX_SPANS && (l->n == 0 || l->role[l->n - 1] != role)) {
+                l->from[l->n] = l->text.len;
+                l->role[l->n++] = role;
+        }
+        va_start(ap, fmt);
+        strbuf_vprintf(&l->text, fmt, ap);
+        va_end(ap);
+}
+
+/* Draws the parts of L at (Y, X) within WIDTH columns; returns the columns used. */
+static int draw_spans(const term *t, int y, int x, int width, const spans *l)
+{
+        int used = 0;
+
+        for (int k = 0; k < l->n && used < width; k++) {
+                size_t end = k + 1 < l->n ? l->from[k + 1] : l->text.len;
+
+                used += draw_text(t, stdscr, y, x + used, width - used, term_attr(t, l->role[k]),
+                                  l->text.data + l->from[k], end - l->from[k]);
+        }
+        return used;
+}
+
+static void spans_free(spans *l)
+{
+        strbuf_free(&l->text);
+}
+
+/* "A, B, C" */
+static void span_actors(spans *l, const model *m, const model_ids *ids, term_role role)
+{
+        for (size_t k = 0; k < ids->n; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+
+                span(l, role, "%s%s", k > 0 ? ", " : "", a != NULL ? a->name : "?");
+        }
+}
+
+static void span_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
+{
+        if (ids->n == 0)
+                return;
+        span(l, ROLE_NORMAL, "; %s: ", what);
+        span_actors(l, m, ids, ROLE_WAITER);
+}
+
+/* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
+ * bounded queue shown up to a few). */
+static void span_box(spans *l, const model_texts *items, int64_t max)
+{
+        size_t shown = items->n;
+        int64_t empty = max > 0 ? max - (int64_t)items->n : 0;
+
+        span(l, ROLE_NORMAL, "[");
+        for (size_t k = 0; k < shown; k++)
+                span(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", model_texts_at(items, k));
+        for (int64_t k = 0; k < empty && k < 8; k++)
+                span(l, ROLE_DIM, "%s_", shown + (size_t)k > 0 ? " | " : " ");
+        if (empty > 8)
+                span(l, ROLE_DIM, " ...");
+        span(l, ROLE_NORMAL, " ]");
+}
+
+static void span_lock(spans *l, const model *m, const model_res *r)
+{
+        const model_actor *h = model_actor_at(m, r->holder);
+
+        if (h != NULL) {
+                span(l, ROLE_NORMAL, "held by ");
+                span(l, ROLE_HOLDER, "%s", h->name);
+                if (r->depth > 1)
+                        span(l, ROLE_NORMAL, " (depth %d)", r->depth);
+        } else {
+                span(l, ROLE_FREE, "free");
+        }
+}
+
+/* One resource, drawn for what it is. */
+static void describe_res(const model *m, int ri, spans *l)
+{
+        const model_res *r = model_res_at(m, ri);
+
+        switch (r->type) {
+        case SC_LOCK:
+        case SC_RLOCK:
+                span_lock(l, m, r);
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_SEMAPHORE:
+        case SC_BOUNDED_SEMAPHORE:
+                span(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
+                     (long long)r->count, (long long)r->initial);
+                if (r->holders.n > 0) {
+                        span(l, ROLE_NORMAL, "; held by ");
+                        span_actors(l, m, &r->holders, ROLE_HOLDER);
+                }
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_EVENT:
+                span(l, r->set ? ROLE_FREE : ROLE_WAITER, "%s", r->set ? "set" : "clear");
+                span_waiters(l, m, &r->waiting, "waiting");
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_CONDITION:
+                if (r->lock < 0) {
+                        span(l, ROLE_NORMAL, "lock ");
+                        span_lock(l, m, r);
+                } else {
+                        const model_res *lk = model_res_at(m, r->lock);
+
+                        span(l, ROLE_NORMAL, "uses %s", lk != NULL ? lk->name : "?");
+                }
+                span_waiters(l, m, &r->blocked, "want the lock");
+                span_waiters(l, m, &r->waiting, "waiting");
+                if (r->pending > 0)
+                        span(l, ROLE_FREE, "; %lld notified", (long long)r->pending);
+                break;
+        case SC_BARRIER:
+                span(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
+                     (long long)r->parties);
+                span_waiters(l, m, &r->waiting, "waiting");
+                break;
+        case SC_QUEUE:
+                span_box(l, &r->items, r->max);
+                if (r->max > 0)
+                        span(l, ROLE_NORMAL, " %zu/%lld", r->items.n, (long long)r->max);
+                else
+                        span(l, ROLE_NORMAL, " %zu", r->items.n);
+                span_waiters(l, m, &r->blocked, "getting");
+                span_waiters(l, m, &r->putters, "putting");
+                break;
+        case SC_PIPE:
+                span(l, ROLE_NORMAL, "a->b ");
+                span_box(l, &r->flow[0], 0);
+                if (r->duplex || r->flow[1].n > 0) {
+                        span(l, ROLE_NORMAL, " b->a ");
+                        span_box(l, &r->flow[1], 0);
+                }
+                if (r->closed[0] || r->closed[1])
+                        span(l, ROLE_DIM, " closed:%s%s", r->closed[0] ? " a" : "",
+                             r->closed[1] ? " b" : "");
+                span_waiters(l, m, &r->blocked, "receiving");
+                span_waiters(l, m, &r->putters, "sending");
+                break;
+        case SC_VAR:
+        case SC_LIST:
+        case SC_DICT:
+        case SC_VALUE:
+        case SC_ARRAY:
+                for (size_t k = 0; k < r->ncopies; k++) {
+                        const model_actor *o = model_actor_at(m, r->copies[k].owner);
+
+                        if (k > 0)
+                                span(l, ROLE_NORMAL, "; %s's: ", o != NULL ? o->name : "?");
+                        else
+                                span(l, ROLE_NORMAL, "= ");
+                        span(l, ROLE_BOLD, "%s", r->copies[k].text);
+                }
+                if (r->manager)
+                        span(l, ROLE_DIM, " (in the manager's process)");
+                break;
+        case SC_POOL:
+                for (int k = 0; k < r->nworkers; k++) {
+                        const model_worker *w = &r->workers[k];
+
+                        span(l, ROLE_NORMAL, "%sw%d: ", k > 0 ? "; " : "", k);
+                        if (w->task >= 0)
+                                span(l, ROLE_HOLDER, "task %lld (%s)", (long long)w->task,
+                                     w->arg != NULL ? w->arg : "");
+                        else
+                                span(l, ROLE_DIM, "idle");
+                }
+                span(l, ROLE_NORMAL, "; results:");
+                for (size_t k = 0; k < model_result_count(m, ri); k++) {
+                        const model_line *res = model_result_at(m, ri, k);
+
+                        span(l, ROLE_FREE, " %lld->%s", (long long)res->index, res->text);
+                }
+                break;
+        default: break;
+        }
+}
+
+/* ---- the panes --------------------------------------------------------------------------------
+ */
+
+static void pane_title(screen *sc, const term *t, int p, const char *extra)
+{
+        const rect *r = &sc->pane[p];
+        term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
+        strbuf sb = STRBUF_INIT;
+
+        strbuf_printf(&sb, " %s%s ", pane_names[p], extra);
+        draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
+        draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+static int script_of(const scenario *scn, int a)
+{
+        return a < scn->nactors ? scn->actors[a].script : scn->main_script;
+}
+
+/* "waits for lock_b (held by Thread-2)": model_describe_wait without the actor's own name. */
+static void wait_words(const model *m, int a, strbuf *out)
+{
+        strbuf sb = STRBUF_INIT;
+        const model_actor *ma = model_actor_at(m, a);
+        size_t skip = strlen(ma->name) + 1;
+
+        model_describe_wait(m, a, &sb);
+        strbuf_puts(out, sb.len > skip ? sb.data + skip : strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+static void draw_actors(screen *sc, const term *t, const model *m)
+{
+        const rect *r = &sc->pane[PANE_ACTORS];
+        int n = model_nactors(m), rows = r->h - 1, namew = 4;
+
+        pane_title(sc, t, PANE_ACTORS, "");
+        for (int a = 0; a < n; a++) {
+                int w =
+                    draw_width(t, model_actor_at(m, a)->name, strlen(model_actor_at(m, a)->name));
+
+                if (w > namew)
+                        namew = w;
+        }
+        if (namew > 22)
+                namew = 22;
+        if (sc->sel < sc->scroll[PANE_ACTORS])
+                sc->scroll[PANE_ACTORS] = sc->sel;
+        if (sc->sel >= sc->scroll[PANE_ACTORS] + rows)
+                sc->scroll[PANE_ACTORS] = sc->sel - rows + 1;
+        for (int row = 0; row < rows; row++) {
+                int a = sc->scroll[PANE_ACTORS] + row, y = r->y + 1 + row, x = r->x, line;
+                const model_actor *ma = model_actor_at(m, a);
+                term_role st;
+                spans l = { 0 };
+                bool sel = a == sc->sel;
+
+                if (ma == NULL)
+                        break;
+                st = (term_role)(ROLE_STATE + ma->state);
+                line = code_line_of(sc->code, ma->stmt);
+                span(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");
+                if (a < 10)
+                        span(&l, ROLE_BOLD, "%d ", (a + 1) % 10);
+                else
+                        span(&l, ROLE_NORMAL, "  ");
+                span(&l, st, "%s %-8s ", t->glyph[ma->state], model_state_word(ma->state));
+                x += draw_spans(t, y, x, r->w, &l);
+                spans_free(&l);
+                l = (spans){ 0 };
+                draw_str(t, stdscr, y, x, namew, term_attr(t, sel ? ROLE_SELECT : ROLE_BOLD),
+                         ma->name);
+                x += namew + 1;
+                if (line >= 0)
+                        span(&l, ROLE_DIM, "line %-3d ", line + 1);
+                else
+                        span(&l, ROLE_DIM, "         ");
+                if (ma->state == MODEL_BLOCKED || ma->state == MODEL_WAITING) {
+                        strbuf why = STRBUF_INIT;
+
+                        wait_words(m, a, &why);
+                        span(&l, ROLE_WAITER, "%s", strbuf_str(&why));
+                        strbuf_free(&why);
+                } else if (ma->state == MODEL_SLEEPING) {
+                        span(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);
+                } else if (ma->state == MODEL_CRASHED) {
+                        span(&l, ROLE_ERROR, "%s", ma->why != NULL ? ma->why : "");
+                }
+                draw_spans(t, y, x, r->x + r->w - x, &l);
+                spans_free(&l);
+        }
+}
+
+static void draw_code(screen *sc, const term *t, const model *m)
+{
+        const rect *r = &sc->pane[PANE_CODE];
+        const scenario *scn = model_scenario(m);
+        int script = script_of(scn, sc->sel), rows = r->h - 1, cur, first;
+        const code_script *cs = &sc->code->scripts[script];
+        const model_actor *me = model_actor_at(m, sc->sel);
+        strbuf title = STRBUF_INIT;
+
+        strbuf_printf(&title, " - %s", me->name);
+        pane_title(sc, t, PANE_CODE, strbuf_str(&title));
+        strbuf_free(&title);
+        cur = code_line_of(sc->code, me->stmt);
+        /* follow the selected actor's line, then the reader's own scrolling */
+        first = cur >= rows ? cur - rows / 2 : 0;
+        if (first + sc->scroll[PANE_CODE] > cs->n - rows)
+                sc->scroll[PANE_CODE] = cs->n - rows - first;
+        if (first + sc->scroll[PANE_CODE] < 0)
+                sc->scroll[PANE_CODE] = -first;
+        first += sc->scroll[PANE_CODE];
+        for (int row = 0; row < rows && first + row < cs->n; row++) {
+                int ln = first + row, y = r->y + 1 + row, x = r->x;
+                const code_line *cl = &cs->lines[ln];
+                spans l = { 0 };
+                strbuf others = STRBUF_INIT;
+                bool here = ln == cur && cl->stmt >= 0;
+                int nothers = 0;
+
+                /* the other actors whose statement is on this line, by number */
+                for (int a = 0; a < model_nactors(m) && cl->stmt >= 0; a++)
+                        if (a != sc->sel && script_of(scn, a) == script &&
+                            model_actor_at(m, a)->stmt == cl->stmt &&
+                            model_actor_at(m, a)->state != MODEL_DONE) {
+                                if (nothers++ < 2)
+                                        strbuf_printf(&others, "%s%d", others.len > 0 ? "," : "",
+                                                      (a + 1) % 10);
+                        }
+                if (nothers > 2)
+                        strbuf_printf(&others, "+%d", nothers - 2);
+                span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
+                span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
+                span(&l, ROLE_DIM, "%3d ", ln + 1);
+                span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", cl->text);
+                x += draw_spans(t, y, x, r->w, &l);
+                spans_free(&l);
+                strbuf_free(&others);
+        }
+}
+
+static void free_texts(char **v, int n)
+{
+        if (v == NULL)
+                return;
+        for (int k = 0; k < n; k++)
+                free(v[k]);
+        free(v);
+}
+
+static void draw_resources(screen *sc, const term *t, const model *m)
+{
+        const rect *r = &sc->pane[PANE_RES];
+        int n = model_nres(m), rows = r->h - 1, namew = 4;
+        uint64_t events = model_info_of(m)->events;
+        spans *l = xcalloc((size_t)n + 1, sizeof(*l));
+        char **now = xcalloc((size_t)n + 1, sizeof(char *));
+
+        pane_title(sc, t, PANE_RES, "");
+        for (int k = 0; k < n; k++) {
+                const char *name = model_res_at(m, k)->name;
+                int w = draw_width(t, name, strlen(name));
+
+                if (w > namew)
+                        namew = w;
+                describe_res(m, k, &l[k]);
+                now[k] = xstrdup(strbuf_str(&l[k].text));
+        }
+        if (namew > 16)
+                namew = 16;
+        /* The texts of the last different moment stay, to mark what changed since. */
+        if (sc->res_now != NULL && sc->res_events != events) {
+                free_texts(sc->res_before, n);
+                sc->res_before = sc->res_now;
+        } else {
+                free_texts(sc->res_now, n);
+        }
+        sc->res_now = now;
+        sc->res_events = events;
+        if (sc->scroll[PANE_RES] > n - rows)
+                sc->scroll[PANE_RES] = n - rows;
+        if (sc->scroll[PANE_RES] < 0)
+                sc->scroll[PANE_RES] = 0;
+        for (int k = 0; k < n; k++) {
+                int row = k - sc->scroll[PANE_RES], y = r->y + 1 + row, x = r->x;
+                bool changed = sc->res_before != NULL && strcmp(sc->res_before[k], now[k]) != 0;
+
+                if (row >= 0 && row < rows) {
+                        draw_str(t, stdscr, y, x, 1, term_attr(t, ROLE_CHANGED),
+                                 changed ? "*" : " ");
+                        draw_str(t, stdscr, y, x + 1, namew,
+                                 term_attr(t, changed ? ROLE_CHANGED : ROLE_BOLD),
+                                 model_res_at(m, k)->name);
+                        x += namew + 2;
+                        /* the type too where there is room for it */
+                        if (r->w >= 60)
+                                x += 1 + draw_str(t, stdscr, y, x, 20, term_attr(t, ROLE_DIM),
+                                                  scenario_res_type_name(model_res_at(m, k)->type));
+                        draw_spans(t, y, x, r->x + r->w - x, &l[k]);
+                }
+                spans_free(&l[k]);
+        }
+        free(l);
+}
+
+static void draw_output(screen *sc, const term *t, const model *m)
+{
+        const rect *r = &sc->pane[PANE_OUTPUT];
+        size_t n = model_output_count(m), rows = (size_t)(r->h - 1), first;
+        strbuf extra = STRBUF_INIT;
+
+        if (model_output_dropped(m) > 0)
+                strbuf_printf(&extra, " (%zu earlier lines dropped)", model_output_dropped(m));
+        pane_title(sc, t, PANE_OUTPUT, strbuf_str(&extra));
+        strbuf_free(&extra);
+        /* the newest lines, unless the reader scrolled up */
+        if (sc->scroll[PANE_OUTPUT] < 0 || n <= rows)
+                sc->scroll[PANE_OUTPUT] = 0;
+        if ((size_t)sc->scroll[PANE_OUTPUT] > n - rows && n > rows)
+                sc->scroll[PANE_OUTPUT] = (int)(n - rows);
+        first = n > rows ? n - rows - (size_t)sc->scroll[PANE_OUTPUT] : 0;
+        for (size_t k = 0; k < rows && first + k < n; k++) {
+                const model_line *ml = model_output_at(m, first + k);
+                const model_actor *a = model_actor_at(m, ml->actor);
+                int y = r->y + 1 + (int)k, x = r->x;
+
+                x += draw_str(t, stdscr, y, x, 14, term_attr(t, ROLE_BOLD),
+                              a != NULL ? a->name : "lockstep");
+                x += draw_str(t, stdscr, y, x, 2, term_attr(t, ROLE_DIM), t->bar);
+                x++;
+                draw_str(t, stdscr, y, x, r->x + r->w - x, term_attr(t, ROLE_NORMAL), ml->text);
+        }
+}
+
+static const char *mode_word(const screen *sc)
+{
+        if (sc->past)
+                return "rewound";
+        if (sc->ended)
+                return "finished";
+        switch (sc->mode) {
+        case MODE_RUNNING: return "running";
+        case MODE_PAUSED: return "paused";
+        case MODE_LIVE: return session_paused(sc->s) ? "live, paused" : "live";
+        default: return "stepping";
+        }
+}
+
+static void draw_header(screen *sc, const term *t, const model *m)
+{
+        const model_info *mi = model_info_of(m);
+        const scenario *scn = model_scenario(m);
+        spans l = { 0 };
+        double sp = speeds[sc->speed_i];
+
+        draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
+        span(&l, ROLE_HEADER, " lockstep %s %s %s ", t->bar, scn->title, t->bar);
+        span(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
+        span(&l, ROLE_HEADER, " step %llu", (unsigned long long)mi->steps);
+        if (sc->past)
+                span(
+                    &l, ROLE_HEADER, " of %llu",
+                    (unsigned long long)model_info_of(history_live(session_history(sc->s)))->steps);
+        if (sp > 0)
+                span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
+        else
+                span(&l, ROLE_HEADER, " %s speed max", t->bar);
+        if (sc->ended && !sc->past) {
+                event_outcome o = session_outcome(sc->s);
+
+                span(&l, ROLE_HEADER, " %s ", t->bar);
+                span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
+                     event_outcome_word(o));
+        }
+        draw_spans(t, 0, 0, COLS, &l);
+        spans_free(&l);
+}
+
+typedef struct wrap_ctx {
+        const term *t;
+        int y, x, w, rows, used;
+        term_role role;
+} wrap_ctx;
+
+static void wrap_line(const char *s, size_t n, void *ctx)
+{
+        wrap_ctx *c = ctx;
+
+        if (c->used < c->rows)
+                draw_text(c->t, stdscr, c->y + c->used, c->x, c->w, term_attr(c->t, c->role), s, n);
+        c->used++;
+}
+
+/* The message row (the deadlock banner, what a key did, an error) and the caption rows. */
+static void draw_status(screen *sc, const term *t, const model *m)
+{
+        int crows = caption_rows(LINES), y = LINES - 2 - crows;
+        const model_info *mi = model_info_of(m);
+        strbuf why = STRBUF_INIT;
+        wrap_ctx c = { .t = t, .x = 0, .w = COLS };
+
+        if (model_deadlock(m, &why) != 0 ||
+            (!sc->past && sc->ended && session_outcome(sc->s) == OUTCOME_DEADLOCK)) {
+                strbuf banner = STRBUF_INIT;
+
+                if (why.len == 0)
+                        strbuf_puts(&why, session_reason(sc->s));
+                strbuf_printf(&banner, "DEADLOCK: %s", strbuf_str(&why));
+                draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_BANNER));
+                /* the banner may take the caption's rows too: the cycle matters more */
+                c.y = y;
+                c.rows = 1 + crows - 1;
+                c.role = ROLE_BANNER;
+                draw_wrap(t, strbuf_str(&banner), COLS, wrap_line, &c);
+                strbuf_free(&banner);
+                y += c.used < c.rows ? c.used : c.rows;
+                crows -= (c.used < c.rows ? c.used : c.rows) - 1;
+        } else if (sc->msg.len > 0) {
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_MESSAGE), strbuf_str(&sc->msg));
+        } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
+                const model_error *e =
+                    model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
+
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), e->text);
+        } else {
+                y++;
+        }
+        strbuf_free(&why);
+        if (crows > 0 && mi->caption != NULL) {
+                strbuf cap = STRBUF_INIT;
+
+                strbuf_printf(&cap, "\"%s\"", mi->caption);
+                c = (wrap_ctx){
+                        .t = t, .y = y, .x = 0, .w = COLS, .rows = crows, .role = ROLE_CAPTION
+                };
+                draw_wrap(t, strbuf_str(&cap), COLS, wrap_line, &c);
+                strbuf_free(&cap);
+        }
+}
+
+static void draw_keybar(const term *t)
+{
+        int x = 0, y = LINES - 1;
+
+        draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
+        for (int k = 0; k < NKEYS && x < COLS; k++) {
+                if (key_table[k].bar == NULL)
+                        continue;
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY),
+                              key_table[k].bar_key);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL),
+                              key_table[k].bar);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), " ");
+        }
+}
+
+static void draw_help(const term *t)
+{
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, h = NKEYS + 6, y0 = (LINES - h) / 2,
+            x0 = (COLS - w) / 2, kw = 18;
+
+        if (h > LINES)
+                h = LINES, y0 = 0;
+        for (int y = 0; y < h; y++)
+                draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
+        wattrset(stdscr, term_attr(t, ROLE_PANE));
+        mvwhline(stdscr, y0, x0, ACS_HLINE, w);
+        mvwhline(stdscr, y0 + h - 1, x0, ACS_HLINE, w);
+        mvwvline(stdscr, y0, x0, ACS_VLINE, h);
+        mvwvline(stdscr, y0, x0 + w - 1, ACS_VLINE, h);
+        mvwaddch(stdscr, y0, x0, ACS_ULCORNER);
+        mvwaddch(stdscr, y0, x0 + w - 1, ACS_URCORNER);
+        mvwaddch(stdscr, y0 + h - 1, x0, ACS_LLCORNER);
+        mvwaddch(stdscr, y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+        wattrset(stdscr, A_NORMAL);
+        draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
+        for (int k = 0; k < NKEYS && 2 + k < h - 1; k++) {
+                draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD),
+                         key_table[k].keys);
+                draw_str(t, stdscr, y0 + 2 + k, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
+                         key_table[k].help);
+        }
+}
+
+/* The state glyphs with their words, under the keys in the help box. */
+static void draw_legend(const term *t)
+{
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, y = (LINES - (NKEYS + 6)) / 2 + NKEYS + 3,
+            x = (COLS - w) / 2 + 2;
+        spans l = { 0 };
+
+        if (y <= 0 || y >= LINES - 1)
+                return;
+        for (int s = 0; s < MODEL_STATE_COUNT; s++)
+                span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s],
+                     model_state_word((model_state)s));
+        draw_spans(t, y, x, w - 4, &l);
+        spans_free(&l);
+}
+
+static void draw_too_small(const term *t)
+{
+        strbuf sb = STRBUF_INIT;
+
+        strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.", MIN_COLS,
+                      MIN_ROWS, COLS, LINES);
+        draw_str(t, stdscr, LINES / 2 - 1, 0, COLS, term_attr(t, ROLE_BOLD), strbuf_str(&sb));
+        draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_NORMAL),
+                 "Make the window bigger, or press q to quit.");
+        strbuf_free(&sb);
+}
+
+static const model *shown_model(screen *sc)
+{
+        history *h = session_history(sc->s);
+        const model *m = sc->past ? history_at(h, sc->shown) : NULL;
+
+        return m != NULL ? m : history_live(h);
+}
+
+void screen_draw(screen *sc, const term *t)
+{
+        const model *m = shown_model(sc);
+
+        werase(stdscr);
+        sc->fits = layout(COLS, LINES, model_nactors(m), sc->pane);
+        if (!sc->fits) {
+                draw_too_small(t);
+        } else {
+                if (sc->sel >= model_nactors(m))
+                        sc->sel = model_nactors(m) - 1;
+                draw_header(sc, t, m);
+                draw_actors(sc, t, m);
+                draw_code(sc, t, m);
+                draw_resources(sc, t, m);
+                draw_output(sc, t, m);
+                /* the column between the left and the right panes */
+                wattrset(stdscr, term_attr(t, ROLE_DIM));
+                mvwvline(stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1, ACS_VLINE,
+                         sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y);
+                wattrset(stdscr, A_NORMAL);
+                draw_status(sc, t, m);
+                draw_keybar(t);
+                if (sc->help) {
+                        draw_help(t);
+                        draw_legend(t);
+                }
+        }
+        wnoutrefresh(stdscr);
+        doupdate();
+}
+
+/* ---- running it ------------------------------------------------------------------------------ */
+
+static session *open_session(const screen *sc, strbuf *err)
+{
+        session_config cfg = {
+                .path = sc->path,
+                .step = !sc->live,
+                .policy = SESSION_MANUAL, /* a person at the keys picks who moves */
+                .speed = speeds[DEFAULT_SPEED_I],
+                .time_limit_given = true,
+                .time_limit = 0, /* someone is watching: q ends it */
+                .record = true,
+        };
+
+        return session_open(&cfg, err);
+}
+
+screen *screen_open(const screen_options *opt, strbuf *err)
+{
+        screen *sc = xcalloc(1, sizeof(*sc));
+
+        sc->path = xstrdup(opt->path);
+        sc->live = opt->live;
+        sc->s = open_session(sc, err);
+        if (sc->s == NULL) {
+                free(sc->path);
+                free(sc);
+                return NULL;
+        }
+        sc->code = code_new(session_scenario(sc->s));
+        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+        sc->speed_i = DEFAULT_SPEED_I;
+        sc->last_moved = -1;
+        sc->focus = PANE_ACTORS;
+        sc->sel = session_scenario(sc->s)->nactors; /* the main thread moves first */
+        return sc;
+}
+
+void screen_close(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n;
+
+        if (sc == NULL)
+                return;
+        n = model_nres(history_live(session_history(sc->s)));
+        session_close(sc->s, &err); /* a trace is never written here: nothing to report */
+        strbuf_free(&err);
+        code_free(sc->code);
+        free_texts(sc->res_now, n);
+        free_texts(sc->res_before, n);
+        strbuf_free(&sc->msg);
+        free(sc->path);
+        free(sc);
+}
+
+int screen_fd(const screen *sc)
+{
+        return sc->ended ? -1 : session_fd(sc->s);
+}
+
+bool screen_pump(screen *sc)
+{
+        if (sc->ended)
+                return false;
+        if (!session_pump(sc->s))
+                sc->ended = true;
+        return true;
+}
+
+bool screen_busy(const screen *sc)
+{
+        return !sc->ended &&
+               (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
+}
+
+/* Whether a step may be asked for now; if not, says why in the message row. */
+static bool can_step(screen *sc)
+{
+        if (sc->past) {
+                strbuf_puts(&sc->msg, "This is an earlier moment: press ] or Right until now to "
+                                      "step again.");
+                return false;
+        }
+        if (sc->ended) {
+                strbuf_puts(&sc->msg, "The run has ended: R starts it again.");
+                return false;
+        }
+        if (sc->live) {
+                strbuf_puts(&sc->msg, "A live run: the operating system decides who moves "
+                                      "(p pauses it, r goes on).");
+                return false;
+        }
+        if (sc->mode == MODE_RUNNING) {
+                session_set_policy(sc->s, SESSION_MANUAL);
+                sc->mode = MODE_STEPPING;
+        }
+        return true;
+}
+
+static void step_actor(screen *sc, int a)
+{
+        int n = model_nactors(history_live(session_history(sc->s)));
+
+        if (a < 0 || a >= n) {
+                strbuf_printf(&sc->msg, "There is no actor %d.", a + 1);
+                return;
+        }
+        sc->sel = a;
+        if (!can_step(sc))
+                return;
+        if (session_grant(sc->s, a, &sc->msg) == 0) {
+                sc->last_moved = a;
+                sc->scroll[PANE_CODE] = 0; /* follow the actor again */
+                sc->mode = MODE_STEPPING;
+        }
+}
+
+/* Space: the next actor after the last one stepped that can move (round-robin). */
+static void step_pick(screen *sc)
+{
+        session_why why[SC_MAX_ACTORS + 1];
+        int n = model_nactors(history_live(session_history(sc->s)));
+
+        if (!can_step(sc))
+                return;
+        if (session_movable(sc->s, why) == 0) {
+                for (int a = 0; a < n; a++)
+                        if (why[a] == SESSION_RUNNING) {
+                                session_why_text(sc->s, a, &sc->msg);
+                                return;
+                        }
+                strbuf_puts(&sc->msg, "No actor can move now.");
+                return;
+        }
+        for (int k = 1; k <= n; k++) {
+                int a = (sc->last_moved + k) % n;
+
+                if (why[a] == SESSION_CAN_MOVE) {
+                        step_actor(sc, a);
+                        return;
+                }
+        }
+}
+
+/* Moment J is the start of a step: the next event begins one (or nothing is before it). */
+static bool step_boundary(const history *h, uint64_t j)
+{
+        const event *ev = history_event(h, j + 1);
+
+        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP));
+}
+
+static void rewind_by(screen *sc, int dir)
+{
+        history *h = session_history(sc->s);
+        uint64_t len = history_len(h), cur = sc->past ? sc->shown : len, j = cur;
+
+        if (dir < 0) {
+                if (j <= history_first_seq(h)) {
+                        strbuf_puts(&sc->msg, "This is the earliest moment kept.");
+                        return;
+                }
+                if (sc->mode == MODE_RUNNING) {
+                        session_set_policy(sc->s, SESSION_MANUAL);
+                        sc->mode = MODE_PAUSED;
+                }
+                do
+                        j--;
+                while (!step_boundary(h, j));
+                sc->past = true;
+                sc->shown = j;
+        } else {
+                if (!sc->past)
+                        return;
+                do
+                        j++;
+                while (j < len && !step_boundary(h, j));
+                sc->past = j < len;
+                sc->shown = j;
+        }
+        if (sc->past)
+                strbuf_printf(&sc->msg,
+                              "An earlier moment (event %llu of %llu): Left/[ back, "
+                              "Right/] forward.",
+                              (unsigned long long)sc->shown, (unsigned long long)len);
+}
+
+static void restart(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n = model_nres(history_live(session_history(sc->s)));
+
+        sc->s = session_restart(sc->s, false, &err);
+        if (sc->s == NULL)
+                sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot restart: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        session_set_policy(sc->s, SESSION_MANUAL);
+        session_pause(sc->s, false);
+        session_set_speed(sc->s, speeds[sc->speed_i]);
+        free_texts(sc->res_now, n);
+        free_texts(sc->res_before, n);
+        sc->res_now = sc->res_before = NULL;
+        sc->ended = sc->past = false;
+        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+        sc->last_moved = -1;
+        strbuf_puts(&sc->msg, "Started again, with the same seed.");
+}
+
+static void scroll_by(screen *sc, int delta)
+{
+        /* Output counts from the bottom: up shows older lines */
+        sc->scroll[sc->focus] += sc->focus == PANE_OUTPUT ? -delta : delta;
+        if (sc->focus != PANE_OUTPUT && sc->focus != PANE_CODE && sc->scroll[sc->focus] < 0)
+                sc->scroll[sc->focus] = 0;
+}
+
+static void run_or_pause(screen *sc, bool run)
+{
+        if (sc->ended) {
+                strbuf_puts(&sc->msg, "The run has ended: R starts it again.");
+                return;
+        }
+        if (sc->live) {
+                session_pause(sc->s, !run);
+                return;
+        }
+        if (run) {
+                sc->past = false;
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+                session_set_policy(sc->s, SESSION_RANDOM);
+                session_pause(sc->s, false);
+                sc->mode = MODE_RUNNING;
+        } else if (sc->mode == MODE_RUNNING) {
+                session_set_policy(sc->s, SESSION_MANUAL);
+                sc->mode = MODE_PAUSED;
+        }
+}
+
+int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
+{
+        int n = model_nactors(history_live(session_history(sc->s))), page;
+
+        if (sc->help) {
+                sc->help = false;
+                return SCREEN_REDRAW;
+        }
+        page = sc->fits ? sc->pane[sc->focus].h - 2 : 1;
+        strbuf_reset(&sc->msg);
+        switch (key) {
+        case 'q':
+        case 'Q': return SCREEN_QUIT;
+        case '?':
+        case KEY_F(1): sc->help = true; break;
+        case ' ':
+        case 'n': step_pick(sc); break;
+        case KEY_ENTER:
+        case '\r':
+        case '\n': step_actor(sc, sc->sel); break;
+        case 'r': run_or_pause(sc, true); break;
+        case 'p': run_or_pause(sc, false); break;
+        case '+':
+        case '=':
+        case '-':
+        case '_':
+                sc->speed_i += key == '+' || key == '=' ? 1 : -1;
+                sc->speed_i = sc->speed_i < 0          ? 0
+                              : sc->speed_i >= NSPEEDS ? NSPEEDS - 1
+                                                       : sc->speed_i;
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+                break;
+        case KEY_LEFT:
+        case '[': rewind_by(sc, -1); break;
+        case KEY_RIGHT:
+        case ']': rewind_by(sc, 1); break;
+        case 'R': restart(sc); break;
+        case '\t': sc->focus = (sc->focus + 1) % PANE_COUNT; break;
+        case KEY_BTAB: sc->focus = (sc->focus + PANE_COUNT - 1) % PANE_COUNT; break;
+        case KEY_UP:
+        case 'k':
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = sc->sel > 0 ? sc->sel - 1 : 0;
+                else
+                        scroll_by(sc, -1);
+                break;
+        case KEY_DOWN:
+        case 'j':
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = sc->sel + 1 < n ? sc->sel + 1 : n - 1;
+                else
+                        scroll_by(sc, 1);
+                break;
+        case KEY_PPAGE: scroll_by(sc, -page); break;
+        case KEY_NPAGE: scroll_by(sc, page); break;
+        case KEY_HOME:
+                sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+                break;
+        case KEY_END: sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20; break;
+        case KEY_MOUSE: {
+                const rect *r = &sc->pane[PANE_ACTORS];
+
+                /* a click on an actor's row steps that actor, as its digit does */
+                if (sc->fits && mouse_y > r->y && mouse_y < r->y + r->h && mouse_x >= r->x &&
+                    mouse_x < r->x + r->w)
+                        step_actor(sc, sc->scroll[PANE_ACTORS] + mouse_y - r->y - 1);
+                break;
+        }
+        default:
+                if (key >= '0' && key <= '9')
+                        step_actor(sc, key == '0' ? 9 : key - '1');
+                else
+                        return 0; /* KEY_RESIZE and keys that mean nothing here */
+                break;
+        }
+        return SCREEN_REDRAW;
+}
