@@ -241,9 +241,18 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
                 strbuf_printf(&sb, "%s%s", k > 0 ? ", " : "", sc->tags[k]);
         y = preview_field(t, y, x, w, bottom, "tags", strbuf_str(&sb), ROLE_NORMAL);
         strbuf_reset(&sb);
-        for (int k = 0; k < sc->nactors; k++)
-                strbuf_printf(&sb, "%s (%s), ", sc->actors[k].name,
-                              sc->actors[k].kind == SC_PROCESS ? "process" : "thread");
+        /* a group as one entry: its name and how many */
+        for (int g = 0; g < sc->ngroups; g++) {
+                const sc_group *gr = &sc->groups[g];
+                bool proc = gr->nmembers > 0 && sc->actors[gr->members[0]].kind == SC_PROCESS;
+
+                if (gr->nmembers == 1)
+                        strbuf_printf(&sb, "%s (%s), ", sc->actors[gr->members[0]].name,
+                                      proc ? "process" : "thread");
+                else
+                        strbuf_printf(&sb, "%s (%d %s), ", gr->name, gr->nmembers,
+                                      proc ? "processes" : "threads");
+        }
         strbuf_puts(&sb, SC_MAIN_NAME);
         y = preview_field(t, y, x, w, bottom, "actors", strbuf_str(&sb), ROLE_NORMAL);
         strbuf_reset(&sb);

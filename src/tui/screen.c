@@ -105,7 +105,7 @@ static bool layout(int cols, int rows, int nactors, rect pane[PANE_COUNT])
                 return false;
         if (cols >= 120) {
                 /* wide: Actors over Code on the left, Resources over Output on the right */
-                lw = cols * 2 / 5;
+                lw = cols / 2;
                 ah = nactors + 1 < mid / 2 ? nactors + 1 : mid / 2;
                 rh = mid * 3 / 5;
                 pane[PANE_ACTORS] = (rect){ top, 0, ah, lw };
@@ -133,34 +133,62 @@ typedef struct spans {
         int n;
         size_t from[MAX_SPANS];
         term_role role[MAX_SPANS];
+        bool row[MAX_SPANS]; /* this part starts a new row */
+        bool next_row;       /* the next part will */
+        int rows;
 } spans;
+
+/* What comes next goes on a row of its own (indented). */
+static void span_row(spans *l)
+{
+        l->next_row = true;
+}
 
 __attribute__((format(printf, 3, 4))) static void span(spans *l, term_role role, const char *fmt,
                                                        ...)
 {
         va_list ap;
 
-        if (l->n < MAX_SPANS && (l->n == 0 || l->role[l->n - 1] != role)) {
+        if (l->n < MAX_SPANS && (l->n == 0 || l->role[l->n - 1] != role || l->next_row)) {
                 l->from[l->n] = l->text.len;
+                l->row[l->n] = l->next_row;
                 l->role[l->n++] = role;
+                l->rows += l->next_row;
+                l->next_row = false;
         }
         va_start(ap, fmt);
         strbuf_vprintf(&l->text, fmt, ap);
         va_end(ap);
 }
 
-/* Draws the parts of L at (Y, X) within WIDTH columns; returns the columns used. */
-static int draw_spans(const term *t, int y, int x, int width, const spans *l)
+/* Draws the parts of L at (Y, X) within WIDTH columns, its later rows (span_row) below, indented
+ * by INDENT, skipping the first SKIP rows and drawing at most MAXROWS; returns the columns used
+ * on the last row drawn. */
+static int draw_rows(const term *t, int y, int x, int width, const spans *l, int indent, int skip,
+                     int maxrows)
 {
-        int used = 0;
+        int used = 0, row = 0;
 
-        for (int k = 0; k < l->n && used < width; k++) {
+        for (int k = 0; k < l->n; k++) {
                 size_t end = k + 1 < l->n ? l->from[k + 1] : l->text.len;
+                int r = row - skip;
 
-                used += draw_text(t, stdscr, y, x + used, width - used, term_attr(t, l->role[k]),
-                                  l->text.data + l->from[k], end - l->from[k]);
+                if (k > 0 && l->row[k]) {
+                        row++, r++;
+                        used = indent;
+                }
+                if (r < 0 || r >= maxrows || used >= width)
+                        continue;
+                used +=
+                    draw_text(t, stdscr, y + r, x + used, width - used, term_attr(t, l->role[k]),
+                              l->text.data + l->from[k], end - l->from[k]);
         }
         return used;
+}
+
+static int draw_spans(const term *t, int y, int x, int width, const spans *l)
+{
+        return draw_rows(t, y, x, width, l, 0, 0, 1);
 }
 
 static void spans_free(spans *l)
@@ -182,7 +210,8 @@ static void span_waiters(spans *l, const model *m, const model_ids *ids, const c
 {
         if (ids->n == 0)
                 return;
-        span(l, ROLE_NORMAL, "; %s: ", what);
+        span_row(l);
+        span(l, ROLE_NORMAL, "%s: ", what);
         span_actors(l, m, ids, ROLE_WAITER);
 }
 
@@ -233,7 +262,8 @@ static void describe_res(const model *m, int ri, spans *l)
                 span(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
                      (long long)r->count, (long long)r->initial);
                 if (r->holders.n > 0) {
-                        span(l, ROLE_NORMAL, "; held by ");
+                        span_row(l);
+                        span(l, ROLE_NORMAL, "held by ");
                         span_actors(l, m, &r->holders, ROLE_HOLDER);
                 }
                 span_waiters(l, m, &r->blocked, "waiting");
@@ -478,7 +508,7 @@ static void free_texts(char **v, int n)
 static void draw_resources(screen *sc, const term *t, const model *m)
 {
         const rect *r = &sc->pane[PANE_RES];
-        int n = model_nres(m), rows = r->h - 1, namew = 4;
+        int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
         uint64_t events = model_info_of(m)->events;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
@@ -490,6 +520,9 @@ static void draw_resources(screen *sc, const term *t, const model *m)
 
                 if (w > namew)
                         namew = w;
+                w = (int)strlen(scenario_res_type_name(model_res_at(m, k)->type));
+                if (w > typew)
+                        typew = w;
                 describe_res(m, k, &l[k]);
                 now[k] = xstrdup(strbuf_str(&l[k].text));
         }
@@ -504,27 +537,36 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         }
         sc->res_now = now;
         sc->res_events = events;
-        if (sc->scroll[PANE_RES] > n - rows)
-                sc->scroll[PANE_RES] = n - rows;
+        for (int k = 0; k < n; k++)
+                total += 1 + l[k].rows;
+        if (sc->scroll[PANE_RES] > total - rows)
+                sc->scroll[PANE_RES] = total - rows;
         if (sc->scroll[PANE_RES] < 0)
                 sc->scroll[PANE_RES] = 0;
+        row = -sc->scroll[PANE_RES];
         for (int k = 0; k < n; k++) {
-                int row = k - sc->scroll[PANE_RES], y = r->y + 1 + row, x = r->x;
+                int h = 1 + l[k].rows, skip = row < 0 ? -row : 0, y = r->y + 1 + row + skip;
+                int x = r->x + namew + 2;
                 bool changed = sc->res_before != NULL && strcmp(sc->res_before[k], now[k]) != 0;
 
-                if (row >= 0 && row < rows) {
-                        draw_str(t, stdscr, y, x, 1, term_attr(t, ROLE_CHANGED),
+                /* the type too where there is room for it */
+                if (r->w >= 60)
+                        x += typew + 1;
+                if (row + h > 0 && row < rows && skip == 0) {
+                        /* changed since the previous moment: a star, not colour alone */
+                        draw_str(t, stdscr, y, r->x, 1, term_attr(t, ROLE_CHANGED),
                                  changed ? "*" : " ");
-                        draw_str(t, stdscr, y, x + 1, namew,
+                        draw_str(t, stdscr, y, r->x + 1, namew,
                                  term_attr(t, changed ? ROLE_CHANGED : ROLE_BOLD),
                                  model_res_at(m, k)->name);
-                        x += namew + 2;
-                        /* the type too where there is room for it */
                         if (r->w >= 60)
-                                x += 1 + draw_str(t, stdscr, y, x, 20, term_attr(t, ROLE_DIM),
-                                                  scenario_res_type_name(model_res_at(m, k)->type));
-                        draw_spans(t, y, x, r->x + r->w - x, &l[k]);
+                                draw_str(t, stdscr, y, r->x + namew + 2, typew,
+                                         term_attr(t, ROLE_DIM),
+                                         scenario_res_type_name(model_res_at(m, k)->type));
                 }
+                if (row + h > 0 && row < rows)
+                        draw_rows(t, y, x, r->x + r->w - x, &l[k], 2, skip, rows - row - skip);
+                row += h;
                 spans_free(&l[k]);
         }
         free(l);
@@ -573,32 +615,44 @@ static const char *mode_word(const screen *sc)
         }
 }
 
+/* Steps taken up to moment SEQ, counted as the session counts them. */
+static uint64_t steps_until(const history *h, uint64_t seq)
+{
+        uint64_t n = 0;
+
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
+                const event *ev = history_event(h, k);
+
+                n += ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP));
+        }
+        return n;
+}
+
 static void draw_header(screen *sc, const term *t, const model *m)
 {
-        const model_info *mi = model_info_of(m);
+        const history *h = session_history(sc->s);
         const scenario *scn = model_scenario(m);
         spans l = { 0 };
         double sp = speeds[sc->speed_i];
 
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
-        span(&l, ROLE_HEADER, " lockstep %s %s %s ", t->bar, scn->title, t->bar);
+        span(&l, ROLE_HEADER, " lockstep %s", t->bar);
         span(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
-        span(&l, ROLE_HEADER, " step %llu", (unsigned long long)mi->steps);
+        if (sc->ended && !sc->past) {
+                event_outcome o = session_outcome(sc->s);
+
+                span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
+                     event_outcome_word(o));
+        }
+        span(&l, ROLE_HEADER, " %s step %llu", t->bar,
+             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : session_steps(sc->s)));
         if (sc->past)
-                span(
-                    &l, ROLE_HEADER, " of %llu",
-                    (unsigned long long)model_info_of(history_live(session_history(sc->s)))->steps);
+                span(&l, ROLE_HEADER, " of %llu", (unsigned long long)session_steps(sc->s));
         if (sp > 0)
                 span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
         else
                 span(&l, ROLE_HEADER, " %s speed max", t->bar);
-        if (sc->ended && !sc->past) {
-                event_outcome o = session_outcome(sc->s);
-
-                span(&l, ROLE_HEADER, " %s ", t->bar);
-                span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
-                     event_outcome_word(o));
-        }
+        span(&l, ROLE_HEADER, " %s %s", t->bar, scn->title);
         draw_spans(t, 0, 0, COLS, &l);
         spans_free(&l);
 }
@@ -785,7 +839,9 @@ static session *open_session(const screen *sc, strbuf *err)
                 .path = sc->path,
                 .step = !sc->live,
                 .policy = SESSION_MANUAL, /* a person at the keys picks who moves */
-                .speed = speeds[DEFAULT_SPEED_I],
+                /* stepped: no pace until r (a pace while nobody is granted keeps the session's
+                 * timer firing) */
+                .speed = sc->live ? speeds[DEFAULT_SPEED_I] : 0,
                 .time_limit_given = true,
                 .time_limit = 0, /* someone is watching: q ends it */
                 .record = true,
@@ -853,6 +909,14 @@ bool screen_busy(const screen *sc)
                (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
 }
 
+/* Steps by hand: the policy grants nothing and keeps no pace. */
+static void hand_stepping(screen *sc, mode m)
+{
+        session_set_policy(sc->s, SESSION_MANUAL);
+        session_set_speed(sc->s, 0);
+        sc->mode = m;
+}
+
 /* Whether a step may be asked for now; if not, says why in the message row. */
 static bool can_step(screen *sc)
 {
@@ -870,10 +934,8 @@ static bool can_step(screen *sc)
                                       "(p pauses it, r goes on).");
                 return false;
         }
-        if (sc->mode == MODE_RUNNING) {
-                session_set_policy(sc->s, SESSION_MANUAL);
-                sc->mode = MODE_STEPPING;
-        }
+        if (sc->mode == MODE_RUNNING)
+                hand_stepping(sc, MODE_STEPPING);
         return true;
 }
 
@@ -940,10 +1002,8 @@ static void rewind_by(screen *sc, int dir)
                         strbuf_puts(&sc->msg, "This is the earliest moment kept.");
                         return;
                 }
-                if (sc->mode == MODE_RUNNING) {
-                        session_set_policy(sc->s, SESSION_MANUAL);
-                        sc->mode = MODE_PAUSED;
-                }
+                if (sc->mode == MODE_RUNNING)
+                        hand_stepping(sc, MODE_PAUSED);
                 do
                         j--;
                 while (!step_boundary(h, j));
@@ -976,9 +1036,11 @@ static void restart(screen *sc)
         if (sc->s == NULL)
                 xdie("cannot restart: %s", strbuf_str(&err));
         strbuf_free(&err);
-        session_set_policy(sc->s, SESSION_MANUAL);
         session_pause(sc->s, false);
-        session_set_speed(sc->s, speeds[sc->speed_i]);
+        if (sc->live)
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+        else
+                hand_stepping(sc, MODE_STEPPING);
         free_texts(sc->res_now, n);
         free_texts(sc->res_before, n);
         sc->res_now = sc->res_before = NULL;
@@ -1013,8 +1075,7 @@ static void run_or_pause(screen *sc, bool run)
                 session_pause(sc->s, false);
                 sc->mode = MODE_RUNNING;
         } else if (sc->mode == MODE_RUNNING) {
-                session_set_policy(sc->s, SESSION_MANUAL);
-                sc->mode = MODE_PAUSED;
+                hand_stepping(sc, MODE_PAUSED);
         }
 }
 
@@ -1048,7 +1109,8 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 sc->speed_i = sc->speed_i < 0          ? 0
                               : sc->speed_i >= NSPEEDS ? NSPEEDS - 1
                                                        : sc->speed_i;
-                session_set_speed(sc->s, speeds[sc->speed_i]);
+                if (sc->live || sc->mode == MODE_RUNNING)
+                        session_set_speed(sc->s, speeds[sc->speed_i]);
                 break;
         case KEY_LEFT:
         case '[': rewind_by(sc, -1); break;
