@@ -344,7 +344,11 @@ code_book *code_new(const scenario *sc)
                 if (r.out->n == 0) {
                         strbuf p = STRBUF_INIT;
 
-                        strbuf_puts(&p, "pass");
+                        /* a scenario without "main": what the engine does in its place */
+                        strbuf_puts(&p, k == sc->main_script && !sc->main_given
+                                            ? "# no main given: start every automatic actor, "
+                                              "then join every actor"
+                                            : "pass");
                         add_line(&r, 0, -1, &p);
                         strbuf_free(&p);
                 }

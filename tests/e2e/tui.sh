@@ -140,6 +140,20 @@ check "SIGTERM ends lockstep with 128+15" wait_for dl "lockstep exited 143"
 check "SIGTERM restores the terminal settings" restored dl
 check "SIGTERM leaves no process ($procs)" gone "$procs"
 
+# ---- the runner killed: the screen says so, and q still restores the terminal ----
+last=crash
+start crash 80 24 -- scenarios/seed/03-semaphore.json
+wait_for crash "stepping" >/dev/null
+procs=$(pids_of crash)
+runner=$(echo "$procs" | cut -d' ' -f2)
+check "the runner is a child of lockstep" [ -n "$runner" ]
+kill -KILL "$runner"
+check "a killed runner ends the run on screen" wait_for crash "finished +crash"
+T send-keys -t crash q
+check "after the runner's crash q ends lockstep with 0" wait_for crash "lockstep exited 0"
+check "after the runner's crash the terminal is restored" restored crash
+check "after the runner's crash no process is left" gone "$procs"
+
 # ---- 160x48: the room is used ----
 last=big
 start big 160 48 -- scenarios/seed/03-semaphore.json
