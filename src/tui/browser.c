@@ -336,9 +336,7 @@ void browser_draw(browser *b, const term *t)
         if (b->nshown == 0)
                 draw_str(t, stdscr, 2, 2, lw - 2, term_attr(t, ROLE_DIM),
                          "Nothing matches: Backspace or Esc.");
-        wattrset(stdscr, term_attr(t, ROLE_DIM));
-        mvwvline(stdscr, 1, lw, ACS_VLINE, rows);
-        wattrset(stdscr, A_NORMAL);
+        draw_vline(t, stdscr, 1, lw, rows, term_attr(t, ROLE_DIM));
         draw_preview(b, t, 1, lw + 2, COLS - lw - 3, rows + 1);
         /* the message row and the key bar */
         if (b->msg.len > 0)

@@ -106,6 +106,28 @@ void draw_fill(WINDOW *w, int y, int x, int width, attr_t a)
         wattrset(w, A_NORMAL);
 }
 
+void draw_vline(const term *t, WINDOW *w, int y, int x, int h, attr_t a)
+{
+        for (int k = 0; k < h; k++)
+                draw_str(t, w, y + k, x, 1, a, t->box[1]);
+}
+
+void draw_box(const term *t, WINDOW *w, int y, int x, int h, int width, attr_t a)
+{
+        if (h < 2 || width < 2)
+                return;
+        for (int k = 1; k < width - 1; k++) {
+                draw_str(t, w, y, x + k, 1, a, t->box[0]);
+                draw_str(t, w, y + h - 1, x + k, 1, a, t->box[0]);
+        }
+        draw_vline(t, w, y + 1, x, h - 2, a);
+        draw_vline(t, w, y + 1, x + width - 1, h - 2, a);
+        draw_str(t, w, y, x, 1, a, t->box[2]);
+        draw_str(t, w, y, x + width - 1, 1, a, t->box[3]);
+        draw_str(t, w, y + h - 1, x, 1, a, t->box[4]);
+        draw_str(t, w, y + h - 1, x + width - 1, 1, a, t->box[5]);
+}
+
 int draw_wrap(const term *t, const char *s, int width,
               void (*line)(const char *s, size_t n, void *ctx), void *ctx)
 {

@@ -23,6 +23,9 @@ int draw_str(const term *t, WINDOW *w, int y, int x, int width, attr_t a, const 
 int draw_width(const term *t, const char *s, size_t n);
 /* Fills WIDTH columns of row Y from X with blanks in attribute A. */
 void draw_fill(WINDOW *w, int y, int x, int width, attr_t a);
+/* A vertical line of H rows from (Y, X), and a box of H rows and WIDTH columns at (Y, X). */
+void draw_vline(const term *t, WINDOW *w, int y, int x, int h, attr_t a);
+void draw_box(const term *t, WINDOW *w, int y, int x, int h, int width, attr_t a);
 /* Splits S into lines of at most WIDTH columns at spaces (words longer than a line are cut);
  * calls LINE for each, in order, with its byte range; returns the number of lines. */
 int draw_wrap(const term *t, const char *s, int width,

@@ -57,7 +57,7 @@ static const key_help key_table[] = {
         { "p", "p", "Pause", "pause a run; then step by hand again" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
         { "Left, Right, [, ]", "<>", "Rewind",
-          "move back and forth through the history, one step at a time" },
+          "back and forth through the history; a step there branches a new run" },
         { "R", "R", "Restart", "start the scenario again with the same seed" },
         { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
         { "?", "?", "Help", "this help (any key closes it)" },
@@ -744,16 +744,7 @@ static void draw_help(const term *t)
                 h = LINES, y0 = 0;
         for (int y = 0; y < h; y++)
                 draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
-        wattrset(stdscr, term_attr(t, ROLE_PANE));
-        mvwhline(stdscr, y0, x0, ACS_HLINE, w);
-        mvwhline(stdscr, y0 + h - 1, x0, ACS_HLINE, w);
-        mvwvline(stdscr, y0, x0, ACS_VLINE, h);
-        mvwvline(stdscr, y0, x0 + w - 1, ACS_VLINE, h);
-        mvwaddch(stdscr, y0, x0, ACS_ULCORNER);
-        mvwaddch(stdscr, y0, x0 + w - 1, ACS_URCORNER);
-        mvwaddch(stdscr, y0 + h - 1, x0, ACS_LLCORNER);
-        mvwaddch(stdscr, y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
-        wattrset(stdscr, A_NORMAL);
+        draw_box(t, stdscr, y0, x0, h, w, term_attr(t, ROLE_PANE));
         draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
         for (int k = 0; k < NKEYS && 2 + k < h - 1; k++) {
                 draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD),
@@ -816,10 +807,9 @@ void screen_draw(screen *sc, const term *t)
                 draw_resources(sc, t, m);
                 draw_output(sc, t, m);
                 /* the column between the left and the right panes */
-                wattrset(stdscr, term_attr(t, ROLE_DIM));
-                mvwvline(stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1, ACS_VLINE,
-                         sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y);
-                wattrset(stdscr, A_NORMAL);
+                draw_vline(t, stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1,
+                           sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y,
+                           term_attr(t, ROLE_DIM));
                 draw_status(sc, t, m);
                 draw_keybar(t);
                 if (sc->help) {
@@ -917,12 +907,18 @@ static void hand_stepping(screen *sc, mode m)
         sc->mode = m;
 }
 
+static void branch(screen *sc);
+
 /* Whether a step may be asked for now; if not, says why in the message row. */
 static bool can_step(screen *sc)
 {
+        if (sc->past && !sc->live) {
+                branch(sc);
+                return false;
+        }
         if (sc->past) {
-                strbuf_puts(&sc->msg, "This is an earlier moment: press ] or Right until now to "
-                                      "step again.");
+                strbuf_puts(&sc->msg, "This is an earlier moment of a live run: press ] or "
+                                      "Right until now.");
                 return false;
         }
         if (sc->ended) {
@@ -1025,6 +1021,21 @@ static void rewind_by(screen *sc, int dir)
                               (unsigned long long)sc->shown, (unsigned long long)len);
 }
 
+/* After a new session replaced the old one: the screen follows it from its start. */
+static void reset_run(screen *sc, int nres)
+{
+        session_pause(sc->s, false);
+        if (sc->live)
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+        else
+                hand_stepping(sc, MODE_STEPPING);
+        free_texts(sc->res_now, nres);
+        free_texts(sc->res_before, nres);
+        sc->res_now = sc->res_before = NULL;
+        sc->ended = sc->past = false;
+        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+}
+
 static void restart(screen *sc)
 {
         strbuf err = STRBUF_INIT;
@@ -1036,18 +1047,54 @@ static void restart(screen *sc)
         if (sc->s == NULL)
                 xdie("cannot restart: %s", strbuf_str(&err));
         strbuf_free(&err);
-        session_pause(sc->s, false);
-        if (sc->live)
-                session_set_speed(sc->s, speeds[sc->speed_i]);
-        else
-                hand_stepping(sc, MODE_STEPPING);
-        free_texts(sc->res_now, n);
-        free_texts(sc->res_before, n);
-        sc->res_now = sc->res_before = NULL;
-        sc->ended = sc->past = false;
-        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+        reset_run(sc, n);
         sc->last_moved = -1;
         strbuf_puts(&sc->msg, "Started again, with the same seed.");
+}
+
+/*
+ * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
+ * (each step of a stepped run is one grant, replayed in order with the same seed, so it
+ * arrives at the same state), then waits for the keys to go on differently.
+ */
+static void branch(screen *sc)
+{
+        history *h = session_history(sc->s);
+        uint64_t k = steps_until(h, sc->shown);
+        size_t nmoves;
+        const int *moves = session_schedule(sc->s, &nmoves);
+        int n = model_nres(history_live(h)), *prefix;
+        strbuf err = STRBUF_INIT;
+        session_config cfg = {
+                .path = sc->path,
+                .step = true,
+                .policy = SESSION_MANUAL,
+                .seed_given = true,
+                .seed = session_seed(sc->s),
+                .time_limit_given = true,
+                .record = true,
+        };
+
+        if (k > nmoves)
+                k = nmoves;
+        prefix = xcalloc(k + 1, sizeof(int));
+        memcpy(prefix, moves, k * sizeof(int));
+        cfg.schedule = prefix;
+        cfg.nschedule = k;
+        session_close(sc->s, &err);
+        strbuf_reset(&err);
+        sc->s = session_open(&cfg, &err);
+        free(prefix);
+        if (sc->s == NULL)
+                sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot branch: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        reset_run(sc, n);
+        strbuf_printf(&sc->msg,
+                      "A new run from step %llu: the same %llu steps are made again, then it is "
+                      "yours.",
+                      (unsigned long long)k, (unsigned long long)k);
 }
 
 static void scroll_by(screen *sc, int delta)

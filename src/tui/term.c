@@ -105,10 +105,16 @@ static bool glyphs_fit(const char *const *g, size_t n)
 static void pick_glyphs(term *t)
 {
         static const char *const extra[] = { "…", "▶", "│" };
+        static const char *const box_utf8[6] = { "─", "│", "┌", "┐", "└", "┘" };
+        static const char *const box_ascii[6] = { "-", "|", "+", "+", "+", "+" };
         const char *codeset = nl_langinfo(CODESET);
 
         t->utf8 = codeset != NULL && strcmp(codeset, "UTF-8") == 0 &&
-                  glyphs_fit(glyphs_utf8, MODEL_STATE_COUNT) && glyphs_fit(extra, 3);
+                  glyphs_fit(glyphs_utf8, MODEL_STATE_COUNT) && glyphs_fit(extra, 3) &&
+                  glyphs_fit(box_utf8, 6);
+        /* lines are drawn as text, not with the alternate character set: one way for all */
+        for (int k = 0; k < 6; k++)
+                t->box[k] = t->utf8 ? box_utf8[k] : box_ascii[k];
         for (int k = 0; k < MODEL_STATE_COUNT; k++)
                 t->glyph[k] = t->utf8 ? glyphs_utf8[k] : glyphs_ascii[k];
         t->ellipsis = t->utf8 ? extra[0] : "~";

@@ -50,6 +50,7 @@ typedef struct term {
         attr_t role[ROLE_COUNT];
         const char *glyph[MODEL_STATE_COUNT]; /* one column each */
         const char *ellipsis, *marker, *bar;  /* "…", "▶", "│" or ASCII */
+        const char *box[6];                   /* ─ │ ┌ ┐ └ ┘, or - | + + + + */
 } term;
 
 /* Blocks the signals and opens the signal descriptor; call before anything forks (the runner
