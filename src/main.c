@@ -53,8 +53,10 @@ static const char usage_text[] =
     "usage: lockstep [--help] [--version] COMMAND [ARGS]\n"
     "\n"
     "  lockstep                 the terminal UI: the bundled scenarios, to pick one\n"
-    "  lockstep FILE [--live]   the terminal UI on one scenario, stepped by hand (--live:\n"
-    "                           the operating system schedules); ? lists the keys\n"
+    "  lockstep FILE [--live | --schedule S]\n"
+    "                           the terminal UI on one scenario, stepped by hand (--live:\n"
+    "                           the operating system schedules; --schedule: make the moves\n"
+    "                           of S first); ? lists the keys (docs/tui.md)\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
     "                           a summary on stderr (docs/running.md)\n"
@@ -532,16 +534,20 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
-/* `lockstep FILE [--live]`: the scenario screen. A FILE that is neither a command nor a file
- * that exists is most likely a mistyped command. */
+/* `lockstep FILE [--live | --schedule S]`: the scenario screen. A FILE that is neither a command
+ * nor a file that exists is most likely a mistyped command. */
 static int cmd_tui(int argc, char **argv)
 {
-        const char *path = NULL;
+        const char *path = NULL, *schedule = NULL;
         bool live = false;
 
         for (int k = 1; k < argc; k++) {
                 if (strcmp(argv[k], "--live") == 0)
                         live = true;
+                else if (strcmp(argv[k], "--schedule") == 0 && k + 1 < argc)
+                        schedule = argv[++k];
+                else if (strcmp(argv[k], "--schedule") == 0)
+                        return usage_error("%s", "--schedule needs a value");
                 else if (argv[k][0] == '-' && argv[k][1] != '\0')
                         return usage_error("unknown option '%s'", argv[k]);
                 else if (path != NULL)
@@ -550,11 +556,11 @@ static int cmd_tui(int argc, char **argv)
                         path = argv[k];
         }
         if (path == NULL)
-                return tui_main(NULL, false);
+                return tui_main(NULL, false, NULL);
         if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
             (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
                 return usage_error("unknown command '%s'", path);
-        return tui_main(path, live);
+        return tui_main(path, live, schedule);
 }
 
 typedef struct command {
@@ -571,7 +577,7 @@ static const command commands[] = {
 int main(int argc, char **argv)
 {
         if (argc < 2)
-                return tui_main(NULL, false);
+                return tui_main(NULL, false, NULL);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tui/code.h"
 #include "tui/draw.h"
@@ -59,6 +60,7 @@ static const key_help key_table[] = {
         { "Left, Right, [, ]", "<>", "Rewind",
           "back and forth through the history; a step there branches a new run" },
         { "R", "R", "Restart", "start the scenario again with the same seed" },
+        { "s", NULL, NULL, "save the moves so far as a schedule file (replayed by --schedule)" },
         { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
         { "?", "?", "Help", "this help (any key closes it)" },
         { "q", "q", "Quit", "quit (back to the list when opened from it)" },
@@ -67,6 +69,7 @@ static const key_help key_table[] = {
 
 struct screen {
         char *path;
+        char *schedule; /* --schedule, for the first run only */
         bool live;
         session *s;
         code_book *code;
@@ -672,51 +675,50 @@ static void wrap_line(const char *s, size_t n, void *ctx)
         c->used++;
 }
 
-/* The message row (the deadlock banner, what a key did, an error) and the caption rows. */
+/* The status rows above the key bar, in this order while there is room: the deadlock banner,
+ * what the last key did (or the first error), the caption. */
 static void draw_status(screen *sc, const term *t, const model *m)
 {
-        int crows = caption_rows(LINES), y = LINES - 2 - crows;
+        int left = 1 + caption_rows(LINES), y = LINES - 1 - left;
         const model_info *mi = model_info_of(m);
-        strbuf why = STRBUF_INIT;
+        strbuf why = STRBUF_INIT, text = STRBUF_INIT;
         wrap_ctx c = { .t = t, .x = 0, .w = COLS };
 
         if (model_deadlock(m, &why) != 0 ||
             (!sc->past && sc->ended && session_outcome(sc->s) == OUTCOME_DEADLOCK)) {
-                strbuf banner = STRBUF_INIT;
-
                 if (why.len == 0)
                         strbuf_puts(&why, session_reason(sc->s));
-                strbuf_printf(&banner, "DEADLOCK: %s", strbuf_str(&why));
-                draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_BANNER));
-                /* the banner may take the caption's rows too: the cycle matters more */
+                strbuf_printf(&text, "DEADLOCK: %s", strbuf_str(&why));
                 c.y = y;
-                c.rows = 1 + crows - 1;
+                c.rows = left - 1 > 0 ? left - 1 : 1; /* a row stays for the message */
                 c.role = ROLE_BANNER;
-                draw_wrap(t, strbuf_str(&banner), COLS, wrap_line, &c);
-                strbuf_free(&banner);
-                y += c.used < c.rows ? c.used : c.rows;
-                crows -= (c.used < c.rows ? c.used : c.rows) - 1;
-        } else if (sc->msg.len > 0) {
+                for (int k = 0; k < c.rows; k++)
+                        draw_fill(stdscr, y + k, 0, COLS, term_attr(t, ROLE_BANNER));
+                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
+                c.used = c.used < c.rows ? c.used : c.rows;
+                y += c.used;
+                left -= c.used;
+        }
+        if (sc->msg.len > 0) {
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_MESSAGE), strbuf_str(&sc->msg));
+                left--;
         } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
                 const model_error *e =
                     model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
 
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), e->text);
-        } else {
-                y++;
+                left--;
+        }
+        if (left > 0 && mi->caption != NULL) {
+                strbuf_reset(&text);
+                strbuf_printf(&text, "\"%s\"", mi->caption);
+                c = (wrap_ctx){
+                        .t = t, .y = y, .x = 0, .w = COLS, .rows = left, .role = ROLE_CAPTION
+                };
+                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
         }
         strbuf_free(&why);
-        if (crows > 0 && mi->caption != NULL) {
-                strbuf cap = STRBUF_INIT;
-
-                strbuf_printf(&cap, "\"%s\"", mi->caption);
-                c = (wrap_ctx){
-                        .t = t, .y = y, .x = 0, .w = COLS, .rows = crows, .role = ROLE_CAPTION
-                };
-                draw_wrap(t, strbuf_str(&cap), COLS, wrap_line, &c);
-                strbuf_free(&cap);
-        }
+        strbuf_free(&text);
 }
 
 static void draw_keybar(const term *t)
@@ -835,6 +837,7 @@ static session *open_session(const screen *sc, strbuf *err)
                 .time_limit_given = true,
                 .time_limit = 0, /* someone is watching: q ends it */
                 .record = true,
+                .schedule_in = sc->schedule,
         };
 
         return session_open(&cfg, err);
@@ -845,13 +848,19 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         screen *sc = xcalloc(1, sizeof(*sc));
 
         sc->path = xstrdup(opt->path);
+        sc->schedule = opt->schedule != NULL ? xstrdup(opt->schedule) : NULL;
         sc->live = opt->live;
         sc->s = open_session(sc, err);
         if (sc->s == NULL) {
                 free(sc->path);
+                free(sc->schedule);
                 free(sc);
                 return NULL;
         }
+        /* a restart replays the schedule from the session; a fresh one (after a failed
+         * restart) starts clean */
+        free(sc->schedule);
+        sc->schedule = NULL;
         sc->code = code_new(session_scenario(sc->s));
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
         sc->speed_i = DEFAULT_SPEED_I;
@@ -1097,6 +1106,37 @@ static void branch(screen *sc)
                       (unsigned long long)k, (unsigned long long)k);
 }
 
+/* s: the moves so far into a new file beside the current directory's others, named after the
+ * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... */
+static void save_schedule(screen *sc)
+{
+        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        size_t len = strlen(base), nmoves;
+        strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+        if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+                len -= 5;
+        for (int k = 1; k < 1000; k++) {
+                strbuf_reset(&path);
+                strbuf_append(&path, base, len);
+                strbuf_puts(&path, "-schedule");
+                if (k > 1)
+                        strbuf_printf(&path, "-%d", k);
+                strbuf_puts(&path, ".txt");
+                if (access(strbuf_str(&path), F_OK) != 0)
+                        break;
+        }
+        session_schedule(sc->s, &nmoves);
+        if (session_save_schedule(sc->s, strbuf_str(&path), &err) < 0)
+                strbuf_printf(&sc->msg, "Not saved: %s", strbuf_str(&err));
+        else
+                strbuf_printf(&sc->msg,
+                              "Saved %zu moves to %s: lockstep %s --schedule %s replays them.",
+                              nmoves, strbuf_str(&path), sc->path, strbuf_str(&path));
+        strbuf_free(&path);
+        strbuf_free(&err);
+}
+
 static void scroll_by(screen *sc, int delta)
 {
         /* Output counts from the bottom: up shows older lines */
@@ -1164,6 +1204,7 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
         case KEY_RIGHT:
         case ']': rewind_by(sc, 1); break;
         case 'R': restart(sc); break;
+        case 's': save_schedule(sc); break;
         case '\t': sc->focus = (sc->focus + 1) % PANE_COUNT; break;
         case KEY_BTAB: sc->focus = (sc->focus + PANE_COUNT - 1) % PANE_COUNT; break;
         case KEY_UP:

@@ -23,7 +23,8 @@ enum { SCREEN_REDRAW = 1, SCREEN_QUIT = 2 };
 
 typedef struct screen_options {
         const char *path;
-        bool live; /* the operating system schedules (--live); else lockstep steps */
+        bool live;            /* the operating system schedules (--live); else lockstep steps */
+        const char *schedule; /* moves to make first (--schedule), or NULL */
 } screen_options;
 
 /* Opens the scenario and starts its run, stepped by hand. NULL with FILE:LINE:COL messages in

@@ -152,7 +152,7 @@ static void loop(app *a)
         }
 }
 
-int tui_main(const char *path, bool live)
+int tui_main(const char *path, bool live, const char *schedule)
 {
         app a = { .t = { .sig_fd = -1 } };
         strbuf err = STRBUF_INIT;
@@ -161,7 +161,7 @@ int tui_main(const char *path, bool live)
         if (term_signals(&a.t) < 0)
                 xdie("signalfd: %s", strerror(errno));
         if (path != NULL) {
-                screen_options opt = { .path = path, .live = live };
+                screen_options opt = { .path = path, .live = live, .schedule = schedule };
 
                 a.sc = screen_open(&opt, &err);
         } else {

@@ -19,10 +19,12 @@ start() {
         while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
         shift
         cat >"$tmp/$name.sh" <<EOS
+cd "${cwd:-$PWD}"
 stty -g >"$tmp/$name.before"
 env $envs "$bin" $*
-echo "lockstep exited \$?"
+rc=\$?
 stty -g >"$tmp/$name.after"
+echo "lockstep exited \$rc"
 exec sleep 600
 EOS
         T new-session -d -s "$name" -x "$cols" -y "$rows" "sh $tmp/$name.sh"
@@ -151,6 +153,22 @@ check "the new run is at that moment" wait_for branch "step 2 │"
 T send-keys -t branch 5
 check "and goes on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
 T send-keys -t branch q
+
+# ---- s saves the moves; --schedule (and lockstep run) replay them ----
+last=save
+cwd=$tmp start save 80 24 -- "$PWD/scenarios/classics/deadlock.json"
+wait_for save "stepping" >/dev/null
+press_until save " " "DEADLOCK" 40 >/dev/null
+T send-keys -t save s
+check "s saves the moves so far" wait_for save "Saved 11 moves to deadlock-schedule.txt"
+check "the schedule file is there" [ -f "$tmp/deadlock-schedule.txt" ]
+"$bin" run --step --schedule "$tmp/deadlock-schedule.txt" scenarios/classics/deadlock.json >/dev/null 2>&1
+check "lockstep run --step --schedule replays it into the deadlock (exit 3)" [ $? -eq 3 ]
+T send-keys -t save q
+last=replay
+start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"
+check "lockstep FILE --schedule S makes the moves by itself" wait_for replay "DEADLOCK: Thread-1 holds lock_a"
+T send-keys -t replay q
 
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
