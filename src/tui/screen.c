@@ -388,12 +388,31 @@ static void wait_words(const model *m, int a, strbuf *out)
         strbuf_free(&sb);
 }
 
+/* The actors and resources of a deadlock cycle, to draw them as the banner is drawn. */
+static void cycle_marks(const model *m, bool *actors, bool *res)
+{
+        model_edge e[SC_MAX_ACTORS + 1];
+        int n = model_wait_edges(m, e, SC_MAX_ACTORS + 1);
+
+        for (int k = 0; k < n && k < SC_MAX_ACTORS + 1; k++) {
+                if (!e[k].cycle)
+                        continue;
+                if (actors != NULL)
+                        actors[e[k].from] = true;
+                if (res != NULL && e[k].res >= 0)
+                        res[e[k].res] = true;
+        }
+}
+
 static void draw_actors(screen *sc, const term *t, const model *m)
 {
+        bool cycle[SC_MAX_ACTORS + 1] = { false };
+
         const rect *r = &sc->pane[PANE_ACTORS];
         int n = model_nactors(m), rows = r->h - 1, namew = 4;
 
         pane_title(sc, t, PANE_ACTORS, "");
+        cycle_marks(m, cycle, NULL);
         for (int a = 0; a < n; a++) {
                 int w =
                     draw_width(t, model_actor_at(m, a)->name, strlen(model_actor_at(m, a)->name));
@@ -427,7 +446,10 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                 x += draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 l = (spans){ 0 };
-                draw_str(t, stdscr, y, x, namew, term_attr(t, sel ? ROLE_SELECT : ROLE_BOLD),
+                draw_str(t, stdscr, y, x, namew,
+                         term_attr(t, cycle[a] ? ROLE_BANNER
+                                      : sel    ? ROLE_SELECT
+                                               : ROLE_BOLD),
                          ma->name);
                 x += namew + 1;
                 if (line >= 0)
@@ -515,8 +537,10 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         uint64_t events = model_info_of(m)->events;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
+        bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
 
         pane_title(sc, t, PANE_RES, "");
+        cycle_marks(m, NULL, cycle);
         for (int k = 0; k < n; k++) {
                 const char *name = model_res_at(m, k)->name;
                 int w = draw_width(t, name, strlen(name));
@@ -560,7 +584,9 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                         draw_str(t, stdscr, y, r->x, 1, term_attr(t, ROLE_CHANGED),
                                  changed ? "*" : " ");
                         draw_str(t, stdscr, y, r->x + 1, namew,
-                                 term_attr(t, changed ? ROLE_CHANGED : ROLE_BOLD),
+                                 term_attr(t, cycle[k]  ? ROLE_BANNER
+                                              : changed ? ROLE_CHANGED
+                                                        : ROLE_BOLD),
                                  model_res_at(m, k)->name);
                         if (r->w >= 60)
                                 draw_str(t, stdscr, y, r->x + namew + 2, typew,
@@ -572,6 +598,7 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                 row += h;
                 spans_free(&l[k]);
         }
+        free(cycle);
         free(l);
 }
 
