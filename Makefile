@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 COV_BUILD ?= build-cov
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps test-deps setup build run test coverage clean
+.PHONY: all deps test-deps setup build run test coverage clean pictures
 
 all: build
 
@@ -26,6 +26,10 @@ build: setup
 run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/lockstep
+
+# The README's screenshots, from real runs in tmux (needs tmux, aha and chromium).
+pictures: build
+	sh scripts/pictures.sh ./$(BUILD)/lockstep
 
 # The suite runs three times: on the normal build, with AddressSanitizer + UBSan, and with
 # ThreadSanitizer.

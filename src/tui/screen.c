@@ -95,7 +95,7 @@ struct screen {
 
 static int caption_rows(int rows)
 {
-        return rows >= 40 ? 3 : 2;
+        return rows >= 30 ? 3 : 2;
 }
 
 /* The panes' rectangles for a COLS x ROWS terminal; false when it is too small. Rows: the
@@ -164,9 +164,9 @@ __attribute__((format(printf, 3, 4))) static void span(spans *l, term_role role,
         va_end(ap);
 }
 
-/* Draws the parts of L at (Y, X) within WIDTH columns, its later rows (span_row) below, indented
- * by INDENT, skipping the first SKIP rows and drawing at most MAXROWS; returns the columns used
- * on the last row drawn. */
+/* Draws the parts of L at (Y, X) within WIDTH columns, its later rows (span_row) below at X +
+ * INDENT (which may be negative: further left), skipping the first SKIP rows and drawing at most
+ * MAXROWS; returns the columns used on the last row drawn. */
 static int draw_rows(const term *t, int y, int x, int width, const spans *l, int indent, int skip,
                      int maxrows)
 {
@@ -594,7 +594,8 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                                          scenario_res_type_name(model_res_at(m, k)->type));
                 }
                 if (row + h > 0 && row < rows)
-                        draw_rows(t, y, x, r->x + r->w - x, &l[k], 2, skip, rows - row - skip);
+                        draw_rows(t, y, x, r->x + r->w - x, &l[k], r->x + 3 - x, skip,
+                                  rows - row - skip);
                 row += h;
                 spans_free(&l[k]);
         }
