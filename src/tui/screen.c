@@ -25,7 +25,7 @@
 #define MAX_SPANS 64
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
-enum { PANE_ACTORS, PANE_CODE, PANE_RES, PANE_OUTPUT, PANE_COUNT };
+enum { PANE_ACTORS, PANE_CODE, PANE_TIMELINE, PANE_RES, PANE_OUTPUT, PANE_COUNT };
 
 typedef struct rect {
         int y, x, h, w;
@@ -37,10 +37,8 @@ static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
 #define DEFAULT_SPEED_I 2
 
 static const char *const pane_names[PANE_COUNT] = {
-        [PANE_ACTORS] = "Actors",
-        [PANE_CODE] = "Code",
-        [PANE_RES] = "Resources",
-        [PANE_OUTPUT] = "Output",
+        [PANE_ACTORS] = "Actors", [PANE_CODE] = "Code",         [PANE_RES] = "Resources",
+        [PANE_OUTPUT] = "Output", [PANE_TIMELINE] = "Timeline",
 };
 
 /* Every key, for the help screen; those with a bar label also go on the bottom bar. */
@@ -125,6 +123,14 @@ static bool layout(int cols, int rows, int nactors, rect pane[PANE_COUNT])
                 pane[PANE_CODE] = (rect){ top + ah, 0, rest, lw };
                 pane[PANE_RES] = (rect){ top + ah, lw + 1, rh, cols - lw - 1 };
                 pane[PANE_OUTPUT] = (rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
+        }
+        /* the timeline below Code, when Code keeps room enough; none on a small terminal */
+        pane[PANE_TIMELINE] = (rect){ 0, 0, 0, 0 };
+        if (pane[PANE_CODE].h - (nactors + 1) >= 6) {
+                rect *c = &pane[PANE_CODE];
+
+                c->h -= nactors + 1;
+                pane[PANE_TIMELINE] = (rect){ c->y + c->h, c->x, nactors + 1, c->w };
         }
         return true;
 }
@@ -812,6 +818,100 @@ static void draw_too_small(const term *t)
         strbuf_free(&sb);
 }
 
+/* ---- the timeline: a lane per actor across the last steps up to the moment shown ---------- */
+
+#define MAX_LANE_STEPS 256
+
+typedef struct lanes {
+        int ncols;
+        uint64_t first; /* the number of the first step shown */
+        short mover[MAX_LANE_STEPS];
+        unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
+} lanes;
+
+/* Fills L with the last COLS steps up to moment SHOWN: who made each step and every actor's
+ * state after it. Uses history_at, so the caller asks for the shown model again afterwards. */
+static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
+{
+        uint64_t starts[MAX_LANE_STEPS], total = 0;
+        int n = 0;
+
+        if (cols > MAX_LANE_STEPS)
+                cols = MAX_LANE_STEPS;
+        l->ncols = 0;
+        /* the events that begin the last COLS steps, newest first */
+        for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
+                const event *ev = history_event(h, k);
+
+                if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
+                        starts[n++] = k;
+        }
+        total = steps_until(h, shown);
+        l->first = total - (uint64_t)n + 1;
+        for (int c = 0; c < n; c++) {
+                uint64_t start = starts[n - 1 - c];
+                uint64_t end = c + 1 < n ? starts[n - 2 - c] - 1 : shown;
+                const model *m = history_at(h, end);
+                const event *ev = history_event(h, start);
+
+                if (m == NULL)
+                        break;
+                l->mover[c] = ev != NULL ? ev->actor : -1;
+                for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
+                        l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
+                l->ncols = c + 1;
+        }
+}
+
+/* The lanes' names: as wide as the longest, up to 16 columns. */
+static int lane_name_width(const term *t, const model *m)
+{
+        int w = 4;
+
+        for (int a = 0; a < model_nactors(m); a++) {
+                const char *name = model_actor_at(m, a)->name;
+                int n = draw_width(t, name, strlen(name));
+
+                w = n > w ? n : w;
+        }
+        return w > 16 ? 16 : w;
+}
+
+static void draw_timeline(screen *sc, const term *t, const model *m, const lanes *l)
+{
+        const rect *r = &sc->pane[PANE_TIMELINE];
+        int namew = lane_name_width(t, m), x0 = r->x + namew + 1;
+        strbuf title = STRBUF_INIT;
+
+        if (l->ncols > 0)
+                strbuf_printf(&title, " - steps %llu to %llu, %s the moment shown",
+                              (unsigned long long)l->first,
+                              (unsigned long long)(l->first + (uint64_t)l->ncols - 1), t->marker);
+        pane_title(sc, t, PANE_TIMELINE, strbuf_str(&title));
+        strbuf_free(&title);
+        for (int a = 0; a < model_nactors(m) && a < r->h - 1; a++) {
+                int y = r->y + 1 + a;
+
+                draw_str(t, stdscr, y, r->x, namew, term_attr(t, ROLE_BOLD),
+                         model_actor_at(m, a)->name);
+                for (int c = 0; c < l->ncols && x0 + c < r->x + r->w; c++) {
+                        model_state st = (model_state)l->state[c][a];
+                        bool moved = l->mover[c] == a;
+                        /* who moved at that step stands out; the others show their state */
+                        const char *g = moved ? t->glyph[MODEL_RUNNING]
+                                        : st == MODEL_NEW || st == MODEL_DONE ? " "
+                                        : st == MODEL_READY                   ? t->glyph[MODEL_NEW]
+                                                                              : t->glyph[st];
+                        attr_t at = term_attr(t, moved ? (term_role)(ROLE_STATE + MODEL_RUNNING)
+                                                       : (term_role)(ROLE_STATE + st));
+
+                        if (c == l->ncols - 1)
+                                at |= A_REVERSE; /* the cursor: the moment shown */
+                        draw_str(t, stdscr, y, x0 + c, 1, at, g);
+                }
+        }
+}
+
 static const model *shown_model(screen *sc)
 {
         history *h = session_history(sc->s);
@@ -823,9 +923,18 @@ static const model *shown_model(screen *sc)
 void screen_draw(screen *sc, const term *t)
 {
         const model *m = shown_model(sc);
+        lanes *l = NULL;
 
         werase(stdscr);
         sc->fits = layout(COLS, LINES, model_nactors(m), sc->pane);
+        if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
+                history *h = session_history(sc->s);
+
+                l = xcalloc(1, sizeof(*l));
+                compute_lanes(h, sc->past ? sc->shown : history_len(h),
+                              sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
+                m = shown_model(sc); /* history_at moved on */
+        }
         if (!sc->fits) {
                 draw_too_small(t);
         } else {
@@ -836,6 +945,8 @@ void screen_draw(screen *sc, const term *t)
                 draw_code(sc, t, m);
                 draw_resources(sc, t, m);
                 draw_output(sc, t, m);
+                if (l != NULL)
+                        draw_timeline(sc, t, m, l);
                 /* the column between the left and the right panes */
                 draw_vline(t, stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1,
                            sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y,
@@ -847,6 +958,7 @@ void screen_draw(screen *sc, const term *t)
                         draw_legend(t);
                 }
         }
+        free(l);
         wnoutrefresh(stdscr);
         doupdate();
 }
@@ -1233,8 +1345,13 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
         case ']': rewind_by(sc, 1); break;
         case 'R': restart(sc); break;
         case 's': save_schedule(sc); break;
-        case '\t': sc->focus = (sc->focus + 1) % PANE_COUNT; break;
-        case KEY_BTAB: sc->focus = (sc->focus + PANE_COUNT - 1) % PANE_COUNT; break;
+        case '\t':
+        case KEY_BTAB:
+                /* the next pane on the screen (the timeline is not always there) */
+                do
+                        sc->focus = (sc->focus + (key == '\t' ? 1 : PANE_COUNT - 1)) % PANE_COUNT;
+                while (sc->fits && sc->pane[sc->focus].h == 0);
+                break;
         case KEY_UP:
         case 'k':
                 if (sc->focus == PANE_ACTORS)

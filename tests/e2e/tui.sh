@@ -189,6 +189,8 @@ last=big
 start big 160 48 -- scenarios/seed/03-semaphore.json
 wait_for big "stepping" >/dev/null
 check "at 160x48 the semaphore's count falls to 0" press_until big " " "semaphore +semaphore +0 of 2 free" 20
+check "at 160x48 the timeline has a lane per actor" wait_for big "^MyCustomThread-2 +[·▶■]+"
+check "at 160x48 the timeline says which steps it shows" wait_for big "Timeline - steps 1 to [0-9]+"
 check "at 160x48 the semaphore's holders are named" wait_for big "│ +held by MyCustomThread-0, MyCustomThread-1"
 check "at 160x48 the waiter is named in the resource" press_until big " " "│ +waiting: MyCustomThread-2" 20
 # resize: too small gets a message, growing again redraws
