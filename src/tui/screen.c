@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "tui/code.h"
@@ -67,6 +68,8 @@ static const key_help key_table[] = {
 
 struct screen {
         char *path;
+        int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
+        strbuf errors;  /* the file's errors, while it does not load */
         char *schedule; /* --schedule, for the first run only */
         bool live;
         session *s;
@@ -912,6 +915,30 @@ static void draw_timeline(screen *sc, const term *t, const model *m, const lanes
         }
 }
 
+/* The file's errors over the lower panes while it does not load: the run on view is the old one. */
+static void draw_errors(screen *sc, const term *t)
+{
+        const char *p = strbuf_str(&sc->errors);
+        int lines = 0, h, y0, bottom = LINES - 2 - caption_rows(LINES);
+
+        for (const char *q = p; *q != '\0'; q++)
+                lines += *q == '\n';
+        h = lines + 2 < 10 ? lines + 2 : 10;
+        y0 = bottom - h;
+        for (int y = 0; y < h; y++)
+                draw_fill(stdscr, y0 + y, 0, COLS, term_attr(t, ROLE_NORMAL));
+        draw_box(t, stdscr, y0, 0, h, COLS, term_attr(t, ROLE_ERROR));
+        draw_str(t, stdscr, y0, 2, COLS - 4, term_attr(t, ROLE_BANNER),
+                 " The file no longer loads; the run shown is the last one that did: ");
+        for (int row = 1; row < h - 1 && *p != '\0'; row++) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+                draw_text(t, stdscr, y0 + row, 2, COLS - 4, term_attr(t, ROLE_ERROR), p, n);
+                p += n + (nl != NULL);
+        }
+}
+
 static const model *shown_model(screen *sc)
 {
         history *h = session_history(sc->s);
@@ -953,6 +980,8 @@ void screen_draw(screen *sc, const term *t)
                            term_attr(t, ROLE_DIM));
                 draw_status(sc, t, m);
                 draw_keybar(t);
+                if (sc->errors.len > 0)
+                        draw_errors(sc, t);
                 if (sc->help) {
                         draw_help(t);
                         draw_legend(t);
@@ -983,6 +1012,21 @@ static session *open_session(const screen *sc, strbuf *err)
         return session_open(&cfg, err);
 }
 
+/* Watches the folder of PATH: an editor may write the file in place or replace it. */
+static int watch(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        char *dir = slash != NULL ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup(".");
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+        if (fd >= 0 && inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+                close(fd);
+                fd = -1;
+        }
+        free(dir);
+        return fd;
+}
+
 screen *screen_open(const screen_options *opt, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1002,6 +1046,7 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         free(sc->schedule);
         sc->schedule = NULL;
         sc->code = code_new(session_scenario(sc->s));
+        sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
@@ -1023,9 +1068,60 @@ void screen_close(screen *sc)
         code_free(sc->code);
         free_texts(sc->res_now, n);
         free_texts(sc->res_before, n);
+        if (sc->watch_fd >= 0)
+                close(sc->watch_fd);
+        strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
         free(sc->path);
         free(sc);
+}
+
+static void reset_run(screen *sc, int nres);
+
+int screen_watch_fd(const screen *sc)
+{
+        return sc->watch_fd;
+}
+
+bool screen_reload(screen *sc)
+{
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        bool ours = false;
+        ssize_t n;
+        strbuf err = STRBUF_INIT;
+        session *s;
+        int nres;
+
+        while ((n = read(sc->watch_fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+
+                        ours |= ev->len > 0 && strcmp(ev->name, base) == 0;
+                        p += sizeof(*ev) + ev->len;
+                }
+        if (!ours)
+                return false;
+        /* the new file first: when it does not load, the old run stays on view */
+        s = open_session(sc, &err);
+        strbuf_reset(&sc->errors);
+        if (s == NULL) {
+                strbuf_puts(&sc->errors, strbuf_str(&err));
+                strbuf_free(&err);
+                return true;
+        }
+        strbuf_free(&err);
+        nres = model_nres(history_live(session_history(sc->s)));
+        session_close(sc->s, &err);
+        strbuf_free(&err);
+        sc->s = s;
+        code_free(sc->code);
+        sc->code = code_new(session_scenario(sc->s));
+        reset_run(sc, nres);
+        sc->last_moved = -1;
+        strbuf_reset(&sc->msg);
+        strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");
+        return true;
 }
 
 int screen_fd(const screen *sc)

@@ -33,6 +33,12 @@ screen *screen_open(const screen_options *opt, strbuf *err);
 void screen_close(screen *sc);
 /* The session's descriptor while the run goes on; -1 once it has ended. */
 int screen_fd(const screen *sc);
+/* Readable when the scenario file may have changed on disk (-1 when it cannot be watched). */
+int screen_watch_fd(const screen *sc);
+/* Reads what changed; when the scenario file did, loads it again and restarts the run on it, or
+ * keeps the old run on view and shows the new file's errors. True when the screen must be drawn
+ * again. */
+bool screen_reload(screen *sc);
 /* Takes in what the run published; true when the screen must be drawn again. */
 bool screen_pump(screen *sc);
 /* True while steps come by themselves (run mode, a live run): frames are then paced. */

@@ -2,7 +2,8 @@
  * tui.c — the one loop of the terminal front end.
  *
  * It blocks in poll() on the terminal, the signal descriptor and the run's descriptor, with no
- * timeout unless a frame is due: nothing moves, nothing runs. After every wake it reads every
+ * timeout unless a frame is due: nothing moves, nothing runs. The open scenario's folder is
+ * watched too, so that an edited file is loaded again. After every wake it reads every
  * key curses has queued, takes in what the run published, and draws once if anything changed
  * (at most about 30 frames a second while steps pour in). Signals arrive as data: SIGWINCH
  * resizes (the one place that does), SIGINT, SIGTERM and SIGHUP end the program through the
@@ -123,10 +124,11 @@ static void loop(app *a)
         while (!a->done) {
                 bool busy = a->sc != NULL && screen_busy(a->sc);
                 double wait = busy ? last_frame + FRAME_MS - mono_ms() : 0;
-                struct pollfd p[3] = {
+                struct pollfd p[4] = {
                         { .fd = STDIN_FILENO, .events = POLLIN },
                         { .fd = a->t.sig_fd, .events = POLLIN },
                         { .fd = a->sc != NULL ? screen_fd(a->sc) : -1, .events = POLLIN },
+                        { .fd = a->sc != NULL ? screen_watch_fd(a->sc) : -1, .events = POLLIN },
                 };
                 int key;
 
@@ -135,7 +137,7 @@ static void loop(app *a)
                         last_frame = mono_ms();
                 }
                 /* no timeout unless a frame waits for its turn */
-                if (poll(p, 3, a->dirty ? (int)(wait > 0 ? wait + 1 : 0) : -1) < 0 &&
+                if (poll(p, 4, a->dirty ? (int)(wait > 0 ? wait + 1 : 0) : -1) < 0 &&
                     errno != EINTR)
                         xdie("poll: %s", strerror(errno));
                 if (p[1].revents & POLLIN)
@@ -149,6 +151,8 @@ static void loop(app *a)
                 }
                 if (a->sc != NULL && (p[2].revents & (POLLIN | POLLHUP)))
                         a->dirty |= screen_pump(a->sc);
+                if (a->sc != NULL && (p[3].revents & POLLIN))
+                        a->dirty |= screen_reload(a->sc);
         }
 }
 

@@ -170,6 +170,25 @@ start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock
 check "lockstep FILE --schedule S makes the moves by itself" wait_for replay "DEADLOCK: Thread-1 holds lock_a"
 T send-keys -t replay q
 
+# ---- hot reload: an edited file is loaded again; a broken one shows its errors ----
+last=edit
+cp scenarios/classics/deadlock.json "$tmp/edit.json"
+start edit 80 24 -- "$tmp/edit.json"
+wait_for edit "stepping" >/dev/null
+press_until edit " " "Thread-1 holds lock_a" 10 >/dev/null
+sed 's/holds lock_a"/has lock A"/' scenarios/classics/deadlock.json >"$tmp/edit.json.new"
+mv "$tmp/edit.json.new" "$tmp/edit.json"
+check "an edited file is loaded again and the run starts again" wait_for edit "The file changed: loaded again"
+check "... on the new file" press_until edit " " "Thread-1 has lock A" 10
+printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/edit.json"
+check "a broken file shows its errors" wait_for edit "The file no longer loads"
+check "... as FILE:LINE:COL" wait_for edit "edit.json:1:[0-9]+: error"
+check "... and the old run stays on view" wait_for edit "Thread-1 has lock A"
+cp scenarios/classics/deadlock.json "$tmp/edit.json"
+check "fixing it loads it again" wait_for edit "The file changed: loaded again"
+check "... and the errors go" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t edit | grep -q 'no longer loads'"
+T send-keys -t edit q
+
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
 start crash 80 24 -- scenarios/seed/03-semaphore.json
