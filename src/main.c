@@ -79,6 +79,8 @@ static const char usage_text[] =
     "      --schedule FILE      step mode: replay the moves in FILE first (with its seed and\n"
     "                           --set values unless given here)\n"
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
+    "  lockstep replay TRACE    view a trace written by run --trace in the terminal UI, step by\n"
+    "                           step, back and forth (nothing runs)\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
@@ -556,11 +558,28 @@ static int cmd_tui(int argc, char **argv)
                         path = argv[k];
         }
         if (path == NULL)
-                return tui_main(NULL, false, NULL);
+                return tui_main(&(tui_options){ 0 });
         if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
             (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
                 return usage_error("unknown command '%s'", path);
-        return tui_main(path, live, schedule);
+        return tui_main(&(tui_options){ .path = path, .live = live, .schedule = schedule });
+}
+
+/* `lockstep replay TRACE`: a trace written by run --trace, viewed and scrubbed in the TUI. */
+static int cmd_replay(int argc, char **argv)
+{
+        char **ops;
+        int n, rc;
+
+        if ((rc = operands(argc, argv, &ops, &n)) != 0)
+                return rc;
+        if (n != 1) {
+                free(ops);
+                return usage_error("%s", "replay takes one TRACE file");
+        }
+        rc = tui_main(&(tui_options){ .replay = ops[0] });
+        free(ops);
+        return rc;
 }
 
 typedef struct command {
@@ -572,12 +591,13 @@ static const command commands[] = {
         { .name = "run", .run = cmd_run },
         { .name = "check", .run = cmd_check },
         { .name = "list", .run = cmd_list },
+        { .name = "replay", .run = cmd_replay },
 };
 
 int main(int argc, char **argv)
 {
         if (argc < 2)
-                return tui_main(NULL, false, NULL);
+                return tui_main(&(tui_options){ 0 });
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;

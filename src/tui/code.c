@@ -325,12 +325,17 @@ static void render_block(render *r, const sc_block *b, int depth)
                 render_stmt(r, &b->stmts[k], depth);
 }
 
-code_book *code_new(const scenario *sc)
+code_book *code_new(const scenario *sc, const char *src, size_t len)
 {
         code_book *cb = xcalloc(1, sizeof(*cb));
         render r = { .sc = sc, .cb = cb };
 
-        r.src = read_file(sc->path, &r.len);
+        if (src != NULL) {
+                r.src = xstrndup(src, len);
+                r.len = len;
+        } else {
+                r.src = read_file(sc->path, &r.len);
+        }
         cb->nscripts = sc->nscripts;
         cb->scripts = xcalloc((size_t)sc->nscripts + 1, sizeof(*cb->scripts));
         cb->nstmts = sc->nstmts;

@@ -32,8 +32,9 @@ typedef struct code_book {
         int nstmts;
 } code_book;
 
-/* Renders every script of SC (whose file is read again for the expressions' text). */
-code_book *code_new(const scenario *sc);
+/* Renders every script of SC. The expressions' text comes from SRC (LEN bytes: the file's text
+ * as it was loaded, e.g. a trace's copy), or when SRC is NULL from the file, read again. */
+code_book *code_new(const scenario *sc, const char *src, size_t len);
 void code_free(code_book *cb);
 /* The line (0-based) statement STMT is on in its script, or -1. */
 int code_line_of(const code_book *cb, int stmt);

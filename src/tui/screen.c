@@ -17,6 +17,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "tui/code.h"
 #include "tui/draw.h"
 #include "util/xalloc.h"
@@ -67,6 +68,9 @@ static const key_help key_table[] = {
 #define NKEYS ((int)(sizeof(key_table) / sizeof(*key_table)))
 
 struct screen {
+        /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
+        trace_reader *reader;
+        history *replay;
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
@@ -91,6 +95,27 @@ struct screen {
         char **res_now, **res_before;
         uint64_t res_events;
 };
+
+/* The run's history: the session's, or the replayed trace's. */
+static history *hist(const screen *sc)
+{
+        return sc->replay != NULL ? sc->replay : session_history(sc->s);
+}
+
+static uint64_t steps_until(const history *h, uint64_t seq);
+
+/* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
+static uint64_t run_steps(const screen *sc)
+{
+        return sc->replay != NULL ? steps_until(sc->replay, history_len(sc->replay))
+                                  : session_steps(sc->s);
+}
+
+static event_outcome run_outcome(const screen *sc)
+{
+        return sc->replay != NULL ? (event_outcome)model_info_of(history_live(sc->replay))->outcome
+                                  : session_outcome(sc->s);
+}
 
 /* ---- layout: pure arithmetic on the terminal's size ---------------------------------------- */
 
@@ -643,6 +668,8 @@ static void draw_output(screen *sc, const term *t, const model *m)
 
 static const char *mode_word(const screen *sc)
 {
+        if (sc->replay != NULL)
+                return "replay";
         if (sc->past)
                 return "rewound";
         if (sc->ended)
@@ -670,7 +697,7 @@ static uint64_t steps_until(const history *h, uint64_t seq)
 
 static void draw_header(screen *sc, const term *t, const model *m)
 {
-        const history *h = session_history(sc->s);
+        const history *h = hist(sc);
         const scenario *scn = model_scenario(m);
         spans l = { 0 };
         double sp = speeds[sc->speed_i];
@@ -679,16 +706,18 @@ static void draw_header(screen *sc, const term *t, const model *m)
         span(&l, ROLE_HEADER, " lockstep %s", t->bar);
         span(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
         if (sc->ended && !sc->past) {
-                event_outcome o = session_outcome(sc->s);
+                event_outcome o = run_outcome(sc);
 
                 span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
                      event_outcome_word(o));
         }
         span(&l, ROLE_HEADER, " %s step %llu", t->bar,
-             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : session_steps(sc->s)));
+             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : run_steps(sc)));
         if (sc->past)
-                span(&l, ROLE_HEADER, " of %llu", (unsigned long long)session_steps(sc->s));
-        if (sp > 0)
+                span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
+        if (sc->replay != NULL)
+                ; /* nothing runs, at no speed */
+        else if (sp > 0)
                 span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
         else
                 span(&l, ROLE_HEADER, " %s speed max", t->bar);
@@ -722,9 +751,9 @@ static void draw_status(screen *sc, const term *t, const model *m)
         wrap_ctx c = { .t = t, .x = 0, .w = COLS };
 
         if (model_deadlock(m, &why) != 0 ||
-            (!sc->past && sc->ended && session_outcome(sc->s) == OUTCOME_DEADLOCK)) {
+            (!sc->past && sc->ended && run_outcome(sc) == OUTCOME_DEADLOCK)) {
                 if (why.len == 0)
-                        strbuf_puts(&why, session_reason(sc->s));
+                        strbuf_puts(&why, sc->replay != NULL ? "" : session_reason(sc->s));
                 strbuf_printf(&text, "DEADLOCK: %s", strbuf_str(&why));
                 c.y = y;
                 c.rows = left - 1 > 0 ? left - 1 : 1; /* a row stays for the message */
@@ -941,7 +970,7 @@ static void draw_errors(screen *sc, const term *t)
 
 static const model *shown_model(screen *sc)
 {
-        history *h = session_history(sc->s);
+        history *h = hist(sc);
         const model *m = sc->past ? history_at(h, sc->shown) : NULL;
 
         return m != NULL ? m : history_live(h);
@@ -955,7 +984,7 @@ void screen_draw(screen *sc, const term *t)
         werase(stdscr);
         sc->fits = layout(COLS, LINES, model_nactors(m), sc->pane);
         if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
-                history *h = session_history(sc->s);
+                history *h = hist(sc);
 
                 l = xcalloc(1, sizeof(*l));
                 compute_lanes(h, sc->past ? sc->shown : history_len(h),
@@ -1045,13 +1074,76 @@ screen *screen_open(const screen_options *opt, strbuf *err)
          * restart) starts clean */
         free(sc->schedule);
         sc->schedule = NULL;
-        sc->code = code_new(session_scenario(sc->s));
+        sc->code = code_new(session_scenario(sc->s), NULL, 0);
         sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
         sc->sel = session_scenario(sc->s)->nactors; /* the main thread moves first */
+        return sc;
+}
+
+/* Prints the problems D holds into ERR, as lockstep check prints them. */
+static void diag_text(const diag *d, strbuf *err)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        if (f == NULL)
+                xdie("open_memstream: out of memory");
+        diag_print(d, f);
+        fclose(f);
+        strbuf_append(err, buf, len);
+        free(buf);
+}
+
+screen *screen_open_replay(const char *trace, strbuf *err)
+{
+        screen *sc = xcalloc(1, sizeof(*sc));
+        const trace_header *th;
+        strbuf text = STRBUF_INIT;
+        event ev;
+        diag d;
+        int rc;
+
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc->reader = trace_reader_open(trace, &d);
+        if (sc->reader == NULL) {
+                diag_text(&d, err);
+                diag_free(&d);
+                free(sc);
+                return NULL;
+        }
+        th = trace_reader_header(sc->reader);
+        sc->replay = history_new(trace_reader_scenario(sc->reader), 0, 0);
+        /* every event now: scrubbing then only rebuilds moments from the history */
+        while ((rc = trace_read(sc->reader, &ev, &text, &d)) != 0)
+                if (rc > 0)
+                        history_append(sc->replay, &ev);
+        strbuf_free(&text);
+        if (diag_count(&d) > 0) {
+                diag_text(&d, err);
+                diag_free(&d);
+                history_free(sc->replay);
+                trace_reader_close(sc->reader);
+                free(sc);
+                return NULL;
+        }
+        diag_free(&d);
+        sc->path = xstrdup(trace);
+        sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
+        sc->watch_fd = -1;
+        sc->ended = true;
+        sc->past = history_len(sc->replay) > 0; /* from the beginning */
+        sc->shown = 0;
+        sc->speed_i = DEFAULT_SPEED_I;
+        sc->last_moved = -1;
+        sc->focus = PANE_ACTORS;
+        sc->sel = trace_reader_scenario(sc->reader)->nactors;
+        strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
+                              "[ back.");
         return sc;
 }
 
@@ -1062,8 +1154,13 @@ void screen_close(screen *sc)
 
         if (sc == NULL)
                 return;
-        n = model_nres(history_live(session_history(sc->s)));
-        session_close(sc->s, &err); /* a trace is never written here: nothing to report */
+        n = model_nres(history_live(hist(sc)));
+        if (sc->replay != NULL) {
+                history_free(sc->replay);
+                trace_reader_close(sc->reader);
+        } else {
+                session_close(sc->s, &err); /* no trace is written here: nothing to report */
+        }
         strbuf_free(&err);
         code_free(sc->code);
         free_texts(sc->res_now, n);
@@ -1111,12 +1208,12 @@ bool screen_reload(screen *sc)
                 return true;
         }
         strbuf_free(&err);
-        nres = model_nres(history_live(session_history(sc->s)));
+        nres = model_nres(history_live(hist(sc)));
         session_close(sc->s, &err);
         strbuf_free(&err);
         sc->s = s;
         code_free(sc->code);
-        sc->code = code_new(session_scenario(sc->s));
+        sc->code = code_new(session_scenario(sc->s), NULL, 0);
         reset_run(sc, nres);
         sc->last_moved = -1;
         strbuf_reset(&sc->msg);
@@ -1126,12 +1223,12 @@ bool screen_reload(screen *sc)
 
 int screen_fd(const screen *sc)
 {
-        return sc->ended ? -1 : session_fd(sc->s);
+        return sc->ended || sc->replay != NULL ? -1 : session_fd(sc->s);
 }
 
 bool screen_pump(screen *sc)
 {
-        if (sc->ended)
+        if (sc->ended || sc->replay != NULL)
                 return false;
         if (!session_pump(sc->s))
                 sc->ended = true;
@@ -1140,7 +1237,7 @@ bool screen_pump(screen *sc)
 
 bool screen_busy(const screen *sc)
 {
-        return !sc->ended &&
+        return !sc->ended && sc->replay == NULL &&
                (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
 }
 
@@ -1155,8 +1252,14 @@ static void hand_stepping(screen *sc, mode m)
 static void branch(screen *sc);
 
 /* Whether a step may be asked for now; if not, says why in the message row. */
+static void rewind_by(screen *sc, int dir);
+
 static bool can_step(screen *sc)
 {
+        if (sc->replay != NULL) { /* nothing runs: a step key moves forward */
+                rewind_by(sc, 1);
+                return false;
+        }
         if (sc->past && !sc->live) {
                 branch(sc);
                 return false;
@@ -1182,7 +1285,7 @@ static bool can_step(screen *sc)
 
 static void step_actor(screen *sc, int a)
 {
-        int n = model_nactors(history_live(session_history(sc->s)));
+        int n = model_nactors(history_live(hist(sc)));
 
         if (a < 0 || a >= n) {
                 strbuf_printf(&sc->msg, "There is no actor %d.", a + 1);
@@ -1202,7 +1305,7 @@ static void step_actor(screen *sc, int a)
 static void step_pick(screen *sc)
 {
         session_why why[SC_MAX_ACTORS + 1];
-        int n = model_nactors(history_live(session_history(sc->s)));
+        int n = model_nactors(history_live(hist(sc)));
 
         if (!can_step(sc))
                 return;
@@ -1235,7 +1338,7 @@ static bool step_boundary(const history *h, uint64_t j)
 
 static void rewind_by(screen *sc, int dir)
 {
-        history *h = session_history(sc->s);
+        history *h = hist(sc);
         uint64_t len = history_len(h), cur = sc->past ? sc->shown : len, j = cur;
 
         if (dir < 0) {
@@ -1251,8 +1354,11 @@ static void rewind_by(screen *sc, int dir)
                 sc->past = true;
                 sc->shown = j;
         } else {
-                if (!sc->past)
+                if (!sc->past) {
+                        if (sc->replay != NULL)
+                                strbuf_puts(&sc->msg, "The end of the trace.");
                         return;
+                }
                 do
                         j++;
                 while (j < len && !step_boundary(h, j));
@@ -1284,7 +1390,7 @@ static void reset_run(screen *sc, int nres)
 static void restart(screen *sc)
 {
         strbuf err = STRBUF_INIT;
-        int n = model_nres(history_live(session_history(sc->s)));
+        int n = model_nres(history_live(hist(sc)));
 
         sc->s = session_restart(sc->s, false, &err);
         if (sc->s == NULL)
@@ -1304,7 +1410,7 @@ static void restart(screen *sc)
  */
 static void branch(screen *sc)
 {
-        history *h = session_history(sc->s);
+        history *h = hist(sc);
         uint64_t k = steps_until(h, sc->shown);
         size_t nmoves;
         const int *moves = session_schedule(sc->s, &nmoves);
@@ -1383,6 +1489,11 @@ static void scroll_by(screen *sc, int delta)
 
 static void run_or_pause(screen *sc, bool run)
 {
+        if (sc->replay != NULL) {
+                strbuf_puts(&sc->msg, "A replay runs nothing: Right, ] or Space go forward, Left "
+                                      "or [ back, R to the start.");
+                return;
+        }
         if (sc->ended) {
                 strbuf_puts(&sc->msg, "The run has ended: R starts it again.");
                 return;
@@ -1404,7 +1515,7 @@ static void run_or_pause(screen *sc, bool run)
 
 int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
 {
-        int n = model_nactors(history_live(session_history(sc->s))), page;
+        int n = model_nactors(history_live(hist(sc))), page;
 
         if (sc->help) {
                 sc->help = false;
@@ -1439,8 +1550,20 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
         case '[': rewind_by(sc, -1); break;
         case KEY_RIGHT:
         case ']': rewind_by(sc, 1); break;
-        case 'R': restart(sc); break;
-        case 's': save_schedule(sc); break;
+        case 'R':
+                if (sc->replay != NULL) {
+                        sc->past = history_len(sc->replay) > 0;
+                        sc->shown = 0;
+                } else {
+                        restart(sc);
+                }
+                break;
+        case 's':
+                if (sc->replay != NULL)
+                        strbuf_puts(&sc->msg, "A replay has no moves of its own to save.");
+                else
+                        save_schedule(sc);
+                break;
         case '\t':
         case KEY_BTAB:
                 /* the next pane on the screen (the timeline is not always there) */

@@ -30,6 +30,9 @@ typedef struct screen_options {
 /* Opens the scenario and starts its run, stepped by hand. NULL with FILE:LINE:COL messages in
  * ERR when the file is bad. */
 screen *screen_open(const screen_options *opt, strbuf *err);
+/* Opens a trace written by `lockstep run --trace` to view and scrub: no execution. NULL with
+ * FILE:LINE:COL messages in ERR when the trace is bad. */
+screen *screen_open_replay(const char *trace, strbuf *err);
 void screen_close(screen *sc);
 /* The session's descriptor while the run goes on; -1 once it has ended. */
 int screen_fd(const screen *sc);

@@ -156,7 +156,22 @@ static void loop(app *a)
         }
 }
 
-int tui_main(const char *path, bool live, const char *schedule)
+/* What to do instead, for a lockstep without a terminal. */
+static void no_terminal(const tui_options *o, strbuf *err)
+{
+        strbuf_puts(err, "lockstep: the terminal UI needs a terminal");
+        if (o->replay != NULL) {
+                strbuf_puts(err, "; a trace is JSON Lines text (docs/trace-format.md)\n");
+                return;
+        }
+        strbuf_puts(err, "; without one:\n  lockstep run ");
+        utf8_escape_str(err, o->path != NULL ? o->path : "FILE");
+        strbuf_puts(err, "            (live)\n  lockstep run --step ");
+        utf8_escape_str(err, o->path != NULL ? o->path : "FILE");
+        strbuf_puts(err, "     (one step at a time, reproducible)\n");
+}
+
+int tui_main(const tui_options *o)
 {
         app a = { .t = { .sig_fd = -1 } };
         strbuf err = STRBUF_INIT;
@@ -164,8 +179,10 @@ int tui_main(const char *path, bool live, const char *schedule)
         /* before the runner forks: it must not inherit a handler, and signals become data */
         if (term_signals(&a.t) < 0)
                 xdie("signalfd: %s", strerror(errno));
-        if (path != NULL) {
-                screen_options opt = { .path = path, .live = live, .schedule = schedule };
+        if (o->replay != NULL) {
+                a.sc = screen_open_replay(o->replay, &err);
+        } else if (o->path != NULL) {
+                screen_options opt = { .path = o->path, .live = o->live, .schedule = o->schedule };
 
                 a.sc = screen_open(&opt, &err);
         } else {
@@ -182,12 +199,7 @@ int tui_main(const char *path, bool live, const char *schedule)
                 screen_close(a.sc);
                 browser_close(a.b);
                 term_close(&a.t);
-                strbuf_puts(&err, "lockstep: the terminal UI needs a terminal; without one:\n  "
-                                  "lockstep run ");
-                utf8_escape_str(&err, path != NULL ? path : "FILE");
-                strbuf_puts(&err, "            (live)\n  lockstep run --step ");
-                utf8_escape_str(&err, path != NULL ? path : "FILE");
-                strbuf_puts(&err, "     (one step at a time, reproducible)\n");
+                no_terminal(o, &err);
                 fputs(strbuf_str(&err), stderr);
                 strbuf_free(&err);
                 return EXIT_USAGE;

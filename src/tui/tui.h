@@ -7,10 +7,15 @@
 
 #include <stdbool.h>
 
-/* Opens PATH on the scenario screen (LIVE: the operating system schedules; SCHEDULE: a schedule
- * file whose moves are made first, or NULL); with PATH NULL,
- * the browser. Returns the exit status: 0, 2 for a bad file or no terminal, 128 + N when
- * signal N ended it. */
-int tui_main(const char *path, bool live, const char *schedule);
+typedef struct tui_options {
+        const char *path;     /* a scenario; NULL: the browser */
+        bool live;            /* the operating system schedules */
+        const char *schedule; /* a schedule file whose moves are made first, or NULL */
+        const char *replay;   /* a trace to view instead of a scenario to run, or NULL */
+} tui_options;
+
+/* Opens the scenario screen on a scenario or a trace, or the browser. Returns the exit status:
+ * 0, 2 for a bad file or no terminal, 128 + N when signal N ended it. */
+int tui_main(const tui_options *opt);
 
 #endif

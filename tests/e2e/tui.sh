@@ -189,6 +189,21 @@ check "fixing it loads it again" wait_for edit "The file changed: loaded again"
 check "... and the errors go" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t edit | grep -q 'no longer loads'"
 T send-keys -t edit q
 
+# ---- lockstep replay TRACE: view and scrub, nothing runs ----
+last=replay
+"$bin" run --step --policy round-robin --trace "$tmp/dl.trace" scenarios/classics/deadlock.json >/dev/null 2>&1
+start rp 80 24 -- replay "$tmp/dl.trace"
+check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 11"
+check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
+check "the end is the run's end" wait_for rp "replay .*deadlock .*│ step 11"
+check "Left moves back again" press_until rp Left "step 10 of 11" 3
+T send-keys -t rp q
+check "q ends a replay with 0" wait_for rp "lockstep exited 0"
+echo '{"x": 1}' >"$tmp/bad.trace"
+"$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
+check "a bad trace exits 2" [ $? -eq 2 ]
+check "... saying where and why" grep -q "bad.trace:1:1: error: not a lockstep trace" "$tmp/out"
+
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
 start crash 80 24 -- scenarios/seed/03-semaphore.json
