@@ -60,6 +60,7 @@ static const key_help key_table[] = {
         { "Left, Right, [, ]", "<>", "Rewind",
           "back and forth through the history; a step there branches a new run" },
         { "R", "R", "Restart", "start the scenario again with the same seed" },
+        { "L", NULL, NULL, "start again live (the OS schedules, at the speed shown) or stepped" },
         { "s", NULL, NULL, "save the moves so far as a schedule file (replayed by --schedule)" },
         { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
         { "?", "?", "Help", "this help (any key closes it)" },
@@ -1403,6 +1404,26 @@ static void restart(screen *sc)
         strbuf_puts(&sc->msg, "Started again, with the same seed.");
 }
 
+/* L: the same scenario again, live (the operating system schedules) or stepped by hand. */
+static void toggle_live(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n = model_nres(history_live(hist(sc)));
+
+        session_close(sc->s, &err);
+        strbuf_reset(&err);
+        sc->live = !sc->live;
+        sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot start again: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        reset_run(sc, n);
+        sc->last_moved = -1;
+        strbuf_puts(&sc->msg, sc->live ? "A live run: the operating system schedules, slowed to "
+                                         "the speed shown; p pauses, L steps by hand again."
+                                       : "Stepped by hand again, from the start.");
+}
+
 /*
  * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
  * (each step of a stepped run is one grant, replayed in order with the same seed, so it
@@ -1557,6 +1578,12 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 } else {
                         restart(sc);
                 }
+                break;
+        case 'L':
+                if (sc->replay != NULL)
+                        strbuf_puts(&sc->msg, "A replay runs nothing.");
+                else
+                        toggle_live(sc);
                 break;
         case 's':
                 if (sc->replay != NULL)

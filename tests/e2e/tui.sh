@@ -204,6 +204,18 @@ echo '{"x": 1}' >"$tmp/bad.trace"
 check "a bad trace exits 2" [ $? -eq 2 ]
 check "... saying where and why" grep -q "bad.trace:1:1: error: not a lockstep trace" "$tmp/out"
 
+# ---- live: the operating system schedules; p pauses; L goes back to stepping ----
+last=live
+start live 80 24 -- scenarios/classics/race.json --live
+check "--live runs by itself" wait_for live "live .*│ step [1-9]"
+T send-keys -t live p
+check "p pauses a live run" wait_for live "live, paused"
+T send-keys -t live L
+check "L starts it again stepped by hand" wait_for live "stepping .*│ step 0 "
+T send-keys -t live L
+check "L again makes it live" wait_for live "A live run: the operating system schedules"
+T send-keys -t live q
+
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
 start crash 80 24 -- scenarios/seed/03-semaphore.json
