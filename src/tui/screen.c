@@ -659,8 +659,13 @@ static void draw_output(screen *sc, const term *t, const model *m)
                 const model_actor *a = model_actor_at(m, ml->actor);
                 int y = r->y + 1 + (int)k, x = r->x;
 
-                x += draw_str(t, stdscr, y, x, 14, term_attr(t, ROLE_BOLD),
-                              a != NULL ? a->name : "lockstep");
+                /* each actor's lines in its own colour (and its name: never colour alone) */
+                x += draw_str(
+                    t, stdscr, y, x, 14,
+                    term_attr(t, ml->actor >= 0
+                                     ? (term_role)(ROLE_ACTOR + ml->actor % TERM_ACTOR_COLORS)
+                                     : ROLE_BOLD),
+                    a != NULL ? a->name : "lockstep");
                 x += draw_str(t, stdscr, y, x, 2, term_attr(t, ROLE_DIM), t->bar);
                 x++;
                 draw_str(t, stdscr, y, x, r->x + r->w - x, term_attr(t, ROLE_NORMAL), ml->text);

@@ -61,6 +61,12 @@ static const role_style styles[ROLE_COUNT] = {
         [ROLE_STATE + MODEL_SLEEPING] = { COLOR_BLUE, -1, A_NORMAL, A_NORMAL },
         [ROLE_STATE + MODEL_DONE] = { -1, -1, A_DIM, A_DIM },
         [ROLE_STATE + MODEL_CRASHED] = { COLOR_MAGENTA, -1, A_BOLD, A_BOLD | A_REVERSE },
+        [ROLE_ACTOR + 0] = { COLOR_CYAN, -1, A_BOLD, A_BOLD },
+        [ROLE_ACTOR + 1] = { COLOR_GREEN, -1, A_BOLD, A_BOLD },
+        [ROLE_ACTOR + 2] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+        [ROLE_ACTOR + 3] = { COLOR_MAGENTA, -1, A_BOLD, A_BOLD },
+        [ROLE_ACTOR + 4] = { COLOR_BLUE, -1, A_BOLD, A_BOLD },
+        [ROLE_ACTOR + 5] = { COLOR_WHITE, -1, A_BOLD, A_BOLD },
 };
 
 static void restore_at_exit(void)

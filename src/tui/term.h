@@ -19,27 +19,32 @@
 
 /* What a piece of the screen means; each role has one attribute in the colour and in the
  * monochrome scheme. */
+#define TERM_ACTOR_COLORS 6 /* colours that tell actors' lines apart */
+
 typedef enum term_role {
         ROLE_NORMAL,
         ROLE_DIM,
         ROLE_BOLD,
-        ROLE_HEADER,     /* the top line */
-        ROLE_PANE,       /* a pane's title */
-        ROLE_PANE_FOCUS, /* the focused pane's title */
-        ROLE_SELECT,     /* the selected row */
-        ROLE_KEY,        /* a key in the key bar */
-        ROLE_KEY_LABEL,  /* its label */
-        ROLE_HOLDER,     /* who holds something */
-        ROLE_WAITER,     /* who waits for something */
-        ROLE_FREE,       /* something available */
-        ROLE_BANNER,     /* the deadlock banner */
-        ROLE_CAPTION,    /* the narration caption */
-        ROLE_MESSAGE,    /* an answer to a key ("T-1 waits for ...") */
-        ROLE_CHANGED,    /* changed since the previous step */
-        ROLE_ERROR,      /* errors, failed asserts */
-        ROLE_STATE,      /* + model_state: one role per actor state */
-        ROLE_COUNT = ROLE_STATE + MODEL_STATE_COUNT
+        ROLE_HEADER,                                 /* the top line */
+        ROLE_PANE,                                   /* a pane's title */
+        ROLE_PANE_FOCUS,                             /* the focused pane's title */
+        ROLE_SELECT,                                 /* the selected row */
+        ROLE_KEY,                                    /* a key in the key bar */
+        ROLE_KEY_LABEL,                              /* its label */
+        ROLE_HOLDER,                                 /* who holds something */
+        ROLE_WAITER,                                 /* who waits for something */
+        ROLE_FREE,                                   /* something available */
+        ROLE_BANNER,                                 /* the deadlock banner */
+        ROLE_CAPTION,                                /* the narration caption */
+        ROLE_MESSAGE,                                /* an answer to a key ("T-1 waits for ...") */
+        ROLE_CHANGED,                                /* changed since the previous step */
+        ROLE_ERROR,                                  /* errors, failed asserts */
+        ROLE_STATE,                                  /* + model_state: one role per actor state */
+        ROLE_ACTOR = ROLE_STATE + MODEL_STATE_COUNT, /* + a % TERM_ACTOR_COLORS: an actor's own */
+        ROLE_COUNT = ROLE_ACTOR + TERM_ACTOR_COLORS
 } term_role;
+
+#define TERM_ACTOR_COLORS 6
 
 typedef struct term {
         bool open;

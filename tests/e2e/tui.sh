@@ -118,9 +118,15 @@ T send-keys -t pick 1
 check "an actor that cannot move says why" wait_for pick "MyCustomThread-0 has not been started"
 T send-keys -t pick 6
 check "digit 6 steps the main thread" wait_for pick "ready +MyCustomThread-0"
+wait_for pick "ready +MainThread +line 2" >/dev/null
 T send-keys -t pick 3
 check "digit 3 steps MyCustomThread-2, which takes the semaphore first" wait_for pick "semaphore +1 of 2 free"
 check "... and is the one inside" wait_for pick "Code - MyCustomThread-2"
+# a click on an actor's row steps it too: an X10 mouse report (ESC [ M, then 32 + the button,
+# 33 + the column, 33 + the row: button 1 pressed, then released, at column 5, row 2)
+T send-keys -t pick -l "$(printf '\033[M &#')"
+T send-keys -t pick -l "$(printf '\033[M#&#')"
+check "a click on MyCustomThread-0's row steps it" wait_for pick "semaphore +0 of 2 free"
 T send-keys -t pick q
 
 # ---- the deadlock: the banner names both locks ----
