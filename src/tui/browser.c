@@ -203,15 +203,17 @@ static void wrap_line(const char *s, size_t n, void *ctx)
         c->y++;
 }
 
+/* A labelled field of the preview, wrapped beside its label (no label: the whole width). */
 static int preview_field(const term *t, int y, int x, int w, int bottom, const char *label,
                          const char *text, term_role role)
 {
-        wrap_ctx c = { .t = t, .y = y, .x = x + 10, .w = w - 10, .bottom = bottom, .role = role };
+        int lw = label[0] != '\0' ? 10 : 0;
+        wrap_ctx c = { .t = t, .y = y, .x = x + lw, .w = w - lw, .bottom = bottom, .role = role };
 
         if (y >= bottom)
                 return y;
-        draw_str(t, stdscr, y, x, 10, term_attr(t, ROLE_DIM), label);
-        draw_wrap(t, text, w - 10, wrap_line, &c);
+        draw_str(t, stdscr, y, x, lw, term_attr(t, ROLE_DIM), label);
+        draw_wrap(t, text, w - lw, wrap_line, &c);
         return c.y;
 }
 

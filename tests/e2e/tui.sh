@@ -264,6 +264,12 @@ wait_for color "stepping" >/dev/null
 check "with colours: colour on the screen" sh -c "tmux -L $sock capture-pane -e -p -t color | grep -Eq '$sgr_color'"
 T send-keys -t color q
 
+# ---- a locale that is not UTF-8: ASCII glyphs and lines ----
+start ascii 80 24 LANG=C LC_ALL=C -- scenarios/seed/03-semaphore.json
+check "without UTF-8 the states are drawn in ASCII" wait_for ascii "^>6 o ready +MainThread"
+check "... and so are the lines" wait_for ascii "lockstep \| stepping"
+T send-keys -t ascii q
+
 # ---- the browser: lists, filters, opens, comes back, quits ----
 last=br
 start br 80 24 -- ""
