@@ -1,5 +1,5 @@
 /*
- * screen.c — the scenario screen (see screen.h): layout, the panes, the status lines, help, and
+ * screen.c — the scenario screen (see screen.h): the panes, the status lines, help, and
  * what each key does.
  *
  * Panes: Actors (one row per actor: number, glyph, name, state in words, the line it is at and
@@ -20,18 +20,12 @@
 #include "trace/trace.h"
 #include "tui/code.h"
 #include "tui/draw.h"
+#include "tui/layout.h"
 #include "util/xalloc.h"
 
-#define MIN_COLS  80
-#define MIN_ROWS  24
 #define MAX_SPANS 64
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
-enum { PANE_ACTORS, PANE_CODE, PANE_TIMELINE, PANE_RES, PANE_OUTPUT, PANE_COUNT };
-
-typedef struct rect {
-        int y, x, h, w;
-} rect;
 
 /* Steps per second that + and - go through; 0 is "as fast as it goes". */
 static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
@@ -90,7 +84,7 @@ struct screen {
         int last_moved; /* the last actor stepped by Space: the next pick starts after it */
         bool past;      /* showing moment `shown` instead of the live state */
         uint64_t shown;
-        rect pane[PANE_COUNT];
+        layout_rect pane[PANE_COUNT];
         bool fits;
         /* what each resource looked like, to mark what the last step changed */
         char **res_now, **res_before;
@@ -116,52 +110,6 @@ static event_outcome run_outcome(const screen *sc)
 {
         return sc->replay != NULL ? (event_outcome)model_info_of(history_live(sc->replay))->outcome
                                   : session_outcome(sc->s);
-}
-
-/* ---- layout: pure arithmetic on the terminal's size ---------------------------------------- */
-
-static int caption_rows(int rows)
-{
-        return rows >= 30 ? 3 : 2;
-}
-
-/* The panes' rectangles for a COLS x ROWS terminal; false when it is too small. Rows: the
- * header, the panes, one message row, the caption rows, the key bar. */
-static bool layout(int cols, int rows, int nactors, rect pane[PANE_COUNT])
-{
-        int top = 1, mid = rows - 1 - 1 - caption_rows(rows) - top, ah, lw, rh, rest;
-
-        if (cols < MIN_COLS || rows < MIN_ROWS)
-                return false;
-        if (cols >= 120) {
-                /* wide: Actors over Code on the left, Resources over Output on the right */
-                lw = cols / 2;
-                ah = nactors + 1 < mid / 2 ? nactors + 1 : mid / 2;
-                rh = mid * 3 / 5;
-                pane[PANE_ACTORS] = (rect){ top, 0, ah, lw };
-                pane[PANE_CODE] = (rect){ top + ah, 0, mid - ah, lw };
-                pane[PANE_RES] = (rect){ top, lw + 1, rh, cols - lw - 1 };
-                pane[PANE_OUTPUT] = (rect){ top + rh, lw + 1, mid - rh, cols - lw - 1 };
-        } else {
-                /* narrow: Actors across the top (their waits need the width) */
-                ah = nactors + 1 < mid * 2 / 5 ? nactors + 1 : mid * 2 / 5;
-                lw = cols * 9 / 20;
-                rest = mid - ah;
-                rh = rest * 3 / 5;
-                pane[PANE_ACTORS] = (rect){ top, 0, ah, cols };
-                pane[PANE_CODE] = (rect){ top + ah, 0, rest, lw };
-                pane[PANE_RES] = (rect){ top + ah, lw + 1, rh, cols - lw - 1 };
-                pane[PANE_OUTPUT] = (rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
-        }
-        /* the timeline below Code, when Code keeps room enough; none on a small terminal */
-        pane[PANE_TIMELINE] = (rect){ 0, 0, 0, 0 };
-        if (pane[PANE_CODE].h - (nactors + 1) >= 6) {
-                rect *c = &pane[PANE_CODE];
-
-                c->h -= nactors + 1;
-                pane[PANE_TIMELINE] = (rect){ c->y + c->h, c->x, nactors + 1, c->w };
-        }
-        return true;
 }
 
 /* ---- lines of several parts, each with its role --------------------------------------------- */
@@ -396,7 +344,7 @@ static void describe_res(const model *m, int ri, spans *l)
 
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
 {
-        const rect *r = &sc->pane[p];
+        const layout_rect *r = &sc->pane[p];
         term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
         strbuf sb = STRBUF_INIT;
 
@@ -443,7 +391,7 @@ static void draw_actors(screen *sc, const term *t, const model *m)
 {
         bool cycle[SC_MAX_ACTORS + 1] = { false };
 
-        const rect *r = &sc->pane[PANE_ACTORS];
+        const layout_rect *r = &sc->pane[PANE_ACTORS];
         int n = model_nactors(m), rows = r->h - 1, namew = 4;
 
         pane_title(sc, t, PANE_ACTORS, "");
@@ -509,7 +457,7 @@ static void draw_actors(screen *sc, const term *t, const model *m)
 
 static void draw_code(screen *sc, const term *t, const model *m)
 {
-        const rect *r = &sc->pane[PANE_CODE];
+        const layout_rect *r = &sc->pane[PANE_CODE];
         const scenario *scn = model_scenario(m);
         int script = script_of(scn, sc->sel), rows = r->h - 1, cur, first;
         const code_script *cs = &sc->code->scripts[script];
@@ -567,7 +515,7 @@ static void free_texts(char **v, int n)
 
 static void draw_resources(screen *sc, const term *t, const model *m)
 {
-        const rect *r = &sc->pane[PANE_RES];
+        const layout_rect *r = &sc->pane[PANE_RES];
         int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
         uint64_t events = model_info_of(m)->events;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
@@ -640,7 +588,7 @@ static void draw_resources(screen *sc, const term *t, const model *m)
 
 static void draw_output(screen *sc, const term *t, const model *m)
 {
-        const rect *r = &sc->pane[PANE_OUTPUT];
+        const layout_rect *r = &sc->pane[PANE_OUTPUT];
         size_t n = model_output_count(m), rows = (size_t)(r->h - 1), first;
         strbuf extra = STRBUF_INIT;
 
@@ -751,7 +699,7 @@ static void wrap_line(const char *s, size_t n, void *ctx)
  * what the last key did (or the first error), the caption. */
 static void draw_status(screen *sc, const term *t, const model *m)
 {
-        int left = 1 + caption_rows(LINES), y = LINES - 1 - left;
+        int left = 1 + layout_caption_rows(LINES), y = LINES - 1 - left;
         const model_info *mi = model_info_of(m);
         strbuf why = STRBUF_INIT, text = STRBUF_INIT;
         wrap_ctx c = { .t = t, .x = 0, .w = COLS };
@@ -848,8 +796,8 @@ static void draw_too_small(const term *t)
 {
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.", MIN_COLS,
-                      MIN_ROWS, COLS, LINES);
+        strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.",
+                      LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, COLS, LINES);
         draw_str(t, stdscr, LINES / 2 - 1, 0, COLS, term_attr(t, ROLE_BOLD), strbuf_str(&sb));
         draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_NORMAL),
                  "Make the window bigger, or press q to quit.");
@@ -917,7 +865,7 @@ static int lane_name_width(const term *t, const model *m)
 
 static void draw_timeline(screen *sc, const term *t, const model *m, const lanes *l)
 {
-        const rect *r = &sc->pane[PANE_TIMELINE];
+        const layout_rect *r = &sc->pane[PANE_TIMELINE];
         int namew = lane_name_width(t, m), x0 = r->x + namew + 1;
         strbuf title = STRBUF_INIT;
 
@@ -954,7 +902,7 @@ static void draw_timeline(screen *sc, const term *t, const model *m, const lanes
 static void draw_errors(screen *sc, const term *t)
 {
         const char *p = strbuf_str(&sc->errors);
-        int lines = 0, h, y0, bottom = LINES - 2 - caption_rows(LINES);
+        int lines = 0, h, y0, bottom = LINES - 2 - layout_caption_rows(LINES);
 
         for (const char *q = p; *q != '\0'; q++)
                 lines += *q == '\n';
@@ -988,7 +936,7 @@ void screen_draw(screen *sc, const term *t)
         lanes *l = NULL;
 
         werase(stdscr);
-        sc->fits = layout(COLS, LINES, model_nactors(m), sc->pane);
+        sc->fits = layout_compute(COLS, LINES, model_nactors(m), sc->pane);
         if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
                 history *h = hist(sc);
 
@@ -1624,7 +1572,7 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case KEY_END: sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20; break;
         case KEY_MOUSE: {
-                const rect *r = &sc->pane[PANE_ACTORS];
+                const layout_rect *r = &sc->pane[PANE_ACTORS];
 
                 /* a click on an actor's row steps that actor, as its digit does */
                 if (sc->fits && mouse_y > r->y && mouse_y < r->y + r->h && mouse_x >= r->x &&
