@@ -113,8 +113,11 @@ void browser_close(browser *b)
 
 void browser_set_message(browser *b, const char *msg)
 {
+        const char *nl = strchr(msg, '\n');
+
+        /* the first line: a file's first error says where to look */
         strbuf_reset(&b->msg);
-        strbuf_puts(&b->msg, msg);
+        strbuf_append(&b->msg, msg, nl != NULL ? (size_t)(nl - msg) : strlen(msg));
 }
 
 int browser_key(browser *b, int key, const char **open)
