@@ -6,7 +6,7 @@ COV_BUILD ?= build-cov
 FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps test-deps setup build run test coverage clean
+.PHONY: all deps test-deps setup build run test coverage clean pictures
 
 all: build
 
@@ -27,6 +27,10 @@ build: setup
 run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/lockstep
+
+# The README's screenshots, from real runs in tmux (needs tmux, aha and chromium).
+pictures: build
+	sh scripts/pictures.sh ./$(BUILD)/lockstep
 
 # The suite runs three times: on the normal build, with AddressSanitizer + UBSan, and with
 # ThreadSanitizer. When clang is there, each fuzz harness then runs for 30 s on a fuzz build

@@ -24,6 +24,7 @@
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
 #include "session/session.h"
+#include "tui/tui.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -51,6 +52,11 @@ const char *__tsan_default_options(void)
 static const char usage_text[] =
     "usage: lockstep [--help] [--version] COMMAND [ARGS]\n"
     "\n"
+    "  lockstep                 the terminal UI: the bundled scenarios, to pick one\n"
+    "  lockstep FILE [--live | --schedule S]\n"
+    "                           the terminal UI on one scenario, stepped by hand (--live:\n"
+    "                           the operating system schedules; --schedule: make the moves\n"
+    "                           of S first); ? lists the keys (docs/tui.md)\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
     "                           a summary on stderr (docs/running.md)\n"
@@ -73,6 +79,8 @@ static const char usage_text[] =
     "      --schedule FILE      step mode: replay the moves in FILE first (with its seed and\n"
     "                           --set values unless given here)\n"
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
+    "  lockstep replay TRACE    view a trace written by run --trace in the terminal UI, step by\n"
+    "                           step, back and forth (nothing runs)\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
@@ -532,6 +540,52 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
+/* `lockstep FILE [--live | --schedule S]`: the scenario screen. A FILE that is neither a command
+ * nor a file that exists is most likely a mistyped command. */
+static int cmd_tui(int argc, char **argv)
+{
+        const char *path = NULL, *schedule = NULL;
+        bool live = false;
+
+        for (int k = 1; k < argc; k++) {
+                if (strcmp(argv[k], "--live") == 0)
+                        live = true;
+                else if (strcmp(argv[k], "--schedule") == 0 && k + 1 < argc)
+                        schedule = argv[++k];
+                else if (strcmp(argv[k], "--schedule") == 0)
+                        return usage_error("%s", "--schedule needs a value");
+                else if (argv[k][0] == '-' && argv[k][1] != '\0')
+                        return usage_error("unknown option '%s'", argv[k]);
+                else if (path != NULL)
+                        return usage_error("%s", "lockstep opens one scenario FILE");
+                else
+                        path = argv[k];
+        }
+        if (path == NULL)
+                return tui_main(&(tui_options){ 0 });
+        if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
+            (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
+                return usage_error("unknown command '%s'", path);
+        return tui_main(&(tui_options){ .path = path, .live = live, .schedule = schedule });
+}
+
+/* `lockstep replay TRACE`: a trace written by run --trace, viewed and scrubbed in the TUI. */
+static int cmd_replay(int argc, char **argv)
+{
+        char **ops;
+        int n, rc;
+
+        if ((rc = operands(argc, argv, &ops, &n)) != 0)
+                return rc;
+        if (n != 1) {
+                free(ops);
+                return usage_error("%s", "replay takes one TRACE file");
+        }
+        rc = tui_main(&(tui_options){ .replay = ops[0] });
+        free(ops);
+        return rc;
+}
+
 typedef struct command {
         const char *name;
         int (*run)(int argc, char **argv);
@@ -541,12 +595,13 @@ static const command commands[] = {
         { .name = "run", .run = cmd_run },
         { .name = "check", .run = cmd_check },
         { .name = "list", .run = cmd_list },
+        { .name = "replay", .run = cmd_replay },
 };
 
 int main(int argc, char **argv)
 {
         if (argc < 2)
-                return cmd_list(1, argv);
+                return tui_main(&(tui_options){ 0 });
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;
@@ -558,16 +613,5 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++)
                 if (strcmp(argv[1], commands[k].name) == 0)
                         return commands[k].run(argc - 1, argv + 1);
-        if (argv[1][0] == '-')
-                return usage_error("unknown option '%s'", argv[1]);
-        if (strlen(argv[1]) > 5 && strcmp(argv[1] + strlen(argv[1]) - 5, ".json") == 0) {
-                /* `lockstep FILE.json` will open the TUI; until it exists, say what works */
-                fprintf(stderr,
-                        "lockstep: the terminal UI is not built yet; to run %s headless:\n"
-                        "  lockstep run %s            (live)\n"
-                        "  lockstep run --step %s     (one step at a time, reproducible)\n",
-                        argv[1], argv[1], argv[1]);
-                return EXIT_USAGE;
-        }
-        return usage_error("unknown command '%s'", argv[1]);
+        return cmd_tui(argc, argv);
 }

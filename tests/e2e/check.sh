@@ -25,8 +25,8 @@ expect_exit 2 "unknown option" -- "$bin" --frobnicate
 grep -q "unknown option '--frobnicate'" "$tmp/err" && grep -q "^usage:" "$tmp/err" && ok ||
         ko "unknown option message"
 expect_exit 2 "unknown command" -- "$bin" frobnicate
-expect_exit 2 "a scenario without a command" -- "$bin" scenarios/seed/01-thread.json
-grep -q "lockstep run scenarios/seed/01-thread.json" "$tmp/err" && ok || ko "lockstep FILE.json does not say how to run it"
+expect_exit 2 "the TUI without a terminal" -- "$bin" scenarios/seed/01-thread.json
+grep -q "lockstep run scenarios/seed/01-thread.json" "$tmp/err" && ok || ko "lockstep FILE.json without a terminal does not say how to run it"
 expect_exit 2 "check without files" -- "$bin" check
 expect_exit 2 "check with unknown flag" -- "$bin" check --strict scenarios/seed/01-thread.json
 expect_exit 2 "check of a missing file" -- "$bin" check "$tmp/nope.json"

@@ -1,0 +1,370 @@
+/*
+ * browser.c — the list of bundled scenarios (see browser.h).
+ */
+#include "tui/browser.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scenario/bundle.h"
+#include "scenario/diag.h"
+#include "scenario/scenario.h"
+#include "tui/draw.h"
+#include "util/xalloc.h"
+
+#define MIN_COLS   80
+#define MIN_ROWS   24
+#define MAX_FILTER 64
+
+/* The groups, in the order shown: the folder under scenarios/ and its heading. */
+typedef struct group {
+        const char *dir, *heading;
+} group;
+
+static const group groups[] = {
+        { "seed/", "The seed: the tutorial, in order" },
+        { "classics/", "Classics" },
+        { "", "More" },
+};
+#define NGROUPS ((int)(sizeof(groups) / sizeof(*groups)))
+
+struct browser {
+        bundle bundle;
+        char *datadir;
+        char filter[MAX_FILTER + 1];
+        int *shown; /* entries that pass the filter, in the order drawn */
+        int nshown;
+        int sel;    /* into shown */
+        int scroll; /* first row of the list */
+        strbuf msg;
+        int preview_of; /* the entry loaded below, or -1 */
+        scenario *preview;
+        strbuf preview_err;
+};
+
+static int group_of(const bundle_entry *e)
+{
+        for (int g = 0; g < NGROUPS - 1; g++)
+                if (strncmp(e->rel, groups[g].dir, strlen(groups[g].dir)) == 0)
+                        return g;
+        return NGROUPS - 1;
+}
+
+static bool matches(const bundle_entry *e, const char *f)
+{
+        if (f[0] == '\0')
+                return true;
+        return strcasestr(e->rel, f) != NULL ||
+               (e->title != NULL && strcasestr(e->title, f) != NULL) ||
+               (e->summary != NULL && strcasestr(e->summary, f) != NULL) ||
+               (e->tags != NULL && strcasestr(e->tags, f) != NULL);
+}
+
+static void refilter(browser *b)
+{
+        b->nshown = 0;
+        for (int g = 0; g < NGROUPS; g++)
+                for (size_t k = 0; k < b->bundle.n; k++)
+                        if (group_of(&b->bundle.entries[k]) == g &&
+                            matches(&b->bundle.entries[k], b->filter))
+                                b->shown[b->nshown++] = (int)k;
+        if (b->sel >= b->nshown)
+                b->sel = b->nshown > 0 ? b->nshown - 1 : 0;
+}
+
+browser *browser_open(strbuf *err)
+{
+        browser *b = xcalloc(1, sizeof(*b));
+        char msg[512];
+
+        b->datadir = bundle_data_dir();
+        if (b->datadir == NULL) {
+                strbuf_puts(err, "lockstep: cannot find the bundled scenarios; set "
+                                 "LOCKSTEP_DATA_DIR to the folder that holds scenarios/\n");
+                free(b);
+                return NULL;
+        }
+        if (bundle_open(&b->bundle, b->datadir, msg, sizeof(msg)) < 0) {
+                strbuf_printf(err, "lockstep: %s\n", msg);
+                free(b->datadir);
+                free(b);
+                return NULL;
+        }
+        b->shown = xcalloc(b->bundle.n + 1, sizeof(int));
+        b->preview_of = -1;
+        refilter(b);
+        return b;
+}
+
+void browser_close(browser *b)
+{
+        if (b == NULL)
+                return;
+        bundle_close(&b->bundle);
+        scenario_free(b->preview);
+        strbuf_free(&b->preview_err);
+        strbuf_free(&b->msg);
+        free(b->shown);
+        free(b->datadir);
+        free(b);
+}
+
+void browser_set_message(browser *b, const char *msg)
+{
+        const char *nl = strchr(msg, '\n');
+
+        /* the first line: a file's first error says where to look */
+        strbuf_reset(&b->msg);
+        strbuf_append(&b->msg, msg, nl != NULL ? (size_t)(nl - msg) : strlen(msg));
+}
+
+int browser_key(browser *b, int key, const char **open)
+{
+        size_t fl = strlen(b->filter);
+
+        strbuf_reset(&b->msg);
+        switch (key) {
+        case KEY_F(10): return BROWSER_QUIT;
+        case KEY_UP: b->sel = b->sel > 0 ? b->sel - 1 : 0; break;
+        case KEY_DOWN: b->sel = b->sel + 1 < b->nshown ? b->sel + 1 : b->sel; break;
+        case KEY_PPAGE: b->sel = b->sel > 10 ? b->sel - 10 : 0; break;
+        case KEY_NPAGE: b->sel = b->sel + 10 < b->nshown ? b->sel + 10 : b->nshown - 1; break;
+        case KEY_HOME: b->sel = 0; break;
+        case KEY_END: b->sel = b->nshown - 1; break;
+        case KEY_ENTER:
+        case '\r':
+        case '\n':
+                if (b->nshown > 0)
+                        *open = b->bundle.entries[b->shown[b->sel]].path;
+                break;
+        case 27: /* Esc */
+                b->filter[0] = '\0';
+                refilter(b);
+                break;
+        case KEY_BACKSPACE:
+        case 127:
+        case 8:
+                if (fl > 0)
+                        b->filter[fl - 1] = '\0';
+                refilter(b);
+                break;
+        default:
+                /* q quits while nothing is typed; afterwards it is a letter like any other */
+                if ((key == 'q' || key == 'Q') && fl == 0)
+                        return BROWSER_QUIT;
+                if (key >= 0x20 && key < 0x7f && fl < MAX_FILTER) {
+                        b->filter[fl] = (char)key;
+                        b->filter[fl + 1] = '\0';
+                        b->sel = 0;
+                        refilter(b);
+                        break;
+                }
+                return 0;
+        }
+        if (b->sel < 0)
+                b->sel = 0;
+        return BROWSER_REDRAW;
+}
+
+/* Loads the selected scenario for its preview (once per selection). */
+static void load_preview(browser *b)
+{
+        int e = b->nshown > 0 ? b->shown[b->sel] : -1;
+        diag d;
+
+        if (e == b->preview_of)
+                return;
+        scenario_free(b->preview);
+        b->preview = NULL;
+        strbuf_reset(&b->preview_err);
+        b->preview_of = e;
+        if (e < 0)
+                return;
+        diag_init(&d, 3);
+        b->preview = scenario_load(b->bundle.entries[e].path, NULL, &d);
+        if (b->preview == NULL)
+                strbuf_printf(&b->preview_err,
+                              "This file does not load: lockstep check %s shows why.",
+                              b->bundle.entries[e].path);
+        diag_free(&d);
+}
+
+typedef struct wrap_ctx {
+        const term *t;
+        int y, x, w, bottom;
+        term_role role;
+} wrap_ctx;
+
+static void wrap_line(const char *s, size_t n, void *ctx)
+{
+        wrap_ctx *c = ctx;
+
+        if (c->y < c->bottom)
+                draw_text(c->t, stdscr, c->y, c->x, c->w, term_attr(c->t, c->role), s, n);
+        c->y++;
+}
+
+/* A labelled field of the preview, wrapped beside its label (no label: the whole width). */
+static int preview_field(const term *t, int y, int x, int w, int bottom, const char *label,
+                         const char *text, term_role role)
+{
+        int lw = label[0] != '\0' ? 10 : 0;
+        wrap_ctx c = { .t = t, .y = y, .x = x + lw, .w = w - lw, .bottom = bottom, .role = role };
+
+        if (y >= bottom)
+                return y;
+        draw_str(t, stdscr, y, x, lw, term_attr(t, ROLE_DIM), label);
+        draw_wrap(t, text, w - lw, wrap_line, &c);
+        return c.y;
+}
+
+static void draw_preview(browser *b, const term *t, int y, int x, int w, int bottom)
+{
+        const scenario *sc = b->preview;
+        strbuf sb = STRBUF_INIT;
+        wrap_ctx c;
+
+        load_preview(b);
+        sc = b->preview;
+        if (b->preview_of < 0)
+                return;
+        if (sc == NULL) {
+                draw_str(t, stdscr, y, x, w, term_attr(t, ROLE_ERROR), strbuf_str(&b->preview_err));
+                return;
+        }
+        c = (wrap_ctx){ .t = t, .y = y, .x = x, .w = w, .bottom = bottom, .role = ROLE_BOLD };
+        draw_wrap(t, sc->title, w, wrap_line, &c);
+        y = c.y + 1;
+        y = preview_field(t, y, x, w, bottom, "file", b->bundle.entries[b->preview_of].rel,
+                          ROLE_NORMAL);
+        y = preview_field(t, y, x, w, bottom, "summary", sc->summary, ROLE_NORMAL);
+        if (sc->mirrors != NULL)
+                y = preview_field(t, y, x, w, bottom, "mirrors", sc->mirrors, ROLE_NORMAL);
+        for (int k = 0; k < sc->ntags; k++)
+                strbuf_printf(&sb, "%s%s", k > 0 ? ", " : "", sc->tags[k]);
+        y = preview_field(t, y, x, w, bottom, "tags", strbuf_str(&sb), ROLE_NORMAL);
+        strbuf_reset(&sb);
+        /* a group as one entry: its name and how many */
+        for (int g = 0; g < sc->ngroups; g++) {
+                const sc_group *gr = &sc->groups[g];
+                bool proc = gr->nmembers > 0 && sc->actors[gr->members[0]].kind == SC_PROCESS;
+
+                if (gr->nmembers == 1)
+                        strbuf_printf(&sb, "%s (%s), ", sc->actors[gr->members[0]].name,
+                                      proc ? "process" : "thread");
+                else
+                        strbuf_printf(&sb, "%s (%d %s), ", gr->name, gr->nmembers,
+                                      proc ? "processes" : "threads");
+        }
+        strbuf_puts(&sb, SC_MAIN_NAME);
+        y = preview_field(t, y, x, w, bottom, "actors", strbuf_str(&sb), ROLE_NORMAL);
+        strbuf_reset(&sb);
+        for (int k = 0; k < sc->nresources; k++)
+                strbuf_printf(&sb, "%s%s (%s)", k > 0 ? ", " : "", sc->resources[k].name,
+                              scenario_res_type_name(sc->resources[k].type));
+        if (sc->nresources == 0)
+                strbuf_puts(&sb, "none");
+        y = preview_field(t, y, x, w, bottom, "resources", strbuf_str(&sb), ROLE_NORMAL);
+        if (sc->description != NULL)
+                preview_field(t, y + 1, x, w, bottom, "", sc->description, ROLE_NORMAL);
+        strbuf_free(&sb);
+}
+
+void browser_draw(browser *b, const term *t)
+{
+        int lw, rows, y, row = 0, sel_row = 0, last_group = -1;
+        strbuf sb = STRBUF_INIT;
+
+        werase(stdscr);
+        if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+                strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.",
+                              MIN_COLS, MIN_ROWS, COLS, LINES);
+                draw_str(t, stdscr, LINES / 2 - 1, 0, COLS, term_attr(t, ROLE_BOLD),
+                         strbuf_str(&sb));
+                draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_NORMAL),
+                         "Make the window bigger, or press q to quit.");
+                strbuf_free(&sb);
+                wnoutrefresh(stdscr);
+                doupdate();
+                return;
+        }
+        lw = COLS * 2 / 5 < 44 ? 44 : COLS * 2 / 5;
+        rows = LINES - 3;
+        /* header: what this is and the filter typed so far */
+        draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
+        strbuf_printf(&sb, " lockstep %s %zu scenarios %s filter: %s", t->bar, b->bundle.n, t->bar,
+                      b->filter[0] != '\0' ? b->filter : "(type to filter)");
+        draw_str(t, stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER), strbuf_str(&sb));
+        strbuf_reset(&sb);
+        /* the rows: group headings and entries; keep the selection in view */
+        for (int k = 0; k < b->nshown; k++) {
+                int g = group_of(&b->bundle.entries[b->shown[k]]);
+
+                if (g != last_group)
+                        row++, last_group = g;
+                if (k == b->sel)
+                        sel_row = row;
+                row++;
+        }
+        if (sel_row < b->scroll + 1)
+                b->scroll = sel_row > 0 ? sel_row - 1 : 0;
+        if (sel_row >= b->scroll + rows)
+                b->scroll = sel_row - rows + 1;
+        row = 0;
+        last_group = -1;
+        for (int k = 0; k < b->nshown; k++) {
+                const bundle_entry *e = &b->bundle.entries[b->shown[k]];
+                int g = group_of(e);
+                bool sel = k == b->sel;
+
+                if (g != last_group) {
+                        y = 1 + row - b->scroll;
+                        if (y >= 1 && y <= rows)
+                                draw_str(t, stdscr, y, 0, lw, term_attr(t, ROLE_PANE),
+                                         groups[g].heading);
+                        row++;
+                        last_group = g;
+                }
+                y = 1 + row - b->scroll;
+                if (y >= 1 && y <= rows) {
+                        attr_t a = term_attr(t, sel ? ROLE_SELECT : ROLE_NORMAL);
+
+                        if (sel)
+                                draw_fill(stdscr, y, 0, lw, a);
+                        draw_str(t, stdscr, y, 0, 2, a, sel ? t->marker : " ");
+                        draw_str(t, stdscr, y, 2, lw - 2, a, e->title != NULL ? e->title : e->rel);
+                }
+                row++;
+        }
+        if (b->nshown == 0)
+                draw_str(t, stdscr, 2, 2, lw - 2, term_attr(t, ROLE_DIM),
+                         "Nothing matches: Backspace or Esc.");
+        draw_vline(t, stdscr, 1, lw, rows, term_attr(t, ROLE_DIM));
+        draw_preview(b, t, 1, lw + 2, COLS - lw - 3, rows + 1);
+        /* the message row and the key bar */
+        if (b->msg.len > 0)
+                draw_str(t, stdscr, LINES - 2, 0, COLS, term_attr(t, ROLE_ERROR),
+                         strbuf_str(&b->msg));
+        draw_fill(stdscr, LINES - 1, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
+        {
+                static const char *const bar[][2] = {
+                        { "Up/Down", "Choose" }, { "Enter", "Open" }, { "type", "Filter" },
+                        { "Esc", "Clear" },      { "q", "Quit" },
+                };
+                int x = 0;
+
+                for (size_t k = 0; k < sizeof(bar) / sizeof(*bar); k++) {
+                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY),
+                                      bar[k][0]);
+                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x,
+                                      term_attr(t, ROLE_KEY_LABEL), bar[k][1]);
+                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x,
+                                      term_attr(t, ROLE_KEY_LABEL), " ");
+                }
+        }
+        strbuf_free(&sb);
+        wnoutrefresh(stdscr);
+        doupdate();
+}

@@ -1,0 +1,49 @@
+/*
+ * layout.c — the panes' rectangles (see layout.h).
+ */
+#include "tui/layout.h"
+
+int layout_caption_rows(int rows)
+{
+        return rows >= 30 ? 3 : 2;
+}
+
+static int min(int a, int b)
+{
+        return a < b ? a : b;
+}
+
+bool layout_compute(int cols, int rows, int nactors, layout_rect pane[PANE_COUNT])
+{
+        int top = 1, mid = rows - 1 - 1 - layout_caption_rows(rows) - top, ah, lw, rh, rest;
+
+        if (cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS)
+                return false;
+        if (cols >= LAYOUT_WIDE) {
+                lw = cols / 2;
+                ah = min(nactors + 1, mid / 2);
+                rh = mid * 3 / 5;
+                pane[PANE_ACTORS] = (layout_rect){ top, 0, ah, lw };
+                pane[PANE_CODE] = (layout_rect){ top + ah, 0, mid - ah, lw };
+                pane[PANE_RES] = (layout_rect){ top, lw + 1, rh, cols - lw - 1 };
+                pane[PANE_OUTPUT] = (layout_rect){ top + rh, lw + 1, mid - rh, cols - lw - 1 };
+        } else {
+                ah = min(nactors + 1, mid * 2 / 5);
+                lw = cols * 9 / 20;
+                rest = mid - ah;
+                rh = rest * 3 / 5;
+                pane[PANE_ACTORS] = (layout_rect){ top, 0, ah, cols };
+                pane[PANE_CODE] = (layout_rect){ top + ah, 0, rest, lw };
+                pane[PANE_RES] = (layout_rect){ top + ah, lw + 1, rh, cols - lw - 1 };
+                pane[PANE_OUTPUT] =
+                    (layout_rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
+        }
+        pane[PANE_TIMELINE] = (layout_rect){ 0, 0, 0, 0 };
+        if (pane[PANE_CODE].h - (nactors + 1) >= LAYOUT_MIN_CODE) {
+                layout_rect *c = &pane[PANE_CODE];
+
+                c->h -= nactors + 1;
+                pane[PANE_TIMELINE] = (layout_rect){ c->y + c->h, c->x, nactors + 1, c->w };
+        }
+        return true;
+}

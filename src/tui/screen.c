@@ -1,0 +1,1591 @@
+/*
+ * screen.c — the scenario screen (see screen.h): the panes, the status lines, help, and
+ * what each key does.
+ *
+ * Panes: Actors (one row per actor: number, glyph, name, state in words, the line it is at and
+ * what it waits for), Code (the selected actor's script, the current line marked, the numbers
+ * of the other actors at each line), Resources (each drawn for what it is, with holders and
+ * waiters named) and Output (what the actors printed, tagged with who). The status lines below
+ * say what a key did or why an actor cannot move, show the deadlock banner, and keep the last
+ * narration caption in view.
+ */
+#include "tui/screen.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "trace/trace.h"
+#include "tui/code.h"
+#include "tui/draw.h"
+#include "tui/layout.h"
+#include "util/xalloc.h"
+
+#define MAX_SPANS 64
+
+typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
+
+/* Steps per second that + and - go through; 0 is "as fast as it goes". */
+static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
+#define NSPEEDS         ((int)(sizeof(speeds) / sizeof(*speeds)))
+#define DEFAULT_SPEED_I 2
+
+static const char *const pane_names[PANE_COUNT] = {
+        [PANE_ACTORS] = "Actors", [PANE_CODE] = "Code",         [PANE_RES] = "Resources",
+        [PANE_OUTPUT] = "Output", [PANE_TIMELINE] = "Timeline",
+};
+
+/* Every key, for the help screen; those with a bar label also go on the bottom bar. */
+typedef struct key_help {
+        const char *keys, *bar_key, *bar, *help;
+} key_help;
+
+static const key_help key_table[] = {
+        { "Space, n", "Spc", "Step", "step the next actor that can move, in turn" },
+        { "1-9, 0", "1-9", "Actor",
+          "step that actor (its number in Actors); one that cannot move says why" },
+        { "Up, Down, Enter", NULL, NULL, "choose an actor in Actors, then step it (or click it)" },
+        { "r", "r", "Run",
+          "run: steps come by themselves at the speed shown (seeded random pick)" },
+        { "p", "p", "Pause", "pause a run; then step by hand again" },
+        { "+, -", "+-", "Speed", "more or fewer steps per second" },
+        { "Left, Right, [, ]", "<>", "Rewind",
+          "back and forth through the history; a step there branches a new run" },
+        { "R", "R", "Restart", "start the scenario again with the same seed" },
+        { "L", NULL, NULL, "start again live (the OS schedules, at the speed shown) or stepped" },
+        { "s", NULL, NULL, "save the moves so far as a schedule file (replayed by --schedule)" },
+        { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
+        { "?", "?", "Help", "this help (any key closes it)" },
+        { "q", "q", "Quit", "quit (back to the list when opened from it)" },
+};
+#define NKEYS ((int)(sizeof(key_table) / sizeof(*key_table)))
+
+struct screen {
+        /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
+        trace_reader *reader;
+        history *replay;
+        char *path;
+        int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
+        strbuf errors;  /* the file's errors, while it does not load */
+        char *schedule; /* --schedule, for the first run only */
+        bool live;
+        session *s;
+        code_book *code;
+        mode mode;
+        bool ended;
+        int sel;   /* the selected actor */
+        int focus; /* a pane */
+        int scroll[PANE_COUNT];
+        bool help;
+        strbuf msg;     /* what the last key did, or why it could not */
+        int speed_i;    /* into speeds */
+        int last_moved; /* the last actor stepped by Space: the next pick starts after it */
+        bool past;      /* showing moment `shown` instead of the live state */
+        uint64_t shown;
+        layout_rect pane[PANE_COUNT];
+        bool fits;
+        /* what each resource looked like, to mark what the last step changed */
+        char **res_now, **res_before;
+        uint64_t res_events;
+};
+
+/* The run's history: the session's, or the replayed trace's. */
+static history *hist(const screen *sc)
+{
+        return sc->replay != NULL ? sc->replay : session_history(sc->s);
+}
+
+static uint64_t steps_until(const history *h, uint64_t seq);
+
+/* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
+static uint64_t run_steps(const screen *sc)
+{
+        return sc->replay != NULL ? steps_until(sc->replay, history_len(sc->replay))
+                                  : session_steps(sc->s);
+}
+
+static event_outcome run_outcome(const screen *sc)
+{
+        return sc->replay != NULL ? (event_outcome)model_info_of(history_live(sc->replay))->outcome
+                                  : session_outcome(sc->s);
+}
+
+/* ---- lines of several parts, each with its role --------------------------------------------- */
+
+typedef struct spans {
+        strbuf text;
+        int n;
+        size_t from[MAX_SPANS];
+        term_role role[MAX_SPANS];
+        bool row[MAX_SPANS]; /* this part starts a new row */
+        bool next_row;       /* the next part will */
+        int rows;
+} spans;
+
+/* What comes next goes on a row of its own (indented). */
+static void span_row(spans *l)
+{
+        l->next_row = true;
+}
+
+__attribute__((format(printf, 3, 4))) static void span(spans *l, term_role role, const char *fmt,
+                                                       ...)
+{
+        va_list ap;
+
+        if (l->n < MAX_SPANS && (l->n == 0 || l->role[l->n - 1] != role || l->next_row)) {
+                l->from[l->n] = l->text.len;
+                l->row[l->n] = l->next_row;
+                l->role[l->n++] = role;
+                l->rows += l->next_row;
+                l->next_row = false;
+        }
+        va_start(ap, fmt);
+        strbuf_vprintf(&l->text, fmt, ap);
+        va_end(ap);
+}
+
+/* Draws the parts of L at (Y, X) within WIDTH columns, its later rows (span_row) below at X +
+ * INDENT (which may be negative: further left), skipping the first SKIP rows and drawing at most
+ * MAXROWS; returns the columns used on the last row drawn. */
+static int draw_rows(const term *t, int y, int x, int width, const spans *l, int indent, int skip,
+                     int maxrows)
+{
+        int used = 0, row = 0;
+
+        for (int k = 0; k < l->n; k++) {
+                size_t end = k + 1 < l->n ? l->from[k + 1] : l->text.len;
+                int r = row - skip;
+
+                if (k > 0 && l->row[k]) {
+                        row++, r++;
+                        used = indent;
+                }
+                if (r < 0 || r >= maxrows || used >= width)
+                        continue;
+                used +=
+                    draw_text(t, stdscr, y + r, x + used, width - used, term_attr(t, l->role[k]),
+                              l->text.data + l->from[k], end - l->from[k]);
+        }
+        return used;
+}
+
+static int draw_spans(const term *t, int y, int x, int width, const spans *l)
+{
+        return draw_rows(t, y, x, width, l, 0, 0, 1);
+}
+
+static void spans_free(spans *l)
+{
+        strbuf_free(&l->text);
+}
+
+/* "A, B, C" */
+static void span_actors(spans *l, const model *m, const model_ids *ids, term_role role)
+{
+        for (size_t k = 0; k < ids->n; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+
+                span(l, role, "%s%s", k > 0 ? ", " : "", a != NULL ? a->name : "?");
+        }
+}
+
+static void span_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
+{
+        if (ids->n == 0)
+                return;
+        span_row(l);
+        span(l, ROLE_NORMAL, "%s: ", what);
+        span_actors(l, m, ids, ROLE_WAITER);
+}
+
+/* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
+ * bounded queue shown up to a few). */
+static void span_box(spans *l, const model_texts *items, int64_t max)
+{
+        size_t shown = items->n;
+        int64_t empty = max > 0 ? max - (int64_t)items->n : 0;
+
+        span(l, ROLE_NORMAL, "[");
+        for (size_t k = 0; k < shown; k++)
+                span(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", model_texts_at(items, k));
+        for (int64_t k = 0; k < empty && k < 8; k++)
+                span(l, ROLE_DIM, "%s_", shown + (size_t)k > 0 ? " | " : " ");
+        if (empty > 8)
+                span(l, ROLE_DIM, " ...");
+        span(l, ROLE_NORMAL, " ]");
+}
+
+static void span_lock(spans *l, const model *m, const model_res *r)
+{
+        const model_actor *h = model_actor_at(m, r->holder);
+
+        if (h != NULL) {
+                span(l, ROLE_NORMAL, "held by ");
+                span(l, ROLE_HOLDER, "%s", h->name);
+                if (r->depth > 1)
+                        span(l, ROLE_NORMAL, " (depth %d)", r->depth);
+        } else {
+                span(l, ROLE_FREE, "free");
+        }
+}
+
+/* One resource, drawn for what it is. */
+static void describe_res(const model *m, int ri, spans *l)
+{
+        const model_res *r = model_res_at(m, ri);
+
+        switch (r->type) {
+        case SC_LOCK:
+        case SC_RLOCK:
+                span_lock(l, m, r);
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_SEMAPHORE:
+        case SC_BOUNDED_SEMAPHORE:
+                span(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
+                     (long long)r->count, (long long)r->initial);
+                if (r->holders.n > 0) {
+                        span_row(l);
+                        span(l, ROLE_NORMAL, "held by ");
+                        span_actors(l, m, &r->holders, ROLE_HOLDER);
+                }
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_EVENT:
+                span(l, r->set ? ROLE_FREE : ROLE_WAITER, "%s", r->set ? "set" : "clear");
+                span_waiters(l, m, &r->waiting, "waiting");
+                span_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_CONDITION:
+                if (r->lock < 0) {
+                        span(l, ROLE_NORMAL, "lock ");
+                        span_lock(l, m, r);
+                } else {
+                        const model_res *lk = model_res_at(m, r->lock);
+
+                        span(l, ROLE_NORMAL, "uses %s", lk != NULL ? lk->name : "?");
+                }
+                span_waiters(l, m, &r->blocked, "want the lock");
+                span_waiters(l, m, &r->waiting, "waiting");
+                if (r->pending > 0)
+                        span(l, ROLE_FREE, "; %lld notified", (long long)r->pending);
+                break;
+        case SC_BARRIER:
+                span(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
+                     (long long)r->parties);
+                span_waiters(l, m, &r->waiting, "waiting");
+                break;
+        case SC_QUEUE:
+                span_box(l, &r->items, r->max);
+                if (r->max > 0)
+                        span(l, ROLE_NORMAL, " %zu/%lld", r->items.n, (long long)r->max);
+                else
+                        span(l, ROLE_NORMAL, " %zu", r->items.n);
+                span_waiters(l, m, &r->blocked, "getting");
+                span_waiters(l, m, &r->putters, "putting");
+                break;
+        case SC_PIPE:
+                span(l, ROLE_NORMAL, "a->b ");
+                span_box(l, &r->flow[0], 0);
+                if (r->duplex || r->flow[1].n > 0) {
+                        span(l, ROLE_NORMAL, " b->a ");
+                        span_box(l, &r->flow[1], 0);
+                }
+                if (r->closed[0] || r->closed[1])
+                        span(l, ROLE_DIM, " closed:%s%s", r->closed[0] ? " a" : "",
+                             r->closed[1] ? " b" : "");
+                span_waiters(l, m, &r->blocked, "receiving");
+                span_waiters(l, m, &r->putters, "sending");
+                break;
+        case SC_VAR:
+        case SC_LIST:
+        case SC_DICT:
+        case SC_VALUE:
+        case SC_ARRAY:
+                for (size_t k = 0; k < r->ncopies; k++) {
+                        const model_actor *o = model_actor_at(m, r->copies[k].owner);
+
+                        if (k > 0)
+                                span(l, ROLE_NORMAL, "; %s's: ", o != NULL ? o->name : "?");
+                        else
+                                span(l, ROLE_NORMAL, "= ");
+                        span(l, ROLE_BOLD, "%s", r->copies[k].text);
+                }
+                if (r->manager)
+                        span(l, ROLE_DIM, " (in the manager's process)");
+                break;
+        case SC_POOL:
+                for (int k = 0; k < r->nworkers; k++) {
+                        const model_worker *w = &r->workers[k];
+
+                        span(l, ROLE_NORMAL, "%sw%d: ", k > 0 ? "; " : "", k);
+                        if (w->task >= 0)
+                                span(l, ROLE_HOLDER, "task %lld (%s)", (long long)w->task,
+                                     w->arg != NULL ? w->arg : "");
+                        else
+                                span(l, ROLE_DIM, "idle");
+                }
+                span(l, ROLE_NORMAL, "; results:");
+                for (size_t k = 0; k < model_result_count(m, ri); k++) {
+                        const model_line *res = model_result_at(m, ri, k);
+
+                        span(l, ROLE_FREE, " %lld->%s", (long long)res->index, res->text);
+                }
+                break;
+        default: break;
+        }
+}
+
+/* ---- the panes --------------------------------------------------------------------------------
+ */
+
+static void pane_title(screen *sc, const term *t, int p, const char *extra)
+{
+        const layout_rect *r = &sc->pane[p];
+        term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
+        strbuf sb = STRBUF_INIT;
+
+        strbuf_printf(&sb, " %s%s ", pane_names[p], extra);
+        draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
+        draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+static int script_of(const scenario *scn, int a)
+{
+        return a < scn->nactors ? scn->actors[a].script : scn->main_script;
+}
+
+/* "waits for lock_b (held by Thread-2)": model_describe_wait without the actor's own name. */
+static void wait_words(const model *m, int a, strbuf *out)
+{
+        strbuf sb = STRBUF_INIT;
+        const model_actor *ma = model_actor_at(m, a);
+        size_t skip = strlen(ma->name) + 1;
+
+        model_describe_wait(m, a, &sb);
+        strbuf_puts(out, sb.len > skip ? sb.data + skip : strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+/* The actors and resources of a deadlock cycle, to draw them as the banner is drawn. */
+static void cycle_marks(const model *m, bool *actors, bool *res)
+{
+        model_edge e[SC_MAX_ACTORS + 1];
+        int n = model_wait_edges(m, e, SC_MAX_ACTORS + 1);
+
+        for (int k = 0; k < n && k < SC_MAX_ACTORS + 1; k++) {
+                if (!e[k].cycle)
+                        continue;
+                if (actors != NULL)
+                        actors[e[k].from] = true;
+                if (res != NULL && e[k].res >= 0)
+                        res[e[k].res] = true;
+        }
+}
+
+static void draw_actors(screen *sc, const term *t, const model *m)
+{
+        bool cycle[SC_MAX_ACTORS + 1] = { false };
+
+        const layout_rect *r = &sc->pane[PANE_ACTORS];
+        int n = model_nactors(m), rows = r->h - 1, namew = 4;
+
+        pane_title(sc, t, PANE_ACTORS, "");
+        cycle_marks(m, cycle, NULL);
+        for (int a = 0; a < n; a++) {
+                int w =
+                    draw_width(t, model_actor_at(m, a)->name, strlen(model_actor_at(m, a)->name));
+
+                if (w > namew)
+                        namew = w;
+        }
+        if (namew > 22)
+                namew = 22;
+        if (sc->sel < sc->scroll[PANE_ACTORS])
+                sc->scroll[PANE_ACTORS] = sc->sel;
+        if (sc->sel >= sc->scroll[PANE_ACTORS] + rows)
+                sc->scroll[PANE_ACTORS] = sc->sel - rows + 1;
+        for (int row = 0; row < rows; row++) {
+                int a = sc->scroll[PANE_ACTORS] + row, y = r->y + 1 + row, x = r->x, line;
+                const model_actor *ma = model_actor_at(m, a);
+                term_role st;
+                spans l = { 0 };
+                bool sel = a == sc->sel;
+
+                if (ma == NULL)
+                        break;
+                st = (term_role)(ROLE_STATE + ma->state);
+                line = code_line_of(sc->code, ma->stmt);
+                span(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");
+                if (a < 10)
+                        span(&l, ROLE_BOLD, "%d ", (a + 1) % 10);
+                else
+                        span(&l, ROLE_NORMAL, "  ");
+                span(&l, st, "%s %-8s ", t->glyph[ma->state], model_state_word(ma->state));
+                x += draw_spans(t, y, x, r->w, &l);
+                spans_free(&l);
+                l = (spans){ 0 };
+                draw_str(t, stdscr, y, x, namew,
+                         term_attr(t, cycle[a] ? ROLE_BANNER
+                                      : sel    ? ROLE_SELECT
+                                               : ROLE_BOLD),
+                         ma->name);
+                x += namew + 1;
+                if (line >= 0)
+                        span(&l, ROLE_DIM, "line %-3d ", line + 1);
+                else
+                        span(&l, ROLE_DIM, "         ");
+                if (ma->state == MODEL_BLOCKED || ma->state == MODEL_WAITING) {
+                        strbuf why = STRBUF_INIT;
+
+                        wait_words(m, a, &why);
+                        span(&l, ROLE_WAITER, "%s", strbuf_str(&why));
+                        strbuf_free(&why);
+                } else if (ma->state == MODEL_SLEEPING) {
+                        span(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);
+                } else if (ma->state == MODEL_CRASHED) {
+                        span(&l, ROLE_ERROR, "%s", ma->why != NULL ? ma->why : "");
+                }
+                draw_spans(t, y, x, r->x + r->w - x, &l);
+                spans_free(&l);
+        }
+}
+
+static void draw_code(screen *sc, const term *t, const model *m)
+{
+        const layout_rect *r = &sc->pane[PANE_CODE];
+        const scenario *scn = model_scenario(m);
+        int script = script_of(scn, sc->sel), rows = r->h - 1, cur, first;
+        const code_script *cs = &sc->code->scripts[script];
+        const model_actor *me = model_actor_at(m, sc->sel);
+        strbuf title = STRBUF_INIT;
+
+        strbuf_printf(&title, " - %s", me->name);
+        pane_title(sc, t, PANE_CODE, strbuf_str(&title));
+        strbuf_free(&title);
+        cur = code_line_of(sc->code, me->stmt);
+        /* follow the selected actor's line, then the reader's own scrolling */
+        first = cur >= rows ? cur - rows / 2 : 0;
+        if (first + sc->scroll[PANE_CODE] > cs->n - rows)
+                sc->scroll[PANE_CODE] = cs->n - rows - first;
+        if (first + sc->scroll[PANE_CODE] < 0)
+                sc->scroll[PANE_CODE] = -first;
+        first += sc->scroll[PANE_CODE];
+        for (int row = 0; row < rows && first + row < cs->n; row++) {
+                int ln = first + row, y = r->y + 1 + row, x = r->x;
+                const code_line *cl = &cs->lines[ln];
+                spans l = { 0 };
+                strbuf others = STRBUF_INIT;
+                bool here = ln == cur && cl->stmt >= 0;
+                int nothers = 0;
+
+                /* the other actors whose statement is on this line, by number */
+                for (int a = 0; a < model_nactors(m) && cl->stmt >= 0; a++)
+                        if (a != sc->sel && script_of(scn, a) == script &&
+                            model_actor_at(m, a)->stmt == cl->stmt &&
+                            model_actor_at(m, a)->state != MODEL_DONE) {
+                                if (nothers++ < 2)
+                                        strbuf_printf(&others, "%s%d", others.len > 0 ? "," : "",
+                                                      (a + 1) % 10);
+                        }
+                if (nothers > 2)
+                        strbuf_printf(&others, "+%d", nothers - 2);
+                span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
+                span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
+                span(&l, ROLE_DIM, "%3d ", ln + 1);
+                span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", cl->text);
+                x += draw_spans(t, y, x, r->w, &l);
+                spans_free(&l);
+                strbuf_free(&others);
+        }
+}
+
+static void free_texts(char **v, int n)
+{
+        if (v == NULL)
+                return;
+        for (int k = 0; k < n; k++)
+                free(v[k]);
+        free(v);
+}
+
+static void draw_resources(screen *sc, const term *t, const model *m)
+{
+        const layout_rect *r = &sc->pane[PANE_RES];
+        int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
+        uint64_t events = model_info_of(m)->events;
+        spans *l = xcalloc((size_t)n + 1, sizeof(*l));
+        char **now = xcalloc((size_t)n + 1, sizeof(char *));
+        bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
+
+        pane_title(sc, t, PANE_RES, "");
+        cycle_marks(m, NULL, cycle);
+        for (int k = 0; k < n; k++) {
+                const char *name = model_res_at(m, k)->name;
+                int w = draw_width(t, name, strlen(name));
+
+                if (w > namew)
+                        namew = w;
+                w = (int)strlen(scenario_res_type_name(model_res_at(m, k)->type));
+                if (w > typew)
+                        typew = w;
+                describe_res(m, k, &l[k]);
+                now[k] = xstrdup(strbuf_str(&l[k].text));
+        }
+        if (namew > 16)
+                namew = 16;
+        /* The texts of the last different moment stay, to mark what changed since. */
+        if (sc->res_now != NULL && sc->res_events != events) {
+                free_texts(sc->res_before, n);
+                sc->res_before = sc->res_now;
+        } else {
+                free_texts(sc->res_now, n);
+        }
+        sc->res_now = now;
+        sc->res_events = events;
+        for (int k = 0; k < n; k++)
+                total += 1 + l[k].rows;
+        if (sc->scroll[PANE_RES] > total - rows)
+                sc->scroll[PANE_RES] = total - rows;
+        if (sc->scroll[PANE_RES] < 0)
+                sc->scroll[PANE_RES] = 0;
+        row = -sc->scroll[PANE_RES];
+        for (int k = 0; k < n; k++) {
+                int h = 1 + l[k].rows, skip = row < 0 ? -row : 0, y = r->y + 1 + row + skip;
+                int x = r->x + namew + 2;
+                bool changed = sc->res_before != NULL && strcmp(sc->res_before[k], now[k]) != 0;
+
+                /* the type too where there is room for it */
+                if (r->w >= 60)
+                        x += typew + 1;
+                if (row + h > 0 && row < rows && skip == 0) {
+                        /* changed since the previous moment: a star, not colour alone */
+                        draw_str(t, stdscr, y, r->x, 1, term_attr(t, ROLE_CHANGED),
+                                 changed ? "*" : " ");
+                        draw_str(t, stdscr, y, r->x + 1, namew,
+                                 term_attr(t, cycle[k]  ? ROLE_BANNER
+                                              : changed ? ROLE_CHANGED
+                                                        : ROLE_BOLD),
+                                 model_res_at(m, k)->name);
+                        if (r->w >= 60)
+                                draw_str(t, stdscr, y, r->x + namew + 2, typew,
+                                         term_attr(t, ROLE_DIM),
+                                         scenario_res_type_name(model_res_at(m, k)->type));
+                }
+                if (row + h > 0 && row < rows)
+                        draw_rows(t, y, x, r->x + r->w - x, &l[k], r->x + 3 - x, skip,
+                                  rows - row - skip);
+                row += h;
+                spans_free(&l[k]);
+        }
+        free(cycle);
+        free(l);
+}
+
+static void draw_output(screen *sc, const term *t, const model *m)
+{
+        const layout_rect *r = &sc->pane[PANE_OUTPUT];
+        size_t n = model_output_count(m), rows = (size_t)(r->h - 1), first;
+        strbuf extra = STRBUF_INIT;
+
+        if (model_output_dropped(m) > 0)
+                strbuf_printf(&extra, " (%zu earlier lines dropped)", model_output_dropped(m));
+        pane_title(sc, t, PANE_OUTPUT, strbuf_str(&extra));
+        strbuf_free(&extra);
+        /* the newest lines, unless the reader scrolled up */
+        if (sc->scroll[PANE_OUTPUT] < 0 || n <= rows)
+                sc->scroll[PANE_OUTPUT] = 0;
+        if ((size_t)sc->scroll[PANE_OUTPUT] > n - rows && n > rows)
+                sc->scroll[PANE_OUTPUT] = (int)(n - rows);
+        first = n > rows ? n - rows - (size_t)sc->scroll[PANE_OUTPUT] : 0;
+        for (size_t k = 0; k < rows && first + k < n; k++) {
+                const model_line *ml = model_output_at(m, first + k);
+                const model_actor *a = model_actor_at(m, ml->actor);
+                int y = r->y + 1 + (int)k, x = r->x;
+
+                /* each actor's lines in its own colour (and its name: never colour alone) */
+                x += draw_str(
+                    t, stdscr, y, x, 14,
+                    term_attr(t, ml->actor >= 0
+                                     ? (term_role)(ROLE_ACTOR + ml->actor % TERM_ACTOR_COLORS)
+                                     : ROLE_BOLD),
+                    a != NULL ? a->name : "lockstep");
+                x += draw_str(t, stdscr, y, x, 2, term_attr(t, ROLE_DIM), t->bar);
+                x++;
+                draw_str(t, stdscr, y, x, r->x + r->w - x, term_attr(t, ROLE_NORMAL), ml->text);
+        }
+}
+
+static const char *mode_word(const screen *sc)
+{
+        if (sc->replay != NULL)
+                return "replay";
+        if (sc->past)
+                return "rewound";
+        if (sc->ended)
+                return "finished";
+        switch (sc->mode) {
+        case MODE_RUNNING: return "running";
+        case MODE_PAUSED: return "paused";
+        case MODE_LIVE: return session_paused(sc->s) ? "live, paused" : "live";
+        default: return "stepping";
+        }
+}
+
+/* Steps taken up to moment SEQ, counted as the session counts them. */
+static uint64_t steps_until(const history *h, uint64_t seq)
+{
+        uint64_t n = 0;
+
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
+                const event *ev = history_event(h, k);
+
+                n += ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP));
+        }
+        return n;
+}
+
+static void draw_header(screen *sc, const term *t, const model *m)
+{
+        const history *h = hist(sc);
+        const scenario *scn = model_scenario(m);
+        spans l = { 0 };
+        double sp = speeds[sc->speed_i];
+
+        draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
+        span(&l, ROLE_HEADER, " lockstep %s", t->bar);
+        span(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
+        if (sc->ended && !sc->past) {
+                event_outcome o = run_outcome(sc);
+
+                span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
+                     event_outcome_word(o));
+        }
+        span(&l, ROLE_HEADER, " %s step %llu", t->bar,
+             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : run_steps(sc)));
+        if (sc->past)
+                span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
+        if (sc->replay != NULL)
+                ; /* nothing runs, at no speed */
+        else if (sp > 0)
+                span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
+        else
+                span(&l, ROLE_HEADER, " %s speed max", t->bar);
+        span(&l, ROLE_HEADER, " %s %s", t->bar, scn->title);
+        draw_spans(t, 0, 0, COLS, &l);
+        spans_free(&l);
+}
+
+typedef struct wrap_ctx {
+        const term *t;
+        int y, x, w, rows, used;
+        term_role role;
+} wrap_ctx;
+
+static void wrap_line(const char *s, size_t n, void *ctx)
+{
+        wrap_ctx *c = ctx;
+
+        if (c->used < c->rows)
+                draw_text(c->t, stdscr, c->y + c->used, c->x, c->w, term_attr(c->t, c->role), s, n);
+        c->used++;
+}
+
+/* The status rows above the key bar, in this order while there is room: the deadlock banner,
+ * what the last key did (or the first error), the caption. */
+static void draw_status(screen *sc, const term *t, const model *m)
+{
+        int left = 1 + layout_caption_rows(LINES), y = LINES - 1 - left;
+        const model_info *mi = model_info_of(m);
+        strbuf why = STRBUF_INIT, text = STRBUF_INIT;
+        wrap_ctx c = { .t = t, .x = 0, .w = COLS };
+
+        if (model_deadlock(m, &why) != 0 ||
+            (!sc->past && sc->ended && run_outcome(sc) == OUTCOME_DEADLOCK)) {
+                if (why.len == 0)
+                        strbuf_puts(&why, sc->replay != NULL ? "" : session_reason(sc->s));
+                strbuf_printf(&text, "DEADLOCK: %s", strbuf_str(&why));
+                c.y = y;
+                c.rows = left - 1 > 0 ? left - 1 : 1; /* a row stays for the message */
+                c.role = ROLE_BANNER;
+                for (int k = 0; k < c.rows; k++)
+                        draw_fill(stdscr, y + k, 0, COLS, term_attr(t, ROLE_BANNER));
+                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
+                c.used = c.used < c.rows ? c.used : c.rows;
+                y += c.used;
+                left -= c.used;
+        }
+        if (sc->msg.len > 0) {
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_MESSAGE), strbuf_str(&sc->msg));
+                left--;
+        } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
+                const model_error *e =
+                    model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
+
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), e->text);
+                left--;
+        }
+        if (left > 0 && mi->caption != NULL) {
+                strbuf_reset(&text);
+                strbuf_printf(&text, "\"%s\"", mi->caption);
+                c = (wrap_ctx){
+                        .t = t, .y = y, .x = 0, .w = COLS, .rows = left, .role = ROLE_CAPTION
+                };
+                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
+        }
+        strbuf_free(&why);
+        strbuf_free(&text);
+}
+
+static void draw_keybar(const term *t)
+{
+        int x = 0, y = LINES - 1;
+
+        draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
+        for (int k = 0; k < NKEYS && x < COLS; k++) {
+                if (key_table[k].bar == NULL)
+                        continue;
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY),
+                              key_table[k].bar_key);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL),
+                              key_table[k].bar);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), " ");
+        }
+}
+
+static void draw_help(const term *t)
+{
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, h = NKEYS + 6, y0 = (LINES - h) / 2,
+            x0 = (COLS - w) / 2, kw = 18;
+
+        if (h > LINES)
+                h = LINES, y0 = 0;
+        for (int y = 0; y < h; y++)
+                draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
+        draw_box(t, stdscr, y0, x0, h, w, term_attr(t, ROLE_PANE));
+        draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
+        for (int k = 0; k < NKEYS && 2 + k < h - 1; k++) {
+                draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD),
+                         key_table[k].keys);
+                draw_str(t, stdscr, y0 + 2 + k, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
+                         key_table[k].help);
+        }
+}
+
+/* The state glyphs with their words, under the keys in the help box. */
+static void draw_legend(const term *t)
+{
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, y = (LINES - (NKEYS + 6)) / 2 + NKEYS + 3,
+            x = (COLS - w) / 2 + 2;
+        spans l = { 0 };
+
+        if (y <= 0 || y >= LINES - 1)
+                return;
+        for (int s = 0; s < MODEL_STATE_COUNT; s++)
+                span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s],
+                     model_state_word((model_state)s));
+        draw_spans(t, y, x, w - 4, &l);
+        spans_free(&l);
+}
+
+static void draw_too_small(const term *t)
+{
+        strbuf sb = STRBUF_INIT;
+
+        strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.",
+                      LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, COLS, LINES);
+        draw_str(t, stdscr, LINES / 2 - 1, 0, COLS, term_attr(t, ROLE_BOLD), strbuf_str(&sb));
+        draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_NORMAL),
+                 "Make the window bigger, or press q to quit.");
+        strbuf_free(&sb);
+}
+
+/* ---- the timeline: a lane per actor across the last steps up to the moment shown ---------- */
+
+#define MAX_LANE_STEPS 256
+
+typedef struct lanes {
+        int ncols;
+        uint64_t first; /* the number of the first step shown */
+        short mover[MAX_LANE_STEPS];
+        unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
+} lanes;
+
+/* Fills L with the last COLS steps up to moment SHOWN: who made each step and every actor's
+ * state after it. Uses history_at, so the caller asks for the shown model again afterwards. */
+static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
+{
+        uint64_t starts[MAX_LANE_STEPS], total = 0;
+        int n = 0;
+
+        if (cols > MAX_LANE_STEPS)
+                cols = MAX_LANE_STEPS;
+        l->ncols = 0;
+        /* the events that begin the last COLS steps, newest first */
+        for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
+                const event *ev = history_event(h, k);
+
+                if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
+                        starts[n++] = k;
+        }
+        total = steps_until(h, shown);
+        l->first = total - (uint64_t)n + 1;
+        for (int c = 0; c < n; c++) {
+                uint64_t start = starts[n - 1 - c];
+                uint64_t end = c + 1 < n ? starts[n - 2 - c] - 1 : shown;
+                const model *m = history_at(h, end);
+                const event *ev = history_event(h, start);
+
+                if (m == NULL)
+                        break;
+                l->mover[c] = ev != NULL ? ev->actor : -1;
+                for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
+                        l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
+                l->ncols = c + 1;
+        }
+}
+
+/* The lanes' names: as wide as the longest, up to 16 columns. */
+static int lane_name_width(const term *t, const model *m)
+{
+        int w = 4;
+
+        for (int a = 0; a < model_nactors(m); a++) {
+                const char *name = model_actor_at(m, a)->name;
+                int n = draw_width(t, name, strlen(name));
+
+                w = n > w ? n : w;
+        }
+        return w > 16 ? 16 : w;
+}
+
+static void draw_timeline(screen *sc, const term *t, const model *m, const lanes *l)
+{
+        const layout_rect *r = &sc->pane[PANE_TIMELINE];
+        int namew = lane_name_width(t, m), x0 = r->x + namew + 1;
+        strbuf title = STRBUF_INIT;
+
+        if (l->ncols > 0)
+                strbuf_printf(&title, " - steps %llu to %llu, %s the moment shown",
+                              (unsigned long long)l->first,
+                              (unsigned long long)(l->first + (uint64_t)l->ncols - 1), t->marker);
+        pane_title(sc, t, PANE_TIMELINE, strbuf_str(&title));
+        strbuf_free(&title);
+        for (int a = 0; a < model_nactors(m) && a < r->h - 1; a++) {
+                int y = r->y + 1 + a;
+
+                draw_str(t, stdscr, y, r->x, namew, term_attr(t, ROLE_BOLD),
+                         model_actor_at(m, a)->name);
+                for (int c = 0; c < l->ncols && x0 + c < r->x + r->w; c++) {
+                        model_state st = (model_state)l->state[c][a];
+                        bool moved = l->mover[c] == a;
+                        /* who moved at that step stands out; the others show their state */
+                        const char *g = moved ? t->glyph[MODEL_RUNNING]
+                                        : st == MODEL_NEW || st == MODEL_DONE ? " "
+                                        : st == MODEL_READY                   ? t->glyph[MODEL_NEW]
+                                                                              : t->glyph[st];
+                        attr_t at = term_attr(t, moved ? (term_role)(ROLE_STATE + MODEL_RUNNING)
+                                                       : (term_role)(ROLE_STATE + st));
+
+                        if (c == l->ncols - 1)
+                                at |= A_REVERSE; /* the cursor: the moment shown */
+                        draw_str(t, stdscr, y, x0 + c, 1, at, g);
+                }
+        }
+}
+
+/* The file's errors over the lower panes while it does not load: the run on view is the old one. */
+static void draw_errors(screen *sc, const term *t)
+{
+        const char *p = strbuf_str(&sc->errors);
+        int lines = 0, h, y0, bottom = LINES - 2 - layout_caption_rows(LINES);
+
+        for (const char *q = p; *q != '\0'; q++)
+                lines += *q == '\n';
+        h = lines + 2 < 10 ? lines + 2 : 10;
+        y0 = bottom - h;
+        for (int y = 0; y < h; y++)
+                draw_fill(stdscr, y0 + y, 0, COLS, term_attr(t, ROLE_NORMAL));
+        draw_box(t, stdscr, y0, 0, h, COLS, term_attr(t, ROLE_ERROR));
+        draw_str(t, stdscr, y0, 2, COLS - 4, term_attr(t, ROLE_BANNER),
+                 " The file no longer loads; the run shown is the last one that did: ");
+        for (int row = 1; row < h - 1 && *p != '\0'; row++) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+                draw_text(t, stdscr, y0 + row, 2, COLS - 4, term_attr(t, ROLE_ERROR), p, n);
+                p += n + (nl != NULL);
+        }
+}
+
+static const model *shown_model(screen *sc)
+{
+        history *h = hist(sc);
+        const model *m = sc->past ? history_at(h, sc->shown) : NULL;
+
+        return m != NULL ? m : history_live(h);
+}
+
+void screen_draw(screen *sc, const term *t)
+{
+        const model *m = shown_model(sc);
+        lanes *l = NULL;
+
+        werase(stdscr);
+        sc->fits = layout_compute(COLS, LINES, model_nactors(m), sc->pane);
+        if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
+                history *h = hist(sc);
+
+                l = xcalloc(1, sizeof(*l));
+                compute_lanes(h, sc->past ? sc->shown : history_len(h),
+                              sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
+                m = shown_model(sc); /* history_at moved on */
+        }
+        if (!sc->fits) {
+                draw_too_small(t);
+        } else {
+                if (sc->sel >= model_nactors(m))
+                        sc->sel = model_nactors(m) - 1;
+                draw_header(sc, t, m);
+                draw_actors(sc, t, m);
+                draw_code(sc, t, m);
+                draw_resources(sc, t, m);
+                draw_output(sc, t, m);
+                if (l != NULL)
+                        draw_timeline(sc, t, m, l);
+                /* the column between the left and the right panes */
+                draw_vline(t, stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1,
+                           sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y,
+                           term_attr(t, ROLE_DIM));
+                draw_status(sc, t, m);
+                draw_keybar(t);
+                if (sc->errors.len > 0)
+                        draw_errors(sc, t);
+                if (sc->help) {
+                        draw_help(t);
+                        draw_legend(t);
+                }
+        }
+        free(l);
+        wnoutrefresh(stdscr);
+        doupdate();
+}
+
+/* ---- running it ------------------------------------------------------------------------------ */
+
+static session *open_session(const screen *sc, strbuf *err)
+{
+        session_config cfg = {
+                .path = sc->path,
+                .step = !sc->live,
+                .policy = SESSION_MANUAL, /* a person at the keys picks who moves */
+                /* stepped: no pace until r (a pace while nobody is granted keeps the session's
+                 * timer firing) */
+                .speed = sc->live ? speeds[DEFAULT_SPEED_I] : 0,
+                .time_limit_given = true,
+                .time_limit = 0, /* someone is watching: q ends it */
+                .record = true,
+                .schedule_in = sc->schedule,
+        };
+
+        return session_open(&cfg, err);
+}
+
+/* Watches the folder of PATH: an editor may write the file in place or replace it. */
+static int watch(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        char *dir = slash != NULL ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup(".");
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+        if (fd >= 0 && inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+                close(fd);
+                fd = -1;
+        }
+        free(dir);
+        return fd;
+}
+
+screen *screen_open(const screen_options *opt, strbuf *err)
+{
+        screen *sc = xcalloc(1, sizeof(*sc));
+
+        sc->path = xstrdup(opt->path);
+        sc->schedule = opt->schedule != NULL ? xstrdup(opt->schedule) : NULL;
+        sc->live = opt->live;
+        sc->s = open_session(sc, err);
+        if (sc->s == NULL) {
+                free(sc->path);
+                free(sc->schedule);
+                free(sc);
+                return NULL;
+        }
+        /* a restart replays the schedule from the session; a fresh one (after a failed
+         * restart) starts clean */
+        free(sc->schedule);
+        sc->schedule = NULL;
+        sc->code = code_new(session_scenario(sc->s), NULL, 0);
+        sc->watch_fd = watch(sc->path);
+        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+        sc->speed_i = DEFAULT_SPEED_I;
+        sc->last_moved = -1;
+        sc->focus = PANE_ACTORS;
+        sc->sel = session_scenario(sc->s)->nactors; /* the main thread moves first */
+        return sc;
+}
+
+/* Prints the problems D holds into ERR, as lockstep check prints them. */
+static void diag_text(const diag *d, strbuf *err)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        if (f == NULL)
+                xdie("open_memstream: out of memory");
+        diag_print(d, f);
+        fclose(f);
+        strbuf_append(err, buf, len);
+        free(buf);
+}
+
+screen *screen_open_replay(const char *trace, strbuf *err)
+{
+        screen *sc = xcalloc(1, sizeof(*sc));
+        const trace_header *th;
+        strbuf text = STRBUF_INIT;
+        event ev;
+        diag d;
+        int rc;
+
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc->reader = trace_reader_open(trace, &d);
+        if (sc->reader == NULL) {
+                diag_text(&d, err);
+                diag_free(&d);
+                free(sc);
+                return NULL;
+        }
+        th = trace_reader_header(sc->reader);
+        sc->replay = history_new(trace_reader_scenario(sc->reader), 0, 0);
+        /* every event now: scrubbing then only rebuilds moments from the history */
+        while ((rc = trace_read(sc->reader, &ev, &text, &d)) != 0)
+                if (rc > 0)
+                        history_append(sc->replay, &ev);
+        strbuf_free(&text);
+        if (diag_count(&d) > 0) {
+                diag_text(&d, err);
+                diag_free(&d);
+                history_free(sc->replay);
+                trace_reader_close(sc->reader);
+                free(sc);
+                return NULL;
+        }
+        diag_free(&d);
+        sc->path = xstrdup(trace);
+        sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
+        sc->watch_fd = -1;
+        sc->ended = true;
+        sc->past = history_len(sc->replay) > 0; /* from the beginning */
+        sc->shown = 0;
+        sc->speed_i = DEFAULT_SPEED_I;
+        sc->last_moved = -1;
+        sc->focus = PANE_ACTORS;
+        sc->sel = trace_reader_scenario(sc->reader)->nactors;
+        strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
+                              "[ back.");
+        return sc;
+}
+
+void screen_close(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n;
+
+        if (sc == NULL)
+                return;
+        n = model_nres(history_live(hist(sc)));
+        if (sc->replay != NULL) {
+                history_free(sc->replay);
+                trace_reader_close(sc->reader);
+        } else {
+                session_close(sc->s, &err); /* no trace is written here: nothing to report */
+        }
+        strbuf_free(&err);
+        code_free(sc->code);
+        free_texts(sc->res_now, n);
+        free_texts(sc->res_before, n);
+        if (sc->watch_fd >= 0)
+                close(sc->watch_fd);
+        strbuf_free(&sc->errors);
+        strbuf_free(&sc->msg);
+        free(sc->path);
+        free(sc);
+}
+
+static void reset_run(screen *sc, int nres);
+
+int screen_watch_fd(const screen *sc)
+{
+        return sc->watch_fd;
+}
+
+bool screen_reload(screen *sc)
+{
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        bool ours = false;
+        ssize_t n;
+        strbuf err = STRBUF_INIT;
+        session *s;
+        int nres;
+
+        while ((n = read(sc->watch_fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+
+                        ours |= ev->len > 0 && strcmp(ev->name, base) == 0;
+                        p += sizeof(*ev) + ev->len;
+                }
+        if (!ours)
+                return false;
+        /* the new file first: when it does not load, the old run stays on view */
+        s = open_session(sc, &err);
+        strbuf_reset(&sc->errors);
+        if (s == NULL) {
+                strbuf_puts(&sc->errors, strbuf_str(&err));
+                strbuf_free(&err);
+                return true;
+        }
+        strbuf_free(&err);
+        nres = model_nres(history_live(hist(sc)));
+        session_close(sc->s, &err);
+        strbuf_free(&err);
+        sc->s = s;
+        code_free(sc->code);
+        sc->code = code_new(session_scenario(sc->s), NULL, 0);
+        reset_run(sc, nres);
+        sc->last_moved = -1;
+        strbuf_reset(&sc->msg);
+        strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");
+        return true;
+}
+
+int screen_fd(const screen *sc)
+{
+        return sc->ended || sc->replay != NULL ? -1 : session_fd(sc->s);
+}
+
+bool screen_pump(screen *sc)
+{
+        if (sc->ended || sc->replay != NULL)
+                return false;
+        if (!session_pump(sc->s))
+                sc->ended = true;
+        return true;
+}
+
+bool screen_busy(const screen *sc)
+{
+        return !sc->ended && sc->replay == NULL &&
+               (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
+}
+
+/* Steps by hand: the policy grants nothing and keeps no pace. */
+static void hand_stepping(screen *sc, mode m)
+{
+        session_set_policy(sc->s, SESSION_MANUAL);
+        session_set_speed(sc->s, 0);
+        sc->mode = m;
+}
+
+static void branch(screen *sc);
+
+/* Whether a step may be asked for now; if not, says why in the message row. */
+static void rewind_by(screen *sc, int dir);
+
+static bool can_step(screen *sc)
+{
+        if (sc->replay != NULL) { /* nothing runs: a step key moves forward */
+                rewind_by(sc, 1);
+                return false;
+        }
+        if (sc->past && !sc->live) {
+                branch(sc);
+                return false;
+        }
+        if (sc->past) {
+                strbuf_puts(&sc->msg, "This is an earlier moment of a live run: press ] or "
+                                      "Right until now.");
+                return false;
+        }
+        if (sc->ended) {
+                strbuf_puts(&sc->msg, "The run has ended: R starts it again.");
+                return false;
+        }
+        if (sc->live) {
+                strbuf_puts(&sc->msg, "A live run: the operating system decides who moves "
+                                      "(p pauses it, r goes on).");
+                return false;
+        }
+        if (sc->mode == MODE_RUNNING)
+                hand_stepping(sc, MODE_STEPPING);
+        return true;
+}
+
+static void step_actor(screen *sc, int a)
+{
+        int n = model_nactors(history_live(hist(sc)));
+
+        if (a < 0 || a >= n) {
+                strbuf_printf(&sc->msg, "There is no actor %d.", a + 1);
+                return;
+        }
+        sc->sel = a;
+        if (!can_step(sc))
+                return;
+        if (session_grant(sc->s, a, &sc->msg) == 0) {
+                sc->last_moved = a;
+                sc->scroll[PANE_CODE] = 0; /* follow the actor again */
+                sc->mode = MODE_STEPPING;
+        }
+}
+
+/* Space: the next actor after the last one stepped that can move (round-robin). */
+static void step_pick(screen *sc)
+{
+        session_why why[SC_MAX_ACTORS + 1];
+        int n = model_nactors(history_live(hist(sc)));
+
+        if (!can_step(sc))
+                return;
+        if (session_movable(sc->s, why) == 0) {
+                for (int a = 0; a < n; a++)
+                        if (why[a] == SESSION_RUNNING) {
+                                session_why_text(sc->s, a, &sc->msg);
+                                return;
+                        }
+                strbuf_puts(&sc->msg, "No actor can move now.");
+                return;
+        }
+        for (int k = 1; k <= n; k++) {
+                int a = (sc->last_moved + k) % n;
+
+                if (why[a] == SESSION_CAN_MOVE) {
+                        step_actor(sc, a);
+                        return;
+                }
+        }
+}
+
+/* Moment J is the start of a step: the next event begins one (or nothing is before it). */
+static bool step_boundary(const history *h, uint64_t j)
+{
+        const event *ev = history_event(h, j + 1);
+
+        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP));
+}
+
+static void rewind_by(screen *sc, int dir)
+{
+        history *h = hist(sc);
+        uint64_t len = history_len(h), cur = sc->past ? sc->shown : len, j = cur;
+
+        if (dir < 0) {
+                if (j <= history_first_seq(h)) {
+                        strbuf_puts(&sc->msg, "This is the earliest moment kept.");
+                        return;
+                }
+                if (sc->mode == MODE_RUNNING)
+                        hand_stepping(sc, MODE_PAUSED);
+                do
+                        j--;
+                while (!step_boundary(h, j));
+                sc->past = true;
+                sc->shown = j;
+        } else {
+                if (!sc->past) {
+                        if (sc->replay != NULL)
+                                strbuf_puts(&sc->msg, "The end of the trace.");
+                        return;
+                }
+                do
+                        j++;
+                while (j < len && !step_boundary(h, j));
+                sc->past = j < len;
+                sc->shown = j;
+        }
+        if (sc->past)
+                strbuf_printf(&sc->msg,
+                              "An earlier moment (event %llu of %llu): Left/[ back, "
+                              "Right/] forward.",
+                              (unsigned long long)sc->shown, (unsigned long long)len);
+}
+
+/* After a new session replaced the old one: the screen follows it from its start. */
+static void reset_run(screen *sc, int nres)
+{
+        session_pause(sc->s, false);
+        if (sc->live)
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+        else
+                hand_stepping(sc, MODE_STEPPING);
+        free_texts(sc->res_now, nres);
+        free_texts(sc->res_before, nres);
+        sc->res_now = sc->res_before = NULL;
+        sc->ended = sc->past = false;
+        sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+}
+
+static void restart(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n = model_nres(history_live(hist(sc)));
+
+        sc->s = session_restart(sc->s, false, &err);
+        if (sc->s == NULL)
+                sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot restart: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        reset_run(sc, n);
+        sc->last_moved = -1;
+        strbuf_puts(&sc->msg, "Started again, with the same seed.");
+}
+
+/* L: the same scenario again, live (the operating system schedules) or stepped by hand. */
+static void toggle_live(screen *sc)
+{
+        strbuf err = STRBUF_INIT;
+        int n = model_nres(history_live(hist(sc)));
+
+        session_close(sc->s, &err);
+        strbuf_reset(&err);
+        sc->live = !sc->live;
+        sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot start again: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        reset_run(sc, n);
+        sc->last_moved = -1;
+        strbuf_puts(&sc->msg, sc->live ? "A live run: the operating system schedules, slowed to "
+                                         "the speed shown; p pauses, L steps by hand again."
+                                       : "Stepped by hand again, from the start.");
+}
+
+/*
+ * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
+ * (each step of a stepped run is one grant, replayed in order with the same seed, so it
+ * arrives at the same state), then waits for the keys to go on differently.
+ */
+static void branch(screen *sc)
+{
+        history *h = hist(sc);
+        uint64_t k = steps_until(h, sc->shown);
+        size_t nmoves;
+        const int *moves = session_schedule(sc->s, &nmoves);
+        int n = model_nres(history_live(h)), *prefix;
+        strbuf err = STRBUF_INIT;
+        session_config cfg = {
+                .path = sc->path,
+                .step = true,
+                .policy = SESSION_MANUAL,
+                .seed_given = true,
+                .seed = session_seed(sc->s),
+                .time_limit_given = true,
+                .record = true,
+        };
+
+        if (k > nmoves)
+                k = nmoves;
+        prefix = xcalloc(k + 1, sizeof(int));
+        memcpy(prefix, moves, k * sizeof(int));
+        cfg.schedule = prefix;
+        cfg.nschedule = k;
+        session_close(sc->s, &err);
+        strbuf_reset(&err);
+        sc->s = session_open(&cfg, &err);
+        free(prefix);
+        if (sc->s == NULL)
+                sc->s = open_session(sc, &err);
+        if (sc->s == NULL)
+                xdie("cannot branch: %s", strbuf_str(&err));
+        strbuf_free(&err);
+        reset_run(sc, n);
+        strbuf_printf(&sc->msg,
+                      "A new run from step %llu: the same %llu steps are made again, then it is "
+                      "yours.",
+                      (unsigned long long)k, (unsigned long long)k);
+}
+
+/* s: the moves so far into a new file beside the current directory's others, named after the
+ * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... */
+static void save_schedule(screen *sc)
+{
+        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        size_t len = strlen(base), nmoves;
+        strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+        if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+                len -= 5;
+        for (int k = 1; k < 1000; k++) {
+                strbuf_reset(&path);
+                strbuf_append(&path, base, len);
+                strbuf_puts(&path, "-schedule");
+                if (k > 1)
+                        strbuf_printf(&path, "-%d", k);
+                strbuf_puts(&path, ".txt");
+                if (access(strbuf_str(&path), F_OK) != 0)
+                        break;
+        }
+        session_schedule(sc->s, &nmoves);
+        if (session_save_schedule(sc->s, strbuf_str(&path), &err) < 0)
+                strbuf_printf(&sc->msg, "Not saved: %s", strbuf_str(&err));
+        else
+                strbuf_printf(&sc->msg,
+                              "Saved %zu moves to %s: lockstep %s --schedule %s replays them.",
+                              nmoves, strbuf_str(&path), sc->path, strbuf_str(&path));
+        strbuf_free(&path);
+        strbuf_free(&err);
+}
+
+static void scroll_by(screen *sc, int delta)
+{
+        /* Output counts from the bottom: up shows older lines */
+        sc->scroll[sc->focus] += sc->focus == PANE_OUTPUT ? -delta : delta;
+        if (sc->focus != PANE_OUTPUT && sc->focus != PANE_CODE && sc->scroll[sc->focus] < 0)
+                sc->scroll[sc->focus] = 0;
+}
+
+static void run_or_pause(screen *sc, bool run)
+{
+        if (sc->replay != NULL) {
+                strbuf_puts(&sc->msg, "A replay runs nothing: Right, ] or Space go forward, Left "
+                                      "or [ back, R to the start.");
+                return;
+        }
+        if (sc->ended) {
+                strbuf_puts(&sc->msg, "The run has ended: R starts it again.");
+                return;
+        }
+        if (sc->live) {
+                session_pause(sc->s, !run);
+                return;
+        }
+        if (run) {
+                sc->past = false;
+                session_set_speed(sc->s, speeds[sc->speed_i]);
+                session_set_policy(sc->s, SESSION_RANDOM);
+                session_pause(sc->s, false);
+                sc->mode = MODE_RUNNING;
+        } else if (sc->mode == MODE_RUNNING) {
+                hand_stepping(sc, MODE_PAUSED);
+        }
+}
+
+int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
+{
+        int n = model_nactors(history_live(hist(sc))), page;
+
+        if (sc->help) {
+                sc->help = false;
+                return SCREEN_REDRAW;
+        }
+        page = sc->fits ? sc->pane[sc->focus].h - 2 : 1;
+        strbuf_reset(&sc->msg);
+        switch (key) {
+        case 'q':
+        case 'Q': return SCREEN_QUIT;
+        case '?':
+        case KEY_F(1): sc->help = true; break;
+        case ' ':
+        case 'n': step_pick(sc); break;
+        case KEY_ENTER:
+        case '\r':
+        case '\n': step_actor(sc, sc->sel); break;
+        case 'r': run_or_pause(sc, true); break;
+        case 'p': run_or_pause(sc, false); break;
+        case '+':
+        case '=':
+        case '-':
+        case '_':
+                sc->speed_i += key == '+' || key == '=' ? 1 : -1;
+                sc->speed_i = sc->speed_i < 0          ? 0
+                              : sc->speed_i >= NSPEEDS ? NSPEEDS - 1
+                                                       : sc->speed_i;
+                if (sc->live || sc->mode == MODE_RUNNING)
+                        session_set_speed(sc->s, speeds[sc->speed_i]);
+                break;
+        case KEY_LEFT:
+        case '[': rewind_by(sc, -1); break;
+        case KEY_RIGHT:
+        case ']': rewind_by(sc, 1); break;
+        case 'R':
+                if (sc->replay != NULL) {
+                        sc->past = history_len(sc->replay) > 0;
+                        sc->shown = 0;
+                } else {
+                        restart(sc);
+                }
+                break;
+        case 'L':
+                if (sc->replay != NULL)
+                        strbuf_puts(&sc->msg, "A replay runs nothing.");
+                else
+                        toggle_live(sc);
+                break;
+        case 's':
+                if (sc->replay != NULL)
+                        strbuf_puts(&sc->msg, "A replay has no moves of its own to save.");
+                else
+                        save_schedule(sc);
+                break;
+        case '\t':
+        case KEY_BTAB:
+                /* the next pane on the screen (the timeline is not always there) */
+                do
+                        sc->focus = (sc->focus + (key == '\t' ? 1 : PANE_COUNT - 1)) % PANE_COUNT;
+                while (sc->fits && sc->pane[sc->focus].h == 0);
+                break;
+        case KEY_UP:
+        case 'k':
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = sc->sel > 0 ? sc->sel - 1 : 0;
+                else
+                        scroll_by(sc, -1);
+                break;
+        case KEY_DOWN:
+        case 'j':
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = sc->sel + 1 < n ? sc->sel + 1 : n - 1;
+                else
+                        scroll_by(sc, 1);
+                break;
+        case KEY_PPAGE: scroll_by(sc, -page); break;
+        case KEY_NPAGE: scroll_by(sc, page); break;
+        case KEY_HOME:
+                sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+                break;
+        case KEY_END: sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20; break;
+        case KEY_MOUSE: {
+                const layout_rect *r = &sc->pane[PANE_ACTORS];
+
+                /* a click on an actor's row steps that actor, as its digit does */
+                if (sc->fits && mouse_y > r->y && mouse_y < r->y + r->h && mouse_x >= r->x &&
+                    mouse_x < r->x + r->w)
+                        step_actor(sc, sc->scroll[PANE_ACTORS] + mouse_y - r->y - 1);
+                break;
+        }
+        default:
+                if (key >= '0' && key <= '9')
+                        step_actor(sc, key == '0' ? 9 : key - '1');
+                else
+                        return 0; /* KEY_RESIZE and keys that mean nothing here */
+                break;
+        }
+        return SCREEN_REDRAW;
+}

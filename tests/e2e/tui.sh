@@ -1,0 +1,292 @@
+# tui.sh — the terminal UI, driven for real in tmux: keys go in with send-keys, the screen comes
+# back with capture-pane, at 80x24 and at 160x48. Every wait polls the screen until the text
+# appears, within a generous bound; nothing is asserted on timing.
+# Usage: sh tests/e2e/tui.sh LOCKSTEP SOURCE_ROOT (skipped, 77, without tmux).
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed: skipped"; exit 77; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+sock="lockstep-tui-$$"
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'T kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+export LANG=C.UTF-8 TERM=xterm-256color
+
+# start NAME COLS ROWS [ENV=VALUE...] -- ARGS: lockstep ARGS in a shell that records the terminal
+# settings before and after, and lockstep's exit status, then stays (so the pane can be read).
+start() {
+        name=$1 cols=$2 rows=$3
+        shift 3
+        envs=""
+        while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+        shift
+        cat >"$tmp/$name.sh" <<EOS
+cd "${cwd:-$PWD}"
+stty -g >"$tmp/$name.before"
+env $envs "$bin" $*
+rc=\$?
+stty -g >"$tmp/$name.after"
+echo "lockstep exited \$rc"
+exec sleep 600
+EOS
+        T new-session -d -s "$name" -x "$cols" -y "$rows" "sh $tmp/$name.sh"
+}
+screen() { T capture-pane -p -t "$1"; }
+# wait_for NAME TEXT: true once the screen shows TEXT (a grep -E pattern), within 15 s
+wait_for() {
+        i=0
+        while [ $i -lt 150 ]; do
+                screen "$1" | grep -Eq -- "$2" && return 0
+                sleep 0.1
+                i=$((i + 1))
+        done
+        return 1
+}
+# wait_change NAME BEFORE: until the screen differs from BEFORE (3 s at most)
+wait_change() {
+        i=0
+        while [ $i -lt 30 ]; do
+                [ "$(screen "$1")" != "$2" ] && return 0
+                sleep 0.1
+                i=$((i + 1))
+        done
+        return 1
+}
+# press_until NAME KEY TEXT [MAX]: presses KEY, one step at a time, until TEXT shows (MAX presses)
+press_until() {
+        k=0
+        while [ $k -lt "${4:-40}" ]; do
+                screen "$1" | grep -Eq -- "$3" && return 0
+                before=$(screen "$1")
+                T send-keys -t "$1" "$2"
+                wait_change "$1" "$before"
+                k=$((k + 1))
+        done
+        screen "$1" | grep -Eq -- "$3"
+}
+check() { # check DESCRIPTION COMMAND...
+        d=$1
+        shift
+        if "$@"; then ok; else ko "$d"; screen "${last:-s}" | sed 's/^/  | /'; fi
+}
+pids_of() { # the lockstep process under the pane's shell, and its children (the runner)
+        sh_pid=$(T list-panes -t "$1" -F '#{pane_pid}')
+        lp=$(pgrep -P "$sh_pid" -x lockstep)
+        echo "$lp $(pgrep -P "$lp" 2>/dev/null | tr '\n' ' ')"
+}
+gone() { for p in $1; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+restored() { cmp -s "$tmp/$1.before" "$tmp/$1.after"; }
+
+# ---- the semaphore, stepped by hand at 80x24 ----
+last=sem
+start sem 80 24 -- scenarios/seed/03-semaphore.json
+check "the scenario screen opens, stepping" wait_for sem "stepping"
+check "every pane is there" sh -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -p -t sem | grep -q Actors && T capture-pane -p -t sem | grep -q Resources && T capture-pane -p -t sem | grep -q Output && T capture-pane -p -t sem | grep -q Code"
+check "the semaphore starts at 2 of 2" wait_for sem "semaphore +2 of 2 free"
+check "main's code is shown Python-like" wait_for sem "for t in MyCustomThread:"
+check "the count falls to 1" press_until sem " " "semaphore +1 of 2 free"
+check "the count falls to 0 of 2" press_until sem " " "semaphore +0 of 2 free"
+check "a third thread waits for the semaphore" press_until sem " " "blocked +MyCustomThread-[0-9] .*waits for semaphore semaphore \\(count 0\\)"
+check "the caption is shown" wait_for sem '"(with self.semaphore|At most 2|time.sleep)'
+# rewinding shows the earlier count again, then Right comes back to now
+check "Left rewinds to an earlier moment" press_until sem Left "rewound.*" 5
+check "rewinding shows 1 of 2 free again" press_until sem Left "semaphore +1 of 2 free" 20
+check "Right comes back to now" press_until sem Right "stepping" 30
+check "and shows 0 of 2 again" wait_for sem "semaphore +0 of 2 free"
+# help
+T send-keys -t sem '?'
+check "? shows the keys" wait_for sem "lockstep keys"
+T send-keys -t sem x
+check "any key closes help" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t sem | grep -q 'lockstep keys'"
+# an idle screen uses no CPU: its CPU time does not move while nothing happens
+pid=$(pids_of sem | cut -d' ' -f1)
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+c1=$(cpu)
+sleep 3
+c2=$(cpu)
+check "an idle screen uses no CPU ($c1 -> $c2 ticks)" [ "$c1" = "$c2" ]
+# q restores the terminal and leaves no process
+procs=$(pids_of sem)
+T send-keys -t sem q
+check "q ends lockstep with status 0" wait_for sem "lockstep exited 0"
+check "q restores the terminal settings" restored sem
+check "q leaves no process ($procs)" gone "$procs"
+
+# ---- a chosen actor steps; one that cannot move says why ----
+last=pick
+start pick 80 24 -- scenarios/seed/03-semaphore.json
+wait_for pick "stepping" >/dev/null
+T send-keys -t pick 1
+check "an actor that cannot move says why" wait_for pick "MyCustomThread-0 has not been started"
+T send-keys -t pick 6
+check "digit 6 steps the main thread" wait_for pick "ready +MyCustomThread-0"
+wait_for pick "ready +MainThread +line 2" >/dev/null
+T send-keys -t pick 3
+check "digit 3 steps MyCustomThread-2, which takes the semaphore first" wait_for pick "semaphore +1 of 2 free"
+check "... and is the one inside" wait_for pick "Code - MyCustomThread-2"
+# a click on an actor's row steps it too: an X10 mouse report (ESC [ M, then 32 + the button,
+# 33 + the column, 33 + the row: button 1 pressed, then released, at column 5, row 2)
+T send-keys -t pick -l "$(printf '\033[M &#')"
+T send-keys -t pick -l "$(printf '\033[M#&#')"
+check "a click on MyCustomThread-0's row steps it" wait_for pick "semaphore +0 of 2 free"
+T send-keys -t pick q
+
+# ---- the deadlock: the banner names both locks ----
+last=dl
+start dl 80 24 -- scenarios/classics/deadlock.json
+wait_for dl "stepping" >/dev/null
+check "stepping classics/deadlock.json ends in the deadlock banner" press_until dl " " "DEADLOCK" 40
+check "the banner names both locks and who holds them" sh -c "tmux -L $sock capture-pane -p -J -t dl | tr -d '\n' | grep -q 'holds lock_a and waits for lock_b held by Thread-2.*holds lock_b and waits for lock_a'"
+check "the header says how the run ended" wait_for dl "finished.*deadlock"
+T send-keys -t dl R
+check "R starts it again" wait_for dl "Started again, with the same seed"
+check "... from the beginning" wait_for dl "step 0"
+# SIGTERM restores the terminal too, and the runner goes with lockstep
+procs=$(pids_of dl)
+kill -TERM "$(echo "$procs" | cut -d' ' -f1)"
+check "SIGTERM ends lockstep with 128+15" wait_for dl "lockstep exited 143"
+check "SIGTERM restores the terminal settings" restored dl
+check "SIGTERM leaves no process ($procs)" gone "$procs"
+
+# ---- stepping from an earlier moment branches a new run ----
+last=branch
+start branch 160 48 -- scenarios/seed/03-semaphore.json
+wait_for branch "stepping" >/dev/null
+press_until branch " " "semaphore +semaphore +0 of 2 free" 20 >/dev/null
+check "rewound to when one place was taken" press_until branch Left "semaphore +semaphore +1 of 2 free" 20
+check "the earlier holder alone is shown again" wait_for branch "│ +held by MyCustomThread-0$|│ +held by MyCustomThread-0 "
+T send-keys -t branch 5
+check "a step key there branches a new run" wait_for branch "A new run from step 2"
+check "the new run is at that moment" wait_for branch "step 2 │"
+T send-keys -t branch 5
+check "and goes on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
+T send-keys -t branch q
+
+# ---- s saves the moves; --schedule (and lockstep run) replay them ----
+last=save
+cwd=$tmp start save 80 24 -- "$PWD/scenarios/classics/deadlock.json"
+wait_for save "stepping" >/dev/null
+press_until save " " "DEADLOCK" 40 >/dev/null
+T send-keys -t save s
+check "s saves the moves so far" wait_for save "Saved 11 moves to deadlock-schedule.txt"
+check "the schedule file is there" [ -f "$tmp/deadlock-schedule.txt" ]
+"$bin" run --step --schedule "$tmp/deadlock-schedule.txt" scenarios/classics/deadlock.json >/dev/null 2>&1
+check "lockstep run --step --schedule replays it into the deadlock (exit 3)" [ $? -eq 3 ]
+T send-keys -t save q
+last=replay
+start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"
+check "lockstep FILE --schedule S makes the moves by itself" wait_for replay "DEADLOCK: Thread-1 holds lock_a"
+T send-keys -t replay q
+
+# ---- hot reload: an edited file is loaded again; a broken one shows its errors ----
+last=edit
+cp scenarios/classics/deadlock.json "$tmp/edit.json"
+start edit 80 24 -- "$tmp/edit.json"
+wait_for edit "stepping" >/dev/null
+press_until edit " " "Thread-1 holds lock_a" 10 >/dev/null
+sed 's/holds lock_a"/has lock A"/' scenarios/classics/deadlock.json >"$tmp/edit.json.new"
+mv "$tmp/edit.json.new" "$tmp/edit.json"
+check "an edited file is loaded again and the run starts again" wait_for edit "The file changed: loaded again"
+check "... on the new file" press_until edit " " "Thread-1 has lock A" 10
+printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/edit.json"
+check "a broken file shows its errors" wait_for edit "The file no longer loads"
+check "... as FILE:LINE:COL" wait_for edit "edit.json:1:[0-9]+: error"
+check "... and the old run stays on view" wait_for edit "Thread-1 has lock A"
+cp scenarios/classics/deadlock.json "$tmp/edit.json"
+check "fixing it loads it again" wait_for edit "The file changed: loaded again"
+check "... and the errors go" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t edit | grep -q 'no longer loads'"
+T send-keys -t edit q
+
+# ---- lockstep replay TRACE: view and scrub, nothing runs ----
+last=replay
+"$bin" run --step --policy round-robin --trace "$tmp/dl.trace" scenarios/classics/deadlock.json >/dev/null 2>&1
+start rp 80 24 -- replay "$tmp/dl.trace"
+check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 11"
+check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
+check "the end is the run's end" wait_for rp "replay .*deadlock .*│ step 11"
+check "Left moves back again" press_until rp Left "step 10 of 11" 3
+T send-keys -t rp q
+check "q ends a replay with 0" wait_for rp "lockstep exited 0"
+echo '{"x": 1}' >"$tmp/bad.trace"
+"$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
+check "a bad trace exits 2" [ $? -eq 2 ]
+check "... saying where and why" grep -q "bad.trace:1:1: error: not a lockstep trace" "$tmp/out"
+
+# ---- live: the operating system schedules; p pauses; L goes back to stepping ----
+last=live
+start live 80 24 -- scenarios/classics/race.json --live
+check "--live runs by itself" wait_for live "live .*│ step [1-9]"
+T send-keys -t live p
+check "p pauses a live run" wait_for live "live, paused"
+T send-keys -t live L
+check "L starts it again stepped by hand" wait_for live "stepping .*│ step 0 "
+T send-keys -t live L
+check "L again makes it live" wait_for live "A live run: the operating system schedules"
+T send-keys -t live q
+
+# ---- the runner killed: the screen says so, and q still restores the terminal ----
+last=crash
+start crash 80 24 -- scenarios/seed/03-semaphore.json
+wait_for crash "stepping" >/dev/null
+procs=$(pids_of crash)
+runner=$(echo "$procs" | cut -d' ' -f2)
+check "the runner is a child of lockstep" [ -n "$runner" ]
+kill -KILL "$runner"
+check "a killed runner ends the run on screen" wait_for crash "finished +crash"
+T send-keys -t crash q
+check "after the runner's crash q ends lockstep with 0" wait_for crash "lockstep exited 0"
+check "after the runner's crash the terminal is restored" restored crash
+check "after the runner's crash no process is left" gone "$procs"
+
+# ---- 160x48: the room is used ----
+last=big
+start big 160 48 -- scenarios/seed/03-semaphore.json
+wait_for big "stepping" >/dev/null
+check "at 160x48 the semaphore's count falls to 0" press_until big " " "semaphore +semaphore +0 of 2 free" 20
+check "at 160x48 the timeline has a lane per actor" wait_for big "^MyCustomThread-2 +[·▶■]+"
+check "at 160x48 the timeline says which steps it shows" wait_for big "Timeline - steps 1 to [0-9]+"
+check "at 160x48 the semaphore's holders are named" wait_for big "│ +held by MyCustomThread-0, MyCustomThread-1"
+check "at 160x48 the waiter is named in the resource" press_until big " " "│ +waiting: MyCustomThread-2" 20
+# resize: too small gets a message, growing again redraws
+T resize-window -t big -x 60 -y 20
+check "too small a terminal says so" wait_for big "lockstep needs at least 80x24; this terminal is 60x20"
+T resize-window -t big -x 100 -y 30
+check "growing again redraws the panes" wait_for big "Resources"
+T send-keys -t big q
+
+# ---- NO_COLOR: attributes only; with colours, colours ----
+sgr_color='\[([0-9]+;)*(3[0-8]|4[0-8]|9[0-7])(;[0-9]+)*m'
+start mono 80 24 NO_COLOR=1 -- scenarios/seed/03-semaphore.json
+wait_for mono "stepping" >/dev/null
+check "NO_COLOR: no colour on the screen" sh -c "! tmux -L $sock capture-pane -e -p -t mono | grep -Eq '$sgr_color'"
+check "NO_COLOR: states still in words and glyphs" wait_for mono "ready +MainThread"
+T send-keys -t mono q
+start color 80 24 -- scenarios/seed/03-semaphore.json
+wait_for color "stepping" >/dev/null
+check "with colours: colour on the screen" sh -c "tmux -L $sock capture-pane -e -p -t color | grep -Eq '$sgr_color'"
+T send-keys -t color q
+
+# ---- a locale that is not UTF-8: ASCII glyphs and lines ----
+start ascii 80 24 LANG=C LC_ALL=C -- scenarios/seed/03-semaphore.json
+check "without UTF-8 the states are drawn in ASCII" wait_for ascii "^>6 o ready +MainThread"
+check "... and so are the lines" wait_for ascii "lockstep \| stepping"
+T send-keys -t ascii q
+
+# ---- the browser: lists, filters, opens, comes back, quits ----
+last=br
+start br 80 24 -- ""
+check "the browser lists the seed's scenarios" wait_for br "Thread: a named thread and join"
+check "and the classics" wait_for br "Deadlock: two locks in opposite order"
+T send-keys -t br -l sema
+check "typing filters" wait_for br "filter: sema"
+check "... to the semaphore scenarios" sh -c "tmux -L $sock capture-pane -p -t br | grep -q 'Semaphore: two at a time' && ! tmux -L $sock capture-pane -p -t br | grep -q 'Thread: a named thread'"
+check "the preview shows the selected one" wait_for br "summary +Five threads share a"
+T send-keys -t br Enter
+check "Enter opens it" wait_for br "lockstep │ stepping .*│ Semaphore: two at a time"
+T send-keys -t br q
+check "q goes back to the list" wait_for br "filter: sema"
+T send-keys -t br Escape
+check "Esc clears the filter" wait_for br "Thread: a named thread and join"
+T send-keys -t br q
+check "q quits the browser" wait_for br "lockstep exited 0"
+check "the browser restores the terminal" restored br
+
+finish

@@ -1,0 +1,90 @@
+/*
+ * test_code.c — scripts rendered as Python-like code for the Code pane: each statement's line,
+ * expressions as the file writes them, and where each statement is.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "scenario/diag.h"
+#include "scenario/scenario.h"
+#include "tui/code.h"
+
+static const char text[] =
+    "{\"lockstep\": 1, \"title\": \"Code\", \"summary\": \"Rendering.\",\n"
+    " \"constants\": {\"N\": 3},\n"
+    " \"resources\": {\"room\": {\"type\": \"semaphore\", \"value\": 2},\n"
+    "   \"cond\": {\"type\": \"condition\"}, \"q\": {\"type\": \"queue\"},\n"
+    "   \"counter\": {\"type\": \"var\", \"value\": 0}},\n"
+    " \"actors\": [{\"name\": \"W-{i}\", \"group\": \"W\", \"count\": 2, \"run\": [\n"
+    "   {\"with\": \"room\", \"do\": [\n"
+    "     {\"let\": \"tmp\", \"value\": \"counter\"},\n"
+    "     {\"store\": \"counter\", \"value\": \"tmp + 1\"},\n"
+    "     {\"sleep\": 2}]},\n"
+    "   {\"with\": \"cond\", \"do\": [{\"wait\": \"cond\", \"timeout\": 0.5}]},\n"
+    "   {\"repeat\": \"N\", \"as\": \"k\", \"do\": [{\"put\": \"q\", \"value\": \"k * 2\"}]},\n"
+    "   {\"if\": \"counter > 1\", \"then\": [{\"print\": \"big {counter}\"}],\n"
+    "    \"else\": [{\"get\": \"q\", \"into\": \"item\"}]}]}]}\n";
+
+static const char *const want[] = {
+        "with room:",
+        "    tmp = counter",
+        "    counter = tmp + 1",
+        "    time.sleep(2)",
+        "with cond:",
+        "    cond.wait(timeout=0.5)",
+        "for k in range(N):",
+        "    q.put(k * 2)",
+        "if counter > 1:",
+        "    print(f\"big {counter}\")",
+        "else:",
+        "    item = q.get()",
+};
+
+static void python_like(void **state)
+{
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *w, *main_script;
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("code.json", text, strlen(text), NULL, &d);
+        assert_non_null(sc);
+        cb = code_new(sc, text, strlen(text));
+        w = &cb->scripts[sc->actors[0].script];
+        assert_int_equal(w->n, (int)(sizeof(want) / sizeof(*want)));
+        for (int k = 0; k < w->n; k++)
+                assert_string_equal(w->lines[k].text, want[k]);
+        /* every statement knows its line; `else:` is no statement */
+        assert_int_equal(w->lines[10].stmt, -1);
+        for (int k = 0; k < w->n; k++)
+                if (w->lines[k].stmt >= 0)
+                        assert_int_equal(code_line_of(cb, w->lines[k].stmt), k);
+        /* both actors of the group share the script */
+        assert_int_equal(sc->actors[1].script, sc->actors[0].script);
+        /* no main given: a line says what happens in its place */
+        main_script = &cb->scripts[sc->main_script];
+        assert_int_equal(main_script->n, 1);
+        assert_non_null(strstr(main_script->lines[0].text, "no main given"));
+        assert_int_equal(code_line_of(cb, -1), -1);
+        assert_int_equal(code_line_of(cb, sc->nstmts), -1);
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(python_like),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

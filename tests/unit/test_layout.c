@@ -1,0 +1,115 @@
+/*
+ * test_layout.c — where the panes of the scenario screen go, at the sizes that matter: too
+ * small, the minimum 80x24, a large 160x48, and many actors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tui/layout.h"
+
+/* Every shown pane lies inside the rows between the header and the status rows, and no two
+ * shown panes share a cell. */
+static void check_tiling(int cols, int rows, const layout_rect *p)
+{
+        int bottom = rows - 2 - layout_caption_rows(rows); /* the first status row */
+
+        for (int k = 0; k < PANE_COUNT; k++) {
+                if (p[k].h == 0)
+                        continue;
+                assert_true(p[k].y >= 1);
+                assert_true(p[k].y + p[k].h <= bottom);
+                assert_true(p[k].x >= 0);
+                assert_true(p[k].x + p[k].w <= cols);
+                assert_true(p[k].h >= 2); /* a title and at least one row */
+                for (int j = 0; j < k; j++) {
+                        bool apart;
+
+                        if (p[j].h == 0)
+                                continue;
+                        apart = p[j].x + p[j].w <= p[k].x || p[k].x + p[k].w <= p[j].x ||
+                                p[j].y + p[j].h <= p[k].y || p[k].y + p[k].h <= p[j].y;
+                        assert_true(apart);
+                }
+        }
+}
+
+static void too_small(void **state)
+{
+        layout_rect p[PANE_COUNT];
+
+        (void)state;
+        assert_false(layout_compute(79, 24, 3, p));
+        assert_false(layout_compute(80, 23, 3, p));
+        assert_false(layout_compute(20, 5, 3, p));
+        assert_true(layout_compute(80, 24, 3, p));
+}
+
+static void minimum_size(void **state)
+{
+        layout_rect p[PANE_COUNT];
+
+        (void)state;
+        /* the semaphore: 5 threads and main */
+        assert_true(layout_compute(80, 24, 6, p));
+        check_tiling(80, 24, p);
+        /* narrow: Actors across the whole width, one row per actor under its title */
+        assert_int_equal(p[PANE_ACTORS].w, 80);
+        assert_int_equal(p[PANE_ACTORS].h, 7);
+        /* no room for a timeline there */
+        assert_int_equal(p[PANE_TIMELINE].h, 0);
+        assert_int_equal(layout_caption_rows(24), 2);
+        /* Code on the left, Resources and Output on the right, one column between */
+        assert_int_equal(p[PANE_CODE].x, 0);
+        assert_int_equal(p[PANE_RES].x, p[PANE_CODE].w + 1);
+        assert_int_equal(p[PANE_OUTPUT].y, p[PANE_RES].y + p[PANE_RES].h);
+}
+
+static void large(void **state)
+{
+        layout_rect p[PANE_COUNT];
+
+        (void)state;
+        assert_true(layout_compute(160, 48, 6, p));
+        check_tiling(160, 48, p);
+        /* wide: Actors and Code on the left half, Resources and Output on the right */
+        assert_int_equal(p[PANE_ACTORS].w, 80);
+        assert_int_equal(p[PANE_RES].x, 81);
+        assert_int_equal(p[PANE_RES].y, 1);
+        /* the timeline below Code, a lane per actor */
+        assert_int_equal(p[PANE_TIMELINE].h, 7);
+        assert_int_equal(p[PANE_TIMELINE].y, p[PANE_CODE].y + p[PANE_CODE].h);
+        assert_true(p[PANE_CODE].h >= LAYOUT_MIN_CODE);
+        assert_int_equal(layout_caption_rows(48), 3);
+}
+
+static void many_actors(void **state)
+{
+        layout_rect p[PANE_COUNT];
+
+        (void)state;
+        /* 65 actors: Actors takes at most its share; the pane scrolls */
+        for (int rows = 24; rows <= 60; rows += 12) {
+                assert_true(layout_compute(80, rows, 65, p));
+                check_tiling(80, rows, p);
+                assert_true(p[PANE_ACTORS].h < 66);
+                assert_true(p[PANE_CODE].h >= 2);
+                assert_true(layout_compute(200, rows, 65, p));
+                check_tiling(200, rows, p);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(too_small),
+                cmocka_unit_test(minimum_size),
+                cmocka_unit_test(large),
+                cmocka_unit_test(many_actors),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
