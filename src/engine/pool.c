@@ -324,7 +324,11 @@ void pool_worker(engine *eng, int res, int w)
                 prim_mutex_lock(&ps->mu);
                 put_result(ps, k, enc.data ? enc.data : "", enc.len, rc != 0);
                 ps->done++;
-                pthread_cond_broadcast(&ps->cv);
+                /* only the caller waits for results, and only for the last one handed out (the
+                 * other workers are busy or wait for tasks, which only the caller hands out):
+                 * a wake-up per result would be a system call per task */
+                if (ps->done == ps->limit)
+                        pthread_cond_broadcast(&ps->cv);
         }
         pthread_mutex_unlock(&ps->mu);
         strbuf_free(&enc);
