@@ -84,6 +84,7 @@ struct session {
         bool *finished;       /* published EXIT */
         bool *transient;      /* live: blocked on something already free (one move with its end) */
         size_t *transient_at; /* where its blocked move is in moves */
+        size_t *last_at;      /* live: where each actor's latest move is in moves */
         int inflight;         /* the actor granted last, until it is back at a gate */
         int last_granted;
         uint64_t rng;
@@ -386,6 +387,7 @@ static int start_runner(session *s, strbuf *err)
         s->finished = xcalloc((size_t)s->nall, sizeof(bool));
         s->transient = xcalloc((size_t)s->nall, sizeof(bool));
         s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
+        s->last_at = xcalloc((size_t)s->nall, sizeof(size_t));
         s->inflight = s->sc->nactors; /* main comes to its first gate before anything is granted */
         s->last_granted = -1;
         s->rng = s->seed ^ 0x5eed5c4edull;
@@ -478,6 +480,7 @@ static void free_run(session *s)
         free(s->finished);
         free(s->transient);
         free(s->transient_at);
+        free(s->last_at);
         free(s->moves);
         strbuf_free(&s->text_buf);
         strbuf_free(&s->reason);
@@ -597,9 +600,13 @@ static void insert_move(session *s, size_t at, int a)
         memmove(&s->moves[at + 1], &s->moves[at], sizeof(int) * (s->nmoves - at));
         s->moves[at] = a;
         s->nmoves++;
-        for (int k = 0; k < s->nall; k++)
+        for (int k = 0; k < s->nall; k++) {
                 if (s->transient[k] && s->transient_at[k] >= at)
                         s->transient_at[k]++;
+                if (s->last_at[k] >= at && k != a)
+                        s->last_at[k]++;
+        }
+        s->last_at[a] = at;
 }
 
 static bool waiting_state(model_state st)
@@ -634,13 +641,17 @@ static void record_live(session *s, const event *ev, model_state before, model_s
                             s->transient_at[k] < at)
                                 at = s->transient_at[k];
                 insert_move(s, at, a);
-                if (step) {
-                        s->transient[a] = waiting_state(after) && model_can_proceed(m, a);
-                        s->transient_at[a] = at;
-                }
         }
         if (resumed)
                 s->transient[a] = false;
+        /* Starting to wait on something available — in a step, or on the way out of a wait (a
+         * woken condition waiter taking its lock back just as the notifier lets go) — is the
+         * transient of a failed try: the move it is in goes on when the wait ends, as it does in
+         * step mode, where the try would not have failed. */
+        if (waiting_state(after) && (step || !waiting_state(before))) {
+                s->transient[a] = model_can_proceed(m, a);
+                s->transient_at[a] = s->last_at[a];
+        }
         /* Someone took it first after all: the wait is real, and so is its end. */
         for (int k = 0; k < s->nall; k++)
                 if (s->transient[k] && !model_can_proceed(m, k))
@@ -883,7 +894,9 @@ static void arm_timer(session *s)
                 if (when == 0 || q < when)
                         when = q;
         }
-        if (!s->ended && s->gates != NULL && s->speed > 0 && s->next_grant > 0 &&
+        /* a paced grant only when one is due: not while paused or stepping by hand */
+        if (!s->ended && s->gates != NULL && s->speed > 0 && s->next_grant > now && !s->paused &&
+            (s->policy != SESSION_MANUAL || s->next_entry < s->nreplay) &&
             (when == 0 || s->next_grant < when))
                 when = s->next_grant;
         if (when > 0) {

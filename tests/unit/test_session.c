@@ -411,15 +411,44 @@ static void test_file_errors(void **state)
         close_ok(s);
 }
 
+/* Stepping by hand at a speed: once the granted step is done, nothing is due, and the
+ * descriptor stays quiet (it spun on a paced grant that would never come). */
+static void test_manual_with_speed_is_quiet(void **state)
+{
+        session_config cfg = { .step = true, .policy = SESSION_MANUAL, .speed = 1e9 };
+        session *s = open_cfg(&cfg);
+        strbuf text = STRBUF_INIT;
+        struct pollfd p;
+
+        (void)state;
+        assert_true(until_movable(s));
+        assert_int_equal(session_grant(s, session_scenario(s)->nactors, &text), 0);
+        assert_true(until_movable(s));
+        p = (struct pollfd){ .fd = session_fd(s), .events = POLLIN };
+        assert_int_equal(poll(&p, 1, 200), 0);
+        session_pause(s, true);
+        assert_true(session_pump(s));
+        p = (struct pollfd){ .fd = session_fd(s), .events = POLLIN };
+        assert_int_equal(poll(&p, 1, 200), 0);
+        strbuf_free(&text);
+        close_ok(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_manual_grants), cmocka_unit_test(test_why_blocked),
-                cmocka_unit_test(test_switch_policy), cmocka_unit_test(test_live_pause),
-                cmocka_unit_test(test_restart),       cmocka_unit_test(test_interrupt),
-                cmocka_unit_test(test_refusals),      cmocka_unit_test(test_why_texts),
-                cmocka_unit_test(test_paced_grants),  cmocka_unit_test(test_live_speed),
+                cmocka_unit_test(test_manual_grants),
+                cmocka_unit_test(test_why_blocked),
+                cmocka_unit_test(test_switch_policy),
+                cmocka_unit_test(test_live_pause),
+                cmocka_unit_test(test_restart),
+                cmocka_unit_test(test_interrupt),
+                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_why_texts),
+                cmocka_unit_test(test_paced_grants),
+                cmocka_unit_test(test_live_speed),
                 cmocka_unit_test(test_file_errors),
+                cmocka_unit_test(test_manual_with_speed_is_quiet),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
