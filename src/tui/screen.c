@@ -405,6 +405,11 @@ static void draw_actors(screen *sc, const term *t, const model *m)
         }
         if (namew > 22)
                 namew = 22;
+        /* the selected actor stays in view */
+        if (sc->scroll[PANE_ACTORS] > n - rows)
+                sc->scroll[PANE_ACTORS] = n - rows;
+        if (sc->scroll[PANE_ACTORS] < 0)
+                sc->scroll[PANE_ACTORS] = 0;
         if (sc->sel < sc->scroll[PANE_ACTORS])
                 sc->scroll[PANE_ACTORS] = sc->sel;
         if (sc->sel >= sc->scroll[PANE_ACTORS] + rows)
@@ -1565,12 +1570,27 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 else
                         scroll_by(sc, 1);
                 break;
-        case KEY_PPAGE: scroll_by(sc, -page); break;
-        case KEY_NPAGE: scroll_by(sc, page); break;
-        case KEY_HOME:
-                sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+        case KEY_PPAGE:
+        case KEY_NPAGE:
+                if (sc->focus == PANE_ACTORS) {
+                        sc->sel += key == KEY_PPAGE ? -page : page;
+                        sc->sel = sc->sel < 0 ? 0 : sc->sel >= n ? n - 1 : sc->sel;
+                } else {
+                        scroll_by(sc, key == KEY_PPAGE ? -page : page);
+                }
                 break;
-        case KEY_END: sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20; break;
+        case KEY_HOME:
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = 0;
+                else /* the panes clamp their scrolling when drawn */
+                        sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+                break;
+        case KEY_END:
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = n - 1;
+                else
+                        sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20;
+                break;
         case KEY_MOUSE: {
                 const layout_rect *r = &sc->pane[PANE_ACTORS];
 
