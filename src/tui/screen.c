@@ -66,6 +66,7 @@ struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
         trace_reader *reader;
         history *replay;
+        uint64_t replay_steps; /* the whole trace's */
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
@@ -102,8 +103,7 @@ static uint64_t steps_until(const history *h, uint64_t seq);
 /* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
 static uint64_t run_steps(const screen *sc)
 {
-        return sc->replay != NULL ? steps_until(sc->replay, history_len(sc->replay))
-                                  : session_steps(sc->s);
+        return sc->replay != NULL ? sc->replay_steps : session_steps(sc->s);
 }
 
 static event_outcome run_outcome(const screen *sc)
@@ -339,8 +339,7 @@ static void describe_res(const model *m, int ri, spans *l)
         }
 }
 
-/* ---- the panes --------------------------------------------------------------------------------
- */
+/* ---- the panes ---------------------------------------------------------------------------- */
 
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
 {
@@ -389,10 +388,9 @@ static void cycle_marks(const model *m, bool *actors, bool *res)
 
 static void draw_actors(screen *sc, const term *t, const model *m)
 {
-        bool cycle[SC_MAX_ACTORS + 1] = { false };
-
         const layout_rect *r = &sc->pane[PANE_ACTORS];
         int n = model_nactors(m), rows = r->h - 1, namew = 4;
+        bool cycle[SC_MAX_ACTORS + 1] = { false };
 
         pane_title(sc, t, PANE_ACTORS, "");
         cycle_marks(m, cycle, NULL);
@@ -495,7 +493,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                             model_actor_at(m, a)->state != MODEL_DONE) {
                                 if (nothers++ < 2)
                                         strbuf_printf(&others, "%s%d", others.len > 0 ? "," : "",
-                                                      (a + 1) % 10);
+                                                      a + 1);
                         }
                 if (nothers > 2)
                         strbuf_printf(&others, "+%d", nothers - 2);
@@ -503,7 +501,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
                 span(&l, ROLE_DIM, "%3d ", ln + 1);
                 span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", cl->text);
-                x += draw_spans(t, y, x, r->w, &l);
+                draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 strbuf_free(&others);
         }
@@ -820,11 +818,12 @@ typedef struct lanes {
         unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
 } lanes;
 
-/* Fills L with the last COLS steps up to moment SHOWN: who made each step and every actor's
- * state after it. Uses history_at, so the caller asks for the shown model again afterwards. */
-static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
+/* Fills L with the last COLS steps up to moment SHOWN (the TOTAL-th step): who made each step
+ * and every actor's state after it. Uses history_at, so the caller asks for the shown model again
+ * afterwards. */
+static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, lanes *l)
 {
-        uint64_t starts[MAX_LANE_STEPS], total = 0;
+        uint64_t starts[MAX_LANE_STEPS];
         int n = 0;
 
         if (cols > MAX_LANE_STEPS)
@@ -837,7 +836,6 @@ static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
                 if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
                         starts[n++] = k;
         }
-        total = steps_until(h, shown);
         l->first = total - (uint64_t)n + 1;
         for (int c = 0; c < n; c++) {
                 uint64_t start = starts[n - 1 - c];
@@ -947,6 +945,7 @@ void screen_draw(screen *sc, const term *t)
 
                 l = xcalloc(1, sizeof(*l));
                 compute_lanes(h, sc->past ? sc->shown : history_len(h),
+                              sc->past ? steps_until(h, sc->shown) : run_steps(sc),
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
@@ -1091,6 +1090,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
                 return NULL;
         }
         diag_free(&d);
+        sc->replay_steps = steps_until(sc->replay, history_len(sc->replay));
         sc->path = xstrdup(trace);
         sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
         sc->watch_fd = -1;
