@@ -75,6 +75,13 @@ pids_of() { # the lockstep process under the pane's shell, and its children (the
 gone() { for p in $1; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 restored() { cmp -s "$tmp/$1.before" "$tmp/$1.after"; }
 
+# ---- without a terminal ----
+"$bin" </dev/null >"$tmp/list" 2>&1
+check "lockstep without a terminal prints the list" grep -q "^seed/03-semaphore.json  *Semaphore: two at a time" "$tmp/list"
+"$bin" scenarios/seed/03-semaphore.json </dev/null >"$tmp/out" 2>&1
+check "lockstep FILE without a terminal exits 2" [ $? -eq 2 ]
+check "... and says how to run it headless" grep -q "lockstep run --step scenarios/seed/03-semaphore.json" "$tmp/out"
+
 # ---- the semaphore, stepped by hand at 80x24 ----
 last=sem
 start sem 80 24 -- scenarios/seed/03-semaphore.json
