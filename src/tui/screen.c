@@ -1383,14 +1383,37 @@ static void toggle_live(screen *sc)
 }
 
 /*
+ * The grants a stepped run had made by moment SEQ. A grant sends an actor from its gate to its
+ * next one, where it says so (ready, blocked or waiting: docs/running.md); its first arrival,
+ * when it starts, came without a grant. So each actor's arrivals but its first are its grants,
+ * and at a step's boundary no grant is under way.
+ */
+static uint64_t grants_until(const history *h, uint64_t seq, int nactors)
+{
+        uint64_t *arrivals = xcalloc((size_t)nactors + 1, sizeof(uint64_t)), n = 0;
+
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
+                const event *ev = history_event(h, k);
+
+                if (ev != NULL && ev->actor >= 0 && ev->actor < nactors &&
+                    (ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING))
+                        arrivals[ev->actor]++;
+        }
+        for (int a = 0; a < nactors; a++)
+                n += arrivals[a] > 0 ? arrivals[a] - 1 : 0;
+        free(arrivals);
+        return n;
+}
+
+/*
  * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
- * (each step of a stepped run is one grant, replayed in order with the same seed, so it
- * arrives at the same state), then waits for the keys to go on differently.
+ * (the grants made by then, replayed in order with the same seed, so it arrives at the same
+ * state), then waits for the keys to go on differently.
  */
 static void branch(screen *sc)
 {
         history *h = hist(sc);
-        uint64_t k = steps_until(h, sc->shown);
+        uint64_t k = grants_until(h, sc->shown, model_nactors(history_live(h)));
         size_t nmoves;
         const int *moves = session_schedule(sc->s, &nmoves);
         int n = model_nres(history_live(h)), *prefix;
@@ -1422,9 +1445,9 @@ static void branch(screen *sc)
         strbuf_free(&err);
         reset_run(sc, n);
         strbuf_printf(&sc->msg,
-                      "A new run from step %llu: the same %llu steps are made again, then it is "
+                      "A new run from that moment: its first %llu moves are made again, then it is "
                       "yours.",
-                      (unsigned long long)k, (unsigned long long)k);
+                      (unsigned long long)k);
 }
 
 /* s: the moves so far into a new file beside the current directory's others, named after the
