@@ -600,8 +600,10 @@ static const command commands[] = {
 
 int main(int argc, char **argv)
 {
+        /* no terminal (a pipe, a script): the list the browser would show */
         if (argc < 2)
-                return tui_main(&(tui_options){ 0 });
+                return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? tui_main(&(tui_options){ 0 })
+                                                                     : cmd_list(1, argv);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;

@@ -66,6 +66,7 @@ struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
         trace_reader *reader;
         history *replay;
+        uint64_t replay_steps; /* the whole trace's */
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
@@ -102,8 +103,7 @@ static uint64_t steps_until(const history *h, uint64_t seq);
 /* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
 static uint64_t run_steps(const screen *sc)
 {
-        return sc->replay != NULL ? steps_until(sc->replay, history_len(sc->replay))
-                                  : session_steps(sc->s);
+        return sc->replay != NULL ? sc->replay_steps : session_steps(sc->s);
 }
 
 static event_outcome run_outcome(const screen *sc)
@@ -339,8 +339,7 @@ static void describe_res(const model *m, int ri, spans *l)
         }
 }
 
-/* ---- the panes --------------------------------------------------------------------------------
- */
+/* ---- the panes ---------------------------------------------------------------------------- */
 
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
 {
@@ -389,10 +388,9 @@ static void cycle_marks(const model *m, bool *actors, bool *res)
 
 static void draw_actors(screen *sc, const term *t, const model *m)
 {
-        bool cycle[SC_MAX_ACTORS + 1] = { false };
-
         const layout_rect *r = &sc->pane[PANE_ACTORS];
         int n = model_nactors(m), rows = r->h - 1, namew = 4;
+        bool cycle[SC_MAX_ACTORS + 1] = { false };
 
         pane_title(sc, t, PANE_ACTORS, "");
         cycle_marks(m, cycle, NULL);
@@ -405,6 +403,11 @@ static void draw_actors(screen *sc, const term *t, const model *m)
         }
         if (namew > 22)
                 namew = 22;
+        /* the selected actor stays in view */
+        if (sc->scroll[PANE_ACTORS] > n - rows)
+                sc->scroll[PANE_ACTORS] = n - rows;
+        if (sc->scroll[PANE_ACTORS] < 0)
+                sc->scroll[PANE_ACTORS] = 0;
         if (sc->sel < sc->scroll[PANE_ACTORS])
                 sc->scroll[PANE_ACTORS] = sc->sel;
         if (sc->sel >= sc->scroll[PANE_ACTORS] + rows)
@@ -490,7 +493,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                             model_actor_at(m, a)->state != MODEL_DONE) {
                                 if (nothers++ < 2)
                                         strbuf_printf(&others, "%s%d", others.len > 0 ? "," : "",
-                                                      (a + 1) % 10);
+                                                      a + 1);
                         }
                 if (nothers > 2)
                         strbuf_printf(&others, "+%d", nothers - 2);
@@ -498,7 +501,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
                 span(&l, ROLE_DIM, "%3d ", ln + 1);
                 span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", cl->text);
-                x += draw_spans(t, y, x, r->w, &l);
+                draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 strbuf_free(&others);
         }
@@ -815,11 +818,12 @@ typedef struct lanes {
         unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
 } lanes;
 
-/* Fills L with the last COLS steps up to moment SHOWN: who made each step and every actor's
- * state after it. Uses history_at, so the caller asks for the shown model again afterwards. */
-static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
+/* Fills L with the last COLS steps up to moment SHOWN (the TOTAL-th step): who made each step
+ * and every actor's state after it. Uses history_at, so the caller asks for the shown model again
+ * afterwards. */
+static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, lanes *l)
 {
-        uint64_t starts[MAX_LANE_STEPS], total = 0;
+        uint64_t starts[MAX_LANE_STEPS];
         int n = 0;
 
         if (cols > MAX_LANE_STEPS)
@@ -832,7 +836,6 @@ static void compute_lanes(history *h, uint64_t shown, int cols, lanes *l)
                 if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
                         starts[n++] = k;
         }
-        total = steps_until(h, shown);
         l->first = total - (uint64_t)n + 1;
         for (int c = 0; c < n; c++) {
                 uint64_t start = starts[n - 1 - c];
@@ -942,6 +945,7 @@ void screen_draw(screen *sc, const term *t)
 
                 l = xcalloc(1, sizeof(*l));
                 compute_lanes(h, sc->past ? sc->shown : history_len(h),
+                              sc->past ? steps_until(h, sc->shown) : run_steps(sc),
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
@@ -1086,6 +1090,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
                 return NULL;
         }
         diag_free(&d);
+        sc->replay_steps = steps_until(sc->replay, history_len(sc->replay));
         sc->path = xstrdup(trace);
         sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
         sc->watch_fd = -1;
@@ -1378,14 +1383,37 @@ static void toggle_live(screen *sc)
 }
 
 /*
+ * The grants a stepped run had made by moment SEQ. A grant sends an actor from its gate to its
+ * next one, where it says so (ready, blocked or waiting: docs/running.md); its first arrival,
+ * when it starts, came without a grant. So each actor's arrivals but its first are its grants,
+ * and at a step's boundary no grant is under way.
+ */
+static uint64_t grants_until(const history *h, uint64_t seq, int nactors)
+{
+        uint64_t *arrivals = xcalloc((size_t)nactors + 1, sizeof(uint64_t)), n = 0;
+
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
+                const event *ev = history_event(h, k);
+
+                if (ev != NULL && ev->actor >= 0 && ev->actor < nactors &&
+                    (ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING))
+                        arrivals[ev->actor]++;
+        }
+        for (int a = 0; a < nactors; a++)
+                n += arrivals[a] > 0 ? arrivals[a] - 1 : 0;
+        free(arrivals);
+        return n;
+}
+
+/*
  * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
- * (each step of a stepped run is one grant, replayed in order with the same seed, so it
- * arrives at the same state), then waits for the keys to go on differently.
+ * (the grants made by then, replayed in order with the same seed, so it arrives at the same
+ * state), then waits for the keys to go on differently.
  */
 static void branch(screen *sc)
 {
         history *h = hist(sc);
-        uint64_t k = steps_until(h, sc->shown);
+        uint64_t k = grants_until(h, sc->shown, model_nactors(history_live(h)));
         size_t nmoves;
         const int *moves = session_schedule(sc->s, &nmoves);
         int n = model_nres(history_live(h)), *prefix;
@@ -1417,9 +1445,9 @@ static void branch(screen *sc)
         strbuf_free(&err);
         reset_run(sc, n);
         strbuf_printf(&sc->msg,
-                      "A new run from step %llu: the same %llu steps are made again, then it is "
+                      "A new run from that moment: its first %llu moves are made again, then it is "
                       "yours.",
-                      (unsigned long long)k, (unsigned long long)k);
+                      (unsigned long long)k);
 }
 
 /* s: the moves so far into a new file beside the current directory's others, named after the
@@ -1565,12 +1593,27 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 else
                         scroll_by(sc, 1);
                 break;
-        case KEY_PPAGE: scroll_by(sc, -page); break;
-        case KEY_NPAGE: scroll_by(sc, page); break;
-        case KEY_HOME:
-                sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+        case KEY_PPAGE:
+        case KEY_NPAGE:
+                if (sc->focus == PANE_ACTORS) {
+                        sc->sel += key == KEY_PPAGE ? -page : page;
+                        sc->sel = sc->sel < 0 ? 0 : sc->sel >= n ? n - 1 : sc->sel;
+                } else {
+                        scroll_by(sc, key == KEY_PPAGE ? -page : page);
+                }
                 break;
-        case KEY_END: sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20; break;
+        case KEY_HOME:
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = 0;
+                else /* the panes clamp their scrolling when drawn */
+                        sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 1 << 30 : -(1 << 20);
+                break;
+        case KEY_END:
+                if (sc->focus == PANE_ACTORS)
+                        sc->sel = n - 1;
+                else
+                        sc->scroll[sc->focus] = sc->focus == PANE_OUTPUT ? 0 : 1 << 20;
+                break;
         case KEY_MOUSE: {
                 const layout_rect *r = &sc->pane[PANE_ACTORS];
 

@@ -158,10 +158,15 @@ int term_open(term *t)
                 errno = ENOTTY;
                 return -1;
         }
+        return term_open_on(t, NULL, stdout, stdin);
+}
+
+int term_open_on(term *t, const char *type, FILE *out, FILE *in)
+{
         /* only the character type: numbers in scenario files are read the C way */
         setlocale(LC_CTYPE, "");
         pick_glyphs(t);
-        if (initscr() == NULL)
+        if (newterm(type, out, in) == NULL)
                 return -1;
         atexit(restore_at_exit);
         t->open = true;

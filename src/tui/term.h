@@ -14,6 +14,7 @@
 #include <curses.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "model/model.h"
 
@@ -63,6 +64,9 @@ typedef struct term {
 int term_signals(term *t);
 /* Starts curses on the terminal. 0, or -1 when standard input or output is not a terminal. */
 int term_open(term *t);
+/* The same on streams OUT and IN for a terminal of TYPE (NULL: $TERM): what term_open does
+ * after its checks, and what the benchmark draws into (bench/tui_bench.c). */
+int term_open_on(term *t, const char *type, FILE *out, FILE *in);
 /* Restores the terminal and the signal mask; safe to call twice. */
 void term_close(term *t);
 /* After SIGWINCH: asks the terminal its size and tells curses. */

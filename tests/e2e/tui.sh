@@ -75,6 +75,13 @@ pids_of() { # the lockstep process under the pane's shell, and its children (the
 gone() { for p in $1; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 restored() { cmp -s "$tmp/$1.before" "$tmp/$1.after"; }
 
+# ---- without a terminal ----
+"$bin" </dev/null >"$tmp/list" 2>&1
+check "lockstep without a terminal prints the list" grep -q "^seed/03-semaphore.json  *Semaphore: two at a time" "$tmp/list"
+"$bin" scenarios/seed/03-semaphore.json </dev/null >"$tmp/out" 2>&1
+check "lockstep FILE without a terminal exits 2" [ $? -eq 2 ]
+check "... and says how to run it headless" grep -q "lockstep run --step scenarios/seed/03-semaphore.json" "$tmp/out"
+
 # ---- the semaphore, stepped by hand at 80x24 ----
 last=sem
 start sem 80 24 -- scenarios/seed/03-semaphore.json
@@ -154,11 +161,27 @@ press_until branch " " "semaphore +semaphore +0 of 2 free" 20 >/dev/null
 check "rewound to when one place was taken" press_until branch Left "semaphore +semaphore +1 of 2 free" 20
 check "the earlier holder alone is shown again" wait_for branch "│ +held by MyCustomThread-0$|│ +held by MyCustomThread-0 "
 T send-keys -t branch 5
-check "a step key there branches a new run" wait_for branch "A new run from step 2"
+check "a step key there branches a new run" wait_for branch "A new run from that moment: its first 2 moves"
 check "the new run is at that moment" wait_for branch "step 2 │"
 T send-keys -t branch 5
 check "and goes on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
 T send-keys -t branch q
+
+# a branch replays the grants, not the steps: a condition's waiter going on is a move of its own,
+# and the new run is exactly at the moment shown (everything but the header's mode alike)
+last=cbranch
+start cbranch 100 30 -- scenarios/seed/05-condition.json
+wait_for cbranch "stepping" >/dev/null
+press_until cbranch " " "step 30 " 40 >/dev/null
+press_until cbranch Left "step 25 of 30" 10 >/dev/null
+# (the '*' marks of what changed are left out: the new run has no step before to compare with)
+T capture-pane -p -t cbranch | sed 1d | head -24 | sed 's/│\*/│ /' >"$tmp/before-branch"
+T send-keys -t cbranch " "
+wait_for cbranch "A new run from that moment" >/dev/null
+check "a branch of the condition scenario is at the moment shown" wait_for cbranch "stepping .*│ step 25 "
+T capture-pane -p -t cbranch | sed 1d | head -24 | sed 's/│\*/│ /' >"$tmp/after-branch"
+check "... with every pane as it was" sh -c "diff \"$tmp/before-branch\" \"$tmp/after-branch\" || false"
+T send-keys -t cbranch q
 
 # ---- s saves the moves; --schedule (and lockstep run) replay them ----
 last=save
