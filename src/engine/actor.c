@@ -225,7 +225,7 @@ static void start_thread(actor *a, actor *t)
         sigset_t all, old;
 
         (void)a;
-        t->prim->actors[t->id].pid = getpid();
+        __atomic_store_n(&t->prim->actors[t->id].pid, getpid(), __ATOMIC_RELAXED);
         t->local_thread = true;
         /* Worker threads block every signal: only a process's main thread handles them. */
         sigfillset(&all);
@@ -295,7 +295,7 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
                 eng->actors[k].copy = target;
                 eng->actors[k].gil = -1;
         }
-        eng->prim->actors[target].pid = getpid();
+        __atomic_store_n(&eng->prim->actors[target].pid, getpid(), __ATOMIC_RELAXED);
         actor_run(&eng->actors[target]);
         /* Like Python at a process's exit, wait for its threads. */
         for (int k = 0; k < eng->nall; k++)
@@ -309,8 +309,9 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
 
         for (int k = 0; k < eng->nall; k++) {
                 prim_actor *p = &eng->prim->actors[k];
+                pid_t owner = __atomic_load_n(&p->pid, __ATOMIC_RELAXED);
 
-                if (p->pid != pid && !(k == target && p->pid == 0))
+                if (owner != pid && !(k == target && owner == 0))
                         continue;
                 /* an event it was publishing when it died must not hold up the others */
                 stream_abandon(eng->st, &p->claim);
@@ -342,6 +343,22 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
         strbuf_free(&why);
 }
 
+/* Publishes actor K's CRASH from A's thread: with A's own claim, and without touching K's
+ * actor (its thread may still be running). */
+static void crash_of(actor *a, int k, int sig, const strbuf *text)
+{
+        event ev = { .kind = EV_CRASH,
+                     .actor = (int16_t)k,
+                     .res = -1,
+                     .other = -1,
+                     .stmt = -1,
+                     .aux = sig,
+                     .len = (uint32_t)text->len,
+                     .text = strbuf_str(text) };
+
+        stream_publish_claimed(a->eng->st, &ev, &a->prim->actors[a->id].claim);
+}
+
 void actor_crash_others(actor *a, int sig, const char *why)
 {
         pid_t me = getpid();
@@ -350,9 +367,13 @@ void actor_crash_others(actor *a, int sig, const char *why)
         for (int k = 0; k < a->prim->nactors; k++) {
                 prim_actor *p = &a->prim->actors[k];
 
-                if (p->pid != me || !p->started || p->done)
+                if (__atomic_load_n(&p->pid, __ATOMIC_RELAXED) != me)
                         continue;
                 prim_mutex_lock(&p->mu);
+                if (!p->started || p->done) {
+                        pthread_mutex_unlock(&p->mu);
+                        continue;
+                }
                 if (k != a->id && !p->said) {
                         strbuf_reset(&text);
                         if (k != a->copy)
@@ -361,8 +382,7 @@ void actor_crash_others(actor *a, int sig, const char *why)
                         strbuf_puts(&text, why);
                         p->said = true;
                         __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
-                        actor_emit(&a->eng->actors[k], EV_CRASH, -1, -1, 0, sig, strbuf_str(&text),
-                                   text.len);
+                        crash_of(a, k, sig, &text);
                 }
                 /* done now: a joiner granted next must not depend on how soon the process is
                  * reaped */

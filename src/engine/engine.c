@@ -128,7 +128,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                 actor_init(&eng, &eng.actors[k], k);
         main_actor = &eng.actors[sc->nactors];
         eng.prim->actors[sc->nactors].started = true;
-        eng.prim->actors[sc->nactors].pid = getpid();
+        __atomic_store_n(&eng.prim->actors[sc->nactors].pid, getpid(), __ATOMIC_RELAXED);
         if (eng.processes) {
                 /* before any thread: the server must be a single-threaded copy */
                 forksrv_ops ops = { .ctx = &eng, .child = forked_child, .reaped = forked_reaped };

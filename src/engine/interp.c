@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -654,7 +655,10 @@ static int x_put(actor *a, const sc_stmt *s)
                 return value_drop(&v), FLOW_STOP;
         actor_memory_drop(a);
         need = store_queue_prepare(a->store, s->res, v, &enc, err, sizeof(err));
-        if (need < 0 || (store_queue_fits(a->store, s->res, (size_t)need, &never), never)) {
+        /* too big for any queue between processes (the queue itself is looked at under its
+         * mutex, below) */
+        never = need >= 0 && (size_t)need > STORE_QUEUE_BYTES;
+        if (need < 0 || never) {
                 if (need >= 0)
                         snprintf(err, sizeof(err),
                                  "ValueError: an item of %ld bytes does not fit in a queue between "
@@ -1412,7 +1416,11 @@ static int x_crash(actor *a, const sc_stmt *s)
                 raise(SIGSEGV);
                 break;
         case SC_CRASH_ABORT: abort();
-        default: _exit(s->exit_code);
+        default:
+                /* os._exit: the system call itself (ThreadSanitizer's _exit runs its own
+                 * finalization from this thread, which can hang while others run) */
+                syscall(SYS_exit_group, s->exit_code);
+                _exit(s->exit_code);
         }
         return FLOW_STOP;
 }

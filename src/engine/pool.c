@@ -126,7 +126,6 @@ static void start_workers(actor *a, int res, pool_state *ps)
         for (int w = 0; w < n; w++)
                 forksrv_request(&a->eng->fs, POOL_TARGET(res, w), snap.data, snap.len);
         strbuf_free(&snap);
-        ps->started = true;
 }
 
 int pool_map(actor *a, const sc_stmt *s, value *out)
@@ -165,8 +164,17 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         /* the step's own first event: the tasks' events come from the workers */
         interp_end_step(a);
         interp_gil_drop(a);
-        if (!ps->started)
-                start_workers(a, s->res, ps);
+        {
+                bool start;
+
+                /* one caller starts the workers, however many threads map at once */
+                prim_mutex_lock(&ps->mu);
+                start = !ps->started;
+                ps->started = true;
+                pthread_mutex_unlock(&ps->mu);
+                if (start)
+                        start_workers(a, s->res, ps);
+        }
         prim_mutex_lock(&ps->mu);
         while (ps->busy)
                 prim_cond_wait(&ps->cv, &ps->mu, NULL);
