@@ -955,13 +955,28 @@ static int set_item(actor *a, value *target, value index, value v)
 }
 
 /* A Manager's list or dict changed in its server (store_append, ...): RC and the new repr in the
- * scratch buffer, or the error in ERR. */
-static int changed_there(actor *a, int k, int rc, const char *err)
+ * scratch buffer, or the error in ERR. The reply carries ANSWER (NULL: None), what Python's
+ * proxy returns; CHANGED the new contents. */
+static int changed_there(actor *a, int k, int rc, const char *err, const value *answer)
 {
+        actor_reply(a, k, answer, rc < 0 ? err : NULL);
         if (rc < 0)
                 return actor_fail(a, "%s", err);
         actor_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_NEXT;
+}
+
+/* The whole of a Manager's list or dict replaced by V (taken): one request, which carries it. */
+static int replaced_there(actor *a, int k, value v)
+{
+        char err[200];
+
+        actor_request(a, k, "set");
+        strbuf_reset(&a->scratch);
+        store_repr(v, &a->scratch);
+        if (store_commit(a->store, k, &v, err, sizeof(err)) < 0)
+                return changed_there(a, k, -1, err, NULL);
+        return changed_there(a, k, 0, NULL, NULL);
 }
 
 static int x_store(actor *a, const sc_stmt *s)
@@ -987,17 +1002,21 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
+                if (index_e == NULL && store_managed(a->store, k))
+                        return replaced_there(a, k, v);
                 if (index_e != NULL) {
                         char err[200];
                         int rc;
 
+                        if (store_managed(a->store, k))
+                                actor_request(a, k, "setitem");
                         strbuf_reset(&a->scratch);
                         rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
                                             sizeof(err));
                         if (rc <= 0) {
                                 value_drop(&v);
                                 value_drop(&index);
-                                return changed_there(a, k, rc, err);
+                                return changed_there(a, k, rc, err, NULL);
                         }
                 }
                 target = store_edit(a->store, k, &tmp);
@@ -1043,11 +1062,13 @@ static int x_append(actor *a, const sc_stmt *s)
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        if (store_managed(a->store, s->res))
+                actor_request(a, s->res, "append");
         strbuf_reset(&a->scratch);
         rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
         if (rc <= 0) {
                 value_drop(&v);
-                return changed_there(a, s->res, rc, err);
+                return changed_there(a, s->res, rc, err, NULL);
         }
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_append(target, v, err, sizeof(err)) < 0)
@@ -1065,10 +1086,12 @@ static int x_pop(actor *a, const sc_stmt *s)
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        if (store_managed(a->store, s->res))
+                actor_request(a, s->res, "pop");
         strbuf_reset(&a->scratch);
         rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
         if (rc <= 0) {
-                flow = changed_there(a, s->res, rc, err);
+                flow = changed_there(a, s->res, rc, err, rc < 0 ? NULL : &v);
                 if (flow == FLOW_NEXT)
                         store_into(a, s, v);
                 return flow;

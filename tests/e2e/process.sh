@@ -102,6 +102,20 @@ assert [e for e in ev if e.get("ev") == "task"][0].get("num", 0) == 0
                 run scenarios/seed/11-manager.json $mode $seed; status $? 0 "11 $n"
                 [ "$(paste -sd'|' "$tmp/o")" = "{'id': 1, 'name': 'Python'}|[25]" ] && ok ||
                         ko "11 $n: $(paste -sd'|' "$tmp/o")"
+                # every access is a request and its reply: the worker's two item sets and its
+                # append, main's two reads (each answered with the whole value)
+                python3 -c '
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("request", "reply")]
+got = [(e["actor"], e["ev"], e["res"], e.get("text")) for e in ev]
+assert got == [("worker", "request", "shared_dict", "setitem"), ("worker", "reply", "shared_dict", "None"),
+               ("worker", "request", "shared_dict", "setitem"), ("worker", "reply", "shared_dict", "None"),
+               ("worker", "request", "shared_list", "append"), ("worker", "reply", "shared_list", "None"),
+               ("MainThread", "request", "shared_dict", "get"),
+               ("MainThread", "reply", "shared_dict", "{\x27id\x27: 1, \x27name\x27: \x27Python\x27}"),
+               ("MainThread", "request", "shared_list", "get"), ("MainThread", "reply", "shared_list", "[25]")], got
+' "$tmp/t.jsonl" && ok || ko "11 $n: the requests to the manager"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok || ko "11 $n: trace invariants"
 
                 # --- 12: Lock, Event, Condition and Semaphore between processes
                 run scenarios/seed/12-process-sync.json $mode $seed; status $? 0 "12 $n"
@@ -165,6 +179,36 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                 grep -q "EOFError" "$tmp/e" && ok || ko "pipe-eof $n: no EOFError"
         done
 done
+
+# --- a Manager's cost in events: each of 2 x 50 increments reads (get) and writes (setitem)
+# shared['n'], and main reads it twice more; a trace without one reply breaks the invariant
+for mode in live step; do
+        if [ $mode = step ]; then m=--step; else m=--prefix; fi
+        timeout 60 "$bin" run $m --seed 3 --set "VIA='manager'" --set COUNT=50 --trace "$tmp/mv.jsonl" \
+                scenarios/classics/manager-vs-value.json >"$tmp/o" 2>"$tmp/e"
+        status $? 0 "manager-vs-value requests ($mode)"
+        folds "$tmp/mv.jsonl" "manager-vs-value ($mode)"
+        python3 -c '
+import collections, json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("request", "reply")]
+ops = collections.Counter(e.get("text") for e in ev if e["ev"] == "request")
+assert ops == {"get": 102, "setitem": 100}, ops
+assert sum(e["ev"] == "reply" for e in ev) == 202
+' "$tmp/mv.jsonl" && ok || ko "manager-vs-value ($mode): the requests"
+        python3 tests/e2e/trace_check.py "$tmp/mv.jsonl" >/dev/null && ok || ko "manager-vs-value ($mode): trace invariants"
+done
+python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+evs = [json.loads(l) for l in lines[1:]]
+k = next(i for i, e in enumerate(evs) if e["ev"] == "reply")
+evs = evs[:k] + evs[k + 1:]
+for i, e in enumerate(evs):
+    e["seq"] = i + 1
+open(sys.argv[2], "w").write(lines[0] + "\n" + "".join(json.dumps(e) + "\n" for e in evs))
+' "$tmp/mv.jsonl" "$tmp/noreply.jsonl"
+python3 tests/e2e/trace_check.py "$tmp/noreply.jsonl" >"$tmp/check" 2>&1
+[ $? -eq 1 ] && grep -q "awaits the reply" "$tmp/check" && ok || { ko "trace_check.py: a request without its reply"; cat "$tmp/check"; }
 
 # --- step mode with processes is deterministic: same seed, same trace (but the pids)
 for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \

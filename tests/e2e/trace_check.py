@@ -13,6 +13,9 @@ usage: trace_check.py TRACE
 - join returns only after the joined actor's exit;
 - a waiter on an event wakes only while the event is set, or after a set since it began to
   wait (Python's set() wakes every waiter, even if clear() comes before it runs);
+- every request to a Manager's server gets its reply, on the same resource, as the asking
+  actor's very next event (a request is a round trip: the actor does nothing in between), and no
+  reply comes without a request;
 - the run's end, when the trace has one, is its last event.
 Prints what it checked; exits 1 on the first violation, and also when the trace has no events or
 none of its events was subject to an invariant (a check that checked nothing is no check).
@@ -44,6 +47,7 @@ def main():
     flags = {}  # event -> set
     signalled = {}  # event -> the actors waiting on it when it was last set
     event_waits = {}  # actor -> the event it waits on
+    asking = {}  # actor -> the resource of its request awaiting a reply
     started, exited = set(), set()
     ended = False
     last_seq, last_t = 0, 0.0
@@ -66,6 +70,15 @@ def main():
             started.add(actor)
         if actor in exited:
             fail(ev, f"{actor} {kind} after its exit")
+        if actor in asking:
+            want = asking.pop(actor)
+            if kind != "reply" or res != want:
+                fail(ev, f"{actor} {kind} while its request on {want} awaits the reply")
+            checks += 1
+        elif kind == "reply":
+            fail(ev, f"{actor} got a reply on {res} without a request")
+        if kind == "request":
+            asking[actor] = res
         if kind == "exit":
             exited.add(actor)
             checks += 1

@@ -652,6 +652,44 @@ static void test_var_copies(void **state)
         stop(&f);
 }
 
+static void test_manager_requests(void **state)
+{
+        feed f = start(all_text);
+        int md = res(&f, "md"), items = res(&f, "items");
+        uint64_t ignored = model_info_of(f.m)->ignored;
+        model *clone;
+
+        (void)state;
+        evt(&f, EV_REQUEST, ACT_A, md, 0, "get");
+        evt(&f, EV_REQUEST, ACT_P, md, 0, "setitem");
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(R(&f, "md")->asking.n, 2);
+        assert_int_equal(R(&f, "md")->asking.v[0], ACT_A);
+        /* a clone keeps its own list of the actors asking */
+        clone = model_clone(f.m);
+        evt(&f, EV_REPLY, ACT_A, md, 0, "{}");
+        assert_int_equal(R(&f, "md")->asking.n, 1);
+        assert_int_equal(R(&f, "md")->asking.v[0], ACT_P);
+        assert_int_equal(model_res_at(clone, md)->asking.n, 2);
+        model_free(clone);
+        /* an error for an answer (aux 1) ends the request too */
+        evt(&f, EV_REPLY, ACT_P, md, 1, "TypeError: unhashable type: 'list'");
+        assert_int_equal(R(&f, "md")->asking.n, 0);
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(model_info_of(f.m)->ignored, ignored);
+        /* passive: nobody started or changed state */
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_NEW);
+        /* ignored: a reply without a request, a request on a list that is not a manager's, and
+         * one from the runner */
+        evt(&f, EV_REPLY, ACT_A, md, 0, "{}");
+        evt(&f, EV_REQUEST, ACT_A, items, 0, "get");
+        evt(&f, EV_REQUEST, -1, md, 0, "get");
+        assert_int_equal(model_info_of(f.m)->ignored, ignored + 3);
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(R(&f, "items")->requests, 0);
+        stop(&f);
+}
+
 static void test_pool(void **state)
 {
         feed f = start(all_text);
@@ -1262,6 +1300,7 @@ int main(void)
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_var_copies),
+                cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_output_captions_outcome),
                 cmocka_unit_test(test_trim_logs),
