@@ -316,10 +316,10 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
         eng->copy = target;
         store_restore(eng->store, data, len);
         /* every actor this process runs (it, and threads it starts) sees its copy, and its
-         * interpreter lock is its own: the runner's simulated GIL is not this process's */
+         * interpreter lock is its own: the process's GIL, not the runner's */
         for (int k = 0; k < eng->nall; k++) {
                 eng->actors[k].copy = target;
-                eng->actors[k].gil = -1;
+                eng->actors[k].gil = eng->sc->actors[target].gil_res;
         }
         eng->prim->actors[target].pid = getpid();
         actor_run(&eng->actors[target]);

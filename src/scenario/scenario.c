@@ -1130,6 +1130,41 @@ static void read_gil(loader *L, const cJSON *j)
         sc->gil_interval = (int)interval;
 }
 
+/* With "gil", every process actor gets a GIL of its own, as each CPython process has its own
+ * interpreter: a lock resource "GIL@NAME" (not a name a scenario can spell), taken by the threads
+ * of that process only. Added after the actors, so no statement can name one. */
+static void add_process_gils(loader *L, const cJSON *at)
+{
+        scenario *sc = L->sc;
+
+        for (int k = 0; k < sc->nactors; k++) {
+                strbuf name = { 0 };
+
+                sc->actors[k].gil_res = -1;
+                if (!sc->gil || sc->actors[k].kind != SC_PROCESS)
+                        continue;
+                if (sc->nresources >= SC_MAX_RESOURCES) {
+                        err_value(L, at,
+                                  "too many resources to add a GIL for each process (at most %d)",
+                                  SC_MAX_RESOURCES);
+                        return;
+                }
+                strbuf_printf(&name, "GIL@%s", sc->actors[k].name);
+                sc->resources =
+                    xrealloc(sc->resources, sizeof(sc_resource) * (size_t)(sc->nresources + 1));
+                sc->resources[sc->nresources] = (sc_resource){
+                        .name = strbuf_detach(&name),
+                        .type = SC_LOCK,
+                        .note = xstrdup("the simulated global interpreter lock of this process"),
+                        .lock = -1,
+                        .init = value_none(),
+                        .line = sc->resources[sc->gil_res].line,
+                        .col = sc->resources[sc->gil_res].col,
+                };
+                sc->actors[k].gil_res = sc->nresources++;
+        }
+}
+
 /* ---- scripts: pass one, statements ------------------------------------------------------- */
 
 static int local_slot(loader *L, const char *name)
@@ -2271,6 +2306,8 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         else
                                 read_actors(&L, actors,
                                             cJSON_GetObjectItemCaseSensitive(root, "main"));
+                        if (diag_count(d) == before)
+                                add_process_gils(&L, cJSON_GetObjectItemCaseSensitive(root, "gil"));
                 }
         }
         jsonpos_free(L.pos);

@@ -180,6 +180,40 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
         done
 done
 
+# --- a GIL per process: P's two threads take turns on GIL@P, Q's on GIL@Q, main's on GIL; every
+# work step is under its process's GIL (trace_check.py), and stepped, the two processes compute at
+# once (a work step while both GIL@P and GIL@Q are held), which one GIL for all would forbid
+for mode in live step; do
+        for seed in 1 2; do
+                run tests/e2e/scenarios/gil-processes.json $mode $seed; status $? 0 "gil-processes ($mode, $seed)"
+                [ "$(sort "$tmp/o" | paste -sd'|' -)" = "P done|Q done|main done" ] && ok ||
+                        ko "gil-processes ($mode, $seed): $(paste -sd'|' "$tmp/o")"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok ||
+                        ko "gil-processes ($mode, $seed): trace invariants"
+                python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+takers, held, both, works = {}, {}, 0, 0
+for e in ev:
+    r = e.get("res", "")
+    if r.startswith("GIL"):
+        if e["ev"] == "acquired":
+            takers.setdefault(r, set()).add(e["actor"])
+            held[r] = e["actor"]
+        elif e["ev"] == "released":
+            held.pop(r, None)
+    if e["ev"] == "work":
+        works += 1
+        both += held.get("GIL@P") is not None and held.get("GIL@Q") is not None
+assert works == 24, works
+assert takers["GIL"] == {"MainThread"}, takers
+for p in "PQ":
+    assert {p + "-0", p + "-1"} <= takers["GIL@" + p] <= {p, p + "-0", p + "-1"}, takers
+assert sys.argv[2] == "live" or both > 0, both
+' "$tmp/t.jsonl" $mode && ok || ko "gil-processes ($mode, $seed): the GILs"
+        done
+done
+
 # --- a Manager's cost in events: each of 2 x 50 increments reads (get) and writes (setitem)
 # shared['n'], and main reads it twice more; a trace without one reply breaks the invariant
 for mode in live step; do
@@ -214,7 +248,8 @@ python3 tests/e2e/trace_check.py "$tmp/noreply.jsonl" >"$tmp/check" 2>&1
 for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
         scenarios/seed/07-pool-map.json scenarios/seed/08-pool-starmap.json \
         scenarios/seed/13-cpu-count.json \
-        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
+        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json \
+        tests/e2e/scenarios/gil-processes.json; do
         for k in 1 2; do
                 timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1
         done

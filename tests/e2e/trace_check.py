@@ -8,7 +8,8 @@ usage: trace_check.py TRACE
   is released by anyone while held, an rlock only by its holder;
 - a semaphore never has more holders than its initial value;
 - a queue hands items out in the order they were put (FIFO), and nothing is got that was not put;
-- with "gil", an actor computes (work) only while it holds the GIL;
+- with "gil", an actor computes (work) only while it holds a GIL: the main process's (GIL) or
+  its process's own (GIL@NAME), each a lock, and an actor only ever takes one of them;
 - an actor's first event is start, and nothing of it comes after its exit;
 - join returns only after the joined actor's exit;
 - a waiter on an event wakes only while the event is set, or after a set since it began to
@@ -31,9 +32,12 @@ def main():
         events = [json.loads(line) for line in f if line.strip()]
     source = json.loads(header["source"])
     types = {name: r["type"] for name, r in source.get("resources", {}).items()}
-    gil = "GIL" in header.get("resources", []) and "GIL" not in types
-    if gil:
-        types["GIL"] = "lock"
+    gils = [n for n in header.get("resources", [])
+            if (n == "GIL" or n.startswith("GIL@")) and n not in types]
+    gil = bool(gils)
+    for n in gils:
+        types[n] = "lock"
+    gil_of = {}  # actor -> the GIL it takes
     initial = {}
     for name, r in source.get("resources", {}).items():
         if r["type"] in ("semaphore", "bounded_semaphore"):
@@ -87,10 +91,14 @@ def main():
                 fail(ev, f"{actor} joined {ev.get('other')}, which has not exited")
             checks += 1
         if gil and kind == "work":
-            h = holders.get("GIL")
+            g = gil_of.get(actor)
+            h = holders.get(g)
             if not h or h[0] != actor:
                 fail(ev, f"{actor} computes without holding the GIL")
             checks += 1
+        if res in gils and kind == "acquired":
+            if gil_of.setdefault(actor, res) != res:
+                fail(ev, f"{actor} took {res}, after {gil_of[actor]}: one process, one GIL")
         rtype = types.get(res)
         if rtype == "event":
             if kind in ("set", "cleared"):

@@ -249,6 +249,47 @@ static void test_reserved_names(void **state)
         assert_false(expr_is_reserved("Len"));
 }
 
+/* With "gil", the main process's GIL and one for each process actor, in that order, after the
+ * scenario's own resources; without it, none. */
+static void test_gil_per_process(void **state)
+{
+        const char *text =
+            HEAD " \"gil\": true, \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
+                 " \"actors\": [{\"name\": \"P-{i}\", \"kind\": \"process\", \"count\": 2,"
+                 " \"run\": [{\"print\": \"x\"}]},"
+                 " {\"name\": \"T\", \"run\": [{\"print\": \"y\"}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 4);
+        assert_int_equal(sc->gil_res, 1);
+        assert_string_equal(sc->resources[1].name, "GIL");
+        assert_int_equal(sc->actors[0].gil_res, 2);
+        assert_string_equal(sc->resources[2].name, "GIL@P-0");
+        assert_int_equal(sc->actors[1].gil_res, 3);
+        assert_string_equal(sc->resources[3].name, "GIL@P-1");
+        assert_int_equal(sc->resources[3].type, SC_LOCK);
+        assert_int_equal(sc->actors[2].gil_res, -1);
+        scenario_free(sc);
+        diag_free(&d);
+        /* "gil": false: no GIL at all */
+        {
+                char *no = strdup(text);
+
+                memcpy(strstr(no, "true"), "0   ", 4);
+                sc = load(no, &d, NULL, 0);
+                assert_non_null(sc);
+                assert_int_equal(sc->nresources, 1);
+                assert_int_equal(sc->gil_res, -1);
+                assert_int_equal(sc->actors[0].gil_res, -1);
+                scenario_free(sc);
+                diag_free(&d);
+                free(no);
+        }
+}
+
 static void test_all_errors_reported(void **state)
 {
         diag d;
@@ -316,6 +357,7 @@ int main(void)
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_reserved_names),
+                cmocka_unit_test(test_gil_per_process),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_unterminated_buffers),
                 cmocka_unit_test(test_bundled_scenarios_load),
