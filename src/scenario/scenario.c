@@ -1301,6 +1301,42 @@ static expr_template *script_template(loader *L, const cJSON *item, const char *
 
 static void read_block(loader *L, const cJSON *arr, sc_block *out, const char *what);
 
+/* "NAME.get_lock()": the lock of Value or Array NAME, as multiprocessing gives each one (an RLock,
+ * its default). Made the first time a statement names it, as a resource of that name (which no
+ * declared resource can have); -1 when NAME is not a Value or an Array. */
+static int value_lock(loader *L, const cJSON *kw)
+{
+        scenario *sc = L->sc;
+        const char *name = kw->valuestring, *suffix = ".get_lock()";
+        size_t n = strlen(name), ns = strlen(suffix);
+        char *base;
+        int k;
+
+        if (n <= ns || strcmp(name + n - ns, suffix) != 0)
+                return -1;
+        base = xstrndup(name, n - ns);
+        k = scenario_find_resource(sc, base);
+        free(base);
+        if (k < 0 || (sc->resources[k].type != SC_VALUE && sc->resources[k].type != SC_ARRAY))
+                return -1;
+        if (sc->nresources >= SC_MAX_RESOURCES) {
+                err_value(L, kw, "too many resources to add the lock of '%.*s' (at most %d)",
+                          (int)(n - ns), name, SC_MAX_RESOURCES);
+                return -1;
+        }
+        sc->resources = xrealloc(sc->resources, sizeof(sc_resource) * (size_t)(sc->nresources + 1));
+        sc->resources[sc->nresources] = (sc_resource){
+                .name = xstrdup(name),
+                .type = SC_RLOCK,
+                .note = xstrdup("the Value's own lock: an RLock, as multiprocessing's default"),
+                .lock = -1,
+                .init = value_none(),
+                .line = sc->resources[k].line,
+                .col = sc->resources[k].col,
+        };
+        return sc->nresources++;
+}
+
 static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSON *kw)
 {
         scenario *sc = L->sc;
@@ -1315,6 +1351,8 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                         return;
                 }
                 k = scenario_find_resource(sc, kw->valuestring);
+                if (k < 0 && (info->res_mask & BIT(SC_RLOCK)))
+                        k = value_lock(L, kw);
                 if (k < 0) {
                         strbuf sb = STRBUF_INIT;
                         const char **names = xcalloc((size_t)sc->nresources + 1, sizeof(char *));

@@ -53,6 +53,19 @@ assert len(ch) == 20 and all(e.get("aux") == -1 for e in ch), ch
 assert [e["text"] for e in ch if e["res"] == "shared_value"] == ["1", "2", "3", "4", "5"]
 ' "$tmp/t.jsonl" && ok || ko "06 $n: the writes to shared memory"
 
+                # --- a Value's and an Array's own lock (get_lock(), an RLock: taken twice
+                # nested), across three processes: no update lost
+                run tests/e2e/scenarios/value-get-lock.json $mode $seed; status $? 0 "value-get-lock $n"
+                has "counter 60, totals [0.0, 60.5]" "value-get-lock $n"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok || ko "value-get-lock $n: trace invariants"
+                python3 -c '
+import collections, json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+got = collections.Counter((e["res"], e.get("num")) for e in ev if e["ev"] == "acquired")
+assert got == {("counter.get_lock()", 1): 60, ("counter.get_lock()", 2): 60,
+               ("totals.get_lock()", 1): 60}, got
+' "$tmp/t.jsonl" && ok || ko "value-get-lock $n: the locks"
+
                 # --- 09: a queue between two processes, with a None sentinel
                 run scenarios/seed/09-queue.json $mode $seed; status $? 0 "09 $n"
                 [ "$(lines '^Consuming')" = "Consuming item 0|Consuming item 1|Consuming item 2|Consuming item 3|Consuming item 4" ] &&

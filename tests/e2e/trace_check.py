@@ -38,6 +38,9 @@ def main():
     for n in gils:
         types[n] = "lock"
     gil_of = {}  # actor -> the GIL it takes
+    for n in header.get("resources", []):
+        if n.endswith(".get_lock()") and n not in types:
+            types[n] = "rlock"  # a Value's or an Array's own lock
     initial = {}
     for name, r in source.get("resources", {}).items():
         if r["type"] in ("semaphore", "bounded_semaphore"):

@@ -210,6 +210,11 @@ static void test_errors(void **state)
                      "totl", "did you mean 'total'?");
         expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"break\": true}]}]}", "true",
                      "'break' outside a loop");
+        /* get_lock() belongs to a Value or an Array only */
+        expect_error(HEAD " \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
+                          " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": "
+                          "\"l.get_lock()\"}]}]}",
+                     "\"l.get_lock()\"", "no resource named 'l.get_lock()'");
         expect_error(HEAD " \"a\": 1,\n" ACTOR, "\"a\"", "unknown key 'a' in a scenario");
         expect_error(HEAD " \"actors\": []}", "[]", "non-empty array");
         expect_error("{\"lockstep\": 1, \"lockstep\": 1}", "\"lockstep\": 1}",
@@ -290,6 +295,33 @@ static void test_gil_per_process(void **state)
         }
 }
 
+/* NAME.get_lock(): one rlock per Value or Array, made when first named, shared by every
+ * statement that names it. */
+static void test_value_get_lock(void **state)
+{
+        const char *text =
+            HEAD " \"resources\": {\"v\": {\"type\": \"value\", \"ctype\": \"i\"},"
+                 " \"a\": {\"type\": \"array\", \"ctype\": \"d\", \"size\": 2}},\n"
+                 " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"a.get_lock()\"},"
+                 " {\"with\": \"v.get_lock()\", \"do\": [{\"release\": \"a.get_lock()\"}]}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+        const sc_block *b;
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 4);
+        assert_string_equal(sc->resources[2].name, "a.get_lock()");
+        assert_int_equal(sc->resources[2].type, SC_RLOCK);
+        assert_string_equal(sc->resources[3].name, "v.get_lock()");
+        b = &sc->scripts[sc->actors[0].script].body;
+        assert_int_equal(b->stmts[0].res, 2);
+        assert_int_equal(b->stmts[1].res, 3);
+        assert_int_equal(b->stmts[1].body.stmts[0].res, 2);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 static void test_all_errors_reported(void **state)
 {
         diag d;
@@ -358,6 +390,7 @@ int main(void)
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_reserved_names),
                 cmocka_unit_test(test_gil_per_process),
+                cmocka_unit_test(test_value_get_lock),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_unterminated_buffers),
                 cmocka_unit_test(test_bundled_scenarios_load),
