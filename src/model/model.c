@@ -894,8 +894,17 @@ static void on_sleep(model *m, const event *ev, model_actor *a, model_res *r)
 static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
+        bool again = false;
 
-        if (ev->num == 0) {
+        /* a task some worker still runs is handed out again: that worker died (and is replaced) */
+        for (int k = 0; k < r->nworkers; k++)
+                if (r->workers[k].task == ev->num) {
+                        again = true;
+                        r->workers[k].task = -1;
+                        text_unref(r->workers[k].arg);
+                        r->workers[k].arg = NULL;
+                }
+        if (ev->num == 0 && !again) {
                 log_unref(r->results);
                 r->results = NULL;
                 r->nresults = 0;

@@ -83,8 +83,10 @@
  *   write's REPLY, so a REPLY's text (the answer) changes nothing else.
  * - Pools: TASK gives worker aux task num with argument text; RESULT records (num -> text), in
  *   the order results come, and makes worker aux idle if that was its task. A TASK with index 0
- *   starts a new map: the results of the last one are cleared. A worker number outside the pool
- *   or a negative task index is ignored.
+ *   starts a new map: the results of the last one are cleared — unless a worker still runs task
+ *   0. A TASK for a task that a worker still runs hands it out again (that worker died and was
+ *   replaced): the worker that ran it becomes idle, and no result is cleared. A worker number
+ *   outside the pool or a negative task index is ignored.
  * - PRINT appends a line to the output, SAY replaces the caption; ASSERT records a failed assert
  *   (the actor goes on: the engine sends ERROR or EXIT if it ends); CRASH (signal aux, exit
  *   status num) and ERROR (signal -1) make the actor CRASHED with the text as the reason and add

@@ -322,6 +322,36 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- a pool worker killed from outside in the middle of its task: it is replaced (under the same
+# worker number), the task is handed out again, and the map ends with every result
+# in order. The pool has one worker, each task computes for half a second and the kill comes
+# 0.3 s after the worker is up, so it dies in a task; without the replacement the map would wait
+# for ever (until the time limit).
+cp tests/e2e/scenarios/pool-victim.json "$tmp/pv.json"
+"$bin" run --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
+pid=$!
+kids=$(actor_pids $pid 1)
+sleep 0.3
+victim=$(echo "$kids" | cut -d' ' -f1)
+[ -n "$victim" ] && kill -9 "$victim"
+wait $pid; st=$?
+status $st 0 "kill a pool worker"
+grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker: $(cat "$tmp/pv.out" "$tmp/pv.err")"
+folds "$tmp/pv.trace" "kill a pool worker"
+python3 -c '
+import collections, json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("task", "result")]
+tasks = collections.Counter(e.get("num", 0) for e in ev if e["ev"] == "task")
+results = sorted(e.get("num", 0) for e in ev if e["ev"] == "result")
+assert results == list(range(3)), results
+again = [k for k, n in tasks.items() if n > 1]
+assert sorted(tasks) == list(range(3)) and len(again) == 1 and tasks[again[0]] == 2, tasks
+# handed out twice, then its one result
+runs = [e["ev"] for e in ev if e.get("num", 0) == again[0]]
+assert runs == ["task", "task", "result"], runs
+' "$tmp/pv.trace" && ok || ko "kill a pool worker: the task handed out again"
+gone "$tmp/pv.json" "kill a pool worker"
+
 # --- SIGTERM, SIGINT and SIGKILL to lockstep mid-run: no process, zombie or shared memory left
 for sig in TERM INT KILL; do
         cp tests/e2e/scenarios/process-sleeper.json "$tmp/s$sig.json"

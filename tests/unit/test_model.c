@@ -725,9 +725,21 @@ static void test_pool(void **state)
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2)");
         assert_int_equal(model_result_count(f.m, p), 0);
         assert_int_equal(R(&f, "pool")->ntasks, 1);
+        /* worker 0 dies in task 0, which worker 1 runs again: no new map, the results stay */
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 1, "(3, 4)");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 1, "7");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 0, "(1, 2)");
+        r = R(&f, "pool");
+        assert_int_equal(model_result_count(f.m, p), 1);
+        assert_int_equal(r->workers[0].task, -1);
+        assert_null(r->workers[0].arg);
+        assert_int_equal(r->workers[1].task, 0);
+        assert_int_equal(r->ntasks, 2);
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 0, "3");
+        assert_int_equal(model_result_count(f.m, p), 2);
         /* a worker that does not exist is ignored */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 2, 1, "x");
-        assert_int_equal(R(&f, "pool")->ntasks, 1);
+        assert_int_equal(R(&f, "pool")->ntasks, 2);
         stop(&f);
 }
 
