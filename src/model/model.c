@@ -646,6 +646,9 @@ static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)
         push_error(&m->errors, &m->nerrors, &m->caperrors, ev, (event_kind)ev->kind, signal, code);
         if (a == NULL)
                 return;
+        /* a process killed while it waited for the Manager's server never gets its reply */
+        for (int k = 0; k < m->nres; k++)
+                ids_remove(&m->res[k].asking, ev->actor);
         a->signal = signal;
         a->code = code;
         text_unref(a->why);

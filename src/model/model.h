@@ -78,9 +78,10 @@
  *   CHANGED sets copy aux (-1 or an actor number; the main thread's number means -1).
  * - A Manager's list or dict: REQUEST (an actor's, on a resource via a manager; anything else is
  *   ignored) counts one more request and adds the actor to `asking`; REPLY takes it out again (a
- *   REPLY from an actor that is not asking is ignored). Both are passive: the wait for the
- *   server is short and never stuck, and the new contents come with the CHANGED that follows a
- *   write's REPLY, so a REPLY's text (the answer) changes nothing else.
+ *   REPLY from an actor that is not asking is ignored), and so does the actor's CRASH or ERROR.
+ *   Both are passive: the wait for the server is short and never stuck, and the new contents
+ *   come with the CHANGED that follows a write's REPLY, so a REPLY's text (the answer) changes
+ *   nothing else.
  * - Pools: TASK gives worker aux task num with argument text; RESULT records (num -> text), in
  *   the order results come, and makes worker aux idle if that was its task. A TASK with index 0
  *   starts a new map: the results of the last one are cleared — unless a worker still runs task

@@ -687,6 +687,11 @@ static void test_manager_requests(void **state)
         assert_int_equal(model_info_of(f.m)->ignored, ignored + 3);
         assert_int_equal(R(&f, "md")->requests, 2);
         assert_int_equal(R(&f, "items")->requests, 0);
+        /* a process killed while it waits for the reply asks no more */
+        evt(&f, EV_REQUEST, ACT_P, md, 0, "get");
+        assert_int_equal(R(&f, "md")->asking.n, 1);
+        evt(&f, EV_CRASH, ACT_P, -1, 9, "killed by Killed (signal 9)");
+        assert_int_equal(R(&f, "md")->asking.n, 0);
         stop(&f);
 }
 
