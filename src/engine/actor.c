@@ -41,6 +41,26 @@ void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int 
         stream_publish_claimed(a->eng->st, &ev, &a->prim->actors[a->id].claim);
 }
 
+void actor_request(actor *a, int k, const char *op)
+{
+        actor_emit(a, EV_REQUEST, k, -1, 0, 0, op, strlen(op));
+}
+
+void actor_reply(actor *a, int k, const value *answer, const char *err)
+{
+        strbuf sb = { 0 };
+
+        /* its own buffer: a reply can come in the middle of an expression using the scratch */
+        if (err != NULL)
+                strbuf_puts(&sb, err);
+        else if (answer != NULL)
+                store_repr(*answer, &sb);
+        else
+                strbuf_puts(&sb, "None");
+        actor_emit(a, EV_REPLY, k, -1, 0, err != NULL, strbuf_str(&sb), sb.len);
+        strbuf_free(&sb);
+}
+
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
 {
         const scenario *sc = a->sc;
@@ -116,7 +136,13 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         case SC_REF_CONST: *out = value_ref(a->sc->constants[k].v); return 0;
         case SC_REF_RES:
                 actor_memory_take(a);
+                if (!store_managed(a->store, k)) {
+                        *out = store_get(a->store, k);
+                        return 0;
+                }
+                actor_request(a, k, "get");
                 *out = store_get(a->store, k);
+                actor_reply(a, k, out, NULL);
                 return 0;
         case SC_REF_NAME: *out = value_cstr(a->name); return 0;
         case SC_REF_I: *out = value_int(a->i); return 0;
@@ -290,10 +316,10 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
         eng->copy = target;
         store_restore(eng->store, data, len);
         /* every actor this process runs (it, and threads it starts) sees its copy, and its
-         * interpreter lock is its own: the runner's simulated GIL is not this process's */
+         * interpreter lock is its own: the process's GIL, not the runner's */
         for (int k = 0; k < eng->nall; k++) {
                 eng->actors[k].copy = target;
-                eng->actors[k].gil = -1;
+                eng->actors[k].gil = eng->sc->actors[target].gil_res;
         }
         __atomic_store_n(&eng->prim->actors[target].pid, getpid(), __ATOMIC_RELAXED);
         actor_run(&eng->actors[target]);

@@ -81,6 +81,11 @@ void actor_crash_others(actor *a, int sig, const char *why);
 
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len);
+/* A request to the manager's server about resource K (store_managed): REQUEST with the operation
+ * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
+ * error it raised. */
+void actor_request(actor *a, int k, const char *op);
+void actor_reply(actor *a, int k, const value *answer, const char *err);
 /* Raises a run-time error (Python's exception) in the running statement: FLOW_STOP. FMT must
  * begin with the exception's name ("ZeroDivisionError: division by zero"); the text becomes
  * "FILE:LINE:COL: " and that, where FILE:LINE:COL is WHERE's (an expression or template of the

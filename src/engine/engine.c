@@ -84,10 +84,15 @@ static void forked_child(void *ctx, int target, const char *data, size_t len)
         pool_worker(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
 }
 
-static void forked_reaped(void *ctx, int target, pid_t pid, int status)
+static bool forked_reaped(void *ctx, int target, pid_t pid, int status)
 {
-        if (target >= 0)
-                actor_reaped(ctx, target, pid, status);
+        engine *eng = ctx;
+
+        if (target >= 0) {
+                actor_reaped(eng, target, pid, status);
+                return false;
+        }
+        return pool_reaped(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
 }
 
 /* Waits until actor K, started by another process or by a thread of this one, is done. */

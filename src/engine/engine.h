@@ -57,7 +57,6 @@ typedef struct engine_options {
  * that cannot be set is left as it is. */
 void engine_limit(void);
 
-
 /* Runs SC to its end in this process (after engine_limit), publishing to ST, and returns the
  * outcome as an exit status (event_outcome: 0 done, 1 an assert failed, 4 an actor raised an
  * error). A crash statement ends the process instead, as a real fault does. */

@@ -31,7 +31,16 @@ typedef struct request {
 typedef struct kid {
         pid_t pid;
         int target;
+        char *data; /* the memory it was forked with, kept to fork it again */
+        uint32_t len;
 } kid;
+
+typedef struct kids {
+        kid *v;
+        int n, cap;
+        int sfd, in; /* closed in every child */
+        pid_t me;
+} kids;
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -73,7 +82,35 @@ static void die_with(pid_t parent)
                 _exit(127);
 }
 
-static void reap(const forksrv_ops *ops, kid *kids, int *nkids)
+/* Forks for TARGET with DATA (taken: kept until the child is reaped). */
+static void spawn(const forksrv_ops *ops, kids *ks, int target, char *data, uint32_t len)
+{
+        sigset_t none;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                xdie("fork server: fork failed");
+        if (pid == 0) {
+                die_with(ks->me);
+                close(ks->sfd);
+                close(ks->in);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                for (int k = 0; k < ks->n; k++)
+                        free(ks->v[k].data);
+                free(ks->v);
+                ops->child(ops->ctx, target, data, len);
+                coverage_flush();
+                _exit(0);
+        }
+        if (ks->n == ks->cap) {
+                ks->cap = ks->cap ? 2 * ks->cap : 16;
+                ks->v = xrealloc(ks->v, sizeof(kid) * (size_t)ks->cap);
+        }
+        ks->v[ks->n++] = (kid){ .pid = pid, .target = target, .data = data, .len = len };
+}
+
+static void reap(const forksrv_ops *ops, kids *ks, bool stopping)
 {
         for (;;) {
                 int status;
@@ -81,10 +118,15 @@ static void reap(const forksrv_ops *ops, kid *kids, int *nkids)
 
                 if (pid <= 0)
                         return;
-                for (int k = 0; k < *nkids; k++)
-                        if (kids[k].pid == pid) {
-                                ops->reaped(ops->ctx, kids[k].target, pid, status);
-                                kids[k] = kids[--*nkids];
+                for (int k = 0; k < ks->n; k++)
+                        if (ks->v[k].pid == pid) {
+                                kid gone = ks->v[k];
+
+                                ks->v[k] = ks->v[--ks->n];
+                                if (ops->reaped(ops->ctx, gone.target, pid, status) && !stopping)
+                                        spawn(ops, ks, gone.target, gone.data, gone.len);
+                                else
+                                        free(gone.data);
                                 break;
                         }
         }
@@ -92,36 +134,32 @@ static void reap(const forksrv_ops *ops, kid *kids, int *nkids)
 
 static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
 {
-        sigset_t chld, none;
-        int sfd, nkids = 0, capkids = 16;
-        kid *kids = xcalloc((size_t)capkids, sizeof(kid));
+        sigset_t chld;
+        kids ks = { .in = in, .me = getpid() };
         bool stopping = false;
-        pid_t me = getpid();
 
         die_with(parent);
-        sigemptyset(&none);
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         sigprocmask(SIG_BLOCK, &chld, NULL);
-        sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (sfd < 0)
+        ks.sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (ks.sfd < 0)
                 xdie("fork server: signalfd failed");
         for (;;) {
-                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+                struct pollfd p[2] = { { .fd = ks.sfd, .events = POLLIN },
                                        { .fd = in, .events = POLLIN } };
                 request rq;
                 char *data;
-                pid_t pid;
 
-                reap(ops, kids, &nkids);
-                if (stopping && nkids == 0)
+                reap(ops, &ks, stopping);
+                if (stopping && ks.n == 0)
                         break;
                 if (poll(p, stopping ? 1 : 2, -1) < 0 && errno != EINTR)
                         xdie("fork server: poll failed");
                 if (p[0].revents != 0) {
                         struct signalfd_siginfo si;
 
-                        while (read(sfd, &si, sizeof(si)) > 0)
+                        while (read(ks.sfd, &si, sizeof(si)) > 0)
                                 ;
                 }
                 if (stopping || p[1].revents == 0)
@@ -133,25 +171,7 @@ static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
                 data = xmalloc((size_t)rq.len + 1);
                 if (read_full(in, data, rq.len) < 0)
                         xdie("fork server: a request was cut short");
-                pid = fork();
-                if (pid < 0)
-                        xdie("fork server: fork failed");
-                if (pid == 0) {
-                        die_with(me);
-                        close(sfd);
-                        close(in);
-                        sigprocmask(SIG_SETMASK, &none, NULL);
-                        free(kids);
-                        ops->child(ops->ctx, rq.target, data, rq.len);
-                        coverage_flush();
-                        _exit(0);
-                }
-                free(data);
-                if (nkids == capkids) {
-                        capkids *= 2;
-                        kids = xrealloc(kids, sizeof(kid) * (size_t)capkids);
-                }
-                kids[nkids++] = (kid){ .pid = pid, .target = rq.target };
+                spawn(ops, &ks, rq.target, data, rq.len);
         }
         (void)fs;
         coverage_flush();

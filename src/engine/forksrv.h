@@ -14,6 +14,7 @@
 #define LOCKSTEP_ENGINE_FORKSRV_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,8 +23,10 @@ typedef struct forksrv_ops {
         /* In the new child: become process actor TARGET, with the starter's memory DATA; never
          * returns. */
         void (*child)(void *ctx, int target, const char *data, size_t len);
-        /* In the server: process actor TARGET (pid PID) ended with wait status STATUS. */
-        void (*reaped)(void *ctx, int target, pid_t pid, int status);
+        /* In the server: process actor TARGET (pid PID) ended with wait status STATUS. True:
+         * fork TARGET again with the same memory (a pool worker killed from outside is
+         * replaced). */
+        bool (*reaped)(void *ctx, int target, pid_t pid, int status);
 } forksrv_ops;
 
 typedef struct forksrv {

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -730,6 +732,12 @@ static int x_get(actor *a, const sc_stmt *s)
 
 /* ---- pipes ------------------------------------------------------------------------------- */
 
+/* Stepped, a message larger than this goes in a memory file whose descriptor the pipe carries
+ * (after the length PIPE_IN_FILE): written whole into the socket, it could fill the kernel's
+ * buffer and wait there, outside the sender's gate, for a receiver that only lockstep can move. */
+#define PIPE_STEP_INLINE 4096
+#define PIPE_IN_FILE     UINT32_MAX
+
 /* Whether FD can be read (a message, or the end of the stream) or written without waiting;
  * with WAIT, waits until it can. */
 static bool fd_ready(int fd, short what, bool wait)
@@ -762,6 +770,80 @@ static int read_all(int fd, void *buf, size_t len)
         return 0;
 }
 
+/* Writes LEN bytes to a file: 0, or -1 on an error. */
+static int write_all_file(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Reads a message's length into *N (as read_all), and the descriptor of its memory file if it
+ * came with one (PIPE_IN_FILE) into *MFD (-1 otherwise). */
+static int read_length(int fd, uint32_t *n, int *mfd)
+{
+        char ctl[CMSG_SPACE(sizeof(int))];
+        char *p = (char *)n;
+        size_t got = 0;
+
+        *mfd = -1;
+        while (got < sizeof(*n)) {
+                struct iovec iov = { .iov_base = p + got, .iov_len = sizeof(*n) - got };
+                struct msghdr mh = { .msg_iov = &iov,
+                                     .msg_iovlen = 1,
+                                     .msg_control = ctl,
+                                     .msg_controllen = sizeof(ctl) };
+                ssize_t r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r == 0 && got == 0)
+                        return 1;
+                if (r <= 0)
+                        return -1;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && *mfd < 0)
+                                memcpy(mfd, CMSG_DATA(c), sizeof(int));
+                got += (size_t)r;
+        }
+        return 0;
+}
+
+/* The message in memory file MFD (closed): its bytes into *BUF (malloc'd), *N of them. 0, or -1. */
+static int read_file(int mfd, char **buf, uint32_t *n)
+{
+        struct stat st;
+        size_t got = 0;
+
+        *buf = NULL;
+        if (mfd < 0 || fstat(mfd, &st) < 0 || st.st_size < 0 || st.st_size >= PIPE_IN_FILE) {
+                if (mfd >= 0)
+                        close(mfd);
+                return -1;
+        }
+        *n = (uint32_t)st.st_size;
+        *buf = xmalloc((size_t)*n + 1);
+        while (got < *n) {
+                ssize_t r = pread(mfd, *buf + got, *n - got, (off_t)got);
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                got += (size_t)r;
+        }
+        close(mfd);
+        return got == *n ? 0 : -1;
+}
+
 static int write_all(int fd, const char *p, size_t len)
 {
         while (len > 0) {
@@ -776,6 +858,36 @@ static int write_all(int fd, const char *p, size_t len)
                 len -= (size_t)n;
         }
         return 0;
+}
+
+/* Stepped send of FRAME (its length, then the message) when it is long: in a memory file. 0, or
+ * -1 on an error. */
+static int send_in_file(int fd, const strbuf *frame)
+{
+        uint32_t mark = PIPE_IN_FILE;
+        int mfd = memfd_create("lockstep-pipe", MFD_CLOEXEC), rc = -1;
+        char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { .iov_base = &mark, .iov_len = sizeof(mark) };
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+        if (mfd < 0)
+                return -1;
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &mfd, sizeof(int));
+        if (write_all_file(mfd, frame->data + sizeof(mark), frame->len - sizeof(mark)) == 0) {
+                ssize_t n;
+
+                while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+                        ;
+                rc = n == (ssize_t)sizeof(mark) ? 0 : -1;
+        }
+        close(mfd);
+        return rc;
 }
 
 /* conn.send(v): a length-framed encoding of the value, written whole. SENT goes out before the
@@ -809,8 +921,8 @@ static int x_send(actor *a, const sc_stmt *s)
         }
         prim_mutex_lock(&r->sendmu[s->end]);
         if (!stepping(a) && !fd_ready(fd, POLLOUT, false)) {
-                /* the pipe is full: wait for the receiver (step mode never gets here with the
-                 * small messages of a scenario; a huge one waits in write) */
+                /* the pipe is full: wait for the receiver (stepped, a long message goes in a
+                 * memory file, and short ones fill the kernel's buffer only by the thousand) */
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
         }
@@ -818,7 +930,8 @@ static int x_send(actor *a, const sc_stmt *s)
         store_repr(v, &a->scratch);
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
-        rc = write_all(fd, frame.data, frame.len);
+        rc = stepping(a) && frame.len > PIPE_STEP_INLINE ? send_in_file(fd, &frame)
+                                                         : write_all(fd, frame.data, frame.len);
         pthread_mutex_unlock(&r->sendmu[s->end]);
         strbuf_free(&frame);
         if (rc < 0)
@@ -834,6 +947,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         int fd = store_pipe_fd(a->store, s->res, s->end);
         pthread_mutex_t *mu = &r->recvmu[s->end];
         uint32_t n;
+        int mfd;
         char *buf;
         value v;
         int rc;
@@ -859,7 +973,7 @@ static int x_recv(actor *a, const sc_stmt *s)
                         }
                 }
         }
-        rc = read_all(fd, &n, sizeof(n));
+        rc = read_length(fd, &n, &mfd);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
@@ -867,8 +981,14 @@ static int x_recv(actor *a, const sc_stmt *s)
                               : actor_fail(a, "OSError: pipe '%s' was cut off in a message",
                                            a->sc->resources[s->res].name);
         }
-        buf = xmalloc((size_t)n + 1);
-        rc = read_all(fd, buf, n);
+        if (n == PIPE_IN_FILE) {
+                rc = read_file(mfd, &buf, &n);
+        } else {
+                if (mfd >= 0)
+                        close(mfd);
+                buf = xmalloc((size_t)n + 1);
+                rc = read_all(fd, buf, n);
+        }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {
                 free(buf);
@@ -959,13 +1079,28 @@ static int set_item(actor *a, value *target, value index, value v)
 }
 
 /* A Manager's list or dict changed in its server (store_append, ...): RC and the new repr in the
- * scratch buffer, or the error in ERR. */
-static int changed_there(actor *a, int k, int rc, const char *err)
+ * scratch buffer, or the error in ERR. The reply carries ANSWER (NULL: None), what Python's
+ * proxy returns; CHANGED the new contents. */
+static int changed_there(actor *a, int k, int rc, const char *err, const value *answer)
 {
+        actor_reply(a, k, answer, rc < 0 ? err : NULL);
         if (rc < 0)
                 return actor_fail(a, "%s", err);
         actor_emit(a, EV_CHANGED, k, -1, 0, -1, strbuf_str(&a->scratch), a->scratch.len);
         return FLOW_NEXT;
+}
+
+/* The whole of a Manager's list or dict replaced by V (taken): one request, which carries it. */
+static int replaced_there(actor *a, int k, value v)
+{
+        char err[200];
+
+        actor_request(a, k, "set");
+        strbuf_reset(&a->scratch);
+        store_repr(v, &a->scratch);
+        if (store_commit(a->store, k, &v, err, sizeof(err)) < 0)
+                return changed_there(a, k, -1, err, NULL);
+        return changed_there(a, k, 0, NULL, NULL);
 }
 
 static int x_store(actor *a, const sc_stmt *s)
@@ -991,17 +1126,21 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
+                if (index_e == NULL && store_managed(a->store, k))
+                        return replaced_there(a, k, v);
                 if (index_e != NULL) {
                         char err[200];
                         int rc;
 
+                        if (store_managed(a->store, k))
+                                actor_request(a, k, "setitem");
                         strbuf_reset(&a->scratch);
                         rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
                                             sizeof(err));
                         if (rc <= 0) {
                                 value_drop(&v);
                                 value_drop(&index);
-                                return changed_there(a, k, rc, err);
+                                return changed_there(a, k, rc, err, NULL);
                         }
                 }
                 target = store_edit(a->store, k, &tmp);
@@ -1047,11 +1186,13 @@ static int x_append(actor *a, const sc_stmt *s)
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        if (store_managed(a->store, s->res))
+                actor_request(a, s->res, "append");
         strbuf_reset(&a->scratch);
         rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
         if (rc <= 0) {
                 value_drop(&v);
-                return changed_there(a, s->res, rc, err);
+                return changed_there(a, s->res, rc, err, NULL);
         }
         target = store_edit(a->store, s->res, &tmp);
         if (value_list_append(target, v, err, sizeof(err)) < 0)
@@ -1069,10 +1210,12 @@ static int x_pop(actor *a, const sc_stmt *s)
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
+        if (store_managed(a->store, s->res))
+                actor_request(a, s->res, "pop");
         strbuf_reset(&a->scratch);
         rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
         if (rc <= 0) {
-                flow = changed_there(a, s->res, rc, err);
+                flow = changed_there(a, s->res, rc, err, rc < 0 ? NULL : &v);
                 if (flow == FLOW_NEXT)
                         store_into(a, s, v);
                 return flow;

@@ -30,6 +30,9 @@ typedef struct pool_state {
         int ntasks, next, done;
         int limit; /* tasks that may be taken: all (live), or one more at a time (stepped) */
         int only;  /* stepped: the worker that takes the next task; -1 any */
+        int running[SC_MAX_POOL]; /* the task each worker runs, plus one (0: none) */
+        int redo[SC_MAX_POOL];    /* tasks of workers that died, to hand out again */
+        int nredo;
         uint64_t args_used, res_used;
         uint64_t arg_off[POOL_MAX_TASKS + 1];
         uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
@@ -103,6 +106,22 @@ void pool_stop(pool_region *p)
                 pthread_cond_broadcast(&ps->cv);
                 pthread_mutex_unlock(&ps->mu);
         }
+}
+
+bool pool_reaped(engine *eng, int res, int w)
+{
+        pool_state *ps = eng->pools->by_res[res];
+        bool again;
+
+        prim_mutex_lock(&ps->mu);
+        again = !ps->stop;
+        if (again && ps->running[w] > 0) {
+                ps->redo[ps->nredo++] = ps->running[w] - 1;
+                ps->running[w] = 0;
+                pthread_cond_broadcast(&ps->cv);
+        }
+        pthread_mutex_unlock(&ps->mu);
+        return again;
 }
 
 static int workers_of(actor *a, int res)
@@ -213,7 +232,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         ps->stmt = s;
         ps->caller = a->id;
         ps->ntasks = (int)n;
-        ps->next = ps->done = 0;
+        ps->next = ps->done = ps->nredo = 0;
         ps->res_used = 0;
         if (a->gates == NULL) {
                 ps->limit = (int)n;
@@ -283,11 +302,14 @@ void pool_worker(engine *eng, int res, int w)
                 expr_error e = { .offset = -1 };
                 int k, rc;
 
-                while (!ps->stop && !(ps->next < ps->limit && (ps->only < 0 || ps->only == w)))
+                while (!ps->stop && !((ps->nredo > 0 || ps->next < ps->limit) &&
+                                      (ps->only < 0 || ps->only == w)))
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 if (ps->stop)
                         break;
-                k = ps->next++;
+                /* first the task of a worker that died (stepped, that worker was W) */
+                k = ps->nredo > 0 ? ps->redo[--ps->nredo] : ps->next++;
+                ps->running[w] = k + 1;
                 s = ps->stmt;
                 c = &eng->actors[ps->caller];
                 c->stmt = s;
@@ -331,6 +353,7 @@ void pool_worker(engine *eng, int res, int w)
                 }
                 prim_mutex_lock(&ps->mu);
                 put_result(ps, k, enc.data ? enc.data : "", enc.len, rc != 0);
+                ps->running[w] = 0;
                 ps->done++;
                 /* only the caller waits for results, and only for the last one handed out (the
                  * other workers are busy or wait for tasks, which only the caller hands out):

@@ -348,6 +348,11 @@ bool store_shared(const store *st, int k)
         return st->shared[k] || managed(st, k);
 }
 
+bool store_managed(const store *st, int k)
+{
+        return managed(st, k);
+}
+
 /* ---- data ------------------------------------------------------------------------------------ */
 
 value store_get(store *st, int k)

@@ -44,6 +44,8 @@ value *store_edit(store *st, int k, value *tmp);
 int store_commit(store *st, int k, value *v, char *err, size_t errlen);
 /* Whether K has one copy for every process: shared memory, or the manager. */
 bool store_shared(const store *st, int k);
+/* Whether K lives in the manager's server: every access is a request and a reply. */
+bool store_managed(const store *st, int k);
 
 /* The heap data of every var, list and dict (what a process copies at fork), encoded into OUT;
  * store_restore puts it back in a new process. */

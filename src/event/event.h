@@ -56,6 +56,12 @@
         X(CHANGED, "changed",                                                                      \
           "res now holds text (a repr); aux: the copy (-1 shared, else the "                       \
           "process actor whose copy)")                                                             \
+        X(REQUEST, "request",                                                                      \
+          "asks the manager's server about list or dict res: text = the operation (get, set, "     \
+          "append, setitem, pop)")                                                                 \
+        X(REPLY, "reply",                                                                          \
+          "the manager's server answered the actor's request on res: text = the answer (a repr), " \
+          "or with aux = 1 the error it raised")                                                   \
         X(PRINT, "print", "printed the line text")                                                 \
         X(SAY, "say", "narration caption text")                                                    \
         X(SLEEP, "sleep", "sleeps num nanoseconds")                                                \

@@ -426,6 +426,7 @@ static void res_dup(model_res *r)
         ids_dup(&r->putters);
         ids_dup(&r->waiting);
         ids_dup(&r->holders);
+        ids_dup(&r->asking);
         texts_dup(&r->items);
         texts_dup(&r->flow[0]);
         texts_dup(&r->flow[1]);
@@ -513,6 +514,7 @@ void model_free(model *m)
                 free(r->putters.v);
                 free(r->waiting.v);
                 free(r->holders.v);
+                free(r->asking.v);
                 texts_free(&r->items);
                 texts_free(&r->flow[0]);
                 texts_free(&r->flow[1]);
@@ -644,6 +646,9 @@ static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)
         push_error(&m->errors, &m->nerrors, &m->caperrors, ev, (event_kind)ev->kind, signal, code);
         if (a == NULL)
                 return;
+        /* a process killed while it waited for the Manager's server never gets its reply */
+        for (int k = 0; k < m->nres; k++)
+                ids_remove(&m->res[k].asking, ev->actor);
         a->signal = signal;
         a->code = code;
         text_unref(a->why);
@@ -859,6 +864,17 @@ static void on_changed(model *m, const event *ev, model_actor *a, model_res *r)
         r->copies[c].text = text_of(ev);
 }
 
+static void on_request(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        r->requests++;
+        ids_push(&r->asking, ev->actor);
+}
+
+static void on_reply(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        ids_remove(&r->asking, ev->actor);
+}
+
 static void on_print(model *m, const event *ev, model_actor *a, model_res *r)
 {
         log_append(&m->out, &m->nout,
@@ -881,8 +897,17 @@ static void on_sleep(model *m, const event *ev, model_actor *a, model_res *r)
 static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
+        bool again = false;
 
-        if (ev->num == 0) {
+        /* a task some worker still runs is handed out again: that worker died (and is replaced) */
+        for (int k = 0; k < r->nworkers; k++)
+                if (r->workers[k].task == ev->num) {
+                        again = true;
+                        r->workers[k].task = -1;
+                        text_unref(r->workers[k].arg);
+                        r->workers[k].arg = NULL;
+                }
+        if (ev->num == 0 && !again) {
                 log_unref(r->results);
                 r->results = NULL;
                 r->nresults = 0;
@@ -950,6 +975,19 @@ static bool check_copy(const model *m, const event *ev, const model_res *r)
         return ev->aux >= -1 && ev->aux < m->nactors;
 }
 
+static bool check_manager(const model *m, const event *ev, const model_res *r)
+{
+        return r->manager;
+}
+
+static bool check_reply(const model *m, const event *ev, const model_res *r)
+{
+        for (size_t k = 0; r->manager && k < r->asking.n; k++)
+                if (r->asking.v[k] == ev->actor)
+                        return true;
+        return false;
+}
+
 static bool check_worker(const model *m, const event *ev, const model_res *r)
 {
         return ev->aux >= 0 && ev->aux < r->nworkers && ev->num >= 0;
@@ -997,6 +1035,10 @@ static const struct rule {
         [EV_RECEIVED] = { on_received, check_end, F_RES, T(SC_PIPE), MODEL_RUNNING },
         [EV_CLOSED] = { on_closed, check_end, F_RES, T(SC_PIPE), MODEL_RUNNING },
         [EV_CHANGED] = { on_changed, check_copy, F_RES | F_PASSIVE, T_DATA, -1 },
+        [EV_REQUEST] = { on_request, check_manager, F_ACTOR | F_RES | F_PASSIVE,
+                         T(SC_LIST) | T(SC_DICT), -1 },
+        [EV_REPLY] = { on_reply, check_reply, F_ACTOR | F_RES | F_PASSIVE, T(SC_LIST) | T(SC_DICT),
+                       -1 },
         [EV_PRINT] = { on_print, NULL, F_PASSIVE, 0, -1 },
         [EV_SAY] = { on_say, NULL, F_PASSIVE, 0, -1 },
         [EV_SLEEP] = { on_sleep, NULL, F_ACTOR, 0, MODEL_SLEEPING },
@@ -1182,7 +1224,8 @@ size_t model_bytes(const model *m)
         for (int k = 0; k < m->nres; k++) {
                 const model_res *r = &m->res[k];
 
-                b += (r->blocked.cap + r->putters.cap + r->waiting.cap + r->holders.cap) *
+                b += (r->blocked.cap + r->putters.cap + r->waiting.cap + r->holders.cap +
+                      r->asking.cap) *
                      sizeof(int);
                 b += texts_bytes(&r->items) + texts_bytes(&r->flow[0]) + texts_bytes(&r->flow[1]);
                 b += r->capcopies * sizeof *r->copies;

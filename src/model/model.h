@@ -22,10 +22,10 @@
  *   real actor, whose res is neither -1 nor a resource, or whose resource has the wrong type for
  *   its kind (PUT on a lock) is ignored whole and counted in model_info.ignored. So are events
  *   that need an actor (START, READY, STEP, EXIT, BLOCKED, ACQUIRED, TIMEOUT, WAITING, WOKE,
- *   SLEEP, WORK, JOINED) sent by the runner (-1), events that need a resource and have none, and
- *   every event but the passive ones (below) from an actor already DONE or CRASHED: a finished
- *   actor never comes back. The one exception is the engine's own: an EXIT after an ERROR (the
- *   actor's last word, once it has unwound) is applied and leaves the actor CRASHED. Some kinds
+ *   SLEEP, WORK, JOINED, REQUEST, REPLY) sent by the runner (-1), events that need a resource and
+ * have none, and every event but the passive ones (below) from an actor already DONE or CRASHED: a
+ * finished actor never comes back. The one exception is the engine's own: an EXIT after an ERROR
+ * (the actor's last word, once it has unwound) is applied and leaves the actor CRASHED. Some kinds
  * check their numbers too: a pipe end (aux) must be 0 or 1, a copy (CHANGED aux) -1 or an actor, a
  * pool worker (aux) one of the pool's, a task (num)
  *   >= 0, and BLOCKED without a resource must name an actor to join.
@@ -33,10 +33,10 @@
  *   RELEASED, TIMEOUT, WOKE, SET, CLEARED, NOTIFIED, PUT, GOT, SENT, RECEIVED, CLOSED, WORK,
  *   JOINED, ASSERT) make it RUNNING; READY makes it READY, SLEEP SLEEPING (num ns in sleep_ns),
  *   BLOCKED BLOCKED, WAITING WAITING, EXIT DONE, CRASH and ERROR CRASHED. Any of these ends the
- *   actor's current wait (it leaves the waiter lists). PRINT, SAY, CHANGED, TASK, RESULT and END
- *   are passive: they never change the state of the actor that sends them, so a caption sent
- *   after BLOCKED does not unblock anybody. STEP and READY set the statement (stmt) the actor is
- *   at; STEP counts a step.
+ *   actor's current wait (it leaves the waiter lists). PRINT, SAY, CHANGED, REQUEST, REPLY, TASK,
+ *   RESULT and END are passive: they never change the state of the actor that sends them, so a
+ * caption sent after BLOCKED does not unblock anybody. STEP and READY set the statement (stmt) the
+ * actor is at; STEP counts a step.
  * - BLOCKED: res >= 0 waits for that resource; res = -1 with other >= 0 joins actor `other`.
  *   aux = 1 when the wait has a timeout (also for WAITING). What the wait is (model_op: put or
  *   get on a queue, send or receive at which pipe end) comes from the statement the event
@@ -76,10 +76,18 @@
  *   scenario's initial value. When a process actor STARTs, it gets its own copy of every var and
  *   of every list and dict not via a manager, equal to the shared copy at that moment (fork()).
  *   CHANGED sets copy aux (-1 or an actor number; the main thread's number means -1).
+ * - A Manager's list or dict: REQUEST (an actor's, on a resource via a manager; anything else is
+ *   ignored) counts one more request and adds the actor to `asking`; REPLY takes it out again (a
+ *   REPLY from an actor that is not asking is ignored), and so does the actor's CRASH or ERROR.
+ *   Both are passive: the wait for the server is short and never stuck, and the new contents
+ *   come with the CHANGED that follows a write's REPLY, so a REPLY's text (the answer) changes
+ *   nothing else.
  * - Pools: TASK gives worker aux task num with argument text; RESULT records (num -> text), in
  *   the order results come, and makes worker aux idle if that was its task. A TASK with index 0
- *   starts a new map: the results of the last one are cleared. A worker number outside the pool
- *   or a negative task index is ignored.
+ *   starts a new map: the results of the last one are cleared — unless a worker still runs task
+ *   0. A TASK for a task that a worker still runs hands it out again (that worker died and was
+ *   replaced): the worker that ran it becomes idle, and no result is cleared. A worker number
+ *   outside the pool or a negative task index is ignored.
  * - PRINT appends a line to the output, SAY replaces the caption; ASSERT records a failed assert
  *   (the actor goes on: the engine sends ERROR or EXIT if it ends); CRASH (signal aux, exit
  *   status num) and ERROR (signal -1) make the actor CRASHED with the text as the reason and add
@@ -216,6 +224,8 @@ typedef struct model_res {
         bool duplex;
         /* var, list, dict, value, array */
         bool manager;       /* list, dict via a manager */
+        model_ids asking;   /* manager: actors whose REQUEST awaits its REPLY, oldest first */
+        int64_t requests;   /* manager: REQUESTs seen (each a round trip to the server) */
         model_copy *copies; /* copies[0] is the shared copy (owner -1) */
         size_t ncopies, capcopies;
         /* pool */

@@ -1130,6 +1130,41 @@ static void read_gil(loader *L, const cJSON *j)
         sc->gil_interval = (int)interval;
 }
 
+/* With "gil", every process actor gets a GIL of its own, as each CPython process has its own
+ * interpreter: a lock resource "GIL@NAME" (not a name a scenario can spell), taken by the threads
+ * of that process only. Added after the actors, so no statement can name one. */
+static void add_process_gils(loader *L, const cJSON *at)
+{
+        scenario *sc = L->sc;
+
+        for (int k = 0; k < sc->nactors; k++) {
+                strbuf name = { 0 };
+
+                sc->actors[k].gil_res = -1;
+                if (!sc->gil || sc->actors[k].kind != SC_PROCESS)
+                        continue;
+                if (sc->nresources >= SC_MAX_RESOURCES) {
+                        err_value(L, at,
+                                  "too many resources to add a GIL for each process (at most %d)",
+                                  SC_MAX_RESOURCES);
+                        return;
+                }
+                strbuf_printf(&name, "GIL@%s", sc->actors[k].name);
+                sc->resources =
+                    xrealloc(sc->resources, sizeof(sc_resource) * (size_t)(sc->nresources + 1));
+                sc->resources[sc->nresources] = (sc_resource){
+                        .name = strbuf_detach(&name),
+                        .type = SC_LOCK,
+                        .note = xstrdup("the simulated global interpreter lock of this process"),
+                        .lock = -1,
+                        .init = value_none(),
+                        .line = sc->resources[sc->gil_res].line,
+                        .col = sc->resources[sc->gil_res].col,
+                };
+                sc->actors[k].gil_res = sc->nresources++;
+        }
+}
+
 /* ---- scripts: pass one, statements ------------------------------------------------------- */
 
 static int local_slot(loader *L, const char *name)
@@ -1266,6 +1301,42 @@ static expr_template *script_template(loader *L, const cJSON *item, const char *
 
 static void read_block(loader *L, const cJSON *arr, sc_block *out, const char *what);
 
+/* "NAME.get_lock()": the lock of Value or Array NAME, as multiprocessing gives each one (an RLock,
+ * its default). Made the first time a statement names it, as a resource of that name (which no
+ * declared resource can have); -1 when NAME is not a Value or an Array. */
+static int value_lock(loader *L, const cJSON *kw)
+{
+        scenario *sc = L->sc;
+        const char *name = kw->valuestring, *suffix = ".get_lock()";
+        size_t n = strlen(name), ns = strlen(suffix);
+        char *base;
+        int k;
+
+        if (n <= ns || strcmp(name + n - ns, suffix) != 0)
+                return -1;
+        base = xstrndup(name, n - ns);
+        k = scenario_find_resource(sc, base);
+        free(base);
+        if (k < 0 || (sc->resources[k].type != SC_VALUE && sc->resources[k].type != SC_ARRAY))
+                return -1;
+        if (sc->nresources >= SC_MAX_RESOURCES) {
+                err_value(L, kw, "too many resources to add the lock of '%.*s' (at most %d)",
+                          (int)(n - ns), name, SC_MAX_RESOURCES);
+                return -1;
+        }
+        sc->resources = xrealloc(sc->resources, sizeof(sc_resource) * (size_t)(sc->nresources + 1));
+        sc->resources[sc->nresources] = (sc_resource){
+                .name = xstrdup(name),
+                .type = SC_RLOCK,
+                .note = xstrdup("the Value's own lock: an RLock, as multiprocessing's default"),
+                .lock = -1,
+                .init = value_none(),
+                .line = sc->resources[k].line,
+                .col = sc->resources[k].col,
+        };
+        return sc->nresources++;
+}
+
 static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSON *kw)
 {
         scenario *sc = L->sc;
@@ -1280,6 +1351,8 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                         return;
                 }
                 k = scenario_find_resource(sc, kw->valuestring);
+                if (k < 0 && (info->res_mask & BIT(SC_RLOCK)))
+                        k = value_lock(L, kw);
                 if (k < 0) {
                         strbuf sb = STRBUF_INIT;
                         const char **names = xcalloc((size_t)sc->nresources + 1, sizeof(char *));
@@ -2271,6 +2344,8 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                         else
                                 read_actors(&L, actors,
                                             cJSON_GetObjectItemCaseSensitive(root, "main"));
+                        if (diag_count(d) == before)
+                                add_process_gils(&L, cJSON_GetObjectItemCaseSensitive(root, "gil"));
                 }
         }
         jsonpos_free(L.pos);

@@ -174,6 +174,7 @@ typedef struct sc_actor {
         bool manual; /* started by main */
         int script;  /* index into scenario.scripts */
         int line, col;
+        int gil_res; /* "gil", a process actor: its own process's GIL (a lock), else -1 */
 } sc_actor;
 
 typedef struct sc_group {
@@ -201,7 +202,8 @@ typedef struct scenario {
         int ntags;
         bool gil;         /* thread actors take turns on a simulated interpreter lock */
         int gil_interval; /* steps a thread may take before it hands the GIL on */
-        int gil_res;      /* the GIL as a resource (a lock named GIL), or -1 */
+        int gil_res;      /* the main process's GIL as a resource (a lock named GIL), or -1;
+                             each process actor has its own (sc_actor.gil_res, "GIL@NAME") */
         sc_constant *constants;
         int nconstants;
         sc_resource *resources;

@@ -53,6 +53,19 @@ assert len(ch) == 20 and all(e.get("aux") == -1 for e in ch), ch
 assert [e["text"] for e in ch if e["res"] == "shared_value"] == ["1", "2", "3", "4", "5"]
 ' "$tmp/t.jsonl" && ok || ko "06 $n: the writes to shared memory"
 
+                # --- a Value's and an Array's own lock (get_lock(), an RLock: taken twice
+                # nested), across three processes: no update lost
+                run tests/e2e/scenarios/value-get-lock.json $mode $seed; status $? 0 "value-get-lock $n"
+                has "counter 60, totals [0.0, 60.5]" "value-get-lock $n"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok || ko "value-get-lock $n: trace invariants"
+                python3 -c '
+import collections, json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+got = collections.Counter((e["res"], e.get("num")) for e in ev if e["ev"] == "acquired")
+assert got == {("counter.get_lock()", 1): 60, ("counter.get_lock()", 2): 60,
+               ("totals.get_lock()", 1): 60}, got
+' "$tmp/t.jsonl" && ok || ko "value-get-lock $n: the locks"
+
                 # --- 09: a queue between two processes, with a None sentinel
                 run scenarios/seed/09-queue.json $mode $seed; status $? 0 "09 $n"
                 [ "$(lines '^Consuming')" = "Consuming item 0|Consuming item 1|Consuming item 2|Consuming item 3|Consuming item 4" ] &&
@@ -102,6 +115,20 @@ assert [e for e in ev if e.get("ev") == "task"][0].get("num", 0) == 0
                 run scenarios/seed/11-manager.json $mode $seed; status $? 0 "11 $n"
                 [ "$(paste -sd'|' "$tmp/o")" = "{'id': 1, 'name': 'Python'}|[25]" ] && ok ||
                         ko "11 $n: $(paste -sd'|' "$tmp/o")"
+                # every access is a request and its reply: the worker's two item sets and its
+                # append, main's two reads (each answered with the whole value)
+                python3 -c '
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("request", "reply")]
+got = [(e["actor"], e["ev"], e["res"], e.get("text")) for e in ev]
+assert got == [("worker", "request", "shared_dict", "setitem"), ("worker", "reply", "shared_dict", "None"),
+               ("worker", "request", "shared_dict", "setitem"), ("worker", "reply", "shared_dict", "None"),
+               ("worker", "request", "shared_list", "append"), ("worker", "reply", "shared_list", "None"),
+               ("MainThread", "request", "shared_dict", "get"),
+               ("MainThread", "reply", "shared_dict", "{\x27id\x27: 1, \x27name\x27: \x27Python\x27}"),
+               ("MainThread", "request", "shared_list", "get"), ("MainThread", "reply", "shared_list", "[25]")], got
+' "$tmp/t.jsonl" && ok || ko "11 $n: the requests to the manager"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok || ko "11 $n: trace invariants"
 
                 # --- 12: Lock, Event, Condition and Semaphore between processes
                 run scenarios/seed/12-process-sync.json $mode $seed; status $? 0 "12 $n"
@@ -158,6 +185,14 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                 [ "$(paste -sd'|' "$tmp/o")" = "[1]|[-2.5]|['héllo']|[True]|[[1, [2]]]|[(1, 'a')]|[{'k': [1, 2], 3: None}]|['']" ] &&
                         ok || ko "queue-types $n: $(paste -sd'|' "$tmp/o")"
 
+                # --- a message larger than the kernel's buffer (stepped, it would wait in the
+                # kernel outside the sender's gate for a receiver only lockstep can move)
+                run tests/e2e/scenarios/pipe-big.json $mode $seed; status $? 0 "pipe-big $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "A sent both|B got 600000 characters|B got end|main done" ] ||
+                        [ "$(paste -sd'|' "$tmp/o")" = "B got 600000 characters|A sent both|B got end|main done" ] ||
+                        [ "$(paste -sd'|' "$tmp/o")" = "B got 600000 characters|B got end|A sent both|main done" ] &&
+                        ok || ko "pipe-big $n: $(paste -sd'|' "$tmp/o")"
+
                 # --- a pipe's closed end: EOFError at the other once it is drained
                 run tests/e2e/scenarios/pipe-eof.json $mode $seed; status $? 4 "pipe-eof $n"
                 [ "$(paste -sd'|' "$tmp/o")" = "got ['one']|got [[2, (3.5, None), {'k': True}]]|main done" ] &&
@@ -166,11 +201,76 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
         done
 done
 
+# --- a GIL per process: P's two threads take turns on GIL@P, Q's on GIL@Q, main's on GIL; every
+# work step is under its process's GIL (trace_check.py), and stepped, the two processes compute at
+# once (a work step while both GIL@P and GIL@Q are held), which one GIL for all would forbid
+for mode in live step; do
+        for seed in 1 2; do
+                run tests/e2e/scenarios/gil-processes.json $mode $seed; status $? 0 "gil-processes ($mode, $seed)"
+                [ "$(sort "$tmp/o" | paste -sd'|' -)" = "P done|Q done|main done" ] && ok ||
+                        ko "gil-processes ($mode, $seed): $(paste -sd'|' "$tmp/o")"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok ||
+                        ko "gil-processes ($mode, $seed): trace invariants"
+                python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+takers, held, both, works = {}, {}, 0, 0
+for e in ev:
+    r = e.get("res", "")
+    if r.startswith("GIL"):
+        if e["ev"] == "acquired":
+            takers.setdefault(r, set()).add(e["actor"])
+            held[r] = e["actor"]
+        elif e["ev"] == "released":
+            held.pop(r, None)
+    if e["ev"] == "work":
+        works += 1
+        both += held.get("GIL@P") is not None and held.get("GIL@Q") is not None
+assert works == 24, works
+assert takers["GIL"] == {"MainThread"}, takers
+for p in "PQ":
+    assert {p + "-0", p + "-1"} <= takers["GIL@" + p] <= {p, p + "-0", p + "-1"}, takers
+assert sys.argv[2] == "live" or both > 0, both
+' "$tmp/t.jsonl" $mode && ok || ko "gil-processes ($mode, $seed): the GILs"
+        done
+done
+
+# --- a Manager's cost in events: each of 2 x 50 increments reads (get) and writes (setitem)
+# shared['n'], and main reads it twice more; a trace without one reply breaks the invariant
+for mode in live step; do
+        if [ $mode = step ]; then m=--step; else m=--prefix; fi
+        timeout 60 "$bin" run $m --seed 3 --set "VIA='manager'" --set COUNT=50 --trace "$tmp/mv.jsonl" \
+                scenarios/classics/manager-vs-value.json >"$tmp/o" 2>"$tmp/e"
+        status $? 0 "manager-vs-value requests ($mode)"
+        folds "$tmp/mv.jsonl" "manager-vs-value ($mode)"
+        python3 -c '
+import collections, json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("request", "reply")]
+ops = collections.Counter(e.get("text") for e in ev if e["ev"] == "request")
+assert ops == {"get": 102, "setitem": 100}, ops
+assert sum(e["ev"] == "reply" for e in ev) == 202
+' "$tmp/mv.jsonl" && ok || ko "manager-vs-value ($mode): the requests"
+        python3 tests/e2e/trace_check.py "$tmp/mv.jsonl" >/dev/null && ok || ko "manager-vs-value ($mode): trace invariants"
+done
+python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+evs = [json.loads(l) for l in lines[1:]]
+k = next(i for i, e in enumerate(evs) if e["ev"] == "reply")
+evs = evs[:k] + evs[k + 1:]
+for i, e in enumerate(evs):
+    e["seq"] = i + 1
+open(sys.argv[2], "w").write(lines[0] + "\n" + "".join(json.dumps(e) + "\n" for e in evs))
+' "$tmp/mv.jsonl" "$tmp/noreply.jsonl"
+python3 tests/e2e/trace_check.py "$tmp/noreply.jsonl" >"$tmp/check" 2>&1
+[ $? -eq 1 ] && grep -q "awaits the reply" "$tmp/check" && ok || { ko "trace_check.py: a request without its reply"; cat "$tmp/check"; }
+
 # --- step mode with processes is deterministic: same seed, same trace (but the pids)
 for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
         scenarios/seed/07-pool-map.json scenarios/seed/08-pool-starmap.json \
         scenarios/seed/13-cpu-count.json \
-        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json; do
+        scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json \
+        tests/e2e/scenarios/gil-processes.json tests/e2e/scenarios/pipe-big.json; do
         for k in 1 2; do
                 timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1
         done
@@ -231,6 +331,36 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 ' "$tmp/kid.trace" && ok || ko "kill a child: the crash reported"
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
+
+# --- a pool worker killed from outside in the middle of its task: it is replaced (under the same
+# worker number), the task is handed out again, and the map ends with every result
+# in order. The pool has one worker, each task computes for half a second and the kill comes
+# 0.3 s after the worker is up, so it dies in a task; without the replacement the map would wait
+# for ever (until the time limit).
+cp tests/e2e/scenarios/pool-victim.json "$tmp/pv.json"
+"$bin" run --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
+pid=$!
+kids=$(actor_pids $pid 1)
+sleep 0.3
+victim=$(echo "$kids" | cut -d' ' -f1)
+[ -n "$victim" ] && kill -9 "$victim"
+wait $pid; st=$?
+status $st 0 "kill a pool worker"
+grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker: $(cat "$tmp/pv.out" "$tmp/pv.err")"
+folds "$tmp/pv.trace" "kill a pool worker"
+python3 -c '
+import collections, json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("task", "result")]
+tasks = collections.Counter(e.get("num", 0) for e in ev if e["ev"] == "task")
+results = sorted(e.get("num", 0) for e in ev if e["ev"] == "result")
+assert results == list(range(3)), results
+again = [k for k, n in tasks.items() if n > 1]
+assert sorted(tasks) == list(range(3)) and len(again) == 1 and tasks[again[0]] == 2, tasks
+# handed out twice, then its one result
+runs = [e["ev"] for e in ev if e.get("num", 0) == again[0]]
+assert runs == ["task", "task", "result"], runs
+' "$tmp/pv.trace" && ok || ko "kill a pool worker: the task handed out again"
+gone "$tmp/pv.json" "kill a pool worker"
 
 # --- SIGTERM, SIGINT and SIGKILL to lockstep mid-run: no process, zombie or shared memory left
 for sig in TERM INT KILL; do

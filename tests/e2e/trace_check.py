@@ -8,11 +8,15 @@ usage: trace_check.py TRACE
   is released by anyone while held, an rlock only by its holder;
 - a semaphore never has more holders than its initial value;
 - a queue hands items out in the order they were put (FIFO), and nothing is got that was not put;
-- with "gil", an actor computes (work) only while it holds the GIL;
+- with "gil", an actor computes (work) only while it holds a GIL: the main process's (GIL) or
+  its process's own (GIL@NAME), each a lock, and an actor only ever takes one of them;
 - an actor's first event is start, and nothing of it comes after its exit;
 - join returns only after the joined actor's exit;
 - a waiter on an event wakes only while the event is set, or after a set since it began to
   wait (Python's set() wakes every waiter, even if clear() comes before it runs);
+- every request to a Manager's server gets its reply, on the same resource, as the asking
+  actor's very next event (a request is a round trip: the actor does nothing in between, unless
+  it crashes), and no reply comes without a request;
 - the run's end, when the trace has one, is its last event.
 Prints what it checked; exits 1 on the first violation, and also when the trace has no events or
 none of its events was subject to an invariant (a check that checked nothing is no check).
@@ -28,9 +32,15 @@ def main():
         events = [json.loads(line) for line in f if line.strip()]
     source = json.loads(header["source"])
     types = {name: r["type"] for name, r in source.get("resources", {}).items()}
-    gil = "GIL" in header.get("resources", []) and "GIL" not in types
-    if gil:
-        types["GIL"] = "lock"
+    gils = [n for n in header.get("resources", [])
+            if (n == "GIL" or n.startswith("GIL@")) and n not in types]
+    gil = bool(gils)
+    for n in gils:
+        types[n] = "lock"
+    gil_of = {}  # actor -> the GIL it takes
+    for n in header.get("resources", []):
+        if n.endswith(".get_lock()") and n not in types:
+            types[n] = "rlock"  # a Value's or an Array's own lock
     initial = {}
     for name, r in source.get("resources", {}).items():
         if r["type"] in ("semaphore", "bounded_semaphore"):
@@ -44,6 +54,7 @@ def main():
     flags = {}  # event -> set
     signalled = {}  # event -> the actors waiting on it when it was last set
     event_waits = {}  # actor -> the event it waits on
+    asking = {}  # actor -> the resource of its request awaiting a reply
     started, exited = set(), set()
     ended = False
     last_seq, last_t = 0, 0.0
@@ -66,6 +77,16 @@ def main():
             started.add(actor)
         if actor in exited:
             fail(ev, f"{actor} {kind} after its exit")
+        if actor in asking:
+            want = asking.pop(actor)
+            # a process killed while it waits for the server never gets its reply
+            if kind != "crash" and (kind != "reply" or res != want):
+                fail(ev, f"{actor} {kind} while its request on {want} awaits the reply")
+            checks += 1
+        elif kind == "reply":
+            fail(ev, f"{actor} got a reply on {res} without a request")
+        if kind == "request":
+            asking[actor] = res
         if kind == "exit":
             exited.add(actor)
             checks += 1
@@ -74,10 +95,14 @@ def main():
                 fail(ev, f"{actor} joined {ev.get('other')}, which has not exited")
             checks += 1
         if gil and kind == "work":
-            h = holders.get("GIL")
+            g = gil_of.get(actor)
+            h = holders.get(g)
             if not h or h[0] != actor:
                 fail(ev, f"{actor} computes without holding the GIL")
             checks += 1
+        if res in gils and kind == "acquired":
+            if gil_of.setdefault(actor, res) != res:
+                fail(ev, f"{actor} took {res}, after {gil_of[actor]}: one process, one GIL")
         rtype = types.get(res)
         if rtype == "event":
             if kind in ("set", "cleared"):

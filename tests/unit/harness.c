@@ -171,6 +171,8 @@ static void format_event(run *rn, const event *ev, strbuf *out)
                 if (ev->aux >= 0)
                         strbuf_printf(out, " [copy of %s]", scenario_actor_name(sc, ev->aux));
                 break;
+        case EV_REQUEST: strbuf_printf(out, " %s", ev->text); break;
+        case EV_REPLY: strbuf_printf(out, " %s%s", ev->aux ? "raised " : "", ev->text); break;
         case EV_SENT:
         case EV_RECEIVED: strbuf_printf(out, " %s %s", ev->aux ? "b" : "a", ev->text); break;
         case EV_CLOSED: strbuf_printf(out, " %s", ev->aux ? "b" : "a"); break;

@@ -239,6 +239,8 @@ static unsigned kind_types(int kind)
         case EV_RECEIVED:
         case EV_CLOSED: return 1u << SC_PIPE;
         case EV_CHANGED: return 1u << SC_VAR | 1u << SC_LIST;
+        case EV_REQUEST:
+        case EV_REPLY: return 1u << SC_LIST | 1u << SC_DICT;
         case EV_TASK:
         case EV_RESULT: return 1u << SC_POOL;
         default: return 0;

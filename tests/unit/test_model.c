@@ -652,6 +652,49 @@ static void test_var_copies(void **state)
         stop(&f);
 }
 
+static void test_manager_requests(void **state)
+{
+        feed f = start(all_text);
+        int md = res(&f, "md"), items = res(&f, "items");
+        uint64_t ignored = model_info_of(f.m)->ignored;
+        model *clone;
+
+        (void)state;
+        evt(&f, EV_REQUEST, ACT_A, md, 0, "get");
+        evt(&f, EV_REQUEST, ACT_P, md, 0, "setitem");
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(R(&f, "md")->asking.n, 2);
+        assert_int_equal(R(&f, "md")->asking.v[0], ACT_A);
+        /* a clone keeps its own list of the actors asking */
+        clone = model_clone(f.m);
+        evt(&f, EV_REPLY, ACT_A, md, 0, "{}");
+        assert_int_equal(R(&f, "md")->asking.n, 1);
+        assert_int_equal(R(&f, "md")->asking.v[0], ACT_P);
+        assert_int_equal(model_res_at(clone, md)->asking.n, 2);
+        model_free(clone);
+        /* an error for an answer (aux 1) ends the request too */
+        evt(&f, EV_REPLY, ACT_P, md, 1, "TypeError: unhashable type: 'list'");
+        assert_int_equal(R(&f, "md")->asking.n, 0);
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(model_info_of(f.m)->ignored, ignored);
+        /* passive: nobody started or changed state */
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_NEW);
+        /* ignored: a reply without a request, a request on a list that is not a manager's, and
+         * one from the runner */
+        evt(&f, EV_REPLY, ACT_A, md, 0, "{}");
+        evt(&f, EV_REQUEST, ACT_A, items, 0, "get");
+        evt(&f, EV_REQUEST, -1, md, 0, "get");
+        assert_int_equal(model_info_of(f.m)->ignored, ignored + 3);
+        assert_int_equal(R(&f, "md")->requests, 2);
+        assert_int_equal(R(&f, "items")->requests, 0);
+        /* a process killed while it waits for the reply asks no more */
+        evt(&f, EV_REQUEST, ACT_P, md, 0, "get");
+        assert_int_equal(R(&f, "md")->asking.n, 1);
+        evt(&f, EV_CRASH, ACT_P, -1, 9, "killed by Killed (signal 9)");
+        assert_int_equal(R(&f, "md")->asking.n, 0);
+        stop(&f);
+}
+
 static void test_pool(void **state)
 {
         feed f = start(all_text);
@@ -687,9 +730,21 @@ static void test_pool(void **state)
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2)");
         assert_int_equal(model_result_count(f.m, p), 0);
         assert_int_equal(R(&f, "pool")->ntasks, 1);
+        /* worker 0 dies in task 0, which worker 1 runs again: no new map, the results stay */
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 1, "(3, 4)");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 1, "7");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 0, "(1, 2)");
+        r = R(&f, "pool");
+        assert_int_equal(model_result_count(f.m, p), 1);
+        assert_int_equal(r->workers[0].task, -1);
+        assert_null(r->workers[0].arg);
+        assert_int_equal(r->workers[1].task, 0);
+        assert_int_equal(r->ntasks, 2);
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 0, "3");
+        assert_int_equal(model_result_count(f.m, p), 2);
         /* a worker that does not exist is ignored */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 2, 1, "x");
-        assert_int_equal(R(&f, "pool")->ntasks, 1);
+        assert_int_equal(R(&f, "pool")->ntasks, 2);
         stop(&f);
 }
 
@@ -1262,6 +1317,7 @@ int main(void)
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_var_copies),
+                cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_output_captions_outcome),
                 cmocka_unit_test(test_trim_logs),

@@ -210,6 +210,11 @@ static void test_errors(void **state)
                      "totl", "did you mean 'total'?");
         expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"break\": true}]}]}", "true",
                      "'break' outside a loop");
+        /* get_lock() belongs to a Value or an Array only */
+        expect_error(HEAD " \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
+                          " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": "
+                          "\"l.get_lock()\"}]}]}",
+                     "\"l.get_lock()\"", "no resource named 'l.get_lock()'");
         expect_error(HEAD " \"a\": 1,\n" ACTOR, "\"a\"", "unknown key 'a' in a scenario");
         expect_error(HEAD " \"actors\": []}", "[]", "non-empty array");
         expect_error("{\"lockstep\": 1, \"lockstep\": 1}", "\"lockstep\": 1}",
@@ -247,6 +252,74 @@ static void test_reserved_names(void **state)
         assert_false(expr_is_reserved("name")); /* the scenario's, not the language's */
         assert_false(expr_is_reserved("counter"));
         assert_false(expr_is_reserved("Len"));
+}
+
+/* With "gil", the main process's GIL and one for each process actor, in that order, after the
+ * scenario's own resources; without it, none. */
+static void test_gil_per_process(void **state)
+{
+        const char *text =
+            HEAD " \"gil\": true, \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
+                 " \"actors\": [{\"name\": \"P-{i}\", \"kind\": \"process\", \"count\": 2,"
+                 " \"run\": [{\"print\": \"x\"}]},"
+                 " {\"name\": \"T\", \"run\": [{\"print\": \"y\"}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 4);
+        assert_int_equal(sc->gil_res, 1);
+        assert_string_equal(sc->resources[1].name, "GIL");
+        assert_int_equal(sc->actors[0].gil_res, 2);
+        assert_string_equal(sc->resources[2].name, "GIL@P-0");
+        assert_int_equal(sc->actors[1].gil_res, 3);
+        assert_string_equal(sc->resources[3].name, "GIL@P-1");
+        assert_int_equal(sc->resources[3].type, SC_LOCK);
+        assert_int_equal(sc->actors[2].gil_res, -1);
+        scenario_free(sc);
+        diag_free(&d);
+        /* "gil": false: no GIL at all */
+        {
+                char *no = strdup(text);
+
+                memcpy(strstr(no, "true"), "0   ", 4);
+                sc = load(no, &d, NULL, 0);
+                assert_non_null(sc);
+                assert_int_equal(sc->nresources, 1);
+                assert_int_equal(sc->gil_res, -1);
+                assert_int_equal(sc->actors[0].gil_res, -1);
+                scenario_free(sc);
+                diag_free(&d);
+                free(no);
+        }
+}
+
+/* NAME.get_lock(): one rlock per Value or Array, made when first named, shared by every
+ * statement that names it. */
+static void test_value_get_lock(void **state)
+{
+        const char *text =
+            HEAD " \"resources\": {\"v\": {\"type\": \"value\", \"ctype\": \"i\"},"
+                 " \"a\": {\"type\": \"array\", \"ctype\": \"d\", \"size\": 2}},\n"
+                 " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"a.get_lock()\"},"
+                 " {\"with\": \"v.get_lock()\", \"do\": [{\"release\": \"a.get_lock()\"}]}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+        const sc_block *b;
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 4);
+        assert_string_equal(sc->resources[2].name, "a.get_lock()");
+        assert_int_equal(sc->resources[2].type, SC_RLOCK);
+        assert_string_equal(sc->resources[3].name, "v.get_lock()");
+        b = &sc->scripts[sc->actors[0].script].body;
+        assert_int_equal(b->stmts[0].res, 2);
+        assert_int_equal(b->stmts[1].res, 3);
+        assert_int_equal(b->stmts[1].body.stmts[0].res, 2);
+        scenario_free(sc);
+        diag_free(&d);
 }
 
 static void test_all_errors_reported(void **state)
@@ -316,6 +389,8 @@ int main(void)
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_reserved_names),
+                cmocka_unit_test(test_gil_per_process),
+                cmocka_unit_test(test_value_get_lock),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_unterminated_buffers),
                 cmocka_unit_test(test_bundled_scenarios_load),
