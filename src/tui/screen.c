@@ -271,7 +271,7 @@ static void span_pool(spans *l, const model *m, int ri, int width)
                 span_row(l);
                 span(l, ROLE_NORMAL, "worker %d: ", w);
                 if (wk->task >= 0)
-                        span(l, ROLE_HOLDER, "task %lld (%s)", (long long)wk->task,
+                        span(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
                              wk->arg != NULL ? wk->arg : "");
                 else
                         span(l, ROLE_DIM, "idle");
@@ -769,8 +769,15 @@ static void draw_status(screen *sc, const term *t, const model *m)
         } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
                 const model_error *e =
                     model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
+                const model_actor *a = model_actor_at(m, e->actor);
 
-                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), e->text);
+                /* whose: a crash's text is only the signal */
+                strbuf_reset(&text);
+                if (a != NULL)
+                        strbuf_printf(&text, "%s%s: ", a->name,
+                                      e->kind == EV_CRASH ? " crashed" : "");
+                strbuf_puts(&text, e->text);
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
                 left--;
         }
         if (left > 0 && mi->caption != NULL) {

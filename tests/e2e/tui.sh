@@ -246,7 +246,7 @@ check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
 check "... shown as index->result" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
 check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 3
-check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\([0-9]\\)" 3
+check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
 check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
 check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
@@ -260,6 +260,14 @@ check "... beside the main process's, unchanged" wait_for cof "counter +var +=  
 check "... and Child-0's" wait_for cof "Child-0's copy = 1"
 check "a Value is one number for all" press_until cof " " "shared +value += 2" 30
 T send-keys -t cof q
+
+last=iso
+start iso 80 24 -- scenarios/classics/isolation.json
+wait_for iso "stepping" >/dev/null
+check "a crashed process is shown dead with its signal" press_until iso " " "✗ crashed +Fragile +line 1 +segmentation fault \\(SIGSEGV\\)" 20
+check "... and the message row says whose crash it is" wait_for iso "^Fragile crashed: segmentation fault \\(SIGSEGV\\)"
+check "a thread of a crashed process dies with it" press_until iso " " "crashed +Bystander +line 1 +its process Host died" 30
+T send-keys -t iso q
 
 # ---- a file with errors on the command line: its errors on the screen until it loads ----
 last=broken
