@@ -251,8 +251,10 @@ static void span_copies(spans *l, const model *m, const model_res *r)
                 if (k == 0 && r->ncopies > 1)
                         span(l, ROLE_DIM, "  (the main process's)");
         }
-        if (r->manager)
-                span(l, ROLE_DIM, "  (in the manager's server process)");
+        if (r->manager) { /* a row of its own: the value keeps the first row's room */
+                span_row(l);
+                span(l, ROLE_DIM, "in the manager's server process");
+        }
 }
 
 /* A pool: a row per worker with the task it runs, then the results of the current map as they
@@ -361,7 +363,8 @@ static void describe_res(const model *m, int ri, spans *l, int width)
                 span(l, ROLE_NORMAL, "a->b ");
                 span_box(l, &r->flow[0], 0);
                 if (r->duplex || r->flow[1].n > 0) {
-                        span(l, ROLE_NORMAL, " b->a ");
+                        span_row(l); /* each direction its own box, one under the other */
+                        span(l, ROLE_NORMAL, "b->a ");
                         span_box(l, &r->flow[1], 0);
                 }
                 if (r->closed[0] || r->closed[1])

@@ -261,6 +261,12 @@ check "... and Child-0's" wait_for cof "Child-0's copy = 1"
 check "a Value is one number for all" press_until cof " " "shared +value += 2" 30
 T send-keys -t cof q
 
+last=man
+start man 80 24 -- scenarios/seed/11-manager.json
+wait_for man "stepping" >/dev/null
+check "a manager's dict shows what the worker stored" press_until man " " "shared_dict = \\{'id': 1, 'name': 'Python'\\}" 20
+check "... with its server process named below it" sh -c "tmux -L $sock capture-pane -p -t man | grep -A1 'shared_dict = ' | grep -q \"in the manager's server process\""
+T send-keys -t man q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null
