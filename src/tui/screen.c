@@ -1113,6 +1113,13 @@ static int watch(const char *path)
 
 static void start_screen(screen *sc);
 
+/* The actor selected at first: the main thread, which moves first, unless its script is the
+ * implied one (no code worth showing): then the first actor. */
+static int first_selected(const scenario *scn)
+{
+        return scn->main_given || scn->nactors == 0 ? scn->nactors : 0;
+}
+
 screen *screen_open(const screen_options *opt, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1153,7 +1160,7 @@ static void start_screen(screen *sc)
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
-        sc->sel = session_scenario(sc->s)->nactors; /* the main thread moves first */
+        sc->sel = first_selected(session_scenario(sc->s));
         sc->waiting = false;
         strbuf_reset(&sc->errors);
 }
@@ -1216,7 +1223,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
-        sc->sel = trace_reader_scenario(sc->reader)->nactors;
+        sc->sel = first_selected(trace_reader_scenario(sc->reader));
         strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
                               "[ back.");
         return sc;

@@ -242,6 +242,7 @@ last=pool
 start pool 80 24 -- scenarios/seed/13-cpu-count.json
 wait_for pool "stepping" >/dev/null
 check "a pool's workers start idle" wait_for pool "worker 1: idle"
+check "without a main of its own, the first actor's code is shown" wait_for pool "Code - MainProcess"
 check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
 check "... shown as index->result" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
