@@ -1411,7 +1411,13 @@ static void step_pick(screen *sc)
                 int a = (sc->last_moved + k) % n;
 
                 if (why[a] == SESSION_CAN_MOVE) {
+                        int sel = sc->sel;
+
                         step_actor(sc, a);
+                        /* the implied main's moves are not worth following in Code */
+                        if (first_selected(session_scenario(sc->s)) != a &&
+                            a == session_scenario(sc->s)->nactors)
+                                sc->sel = sel;
                         return;
                 }
         }

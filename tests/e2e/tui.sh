@@ -250,6 +250,7 @@ check "Left goes back through the results one by one" press_until pool Left "poo
 check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
 check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
+check "... and Code still shows the map, not the implied main" wait_for pool "Code - MainProcess"
 check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
 check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '5->25'"
 T send-keys -t pool q
