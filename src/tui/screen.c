@@ -569,7 +569,6 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
         bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
 
-        pane_title(sc, t, PANE_RES, "");
         cycle_marks(m, NULL, cycle);
         for (int k = 0; k < n; k++) {
                 const char *name = model_res_at(m, k)->name;
@@ -600,6 +599,11 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                 sc->scroll[PANE_RES] = total - rows;
         if (sc->scroll[PANE_RES] < 0)
                 sc->scroll[PANE_RES] = 0;
+        /* rows out of view are said, or a small terminal hides resources without a word */
+        pane_title(sc, t, PANE_RES,
+                   sc->scroll[PANE_RES] + rows < total ? " (more below)"
+                   : sc->scroll[PANE_RES] > 0          ? " (more above)"
+                                                       : "");
         row = -sc->scroll[PANE_RES];
         for (int k = 0; k < n; k++) {
                 int h = 1 + l[k].rows, skip = row < 0 ? -row : 0, y = r->y + 1 + row + skip;

@@ -269,6 +269,14 @@ wait_for man "stepping" >/dev/null
 check "a manager's dict shows what the worker stored" press_until man " " "shared_dict = \\{'id': 1, 'name': 'Python'\\}" 20
 check "... with its server process named below it" sh -c "tmux -L $sock capture-pane -p -t man | grep -A1 'shared_dict = ' | grep -q \"in the manager's server process\""
 T send-keys -t man q
+last=ps
+start ps 80 24 -- scenarios/seed/12-process-sync.json
+wait_for ps "stepping" >/dev/null
+check "resources out of view are said in the pane's title" press_until ps " " "Resources \\(more below\\)" 40
+T send-keys -t ps Tab Tab NPage
+check "... and scrolling there says what is above" wait_for ps "Resources \\(more above\\)"
+check "... showing the last ones" wait_for ps "│ done += 0"
+T send-keys -t ps q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null
