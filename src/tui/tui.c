@@ -186,8 +186,10 @@ int tui_main(const tui_options *o)
                         .path = o->path,
                         .live = o->live,
                         .schedule = o->schedule,
-                        /* with no terminal to show them on, the errors go to stderr */
-                        .wait_for_fix = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
+                        /* with no terminal to show them on, the errors go to stderr; and a
+                         * bad schedule is not mended by saving the scenario */
+                        .wait_for_fix =
+                            isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && o->schedule == NULL,
                 };
 
                 a.sc = screen_open(&opt, &err);

@@ -85,6 +85,8 @@ printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/bad.json"
 "$bin" "$tmp/bad.json" </dev/null >"$tmp/out" 2>&1
 check "a bad FILE without a terminal exits 2" [ $? -eq 2 ]
 check "... with its errors on stderr" grep -q "bad.json:1:[0-9]*: error" "$tmp/out"
+start badsched 80 24 -- "$tmp/bad.json" --schedule "$tmp/none"
+check "a bad FILE with --schedule exits 2" wait_for badsched "lockstep exited 2"
 
 # ---- the semaphore, stepped by hand at 80x24 ----
 last=sem
