@@ -68,3 +68,16 @@ scene condition 120 36 scenarios/seed/05-condition.json
 T send-keys -t condition " "
 press condition 1 "buffer .*= \\[[0-9]+, [0-9]+, [0-9]+, [0-9]+"
 shoot condition
+
+# processes: a Queue between two processes, only the Producer stepped, its items waiting
+scene queue 120 36 scenarios/seed/09-queue.json
+press queue 3 "Consumer +line 1"
+press queue 1 "queue +(queue +)?\\[ 0 \\| 1 \\| 2 \\]"
+shoot queue
+
+# a Pool's map is one step of its caller: stepped, then rewound into it, the results filling in
+scene pool 120 36 scenarios/seed/13-cpu-count.json
+press pool " " "finished"
+press pool Left "2 workers, 6 results"
+press pool Left "worker [01]: task 6"
+shoot pool

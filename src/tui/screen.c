@@ -21,9 +21,10 @@
 #include "tui/code.h"
 #include "tui/draw.h"
 #include "tui/layout.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
-#define MAX_SPANS 64
+#define MAX_SPANS 128
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
 
@@ -70,6 +71,7 @@ struct screen {
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
+        bool waiting;   /* opened from the command line with errors: no run yet (s is NULL) */
         char *schedule; /* --schedule, for the first run only */
         bool live;
         session *s;
@@ -232,8 +234,78 @@ static void span_lock(spans *l, const model *m, const model_res *r)
         }
 }
 
-/* One resource, drawn for what it is. */
-static void describe_res(const model *m, int ri, spans *l)
+/* The values of a var, list, dict, value or array: one, or the shared copy and below it each
+ * process's own (a var forked into a process is that process's copy from then on). */
+static void span_copies(spans *l, const model *m, const model_res *r)
+{
+        for (size_t k = 0; k < r->ncopies; k++) {
+                const model_actor *o = model_actor_at(m, r->copies[k].owner);
+
+                if (k > 0) {
+                        span_row(l);
+                        span(l, ROLE_NORMAL, "%s's copy = ", o != NULL ? o->name : "?");
+                } else {
+                        span(l, ROLE_NORMAL, "= ");
+                }
+                span(l, ROLE_BOLD, "%s", r->copies[k].text);
+                if (k == 0 && r->ncopies > 1)
+                        span(l, ROLE_DIM, "  (the main process's)");
+        }
+        if (r->manager) { /* a row of its own: the value keeps the first row's room */
+                span_row(l);
+                span(l, ROLE_DIM, "in the manager's server process");
+        }
+}
+
+/* A pool: a row per worker with the task it runs, then the results of the current map as they
+ * come, wrapped within WIDTH columns over at most a few rows. */
+static void span_pool(spans *l, const model *m, int ri, int width)
+{
+        const model_res *r = model_res_at(m, ri);
+        size_t n = model_result_count(m, ri), k;
+        int used = 0, rows = 0;
+        char item[64];
+
+        span(l, ROLE_NORMAL, "%d workers, %zu result%s", r->nworkers, n, n == 1 ? "" : "s");
+        for (int w = 0; w < r->nworkers; w++) {
+                const model_worker *wk = &r->workers[w];
+
+                span_row(l);
+                span(l, ROLE_NORMAL, "worker %d: ", w);
+                if (wk->task >= 0)
+                        span(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
+                             wk->arg != NULL ? wk->arg : "");
+                else
+                        span(l, ROLE_DIM, "idle");
+        }
+        if (n == 0)
+                return;
+        span_row(l);
+        span(l, ROLE_NORMAL, "results:");
+        used = 8;
+        for (k = 0; k < n && rows < 4; k++) {
+                const model_line *res = model_result_at(m, ri, k);
+                int len =
+                    snprintf(item, sizeof(item), " %lld->%s", (long long)res->index, res->text);
+
+                if (len >= (int)sizeof(item))
+                        len = (int)sizeof(item) - 1;
+                if (used + len > width && used > 0) {
+                        if (++rows == 4)
+                                break;
+                        span_row(l);
+                        span(l, ROLE_NORMAL, "        ");
+                        used = 8;
+                }
+                span(l, ROLE_FREE, "%s", item);
+                used += len;
+        }
+        if (k < n)
+                span(l, ROLE_DIM, " ... %zu more", n - k);
+}
+
+/* One resource, drawn for what it is; WIDTH: the columns of its later rows. */
+static void describe_res(const model *m, int ri, spans *l, int width)
 {
         const model_res *r = model_res_at(m, ri);
 
@@ -291,7 +363,8 @@ static void describe_res(const model *m, int ri, spans *l)
                 span(l, ROLE_NORMAL, "a->b ");
                 span_box(l, &r->flow[0], 0);
                 if (r->duplex || r->flow[1].n > 0) {
-                        span(l, ROLE_NORMAL, " b->a ");
+                        span_row(l); /* each direction its own box, one under the other */
+                        span(l, ROLE_NORMAL, "b->a ");
                         span_box(l, &r->flow[1], 0);
                 }
                 if (r->closed[0] || r->closed[1])
@@ -304,37 +377,8 @@ static void describe_res(const model *m, int ri, spans *l)
         case SC_LIST:
         case SC_DICT:
         case SC_VALUE:
-        case SC_ARRAY:
-                for (size_t k = 0; k < r->ncopies; k++) {
-                        const model_actor *o = model_actor_at(m, r->copies[k].owner);
-
-                        if (k > 0)
-                                span(l, ROLE_NORMAL, "; %s's: ", o != NULL ? o->name : "?");
-                        else
-                                span(l, ROLE_NORMAL, "= ");
-                        span(l, ROLE_BOLD, "%s", r->copies[k].text);
-                }
-                if (r->manager)
-                        span(l, ROLE_DIM, " (in the manager's process)");
-                break;
-        case SC_POOL:
-                for (int k = 0; k < r->nworkers; k++) {
-                        const model_worker *w = &r->workers[k];
-
-                        span(l, ROLE_NORMAL, "%sw%d: ", k > 0 ? "; " : "", k);
-                        if (w->task >= 0)
-                                span(l, ROLE_HOLDER, "task %lld (%s)", (long long)w->task,
-                                     w->arg != NULL ? w->arg : "");
-                        else
-                                span(l, ROLE_DIM, "idle");
-                }
-                span(l, ROLE_NORMAL, "; results:");
-                for (size_t k = 0; k < model_result_count(m, ri); k++) {
-                        const model_line *res = model_result_at(m, ri, k);
-
-                        span(l, ROLE_FREE, " %lld->%s", (long long)res->index, res->text);
-                }
-                break;
+        case SC_ARRAY: span_copies(l, m, r); break;
+        case SC_POOL: span_pool(l, m, ri, width); break;
         default: break;
         }
 }
@@ -525,7 +569,6 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
         bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
 
-        pane_title(sc, t, PANE_RES, "");
         cycle_marks(m, NULL, cycle);
         for (int k = 0; k < n; k++) {
                 const char *name = model_res_at(m, k)->name;
@@ -536,7 +579,7 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                 w = (int)strlen(scenario_res_type_name(model_res_at(m, k)->type));
                 if (w > typew)
                         typew = w;
-                describe_res(m, k, &l[k]);
+                describe_res(m, k, &l[k], r->w - 3);
                 now[k] = xstrdup(strbuf_str(&l[k].text));
         }
         if (namew > 16)
@@ -556,6 +599,11 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                 sc->scroll[PANE_RES] = total - rows;
         if (sc->scroll[PANE_RES] < 0)
                 sc->scroll[PANE_RES] = 0;
+        /* rows out of view are said, or a small terminal hides resources without a word */
+        pane_title(sc, t, PANE_RES,
+                   sc->scroll[PANE_RES] + rows < total ? " (more below)"
+                   : sc->scroll[PANE_RES] > 0          ? " (more above)"
+                                                       : "");
         row = -sc->scroll[PANE_RES];
         for (int k = 0; k < n; k++) {
                 int h = 1 + l[k].rows, skip = row < 0 ? -row : 0, y = r->y + 1 + row + skip;
@@ -728,8 +776,15 @@ static void draw_status(screen *sc, const term *t, const model *m)
         } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
                 const model_error *e =
                     model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
+                const model_actor *a = model_actor_at(m, e->actor);
 
-                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), e->text);
+                /* whose: a crash's text is only the signal */
+                strbuf_reset(&text);
+                if (a != NULL)
+                        strbuf_printf(&text, "%s%s: ", a->name,
+                                      e->kind == EV_CRASH ? " crashed" : "");
+                strbuf_puts(&text, e->text);
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
                 left--;
         }
         if (left > 0 && mi->caption != NULL) {
@@ -933,12 +988,58 @@ static const model *shown_model(screen *sc)
         return m != NULL ? m : history_live(h);
 }
 
+/* No run yet: the file given on the command line does not load. Its errors, until it does. */
+static void draw_waiting(screen *sc, const term *t)
+{
+        spans l = { 0 };
+        wrap_ctx c;
+
+        draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
+        span(&l, ROLE_HEADER, " lockstep %s", t->bar);
+        span(&l, ROLE_BANNER, " errors ");
+        span(&l, ROLE_HEADER, " %s ", t->bar);
+        utf8_escape_str(&l.text, sc->path); /* a name from the command line: escaped */
+        draw_spans(t, 0, 0, COLS, &l);
+        spans_free(&l);
+        /* the whole screen is theirs: every error wrapped, not cut */
+        c = (wrap_ctx){
+                .t = t, .y = 3, .x = 2, .w = COLS - 4, .rows = LINES - 6, .role = ROLE_ERROR
+        };
+        draw_str(t, stdscr, 2, 0, COLS, term_attr(t, ROLE_BANNER),
+                 " The file does not load: fix it and save it, lockstep loads it again. ");
+        for (const char *p = strbuf_str(&sc->errors); *p != '\0';) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+                char *line = xstrndup(p, n);
+
+                draw_wrap(t, line, c.w, wrap_line, &c);
+                free(line);
+                p += n + (nl != NULL);
+        }
+        if (c.used > c.rows)
+                draw_str(t, stdscr, LINES - 3, 2, COLS - 4, term_attr(t, ROLE_DIM),
+                         "(more: lockstep check FILE lists them all)");
+        draw_str(t, stdscr, LINES - 2, 0, COLS, term_attr(t, ROLE_NORMAL),
+                 " Waiting for the file to change on disk.");
+        draw_str(t, stdscr, LINES - 1, 0, COLS, term_attr(t, ROLE_KEY), " q Quit");
+}
+
 void screen_draw(screen *sc, const term *t)
 {
-        const model *m = shown_model(sc);
+        const model *m;
         lanes *l = NULL;
 
         werase(stdscr);
+        if (sc->waiting) {
+                if (COLS >= LAYOUT_MIN_COLS && LINES >= LAYOUT_MIN_ROWS)
+                        draw_waiting(sc, t);
+                else
+                        draw_too_small(t);
+                wnoutrefresh(stdscr);
+                doupdate();
+                return;
+        }
+        m = shown_model(sc);
         sc->fits = layout_compute(COLS, LINES, model_nactors(m), sc->pane);
         if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
                 history *h = hist(sc);
@@ -1014,6 +1115,15 @@ static int watch(const char *path)
         return fd;
 }
 
+static void start_screen(screen *sc);
+
+/* The actor selected at first: the main thread, which moves first, unless its script is the
+ * implied one (no code worth showing): then the first actor. */
+static int first_selected(const scenario *scn)
+{
+        return scn->main_given || scn->nactors == 0 ? scn->nactors : 0;
+}
+
 screen *screen_open(const screen_options *opt, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1021,25 +1131,42 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         sc->path = xstrdup(opt->path);
         sc->schedule = opt->schedule != NULL ? xstrdup(opt->schedule) : NULL;
         sc->live = opt->live;
+        sc->watch_fd = -1;
         sc->s = open_session(sc, err);
+        /* a file that is there but does not load: its errors on the screen until it does */
+        if (sc->s == NULL && opt->wait_for_fix && access(sc->path, R_OK) == 0 &&
+            (sc->watch_fd = watch(sc->path)) >= 0) {
+                sc->waiting = true;
+                strbuf_puts(&sc->errors, strbuf_str(err));
+                return sc;
+        }
         if (sc->s == NULL) {
                 free(sc->path);
                 free(sc->schedule);
                 free(sc);
                 return NULL;
         }
+        start_screen(sc);
+        return sc;
+}
+
+/* The first run of the file, once it loads. */
+static void start_screen(screen *sc)
+{
         /* a restart replays the schedule from the session; a fresh one (after a failed
          * restart) starts clean */
         free(sc->schedule);
         sc->schedule = NULL;
         sc->code = code_new(session_scenario(sc->s), NULL, 0);
-        sc->watch_fd = watch(sc->path);
+        if (sc->watch_fd < 0)
+                sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
-        sc->sel = session_scenario(sc->s)->nactors; /* the main thread moves first */
-        return sc;
+        sc->sel = first_selected(session_scenario(sc->s));
+        sc->waiting = false;
+        strbuf_reset(&sc->errors);
 }
 
 /* Prints the problems D holds into ERR, as lockstep check prints them. */
@@ -1100,7 +1227,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
-        sc->sel = trace_reader_scenario(sc->reader)->nactors;
+        sc->sel = first_selected(trace_reader_scenario(sc->reader));
         strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
                               "[ back.");
         return sc;
@@ -1113,11 +1240,11 @@ void screen_close(screen *sc)
 
         if (sc == NULL)
                 return;
-        n = model_nres(history_live(hist(sc)));
+        n = sc->waiting ? 0 : model_nres(history_live(hist(sc)));
         if (sc->replay != NULL) {
                 history_free(sc->replay);
                 trace_reader_close(sc->reader);
-        } else {
+        } else if (sc->s != NULL) {
                 session_close(sc->s, &err); /* no trace is written here: nothing to report */
         }
         strbuf_free(&err);
@@ -1128,6 +1255,7 @@ void screen_close(screen *sc)
                 close(sc->watch_fd);
         strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
+        free(sc->schedule);
         free(sc->path);
         free(sc);
 }
@@ -1167,6 +1295,12 @@ bool screen_reload(screen *sc)
                 return true;
         }
         strbuf_free(&err);
+        if (sc->waiting) {
+                sc->s = s;
+                start_screen(sc);
+                strbuf_puts(&sc->msg, "The file loads now: its run has started.");
+                return true;
+        }
         nres = model_nres(history_live(hist(sc)));
         session_close(sc->s, &err);
         strbuf_free(&err);
@@ -1182,12 +1316,12 @@ bool screen_reload(screen *sc)
 
 int screen_fd(const screen *sc)
 {
-        return sc->ended || sc->replay != NULL ? -1 : session_fd(sc->s);
+        return sc->ended || sc->replay != NULL || sc->waiting ? -1 : session_fd(sc->s);
 }
 
 bool screen_pump(screen *sc)
 {
-        if (sc->ended || sc->replay != NULL)
+        if (sc->ended || sc->replay != NULL || sc->waiting)
                 return false;
         if (!session_pump(sc->s))
                 sc->ended = true;
@@ -1196,7 +1330,7 @@ bool screen_pump(screen *sc)
 
 bool screen_busy(const screen *sc)
 {
-        return !sc->ended && sc->replay == NULL &&
+        return !sc->ended && sc->replay == NULL && !sc->waiting &&
                (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
 }
 
@@ -1281,18 +1415,27 @@ static void step_pick(screen *sc)
                 int a = (sc->last_moved + k) % n;
 
                 if (why[a] == SESSION_CAN_MOVE) {
+                        int sel = sc->sel;
+
                         step_actor(sc, a);
+                        /* the implied main's moves are not worth following in Code */
+                        if (first_selected(session_scenario(sc->s)) != a &&
+                            a == session_scenario(sc->s)->nactors)
+                                sc->sel = sel;
                         return;
                 }
         }
 }
 
-/* Moment J is the start of a step: the next event begins one (or nothing is before it). */
+/* Moment J is one to stop at when moving through history: the start of a step (the next event
+ * begins one, or nothing is before it), or a pool's task given out or result back — a whole
+ * map is one step of its caller, and its results filling in are worth seeing one by one. */
 static bool step_boundary(const history *h, uint64_t j)
 {
-        const event *ev = history_event(h, j + 1);
+        const event *ev = history_event(h, j + 1), *at = history_event(h, j);
 
-        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP));
+        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP)) ||
+               (at != NULL && (at->kind == EV_TASK || at->kind == EV_RESULT));
 }
 
 static void rewind_by(screen *sc, int dir)
@@ -1517,7 +1660,11 @@ static void run_or_pause(screen *sc, bool run)
 
 int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
 {
-        int n = model_nactors(history_live(hist(sc))), page;
+        int n, page;
+
+        if (sc->waiting) /* nothing runs: only q means something */
+                return key == 'q' || key == 'Q' ? SCREEN_QUIT : 0;
+        n = model_nactors(history_live(hist(sc)));
 
         if (sc->help) {
                 sc->help = false;

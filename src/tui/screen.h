@@ -25,10 +25,13 @@ typedef struct screen_options {
         const char *path;
         bool live;            /* the operating system schedules (--live); else lockstep steps */
         const char *schedule; /* moves to make first (--schedule), or NULL */
+        /* a file that is there but does not load opens anyway: its FILE:LINE:COL errors on the
+         * screen, and its run once it is saved in a state that loads (lockstep FILE) */
+        bool wait_for_fix;
 } screen_options;
 
 /* Opens the scenario and starts its run, stepped by hand. NULL with FILE:LINE:COL messages in
- * ERR when the file is bad. */
+ * ERR when the file is bad (unless wait_for_fix and the file can be read and watched). */
 screen *screen_open(const screen_options *opt, strbuf *err);
 /* Opens a trace written by `lockstep run --trace` to view and scrub: no execution. NULL with
  * FILE:LINE:COL messages in ERR when the trace is bad. */

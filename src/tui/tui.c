@@ -182,7 +182,15 @@ int tui_main(const tui_options *o)
         if (o->replay != NULL) {
                 a.sc = screen_open_replay(o->replay, &err);
         } else if (o->path != NULL) {
-                screen_options opt = { .path = o->path, .live = o->live, .schedule = o->schedule };
+                screen_options opt = {
+                        .path = o->path,
+                        .live = o->live,
+                        .schedule = o->schedule,
+                        /* with no terminal to show them on, the errors go to stderr; and a
+                         * bad schedule is not mended by saving the scenario */
+                        .wait_for_fix =
+                            isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && o->schedule == NULL,
+                };
 
                 a.sc = screen_open(&opt, &err);
         } else {

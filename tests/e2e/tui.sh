@@ -81,6 +81,12 @@ check "lockstep without a terminal prints the list" grep -q "^seed/03-semaphore.
 "$bin" scenarios/seed/03-semaphore.json </dev/null >"$tmp/out" 2>&1
 check "lockstep FILE without a terminal exits 2" [ $? -eq 2 ]
 check "... and says how to run it headless" grep -q "lockstep run --step scenarios/seed/03-semaphore.json" "$tmp/out"
+printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/bad.json"
+"$bin" "$tmp/bad.json" </dev/null >"$tmp/out" 2>&1
+check "a bad FILE without a terminal exits 2" [ $? -eq 2 ]
+check "... with its errors on stderr" grep -q "bad.json:1:[0-9]*: error" "$tmp/out"
+start badsched 80 24 -- "$tmp/bad.json" --schedule "$tmp/none"
+check "a bad FILE with --schedule exits 2" wait_for badsched "lockstep exited 2"
 
 # ---- the semaphore, stepped by hand at 80x24 ----
 last=sem
@@ -217,6 +223,93 @@ cp scenarios/classics/deadlock.json "$tmp/edit.json"
 check "fixing it loads it again" wait_for edit "The file changed: loaded again"
 check "... and the errors go" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t edit | grep -q 'no longer loads'"
 T send-keys -t edit q
+
+# ---- processes: a queue's items, a pool's results filling in, each process's copy of a var ----
+last=pq
+start pq 80 24 -- scenarios/seed/09-queue.json
+wait_for pq "stepping" >/dev/null
+press_until pq 3 "Consumer +line 1" 6 >/dev/null
+check "the queue starts empty" wait_for pq "queue +\\[ \\] 0$"
+# only the Producer moves: what it puts stays in the queue, in order
+check "items put by one process wait in the queue's box" press_until pq 1 "queue +\\[ 0 \\| 1 \\| 2 \\] 3" 30
+check "... the Consumer gets the oldest" press_until pq 2 "queue +\\[ 1 \\| 2 \\] 2" 10
+T send-keys -t pq q
+last=pp
+start pp 160 48 -- scenarios/seed/10-pipe.json
+wait_for pp "stepping" >/dev/null
+press_until pp 3 "Receiver +line 1" 6 >/dev/null
+check "a message sent is in the pipe until it is received" press_until pp 1 "pipe +pipe +a->b \\[ 'Hello' \\]" 20
+T send-keys -t pp q
+last=pool
+start pool 80 24 -- scenarios/seed/13-cpu-count.json
+wait_for pool "stepping" >/dev/null
+check "a pool's workers start idle" wait_for pool "worker 1: idle"
+check "without a main of its own, the first actor's code is shown" wait_for pool "Code - MainProcess"
+check "the map is one step of its caller" press_until pool " " "finished" 5
+check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
+check "... shown as index->result" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
+check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 3
+check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
+check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
+check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
+check "... and Code still shows the map, not the implied main" wait_for pool "Code - MainProcess"
+check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
+check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '5->25'"
+T send-keys -t pool q
+last=cof
+start cof 160 48 -- scenarios/classics/copy-on-fork.json
+wait_for cof "stepping" >/dev/null
+check "a var forked into processes: each child's own copy" press_until cof " " "Child-1's copy = 1" 30
+check "... beside the main process's, unchanged" wait_for cof "counter +var +=  *0  \\(the main process's\\)"
+check "... and Child-0's" wait_for cof "Child-0's copy = 1"
+check "a Value is one number for all" press_until cof " " "shared +value += 2" 30
+T send-keys -t cof q
+
+last=man
+start man 80 24 -- scenarios/seed/11-manager.json
+wait_for man "stepping" >/dev/null
+check "a manager's dict shows what the worker stored" press_until man " " "shared_dict = \\{'id': 1, 'name': 'Python'\\}" 20
+check "... with its server process named below it" sh -c "tmux -L $sock capture-pane -p -t man | grep -A1 'shared_dict = ' | grep -q \"in the manager's server process\""
+T send-keys -t man q
+last=ps
+start ps 80 24 -- scenarios/seed/12-process-sync.json
+wait_for ps "stepping" >/dev/null
+check "resources out of view are said in the pane's title" press_until ps " " "Resources \\(more below\\)" 40
+T send-keys -t ps Tab Tab NPage
+check "... and scrolling there says what is above" wait_for ps "Resources \\(more above\\)"
+check "... showing the last ones" wait_for ps "│ done += 0"
+T send-keys -t ps q
+last=iso
+start iso 80 24 -- scenarios/classics/isolation.json
+wait_for iso "stepping" >/dev/null
+check "a crashed process is shown dead with its signal" press_until iso " " "✗ crashed +Fragile +line 1 +segmentation fault \\(SIGSEGV\\)" 20
+check "... and the message row says whose crash it is" wait_for iso "^Fragile crashed: segmentation fault \\(SIGSEGV\\)"
+check "a thread of a crashed process dies with it" press_until iso " " "crashed +Bystander +line 1 +its process Host died" 30
+T send-keys -t iso q
+
+# ---- a file with errors on the command line: its errors on the screen until it loads ----
+last=broken
+printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/broken.json"
+start broken 80 24 -- "$tmp/broken.json"
+check "a file with errors opens on its errors" wait_for broken "The file does not load: fix it"
+check "... as FILE:LINE:COL" wait_for broken "broken.json:1:[0-9]+: error"
+check "... and lockstep waits, no run" sh -c "! tmux -L $sock capture-pane -p -t broken | grep -q 'lockstep exited'"
+cp scenarios/classics/deadlock.json "$tmp/broken.json"
+check "saving a good file starts its run" wait_for broken "The file loads now: its run has started"
+check "... stepped by hand" press_until broken " " "Thread-1 holds lock_a" 10
+T send-keys -t broken q
+check "q then ends lockstep with 0" wait_for broken "lockstep exited 0"
+start broken2 80 24 -- "$tmp/broken.json.missing"
+check "a missing file still exits 2" wait_for broken2 "lockstep exited 2"
+last=broken3
+printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/broken3.json"
+start broken3 80 24 -- "$tmp/broken3.json"
+wait_for broken3 "The file does not load" >/dev/null
+procs=$(pids_of broken3)
+T send-keys -t broken3 q
+check "q on the errors ends lockstep with 0" wait_for broken3 "lockstep exited 0"
+check "... restores the terminal" restored broken3
+check "... and leaves no process ($procs)" gone "$procs"
 
 # ---- lockstep replay TRACE: view and scrub, nothing runs ----
 last=replay
