@@ -135,6 +135,8 @@ wait_for pick "ready +MainThread +line 2" >/dev/null
 T send-keys -t pick 3
 check "digit 3 steps MyCustomThread-2, which takes the semaphore first" wait_for pick "semaphore +1 of 2 free"
 check "... and is the one inside" wait_for pick "Code - MyCustomThread-2"
+# (its step done: back at its gate at its next line, so the click is not refused as too soon)
+wait_for pick "ready +MyCustomThread-2 +line 2" >/dev/null
 # a click on an actor's row steps it too: an X10 mouse report (ESC [ M, then 32 + the button,
 # 33 + the column, 33 + the row: button 1 pressed, then released, at column 5, row 2)
 T send-keys -t pick -l "$(printf '\033[M &#')"
