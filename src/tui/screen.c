@@ -253,7 +253,10 @@ static void span_copies(spans *l, const model *m, const model_res *r)
         }
         if (r->manager) { /* a row of its own: the value keeps the first row's room */
                 span_row(l);
-                span(l, ROLE_DIM, "in the manager's server process");
+                span(l, ROLE_DIM, "in the manager's server, %lld request%s", (long long)r->requests,
+                     r->requests == 1 ? "" : "s");
+                /* every access is a round trip: who is waiting for the server's reply now */
+                span_waiters(l, m, &r->asking, "waiting for a reply");
         }
 }
 

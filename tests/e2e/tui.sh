@@ -271,7 +271,7 @@ last=man
 start man 80 24 -- scenarios/seed/11-manager.json
 wait_for man "stepping" >/dev/null
 check "a manager's dict shows what the worker stored" press_until man " " "shared_dict = \\{'id': 1, 'name': 'Python'\\}" 20
-check "... with its server process named below it" sh -c "tmux -L $sock capture-pane -p -t man | grep -A1 'shared_dict = ' | grep -q \"in the manager's server process\""
+check "... with its server process named below it" sh -c "tmux -L $sock capture-pane -p -t man | grep -A1 'shared_dict = ' | grep -q \"in the manager's server, [0-9]* requests\""
 T send-keys -t man q
 last=ps
 start ps 80 24 -- scenarios/seed/12-process-sync.json
