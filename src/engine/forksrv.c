@@ -21,6 +21,7 @@
 
 #include "engine/prim.h"
 #include "util/coverage.h"
+#include "util/fdio.h"
 #include "util/xalloc.h"
 
 typedef struct request {
@@ -42,37 +43,10 @@ typedef struct kids {
         pid_t me;
 } kids;
 
-static int read_full(int fd, void *buf, size_t len)
-{
-        char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = read(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static void write_full(int fd, const void *buf, size_t len)
 {
-        const char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        xdie("cannot reach the fork server");
-                p += n;
-                len -= (size_t)n;
-        }
+        if (fdio_write(fd, buf, len) < 0)
+                xdie("cannot reach the fork server");
 }
 
 /* In a new process: die with the parent (if it already died, getppid() names someone else). */
@@ -164,12 +138,12 @@ static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
                 }
                 if (stopping || p[1].revents == 0)
                         continue;
-                if (read_full(in, &rq, sizeof(rq)) < 0 || rq.target == -1) {
+                if (fdio_read(in, &rq, sizeof(rq)) != 0 || rq.target == -1) {
                         stopping = true;
                         continue;
                 }
                 data = xmalloc((size_t)rq.len + 1);
-                if (read_full(in, data, rq.len) < 0)
+                if (fdio_read(in, data, rq.len) != 0)
                         xdie("fork server: a request was cut short");
                 spawn(ops, &ks, rq.target, data, rq.len);
         }

@@ -25,6 +25,7 @@
 #include "engine/gate.h"
 #include "engine_int.h"
 #include "util/coverage.h"
+#include "util/fdio.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -750,43 +751,7 @@ static bool fd_ready(int fd, short what, bool wait)
         return rc > 0;
 }
 
-/* Reads LEN bytes: 0, 1 at the end of the stream before any byte, -1 on an error. */
-static int read_all(int fd, void *buf, size_t len)
-{
-        char *p = buf;
-        size_t got = 0;
-
-        while (got < len) {
-                ssize_t n = read(fd, p + got, len - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n == 0 && got == 0)
-                        return 1;
-                if (n <= 0)
-                        return -1;
-                got += (size_t)n;
-        }
-        return 0;
-}
-
-/* Writes LEN bytes to a file: 0, or -1 on an error. */
-static int write_all_file(int fd, const char *p, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
-/* Reads a message's length into *N (as read_all), and the descriptor of its memory file if it
+/* Reads a message's length into *N (as fdio_read), and the descriptor of its memory file if it
  * came with one (PIPE_IN_FILE) into *MFD (-1 otherwise). */
 static int read_length(int fd, uint32_t *n, int *mfd)
 {
@@ -844,22 +809,6 @@ static int read_file(int mfd, char **buf, uint32_t *n)
         return got == *n ? 0 : -1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-        while (len > 0) {
-                /* MSG_NOSIGNAL: a closed peer is a BrokenPipeError, not a SIGPIPE */
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* Stepped send of FRAME (its length, then the message) when it is long: in a memory file. 0, or
  * -1 on an error. */
 static int send_in_file(int fd, const strbuf *frame)
@@ -879,7 +828,7 @@ static int send_in_file(int fd, const strbuf *frame)
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-        if (write_all_file(mfd, frame->data + sizeof(mark), frame->len - sizeof(mark)) == 0) {
+        if (fdio_write(mfd, frame->data + sizeof(mark), frame->len - sizeof(mark)) == 0) {
                 ssize_t n;
 
                 while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
@@ -931,7 +880,7 @@ static int x_send(actor *a, const sc_stmt *s)
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         rc = stepping(a) && frame.len > PIPE_STEP_INLINE ? send_in_file(fd, &frame)
-                                                         : write_all(fd, frame.data, frame.len);
+                                                         : fdio_write(fd, frame.data, frame.len);
         pthread_mutex_unlock(&r->sendmu[s->end]);
         strbuf_free(&frame);
         if (rc < 0)
@@ -987,7 +936,7 @@ static int x_recv(actor *a, const sc_stmt *s)
                 if (mfd >= 0)
                         close(mfd);
                 buf = xmalloc((size_t)n + 1);
-                rc = read_all(fd, buf, n);
+                rc = fdio_read(fd, buf, n);
         }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {

@@ -22,6 +22,7 @@
 #include "engine/prim.h"
 #include "engine/store.h"
 #include "util/coverage.h"
+#include "util/fdio.h"
 #include "util/xalloc.h"
 
 enum { OP_GET, OP_SET, OP_STOP };
@@ -37,37 +38,10 @@ struct manager {
         pthread_mutex_t *mu; /* shared: one request at a time */
 };
 
-static int read_full(int fd, void *buf, size_t len)
-{
-        char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = read(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static void write_full(int fd, const void *buf, size_t len)
 {
-        const char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        xdie("cannot reach the manager's server");
-                p += n;
-                len -= (size_t)n;
-        }
+        if (fdio_write(fd, buf, len) < 0)
+                xdie("cannot reach the manager's server");
 }
 
 static void encode(value v, strbuf *out)
@@ -85,7 +59,7 @@ static int read_values(int fd, uint32_t len, value *vals, int n)
         size_t at = 0;
         int got = 0;
 
-        if (read_full(fd, buf, len) < 0)
+        if (fdio_read(fd, buf, len) != 0)
                 xdie("manager: a request was cut short");
         while (at < len && got < n) {
                 long used = store_decode(buf + at, len - at, &vals[got]);
@@ -166,7 +140,7 @@ static void serve(const scenario *sc, int fd, pid_t parent)
                 request rq;
                 uint32_t n;
 
-                if (read_full(fd, &rq, sizeof(rq)) < 0 || rq.op == OP_STOP)
+                if (fdio_read(fd, &rq, sizeof(rq)) != 0 || rq.op == OP_STOP)
                         break;
                 if (rq.k < 0 || rq.k >= sc->nresources || !sc->resources[rq.k].via_manager)
                         xdie("manager: a request for resource %d", (int)rq.k);
@@ -184,7 +158,7 @@ static void serve(const scenario *sc, int fd, pid_t parent)
                         char *buf = xmalloc((size_t)rq.len + 1);
                         value v;
 
-                        if (read_full(fd, buf, rq.len) < 0 || store_decode(buf, rq.len, &v) < 0)
+                        if (fdio_read(fd, buf, rq.len) != 0 || store_decode(buf, rq.len, &v) < 0)
                                 xdie("manager: a value could not be read");
                         free(buf);
                         value_drop(&vals[rq.k]);
@@ -242,10 +216,10 @@ value manager_get(manager *m, int k)
 
         prim_mutex_lock(m->mu);
         write_full(m->fd, &rq, sizeof(rq));
-        if (read_full(m->fd, &n, sizeof(n)) < 0)
+        if (fdio_read(m->fd, &n, sizeof(n)) != 0)
                 xdie("the manager's server is gone");
         buf = xmalloc((size_t)n + 1);
-        if (read_full(m->fd, buf, n) < 0)
+        if (fdio_read(m->fd, buf, n) != 0)
                 xdie("the manager's server is gone");
         pthread_mutex_unlock(m->mu);
         if (store_decode(buf, n, &v) < 0)
@@ -266,7 +240,7 @@ void manager_set(manager *m, int k, value v)
         prim_mutex_lock(m->mu);
         write_full(m->fd, &rq, sizeof(rq));
         write_full(m->fd, enc.data, enc.len);
-        if (read_full(m->fd, &n, sizeof(n)) < 0)
+        if (fdio_read(m->fd, &n, sizeof(n)) != 0)
                 xdie("the manager's server is gone");
         pthread_mutex_unlock(m->mu);
         strbuf_free(&enc);
@@ -292,10 +266,10 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
         prim_mutex_lock(m->mu);
         write_full(m->fd, &rq, sizeof(rq));
         write_full(m->fd, enc.data, enc.len);
-        if (read_full(m->fd, &status, sizeof(status)) < 0 || read_full(m->fd, &n, sizeof(n)) < 0)
+        if (fdio_read(m->fd, &status, sizeof(status)) != 0 || fdio_read(m->fd, &n, sizeof(n)) != 0)
                 xdie("the manager's server is gone");
         buf = xmalloc((size_t)n + 1);
-        if (read_full(m->fd, buf, n) < 0)
+        if (fdio_read(m->fd, buf, n) != 0)
                 xdie("the manager's server is gone");
         buf[n] = '\0';
         if (status == 0)
@@ -303,12 +277,12 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
         else
                 snprintf(err, errlen, "%s", buf);
         free(buf);
-        if (read_full(m->fd, &n, sizeof(n)) < 0)
+        if (fdio_read(m->fd, &n, sizeof(n)) != 0)
                 xdie("the manager's server is gone");
         strbuf_reset(&enc);
         if (n > 0) {
                 buf = xmalloc(n);
-                if (read_full(m->fd, buf, n) < 0)
+                if (fdio_read(m->fd, buf, n) != 0)
                         xdie("the manager's server is gone");
                 if (popped != NULL && store_decode(buf, n, popped) < 0)
                         xdie("manager: a value could not be read");
