@@ -85,6 +85,10 @@ struct session {
         bool *transient;      /* live: blocked on something already free (one move with its end) */
         size_t *transient_at; /* where its blocked move is in moves */
         size_t *last_at;      /* live: where each actor's latest move is in moves */
+        uint64_t *move_seq;   /* live: the event that began each actor's latest move */
+        uint64_t *acq_seq;    /* live: the last ACQUIRED of each resource */
+        int *held_by;         /* live: an actor blocked on a lock that its holder took in the
+                                 move it is still making: that holder, else -1 */
         int inflight;         /* the actor granted last, until it is back at a gate */
         int last_granted;
         uint64_t rng;
@@ -388,6 +392,11 @@ static int start_runner(session *s, strbuf *err)
         s->transient = xcalloc((size_t)s->nall, sizeof(bool));
         s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
         s->last_at = xcalloc((size_t)s->nall, sizeof(size_t));
+        s->move_seq = xcalloc((size_t)s->nall, sizeof(uint64_t));
+        s->acq_seq = xcalloc((size_t)s->sc->nresources + 1, sizeof(uint64_t));
+        s->held_by = xcalloc((size_t)s->nall, sizeof(int));
+        for (int k = 0; k < s->nall; k++)
+                s->held_by[k] = -1;
         s->inflight = s->sc->nactors; /* main comes to its first gate before anything is granted */
         s->last_granted = -1;
         s->rng = s->seed ^ 0x5eed5c4edull;
@@ -481,6 +490,9 @@ static void free_run(session *s)
         free(s->transient);
         free(s->transient_at);
         free(s->last_at);
+        free(s->move_seq);
+        free(s->acq_seq);
+        free(s->held_by);
         free(s->moves);
         strbuf_free(&s->text_buf);
         strbuf_free(&s->reason);
@@ -641,9 +653,32 @@ static void record_live(session *s, const event *ev, model_state before, model_s
                             s->transient_at[k] < at)
                                 at = s->transient_at[k];
                 insert_move(s, at, a);
+                s->move_seq[a] = ev->seq;
         }
-        if (resumed)
+        if (resumed) {
                 s->transient[a] = false;
+                s->held_by[a] = -1;
+        }
+        if (ev->kind == EV_ACQUIRED && ev->res >= 0)
+                s->acq_seq[ev->res] = ev->seq;
+        /* Blocked on a lock its holder took within the move it is still making (a woken
+         * condition waiter re-checking under the lock): in step mode that move is one grant, so
+         * the block cannot happen. If the holder lets go before its move ends, the block was
+         * the transient of a failed try, as below. */
+        if (ev->kind == EV_BLOCKED && ev->res >= 0) {
+                int h = model_res_at(m, ev->res)->holder;
+
+                if (h >= 0 && h != a && s->acq_seq[ev->res] >= s->move_seq[h])
+                        s->held_by[a] = h;
+        }
+        if (ev->kind == EV_RELEASED && ev->res >= 0 && s->acq_seq[ev->res] >= s->move_seq[a])
+                for (int k = 0; k < s->nall; k++)
+                        if (s->held_by[k] == a && model_actor_at(m, k)->res == ev->res &&
+                            model_can_proceed(m, k)) {
+                                s->held_by[k] = -1;
+                                s->transient[k] = true;
+                                s->transient_at[k] = s->last_at[k];
+                        }
         /* Starting to wait on something available — in a step, or on the way out of a wait (a
          * woken condition waiter taking its lock back just as the notifier lets go) — is the
          * transient of a failed try: the move it is in goes on when the wait ends, as it does in
