@@ -21,10 +21,17 @@
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len)
 {
+        actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
+}
+
+void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                        int aux, const char *text, size_t len)
+{
         event ev = {
                 .kind = (uint8_t)kind,
                 /* A caption is said before the step's effect; the step is where the effect is. */
-                .flags = a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0,
+                .flags =
+                    (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0)),
                 .actor = (int16_t)a->id,
                 .res = (int16_t)res,
                 .other = (int16_t)other,

@@ -81,6 +81,9 @@ void actor_crash_others(actor *a, int sig, const char *why);
 
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len);
+/* actor_emit with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
+void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                        int aux, const char *text, size_t len);
 /* A request to the manager's server about resource K (store_managed): REQUEST with the operation
  * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
  * error it raised. */

@@ -472,7 +472,9 @@ static int barrier_wait(actor *a, int k, const struct timespec *deadline, int64_
         *index = r->waiting++;
         me->barrier = PRIM_BARRIER_WAITING;
         r->waitq[r->nwait++] = a->id;
-        actor_emit(a, EV_WAITING, k, -1, r->waiting, deadline != NULL, NULL, 0);
+        /* The last party's arrival trips the barrier: it goes on without waiting at its gate. */
+        actor_emit_flagged(a, r->waiting == r->parties ? EVENT_GOES_ON : 0, EV_WAITING, k, -1,
+                           r->waiting, deadline != NULL, NULL, 0);
         if (r->waiting == r->parties)
                 barrier_end_round(a, r, PRIM_BARRIER_TRIPPED);
         else

@@ -98,6 +98,9 @@ typedef enum event_outcome {
 
 /* event.flags */
 #define EVENT_BEGINS_STEP 1u /* the first event of a step: the actor is now at statement stmt */
+/* A waiting announcement whose wait is over at once (the last party at a barrier): the actor goes
+ * on without stopping at its gate, so step mode must not take it for "back at its gate". */
+#define EVENT_GOES_ON 2u
 
 typedef struct event {
         uint64_t seq;     /* 1, 2, 3, ... in the order of the run */

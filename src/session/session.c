@@ -730,7 +730,7 @@ static void take(session *s, const event *ev)
                         record_live(s, ev, before, after);
                 /* Step mode: an actor is back at its gate when it says where it waits. */
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
-                    (after == MODEL_READY || waiting_state(after)))
+                    !(ev->flags & EVENT_GOES_ON) && (after == MODEL_READY || waiting_state(after)))
                         s->at_gate[ev->actor] = true;
                 /* A CRASH is an actor's last word too: a process actor's crash leaves the run
                  * going, and the scheduler must not wait for the dead actor's gate. */

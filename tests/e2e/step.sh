@@ -131,6 +131,14 @@ for f in barrier-phases gate-notify-all timeouts; do
         done
 done
 grep -c '"ev": "timeout"' "$tmp/timeouts.trace" | grep -qx 4 && ok || ko "timeouts.json, step: not four timeouts"
+# the last party's arrival at a barrier says it goes on (flag 2) — 6 trips in 3 rounds, each the
+# third arrival — and no other arrival does: step mode takes the others for "at the gate"
+python3 - "$tmp/barrier-phases.trace" <<'PY' && ok || ko "barrier-phases: trips not flagged as going on"
+import json, sys
+w = [json.loads(l) for l in open(sys.argv[1]) if '"waiting"' in l]
+on = [e for e in w if e.get("flags", 0) & 2]
+sys.exit(not (len(w) == 18 and len(on) == 6 and all(e["num"] == 3 for e in on)))
+PY
 "$bin" run --step tests/e2e/scenarios/over-release.json >"$tmp/over.out" 2>"$tmp/over.err"
 x=$?
 printf 'plain semaphore released twice\nbounded semaphore used\n' | cmp -s - "$tmp/over.out" && [ $x -eq 4 ] &&
