@@ -323,7 +323,7 @@ static const char *outcome_words(event_outcome o)
 static void run_summary(session *s, run_output *o)
 {
         const scenario *sc = session_scenario(s);
-        const model *m = history_live(session_history(s));
+        const model *m = session_model(s);
         event_outcome oc = session_outcome(s);
         const char *reason = session_reason(s);
         strbuf sb = STRBUF_INIT;
@@ -495,6 +495,7 @@ static int cmd_run(int argc, char **argv)
                 cfg.time_limit = cfg.step ? 0 : SESSION_DEFAULT_TIME_LIMIT;
         cfg.on_event = run_event;
         cfg.ctx = &out;
+        cfg.live_only = true; /* nothing rewinds a headless run */
         out.escape = isatty(STDOUT_FILENO);
         sfd = signals_open(&old);
         s = session_open(&cfg, &err);

@@ -18,10 +18,39 @@
 #include "engine_int.h"
 #include "util/xalloc.h"
 
+/*
+ * The order an event of A's takes (stream.h): stepped, one key for every event, as one actor runs
+ * at a time; live, its resource's key (a condition's is its lock's: a wait gives the lock up), the
+ * output's for what is printed, or none.
+ */
+static int order_key(const actor *a, event_kind kind, int res)
+{
+        const scenario *sc = a->sc;
+
+        if (a->gates != NULL)
+                return sc->nresources + 1;
+        if (res >= 0) {
+                const sc_resource *r = &sc->resources[res];
+
+                return r->type == SC_CONDITION && r->lock >= 0 ? r->lock : res;
+        }
+        return kind == EV_PRINT || kind == EV_SAY ? sc->nresources : STREAM_NO_KEY;
+}
+
 void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
                 const char *text, size_t len)
 {
         actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
+}
+
+/* A's event EV, published after what ring AFTER had written at MARK (live), or in step mode's
+ * one order. */
+static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
+{
+        if (a->gates != NULL)
+                stream_publish(a->eng->st, ev, order_key(a, ev->kind, -1));
+        else
+                stream_publish_after(a->eng->st, ev, after, mark);
 }
 
 void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
@@ -44,8 +73,17 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
 
         if (kind != EV_SAY)
                 a->step_pending = false;
-        /* a process actor's events can be abandoned if the process dies in the middle */
-        stream_publish_claimed(a->eng->st, &ev, &a->prim->actors[a->id].claim);
+        if (kind == EV_START && a->id != a->sc->nactors) {
+                /* after the statement that started it */
+                const prim_actor *p = &a->prim->actors[a->id];
+
+                emit_after(a, &ev, p->start_ring, p->start_mark);
+        } else if (kind == EV_JOINED) {
+                /* after the joined actor's last word */
+                emit_after(a, &ev, other, stream_written(a->eng->st, other));
+        } else {
+                stream_publish(a->eng->st, &ev, order_key(a, kind, res));
+        }
 }
 
 void actor_request(actor *a, int k, const char *op)
@@ -221,6 +259,8 @@ static void exit_actor(actor *a, bool error)
         prim_mutex_lock(&p->mu);
         p->said = true;
         actor_emit(a, EV_EXIT, -1, -1, 0, error, NULL, 0);
+        /* a joiner's JOINED comes after all of it */
+        stream_flush();
         p->done = true;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
@@ -249,7 +289,10 @@ void actor_run(actor *a)
 
 static void *thread_main(void *arg)
 {
-        actor_run(arg);
+        actor *a = arg;
+
+        stream_attach(a->eng->st, a->id);
+        actor_run(a);
         return NULL;
 }
 
@@ -299,6 +342,10 @@ int actor_start(actor *a, int target)
         prim_mutex_lock(&p->mu);
         again = p->started;
         p->started = true;
+        if (!again) {
+                p->start_ring = a->id;
+                p->start_mark = stream_written(eng->st, a->id);
+        }
         pthread_mutex_unlock(&p->mu);
         if (again) {
                 actor_fail(a, "RuntimeError: %s can only be started once", t->name);
@@ -329,11 +376,29 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
                 eng->actors[k].gil = eng->sc->actors[target].gil_res;
         }
         __atomic_store_n(&eng->prim->actors[target].pid, getpid(), __ATOMIC_RELAXED);
+        stream_attach(eng->st, target);
         actor_run(&eng->actors[target]);
         /* Like Python at a process's exit, wait for its threads. */
         for (int k = 0; k < eng->nall; k++)
                 if (eng->actors[k].local_thread)
                         pthread_join(eng->actors[k].thread, NULL);
+}
+
+/* The reaper publishes dead actor A's CRASH in A's own ring, after A's last events. */
+static void reaped_crash(actor *a, int code, int sig, const strbuf *why)
+{
+        event ev = { .kind = EV_CRASH,
+                     .actor = (int16_t)a->id,
+                     .res = -1,
+                     .other = -1,
+                     .stmt = a->stmt ? a->stmt->id : -1,
+                     .aux = sig,
+                     .num = code,
+                     .len = (uint32_t)why->len,
+                     .text = strbuf_str(why) };
+
+        stream_publish_for(a->eng->st, a->id, &ev,
+                           a->gates != NULL ? order_key(a, EV_CRASH, -1) : STREAM_NO_KEY);
 }
 
 void actor_reaped(engine *eng, int target, pid_t pid, int status)
@@ -346,8 +411,8 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
 
                 if (owner != pid && !(k == target && owner == 0))
                         continue;
-                /* an event it was publishing when it died must not hold up the others */
-                stream_abandon(eng->st, &p->claim);
+                /* its ring ends where it died, and must not hold up the others */
+                stream_ring_dead(eng->st, k);
                 prim_mutex_lock(&p->mu);
                 if (!p->done && !p->said) {
                         int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -364,8 +429,7 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                                 strbuf_printf(&why, "exit(%d)", code);
                         __atomic_add_fetch(&eng->prim->errors, 1, __ATOMIC_RELAXED);
                         p->said = true;
-                        actor_emit(&eng->actors[k], EV_CRASH, -1, -1, code, sig, strbuf_str(&why),
-                                   why.len);
+                        reaped_crash(&eng->actors[k], code, sig, &why);
                 }
                 if (!p->done) {
                         p->done = true;
@@ -376,8 +440,8 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
         strbuf_free(&why);
 }
 
-/* Publishes actor K's CRASH from A's thread: with A's own claim, and without touching K's
- * actor (its thread may still be running). */
+/* Publishes actor K's CRASH from A's thread, after K's last events (K is at its gate), without
+ * touching K's actor (its thread may still be running). */
 static void crash_of(actor *a, int k, int sig, const strbuf *text)
 {
         event ev = { .kind = EV_CRASH,
@@ -389,7 +453,7 @@ static void crash_of(actor *a, int k, int sig, const strbuf *text)
                      .len = (uint32_t)text->len,
                      .text = strbuf_str(text) };
 
-        stream_publish_claimed(a->eng->st, &ev, &a->prim->actors[a->id].claim);
+        emit_after(a, &ev, k, stream_written(a->eng->st, k));
 }
 
 void actor_crash_others(actor *a, int sig, const char *why)

@@ -72,6 +72,25 @@ void engine_limit(void)
         }
 }
 
+int engine_stream_rings(const scenario *sc)
+{
+        return engine_worker_ring(sc, sc->nresources, 0);
+}
+
+int engine_stream_keys(const scenario *sc)
+{
+        return sc->nresources + 2;
+}
+
+int engine_worker_ring(const scenario *sc, int res, int w)
+{
+        int pools = 0;
+
+        for (int k = 0; k < res; k++)
+                pools += sc->resources[k].type == SC_POOL;
+        return sc->nactors + 1 + pools * SC_MAX_POOL + w;
+}
+
 static void forked_child(void *ctx, int target, const char *data, size_t len)
 {
         engine *eng = ctx;
@@ -81,7 +100,10 @@ static void forked_child(void *ctx, int target, const char *data, size_t len)
                 return;
         }
         store_restore(eng->store, data, len);
+        stream_attach(eng->st,
+                      engine_worker_ring(eng->sc, POOL_TARGET_RES(target), POOL_TARGET_W(target)));
         pool_worker(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
+        stream_flush();
 }
 
 static bool forked_reaped(void *ctx, int target, pid_t pid, int status)
@@ -92,6 +114,9 @@ static bool forked_reaped(void *ctx, int target, pid_t pid, int status)
                 actor_reaped(eng, target, pid, status);
                 return false;
         }
+        /* a worker started again in its place goes on from where its ring ends */
+        stream_ring_dead(
+            eng->st, engine_worker_ring(eng->sc, POOL_TARGET_RES(target), POOL_TARGET_W(target)));
         return pool_reaped(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
 }
 
@@ -102,6 +127,7 @@ static void wait_done(engine *eng, int k)
         prim_actor *p = &eng->prim->actors[k];
 
         if (a->local_thread) {
+                stream_flush();
                 pthread_join(a->thread, NULL);
                 return;
         }
@@ -142,6 +168,8 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                         xdie("cannot start the fork server: %s", strerror(errno));
         }
 
+        /* after the fork server's fork: the ring is this thread's alone */
+        stream_attach(st, sc->nactors);
         main_actor->stmt = NULL;
         actor_emit(main_actor, EV_START, -1, -1, 0, 0, NULL, 0);
         for (int k = 0; k < sc->nactors; k++)
@@ -180,7 +208,9 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                              .aux = status,
                              .text = "" };
 
-                stream_publish(st, &ev);
+                /* the consumer gives it out once every ring is read (stream.c) */
+                stream_publish(st, &ev, STREAM_NO_KEY);
+                stream_flush();
         }
         for (int k = 0; k < eng.nall; k++)
                 actor_free(&eng.actors[k]);

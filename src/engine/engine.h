@@ -57,6 +57,17 @@ typedef struct engine_options {
  * that cannot be set is left as it is. */
 void engine_limit(void);
 
+/*
+ * The event stream a run of SC publishes into (stream_create's RINGS and KEYS): a ring for each
+ * actor (its number) and for each pool worker that may run, and an order key for each resource
+ * (a condition shares its lock's), one for printed output, and one that step mode gives every
+ * event (one actor runs at a time: the order is the order of publishing).
+ */
+int engine_stream_rings(const scenario *sc);
+int engine_stream_keys(const scenario *sc);
+/* The ring of worker W of pool resource RES. */
+int engine_worker_ring(const scenario *sc, int res, int w);
+
 /* Runs SC to its end in this process (after engine_limit), publishing to ST, and returns the
  * outcome as an exit status (event_outcome: 0 done, 1 an assert failed, 4 an actor raised an
  * error). A crash statement ends the process instead, as a real fault does. */

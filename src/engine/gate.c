@@ -3,6 +3,8 @@
  */
 #include "gate.h"
 
+#include "stream.h"
+
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdalign.h>
@@ -51,6 +53,8 @@ static long futex(_Atomic uint32_t *word, int op, uint32_t val)
 
 static long futex_wait_for(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel)
 {
+        /* A gate or a pause: what this actor published must be seen while it waits. */
+        stream_flush();
         return syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, rel, NULL, 0);
 }
 
@@ -65,6 +69,8 @@ void gate_wait(gates *g, int a)
         gate *t = &g->g[a];
         uint32_t now;
 
+        /* The session grants after it has seen where the actor stands: its events go out now. */
+        stream_flush();
         while ((now = atomic_load_explicit(&t->granted, memory_order_acquire)) == t->used)
                 if (futex(&t->granted, FUTEX_WAIT, now) < 0 && errno != EAGAIN && errno != EINTR)
                         break;

@@ -748,6 +748,9 @@ static bool fd_ready(int fd, short what, bool wait)
         struct pollfd p = { .fd = fd, .events = what };
         int rc;
 
+        if (wait)
+                stream_flush();
+
         while ((rc = poll(&p, 1, wait ? -1 : 0)) < 0 && errno == EINTR)
                 ;
         return rc > 0;
@@ -881,6 +884,7 @@ static int x_send(actor *a, const sc_stmt *s)
         store_repr(v, &a->scratch);
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
+        stream_flush(); /* the write may wait for a receiver */
         rc = stepping(a) && frame.len > PIPE_STEP_INLINE ? send_in_file(fd, &frame)
                                                          : fdio_write(fd, frame.data, frame.len);
         pthread_mutex_unlock(&r->sendmu[s->end]);
@@ -1205,6 +1209,7 @@ static void pause_for(double secs)
         struct timespec ts;
 
         secs = clamp_pause(secs);
+        stream_flush();
         ts.tv_sec = (time_t)secs;
         ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -1238,6 +1243,7 @@ static int x_work(actor *a, const sc_stmt *s)
         actor_memory_drop(a);
         ms = clamp_pause(ms / 1e3) * 1e3;
         actor_emit(a, EV_WORK, -1, -1, (int64_t)(ms * 1e6), 0, NULL, 0);
+        stream_flush(); /* a long computation: what came before it is seen meanwhile */
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         do {
                 for (int k = 0; k < 1000; k++)
@@ -1502,6 +1508,7 @@ static int x_crash(actor *a, const sc_stmt *s)
                 actor_crash_others(a, sig[s->crash], strbuf_str(&a->scratch));
         actor_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
                    a->scratch.len);
+        stream_flush();
 
         coverage_flush(); /* the process ends now, without its atexit handlers */
         switch (s->crash) {

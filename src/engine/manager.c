@@ -40,6 +40,7 @@ struct manager {
 
 static void write_full(int fd, const void *buf, size_t len)
 {
+        stream_flush(); /* a request waits for its answer */
         if (fdio_write(fd, buf, len) < 0)
                 xdie("cannot reach the manager's server");
 }

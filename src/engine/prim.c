@@ -3,6 +3,8 @@
  */
 #include "prim.h"
 
+#include "stream.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -143,13 +145,22 @@ static int checked(pthread_mutex_t *mu, int rc)
 
 void prim_mutex_lock(pthread_mutex_t *mu)
 {
+        int rc = checked(mu, pthread_mutex_trylock(mu));
+
+        if (rc == 0)
+                return;
+        /* About to wait, maybe for a holder that waits for the stream: our events go out first. */
+        stream_flush();
         if (checked(mu, pthread_mutex_lock(mu)) != 0)
                 xdie("pthread_mutex_lock failed");
 }
 
 int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline)
 {
-        int rc = deadline ? pthread_cond_timedwait(cv, mu, deadline) : pthread_cond_wait(cv, mu);
+        int rc;
+
+        stream_flush();
+        rc = deadline ? pthread_cond_timedwait(cv, mu, deadline) : pthread_cond_wait(cv, mu);
 
         rc = checked(mu, rc);
         return rc == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_OK;
@@ -161,6 +172,7 @@ int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespe
  * CLOCK_MONOTONIC (FUTEX_WAIT_BITSET). */
 static void futex_wait(uint32_t *word, uint32_t seen, const struct timespec *deadline)
 {
+        stream_flush();
         syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 

@@ -98,7 +98,9 @@ typedef struct prim_actor {
         bool arrived;  /* step mode: reached its first gate (the starter waits for it) */
         pid_t pid;     /* the process it runs in, once started */
         bool said;     /* published its last word (EXIT or CRASH): the reaper need not */
-        stream_claim claim; /* the slots of the event it is publishing, for stream_abandon */
+        /* Live: its START comes after what its starter's ring (start_ring) had written then. */
+        int start_ring;
+        uint64_t start_mark;
 } prim_actor;
 
 typedef struct prim_region {

@@ -1,30 +1,41 @@
 /*
- * stream.c — the event stream: a bounded multi-producer, single-consumer ring in shared memory;
- * see stream.h.
+ * stream.c — the event stream: one single-producer ring per producer in shared memory, merged by
+ * the one consumer in the order of per-key versions; see stream.h.
  *
- * The design follows Dmitry Vyukov's bounded queue. The ring is an array of 64-byte slots, each
- * with a turn word; ticket t lives in slot t & mask, and the turn says whose move it is:
- *   turn == t       the slot is free for the producer holding ticket t;
- *   turn == t + 1   ticket t is written: the consumer may read it;
- * and the consumer, having read ticket t, sets turn = t + nslots (free again, one lap later).
- * A producer claims all the slots of an event with one fetch-add on `tail` (the one word that all
- * producers write), so the claim order is the event order; then it writes and publishes the
- * slots one by one. One by one matters: an event may need more slots than the ring has, and it
- * still goes through as the consumer frees them.
+ * A ring is an array of 64-byte slots and four counters, each on its own cache line:
+ *   tail  the slots its producer has written whole (the producer's own; read by the reaper);
+ *   pub   the slots made visible (a release store every STREAM_BATCH events, or in stream_flush:
+ *         the consumer's acquire load of pub sees every slot before it);
+ *   head  the slots the consumer has read and freed (a release store; the producer loads it
+ *         only when its cached copy says the ring is full).
+ * An event's first slot holds its fields, its order (key and version, or a ring's mark) and the
+ * first HEAD_TEXT bytes of its text; each further slot SLOT_TEXT more. Any event fits in a ring
+ * (STREAM_MIN_SLOTS), so a producer waits for room for the whole event and the pub counter always
+ * falls between events.
  *
- * An event's first slot holds its fields and the first HEAD_TEXT bytes of its text; each further
- * slot holds SLOT_TEXT more. `word` tells a first slot (HEADER_BIT | text length) from the others
- * (0), which lets the consumer skip what a dead producer left half-written once the stream is
- * closed.
+ * The order. Key k's version counter is bumped (a relaxed fetch-add: fetch-adds on one object
+ * are totally ordered, and one that happens after another — an acquire after the release it
+ * follows, under the resource's lock — reads a later value) as the event is written. The
+ * consumer keeps the next version it expects for each key, and a ring's head event can be read
+ * when its version is that one (or its ring mark has been read): some ring's head always can,
+ * once every producer has made its events visible, since the versions were taken in an order
+ * that the rings' own orders agree with. Among the heads that can be read, the one with the
+ * earliest time stamp goes first, a batch at a time (a batch shares one clock read).
  *
- * Turns are 32 bits: a waiter only ever compares for equality with a value less than one lap
- * away, so truncation is harmless while the ring has fewer than 2^31 slots.
+ * Making events visible in batches is what makes publishing cheap, and it needs one rule: a
+ * producer flushes before anything that can block (stream_flush, called by the engine before a
+ * wait, a sleep, a gate, a blocking system call; and here before waiting for room), or the
+ * consumer could wait for a version sitting in the batch of a producer that waits for the
+ * consumer. When the consumer runs out of events it asks for every batch at once: it bumps
+ * want_flush, and each producer flushes once at its next event when it sees a number it has not
+ * answered yet (an answered request costs nothing more: a flag would make every event flush until
+ * the consumer cleared it).
  *
  * Waiting: spin briefly, then sleep on a futex word (shared, not FUTEX_PRIVATE_FLAG, so that it
- * works across processes). The side that goes to sleep announces it (a flag or a counter), then
- * looks again; the other side publishes, then looks at the announcement. A seq_cst fence between
- * the store and the load on each side means at least one of them sees the other (Dekker), so no
- * wake-up is lost, and while no one sleeps the fast path makes no system call.
+ * works across processes). The side that goes to sleep announces it (a flag), then looks again;
+ * the other side publishes, then looks at the announcement. A seq_cst fence between the store and
+ * the load on each side means at least one of them sees the other (Dekker), so no wake-up is
+ * lost, and while no one sleeps the fast path makes no system call.
  */
 #include "stream.h"
 
@@ -35,6 +46,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -45,19 +57,22 @@
 #include "../util/xalloc.h"
 
 #define SLOT_SIZE   64
-#define SLOT_TEXT   56          /* text bytes in a slot after the first */
-#define HEAD_TEXT   24          /* text bytes in an event's first slot */
-#define HEADER_BIT  0x80000000u /* `word` of an event's first slot: HEADER_BIT | text length */
-#define SKIP_BIT    0x40000000u /* `word` of a slot whose producer died before writing it */
-#define SPIN_PAUSES 256         /* busy looks before yielding the CPU: a few microseconds */
-#define SPIN_YIELDS 8           /* sched_yield()s before sleeping: on 2 cores, let the other run */
-#define WAKE_BATCH  32          /* freed slots after which the consumer looks for sleepers */
+#define SLOT_TEXT   64   /* text bytes in a slot after the first */
+#define HEAD_TEXT   16   /* text bytes in an event's first slot */
+#define SPIN_PAUSES 512  /* busy looks before yielding the CPU: a few microseconds */
+#define SPIN_YIELDS 16   /* sched_yield()s before sleeping: on 2 cores, let the others run */
+#define SLEEP_MS    20   /* a sleeper looks again at least this often (a safety net) */
+#define KIND_SKIP   0xff /* a version given up by a dead producer (stream_ring_dead) */
+#define NO_VERSION  UINT64_MAX
 
 /* The atomics live in memory shared between processes: they must not be emulated with a lock. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
                "the stream needs lock-free 32- and 64-bit atomics");
 
-struct head { /* an event's fields, in its first slot */
+typedef struct head { /* an event's first slot */
+        uint32_t len; /* its text's length */
+        int32_t key;  /* >= 0: an order key; STREAM_NO_KEY; <= -2: after ring -2 - key */
+        uint64_t ver; /* the key's version, or the ring's mark */
         uint64_t t_ns;
         int64_t num;
         int32_t stmt;
@@ -68,62 +83,89 @@ struct head { /* an event's fields, in its first slot */
         int16_t res;
         int16_t other;
         char text[HEAD_TEXT];
-};
+} head;
 
-typedef struct slot {
-        _Atomic uint32_t turn;
-        uint32_t word; /* HEADER_BIT | text length in an event's first slot, 0 in the others */
-        union {
-                struct head head;
-                char text[SLOT_TEXT];
-        } u;
+typedef union slot {
+        head h;
+        char text[SLOT_TEXT];
 } slot;
 
-_Static_assert(sizeof(struct head) == SLOT_TEXT, "the header fills a slot");
-/* A tripwire: a field added to event must be carried in struct head too. */
-_Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
+_Static_assert(sizeof(head) == SLOT_SIZE, "the header fills a slot");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
+/* A tripwire: a field added to event must be carried in the header too. */
+_Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
+
+typedef struct ring {
+        /* The producer's own line (the reaper reads it after the producer died). */
+        alignas(64) _Atomic uint64_t tail;
+        uint64_t head_seen;          /* the consumer's head, as last loaded */
+        uint64_t batch_t;            /* the batch's time stamp */
+        uint32_t batch_n;            /* events written since the last flush */
+        _Atomic int32_t taking_key;  /* a version of this key is being taken (-1: none) */
+        _Atomic uint64_t taking_ver; /* ... and this is it (NO_VERSION: not yet known) */
+        uint32_t want_seen; /* the consumer's last request for a flush that this ring answered */
+        _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
+
+        alignas(64) _Atomic uint64_t pub;
+
+        alignas(64) _Atomic uint64_t head;
+
+        alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
+        _Atomic uint32_t prod_futex;
+        _Atomic uint32_t dead;
+} ring;
+
+typedef struct order_key {
+        alignas(64) _Atomic uint64_t next; /* the next version to take */
+} order_key;
+
+/* The consumer's view of a ring (in its own memory). */
+typedef struct view {
+        uint64_t head;  /* the next slot to read */
+        uint64_t avail; /* pub, as last loaded */
+} view;
 
 /* Fields that different sides write are kept on different cache lines. */
 struct stream {
         /* Set by stream_create, read-only afterwards. */
-        uint64_t nslots;
-        uint64_t mask;
+        int nrings, nkeys;
+        uint64_t nslots, mask;
         uint64_t t0_ns;
         size_t map_size;
         int wake_fd; /* written when the consumer is armed (stream_arm); -1: none */
-
-        /* The next ticket: every publish adds to it. */
-        alignas(64) _Atomic uint64_t tail;
+        ring *rings;
+        order_key *keys;
+        slot *slots;
 
         /* Read by every publish, written rarely. */
-        alignas(64) _Atomic uint32_t cons_sleeping; /* the consumer is (about to be) asleep */
+        alignas(64) _Atomic uint32_t want_flush; /* bumped: the consumer asks for every batch */
+        _Atomic uint32_t cons_sleeping;          /* the consumer is (about to be) asleep */
         _Atomic uint32_t closed;
 
-        /* Sleeping and its counters: slow paths only. */
         alignas(64) _Atomic uint32_t cons_futex; /* bumped to wake the consumer */
-        _Atomic uint32_t prod_futex;             /* bumped to wake producers */
-        _Atomic uint32_t prod_sleeping;          /* producers (about to be) asleep */
-        _Atomic uint64_t producer_waits;
-        _Atomic uint64_t producer_sleeps;
 
         /* The consumer's own state (only the consumer writes here). */
-        alignas(64) uint64_t head; /* the next ticket to read */
-        uint64_t seq;              /* the last seq handed out */
-        uint64_t last_t;           /* the last t_ns handed out */
-        uint64_t unchecked;        /* slots freed since the consumer last looked for sleepers */
-        bool in_event;             /* stream_next timed out in the middle of an event */
-        uint32_t cur_len;          /* that event's text length, */
-        uint32_t cur_done;         /* how much of it was read, */
-        struct head cur;           /* its fields */
-        strbuf stash;              /* and the text read so far */
+        alignas(64) uint64_t seq; /* the last seq handed out */
+        uint64_t last_t;          /* the last t_ns handed out */
+        int cur;                  /* the ring read last */
+        uint64_t cur_until;       /* ... which goes on while its stamps are not later */
+        view *views;              /* per ring (the consumer's memory) */
+        uint64_t *expect;         /* per key: the next version */
         _Atomic uint64_t events;
         _Atomic uint64_t consumer_waits;
         _Atomic uint64_t consumer_sleeps;
         _Atomic uint64_t broken;
-
-        alignas(64) slot slots[];
 };
+
+/*
+ * The ring the calling thread writes. Per thread by nature, as errno is: a producer's identity
+ * travels with the thread (and its forked children), and the engine's blocking primitives, which
+ * know no actor, flush it.
+ */
+static _Thread_local struct {
+        stream *s;
+        int ring;
+} mine = { NULL, -1 };
 
 static uint64_t now_ns(void)
 {
@@ -155,9 +197,9 @@ static void futex_wake(_Atomic uint32_t *word, int n)
         syscall(SYS_futex, (void *)word, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
-static slot *slot_at(stream *s, uint64_t ticket)
+static slot *slot_at(const stream *s, int r, uint64_t pos)
 {
-        return &s->slots[ticket & s->mask];
+        return &s->slots[(uint64_t)r * s->nslots + (pos & s->mask)];
 }
 
 /* Slots an event with LEN bytes of text takes. */
@@ -166,29 +208,59 @@ static uint64_t slots_for(size_t len)
         return len <= HEAD_TEXT ? 1 : 1 + (len - HEAD_TEXT + SLOT_TEXT - 1) / SLOT_TEXT;
 }
 
-stream *stream_create(size_t slots)
+static size_t round_down_pow2(size_t n)
 {
-        size_t size;
+        size_t p = 1;
+
+        while (p * 2 <= n)
+                p *= 2;
+        return p;
+}
+
+stream *stream_create(int rings, int keys, size_t slots)
+{
+        size_t size, off_rings, off_keys, off_slots;
         void *p;
         stream *s;
 
+        if (rings < 1 || rings > STREAM_MAX_RINGS || keys < 0) {
+                errno = EINVAL;
+                return NULL;
+        }
+        if (slots == 0) {
+                slots = round_down_pow2(STREAM_BUDGET / SLOT_SIZE / (size_t)rings);
+                slots = slots < STREAM_MIN_SLOTS  ? STREAM_MIN_SLOTS
+                        : slots > STREAM_AUTO_MAX ? STREAM_AUTO_MAX
+                                                  : slots;
+        }
         if (slots < STREAM_MIN_SLOTS || slots > STREAM_MAX_SLOTS || (slots & (slots - 1)) != 0) {
                 errno = EINVAL;
                 return NULL;
         }
-        size = sizeof(stream) + slots * sizeof(slot);
-        /* Shared and anonymous: every process forked from here on sees the same ring. */
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        off_rings = (sizeof(stream) + 63) & ~(size_t)63;
+        off_keys = off_rings + (size_t)rings * sizeof(ring);
+        off_slots = off_keys + (size_t)(keys > 0 ? keys : 1) * sizeof(order_key);
+        size = off_slots + (size_t)rings * slots * sizeof(slot);
+        /* Shared and anonymous: every process forked from here on sees the same rings. Pages are
+         * given as they are touched, so a ring costs what its producer used. */
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                 0);
         if (p == MAP_FAILED)
                 return NULL;
         s = p; /* zero-filled: counters 0, not closed, nobody asleep */
+        s->nrings = rings;
+        s->nkeys = keys;
         s->nslots = slots;
         s->mask = slots - 1;
         s->map_size = size;
-        for (size_t i = 0; i < slots; i++)
-                atomic_init(&s->slots[i].turn, (uint32_t)i);
+        s->rings = (ring *)((char *)p + off_rings);
+        s->keys = (order_key *)((char *)p + off_keys);
+        s->slots = (slot *)((char *)p + off_slots);
+        for (int r = 0; r < rings; r++)
+                atomic_init(&s->rings[r].taking_key, -1);
         s->t0_ns = now_ns();
         s->wake_fd = -1;
+        s->cur = 0;
         return s;
 }
 
@@ -196,11 +268,22 @@ void stream_destroy(stream *s)
 {
         if (s == NULL)
                 return;
-        strbuf_free(&s->stash);
+        if (mine.s == s)
+                mine.s = NULL;
+        free(s->views);
+        free(s->expect);
         munmap(s, s->map_size);
 }
 
 /* ---- producers ---- */
+
+void stream_attach(stream *s, int r)
+{
+        if (r < 0 || r >= s->nrings)
+                xdie("event stream: no ring %d", r);
+        mine.s = s;
+        mine.ring = r;
+}
 
 /* Makes the consumer's descriptor readable: one 8-byte count for an eventfd, one byte for a pipe
  * (EAGAIN on a full pipe or a saturated counter means it is readable already). */
@@ -214,7 +297,7 @@ static void notify_fd(int fd)
 
 static void wake_consumer(stream *s)
 {
-        /* Pairs with the fence in wait_published: our turn stores before, its flag after. */
+        /* Pairs with the fence in wait_readable: our pub store before, its flag after. */
         atomic_thread_fence(memory_order_seq_cst);
         if (atomic_load_explicit(&s->cons_sleeping, memory_order_relaxed) != 0 &&
             atomic_exchange_explicit(&s->cons_sleeping, 0, memory_order_acquire) != 0) {
@@ -226,37 +309,58 @@ static void wake_consumer(stream *s)
         }
 }
 
-/* Waits until SL is free for ticket WANT (the consumer has read the ticket one lap before). */
-static void wait_free(stream *s, slot *sl, uint32_t want)
+static void flush_ring(stream *s, ring *r)
 {
-        if (atomic_load_explicit(&sl->turn, memory_order_acquire) == want)
+        uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+        r->batch_n = 0;
+        r->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
+        /* Nothing new: the consumer has nothing to wake for (a spurious wake-up would stir a
+         * front end that waits for a person). */
+        if (atomic_load_explicit(&r->pub, memory_order_relaxed) == t)
                 return;
-        atomic_fetch_add_explicit(&s->producer_waits, 1, memory_order_relaxed);
-        /* The slots of this event published so far may be what the consumer sleeps on. */
+        atomic_store_explicit(&r->pub, t, memory_order_release);
+        atomic_fetch_add_explicit(&r->flushes, 1, memory_order_relaxed);
         wake_consumer(s);
+}
+
+void stream_flush(void)
+{
+        if (mine.s != NULL)
+                flush_ring(mine.s, &mine.s->rings[mine.ring]);
+}
+
+/* Waits until ring R has room for N slots from its tail T. */
+static void wait_room(stream *s, ring *r, uint64_t t, uint64_t n)
+{
+        atomic_fetch_add_explicit(&r->waits, 1, memory_order_relaxed);
+        /* What we wrote may be what the consumer waits for, to make room. */
+        flush_ring(s, r);
         for (int i = 0; i < SPIN_PAUSES; i++) {
-                if (atomic_load_explicit(&sl->turn, memory_order_acquire) == want)
+                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+                if (t + n - r->head_seen <= s->nslots)
                         return;
                 cpu_relax();
         }
         for (int i = 0; i < SPIN_YIELDS; i++) {
                 sched_yield();
-                if (atomic_load_explicit(&sl->turn, memory_order_acquire) == want)
+                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+                if (t + n - r->head_seen <= s->nslots)
                         return;
         }
         for (;;) {
-                uint32_t seen = atomic_load_explicit(&s->prod_futex, memory_order_acquire);
+                uint32_t seen = atomic_load_explicit(&r->prod_futex, memory_order_acquire);
+                struct timespec rel = { 0, SLEEP_MS * 1000000L };
 
-                atomic_fetch_add_explicit(&s->prod_sleeping, 1, memory_order_seq_cst);
+                atomic_store_explicit(&r->prod_sleeping, 1, memory_order_seq_cst);
                 atomic_thread_fence(memory_order_seq_cst);
-                if (atomic_load_explicit(&sl->turn, memory_order_acquire) != want) {
-                        atomic_fetch_add_explicit(&s->producer_sleeps, 1, memory_order_relaxed);
-                        futex_wait(&s->prod_futex, seen, NULL);
-                }
-                atomic_fetch_sub_explicit(&s->prod_sleeping, 1, memory_order_relaxed);
-                if (atomic_load_explicit(&sl->turn, memory_order_acquire) == want)
-                        return;
+                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+                if (t + n - r->head_seen <= s->nslots)
+                        break;
+                atomic_fetch_add_explicit(&r->sleeps, 1, memory_order_relaxed);
+                futex_wait(&r->prod_futex, seen, &rel);
         }
+        atomic_store_explicit(&r->prod_sleeping, 0, memory_order_relaxed);
 }
 
 /* Copies N bytes from POS of the text TEXT[0..CUT) followed by the string MORE. */
@@ -275,40 +379,19 @@ static void copy_text(char *dst, size_t pos, size_t n, const char *text, size_t 
                 memcpy(dst, more + (pos - cut), n);
 }
 
-void stream_publish(stream *s, const event *ev)
+/*
+ * Writes EV into ring RI with order CKEY: a key (with TAKE, its next version is taken here, else
+ * MARK is it), STREAM_NO_KEY, or -2 - ring with the mark MARK.
+ */
+static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, bool take)
 {
-        stream_publish_claimed(s, ev, NULL);
-}
-
-void stream_abandon(stream *s, stream_claim *c)
-{
-        uint64_t first = c->first, n = c->n;
-
-        for (uint64_t t = first; t < first + n; t++) {
-                slot *sl = slot_at(s, t);
-                uint32_t turn = atomic_load_explicit(&sl->turn, memory_order_acquire);
-
-                /* written before the producer died (and maybe read already) */
-                if (turn == (uint32_t)(t + 1) || turn == (uint32_t)(t + s->nslots))
-                        continue;
-                /* still the consumer's from the last lap: the producer died waiting for it */
-                wait_free(s, sl, (uint32_t)t);
-                sl->word = (t == first ? HEADER_BIT : 0) | SKIP_BIT;
-                atomic_store_explicit(&sl->turn, (uint32_t)(t + 1), memory_order_release);
-        }
-        c->n = 0;
-        wake_consumer(s);
-}
-
-void stream_publish_claimed(stream *s, const event *ev, stream_claim *claim)
-{
+        ring *r = &s->rings[ri];
         const char *text = ev->text ? ev->text : "";
         const char *more = "";
         size_t len = ev->text ? ev->len : 0;
         size_t cut = len, done;
-        uint64_t n, t, t_ns;
-        slot *sl;
-        struct head *h;
+        uint64_t n, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        head *h;
 
         if (len > EVENT_MAX_TEXT) {
                 /* Cut at a character boundary, never inside a UTF-8 sequence. */
@@ -317,26 +400,17 @@ void stream_publish_claimed(stream *s, const event *ev, stream_claim *claim)
                 len = cut + sizeof(EVENT_CUT_MARK) - 1;
         }
         n = slots_for(len);
-        /*
-         * Stamped before the claim: measured, the clock costs twice as much right after the locked
-         * add (bench/stream_bench.c). stream_next evens out the rare inversion between producers.
-         */
-        t_ns = now_ns() - s->t0_ns;
-        /*
-         * Relaxed is enough for the order: fetch-adds on one object are totally ordered, and one
-         * that happens after another (an acquire after the matching release) reads a later value.
-         */
-        t = atomic_fetch_add_explicit(&s->tail, n, memory_order_relaxed);
-        if (claim != NULL) {
-                claim->first = t;
-                claim->n = n;
+        if (t + n - r->head_seen > s->nslots) {
+                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+                if (t + n - r->head_seen > s->nslots)
+                        wait_room(s, r, t, n);
         }
-
-        sl = slot_at(s, t);
-        wait_free(s, sl, (uint32_t)t);
-        sl->word = HEADER_BIT | (uint32_t)len;
-        h = &sl->u.head;
-        h->t_ns = t_ns;
+        /* One clock read per batch: its events share the stamp. */
+        if (r->batch_n == 0)
+                r->batch_t = now_ns() - s->t0_ns;
+        h = &slot_at(s, ri, t)->h;
+        h->len = (uint32_t)len;
+        h->t_ns = r->batch_t;
         h->num = ev->num;
         h->stmt = ev->stmt;
         h->aux = ev->aux;
@@ -345,226 +419,330 @@ void stream_publish_claimed(stream *s, const event *ev, stream_claim *claim)
         h->actor = ev->actor;
         h->res = ev->res;
         h->other = ev->other;
+        h->key = ckey;
+        if (take) {
+                /* If this process dies between the take and the tail's store, stream_ring_dead
+                 * finds the version here and gives it up. */
+                atomic_store_explicit(&r->taking_ver, NO_VERSION, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_key, ckey, memory_order_relaxed);
+                mark = atomic_fetch_add_explicit(&s->keys[ckey].next, 1, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_ver, mark, memory_order_relaxed);
+        }
+        h->ver = mark;
         done = len < HEAD_TEXT ? len : HEAD_TEXT;
-        copy_text(h->text, 0, done, text, cut, more);
-        atomic_store_explicit(&sl->turn, (uint32_t)(t + 1), memory_order_release);
-
+        if (done > 0)
+                copy_text(h->text, 0, done, text, cut, more);
         for (uint64_t i = 1; i < n; i++) {
                 size_t k = len - done < SLOT_TEXT ? len - done : SLOT_TEXT;
 
-                sl = slot_at(s, t + i);
-                wait_free(s, sl, (uint32_t)(t + i));
-                sl->word = 0;
-                copy_text(sl->u.text, done, k, text, cut, more);
+                copy_text(slot_at(s, ri, t + i)->text, done, k, text, cut, more);
                 done += k;
-                atomic_store_explicit(&sl->turn, (uint32_t)(t + i + 1), memory_order_release);
         }
-        if (claim != NULL)
-                claim->n = 0;
-        wake_consumer(s);
+        atomic_store_explicit(&r->tail, t + n, memory_order_relaxed);
+        if (take)
+                atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
+        if (++r->batch_n >= STREAM_BATCH ||
+            atomic_load_explicit(&s->want_flush, memory_order_relaxed) != r->want_seen)
+                flush_ring(s, r);
+}
+
+static int my_ring(stream *s)
+{
+        if (mine.s != s)
+                xdie("event stream: a thread that has no ring publishes");
+        return mine.ring;
+}
+
+void stream_publish(stream *s, const event *ev, int key)
+{
+        if (key >= s->nkeys || key < STREAM_NO_KEY)
+                xdie("event stream: no order key %d", key);
+        put(s, my_ring(s), ev, key, 0, key >= 0);
+}
+
+void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark)
+{
+        put(s, my_ring(s), ev, -2 - after, mark, false);
+}
+
+uint64_t stream_written(const stream *s, int r)
+{
+        return atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
+}
+
+void stream_ring_dead(stream *s, int ri)
+{
+        ring *r = &s->rings[ri];
+        int k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
+        uint64_t v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
+
+        atomic_store_explicit(&r->dead, 1, memory_order_relaxed);
+        if (k >= 0 && v != NO_VERSION) {
+                /* It took version V of key K and died before writing its event: a marker in
+                 * its place lets the key go on. */
+                event skip = { .kind = KIND_SKIP, .actor = EVENT_RUNNER, .res = -1, .other = -1 };
+
+                atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
+                put(s, ri, &skip, k, v, false);
+        }
+        r->batch_n = 0;
+        flush_ring(s, r);
+}
+
+void stream_publish_for(stream *s, int ri, const event *ev, int key)
+{
+        put(s, ri, ev, key, 0, key >= 0);
+        flush_ring(s, &s->rings[ri]);
 }
 
 /* ---- the consumer ---- */
 
-static bool published(slot *sl, uint64_t ticket)
+/* Asks every producer to make what it has written visible at its next event. */
+static void ask_flush(stream *s)
 {
-        return atomic_load_explicit(&sl->turn, memory_order_acquire) == (uint32_t)(ticket + 1);
+        /* only the consumer writes it */
+        atomic_store_explicit(&s->want_flush,
+                              atomic_load_explicit(&s->want_flush, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
 }
 
-static void wake_producers(stream *s)
+static void consumer_init(stream *s)
 {
-        s->unchecked = 0;
-        /* Pairs with the fence in wait_free: our turn stores before, its counter after. */
-        atomic_thread_fence(memory_order_seq_cst);
-        if (atomic_load_explicit(&s->prod_sleeping, memory_order_acquire) != 0) {
-                atomic_fetch_add_explicit(&s->prod_futex, 1, memory_order_release);
-                /* All: each waits for its own slot, and we cannot tell whose is free. */
-                futex_wake(&s->prod_futex, INT_MAX);
+        if (s->views != NULL)
+                return;
+        s->views = xcalloc((size_t)s->nrings, sizeof(view));
+        s->expect = xcalloc((size_t)(s->nkeys > 0 ? s->nkeys : 1), sizeof(uint64_t));
+}
+
+/* The head event of ring R, or NULL when it has none visible. */
+static const head *peek(stream *s, int r)
+{
+        view *v = &s->views[r];
+
+        if (v->head == v->avail) {
+                uint64_t pub = atomic_load_explicit(&s->rings[r].pub, memory_order_acquire);
+
+                /* Closed: the producers are done, and what they wrote whole counts too (a runner
+                 * killed mid-batch); then pub may be behind what was read. */
+                if (pub <= v->head && atomic_load_explicit(&s->closed, memory_order_acquire))
+                        pub = atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
+                v->avail = pub > v->head ? pub : v->head;
+                if (v->head == v->avail)
+                        return NULL;
+        }
+        return &slot_at(s, r, v->head)->h;
+}
+
+/* Whether every ring but R is read to what its producer wrote (visible or not). */
+static bool drained_but(stream *s, int r)
+{
+        for (int q = 0; q < s->nrings; q++)
+                if (q != r && (peek(s, q) != NULL ||
+                               atomic_load_explicit(&s->rings[q].tail, memory_order_acquire) !=
+                                   s->views[q].head))
+                        return false;
+        return true;
+}
+
+/* Whether H, ring R's head, may be read now. */
+static bool readable(stream *s, int r, const head *h)
+{
+        if (h->kind == EV_END)
+                return drained_but(s, r);
+        if (h->key >= 0)
+                return h->ver <= s->expect[h->key];
+        if (h->key == STREAM_NO_KEY)
+                return true;
+        return s->views[-2 - h->key].head >= h->ver;
+}
+
+/* The ring whose head goes next (-1: none can), or with FORCE, any ring with a head. */
+static int pick(stream *s, bool force)
+{
+        const head *h = peek(s, s->cur);
+        uint64_t best_t = UINT64_MAX, next_t = UINT64_MAX;
+        int best = -1;
+
+        if (h != NULL && h->t_ns <= s->cur_until && readable(s, s->cur, h))
+                return s->cur;
+        for (int r = 0; r < s->nrings; r++) {
+                h = peek(s, r);
+                if (h == NULL || !(readable(s, r, h) || (force && h->kind != EV_END)))
+                        continue;
+                /* The earliest readable head goes first; the ring then goes on until its stamps
+                 * pass the next earliest (a blocked head does not count: waiting for it would
+                 * cost a search per event). */
+                if (best < 0 || h->t_ns < best_t) {
+                        if (best >= 0 && best_t < next_t)
+                                next_t = best_t;
+                        best = r;
+                        best_t = h->t_ns;
+                } else if (h->t_ns < next_t) {
+                        next_t = h->t_ns;
+                }
+        }
+        if (best >= 0) {
+                s->cur = best;
+                s->cur_until = next_t;
+        }
+        return best;
+}
+
+static void wake_producer(ring *r)
+{
+        if (atomic_exchange_explicit(&r->prod_sleeping, 0, memory_order_acquire) != 0) {
+                atomic_fetch_add_explicit(&r->prod_futex, 1, memory_order_release);
+                futex_wake(&r->prod_futex, 1);
         }
 }
 
-static void free_slot(stream *s, slot *sl, uint64_t ticket)
+/* Before the consumer waits: producers waiting for room must see the room it made. */
+static void wake_producers(stream *s)
 {
-        atomic_store_explicit(&sl->turn, (uint32_t)(ticket + s->nslots), memory_order_release);
-        s->unchecked++;
+        /* Pairs with the fence in wait_room: our head stores before, its flag after. */
+        atomic_thread_fence(memory_order_seq_cst);
+        for (int r = 0; r < s->nrings; r++)
+                if (atomic_load_explicit(&s->rings[r].prod_sleeping, memory_order_relaxed) != 0)
+                        wake_producer(&s->rings[r]);
+}
+
+/* Reads ring R's head event into EV and TEXT and frees its slots. */
+static void take(stream *s, int r, event *ev, strbuf *text)
+{
+        view *v = &s->views[r];
+        const head *h = &slot_at(s, r, v->head)->h;
+        uint64_t n = slots_for(h->len), t;
+        size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
+
+        /* The slots come from another core: ask for the next ones while this one is read. */
+        for (uint64_t i = 1; i <= 4 && v->head + n + i <= v->avail; i++)
+                __builtin_prefetch(slot_at(s, r, v->head + n + i - 1));
+        strbuf_reset(text);
+        strbuf_append(text, h->text, done);
+        for (uint64_t i = 1; i < n; i++) {
+                size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
+
+                strbuf_append(text, slot_at(s, r, v->head + i)->text, k);
+                done += k;
+        }
+        if (h->key >= 0 && h->ver + 1 > s->expect[h->key])
+                s->expect[h->key] = h->ver + 1;
+        /* Producers stamp batches; the consumer keeps time from going backwards. */
+        t = h->t_ns > s->last_t ? h->t_ns : s->last_t;
+        s->last_t = t;
+        ev->t_ns = t;
+        ev->kind = h->kind;
+        ev->flags = h->flags;
+        ev->actor = h->actor;
+        ev->res = h->res;
+        ev->other = h->other;
+        ev->stmt = h->stmt;
+        ev->aux = h->aux;
+        ev->num = h->num;
+        ev->len = h->len;
+        ev->text = strbuf_str(text);
+        v->head += n;
+        atomic_store_explicit(&s->rings[r].head, v->head, memory_order_release);
+        /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
+        if (atomic_load_explicit(&s->rings[r].prod_sleeping, memory_order_relaxed) != 0)
+                wake_producer(&s->rings[r]);
+}
+
+/* Whether every ring is read to its end (after the close). */
+static bool all_read(stream *s)
+{
+        for (int r = 0; r < s->nrings; r++)
+                if (peek(s, r) != NULL)
+                        return false;
+        return true;
 }
 
 /*
- * Waits for ticket H to be published: 1 when it is, 0 when TIMEOUT_MS passed (DEADLINE, set at
- * the first wait of a stream_next call), -1 when the stream is closed and H never will be.
+ * Waits for a readable event: its ring, or -1 when TIMEOUT_MS passed (DEADLINE set at the first
+ * wait), -2 when the stream is closed and everything is read.
  */
-static int wait_published(stream *s, uint64_t h, int timeout_ms, uint64_t *deadline)
+static int wait_readable(stream *s, int timeout_ms, uint64_t *deadline)
 {
-        slot *sl = slot_at(s, h);
+        int r;
 
-        if (published(sl, h))
-                return 1;
-        /* Whoever writes H may be asleep waiting for a slot we freed: it must run first. */
-        if (s->unchecked > 0)
-                wake_producers(s);
-        if (atomic_load_explicit(&s->closed, memory_order_acquire))
-                return published(sl, h) ? 1 : -1;
-        if (timeout_ms == 0)
-                return 0;
-        if (timeout_ms > 0 && *deadline == 0)
-                *deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
-        atomic_fetch_add_explicit(&s->consumer_waits, 1, memory_order_relaxed);
         for (int i = 0; i < SPIN_PAUSES; i++) {
-                if (published(sl, h))
-                        return 1;
+                if ((r = pick(s, false)) >= 0)
+                        return r;
                 cpu_relax();
         }
+        wake_producers(s);
+        ask_flush(s);
         for (int i = 0; i < SPIN_YIELDS; i++) {
                 sched_yield();
-                if (published(sl, h))
-                        return 1;
+                if ((r = pick(s, false)) >= 0)
+                        return r;
         }
         for (;;) {
                 uint32_t seen = atomic_load_explicit(&s->cons_futex, memory_order_acquire);
-                struct timespec rel, *relp = NULL;
-                int r = 2; /* keep waiting */
+                struct timespec rel = { 0, SLEEP_MS * 1000000L };
 
                 atomic_store_explicit(&s->cons_sleeping, 1, memory_order_seq_cst);
                 atomic_thread_fence(memory_order_seq_cst);
-                if (published(sl, h))
-                        r = 1;
-                else if (atomic_load_explicit(&s->closed, memory_order_acquire))
-                        r = published(sl, h) ? 1 : -1;
-                else if (timeout_ms > 0) {
+                if ((r = pick(s, false)) >= 0)
+                        break;
+                if (atomic_load_explicit(&s->closed, memory_order_acquire)) {
+                        /* Done: what is left waits for a version a dead producer took. */
+                        r = all_read(s) ? -2 : pick(s, true);
+                        break;
+                }
+                if (timeout_ms == 0) {
+                        r = -1;
+                        break;
+                }
+                if (timeout_ms > 0) {
                         uint64_t now = now_ns();
 
+                        if (*deadline == 0)
+                                *deadline = now + (uint64_t)timeout_ms * 1000000u;
                         if (now >= *deadline) {
-                                r = 0;
-                        } else {
-                                rel.tv_sec = (time_t)((*deadline - now) / 1000000000u);
-                                rel.tv_nsec = (long)((*deadline - now) % 1000000000u);
-                                relp = &rel;
+                                r = -1;
+                                break;
                         }
-                }
-                if (r != 2) {
-                        atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
-                        return r;
+                        if (*deadline - now < (uint64_t)rel.tv_nsec)
+                                rel.tv_nsec = (long)(*deadline - now);
                 }
                 atomic_fetch_add_explicit(&s->consumer_sleeps, 1, memory_order_relaxed);
-                futex_wait(&s->cons_futex, seen, relp);
-                atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
+                futex_wait(&s->cons_futex, seen, &rel);
         }
-}
-
-/*
- * Reads the rest of the current event's text into TEXT: 1 when complete, 0 on timeout (the text
- * so far is kept for the next call), -1 when the stream was closed before its producer finished.
- */
-static int read_text(stream *s, strbuf *text, int timeout_ms, uint64_t *deadline)
-{
-        while (s->cur_done < s->cur_len) {
-                slot *sl = slot_at(s, s->head);
-                uint32_t k = s->cur_len - s->cur_done;
-                int r = wait_published(s, s->head, timeout_ms, deadline);
-
-                if (r <= 0) {
-                        if (r == 0) {
-                                strbuf_reset(&s->stash);
-                                strbuf_append(&s->stash, strbuf_str(text), text->len);
-                        }
-                        s->in_event = r == 0;
-                        return r;
-                }
-                if (sl->word & SKIP_BIT) {
-                        /* its producer died: the rest of the event is skipped too */
-                        free_slot(s, sl, s->head);
-                        s->head++;
-                        s->in_event = false;
-                        return -1;
-                }
-                if (k > SLOT_TEXT)
-                        k = SLOT_TEXT;
-                strbuf_append(text, sl->u.text, k);
-                s->cur_done += k;
-                free_slot(s, sl, s->head);
-                s->head++;
-        }
-        return 1;
+        atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
+        return r;
 }
 
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
-        uint64_t deadline = 0, t;
-        int r;
+        uint64_t deadline = 0;
 
+        consumer_init(s);
         for (;;) {
-                if (s->in_event) {
-                        strbuf_reset(text);
-                        strbuf_append(text, strbuf_str(&s->stash), s->stash.len);
-                } else {
-                        slot *sl = slot_at(s, s->head);
+                int r = pick(s, false);
 
-                        r = wait_published(s, s->head, timeout_ms, &deadline);
-                        if (r == 0)
+                if (r < 0) {
+                        if (timeout_ms == 0 &&
+                            !atomic_load_explicit(&s->closed, memory_order_acquire)) {
+                                ask_flush(s);
                                 return 0;
-                        if (r < 0) {
-                                /* Closed: the end, or a ticket whose producer died unpublished. */
-                                if (s->head == atomic_load_explicit(&s->tail, memory_order_acquire))
-                                        return -1;
-                                s->head++;
-                                continue;
                         }
-                        if ((sl->word & HEADER_BIT) == 0 || (sl->word & SKIP_BIT)) {
-                                /* The rest of an event whose start was skipped (see below), or
-                                 * an event its producer died before writing (stream_abandon). */
-                                if (sl->word & SKIP_BIT)
-                                        atomic_fetch_add_explicit(&s->broken,
-                                                                  (sl->word & HEADER_BIT) != 0,
-                                                                  memory_order_relaxed);
-                                free_slot(s, sl, s->head);
-                                s->head++;
-                                continue;
-                        }
-                        s->cur = sl->u.head;
-                        s->cur_len = sl->word & ~HEADER_BIT;
-                        s->cur_done = s->cur_len < HEAD_TEXT ? s->cur_len : HEAD_TEXT;
-                        strbuf_reset(text);
-                        strbuf_append(text, sl->u.head.text, s->cur_done);
-                        free_slot(s, sl, s->head);
-                        s->head++;
+                        atomic_fetch_add_explicit(&s->consumer_waits, 1, memory_order_relaxed);
+                        r = wait_readable(s, timeout_ms, &deadline);
+                        if (r == -1)
+                                return 0;
+                        if (r == -2)
+                                return -1;
                 }
-                r = read_text(s, text, timeout_ms, &deadline);
-                if (r == 0)
-                        return 0;
-                if (r > 0)
-                        break;
-                /* Its producer died mid-publish: drop the half event, go on after it. */
-                atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
+                take(s, r, ev, text);
+                if (ev->kind == KIND_SKIP) {
+                        atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
+                        continue;
+                }
+                ev->seq = ++s->seq;
+                atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+                return 1;
         }
-        s->in_event = false;
-
-        ev->seq = ++s->seq;
-        /* Producers stamp before they publish; the consumer keeps time from going backwards. */
-        t = s->cur.t_ns > s->last_t ? s->cur.t_ns : s->last_t;
-        s->last_t = t;
-        ev->t_ns = t;
-        ev->kind = s->cur.kind;
-        ev->flags = s->cur.flags;
-        ev->actor = s->cur.actor;
-        ev->res = s->cur.res;
-        ev->other = s->cur.other;
-        ev->stmt = s->cur.stmt;
-        ev->aux = s->cur.aux;
-        ev->num = s->cur.num;
-        ev->len = s->cur_len;
-        ev->text = strbuf_str(text);
-        atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
-
-        /*
-         * Producers asleep on a full ring are woken in batches, or as soon as the consumer has
-         * caught up. A plain look suffices here: what guarantees no wake-up is lost is the fenced
-         * look in wait_published, before the consumer itself waits.
-         */
-        if (s->unchecked > 0 &&
-            atomic_load_explicit(&s->prod_sleeping, memory_order_relaxed) != 0 &&
-            (s->unchecked >= WAKE_BATCH || !published(slot_at(s, s->head), s->head)))
-                wake_producers(s);
-        return 1;
 }
 
 void stream_set_wake_fd(stream *s, int fd)
@@ -574,18 +752,17 @@ void stream_set_wake_fd(stream *s, int fd)
 
 bool stream_arm(stream *s)
 {
-        slot *sl = slot_at(s, s->head);
-
-        if (published(sl, s->head))
+        consumer_init(s);
+        if (pick(s, false) >= 0)
                 return false;
-        if (s->unchecked > 0)
-                wake_producers(s);
-        /* The same announcement as wait_published's, with the same fence (Dekker): a producer
+        wake_producers(s);
+        ask_flush(s);
+        /* The same announcement as wait_readable's, with the same fence (Dekker): a producer
          * that publishes after this store sees the flag and writes the descriptor, or this look
          * sees its event. */
         atomic_store_explicit(&s->cons_sleeping, 1, memory_order_seq_cst);
         atomic_thread_fence(memory_order_seq_cst);
-        if (published(sl, s->head) || atomic_load_explicit(&s->closed, memory_order_acquire)) {
+        if (pick(s, false) >= 0 || atomic_load_explicit(&s->closed, memory_order_acquire)) {
                 atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
                 return false;
         }
@@ -600,10 +777,16 @@ void stream_close(stream *s)
 
 void stream_get_stats(const stream *s, stream_stats *out)
 {
+        *out = (stream_stats){ 0 };
         out->events = atomic_load_explicit(&s->events, memory_order_relaxed);
-        out->producer_waits = atomic_load_explicit(&s->producer_waits, memory_order_relaxed);
         out->consumer_waits = atomic_load_explicit(&s->consumer_waits, memory_order_relaxed);
-        out->producer_sleeps = atomic_load_explicit(&s->producer_sleeps, memory_order_relaxed);
         out->consumer_sleeps = atomic_load_explicit(&s->consumer_sleeps, memory_order_relaxed);
         out->broken = atomic_load_explicit(&s->broken, memory_order_relaxed);
+        for (int r = 0; r < s->nrings; r++) {
+                out->producer_waits +=
+                    atomic_load_explicit(&s->rings[r].waits, memory_order_relaxed);
+                out->producer_sleeps +=
+                    atomic_load_explicit(&s->rings[r].sleeps, memory_order_relaxed);
+                out->flushes += atomic_load_explicit(&s->rings[r].flushes, memory_order_relaxed);
+        }
 }

@@ -56,7 +56,8 @@ struct session {
         bool runner_gone;
         int runner_status;
         int wake_fd, pid_fd, timer_fd, epoll_fd;
-        history *hist;
+        history *hist; /* the recorded run; NULL when live_only */
+        model *live;   /* live_only: the state after every event */
         trace_writer *trace;
         strbuf text_buf;
         strbuf reason;
@@ -124,6 +125,28 @@ static uint64_t delay_ns(double speed)
 static const char *actor_name(const session *s, int id)
 {
         return scenario_actor_name(s->sc, id);
+}
+
+#define LIVE_CHECK_EVERY 4096u      /* live_only: events between looks at the model's logs */
+#define LIVE_LOG_BYTES   (4u << 20) /* ... and how much of them it keeps at most */
+
+/* The state after every event so far: the history's, or live_only's own. */
+static const model *live(const session *s)
+{
+        return s->hist != NULL ? history_live(s->hist) : s->live;
+}
+
+/* Takes EV into the state (and the recorded run, when there is one). */
+static void keep(session *s, const event *ev)
+{
+        if (s->hist != NULL) {
+                history_append(s->hist, ev);
+                return;
+        }
+        model_apply(s->live, ev);
+        /* Nobody looks back at what was printed (it went out as it came): a little is kept. */
+        if ((ev->seq & (LIVE_CHECK_EVERY - 1)) == 0 && model_log_bytes(s->live) > LIVE_LOG_BYTES)
+                model_trim_logs(s->live, LIVE_LOG_BYTES / 2);
 }
 
 /* ---- preparing a run ----------------------------------------------------------------------- */
@@ -385,7 +408,10 @@ static int start_runner(session *s, strbuf *err)
 
         s->outcome = OUTCOME_RUNNING;
         s->last_crash_actor = -1;
-        s->hist = history_new(s->sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
+        if (s->cfg.live_only)
+                s->live = model_new(s->sc);
+        else
+                s->hist = history_new(s->sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
         s->nall = s->sc->nactors + 1;
         s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
         s->finished = xcalloc((size_t)s->nall, sizeof(bool));
@@ -430,7 +456,7 @@ static int start_runner(session *s, strbuf *err)
                 }
                 trace_writer_set_max_bytes(s->trace, s->cfg.max_trace);
         }
-        s->st = stream_create(STREAM_DEFAULT_SLOTS);
+        s->st = stream_create(engine_stream_rings(s->sc), engine_stream_keys(s->sc), 0);
         if (s->st == NULL)
                 xdie("cannot map shared memory for the event stream");
         /* Non-blocking: a producer must never wait on the descriptor, only mark it readable. */
@@ -485,6 +511,7 @@ static void free_run(session *s)
         gate_destroy(s->gates);
         gate_pacer_destroy(s->pacer);
         history_free(s->hist);
+        model_free(s->live);
         free(s->at_gate);
         free(s->finished);
         free(s->transient);
@@ -543,7 +570,7 @@ static void end(session *s, event_outcome o)
         ev.aux = o;
         ev.text = strbuf_str(&s->reason);
         ev.len = (uint32_t)(s->reason.len < EVENT_MAX_TEXT ? s->reason.len : EVENT_MAX_TEXT);
-        history_append(s->hist, &ev);
+        keep(s, &ev);
         if (s->trace != NULL)
                 trace_write(s->trace, &ev);
         if (s->cfg.on_event != NULL)
@@ -635,7 +662,7 @@ static bool waiting_state(model_state st)
  */
 static void record_live(session *s, const event *ev, model_state before, model_state after)
 {
-        const model *m = history_live(s->hist);
+        const model *m = live(s);
         int a = ev->actor;
 
         bool step = (ev->flags & EVENT_BEGINS_STEP) || ev->kind == EV_STEP;
@@ -695,7 +722,7 @@ static void record_live(session *s, const event *ev, model_state before, model_s
 
 static void take(session *s, const event *ev)
 {
-        const model *m = history_live(s->hist);
+        const model *m = live(s);
         bool actor = ev->actor >= 0 && ev->actor < s->nall;
         /* Recording a live run's moves costs model look-ups on every event: only when asked. */
         bool record = s->gates == NULL && s->record && actor;
@@ -721,9 +748,10 @@ static void take(session *s, const event *ev)
         s->events++;
         if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
                 s->steps++;
-        history_append(s->hist, ev);
-        if (actor) {
-                model_state after = model_actor_at(history_live(s->hist), ev->actor)->state;
+        keep(s, ev);
+        /* what an actor's state became matters to step mode and to a live recording only */
+        if (actor && (record || s->gates != NULL || ev->kind == EV_EXIT || ev->kind == EV_CRASH)) {
+                model_state after = model_actor_at(live(s), ev->actor)->state;
 
                 /* Live mode: what moved is read from the events (step mode records its grants). */
                 if (record)
@@ -773,7 +801,7 @@ static void take(session *s, const event *ev)
  * may hand a resource to any waiter that can have it, as the OS may. */
 static bool can_move(session *s, int a, bool fifo)
 {
-        const model *m = history_live(s->hist);
+        const model *m = live(s);
         const model_actor *ma = model_actor_at(m, a);
 
         if (!s->at_gate[a])
@@ -836,7 +864,7 @@ static bool nobody_can_move(session *s)
         if (anyone_waits) {
                 strbuf why = STRBUF_INIT;
 
-                if (model_deadlock(history_live(s->hist), &why) != 0)
+                if (model_deadlock(live(s), &why) != 0)
                         end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
                 else
                         end_because(s, OUTCOME_DEADLOCK,
@@ -866,12 +894,12 @@ static void schedule_next(session *s)
                         grant(s, want);
                         return;
                 }
-                end_because(
-                    s, OUTCOME_SCHEDULE, "schedule entry %zu names %s, which cannot move now (%s)",
-                    s->next_entry, actor_name(s, want),
-                    want >= 0 && want < s->nall
-                        ? model_state_word(model_actor_at(history_live(s->hist), want)->state)
-                        : "unknown");
+                end_because(s, OUTCOME_SCHEDULE,
+                            "schedule entry %zu names %s, which cannot move now (%s)",
+                            s->next_entry, actor_name(s, want),
+                            want >= 0 && want < s->nall
+                                ? model_state_word(model_actor_at(live(s), want)->state)
+                                : "unknown");
                 return;
         }
         if (s->policy == SESSION_MANUAL)
@@ -962,7 +990,7 @@ static void check_limits(session *s, int got)
                 strbuf why = STRBUF_INIT;
 
                 s->quiet_checked = true;
-                if (!s->paused && model_deadlock(history_live(s->hist), &why) != 0)
+                if (!s->paused && model_deadlock(live(s), &why) != 0)
                         end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
                 strbuf_free(&why);
         }
@@ -1022,7 +1050,7 @@ int session_fd(const session *s)
 
 static session_why why_of(session *s, int a)
 {
-        const model_actor *ma = model_actor_at(history_live(s->hist), a);
+        const model_actor *ma = model_actor_at(live(s), a);
 
         if (s->gates == NULL)
                 return SESSION_NOT_STEPPED;
@@ -1053,7 +1081,7 @@ int session_movable(session *s, session_why *out)
 
 void session_why_text(session *s, int a, strbuf *out)
 {
-        const model *m = history_live(s->hist);
+        const model *m = live(s);
         const model_actor *ma = model_actor_at(m, a);
         int busy = s->inflight;
 
@@ -1199,7 +1227,7 @@ int session_exit_status(const session *s)
 {
         if (s->outcome == OUTCOME_INTERRUPTED)
                 return 128 + s->signo;
-        if (model_info_of(history_live(s->hist))->nasserts > 0)
+        if (model_info_of(live(s))->nasserts > 0)
                 return OUTCOME_ASSERT;
         return s->outcome == OUTCOME_RUNNING ? OUTCOME_DONE : (int)s->outcome;
 }
@@ -1207,6 +1235,11 @@ int session_exit_status(const session *s)
 history *session_history(session *s)
 {
         return s->hist;
+}
+
+const model *session_model(const session *s)
+{
+        return live(s);
 }
 
 const int *session_schedule(const session *s, size_t *n)
@@ -1246,7 +1279,7 @@ int session_save_schedule(session *s, const char *path, strbuf *err)
  * a broken invariant that no run may hide. */
 static int check_agreement(session *s, strbuf *err)
 {
-        const model_info *mi = model_info_of(history_live(s->hist));
+        const model_info *mi = model_info_of(live(s));
 
         if (mi->ignored == 0)
                 return 0;

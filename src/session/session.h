@@ -70,7 +70,10 @@ typedef struct session_config {
         const char *schedule_out; /* session_close writes the moves here (--save-schedule) */
         bool record;              /* keep the order of moves (session_schedule) */
         bool paused;              /* start paused (live) or with nothing granted */
-        const int *schedule;      /* moves to replay, already resolved (restart); or NULL */
+        /* Keep only the state after every event, not the recorded run (nothing to rewind:
+         * lockstep run): session_history is NULL, and memory stays small. */
+        bool live_only;
+        const int *schedule; /* moves to replay, already resolved (restart); or NULL */
         size_t nschedule;
         /* Called for every event, in order (e.g. to print what actors print). */
         void (*on_event)(const event *ev, void *ctx);
@@ -146,6 +149,8 @@ int session_exit_status(const session *s);
 /* The signal that interrupted the run, or 0. */
 int session_signal(const session *s);
 history *session_history(session *s);
+/* The state after every event so far. */
+const model *session_model(const session *s);
 /* With cfg.record, the order in which actors moved, as a schedule (actor numbers): every step, and
  * every time a waiting actor went on. In step mode these are the grants; in live mode they are read
  * from the events, so that replaying them in step mode runs the same way. */

@@ -434,7 +434,7 @@ harness_result *harness_run(const char *json, const harness_opts *opt)
         r->outcome = OUTCOME_RUNNING;
         rn.nall = r->sc->nactors + 1;
         parse_schedule(&rn, opt->schedule);
-        rn.st = stream_create(STREAM_DEFAULT_SLOTS);
+        rn.st = stream_create(engine_stream_rings(r->sc), engine_stream_keys(r->sc), 0);
         assert_non_null(rn.st);
         j.sc = r->sc;
         j.st = rn.st;

@@ -384,6 +384,38 @@ static void test_live_speed(void **state)
         close_ok(s);
 }
 
+/* live_only: no recorded run, and the same state at the end as a run that keeps one (the twice
+ * scenario in step mode: the same seed, the same events). */
+static void test_live_only(void **state)
+{
+        session_config keep = {
+                .step = true, .policy = SESSION_RANDOM, .seed_given = true, .seed = 3
+        };
+        session_config only = keep;
+        session *a, *b;
+        const model_info *ia, *ib;
+
+        (void)state;
+        only.live_only = true;
+        a = open_cfg(&keep);
+        b = open_cfg(&only);
+        until_end(a);
+        until_end(b);
+        assert_non_null(session_history(a));
+        assert_null(session_history(b));
+        ia = model_info_of(session_model(a));
+        ib = model_info_of(session_model(b));
+        assert_int_equal(session_outcome(b), OUTCOME_DONE);
+        assert_true(ib->ended);
+        assert_int_equal(ib->ignored, 0);
+        assert_int_equal(ib->events, ia->events);
+        assert_int_equal(ib->steps, ia->steps);
+        assert_int_equal(model_output_count(session_model(b)), 1);
+        assert_string_equal(model_output_at(session_model(b), 0)->text, "n = 4");
+        close_ok(a);
+        close_ok(b);
+}
+
 /* Files that cannot be opened or written: messages, not crashes. */
 static void test_file_errors(void **state)
 {
@@ -448,6 +480,7 @@ int main(void)
                 cmocka_unit_test(test_paced_grants),
                 cmocka_unit_test(test_live_speed),
                 cmocka_unit_test(test_file_errors),
+                cmocka_unit_test(test_live_only),
                 cmocka_unit_test(test_manual_with_speed_is_quiet),
         };
 

@@ -1,9 +1,13 @@
 /*
- * test_stream.c — the event stream: order, texts, wraparound, many producers (threads and
- * processes), a full ring, close, timeouts, a producer killed mid-publish.
+ * test_stream.c — the event stream: texts, sizes, wraparound, the merge of rings by order key,
+ * publish_after, END last, many producers (threads and processes) taking one key under a lock,
+ * a full ring, batches made visible on request (want_flush, stream_arm and the wake descriptor),
+ * close, timeouts, and a producer process that dies holding a version.
  *
  * No test depends on timing luck: where one side must be blocked, the test waits until the
- * stream's counters say it is, and checks what cannot happen without the other side.
+ * stream's counters say it is; where events must be written but not yet visible, the producers
+ * are held at known points (a phase: a mutex and a condition variable) and the test checks what
+ * cannot be visible without a flush.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,28 +16,35 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/stream.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 
-#define NEXT_TIMEOUT 30000 /* ms: only a broken stream would ever wait this long */
+#define NEXT_TIMEOUT 20000 /* ms: only a broken stream would ever wait this long */
+#define CUT_LEN      (sizeof(EVENT_CUT_MARK) - 1)
 
-static uint64_t mono_ms(void)
+static uint64_t mono_ns(void)
 {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void sleep_ms(long ms)
@@ -41,6 +52,12 @@ static void sleep_ms(long ms)
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
+}
+
+/* Slots an event with LEN bytes of text takes (stream.h): 16 bytes in the first, 64 in others. */
+static uint64_t slots_of(size_t len)
+{
+        return len <= 16 ? 1 : 1 + (len - 16 + 63) / 64;
 }
 
 /* The text of event KEY with LEN bytes: printable, different for every key and position. */
@@ -53,7 +70,7 @@ static void fill(char *buf, size_t len, uint64_t key)
 
 static int text_ok(const event *ev, size_t len, uint64_t key)
 {
-        if (ev->len != len || strlen(ev->text) != len)
+        if (ev->len != len || ev->text[len] != '\0')
                 return 0;
         for (size_t j = 0; j < len; j++)
                 if (ev->text[j] != (char)('!' + (key * 31 + j * 7 + j / 61) % 94))
@@ -61,107 +78,235 @@ static int text_ok(const event *ev, size_t len, uint64_t key)
         return 1;
 }
 
-static event make_event(int actor, int64_t num, const char *text, size_t len)
+static event make_event(int kind, int actor, int64_t num, const char *text, size_t len)
 {
         event ev = { 0 };
 
-        ev.kind = EV_PRINT;
+        ev.kind = (uint8_t)kind;
         ev.actor = (int16_t)actor;
         ev.res = -1;
         ev.other = -1;
         ev.stmt = -1;
-        ev.aux = 0;
         ev.num = num;
         ev.text = text;
         ev.len = (uint32_t)len;
         return ev;
 }
 
-/* Waits (without timing luck: until it happens, or a generous cap) for a producer to block. */
-static void wait_for_producer_wait(stream *s)
+/* Publishes a print of TEXT (num NUM, actor ACTOR) with order KEY. */
+static void say(stream *s, int actor, int64_t num, const char *text, int key)
+{
+        event ev = make_event(EV_PRINT, actor, num, text, strlen(text));
+
+        stream_publish(s, &ev, key);
+}
+
+static void next_ok(stream *s, event *ev, strbuf *text)
+{
+        assert_int_equal(stream_next(s, ev, text, NEXT_TIMEOUT), 1);
+}
+
+/* ---- producer threads held at known points ---- */
+
+typedef struct phase {
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        int n;
+} phase;
+
+static phase *phase_new(void)
+{
+        phase *ph = calloc(1, sizeof *ph);
+
+        assert_non_null(ph);
+        pthread_mutex_init(&ph->mu, NULL);
+        pthread_cond_init(&ph->cv, NULL);
+        return ph;
+}
+
+static void phase_free(phase *ph)
+{
+        pthread_mutex_destroy(&ph->mu);
+        pthread_cond_destroy(&ph->cv);
+        free(ph);
+}
+
+static void phase_wait(phase *ph, int n)
+{
+        pthread_mutex_lock(&ph->mu);
+        while (ph->n < n)
+                pthread_cond_wait(&ph->cv, &ph->mu);
+        pthread_mutex_unlock(&ph->mu);
+}
+
+static void phase_set(phase *ph, int n)
+{
+        pthread_mutex_lock(&ph->mu);
+        ph->n = n;
+        pthread_cond_broadcast(&ph->cv);
+        pthread_mutex_unlock(&ph->mu);
+}
+
+/* A thread that runs FN as the producer of ring RING. */
+typedef struct producer {
+        pthread_t th;
+        stream *s;
+        int ring;
+        void (*fn)(struct producer *);
+        void *ctx;
+        atomic_int done;
+} producer;
+
+static void *producer_main(void *arg)
+{
+        producer *p = arg;
+
+        stream_attach(p->s, p->ring);
+        p->fn(p);
+        atomic_store(&p->done, 1);
+        return NULL;
+}
+
+/* The producer and what it is given live on the heap: should a test fail half-way, its threads
+ * may go on with them. */
+static producer *producer_start(stream *s, int ring, void (*fn)(producer *), void *ctx)
+{
+        producer *p = calloc(1, sizeof *p);
+
+        assert_non_null(p);
+        p->s = s;
+        p->ring = ring;
+        p->fn = fn;
+        p->ctx = ctx;
+        atomic_init(&p->done, 0);
+        assert_int_equal(pthread_create(&p->th, NULL, producer_main, p), 0);
+        return p;
+}
+
+static void producer_join(producer *p)
+{
+        assert_int_equal(pthread_join(p->th, NULL), 0);
+        assert_int_equal(atomic_load(&p->done), 1);
+        free(p);
+}
+
+/* Waits until some producer of S found its ring full, or DONE says the producer finished (then
+ * it never had to wait). Returns producer_waits. */
+static uint64_t wait_producer_waits(stream *s, atomic_int *done)
 {
         stream_stats st;
-        uint64_t start = mono_ms();
 
         for (;;) {
                 stream_get_stats(s, &st);
-                if (st.producer_waits > 0)
-                        return;
-                assert_true(mono_ms() - start < 60000);
+                if (st.producer_waits > 0 || atomic_load(done))
+                        return st.producer_waits;
                 sleep_ms(1);
         }
 }
 
-static void test_single_thread_texts(void **state)
+/* ---- texts and fields ---- */
+
+static const size_t text_lens[] = { 0,
+                                    1,
+                                    15,
+                                    16,
+                                    17,
+                                    63,
+                                    64,
+                                    79,
+                                    80,
+                                    81,
+                                    144,
+                                    145,
+                                    146,
+                                    1000,
+                                    4096,
+                                    EVENT_MAX_TEXT - 1,
+                                    EVENT_MAX_TEXT };
+#define NLENS (sizeof text_lens / sizeof text_lens[0])
+
+/* UTF-8 characters of 2, 3 and 4 bytes, repeated past EVENT_MAX_TEXT: each cut differs. */
+static const char *const wide_chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+#define NWIDE 3
+
+static void texts_fn(producer *p)
 {
-        static const size_t lens[] = { 0,
-                                       1,
-                                       5,
-                                       23,
-                                       24,
-                                       25,
-                                       55,
-                                       56,
-                                       57,
-                                       63,
-                                       64,
-                                       65,
-                                       79,
-                                       80,
-                                       81,
-                                       127,
-                                       128,
-                                       135,
-                                       136,
-                                       137,
-                                       191,
-                                       192,
-                                       1000,
-                                       5000,
-                                       EVENT_MAX_TEXT - 1,
-                                       EVENT_MAX_TEXT };
-        const size_t n = sizeof lens / sizeof lens[0];
-        stream *s = stream_create(65536);
-        char *buf = malloc(EVENT_MAX_TEXT + 2000);
-        strbuf text = STRBUF_INIT;
+        size_t big = EVENT_MAX_TEXT + 1000;
+        char *buf = malloc(big + 1);
         event ev;
-        uint64_t last_t = 0;
 
-        (void)state;
-        assert_non_null(s);
-        assert_non_null(buf);
-        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
-
-        /* Every field round-trips, extremes included. */
-        ev = make_event(EVENT_RUNNER, INT64_MIN, NULL, 7);
-        ev.kind = EV_CRASH;
-        ev.flags = EVENT_BEGINS_STEP;
+        if (buf == NULL)
+                abort();
+        /* Every field round-trips, extremes included; seq and t_ns are the stream's. */
+        ev = make_event(EV_CRASH, EVENT_RUNNER, INT64_MIN, NULL, 7);
+        ev.flags = EVENT_BEGINS_STEP | EVENT_GOES_ON;
         ev.res = INT16_MAX;
         ev.other = INT16_MIN;
         ev.stmt = INT32_MIN;
         ev.aux = INT32_MAX;
         ev.seq = 999;
-        ev.t_ns = 12345;
-        stream_publish(s, &ev);
-        for (size_t i = 0; i < n; i++) {
-                fill(buf, lens[i], i);
-                ev = make_event((int)i, (int64_t)i, buf, lens[i]);
-                stream_publish(s, &ev);
+        ev.t_ns = UINT64_MAX;
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        ev = make_event(EV_ACQUIRED, INT16_MAX, INT64_MAX, "", 0);
+        ev.res = INT16_MIN;
+        ev.other = INT16_MAX;
+        ev.stmt = INT32_MAX;
+        ev.aux = INT32_MIN;
+        stream_publish(p->s, &ev, 0);
+        for (size_t i = 0; i < NLENS; i++) {
+                fill(buf, text_lens[i], i);
+                ev = make_event(EV_PRINT, (int)i, (int64_t)i, buf, text_lens[i]);
+                stream_publish(p->s, &ev, i % 2 ? 0 : STREAM_NO_KEY);
         }
-        /* Over EVENT_MAX_TEXT: cut, ending in "... (cut)". */
-        fill(buf, EVENT_MAX_TEXT + 1000, 77);
-        ev = make_event(1, -1, buf, EVENT_MAX_TEXT + 1000);
-        stream_publish(s, &ev);
-        /* ... never inside a UTF-8 character ("é" is 2 bytes; EVENT_MAX_TEXT - 9 is odd). */
-        for (size_t j = 0; j < EVENT_MAX_TEXT + 10; j += 2)
-                memcpy(buf + j, "\xc3\xa9", 2);
-        ev = make_event(2, -2, buf, EVENT_MAX_TEXT + 10);
-        stream_publish(s, &ev);
+        /* a NUL inside the text is text too */
+        ev = make_event(EV_PRINT, 0, -1, "a\0b", 3);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        /* over EVENT_MAX_TEXT: one byte, and a lot */
+        fill(buf, EVENT_MAX_TEXT + 1, 77);
+        ev = make_event(EV_PRINT, 0, -2, buf, EVENT_MAX_TEXT + 1);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        fill(buf, big, 78);
+        ev = make_event(EV_PRINT, 0, -3, buf, big);
+        stream_publish(p->s, &ev, 0);
+        /* cut never inside a UTF-8 character */
+        for (int w = 0; w < NWIDE; w++) {
+                size_t cl = strlen(wide_chars[w]), n = 0;
 
-        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+                while (n + cl <= big) {
+                        memcpy(buf + n, wide_chars[w], cl);
+                        n += cl;
+                }
+                ev = make_event(EV_PRINT, 0, -4 - w, buf, n);
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        }
+        /* nothing but continuation bytes: nowhere to cut but at 0 */
+        memset(buf, 0x80, big);
+        ev = make_event(EV_PRINT, 0, -7, buf, big);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        free(buf);
+}
+
+static void test_texts(void **state)
+{
+        stream *s = stream_create(1, 1, 1u << 14);
+        char *buf = malloc(EVENT_MAX_TEXT + 1001);
+        strbuf text = STRBUF_INIT;
+        producer *p;
+        event ev;
+        uint64_t last_t;
+        stream_stats st;
+
+        (void)state;
+        assert_non_null(s);
+        assert_non_null(buf);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        p = producer_start(s, 0, texts_fn, NULL);
+
+        next_ok(s, &ev, &text);
         assert_int_equal(ev.seq, 1);
         assert_int_equal(ev.kind, EV_CRASH);
-        assert_int_equal(ev.flags, EVENT_BEGINS_STEP);
+        assert_int_equal(ev.flags, EVENT_BEGINS_STEP | EVENT_GOES_ON);
         assert_int_equal(ev.actor, EVENT_RUNNER);
         assert_int_equal(ev.res, INT16_MAX);
         assert_int_equal(ev.other, INT16_MIN);
@@ -170,361 +315,1177 @@ static void test_single_thread_texts(void **state)
         assert_true(ev.num == INT64_MIN);
         assert_int_equal(ev.len, 0); /* no text pointer: no text, whatever len said */
         assert_string_equal(ev.text, "");
+        assert_true(ev.t_ns != UINT64_MAX);
         last_t = ev.t_ns;
-        for (size_t i = 0; i < n; i++) {
-                assert_int_equal(stream_next(s, &ev, &text, 0), 1);
-                assert_int_equal(ev.seq, i + 2);
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.seq, 2);
+        assert_int_equal(ev.kind, EV_ACQUIRED);
+        assert_int_equal(ev.flags, 0);
+        assert_int_equal(ev.actor, INT16_MAX);
+        assert_int_equal(ev.res, INT16_MIN);
+        assert_int_equal(ev.other, INT16_MAX);
+        assert_int_equal(ev.stmt, INT32_MAX);
+        assert_int_equal(ev.aux, INT32_MIN);
+        assert_true(ev.num == INT64_MAX);
+        assert_string_equal(ev.text, "");
+        assert_true(ev.t_ns >= last_t);
+        for (size_t i = 0; i < NLENS; i++) {
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, i + 3);
                 assert_int_equal(ev.actor, (int)i);
                 assert_int_equal(ev.num, (int64_t)i);
                 assert_int_equal(ev.kind, EV_PRINT);
-                assert_int_equal(ev.flags, 0);
-                assert_true(text_ok(&ev, lens[i], i));
+                assert_true(text_ok(&ev, text_lens[i], i));
                 assert_true(ev.t_ns >= last_t);
                 last_t = ev.t_ns;
         }
-        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
-        assert_int_equal(ev.len, EVENT_MAX_TEXT);
-        fill(buf, EVENT_MAX_TEXT + 1000, 77);
-        assert_memory_equal(ev.text, buf, EVENT_MAX_TEXT - 9);
-        assert_string_equal(ev.text + EVENT_MAX_TEXT - 9, "... (cut)");
-        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
-        assert_int_equal(ev.len, EVENT_MAX_TEXT - 1);
-        assert_int_equal(ev.num, -2);
-        assert_int_equal((unsigned char)ev.text[EVENT_MAX_TEXT - 11], 0xa9);
-        assert_string_equal(ev.text + EVENT_MAX_TEXT - 10, "... (cut)");
-        assert_int_equal(ev.seq, n + 3);
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.num, -1);
+        assert_int_equal(ev.len, 3);
+        assert_memory_equal(ev.text, "a\0b", 4);
 
+        /* EVENT_MAX_TEXT + 1 ASCII bytes: the first EVENT_MAX_TEXT - 9, then the mark */
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.num, -2);
+        assert_int_equal(ev.len, EVENT_MAX_TEXT);
+        fill(buf, EVENT_MAX_TEXT + 1, 77);
+        assert_memory_equal(ev.text, buf, EVENT_MAX_TEXT - CUT_LEN);
+        assert_string_equal(ev.text + EVENT_MAX_TEXT - CUT_LEN, EVENT_CUT_MARK);
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.num, -3);
+        assert_int_equal(ev.len, EVENT_MAX_TEXT);
+        fill(buf, EVENT_MAX_TEXT + 1000, 78);
+        assert_memory_equal(ev.text, buf, EVENT_MAX_TEXT - CUT_LEN);
+        assert_string_equal(ev.text + EVENT_MAX_TEXT - CUT_LEN, EVENT_CUT_MARK);
+        for (int w = 0; w < NWIDE; w++) {
+                size_t cl = strlen(wide_chars[w]);
+                /* the whole characters that fit before the mark */
+                size_t keep = (EVENT_MAX_TEXT - CUT_LEN) / cl * cl;
+
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.num, -4 - w);
+                assert_int_equal(ev.len, keep + CUT_LEN);
+                assert_true(utf8_valid(ev.text, ev.len, NULL));
+                for (size_t j = 0; j < keep; j += cl)
+                        assert_memory_equal(ev.text + j, wide_chars[w], cl);
+                assert_string_equal(ev.text + keep, EVENT_CUT_MARK);
+        }
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.num, -7);
+        assert_int_equal(ev.len, CUT_LEN);
+        assert_string_equal(ev.text, EVENT_CUT_MARK);
+        assert_int_equal(ev.seq, NLENS + 9);
+
+        producer_join(p);
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.events, NLENS + 9);
+        assert_int_equal(st.producer_waits, 0);
+        assert_int_equal(st.broken, 0);
         stream_close(s);
         assert_int_equal(stream_next(s, &ev, &text, 0), -1);
         assert_int_equal(stream_next(s, &ev, &text, -1), -1);
-
         strbuf_free(&text);
         free(buf);
         stream_destroy(s);
+}
+
+/* ---- sizes ---- */
+
+static void create_fails(int rings, int keys, size_t slots)
+{
+        errno = 0;
+        assert_null(stream_create(rings, keys, slots));
+        assert_int_equal(errno, EINVAL);
 }
 
 static void test_create_errors(void **state)
 {
+        stream *s;
+
         (void)state;
-        assert_null(stream_create(1000));
-        assert_null(stream_create(512));
-        assert_null(stream_create(0));
-        assert_null(stream_create((size_t)STREAM_MAX_SLOTS * 2));
+        create_fails(0, 1, STREAM_MIN_SLOTS);
+        create_fails(-1, 1, STREAM_MIN_SLOTS);
+        create_fails(STREAM_MAX_RINGS + 1, 1, STREAM_MIN_SLOTS);
+        create_fails(STREAM_MAX_RINGS + 1, 1, 0);
+        create_fails(1, -1, STREAM_MIN_SLOTS);
+        create_fails(1, 0, STREAM_MIN_SLOTS / 2); /* too small for the largest event */
+        create_fails(1, 0, STREAM_MIN_SLOTS - 1);
+        create_fails(1, 0, STREAM_MIN_SLOTS + 1);
+        create_fails(1, 0, 3 * STREAM_MIN_SLOTS); /* not a power of two */
+        create_fails(1, 0, (size_t)STREAM_MAX_SLOTS * 2);
+        create_fails(1, 0, 1);
+        /* the bounds themselves are fine */
+        s = stream_create(1, 0, STREAM_MIN_SLOTS);
+        assert_non_null(s);
+        stream_destroy(s);
+        s = stream_create(1, 0, STREAM_MAX_SLOTS);
+        assert_non_null(s);
+        stream_destroy(s);
+        s = stream_create(STREAM_MAX_RINGS, 0, STREAM_MIN_SLOTS);
+        assert_non_null(s);
+        stream_destroy(s);
+        stream_destroy(NULL);
 }
 
-/* 100k events through a 1024-slot ring from one thread, in batches that fit. */
-static void test_wraparound(void **state)
+typedef struct cap_ctx {
+        uint64_t n;
+        uint64_t waits_before; /* producer_waits after N events, before the one that waits */
+} cap_ctx;
+
+/* N one-slot events, then one more: it finds the ring full when N is what it holds. */
+static void cap_fn(producer *p)
 {
-        enum { N = 100000, BATCH = 10 };
-        stream *s = stream_create(1024);
-        char buf[4096];
-        strbuf text = STRBUF_INIT;
-        event ev;
+        cap_ctx *c = p->ctx;
+        event ev = make_event(EV_STEP, p->ring, 0, NULL, 0);
+        stream_stats st;
 
-        (void)state;
-        assert_non_null(s);
-        for (int b = 0; b < N; b += BATCH) {
-                for (int i = b; i < b + BATCH; i++) { /* at most 54 + 9 * 3 slots */
-                        size_t len = i % 10 == 0 ? (size_t)(i * 13) % 3000 : (size_t)(i * 37) % 100;
-
-                        fill(buf, len, (uint64_t)i);
-                        ev = make_event(0, i, buf, len);
-                        stream_publish(s, &ev);
-                }
-                for (int i = b; i < b + BATCH; i++) {
-                        size_t len = i % 10 == 0 ? (size_t)(i * 13) % 3000 : (size_t)(i * 37) % 100;
-
-                        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
-                        assert_int_equal(ev.seq, (uint64_t)i + 1);
-                        assert_int_equal(ev.num, i);
-                        assert_true(text_ok(&ev, len, (uint64_t)i));
-                }
+        for (uint64_t i = 0; i < c->n; i++) {
+                ev.num = (int64_t)i;
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
         }
+        stream_get_stats(p->s, &st);
+        c->waits_before = st.producer_waits;
+        ev.num = (int64_t)c->n;
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+}
+
+/* Ring RING of S holds exactly CAP one-slot events. */
+static void check_capacity(stream *s, int ring, uint64_t cap)
+{
+        cap_ctx *c = calloc(1, sizeof *c);
+        strbuf text = STRBUF_INIT;
+        producer *p;
+        event ev;
+        stream_stats st;
+
+        assert_non_null(c);
+        c->n = cap;
+        p = producer_start(s, ring, cap_fn, c);
+        assert_int_equal(wait_producer_waits(s, &p->done), 1);
+        assert_int_equal(atomic_load(&p->done), 0);
+        assert_int_equal(stream_written(s, ring), cap);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.events, 0);
+        for (uint64_t i = 0; i <= cap; i++) {
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.actor, ring);
+                assert_int_equal(ev.num, (int64_t)i);
+        }
+        producer_join(p);
+        assert_int_equal(c->waits_before, 0);
+        free(c);
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         strbuf_free(&text);
-        stream_destroy(s);
 }
 
-/* ---- many producers ---- */
-
-enum { NPROD = 4, PER_PRODUCER = 50000 };
-
-/* Producer P's event I: mostly short, some multi-slot, one bigger than a 1024-slot ring. */
-static size_t prod_len(int p, int i)
+/* SLOTS 0: STREAM_BUDGET bytes shared out, a power of two, within STREAM_MIN_SLOTS..AUTO_MAX. */
+static void test_auto_size(void **state)
 {
-        if (p == 0 && i == PER_PRODUCER / 2)
-                return EVENT_MAX_TEXT;
-        if (i % 17 == 0)
-                return 100 + (size_t)(i % 200);
-        return i % 3 ? 0 : 20;
-}
+        static const int rings[] = { 3, 100, STREAM_MAX_RINGS };
 
-static uint64_t prod_key(int p, int i)
-{
-        return (uint64_t)p * 1000003u + (uint64_t)i;
-}
+        (void)state;
+        for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
+                size_t share = STREAM_BUDGET / 64 / (size_t)rings[i], want = 1;
+                stream *s = stream_create(rings[i], 1, 0);
 
-struct prod_arg {
-        stream *s;
-        int p;
-        atomic_int done;
-};
-
-static void produce(stream *s, int p)
-{
-        char *buf = malloc(EVENT_MAX_TEXT + 1);
-        event ev;
-
-        if (buf == NULL)
-                abort();
-        for (int i = 0; i < PER_PRODUCER; i++) {
-                size_t len = prod_len(p, i);
-
-                fill(buf, len, prod_key(p, i));
-                ev = make_event(p, i, buf, len);
-                stream_publish(s, &ev);
+                while (want * 2 <= share)
+                        want *= 2;
+                want = want < STREAM_MIN_SLOTS  ? STREAM_MIN_SLOTS
+                       : want > STREAM_AUTO_MAX ? STREAM_AUTO_MAX
+                                                : want;
+                assert_non_null(s);
+                /* the last ring: every ring has its share */
+                check_capacity(s, rings[i] - 1, want);
+                stream_destroy(s);
         }
-        free(buf);
-}
+        {
+                /* and a size given is the size */
+                stream *s = stream_create(2, 0, 4096);
 
-static void *producer_thread(void *arg)
-{
-        struct prod_arg *a = arg;
-
-        produce(a->s, a->p);
-        atomic_store(&a->done, 1);
-        return NULL;
-}
-
-/* Reads NPROD * PER_PRODUCER events: none lost, none twice, each producer's in its order. */
-static void consume_all(stream *s)
-{
-        int next[NPROD] = { 0 };
-        strbuf text = STRBUF_INIT;
-        event ev;
-        uint64_t last_t = 0;
-
-        for (uint64_t k = 1; k <= (uint64_t)NPROD * PER_PRODUCER; k++) {
-                assert_int_equal(stream_next(s, &ev, &text, NEXT_TIMEOUT), 1);
-                assert_int_equal(ev.seq, k);
-                assert_true(ev.t_ns >= last_t);
-                last_t = ev.t_ns;
-                assert_in_range(ev.actor, 0, NPROD - 1);
-                assert_int_equal(ev.num, next[ev.actor]);
-                assert_true(
-                    text_ok(&ev, prod_len(ev.actor, (int)ev.num), prod_key(ev.actor, (int)ev.num)));
-                next[ev.actor]++;
+                assert_non_null(s);
+                check_capacity(s, 1, 4096);
+                stream_destroy(s);
         }
-        for (int p = 0; p < NPROD; p++)
-                assert_int_equal(next[p], PER_PRODUCER);
-        strbuf_free(&text);
 }
 
-static void test_producer_threads(void **state)
+/* ---- wraparound ---- */
+
+enum { WRAP_N = 100000 };
+
+static size_t wrap_len(int i)
 {
-        stream *s = stream_create(1024);
-        struct prod_arg args[NPROD];
-        pthread_t th[NPROD];
+        return i % 97 == 0 ? 2000 + (size_t)i % 1000 : (size_t)(i * 37) % 150;
+}
+
+static void wrap_fn(producer *p)
+{
+        char buf[3001];
+
+        for (int i = 0; i < WRAP_N; i++) {
+                event ev;
+
+                fill(buf, wrap_len(i), (uint64_t)i);
+                ev = make_event(EV_PRINT, 0, i, buf, wrap_len(i));
+                stream_publish(p->s, &ev, i % 3 == 0 ? 0 : STREAM_NO_KEY);
+        }
+        stream_flush();
+}
+
+/* 100k events, many of several slots, through a 2048-slot ring while it is read. */
+static void test_wraparound(void **state)
+{
+        stream *s = stream_create(1, 1, STREAM_MIN_SLOTS);
         strbuf text = STRBUF_INIT;
+        uint64_t pos = 0, straddle = 0, last_t = 0;
+        producer *p;
         event ev;
         stream_stats st;
 
         (void)state;
         assert_non_null(s);
-        for (int p = 0; p < NPROD; p++) {
-                args[p].s = s;
-                args[p].p = p;
-                atomic_init(&args[p].done, 0);
-                assert_int_equal(pthread_create(&th[p], NULL, producer_thread, &args[p]), 0);
+        for (int i = 0; i < WRAP_N; i++) {
+                uint64_t n = slots_of(wrap_len(i));
+
+                straddle += pos % STREAM_MIN_SLOTS + n > STREAM_MIN_SLOTS;
+                pos += n;
         }
-        consume_all(s);
-        for (int p = 0; p < NPROD; p++)
-                pthread_join(th[p], NULL);
+        /* what the test is about: the ring turns over many times, events across its end */
+        assert_true(pos / STREAM_MIN_SLOTS >= 100);
+        assert_true(straddle >= 50);
+        p = producer_start(s, 0, wrap_fn, NULL);
+        for (int i = 0; i < WRAP_N; i++) {
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, (uint64_t)i + 1);
+                assert_int_equal(ev.num, i);
+                assert_true(text_ok(&ev, wrap_len(i), (uint64_t)i));
+                assert_true(ev.t_ns >= last_t);
+                last_t = ev.t_ns;
+        }
+        producer_join(p);
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
-        stream_close(s);
-        assert_int_equal(stream_next(s, &ev, &text, -1), -1);
         stream_get_stats(s, &st);
-        assert_int_equal(st.events, (uint64_t)NPROD * PER_PRODUCER);
-        assert_int_equal(st.broken, 0);
+        assert_int_equal(st.events, WRAP_N);
         strbuf_free(&text);
         stream_destroy(s);
 }
 
-static void test_producer_processes(void **state)
+/* ---- the merge by key ---- */
+
+typedef struct merge_ctx {
+        phase *ph;
+        uint64_t mark1, mark2; /* publish_after: ring 0's marks */
+} merge_ctx;
+
+/*
+ * Ring 0 (A) and ring 1 (B) take key 0's versions in the order A0, B1, A2, B3 (the phase makes
+ * the order), with events of no key around them; B makes its events visible first.
+ */
+static void merge_a(producer *p)
 {
-        stream *s = stream_create(1024);
-        pid_t pid[NPROD];
+        merge_ctx *c = p->ctx;
+
+        say(p->s, 0, 0, "a-first", STREAM_NO_KEY);
+        say(p->s, 0, 1, "A0", 0);
+        say(p->s, 0, 2, "a1", STREAM_NO_KEY);
+        phase_set(c->ph, 1);
+        phase_wait(c->ph, 2);
+        say(p->s, 0, 3, "A2", 0);
+        say(p->s, 0, 4, "a2", STREAM_NO_KEY);
+        phase_set(c->ph, 3);
+        phase_wait(c->ph, 6);
+        stream_flush();
+        phase_set(c->ph, 7);
+}
+
+static void merge_b(producer *p)
+{
+        merge_ctx *c = p->ctx;
+
+        say(p->s, 1, 0, "b-first", STREAM_NO_KEY);
+        phase_wait(c->ph, 1);
+        say(p->s, 1, 1, "B1", 0);
+        say(p->s, 1, 2, "b1", STREAM_NO_KEY);
+        phase_set(c->ph, 2);
+        phase_wait(c->ph, 3);
+        say(p->s, 1, 3, "B3", 0);
+        say(p->s, 1, 4, "b3", STREAM_NO_KEY);
+        stream_flush();
+        phase_set(c->ph, 5);
+}
+
+static void test_merge_by_key(void **state)
+{
+        static const char *const want_key[] = { "A0", "B1", "A2", "B3" };
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        merge_ctx *c = calloc(1, sizeof *c);
         strbuf text = STRBUF_INIT;
+        producer *a, *b;
         event ev;
+        int next[2] = { 0, 1 }, nkey = 0;
 
         (void)state;
         assert_non_null(s);
-        for (int p = 0; p < NPROD; p++) {
+        assert_non_null(c);
+        c->ph = phase_new();
+        a = producer_start(s, 0, merge_a, c);
+        b = producer_start(s, 1, merge_b, c);
+        phase_wait(c->ph, 5);
+        /* only B's events are visible: "b-first" can go, B1 waits for A0 */
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "b-first");
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        phase_set(c->ph, 6);
+        phase_wait(c->ph, 7);
+        for (int k = 0; k < 9; k++) {
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, (uint64_t)k + 2);
+                assert_in_range(ev.actor, 0, 1);
+                /* each ring's own order */
+                assert_int_equal(ev.num, next[ev.actor]);
+                next[ev.actor]++;
+                /* key 0 in version order */
+                if (ev.text[0] == 'A' || ev.text[0] == 'B')
+                        assert_string_equal(ev.text, want_key[nkey++]);
+        }
+        assert_int_equal(next[0], 5);
+        assert_int_equal(next[1], 5);
+        assert_int_equal(nkey, 4);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        producer_join(a);
+        producer_join(b);
+        phase_free(c->ph);
+        free(c);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* ---- publish_after ---- */
+
+static void after_a(producer *p)
+{
+        merge_ctx *c = p->ctx;
+        char buf[201];
+        event ev;
+
+        phase_wait(c->ph, 1);
+        say(p->s, 0, 0, "e0", STREAM_NO_KEY);
+        stream_flush();
+        fill(buf, 200, 1); /* 4 slots: a mark counts what was written, whatever its size */
+        ev = make_event(EV_PRINT, 0, 1, buf, 200);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        c->mark1 = stream_written(p->s, 0);
+        say(p->s, 0, 2, "e2", STREAM_NO_KEY);
+        c->mark2 = stream_written(p->s, 0);
+        say(p->s, 0, 3, "e3", STREAM_NO_KEY);
+        say(p->s, 0, 4, "e4", STREAM_NO_KEY);
+        phase_set(c->ph, 2);
+        phase_wait(c->ph, 4);
+        stream_flush();
+        phase_set(c->ph, 5);
+}
+
+/* B's batch starts (its time stamp) before A's: only the marks put its events after A's. */
+static void after_b(producer *p)
+{
+        merge_ctx *c = p->ctx;
+        event ev;
+
+        say(p->s, 1, 0, "b0", STREAM_NO_KEY);
+        ev = make_event(EV_PRINT, 1, 1, "after nothing", 13);
+        stream_publish_after(p->s, &ev, 0, 0);
+        phase_set(c->ph, 1);
+        phase_wait(c->ph, 2);
+        ev = make_event(EV_PRINT, 1, 2, "after e1", 8);
+        stream_publish_after(p->s, &ev, 0, c->mark1);
+        ev = make_event(EV_PRINT, 1, 3, "after e2", 8);
+        stream_publish_after(p->s, &ev, 0, c->mark2);
+        stream_flush();
+        phase_set(c->ph, 3);
+}
+
+static void test_publish_after(void **state)
+{
+        stream *s = stream_create(2, 0, STREAM_MIN_SLOTS);
+        merge_ctx *c = calloc(1, sizeof *c);
+        strbuf text = STRBUF_INIT;
+        producer *a, *b;
+        event ev;
+        int next[2] = { 0, 0 }, seen_e1 = 0, seen_e2 = 0;
+
+        (void)state;
+        assert_non_null(s);
+        assert_non_null(c);
+        c->ph = phase_new();
+        a = producer_start(s, 0, after_a, c);
+        b = producer_start(s, 1, after_b, c);
+        phase_wait(c->ph, 3);
+        assert_true(c->mark1 > 0);
+        assert_true(c->mark2 > c->mark1);
+        for (int k = 0; k < 9; k++) {
+                if (k == 3) {
+                        /* b0, "after nothing" and e0 are read; the rest of A's events are not
+                         * visible, and what comes after them waits */
+                        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+                        phase_set(c->ph, 4);
+                        phase_wait(c->ph, 5);
+                }
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, (uint64_t)k + 1);
+                assert_in_range(ev.actor, 0, 1);
+                assert_int_equal(ev.num, next[ev.actor]);
+                next[ev.actor]++;
+                if (ev.actor == 0) {
+                        seen_e1 |= ev.num == 1;
+                        seen_e2 |= ev.num == 2;
+                } else if (ev.num == 2) {
+                        assert_true(seen_e1);
+                } else if (ev.num == 3) {
+                        assert_true(seen_e2);
+                }
+        }
+        assert_int_equal(next[0], 5);
+        assert_int_equal(next[1], 4);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        producer_join(a);
+        producer_join(b);
+        phase_free(c->ph);
+        free(c);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* ---- END last ---- */
+
+static void end_a(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_END, EVENT_RUNNER, 0, NULL, 0);
+
+        say(p->s, EVENT_RUNNER, 0, "a0", STREAM_NO_KEY); /* the batch's stamp: the earliest */
+        phase_set(ph, 1);
+        phase_wait(ph, 3);
+        ev.aux = OUTCOME_DONE;
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        phase_set(ph, 4);
+}
+
+static void end_b(producer *p)
+{
+        phase *ph = p->ctx;
+
+        phase_wait(ph, 1);
+        say(p->s, 1, 0, "B0", 0);
+        phase_set(ph, 2);
+        phase_wait(ph, 5);
+        say(p->s, 1, 1, "b1", STREAM_NO_KEY);
+        stream_flush();
+        phase_set(ph, 6);
+}
+
+static void end_c(producer *p)
+{
+        phase *ph = p->ctx;
+
+        phase_wait(ph, 2);
+        say(p->s, 2, 0, "C1", 0);
+        stream_flush();
+        phase_set(ph, 3);
+}
+
+/*
+ * END is visible (with the earliest stamp) while ring 2's C1 is visible but waits for B0, which
+ * ring 1 has not made visible: END must wait for all of them.
+ */
+static void test_end_last(void **state)
+{
+        stream *s = stream_create(3, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        producer *a, *b, *c;
+        phase *ph;
+        event ev;
+        int seen_b = 0, seen_c = 0;
+
+        (void)state;
+        assert_non_null(s);
+        ph = phase_new();
+        a = producer_start(s, 0, end_a, ph);
+        b = producer_start(s, 1, end_b, ph);
+        c = producer_start(s, 2, end_c, ph);
+        phase_wait(ph, 4);
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "a0");
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        phase_set(ph, 5);
+        phase_wait(ph, 6);
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "B0");
+        for (int k = 0; k < 2; k++) {
+                next_ok(s, &ev, &text);
+                seen_b += strcmp(ev.text, "b1") == 0;
+                seen_c += strcmp(ev.text, "C1") == 0;
+        }
+        assert_int_equal(seen_b, 1);
+        assert_int_equal(seen_c, 1);
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.kind, EV_END);
+        assert_int_equal(ev.aux, OUTCOME_DONE);
+        assert_int_equal(ev.seq, 5);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        producer_join(a);
+        producer_join(b);
+        producer_join(c);
+        stream_close(s);
+        assert_int_equal(stream_next(s, &ev, &text, -1), -1);
+        phase_free(ph);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+static void unflushed_b(producer *p)
+{
+        phase *ph = p->ctx;
+
+        say(p->s, 1, 0, "written", STREAM_NO_KEY);
+        phase_set(ph, 1);
+        phase_wait(ph, 3);
+        stream_flush();
+}
+
+static void unflushed_a(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_END, EVENT_RUNNER, 0, NULL, 0);
+
+        phase_wait(ph, 1);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        phase_set(ph, 2);
+}
+
+/*
+ * END is visible while another ring has written an event it has not made visible yet: the
+ * event is written, not read, so END is not given out ("EV_END is given out only once every
+ * other ring is read"); the consumer asks for it (want_flush) and gets it first.
+ */
+static void test_end_waits_for_written(void **state)
+{
+        stream *s = stream_create(2, 0, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        producer *a, *b;
+        phase *ph;
+        event ev;
+        int rc, first_kind;
+
+        (void)state;
+        assert_non_null(s);
+        ph = phase_new();
+        b = producer_start(s, 1, unflushed_b, ph);
+        a = producer_start(s, 0, unflushed_a, ph);
+        phase_wait(ph, 2);
+        rc = stream_next(s, &ev, &text, 0);
+        first_kind = rc == 1 ? ev.kind : -1;
+        phase_set(ph, 3);
+        producer_join(a);
+        producer_join(b);
+        phase_free(ph);
+        if (rc == 1)
+                fail_msg("%s given out while ring 1 had a written event",
+                         event_kind_word((event_kind)first_kind));
+        assert_int_equal(rc, 0);
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "written");
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.kind, EV_END);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* ---- many producers taking one key under one lock ---- */
+
+enum { NPROD = 4, PER_PRODUCER = 10000, PRINT_EVERY = 5 };
+
+typedef struct counter_shared { /* in shared memory: threads and processes */
+        pthread_mutex_t mu;
+        long counter;
+} counter_shared;
+
+static size_t print_len(int p, int i)
+{
+        return (size_t)(i * 13 + p) % 150;
+}
+
+/* Producer P: PER_PRODUCER times "counter = N" under the lock with key 0 (every PRINT_EVERY-th
+ * time a print of no key before it), flushing before it waits for the lock. */
+static void count(stream *s, counter_shared *sh, int p)
+{
+        char buf[160];
+        event ev;
+
+        for (int i = 0; i < PER_PRODUCER; i++) {
+                long n;
+                int len;
+
+                if (i % PRINT_EVERY == 0) {
+                        fill(buf, print_len(p, i), (uint64_t)p * 1000003u + (uint64_t)i);
+                        ev = make_event(EV_PRINT, p, i, buf, print_len(p, i));
+                        stream_publish(s, &ev, STREAM_NO_KEY);
+                }
+                /* the rule of stream.h: flush before anything that can block */
+                if (pthread_mutex_trylock(&sh->mu) != 0) {
+                        stream_flush();
+                        pthread_mutex_lock(&sh->mu);
+                }
+                n = ++sh->counter;
+                len = snprintf(buf, sizeof buf, "counter = %ld", n);
+                ev = make_event(EV_CHANGED, p, i, buf, (size_t)len);
+                stream_publish(s, &ev, 0);
+                pthread_mutex_unlock(&sh->mu);
+        }
+        stream_flush();
+}
+
+static void count_fn(producer *p)
+{
+        count(p->s, p->ctx, p->ring);
+}
+
+/* NTHREADS producer threads and NPROCS producer processes, one ring each. */
+static void run_counters(int nthreads, int nprocs)
+{
+        int nprod = nthreads + nprocs;
+        stream *s = stream_create(nprod, 1, STREAM_MIN_SLOTS);
+        counter_shared *sh =
+            mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        pthread_mutexattr_t ma;
+        strbuf text = STRBUF_INIT;
+        producer *th[NPROD];
+        pid_t pid[NPROD];
+        int next[NPROD] = { 0 }, printed[NPROD] = { 0 };
+        uint64_t total = (uint64_t)nprod * PER_PRODUCER, prints = 0, last_t = 0;
+        long want = 1;
+        event ev;
+        stream_stats st;
+        char expect[64];
+
+        assert_true(nprod <= NPROD);
+        assert_non_null(s);
+        assert_true(sh != MAP_FAILED);
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+        pthread_mutex_init(&sh->mu, &ma);
+        pthread_mutexattr_destroy(&ma);
+        sh->counter = 0;
+        /* processes first: fork before this process has other threads */
+        for (int p = 0; p < nprocs; p++) {
                 pid[p] = fork();
                 assert_true(pid[p] >= 0);
                 if (pid[p] == 0) {
-                        /* Should the test fail, do not outlive it blocked on the ring. */
-                        prctl(PR_SET_PDEATHSIG, SIGKILL);
-                        produce(s, p);
+                        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
+                        stream_attach(s, p);
+                        count(s, sh, p);
                         _exit(0);
                 }
         }
-        consume_all(s);
-        for (int p = 0; p < NPROD; p++) {
+        for (int p = nprocs; p < nprod; p++)
+                th[p] = producer_start(s, p, count_fn, sh);
+        for (uint64_t k = 1; k <= total + (uint64_t)nprod * (PER_PRODUCER / PRINT_EVERY); k++) {
+                int p;
+
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, k);
+                assert_true(ev.t_ns >= last_t);
+                last_t = ev.t_ns;
+                p = ev.actor;
+                assert_in_range(p, 0, nprod - 1);
+                /* each producer's events in its program order */
+                assert_int_equal(ev.num, next[p]);
+                if (ev.kind == EV_PRINT) {
+                        /* before its "counter", once */
+                        assert_int_equal(next[p] % PRINT_EVERY, 0);
+                        assert_int_equal(printed[p], next[p] / PRINT_EVERY);
+                        assert_true(text_ok(&ev, print_len(p, next[p]),
+                                            (uint64_t)p * 1000003u + (uint64_t)next[p]));
+                        printed[p]++;
+                        prints++;
+                        continue;
+                }
+                assert_int_equal(ev.kind, EV_CHANGED);
+                assert_int_equal(printed[p], next[p] / PRINT_EVERY + 1);
+                /* the key's versions: the counter as it was taken, 1, 2, 3, ... */
+                snprintf(expect, sizeof expect, "counter = %ld", want++);
+                assert_string_equal(ev.text, expect);
+                next[p]++;
+        }
+        for (int p = 0; p < nprod; p++)
+                assert_int_equal(next[p], PER_PRODUCER);
+        assert_int_equal(want, (long)total + 1);
+        assert_int_equal(prints, (uint64_t)nprod * (PER_PRODUCER / PRINT_EVERY));
+        for (int p = 0; p < nprocs; p++) {
                 int status;
 
                 assert_int_equal(waitpid(pid[p], &status, 0), pid[p]);
                 assert_true(WIFEXITED(status));
                 assert_int_equal(WEXITSTATUS(status), 0);
         }
-        /* Every child has exited: the close makes the end visible. */
+        for (int p = nprocs; p < nprod; p++)
+                producer_join(th[p]);
+        assert_int_equal(sh->counter, (long)total);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         stream_close(s);
-        assert_int_equal(stream_next(s, &ev, &text, NEXT_TIMEOUT), -1);
+        assert_int_equal(stream_next(s, &ev, &text, -1), -1);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.events, total + prints);
+        assert_int_equal(st.broken, 0);
+        pthread_mutex_destroy(&sh->mu);
+        munmap(sh, sizeof *sh);
         strbuf_free(&text);
         stream_destroy(s);
 }
 
-/* The consumer starts late: the producer must block on the full ring, and lose nothing. */
+static void test_counter_threads(void **state)
+{
+        (void)state;
+        run_counters(NPROD, 0);
+}
+
+static void test_counter_processes(void **state)
+{
+        (void)state;
+        run_counters(0, NPROD);
+}
+
+static void test_counter_mixed(void **state)
+{
+        (void)state;
+        run_counters(2, 2);
+}
+
+/* ---- a full ring ---- */
+
+static void ones_fn(producer *p)
+{
+        event ev = make_event(EV_STEP, 0, 0, NULL, 0);
+
+        for (int i = 0; i < 3000; i++) {
+                ev.num = i;
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        }
+        stream_flush();
+}
+
+static void held_p0(producer *p)
+{
+        phase *ph = p->ctx;
+        char *big = malloc(EVENT_MAX_TEXT + 1);
+        event ev;
+
+        if (big == NULL)
+                abort();
+        say(p->s, 0, 0, "v0", 0);
+        phase_set(ph, 1);
+        phase_wait(ph, 2);
+        /* 1 + 1025 + 1025 slots > 2048: the second waits, and what waits for it is v0, which
+         * is only in this ring's unflushed batch */
+        fill(big, EVENT_MAX_TEXT, 1);
+        ev = make_event(EV_PRINT, 0, 1, big, EVENT_MAX_TEXT);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        fill(big, EVENT_MAX_TEXT, 2);
+        ev = make_event(EV_PRINT, 0, 2, big, EVENT_MAX_TEXT);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        free(big);
+}
+
+static void held_p1(producer *p)
+{
+        phase *ph = p->ctx;
+
+        phase_wait(ph, 1);
+        say(p->s, 1, 0, "v1", 0);
+        stream_flush();
+        phase_set(ph, 2);
+}
+
 static void test_full_ring_blocks(void **state)
 {
-        stream *s = stream_create(1024);
-        struct prod_arg a;
-        pthread_t th;
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
         strbuf text = STRBUF_INIT;
+        producer *a, *b;
+        phase *ph;
         event ev;
         stream_stats st;
+        int next0 = 0, seen_v1 = 0;
 
         (void)state;
         assert_non_null(s);
-        a.s = s;
-        a.p = 0;
-        atomic_init(&a.done, 0);
-        assert_int_equal(pthread_create(&th, NULL, producer_thread, &a), 0);
-        wait_for_producer_wait(s);
-        /* It cannot finish without us: 50000 events do not fit in 1024 slots. */
-        assert_int_equal(atomic_load(&a.done), 0);
-        for (int i = 0; i < PER_PRODUCER; i++) {
-                assert_int_equal(stream_next(s, &ev, &text, NEXT_TIMEOUT), 1);
+        /* The consumer starts late: the producer stops with the ring exactly full. */
+        a = producer_start(s, 0, ones_fn, NULL);
+        assert_int_equal(wait_producer_waits(s, &a->done), 1);
+        assert_int_equal(atomic_load(&a->done), 0);
+        assert_int_equal(stream_written(s, 0), STREAM_MIN_SLOTS);
+        for (int i = 0; i < 3000; i++) {
+                next_ok(s, &ev, &text);
                 assert_int_equal(ev.num, i);
-                assert_true(text_ok(&ev, prod_len(0, i), prod_key(0, i)));
         }
-        pthread_join(th, NULL);
-        assert_int_equal(atomic_load(&a.done), 1);
+        producer_join(a);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_destroy(s);
+
+        /*
+         * A producer blocked on its full ring holds the version the consumer needs first (the
+         * other ring's v1 waits for it): it must have made its batch visible before it waited,
+         * since it never publishes again until the consumer reads.
+         */
+        s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        assert_non_null(s);
+        ph = phase_new();
+        a = producer_start(s, 0, held_p0, ph);
+        b = producer_start(s, 1, held_p1, ph);
+        assert_int_equal(wait_producer_waits(s, &a->done), 1);
+        assert_int_equal(atomic_load(&a->done), 0);
+        assert_int_equal(stream_written(s, 0), 1 + slots_of(EVENT_MAX_TEXT));
+        stream_get_stats(s, &st);
+        assert_int_equal(st.events, 0);
+        for (int k = 0; k < 4; k++) {
+                next_ok(s, &ev, &text);
+                if (ev.actor == 1) {
+                        assert_string_equal(ev.text, "v1");
+                        assert_int_equal(next0 >= 1, 1);
+                        seen_v1++;
+                        continue;
+                }
+                assert_int_equal(ev.num, next0);
+                if (next0 == 0)
+                        assert_string_equal(ev.text, "v0");
+                else
+                        assert_true(text_ok(&ev, EVENT_MAX_TEXT, (uint64_t)next0));
+                next0++;
+        }
+        assert_int_equal(next0, 3);
+        assert_int_equal(seen_v1, 1);
+        producer_join(a);
+        producer_join(b);
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         stream_get_stats(s, &st);
-        assert_true(st.producer_waits > 0);
+        assert_int_equal(st.producer_waits, 1);
+        phase_free(ph);
         strbuf_free(&text);
         stream_destroy(s);
+}
+
+/* ---- batches, want_flush, stream_arm and the wake descriptor ---- */
+
+static void batch_fn(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_STEP, 0, 0, NULL, 0);
+
+        for (int i = 0; i < 300; i++) {
+                ev.num = i;
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        }
+        phase_set(ph, 1);
+        phase_wait(ph, 2);
+        ev.num = 300;
+        stream_publish(p->s, &ev, STREAM_NO_KEY); /* the consumer is armed: this flushes */
+        phase_set(ph, 3);
+}
+
+/* Whether FD became readable within TIMEOUT_MS; its eventfd count in *COUNT. */
+static int fd_count(int fd, int timeout_ms, uint64_t *count)
+{
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+        *count = 0;
+        if (poll(&pfd, 1, timeout_ms) != 1)
+                return 0;
+        return read(fd, count, sizeof *count) == (ssize_t)sizeof *count;
+}
+
+static void test_want_flush_and_arm(void **state)
+{
+        stream *s = stream_create(1, 0, STREAM_MIN_SLOTS);
+        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        strbuf text = STRBUF_INIT;
+        producer *p;
+        phase *ph;
+        event ev;
+        stream_stats st;
+        uint64_t count;
+
+        (void)state;
+        assert_non_null(s);
+        assert_true(efd >= 0);
+        stream_set_wake_fd(s, efd);
+        ph = phase_new();
+        p = producer_start(s, 0, batch_fn, ph);
+        phase_wait(ph, 1);
+        /* 300 events: two whole batches are visible, 44 are written and not */
+        stream_get_stats(s, &st);
+        assert_int_equal(st.flushes, 300 / STREAM_BATCH);
+        assert_int_equal(stream_written(s, 0), 300);
+        /* something to read: not armed, nothing written to the descriptor */
+        assert_false(stream_arm(s));
+        for (int i = 0; i < (int)(300 / STREAM_BATCH * STREAM_BATCH); i++) {
+                assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+                assert_int_equal(ev.num, i);
+        }
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_false(fd_count(efd, 0, &count));
+        /* armed: the producer's next event brings its half batch, and writes the descriptor */
+        assert_true(stream_arm(s));
+        phase_set(ph, 2);
+        assert_true(fd_count(efd, NEXT_TIMEOUT, &count));
+        assert_int_equal(count, 1);
+        phase_wait(ph, 3);
+        for (int i = (int)(300 / STREAM_BATCH * STREAM_BATCH); i <= 300; i++) {
+                assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+                assert_int_equal(ev.num, i);
+        }
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.flushes, 300 / STREAM_BATCH + 1);
+        assert_int_equal(st.events, 301);
+        producer_join(p);
+        assert_false(fd_count(efd, 0, &count)); /* one wake-up, one write */
+
+        /* armed, then closed: the close writes the descriptor, and the stream ends */
+        assert_true(stream_arm(s));
+        stream_close(s);
+        assert_true(fd_count(efd, NEXT_TIMEOUT, &count));
+        assert_int_equal(count, 1);
+        assert_false(stream_arm(s));
+        assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        phase_free(ph);
+        close(efd);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* ---- close and timeouts ---- */
+
+static void three_fn(producer *p)
+{
+        say(p->s, 0, 1, "one", STREAM_NO_KEY);
+        say(p->s, 0, 2, "two", 0);
+        say(p->s, 0, 3, "three", STREAM_NO_KEY);
+        /* returns without a flush: the close makes them visible */
 }
 
 static void *closer_thread(void *arg)
 {
-        stream_close(arg);
+        stream *s = arg;
+        stream_stats st;
+
+        /* the consumer is asleep in stream_next before the close */
+        do {
+                sleep_ms(1);
+                stream_get_stats(s, &st);
+        } while (st.consumer_sleeps == 0);
+        stream_close(s);
         return NULL;
 }
 
-static void test_close_and_timeout(void **state)
+/*
+ * A producer that is done with events it never made visible (no one asked for them: the
+ * consumer has not looked yet): 0 until the close, then all of them, then the end, for good
+ * (a runner killed mid-batch, drained by the session after the close).
+ */
+static void test_close_drains_written(void **state)
 {
-        stream *s = stream_create(1024);
+        stream *s = stream_create(1, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        producer *p;
+        event ev;
+        int rc;
+
+        (void)state;
+        assert_non_null(s);
+        p = producer_start(s, 0, three_fn, NULL);
+        producer_join(p);
+        assert_int_equal(stream_written(s, 0), 3);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_close(s);
+        assert_int_equal(stream_next(s, &ev, &text, -1), 1);
+        assert_string_equal(ev.text, "one");
+        assert_int_equal(stream_next(s, &ev, &text, -1), 1);
+        assert_string_equal(ev.text, "two");
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_string_equal(ev.text, "three");
+        assert_int_equal(ev.seq, 3);
+        rc = stream_next(s, &ev, &text, -1);
+        if (rc == 1)
+                fail_msg("read past the 3 events ring 0 wrote: kind %d, seq %llu, len %u", ev.kind,
+                         (unsigned long long)ev.seq, ev.len);
+        assert_int_equal(rc, -1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        assert_int_equal(stream_next(s, &ev, &text, 50), -1);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+static void test_timeouts_and_close(void **state)
+{
+        stream *s = stream_create(1, 0, STREAM_MIN_SLOTS);
         strbuf text = STRBUF_INIT;
         event ev;
-        uint64_t t0, dt;
+        uint64_t t0;
         pthread_t th;
+        stream_stats st;
 
         (void)state;
         assert_non_null(s);
         /* Empty: polling returns at once, a timeout returns 0 after (not before) it. */
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
-        t0 = mono_ms();
+        stream_get_stats(s, &st);
+        assert_int_equal(st.consumer_waits, 0);
+        t0 = mono_ns();
         assert_int_equal(stream_next(s, &ev, &text, 50), 0);
-        dt = mono_ms() - t0;
-        assert_true(dt >= 49); /* ms clock granularity */
-        assert_true(dt < 10000);
-
-        ev = make_event(0, 1, "one", 3);
-        stream_publish(s, &ev);
-        ev = make_event(0, 2, "two", 3);
-        stream_publish(s, &ev);
+        assert_true(mono_ns() - t0 >= 50000000u);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.consumer_waits, 1);
+        /* closed: the end at once, whatever the timeout */
         stream_close(s);
-        /* What was published before the close is still read, then the end. */
-        assert_int_equal(stream_next(s, &ev, &text, -1), 1);
-        assert_string_equal(ev.text, "one");
-        assert_int_equal(stream_next(s, &ev, &text, -1), 1);
-        assert_string_equal(ev.text, "two");
-        assert_int_equal(ev.seq, 2);
-        assert_int_equal(stream_next(s, &ev, &text, -1), -1);
         assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        assert_int_equal(stream_next(s, &ev, &text, -1), -1);
         stream_destroy(s);
 
-        /* A close from another thread ends a wait without a timeout (before or during it). */
-        s = stream_create(1024);
+        /* A close from another thread ends a wait without a timeout (the consumer sleeps when
+         * the close comes). */
+        s = stream_create(1, 0, STREAM_MIN_SLOTS);
         assert_non_null(s);
         assert_int_equal(pthread_create(&th, NULL, closer_thread, s), 0);
         assert_int_equal(stream_next(s, &ev, &text, -1), -1);
         pthread_join(th, NULL);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.events, 0);
+        assert_true(st.consumer_sleeps >= 1);
         strbuf_free(&text);
         stream_destroy(s);
 }
 
-/*
- * A producer process killed in the middle of an event: the child publishes 10 events, then one
- * with EVENT_MAX_TEXT bytes of text (1171 slots) into a 1024-slot ring, so it blocks half-way
- * through; then it is SIGKILLed. The consumer gets the 10 events, then times out (repeatedly)
- * instead of hanging; after the close it skips the half event and still gets what followed.
- */
-static void test_killed_producer(void **state)
+/* ---- a producer process that dies holding a version ---- */
+
+static void p3_fn(producer *p)
 {
-        stream *s = stream_create(1024);
+        say(p->s, 1, 0, "p3", 0);
+        stream_flush();
+}
+
+/* A producer thread that ends without making its events visible: as good as dead. */
+static void gone_fn(producer *p)
+{
+        say(p->s, 2, 0, "w0", STREAM_NO_KEY);
+        say(p->s, 2, 1, "w1", STREAM_NO_KEY);
+}
+
+/*
+ * The child writes c0 (key 0, version 0), a print, c1 (version 1), all in an unflushed batch,
+ * then takes version 2 and dies before writing its event (its text is unreadable memory: the
+ * copy faults after the take). Ring 1 then takes version 3. The dead ring holds up key 0 until
+ * stream_ring_dead publishes the batch and gives version 2 up; then the reaper appends the
+ * child's crash (version 4). A ring whose producer ended with an unflushed batch (no version
+ * taken) gets it published by stream_ring_dead, and one whose producer never started an event
+ * from the reaper.
+ */
+static void test_producer_dies_holding_a_version(void **state)
+{
+        stream *s = stream_create(4, 1, STREAM_MIN_SLOTS);
         strbuf text = STRBUF_INIT;
+        producer *helper;
         event ev;
         stream_stats st;
         pid_t pid;
-        int status;
+        int status, seen_crash = 0, seen_late = 0;
 
         (void)state;
         assert_non_null(s);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                static char big[EVENT_MAX_TEXT + 1];
+                struct rlimit nocore = { 0, 0 };
+                struct sigaction dfl;
+                char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                char buf[101];
 
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
-                for (int i = 0; i < 10; i++) {
-                        ev = make_event(1, i, "x", 1);
-                        stream_publish(s, &ev);
-                }
-                fill(big, EVENT_MAX_TEXT, 5);
-                ev = make_event(1, 10, big, EVENT_MAX_TEXT);
-                stream_publish(s, &ev); /* blocks: the ring is full, no one reads */
-                _exit(3);
+                setrlimit(RLIMIT_CORE, &nocore);
+                memset(&dfl, 0, sizeof dfl);
+                dfl.sa_handler = SIG_DFL; /* not the test framework's handler */
+                sigaction(SIGSEGV, &dfl, NULL);
+                sigaction(SIGBUS, &dfl, NULL);
+                if (bad == MAP_FAILED)
+                        _exit(2);
+                stream_attach(s, 0);
+                say(s, 0, 0, "c0", 0);
+                fill(buf, 100, 9);
+                ev = make_event(EV_PRINT, 0, 1, buf, 100);
+                stream_publish(s, &ev, STREAM_NO_KEY);
+                say(s, 0, 2, "c1", 0);
+                ev = make_event(EV_PRINT, 0, 3, bad, 5);
+                stream_publish(s, &ev, 0);
+                _exit(0); /* not reached */
         }
-        wait_for_producer_wait(s);
-        assert_int_equal(kill(pid, SIGKILL), 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFSIGNALED(status));
-        assert_int_equal(WTERMSIG(status), SIGKILL);
-
-        for (int i = 0; i < 10; i++) {
-                assert_int_equal(stream_next(s, &ev, &text, 20), 1);
-                assert_int_equal(ev.num, i);
-        }
-        assert_int_equal(stream_next(s, &ev, &text, 20), 0); /* half an event: wait, time out */
+        assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        /* (before the consumer first looks, which asks every producer for its batch) */
+        helper = producer_start(s, 2, gone_fn, NULL);
+        producer_join(helper);
+        helper = producer_start(s, 1, p3_fn, NULL);
+        producer_join(helper);
+        /* nothing of the child's is visible; p3 waits for versions 0..2 */
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         assert_int_equal(stream_next(s, &ev, &text, 20), 0);
+        assert_true(stream_written(s, 0) >= 3);
 
-        /* Later events are not lost to the dead one: they come after it is skipped. */
-        ev = make_event(2, 99, "after", 5);
-        stream_publish(s, &ev);
-        stream_close(s);
-        assert_int_equal(stream_next(s, &ev, &text, 20), 1);
-        assert_int_equal(ev.num, 99);
-        assert_int_equal(ev.seq, 11);
-        assert_string_equal(ev.text, "after");
-        assert_int_equal(stream_next(s, &ev, &text, 20), -1);
+        stream_ring_dead(s, 0);
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "c0");
+        next_ok(s, &ev, &text);
+        assert_int_equal(ev.num, 1);
+        assert_true(text_ok(&ev, 100, 9));
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "c1");
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "p3");
+        assert_int_equal(ev.seq, 4);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         stream_get_stats(s, &st);
         assert_int_equal(st.broken, 1);
-        assert_int_equal(st.events, 11);
+        assert_int_equal(st.events, 4);
+
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_ring_dead(s, 2);
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "w0");
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "w1");
+        assert_int_equal(ev.seq, 6);
+
+        ev = make_event(EV_CRASH, 0, 0, "killed", 6);
+        ev.aux = SIGSEGV;
+        stream_publish_for(s, 0, &ev, 0);
+        stream_ring_dead(s, 3);
+        ev = make_event(EV_PRINT, 3, 0, "late", 4);
+        stream_publish_for(s, 3, &ev, STREAM_NO_KEY);
+        for (int k = 0; k < 2; k++) {
+                assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+                assert_int_equal(ev.seq, (uint64_t)k + 7);
+                seen_crash += ev.kind == EV_CRASH && strcmp(ev.text, "killed") == 0;
+                seen_late += ev.kind == EV_PRINT && strcmp(ev.text, "late") == 0;
+        }
+        assert_int_equal(seen_crash, 1);
+        assert_int_equal(seen_late, 1);
+        stream_close(s);
+        assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.broken, 1);
+        assert_int_equal(st.events, 8);
         strbuf_free(&text);
         stream_destroy(s);
 }
@@ -532,10 +1493,22 @@ static void test_killed_producer(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_single_thread_texts), cmocka_unit_test(test_create_errors),
-                cmocka_unit_test(test_wraparound),          cmocka_unit_test(test_producer_threads),
-                cmocka_unit_test(test_producer_processes),  cmocka_unit_test(test_full_ring_blocks),
-                cmocka_unit_test(test_close_and_timeout),   cmocka_unit_test(test_killed_producer),
+                cmocka_unit_test(test_texts),
+                cmocka_unit_test(test_create_errors),
+                cmocka_unit_test(test_auto_size),
+                cmocka_unit_test(test_wraparound),
+                cmocka_unit_test(test_merge_by_key),
+                cmocka_unit_test(test_publish_after),
+                cmocka_unit_test(test_end_last),
+                cmocka_unit_test(test_end_waits_for_written),
+                cmocka_unit_test(test_counter_threads),
+                cmocka_unit_test(test_counter_processes),
+                cmocka_unit_test(test_counter_mixed),
+                cmocka_unit_test(test_full_ring_blocks),
+                cmocka_unit_test(test_want_flush_and_arm),
+                cmocka_unit_test(test_close_drains_written),
+                cmocka_unit_test(test_timeouts_and_close),
+                cmocka_unit_test(test_producer_dies_holding_a_version),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
