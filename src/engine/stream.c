@@ -56,14 +56,15 @@
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 
-#define SLOT_SIZE   64
-#define SLOT_TEXT   64   /* text bytes in a slot after the first */
-#define HEAD_TEXT   16   /* text bytes in an event's first slot */
-#define SPIN_PAUSES 512  /* busy looks before yielding the CPU: a few microseconds */
-#define SPIN_YIELDS 16   /* sched_yield()s before sleeping: on 2 cores, let the others run */
-#define SLEEP_MS    20   /* a sleeper looks again at least this often (a safety net) */
-#define KIND_SKIP   0xff /* a version given up by a dead producer (stream_ring_dead) */
-#define NO_VERSION  UINT64_MAX
+#define SLOT_SIZE      64
+#define SLOT_TEXT      64   /* text bytes in a slot after the first */
+#define HEAD_TEXT      16   /* text bytes in an event's first slot */
+#define SPIN_PAUSES    512  /* busy looks before yielding the CPU: a few microseconds */
+#define SPIN_YIELDS    16   /* sched_yield()s before sleeping: on 2 cores, let the others run */
+#define SLEEP_MS       20   /* a sleeper looks again at least this often (a safety net) */
+#define KIND_SKIP      0xff /* a version given up by a dead producer (stream_ring_dead) */
+#define NO_VERSION     UINT64_MAX
+#define PREFETCH_AHEAD 8 /* slots a producer asks for ahead of writing them */
 
 /* The atomics live in memory shared between processes: they must not be emulated with a lock. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
@@ -408,6 +409,19 @@ static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, boo
         /* One clock read per batch: its events share the stamp. */
         if (r->batch_n == 0)
                 r->batch_t = now_ns() - s->t0_ns;
+        /* The version first: a locked add waits for the stores before it, and the slot's are
+         * slow (its line comes back from the consumer's core). */
+        if (take) {
+                /* If this process dies between the take and the tail's store, stream_ring_dead
+                 * finds the version here and gives it up. */
+                atomic_store_explicit(&r->taking_ver, NO_VERSION, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_key, ckey, memory_order_relaxed);
+                mark = atomic_fetch_add_explicit(&s->keys[ckey].next, 1, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_ver, mark, memory_order_relaxed);
+        }
+        /* ... and the slots a few events on are asked for now, to be ours when we get there */
+        if (t + PREFETCH_AHEAD - r->head_seen <= s->nslots)
+                __builtin_prefetch(slot_at(s, ri, t + PREFETCH_AHEAD), 1);
         h = &slot_at(s, ri, t)->h;
         h->len = (uint32_t)len;
         h->t_ns = r->batch_t;
@@ -420,14 +434,6 @@ static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, boo
         h->res = ev->res;
         h->other = ev->other;
         h->key = ckey;
-        if (take) {
-                /* If this process dies between the take and the tail's store, stream_ring_dead
-                 * finds the version here and gives it up. */
-                atomic_store_explicit(&r->taking_ver, NO_VERSION, memory_order_relaxed);
-                atomic_store_explicit(&r->taking_key, ckey, memory_order_relaxed);
-                mark = atomic_fetch_add_explicit(&s->keys[ckey].next, 1, memory_order_relaxed);
-                atomic_store_explicit(&r->taking_ver, mark, memory_order_relaxed);
-        }
         h->ver = mark;
         done = len < HEAD_TEXT ? len : HEAD_TEXT;
         if (done > 0)
