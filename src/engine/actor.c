@@ -20,14 +20,14 @@
 
 /*
  * The order an event of A's takes (stream.h): stepped, one key for every event, as one actor runs
- * at a time; live, its resource's key (a condition's is its lock's: a wait gives the lock up), the
- * output's for what is printed, or none.
+ * at a time (and so for a live run that records its moves); live, its resource's key (a condition's
+ * is its lock's: a wait gives the lock up), the output's for what is printed, or none.
  */
 static int order_key(const actor *a, event_kind kind, int res)
 {
         const scenario *sc = a->sc;
 
-        if (a->gates != NULL)
+        if (a->total_order)
                 return sc->nresources + 1;
         if (res >= 0) {
                 const sc_resource *r = &sc->resources[res];
@@ -47,7 +47,7 @@ void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int 
  * one order. */
 static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
 {
-        if (a->gates != NULL)
+        if (a->total_order)
                 stream_publish(a->eng->st, ev, order_key(a, ev->kind, -1));
         else
                 stream_publish_after(a->eng->st, ev, after, mark);
@@ -219,6 +219,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->prim = eng->prim;
         a->store = eng->store;
         a->gates = eng->opt.gates;
+        a->total_order = eng->opt.gates != NULL || eng->opt.total_order;
         a->id = id;
         a->name = scenario_actor_name(sc, id);
         a->i = id < sc->nactors ? sc->actors[id].i : 0;
@@ -398,7 +399,7 @@ static void reaped_crash(actor *a, int code, int sig, const strbuf *why)
                      .text = strbuf_str(why) };
 
         stream_publish_for(a->eng->st, a->id, &ev,
-                           a->gates != NULL ? order_key(a, EV_CRASH, -1) : STREAM_NO_KEY);
+                           a->total_order ? order_key(a, EV_CRASH, -1) : STREAM_NO_KEY);
 }
 
 void actor_reaped(engine *eng, int target, pid_t pid, int status)

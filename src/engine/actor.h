@@ -28,8 +28,9 @@ typedef struct actor {
         const scenario *sc;
         prim_region *prim;
         store *store;
-        gates *gates; /* step mode; NULL live */
-        int id;       /* actor number: 0..nactors-1, main = nactors */
+        gates *gates;     /* step mode; NULL live */
+        bool total_order; /* step mode or engine_options.total_order: one key for every event */
+        int id;           /* actor number: 0..nactors-1, main = nactors */
         const char *name;
         int i;
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),

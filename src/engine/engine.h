@@ -30,6 +30,10 @@ typedef struct engine_options {
          * whoever takes it first, the releaser too (barging); true hands it to its longest
          * waiter, so nobody can take it in between (`lockstep run --handoff fifo`). */
         bool fifo;
+        /* Every event in one order, the order of publishing (as step mode always has): for a live
+         * run whose moves are recorded, whose replay needs every read of a shared value in its
+         * place, and reads publish nothing of their own. Slower: one version per event. */
+        bool total_order;
 } engine_options;
 
 /* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,

@@ -441,6 +441,7 @@ static int start_runner(session *s, strbuf *err)
                         xdie("cannot map shared memory for the pacer");
                 eo.pacer = s->pacer;
         }
+        eo.total_order = s->record;
         if (s->cfg.trace_path != NULL) {
                 trace_info info = { .seed = s->seed,
                                     .mode = s->cfg.step ? "step" : "live",
