@@ -1001,7 +1001,9 @@ bool session_pump(session *s)
                 s->last_event = running_seconds(s);
                 s->quiet_checked = false;
         }
-        if (!s->ended && !s->runner_gone &&
+        /* A runner that died publishes nothing more: a pump that took nothing in looks (the
+         * pidfd wakes the descriptor), and a stepped run spares a wait4 a step. */
+        if (!s->ended && !s->runner_gone && got == 0 &&
             waitpid(s->runner, &s->runner_status, WNOHANG) == s->runner) {
                 s->runner_gone = true;
                 /* Drain what it published before it went; closing first lets the stream skip
