@@ -53,6 +53,8 @@ gates *gate_create(int n)
         g->bytes = bytes;
         g->n = n;
         g->budget = GATE_BUDGET_MAX;
+        for (int k = 0; k < n; k++)
+                g->g[k].back = UINT32_MAX; /* not at a gate yet: its first arrival says 0 */
         return g;
 }
 

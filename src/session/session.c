@@ -93,6 +93,7 @@ struct session {
         int inflight;         /* the actor granted last, until it is back at a gate */
         uint32_t grant_no;    /* the gate's number for that grant (gate_back) */
         bool step_done;       /* the step granted is done: its events wait (session_more) */
+        bool back_seen;       /* gate_back said so for the grant in flight */
         int last_granted;
         uint64_t rng;
         size_t next_entry; /* in replay */
@@ -826,7 +827,7 @@ static void grant(session *s, int a)
                 s->next_grant = mono() + 1.0 / s->speed;
         /* A step takes microseconds: waiting for it here (the actor runs on our core meanwhile)
          * spares two sleeps and two wake-ups, and the stream is not armed while it publishes. */
-        s->step_done = gate_back(s->gates, a, s->grant_no);
+        s->step_done = s->back_seen = gate_back(s->gates, a, s->grant_no);
 }
 
 /* Step mode, once the last step is done: ends the run when no actor can move. */
@@ -859,8 +860,11 @@ static void schedule_next(session *s)
         int movable[SC_MAX_ACTORS + 1], n = 0, pick;
 
         if (on_a_step(s)) {
-                /* Woken by the first events of a step (or by anything else): its end is near. */
-                s->step_done = gate_back(s->gates, s->inflight, s->grant_no);
+                /* Woken by the first events of a step (or by anything else): its end is near.
+                 * Once only: back at its gate, the actor has published what it will, and more
+                 * pumping at once would only spin (the stream wakes us for anything later). */
+                if (!s->back_seen)
+                        s->step_done = s->back_seen = gate_back(s->gates, s->inflight, s->grant_no);
                 return;
         }
         s->inflight = -1;

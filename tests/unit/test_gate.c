@@ -104,6 +104,27 @@ static void test_only_the_granted_moves(void **state)
         gate_destroy(g);
 }
 
+/* Before any grant, gate_back with grant 0 waits for the actor's first arrival (the session
+ * waits so for main's first gate). */
+static void test_first_arrival(void **state)
+{
+        gates *g = gate_create(1);
+        actor_arg a = { .g = g, .id = 0, .steps = 1 };
+        pthread_t t;
+
+        (void)state;
+        assert_non_null(g);
+        assert_false(gate_back(g, 0, 0)); /* no one there yet */
+        assert_int_equal(pthread_create(&t, NULL, actor_main, &a), 0);
+        back(g, 0, 0);
+        assert_int_equal(atomic_load(&a.at_gate), 1);
+        assert_int_equal(atomic_load(&a.taken), 0);
+        gate_grant(g, 0);
+        pthread_join(t, NULL);
+        assert_int_equal(atomic_load(&a.taken), 1);
+        gate_destroy(g);
+}
+
 /* An actor that leaves after its step (an exit) never comes back: gate_back says false. */
 static void test_no_back_after_leaving(void **state)
 {
@@ -128,6 +149,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_one_grant_one_step),
                 cmocka_unit_test(test_only_the_granted_moves),
+                cmocka_unit_test(test_first_arrival),
                 cmocka_unit_test(test_no_back_after_leaving),
         };
 
