@@ -31,6 +31,9 @@
 
 /* EXIT_INTERNAL: the trace or schedule could not be written, or the engine and model disagree. */
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
+/* `run`: pumping again at once after a done step, a look at the signals every so many turns
+ * (a few hundred microseconds: Ctrl-C still stops the run at once, for a person) */
+enum { SIGNAL_LOOK_EVERY = 64 };
 
 /* In a sanitizer build, a scenario's deliberate segfault or abort must still kill the runner
  * with that signal (the front end reports it), not be turned into a sanitizer report. */
@@ -412,6 +415,7 @@ static int cmd_run(int argc, char **argv)
         run_output out = { 0 };
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
         int c, status, sfd;
+        unsigned fast = 0;
         strbuf err = STRBUF_INIT;
         sigset_t old;
         session *s;
@@ -511,9 +515,14 @@ static int cmd_run(int argc, char **argv)
                                        { .fd = sfd, .events = POLLIN } };
                 struct signalfd_siginfo si;
 
+                /* A stepped run going as fast as it can: the step just granted is done, so pump
+                 * again at once; the signals are looked at every SIGNAL_LOOK_EVERY such turns. */
+                if (session_more(s) && ++fast % SIGNAL_LOOK_EVERY != 0)
+                        continue;
                 if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
                         xdie("poll: %s", strerror(errno));
-                if (sfd >= 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (sfd >= 0 && (p[1].revents & POLLIN) &&
+                    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                         char why[64];
                         const char *abbrev = sigabbrev_np((int)si.ssi_signo);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -15,14 +16,31 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Waiting for a step. The front end grants and the granted actor takes its step: on two cores
+ * each could spin for the other, but a sleeping actor woken onto an idle core (of a virtual
+ * machine, too) takes tens of microseconds to come, and a busy wait takes the core from the
+ * one it waits for whenever the two share one — measured, both made step mode slower. What pays
+ * is letting the actor run where the front end is: after a grant the front end yields its core
+ * (sched_yield) until the step is done, for a budget that halves each time the step was not done
+ * within it (a long step, a busy machine) and doubles back each time it was. The actor then
+ * wakes the front end neither with the events of its step (the stream is not armed meanwhile)
+ * nor at its end: the front end finds them when it looks. Actors sleep at their gates at once.
+ */
+#define GATE_BUDGET_MAX 20000u /* ns: a step of a thread, woken, is a few microseconds */
+#define GATE_BUDGET_MIN 2000u
+
 typedef struct gate {
         alignas(64) _Atomic uint32_t granted; /* written by the front end only */
+        _Atomic uint32_t back;                /* the actor: the grants it had used when it last
+                                                 came to its gate */
         uint32_t used;                        /* written by the actor only */
 } gate;
 
 struct gates {
         size_t bytes;
         int n;
+        uint64_t budget; /* the front end's: how long gate_back waits, in ns */
         gate g[];
 };
 
@@ -36,6 +54,9 @@ gates *gate_create(int n)
         memset(g, 0, bytes);
         g->bytes = bytes;
         g->n = n;
+        g->budget = GATE_BUDGET_MAX;
+        for (int k = 0; k < n; k++)
+                g->g[k].back = UINT32_MAX; /* not at a gate yet: its first arrival says 0 */
         return g;
 }
 
@@ -58,10 +79,40 @@ static long futex_wait_for(_Atomic uint32_t *word, uint32_t val, const struct ti
         return syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, rel, NULL, 0);
 }
 
-void gate_grant(gates *g, int a)
+static uint64_t now_ns(void)
 {
-        atomic_fetch_add_explicit(&g->g[a].granted, 1, memory_order_release);
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t gate_grant(gates *g, int a)
+{
+        uint32_t n = atomic_fetch_add_explicit(&g->g[a].granted, 1, memory_order_release) + 1;
+
         futex(&g->g[a].granted, FUTEX_WAKE, 1);
+        return n;
+}
+
+bool gate_back(gates *g, int a, uint32_t grant)
+{
+        _Atomic uint32_t *back = &g->g[a].back;
+        uint64_t start = now_ns();
+
+        for (;;) {
+                if (atomic_load_explicit(back, memory_order_acquire) == grant) {
+                        if (g->budget < GATE_BUDGET_MAX)
+                                g->budget *= 2;
+                        return true;
+                }
+                if (now_ns() - start >= g->budget)
+                        break;
+                sched_yield();
+        }
+        if (g->budget / 2 >= GATE_BUDGET_MIN)
+                g->budget /= 2;
+        return false;
 }
 
 void gate_wait(gates *g, int a)
@@ -69,8 +120,10 @@ void gate_wait(gates *g, int a)
         gate *t = &g->g[a];
         uint32_t now;
 
-        /* The session grants after it has seen where the actor stands: its events go out now. */
+        /* The session grants after it has seen where the actor stands: its events go out now,
+         * and then it says it is back (gate_back counts on everything being in the stream). */
         stream_flush();
+        atomic_store_explicit(&t->back, t->used, memory_order_release);
         while ((now = atomic_load_explicit(&t->granted, memory_order_acquire)) == t->used)
                 if (futex(&t->granted, FUTEX_WAIT, now) < 0 && errno != EAGAIN && errno != EINTR)
                         break;
@@ -106,14 +159,6 @@ void gate_pacer_set(gate_pacer *p, bool paused, uint64_t delay_ns)
         atomic_store_explicit(&p->delay_ns, delay_ns, memory_order_relaxed);
         atomic_fetch_add_explicit(&p->changes, 1, memory_order_release);
         futex(&p->changes, FUTEX_WAKE, INT32_MAX);
-}
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void gate_pacer_wait(gate_pacer *p)

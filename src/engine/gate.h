@@ -5,7 +5,8 @@
  * waiting for a resource) and then waits at its gate until the front end grants it. A gate is a
  * counter in shared memory that only the front end increments (one grant = one step) and a futex
  * the actor sleeps on, so gates work the same for threads and for processes forked after
- * gate_create. In live mode there are no gates: engine_options.gates is NULL.
+ * gate_create. The front end can wait for the step it granted to be done (gate_back) without
+ * being woken for it. In live mode there are no gates: engine_options.gates is NULL.
  */
 #ifndef LOCKSTEP_ENGINE_GATE_H
 #define LOCKSTEP_ENGINE_GATE_H
@@ -18,8 +19,15 @@ typedef struct gates gates;
 /* Shared memory for N gates; NULL with errno on failure. */
 gates *gate_create(int n);
 void gate_destroy(gates *g);
-/* The front end: lets actor A take one step. */
-void gate_grant(gates *g, int a);
+/* The front end: lets actor A take one step. Returns the grant's number, for gate_back. */
+uint32_t gate_grant(gates *g, int a);
+/*
+ * The front end, after gate_grant gave GRANT: waits a moment (gate.c says how long), yielding its
+ * core, until actor A is back at a gate having taken that step — then everything it published in
+ * the step is in the stream — and says whether it is. False means look again later (a long step,
+ * an exit, a busy machine).
+ */
+bool gate_back(gates *g, int a, uint32_t grant);
 /* Actor A: waits until it has been granted a step it has not used yet, and uses it. */
 void gate_wait(gates *g, int a);
 

@@ -78,6 +78,7 @@ struct session {
         double last_event;  /* running seconds at the last event */
         bool quiet_checked; /* the deadlock check ran since the last event */
         double next_grant;  /* step mode with a speed: no automatic grant before (monotonic) */
+        double timer_at;    /* when the timer is set to fire (monotonic), 0: not set */
         /* step mode */
         session_policy policy;
         int nall;             /* actors + main */
@@ -91,6 +92,9 @@ struct session {
         int *held_by;         /* live: an actor blocked on a lock that its holder took in the
                                  move it is still making: that holder, else -1 */
         int inflight;         /* the actor granted last, until it is back at a gate */
+        uint32_t grant_no;    /* the gate's number for that grant (gate_back) */
+        bool step_done;       /* the step granted is done: its events wait (session_more) */
+        bool back_seen;       /* gate_back said so for the grant in flight */
         int last_granted;
         uint64_t rng;
         size_t next_entry; /* in replay */
@@ -847,9 +851,12 @@ static void grant(session *s, int a)
         s->last_granted = a;
         if (s->record)
                 insert_move(s, s->nmoves, a);
-        gate_grant(s->gates, a);
+        s->grant_no = gate_grant(s->gates, a);
         if (s->speed > 0)
                 s->next_grant = mono() + 1.0 / s->speed;
+        /* A step takes microseconds: waiting for it here (the actor runs on our core meanwhile)
+         * spares two sleeps and two wake-ups, and the stream is not armed while it publishes. */
+        s->step_done = s->back_seen = gate_back(s->gates, a, s->grant_no);
 }
 
 /* Step mode, once the last step is done: ends the run when no actor can move. */
@@ -881,8 +888,14 @@ static void schedule_next(session *s)
 {
         int movable[SC_MAX_ACTORS + 1], n = 0, pick;
 
-        if (on_a_step(s))
+        if (on_a_step(s)) {
+                /* Woken by the first events of a step (or by anything else): its end is near.
+                 * Once only: back at its gate, the actor has published what it will, and more
+                 * pumping at once would only spin (the stream wakes us for anything later). */
+                if (!s->back_seen)
+                        s->step_done = s->back_seen = gate_back(s->gates, s->inflight, s->grant_no);
                 return;
+        }
         s->inflight = -1;
         if (nobody_can_move(s) || s->paused)
                 return;
@@ -947,13 +960,16 @@ static void poke(session *s)
  * deadlock check, the next paced grant. */
 static void arm_timer(session *s)
 {
-        double when = 0, now = mono();
+        double now = mono(), when = 0;
+        /* When running seconds were 0: a fixed point while the run goes, so that an unchanged
+         * deadline is the same number and the timer is not set again; paused, deadlines move. */
+        double base = s->paused ? now - running_seconds(s) : s->started + s->paused_total;
         struct itimerspec it = { 0 };
 
         if (!s->ended && !s->paused && s->cfg.time_limit > 0)
-                when = now + (s->cfg.time_limit - running_seconds(s));
+                when = base + s->cfg.time_limit;
         if (!s->ended && s->gates == NULL && !s->quiet_checked) {
-                double q = now + (s->last_event + SESSION_QUIET_MS / 1000.0 - running_seconds(s));
+                double q = base + s->last_event + SESSION_QUIET_MS / 1000.0;
 
                 if (when == 0 || q < when)
                         when = q;
@@ -963,9 +979,12 @@ static void arm_timer(session *s)
             (s->policy != SESSION_MANUAL || s->next_entry < s->nreplay) &&
             (when == 0 || s->next_grant < when))
                 when = s->next_grant;
+        if (when > 0 && when <= now)
+                when = now + 1e-6;
+        if (when == s->timer_at)
+                return; /* a step-mode run sets no deadline at all: no system call a step */
+        s->timer_at = when;
         if (when > 0) {
-                if (when <= now)
-                        when = now + 1e-6;
                 it.it_value.tv_sec = (time_t)when;
                 it.it_value.tv_nsec = (long)((when - (double)(time_t)when) * 1e9);
         }
@@ -1015,7 +1034,9 @@ bool session_pump(session *s)
                 s->last_event = running_seconds(s);
                 s->quiet_checked = false;
         }
-        if (!s->ended && !s->runner_gone &&
+        /* A runner that died publishes nothing more: a pump that took nothing in looks (the
+         * pidfd wakes the descriptor), and a stepped run spares a wait4 a step. */
+        if (!s->ended && !s->runner_gone && got == 0 &&
             waitpid(s->runner, &s->runner_status, WNOHANG) == s->runner) {
                 s->runner_gone = true;
                 /* Drain what it published before it went; closing first lets the stream skip
@@ -1045,6 +1066,14 @@ bool session_pump(session *s)
 int session_fd(const session *s)
 {
         return s->epoll_fd;
+}
+
+bool session_more(session *s)
+{
+        bool more = s->step_done && !s->ended;
+
+        s->step_done = false;
+        return more;
 }
 
 /* ---- controls ------------------------------------------------------------------------------ */

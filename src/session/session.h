@@ -103,6 +103,10 @@ int session_fd(const session *s);
 /* Takes in what the runner published (at most SESSION_BATCH events) and checks the limits;
  * never waits. True while the run goes on. */
 bool session_pump(session *s);
+/* Step mode going by itself: true (once) when the last pump granted a step that is done by now,
+ * so the next pump has its events and can grant again — a front end may pump again at once,
+ * without polling (the descriptor is readable anyway). False otherwise. */
+bool session_more(session *s);
 
 /* ---- controls: a person at the keys ---- */
 

@@ -1,7 +1,8 @@
 /*
  * test_session.c — the session as a front end sees it: the manual policy, grants and why an actor
  * cannot move, the descriptor that stays quiet while nothing happens, pause, switching policies,
- * restart, interruption and the exit status's precedence.
+ * restart, interruption, the exit status's precedence, and pumping again at once after a done
+ * step (session_more).
  *
  * Every wait here is on the session's descriptor with no timeout, for something the session
  * promises will come (an event, the runner's end): no test depends on timing.
@@ -466,6 +467,66 @@ static void test_manual_with_speed_is_quiet(void **state)
         close_ok(s);
 }
 
+/* One stepped run by the policy, pumped as `lockstep run` does (again at once while
+ * session_more says so) or, with AGAIN false, with a poll before every pump; its moves and its
+ * events (kind and actor, in order) into MOVES and EVENTS. */
+static void stepped_run(uint64_t seed, bool again, strbuf *moves, strbuf *events)
+{
+        session_config cfg = { .step = true, .seed = seed, .seed_given = true, .record = true };
+        session *s = open_cfg(&cfg);
+        const int *m;
+        size_t n;
+
+        while (session_pump(s)) {
+                struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+                if (again && session_more(s))
+                        continue;
+                assert_true(poll(&p, 1, -1) == 1);
+        }
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        m = session_schedule(s, &n);
+        for (size_t k = 0; k < n; k++)
+                strbuf_printf(moves, "%d ", m[k]);
+        for (uint64_t q = 1; q <= history_len(session_history(s)); q++) {
+                const event *ev = history_event(session_history(s), q);
+
+                strbuf_printf(events, "%d:%d ", (int)ev->kind, ev->actor);
+        }
+        close_ok(s);
+}
+
+/* Pumping again at once after a done step changes nothing of the run: the same seed gives the
+ * same moves and the same events as polling before every pump. A live run never says more. */
+static void test_pump_again(void **state)
+{
+        session_config live = { .seed = 1, .seed_given = true };
+        session *s;
+
+        (void)state;
+        for (uint64_t seed = 1; seed <= 4; seed++) {
+                strbuf m1 = STRBUF_INIT, e1 = STRBUF_INIT, m2 = STRBUF_INIT, e2 = STRBUF_INIT;
+
+                stepped_run(seed, true, &m1, &e1);
+                stepped_run(seed, false, &m2, &e2);
+                assert_true(m1.len > 0);
+                assert_string_equal(strbuf_str(&m1), strbuf_str(&m2));
+                assert_string_equal(strbuf_str(&e1), strbuf_str(&e2));
+                strbuf_free(&m1);
+                strbuf_free(&e1);
+                strbuf_free(&m2);
+                strbuf_free(&e2);
+        }
+        s = open_cfg(&live);
+        while (session_pump(s)) {
+                struct pollfd p = { .fd = session_fd(s), .events = POLLIN };
+
+                assert_false(session_more(s));
+                assert_true(poll(&p, 1, -1) == 1);
+        }
+        close_ok(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -482,6 +543,7 @@ int main(void)
                 cmocka_unit_test(test_file_errors),
                 cmocka_unit_test(test_live_only),
                 cmocka_unit_test(test_manual_with_speed_is_quiet),
+                cmocka_unit_test(test_pump_again),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
