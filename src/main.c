@@ -514,12 +514,15 @@ static int cmd_run(int argc, char **argv)
                 struct pollfd p[2] = { { .fd = session_fd(s), .events = POLLIN },
                                        { .fd = sfd, .events = POLLIN } };
                 struct signalfd_siginfo si;
+                bool more = session_more(s);
 
                 /* A stepped run going as fast as it can: the step just granted is done, so pump
-                 * again at once; the signals are looked at every SIGNAL_LOOK_EVERY such turns. */
-                if (session_more(s) && ++fast % SIGNAL_LOOK_EVERY != 0)
+                 * again at once (the session did not arm its descriptor: it would not wake us);
+                 * the signals are looked at, without waiting, every SIGNAL_LOOK_EVERY such turns.
+                 */
+                if (more && ++fast % SIGNAL_LOOK_EVERY != 0)
                         continue;
-                if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+                if (poll(p, sfd >= 0 ? 2 : 1, more ? 0 : -1) < 0 && errno != EINTR)
                         xdie("poll: %s", strerror(errno));
                 if (sfd >= 0 && (p[1].revents & POLLIN) &&
                     read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {

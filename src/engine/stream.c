@@ -64,7 +64,9 @@
 #define SLEEP_MS       20   /* a sleeper looks again at least this often (a safety net) */
 #define KIND_SKIP      0xff /* a version given up by a dead producer (stream_ring_dead) */
 #define NO_VERSION     UINT64_MAX
-#define PREFETCH_AHEAD 8 /* slots a producer asks for ahead of writing them */
+#define SLEEP_FUTEX    1u /* cons_sleeping: the consumer sleeps on cons_futex (stream_next) */
+#define SLEEP_FD       2u /* ... or is armed: the wake descriptor (stream_arm) */
+#define PREFETCH_AHEAD 8  /* slots a producer asks for ahead of writing them */
 
 /* The atomics live in memory shared between processes: they must not be emulated with a lock. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
@@ -140,7 +142,7 @@ struct stream {
 
         /* Read by every publish, written rarely. */
         alignas(64) _Atomic uint32_t want_flush; /* bumped: the consumer asks for every batch */
-        _Atomic uint32_t cons_sleeping;          /* the consumer is (about to be) asleep */
+        _Atomic uint32_t cons_sleeping;          /* SLEEP_FUTEX, SLEEP_FD: how the consumer waits */
         _Atomic uint32_t closed;
 
         alignas(64) _Atomic uint32_t cons_futex; /* bumped to wake the consumer */
@@ -300,14 +302,19 @@ static void wake_consumer(stream *s)
 {
         /* Pairs with the fence in wait_readable: our pub store before, its flag after. */
         atomic_thread_fence(memory_order_seq_cst);
-        if (atomic_load_explicit(&s->cons_sleeping, memory_order_relaxed) != 0 &&
-            atomic_exchange_explicit(&s->cons_sleeping, 0, memory_order_acquire) != 0) {
-                /* Only the producer that cleared the flag makes the system call. */
+        uint32_t how;
+
+        if (atomic_load_explicit(&s->cons_sleeping, memory_order_relaxed) == 0)
+                return;
+        /* Only the producer that cleared the flag makes the system call, and only the one the
+         * consumer waits in. */
+        how = atomic_exchange_explicit(&s->cons_sleeping, 0, memory_order_acquire);
+        if (how & SLEEP_FUTEX) {
                 atomic_fetch_add_explicit(&s->cons_futex, 1, memory_order_release);
                 futex_wake(&s->cons_futex, 1);
-                if (s->wake_fd >= 0)
-                        notify_fd(s->wake_fd);
         }
+        if ((how & SLEEP_FD) && s->wake_fd >= 0)
+                notify_fd(s->wake_fd);
 }
 
 static void flush_ring(stream *s, ring *r)
@@ -687,7 +694,7 @@ static int wait_readable(stream *s, int timeout_ms, uint64_t *deadline)
                 uint32_t seen = atomic_load_explicit(&s->cons_futex, memory_order_acquire);
                 struct timespec rel = { 0, SLEEP_MS * 1000000L };
 
-                atomic_store_explicit(&s->cons_sleeping, 1, memory_order_seq_cst);
+                atomic_store_explicit(&s->cons_sleeping, SLEEP_FUTEX, memory_order_seq_cst);
                 atomic_thread_fence(memory_order_seq_cst);
                 if ((r = pick(s, false)) >= 0)
                         break;
@@ -766,7 +773,7 @@ bool stream_arm(stream *s)
         /* The same announcement as wait_readable's, with the same fence (Dekker): a producer
          * that publishes after this store sees the flag and writes the descriptor, or this look
          * sees its event. */
-        atomic_store_explicit(&s->cons_sleeping, 1, memory_order_seq_cst);
+        atomic_store_explicit(&s->cons_sleeping, SLEEP_FD, memory_order_seq_cst);
         atomic_thread_fence(memory_order_seq_cst);
         if (pick(s, false) >= 0 || atomic_load_explicit(&s->closed, memory_order_acquire)) {
                 atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);

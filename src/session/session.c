@@ -94,6 +94,8 @@ struct session {
         int inflight;         /* the actor granted last, until it is back at a gate */
         uint32_t grant_no;    /* the gate's number for that grant (gate_back) */
         bool step_done;       /* the step granted is done: its events wait (session_more) */
+        bool uses_more;       /* the front end pumps again when session_more says so */
+        bool again;           /* ... and this pump is such a one: no descriptor was read */
         bool back_seen;       /* gate_back said so for the grant in flight */
         int last_granted;
         uint64_t rng;
@@ -1023,8 +1025,13 @@ bool session_pump(session *s)
 
         if (s->ended)
                 return false;
-        drain_fd(s->wake_fd);
-        drain_fd(s->timer_fd);
+        /* Pumping again at once (session_more), nobody looked at the descriptor: two reads a
+         * step spared. */
+        if (!s->again) {
+                drain_fd(s->wake_fd);
+                drain_fd(s->timer_fd);
+        }
+        s->again = false;
         while (got < SESSION_BATCH && !s->ended &&
                (rc = stream_next(s->st, &ev, &s->text_buf, 0)) == 1) {
                 take(s, &ev);
@@ -1056,8 +1063,11 @@ bool session_pump(session *s)
         check_limits(s, got);
         if (s->ended)
                 return false;
-        /* More may be waiting (a full batch), or came in while we looked: come back at once. */
-        if (got == SESSION_BATCH || !stream_arm(s->st))
+        /* More may be waiting (a full batch), or came in while we looked: come back at once —
+         * unless the front end does so anyway (session_more: the step granted is done). */
+        if (s->step_done && s->uses_more)
+                ;
+        else if (got == SESSION_BATCH || !stream_arm(s->st))
                 poke(s);
         arm_timer(s);
         return true;
@@ -1072,7 +1082,9 @@ bool session_more(session *s)
 {
         bool more = s->step_done && !s->ended;
 
+        s->uses_more = true;
         s->step_done = false;
+        s->again = more;
         return more;
 }
 

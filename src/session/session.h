@@ -104,8 +104,10 @@ int session_fd(const session *s);
  * never waits. True while the run goes on. */
 bool session_pump(session *s);
 /* Step mode going by itself: true (once) when the last pump granted a step that is done by now,
- * so the next pump has its events and can grant again — a front end may pump again at once,
- * without polling (the descriptor is readable anyway). False otherwise. */
+ * so the next pump has its events and can grant again. A front end that calls it must then pump
+ * again at once (it may poll other descriptors first, without waiting): once it has called it,
+ * the session no longer makes its descriptor readable for such a step, which spares a write
+ * and two reads a step. False otherwise. */
 bool session_more(session *s);
 
 /* ---- controls: a person at the keys ---- */
