@@ -70,7 +70,7 @@ run() {
         floor) "$@" "$build/bench/floor" "$run_w" ${size:+"$size"} ;;
         esac
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%s", m }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.6f", m }'; }
 events() { sed -n 's/^lockstep: .* steps, \([0-9]*\) events, .*/\1/p' "$1" | tail -n 1; }
 
 status=0
@@ -119,7 +119,7 @@ for w in "$@"; do
                 else
                         run lockstep "$w" valgrind -q --tool=callgrind \
                                 --callgrind-out-file="$tmp/cg.%p" >/dev/null 2>"$tmp/err" || true
-                        ins=$(cat "$tmp"/cg.* | awk '/^summary:/ { s += $2 } END { print s + 0 }')
+                        ins=$(cat "$tmp"/cg.* | awk '/^summary:/ { s += $2 } END { printf "%.0f\n", s }')
                 fi
                 ev=$(events "$tmp/err")
                 [ -n "$ins" ] && [ -n "$ev" ] && [ "$ev" -gt 0 ] && ipe=$(awk "BEGIN { printf \"%.0f\", $ins / $ev }")
