@@ -74,19 +74,22 @@ median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : 
 events() { sed -n 's/^lockstep: .* steps, \([0-9]*\) events, .*/\1/p' "$1" | tail -n 1; }
 
 status=0
-sides="lockstep python floor"
 echo "$runs runs each, medians; peak RSS of the largest process; instructions: ${counter:-not counted}"
 echo
 echo "| workload | events | CPython | lockstep | raw C | lockstep / CPython | lockstep / raw C | peak RSS CPython | lockstep | raw C | instructions / event | last line |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for w in "$@"; do
-        for s in $sides; do : >"$tmp/$s.t"; : >"$tmp/$s.m"; done
+        for s in lockstep python floor; do : >"$tmp/$s.t"; : >"$tmp/$s.m"; done
         : >"$tmp/events"
         : >"$tmp/lines"
         problem=
         for r in $(seq "$runs"); do
                 # this round's order: the sides rotated by the round number
-                order=$(echo $sides $sides | cut -d' ' -f$(((r - 1) % 3 + 1))-$(((r - 1) % 3 + 3)))
+                case $(((r - 1) % 3)) in
+                0) order="lockstep python floor" ;;
+                1) order="python floor lockstep" ;;
+                *) order="floor lockstep python" ;;
+                esac
                 for s in $order; do
                         run "$s" "$w" "$build/bench/measure" "$tmp/m" >"$tmp/out" 2>"$tmp/err" || true
                         read -r secs rss code <"$tmp/m"
