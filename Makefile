@@ -6,7 +6,7 @@ COV_BUILD ?= build-cov
 FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps test-deps setup build run test coverage clean pictures
+.PHONY: all deps test-deps setup build run test coverage bench clean pictures
 
 all: build
 
@@ -61,6 +61,15 @@ coverage: test-deps
 	find $(COV_BUILD) -name '*.gcda' -delete
 	meson test -C $(COV_BUILD) --suite unit --suite e2e --print-errorlogs
 	sh scripts/coverage.sh $(COV_BUILD) src/engine:90 src/session:90
+
+# End to end: lockstep, CPython and raw C on each workload of bench/scenarios, alternating,
+# BENCH_RUNS runs each; a table of medians, ratios, peak memory and instructions per event
+# (docs/performance.md). BENCH_ARGS go to bench/compare.sh: -p PYTHON_DIR (default
+# ../shared/bench/python), -n N, -I, workload names. Never part of `make test`.
+BENCH_RUNS ?= 5
+BENCH_ARGS ?=
+bench: build
+	sh bench/compare.sh -b $(BUILD) -r $(BENCH_RUNS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(COV_BUILD) $(FUZZ_BUILD)
