@@ -100,7 +100,7 @@ static history *hist(const screen *sc)
         return sc->replay != NULL ? sc->replay : session_history(sc->s);
 }
 
-static uint64_t steps_until(const history *h, uint64_t seq);
+static uint64_t steps_until(history *h, uint64_t seq);
 
 /* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
 static uint64_t run_steps(const screen *sc)
@@ -691,21 +691,20 @@ static const char *mode_word(const screen *sc)
 }
 
 /* Steps taken up to moment SEQ, counted as the session counts them. */
-static uint64_t steps_until(const history *h, uint64_t seq)
+static uint64_t steps_until(history *h, uint64_t seq)
 {
         uint64_t n = 0;
+        event ev;
 
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
-                const event *ev = history_event(h, k);
-
-                n += ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP));
-        }
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++)
+                n += history_event(h, k, &ev) &&
+                     (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP));
         return n;
 }
 
 static void draw_header(screen *sc, const term *t, const model *m)
 {
-        const history *h = hist(sc);
+        history *h = hist(sc);
         const scenario *scn = model_scenario(m);
         spans l = { 0 };
         double sp = speeds[sc->speed_i];
@@ -889,21 +888,23 @@ static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, 
         l->ncols = 0;
         /* the events that begin the last COLS steps, newest first */
         for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
-                const event *ev = history_event(h, k);
+                event ev;
 
-                if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
+                if (history_event(h, k, &ev) &&
+                    (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP)))
                         starts[n++] = k;
         }
         l->first = total - (uint64_t)n + 1;
         for (int c = 0; c < n; c++) {
                 uint64_t start = starts[n - 1 - c];
                 uint64_t end = c + 1 < n ? starts[n - 2 - c] - 1 : shown;
+                event ev;
+                int mover = history_event(h, start, &ev) ? ev.actor : -1;
                 const model *m = history_at(h, end);
-                const event *ev = history_event(h, start);
 
                 if (m == NULL)
                         break;
-                l->mover[c] = ev != NULL ? ev->actor : -1;
+                l->mover[c] = (short)mover;
                 for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
                         l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
                 l->ncols = c + 1;
@@ -1433,12 +1434,13 @@ static void step_pick(screen *sc)
 /* Moment J is one to stop at when moving through history: the start of a step (the next event
  * begins one, or nothing is before it), or a pool's task given out or result back — a whole
  * map is one step of its caller, and its results filling in are worth seeing one by one. */
-static bool step_boundary(const history *h, uint64_t j)
+static bool step_boundary(history *h, uint64_t j)
 {
-        const event *ev = history_event(h, j + 1), *at = history_event(h, j);
+        event ev;
 
-        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP)) ||
-               (at != NULL && (at->kind == EV_TASK || at->kind == EV_RESULT));
+        return j <= history_first_seq(h) ||
+               (history_event(h, j + 1, &ev) && (ev.flags & EVENT_BEGINS_STEP)) ||
+               (history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT));
 }
 
 static void rewind_by(screen *sc, int dir)
@@ -1534,17 +1536,15 @@ static void toggle_live(screen *sc)
  * when it starts, came without a grant. So each actor's arrivals but its first are its grants,
  * and at a step's boundary no grant is under way.
  */
-static uint64_t grants_until(const history *h, uint64_t seq, int nactors)
+static uint64_t grants_until(history *h, uint64_t seq, int nactors)
 {
         uint64_t *arrivals = xcalloc((size_t)nactors + 1, sizeof(uint64_t)), n = 0;
+        event ev;
 
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
-                const event *ev = history_event(h, k);
-
-                if (ev != NULL && ev->actor >= 0 && ev->actor < nactors &&
-                    (ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING))
-                        arrivals[ev->actor]++;
-        }
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++)
+                if (history_event(h, k, &ev) && ev.actor >= 0 && ev.actor < nactors &&
+                    (ev.kind == EV_READY || ev.kind == EV_BLOCKED || ev.kind == EV_WAITING))
+                        arrivals[ev.actor]++;
         for (int a = 0; a < nactors; a++)
                 n += arrivals[a] > 0 ? arrivals[a] - 1 : 0;
         free(arrivals);

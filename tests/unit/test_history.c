@@ -394,7 +394,7 @@ static void test_events_stored(void **state)
         scenario *sc = load(all_text);
         history *h = history_new(sc, 4, 0);
         char buf[32];
-        const event *e;
+        event e;
 
         (void)state;
         for (int k = 1; k <= 10; k++) {
@@ -426,20 +426,20 @@ static void test_events_stored(void **state)
         }
         history_append(h, NULL);
         assert_int_equal(history_len(h), 11);
-        assert_null(history_event(h, 0));
-        assert_null(history_event(h, 12));
+        assert_false(history_event(h, 0, &e));
+        assert_false(history_event(h, 12, &e));
         for (int k = 1; k <= 10; k++) {
                 snprintf(buf, sizeof buf, "line %d", k);
-                e = history_event(h, (uint64_t)k);
-                assert_non_null(e);
-                assert_int_equal(e->seq, k);
-                assert_int_equal(e->num, k);
-                assert_int_equal(e->kind, EV_PRINT);
-                assert_string_equal(e->text, buf);
-                assert_int_equal(e->len, strlen(buf));
+                assert_true(history_event(h, (uint64_t)k, &e));
+                assert_int_equal(e.seq, k);
+                assert_int_equal(e.num, k);
+                assert_int_equal(e.kind, EV_PRINT);
+                assert_string_equal(e.text, buf);
+                assert_int_equal(e.len, strlen(buf));
         }
-        e = history_event(h, 11);
-        assert_string_equal(e->text, "");
+        assert_true(history_event(h, 11, &e));
+        assert_string_equal(e.text, "");
+        assert_int_equal(e.len, 0);
         assert_int_equal(model_output_count(history_live(h)), 10);
         assert_int_equal(model_output_count(history_at(h, 5)), 5);
         assert_string_equal(model_output_at(history_at(h, 9), 8)->text, "line 9");
@@ -456,6 +456,7 @@ static void test_memory_cap(void **state)
         history *h = history_new(sc, 50, cap);
         uint64_t first;
         model *ref;
+        event e;
 
         (void)state;
         for (size_t k = 0; k < s.n; k++)
@@ -469,10 +470,10 @@ static void test_memory_cap(void **state)
         /* before the oldest kept moment: gone */
         assert_null(history_at(h, first - 1));
         assert_null(history_at(h, 0));
-        assert_null(history_event(h, first));
-        assert_null(history_event(h, 1));
-        assert_non_null(history_event(h, first + 1));
-        assert_int_equal(history_event(h, first + 1)->seq, first + 1);
+        assert_false(history_event(h, first, &e));
+        assert_false(history_event(h, 1, &e));
+        assert_true(history_event(h, first + 1, &e));
+        assert_int_equal(e.seq, first + 1);
         /* from the oldest kept moment on: exact */
         for (uint64_t k = first; k <= 3000; k += 37) {
                 ref = fold(sc, &s, k);
@@ -496,7 +497,7 @@ static void test_memory_cap(void **state)
         ref = fold(sc, &s, 1234);
         model_equal_check(history_at(h, 1234), ref);
         model_free(ref);
-        assert_non_null(history_event(h, 1));
+        assert_true(history_event(h, 1, &e));
         history_free(h);
         free_stream(&s);
         scenario_free(sc);
