@@ -33,10 +33,11 @@
 
 #include "../util/xalloc.h"
 
-#define GROUP     32 /* events per entry of a chunk's index */
-#define MAX_DEPTH 32 /* a text is rebuilt from at most this many earlier ones */
-#define NKEYS     16 /* (kind, resource) pairs whose last text the packer keeps */
-#define NCACHE    64 /* texts the unpacker keeps */
+#define GROUP     32  /* events per entry of a chunk's index */
+#define MAX_DEPTH 32  /* a text is rebuilt from at most this many earlier ones */
+#define NKEYS     16  /* (kind, resource) pairs whose last text the packer keeps */
+#define NCACHE    64  /* texts the unpacker keeps */
+#define MAX_SPAN  256 /* a chunk holds at most this many times snapshot_every events */
 #define MAX_EVENT (3 + 2 + 8 * 10 + 4 * 10) /* the most bytes an event takes, but its text */
 
 #define H0_KIND  0x3f
@@ -582,14 +583,16 @@ void history_append(history *h, const event *ev)
         if (ev == NULL)
                 return;
         /* every `every` events: the cap, then a new chunk when the next snapshot is paid for (a
-         * big model is snapshotted less often), or the chunk is big enough that the cap should
-         * be able to drop it alone, or the older ones must go */
+         * big model is snapshotted less often), or rewinding would apply too many events, or the
+         * chunk is big enough that the cap should be able to drop it alone, or the older ones
+         * must go */
         if (c == NULL)
                 start_chunk(h);
         else if (c->n % h->every == 0) {
                 enforce_cap(h);
                 if ((double)c->n * HISTORY_SNAPSHOT_BUDGET >= (double)model_bytes(h->live) ||
-                    c->bytes - c->snap_bytes >= h->max_bytes / 16 || h->bytes > h->max_bytes) {
+                    c->n >= MAX_SPAN * h->every || c->bytes - c->snap_bytes >= h->max_bytes / 16 ||
+                    h->bytes > h->max_bytes) {
                         start_chunk(h);
                         enforce_cap(h);
                 }

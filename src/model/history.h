@@ -6,10 +6,11 @@
  * `snapshot_every` events, keeps a clone of the live model as a snapshot — less often when the
  * model is big: a snapshot is taken only once the events since the last one number at least
  * model_bytes / HISTORY_SNAPSHOT_BUDGET, so that snapshots cost at most about that many bytes per
- * event (a queue holding 60,000 items is snapshotted every few hundred thousand events, not
- * every thousand). history_at(seq) rebuilds the state right after event `seq` from the nearest
- * snapshot at or before it, applying the events in between (at most snapshot_every - 1 for a
- * model of usual size). That is how the TUI rewinds without re-running anything.
+ * event, yet at least every 256 * snapshot_every events (a queue holding 60,000 items is
+ * snapshotted every 256,000 events, not every 1,000). history_at(seq) rebuilds the state right
+ * after event `seq` from the nearest snapshot at or before it, applying the events in between
+ * (at most snapshot_every - 1 for a model of usual size). That is how the TUI rewinds without
+ * re-running anything.
  *
  * Numbering: the history numbers events 1, 2, 3, ... in the order they are appended (for the
  * engine's stream that is event.seq); moment 0 is the state before any event.
