@@ -19,8 +19,9 @@
  *                         then the middle — its first `prefix` bytes, the middle, its last
  *                         `suffix` bytes.
  * A field that is absent takes its usual value: seq the previous one + 1 (the history's
- * numbering), t and actor the previous event's, res, other and stmt -1, aux and num 0, text "".
- * "Previous" starts afresh every GROUP events (seq: the history's number, t: 0, actor: 0), and
+ * numbering), t and actor the previous event's, num the previous event's of the same kind, res,
+ * other and stmt -1, aux 0, text ""; seq, t and num are stored as the difference from that.
+ * "Previous" starts afresh every GROUP events (seq: the history's number, t, num: 0, actor: 0), and
  * the chunk keeps where each group starts, so event k is found by decoding at most GROUP - 1
  * others. A changing repr (a growing list, a counter, a pipe's messages) costs its changed part
  * only; a chain of such texts is at most MAX_DEPTH long, which bounds rebuilding one.
@@ -75,6 +76,7 @@ typedef struct cursor {
         uint64_t seq; /* the previous event's */
         uint64_t t;
         int actor;
+        int64_t num[EV_KIND_COUNT]; /* the previous event's of each kind */
 } cursor;
 
 /* Where an unpacked event's text is: inline at off, or made from the text `back` events before. */
@@ -90,8 +92,10 @@ typedef struct key {
         bool used;
         uint8_t kind;
         int16_t res;
-        size_t index; /* the event's, in the chunk */
-        int depth;    /* texts it is made from: 0 inline */
+        size_t index;  /* the event's, in the chunk */
+        int depth;     /* texts it is made from: 0 inline */
+        size_t origin; /* the first event since whose text it has not changed */
+        int origin_depth;
         uint64_t stamp;
         char *text;
         size_t len, cap;
@@ -216,6 +220,27 @@ static void cursor_fresh(cursor *k)
         k->seq = k->c->base + k->i;
         k->t = 0;
         k->actor = 0;
+        memset(k->num, 0, sizeof k->num);
+}
+
+/* The number an event of KIND is expected to carry: the last one of its kind (a task's index,
+ * a queue's size, a semaphore's count move little), 0 for a kind that is none. */
+static int64_t *num_slot(cursor *k, uint8_t kind, int64_t *none)
+{
+        *none = 0;
+        return kind < EV_KIND_COUNT ? &k->num[kind] : none;
+}
+
+/* One zigzag varint at *OFF, as a signed number: most are one byte. */
+static inline int64_t get_signed(const unsigned char *p, size_t *off)
+{
+        unsigned b = p[*off];
+
+        if (b < 0x80) {
+                (*off)++;
+                return (int64_t)(b >> 1) ^ -(int64_t)(b & 1);
+        }
+        return as_signed(unzigzag(get_varint(p, off)));
 }
 
 /* Unpacks event k->i into E (its text left at TA) and moves on to the next one. */
@@ -231,7 +256,6 @@ static void cursor_next(cursor *k, event *e, text_at *ta)
         h1 = p[off++];
         if (h1 & H1_RARE)
                 h2 = p[off++];
-        memset(e, 0, sizeof *e);
         e->kind = (uint8_t)(h0 & H0_KIND);
         if (h2 & H2_KIND)
                 e->kind = p[off++];
@@ -244,23 +268,27 @@ static void cursor_next(cursor *k, event *e, text_at *ta)
         e->t_ns = k->t;
         if (h1 & H1_T)
                 e->t_ns += unzigzag(get_varint(p, &off));
-        e->actor = (int16_t)k->actor;
-        if (h1 & H1_ACTOR)
-                e->actor = (int16_t)as_signed(unzigzag(get_varint(p, &off)));
-        e->res = h1 & H1_RES ? (int16_t)as_signed(unzigzag(get_varint(p, &off))) : -1;
-        e->stmt = h1 & H1_STMT ? (int32_t)as_signed(unzigzag(get_varint(p, &off))) : -1;
-        e->other = h2 & H2_OTHER ? (int16_t)as_signed(unzigzag(get_varint(p, &off))) : -1;
-        if (h1 & H1_AUX)
-                e->aux = (int32_t)as_signed(unzigzag(get_varint(p, &off)));
-        if (h0 & H0_NUM)
-                e->num = as_signed(unzigzag(get_varint(p, &off)));
-        memset(ta, 0, sizeof *ta);
+        e->actor = (int16_t)(h1 & H1_ACTOR ? get_signed(p, &off) : k->actor);
+        e->res = (int16_t)(h1 & H1_RES ? get_signed(p, &off) : -1);
+        e->stmt = (int32_t)(h1 & H1_STMT ? get_signed(p, &off) : -1);
+        e->other = (int16_t)(h2 & H2_OTHER ? get_signed(p, &off) : -1);
+        e->aux = (int32_t)(h1 & H1_AUX ? get_signed(p, &off) : 0);
+        {
+                int64_t none, *last = num_slot(k, e->kind, &none);
+
+                e->num = *last;
+                if (h0 & H0_NUM)
+                        e->num = as_signed((uint64_t)e->num + (uint64_t)get_signed(p, &off));
+                *last = e->num;
+        }
         e->text = "";
+        e->len = 0;
+        ta->len = 0;
         if (h0 & H0_TEXT) {
                 uint64_t v = get_varint(p, &off);
 
-                if (v & 1) {
-                        ta->delta = true;
+                ta->delta = v & 1;
+                if (ta->delta) {
                         ta->back = v >> 1;
                         ta->prefix = get_varint(p, &off);
                         ta->suffix = get_varint(p, &off);
@@ -376,6 +404,20 @@ static void pack_text(history *h, chunk *c, size_t *off, size_t i, uint8_t kind,
         key *y = key_of(h, kind, res);
         int depth = 0;
 
+        if (y->used && y->len == n && memcmp(y->text, s, n) == 0 && y->origin_depth < MAX_DEPTH &&
+            varint_len((uint64_t)(i - y->origin) << 1 | 1) + varint_len(n) + 2 <
+                varint_len((uint64_t)n << 1) + n + 1) {
+                /* unchanged: made from the first of the run, so that a run does not lengthen
+                 * the chain */
+                put_varint(c->buf, off, (uint64_t)(i - y->origin) << 1 | 1);
+                put_varint(c->buf, off, n);
+                put_varint(c->buf, off, 0);
+                put_varint(c->buf, off, 0);
+                y->index = i;
+                y->depth = y->origin_depth + 1;
+                y->stamp = ++h->stamp;
+                return;
+        }
         if (y->used && y->depth < MAX_DEPTH) {
                 size_t pre = 0, suf = 0, most = y->len < n ? y->len : n, mid;
                 uint64_t v = (uint64_t)(i - y->index) << 1 | 1;
@@ -412,8 +454,8 @@ static void pack_text(history *h, chunk *c, size_t *off, size_t i, uint8_t kind,
         y->used = true;
         y->kind = kind;
         y->res = res;
-        y->index = i;
-        y->depth = depth;
+        y->index = y->origin = i;
+        y->depth = y->origin_depth = depth;
         y->stamp = ++h->stamp;
 }
 
@@ -424,6 +466,7 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
         unsigned char *p;
         size_t off;
         unsigned h0, h1, h2 = 0;
+        int64_t none, *last;
 
         if (c->cap - c->used < MAX_EVENT + 2 * 10 + n + 1) {
                 size_t old = c->cap;
@@ -439,8 +482,9 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
                 c->group[c->ngroups++] = c->used;
                 cursor_fresh(k);
         }
+        last = num_slot(k, ev->kind, &none);
         h0 = ev->kind < H0_KIND ? ev->kind : H0_KIND;
-        h0 |= (ev->num != 0 ? H0_NUM : 0) | (n > 0 ? H0_TEXT : 0);
+        h0 |= (ev->num != *last ? H0_NUM : 0) | (n > 0 ? H0_TEXT : 0);
         h1 = (ev->flags & H1_FLAGS) | (ev->t_ns != k->t ? H1_T : 0) |
              (ev->actor != k->actor ? H1_ACTOR : 0) | (ev->res != -1 ? H1_RES : 0) |
              (ev->stmt != -1 ? H1_STMT : 0) | (ev->aux != 0 ? H1_AUX : 0);
@@ -473,7 +517,8 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
         if (h1 & H1_AUX)
                 put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->aux));
         if (h0 & H0_NUM)
-                put_varint(p, &off, zigzag((uint64_t)ev->num));
+                put_varint(p, &off, zigzag((uint64_t)ev->num - (uint64_t)*last));
+        *last = ev->num;
         if (n > 0)
                 pack_text(h, c, &off, k->i, ev->kind, ev->res, ev->text, n);
         c->used = off;
