@@ -157,10 +157,13 @@ static void put_varint(unsigned char *p, size_t *off, uint64_t v)
         p[(*off)++] = (unsigned char)v;
 }
 
-static uint64_t get_varint(const unsigned char *p, size_t *off)
+static inline uint64_t get_varint(const unsigned char *p, size_t *off)
 {
         uint64_t v = 0;
         unsigned shift = 0;
+
+        if (p[*off] < 0x80)
+                return p[(*off)++];
 
         while (p[*off] & 0x80) {
                 v |= (uint64_t)(p[(*off)++] & 0x7f) << shift;
