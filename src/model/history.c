@@ -65,6 +65,7 @@ typedef struct chunk {
         size_t *group; /* group[g]: where event g * GROUP starts in buf */
         size_t ngroups, capgroups;
         size_t n;     /* events */
+        size_t check; /* n at the next check (a multiple of snapshot_every) */
         size_t bytes; /* the chunk, its buffer, its index and its snapshot */
 } chunk;
 
@@ -616,6 +617,7 @@ static void start_chunk(history *h)
         }
         h->slots = xgrow(h->slots, &h->capslots, h->head + h->nchunks + 1, sizeof *h->slots);
         c = h->slots[h->head + h->nchunks++] = chunk_new(h->live, h->len);
+        c->check = h->every;
         h->stored += c->bytes;
         h->pack = (cursor){ .c = c };
         for (size_t k = 0; k < NKEYS; k++)
@@ -636,7 +638,8 @@ void history_append(history *h, const event *ev)
          * must go */
         if (c == NULL)
                 start_chunk(h);
-        else if (c->n % h->every == 0) {
+        else if (c->n == c->check) {
+                c->check += h->every;
                 enforce_cap(h);
                 if ((double)c->n * HISTORY_SNAPSHOT_BUDGET >= (double)model_bytes(h->live) ||
                     c->n >= MAX_SPAN * h->every || c->bytes - c->snap_bytes >= h->max_bytes / 16 ||
