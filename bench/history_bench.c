@@ -7,7 +7,8 @@
  * cap), as the front end does, and prints per trace: the events, the bytes the history counts
  * and bytes per event — all of them, then the packed events, the snapshots and the rest (the
  * live model and its logs: printed lines, pool results) apart — the chunks kept, the time
- * history_append took, and the rate of history_at at random moments. Results go to
+ * history_append took, and the rate of history_at at random moments; then checks that
+ * history_event gives every event back as it went in. Results go to
  * docs/performance.md ("Model").
  */
 #include <stdio.h>
@@ -85,12 +86,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: history_bench TRACE...\n");
                 return 2;
         }
-        printf("| %-16s | %8s | %6s | %7s | %6s | %6s | %6s | %6s | %8s | %9s |\n", "trace",
+        printf("| %-20s | %8s | %6s | %7s | %6s | %6s | %6s | %6s | %8s | %9s |\n", "trace",
                "events", "MiB", "B/event", "events", "snaps", "other", "chunks", "append s",
                "rewinds/s");
-        printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------------", "----------", "--------",
-               "---------", "--------", "--------", "--------", "--------", "----------",
-               "-----------");
+        printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------", "----------",
+               "--------", "---------", "--------", "--------", "--------", "--------",
+               "----------", "-----------");
         for (int i = 1; i < argc; i++) {
                 recording rec = { 0 };
                 trace_reader *r;
@@ -119,9 +120,25 @@ int main(int argc, char **argv)
                         }
                 }
                 t2 = now();
+                /* every event comes back as it went in */
+                for (size_t k = 0; k < rec.n; k++) {
+                        const event *a = &rec.ev[k];
+                        event b;
+                        size_t len = strnlen(a->text, a->len);
+
+                        if (!history_event(h, k + 1, &b) || b.seq != a->seq || b.t_ns != a->t_ns ||
+                            b.kind != a->kind || b.flags != a->flags || b.actor != a->actor ||
+                            b.res != a->res || b.other != a->other || b.stmt != a->stmt ||
+                            b.aux != a->aux || b.num != a->num || b.len != len ||
+                            memcmp(b.text, a->text, len) != 0 || b.text[len] != '\0') {
+                                fprintf(stderr, "history_bench: %s: event %zu differs\n", name,
+                                        k + 1);
+                                return 1;
+                        }
+                }
                 history_get_stats(h, &st);
                 per = (double)(span > 0 ? span : 1);
-                printf("| %-16s | %8zu | %6.1f | %7.1f | %6.1f | %6.1f | %6.1f | %6zu | %8.3f | "
+                printf("| %-20s | %8zu | %6.1f | %7.1f | %6.1f | %6.1f | %6.1f | %6zu | %8.3f | "
                        "%9.0f |\n",
                        name, history_len(h), (double)history_bytes(h) / (1 << 20),
                        (double)history_bytes(h) / per, (double)st.events / per,

@@ -69,8 +69,9 @@ const model *history_live(const history *h);
 const model *history_at(history *h, uint64_t seq);
 /* Unpacks event SEQ (history_first_seq < SEQ <= history_len) into *OUT and returns true; false
  * for an event not kept. OUT->text (NUL-terminated, OUT->len bytes) belongs to the history and
- * stays valid until the next call on H. Going forward one event at a time, or back, unpacks at
- * most 32 events per call (texts made from earlier ones: a few more). */
+ * stays valid until the next call on H. Going forward one event at a time unpacks one event per
+ * call, going back or elsewhere at most 32 (and, for a text made from earlier ones that were not
+ * unpacked lately, those). */
 bool history_event(history *h, uint64_t seq, event *out);
 /* The bytes the cap counts, as of the last check (every snapshot_every events). */
 size_t history_bytes(const history *h);
