@@ -62,11 +62,14 @@ typedef struct chunk {
         size_t snap_bytes;
         unsigned char *buf; /* the packed events */
         size_t used, cap;
-        size_t *group; /* group[g]: where event g * GROUP starts in buf */
+        size_t *group;   /* group[g]: where event g * GROUP starts in buf */
+        uint32_t *steps; /* steps[g]: the steps among the events before it */
         size_t ngroups, capgroups;
-        size_t n;     /* events */
-        size_t check; /* n at the next check (a multiple of snapshot_every) */
-        size_t bytes; /* the chunk, its buffer, its index and its snapshot */
+        uint64_t steps_before; /* the steps before base, since the history began */
+        uint32_t nsteps;       /* the steps among its events */
+        size_t n;              /* events */
+        size_t check;          /* n at the next check (a multiple of snapshot_every) */
+        size_t bytes;          /* the chunk, its buffer, its index and its snapshot */
 } chunk;
 
 /* The delta state while packing or unpacking a chunk. */
@@ -118,7 +121,8 @@ struct history {
         chunk **slots; /* the chunks, oldest first, from slots[head] */
         size_t head, nchunks, capslots;
         uint64_t len;
-        model *cursor; /* the last history_at rebuilt here */
+        uint64_t steps; /* events that began a step, since the history began */
+        model *cursor;  /* the last history_at rebuilt here */
         uint64_t cursor_seq;
         cursor pack; /* the newest chunk's */
         cursor next; /* history_event's: right after the event it unpacked last */
@@ -191,6 +195,7 @@ static void chunk_free(chunk *c)
         model_free(c->snap);
         free(c->buf);
         free(c->group);
+        free(c->steps);
         free(c);
 }
 
@@ -203,9 +208,11 @@ static void chunk_seal(chunk *c)
         }
         if (c->capgroups > c->ngroups && c->ngroups > 0) {
                 c->group = xrealloc(c->group, c->ngroups * sizeof *c->group);
+                c->steps = xrealloc(c->steps, c->ngroups * sizeof *c->steps);
                 c->capgroups = c->ngroups;
         }
-        c->bytes = sizeof *c + c->snap_bytes + c->cap + c->capgroups * sizeof *c->group;
+        c->bytes = sizeof *c + c->snap_bytes + c->cap +
+                   c->capgroups * (sizeof *c->group + sizeof *c->steps);
 }
 
 /* Puts the cursor at the start of event I's group... */
@@ -479,10 +486,12 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
                 c->bytes += c->cap - old;
         }
         if (k->i % GROUP == 0) {
-                size_t old = c->capgroups;
+                size_t old = c->capgroups, cap = old;
 
                 c->group = xgrow(c->group, &c->capgroups, c->ngroups + 1, sizeof *c->group);
-                c->bytes += (c->capgroups - old) * sizeof *c->group;
+                c->steps = xgrow(c->steps, &cap, c->capgroups, sizeof *c->steps);
+                c->bytes += (c->capgroups - old) * (sizeof *c->group + sizeof *c->steps);
+                c->steps[c->ngroups] = c->nsteps;
                 c->group[c->ngroups++] = c->used;
                 cursor_fresh(k);
         }
@@ -527,6 +536,10 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
                 pack_text(h, c, &off, k->i, ev->kind, ev->res, ev->text, n);
         c->used = off;
         c->n++;
+        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)) {
+                c->nsteps++;
+                h->steps++;
+        }
         k->seq = ev->seq;
         k->t = ev->t_ns;
         k->actor = ev->actor;
@@ -542,6 +555,8 @@ history *history_new(const scenario *sc, size_t snapshot_every, size_t max_bytes
 
         h->sc = sc;
         h->every = snapshot_every > 0 ? snapshot_every : HISTORY_SNAPSHOT_EVERY;
+        if (h->every > (size_t)1 << 20)
+                h->every = (size_t)1 << 20; /* so that a chunk's counts fit in 32 bits */
         h->max_bytes = max_bytes > 0 ? max_bytes : HISTORY_MAX_BYTES;
         h->live = model_new(sc);
         return h;
@@ -618,6 +633,7 @@ static void start_chunk(history *h)
         h->slots = xgrow(h->slots, &h->capslots, h->head + h->nchunks + 1, sizeof *h->slots);
         c = h->slots[h->head + h->nchunks++] = chunk_new(h->live, h->len);
         c->check = h->every;
+        c->steps_before = h->steps;
         h->stored += c->bytes;
         h->pack = (cursor){ .c = c };
         for (size_t k = 0; k < NKEYS; k++)
@@ -753,6 +769,32 @@ const model *history_at(history *h, uint64_t seq)
         }
         h->cursor_seq = seq;
         return h->cursor;
+}
+
+uint64_t history_steps(history *h, uint64_t seq)
+{
+        const chunk *c, *first;
+        cursor k;
+        size_t i;
+        uint64_t n;
+
+        if (h->nchunks == 0 || seq < history_first_seq(h))
+                return 0;
+        first = h->slots[h->head];
+        if (seq >= h->len)
+                return h->steps - first->steps_before;
+        c = chunk_of(h, seq);
+        i = (size_t)(seq - c->base);
+        cursor_group(&k, c, i);
+        n = c->steps_before - first->steps_before + c->steps[i / GROUP];
+        while (k.i < i) {
+                event e;
+                text_at ta;
+
+                cursor_next(&k, &e, &ta);
+                n += e.kind == EV_STEP || (e.flags & EVENT_BEGINS_STEP);
+        }
+        return n;
 }
 
 size_t history_bytes(const history *h)

@@ -73,6 +73,10 @@ const model *history_at(history *h, uint64_t seq);
  * call, going back or elsewhere at most 32 (and, for a text made from earlier ones that were not
  * unpacked lately, those). */
 bool history_event(history *h, uint64_t seq, event *out);
+/* How many of the events history_first_seq + 1 .. SEQ began a step (a STEP, or an event flagged
+ * EVENT_BEGINS_STEP: the steps as the session counts them), for SEQ up to history_len. Unpacks at
+ * most 31 events. */
+uint64_t history_steps(history *h, uint64_t seq);
 /* The bytes the cap counts, as of the last check (every snapshot_every events). */
 size_t history_bytes(const history *h);
 

@@ -100,8 +100,6 @@ static history *hist(const screen *sc)
         return sc->replay != NULL ? sc->replay : session_history(sc->s);
 }
 
-static uint64_t steps_until(history *h, uint64_t seq);
-
 /* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
 static uint64_t run_steps(const screen *sc)
 {
@@ -690,18 +688,6 @@ static const char *mode_word(const screen *sc)
         }
 }
 
-/* Steps taken up to moment SEQ, counted as the session counts them. */
-static uint64_t steps_until(history *h, uint64_t seq)
-{
-        uint64_t n = 0;
-        event ev;
-
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++)
-                n += history_event(h, k, &ev) &&
-                     (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP));
-        return n;
-}
-
 static void draw_header(screen *sc, const term *t, const model *m)
 {
         history *h = hist(sc);
@@ -719,7 +705,7 @@ static void draw_header(screen *sc, const term *t, const model *m)
                      event_outcome_word(o));
         }
         span(&l, ROLE_HEADER, " %s step %llu", t->bar,
-             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : run_steps(sc)));
+             (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
         if (sc->past)
                 span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
         if (sc->replay != NULL)
@@ -1050,7 +1036,7 @@ void screen_draw(screen *sc, const term *t)
 
                 l = xcalloc(1, sizeof(*l));
                 compute_lanes(h, sc->past ? sc->shown : history_len(h),
-                              sc->past ? steps_until(h, sc->shown) : run_steps(sc),
+                              sc->past ? history_steps(h, sc->shown) : run_steps(sc),
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
@@ -1221,7 +1207,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
                 return NULL;
         }
         diag_free(&d);
-        sc->replay_steps = steps_until(sc->replay, history_len(sc->replay));
+        sc->replay_steps = history_steps(sc->replay, history_len(sc->replay));
         sc->path = xstrdup(trace);
         sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
         sc->watch_fd = -1;

@@ -299,6 +299,8 @@ static event gen_event(gen *g, const scenario *sc, uint64_t seq)
                 snprintf(g->text, sizeof g->text, "line %llu", (unsigned long long)seq);
         e.text = g->text;
         e.len = (uint32_t)strlen(g->text);
+        if (rnd(g, 4) == 0)
+                e.flags = EVENT_BEGINS_STEP;
         return e;
 }
 
@@ -328,6 +330,16 @@ static void free_stream(stream *s)
                 free(s->text[k]);
         free(s->text);
         free(s->ev);
+}
+
+/* The steps among events FIRST + 1 .. SEQ of S, as the session counts them. */
+static uint64_t count_steps(const stream *s, uint64_t first, uint64_t seq)
+{
+        uint64_t n = 0;
+
+        for (uint64_t k = first; k < seq; k++)
+                n += s->ev[k].kind == EV_STEP || (s->ev[k].flags & EVENT_BEGINS_STEP);
+        return n;
 }
 
 static model *fold(const scenario *sc, const stream *s, size_t k)
@@ -385,6 +397,12 @@ static void test_at_equals_fold(void **state)
                 model_free(ref);
         }
         assert_null(history_at(h, 401));
+        /* the steps up to every moment */
+        assert_true(count_steps(&s, 0, 400) > 100);
+        for (uint64_t k = 0; k <= 400; k++)
+                assert_int_equal(history_steps(h, k), count_steps(&s, 0, k));
+        for (uint64_t k = 400; k-- > 0;)
+                assert_int_equal(history_steps(h, k), count_steps(&s, 0, k));
         history_free(h);
         free_stream(&s);
         scenario_free(sc);
@@ -475,6 +493,11 @@ static void test_memory_cap(void **state)
         assert_false(history_event(h, 1, &e));
         assert_true(history_event(h, first + 1, &e));
         assert_int_equal(e.seq, first + 1);
+        /* steps count from the oldest kept moment */
+        for (uint64_t k = first; k <= 3000; k += 7)
+                assert_int_equal(history_steps(h, k), count_steps(&s, first, k));
+        assert_int_equal(history_steps(h, 3000), count_steps(&s, first, 3000));
+        assert_int_equal(history_steps(h, first - 1), 0);
         /* from the oldest kept moment on: exact */
         for (uint64_t k = first; k <= 3000; k += 37) {
                 ref = fold(sc, &s, k);
