@@ -666,7 +666,7 @@ void history_append(history *h, const event *ev)
         }
         c = newest(h);
         e = *ev;
-        e.len = ev->text != NULL ? (uint32_t)strnlen(ev->text, ev->len) : 0;
+        e.len = ev->text != NULL && ev->len > 0 ? (uint32_t)strnlen(ev->text, ev->len) : 0;
         e.text = e.len > 0 ? ev->text : "";
         before = c->bytes;
         pack(h, c, &e, e.len);
