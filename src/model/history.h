@@ -23,9 +23,10 @@
  * 3/8 of it, for the live model and every snapshot alike; model_output_dropped says how many (a
  * front end shows "N earlier lines dropped"). The events are kept in chunks, each starting at a
  * snapshot; when the total is above max_bytes, the oldest chunks (events and their snapshot) are
- * dropped until it fits again, never the newest one. After that, rewinding cannot go before
- * history_first_seq, and history_event returns NULL for the events dropped. The live model's state
- * is never dropped.
+ * dropped until it fits again, never the newest one (a new chunk is begun early when that is what
+ * lets the older ones go, or when the newest holds 1/16 of the cap). After that, rewinding cannot
+ * go before history_first_seq, and history_event returns false for the events dropped. The live
+ * model's state is never dropped.
  *
  * Not thread-safe: a history, and the models it returns, belong to one thread at a time.
  */
