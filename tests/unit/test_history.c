@@ -917,6 +917,11 @@ static void test_cap_long_texts(void **state)
                                    .len = EVENT_MAX_TEXT };
                 history_append(h, &s.ev[k]);
                 assert_true(history_bytes(h) <= cap);
+                /* asked for while it grows and drops: the newest, then the oldest kept */
+                assert_true(history_event(h, k + 1, &e));
+                same_event(&e, &s.ev[k]);
+                assert_true(history_event(h, history_first_seq(h) + 1, &e));
+                same_event(&e, &s.ev[history_first_seq(h)]);
         }
         first = history_first_seq(h);
         assert_true(first > 0);
