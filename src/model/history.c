@@ -29,6 +29,7 @@
 #include "history.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,12 @@
 #define NCACHE    64  /* texts the unpacker keeps */
 #define MAX_SPAN  256 /* a chunk holds at most this many times snapshot_every events */
 #define MAX_EVENT (3 + 2 + 8 * 10 + 4 * 10) /* the most bytes an event takes, but its text */
+
+/* Every field of an event is packed: a field added to event.h must be added to pack() and
+ * cursor_next() too (and to same_event in the tests). */
+_Static_assert(offsetof(event, len) == 40 &&
+                   sizeof(event) == offsetof(event, text) + sizeof(const char *),
+               "event has a field that history.c does not pack");
 
 #define H0_KIND  0x3f
 #define H0_NUM   0x40
