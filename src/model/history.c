@@ -486,10 +486,10 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
         unsigned h0, h1, h2 = 0;
         int64_t none, *last;
 
-        if (c->cap - c->used < MAX_EVENT + 2 * 10 + n + 1) {
+        if (c->cap - c->used < MAX_EVENT + n + 1) {
                 size_t old = c->cap;
 
-                c->buf = xgrow(c->buf, &c->cap, c->used + MAX_EVENT + 2 * 10 + n + 1, 1);
+                c->buf = xgrow(c->buf, &c->cap, c->used + MAX_EVENT + n + 1, 1);
                 c->bytes += c->cap - old;
         }
         if (k->i % GROUP == 0) {
