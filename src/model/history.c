@@ -137,9 +137,10 @@ struct history {
         uint64_t stamp;
         cached cache[NCACHE];
         cached spare[2];
-        size_t stored;  /* the chunks' bytes */
-        size_t scratch; /* the packer's and unpacker's texts */
-        size_t bytes;   /* everything counted, as of the last check */
+        size_t stored;     /* the chunks' bytes */
+        size_t scratch;    /* the packer's and unpacker's texts */
+        size_t bytes;      /* everything counted, as of the last check */
+        size_t live_bytes; /* model_bytes of the live model, as of the last check */
 };
 
 /* ---- varints ------------------------------------------------------------------------------- */
@@ -587,11 +588,11 @@ void history_free(history *h)
         free(h);
 }
 
-static size_t total_bytes(const history *h)
+static size_t total_bytes(const history *h, size_t live_bytes)
 {
         size_t b = sizeof *h + h->capslots * sizeof *h->slots + h->stored + h->scratch;
 
-        b += model_bytes(h->live) + model_log_bytes(h->live);
+        b += live_bytes + model_log_bytes(h->live);
         if (h->cursor != NULL)
                 b += model_bytes(h->cursor);
         return b;
@@ -605,7 +606,8 @@ static void enforce_cap(history *h)
          * moves the kept lines down) happens seldom */
         if (model_log_bytes(h->live) > h->max_bytes / 2)
                 model_trim_logs(h->live, h->max_bytes / 8 * 3);
-        h->bytes = total_bytes(h);
+        h->live_bytes = model_bytes(h->live);
+        h->bytes = total_bytes(h, h->live_bytes);
         while (h->bytes > h->max_bytes && h->nchunks > 1) {
                 chunk *c = h->slots[h->head++];
 
@@ -664,7 +666,7 @@ void history_append(history *h, const event *ev)
         else if (c->n == c->check) {
                 c->check += h->every;
                 enforce_cap(h);
-                if ((double)c->n * HISTORY_SNAPSHOT_BUDGET >= (double)model_bytes(h->live) ||
+                if ((double)c->n * HISTORY_SNAPSHOT_BUDGET >= (double)h->live_bytes ||
                     c->n >= MAX_SPAN * h->every || c->bytes - c->snap_bytes >= h->max_bytes / 16 ||
                     h->bytes > h->max_bytes) {
                         start_chunk(h);
@@ -819,5 +821,5 @@ void history_get_stats(const history *h, history_stats *st)
                 st->events += c->bytes - c->snap_bytes;
         }
         st->chunks = h->nchunks;
-        st->other = total_bytes(h) - st->snapshots - st->events;
+        st->other = total_bytes(h, model_bytes(h->live)) - st->snapshots - st->events;
 }
