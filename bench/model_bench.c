@@ -125,6 +125,7 @@ static void bench_history(const scenario *sc, const workload *w, size_t every, c
                 size_t m = 20000;
                 uint64_t first = history_first_seq(h), span = history_len(h) - first;
                 uint64_t x = 88172645463325252ull;
+                history_stats st;
 
                 t0 = now();
                 for (size_t k = 0; k < m; k++) {
@@ -141,12 +142,16 @@ static void bench_history(const scenario *sc, const workload *w, size_t every, c
                         (void)history_at(h, s - 1);
                 t1 = now();
                 row("history_at, one back at a time", m, t1 - t0, "rebuilds/s");
+                history_get_stats(h, &st);
                 snprintf(note, len,
-                         "history (defaults): %zu events kept from moment %llu, %.1f MiB counted "
-                         "(%.0f bytes/event)\n",
-                         history_len(h) - (size_t)first, (unsigned long long)first,
+                         "history (defaults): %zu events kept from moment %llu in %zu chunks, "
+                         "%.1f MiB counted (%.1f bytes/event: %.1f packed events, %.1f "
+                         "snapshots)\n",
+                         history_len(h) - (size_t)first, (unsigned long long)first, st.chunks,
                          (double)history_bytes(h) / (1 << 20),
-                         (double)history_bytes(h) / (double)(history_len(h) - first));
+                         (double)history_bytes(h) / (double)(history_len(h) - first),
+                         (double)st.events / (double)(history_len(h) - first),
+                         (double)st.snapshots / (double)(history_len(h) - first));
         }
         history_free(h);
 }
@@ -188,8 +193,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         model_free(m);
-        bench_history(sc, &w, 0, "history_append, defaults", note, 200);
-        bench_history(sc, &w, 100, "history_append, snapshot every 100", note + 200, 200);
+        bench_history(sc, &w, 0, "history_append, defaults", note, 300);
+        bench_history(sc, &w, 100, "history_append, snapshot every 100", note + 300, 100);
         printf("\n%s", note);
 
         free(w.ev);

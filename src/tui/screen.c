@@ -100,8 +100,6 @@ static history *hist(const screen *sc)
         return sc->replay != NULL ? sc->replay : session_history(sc->s);
 }
 
-static uint64_t steps_until(const history *h, uint64_t seq);
-
 /* Steps so far, and how the run ended (OUTCOME_RUNNING while it goes on). */
 static uint64_t run_steps(const screen *sc)
 {
@@ -690,22 +688,9 @@ static const char *mode_word(const screen *sc)
         }
 }
 
-/* Steps taken up to moment SEQ, counted as the session counts them. */
-static uint64_t steps_until(const history *h, uint64_t seq)
-{
-        uint64_t n = 0;
-
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
-                const event *ev = history_event(h, k);
-
-                n += ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP));
-        }
-        return n;
-}
-
 static void draw_header(screen *sc, const term *t, const model *m)
 {
-        const history *h = hist(sc);
+        history *h = hist(sc);
         const scenario *scn = model_scenario(m);
         spans l = { 0 };
         double sp = speeds[sc->speed_i];
@@ -720,7 +705,7 @@ static void draw_header(screen *sc, const term *t, const model *m)
                      event_outcome_word(o));
         }
         span(&l, ROLE_HEADER, " %s step %llu", t->bar,
-             (unsigned long long)(sc->past ? steps_until(h, sc->shown) : run_steps(sc)));
+             (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
         if (sc->past)
                 span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
         if (sc->replay != NULL)
@@ -889,21 +874,23 @@ static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, 
         l->ncols = 0;
         /* the events that begin the last COLS steps, newest first */
         for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
-                const event *ev = history_event(h, k);
+                event ev;
 
-                if (ev != NULL && (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)))
+                if (history_event(h, k, &ev) &&
+                    (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP)))
                         starts[n++] = k;
         }
         l->first = total - (uint64_t)n + 1;
         for (int c = 0; c < n; c++) {
                 uint64_t start = starts[n - 1 - c];
                 uint64_t end = c + 1 < n ? starts[n - 2 - c] - 1 : shown;
+                event ev;
+                int mover = history_event(h, start, &ev) ? ev.actor : -1;
                 const model *m = history_at(h, end);
-                const event *ev = history_event(h, start);
 
                 if (m == NULL)
                         break;
-                l->mover[c] = ev != NULL ? ev->actor : -1;
+                l->mover[c] = (short)mover;
                 for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
                         l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
                 l->ncols = c + 1;
@@ -1049,7 +1036,7 @@ void screen_draw(screen *sc, const term *t)
 
                 l = xcalloc(1, sizeof(*l));
                 compute_lanes(h, sc->past ? sc->shown : history_len(h),
-                              sc->past ? steps_until(h, sc->shown) : run_steps(sc),
+                              sc->past ? history_steps(h, sc->shown) : run_steps(sc),
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
@@ -1220,7 +1207,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
                 return NULL;
         }
         diag_free(&d);
-        sc->replay_steps = steps_until(sc->replay, history_len(sc->replay));
+        sc->replay_steps = history_steps(sc->replay, history_len(sc->replay));
         sc->path = xstrdup(trace);
         sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
         sc->watch_fd = -1;
@@ -1433,12 +1420,13 @@ static void step_pick(screen *sc)
 /* Moment J is one to stop at when moving through history: the start of a step (the next event
  * begins one, or nothing is before it), or a pool's task given out or result back — a whole
  * map is one step of its caller, and its results filling in are worth seeing one by one. */
-static bool step_boundary(const history *h, uint64_t j)
+static bool step_boundary(history *h, uint64_t j)
 {
-        const event *ev = history_event(h, j + 1), *at = history_event(h, j);
+        event ev;
 
-        return j <= history_first_seq(h) || (ev != NULL && (ev->flags & EVENT_BEGINS_STEP)) ||
-               (at != NULL && (at->kind == EV_TASK || at->kind == EV_RESULT));
+        return j <= history_first_seq(h) ||
+               (history_event(h, j + 1, &ev) && (ev.flags & EVENT_BEGINS_STEP)) ||
+               (history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT));
 }
 
 static void rewind_by(screen *sc, int dir)
@@ -1534,17 +1522,15 @@ static void toggle_live(screen *sc)
  * when it starts, came without a grant. So each actor's arrivals but its first are its grants,
  * and at a step's boundary no grant is under way.
  */
-static uint64_t grants_until(const history *h, uint64_t seq, int nactors)
+static uint64_t grants_until(history *h, uint64_t seq, int nactors)
 {
         uint64_t *arrivals = xcalloc((size_t)nactors + 1, sizeof(uint64_t)), n = 0;
+        event ev;
 
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++) {
-                const event *ev = history_event(h, k);
-
-                if (ev != NULL && ev->actor >= 0 && ev->actor < nactors &&
-                    (ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING))
-                        arrivals[ev->actor]++;
-        }
+        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++)
+                if (history_event(h, k, &ev) && ev.actor >= 0 && ev.actor < nactors &&
+                    (ev.kind == EV_READY || ev.kind == EV_BLOCKED || ev.kind == EV_WAITING))
+                        arrivals[ev.actor]++;
         for (int a = 0; a < nactors; a++)
                 n += arrivals[a] > 0 ? arrivals[a] - 1 : 0;
         free(arrivals);

@@ -18,6 +18,7 @@
 #include "model/history.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
+#include "util/strbuf.h"
 
 static const char all_text[] =
     "{\"lockstep\": 1, \"title\": \"All\", \"summary\": \"Every resource.\",\n"
@@ -298,6 +299,8 @@ static event gen_event(gen *g, const scenario *sc, uint64_t seq)
                 snprintf(g->text, sizeof g->text, "line %llu", (unsigned long long)seq);
         e.text = g->text;
         e.len = (uint32_t)strlen(g->text);
+        if (rnd(g, 4) == 0)
+                e.flags = EVENT_BEGINS_STEP;
         return e;
 }
 
@@ -327,6 +330,16 @@ static void free_stream(stream *s)
                 free(s->text[k]);
         free(s->text);
         free(s->ev);
+}
+
+/* The steps among events FIRST + 1 .. SEQ of S, as the session counts them. */
+static uint64_t count_steps(const stream *s, uint64_t first, uint64_t seq)
+{
+        uint64_t n = 0;
+
+        for (uint64_t k = first; k < seq; k++)
+                n += s->ev[k].kind == EV_STEP || (s->ev[k].flags & EVENT_BEGINS_STEP);
+        return n;
 }
 
 static model *fold(const scenario *sc, const stream *s, size_t k)
@@ -384,6 +397,12 @@ static void test_at_equals_fold(void **state)
                 model_free(ref);
         }
         assert_null(history_at(h, 401));
+        /* the steps up to every moment */
+        assert_true(count_steps(&s, 0, 400) > 100);
+        for (uint64_t k = 0; k <= 400; k++)
+                assert_int_equal(history_steps(h, k), count_steps(&s, 0, k));
+        for (uint64_t k = 400; k-- > 0;)
+                assert_int_equal(history_steps(h, k), count_steps(&s, 0, k));
         history_free(h);
         free_stream(&s);
         scenario_free(sc);
@@ -394,7 +413,7 @@ static void test_events_stored(void **state)
         scenario *sc = load(all_text);
         history *h = history_new(sc, 4, 0);
         char buf[32];
-        const event *e;
+        event e;
 
         (void)state;
         for (int k = 1; k <= 10; k++) {
@@ -426,20 +445,20 @@ static void test_events_stored(void **state)
         }
         history_append(h, NULL);
         assert_int_equal(history_len(h), 11);
-        assert_null(history_event(h, 0));
-        assert_null(history_event(h, 12));
+        assert_false(history_event(h, 0, &e));
+        assert_false(history_event(h, 12, &e));
         for (int k = 1; k <= 10; k++) {
                 snprintf(buf, sizeof buf, "line %d", k);
-                e = history_event(h, (uint64_t)k);
-                assert_non_null(e);
-                assert_int_equal(e->seq, k);
-                assert_int_equal(e->num, k);
-                assert_int_equal(e->kind, EV_PRINT);
-                assert_string_equal(e->text, buf);
-                assert_int_equal(e->len, strlen(buf));
+                assert_true(history_event(h, (uint64_t)k, &e));
+                assert_int_equal(e.seq, k);
+                assert_int_equal(e.num, k);
+                assert_int_equal(e.kind, EV_PRINT);
+                assert_string_equal(e.text, buf);
+                assert_int_equal(e.len, strlen(buf));
         }
-        e = history_event(h, 11);
-        assert_string_equal(e->text, "");
+        assert_true(history_event(h, 11, &e));
+        assert_string_equal(e.text, "");
+        assert_int_equal(e.len, 0);
         assert_int_equal(model_output_count(history_live(h)), 10);
         assert_int_equal(model_output_count(history_at(h, 5)), 5);
         assert_string_equal(model_output_at(history_at(h, 9), 8)->text, "line 9");
@@ -456,6 +475,7 @@ static void test_memory_cap(void **state)
         history *h = history_new(sc, 50, cap);
         uint64_t first;
         model *ref;
+        event e;
 
         (void)state;
         for (size_t k = 0; k < s.n; k++)
@@ -469,10 +489,15 @@ static void test_memory_cap(void **state)
         /* before the oldest kept moment: gone */
         assert_null(history_at(h, first - 1));
         assert_null(history_at(h, 0));
-        assert_null(history_event(h, first));
-        assert_null(history_event(h, 1));
-        assert_non_null(history_event(h, first + 1));
-        assert_int_equal(history_event(h, first + 1)->seq, first + 1);
+        assert_false(history_event(h, first, &e));
+        assert_false(history_event(h, 1, &e));
+        assert_true(history_event(h, first + 1, &e));
+        assert_int_equal(e.seq, first + 1);
+        /* steps count from the oldest kept moment */
+        for (uint64_t k = first; k <= 3000; k += 7)
+                assert_int_equal(history_steps(h, k), count_steps(&s, first, k));
+        assert_int_equal(history_steps(h, 3000), count_steps(&s, first, 3000));
+        assert_int_equal(history_steps(h, first - 1), 0);
         /* from the oldest kept moment on: exact */
         for (uint64_t k = first; k <= 3000; k += 37) {
                 ref = fold(sc, &s, k);
@@ -496,7 +521,7 @@ static void test_memory_cap(void **state)
         ref = fold(sc, &s, 1234);
         model_equal_check(history_at(h, 1234), ref);
         model_free(ref);
-        assert_non_null(history_event(h, 1));
+        assert_true(history_event(h, 1, &e));
         history_free(h);
         free_stream(&s);
         scenario_free(sc);
@@ -575,6 +600,344 @@ static void test_output_cap(void **state)
         scenario_free(sc);
 }
 
+/* ---- the packed events ---- */
+
+static void same_event(const event *a, const event *b)
+{
+        assert_int_equal(a->seq, b->seq);
+        assert_int_equal(a->t_ns, b->t_ns);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->flags, b->flags);
+        assert_int_equal(a->actor, b->actor);
+        assert_int_equal(a->res, b->res);
+        assert_int_equal(a->other, b->other);
+        assert_int_equal(a->stmt, b->stmt);
+        assert_int_equal(a->aux, b->aux);
+        assert_true(a->num == b->num);
+        assert_int_equal(a->len, b->len);
+        assert_memory_equal(a->text, b->text, a->len);
+        assert_int_equal(a->text[a->len], '\0');
+}
+
+/* Event K of the history must be EXPECT, asked for in any order. */
+static void check_events(history *h, const event *expect, size_t n, uint64_t seed)
+{
+        gen g = { .state = seed };
+        event e;
+
+        for (size_t k = 0; k < n; k++) {
+                assert_true(history_event(h, k + 1, &e));
+                same_event(&e, &expect[k]);
+        }
+        for (size_t k = n; k-- > 0;) {
+                assert_true(history_event(h, k + 1, &e));
+                same_event(&e, &expect[k]);
+        }
+        for (size_t j = 0; j < 4 * n; j++) {
+                size_t k = rnd(&g, (uint32_t)n);
+
+                assert_true(history_event(h, k + 1, &e));
+                same_event(&e, &expect[k]);
+        }
+}
+
+/* Every field at its extremes and its usual values, every kind (and some that are none), texts
+ * empty, missing, cut at a NUL, long and as long as they get: each comes back as it went in,
+ * whatever the order it is asked for in, across snapshots and index groups. */
+static void test_pack_round_trip(void **state)
+{
+        static const int64_t nums[] = { 0, 1, -1, 127, 128, -128, INT64_MAX, INT64_MIN, 1 << 20 };
+        static const int32_t i32[] = { -1, 0, 1, INT32_MAX, INT32_MIN, 63, 64, -65 };
+        static const int16_t i16[] = { -1, 0, 1, INT16_MAX, INT16_MIN, 3, 200, -2 };
+        static const uint64_t u64[] = {
+                0,    1,   UINT64_MAX,        UINT64_MAX - 1, (uint64_t)INT64_MAX + 1,
+                1000, 999, 123456789012345ull
+        };
+        scenario *sc = load(all_text);
+        const size_t n = 700;
+        event *ev = calloc(n, sizeof *ev);
+        char **texts = calloc(n, sizeof *texts);
+        char *big = malloc(EVENT_MAX_TEXT + 27);
+        history *h = history_new(sc, 7, 0);
+        gen g = { .state = 4242 };
+
+        (void)state;
+        assert_non_null(ev);
+        assert_non_null(texts);
+        assert_non_null(big);
+        for (size_t k = 0; k < EVENT_MAX_TEXT + 26; k++)
+                big[k] = (char)('a' + k % 26);
+        big[EVENT_MAX_TEXT + 26] = '\0';
+        for (size_t k = 0; k < n; k++) {
+                event *e = &ev[k];
+                size_t len;
+
+                /* mostly a plausible stream (seq in order, t growing), then anything */
+                e->seq = k + 1;
+                e->t_ns = k * 37;
+                e->kind = (uint8_t)(k % (EV_KIND_COUNT + 3));
+                e->flags = (uint8_t)(k % 5 == 0 ? EVENT_BEGINS_STEP : 0);
+                e->actor = (int16_t)(k / 3 % 4);
+                e->res = -1;
+                e->other = -1;
+                e->stmt = -1;
+                switch (rnd(&g, 12)) {
+                case 0: e->seq = u64[rnd(&g, 8)]; break;
+                case 1: e->t_ns = u64[rnd(&g, 8)]; break;
+                case 2: e->kind = (uint8_t)(60 + rnd(&g, 196)); break;
+                case 3: e->flags = (uint8_t)rnd(&g, 256); break;
+                case 4: e->actor = i16[rnd(&g, 8)]; break;
+                case 5: e->res = i16[rnd(&g, 8)]; break;
+                case 6: e->other = i16[rnd(&g, 8)]; break;
+                case 7: e->stmt = i32[rnd(&g, 8)]; break;
+                case 8: e->aux = i32[rnd(&g, 8)]; break;
+                default: break;
+                }
+                e->num = nums[rnd(&g, 9)];
+                if (rnd(&g, 3) == 0)
+                        e->res = (int16_t)rnd(&g, (uint32_t)sc->nresources);
+                if (rnd(&g, 3) == 0)
+                        e->stmt = (int32_t)rnd(&g, (uint32_t)sc->nstmts);
+                switch (rnd(&g, 8)) {
+                case 0: len = 0; break;
+                case 1: len = EVENT_MAX_TEXT; break;
+                case 2: len = 1000 + rnd(&g, 3000); break;
+                default: len = rnd(&g, 40); break;
+                }
+                texts[k] = malloc(len + 1);
+                assert_non_null(texts[k]);
+                memcpy(texts[k], big + rnd(&g, 26), len);
+                texts[k][len] = '\0';
+                if (len > 0 && rnd(&g, 4) == 0)
+                        texts[k][rnd(&g, (uint32_t)len)] = 'X'; /* a change in the middle */
+                e->text = texts[k];
+                e->len = (uint32_t)len;
+                if (rnd(&g, 25) == 0) {
+                        e->text = NULL; /* a missing text is an empty one */
+                        e->len = 5;
+                }
+        }
+        for (size_t k = 0; k < n; k++) {
+                event in = ev[k];
+
+                if (in.text != NULL && in.len > 3 && rnd(&g, 20) == 0) {
+                        /* a NUL inside: the text ends there */
+                        texts[k][3] = '\0';
+                        history_append(h, &in);
+                        ev[k].len = 3;
+                } else
+                        history_append(h, &in);
+                if (ev[k].text == NULL) {
+                        ev[k].text = "";
+                        ev[k].len = 0;
+                }
+        }
+        assert_int_equal(history_len(h), n);
+        check_events(h, ev, n, 99);
+        history_free(h);
+        for (size_t k = 0; k < n; k++)
+                free(texts[k]);
+        free(texts);
+        free(ev);
+        free(big);
+        scenario_free(sc);
+}
+
+/* A repr that keeps changing (a growing list, a dict updated in the middle, a counter) is stored
+ * as its changed part: a few bytes per event rather than the whole text. Chains of such texts
+ * longer than the packer allows, more resources than it keeps texts for, and texts that share
+ * little with the last one all come back whole, and the models rebuilt from them are the fold. */
+static void test_changing_texts(void **state)
+{
+        scenario *sc = load(all_text);
+        const size_t n = 3000;
+        stream s = { .ev = calloc(n, sizeof(event)), .text = calloc(n, sizeof(char *)), .n = n };
+        strbuf list = STRBUF_INIT;
+        history *h = history_new(sc, 500, 0);
+        history_stats st;
+        size_t total = 0;
+        gen g = { .state = 7 };
+        model *ref;
+
+        (void)state;
+        strbuf_puts(&list, "[");
+        for (size_t k = 0; k < n; k++) {
+                event *e = &s.ev[k];
+                char buf[256];
+
+                *e = (event){ .seq = k + 1,
+                              .kind = EV_CHANGED,
+                              .actor = 0,
+                              .other = -1,
+                              .stmt = -1,
+                              .aux = -1,
+                              .t_ns = k * 100 };
+                if (k % 3 == 0) {
+                        /* the list grows: 'counter' (a var) shows it */
+                        snprintf(buf, sizeof buf, "%s%zu", k > 0 ? ", " : "", k);
+                        if (list.len > 1)
+                                list.len--; /* the closing bracket */
+                        strbuf_puts(&list, buf);
+                        strbuf_puts(&list, "]");
+                        e->res = 9;
+                        s.text[k] = strdup(strbuf_str(&list));
+                } else if (k % 3 == 1) {
+                        /* one of 20 resources (more than the packer keeps texts for), by actor */
+                        e->kind = EV_PRINT;
+                        e->actor = (int16_t)(k % 20);
+                        snprintf(buf, sizeof buf, "{'k': %u, 'v': 'same tail here'}", rnd(&g, 50));
+                        s.text[k] = strdup(buf);
+                } else {
+                        /* unrelated to the last, or (3 times in 4) the same, in runs longer
+                         * than the chains the packer makes */
+                        e->res = 10;
+                        if (k < 3 || rnd(&g, 4) == 0)
+                                snprintf(buf, sizeof buf, "%08x/%0200d", rnd(&g, 0xfffffff), 0);
+                        else
+                                snprintf(buf, sizeof buf, "%s", s.text[k - 3]);
+                        s.text[k] = strdup(buf);
+                }
+                e->text = s.text[k];
+                e->len = (uint32_t)strlen(s.text[k]);
+                total += e->len;
+                history_append(h, e);
+        }
+        check_events(h, s.ev, n, 5);
+        for (uint64_t k = 0; k <= n; k += 97) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        /* the texts take some 2.7 MB; packed (the buffer's spare room counted), a small part */
+        history_get_stats(h, &st);
+        assert_true(total > 2500000);
+        assert_true(st.events < total / 8);
+        history_free(h);
+        strbuf_free(&list);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+static const char queue_text[] =
+    "{\"lockstep\": 1, \"title\": \"Q\", \"summary\": \"A queue without a bound.\",\n"
+    " \"resources\": {\"q\": {\"type\": \"queue\"}},\n"
+    " \"actors\": [{\"name\": \"A\", \"run\": [{\"put\": \"q\", \"value\": 1}]}]}\n";
+
+/* Puts N items into the queue, or (BALANCED) puts and gets in turn. */
+static stream queue_stream(size_t n, bool balanced)
+{
+        stream s = { .ev = calloc(n, sizeof(event)), .text = calloc(n, sizeof(char *)), .n = n };
+        char buf[32];
+
+        for (size_t k = 0; k < n; k++) {
+                bool get = balanced && k % 2 == 1;
+
+                snprintf(buf, sizeof buf, "'item %zu'", get ? k - 1 : k);
+                s.text[k] = strdup(buf);
+                s.ev[k] = (event){ .seq = k + 1,
+                                   .t_ns = k,
+                                   .kind = get ? EV_GOT : EV_PUT,
+                                   .actor = 0,
+                                   .res = 0,
+                                   .other = -1,
+                                   .stmt = -1,
+                                   .num = balanced ? !get : (int64_t)k + 1,
+                                   .text = s.text[k],
+                                   .len = (uint32_t)strlen(buf) };
+        }
+        return s;
+}
+
+/* A snapshot is taken every snapshot_every events while the model is small; a model that grows
+ * big (a queue of 30,000 items) is snapshotted only as often as its events pay for it — here
+ * never, as it grows faster than that — or every 256 * snapshot_every events, so that rewinding
+ * stays bounded. Every moment still rebuilds exactly. */
+static void test_snapshot_budget(void **state)
+{
+        scenario *sc = load(queue_text);
+        stream s = queue_stream(30000, true);
+        history *h = history_new(sc, 1000, 0);
+        history_stats st;
+        model *ref;
+
+        (void)state;
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        history_get_stats(h, &st);
+        assert_int_equal(st.chunks, 30);
+        history_free(h);
+        free_stream(&s);
+
+        s = queue_stream(30000, false);
+        h = history_new(sc, 100, 0);
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        history_get_stats(h, &st);
+        assert_int_equal(st.chunks, 2);
+        assert_int_equal(history_first_seq(h), 0);
+        for (uint64_t k = 0; k <= s.n; k += 1999) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        ref = fold(sc, &s, 29999);
+        model_equal_check(history_at(h, 29999), ref);
+        model_free(ref);
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+/* Long texts under a small cap: the bytes counted stay under it, the oldest chunks go, what is
+ * kept unpacks whole. */
+static void test_cap_long_texts(void **state)
+{
+        scenario *sc = load(all_text);
+        const size_t n = 400, cap = 4 << 20;
+        stream s = { .ev = calloc(n, sizeof(event)), .text = calloc(n, sizeof(char *)), .n = n };
+        history *h = history_new(sc, 10, cap);
+        history_stats st;
+        uint64_t first;
+        event e;
+
+        (void)state;
+        for (size_t k = 0; k < n; k++) {
+                s.text[k] = malloc(EVENT_MAX_TEXT + 1);
+                assert_non_null(s.text[k]);
+                for (size_t j = 0; j < EVENT_MAX_TEXT; j++)
+                        s.text[k][j] = (char)('0' + (j * 7 + k * 13) % 10); /* unlike the last */
+                s.text[k][EVENT_MAX_TEXT] = '\0';
+                s.ev[k] = (event){ .seq = k + 1,
+                                   .kind = EV_SAY,
+                                   .actor = -1,
+                                   .res = -1,
+                                   .other = -1,
+                                   .stmt = -1,
+                                   .text = s.text[k],
+                                   .len = EVENT_MAX_TEXT };
+                history_append(h, &s.ev[k]);
+                assert_true(history_bytes(h) <= cap);
+                /* asked for while it grows and drops: the newest, then the oldest kept */
+                assert_true(history_event(h, k + 1, &e));
+                same_event(&e, &s.ev[k]);
+                assert_true(history_event(h, history_first_seq(h) + 1, &e));
+                same_event(&e, &s.ev[history_first_seq(h)]);
+        }
+        first = history_first_seq(h);
+        assert_true(first > 0);
+        assert_int_equal(first % 10, 0);
+        history_get_stats(h, &st);
+        assert_true(st.chunks > 1);
+        assert_false(history_event(h, first, &e));
+        for (uint64_t k = first + 1; k <= n; k++) {
+                assert_true(history_event(h, k, &e));
+                same_event(&e, &s.ev[k - 1]);
+        }
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
 /* A clone taken from history_at lives on after the history moves. */
 static void test_at_clone_survives(void **state)
 {
@@ -605,7 +968,9 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_at_equals_fold),    cmocka_unit_test(test_events_stored),
                 cmocka_unit_test(test_memory_cap),        cmocka_unit_test(test_output_cap),
-                cmocka_unit_test(test_at_clone_survives),
+                cmocka_unit_test(test_at_clone_survives), cmocka_unit_test(test_pack_round_trip),
+                cmocka_unit_test(test_changing_texts),    cmocka_unit_test(test_snapshot_budget),
+                cmocka_unit_test(test_cap_long_texts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
