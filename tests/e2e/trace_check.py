@@ -309,7 +309,7 @@ def main():
                 q.append(text)
             elif kind == "got":
                 if not q:
-                    fail(ev, f"got from empty {res}")
+                    fail(ev, f"{actor} got {text} from {res}, which is empty")
                 want = q.pop(0)
                 if text != want:
                     fail(ev, f"got {text} from {res}, but {want} was put first")

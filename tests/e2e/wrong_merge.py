@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Makes wrong merges of a real trace, to show that trace_check.py catches them (order.sh).
+
+usage: wrong_merge.py TRACE OUTDIR COUNTER
+
+A consumer that merges the actors' event streams can go wrong in a few ways: it puts an event
+before one it depends on (a lock's acquired before its previous holder's released, a condition's
+wake-up before its notify, a got before its put), it loses or repeats an event, it reorders an
+actor's own events, or it takes one actor's stream whole before another's. Each mutation below
+does one of these to the trace (seq renumbered, t kept non-decreasing, so that only the order is
+wrong) and writes OUTDIR/NAME.trace; it prints one line per trace written, NAME|the message
+trace_check.py must fail with. A mutation that finds nothing to mutate in this trace (no
+condition, say) writes nothing; order.sh counts the lines.
+"""
+import json
+import sys
+
+
+def main():
+    path, out, counter = sys.argv[1], sys.argv[2], sys.argv[3]
+    with open(path, encoding="utf-8") as f:
+        header = f.readline()
+        events = [json.loads(line) for line in f if line.strip()]
+    times = [e["t"] for e in events]
+
+    def write(name, evs, why):
+        with open(f"{out}/{name}.trace", "w", encoding="utf-8") as f:
+            f.write(header)
+            for k, e in enumerate(evs):
+                e = dict(e, seq=k + 1, t=times[min(k, len(times) - 1)])
+                f.write(json.dumps(e) + "\n")
+        print(f"{name}|{why}")
+
+    def find(pred, start=0):
+        return next((k for k in range(start, len(events)) if pred(events[k])), None)
+
+    def moved(frm, to):  # the event at frm moved to just before the one at to (to < frm)
+        evs = list(events)
+        evs.insert(to, evs.pop(frm))
+        return evs
+
+    def free(actor, k, res="lock"):  # the actor has started and waits on nothing but res at k
+        last = next((x for x in reversed(events[:k]) if x["actor"] == actor), None)
+        return last is not None and (last["ev"] not in ("blocked", "waiting")
+                                     or last.get("res") == res)
+
+    # a lock handed over: the next holder's acquired put before the last one's released
+    for k in range(len(events)):
+        e = events[k]
+        if e["ev"] == "released" and e.get("res") == "lock":
+            j = find(lambda x: x["ev"] == "acquired" and x.get("res") == "lock", k + 1)
+            if j is not None and events[j]["actor"] != e["actor"] and free(events[j]["actor"], k):
+                write("lock-handover", moved(j, k), f"acquired lock while {e['actor']} holds it")
+                break
+    # an event lost, or repeated: the COUNTER's changed values skip or repeat one
+    changes = [k for k, e in enumerate(events) if e["ev"] == "changed" and e.get("res") == counter]
+    if len(changes) > 2:
+        k = changes[len(changes) // 2]
+        v = int(events[k]["text"])
+        write("lost", events[:k] + events[k + 1:], f"{counter} changed to {v + 1}, not {v}")
+        write("twice", events[:k + 1] + events[k:], f"{counter} changed to {v}, not {v + 1}")
+        # the merge takes the first worker's stream whole, then the others': each actor's own
+        # order and every lock's holders stay right, but the counter goes back
+        first = events[changes[0]]["actor"]
+        mine = [e for e in events if e["actor"] == first]
+        if any(e["actor"] != first for e in events[changes[0]:events.index(mine[-1])]):
+            rest = [e for e in events if e["actor"] != first]
+            at = rest.index(next(e for e in rest if e["actor"] != "MainThread"))
+            # what breaks first depends on the scenario (its counter, a barrier, a queue's size)
+            write("actor-by-actor", rest[:at] + mine + rest[at:], "trace invariant broken")
+    # an actor's own events reordered: its release before the change it made under the lock
+    for k, e in enumerate(events):
+        if e["ev"] == "changed" and e.get("res") == counter:
+            j = find(lambda x: x["actor"] == e["actor"] and x["ev"] != "step", k + 1)
+            if j is not None and events[j]["ev"] == "released":
+                write("own-order", moved(j, k), "events do not follow its program")
+                break
+    # a condition's waiter woken before the notify that woke it: the first wake-up, when only
+    # one notify before it woke anybody
+    k = find(lambda e: e["ev"] == "woke" and e.get("res") == "cond")
+    if k is not None:
+        woke = [i for i in range(k) if events[i]["ev"] == "notified"
+                and events[i].get("res") == "cond" and events[i].get("num", 0) > 0]
+        if len(woke) == 1:
+            write("woke-early", moved(k, woke[0]), "which no notify woke it on")
+    # a barrier's waiter going on before the last party arrives
+    k = find(lambda e: e["ev"] == "waiting" and e.get("res") == "bar" and e.get("flags", 0) & 2)
+    if k is not None:
+        j = find(lambda e: e["ev"] == "woke" and e.get("res") == "bar"
+                 and e["actor"] != events[k]["actor"], k)
+        write("barrier-early", moved(j, k), "before its round is full")
+    # an item got before it was put, and two gets swapped; a message received before it was
+    # sent (the k-th got or received moved before the k-th put or sent)
+    def early(name, take, give, res, why):
+        for k, e in enumerate(events):
+            if e["ev"] != take or e.get("res") != res:
+                continue
+            nth = sum(1 for x in events[:k] if x["ev"] == take and x.get("res") == res
+                      and x.get("aux", 0) == e.get("aux", 0))
+            gives = [i for i, x in enumerate(events) if x["ev"] == give and x.get("res") == res
+                     and (take == "got" or x.get("aux", 0) != e.get("aux", 0))]
+            if free(e["actor"], gives[nth], res):
+                write(name, moved(k, gives[nth]), why)
+                return k
+        return None
+
+    k = early("got-early", "got", "put", "q", "from q")
+    if k is not None:
+        j = find(lambda e: e["ev"] == "got" and e.get("res") == "q"
+                 and e.get("text") != events[k].get("text"), k + 1)
+        if j is not None:
+            evs = list(events)
+            evs[k], evs[j] = evs[j], evs[k]
+            write("got-swapped", evs, "from q, but")
+    early("received-early", "received", "sent", "p", "at p.")
+    # a semaphore's acquired put before another holder's release: the count it reports (or its
+    # holders) go wrong
+    for k, e in enumerate(events):
+        if e["ev"] == "released" and e.get("res") == "room":
+            j = find(lambda x: x["ev"] == "acquired" and x.get("res") == "room", k + 1)
+            if j is not None and all(x["actor"] != events[j]["actor"] for x in events[k:j]):
+                write("semaphore-early", moved(j, k), "room, which")
+                break
+
+if __name__ == "__main__":
+    main()
