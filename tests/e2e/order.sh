@@ -15,7 +15,7 @@ b() { printf '(?:blocked:%s )?' "$1"; }  # an actor may find the resource taken 
 # order NAME RUNS WANT_OUTPUT FILE SETS -- CHECK_ARGS...: RUNS live runs of FILE with --set SETS
 # (space-separated) and seeds 1 ... RUNS, each exiting 0 and printing WANT_OUTPUT (its lines
 # joined by |), each trace passing trace_check.py with CHECK_ARGS; NAME.trace keeps the last
-# trace. One check for all the runs, "N of N runs".
+# trace and NAME.args the CHECK_ARGS. One check for all the runs: "N of N runs good".
 order() {
         name=$1; runs=$2; want=$3; file=$4; sets=$5; shift 6
         setargs=""
@@ -37,7 +37,9 @@ order() {
                 fi
                 seed=$((seed + 1))
         done
+        echo "$name: $good of $runs runs good"
         if [ "$good" -eq "$runs" ]; then ok; else ko "$name: $good of $runs runs good; $first"; fi
+        printf '%s\n' "$@" >"$tmp/$name.args"  # for the wrong merges of NAME.trace below
 }
 
 # --- threads: W workers, N rounds each through every kind of resource, in step by a barrier
@@ -52,7 +54,6 @@ order order-threads 20 "$NW $NW $((N * 1000 * W * (W - 1) / 2 + W * N * (N - 1) 
         --pattern "Feeder=start (?:$(b q)got:q $(b cond)acquired:cond changed:buf notified:cond released:cond ){$NW}exit" \
         --pattern "Taker=start (?:$(b cond)acquired:cond (?:released:cond waiting:cond woke:cond $(b cond)acquired:cond )*changed:buf released:cond changed:total ){$NW}exit" \
         --pattern "MainThread=start set:go (?:(?:blocked )?joined ){$((W + 2))}print exit"
-thr="$tmp/order-threads"
 
 # --- processes: a Value under a lock, a semaphore, a bounded Queue, a Pipe both ways
 N=20; P=3; NP=$((N * P))
@@ -63,7 +64,15 @@ order order-processes 12 "got $NP|$NP $((N * 1000 * P * (P - 1) / 2 + P * N * (N
         --pattern "P*=start (?:$(b lock)acquired:lock changed:v released:lock $(b room)acquired:room work released:room $(b q)put:q ){$N}exit" \
         --pattern "Relay=start (?:$(b q)got:q sent:p ){$NP}$(b p)received:p print exit" \
         --pattern "Receiver=start (?:$(b p)received:p changed:total ){$NP}sent:p exit"
-prc="$tmp/order-processes"
+
+# --- processes signalling: ping-pong on two events; a barrier, and a condition's notify_all
+N=20; P=3; NP=$((N * P))
+order order-signals 12 "$N $NP" tests/e2e/scenarios/order-signals.json "N=$N P=$P" -- \
+        --sequence "hits=1..$N" --sequence "done=1..$NP" --count "W*:woke:bar=$N" \
+        --pattern "Ping=start (?:set:ping (?:waiting:pong woke:pong )?cleared:pong ){$N}exit" \
+        --pattern "Pong=start (?:(?:waiting:ping woke:ping )?cleared:ping changed:hits set:pong ){$N}exit" \
+        --pattern "W*=start (?:waiting:bar woke:bar $(b cond)acquired:cond changed:done notified:cond released:cond ){$N}exit" \
+        --pattern "MainThread=start $(b cond)acquired:cond (?:released:cond waiting:cond woke:cond $(b cond)acquired:cond )*released:cond (?:(?:blocked )?joined ){$((P + 2))}print exit"
 
 # --- the benchmark's workloads, small
 order lock-counter 20 400 bench/scenarios/lock_counter.json "N=100 THREADS=4" -- \
@@ -85,28 +94,26 @@ order pipe 10 200 bench/scenarios/pipe.json "N=200" -- \
 order manager 5 "20 20" bench/scenarios/manager.json "N=20" -- \
         --pattern "worker=start (?:request:d reply:d changed:d request:l reply:l changed:l ){20}exit"
 
-# --- wrong merges of these traces are caught, each with its message
-for t in "$thr:counter:lock-handover lost twice actor-by-actor own-order barrier-early got-early got-swapped" \
-         "$prc:v:lock-handover lost twice own-order got-early got-swapped received-early"; do
-        trace=${t%%:*}; rest=${t#*:}; counter=${rest%%:*}; must=${rest#*:}
-        mkdir -p "$trace.wrong"
-        python3 tests/e2e/wrong_merge.py "$trace.trace" "$trace.wrong" "$counter" >"$tmp/wrong" ||
-                ko "wrong_merge.py on $trace.trace"
+# --- wrong merges of these traces are caught, each with its message: SCENARIO:COUNTER:the
+# mutations its scenario forces (wrong_merge.py makes the others when the run allows)
+for t in "order-threads:counter:lock-handover lost twice actor-by-actor own-order barrier-early got-early got-swapped" \
+         "order-processes:v:lock-handover lost twice own-order got-early got-swapped received-early" \
+         "order-signals:done:lost twice own-order event-early barrier-early"; do
+        name=${t%%:*}; rest=${t#*:}; counter=${rest%%:*}; must=${rest#*:}
+        mkdir "$tmp/$name.wrong"
+        python3 tests/e2e/wrong_merge.py "$tmp/$name.trace" "$tmp/$name.wrong" "$counter" \
+                >"$tmp/wrong" || ko "wrong_merge.py on $name.trace"
         for m in $must; do
-                grep -q "^$m|" "$tmp/wrong" && ok || ko "$(basename "$trace"): no $m merge made"
+                grep -q "^$m|" "$tmp/wrong" && ok || ko "$name: no $m merge made"
         done
+        # the same arguments as for the good runs: a pattern catches what only it can
+        set --
+        while IFS= read -r a; do set -- "$@" "$a"; done <"$tmp/$name.args"
         while IFS='|' read -r m why; do
-                # the same arguments as for the good runs: the pattern catches what only it can
-                case "$trace" in
-                "$thr") set -- --sequence "counter=1..60" --sequence "rc=1..60" \
-                        --pattern "W*=start (?:waiting:go woke:go )?(?:$(b lock)acquired:lock changed:counter released:lock $(b r)acquired:r acquired:r changed:rc released:r released:r $(b room)acquired:room work released:room waiting:bar woke:bar $(b q)put:q ){20}exit" ;;
-                *) set -- --sequence "v=1..60" \
-                        --pattern "P*=start (?:$(b lock)acquired:lock changed:v released:lock $(b room)acquired:room work released:room $(b q)put:q ){20}exit" ;;
-                esac
-                python3 tests/e2e/trace_check.py "$trace.wrong/$m.trace" "$@" >"$tmp/check" 2>&1
+                python3 tests/e2e/trace_check.py "$tmp/$name.wrong/$m.trace" "$@" >"$tmp/check" 2>&1
                 x=$?
                 [ "$x" -eq 1 ] && grep -qF "$why" "$tmp/check" && ok ||
-                        { ko "$(basename "$trace"): the wrong merge $m passed (exit $x), wanted '$why'"; cat "$tmp/check"; }
+                        { ko "$name: the wrong merge $m passed (exit $x), wanted '$why'"; cat "$tmp/check"; }
         done <"$tmp/wrong"
 done
 finish

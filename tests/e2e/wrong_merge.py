@@ -4,13 +4,14 @@
 usage: wrong_merge.py TRACE OUTDIR COUNTER
 
 A consumer that merges the actors' event streams can go wrong in a few ways: it puts an event
-before one it depends on (a lock's acquired before its previous holder's released, a condition's
-wake-up before its notify, a got before its put), it loses or repeats an event, it reorders an
-actor's own events, or it takes one actor's stream whole before another's. Each mutation below
-does one of these to the trace (seq renumbered, t kept non-decreasing, so that only the order is
-wrong) and writes OUTDIR/NAME.trace; it prints one line per trace written, NAME|the message
-trace_check.py must fail with. A mutation that finds nothing to mutate in this trace (no
-condition, say) writes nothing; order.sh counts the lines.
+before one it depends on (a lock's acquired before its previous holder's released, a wake-up
+before the notify, set or last arrival that woke it, a got or received before its put or sent),
+it loses or repeats an event, it reorders an actor's own events, or it takes one actor's stream
+whole before another's. Each mutation below does one of these to the trace (seq renumbered, t
+kept non-decreasing, so that only the order is wrong) and writes OUTDIR/NAME.trace; it prints one
+line per trace written, NAME|the message trace_check.py must fail with. COUNTER names a variable
+incremented under a lock. A mutation that finds nothing to mutate in this trace (no condition,
+say) writes nothing; order.sh requires the ones its scenario forces.
 """
 import json
 import sys
@@ -22,6 +23,8 @@ def main():
         header = f.readline()
         events = [json.loads(line) for line in f if line.strip()]
     times = [e["t"] for e in events]
+    types = {name: r["type"] for name, r in
+             json.loads(json.loads(header)["source"]).get("resources", {}).items()}
 
     def write(name, evs, why):
         with open(f"{out}/{name}.trace", "w", encoding="utf-8") as f:
@@ -68,12 +71,22 @@ def main():
             at = rest.index(next(e for e in rest if e["actor"] != "MainThread"))
             # what breaks first depends on the scenario (its counter, a barrier, a queue's size)
             write("actor-by-actor", rest[:at] + mine + rest[at:], "trace invariant broken")
-    # an actor's own events reordered: its release before the change it made under the lock
+    # an actor's own events reordered: what it did next put before the change it made
     for k, e in enumerate(events):
         if e["ev"] == "changed" and e.get("res") == counter:
             j = find(lambda x: x["actor"] == e["actor"] and x["ev"] != "step", k + 1)
-            if j is not None and events[j]["ev"] == "released":
+            if j is not None and events[j]["ev"] not in ("exit", "crash", "error"):
                 write("own-order", moved(j, k), "events do not follow its program")
+                break
+    # an event's waiter woken before the set that woke it (none since it began to wait)
+    for k, e in enumerate(events):
+        if e["ev"] == "woke" and types.get(e.get("res")) == "event":
+            res, who = e["res"], e["actor"]
+            w = max(i for i in range(k) if events[i]["actor"] == who)
+            sets = [i for i in range(w, k)
+                    if events[i]["ev"] == "set" and events[i].get("res") == res]
+            if events[w]["ev"] == "waiting" and len(sets) == 1:
+                write("event-early", moved(k, sets[0]), f"{who} woke on {res}, which is not set")
                 break
     # a condition's waiter woken before the notify that woke it: the first wake-up, when only
     # one notify before it woke anybody
