@@ -48,7 +48,7 @@ order order-threads 20 "$NW $NW $((N * 1000 * W * (W - 1) / 2 + W * N * (N - 1) 
         tests/e2e/scenarios/order-threads.json "N=$N W=$W" -- \
         --sequence "counter=1..$NW" --sequence "rc=1..$NW" \
         --count "W*:acquired:lock=$N" --count "W*:acquired:r=$((2 * N))" \
-        --count "W*:acquired:room=$N" --count "W*:woke:bar=$N" --count "Feeder:got:q=$NW" \
+        --count "W*:acquired:room=$N" --count "W*:woke:bar=$N" --count "Feeder:got:q=$NW" --count "Feeder:step=$NW" \
         --count "Taker:changed:total=$NW" \
         --pattern "W*=start (?:waiting:go woke:go )?(?:$(b lock)acquired:lock changed:counter released:lock $(b r)acquired:r acquired:r changed:rc released:r released:r $(b room)acquired:room work released:room waiting:bar woke:bar $(b q)put:q ){$N}exit" \
         --pattern "Feeder=start (?:$(b q)got:q $(b cond)acquired:cond changed:buf notified:cond released:cond ){$NW}exit" \
@@ -76,7 +76,7 @@ order order-signals 12 "$N $NP" tests/e2e/scenarios/order-signals.json "N=$N P=$
 
 # --- the benchmark's workloads, small
 order lock-counter 20 400 bench/scenarios/lock_counter.json "N=100 THREADS=4" -- \
-        --sequence counter=1..400 --count "T*:acquired:lock=100" \
+        --sequence counter=1..400 --count "T*:acquired:lock=100" --count "T*:step=100" \
         --pattern "T*=start (?:$(b lock)acquired:lock changed:counter released:lock ){100}exit"
 order process-value 10 200 bench/scenarios/process_value.json "N=50 PROCESSES=4" -- \
         --sequence v=1..200 --count "P*:acquired:lock=50" \
