@@ -249,14 +249,14 @@ def main():
                 checks += 1
             elif kind == "timeout":
                 relock[actor] = lock
-        elif rtype == "barrier":
+        elif rtype == "barrier" and parties.get(res) is not None:  # (a size it can tell)
             arrived = rounds.setdefault(res, [])
             going = tripped.setdefault(res, set())
             if kind == "waiting" and res not in broken and not again:
                 arrived.append(actor)
                 if num != len(arrived):
                     fail(ev, f"{actor} arrives at {res} as {num}, but it is arrival {len(arrived)}")
-                if parties.get(res) is not None and len(arrived) == parties[res]:
+                if len(arrived) == parties[res]:
                     going.update(arrived)
                     arrived.clear()
                 checks += 1

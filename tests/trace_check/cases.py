@@ -56,6 +56,8 @@ QUEUE = scenario({"q": {"type": "queue", "max": 2}, "p": {"type": "pipe"}}, ["A"
 SYNC = scenario({"e": {"type": "event"}, "m": {"type": "lock"},
                  "c": {"type": "condition", "lock": "m"}, "own": {"type": "condition"},
                  "b": {"type": "barrier", "parties": 2}}, ["A", "B"])
+# a barrier whose size is an expression the checker does not evaluate: its rounds go unchecked
+SIZED = scenario({"b": {"type": "barrier", "parties": "P + 1"}}, ["A", "B"], {"P": 1})
 MANAGED = scenario({"l": {"type": "list", "via": "manager"}}, ["A"])
 GIL = scenario({}, ["A", "B"], gil=True)
 
@@ -159,6 +161,8 @@ CASES = [
                        "B waiting b", "B woke b aux=1", "A reset b", "B waiting b num=1",
                        "A waiting b num=2 flags=2", "A woke b", "B woke b", "A exit", "B exit"],
      [], None),
+    ("barrier-unknown-size", SIZED, ["A start", "B start", "A waiting b num=1", "A woke b",
+                                     "A exit", "B exit"], [], None),
     ("barrier-count", SYNC, ["A start", "B start", "A waiting b num=1", "B waiting b num=1"], [],
      "B arrives at b as 1, but it is arrival 2"),
     ("barrier-early", SYNC, ["A start", "B start", "A waiting b num=1", "A woke b"], [],
