@@ -6,7 +6,8 @@ be accepted (a checker that rejects everything proves nothing either).
 usage: cases.py TRACE_CHECK
 
 A case is a scenario (the header's source), the trace's events in a short form, the checker's
-extra arguments, and the message a bad trace gets (None: the trace is good). An event is written
+extra arguments (a first "--set NAME=VALUE" goes into the header instead, as the run's --set),
+and the message a bad trace gets (None: the trace is good). An event is written
 "ACTOR KIND [RES] [KEY=VALUE]...": seq counts from 1, t is seq microseconds, and a VALUE is an
 integer for num, aux and flags, a string otherwise (no spaces).
 """
@@ -97,6 +98,8 @@ CASES = [
     ("semaphore-over", SEM, ["A start", "B start", "C start", "A acquired room num=1",
                              "B acquired room", "C acquired room num=-1"], [],
      "3 holders of room, which admits 2"),
+    ("semaphore-set", SEM, ["A start", "B start", "A acquired room", "B acquired room num=-1"],
+     ["--set", "ROOM=1"], "2 holders of room, which admits 1"),
     ("semaphore-count", SEM, ["A start", "B start", "A acquired room num=1",
                               "B acquired room num=1"], [],
      "B acquired room, which counts 1, but it is 0"),
@@ -134,6 +137,8 @@ CASES = [
     ("event-unset", SYNC, ["A start", "B start", "A waiting e", "B set e", "B cleared e",
                            "A woke e", "B waiting e", "B woke e"], [],
      "B woke on e, which is not set and was not set while it waited"),
+    ("waiting-again", SYNC, ["A start", "B start", "A waiting e", "A waiting e", "B set e",
+                             "A woke e", "A exit", "B exit"], [], None),
     ("waiting", SYNC, ["A start", "B start", "A waiting e", "A set e"], [],
      "A set e while it is waiting on e (since seq 3)"),
     ("condition", SYNC, ["A start", "B start", "A acquired m num=1", "A released m",
@@ -208,7 +213,10 @@ def main():
                   ("t", LOCKS, HANDOFF, [], "t went back")]
         for name, scen, events, args, want in cases:
             path = os.path.join(tmp, name + ".trace")
-            write(path, scen, events)
+            sets = []  # --set goes into the header (as lockstep run writes it), not to the checker
+            if args[:1] == ["--set"]:
+                sets, args = [args[1]], args[2:]
+            write(path, scen, events, sets)
             if name in ("seq", "t"):
                 lines = open(path, encoding="utf-8").read().splitlines(True)
                 ev = json.loads(lines[3])
