@@ -104,7 +104,7 @@ order manager 5 "20 20" bench/scenarios/manager.json "N=20" -- \
 # --- wrong merges of these traces are caught, each with its message: SCENARIO:COUNTER:the
 # mutations its scenario forces (wrong_merge.py makes the others when the run allows)
 for t in "order-threads:counter:lock-handover lost twice actor-by-actor own-order barrier-early got-early got-swapped" \
-         "order-processes:v:lock-handover lost twice own-order got-early got-swapped received-early" \
+         "order-processes:v:start-early lock-handover lost twice own-order got-early got-swapped received-early" \
          "order-signals:done:lost twice own-order event-early barrier-early"; do
         name=${t%%:*}; rest=${t#*:}; counter=${rest%%:*}; must=${rest#*:}
         mkdir "$tmp/$name.wrong"

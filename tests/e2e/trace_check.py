@@ -22,6 +22,8 @@ Whatever the scenario, in trace order:
   event is on the same resource (or the same joined actor), or it crashes or raises; a condition's
   waiter has let go of the condition's lock when it waits, and takes it again (maybe after a
   blocked) right after it wakes;
+- an actor that a start statement starts ("start": "manual") starts only after an actor made a
+  step at such a statement naming it or its group;
 - join returns only after the joined actor's exit;
 - a waiter on an event wakes only while the event is set, or after a set since it began to
   wait (Python's set() wakes every waiter, even if clear() comes before it runs);
@@ -102,6 +104,30 @@ def main():
             v = constants.get(v, None)
         return v if isinstance(v, int) else None
 
+    # statement ids, as the loader gives them: the actors' entries, then main, each statement
+    # before the blocks it holds; the start statements by id, and the entries started by one
+    start_stmts = {}  # statement id -> the actor or group it starts
+    next_id = 0
+
+    def number_block(block):
+        nonlocal next_id
+        for st in block if isinstance(block, list) else []:
+            if isinstance(st, dict) and "start" in st and isinstance(st["start"], str):
+                start_stmts[next_id] = st["start"]
+            next_id += 1
+            for key in ("do", "then", "else"):
+                if isinstance(st, dict) and key in st:
+                    number_block(st[key])
+
+    manual = []  # (a regex of the names, the group): entries that a start statement starts
+    for entry in source.get("actors", []):
+        number_block(entry.get("run"))
+        if entry.get("start") == "manual":
+            rx = re.sub(r"\\\{[^}]*\\\}", ".*", re.escape(entry["name"]))
+            manual.append((re.compile(rx), entry.get("group", entry["name"])))
+    number_block(source.get("main"))
+    issued = set()  # the actors and groups a start statement has started so far
+
     initial = {}  # semaphore -> its initial count
     bound = {}  # queue -> max
     parties = {}  # barrier -> parties
@@ -157,6 +183,13 @@ def main():
             if kind != "start":
                 fail(ev, f"{actor}'s first event is {kind}, not start")
             started.add(actor)
+            entry = next((g for rx, g in manual if rx.fullmatch(str(actor))), None)
+            if entry is not None:
+                if entry not in issued and actor not in issued:
+                    fail(ev, f"{actor} starts before a start statement started {entry}")
+                checks += 1
+        if ev.get("flags", 0) & 1 and ev.get("stmt") in start_stmts:
+            issued.add(start_stmts[ev["stmt"]])
         if actor in exited:
             fail(ev, f"{actor} {kind} after its exit")
         if actor in asking:

@@ -4,16 +4,18 @@
 usage: wrong_merge.py TRACE OUTDIR COUNTER
 
 A consumer that merges the actors' event streams can go wrong in a few ways: it puts an event
-before one it depends on (a lock's acquired before its previous holder's released, a wake-up
-before the notify, set or last arrival that woke it, a got or received before its put or sent),
-it loses or repeats an event, it reorders an actor's own events, or it takes one actor's stream
-whole before another's. Each mutation below does one of these to the trace (seq renumbered, t
-kept non-decreasing, so that only the order is wrong) and writes OUTDIR/NAME.trace; it prints one
-line per trace written, NAME|the message trace_check.py must fail with. COUNTER names a variable
-incremented under a lock. A mutation that finds nothing to mutate in this trace (no condition,
-say) writes nothing; order.sh requires the ones its scenario forces.
+before one it depends on (a lock's or a semaphore's acquired before the last holder's released,
+a wake-up before the notify, set or last arrival that woke it, a got or received before its put
+or sent, an actor's start before the statement that starts it), it loses or repeats an event, it
+reorders an actor's own events, or it takes one actor's stream whole before another's. Each
+mutation below does one of these to the trace (seq renumbered, t kept non-decreasing, so that
+only the order is wrong) and writes OUTDIR/NAME.trace; it prints one line per trace written,
+NAME|the message trace_check.py must fail with. COUNTER names a variable incremented under a
+lock. A mutation that finds nothing to mutate in this trace (no condition, say) writes nothing;
+order.sh requires the ones its scenario forces.
 """
 import json
+import re
 import sys
 
 
@@ -23,8 +25,10 @@ def main():
         header = f.readline()
         events = [json.loads(line) for line in f if line.strip()]
     times = [e["t"] for e in events]
-    types = {name: r["type"] for name, r in
-             json.loads(json.loads(header)["source"]).get("resources", {}).items()}
+    source = json.loads(json.loads(header)["source"])
+    types = {name: r["type"] for name, r in source.get("resources", {}).items()}
+    manual = [re.compile(re.sub(r"\\\{[^}]*\\\}", ".*", re.escape(a["name"])))
+              for a in source["actors"] if a.get("start") == "manual"]
 
     def write(name, evs, why):
         with open(f"{out}/{name}.trace", "w", encoding="utf-8") as f:
@@ -47,14 +51,26 @@ def main():
         return last is not None and (last["ev"] not in ("blocked", "waiting")
                                      or last.get("res") == res)
 
-    # a lock handed over: the next holder's acquired put before the last one's released
+    def later(frm, to):  # the event at frm moved to just after the one at to (to > frm)
+        evs = list(events)
+        evs.insert(to, evs.pop(frm))
+        return evs
+
+    # a lock handed over: the last holder's released put after the next one's acquired
     for k in range(len(events)):
         e = events[k]
         if e["ev"] == "released" and e.get("res") == "lock":
             j = find(lambda x: x["ev"] == "acquired" and x.get("res") == "lock", k + 1)
-            if j is not None and events[j]["actor"] != e["actor"] and free(events[j]["actor"], k):
-                write("lock-handover", moved(j, k), f"acquired lock while {e['actor']} holds it")
+            if j is not None and events[j]["actor"] != e["actor"]:
+                write("lock-handover", later(k, j), f"acquired lock while {e['actor']} holds it")
                 break
+    # an actor started by main's first statement put before that statement's step
+    j = find(lambda e: e["actor"] == "MainThread" and e["ev"] == "step")
+    if j is not None:
+        k = find(lambda e: e["ev"] == "start" and e["actor"] != "MainThread", j)
+        if k is not None and any(rx.fullmatch(str(events[k]["actor"])) for rx in manual):
+            write("start-early", moved(k, j),
+                  f"{events[k]['actor']} starts before a start statement")
     # an event lost, or repeated: the COUNTER's changed values skip or repeat one
     changes = [k for k, e in enumerate(events) if e["ev"] == "changed" and e.get("res") == counter]
     if len(changes) > 2:
@@ -126,13 +142,13 @@ def main():
             evs[k], evs[j] = evs[j], evs[k]
             write("got-swapped", evs, "from q, but")
     early("received-early", "received", "sent", "p", "at p.")
-    # a semaphore's acquired put before another holder's release: the count it reports (or its
-    # holders) go wrong
+    # a semaphore's release put after another's acquire: the count it reports (or its holders)
+    # go wrong
     for k, e in enumerate(events):
         if e["ev"] == "released" and e.get("res") == "room":
             j = find(lambda x: x["ev"] == "acquired" and x.get("res") == "room", k + 1)
-            if j is not None and all(x["actor"] != events[j]["actor"] for x in events[k:j]):
-                write("semaphore-early", moved(j, k), "room, which")
+            if j is not None and events[j]["actor"] != e["actor"]:
+                write("semaphore-late", later(k, j), "room, which")
                 break
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ A case is a scenario (the header's source), the trace's events in a short form, 
 extra arguments (a first "--set NAME=VALUE" goes into the header instead, as the run's --set),
 and the message a bad trace gets (None: the trace is good). An event is written
 "ACTOR KIND [RES] [KEY=VALUE]...": seq counts from 1, t is seq microseconds, and a VALUE is an
-integer for num, aux and flags, a string otherwise (no spaces).
+integer for num, aux, flags and stmt, a string otherwise (no spaces).
 """
 import json
 import os
@@ -42,7 +42,7 @@ def write(path, scen, events, sets=()):
                 key, eq, value = word.partition("=")
                 if not eq:
                     ev["res"] = word
-                elif key in ("num", "aux", "flags"):
+                elif key in ("num", "aux", "flags", "stmt"):
                     ev[key] = int(value)
                 else:
                     ev[key] = value
@@ -59,6 +59,10 @@ SYNC = scenario({"e": {"type": "event"}, "m": {"type": "lock"},
                  "b": {"type": "barrier", "parties": 2}}, ["A", "B"])
 # a barrier whose size is an expression the checker does not evaluate: its rounds go unchecked
 SIZED = scenario({"b": {"type": "barrier", "parties": "P + 1"}}, ["A", "B"], {"P": 1})
+# workers started by main's statement 1 (statement 0 is their print)
+STARTED = dict(scenario({}, []), actors=[{"name": "T{i}", "group": "T", "count": 2,
+                                         "start": "manual", "run": [{"print": "x"}]}],
+               main=[{"start": "T"}, {"join": "T"}])
 MANAGED = scenario({"l": {"type": "list", "via": "manager"}}, ["A"])
 GIL = scenario({}, ["A", "B"], gil=True)
 
@@ -130,6 +134,12 @@ CASES = [
      "B changed counter while it is blocked on lock (since seq 4)"),
     ("blocked-join", LOCKS, ["A start", "B start", "B blocked other=A", "B joined other=B"], [],
      "B joined while it is blocked on A"),
+    ("started", STARTED, ["MainThread start", "MainThread step stmt=1 flags=1", "T0 start",
+                          "T1 start", "T0 exit", "T1 exit"], [], None),
+    ("started-early", STARTED, ["MainThread start", "T0 start", "MainThread step stmt=1 flags=1"],
+     [], "T0 starts before a start statement started T"),
+    ("started-elsewhere", STARTED, ["MainThread start", "MainThread step stmt=2 flags=1",
+                                    "T0 start"], [], "T0 starts before a start statement"),
     ("joined-early", LOCKS, ["A start", "B start", "A acquired lock num=1", "B joined other=A"],
      [], "B joined A, which has not exited"),
     ("event", SYNC, ["A start", "B start", "A waiting e", "B set e", "B cleared e", "A woke e",
