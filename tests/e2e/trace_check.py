@@ -43,7 +43,8 @@ What the caller knows of the scenario (every event once, program order in detail
 - --pattern ACTORS=REGEX: each matching actor's events, written "EV" or "EV:RES" and joined by
   single spaces (step and ready left out), match REGEX as a whole.
 Prints what it checked; exits 1 on the first violation, and also when the trace has no events or
-none of its events was subject to an invariant (a check that checked nothing is no check).
+none of its events was subject to an invariant (a check that checked nothing is no check), or
+when its last line is cut short (lockstep did not finish writing it).
 """
 import argparse
 import fnmatch
@@ -77,7 +78,11 @@ def main():
     path = args.trace
     with open(path, encoding="utf-8") as f:
         header = json.loads(f.readline())
-        events = [json.loads(line) for line in f if line.strip()]
+        lines = f.readlines()
+    if lines and not lines[-1].endswith("\n"):  # lockstep was killed, or hung (a bug either way)
+        print(f"{path}: cut short after {len(lines) - 1} events: {lines[-1][:80]}")
+        sys.exit(1)
+    events = [json.loads(line) for line in lines if line.strip()]
     source = json.loads(header["source"])
     constants = dict(source.get("constants", {}))
     for s in header.get("set", []):  # --set NAME=VALUE overrides a constant

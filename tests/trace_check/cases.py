@@ -218,16 +218,20 @@ def main():
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         cases = list(CASES)
-        # seq and t, which write() always gets right
+        # seq and t, which write() always gets right, and a last line cut short
         cases += [("seq", LOCKS, HANDOFF, [], "seq 4 after 2"),
-                  ("t", LOCKS, HANDOFF, [], "t went back")]
+                  ("t", LOCKS, HANDOFF, [], "t went back"),
+                  ("cut", LOCKS, HANDOFF, [], "cut short after 10 events: {\"seq\": 11")]
         for name, scen, events, args, want in cases:
             path = os.path.join(tmp, name + ".trace")
             sets = []  # --set goes into the header (as lockstep run writes it), not to the checker
             if args[:1] == ["--set"]:
                 sets, args = [args[1]], args[2:]
             write(path, scen, events, sets)
-            if name in ("seq", "t"):
+            if name == "cut":  # the last line without its end
+                with open(path, "r+", encoding="utf-8") as f:
+                    f.truncate(os.path.getsize(path) - 5)
+            elif name in ("seq", "t"):
                 lines = open(path, encoding="utf-8").read().splitlines(True)
                 ev = json.loads(lines[3])
                 if name == "seq":
