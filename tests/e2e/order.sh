@@ -1,7 +1,7 @@
 #!/bin/sh
 # The merged order of live runs: many seeded live runs of scenarios with several actors on every
 # kind of resource (locks, rlocks, semaphores, events, conditions, barriers, queues, process
-# actors with a Value, a Queue and a Pipe), each trace checked by tests/e2e/trace_check.py: never
+# actors with a Value, a Queue and a Pipe, a Manager, the GIL), each trace checked by tests/e2e/trace_check.py: never
 # two holders of a lock, never more holders than a semaphore admits, FIFO queues and pipes,
 # wake-ups only after what wakes them, program order per actor (each actor's events, as a
 # pattern of its script), and every event once (a counter incremented under a lock changes to
@@ -17,7 +17,7 @@ b() { printf '(?:blocked:%s )?' "$1"; }  # an actor may find the resource taken 
 
 # order NAME RUNS WANT_OUTPUT FILE SETS -- CHECK_ARGS...: RUNS live runs of FILE with --set SETS
 # (space-separated) and seeds 1 ... RUNS, each exiting 0 and printing WANT_OUTPUT (its lines
-# joined by |), each trace passing trace_check.py with CHECK_ARGS; NAME.trace keeps the last
+# sorted and joined by |), each trace passing trace_check.py with CHECK_ARGS; NAME.trace keeps the last
 # trace and NAME.args the CHECK_ARGS; the model folds each trace, ignoring nothing. One check for
 # all the runs: "N of N runs good".
 order() {
@@ -30,7 +30,7 @@ order() {
                 "$bin" run "$file" $setargs --seed "$seed" --trace "$tmp/$name.trace" \
                         >"$tmp/$name.out" 2>"$tmp/$name.err"
                 x=$?
-                got=$(paste -sd '|' "$tmp/$name.out")
+                got=$(LC_ALL=C sort "$tmp/$name.out" | paste -sd '|')
                 if [ "$x" -ne 0 ] || [ "$got" != "$want" ]; then
                         [ -n "$first" ] || first="seed $seed: exit $x, printed '$got' (want '$want'): $(tail -1 "$tmp/$name.err")"
                 elif ! python3 tests/e2e/trace_check.py "$tmp/$name.trace" "$@" >"$tmp/check" 2>&1; then
@@ -55,7 +55,8 @@ order order-threads 20 "$NW $NW $((N * 1000 * W * (W - 1) / 2 + W * N * (N - 1) 
         tests/e2e/scenarios/order-threads.json "N=$N W=$W" -- \
         --sequence "counter=1..$NW" --sequence "rc=1..$NW" \
         --count "W*:acquired:lock=$N" --count "W*:acquired:r=$((2 * N))" \
-        --count "W*:acquired:room=$N" --count "W*:woke:bar=$N" --count "Feeder:got:q=$NW" --count "Feeder:step=$NW" \
+        --count "W*:acquired:room=$N" --count "W*:woke:bar=$N" \
+        --count "Feeder:got:q=$NW" --count "Feeder:step=$NW" \
         --count "Taker:changed:total=$NW" \
         --pattern "W*=start (?:waiting:go woke:go )?(?:$(b lock)acquired:lock changed:counter released:lock $(b r)acquired:r acquired:r changed:rc released:r released:r $(b room)acquired:room work released:room waiting:bar woke:bar $(b q)put:q ){$N}exit" \
         --pattern "Feeder=start (?:$(b q)got:q $(b cond)acquired:cond changed:buf notified:cond released:cond ){$NW}exit" \
@@ -64,7 +65,7 @@ order order-threads 20 "$NW $NW $((N * 1000 * W * (W - 1) / 2 + W * N * (N - 1) 
 
 # --- processes: a Value under a lock, a semaphore, a bounded Queue, a Pipe both ways
 N=20; P=3; NP=$((N * P))
-order order-processes 12 "got $NP|$NP $((N * 1000 * P * (P - 1) / 2 + P * N * (N - 1) / 2))" \
+order order-processes 12 "$NP $((N * 1000 * P * (P - 1) / 2 + P * N * (N - 1) / 2))|got $NP" \
         tests/e2e/scenarios/order-processes.json "N=$N P=$P" -- \
         --sequence "v=1..$NP" --count "P*:acquired:lock=$N" --count "P*:acquired:room=$N" \
         --count "Relay:sent:p=$NP" --count "Receiver:received:p=$NP" \
@@ -101,11 +102,17 @@ order pipe 10 200 bench/scenarios/pipe.json "N=200" -- \
 order manager 5 "20 20" bench/scenarios/manager.json "N=20" -- \
         --pattern "worker=start (?:request:d reply:d changed:d request:l reply:l changed:l ){20}exit"
 
+# --- two threads computing under the GIL: every work step while holding it
+order gil 10 "Worker-0 finished 0 ms of work|Worker-1 finished 0 ms of work" \
+        scenarios/classics/gil.json "CHUNKS=200 CHUNK_MS=0" -- \
+        --count "Worker-*:work=200" \
+        --pattern "Worker-*=start (?:$(b GIL)acquired:GIL (?:say work )*(?:print )?released:GIL )+exit"
+
 # --- wrong merges of these traces are caught, each with its message: SCENARIO:COUNTER:the
 # mutations its scenario forces (wrong_merge.py makes the others when the run allows)
 for t in "order-threads:counter:lock-handover lost twice actor-by-actor own-order barrier-early got-early got-swapped" \
          "order-processes:v:start-early lock-handover lost twice own-order got-early got-swapped received-early" \
-         "order-signals:done:lost twice own-order event-early barrier-early"; do
+         "order-signals:done:lost twice own-order barrier-early"; do
         name=${t%%:*}; rest=${t#*:}; counter=${rest%%:*}; must=${rest#*:}
         mkdir "$tmp/$name.wrong"
         python3 tests/e2e/wrong_merge.py "$tmp/$name.trace" "$tmp/$name.wrong" "$counter" \
