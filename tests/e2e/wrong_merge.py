@@ -7,12 +7,13 @@ A consumer that merges the actors' event streams can go wrong in a few ways: it 
 before one it depends on (a lock's or a semaphore's acquired before the last holder's released,
 a wake-up before the notify, set or last arrival that woke it, a got or received before its put
 or sent, an actor's start before the statement that starts it), it loses or repeats an event, it
-reorders an actor's own events, or it takes one actor's stream whole before another's. Each
-mutation below does one of these to the trace (seq renumbered, t kept non-decreasing, so that
-only the order is wrong) and writes OUTDIR/NAME.trace; it prints one line per trace written,
-NAME|the message trace_check.py must fail with. COUNTER names a variable incremented under a
-lock. A mutation that finds nothing to mutate in this trace (no condition, say) writes nothing;
-order.sh requires the ones its scenario forces.
+reorders an actor's own events, or it takes one actor's stream whole before another's, or a
+batch of it before another's because the batch's clock says so. Each mutation below does one of
+these to the trace (seq renumbered, t kept non-decreasing, so that only the order is wrong) and
+writes OUTDIR/NAME.trace; it prints one line per trace written, NAME|the message trace_check.py
+must fail with. COUNTER names a variable incremented under a lock. A mutation that finds nothing
+to mutate in this trace (no condition, say) writes nothing; order.sh requires the ones its
+scenario forces.
 """
 import json
 import re
@@ -64,6 +65,24 @@ def main():
             if j is not None and events[j]["actor"] != e["actor"]:
                 write("lock-handover", later(k, j), f"acquired lock while {e['actor']} holds it")
                 break
+    # the merge the per-batch clock invites: each actor's events in batches (of 64, or fewer when
+    # it blocks or waits) that share the batch's first time, merged by time (and actor) instead
+    # of by the resources' versions
+    first_t, seen, keys = {}, {}, []
+    for k, e in enumerate(events):
+        n = seen.get(e["actor"], 0)
+        seen[e["actor"]] = 0 if e["ev"] in ("blocked", "waiting") else (n + 1) % 64
+        if n == 0:
+            first_t[e["actor"]] = e["t"]
+        keys.append((first_t[e["actor"]], str(e["actor"]), k))
+    by_clock = [events[k] for _, _, k in sorted(keys)]
+
+    def told(evs):  # what a reordering always shows in: the queue's events and the counter's
+        return [e["seq"] for e in evs if e.get("res") == "q" and e["ev"] in ("put", "got")
+                or e.get("res") == counter and e["ev"] == "changed"]
+
+    if told(by_clock) != told(events):  # (in most runs; a merge that happens to be right is not)
+        write("batch-clock", by_clock, "trace invariant broken")
     # an actor started by main's first statement put before that statement's step
     j = find(lambda e: e["actor"] == "MainThread" and e["ev"] == "step")
     if j is not None:
