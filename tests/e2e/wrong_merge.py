@@ -101,7 +101,8 @@ def main():
         # order and every lock's holders stay right, but the counter goes back
         first = events[changes[0]]["actor"]
         mine = [e for e in events if e["actor"] == first]
-        if any(e["actor"] != first for e in events[changes[0]:events.index(mine[-1])]):
+        last = max(k for k in changes if events[k]["actor"] == first)
+        if any(events[k]["actor"] != first for k in changes if k < last):
             rest = [e for e in events if e["actor"] != first]
             at = rest.index(next(e for e in rest if e["actor"] != "MainThread"))
             # what breaks first depends on the scenario (its counter, a barrier, a queue's size)
