@@ -489,9 +489,10 @@ static void stepped_run(uint64_t seed, bool again, strbuf *moves, strbuf *events
         for (size_t k = 0; k < n; k++)
                 strbuf_printf(moves, "%d ", m[k]);
         for (uint64_t q = 1; q <= history_len(session_history(s)); q++) {
-                const event *ev = history_event(session_history(s), q);
+                event ev;
 
-                strbuf_printf(events, "%d:%d ", (int)ev->kind, ev->actor);
+                assert_true(history_event(session_history(s), q, &ev));
+                strbuf_printf(events, "%d:%d ", (int)ev.kind, ev.actor);
         }
         close_ok(s);
 }
