@@ -277,7 +277,9 @@ static bool put_string(trace_writer *w, const char *s, size_t n)
         while (i < n) {
                 size_t stop, j = i, used;
 
-                if (w->cap - w->len < 8)
+                /* room for an escape (at most 6 bytes) and at least one plain byte: with exactly
+                 * 8 free, the plain run below could take none, and the loop would not move */
+                if (w->cap - w->len <= 8)
                         flush_buf(w);
                 stop = i + (n - i < w->cap - w->len - 8 ? n - i : w->cap - w->len - 8);
                 while (j < stop && plain(u[j]))

@@ -228,6 +228,31 @@ static void test_texts(void **state)
         scenario_free(sc);
 }
 
+/* Plain texts that run across the end of the writer's buffer, at every offset a few hundred
+ * events give: each is written whole (the writer once looped for ever when a text left exactly
+ * 8 bytes of its buffer free). */
+static void test_texts_across_the_buffer(void **state)
+{
+        scenario *sc = load("s.json", scenario_text, NULL, 0);
+        enum { N = 400 };
+        event *evs = xcalloc(N, sizeof(event));
+        char *text = xmalloc(EVENT_MAX_TEXT + 1);
+
+        (void)state;
+        memset(text, 'a', EVENT_MAX_TEXT);
+        text[EVENT_MAX_TEXT] = '\0';
+        for (int k = 0; k < N; k++) {
+                evs[k] = ev_make((uint64_t)k + 1, EV_PRINT, 0);
+                evs[k].text = text;
+                /* 700 bytes, and now and then a long one: the buffer's end falls everywhere */
+                evs[k].len = k % 50 == 49 ? (uint32_t)(EVENT_MAX_TEXT - k) : 700u + (uint32_t)k % 7;
+        }
+        round_trip(sc, scenario_text, &default_info, evs, N);
+        free(text);
+        free(evs);
+        scenario_free(sc);
+}
+
 /* Invalid bytes are written as U+FFFD in "text" and exactly in "text_b64"; valid text has no
  * text_b64. */
 static void test_text_escaping(void **state)
@@ -809,6 +834,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_kind),
                 cmocka_unit_test(test_texts),
+                cmocka_unit_test(test_texts_across_the_buffer),
                 cmocka_unit_test(test_text_escaping),
                 cmocka_unit_test(test_header),
                 cmocka_unit_test(test_header_set_bytes),
