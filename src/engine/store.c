@@ -606,36 +606,12 @@ int store_item_set(value *target, value index, value v, char *err, size_t errlen
         return -1;
 }
 
-/* Items of a container that store_repr formats: each takes at least 3 bytes ("1, "), so the
- * first STORE_REPR_ITEMS already fill STORE_REPR_MAX, and the rest would be cut off anyway. */
-#define STORE_REPR_ITEMS (STORE_REPR_MAX / 2)
-
 void store_repr(value v, strbuf *out)
 {
-        size_t start = out->len, n = value_len(v);
+        size_t start = out->len;
 
-        if (n > STORE_REPR_ITEMS &&
-            (v.type == VALUE_LIST || v.type == VALUE_TUPLE || v.type == VALUE_DICT)) {
-                /* a long list's repr costs its length: format only what will be shown */
-                value head = v.type == VALUE_DICT ? value_dict() : value_list();
-                char err[200];
-
-                for (size_t k = 0; k < STORE_REPR_ITEMS; k++)
-                        if (v.type == VALUE_DICT)
-                                value_dict_set(&head, value_ref(value_dict_key_at(v, k)),
-                                               value_ref(value_dict_item_at(v, k)), err,
-                                               sizeof(err));
-                        else
-                                value_list_append(&head, value_ref(value_at(v, k)), err,
-                                                  sizeof(err));
-                value_repr(head, out);
-                /* a tuple's prefix is a list: its closing bracket is cut off below */
-                if (v.type == VALUE_TUPLE)
-                        out->data[start] = '(';
-                value_drop(&head);
-        } else {
-                value_repr(v, out);
-        }
+        /* a long value's repr costs what is shown: formatting stops past the cut */
+        value_repr_max(v, out, STORE_REPR_MAX);
         if (out->len - start > STORE_REPR_MAX) {
                 /* do not cut a UTF-8 character in half */
                 out->len = start + utf8_cut(out->data + start, STORE_REPR_MAX - 3);

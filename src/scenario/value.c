@@ -1076,6 +1076,11 @@ void value_repr(value v, strbuf *out)
                 strbuf_puts(out, "...");
 }
 
+bool value_repr_max(value v, strbuf *out, size_t max)
+{
+        return put_value(v, true, out, out->len + max);
+}
+
 void value_print(value v, strbuf *out)
 {
         if (!put_value(v, false, out, out->len + VALUE_MAX_STR))

@@ -124,7 +124,10 @@ int value_to_list(value v, value *out, char *err, size_t errlen);
 /* Printing. A function prints as <function <lambda>>. The text one call appends is cut off
  * after about VALUE_MAX_STR bytes and then ends in "..." (a list can hold one big string many
  * times over). */
-void value_repr(value v, strbuf *out);  /* Python repr(): 'a', 1.0, [1, 'x'] */
+void value_repr(value v, strbuf *out); /* Python repr(): 'a', 1.0, [1, 'x'] */
+/* value_repr that stops soon after MAX bytes (a long list costs what is shown, not its length):
+ * false when it stopped early, having appended more than MAX bytes, which the caller cuts. */
+bool value_repr_max(value v, strbuf *out, size_t max);
 void value_print(value v, strbuf *out); /* Python str(): a, 1.0, [1, 'x'] */
 /* repr() (REPR) or str() that fails instead: returns 0, or -1 with a MemoryError message and OUT
  * unchanged when the text would be longer than VALUE_MAX_STR bytes. */
