@@ -240,6 +240,13 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 pthread_cond_broadcast(&ps->cv);
                 while (ps->done < ps->ntasks)
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
+                /* Whatever the caller does next comes after every worker's last result, which
+                 * its ring has by now (written before the worker counted it done). */
+                for (int w = 0; w < nw; w++) {
+                        int ring = engine_worker_ring(a->sc, s->res, w);
+
+                        stream_order_after(a->eng->st, ring, stream_written(a->eng->st, ring));
+                }
         } else {
                 /* stepped: one task at a time, task k to worker k mod workers */
                 for (int k = 0; k < (int)n; k++) {

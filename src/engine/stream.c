@@ -62,6 +62,7 @@
 #define SPIN_PAUSES    512  /* busy looks before yielding the CPU: a few microseconds */
 #define SPIN_YIELDS    16   /* sched_yield()s before sleeping: on 2 cores, let the others run */
 #define SLEEP_MS       20   /* a sleeper looks again at least this often (a safety net) */
+#define KIND_ORDER     0xfe /* only an order: stream_order_after */
 #define KIND_SKIP      0xff /* a version given up by a dead producer (stream_ring_dead) */
 #define NO_VERSION     UINT64_MAX
 #define SLEEP_FUTEX    1u /* cons_sleeping: the consumer sleeps on cons_futex (stream_next) */
@@ -478,6 +479,15 @@ void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark)
         put(s, my_ring(s), ev, -2 - after, mark, false);
 }
 
+void stream_order_after(stream *s, int after, uint64_t mark)
+{
+        event ev = {
+                .kind = KIND_ORDER, .actor = EVENT_RUNNER, .res = -1, .other = -1, .stmt = -1
+        };
+
+        put(s, my_ring(s), &ev, -2 - after, mark, false);
+}
+
 uint64_t stream_written(const stream *s, int r)
 {
         return atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
@@ -748,8 +758,9 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
                                 return -1;
                 }
                 take(s, r, ev, text);
-                if (ev->kind == KIND_SKIP) {
-                        atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
+                if (ev->kind == KIND_SKIP || ev->kind == KIND_ORDER) {
+                        if (ev->kind == KIND_SKIP)
+                                atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
                         continue;
                 }
                 ev->seq = ++s->seq;

@@ -66,6 +66,10 @@ void stream_publish(stream *s, const event *ev, int key);
 /* stream_publish ordered after everything ring AFTER had written when it was at MARK
  * (stream_written): a joiner after the joined actor's exit, a started actor after its start. */
 void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark);
+/* Publishes nothing the consumer gives out, but orders the calling thread's next events after
+ * what ring AFTER had written at MARK: a caller that waited for several rings (a pool's map
+ * after every worker's last result). */
+void stream_order_after(stream *s, int after, uint64_t mark);
 /* Makes the calling thread's events visible: before anything that can block, or take long. */
 void stream_flush(void);
 /* How far ring RING has written so far: a mark for stream_publish_after's order. */

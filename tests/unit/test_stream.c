@@ -757,6 +757,43 @@ static void test_publish_after(void **state)
         stream_destroy(s);
 }
 
+/* stream_order_after: an order and nothing else — the consumer never gives it out, and what the
+ * ring publishes after it waits for the other ring's mark (one thread plays both producers, in
+ * turn, and the consumer: every event fits, nothing waits for room). */
+static void test_order_after(void **state)
+{
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        event ev = { .kind = EV_PRINT, .res = -1, .other = -1, .stmt = -1 };
+
+        (void)state;
+        assert_non_null(s);
+        stream_attach(s, 0);
+        ev.actor = 0;
+        ev.text = "a0";
+        ev.len = 2;
+        stream_publish(s, &ev, STREAM_NO_KEY); /* written, not visible */
+        stream_attach(s, 1);
+        stream_order_after(s, 0, stream_written(s, 0));
+        ev.actor = 1;
+        ev.text = "b0";
+        stream_publish(s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        /* b0 waits for a0, which is not visible yet; the order itself is never given out */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_attach(s, 0);
+        stream_flush();
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_string_equal(ev.text, "a0");
+        assert_int_equal(ev.seq, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_string_equal(ev.text, "b0");
+        assert_int_equal(ev.seq, 2);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 /* ---- END last ---- */
 
 static void end_a(producer *p)
@@ -1499,6 +1536,7 @@ int main(void)
                 cmocka_unit_test(test_wraparound),
                 cmocka_unit_test(test_merge_by_key),
                 cmocka_unit_test(test_publish_after),
+                cmocka_unit_test(test_order_after),
                 cmocka_unit_test(test_end_last),
                 cmocka_unit_test(test_end_waits_for_written),
                 cmocka_unit_test(test_counter_threads),
