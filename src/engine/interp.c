@@ -1506,8 +1506,8 @@ static int x_crash(actor *a, const sc_stmt *s)
         /* the others first: once the scheduler sees this actor's CRASH, they are dead too */
         if (stepping(a) && a->copy >= 0)
                 actor_crash_others(a, sig[s->crash], strbuf_str(&a->scratch));
-        actor_emit(a, EV_CRASH, -1, -1, s->exit_code, sig[s->crash], strbuf_str(&a->scratch),
-                   a->scratch.len);
+        actor_emit_flagged(a, a->copy < 0 ? EVENT_ENDS_RUNNER : 0, EV_CRASH, -1, -1, s->exit_code,
+                           sig[s->crash], strbuf_str(&a->scratch), a->scratch.len);
         stream_flush();
 
         coverage_flush(); /* the process ends now, without its atexit handlers */

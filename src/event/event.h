@@ -101,6 +101,9 @@ typedef enum event_outcome {
 /* A waiting announcement whose wait is over at once (the last party at a barrier): the actor goes
  * on without stopping at its gate, so step mode must not take it for "back at its gate". */
 #define EVENT_GOES_ON 2u
+/* A crash that takes the runner down (a thread of the runner's own process): step mode grants
+ * nothing more, so that the run ends the same way whenever the process dies. */
+#define EVENT_ENDS_RUNNER 4u
 
 typedef struct event {
         uint64_t seq;     /* 1, 2, 3, ... in the order of the run */

@@ -96,6 +96,7 @@ struct session {
         uint32_t grant_no;    /* the gate's number for that grant (gate_back) */
         bool step_done;       /* the step granted is done: its events wait (session_more) */
         bool uses_more;       /* the front end pumps again when session_more says so */
+        bool runner_dying;    /* a crash is taking the runner down: nothing more is granted */
         bool pinned;          /* step mode: kept on one CPU (pin_to_one_cpu); ... */
         cpu_set_t affinity;   /* ... the CPUs the front end had before */
         bool again;           /* ... and this pump is such a one: no descriptor was read */
@@ -804,6 +805,8 @@ static void take(session *s, const event *ev)
                 s->cfg.on_event(ev, s->cfg.ctx);
         if (ev->kind == EV_CRASH)
                 s->last_crash_actor = ev->actor;
+        if (ev->flags & EVENT_ENDS_RUNNER)
+                s->runner_dying = true;
         if (ev->kind == EV_CRASH || ev->kind == EV_ERROR) {
                 strbuf_reset(&s->reason);
                 strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
@@ -916,6 +919,9 @@ static void schedule_next(session *s)
 {
         int movable[SC_MAX_ACTORS + 1], n = 0, pick;
 
+        /* the runner's death ends the run, whenever it comes */
+        if (s->runner_dying)
+                return;
         if (on_a_step(s)) {
                 /* Woken by the first events of a step (or by anything else): its end is near.
                  * Once only: back at its gate, the actor has published what it will, and more

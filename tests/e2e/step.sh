@@ -144,6 +144,18 @@ x=$?
 printf 'plain semaphore released twice\nbounded semaphore used\n' | cmp -s - "$tmp/over.out" && [ $x -eq 4 ] &&
         grep -q "ValueError" "$tmp/over.err" && ok || ko "over-release.json, step: exit $x"
 
+# --- a thread of the runner crashes: nothing is granted after its crash (flag 4), so the crash is
+# the run's last event before the end, the same under every seed, and the runs of one seed agree
+for seed in 1 2 3 4 5; do
+        for k in 1 2; do
+                "$bin" run --step --seed $seed --trace "$tmp/cs$k" tests/e2e/scenarios/crash-segfault.json \
+                        >/dev/null 2>&1
+        done
+        events "$tmp/cs1" >"$tmp/a"; events "$tmp/cs2" >"$tmp/b"
+        cmp -s "$tmp/a" "$tmp/b" && tail -n 2 "$tmp/cs1" | head -n 1 | grep -q '"ev": "crash".*"flags": 5' &&
+                ok || ko "crash-segfault, seed $seed: a step was granted after the runner's crash"
+done
+
 # --- bad schedules
 printf 'MainThread\nNobody\n' >"$tmp/bad.sched"
 "$bin" run --step --schedule "$tmp/bad.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
