@@ -221,8 +221,9 @@ static void take(run *rn, const event *ev)
         if (ev->actor >= 0 && ev->actor < rn->nall) {
                 model_state st = model_actor_at(r->m, ev->actor)->state;
 
+                /* the last party at a barrier goes on: its arrival is no gate (EVENT_GOES_ON) */
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
-                    (st == MODEL_READY || waiting_state(st)))
+                    !(ev->flags & EVENT_GOES_ON) && (st == MODEL_READY || waiting_state(st)))
                         rn->at_gate[ev->actor] = true;
                 /* a CRASH is a last word too: a process actor's crash leaves the run going */
                 if (ev->kind == EV_EXIT || ev->kind == EV_CRASH) {
