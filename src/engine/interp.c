@@ -8,6 +8,7 @@
  * real release, an acquire after the real acquire, a queue item's `put` before anyone can take it.
  */
 #include <errno.h>
+#include <linux/sockios.h>
 #include <math.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -844,6 +846,23 @@ static int send_in_file(int fd, const strbuf *frame)
         return rc;
 }
 
+/*
+ * Stepped: whether the socket takes one more message (at most PIPE_STEP_INLINE bytes, or a
+ * memory file's mark) without waiting. A unix socket's writer waits only when what it has in
+ * flight, as the kernel counts it (SIOCOUTQ, overhead included), has reached its send buffer;
+ * below that, one such message goes in whole.
+ */
+static bool pipe_has_room(int fd)
+{
+        int queued, size;
+        socklen_t len = sizeof(size);
+
+        if (ioctl(fd, SIOCOUTQ, &queued) < 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0)
+                return true;
+        return queued < size;
+}
+
 /* conn.send(v): a length-framed encoding of the value, written whole. SENT goes out before the
  * write, so no RECEIVED can come before its SENT. */
 static int x_send(actor *a, const sc_stmt *s)
@@ -875,10 +894,27 @@ static int x_send(actor *a, const sc_stmt *s)
         }
         prim_mutex_lock(&r->sendmu[s->end]);
         if (!stepping(a) && !fd_ready(fd, POLLOUT, false)) {
-                /* the pipe is full: wait for the receiver (stepped, a long message goes in a
-                 * memory file, and short ones fill the kernel's buffer only by the thousand) */
+                /* the pipe is full: wait for the receiver */
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+        }
+        /* Stepped, a full pipe is waited for at the gate, never in the kernel: lockstep grants
+         * the sender again once the receiver has taken a message (a long message goes in a
+         * memory file, but its mark fills the socket too, after a few hundred). */
+        while (stepping(a) && !pipe_has_room(fd)) {
+                interp_gil_drop(a);
+                actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
+                pthread_mutex_unlock(&r->sendmu[s->end]);
+                step_gate(a);
+                prim_mutex_lock(&r->sendmu[s->end]);
+                if (r->closed[s->end] || r->closed[1 - s->end]) {
+                        pthread_mutex_unlock(&r->sendmu[s->end]);
+                        value_drop(&v);
+                        strbuf_free(&frame);
+                        return actor_fail(a, r->closed[s->end]
+                                                 ? "OSError: handle is closed"
+                                                 : "BrokenPipeError: [Errno 32] Broken pipe");
+                }
         }
         strbuf_reset(&a->scratch);
         store_repr(v, &a->scratch);

@@ -699,6 +699,10 @@ static void on_blocked(model *m, const event *ev, model_actor *a, model_res *r)
                                  an);
         }
         a->timed = ev->aux == 1;
+        /* a full pipe: a message received from its end makes room (stepped, the sender says it
+         * is blocked again if the room is not enough yet) */
+        if (op == MODEL_OP_SEND && end >= 0)
+                a->in_flight = r->flow[end].n;
 }
 
 /* The lock a condition uses: its own (itself) or another resource. */
@@ -1317,7 +1321,8 @@ bool model_can_proceed(const model *m, int an)
                 if (e < 0)
                         return r->flow[0].n > 0 || r->flow[1].n > 0 || r->closed[0] || r->closed[1];
                 return r->flow[1 - e].n > 0 || r->closed[0] || r->closed[1];
-        case MODEL_OP_SEND: return r->closed[0] || r->closed[1];
+        case MODEL_OP_SEND:
+                return r->closed[0] || r->closed[1] || (e >= 0 && r->flow[e].n < a->in_flight);
         default: return true;
         }
 }

@@ -158,6 +158,7 @@ typedef struct model_actor {
         int res;           /* the resource waited on, or -1 */
         int join;          /* MODEL_OP_JOIN: the actor joined, else -1 */
         int end;           /* MODEL_OP_RECV / SEND: the pipe end (0 a, 1 b), -1 when unknown */
+        size_t in_flight;  /* MODEL_OP_SEND: messages in flight from its end at its last BLOCKED */
         bool timed;        /* the current wait has a timeout (aux = 1) */
         int64_t sleep_ns;  /* the last SLEEP's length */
         uint64_t steps;    /* its steps (STEP events and first events of a step) */

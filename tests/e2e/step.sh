@@ -156,6 +156,24 @@ for seed in 1 2 3 4 5; do
                 ok || ko "crash-segfault, seed $seed: a step was granted after the runner's crash"
 done
 
+# --- a pipe whose socket fills: the sender waits for room at its gate, not in the kernel (where
+# the stepped run would hang); granted again once a message was received
+for p in 1 2 3 round-robin; do
+        case $p in round-robin) set -- --policy round-robin ;; *) set -- --seed "$p" ;; esac
+        timeout 120 "$bin" run --step "$@" --trace "$tmp/flood.trace" tests/e2e/scenarios/pipe-flood.json \
+                >"$tmp/flood.out" 2>"$tmp/flood.err"
+        x=$?
+        [ $x -eq 0 ] && [ "$(cat "$tmp/flood.out")" = "total 4498500" ] &&
+                python3 tests/e2e/trace_check.py "$tmp/flood.trace" >/dev/null && ok ||
+                { ko "pipe-flood, step $*: exit $x"; tail -2 "$tmp/flood.err"; }
+done
+# ... and when the receiver reads only after all was sent, that is a deadlock, reported at once
+timeout 120 "$bin" run --step --set N=20000 tests/e2e/scenarios/pipe-flood-deadlock.json \
+        >/dev/null 2>"$tmp/fd.err"
+x=$?
+[ $x -eq 3 ] && grep -q "Sender waits for pipe p.a (full)" "$tmp/fd.err" && ok ||
+        { ko "pipe-flood-deadlock, step: exit $x"; tail -2 "$tmp/fd.err"; }
+
 # --- bad schedules
 printf 'MainThread\nNobody\n' >"$tmp/bad.sched"
 "$bin" run --step --schedule "$tmp/bad.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"

@@ -612,6 +612,36 @@ static void test_pipe(void **state)
         stop(&f);
 }
 
+/* A sender blocked on a full pipe (its statement 2 sends at end a) can go on once a message from
+ * its end was received, or the pipe closed; a message sent the other way does not help. */
+static void test_pipe_full(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "p");
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        evt(&f, EV_SENT, ACT_A, p, 0, "1");
+        evt(&f, EV_SENT, ACT_A, p, 0, "2");
+        full(&f, EV_BLOCKED, ACT_A, p, -1, stmt_id(&f, ACT_A, 2), 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_A)->op, MODEL_OP_SEND);
+        assert_int_equal(A(&f, ACT_A)->end, 0);
+        assert_int_equal(A(&f, ACT_A)->in_flight, 2);
+        assert_false(model_can_proceed(f.m, ACT_A));
+        evt(&f, EV_SENT, ACT_B, p, 1, "'back'");
+        assert_false(model_can_proceed(f.m, ACT_A));
+        evt(&f, EV_RECEIVED, ACT_B, p, 1, "1");
+        assert_true(model_can_proceed(f.m, ACT_A));
+        /* granted, still no room: blocked again, until the next message is taken */
+        full(&f, EV_BLOCKED, ACT_A, p, -1, stmt_id(&f, ACT_A, 2), 0, 0, NULL);
+        assert_int_equal(A(&f, ACT_A)->in_flight, 1);
+        assert_false(model_can_proceed(f.m, ACT_A));
+        evt(&f, EV_CLOSED, ACT_B, p, 1, NULL);
+        assert_true(model_can_proceed(f.m, ACT_A));
+        stop(&f);
+}
+
 static const char *copy_of(const model_res *r, int owner)
 {
         for (size_t c = 0; c < r->ncopies; c++)
@@ -1316,6 +1346,7 @@ int main(void)
                 cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_pipe),
+                cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
