@@ -97,10 +97,16 @@ struct session {
         bool step_done;       /* the step granted is done: its events wait (session_more) */
         bool uses_more;       /* the front end pumps again when session_more says so */
         bool runner_dying;    /* a crash is taking the runner down: nothing more is granted */
-        bool pinned;          /* step mode: kept on one CPU (pin_to_one_cpu); ... */
-        cpu_set_t affinity;   /* ... the CPUs the front end had before */
-        bool again;           /* ... and this pump is such a one: no descriptor was read */
-        bool back_seen;       /* gate_back said so for the grant in flight */
+        /* can_move with FIFO: per resource and list (waiters, putters), the first waiter that
+         * can go, found once per choice (first_at == choice) */
+        uint64_t choice;
+        int *first;
+        model_op *first_op;
+        uint64_t *first_at;
+        bool pinned;        /* step mode: kept on one CPU (pin_to_one_cpu); ... */
+        cpu_set_t affinity; /* ... the CPUs the front end had before */
+        bool again;         /* ... and this pump is such a one: no descriptor was read */
+        bool back_seen;     /* gate_back said so for the grant in flight */
         int last_granted;
         uint64_t rng;
         size_t next_entry; /* in replay */
@@ -444,6 +450,9 @@ static int start_runner(session *s, strbuf *err)
         s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
         s->finished = xcalloc((size_t)s->nall, sizeof(bool));
         s->transient = xcalloc((size_t)s->nall, sizeof(bool));
+        s->first = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(int));
+        s->first_op = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(model_op));
+        s->first_at = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(uint64_t));
         s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
         s->last_at = xcalloc((size_t)s->nall, sizeof(size_t));
         s->move_seq = xcalloc((size_t)s->nall, sizeof(uint64_t));
@@ -549,6 +558,9 @@ static void free_run(session *s)
         free(s->at_gate);
         free(s->finished);
         free(s->transient);
+        free(s->first);
+        free(s->first_op);
+        free(s->first_at);
         free(s->transient_at);
         free(s->last_at);
         free(s->move_seq);
@@ -835,6 +847,20 @@ static void take(session *s, const event *ev)
 /* Step mode: whether actor A, at its gate, can be granted a step. With FIFO, waiters on one
  * resource go in the order they came (lockstep's own choices); a replayed schedule or a person
  * may hand a resource to any waiter that can have it, as the OS may. */
+/* The first actor of Q that is at its gate, blocked without a timeout for OP, or -1. */
+static int first_waiter(const session *s, const model_ids *q, model_op op)
+{
+        const model *m = live(s);
+
+        for (size_t k = 0; k < q->n; k++) {
+                const model_actor *w = model_actor_at(m, q->v[k]);
+
+                if (s->at_gate[q->v[k]] && w->state == MODEL_BLOCKED && !w->timed && w->op == op)
+                        return q->v[k];
+        }
+        return -1;
+}
+
 static bool can_move(session *s, int a, bool fifo)
 {
         const model *m = live(s);
@@ -853,19 +879,17 @@ static bool can_move(session *s, int a, bool fifo)
          * queue, only the longest waiter whose turn it is can move. */
         if (fifo && ma->state == MODEL_BLOCKED && ma->res >= 0) {
                 const model_res *r = model_res_at(m, ma->res);
-                const model_ids *q =
-                    ma->op == MODEL_OP_PUT || ma->op == MODEL_OP_SEND ? &r->putters : &r->blocked;
+                bool put = ma->op == MODEL_OP_PUT || ma->op == MODEL_OP_SEND;
+                size_t slot = (size_t)ma->res * 2 + put;
 
-                for (size_t k = 0; k < q->n; k++) {
-                        const model_actor *w = model_actor_at(m, q->v[k]);
-
-                        if (q->v[k] == a)
-                                return true;
-                        /* an earlier waiter that is itself at its gate and able to go first */
-                        if (s->at_gate[q->v[k]] && w->state == MODEL_BLOCKED && !w->timed &&
-                            w->op == ma->op)
-                                return false;
+                /* the first waiter that is itself at its gate and able to go: A is one, so A
+                 * can go when it is the first (found once per choice, for every waiter) */
+                if (s->first_at[slot] != s->choice || s->first_op[slot] != ma->op) {
+                        s->first_at[slot] = s->choice;
+                        s->first_op[slot] = ma->op;
+                        s->first[slot] = first_waiter(s, put ? &r->putters : &r->blocked, ma->op);
                 }
+                return s->first[slot] < 0 || s->first[slot] == a;
         }
         return true;
 }
@@ -952,6 +976,7 @@ static void schedule_next(session *s)
         }
         if (s->policy == SESSION_MANUAL)
                 return;
+        s->choice++;
         for (int a = 0; a < s->nall; a++)
                 if (can_move(s, a, true))
                         movable[n++] = a;
