@@ -2,7 +2,7 @@
  * stream.c — the event stream: one single-producer ring per producer in shared memory, merged by
  * the one consumer in the order of per-key versions; see stream.h.
  *
- * A ring is an array of 64-byte slots and four counters, each on its own cache line:
+ * A ring is an array of 64-byte slots and three counters, each on its own cache line:
  *   tail  the slots its producer has written whole (the producer's own; read by the reaper);
  *   pub   the slots made visible (a release store every STREAM_BATCH events, or in stream_flush:
  *         the consumer's acquire load of pub sees every slot before it);
@@ -20,7 +20,10 @@
  * when its version is that one (or its ring mark has been read): some ring's head always can,
  * once every producer has made its events visible, since the versions were taken in an order
  * that the rings' own orders agree with. Among the heads that can be read, the one with the
- * earliest time stamp goes first, a batch at a time (a batch shares one clock read).
+ * earliest time stamp goes first, a batch at a time (a batch shares one clock read). END goes
+ * last, once every other ring is read to what its producer wrote. Two records are orders only,
+ * never given out: a mark of another ring (stream_order_after) and a version a dead producer
+ * gave up (stream_ring_dead), which lets its key go on.
  *
  * Making events visible in batches is what makes publishing cheap, and it needs one rule: a
  * producer flushes before anything that can block (stream_flush, called by the engine before a
