@@ -119,7 +119,6 @@ typedef struct ring {
 
         alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
         _Atomic uint32_t prod_futex;
-        _Atomic uint32_t dead;
 } ring;
 
 typedef struct order_key {
@@ -502,7 +501,6 @@ void stream_ring_dead(stream *s, int ri)
         int k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
         uint64_t v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
 
-        atomic_store_explicit(&r->dead, 1, memory_order_relaxed);
         if (k >= 0 && v != NO_VERSION) {
                 /* It took version V of key K and died before writing its event: a marker in
                  * its place lets the key go on. */
