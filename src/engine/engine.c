@@ -210,7 +210,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
 
                 /* the consumer gives it out once every ring is read (stream.c) */
                 stream_publish(st, &ev, STREAM_NO_KEY);
-                stream_flush();
+                stream_flush_now();
         }
         for (int k = 0; k < eng.nall; k++)
                 actor_free(&eng.actors[k]);

@@ -38,7 +38,9 @@
  * works across processes). The side that goes to sleep announces it (a flag), then looks again;
  * the other side publishes, then looks at the announcement. A seq_cst fence between the store and
  * the load on each side means at least one of them sees the other (Dekker), so no wake-up is
- * lost, and while no one sleeps the fast path makes no system call.
+ * lost, and while no one sleeps the fast path makes no system call. A consumer that looks
+ * again on its own (armed lazily, SLEEP_LAZY) is woken only for what cannot wait: a ring half
+ * full, stream_flush_now, a dead producer, the close.
  */
 #include "stream.h"
 
@@ -70,6 +72,7 @@
 #define NO_VERSION     UINT64_MAX
 #define SLEEP_FUTEX    1u /* cons_sleeping: the consumer sleeps on cons_futex (stream_next) */
 #define SLEEP_FD       2u /* ... or is armed: the wake descriptor (stream_arm) */
+#define SLEEP_LAZY     4u /* ... and looks again on its own soon: wake it only when it must */
 #define PREFETCH_AHEAD 8  /* slots a producer asks for ahead of writing them */
 
 /* The atomics live in memory shared between processes: they must not be emulated with a lock. */
@@ -301,13 +304,24 @@ static void notify_fd(int fd)
                 ;
 }
 
-static void wake_consumer(stream *s)
+/*
+ * URGENT: the consumer must see this now (the run's last word, a ring that fills up). A consumer
+ * armed lazily (stream_arm) looks again on its own within a few milliseconds, so other flushes
+ * leave it asleep: on two cores a wake-up per hand-off (a pipe's message, a queue's item) cost
+ * the consumer more than the events themselves.
+ */
+static void wake_consumer(stream *s, const ring *r, bool urgent)
 {
         /* Pairs with the fence in wait_readable: our pub store before, its flag after. */
         atomic_thread_fence(memory_order_seq_cst);
-        uint32_t how;
+        uint32_t how = atomic_load_explicit(&s->cons_sleeping, memory_order_relaxed);
 
-        if (atomic_load_explicit(&s->cons_sleeping, memory_order_relaxed) == 0)
+        if (how == 0)
+                return;
+        if ((how & SLEEP_LAZY) && !urgent && r != NULL &&
+            atomic_load_explicit(&r->pub, memory_order_relaxed) -
+                    atomic_load_explicit(&r->head, memory_order_relaxed) <
+                s->nslots / 2)
                 return;
         /* Only the producer that cleared the flag makes the system call, and only the one the
          * consumer waits in. */
@@ -320,25 +334,34 @@ static void wake_consumer(stream *s)
                 notify_fd(s->wake_fd);
 }
 
-static void flush_ring(stream *s, ring *r)
+static void flush_ring(stream *s, ring *r, bool urgent)
 {
         uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 
         r->batch_n = 0;
         r->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
         /* Nothing new: the consumer has nothing to wake for (a spurious wake-up would stir a
-         * front end that waits for a person). */
-        if (atomic_load_explicit(&r->pub, memory_order_relaxed) == t)
+         * front end that waits for a person) — unless it is urgent, and what is new went out
+         * at a flush that left a lazy consumer asleep. */
+        if (atomic_load_explicit(&r->pub, memory_order_relaxed) != t) {
+                atomic_store_explicit(&r->pub, t, memory_order_release);
+                atomic_fetch_add_explicit(&r->flushes, 1, memory_order_relaxed);
+        } else if (!urgent) {
                 return;
-        atomic_store_explicit(&r->pub, t, memory_order_release);
-        atomic_fetch_add_explicit(&r->flushes, 1, memory_order_relaxed);
-        wake_consumer(s);
+        }
+        wake_consumer(s, r, urgent);
 }
 
 void stream_flush(void)
 {
         if (mine.s != NULL)
-                flush_ring(mine.s, &mine.s->rings[mine.ring]);
+                flush_ring(mine.s, &mine.s->rings[mine.ring], false);
+}
+
+void stream_flush_now(void)
+{
+        if (mine.s != NULL)
+                flush_ring(mine.s, &mine.s->rings[mine.ring], true);
 }
 
 /* Waits until ring R has room for N slots from its tail T. */
@@ -346,7 +369,7 @@ static void wait_room(stream *s, ring *r, uint64_t t, uint64_t n)
 {
         atomic_fetch_add_explicit(&r->waits, 1, memory_order_relaxed);
         /* What we wrote may be what the consumer waits for, to make room. */
-        flush_ring(s, r);
+        flush_ring(s, r, true);
         for (int i = 0; i < SPIN_PAUSES; i++) {
                 r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
                 if (t + n - r->head_seen <= s->nslots)
@@ -459,7 +482,7 @@ static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, boo
                 atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
         if (++r->batch_n >= STREAM_BATCH ||
             atomic_load_explicit(&s->want_flush, memory_order_relaxed) != r->want_seen)
-                flush_ring(s, r);
+                flush_ring(s, r, false);
 }
 
 static int my_ring(stream *s)
@@ -510,13 +533,13 @@ void stream_ring_dead(stream *s, int ri)
                 put(s, ri, &skip, k, v, false);
         }
         r->batch_n = 0;
-        flush_ring(s, r);
+        flush_ring(s, r, true);
 }
 
 void stream_publish_for(stream *s, int ri, const event *ev, int key)
 {
         put(s, ri, ev, key, 0, key >= 0);
-        flush_ring(s, &s->rings[ri]);
+        flush_ring(s, &s->rings[ri], true);
 }
 
 /* ---- the consumer ---- */
@@ -775,7 +798,7 @@ void stream_set_wake_fd(stream *s, int fd)
         s->wake_fd = fd;
 }
 
-bool stream_arm(stream *s)
+bool stream_arm(stream *s, bool lazy)
 {
         consumer_init(s);
         if (pick(s, false) >= 0)
@@ -785,7 +808,8 @@ bool stream_arm(stream *s)
         /* The same announcement as wait_readable's, with the same fence (Dekker): a producer
          * that publishes after this store sees the flag and writes the descriptor, or this look
          * sees its event. */
-        atomic_store_explicit(&s->cons_sleeping, SLEEP_FD, memory_order_seq_cst);
+        atomic_store_explicit(&s->cons_sleeping, SLEEP_FD | (lazy ? SLEEP_LAZY : 0),
+                              memory_order_seq_cst);
         atomic_thread_fence(memory_order_seq_cst);
         if (pick(s, false) >= 0 || atomic_load_explicit(&s->closed, memory_order_acquire)) {
                 atomic_store_explicit(&s->cons_sleeping, 0, memory_order_relaxed);
@@ -797,7 +821,7 @@ bool stream_arm(stream *s)
 void stream_close(stream *s)
 {
         atomic_store_explicit(&s->closed, 1, memory_order_seq_cst);
-        wake_consumer(s);
+        wake_consumer(s, NULL, true);
 }
 
 void stream_get_stats(const stream *s, stream_stats *out)

@@ -72,6 +72,8 @@ void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark);
 void stream_order_after(stream *s, int after, uint64_t mark);
 /* Makes the calling thread's events visible: before anything that can block, or take long. */
 void stream_flush(void);
+/* stream_flush, and the consumer is woken even if it armed lazily: the run's last word. */
+void stream_flush_now(void);
 /* How far ring RING has written so far: a mark for stream_publish_after's order. */
 uint64_t stream_written(const stream *s, int ring);
 
@@ -110,9 +112,12 @@ void stream_set_wake_fd(stream *s, int fd);
  * The consumer, instead of sleeping in stream_next: true when nothing is there to read and the
  * next publish (or stream_close) will write the wake descriptor; false when something can be read
  * now (read it, then arm again). Armed, the consumer also asks every producer to make what it
- * has written visible at its next event.
+ * has written visible at its next event. LAZY: the consumer looks again on its own within a few
+ * milliseconds (a timer), and wants the descriptor written only for stream_flush_now, a ring
+ * half full, a dead producer's ring, and stream_close: a live run's hand-offs then cost no
+ * wake-up each.
  */
-bool stream_arm(stream *s);
+bool stream_arm(stream *s, bool lazy);
 
 typedef struct stream_stats {
         uint64_t events;          /* events read by the consumer */

@@ -80,6 +80,8 @@ struct session {
         bool quiet_checked; /* the deadlock check ran since the last event */
         double next_grant;  /* step mode with a speed: no automatic grant before (monotonic) */
         double timer_at;    /* when the timer is set to fire (monotonic), 0: not set */
+        double tick;        /* live at full speed: seconds until the session looks again ... */
+        double lazy_at;     /* ... then (monotonic), armed lazily; 0: woken by the runner */
         /* step mode */
         session_policy policy;
         int nall;             /* actors + main */
@@ -1038,6 +1040,8 @@ static void arm_timer(session *s)
             (s->policy != SESSION_MANUAL || s->next_entry < s->nreplay) &&
             (when == 0 || s->next_grant < when))
                 when = s->next_grant;
+        if (s->lazy_at > 0 && (when == 0 || s->lazy_at < when))
+                when = s->lazy_at;
         if (when > 0 && when <= now)
                 when = now + 1e-6;
         if (when == s->timer_at)
@@ -1079,6 +1083,7 @@ bool session_pump(session *s)
 {
         event ev;
         int got = 0, rc = 0;
+        bool lazy;
 
         if (s->ended)
                 return false;
@@ -1122,10 +1127,19 @@ bool session_pump(session *s)
                 return false;
         /* More may be waiting (a full batch), or came in while we looked: come back at once —
          * unless the front end does so anyway (session_more: the step granted is done). */
+        /* Live at full speed, nobody waits on a single step: the session looks again on its
+         * own soon instead of being woken by every hand-off (SESSION_TICK_*). Stepped, paced or
+         * paused, every step is woken for, to be shown as it happens. */
+        lazy = s->gates == NULL && s->speed == 0 && !s->paused;
+        s->tick = got > 0 || s->tick == 0 ? SESSION_TICK_MIN_MS / 1000.0
+                                          : fmin(s->tick * 2, SESSION_TICK_MAX_MS / 1000.0);
+        s->lazy_at = 0;
         if (s->step_done && s->uses_more)
                 ;
-        else if (got == SESSION_BATCH || !stream_arm(s->st))
+        else if (got == SESSION_BATCH || !stream_arm(s->st, lazy))
                 poke(s);
+        else if (lazy)
+                s->lazy_at = mono() + s->tick;
         arm_timer(s);
         return true;
 }

@@ -1267,7 +1267,7 @@ static void test_want_flush_and_arm(void **state)
         assert_int_equal(st.flushes, 300 / STREAM_BATCH);
         assert_int_equal(stream_written(s, 0), 300);
         /* something to read: not armed, nothing written to the descriptor */
-        assert_false(stream_arm(s));
+        assert_false(stream_arm(s, false));
         for (int i = 0; i < (int)(300 / STREAM_BATCH * STREAM_BATCH); i++) {
                 assert_int_equal(stream_next(s, &ev, &text, 0), 1);
                 assert_int_equal(ev.num, i);
@@ -1275,7 +1275,7 @@ static void test_want_flush_and_arm(void **state)
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         assert_false(fd_count(efd, 0, &count));
         /* armed: the producer's next event brings its half batch, and writes the descriptor */
-        assert_true(stream_arm(s));
+        assert_true(stream_arm(s, false));
         phase_set(ph, 2);
         assert_true(fd_count(efd, NEXT_TIMEOUT, &count));
         assert_int_equal(count, 1);
@@ -1292,12 +1292,89 @@ static void test_want_flush_and_arm(void **state)
         assert_false(fd_count(efd, 0, &count)); /* one wake-up, one write */
 
         /* armed, then closed: the close writes the descriptor, and the stream ends */
-        assert_true(stream_arm(s));
+        assert_true(stream_arm(s, false));
         stream_close(s);
         assert_true(fd_count(efd, NEXT_TIMEOUT, &count));
         assert_int_equal(count, 1);
-        assert_false(stream_arm(s));
+        assert_false(stream_arm(s, false));
         assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        phase_free(ph);
+        close(efd);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* Armed lazily, the consumer looks again on its own: a flush makes the events visible without a
+ * wake-up; stream_flush_now and a ring half full wake it. */
+static void lazy_fn(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_STEP, 0, 0, NULL, 0);
+
+        phase_wait(ph, 1);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        phase_set(ph, 2);
+        phase_wait(ph, 3);
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush_now();
+        phase_set(ph, 4);
+        phase_wait(ph, 5);
+        /* just under half the ring, a batch at a time: visible, nobody woken */
+        for (uint32_t i = 0; i < STREAM_MIN_SLOTS / 2 - 1; i++)
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
+        phase_set(ph, 6);
+        phase_wait(ph, 7);
+        /* half full: the next batch wakes it */
+        for (uint32_t i = 0; i < STREAM_BATCH; i++)
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        phase_set(ph, 8);
+}
+
+static void test_lazy_arm(void **state)
+{
+        stream *s = stream_create(1, 0, STREAM_MIN_SLOTS);
+        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        strbuf text = STRBUF_INIT;
+        producer *p;
+        phase *ph;
+        event ev;
+        uint64_t count;
+        int n;
+
+        (void)state;
+        assert_non_null(s);
+        assert_true(efd >= 0);
+        stream_set_wake_fd(s, efd);
+        ph = phase_new();
+        p = producer_start(s, 0, lazy_fn, ph);
+        assert_true(stream_arm(s, true));
+        phase_set(ph, 1);
+        phase_wait(ph, 2);
+        assert_false(fd_count(efd, 0, &count)); /* flushed, not woken */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_true(stream_arm(s, true));
+        phase_set(ph, 3);
+        phase_wait(ph, 4);
+        assert_true(fd_count(efd, 0, &count)); /* the last word wakes it */
+        assert_int_equal(count, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_true(stream_arm(s, true));
+        phase_set(ph, 5);
+        phase_wait(ph, 6);
+        assert_false(fd_count(efd, 0, &count));
+        phase_set(ph, 7);
+        phase_wait(ph, 8);
+        assert_true(fd_count(efd, 0, &count)); /* half full */
+        assert_int_equal(count, 1);
+        n = 0;
+        while (stream_next(s, &ev, &text, 0) == 1)
+                n++;
+        assert_int_equal(n, STREAM_MIN_SLOTS / 2 - 1 + STREAM_BATCH);
+        producer_join(p);
+        stream_close(s);
         phase_free(ph);
         close(efd);
         strbuf_free(&text);
@@ -1544,6 +1621,7 @@ int main(void)
                 cmocka_unit_test(test_counter_mixed),
                 cmocka_unit_test(test_full_ring_blocks),
                 cmocka_unit_test(test_want_flush_and_arm),
+                cmocka_unit_test(test_lazy_arm),
                 cmocka_unit_test(test_close_drains_written),
                 cmocka_unit_test(test_timeouts_and_close),
                 cmocka_unit_test(test_producer_dies_holding_a_version),
