@@ -246,8 +246,12 @@ static void put_text(run_output *o, FILE *f, bool escape, bool output, const cha
 static void run_event(const event *ev, void *ctx)
 {
         run_output *o = ctx;
-        const char *name = ev->actor >= 0 ? scenario_actor_name(o->sc, ev->actor) : "lockstep";
+        const char *name;
 
+        if (ev->kind != EV_PRINT && ev->kind != EV_SAY && ev->kind != EV_ERROR &&
+            ev->kind != EV_ASSERT)
+                return;
+        name = ev->actor >= 0 ? scenario_actor_name(o->sc, ev->actor) : "lockstep";
         switch (ev->kind) {
         case EV_PRINT:
         case EV_SAY:

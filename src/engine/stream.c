@@ -661,11 +661,13 @@ static void take(stream *s, int r, event *ev, strbuf *text)
         uint64_t n = slots_for(h->len), t;
         size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
 
-        /* The slots come from another core: ask for the next ones while this one is read. */
-        for (uint64_t i = 1; i <= 4 && v->head + n + i <= v->avail; i++)
-                __builtin_prefetch(slot_at(s, r, v->head + n + i - 1));
+        /* The slots come from another core: ask for one a few events on while this one is
+         * read (the ones before it were asked for by the events before). */
+        if (v->head + n + PREFETCH_AHEAD / 2 <= v->avail)
+                __builtin_prefetch(slot_at(s, r, v->head + n + PREFETCH_AHEAD / 2 - 1));
         strbuf_reset(text);
-        strbuf_append(text, h->text, done);
+        if (done > 0)
+                strbuf_append(text, h->text, done);
         for (uint64_t i = 1; i < n; i++) {
                 size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
 

@@ -10,6 +10,7 @@
 #include "model.h"
 
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,27 @@ static char *text_of(const event *ev)
         if (ev->text == NULL || ev->len == 0)
                 return text_new("", 0);
         return text_new(ev->text, strnlen(ev->text, ev->len));
+}
+
+/* *T becomes EV's text: in place when nobody else holds *T and it has room (a var stored over
+ * and over, a worker's next argument: no allocation each time). */
+static void text_set(const char **t, const event *ev)
+{
+        size_t n = ev->text == NULL ? 0 : strnlen(ev->text, ev->len);
+        text_hdr *h = *t != NULL ? text_head(*t) : NULL;
+
+        if (h != NULL && h->refs == 1 && malloc_usable_size(h) >= sizeof *h + n + 1) {
+                char *d = (char *)(h + 1);
+
+                if (n > 0)
+                        memcpy(d, ev->text, n);
+                d[n] = '\0';
+                h->len = n;
+                return;
+        }
+        if (h != NULL && --h->refs == 0)
+                free(h);
+        *t = text_of(ev);
 }
 
 static const char *text_ref(const char *t)
@@ -651,8 +673,7 @@ static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)
                 ids_remove(&m->res[k].asking, ev->actor);
         a->signal = signal;
         a->code = code;
-        text_unref(a->why);
-        a->why = text_of(ev);
+        text_set(&a->why, ev);
 }
 
 /* The op of a BLOCKED event: by the resource's type, refined by the statement. */
@@ -864,8 +885,7 @@ static void on_changed(model *m, const event *ev, model_actor *a, model_res *r)
                 r->copies = xgrow(r->copies, &r->capcopies, c + 1, sizeof *r->copies);
                 r->copies[r->ncopies++] = (model_copy){ .owner = owner, .text = NULL };
         }
-        text_unref(r->copies[c].text);
-        r->copies[c].text = text_of(ev);
+        text_set(&r->copies[c].text, ev);
 }
 
 static void on_request(model *m, const event *ev, model_actor *a, model_res *r)
@@ -887,8 +907,7 @@ static void on_print(model *m, const event *ev, model_actor *a, model_res *r)
 
 static void on_say(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        text_unref(m->info.caption);
-        m->info.caption = text_of(ev);
+        text_set(&m->info.caption, ev);
         m->info.caption_actor = ev->actor;
         m->info.caption_seq = ev->seq;
 }
@@ -917,9 +936,8 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 r->nresults = 0;
                 r->ntasks = 0;
         }
-        text_unref(w->arg);
         w->task = ev->num;
-        w->arg = text_of(ev);
+        text_set(&w->arg, ev);
         if (ev->num >= r->ntasks)
                 r->ntasks = ev->num + 1;
 }

@@ -682,6 +682,34 @@ static void test_var_copies(void **state)
         stop(&f);
 }
 
+/* A value's text is rewritten in place only while nobody else holds it: a clone (a history
+ * snapshot) keeps what it saw, longer and shorter texts alike. */
+static void test_var_text_in_place(void **state)
+{
+        feed f = start(all_text);
+        int v = res(&f, "counter");
+        model *clone;
+        const char *before;
+
+        (void)state;
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "12345");
+        before = copy_of(R(&f, "counter"), -1);
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "9");
+        assert_ptr_equal(copy_of(R(&f, "counter"), -1), before); /* its own: rewritten */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "9");
+        clone = model_clone(f.m);
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "10");
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "10");
+        assert_string_equal(copy_of(model_res_at(clone, v), -1), "9");
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "a much longer text than any before it");
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "a much longer text than any before it");
+        assert_string_equal(copy_of(model_res_at(clone, v), -1), "9");
+        model_free(clone);
+        evt(&f, EV_CHANGED, ACT_A, v, -1, "");
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "");
+        stop(&f);
+}
+
 static void test_manager_requests(void **state)
 {
         feed f = start(all_text);
@@ -1348,6 +1376,7 @@ int main(void)
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
+                cmocka_unit_test(test_var_text_in_place),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_output_captions_outcome),
