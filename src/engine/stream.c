@@ -39,8 +39,8 @@
  * the other side publishes, then looks at the announcement. A seq_cst fence between the store and
  * the load on each side means at least one of them sees the other (Dekker), so no wake-up is
  * lost, and while no one sleeps the fast path makes no system call. A consumer that looks
- * again on its own (armed lazily, SLEEP_LAZY) is woken only for what cannot wait: a ring half
- * full, stream_flush_now, a dead producer, the close.
+ * again on its own (armed lazily, SLEEP_LAZY) is woken only for a batch unread in a ring, or
+ * what cannot wait: stream_flush_now, a full ring, a dead producer, the close.
  */
 #include "stream.h"
 
@@ -305,10 +305,11 @@ static void notify_fd(int fd)
 }
 
 /*
- * URGENT: the consumer must see this now (the run's last word, a ring that fills up). A consumer
- * armed lazily (stream_arm) looks again on its own within a few milliseconds, so other flushes
- * leave it asleep: on two cores a wake-up per hand-off (a pipe's message, a queue's item) cost
- * the consumer more than the events themselves.
+ * URGENT: the consumer must see this now (the run's last word, a full ring). A consumer armed
+ * lazily (stream_arm) looks again on its own within a few milliseconds, so a flush of less than
+ * a batch unread leaves it asleep: on two cores a wake-up per hand-off (a pipe's message, a
+ * queue's item) cost the consumer more than the events themselves. A batch unread wakes it: a
+ * consumer asleep while events pile up would only have more to do once the producers are done.
  */
 static void wake_consumer(stream *s, const ring *r, bool urgent)
 {
@@ -321,7 +322,7 @@ static void wake_consumer(stream *s, const ring *r, bool urgent)
         if ((how & SLEEP_LAZY) && !urgent && r != NULL &&
             atomic_load_explicit(&r->pub, memory_order_relaxed) -
                     atomic_load_explicit(&r->head, memory_order_relaxed) <
-                s->nslots / 2)
+                STREAM_BATCH)
                 return;
         /* Only the producer that cleared the flag makes the system call, and only the one the
          * consumer waits in. */
@@ -805,6 +806,12 @@ bool stream_arm(stream *s, bool lazy)
         consumer_init(s);
         if (pick(s, false) >= 0)
                 return false;
+        /* Something visible waits for a version still in a producer's batch: the flush asked
+         * for below is what the consumer waits for, and it must wake it (the run's pace hangs
+         * on the merge). Lazy only when everything visible has been read. */
+        for (int r = 0; r < s->nrings && lazy; r++)
+                if (peek(s, r) != NULL)
+                        lazy = false;
         wake_producers(s);
         ask_flush(s);
         /* The same announcement as wait_readable's, with the same fence (Dekker): a producer

@@ -113,9 +113,10 @@ void stream_set_wake_fd(stream *s, int fd);
  * next publish (or stream_close) will write the wake descriptor; false when something can be read
  * now (read it, then arm again). Armed, the consumer also asks every producer to make what it
  * has written visible at its next event. LAZY: the consumer looks again on its own within a few
- * milliseconds (a timer), and wants the descriptor written only for stream_flush_now, a ring
- * half full, a dead producer's ring, and stream_close: a live run's hand-offs then cost no
- * wake-up each.
+ * milliseconds (a timer), and, if it has read everything visible (else the flushes it asks for
+ * are what it waits for: armed as without LAZY), wants the descriptor written only for a batch
+ * unread in a ring (STREAM_BATCH), stream_flush_now, a full ring, a dead producer's ring, and
+ * stream_close: a live run's hand-offs then cost no wake-up each.
  */
 bool stream_arm(stream *s, bool lazy);
 

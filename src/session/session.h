@@ -41,9 +41,10 @@
 #define SESSION_MAX_OUTPUT         (64u << 20) /* default: bytes the actors may print in a run */
 #define SESSION_QUIET_MS           100  /* live: a deadlock must hold this long with no new event */
 #define SESSION_BATCH              4096 /* events one session_pump takes in at most */
-/* live, at full speed: the session looks for new events on its own this often (1 ms while
- * events come, doubling to 16 ms while none do), and the runner wakes it only for its last
- * word or a ring half full (stream_arm's lazy mode) */
+/* live, at full speed, once the session has read everything visible: it looks for new events
+ * on its own this often (1 ms after events, doubling to 16 ms while none come), and the runner
+ * wakes it only for a batch unread, its last word, a full or dead ring (stream_arm's lazy
+ * mode) */
 #define SESSION_TICK_MIN_MS 1
 #define SESSION_TICK_MAX_MS 16
 

@@ -1305,7 +1305,7 @@ static void test_want_flush_and_arm(void **state)
 }
 
 /* Armed lazily, the consumer looks again on its own: a flush makes the events visible without a
- * wake-up; stream_flush_now and a ring half full wake it. */
+ * wake-up; stream_flush_now and a batch unread wake it. */
 static void lazy_fn(producer *p)
 {
         phase *ph = p->ctx;
@@ -1320,15 +1320,15 @@ static void lazy_fn(producer *p)
         stream_flush_now();
         phase_set(ph, 4);
         phase_wait(ph, 5);
-        /* just under half the ring, a batch at a time: visible, nobody woken */
-        for (uint32_t i = 0; i < STREAM_MIN_SLOTS / 2 - 1; i++)
+        /* just under a batch unread: visible, nobody woken */
+        for (uint32_t i = 0; i < STREAM_BATCH - 1; i++)
                 stream_publish(p->s, &ev, STREAM_NO_KEY);
         stream_flush();
         phase_set(ph, 6);
         phase_wait(ph, 7);
-        /* half full: the next batch wakes it */
-        for (uint32_t i = 0; i < STREAM_BATCH; i++)
-                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        /* a batch unread: the flush wakes it */
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        stream_flush();
         phase_set(ph, 8);
 }
 
@@ -1367,13 +1367,77 @@ static void test_lazy_arm(void **state)
         assert_false(fd_count(efd, 0, &count));
         phase_set(ph, 7);
         phase_wait(ph, 8);
-        assert_true(fd_count(efd, 0, &count)); /* half full */
+        assert_true(fd_count(efd, 0, &count)); /* a batch */
         assert_int_equal(count, 1);
         n = 0;
         while (stream_next(s, &ev, &text, 0) == 1)
                 n++;
-        assert_int_equal(n, STREAM_MIN_SLOTS / 2 - 1 + STREAM_BATCH);
+        assert_int_equal(n, STREAM_BATCH);
         producer_join(p);
+        stream_close(s);
+        phase_free(ph);
+        close(efd);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/* Ring 1 takes key 0's first version and keeps it in its batch; ring 0 takes the second and
+ * makes it visible. */
+static void stalled_first_fn(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_STEP, 1, 1, NULL, 0);
+
+        stream_publish(p->s, &ev, 0);
+        phase_set(ph, 1);
+        phase_wait(ph, 3);
+        stream_flush(); /* what the consumer waits for */
+        phase_set(ph, 4);
+}
+
+static void stalled_second_fn(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_STEP, 0, 2, NULL, 0);
+
+        phase_wait(ph, 1);
+        stream_publish(p->s, &ev, 0);
+        stream_flush();
+        phase_set(ph, 2);
+}
+
+/* Lazily armed with something visible that waits for a version still in a batch: the flush of
+ * that batch wakes the consumer (a lazy wait would hold the run's merge back). */
+static void test_lazy_arm_stalled(void **state)
+{
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        strbuf text = STRBUF_INIT;
+        producer *p1, *p0;
+        phase *ph;
+        event ev;
+        uint64_t count;
+
+        (void)state;
+        assert_non_null(s);
+        assert_true(efd >= 0);
+        stream_set_wake_fd(s, efd);
+        ph = phase_new();
+        p1 = producer_start(s, 1, stalled_first_fn, ph);
+        p0 = producer_start(s, 0, stalled_second_fn, ph);
+        phase_wait(ph, 2);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0); /* version 1 waits for 0 */
+        assert_true(stream_arm(s, true));
+        phase_set(ph, 3);
+        phase_wait(ph, 4);
+        assert_true(fd_count(efd, 0, &count));
+        assert_int_equal(count, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_int_equal(ev.num, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_int_equal(ev.num, 2);
+        producer_join(p0);
+        producer_join(p1);
         stream_close(s);
         phase_free(ph);
         close(efd);
@@ -1622,6 +1686,7 @@ int main(void)
                 cmocka_unit_test(test_full_ring_blocks),
                 cmocka_unit_test(test_want_flush_and_arm),
                 cmocka_unit_test(test_lazy_arm),
+                cmocka_unit_test(test_lazy_arm_stalled),
                 cmocka_unit_test(test_close_drains_written),
                 cmocka_unit_test(test_timeouts_and_close),
                 cmocka_unit_test(test_producer_dies_holding_a_version),
