@@ -4,8 +4,9 @@
  * One table (rules[]) says, per event kind, what the event needs to be valid (an actor, a
  * resource of some types), whether it changes its sender's state and to what, and which
  * function applies the rest. Texts are reference counted and immutable (text_*), so a clone
- * shares them; the output and the pool results are append-only logs shared between a model and
- * its clones, each model seeing its own prefix, copied only when two models diverge (log_*).
+ * shares them; the output and the pool results are packed append-only logs shared between a
+ * model and its clones, each model seeing its own prefix, a log copied (its chunks still shared)
+ * only when two models diverge (log_*).
  */
 #include "model.h"
 
@@ -92,15 +93,16 @@ static size_t text_bytes(const char *t)
  *   index - the previous line's index, zigzag varint (the first: from 0; the output's are all 0)
  *   the text, then a NUL (read in place: a line's text points into its chunk)
  * A chunk is never moved nor grown once made, so the texts handed out stay where they are while
- * other lines are appended; a chunk that two logs share (refs > 1) is never written. The chunks
- * are found by their first line's number (a binary search), a line within its chunk by decoding
- * the ones before it, or from where the last lookup stopped (the log's cursor), which makes
- * reading the lines in order (a view, a replay comparing each line) a step each.
+ * other lines are appended; a chunk that two logs share (refs > 1) is never written (a model
+ * alone on its log that diverges cuts it and writes over the lines cut, which nobody sees). The
+ * chunks are found by their first line's number (a binary search), a line within its chunk by
+ * decoding the ones before it, or from where the last lookup stopped (the log's cursor), which
+ * makes reading the lines in order (a view, a replay comparing each line) a step each.
  */
 
 #define LOG_CHUNK_MIN 256  /* a log's first chunk, so that a short log stays small */
 #define LOG_CHUNK_MAX 4096 /* the chunk the others grow to, the header included */
-#define LOG_RECORD    (3 * VARINT_MAX + 1) /* a record's bytes, but its text */
+#define LOG_RECORD    (3 * VARINT_MAX + 1) /* the most a record takes besides its text */
 
 typedef struct log_chunk {
         size_t refs;  /* logs holding it */
