@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/varint.h"
 #include "../util/xalloc.h"
 
 #define GROUP     32  /* events per entry of a chunk's index */
@@ -143,48 +144,6 @@ struct history {
         size_t live_bytes; /* model_bytes of the live model, as of the last check */
 };
 
-/* ---- varints ------------------------------------------------------------------------------- */
-
-static uint64_t zigzag(uint64_t v)
-{
-        return v << 1 ^ (0 - (v >> 63));
-}
-
-static uint64_t unzigzag(uint64_t z)
-{
-        return z >> 1 ^ (0 - (z & 1));
-}
-
-/* The signed value of U's bits, without relying on an implementation-defined conversion. */
-static int64_t as_signed(uint64_t u)
-{
-        return u <= INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-}
-
-static void put_varint(unsigned char *p, size_t *off, uint64_t v)
-{
-        while (v >= 0x80) {
-                p[(*off)++] = (unsigned char)(v | 0x80);
-                v >>= 7;
-        }
-        p[(*off)++] = (unsigned char)v;
-}
-
-static inline uint64_t get_varint(const unsigned char *p, size_t *off)
-{
-        uint64_t v = 0;
-        unsigned shift = 0;
-
-        if (p[*off] < 0x80)
-                return p[(*off)++];
-
-        while (p[*off] & 0x80) {
-                v |= (uint64_t)(p[(*off)++] & 0x7f) << shift;
-                shift += 7;
-        }
-        return v | (uint64_t)p[(*off)++] << shift;
-}
-
 /* ---- chunks ------------------------------------------------------------------------------- */
 
 static chunk *chunk_new(const model *live, uint64_t base)
@@ -259,7 +218,7 @@ static inline int64_t get_signed(const unsigned char *p, size_t *off)
                 (*off)++;
                 return (int64_t)(b >> 1) ^ -(int64_t)(b & 1);
         }
-        return as_signed(unzigzag(get_varint(p, off)));
+        return varint_signed(varint_unzigzag(varint_get(p, off)));
 }
 
 /* Unpacks event k->i into E (its text left at TA) and moves on to the next one. */
@@ -283,10 +242,10 @@ static void cursor_next(cursor *k, event *e, text_at *ta)
                 e->flags = p[off++];
         e->seq = k->seq + 1;
         if (h2 & H2_SEQ)
-                e->seq += unzigzag(get_varint(p, &off));
+                e->seq += varint_unzigzag(varint_get(p, &off));
         e->t_ns = k->t;
         if (h1 & H1_T)
-                e->t_ns += unzigzag(get_varint(p, &off));
+                e->t_ns += varint_unzigzag(varint_get(p, &off));
         e->actor = (int16_t)(h1 & H1_ACTOR ? get_signed(p, &off) : k->actor);
         e->res = (int16_t)(h1 & H1_RES ? get_signed(p, &off) : -1);
         e->stmt = (int32_t)(h1 & H1_STMT ? get_signed(p, &off) : -1);
@@ -297,21 +256,21 @@ static void cursor_next(cursor *k, event *e, text_at *ta)
 
                 e->num = *last;
                 if (h0 & H0_NUM)
-                        e->num = as_signed((uint64_t)e->num + (uint64_t)get_signed(p, &off));
+                        e->num = varint_signed((uint64_t)e->num + (uint64_t)get_signed(p, &off));
                 *last = e->num;
         }
         e->text = "";
         e->len = 0;
         ta->len = 0;
         if (h0 & H0_TEXT) {
-                uint64_t v = get_varint(p, &off);
+                uint64_t v = varint_get(p, &off);
 
                 ta->delta = v & 1;
                 if (ta->delta) {
                         ta->back = v >> 1;
-                        ta->prefix = get_varint(p, &off);
-                        ta->suffix = get_varint(p, &off);
-                        v = get_varint(p, &off);
+                        ta->prefix = varint_get(p, &off);
+                        ta->suffix = varint_get(p, &off);
+                        v = varint_get(p, &off);
                         ta->off = off;
                         ta->len = (uint32_t)(ta->prefix + ta->suffix + v);
                         off += v;
@@ -404,17 +363,6 @@ static key *key_of(history *h, uint8_t kind, int16_t res)
         return old;
 }
 
-static size_t varint_len(uint64_t v)
-{
-        size_t n = 1;
-
-        while (v >= 0x80) {
-                v >>= 7;
-                n++;
-        }
-        return n;
-}
-
 /* Packs text S (N bytes, N > 0) of event I into C at *OFF: made from the last text of the same
  * kind and resource when that is shorter, else inline. */
 static void pack_text(history *h, chunk *c, size_t *off, size_t i, uint8_t kind, int16_t res,
@@ -428,10 +376,10 @@ static void pack_text(history *h, chunk *c, size_t *off, size_t i, uint8_t kind,
                 varint_len((uint64_t)n << 1) + n + 1) {
                 /* unchanged: made from the first of the run, so that a run does not lengthen
                  * the chain */
-                put_varint(c->buf, off, (uint64_t)(i - y->origin) << 1 | 1);
-                put_varint(c->buf, off, n);
-                put_varint(c->buf, off, 0);
-                put_varint(c->buf, off, 0);
+                varint_put(c->buf, off, (uint64_t)(i - y->origin) << 1 | 1);
+                varint_put(c->buf, off, n);
+                varint_put(c->buf, off, 0);
+                varint_put(c->buf, off, 0);
                 y->index = i;
                 y->depth = y->origin_depth + 1;
                 y->stamp = ++h->stamp;
@@ -448,17 +396,17 @@ static void pack_text(history *h, chunk *c, size_t *off, size_t i, uint8_t kind,
                 mid = n - pre - suf;
                 if (varint_len(v) + varint_len(pre) + varint_len(suf) + varint_len(mid) + mid <
                     varint_len((uint64_t)n << 1) + n + 1) {
-                        put_varint(c->buf, off, v);
-                        put_varint(c->buf, off, pre);
-                        put_varint(c->buf, off, suf);
-                        put_varint(c->buf, off, mid);
+                        varint_put(c->buf, off, v);
+                        varint_put(c->buf, off, pre);
+                        varint_put(c->buf, off, suf);
+                        varint_put(c->buf, off, mid);
                         memcpy(c->buf + *off, s + pre, mid);
                         *off += mid;
                         depth = y->depth + 1;
                 }
         }
         if (depth == 0) {
-                put_varint(c->buf, off, (uint64_t)n << 1);
+                varint_put(c->buf, off, (uint64_t)n << 1);
                 memcpy(c->buf + *off, s, n);
                 *off += n;
                 c->buf[(*off)++] = '\0';
@@ -524,21 +472,21 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
         if (h2 & H2_FLAGS)
                 p[off++] = ev->flags;
         if (h2 & H2_SEQ)
-                put_varint(p, &off, zigzag(ev->seq - (k->seq + 1)));
+                varint_put(p, &off, varint_zigzag(ev->seq - (k->seq + 1)));
         if (h1 & H1_T)
-                put_varint(p, &off, zigzag(ev->t_ns - k->t));
+                varint_put(p, &off, varint_zigzag(ev->t_ns - k->t));
         if (h1 & H1_ACTOR)
-                put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->actor));
+                varint_put(p, &off, varint_zigzag((uint64_t)(int64_t)ev->actor));
         if (h1 & H1_RES)
-                put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->res));
+                varint_put(p, &off, varint_zigzag((uint64_t)(int64_t)ev->res));
         if (h1 & H1_STMT)
-                put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->stmt));
+                varint_put(p, &off, varint_zigzag((uint64_t)(int64_t)ev->stmt));
         if (h2 & H2_OTHER)
-                put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->other));
+                varint_put(p, &off, varint_zigzag((uint64_t)(int64_t)ev->other));
         if (h1 & H1_AUX)
-                put_varint(p, &off, zigzag((uint64_t)(int64_t)ev->aux));
+                varint_put(p, &off, varint_zigzag((uint64_t)(int64_t)ev->aux));
         if (h0 & H0_NUM)
-                put_varint(p, &off, zigzag((uint64_t)ev->num - (uint64_t)*last));
+                varint_put(p, &off, varint_zigzag((uint64_t)ev->num - (uint64_t)*last));
         *last = ev->num;
         if (n > 0)
                 pack_text(h, c, &off, k->i, ev->kind, ev->res, ev->text, n);

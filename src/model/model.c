@@ -4,8 +4,9 @@
  * One table (rules[]) says, per event kind, what the event needs to be valid (an actor, a
  * resource of some types), whether it changes its sender's state and to what, and which
  * function applies the rest. Texts are reference counted and immutable (text_*), so a clone
- * shares them; the output and the pool results are append-only logs shared between a model and
- * its clones, each model seeing its own prefix, copied only when two models diverge (log_*).
+ * shares them; the output and the pool results are packed append-only logs shared between a
+ * model and its clones, each model seeing its own prefix, a log copied (its chunks still shared)
+ * only when two models diverge (log_*).
  */
 #include "model.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/varint.h"
 #include "../util/xalloc.h"
 
 /* ---- shared immutable texts ---------------------------------------------------------------- */
@@ -47,11 +49,22 @@ static char *text_of(const event *ev)
         return text_new(ev->text, strnlen(ev->text, ev->len));
 }
 
+/* EV's text, read as text_of does, without copying it. */
+static const char *text_or_empty(const event *ev)
+{
+        return ev->text != NULL && ev->len > 0 ? ev->text : "";
+}
+
+static size_t text_len(const event *ev)
+{
+        return ev->text != NULL && ev->len > 0 ? strnlen(ev->text, ev->len) : 0;
+}
+
 /* *T becomes EV's text: in place when nobody else holds *T and it has room (a var stored over
  * and over, a worker's next argument: no allocation each time). */
 static void text_set(const char **t, const event *ev)
 {
-        size_t n = ev->text == NULL ? 0 : strnlen(ev->text, ev->len);
+        size_t n = text_len(ev);
         text_hdr *h = *t != NULL ? text_head(*t) : NULL;
 
         if (h != NULL && h->refs == 1 && malloc_usable_size(h) >= sizeof *h + n + 1) {
@@ -93,95 +106,308 @@ static size_t text_bytes(const char *t)
 
 /* ---- append-only logs shared by clones -------------------------------------------------- */
 
+/*
+ * A log (the printed lines, a pool's results) is packed: its lines are records in chunks of a few
+ * KiB, one after the other, so that a line costs a few bytes besides its text and no allocation
+ * of its own. A record:
+ *   seq - the previous line's seq, zigzag varint (the chunk's first line: from 0)
+ *   actor, zigzag varint
+ *   index - the previous line's index, zigzag varint (the first: from 0; the output's are all 0)
+ *   the text, then a NUL (read in place: a line's text points into its chunk)
+ * A chunk is never moved nor grown once made, so the texts handed out stay where they are while
+ * other lines are appended; a chunk that two logs share (refs > 1) is never written (a model
+ * alone on its log that diverges cuts it and writes over the lines cut, which nobody sees). The
+ * chunks are found by their first line's number (a binary search), a line within its chunk by
+ * decoding the ones before it, or from where the last lookup stopped (the log's cursor), which
+ * makes reading the lines in order (a view, a replay comparing each line) a step each.
+ */
+
+#define LOG_CHUNK_MIN 256  /* a log's first chunk, so that a short log stays small */
+#define LOG_CHUNK_MAX 4096 /* the chunk the others grow to, the header included */
+#define LOG_RECORD    (3 * VARINT_MAX + 1) /* the most a record takes besides its text */
+
+typedef struct log_chunk {
+        size_t refs;  /* logs holding it */
+        size_t start; /* its first line's number in the log */
+        uint64_t seq; /* its last line's seq and index, which the next line's start from */
+        int64_t index;
+        uint32_t n;         /* lines */
+        uint32_t used, cap; /* bytes of data */
+        unsigned char data[];
+} log_chunk;
+
 struct model_log {
         size_t refs;
-        model_line *v; /* lines first .. n - 1: v[k - first] is line k */
+        log_chunk **chunks; /* chunks[head .. head + nchunks - 1], oldest first */
+        size_t head, nchunks, capchunks;
         size_t first;  /* lines dropped from the front (model_trim_logs) */
-        size_t n, cap;
-        size_t bytes; /* of the kept lines */
+        size_t n;      /* lines, the dropped ones included */
+        size_t skip;   /* bytes of the head chunk's dropped lines */
+        size_t sealed; /* the chunks' bytes but the newest's (which counts only what it uses) */
+        /* the cursor: line k starts at off in chunk c, the line before it had seq and index */
+        struct {
+                const log_chunk *c;
+                size_t k, off;
+                uint64_t seq;
+                int64_t index;
+        } at;
 };
+
+static log_chunk *log_tail(const struct model_log *l)
+{
+        return l->nchunks > 0 ? l->chunks[l->head + l->nchunks - 1] : NULL;
+}
+
+/* What L takes: its sealed chunks whole, the newest as far as it is used, the lines dropped
+ * from the front not. */
+static size_t log_bytes(const struct model_log *l)
+{
+        const log_chunk *t = log_tail(l);
+
+        return sizeof *l + l->capchunks * sizeof *l->chunks + l->sealed +
+               (t != NULL ? sizeof *t + t->used : 0) - l->skip;
+}
+
+static void chunk_unref(log_chunk *c)
+{
+        if (--c->refs == 0)
+                free(c);
+}
 
 static void log_unref(struct model_log *l)
 {
         if (l == NULL || --l->refs > 0)
                 return;
-        for (size_t k = l->first; k < l->n; k++)
-                text_unref(l->v[k - l->first].text);
-        free(l->v);
+        for (size_t k = 0; k < l->nchunks; k++)
+                chunk_unref(l->chunks[l->head + k]);
+        free(l->chunks);
         free(l);
 }
 
-static bool line_same(const model_line *a, const model_line *b)
+/* Decodes the record at C->data + *OFF into LINE, its deltas from *SEQ and *INDEX (which become
+ * the line's), and moves *OFF past it. */
+static void record_read(const log_chunk *c, size_t *off, uint64_t *seq, int64_t *index,
+                        model_line *line)
 {
-        return a->seq == b->seq && a->actor == b->actor && a->index == b->index &&
-               strcmp(a->text, b->text) == 0;
+        const unsigned char *p = c->data;
+
+        *seq += varint_unzigzag(varint_get(p, off));
+        line->seq = *seq;
+        line->actor = (int)varint_signed(varint_unzigzag(varint_get(p, off)));
+        *index = varint_signed((uint64_t)*index + varint_unzigzag(varint_get(p, off)));
+        line->index = *index;
+        line->text = (const char *)p + *off;
+        *off += strlen(line->text) + 1;
 }
 
-/* Appends LINE (its text given over) to the view (*LP, its first *NP lines). A model at the
- * end of the log appends in place; one behind it either finds the same line next (a model
- * rebuilt from a snapshot replays what the live model did) or gets a private copy. A line
- * already dropped cannot be compared: a model behind the dropped front is taken to replay. */
-static void log_append(struct model_log **lp, size_t *np, model_line line)
+/* The chunk of L that holds line K (K < L->n, not dropped). */
+static size_t log_find(const struct model_log *l, size_t k)
+{
+        size_t lo = l->head, hi = l->head + l->nchunks - 1;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo + 1) / 2;
+
+                if (l->chunks[mid]->start <= k)
+                        lo = mid;
+                else
+                        hi = mid - 1;
+        }
+        return lo;
+}
+
+/* Decodes line K of L (one it holds) into LINE; leaves the cursor at the line after it. */
+static void log_line(struct model_log *l, size_t k, model_line *line)
+{
+        const log_chunk *c = l->at.c;
+
+        if (c == NULL || k < l->at.k || k >= c->start + c->n) {
+                c = l->at.c = l->chunks[log_find(l, k)];
+                l->at.k = c->start;
+                l->at.off = 0;
+                l->at.seq = 0;
+                l->at.index = 0;
+        }
+        for (;;) {
+                record_read(c, &l->at.off, &l->at.seq, &l->at.index, line);
+                if (l->at.k++ == k)
+                        return;
+        }
+}
+
+/* Cuts L (whose lines no other log shares: L->refs is 1) to its first N lines, N >= L->first. */
+static void log_cut(struct model_log *l, size_t n)
+{
+        log_chunk *c;
+        model_line line;
+        size_t off = 0;
+        uint64_t seq = 0;
+        int64_t index = 0;
+
+        l->at.c = NULL;
+        /* the chunks that start at line N or later (none of their lines was dropped: N is at
+         * least L->first) */
+        while (l->nchunks > 0 && (c = log_tail(l))->start >= n) {
+                l->nchunks--;
+                chunk_unref(c);
+                if (l->nchunks > 0)
+                        l->sealed -= sizeof *c + log_tail(l)->cap;
+                else
+                        l->head = 0;
+        }
+        l->n = n;
+        c = log_tail(l);
+        if (c == NULL || c->start + c->n <= n)
+                return;
+        for (size_t k = c->start; k < n; k++)
+                record_read(c, &off, &seq, &index, &line);
+        if (c->refs > 1) { /* a shared chunk is copied, not written */
+                log_chunk *d = xmalloc(sizeof *d + c->cap);
+
+                memcpy(d, c, sizeof *d + off);
+                d->refs = 1;
+                chunk_unref(c);
+                l->chunks[l->head + l->nchunks - 1] = c = d;
+        }
+        c->n = (uint32_t)(n - c->start);
+        c->used = (uint32_t)off;
+        c->seq = seq;
+        c->index = index;
+}
+
+/* Appends a record to L, in its newest chunk if it fits there, else in a new one. */
+static void log_push(struct model_log *l, uint64_t seq, int actor, int64_t index, const char *text,
+                     size_t len)
+{
+        log_chunk *c = log_tail(l);
+        uint64_t dseq = varint_zigzag(seq - (c != NULL ? c->seq : 0));
+        uint64_t dindex = varint_zigzag((uint64_t)index - (uint64_t)(c != NULL ? c->index : 0));
+        uint64_t who = varint_zigzag((uint64_t)(int64_t)actor);
+        size_t off, need = varint_len(dseq) + varint_len(who) + varint_len(dindex) + len + 1;
+
+        if (c == NULL || c->refs > 1 || c->cap - c->used < need) {
+                size_t cap = c != NULL ? 2 * (sizeof *c + c->cap) : LOG_CHUNK_MIN;
+
+                cap = (cap > LOG_CHUNK_MAX ? LOG_CHUNK_MAX : cap) - sizeof *c;
+                /* a line longer than a chunk: a chunk that holds it and the usual room after */
+                if (cap < LOG_RECORD + len)
+                        cap += LOG_RECORD + len;
+                if (c != NULL)
+                        l->sealed += sizeof *c + c->cap;
+                if (l->head > 0 && l->head + l->nchunks == l->capchunks) {
+                        memmove(l->chunks, l->chunks + l->head, l->nchunks * sizeof *l->chunks);
+                        l->head = 0;
+                }
+                l->chunks =
+                    xgrow(l->chunks, &l->capchunks, l->head + l->nchunks + 1, sizeof *l->chunks);
+                c = xmalloc(sizeof *c + cap);
+                *c = (log_chunk){ .refs = 1, .start = l->n, .cap = (uint32_t)cap };
+                l->chunks[l->head + l->nchunks++] = c;
+        }
+        if (c->n == 0) { /* a new chunk's first line starts from 0 */
+                dseq = varint_zigzag(seq);
+                dindex = varint_zigzag((uint64_t)index);
+        }
+        off = c->used;
+        varint_put(c->data, &off, dseq);
+        varint_put(c->data, &off, who);
+        varint_put(c->data, &off, dindex);
+        memcpy(c->data + off, text, len);
+        c->data[off + len] = '\0';
+        c->used = (uint32_t)(off + len + 1);
+        c->seq = seq;
+        c->index = index;
+        c->n++;
+        l->n++;
+}
+
+/* A copy of L sharing its chunks (each model then writes only its own). */
+static struct model_log *log_copy(const struct model_log *l)
+{
+        struct model_log *c = xmalloc(sizeof *c);
+
+        *c = *l;
+        c->refs = 1;
+        c->head = 0;
+        c->capchunks = l->nchunks;
+        c->chunks = NULL;
+        if (l->nchunks > 0) {
+                c->chunks = xmalloc(l->nchunks * sizeof *c->chunks);
+                memcpy(c->chunks, l->chunks + l->head, l->nchunks * sizeof *c->chunks);
+        }
+        for (size_t k = 0; k < c->nchunks; k++)
+                c->chunks[k]->refs++;
+        c->at.c = NULL;
+        return c;
+}
+
+/* Appends a line (TEXT, LEN bytes with no NUL among them, is copied) to the view (*LP, its
+ * first *NP lines). A model at the end of the log appends in place; one behind it either finds
+ * the same line next (a model rebuilt from a snapshot replays what the live model did) or gets
+ * a log of its own, which shares the chunks before the lines it diverges from. A line already
+ * dropped cannot be compared: a model behind the dropped front is taken to replay. */
+static void log_append(struct model_log **lp, size_t *np, uint64_t seq, int actor, int64_t index,
+                       const char *text, size_t len)
 {
         struct model_log *l = *lp;
 
         if (l != NULL && l->n > *np) {
-                if (*np < l->first || line_same(&l->v[*np - l->first], &line)) {
-                        text_unref(line.text);
+                model_line next;
+
+                if (*np < l->first) {
                         (*np)++;
                         return;
                 }
-                if (l->refs == 1) {
-                        while (l->n > *np) {
-                                model_line *last = &l->v[--l->n - l->first];
-
-                                l->bytes -= sizeof(model_line) + text_bytes(last->text);
-                                text_unref(last->text);
-                        }
-                } else {
-                        struct model_log *c = xcalloc(1, sizeof *c);
-
-                        c->refs = 1;
-                        c->first = l->first;
-                        c->v = xgrow(NULL, &c->cap, *np - l->first + 1, sizeof *c->v);
-                        for (size_t k = l->first; k < *np; k++) {
-                                c->v[k - c->first] = l->v[k - l->first];
-                                text_ref(c->v[k - c->first].text);
-                                c->bytes +=
-                                    sizeof(model_line) + text_bytes(c->v[k - c->first].text);
-                        }
-                        c->n = *np;
-                        l->refs--;
-                        l = *lp = c;
+                log_line(l, *np, &next);
+                if (next.seq == seq && next.actor == actor && next.index == index &&
+                    strncmp(next.text, text, len) == 0 && next.text[len] == '\0') {
+                        (*np)++;
+                        return;
                 }
+                if (l->refs > 1) {
+                        l->refs--;
+                        l = *lp = log_copy(l);
+                }
+                log_cut(l, *np);
         }
         if (l == NULL) {
                 l = *lp = xcalloc(1, sizeof *l);
                 l->refs = 1;
         }
-        l->v = xgrow(l->v, &l->cap, l->n - l->first + 1, sizeof *l->v);
-        l->v[l->n++ - l->first] = line;
-        l->bytes += sizeof(model_line) + text_bytes(line.text);
+        log_push(l, seq, actor, index, text, len);
         *np = l->n;
 }
 
-/* Drops the oldest lines of L until its kept lines take at most MAX bytes (for every model that
- * shares it). Returns the bytes freed. */
+/* Drops the oldest lines of L until it takes at most MAX bytes (for every model that shares
+ * it). Returns the bytes freed. */
 static size_t log_trim(struct model_log *l, size_t max)
 {
-        size_t drop = 0, before;
+        size_t before;
 
-        if (l == NULL || l->bytes <= max)
+        if (l == NULL || log_bytes(l) <= max)
                 return 0;
-        before = l->bytes;
-        while (drop < l->n - l->first && l->bytes > max) {
-                l->bytes -= sizeof(model_line) + text_bytes(l->v[drop].text);
-                text_unref(l->v[drop].text);
-                drop++;
+        before = log_bytes(l);
+        l->at.c = NULL;
+        while (l->first < l->n && log_bytes(l) > max) {
+                log_chunk *c = l->chunks[l->head];
+                model_line line;
+                size_t off = l->skip;
+                uint64_t seq = 0;
+                int64_t index = 0;
+
+                record_read(c, &off, &seq, &index, &line); /* only its length counts */
+                l->skip = off;
+                if (++l->first == c->start + c->n) { /* the whole chunk is dropped */
+                        l->skip = 0;
+                        l->head++;
+                        if (--l->nchunks > 0)
+                                l->sealed -= sizeof *c + c->cap;
+                        else
+                                l->head = 0;
+                        chunk_unref(c);
+                }
         }
-        memmove(l->v, l->v + drop, (l->n - l->first - drop) * sizeof *l->v);
-        l->first += drop;
-        return before - l->bytes;
+        return before - log_bytes(l);
 }
 
 /* A view's first kept line (lines before it were dropped), and how many it keeps. */
@@ -190,11 +416,14 @@ static size_t log_dropped(const struct model_log *l, size_t n)
         return l == NULL ? 0 : n < l->first ? n : l->first;
 }
 
-static const model_line *log_at(const struct model_log *l, size_t n, size_t i)
+static const model_line *log_at(struct model_log *l, size_t n, size_t i, model_line *line)
 {
         size_t k = log_dropped(l, n) + i;
 
-        return l != NULL && k < n ? &l->v[k - l->first] : NULL;
+        if (l == NULL || k >= n)
+                return NULL;
+        log_line(l, k, line);
+        return line;
 }
 
 /* ---- small containers ------------------------------------------------------------------- */
@@ -901,8 +1130,7 @@ static void on_reply(model *m, const event *ev, model_actor *a, model_res *r)
 
 static void on_print(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        log_append(&m->out, &m->nout,
-                   (model_line){ .seq = ev->seq, .actor = ev->actor, .text = text_of(ev) });
+        log_append(&m->out, &m->nout, ev->seq, ev->actor, 0, text_or_empty(ev), text_len(ev));
 }
 
 static void on_say(model *m, const event *ev, model_actor *a, model_res *r)
@@ -946,9 +1174,8 @@ static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
 
-        log_append(&r->results, &r->nresults,
-                   (model_line){
-                       .seq = ev->seq, .actor = ev->aux, .index = ev->num, .text = text_of(ev) });
+        log_append(&r->results, &r->nresults, ev->seq, ev->aux, ev->num, text_or_empty(ev),
+                   text_len(ev));
         if (w->task == ev->num) {
                 w->task = -1;
                 text_unref(w->arg);
@@ -1190,9 +1417,9 @@ size_t model_output_dropped(const model *m)
         return log_dropped(m->out, m->nout);
 }
 
-const model_line *model_output_at(const model *m, size_t i)
+const model_line *model_output_at(const model *m, size_t i, model_line *line)
 {
-        return log_at(m->out, m->nout, i);
+        return log_at(m->out, m->nout, i, line);
 }
 
 size_t model_result_count(const model *m, int r)
@@ -1209,11 +1436,11 @@ size_t model_result_dropped(const model *m, int r)
         return x != NULL ? log_dropped(x->results, x->nresults) : 0;
 }
 
-const model_line *model_result_at(const model *m, int r, size_t i)
+const model_line *model_result_at(const model *m, int r, size_t i, model_line *line)
 {
         const model_res *x = model_res_at(m, r);
 
-        return x != NULL ? log_at(x->results, x->nresults, i) : NULL;
+        return x != NULL ? log_at(x->results, x->nresults, i, line) : NULL;
 }
 
 size_t model_assert_count(const model *m)
@@ -1268,18 +1495,20 @@ size_t model_bytes(const model *m)
 
 size_t model_log_bytes(const model *m)
 {
-        size_t b = m->out != NULL ? sizeof *m->out + m->out->bytes : 0;
+        size_t b = m->out != NULL ? log_bytes(m->out) : 0;
 
         for (int k = 0; k < m->nres; k++)
                 if (m->res[k].results != NULL)
-                        b += sizeof *m->res[k].results + m->res[k].results->bytes;
+                        b += log_bytes(m->res[k].results);
         return b;
 }
 
 /* Drops the oldest lines of L to free at least EXCESS bytes (all of them if need be). */
 static size_t log_shed(struct model_log *l, size_t excess)
 {
-        return l == NULL ? 0 : log_trim(l, excess < l->bytes ? l->bytes - excess : 0);
+        size_t b = l != NULL ? log_bytes(l) : 0;
+
+        return l == NULL ? 0 : log_trim(l, excess < b ? b - excess : 0);
 }
 
 void model_trim_logs(model *m, size_t max_bytes)

@@ -11,7 +11,10 @@
  * Reading: `model` is opaque; the accessors return read-only views (model_actor, model_res,
  * model_line, ...) that stay valid until the next model_apply or model_free of that model.
  * Texts are NUL-terminated and shared between a model and its clones (reference counted, never
- * changed once made). A model and its clones belong to one thread at a time.
+ * changed once made). The logs (printed lines, pool results) are packed; their accessors decode
+ * a line into the caller's model_line, whose text points into the log and stays valid as long
+ * as the other views (and past a model_trim_logs only if the line was kept). A model and its
+ * clones belong to one thread at a time (reading a log moves the log's read cursor).
  *
  * Actors are numbered as in event.h: 0 .. sc->nactors-1 are the scenario's actors and
  * sc->nactors is the main thread, named MODEL_MAIN_NAME; model_nactors() is sc->nactors + 1.
@@ -292,15 +295,19 @@ const char *model_state_word(model_state s); /* "new", "ready", "running", ... *
 const char *model_texts_at(const model_texts *t, size_t i);
 
 /* Printed lines kept, oldest first; model_output_dropped earlier lines were dropped by
- * model_trim_logs (a front end says "N earlier lines dropped"). */
+ * model_trim_logs (a front end says "N earlier lines dropped"). model_output_at decodes line I
+ * into *LINE and returns LINE (NULL past the end). Reading the lines in order is a few
+ * instructions each; a line anywhere else takes a search among the log's chunks and the decoding
+ * of at most a chunk's lines (a few KiB). */
 size_t model_output_count(const model *m);
 size_t model_output_dropped(const model *m);
-const model_line *model_output_at(const model *m, size_t i);
-/* A pool's results of the current map kept, in the order they came (NULL past the end or for a
- * resource that is not a pool), and how many earlier ones were dropped. */
+const model_line *model_output_at(const model *m, size_t i, model_line *line);
+/* A pool's results of the current map kept, in the order they came (decoded into *LINE as
+ * model_output_at does; NULL past the end or for a resource that is not a pool), and how many
+ * earlier ones were dropped. */
 size_t model_result_count(const model *m, int r);
 size_t model_result_dropped(const model *m, int r);
-const model_line *model_result_at(const model *m, int r, size_t i);
+const model_line *model_result_at(const model *m, int r, size_t i, model_line *line);
 /* Failed asserts (kind EV_ASSERT) and crashes/errors, oldest first; the first MODEL_MAX_KEPT
  * of each. */
 size_t model_assert_count(const model *m);

@@ -266,6 +266,7 @@ static void span_pool(spans *l, const model *m, int ri, int width)
         size_t n = model_result_count(m, ri), k;
         int used = 0, rows = 0;
         char item[64];
+        model_line line;
 
         span(l, ROLE_NORMAL, "%d workers, %zu result%s", r->nworkers, n, n == 1 ? "" : "s");
         for (int w = 0; w < r->nworkers; w++) {
@@ -285,7 +286,7 @@ static void span_pool(spans *l, const model *m, int ri, int width)
         span(l, ROLE_NORMAL, "results:");
         used = 8;
         for (k = 0; k < n && rows < 4; k++) {
-                const model_line *res = model_result_at(m, ri, k);
+                const model_line *res = model_result_at(m, ri, k, &line);
                 int len =
                     snprintf(item, sizeof(item), " %lld->%s", (long long)res->index, res->text);
 
@@ -643,6 +644,7 @@ static void draw_output(screen *sc, const term *t, const model *m)
         const layout_rect *r = &sc->pane[PANE_OUTPUT];
         size_t n = model_output_count(m), rows = (size_t)(r->h - 1), first;
         strbuf extra = STRBUF_INIT;
+        model_line line;
 
         if (model_output_dropped(m) > 0)
                 strbuf_printf(&extra, " (%zu earlier lines dropped)", model_output_dropped(m));
@@ -655,7 +657,7 @@ static void draw_output(screen *sc, const term *t, const model *m)
                 sc->scroll[PANE_OUTPUT] = (int)(n - rows);
         first = n > rows ? n - rows - (size_t)sc->scroll[PANE_OUTPUT] : 0;
         for (size_t k = 0; k < rows && first + k < n; k++) {
-                const model_line *ml = model_output_at(m, first + k);
+                const model_line *ml = model_output_at(m, first + k, &line);
                 const model_actor *a = model_actor_at(m, ml->actor);
                 int y = r->y + 1 + (int)k, x = r->x;
 

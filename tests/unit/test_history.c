@@ -177,11 +177,13 @@ static void model_equal_check(const model *x, const model *y)
                 assert_int_equal(p->ntasks, q->ntasks);
                 assert_int_equal(model_result_count(x, k), model_result_count(y, k));
                 for (size_t r = 0; r < model_result_count(x, k); r++)
-                        same_line(model_result_at(x, k, r), model_result_at(y, k, r));
+                        same_line(model_result_at(x, k, r, &(model_line){ 0 }),
+                                  model_result_at(y, k, r, &(model_line){ 0 }));
         }
         assert_int_equal(model_output_count(x), model_output_count(y));
         for (size_t k = 0; k < model_output_count(x); k++)
-                same_line(model_output_at(x, k), model_output_at(y, k));
+                same_line(model_output_at(x, k, &(model_line){ 0 }),
+                          model_output_at(y, k, &(model_line){ 0 }));
         assert_int_equal(model_assert_count(x), model_assert_count(y));
         for (size_t k = 0; k < model_assert_count(x); k++)
                 same_error(model_assert_at(x, k), model_assert_at(y, k));
@@ -461,7 +463,8 @@ static void test_events_stored(void **state)
         assert_int_equal(e.len, 0);
         assert_int_equal(model_output_count(history_live(h)), 10);
         assert_int_equal(model_output_count(history_at(h, 5)), 5);
-        assert_string_equal(model_output_at(history_at(h, 9), 8)->text, "line 9");
+        assert_string_equal(model_output_at(history_at(h, 9), 8, &(model_line){ 0 })->text,
+                            "line 9");
         assert_string_equal(model_info_of(history_live(h))->caption, "");
         history_free(h);
         scenario_free(sc);
@@ -563,10 +566,12 @@ static void test_output_cap(void **state)
         assert_true(history_bytes(h) <= cap);
         /* the newest lines are kept, in order */
         for (size_t i = 0; i < model_output_count(live); i++)
-                assert_int_equal(model_output_at(live, i)->seq, model_output_dropped(live) + i + 1);
-        assert_null(model_output_at(live, model_output_count(live)));
-        assert_memory_equal(model_output_at(live, model_output_count(live) - 1)->text,
-                            "line 20000.", 11);
+                assert_int_equal(model_output_at(live, i, &(model_line){ 0 })->seq,
+                                 model_output_dropped(live) + i + 1);
+        assert_null(model_output_at(live, model_output_count(live), &(model_line){ 0 }));
+        assert_memory_equal(
+            model_output_at(live, model_output_count(live) - 1, &(model_line){ 0 })->text,
+            "line 20000.", 11);
         /* every kept moment sees its own prefix: count + dropped = the lines printed by then */
         first = history_first_seq(h);
         assert_true(first > 0);
@@ -576,7 +581,8 @@ static void test_output_cap(void **state)
 
                 assert_int_equal(n + dropped, k);
                 for (size_t i = 0; i < n; i++)
-                        assert_int_equal(model_output_at(m, i)->seq, dropped + i + 1);
+                        assert_int_equal(model_output_at(m, i, &(model_line){ 0 })->seq,
+                                         dropped + i + 1);
         }
         history_free(h);
 
@@ -938,6 +944,132 @@ static void test_cap_long_texts(void **state)
         scenario_free(sc);
 }
 
+/* A pool's map of many results (texts of every length, some longer than a log's chunk) and
+ * printed lines among them, enough for many chunks of each log: every moment rebuilt from its
+ * snapshot shows the same results and lines as a fresh fold, forward, backward and anywhere. */
+static stream results_stream(size_t nresults)
+{
+        stream s = { .ev = calloc(3 * nresults, sizeof(event)),
+                     .text = calloc(3 * nresults, sizeof(char *)) };
+        const int main_actor = 3, pool = 11;
+
+        for (size_t i = 0; i < nresults; i++) {
+                size_t len = i % 101 == 100 ? 5000 : 1 + (i * 7) % 40;
+                char *t = malloc(len + 1);
+                event task = { .kind = EV_TASK,
+                               .actor = main_actor,
+                               .res = pool,
+                               .other = -1,
+                               .stmt = -1,
+                               .aux = (int32_t)(i % 2),
+                               .num = (int64_t)i };
+                event res = task;
+
+                for (size_t c = 0; c < len; c++)
+                        t[c] = (char)('0' + (i + c) % 10);
+                t[len] = '\0';
+                task.text = s.text[s.n] = strdup("arg");
+                task.len = 3;
+                task.seq = ++s.n;
+                s.ev[s.n - 1] = task;
+                res.kind = EV_RESULT;
+                res.text = s.text[s.n] = t;
+                res.len = (uint32_t)len;
+                res.seq = ++s.n;
+                s.ev[s.n - 1] = res;
+                if (i % 3 == 0) {
+                        event print = { .kind = EV_PRINT,
+                                        .actor = (int16_t)(i % 4) - 1,
+                                        .res = -1,
+                                        .other = -1,
+                                        .stmt = -1 };
+
+                        print.text = s.text[s.n] = strdup(t);
+                        print.len = (uint32_t)len;
+                        print.seq = ++s.n;
+                        s.ev[s.n - 1] = print;
+                }
+        }
+        return s;
+}
+
+static void test_results_rewind(void **state)
+{
+        scenario *sc = load(all_text);
+        stream s = results_stream(3000);
+        history *h = history_new(sc, 100, 0);
+        model *ref;
+
+        (void)state;
+        assert_int_equal(scenario_find_resource(sc, "pool"), 11);
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        assert_int_equal(model_result_count(history_live(h), 11), 3000);
+        assert_int_equal(model_output_count(history_live(h)), 1000);
+        ref = fold(sc, &s, s.n);
+        model_equal_check(history_live(h), ref);
+        model_free(ref);
+        for (uint64_t k = 0; k <= s.n; k += 97) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        for (uint64_t k = s.n + 1, j = 0; k-- > 0; j++) {
+                if (j % 89 != 0)
+                        continue;
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        for (uint64_t k = 1, j = 0; j < 50; j++, k = (k * 7919 + 13) % (s.n + 1)) {
+                ref = fold(sc, &s, k);
+                model_equal_check(history_at(h, k), ref);
+                model_free(ref);
+        }
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
+/* Past the cap the oldest results go too, whole chunks of them and parts of one: each kept
+ * moment still sees its own results, counted with those dropped, with their indexes. */
+static void test_results_cap(void **state)
+{
+        scenario *sc = load(all_text);
+        stream s = results_stream(20000);
+        const size_t cap = 1 << 20;
+        history *h = history_new(sc, 100, cap);
+        const model *live;
+        uint64_t first;
+
+        (void)state;
+        for (size_t k = 0; k < s.n; k++)
+                history_append(h, &s.ev[k]);
+        live = history_live(h);
+        assert_int_equal(model_result_count(live, 11) + model_result_dropped(live, 11), 20000);
+        assert_true(model_result_dropped(live, 11) > 0);
+        assert_true(model_output_dropped(live) > 0); /* the output goes first */
+        assert_true(history_bytes(h) <= cap);
+        first = history_first_seq(h);
+        for (uint64_t k = first; k <= s.n; k += 101) {
+                const model *m = history_at(h, k);
+                size_t n = model_result_count(m, 11), dropped = model_result_dropped(m, 11);
+                size_t made = 0;
+                model_line line;
+
+                for (uint64_t j = 0; j < k; j++)
+                        made += s.ev[j].kind == EV_RESULT;
+                assert_int_equal(n + dropped, made);
+                for (size_t i = 0; i < n; i++) {
+                        assert_non_null(model_result_at(m, 11, i, &line));
+                        assert_int_equal(line.index, (int64_t)(dropped + i));
+                }
+        }
+        history_free(h);
+        free_stream(&s);
+        scenario_free(sc);
+}
+
 /* A clone taken from history_at lives on after the history moves. */
 static void test_at_clone_survives(void **state)
 {
@@ -970,7 +1102,8 @@ int main(void)
                 cmocka_unit_test(test_memory_cap),        cmocka_unit_test(test_output_cap),
                 cmocka_unit_test(test_at_clone_survives), cmocka_unit_test(test_pack_round_trip),
                 cmocka_unit_test(test_changing_texts),    cmocka_unit_test(test_snapshot_budget),
-                cmocka_unit_test(test_cap_long_texts),
+                cmocka_unit_test(test_cap_long_texts),    cmocka_unit_test(test_results_rewind),
+                cmocka_unit_test(test_results_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -773,7 +773,7 @@ static void test_pool(void **state)
         assert_int_equal(r->workers[1].task, -1);
         assert_null(r->workers[1].arg);
         assert_int_equal(model_result_count(f.m, p), 1);
-        l = model_result_at(f.m, p, 0);
+        l = model_result_at(f.m, p, 0, &(model_line){ 0 });
         assert_int_equal(l->index, 1);
         assert_int_equal(l->actor, 1);
         assert_string_equal(l->text, "4");
@@ -781,9 +781,9 @@ static void test_pool(void **state)
         full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 0, "1");
         full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 2, "9");
         assert_int_equal(model_result_count(f.m, p), 3);
-        assert_int_equal(model_result_at(f.m, p, 2)->index, 2);
+        assert_int_equal(model_result_at(f.m, p, 2, &(model_line){ 0 })->index, 2);
         assert_int_equal(R(&f, "pool")->ntasks, 3);
-        assert_null(model_result_at(f.m, p, 3));
+        assert_null(model_result_at(f.m, p, 3, &(model_line){ 0 }));
         /* a new map starts at task 0 */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2)");
         assert_int_equal(model_result_count(f.m, p), 0);
@@ -818,12 +818,12 @@ static void test_output_captions_outcome(void **state)
         evt(&f, EV_PRINT, ACT_MAIN, -1, 0, "world");
         evt(&f, EV_PRINT, EVENT_RUNNER, -1, 0, "runner says");
         assert_int_equal(model_output_count(f.m), 3);
-        assert_string_equal(model_output_at(f.m, 0)->text, "hello");
-        assert_int_equal(model_output_at(f.m, 0)->actor, ACT_A);
-        assert_int_equal(model_output_at(f.m, 1)->actor, ACT_MAIN);
-        assert_int_equal(model_output_at(f.m, 2)->actor, EVENT_RUNNER);
-        assert_int_equal(model_output_at(f.m, 1)->seq, 3);
-        assert_null(model_output_at(f.m, 3));
+        assert_string_equal(model_output_at(f.m, 0, &(model_line){ 0 })->text, "hello");
+        assert_int_equal(model_output_at(f.m, 0, &(model_line){ 0 })->actor, ACT_A);
+        assert_int_equal(model_output_at(f.m, 1, &(model_line){ 0 })->actor, ACT_MAIN);
+        assert_int_equal(model_output_at(f.m, 2, &(model_line){ 0 })->actor, EVENT_RUNNER);
+        assert_int_equal(model_output_at(f.m, 1, &(model_line){ 0 })->seq, 3);
+        assert_null(model_output_at(f.m, 3, &(model_line){ 0 }));
         evt(&f, EV_SAY, ACT_A, -1, 0, "A takes the lock");
         in = model_info_of(f.m);
         assert_string_equal(in->caption, "A takes the lock");
@@ -914,13 +914,13 @@ static void test_trim_logs(void **state)
         model_trim_logs(f.m, model_log_bytes(f.m) - 6 * one);
         assert_int_equal(model_output_dropped(f.m), 6);
         assert_int_equal(model_output_count(f.m), 4);
-        assert_string_equal(model_output_at(f.m, 0)->text, "line 7");
-        assert_int_equal(model_output_at(f.m, 0)->seq, 7);
-        assert_null(model_output_at(f.m, 4));
+        assert_string_equal(model_output_at(f.m, 0, &(model_line){ 0 })->text, "line 7");
+        assert_int_equal(model_output_at(f.m, 0, &(model_line){ 0 })->seq, 7);
+        assert_null(model_output_at(f.m, 4, &(model_line){ 0 }));
         assert_int_equal(model_result_count(f.m, p), 2);
         /* the clone shares the log: the same lines are gone */
         assert_int_equal(model_output_dropped(clone), 6);
-        assert_string_equal(model_output_at(clone, 3)->text, "line 10");
+        assert_string_equal(model_output_at(clone, 3, &(model_line){ 0 })->text, "line 10");
         /* one behind the dropped front sees none of its line, counted as dropped */
         assert_int_equal(model_output_count(behind), 0);
         assert_int_equal(model_output_dropped(behind), 1);
@@ -931,26 +931,28 @@ static void test_trim_logs(void **state)
         }
         assert_int_equal(model_output_count(behind), 4);
         assert_int_equal(model_output_dropped(behind), 6);
-        assert_string_equal(model_output_at(behind, 0)->text, "line 7");
+        assert_string_equal(model_output_at(behind, 0, &(model_line){ 0 })->text, "line 7");
         /* the clone diverges: a private copy of the kept lines, the original untouched */
         full_into(clone, 99, "only in the clone");
         assert_int_equal(model_output_count(clone), 5);
         assert_int_equal(model_output_dropped(clone), 6);
-        assert_string_equal(model_output_at(clone, 4)->text, "only in the clone");
+        assert_string_equal(model_output_at(clone, 4, &(model_line){ 0 })->text,
+                            "only in the clone");
         evt(&f, EV_PRINT, ACT_A, -1, 0, "line 11");
-        assert_string_equal(model_output_at(f.m, 4)->text, "line 11");
-        assert_string_equal(model_output_at(clone, 4)->text, "only in the clone");
+        assert_string_equal(model_output_at(f.m, 4, &(model_line){ 0 })->text, "line 11");
+        assert_string_equal(model_output_at(clone, 4, &(model_line){ 0 })->text,
+                            "only in the clone");
         /* a cap of 0: every line, then every result goes */
         model_trim_logs(f.m, 0);
         assert_int_equal(model_output_count(f.m), 0);
         assert_int_equal(model_output_dropped(f.m), 11);
         assert_int_equal(model_result_count(f.m, p), 0);
         assert_int_equal(model_result_dropped(f.m, p), 2);
-        assert_null(model_result_at(f.m, p, 0));
+        assert_null(model_result_at(f.m, p, 0, &(model_line){ 0 }));
         /* and the model goes on */
         evt(&f, EV_PRINT, ACT_A, -1, 0, "line 12");
         assert_int_equal(model_output_count(f.m), 1);
-        assert_string_equal(model_output_at(f.m, 0)->text, "line 12");
+        assert_string_equal(model_output_at(f.m, 0, &(model_line){ 0 })->text, "line 12");
         model_free(clone);
         model_free(behind);
         stop(&f);
@@ -1047,7 +1049,7 @@ static void test_garbage_ignored(void **state)
         assert_int_equal(R(&f, "lock")->holder, ACT_A);
         e.kind = EV_PRINT;
         model_apply(f.m, &e);
-        assert_string_equal(model_output_at(f.m, 0)->text, "");
+        assert_string_equal(model_output_at(f.m, 0, &(model_line){ 0 })->text, "");
         /* no crash on every kind with every odd number */
         for (int k = 0; k < EV_KIND_COUNT; k++)
                 for (int a = -3; a < 7; a++)
@@ -1089,11 +1091,11 @@ static void test_clone_independent(void **state)
                 model_apply(c, &e);
         }
         assert_int_equal(model_output_count(c), 2);
-        assert_string_equal(model_output_at(c, 1)->text, "other");
-        assert_string_equal(model_output_at(f.m, 1)->text, "two");
+        assert_string_equal(model_output_at(c, 1, &(model_line){ 0 })->text, "other");
+        assert_string_equal(model_output_at(f.m, 1, &(model_line){ 0 })->text, "two");
         model_free(f.m);
         f.m = c;
-        assert_string_equal(model_output_at(f.m, 0)->text, "one");
+        assert_string_equal(model_output_at(f.m, 0, &(model_line){ 0 })->text, "one");
         /* a clone left alone behind the end of the output it owns writes over it */
         c = model_clone(f.m);
         evt(&f, EV_PRINT, ACT_A, -1, 0, "three");
@@ -1101,11 +1103,307 @@ static void test_clone_independent(void **state)
         f.m = c;
         evt(&f, EV_PRINT, ACT_A, -1, 0, "four");
         assert_int_equal(model_output_count(f.m), 3);
-        assert_string_equal(model_output_at(f.m, 1)->text, "other");
-        assert_string_equal(model_output_at(f.m, 2)->text, "four");
+        assert_string_equal(model_output_at(f.m, 1, &(model_line){ 0 })->text, "other");
+        assert_string_equal(model_output_at(f.m, 2, &(model_line){ 0 })->text, "four");
         assert_true(model_bytes(f.m) > 0);
         assert_true(model_log_bytes(f.m) > 0);
         stop(&f);
+}
+
+/* ---- the packed logs ---- */
+
+/* Line K of a log in the tests below: lengths from 0 to a few hundred bytes, control bytes and
+ * UTF-8 among them, and every 97th line longer than a chunk (4 KiB). Returns its length. */
+static size_t log_text(size_t k, char *buf, size_t cap)
+{
+        static const char odd[] = "\x01\x1b[31m\t\r\x7f\xc3\xa9\xe2\x82\xac";
+        size_t len = k % 97 == 96 ? 5000 + k % 7 : (k * 37) % 301;
+
+        assert_true(len < cap);
+        for (size_t i = 0; i < len; i++)
+                buf[i] = k % 5 == 0 ? odd[(k + i) % (sizeof odd - 1)] : (char)('a' + (k + i) % 26);
+        buf[len] = '\0';
+        return len;
+}
+
+/* The seq of line K: gaps of every size, one of them past 2^40. */
+static uint64_t log_seq(size_t k)
+{
+        return 10 + k * 3 + (k * k) % 1000 + (k >= 1500 ? (uint64_t)1 << 40 : 0);
+}
+
+static void print_line(model *m, uint64_t seq, int actor, const char *text, size_t len)
+{
+        event e = { .seq = seq,
+                    .kind = EV_PRINT,
+                    .actor = (int16_t)actor,
+                    .res = -1,
+                    .other = -1,
+                    .stmt = -1,
+                    .len = (uint32_t)len,
+                    .text = text };
+
+        model_apply(m, &e);
+}
+
+static const int log_actors[] = { EVENT_RUNNER, ACT_A, ACT_MAIN, ACT_P };
+
+/* Line I of M's output is line K of the tests' log. */
+static void assert_log_line(const model *m, size_t i, size_t k)
+{
+        char want[6000];
+        model_line line;
+        const model_line *l = model_output_at(m, i, &line);
+        size_t len = log_text(k, want, sizeof want);
+
+        assert_ptr_equal(l, &line);
+        assert_int_equal(l->seq, log_seq(k));
+        assert_int_equal(l->actor, log_actors[k % 4]);
+        assert_int_equal(l->index, 0);
+        assert_int_equal(strlen(l->text), len);
+        assert_memory_equal(l->text, want, len);
+}
+
+static void print_log_lines(model *m, size_t from, size_t to)
+{
+        char text[6000];
+
+        for (size_t k = from; k < to; k++) {
+                size_t len = log_text(k, text, sizeof text);
+
+                print_line(m, log_seq(k), log_actors[k % 4], text, len);
+        }
+}
+
+/* Every line comes back as it went in, in order, backwards and anywhere; the log takes a few
+ * bytes a line besides its texts. */
+static void test_log_packed(void **state)
+{
+        feed f = start(all_text);
+        size_t n = 3000, texts = 0;
+        char text[6000];
+
+        (void)state;
+        print_log_lines(f.m, 0, n);
+        for (size_t k = 0; k < n; k++)
+                texts += log_text(k, text, sizeof text) + 1;
+        assert_int_equal(model_output_count(f.m), n);
+        assert_int_equal(model_output_dropped(f.m), 0);
+        for (size_t k = 0; k < n; k++)
+                assert_log_line(f.m, k, k);
+        for (size_t k = n; k-- > 0;)
+                assert_log_line(f.m, k, k);
+        for (size_t k = 0, i = 0; k < n; k++, i = (i + 1237) % n) /* 1237 is prime to 3000 */
+                assert_log_line(f.m, i, i);
+        assert_null(model_output_at(f.m, n, &(model_line){ 0 }));
+        /* the seq takes 2 bytes here, the actor and the index 1 each; the chunks (one in 4 KiB,
+         * each with a header and a pointer, and the end of one that the next line did not fit)
+         * add an eighth at most: here 658,120 bytes for 598,266 of text */
+        assert_true(model_log_bytes(f.m) > texts + 3 * n);
+        assert_true(model_log_bytes(f.m) < texts + 5 * n + texts / 8);
+        stop(&f);
+}
+
+/* A text is kept up to its first NUL (as every text of the model), control bytes and all; an
+ * empty one is ""; a result's index may jump either way, as far as it goes. */
+static void test_log_odd_lines(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "pool");
+        static const int64_t index[] = { INT64_MAX, 0, 7, INT64_MAX - 1, 1, 0 };
+        model_line line;
+
+        (void)state;
+        print_line(f.m, 1, ACT_A, "ab\0cd", 5);
+        print_line(f.m, 2, ACT_A, "\x1b]0;title\x07\n\r", 12);
+        print_line(f.m, 3, ACT_A, "", 0);
+        print_line(f.m, 4, ACT_A, NULL, 3);
+        print_line(f.m, UINT64_MAX, EVENT_RUNNER, "last", 4);
+        print_line(f.m, 5, ACT_MAIN, "back", 4);
+        assert_int_equal(model_output_count(f.m), 6);
+        assert_string_equal(model_output_at(f.m, 0, &line)->text, "ab");
+        assert_memory_equal(model_output_at(f.m, 1, &line)->text, "\x1b]0;title\x07\n\r", 13);
+        assert_string_equal(model_output_at(f.m, 2, &line)->text, "");
+        assert_string_equal(model_output_at(f.m, 3, &line)->text, "");
+        assert_int_equal(model_output_at(f.m, 4, &line)->seq, UINT64_MAX);
+        assert_int_equal(line.actor, EVENT_RUNNER);
+        assert_int_equal(model_output_at(f.m, 5, &line)->seq, 5);
+        assert_int_equal(line.actor, ACT_MAIN);
+        f.seq = 10;
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "x");
+        for (size_t k = 0; k < sizeof index / sizeof *index; k++)
+                full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, (int)k % 2, index[k], "r");
+        assert_int_equal(model_result_count(f.m, p), 6);
+        for (size_t k = 0; k < sizeof index / sizeof *index; k++) {
+                assert_non_null(model_result_at(f.m, p, k, &line));
+                assert_int_equal(line.index, index[k]);
+                assert_int_equal(line.actor, (int)k % 2);
+                assert_int_equal(line.seq, 12 + k);
+        }
+        assert_null(model_result_at(f.m, p, 6, &line));
+        assert_null(model_result_at(f.m, res(&f, "lock"), 0, &line));
+        stop(&f);
+}
+
+/* Trimming drops lines one by one, across the chunks' borders, and frees each chunk once all of
+ * its lines went; every model sharing the log sees the same lines; appending goes on after. */
+static void test_log_trim_chunks(void **state)
+{
+        feed f = start(all_text);
+        size_t n = 2000, dropped = 0, mid = 1010;
+        model *clone, *diverged;
+        char text[6000];
+
+        (void)state;
+        print_log_lines(f.m, 0, mid);
+        diverged = model_clone(f.m);
+        print_log_lines(f.m, mid, n);
+        clone = model_clone(f.m);
+        /* one that diverges in the middle of a chunk (line 1010) shares the chunks before */
+        print_line(diverged, 1, ACT_C, "diverged", 8);
+        /* a little less than before: exactly one more line goes, and its bytes (more when its
+         * chunk goes with it), through the chunk that the diverged one cut */
+        for (size_t k = 0; k < mid + 100; k++) {
+                size_t before = model_log_bytes(f.m);
+
+                model_trim_logs(f.m, before - 1);
+                assert_int_equal(model_output_dropped(f.m), dropped + 1);
+                assert_true(model_log_bytes(f.m) + log_text(dropped, text, sizeof text) + 4 <=
+                            before);
+                dropped++;
+                assert_log_line(f.m, 0, dropped);
+                assert_log_line(clone, 0, dropped);
+        }
+        /* then about STEP lines' worth at a time */
+        for (size_t step = 1; step < 300; step += 37) {
+                model_trim_logs(f.m, model_log_bytes(f.m) - step * 50);
+                dropped = model_output_dropped(f.m);
+                assert_int_equal(model_output_count(f.m), n - dropped);
+                assert_int_equal(model_output_dropped(clone), dropped);
+                assert_log_line(f.m, 0, dropped);
+                assert_log_line(clone, 0, dropped);
+                assert_log_line(f.m, n - dropped - 1, n - 1);
+        }
+        assert_true(dropped > mid + 300); /* many chunks of about 30 lines went */
+        for (size_t k = 0; k < n - dropped; k++)
+                assert_log_line(clone, k, dropped + k);
+        /* the one that diverged lost none of its lines */
+        assert_int_equal(model_output_count(diverged), mid + 1);
+        for (size_t k = 0; k < mid; k++)
+                assert_log_line(diverged, k, k);
+        /* both go on: the original appends, the clone (at the same line) follows it */
+        print_log_lines(f.m, n, n + 300);
+        print_log_lines(clone, n, n + 300);
+        for (size_t k = 0; k < n + 300 - dropped; k += 7) {
+                assert_log_line(f.m, k, dropped + k);
+                assert_log_line(clone, k, dropped + k);
+        }
+        /* all of it (every chunk freed: what is left is the log's own few bytes), then a line */
+        model_trim_logs(f.m, 0);
+        assert_int_equal(model_output_count(f.m), 0);
+        assert_int_equal(model_output_dropped(f.m), n + 300);
+        assert_int_equal(model_output_count(clone), 0);
+        assert_true(model_log_bytes(f.m) < 4096);
+        print_log_lines(f.m, n + 300, n + 301);
+        assert_int_equal(model_output_count(f.m), 1);
+        assert_log_line(f.m, 0, n + 300);
+        model_free(diverged);
+        model_free(clone);
+        stop(&f);
+}
+
+/* Snapshots share the log; each then appends lines of its own, over many chunks: the one at the
+ * end writes in place, the other gets a log of its own sharing the chunks before it. Either
+ * can be freed first. */
+static void test_log_shared_then_both_append(void **state)
+{
+        static const size_t at[] = { 0, 1, 29, 30, 31, 500, 999 };
+
+        (void)state;
+        for (size_t t = 0; t < sizeof at / sizeof *at; t++) {
+                feed f = start(all_text);
+                model *snap, *other;
+                char text[32];
+
+                print_log_lines(f.m, 0, at[t]);
+                snap = model_clone(f.m);
+                other = model_clone(f.m);
+                print_log_lines(f.m, at[t], 1000);
+                /* the snapshot replays what the live model did: it shares it all */
+                print_log_lines(snap, at[t], at[t] + 10);
+                /* and then goes its own way, for many chunks */
+                for (size_t k = 0; k < 500; k++) {
+                        snprintf(text, sizeof text, "snapshot %zu", k);
+                        print_line(snap, 5000000 + k, ACT_B, text, strlen(text));
+                }
+                print_log_lines(f.m, 1000, 1100);
+                /* a third view, at the old end, diverges at once */
+                print_line(other, 1, ACT_C, "other", 5);
+                assert_int_equal(model_output_count(f.m), 1100);
+                assert_int_equal(model_output_count(snap), at[t] + 510);
+                assert_int_equal(model_output_count(other), at[t] + 1);
+                for (size_t k = 0; k < 1100; k++)
+                        assert_log_line(f.m, k, k);
+                for (size_t k = 0; k < at[t] + 10; k++)
+                        assert_log_line(snap, k, k);
+                for (size_t k = 0; k < at[t]; k++)
+                        assert_log_line(other, k, k);
+                assert_string_equal(model_output_at(other, at[t], &(model_line){ 0 })->text,
+                                    "other");
+                if (t % 2 == 0) {
+                        model_free(f.m);
+                        f.m = other;
+                } else {
+                        model_free(other);
+                }
+                for (size_t k = 0; k < 500; k++) {
+                        model_line line;
+
+                        snprintf(text, sizeof text, "snapshot %zu", k);
+                        assert_non_null(model_output_at(snap, at[t] + 10 + k, &line));
+                        assert_string_equal(line.text, text);
+                        assert_int_equal(line.seq, 5000000 + k);
+                        assert_int_equal(line.actor, ACT_B);
+                }
+                /* left alone, a model behind the end of its log cuts it and writes over it */
+                model_free(snap);
+                snap = model_clone(f.m);
+                model_free(f.m);
+                f.m = snap;
+                assert_true(model_output_count(f.m) > 0);
+                stop(&f);
+        }
+}
+
+/* A model left alone behind the end of a log of many chunks (the others freed) cuts it where it
+ * diverges, in the middle of a chunk or at its border, and goes on from there. */
+static void test_log_cut(void **state)
+{
+        static const size_t at[] = { 0, 1, 100, 1999 };
+
+        (void)state;
+        for (size_t t = 0; t < sizeof at / sizeof *at; t++) {
+                feed f = start(all_text);
+                model *behind;
+
+                print_log_lines(f.m, 0, at[t]);
+                behind = model_clone(f.m);
+                print_log_lines(f.m, at[t], 2000);
+                model_free(f.m);
+                f.m = behind;
+                /* the same lines first: still shared with nothing, nothing cut */
+                print_log_lines(f.m, at[t], at[t] + 1);
+                print_line(f.m, 7, ACT_C, "new", 3);
+                print_log_lines(f.m, 2000, 2400);
+                assert_int_equal(model_output_count(f.m), at[t] + 402);
+                for (size_t k = 0; k <= at[t]; k++)
+                        assert_log_line(f.m, k, k);
+                assert_string_equal(model_output_at(f.m, at[t] + 1, &(model_line){ 0 })->text,
+                                    "new");
+                for (size_t k = 0; k < 400; k++)
+                        assert_log_line(f.m, at[t] + 2 + k, 2000 + k);
+                stop(&f);
+        }
 }
 
 /* ---- deadlock ---- */
@@ -1384,6 +1682,11 @@ int main(void)
                 cmocka_unit_test(test_actor_states),
                 cmocka_unit_test(test_garbage_ignored),
                 cmocka_unit_test(test_clone_independent),
+                cmocka_unit_test(test_log_packed),
+                cmocka_unit_test(test_log_odd_lines),
+                cmocka_unit_test(test_log_trim_chunks),
+                cmocka_unit_test(test_log_shared_then_both_append),
+                cmocka_unit_test(test_log_cut),
                 cmocka_unit_test(test_deadlock_two),
                 cmocka_unit_test(test_deadlock_timeout),
                 cmocka_unit_test(test_deadlock_self),

@@ -412,7 +412,8 @@ static void test_live_only(void **state)
         assert_int_equal(ib->events, ia->events);
         assert_int_equal(ib->steps, ia->steps);
         assert_int_equal(model_output_count(session_model(b)), 1);
-        assert_string_equal(model_output_at(session_model(b), 0)->text, "n = 4");
+        assert_string_equal(model_output_at(session_model(b), 0, &(model_line){ 0 })->text,
+                            "n = 4");
         close_ok(a);
         close_ok(b);
 }
