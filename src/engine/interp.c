@@ -759,8 +759,9 @@ static bool fd_ready(int fd, short what, bool wait)
 }
 
 /* Reads a message's length into *N (as fdio_read), and the descriptor of its memory file if it
- * came with one (PIPE_IN_FILE) into *MFD (-1 otherwise). */
-static int read_length(int fd, uint32_t *n, int *mfd)
+ * came with one (PIPE_IN_FILE) into *MFD (-1 otherwise). With DONTWAIT, 2 when nothing is there
+ * yet: a look and the read in one system call. */
+static int read_length(int fd, uint32_t *n, int *mfd, bool dontwait)
 {
         char ctl[CMSG_SPACE(sizeof(int))];
         char *p = (char *)n;
@@ -773,10 +774,13 @@ static int read_length(int fd, uint32_t *n, int *mfd)
                                      .msg_iovlen = 1,
                                      .msg_control = ctl,
                                      .msg_controllen = sizeof(ctl) };
-                ssize_t r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+                ssize_t r =
+                    recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | (dontwait && got == 0 ? MSG_DONTWAIT : 0));
 
                 if (r < 0 && errno == EINTR)
                         continue;
+                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && dontwait && got == 0)
+                        return 2;
                 if (r == 0 && got == 0)
                         return 1;
                 if (r <= 0)
@@ -947,7 +951,11 @@ static int x_recv(actor *a, const sc_stmt *s)
         if (r->closed[s->end])
                 return actor_fail(a, "OSError: handle is closed");
         prim_mutex_lock(mu);
-        if (!fd_ready(fd, POLLIN, false)) {
+        /* Live, the read itself tells whether the message is there (one system call, not a
+         * poll and a read); stepped, a look at the socket, as the model must not be told of a
+         * wait that step mode keeps at the gate. */
+        rc = stepping(a) ? (fd_ready(fd, POLLIN, false) ? 0 : 2) : read_length(fd, &n, &mfd, true);
+        if (rc == 2) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
                 if (!stepping(a)) {
@@ -964,7 +972,8 @@ static int x_recv(actor *a, const sc_stmt *s)
                         }
                 }
         }
-        rc = read_length(fd, &n, &mfd);
+        if (rc == 2 || stepping(a))
+                rc = read_length(fd, &n, &mfd, false);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
