@@ -219,6 +219,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->prim = eng->prim;
         a->store = eng->store;
         a->gates = eng->opt.gates;
+        a->pacer = eng->opt.gates == NULL ? eng->opt.pacer : NULL;
         a->total_order = eng->opt.gates != NULL || eng->opt.total_order;
         a->id = id;
         a->name = scenario_actor_name(sc, id);

@@ -28,9 +28,10 @@ typedef struct actor {
         const scenario *sc;
         prim_region *prim;
         store *store;
-        gates *gates;     /* step mode; NULL live */
-        bool total_order; /* step mode or engine_options.total_order: one key for every event */
-        int id;           /* actor number: 0..nactors-1, main = nactors */
+        gates *gates;      /* step mode; NULL live */
+        gate_pacer *pacer; /* live mode's pause and speed, if any; NULL in step mode */
+        bool total_order;  /* step mode or engine_options.total_order: one key for every event */
+        int id;            /* actor number: 0..nactors-1, main = nactors */
         const char *name;
         int i;
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),

@@ -1659,8 +1659,8 @@ void interp_begin_step(actor *a, const sc_stmt *s)
 static int gate(actor *a, const sc_stmt *s)
 {
         interp_end_step(a);
-        if (a->eng->opt.pacer != NULL && !stepping(a))
-                gate_pacer_wait(a->eng->opt.pacer);
+        if (a->pacer != NULL)
+                gate_pacer_wait(a->pacer);
         announce(a, s);
         if (s->say != NULL) {
                 expr_error e = { .offset = -1 };
