@@ -149,43 +149,6 @@ static value wrap(value_obj *o)
         return v;
 }
 
-value value_none(void)
-{
-        value v;
-
-        v.type = VALUE_NONE;
-        v.as.i = 0;
-        return v;
-}
-
-value value_bool(bool b)
-{
-        value v;
-
-        v.type = VALUE_BOOL;
-        v.as.i = 0;
-        v.as.b = b;
-        return v;
-}
-
-value value_int(int64_t i)
-{
-        value v;
-
-        v.type = VALUE_INT;
-        v.as.i = i;
-        return v;
-}
-
-value value_float(double f)
-{
-        value v;
-
-        v.type = VALUE_FLOAT;
-        v.as.f = f;
-        return v;
-}
-
 value value_str(const char *s, size_t len)
 {
         value_obj *o = obj_new(VALUE_STR);
@@ -254,11 +217,9 @@ const void *value_func_ptr(value v)
         return v.type == VALUE_FUNC ? v.as.obj->u.fn : NULL;
 }
 
-value value_ref(value v)
+void value_obj_ref(value_obj *o)
 {
-        if (is_obj(v.type))
-                __atomic_add_fetch(&v.as.obj->refs, 1, __ATOMIC_RELAXED);
-        return v;
+        __atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
 }
 
 static void obj_free(value_obj *o)
@@ -286,11 +247,10 @@ static void obj_free(value_obj *o)
         vm_free(o);
 }
 
-void value_drop(value *v)
+void value_obj_drop(value_obj *o)
 {
-        if (is_obj(v->type) && __atomic_sub_fetch(&v->as.obj->refs, 1, __ATOMIC_ACQ_REL) == 0)
-                obj_free(v->as.obj);
-        *v = value_none();
+        if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0)
+                obj_free(o);
 }
 
 /* A new dict object holding references to D's entries (and a copy of its index). */
