@@ -198,8 +198,11 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
 
 int actor_eval(actor *a, const expr *e, value *out)
 {
-        expr_error err = { .offset = -1 };
+        expr_error err;
 
+        /* not the whole message buffer: this runs for every expression of every step */
+        err.offset = -1;
+        err.msg[0] = '\0';
         if (expr_eval(e, &a->env, out, &err) < 0) {
                 actor_fail_at(a, e, "%s", err.msg);
                 return -1;

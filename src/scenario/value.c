@@ -114,16 +114,22 @@ void value_memory_limit(size_t bytes)
         __atomic_store_n(&mem_limit, bytes > 0 ? bytes : VALUE_MAX_MEMORY, __ATOMIC_RELAXED);
 }
 
-int value_memory_check(char *err, size_t errlen)
+__attribute__((noinline)) static int memory_error(size_t limit, char *err, size_t errlen)
 {
-        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
-
-        if (value_memory_used() <= limit)
-                return 0;
         diag_set_err(err, errlen,
                      "MemoryError: the run's values take more than %zu MiB (the limit)",
                      limit >> 20);
         return -1;
+}
+
+/* After every node of every expression: two loads and a compare, the message out of line. */
+int value_memory_check(char *err, size_t errlen)
+{
+        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
+
+        if (__atomic_load_n(&mem_used, __ATOMIC_RELAXED) <= limit)
+                return 0;
+        return memory_error(limit, err, errlen);
 }
 
 static bool is_obj(value_type t)
