@@ -655,6 +655,9 @@ static int x_put(actor *a, const sc_stmt *s)
         char err[200];
         strbuf enc = { 0 };
         put_item it = { .res = s->res };
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
@@ -690,10 +693,9 @@ static int x_put(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0,
-                   strbuf_str(&a->scratch), a->scratch.len);
+        text = store_repr_text(v, &a->scratch, num, &len);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0, text,
+                   len);
         store_queue_push(a->store, s->res, v, &enc);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
@@ -707,6 +709,9 @@ static int x_get(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
         value v;
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
@@ -725,10 +730,8 @@ static int x_get(actor *a, const sc_stmt *s)
                 }
         }
         v = store_queue_pop(a->store, s->res);
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0,
-                   strbuf_str(&a->scratch), a->scratch.len);
+        text = store_repr_text(v, &a->scratch, num, &len);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0, text, len);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
@@ -1016,10 +1019,11 @@ static int x_close(actor *a, const sc_stmt *s)
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
 static void changed(actor *a, int k, value v)
 {
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy,
-                   strbuf_str(&a->scratch), a->scratch.len);
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text = store_repr_text(v, &a->scratch, num, &len);
+
+        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy, text, len);
 }
 
 /* The end of an edit of resource K: written back when it went well. */

@@ -619,3 +619,13 @@ void store_repr(value v, strbuf *out)
                 strbuf_puts(out, "...");
         }
 }
+
+const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len)
+{
+        if (v.type == VALUE_INT)
+                return value_int_text(v.as.i, num, len);
+        strbuf_reset(scratch);
+        store_repr(v, scratch);
+        *len = scratch->len;
+        return strbuf_str(scratch);
+}

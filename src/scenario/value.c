@@ -863,19 +863,43 @@ int value_compare(value a, value b, int *cmp, char *err, size_t errlen)
 
 /* Python's repr of a float: the shortest text that reads back as the same double, in fixed
  * notation for exponents -4..15 and scientific notation otherwise. */
-/* An int in decimal, without printf: ints are printed for nearly every event of a run. */
-static void put_int(int64_t i, strbuf *out)
+/* An int in decimal, without printf and two digits a division: ints are printed for nearly every
+ * event of a run. */
+const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
 {
-        char buf[24], *p = buf + sizeof(buf);
+        static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                    "25262728293031323334353637383940414243444546474849"
+                                    "50515253545556575859606162636465666768697071727374"
+                                    "75767778798081828384858687888990919293949596979899";
+        char *end = buf + VALUE_INT_TEXT, *p = end;
         uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
 
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u != 0);
+        while (u >= 100) {
+                unsigned d = (unsigned)(u % 100) * 2;
+
+                u /= 100;
+                *--p = pairs[d + 1];
+                *--p = pairs[d];
+        }
+        if (u >= 10) {
+                *--p = pairs[u * 2 + 1];
+                *--p = pairs[u * 2];
+        } else {
+                *--p = (char)('0' + u);
+        }
         if (i < 0)
                 *--p = '-';
-        strbuf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+        *len = (size_t)(end - p);
+        return p;
+}
+
+static void put_int(int64_t i, strbuf *out)
+{
+        char buf[VALUE_INT_TEXT];
+        size_t n;
+        const char *p = value_int_text(i, buf, &n);
+
+        strbuf_append(out, p, n);
 }
 
 static void put_float(double f, strbuf *out)
