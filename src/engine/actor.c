@@ -247,6 +247,7 @@ void actor_free(actor *a)
         free(a->locals);
         free(a->assigned);
         strbuf_free(&a->scratch);
+        strbuf_free(&a->enc);
         strbuf_free(&a->error);
 }
 

@@ -653,7 +653,7 @@ static int x_put(actor *a, const sc_stmt *s)
         long need;
         bool never;
         char err[200];
-        strbuf enc = { 0 };
+        strbuf *enc = &a->enc;
         put_item it = { .res = s->res };
         char num[VALUE_INT_TEXT];
         size_t len;
@@ -664,7 +664,7 @@ static int x_put(actor *a, const sc_stmt *s)
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return value_drop(&v), FLOW_STOP;
         actor_memory_drop(a);
-        need = store_queue_prepare(a->store, s->res, v, &enc, err, sizeof(err));
+        need = store_queue_prepare(a->store, s->res, v, enc, err, sizeof(err));
         /* too big for any queue between processes (the queue itself is looked at under its
          * mutex, below) */
         never = need >= 0 && (size_t)need > STORE_QUEUE_BYTES;
@@ -675,7 +675,6 @@ static int x_put(actor *a, const sc_stmt *s)
                                  "processes (at most %zu)",
                                  need, STORE_QUEUE_BYTES);
                 value_drop(&v);
-                strbuf_free(&enc);
                 return actor_fail(a, "%s", err);
         }
         it.need = (size_t)need;
@@ -689,17 +688,17 @@ static int x_put(actor *a, const sc_stmt *s)
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         value_drop(&v);
-                        strbuf_free(&enc);
                         return FLOW_NEXT;
                 }
         }
         text = store_repr_text(v, &a->scratch, num, &len);
         actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0, text,
                    len);
-        store_queue_push(a->store, s->res, v, &enc);
+        store_queue_push(a->store, s->res, v, enc);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
-        strbuf_free(&enc);
+        if (enc->cap > 65536)
+                strbuf_free(enc); /* a big item's room is not kept */
         return FLOW_NEXT;
 }
 
