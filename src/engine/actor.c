@@ -37,12 +37,6 @@ static int order_key(const actor *a, event_kind kind, int res)
         return kind == EV_PRINT || kind == EV_SAY ? sc->nresources : STREAM_NO_KEY;
 }
 
-void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                const char *text, size_t len)
-{
-        actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
-}
-
 /* A's event EV, published after what ring AFTER had written at MARK (live), or in step mode's
  * one order. */
 static void emit_after(actor *a, const event *ev, int after, uint64_t mark)

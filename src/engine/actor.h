@@ -82,11 +82,16 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status);
  * make the trace depend on timing. All of them, A too, are done at once (their joiners go on). */
 void actor_crash_others(actor *a, int sig, const char *why);
 
-void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                const char *text, size_t len);
-/* actor_emit with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
+/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
 void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
                         int aux, const char *text, size_t len);
+
+/* The same with no flags of its own: inline, as a step publishes a few of them. */
+static inline void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                              const char *text, size_t len)
+{
+        actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
+}
 /* A request to the manager's server about resource K (store_managed): REQUEST with the operation
  * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
  * error it raised. */

@@ -2639,6 +2639,18 @@ NOINLINE static int eval_unary(evalctx *c, const expr *e, value *out)
         return 0;
 }
 
+/* X OP Y for +, - and * of two ints into *R: false when it overflows (*R is then garbage) or OP
+ * is another (then arith decides, as for any operands). */
+static bool small_int_arith(int op, int64_t x, int64_t y, int64_t *r)
+{
+        switch (op) {
+        case OP_ADD: return !__builtin_add_overflow(x, y, r);
+        case OP_SUB: return !__builtin_sub_overflow(x, y, r);
+        case OP_MUL: return !__builtin_mul_overflow(x, y, r);
+        default: return false;
+        }
+}
+
 NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
 {
         value acc;
@@ -2652,6 +2664,13 @@ NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
                 if (eval(c, e->u.seq.kids[i], &b) < 0) {
                         value_drop(&acc);
                         return -1;
+                }
+                /* two ints that do not overflow, as in `counter + 1`: no call (arith reports
+                 * an overflow) */
+                if (acc.type == VALUE_INT && b.type == VALUE_INT &&
+                    small_int_arith(e->u.seq.ops[i - 1], acc.as.i, b.as.i, &r.as.i)) {
+                        acc.as.i = r.as.i;
+                        continue;
                 }
                 rc = arith(c, e->u.seq.ops[i - 1], acc, b, e->u.seq.offs[i - 1], &r);
                 value_drop(&acc);

@@ -266,6 +266,15 @@ static void test_arithmetic(void **state)
                 { "(1,) * 2", "(1, 1)" },
                 { "[] * 5", "[]" },
                 { "'h\xc3\xa9' * 2", "'h\xc3\xa9h\xc3\xa9'" },
+                /* two ints take a fast path in a chain; a bool, a float or an overflow do not */
+                { "2 * 3 * 4 - 25", "-1" },
+                { "3 - 5 * 2", "-7" },
+                { "9223372036854775807 - 1 + 1", "9223372036854775807" },
+                { "minint * 1", "-9223372036854775808" },
+                { "minint + 0 - 0", "-9223372036854775808" },
+                { "True + True", "2" },
+                { "1 + 2 + 0.5", "3.5" },
+                { "counter * counter - counter", "20" },
         };
 
         (void)state;
@@ -295,6 +304,14 @@ static void test_arithmetic_errors(void **state)
                   "ERR@0 OverflowError: -(-9223372036854775808) does not fit in a 64-bit int" },
                 { "abs(minint)",
                   "ERR@0 OverflowError: abs(-9223372036854775808) does not fit in a 64-bit int" },
+                { "9223372036854775806 + 1 + 1",
+                  "ERR@24 OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit int" },
+                { "minint + 0 - 1",
+                  "ERR@11 OverflowError: -9223372036854775808 - 1 does not fit in a 64-bit int" },
+                { "minint * -1",
+                  "ERR@7 OverflowError: -9223372036854775808 * -1 does not fit in a 64-bit int" },
+                { "2 * 2147483648 * 2147483648",
+                  "ERR@15 OverflowError: 4294967296 * 2147483648 does not fit in a 64-bit int" },
                 { "sum([9223372036854775807, 1])",
                   "ERR@0 OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit int" },
                 { "int(1e30)", "ERR@0 OverflowError: int(1e+30) does not fit in a 64-bit int" },
