@@ -229,9 +229,15 @@ void actor_init(engine *eng, actor *a, int id)
         /* Each actor's random() is its own seeded sequence. */
         a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
         expr_random_next(&a->rng);
-        a->env = (expr_env){
-                .ctx = a, .load = env_load, .rng = &a->rng, .cpu_count = eng->opt.cpu_count
-        };
+        /* the locals are read straight from their array, the other names through env_load */
+        a->env = (expr_env){ .ctx = a,
+                             .load = env_load,
+                             .slots = a->locals,
+                             .slot_set = a->assigned,
+                             .slot_first = SC_REF(SC_REF_LOCAL, 0),
+                             .nslots = s->nlocals,
+                             .rng = &a->rng,
+                             .cpu_count = eng->opt.cpu_count };
 }
 
 void actor_free(actor *a)

@@ -2786,8 +2786,19 @@ NOINLINE static int eval_index(evalctx *c, const expr *e, value *out)
 
 NOINLINE static int eval_name(evalctx *c, const expr *e, value *out)
 {
-        if (c->env == NULL || c->env->load == NULL)
+        const expr_env *env = c->env;
+
+        if (env == NULL || env->load == NULL)
                 return fail(c, e->off, "NameError: name '%s' is not defined", e->u.name.name);
+        {
+                /* unsigned: a ref below slot_first wraps past nslots */
+                uint32_t k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first;
+
+                if (k < (uint32_t)env->nslots && env->slot_set[k]) {
+                        *out = value_ref(env->slots[k]);
+                        return 0;
+                }
+        }
         c->err->msg[0] = '\0';
         if (c->env->load(c->env->ctx, e->u.name.ref, e->u.name.name, out, c->err) < 0) {
                 if (c->err->msg[0] == '\0')

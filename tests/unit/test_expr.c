@@ -1289,6 +1289,36 @@ static void test_misc_api(void **state)
         expr_free(e);
 }
 
+/* Names whose refs fall in the environment's slots are read from them, without load; the others,
+ * and a slot not set yet, through load. */
+static void test_slots(void **state)
+{
+        value slots[3] = { value_int(100), value_int(-1), make_list(2, 1, 2) };
+        bool set[3] = { true, false, true };
+
+        (void)state;
+        env.slots = slots;
+        env.slot_set = set;
+        env.slot_first = 4; /* i, k, minint */
+        env.nslots = 3;
+        assert_string_equal(run("i + 1"), "101");
+        assert_string_equal(run("k"), "10");
+        assert_string_equal(run("minint + [3]"), "[1, 2, 3]");
+        assert_string_equal(run("minint"), "[1, 2]");
+        assert_string_equal(run("counter"), "5");
+        assert_string_equal(run("nan"), "nan");
+        assert_string_equal(run("undefined"), "ERR@0 NameError: name 'undefined' is not defined");
+        env.nslots = 0;
+        assert_string_equal(run("i + 1"), "4");
+        env.slots = NULL;
+        env.slot_set = NULL;
+        env.slot_first = 0;
+        /* the reads gave their references back: this drop frees the list (the ASan build would
+         * see a use after free, or a leak, otherwise) */
+        assert_int_equal(value_len(slots[2]), 2);
+        value_drop(&slots[2]);
+}
+
 /* The total cap on values holds inside one expression: a tuple of big lists stops at the node
  * that goes past it. */
 static void test_total_memory(void **state)
@@ -1326,6 +1356,7 @@ int main(void)
                 cmocka_unit_test(test_template_plain_and_resolve),
                 cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_misc_api),
+                cmocka_unit_test(test_slots),
                 cmocka_unit_test(test_total_memory),
         };
 
