@@ -135,20 +135,16 @@ static void publish_error(actor *a)
         actor_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
 }
 
-void actor_memory_take(actor *a)
+void actor_memory_lock(actor *a)
 {
-        if (!a->holds_memory) {
-                prim_mutex_lock(&a->prim->memory);
-                a->holds_memory = true;
-        }
+        prim_mutex_lock(&a->prim->memory);
+        a->holds_memory = true;
 }
 
-void actor_memory_drop(actor *a)
+void actor_memory_unlock(actor *a)
 {
-        if (a->holds_memory) {
-                pthread_mutex_unlock(&a->prim->memory);
-                a->holds_memory = false;
-        }
+        pthread_mutex_unlock(&a->prim->memory);
+        a->holds_memory = false;
 }
 
 void actor_set_local(actor *a, int slot, value v)

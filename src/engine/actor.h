@@ -104,9 +104,23 @@ void actor_reply(actor *a, int k, const value *answer, const char *err);
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define actor_fail(a, ...) actor_fail_at((a), NULL, __VA_ARGS__)
-/* Takes the memory lock for the rest of the statement (statement atomicity). */
-void actor_memory_take(actor *a);
-void actor_memory_drop(actor *a);
+/* The memory lock itself, for the two below. */
+void actor_memory_lock(actor *a);
+void actor_memory_unlock(actor *a);
+
+/* Takes the memory lock for the rest of the statement (statement atomicity), unless it has it. */
+static inline void actor_memory_take(actor *a)
+{
+        if (!a->holds_memory)
+                actor_memory_lock(a);
+}
+
+/* Gives it back if it has it: after every statement. */
+static inline void actor_memory_drop(actor *a)
+{
+        if (a->holds_memory)
+                actor_memory_unlock(a);
+}
 /* Evaluates E; on error raises it and returns -1. */
 int actor_eval(actor *a, const expr *e, value *out);
 void actor_set_local(actor *a, int slot, value v);

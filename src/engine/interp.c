@@ -1600,15 +1600,11 @@ void interp_end_step(actor *a)
 /* ---- the simulated GIL ("gil") -------------------------------------------------------- */
 
 /* A step needs the GIL. Taking it is the step's first event (it may wait for it). */
-static void gil_take(actor *a)
+__attribute__((noinline)) static void gil_take(actor *a)
 {
-        int g = a->gil;
-
-        if (g >= 0 && !a->holds_gil) {
-                acquire(a, g, true, NULL);
-                a->holds_gil = true;
-                a->gil_steps = 0;
-        }
+        acquire(a, a->gil, true, NULL);
+        a->holds_gil = true;
+        a->gil_steps = 0;
 }
 
 void interp_gil_drop(actor *a)
@@ -1629,25 +1625,32 @@ static void gil_tick(actor *a)
         }
 }
 
-/* The step at S begins: in step mode, only once lockstep grants it. */
-static void announce(actor *a, const sc_stmt *s)
+/* Step mode: the actor says it is ready for its next step and waits for the grant. */
+__attribute__((noinline)) static void ready(actor *a)
+{
+        prim_actor *me = &a->prim->actors[a->id];
+
+        actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
+        if (!me->arrived) {
+                /* whoever started this actor waits for it to reach its first gate */
+                prim_mutex_lock(&me->mu);
+                me->arrived = true;
+                pthread_cond_broadcast(&me->cv);
+                pthread_mutex_unlock(&me->mu);
+        }
+        step_gate(a);
+}
+
+/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: the
+ * slow paths (step mode, the GIL) are calls of their own. */
+static inline void announce(actor *a, const sc_stmt *s)
 {
         a->stmt = s;
-        if (stepping(a)) {
-                prim_actor *me = &a->prim->actors[a->id];
-
-                actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
-                if (!me->arrived) {
-                        /* whoever started this actor waits for it to reach its first gate */
-                        prim_mutex_lock(&me->mu);
-                        me->arrived = true;
-                        pthread_cond_broadcast(&me->cv);
-                        pthread_mutex_unlock(&me->mu);
-                }
-                step_gate(a);
-        }
+        if (stepping(a))
+                ready(a);
         a->step_pending = true;
-        gil_take(a);
+        if (a->gil >= 0 && !a->holds_gil)
+                gil_take(a);
 }
 
 void interp_begin_step(actor *a, const sc_stmt *s)
