@@ -1591,10 +1591,16 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_CRASH] = x_crash,
 };
 
-void interp_end_step(actor *a)
+/* A step that published nothing still shows: STEP. Inline here, after every statement. */
+static inline void end_step(actor *a)
 {
         if (a->step_pending)
                 actor_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+}
+
+void interp_end_step(actor *a)
+{
+        end_step(a);
 }
 
 /* ---- the simulated GIL ("gil") -------------------------------------------------------- */
@@ -1655,30 +1661,35 @@ static inline void announce(actor *a, const sc_stmt *s)
 
 void interp_begin_step(actor *a, const sc_stmt *s)
 {
-        interp_end_step(a);
+        end_step(a);
         announce(a, s);
 }
 
 /* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
  * event will say so), and its caption is said — before the statement's effect; a caption that
  * fails is the step's error, and the statement does not run. FLOW_NEXT or FLOW_STOP. */
+/* S's caption, said. Out of line: the statements without one (most) need no room for its error
+ * on the stack. */
+__attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
+{
+        expr_error e = { .offset = -1 };
+
+        strbuf_reset(&a->scratch);
+        /* The memory lock the caption may take stays held into the statement: caption and
+         * statement are one atomic step (the statement drops it before any wait). */
+        if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
+                return actor_fail_at(a, s->say, "%s", e.msg);
+        actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_NEXT;
+}
+
 static int gate(actor *a, const sc_stmt *s)
 {
-        interp_end_step(a);
+        end_step(a);
         if (a->pacer != NULL)
                 gate_pacer_wait(a->pacer);
         announce(a, s);
-        if (s->say != NULL) {
-                expr_error e = { .offset = -1 };
-
-                strbuf_reset(&a->scratch);
-                /* The memory lock the caption may take stays held into the statement: caption
-                 * and statement are one atomic step (the statement drops it before any wait). */
-                if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
-                        return actor_fail_at(a, s->say, "%s", e.msg);
-                actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
-        }
-        return FLOW_NEXT;
+        return s->say != NULL ? say(a, s) : FLOW_NEXT;
 }
 
 int interp_block(actor *a, const sc_block *b)
@@ -1692,7 +1703,7 @@ int interp_block(actor *a, const sc_block *b)
                         flow = exec_table[s->kind](a, s);
                 /* Under the memory lock still: a step's event takes its place in the run at the
                  * moment its reads and writes did, so a live run's order replays exactly. */
-                interp_end_step(a);
+                end_step(a);
                 actor_memory_drop(a);
                 gil_tick(a);
                 if (flow != FLOW_NEXT)
