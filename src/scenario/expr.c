@@ -449,6 +449,20 @@ static int overflow(evalctx *c, int off, int64_t a, const char *op, int64_t b)
 
 static int eval(evalctx *c, const expr *n, value *out);
 
+/* eval for an operand: a constant is read here, with eval's checks (the depth, then the memory
+ * cap), and no call; anything else goes to eval. */
+static inline int eval_operand(evalctx *c, const expr *e, value *out)
+{
+        if (e->kind != N_CONST || c->depth >= EVAL_MAX_DEPTH)
+                return eval(c, e, out);
+        *out = value_ref(e->u.cst);
+        if (value_memory_check(EMSG(c)) < 0) {
+                value_drop(out);
+                return fail_here(c, e->off);
+        }
+        return 0;
+}
+
 /* ---- operators ---- */
 
 /* Python's float divmod: the floored quotient and a remainder with the divisor's sign. */
@@ -2655,13 +2669,13 @@ NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
 {
         value acc;
 
-        if (eval(c, e->u.seq.kids[0], &acc) < 0)
+        if (eval_operand(c, e->u.seq.kids[0], &acc) < 0)
                 return -1;
         for (size_t i = 1; i < e->u.seq.n; i++) {
                 value b, r;
                 int rc;
 
-                if (eval(c, e->u.seq.kids[i], &b) < 0) {
+                if (eval_operand(c, e->u.seq.kids[i], &b) < 0) {
                         value_drop(&acc);
                         return -1;
                 }
@@ -2705,12 +2719,12 @@ NOINLINE static int eval_cmp(evalctx *c, const expr *e, value *out)
         value left, right;
         bool res = true;
 
-        if (eval(c, e->u.seq.kids[0], &left) < 0)
+        if (eval_operand(c, e->u.seq.kids[0], &left) < 0)
                 return -1;
         for (size_t i = 1; i < e->u.seq.n && res; i++) {
                 int rc;
 
-                if (eval(c, e->u.seq.kids[i], &right) < 0) {
+                if (eval_operand(c, e->u.seq.kids[i], &right) < 0) {
                         value_drop(&left);
                         return -1;
                 }
@@ -2856,11 +2870,20 @@ static int eval(evalctx *c, const expr *e, value *out)
         return rc;
 }
 
-int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
+/* expr_eval without an ERR of the caller's: one of its own for the messages. */
+__attribute__((noinline)) static int eval_quiet(const expr *e, const expr_env *env, value *out)
 {
         expr_error dummy;
-        evalctx c = { .env = env, .err = err ? err : &dummy };
 
+        return expr_eval(e, env, out, &dummy);
+}
+
+int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
+{
+        evalctx c = { .env = env, .err = err };
+
+        if (err == NULL)
+                return eval_quiet(e, env, out);
         *out = value_none();
         if (e == NULL)
                 return fail(&c, -1, "SystemError: no expression");
