@@ -23,17 +23,24 @@
  * at a time (and so for a live run that records its moves); live, its resource's key (a condition's
  * is its lock's: a wait gives the lock up), the output's for what is printed, or none.
  */
+static int res_order_key(const actor *a, int res)
+{
+        const scenario *sc = a->sc;
+        const sc_resource *r = &sc->resources[res];
+
+        if (a->total_order)
+                return sc->nresources + 1;
+        return r->type == SC_CONDITION && r->lock >= 0 ? r->lock : res;
+}
+
 static int order_key(const actor *a, event_kind kind, int res)
 {
         const scenario *sc = a->sc;
 
+        if (res >= 0)
+                return a->res_key[res]; /* res_order_key, worked out once */
         if (a->total_order)
                 return sc->nresources + 1;
-        if (res >= 0) {
-                const sc_resource *r = &sc->resources[res];
-
-                return r->type == SC_CONDITION && r->lock >= 0 ? r->lock : res;
-        }
         return kind == EV_PRINT || kind == EV_SAY ? sc->nresources : STREAM_NO_KEY;
 }
 
@@ -220,6 +227,9 @@ void actor_init(engine *eng, actor *a, int id)
         a->copy = eng->copy;
         a->gil = eng->copy < 0 ? sc->gil_res : -1;
         a->script = s;
+        a->res_key = xcalloc((size_t)sc->nresources + 1, sizeof(int));
+        for (int k = 0; k < sc->nresources; k++)
+                a->res_key[k] = res_order_key(a, k);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
         /* Each actor's random() is its own seeded sequence. */
@@ -242,6 +252,7 @@ void actor_free(actor *a)
                 value_drop(&a->locals[k]);
         free(a->locals);
         free(a->assigned);
+        free(a->res_key);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);
         strbuf_free(&a->error);

@@ -37,7 +37,8 @@ typedef struct actor {
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),
          * else the process actor whose process it runs in. */
         int copy;
-        int gil; /* the simulated GIL it takes (the runner's actors only), or -1 */
+        int gil;      /* the simulated GIL it takes (the runner's actors only), or -1 */
+        int *res_key; /* by resource: the order key of its events (stream.h) */
         const sc_script *script;
         value *locals;
         bool *assigned;
