@@ -135,12 +135,10 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
         return -1;
 }
 
+static long decode_sized(const char *p, size_t len, value *out, int depth);
+
 static long decode(const char *p, size_t len, value *out, int depth)
 {
-        uint32_t n;
-        size_t at;
-        char err[200];
-
         *out = value_none();
         if (len < 1 || depth > VALUE_MAX_DEPTH)
                 return -1;
@@ -164,8 +162,18 @@ static long decode(const char *p, size_t len, value *out, int depth)
                 }
                 return 9;
         }
-        default: break;
+        default: return decode_sized(p, len, out, depth);
         }
+}
+
+/* A str, list, tuple or dict: a count, then the bytes or the items. Out of line, so that a
+ * scalar (a shared Value's every read) is decoded with no room for messages on the stack. */
+__attribute__((noinline)) static long decode_sized(const char *p, size_t len, value *out, int depth)
+{
+        uint32_t n;
+        size_t at;
+        char err[200];
+
         if (len < 5)
                 return -1;
         memcpy(&n, p + 1, sizeof(n));
