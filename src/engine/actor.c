@@ -154,13 +154,6 @@ void actor_memory_unlock(actor *a)
         a->holds_memory = false;
 }
 
-void actor_set_local(actor *a, int slot, value v)
-{
-        value_drop(&a->locals[slot]);
-        a->locals[slot] = v;
-        a->assigned[slot] = true;
-}
-
 static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
 {
         actor *a = ctx;

@@ -124,6 +124,12 @@ static inline void actor_memory_drop(actor *a)
 }
 /* Evaluates E; on error raises it and returns -1. */
 int actor_eval(actor *a, const expr *e, value *out);
-void actor_set_local(actor *a, int slot, value v);
+/* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
+static inline void actor_set_local(actor *a, int slot, value v)
+{
+        value_drop(&a->locals[slot]);
+        a->locals[slot] = v;
+        a->assigned[slot] = true;
+}
 
 #endif

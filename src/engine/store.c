@@ -486,9 +486,21 @@ size_t store_queue_len(const store *st, int k)
 
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
 {
+        char small[sizeof(uint32_t) + SCALAR_BYTES];
+        size_t bytes;
+
         if (!st->shared[k])
                 return 0;
         strbuf_reset(enc);
+        bytes = encode_scalar(v, small + sizeof(uint32_t));
+        if (bytes > 0) {
+                /* the length and the scalar, in one go */
+                uint32_t u = (uint32_t)bytes;
+
+                memcpy(small, &u, sizeof(u));
+                strbuf_append(enc, small, sizeof(u) + bytes);
+                return (long)enc->len;
+        }
         put_u32(enc, 0); /* the length, filled in below */
         if (store_encode(v, enc, err, errlen) < 0)
                 return -1;
@@ -525,10 +537,12 @@ static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
 
         if (in) {
                 memcpy(data + at, buf, first);
-                memcpy(data, (char *)buf + first, len - first);
+                if (first < len)
+                        memcpy(data, (char *)buf + first, len - first);
         } else {
                 memcpy(buf, data + at, first);
-                memcpy((char *)buf + first, data, len - first);
+                if (first < len)
+                        memcpy((char *)buf + first, data, len - first);
         }
 }
 

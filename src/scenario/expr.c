@@ -2798,21 +2798,11 @@ NOINLINE static int eval_index(evalctx *c, const expr *e, value *out)
         return rc;
 }
 
-NOINLINE static int eval_name(evalctx *c, const expr *e, value *out)
+/* A name that is not in the environment's slots: through its load. */
+NOINLINE static int load_name(evalctx *c, const expr *e, value *out)
 {
-        const expr_env *env = c->env;
-
-        if (env == NULL || env->load == NULL)
+        if (c->env == NULL || c->env->load == NULL)
                 return fail(c, e->off, "NameError: name '%s' is not defined", e->u.name.name);
-        {
-                /* unsigned: a ref below slot_first wraps past nslots */
-                uint32_t k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first;
-
-                if (k < (uint32_t)env->nslots && env->slot_set[k]) {
-                        *out = value_ref(env->slots[k]);
-                        return 0;
-                }
-        }
         c->err->msg[0] = '\0';
         if (c->env->load(c->env->ctx, e->u.name.ref, e->u.name.name, out, c->err) < 0) {
                 if (c->err->msg[0] == '\0')
@@ -2821,6 +2811,22 @@ NOINLINE static int eval_name(evalctx *c, const expr *e, value *out)
                 return fail_here(c, e->off);
         }
         return 0;
+}
+
+static inline int eval_name(evalctx *c, const expr *e, value *out)
+{
+        const expr_env *env = c->env;
+
+        if (env != NULL && env->load != NULL) {
+                /* unsigned: a ref below slot_first wraps past nslots */
+                uint32_t k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first;
+
+                if (k < (uint32_t)env->nslots && env->slot_set[k]) {
+                        *out = value_ref(env->slots[k]);
+                        return 0;
+                }
+        }
+        return load_name(c, e, out);
 }
 
 static int eval_node(evalctx *c, const expr *e, value *out)
