@@ -2547,33 +2547,40 @@ NOINLINE static int call_lambda(evalctx *c, value fn, const value *args, size_t 
         return rc;
 }
 
-/* Evaluates the N nodes at KIDS into a new array of values (owned). */
-static value *eval_all(evalctx *c, expr *const *kids, size_t n)
+/* Up to this many values go in the caller's array (SMALL below): a call such as len(buf) needs
+ * no malloc. */
+#define SMALL_VALUES 4
+
+/* Evaluates the N nodes at KIDS into an array of values: SMALL (of SMALL_VALUES) when they fit,
+ * else a new one. NULL when one failed. */
+static value *eval_all(evalctx *c, expr *const *kids, size_t n, value *small)
 {
-        value *vals = xmalloc((n ? n : 1) * sizeof(value));
+        value *vals = n <= SMALL_VALUES ? small : xmalloc(n * sizeof(value));
 
         for (size_t i = 0; i < n; i++) {
                 if (eval(c, kids[i], &vals[i]) < 0) {
                         while (i-- > 0)
                                 value_drop(&vals[i]);
-                        free(vals);
+                        if (vals != small)
+                                free(vals);
                         return NULL;
                 }
         }
         return vals;
 }
 
-static void drop_all(value *vals, size_t n)
+static void drop_all(value *vals, size_t n, const value *small)
 {
         for (size_t i = 0; i < n; i++)
                 value_drop(&vals[i]);
-        free(vals);
+        if (vals != small)
+                free(vals);
 }
 
 NOINLINE static int eval_display(evalctx *c, const expr *e, value *out)
 {
         size_t n = e->u.seq.n;
-        value *vals;
+        value *vals, small[SMALL_VALUES];
         int rc = 0;
 
         if (e->kind == N_LIST) {
@@ -2617,10 +2624,10 @@ NOINLINE static int eval_display(evalctx *c, const expr *e, value *out)
                 *out = d;
                 return 0;
         }
-        if ((vals = eval_all(c, e->u.seq.kids, n)) == NULL)
+        if ((vals = eval_all(c, e->u.seq.kids, n, small)) == NULL)
                 return -1;
         rc = make_seq(c, VALUE_TUPLE, vals, n, 1, e->off, out);
-        drop_all(vals, n);
+        drop_all(vals, n, small);
         return rc;
 }
 
@@ -2744,12 +2751,12 @@ NOINLINE static int eval_cmp(evalctx *c, const expr *e, value *out)
 NOINLINE static int eval_call(evalctx *c, const expr *e, value *out)
 {
         size_t n = e->u.call.nargs;
-        value fn = value_none(), *args;
+        value fn = value_none(), *args, small[SMALL_VALUES];
         int rc;
 
         if (e->kind == N_CALL && eval(c, e->u.call.callee, &fn) < 0)
                 return -1;
-        if ((args = eval_all(c, e->u.call.args, n)) == NULL) {
+        if ((args = eval_all(c, e->u.call.args, n, small)) == NULL) {
                 value_drop(&fn);
                 return -1;
         }
@@ -2764,7 +2771,7 @@ NOINLINE static int eval_call(evalctx *c, const expr *e, value *out)
                 if (rc < 0 && lam != NULL && lam->owner != e->owner)
                         c->err->offset = e->off;
         }
-        drop_all(args, n);
+        drop_all(args, n, small);
         value_drop(&fn);
         return rc;
 }
