@@ -873,19 +873,27 @@ const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
                                     "75767778798081828384858687888990919293949596979899";
         char *end = buf + VALUE_INT_TEXT, *p = end;
         uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+        uint32_t w;
 
-        while (u >= 100) {
+        while (u > UINT32_MAX) {
                 unsigned d = (unsigned)(u % 100) * 2;
 
                 u /= 100;
                 *--p = pairs[d + 1];
                 *--p = pairs[d];
         }
-        if (u >= 10) {
-                *--p = pairs[u * 2 + 1];
-                *--p = pairs[u * 2];
+        /* the rest in 32 bits, whose divisions are cheaper */
+        for (w = (uint32_t)u; w >= 100; w /= 100) {
+                unsigned d = (w % 100) * 2;
+
+                *--p = pairs[d + 1];
+                *--p = pairs[d];
+        }
+        if (w >= 10) {
+                *--p = pairs[w * 2 + 1];
+                *--p = pairs[w * 2];
         } else {
-                *--p = (char)('0' + u);
+                *--p = (char)('0' + w);
         }
         if (i < 0)
                 *--p = '-';

@@ -77,12 +77,14 @@ static void test_scalars(void **state)
         assert_string_equal(value_type_name(VALUE_FUNC), "function");
 }
 
-/* value_int_text (two digits a step) against printf: every number of up to five digits, both
- * signs, and each power of ten and its neighbours up to the ends of int64. */
+/* value_int_text (two digits a step, in 32 bits below 2**32) against printf: every number of up
+ * to five digits, both signs, each power of ten and its neighbours, 2**32's, the ends of int64. */
 static void test_int_text(void **state)
 {
         char buf[VALUE_INT_TEXT], want[32];
-        int64_t edges[] = { INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1 };
+        int64_t edges[] = { INT64_MIN,   INT64_MIN + 1, INT64_MAX,    INT64_MAX - 1,
+                            4294967295,  4294967296,    4294967297,   -4294967295,
+                            -4294967296, -4294967297,   429496729600, -429496729599 };
         size_t n;
         const char *p;
 
