@@ -131,6 +131,7 @@ struct expr {
                         const char **params;
                         size_t nparams;
                         expr *body;
+                        value fn; /* its function value, kept by the arena: see eval_node */
                 } lam;
         } u;
 };
@@ -2261,6 +2262,7 @@ static expr *parse_lambda(parser *p)
         if (body == NULL)
                 return NULL;
         e->u.lam.body = body;
+        e->u.lam.fn = arena_keep(p->a, value_func(e));
         return e;
 fail:
         free(params);
@@ -2860,7 +2862,11 @@ static int eval_node(evalctx *c, const expr *e, value *out)
         case N_INDEX: return eval_index(c, e, out);
         case N_BUILTIN:
         case N_CALL: return eval_call(c, e, out);
-        case N_LAMBDA: *out = value_func(e); return 0;
+        case N_LAMBDA:
+                /* A new function object each time, as in Python (`is` tells two apart) — but
+                 * while nothing else holds the node's own, it is as good as new: no malloc. */
+                *out = value_claim(e->u.lam.fn) ? e->u.lam.fn : value_func(e);
+                return 0;
         }
         return fail(c, e->off, "SystemError: bad expression node");
 }

@@ -253,6 +253,14 @@ static void obj_free(value_obj *o)
         vm_free(o);
 }
 
+bool value_claim(value v)
+{
+        size_t one = 1;
+
+        return is_obj(v.type) && __atomic_compare_exchange_n(&v.as.obj->refs, &one, 2, false,
+                                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 void value_obj_drop(value_obj *o)
 {
         if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0)

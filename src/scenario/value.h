@@ -107,6 +107,12 @@ const void *value_func_ptr(value v);
 void value_obj_ref(value_obj *o);
 void value_obj_drop(value_obj *o);
 
+/* A new reference to V's object when no one but the caller holds one (its count is 1), taken
+ * atomically: the object is then as good as a new one (no other holder can tell them apart);
+ * false, and no reference, when another holds it. For an immutable object (a function) that
+ * the caller keeps for handing out. */
+bool value_claim(value v);
+
 /* Returns V with one more reference. */
 static inline value value_ref(value v)
 {

@@ -787,6 +787,14 @@ static void test_depth_limits(void **state)
                             "ERR@0 RecursionError: maximum recursion depth exceeded");
         assert_string_equal(run("double(double(21))"), "84");
         assert_string_equal(run("double('a') * 2"), "'aaaa'");
+        /* Each evaluation of a lambda is a new function, as in Python: here each load of double
+         * evaluates its lambda again (the node's own object is handed out only while no one else
+         * holds it, so the second is another object). */
+        assert_string_equal(run("double is double"), "False");
+        assert_string_equal(run("double is not double"), "True");
+        assert_string_equal(run("double == double"), "True");
+        assert_string_equal(run("(lambda: 1) is (lambda: 1)"), "False");
+        assert_string_equal(run("double(2) + double(3) + double(4)"), "18");
         assert_string_equal(run("1 + double(None)"),
                             "ERR@4 TypeError: unsupported operand type(s) for *: 'NoneType' and "
                             "'int'");

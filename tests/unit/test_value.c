@@ -114,6 +114,28 @@ static void test_int_text(void **state)
         }
 }
 
+/* value_claim takes a reference only from an object no one else holds. */
+static void test_claim(void **state)
+{
+        static const int fn;
+        value kept = value_func(&fn), other;
+
+        (void)state;
+        assert_false(value_claim(value_int(1)));
+        assert_true(value_claim(kept)); /* now two: the caller's and the claimer's */
+        assert_false(value_claim(kept));
+        other = kept;
+        value_drop(&other); /* back to one */
+        assert_true(value_claim(kept));
+        other = value_ref(kept);
+        assert_false(value_claim(kept)); /* three */
+        value_drop(&other);
+        assert_false(value_claim(kept)); /* two */
+        other = kept;
+        value_drop(&other);
+        value_drop(&kept); /* the last: ASan would see it freed twice or leaked */
+}
+
 static void test_float_repr(void **state)
 {
         static const struct {
@@ -729,14 +751,15 @@ static void test_total_memory(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_scalars),        cmocka_unit_test(test_int_text),
-                cmocka_unit_test(test_float_repr),     cmocka_unit_test(test_str_repr),
-                cmocka_unit_test(test_container_repr), cmocka_unit_test(test_truthy),
-                cmocka_unit_test(test_equal),          cmocka_unit_test(test_compare),
-                cmocka_unit_test(test_hash),           cmocka_unit_test(test_dict),
-                cmocka_unit_test(test_list_ops),       cmocka_unit_test(test_copy_on_write),
-                cmocka_unit_test(test_to_list),        cmocka_unit_test(test_limits),
-                cmocka_unit_test(test_threads),        cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_int_text),
+                cmocka_unit_test(test_claim),         cmocka_unit_test(test_float_repr),
+                cmocka_unit_test(test_str_repr),      cmocka_unit_test(test_container_repr),
+                cmocka_unit_test(test_truthy),        cmocka_unit_test(test_equal),
+                cmocka_unit_test(test_compare),       cmocka_unit_test(test_hash),
+                cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
+                cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
+                cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_total_memory),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
