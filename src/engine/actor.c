@@ -23,24 +23,25 @@
  * at a time (and so for a live run that records its moves); live, its resource's key (a condition's
  * is its lock's: a wait gives the lock up), the output's for what is printed, or none.
  */
+static int res_order_key(const actor *a, int res)
+{
+        const scenario *sc = a->sc;
+        const sc_resource *r = &sc->resources[res];
+
+        if (a->total_order)
+                return sc->nresources + 1;
+        return r->type == SC_CONDITION && r->lock >= 0 ? r->lock : res;
+}
+
 static int order_key(const actor *a, event_kind kind, int res)
 {
         const scenario *sc = a->sc;
 
+        if (res >= 0)
+                return a->res_key[res]; /* res_order_key, worked out once */
         if (a->total_order)
                 return sc->nresources + 1;
-        if (res >= 0) {
-                const sc_resource *r = &sc->resources[res];
-
-                return r->type == SC_CONDITION && r->lock >= 0 ? r->lock : res;
-        }
         return kind == EV_PRINT || kind == EV_SAY ? sc->nresources : STREAM_NO_KEY;
-}
-
-void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                const char *text, size_t len)
-{
-        actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
 }
 
 /* A's event EV, published after what ring AFTER had written at MARK (live), or in step mode's
@@ -141,27 +142,16 @@ static void publish_error(actor *a)
         actor_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
 }
 
-void actor_memory_take(actor *a)
+void actor_memory_lock(actor *a)
 {
-        if (!a->holds_memory) {
-                prim_mutex_lock(&a->prim->memory);
-                a->holds_memory = true;
-        }
+        prim_mutex_lock(&a->prim->memory);
+        a->holds_memory = true;
 }
 
-void actor_memory_drop(actor *a)
+void actor_memory_unlock(actor *a)
 {
-        if (a->holds_memory) {
-                pthread_mutex_unlock(&a->prim->memory);
-                a->holds_memory = false;
-        }
-}
-
-void actor_set_local(actor *a, int slot, value v)
-{
-        value_drop(&a->locals[slot]);
-        a->locals[slot] = v;
-        a->assigned[slot] = true;
+        pthread_mutex_unlock(&a->prim->memory);
+        a->holds_memory = false;
 }
 
 static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
@@ -198,8 +188,11 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
 
 int actor_eval(actor *a, const expr *e, value *out)
 {
-        expr_error err = { .offset = -1 };
+        expr_error err;
 
+        /* not the whole message buffer: this runs for every expression of every step */
+        err.offset = -1;
+        err.msg[0] = '\0';
         if (expr_eval(e, &a->env, out, &err) < 0) {
                 actor_fail_at(a, e, "%s", err.msg);
                 return -1;
@@ -219,6 +212,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->prim = eng->prim;
         a->store = eng->store;
         a->gates = eng->opt.gates;
+        a->pacer = eng->opt.gates == NULL ? eng->opt.pacer : NULL;
         a->total_order = eng->opt.gates != NULL || eng->opt.total_order;
         a->id = id;
         a->name = scenario_actor_name(sc, id);
@@ -226,14 +220,23 @@ void actor_init(engine *eng, actor *a, int id)
         a->copy = eng->copy;
         a->gil = eng->copy < 0 ? sc->gil_res : -1;
         a->script = s;
+        a->res_key = xcalloc((size_t)sc->nresources + 1, sizeof(int));
+        for (int k = 0; k < sc->nresources; k++)
+                a->res_key[k] = res_order_key(a, k);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
         /* Each actor's random() is its own seeded sequence. */
         a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
         expr_random_next(&a->rng);
-        a->env = (expr_env){
-                .ctx = a, .load = env_load, .rng = &a->rng, .cpu_count = eng->opt.cpu_count
-        };
+        /* the locals are read straight from their array, the other names through env_load */
+        a->env = (expr_env){ .ctx = a,
+                             .load = env_load,
+                             .slots = a->locals,
+                             .slot_set = a->assigned,
+                             .slot_first = SC_REF(SC_REF_LOCAL, 0),
+                             .nslots = s->nlocals,
+                             .rng = &a->rng,
+                             .cpu_count = eng->opt.cpu_count };
 }
 
 void actor_free(actor *a)
@@ -242,7 +245,9 @@ void actor_free(actor *a)
                 value_drop(&a->locals[k]);
         free(a->locals);
         free(a->assigned);
+        free(a->res_key);
         strbuf_free(&a->scratch);
+        strbuf_free(&a->enc);
         strbuf_free(&a->error);
 }
 

@@ -28,15 +28,17 @@ typedef struct actor {
         const scenario *sc;
         prim_region *prim;
         store *store;
-        gates *gates;     /* step mode; NULL live */
-        bool total_order; /* step mode or engine_options.total_order: one key for every event */
-        int id;           /* actor number: 0..nactors-1, main = nactors */
+        gates *gates;      /* step mode; NULL live */
+        gate_pacer *pacer; /* live mode's pause and speed, if any; NULL in step mode */
+        bool total_order;  /* step mode or engine_options.total_order: one key for every event */
+        int id;            /* actor number: 0..nactors-1, main = nactors */
         const char *name;
         int i;
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),
          * else the process actor whose process it runs in. */
         int copy;
-        int gil; /* the simulated GIL it takes (the runner's actors only), or -1 */
+        int gil;      /* the simulated GIL it takes (the runner's actors only), or -1 */
+        int *res_key; /* by resource: the order key of its events (stream.h) */
         const sc_script *script;
         value *locals;
         bool *assigned;
@@ -50,6 +52,7 @@ typedef struct actor {
         bool holds_gil;      /* "gil": holds the simulated interpreter lock */
         int gil_steps;       /* steps taken since it took the GIL */
         strbuf scratch;      /* reused for texts */
+        strbuf enc;          /* reused for a queue item's encoding */
         /* A run-time error raised and not yet published: it goes out once the actor has unwound
          * (its with blocks released), so that nothing the actor does comes after its ERROR. */
         strbuf error;
@@ -80,11 +83,16 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status);
  * make the trace depend on timing. All of them, A too, are done at once (their joiners go on). */
 void actor_crash_others(actor *a, int sig, const char *why);
 
-void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                const char *text, size_t len);
-/* actor_emit with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
+/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
 void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
                         int aux, const char *text, size_t len);
+
+/* The same with no flags of its own: inline, as a step publishes a few of them. */
+static inline void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                              const char *text, size_t len)
+{
+        actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
+}
 /* A request to the manager's server about resource K (store_managed): REQUEST with the operation
  * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
  * error it raised. */
@@ -97,11 +105,31 @@ void actor_reply(actor *a, int k, const value *answer, const char *err);
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define actor_fail(a, ...) actor_fail_at((a), NULL, __VA_ARGS__)
-/* Takes the memory lock for the rest of the statement (statement atomicity). */
-void actor_memory_take(actor *a);
-void actor_memory_drop(actor *a);
+/* The memory lock itself, for the two below. */
+void actor_memory_lock(actor *a);
+void actor_memory_unlock(actor *a);
+
+/* Takes the memory lock for the rest of the statement (statement atomicity), unless it has it. */
+static inline void actor_memory_take(actor *a)
+{
+        if (!a->holds_memory)
+                actor_memory_lock(a);
+}
+
+/* Gives it back if it has it: after every statement. */
+static inline void actor_memory_drop(actor *a)
+{
+        if (a->holds_memory)
+                actor_memory_unlock(a);
+}
 /* Evaluates E; on error raises it and returns -1. */
 int actor_eval(actor *a, const expr *e, value *out);
-void actor_set_local(actor *a, int slot, value v);
+/* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
+static inline void actor_set_local(actor *a, int slot, value v)
+{
+        value_drop(&a->locals[slot]);
+        a->locals[slot] = v;
+        a->assigned[slot] = true;
+}
 
 #endif

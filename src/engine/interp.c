@@ -653,15 +653,18 @@ static int x_put(actor *a, const sc_stmt *s)
         long need;
         bool never;
         char err[200];
-        strbuf enc = { 0 };
+        strbuf *enc = &a->enc;
         put_item it = { .res = s->res };
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return value_drop(&v), FLOW_STOP;
         actor_memory_drop(a);
-        need = store_queue_prepare(a->store, s->res, v, &enc, err, sizeof(err));
+        need = store_queue_prepare(a->store, s->res, v, enc, err, sizeof(err));
         /* too big for any queue between processes (the queue itself is looked at under its
          * mutex, below) */
         never = need >= 0 && (size_t)need > STORE_QUEUE_BYTES;
@@ -672,7 +675,6 @@ static int x_put(actor *a, const sc_stmt *s)
                                  "processes (at most %zu)",
                                  need, STORE_QUEUE_BYTES);
                 value_drop(&v);
-                strbuf_free(&enc);
                 return actor_fail(a, "%s", err);
         }
         it.need = (size_t)need;
@@ -686,18 +688,17 @@ static int x_put(actor *a, const sc_stmt *s)
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
                         value_drop(&v);
-                        strbuf_free(&enc);
                         return FLOW_NEXT;
                 }
         }
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0,
-                   strbuf_str(&a->scratch), a->scratch.len);
-        store_queue_push(a->store, s->res, v, &enc);
+        text = store_repr_text(v, &a->scratch, num, &len);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0, text,
+                   len);
+        store_queue_push(a->store, s->res, v, enc);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
-        strbuf_free(&enc);
+        if (enc->cap > 65536)
+                strbuf_free(enc); /* a big item's room is not kept */
         return FLOW_NEXT;
 }
 
@@ -707,6 +708,9 @@ static int x_get(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
         value v;
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
                 return FLOW_STOP;
@@ -725,10 +729,8 @@ static int x_get(actor *a, const sc_stmt *s)
                 }
         }
         v = store_queue_pop(a->store, s->res);
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0,
-                   strbuf_str(&a->scratch), a->scratch.len);
+        text = store_repr_text(v, &a->scratch, num, &len);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0, text, len);
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
@@ -1025,10 +1027,11 @@ static int x_close(actor *a, const sc_stmt *s)
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
 static void changed(actor *a, int k, value v)
 {
-        strbuf_reset(&a->scratch);
-        store_repr(v, &a->scratch);
-        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy,
-                   strbuf_str(&a->scratch), a->scratch.len);
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *text = store_repr_text(v, &a->scratch, num, &len);
+
+        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy, text, len);
 }
 
 /* The end of an edit of resource K: written back when it went well. */
@@ -1597,24 +1600,26 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
         [SC_CRASH] = x_crash,
 };
 
-void interp_end_step(actor *a)
+/* A step that published nothing still shows: STEP. Inline here, after every statement. */
+static inline void end_step(actor *a)
 {
         if (a->step_pending)
                 actor_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
 }
 
+void interp_end_step(actor *a)
+{
+        end_step(a);
+}
+
 /* ---- the simulated GIL ("gil") -------------------------------------------------------- */
 
 /* A step needs the GIL. Taking it is the step's first event (it may wait for it). */
-static void gil_take(actor *a)
+__attribute__((noinline)) static void gil_take(actor *a)
 {
-        int g = a->gil;
-
-        if (g >= 0 && !a->holds_gil) {
-                acquire(a, g, true, NULL);
-                a->holds_gil = true;
-                a->gil_steps = 0;
-        }
+        acquire(a, a->gil, true, NULL);
+        a->holds_gil = true;
+        a->gil_steps = 0;
 }
 
 void interp_gil_drop(actor *a)
@@ -1635,53 +1640,65 @@ static void gil_tick(actor *a)
         }
 }
 
-/* The step at S begins: in step mode, only once lockstep grants it. */
-static void announce(actor *a, const sc_stmt *s)
+/* Step mode: the actor says it is ready for its next step and waits for the grant. */
+__attribute__((noinline)) static void ready(actor *a)
+{
+        prim_actor *me = &a->prim->actors[a->id];
+
+        actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
+        if (!me->arrived) {
+                /* whoever started this actor waits for it to reach its first gate */
+                prim_mutex_lock(&me->mu);
+                me->arrived = true;
+                pthread_cond_broadcast(&me->cv);
+                pthread_mutex_unlock(&me->mu);
+        }
+        step_gate(a);
+}
+
+/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: the
+ * slow paths (step mode, the GIL) are calls of their own. */
+static inline void announce(actor *a, const sc_stmt *s)
 {
         a->stmt = s;
-        if (stepping(a)) {
-                prim_actor *me = &a->prim->actors[a->id];
-
-                actor_emit(a, EV_READY, -1, -1, 0, 0, NULL, 0);
-                if (!me->arrived) {
-                        /* whoever started this actor waits for it to reach its first gate */
-                        prim_mutex_lock(&me->mu);
-                        me->arrived = true;
-                        pthread_cond_broadcast(&me->cv);
-                        pthread_mutex_unlock(&me->mu);
-                }
-                step_gate(a);
-        }
+        if (stepping(a))
+                ready(a);
         a->step_pending = true;
-        gil_take(a);
+        if (a->gil >= 0 && !a->holds_gil)
+                gil_take(a);
 }
 
 void interp_begin_step(actor *a, const sc_stmt *s)
 {
-        interp_end_step(a);
+        end_step(a);
         announce(a, s);
 }
 
 /* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
  * event will say so), and its caption is said — before the statement's effect; a caption that
  * fails is the step's error, and the statement does not run. FLOW_NEXT or FLOW_STOP. */
+/* S's caption, said. Out of line: the statements without one (most) need no room for its error
+ * on the stack. */
+__attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
+{
+        expr_error e = { .offset = -1 };
+
+        strbuf_reset(&a->scratch);
+        /* The memory lock the caption may take stays held into the statement: caption and
+         * statement are one atomic step (the statement drops it before any wait). */
+        if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
+                return actor_fail_at(a, s->say, "%s", e.msg);
+        actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
+        return FLOW_NEXT;
+}
+
 static int gate(actor *a, const sc_stmt *s)
 {
-        interp_end_step(a);
-        if (a->eng->opt.pacer != NULL && !stepping(a))
-                gate_pacer_wait(a->eng->opt.pacer);
+        end_step(a);
+        if (a->pacer != NULL)
+                gate_pacer_wait(a->pacer);
         announce(a, s);
-        if (s->say != NULL) {
-                expr_error e = { .offset = -1 };
-
-                strbuf_reset(&a->scratch);
-                /* The memory lock the caption may take stays held into the statement: caption
-                 * and statement are one atomic step (the statement drops it before any wait). */
-                if (expr_template_render(s->say, &a->env, &a->scratch, &e) < 0)
-                        return actor_fail_at(a, s->say, "%s", e.msg);
-                actor_emit(a, EV_SAY, -1, -1, 0, 0, strbuf_str(&a->scratch), a->scratch.len);
-        }
-        return FLOW_NEXT;
+        return s->say != NULL ? say(a, s) : FLOW_NEXT;
 }
 
 int interp_block(actor *a, const sc_block *b)
@@ -1695,7 +1712,7 @@ int interp_block(actor *a, const sc_block *b)
                         flow = exec_table[s->kind](a, s);
                 /* Under the memory lock still: a step's event takes its place in the run at the
                  * moment its reads and writes did, so a live run's order replays exactly. */
-                interp_end_step(a);
+                end_step(a);
                 actor_memory_drop(a);
                 gil_tick(a);
                 if (flow != FLOW_NEXT)

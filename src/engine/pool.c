@@ -308,6 +308,9 @@ void pool_worker(engine *eng, int res, int w)
                 value args, fn, result;
                 expr_error e = { .offset = -1 };
                 int k, rc;
+                char num[VALUE_INT_TEXT];
+                size_t len;
+                const char *repr;
 
                 while (!ps->stop && !((ps->nredo > 0 || ps->next < ps->limit) &&
                                       (ps->only < 0 || ps->only == w)))
@@ -324,9 +327,8 @@ void pool_worker(engine *eng, int res, int w)
                                  &args) < 0)
                         xdie("pool: a task could not be read");
                 /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
-                strbuf_reset(&text);
-                store_repr(args, &text);
-                actor_emit(c, EV_TASK, res, -1, k, w, strbuf_str(&text), text.len);
+                repr = store_repr_text(args, &text, num, &len);
+                actor_emit(c, EV_TASK, res, -1, k, w, repr, len);
                 pthread_mutex_unlock(&ps->mu);
 
                 rc = expr_eval(s->fn, &c->env, &fn, &e);
@@ -350,9 +352,8 @@ void pool_worker(engine *eng, int res, int w)
                 if (rc == 0 && store_encode(result, &enc, e.msg, sizeof(e.msg)) < 0)
                         rc = -1;
                 if (rc == 0) {
-                        strbuf_reset(&text);
-                        store_repr(result, &text);
-                        actor_emit(c, EV_RESULT, res, -1, k, w, strbuf_str(&text), text.len);
+                        repr = store_repr_text(result, &text, num, &len);
+                        actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
                         value_drop(&result);
                 } else {
                         strbuf_reset(&enc);

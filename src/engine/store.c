@@ -66,21 +66,40 @@ static void put_u32(strbuf *out, size_t n)
         strbuf_append(out, (const char *)&u, sizeof(u));
 }
 
+/* A scalar's encoding (None, a bool, an int, a float) into BUF: its length, or 0 for anything
+ * else. The shared Values and the queues' items are mostly these: no strbuf for them. */
+#define SCALAR_BYTES 9
+static size_t encode_scalar(value v, char buf[SCALAR_BYTES])
+{
+        switch (v.type) {
+        case VALUE_NONE: buf[0] = T_NONE; return 1;
+        case VALUE_BOOL: buf[0] = v.as.b ? T_TRUE : T_FALSE; return 1;
+        case VALUE_INT:
+                buf[0] = T_INT;
+                memcpy(buf + 1, &v.as.i, sizeof(v.as.i));
+                return 1 + sizeof(v.as.i);
+        case VALUE_FLOAT:
+                buf[0] = T_FLOAT;
+                memcpy(buf + 1, &v.as.f, sizeof(v.as.f));
+                return 1 + sizeof(v.as.f);
+        default: return 0;
+        }
+}
+
 int store_encode(value v, strbuf *out, char *err, size_t errlen)
 {
-        size_t n;
+        char small[SCALAR_BYTES];
+        size_t n = encode_scalar(v, small);
 
+        if (n > 0) {
+                strbuf_append(out, small, n);
+                return 0;
+        }
         switch (v.type) {
-        case VALUE_NONE: strbuf_putc(out, T_NONE); return 0;
-        case VALUE_BOOL: strbuf_putc(out, v.as.b ? T_TRUE : T_FALSE); return 0;
+        case VALUE_NONE:
+        case VALUE_BOOL:
         case VALUE_INT:
-                strbuf_putc(out, T_INT);
-                strbuf_append(out, (const char *)&v.as.i, sizeof(v.as.i));
-                return 0;
-        case VALUE_FLOAT:
-                strbuf_putc(out, T_FLOAT);
-                strbuf_append(out, (const char *)&v.as.f, sizeof(v.as.f));
-                return 0;
+        case VALUE_FLOAT: break; /* above */
         case VALUE_STR: {
                 const char *p = value_str_data(v, &n);
 
@@ -116,12 +135,10 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
         return -1;
 }
 
+static long decode_sized(const char *p, size_t len, value *out, int depth);
+
 static long decode(const char *p, size_t len, value *out, int depth)
 {
-        uint32_t n;
-        size_t at;
-        char err[200];
-
         *out = value_none();
         if (len < 1 || depth > VALUE_MAX_DEPTH)
                 return -1;
@@ -145,8 +162,18 @@ static long decode(const char *p, size_t len, value *out, int depth)
                 }
                 return 9;
         }
-        default: break;
+        default: return decode_sized(p, len, out, depth);
         }
+}
+
+/* A str, list, tuple or dict: a count, then the bytes or the items. Out of line, so that a
+ * scalar (a shared Value's every read) is decoded with no room for messages on the stack. */
+__attribute__((noinline)) static long decode_sized(const char *p, size_t len, value *out, int depth)
+{
+        uint32_t n;
+        size_t at;
+        char err[200];
+
         if (len < 5)
                 return -1;
         memcpy(&n, p + 1, sizeof(n));
@@ -396,6 +423,18 @@ int store_commit(store *st, int k, value *v, char *err, size_t errlen)
         if (!st->shared[k])
                 return 0;
         h = (slot_hdr *)(st->region + st->off[k]);
+        {
+                char small[SCALAR_BYTES];
+                size_t n = encode_scalar(*v, small);
+
+                /* a Value's number: straight into its slot */
+                if (n > 0 && n <= h->cap) {
+                        memcpy(h + 1, small, n);
+                        h->len = (uint32_t)n;
+                        *v = value_none();
+                        return 0;
+                }
+        }
         encode_own(*v, &enc);
         /* a Value or an Array keeps its type and length (the interpreter checks both) */
         if (enc.len > h->cap)
@@ -447,9 +486,21 @@ size_t store_queue_len(const store *st, int k)
 
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
 {
+        char small[sizeof(uint32_t) + SCALAR_BYTES];
+        size_t bytes;
+
         if (!st->shared[k])
                 return 0;
         strbuf_reset(enc);
+        bytes = encode_scalar(v, small + sizeof(uint32_t));
+        if (bytes > 0) {
+                /* the length and the scalar, in one go */
+                uint32_t u = (uint32_t)bytes;
+
+                memcpy(small, &u, sizeof(u));
+                strbuf_append(enc, small, sizeof(u) + bytes);
+                return (long)enc->len;
+        }
         put_u32(enc, 0); /* the length, filled in below */
         if (store_encode(v, enc, err, errlen) < 0)
                 return -1;
@@ -486,10 +537,12 @@ static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
 
         if (in) {
                 memcpy(data + at, buf, first);
-                memcpy(data, (char *)buf + first, len - first);
+                if (first < len)
+                        memcpy(data, (char *)buf + first, len - first);
         } else {
                 memcpy(buf, data + at, first);
-                memcpy((char *)buf + first, data, len - first);
+                if (first < len)
+                        memcpy((char *)buf + first, data, len - first);
         }
 }
 
@@ -529,15 +582,17 @@ value store_queue_pop(store *st, int k)
         if (st->shared[k]) {
                 ring_hdr *r = ring_of(st, k);
                 uint32_t n;
-                char *buf;
+                char small[64], *buf;
 
                 ring_copy(r, r->head, &n, sizeof(n), false);
-                buf = xmalloc(n + 1u);
+                /* most items are small: no malloc for them */
+                buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
                 ring_copy(r, r->head + sizeof(n), buf, n, false);
                 r->head += sizeof(n) + n;
                 r->n--;
                 v = decode_own(buf, n);
-                free(buf);
+                if (buf != small)
+                        free(buf);
                 return v;
         }
         v = q->items[q->head];
@@ -618,4 +673,14 @@ void store_repr(value v, strbuf *out)
                 out->data[out->len] = '\0';
                 strbuf_puts(out, "...");
         }
+}
+
+const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len)
+{
+        if (v.type == VALUE_INT)
+                return value_int_text(v.as.i, num, len);
+        strbuf_reset(scratch);
+        store_repr(v, scratch);
+        *len = scratch->len;
+        return strbuf_str(scratch);
 }

@@ -91,6 +91,9 @@ int store_item_set(value *target, value index, value v, char *err, size_t errlen
  * show it. */
 #define STORE_REPR_MAX 512
 void store_repr(value v, strbuf *out);
+/* The same text for an event: an int's written into NUM (no strbuf: a counter's every step),
+ * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. */
+const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len);
 
 /* ---- the encoding -------------------------------------------------------------------------- */
 

@@ -131,6 +131,7 @@ struct expr {
                         const char **params;
                         size_t nparams;
                         expr *body;
+                        value fn; /* its function value, kept by the arena: see eval_node */
                 } lam;
         } u;
 };
@@ -448,6 +449,20 @@ static int overflow(evalctx *c, int off, int64_t a, const char *op, int64_t b)
 }
 
 static int eval(evalctx *c, const expr *n, value *out);
+
+/* eval for an operand: a constant is read here, with eval's checks (the depth, then the memory
+ * cap), and no call; anything else goes to eval. */
+static inline int eval_operand(evalctx *c, const expr *e, value *out)
+{
+        if (e->kind != N_CONST || c->depth >= EVAL_MAX_DEPTH)
+                return eval(c, e, out);
+        *out = value_ref(e->u.cst);
+        if (value_memory_check(EMSG(c)) < 0) {
+                value_drop(out);
+                return fail_here(c, e->off);
+        }
+        return 0;
+}
 
 /* ---- operators ---- */
 
@@ -2247,6 +2262,7 @@ static expr *parse_lambda(parser *p)
         if (body == NULL)
                 return NULL;
         e->u.lam.body = body;
+        e->u.lam.fn = arena_keep(p->a, value_func(e));
         return e;
 fail:
         free(params);
@@ -2533,33 +2549,40 @@ NOINLINE static int call_lambda(evalctx *c, value fn, const value *args, size_t 
         return rc;
 }
 
-/* Evaluates the N nodes at KIDS into a new array of values (owned). */
-static value *eval_all(evalctx *c, expr *const *kids, size_t n)
+/* Up to this many values go in the caller's array (SMALL below): a call such as len(buf) needs
+ * no malloc. */
+#define SMALL_VALUES 4
+
+/* Evaluates the N nodes at KIDS into an array of values: SMALL (of SMALL_VALUES) when they fit,
+ * else a new one. NULL when one failed. */
+static value *eval_all(evalctx *c, expr *const *kids, size_t n, value *small)
 {
-        value *vals = xmalloc((n ? n : 1) * sizeof(value));
+        value *vals = n <= SMALL_VALUES ? small : xmalloc(n * sizeof(value));
 
         for (size_t i = 0; i < n; i++) {
                 if (eval(c, kids[i], &vals[i]) < 0) {
                         while (i-- > 0)
                                 value_drop(&vals[i]);
-                        free(vals);
+                        if (vals != small)
+                                free(vals);
                         return NULL;
                 }
         }
         return vals;
 }
 
-static void drop_all(value *vals, size_t n)
+static void drop_all(value *vals, size_t n, const value *small)
 {
         for (size_t i = 0; i < n; i++)
                 value_drop(&vals[i]);
-        free(vals);
+        if (vals != small)
+                free(vals);
 }
 
 NOINLINE static int eval_display(evalctx *c, const expr *e, value *out)
 {
         size_t n = e->u.seq.n;
-        value *vals;
+        value *vals, small[SMALL_VALUES];
         int rc = 0;
 
         if (e->kind == N_LIST) {
@@ -2603,10 +2626,10 @@ NOINLINE static int eval_display(evalctx *c, const expr *e, value *out)
                 *out = d;
                 return 0;
         }
-        if ((vals = eval_all(c, e->u.seq.kids, n)) == NULL)
+        if ((vals = eval_all(c, e->u.seq.kids, n, small)) == NULL)
                 return -1;
         rc = make_seq(c, VALUE_TUPLE, vals, n, 1, e->off, out);
-        drop_all(vals, n);
+        drop_all(vals, n, small);
         return rc;
 }
 
@@ -2639,19 +2662,38 @@ NOINLINE static int eval_unary(evalctx *c, const expr *e, value *out)
         return 0;
 }
 
+/* X OP Y for +, - and * of two ints into *R: false when it overflows (*R is then garbage) or OP
+ * is another (then arith decides, as for any operands). */
+static bool small_int_arith(int op, int64_t x, int64_t y, int64_t *r)
+{
+        switch (op) {
+        case OP_ADD: return !__builtin_add_overflow(x, y, r);
+        case OP_SUB: return !__builtin_sub_overflow(x, y, r);
+        case OP_MUL: return !__builtin_mul_overflow(x, y, r);
+        default: return false;
+        }
+}
+
 NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
 {
         value acc;
 
-        if (eval(c, e->u.seq.kids[0], &acc) < 0)
+        if (eval_operand(c, e->u.seq.kids[0], &acc) < 0)
                 return -1;
         for (size_t i = 1; i < e->u.seq.n; i++) {
                 value b, r;
                 int rc;
 
-                if (eval(c, e->u.seq.kids[i], &b) < 0) {
+                if (eval_operand(c, e->u.seq.kids[i], &b) < 0) {
                         value_drop(&acc);
                         return -1;
+                }
+                /* two ints that do not overflow, as in `counter + 1`: no call (arith reports
+                 * an overflow) */
+                if (acc.type == VALUE_INT && b.type == VALUE_INT &&
+                    small_int_arith(e->u.seq.ops[i - 1], acc.as.i, b.as.i, &r.as.i)) {
+                        acc.as.i = r.as.i;
+                        continue;
                 }
                 rc = arith(c, e->u.seq.ops[i - 1], acc, b, e->u.seq.offs[i - 1], &r);
                 value_drop(&acc);
@@ -2686,12 +2728,12 @@ NOINLINE static int eval_cmp(evalctx *c, const expr *e, value *out)
         value left, right;
         bool res = true;
 
-        if (eval(c, e->u.seq.kids[0], &left) < 0)
+        if (eval_operand(c, e->u.seq.kids[0], &left) < 0)
                 return -1;
         for (size_t i = 1; i < e->u.seq.n && res; i++) {
                 int rc;
 
-                if (eval(c, e->u.seq.kids[i], &right) < 0) {
+                if (eval_operand(c, e->u.seq.kids[i], &right) < 0) {
                         value_drop(&left);
                         return -1;
                 }
@@ -2711,12 +2753,12 @@ NOINLINE static int eval_cmp(evalctx *c, const expr *e, value *out)
 NOINLINE static int eval_call(evalctx *c, const expr *e, value *out)
 {
         size_t n = e->u.call.nargs;
-        value fn = value_none(), *args;
+        value fn = value_none(), *args, small[SMALL_VALUES];
         int rc;
 
         if (e->kind == N_CALL && eval(c, e->u.call.callee, &fn) < 0)
                 return -1;
-        if ((args = eval_all(c, e->u.call.args, n)) == NULL) {
+        if ((args = eval_all(c, e->u.call.args, n, small)) == NULL) {
                 value_drop(&fn);
                 return -1;
         }
@@ -2731,7 +2773,7 @@ NOINLINE static int eval_call(evalctx *c, const expr *e, value *out)
                 if (rc < 0 && lam != NULL && lam->owner != e->owner)
                         c->err->offset = e->off;
         }
-        drop_all(args, n);
+        drop_all(args, n, small);
         value_drop(&fn);
         return rc;
 }
@@ -2765,7 +2807,8 @@ NOINLINE static int eval_index(evalctx *c, const expr *e, value *out)
         return rc;
 }
 
-NOINLINE static int eval_name(evalctx *c, const expr *e, value *out)
+/* A name that is not in the environment's slots: through its load. */
+NOINLINE static int load_name(evalctx *c, const expr *e, value *out)
 {
         if (c->env == NULL || c->env->load == NULL)
                 return fail(c, e->off, "NameError: name '%s' is not defined", e->u.name.name);
@@ -2777,6 +2820,22 @@ NOINLINE static int eval_name(evalctx *c, const expr *e, value *out)
                 return fail_here(c, e->off);
         }
         return 0;
+}
+
+static inline int eval_name(evalctx *c, const expr *e, value *out)
+{
+        const expr_env *env = c->env;
+
+        if (env != NULL && env->load != NULL) {
+                /* unsigned: a ref below slot_first wraps past nslots */
+                uint32_t k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first;
+
+                if (k < (uint32_t)env->nslots && env->slot_set[k]) {
+                        *out = value_ref(env->slots[k]);
+                        return 0;
+                }
+        }
+        return load_name(c, e, out);
 }
 
 static int eval_node(evalctx *c, const expr *e, value *out)
@@ -2803,7 +2862,11 @@ static int eval_node(evalctx *c, const expr *e, value *out)
         case N_INDEX: return eval_index(c, e, out);
         case N_BUILTIN:
         case N_CALL: return eval_call(c, e, out);
-        case N_LAMBDA: *out = value_func(e); return 0;
+        case N_LAMBDA:
+                /* A new function object each time, as in Python (`is` tells two apart) — but
+                 * while nothing else holds the node's own, it is as good as new: no malloc. */
+                *out = value_claim(e->u.lam.fn) ? e->u.lam.fn : value_func(e);
+                return 0;
         }
         return fail(c, e->off, "SystemError: bad expression node");
 }
@@ -2826,11 +2889,20 @@ static int eval(evalctx *c, const expr *e, value *out)
         return rc;
 }
 
-int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
+/* expr_eval without an ERR of the caller's: one of its own for the messages. */
+__attribute__((noinline)) static int eval_quiet(const expr *e, const expr_env *env, value *out)
 {
         expr_error dummy;
-        evalctx c = { .env = env, .err = err ? err : &dummy };
 
+        return expr_eval(e, env, out, &dummy);
+}
+
+int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
+{
+        evalctx c = { .env = env, .err = err };
+
+        if (err == NULL)
+                return eval_quiet(e, env, out);
         *out = value_none();
         if (e == NULL)
                 return fail(&c, -1, "SystemError: no expression");

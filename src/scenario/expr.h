@@ -65,6 +65,13 @@ typedef struct expr_env {
         /* Loads the value of a resolved name (a new reference into *OUT). Returns 0, or -1 with
          * ERR->msg set. */
         int (*load)(void *ctx, int32_t ref, const char *name, value *out, expr_error *err);
+        /* Optional, the commonest names without a call: a ref in [slot_first, slot_first +
+         * nslots) whose flag in slot_set is on reads slots[ref - slot_first] (a new reference);
+         * load handles every other name, and errors (nslots 0: load does it all). */
+        const value *slots;
+        const bool *slot_set;
+        int32_t slot_first;
+        int nslots;
         uint64_t *rng; /* the actor's random state; NULL makes random() an error */
         int cpu_count; /* what cpu_count() returns */
 } expr_env;

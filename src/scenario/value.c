@@ -114,16 +114,22 @@ void value_memory_limit(size_t bytes)
         __atomic_store_n(&mem_limit, bytes > 0 ? bytes : VALUE_MAX_MEMORY, __ATOMIC_RELAXED);
 }
 
-int value_memory_check(char *err, size_t errlen)
+__attribute__((noinline)) static int memory_error(size_t limit, char *err, size_t errlen)
 {
-        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
-
-        if (value_memory_used() <= limit)
-                return 0;
         diag_set_err(err, errlen,
                      "MemoryError: the run's values take more than %zu MiB (the limit)",
                      limit >> 20);
         return -1;
+}
+
+/* After every node of every expression: two loads and a compare, the message out of line. */
+int value_memory_check(char *err, size_t errlen)
+{
+        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
+
+        if (__atomic_load_n(&mem_used, __ATOMIC_RELAXED) <= limit)
+                return 0;
+        return memory_error(limit, err, errlen);
 }
 
 static bool is_obj(value_type t)
@@ -146,43 +152,6 @@ static value wrap(value_obj *o)
 
         v.type = o->type;
         v.as.obj = o;
-        return v;
-}
-
-value value_none(void)
-{
-        value v;
-
-        v.type = VALUE_NONE;
-        v.as.i = 0;
-        return v;
-}
-
-value value_bool(bool b)
-{
-        value v;
-
-        v.type = VALUE_BOOL;
-        v.as.i = 0;
-        v.as.b = b;
-        return v;
-}
-
-value value_int(int64_t i)
-{
-        value v;
-
-        v.type = VALUE_INT;
-        v.as.i = i;
-        return v;
-}
-
-value value_float(double f)
-{
-        value v;
-
-        v.type = VALUE_FLOAT;
-        v.as.f = f;
         return v;
 }
 
@@ -254,11 +223,9 @@ const void *value_func_ptr(value v)
         return v.type == VALUE_FUNC ? v.as.obj->u.fn : NULL;
 }
 
-value value_ref(value v)
+void value_obj_ref(value_obj *o)
 {
-        if (is_obj(v.type))
-                __atomic_add_fetch(&v.as.obj->refs, 1, __ATOMIC_RELAXED);
-        return v;
+        __atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
 }
 
 static void obj_free(value_obj *o)
@@ -286,11 +253,18 @@ static void obj_free(value_obj *o)
         vm_free(o);
 }
 
-void value_drop(value *v)
+bool value_claim(value v)
 {
-        if (is_obj(v->type) && __atomic_sub_fetch(&v->as.obj->refs, 1, __ATOMIC_ACQ_REL) == 0)
-                obj_free(v->as.obj);
-        *v = value_none();
+        size_t one = 1;
+
+        return is_obj(v.type) && __atomic_compare_exchange_n(&v.as.obj->refs, &one, 2, false,
+                                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+void value_obj_drop(value_obj *o)
+{
+        if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0)
+                obj_free(o);
 }
 
 /* A new dict object holding references to D's entries (and a copy of its index). */
@@ -897,19 +871,51 @@ int value_compare(value a, value b, int *cmp, char *err, size_t errlen)
 
 /* Python's repr of a float: the shortest text that reads back as the same double, in fixed
  * notation for exponents -4..15 and scientific notation otherwise. */
-/* An int in decimal, without printf: ints are printed for nearly every event of a run. */
-static void put_int(int64_t i, strbuf *out)
+/* An int in decimal, without printf and two digits a division: ints are printed for nearly every
+ * event of a run. */
+const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
 {
-        char buf[24], *p = buf + sizeof(buf);
+        static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                    "25262728293031323334353637383940414243444546474849"
+                                    "50515253545556575859606162636465666768697071727374"
+                                    "75767778798081828384858687888990919293949596979899";
+        char *end = buf + VALUE_INT_TEXT, *p = end;
         uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+        uint32_t w;
 
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u != 0);
+        while (u > UINT32_MAX) {
+                unsigned d = (unsigned)(u % 100) * 2;
+
+                u /= 100;
+                *--p = pairs[d + 1];
+                *--p = pairs[d];
+        }
+        /* the rest in 32 bits, whose divisions are cheaper */
+        for (w = (uint32_t)u; w >= 100; w /= 100) {
+                unsigned d = (w % 100) * 2;
+
+                *--p = pairs[d + 1];
+                *--p = pairs[d];
+        }
+        if (w >= 10) {
+                *--p = pairs[w * 2 + 1];
+                *--p = pairs[w * 2];
+        } else {
+                *--p = (char)('0' + w);
+        }
         if (i < 0)
                 *--p = '-';
-        strbuf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+        *len = (size_t)(end - p);
+        return p;
+}
+
+static void put_int(int64_t i, strbuf *out)
+{
+        char buf[VALUE_INT_TEXT];
+        size_t n;
+        const char *p = value_int_text(i, buf, &n);
+
+        strbuf_append(out, p, n);
 }
 
 static void put_float(double f, strbuf *out)

@@ -29,7 +29,7 @@ typedef enum value_type {
         VALUE_BOOL,
         VALUE_INT,
         VALUE_FLOAT,
-        VALUE_STR,
+        VALUE_STR, /* from here on, a heap object (value_ref and value_drop test so) */
         VALUE_LIST,
         VALUE_TUPLE,
         VALUE_DICT,
@@ -67,10 +67,31 @@ void value_memory_limit(size_t bytes);
 /* 0, or -1 with "MemoryError: ..." in ERR when the values alive take more than the cap. */
 int value_memory_check(char *err, size_t errlen);
 
-value value_none(void);
-value value_bool(bool b);
-value value_int(int64_t i);
-value value_float(double f);
+/* The scalars, and value_ref and value_drop of one, are inline: the interpreter makes and drops
+ * a few on every step. */
+static inline value value_none(void)
+{
+        return (value){ .type = VALUE_NONE, .as.i = 0 };
+}
+
+static inline value value_bool(bool b)
+{
+        value v = { .type = VALUE_BOOL, .as.i = 0 };
+
+        v.as.b = b;
+        return v;
+}
+
+static inline value value_int(int64_t i)
+{
+        return (value){ .type = VALUE_INT, .as.i = i };
+}
+
+static inline value value_float(double f)
+{
+        return (value){ .type = VALUE_FLOAT, .as.f = f };
+}
+
 value value_str(const char *s, size_t len); /* copies S */
 value value_cstr(const char *s);
 value value_list(void);
@@ -82,8 +103,32 @@ value value_dict(void);
 value value_func(const void *fn);
 const void *value_func_ptr(value v);
 
-value value_ref(value v);  /* returns V with one more reference */
-void value_drop(value *v); /* releases one reference and sets *V to None */
+/* A heap object's reference count, one more or one less (the last frees it): for the two below. */
+void value_obj_ref(value_obj *o);
+void value_obj_drop(value_obj *o);
+
+/* A new reference to V's object when no one but the caller holds one (its count is 1), taken
+ * atomically: the object is then as good as a new one (no other holder can tell them apart);
+ * false, and no reference, when another holds it. For an immutable object (a function) that
+ * the caller keeps for handing out. */
+bool value_claim(value v);
+
+/* Returns V with one more reference. */
+static inline value value_ref(value v)
+{
+        if (v.type >= VALUE_STR)
+                value_obj_ref(v.as.obj);
+        return v;
+}
+
+/* Releases one reference and sets *V to None. */
+static inline void value_drop(value *v)
+{
+        if (v->type >= VALUE_STR)
+                value_obj_drop(v->as.obj);
+        *v = value_none();
+}
+
 value value_copy(value v); /* a deep copy that shares nothing with V */
 
 /* Accessors (borrowed results). */
@@ -129,6 +174,10 @@ void value_repr(value v, strbuf *out); /* Python repr(): 'a', 1.0, [1, 'x'] */
  * false when it stopped early, having appended more than MAX bytes, which the caller cuts. */
 bool value_repr_max(value v, strbuf *out, size_t max);
 void value_print(value v, strbuf *out); /* Python str(): a, 1.0, [1, 'x'] */
+/* An int's repr and str, written at the end of BUF (not NUL-terminated): returns where it starts
+ * and sets *LEN. The events of a counter carry one at every step: no strbuf needed. */
+#define VALUE_INT_TEXT 24 /* bytes: "-9223372036854775808" takes 20 */
+const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len);
 /* repr() (REPR) or str() that fails instead: returns 0, or -1 with a MemoryError message and OUT
  * unchanged when the text would be longer than VALUE_MAX_STR bytes. */
 int value_format(value v, bool repr, strbuf *out, char *err, size_t errlen);

@@ -266,6 +266,15 @@ static void test_arithmetic(void **state)
                 { "(1,) * 2", "(1, 1)" },
                 { "[] * 5", "[]" },
                 { "'h\xc3\xa9' * 2", "'h\xc3\xa9h\xc3\xa9'" },
+                /* two ints take a fast path in a chain; a bool, a float or an overflow do not */
+                { "2 * 3 * 4 - 25", "-1" },
+                { "3 - 5 * 2", "-7" },
+                { "9223372036854775807 - 1 + 1", "9223372036854775807" },
+                { "minint * 1", "-9223372036854775808" },
+                { "minint + 0 - 0", "-9223372036854775808" },
+                { "True + True", "2" },
+                { "1 + 2 + 0.5", "3.5" },
+                { "counter * counter - counter", "20" },
         };
 
         (void)state;
@@ -295,6 +304,14 @@ static void test_arithmetic_errors(void **state)
                   "ERR@0 OverflowError: -(-9223372036854775808) does not fit in a 64-bit int" },
                 { "abs(minint)",
                   "ERR@0 OverflowError: abs(-9223372036854775808) does not fit in a 64-bit int" },
+                { "9223372036854775806 + 1 + 1",
+                  "ERR@24 OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit int" },
+                { "minint + 0 - 1",
+                  "ERR@11 OverflowError: -9223372036854775808 - 1 does not fit in a 64-bit int" },
+                { "minint * -1",
+                  "ERR@7 OverflowError: -9223372036854775808 * -1 does not fit in a 64-bit int" },
+                { "2 * 2147483648 * 2147483648",
+                  "ERR@15 OverflowError: 4294967296 * 2147483648 does not fit in a 64-bit int" },
                 { "sum([9223372036854775807, 1])",
                   "ERR@0 OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit int" },
                 { "int(1e30)", "ERR@0 OverflowError: int(1e+30) does not fit in a 64-bit int" },
@@ -770,6 +787,14 @@ static void test_depth_limits(void **state)
                             "ERR@0 RecursionError: maximum recursion depth exceeded");
         assert_string_equal(run("double(double(21))"), "84");
         assert_string_equal(run("double('a') * 2"), "'aaaa'");
+        /* Each evaluation of a lambda is a new function, as in Python: here each load of double
+         * evaluates its lambda again (the node's own object is handed out only while no one else
+         * holds it, so the second is another object). */
+        assert_string_equal(run("double is double"), "False");
+        assert_string_equal(run("double is not double"), "True");
+        assert_string_equal(run("double == double"), "True");
+        assert_string_equal(run("(lambda: 1) is (lambda: 1)"), "False");
+        assert_string_equal(run("double(2) + double(3) + double(4)"), "18");
         assert_string_equal(run("1 + double(None)"),
                             "ERR@4 TypeError: unsupported operand type(s) for *: 'NoneType' and "
                             "'int'");
@@ -1272,6 +1297,36 @@ static void test_misc_api(void **state)
         expr_free(e);
 }
 
+/* Names whose refs fall in the environment's slots are read from them, without load; the others,
+ * and a slot not set yet, through load. */
+static void test_slots(void **state)
+{
+        value slots[3] = { value_int(100), value_int(-1), make_list(2, 1, 2) };
+        bool set[3] = { true, false, true };
+
+        (void)state;
+        env.slots = slots;
+        env.slot_set = set;
+        env.slot_first = 4; /* i, k, minint */
+        env.nslots = 3;
+        assert_string_equal(run("i + 1"), "101");
+        assert_string_equal(run("k"), "10");
+        assert_string_equal(run("minint + [3]"), "[1, 2, 3]");
+        assert_string_equal(run("minint"), "[1, 2]");
+        assert_string_equal(run("counter"), "5");
+        assert_string_equal(run("nan"), "nan");
+        assert_string_equal(run("undefined"), "ERR@0 NameError: name 'undefined' is not defined");
+        env.nslots = 0;
+        assert_string_equal(run("i + 1"), "4");
+        env.slots = NULL;
+        env.slot_set = NULL;
+        env.slot_first = 0;
+        /* the reads gave their references back: this drop frees the list (the ASan build would
+         * see a use after free, or a leak, otherwise) */
+        assert_int_equal(value_len(slots[2]), 2);
+        value_drop(&slots[2]);
+}
+
 /* The total cap on values holds inside one expression: a tuple of big lists stops at the node
  * that goes past it. */
 static void test_total_memory(void **state)
@@ -1309,6 +1364,7 @@ int main(void)
                 cmocka_unit_test(test_template_plain_and_resolve),
                 cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_misc_api),
+                cmocka_unit_test(test_slots),
                 cmocka_unit_test(test_total_memory),
         };
 

@@ -77,6 +77,65 @@ static void test_scalars(void **state)
         assert_string_equal(value_type_name(VALUE_FUNC), "function");
 }
 
+/* value_int_text (two digits a step, in 32 bits below 2**32) against printf: every number of up
+ * to five digits, both signs, each power of ten and its neighbours, 2**32's, the ends of int64. */
+static void test_int_text(void **state)
+{
+        char buf[VALUE_INT_TEXT], want[32];
+        int64_t edges[] = { INT64_MIN,   INT64_MIN + 1, INT64_MAX,    INT64_MAX - 1,
+                            4294967295,  4294967296,    4294967297,   -4294967295,
+                            -4294967296, -4294967297,   429496729600, -429496729599 };
+        size_t n;
+        const char *p;
+
+        (void)state;
+        for (int64_t i = -100000; i <= 100000; i++) {
+                p = value_int_text(i, buf, &n);
+                snprintf(want, sizeof(want), "%lld", (long long)i);
+                assert_int_equal(n, strlen(want));
+                assert_memory_equal(p, want, n);
+        }
+        for (uint64_t t = 10; t <= 1000000000000000000ull; t *= 10)
+                for (int d = -1; d <= 1; d++)
+                        for (int sign = -1; sign <= 1; sign += 2) {
+                                int64_t i = sign * ((int64_t)t + d);
+
+                                p = value_int_text(i, buf, &n);
+                                snprintf(want, sizeof(want), "%lld", (long long)i);
+                                assert_int_equal(n, strlen(want));
+                                assert_memory_equal(p, want, n);
+                        }
+        for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
+                p = value_int_text(edges[k], buf, &n);
+                snprintf(want, sizeof(want), "%lld", (long long)edges[k]);
+                assert_int_equal(n, strlen(want));
+                assert_memory_equal(p, want, n);
+                assert_string_equal(repr(value_int(edges[k])), want);
+        }
+}
+
+/* value_claim takes a reference only from an object no one else holds. */
+static void test_claim(void **state)
+{
+        static const int fn;
+        value kept = value_func(&fn), other;
+
+        (void)state;
+        assert_false(value_claim(value_int(1)));
+        assert_true(value_claim(kept)); /* now two: the caller's and the claimer's */
+        assert_false(value_claim(kept));
+        other = kept;
+        value_drop(&other); /* back to one */
+        assert_true(value_claim(kept));
+        other = value_ref(kept);
+        assert_false(value_claim(kept)); /* three */
+        value_drop(&other);
+        assert_false(value_claim(kept)); /* two */
+        other = kept;
+        value_drop(&other);
+        value_drop(&kept); /* the last: ASan would see it freed twice or leaked */
+}
+
 static void test_float_repr(void **state)
 {
         static const struct {
@@ -692,7 +751,8 @@ static void test_total_memory(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_float_repr),
+                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_int_text),
+                cmocka_unit_test(test_claim),         cmocka_unit_test(test_float_repr),
                 cmocka_unit_test(test_str_repr),      cmocka_unit_test(test_container_repr),
                 cmocka_unit_test(test_truthy),        cmocka_unit_test(test_equal),
                 cmocka_unit_test(test_compare),       cmocka_unit_test(test_hash),
