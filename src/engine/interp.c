@@ -1015,14 +1015,20 @@ static int x_close(actor *a, const sc_stmt *s)
 
 /* ---- memory: store, let, append, pop ----------------------------------------------------- */
 
-/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
-static void changed(actor *a, int k, value v)
+/* Resource K now holds V (borrowed), in COPY: -1 the shared one, else this process's own. */
+static void changed_in(actor *a, int k, value v, int copy)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
         const char *text = store_repr_text(v, &a->scratch, num, &len);
 
-        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy, text, len);
+        actor_emit(a, EV_CHANGED, k, -1, 0, copy, text, len);
+}
+
+/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
+static void changed(actor *a, int k, value v)
+{
+        changed_in(a, k, v, store_shared(a->store, k) ? -1 : a->copy);
 }
 
 /* The end of an edit of resource K: written back when it went well. */
@@ -1120,6 +1126,14 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
+                if (index_e == NULL && (target = store_heap_slot(a->store, k)) != NULL) {
+                        /* the whole of a var in this process's heap (a counter): nothing to
+                         * write back */
+                        value_drop(target);
+                        *target = v;
+                        changed_in(a, k, *target, a->copy);
+                        return FLOW_NEXT;
+                }
                 if (index_e == NULL && store_managed(a->store, k))
                         return replaced_there(a, k, v);
                 if (index_e != NULL) {
