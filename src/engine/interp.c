@@ -1136,7 +1136,13 @@ static int x_store(actor *a, const sc_stmt *s)
                 }
                 if (index_e == NULL && store_managed(a->store, k))
                         return replaced_there(a, k, v);
-                if (index_e != NULL) {
+                if (index_e == NULL) {
+                        /* a Value or an Array in shared memory, replaced whole: its old value
+                         * need not be read */
+                        tmp = v;
+                        return edited(a, k, &tmp, &tmp, FLOW_NEXT);
+                }
+                {
                         char err[200];
                         int rc;
 
@@ -1152,12 +1158,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         }
                 }
                 target = store_edit(a->store, k, &tmp);
-                if (index_e == NULL) {
-                        value_drop(target);
-                        *target = v;
-                } else {
-                        flow = set_item(a, target, index, v);
-                }
+                flow = set_item(a, target, index, v);
                 flow = edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);
