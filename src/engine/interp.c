@@ -1024,14 +1024,20 @@ static int x_close(actor *a, const sc_stmt *s)
 
 /* ---- memory: store, let, append, pop ----------------------------------------------------- */
 
-/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
-static void changed(actor *a, int k, value v)
+/* Resource K now holds V (borrowed), in COPY: -1 the shared one, else this process's own. */
+static void changed_in(actor *a, int k, value v, int copy)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
         const char *text = store_repr_text(v, &a->scratch, num, &len);
 
-        actor_emit(a, EV_CHANGED, k, -1, 0, store_shared(a->store, k) ? -1 : a->copy, text, len);
+        actor_emit(a, EV_CHANGED, k, -1, 0, copy, text, len);
+}
+
+/* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
+static void changed(actor *a, int k, value v)
+{
+        changed_in(a, k, v, store_shared(a->store, k) ? -1 : a->copy);
 }
 
 /* The end of an edit of resource K: written back when it went well. */
@@ -1129,9 +1135,23 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
+                if (index_e == NULL && (target = store_heap_slot(a->store, k)) != NULL) {
+                        /* the whole of a var in this process's heap (a counter): nothing to
+                         * write back */
+                        value_drop(target);
+                        *target = v;
+                        changed_in(a, k, *target, a->copy);
+                        return FLOW_NEXT;
+                }
                 if (index_e == NULL && store_managed(a->store, k))
                         return replaced_there(a, k, v);
-                if (index_e != NULL) {
+                if (index_e == NULL) {
+                        /* a Value or an Array in shared memory, replaced whole: its old value
+                         * need not be read */
+                        tmp = v;
+                        return edited(a, k, &tmp, &tmp, FLOW_NEXT);
+                }
+                {
                         char err[200];
                         int rc;
 
@@ -1147,12 +1167,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         }
                 }
                 target = store_edit(a->store, k, &tmp);
-                if (index_e == NULL) {
-                        value_drop(target);
-                        *target = v;
-                } else {
-                        flow = set_item(a, target, index, v);
-                }
+                flow = set_item(a, target, index, v);
                 flow = edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);

@@ -403,6 +403,11 @@ value *store_edit(store *st, int k, value *tmp)
         return &st->mem[k];
 }
 
+value *store_heap_slot(store *st, int k)
+{
+        return st->shared[k] || managed(st, k) ? NULL : &st->mem[k];
+}
+
 int store_commit(store *st, int k, value *v, char *err, size_t errlen)
 {
         slot_hdr *h;

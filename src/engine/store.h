@@ -42,6 +42,9 @@ value store_get(store *st, int k);
  * in ERR when the value cannot go to the manager (a lambda). */
 value *store_edit(store *st, int k, value *tmp);
 int store_commit(store *st, int k, value *v, char *err, size_t errlen);
+/* Resource K's heap slot when it is in this process's heap (a var, list or dict of a thread,
+ * or a process's own copy), where a change needs no commit; NULL when it lives elsewhere. */
+value *store_heap_slot(store *st, int k);
 /* Whether K has one copy for every process: shared memory, or the manager. */
 bool store_shared(const store *st, int k);
 /* Whether K lives in the manager's server: every access is a request and a reply. */
