@@ -67,7 +67,9 @@ static void text_set(const char **t, const event *ev)
         size_t n = text_len(ev);
         text_hdr *h = *t != NULL ? text_head(*t) : NULL;
 
-        if (h != NULL && h->refs == 1 && malloc_usable_size(h) >= sizeof *h + n + 1) {
+        /* no longer than the text there: the room is known without asking malloc */
+        if (h != NULL && h->refs == 1 &&
+            (n <= h->len || malloc_usable_size(h) >= sizeof *h + n + 1)) {
                 char *d = (char *)(h + 1);
 
                 if (n > 0)
@@ -537,6 +539,7 @@ struct model {
         model_error *asserts, *errors;
         size_t nasserts, nerrors; /* kept */
         size_t capasserts, caperrors;
+        const char *spare; /* a worker's last argument, which nobody holds: the next one's room */
 };
 
 #define T(type) (1u << (type))
@@ -737,6 +740,7 @@ model *model_clone(const model *src)
         m->capasserts = src->nasserts;
         m->errors = errors_dup(src->errors, src->nerrors);
         m->caperrors = src->nerrors;
+        m->spare = NULL;
         return m;
 }
 
@@ -782,6 +786,7 @@ void model_free(model *m)
         text_unref(m->info.caption);
         errors_free(m->asserts, m->nasserts);
         errors_free(m->errors, m->nerrors);
+        text_unref(m->spare);
         free(m);
 }
 
@@ -1145,6 +1150,17 @@ static void on_sleep(model *m, const event *ev, model_actor *a, model_res *r)
         a->sleep_ns = ev->num;
 }
 
+/* A worker's argument goes: kept as the model's spare when nobody else holds it, so that the
+ * next task's argument is written into it (a pool's task and its result allocate nothing). */
+static void arg_drop(model *m, model_worker *w)
+{
+        if (w->arg != NULL && m->spare == NULL && text_head(w->arg)->refs == 1)
+                m->spare = w->arg;
+        else
+                text_unref(w->arg);
+        w->arg = NULL;
+}
+
 static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
@@ -1155,8 +1171,7 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 if (r->workers[k].task == ev->num) {
                         again = true;
                         r->workers[k].task = -1;
-                        text_unref(r->workers[k].arg);
-                        r->workers[k].arg = NULL;
+                        arg_drop(m, &r->workers[k]);
                 }
         if (ev->num == 0 && !again) {
                 log_unref(r->results);
@@ -1165,6 +1180,10 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 r->ntasks = 0;
         }
         w->task = ev->num;
+        if (w->arg == NULL) {
+                w->arg = m->spare;
+                m->spare = NULL;
+        }
         text_set(&w->arg, ev);
         if (ev->num >= r->ntasks)
                 r->ntasks = ev->num + 1;
@@ -1178,8 +1197,7 @@ static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
                    text_len(ev));
         if (w->task == ev->num) {
                 w->task = -1;
-                text_unref(w->arg);
-                w->arg = NULL;
+                arg_drop(m, w);
         }
 }
 
