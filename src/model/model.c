@@ -1322,58 +1322,63 @@ void model_apply(model *m, const event *ev)
         const struct rule *ru;
         model_actor *a = NULL;
         model_res *r = NULL;
-        bool last_word;
+        unsigned flags;
 
         if (ev == NULL || ev->kind >= EV_KIND_COUNT)
                 goto ignore;
         ru = &rules[ev->kind];
-        if (ev->actor < EVENT_RUNNER || ev->actor >= m->nactors)
+        flags = ru->flags;
+        /* EVENT_RUNNER .. nactors - 1, in one compare */
+        if ((unsigned)(ev->actor - EVENT_RUNNER) >= (unsigned)(m->nactors - EVENT_RUNNER))
                 goto ignore;
         if (ev->actor >= 0)
                 a = &m->actors[ev->actor];
-        else if (ru->flags & F_ACTOR)
+        else if (flags & F_ACTOR)
                 goto ignore;
         if (ev->res != -1) {
-                if (ev->res < 0 || ev->res >= m->nres)
+                if ((unsigned)ev->res >= (unsigned)m->nres)
                         goto ignore;
-                if (ru->flags & (F_RES | F_RES_OPT)) {
+                if (flags & (F_RES | F_RES_OPT)) {
                         r = &m->res[ev->res];
-                        if ((ru->flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
+                        if ((flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
                                 r = &m->res[r->lock];
                         if (!(ru->types & T(r->type)))
                                 goto ignore;
                 }
-        } else if (ru->flags & F_RES) {
+        } else if (flags & F_RES) {
                 goto ignore;
         }
         if (ru->check != NULL && !ru->check(m, ev, r))
                 goto ignore;
-        /* The engine's EXIT after an actor's ERROR is its last word: applied, and the actor
-         * stays CRASHED. */
-        last_word =
-            ev->kind == EV_EXIT && a != NULL && a->state == MODEL_CRASHED && a->signal == -1;
-        if (a != NULL && dead(a) && !(ru->flags & F_PASSIVE) && !last_word)
-                goto ignore;
+        if (a != NULL && dead(a) && !(flags & F_PASSIVE)) {
+                /* The engine's EXIT after an actor's ERROR is its last word: applied, and the
+                 * actor stays CRASHED. */
+                if (ev->kind != EV_EXIT || a->state != MODEL_CRASHED || a->signal != -1)
+                        goto ignore;
+                m->info.events++;
+                m->info.last_seq = ev->seq;
+                m->info.t_ns = ev->t_ns;
+                a->events++;
+                return;
+        }
 
         m->info.events++;
         m->info.last_seq = ev->seq;
         m->info.t_ns = ev->t_ns;
-        if (last_word) {
-                a->events++;
-                return;
-        }
         if (a != NULL) {
                 a->events++;
-                if (!(ru->flags & F_PASSIVE)) {
-                        if (ev->kind != EV_BLOCKED && ev->kind != EV_WAITING)
+                if (!(flags & F_PASSIVE)) {
+                        /* (end_wait's own first look, made here: most events end no wait) */
+                        if (a->op != MODEL_OP_NONE && ev->kind != EV_BLOCKED &&
+                            ev->kind != EV_WAITING)
                                 end_wait(m, ev->actor, ev->kind == EV_WOKE);
                         a->started = true;
                 }
+                /* A step's first event (a STEP, or whatever the statement published first) moves
+                 * the actor to the statement; before the kind's own rule, which may read it. */
+                if ((ev->flags & EVENT_BEGINS_STEP) && ev->kind != EV_STEP)
+                        on_step(m, ev, a, r);
         }
-        /* A step's first event (a STEP, or whatever the statement published first) moves the
-         * actor to the statement; before the kind's own rule, which may read it. */
-        if (a != NULL && (ev->flags & EVENT_BEGINS_STEP) && ev->kind != EV_STEP)
-                on_step(m, ev, a, r);
         if (ru->fn != NULL)
                 ru->fn(m, ev, a, r);
         if (a != NULL && ru->state >= 0)
