@@ -674,40 +674,17 @@ static void wake_producers(stream *s)
                         wake_producer(&s->rings[r]);
 }
 
-/* Reads ring R's head event into EV and TEXT and frees its slots. */
-static inline void take(stream *s, int r, event *ev, strbuf *text)
+/* The head H of the ring V views, its text read into TEXT already: into EV, and its N slots
+ * freed. */
+static inline void take_head(stream *s, view *v, const head *h, uint64_t n, event *ev,
+                             const strbuf *text)
 {
-        view *v = &s->views[r];
-        const head *h = &v->slots[v->head & s->mask].h;
-        uint64_t n = slots_for(h->len), t;
-        size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
+        uint64_t t;
 
         /* The slots come from another core: ask for one a few events on while this one is
          * read (the ones before it were asked for by the events before). */
         if (v->head + n + PREFETCH_AHEAD / 2 <= v->avail)
                 __builtin_prefetch(&v->slots[(v->head + n + PREFETCH_AHEAD / 2 - 1) & s->mask]);
-        if (n == 1) {
-                /* Most texts fit the first slot: a copy of its whole text field, of a fixed size
-                 * (inline, no calls), once the buffer has the room (the first such event makes
-                 * it; the bytes past the text are left over from the slot's last use). */
-                if (text->cap > HEAD_TEXT) {
-                        memcpy(text->data, h->text, HEAD_TEXT);
-                } else {
-                        strbuf_reset(text);
-                        strbuf_append(text, h->text, HEAD_TEXT);
-                }
-                text->data[done] = '\0';
-                text->len = done;
-        } else {
-                strbuf_reset(text);
-                strbuf_append(text, h->text, done);
-                for (uint64_t i = 1; i < n; i++) {
-                        size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
-
-                        strbuf_append(text, v->slots[(v->head + i) & s->mask].text, k);
-                        done += k;
-                }
-        }
         if (h->key >= 0 && h->ver + 1 > s->expect[h->key])
                 s->expect[h->key] = h->ver + 1;
         /* Producers stamp batches; the consumer keeps time from going backwards. */
@@ -729,6 +706,29 @@ static inline void take(stream *s, int r, event *ev, strbuf *text)
         /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
         if (atomic_load_explicit(&v->ring->prod_sleeping, memory_order_relaxed) != 0)
                 wake_producer(v->ring);
+}
+
+/* Reads ring R's head event into EV and TEXT and frees its slots. */
+static void take(stream *s, int r, event *ev, strbuf *text)
+{
+        view *v = &s->views[r];
+        const head *h = &v->slots[v->head & s->mask].h;
+        uint64_t n = slots_for(h->len);
+        size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
+
+        strbuf_reset(text);
+        /* a text that fits the first slot: its whole field (the room stream_next's short way
+         * needs; the bytes past the text are left over from the slot's last use) */
+        strbuf_append(text, h->text, n == 1 ? HEAD_TEXT : done);
+        text->data[done] = '\0';
+        text->len = done;
+        for (uint64_t i = 1; i < n; i++) {
+                size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
+
+                strbuf_append(text, v->slots[(v->head + i) & s->mask].text, k);
+                done += k;
+        }
+        take_head(s, v, h, n, ev, text);
 }
 
 /* Whether every ring is read to its end (after the close). */
@@ -797,7 +797,8 @@ __attribute__((noinline)) static int wait_readable(stream *s, int timeout_ms, ui
         return r;
 }
 
-int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
+/* stream_next's whole way: a search of the rings, a wait, the records that are orders only. */
+__attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
         uint64_t deadline = 0;
 
@@ -829,6 +830,33 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
                 atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
                 return 1;
         }
+}
+
+int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
+{
+        view *v;
+        const head *h;
+
+        /* Most events: the current ring's head, visible, readable by its order, an event (not an
+         * order only, not END) with a text that fits its first slot, and a buffer with room for
+         * it: taken here, with no call (the search, the wait and the rest are next_any's). */
+        if (s->views == NULL)
+                return next_any(s, ev, text, timeout_ms);
+        v = &s->views[s->cur];
+        if (v->head == v->avail)
+                return next_any(s, ev, text, timeout_ms);
+        h = &v->slots[v->head & s->mask].h;
+        if (h->len > HEAD_TEXT || text->cap <= HEAD_TEXT || h->kind >= KIND_ORDER ||
+            h->kind == EV_END || h->t_ns > s->cur_until || !readable(s, s->cur, h))
+                return next_any(s, ev, text, timeout_ms);
+        /* the whole text field: a copy of a fixed size, inline */
+        memcpy(text->data, h->text, HEAD_TEXT);
+        text->data[h->len] = '\0';
+        text->len = h->len;
+        take_head(s, v, h, 1, ev, text);
+        ev->seq = ++s->seq;
+        atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+        return 1;
 }
 
 void stream_set_wake_fd(stream *s, int fd)
