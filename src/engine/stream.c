@@ -621,8 +621,20 @@ static int pick_search(stream *s, bool force)
         const head *h;
         uint64_t best_t = UINT64_MAX, next_t = UINT64_MAX;
         int best = -1;
+        /* Looked at once a search, not once a ring: it only goes from 0 to 1, and a search that
+         * misses it is not the last (whoever finds nothing looks at it again, and searches
+         * again once it is set: wait_readable). The loads of pub and tail after it still come
+         * after it, as with peek's own look. */
+        bool closed = atomic_load_explicit(&s->closed, memory_order_acquire);
 
         for (int r = 0; r < s->nrings; r++) {
+                const view *v = &s->views[r];
+
+                /* Most rings have nothing new at a search (a pool's processes write one at a
+                 * time): their pub looked at here, peek's refresh only when it moved. */
+                if (v->head == v->avail && !closed &&
+                    atomic_load_explicit(&v->ring->pub, memory_order_acquire) <= v->head)
+                        continue;
                 h = peek(s, r);
                 if (h == NULL || !(readable(s, r, h) || (force && h->kind != EV_END)))
                         continue;
