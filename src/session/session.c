@@ -156,7 +156,7 @@ static const model *live(const session *s)
 }
 
 /* Takes EV into the state (and the recorded run, when there is one). */
-static void keep(session *s, const event *ev)
+static inline void keep(session *s, const event *ev)
 {
         if (s->hist != NULL) {
                 history_append(s->hist, ev);
