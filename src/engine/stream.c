@@ -627,12 +627,12 @@ static int pick_search(stream *s, bool force)
          * after it, as with peek's own look. */
         bool closed = atomic_load_explicit(&s->closed, memory_order_acquire);
 
-        for (int r = 0; r < s->nrings; r++) {
-                const view *v = &s->views[r];
+        const view *v = s->views;
 
+        for (int r = 0; r < s->nrings; r++, v++) {
                 /* Most rings have nothing new at a search (a pool's processes write one at a
                  * time): their pub looked at here, peek's refresh only when it moved. */
-                if (v->head == v->avail && !closed &&
+                if (!closed && v->head == v->avail &&
                     atomic_load_explicit(&v->ring->pub, memory_order_acquire) <= v->head)
                         continue;
                 h = peek(s, r);
