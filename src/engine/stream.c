@@ -130,8 +130,10 @@ typedef struct order_key {
 
 /* The consumer's view of a ring (in its own memory). */
 typedef struct view {
-        uint64_t head;  /* the next slot to read */
-        uint64_t avail; /* pub, as last loaded */
+        uint64_t head;     /* the next slot to read */
+        uint64_t avail;    /* pub, as last loaded */
+        const slot *slots; /* the ring's slots (slot_at without the multiply, once per event) */
+        ring *ring;
 } view;
 
 /* Fields that different sides write are kept on different cache lines. */
@@ -560,25 +562,34 @@ static void consumer_init(stream *s)
                 return;
         s->views = xcalloc((size_t)s->nrings, sizeof(view));
         s->expect = xcalloc((size_t)(s->nkeys > 0 ? s->nkeys : 1), sizeof(uint64_t));
+        for (int r = 0; r < s->nrings; r++) {
+                s->views[r].slots = slot_at(s, r, 0);
+                s->views[r].ring = &s->rings[r];
+        }
+}
+
+/* Whether ring R has more visible than V has read: loads its pub (once a batch for a ring that
+ * is read, as V's avail runs out). */
+static bool refresh(stream *s, view *v)
+{
+        uint64_t pub = atomic_load_explicit(&v->ring->pub, memory_order_acquire);
+
+        /* Closed: the producers are done, and what they wrote whole counts too (a runner killed
+         * mid-batch); then pub may be behind what was read. */
+        if (pub <= v->head && atomic_load_explicit(&s->closed, memory_order_acquire))
+                pub = atomic_load_explicit(&v->ring->tail, memory_order_acquire);
+        v->avail = pub > v->head ? pub : v->head;
+        return v->head != v->avail;
 }
 
 /* The head event of ring R, or NULL when it has none visible. */
-static const head *peek(stream *s, int r)
+static inline const head *peek(stream *s, int r)
 {
         view *v = &s->views[r];
 
-        if (v->head == v->avail) {
-                uint64_t pub = atomic_load_explicit(&s->rings[r].pub, memory_order_acquire);
-
-                /* Closed: the producers are done, and what they wrote whole counts too (a runner
-                 * killed mid-batch); then pub may be behind what was read. */
-                if (pub <= v->head && atomic_load_explicit(&s->closed, memory_order_acquire))
-                        pub = atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
-                v->avail = pub > v->head ? pub : v->head;
-                if (v->head == v->avail)
-                        return NULL;
-        }
-        return &slot_at(s, r, v->head)->h;
+        if (v->head == v->avail && !refresh(s, v))
+                return NULL;
+        return &v->slots[v->head & s->mask].h;
 }
 
 /* Whether every ring but R is read to what its producer wrote (visible or not). */
@@ -593,7 +604,7 @@ static bool drained_but(stream *s, int r)
 }
 
 /* Whether H, ring R's head, may be read now. */
-static bool readable(stream *s, int r, const head *h)
+static inline bool readable(stream *s, int r, const head *h)
 {
         if (h->kind == EV_END)
                 return drained_but(s, r);
@@ -604,16 +615,26 @@ static bool readable(stream *s, int r, const head *h)
         return s->views[-2 - h->key].head >= h->ver;
 }
 
-/* The ring whose head goes next (-1: none can), or with FORCE, any ring with a head. */
-static int pick(stream *s, bool force)
+/* The ring whose head goes next, when it is not the current ring's (pick): the search. */
+static int pick_search(stream *s, bool force)
 {
-        const head *h = peek(s, s->cur);
+        const head *h;
         uint64_t best_t = UINT64_MAX, next_t = UINT64_MAX;
         int best = -1;
+        /* Looked at once a search, not once a ring: it only goes from 0 to 1, and a search that
+         * misses it is not the last (whoever finds nothing looks at it again, and searches
+         * again once it is set: wait_readable). The loads of pub and tail after it still come
+         * after it, as with peek's own look. */
+        bool closed = atomic_load_explicit(&s->closed, memory_order_acquire);
 
-        if (h != NULL && h->t_ns <= s->cur_until && readable(s, s->cur, h))
-                return s->cur;
-        for (int r = 0; r < s->nrings; r++) {
+        const view *v = s->views;
+
+        for (int r = 0; r < s->nrings; r++, v++) {
+                /* Most rings have nothing new at a search (a pool's processes write one at a
+                 * time): their pub looked at here, peek's refresh only when it moved. */
+                if (!closed && v->head == v->avail &&
+                    atomic_load_explicit(&v->ring->pub, memory_order_acquire) <= v->head)
+                        continue;
                 h = peek(s, r);
                 if (h == NULL || !(readable(s, r, h) || (force && h->kind != EV_END)))
                         continue;
@@ -636,6 +657,17 @@ static int pick(stream *s, bool force)
         return best;
 }
 
+/* The ring whose head goes next (-1: none can), or with FORCE, any ring with a head. Most
+ * events come from the ring read last: that look is inline, the search is not. */
+static inline int pick(stream *s, bool force)
+{
+        const head *h = peek(s, s->cur);
+
+        if (h != NULL && h->t_ns <= s->cur_until && readable(s, s->cur, h))
+                return s->cur;
+        return pick_search(s, force);
+}
+
 static void wake_producer(ring *r)
 {
         if (atomic_exchange_explicit(&r->prod_sleeping, 0, memory_order_acquire) != 0) {
@@ -654,27 +686,17 @@ static void wake_producers(stream *s)
                         wake_producer(&s->rings[r]);
 }
 
-/* Reads ring R's head event into EV and TEXT and frees its slots. */
-static void take(stream *s, int r, event *ev, strbuf *text)
+/* The head H of the ring V views, its text read into TEXT already: into EV, and its N slots
+ * freed. */
+static inline void take_head(stream *s, view *v, const head *h, uint64_t n, event *ev,
+                             const strbuf *text)
 {
-        view *v = &s->views[r];
-        const head *h = &slot_at(s, r, v->head)->h;
-        uint64_t n = slots_for(h->len), t;
-        size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
+        uint64_t t;
 
         /* The slots come from another core: ask for one a few events on while this one is
          * read (the ones before it were asked for by the events before). */
         if (v->head + n + PREFETCH_AHEAD / 2 <= v->avail)
-                __builtin_prefetch(slot_at(s, r, v->head + n + PREFETCH_AHEAD / 2 - 1));
-        strbuf_reset(text);
-        if (done > 0)
-                strbuf_append(text, h->text, done);
-        for (uint64_t i = 1; i < n; i++) {
-                size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
-
-                strbuf_append(text, slot_at(s, r, v->head + i)->text, k);
-                done += k;
-        }
+                __builtin_prefetch(&v->slots[(v->head + n + PREFETCH_AHEAD / 2 - 1) & s->mask]);
         if (h->key >= 0 && h->ver + 1 > s->expect[h->key])
                 s->expect[h->key] = h->ver + 1;
         /* Producers stamp batches; the consumer keeps time from going backwards. */
@@ -690,12 +712,35 @@ static void take(stream *s, int r, event *ev, strbuf *text)
         ev->aux = h->aux;
         ev->num = h->num;
         ev->len = h->len;
-        ev->text = strbuf_str(text);
+        ev->text = text->data;
         v->head += n;
-        atomic_store_explicit(&s->rings[r].head, v->head, memory_order_release);
+        atomic_store_explicit(&v->ring->head, v->head, memory_order_release);
         /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
-        if (atomic_load_explicit(&s->rings[r].prod_sleeping, memory_order_relaxed) != 0)
-                wake_producer(&s->rings[r]);
+        if (atomic_load_explicit(&v->ring->prod_sleeping, memory_order_relaxed) != 0)
+                wake_producer(v->ring);
+}
+
+/* Reads ring R's head event into EV and TEXT and frees its slots. */
+static void take(stream *s, int r, event *ev, strbuf *text)
+{
+        view *v = &s->views[r];
+        const head *h = &v->slots[v->head & s->mask].h;
+        uint64_t n = slots_for(h->len);
+        size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
+
+        strbuf_reset(text);
+        /* a text that fits the first slot: its whole field (the room stream_next's short way
+         * needs; the bytes past the text are left over from the slot's last use) */
+        strbuf_append(text, h->text, n == 1 ? HEAD_TEXT : done);
+        text->data[done] = '\0';
+        text->len = done;
+        for (uint64_t i = 1; i < n; i++) {
+                size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
+
+                strbuf_append(text, v->slots[(v->head + i) & s->mask].text, k);
+                done += k;
+        }
+        take_head(s, v, h, n, ev, text);
 }
 
 /* Whether every ring is read to its end (after the close). */
@@ -709,9 +754,10 @@ static bool all_read(stream *s)
 
 /*
  * Waits for a readable event: its ring, or -1 when TIMEOUT_MS passed (DEADLINE set at the first
- * wait), -2 when the stream is closed and everything is read.
+ * wait), -2 when the stream is closed and everything is read. Out of line: stream_next's path
+ * for an event at hand stays short (and a profile shows the waiting apart).
  */
-static int wait_readable(stream *s, int timeout_ms, uint64_t *deadline)
+__attribute__((noinline)) static int wait_readable(stream *s, int timeout_ms, uint64_t *deadline)
 {
         int r;
 
@@ -763,11 +809,13 @@ static int wait_readable(stream *s, int timeout_ms, uint64_t *deadline)
         return r;
 }
 
-int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
+/* stream_next's whole way: a search of the rings, a wait, the records that are orders only. */
+__attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
         uint64_t deadline = 0;
 
-        consumer_init(s);
+        if (s->views == NULL)
+                consumer_init(s);
         for (;;) {
                 int r = pick(s, false);
 
@@ -794,6 +842,33 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
                 atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
                 return 1;
         }
+}
+
+int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
+{
+        view *v;
+        const head *h;
+
+        /* Most events: the current ring's head, visible, readable by its order, an event (not an
+         * order only, not END) with a text that fits its first slot, and a buffer with room for
+         * it: taken here, with no call (the search, the wait and the rest are next_any's). */
+        if (s->views == NULL)
+                return next_any(s, ev, text, timeout_ms);
+        v = &s->views[s->cur];
+        if (v->head == v->avail)
+                return next_any(s, ev, text, timeout_ms);
+        h = &v->slots[v->head & s->mask].h;
+        if (h->len > HEAD_TEXT || text->cap <= HEAD_TEXT || h->kind >= KIND_ORDER ||
+            h->kind == EV_END || h->t_ns > s->cur_until || !readable(s, s->cur, h))
+                return next_any(s, ev, text, timeout_ms);
+        /* the whole text field: a copy of a fixed size, inline */
+        memcpy(text->data, h->text, HEAD_TEXT);
+        text->data[h->len] = '\0';
+        text->len = h->len;
+        take_head(s, v, h, 1, ev, text);
+        ev->seq = ++s->seq;
+        atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+        return 1;
 }
 
 void stream_set_wake_fd(stream *s, int fd)

@@ -67,7 +67,9 @@ static void text_set(const char **t, const event *ev)
         size_t n = text_len(ev);
         text_hdr *h = *t != NULL ? text_head(*t) : NULL;
 
-        if (h != NULL && h->refs == 1 && malloc_usable_size(h) >= sizeof *h + n + 1) {
+        /* no longer than the text there: the room is known without asking malloc */
+        if (h != NULL && h->refs == 1 &&
+            (n <= h->len || malloc_usable_size(h) >= sizeof *h + n + 1)) {
                 char *d = (char *)(h + 1);
 
                 if (n > 0)
@@ -537,6 +539,7 @@ struct model {
         model_error *asserts, *errors;
         size_t nasserts, nerrors; /* kept */
         size_t capasserts, caperrors;
+        const char *spare; /* a worker's last argument, which nobody holds: the next one's room */
 };
 
 #define T(type) (1u << (type))
@@ -737,6 +740,7 @@ model *model_clone(const model *src)
         m->capasserts = src->nasserts;
         m->errors = errors_dup(src->errors, src->nerrors);
         m->caperrors = src->nerrors;
+        m->spare = NULL;
         return m;
 }
 
@@ -782,6 +786,7 @@ void model_free(model *m)
         text_unref(m->info.caption);
         errors_free(m->asserts, m->nasserts);
         errors_free(m->errors, m->nerrors);
+        text_unref(m->spare);
         free(m);
 }
 
@@ -1145,6 +1150,17 @@ static void on_sleep(model *m, const event *ev, model_actor *a, model_res *r)
         a->sleep_ns = ev->num;
 }
 
+/* A worker's argument goes: kept as the model's spare when nobody else holds it, so that the
+ * next task's argument is written into it (a pool's task and its result allocate nothing). */
+static void arg_drop(model *m, model_worker *w)
+{
+        if (w->arg != NULL && m->spare == NULL && text_head(w->arg)->refs == 1)
+                m->spare = w->arg;
+        else
+                text_unref(w->arg);
+        w->arg = NULL;
+}
+
 static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
@@ -1155,8 +1171,7 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 if (r->workers[k].task == ev->num) {
                         again = true;
                         r->workers[k].task = -1;
-                        text_unref(r->workers[k].arg);
-                        r->workers[k].arg = NULL;
+                        arg_drop(m, &r->workers[k]);
                 }
         if (ev->num == 0 && !again) {
                 log_unref(r->results);
@@ -1165,6 +1180,10 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 r->ntasks = 0;
         }
         w->task = ev->num;
+        if (w->arg == NULL) {
+                w->arg = m->spare;
+                m->spare = NULL;
+        }
         text_set(&w->arg, ev);
         if (ev->num >= r->ntasks)
                 r->ntasks = ev->num + 1;
@@ -1178,8 +1197,7 @@ static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
                    text_len(ev));
         if (w->task == ev->num) {
                 w->task = -1;
-                text_unref(w->arg);
-                w->arg = NULL;
+                arg_drop(m, w);
         }
 }
 
@@ -1304,58 +1322,63 @@ void model_apply(model *m, const event *ev)
         const struct rule *ru;
         model_actor *a = NULL;
         model_res *r = NULL;
-        bool last_word;
+        unsigned flags;
 
         if (ev == NULL || ev->kind >= EV_KIND_COUNT)
                 goto ignore;
         ru = &rules[ev->kind];
-        if (ev->actor < EVENT_RUNNER || ev->actor >= m->nactors)
+        flags = ru->flags;
+        /* EVENT_RUNNER .. nactors - 1, in one compare */
+        if ((unsigned)(ev->actor - EVENT_RUNNER) >= (unsigned)(m->nactors - EVENT_RUNNER))
                 goto ignore;
         if (ev->actor >= 0)
                 a = &m->actors[ev->actor];
-        else if (ru->flags & F_ACTOR)
+        else if (flags & F_ACTOR)
                 goto ignore;
         if (ev->res != -1) {
-                if (ev->res < 0 || ev->res >= m->nres)
+                if ((unsigned)ev->res >= (unsigned)m->nres)
                         goto ignore;
-                if (ru->flags & (F_RES | F_RES_OPT)) {
+                if (flags & (F_RES | F_RES_OPT)) {
                         r = &m->res[ev->res];
-                        if ((ru->flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
+                        if ((flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
                                 r = &m->res[r->lock];
                         if (!(ru->types & T(r->type)))
                                 goto ignore;
                 }
-        } else if (ru->flags & F_RES) {
+        } else if (flags & F_RES) {
                 goto ignore;
         }
         if (ru->check != NULL && !ru->check(m, ev, r))
                 goto ignore;
-        /* The engine's EXIT after an actor's ERROR is its last word: applied, and the actor
-         * stays CRASHED. */
-        last_word =
-            ev->kind == EV_EXIT && a != NULL && a->state == MODEL_CRASHED && a->signal == -1;
-        if (a != NULL && dead(a) && !(ru->flags & F_PASSIVE) && !last_word)
-                goto ignore;
+        if (a != NULL && dead(a) && !(flags & F_PASSIVE)) {
+                /* The engine's EXIT after an actor's ERROR is its last word: applied, and the
+                 * actor stays CRASHED. */
+                if (ev->kind != EV_EXIT || a->state != MODEL_CRASHED || a->signal != -1)
+                        goto ignore;
+                m->info.events++;
+                m->info.last_seq = ev->seq;
+                m->info.t_ns = ev->t_ns;
+                a->events++;
+                return;
+        }
 
         m->info.events++;
         m->info.last_seq = ev->seq;
         m->info.t_ns = ev->t_ns;
-        if (last_word) {
-                a->events++;
-                return;
-        }
         if (a != NULL) {
                 a->events++;
-                if (!(ru->flags & F_PASSIVE)) {
-                        if (ev->kind != EV_BLOCKED && ev->kind != EV_WAITING)
+                if (!(flags & F_PASSIVE)) {
+                        /* (end_wait's own first look, made here: most events end no wait) */
+                        if (a->op != MODEL_OP_NONE && ev->kind != EV_BLOCKED &&
+                            ev->kind != EV_WAITING)
                                 end_wait(m, ev->actor, ev->kind == EV_WOKE);
                         a->started = true;
                 }
+                /* A step's first event (a STEP, or whatever the statement published first) moves
+                 * the actor to the statement; before the kind's own rule, which may read it. */
+                if ((ev->flags & EVENT_BEGINS_STEP) && ev->kind != EV_STEP)
+                        on_step(m, ev, a, r);
         }
-        /* A step's first event (a STEP, or whatever the statement published first) moves the
-         * actor to the statement; before the kind's own rule, which may read it. */
-        if (a != NULL && (ev->flags & EVENT_BEGINS_STEP) && ev->kind != EV_STEP)
-                on_step(m, ev, a, r);
         if (ru->fn != NULL)
                 ru->fn(m, ev, a, r);
         if (a != NULL && ru->state >= 0)

@@ -806,6 +806,68 @@ static void test_pool(void **state)
         stop(&f);
 }
 
+/* A TASK or RESULT of pool RES (from main) applied to M, numbered after F's events. */
+static void full_model(model *m, feed *f, int kind, int res, int aux, int64_t num, const char *text)
+{
+        event e = { .seq = ++f->seq,
+                    .t_ns = f->seq * 1000,
+                    .kind = (uint16_t)kind,
+                    .actor = (int16_t)ACT_MAIN,
+                    .res = (int16_t)res,
+                    .other = -1,
+                    .stmt = -1,
+                    .aux = aux,
+                    .num = num,
+                    .len = (uint32_t)strlen(text),
+                    .text = text };
+
+        model_apply(m, &e);
+}
+
+/* A worker's argument, once its result is in, is the room of the next task's argument (no
+ * allocation a task): written in place, never seen by a clone, longer ones given their own. */
+static void test_pool_argument_reused(void **state)
+{
+        feed f = start(all_text);
+        int p = res(&f, "pool");
+        const char *first;
+        model *clone;
+
+        (void)state;
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2, 3)");
+        first = R(&f, "pool")->workers[0].arg;
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 0, "14");
+        assert_null(R(&f, "pool")->workers[0].arg);
+        /* the next task, on the other worker: the same room, its own text */
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 1, "(4, 5)");
+        assert_ptr_equal(R(&f, "pool")->workers[1].arg, first);
+        assert_string_equal(R(&f, "pool")->workers[1].arg, "(4, 5)");
+        /* a clone shares the argument: the result lets go of it, and the next task does not
+         * write over what the clone shows */
+        clone = model_clone(f.m);
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 1, "41");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 2, "(6,)");
+        assert_string_equal(R(&f, "pool")->workers[0].arg, "(6,)");
+        assert_string_equal(model_res_at(clone, p)->workers[1].arg, "(4, 5)");
+        assert_int_equal(model_res_at(clone, p)->workers[1].task, 1);
+        /* the clone's own results and tasks go on from its own state */
+        full_model(clone, &f, EV_RESULT, p, 1, 1, "41");
+        full_model(clone, &f, EV_TASK, p, 1, 2, "(7, 8)");
+        assert_string_equal(model_res_at(clone, p)->workers[1].arg, "(7, 8)");
+        assert_string_equal(R(&f, "pool")->workers[0].arg, "(6,)");
+        model_free(clone);
+        /* a longer argument than the room: its own */
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 0, 2, "36");
+        full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 3,
+             "(a longer argument than any before, by far, and then some)");
+        assert_string_equal(R(&f, "pool")->workers[1].arg,
+                            "(a longer argument than any before, by far, and then some)");
+        full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 3, "0");
+        assert_int_equal(model_result_count(f.m, p), 4);
+        assert_string_equal(model_result_at(f.m, p, 3, &(model_line){ 0 })->text, "0");
+        stop(&f);
+}
+
 static void test_output_captions_outcome(void **state)
 {
         feed f = start(all_text);
@@ -1677,6 +1739,7 @@ int main(void)
                 cmocka_unit_test(test_var_text_in_place),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
+                cmocka_unit_test(test_pool_argument_reused),
                 cmocka_unit_test(test_output_captions_outcome),
                 cmocka_unit_test(test_trim_logs),
                 cmocka_unit_test(test_actor_states),

@@ -1,8 +1,8 @@
 /*
  * test_session.c — the session as a front end sees it: the manual policy, grants and why an actor
  * cannot move, the descriptor that stays quiet while nothing happens, pause, switching policies,
- * restart, interruption, the exit status's precedence, and pumping again at once after a done
- * step (session_more).
+ * restart, interruption, the exit status's precedence, pumping again at once after a done step
+ * (session_more), and a live run's short way of taking events in.
  *
  * Every wait here is on the session's descriptor with no timeout, for something the session
  * promises will come (an event, the runner's end): no test depends on timing.
@@ -529,6 +529,109 @@ static void test_pump_again(void **state)
         close_ok(s);
 }
 
+/* Main alone (T is never started): its events come in one order whatever the machine does. It
+ * counts under a lock, prints (a line longer than the stream's first slot too), then fails an
+ * assert. */
+static const char solo_text[] =
+    "{\"lockstep\": 1, \"title\": \"Solo\", \"summary\": \"Main alone.\",\n"
+    " \"resources\": {\"lock\": {\"type\": \"lock\"}, \"n\": {\"type\": \"var\", \"value\": 0}},\n"
+    " \"actors\": [{\"name\": \"T\", \"start\": \"manual\", \"run\": [{\"print\": \"never\"}]}],\n"
+    " \"main\": [{\"for\": \"k\", \"in\": \"range(3)\", \"do\": [\n"
+    "   {\"with\": \"lock\", \"do\": [{\"store\": \"n\", \"value\": \"n + 1\"}]}]},\n"
+    "   {\"print\": \"n = {n}\"}, {\"print\": \"and a line of more than sixteen bytes\"},\n"
+    "   {\"assert\": \"n == 4\"}]}\n";
+
+typedef struct seen {
+        uint64_t events, steps, last_seq;
+        uint64_t kinds[EV_KIND_COUNT];
+} seen;
+
+static void count_event(const event *ev, void *ctx)
+{
+        seen *n = ctx;
+
+        n->events++;
+        n->steps += ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP);
+        n->last_seq = ev->seq;
+        if (ev->kind < EV_KIND_COUNT)
+                n->kinds[ev->kind]++;
+}
+
+/* A live run without a trace or a recording takes the common kinds the short way (take): the
+ * same counts, model, reason and limits as a run with a trace, which takes every event through
+ * every check. */
+static void test_live_short_way(void **state)
+{
+        char solo[64], trace[64];
+        seen n[3] = { { 0 } };
+        session_config cfg[3] = {
+                { .on_event = count_event, .ctx = &n[0] },
+                { .on_event = count_event, .ctx = &n[1], .trace_path = trace },
+                { .on_event = count_event, .ctx = &n[2], .max_output = 10 },
+        };
+        session *s[3];
+        int fd;
+
+        (void)state;
+        strcpy(solo, "/tmp/lockstep-test-solo-XXXXXX");
+        strcpy(trace, "/tmp/lockstep-test-solo-trace-XXXXXX");
+        fd = mkstemp(solo);
+        assert_true(fd >= 0 && write(fd, solo_text, sizeof(solo_text) - 1) > 0);
+        close(fd);
+        fd = mkstemp(trace);
+        assert_true(fd >= 0);
+        close(fd);
+        for (int k = 0; k < 3; k++) {
+                strbuf err = STRBUF_INIT;
+
+                cfg[k].path = solo;
+                s[k] = session_open(&cfg[k], &err);
+                if (s[k] == NULL)
+                        fprintf(stderr, "%s", strbuf_str(&err));
+                strbuf_free(&err);
+                assert_non_null(s[k]);
+                until_end(s[k]);
+        }
+        /* the short way and the long one agree on everything */
+        assert_int_equal(session_outcome(s[0]), OUTCOME_ASSERT);
+        assert_int_equal(session_outcome(s[1]), OUTCOME_ASSERT);
+        assert_string_equal(session_reason(s[0]), session_reason(s[1]));
+        assert_int_equal(session_events(s[0]), session_events(s[1]));
+        assert_int_equal(session_steps(s[0]), session_steps(s[1]));
+        assert_memory_equal(n[0].kinds, n[1].kinds, sizeof n[0].kinds);
+        assert_int_equal(n[0].kinds[EV_ACQUIRED], 3);
+        assert_int_equal(n[0].kinds[EV_RELEASED], 3);
+        assert_int_equal(n[0].kinds[EV_CHANGED], 3);
+        assert_int_equal(n[0].kinds[EV_PRINT], 2);
+        assert_int_equal(n[0].kinds[EV_ASSERT], 1);
+        for (int k = 0; k < 2; k++) {
+                const model *m = session_model(s[k]);
+
+                /* what the hook saw is what the session counted and the model folded, and the end
+                 * line the session writes itself */
+                assert_int_equal(session_events(s[k]) + 1, n[k].events);
+                assert_int_equal(n[k].kinds[EV_END], 1);
+                assert_int_equal(session_steps(s[k]), n[k].steps);
+                assert_int_equal(model_info_of(m)->last_seq, n[k].last_seq);
+                assert_int_equal(model_info_of(m)->ignored, 0);
+                assert_int_equal(model_output_count(m), 2);
+                assert_string_equal(model_output_at(m, 0, &(model_line){ 0 })->text, "n = 3");
+                assert_string_equal(model_output_at(m, 1, &(model_line){ 0 })->text,
+                                    "and a line of more than sixteen bytes");
+                assert_int_equal(model_assert_count(m), 1);
+        }
+        /* the output's limit is still looked at without a trace: "n = 3" and its newline are 6
+         * bytes, the second line passes 10 */
+        assert_int_equal(session_outcome(s[2]), OUTCOME_LIMIT);
+        assert_non_null(strstr(session_reason(s[2]), "--max-output"));
+        assert_int_equal(n[2].kinds[EV_PRINT], 2);
+        assert_int_equal(n[2].kinds[EV_ASSERT], 0);
+        for (int k = 0; k < 3; k++)
+                close_ok(s[k]);
+        unlink(solo);
+        unlink(trace);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -546,6 +649,7 @@ int main(void)
                 cmocka_unit_test(test_live_only),
                 cmocka_unit_test(test_manual_with_speed_is_quiet),
                 cmocka_unit_test(test_pump_again),
+                cmocka_unit_test(test_live_short_way),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -794,6 +794,66 @@ static void test_order_after(void **state)
         stream_destroy(s);
 }
 
+/*
+ * Texts around the first slot's size, taken the short way (stream_next's, a fixed-size copy) and
+ * the long one, in turns: each arrives whole and NUL-terminated, with nothing of the one before
+ * (a shorter text after a longer one), into a buffer that starts with no room; an order between
+ * two rings (a mark) is taken the long way and never given out.
+ */
+static void test_short_texts(void **state)
+{
+        static const size_t lens[] = { 0, 16, 3, 17, 1, 15, 0, 80, 16, 2, 64 + 16, 5, 0 };
+        const int nlens = (int)(sizeof lens / sizeof lens[0]);
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        char buf[128];
+        event ev;
+
+        (void)state;
+        assert_non_null(s);
+        stream_attach(s, 0);
+        for (int round = 0; round < 3; round++) {
+                for (int k = 0; k < nlens; k++) {
+                        fill(buf, lens[k], (uint64_t)(round * nlens + k));
+                        ev = make_event(EV_PRINT, 0, round * nlens + k, buf, lens[k]);
+                        stream_publish(s, &ev, k % 2 == 0 ? 0 : STREAM_NO_KEY);
+                }
+                if (round == 1) {
+                        /* ring 1's event goes after all of ring 0's so far */
+                        stream_attach(s, 1);
+                        stream_order_after(s, 0, stream_written(s, 0));
+                        fill(buf, 4, 1000);
+                        ev = make_event(EV_PRINT, 1, 1000, buf, 4);
+                        stream_publish(s, &ev, STREAM_NO_KEY);
+                        stream_flush();
+                        stream_attach(s, 0);
+                }
+        }
+        stream_flush();
+        for (int i = 0, zero = 0; i < 3 * nlens + 1; i++) {
+                size_t len;
+                uint64_t key;
+
+                assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+                assert_int_equal(ev.seq, (uint64_t)i + 1);
+                if (ev.actor == 1) {
+                        /* after ring 0's first two rounds (the third's stamps say where) */
+                        assert_true(zero >= 2 * nlens);
+                        len = 4;
+                        key = 1000;
+                } else {
+                        key = (uint64_t)ev.num;
+                        len = lens[key % (uint64_t)nlens];
+                        assert_int_equal(ev.num, zero++);
+                }
+                assert_true(text_ok(&ev, len, key));
+                assert_int_equal(strlen(ev.text), len);
+        }
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 /* ---- END last ---- */
 
 static void end_a(producer *p)
@@ -1678,6 +1738,7 @@ int main(void)
                 cmocka_unit_test(test_merge_by_key),
                 cmocka_unit_test(test_publish_after),
                 cmocka_unit_test(test_order_after),
+                cmocka_unit_test(test_short_texts),
                 cmocka_unit_test(test_end_last),
                 cmocka_unit_test(test_end_waits_for_written),
                 cmocka_unit_test(test_counter_threads),
