@@ -158,13 +158,14 @@ struct stream {
         alignas(64) _Atomic uint32_t cons_futex; /* bumped to wake the consumer */
 
         /* The consumer's own state (only the consumer writes here). */
-        alignas(64) uint64_t seq; /* the last seq handed out */
-        uint64_t last_t;          /* the last t_ns handed out */
-        int cur;                  /* the ring read last */
-        uint64_t cur_until;       /* ... which goes on while its stamps are not later */
-        view *views;              /* per ring (the consumer's memory) */
-        uint64_t *expect;         /* per key: the next version */
-        _Atomic uint64_t events;
+        /* The last seq handed out, which is the count of events read too: atomic only for
+         * stream_get_stats (a relaxed load and store, only the consumer writes it). */
+        alignas(64) _Atomic uint64_t seq;
+        uint64_t last_t;    /* the last t_ns handed out */
+        int cur;            /* the ring read last */
+        uint64_t cur_until; /* ... which goes on while its stamps are not later */
+        view *views;        /* per ring (the consumer's memory) */
+        uint64_t *expect;   /* per key: the next version */
         _Atomic uint64_t consumer_waits;
         _Atomic uint64_t consumer_sleeps;
         _Atomic uint64_t broken;
@@ -866,8 +867,8 @@ __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text
                                 atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
                         continue;
                 }
-                ev->seq = ++s->seq;
-                atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+                ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+                atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
                 return 1;
         }
 }
@@ -894,8 +895,8 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         text->data[h->len] = '\0';
         text->len = h->len;
         take_head(s, v, h, 1, ev, text);
-        ev->seq = ++s->seq;
-        atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+        ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+        atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;
 }
 
@@ -939,7 +940,7 @@ void stream_close(stream *s)
 void stream_get_stats(const stream *s, stream_stats *out)
 {
         *out = (stream_stats){ 0 };
-        out->events = atomic_load_explicit(&s->events, memory_order_relaxed);
+        out->events = atomic_load_explicit(&s->seq, memory_order_relaxed);
         out->consumer_waits = atomic_load_explicit(&s->consumer_waits, memory_order_relaxed);
         out->consumer_sleeps = atomic_load_explicit(&s->consumer_sleeps, memory_order_relaxed);
         out->broken = atomic_load_explicit(&s->broken, memory_order_relaxed);
