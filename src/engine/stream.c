@@ -152,17 +152,20 @@ struct stream {
         alignas(64) _Atomic uint32_t want_flush; /* bumped: the consumer asks for every batch */
         _Atomic uint32_t cons_sleeping;          /* SLEEP_FUTEX, SLEEP_FD: how the consumer waits */
         _Atomic uint32_t closed;
+        /* one past the highest ring that has had a producer (ring_used) */
+        _Atomic int32_t rings_hi;
 
         alignas(64) _Atomic uint32_t cons_futex; /* bumped to wake the consumer */
 
         /* The consumer's own state (only the consumer writes here). */
-        alignas(64) uint64_t seq; /* the last seq handed out */
-        uint64_t last_t;          /* the last t_ns handed out */
-        int cur;                  /* the ring read last */
-        uint64_t cur_until;       /* ... which goes on while its stamps are not later */
-        view *views;              /* per ring (the consumer's memory) */
-        uint64_t *expect;         /* per key: the next version */
-        _Atomic uint64_t events;
+        /* The last seq handed out, which is the count of events read too: atomic only for
+         * stream_get_stats (a relaxed load and store, only the consumer writes it). */
+        alignas(64) _Atomic uint64_t seq;
+        uint64_t last_t;    /* the last t_ns handed out */
+        int cur;            /* the ring read last */
+        uint64_t cur_until; /* ... which goes on while its stamps are not later */
+        view *views;        /* per ring (the consumer's memory) */
+        uint64_t *expect;   /* per key: the next version */
         _Atomic uint64_t consumer_waits;
         _Atomic uint64_t consumer_sleeps;
         _Atomic uint64_t broken;
@@ -288,10 +291,27 @@ void stream_destroy(stream *s)
 
 /* ---- producers ---- */
 
+/*
+ * Raises the consumer's bound of rings to search past ring R: it looks only at rings below it
+ * (a pool's rings are the last, and most are never written). Raised before the ring's first
+ * event is written, so before its first store of pub: a consumer that sees that store (acquire)
+ * sees the bound too, and one about to sleep sees it after its fence or is woken, as with pub
+ * itself (wait_readable). Once a ring at most, in practice: a process's every attach loads it.
+ */
+static void ring_used(stream *s, int r)
+{
+        int32_t hi = atomic_load_explicit(&s->rings_hi, memory_order_relaxed);
+
+        while (hi <= r && !atomic_compare_exchange_weak_explicit(
+                              &s->rings_hi, &hi, r + 1, memory_order_release, memory_order_relaxed))
+                ;
+}
+
 void stream_attach(stream *s, int r)
 {
         if (r < 0 || r >= s->nrings)
                 xdie("event stream: no ring %d", r);
+        ring_used(s, r);
         mine.s = s;
         mine.ring = r;
 }
@@ -524,8 +544,12 @@ uint64_t stream_written(const stream *s, int r)
 void stream_ring_dead(stream *s, int ri)
 {
         ring *r = &s->rings[ri];
-        int k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
-        uint64_t v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
+        int k;
+        uint64_t v;
+
+        ring_used(s, ri);
+        k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
+        v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
 
         if (k >= 0 && v != NO_VERSION) {
                 /* It took version V of key K and died before writing its event: a marker in
@@ -541,6 +565,7 @@ void stream_ring_dead(stream *s, int ri)
 
 void stream_publish_for(stream *s, int ri, const event *ev, int key)
 {
+        ring_used(s, ri);
         put(s, ri, ev, key, 0, key >= 0);
         flush_ring(s, &s->rings[ri], true);
 }
@@ -626,10 +651,14 @@ static int pick_search(stream *s, bool force)
          * again once it is set: wait_readable). The loads of pub and tail after it still come
          * after it, as with peek's own look. */
         bool closed = atomic_load_explicit(&s->closed, memory_order_acquire);
+        /* Only the rings below the highest that has had a producer (ring_used): loaded once a
+         * search too. A ring that raises it after this load is not missed for good: its events
+         * come after, and whoever finds nothing searches again (the same reasoning as pub's). */
+        int hi = atomic_load_explicit(&s->rings_hi, memory_order_acquire);
 
         const view *v = s->views;
 
-        for (int r = 0; r < s->nrings; r++, v++) {
+        for (int r = 0; r < hi; r++, v++) {
                 /* Most rings have nothing new at a search (a pool's processes write one at a
                  * time): their pub looked at here, peek's refresh only when it moved. */
                 if (!closed && v->head == v->avail &&
@@ -838,8 +867,8 @@ __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text
                                 atomic_fetch_add_explicit(&s->broken, 1, memory_order_relaxed);
                         continue;
                 }
-                ev->seq = ++s->seq;
-                atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+                ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+                atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
                 return 1;
         }
 }
@@ -866,8 +895,8 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         text->data[h->len] = '\0';
         text->len = h->len;
         take_head(s, v, h, 1, ev, text);
-        ev->seq = ++s->seq;
-        atomic_store_explicit(&s->events, s->seq, memory_order_relaxed);
+        ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+        atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;
 }
 
@@ -911,7 +940,7 @@ void stream_close(stream *s)
 void stream_get_stats(const stream *s, stream_stats *out)
 {
         *out = (stream_stats){ 0 };
-        out->events = atomic_load_explicit(&s->events, memory_order_relaxed);
+        out->events = atomic_load_explicit(&s->seq, memory_order_relaxed);
         out->consumer_waits = atomic_load_explicit(&s->consumer_waits, memory_order_relaxed);
         out->consumer_sleeps = atomic_load_explicit(&s->consumer_sleeps, memory_order_relaxed);
         out->broken = atomic_load_explicit(&s->broken, memory_order_relaxed);

@@ -1317,7 +1317,7 @@ static const struct rule {
         [EV_END] = { on_end, NULL, F_PASSIVE, 0, -1 },
 };
 
-void model_apply(model *m, const event *ev)
+void model_apply_generic(model *m, const event *ev)
 {
         const struct rule *ru;
         model_actor *a = NULL;
@@ -1386,6 +1386,94 @@ void model_apply(model *m, const event *ev)
         return;
 ignore:
         m->info.ignored++;
+}
+
+/*
+ * The hottest kinds, with the checks their rules make written out: what model_apply_generic does
+ * for them, in its order, without reading the rule's flags, check and function from the table.
+ * An active kind (it moves its sender) takes this way only for an actor that is alive and waits
+ * for nothing (no wait to end, no last word); a passive one (CHANGED, TASK, RESULT) for any
+ * sender. Anything else, and anything the generic way would ignore, goes the generic way.
+ */
+void model_apply(model *m, const event *ev)
+{
+        model_actor *a = NULL;
+        model_res *r = NULL;
+        unsigned kind;
+
+        if (ev == NULL)
+                goto generic;
+        kind = ev->kind;
+        switch (kind) {
+        case EV_STEP:
+        case EV_ACQUIRED:
+        case EV_RELEASED:
+        case EV_PUT:
+        case EV_GOT:
+                if ((unsigned)ev->actor >= (unsigned)m->nactors)
+                        goto generic;
+                a = &m->actors[ev->actor];
+                if (a->op != MODEL_OP_NONE || dead(a))
+                        goto generic;
+                if (kind == EV_STEP) {
+                        if (ev->res != -1)
+                                goto generic;
+                        break;
+                }
+                if ((unsigned)ev->res >= (unsigned)m->nres)
+                        goto generic;
+                r = &m->res[ev->res];
+                if ((rules[kind].flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
+                        r = &m->res[r->lock];
+                if (!(rules[kind].types & T(r->type)))
+                        goto generic;
+                break;
+        case EV_CHANGED:
+        case EV_TASK:
+        case EV_RESULT:
+                if ((unsigned)(ev->actor - EVENT_RUNNER) >= (unsigned)(m->nactors - EVENT_RUNNER) ||
+                    (unsigned)ev->res >= (unsigned)m->nres)
+                        goto generic;
+                r = &m->res[ev->res];
+                if (!(rules[kind].types & T(r->type)) ||
+                    !(kind == EV_CHANGED ? check_copy(m, ev, r) : check_worker(m, ev, r)))
+                        goto generic;
+                m->info.events++;
+                m->info.last_seq = ev->seq;
+                m->info.t_ns = ev->t_ns;
+                if (ev->actor >= 0) {
+                        a = &m->actors[ev->actor];
+                        a->events++;
+                        if (ev->flags & EVENT_BEGINS_STEP)
+                                on_step(m, ev, a, r);
+                }
+                if (kind == EV_CHANGED)
+                        on_changed(m, ev, a, r);
+                else if (kind == EV_TASK)
+                        on_task(m, ev, a, r);
+                else
+                        on_result(m, ev, a, r);
+                return;
+        default: goto generic;
+        }
+        m->info.events++;
+        m->info.last_seq = ev->seq;
+        m->info.t_ns = ev->t_ns;
+        a->events++;
+        a->started = true;
+        if (kind != EV_STEP && (ev->flags & EVENT_BEGINS_STEP))
+                on_step(m, ev, a, r);
+        switch (kind) {
+        case EV_STEP: on_step(m, ev, a, r); break;
+        case EV_ACQUIRED: on_acquired(m, ev, a, r); break;
+        case EV_RELEASED: on_released(m, ev, a, r); break;
+        case EV_PUT: on_put(m, ev, a, r); break;
+        default: on_got(m, ev, a, r); break;
+        }
+        set_state(a, MODEL_RUNNING, ev->seq);
+        return;
+generic:
+        model_apply_generic(m, ev);
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */

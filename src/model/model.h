@@ -275,6 +275,9 @@ typedef struct model_info {
 model *model_new(const scenario *sc);
 /* Folds one event in (EV may be anything: see above). The text is copied. */
 void model_apply(model *m, const event *ev);
+/* The same fold without model_apply's fast paths for its hottest kinds: every event through its
+ * rule's checks. Gives exactly what model_apply gives (the tests compare the two). */
+void model_apply_generic(model *m, const event *ev);
 /* A deep copy that evolves independently (texts and the output are shared, copy-on-write). */
 model *model_clone(const model *m);
 void model_free(model *m);

@@ -2,7 +2,8 @@
  * test_history.c — the recorded run: rebuilding earlier moments from snapshots, the memory cap.
  *
  * The reference for every moment is a fresh model fed the first k events; model_equal_check
- * compares two models through everything the accessors show.
+ * compares two models through everything the accessors show (and model_apply's fast path with
+ * the generic way, on the same streams of events).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -407,6 +408,144 @@ static void test_at_equals_fold(void **state)
                 assert_int_equal(history_steps(h, k), count_steps(&s, 0, k));
         history_free(h);
         free_stream(&s);
+        scenario_free(sc);
+}
+
+/* Whether model_apply's fast path may take E (its kinds, an actor or the runner, a resource). */
+static bool hot(const event *e)
+{
+        switch (e->kind) {
+        case EV_STEP: return e->actor >= 0 && e->res == -1;
+        case EV_ACQUIRED:
+        case EV_RELEASED:
+        case EV_PUT:
+        case EV_GOT: return e->actor >= 0 && e->res >= 0;
+        case EV_CHANGED:
+        case EV_TASK:
+        case EV_RESULT: return e->actor >= -1 && e->res >= 0;
+        default: return false;
+        }
+}
+
+/*
+ * model_apply's fast path for its hottest kinds gives exactly what the generic way gives: the
+ * same streams of plausible and malformed events folded both ways, compared after every event.
+ * Then events the fast kinds must still ignore, each against a fresh pair.
+ */
+static void test_fast_equals_generic(void **state)
+{
+        scenario *sc = load(all_text);
+        int lock = scenario_find_resource(sc, "lock"), cl = scenario_find_resource(sc, "cl");
+        int q = scenario_find_resource(sc, "q"), counter = scenario_find_resource(sc, "counter");
+        int pool = scenario_find_resource(sc, "pool");
+        const event bad[] = {
+                { .kind = EV_STEP, .actor = 0, .res = 999, .stmt = -1 },
+                { .kind = EV_STEP, .actor = EVENT_RUNNER, .res = -1, .stmt = -1 },
+                { .kind = EV_STEP, .actor = 99, .res = -1, .stmt = -1 },
+                { .kind = EV_ACQUIRED, .actor = 0, .res = (int16_t)q, .stmt = -1 },
+                { .kind = EV_ACQUIRED, .actor = 0, .res = -1, .stmt = -1 },
+                { .kind = EV_ACQUIRED, .actor = EVENT_RUNNER, .res = (int16_t)lock, .stmt = -1 },
+                { .kind = EV_RELEASED, .actor = 0, .res = 999, .stmt = -1 },
+                { .kind = EV_RELEASED, .actor = 0, .res = (int16_t)counter, .stmt = -1 },
+                { .kind = EV_PUT, .actor = 1, .res = (int16_t)lock, .stmt = -1 },
+                { .kind = EV_GOT, .actor = 1, .res = -1, .stmt = -1 },
+                { .kind = EV_CHANGED, .actor = 0, .res = (int16_t)counter, .aux = 99, .stmt = -1 },
+                { .kind = EV_CHANGED, .actor = 0, .res = (int16_t)q, .stmt = -1 },
+                { .kind = EV_CHANGED, .actor = -2, .res = (int16_t)counter, .stmt = -1 },
+                { .kind = EV_TASK, .actor = 0, .res = (int16_t)pool, .aux = 2, .stmt = -1 },
+                { .kind = EV_TASK, .actor = 0, .res = (int16_t)pool, .num = -1, .stmt = -1 },
+                { .kind = EV_RESULT, .actor = 0, .res = (int16_t)lock, .stmt = -1 },
+        };
+        const event good[] = {
+                { .kind = EV_ACQUIRED, .actor = 0, .res = (int16_t)cl, .stmt = -1 },
+                { .kind = EV_RELEASED, .actor = 0, .res = (int16_t)cl, .stmt = -1 },
+                { .kind = EV_CHANGED,
+                  .actor = EVENT_RUNNER,
+                  .res = (int16_t)counter,
+                  .aux = -1,
+                  .stmt = -1 },
+        };
+        size_t nhot = 0;
+
+        (void)state;
+        for (uint64_t seed = 1; seed <= 4; seed++) {
+                stream s = make_stream(sc, 3000, seed * 7919);
+                model *fast = model_new(sc), *slow = model_new(sc);
+
+                for (size_t k = 0; k < s.n; k++) {
+                        nhot += hot(&s.ev[k]);
+                        model_apply(fast, &s.ev[k]);
+                        model_apply_generic(slow, &s.ev[k]);
+                        model_equal_check(fast, slow);
+                }
+                model_free(fast);
+                model_free(slow);
+                free_stream(&s);
+        }
+        /* the streams go the fast way often */
+        assert_true(nhot > 1000);
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+                model *fast = model_new(sc), *slow = model_new(sc);
+                event e = bad[k];
+
+                e.text = "";
+                e.seq = 1;
+                model_apply(fast, &e);
+                model_apply_generic(slow, &e);
+                assert_int_equal(model_info_of(fast)->ignored, 1);
+                assert_int_equal(model_info_of(fast)->events, 0);
+                model_equal_check(fast, slow);
+                model_free(fast);
+                model_free(slow);
+        }
+        /* a condition with a lock of its own stands for that lock; the runner's CHANGED counts */
+        {
+                model *fast = model_new(sc), *slow = model_new(sc);
+
+                for (size_t k = 0; k < sizeof good / sizeof *good; k++) {
+                        event e = good[k];
+
+                        e.text = "7";
+                        e.len = 1;
+                        e.seq = k + 1;
+                        model_apply(fast, &e);
+                        model_apply_generic(slow, &e);
+                        model_equal_check(fast, slow);
+                        if (k == 0)
+                                assert_int_equal(model_res_at(fast, lock)->holder, 0);
+                }
+                assert_int_equal(model_info_of(fast)->events, 3);
+                assert_int_equal(model_info_of(fast)->ignored, 0);
+                assert_int_equal(model_res_at(fast, lock)->holder, -1);
+                assert_string_equal(model_res_at(fast, counter)->copies[0].text, "7");
+                model_free(fast);
+                model_free(slow);
+        }
+        /* a dead actor's active events are ignored; its passive ones still count */
+        {
+                model *fast = model_new(sc), *slow = model_new(sc);
+                const event seq[] = {
+                        { .kind = EV_EXIT, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_STEP, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_ACQUIRED, .actor = 0, .res = (int16_t)lock, .stmt = -1 },
+                        { .kind = EV_CHANGED, .actor = 0, .res = (int16_t)counter, .stmt = -1 },
+                };
+
+                for (size_t k = 0; k < sizeof seq / sizeof *seq; k++) {
+                        event e = seq[k];
+
+                        e.text = "";
+                        e.seq = k + 1;
+                        model_apply(fast, &e);
+                        model_apply_generic(slow, &e);
+                        model_equal_check(fast, slow);
+                }
+                assert_int_equal(model_info_of(fast)->events, 2);
+                assert_int_equal(model_info_of(fast)->ignored, 2);
+                assert_int_equal(model_res_at(fast, lock)->holder, -1);
+                model_free(fast);
+                model_free(slow);
+        }
         scenario_free(sc);
 }
 
@@ -1098,12 +1237,12 @@ static void test_at_clone_survives(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_at_equals_fold),    cmocka_unit_test(test_events_stored),
-                cmocka_unit_test(test_memory_cap),        cmocka_unit_test(test_output_cap),
-                cmocka_unit_test(test_at_clone_survives), cmocka_unit_test(test_pack_round_trip),
-                cmocka_unit_test(test_changing_texts),    cmocka_unit_test(test_snapshot_budget),
-                cmocka_unit_test(test_cap_long_texts),    cmocka_unit_test(test_results_rewind),
-                cmocka_unit_test(test_results_cap),
+                cmocka_unit_test(test_at_equals_fold),  cmocka_unit_test(test_fast_equals_generic),
+                cmocka_unit_test(test_events_stored),   cmocka_unit_test(test_memory_cap),
+                cmocka_unit_test(test_output_cap),      cmocka_unit_test(test_at_clone_survives),
+                cmocka_unit_test(test_pack_round_trip), cmocka_unit_test(test_changing_texts),
+                cmocka_unit_test(test_snapshot_budget), cmocka_unit_test(test_cap_long_texts),
+                cmocka_unit_test(test_results_rewind),  cmocka_unit_test(test_results_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -795,6 +795,64 @@ static void test_order_after(void **state)
 }
 
 /*
+ * The search looks only at rings below the highest that has had a producer: rings written one
+ * after another by one thread, key 0's versions handed from ring to ring out of the rings'
+ * order, so each head waits for one in another ring; one written only by stream_publish_for,
+ * which no producer attached to; a ring above all those first written after the consumer found
+ * nothing (the bound raised after searches that stopped below it).
+ */
+static void test_sparse_rings(void **state)
+{
+        static const int ring_of[] = { 120, 3, 64, 127, 70 };
+        stream *s = stream_create(150, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        event ev;
+        char want[16];
+        int nkey = 0, nfor = 0;
+
+        (void)state;
+        assert_non_null(s);
+        /* nothing anywhere yet: a search of no ring */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        for (int k = 0; k < 5; k++) {
+                snprintf(want, sizeof want, "k%d", k);
+                stream_attach(s, ring_of[k]);
+                say(s, ring_of[k], k, want, 0);
+                stream_flush();
+        }
+        ev = make_event(EV_PRINT, 100, 0, "for", 3);
+        stream_publish_for(s, 100, &ev, STREAM_NO_KEY);
+        for (int i = 0; i < 6; i++) {
+                next_ok(s, &ev, &text);
+                assert_int_equal(ev.seq, (uint64_t)i + 1);
+                if (ev.actor == 100) {
+                        assert_string_equal(ev.text, "for");
+                        nfor++;
+                        continue;
+                }
+                /* key 0 in version order, whichever ring holds it */
+                snprintf(want, sizeof want, "k%d", nkey);
+                assert_string_equal(ev.text, want);
+                assert_int_equal(ev.actor, ring_of[nkey]);
+                nkey++;
+        }
+        assert_int_equal(nkey, 5);
+        assert_int_equal(nfor, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        /* a ring first written now, after searches that did not look at it */
+        stream_attach(s, 149);
+        say(s, 149, 0, "late", 0);
+        stream_flush();
+        next_ok(s, &ev, &text);
+        assert_string_equal(ev.text, "late");
+        assert_int_equal(ev.actor, 149);
+        assert_int_equal(ev.seq, 7);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/*
  * Texts around the first slot's size, taken the short way (stream_next's, a fixed-size copy) and
  * the long one, in turns: each arrives whole and NUL-terminated, with nothing of the one before
  * (a shorter text after a longer one), into a buffer that starts with no room; an order between
@@ -1738,6 +1796,7 @@ int main(void)
                 cmocka_unit_test(test_merge_by_key),
                 cmocka_unit_test(test_publish_after),
                 cmocka_unit_test(test_order_after),
+                cmocka_unit_test(test_sparse_rings),
                 cmocka_unit_test(test_short_texts),
                 cmocka_unit_test(test_end_last),
                 cmocka_unit_test(test_end_waits_for_written),
