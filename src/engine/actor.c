@@ -144,13 +144,13 @@ static void publish_error(actor *a)
 
 void actor_memory_lock(actor *a)
 {
-        prim_mutex_lock(&a->prim->memory);
+        prim_memory_lock(a->prim);
         a->holds_memory = true;
 }
 
 void actor_memory_unlock(actor *a)
 {
-        pthread_mutex_unlock(&a->prim->memory);
+        prim_memory_unlock(a->prim);
         a->holds_memory = false;
 }
 
