@@ -69,7 +69,7 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
                 .aux = aux,
                 .num = num,
                 .len = (uint32_t)len,
-                .text = text ? text : "",
+                .text = text, /* NULL: none, as the stream takes it */
         };
 
         if (kind != EV_SAY)
