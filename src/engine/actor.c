@@ -69,7 +69,7 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
                 .aux = aux,
                 .num = num,
                 .len = (uint32_t)len,
-                .text = text ? text : "",
+                .text = text, /* NULL: none, as the stream takes it */
         };
 
         if (kind != EV_SAY)
@@ -144,13 +144,13 @@ static void publish_error(actor *a)
 
 void actor_memory_lock(actor *a)
 {
-        prim_mutex_lock(&a->prim->memory);
+        prim_memory_lock(a->prim);
         a->holds_memory = true;
 }
 
 void actor_memory_unlock(actor *a)
 {
-        pthread_mutex_unlock(&a->prim->memory);
+        prim_memory_unlock(a->prim);
         a->holds_memory = false;
 }
 

@@ -73,6 +73,7 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
         for (int k = 0; k < sc->nactors; k++)
                 robust |= sc->actors[k].kind == SC_PROCESS;
         init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL, robust);
+        r->memory_robust = robust;
         init_mutex(&r->forkmu, PTHREAD_MUTEX_NORMAL, robust);
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *s = &sc->resources[k];
@@ -164,6 +165,25 @@ int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespe
 
         rc = checked(mu, rc);
         return rc == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_OK;
+}
+
+/* ---- the memory lock ---- */
+
+static void futex_wait(uint32_t *word, uint32_t seen, const struct timespec *deadline);
+static void futex_wake(uint32_t *word, int n);
+
+void prim_memory_wait(prim_region *r)
+{
+        /* Taken: say that we wait (2) and sleep until it is given back; the one who finds it free
+         * leaves 2 behind, as another may wait still (a wake-up too many at worst). futex_wait
+         * makes our events visible first: the holder may wait for the stream. */
+        while (__atomic_exchange_n(&r->memory_word, 2, __ATOMIC_ACQUIRE) != 0)
+                futex_wait(&r->memory_word, 2, NULL);
+}
+
+void prim_memory_wake(prim_region *r)
+{
+        futex_wake(&r->memory_word, 1);
 }
 
 /* ---- locks ---------------------------------------------------------------------------------- */

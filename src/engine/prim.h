@@ -106,7 +106,10 @@ typedef struct prim_actor {
 typedef struct prim_region {
         size_t bytes;
         int nres, nactors;
-        pthread_mutex_t memory; /* statement atomicity for shared memory (var, list, dict...) */
+        /* Statement atomicity for shared memory (var, list, dict...): prim_memory_lock. */
+        pthread_mutex_t memory; /* with process actors: robust */
+        uint32_t memory_word;   /* without: 0 free, 1 taken, 2 taken and maybe waited for */
+        bool memory_robust;     /* the scenario has process actors: the mutex, not the word */
         pthread_mutex_t forkmu; /* one request to the fork server at a time */
         int errors;             /* actors that raised an error or crashed, in any process */
         int asserts_failed;     /* in any process */
@@ -165,5 +168,32 @@ void prim_sem_post(prim_res *r);
 void prim_mutex_lock(pthread_mutex_t *mu);
 /* Waits on CV (with MU held) until the deadline; PRIM_OK or PRIM_TIMEOUT. */
 int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline);
+
+/*
+ * The memory lock (statement atomicity). With process actors a robust mutex, so that a process
+ * that dies holding it does not hang the others; without, a futex word (as glibc's normal mutex,
+ * Drepper's "mutex3" in "Futexes Are Tricky") taken with one compare-and-swap and given back with
+ * one exchange, inline: the interpreter takes it in nearly every statement; waiting and waking out
+ * of line.
+ */
+void prim_memory_wait(prim_region *r);
+void prim_memory_wake(prim_region *r);
+static inline void prim_memory_lock(prim_region *r)
+{
+        uint32_t free = 0;
+
+        if (r->memory_robust)
+                prim_mutex_lock(&r->memory);
+        else if (!__atomic_compare_exchange_n(&r->memory_word, &free, 1, false, __ATOMIC_ACQUIRE,
+                                              __ATOMIC_RELAXED))
+                prim_memory_wait(r);
+}
+static inline void prim_memory_unlock(prim_region *r)
+{
+        if (r->memory_robust)
+                pthread_mutex_unlock(&r->memory);
+        else if (__atomic_exchange_n(&r->memory_word, 0, __ATOMIC_RELEASE) == 2)
+                prim_memory_wake(r);
+}
 
 #endif

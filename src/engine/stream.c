@@ -436,27 +436,59 @@ static void copy_text(char *dst, size_t pos, size_t n, const char *text, size_t 
                 memcpy(dst, more + (pos - cut), n);
 }
 
-/*
- * Writes EV into ring RI with order CKEY: a key (with TAKE, its next version is taken here, else
- * MARK is it), STREAM_NO_KEY, or -2 - ring with the mark MARK.
- */
-static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, bool take)
+/* The length an event's text is written with: cut at a character boundary, never inside a UTF-8
+ * sequence, when it is longer than EVENT_MAX_TEXT. */
+static size_t __attribute__((noinline)) cut_len(const char *text)
 {
-        ring *r = &s->rings[ri];
-        const char *text = ev->text ? ev->text : "";
+        return utf8_cut(text, EVENT_MAX_TEXT - (sizeof(EVENT_CUT_MARK) - 1)) +
+               sizeof(EVENT_CUT_MARK) - 1;
+}
+
+/*
+ * Writes the text (LEN bytes) of an event too long for its first slot: the first HEAD_TEXT bytes
+ * into H, the rest into the N - 1 slots after T; a text longer than EVENT_MAX_TEXT is cut and
+ * ends in the mark.
+ */
+static void put_text(stream *s, int ri, head *h, uint64_t t, uint64_t n, const char *text,
+                     size_t len)
+{
         const char *more = "";
-        size_t len = ev->text ? ev->len : 0;
         size_t cut = len, done;
-        uint64_t n, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-        head *h;
 
         if (len > EVENT_MAX_TEXT) {
-                /* Cut at a character boundary, never inside a UTF-8 sequence. */
-                cut = utf8_cut(text, EVENT_MAX_TEXT - (sizeof(EVENT_CUT_MARK) - 1));
+                len = cut_len(text);
+                cut = len - (sizeof(EVENT_CUT_MARK) - 1);
                 more = EVENT_CUT_MARK;
-                len = cut + sizeof(EVENT_CUT_MARK) - 1;
         }
-        n = slots_for(len);
+        done = len < HEAD_TEXT ? len : HEAD_TEXT; /* a text cut whole: the mark alone */
+        copy_text(h->text, 0, done, text, cut, more);
+        for (uint64_t i = 1; i < n; i++) {
+                size_t k = len - done < SLOT_TEXT ? len - done : SLOT_TEXT;
+
+                copy_text(slot_at(s, ri, t + i)->text, done, k, text, cut, more);
+                done += k;
+        }
+}
+
+/*
+ * Writes EV into ring RI with order CKEY: a key (with TAKE, its next version is taken here, else
+ * MARK is it), STREAM_NO_KEY, or -2 - ring with the mark MARK. Inline in stream_publish, the
+ * path of nearly every event (one slot, a short text or none, a key), with the rest out of line:
+ * a long text (put_text), waiting for room (wait_room), the flush of a batch (flush_ring).
+ */
+static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, const event *ev,
+                                                             int ckey, uint64_t mark, bool take)
+{
+        ring *r = &s->rings[ri];
+        size_t full = ev->text ? ev->len : 0, len = full;
+        uint64_t n = 1, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        head *h;
+
+        if (len > HEAD_TEXT) {
+                if (len > EVENT_MAX_TEXT)
+                        len = cut_len(ev->text);
+                n = slots_for(len);
+        }
         if (t + n - r->head_seen > s->nslots) {
                 r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
                 if (t + n - r->head_seen > s->nslots)
@@ -491,21 +523,22 @@ static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, boo
         h->other = ev->other;
         h->key = ckey;
         h->ver = mark;
-        done = len < HEAD_TEXT ? len : HEAD_TEXT;
-        if (done > 0)
-                copy_text(h->text, 0, done, text, cut, more);
-        for (uint64_t i = 1; i < n; i++) {
-                size_t k = len - done < SLOT_TEXT ? len - done : SLOT_TEXT;
-
-                copy_text(slot_at(s, ri, t + i)->text, done, k, text, cut, more);
-                done += k;
-        }
+        if (full > HEAD_TEXT)
+                put_text(s, ri, h, t, n, ev->text, full);
+        else if (len > 0)
+                memcpy(h->text, ev->text, len);
         atomic_store_explicit(&r->tail, t + n, memory_order_relaxed);
         if (take)
                 atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
         if (++r->batch_n >= STREAM_BATCH ||
             atomic_load_explicit(&s->want_flush, memory_order_relaxed) != r->want_seen)
                 flush_ring(s, r, false);
+}
+
+/* put_inline for the other callers: one copy of it besides stream_publish's. */
+static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, bool take)
+{
+        put_inline(s, ri, ev, ckey, mark, take);
 }
 
 static int my_ring(stream *s)
@@ -519,7 +552,7 @@ void stream_publish(stream *s, const event *ev, int key)
 {
         if (key >= s->nkeys || key < STREAM_NO_KEY)
                 xdie("event stream: no order key %d", key);
-        put(s, my_ring(s), ev, key, 0, key >= 0);
+        put_inline(s, my_ring(s), ev, key, 0, key >= 0);
 }
 
 void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark)

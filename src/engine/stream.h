@@ -60,7 +60,8 @@ void stream_attach(stream *s, int ring);
  * KEY >= 0: the event takes KEY's next version (the caller makes sure that the versions of a
  * key are taken in the order its events happened); STREAM_NO_KEY: only the ring's order counts.
  * Blocks while the ring is full. A text longer than EVENT_MAX_TEXT bytes is cut (at a UTF-8
- * character boundary) and ends in EVENT_CUT_MARK. Never from the consumer's own thread.
+ * character boundary) and ends in EVENT_CUT_MARK; a NULL text is none, whatever len says. Never
+ * from the consumer's own thread.
  */
 void stream_publish(stream *s, const event *ev, int key);
 /* stream_publish ordered after everything ring AFTER had written when it was at MARK

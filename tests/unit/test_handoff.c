@@ -4,6 +4,9 @@
  * CPython: the freed lock goes to whoever takes it first, the releaser too) and fifo (it is
  * handed to the longest waiter, so nobody can take it in between).
  *
+ * The memory lock (prim_memory_lock): a futex word without process actors, a robust mutex with;
+ * either way it excludes, and a waiter is woken by the unlock.
+ *
  * Step mode's calls (prim_*_block, _retry, _unblock) never block, so one thread plays every
  * actor and the order is exact; the live waits are checked with real threads, each started
  * only once the previous one is seen queued.
@@ -39,14 +42,23 @@ typedef struct fixture {
         prim_res *s;
 } fixture;
 
-static fixture setup(bool fifo)
+/* The same with B a process actor. */
+static const char text_process[] =
+    "{\"lockstep\": 1, \"title\": \"H\", \"summary\": \"Hand-off.\",\n"
+    " \"resources\": {\"l\": {\"type\": \"lock\"}, \"r\": {\"type\": \"rlock\"},\n"
+    "   \"s\": {\"type\": \"semaphore\", \"value\": 1}},\n"
+    " \"actors\": [{\"name\": \"A\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"B\", \"kind\": \"process\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"C\", \"run\": [{\"sleep\": 0}]}]}\n";
+
+static fixture setup_text(bool fifo, const char *src)
 {
         scenario_options opt = { .cpu_count = 2 };
         fixture f = { 0 };
         diag d;
 
         diag_init(&d, 20);
-        f.sc = scenario_load_text("h.json", text, strlen(text), &opt, &d);
+        f.sc = scenario_load_text("h.json", src, strlen(src), &opt, &d);
         if (f.sc == NULL)
                 diag_print(&d, stderr);
         diag_free(&d);
@@ -57,6 +69,11 @@ static fixture setup(bool fifo)
         f.r = &f.reg->res[scenario_find_resource(f.sc, "r")].lock;
         f.s = &f.reg->res[scenario_find_resource(f.sc, "s")];
         return f;
+}
+
+static fixture setup(bool fifo)
+{
+        return setup_text(fifo, text);
 }
 
 static void teardown(fixture *f)
@@ -284,6 +301,68 @@ static void test_fifo_live(void **state)
         teardown(&f);
 }
 
+/* ---- the memory lock ---- */
+
+enum { MEMORY_ROUNDS = 20000, MEMORY_THREADS = 3 };
+
+typedef struct counting {
+        prim_region *reg;
+        long *counter; /* a plain int: only the lock keeps the increments whole */
+} counting;
+
+static void *count_under_memory(void *arg)
+{
+        counting *c = arg;
+
+        for (int i = 0; i < MEMORY_ROUNDS; i++) {
+                prim_memory_lock(c->reg);
+                ++*c->counter;
+                prim_memory_unlock(c->reg);
+        }
+        return NULL;
+}
+
+/* The threads wait for the lock the main thread holds (each found it taken: the word says that
+ * someone waits), are woken by its unlock, then count in turns: no increment lost. */
+static void check_memory_lock(fixture *f, bool robust)
+{
+        long counter = 0;
+        counting c = { f->reg, &counter };
+        pthread_t t[MEMORY_THREADS];
+
+        assert_int_equal(f->reg->memory_robust, robust);
+        prim_memory_lock(f->reg);
+        for (int k = 0; k < MEMORY_THREADS; k++)
+                pthread_create(&t[k], NULL, count_under_memory, &c);
+        if (!robust)
+                while (__atomic_load_n(&f->reg->memory_word, __ATOMIC_ACQUIRE) != 2)
+                        sched_yield();
+        else
+                sched_yield();
+        assert_int_equal(counter, 0);
+        prim_memory_unlock(f->reg);
+        for (int k = 0; k < MEMORY_THREADS; k++)
+                pthread_join(t[k], NULL);
+        assert_int_equal(counter, (long)MEMORY_ROUNDS * MEMORY_THREADS);
+        if (!robust)
+                assert_int_equal(f->reg->memory_word, 0);
+        /* free again */
+        prim_memory_lock(f->reg);
+        prim_memory_unlock(f->reg);
+}
+
+static void test_memory_lock(void **state)
+{
+        fixture f = setup(false);
+        fixture p = setup_text(false, text_process);
+
+        (void)state;
+        check_memory_lock(&f, false);
+        check_memory_lock(&p, true);
+        teardown(&f);
+        teardown(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -293,6 +372,7 @@ int main(void)
                 cmocka_unit_test(test_fifo_lock),
                 cmocka_unit_test(test_semaphore_handoff),
                 cmocka_unit_test(test_fifo_live),
+                cmocka_unit_test(test_memory_lock),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
