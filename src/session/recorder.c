@@ -1,0 +1,200 @@
+/*
+ * recorder.c — the moves of a run for --save-schedule; see recorder.h.
+ *
+ * A stepped run's moves are its grants. A live run's are read from its events, which come in
+ * the order they were published (engine_options.total_order). A move begins with an actor's step
+ * (EVENT_BEGINS_STEP) or with the end of a wait (a waiting actor going on), as a grant does in
+ * step mode, and takes every event of its actor up to the next. In step mode a move is atomic;
+ * live, moves overlap, and the one thing the order of events cannot say is when a failed try
+ * happened: an actor publishes BLOCKED after its try failed, and the model's view of a resource
+ * lags the real one (an acquire is published after the real take, a release before the real give),
+ * so a try can have failed on a lock that the events show free, or held by a move that also lets it
+ * go. A failed try changes nothing, so it may be placed at any point between the waiter's previous
+ * move and its going on, as long as the resource is unavailable there to a stepped try. So:
+ *
+ *  - an event about a resource goes after the last move that changed it (changed_at): a failed
+ *    try, or a take within a move (a woken condition waiter taking its lock back, published after
+ *    the notifier's release although the wake-up came before it), sees the resource as that move
+ *    left it, as a stepped one does;
+ *  - a try on something that the events show available (transient) was, in step mode, not a
+ *    failed try: the actor took it at once, and its going on is the same move;
+ *  - when another actor's move takes it from a transient waiter first, the try goes after that
+ *    move (where it fails, as live) — never that move before the try, which would put it before
+ *    that actor's own earlier moves;
+ *  - a try that fails because another actor took the resource within the move it is still making
+ *    (held_by) waits for that move: if the move lets it go again (a woken condition waiter
+ *    checking its predicate and waiting again), a stepped try after it succeeds, so the try is
+ *    transient again; if the move ends holding it, the try failed for real.
+ *
+ * Moves only ever move later (place_after), so each actor's moves stay in its program order.
+ */
+#include "session/recorder.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/schedule.h"
+#include "util/xalloc.h"
+
+#define NONE SIZE_MAX
+
+struct recorder {
+        int nall, nres;
+        int *moves;
+        size_t nmoves, cap;
+        size_t *last_at;    /* where each actor's latest move is in moves, NONE before its first */
+        uint64_t *move_seq; /* the event that began each actor's latest move */
+        bool *transient;    /* waits on something available: its going on is the same move */
+        int *held_by;       /* waits on a lock taken within the move its holder is still making:
+                               that holder, else -1 */
+        uint64_t *acq_seq;  /* each resource's last ACQUIRED */
+        size_t *changed_at; /* the move of each resource's last change, NONE before any */
+};
+
+recorder *recorder_new(int nactors, int nres)
+{
+        recorder *r = xcalloc(1, sizeof(*r));
+
+        r->nall = nactors;
+        r->nres = nres;
+        r->last_at = xcalloc((size_t)nactors, sizeof(size_t));
+        r->move_seq = xcalloc((size_t)nactors, sizeof(uint64_t));
+        r->transient = xcalloc((size_t)nactors, sizeof(bool));
+        r->held_by = xcalloc((size_t)nactors, sizeof(int));
+        r->acq_seq = xcalloc((size_t)nres + 1, sizeof(uint64_t));
+        r->changed_at = xcalloc((size_t)nres + 1, sizeof(size_t));
+        for (int k = 0; k < nactors; k++) {
+                r->last_at[k] = NONE;
+                r->held_by[k] = -1;
+        }
+        for (int k = 0; k < nres; k++)
+                r->changed_at[k] = NONE;
+        return r;
+}
+
+void recorder_free(recorder *r)
+{
+        if (r == NULL)
+                return;
+        free(r->moves);
+        free(r->last_at);
+        free(r->move_seq);
+        free(r->transient);
+        free(r->held_by);
+        free(r->acq_seq);
+        free(r->changed_at);
+        free(r);
+}
+
+int recorder_append(recorder *r, int a)
+{
+        if (r->nmoves >= SCHEDULE_MAX_MOVES)
+                return -1;
+        r->moves = xgrow(r->moves, &r->cap, r->nmoves + 1, sizeof(int));
+        r->moves[r->nmoves] = a;
+        r->last_at[a] = r->nmoves++;
+        return 0;
+}
+
+const int *recorder_moves(const recorder *r, size_t *n)
+{
+        *n = r->nmoves;
+        return r->moves;
+}
+
+/* Moves K's latest move to just after move Q, if it is before it: what it passes over did not
+ * touch what the move is about (see the top of the file). */
+static void place_after(recorder *r, int k, size_t q)
+{
+        size_t from = r->last_at[k];
+
+        if (q == NONE || from == NONE || from > q)
+                return;
+        memmove(&r->moves[from], &r->moves[from + 1], sizeof(int) * (q - from));
+        r->moves[q] = k;
+        for (int j = 0; j < r->nall; j++)
+                if (r->last_at[j] != NONE && r->last_at[j] > from && r->last_at[j] <= q)
+                        r->last_at[j]--;
+        for (int x = 0; x < r->nres; x++)
+                if (r->changed_at[x] == from)
+                        r->changed_at[x] = q;
+                else if (r->changed_at[x] != NONE && r->changed_at[x] > from &&
+                         r->changed_at[x] <= q)
+                        r->changed_at[x]--;
+        r->last_at[k] = q;
+}
+
+static bool waiting_state(model_state st)
+{
+        return st == MODEL_BLOCKED || st == MODEL_WAITING;
+}
+
+/* A's try on RES failed. */
+static void blocked(recorder *r, const model *m, int a, int res)
+{
+        int h = model_res_at(m, res)->holder;
+
+        if (h >= 0 && h != a && r->acq_seq[res] >= r->move_seq[h])
+                r->held_by[a] = h;
+}
+
+/* A changed RES (EV: anything but a wait's start or its timeout). */
+static void changed(recorder *r, const model *m, const event *ev, int a, int res)
+{
+        if (ev->kind == EV_ACQUIRED)
+                r->acq_seq[res] = ev->seq;
+        r->changed_at[res] = r->last_at[a];
+        /* A lets go, within the move that took it, of what others' tries failed on */
+        if (ev->kind == EV_RELEASED && r->acq_seq[res] >= r->move_seq[a])
+                for (int k = 0; k < r->nall; k++)
+                        if (r->held_by[k] == a && model_actor_at(m, k)->res == res &&
+                            model_can_proceed(m, k)) {
+                                r->held_by[k] = -1;
+                                r->transient[k] = true;
+                        }
+}
+
+int recorder_take(recorder *r, const model *m, const event *ev, model_state before)
+{
+        int a = ev->actor, res = ev->res;
+        model_state after = model_actor_at(m, a)->state;
+        bool step = (ev->flags & EVENT_BEGINS_STEP) || ev->kind == EV_STEP;
+        bool resumed =
+            !step && waiting_state(before) && !waiting_state(after) && ev->kind != EV_EXIT;
+
+        if (step || (resumed && !r->transient[a])) {
+                if (recorder_append(r, a) < 0)
+                        return -1;
+                r->move_seq[a] = ev->seq;
+        }
+        if (resumed) {
+                r->transient[a] = false;
+                r->held_by[a] = -1;
+        }
+        if (res >= 0 && res < r->nres) {
+                /* within a move, after what it saw: a woken condition waiter that takes its
+                 * lock back once its notifier let go goes after the notifier's release */
+                place_after(r, a, r->changed_at[res]);
+                if (ev->kind == EV_BLOCKED)
+                        blocked(r, m, a, res);
+                else if (ev->kind != EV_WAITING && ev->kind != EV_TIMEOUT)
+                        changed(r, m, ev, a, res);
+        }
+        /* Starting to wait on something available — in a step, or on the way out of a wait (a
+         * woken condition waiter taking its lock back just as the notifier lets go) — is the
+         * transient of a failed try. */
+        if (waiting_state(after) && (step || !waiting_state(before)))
+                r->transient[a] = model_can_proceed(m, a);
+        /* Someone took it first: the try fails after the move that took it. */
+        for (int k = 0; k < r->nall; k++)
+                if (r->transient[k] && !model_can_proceed(m, k)) {
+                        r->transient[k] = false;
+                        place_after(r, k, r->last_at[a]);
+                        if (res >= 0 && model_actor_at(m, k)->res == res &&
+                            model_res_at(m, res)->holder == a)
+                                r->held_by[k] = a;
+                }
+        return 0;
+}
