@@ -12,10 +12,10 @@
  * go. A failed try changes nothing, so it may be placed at any point between the waiter's previous
  * move and its going on, as long as the resource is unavailable there to a stepped try. So:
  *
- *  - an event about a resource goes after the last move that changed it (changed_at): a failed
- *    try, or a take within a move (a woken condition waiter taking its lock back, published after
- *    the notifier's release although the wake-up came before it), sees the resource as that move
- *    left it, as a stepped one does;
+ *  - a take or a failed try goes after the last move that took or gave back its resource
+ *    (changed_at): it sees the resource as that move left it, as a stepped one does — a take
+ *    within a move too (a woken condition waiter taking its lock back, published after the
+ *    notifier's release although the wake-up came before it);
  *  - a try on something that the events show available (transient) was, in step mode, not a
  *    failed try: the actor took it at once, and its going on is the same move;
  *  - when another actor's move takes it from a transient waiter first, the try goes after that
@@ -126,6 +126,19 @@ static void place_after(recorder *r, int k, size_t q)
         r->last_at[k] = q;
 }
 
+/* What a stepped try sees of a resource: its takes (and a failed try), and its gives. */
+#define BIT(k) (1ull << (k))
+#define TAKES                                                                                      \
+        (BIT(EV_BLOCKED) | BIT(EV_ACQUIRED) | BIT(EV_GOT) | BIT(EV_PUT) | BIT(EV_RECEIVED) |       \
+         BIT(EV_SENT))
+#define GIVES (BIT(EV_RELEASED) | BIT(EV_CLOSED))
+_Static_assert(EV_KIND_COUNT <= 64, "a kind is a bit of a uint64_t");
+
+static bool kind_in(int kind, uint64_t kinds)
+{
+        return kind >= 0 && kind < 64 && (kinds & BIT(kind));
+}
+
 static bool waiting_state(model_state st)
 {
         return st == MODEL_BLOCKED || st == MODEL_WAITING;
@@ -174,12 +187,15 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
                 r->held_by[a] = -1;
         }
         if (res >= 0 && res < r->nres) {
-                /* within a move, after what it saw: a woken condition waiter that takes its
-                 * lock back once its notifier let go goes after the notifier's release */
-                place_after(r, a, r->changed_at[res]);
+                /* A take or a failed try goes after what it saw: a woken condition waiter that
+                 * takes its lock back once its notifier let go goes after the notifier's
+                 * release. (Only these: a condition and its own lock are one resource, and a
+                 * wait on the condition does not see who has the lock.) */
+                if (kind_in(ev->kind, TAKES))
+                        place_after(r, a, r->changed_at[res]);
                 if (ev->kind == EV_BLOCKED)
                         blocked(r, m, a, res);
-                else if (ev->kind != EV_WAITING && ev->kind != EV_TIMEOUT)
+                else if (kind_in(ev->kind, TAKES | GIVES))
                         changed(r, m, ev, a, res);
         }
         /* Starting to wait on something available — in a step, or on the way out of a wait (a

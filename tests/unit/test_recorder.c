@@ -223,6 +223,25 @@ static void test_try_within_a_move_that_lets_go(void **state)
         step(&f, T1, EV_NOTIFIED, COND);
         assert_moves(&f, 9, (int[]){ MAIN, MAIN, T0, T0, MAIN, T0, MAIN, T1, T1 });
         stop(&f);
+        /* T1 takes it before main says it waits (after main's release): main's wait does not
+         * see the lock, and its move stays before T1's (1 run in 200 put it after) */
+        f = start();
+        step(&f, MAIN, EV_ACQUIRED, COND);
+        step(&f, MAIN, EV_RELEASED, COND);
+        more(&f, MAIN, EV_WAITING, COND);
+        step(&f, T0, EV_ACQUIRED, COND);
+        step(&f, T0, EV_NOTIFIED, COND);
+        more(&f, MAIN, EV_WOKE, COND);
+        more(&f, MAIN, EV_BLOCKED, COND);
+        step(&f, T0, EV_RELEASED, COND);
+        step(&f, T1, EV_BLOCKED, COND);
+        more(&f, MAIN, EV_ACQUIRED, COND);
+        more(&f, MAIN, EV_RELEASED, COND);
+        more(&f, T1, EV_ACQUIRED, COND);
+        more(&f, MAIN, EV_WAITING, COND);
+        step(&f, T1, EV_NOTIFIED, COND);
+        assert_moves(&f, 9, (int[]){ MAIN, MAIN, T0, T0, MAIN, T0, MAIN, T1, T1 });
+        stop(&f);
         /* T1's try published while main holds the lock it took within its move: the same */
         f = start();
         step(&f, MAIN, EV_ACQUIRED, COND);
