@@ -24,7 +24,9 @@
  *  - a try that fails because another actor took the resource within the move it is still making
  *    (held_by) waits for that move: if the move lets it go again (a woken condition waiter
  *    checking its predicate and waiting again), a stepped try after it succeeds, so the try is
- *    transient again; if the move ends holding it, the try failed for real.
+ *    transient again; if the move ends holding it, the try failed for real. A join of an actor
+ *    in the middle of a move (a sleep, live) is the same: if that move ends its script, a stepped
+ *    join after it succeeds.
  *
  * Moves only ever move later (place_after), so each actor's moves stay in its program order.
  */
@@ -44,13 +46,14 @@ struct recorder {
         int nall, nres;
         int *moves;
         size_t nmoves, cap;
-        size_t *last_at;    /* where each actor's latest move is in moves, NONE before its first */
-        uint64_t *move_seq; /* the event that began each actor's latest move */
-        bool *transient;    /* waits on something available: its going on is the same move */
-        int *held_by;       /* waits on a lock taken within the move its holder is still making:
-                               that holder, else -1 */
-        uint64_t *acq_seq;  /* each resource's last ACQUIRED */
-        size_t *changed_at; /* the move of each resource's last change, NONE before any */
+        size_t *last_at;     /* where each actor's latest move is in moves, NONE before its first */
+        uint64_t *move_seq;  /* the event that began each actor's latest move */
+        bool *transient;     /* waits on something available: its going on is the same move */
+        uint64_t *held_move; /* joins an actor in the middle of a move: that move's move_seq */
+        int *held_by;        /* waits on a lock taken within the move its holder is still making:
+                                that holder, else -1 */
+        uint64_t *acq_seq;   /* each resource's last ACQUIRED */
+        size_t *changed_at;  /* the move of each resource's last change, NONE before any */
 };
 
 recorder *recorder_new(int nactors, int nres)
@@ -63,6 +66,7 @@ recorder *recorder_new(int nactors, int nres)
         r->move_seq = xcalloc((size_t)nactors, sizeof(uint64_t));
         r->transient = xcalloc((size_t)nactors, sizeof(bool));
         r->held_by = xcalloc((size_t)nactors, sizeof(int));
+        r->held_move = xcalloc((size_t)nactors, sizeof(uint64_t));
         r->acq_seq = xcalloc((size_t)nres + 1, sizeof(uint64_t));
         r->changed_at = xcalloc((size_t)nres + 1, sizeof(size_t));
         for (int k = 0; k < nactors; k++) {
@@ -83,6 +87,7 @@ void recorder_free(recorder *r)
         free(r->move_seq);
         free(r->transient);
         free(r->held_by);
+        free(r->held_move);
         free(r->acq_seq);
         free(r->changed_at);
         free(r);
@@ -169,6 +174,30 @@ static void changed(recorder *r, const model *m, const event *ev, int a, int res
                         }
 }
 
+/* A's join of T failed while T is in the middle of a move (a sleep): if that move ends T's
+ * script, a stepped join after it succeeds. */
+static void blocked_on_join(recorder *r, const model *m, int a, int t)
+{
+        model_state st = model_actor_at(m, t)->state;
+
+        if (t != a && r->last_at[t] != NONE && (st == MODEL_RUNNING || st == MODEL_SLEEPING)) {
+                r->held_by[a] = t;
+                r->held_move[a] = r->move_seq[t];
+        }
+}
+
+/* A's script ended (or A died) within its latest move: who joined it in that move goes on. */
+static void ended(recorder *r, const model *m, int a)
+{
+        for (int k = 0; k < r->nall; k++)
+                if (r->held_by[k] == a && r->held_move[k] == r->move_seq[a] &&
+                    model_actor_at(m, k)->res < 0 && model_can_proceed(m, k)) {
+                        r->held_by[k] = -1;
+                        r->transient[k] = true;
+                        place_after(r, k, r->last_at[a]);
+                }
+}
+
 int recorder_take(recorder *r, const model *m, const event *ev, model_state before)
 {
         int a = ev->actor, res = ev->res;
@@ -197,7 +226,11 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
                         blocked(r, m, a, res);
                 else if (kind_in(ev->kind, TAKES | GIVES))
                         changed(r, m, ev, a, res);
+        } else if (ev->kind == EV_BLOCKED && ev->other >= 0 && ev->other < r->nall) {
+                blocked_on_join(r, m, a, ev->other);
         }
+        if (ev->kind == EV_EXIT || ev->kind == EV_CRASH)
+                ended(r, m, a);
         /* Starting to wait on something available — in a step, or on the way out of a wait (a
          * woken condition waiter taking its lock back just as the notifier lets go) — is the
          * transient of a failed try. */

@@ -65,8 +65,9 @@ static void stop(feed *f)
         scenario_free(f->sc);
 }
 
-/* Actor A's event KIND on RES (-1: none), NUM; STEP: the first event of a step. */
-static void evf(feed *f, int a, int kind, int res, int64_t num, bool step)
+/* Actor A's event KIND on RES (-1: none) or about actor OTHER (-1: none), NUM; STEP: the first
+ * event of a step. */
+static void evo(feed *f, int a, int kind, int res, int other, int64_t num, bool step)
 {
         event e = { .seq = ++f->seq,
                     .t_ns = f->seq * 1000,
@@ -74,7 +75,7 @@ static void evf(feed *f, int a, int kind, int res, int64_t num, bool step)
                     .flags = step ? EVENT_BEGINS_STEP : 0,
                     .actor = (int16_t)a,
                     .res = (int16_t)res,
-                    .other = -1,
+                    .other = (int16_t)other,
                     .stmt = -1,
                     .num = num,
                     .text = "" };
@@ -82,6 +83,11 @@ static void evf(feed *f, int a, int kind, int res, int64_t num, bool step)
 
         model_apply(f->m, &e);
         assert_int_equal(recorder_take(f->r, f->m, &e, before), 0);
+}
+
+static void evf(feed *f, int a, int kind, int res, int64_t num, bool step)
+{
+        evo(f, a, kind, res, -1, num, step);
 }
 
 static void step(feed *f, int a, int kind, int res)
@@ -306,6 +312,52 @@ static void test_woken_before_the_release(void **state)
         stop(&f);
 }
 
+/* 06-process-value.json, 1 run in 150: main joins each process in turn; the second one's join
+ * fails while that process is in its last move (a sleep), which then ends its script. Stepped,
+ * that move is over before the join, which succeeds: one move with the first join's end. */
+static void test_join_within_the_last_move(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, MAIN, EV_STEP, -1); /* start T0 and T1 */
+        evo(&f, MAIN, EV_BLOCKED, -1, T0, 0, true);
+        more(&f, T0, EV_START, -1);
+        evo(&f, T0, EV_SLEEP, -1, -1, 1000000, true);
+        more(&f, T1, EV_START, -1);
+        evo(&f, T1, EV_SLEEP, -1, -1, 1000000, true);
+        more(&f, T0, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T0, 0, false);
+        evo(&f, MAIN, EV_BLOCKED, -1, T1, 0, false); /* T1 still sleeps */
+        more(&f, T1, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T1, 0, false);
+        step(&f, MAIN, EV_PRINT, -1);
+        assert_moves(&f, 6, (int[]){ MAIN, MAIN, T0, T1, MAIN, MAIN });
+        stop(&f);
+        /* T1 waiting (its move over) when main's join fails: the join failed for real */
+        f = start();
+        step(&f, MAIN, EV_STEP, -1);
+        evo(&f, MAIN, EV_BLOCKED, -1, T0, 0, true);
+        more(&f, T0, EV_START, -1);
+        more(&f, T1, EV_START, -1);
+        step(&f, T1, EV_ACQUIRED, COND);
+        step(&f, T1, EV_RELEASED, COND);
+        more(&f, T1, EV_WAITING, COND);
+        step(&f, T0, EV_ACQUIRED, COND);
+        step(&f, T0, EV_NOTIFIED, COND);
+        step(&f, T0, EV_RELEASED, COND);
+        evo(&f, T0, EV_SLEEP, -1, -1, 1000000, true);
+        more(&f, T0, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T0, 0, false);
+        evo(&f, MAIN, EV_BLOCKED, -1, T1, 0, false);
+        more(&f, T1, EV_WOKE, COND);
+        more(&f, T1, EV_ACQUIRED, COND);
+        more(&f, T1, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T1, 0, false);
+        assert_moves(&f, 11, (int[]){ MAIN, MAIN, T1, T1, T0, T0, T0, T0, MAIN, T1, MAIN });
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -316,6 +368,7 @@ int main(void)
                 cmocka_unit_test(test_try_within_a_move_that_lets_go),
                 cmocka_unit_test(test_try_within_a_move_that_keeps_it),
                 cmocka_unit_test(test_woken_before_the_release),
+                cmocka_unit_test(test_join_within_the_last_move),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
