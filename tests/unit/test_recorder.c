@@ -358,6 +358,24 @@ static void test_join_within_the_last_move(void **state)
         stop(&f);
 }
 
+/* isolation.json, every run: a thread's crash kills its process, whose other actors were
+ * waiting; their deaths are no moves of their own (stepped, they die within the crash's move, and
+ * a replay cannot grant a dead actor). */
+static void test_deaths_of_waiters(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, T1, EV_ACQUIRED, LOCK);
+        step(&f, T0, EV_BLOCKED, LOCK);
+        step(&f, MAIN, EV_WAITING, COND);
+        step(&f, T1, EV_CRASH, -1);
+        more(&f, T0, EV_CRASH, -1);
+        more(&f, MAIN, EV_CRASH, -1);
+        assert_moves(&f, 4, (int[]){ T1, T0, MAIN, T1 });
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -369,6 +387,7 @@ int main(void)
                 cmocka_unit_test(test_try_within_a_move_that_keeps_it),
                 cmocka_unit_test(test_woken_before_the_release),
                 cmocka_unit_test(test_join_within_the_last_move),
+                cmocka_unit_test(test_deaths_of_waiters),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
