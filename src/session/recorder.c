@@ -21,12 +21,12 @@
  *  - when another actor's move takes it from a transient waiter first, the try goes after that
  *    move (where it fails, as live) — never that move before the try, which would put it before
  *    that actor's own earlier moves;
- *  - a try that fails because another actor took the resource within the move it is still making
- *    (held_by) waits for that move: if the move lets it go again (a woken condition waiter
- *    checking its predicate and waiting again), a stepped try after it succeeds, so the try is
- *    transient again; if the move ends holding it, the try failed for real. A join of an actor
- *    in the middle of a move (a sleep, live) is the same: if that move ends its script, a stepped
- *    join after it succeeds.
+ *  - a try that fails on a lock whose holder is in the middle of a move (held_by) waits for that
+ *    move to end: if the move lets it go (a woken condition waiter checking its predicate and
+ *    waiting again; a thread handing the GIL on at the end of a step), a stepped try after it
+ *    succeeds, so the try is transient again; if the move ends holding it, the try failed for
+ *    real. A join of an actor in the middle of a move (a sleep, live) is the same: if that move
+ *    ends its script, a stepped join after it succeeds.
  *
  * Moves only ever move later (place_after), so each actor's moves stay in its program order.
  */
@@ -49,10 +49,9 @@ struct recorder {
         size_t *last_at;     /* where each actor's latest move is in moves, NONE before its first */
         uint64_t *move_seq;  /* the event that began each actor's latest move */
         bool *transient;     /* waits on something available: its going on is the same move */
-        uint64_t *held_move; /* joins an actor in the middle of a move: that move's move_seq */
-        int *held_by;        /* waits on a lock taken within the move its holder is still making:
-                                that holder, else -1 */
-        uint64_t *acq_seq;   /* each resource's last ACQUIRED */
+        int *held_by;        /* its try failed while the holder (or the actor it joins) was in
+                                the middle of a move: that actor, else -1 ... */
+        uint64_t *held_move; /* ... and that move's move_seq */
         size_t *changed_at;  /* the move of each resource's last change, NONE before any */
 };
 
@@ -67,7 +66,6 @@ recorder *recorder_new(int nactors, int nres)
         r->transient = xcalloc((size_t)nactors, sizeof(bool));
         r->held_by = xcalloc((size_t)nactors, sizeof(int));
         r->held_move = xcalloc((size_t)nactors, sizeof(uint64_t));
-        r->acq_seq = xcalloc((size_t)nres + 1, sizeof(uint64_t));
         r->changed_at = xcalloc((size_t)nres + 1, sizeof(size_t));
         for (int k = 0; k < nactors; k++) {
                 r->last_at[k] = NONE;
@@ -88,7 +86,6 @@ void recorder_free(recorder *r)
         free(r->transient);
         free(r->held_by);
         free(r->held_move);
-        free(r->acq_seq);
         free(r->changed_at);
         free(r);
 }
@@ -154,21 +151,21 @@ static void blocked(recorder *r, const model *m, int a, int res)
 {
         int h = model_res_at(m, res)->holder;
 
-        if (h >= 0 && h != a && r->acq_seq[res] >= r->move_seq[h])
+        if (h >= 0 && h != a) {
                 r->held_by[a] = h;
+                r->held_move[a] = r->move_seq[h];
+        }
 }
 
 /* A changed RES (EV: anything but a wait's start or its timeout). */
 static void changed(recorder *r, const model *m, const event *ev, int a, int res)
 {
-        if (ev->kind == EV_ACQUIRED)
-                r->acq_seq[res] = ev->seq;
         r->changed_at[res] = r->last_at[a];
-        /* A lets go, within the move that took it, of what others' tries failed on */
-        if (ev->kind == EV_RELEASED && r->acq_seq[res] >= r->move_seq[a])
+        /* A lets go, within the move it was making, of what others' tries failed on then */
+        if (ev->kind == EV_RELEASED)
                 for (int k = 0; k < r->nall; k++)
-                        if (r->held_by[k] == a && model_actor_at(m, k)->res == res &&
-                            model_can_proceed(m, k)) {
+                        if (r->held_by[k] == a && r->held_move[k] == r->move_seq[a] &&
+                            model_actor_at(m, k)->res == res && model_can_proceed(m, k)) {
                                 r->held_by[k] = -1;
                                 r->transient[k] = true;
                         }
@@ -246,6 +243,7 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
                         if (res >= 0 && model_actor_at(m, k)->res == res &&
                             model_res_at(m, res)->holder == a)
                                 r->held_by[k] = a;
+                        r->held_move[k] = r->move_seq[a];
                 }
         return 0;
 }

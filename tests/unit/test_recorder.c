@@ -312,6 +312,26 @@ static void test_woken_before_the_release(void **state)
         stop(&f);
 }
 
+/* gil-processes.json, 1 run in 30: T1's try on the GIL fails while T0, which took it in an
+ * earlier move, makes the step at whose end it hands the GIL on. Stepped, T1's try after that
+ * move succeeds: one move with its take. */
+static void test_try_while_the_holder_lets_go(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, T0, EV_ACQUIRED, LOCK);
+        step(&f, T0, EV_STEP, -1);
+        step(&f, T0, EV_STEP, -1);
+        step(&f, T1, EV_BLOCKED, LOCK);
+        more(&f, T0, EV_RELEASED, LOCK); /* the end of T0's step */
+        more(&f, T1, EV_ACQUIRED, LOCK);
+        step(&f, T0, EV_BLOCKED, LOCK);
+        step(&f, T1, EV_STEP, -1);
+        assert_moves(&f, 6, (int[]){ T0, T0, T0, T1, T0, T1 });
+        stop(&f);
+}
+
 /* 06-process-value.json, 1 run in 150: main joins each process in turn; the second one's join
  * fails while that process is in its last move (a sleep), which then ends its script. Stepped,
  * that move is over before the join, which succeeds: one move with the first join's end. */
@@ -386,6 +406,7 @@ int main(void)
                 cmocka_unit_test(test_try_within_a_move_that_lets_go),
                 cmocka_unit_test(test_try_within_a_move_that_keeps_it),
                 cmocka_unit_test(test_woken_before_the_release),
+                cmocka_unit_test(test_try_while_the_holder_lets_go),
                 cmocka_unit_test(test_join_within_the_last_move),
                 cmocka_unit_test(test_deaths_of_waiters),
         };
