@@ -21,6 +21,7 @@
  *  - when another actor's move takes it from a transient waiter first, the try goes after that
  *    move (where it fails, as live) — never that move before the try, which would put it before
  *    that actor's own earlier moves;
+ *  - a printed line goes after the move of the line before it, as the output is one resource;
  *  - a try that fails on a lock whose holder is in the middle of a move (held_by) waits for that
  *    move to end: if the move lets it go (a woken condition waiter checking its predicate and
  *    waiting again; a thread handing the GIL on at the end of a step), a stepped try after it
@@ -52,7 +53,8 @@ struct recorder {
         int *held_by;        /* its try failed while the holder (or the actor it joins) was in
                                 the middle of a move: that actor, else -1 ... */
         uint64_t *held_move; /* ... and that move's move_seq */
-        size_t *changed_at;  /* the move of each resource's last change, NONE before any */
+        size_t *changed_at;  /* the move of each resource's last change, NONE before any; [nres]:
+                                the output's last line */
 };
 
 recorder *recorder_new(int nactors, int nres)
@@ -71,7 +73,7 @@ recorder *recorder_new(int nactors, int nres)
                 r->last_at[k] = NONE;
                 r->held_by[k] = -1;
         }
-        for (int k = 0; k < nres; k++)
+        for (int k = 0; k <= nres; k++)
                 r->changed_at[k] = NONE;
         return r;
 }
@@ -119,7 +121,7 @@ static void place_after(recorder *r, int k, size_t q)
         for (int j = 0; j < r->nall; j++)
                 if (r->last_at[j] != NONE && r->last_at[j] > from && r->last_at[j] <= q)
                         r->last_at[j]--;
-        for (int x = 0; x < r->nres; x++)
+        for (int x = 0; x <= r->nres; x++)
                 if (r->changed_at[x] == from)
                         r->changed_at[x] = q;
                 else if (r->changed_at[x] != NONE && r->changed_at[x] > from &&
@@ -227,6 +229,11 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
                         changed(r, m, ev, a, res);
         } else if (ev->kind == EV_BLOCKED && ev->other >= 0 && ev->other < r->nall) {
                 blocked_on_join(r, m, a, ev->other);
+        } else if (ev->kind == EV_PRINT) {
+                /* lines come out in the order of the moves that print them: a line printed
+                 * within a move (after it took its GIL) goes after the last one */
+                place_after(r, a, r->changed_at[r->nres]);
+                r->changed_at[r->nres] = r->last_at[a];
         }
         if (ev->kind == EV_EXIT || ev->kind == EV_CRASH)
                 ended(r, m, a);

@@ -396,6 +396,23 @@ static void test_deaths_of_waiters(void **state)
         stop(&f);
 }
 
+/* gil-processes.json, 1 run in 50 under ASan: T0's move takes its GIL, then prints, but T1's
+ * move, which began later, printed first. The lines come out in the order of the moves. */
+static void test_lines_in_order(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, T0, EV_ACQUIRED, LOCK);
+        step(&f, T1, EV_ACQUIRED, COND);
+        more(&f, T1, EV_PRINT, -1);
+        more(&f, T0, EV_PRINT, -1);
+        more(&f, T0, EV_RELEASED, LOCK);
+        step(&f, T1, EV_PRINT, -1);
+        assert_moves(&f, 3, (int[]){ T1, T0, T1 });
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -409,6 +426,7 @@ int main(void)
                 cmocka_unit_test(test_try_while_the_holder_lets_go),
                 cmocka_unit_test(test_join_within_the_last_move),
                 cmocka_unit_test(test_deaths_of_waiters),
+                cmocka_unit_test(test_lines_in_order),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
