@@ -295,6 +295,11 @@ static int wait_fifo(prim_lock *l, int me, const struct timespec *deadline)
 {
         if (prim_lock_block(l, me) == PRIM_OK)
                 return PRIM_OK;
+        return prim_lock_wait_queued(l, me, deadline);
+}
+
+int prim_lock_wait_queued(prim_lock *l, int me, const struct timespec *deadline)
+{
         for (;;) {
                 uint32_t seen = load(&l->wake);
 
