@@ -28,8 +28,13 @@
  *    succeeds, so the try is transient again; if the move ends holding it, the try failed for
  *    real. A join of an actor in the middle of a move (a sleep, live) is the same: if that move
  *    ends its script, a stepped join after it succeeds.
+ *  - a waiter's death when its process dies is no move: stepped, it happens within the move of
+ *    the actor that crashed the process.
  *
- * Moves only ever move later (place_after), so each actor's moves stay in its program order.
+ * Moves only ever move later (place_after), so each actor's moves stay in its program order. A
+ * move passes over others only when what it sees next (a take, a failed try, a line) came after
+ * them; the reading assumes that what it did before in the same move (a wake-up, a GIL taken and
+ * given back) does not matter to them.
  */
 #include "session/recorder.h"
 
