@@ -21,7 +21,8 @@
  *  - when another actor's move takes it from a transient waiter first, the try goes after that
  *    move (where it fails, as live) — never that move before the try, which would put it before
  *    that actor's own earlier moves;
- *  - a printed line goes after the move of the line before it, as the output is one resource;
+ *  - a printed line goes after the move of the line before it, as the output is one resource,
+ *    and a join after the move that ended the actor it joins;
  *  - a try that fails on a lock whose holder is in the middle of a move (held_by) waits for that
  *    move to end: if the move lets it go (a woken condition waiter checking its predicate and
  *    waiting again; a thread handing the GIL on at the end of a step), a stepped try after it
@@ -234,6 +235,10 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
                         changed(r, m, ev, a, res);
         } else if (ev->kind == EV_BLOCKED && ev->other >= 0 && ev->other < r->nall) {
                 blocked_on_join(r, m, a, ev->other);
+        } else if (ev->kind == EV_JOINED && ev->other >= 0 && ev->other < r->nall) {
+                /* after the move that ended the joined actor (a join of a group finds one done
+                 * without waiting, after the move that began with the join of another) */
+                place_after(r, a, r->last_at[ev->other]);
         } else if (ev->kind == EV_PRINT) {
                 /* lines come out in the order of the moves that print them: a line printed
                  * within a move (after it took its GIL) goes after the last one */

@@ -413,6 +413,29 @@ static void test_lines_in_order(void **state)
         stop(&f);
 }
 
+/* gil-processes.json, 5 runs in 300: main joins a group; the second join of the same move finds
+ * its actor done without waiting, but that actor's last moves came after the move began. */
+static void test_join_of_a_group(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, MAIN, EV_STEP, -1);
+        evo(&f, MAIN, EV_BLOCKED, -1, T0, 0, true);
+        more(&f, T0, EV_START, -1);
+        more(&f, T1, EV_START, -1);
+        step(&f, T0, EV_STEP, -1);
+        step(&f, T1, EV_STEP, -1);
+        more(&f, T0, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T0, 0, false);
+        step(&f, T1, EV_STEP, -1);
+        more(&f, T1, EV_EXIT, -1);
+        evo(&f, MAIN, EV_JOINED, -1, T1, 0, false);
+        step(&f, MAIN, EV_PRINT, -1);
+        assert_moves(&f, 7, (int[]){ MAIN, MAIN, T0, T1, T1, MAIN, MAIN });
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -427,6 +450,7 @@ int main(void)
                 cmocka_unit_test(test_join_within_the_last_move),
                 cmocka_unit_test(test_deaths_of_waiters),
                 cmocka_unit_test(test_lines_in_order),
+                cmocka_unit_test(test_join_of_a_group),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
