@@ -243,6 +243,13 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                                 actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                                 rc = retry(a, k, NULL, deadline);
                         }
+                } else if (r->fifo && a->total_order) {
+                        /* in the queue before it says it waits, as a lock's (lock_wait_live) */
+                        rc = prim_sem_block(r, a->id);
+                        if (rc != PRIM_OK) {
+                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                rc = prim_sem_wait_queued(r, a->id, deadline);
+                        }
                 } else {
                         actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                         rc = prim_sem_wait(r, a->id, deadline);

@@ -501,8 +501,14 @@ int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline)
         }
         if (prim_sem_block(r, me) == PRIM_OK)
                 return PRIM_OK;
+        return prim_sem_wait_queued(r, me, deadline);
+}
+
+int prim_sem_wait_queued(prim_res *r, int me, const struct timespec *deadline)
+{
+        int rc = PRIM_OK;
+
         prim_mutex_lock(&r->mu);
-        rc = PRIM_OK;
         while (!r->handed[me] && rc == PRIM_OK)
                 rc = prim_cond_wait(&r->cv, &r->mu, deadline);
         pthread_mutex_unlock(&r->mu);

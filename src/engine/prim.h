@@ -156,6 +156,9 @@ int prim_lock_release_all(prim_lock *l, int me);
  * prim_sem_unblock are step mode's (see prim_lock_block). ME is the actor. */
 int prim_sem_try(prim_res *r, int me);
 int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline);
+/* Live, fifo: waits for a permit with ME in the queue already (prim_sem_block said PRIM_BUSY), as
+ * prim_sem_wait. */
+int prim_sem_wait_queued(prim_res *r, int me, const struct timespec *deadline);
 int prim_sem_block(prim_res *r, int me);
 int prim_sem_retry(prim_res *r, int me);
 int prim_sem_unblock(prim_res *r, int me);

@@ -12,10 +12,10 @@
  * go. A failed try changes nothing, so it may be placed at any point between the waiter's previous
  * move and its going on, as long as the resource is unavailable there to a stepped try. So:
  *
- *  - a take or a failed try goes after the last move that took or gave back its resource
- *    (changed_at): it sees the resource as that move left it, as a stepped one does — a take
- *    within a move too (a woken condition waiter taking its lock back, published after the
- *    notifier's release although the wake-up came before it);
+ *  - a take or a failed try goes after the last move that took, gave back or tried its resource
+ *    (changed_at; with --handoff fifo a failed try joins the queue): it sees the resource as that
+ * move left it, as a stepped one does — a take within a move too (a woken condition waiter taking
+ * its lock back, published after the notifier's release although the wake-up came before it);
  *  - a try on something that the events show available (transient) was, in step mode, not a
  *    failed try: the actor took it at once, and its going on is the same move;
  *  - when another actor's move takes it from a transient waiter first, the try goes after that
@@ -163,6 +163,8 @@ static void blocked(recorder *r, const model *m, int a, int res)
                 r->held_by[a] = h;
                 r->held_move[a] = r->move_seq[h];
         }
+        /* with --handoff fifo the try joins the queue: the next try goes after it */
+        r->changed_at[res] = r->last_at[a];
 }
 
 /* A changed RES (EV: anything but a wait's start or its timeout). */

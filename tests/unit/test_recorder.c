@@ -436,6 +436,28 @@ static void test_join_of_a_group(void **state)
         stop(&f);
 }
 
+/* 12-process-sync.json --handoff fifo, 1 run in 150: main is woken, then a worker's try on the
+ * condition's lock fails, then main's does. With fifo a failed try joins the queue, which decides
+ * whom the release hands the lock to: main's move goes after the worker's try. */
+static void test_tries_in_order(void **state)
+{
+        feed f = start();
+
+        (void)state;
+        step(&f, MAIN, EV_ACQUIRED, COND);
+        step(&f, MAIN, EV_RELEASED, COND);
+        more(&f, MAIN, EV_WAITING, COND);
+        step(&f, T0, EV_ACQUIRED, COND);
+        step(&f, T0, EV_NOTIFIED, COND);
+        more(&f, MAIN, EV_WOKE, COND);
+        step(&f, T1, EV_BLOCKED, COND);
+        more(&f, MAIN, EV_BLOCKED, COND);
+        step(&f, T0, EV_RELEASED, COND);
+        more(&f, T1, EV_ACQUIRED, COND);
+        assert_moves(&f, 8, (int[]){ MAIN, MAIN, T0, T0, T1, MAIN, T0, T1 });
+        stop(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -451,6 +473,7 @@ int main(void)
                 cmocka_unit_test(test_deaths_of_waiters),
                 cmocka_unit_test(test_lines_in_order),
                 cmocka_unit_test(test_join_of_a_group),
+                cmocka_unit_test(test_tries_in_order),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
