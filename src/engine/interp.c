@@ -202,6 +202,21 @@ static int retry(actor *a, int k, prim_lock *l, const struct timespec *deadline)
         }
 }
 
+/* Live: waits for lock L (resource EVRES) after a failed try, saying so. With fifo, in a run that
+ * records its moves, in the queue before it says so, as stepped: the queue's order, which decides
+ * whom a release hands L to, is then the events' order, and the replay hands it on alike. */
+static int lock_wait_live(actor *a, prim_lock *l, int evres, const struct timespec *deadline)
+{
+        if (l->fifo && a->total_order) {
+                if (prim_lock_block(l, a->id) == PRIM_OK)
+                        return PRIM_OK;
+                actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+                return prim_lock_wait_queued(l, a->id, deadline);
+        }
+        actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
+        return prim_lock_wait(l, a->id, deadline);
+}
+
 /* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
  * the actor holds itself is waited for like any other: only another thread's release (legal for
  * a threading.Lock) or the timeout ends that wait. */
@@ -227,6 +242,13 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                         if (rc != PRIM_OK) {
                                 actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
                                 rc = retry(a, k, NULL, deadline);
+                        }
+                } else if (r->fifo && a->total_order) {
+                        /* in the queue before it says it waits, as a lock's (lock_wait_live) */
+                        rc = prim_sem_block(r, a->id);
+                        if (rc != PRIM_OK) {
+                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                                rc = prim_sem_wait_queued(r, a->id, deadline);
                         }
                 } else {
                         actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
@@ -256,8 +278,7 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
                         rc = retry(a, evres, l, deadline);
                 }
         } else {
-                actor_emit(a, EV_BLOCKED, evres, -1, 0, deadline != NULL, NULL, 0);
-                rc = prim_lock_wait(l, a->id, deadline);
+                rc = lock_wait_live(a, l, evres, deadline);
         }
         if (rc == PRIM_OK)
                 actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
@@ -397,8 +418,7 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
                                 retry(a, evres, l, NULL);
                         }
                 } else {
-                        actor_emit(a, EV_BLOCKED, evres, -1, 0, 0, NULL, 0);
-                        prim_lock_wait(l, a->id, NULL);
+                        lock_wait_live(a, l, evres, NULL);
                 }
         }
         /* an rlock gets its depth back */

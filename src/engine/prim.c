@@ -315,6 +315,11 @@ static int wait_fifo(prim_lock *l, int me, const struct timespec *deadline)
 {
         if (prim_lock_block(l, me) == PRIM_OK)
                 return PRIM_OK;
+        return prim_lock_wait_queued(l, me, deadline);
+}
+
+int prim_lock_wait_queued(prim_lock *l, int me, const struct timespec *deadline)
+{
         for (;;) {
                 uint32_t seen = load(&l->wake);
 
@@ -516,8 +521,14 @@ int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline)
         }
         if (prim_sem_block(r, me) == PRIM_OK)
                 return PRIM_OK;
+        return prim_sem_wait_queued(r, me, deadline);
+}
+
+int prim_sem_wait_queued(prim_res *r, int me, const struct timespec *deadline)
+{
+        int rc = PRIM_OK;
+
         prim_mutex_lock(&r->mu);
-        rc = PRIM_OK;
         while (!r->handed[me] && rc == PRIM_OK)
                 rc = prim_cond_wait(&r->cv, &r->mu, deadline);
         pthread_mutex_unlock(&r->mu);

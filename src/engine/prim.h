@@ -133,6 +133,9 @@ int prim_lock_holder(const prim_lock *l);
 int prim_lock_try(prim_lock *l, int me);
 /* Live mode: waits for L until DEADLINE (NULL: for ever): PRIM_OK or PRIM_TIMEOUT. */
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline);
+/* Live, fifo: waits for L with ME in its queue already (prim_lock_block said PRIM_BUSY), as
+ * prim_lock_wait. */
+int prim_lock_wait_queued(prim_lock *l, int me, const struct timespec *deadline);
 /* Step mode, where waiters wait at their gates, not here. prim_lock_block: ME is about to wait
  * for L (with fifo it joins the queue, or takes L if it is free: PRIM_OK). prim_lock_retry: ME
  * was granted a step while waiting: PRIM_OK once L is ME's (taken, or handed to it), else
@@ -156,6 +159,9 @@ int prim_lock_release_all(prim_lock *l, int me);
  * prim_sem_unblock are step mode's (see prim_lock_block). ME is the actor. */
 int prim_sem_try(prim_res *r, int me);
 int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline);
+/* Live, fifo: waits for a permit with ME in the queue already (prim_sem_block said PRIM_BUSY), as
+ * prim_sem_wait. */
+int prim_sem_wait_queued(prim_res *r, int me, const struct timespec *deadline);
 int prim_sem_block(prim_res *r, int me);
 int prim_sem_retry(prim_res *r, int me);
 int prim_sem_unblock(prim_res *r, int me);

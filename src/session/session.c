@@ -32,6 +32,7 @@
 #include "model/model.h"
 #include "scenario/diag.h"
 #include "scenario/expr.h"
+#include "session/recorder.h"
 #include "session/schedule.h"
 #include "trace/trace.h"
 #include "util/coverage.h"
@@ -84,21 +85,14 @@ struct session {
         double lazy_at;     /* ... then (monotonic), armed lazily; 0: woken by the runner */
         /* step mode */
         session_policy policy;
-        int nall;             /* actors + main */
-        bool *at_gate;        /* waiting for a grant */
-        bool *finished;       /* published EXIT */
-        bool *transient;      /* live: blocked on something already free (one move with its end) */
-        size_t *transient_at; /* where its blocked move is in moves */
-        size_t *last_at;      /* live: where each actor's latest move is in moves */
-        uint64_t *move_seq;   /* live: the event that began each actor's latest move */
-        uint64_t *acq_seq;    /* live: the last ACQUIRED of each resource */
-        int *held_by;         /* live: an actor blocked on a lock that its holder took in the
-                                 move it is still making: that holder, else -1 */
-        int inflight;         /* the actor granted last, until it is back at a gate */
-        uint32_t grant_no;    /* the gate's number for that grant (gate_back) */
-        bool step_done;       /* the step granted is done: its events wait (session_more) */
-        bool uses_more;       /* the front end pumps again when session_more says so */
-        bool runner_dying;    /* a crash is taking the runner down: nothing more is granted */
+        int nall;          /* actors + main */
+        bool *at_gate;     /* waiting for a grant */
+        bool *finished;    /* published EXIT */
+        int inflight;      /* the actor granted last, until it is back at a gate */
+        uint32_t grant_no; /* the gate's number for that grant (gate_back) */
+        bool step_done;    /* the step granted is done: its events wait (session_more) */
+        bool uses_more;    /* the front end pumps again when session_more says so */
+        bool runner_dying; /* a crash is taking the runner down: nothing more is granted */
         /* can_move with FIFO: per resource and list (waiters, putters), the first waiter that
          * can go, found once per choice (first_at == choice) */
         uint64_t choice;
@@ -112,9 +106,7 @@ struct session {
         int last_granted;
         uint64_t rng;
         size_t next_entry; /* in replay */
-        /* what moved, in order */
-        int *moves;
-        size_t nmoves, capmoves;
+        recorder *rec;     /* what moved, in order: NULL when not recording */
         bool record;
         bool take_all; /* every event goes through take's every check (take_event) */
 };
@@ -452,23 +444,17 @@ static int start_runner(session *s, strbuf *err)
         s->nall = s->sc->nactors + 1;
         s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
         s->finished = xcalloc((size_t)s->nall, sizeof(bool));
-        s->transient = xcalloc((size_t)s->nall, sizeof(bool));
         s->first = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(int));
         s->first_op = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(model_op));
         s->first_at = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(uint64_t));
-        s->transient_at = xcalloc((size_t)s->nall, sizeof(size_t));
-        s->last_at = xcalloc((size_t)s->nall, sizeof(size_t));
-        s->move_seq = xcalloc((size_t)s->nall, sizeof(uint64_t));
-        s->acq_seq = xcalloc((size_t)s->sc->nresources + 1, sizeof(uint64_t));
-        s->held_by = xcalloc((size_t)s->nall, sizeof(int));
-        for (int k = 0; k < s->nall; k++)
-                s->held_by[k] = -1;
         s->inflight = s->sc->nactors; /* main comes to its first gate before anything is granted */
         s->last_granted = -1;
         s->rng = s->seed ^ 0x5eed5c4edull;
         s->policy = s->cfg.policy;
         s->speed = s->cfg.speed;
         s->record = s->cfg.record || s->cfg.schedule_out != NULL;
+        if (s->record)
+                s->rec = recorder_new(s->nall, s->sc->nresources);
         s->wake_fd = s->pid_fd = s->timer_fd = s->epoll_fd = -1;
         if (s->cfg.step) {
                 s->gates = gate_create(s->nall);
@@ -561,16 +547,10 @@ static void free_run(session *s)
         model_free(s->live);
         free(s->at_gate);
         free(s->finished);
-        free(s->transient);
         free(s->first);
         free(s->first_op);
         free(s->first_at);
-        free(s->transient_at);
-        free(s->last_at);
-        free(s->move_seq);
-        free(s->acq_seq);
-        free(s->held_by);
-        free(s->moves);
+        recorder_free(s->rec);
         strbuf_free(&s->text_buf);
         strbuf_free(&s->reason);
         for (int *fd = &s->wake_fd; fd <= &s->epoll_fd; fd++)
@@ -676,98 +656,18 @@ static void runner_died(session *s)
 
 /* ---- taking events in ---------------------------------------------------------------------- */
 
-static void insert_move(session *s, size_t at, int a)
+/* A move past what a schedule holds ends the run. */
+static void too_many_moves(session *s)
 {
-        if (s->nmoves >= SCHEDULE_MAX_MOVES) {
-                end_because(s, OUTCOME_LIMIT,
-                            "the run made more than %d moves, the most a schedule holds "
-                            "(--save-schedule)",
-                            SCHEDULE_MAX_MOVES);
-                return;
-        }
-        s->moves = xgrow(s->moves, &s->capmoves, s->nmoves + 1, sizeof(int));
-        memmove(&s->moves[at + 1], &s->moves[at], sizeof(int) * (s->nmoves - at));
-        s->moves[at] = a;
-        s->nmoves++;
-        for (int k = 0; k < s->nall; k++) {
-                if (s->transient[k] && s->transient_at[k] >= at)
-                        s->transient_at[k]++;
-                if (s->last_at[k] >= at && k != a)
-                        s->last_at[k]++;
-        }
-        s->last_at[a] = at;
+        end_because(s, OUTCOME_LIMIT,
+                    "the run made more than %d moves, the most a schedule holds "
+                    "(--save-schedule)",
+                    SCHEDULE_MAX_MOVES);
 }
 
 static bool waiting_state(model_state st)
 {
         return st == MODEL_BLOCKED || st == MODEL_WAITING;
-}
-
-/*
- * Live mode: the moves, as step mode would grant them. A step is one move; a waiting actor
- * going on is another — unless the wait was only the transient of a failed try (the engine
- * publishes BLOCKED after its try failed, and the holder may have let go in between): an actor
- * announced waiting on something available, which stayed available until it went on, took the
- * whole step in one move, as it does in step mode.
- */
-static void record_live(session *s, const event *ev, model_state before, model_state after)
-{
-        const model *m = live(s);
-        int a = ev->actor;
-
-        bool step = (ev->flags & EVENT_BEGINS_STEP) || ev->kind == EV_STEP;
-        bool resumed =
-            !step && waiting_state(before) && !waiting_state(after) && ev->kind != EV_EXIT;
-
-        if (step || (resumed && !s->transient[a])) {
-                /* A move that took what a transient waiter was trying for came before that try
-                 * (the try failed because of it; an acquire is published after the real one,
-                 * so its event can come after the waiter's BLOCKED). */
-                size_t at = s->nmoves;
-
-                for (int k = 0; k < s->nall; k++)
-                        if (k != a && s->transient[k] && !model_can_proceed(m, k) &&
-                            s->transient_at[k] < at)
-                                at = s->transient_at[k];
-                insert_move(s, at, a);
-                s->move_seq[a] = ev->seq;
-        }
-        if (resumed) {
-                s->transient[a] = false;
-                s->held_by[a] = -1;
-        }
-        if (ev->kind == EV_ACQUIRED && ev->res >= 0)
-                s->acq_seq[ev->res] = ev->seq;
-        /* Blocked on a lock its holder took within the move it is still making (a woken
-         * condition waiter re-checking under the lock): in step mode that move is one grant, so
-         * the block cannot happen. If the holder lets go before its move ends, the block was
-         * the transient of a failed try, as below. */
-        if (ev->kind == EV_BLOCKED && ev->res >= 0) {
-                int h = model_res_at(m, ev->res)->holder;
-
-                if (h >= 0 && h != a && s->acq_seq[ev->res] >= s->move_seq[h])
-                        s->held_by[a] = h;
-        }
-        if (ev->kind == EV_RELEASED && ev->res >= 0 && s->acq_seq[ev->res] >= s->move_seq[a])
-                for (int k = 0; k < s->nall; k++)
-                        if (s->held_by[k] == a && model_actor_at(m, k)->res == ev->res &&
-                            model_can_proceed(m, k)) {
-                                s->held_by[k] = -1;
-                                s->transient[k] = true;
-                                s->transient_at[k] = s->last_at[k];
-                        }
-        /* Starting to wait on something available — in a step, or on the way out of a wait (a
-         * woken condition waiter taking its lock back just as the notifier lets go) — is the
-         * transient of a failed try: the move it is in goes on when the wait ends, as it does in
-         * step mode, where the try would not have failed. */
-        if (waiting_state(after) && (step || !waiting_state(before))) {
-                s->transient[a] = model_can_proceed(m, a);
-                s->transient_at[a] = s->last_at[a];
-        }
-        /* Someone took it first after all: the wait is real, and so is its end. */
-        for (int k = 0; k < s->nall; k++)
-                if (s->transient[k] && !model_can_proceed(m, k))
-                        s->transient[k] = false;
 }
 
 /* Takes EV in: the trace, the counts, the model, the step-mode and recording bookkeeping, the
@@ -806,8 +706,8 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
                 model_state after = model_actor_at(live(s), ev->actor)->state;
 
                 /* Live mode: what moved is read from the events (step mode records its grants). */
-                if (record)
-                        record_live(s, ev, before, after);
+                if (record && recorder_take(s->rec, live(s), ev, before) < 0)
+                        too_many_moves(s);
                 /* Step mode: an actor is back at its gate when it says where it waits. */
                 if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
                     !(ev->flags & EVENT_GOES_ON) && (after == MODEL_READY || waiting_state(after)))
@@ -940,8 +840,8 @@ static void grant(session *s, int a)
         s->at_gate[a] = false;
         s->inflight = a;
         s->last_granted = a;
-        if (s->record)
-                insert_move(s, s->nmoves, a);
+        if (s->record && recorder_append(s->rec, a) < 0)
+                too_many_moves(s);
         s->grant_no = gate_grant(s->gates, a);
         if (s->speed > 0)
                 s->next_grant = mono() + 1.0 / s->speed;
@@ -1391,8 +1291,11 @@ const model *session_model(const session *s)
 
 const int *session_schedule(const session *s, size_t *n)
 {
-        *n = s->nmoves;
-        return s->moves;
+        if (s->rec == NULL) {
+                *n = 0;
+                return NULL;
+        }
+        return recorder_moves(s->rec, n);
 }
 
 double session_seconds(const session *s)
@@ -1413,8 +1316,10 @@ uint64_t session_events(const session *s)
 int session_save_schedule(session *s, const char *path, strbuf *err)
 {
         char e[512];
+        size_t nmoves;
+        const int *moves = session_schedule(s, &nmoves);
 
-        if (schedule_write(path, s->sc, s->moves, s->nmoves, s->seed, (const char *const *)s->set,
+        if (schedule_write(path, s->sc, moves, nmoves, s->seed, (const char *const *)s->set,
                            s->nset, e, sizeof(e)) < 0) {
                 strbuf_printf(err, "lockstep: %s\n", e);
                 return -1;
@@ -1462,8 +1367,8 @@ int session_close(session *s, strbuf *err)
 session *session_restart(session *s, bool with_schedule, strbuf *err)
 {
         session_config cfg = s->cfg;
-        const int *from = with_schedule ? s->moves : s->replay;
-        size_t nm = with_schedule ? s->nmoves : s->nreplay;
+        size_t nm = s->nreplay;
+        const int *from = with_schedule ? session_schedule(s, &nm) : s->replay;
         int *moves = xcalloc(nm + 1, sizeof(int));
         char *path = xstrdup(s->cfg.path);
         char *trace = s->cfg.trace_path ? xstrdup(s->cfg.trace_path) : NULL;
