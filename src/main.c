@@ -243,6 +243,9 @@ static void put_text(run_output *o, FILE *f, bool escape, bool output, const cha
 }
 
 /* What `lockstep run` shows of each event: what actors print and say, and their errors. */
+/* The kinds run_event writes out: the session calls it for no other (a call an event spared). */
+#define RUN_EVENT_KINDS (1ull << EV_PRINT | 1ull << EV_SAY | 1ull << EV_ERROR | 1ull << EV_ASSERT)
+
 static void run_event(const event *ev, void *ctx)
 {
         run_output *o = ctx;
@@ -502,6 +505,7 @@ static int cmd_run(int argc, char **argv)
         if (!cfg.time_limit_given)
                 cfg.time_limit = cfg.step ? 0 : SESSION_DEFAULT_TIME_LIMIT;
         cfg.on_event = run_event;
+        cfg.on_event_kinds = RUN_EVENT_KINDS;
         cfg.ctx = &out;
         cfg.live_only = true; /* nothing rewinds a headless run */
         out.escape = isatty(STDOUT_FILENO);

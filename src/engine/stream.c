@@ -750,8 +750,8 @@ static void wake_producers(stream *s)
 
 /* The head H of the ring V views, its text read into TEXT already: into EV, and its N slots
  * freed. */
-static inline void take_head(stream *s, view *v, const head *h, uint64_t n, event *ev,
-                             const strbuf *text)
+static inline void take_fields(stream *s, view *v, const head *h, uint64_t n, event *ev,
+                               const strbuf *text, uint64_t h_t)
 {
         uint64_t t;
 
@@ -759,10 +759,8 @@ static inline void take_head(stream *s, view *v, const head *h, uint64_t n, even
          * read (the ones before it were asked for by the events before). */
         if (v->head + n + PREFETCH_AHEAD / 2 <= v->avail)
                 __builtin_prefetch(&v->slots[(v->head + n + PREFETCH_AHEAD / 2 - 1) & s->mask]);
-        if (h->key >= 0 && h->ver + 1 > s->expect[h->key])
-                s->expect[h->key] = h->ver + 1;
         /* Producers stamp batches; the consumer keeps time from going backwards. */
-        t = h->t_ns > s->last_t ? h->t_ns : s->last_t;
+        t = h_t > s->last_t ? h_t : s->last_t;
         s->last_t = t;
         ev->t_ns = t;
         ev->kind = h->kind;
@@ -780,6 +778,16 @@ static inline void take_head(stream *s, view *v, const head *h, uint64_t n, even
         /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
         if (atomic_load_explicit(&v->ring->prod_sleeping, memory_order_relaxed) != 0)
                 wake_producer(v->ring);
+}
+
+/* The head H of the ring V views, its text read into TEXT already: into EV, its key's next
+ * version expected, and its N slots freed. */
+static inline void take_head(stream *s, view *v, const head *h, uint64_t n, event *ev,
+                             const strbuf *text)
+{
+        if (h->key >= 0 && h->ver + 1 > s->expect[h->key])
+                s->expect[h->key] = h->ver + 1;
+        take_fields(s, v, h, n, ev, text, h->t_ns);
 }
 
 /* Reads ring R's head event into EV and TEXT and frees its slots. */
@@ -910,6 +918,11 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
         view *v;
         const head *h;
+        uint64_t t;
+        uint32_t len;
+        int key;
+        uint8_t kind;
+        char *d;
 
         /* Most events: the current ring's head, visible, readable by its order, an event (not an
          * order only, not END) with a text that fits its first slot, and a buffer with room for
@@ -920,14 +933,32 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         if (v->head == v->avail)
                 return next_any(s, ev, text, timeout_ms);
         h = &v->slots[v->head & s->mask].h;
-        if (h->len > HEAD_TEXT || text->cap <= HEAD_TEXT || h->kind >= KIND_ORDER ||
-            h->kind == EV_END || h->t_ns > s->cur_until || !readable(s, s->cur, h))
+        /* each field read once (the head is the consumer's until it stores head) */
+        len = h->len;
+        kind = h->kind;
+        t = h->t_ns;
+        key = h->key;
+        if (len > HEAD_TEXT || text->cap <= HEAD_TEXT || kind >= KIND_ORDER || kind == EV_END ||
+            t > s->cur_until)
                 return next_any(s, ev, text, timeout_ms);
+        /* readable (as readable() says, END aside), and for a key the version it expects next
+         * set in the same look: one lookup of expect */
+        if (key >= 0) {
+                uint64_t *want = &s->expect[key], ver = h->ver;
+
+                if (ver > *want)
+                        return next_any(s, ev, text, timeout_ms);
+                if (ver == *want)
+                        *want = ver + 1;
+        } else if (key != STREAM_NO_KEY && s->views[-2 - key].head < h->ver) {
+                return next_any(s, ev, text, timeout_ms);
+        }
         /* the whole text field: a copy of a fixed size, inline */
-        memcpy(text->data, h->text, HEAD_TEXT);
-        text->data[h->len] = '\0';
-        text->len = h->len;
-        take_head(s, v, h, 1, ev, text);
+        d = text->data;
+        memcpy(d, h->text, HEAD_TEXT);
+        d[len] = '\0';
+        text->len = len;
+        take_fields(s, v, h, 1, ev, text, t);
         ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
         atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;

@@ -81,8 +81,11 @@ typedef struct session_config {
         bool live_only;
         const int *schedule; /* moves to replay, already resolved (restart); or NULL */
         size_t nschedule;
-        /* Called for every event, in order (e.g. to print what actors print). */
+        /* Called for every event, in order (e.g. to print what actors print)... */
         void (*on_event)(const event *ev, void *ctx);
+        /* ...of these kinds, one bit a kind (1ull << EV_PRINT); 0: of every kind, known or not.
+         * A hook that wants a few kinds spares the call for the others (lockstep run). */
+        uint64_t on_event_kinds;
         void *ctx;
 } session_config;
 

@@ -710,6 +710,59 @@ static void test_var_text_in_place(void **state)
         stop(&f);
 }
 
+/* A CHANGED of VAR by actor A with LEN bytes of TEXT (which may hold a NUL before LEN). */
+static void changed_len(feed *f, int var, const char *text, uint32_t len)
+{
+        event e = { .seq = ++f->seq,
+                    .t_ns = f->seq * 1000,
+                    .kind = EV_CHANGED,
+                    .actor = ACT_A,
+                    .res = (int16_t)var,
+                    .other = -1,
+                    .stmt = -1,
+                    .aux = -1,
+                    .len = len,
+                    .text = text };
+
+        model_apply(f->m, &e);
+}
+
+/* text_set's short way (a text of at most 16 bytes into room it fits) keeps the text the long
+ * way keeps: up to the first NUL within the length, at 16 and 17 bytes, shorter and equal. */
+static void test_var_text_short(void **state)
+{
+        feed f = start(all_text);
+        int v = res(&f, "counter");
+        const char *at;
+
+        (void)state;
+        changed_len(&f, v, "0123456789abcdefXYZ", 19); /* long: its room is 19 */
+        at = copy_of(R(&f, "counter"), -1);
+        assert_string_equal(at, "0123456789abcdefXYZ");
+        changed_len(&f, v, "0123456789abcdefXYZ", 16); /* the longest short one */
+        assert_ptr_equal(copy_of(R(&f, "counter"), -1), at);
+        assert_string_equal(at, "0123456789abcdef");
+        changed_len(&f, v, "fedcba9876543210", 16); /* as long as the text there */
+        assert_ptr_equal(copy_of(R(&f, "counter"), -1), at);
+        assert_string_equal(at, "fedcba9876543210");
+        changed_len(&f, v, "ab\0cd", 5); /* a NUL within the length ends the text */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "ab");
+        assert_int_equal(strlen(copy_of(R(&f, "counter"), -1)), 2);
+        changed_len(&f, v, "xyzzy", 3); /* the length ends it before the NUL */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "xyz");
+        changed_len(&f, v, "wxyz", 4); /* longer than the text there: the long way */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "wxyz");
+        changed_len(&f, v, "0123456789abcdefg", 17); /* one past the short way */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "0123456789abcdefg");
+        changed_len(&f, v, "9", 0); /* no length, no text */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "");
+        changed_len(&f, v, "", 0);
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "");
+        changed_len(&f, v, "7", 1); /* longer than an empty text: the long way */
+        assert_string_equal(copy_of(R(&f, "counter"), -1), "7");
+        stop(&f);
+}
+
 static void test_manager_requests(void **state)
 {
         feed f = start(all_text);
@@ -1737,6 +1790,7 @@ int main(void)
                 cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
                 cmocka_unit_test(test_var_text_in_place),
+                cmocka_unit_test(test_var_text_short),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_pool_argument_reused),

@@ -562,14 +562,21 @@ static void count_event(const event *ev, void *ctx)
  * every check. */
 static void test_live_short_way(void **state)
 {
-        char solo[64], trace[64];
-        seen n[3] = { { 0 } };
-        session_config cfg[3] = {
+        char solo[64], trace[64], trace2[64];
+        const uint64_t some = 1ull << EV_CHANGED | 1ull << EV_PRINT | 1ull << EV_END;
+        seen n[5] = { { 0 } };
+        session_config cfg[5] = {
                 { .on_event = count_event, .ctx = &n[0] },
                 { .on_event = count_event, .ctx = &n[1], .trace_path = trace },
                 { .on_event = count_event, .ctx = &n[2], .max_output = 10 },
+                /* a hook for a few kinds, the short way and the long one */
+                { .on_event = count_event, .ctx = &n[3], .on_event_kinds = some },
+                { .on_event = count_event,
+                  .ctx = &n[4],
+                  .on_event_kinds = some,
+                  .trace_path = trace2 },
         };
-        session *s[3];
+        session *s[5];
         int fd;
 
         (void)state;
@@ -581,7 +588,11 @@ static void test_live_short_way(void **state)
         fd = mkstemp(trace);
         assert_true(fd >= 0);
         close(fd);
-        for (int k = 0; k < 3; k++) {
+        strcpy(trace2, "/tmp/lockstep-test-solo-trace-XXXXXX");
+        fd = mkstemp(trace2);
+        assert_true(fd >= 0);
+        close(fd);
+        for (int k = 0; k < 5; k++) {
                 strbuf err = STRBUF_INIT;
 
                 cfg[k].path = solo;
@@ -626,10 +637,19 @@ static void test_live_short_way(void **state)
         assert_non_null(strstr(session_reason(s[2]), "--max-output"));
         assert_int_equal(n[2].kinds[EV_PRINT], 2);
         assert_int_equal(n[2].kinds[EV_ASSERT], 0);
-        for (int k = 0; k < 3; k++)
+        /* the hook for a few kinds saw those, as many as the hook for all, and no other */
+        for (int k = 3; k < 5; k++) {
+                assert_int_equal(session_events(s[k]), session_events(s[0]));
+                assert_int_equal(n[k].events, 3 + 2 + 1);
+                for (int kind = 0; kind < EV_KIND_COUNT; kind++)
+                        assert_int_equal(n[k].kinds[kind],
+                                         (some >> kind) & 1u ? n[0].kinds[kind] : 0);
+        }
+        for (int k = 0; k < 5; k++)
                 close_ok(s[k]);
         unlink(solo);
         unlink(trace);
+        unlink(trace2);
 }
 
 int main(void)
