@@ -74,7 +74,10 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
 
         if (kind != EV_SAY)
                 a->step_pending = false;
-        if (kind == EV_START && a->id != a->sc->nactors) {
+        /* nearly every event goes on under its key: the other two tests only past this one */
+        if (__builtin_expect(kind != EV_START && kind != EV_JOINED, 1)) {
+                stream_publish(a->eng->st, &ev, order_key(a, kind, res));
+        } else if (kind == EV_START && a->id != a->sc->nactors) {
                 /* after the statement that started it */
                 const prim_actor *p = &a->prim->actors[a->id];
 

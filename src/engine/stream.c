@@ -480,6 +480,7 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
                                                              int ckey, uint64_t mark, bool take)
 {
         ring *r = &s->rings[ri];
+        slot *slots = slot_at(s, ri, 0); /* the ring's, once: no multiply per slot */
         size_t full = ev->text ? ev->len : 0, len = full;
         uint64_t n = 1, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
         head *h;
@@ -509,8 +510,8 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
         }
         /* ... and the slots a few events on are asked for now, to be ours when we get there */
         if (t + PREFETCH_AHEAD - r->head_seen <= s->nslots)
-                __builtin_prefetch(slot_at(s, ri, t + PREFETCH_AHEAD), 1);
-        h = &slot_at(s, ri, t)->h;
+                __builtin_prefetch(&slots[(t + PREFETCH_AHEAD) & s->mask], 1);
+        h = &slots[t & s->mask].h;
         h->len = (uint32_t)len;
         h->t_ns = r->batch_t;
         h->num = ev->num;
