@@ -57,24 +57,28 @@ static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
 void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
                         int aux, const char *text, size_t len)
 {
-        event ev = {
-                .kind = (uint8_t)kind,
-                /* A caption is said before the step's effect; the step is where the effect is. */
-                .flags =
-                    (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0)),
-                .actor = (int16_t)a->id,
-                .res = (int16_t)res,
-                .other = (int16_t)other,
-                .stmt = a->stmt ? a->stmt->id : -1,
-                .aux = aux,
-                .num = num,
-                .len = (uint32_t)len,
-                .text = text, /* NULL: none, as the stream takes it */
-        };
+        event ev;
+
+        /* Field by field: seq and t_ns are the stream's, which never reads them from here, and an
+         * initializer would clear them (and the padding) on every event. */
+        ev.kind = (uint8_t)kind;
+        /* A caption is said before the step's effect; the step is where the effect is. */
+        ev.flags = (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0));
+        ev.actor = (int16_t)a->id;
+        ev.res = (int16_t)res;
+        ev.other = (int16_t)other;
+        ev.stmt = a->stmt ? a->stmt->id : -1;
+        ev.aux = aux;
+        ev.num = num;
+        ev.len = (uint32_t)len;
+        ev.text = text; /* NULL: none, as the stream takes it */
 
         if (kind != EV_SAY)
                 a->step_pending = false;
-        if (kind == EV_START && a->id != a->sc->nactors) {
+        /* nearly every event goes on under its key: the other two tests only past this one */
+        if (__builtin_expect(kind != EV_START && kind != EV_JOINED, 1)) {
+                stream_publish(a->eng->st, &ev, order_key(a, kind, res));
+        } else if (kind == EV_START && a->id != a->sc->nactors) {
                 /* after the statement that started it */
                 const prim_actor *p = &a->prim->actors[a->id];
 

@@ -471,6 +471,34 @@ static void put_text(stream *s, int ri, head *h, uint64_t t, uint64_t n, const c
 }
 
 /*
+ * Copies LEN bytes, 1 to HEAD_TEXT, of a short text into an event's first slot: two copies of a
+ * fixed size that may overlap, inline, rather than a call of memcpy for a few bytes (nearly every
+ * text is a short repr). Never reads a byte past the text's end.
+ */
+static inline void copy_short(char *dst, const char *src, size_t len)
+{
+        if (len >= 8) {
+                uint64_t a, b;
+
+                memcpy(&a, src, 8);
+                memcpy(&b, src + len - 8, 8);
+                memcpy(dst, &a, 8);
+                memcpy(dst + len - 8, &b, 8);
+        } else if (len >= 4) {
+                uint32_t a, b;
+
+                memcpy(&a, src, 4);
+                memcpy(&b, src + len - 4, 4);
+                memcpy(dst, &a, 4);
+                memcpy(dst + len - 4, &b, 4);
+        } else {
+                dst[0] = src[0];
+                dst[len / 2] = src[len / 2];
+                dst[len - 1] = src[len - 1];
+        }
+}
+
+/*
  * Writes EV into ring RI with order CKEY: a key (with TAKE, its next version is taken here, else
  * MARK is it), STREAM_NO_KEY, or -2 - ring with the mark MARK. Inline in stream_publish, the
  * path of nearly every event (one slot, a short text or none, a key), with the rest out of line:
@@ -480,6 +508,7 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
                                                              int ckey, uint64_t mark, bool take)
 {
         ring *r = &s->rings[ri];
+        slot *slots = slot_at(s, ri, 0); /* the ring's, once: no multiply per slot */
         size_t full = ev->text ? ev->len : 0, len = full;
         uint64_t n = 1, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
         head *h;
@@ -509,8 +538,8 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
         }
         /* ... and the slots a few events on are asked for now, to be ours when we get there */
         if (t + PREFETCH_AHEAD - r->head_seen <= s->nslots)
-                __builtin_prefetch(slot_at(s, ri, t + PREFETCH_AHEAD), 1);
-        h = &slot_at(s, ri, t)->h;
+                __builtin_prefetch(&slots[(t + PREFETCH_AHEAD) & s->mask], 1);
+        h = &slots[t & s->mask].h;
         h->len = (uint32_t)len;
         h->t_ns = r->batch_t;
         h->num = ev->num;
@@ -526,7 +555,7 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
         if (full > HEAD_TEXT)
                 put_text(s, ri, h, t, n, ev->text, full);
         else if (len > 0)
-                memcpy(h->text, ev->text, len);
+                copy_short(h->text, ev->text, len);
         atomic_store_explicit(&r->tail, t + n, memory_order_relaxed);
         if (take)
                 atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);

@@ -208,6 +208,13 @@ static uint64_t wait_producer_waits(stream *s, atomic_int *done)
 
 static const size_t text_lens[] = { 0,
                                     1,
+                                    2, /* the short copy's edges: 1-3, 4-7, 8-16 bytes */
+                                    3,
+                                    4,
+                                    5,
+                                    7,
+                                    8,
+                                    9,
                                     15,
                                     16,
                                     17,
