@@ -167,6 +167,17 @@ static inline void keep(session *s, const event *ev)
                 model_trim_logs(s->live, LIVE_LOG_BYTES / 2);
 }
 
+/* An event taken in: counted, and kept in the history or the live model. */
+static inline void count_and_keep(session *s, const event *ev)
+{
+        s->last_seq = ev->seq;
+        s->last_t = ev->t_ns;
+        s->events++;
+        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
+                s->steps++;
+        keep(s, ev);
+}
+
 /* ---- preparing a run ----------------------------------------------------------------------- */
 
 /* Moves what D holds into ERR, one diagnostic a line. */
@@ -705,12 +716,7 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
                             (unsigned long long)s->cfg.max_trace);
                 return;
         }
-        s->last_seq = ev->seq;
-        s->last_t = ev->t_ns;
-        s->events++;
-        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
-                s->steps++;
-        keep(s, ev);
+        count_and_keep(s, ev);
         /* what an actor's state became matters to step mode and to a live recording only */
         if (actor && (record || s->gates != NULL || ev->kind == EV_EXIT || ev->kind == EV_CRASH)) {
                 model_state after = model_actor_at(live(s), ev->actor)->state;
@@ -779,12 +785,7 @@ static inline __attribute__((always_inline)) void take(session *s, const event *
                 take_event(s, ev);
                 return;
         }
-        s->last_seq = ev->seq;
-        s->last_t = ev->t_ns;
-        s->events++;
-        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
-                s->steps++;
-        keep(s, ev);
+        count_and_keep(s, ev);
         /* the kind is below EV_KIND_COUNT here: one shift */
         if ((s->hook_kinds >> ev->kind) & 1u)
                 s->cfg.on_event(ev, s->cfg.ctx);
