@@ -1369,10 +1369,30 @@ static int fd_count(int fd, int timeout_ms, uint64_t *count)
         return read(fd, count, sizeof *count) == (ssize_t)sizeof *count;
 }
 
+/* A stream of RINGS rings and KEYS keys whose wake descriptor is an eventfd, in *EFD. */
+static stream *woken_stream(int rings, int keys, int *efd)
+{
+        stream *s = stream_create(rings, keys, STREAM_MIN_SLOTS);
+
+        assert_non_null(s);
+        *efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        assert_true(*efd >= 0);
+        stream_set_wake_fd(s, *efd);
+        return s;
+}
+
+static void woken_free(stream *s, int efd, phase *ph, strbuf *text)
+{
+        phase_free(ph);
+        close(efd);
+        strbuf_free(text);
+        stream_destroy(s);
+}
+
 static void test_want_flush_and_arm(void **state)
 {
-        stream *s = stream_create(1, 0, STREAM_MIN_SLOTS);
-        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int efd;
+        stream *s = woken_stream(1, 0, &efd);
         strbuf text = STRBUF_INIT;
         producer *p;
         phase *ph;
@@ -1381,9 +1401,6 @@ static void test_want_flush_and_arm(void **state)
         uint64_t count;
 
         (void)state;
-        assert_non_null(s);
-        assert_true(efd >= 0);
-        stream_set_wake_fd(s, efd);
         ph = phase_new();
         p = producer_start(s, 0, batch_fn, ph);
         phase_wait(ph, 1);
@@ -1423,10 +1440,7 @@ static void test_want_flush_and_arm(void **state)
         assert_int_equal(count, 1);
         assert_false(stream_arm(s, false));
         assert_int_equal(stream_next(s, &ev, &text, 0), -1);
-        phase_free(ph);
-        close(efd);
-        strbuf_free(&text);
-        stream_destroy(s);
+        woken_free(s, efd, ph, &text);
 }
 
 /* Armed lazily, the consumer looks again on its own: a flush makes the events visible without a
@@ -1459,8 +1473,8 @@ static void lazy_fn(producer *p)
 
 static void test_lazy_arm(void **state)
 {
-        stream *s = stream_create(1, 0, STREAM_MIN_SLOTS);
-        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int efd;
+        stream *s = woken_stream(1, 0, &efd);
         strbuf text = STRBUF_INIT;
         producer *p;
         phase *ph;
@@ -1469,9 +1483,6 @@ static void test_lazy_arm(void **state)
         int n;
 
         (void)state;
-        assert_non_null(s);
-        assert_true(efd >= 0);
-        stream_set_wake_fd(s, efd);
         ph = phase_new();
         p = producer_start(s, 0, lazy_fn, ph);
         assert_true(stream_arm(s, true));
@@ -1500,10 +1511,7 @@ static void test_lazy_arm(void **state)
         assert_int_equal(n, STREAM_BATCH);
         producer_join(p);
         stream_close(s);
-        phase_free(ph);
-        close(efd);
-        strbuf_free(&text);
-        stream_destroy(s);
+        woken_free(s, efd, ph, &text);
 }
 
 /* Ring 1 takes key 0's first version and keeps it in its batch; ring 0 takes the second and
@@ -1535,8 +1543,8 @@ static void stalled_second_fn(producer *p)
  * that batch wakes the consumer (a lazy wait would hold the run's merge back). */
 static void test_lazy_arm_stalled(void **state)
 {
-        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
-        int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int efd;
+        stream *s = woken_stream(2, 1, &efd);
         strbuf text = STRBUF_INIT;
         producer *p1, *p0;
         phase *ph;
@@ -1544,9 +1552,6 @@ static void test_lazy_arm_stalled(void **state)
         uint64_t count;
 
         (void)state;
-        assert_non_null(s);
-        assert_true(efd >= 0);
-        stream_set_wake_fd(s, efd);
         ph = phase_new();
         p1 = producer_start(s, 1, stalled_first_fn, ph);
         p0 = producer_start(s, 0, stalled_second_fn, ph);
@@ -1564,10 +1569,7 @@ static void test_lazy_arm_stalled(void **state)
         producer_join(p0);
         producer_join(p1);
         stream_close(s);
-        phase_free(ph);
-        close(efd);
-        strbuf_free(&text);
-        stream_destroy(s);
+        woken_free(s, efd, ph, &text);
 }
 
 /* ---- close and timeouts ---- */
