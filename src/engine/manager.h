@@ -12,6 +12,8 @@
 #ifndef LOCKSTEP_ENGINE_MANAGER_H
 #define LOCKSTEP_ENGINE_MANAGER_H
 
+#include <sys/types.h>
+
 #include "scenario/scenario.h"
 #include "scenario/value.h"
 #include "util/strbuf.h"
@@ -32,6 +34,10 @@ void manager_set(manager *m, int k, value v);
 enum { MANAGER_APPEND = 3, MANAGER_SET_ITEM, MANAGER_POP };
 int manager_update(manager *m, int k, int op, value index, value item, value *popped, strbuf *repr,
                    char *err, size_t errlen);
+/* The server's process. It runs on the CPU of the client it answers: a client stays on its CPU
+ * for the exchange (then may go anywhere the run may), so a request and its reply are two switches
+ * on one CPU instead of two wake-ups of another (docs/performance.md, "The manager"). */
+pid_t manager_pid(const manager *m);
 /* The runner, at the end of the run: stops the server and waits for it. NULL is fine. */
 void manager_stop(manager *m);
 /* A process of the run other than the runner, at its end: lets go of its side (NULL is fine). */

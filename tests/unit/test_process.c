@@ -18,11 +18,13 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/manager.h"
 #include "engine/store.h"
 #include "engine/stream.h"
 #include "harness.h"
@@ -316,6 +318,68 @@ static void t_live_manager(void **state)
         harness_free(r);
 }
 
+/* Pins the calling thread to CPU. */
+static void pin_self(int cpu)
+{
+        cpu_set_t one;
+
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+}
+
+/* The manager's server answers each request on its client's CPU, and the client may go anywhere
+ * again after it: with a client on the first CPU and then on the last, the server is on the one
+ * each time, and the client's CPUs are the run's again after each request. */
+static void t_manager_follows_client(void **state)
+{
+        const char *text = "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\", "
+                           "\"resources\": {\"l\": {\"type\": \"list\", \"via\": "
+                           "\"manager\"}}, \"actors\": [{\"name\": \"A\", \"run\": []}]}";
+        cpu_set_t all, now;
+        int cpus[2] = { -1, -1 };
+        diag d;
+        scenario *sc;
+        manager *m;
+        strbuf repr = { 0 };
+        char err[200];
+
+        (void)state;
+        assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+        for (int c = 0; c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &all)) {
+                        if (cpus[0] < 0)
+                                cpus[0] = c;
+                        cpus[1] = c;
+                }
+        if (cpus[0] == cpus[1])
+                skip(); /* one CPU: nothing to follow */
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("m.json", text, strlen(text), NULL, &d);
+        diag_print(&d, stderr);
+        assert_non_null(sc);
+        m = manager_start(sc);
+        assert_non_null(m);
+        for (int i = 0; i < 2; i++) {
+                pin_self(cpus[i]);
+                /* pinned by the test: the run's CPUs are what the manager was started with */
+                strbuf_reset(&repr);
+                assert_int_equal(manager_update(m, 0, MANAGER_APPEND, value_none(), value_int(i),
+                                                NULL, &repr, err, sizeof(err)),
+                                 0);
+                assert_string_equal(strbuf_str(&repr), i == 0 ? "[0]" : "[0, 1]");
+                assert_int_equal(sched_getaffinity(manager_pid(m), sizeof(now), &now), 0);
+                assert_int_equal(CPU_COUNT(&now), 1);
+                assert_true(CPU_ISSET(cpus[i], &now));
+                assert_int_equal(sched_getaffinity(0, sizeof(now), &now), 0);
+                assert_true(CPU_EQUAL(&now, &all));
+        }
+        manager_stop(m);
+        strbuf_free(&repr);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 /* Pools, stepped: task k goes to worker k mod workers, each result before the next task; the
  * results in order. A task that raises makes the map raise it, in the caller. */
 static void t_step_pool(void **state)
@@ -500,6 +564,7 @@ int main(void)
                 cmocka_unit_test(t_live_value_and_pipe),
                 cmocka_unit_test(t_live_lambda_cannot_cross),
                 cmocka_unit_test(t_live_manager),
+                cmocka_unit_test(t_manager_follows_client),
                 cmocka_unit_test(t_step_pool),
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_encoding),
