@@ -993,6 +993,21 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         return 1;
 }
 
+bool stream_settled(const stream *s)
+{
+        int hi = atomic_load_explicit(&s->rings_hi, memory_order_acquire);
+
+        for (int r = 0; r < hi; r++) {
+                ring *rg = &s->rings[r];
+                uint64_t pub = atomic_load_explicit(&rg->pub, memory_order_acquire);
+
+                if (atomic_load_explicit(&rg->tail, memory_order_acquire) != pub ||
+                    (s->views != NULL ? s->views[r].head : 0) != pub)
+                        return false;
+        }
+        return true;
+}
+
 void stream_set_wake_fd(stream *s, int fd)
 {
         s->wake_fd = fd;

@@ -97,6 +97,14 @@ void stream_publish_for(stream *s, int ring, const event *ev, int key);
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms);
 
 /*
+ * The consumer: whether every event written so far has been published and read. A producer
+ * publishes before anything that can block (stream_flush), so an actor that is asleep in a wait
+ * has nothing unpublished; one that has is running, or was stopped by the scheduler in the middle
+ * of a batch. A live run's deadlock check asks this first: the model is then not behind anyone.
+ */
+bool stream_settled(const stream *s);
+
+/*
  * Says that the producers are done (they have returned from stream_publish, exited or died):
  * stream_next drains what was published and then returns -1. A version a dead producer took is
  * skipped then. Publishing after the close is a bug.

@@ -79,6 +79,7 @@ struct session {
         bool paused;
         double speed;
         double last_event;  /* running seconds at the last event */
+        double quiet_at;    /* ... and when the live deadlock check looks (running seconds) */
         bool quiet_checked; /* the deadlock check ran since the last event */
         double next_grant;  /* step mode with a speed: no automatic grant before (monotonic) */
         double timer_at;    /* when the timer is set to fire (monotonic), 0: not set */
@@ -516,6 +517,7 @@ static int start_runner(session *s, strbuf *err)
                 xdie("cannot create the session's descriptors: %s", strerror(errno));
         stream_set_wake_fd(s->st, s->wake_fd);
         s->started = mono();
+        s->quiet_at = SESSION_QUIET_MS / 1000.0;
         s->paused = s->cfg.paused;
         s->paused_at = s->paused ? s->started : 0;
         if (s->pacer != NULL)
@@ -977,7 +979,7 @@ static void arm_timer(session *s)
         if (!s->ended && !s->paused && s->cfg.time_limit > 0)
                 when = base + s->cfg.time_limit;
         if (!s->ended && s->gates == NULL && !s->quiet_checked) {
-                double q = base + s->last_event + SESSION_QUIET_MS / 1000.0;
+                double q = base + s->quiet_at;
 
                 if (when == 0 || q < when)
                         when = q;
@@ -1015,10 +1017,15 @@ static void check_limits(session *s, int got)
         }
         /* Live: a deadlock must hold with nothing new happening for a moment. Without new
          * events the model does not change, so one look after the quiet moment is enough. */
-        if (got == 0 && !s->quiet_checked &&
-            running_seconds(s) - s->last_event >= SESSION_QUIET_MS / 1000.0) {
+        if (got == 0 && !s->quiet_checked && running_seconds(s) >= s->quiet_at) {
                 strbuf why = STRBUF_INIT;
 
+                /* An actor that the scheduler stopped in the middle of a batch is not blocked,
+                 * whatever its last published event says: look again once it has gone on. */
+                if (!stream_settled(s->st)) {
+                        s->quiet_at = running_seconds(s) + SESSION_RECHECK_MS / 1000.0;
+                        return;
+                }
                 s->quiet_checked = true;
                 if (!s->paused && model_deadlock(live(s), &why) != 0)
                         end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
@@ -1048,6 +1055,7 @@ bool session_pump(session *s)
         }
         if (got > 0) {
                 s->last_event = running_seconds(s);
+                s->quiet_at = s->last_event + SESSION_QUIET_MS / 1000.0;
                 s->quiet_checked = false;
         }
         /* A runner that died publishes nothing more: a pump that took nothing in looks (the
@@ -1206,6 +1214,7 @@ void session_pause(session *s, bool paused)
                 s->paused_at = 0;
                 /* Live: look for a deadlock again once the run has been quiet a moment. */
                 s->last_event = running_seconds(s);
+                s->quiet_at = s->last_event + SESSION_QUIET_MS / 1000.0;
                 s->quiet_checked = false;
         }
         s->paused = paused;

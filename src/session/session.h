@@ -39,8 +39,11 @@
 #define SESSION_DEFAULT_TIME_LIMIT 60.0        /* seconds, live mode */
 #define SESSION_DEFAULT_MAX_STEPS  1000000u    /* steps, step mode */
 #define SESSION_MAX_OUTPUT         (64u << 20) /* default: bytes the actors may print in a run */
-#define SESSION_QUIET_MS           100  /* live: a deadlock must hold this long with no new event */
-#define SESSION_BATCH              4096 /* events one session_pump takes in at most */
+#define SESSION_QUIET_MS           100 /* live: a deadlock must hold this long with no new event */
+#define SESSION_RECHECK_MS                                                                         \
+        10                 /* ... and it looks again this soon when an actor had not               \
+                            * published all it wrote (stream_settled) */
+#define SESSION_BATCH 4096 /* events one session_pump takes in at most */
 /* live, at full speed, once the session has read everything visible: it looks for new events
  * on its own this often (1 ms after events, doubling to 16 ms while none come), and the runner
  * wakes it only for a batch unread, its last word, a full or dead ring (stream_arm's lazy

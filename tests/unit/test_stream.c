@@ -1572,6 +1572,67 @@ static void test_lazy_arm_stalled(void **state)
         woken_free(s, efd, ph, &text);
 }
 
+/* Writes one event and keeps it in its batch until phase 3, then makes it visible. */
+static void unpublished_fn(producer *p)
+{
+        phase *ph = p->ctx;
+        event ev = make_event(EV_STEP, 0, 1, NULL, 0);
+
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        phase_set(ph, 1);
+        phase_wait(ph, 2);
+        stream_flush();
+        phase_set(ph, 3);
+}
+
+/* Settled: nothing written and not published, nothing published and not read. An event in a
+ * producer's batch unsettles it although the consumer has read all it can see; so does a
+ * published event held back by a version still in another ring's batch. */
+static void test_settled(void **state)
+{
+        int efd;
+        stream *s = woken_stream(2, 1, &efd);
+        strbuf text = STRBUF_INIT;
+        producer *p, *p1, *p0;
+        phase *ph;
+        event ev;
+
+        (void)state;
+        ph = phase_new();
+        assert_true(stream_settled(s));
+        p = producer_start(s, 0, unpublished_fn, ph);
+        phase_wait(ph, 1);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0); /* nothing visible */
+        assert_false(stream_settled(s));
+        phase_set(ph, 2);
+        phase_wait(ph, 3);
+        assert_false(stream_settled(s)); /* visible, not read */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_true(stream_settled(s));
+        producer_join(p);
+        stream_close(s);
+        woken_free(s, efd, ph, &text);
+
+        s = woken_stream(2, 1, &efd);
+        ph = phase_new();
+        p1 = producer_start(s, 1, stalled_first_fn, ph);
+        p0 = producer_start(s, 0, stalled_second_fn, ph);
+        phase_wait(ph, 2);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_false(stream_settled(s));
+        phase_set(ph, 3);
+        phase_wait(ph, 4);
+        assert_false(stream_settled(s));
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_false(stream_settled(s)); /* one of two read */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 1);
+        assert_true(stream_settled(s));
+        producer_join(p0);
+        producer_join(p1);
+        stream_close(s);
+        woken_free(s, efd, ph, &text);
+}
+
 /* ---- close and timeouts ---- */
 
 static void three_fn(producer *p)
@@ -1816,6 +1877,7 @@ int main(void)
                 cmocka_unit_test(test_want_flush_and_arm),
                 cmocka_unit_test(test_lazy_arm),
                 cmocka_unit_test(test_lazy_arm_stalled),
+                cmocka_unit_test(test_settled),
                 cmocka_unit_test(test_close_drains_written),
                 cmocka_unit_test(test_timeouts_and_close),
                 cmocka_unit_test(test_producer_dies_holding_a_version),
