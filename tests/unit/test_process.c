@@ -330,7 +330,8 @@ static void pin_self(int cpu)
 
 /* The manager's server answers each request on its client's CPU, and the client may go anywhere
  * again after it: with a client on the first CPU and then on the last, the server is on the one
- * each time, and the client's CPUs are the run's again after each request. */
+ * each time, and the client's CPUs are the run's again after each request. A value longer than
+ * a read's buffer goes both ways whole. */
 static void t_manager_follows_client(void **state)
 {
         const char *text = "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\", "
@@ -352,15 +353,14 @@ static void t_manager_follows_client(void **state)
                                 cpus[0] = c;
                         cpus[1] = c;
                 }
-        if (cpus[0] == cpus[1])
-                skip(); /* one CPU: nothing to follow */
         diag_init(&d, DIAG_DEFAULT_CAP);
         sc = scenario_load_text("m.json", text, strlen(text), NULL, &d);
         diag_print(&d, stderr);
         assert_non_null(sc);
         m = manager_start(sc);
         assert_non_null(m);
-        for (int i = 0; i < 2; i++) {
+        /* with one CPU there is nothing to follow */
+        for (int i = 0; i < 2 && cpus[0] != cpus[1]; i++) {
                 pin_self(cpus[i]);
                 /* pinned by the test: the run's CPUs are what the manager was started with */
                 strbuf_reset(&repr);
@@ -373,6 +373,26 @@ static void t_manager_follows_client(void **state)
                 assert_true(CPU_ISSET(cpus[i], &now));
                 assert_int_equal(sched_getaffinity(0, sizeof(now), &now), 0);
                 assert_true(CPU_EQUAL(&now, &all));
+        }
+        /* a value longer than the inbox's buffer, both ways */
+        {
+                value big = value_list(), back;
+
+                for (int i = 0; i < 3000; i++)
+                        assert_int_equal(value_list_append(&big, value_int(i), err, sizeof(err)),
+                                         0);
+                manager_set(m, 0, value_copy(big));
+                back = manager_get(m, 0);
+                assert_true(value_equal(big, back));
+                strbuf_reset(&repr);
+                assert_int_equal(manager_update(m, 0, MANAGER_APPEND, value_none(), value_int(7),
+                                                NULL, &repr, err, sizeof(err)),
+                                 0);
+                value_drop(&back);
+                back = manager_get(m, 0);
+                assert_int_equal(value_len(back), 3001);
+                value_drop(&back);
+                value_drop(&big);
         }
         manager_stop(m);
         strbuf_free(&repr);
