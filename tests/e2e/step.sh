@@ -175,6 +175,14 @@ timeout 120 "$bin" run --step --set N=20000 tests/e2e/scenarios/pipe-flood-deadl
 x=$?
 [ $x -eq 3 ] && grep -q "Sender waits for pipe p.a (full)" "$tmp/fd.err" && ok ||
         { ko "pipe-flood-deadlock, step: exit $x"; tail -2 "$tmp/fd.err"; }
+# ... and live, where the sender tries its write without waiting and, the socket full, says it is
+# blocked on the message it has begun to send, then waits in the kernel
+timeout 120 "$bin" run --set N=20000 --trace "$tmp/fdl.trace" tests/e2e/scenarios/pipe-flood-deadlock.json \
+        >/dev/null 2>"$tmp/fdl.err"
+x=$?
+last=$(grep '"actor": "Sender"' "$tmp/fdl.trace" | tail -2 | sed 's/.*"ev": "\([a-z]*\)".*/\1/' | paste -sd ' ')
+[ $x -eq 3 ] && grep -q "Sender waits for pipe p.a (full)" "$tmp/fdl.err" && [ "$last" = "sent blocked" ] && ok ||
+        { ko "pipe-flood-deadlock, live: exit $x, the sender's last events '$last'"; tail -2 "$tmp/fdl.err"; }
 
 # --- bad schedules
 printf 'MainThread\nNobody\n' >"$tmp/bad.sched"
