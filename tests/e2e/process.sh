@@ -171,6 +171,18 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                         status $? 0 "speedup $how $n"
                         grep -q "8 sums of range(1000)\$" "$tmp/o" && ok || ko "speedup $how $n: $(cat "$tmp/o")"
                 done
+                # without --set, the defaults the descriptions name: the GIL, and a Value
+                if [ $mode = step ]; then m=--step; else m=--prefix; fi
+                timeout 60 "$bin" run $m --seed $seed --set SIZE=1000 --trace "$tmp/d.jsonl" \
+                        scenarios/classics/speedup.json >"$tmp/o" 2>"$tmp/e"
+                grep -Eqx "(\[MainThread\] )?threads \(gil\): 8 sums of range\(1000\)" "$tmp/o" &&
+                        grep -q '"res": "GIL"' "$tmp/d.jsonl" &&
+                        ok || ko "speedup's default $n: $(cat "$tmp/o")"
+                timeout 60 "$bin" run $m --seed $seed --set COUNT=50 --trace "$tmp/d.jsonl" \
+                        scenarios/classics/manager-vs-value.json >"$tmp/o" 2>"$tmp/e"
+                grep -Eqx "(\[MainThread\] )?value: 100" "$tmp/o" &&
+                        ! grep -q '"ev": "request"' "$tmp/d.jsonl" &&
+                        ok || ko "manager-vs-value's default $n: $(cat "$tmp/o")"
                 for via in "'value'" "'manager'"; do
                         if [ $mode = step ]; then m=--step; else m=--prefix; fi
                         timeout 60 "$bin" run $m --seed $seed --set "VIA=$via" --set COUNT=50 \
