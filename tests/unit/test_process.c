@@ -422,6 +422,45 @@ static void t_live_pool_shared(void **state)
         harness_free(r);
 }
 
+/* Live, with "gil" at a switch interval of 3 tasks: each worker takes its GIL before its first
+ * task and gives it up every 3 tasks and before it waits, so whatever the workers' share of the
+ * 20 tasks, each GIL is taken as often as it is given up, at least once per 3 tasks of its
+ * worker, and is free at the end. */
+static void t_live_pool_gil(void **state)
+{
+        harness_result *r =
+            live("'gil': 3,"
+                 "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+                 "'actors': [{'name': 'M', 'run': ["
+                 "  {'map': 'p', 'fn': 'lambda x: x + 1', 'over': 'range(20)', 'into': 'r'},"
+                 "  {'assert': 'r == list(range(1, 21))', 'message': '{r}'}]}]");
+        int tasks = 0;
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        for (int w = 0; w < 2; w++) {
+                char name[32], acq[64], rel[64];
+                int n, a;
+
+                snprintf(name, sizeof(name), "GIL@p/%d", w);
+                snprintf(acq, sizeof(acq), "M acquired %s 1\n", name);
+                snprintf(rel, sizeof(rel), "M released %s 0\n", name);
+                snprintf(name, sizeof(name), " worker %d ", w);
+                n = harness_count(r, name) / 2; /* its tasks: a TASK and a RESULT each */
+                a = harness_count(r, acq);
+                assert_int_equal(a, harness_count(r, rel));
+                assert_true(a >= (n + 2) / 3);
+                assert_true(a <= n);
+                assert_int_equal(
+                    model_res_at(r->m, scenario_find_resource(r->sc, w ? "GIL@p/1" : "GIL@p/0"))
+                        ->holder,
+                    -1);
+                tasks += n;
+        }
+        assert_int_equal(tasks, 20);
+        harness_free(r);
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -554,6 +593,7 @@ int main(void)
                 cmocka_unit_test(t_step_pool),
                 cmocka_unit_test(t_step_pool_gil),
                 cmocka_unit_test(t_live_pool_shared),
+                cmocka_unit_test(t_live_pool_gil),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_stream_producer_dies),
         };
