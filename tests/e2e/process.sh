@@ -416,8 +416,8 @@ for run in "live False" "live True" "step False" "step True"; do
         status $st 0 "kill a pool worker ($mode, GIL=$gil)"
         grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker ($mode, GIL=$gil): $(cat "$tmp/pv.out" "$tmp/pv.err")"
         folds "$tmp/pv.trace" "kill a pool worker ($mode, GIL=$gil)"
-        python3 tests/e2e/trace_check.py "$tmp/pv.trace" >/dev/null && ok ||
-                ko "kill a pool worker ($mode, GIL=$gil): trace invariants"
+        python3 tests/e2e/trace_check.py "$tmp/pv.trace" >"$tmp/pv.check" && ok ||
+                { ko "kill a pool worker ($mode, GIL=$gil): trace invariants: $(cat "$tmp/pv.check")"; cat "$tmp/pv.trace"; }
         python3 -c '
 import collections, json, sys
 ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("task", "result")
