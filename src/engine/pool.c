@@ -19,6 +19,8 @@
 #define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
 
+enum { GIL_FREE, GIL_TAKING, GIL_HELD, GIL_GIVING };
+
 typedef struct pool_state {
         pthread_mutex_t mu;
         pthread_cond_t cv; /* a task handed out, a result in, the end */
@@ -38,7 +40,11 @@ typedef struct pool_state {
          * say their results (turn round .. 2 round-1), each in worker order */
         int assigned[SC_MAX_POOL];
         int round, turn;
-        bool gil[SC_MAX_POOL]; /* "gil": worker w holds its GIL (what its events said last) */
+        /* "gil": worker w's GIL as its events say (GIL_FREE, GIL_HELD), or the event it is
+         * writing (GIL_TAKING, GIL_GIVING) from where its ring was then (gil_at): a worker that
+         * dies meanwhile has written it whole if its ring went past that */
+        uint8_t gil[SC_MAX_POOL];
+        uint64_t gil_at[SC_MAX_POOL];
         uint64_t args_used, res_used;
         uint64_t arg_off[POOL_MAX_TASKS + 1];
         uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
@@ -116,30 +122,36 @@ void pool_stop(pool_region *p)
         }
 }
 
-/* The fork server: worker W of pool RES died holding its GIL (GIL). Its RELEASED goes into the
- * dead worker's ring after its last event, as a dead actor's CRASH does, so that neither the
- * model nor the worker that replaces it finds the GIL held by nobody alive. */
-static void dead_gil(engine *eng, pool_state *ps, int res, int w, int gil)
+/* The fork server: worker W of pool RES died, its ring having reached END. If its events last
+ * said that it holds its GIL — an ACQUIRED it was writing counts once its ring went past where
+ * it began, a RELEASED once its ring did not — the RELEASED goes into the dead worker's ring
+ * after its last event, as a dead actor's CRASH does, so that neither the model nor the worker
+ * that replaces it finds the GIL held by nobody alive. */
+static void dead_gil(engine *eng, pool_state *ps, int res, int w, uint64_t end)
 {
-        const actor *c = &eng->actors[ps->caller];
+        int gil = eng->sc->resources[res].gil_res + w;
+        bool held = ps->gil[w] == GIL_HELD || (ps->gil[w] == GIL_TAKING && end > ps->gil_at[w]) ||
+                    (ps->gil[w] == GIL_GIVING && end == ps->gil_at[w]);
         event ev = { .kind = EV_RELEASED,
                      .actor = (int16_t)ps->caller,
                      .res = (int16_t)gil,
                      .other = -1,
                      .stmt = ps->stmt != NULL ? ps->stmt->id : -1 };
 
-        ps->gil[w] = false;
-        stream_publish_for(eng->st, engine_worker_ring(eng->sc, res, w), &ev, c->res_key[gil]);
+        ps->gil[w] = GIL_FREE;
+        if (held)
+                stream_publish_for(eng->st, engine_worker_ring(eng->sc, res, w), &ev,
+                                   eng->actors[ps->caller].res_key[gil]);
 }
 
-bool pool_reaped(engine *eng, int res, int w)
+bool pool_reaped(engine *eng, int res, int w, uint64_t end)
 {
         pool_state *ps = eng->pools->by_res[res];
         bool again;
 
         prim_mutex_lock(&ps->mu);
-        if (ps->gil[w])
-                dead_gil(eng, ps, res, w, eng->sc->resources[res].gil_res + w);
+        if (ps->gil[w] != GIL_FREE)
+                dead_gil(eng, ps, res, w, end);
         again = !ps->stop;
         if (again && ps->running[w] > 0) {
                 /* stepped, the task stays its worker's: the one that replaces it */
@@ -349,22 +361,27 @@ static bool task_for(const pool_state *ps, int w)
  * The worker's process has no other thread, so nothing ever contends for it: holding it is
  * what its events say (ps->gil), which the fork server also reads when the worker dies.
  */
-static void gil_take(pool_state *ps, actor *c, int gil, int w)
+static void gil_take(pool_state *ps, actor *c, int gil, int w, int ring)
 {
+        ps->gil_at[w] = stream_written(c->eng->st, ring);
+        ps->gil[w] = GIL_TAKING;
         actor_emit(c, EV_ACQUIRED, gil, -1, 1, 0, NULL, 0);
-        ps->gil[w] = true;
+        ps->gil[w] = GIL_HELD;
 }
 
-static void gil_drop(pool_state *ps, actor *c, int gil, int w)
+static void gil_drop(pool_state *ps, actor *c, int gil, int w, int ring)
 {
-        ps->gil[w] = false;
+        ps->gil_at[w] = stream_written(c->eng->st, ring);
+        ps->gil[w] = GIL_GIVING;
         actor_emit(c, EV_RELEASED, gil, -1, 0, 0, NULL, 0);
+        ps->gil[w] = GIL_FREE;
 }
 
 void pool_worker(engine *eng, int res, int w)
 {
         pool_state *ps = eng->pools->by_res[res];
         int gil = eng->sc->resources[res].gil_res;
+        int ring = engine_worker_ring(eng->sc, res, w);
         int held = 0; /* tasks since it took its GIL */
         strbuf enc = { 0 }, text = { 0 };
 
@@ -401,8 +418,8 @@ void pool_worker(engine *eng, int res, int w)
                 if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k],
                                  &args) < 0)
                         xdie("pool: a task could not be read");
-                if (gil >= 0 && !ps->gil[w]) {
-                        gil_take(ps, c, gil, w);
+                if (gil >= 0 && ps->gil[w] == GIL_FREE) {
+                        gil_take(ps, c, gil, w, ring);
                         held = 0;
                 }
                 /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
@@ -459,8 +476,8 @@ void pool_worker(engine *eng, int res, int w)
                 /* its GIL, at the switch interval, and before it waits for its next task (the
                  * caller goes on only after this: its map's trace ends with every worker's GIL
                  * free) */
-                if (ps->gil[w] && (++held >= eng->sc->gil_interval || !task_for(ps, w)))
-                        gil_drop(ps, c, gil, w);
+                if (ps->gil[w] == GIL_HELD && (++held >= eng->sc->gil_interval || !task_for(ps, w)))
+                        gil_drop(ps, c, gil, w, ring);
                 ps->done++;
                 if (stepped) {
                         ps->turn++;
@@ -473,8 +490,8 @@ void pool_worker(engine *eng, int res, int w)
                         pthread_cond_broadcast(&ps->cv);
                 }
         }
-        if (ps->gil[w])
-                gil_drop(ps, &eng->actors[ps->caller], gil, w);
+        if (ps->gil[w] == GIL_HELD)
+                gil_drop(ps, &eng->actors[ps->caller], gil, w, ring);
         pthread_mutex_unlock(&ps->mu);
         strbuf_free(&enc);
         strbuf_free(&text);

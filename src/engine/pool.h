@@ -30,11 +30,12 @@ void pool_destroy(pool_region *p);
 int pool_map(actor *a, const sc_stmt *s, value *out);
 /* In a process the fork server made for worker W of pool resource RES: serve until stopped. */
 void pool_worker(engine *eng, int res, int w);
-/* In the fork server: worker W of pool RES ended. If it died holding its GIL, the RELEASED goes
- * into its ring for it. Unless the pool was told to stop (it was killed from outside), the task
- * it ran goes back to be handed out again, and it is replaced, as Pool replaces a worker that
- * died: true, fork it again. */
-bool pool_reaped(engine *eng, int res, int w);
+/* In the fork server: worker W of pool RES ended, its ring written up to END (stream_written,
+ * before stream_ring_dead). If it died holding its GIL, the RELEASED goes into its ring for it.
+ * Unless the pool was told to stop (it was killed from outside), the task it ran goes back to be
+ * handed out again, and it is replaced, as Pool replaces a worker that died: true, fork it
+ * again. */
+bool pool_reaped(engine *eng, int res, int w, uint64_t end);
 /* The runner at the end: tells every worker to end (the fork server reaps them). */
 void pool_stop(pool_region *p);
 
