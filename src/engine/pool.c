@@ -359,7 +359,8 @@ static bool task_for(const pool_state *ps, int w)
  * interval and before it waits for the next task, as a process actor's one thread does around its
  * steps; so the same events, named after the map's caller as the worker's TASK and RESULT are.
  * The worker's process has no other thread, so nothing ever contends for it: holding it is
- * what its events say (ps->gil), which the fork server also reads when the worker dies.
+ * what its events say (ps->gil), which the fork server also reads when the worker dies, and no
+ * sched_yield follows the switch interval's release (a thread does it for a waiting thread).
  */
 static void gil_take(pool_state *ps, actor *c, int gil, int w, int ring)
 {
