@@ -109,15 +109,19 @@ static void forked_child(void *ctx, int target, const char *data, size_t len)
 static bool forked_reaped(void *ctx, int target, pid_t pid, int status)
 {
         engine *eng = ctx;
+        uint64_t end;
+        int ring;
 
         if (target >= 0) {
                 actor_reaped(eng, target, pid, status);
                 return false;
         }
-        /* a worker started again in its place goes on from where its ring ends */
-        stream_ring_dead(
-            eng->st, engine_worker_ring(eng->sc, POOL_TARGET_RES(target), POOL_TARGET_W(target)));
-        return pool_reaped(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target));
+        /* a worker started again in its place goes on from where its ring ends; what it had
+         * written whole, before a marker for a version it took (pool_reaped reads its GIL's) */
+        ring = engine_worker_ring(eng->sc, POOL_TARGET_RES(target), POOL_TARGET_W(target));
+        end = stream_written(eng->st, ring);
+        stream_ring_dead(eng->st, ring);
+        return pool_reaped(eng, POOL_TARGET_RES(target), POOL_TARGET_W(target), end);
 }
 
 /* Waits until actor K, started by another process or by a thread of this one, is done. */

@@ -19,20 +19,32 @@
 #define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
 
+enum { GIL_FREE, GIL_TAKING, GIL_HELD, GIL_GIVING };
+
 typedef struct pool_state {
         pthread_mutex_t mu;
         pthread_cond_t cv; /* a task handed out, a result in, the end */
         bool started, stop;
-        bool busy; /* a map is under way: another caller waits for it to end (live only: a map is
-                      one step, so stepped runs never overlap two) */
+        bool busy;    /* a map is under way: another caller waits for it to end (live only: a map is
+                         one step, so stepped runs never overlap two) */
+        bool stepped; /* the map hands out its tasks in rounds (step mode) */
         const sc_stmt *stmt; /* the map statement (the same address in every process) */
         int caller;          /* the actor whose map it is */
         int ntasks, next, done;
-        int limit; /* tasks that may be taken: all (live), or one more at a time (stepped) */
-        int only;  /* stepped: the worker that takes the next task; -1 any */
+        int limit;                /* live: tasks that may be taken */
         int running[SC_MAX_POOL]; /* the task each worker runs, plus one (0: none) */
-        int redo[SC_MAX_POOL];    /* tasks of workers that died, to hand out again */
+        int redo[SC_MAX_POOL];    /* live: tasks of workers that died, to hand out again */
         int nredo;
+        /* stepped: the task of each worker in this round (-1: none), how many the round has, and
+         * whose turn it is to publish: workers 0 .. round-1 take theirs (turn 0 .. round-1), then
+         * say their results (turn round .. 2 round-1), each in worker order */
+        int assigned[SC_MAX_POOL];
+        int round, turn;
+        /* "gil": worker w's GIL as its events say (GIL_FREE, GIL_HELD), or the event it is
+         * writing (GIL_TAKING, GIL_GIVING) from where its ring was then (gil_at): a worker that
+         * dies meanwhile has written it whole if its ring went past that */
+        uint8_t gil[SC_MAX_POOL];
+        uint64_t gil_at[SC_MAX_POOL];
         uint64_t args_used, res_used;
         uint64_t arg_off[POOL_MAX_TASKS + 1];
         uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
@@ -76,6 +88,8 @@ pool_region *pool_create(const scenario *sc)
                 pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
                 pthread_cond_init(&ps->cv, &ca);
                 pthread_condattr_destroy(&ca);
+                for (int w = 0; w < SC_MAX_POOL; w++)
+                        ps->assigned[w] = -1;
                 p->by_res[k] = ps;
         }
         return p;
@@ -108,15 +122,43 @@ void pool_stop(pool_region *p)
         }
 }
 
-bool pool_reaped(engine *eng, int res, int w)
+/* The fork server: worker W of pool RES died, its ring having reached END. If its events last
+ * said that it holds its GIL — an ACQUIRED it was writing counts once its ring went past where
+ * it began, a RELEASED once its ring did not — the RELEASED goes into the dead worker's ring
+ * after its last event, as a dead actor's CRASH does, so that neither the model nor the worker
+ * that replaces it finds the GIL held by nobody alive. */
+static void dead_gil(engine *eng, pool_state *ps, int res, int w, uint64_t end)
+{
+        int gil = eng->sc->resources[res].gil_res + w;
+        bool held = ps->gil[w] == GIL_HELD || (ps->gil[w] == GIL_TAKING && end > ps->gil_at[w]) ||
+                    (ps->gil[w] == GIL_GIVING && end == ps->gil_at[w]);
+        event ev = { .kind = EV_RELEASED,
+                     .actor = (int16_t)ps->caller,
+                     .res = (int16_t)gil,
+                     .other = -1,
+                     .stmt = ps->stmt != NULL ? ps->stmt->id : -1 };
+
+        ps->gil[w] = GIL_FREE;
+        if (held)
+                stream_publish_for(eng->st, engine_worker_ring(eng->sc, res, w), &ev,
+                                   eng->actors[ps->caller].res_key[gil]);
+}
+
+bool pool_reaped(engine *eng, int res, int w, uint64_t end)
 {
         pool_state *ps = eng->pools->by_res[res];
         bool again;
 
         prim_mutex_lock(&ps->mu);
+        if (ps->gil[w] != GIL_FREE)
+                dead_gil(eng, ps, res, w, end);
         again = !ps->stop;
         if (again && ps->running[w] > 0) {
-                ps->redo[ps->nredo++] = ps->running[w] - 1;
+                /* stepped, the task stays its worker's: the one that replaces it */
+                if (ps->stepped)
+                        ps->assigned[w] = ps->running[w] - 1;
+                else
+                        ps->redo[ps->nredo++] = ps->running[w] - 1;
                 ps->running[w] = 0;
                 pthread_cond_broadcast(&ps->cv);
         }
@@ -235,8 +277,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         ps->next = ps->done = ps->nredo = 0;
         ps->res_used = 0;
         if (a->gates == NULL) {
+                ps->stepped = false;
                 ps->limit = (int)n;
-                ps->only = -1;
                 pthread_cond_broadcast(&ps->cv);
                 while (ps->done < ps->ntasks)
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
@@ -248,12 +290,19 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                         stream_order_after(a->eng->st, ring, stream_written(a->eng->st, ring));
                 }
         } else {
-                /* stepped: one task at a time, task k to worker k mod workers */
-                for (int k = 0; k < (int)n; k++) {
-                        ps->limit = k + 1;
-                        ps->only = k % nw;
+                /* stepped: in rounds, task base + w to worker w, every worker of a round
+                 * computing at once; they publish in turn, so the trace is the same whatever
+                 * the timing */
+                ps->stepped = true;
+                for (int base = 0; base < (int)n; base += nw) {
+                        int m = (int)n - base < nw ? (int)n - base : nw;
+
+                        ps->round = m;
+                        ps->turn = 0;
+                        for (int w = 0; w < m; w++)
+                                ps->assigned[w] = base + w;
                         pthread_cond_broadcast(&ps->cv);
-                        while (ps->done < k + 1)
+                        while (ps->done < base + m)
                                 prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 }
         }
@@ -296,11 +345,49 @@ static void put_result(pool_state *ps, int k, const char *data, size_t len, bool
         ps->res_used += len;
 }
 
+/* Under ps->mu: worker W has a task to take (stepped: its own, in its turn — or, replacing a
+ * worker that died, at once). */
+static bool task_for(const pool_state *ps, int w)
+{
+        if (ps->stepped)
+                return ps->assigned[w] >= 0 && ps->turn >= w;
+        return ps->nredo > 0 || ps->next < ps->limit;
+}
+
+/*
+ * A worker's GIL ("gil"), under ps->mu: taken before it takes a task, given up at the switch
+ * interval and before it waits for the next task, as a process actor's one thread does around its
+ * steps; so the same events, named after the map's caller as the worker's TASK and RESULT are.
+ * The worker's process has no other thread, so nothing ever contends for it: holding it is
+ * what its events say (ps->gil), which the fork server also reads when the worker dies, and no
+ * sched_yield follows the switch interval's release (a thread does it for a waiting thread).
+ */
+static void gil_take(pool_state *ps, actor *c, int gil, int w, int ring)
+{
+        ps->gil_at[w] = stream_written(c->eng->st, ring);
+        ps->gil[w] = GIL_TAKING;
+        actor_emit(c, EV_ACQUIRED, gil, -1, 1, 0, NULL, 0);
+        ps->gil[w] = GIL_HELD;
+}
+
+static void gil_drop(pool_state *ps, actor *c, int gil, int w, int ring)
+{
+        ps->gil_at[w] = stream_written(c->eng->st, ring);
+        ps->gil[w] = GIL_GIVING;
+        actor_emit(c, EV_RELEASED, gil, -1, 0, 0, NULL, 0);
+        ps->gil[w] = GIL_FREE;
+}
+
 void pool_worker(engine *eng, int res, int w)
 {
         pool_state *ps = eng->pools->by_res[res];
+        int gil = eng->sc->resources[res].gil_res;
+        int ring = engine_worker_ring(eng->sc, res, w);
+        int held = 0; /* tasks since it took its GIL */
         strbuf enc = { 0 }, text = { 0 };
 
+        if (gil >= 0)
+                gil += w;
         prim_mutex_lock(&ps->mu);
         for (;;) {
                 const sc_stmt *s;
@@ -311,14 +398,20 @@ void pool_worker(engine *eng, int res, int w)
                 char num[VALUE_INT_TEXT];
                 size_t len;
                 const char *repr;
+                bool stepped;
 
-                while (!ps->stop && !((ps->nredo > 0 || ps->next < ps->limit) &&
-                                      (ps->only < 0 || ps->only == w)))
+                while (!ps->stop && !task_for(ps, w))
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 if (ps->stop)
                         break;
-                /* first the task of a worker that died (stepped, that worker was W) */
-                k = ps->nredo > 0 ? ps->redo[--ps->nredo] : ps->next++;
+                stepped = ps->stepped;
+                if (stepped) {
+                        k = ps->assigned[w];
+                        ps->assigned[w] = -1;
+                } else {
+                        /* first the task of a worker that died */
+                        k = ps->nredo > 0 ? ps->redo[--ps->nredo] : ps->next++;
+                }
                 ps->running[w] = k + 1;
                 s = ps->stmt;
                 c = &eng->actors[ps->caller];
@@ -326,9 +419,17 @@ void pool_worker(engine *eng, int res, int w)
                 if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k],
                                  &args) < 0)
                         xdie("pool: a task could not be read");
+                if (gil >= 0 && ps->gil[w] == GIL_FREE) {
+                        gil_take(ps, c, gil, w, ring);
+                        held = 0;
+                }
                 /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
                 repr = store_repr_text(args, &text, num, &len);
                 actor_emit(c, EV_TASK, res, -1, k, w, repr, len);
+                if (stepped && ps->turn == w) {
+                        ps->turn++;
+                        pthread_cond_broadcast(&ps->cv);
+                }
                 pthread_mutex_unlock(&ps->mu);
 
                 rc = expr_eval(s->fn, &c->env, &fn, &e);
@@ -351,24 +452,47 @@ void pool_worker(engine *eng, int res, int w)
                 strbuf_reset(&enc);
                 if (rc == 0 && store_encode(result, &enc, e.msg, sizeof(e.msg)) < 0)
                         rc = -1;
-                if (rc == 0) {
-                        repr = store_repr_text(result, &text, num, &len);
-                        actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
-                        value_drop(&result);
-                } else {
+                if (rc != 0) {
                         strbuf_reset(&enc);
                         strbuf_puts(&enc, e.msg);
                 }
+                /* stepped, the results too are said in worker order */
+                if (!stepped && rc == 0) {
+                        repr = store_repr_text(result, &text, num, &len);
+                        actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
+                }
                 prim_mutex_lock(&ps->mu);
+                if (stepped) {
+                        while (!ps->stop && ps->turn != ps->round + w)
+                                prim_cond_wait(&ps->cv, &ps->mu, NULL);
+                        if (rc == 0) {
+                                repr = store_repr_text(result, &text, num, &len);
+                                actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
+                        }
+                }
+                if (rc == 0)
+                        value_drop(&result);
                 put_result(ps, k, enc.data ? enc.data : "", enc.len, rc != 0);
                 ps->running[w] = 0;
+                /* its GIL, at the switch interval, and before it waits for its next task (the
+                 * caller goes on only after this: its map's trace ends with every worker's GIL
+                 * free) */
+                if (ps->gil[w] == GIL_HELD && (++held >= eng->sc->gil_interval || !task_for(ps, w)))
+                        gil_drop(ps, c, gil, w, ring);
                 ps->done++;
-                /* only the caller waits for results, and only for the last one handed out (the
-                 * other workers are busy or wait for tasks, which only the caller hands out):
-                 * a wake-up per result would be a system call per task */
-                if (ps->done == ps->limit)
+                if (stepped) {
+                        ps->turn++;
                         pthread_cond_broadcast(&ps->cv);
+                } else if (ps->done == ps->limit) {
+                        /* only the caller waits for results, and only for the last one handed
+                         * out (the other workers are busy or wait for tasks, which only the
+                         * caller hands out): a wake-up per result would be a system call per
+                         * task */
+                        pthread_cond_broadcast(&ps->cv);
+                }
         }
+        if (ps->gil[w] == GIL_HELD)
+                gil_drop(ps, &eng->actors[ps->caller], gil, w, ring);
         pthread_mutex_unlock(&ps->mu);
         strbuf_free(&enc);
         strbuf_free(&text);

@@ -620,14 +620,20 @@ static void index_stmt(const sc_stmt *s, void *ctx)
                 ix->v[s->id] = s;
 }
 
-static void init_res(model_res *r, const sc_resource *sr, int nres)
+static void init_res(model_res *r, const scenario *sc, int k)
 {
+        const sc_resource *sr = &sc->resources[k];
+        int nres = sc->nresources;
         strbuf sb = STRBUF_INIT;
 
         r->name = sr->name;
         r->type = sr->type;
         r->lock = sr->type == SC_CONDITION && sr->lock >= 0 && sr->lock < nres ? sr->lock : -1;
         r->holder = -1;
+        r->worker = -1;
+        if (sr->type == SC_LOCK && sr->pool >= 0 && sr->pool < nres &&
+            sc->resources[sr->pool].gil_res >= 0 && k >= sc->resources[sr->pool].gil_res)
+                r->worker = k - sc->resources[sr->pool].gil_res;
         switch (sr->type) {
         case SC_SEMAPHORE:
         case SC_BOUNDED_SEMAPHORE: r->count = r->initial = sr->count; break;
@@ -686,7 +692,7 @@ model *model_new(const scenario *sc)
         m->nres = sc->nresources;
         m->res = xcalloc((size_t)m->nres + 1, sizeof *m->res);
         for (int r = 0; r < m->nres; r++)
-                init_res(&m->res[r], &sc->resources[r], m->nres);
+                init_res(&m->res[r], sc, r);
         m->info.outcome = OUTCOME_RUNNING;
         m->info.caption_actor = EVENT_RUNNER;
         return m;
@@ -1050,7 +1056,8 @@ static void on_acquired(model *m, const event *ev, model_actor *a, model_res *r)
         else
                 r->depth = a->restore_depth > 0 ? a->restore_depth : 1;
         r->holder = an;
-        a->restore_depth = 0;
+        if (r->worker < 0) /* (a worker's GIL leaves the actor alone: passive) */
+                a->restore_depth = 0;
 }
 
 static void on_released(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1371,6 +1378,10 @@ void model_apply_generic(model *m, const event *ev)
         }
         if (ru->check != NULL && !ru->check(m, ev, r))
                 goto ignore;
+        /* a pool worker's GIL: the worker takes and gives it, in its own process, while the actor
+         * its events name (the map's caller) waits for the map or has even died */
+        if (r != NULL && r->worker >= 0)
+                flags |= F_PASSIVE;
         if (a != NULL && dead(a) && !(flags & F_PASSIVE)) {
                 /* The engine's EXIT after an actor's ERROR is its last word: applied, and the
                  * actor stays CRASHED. */
@@ -1402,7 +1413,7 @@ void model_apply_generic(model *m, const event *ev)
         }
         if (ru->fn != NULL)
                 ru->fn(m, ev, a, r);
-        if (a != NULL && ru->state >= 0)
+        if (a != NULL && ru->state >= 0 && !(flags & F_PASSIVE))
                 set_state(a, (model_state)ru->state, ev->seq);
         return;
 ignore:
@@ -1413,8 +1424,9 @@ ignore:
  * The hottest kinds, with the checks their rules make written out: what model_apply_generic does
  * for them, in its order, without reading the rule's flags, check and function from the table.
  * An active kind (it moves its sender) takes this way only for an actor that is alive and waits
- * for nothing (no wait to end, no last word); a passive one (CHANGED, TASK, RESULT) for any
- * sender. Anything else, and anything the generic way would ignore, goes the generic way.
+ * for nothing (no wait to end, no last word), and not on a pool worker's GIL (passive); a passive
+ * one (CHANGED, TASK, RESULT) for any sender. Anything else, and anything the generic way would
+ * ignore, goes the generic way.
  */
 void model_apply(model *m, const event *ev)
 {
@@ -1446,7 +1458,7 @@ void model_apply(model *m, const event *ev)
                 r = &m->res[ev->res];
                 if ((rules[kind].flags & F_REDIRECT) && r->type == SC_CONDITION && r->lock >= 0)
                         r = &m->res[r->lock];
-                if (!(rules[kind].types & T(r->type)))
+                if (!(rules[kind].types & T(r->type)) || r->worker >= 0)
                         goto generic;
                 break;
         case EV_CHANGED:

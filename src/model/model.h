@@ -37,9 +37,10 @@
  *   JOINED, ASSERT) make it RUNNING; READY makes it READY, SLEEP SLEEPING (num ns in sleep_ns),
  *   BLOCKED BLOCKED, WAITING WAITING, EXIT DONE, CRASH and ERROR CRASHED. Any of these ends the
  *   actor's current wait (it leaves the waiter lists). PRINT, SAY, CHANGED, REQUEST, REPLY, TASK,
- *   RESULT and END are passive: they never change the state of the actor that sends them, so a
- * caption sent after BLOCKED does not unblock anybody. STEP and READY set the statement (stmt) the
- * actor is at; STEP counts a step.
+ *   RESULT, END and the ACQUIRED and RELEASED of a pool worker's GIL are passive: they never
+ *   change the state of the actor that sends them, so a caption sent after BLOCKED does not
+ *   unblock anybody. STEP and READY set the statement (stmt) the actor is at; STEP counts a
+ *   step.
  * - BLOCKED: res >= 0 waits for that resource; res = -1 with other >= 0 joins actor `other`.
  *   aux = 1 when the wait has a timeout (also for WAITING). What the wait is (model_op: put or
  *   get on a queue, send or receive at which pipe end) comes from the statement the event
@@ -53,6 +54,11 @@
  *   rlock only when its holder sends it, one level at a time. BLOCKED, ACQUIRED and RELEASED on a
  *   condition that uses another lock (sc_resource.lock >= 0) apply to that lock: the engine
  *   names the lock, and the model redirects when it names the condition.
+ * - A pool worker's GIL ("gil": the lock GIL@POOL/W, model_res.worker = W): its worker process
+ *   takes and gives it, and its ACQUIRED and RELEASED name the map's caller, as the worker's TASK
+ *   and RESULT do. They are passive: the caller's state is left alone (it waits for its map, or
+ *   may even have died), and the holder is the actor they name. A worker that dies holding it
+ *   has its RELEASED sent for it (by the fork server), so it is never shown held for ever.
  * - Semaphores: count = num of ACQUIRED ("count left") and of RELEASED ("count after"); when num
  *   is negative, one less / one more. ACQUIRED adds the actor to `holders`, RELEASED removes one
  *   entry of the releasing actor. Holders never exceed initial - count: the oldest entries are
@@ -202,6 +208,7 @@ typedef struct model_res {
         int lock; /* condition: the lock resource it uses, -1 for its own (holder/depth here) */
         /* lock, rlock, a condition's own lock */
         int holder; /* actor, -1 free */
+        int worker; /* lock: a pool worker's GIL ("GIL@POOL/W"), its worker W; else -1 */
         int depth;  /* rlock, condition: times the holder acquired it */
         /* waiters, FIFO */
         model_ids blocked; /* BLOCKED here: lock/semaphore waiters, queue getters, pipe receivers

@@ -912,6 +912,8 @@ static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
 
         r->note = get_string(L, obj, "note", false, 0, 200, what);
         r->lock = -1;
+        r->gil_res = -1;
+        r->pool = -1;
         r->duplex = true;
         r->count = info->count_defaults_to_cpus ? L->cpu_count : info->count_default;
         if (r->count > info->count_max && info->count_defaults_to_cpus)
@@ -1121,6 +1123,8 @@ static void read_gil(loader *L, const cJSON *j)
                 .type = SC_LOCK,
                 .note = xstrdup("the simulated global interpreter lock"),
                 .lock = -1,
+                .gil_res = -1,
+                .pool = -1,
                 .init = value_none(),
         };
         jsonpos_value(L->pos, j, &sc->resources[sc->nresources].line,
@@ -1157,11 +1161,64 @@ static void add_process_gils(loader *L, const cJSON *at)
                         .type = SC_LOCK,
                         .note = xstrdup("the simulated global interpreter lock of this process"),
                         .lock = -1,
+                        .gil_res = -1,
+                        .pool = -1,
                         .init = value_none(),
                         .line = sc->resources[sc->gil_res].line,
                         .col = sc->resources[sc->gil_res].col,
                 };
                 sc->actors[k].gil_res = sc->nresources++;
+        }
+}
+
+/* With "gil", each worker process of a pool has its own GIL too: "GIL@POOL/W" for worker W, the
+ * pool's GILs in a row (sc_resource.gil_res). Its number of workers is known now: "workers" is
+ * a load-time value (cpu_count() at load when it is not given). Only an actor's name can spell
+ * such a name ("GIL@" + a process actor named "pool/0"): that clash is refused. */
+static void add_pool_gils(loader *L, const cJSON *at)
+{
+        scenario *sc = L->sc;
+        int n = sc->nresources;
+
+        for (int p = 0; p < n && sc->gil; p++) {
+                if (sc->resources[p].type != SC_POOL)
+                        continue;
+                if (sc->nresources + sc->resources[p].count > SC_MAX_RESOURCES) {
+                        err_value(L, at,
+                                  "too many resources to add a GIL for each worker of pool '%s' "
+                                  "(at most %d)",
+                                  sc->resources[p].name, SC_MAX_RESOURCES);
+                        return;
+                }
+                sc->resources[p].gil_res = sc->nresources;
+                for (int w = 0; w < sc->resources[p].count; w++) {
+                        strbuf name = { 0 };
+
+                        strbuf_printf(&name, "GIL@%s/%d", sc->resources[p].name, w);
+                        if (scenario_find_resource(sc, strbuf_str(&name)) >= 0) {
+                                err_value(L, at,
+                                          "with \"gil\", %s is the GIL of worker %d of pool '%s': "
+                                          "rename the process actor called %s",
+                                          strbuf_str(&name), w, sc->resources[p].name,
+                                          strbuf_str(&name) + 4);
+                                strbuf_free(&name);
+                                return;
+                        }
+                        sc->resources = xrealloc(sc->resources, sizeof(sc_resource) *
+                                                                    (size_t)(sc->nresources + 1));
+                        sc->resources[sc->nresources++] = (sc_resource){
+                                .name = strbuf_detach(&name),
+                                .type = SC_LOCK,
+                                .note = xstrdup("the simulated global interpreter lock of this "
+                                                "worker's process"),
+                                .lock = -1,
+                                .gil_res = -1,
+                                .pool = p,
+                                .init = value_none(),
+                                .line = sc->resources[sc->gil_res].line,
+                                .col = sc->resources[sc->gil_res].col,
+                        };
+                }
         }
 }
 
@@ -1330,6 +1387,8 @@ static int value_lock(loader *L, const cJSON *kw)
                 .type = SC_RLOCK,
                 .note = xstrdup("the Value's own lock: an RLock, as multiprocessing's default"),
                 .lock = -1,
+                .gil_res = -1,
+                .pool = -1,
                 .init = value_none(),
                 .line = sc->resources[k].line,
                 .col = sc->resources[k].col,
@@ -2346,6 +2405,8 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                                             cJSON_GetObjectItemCaseSensitive(root, "main"));
                         if (diag_count(d) == before)
                                 add_process_gils(&L, cJSON_GetObjectItemCaseSensitive(root, "gil"));
+                        if (diag_count(d) == before)
+                                add_pool_gils(&L, cJSON_GetObjectItemCaseSensitive(root, "gil"));
                 }
         }
         jsonpos_free(L.pos);

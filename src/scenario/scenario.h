@@ -70,6 +70,11 @@ typedef struct sc_resource {
         bool via_manager; /* list, dict */
         char ctype;       /* value, array: 'i' or 'd' */
         value init;       /* var, list, dict, value, array: initial contents */
+        /* "gil": a pool's workers' GILs are the locks gil_res + 0 .. count - 1 ("GIL@NAME/W"),
+         * else -1; such a lock's pool is `pool` (its worker: its index - that pool's gil_res),
+         * every other resource's -1 */
+        int gil_res;
+        int pool;
 } sc_resource;
 
 typedef enum sc_stmt_kind {
@@ -203,7 +208,8 @@ typedef struct scenario {
         bool gil;         /* thread actors take turns on a simulated interpreter lock */
         int gil_interval; /* steps a thread may take before it hands the GIL on */
         int gil_res;      /* the main process's GIL as a resource (a lock named GIL), or -1;
-                             each process actor has its own (sc_actor.gil_res, "GIL@NAME") */
+                             each process actor has its own (sc_actor.gil_res, "GIL@NAME"),
+                             and so has each pool worker (sc_resource.gil_res, "GIL@POOL/W") */
         sc_constant *constants;
         int nconstants;
         sc_resource *resources;

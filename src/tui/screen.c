@@ -222,7 +222,11 @@ static void span_lock(spans *l, const model *m, const model_res *r)
 {
         const model_actor *h = model_actor_at(m, r->holder);
 
-        if (h != NULL) {
+        if (h != NULL && r->worker >= 0) {
+                /* a pool worker's GIL: its events name the map's caller, but the worker holds it */
+                span(l, ROLE_NORMAL, "held by ");
+                span(l, ROLE_HOLDER, "worker %d", r->worker);
+        } else if (h != NULL) {
                 span(l, ROLE_NORMAL, "held by ");
                 span(l, ROLE_HOLDER, "%s", h->name);
                 if (r->depth > 1)

@@ -171,6 +171,18 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                         status $? 0 "speedup $how $n"
                         grep -q "8 sums of range(1000)\$" "$tmp/o" && ok || ko "speedup $how $n: $(cat "$tmp/o")"
                 done
+                # without --set, the defaults the descriptions name: the GIL, and a Value
+                if [ $mode = step ]; then m=--step; else m=--prefix; fi
+                timeout 60 "$bin" run $m --seed $seed --set SIZE=1000 --trace "$tmp/d.jsonl" \
+                        scenarios/classics/speedup.json >"$tmp/o" 2>"$tmp/e"
+                grep -Eqx "(\[MainThread\] )?threads \(gil\): 8 sums of range\(1000\)" "$tmp/o" &&
+                        grep -q '"res": "GIL"' "$tmp/d.jsonl" &&
+                        ok || ko "speedup's default $n: $(cat "$tmp/o")"
+                timeout 60 "$bin" run $m --seed $seed --set COUNT=50 --trace "$tmp/d.jsonl" \
+                        scenarios/classics/manager-vs-value.json >"$tmp/o" 2>"$tmp/e"
+                grep -Eqx "(\[MainThread\] )?value: 100" "$tmp/o" &&
+                        ! grep -q '"ev": "request"' "$tmp/d.jsonl" &&
+                        ok || ko "manager-vs-value's default $n: $(cat "$tmp/o")"
                 for via in "'value'" "'manager'"; do
                         if [ $mode = step ]; then m=--step; else m=--prefix; fi
                         timeout 60 "$bin" run $m --seed $seed --set "VIA=$via" --set COUNT=50 \
@@ -235,6 +247,49 @@ assert sys.argv[2] == "live" or both > 0, both
         done
 done
 
+# --- a GIL per pool worker: main maps six sums on a pool of two while its thread T computes under
+# GIL; each worker runs every task under its own GIL@pool/W (trace_check.py), taken by main's name,
+# and gives it up by the end of the map. Stepped, the two workers of a round hold theirs at once:
+# worker 1's task and worker 0's result of each of the three rounds come while both are held
+for mode in live step; do
+        for seed in 1 2; do
+                run tests/e2e/scenarios/gil-pool.json $mode $seed; status $? 0 "gil-pool ($mode, $seed)"
+                has "6 sums of range(20000): 199990000" "gil-pool ($mode, $seed)"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok ||
+                        ko "gil-pool ($mode, $seed): trace invariants"
+                python3 -c '
+import collections, json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+takers, held, n, both = {}, {}, collections.Counter(), 0
+for e in ev:
+    r = e.get("res", "")
+    if r.startswith("GIL") and e["ev"] in ("acquired", "released"):
+        n[r, e["ev"]] += 1
+        if e["ev"] == "acquired":
+            takers.setdefault(r, set()).add(e["actor"])
+            held[r] = e["actor"]
+        else:
+            held.pop(r, None)
+    if e["ev"] in ("task", "result"):
+        n[e["ev"], e.get("aux", 0)] += 1
+        both += "GIL@pool/0" in held and "GIL@pool/1" in held
+assert n["task", 0] + n["task", 1] == 6 and n["result", 0] + n["result", 1] == 6, n
+assert takers["GIL"] == {"MainThread", "T"}, takers
+assert all(takers[g] == {"MainThread"} for g in takers if g.startswith("GIL@")), takers
+for w in (0, 1):
+    g = f"GIL@pool/{w}"
+    assert n[g, "acquired"] == n[g, "released"], n
+    assert n[g, "acquired"] >= (n["task", w] > 0), n
+assert not [g for g in held if g.startswith("GIL@")], held
+if sys.argv[2] == "step":
+    # three rounds: each worker takes its GIL for each of its three tasks and gives it up
+    for w in (0, 1):
+        assert n["task", w] == 3 and n[f"GIL@pool/{w}", "acquired"] == 3, n
+    assert both == 6, both
+' "$tmp/t.jsonl" $mode && ok || ko "gil-pool ($mode, $seed): the GILs"
+        done
+done
+
 # --- a Manager's cost in events: each of 2 x 50 increments reads (get) and writes (setitem)
 # shared['n'], and main reads it twice more; a trace without one reply breaks the invariant
 for mode in live step; do
@@ -270,7 +325,8 @@ for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json \
         scenarios/seed/07-pool-map.json scenarios/seed/08-pool-starmap.json \
         scenarios/seed/13-cpu-count.json \
         scenarios/seed/10-pipe.json scenarios/seed/11-manager.json scenarios/seed/12-process-sync.json scenarios/classics/isolation.json \
-        tests/e2e/scenarios/gil-processes.json tests/e2e/scenarios/pipe-big.json; do
+        tests/e2e/scenarios/gil-processes.json tests/e2e/scenarios/pipe-big.json \
+        tests/e2e/scenarios/gil-pool.json; do
         for k in 1 2; do
                 timeout 60 "$bin" run --step --seed 7 --trace "$tmp/d$k.jsonl" "$f" >/dev/null 2>&1
         done
@@ -296,7 +352,8 @@ for f in scenarios/seed/06-process-value.json scenarios/seed/09-queue.json scena
         scenarios/classics/copy-on-fork.json scenarios/seed/12-process-sync.json \
         scenarios/seed/12-process-sync.json scenarios/seed/12-process-sync.json \
         scenarios/classics/isolation.json tests/e2e/scenarios/gil-processes.json \
-        tests/e2e/scenarios/gil-processes.json tests/e2e/scenarios/gil-processes.json; do
+        tests/e2e/scenarios/gil-processes.json tests/e2e/scenarios/gil-processes.json \
+        tests/e2e/scenarios/gil-pool.json tests/e2e/scenarios/gil-pool.json; do
         timeout 60 "$bin" run --save-schedule "$tmp/s.sched" "$f" >"$tmp/live.out" 2>/dev/null
         lx=$?
         case $f in *isolation*) status $lx 4 "$f: live run" ;; *) status $lx 0 "$f: live run" ;; esac
@@ -340,30 +397,50 @@ gone "$tmp/kid.json" "kill a child"
 # worker number), the task is handed out again, and the map ends with every result
 # in order. The pool has one worker, each task computes for half a second and the kill comes
 # 0.3 s after the worker is up, so it dies in a task; without the replacement the map would wait
-# for ever (until the time limit).
+# for ever (until the time limit). With "gil" (GIL=True) it dies holding GIL@pool/0: the fork
+# server releases it for the dead worker (after its task, before the task goes out again) and the
+# replacement takes it again, so it is taken and given up twice (live: it keeps it from task to
+# task), or once per task run (stepped: it gives it up after each), and is free at the end.
+# Stepped, the task goes back to the dead worker's replacement (each task has its worker there).
 cp tests/e2e/scenarios/pool-victim.json "$tmp/pv.json"
-"$bin" run --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
-pid=$!
-kids=$(actor_pids $pid 1)
-sleep 0.3
-victim=$(echo "$kids" | cut -d' ' -f1)
-[ -n "$victim" ] && kill -9 "$victim"
-wait $pid; st=$?
-status $st 0 "kill a pool worker"
-grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker: $(cat "$tmp/pv.out" "$tmp/pv.err")"
-folds "$tmp/pv.trace" "kill a pool worker"
-python3 -c '
+for run in "live False" "live True" "step False" "step True"; do
+        mode=${run% *} gil=${run#* }
+        if [ $mode = step ]; then m=--step; else m="--seed 1"; fi
+        "$bin" run $m --set GIL=$gil --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
+        pid=$!
+        kids=$(actor_pids $pid 1)
+        sleep 0.3
+        victim=$(echo "$kids" | cut -d' ' -f1)
+        [ -n "$victim" ] && kill -9 "$victim"
+        wait $pid; st=$?
+        status $st 0 "kill a pool worker ($mode, GIL=$gil)"
+        grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker ($mode, GIL=$gil): $(cat "$tmp/pv.out" "$tmp/pv.err")"
+        folds "$tmp/pv.trace" "kill a pool worker ($mode, GIL=$gil)"
+        python3 tests/e2e/trace_check.py "$tmp/pv.trace" >"$tmp/pv.check" && ok ||
+                { ko "kill a pool worker ($mode, GIL=$gil): trace invariants: $(cat "$tmp/pv.check")"; cat "$tmp/pv.trace"; }
+        python3 -c '
 import collections, json, sys
-ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("task", "result")]
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("ev") in ("task", "result")
+      or e.get("res") == "GIL@pool/0"]
 tasks = collections.Counter(e.get("num", 0) for e in ev if e["ev"] == "task")
 results = sorted(e.get("num", 0) for e in ev if e["ev"] == "result")
 assert results == list(range(3)), results
 again = [k for k, n in tasks.items() if n > 1]
 assert sorted(tasks) == list(range(3)) and len(again) == 1 and tasks[again[0]] == 2, tasks
 # handed out twice, then its one result
-runs = [e["ev"] for e in ev if e.get("num", 0) == again[0]]
+runs = [e["ev"] for e in ev if e["ev"] in ("task", "result") and e.get("num", 0) == again[0]]
 assert runs == ["task", "task", "result"], runs
-' "$tmp/pv.trace" && ok || ko "kill a pool worker: the task handed out again"
+gil = [e["ev"] for e in ev if e.get("res") == "GIL@pool/0"]
+if sys.argv[2] == "True":
+    # taken before the first task, given up for the dead worker right before its task goes out
+    # again, taken by the replacement, given up after the last result
+    k = [i for i, e in enumerate(ev) if e["ev"] == "task" and e.get("num", 0) == again[0]][1]
+    assert ev[k - 2]["ev"] == "released" and ev[k - 1]["ev"] == "acquired", ev[k - 2:k]
+    assert gil == ["acquired", "released"] * (2 if sys.argv[3] == "live" else 4), gil
+else:
+    assert gil == [], gil
+' "$tmp/pv.trace" $gil $mode && ok || ko "kill a pool worker ($mode, GIL=$gil): the task handed out again"
+done
 gone "$tmp/pv.json" "kill a pool worker"
 
 # --- SIGTERM, SIGINT and SIGKILL to lockstep mid-run: no process, zombie or shared memory left

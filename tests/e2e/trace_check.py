@@ -16,7 +16,9 @@ Whatever the scenario, in trace order:
   its max;
 - a pipe delivers at each end what the other end sent, in the order sent, each message once;
 - with "gil", an actor computes (work) only while it holds a GIL: the main process's (GIL) or
-  its process's own (GIL@NAME), each a lock, and an actor only ever takes one of them;
+  its process's own (GIL@NAME), each a lock, and an actor only ever takes one of them; a pool's
+  worker w runs a task (its task and its result events) only while GIL@POOL/w is held, taken by
+  the map's caller whose task it is (a worker's events name the caller);
 - program order per actor: its first event is start, and nothing of it comes after its exit; an
   actor that is blocked (blocked) or waits (waiting) does nothing else until that ends: its next
   event is on the same resource (or the same joined actor), or it crashes or raises; a condition's
@@ -98,6 +100,12 @@ def main():
     gil = bool(gils)
     for n in gils:
         types[n] = "lock"
+    # a pool worker's GIL: GIL@POOL/W (no process actor may have that name: the loader refuses)
+    worker_gils = set()
+    for n in gils:
+        pool, _, w = n[4:].rpartition("/")
+        if types.get(pool) == "pool" and w.isdigit():
+            worker_gils.add(n)
     gil_of = {}  # actor -> the GIL it takes
     for n in header.get("resources", []):
         if n.endswith(".get_lock()") and n not in types:
@@ -244,7 +252,14 @@ def main():
             if not h or h[0] != actor:
                 fail(ev, f"{actor} computes without holding the GIL")
             checks += 1
-        if res in gils and kind == "acquired":
+        if kind in ("task", "result") and f"GIL@{res}/{ev.get('aux', 0)}" in worker_gils:
+            g = f"GIL@{res}/{ev.get('aux', 0)}"
+            h = holders.get(g)
+            if not h or h[0] != actor:
+                fail(ev, f"worker {ev.get('aux', 0)} of {res} runs a task of {actor} without "
+                         f"holding {g}")
+            checks += 1
+        if res in gils and res not in worker_gils and kind == "acquired":
             if gil_of.setdefault(actor, res) != res:
                 fail(ev, f"{actor} took {res}, after {gil_of[actor]}: one process, one GIL")
         if kind == "changed" and res in sequences and ev.get("aux", 0) == -1:

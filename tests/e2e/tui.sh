@@ -274,6 +274,33 @@ check "... and Code still shows the map, not the implied main" wait_for pool "Co
 check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
 check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '5->25'"
 T send-keys -t pool q
+# with "gil", each pool worker's GIL is a lock of its own, held by the worker (its events name
+# main, the map's caller); rewound into the map's last round, both workers hold theirs at once
+last=gp
+start gp 80 24 -- tests/e2e/scenarios/gil-pool.json
+wait_for gp "stepping" >/dev/null
+check "with gil, a pool worker's GIL is a lock of its own" wait_for gp "GIL@pool/1 +free"
+T send-keys -t gp " "
+wait_for gp "T +line 1" >/dev/null
+T send-keys -t gp 2
+check "the map is one step of main" press_until gp " " "pool +2 workers, 6 results" 3
+check "... after which every worker's GIL is free" wait_for gp "GIL@pool/0 +free"
+# both_held: presses Left until both workers' GILs show held on one screen (30 presses at most)
+both_held() {
+        k=0
+        while [ $k -lt 30 ]; do
+                s=$(screen gp)
+                echo "$s" | grep -Eq "GIL@pool/0 +held by worker 0" &&
+                        echo "$s" | grep -Eq "GIL@pool/1 +held by worker 1" && return 0
+                T send-keys -t gp Left
+                wait_change gp "$s"
+                k=$((k + 1))
+        done
+        return 1
+}
+check "rewound into the map, both workers hold their own GILs at once" both_held
+T send-keys -t gp q
+
 last=cof
 start cof 160 48 -- scenarios/classics/copy-on-fork.json
 wait_for cof "stepping" >/dev/null

@@ -27,11 +27,17 @@ def scenario(resources, actors, constants=None, gil=False):
     return s
 
 
+def gils(scen):
+    """The GILs lockstep adds: the main process's, then one per pool worker (GIL@POOL/W)."""
+    return ["GIL"] + [f"GIL@{n}/{w}" for n, r in scen["resources"].items() if r["type"] == "pool"
+                      for w in range(r.get("workers", 1))]
+
+
 def write(path, scen, events, sets=()):
     header = {"lockstep_trace": 1, "scenario": "case.json", "title": scen["title"], "seed": 1,
               "mode": "live", "cpu_count": 2, "set": list(sets),
               "actors": [a["name"] for a in scen["actors"]] + ["MainThread"],
-              "resources": list(scen["resources"]) + (["GIL"] if scen.get("gil") else []),
+              "resources": list(scen["resources"]) + (gils(scen) if scen.get("gil") else []),
               "source": json.dumps(scen)}
     with open(path, "w", encoding="utf-8") as f:
         f.write(json.dumps(header) + "\n")
@@ -65,6 +71,7 @@ STARTED = dict(scenario({}, []), actors=[{"name": "T{i}", "group": "T", "count":
                main=[{"start": "T"}, {"join": "T"}])
 MANAGED = scenario({"l": {"type": "list", "via": "manager"}}, ["A"])
 GIL = scenario({}, ["A", "B"], gil=True)
+POOL = scenario({"pool": {"type": "pool", "workers": 2}}, ["A"], gil=True)
 
 # a lock handed from A to B, each adding one to the counter under it
 HANDOFF = ["A start", "B start", "A acquired lock num=1", "B blocked lock",
@@ -186,6 +193,18 @@ CASES = [
      [], None),
     ("gil-work", GIL, ["A start", "B start", "A acquired GIL num=1", "B work num=5"], [],
      "B computes without holding the GIL"),
+    # a worker's GIL is taken under the caller's name, besides the caller's own GIL
+    ("gil-pool", POOL, ["A start", "A acquired GIL num=1", "A released GIL",
+                        "A acquired GIL@pool/1 num=1", "A task pool aux=1 num=0 text=7",
+                        "A result pool aux=1 num=0 text=49", "A released GIL@pool/1",
+                        "A acquired GIL num=1", "A released GIL", "A exit"], [], None),
+    ("gil-pool-task", POOL, ["A start", "A acquired GIL@pool/0 num=1",
+                             "A task pool aux=1 num=0 text=7"], [],
+     "worker 1 of pool runs a task of A without holding GIL@pool/1"),
+    ("gil-pool-result", POOL, ["A start", "A acquired GIL@pool/1 num=1",
+                               "A task pool aux=1 num=0 text=7", "A released GIL@pool/1",
+                               "A result pool aux=1 num=0 text=49"], [],
+     "worker 1 of pool runs a task of A without holding GIL@pool/1"),
     ("request", MANAGED, ["A start", "A request l text=get", "A reply l text=[]", "A exit"], [],
      None),
     ("request-unanswered", MANAGED, ["A start", "A request l text=get", "A print text=x"], [],

@@ -547,6 +547,44 @@ static void test_fast_equals_generic(void **state)
                 model_free(slow);
         }
         scenario_free(sc);
+        /* a pool worker's GIL: passive both ways, for an actor READY, RUNNING, in a wait, dead */
+        sc = load("{\"lockstep\": 1, \"title\": \"G\", \"summary\": \"s\", \"gil\": true,"
+                  " \"resources\": {\"pool\": {\"type\": \"pool\", \"workers\": 2}},"
+                  " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"x\"}]}]}");
+        {
+                model *fast = model_new(sc), *slow = model_new(sc);
+                int16_t g0 = (int16_t)scenario_find_resource(sc, "GIL@pool/0");
+                int16_t g1 = (int16_t)scenario_find_resource(sc, "GIL@pool/1");
+                const event seq[] = {
+                        { .kind = EV_START, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_READY, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_ACQUIRED, .actor = 0, .res = g0, .num = 1, .stmt = -1 },
+                        { .kind = EV_STEP, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_ACQUIRED, .actor = 0, .res = g1, .num = 1, .stmt = -1 },
+                        { .kind = EV_BLOCKED, .actor = 0, .res = -1, .other = 1, .stmt = -1 },
+                        { .kind = EV_RELEASED, .actor = 0, .res = g0, .stmt = -1 },
+                        { .kind = EV_EXIT, .actor = 0, .res = -1, .stmt = -1 },
+                        { .kind = EV_RELEASED, .actor = 0, .res = g1, .stmt = -1 },
+                };
+
+                for (size_t k = 0; k < sizeof seq / sizeof *seq; k++) {
+                        event e = seq[k];
+
+                        e.text = "";
+                        e.seq = k + 1;
+                        model_apply(fast, &e);
+                        model_apply_generic(slow, &e);
+                        model_equal_check(fast, slow);
+                        if (k == 2)
+                                assert_int_equal(model_actor_at(fast, 0)->state, MODEL_READY);
+                }
+                assert_int_equal(model_info_of(fast)->ignored, 0);
+                assert_int_equal(model_res_at(fast, g0)->holder, -1);
+                assert_int_equal(model_res_at(fast, g1)->holder, -1);
+                model_free(fast);
+                model_free(slow);
+        }
+        scenario_free(sc);
 }
 
 static void test_events_stored(void **state)

@@ -859,6 +859,53 @@ static void test_pool(void **state)
         stop(&f);
 }
 
+/* A pool worker's GIL ("gil": GIL@POOL/W): its ACQUIRED and RELEASED name the map's caller but
+ * leave the caller as it is — READY, in a wait, even dead (the fork server gives a dead worker's
+ * GIL up under the caller's name) — and hold or free the lock; the TUI shows worker W. */
+static void test_pool_worker_gil(void **state)
+{
+        feed f =
+            start("{\"lockstep\": 1, \"title\": \"G\", \"summary\": \"s\", \"gil\": true,\n"
+                  " \"resources\": {\"pool\": {\"type\": \"pool\", \"workers\": 2}},\n"
+                  " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"x\"}]},\n"
+                  "   {\"name\": \"P\", \"kind\": \"process\", \"run\": [{\"print\": \"y\"}]}]}");
+        int g0 = res(&f, "GIL@pool/0"), g1 = res(&f, "GIL@pool/1");
+        enum { GA, GP, GMAIN };
+
+        (void)state;
+        assert_int_equal(R(&f, "GIL@pool/0")->worker, 0);
+        assert_int_equal(R(&f, "GIL@pool/1")->worker, 1);
+        assert_int_equal(R(&f, "GIL")->worker, -1);
+        ev(&f, EV_START, GMAIN, -1);
+        ev(&f, EV_READY, GMAIN, -1);
+        evn(&f, EV_ACQUIRED, GMAIN, g0, 1);
+        assert_int_equal(A(&f, GMAIN)->state, MODEL_READY);
+        assert_int_equal(R(&f, "GIL@pool/0")->holder, GMAIN);
+        /* in a wait (a join): the wait goes on */
+        ev(&f, EV_STEP, GMAIN, -1);
+        full(&f, EV_BLOCKED, GMAIN, -1, GA, -1, 0, 0, NULL);
+        evn(&f, EV_ACQUIRED, GMAIN, g1, 1);
+        ev(&f, EV_RELEASED, GMAIN, g0);
+        assert_int_equal(A(&f, GMAIN)->state, MODEL_BLOCKED);
+        assert_int_equal(A(&f, GMAIN)->join, GA);
+        assert_int_equal(R(&f, "GIL@pool/0")->holder, -1);
+        assert_int_equal(R(&f, "GIL@pool/1")->holder, GMAIN);
+        ev(&f, EV_RELEASED, GMAIN, g1);
+        /* a caller that died: its worker's GIL is still taken and given up */
+        ev(&f, EV_START, GP, -1);
+        evn(&f, EV_ACQUIRED, GP, g1, 1);
+        evt(&f, EV_CRASH, GP, -1, 9, "killed by Killed (signal 9)");
+        assert_int_equal(R(&f, "GIL@pool/1")->holder, GP);
+        ev(&f, EV_RELEASED, GP, g1);
+        assert_int_equal(R(&f, "GIL@pool/1")->holder, -1);
+        assert_int_equal(A(&f, GP)->state, MODEL_CRASHED);
+        /* a plain lock's ACQUIRED from a dead actor is still ignored */
+        evn(&f, EV_ACQUIRED, GP, res(&f, "GIL"), 1);
+        assert_int_equal(R(&f, "GIL")->holder, -1);
+        assert_int_equal(model_info_of(f.m)->ignored, 1);
+        stop(&f);
+}
+
 /* A TASK or RESULT of pool RES (from main) applied to M, numbered after F's events. */
 static void full_model(model *m, feed *f, int kind, int res, int aux, int64_t num, const char *text)
 {
@@ -1793,6 +1840,7 @@ int main(void)
                 cmocka_unit_test(test_var_text_short),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
+                cmocka_unit_test(test_pool_worker_gil),
                 cmocka_unit_test(test_pool_argument_reused),
                 cmocka_unit_test(test_output_captions_outcome),
                 cmocka_unit_test(test_trim_logs),

@@ -400,8 +400,9 @@ static void t_manager_follows_client(void **state)
         diag_free(&d);
 }
 
-/* Pools, stepped: task k goes to worker k mod workers, each result before the next task; the
- * results in order. A task that raises makes the map raise it, in the caller. */
+/* Pools, stepped: in rounds, task base + w to worker w, the workers of a round computing at once
+ * and publishing in worker order (each takes its task in turn, then each says its result in
+ * turn); the results in order. A task that raises makes the map raise it, in the caller. */
 static void t_step_pool(void **state)
 {
         harness_result *r = step(
@@ -418,22 +419,72 @@ static void t_step_pool(void **state)
                           "MainThread blocked M\n"
                           "M step starmap\n"
                           "M task p #0 worker 0 (1, 2)\n"
-                          "M result p #0 worker 0 2\n"
                           "M task p #1 worker 1 (3, 4)\n"
+                          "M result p #0 worker 0 2\n"
                           "M result p #1 worker 1 12\n"
                           "M task p #2 worker 0 (5, 6)\n"
                           "M result p #2 worker 0 30\n"
                           "M print [2, 12, 30]\n"
                           "M step map\n"
                           "M task p #0 worker 0 5\n"
-                          "M result p #0 worker 0 2\n"
                           "M task p #1 worker 1 0\n"
+                          "M result p #0 worker 0 2\n"
                           "M error ZeroDivisionError\n"
                           "M exit after an error\n"
                           "MainThread joined M\n"
                           "MainThread exit\n"
                           "runner end crash\n");
         assert_int_equal(r->outcome, 4);
+        harness_free(r);
+}
+
+/* Pools with "gil", stepped: each worker takes its own GIL (GIL@p/W) before its task and gives
+ * it up after its result, as it waits for the next one; the two workers of a round hold theirs
+ * at once. The caller gave the main process's GIL up for the map. The model shows every GIL
+ * free at the end and M's own state untouched by its workers' GILs. */
+static void t_step_pool_gil(void **state)
+{
+        harness_result *r =
+            step("'gil': true,"
+                 "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+                 "'actors': [{'name': 'M', 'run': ["
+                 "  {'map': 'p', 'fn': 'lambda x: x * x', 'over': 'range(3)', 'into': 'r'},"
+                 "  {'print': '{r}'}]}]",
+                 NULL);
+        int g0 = scenario_find_resource(r->sc, "GIL@p/0");
+        int g1 = scenario_find_resource(r->sc, "GIL@p/1");
+
+        (void)state;
+        assert_true(g0 >= 0 && g1 == g0 + 1);
+        harness_expect(r, "MainThread start\n"
+                          "M start\n"
+                          "MainThread blocked M\n"
+                          "M acquired GIL 1\n"
+                          "M released GIL 0\n"
+                          "M acquired GIL@p/0 1\n"
+                          "M task p #0 worker 0 0\n"
+                          "M acquired GIL@p/1 1\n"
+                          "M task p #1 worker 1 1\n"
+                          "M result p #0 worker 0 0\n"
+                          "M released GIL@p/0 0\n"
+                          "M result p #1 worker 1 1\n"
+                          "M released GIL@p/1 0\n"
+                          "M acquired GIL@p/0 1\n"
+                          "M task p #2 worker 0 2\n"
+                          "M result p #2 worker 0 4\n"
+                          "M released GIL@p/0 0\n"
+                          "M acquired GIL 1\n"
+                          "M print [0, 1, 4]\n"
+                          "M released GIL 0\n"
+                          "M exit\n"
+                          "MainThread joined M\n"
+                          "MainThread exit\n"
+                          "runner end done\n");
+        assert_int_equal(r->outcome, 0);
+        assert_int_equal(model_res_at(r->m, g0)->holder, -1);
+        assert_int_equal(model_res_at(r->m, g1)->holder, -1);
+        assert_int_equal(model_res_at(r->m, g0)->worker, 0);
+        assert_int_equal(model_res_at(r->m, g1)->worker, 1);
         harness_free(r);
 }
 
@@ -452,6 +503,45 @@ static void t_live_pool_shared(void **state)
         assert_int_equal(r->outcome, 0);
         assert_int_equal(harness_count(r, " task p "), 45);
         assert_int_equal(harness_count(r, " result p "), 45);
+        harness_free(r);
+}
+
+/* Live, with "gil" at a switch interval of 3 tasks: each worker takes its GIL before its first
+ * task and gives it up every 3 tasks and before it waits, so whatever the workers' share of the
+ * 20 tasks, each GIL is taken as often as it is given up, at least once per 3 tasks of its
+ * worker, and is free at the end. */
+static void t_live_pool_gil(void **state)
+{
+        harness_result *r =
+            live("'gil': 3,"
+                 "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+                 "'actors': [{'name': 'M', 'run': ["
+                 "  {'map': 'p', 'fn': 'lambda x: x + 1', 'over': 'range(20)', 'into': 'r'},"
+                 "  {'assert': 'r == list(range(1, 21))', 'message': '{r}'}]}]");
+        int tasks = 0;
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        for (int w = 0; w < 2; w++) {
+                char name[32], acq[64], rel[64];
+                int n, a;
+
+                snprintf(name, sizeof(name), "GIL@p/%d", w);
+                snprintf(acq, sizeof(acq), "M acquired %s 1\n", name);
+                snprintf(rel, sizeof(rel), "M released %s 0\n", name);
+                snprintf(name, sizeof(name), " worker %d ", w);
+                n = harness_count(r, name) / 2; /* its tasks: a TASK and a RESULT each */
+                a = harness_count(r, acq);
+                assert_int_equal(a, harness_count(r, rel));
+                assert_true(a >= (n + 2) / 3);
+                assert_true(a <= n);
+                assert_int_equal(
+                    model_res_at(r->m, scenario_find_resource(r->sc, w ? "GIL@p/1" : "GIL@p/0"))
+                        ->holder,
+                    -1);
+                tasks += n;
+        }
+        assert_int_equal(tasks, 20);
         harness_free(r);
 }
 
@@ -586,7 +676,9 @@ int main(void)
                 cmocka_unit_test(t_live_manager),
                 cmocka_unit_test(t_manager_follows_client),
                 cmocka_unit_test(t_step_pool),
+                cmocka_unit_test(t_step_pool_gil),
                 cmocka_unit_test(t_live_pool_shared),
+                cmocka_unit_test(t_live_pool_gil),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_stream_producer_dies),
         };

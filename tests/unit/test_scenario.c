@@ -295,6 +295,59 @@ static void test_gil_per_process(void **state)
         }
 }
 
+/* With "gil", each pool worker too has its own GIL, "GIL@POOL/W", after the process actors':
+ * a pool's in a row (its gil_res), each naming its pool; "workers" not given is cpu_count(). A
+ * process actor whose GIL would have the same name is refused. */
+static void test_gil_per_pool_worker(void **state)
+{
+        const char *text = HEAD " \"gil\": true, \"resources\": {\"p\": {\"type\": \"pool\"},"
+                                " \"q\": {\"type\": \"pool\", \"workers\": 2}},\n"
+                                " \"actors\": [{\"name\": \"P\", \"kind\": \"process\","
+                                " \"run\": [{\"print\": \"x\"}]}]}";
+        static const char *const names[] = { "GIL@p/0", "GIL@p/1", "GIL@p/2",
+                                             "GIL@p/3", "GIL@q/0", "GIL@q/1" };
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 10);
+        assert_string_equal(sc->resources[2].name, "GIL");
+        assert_string_equal(sc->resources[3].name, "GIL@P");
+        assert_int_equal(sc->resources[0].gil_res, 4);
+        assert_int_equal(sc->resources[1].gil_res, 8);
+        for (int k = 0; k < 6; k++) {
+                assert_string_equal(sc->resources[4 + k].name, names[k]);
+                assert_int_equal(sc->resources[4 + k].type, SC_LOCK);
+                assert_int_equal(sc->resources[4 + k].pool, k < 4 ? 0 : 1);
+                assert_int_equal(sc->resources[4 + k].gil_res, -1);
+        }
+        for (int k = 0; k < 4; k++)
+                assert_int_equal(sc->resources[k].pool, -1);
+        scenario_free(sc);
+        diag_free(&d);
+        /* "gil": false: no GIL, and the pools have none */
+        {
+                char *no = strdup(text);
+
+                memcpy(strstr(no, "true"), "0   ", 4);
+                sc = load(no, &d, NULL, 0);
+                assert_non_null(sc);
+                assert_int_equal(sc->nresources, 2);
+                assert_int_equal(sc->resources[0].gil_res, -1);
+                assert_int_equal(sc->resources[1].gil_res, -1);
+                scenario_free(sc);
+                diag_free(&d);
+                free(no);
+        }
+        expect_error(HEAD " \"gil\": true, \"resources\": {\"p\": {\"type\": \"pool\"}},\n"
+                          " \"actors\": [{\"name\": \"p/1\", \"kind\": \"process\","
+                          " \"run\": [{\"print\": \"x\"}]}]}",
+                     "true",
+                     "GIL@p/1 is the GIL of worker 1 of pool 'p': rename the process actor "
+                     "called p/1");
+}
+
 /* NAME.get_lock(): one rlock per Value or Array, made when first named, shared by every
  * statement that names it. */
 static void test_value_get_lock(void **state)
@@ -390,6 +443,7 @@ int main(void)
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_reserved_names),
                 cmocka_unit_test(test_gil_per_process),
+                cmocka_unit_test(test_gil_per_pool_worker),
                 cmocka_unit_test(test_value_get_lock),
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_unterminated_buffers),
