@@ -615,14 +615,9 @@ static int concat(evalctx *c, value a, value b, int off, value *out)
         size_t la = value_len(a), lb = value_len(b);
 
         if (a.type == VALUE_STR) {
-                strbuf sb = STRBUF_INIT;
-
                 if (la + lb > VALUE_MAX_STR)
                         return too_long(c, off, VALUE_STR);
-                strbuf_append(&sb, value_str_data(a, NULL), la);
-                strbuf_append(&sb, value_str_data(b, NULL), lb);
-                *out = value_str(strbuf_str(&sb), sb.len);
-                strbuf_free(&sb);
+                *out = value_str_concat(value_str_data(a, NULL), la, value_str_data(b, NULL), lb);
                 return 0;
         }
         if (la + lb > VALUE_MAX_ITEMS)
@@ -951,6 +946,15 @@ static int bi_str(evalctx *c, const expr *call, const value *args, size_t nargs,
         }
         if (args[0].type == VALUE_STR) {
                 *out = value_ref(args[0]);
+                return 0;
+        }
+        if (args[0].type == VALUE_INT) {
+                /* str(i), the usual one: its digits straight into the string */
+                char num[VALUE_INT_TEXT];
+                size_t len;
+                const char *p = value_int_text(args[0].as.i, num, &len);
+
+                *out = value_str(p, len);
                 return 0;
         }
         if (value_format(args[0], false, &sb, EMSG(c)) < 0) {

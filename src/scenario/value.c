@@ -155,16 +155,30 @@ static value wrap(value_obj *o)
         return v;
 }
 
+/* A str's object ends where its fields do, and its bytes follow in the same block: one
+ * allocation (and one free) per string, which a message or an item built every step makes. */
+#define STR_HEAD (offsetof(value_obj, u) + sizeof(((value_obj *)NULL)->u.str))
+
+value value_str_concat(const char *a, size_t la, const char *b, size_t lb)
+{
+        value_obj *o = vm_malloc(STR_HEAD + la + lb + 1);
+
+        o->refs = 1;
+        o->type = VALUE_STR;
+        o->depth = 0;
+        o->u.str.data = (char *)o + STR_HEAD;
+        o->u.str.len = la + lb;
+        if (la > 0)
+                memcpy(o->u.str.data, a, la);
+        if (lb > 0)
+                memcpy(o->u.str.data + la, b, lb);
+        o->u.str.data[la + lb] = '\0';
+        return wrap(o);
+}
+
 value value_str(const char *s, size_t len)
 {
-        value_obj *o = obj_new(VALUE_STR);
-
-        o->u.str.data = vm_malloc(len + 1);
-        if (len > 0)
-                memcpy(o->u.str.data, s, len);
-        o->u.str.data[len] = '\0';
-        o->u.str.len = len;
-        return wrap(o);
+        return value_str_concat(s, len, NULL, 0);
 }
 
 value value_cstr(const char *s)
@@ -231,7 +245,7 @@ void value_obj_ref(value_obj *o)
 static void obj_free(value_obj *o)
 {
         switch (o->type) {
-        case VALUE_STR: vm_free(o->u.str.data); break;
+        case VALUE_STR: break; /* its bytes are in its block */
         case VALUE_LIST:
         case VALUE_TUPLE:
                 for (size_t i = 0; i < o->u.seq.len; i++)

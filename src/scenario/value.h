@@ -93,6 +93,8 @@ static inline value value_float(double f)
 }
 
 value value_str(const char *s, size_t len); /* copies S */
+/* A str of A's LA bytes followed by B's LB bytes (either may be empty), copied once. */
+value value_str_concat(const char *a, size_t la, const char *b, size_t lb);
 value value_cstr(const char *s);
 value value_list(void);
 /* Borrows ITEMS (takes new references). The caller checks 1 + the deepest item's value_depth

@@ -712,6 +712,57 @@ static void test_threads(void **state)
         assert_string_equal(repr(shared), "[1, 2, 3]"); /* and its last reference is gone */
 }
 
+/* A str in one block with its bytes: every length, both parts empty or not, bytes that are not
+ * text (a NUL, UTF-8 cut in two), each NUL-terminated, and the memory given back exactly. */
+static void test_str_concat(void **state)
+{
+        static char big[VALUE_MAX_STR];
+        size_t base = value_memory_used(), len;
+        const char *p;
+        value s;
+
+        (void)state;
+        s = value_str_concat("", 0, "", 0);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 0);
+        assert_int_equal(p[0], '\0');
+        assert_string_equal(repr(s), "''");
+        s = value_str_concat(NULL, 0, "b", 1);
+        assert_string_equal(repr(s), "'b'");
+        s = value_str_concat("a", 1, NULL, 0);
+        assert_string_equal(repr(s), "'a'");
+        s = value_str_concat("msg ", 4, "19999", 5);
+        assert_string_equal(str(value_ref(s)), "msg 19999");
+        assert_int_equal(value_len(s), 9);
+        value_drop(&s);
+        /* a NUL inside, and a UTF-8 character whose bytes come from both parts */
+        s = value_str_concat("a\0\xc3", 3, "\xa9\0", 2);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 5);
+        assert_memory_equal(p, "a\0\xc3\xa9\0", 6);
+        assert_string_equal(repr(s), "'a\\x00\xc3\xa9\\x00'");
+        /* lengths around the sizes of the allocator's blocks, and the largest str */
+        memset(big, 'x', sizeof big);
+        for (size_t n = 0; n < 300; n++) {
+                value a = value_str_concat(big, n / 2, big, n - n / 2), b = value_str(big, n);
+
+                p = value_str_data(a, &len);
+                assert_int_equal(len, n);
+                assert_int_equal(p[n], '\0');
+                assert_true(value_equal(a, b));
+                value_drop(&a);
+                value_drop(&b);
+        }
+        s = value_str_concat(big, VALUE_MAX_STR - 1, "y", 1);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, VALUE_MAX_STR);
+        assert_int_equal(p[VALUE_MAX_STR - 1], 'y');
+        assert_int_equal(p[VALUE_MAX_STR], '\0');
+        assert_true(value_memory_used() >= base + VALUE_MAX_STR);
+        value_drop(&s);
+        assert_int_equal(value_memory_used(), base);
+}
+
 /* The total cap: every value's blocks are counted, growing past the cap is a MemoryError, and
  * dropping the values gives the memory back to the count. */
 static void test_total_memory(void **state)
@@ -759,7 +810,7 @@ int main(void)
                 cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
                 cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
                 cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
-                cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_total_memory),  cmocka_unit_test(test_str_concat),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
