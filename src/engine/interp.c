@@ -898,26 +898,20 @@ static int x_send(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
-        strbuf frame = { 0 };
+        strbuf *frame = &a->enc; /* the actor's: no allocation per message */
         char err[200];
-        uint32_t n = 0;
         value v;
         int rc;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_drop(a);
-        strbuf_append(&frame, (const char *)&n, sizeof(n));
-        if (store_encode(v, &frame, err, sizeof(err)) < 0) {
+        if (store_frame(v, frame, err, sizeof(err)) < 0) {
                 value_drop(&v);
-                strbuf_free(&frame);
                 return actor_fail(a, "%s", err);
         }
-        n = (uint32_t)(frame.len - sizeof(n));
-        memcpy(frame.data, &n, sizeof(n));
         if (r->closed[s->end] || r->closed[1 - s->end]) {
                 value_drop(&v);
-                strbuf_free(&frame);
                 return actor_fail(a, r->closed[s->end] ? "OSError: handle is closed"
                                                        : "BrokenPipeError: [Errno 32] Broken pipe");
         }
@@ -939,7 +933,6 @@ static int x_send(actor *a, const sc_stmt *s)
                 if (r->closed[s->end] || r->closed[1 - s->end]) {
                         pthread_mutex_unlock(&r->sendmu[s->end]);
                         value_drop(&v);
-                        strbuf_free(&frame);
                         return actor_fail(a, r->closed[s->end]
                                                  ? "OSError: handle is closed"
                                                  : "BrokenPipeError: [Errno 32] Broken pipe");
@@ -950,10 +943,11 @@ static int x_send(actor *a, const sc_stmt *s)
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         stream_flush(); /* the write may wait for a receiver */
-        rc = stepping(a) && frame.len > PIPE_STEP_INLINE ? send_in_file(fd, &frame)
-                                                         : fdio_write(fd, frame.data, frame.len);
+        rc = stepping(a) && frame->len > PIPE_STEP_INLINE ? send_in_file(fd, frame)
+                                                          : fdio_write(fd, frame->data, frame->len);
         pthread_mutex_unlock(&r->sendmu[s->end]);
-        strbuf_free(&frame);
+        if (frame->cap > 65536)
+                strbuf_free(frame); /* a big message's room is not kept */
         if (rc < 0)
                 return actor_fail(a, "BrokenPipeError: [Errno 32] Broken pipe");
         return FLOW_NEXT;
@@ -968,7 +962,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         pthread_mutex_t *mu = &r->recvmu[s->end];
         uint32_t n;
         int mfd;
-        char *buf;
+        char small[256], *buf;
         value v;
         int rc;
 
@@ -1011,16 +1005,19 @@ static int x_recv(actor *a, const sc_stmt *s)
         } else {
                 if (mfd >= 0)
                         close(mfd);
-                buf = xmalloc((size_t)n + 1);
+                /* most messages are small: no malloc for them */
+                buf = n <= sizeof(small) ? small : xmalloc((size_t)n + 1);
                 rc = fdio_read(fd, buf, n);
         }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {
-                free(buf);
+                if (buf != small)
+                        free(buf);
                 return actor_fail(a, "OSError: pipe '%s' was cut off in a message",
                                   a->sc->resources[s->res].name);
         }
-        free(buf);
+        if (buf != small)
+                free(buf);
         strbuf_reset(&a->scratch);
         store_repr(v, &a->scratch);
         actor_emit(a, EV_RECEIVED, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);

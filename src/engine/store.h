@@ -103,6 +103,10 @@ const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], 
 /* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
  * encoded, as a lambda cannot be pickled). */
 int store_encode(value v, strbuf *out, char *err, size_t errlen);
+/* Resets OUT to V's frame, as a pipe's message and a queue's item in shared memory are kept: a
+ * 32-bit length, then V's encoding. Returns the frame's bytes, or -1 with a message in ERR as
+ * store_encode. */
+long store_frame(value v, strbuf *out, char *err, size_t errlen);
 /* Decodes one value from DATA (LEN bytes) into *OUT and returns the bytes used, or -1 when the
  * bytes are not an encoding (or too deep). */
 long store_decode(const char *data, size_t len, value *out);

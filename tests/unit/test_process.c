@@ -424,6 +424,63 @@ static void t_encoding(void **state)
         }
 }
 
+/* A frame is a 32-bit length and then exactly store_encode's bytes, whatever OUT held before,
+ * for every type and for strs of every size that a pipe's reader treats apart (on its stack up
+ * to 256 bytes, in a memory file when stepped past 4096): a function has no frame. */
+static void t_frame(void **state)
+{
+        static char big[70000];
+        value vals[] = { value_none(),
+                         value_bool(false),
+                         value_int(INT64_MIN),
+                         value_float(-0.0),
+                         value_cstr(""),
+                         value_str("a\0b", 3),
+                         value_cstr("h\xc3\xa9"),
+                         value_str(big, 251),
+                         value_str(big, 252),
+                         value_str(big, 256),
+                         value_str(big, 4096),
+                         value_str(big, sizeof big),
+                         value_list(),
+                         value_tuple(NULL, 0),
+                         value_dict() };
+        strbuf frame = { 0 };
+        char err[200];
+
+        (void)state;
+        memset(big, 'm', sizeof big);
+        value_list_append(&vals[12], value_cstr("x"), err, sizeof(err));
+        for (size_t k = 0; k < sizeof(vals) / sizeof(*vals); k++) {
+                strbuf enc = { 0 };
+                uint32_t n;
+                value back;
+
+                strbuf_puts(&frame, "left over from the last one");
+                assert_int_equal(store_encode(vals[k], &enc, err, sizeof(err)), 0);
+                assert_int_equal(store_frame(vals[k], &frame, err, sizeof(err)),
+                                 (long)(sizeof(n) + enc.len));
+                assert_int_equal(frame.len, sizeof(n) + enc.len);
+                memcpy(&n, frame.data, sizeof(n));
+                assert_int_equal(n, enc.len);
+                assert_memory_equal(frame.data + sizeof(n), enc.data, enc.len);
+                assert_int_equal(store_decode(frame.data + sizeof(n), n, &back), (long)n);
+                assert_true(value_equal(back, vals[k]));
+                value_drop(&back);
+                value_drop(&vals[k]);
+                strbuf_free(&enc);
+        }
+        {
+                value f = value_func(big);
+
+                assert_int_equal(store_frame(f, &frame, err, sizeof(err)), -1);
+                assert_string_equal(err, "TypeError: cannot send a function to another process "
+                                         "(as pickle cannot)");
+                value_drop(&f);
+        }
+        strbuf_free(&frame);
+}
+
 /* ---- a producer that dies with events it had not made visible ---- */
 
 /* A process killed with a batch it had written but not flushed: its parent declares its ring
@@ -503,6 +560,7 @@ int main(void)
                 cmocka_unit_test(t_step_pool),
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_encoding),
+                cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_stream_producer_dies),
         };
 
