@@ -1011,8 +1011,17 @@ static void put_str_repr(const char *s, size_t n, strbuf *out)
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = u[i];
                 uint32_t cp;
-                size_t len;
+                size_t len, run = i;
 
+                /* printable ASCII that needs no escape, most of any text: a run at a time */
+                while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != (unsigned char)q &&
+                       u[run] != '\\')
+                        run++;
+                if (run > i) {
+                        strbuf_append(out, s + i, run - i);
+                        i = run - 1;
+                        continue;
+                }
                 if (c == (unsigned char)q || c == '\\') {
                         strbuf_putc(out, '\\');
                         strbuf_putc(out, (char)c);
@@ -1024,8 +1033,6 @@ static void put_str_repr(const char *s, size_t n, strbuf *out)
                         strbuf_puts(out, "\\r");
                 } else if (c < 0x20 || c == 0x7f) {
                         strbuf_printf(out, "\\x%02x", c);
-                } else if (c < 0x80) {
-                        strbuf_putc(out, (char)c);
                 } else if ((len = utf8_decode(s + i, n - i, &cp)) == 0) {
                         strbuf_printf(out, "\\x%02x", c); /* not UTF-8: show the byte */
                 } else {

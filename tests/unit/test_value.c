@@ -193,6 +193,24 @@ static void test_str_repr(void **state)
         assert_string_equal(repr(value_cstr("\xe2\x80\xa8")), "'\\u2028'");      /* U+2028 */
         assert_string_equal(repr(value_cstr("\xf0\x9f\x99\x82")), "'\xf0\x9f\x99\x82'"); /* 🙂 */
         assert_string_equal(repr(value_cstr("bad\xff")), "'bad\\xff'");
+        /* runs of plain characters broken at either end and in the middle, by every kind of
+         * character that is not plain */
+        assert_string_equal(repr(value_cstr("\\ab\\")), "'\\\\ab\\\\'");
+        assert_string_equal(repr(value_cstr("'a'b\"")), "'\\'a\\'b\"'");
+        assert_string_equal(repr(value_cstr("\"x\"")), "'\"x\"'");
+        assert_string_equal(repr(value_cstr("ab\x7f~ \x1f!")), "'ab\\x7f~ \\x1f!'");
+        assert_string_equal(repr(value_cstr("x\xc3\xa9y\xe2\x80\xa8z\xff")),
+                            "'x\xc3\xa9y\\u2028z\\xff'");
+        assert_string_equal(repr(value_str("\0", 1)), "'\\x00'");
+        assert_string_equal(repr(value_cstr(" ")), "' '");
+        {
+                char long_text[1000], want[1100];
+
+                memset(long_text, 'm', sizeof long_text);
+                long_text[500] = '\n';
+                snprintf(want, sizeof want, "'%.500s\\n%.499s'", long_text, long_text);
+                assert_string_equal(repr(value_str(long_text, sizeof long_text)), want);
+        }
         /* str() prints a string raw. */
         assert_string_equal(str(value_cstr("it's\n")), "it's\n");
 }
