@@ -953,6 +953,71 @@ static int x_send(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
+/*
+ * Live, a receive reads the socket through its end's read-ahead (prim_pipe_ahead): one read
+ * takes as much as the buffer has room for, the message's length and its bytes and, when the
+ * sender is ahead, the next messages, which the next receives then take without a system call
+ * (before, every message was two: its length, then its bytes). The buffer is in shared memory
+ * under the end's recvmu, so a receiver in another process takes the next message from it as
+ * it would from the socket. Stepped runs read the socket exactly, as a message may come with a
+ * memory file's descriptor, and never fill the buffer.
+ *
+ * ahead_fill reads until AH holds NEED bytes (at most PRIM_PIPE_AHEAD): 0; with DONTWAIT, 2
+ * when it held nothing and nothing was there; 1 at the end of the stream with nothing held; -1
+ * at the end of the stream in the middle of a message, or on an error.
+ */
+static int ahead_fill(prim_pipe_ahead *ah, int fd, uint32_t need, bool dontwait)
+{
+        while (ah->len - ah->at < need) {
+                ssize_t got;
+
+                if (ah->at > 0) {
+                        memmove(ah->data, ah->data + ah->at, ah->len - ah->at);
+                        ah->len -= ah->at;
+                        ah->at = 0;
+                }
+                got = recv(fd, ah->data + ah->len, sizeof(ah->data) - ah->len,
+                           dontwait && ah->len == 0 ? MSG_DONTWAIT : 0);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && dontwait &&
+                    ah->len == 0)
+                        return 2;
+                if (got == 0 && ah->len == 0)
+                        return 1;
+                if (got <= 0)
+                        return -1;
+                ah->len += (uint32_t)got;
+        }
+        return 0;
+}
+
+/* Live: the next message's length into *N (ahead_fill's answers). */
+static int ahead_length(prim_pipe_ahead *ah, int fd, uint32_t *n, bool dontwait)
+{
+        int rc = ahead_fill(ah, fd, sizeof(*n), dontwait);
+
+        if (rc == 0) {
+                memcpy(n, ah->data + ah->at, sizeof(*n));
+                ah->at += sizeof(*n);
+        }
+        return rc;
+}
+
+/* The message's N bytes into BUF: from the read-ahead, filled first when the message fits in
+ * it, else what it holds and the rest from the socket. 0, or -1. */
+static int ahead_read(prim_pipe_ahead *ah, int fd, char *buf, uint32_t n)
+{
+        uint32_t take;
+
+        if (n <= sizeof(ah->data) && ahead_fill(ah, fd, n, false) != 0)
+                return -1;
+        take = ah->len - ah->at < n ? ah->len - ah->at : n;
+        memcpy(buf, ah->data + ah->at, take);
+        ah->at += take;
+        return take < n ? fdio_read(fd, buf + take, n - take) : 0;
+}
+
 /* conn.recv(): waits for a message; at the end of the stream (the other end closed and nothing
  * left), EOFError. */
 static int x_recv(actor *a, const sc_stmt *s)
@@ -960,8 +1025,9 @@ static int x_recv(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
         pthread_mutex_t *mu = &r->recvmu[s->end];
+        prim_pipe_ahead *ah = &r->ahead[s->end];
         uint32_t n;
-        int mfd;
+        int mfd = -1;
         char small[256], *buf;
         value v;
         int rc;
@@ -970,10 +1036,10 @@ static int x_recv(actor *a, const sc_stmt *s)
         if (r->closed[s->end])
                 return actor_fail(a, "OSError: handle is closed");
         prim_mutex_lock(mu);
-        /* Live, the read itself tells whether the message is there (one system call, not a
-         * poll and a read); stepped, a look at the socket, as the model must not be told of a
-         * wait that step mode keeps at the gate. */
-        rc = stepping(a) ? (fd_ready(fd, POLLIN, false) ? 0 : 2) : read_length(fd, &n, &mfd, true);
+        /* Live, the read itself tells whether the message is there (one system call at most,
+         * not a poll and a read); stepped, a look at the socket, as the model must not be told
+         * of a wait that step mode keeps at the gate. */
+        rc = stepping(a) ? (fd_ready(fd, POLLIN, false) ? 0 : 2) : ahead_length(ah, fd, &n, true);
         if (rc == 2) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
@@ -991,8 +1057,10 @@ static int x_recv(actor *a, const sc_stmt *s)
                         }
                 }
         }
-        if (rc == 2 || stepping(a))
+        if (stepping(a))
                 rc = read_length(fd, &n, &mfd, false);
+        else if (rc == 2)
+                rc = ahead_length(ah, fd, &n, false);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
@@ -1007,7 +1075,7 @@ static int x_recv(actor *a, const sc_stmt *s)
                         close(mfd);
                 /* most messages are small: no malloc for them */
                 buf = n <= sizeof(small) ? small : xmalloc((size_t)n + 1);
-                rc = fdio_read(fd, buf, n);
+                rc = stepping(a) ? fdio_read(fd, buf, n) : ahead_read(ah, fd, buf, n);
         }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {

@@ -198,6 +198,12 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                         done
                 done
 
+                # --- two receiver processes at one end: every message taken once, whole, in
+                # order (live, a receive reads ahead into a buffer both processes share)
+                run tests/e2e/scenarios/pipe-shared.json $mode $seed; status $? 0 "pipe-shared $n"
+                awk '{ n += $2; t += $3 } END { exit !(NR == 2 && n == 3000 && t == 4498500) }' "$tmp/o" &&
+                        ok || ko "pipe-shared $n: $(paste -sd'|' "$tmp/o")"
+
                 # --- a message larger than the kernel's buffer (stepped, it would wait in the
                 # kernel outside the sender's gate for a receiver only lockstep can move)
                 run tests/e2e/scenarios/pipe-big.json $mode $seed; status $? 0 "pipe-big $n"
