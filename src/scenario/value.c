@@ -1002,11 +1002,29 @@ static bool unprintable(uint32_t c)
                (c >= 0xfff9 && c <= 0xfffb);
 }
 
+/* Printable ASCII that a repr in single quotes shows as it is. */
+static bool plain_in_single(unsigned char c)
+{
+        return c >= 0x20 && c < 0x7f && c != '\'' && c != '\\';
+}
+
 static void put_str_repr(const char *s, size_t n, strbuf *out)
 {
         const unsigned char *u = (const unsigned char *)s;
-        char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+        char q, quoted[64];
+        size_t plain = 0;
 
+        while (plain < n && plain_in_single(u[plain]))
+                plain++;
+        if (plain == n && n + 2 <= sizeof(quoted)) {
+                /* the usual short text that needs no escape: in one append */
+                quoted[0] = '\'';
+                memcpy(quoted + 1, s, n);
+                quoted[n + 1] = '\'';
+                strbuf_append(out, quoted, n + 2);
+                return;
+        }
+        q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
         strbuf_putc(out, q);
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = u[i];

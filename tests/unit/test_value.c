@@ -203,6 +203,23 @@ static void test_str_repr(void **state)
                             "'x\xc3\xa9y\\u2028z\\xff'");
         assert_string_equal(repr(value_str("\0", 1)), "'\\x00'");
         assert_string_equal(repr(value_cstr(" ")), "' '");
+        /* plain texts on both sides of the length written in one append (62), and one with
+         * a quote at the end that takes the other way */
+        for (size_t n = 0; n <= 70; n++) {
+                char t[80], want[90];
+
+                memset(t, n % 2 ? '"' : 'm', n);
+                snprintf(want, sizeof want, "'%.*s'", (int)n, t);
+                assert_string_equal(repr(value_str(t, n)), want);
+                if (n == 0)
+                        continue;
+                t[n - 1] = '\'';
+                if (n % 2 && n > 1) /* both quotes: in single ones, that one escaped */
+                        snprintf(want, sizeof want, "'%.*s\\''", (int)n - 1, t);
+                else /* a single quote only: in double ones */
+                        snprintf(want, sizeof want, "\"%.*s'\"", (int)n - 1, t);
+                assert_string_equal(repr(value_str(t, n)), want);
+        }
         {
                 char long_text[1000], want[1100];
 
