@@ -450,13 +450,27 @@ static int overflow(evalctx *c, int off, int64_t a, const char *op, int64_t b)
 
 static int eval(evalctx *c, const expr *n, value *out);
 
-/* eval for an operand: a constant is read here, with eval's checks (the depth, then the memory
- * cap), and no call; anything else goes to eval. */
+/* eval for an operand: a constant, or a local that is set (`total + item`, `m is None`), is
+ * read here, with eval's checks (the depth, then the memory cap), and no call; anything else
+ * goes to eval. */
 static inline int eval_operand(evalctx *c, const expr *e, value *out)
 {
-        if (e->kind != N_CONST || c->depth >= EVAL_MAX_DEPTH)
+        const expr_env *env = c->env;
+        uint32_t k;
+
+        if (c->depth >= EVAL_MAX_DEPTH)
                 return eval(c, e, out);
-        *out = value_ref(e->u.cst);
+        if (e->kind == N_CONST) {
+                *out = value_ref(e->u.cst);
+        } else if (e->kind == N_NAME && env != NULL && env->load != NULL &&
+                   /* as eval_name: unsigned, a ref below slot_first wraps past nslots */
+                   (k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first) <
+                       (uint32_t)env->nslots &&
+                   env->slot_set[k]) {
+                *out = value_ref(env->slots[k]);
+        } else {
+                return eval(c, e, out);
+        }
         if (value_memory_check(EMSG(c)) < 0) {
                 value_drop(out);
                 return fail_here(c, e->off);

@@ -1327,6 +1327,18 @@ static void test_slots(void **state)
         assert_string_equal(run("counter"), "5");
         assert_string_equal(run("nan"), "nan");
         assert_string_equal(run("undefined"), "ERR@0 NameError: name 'undefined' is not defined");
+        /* as operands of + and of a comparison (read there without eval): set slots, a slot
+         * not set and a name below the slots through load, the same object for `is` */
+        assert_string_equal(run("i + i"), "200");
+        assert_string_equal(run("k + 1"), "11");
+        assert_string_equal(run("counter + i"), "105");
+        assert_string_equal(run("i is None"), "False");
+        assert_string_equal(run("k is not None"), "True");
+        assert_string_equal(run("minint is minint"), "True");
+        assert_string_equal(run("i < k < 200"), "False");
+        assert_string_equal(run("1 + undefined"), "ERR@4 NameError: name 'undefined' is not defined");
+        assert_string_equal(run("i + 'a'"),
+                            "ERR@2 TypeError: unsupported operand type(s) for +: 'int' and 'str'");
         env.nslots = 0;
         assert_string_equal(run("i + 1"), "4");
         env.slots = NULL;
