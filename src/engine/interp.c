@@ -954,19 +954,19 @@ static int x_send(actor *a, const sc_stmt *s)
 }
 
 /*
- * Live, a receive reads the socket through its end's read-ahead (prim_pipe_ahead): one read
+ * Live, a receive reads the socket through its end's read-ahead (store_ahead): one read
  * takes as much as the buffer has room for, the message's length and its bytes and, when the
  * sender is ahead, the next messages, which the next receives then take without a system call
- * (before, every message was two: its length, then its bytes). The buffer is in shared memory
- * under the end's recvmu, so a receiver in another process takes the next message from it as
- * it would from the socket. Stepped runs read the socket exactly, as a message may come with a
+ * (before, every message was two: its length, then its bytes). The buffer is in shared memory,
+ * read under the end's recvmu, so a receiver in another process takes the next message from it
+ * as it would from the socket. Stepped runs read the socket exactly, as a message may come with a
  * memory file's descriptor, and never fill the buffer.
  *
- * ahead_fill reads until AH holds NEED bytes (at most PRIM_PIPE_AHEAD): 0; with DONTWAIT, 2
+ * ahead_fill reads until AH holds NEED bytes (at most STORE_PIPE_AHEAD): 0; with DONTWAIT, 2
  * when it held nothing and nothing was there; 1 at the end of the stream with nothing held; -1
  * at the end of the stream in the middle of a message, or on an error.
  */
-static int ahead_fill(prim_pipe_ahead *ah, int fd, uint32_t need, bool dontwait)
+static int ahead_fill(store_ahead *ah, int fd, uint32_t need, bool dontwait)
 {
         while (ah->len - ah->at < need) {
                 ssize_t got;
@@ -993,7 +993,7 @@ static int ahead_fill(prim_pipe_ahead *ah, int fd, uint32_t need, bool dontwait)
 }
 
 /* Live: the next message's length into *N (ahead_fill's answers). */
-static int ahead_length(prim_pipe_ahead *ah, int fd, uint32_t *n, bool dontwait)
+static int ahead_length(store_ahead *ah, int fd, uint32_t *n, bool dontwait)
 {
         int rc = ahead_fill(ah, fd, sizeof(*n), dontwait);
 
@@ -1006,7 +1006,7 @@ static int ahead_length(prim_pipe_ahead *ah, int fd, uint32_t *n, bool dontwait)
 
 /* The message's N bytes into BUF: from the read-ahead, filled first when the message fits in
  * it, else what it holds and the rest from the socket. 0, or -1. */
-static int ahead_read(prim_pipe_ahead *ah, int fd, char *buf, uint32_t n)
+static int ahead_read(store_ahead *ah, int fd, char *buf, uint32_t n)
 {
         uint32_t take;
 
@@ -1025,7 +1025,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
         pthread_mutex_t *mu = &r->recvmu[s->end];
-        prim_pipe_ahead *ah = &r->ahead[s->end];
+        store_ahead *ah = store_pipe_ahead(a->store, s->res, s->end);
         uint32_t n;
         int mfd = -1;
         char small[256], *buf;

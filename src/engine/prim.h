@@ -56,15 +56,6 @@ typedef struct prim_lock {
         int nqueue;
 } prim_lock;
 
-/* A pipe end's read-ahead, in a live run: what a receive read from the socket past the end of
- * its own message (the next ones, when the sender is ahead), for the next receive at that end
- * whatever its process; under the end's recvmu. DATA[AT..LEN) is unread. */
-#define PRIM_PIPE_AHEAD 512
-typedef struct prim_pipe_ahead {
-        uint32_t at, len;
-        char data[PRIM_PIPE_AHEAD];
-} prim_pipe_ahead;
-
 typedef struct prim_res {
         sc_res_type type;
         prim_lock lock; /* lock, rlock, condition's own lock */
@@ -95,7 +86,6 @@ typedef struct prim_res {
          * read whole), and which ends were closed */
         pthread_mutex_t sendmu[2], recvmu[2];
         bool closed[2];
-        prim_pipe_ahead ahead[2]; /* by receiving end */
 } prim_res;
 
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */

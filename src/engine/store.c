@@ -298,9 +298,11 @@ store *store_create(const scenario *sc, bool shared)
                         need = sizeof(slot_hdr) + enc.len;
                 } else if (shared && r->type == SC_QUEUE) {
                         need = sizeof(ring_hdr) + STORE_QUEUE_BYTES;
+                } else if (r->type == SC_PIPE) {
+                        need = 2 * sizeof(store_ahead); /* shared whoever receives */
                 }
                 if (need > 0) {
-                        st->shared[k] = true;
+                        st->shared[k] = r->type != SC_PIPE; /* its data, not its read-ahead */
                         st->off[k] = st->bytes;
                         st->bytes += (need + 63) & ~(size_t)63;
                 }
@@ -625,6 +627,11 @@ value store_queue_pop(store *st, int k)
 int store_pipe_fd(const store *st, int k, int end)
 {
         return st->fds[k][end];
+}
+
+store_ahead *store_pipe_ahead(store *st, int k, int end)
+{
+        return (store_ahead *)(st->region + st->off[k]) + end;
 }
 
 /* ---- a Manager's lists and dicts --------------------------------------------------------------

@@ -71,9 +71,21 @@ value store_queue_pop(store *st, int k);
 
 /* ---- pipes ---------------------------------------------------------------------------------- */
 
+/* A pipe end's read-ahead, for a live run's receives: what a receive read from the socket past
+ * the end of its own message (the next ones, when the sender is ahead), for the next receive at
+ * that end, whatever its process: it is in shared memory made before anything forks, and read
+ * and written under the end's receive lock. DATA[AT..LEN) is unread. */
+#define STORE_PIPE_AHEAD 512
+typedef struct store_ahead {
+        uint32_t at, len;
+        char data[STORE_PIPE_AHEAD];
+} store_ahead;
+
 /* The descriptor of pipe K's END (0: NAME.a, 1: NAME.b): one end of a socketpair made before
  * anything forks, so every process of the run has both. */
 int store_pipe_fd(const store *st, int k, int end);
+/* The read-ahead of pipe K's receiving END. */
+store_ahead *store_pipe_ahead(store *st, int k, int end);
 
 /* ---- a Manager's lists and dicts: changed in the server, not moved -------------------------- */
 
