@@ -1044,7 +1044,8 @@ static int x_recv(actor *a, const sc_stmt *s)
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
                 if (!stepping(a)) {
-                        fd_ready(fd, POLLIN, true);
+                        /* the read below waits for the message (no poll first) */
+                        stream_flush();
                 } else {
                         /* at the gate, never in the kernel: lockstep decides who moves */
                         for (;;) {
