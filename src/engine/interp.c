@@ -768,17 +768,13 @@ static int x_get(actor *a, const sc_stmt *s)
 #define PIPE_STEP_INLINE 4096
 #define PIPE_IN_FILE     UINT32_MAX
 
-/* Whether FD can be read (a message, or the end of the stream) or written without waiting;
- * with WAIT, waits until it can. */
-static bool fd_ready(int fd, short what, bool wait)
+/* Whether FD can be read (a message, or the end of the stream) or written without waiting. */
+static bool fd_ready(int fd, short what)
 {
         struct pollfd p = { .fd = fd, .events = what };
         int rc;
 
-        if (wait)
-                stream_flush();
-
-        while ((rc = poll(&p, 1, wait ? -1 : 0)) < 0 && errno == EINTR)
+        while ((rc = poll(&p, 1, 0)) < 0 && errno == EINTR)
                 ;
         return rc > 0;
 }
@@ -916,7 +912,7 @@ static int x_send(actor *a, const sc_stmt *s)
                                                        : "BrokenPipeError: [Errno 32] Broken pipe");
         }
         prim_mutex_lock(&r->sendmu[s->end]);
-        if (!stepping(a) && !fd_ready(fd, POLLOUT, false)) {
+        if (!stepping(a) && !fd_ready(fd, POLLOUT)) {
                 /* the pipe is full: wait for the receiver */
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
@@ -1039,7 +1035,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         /* Live, the read itself tells whether the message is there (one system call at most,
          * not a poll and a read); stepped, a look at the socket, as the model must not be told
          * of a wait that step mode keeps at the gate. */
-        rc = stepping(a) ? (fd_ready(fd, POLLIN, false) ? 0 : 2) : ahead_length(ah, fd, &n, true);
+        rc = stepping(a) ? (fd_ready(fd, POLLIN) ? 0 : 2) : ahead_length(ah, fd, &n, true);
         if (rc == 2) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
@@ -1052,7 +1048,7 @@ static int x_recv(actor *a, const sc_stmt *s)
                                 pthread_mutex_unlock(mu);
                                 step_gate(a);
                                 prim_mutex_lock(mu);
-                                if (fd_ready(fd, POLLIN, false))
+                                if (fd_ready(fd, POLLIN))
                                         break;
                                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
                         }
