@@ -26,6 +26,8 @@
 #include "engine/store.h"
 #include "engine/stream.h"
 #include "harness.h"
+#include "scenario/diag.h"
+#include "scenario/scenario.h"
 #include "util/xalloc.h"
 
 /* The scenario around BODY, written with ' for " (no test needs an apostrophe). */
@@ -481,6 +483,56 @@ static void t_frame(void **state)
         strbuf_free(&frame);
 }
 
+/* A pipe's read-ahead: one buffer for each end of each pipe, apart, empty at the start, and
+ * shared with a process forked after the store was made (where and what a thread-only run or a
+ * run with processes gives alike). */
+static void t_pipe_ahead(void **state)
+{
+        char *json =
+            scenario_text("'resources': {'p': {'type': 'pipe'}, 'v': {'type': 'var', "
+                          "'value': 0}, 'q': {'type': 'pipe', 'duplex': false}}, "
+                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
+        scenario_options so = { 0 };
+        diag d;
+        scenario *sc;
+
+        (void)state;
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
+        assert_non_null(sc);
+        for (int shared = 0; shared < 2; shared++) {
+                store *st = store_create(sc, shared);
+                store_ahead *ah[4] = { store_pipe_ahead(st, 0, 0), store_pipe_ahead(st, 0, 1),
+                                       store_pipe_ahead(st, 2, 0), store_pipe_ahead(st, 2, 1) };
+                pid_t pid;
+                int status;
+
+                for (int i = 0; i < 4; i++) {
+                        assert_int_equal(ah[i]->at, 0);
+                        assert_int_equal(ah[i]->len, 0);
+                        for (int j = 0; j < i; j++) /* apart: none overlaps another */
+                                assert_true((char *)(ah[i] + 1) <= (char *)ah[j] ||
+                                            (char *)(ah[j] + 1) <= (char *)ah[i]);
+                }
+                pid = fork();
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        memcpy(ah[3]->data, "next", 4);
+                        ah[3]->len = 4;
+                        _exit(0);
+                }
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_int_equal(ah[3]->len, 4);
+                assert_memory_equal(ah[3]->data, "next", 4);
+                assert_int_equal(ah[0]->len + ah[1]->len + ah[2]->len, 0);
+                assert_false(store_shared(st, 0));
+                store_free(st);
+        }
+        scenario_free(sc);
+        diag_free(&d);
+        free(json);
+}
+
 /* ---- a producer that dies with events it had not made visible ---- */
 
 /* A process killed with a batch it had written but not flushed: its parent declares its ring
@@ -561,6 +613,7 @@ int main(void)
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
+                cmocka_unit_test(t_pipe_ahead),
                 cmocka_unit_test(t_stream_producer_dies),
         };
 
