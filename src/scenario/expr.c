@@ -2713,6 +2713,13 @@ NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
                         acc.as.i = r.as.i;
                         continue;
                 }
+                /* two strs within the cap: a temporary among them holds the result, without a
+                 * new one (arith reports a str too long) */
+                if (e->u.seq.ops[i - 1] == OP_ADD && acc.type == VALUE_STR && b.type == VALUE_STR &&
+                    value_len(acc) + value_len(b) <= VALUE_MAX_STR) {
+                        acc = value_str_add(acc, b);
+                        continue;
+                }
                 rc = arith(c, e->u.seq.ops[i - 1], acc, b, e->u.seq.offs[i - 1], &r);
                 value_drop(&acc);
                 value_drop(&b);

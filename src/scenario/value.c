@@ -181,6 +181,51 @@ value value_str(const char *s, size_t len)
         return value_str_concat(s, len, NULL, 0);
 }
 
+/* O (a str only its caller holds) with room for LEN bytes: its block as it is when that has the
+ * room already (the allocator's blocks have some), else grown. */
+static value_obj *str_room(value_obj *o, size_t len)
+{
+        size_t need = STR_HEAD + len + 1;
+
+        if (malloc_usable_size(o) < need) {
+                mem_count(o, false);
+                o = xrealloc(o, need);
+                mem_count(o, true);
+                o->u.str.data = (char *)o + STR_HEAD;
+        }
+        return o;
+}
+
+value value_str_add(value a, value b)
+{
+        value_obj *x = a.as.obj, *y = b.as.obj;
+        size_t la = x->u.str.len, lb = y->u.str.len;
+        value r;
+
+        /* only the caller holds it (a temporary): no one can tell it from a new one */
+        if (__atomic_load_n(&x->refs, __ATOMIC_ACQUIRE) == 1) {
+                x = str_room(x, la + lb);
+                memcpy(x->u.str.data + la, y->u.str.data, lb);
+                x->u.str.len = la + lb;
+                x->u.str.data[la + lb] = '\0';
+                value_drop(&b);
+                return wrap(x);
+        }
+        if (__atomic_load_n(&y->refs, __ATOMIC_ACQUIRE) == 1) {
+                y = str_room(y, la + lb);
+                memmove(y->u.str.data + la, y->u.str.data, lb);
+                memcpy(y->u.str.data, x->u.str.data, la);
+                y->u.str.len = la + lb;
+                y->u.str.data[la + lb] = '\0';
+                value_drop(&a);
+                return wrap(y);
+        }
+        r = value_str_concat(x->u.str.data, la, y->u.str.data, lb);
+        value_drop(&a);
+        value_drop(&b);
+        return r;
+}
+
 value value_cstr(const char *s)
 {
         return value_str(s, strlen(s));

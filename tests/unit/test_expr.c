@@ -536,6 +536,10 @@ static void test_builtins(void **state)
                 { "str(True)", "'True'" },
                 { "'msg ' + str(19999)", "'msg 19999'" },
                 { "'' + str(5) + ''", "'5'" },
+                { "str(1) + str(2) + 'ab' * 40 + str(3)",
+                  "'12ababababababababababababababababababababababababababababababababababababababa"
+                  "bab3'" },
+                { "(str(1) + 'é') + ('é' + str(2))", "'1éé2'" },
                 { "str([1, 'a'])", "\"[1, 'a']\"" },
                 { "str('a')", "'a'" },
                 { "str(None)", "'None'" },
@@ -1336,7 +1340,8 @@ static void test_slots(void **state)
         assert_string_equal(run("k is not None"), "True");
         assert_string_equal(run("minint is minint"), "True");
         assert_string_equal(run("i < k < 200"), "False");
-        assert_string_equal(run("1 + undefined"), "ERR@4 NameError: name 'undefined' is not defined");
+        assert_string_equal(run("1 + undefined"),
+                            "ERR@4 NameError: name 'undefined' is not defined");
         assert_string_equal(run("i + 'a'"),
                             "ERR@2 TypeError: unsupported operand type(s) for +: 'int' and 'str'");
         env.nslots = 0;

@@ -798,6 +798,65 @@ static void test_str_concat(void **state)
         assert_int_equal(value_memory_used(), base);
 }
 
+/* A + B of two strs: the result takes over a temporary (the only reference) when there is one,
+ * grown where it is or moved, and never changes a str someone else holds. */
+static void test_str_add(void **state)
+{
+        static char big[5000];
+        size_t base = value_memory_used(), len;
+        value held = value_cstr("msg "), other = value_cstr("held"), s, t;
+        const char *p;
+
+        (void)state;
+        memset(big, 'z', sizeof big);
+        /* the right one a temporary: the result is it, the held left one unchanged */
+        s = value_str_add(value_ref(held), value_str("19999", 5));
+        assert_string_equal(str(value_ref(s)), "msg 19999");
+        assert_string_equal(str(value_ref(held)), "msg ");
+        value_drop(&s);
+        /* the left one a temporary, the right one held */
+        s = value_str_add(value_str("a\0", 2), value_ref(other));
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 6);
+        assert_memory_equal(p, "a\0held", 7);
+        assert_string_equal(str(value_ref(other)), "held");
+        value_drop(&s);
+        /* neither a temporary: a new str; the same object on both sides */
+        s = value_str_add(value_ref(held), value_ref(other));
+        assert_string_equal(str(value_ref(s)), "msg held");
+        t = value_str_add(value_ref(s), value_ref(s));
+        assert_string_equal(str(value_ref(t)), "msg heldmsg held");
+        assert_string_equal(str(value_ref(s)), "msg held");
+        value_drop(&t);
+        value_drop(&s);
+        /* empty ones, a UTF-8 character made of both, and lengths past every block's room, on
+         * either side, grown a step at a time as a chain of + does */
+        s = value_str_add(value_str("", 0), value_str("", 0));
+        assert_int_equal(value_len(s), 0);
+        assert_int_equal(value_str_data(s, NULL)[0], '\0');
+        value_drop(&s);
+        s = value_str_add(value_str("\xc3", 1), value_str("\xa9", 1));
+        assert_string_equal(repr(s), "'\xc3\xa9'");
+        s = value_str(NULL, 0);
+        t = value_str(NULL, 0);
+        for (size_t n = 1; n <= sizeof big; n += n / 3 + 1) {
+                s = value_str_add(s, value_str(big, n));
+                t = value_str_add(value_str(big, n), t);
+        }
+        assert_int_equal(value_len(s), value_len(t));
+        p = value_str_data(s, &len);
+        assert_int_equal(p[len], '\0');
+        assert_true(len > sizeof big);
+        for (size_t k = 0; k < len; k++)
+                assert_int_equal(p[k], 'z');
+        assert_true(value_equal(s, t));
+        value_drop(&s);
+        value_drop(&t);
+        value_drop(&held);
+        value_drop(&other);
+        assert_int_equal(value_memory_used(), base);
+}
+
 /* The total cap: every value's blocks are counted, growing past the cap is a MemoryError, and
  * dropping the values gives the memory back to the count. */
 static void test_total_memory(void **state)
@@ -846,6 +905,7 @@ int main(void)
                 cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
                 cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_total_memory),  cmocka_unit_test(test_str_concat),
+                cmocka_unit_test(test_str_add),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
