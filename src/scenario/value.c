@@ -1053,14 +1053,39 @@ static bool plain_in_single(unsigned char c)
         return c >= 0x20 && c < 0x7f && c != '\'' && c != '\\';
 }
 
+/* How many of the N bytes at U are plain_in_single before the first that is not: eight at a
+ * time while they are (a word has a byte that is not when one is at least 0x80, below 0x20,
+ * or equal to DEL, ' or \ — the usual bit tricks for "has a zero byte" and "has a byte less
+ * than"), then one at a time. */
+static size_t plain_prefix(const unsigned char *u, size_t n)
+{
+        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        size_t i = 0;
+
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w, del, quote, backslash, low;
+
+                memcpy(&w, u + i, sizeof w);
+                del = w ^ (0x7f * ones);
+                quote = w ^ ((unsigned char)'\'' * ones);
+                backslash = w ^ ((unsigned char)'\\' * ones);
+                low = (w - 0x20 * ones) & ~w; /* a byte below 0x20 (when none is >= 0x80) */
+                if ((w & high) != 0 || ((low | ((del - ones) & ~del) | ((quote - ones) & ~quote) |
+                                         ((backslash - ones) & ~backslash)) &
+                                        high) != 0)
+                        break;
+        }
+        while (i < n && plain_in_single(u[i]))
+                i++;
+        return i;
+}
+
 static void put_str_repr(const char *s, size_t n, strbuf *out)
 {
         const unsigned char *u = (const unsigned char *)s;
         char q, quoted[64];
-        size_t plain = 0;
+        size_t plain = plain_prefix(u, n);
 
-        while (plain < n && plain_in_single(u[plain]))
-                plain++;
         if (plain == n && n + 2 <= sizeof(quoted)) {
                 /* the usual short text that needs no escape: in one append */
                 quoted[0] = '\'';

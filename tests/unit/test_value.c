@@ -747,6 +747,57 @@ static void test_threads(void **state)
         assert_string_equal(repr(shared), "[1, 2, 3]"); /* and its last reference is gone */
 }
 
+/* repr() of a str of ASCII and lone bytes of 0x80 and above, the slow way: what Python shows. */
+static void reference_repr(const unsigned char *u, size_t n, char *out)
+{
+        char q = memchr(u, '\'', n) && !memchr(u, '"', n) ? '"' : '\'';
+
+        *out++ = q;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = u[i];
+
+                if (c == (unsigned char)q || c == '\\')
+                        out += sprintf(out, "\\%c", c);
+                else if (c == '\n')
+                        out += sprintf(out, "\\n");
+                else if (c == '\t')
+                        out += sprintf(out, "\\t");
+                else if (c == '\r')
+                        out += sprintf(out, "\\r");
+                else if (c < 0x20 || c >= 0x7f)
+                        out += sprintf(out, "\\x%02x", c);
+                else
+                        *out++ = (char)c;
+        }
+        *out++ = q;
+        *out = '\0';
+}
+
+/* A str's repr looks at eight bytes at a time while they need no escape: one byte that does,
+ * of every kind and at the edges of the plain range, at every place of strs of 0 to 24 bytes,
+ * gives the repr the slow way gives. */
+static void test_str_repr_words(void **state)
+{
+        static const unsigned char odd[] = { 0x00, 0x1f, 0x20, 0x26, 0x27, 0x28, 0x5b, 0x5c,
+                                             0x5d, 0x7e, 0x7f, 0x80, 0xff, '\n', '"',  '\t' };
+        unsigned char u[24];
+        char want[200];
+
+        (void)state;
+        for (size_t n = 0; n <= sizeof u; n++) {
+                memset(u, 'a', n);
+                reference_repr(u, n, want);
+                assert_string_equal(repr(value_str((const char *)u, n)), want);
+                for (size_t at = 0; at < n; at++)
+                        for (size_t k = 0; k < sizeof odd; k++) {
+                                memset(u, 'a', n);
+                                u[at] = odd[k];
+                                reference_repr(u, n, want);
+                                assert_string_equal(repr(value_str((const char *)u, n)), want);
+                        }
+        }
+}
+
 /* A str in one block with its bytes: every length, both parts empty or not, bytes that are not
  * text (a NUL, UTF-8 cut in two), each NUL-terminated, and the memory given back exactly. */
 static void test_str_concat(void **state)
@@ -905,7 +956,7 @@ int main(void)
                 cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
                 cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_total_memory),  cmocka_unit_test(test_str_concat),
-                cmocka_unit_test(test_str_add),
+                cmocka_unit_test(test_str_add),       cmocka_unit_test(test_str_repr_words),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
