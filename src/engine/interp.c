@@ -888,29 +888,12 @@ static bool pipe_has_room(int fd)
         return queued < size;
 }
 
-/*
- * Live: whether poll would surely call the sending END of pipe K writable now, so that the send
- * skips that system call (one of a message's two). A unix socket is writable to poll while what
- * it has in flight takes at most a quarter of its send buffer (with one for the socket itself);
- * TO->sent - TO->released is at least that: every message's store_pipe_cost, added before its
- * write and released only once the kernel has let it go (ahead_release). Where the bound says
- * writable, so would poll: the events are the ones the poll would have given.
- */
-static bool surely_writable(actor *a, int k, int end, const store_ahead *to)
-{
-        uint64_t released = __atomic_load_n(&to->released, __ATOMIC_ACQUIRE);
-        uint64_t sent = __atomic_load_n(&to->sent, __ATOMIC_RELAXED);
-
-        return (1 + sent - released) * 4 <= store_pipe_sndbuf(a->store, k, end);
-}
-
 /* conn.send(v): a length-framed encoding of the value, written whole. SENT goes out before the
  * write, so no RECEIVED can come before its SENT. */
 static int x_send(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
-        store_ahead *to = store_pipe_ahead(a->store, s->res, 1 - s->end);
         strbuf *frame = &a->enc; /* the actor's: no allocation per message */
         char err[200];
         value v;
@@ -929,7 +912,7 @@ static int x_send(actor *a, const sc_stmt *s)
                                                        : "BrokenPipeError: [Errno 32] Broken pipe");
         }
         prim_mutex_lock(&r->sendmu[s->end]);
-        if (!stepping(a) && !surely_writable(a, s->res, s->end, to) && !fd_ready(fd, POLLOUT)) {
+        if (!stepping(a) && !fd_ready(fd, POLLOUT)) {
                 /* the pipe is full: wait for the receiver */
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
@@ -956,9 +939,6 @@ static int x_send(actor *a, const sc_stmt *s)
         value_drop(&v);
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         stream_flush(); /* the write may wait for a receiver */
-        if (!stepping(a))
-                __atomic_add_fetch(&to->sent, store_pipe_cost(a->store, s->res, s->end, frame->len),
-                                   __ATOMIC_RELAXED);
         rc = stepping(a) && frame->len > PIPE_STEP_INLINE ? send_in_file(fd, frame)
                                                           : fdio_write(fd, frame->data, frame->len);
         pthread_mutex_unlock(&r->sendmu[s->end]);
@@ -982,48 +962,8 @@ static int x_send(actor *a, const sc_stmt *s)
  * when it held nothing and nothing was there; 1 at the end of the stream with nothing held; -1
  * at the end of the stream in the middle of a message, or on an error.
  */
-/* A live receive's side of a pipe: the end's read-ahead, its socket, and where its messages'
- * charges are counted. */
-typedef struct pipe_in {
-        store_ahead *ah;
-        int fd;
-        const store *st;
-        int k, from; /* the pipe, and the end its messages come from */
-} pipe_in;
-
-/* Releases the charge of every message read whole out of the socket since the last time (the
- * kernel has let it go), walking the messages' lengths as they come (see x_send). A message's
- * length is always in the buffer when the walk gets to it: the walk follows every read, before
- * any receive takes the length. */
-static void ahead_release(pipe_in *in)
+static int ahead_fill(store_ahead *ah, int fd, uint32_t need, bool dontwait)
 {
-        store_ahead *ah = in->ah;
-        uint64_t start = ah->taken - ah->len; /* where data[0] is, in TAKEN's count */
-
-        for (;;) {
-                if (ah->next_end == 0) {
-                        uint32_t m;
-
-                        if (ah->taken - ah->next < sizeof(m))
-                                return;
-                        memcpy(&m, ah->data + (ah->next - start), sizeof(m));
-                        ah->next_end = ah->next + sizeof(m) + m;
-                }
-                if (ah->taken < ah->next_end)
-                        return;
-                __atomic_add_fetch(
-                    &ah->released,
-                    store_pipe_cost(in->st, in->k, in->from, ah->next_end - ah->next),
-                    __ATOMIC_RELEASE);
-                ah->next = ah->next_end;
-                ah->next_end = 0;
-        }
-}
-
-static int ahead_fill(pipe_in *in, uint32_t need, bool dontwait)
-{
-        store_ahead *ah = in->ah;
-
         while (ah->len - ah->at < need) {
                 ssize_t got;
 
@@ -1032,7 +972,7 @@ static int ahead_fill(pipe_in *in, uint32_t need, bool dontwait)
                         ah->len -= ah->at;
                         ah->at = 0;
                 }
-                got = recv(in->fd, ah->data + ah->len, sizeof(ah->data) - ah->len,
+                got = recv(fd, ah->data + ah->len, sizeof(ah->data) - ah->len,
                            dontwait && ah->len == 0 ? MSG_DONTWAIT : 0);
                 if (got < 0 && errno == EINTR)
                         continue;
@@ -1044,17 +984,14 @@ static int ahead_fill(pipe_in *in, uint32_t need, bool dontwait)
                 if (got <= 0)
                         return -1;
                 ah->len += (uint32_t)got;
-                ah->taken += (uint64_t)got;
-                ahead_release(in);
         }
         return 0;
 }
 
 /* Live: the next message's length into *N (ahead_fill's answers). */
-static int ahead_length(pipe_in *in, uint32_t *n, bool dontwait)
+static int ahead_length(store_ahead *ah, int fd, uint32_t *n, bool dontwait)
 {
-        store_ahead *ah = in->ah;
-        int rc = ahead_fill(in, sizeof(*n), dontwait);
+        int rc = ahead_fill(ah, fd, sizeof(*n), dontwait);
 
         if (rc == 0) {
                 memcpy(n, ah->data + ah->at, sizeof(*n));
@@ -1064,26 +1001,17 @@ static int ahead_length(pipe_in *in, uint32_t *n, bool dontwait)
 }
 
 /* The message's N bytes into BUF: from the read-ahead, filled first when the message fits in
- * it, else what it holds and the rest straight from the socket. 0, or -1. */
-static int ahead_read(pipe_in *in, char *buf, uint32_t n)
+ * it, else what it holds and the rest from the socket. 0, or -1. */
+static int ahead_read(store_ahead *ah, int fd, char *buf, uint32_t n)
 {
-        store_ahead *ah = in->ah;
         uint32_t take;
 
-        if (n <= sizeof(ah->data) && ahead_fill(in, n, false) != 0)
+        if (n <= sizeof(ah->data) && ahead_fill(ah, fd, n, false) != 0)
                 return -1;
         take = ah->len - ah->at < n ? ah->len - ah->at : n;
         memcpy(buf, ah->data + ah->at, take);
         ah->at += take;
-        if (take == n)
-                return 0;
-        /* the buffer is empty: the rest goes around it, and counts as read all the same */
-        if (fdio_read(in->fd, buf + take, n - take) != 0)
-                return -1;
-        ah->at = ah->len = 0;
-        ah->taken += n - take;
-        ahead_release(in);
-        return 0;
+        return take < n ? fdio_read(fd, buf + take, n - take) : 0;
 }
 
 /* conn.recv(): waits for a message; at the end of the stream (the other end closed and nothing
@@ -1093,11 +1021,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
         pthread_mutex_t *mu = &r->recvmu[s->end];
-        pipe_in in = { .ah = store_pipe_ahead(a->store, s->res, s->end),
-                       .fd = fd,
-                       .st = a->store,
-                       .k = s->res,
-                       .from = 1 - s->end };
+        store_ahead *ah = store_pipe_ahead(a->store, s->res, s->end);
         uint32_t n;
         int mfd = -1;
         char small[256], *buf;
@@ -1111,7 +1035,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         /* Live, the read itself tells whether the message is there (one system call at most,
          * not a poll and a read); stepped, a look at the socket, as the model must not be told
          * of a wait that step mode keeps at the gate. */
-        rc = stepping(a) ? (fd_ready(fd, POLLIN) ? 0 : 2) : ahead_length(&in, &n, true);
+        rc = stepping(a) ? (fd_ready(fd, POLLIN) ? 0 : 2) : ahead_length(ah, fd, &n, true);
         if (rc == 2) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
@@ -1133,7 +1057,7 @@ static int x_recv(actor *a, const sc_stmt *s)
         if (stepping(a))
                 rc = read_length(fd, &n, &mfd, false);
         else if (rc == 2)
-                rc = ahead_length(&in, &n, false);
+                rc = ahead_length(ah, fd, &n, false);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
@@ -1148,7 +1072,7 @@ static int x_recv(actor *a, const sc_stmt *s)
                         close(mfd);
                 /* most messages are small: no malloc for them */
                 buf = n <= sizeof(small) ? small : xmalloc((size_t)n + 1);
-                rc = stepping(a) ? fdio_read(fd, buf, n) : ahead_read(&in, buf, n);
+                rc = stepping(a) ? fdio_read(fd, buf, n) : ahead_read(ah, fd, buf, n);
         }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {

@@ -8,11 +8,9 @@
  */
 #include "engine/store.h"
 
-#include <linux/sockios.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,10 +21,6 @@
 #include "util/xalloc.h"
 
 enum { T_NONE, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STR, T_LIST, T_TUPLE, T_DICT };
-
-/* The writes whose charge in the kernel store_pipe_cost measures, growing. */
-#define PIPE_MEASURED 4
-static const size_t pipe_measured[PIPE_MEASURED] = { 64, 256, 1024, 4096 };
 
 /* A Value's or an Array's bytes in shared memory. */
 typedef struct slot_hdr {
@@ -53,9 +47,7 @@ struct store {
         bool *shared;       /* by resource */
         size_t *off;        /* by resource: where its shared part starts in `region` */
         int (*fds)[2];      /* by resource: a pipe's ends */
-        int (*sndbuf)[2];   /* by resource and end: SO_SNDBUF */
-        uint32_t (*cost)[2][PIPE_MEASURED]; /* by resource and end: see store_pipe_cost */
-        manager *mgr; /* the server of the "via": "manager" lists and dicts, or NULL */
+        manager *mgr;       /* the server of the "via": "manager" lists and dicts, or NULL */
         char *region;
         size_t bytes;
 };
@@ -274,31 +266,6 @@ static void encode_own(value v, strbuf *out)
                 xdie("store: %s", err);
 }
 
-/* The send buffer of FD, one end of a new socketpair (PEER the other), and what the kernel
- * charges it for a write of each of pipe_measured's lengths, read with SIOCOUTQ right after the
- * write (and the bytes read back at PEER): 0 where a measure fails. */
-static void measure_pipe(int fd, int peer, int *sndbuf, uint32_t cost[PIPE_MEASURED])
-{
-        static const char zeros[4096];
-        char back[4096];
-        socklen_t len = sizeof(*sndbuf);
-
-        if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbuf, &len) < 0 || *sndbuf < 0)
-                *sndbuf = 0;
-        for (int i = 0; i < PIPE_MEASURED; i++) {
-                size_t n = pipe_measured[i];
-                int queued = 0;
-
-                cost[i] = 0;
-                if (send(fd, zeros, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
-                        break;
-                if (ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0)
-                        cost[i] = (uint32_t)queued;
-                if (recv(peer, back, n, MSG_WAITALL) != (ssize_t)n)
-                        xdie("cannot read back a pipe's first bytes");
-        }
-}
-
 /* Resource K lives in the manager's server. */
 static bool managed(const store *st, int k)
 {
@@ -319,8 +286,6 @@ store *store_create(const scenario *sc, bool shared)
         st->shared = xcalloc((size_t)n + 1, sizeof(bool));
         st->off = xcalloc((size_t)n + 1, sizeof(size_t));
         st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
-        st->sndbuf = xcalloc((size_t)n + 1, sizeof(*st->sndbuf));
-        st->cost = xcalloc((size_t)n + 1, sizeof(*st->cost));
         st->mgr = manager_start(sc);
         for (int k = 0; k < n; k++) {
                 const sc_resource *r = &sc->resources[k];
@@ -357,9 +322,6 @@ store *store_create(const scenario *sc, bool shared)
                          * process at once (shutdown), whoever else holds the descriptors */
                         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st->fds[k]) < 0)
                                 xdie("cannot make pipe '%s'", r->name);
-                        for (int e = 0; e < 2; e++)
-                                measure_pipe(st->fds[k][e], st->fds[k][1 - e], &st->sndbuf[k][e],
-                                             st->cost[k][e]);
                         if (!r->duplex) {
                                 /* Pipe(duplex=False): a receives, b sends */
                                 shutdown(st->fds[k][0], SHUT_WR);
@@ -407,8 +369,6 @@ void store_free(store *st)
         free(st->shared);
         free(st->off);
         free(st->fds);
-        free(st->sndbuf);
-        free(st->cost);
         free(st);
 }
 
@@ -672,21 +632,6 @@ int store_pipe_fd(const store *st, int k, int end)
 store_ahead *store_pipe_ahead(store *st, int k, int end)
 {
         return (store_ahead *)(st->region + st->off[k]) + end;
-}
-
-size_t store_pipe_sndbuf(const store *st, int k, int end)
-{
-        return (size_t)st->sndbuf[k][end];
-}
-
-uint64_t store_pipe_cost(const store *st, int k, int end, size_t len)
-{
-        for (int i = 0; i < PIPE_MEASURED; i++)
-                if (len <= pipe_measured[i] && st->cost[k][end][i] > 0)
-                        return st->cost[k][end][i];
-        /* an skb's bookkeeping and its head's rounding up, whatever the kernel: less than 2 KiB
-         * for each, and no skb but the last shorter than 2 KiB */
-        return 2048 + 2 * (uint64_t)len;
 }
 
 /* ---- a Manager's lists and dicts --------------------------------------------------------------

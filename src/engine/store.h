@@ -74,21 +74,11 @@ value store_queue_pop(store *st, int k);
 /* A pipe end's read-ahead, for a live run's receives: what a receive read from the socket past
  * the end of its own message (the next ones, when the sender is ahead), for the next receive at
  * that end, whatever its process: it is in shared memory made before anything forks, and read
- * and written under the end's receive lock. DATA[AT..LEN) is unread.
- *
- * With it, what the messages in flight to this end cost their senders in the kernel, in a live
- * run (see x_send in interp.c): SENT, added by the senders at the other end before each write
- * (under their lock, on a line of its own), and RELEASED, added by the receivers here once the
- * kernel has let a message go (read whole out of the socket), both store_pipe_cost's. */
+ * and written under the end's receive lock. DATA[AT..LEN) is unread. */
 #define STORE_PIPE_AHEAD 512
 typedef struct store_ahead {
         uint32_t at, len;
-        uint64_t taken;    /* bytes read out of the socket at this end, in all */
-        uint64_t next;     /* where the first message not released yet starts, in TAKEN's count */
-        uint64_t next_end; /* and where it ends, once its length is known (else 0) */
-        uint64_t released;
         char data[STORE_PIPE_AHEAD];
-        _Alignas(64) uint64_t sent;
 } store_ahead;
 
 /* The descriptor of pipe K's END (0: NAME.a, 1: NAME.b): one end of a socketpair made before
@@ -96,14 +86,6 @@ typedef struct store_ahead {
 int store_pipe_fd(const store *st, int k, int end);
 /* The read-ahead of pipe K's receiving END. */
 store_ahead *store_pipe_ahead(store *st, int k, int end);
-/* The kernel's send buffer of pipe K's END (SO_SNDBUF when the pipe was made; 0 if unknown): a
- * unix socket is writable to poll while what it has in flight takes at most a quarter of it. */
-size_t store_pipe_sndbuf(const store *st, int k, int end);
-/* At least what the kernel charges the sender at pipe K's END for one write of LEN bytes (a
- * message's frame) until the receiver has read it whole: measured when the pipe was made for
- * writes of 64, 256, 1024 and 4096 bytes (the charge grows with the length), a bound that
- * holds for any length beyond those or where the measure failed. */
-uint64_t store_pipe_cost(const store *st, int k, int end, size_t len);
 
 /* ---- a Manager's lists and dicts: changed in the server, not moved -------------------------- */
 

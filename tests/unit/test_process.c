@@ -17,12 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -536,52 +533,6 @@ static void t_pipe_ahead(void **state)
         free(json);
 }
 
-/* What a pipe's write costs in the kernel: store_pipe_cost is at least what the socket reports
- * in flight (SIOCOUTQ) after a write of any length, from both ends, and grows with the length;
- * the send buffer is known. */
-static void t_pipe_cost(void **state)
-{
-        char *json =
-            scenario_text("'resources': {'p': {'type': 'pipe'}}, "
-                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
-        static char buf[200000];
-        scenario_options so = { 0 };
-        diag d;
-        scenario *sc;
-        store *st;
-
-        (void)state;
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-        assert_non_null(sc);
-        st = store_create(sc, true);
-        for (int e = 0; e < 2; e++) {
-                int fd = store_pipe_fd(st, 0, e), peer = store_pipe_fd(st, 0, 1 - e);
-                uint64_t last = 0;
-
-                assert_true(store_pipe_sndbuf(st, 0, e) > 4096);
-                /* up to half the buffer: the write never waits (or stops short) */
-                for (size_t n = 1; n <= store_pipe_sndbuf(st, 0, e) / 2 && n <= sizeof buf;
-                     n += n < 5000 ? 1 + n / 16 : n / 2) {
-                        int queued = -1;
-                        uint64_t cost = store_pipe_cost(st, 0, e, n);
-
-                        assert_int_equal(send(fd, buf, n, MSG_DONTWAIT), (ssize_t)n);
-                        assert_int_equal(ioctl(fd, SIOCOUTQ, &queued), 0);
-                        assert_true((uint64_t)queued <= cost);
-                        assert_true(cost >= last);
-                        last = cost;
-                        assert_int_equal(recv(peer, buf, n, MSG_WAITALL), (ssize_t)n);
-                }
-                assert_int_equal(store_pipe_ahead(st, 0, e)->sent, 0);
-                assert_int_equal(store_pipe_ahead(st, 0, e)->released, 0);
-        }
-        store_free(st);
-        scenario_free(sc);
-        diag_free(&d);
-        free(json);
-}
-
 /* ---- a producer that dies with events it had not made visible ---- */
 
 /* A process killed with a batch it had written but not flushed: its parent declares its ring
@@ -663,7 +614,6 @@ int main(void)
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_pipe_ahead),
-                cmocka_unit_test(t_pipe_cost),
                 cmocka_unit_test(t_stream_producer_dies),
         };
 
