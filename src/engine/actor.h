@@ -52,7 +52,7 @@ typedef struct actor {
         bool holds_gil;      /* "gil": holds the simulated interpreter lock */
         int gil_steps;       /* steps taken since it took the GIL */
         strbuf scratch;      /* reused for texts */
-        strbuf enc;          /* reused for a queue item's encoding */
+        strbuf enc;          /* reused for a queue item's or a pipe message's frame */
         /* A run-time error raised and not yet published: it goes out once the actor has unwound
          * (its with blocks released), so that nothing the actor does comes after its ERROR. */
         strbuf error;

@@ -768,17 +768,13 @@ static int x_get(actor *a, const sc_stmt *s)
 #define PIPE_STEP_INLINE 4096
 #define PIPE_IN_FILE     UINT32_MAX
 
-/* Whether FD can be read (a message, or the end of the stream) or written without waiting;
- * with WAIT, waits until it can. */
-static bool fd_ready(int fd, short what, bool wait)
+/* Whether FD can be read (a message, or the end of the stream) or written without waiting. */
+static bool fd_ready(int fd, short what)
 {
         struct pollfd p = { .fd = fd, .events = what };
         int rc;
 
-        if (wait)
-                stream_flush();
-
-        while ((rc = poll(&p, 1, wait ? -1 : 0)) < 0 && errno == EINTR)
+        while ((rc = poll(&p, 1, 0)) < 0 && errno == EINTR)
                 ;
         return rc > 0;
 }
@@ -925,26 +921,20 @@ static int x_send(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
-        strbuf frame = { 0 };
+        strbuf *frame = &a->enc; /* the actor's: no allocation per message */
         char err[200];
-        uint32_t n = 0;
         value v;
         int rc;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_drop(a);
-        strbuf_append(&frame, (const char *)&n, sizeof(n));
-        if (store_encode(v, &frame, err, sizeof(err)) < 0) {
+        if (store_frame(v, frame, err, sizeof(err)) < 0) {
                 value_drop(&v);
-                strbuf_free(&frame);
                 return actor_fail(a, "%s", err);
         }
-        n = (uint32_t)(frame.len - sizeof(n));
-        memcpy(frame.data, &n, sizeof(n));
         if (r->closed[s->end] || r->closed[1 - s->end]) {
                 value_drop(&v);
-                strbuf_free(&frame);
                 return actor_fail(a, r->closed[s->end] ? "OSError: handle is closed"
                                                        : "BrokenPipeError: [Errno 32] Broken pipe");
         }
@@ -961,7 +951,6 @@ static int x_send(actor *a, const sc_stmt *s)
                 if (r->closed[s->end] || r->closed[1 - s->end]) {
                         pthread_mutex_unlock(&r->sendmu[s->end]);
                         value_drop(&v);
-                        strbuf_free(&frame);
                         return actor_fail(a, r->closed[s->end]
                                                  ? "OSError: handle is closed"
                                                  : "BrokenPipeError: [Errno 32] Broken pipe");
@@ -973,16 +962,82 @@ static int x_send(actor *a, const sc_stmt *s)
         actor_emit(a, EV_SENT, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);
         if (stepping(a)) {
                 stream_flush(); /* the grant's events, before the step ends */
-                rc = frame.len > PIPE_STEP_INLINE ? send_in_file(fd, &frame)
-                                                  : fdio_write(fd, frame.data, frame.len);
+                rc = frame->len > PIPE_STEP_INLINE ? send_in_file(fd, frame)
+                                                   : fdio_write(fd, frame->data, frame->len);
         } else {
-                rc = send_live(a, s, fd, &frame);
+                rc = send_live(a, s, fd, frame);
         }
         pthread_mutex_unlock(&r->sendmu[s->end]);
-        strbuf_free(&frame);
+        if (frame->cap > 65536)
+                strbuf_free(frame); /* a big message's room is not kept */
         if (rc < 0)
                 return actor_fail(a, "BrokenPipeError: [Errno 32] Broken pipe");
         return FLOW_NEXT;
+}
+
+/*
+ * Live, a receive reads the socket through its end's read-ahead (store_ahead): one read
+ * takes as much as the buffer has room for, the message's length and its bytes and, when the
+ * sender is ahead, the next messages, which the next receives then take without a system call
+ * (before, every message was two: its length, then its bytes). The buffer is in shared memory,
+ * read under the end's recvmu, so a receiver in another process takes the next message from it
+ * as it would from the socket. Stepped runs read the socket exactly, as a message may come with a
+ * memory file's descriptor, and never fill the buffer.
+ *
+ * ahead_fill reads until AH holds NEED bytes (at most STORE_PIPE_AHEAD): 0; with DONTWAIT, 2
+ * when it held nothing and nothing was there; 1 at the end of the stream with nothing held; -1
+ * at the end of the stream in the middle of a message, or on an error.
+ */
+static int ahead_fill(store_ahead *ah, int fd, uint32_t need, bool dontwait)
+{
+        while (ah->len - ah->at < need) {
+                ssize_t got;
+
+                if (ah->at > 0) {
+                        memmove(ah->data, ah->data + ah->at, ah->len - ah->at);
+                        ah->len -= ah->at;
+                        ah->at = 0;
+                }
+                got = recv(fd, ah->data + ah->len, sizeof(ah->data) - ah->len,
+                           dontwait && ah->len == 0 ? MSG_DONTWAIT : 0);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && dontwait &&
+                    ah->len == 0)
+                        return 2;
+                if (got == 0 && ah->len == 0)
+                        return 1;
+                if (got <= 0)
+                        return -1;
+                ah->len += (uint32_t)got;
+        }
+        return 0;
+}
+
+/* Live: the next message's length into *N (ahead_fill's answers). */
+static int ahead_length(store_ahead *ah, int fd, uint32_t *n, bool dontwait)
+{
+        int rc = ahead_fill(ah, fd, sizeof(*n), dontwait);
+
+        if (rc == 0) {
+                memcpy(n, ah->data + ah->at, sizeof(*n));
+                ah->at += sizeof(*n);
+        }
+        return rc;
+}
+
+/* The message's N bytes into BUF: from the read-ahead, filled first when the message fits in
+ * it, else what it holds and the rest from the socket. 0, or -1. */
+static int ahead_read(store_ahead *ah, int fd, char *buf, uint32_t n)
+{
+        uint32_t take;
+
+        if (n <= sizeof(ah->data) && ahead_fill(ah, fd, n, false) != 0)
+                return -1;
+        take = ah->len - ah->at < n ? ah->len - ah->at : n;
+        memcpy(buf, ah->data + ah->at, take);
+        ah->at += take;
+        return take < n ? fdio_read(fd, buf + take, n - take) : 0;
 }
 
 /* conn.recv(): waits for a message; at the end of the stream (the other end closed and nothing
@@ -992,9 +1047,10 @@ static int x_recv(actor *a, const sc_stmt *s)
         prim_res *r = res_of(a, s->res);
         int fd = store_pipe_fd(a->store, s->res, s->end);
         pthread_mutex_t *mu = &r->recvmu[s->end];
+        store_ahead *ah = store_pipe_ahead(a->store, s->res, s->end);
         uint32_t n;
-        int mfd;
-        char *buf;
+        int mfd = -1;
+        char small[256], *buf;
         value v;
         int rc;
 
@@ -1002,29 +1058,32 @@ static int x_recv(actor *a, const sc_stmt *s)
         if (r->closed[s->end])
                 return actor_fail(a, "OSError: handle is closed");
         prim_mutex_lock(mu);
-        /* Live, the read itself tells whether the message is there (one system call, not a
-         * poll and a read); stepped, a look at the socket, as the model must not be told of a
-         * wait that step mode keeps at the gate. */
-        rc = stepping(a) ? (fd_ready(fd, POLLIN, false) ? 0 : 2) : read_length(fd, &n, &mfd, true);
+        /* Live, the read itself tells whether the message is there (one system call at most,
+         * not a poll and a read); stepped, a look at the socket, as the model must not be told
+         * of a wait that step mode keeps at the gate. */
+        rc = stepping(a) ? (fd_ready(fd, POLLIN) ? 0 : 2) : ahead_length(ah, fd, &n, true);
         if (rc == 2) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
                 if (!stepping(a)) {
-                        fd_ready(fd, POLLIN, true);
+                        /* the read below waits for the message (no poll first) */
+                        stream_flush();
                 } else {
                         /* at the gate, never in the kernel: lockstep decides who moves */
                         for (;;) {
                                 pthread_mutex_unlock(mu);
                                 step_gate(a);
                                 prim_mutex_lock(mu);
-                                if (fd_ready(fd, POLLIN, false))
+                                if (fd_ready(fd, POLLIN))
                                         break;
                                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, 0, NULL, 0);
                         }
                 }
         }
-        if (rc == 2 || stepping(a))
+        if (stepping(a))
                 rc = read_length(fd, &n, &mfd, false);
+        else if (rc == 2)
+                rc = ahead_length(ah, fd, &n, false);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
@@ -1037,16 +1096,19 @@ static int x_recv(actor *a, const sc_stmt *s)
         } else {
                 if (mfd >= 0)
                         close(mfd);
-                buf = xmalloc((size_t)n + 1);
-                rc = fdio_read(fd, buf, n);
+                /* most messages are small: no malloc for them */
+                buf = n <= sizeof(small) ? small : xmalloc((size_t)n + 1);
+                rc = stepping(a) ? fdio_read(fd, buf, n) : ahead_read(ah, fd, buf, n);
         }
         pthread_mutex_unlock(mu);
         if (rc != 0 || store_decode(buf, n, &v) < 0) {
-                free(buf);
+                if (buf != small)
+                        free(buf);
                 return actor_fail(a, "OSError: pipe '%s' was cut off in a message",
                                   a->sc->resources[s->res].name);
         }
-        free(buf);
+        if (buf != small)
+                free(buf);
         strbuf_reset(&a->scratch);
         store_repr(v, &a->scratch);
         actor_emit(a, EV_RECEIVED, s->res, -1, 0, s->end, strbuf_str(&a->scratch), a->scratch.len);

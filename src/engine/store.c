@@ -298,9 +298,11 @@ store *store_create(const scenario *sc, bool shared)
                         need = sizeof(slot_hdr) + enc.len;
                 } else if (shared && r->type == SC_QUEUE) {
                         need = sizeof(ring_hdr) + STORE_QUEUE_BYTES;
+                } else if (r->type == SC_PIPE) {
+                        need = 2 * sizeof(store_ahead); /* shared whoever receives */
                 }
                 if (need > 0) {
-                        st->shared[k] = true;
+                        st->shared[k] = r->type != SC_PIPE; /* its data, not its read-ahead */
                         st->off[k] = st->bytes;
                         st->bytes += (need + 63) & ~(size_t)63;
                 }
@@ -489,32 +491,46 @@ size_t store_queue_len(const store *st, int k)
         return st->shared[k] ? (size_t)ring_of(st, k)->n : st->queues[k].n;
 }
 
+long store_frame(value v, strbuf *out, char *err, size_t errlen)
+{
+        /* the length and a scalar, or the length and a str's tag and length, in one append */
+        char head[sizeof(uint32_t) + 1 + sizeof(uint32_t) + SCALAR_BYTES];
+        size_t bytes;
+        uint32_t u;
+
+        strbuf_reset(out);
+        bytes = encode_scalar(v, head + sizeof(uint32_t));
+        if (bytes > 0) {
+                u = (uint32_t)bytes;
+                memcpy(head, &u, sizeof(u));
+                strbuf_append(out, head, sizeof(u) + bytes);
+                return (long)out->len;
+        }
+        if (v.type == VALUE_STR) {
+                const char *p = value_str_data(v, &bytes);
+
+                u = (uint32_t)(1 + sizeof(u) + bytes);
+                memcpy(head, &u, sizeof(u));
+                head[sizeof(u)] = T_STR;
+                u = (uint32_t)bytes;
+                memcpy(head + sizeof(u) + 1, &u, sizeof(u));
+                strbuf_append(out, head, 2 * sizeof(u) + 1);
+                strbuf_append(out, p, bytes);
+                return (long)out->len;
+        }
+        put_u32(out, 0); /* the length, filled in below */
+        if (store_encode(v, out, err, errlen) < 0)
+                return -1;
+        u = (uint32_t)(out->len - sizeof(u));
+        memcpy(out->data, &u, sizeof(u));
+        return (long)out->len;
+}
+
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
 {
-        char small[sizeof(uint32_t) + SCALAR_BYTES];
-        size_t bytes;
-
         if (!st->shared[k])
                 return 0;
-        strbuf_reset(enc);
-        bytes = encode_scalar(v, small + sizeof(uint32_t));
-        if (bytes > 0) {
-                /* the length and the scalar, in one go */
-                uint32_t u = (uint32_t)bytes;
-
-                memcpy(small, &u, sizeof(u));
-                strbuf_append(enc, small, sizeof(u) + bytes);
-                return (long)enc->len;
-        }
-        put_u32(enc, 0); /* the length, filled in below */
-        if (store_encode(v, enc, err, errlen) < 0)
-                return -1;
-        {
-                uint32_t n = (uint32_t)(enc->len - sizeof(uint32_t));
-
-                memcpy(enc->data, &n, sizeof(n));
-        }
-        return (long)enc->len;
+        return store_frame(v, enc, err, errlen);
 }
 
 bool store_queue_fits(const store *st, int k, size_t need, bool *never)
@@ -611,6 +627,11 @@ value store_queue_pop(store *st, int k)
 int store_pipe_fd(const store *st, int k, int end)
 {
         return st->fds[k][end];
+}
+
+store_ahead *store_pipe_ahead(store *st, int k, int end)
+{
+        return (store_ahead *)(st->region + st->off[k]) + end;
 }
 
 /* ---- a Manager's lists and dicts --------------------------------------------------------------

@@ -71,9 +71,21 @@ value store_queue_pop(store *st, int k);
 
 /* ---- pipes ---------------------------------------------------------------------------------- */
 
+/* A pipe end's read-ahead, for a live run's receives: what a receive read from the socket past
+ * the end of its own message (the next ones, when the sender is ahead), for the next receive at
+ * that end, whatever its process: it is in shared memory made before anything forks, and read
+ * and written under the end's receive lock. DATA[AT..LEN) is unread. */
+#define STORE_PIPE_AHEAD 512
+typedef struct store_ahead {
+        uint32_t at, len;
+        char data[STORE_PIPE_AHEAD];
+} store_ahead;
+
 /* The descriptor of pipe K's END (0: NAME.a, 1: NAME.b): one end of a socketpair made before
  * anything forks, so every process of the run has both. */
 int store_pipe_fd(const store *st, int k, int end);
+/* The read-ahead of pipe K's receiving END. */
+store_ahead *store_pipe_ahead(store *st, int k, int end);
 
 /* ---- a Manager's lists and dicts: changed in the server, not moved -------------------------- */
 
@@ -103,6 +115,10 @@ const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], 
 /* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
  * encoded, as a lambda cannot be pickled). */
 int store_encode(value v, strbuf *out, char *err, size_t errlen);
+/* Resets OUT to V's frame, as a pipe's message and a queue's item in shared memory are kept: a
+ * 32-bit length, then V's encoding. Returns the frame's bytes, or -1 with a message in ERR as
+ * store_encode. */
+long store_frame(value v, strbuf *out, char *err, size_t errlen);
 /* Decodes one value from DATA (LEN bytes) into *OUT and returns the bytes used, or -1 when the
  * bytes are not an encoding (or too deep). */
 long store_decode(const char *data, size_t len, value *out);

@@ -450,13 +450,27 @@ static int overflow(evalctx *c, int off, int64_t a, const char *op, int64_t b)
 
 static int eval(evalctx *c, const expr *n, value *out);
 
-/* eval for an operand: a constant is read here, with eval's checks (the depth, then the memory
- * cap), and no call; anything else goes to eval. */
+/* eval for an operand: a constant, or a local that is set (`total + item`, `m is None`), is
+ * read here, with eval's checks (the depth, then the memory cap), and no call; anything else
+ * goes to eval. */
 static inline int eval_operand(evalctx *c, const expr *e, value *out)
 {
-        if (e->kind != N_CONST || c->depth >= EVAL_MAX_DEPTH)
+        const expr_env *env = c->env;
+        uint32_t k;
+
+        if (c->depth >= EVAL_MAX_DEPTH)
                 return eval(c, e, out);
-        *out = value_ref(e->u.cst);
+        if (e->kind == N_CONST) {
+                *out = value_ref(e->u.cst);
+        } else if (e->kind == N_NAME && env != NULL && env->load != NULL &&
+                   /* as eval_name: unsigned, a ref below slot_first wraps past nslots */
+                   (k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first) <
+                       (uint32_t)env->nslots &&
+                   env->slot_set[k]) {
+                *out = value_ref(env->slots[k]);
+        } else {
+                return eval(c, e, out);
+        }
         if (value_memory_check(EMSG(c)) < 0) {
                 value_drop(out);
                 return fail_here(c, e->off);
@@ -615,14 +629,9 @@ static int concat(evalctx *c, value a, value b, int off, value *out)
         size_t la = value_len(a), lb = value_len(b);
 
         if (a.type == VALUE_STR) {
-                strbuf sb = STRBUF_INIT;
-
                 if (la + lb > VALUE_MAX_STR)
                         return too_long(c, off, VALUE_STR);
-                strbuf_append(&sb, value_str_data(a, NULL), la);
-                strbuf_append(&sb, value_str_data(b, NULL), lb);
-                *out = value_str(strbuf_str(&sb), sb.len);
-                strbuf_free(&sb);
+                *out = value_str_concat(value_str_data(a, NULL), la, value_str_data(b, NULL), lb);
                 return 0;
         }
         if (la + lb > VALUE_MAX_ITEMS)
@@ -951,6 +960,15 @@ static int bi_str(evalctx *c, const expr *call, const value *args, size_t nargs,
         }
         if (args[0].type == VALUE_STR) {
                 *out = value_ref(args[0]);
+                return 0;
+        }
+        if (args[0].type == VALUE_INT) {
+                /* str(i), the usual one: its digits straight into the string */
+                char num[VALUE_INT_TEXT];
+                size_t len;
+                const char *p = value_int_text(args[0].as.i, num, &len);
+
+                *out = value_str(p, len);
                 return 0;
         }
         if (value_format(args[0], false, &sb, EMSG(c)) < 0) {
@@ -2693,6 +2711,13 @@ NOINLINE static int eval_arith(evalctx *c, const expr *e, value *out)
                 if (acc.type == VALUE_INT && b.type == VALUE_INT &&
                     small_int_arith(e->u.seq.ops[i - 1], acc.as.i, b.as.i, &r.as.i)) {
                         acc.as.i = r.as.i;
+                        continue;
+                }
+                /* two strs within the cap: a temporary among them holds the result, without a
+                 * new one (arith reports a str too long) */
+                if (e->u.seq.ops[i - 1] == OP_ADD && acc.type == VALUE_STR && b.type == VALUE_STR &&
+                    value_len(acc) + value_len(b) <= VALUE_MAX_STR) {
+                        acc = value_str_add(acc, b);
                         continue;
                 }
                 rc = arith(c, e->u.seq.ops[i - 1], acc, b, e->u.seq.offs[i - 1], &r);

@@ -155,16 +155,75 @@ static value wrap(value_obj *o)
         return v;
 }
 
+/* A str's object ends where its fields do, and its bytes follow in the same block: one
+ * allocation (and one free) per string, which a message or an item built every step makes. */
+#define STR_HEAD (offsetof(value_obj, u) + sizeof(((value_obj *)NULL)->u.str))
+
+value value_str_concat(const char *a, size_t la, const char *b, size_t lb)
+{
+        value_obj *o = vm_malloc(STR_HEAD + la + lb + 1);
+
+        o->refs = 1;
+        o->type = VALUE_STR;
+        o->depth = 0;
+        o->u.str.data = (char *)o + STR_HEAD;
+        o->u.str.len = la + lb;
+        if (la > 0)
+                memcpy(o->u.str.data, a, la);
+        if (lb > 0)
+                memcpy(o->u.str.data + la, b, lb);
+        o->u.str.data[la + lb] = '\0';
+        return wrap(o);
+}
+
 value value_str(const char *s, size_t len)
 {
-        value_obj *o = obj_new(VALUE_STR);
+        return value_str_concat(s, len, NULL, 0);
+}
 
-        o->u.str.data = vm_malloc(len + 1);
-        if (len > 0)
-                memcpy(o->u.str.data, s, len);
-        o->u.str.data[len] = '\0';
-        o->u.str.len = len;
-        return wrap(o);
+/* O (a str only its caller holds) with room for LEN bytes: its block as it is when that has the
+ * room already (the allocator's blocks have some), else grown. */
+static value_obj *str_room(value_obj *o, size_t len)
+{
+        size_t need = STR_HEAD + len + 1;
+
+        if (malloc_usable_size(o) < need) {
+                mem_count(o, false);
+                o = xrealloc(o, need);
+                mem_count(o, true);
+                o->u.str.data = (char *)o + STR_HEAD;
+        }
+        return o;
+}
+
+value value_str_add(value a, value b)
+{
+        value_obj *x = a.as.obj, *y = b.as.obj;
+        size_t la = x->u.str.len, lb = y->u.str.len;
+        value r;
+
+        /* only the caller holds it (a temporary): no one can tell it from a new one */
+        if (__atomic_load_n(&x->refs, __ATOMIC_ACQUIRE) == 1) {
+                x = str_room(x, la + lb);
+                memcpy(x->u.str.data + la, y->u.str.data, lb);
+                x->u.str.len = la + lb;
+                x->u.str.data[la + lb] = '\0';
+                value_drop(&b);
+                return wrap(x);
+        }
+        if (__atomic_load_n(&y->refs, __ATOMIC_ACQUIRE) == 1) {
+                y = str_room(y, la + lb);
+                memmove(y->u.str.data + la, y->u.str.data, lb);
+                memcpy(y->u.str.data, x->u.str.data, la);
+                y->u.str.len = la + lb;
+                y->u.str.data[la + lb] = '\0';
+                value_drop(&a);
+                return wrap(y);
+        }
+        r = value_str_concat(x->u.str.data, la, y->u.str.data, lb);
+        value_drop(&a);
+        value_drop(&b);
+        return r;
 }
 
 value value_cstr(const char *s)
@@ -231,7 +290,7 @@ void value_obj_ref(value_obj *o)
 static void obj_free(value_obj *o)
 {
         switch (o->type) {
-        case VALUE_STR: vm_free(o->u.str.data); break;
+        case VALUE_STR: break; /* its bytes are in its block */
         case VALUE_LIST:
         case VALUE_TUPLE:
                 for (size_t i = 0; i < o->u.seq.len; i++)
@@ -988,17 +1047,69 @@ static bool unprintable(uint32_t c)
                (c >= 0xfff9 && c <= 0xfffb);
 }
 
+/* Printable ASCII that a repr in single quotes shows as it is. */
+static bool plain_in_single(unsigned char c)
+{
+        return c >= 0x20 && c < 0x7f && c != '\'' && c != '\\';
+}
+
+/* How many of the N bytes at U are plain_in_single before the first that is not: eight at a
+ * time while they are (a word has a byte that is not when one is at least 0x80, below 0x20,
+ * or equal to DEL, ' or \ — the usual bit tricks for "has a zero byte" and "has a byte less
+ * than"), then one at a time. */
+static size_t plain_prefix(const unsigned char *u, size_t n)
+{
+        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        size_t i = 0;
+
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w, del, quote, backslash, low;
+
+                memcpy(&w, u + i, sizeof w);
+                del = w ^ (0x7f * ones);
+                quote = w ^ ((unsigned char)'\'' * ones);
+                backslash = w ^ ((unsigned char)'\\' * ones);
+                low = (w - 0x20 * ones) & ~w; /* a byte below 0x20 (when none is >= 0x80) */
+                if ((w & high) != 0 || ((low | ((del - ones) & ~del) | ((quote - ones) & ~quote) |
+                                         ((backslash - ones) & ~backslash)) &
+                                        high) != 0)
+                        break;
+        }
+        while (i < n && plain_in_single(u[i]))
+                i++;
+        return i;
+}
+
 static void put_str_repr(const char *s, size_t n, strbuf *out)
 {
         const unsigned char *u = (const unsigned char *)s;
-        char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+        char q, quoted[64];
+        size_t plain = plain_prefix(u, n);
 
+        if (plain == n && n + 2 <= sizeof(quoted)) {
+                /* the usual short text that needs no escape: in one append */
+                quoted[0] = '\'';
+                memcpy(quoted + 1, s, n);
+                quoted[n + 1] = '\'';
+                strbuf_append(out, quoted, n + 2);
+                return;
+        }
+        q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
         strbuf_putc(out, q);
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = u[i];
                 uint32_t cp;
-                size_t len;
+                size_t len, run = i;
 
+                /* printable ASCII that needs no escape, most of any text: a run at a time */
+                while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != (unsigned char)q &&
+                       u[run] != '\\')
+                        run++;
+                if (run > i) {
+                        strbuf_append(out, s + i, run - i);
+                        i = run - 1;
+                        continue;
+                }
                 if (c == (unsigned char)q || c == '\\') {
                         strbuf_putc(out, '\\');
                         strbuf_putc(out, (char)c);
@@ -1010,8 +1121,6 @@ static void put_str_repr(const char *s, size_t n, strbuf *out)
                         strbuf_puts(out, "\\r");
                 } else if (c < 0x20 || c == 0x7f) {
                         strbuf_printf(out, "\\x%02x", c);
-                } else if (c < 0x80) {
-                        strbuf_putc(out, (char)c);
                 } else if ((len = utf8_decode(s + i, n - i, &cp)) == 0) {
                         strbuf_printf(out, "\\x%02x", c); /* not UTF-8: show the byte */
                 } else {

@@ -93,6 +93,12 @@ static inline value value_float(double f)
 }
 
 value value_str(const char *s, size_t len); /* copies S */
+/* A str of A's LA bytes followed by B's LB bytes (either may be empty), copied once. */
+value value_str_concat(const char *a, size_t la, const char *b, size_t lb);
+/* A + B of two strs, taking both: when only the caller holds one of them (a temporary, as
+ * str(k) in 'msg ' + str(k)), the result is that one, made longer where it is. The caller
+ * checks the length against VALUE_MAX_STR. */
+value value_str_add(value a, value b);
 value value_cstr(const char *s);
 value value_list(void);
 /* Borrows ITEMS (takes new references). The caller checks 1 + the deepest item's value_depth

@@ -197,6 +197,25 @@ assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
                 [ "$(paste -sd'|' "$tmp/o")" = "[1]|[-2.5]|['héllo']|[True]|[[1, [2]]]|[(1, 'a')]|[{'k': [1, 2], 3: None}]|['']" ] &&
                         ok || ko "queue-types $n: $(paste -sd'|' "$tmp/o")"
 
+                # --- every type of value through a pipe, and strs on both sides of the size a
+                # receiver reads on its stack; the events show each as its repr, cut at 512
+                run tests/e2e/scenarios/pipe-types.json $mode $seed; status $? 0 "pipe-types $n"
+                [ "$(paste -sd'|' "$tmp/o")" = "[1]|[-2.5]|['héllo']|[True]|[[1, [2]]]|[(1, 'a')]|[{'k': [1, 2], 3: None}]|['']|['a\x00b']|251 mn|252 mn|5000 mn" ] &&
+                        ok || ko "pipe-types $n: $(paste -sd'|' "$tmp/o")"
+                m250=$(printf 'm%.0s' $(seq 250)); m508=$(printf 'm%.0s' $(seq 508))
+                for ev in sent received; do
+                        for text in "'a\\\\x00b'" "'${m250}n'" "'${m250}mn'" "'${m508}..."; do
+                                [ "$(grep -F "\"ev\": \"$ev\"" "$tmp/t.jsonl" | grep -cF "\"text\": \"$text\"")" = 1 ] &&
+                                        ok || ko "pipe-types $n: $ev $(echo "$text" | cut -c1-20)"
+                        done
+                done
+
+                # --- two receiver processes at one end: every message taken once, whole, in
+                # order (live, a receive reads ahead into a buffer both processes share)
+                run tests/e2e/scenarios/pipe-shared.json $mode $seed; status $? 0 "pipe-shared $n"
+                awk '{ n += $2; t += $3 } END { exit !(NR == 2 && n == 3000 && t == 4498500) }' "$tmp/o" &&
+                        ok || ko "pipe-shared $n: $(paste -sd'|' "$tmp/o")"
+
                 # --- a message larger than the kernel's buffer (stepped, it would wait in the
                 # kernel outside the sender's gate for a receiver only lockstep can move)
                 run tests/e2e/scenarios/pipe-big.json $mode $seed; status $? 0 "pipe-big $n"

@@ -255,6 +255,10 @@ static void test_arithmetic(void **state)
                 { "-9223372036854775808", "-9223372036854775808" },
                 { "9223372036854775807", "9223372036854775807" },
                 { "'a' + 'b'", "'ab'" },
+                { "'' + ''", "''" },
+                { "'h\xc3' + '\xa9'", "'h\xc3\xa9'" },
+                { "len(big + '')", "1048576" },
+                { "big + 'x'", "ERR@4 MemoryError: a str cannot be longer than 1048576 bytes" },
                 { "[1] + [2, 3]", "[1, 2, 3]" },
                 { "(1,) + (2,)", "(1, 2)" },
                 { "'ab' * 3", "'ababab'" },
@@ -525,6 +529,17 @@ static void test_builtins(void **state)
                 { "tuple(None)", "ERR@0 TypeError: 'NoneType' object is not iterable" },
                 { "str()", "''" },
                 { "str(1.0)", "'1.0'" },
+                { "str(0)", "'0'" },
+                { "str(-7)", "'-7'" },
+                { "str(4294967296)", "'4294967296'" },
+                { "str(-9223372036854775807 - 1)", "'-9223372036854775808'" },
+                { "str(True)", "'True'" },
+                { "'msg ' + str(19999)", "'msg 19999'" },
+                { "'' + str(5) + ''", "'5'" },
+                { "str(1) + str(2) + 'ab' * 40 + str(3)",
+                  "'12ababababababababababababababababababababababababababababababababababababababa"
+                  "bab3'" },
+                { "(str(1) + 'é') + ('é' + str(2))", "'1éé2'" },
                 { "str([1, 'a'])", "\"[1, 'a']\"" },
                 { "str('a')", "'a'" },
                 { "str(None)", "'None'" },
@@ -1316,6 +1331,19 @@ static void test_slots(void **state)
         assert_string_equal(run("counter"), "5");
         assert_string_equal(run("nan"), "nan");
         assert_string_equal(run("undefined"), "ERR@0 NameError: name 'undefined' is not defined");
+        /* as operands of + and of a comparison (read there without eval): set slots, a slot
+         * not set and a name below the slots through load, the same object for `is` */
+        assert_string_equal(run("i + i"), "200");
+        assert_string_equal(run("k + 1"), "11");
+        assert_string_equal(run("counter + i"), "105");
+        assert_string_equal(run("i is None"), "False");
+        assert_string_equal(run("k is not None"), "True");
+        assert_string_equal(run("minint is minint"), "True");
+        assert_string_equal(run("i < k < 200"), "False");
+        assert_string_equal(run("1 + undefined"),
+                            "ERR@4 NameError: name 'undefined' is not defined");
+        assert_string_equal(run("i + 'a'"),
+                            "ERR@2 TypeError: unsupported operand type(s) for +: 'int' and 'str'");
         env.nslots = 0;
         assert_string_equal(run("i + 1"), "4");
         env.slots = NULL;

@@ -28,6 +28,8 @@
 #include "engine/store.h"
 #include "engine/stream.h"
 #include "harness.h"
+#include "scenario/diag.h"
+#include "scenario/scenario.h"
 #include "util/xalloc.h"
 
 /* The scenario around BODY, written with ' for " (no test needs an apostrophe). */
@@ -598,6 +600,113 @@ static void t_encoding(void **state)
         }
 }
 
+/* A frame is a 32-bit length and then exactly store_encode's bytes, whatever OUT held before,
+ * for every type and for strs of every size that a pipe's reader treats apart (on its stack up
+ * to 256 bytes, in a memory file when stepped past 4096): a function has no frame. */
+static void t_frame(void **state)
+{
+        static char big[70000];
+        value vals[] = { value_none(),
+                         value_bool(false),
+                         value_int(INT64_MIN),
+                         value_float(-0.0),
+                         value_cstr(""),
+                         value_str("a\0b", 3),
+                         value_cstr("h\xc3\xa9"),
+                         value_str(big, 251),
+                         value_str(big, 252),
+                         value_str(big, 256),
+                         value_str(big, 4096),
+                         value_str(big, sizeof big),
+                         value_list(),
+                         value_tuple(NULL, 0),
+                         value_dict() };
+        strbuf frame = { 0 };
+        char err[200];
+
+        (void)state;
+        memset(big, 'm', sizeof big);
+        value_list_append(&vals[12], value_cstr("x"), err, sizeof(err));
+        for (size_t k = 0; k < sizeof(vals) / sizeof(*vals); k++) {
+                strbuf enc = { 0 };
+                uint32_t n;
+                value back;
+
+                strbuf_puts(&frame, "left over from the last one");
+                assert_int_equal(store_encode(vals[k], &enc, err, sizeof(err)), 0);
+                assert_int_equal(store_frame(vals[k], &frame, err, sizeof(err)),
+                                 (long)(sizeof(n) + enc.len));
+                assert_int_equal(frame.len, sizeof(n) + enc.len);
+                memcpy(&n, frame.data, sizeof(n));
+                assert_int_equal(n, enc.len);
+                assert_memory_equal(frame.data + sizeof(n), enc.data, enc.len);
+                assert_int_equal(store_decode(frame.data + sizeof(n), n, &back), (long)n);
+                assert_true(value_equal(back, vals[k]));
+                value_drop(&back);
+                value_drop(&vals[k]);
+                strbuf_free(&enc);
+        }
+        {
+                value f = value_func(big);
+
+                assert_int_equal(store_frame(f, &frame, err, sizeof(err)), -1);
+                assert_string_equal(err, "TypeError: cannot send a function to another process "
+                                         "(as pickle cannot)");
+                value_drop(&f);
+        }
+        strbuf_free(&frame);
+}
+
+/* A pipe's read-ahead: one buffer for each end of each pipe, apart, empty at the start, and
+ * shared with a process forked after the store was made (where and what a thread-only run or a
+ * run with processes gives alike). */
+static void t_pipe_ahead(void **state)
+{
+        char *json =
+            scenario_text("'resources': {'p': {'type': 'pipe'}, 'v': {'type': 'var', "
+                          "'value': 0}, 'q': {'type': 'pipe', 'duplex': false}}, "
+                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
+        scenario_options so = { 0 };
+        diag d;
+        scenario *sc;
+
+        (void)state;
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
+        assert_non_null(sc);
+        for (int shared = 0; shared < 2; shared++) {
+                store *st = store_create(sc, shared);
+                store_ahead *ah[4] = { store_pipe_ahead(st, 0, 0), store_pipe_ahead(st, 0, 1),
+                                       store_pipe_ahead(st, 2, 0), store_pipe_ahead(st, 2, 1) };
+                pid_t pid;
+                int status;
+
+                for (int i = 0; i < 4; i++) {
+                        assert_int_equal(ah[i]->at, 0);
+                        assert_int_equal(ah[i]->len, 0);
+                        for (int j = 0; j < i; j++) /* apart: none overlaps another */
+                                assert_true((char *)(ah[i] + 1) <= (char *)ah[j] ||
+                                            (char *)(ah[j] + 1) <= (char *)ah[i]);
+                }
+                pid = fork();
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        memcpy(ah[3]->data, "next", 4);
+                        ah[3]->len = 4;
+                        _exit(0);
+                }
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_int_equal(ah[3]->len, 4);
+                assert_memory_equal(ah[3]->data, "next", 4);
+                assert_int_equal(ah[0]->len + ah[1]->len + ah[2]->len, 0);
+                assert_false(store_shared(st, 0));
+                store_free(st);
+        }
+        scenario_free(sc);
+        diag_free(&d);
+        free(json);
+}
+
 /* ---- a producer that dies with events it had not made visible ---- */
 
 /* A process killed with a batch it had written but not flushed: its parent declares its ring
@@ -680,6 +789,8 @@ int main(void)
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_live_pool_gil),
                 cmocka_unit_test(t_encoding),
+                cmocka_unit_test(t_frame),
+                cmocka_unit_test(t_pipe_ahead),
                 cmocka_unit_test(t_stream_producer_dies),
         };
 

@@ -193,6 +193,41 @@ static void test_str_repr(void **state)
         assert_string_equal(repr(value_cstr("\xe2\x80\xa8")), "'\\u2028'");      /* U+2028 */
         assert_string_equal(repr(value_cstr("\xf0\x9f\x99\x82")), "'\xf0\x9f\x99\x82'"); /* 🙂 */
         assert_string_equal(repr(value_cstr("bad\xff")), "'bad\\xff'");
+        /* runs of plain characters broken at either end and in the middle, by every kind of
+         * character that is not plain */
+        assert_string_equal(repr(value_cstr("\\ab\\")), "'\\\\ab\\\\'");
+        assert_string_equal(repr(value_cstr("'a'b\"")), "'\\'a\\'b\"'");
+        assert_string_equal(repr(value_cstr("\"x\"")), "'\"x\"'");
+        assert_string_equal(repr(value_cstr("ab\x7f~ \x1f!")), "'ab\\x7f~ \\x1f!'");
+        assert_string_equal(repr(value_cstr("x\xc3\xa9y\xe2\x80\xa8z\xff")),
+                            "'x\xc3\xa9y\\u2028z\\xff'");
+        assert_string_equal(repr(value_str("\0", 1)), "'\\x00'");
+        assert_string_equal(repr(value_cstr(" ")), "' '");
+        /* plain texts on both sides of the length written in one append (62), and one with
+         * a quote at the end that takes the other way */
+        for (size_t n = 0; n <= 70; n++) {
+                char t[80], want[90];
+
+                memset(t, n % 2 ? '"' : 'm', n);
+                snprintf(want, sizeof want, "'%.*s'", (int)n, t);
+                assert_string_equal(repr(value_str(t, n)), want);
+                if (n == 0)
+                        continue;
+                t[n - 1] = '\'';
+                if (n % 2 && n > 1) /* both quotes: in single ones, that one escaped */
+                        snprintf(want, sizeof want, "'%.*s\\''", (int)n - 1, t);
+                else /* a single quote only: in double ones */
+                        snprintf(want, sizeof want, "\"%.*s'\"", (int)n - 1, t);
+                assert_string_equal(repr(value_str(t, n)), want);
+        }
+        {
+                char long_text[1000], want[1100];
+
+                memset(long_text, 'm', sizeof long_text);
+                long_text[500] = '\n';
+                snprintf(want, sizeof want, "'%.500s\\n%.499s'", long_text, long_text);
+                assert_string_equal(repr(value_str(long_text, sizeof long_text)), want);
+        }
         /* str() prints a string raw. */
         assert_string_equal(str(value_cstr("it's\n")), "it's\n");
 }
@@ -712,6 +747,167 @@ static void test_threads(void **state)
         assert_string_equal(repr(shared), "[1, 2, 3]"); /* and its last reference is gone */
 }
 
+/* repr() of a str of ASCII and lone bytes of 0x80 and above, the slow way: what Python shows. */
+static void reference_repr(const unsigned char *u, size_t n, char *out)
+{
+        char q = memchr(u, '\'', n) && !memchr(u, '"', n) ? '"' : '\'';
+
+        *out++ = q;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = u[i];
+
+                if (c == (unsigned char)q || c == '\\')
+                        out += sprintf(out, "\\%c", c);
+                else if (c == '\n')
+                        out += sprintf(out, "\\n");
+                else if (c == '\t')
+                        out += sprintf(out, "\\t");
+                else if (c == '\r')
+                        out += sprintf(out, "\\r");
+                else if (c < 0x20 || c >= 0x7f)
+                        out += sprintf(out, "\\x%02x", c);
+                else
+                        *out++ = (char)c;
+        }
+        *out++ = q;
+        *out = '\0';
+}
+
+/* A str's repr looks at eight bytes at a time while they need no escape: one byte that does,
+ * of every kind and at the edges of the plain range, at every place of strs of 0 to 24 bytes,
+ * gives the repr the slow way gives. */
+static void test_str_repr_words(void **state)
+{
+        static const unsigned char odd[] = { 0x00, 0x1f, 0x20, 0x26, 0x27, 0x28, 0x5b, 0x5c,
+                                             0x5d, 0x7e, 0x7f, 0x80, 0xff, '\n', '"',  '\t' };
+        unsigned char u[24];
+        char want[200];
+
+        (void)state;
+        for (size_t n = 0; n <= sizeof u; n++) {
+                memset(u, 'a', n);
+                reference_repr(u, n, want);
+                assert_string_equal(repr(value_str((const char *)u, n)), want);
+                for (size_t at = 0; at < n; at++)
+                        for (size_t k = 0; k < sizeof odd; k++) {
+                                memset(u, 'a', n);
+                                u[at] = odd[k];
+                                reference_repr(u, n, want);
+                                assert_string_equal(repr(value_str((const char *)u, n)), want);
+                        }
+        }
+}
+
+/* A str in one block with its bytes: every length, both parts empty or not, bytes that are not
+ * text (a NUL, UTF-8 cut in two), each NUL-terminated, and the memory given back exactly. */
+static void test_str_concat(void **state)
+{
+        static char big[VALUE_MAX_STR];
+        size_t base = value_memory_used(), len;
+        const char *p;
+        value s;
+
+        (void)state;
+        s = value_str_concat("", 0, "", 0);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 0);
+        assert_int_equal(p[0], '\0');
+        assert_string_equal(repr(s), "''");
+        s = value_str_concat(NULL, 0, "b", 1);
+        assert_string_equal(repr(s), "'b'");
+        s = value_str_concat("a", 1, NULL, 0);
+        assert_string_equal(repr(s), "'a'");
+        s = value_str_concat("msg ", 4, "19999", 5);
+        assert_string_equal(str(value_ref(s)), "msg 19999");
+        assert_int_equal(value_len(s), 9);
+        value_drop(&s);
+        /* a NUL inside, and a UTF-8 character whose bytes come from both parts */
+        s = value_str_concat("a\0\xc3", 3, "\xa9\0", 2);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 5);
+        assert_memory_equal(p, "a\0\xc3\xa9\0", 6);
+        assert_string_equal(repr(s), "'a\\x00\xc3\xa9\\x00'");
+        /* lengths around the sizes of the allocator's blocks, and the largest str */
+        memset(big, 'x', sizeof big);
+        for (size_t n = 0; n < 300; n++) {
+                value a = value_str_concat(big, n / 2, big, n - n / 2), b = value_str(big, n);
+
+                p = value_str_data(a, &len);
+                assert_int_equal(len, n);
+                assert_int_equal(p[n], '\0');
+                assert_true(value_equal(a, b));
+                value_drop(&a);
+                value_drop(&b);
+        }
+        s = value_str_concat(big, VALUE_MAX_STR - 1, "y", 1);
+        p = value_str_data(s, &len);
+        assert_int_equal(len, VALUE_MAX_STR);
+        assert_int_equal(p[VALUE_MAX_STR - 1], 'y');
+        assert_int_equal(p[VALUE_MAX_STR], '\0');
+        assert_true(value_memory_used() >= base + VALUE_MAX_STR);
+        value_drop(&s);
+        assert_int_equal(value_memory_used(), base);
+}
+
+/* A + B of two strs: the result takes over a temporary (the only reference) when there is one,
+ * grown where it is or moved, and never changes a str someone else holds. */
+static void test_str_add(void **state)
+{
+        static char big[5000];
+        size_t base = value_memory_used(), len;
+        value held = value_cstr("msg "), other = value_cstr("held"), s, t;
+        const char *p;
+
+        (void)state;
+        memset(big, 'z', sizeof big);
+        /* the right one a temporary: the result is it, the held left one unchanged */
+        s = value_str_add(value_ref(held), value_str("19999", 5));
+        assert_string_equal(str(value_ref(s)), "msg 19999");
+        assert_string_equal(str(value_ref(held)), "msg ");
+        value_drop(&s);
+        /* the left one a temporary, the right one held */
+        s = value_str_add(value_str("a\0", 2), value_ref(other));
+        p = value_str_data(s, &len);
+        assert_int_equal(len, 6);
+        assert_memory_equal(p, "a\0held", 7);
+        assert_string_equal(str(value_ref(other)), "held");
+        value_drop(&s);
+        /* neither a temporary: a new str; the same object on both sides */
+        s = value_str_add(value_ref(held), value_ref(other));
+        assert_string_equal(str(value_ref(s)), "msg held");
+        t = value_str_add(value_ref(s), value_ref(s));
+        assert_string_equal(str(value_ref(t)), "msg heldmsg held");
+        assert_string_equal(str(value_ref(s)), "msg held");
+        value_drop(&t);
+        value_drop(&s);
+        /* empty ones, a UTF-8 character made of both, and lengths past every block's room, on
+         * either side, grown a step at a time as a chain of + does */
+        s = value_str_add(value_str("", 0), value_str("", 0));
+        assert_int_equal(value_len(s), 0);
+        assert_int_equal(value_str_data(s, NULL)[0], '\0');
+        value_drop(&s);
+        s = value_str_add(value_str("\xc3", 1), value_str("\xa9", 1));
+        assert_string_equal(repr(s), "'\xc3\xa9'");
+        s = value_str(NULL, 0);
+        t = value_str(NULL, 0);
+        for (size_t n = 1; n <= sizeof big; n += n / 3 + 1) {
+                s = value_str_add(s, value_str(big, n));
+                t = value_str_add(value_str(big, n), t);
+        }
+        assert_int_equal(value_len(s), value_len(t));
+        p = value_str_data(s, &len);
+        assert_int_equal(p[len], '\0');
+        assert_true(len > sizeof big);
+        for (size_t k = 0; k < len; k++)
+                assert_int_equal(p[k], 'z');
+        assert_true(value_equal(s, t));
+        value_drop(&s);
+        value_drop(&t);
+        value_drop(&held);
+        value_drop(&other);
+        assert_int_equal(value_memory_used(), base);
+}
+
 /* The total cap: every value's blocks are counted, growing past the cap is a MemoryError, and
  * dropping the values gives the memory back to the count. */
 static void test_total_memory(void **state)
@@ -759,7 +955,8 @@ int main(void)
                 cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
                 cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
                 cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
-                cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_total_memory),  cmocka_unit_test(test_str_concat),
+                cmocka_unit_test(test_str_add),       cmocka_unit_test(test_str_repr_words),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
