@@ -282,8 +282,12 @@ wait_for gp "stepping" >/dev/null
 check "with gil, a pool worker's GIL is a lock of its own" wait_for gp "GIL@pool/1 +free"
 T send-keys -t gp " "
 wait_for gp "T +line 1" >/dev/null
+# (main back at its gate before its next step is asked for: a key while it is on its step is
+# refused; and the map is waited for, not pressed for, as it may take seconds on a slow build)
+wait_for gp "ready +MainThread +line 2" >/dev/null
 T send-keys -t gp 2
-check "the map is one step of main" press_until gp " " "pool +2 workers, 6 results" 3
+check "the map is one step of main" wait_for gp "pool +2 workers, 6 results"
+check "... the second step of the run" wait_for gp "│ step 2 │"
 check "... after which every worker's GIL is free" wait_for gp "GIL@pool/0 +free"
 # both_held: presses Left until both workers' GILs show held on one screen (30 presses at most)
 both_held() {
