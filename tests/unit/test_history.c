@@ -207,6 +207,17 @@ static void model_equal_check(const model *x, const model *y)
         strbuf_free(&wy);
 }
 
+/* E as event SEQ with TEXT, into FAST the fast way (model_apply) and into SLOW the generic way:
+ * the two must agree after it. */
+static void apply_both(model *fast, model *slow, event e, uint64_t seq, const char *text)
+{
+        e.text = text;
+        e.seq = seq;
+        model_apply(fast, &e);
+        model_apply_generic(slow, &e);
+        model_equal_check(fast, slow);
+}
+
 /* ---- a deterministic stream of events, plausible and not ---- */
 
 typedef struct gen {
@@ -505,12 +516,8 @@ static void test_fast_equals_generic(void **state)
                 for (size_t k = 0; k < sizeof good / sizeof *good; k++) {
                         event e = good[k];
 
-                        e.text = "7";
                         e.len = 1;
-                        e.seq = k + 1;
-                        model_apply(fast, &e);
-                        model_apply_generic(slow, &e);
-                        model_equal_check(fast, slow);
+                        apply_both(fast, slow, e, k + 1, "7");
                         if (k == 0)
                                 assert_int_equal(model_res_at(fast, lock)->holder, 0);
                 }
@@ -531,15 +538,8 @@ static void test_fast_equals_generic(void **state)
                         { .kind = EV_CHANGED, .actor = 0, .res = (int16_t)counter, .stmt = -1 },
                 };
 
-                for (size_t k = 0; k < sizeof seq / sizeof *seq; k++) {
-                        event e = seq[k];
-
-                        e.text = "";
-                        e.seq = k + 1;
-                        model_apply(fast, &e);
-                        model_apply_generic(slow, &e);
-                        model_equal_check(fast, slow);
-                }
+                for (size_t k = 0; k < sizeof seq / sizeof *seq; k++)
+                        apply_both(fast, slow, seq[k], k + 1, "");
                 assert_int_equal(model_info_of(fast)->events, 2);
                 assert_int_equal(model_info_of(fast)->ignored, 2);
                 assert_int_equal(model_res_at(fast, lock)->holder, -1);
@@ -568,13 +568,7 @@ static void test_fast_equals_generic(void **state)
                 };
 
                 for (size_t k = 0; k < sizeof seq / sizeof *seq; k++) {
-                        event e = seq[k];
-
-                        e.text = "";
-                        e.seq = k + 1;
-                        model_apply(fast, &e);
-                        model_apply_generic(slow, &e);
-                        model_equal_check(fast, slow);
+                        apply_both(fast, slow, seq[k], k + 1, "");
                         if (k == 2)
                                 assert_int_equal(model_actor_at(fast, 0)->state, MODEL_READY);
                 }
