@@ -22,6 +22,18 @@ static scenario *load(const char *text, diag *d, const char *const *set, int nse
         return scenario_load_text("t.json", text, strlen(text), &opt, d);
 }
 
+/* TEXT, whose first "true" is its "gil", loaded with "gil": 0 instead. */
+static scenario *load_without_gil(const char *text, diag *d)
+{
+        char *no = strdup(text);
+        scenario *sc;
+
+        memcpy(strstr(no, "true"), "0   ", 4);
+        sc = load(no, d, NULL, 0);
+        free(no);
+        return sc;
+}
+
 /* Asserts that loading TEXT fails with an error that points at the first occurrence of AT (the
  * text it must name; "" for the start) and whose message contains WANT. */
 static void expect_error(const char *text, const char *at, const char *want)
@@ -280,19 +292,13 @@ static void test_gil_per_process(void **state)
         scenario_free(sc);
         diag_free(&d);
         /* "gil": false: no GIL at all */
-        {
-                char *no = strdup(text);
-
-                memcpy(strstr(no, "true"), "0   ", 4);
-                sc = load(no, &d, NULL, 0);
-                assert_non_null(sc);
-                assert_int_equal(sc->nresources, 1);
-                assert_int_equal(sc->gil_res, -1);
-                assert_int_equal(sc->actors[0].gil_res, -1);
-                scenario_free(sc);
-                diag_free(&d);
-                free(no);
-        }
+        sc = load_without_gil(text, &d);
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 1);
+        assert_int_equal(sc->gil_res, -1);
+        assert_int_equal(sc->actors[0].gil_res, -1);
+        scenario_free(sc);
+        diag_free(&d);
 }
 
 /* With "gil", each pool worker too has its own GIL, "GIL@POOL/W", after the process actors':
@@ -327,19 +333,13 @@ static void test_gil_per_pool_worker(void **state)
         scenario_free(sc);
         diag_free(&d);
         /* "gil": false: no GIL, and the pools have none */
-        {
-                char *no = strdup(text);
-
-                memcpy(strstr(no, "true"), "0   ", 4);
-                sc = load(no, &d, NULL, 0);
-                assert_non_null(sc);
-                assert_int_equal(sc->nresources, 2);
-                assert_int_equal(sc->resources[0].gil_res, -1);
-                assert_int_equal(sc->resources[1].gil_res, -1);
-                scenario_free(sc);
-                diag_free(&d);
-                free(no);
-        }
+        sc = load_without_gil(text, &d);
+        assert_non_null(sc);
+        assert_int_equal(sc->nresources, 2);
+        assert_int_equal(sc->resources[0].gil_res, -1);
+        assert_int_equal(sc->resources[1].gil_res, -1);
+        scenario_free(sc);
+        diag_free(&d);
         expect_error(HEAD " \"gil\": true, \"resources\": {\"p\": {\"type\": \"pool\"}},\n"
                           " \"actors\": [{\"name\": \"p/1\", \"kind\": \"process\","
                           " \"run\": [{\"print\": \"x\"}]}]}",
