@@ -100,6 +100,17 @@ static void more(feed *f, int a, int kind, int res)
         evf(f, a, kind, res, kind == EV_ACQUIRED || kind == EV_NOTIFIED ? 1 : 0, false);
 }
 
+/* What the condition tests begin with: main, in `with cond: wait_for(...)`, takes the lock and,
+ * its predicate false, gives it up and waits; then T0 takes the lock and notifies. */
+static void main_waits_t0_notifies(feed *f)
+{
+        step(f, MAIN, EV_ACQUIRED, COND);
+        step(f, MAIN, EV_RELEASED, COND);
+        more(f, MAIN, EV_WAITING, COND);
+        step(f, T0, EV_ACQUIRED, COND);
+        step(f, T0, EV_NOTIFIED, COND);
+}
+
 static void assert_moves(const feed *f, size_t n, const int *want)
 {
         size_t got;
@@ -211,13 +222,7 @@ static void test_try_within_a_move_that_lets_go(void **state)
         feed f = start();
 
         (void)state;
-        /* main: with cond: wait_for (false): it waits */
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        /* T0: with cond: notify */
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         more(&f, MAIN, EV_WOKE, COND);    /* main goes on: a move */
         more(&f, MAIN, EV_BLOCKED, COND); /* T0 still holds it, from a move of its own */
         step(&f, T0, EV_RELEASED, COND);
@@ -232,11 +237,7 @@ static void test_try_within_a_move_that_lets_go(void **state)
         /* T1 takes it before main says it waits (after main's release): main's wait does not
          * see the lock, and its move stays before T1's (1 run in 200 put it after) */
         f = start();
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         more(&f, MAIN, EV_WOKE, COND);
         more(&f, MAIN, EV_BLOCKED, COND);
         step(&f, T0, EV_RELEASED, COND);
@@ -250,11 +251,7 @@ static void test_try_within_a_move_that_lets_go(void **state)
         stop(&f);
         /* T1's try published while main holds the lock it took within its move: the same */
         f = start();
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         step(&f, T0, EV_RELEASED, COND);
         more(&f, MAIN, EV_WOKE, COND);
         more(&f, MAIN, EV_ACQUIRED, COND);
@@ -273,11 +270,7 @@ static void test_try_within_a_move_that_keeps_it(void **state)
         feed f = start();
 
         (void)state;
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         more(&f, MAIN, EV_WOKE, COND);
         more(&f, MAIN, EV_BLOCKED, COND);
         step(&f, T0, EV_RELEASED, COND);
@@ -297,11 +290,7 @@ static void test_woken_before_the_release(void **state)
         feed f = start();
 
         (void)state;
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         more(&f, MAIN, EV_WOKE, COND);
         step(&f, T0, EV_RELEASED, COND);
         more(&f, MAIN, EV_ACQUIRED, COND);
@@ -444,11 +433,7 @@ static void test_tries_in_order(void **state)
         feed f = start();
 
         (void)state;
-        step(&f, MAIN, EV_ACQUIRED, COND);
-        step(&f, MAIN, EV_RELEASED, COND);
-        more(&f, MAIN, EV_WAITING, COND);
-        step(&f, T0, EV_ACQUIRED, COND);
-        step(&f, T0, EV_NOTIFIED, COND);
+        main_waits_t0_notifies(&f);
         more(&f, MAIN, EV_WOKE, COND);
         step(&f, T1, EV_BLOCKED, COND);
         more(&f, MAIN, EV_BLOCKED, COND);
