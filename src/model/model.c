@@ -499,16 +499,6 @@ static void texts_push(model_texts *t, char *s)
         t->v[t->head + t->n++] = s;
 }
 
-static void texts_drop_front(model_texts *t)
-{
-        if (t->n == 0)
-                return;
-        text_unref(t->v[t->head]);
-        t->head++;
-        if (--t->n == 0)
-                t->head = 0;
-}
-
 static void texts_dup(model_texts *t)
 {
         char **v = NULL;
@@ -541,6 +531,9 @@ static size_t texts_bytes(const model_texts *t)
 
 /* ---- the model -------------------------------------------------------------------------- */
 
+#define SPARES      32  /* texts of queue items and messages kept for the next ones ... */
+#define SPARE_BYTES 256 /* ... each of at most this many bytes, its header included */
+
 typedef struct stmt_index {
         size_t refs;
         int n;
@@ -561,7 +554,40 @@ struct model {
         size_t nasserts, nerrors; /* kept */
         size_t capasserts, caperrors;
         const char *spare; /* a worker's last argument, which nobody holds: the next one's room */
+        char *spares[SPARES]; /* queue items' and messages' texts gone, which nobody holds */
+        int nspares;
 };
+
+/* EV's text for a queue item or a message: into a spare when there is one. */
+static char *text_of_spare(model *m, const event *ev)
+{
+        const char *t;
+
+        if (m->nspares == 0)
+                return text_of(ev);
+        t = m->spares[--m->nspares];
+        text_set(&t, ev);
+        return (char *)(uintptr_t)t;
+}
+
+/* The oldest text goes: its block kept among the model's spares (SPARES) when nobody else holds
+ * it and it is small, for the next text pushed (a queue of ints allocates nothing per item). */
+static void texts_pop(model *m, model_texts *t)
+{
+        char *s;
+
+        if (t->n == 0)
+                return;
+        s = t->v[t->head];
+        if (m->nspares < SPARES && text_head(s)->refs == 1 &&
+            malloc_usable_size(text_head(s)) <= SPARE_BYTES)
+                m->spares[m->nspares++] = s;
+        else
+                text_unref(s);
+        t->head++;
+        if (--t->n == 0)
+                t->head = 0;
+}
 
 #define T(type) (1u << (type))
 #define T_LOCKS                                                                                    \
@@ -768,6 +794,7 @@ model *model_clone(const model *src)
         m->errors = errors_dup(src->errors, src->nerrors);
         m->caperrors = src->nerrors;
         m->spare = NULL;
+        m->nspares = 0; /* the source's */
         return m;
 }
 
@@ -814,6 +841,8 @@ void model_free(model *m)
         errors_free(m->asserts, m->nasserts);
         errors_free(m->errors, m->nerrors);
         text_unref(m->spare);
+        for (int k = 0; k < m->nspares; k++)
+                text_unref(m->spares[k]);
         free(m);
 }
 
@@ -1113,22 +1142,22 @@ static void on_notified(model *m, const event *ev, model_actor *a, model_res *r)
 
 static void on_put(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_push(&r->items, text_of(ev));
+        texts_push(&r->items, text_of_spare(m, ev));
 }
 
 static void on_got(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_drop_front(&r->items);
+        texts_pop(m, &r->items);
 }
 
 static void on_sent(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_push(&r->flow[ev->aux], text_of(ev));
+        texts_push(&r->flow[ev->aux], text_of_spare(m, ev));
 }
 
 static void on_received(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_drop_front(&r->flow[1 - ev->aux]);
+        texts_pop(m, &r->flow[1 - ev->aux]);
 }
 
 static void on_closed(model *m, const event *ev, model_actor *a, model_res *r)

@@ -570,6 +570,64 @@ static void test_queue(void **state)
         stop(&f);
 }
 
+/* The texts of items gone are written over by the next ones (the model's spares): never one a
+ * clone still shows, and a longer text than the block has room for gets a block of its own. */
+static void test_queue_spares(void **state)
+{
+        feed f = start(all_text);
+        int q = res(&f, "q");
+        char longer[300];
+        model *clone;
+        const model_res *r;
+
+        (void)state;
+        memset(longer, 'x', sizeof longer - 1);
+        longer[sizeof longer - 1] = '\0';
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "1");
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "'two'");
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL); /* "1" goes: a spare of 1 byte */
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, longer);
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "3");
+        r = R(&f, "q");
+        assert_int_equal(r->items.n, 3);
+        assert_string_equal(model_texts_at(&r->items, 0), "'two'");
+        assert_string_equal(model_texts_at(&r->items, 1), longer);
+        assert_string_equal(model_texts_at(&r->items, 2), "3");
+        /* a clone holds them: what the original takes out is not written over */
+        clone = model_clone(f.m);
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "'four'");
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "55555");
+        r = model_res_at(clone, q);
+        assert_int_equal(r->items.n, 3);
+        assert_string_equal(model_texts_at(&r->items, 0), "'two'");
+        assert_string_equal(model_texts_at(&r->items, 1), longer);
+        assert_string_equal(model_texts_at(&r->items, 2), "3");
+        r = R(&f, "q");
+        assert_int_equal(r->items.n, 3);
+        assert_string_equal(model_texts_at(&r->items, 0), "3");
+        assert_string_equal(model_texts_at(&r->items, 1), "'four'");
+        assert_string_equal(model_texts_at(&r->items, 2), "55555");
+        model_free(clone);
+        /* alone again: items come and go through the spares, each text whole, in order */
+        for (int k = 0; k < 100; k++) {
+                char t[64];
+
+                snprintf(t, sizeof t, k % 3 == 0 ? "%d" : "'item number %d'", k);
+                full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, t);
+                if (k % 4 != 3)
+                        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        }
+        r = R(&f, "q");
+        assert_int_equal(r->items.n, 28);
+        assert_string_equal(model_texts_at(&r->items, 27), "99");
+        assert_string_equal(model_texts_at(&r->items, 26), "'item number 98'");
+        stop(&f);
+}
+
 static void test_pipe(void **state)
 {
         feed f = start(all_text);
@@ -1833,6 +1891,7 @@ int main(void)
                 cmocka_unit_test(test_barrier),
                 cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
+                cmocka_unit_test(test_queue_spares),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
