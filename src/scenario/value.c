@@ -690,6 +690,19 @@ int value_list_append(value *list, value item, char *err, size_t errlen)
 {
         value_obj *l;
 
+        /* The common way, with no call: a scalar (depth 0: the list's own depth holds) onto a
+         * list nobody else holds that has room, under the memory cap — a loop's appends, a
+         * map's results into a list made with room for them (value_list_reserve). */
+        if (list->type == VALUE_LIST && !is_obj(item.type)) {
+                l = list->as.obj;
+                if (l->u.seq.len < l->u.seq.cap && l->u.seq.len < VALUE_MAX_ITEMS &&
+                    __atomic_load_n(&l->refs, __ATOMIC_ACQUIRE) == 1 &&
+                    __atomic_load_n(&mem_used, __ATOMIC_RELAXED) <=
+                        __atomic_load_n(&mem_limit, __ATOMIC_RELAXED)) {
+                        l->u.seq.items[l->u.seq.len++] = item;
+                        return 0;
+                }
+        }
         if (list->type != VALUE_LIST) {
                 diag_set_err(err, errlen, "AttributeError: '%s' object has no attribute 'append'",
                              value_type_name(list->type));
@@ -715,6 +728,18 @@ int value_list_append(value *list, value item, char *err, size_t errlen)
 fail:
         value_drop(&item);
         return -1;
+}
+
+void value_list_reserve(value *list, size_t n)
+{
+        value_obj *l;
+
+        if (list->type != VALUE_LIST)
+                return;
+        l = unshare(list);
+        if (n > VALUE_MAX_ITEMS)
+                n = VALUE_MAX_ITEMS;
+        l->u.seq.items = vm_grow(l->u.seq.items, &l->u.seq.cap, n, sizeof(value));
 }
 
 int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen)

@@ -147,6 +147,10 @@ size_t value_depth(value v);
 
 /* Mutation (copy-on-write when shared). Each returns 0, or -1 with a Python-like message in ERR. */
 int value_list_append(value *list, value item, char *err, size_t errlen);
+/* Room for N items (at most VALUE_MAX_ITEMS) in LIST, a list (else nothing), made before its
+ * appends when their number is known: no growing on the way, and the appends of scalars take
+ * value_list_append's short way. The memory it takes counts toward the cap at once. */
+void value_list_reserve(value *list, size_t n);
 int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen);
 int value_list_set(value *list, int64_t at, value item, char *err, size_t errlen);
 int value_dict_set(value *dict, value key, value item, char *err, size_t errlen);

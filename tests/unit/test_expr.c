@@ -607,6 +607,9 @@ static void test_builtins(void **state)
                   "ERR@0 TypeError: '>' not supported between instances of 'str' and 'int'" },
                 { "max(5)", "ERR@0 TypeError: 'int' object is not iterable" },
                 { "sum([1, 2, 3])", "6" },
+                { "sum([1, True, 2.5, -4])", "0.5" }, /* an int, a bool, a float: the long way */
+                { "sum([-9223372036854775807, -1])", "-9223372036854775808" },
+                { "sum(range(100001))", "5000050000" },
                 { "sum([])", "0" },
                 { "sum([0.1] * 10)", "0.9999999999999999" },
                 { "sum([1, 2], 10)", "13" },

@@ -944,19 +944,72 @@ static void test_total_memory(void **state)
         assert_int_equal(value_memory_check(err, sizeof err), 0);
 }
 
+/* A list made with room (value_list_reserve) takes scalars the short way: in order, copy on
+ * write when another holds it, past its room the long way, and never past the memory cap. */
+static void test_reserve(void **state)
+{
+        value l = value_list(), other, s, hold[20];
+        size_t base;
+        char err[160];
+
+        (void)state;
+        value_list_reserve(&l, 4);
+        for (int k = 0; k < 6; k++) /* the last two past the room */
+                assert_int_equal(
+                    value_list_append(&l, k % 2 ? value_int(k * k) : value_none(), err, sizeof err),
+                    0);
+        assert_string_equal(repr(value_ref(l)), "[None, 1, None, 9, None, 25]");
+        other = value_ref(l);
+        value_list_reserve(&l, 8); /* unshares: OTHER keeps its six */
+        assert_int_equal(value_list_append(&l, value_bool(true), err, sizeof err), 0);
+        assert_string_equal(repr(value_ref(other)), "[None, 1, None, 9, None, 25]");
+        assert_string_equal(repr(value_ref(l)), "[None, 1, None, 9, None, 25, True]");
+        /* held by another again, with room: the append copies, the other is left alone */
+        value_drop(&other);
+        other = value_ref(l);
+        assert_int_equal(value_list_append(&l, value_float(0.5), err, sizeof err), 0);
+        assert_int_equal(value_len(other), 7);
+        assert_int_equal(value_len(l), 8);
+        value_drop(&other);
+        /* over the cap, a scalar into room fails as any append does */
+        value_list_reserve(&l, 64);
+        base = value_memory_used();
+        value_memory_limit(base + (1u << 20));
+        {
+                char *buf = calloc(1, 65536);
+
+                for (int k = 0; k < 20; k++) /* 1.25 MiB: over the cap */
+                        hold[k] = value_str(buf, 65536);
+                free(buf);
+        }
+        assert_int_equal(value_list_append(&l, value_int(1), err, sizeof err), -1);
+        assert_string_equal(err, "MemoryError: the run's values take more than 1 MiB (the limit)");
+        assert_int_equal(value_len(l), 8);
+        for (int k = 0; k < 20; k++)
+                value_drop(&hold[k]);
+        assert_int_equal(value_list_append(&l, value_int(1), err, sizeof err), 0);
+        value_memory_limit(0);
+        /* not a list: nothing */
+        s = value_int(3);
+        value_list_reserve(&s, 10);
+        assert_int_equal(s.type, VALUE_INT);
+        value_drop(&l);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_int_text),
-                cmocka_unit_test(test_claim),         cmocka_unit_test(test_float_repr),
-                cmocka_unit_test(test_str_repr),      cmocka_unit_test(test_container_repr),
-                cmocka_unit_test(test_truthy),        cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_compare),       cmocka_unit_test(test_hash),
-                cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
-                cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
-                cmocka_unit_test(test_limits),        cmocka_unit_test(test_threads),
-                cmocka_unit_test(test_total_memory),  cmocka_unit_test(test_str_concat),
-                cmocka_unit_test(test_str_add),       cmocka_unit_test(test_str_repr_words),
+                cmocka_unit_test(test_scalars),        cmocka_unit_test(test_int_text),
+                cmocka_unit_test(test_claim),          cmocka_unit_test(test_float_repr),
+                cmocka_unit_test(test_str_repr),       cmocka_unit_test(test_container_repr),
+                cmocka_unit_test(test_truthy),         cmocka_unit_test(test_equal),
+                cmocka_unit_test(test_compare),        cmocka_unit_test(test_hash),
+                cmocka_unit_test(test_dict),           cmocka_unit_test(test_list_ops),
+                cmocka_unit_test(test_copy_on_write),  cmocka_unit_test(test_to_list),
+                cmocka_unit_test(test_limits),         cmocka_unit_test(test_reserve),
+                cmocka_unit_test(test_threads),        cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_str_concat),     cmocka_unit_test(test_str_add),
+                cmocka_unit_test(test_str_repr_words),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
