@@ -901,6 +901,7 @@ static int bi_range(evalctx *c, const expr *call, const value *args, size_t narg
                             "ValueError: range() would have %llu items; the limit is %d",
                             (unsigned long long)count, RANGE_MAX);
         l = value_list();
+        value_list_reserve(&l, (size_t)count);
         for (uint64_t k = 0; k < count; k++)
                 if (value_list_append(&l, value_int(u2i((uint64_t)start + k * (uint64_t)step)),
                                       EMSG(c)) < 0) {
