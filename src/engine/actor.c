@@ -54,31 +54,25 @@ static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
                 stream_publish_after(a->eng->st, ev, after, mark);
 }
 
-void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
-                        int aux, const char *text, size_t len)
+/* An event of A's built and published through the stream's general way: START and JOINED,
+ * which are ordered after another ring's events (live), the main thread's START, and what
+ * stream_begin leaves to stream_publish (a long text, the batch's first event, a full ring). */
+static void __attribute__((noinline))
+emit_event(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num, int aux,
+           const char *text, size_t len)
 {
-        event ev;
+        event ev = { .kind = (uint8_t)kind,
+                     .flags = (uint8_t)flags,
+                     .actor = (int16_t)a->id,
+                     .res = (int16_t)res,
+                     .other = (int16_t)other,
+                     .stmt = a->stmt ? a->stmt->id : -1,
+                     .aux = aux,
+                     .num = num,
+                     .len = (uint32_t)len,
+                     .text = text };
 
-        /* Field by field: seq and t_ns are the stream's, which never reads them from here, and an
-         * initializer would clear them (and the padding) on every event. */
-        ev.kind = (uint8_t)kind;
-        /* A caption is said before the step's effect; the step is where the effect is. */
-        ev.flags = (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0));
-        ev.actor = (int16_t)a->id;
-        ev.res = (int16_t)res;
-        ev.other = (int16_t)other;
-        ev.stmt = a->stmt ? a->stmt->id : -1;
-        ev.aux = aux;
-        ev.num = num;
-        ev.len = (uint32_t)len;
-        ev.text = text; /* NULL: none, as the stream takes it */
-
-        if (kind != EV_SAY)
-                a->step_pending = false;
-        /* nearly every event goes on under its key: the other two tests only past this one */
-        if (__builtin_expect(kind != EV_START && kind != EV_JOINED, 1)) {
-                stream_publish(a->eng->st, &ev, order_key(a, kind, res));
-        } else if (kind == EV_START && a->id != a->sc->nactors) {
+        if (kind == EV_START && a->id != a->sc->nactors) {
                 /* after the statement that started it */
                 const prim_actor *p = &a->prim->actors[a->id];
 
@@ -89,6 +83,40 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
         } else {
                 stream_publish(a->eng->st, &ev, order_key(a, kind, res));
         }
+}
+
+/*
+ * Nearly every event of a run comes through here: written straight into the slot of the calling
+ * thread's ring (stream_begin, stream_end), which is the actor's own, or a pool worker's for the
+ * map's caller A (its TASK and RESULT). res_key's keys are the stream's (engine_stream_keys).
+ */
+void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                        int aux, const char *text, size_t len)
+{
+        stream_producer *p = &stream_mine;
+        stream_head *h;
+
+        /* A caption is said before the step's effect; the step is where the effect is. */
+        if (kind != EV_SAY) {
+                flags |= a->step_pending ? EVENT_BEGINS_STEP : 0;
+                a->step_pending = false;
+        }
+        if (text == NULL) /* none, as the stream takes it */
+                len = 0;
+        if (__builtin_expect(kind == EV_START || kind == EV_JOINED, 0) ||
+            (h = stream_begin(p, order_key(a, kind, res), len)) == NULL) {
+                emit_event(a, flags, kind, res, other, num, aux, text, len);
+                return;
+        }
+        h->num = num;
+        h->stmt = a->stmt ? a->stmt->id : -1;
+        h->aux = aux;
+        h->kind = (uint8_t)kind;
+        h->flags = (uint8_t)flags;
+        h->actor = (int16_t)a->id;
+        h->res = (int16_t)res;
+        h->other = (int16_t)other;
+        stream_end(p, h, text, len);
 }
 
 void actor_request(actor *a, int k, const char *op)
