@@ -95,24 +95,16 @@ typedef union slot {
 
 _Static_assert(sizeof(head) == SLOT_SIZE, "the header fills a slot");
 _Static_assert(sizeof(stream_key) == 64, "a key's counter is a cache line of its own");
+_Static_assert(offsetof(head, flags) == offsetof(head, kind) + 1 &&
+                   offsetof(head, actor) == offsetof(head, kind) + 2 &&
+                   offsetof(head, res) == offsetof(head, kind) + 4 &&
+                   offsetof(head, other) == offsetof(head, kind) + 6,
+               "kind to other: the 8 bytes that STREAM_WHAT packs");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
 /* A tripwire: a field added to event must be carried in the header too. */
 _Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
 
-typedef struct ring {
-        /* The producer's own line (the reaper reads it after the producer died). */
-        alignas(64) _Atomic uint64_t tail;
-        _Atomic uint64_t taking_ver; /* a version taken and not written yet ... */
-        _Atomic int32_t taking_key;  /* ... of this key (-1: none; stored after the version) */
-        _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
-
-        alignas(64) _Atomic uint64_t pub;
-
-        alignas(64) _Atomic uint64_t head;
-
-        alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
-        _Atomic uint32_t prod_futex;
-} ring;
+typedef stream_ring ring; /* stream.h */
 
 typedef stream_key order_key; /* stream.h */
 
@@ -309,9 +301,7 @@ static void producer_init(stream_producer *p, stream *s, int r)
                 .want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed),
                 .keys = s->keys,
                 .want = &s->want_flush,
-                .tail = &rg->tail,
-                .taking_ver = &rg->taking_ver,
-                .taking_key = &rg->taking_key,
+                .r = rg,
                 .ring = r,
         };
 }
@@ -368,7 +358,7 @@ static void wake_consumer(stream *s, const ring *r, bool urgent)
 static void flush_ring(stream_producer *p, bool urgent)
 {
         stream *s = p->s;
-        ring *r = &s->rings[p->ring];
+        ring *r = p->r;
 
         p->batch_left = STREAM_BATCH;
         p->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
@@ -411,7 +401,7 @@ static bool has_room(stream_producer *p, const ring *r, uint64_t n)
 /* Waits until the ring has room for N slots. */
 static void wait_room(stream_producer *p, uint64_t n)
 {
-        ring *r = &p->s->rings[p->ring];
+        ring *r = p->r;
 
         atomic_fetch_add_explicit(&r->waits, 1, memory_order_relaxed);
         /* What we wrote may be what the consumer waits for, to make room. */
@@ -452,16 +442,12 @@ size_t stream_prepare(stream_producer *p, size_t len)
                 len = EVENT_MAX_TEXT;
         if (len > HEAD_TEXT)
                 n = slots_for(len);
-        if (p->t + n > p->room_end && !has_room(p, &p->s->rings[p->ring], n))
+        if (p->t + n > p->room_end && !has_room(p, p->r, n))
                 wait_room(p, n);
+        /* One clock read per batch: its events share the stamp. */
         if (p->batch_left == STREAM_BATCH)
-                stream_stamp(p);
+                p->batch_t = now_ns() - p->s->t0_ns;
         return len;
-}
-
-void stream_stamp(stream_producer *p)
-{
-        p->batch_t = now_ns() - p->s->t0_ns;
 }
 
 /* Copies N bytes from POS of the text TEXT[0..CUT) followed by the string MORE. */
@@ -526,7 +512,7 @@ uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, s
 static void put(stream_producer *p, const event *ev, int ckey, uint64_t mark, bool take)
 {
         size_t len = ev->text != NULL ? ev->len : 0;
-        head *h = stream_begin_at(p, take ? ckey : STREAM_NO_KEY, stream_prepare(p, len));
+        head *h = stream_begin_any(p, take ? ckey : STREAM_NO_KEY, len);
 
         if (!take) {
                 h->key = ckey;

@@ -120,10 +120,52 @@ typedef struct stream_head {
         char text[STREAM_HEAD_TEXT];
 } stream_head;
 
+/*
+ * The five small fields of an event's first slot, kind to other (8 bytes in a row), as one word
+ * that stream_set_what stores at once: a caller packs what it knows when it is compiled (the
+ * kind, most flags) into a constant.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define STREAM_WHAT(kind, flags, actor, res, other)                                                \
+        ((uint64_t)(uint8_t)(kind) | (uint64_t)(uint8_t)(flags) << 8 |                             \
+         (uint64_t)(uint16_t)(actor) << 16 | (uint64_t)(uint16_t)(res) << 32 |                     \
+         (uint64_t)(uint16_t)(other) << 48)
+#define STREAM_WHAT_RES(what) ((int16_t)((what) >> 32))
+#else
+#define STREAM_WHAT(kind, flags, actor, res, other)                                                \
+        ((uint64_t)(uint8_t)(kind) << 56 | (uint64_t)(uint8_t)(flags) << 48 |                      \
+         (uint64_t)(uint16_t)(actor) << 32 | (uint64_t)(uint16_t)(res) << 16 |                     \
+         (uint64_t)(uint16_t)(other))
+#define STREAM_WHAT_RES(what) ((int16_t)((what) >> 16))
+#endif
+
+/* Stores WHAT (STREAM_WHAT) into H's kind, flags, actor, res and other. */
+static inline void stream_set_what(stream_head *h, uint64_t what)
+{
+        memcpy((char *)h + offsetof(stream_head, kind), &what, sizeof(what));
+}
+
 /* An order key's counter, on a line of its own (only its resource's users touch it). */
 typedef struct stream_key {
         alignas(64) _Atomic uint64_t next; /* the next version to take */
 } stream_key;
+
+/* A ring's counters, in shared memory: stream.c says how they are used (its own; here for the
+ * producer's inline way, which stores tail and taking_*). */
+typedef struct stream_ring {
+        /* The producer's own line (the reaper reads it after the producer died). */
+        alignas(64) _Atomic uint64_t tail; /* slots written whole */
+        _Atomic uint64_t taking_ver;       /* a version taken and not written yet ... */
+        _Atomic int32_t taking_key; /* ... of this key (-1: none; stored after the version) */
+        _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
+
+        alignas(64) _Atomic uint64_t pub; /* slots made visible */
+
+        alignas(64) _Atomic uint64_t head; /* slots the consumer has read and freed */
+
+        alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
+        _Atomic uint32_t prod_futex;
+} stream_ring;
 
 /*
  * A producer's writing state. The calling thread's is stream_mine (per thread, as errno is: a
@@ -142,10 +184,8 @@ typedef struct stream_producer {
         uint32_t want_seen;           /* the consumer's last request for a flush, answered */
         stream_key *keys;             /* the stream's order keys */
         const _Atomic uint32_t *want; /* the consumer's requests for a flush */
-        _Atomic uint64_t *tail;       /* the ring's */
-        _Atomic uint64_t *taking_ver; /* ... a version taken and not written yet, */
-        _Atomic int32_t *taking_key;  /* ... and its key (-1: none) */
-        int ring;                     /* the ring's number */
+        stream_ring *r;               /* the ring */
+        int ring;                     /* its number */
 } stream_producer;
 
 extern _Thread_local stream_producer stream_mine __attribute__((tls_model("local-exec")));
@@ -156,15 +196,17 @@ size_t stream_prepare(stream_producer *p, size_t len);
 /* For stream_end: a text longer than STREAM_HEAD_TEXT (LEN bytes, cut as H->len says) into H and
  * the slots after it; the slots the event takes. */
 uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, size_t len);
-/* For stream_begin: the batch's first event reads the clock (its stamp, in P). */
-void stream_stamp(stream_producer *p);
 /* For stream_end: the batch is full, or the consumer asked for it: make it visible. */
 void stream_end_batch(stream_producer *p);
 
 /* stream_begin's second half, once the event can be written: its version, its first slot. */
 static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t len)
 {
-        uint64_t ver = 0, t = p->t;
+        /* each field loaded once: the atomics below make the compiler load again what it has
+         * not in hand */
+        uint64_t ver = 0, t = p->t, mask = p->mask;
+        stream_head *slots = p->slots;
+        stream_ring *r = p->r;
         stream_head *h;
 
         /* The version first: a locked add waits for the stores before it, and the slot's are
@@ -173,13 +215,13 @@ static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t l
          * version is stored before the key that says it is there. */
         if (key >= 0) {
                 ver = atomic_fetch_add_explicit(&p->keys[key].next, 1, memory_order_relaxed);
-                atomic_store_explicit(p->taking_ver, ver, memory_order_relaxed);
-                atomic_store_explicit(p->taking_key, key, memory_order_release);
+                atomic_store_explicit(&r->taking_ver, ver, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_key, key, memory_order_release);
         }
         /* ... and the slot a few events on is asked for now, to be ours when we get there (a
          * slot the consumer has not read yet is only shared with it: a hint, no check) */
-        __builtin_prefetch(&p->slots[(t + STREAM_PREFETCH) & p->mask], 1);
-        h = &p->slots[t & p->mask];
+        __builtin_prefetch(&slots[(t + STREAM_PREFETCH) & mask], 1);
+        h = &slots[t & mask];
         h->len = (uint32_t)len;
         h->key = key;
         h->ver = ver;
@@ -192,19 +234,24 @@ static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t l
  * stream_publish's: the key's next version is taken here, in the place the caller's order needs
  * it): its first slot with len, key, ver and t_ns written; the caller writes the other fields
  * (not text) and then calls stream_end. NULL when the event is not the common one (a text longer
- * than STREAM_HEAD_TEXT, a ring that is full or not attached): then
- * nothing is done, and the caller publishes the event with stream_publish. KEY must be one of the
- * stream's (no check here): STREAM_NO_KEY up to the count given to stream_create, less one.
+ * than STREAM_HEAD_TEXT, a ring that is full or not attached, the batch's first event, which
+ * reads the clock): then nothing is done, and the caller calls stream_begin_any, out of line
+ * (so that the common way makes no call but its last). KEY must be one of the stream's (no check
+ * here): STREAM_NO_KEY up to the count given to stream_create, less one.
  */
 static inline stream_head *stream_begin(stream_producer *p, int key, size_t len)
 {
         /* a thread that has no ring has no room (room_end 0) */
-        if (__builtin_expect(len > STREAM_HEAD_TEXT || p->t >= p->room_end, 0))
+        if (__builtin_expect(
+                len > STREAM_HEAD_TEXT || p->t >= p->room_end || p->batch_left == STREAM_BATCH, 0))
                 return NULL;
-        /* one clock read per batch: its events share the stamp */
-        if (__builtin_expect(p->batch_left == STREAM_BATCH, 0))
-                stream_stamp(p);
         return stream_begin_at(p, key, len);
+}
+
+/* stream_begin for any event: waits for room, reads the clock, cuts a long text. */
+static inline stream_head *stream_begin_any(stream_producer *p, int key, size_t len)
+{
+        return stream_begin_at(p, key, stream_prepare(p, len));
 }
 
 /* Copies LEN bytes, 1 to STREAM_HEAD_TEXT, of a short text into DST: two copies of a fixed size
@@ -240,6 +287,7 @@ static inline void stream_copy_short(char *dst, const char *src, size_t len)
  */
 static inline void stream_end(stream_producer *p, stream_head *h, const char *text, size_t len)
 {
+        stream_ring *r = p->r;
         uint64_t t = p->t + 1;
 
         if (len > STREAM_HEAD_TEXT)
@@ -250,8 +298,8 @@ static inline void stream_end(stream_producer *p, stream_head *h, const char *te
         /* For a process that dies here, the order its stores are made in (release: plain stores
          * on x86, kept in order by the compiler): the slots before the count, the count before
          * "nothing taken". */
-        atomic_store_explicit(p->tail, t, memory_order_release);
-        atomic_store_explicit(p->taking_key, -1, memory_order_release);
+        atomic_store_explicit(&r->tail, t, memory_order_release);
+        atomic_store_explicit(&r->taking_key, -1, memory_order_release);
         if (--p->batch_left == 0 ||
             atomic_load_explicit(p->want, memory_order_relaxed) != p->want_seen)
                 stream_end_batch(p);
