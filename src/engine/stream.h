@@ -202,26 +202,23 @@ void stream_end_batch(stream_producer *p);
 /* stream_begin's second half, once the event can be written: its version, its first slot. */
 static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t len)
 {
-        /* each field loaded once: the atomics below make the compiler load again what it has
-         * not in hand */
-        uint64_t ver = 0, t = p->t, mask = p->mask;
-        stream_head *slots = p->slots;
-        stream_ring *r = p->r;
-        stream_head *h;
+        uint64_t ver = 0, t = p->t;
+        stream_head *h = &p->slots[t & p->mask];
 
-        /* The version first: a locked add waits for the stores before it, and the slot's are
-         * slow (its line comes back from the consumer's core). If this process dies before the
-         * event is counted (stream_end), stream_ring_dead finds the version in taking_*: the
-         * version is stored before the key that says it is there. */
+        /* The slot a few events on is asked for now, to be ours when we get there (a slot the
+         * consumer has not read yet is only shared with it: a hint, no check) ... */
+        __builtin_prefetch(&p->slots[(t + STREAM_PREFETCH) & p->mask], 1);
+        /* ... and the version before the slot's stores: a locked add waits for the stores before
+         * it, and the slot's may be slow (its line comes back from the consumer's core). If
+         * this process dies before the event is counted (stream_end), stream_ring_dead finds the
+         * version in taking_*: the version is stored before the key that says it is there. */
         if (key >= 0) {
+                stream_ring *r = p->r;
+
                 ver = atomic_fetch_add_explicit(&p->keys[key].next, 1, memory_order_relaxed);
                 atomic_store_explicit(&r->taking_ver, ver, memory_order_relaxed);
                 atomic_store_explicit(&r->taking_key, key, memory_order_release);
         }
-        /* ... and the slot a few events on is asked for now, to be ours when we get there (a
-         * slot the consumer has not read yet is only shared with it: a hint, no check) */
-        __builtin_prefetch(&slots[(t + STREAM_PREFETCH) & mask], 1);
-        h = &slots[t & mask];
         h->len = (uint32_t)len;
         h->key = key;
         h->ver = ver;
