@@ -3,8 +3,9 @@
  * the one consumer in the order of per-key versions; see stream.h.
  *
  * A ring is an array of 64-byte slots and three counters, each on its own cache line:
- *   tail  the slots its producer has written whole (the producer's own, a relaxed store at every
- *         event; read by the reaper, and by the consumer to know a ring is read to its end);
+ *   tail  the slots its producer has written whole (the producer's own, a release store at every
+ *         event, plain on x86; read by the reaper, and by the consumer to know a ring is read to
+ *         its end);
  *   pub   the slots made visible (a release store every STREAM_BATCH events, or in stream_flush:
  *         the consumer's acquire load of pub sees every slot before it);
  *   head  the slots the consumer has read and freed (a release store; the producer loads it
@@ -20,6 +21,14 @@
  * and stream_end (stream.h) write an event inline, straight into its slot. A reaper writing into
  * a dead producer's ring (stream_ring_dead, stream_publish_for) makes a state of its own from the
  * ring's tail and head.
+ *
+ * A producer that dies. Its ring ends at its tail: stream_ring_dead publishes what it had written
+ * whole. A version it took and did not write is in its ring's taking_ver and taking_key, stored
+ * right after the add, the key last (a release store: what the key says is there before it), and
+ * the key cleared after the tail's store; the reaper writes a marker in its place. A death between
+ * the add and the key's store loses the version (stream_close lets the consumer past it), as one
+ * between the tail's store and the clearing gives up a version that was written: harmless, the
+ * marker comes after the event and is older than what its key expects by then.
  *
  * The order. Key k's version counter is bumped (a relaxed fetch-add: fetch-adds on one object
  * are totally ordered, and one that happens after another — an acquire after the release it
@@ -506,13 +515,17 @@ uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, s
 
 /*
  * Writes EV with order CKEY: a key (with TAKE, its next version is taken here, else MARK is it),
- * STREAM_NO_KEY, or -2 - ring with the mark MARK. The way of stream_begin and stream_end, with
- * every case (stream_prepare) rather than only the common one.
+ * STREAM_NO_KEY, or -2 - ring with the mark MARK: an actor's way (stream_begin, stream_end), for
+ * the callers that have an event built.
  */
 static void put(stream_producer *p, const event *ev, int ckey, uint64_t mark, bool take)
 {
         size_t len = ev->text != NULL ? ev->len : 0;
-        head *h = stream_begin_any(p, take ? ckey : STREAM_NO_KEY, len);
+        int key = take ? ckey : STREAM_NO_KEY;
+        head *h = stream_begin(p, key, len);
+
+        if (h == NULL)
+                h = stream_begin_any(p, key, len);
 
         if (!take) {
                 h->key = ckey;
