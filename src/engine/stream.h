@@ -190,11 +190,12 @@ typedef struct stream_producer {
 
 extern _Thread_local stream_producer stream_mine __attribute__((tls_model("local-exec")));
 
-/* For stream_begin_any: room for the whole event, the batch's time stamp, a long text's cut
- * length (the length returned); dies when the thread has no ring. */
+/* For stream_begin_any: room for the whole event, the batch's time stamp; returns LEN, at most
+ * EVENT_MAX_TEXT (stream_put_text finds where a longer text is cut). Dies when the thread has no
+ * ring. */
 size_t stream_prepare(stream_producer *p, size_t len);
-/* For stream_end: a text longer than STREAM_HEAD_TEXT (LEN bytes, cut as H->len says) into H and
- * the slots after it; the slots the event takes. */
+/* For stream_end: a text longer than STREAM_HEAD_TEXT (LEN bytes; past EVENT_MAX_TEXT cut here,
+ * and H->len set) into H and the slots after it; the slots the event takes. */
 uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, size_t len);
 /* For stream_end: the batch is full, or the consumer asked for it: make it visible. */
 void stream_end_batch(stream_producer *p);
