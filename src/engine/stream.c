@@ -323,6 +323,15 @@ void stream_attach(stream *s, int r)
         producer_init(&stream_mine, s, r);
 }
 
+/* Counts one more in a ring's statistic C: only the ring's producer (or, once it is dead, its
+ * reaper) writes it, so a load and a store, not a locked add (a flush before every hand-off's
+ * wait paid one). */
+static void count(_Atomic uint64_t *c)
+{
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+}
+
 /* Makes the consumer's descriptor readable: one 8-byte count for an eventfd, one byte for a pipe
  * (EAGAIN on a full pipe or a saturated counter means it is readable already). */
 static void notify_fd(int fd)
@@ -376,7 +385,7 @@ static void flush_ring(stream_producer *p, bool urgent)
          * at a flush that left a lazy consumer asleep. */
         if (atomic_load_explicit(&r->pub, memory_order_relaxed) != p->t) {
                 atomic_store_explicit(&r->pub, p->t, memory_order_release);
-                atomic_fetch_add_explicit(&r->flushes, 1, memory_order_relaxed);
+                count(&r->flushes);
         } else if (!urgent) {
                 return;
         }
@@ -412,7 +421,7 @@ static void wait_room(stream_producer *p, uint64_t n)
 {
         ring *r = p->r;
 
-        atomic_fetch_add_explicit(&r->waits, 1, memory_order_relaxed);
+        count(&r->waits);
         /* What we wrote may be what the consumer waits for, to make room. */
         flush_ring(p, true);
         for (int i = 0; i < SPIN_PAUSES; i++) {
@@ -433,7 +442,7 @@ static void wait_room(stream_producer *p, uint64_t n)
                 atomic_thread_fence(memory_order_seq_cst);
                 if (has_room(p, r, n))
                         break;
-                atomic_fetch_add_explicit(&r->sleeps, 1, memory_order_relaxed);
+                count(&r->sleeps);
                 futex_wait(&r->prod_futex, seen, &rel);
         }
         atomic_store_explicit(&r->prod_sleeping, 0, memory_order_relaxed);
