@@ -304,7 +304,7 @@ static void producer_init(stream_producer *p, stream *s, int r)
                 .slots = &slot_at(s, r, 0)->h,
                 .mask = s->mask,
                 .t = atomic_load_explicit(&rg->tail, memory_order_relaxed),
-                .room_end = atomic_load_explicit(&rg->head, memory_order_acquire) + s->nslots,
+                .room_end = 0, /* the batch's first event: stream_prepare */
                 .batch_left = STREAM_BATCH,
                 /* answered: what the ring holds was made visible by whoever wrote it */
                 .want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed),
@@ -379,6 +379,7 @@ static void flush_ring(stream_producer *p, bool urgent)
         ring *r = p->r;
 
         p->batch_left = STREAM_BATCH;
+        p->room_end = 0; /* the next event goes by stream_prepare, which reads the clock */
         p->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
         /* Nothing new: the consumer has nothing to wake for (a spurious wake-up would stir a
          * front end that waits for a person) — unless it is urgent, and what is new went out

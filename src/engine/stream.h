@@ -174,11 +174,13 @@ typedef struct stream_ring {
  * count of slots written whole (tail) and the version being taken (taking_key, taking_ver).
  */
 typedef struct stream_producer {
-        stream *s;                    /* NULL: the thread has no ring */
-        stream_head *slots;           /* the ring's slots: slot i is slots[i & mask] */
-        uint64_t mask;                /* the ring's slots - 1 */
-        uint64_t t;                   /* slots written (the ring's tail, as this side has it) */
-        uint64_t room_end;            /* the consumer's head as last loaded + the ring's slots */
+        stream *s;          /* NULL: the thread has no ring */
+        stream_head *slots; /* the ring's slots: slot i is slots[i & mask] */
+        uint64_t mask;      /* the ring's slots - 1 */
+        uint64_t t;         /* slots written (the ring's tail, as this side has it) */
+        /* The consumer's head as last loaded + the ring's slots; 0 at the batch's first event
+         * (and with no ring), which stream_prepare makes. */
+        uint64_t room_end;
         uint64_t batch_t;             /* the batch's time stamp */
         uint32_t batch_left;          /* events until the batch's flush; STREAM_BATCH: none yet */
         uint32_t want_seen;           /* the consumer's last request for a flush, answered */
@@ -239,9 +241,9 @@ static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t l
  */
 static inline stream_head *stream_begin(stream_producer *p, int key, size_t len)
 {
-        /* a thread that has no ring has no room (room_end 0) */
-        if (__builtin_expect(
-                len > STREAM_HEAD_TEXT || p->t >= p->room_end || p->batch_left == STREAM_BATCH, 0))
+        /* no room: a full ring, or room_end 0 (the batch's first event, or a thread that has no
+         * ring) */
+        if (__builtin_expect(len > STREAM_HEAD_TEXT || p->t >= p->room_end, 0))
                 return NULL;
         return stream_begin_at(p, key, len);
 }
