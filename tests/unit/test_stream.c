@@ -1939,7 +1939,11 @@ static void test_begin_end(void **state)
         buf[big - big % 3] = '\0';
         assert_false(write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_PRINT, 0, 3, -1, -1), 9, 0, 0, buf,
                                   big - big % 3));
+        /* the common way is open (a slot given without a key takes nothing: left unwritten) */
+        assert_non_null(stream_begin(&stream_mine, STREAM_NO_KEY, 0));
         stream_flush();
+        /* a flush ends the batch: its next event reads the clock */
+        assert_null(stream_begin(&stream_mine, STREAM_NO_KEY, 0));
 
         next_direct(s, &ev, &text, EV_ACQUIRED, EVENT_BEGINS_STEP, 3, 1, -1, -7, 11, -5);
         assert_int_equal(ev.len, 0);
