@@ -304,6 +304,7 @@ static void producer_init(stream_producer *p, stream *s, int r)
                 .slots = &slot_at(s, r, 0)->h,
                 .mask = s->mask,
                 .t = atomic_load_explicit(&rg->tail, memory_order_relaxed),
+                .head_end = atomic_load_explicit(&rg->head, memory_order_acquire) + s->nslots,
                 .room_end = 0, /* the batch's first event: stream_prepare */
                 .batch_left = STREAM_BATCH,
                 /* answered: what the ring holds was made visible by whoever wrote it */
@@ -413,7 +414,8 @@ void stream_flush_now(void)
 /* Whether the ring has room for N slots, the consumer's head loaded again. */
 static bool has_room(stream_producer *p, const ring *r, uint64_t n)
 {
-        p->room_end = atomic_load_explicit(&r->head, memory_order_acquire) + p->s->nslots;
+        p->head_end = atomic_load_explicit(&r->head, memory_order_acquire) + p->s->nslots;
+        p->room_end = p->head_end;
         return p->t + n <= p->room_end;
 }
 
@@ -461,6 +463,7 @@ size_t stream_prepare(stream_producer *p, size_t len)
                 len = EVENT_MAX_TEXT;
         if (len > HEAD_TEXT)
                 n = slots_for(len);
+        p->room_end = p->head_end;
         if (p->t + n > p->room_end && !has_room(p, p->r, n))
                 wait_room(p, n);
         /* One clock read per batch: its events share the stamp. */

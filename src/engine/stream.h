@@ -174,17 +174,16 @@ typedef struct stream_ring {
  * count of slots written whole (tail) and the version being taken (taking_key, taking_ver).
  */
 typedef struct stream_producer {
-        stream *s;          /* NULL: the thread has no ring */
-        stream_head *slots; /* the ring's slots: slot i is slots[i & mask] */
-        uint64_t mask;      /* the ring's slots - 1 */
-        uint64_t t;         /* slots written (the ring's tail, as this side has it) */
-        /* The consumer's head as last loaded + the ring's slots; 0 at the batch's first event
-         * (and with no ring), which stream_prepare makes. */
-        uint64_t room_end;
-        uint64_t batch_t;             /* the batch's time stamp */
-        uint32_t batch_left;          /* events until the batch's flush; STREAM_BATCH: none yet */
-        uint32_t want_seen;           /* the consumer's last request for a flush, answered */
-        stream_key *keys;             /* the stream's order keys */
+        stream *s;           /* NULL: the thread has no ring */
+        stream_head *slots;  /* the ring's slots: slot i is slots[i & mask] */
+        uint64_t mask;       /* the ring's slots - 1 */
+        uint64_t t;          /* slots written (the ring's tail, as this side has it) */
+        uint64_t head_end;   /* the consumer's head as last loaded + the ring's slots */
+        uint64_t room_end;   /* head_end, or 0 at the batch's first event (and with no ring) */
+        uint64_t batch_t;    /* the batch's time stamp */
+        uint32_t batch_left; /* events until the batch's flush; STREAM_BATCH: none yet */
+        uint32_t want_seen;  /* the consumer's last request for a flush, answered */
+        stream_key *keys;    /* the stream's order keys */
         const _Atomic uint32_t *want; /* the consumer's requests for a flush */
         stream_ring *r;               /* the ring */
         int ring;                     /* its number */
