@@ -327,7 +327,7 @@ void stream_attach(stream *s, int r)
 /* Counts one more in a ring's statistic C: only the ring's producer (or, once it is dead, its
  * reaper) writes it, so a load and a store, not a locked add (a flush before every hand-off's
  * wait paid one). */
-static void count(_Atomic uint64_t *c)
+static void stat_inc(_Atomic uint64_t *c)
 {
         atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                               memory_order_relaxed);
@@ -387,7 +387,7 @@ static void flush_ring(stream_producer *p, bool urgent)
          * at a flush that left a lazy consumer asleep. */
         if (atomic_load_explicit(&r->pub, memory_order_relaxed) != p->t) {
                 atomic_store_explicit(&r->pub, p->t, memory_order_release);
-                count(&r->flushes);
+                stat_inc(&r->flushes);
         } else if (!urgent) {
                 return;
         }
@@ -424,7 +424,7 @@ static void wait_room(stream_producer *p, uint64_t n)
 {
         ring *r = p->r;
 
-        count(&r->waits);
+        stat_inc(&r->waits);
         /* What we wrote may be what the consumer waits for, to make room. */
         flush_ring(p, true);
         for (int i = 0; i < SPIN_PAUSES; i++) {
@@ -445,7 +445,7 @@ static void wait_room(stream_producer *p, uint64_t n)
                 atomic_thread_fence(memory_order_seq_cst);
                 if (has_room(p, r, n))
                         break;
-                count(&r->sleeps);
+                stat_inc(&r->sleeps);
                 futex_wait(&r->prod_futex, seen, &rel);
         }
         atomic_store_explicit(&r->prod_sleeping, 0, memory_order_relaxed);
