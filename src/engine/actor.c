@@ -275,6 +275,10 @@ void actor_init(engine *eng, actor *a, int id)
         a->res_key[-1] = a->total_order ? sc->nresources + 1 : STREAM_NO_KEY;
         for (int k = 0; k < sc->nresources; k++)
                 a->res_key[k] = res_order_key(a, k);
+        /* the keys actor_emit_what gives stream_begin, which does not check them: checked once */
+        for (int k = -1; k < sc->nresources; k++)
+                if (a->res_key[k] < STREAM_NO_KEY || a->res_key[k] >= engine_stream_keys(sc))
+                        xdie("event stream: no order key %d (resource %d)", a->res_key[k], k);
         a->what_actor = STREAM_WHAT(0, 0, id, 0, 0);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
