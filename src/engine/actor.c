@@ -37,11 +37,9 @@ static int order_key(const actor *a, event_kind kind, int res)
 {
         const scenario *sc = a->sc;
 
-        if (res >= 0)
-                return a->res_key[res]; /* res_order_key, worked out once */
-        if (a->total_order)
-                return sc->nresources + 1;
-        return kind == EV_PRINT || kind == EV_SAY ? sc->nresources : STREAM_NO_KEY;
+        if (res < 0 && !a->total_order && (kind == EV_PRINT || kind == EV_SAY))
+                return sc->nresources;
+        return a->res_key[res]; /* res_order_key, worked out once; -1: none */
 }
 
 /* A's event EV, published after what ring AFTER had written at MARK (live), or in step mode's
@@ -54,31 +52,24 @@ static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
                 stream_publish_after(a->eng->st, ev, after, mark);
 }
 
-void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
-                        int aux, const char *text, size_t len)
+/* An event of A's built and published through the stream's general way: START and JOINED,
+ * which are ordered after another ring's events (live), the main thread's START, PRINT and SAY.
+ * FLAGS has the step's. */
+static void emit_event(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                       int aux, const char *text, size_t len)
 {
-        event ev;
+        event ev = { .kind = (uint8_t)kind,
+                     .flags = (uint8_t)flags,
+                     .actor = (int16_t)a->id,
+                     .res = (int16_t)res,
+                     .other = (int16_t)other,
+                     .stmt = a->stmt ? a->stmt->id : -1,
+                     .aux = aux,
+                     .num = num,
+                     .len = (uint32_t)len,
+                     .text = text };
 
-        /* Field by field: seq and t_ns are the stream's, which never reads them from here, and an
-         * initializer would clear them (and the padding) on every event. */
-        ev.kind = (uint8_t)kind;
-        /* A caption is said before the step's effect; the step is where the effect is. */
-        ev.flags = (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0));
-        ev.actor = (int16_t)a->id;
-        ev.res = (int16_t)res;
-        ev.other = (int16_t)other;
-        ev.stmt = a->stmt ? a->stmt->id : -1;
-        ev.aux = aux;
-        ev.num = num;
-        ev.len = (uint32_t)len;
-        ev.text = text; /* NULL: none, as the stream takes it */
-
-        if (kind != EV_SAY)
-                a->step_pending = false;
-        /* nearly every event goes on under its key: the other two tests only past this one */
-        if (__builtin_expect(kind != EV_START && kind != EV_JOINED, 1)) {
-                stream_publish(a->eng->st, &ev, order_key(a, kind, res));
-        } else if (kind == EV_START && a->id != a->sc->nactors) {
+        if (kind == EV_START && a->id != a->sc->nactors) {
                 /* after the statement that started it */
                 const prim_actor *p = &a->prim->actors[a->id];
 
@@ -89,6 +80,62 @@ void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int 
         } else {
                 stream_publish(a->eng->st, &ev, order_key(a, kind, res));
         }
+}
+
+void actor_emit_any(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                    int aux, const char *text, size_t len)
+{
+        /* A caption is said before the step's effect; the step is where the effect is. */
+        if (kind != EV_SAY) {
+                flags |= a->step_pending ? EVENT_BEGINS_STEP : 0;
+                a->step_pending = false;
+        }
+        emit_event(a, flags, kind, res, other, num, aux, text, len);
+}
+
+/* The fields of A's event WHAT into its slot H, and the event is written. */
+static inline __attribute__((always_inline)) void emit_into(actor *a, stream_producer *p,
+                                                            stream_head *h, uint64_t what,
+                                                            int64_t num, int aux, const char *text,
+                                                            size_t len)
+{
+        h->num = num;
+        h->stmt = a->stmt ? a->stmt->id : -1;
+        h->aux = aux;
+        stream_set_what(h, what);
+        stream_end(p, h, text, len);
+}
+
+/* actor_emit_what's event when stream_begin leaves it to stream_begin_any (a long text, a full
+ * ring, the batch's first event). */
+static void __attribute__((noinline))
+emit_what_any(actor *a, uint64_t what, int64_t num, int aux, const char *text, size_t len)
+{
+        stream_producer *p = &stream_mine;
+
+        emit_into(a, p, stream_begin_any(p, a->res_key[STREAM_WHAT_RES(what)], len), what, num, aux,
+                  text, len);
+}
+
+/*
+ * Nearly every event of a run comes through here: written straight into the slot of the calling
+ * thread's ring (stream_begin, stream_end), which is the actor's own, or a pool worker's for the
+ * map's caller A (its TASK and RESULT). res_key's keys are the stream's (engine_stream_keys). No
+ * call but the last: the rare ways are emit_what_any's.
+ */
+void actor_emit_what(actor *a, uint64_t what, int64_t num, int aux, const char *text, size_t len)
+{
+        stream_producer *p = &stream_mine;
+        stream_head *h;
+
+        _Static_assert(EVENT_BEGINS_STEP == 1, "the step's flag is step_pending itself");
+        what |= a->what_actor | STREAM_WHAT(0, a->step_pending, 0, 0, 0);
+        a->step_pending = false;
+        h = stream_begin(p, a->res_key[STREAM_WHAT_RES(what)], len);
+        if (h == NULL)
+                emit_what_any(a, what, num, aux, text, len);
+        else
+                emit_into(a, p, h, what, num, aux, text, len);
 }
 
 void actor_request(actor *a, int k, const char *op)
@@ -224,9 +271,15 @@ void actor_init(engine *eng, actor *a, int id)
         a->copy = eng->copy;
         a->gil = eng->copy < 0 ? sc->gil_res : -1;
         a->script = s;
-        a->res_key = xcalloc((size_t)sc->nresources + 1, sizeof(int));
+        a->res_key = (int *)xcalloc((size_t)sc->nresources + 1, sizeof(int)) + 1;
+        a->res_key[-1] = a->total_order ? sc->nresources + 1 : STREAM_NO_KEY;
         for (int k = 0; k < sc->nresources; k++)
                 a->res_key[k] = res_order_key(a, k);
+        /* the keys actor_emit_what gives stream_begin, which does not check them: checked once */
+        for (int k = -1; k < sc->nresources; k++)
+                if (a->res_key[k] < STREAM_NO_KEY || a->res_key[k] >= engine_stream_keys(sc))
+                        xdie("event stream: no order key %d (resource %d)", a->res_key[k], k);
+        a->what_actor = STREAM_WHAT(0, 0, id, 0, 0);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
         /* Each actor's random() is its own seeded sequence. */
@@ -249,7 +302,7 @@ void actor_free(actor *a)
                 value_drop(&a->locals[k]);
         free(a->locals);
         free(a->assigned);
-        free(a->res_key);
+        free(a->res_key - 1);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);
         strbuf_free(&a->error);

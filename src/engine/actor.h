@@ -37,8 +37,11 @@ typedef struct actor {
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),
          * else the process actor whose process it runs in. */
         int copy;
-        int gil;      /* the simulated GIL it takes (the runner's actors only), or -1 */
-        int *res_key; /* by resource: the order key of its events (stream.h) */
+        int gil; /* the simulated GIL it takes (the runner's actors only), or -1 */
+        /* By resource: the order key of its events (stream.h); res_key[-1], an event's about no
+         * resource (but PRINT and SAY, which share the output's). */
+        int *res_key;
+        uint64_t what_actor; /* STREAM_WHAT of its number */
         const sc_script *script;
         value *locals;
         bool *assigned;
@@ -83,9 +86,27 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status);
  * make the trace depend on timing. All of them, A too, are done at once (their joiners go on). */
 void actor_crash_others(actor *a, int sig, const char *why);
 
-/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON) besides the step's own. */
-void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
-                        int aux, const char *text, size_t len);
+/*
+ * Publishes A's event WHAT (STREAM_WHAT's kind, flags, res and other; A's number and the step's
+ * flag are added here) with NUM, AUX and TEXT (LEN bytes; NULL only when LEN is 0). Every kind but
+ * START, JOINED, PRINT and SAY, which are not ordered by their resource: actor_emit_any.
+ */
+void actor_emit_what(actor *a, uint64_t what, int64_t num, int aux, const char *text, size_t len);
+/* Publishes A's event of any kind, with event flags FLAGS besides the step's own. */
+void actor_emit_any(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                    int aux, const char *text, size_t len);
+
+/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON) besides the step's own. Inline: the
+ * kind is a constant where nearly every event is published, so the way is chosen as it is
+ * compiled, and the fields packed there (STREAM_WHAT) are one argument. */
+static inline void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other,
+                                      int64_t num, int aux, const char *text, size_t len)
+{
+        if (kind == EV_START || kind == EV_JOINED || kind == EV_PRINT || kind == EV_SAY)
+                actor_emit_any(a, flags, kind, res, other, num, aux, text, len);
+        else
+                actor_emit_what(a, STREAM_WHAT(kind, flags, 0, res, other), num, aux, text, len);
+}
 
 /* The same with no flags of its own: inline, as a step publishes a few of them. */
 static inline void actor_emit(actor *a, event_kind kind, int res, int other, int64_t num, int aux,

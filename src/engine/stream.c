@@ -3,15 +3,32 @@
  * the one consumer in the order of per-key versions; see stream.h.
  *
  * A ring is an array of 64-byte slots and three counters, each on its own cache line:
- *   tail  the slots its producer has written whole (the producer's own; read by the reaper);
+ *   tail  the slots its producer has written whole (the producer's own, a release store at every
+ *         event, plain on x86; read by the reaper, and by the consumer to know a ring is read to
+ *         its end);
  *   pub   the slots made visible (a release store every STREAM_BATCH events, or in stream_flush:
  *         the consumer's acquire load of pub sees every slot before it);
  *   head  the slots the consumer has read and freed (a release store; the producer loads it
  *         only when its cached copy says the ring is full).
- * An event's first slot holds its fields, its order (key and version, or a ring's mark) and the
- * first HEAD_TEXT bytes of its text; each further slot SLOT_TEXT more. Any event fits in a ring
- * (STREAM_MIN_SLOTS), so a producer waits for room for the whole event and the pub counter always
- * falls between events.
+ * An event's first slot (stream_head) holds its fields, its order (key and version, or a ring's
+ * mark) and the first HEAD_TEXT bytes of its text; each further slot SLOT_TEXT more. Any event
+ * fits in a ring (STREAM_MIN_SLOTS), so a producer waits for room for the whole event and the pub
+ * counter always falls between events.
+ *
+ * The producer's side of a ring that only it uses (its copy of tail, the consumer's head as last
+ * loaded, the batch's count and stamp) is in the producer's state (stream_producer), the calling
+ * thread's in a thread-local, so that an event loads nothing through the stream: stream_begin
+ * and stream_end (stream.h) write an event inline, straight into its slot. A reaper writing into
+ * a dead producer's ring (stream_ring_dead, stream_publish_for) makes a state of its own from the
+ * ring's tail and head.
+ *
+ * A producer that dies. Its ring ends at its tail: stream_ring_dead publishes what it had written
+ * whole. A version it took and did not write is in its ring's taking_ver and taking_key, stored
+ * right after the add, the key last (a release store: what the key says is there before it), and
+ * the key cleared after the tail's store; the reaper writes a marker in its place. A death between
+ * the add and the key's store loses the version (stream_close lets the consumer past it), as one
+ * between the tail's store and the clearing gives up a version that was written: harmless, the
+ * marker comes after the event and is older than what its key expects by then.
  *
  * The order. Key k's version counter is bumped (a relaxed fetch-add: fetch-adds on one object
  * are totally ordered, and one that happens after another — an acquire after the release it
@@ -62,38 +79,23 @@
 #include "../util/xalloc.h"
 
 #define SLOT_SIZE      64
-#define SLOT_TEXT      64   /* text bytes in a slot after the first */
-#define HEAD_TEXT      16   /* text bytes in an event's first slot */
-#define SPIN_PAUSES    512  /* busy looks before yielding the CPU: a few microseconds */
+#define SLOT_TEXT      64               /* text bytes in a slot after the first */
+#define HEAD_TEXT      STREAM_HEAD_TEXT /* text bytes in an event's first slot */
+#define SPIN_PAUSES    512              /* busy looks before yielding the CPU: a few microseconds */
 #define SPIN_YIELDS    16   /* sched_yield()s before sleeping: on 2 cores, let the others run */
 #define SLEEP_MS       20   /* a sleeper looks again at least this often (a safety net) */
 #define KIND_ORDER     0xfe /* only an order: stream_order_after */
 #define KIND_SKIP      0xff /* a version given up by a dead producer (stream_ring_dead) */
-#define NO_VERSION     UINT64_MAX
-#define SLEEP_FUTEX    1u /* cons_sleeping: the consumer sleeps on cons_futex (stream_next) */
-#define SLEEP_FD       2u /* ... or is armed: the wake descriptor (stream_arm) */
-#define SLEEP_LAZY     4u /* ... and looks again on its own soon: wake it only when it must */
-#define PREFETCH_AHEAD 8  /* slots a producer asks for ahead of writing them */
+#define SLEEP_FUTEX    1u   /* cons_sleeping: the consumer sleeps on cons_futex (stream_next) */
+#define SLEEP_FD       2u   /* ... or is armed: the wake descriptor (stream_arm) */
+#define SLEEP_LAZY     4u   /* ... and looks again on its own soon: wake it only when it must */
+#define PREFETCH_AHEAD STREAM_PREFETCH /* slots a producer asks for ahead of writing them */
 
 /* The atomics live in memory shared between processes: they must not be emulated with a lock. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
                "the stream needs lock-free 32- and 64-bit atomics");
 
-typedef struct head { /* an event's first slot */
-        uint32_t len; /* its text's length */
-        int32_t key;  /* >= 0: an order key; STREAM_NO_KEY; <= -2: after ring -2 - key */
-        uint64_t ver; /* the key's version, or the ring's mark */
-        uint64_t t_ns;
-        int64_t num;
-        int32_t stmt;
-        int32_t aux;
-        uint8_t kind;
-        uint8_t flags;
-        int16_t actor;
-        int16_t res;
-        int16_t other;
-        char text[HEAD_TEXT];
-} head;
+typedef stream_head head; /* an event's first slot (stream.h) */
 
 typedef union slot {
         head h;
@@ -101,32 +103,19 @@ typedef union slot {
 } slot;
 
 _Static_assert(sizeof(head) == SLOT_SIZE, "the header fills a slot");
+_Static_assert(sizeof(stream_key) == 64, "a key's counter is a cache line of its own");
+_Static_assert(offsetof(head, flags) == offsetof(head, kind) + 1 &&
+                   offsetof(head, actor) == offsetof(head, kind) + 2 &&
+                   offsetof(head, res) == offsetof(head, kind) + 4 &&
+                   offsetof(head, other) == offsetof(head, kind) + 6,
+               "kind to other: the 8 bytes that STREAM_WHAT packs");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
 /* A tripwire: a field added to event must be carried in the header too. */
 _Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
 
-typedef struct ring {
-        /* The producer's own line (the reaper reads it after the producer died). */
-        alignas(64) _Atomic uint64_t tail;
-        uint64_t head_seen;          /* the consumer's head, as last loaded */
-        uint64_t batch_t;            /* the batch's time stamp */
-        uint32_t batch_n;            /* events written since the last flush */
-        _Atomic int32_t taking_key;  /* a version of this key is being taken (-1: none) */
-        _Atomic uint64_t taking_ver; /* ... and this is it (NO_VERSION: not yet known) */
-        uint32_t want_seen; /* the consumer's last request for a flush that this ring answered */
-        _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
+typedef stream_ring ring; /* stream.h */
 
-        alignas(64) _Atomic uint64_t pub;
-
-        alignas(64) _Atomic uint64_t head;
-
-        alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
-        _Atomic uint32_t prod_futex;
-} ring;
-
-typedef struct order_key {
-        alignas(64) _Atomic uint64_t next; /* the next version to take */
-} order_key;
+typedef stream_key order_key; /* stream.h */
 
 /* The consumer's view of a ring (in its own memory). */
 typedef struct view {
@@ -172,14 +161,12 @@ struct stream {
 };
 
 /*
- * The ring the calling thread writes. Per thread by nature, as errno is: a producer's identity
- * travels with the thread (and its forked children), and the engine's blocking primitives, which
- * know no actor, flush it.
+ * The calling thread's ring and its state (stream.h). Per thread by nature, as errno is: a
+ * producer's identity travels with the thread (and its forked children), and the engine's
+ * blocking primitives, which know no actor, flush it. None yet: no room, so the first event
+ * finds out (stream_prepare).
  */
-static _Thread_local struct {
-        stream *s;
-        int ring;
-} mine = { NULL, -1 };
+_Thread_local stream_producer stream_mine __attribute__((tls_model("local-exec"))) = { .ring = -1 };
 
 static uint64_t now_ns(void)
 {
@@ -282,8 +269,8 @@ void stream_destroy(stream *s)
 {
         if (s == NULL)
                 return;
-        if (mine.s == s)
-                mine.s = NULL;
+        if (stream_mine.s == s)
+                stream_mine = (stream_producer){ .ring = -1 };
         free(s->views);
         free(s->expect);
         munmap(s, s->map_size);
@@ -307,13 +294,43 @@ static void ring_used(stream *s, int r)
                 ;
 }
 
+/* The writing state of ring R as it is now: for the thread that attaches it, or a reaper. */
+static void producer_init(stream_producer *p, stream *s, int r)
+{
+        ring *rg = &s->rings[r];
+
+        *p = (stream_producer){
+                .s = s,
+                .slots = &slot_at(s, r, 0)->h,
+                .mask = s->mask,
+                .t = atomic_load_explicit(&rg->tail, memory_order_relaxed),
+                .head_end = atomic_load_explicit(&rg->head, memory_order_acquire) + s->nslots,
+                .room_end = 0, /* the batch's first event: stream_prepare */
+                .batch_left = STREAM_BATCH,
+                /* answered: what the ring holds was made visible by whoever wrote it */
+                .want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed),
+                .keys = s->keys,
+                .want = &s->want_flush,
+                .r = rg,
+                .ring = r,
+        };
+}
+
 void stream_attach(stream *s, int r)
 {
         if (r < 0 || r >= s->nrings)
                 xdie("event stream: no ring %d", r);
         ring_used(s, r);
-        mine.s = s;
-        mine.ring = r;
+        producer_init(&stream_mine, s, r);
+}
+
+/* Counts one more in a ring's statistic C: only the ring's producer (or, once it is dead, its
+ * reaper) writes it, so a load and a store, not a locked add (a flush before every hand-off's
+ * wait paid one). */
+static void stat_inc(_Atomic uint64_t *c)
+{
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
 }
 
 /* Makes the consumer's descriptor readable: one 8-byte count for an eventfd, one byte for a pipe
@@ -357,52 +374,67 @@ static void wake_consumer(stream *s, const ring *r, bool urgent)
                 notify_fd(s->wake_fd);
 }
 
-static void flush_ring(stream *s, ring *r, bool urgent)
+static void flush_ring(stream_producer *p, bool urgent)
 {
-        uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        stream *s = p->s;
+        ring *r = p->r;
 
-        r->batch_n = 0;
-        r->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
+        p->batch_left = STREAM_BATCH;
+        p->room_end = 0; /* the next event goes by stream_prepare, which reads the clock */
+        p->want_seen = atomic_load_explicit(&s->want_flush, memory_order_relaxed);
         /* Nothing new: the consumer has nothing to wake for (a spurious wake-up would stir a
          * front end that waits for a person) — unless it is urgent, and what is new went out
          * at a flush that left a lazy consumer asleep. */
-        if (atomic_load_explicit(&r->pub, memory_order_relaxed) != t) {
-                atomic_store_explicit(&r->pub, t, memory_order_release);
-                atomic_fetch_add_explicit(&r->flushes, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&r->pub, memory_order_relaxed) != p->t) {
+                atomic_store_explicit(&r->pub, p->t, memory_order_release);
+                stat_inc(&r->flushes);
         } else if (!urgent) {
                 return;
         }
         wake_consumer(s, r, urgent);
 }
 
+void stream_end_batch(stream_producer *p)
+{
+        flush_ring(p, false);
+}
+
 void stream_flush(void)
 {
-        if (mine.s != NULL)
-                flush_ring(mine.s, &mine.s->rings[mine.ring], false);
+        if (stream_mine.s != NULL)
+                flush_ring(&stream_mine, false);
 }
 
 void stream_flush_now(void)
 {
-        if (mine.s != NULL)
-                flush_ring(mine.s, &mine.s->rings[mine.ring], true);
+        if (stream_mine.s != NULL)
+                flush_ring(&stream_mine, true);
 }
 
-/* Waits until ring R has room for N slots from its tail T. */
-static void wait_room(stream *s, ring *r, uint64_t t, uint64_t n)
+/* Whether the ring has room for N slots, the consumer's head loaded again. */
+static bool has_room(stream_producer *p, const ring *r, uint64_t n)
 {
-        atomic_fetch_add_explicit(&r->waits, 1, memory_order_relaxed);
+        p->head_end = atomic_load_explicit(&r->head, memory_order_acquire) + p->s->nslots;
+        p->room_end = p->head_end;
+        return p->t + n <= p->room_end;
+}
+
+/* Waits until the ring has room for N slots. */
+static void wait_room(stream_producer *p, uint64_t n)
+{
+        ring *r = p->r;
+
+        stat_inc(&r->waits);
         /* What we wrote may be what the consumer waits for, to make room. */
-        flush_ring(s, r, true);
+        flush_ring(p, true);
         for (int i = 0; i < SPIN_PAUSES; i++) {
-                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-                if (t + n - r->head_seen <= s->nslots)
+                if (has_room(p, r, n))
                         return;
                 cpu_relax();
         }
         for (int i = 0; i < SPIN_YIELDS; i++) {
                 sched_yield();
-                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-                if (t + n - r->head_seen <= s->nslots)
+                if (has_room(p, r, n))
                         return;
         }
         for (;;) {
@@ -411,13 +443,33 @@ static void wait_room(stream *s, ring *r, uint64_t t, uint64_t n)
 
                 atomic_store_explicit(&r->prod_sleeping, 1, memory_order_seq_cst);
                 atomic_thread_fence(memory_order_seq_cst);
-                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-                if (t + n - r->head_seen <= s->nslots)
+                if (has_room(p, r, n))
                         break;
-                atomic_fetch_add_explicit(&r->sleeps, 1, memory_order_relaxed);
+                stat_inc(&r->sleeps);
                 futex_wait(&r->prod_futex, seen, &rel);
         }
         atomic_store_explicit(&r->prod_sleeping, 0, memory_order_relaxed);
+}
+
+size_t stream_prepare(stream_producer *p, size_t len)
+{
+        uint64_t n = 1;
+
+        if (p->s == NULL)
+                xdie("event stream: a thread that has no ring publishes");
+        /* A text longer than EVENT_MAX_TEXT is cut to at most that (stream_put_text, which has
+         * the text, finds where and writes the length): room for that much is enough. */
+        if (len > EVENT_MAX_TEXT)
+                len = EVENT_MAX_TEXT;
+        if (len > HEAD_TEXT)
+                n = slots_for(len);
+        p->room_end = p->head_end;
+        if (p->t + n > p->room_end && !has_room(p, p->r, n))
+                wait_room(p, n);
+        /* One clock read per batch: its events share the stamp. */
+        if (p->batch_left == STREAM_BATCH)
+                p->batch_t = now_ns() - p->s->t0_ns;
+        return len;
 }
 
 /* Copies N bytes from POS of the text TEXT[0..CUT) followed by the string MORE. */
@@ -446,102 +498,52 @@ static size_t __attribute__((noinline)) cut_len(const char *text)
 
 /*
  * Writes the text (LEN bytes) of an event too long for its first slot: the first HEAD_TEXT bytes
- * into H, the rest into the N - 1 slots after T; a text longer than EVENT_MAX_TEXT is cut and
- * ends in the mark.
+ * into H, the rest into the slots after it; a text longer than EVENT_MAX_TEXT is cut and ends in
+ * the mark (its length in H said EVENT_MAX_TEXT until now: stream_prepare).
  */
-static void put_text(stream *s, int ri, head *h, uint64_t t, uint64_t n, const char *text,
-                     size_t len)
+uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, size_t len)
 {
         const char *more = "";
         size_t cut = len, done;
+        uint64_t n;
 
         if (len > EVENT_MAX_TEXT) {
                 len = cut_len(text);
                 cut = len - (sizeof(EVENT_CUT_MARK) - 1);
                 more = EVENT_CUT_MARK;
+                h->len = (uint32_t)len;
         }
+        n = slots_for(len);
         done = len < HEAD_TEXT ? len : HEAD_TEXT; /* a text cut whole: the mark alone */
         copy_text(h->text, 0, done, text, cut, more);
         for (uint64_t i = 1; i < n; i++) {
                 size_t k = len - done < SLOT_TEXT ? len - done : SLOT_TEXT;
+                slot *sl = (slot *)&p->slots[(p->t + i) & p->mask];
 
-                copy_text(slot_at(s, ri, t + i)->text, done, k, text, cut, more);
+                copy_text(sl->text, done, k, text, cut, more);
                 done += k;
         }
+        return n;
 }
 
 /*
- * Copies LEN bytes, 1 to HEAD_TEXT, of a short text into an event's first slot: two copies of a
- * fixed size that may overlap, inline, rather than a call of memcpy for a few bytes (nearly every
- * text is a short repr). Never reads a byte past the text's end.
+ * Writes EV with order CKEY: a key (with TAKE, its next version is taken here, else MARK is it),
+ * STREAM_NO_KEY, or -2 - ring with the mark MARK: an actor's way (stream_begin, stream_end), for
+ * the callers that have an event built.
  */
-static inline void copy_short(char *dst, const char *src, size_t len)
+static void put(stream_producer *p, const event *ev, int ckey, uint64_t mark, bool take)
 {
-        if (len >= 8) {
-                uint64_t a, b;
+        size_t len = ev->text != NULL ? ev->len : 0;
+        int key = take ? ckey : STREAM_NO_KEY;
+        head *h = stream_begin(p, key, len);
 
-                memcpy(&a, src, 8);
-                memcpy(&b, src + len - 8, 8);
-                memcpy(dst, &a, 8);
-                memcpy(dst + len - 8, &b, 8);
-        } else if (len >= 4) {
-                uint32_t a, b;
+        if (h == NULL)
+                h = stream_begin_any(p, key, len);
 
-                memcpy(&a, src, 4);
-                memcpy(&b, src + len - 4, 4);
-                memcpy(dst, &a, 4);
-                memcpy(dst + len - 4, &b, 4);
-        } else {
-                dst[0] = src[0];
-                dst[len / 2] = src[len / 2];
-                dst[len - 1] = src[len - 1];
+        if (!take) {
+                h->key = ckey;
+                h->ver = mark;
         }
-}
-
-/*
- * Writes EV into ring RI with order CKEY: a key (with TAKE, its next version is taken here, else
- * MARK is it), STREAM_NO_KEY, or -2 - ring with the mark MARK. Inline in stream_publish, the
- * path of nearly every event (one slot, a short text or none, a key), with the rest out of line:
- * a long text (put_text), waiting for room (wait_room), the flush of a batch (flush_ring).
- */
-static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, const event *ev,
-                                                             int ckey, uint64_t mark, bool take)
-{
-        ring *r = &s->rings[ri];
-        slot *slots = slot_at(s, ri, 0); /* the ring's, once: no multiply per slot */
-        size_t full = ev->text ? ev->len : 0, len = full;
-        uint64_t n = 1, t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-        head *h;
-
-        if (len > HEAD_TEXT) {
-                if (len > EVENT_MAX_TEXT)
-                        len = cut_len(ev->text);
-                n = slots_for(len);
-        }
-        if (t + n - r->head_seen > s->nslots) {
-                r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-                if (t + n - r->head_seen > s->nslots)
-                        wait_room(s, r, t, n);
-        }
-        /* One clock read per batch: its events share the stamp. */
-        if (r->batch_n == 0)
-                r->batch_t = now_ns() - s->t0_ns;
-        /* The version first: a locked add waits for the stores before it, and the slot's are
-         * slow (its line comes back from the consumer's core). */
-        if (take) {
-                /* If this process dies between the take and the tail's store, stream_ring_dead
-                 * finds the version here and gives it up. */
-                atomic_store_explicit(&r->taking_ver, NO_VERSION, memory_order_relaxed);
-                atomic_store_explicit(&r->taking_key, ckey, memory_order_relaxed);
-                mark = atomic_fetch_add_explicit(&s->keys[ckey].next, 1, memory_order_relaxed);
-                atomic_store_explicit(&r->taking_ver, mark, memory_order_relaxed);
-        }
-        /* ... and the slots a few events on are asked for now, to be ours when we get there */
-        if (t + PREFETCH_AHEAD - r->head_seen <= s->nslots)
-                __builtin_prefetch(&slots[(t + PREFETCH_AHEAD) & s->mask], 1);
-        h = &slots[t & s->mask].h;
-        h->len = (uint32_t)len;
-        h->t_ns = r->batch_t;
         h->num = ev->num;
         h->stmt = ev->stmt;
         h->aux = ev->aux;
@@ -550,43 +552,26 @@ static inline __attribute__((always_inline)) void put_inline(stream *s, int ri, 
         h->actor = ev->actor;
         h->res = ev->res;
         h->other = ev->other;
-        h->key = ckey;
-        h->ver = mark;
-        if (full > HEAD_TEXT)
-                put_text(s, ri, h, t, n, ev->text, full);
-        else if (len > 0)
-                copy_short(h->text, ev->text, len);
-        atomic_store_explicit(&r->tail, t + n, memory_order_relaxed);
-        if (take)
-                atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
-        if (++r->batch_n >= STREAM_BATCH ||
-            atomic_load_explicit(&s->want_flush, memory_order_relaxed) != r->want_seen)
-                flush_ring(s, r, false);
+        stream_end(p, h, ev->text, len);
 }
 
-/* put_inline for the other callers: one copy of it besides stream_publish's. */
-static void put(stream *s, int ri, const event *ev, int ckey, uint64_t mark, bool take)
+static stream_producer *my_ring(stream *s)
 {
-        put_inline(s, ri, ev, ckey, mark, take);
-}
-
-static int my_ring(stream *s)
-{
-        if (mine.s != s)
+        if (stream_mine.s != s)
                 xdie("event stream: a thread that has no ring publishes");
-        return mine.ring;
+        return &stream_mine;
 }
 
 void stream_publish(stream *s, const event *ev, int key)
 {
         if (key >= s->nkeys || key < STREAM_NO_KEY)
                 xdie("event stream: no order key %d", key);
-        put_inline(s, my_ring(s), ev, key, 0, key >= 0);
+        put(my_ring(s), ev, key, 0, key >= 0);
 }
 
 void stream_publish_after(stream *s, const event *ev, int after, uint64_t mark)
 {
-        put(s, my_ring(s), ev, -2 - after, mark, false);
+        put(my_ring(s), ev, -2 - after, mark, false);
 }
 
 void stream_order_after(stream *s, int after, uint64_t mark)
@@ -595,7 +580,7 @@ void stream_order_after(stream *s, int after, uint64_t mark)
                 .kind = KIND_ORDER, .actor = EVENT_RUNNER, .res = -1, .other = -1, .stmt = -1
         };
 
-        put(s, my_ring(s), &ev, -2 - after, mark, false);
+        put(my_ring(s), &ev, -2 - after, mark, false);
 }
 
 uint64_t stream_written(const stream *s, int r)
@@ -606,30 +591,32 @@ uint64_t stream_written(const stream *s, int r)
 void stream_ring_dead(stream *s, int ri)
 {
         ring *r = &s->rings[ri];
+        stream_producer p;
         int k;
-        uint64_t v;
 
         ring_used(s, ri);
+        producer_init(&p, s, ri);
         k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
-        v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
-
-        if (k >= 0 && v != NO_VERSION) {
-                /* It took version V of key K and died before writing its event: a marker in
-                 * its place lets the key go on. */
+        if (k >= 0) {
+                /* It took version V of key K and died before writing its event whole (its
+                 * version is stored before its key): a marker in its place lets the key go on. */
+                uint64_t v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
                 event skip = { .kind = KIND_SKIP, .actor = EVENT_RUNNER, .res = -1, .other = -1 };
 
                 atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);
-                put(s, ri, &skip, k, v, false);
+                put(&p, &skip, k, v, false);
         }
-        r->batch_n = 0;
-        flush_ring(s, r, true);
+        flush_ring(&p, true);
 }
 
 void stream_publish_for(stream *s, int ri, const event *ev, int key)
 {
+        stream_producer p;
+
         ring_used(s, ri);
-        put(s, ri, ev, key, 0, key >= 0);
-        flush_ring(s, &s->rings[ri], true);
+        producer_init(&p, s, ri);
+        put(&p, ev, key, 0, key >= 0);
+        flush_ring(&p, true);
 }
 
 /* ---- the consumer ---- */

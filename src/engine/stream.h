@@ -22,9 +22,12 @@
 #ifndef LOCKSTEP_ENGINE_STREAM_H
 #define LOCKSTEP_ENGINE_STREAM_H
 
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../event/event.h"
 #include "../util/strbuf.h"
@@ -87,6 +90,219 @@ void stream_ring_dead(stream *s, int ring);
 /* Appends EV to RING, whose producer is dead (stream_ring_dead), with order KEY (as
  * stream_publish), and publishes it at once. */
 void stream_publish_for(stream *s, int ring, const event *ev, int key);
+
+/* ---- the producer's own way: an event written straight into its slot ----
+ *
+ * stream_publish copies an event the caller built; a producer that publishes at every step (an
+ * actor) writes the slot itself instead, inline: stream_begin gives the event's first slot with
+ * its order, time stamp and length written, the caller fills the fields, stream_end writes the
+ * text and counts the event written. What is out of line is what is rare: a long text, a full
+ * ring, the batch's first event (its clock read), its flush.
+ */
+
+#define STREAM_HEAD_TEXT 16 /* text bytes in an event's first slot */
+#define STREAM_PREFETCH  8  /* slots a producer asks for ahead of writing them */
+
+/* An event's first slot: what the producer writes and the consumer reads (64 bytes). */
+typedef struct stream_head {
+        uint32_t len; /* its text's length (as written: cut, see stream_publish) */
+        int32_t key;  /* >= 0: an order key; STREAM_NO_KEY; <= -2: after ring -2 - key */
+        uint64_t ver; /* the key's version, or the ring's mark */
+        uint64_t t_ns;
+        int64_t num;
+        int32_t stmt;
+        int32_t aux;
+        uint8_t kind;
+        uint8_t flags;
+        int16_t actor;
+        int16_t res;
+        int16_t other;
+        char text[STREAM_HEAD_TEXT];
+} stream_head;
+
+/*
+ * The five small fields of an event's first slot, kind to other (8 bytes in a row), as one word
+ * that stream_set_what stores at once: a caller packs what it knows when it is compiled (the
+ * kind, most flags) into a constant.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define STREAM_WHAT(kind, flags, actor, res, other)                                                \
+        ((uint64_t)(uint8_t)(kind) | (uint64_t)(uint8_t)(flags) << 8 |                             \
+         (uint64_t)(uint16_t)(actor) << 16 | (uint64_t)(uint16_t)(res) << 32 |                     \
+         (uint64_t)(uint16_t)(other) << 48)
+#define STREAM_WHAT_RES(what) ((int16_t)((what) >> 32))
+#else
+#define STREAM_WHAT(kind, flags, actor, res, other)                                                \
+        ((uint64_t)(uint8_t)(kind) << 56 | (uint64_t)(uint8_t)(flags) << 48 |                      \
+         (uint64_t)(uint16_t)(actor) << 32 | (uint64_t)(uint16_t)(res) << 16 |                     \
+         (uint64_t)(uint16_t)(other))
+#define STREAM_WHAT_RES(what) ((int16_t)((what) >> 16))
+#endif
+
+/* Stores WHAT (STREAM_WHAT) into H's kind, flags, actor, res and other. */
+static inline void stream_set_what(stream_head *h, uint64_t what)
+{
+        memcpy((char *)h + offsetof(stream_head, kind), &what, sizeof(what));
+}
+
+/* An order key's counter, on a line of its own (only its resource's users touch it). */
+typedef struct stream_key {
+        alignas(64) _Atomic uint64_t next; /* the next version to take */
+} stream_key;
+
+/* A ring's counters, in shared memory: stream.c says how they are used (its own; here for the
+ * producer's inline way, which stores tail and taking_*). */
+typedef struct stream_ring {
+        /* The producer's own line (the reaper reads it after the producer died). */
+        alignas(64) _Atomic uint64_t tail; /* slots written whole */
+        _Atomic uint64_t taking_ver;       /* a version taken and not written yet ... */
+        _Atomic int32_t taking_key; /* ... of this key (-1: none; stored after the version) */
+        _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
+
+        alignas(64) _Atomic uint64_t pub; /* slots made visible */
+
+        alignas(64) _Atomic uint64_t head; /* slots the consumer has read and freed */
+
+        alignas(64) _Atomic uint32_t prod_sleeping; /* the producer waits for room */
+        _Atomic uint32_t prod_futex;
+} stream_ring;
+
+/*
+ * A producer's writing state. The calling thread's is stream_mine (per thread, as errno is: a
+ * producer's identity travels with its thread and the thread's forked children), set by
+ * stream_attach; what the consumer or a reaper must see is in the ring, in shared memory: the
+ * count of slots written whole (tail) and the version being taken (taking_key, taking_ver).
+ */
+typedef struct stream_producer {
+        stream *s;           /* NULL: the thread has no ring */
+        stream_head *slots;  /* the ring's slots: slot i is slots[i & mask] */
+        uint64_t mask;       /* the ring's slots - 1 */
+        uint64_t t;          /* slots written (the ring's tail, as this side has it) */
+        uint64_t head_end;   /* the consumer's head as last loaded + the ring's slots */
+        uint64_t room_end;   /* head_end, or 0 at the batch's first event (and with no ring) */
+        uint64_t batch_t;    /* the batch's time stamp */
+        uint32_t batch_left; /* events until the batch's flush; STREAM_BATCH: none yet */
+        uint32_t want_seen;  /* the consumer's last request for a flush, answered */
+        stream_key *keys;    /* the stream's order keys */
+        const _Atomic uint32_t *want; /* the consumer's requests for a flush */
+        stream_ring *r;               /* the ring */
+        int ring;                     /* its number */
+} stream_producer;
+
+extern _Thread_local stream_producer stream_mine __attribute__((tls_model("local-exec")));
+
+/* For stream_begin_any: room for the whole event, the batch's time stamp; returns LEN, at most
+ * EVENT_MAX_TEXT (stream_put_text finds where a longer text is cut). Dies when the thread has no
+ * ring. */
+size_t stream_prepare(stream_producer *p, size_t len);
+/* For stream_end: a text longer than STREAM_HEAD_TEXT (LEN bytes; past EVENT_MAX_TEXT cut here,
+ * and H->len set) into H and the slots after it; the slots the event takes. */
+uint64_t stream_put_text(stream_producer *p, stream_head *h, const char *text, size_t len);
+/* For stream_end: the batch is full, or the consumer asked for it: make it visible. */
+void stream_end_batch(stream_producer *p);
+
+/* stream_begin's second half, once the event can be written: its version, its first slot. */
+static inline stream_head *stream_begin_at(stream_producer *p, int key, size_t len)
+{
+        uint64_t ver = 0, t = p->t;
+        stream_head *h = &p->slots[t & p->mask];
+
+        /* The slot a few events on is asked for now, to be ours when we get there (a slot the
+         * consumer has not read yet is only shared with it: a hint, no check) ... */
+        __builtin_prefetch(&p->slots[(t + STREAM_PREFETCH) & p->mask], 1);
+        /* ... and the version before the slot's stores: a locked add waits for the stores before
+         * it, and the slot's may be slow (its line comes back from the consumer's core). If
+         * this process dies before the event is counted (stream_end), stream_ring_dead finds the
+         * version in taking_*: the version is stored before the key that says it is there. */
+        if (key >= 0) {
+                stream_ring *r = p->r;
+
+                ver = atomic_fetch_add_explicit(&p->keys[key].next, 1, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_ver, ver, memory_order_relaxed);
+                atomic_store_explicit(&r->taking_key, key, memory_order_release);
+        }
+        h->len = (uint32_t)len;
+        h->key = key;
+        h->ver = ver;
+        h->t_ns = p->batch_t;
+        return h;
+}
+
+/*
+ * The calling thread's next event, LEN bytes of text (0 when it has none), of order KEY (as
+ * stream_publish's: the key's next version is taken here, in the place the caller's order needs
+ * it): its first slot with len, key, ver and t_ns written; the caller writes the other fields
+ * (not text) and then calls stream_end. NULL when the event is not the common one (a text longer
+ * than STREAM_HEAD_TEXT, a ring that is full or not attached, the batch's first event, which
+ * reads the clock): then nothing is done, and the caller calls stream_begin_any, out of line
+ * (so that the common way makes no call but its last). KEY must be one of the stream's (no check
+ * here): STREAM_NO_KEY up to the count given to stream_create, less one.
+ */
+static inline stream_head *stream_begin(stream_producer *p, int key, size_t len)
+{
+        /* no room: a full ring, or room_end 0 (the batch's first event, or a thread that has no
+         * ring) */
+        if (__builtin_expect(len > STREAM_HEAD_TEXT || p->t >= p->room_end, 0))
+                return NULL;
+        return stream_begin_at(p, key, len);
+}
+
+/* stream_begin for any event: waits for room, reads the clock, cuts a long text. */
+static inline stream_head *stream_begin_any(stream_producer *p, int key, size_t len)
+{
+        return stream_begin_at(p, key, stream_prepare(p, len));
+}
+
+/* Copies LEN bytes, 1 to STREAM_HEAD_TEXT, of a short text into DST: two copies of a fixed size
+ * that may overlap, inline, rather than a call of memcpy for a few bytes (nearly every text is a
+ * short repr). Never reads a byte past the text's end. */
+static inline void stream_copy_short(char *dst, const char *src, size_t len)
+{
+        if (len >= 8) {
+                uint64_t a, b;
+
+                memcpy(&a, src, 8);
+                memcpy(&b, src + len - 8, 8);
+                memcpy(dst, &a, 8);
+                memcpy(dst + len - 8, &b, 8);
+        } else if (len >= 4) {
+                uint32_t a, b;
+
+                memcpy(&a, src, 4);
+                memcpy(&b, src + len - 4, 4);
+                memcpy(dst, &a, 4);
+                memcpy(dst + len - 4, &b, 4);
+        } else {
+                dst[0] = src[0];
+                dst[len / 2] = src[len / 2];
+                dst[len - 1] = src[len - 1];
+        }
+}
+
+/*
+ * The event stream_begin gave (H), its fields written: its text (LEN bytes as given to
+ * stream_begin; TEXT may be NULL when LEN is 0) goes in, and the event is written whole. Visible
+ * to the consumer at the batch's flush.
+ */
+static inline void stream_end(stream_producer *p, stream_head *h, const char *text, size_t len)
+{
+        stream_ring *r = p->r;
+        uint64_t t = p->t + 1;
+
+        if (len > STREAM_HEAD_TEXT)
+                t = p->t + stream_put_text(p, h, text, len);
+        else if (len > 0)
+                stream_copy_short(h->text, text, len);
+        p->t = t;
+        /* For a process that dies here, the order its stores are made in (release: plain stores
+         * on x86, kept in order by the compiler): the slots before the count, the count before
+         * "nothing taken". */
+        atomic_store_explicit(&r->tail, t, memory_order_release);
+        atomic_store_explicit(&r->taking_key, -1, memory_order_release);
+        if (--p->batch_left == 0 ||
+            atomic_load_explicit(p->want, memory_order_relaxed) != p->want_seen)
+                stream_end_batch(p);
+}
 
 /*
  * The one consumer: waits up to TIMEOUT_MS (0: do not wait, -1: forever) for the next event.

@@ -2,7 +2,8 @@
  * test_stream.c — the event stream: texts, sizes, wraparound, the merge of rings by order key,
  * publish_after, END last, many producers (threads and processes) taking one key under a lock,
  * a full ring, batches made visible on request (want_flush, stream_arm and the wake descriptor),
- * close, timeouts, and a producer process that dies holding a version.
+ * close, timeouts, a producer process that dies holding a version, and an event written straight
+ * into its slot (stream_begin, stream_end).
  *
  * No test depends on timing luck: where one side must be blocked, the test waits until the
  * stream's counters say it is; where events must be written but not yet visible, the producers
@@ -1856,6 +1857,185 @@ static void test_producer_dies_holding_a_version(void **state)
         stream_destroy(s);
 }
 
+/* ---- an event written straight into its slot: stream_begin, stream_end ---- */
+
+/* Writes an event as an actor does: stream_begin, or stream_begin_any when it leaves it, the
+ * fields, stream_end. Returns whether stream_begin took it (the common way). */
+static bool write_direct(int key, uint64_t what, int64_t num, int32_t stmt, int32_t aux,
+                         const char *text, size_t len)
+{
+        stream_producer *p = &stream_mine;
+        stream_head *h = stream_begin(p, key, len);
+        bool common = h != NULL;
+
+        if (!common)
+                h = stream_begin_any(p, key, len);
+        h->num = num;
+        h->stmt = stmt;
+        h->aux = aux;
+        stream_set_what(h, what);
+        stream_end(p, h, text, len);
+        return common;
+}
+
+/* Reads the next event and checks the fields write_direct was given. */
+static void next_direct(stream *s, event *ev, strbuf *text, int kind, int flags, int actor, int res,
+                        int other, int64_t num, int32_t stmt, int32_t aux)
+{
+        next_ok(s, ev, text);
+        assert_int_equal(ev->kind, kind);
+        assert_int_equal(ev->flags, flags);
+        assert_int_equal(ev->actor, actor);
+        assert_int_equal(ev->res, res);
+        assert_int_equal(ev->other, other);
+        assert_true(ev->num == num);
+        assert_int_equal(ev->stmt, stmt);
+        assert_int_equal(ev->aux, aux);
+}
+
+/*
+ * The common way takes every event of a batch but its first (the clock), with a text of up to
+ * STREAM_HEAD_TEXT bytes; the rest goes the general way: a longer text (across slots, and cut at
+ * EVENT_MAX_TEXT), the batch's first event, a ring that is full (stream_begin takes nothing then:
+ * the key's versions go on without a gap, or the reader would stop at it). The fields come out
+ * as STREAM_WHAT packed them, negative ones too; the batch is made visible at its
+ * STREAM_BATCH'th event, not before.
+ */
+static void test_begin_end(void **state)
+{
+        const size_t big = EVENT_MAX_TEXT + 7;
+        stream *s = stream_create(2, 2, STREAM_MIN_SLOTS);
+        char *buf = malloc(big + 1);
+        strbuf text = STRBUF_INIT;
+        stream_stats st;
+        event ev;
+        size_t cut;
+
+        (void)state;
+        assert_non_null(s);
+        assert_non_null(buf);
+        /* no ring yet: nothing to take */
+        assert_null(stream_begin(&stream_mine, STREAM_NO_KEY, 0));
+        stream_attach(s, 0);
+        assert_false(write_direct(0, STREAM_WHAT(EV_ACQUIRED, EVENT_BEGINS_STEP, 3, 1, -1), -7, 11,
+                                  -5, NULL, 0));
+        for (int i = 1; i < (int)STREAM_BATCH; i++) {
+                fill(buf, (size_t)i % 17, (uint64_t)i);
+                assert_true(write_direct(i % 2 ? STREAM_NO_KEY : 1,
+                                         STREAM_WHAT(EV_CHANGED, 0, 3, i % 5 - 1, -1 - i), i, i, -i,
+                                         buf, (size_t)i % 17));
+                stream_get_stats(s, &st);
+                assert_int_equal(st.flushes, i == (int)STREAM_BATCH - 1);
+        }
+        assert_int_equal(stream_written(s, 0), STREAM_BATCH);
+        /* 80 bytes: two slots */
+        fill(buf, 80, 80);
+        assert_false(write_direct(1, STREAM_WHAT(EV_PUT, 0, 3, 0, -1), 80, 0, 0, buf, 80));
+        assert_true(write_direct(0, STREAM_WHAT(EV_RELEASED, 0, 3, 1, -1), 1, 0, 0, NULL, 0));
+        assert_int_equal(stream_written(s, 0), STREAM_BATCH + 3);
+        /* past EVENT_MAX_TEXT: 3-byte characters, cut before the one the limit falls in */
+        for (size_t j = 0; j + 3 <= big; j += 3)
+                memcpy(buf + j, "\xe2\x82\xac", 3);
+        buf[big - big % 3] = '\0';
+        assert_false(write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_PRINT, 0, 3, -1, -1), 9, 0, 0, buf,
+                                  big - big % 3));
+        /* the common way is open (a slot given without a key takes nothing: left unwritten) */
+        assert_non_null(stream_begin(&stream_mine, STREAM_NO_KEY, 0));
+        stream_flush();
+        /* a flush ends the batch: its next event reads the clock */
+        assert_null(stream_begin(&stream_mine, STREAM_NO_KEY, 0));
+
+        next_direct(s, &ev, &text, EV_ACQUIRED, EVENT_BEGINS_STEP, 3, 1, -1, -7, 11, -5);
+        assert_int_equal(ev.len, 0);
+        assert_string_equal(ev.text, "");
+        for (int i = 1; i < (int)STREAM_BATCH; i++) {
+                next_direct(s, &ev, &text, EV_CHANGED, 0, 3, i % 5 - 1, -1 - i, i, i, -i);
+                assert_true(text_ok(&ev, (size_t)i % 17, (uint64_t)i));
+        }
+        next_direct(s, &ev, &text, EV_PUT, 0, 3, 0, -1, 80, 0, 0);
+        assert_true(text_ok(&ev, 80, 80));
+        next_direct(s, &ev, &text, EV_RELEASED, 0, 3, 1, -1, 1, 0, 0);
+        next_direct(s, &ev, &text, EV_PRINT, 0, 3, -1, -1, 9, 0, 0);
+        cut = (EVENT_MAX_TEXT - CUT_LEN) / 3 * 3;
+        assert_int_equal(ev.len, cut + CUT_LEN);
+        assert_true(utf8_valid(ev.text, ev.len, NULL));
+        assert_memory_equal(ev.text, buf, cut);
+        assert_string_equal(ev.text + cut, EVENT_CUT_MARK);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+
+        /* A full ring: stream_begin takes nothing (not even a version), stream_begin_any waits
+         * for room; the consumer's head is loaded again only then. */
+        stream_attach(s, 1);
+        for (uint64_t i = 0; i < STREAM_MIN_SLOTS; i++)
+                write_direct(0, STREAM_WHAT(EV_CHANGED, 0, 4, 0, -1), (int64_t)i, 0, 0, NULL, 0);
+        assert_int_equal(stream_written(s, 1), STREAM_MIN_SLOTS);
+        assert_null(stream_begin(&stream_mine, 0, 0));
+        assert_null(stream_begin(&stream_mine, 0, 0));
+        next_direct(s, &ev, &text, EV_CHANGED, 0, 4, 0, -1, 0, 0, 0);
+        assert_null(stream_begin(&stream_mine, 0, 0));
+        assert_false(
+            write_direct(0, STREAM_WHAT(EV_CHANGED, 0, 4, 0, -1), STREAM_MIN_SLOTS, 0, 0, NULL, 0));
+        stream_flush();
+        for (uint64_t i = 1; i <= STREAM_MIN_SLOTS; i++) {
+                next_direct(s, &ev, &text, EV_CHANGED, 0, 4, 0, -1, (int64_t)i, 0, 0);
+                assert_int_equal(ev.seq, STREAM_BATCH + 4 + i);
+        }
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.producer_waits, 0);
+        assert_int_equal(st.events, STREAM_BATCH + 4 + STREAM_MIN_SLOTS);
+        free(buf);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
+/*
+ * A producer process that dies between stream_begin_any and stream_end, its key's version taken
+ * and its event not written: stream_ring_dead publishes the events before it and gives the
+ * version up, so that ring 1's event of the next version goes on.
+ */
+static void test_dies_between_begin_and_end(void **state)
+{
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        stream_stats st;
+        event ev;
+        pid_t pid;
+        int status;
+
+        (void)state;
+        assert_non_null(s);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                stream_attach(s, 0);
+                write_direct(0, STREAM_WHAT(EV_ACQUIRED, 0, 0, 0, -1), 0, 0, 0, NULL, 0);
+                write_direct(0, STREAM_WHAT(EV_RELEASED, 0, 0, 0, -1), 1, 0, 0, NULL, 0);
+                stream_begin_any(&stream_mine, 0, 0); /* version 2 */
+                _exit(3);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+        stream_attach(s, 1);
+        write_direct(0, STREAM_WHAT(EV_ACQUIRED, 0, 1, 0, -1), 3, 0, 0, NULL, 0);
+        stream_flush();
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_int_equal(stream_written(s, 0), 2);
+
+        stream_ring_dead(s, 0);
+        next_direct(s, &ev, &text, EV_ACQUIRED, 0, 0, 0, -1, 0, 0, 0);
+        next_direct(s, &ev, &text, EV_RELEASED, 0, 0, 0, -1, 1, 0, 0);
+        next_direct(s, &ev, &text, EV_ACQUIRED, 0, 1, 0, -1, 3, 0, 0);
+        assert_int_equal(ev.seq, 3);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_get_stats(s, &st);
+        assert_int_equal(st.broken, 1);
+        assert_int_equal(st.events, 3);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1878,6 +2058,8 @@ int main(void)
                 cmocka_unit_test(test_lazy_arm),
                 cmocka_unit_test(test_lazy_arm_stalled),
                 cmocka_unit_test(test_settled),
+                cmocka_unit_test(test_begin_end),
+                cmocka_unit_test(test_dies_between_begin_and_end),
                 cmocka_unit_test(test_close_drains_written),
                 cmocka_unit_test(test_timeouts_and_close),
                 cmocka_unit_test(test_producer_dies_holding_a_version),
