@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "engine/manager.h"
+#include "engine/pool.h"
 #include "engine/store.h"
 #include "engine/stream.h"
 #include "harness.h"
@@ -547,6 +548,121 @@ static void t_live_pool_gil(void **state)
         harness_free(r);
 }
 
+/* Pool.map's chunk size: divmod(items, 4 * workers), one more if anything is left over. */
+static void t_chunksize_rule(void **state)
+{
+        (void)state;
+        assert_int_equal(pool_chunksize(0, 2), 0);
+        assert_int_equal(pool_chunksize(1, 2), 1);
+        assert_int_equal(pool_chunksize(5, 2), 1);
+        assert_int_equal(pool_chunksize(8, 2), 1);
+        assert_int_equal(pool_chunksize(9, 2), 2);
+        assert_int_equal(pool_chunksize(10, 1), 3);
+        assert_int_equal(pool_chunksize(1000, 3), 84);
+        assert_int_equal(pool_chunksize(200000, 2), 25000);
+        assert_int_equal(pool_chunksize(200001, 2), 25001);
+        assert_int_equal(pool_chunksize(1u << 20, 16), 16384);
+}
+
+/* The live map's TASK and RESULT lines of R: for each task, the worker that said its TASK
+ * (-1: none; -2: two said it) and whether its RESULT came once, from that worker, after it. */
+static void chunk_lines(const harness_result *r, int n, int *worker, bool *result)
+{
+        const char *p = r->lines.data;
+
+        for (int k = 0; k < n; k++) {
+                worker[k] = -1;
+                result[k] = false;
+        }
+        while (p != NULL && *p) {
+                const char *end = strchr(p, '\n');
+                int k, w;
+
+                if (sscanf(p, "M task p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < n);
+                        worker[k] = worker[k] == -1 ? w : -2;
+                } else if (sscanf(p, "M result p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < n);
+                        assert_int_equal(worker[k], w);
+                        assert_false(result[k]);
+                        result[k] = true;
+                }
+                p = end != NULL ? end + 1 : NULL;
+        }
+}
+
+/* Live, chunks of Pool.map's size (1000 items over 3 workers: 84): every task is taken and said
+ * once, and each chunk goes to one worker, which says its tasks' TASK and RESULT in order; the
+ * results come back in the order of the items. With "chunksize": 7, chunks of 7. */
+static void t_live_pool_chunks(void **state)
+{
+        static const struct {
+                const char *chunksize;
+                int size;
+        } cases[] = { { "", 84 }, { ", 'chunksize': 7", 7 }, { ", 'chunksize': 'N * 2'", 2000 } };
+
+        (void)state;
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                char body[1024];
+                int worker[1000];
+                bool result[1000];
+                harness_result *r;
+
+                snprintf(body, sizeof(body),
+                         "'constants': {'N': 1000},"
+                         "'resources': {'p': {'type': 'pool', 'workers': 3}},"
+                         "'actors': [{'name': 'M', 'run': ["
+                         "  {'map': 'p', 'fn': 'lambda x: x * 2', 'over': 'range(N)', 'into': "
+                         "'r'%s},"
+                         "  {'assert': 'r == list(range(0, 2 * N, 2))', 'message': '{r}'}]}]",
+                         cases[c].chunksize);
+                r = live(body);
+                assert_int_equal(r->outcome, 0);
+                assert_int_equal(harness_count(r, " task p "), 1000);
+                assert_int_equal(harness_count(r, " result p "), 1000);
+                chunk_lines(r, 1000, worker, result);
+                for (int k = 0; k < 1000; k++) {
+                        assert_true(worker[k] >= 0 && result[k]);
+                        /* the chunk's first task's worker */
+                        assert_int_equal(worker[k], worker[k - k % cases[c].size]);
+                }
+                harness_free(r);
+        }
+}
+
+/* A map's errors, live, in chunks: the first in the order of the items is the map's, whichever
+ * worker met it first (IndexError at item 100, ZeroDivisionError at item 900); a chunksize that
+ * is not an int of at least 1 is Python's error, in the caller. */
+static void t_live_pool_chunk_errors(void **state)
+{
+        static const struct {
+                const char *stmt, *error;
+        } cases[] = {
+                { "'fn': 'lambda x: [1][x] if x == 100 else 10 // (x - 900)', 'over': "
+                  "'range(1000)'",
+                  "M error IndexError\n" },
+                { "'fn': 'lambda x: x', 'over': 'range(10)', 'chunksize': 'len(name) - 1'",
+                  "M error ValueError\n" },
+                { "'fn': 'lambda x: x', 'over': 'range(10)', 'chunksize': 'name'",
+                  "M error TypeError\n" },
+        };
+
+        (void)state;
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                char body[1024];
+                harness_result *r;
+
+                snprintf(body, sizeof(body),
+                         "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+                         "'actors': [{'name': 'M', 'run': [{'map': 'p', %s}]}]",
+                         cases[c].stmt);
+                r = live(body);
+                assert_int_equal(r->outcome, 4);
+                assert_int_equal(harness_count(r, cases[c].error), 1);
+                harness_free(r);
+        }
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -788,6 +904,9 @@ int main(void)
                 cmocka_unit_test(t_step_pool_gil),
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_live_pool_gil),
+                cmocka_unit_test(t_chunksize_rule),
+                cmocka_unit_test(t_live_pool_chunks),
+                cmocka_unit_test(t_live_pool_chunk_errors),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_pipe_ahead),
