@@ -465,8 +465,11 @@ gone "$tmp/pv.json" "kill a pool worker"
 # --- a pool worker killed in the middle of a chunk: three workers map 1,000 items in chunks of
 # 84, and a worker dies 0.4 s into the map (a chunk takes about 0.2 s). What it had done of its
 # chunk stays done; the rest, from the task it ran, goes out again: every index has its result
-# exactly once, in order, and one task (the one it ran) is handed out twice. A redo of
-# the whole chunk would say results twice; a lost rest would leave the map waiting.
+# exactly once, in order, and at most one task (the one it ran) is handed out twice — none when
+# the kill comes right after a RESULT (where a worker often waits for a CPU, its publish having
+# woken the front end: 1 run in 20 here): that task is done, and the next one is the rest's
+# first. A redo of the whole chunk would say results twice; a lost rest would leave the map
+# waiting.
 cp tests/e2e/scenarios/pool-chunks.json "$tmp/pc.json"
 for gil in False True; do
         "$bin" run --seed 1 --set GIL=$gil --trace "$tmp/pc.trace" "$tmp/pc.json" >"$tmp/pc.out" 2>"$tmp/pc.err" &
@@ -489,7 +492,7 @@ results = collections.Counter(e.get("num", 0) for e in ev if e["ev"] == "result"
 assert sorted(results) == list(range(1000)) and set(results.values()) == {1}, results
 assert sorted(tasks) == list(range(1000)), tasks
 again = [k for k, n in tasks.items() if n > 1]
-assert len(again) == 1 and tasks[again[0]] == 2, again
+assert len(again) <= 1 and all(tasks[k] == 2 for k in again), again
 # each worker says TASK k, then RESULT k, before its next TASK (a task it died in has no RESULT)
 cur = {}
 for e in ev:
