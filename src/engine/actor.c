@@ -54,27 +54,44 @@ static void emit_after(actor *a, const event *ev, int after, uint64_t mark)
                 stream_publish_after(a->eng->st, ev, after, mark);
 }
 
+/* A's event EV of KIND: the fields every event of an actor has. */
+static inline __attribute__((always_inline)) void build(actor *a, event *ev, unsigned flags,
+                                                        event_kind kind, int res, int other,
+                                                        int64_t num, int aux, const char *text,
+                                                        size_t len)
+{
+        /* Field by field: seq and t_ns are the stream's, which never reads them from here, and an
+         * initializer would clear them (and the padding) on every event. */
+        ev->kind = (uint8_t)kind;
+        /* A caption is said before the step's effect; the step is where the effect is. */
+        ev->flags = (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0));
+        ev->actor = (int16_t)a->id;
+        ev->res = (int16_t)res;
+        ev->other = (int16_t)other;
+        ev->stmt = a->stmt ? a->stmt->id : -1;
+        ev->aux = aux;
+        ev->num = num;
+        ev->len = (uint32_t)len;
+        ev->text = text; /* NULL: none, as the stream takes it */
+        if (kind != EV_SAY)
+                a->step_pending = false;
+}
+
+void actor_emit_in_ring(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                        const char *text, size_t len)
+{
+        event ev;
+
+        build(a, &ev, 0, kind, res, other, num, aux, text, len);
+        stream_publish(a->eng->st, &ev, a->total_order ? order_key(a, kind, -1) : STREAM_NO_KEY);
+}
+
 void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
                         int aux, const char *text, size_t len)
 {
         event ev;
 
-        /* Field by field: seq and t_ns are the stream's, which never reads them from here, and an
-         * initializer would clear them (and the padding) on every event. */
-        ev.kind = (uint8_t)kind;
-        /* A caption is said before the step's effect; the step is where the effect is. */
-        ev.flags = (uint8_t)(flags | (a->step_pending && kind != EV_SAY ? EVENT_BEGINS_STEP : 0));
-        ev.actor = (int16_t)a->id;
-        ev.res = (int16_t)res;
-        ev.other = (int16_t)other;
-        ev.stmt = a->stmt ? a->stmt->id : -1;
-        ev.aux = aux;
-        ev.num = num;
-        ev.len = (uint32_t)len;
-        ev.text = text; /* NULL: none, as the stream takes it */
-
-        if (kind != EV_SAY)
-                a->step_pending = false;
+        build(a, &ev, flags, kind, res, other, num, aux, text, len);
         /* nearly every event goes on under its key: the other two tests only past this one */
         if (__builtin_expect(kind != EV_START && kind != EV_JOINED, 1)) {
                 stream_publish(a->eng->st, &ev, order_key(a, kind, res));

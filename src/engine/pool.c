@@ -58,8 +58,10 @@ typedef struct pool_state {
         uint64_t said_at[SC_MAX_POOL];
         /* live: what is left of the chunks of workers that died, to hand out again (at most
          * one a worker: a worker takes these before new ones, so chunks held and left to redo
-         * are never more than the workers) */
-        int redo_lo[SC_MAX_POOL], redo_hi[SC_MAX_POOL];
+         * are never more than the workers), and the dead worker and where its ring ended: the
+         * tasks handed out again are said after everything it said */
+        int redo_lo[SC_MAX_POOL], redo_hi[SC_MAX_POOL], redo_w[SC_MAX_POOL];
+        uint64_t redo_end[SC_MAX_POOL];
         int nredo;
         /* live: each worker's block of the result bytes, at .. end - 1 free (taken from res_used
          * under the mutex) */
@@ -206,7 +208,9 @@ bool pool_reaped(engine *eng, int res, int w, uint64_t end)
                         ps->done += k - ps->lo[w];
                         if (k < ps->hi[w]) {
                                 ps->redo_lo[ps->nredo] = k;
-                                ps->redo_hi[ps->nredo++] = ps->hi[w];
+                                ps->redo_hi[ps->nredo] = ps->hi[w];
+                                ps->redo_w[ps->nredo] = w;
+                                ps->redo_end[ps->nredo++] = end;
                         }
                 }
                 ps->running[w] = 0;
@@ -505,8 +509,9 @@ static value task_args(const pool_state *ps, int k)
         return args;
 }
 
-/* Says that WK takes task K, with ARGS: its GIL first if it has given it up, then TASK. */
-static void say_task(worker *wk, actor *c, int k, value args)
+/* Says that WK takes task K, with ARGS: its GIL first if it has given it up, then TASK (KEYED:
+ * under the resource's order key, else after WK's own events only). */
+static void say_task(worker *wk, actor *c, int k, value args, bool keyed)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
@@ -517,16 +522,22 @@ static void say_task(worker *wk, actor *c, int k, value args)
                 wk->held = 0;
         }
         repr = store_repr_text(args, &wk->text, num, &len);
-        actor_emit(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+        if (keyed)
+                actor_emit(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+        else
+                actor_emit_in_ring(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
 }
 
-static void say_result(worker *wk, actor *c, int k, value result)
+static void say_result(worker *wk, actor *c, int k, value result, bool keyed)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
         const char *repr = store_repr_text(result, &wk->text, num, &len);
 
-        actor_emit(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+        if (keyed)
+                actor_emit(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+        else
+                actor_emit_in_ring(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
 }
 
 /* FN (evaluated: FRC 0, or its error in E) called with ARGS in the caller C's environment: 0 with
@@ -579,7 +590,7 @@ static void stepped_task(worker *wk)
         ps->running[w] = k + 1;
         c->stmt = s;
         args = task_args(ps, k);
-        say_task(wk, c, k, args);
+        say_task(wk, c, k, args, true);
         if (ps->turn == w) {
                 ps->turn++;
                 pthread_cond_broadcast(&ps->cv);
@@ -595,7 +606,7 @@ static void stepped_task(worker *wk)
         while (!ps->stop && ps->turn != ps->round + w)
                 prim_cond_wait(&ps->cv, &ps->mu, NULL);
         if (rc == 0) {
-                say_result(wk, c, k, result);
+                say_result(wk, c, k, result, true);
                 value_drop(&result);
         }
         put_result(ps, k, wk->enc.data ? wk->enc.data : "", wk->enc.len, rc != 0);
@@ -613,6 +624,13 @@ static void stepped_task(worker *wk)
  * it, task 0 is the first TASK of a map, whoever takes the next chunk). The function is
  * evaluated once for the chunk. Each task's TASK and RESULT are said as they happen; the chunk
  * is counted done under the mutex at its end.
+ *
+ * Only the chunk's first TASK, its last TASK and its last RESULT take the pool's order key: the
+ * others are ordered by the worker's ring alone, as nothing else can come between them, so that
+ * the workers do not take turns on the key's counter (a cache line between two cores) at every
+ * event. The keyed ones are enough for the model: whatever comes after a map (the next map's
+ * task 0, from any worker) takes the key after the last TASK and RESULT of every chunk, and so
+ * after every event of it; the rest of a dead worker's chunk is said after its ring's end.
  */
 static void live_chunk(worker *wk)
 {
@@ -625,9 +643,12 @@ static void live_chunk(worker *wk)
         expr_error fe = { .offset = -1 };
 
         if (ps->nredo > 0) {
-                ps->nredo--;
-                lo = ps->redo_lo[ps->nredo];
-                hi = ps->redo_hi[ps->nredo];
+                int n = --ps->nredo;
+
+                lo = ps->redo_lo[n];
+                hi = ps->redo_hi[n];
+                stream_order_after(st, engine_worker_ring(wk->eng->sc, wk->res, ps->redo_w[n]),
+                                   ps->redo_end[n]);
         } else {
                 lo = ps->next;
                 hi = ps->limit - lo > ps->chunk ? lo + ps->chunk : ps->limit;
@@ -647,7 +668,7 @@ static void live_chunk(worker *wk)
                 ps->said_at[w] = NOT_SAID;
                 atomic_signal_fence(memory_order_seq_cst);
                 args = task_args(ps, k);
-                say_task(wk, c, k, args);
+                say_task(wk, c, k, args, k == lo || k + 1 == hi);
                 if (k == lo) {
                         pthread_mutex_unlock(&ps->mu);
                         frc = expr_eval(s->fn, &c->env, &fn, &fe);
@@ -663,7 +684,7 @@ static void live_chunk(worker *wk)
                 ps->said_at[w] = rc == 0 ? stream_written(st, wk->ring) : 0;
                 atomic_signal_fence(memory_order_seq_cst);
                 if (rc == 0) {
-                        say_result(wk, c, k, result);
+                        say_result(wk, c, k, result, k + 1 == hi);
                         value_drop(&result);
                 }
                 /* its GIL at the switch interval; after the chunk's last task, below */

@@ -630,6 +630,60 @@ static void t_live_pool_chunks(void **state)
         }
 }
 
+/* Live: three threads map 40 items each, five times, on one pool of two (chunks of 5): the maps
+ * take turns, and each one's events come between its task 0 and the next map's, whatever the
+ * workers' rings (only a chunk's first and last events take the pool's order key): after each
+ * task 0, the 40 tasks and the 40 results of that map, each once, before the next task 0. The
+ * model ends with both workers idle and the last map's 40 results. */
+static void t_live_pool_maps_in_turn(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+            "'actors': [{'name': 'T-{i}', 'group': 'T', 'count': 3, 'run': ["
+            "  {'repeat': 5, 'do': ["
+            "    {'map': 'p', 'fn': 'lambda x: x + 1', 'over': 'range(i, i + 40)', 'into': 'r'},"
+            "    {'assert': 'r == list(range(i + 1, i + 41))', 'message': '{name}: {r}'}"
+            "  ]}]}]");
+        const char *p = r->lines.data;
+        int maps = 0, tasks = 0, results = 0, p_res = scenario_find_resource(r->sc, "p");
+        bool seen[2][40] = { { false } };
+        const model_res *mr = model_res_at(r->m, p_res);
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        while (*p) {
+                const char *end = strchr(p, '\n');
+                int k, w;
+
+                if (sscanf(p, "%*s task p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < 40);
+                        if (k == 0) {
+                                assert_int_equal(tasks, maps * 40);
+                                assert_int_equal(results, maps * 40);
+                                maps++;
+                                memset(seen, 0, sizeof(seen));
+                        }
+                        assert_false(seen[0][k]);
+                        seen[0][k] = true;
+                        tasks++;
+                } else if (sscanf(p, "%*s result p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < 40 && seen[0][k]);
+                        assert_false(seen[1][k]);
+                        seen[1][k] = true;
+                        results++;
+                }
+                p = end + 1;
+        }
+        assert_int_equal(maps, 15);
+        assert_int_equal(tasks, 600);
+        assert_int_equal(results, 600);
+        assert_int_equal(mr->ntasks, 40);
+        assert_int_equal(mr->nresults, 40);
+        for (int w = 0; w < mr->nworkers; w++)
+                assert_int_equal(mr->workers[w].task, -1);
+        harness_free(r);
+}
+
 /* A map's errors, live, in chunks: the first in the order of the items is the map's, whichever
  * worker met it first (IndexError at item 100, ZeroDivisionError at item 900); a chunksize that
  * is not an int of at least 1 is Python's error, in the caller. */
@@ -906,6 +960,7 @@ int main(void)
                 cmocka_unit_test(t_live_pool_gil),
                 cmocka_unit_test(t_chunksize_rule),
                 cmocka_unit_test(t_live_pool_chunks),
+                cmocka_unit_test(t_live_pool_maps_in_turn),
                 cmocka_unit_test(t_live_pool_chunk_errors),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
