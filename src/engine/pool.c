@@ -497,6 +497,10 @@ typedef struct worker {
         int res, w, gil, ring;
         int held; /* tasks since it took its GIL */
         strbuf enc, text;
+        /* what run_task gives: the result's encoding, or an error's message */
+        const char *out;
+        size_t outlen;
+        char scalar[STORE_SCALAR_BYTES];
 } worker;
 
 /* Task K's arguments, decoded from the task list. */
@@ -541,7 +545,8 @@ static void say_result(worker *wk, actor *c, int k, value result, bool keyed)
 }
 
 /* FN (evaluated: FRC 0, or its error in E) called with ARGS in the caller C's environment: 0 with
- * the result encoded in WK->enc and kept in *RESULT, or -1 with an error's message in WK->enc. */
+ * the result kept in *RESULT and encoded in WK->out (a scalar's without a strbuf), or -1 with an
+ * error's message there. */
 static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, value args,
                     value *result, expr_error *e)
 {
@@ -563,6 +568,10 @@ static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, v
                 }
         }
         actor_memory_drop(c);
+        if (rc == 0 && (wk->outlen = store_encode_scalar(*result, wk->scalar)) > 0) {
+                wk->out = wk->scalar;
+                return 0;
+        }
         strbuf_reset(&wk->enc);
         if (rc == 0 && store_encode(*result, &wk->enc, e->msg, sizeof(e->msg)) < 0) {
                 value_drop(result);
@@ -572,6 +581,8 @@ static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, v
                 strbuf_reset(&wk->enc);
                 strbuf_puts(&wk->enc, e->msg);
         }
+        wk->out = wk->enc.data ? wk->enc.data : "";
+        wk->outlen = wk->enc.len;
         return rc;
 }
 
@@ -609,7 +620,7 @@ static void stepped_task(worker *wk)
                 say_result(wk, c, k, result, true);
                 value_drop(&result);
         }
-        put_result(ps, k, wk->enc.data ? wk->enc.data : "", wk->enc.len, rc != 0);
+        put_result(ps, k, wk->out, wk->outlen, rc != 0);
         ps->running[w] = 0;
         if (ps->gil[w] == GIL_HELD && (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
                 gil_drop(ps, c, wk->gil, w, wk->ring);
@@ -679,7 +690,7 @@ static void live_chunk(worker *wk)
                         e.offset = -1; /* not the whole error: its message is written if any */
                 rc = run_task(wk, c, s, frc, fn, args, &result, &e);
                 value_drop(&args);
-                keep_result(ps, w, k, wk->enc.data ? wk->enc.data : "", wk->enc.len, rc != 0);
+                keep_result(ps, w, k, wk->out, wk->outlen, rc != 0);
                 atomic_signal_fence(memory_order_seq_cst);
                 ps->said_at[w] = rc == 0 ? stream_written(st, wk->ring) : 0;
                 atomic_signal_fence(memory_order_seq_cst);
