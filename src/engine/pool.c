@@ -327,7 +327,16 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         ps->args_used = 0;
         for (size_t k = 0; k < n && flow == FLOW_NEXT; k++) {
                 value item = value_at(items, k);
+                size_t bytes;
 
+                /* a scalar straight into the task list (nine bytes at most: a million of them
+                 * fit) */
+                if (!star && ps->args_used + STORE_SCALAR_BYTES <= POOL_BYTES &&
+                    (bytes = store_encode_scalar(item, ps->args + ps->args_used)) > 0) {
+                        ps->arg_off[k] = ps->args_used;
+                        ps->args_used += bytes;
+                        continue;
+                }
                 strbuf_reset(&enc);
                 if (star && item.type != VALUE_TUPLE && item.type != VALUE_LIST)
                         flow = actor_fail_at(a, s->over,
