@@ -741,6 +741,9 @@ void pool_worker(engine *eng, int res, int w)
         if (wk.gil >= 0)
                 wk.gil += w;
         prim_mutex_lock(&ps->mu);
+        /* a block of its own: one that replaces a dead worker may find the dead one's half
+         * taken (it died in keep_result) */
+        ps->blk_at[w] = ps->blk_end[w] = 0;
         for (;;) {
                 while (!ps->stop && !task_for(ps, w))
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
