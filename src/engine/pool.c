@@ -26,9 +26,10 @@
 
 #define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
-#define POOL_BLOCK     ((size_t)64 << 10) /* result bytes a live worker takes at a time */
-#define NOT_SAID       UINT64_MAX
-#define POOL_ARGV      8 /* a starmap's arguments on the stack, up to this many */
+_Static_assert(POOL_BYTES <= UINT32_MAX, "the offsets into a pool's bytes are 32 bits");
+#define POOL_BLOCK ((size_t)64 << 10) /* result bytes a live worker takes at a time */
+#define NOT_SAID   UINT64_MAX
+#define POOL_ARGV  8 /* a starmap's arguments on the stack, up to this many */
 
 enum { GIL_FREE, GIL_TAKING, GIL_HELD, GIL_GIVING };
 /* what a task's result is: its value encoded, an error's message, or nothing (no room) */
@@ -77,8 +78,10 @@ typedef struct pool_state {
         uint8_t gil[SC_MAX_POOL];
         uint64_t gil_at[SC_MAX_POOL];
         uint64_t args_used, res_used;
-        uint64_t arg_off[POOL_MAX_TASKS + 1];
-        uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
+        /* 32 bits (POOL_BYTES): a map of 200,000 items writes, and the other side reads, 2.4 MB
+         * fewer of pages that each process faults in one by one */
+        uint32_t arg_off[POOL_MAX_TASKS + 1];
+        uint32_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
         uint8_t res_err[POOL_MAX_TASKS]; /* RES_VALUE, RES_ERROR, RES_FULL */
         char args[POOL_BYTES];
         char res[POOL_BYTES];
@@ -333,7 +336,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                  * fit) */
                 if (!star && ps->args_used + STORE_SCALAR_BYTES <= POOL_BYTES &&
                     (bytes = store_encode_scalar(item, ps->args + ps->args_used)) > 0) {
-                        ps->arg_off[k] = ps->args_used;
+                        ps->arg_off[k] = (uint32_t)ps->args_used;
                         ps->args_used += bytes;
                         continue;
                 }
@@ -351,7 +354,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                                           POOL_BYTES);
                 if (flow != FLOW_NEXT)
                         break;
-                ps->arg_off[k] = ps->args_used;
+                ps->arg_off[k] = (uint32_t)ps->args_used;
                 memcpy(ps->args + ps->args_used, enc.data, enc.len);
                 ps->args_used += enc.len;
         }
@@ -363,7 +366,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 pthread_mutex_unlock(&ps->mu);
                 return flow;
         }
-        ps->arg_off[n] = ps->args_used;
+        ps->arg_off[n] = (uint32_t)ps->args_used;
         ps->stmt = s;
         ps->caller = a->id;
         ps->ntasks = (int)n;
@@ -432,8 +435,8 @@ static void put_result(pool_state *ps, int k, const char *data, size_t len, bool
                 return;
         }
         memcpy(ps->res + ps->res_used, data, len);
-        ps->res_off[k] = ps->res_used;
-        ps->res_len[k] = len;
+        ps->res_off[k] = (uint32_t)ps->res_used;
+        ps->res_len[k] = (uint32_t)len;
         ps->res_err[k] = error ? RES_ERROR : RES_VALUE;
         ps->res_used += len;
 }
@@ -459,8 +462,8 @@ static void keep_result(pool_state *ps, int w, int k, const char *data, size_t l
                 pthread_mutex_unlock(&ps->mu);
         }
         memcpy(ps->res + ps->blk_at[w], data, len);
-        ps->res_off[k] = ps->blk_at[w];
-        ps->res_len[k] = len;
+        ps->res_off[k] = (uint32_t)ps->blk_at[w];
+        ps->res_len[k] = (uint32_t)len;
         ps->res_err[k] = error ? RES_ERROR : RES_VALUE;
         ps->blk_at[w] += len;
 }
