@@ -443,7 +443,8 @@ static void put_result(pool_state *ps, int k, const char *data, size_t len, bool
 
 /* Live, without ps->mu: keeps task K's result in worker W's block of the result bytes, which it
  * fills alone; only a new block takes the mutex. */
-static void keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool error)
+static inline __attribute__((always_inline)) void
+keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool error)
 {
         if (ps->blk_end[w] - ps->blk_at[w] < len) {
                 uint64_t want = len > POOL_BLOCK ? len : POOL_BLOCK;
@@ -516,7 +517,7 @@ typedef struct worker {
 } worker;
 
 /* Task K's arguments, decoded from the task list. */
-static value task_args(const pool_state *ps, int k)
+static inline __attribute__((always_inline)) value task_args(const pool_state *ps, int k)
 {
         value args;
 
@@ -527,7 +528,8 @@ static value task_args(const pool_state *ps, int k)
 
 /* Says that WK takes task K, with ARGS: its GIL first if it has given it up, then TASK (KEYED:
  * under the resource's order key, else after WK's own events only). */
-static void say_task(worker *wk, actor *c, int k, value args, bool keyed)
+static inline __attribute__((always_inline)) void say_task(worker *wk, actor *c, int k, value args,
+                                                           bool keyed)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
@@ -544,7 +546,8 @@ static void say_task(worker *wk, actor *c, int k, value args, bool keyed)
                 actor_emit_in_ring(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
 }
 
-static void say_result(worker *wk, actor *c, int k, value result, bool keyed)
+static inline __attribute__((always_inline)) void say_result(worker *wk, actor *c, int k,
+                                                             value result, bool keyed)
 {
         char num[VALUE_INT_TEXT];
         size_t len;
