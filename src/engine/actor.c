@@ -109,12 +109,28 @@ static inline __attribute__((always_inline)) void emit_into(actor *a, stream_pro
 /* actor_emit_what's event when stream_begin leaves it to stream_begin_any (a long text, a full
  * ring, the batch's first event). */
 static void __attribute__((noinline))
-emit_what_any(actor *a, uint64_t what, int64_t num, int aux, const char *text, size_t len)
+emit_what_any(actor *a, int key, uint64_t what, int64_t num, int aux, const char *text, size_t len)
 {
         stream_producer *p = &stream_mine;
 
-        emit_into(a, p, stream_begin_any(p, a->res_key[STREAM_WHAT_RES(what)], len), what, num, aux,
-                  text, len);
+        emit_into(a, p, stream_begin_any(p, key, len), what, num, aux, text, len);
+}
+
+/* A's event WHAT of order KEY: the common way inline, the rest emit_what_any's. */
+static inline __attribute__((always_inline)) void
+emit_what(actor *a, int key, uint64_t what, int64_t num, int aux, const char *text, size_t len)
+{
+        stream_producer *p = &stream_mine;
+        stream_head *h;
+
+        _Static_assert(EVENT_BEGINS_STEP == 1, "the step's flag is step_pending itself");
+        what |= a->what_actor | STREAM_WHAT(0, a->step_pending, 0, 0, 0);
+        a->step_pending = false;
+        h = stream_begin(p, key, len);
+        if (h == NULL)
+                emit_what_any(a, key, what, num, aux, text, len);
+        else
+                emit_into(a, p, h, what, num, aux, text, len);
 }
 
 /*
@@ -125,17 +141,14 @@ emit_what_any(actor *a, uint64_t what, int64_t num, int aux, const char *text, s
  */
 void actor_emit_what(actor *a, uint64_t what, int64_t num, int aux, const char *text, size_t len)
 {
-        stream_producer *p = &stream_mine;
-        stream_head *h;
+        emit_what(a, a->res_key[STREAM_WHAT_RES(what)], what, num, aux, text, len);
+}
 
-        _Static_assert(EVENT_BEGINS_STEP == 1, "the step's flag is step_pending itself");
-        what |= a->what_actor | STREAM_WHAT(0, a->step_pending, 0, 0, 0);
-        a->step_pending = false;
-        h = stream_begin(p, a->res_key[STREAM_WHAT_RES(what)], len);
-        if (h == NULL)
-                emit_what_any(a, what, num, aux, text, len);
-        else
-                emit_into(a, p, h, what, num, aux, text, len);
+void actor_emit_in_ring(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                        const char *text, size_t len)
+{
+        /* res_key[-1]: no key live, the one order's in step mode or a recording run */
+        emit_what(a, a->res_key[-1], STREAM_WHAT(kind, 0, 0, res, other), num, aux, text, len);
 }
 
 void actor_request(actor *a, int k, const char *op)

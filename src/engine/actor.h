@@ -114,6 +114,12 @@ static inline void actor_emit(actor *a, event_kind kind, int res, int other, int
 {
         actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
 }
+/* The same, ordered only after A's own events before it (in step mode and a run that records its
+ * moves, in the one order of every event): for events that something before them in A's ring
+ * already orders, such as a pool worker's tasks after the first of its chunk, so that two
+ * producers do not share the resource's key for every event. */
+void actor_emit_in_ring(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
+                        const char *text, size_t len);
 /* A request to the manager's server about resource K (store_managed): REQUEST with the operation
  * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
  * error it raised. */

@@ -4,9 +4,17 @@
  * A worker finds the statement and the function to call by the statement's address, written by
  * the caller into shared memory: every process of a run is forked from the runner after the
  * scenario was loaded, so the scenario is at the same address in all of them.
+ *
+ * Live, a worker takes a chunk of consecutive tasks under the pool's mutex, runs them without it
+ * (each result written into the worker's own block of the result bytes and its task's own slot),
+ * and takes the mutex again only to count the chunk done: two mutex round trips a chunk, not two
+ * a task. What a worker that dies has done of its chunk is in shared memory (the task it runs,
+ * and whether that one's result is stored and said), so the rest of the chunk is handed out
+ * again, and no result is lost or said twice.
  */
 #include "engine/pool.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +26,16 @@
 
 #define POOL_MAX_TASKS VALUE_MAX_ITEMS    /* items of one map: a list holds no more */
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
+_Static_assert(POOL_BYTES <= UINT32_MAX, "the offsets into a pool's bytes are 32 bits");
+#define POOL_BLOCK ((size_t)64 << 10) /* result bytes a live worker takes at a time */
+#define NOT_SAID   UINT64_MAX
+#define POOL_ARGV  8 /* a starmap's arguments on the stack, up to this many */
 
 enum { GIL_FREE, GIL_TAKING, GIL_HELD, GIL_GIVING };
+/* what a task's result is: its value encoded, an error's message, or nothing (no room) */
+enum { RES_VALUE, RES_ERROR, RES_FULL };
+
+static const char full_msg[] = "MemoryError: the results of a map take too much memory";
 
 typedef struct pool_state {
         pthread_mutex_t mu;
@@ -32,9 +48,25 @@ typedef struct pool_state {
         int caller;          /* the actor whose map it is */
         int ntasks, next, done;
         int limit;                /* live: tasks that may be taken */
+        int chunk;                /* live: tasks handed out at a time */
         int running[SC_MAX_POOL]; /* the task each worker runs, plus one (0: none) */
-        int redo[SC_MAX_POOL];    /* live: tasks of workers that died, to hand out again */
+        /* live: the chunk each worker runs, lo .. hi - 1 (while running is not 0); whether the
+         * result of its running task is stored and said: NOT_SAID, or where its ring was before
+         * it began to write the RESULT (0 for an error, which has none): a worker that dies has
+         * said it if its ring went past that. Written by the worker alone, without the mutex,
+         * and read by the fork server once it is dead. */
+        int lo[SC_MAX_POOL], hi[SC_MAX_POOL];
+        uint64_t said_at[SC_MAX_POOL];
+        /* live: what is left of the chunks of workers that died, to hand out again (at most
+         * one a worker: a worker takes these before new ones, so chunks held and left to redo
+         * are never more than the workers), and the dead worker and where its ring ended: the
+         * tasks handed out again are said after everything it said */
+        int redo_lo[SC_MAX_POOL], redo_hi[SC_MAX_POOL], redo_w[SC_MAX_POOL];
+        uint64_t redo_end[SC_MAX_POOL];
         int nredo;
+        /* live: each worker's block of the result bytes, at .. end - 1 free (taken from res_used
+         * under the mutex) */
+        uint64_t blk_at[SC_MAX_POOL], blk_end[SC_MAX_POOL];
         /* stepped: the task of each worker in this round (-1: none), how many the round has, and
          * whose turn it is to publish: workers 0 .. round-1 take theirs (turn 0 .. round-1), then
          * say their results (turn round .. 2 round-1), each in worker order */
@@ -46,9 +78,11 @@ typedef struct pool_state {
         uint8_t gil[SC_MAX_POOL];
         uint64_t gil_at[SC_MAX_POOL];
         uint64_t args_used, res_used;
-        uint64_t arg_off[POOL_MAX_TASKS + 1];
-        uint64_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
-        uint8_t res_err[POOL_MAX_TASKS]; /* the result is an error message */
+        /* 32 bits (POOL_BYTES): a map of 200,000 items writes, and the other side reads, 2.4 MB
+         * fewer of pages that each process faults in one by one */
+        uint32_t arg_off[POOL_MAX_TASKS + 1];
+        uint32_t res_off[POOL_MAX_TASKS], res_len[POOL_MAX_TASKS];
+        uint8_t res_err[POOL_MAX_TASKS]; /* RES_VALUE, RES_ERROR, RES_FULL */
         char args[POOL_BYTES];
         char res[POOL_BYTES];
 } pool_state;
@@ -57,6 +91,15 @@ struct pool_region {
         const scenario *sc;
         pool_state **by_res;
 };
+
+int pool_chunksize(size_t ntasks, int workers)
+{
+        /* Pool.map: chunksize, extra = divmod(len(iterable), len(pool) * 4); if extra: += 1 */
+        size_t per = (size_t)(workers < 1 ? 1 : workers) * 4;
+        size_t c = ntasks / per + (ntasks % per != 0);
+
+        return c > POOL_MAX_TASKS ? (int)POOL_MAX_TASKS : (int)c;
+}
 
 pool_region *pool_create(const scenario *sc)
 {
@@ -154,11 +197,25 @@ bool pool_reaped(engine *eng, int res, int w, uint64_t end)
                 dead_gil(eng, ps, res, w, end);
         again = !ps->stop;
         if (again && ps->running[w] > 0) {
-                /* stepped, the task stays its worker's: the one that replaces it */
-                if (ps->stepped)
+                if (ps->stepped) {
+                        /* the task stays its worker's: the one that replaces it */
                         ps->assigned[w] = ps->running[w] - 1;
-                else
-                        ps->redo[ps->nredo++] = ps->running[w] - 1;
+                } else {
+                        /* the tasks of its chunk before the running one are done (their results
+                         * stored and said), and the running one too if its RESULT is in the
+                         * ring whole (or it has none: an error); the rest goes out again */
+                        int k = ps->running[w] - 1;
+
+                        if (ps->said_at[w] != NOT_SAID && end > ps->said_at[w])
+                                k++;
+                        ps->done += k - ps->lo[w];
+                        if (k < ps->hi[w]) {
+                                ps->redo_lo[ps->nredo] = k;
+                                ps->redo_hi[ps->nredo] = ps->hi[w];
+                                ps->redo_w[ps->nredo] = w;
+                                ps->redo_end[ps->nredo++] = end;
+                        }
+                }
                 ps->running[w] = 0;
                 pthread_cond_broadcast(&ps->cv);
         }
@@ -198,6 +255,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         char err[200];
         strbuf enc = { 0 };
         size_t n;
+        int64_t chunk = 0;
         int flow = FLOW_NEXT;
 
         if (actor_eval(a, s->fn, &fn) < 0)
@@ -216,12 +274,41 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 return actor_fail_at(a, s->over, "%s", err);
         }
         value_drop(&over);
+        if (s->chunksize != NULL) {
+                /* Python's map(fn, iterable, chunksize); a stepped map hands out a task per
+                 * worker a round whatever it is, but checks it the same */
+                value c;
+
+                if (actor_eval(a, s->chunksize, &c) < 0) {
+                        value_drop(&items);
+                        return FLOW_STOP;
+                }
+                if (c.type == VALUE_BOOL)
+                        c = value_int(c.as.b);
+                if (c.type != VALUE_INT) {
+                        value_drop(&items);
+                        flow = actor_fail_at(a, s->chunksize,
+                                             "TypeError: chunksize must be an int, not %s",
+                                             value_type_name(c.type));
+                        value_drop(&c);
+                        return flow;
+                }
+                chunk = c.as.i;
+                if (chunk < 1) {
+                        value_drop(&items);
+                        return actor_fail_at(a, s->chunksize,
+                                             "ValueError: Chunksize must be 1+, not %lld",
+                                             (long long)chunk);
+                }
+        }
         actor_memory_drop(a);
         n = value_len(items);
         if (n > POOL_MAX_TASKS) {
                 value_drop(&items);
                 return actor_fail(a, "MemoryError: a map of more than %u items", POOL_MAX_TASKS);
         }
+        if (chunk == 0)
+                chunk = pool_chunksize(n, nw);
         /* the step's own first event: the tasks' events come from the workers */
         interp_end_step(a);
         interp_gil_drop(a);
@@ -243,7 +330,16 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         ps->args_used = 0;
         for (size_t k = 0; k < n && flow == FLOW_NEXT; k++) {
                 value item = value_at(items, k);
+                size_t bytes;
 
+                /* a scalar straight into the task list (nine bytes at most: a million of them
+                 * fit) */
+                if (!star && ps->args_used + STORE_SCALAR_BYTES <= POOL_BYTES &&
+                    (bytes = store_encode_scalar(item, ps->args + ps->args_used)) > 0) {
+                        ps->arg_off[k] = (uint32_t)ps->args_used;
+                        ps->args_used += bytes;
+                        continue;
+                }
                 strbuf_reset(&enc);
                 if (star && item.type != VALUE_TUPLE && item.type != VALUE_LIST)
                         flow = actor_fail_at(a, s->over,
@@ -258,7 +354,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                                           POOL_BYTES);
                 if (flow != FLOW_NEXT)
                         break;
-                ps->arg_off[k] = ps->args_used;
+                ps->arg_off[k] = (uint32_t)ps->args_used;
                 memcpy(ps->args + ps->args_used, enc.data, enc.len);
                 ps->args_used += enc.len;
         }
@@ -270,14 +366,17 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 pthread_mutex_unlock(&ps->mu);
                 return flow;
         }
-        ps->arg_off[n] = ps->args_used;
+        ps->arg_off[n] = (uint32_t)ps->args_used;
         ps->stmt = s;
         ps->caller = a->id;
         ps->ntasks = (int)n;
         ps->next = ps->done = ps->nredo = 0;
         ps->res_used = 0;
+        for (int w = 0; w < nw; w++)
+                ps->blk_at[w] = ps->blk_end[w] = 0;
         if (a->gates == NULL) {
                 ps->stepped = false;
+                ps->chunk = chunk > (int64_t)n ? (n > 0 ? (int)n : 1) : (int)chunk;
                 ps->limit = (int)n;
                 pthread_cond_broadcast(&ps->cv);
                 while (ps->done < ps->ntasks)
@@ -312,7 +411,9 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 const char *p = ps->res + ps->res_off[k];
                 value v;
 
-                if (ps->res_err[k])
+                if (ps->res_err[k] == RES_FULL)
+                        flow = actor_fail_at(a, s->fn, "%s", full_msg);
+                else if (ps->res_err[k] == RES_ERROR)
                         flow = actor_fail_at(a, s->fn, "%.*s", (int)ps->res_len[k], p);
                 else if (store_decode(p, ps->res_len[k], &v) < 0 ||
                          value_list_append(out, v, err, sizeof(err)) < 0)
@@ -326,23 +427,46 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         return flow;
 }
 
-/* Under ps->mu: keeps task K's result (encoded, or an error message). */
+/* Stepped, under ps->mu: keeps task K's result (encoded, or an error message). */
 static void put_result(pool_state *ps, int k, const char *data, size_t len, bool error)
 {
-        static const char full[] = "MemoryError: the results of a map take too much memory";
-
         if (ps->res_used + len > POOL_BYTES) {
-                data = full;
-                len = sizeof(full) - 1;
-                error = true;
-                if (ps->res_used + len > POOL_BYTES)
-                        ps->res_used = 0; /* the caller fails at the first error anyway */
+                ps->res_err[k] = RES_FULL;
+                return;
         }
         memcpy(ps->res + ps->res_used, data, len);
-        ps->res_off[k] = ps->res_used;
-        ps->res_len[k] = len;
-        ps->res_err[k] = error;
+        ps->res_off[k] = (uint32_t)ps->res_used;
+        ps->res_len[k] = (uint32_t)len;
+        ps->res_err[k] = error ? RES_ERROR : RES_VALUE;
         ps->res_used += len;
+}
+
+/* Live, without ps->mu: keeps task K's result in worker W's block of the result bytes, which it
+ * fills alone; only a new block takes the mutex. */
+static inline __attribute__((always_inline)) void
+keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool error)
+{
+        if (ps->blk_end[w] - ps->blk_at[w] < len) {
+                uint64_t want = len > POOL_BLOCK ? len : POOL_BLOCK;
+
+                prim_mutex_lock(&ps->mu);
+                if (ps->res_used + len > POOL_BYTES) {
+                        pthread_mutex_unlock(&ps->mu);
+                        ps->res_err[k] = RES_FULL;
+                        return;
+                }
+                if (ps->res_used + want > POOL_BYTES)
+                        want = POOL_BYTES - ps->res_used; /* the last bytes: as much as is left */
+                ps->blk_at[w] = ps->res_used;
+                ps->blk_end[w] = ps->res_used + want;
+                ps->res_used += want;
+                pthread_mutex_unlock(&ps->mu);
+        }
+        memcpy(ps->res + ps->blk_at[w], data, len);
+        ps->res_off[k] = (uint32_t)ps->blk_at[w];
+        ps->res_len[k] = (uint32_t)len;
+        ps->res_err[k] = error ? RES_ERROR : RES_VALUE;
+        ps->blk_at[w] += len;
 }
 
 /* Under ps->mu: worker W has a task to take (stepped: its own, in its turn — or, replacing a
@@ -355,12 +479,13 @@ static bool task_for(const pool_state *ps, int w)
 }
 
 /*
- * A worker's GIL ("gil"), under ps->mu: taken before it takes a task, given up at the switch
- * interval and before it waits for the next task, as a process actor's one thread does around its
- * steps; so the same events, named after the map's caller as the worker's TASK and RESULT are.
- * The worker's process has no other thread, so nothing ever contends for it: holding it is
- * what its events say (ps->gil), which the fork server also reads when the worker dies, and no
- * sched_yield follows the switch interval's release (a thread does it for a waiting thread).
+ * A worker's GIL ("gil"): taken before it takes a task, given up at the switch interval and
+ * before it waits for the next task, as a process actor's one thread does around its steps; so
+ * the same events, named after the map's caller as the worker's TASK and RESULT are. The
+ * worker's process has no other thread, so nothing ever contends for it: holding it is what its
+ * events say (ps->gil, written by the worker alone), which the fork server also reads when the
+ * worker is dead, and no sched_yield follows the switch interval's release (a thread does it for
+ * a waiting thread).
  */
 static void gil_take(pool_state *ps, actor *c, int gil, int w, int ring)
 {
@@ -378,122 +503,266 @@ static void gil_drop(pool_state *ps, actor *c, int gil, int w, int ring)
         ps->gil[w] = GIL_FREE;
 }
 
+/* One worker process: its pool, its number, its GIL (-1: none), its ring, and its buffers. */
+typedef struct worker {
+        engine *eng;
+        pool_state *ps;
+        int res, w, gil, ring;
+        int held; /* tasks since it took its GIL */
+        strbuf enc, text;
+        /* what run_task gives: the result's encoding, or an error's message */
+        const char *out;
+        size_t outlen;
+        char scalar[STORE_SCALAR_BYTES];
+} worker;
+
+/* Task K's arguments, decoded from the task list. */
+static inline __attribute__((always_inline)) value task_args(const pool_state *ps, int k)
+{
+        value args;
+
+        if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k], &args) < 0)
+                xdie("pool: a task could not be read");
+        return args;
+}
+
+/* Says that WK takes task K, with ARGS: its GIL first if it has given it up, then TASK (KEYED:
+ * under the resource's order key, else after WK's own events only). */
+static inline __attribute__((always_inline)) void say_task(worker *wk, actor *c, int k, value args,
+                                                           bool keyed)
+{
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *repr;
+
+        if (wk->gil >= 0 && wk->ps->gil[wk->w] == GIL_FREE) {
+                gil_take(wk->ps, c, wk->gil, wk->w, wk->ring);
+                wk->held = 0;
+        }
+        repr = store_repr_text(args, &wk->text, num, &len);
+        if (keyed)
+                actor_emit(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+        else
+                actor_emit_in_ring(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+}
+
+static inline __attribute__((always_inline)) void say_result(worker *wk, actor *c, int k,
+                                                             value result, bool keyed)
+{
+        char num[VALUE_INT_TEXT];
+        size_t len;
+        const char *repr = store_repr_text(result, &wk->text, num, &len);
+
+        if (keyed)
+                actor_emit(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+        else
+                actor_emit_in_ring(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+}
+
+/* FN (evaluated: FRC 0, or its error in E) called with ARGS in the caller C's environment: 0 with
+ * the result kept in *RESULT and encoded in WK->out (a scalar's without a strbuf), or -1 with an
+ * error's message there. */
+static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, value args,
+                    value *result, expr_error *e)
+{
+        int rc = frc;
+
+        if (rc == 0) {
+                if (s->kind == SC_STARMAP) {
+                        size_t n = value_len(args);
+                        value stack[POOL_ARGV];
+                        value *argv = n <= POOL_ARGV ? stack : xcalloc(n, sizeof(value));
+
+                        for (size_t j = 0; j < n; j++)
+                                argv[j] = value_at(args, j);
+                        rc = expr_call(fn, argv, n, &c->env, result, e);
+                        if (argv != stack)
+                                free(argv);
+                } else {
+                        rc = expr_call(fn, &args, 1, &c->env, result, e);
+                }
+        }
+        actor_memory_drop(c);
+        if (rc == 0 && (wk->outlen = store_encode_scalar(*result, wk->scalar)) > 0) {
+                wk->out = wk->scalar;
+                return 0;
+        }
+        strbuf_reset(&wk->enc);
+        if (rc == 0 && store_encode(*result, &wk->enc, e->msg, sizeof(e->msg)) < 0) {
+                value_drop(result);
+                rc = -1;
+        }
+        if (rc != 0) {
+                strbuf_reset(&wk->enc);
+                strbuf_puts(&wk->enc, e->msg);
+        }
+        wk->out = wk->enc.data ? wk->enc.data : "";
+        wk->outlen = wk->enc.len;
+        return rc;
+}
+
+/* Stepped, under ps->mu (and so again at the end): WK's task of this round. It takes it in its
+ * turn, computes at the same time as the others of the round, and says its result in its turn. */
+static void stepped_task(worker *wk)
+{
+        pool_state *ps = wk->ps;
+        int w = wk->w, k = ps->assigned[w], rc, frc;
+        const sc_stmt *s = ps->stmt;
+        actor *c = &wk->eng->actors[ps->caller];
+        value args, fn = value_none(), result;
+        expr_error e = { .offset = -1 };
+
+        ps->assigned[w] = -1;
+        ps->running[w] = k + 1;
+        c->stmt = s;
+        args = task_args(ps, k);
+        say_task(wk, c, k, args, true);
+        if (ps->turn == w) {
+                ps->turn++;
+                pthread_cond_broadcast(&ps->cv);
+        }
+        pthread_mutex_unlock(&ps->mu);
+
+        frc = expr_eval(s->fn, &c->env, &fn, &e);
+        rc = run_task(wk, c, s, frc, fn, args, &result, &e);
+        if (frc == 0)
+                value_drop(&fn);
+        value_drop(&args);
+        prim_mutex_lock(&ps->mu);
+        while (!ps->stop && ps->turn != ps->round + w)
+                prim_cond_wait(&ps->cv, &ps->mu, NULL);
+        if (rc == 0) {
+                say_result(wk, c, k, result, true);
+                value_drop(&result);
+        }
+        put_result(ps, k, wk->out, wk->outlen, rc != 0);
+        ps->running[w] = 0;
+        if (ps->gil[w] == GIL_HELD && (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
+                gil_drop(ps, c, wk->gil, w, wk->ring);
+        ps->done++;
+        ps->turn++;
+        pthread_cond_broadcast(&ps->cv);
+}
+
+/*
+ * Live, under ps->mu (and so again at the end): WK takes a chunk — first what is left of a dead
+ * worker's — and runs its tasks one by one, the mutex given up after the first one's TASK (under
+ * it, task 0 is the first TASK of a map, whoever takes the next chunk). The function is
+ * evaluated once for the chunk. Each task's TASK and RESULT are said as they happen; the chunk
+ * is counted done under the mutex at its end.
+ *
+ * Only the chunk's first TASK, its last TASK and its last RESULT take the pool's order key: the
+ * others are ordered by the worker's ring alone, as nothing else can come between them, so that
+ * the workers do not take turns on the key's counter (a cache line between two cores) at every
+ * event. The keyed ones are enough for the model: whatever comes after a map (the next map's
+ * task 0, from any worker) takes the key after the last TASK and RESULT of every chunk, and so
+ * after every event of it; the rest of a dead worker's chunk is said after its ring's end.
+ */
+static void live_chunk(worker *wk)
+{
+        pool_state *ps = wk->ps;
+        int w = wk->w, lo, hi, frc = -1;
+        const sc_stmt *s = ps->stmt;
+        actor *c = &wk->eng->actors[ps->caller];
+        stream *st = wk->eng->st;
+        value fn = value_none();
+        expr_error fe = { .offset = -1 };
+
+        if (ps->nredo > 0) {
+                int n = --ps->nredo;
+
+                lo = ps->redo_lo[n];
+                hi = ps->redo_hi[n];
+                stream_order_after(st, engine_worker_ring(wk->eng->sc, wk->res, ps->redo_w[n]),
+                                   ps->redo_end[n]);
+        } else {
+                lo = ps->next;
+                hi = ps->limit - lo > ps->chunk ? lo + ps->chunk : ps->limit;
+                ps->next = hi;
+        }
+        ps->lo[w] = lo;
+        ps->hi[w] = hi;
+        c->stmt = s;
+        for (int k = lo; k < hi; k++) {
+                value args, result;
+                expr_error e;
+                int rc;
+
+                /* what the fork server reads if this process dies: program order is enough, as
+                 * it reads only after the process is gone */
+                ps->running[w] = k + 1;
+                ps->said_at[w] = NOT_SAID;
+                atomic_signal_fence(memory_order_seq_cst);
+                args = task_args(ps, k);
+                say_task(wk, c, k, args, k == lo || k + 1 == hi);
+                if (k == lo) {
+                        pthread_mutex_unlock(&ps->mu);
+                        frc = expr_eval(s->fn, &c->env, &fn, &fe);
+                }
+                if (frc != 0)
+                        e = fe;
+                else
+                        e.offset = -1; /* not the whole error: its message is written if any */
+                rc = run_task(wk, c, s, frc, fn, args, &result, &e);
+                value_drop(&args);
+                keep_result(ps, w, k, wk->out, wk->outlen, rc != 0);
+                atomic_signal_fence(memory_order_seq_cst);
+                ps->said_at[w] = rc == 0 ? stream_written(st, wk->ring) : 0;
+                atomic_signal_fence(memory_order_seq_cst);
+                if (rc == 0) {
+                        say_result(wk, c, k, result, k + 1 == hi);
+                        value_drop(&result);
+                }
+                /* its GIL at the switch interval; after the chunk's last task, below */
+                if (k + 1 < hi && ps->gil[w] == GIL_HELD && ++wk->held >= wk->eng->sc->gil_interval)
+                        gil_drop(ps, c, wk->gil, w, wk->ring);
+        }
+        if (frc == 0)
+                value_drop(&fn);
+        prim_mutex_lock(&ps->mu);
+        ps->running[w] = 0;
+        /* its GIL, at the switch interval, and before it waits for its next task (the caller
+         * goes on only after this: its map's trace ends with every worker's GIL free) */
+        if (ps->gil[w] == GIL_HELD && (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
+                gil_drop(ps, c, wk->gil, w, wk->ring);
+        ps->done += hi - lo;
+        if (ps->done == ps->limit) {
+                /* only the caller waits for results, and only for the last one handed out (the
+                 * other workers are busy or wait for tasks, which only the caller hands out): a
+                 * wake-up per chunk would be a system call each */
+                pthread_cond_broadcast(&ps->cv);
+        }
+}
+
 void pool_worker(engine *eng, int res, int w)
 {
         pool_state *ps = eng->pools->by_res[res];
-        int gil = eng->sc->resources[res].gil_res;
-        int ring = engine_worker_ring(eng->sc, res, w);
-        int held = 0; /* tasks since it took its GIL */
-        strbuf enc = { 0 }, text = { 0 };
+        worker wk = { .eng = eng,
+                      .ps = ps,
+                      .res = res,
+                      .w = w,
+                      .gil = eng->sc->resources[res].gil_res,
+                      .ring = engine_worker_ring(eng->sc, res, w) };
 
-        if (gil >= 0)
-                gil += w;
+        if (wk.gil >= 0)
+                wk.gil += w;
         prim_mutex_lock(&ps->mu);
+        /* a block of its own: one that replaces a dead worker may find the dead one's half
+         * taken (it died in keep_result) */
+        ps->blk_at[w] = ps->blk_end[w] = 0;
         for (;;) {
-                const sc_stmt *s;
-                actor *c;
-                value args, fn, result;
-                expr_error e = { .offset = -1 };
-                int k, rc;
-                char num[VALUE_INT_TEXT];
-                size_t len;
-                const char *repr;
-                bool stepped;
-
                 while (!ps->stop && !task_for(ps, w))
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 if (ps->stop)
                         break;
-                stepped = ps->stepped;
-                if (stepped) {
-                        k = ps->assigned[w];
-                        ps->assigned[w] = -1;
-                } else {
-                        /* first the task of a worker that died */
-                        k = ps->nredo > 0 ? ps->redo[--ps->nredo] : ps->next++;
-                }
-                ps->running[w] = k + 1;
-                s = ps->stmt;
-                c = &eng->actors[ps->caller];
-                c->stmt = s;
-                if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k],
-                                 &args) < 0)
-                        xdie("pool: a task could not be read");
-                if (gil >= 0 && ps->gil[w] == GIL_FREE) {
-                        gil_take(ps, c, gil, w, ring);
-                        held = 0;
-                }
-                /* under the mutex: task 0 is the first TASK of a map, whoever takes task 1 */
-                repr = store_repr_text(args, &text, num, &len);
-                actor_emit(c, EV_TASK, res, -1, k, w, repr, len);
-                if (stepped && ps->turn == w) {
-                        ps->turn++;
-                        pthread_cond_broadcast(&ps->cv);
-                }
-                pthread_mutex_unlock(&ps->mu);
-
-                rc = expr_eval(s->fn, &c->env, &fn, &e);
-                if (rc == 0) {
-                        if (s->kind == SC_STARMAP) {
-                                size_t n = value_len(args);
-                                value *argv = xcalloc(n + 1, sizeof(value));
-
-                                for (size_t j = 0; j < n; j++)
-                                        argv[j] = value_at(args, j);
-                                rc = expr_call(fn, argv, n, &c->env, &result, &e);
-                                free(argv);
-                        } else {
-                                rc = expr_call(fn, &args, 1, &c->env, &result, &e);
-                        }
-                        value_drop(&fn);
-                }
-                actor_memory_drop(c);
-                value_drop(&args);
-                strbuf_reset(&enc);
-                if (rc == 0 && store_encode(result, &enc, e.msg, sizeof(e.msg)) < 0)
-                        rc = -1;
-                if (rc != 0) {
-                        strbuf_reset(&enc);
-                        strbuf_puts(&enc, e.msg);
-                }
-                /* stepped, the results too are said in worker order */
-                if (!stepped && rc == 0) {
-                        repr = store_repr_text(result, &text, num, &len);
-                        actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
-                }
-                prim_mutex_lock(&ps->mu);
-                if (stepped) {
-                        while (!ps->stop && ps->turn != ps->round + w)
-                                prim_cond_wait(&ps->cv, &ps->mu, NULL);
-                        if (rc == 0) {
-                                repr = store_repr_text(result, &text, num, &len);
-                                actor_emit(c, EV_RESULT, res, -1, k, w, repr, len);
-                        }
-                }
-                if (rc == 0)
-                        value_drop(&result);
-                put_result(ps, k, enc.data ? enc.data : "", enc.len, rc != 0);
-                ps->running[w] = 0;
-                /* its GIL, at the switch interval, and before it waits for its next task (the
-                 * caller goes on only after this: its map's trace ends with every worker's GIL
-                 * free) */
-                if (ps->gil[w] == GIL_HELD && (++held >= eng->sc->gil_interval || !task_for(ps, w)))
-                        gil_drop(ps, c, gil, w, ring);
-                ps->done++;
-                if (stepped) {
-                        ps->turn++;
-                        pthread_cond_broadcast(&ps->cv);
-                } else if (ps->done == ps->limit) {
-                        /* only the caller waits for results, and only for the last one handed
-                         * out (the other workers are busy or wait for tasks, which only the
-                         * caller hands out): a wake-up per result would be a system call per
-                         * task */
-                        pthread_cond_broadcast(&ps->cv);
-                }
+                if (ps->stepped)
+                        stepped_task(&wk);
+                else
+                        live_chunk(&wk);
         }
         if (ps->gil[w] == GIL_HELD)
-                gil_drop(ps, &eng->actors[ps->caller], gil, w, ring);
+                gil_drop(ps, &eng->actors[ps->caller], wk.gil, w, wk.ring);
         pthread_mutex_unlock(&ps->mu);
-        strbuf_free(&enc);
-        strbuf_free(&text);
+        strbuf_free(&wk.enc);
+        strbuf_free(&wk.text);
 }

@@ -68,7 +68,7 @@ static void put_u32(strbuf *out, size_t n)
 
 /* A scalar's encoding (None, a bool, an int, a float) into BUF: its length, or 0 for anything
  * else. The shared Values and the queues' items are mostly these: no strbuf for them. */
-#define SCALAR_BYTES 9
+#define SCALAR_BYTES STORE_SCALAR_BYTES
 static size_t encode_scalar(value v, char buf[SCALAR_BYTES])
 {
         switch (v.type) {
@@ -84,6 +84,11 @@ static size_t encode_scalar(value v, char buf[SCALAR_BYTES])
                 return 1 + sizeof(v.as.f);
         default: return 0;
         }
+}
+
+size_t store_encode_scalar(value v, char buf[STORE_SCALAR_BYTES])
+{
+        return encode_scalar(v, buf);
 }
 
 int store_encode(value v, strbuf *out, char *err, size_t errlen)

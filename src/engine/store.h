@@ -115,6 +115,10 @@ const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], 
 /* Appends V's encoding to OUT: 0, or -1 with a Python-like message in ERR (a function cannot be
  * encoded, as a lambda cannot be pickled). */
 int store_encode(value v, strbuf *out, char *err, size_t errlen);
+/* The same for a scalar (None, bool, int, float) into BUF, without a strbuf: its bytes, or 0 for
+ * any other value (store_encode it). */
+#define STORE_SCALAR_BYTES 9
+size_t store_encode_scalar(value v, char buf[STORE_SCALAR_BYTES]);
 /* Resets OUT to V's frame, as a pipe's message and a queue's item in shared memory are kept: a
  * 32-bit length, then V's encoding. Returns the frame's bytes, or -1 with a message in ERR as
  * store_encode. */

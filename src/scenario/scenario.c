@@ -107,11 +107,12 @@ typedef enum field_kind { F_EXPR, F_TEXT, F_BLOCK, F_LOCAL, F_BOOL, F_INT } fiel
 /* What a JSON literal (not an expression string) may be where an expression goes. */
 typedef enum lit_kind {
         LIT_ANY,
-        LIT_SECONDS, /* a number >= 0 */
-        LIT_COUNT,   /* an integer >= 0 */
-        LIT_INT,     /* an integer */
-        LIT_SEQ,     /* an array */
-        LIT_EXPR,    /* no literal: an expression string (a lambda) */
+        LIT_SECONDS,  /* a number >= 0 */
+        LIT_COUNT,    /* an integer >= 0 */
+        LIT_INT,      /* an integer */
+        LIT_POSITIVE, /* an integer >= 1 */
+        LIT_SEQ,      /* an array */
+        LIT_EXPR,     /* no literal: an expression string (a lambda) */
 } lit_kind;
 
 typedef struct field {
@@ -234,14 +235,15 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
                      .target = T_RES,
                      .res_mask = BIT(SC_POOL),
                      .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
-                                 REQL("over", F_EXPR, over, LIT_SEQ),
-                                 FLD("into", F_LOCAL, local) } },
+                                 REQL("over", F_EXPR, over, LIT_SEQ), FLD("into", F_LOCAL, local),
+                                 FLDL("chunksize", F_EXPR, chunksize, LIT_POSITIVE) } },
         [SC_STARMAP] = { .keyword = "starmap",
                          .target = T_RES,
                          .res_mask = BIT(SC_POOL),
                          .fields = { REQL("fn", F_EXPR, fn, LIT_EXPR),
                                      REQL("over", F_EXPR, over, LIT_SEQ),
-                                     FLD("into", F_LOCAL, local) } },
+                                     FLD("into", F_LOCAL, local),
+                                     FLDL("chunksize", F_EXPR, chunksize, LIT_POSITIVE) } },
         [SC_ASSERT] = { .keyword = "assert",
                         .target = T_EXPR,
                         .fields = { FLD("message", F_TEXT, text) } },
@@ -1320,6 +1322,10 @@ static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char
         case LIT_INT:
                 if (!is_int)
                         want = "an integer";
+                break;
+        case LIT_POSITIVE:
+                if (!is_int || item->valuedouble < 1)
+                        want = "an integer of at least 1";
                 break;
         case LIT_SEQ:
                 if (!cJSON_IsArray(item))
@@ -2477,6 +2483,7 @@ static void free_block(sc_block *b)
                 expr_free(s->until);
                 expr_free(s->fn);
                 expr_free(s->over);
+                expr_free(s->chunksize);
                 expr_template_free(s->text);
                 expr_template_free(s->say);
                 free(s->targets);

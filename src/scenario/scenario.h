@@ -154,6 +154,7 @@ struct sc_stmt {
         expr *until;         /* wait_for */
         expr *fn;            /* map, starmap */
         expr *over;          /* map, starmap */
+        expr *chunksize;     /* map, starmap: tasks a live worker takes at a time, or NULL */
         bool blocking;       /* acquire (default true) */
         int crash;           /* sc_crash_kind */
         int exit_code;       /* crash "exit" */

@@ -286,6 +286,10 @@ static void render_stmt(render *r, const sc_stmt *s, int depth)
                 put_expr(r, s->fn, &sb);
                 strbuf_puts(&sb, ", ");
                 put_expr(r, s->over, &sb);
+                if (s->chunksize != NULL) {
+                        strbuf_puts(&sb, ", ");
+                        put_expr(r, s->chunksize, &sb);
+                }
                 strbuf_putc(&sb, ')');
                 break;
         case SC_ASSERT:

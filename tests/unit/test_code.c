@@ -80,10 +80,41 @@ static void python_like(void **state)
         diag_free(&d);
 }
 
+/* A map's chunksize is Python's third argument. */
+static void pool_map_lines(void **state)
+{
+        static const char maps[] =
+            "{\"lockstep\": 1, \"title\": \"Maps\", \"summary\": \"Chunks.\",\n"
+            " \"resources\": {\"p\": {\"type\": \"pool\", \"workers\": 2}},\n"
+            " \"actors\": [{\"name\": \"M\", \"run\": [\n"
+            "   {\"map\": \"p\", \"fn\": \"lambda x: x * x\", \"over\": \"range(8)\", \"into\": "
+            "\"r\"},\n"
+            "   {\"starmap\": \"p\", \"fn\": \"lambda x, y: x + y\", \"over\": \"[(1, 2)]\",\n"
+            "    \"chunksize\": 2, \"into\": \"s\"}]}]}\n";
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *m;
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("maps.json", maps, strlen(maps), NULL, &d);
+        assert_non_null(sc);
+        cb = code_new(sc, maps, strlen(maps));
+        m = &cb->scripts[sc->actors[0].script];
+        assert_int_equal(m->n, 2);
+        assert_string_equal(m->lines[0].text, "r = p.map(lambda x: x * x, range(8))");
+        assert_string_equal(m->lines[1].text, "s = p.starmap(lambda x, y: x + y, [(1, 2)], 2)");
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(python_like),
+                cmocka_unit_test(pool_map_lines),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "engine/manager.h"
+#include "engine/pool.h"
 #include "engine/store.h"
 #include "engine/stream.h"
 #include "harness.h"
@@ -547,6 +548,175 @@ static void t_live_pool_gil(void **state)
         harness_free(r);
 }
 
+/* Pool.map's chunk size: divmod(items, 4 * workers), one more if anything is left over. */
+static void t_chunksize_rule(void **state)
+{
+        (void)state;
+        assert_int_equal(pool_chunksize(0, 2), 0);
+        assert_int_equal(pool_chunksize(1, 2), 1);
+        assert_int_equal(pool_chunksize(5, 2), 1);
+        assert_int_equal(pool_chunksize(8, 2), 1);
+        assert_int_equal(pool_chunksize(9, 2), 2);
+        assert_int_equal(pool_chunksize(10, 1), 3);
+        assert_int_equal(pool_chunksize(1000, 3), 84);
+        assert_int_equal(pool_chunksize(200000, 2), 25000);
+        assert_int_equal(pool_chunksize(200001, 2), 25001);
+        assert_int_equal(pool_chunksize(1u << 20, 16), 16384);
+}
+
+/* The live map's TASK and RESULT lines of R: for each task, the worker that said its TASK
+ * (-1: none; -2: two said it) and whether its RESULT came once, from that worker, after it. */
+static void chunk_lines(const harness_result *r, int n, int *worker, bool *result)
+{
+        const char *p = r->lines.data;
+
+        for (int k = 0; k < n; k++) {
+                worker[k] = -1;
+                result[k] = false;
+        }
+        while (p != NULL && *p) {
+                const char *end = strchr(p, '\n');
+                int k, w;
+
+                if (sscanf(p, "M task p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < n);
+                        worker[k] = worker[k] == -1 ? w : -2;
+                } else if (sscanf(p, "M result p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < n);
+                        assert_int_equal(worker[k], w);
+                        assert_false(result[k]);
+                        result[k] = true;
+                }
+                p = end != NULL ? end + 1 : NULL;
+        }
+}
+
+/* Live, chunks of Pool.map's size (1000 items over 3 workers: 84): every task is taken and said
+ * once, and each chunk goes to one worker, which says its tasks' TASK and RESULT in order; the
+ * results come back in the order of the items. With "chunksize": 7, chunks of 7. */
+static void t_live_pool_chunks(void **state)
+{
+        static const struct {
+                const char *chunksize;
+                int size;
+        } cases[] = { { "", 84 }, { ", 'chunksize': 7", 7 }, { ", 'chunksize': 'N * 2'", 2000 } };
+
+        (void)state;
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                char body[1024];
+                int worker[1000];
+                bool result[1000];
+                harness_result *r;
+
+                snprintf(body, sizeof(body),
+                         "'constants': {'N': 1000},"
+                         "'resources': {'p': {'type': 'pool', 'workers': 3}},"
+                         "'actors': [{'name': 'M', 'run': ["
+                         "  {'map': 'p', 'fn': 'lambda x: x * 2', 'over': 'range(N)', 'into': "
+                         "'r'%s},"
+                         "  {'assert': 'r == list(range(0, 2 * N, 2))', 'message': '{r}'}]}]",
+                         cases[c].chunksize);
+                r = live(body);
+                assert_int_equal(r->outcome, 0);
+                assert_int_equal(harness_count(r, " task p "), 1000);
+                assert_int_equal(harness_count(r, " result p "), 1000);
+                chunk_lines(r, 1000, worker, result);
+                for (int k = 0; k < 1000; k++) {
+                        assert_true(worker[k] >= 0 && result[k]);
+                        /* the chunk's first task's worker */
+                        assert_int_equal(worker[k], worker[k - k % cases[c].size]);
+                }
+                harness_free(r);
+        }
+}
+
+/* Live: three threads map 40 items each, five times, on one pool of two (chunks of 5): the maps
+ * take turns, and each one's events come between its task 0 and the next map's, whatever the
+ * workers' rings (only a chunk's first and last events take the pool's order key): after each
+ * task 0, the 40 tasks and the 40 results of that map, each once, before the next task 0. The
+ * model ends with both workers idle and the last map's 40 results. */
+static void t_live_pool_maps_in_turn(void **state)
+{
+        harness_result *r = live(
+            "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+            "'actors': [{'name': 'T-{i}', 'group': 'T', 'count': 3, 'run': ["
+            "  {'repeat': 5, 'do': ["
+            "    {'map': 'p', 'fn': 'lambda x: x + 1', 'over': 'range(i, i + 40)', 'into': 'r'},"
+            "    {'assert': 'r == list(range(i + 1, i + 41))', 'message': '{name}: {r}'}"
+            "  ]}]}]");
+        const char *p = r->lines.data;
+        int maps = 0, tasks = 0, results = 0, p_res = scenario_find_resource(r->sc, "p");
+        bool seen[2][40] = { { false } };
+        const model_res *mr = model_res_at(r->m, p_res);
+
+        (void)state;
+        assert_int_equal(r->outcome, 0);
+        while (*p) {
+                const char *end = strchr(p, '\n');
+                int k, w;
+
+                if (sscanf(p, "%*s task p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < 40);
+                        if (k == 0) {
+                                assert_int_equal(tasks, maps * 40);
+                                assert_int_equal(results, maps * 40);
+                                maps++;
+                                memset(seen, 0, sizeof(seen));
+                        }
+                        assert_false(seen[0][k]);
+                        seen[0][k] = true;
+                        tasks++;
+                } else if (sscanf(p, "%*s result p #%d worker %d", &k, &w) == 2) {
+                        assert_true(k >= 0 && k < 40 && seen[0][k]);
+                        assert_false(seen[1][k]);
+                        seen[1][k] = true;
+                        results++;
+                }
+                p = end + 1;
+        }
+        assert_int_equal(maps, 15);
+        assert_int_equal(tasks, 600);
+        assert_int_equal(results, 600);
+        assert_int_equal(mr->ntasks, 40);
+        assert_int_equal(mr->nresults, 40);
+        for (int w = 0; w < mr->nworkers; w++)
+                assert_int_equal(mr->workers[w].task, -1);
+        harness_free(r);
+}
+
+/* A map's errors, live, in chunks: the first in the order of the items is the map's, whichever
+ * worker met it first (IndexError at item 100, ZeroDivisionError at item 900); a chunksize that
+ * is not an int of at least 1 is Python's error, in the caller. */
+static void t_live_pool_chunk_errors(void **state)
+{
+        static const struct {
+                const char *stmt, *error;
+        } cases[] = {
+                { "'fn': 'lambda x: [1][x] if x == 100 else 10 // (x - 900)', 'over': "
+                  "'range(1000)'",
+                  "M error IndexError\n" },
+                { "'fn': 'lambda x: x', 'over': 'range(10)', 'chunksize': 'len(name) - 1'",
+                  "M error ValueError\n" },
+                { "'fn': 'lambda x: x', 'over': 'range(10)', 'chunksize': 'name'",
+                  "M error TypeError\n" },
+        };
+
+        (void)state;
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                char body[1024];
+                harness_result *r;
+
+                snprintf(body, sizeof(body),
+                         "'resources': {'p': {'type': 'pool', 'workers': 2}},"
+                         "'actors': [{'name': 'M', 'run': [{'map': 'p', %s}]}]",
+                         cases[c].stmt);
+                r = live(body);
+                assert_int_equal(r->outcome, 4);
+                assert_int_equal(harness_count(r, cases[c].error), 1);
+                harness_free(r);
+        }
+}
+
 /* ---- the store's encoding ---- */
 
 /* Every type survives the encoding, and a cut encoding is refused. */
@@ -788,6 +958,10 @@ int main(void)
                 cmocka_unit_test(t_step_pool_gil),
                 cmocka_unit_test(t_live_pool_shared),
                 cmocka_unit_test(t_live_pool_gil),
+                cmocka_unit_test(t_chunksize_rule),
+                cmocka_unit_test(t_live_pool_chunks),
+                cmocka_unit_test(t_live_pool_maps_in_turn),
+                cmocka_unit_test(t_live_pool_chunk_errors),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_pipe_ahead),

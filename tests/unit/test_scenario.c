@@ -198,6 +198,44 @@ static void test_implied_main_and_defaults(void **state)
 #define HEAD  "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
 #define ACTOR " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"hi\"}]}]}"
 
+/* A map's chunksize: a literal must be an integer of at least 1 (an expression is checked when
+ * the map runs); without it, none. */
+static void test_map_chunksize(void **state)
+{
+#define MAP(cs)                                                                                    \
+        HEAD " \"resources\": {\"p\": {\"type\": \"pool\"}},\n"                                    \
+             " \"actors\": [{\"name\": \"A\", \"run\": [{\"map\": \"p\", \"fn\": \"lambda x: x\"," \
+             " \"over\": \"range(9)\"" cs "}]}]}"
+        /* the text, where the error is (the value), what it says */
+        static const char *const bad[][3] = {
+                { MAP(", \"chunksize\": 0"), "0}", "must be an integer of at least 1, not 0" },
+                { MAP(", \"chunksize\": -2"), "-2}", "must be an integer of at least 1, not -2" },
+                { MAP(", \"chunksize\": 2.5"), "2.5}",
+                  "must be an integer of at least 1, not 2.5" },
+                { MAP(", \"chunksize\": [2]"), "[2]",
+                  "must be an integer of at least 1, not an array" },
+        };
+        const char *good[] = { MAP(""), MAP(", \"chunksize\": 3"),
+                               MAP(", \"chunksize\": \"2 * 2\"") };
+        diag d;
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+                expect_error(bad[k][0], bad[k][1], bad[k][2]);
+        for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+                scenario *sc = load(good[k], &d, NULL, 0);
+                const sc_stmt *m;
+
+                assert_non_null(sc);
+                m = &sc->scripts[sc->actors[0].script].body.stmts[0];
+                assert_int_equal(m->kind, SC_MAP);
+                assert_true((m->chunksize != NULL) == (k > 0));
+                scenario_free(sc);
+                diag_free(&d);
+        }
+#undef MAP
+}
+
 static void test_errors(void **state)
 {
         (void)state;
@@ -441,6 +479,7 @@ int main(void)
                 cmocka_unit_test(test_set_errors),
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_map_chunksize),
                 cmocka_unit_test(test_reserved_names),
                 cmocka_unit_test(test_gil_per_process),
                 cmocka_unit_test(test_gil_per_pool_worker),
