@@ -46,6 +46,12 @@ typedef struct pool_state {
         bool stepped; /* the map hands out its tasks in rounds (step mode) */
         const sc_stmt *stmt; /* the map statement (the same address in every process) */
         int caller;          /* the actor whose map it is */
+        /* live: the maps handed out so far, and what the caller's ring (its actor's) had written
+         * when it handed this one out: a worker's events of the map come after that, the step
+         * that began the map, which nothing else orders them after (the caller's ring may be
+         * unread yet, waiting for an event of another ring before it) */
+        unsigned maps;
+        uint64_t caller_mark;
         int ntasks, next, done;
         int limit;                /* live: tasks that may be taken */
         int chunk;                /* live: tasks handed out at a time */
@@ -378,6 +384,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 ps->stepped = false;
                 ps->chunk = chunk > (int64_t)n ? (n > 0 ? (int)n : 1) : (int)chunk;
                 ps->limit = (int)n;
+                ps->caller_mark = stream_written(a->eng->st, a->id);
+                ps->maps++;
                 pthread_cond_broadcast(&ps->cv);
                 while (ps->done < ps->ntasks)
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
@@ -508,7 +516,8 @@ typedef struct worker {
         engine *eng;
         pool_state *ps;
         int res, w, gil, ring;
-        int held; /* tasks since it took its GIL */
+        int held;      /* tasks since it took its GIL */
+        unsigned maps; /* live: the maps whose caller's mark it has ordered its events after */
         strbuf enc, text;
         /* what run_task gives: the result's encoding, or an error's message */
         const char *out;
@@ -679,6 +688,11 @@ static void live_chunk(worker *wk)
                 lo = ps->next;
                 hi = ps->limit - lo > ps->chunk ? lo + ps->chunk : ps->limit;
                 ps->next = hi;
+        }
+        /* its first events of this map (its GIL's too) after the step that began it */
+        if (wk->maps != ps->maps) {
+                wk->maps = ps->maps;
+                stream_order_after(st, ps->caller, ps->caller_mark);
         }
         ps->lo[w] = lo;
         ps->hi[w] = hi;

@@ -412,11 +412,19 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# The CPU time process PID has used, in clock ticks (utime + stime of /proc/PID/stat, read past
+# the name in parentheses); 0 once it is gone.
+cpu_ticks() {
+        sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 } END { if (NR == 0) print 0 }'
+}
+
 # --- a pool worker killed from outside in the middle of its task: it is replaced (under the same
 # worker number), the task is handed out again, and the map ends with every result
-# in order. The pool has one worker, each task computes for half a second and the kill comes
-# 0.3 s after the worker is up, so it dies in a task; without the replacement the map would wait
-# for ever (until the time limit). With "gil" (GIL=True) it dies holding GIL@pool/0: the fork
+# in order. The pool has one worker and each task computes for a while (about 0.13 s of CPU on
+# the machine this was written on, more under the sanitizers); the kill comes once the worker
+# has used 2 clock ticks of CPU, so it dies in its first task whatever the machine's load (no
+# more than its tasks use CPU); without the replacement the map would wait for ever (until the
+# time limit). With "gil" (GIL=True) it dies holding GIL@pool/0: the fork
 # server releases it for the dead worker (after its task, before the task goes out again) and the
 # replacement takes it again, so it is taken and given up twice (live: it keeps it from task to
 # task), or once per task run (stepped: it gives it up after each), and is free at the end.
@@ -428,8 +436,11 @@ for run in "live False" "live True" "step False" "step True"; do
         "$bin" run $m --set GIL=$gil --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
         pid=$!
         kids=$(actor_pids $pid 1)
-        sleep 0.3
         victim=$(echo "$kids" | cut -d' ' -f1)
+        k=0
+        while [ -n "$victim" ] && [ "$(cpu_ticks "$victim")" -lt 2 ] && [ $k -lt 2000 ]; do
+                sleep 0.005; k=$((k + 1))
+        done
         [ -n "$victim" ] && kill -9 "$victim"
         wait $pid; st=$?
         status $st 0 "kill a pool worker ($mode, GIL=$gil)"
@@ -463,7 +474,8 @@ done
 gone "$tmp/pv.json" "kill a pool worker"
 
 # --- a pool worker killed in the middle of a chunk: three workers map 1,000 items in chunks of
-# 84, and a worker dies 0.4 s into the map (a chunk takes about 0.2 s). What it had done of its
+# 84, and a worker dies once it has used 10 clock ticks of CPU (a chunk takes about 8 here, the
+# whole map about 30 a worker), in its second chunk or so. What it had done of its
 # chunk stays done; the rest, from the task it ran, goes out again: every index has its result
 # exactly once, in order, and at most one task (the one it ran) is handed out twice — none when
 # the kill comes right after a RESULT (where a worker often waits for a CPU, its publish having
@@ -475,8 +487,11 @@ for gil in False True; do
         "$bin" run --seed 1 --set GIL=$gil --trace "$tmp/pc.trace" "$tmp/pc.json" >"$tmp/pc.out" 2>"$tmp/pc.err" &
         pid=$!
         kids=$(actor_pids $pid 3)
-        sleep 0.4
         victim=$(echo "$kids" | cut -d' ' -f1)
+        k=0
+        while [ -n "$victim" ] && [ "$(cpu_ticks "$victim")" -lt 10 ] && [ $k -lt 2000 ]; do
+                sleep 0.005; k=$((k + 1))
+        done
         [ -n "$victim" ] && kill -9 "$victim"
         wait $pid; st=$?
         status $st 0 "kill a pool worker mid-chunk (GIL=$gil)"
