@@ -415,6 +415,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         }
         /* the results in the order of the inputs; the first error is the map's */
         *out = value_list();
+        value_list_reserve(out, n);
         for (int k = 0; k < (int)n && flow == FLOW_NEXT; k++) {
                 const char *p = ps->res + ps->res_off[k];
                 value v;
