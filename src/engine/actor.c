@@ -190,6 +190,12 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         return -1;
 }
 
+/* expr_env's hold: a resource's data in place is read under the memory lock, as env_load's. */
+static void env_hold(void *ctx)
+{
+        actor_memory_lock(ctx);
+}
+
 int actor_eval(actor *a, const expr *e, value *out)
 {
         expr_error err;
@@ -229,16 +235,35 @@ void actor_init(engine *eng, actor *a, int id)
                 a->res_key[k] = res_order_key(a, k);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
+        /* the constants, and the resources this process holds in its heap (a var of a thread,
+         * a process's own copy), are read by the evaluator in place (expr_env): not through
+         * env_load. A managed or shared resource's slot is NULL: env_load, which decodes it or
+         * asks the server. */
+        a->consts = xcalloc((size_t)sc->nconstants + 1, sizeof(value));
+        for (int k = 0; k < sc->nconstants; k++)
+                a->consts[k] = value_ref(sc->constants[k].v);
+        a->res_slots = xcalloc((size_t)sc->nresources + 1, sizeof(value *));
+        for (int k = 0; k < sc->nresources; k++)
+                a->res_slots[k] = store_heap_slot(a->store, k);
         /* Each actor's random() is its own seeded sequence. */
         a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
         expr_random_next(&a->rng);
-        /* the locals are read straight from their array, the other names through env_load */
+        /* the locals, constants and heap data are read straight from their arrays, the other
+         * names (shared or managed data, name, i) through env_load */
         a->env = (expr_env){ .ctx = a,
                              .load = env_load,
                              .slots = a->locals,
                              .slot_set = a->assigned,
                              .slot_first = SC_REF(SC_REF_LOCAL, 0),
                              .nslots = s->nlocals,
+                             .consts = a->consts,
+                             .const_first = SC_REF(SC_REF_CONST, 0),
+                             .nconsts = sc->nconstants,
+                             .res_slots = a->res_slots,
+                             .res_first = SC_REF(SC_REF_RES, 0),
+                             .nres = sc->nresources,
+                             .held = &a->holds_memory,
+                             .hold = env_hold,
                              .rng = &a->rng,
                              .cpu_count = eng->opt.cpu_count };
 }
@@ -247,8 +272,12 @@ void actor_free(actor *a)
 {
         for (int k = 0; k < a->script->nlocals; k++)
                 value_drop(&a->locals[k]);
+        for (int k = 0; k < a->sc->nconstants; k++)
+                value_drop(&a->consts[k]);
         free(a->locals);
         free(a->assigned);
+        free(a->consts);
+        free(a->res_slots);
         free(a->res_key);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);

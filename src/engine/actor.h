@@ -42,6 +42,8 @@ typedef struct actor {
         const sc_script *script;
         value *locals;
         bool *assigned;
+        value *consts;     /* the scenario's constants, for env's table */
+        value **res_slots; /* by resource: its data in this process's heap, or NULL */
         uint64_t rng;
         expr_env env;
         pthread_t thread;
