@@ -217,54 +217,51 @@ static int lock_wait_live(actor *a, prim_lock *l, int evres, const struct timesp
         return prim_lock_wait(l, a->id, deadline);
 }
 
-/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
- * the actor holds itself is waited for like any other: only another thread's release (legal for
- * a threading.Lock) or the timeout ends that wait. */
-static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
+/* acquire for a semaphore K. */
+__attribute__((noinline)) static int acquire_sem(actor *a, int k, bool blocking,
+                                                 const struct timespec *deadline)
 {
-        int evres, rc;
-        prim_lock *l;
+        prim_res *r = res_of(a, k);
+        int rc;
 
-        actor_memory_drop(a);
-        if (is_semaphore(a, k)) {
-                prim_res *r = res_of(a, k);
-
-                if (prim_sem_try(r, a->id) == PRIM_OK) {
-                        sem_took(a, k);
-                        return PRIM_OK;
-                }
-                if (!blocking)
-                        return PRIM_BUSY;
-                interp_gil_drop(a);
-                if (stepping(a)) {
-                        /* in the queue (fifo) before it says it waits, as for a lock */
-                        rc = prim_sem_block(r, a->id);
-                        if (rc != PRIM_OK) {
-                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                                rc = retry(a, k, NULL, deadline);
-                        }
-                } else if (r->fifo && a->total_order) {
-                        /* in the queue before it says it waits, as a lock's (lock_wait_live) */
-                        rc = prim_sem_block(r, a->id);
-                        if (rc != PRIM_OK) {
-                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                                rc = prim_sem_wait_queued(r, a->id, deadline);
-                        }
-                } else {
-                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                        rc = prim_sem_wait(r, a->id, deadline);
-                }
-                if (rc == PRIM_OK)
-                        sem_took(a, k);
-                else
-                        actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
-                return rc;
-        }
-        l = lock_of(a, k, &evres);
-        if (prim_lock_try(l, a->id) == PRIM_OK) {
-                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        if (prim_sem_try(r, a->id) == PRIM_OK) {
+                sem_took(a, k);
                 return PRIM_OK;
         }
+        if (!blocking)
+                return PRIM_BUSY;
+        interp_gil_drop(a);
+        if (stepping(a)) {
+                /* in the queue (fifo) before it says it waits, as for a lock */
+                rc = prim_sem_block(r, a->id);
+                if (rc != PRIM_OK) {
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = retry(a, k, NULL, deadline);
+                }
+        } else if (r->fifo && a->total_order) {
+                /* in the queue before it says it waits, as a lock's (lock_wait_live) */
+                rc = prim_sem_block(r, a->id);
+                if (rc != PRIM_OK) {
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = prim_sem_wait_queued(r, a->id, deadline);
+                }
+        } else {
+                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                rc = prim_sem_wait(r, a->id, deadline);
+        }
+        if (rc == PRIM_OK)
+                sem_took(a, k);
+        else
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+        return rc;
+}
+
+/* acquire for lock L (resource EVRES) that a first try found taken. */
+__attribute__((noinline)) static int acquire_busy(actor *a, prim_lock *l, int evres, bool blocking,
+                                                  const struct timespec *deadline)
+{
+        int rc;
+
         if (!blocking)
                 return PRIM_BUSY;
         if (evres != a->gil)
@@ -287,34 +284,64 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         return rc;
 }
 
-static int release(actor *a, int k)
+/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
+ * the actor holds itself is waited for like any other: only another thread's release (legal for
+ * a threading.Lock) or the timeout ends that wait. Inline, a lock taken at the first try (a
+ * `with` every iteration); a semaphore and a wait out of line. */
+static inline int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
 {
         int evres;
         prim_lock *l;
 
-        if (is_semaphore(a, k)) {
-                prim_res *r = res_of(a, k);
+        actor_memory_drop(a);
+        if (is_semaphore(a, k))
+                return acquire_sem(a, k, blocking, deadline);
+        l = lock_of(a, k, &evres);
+        if (prim_lock_try(l, a->id) != PRIM_OK)
+                return acquire_busy(a, l, evres, blocking, deadline);
+        actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        return PRIM_OK;
+}
 
-                prim_mutex_lock(&r->mu);
-                if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
-                        pthread_mutex_unlock(&r->mu);
-                        return actor_fail(a, "ValueError: Semaphore released too many times");
-                }
-                r->count++;
-                actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
-                prim_sem_post(r);
+/* release for a semaphore K. */
+__attribute__((noinline)) static int release_sem(actor *a, int k)
+{
+        prim_res *r = res_of(a, k);
+
+        prim_mutex_lock(&r->mu);
+        if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
                 pthread_mutex_unlock(&r->mu);
-                return FLOW_NEXT;
+                return actor_fail(a, "ValueError: Semaphore released too many times");
         }
+        r->count++;
+        actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
+        prim_sem_post(r);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+/* release of lock L (resource EVRES) that the actor may not release. The messages are Python's. */
+__attribute__((noinline)) static int release_unheld(actor *a, const prim_lock *l, int evres)
+{
+        return actor_fail(a,
+                          l->reentrant ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                       : "RuntimeError: release unlocked lock '%s'",
+                          a->sc->resources[evres].name);
+}
+
+/* Inline, as acquire: a lock's release; a semaphore's and an error out of line. */
+static inline int release(actor *a, int k)
+{
+        int evres;
+        prim_lock *l;
+
+        if (is_semaphore(a, k))
+                return release_sem(a, k);
         l = lock_of(a, k, &evres);
         /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
-         * holder. The messages are Python's. */
+         * holder. */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
-                return actor_fail(a,
-                                  l->reentrant
-                                      ? "RuntimeError: cannot release un-acquired lock '%s'"
-                                      : "RuntimeError: release unlocked lock '%s'",
-                                  a->sc->resources[evres].name);
+                return release_unheld(a, l, evres);
         actor_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
         prim_lock_unlock(l);
         return FLOW_NEXT;
