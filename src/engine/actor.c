@@ -190,6 +190,14 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         return -1;
 }
 
+const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s)
+{
+        actor_lvalue *lv = &a->lvalues[s->id];
+
+        expr_lvalue(s->lvalue, &lv->name, &lv->ref, &lv->index);
+        return lv;
+}
+
 /* expr_env's hold: a resource's data in place is read under the memory lock, as env_load's. */
 static void env_hold(void *ctx)
 {
@@ -243,6 +251,7 @@ void actor_init(engine *eng, actor *a, int id)
         for (int k = 0; k < sc->nconstants; k++)
                 a->consts[k] = value_ref(sc->constants[k].v);
         a->res_slots = xcalloc((size_t)sc->nresources + 1, sizeof(value *));
+        a->lvalues = xcalloc((size_t)sc->nstmts + 1, sizeof(actor_lvalue));
         for (int k = 0; k < sc->nresources; k++)
                 a->res_slots[k] = store_heap_slot(a->store, k);
         /* Each actor's random() is its own seeded sequence. */
@@ -278,6 +287,7 @@ void actor_free(actor *a)
         free(a->assigned);
         free(a->consts);
         free(a->res_slots);
+        free(a->lvalues);
         free(a->res_key);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);

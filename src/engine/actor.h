@@ -43,7 +43,8 @@ typedef struct actor {
         value *locals;
         bool *assigned;
         value *consts;     /* the scenario's constants, for env's table */
-        value **res_slots; /* by resource: its data in this process's heap, or NULL */
+        value **res_slots; /* by resource: its data in this process's heap (store_heap_slot) */
+        struct actor_lvalue *lvalues; /* by statement: a store's target, worked out once */
         uint64_t rng;
         expr_env env;
         pthread_t thread;
@@ -124,6 +125,21 @@ static inline void actor_memory_drop(actor *a)
         if (a->holds_memory)
                 actor_memory_unlock(a);
 }
+/* A store's target (expr_lvalue of its lvalue), worked out at its first run by this actor. */
+typedef struct actor_lvalue {
+        const char *name;
+        const expr *index; /* NULL: the whole of it */
+        int32_t ref;       /* 0: not worked out yet (no ref is 0: its kind is in the top byte) */
+} actor_lvalue;
+
+const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s);
+static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
+{
+        const actor_lvalue *lv = &a->lvalues[s->id];
+
+        return lv->ref != 0 ? lv : actor_lvalue_find(a, s);
+}
+
 /* Evaluates E; on error raises it and returns -1. */
 int actor_eval(actor *a, const expr *e, value *out);
 /* Local SLOT = V (taken). Inline: loops and lets do it at every step. */

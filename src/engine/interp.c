@@ -1252,14 +1252,14 @@ static int replaced_there(actor *a, int k, value v)
 
 static int x_store(actor *a, const sc_stmt *s)
 {
-        const char *name;
-        int32_t ref;
-        const expr *index_e;
+        const actor_lvalue *lv = actor_lvalue_of(a, s);
+        const char *name = lv->name;
+        int32_t ref = lv->ref;
+        const expr *index_e = lv->index;
         value v, index = value_none(), tmp = value_none();
         value *target;
         int flow = FLOW_NEXT;
 
-        expr_lvalue(s->lvalue, &name, &ref, &index_e);
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         if (index_e != NULL && actor_eval(a, index_e, &index) < 0)
@@ -1273,7 +1273,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
-                if (index_e == NULL && (target = store_heap_slot(a->store, k)) != NULL) {
+                if (index_e == NULL && (target = a->res_slots[k]) != NULL) {
                         /* the whole of a var in this process's heap (a counter): nothing to
                          * write back */
                         value_drop(target);

@@ -1748,13 +1748,15 @@ static void t_live_lock_counter(void **state)
 /* Names read in place by the evaluator (a var in the heap, a constant, a local) are the names
  * the general path reads: a local stored to, a resource stored to and read again in the next
  * statement, a bool in a var (True + 1 is 2), a float, an overflow
- * at the edge with its message, and `is None`. */
+ * at the edge with its message, and `is None`; stores run again in a loop (their targets are
+ * worked out once), a whole var and a list's item. */
 static void t_step_names_in_place(void **state)
 {
         harness_result *r = step(
             "'constants': {'C': 7, 'BIG': 9223372036854775807}, "
             "'resources': {'counter': {'type': 'var', 'value': 10}, "
-            "'flag': {'type': 'var', 'value': true}, 'f': {'type': 'var', 'value': 0.5}}, "
+            "'flag': {'type': 'var', 'value': true}, 'f': {'type': 'var', 'value': 0.5}, "
+            "'arr': {'type': 'list', 'value': [0, 0, 0]}}, "
             "'actors': [{'name': 'A', 'run': [{'let': 'n', 'value': 'C'}, "
             "{'store': 'n', 'value': 'n + 1'}, {'let': 'y', 'value': 'n + C'}, "
             "{'print': 'A {n} {y}'}]}, "
@@ -1762,6 +1764,8 @@ static void t_step_names_in_place(void **state)
             "{'store': 'counter', 'value': 'counter * 2'}, {'store': 'flag', 'value': 'flag + 1'}, "
             "{'store': 'f', 'value': 'f + counter'}, {'let': 'x', 'value': 'None'}, "
             "{'if': 'x is None', 'then': [{'print': 'B {counter} {flag} {f}'}]}, "
+            "{'repeat': 3, 'as': 'j', 'do': [{'store': 'arr[j]', 'value': 'j * 2'}, "
+            "{'store': 'f', 'value': 'f + j'}]}, {'print': 'B2 {arr} {f}'}, "
             "{'store': 'counter', 'value': 'BIG - counter'}, "
             "{'store': 'counter', 'value': 'counter + 35'}]}], "
             "'main': [{'join': 'A'}, {'join': 'B'}, {'print': 'main {counter}'}]",
@@ -1770,6 +1774,7 @@ static void t_step_names_in_place(void **state)
         (void)state;
         assert_true(harness_grep(r, "A print A 8 15") != NULL);
         assert_true(harness_grep(r, "B print B 34 2 34.5") != NULL);
+        assert_true(harness_grep(r, "B print B2 [0, 2, 4] 37.5") != NULL);
         assert_true(harness_grep(r, "B changed counter 9223372036854775773") != NULL);
         assert_true(harness_grep(r, "OverflowError: 9223372036854775773 + 35 does not fit in a "
                                     "64-bit int") != NULL);
