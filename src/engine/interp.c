@@ -693,6 +693,26 @@ static bool has_item(actor *a, void *arg)
         return store_queue_len(a->store, ((const sc_stmt *)arg)->res) > 0;
 }
 
+/* Live, under queue R's mutex: waits on its condition variable for room or an item (READY) as
+ * wait_until, counted in R's sleepers while it does, so that a put or a get that finds none
+ * (queue_wake) does not signal the variable at all. */
+static int queue_wait(actor *a, prim_res *r, ready_fn ready, void *arg,
+                      const struct timespec *deadline, int k)
+{
+        int rc;
+
+        r->sleepers++;
+        rc = wait_until(a, &r->mu, &r->cv, ready, arg, deadline, EV_BLOCKED, k, -1);
+        r->sleepers--;
+        return rc;
+}
+
+static void queue_wake(prim_res *r)
+{
+        if (r->sleepers > 0)
+                pthread_cond_broadcast(&r->cv);
+}
+
 static int x_put(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
@@ -700,7 +720,7 @@ static int x_put(actor *a, const sc_stmt *s)
         const struct timespec *dl;
         value v;
         int rc;
-        long need;
+        long need, n;
         bool never;
         char err[200];
         strbuf *enc = &a->enc;
@@ -728,11 +748,15 @@ static int x_put(actor *a, const sc_stmt *s)
                 return actor_fail(a, "%s", err);
         }
         it.need = (size_t)need;
+        /* the item's text before the mutex: the put then holds it for less */
+        text = store_repr_text(v, &a->scratch, num, &len);
         prim_mutex_lock(&r->mu);
-        if (!has_room(a, &it)) {
+        /* the room, the item and the count in one pass; the event goes out before the mutex is
+         * given back, so before anyone can take the item */
+        while ((n = store_queue_put(a->store, s->res, v, it.need, enc)) < 0) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                rc = wait_until(a, &r->mu, &r->cv, has_room, &it, dl, EV_BLOCKED, s->res, -1);
+                rc = queue_wait(a, r, has_room, &it, dl, s->res);
                 if (rc != PRIM_OK) {
                         /* put(timeout=...) gives up: the item is not put */
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
@@ -741,11 +765,8 @@ static int x_put(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        text = store_repr_text(v, &a->scratch, num, &len);
-        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0, text,
-                   len);
-        store_queue_push(a->store, s->res, v, enc);
-        pthread_cond_broadcast(&r->cv);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)n, 0, text, len);
+        queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         if (enc->cap > 65536)
                 strbuf_free(enc); /* a big item's room is not kept */
@@ -758,6 +779,7 @@ static int x_get(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
         value v;
+        long n;
         char num[VALUE_INT_TEXT];
         size_t len;
         const char *text;
@@ -766,11 +788,11 @@ static int x_get(actor *a, const sc_stmt *s)
                 return FLOW_STOP;
         actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
-        if (store_queue_len(a->store, s->res) == 0) {
+        if ((n = store_queue_take(a->store, s->res, &v)) < 0) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
-                if (store_queue_len(a->store, s->res) == 0) {
+                queue_wait(a, r, has_item, (void *)s, dl, s->res);
+                if ((n = store_queue_take(a->store, s->res, &v)) < 0) {
                         /* get(timeout=...) gives up: `into` receives None */
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
@@ -778,10 +800,9 @@ static int x_get(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        v = store_queue_pop(a->store, s->res);
         text = store_repr_text(v, &a->scratch, num, &len);
-        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0, text, len);
-        pthread_cond_broadcast(&r->cv);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)n, 0, text, len);
+        queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
         return FLOW_NEXT;

@@ -73,6 +73,8 @@ typedef struct prim_res {
         bool flag;     /* event: set */
         uint64_t sets; /* event: how many times it was set (a waiter wakes on any set) */
         int waiting;   /* barrier: arrivals */
+        int sleepers;  /* queue: actors waiting on cv for room or an item (under mu), so that a
+                        * put or a get wakes them only when there are some */
         /* condition: the waiters in the order they began to wait (FIFO). A notify takes them
          * from the front and marks each one's prim_actor.notified, so a thread that starts
          * waiting later can never take a wake-up meant for another. Barrier: the round's

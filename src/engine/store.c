@@ -526,10 +526,27 @@ long store_frame(value v, strbuf *out, char *err, size_t errlen)
         return (long)out->len;
 }
 
+/* A scalar's frame bytes (its length, then its encoding), or 0 for anything else. */
+static size_t scalar_frame(value v)
+{
+        switch (v.type) {
+        case VALUE_NONE:
+        case VALUE_BOOL: return sizeof(uint32_t) + 1;
+        case VALUE_INT:
+        case VALUE_FLOAT: return sizeof(uint32_t) + SCALAR_BYTES;
+        default: return 0;
+        }
+}
+
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
 {
+        size_t n;
+
         if (!st->shared[k])
                 return 0;
+        /* a scalar's frame is made by store_queue_put, straight into the ring */
+        if ((n = scalar_frame(v)) > 0)
+                return (long)n;
         return store_frame(v, enc, err, errlen);
 }
 
@@ -567,19 +584,32 @@ static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
         }
 }
 
-void store_queue_push(store *st, int k, value v, const strbuf *enc)
+long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
 {
+        int64_t max = st->sc->resources[k].count;
         heap_queue *q = &st->queues[k];
 
         if (st->shared[k]) {
                 ring_hdr *r = ring_of(st, k);
+                char frame[sizeof(uint32_t) + SCALAR_BYTES];
+                uint32_t u;
 
-                ring_copy(r, r->tail, enc->data, enc->len, true);
-                r->tail += enc->len;
-                r->n++;
+                if ((max != 0 && (int64_t)r->n >= max) || r->n >= SC_MAX_QUEUE ||
+                    STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) < need)
+                        return -1;
+                if (scalar_frame(v) > 0) {
+                        u = (uint32_t)encode_scalar(v, frame + sizeof(u));
+                        memcpy(frame, &u, sizeof(u));
+                        ring_copy(r, r->tail, frame, need, true);
+                } else {
+                        ring_copy(r, r->tail, enc->data, enc->len, true);
+                }
+                r->tail += need;
                 value_drop(&v);
-                return;
+                return (long)++r->n;
         }
+        if ((max != 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE)
+                return -1;
         if (q->n == q->cap) {
                 size_t old = q->cap;
                 value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
@@ -592,34 +622,35 @@ void store_queue_push(store *st, int k, value v, const strbuf *enc)
                 q->head = 0;
         }
         q->items[(q->head + q->n) % q->cap] = v;
-        q->n++;
+        return (long)++q->n;
 }
 
-value store_queue_pop(store *st, int k)
+long store_queue_take(store *st, int k, value *out)
 {
         heap_queue *q = &st->queues[k];
-        value v;
 
         if (st->shared[k]) {
                 ring_hdr *r = ring_of(st, k);
                 uint32_t n;
                 char small[64], *buf;
 
+                if (r->n == 0)
+                        return -1;
                 ring_copy(r, r->head, &n, sizeof(n), false);
                 /* most items are small: no malloc for them */
                 buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
                 ring_copy(r, r->head + sizeof(n), buf, n, false);
                 r->head += sizeof(n) + n;
-                r->n--;
-                v = decode_own(buf, n);
+                *out = decode_own(buf, n);
                 if (buf != small)
                         free(buf);
-                return v;
+                return (long)--r->n;
         }
-        v = q->items[q->head];
+        if (q->n == 0)
+                return -1;
+        *out = q->items[q->head];
         q->head = (q->head + 1) % q->cap;
-        q->n--;
-        return v;
+        return (long)--q->n;
 }
 
 /* ---- pipes ----------------------------------------------------------------------------------- */

@@ -59,15 +59,18 @@ void store_restore(store *st, const char *data, size_t len);
 
 /* Items in queue K. */
 size_t store_queue_len(const store *st, int k);
-/* Prepares V (borrowed) for queue K: for a queue in shared memory, encodes it into ENC and
- * returns its bytes, else 0. -1 with a message in ERR when it cannot cross (a function). */
+/* Prepares V (borrowed) for queue K: for a queue in shared memory, returns its frame's bytes
+ * (encoded into ENC, but for a scalar's, which store_queue_put makes), else 0. -1 with a
+ * message in ERR when it cannot cross (a function). */
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen);
 /* Whether an item of NEED bytes (store_queue_prepare's answer) fits now; *NEVER: not even empty. */
 bool store_queue_fits(const store *st, int k, size_t need, bool *never);
-/* Appends V (taken; ENC as prepared). */
-void store_queue_push(store *st, int k, value v, const strbuf *enc);
-/* Takes the oldest item (the queue is not empty). */
-value store_queue_pop(store *st, int k);
+/* Appends V (taken; ENC as prepared, a scalar's frame made here), of NEED bytes (the prepared
+ * answer), when it fits now (store_queue_fits): returns the items then in the queue. -1, and V
+ * not taken, when it does not fit. One pass: the room, the frame, the item and the count. */
+long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc);
+/* Takes the oldest item into *OUT: returns the items left, or -1 when the queue is empty. */
+long store_queue_take(store *st, int k, value *out);
 
 /* ---- pipes ---------------------------------------------------------------------------------- */
 
