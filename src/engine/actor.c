@@ -237,6 +237,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->i = id < sc->nactors ? sc->actors[id].i : 0;
         a->copy = eng->copy;
         a->gil = eng->copy < 0 ? sc->gil_res : -1;
+        a->gated = a->gates != NULL || a->gil >= 0;
         a->script = s;
         a->res_key = xcalloc((size_t)sc->nresources + 1, sizeof(int));
         for (int k = 0; k < sc->nresources; k++)

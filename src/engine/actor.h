@@ -38,6 +38,7 @@ typedef struct actor {
          * else the process actor whose process it runs in. */
         int copy;
         int gil;      /* the simulated GIL it takes (the runner's actors only), or -1 */
+        bool gated;   /* a step begins at a gate (step mode) or with the GIL (gil >= 0) */
         int *res_key; /* by resource: the order key of its events (stream.h) */
         const sc_script *script;
         value *locals;

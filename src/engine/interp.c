@@ -1513,7 +1513,7 @@ static int x_while(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (!first)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 first = false;
                 if (actor_eval(a, s->value, &v) < 0)
                         return FLOW_STOP;
@@ -1540,7 +1540,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (k > 0)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 if (s->local >= 0)
                         actor_set_local(a, s->local, value_int(k));
                 flow = loop_body(a, s, &stop);
@@ -1591,7 +1591,7 @@ static int x_for(actor *a, const sc_stmt *s)
                 bool stop;
 
                 if (k > 0)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 actor_set_local(a, s->local, value_ref(value_at(seq, k)));
                 flow = loop_body(a, s, &stop);
                 if (stop)
@@ -1830,11 +1830,9 @@ __attribute__((noinline)) static void ready(actor *a)
         step_gate(a);
 }
 
-/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: the
- * slow paths (step mode, the GIL) are calls of their own. */
-static inline void announce(actor *a, const sc_stmt *s)
+/* announce in step mode or under the GIL. */
+__attribute__((noinline)) static void announce_slow(actor *a)
 {
-        a->stmt = s;
         if (stepping(a))
                 ready(a);
         a->step_pending = true;
@@ -1842,15 +1840,23 @@ static inline void announce(actor *a, const sc_stmt *s)
                 gil_take(a);
 }
 
+/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: a
+ * live actor without a GIL (a->gated false: neither can change during its life) in two stores,
+ * step mode and the GIL in a call of their own. */
+static inline void announce(actor *a, const sc_stmt *s)
+{
+        a->stmt = s;
+        if (a->gated)
+                announce_slow(a);
+        else
+                a->step_pending = true;
+}
+
+/* Begins a new step of the current statement (a loop's next test, a with block's release). */
 static inline void begin_step(actor *a, const sc_stmt *s)
 {
         end_step(a);
         announce(a, s);
-}
-
-void interp_begin_step(actor *a, const sc_stmt *s)
-{
-        begin_step(a, s);
 }
 
 /* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
