@@ -253,6 +253,13 @@ static value decode_own(const char *data, size_t len)
 {
         value v;
 
+        /* an int, the commonest Value and queue item, without the general decoder */
+        if (len == 1 + sizeof(int64_t) && data[0] == T_INT) {
+                int64_t i;
+
+                memcpy(&i, data + 1, sizeof(i));
+                return value_int(i);
+        }
         if (store_decode(data, len, &v) < 0)
                 xdie("store: shared data could not be decoded (value memory exhausted?)");
         return v;
@@ -598,9 +605,17 @@ long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
                     STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) < need)
                         return -1;
                 if (scalar_frame(v) > 0) {
+                        char *at = (char *)(r + 1) + r->tail % STORE_QUEUE_BYTES;
+
                         u = (uint32_t)encode_scalar(v, frame + sizeof(u));
                         memcpy(frame, &u, sizeof(u));
-                        ring_copy(r, r->tail, frame, need, true);
+                        /* not where the ring wraps, and with room for the whole buffer (past
+                         * the frame, free bytes): straight in, a copy of a known size */
+                        if (r->tail % STORE_QUEUE_BYTES + sizeof(frame) <= STORE_QUEUE_BYTES &&
+                            STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) >= sizeof(frame))
+                                memcpy(at, frame, sizeof(frame));
+                        else
+                                ring_copy(r, r->tail, frame, need, true);
                 } else {
                         ring_copy(r, r->tail, enc->data, enc->len, true);
                 }
@@ -634,16 +649,27 @@ long store_queue_take(store *st, int k, value *out)
                 uint32_t n;
                 char small[64], *buf;
 
+                size_t at = (size_t)(r->head % STORE_QUEUE_BYTES);
+
                 if (r->n == 0)
                         return -1;
-                ring_copy(r, r->head, &n, sizeof(n), false);
-                /* most items are small: no malloc for them */
-                buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
-                ring_copy(r, r->head + sizeof(n), buf, n, false);
+                if (at + sizeof(n) <= STORE_QUEUE_BYTES)
+                        memcpy(&n, (const char *)(r + 1) + at, sizeof(n));
+                else
+                        ring_copy(r, r->head, &n, sizeof(n), false);
+                if (at + sizeof(n) + n <= STORE_QUEUE_BYTES) {
+                        /* not where the ring wraps: decoded where it is (the mutex keeps the
+                         * bytes until the head moves past them) */
+                        *out = decode_own((const char *)(r + 1) + at + sizeof(n), n);
+                } else {
+                        /* most items are small: no malloc for them */
+                        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
+                        ring_copy(r, r->head + sizeof(n), buf, n, false);
+                        *out = decode_own(buf, n);
+                        if (buf != small)
+                                free(buf);
+                }
                 r->head += sizeof(n) + n;
-                *out = decode_own(buf, n);
-                if (buf != small)
-                        free(buf);
                 return (long)--r->n;
         }
         if (q->n == 0)

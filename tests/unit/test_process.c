@@ -706,6 +706,27 @@ static void t_queue_put_take(void **state)
                         value_drop(&v);
                 }
                 assert_int_equal(store_queue_take(st, 0, &v), -1);
+                /* round and round the ring (16 MiB): items across its end, put and taken in
+                 * place or through a copy, come back whole */
+                if (shared) {
+                        static char big[100003];
+                        value s1;
+
+                        memset(big, 'q', sizeof big);
+                        s1 = value_str(big, sizeof big);
+                        for (long i = 0; i < 1200; i++) {
+                                value item = i % 3 == 0 ? value_ref(s1) : value_int(i);
+
+                                need = store_queue_prepare(st, 0, item, &enc, err, sizeof(err));
+                                assert_int_equal(
+                                    store_queue_put(st, 0, value_ref(item), (size_t)need, &enc), 1);
+                                assert_int_equal(store_queue_take(st, 0, &v), 0);
+                                assert_true(value_equal(v, item));
+                                value_drop(&v);
+                                value_drop(&item);
+                        }
+                        value_drop(&s1);
+                }
                 for (size_t k = 0; k < n; k++)
                         value_drop(&vals[k]);
                 value_drop(&extra);
