@@ -175,7 +175,7 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         case SC_REF_CONST: *out = value_ref(a->sc->constants[k].v); return 0;
         case SC_REF_RES:
                 actor_memory_take(a);
-                if (!store_managed(a->store, k)) {
+                if (!a->managed[k]) {
                         *out = store_get(a->store, k);
                         return 0;
                 }
@@ -204,18 +204,10 @@ static void env_hold(void *ctx)
         actor_memory_lock(ctx);
 }
 
-int actor_eval(actor *a, const expr *e, value *out)
+int actor_eval_failed(actor *a, const expr *e, const expr_error *err)
 {
-        expr_error err;
-
-        /* not the whole message buffer: this runs for every expression of every step */
-        err.offset = -1;
-        err.msg[0] = '\0';
-        if (expr_eval(e, &a->env, out, &err) < 0) {
-                actor_fail_at(a, e, "%s", err.msg);
-                return -1;
-        }
-        return 0;
+        actor_fail_at(a, e, "%s", err->msg);
+        return -1;
 }
 
 void actor_init(engine *eng, actor *a, int id)
@@ -253,6 +245,12 @@ void actor_init(engine *eng, actor *a, int id)
                 a->consts[k] = value_ref(sc->constants[k].v);
         a->res_slots = xcalloc((size_t)sc->nresources + 1, sizeof(value *));
         a->lvalues = xcalloc((size_t)sc->nstmts + 1, sizeof(actor_lvalue));
+        a->shared = xcalloc((size_t)sc->nresources + 1, sizeof(bool));
+        a->managed = xcalloc((size_t)sc->nresources + 1, sizeof(bool));
+        for (int k = 0; k < sc->nresources; k++) {
+                a->shared[k] = store_shared(a->store, k);
+                a->managed[k] = store_managed(a->store, k);
+        }
         for (int k = 0; k < sc->nresources; k++)
                 a->res_slots[k] = store_heap_slot(a->store, k);
         /* Each actor's random() is its own seeded sequence. */
@@ -289,6 +287,8 @@ void actor_free(actor *a)
         free(a->consts);
         free(a->res_slots);
         free(a->lvalues);
+        free(a->shared);
+        free(a->managed);
         free(a->res_key);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);

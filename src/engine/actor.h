@@ -46,6 +46,8 @@ typedef struct actor {
         value *consts;     /* the scenario's constants, for env's table */
         value **res_slots; /* by resource: its data in this process's heap (store_heap_slot) */
         struct actor_lvalue *lvalues; /* by statement: a store's target, worked out once */
+        /* by resource: store_shared's and store_managed's answers, which never change */
+        bool *shared, *managed;
         uint64_t rng;
         expr_env env;
         pthread_t thread;
@@ -141,8 +143,20 @@ static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
         return lv->ref != 0 ? lv : actor_lvalue_find(a, s);
 }
 
-/* Evaluates E; on error raises it and returns -1. */
-int actor_eval(actor *a, const expr *e, value *out);
+/* actor_eval's error: raises it, returns -1. */
+int actor_eval_failed(actor *a, const expr *e, const expr_error *err);
+/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression. */
+static inline int actor_eval(actor *a, const expr *e, value *out)
+{
+        expr_error err;
+
+        /* not the whole message buffer: this runs for every expression of every step */
+        err.offset = -1;
+        err.msg[0] = '\0';
+        if (expr_eval(e, &a->env, out, &err) < 0)
+                return actor_eval_failed(a, e, &err);
+        return 0;
+}
 /* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
 static inline void actor_set_local(actor *a, int slot, value v)
 {

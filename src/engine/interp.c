@@ -1196,7 +1196,7 @@ static void changed_in(actor *a, int k, value v, int copy)
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
 static void changed(actor *a, int k, value v)
 {
-        changed_in(a, k, v, store_shared(a->store, k) ? -1 : a->copy);
+        changed_in(a, k, v, a->shared[k] ? -1 : a->copy);
 }
 
 /* The end of an edit of resource K: written back when it went well. */
@@ -1302,7 +1302,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         changed_in(a, k, *target, a->copy);
                         return FLOW_NEXT;
                 }
-                if (index_e == NULL && store_managed(a->store, k))
+                if (index_e == NULL && a->managed[k])
                         return replaced_there(a, k, v);
                 if (index_e == NULL) {
                         /* a Value or an Array in shared memory, replaced whole: its old value
@@ -1314,7 +1314,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         char err[200];
                         int rc;
 
-                        if (store_managed(a->store, k))
+                        if (a->managed[k])
                                 actor_request(a, k, "setitem");
                         strbuf_reset(&a->scratch);
                         rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
@@ -1363,7 +1363,7 @@ static int x_append(actor *a, const sc_stmt *s)
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
-        if (store_managed(a->store, s->res))
+        if (a->managed[s->res])
                 actor_request(a, s->res, "append");
         strbuf_reset(&a->scratch);
         rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
@@ -1387,7 +1387,7 @@ static int x_pop(actor *a, const sc_stmt *s)
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
-        if (store_managed(a->store, s->res))
+        if (a->managed[s->res])
                 actor_request(a, s->res, "pop");
         strbuf_reset(&a->scratch);
         rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
