@@ -105,9 +105,9 @@ struct expr {
         enum node_kind kind;
         int off;      /* where errors about this node point */
         arena *owner; /* the arena of the text this node was parsed from */
-        /* N_ARITH and N_CMP of two operands that are constants or names (`counter + 1`,
-         * `item is None`): at the root, expr_eval takes them without eval (eval_root) */
-        bool leaves;
+        /* N_ARITH and N_CMP of two operands (`counter + 1`, `item is None`, `len(buf) == MAX`):
+         * at the root, expr_eval takes them without eval (eval_root) */
+        bool binary;
         union {
                 value cst; /* borrowed: the arena holds the reference */
                 struct {
@@ -1847,9 +1847,7 @@ static expr *seq_node(parser *p, enum node_kind kind, vec *v, int off)
                 memcpy(e->u.seq.ops, v->ops + 1, v->n - 1);
                 memcpy(e->u.seq.offs, v->offs + 1, (v->n - 1) * sizeof(int));
         }
-        e->leaves = (kind == N_ARITH || kind == N_CMP) && v->n == 2 &&
-                    (v->items[0]->kind == N_CONST || v->items[0]->kind == N_NAME) &&
-                    (v->items[1]->kind == N_CONST || v->items[1]->kind == N_NAME);
+        e->binary = (kind == N_ARITH || kind == N_CMP) && v->n == 2;
         vec_free(v);
         return e;
 }
@@ -2966,12 +2964,21 @@ __attribute__((always_inline)) static inline int root_leaf(evalctx *c, const exp
         return root_load(c, e, out);
 }
 
+/* An operand of the root: a leaf as root_leaf reads it, anything else through eval. */
+__attribute__((always_inline)) static inline int root_operand(evalctx *c, const expr *e, value *out)
+{
+        if (e->kind == N_CONST || e->kind == N_NAME)
+                return root_leaf(c, e, out);
+        return eval(c, e, out);
+}
+
 /*
  * The commonest expressions of a step, at the root, without eval's recursion and depth count: a
- * leaf (`True`, `item`, `counter`), and an operator node whose two operands are leaves
- * (`counter + 1`, `total + item`, `item is None`, `k < n`). Two ints, and `is`, are worked out
- * here: nothing is allocated, so no check of the memory cap is owed; anything else goes to
- * arith or compare, as in eval_arith and eval_cmp, with their messages, and is checked as eval
+ * leaf (`True`, `item`, `counter`), `not` (`not buf`), and an operator node of two operands
+ * (`counter + 1`, `total + item`, `item is None`, `len(buf) == MAX`), whose leaves are read
+ * without eval. Two ints, `is` and `not` are worked out here: nothing is allocated, so no check
+ * of the memory cap is owed; anything else goes to arith or compare, as in eval_arith and
+ * eval_cmp (two strs joined in place as there), with their messages, and is checked as eval
  * checks a node.
  */
 static int eval_root(evalctx *c, const expr *e, value *out)
@@ -2980,11 +2987,19 @@ static int eval_root(evalctx *c, const expr *e, value *out)
         int op, rc;
         bool res = false;
 
-        if (e->kind != N_ARITH && e->kind != N_CMP)
+        if (e->kind == N_NOT) {
+                if (root_operand(c, e->u.k.a, &a) < 0)
+                        return -1;
+                res = !value_truthy(a);
+                value_drop(&a);
+                *out = value_bool(res);
+                return 0;
+        }
+        if (!e->binary)
                 return root_leaf(c, e, out);
-        if (root_leaf(c, e->u.seq.kids[0], &a) < 0)
+        if (root_operand(c, e->u.seq.kids[0], &a) < 0)
                 return -1;
-        if (root_leaf(c, e->u.seq.kids[1], &b) < 0) {
+        if (root_operand(c, e->u.seq.kids[1], &b) < 0) {
                 value_drop(&a);
                 return -1;
         }
@@ -3010,7 +3025,12 @@ static int eval_root(evalctx *c, const expr *e, value *out)
                 *out = value_bool(res);
                 return 0;
         }
-        if (e->kind == N_ARITH) {
+        if (e->kind == N_ARITH && op == OP_ADD && a.type == VALUE_STR && b.type == VALUE_STR &&
+            value_len(a) + value_len(b) <= VALUE_MAX_STR) {
+                *out = value_str_add(a, b);
+                rc = 0;
+                b = a = value_none();
+        } else if (e->kind == N_ARITH) {
                 rc = arith(c, op, a, b, e->u.seq.offs[0], out);
         } else {
                 rc = compare(c, op, a, b, e->u.seq.offs[0], &res);
@@ -3036,8 +3056,9 @@ int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
         *out = value_none();
         if (e == NULL)
                 return fail(&c, -1, "SystemError: no expression");
-        if ((e->leaves || e->kind == N_CONST || e->kind == N_NAME ? eval_root(&c, e, out)
-                                                                  : eval(&c, e, out)) < 0) {
+        if (e->binary || e->kind == N_CONST || e->kind == N_NAME || e->kind == N_NOT)
+                c.depth = 1; /* its operands are as deep as under eval */
+        if ((c.depth > 0 ? eval_root(&c, e, out) : eval(&c, e, out)) < 0) {
                 *out = value_none();
                 return -1;
         }

@@ -1449,6 +1449,18 @@ static void test_tables(void **state)
                 "s + s",
                 "1 + 2",
                 "True + 1",
+                "len(arr) == 3",
+                "len(arr) + counter",
+                "str(counter) + 'x'",
+                "(counter + 1) * 2",
+                "len(arr) + undefined",
+                "not counter",
+                "not arr",
+                "not undefined",
+                "not (counter - 5)",
+                "not len(arr)",
+                "-counter + maxint",
+                "'a' + s",
         };
         value consts[4] = { value_int(INT64_MAX), value_bool(true), value_float(0.5),
                             value_none() };
