@@ -840,16 +840,9 @@ const char *value_type_name(value_type t)
         return "object";
 }
 
-bool value_truthy(value v)
+bool value_truthy_obj(value v)
 {
-        switch (v.type) {
-        case VALUE_NONE: return false;
-        case VALUE_BOOL: return v.as.b;
-        case VALUE_INT: return v.as.i != 0;
-        case VALUE_FLOAT: return v.as.f != 0.0;
-        case VALUE_FUNC: return true;
-        default: return value_len(v) != 0;
-        }
+        return v.type == VALUE_FUNC || value_len(v) != 0;
 }
 
 bool value_equal(value a, value b)
