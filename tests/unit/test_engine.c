@@ -1772,13 +1772,14 @@ static void t_step_names_in_place(void **state)
             NULL);
 
         (void)state;
-        assert_true(harness_grep(r, "A print A 8 15") != NULL);
-        assert_true(harness_grep(r, "B print B 34 2 34.5") != NULL);
-        assert_true(harness_grep(r, "B print B2 [0, 2, 4] 37.5") != NULL);
-        assert_true(harness_grep(r, "B changed counter 9223372036854775773") != NULL);
-        assert_true(harness_grep(r, "OverflowError: 9223372036854775773 + 35 does not fit in a "
-                                    "64-bit int") != NULL);
-        assert_true(harness_grep(r, "MainThread print main 9223372036854775773") != NULL);
+        assert_int_equal(harness_count(r, "A print A 8 15"), 1);
+        assert_int_equal(harness_count(r, "B print B 34 2 34.5"), 1);
+        assert_int_equal(harness_count(r, "B print B2 [0, 2, 4] 37.5"), 1);
+        assert_int_equal(harness_count(r, "B changed counter 9223372036854775773"), 1);
+        /* the overflow at the edge raised (test_expr compares its message with the general
+         * path's) and the store did not happen */
+        assert_int_equal(harness_count(r, "B error OverflowError"), 1);
+        assert_int_equal(harness_count(r, "MainThread print main 9223372036854775773"), 1);
         harness_free(r);
 }
 
