@@ -1305,10 +1305,14 @@ static int x_store(actor *a, const sc_stmt *s)
                 if (index_e == NULL && a->managed[k])
                         return replaced_there(a, k, v);
                 if (index_e == NULL) {
-                        /* a Value or an Array in shared memory, replaced whole: its old value
-                         * need not be read */
-                        tmp = v;
-                        return edited(a, k, &tmp, &tmp, FLOW_NEXT);
+                        /* a Value in shared memory, replaced whole (an Array cannot be): its
+                         * old value need not be read, and its one copy is the shared one */
+                        char err[200];
+
+                        changed_in(a, k, v, -1);
+                        if (store_commit(a->store, k, &v, err, sizeof(err)) < 0)
+                                return actor_fail(a, "%s", err);
+                        return FLOW_NEXT;
                 }
                 {
                         char err[200];
