@@ -758,10 +758,8 @@ void store_repr(value v, strbuf *out)
         }
 }
 
-const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len)
+const char *store_repr_scratch(value v, strbuf *scratch, size_t *len)
 {
-        if (v.type == VALUE_INT)
-                return value_int_text(v.as.i, num, len);
         strbuf_reset(scratch);
         store_repr(v, scratch);
         *len = scratch->len;

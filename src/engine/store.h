@@ -109,9 +109,18 @@ int store_item_set(value *target, value index, value v, char *err, size_t errlen
  * show it. */
 #define STORE_REPR_MAX 512
 void store_repr(value v, strbuf *out);
+/* store_repr_text of anything but an int. */
+const char *store_repr_scratch(value v, strbuf *scratch, size_t *len);
 /* The same text for an event: an int's written into NUM (no strbuf: a counter's every step),
- * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. */
-const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len);
+ * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. Inline: nearly
+ * every event of a counter or a queue carries one. */
+static inline const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT],
+                                          size_t *len)
+{
+        if (v.type == VALUE_INT)
+                return value_int_text(v.as.i, num, len);
+        return store_repr_scratch(v, scratch, len);
+}
 
 /* ---- the encoding -------------------------------------------------------------------------- */
 
