@@ -1510,6 +1510,9 @@ static int loop_body(actor *a, const sc_stmt *s, bool *stop)
 static int x_while(actor *a, const sc_stmt *s)
 {
         bool first = true;
+        value cst;
+        /* `while True`: a literal is what it is at every test, without an evaluation */
+        bool constant = expr_constant(s->value, &cst);
 
         for (;;) {
                 value v;
@@ -1519,10 +1522,14 @@ static int x_while(actor *a, const sc_stmt *s)
                 if (!first)
                         begin_step(a, s);
                 first = false;
-                if (actor_eval(a, s->value, &v) < 0)
-                        return FLOW_STOP;
-                t = value_truthy(v);
-                value_drop(&v);
+                if (constant) {
+                        t = value_truthy(cst);
+                } else {
+                        if (actor_eval(a, s->value, &v) < 0)
+                                return FLOW_STOP;
+                        t = value_truthy(v);
+                        value_drop(&v);
+                }
                 actor_memory_drop(a);
                 if (!t)
                         return FLOW_NEXT;

@@ -2505,6 +2505,14 @@ bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **in
         return true;
 }
 
+bool expr_constant(const expr *e, value *v)
+{
+        if (e == NULL || e->kind != N_CONST)
+                return false;
+        *v = e->u.cst;
+        return true;
+}
+
 int expr_lambda_params(const expr *e)
 {
         return e != NULL && e->kind == N_LAMBDA ? (int)e->u.lam.nparams : -1;

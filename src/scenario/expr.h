@@ -59,6 +59,9 @@ bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **in
 int expr_lambda_params(const expr *e);
 /* True when E calls random() anywhere: such an expression cannot be folded at load time. */
 bool expr_uses_random(const expr *e);
+/* True when E is a literal (`True`, `0`, `'a'`): *V is its value, borrowed from E (valid while
+ * E lives). Evaluating E gives it every time, and can fail in no way. */
+bool expr_constant(const expr *e, value *v);
 
 typedef struct expr_env {
         void *ctx;

@@ -1749,7 +1749,7 @@ static void t_live_lock_counter(void **state)
  * the general path reads: a local stored to, a resource stored to and read again in the next
  * statement, a bool in a var (True + 1 is 2), a float, an overflow
  * at the edge with its message, and `is None`; stores run again in a loop (their targets are
- * worked out once), a whole var and a list's item. */
+ * worked out once), a whole var and a list's item; a `while` on a literal. */
 static void t_step_names_in_place(void **state)
 {
         harness_result *r = step(
@@ -1759,7 +1759,8 @@ static void t_step_names_in_place(void **state)
             "'arr': {'type': 'list', 'value': [0, 0, 0]}}, "
             "'actors': [{'name': 'A', 'run': [{'let': 'n', 'value': 'C'}, "
             "{'store': 'n', 'value': 'n + 1'}, {'let': 'y', 'value': 'n + C'}, "
-            "{'print': 'A {n} {y}'}]}, "
+            "{'print': 'A {n} {y}'}, {'while': 'False', 'do': [{'print': 'never'}]}, "
+            "{'while': 1, 'do': [{'print': 'once'}, {'break': true}]}]}, "
             "{'name': 'B', 'run': [{'store': 'counter', 'value': 'counter + C'}, "
             "{'store': 'counter', 'value': 'counter * 2'}, {'store': 'flag', 'value': 'flag + 1'}, "
             "{'store': 'f', 'value': 'f + counter'}, {'let': 'x', 'value': 'None'}, "
@@ -1773,6 +1774,9 @@ static void t_step_names_in_place(void **state)
 
         (void)state;
         assert_int_equal(harness_count(r, "A print A 8 15"), 1);
+        /* a literal condition (tested without an evaluation) */
+        assert_int_equal(harness_count(r, "never"), 0);
+        assert_int_equal(harness_count(r, "A print once"), 1);
         assert_int_equal(harness_count(r, "B print B 34 2 34.5"), 1);
         assert_int_equal(harness_count(r, "B print B2 [0, 2, 4] 37.5"), 1);
         assert_int_equal(harness_count(r, "B changed counter 9223372036854775773"), 1);

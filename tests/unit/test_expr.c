@@ -1272,6 +1272,31 @@ static void test_misc_api(void **state)
         value v;
 
         (void)state;
+        /* expr_constant: a literal only (`while True` tests it without evaluating), its value
+         * what an evaluation gives */
+        {
+                static const char *const yes[] = { "True", "0", "'a'", "None", "2.5", "(1)" };
+                static const char *const no[] = { "1 + 2", "k", "not True", "[1]", "-1" };
+
+                for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+                        value c;
+
+                        e = parse_resolved(yes[i]);
+                        assert_true(expr_constant(e, &c));
+                        assert_int_equal(expr_eval(e, &env, &v, &err), 0);
+                        assert_true(value_equal(c, v) && c.type == v.type);
+                        value_drop(&v);
+                        expr_free(e);
+                }
+                for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+                        value c;
+
+                        e = parse_resolved(no[i]);
+                        assert_false(expr_constant(e, &c));
+                        expr_free(e);
+                }
+                assert_false(expr_constant(NULL, &v));
+        }
         /* A NULL error pointer and a NULL environment are tolerated. */
         assert_null(expr_parse("1 +", 3, NULL));
         e = expr_parse("1 + 1", 5, NULL);
