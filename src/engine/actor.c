@@ -235,7 +235,7 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         case SC_REF_CONST: *out = value_ref(a->sc->constants[k].v); return 0;
         case SC_REF_RES:
                 actor_memory_take(a);
-                if (!store_managed(a->store, k)) {
+                if (!a->managed[k]) {
                         *out = store_get(a->store, k);
                         return 0;
                 }
@@ -250,18 +250,24 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         return -1;
 }
 
-int actor_eval(actor *a, const expr *e, value *out)
+const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s)
 {
-        expr_error err;
+        actor_lvalue *lv = &a->lvalues[s->id];
 
-        /* not the whole message buffer: this runs for every expression of every step */
-        err.offset = -1;
-        err.msg[0] = '\0';
-        if (expr_eval(e, &a->env, out, &err) < 0) {
-                actor_fail_at(a, e, "%s", err.msg);
-                return -1;
-        }
-        return 0;
+        expr_lvalue(s->lvalue, &lv->name, &lv->ref, &lv->index);
+        return lv;
+}
+
+/* expr_env's hold: a resource's data in place is read under the memory lock, as env_load's. */
+static void env_hold(void *ctx)
+{
+        actor_memory_lock(ctx);
+}
+
+int actor_eval_failed(actor *a, const expr *e, const expr_error *err)
+{
+        actor_fail_at(a, e, "%s", err->msg);
+        return -1;
 }
 
 void actor_init(engine *eng, actor *a, int id)
@@ -283,6 +289,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->i = id < sc->nactors ? sc->actors[id].i : 0;
         a->copy = eng->copy;
         a->gil = eng->copy < 0 ? sc->gil_res : -1;
+        a->gated = a->gates != NULL || a->gil >= 0;
         a->script = s;
         a->res_key = (int *)xcalloc((size_t)sc->nresources + 1, sizeof(int)) + 1;
         a->res_key[-1] = a->total_order ? sc->nresources + 1 : STREAM_NO_KEY;
@@ -295,16 +302,42 @@ void actor_init(engine *eng, actor *a, int id)
         a->what_actor = STREAM_WHAT(0, 0, id, 0, 0);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
+        /* the constants, and the resources this process holds in its heap (a var of a thread,
+         * a process's own copy), are read by the evaluator in place (expr_env): not through
+         * env_load. A managed or shared resource's slot is NULL: env_load, which decodes it or
+         * asks the server. */
+        a->consts = xcalloc((size_t)sc->nconstants + 1, sizeof(value));
+        for (int k = 0; k < sc->nconstants; k++)
+                a->consts[k] = value_ref(sc->constants[k].v);
+        a->res_slots = xcalloc((size_t)sc->nresources + 1, sizeof(value *));
+        a->lvalues = xcalloc((size_t)sc->nstmts + 1, sizeof(actor_lvalue));
+        a->shared = xcalloc((size_t)sc->nresources + 1, sizeof(bool));
+        a->managed = xcalloc((size_t)sc->nresources + 1, sizeof(bool));
+        for (int k = 0; k < sc->nresources; k++) {
+                a->shared[k] = store_shared(a->store, k);
+                a->managed[k] = store_managed(a->store, k);
+        }
+        for (int k = 0; k < sc->nresources; k++)
+                a->res_slots[k] = store_heap_slot(a->store, k);
         /* Each actor's random() is its own seeded sequence. */
         a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
         expr_random_next(&a->rng);
-        /* the locals are read straight from their array, the other names through env_load */
+        /* the locals, constants and heap data are read straight from their arrays, the other
+         * names (shared or managed data, name, i) through env_load */
         a->env = (expr_env){ .ctx = a,
                              .load = env_load,
                              .slots = a->locals,
                              .slot_set = a->assigned,
                              .slot_first = SC_REF(SC_REF_LOCAL, 0),
                              .nslots = s->nlocals,
+                             .consts = a->consts,
+                             .const_first = SC_REF(SC_REF_CONST, 0),
+                             .nconsts = sc->nconstants,
+                             .res_slots = a->res_slots,
+                             .res_first = SC_REF(SC_REF_RES, 0),
+                             .nres = sc->nresources,
+                             .held = &a->holds_memory,
+                             .hold = env_hold,
                              .rng = &a->rng,
                              .cpu_count = eng->opt.cpu_count };
 }
@@ -313,8 +346,15 @@ void actor_free(actor *a)
 {
         for (int k = 0; k < a->script->nlocals; k++)
                 value_drop(&a->locals[k]);
+        for (int k = 0; k < a->sc->nconstants; k++)
+                value_drop(&a->consts[k]);
         free(a->locals);
         free(a->assigned);
+        free(a->consts);
+        free(a->res_slots);
+        free(a->lvalues);
+        free(a->shared);
+        free(a->managed);
         free(a->res_key - 1);
         strbuf_free(&a->scratch);
         strbuf_free(&a->enc);

@@ -37,7 +37,8 @@ typedef struct actor {
         /* Whose copy of memory the actor sees, for CHANGED: -1 the runner's (main process),
          * else the process actor whose process it runs in. */
         int copy;
-        int gil; /* the simulated GIL it takes (the runner's actors only), or -1 */
+        int gil;    /* the simulated GIL it takes (the runner's actors only), or -1 */
+        bool gated; /* a step begins at a gate (step mode) or with the GIL (gil >= 0) */
         /* By resource: the order key of its events (stream.h); res_key[-1], an event's about no
          * resource (but PRINT and SAY, which share the output's). */
         int *res_key;
@@ -45,6 +46,11 @@ typedef struct actor {
         const sc_script *script;
         value *locals;
         bool *assigned;
+        value *consts;     /* the scenario's constants, for env's table */
+        value **res_slots; /* by resource: its data in this process's heap (store_heap_slot) */
+        struct actor_lvalue *lvalues; /* by statement: a store's target, worked out once */
+        /* by resource: store_shared's and store_managed's answers, which never change */
+        bool *shared, *managed;
         uint64_t rng;
         expr_env env;
         pthread_t thread;
@@ -149,8 +155,35 @@ static inline void actor_memory_drop(actor *a)
         if (a->holds_memory)
                 actor_memory_unlock(a);
 }
-/* Evaluates E; on error raises it and returns -1. */
-int actor_eval(actor *a, const expr *e, value *out);
+/* A store's target (expr_lvalue of its lvalue), worked out at its first run by this actor. */
+typedef struct actor_lvalue {
+        const char *name;
+        const expr *index; /* NULL: the whole of it */
+        int32_t ref;       /* 0: not worked out yet (no ref is 0: its kind is in the top byte) */
+} actor_lvalue;
+
+const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s);
+static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
+{
+        const actor_lvalue *lv = &a->lvalues[s->id];
+
+        return lv->ref != 0 ? lv : actor_lvalue_find(a, s);
+}
+
+/* actor_eval's error: raises it, returns -1. */
+int actor_eval_failed(actor *a, const expr *e, const expr_error *err);
+/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression. */
+static inline int actor_eval(actor *a, const expr *e, value *out)
+{
+        expr_error err;
+
+        /* not the whole message buffer: this runs for every expression of every step */
+        err.offset = -1;
+        err.msg[0] = '\0';
+        if (expr_eval(e, &a->env, out, &err) < 0)
+                return actor_eval_failed(a, e, &err);
+        return 0;
+}
 /* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
 static inline void actor_set_local(actor *a, int slot, value v)
 {

@@ -33,8 +33,6 @@ struct engine {
 };
 
 int interp_block(actor *a, const sc_block *b);
-/* Begins a new step of the current statement (a loop's next test, a with block's release). */
-void interp_begin_step(actor *a, const sc_stmt *s);
 /* Publishes STEP when the step that began published nothing of its own. */
 void interp_end_step(actor *a);
 /* "gil": gives the GIL up (before anything that may block, and at the switch interval). */

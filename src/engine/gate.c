@@ -130,12 +130,6 @@ void gate_wait(gates *g, int a)
         t->used++;
 }
 
-struct gate_pacer {
-        _Atomic uint32_t changes; /* the futex word: bumped by every gate_pacer_set */
-        _Atomic uint32_t paused;
-        _Atomic uint64_t delay_ns;
-};
-
 gate_pacer *gate_pacer_create(void)
 {
         gate_pacer *p =
@@ -161,8 +155,7 @@ void gate_pacer_set(gate_pacer *p, bool paused, uint64_t delay_ns)
         futex(&p->changes, FUTEX_WAKE, INT32_MAX);
 }
 
-/* The pause or the delay is on: wait them out. */
-__attribute__((noinline)) static void pacer_hold(gate_pacer *p)
+void gate_pacer_hold(gate_pacer *p)
 {
         uint64_t start = 0;
 
@@ -189,13 +182,4 @@ __attribute__((noinline)) static void pacer_hold(gate_pacer *p)
                 rel.tv_nsec = (long)((delay - (now - start)) % 1000000000u);
                 futex_wait_for(&p->changes, seen, &rel);
         }
-}
-
-void gate_pacer_wait(gate_pacer *p)
-{
-        /* Before every step of every actor: a run at full speed, the usual case, costs two loads
-         * (the loop above reads the same words, and waits on the futex only when paused). */
-        if (atomic_load_explicit(&p->paused, memory_order_relaxed) ||
-            atomic_load_explicit(&p->delay_ns, memory_order_relaxed) != 0)
-                pacer_hold(p);
 }

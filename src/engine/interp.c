@@ -217,54 +217,51 @@ static int lock_wait_live(actor *a, prim_lock *l, int evres, const struct timesp
         return prim_lock_wait(l, a->id, deadline);
 }
 
-/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
- * the actor holds itself is waited for like any other: only another thread's release (legal for
- * a threading.Lock) or the timeout ends that wait. */
-static int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
+/* acquire for a semaphore K. */
+__attribute__((noinline)) static int acquire_sem(actor *a, int k, bool blocking,
+                                                 const struct timespec *deadline)
 {
-        int evres, rc;
-        prim_lock *l;
+        prim_res *r = res_of(a, k);
+        int rc;
 
-        actor_memory_drop(a);
-        if (is_semaphore(a, k)) {
-                prim_res *r = res_of(a, k);
-
-                if (prim_sem_try(r, a->id) == PRIM_OK) {
-                        sem_took(a, k);
-                        return PRIM_OK;
-                }
-                if (!blocking)
-                        return PRIM_BUSY;
-                interp_gil_drop(a);
-                if (stepping(a)) {
-                        /* in the queue (fifo) before it says it waits, as for a lock */
-                        rc = prim_sem_block(r, a->id);
-                        if (rc != PRIM_OK) {
-                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                                rc = retry(a, k, NULL, deadline);
-                        }
-                } else if (r->fifo && a->total_order) {
-                        /* in the queue before it says it waits, as a lock's (lock_wait_live) */
-                        rc = prim_sem_block(r, a->id);
-                        if (rc != PRIM_OK) {
-                                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                                rc = prim_sem_wait_queued(r, a->id, deadline);
-                        }
-                } else {
-                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
-                        rc = prim_sem_wait(r, a->id, deadline);
-                }
-                if (rc == PRIM_OK)
-                        sem_took(a, k);
-                else
-                        actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
-                return rc;
-        }
-        l = lock_of(a, k, &evres);
-        if (prim_lock_try(l, a->id) == PRIM_OK) {
-                actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        if (prim_sem_try(r, a->id) == PRIM_OK) {
+                sem_took(a, k);
                 return PRIM_OK;
         }
+        if (!blocking)
+                return PRIM_BUSY;
+        interp_gil_drop(a);
+        if (stepping(a)) {
+                /* in the queue (fifo) before it says it waits, as for a lock */
+                rc = prim_sem_block(r, a->id);
+                if (rc != PRIM_OK) {
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = retry(a, k, NULL, deadline);
+                }
+        } else if (r->fifo && a->total_order) {
+                /* in the queue before it says it waits, as a lock's (lock_wait_live) */
+                rc = prim_sem_block(r, a->id);
+                if (rc != PRIM_OK) {
+                        actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                        rc = prim_sem_wait_queued(r, a->id, deadline);
+                }
+        } else {
+                actor_emit(a, EV_BLOCKED, k, -1, 0, deadline != NULL, NULL, 0);
+                rc = prim_sem_wait(r, a->id, deadline);
+        }
+        if (rc == PRIM_OK)
+                sem_took(a, k);
+        else
+                actor_emit(a, EV_TIMEOUT, k, -1, 0, 0, NULL, 0);
+        return rc;
+}
+
+/* acquire for lock L (resource EVRES) that a first try found taken. */
+__attribute__((noinline)) static int acquire_busy(actor *a, prim_lock *l, int evres, bool blocking,
+                                                  const struct timespec *deadline)
+{
+        int rc;
+
         if (!blocking)
                 return PRIM_BUSY;
         if (evres != a->gil)
@@ -287,34 +284,64 @@ static int acquire(actor *a, int k, bool blocking, const struct timespec *deadli
         return rc;
 }
 
-static int release(actor *a, int k)
+/* Acquires lock-like resource K: PRIM_OK, PRIM_BUSY (not blocking) or PRIM_TIMEOUT. A plain lock
+ * the actor holds itself is waited for like any other: only another thread's release (legal for
+ * a threading.Lock) or the timeout ends that wait. Inline, a lock taken at the first try (a
+ * `with` every iteration); a semaphore and a wait out of line. */
+static inline int acquire(actor *a, int k, bool blocking, const struct timespec *deadline)
 {
         int evres;
         prim_lock *l;
 
-        if (is_semaphore(a, k)) {
-                prim_res *r = res_of(a, k);
+        actor_memory_drop(a);
+        if (is_semaphore(a, k))
+                return acquire_sem(a, k, blocking, deadline);
+        l = lock_of(a, k, &evres);
+        if (prim_lock_try(l, a->id) != PRIM_OK)
+                return acquire_busy(a, l, evres, blocking, deadline);
+        actor_emit(a, EV_ACQUIRED, evres, -1, l->depth, 0, NULL, 0);
+        return PRIM_OK;
+}
 
-                prim_mutex_lock(&r->mu);
-                if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
-                        pthread_mutex_unlock(&r->mu);
-                        return actor_fail(a, "ValueError: Semaphore released too many times");
-                }
-                r->count++;
-                actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
-                prim_sem_post(r);
+/* release for a semaphore K. */
+__attribute__((noinline)) static int release_sem(actor *a, int k)
+{
+        prim_res *r = res_of(a, k);
+
+        prim_mutex_lock(&r->mu);
+        if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
                 pthread_mutex_unlock(&r->mu);
-                return FLOW_NEXT;
+                return actor_fail(a, "ValueError: Semaphore released too many times");
         }
+        r->count++;
+        actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
+        prim_sem_post(r);
+        pthread_mutex_unlock(&r->mu);
+        return FLOW_NEXT;
+}
+
+/* release of lock L (resource EVRES) that the actor may not release. The messages are Python's. */
+__attribute__((noinline)) static int release_unheld(actor *a, const prim_lock *l, int evres)
+{
+        return actor_fail(a,
+                          l->reentrant ? "RuntimeError: cannot release un-acquired lock '%s'"
+                                       : "RuntimeError: release unlocked lock '%s'",
+                          a->sc->resources[evres].name);
+}
+
+/* Inline, as acquire: a lock's release; a semaphore's and an error out of line. */
+static inline int release(actor *a, int k)
+{
+        int evres;
+        prim_lock *l;
+
+        if (is_semaphore(a, k))
+                return release_sem(a, k);
         l = lock_of(a, k, &evres);
         /* A plain lock may be released by any actor (threading.Lock); an rlock only by its
-         * holder. The messages are Python's. */
+         * holder. */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
-                return actor_fail(a,
-                                  l->reentrant
-                                      ? "RuntimeError: cannot release un-acquired lock '%s'"
-                                      : "RuntimeError: release unlocked lock '%s'",
-                                  a->sc->resources[evres].name);
+                return release_unheld(a, l, evres);
         actor_emit(a, EV_RELEASED, evres, -1, l->reentrant ? l->depth - 1 : 0, 0, NULL, 0);
         prim_lock_unlock(l);
         return FLOW_NEXT;
@@ -666,6 +693,26 @@ static bool has_item(actor *a, void *arg)
         return store_queue_len(a->store, ((const sc_stmt *)arg)->res) > 0;
 }
 
+/* Live, under queue R's mutex: waits on its condition variable for room or an item (READY) as
+ * wait_until, counted in R's sleepers while it does, so that a put or a get that finds none
+ * (queue_wake) does not signal the variable at all. */
+static int queue_wait(actor *a, prim_res *r, ready_fn ready, void *arg,
+                      const struct timespec *deadline, int k)
+{
+        int rc;
+
+        r->sleepers++;
+        rc = wait_until(a, &r->mu, &r->cv, ready, arg, deadline, EV_BLOCKED, k, -1);
+        r->sleepers--;
+        return rc;
+}
+
+static void queue_wake(prim_res *r)
+{
+        if (r->sleepers > 0)
+                pthread_cond_broadcast(&r->cv);
+}
+
 static int x_put(actor *a, const sc_stmt *s)
 {
         prim_res *r = res_of(a, s->res);
@@ -673,7 +720,7 @@ static int x_put(actor *a, const sc_stmt *s)
         const struct timespec *dl;
         value v;
         int rc;
-        long need;
+        long need, n;
         bool never;
         char err[200];
         strbuf *enc = &a->enc;
@@ -701,11 +748,15 @@ static int x_put(actor *a, const sc_stmt *s)
                 return actor_fail(a, "%s", err);
         }
         it.need = (size_t)need;
+        /* the item's text before the mutex: the put then holds it for less */
+        text = store_repr_text(v, &a->scratch, num, &len);
         prim_mutex_lock(&r->mu);
-        if (!has_room(a, &it)) {
+        /* the room, the item and the count in one pass; the event goes out before the mutex is
+         * given back, so before anyone can take the item */
+        while ((n = store_queue_put(a->store, s->res, v, it.need, enc)) < 0) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                rc = wait_until(a, &r->mu, &r->cv, has_room, &it, dl, EV_BLOCKED, s->res, -1);
+                rc = queue_wait(a, r, has_room, &it, dl, s->res);
                 if (rc != PRIM_OK) {
                         /* put(timeout=...) gives up: the item is not put */
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
@@ -714,11 +765,8 @@ static int x_put(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        text = store_repr_text(v, &a->scratch, num, &len);
-        actor_emit(a, EV_PUT, s->res, -1, (int64_t)store_queue_len(a->store, s->res) + 1, 0, text,
-                   len);
-        store_queue_push(a->store, s->res, v, enc);
-        pthread_cond_broadcast(&r->cv);
+        actor_emit(a, EV_PUT, s->res, -1, (int64_t)n, 0, text, len);
+        queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         if (enc->cap > 65536)
                 strbuf_free(enc); /* a big item's room is not kept */
@@ -731,6 +779,7 @@ static int x_get(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
         value v;
+        long n;
         char num[VALUE_INT_TEXT];
         size_t len;
         const char *text;
@@ -739,11 +788,11 @@ static int x_get(actor *a, const sc_stmt *s)
                 return FLOW_STOP;
         actor_memory_drop(a);
         prim_mutex_lock(&r->mu);
-        if (store_queue_len(a->store, s->res) == 0) {
+        if ((n = store_queue_take(a->store, s->res, &v)) < 0) {
                 interp_gil_drop(a);
                 actor_emit(a, EV_BLOCKED, s->res, -1, 0, dl != NULL, NULL, 0);
-                wait_until(a, &r->mu, &r->cv, has_item, (void *)s, dl, EV_BLOCKED, s->res, -1);
-                if (store_queue_len(a->store, s->res) == 0) {
+                queue_wait(a, r, has_item, (void *)s, dl, s->res);
+                if ((n = store_queue_take(a->store, s->res, &v)) < 0) {
                         /* get(timeout=...) gives up: `into` receives None */
                         actor_emit(a, EV_TIMEOUT, s->res, -1, 0, 0, NULL, 0);
                         pthread_mutex_unlock(&r->mu);
@@ -751,10 +800,9 @@ static int x_get(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        v = store_queue_pop(a->store, s->res);
         text = store_repr_text(v, &a->scratch, num, &len);
-        actor_emit(a, EV_GOT, s->res, -1, (int64_t)store_queue_len(a->store, s->res), 0, text, len);
-        pthread_cond_broadcast(&r->cv);
+        actor_emit(a, EV_GOT, s->res, -1, (int64_t)n, 0, text, len);
+        queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
         return FLOW_NEXT;
@@ -1148,7 +1196,7 @@ static void changed_in(actor *a, int k, value v, int copy)
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */
 static void changed(actor *a, int k, value v)
 {
-        changed_in(a, k, v, store_shared(a->store, k) ? -1 : a->copy);
+        changed_in(a, k, v, a->shared[k] ? -1 : a->copy);
 }
 
 /* The end of an edit of resource K: written back when it went well. */
@@ -1225,14 +1273,14 @@ static int replaced_there(actor *a, int k, value v)
 
 static int x_store(actor *a, const sc_stmt *s)
 {
-        const char *name;
-        int32_t ref;
-        const expr *index_e;
+        const actor_lvalue *lv = actor_lvalue_of(a, s);
+        const char *name = lv->name;
+        int32_t ref = lv->ref;
+        const expr *index_e = lv->index;
         value v, index = value_none(), tmp = value_none();
         value *target;
         int flow = FLOW_NEXT;
 
-        expr_lvalue(s->lvalue, &name, &ref, &index_e);
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         if (index_e != NULL && actor_eval(a, index_e, &index) < 0)
@@ -1246,7 +1294,7 @@ static int x_store(actor *a, const sc_stmt *s)
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
-                if (index_e == NULL && (target = store_heap_slot(a->store, k)) != NULL) {
+                if (index_e == NULL && (target = a->res_slots[k]) != NULL) {
                         /* the whole of a var in this process's heap (a counter): nothing to
                          * write back */
                         value_drop(target);
@@ -1254,19 +1302,23 @@ static int x_store(actor *a, const sc_stmt *s)
                         changed_in(a, k, *target, a->copy);
                         return FLOW_NEXT;
                 }
-                if (index_e == NULL && store_managed(a->store, k))
+                if (index_e == NULL && a->managed[k])
                         return replaced_there(a, k, v);
                 if (index_e == NULL) {
-                        /* a Value or an Array in shared memory, replaced whole: its old value
-                         * need not be read */
-                        tmp = v;
-                        return edited(a, k, &tmp, &tmp, FLOW_NEXT);
+                        /* a Value in shared memory, replaced whole (an Array cannot be): its
+                         * old value need not be read, and its one copy is the shared one */
+                        char err[200];
+
+                        changed_in(a, k, v, -1);
+                        if (store_commit(a->store, k, &v, err, sizeof(err)) < 0)
+                                return actor_fail(a, "%s", err);
+                        return FLOW_NEXT;
                 }
                 {
                         char err[200];
                         int rc;
 
-                        if (store_managed(a->store, k))
+                        if (a->managed[k])
                                 actor_request(a, k, "setitem");
                         strbuf_reset(&a->scratch);
                         rc = store_set_item(a->store, k, index, value_ref(v), &a->scratch, err,
@@ -1315,7 +1367,7 @@ static int x_append(actor *a, const sc_stmt *s)
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
-        if (store_managed(a->store, s->res))
+        if (a->managed[s->res])
                 actor_request(a, s->res, "append");
         strbuf_reset(&a->scratch);
         rc = store_append(a->store, s->res, value_ref(v), &a->scratch, err, sizeof(err));
@@ -1339,7 +1391,7 @@ static int x_pop(actor *a, const sc_stmt *s)
         if (s->at != NULL && eval_int(a, s->at, "at", &at) < 0)
                 return FLOW_STOP;
         actor_memory_take(a);
-        if (store_managed(a->store, s->res))
+        if (a->managed[s->res])
                 actor_request(a, s->res, "pop");
         strbuf_reset(&a->scratch);
         rc = store_pop(a->store, s->res, at, &v, &a->scratch, err, sizeof(err));
@@ -1458,6 +1510,9 @@ static int loop_body(actor *a, const sc_stmt *s, bool *stop)
 static int x_while(actor *a, const sc_stmt *s)
 {
         bool first = true;
+        value cst;
+        /* `while True`: a literal is what it is at every test, without an evaluation */
+        bool constant = expr_constant(s->value, &cst);
 
         for (;;) {
                 value v;
@@ -1465,12 +1520,16 @@ static int x_while(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (!first)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 first = false;
-                if (actor_eval(a, s->value, &v) < 0)
-                        return FLOW_STOP;
-                t = value_truthy(v);
-                value_drop(&v);
+                if (constant) {
+                        t = value_truthy(cst);
+                } else {
+                        if (actor_eval(a, s->value, &v) < 0)
+                                return FLOW_STOP;
+                        t = value_truthy(v);
+                        value_drop(&v);
+                }
                 actor_memory_drop(a);
                 if (!t)
                         return FLOW_NEXT;
@@ -1492,7 +1551,7 @@ static int x_repeat(actor *a, const sc_stmt *s)
                 int flow;
 
                 if (k > 0)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 if (s->local >= 0)
                         actor_set_local(a, s->local, value_int(k));
                 flow = loop_body(a, s, &stop);
@@ -1543,7 +1602,7 @@ static int x_for(actor *a, const sc_stmt *s)
                 bool stop;
 
                 if (k > 0)
-                        interp_begin_step(a, s);
+                        begin_step(a, s);
                 actor_set_local(a, s->local, value_ref(value_at(seq, k)));
                 flow = loop_body(a, s, &stop);
                 if (stop)
@@ -1782,11 +1841,9 @@ __attribute__((noinline)) static void ready(actor *a)
         step_gate(a);
 }
 
-/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: the
- * slow paths (step mode, the GIL) are calls of their own. */
-static inline void announce(actor *a, const sc_stmt *s)
+/* announce in step mode or under the GIL. */
+__attribute__((noinline)) static void announce_slow(actor *a)
 {
-        a->stmt = s;
         if (stepping(a))
                 ready(a);
         a->step_pending = true;
@@ -1794,15 +1851,23 @@ static inline void announce(actor *a, const sc_stmt *s)
                 gil_take(a);
 }
 
+/* The step at S begins: in step mode, only once lockstep grants it. Before every statement: a
+ * live actor without a GIL (a->gated false: neither can change during its life) in two stores,
+ * step mode and the GIL in a call of their own. */
+static inline void announce(actor *a, const sc_stmt *s)
+{
+        a->stmt = s;
+        if (a->gated)
+                announce_slow(a);
+        else
+                a->step_pending = true;
+}
+
+/* Begins a new step of the current statement (a loop's next test, a with block's release). */
 static inline void begin_step(actor *a, const sc_stmt *s)
 {
         end_step(a);
         announce(a, s);
-}
-
-void interp_begin_step(actor *a, const sc_stmt *s)
-{
-        begin_step(a, s);
 }
 
 /* Before each step: the pacer (live mode's pause and speed), then the step begins (its first

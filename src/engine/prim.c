@@ -18,9 +18,9 @@
 #include "util/xalloc.h"
 
 /* prim_lock.word: the holder + 2, so that "free" and "being released" are small numbers too. */
-#define FREE        1u
-#define RELEASING   0u
-#define CONTENDED   0x80000000u
+#define FREE        PRIM_LOCK_FREE
+#define RELEASING   PRIM_LOCK_RELEASING
+#define CONTENDED   PRIM_LOCK_CONTENDED
 #define HOLDER(w)   ((int)((w) & ~CONTENDED) - 2)
 #define WORD(actor) ((uint32_t)(actor) + 2u)
 #define SPINS       100 /* looks at a taken lock before sleeping (glibc's adaptive mutex) */
@@ -255,7 +255,7 @@ int prim_lock_holder(const prim_lock *l)
         return HOLDER(load(&l->word));
 }
 
-int prim_lock_try(prim_lock *l, int me)
+int prim_lock_try_slow(prim_lock *l, int me)
 {
         if (l->reentrant && prim_lock_holder(l) == me) {
                 l->depth++;
@@ -362,7 +362,7 @@ int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline)
         }
 }
 
-int prim_lock_unlocking(prim_lock *l, int me)
+int prim_lock_unlocking_slow(prim_lock *l, int me)
 {
         uint32_t w;
 
@@ -376,7 +376,12 @@ int prim_lock_unlocking(prim_lock *l, int me)
         return HOLDER(w) >= 0 ? PRIM_OK : PRIM_NOT_HELD;
 }
 
-void prim_lock_unlock(prim_lock *l)
+void prim_lock_wake(prim_lock *l)
+{
+        futex_wake(&l->word, 1);
+}
+
+void prim_lock_unlock_slow(prim_lock *l)
 {
         if (l->reentrant && --l->depth > 0)
                 return;

@@ -73,6 +73,8 @@ typedef struct prim_res {
         bool flag;     /* event: set */
         uint64_t sets; /* event: how many times it was set (a waiter wakes on any set) */
         int waiting;   /* barrier: arrivals */
+        int sleepers;  /* queue: actors waiting on cv for room or an item (under mu), so that a
+                        * put or a get wakes them only when there are some */
         /* condition: the waiters in the order they began to wait (FIFO). A notify takes them
          * from the front and marks each one's prim_actor.notified, so a thread that starts
          * waiting later can never take a wake-up meant for another. Barrier: the round's
@@ -128,9 +130,33 @@ void prim_deadline(double seconds, struct timespec *ts);
 /* Who holds L (-1: nobody, -2: a release is under way). Read by any thread, so atomically; only
  * the holder's own answer ("me") is stable. */
 int prim_lock_holder(const prim_lock *l);
+/* prim_lock.word's values (the holder + 2 above these), for the inline paths below. */
+#define PRIM_LOCK_RELEASING 0u
+#define PRIM_LOCK_FREE      1u
+#define PRIM_LOCK_CONTENDED 0x80000000u
+
+/* The out-of-line parts of the three below: an rlock, a lock being released, a fifo lock's
+ * hand-off, a sleeper's wake-up. */
+int prim_lock_try_slow(prim_lock *l, int me);
+int prim_lock_unlocking_slow(prim_lock *l, int me);
+void prim_lock_unlock_slow(prim_lock *l);
+void prim_lock_wake(prim_lock *l);
+
 /* Takes L if it is free (an rlock ME holds: one level more): PRIM_OK or PRIM_BUSY. A plain lock
- * ME holds is busy, as in Python (acquiring it again waits for someone to release it). */
-int prim_lock_try(prim_lock *l, int me);
+ * ME holds is busy, as in Python (acquiring it again waits for someone to release it). Inline,
+ * a plain lock's one compare-and-swap: a `with` takes one every iteration. With fifo, a lock
+ * with waiters is never free: a release hands it on. */
+static inline int prim_lock_try(prim_lock *l, int me)
+{
+        uint32_t free = PRIM_LOCK_FREE;
+
+        if (l->reentrant)
+                return prim_lock_try_slow(l, me);
+        return __atomic_compare_exchange_n(&l->word, &free, (uint32_t)me + 2u, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+                   ? PRIM_OK
+                   : PRIM_BUSY;
+}
 /* Live mode: waits for L until DEADLINE (NULL: for ever): PRIM_OK or PRIM_TIMEOUT. */
 int prim_lock_wait(prim_lock *l, int me, const struct timespec *deadline);
 /* Live, fifo: waits for L with ME in its queue already (prim_lock_block said PRIM_BUSY), as
@@ -148,8 +174,27 @@ int prim_lock_unblock(prim_lock *l, int me);
  * can take the lock): prim_lock_unlocking claims the release — PRIM_OK, or PRIM_NOT_HELD for a
  * lock nobody holds or an rlock another actor holds (a plain lock is released whoever holds it)
  * — and prim_lock_unlock completes it (one level of an rlock). */
-int prim_lock_unlocking(prim_lock *l, int me);
-void prim_lock_unlock(prim_lock *l);
+static inline int prim_lock_unlocking(prim_lock *l, int me)
+{
+        uint32_t w = __atomic_load_n(&l->word, __ATOMIC_SEQ_CST);
+
+        /* a plain lock held (by anyone), claimed at the first try; anything else out of line */
+        if (!l->reentrant && (w & ~PRIM_LOCK_CONTENDED) > PRIM_LOCK_FREE &&
+            __atomic_compare_exchange_n(&l->word, &w,
+                                        PRIM_LOCK_RELEASING | (w & PRIM_LOCK_CONTENDED), false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                return PRIM_OK;
+        return prim_lock_unlocking_slow(l, me);
+}
+static inline void prim_lock_unlock(prim_lock *l)
+{
+        if (l->reentrant || l->fifo) {
+                prim_lock_unlock_slow(l);
+                return;
+        }
+        if (__atomic_exchange_n(&l->word, PRIM_LOCK_FREE, __ATOMIC_SEQ_CST) & PRIM_LOCK_CONTENDED)
+                prim_lock_wake(l);
+}
 /* Gives the lock ME holds up entirely (all rlock levels) and returns the depth, for condition
  * waits; -1 when ME does not hold it. */
 int prim_lock_release_all(prim_lock *l, int me);

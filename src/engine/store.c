@@ -258,6 +258,13 @@ static value decode_own(const char *data, size_t len)
 {
         value v;
 
+        /* an int, the commonest Value and queue item, without the general decoder */
+        if (len == 1 + sizeof(int64_t) && data[0] == T_INT) {
+                int64_t i;
+
+                memcpy(&i, data + 1, sizeof(i));
+                return value_int(i);
+        }
         if (store_decode(data, len, &v) < 0)
                 xdie("store: shared data could not be decoded (value memory exhausted?)");
         return v;
@@ -531,10 +538,27 @@ long store_frame(value v, strbuf *out, char *err, size_t errlen)
         return (long)out->len;
 }
 
+/* A scalar's frame bytes (its length, then its encoding), or 0 for anything else. */
+static size_t scalar_frame(value v)
+{
+        switch (v.type) {
+        case VALUE_NONE:
+        case VALUE_BOOL: return sizeof(uint32_t) + 1;
+        case VALUE_INT:
+        case VALUE_FLOAT: return sizeof(uint32_t) + SCALAR_BYTES;
+        default: return 0;
+        }
+}
+
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen)
 {
+        size_t n;
+
         if (!st->shared[k])
                 return 0;
+        /* a scalar's frame is made by store_queue_put, straight into the ring */
+        if ((n = scalar_frame(v)) > 0)
+                return (long)n;
         return store_frame(v, enc, err, errlen);
 }
 
@@ -572,19 +596,40 @@ static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
         }
 }
 
-void store_queue_push(store *st, int k, value v, const strbuf *enc)
+long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
 {
+        int64_t max = st->sc->resources[k].count;
         heap_queue *q = &st->queues[k];
 
         if (st->shared[k]) {
                 ring_hdr *r = ring_of(st, k);
+                char frame[sizeof(uint32_t) + SCALAR_BYTES];
+                uint32_t u;
 
-                ring_copy(r, r->tail, enc->data, enc->len, true);
-                r->tail += enc->len;
-                r->n++;
+                if ((max != 0 && (int64_t)r->n >= max) || r->n >= SC_MAX_QUEUE ||
+                    STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) < need)
+                        return -1;
+                if (scalar_frame(v) > 0) {
+                        char *at = (char *)(r + 1) + r->tail % STORE_QUEUE_BYTES;
+
+                        u = (uint32_t)encode_scalar(v, frame + sizeof(u));
+                        memcpy(frame, &u, sizeof(u));
+                        /* not where the ring wraps, and with room for the whole buffer (past
+                         * the frame, free bytes): straight in, a copy of a known size */
+                        if (r->tail % STORE_QUEUE_BYTES + sizeof(frame) <= STORE_QUEUE_BYTES &&
+                            STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) >= sizeof(frame))
+                                memcpy(at, frame, sizeof(frame));
+                        else
+                                ring_copy(r, r->tail, frame, need, true);
+                } else {
+                        ring_copy(r, r->tail, enc->data, enc->len, true);
+                }
+                r->tail += need;
                 value_drop(&v);
-                return;
+                return (long)++r->n;
         }
+        if ((max != 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE)
+                return -1;
         if (q->n == q->cap) {
                 size_t old = q->cap;
                 value *items = xcalloc(old ? old * 2 : 16, sizeof(value));
@@ -597,34 +642,46 @@ void store_queue_push(store *st, int k, value v, const strbuf *enc)
                 q->head = 0;
         }
         q->items[(q->head + q->n) % q->cap] = v;
-        q->n++;
+        return (long)++q->n;
 }
 
-value store_queue_pop(store *st, int k)
+long store_queue_take(store *st, int k, value *out)
 {
         heap_queue *q = &st->queues[k];
-        value v;
 
         if (st->shared[k]) {
                 ring_hdr *r = ring_of(st, k);
                 uint32_t n;
                 char small[64], *buf;
 
-                ring_copy(r, r->head, &n, sizeof(n), false);
-                /* most items are small: no malloc for them */
-                buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
-                ring_copy(r, r->head + sizeof(n), buf, n, false);
+                size_t at = (size_t)(r->head % STORE_QUEUE_BYTES);
+
+                if (r->n == 0)
+                        return -1;
+                if (at + sizeof(n) <= STORE_QUEUE_BYTES)
+                        memcpy(&n, (const char *)(r + 1) + at, sizeof(n));
+                else
+                        ring_copy(r, r->head, &n, sizeof(n), false);
+                if (at + sizeof(n) + n <= STORE_QUEUE_BYTES) {
+                        /* not where the ring wraps: decoded where it is (the mutex keeps the
+                         * bytes until the head moves past them) */
+                        *out = decode_own((const char *)(r + 1) + at + sizeof(n), n);
+                } else {
+                        /* most items are small: no malloc for them */
+                        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
+                        ring_copy(r, r->head + sizeof(n), buf, n, false);
+                        *out = decode_own(buf, n);
+                        if (buf != small)
+                                free(buf);
+                }
                 r->head += sizeof(n) + n;
-                r->n--;
-                v = decode_own(buf, n);
-                if (buf != small)
-                        free(buf);
-                return v;
+                return (long)--r->n;
         }
-        v = q->items[q->head];
+        if (q->n == 0)
+                return -1;
+        *out = q->items[q->head];
         q->head = (q->head + 1) % q->cap;
-        q->n--;
-        return v;
+        return (long)--q->n;
 }
 
 /* ---- pipes ----------------------------------------------------------------------------------- */
@@ -706,10 +763,8 @@ void store_repr(value v, strbuf *out)
         }
 }
 
-const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len)
+const char *store_repr_scratch(value v, strbuf *scratch, size_t *len)
 {
-        if (v.type == VALUE_INT)
-                return value_int_text(v.as.i, num, len);
         strbuf_reset(scratch);
         store_repr(v, scratch);
         *len = scratch->len;

@@ -59,15 +59,18 @@ void store_restore(store *st, const char *data, size_t len);
 
 /* Items in queue K. */
 size_t store_queue_len(const store *st, int k);
-/* Prepares V (borrowed) for queue K: for a queue in shared memory, encodes it into ENC and
- * returns its bytes, else 0. -1 with a message in ERR when it cannot cross (a function). */
+/* Prepares V (borrowed) for queue K: for a queue in shared memory, returns its frame's bytes
+ * (encoded into ENC, but for a scalar's, which store_queue_put makes), else 0. -1 with a
+ * message in ERR when it cannot cross (a function). */
 long store_queue_prepare(store *st, int k, value v, strbuf *enc, char *err, size_t errlen);
 /* Whether an item of NEED bytes (store_queue_prepare's answer) fits now; *NEVER: not even empty. */
 bool store_queue_fits(const store *st, int k, size_t need, bool *never);
-/* Appends V (taken; ENC as prepared). */
-void store_queue_push(store *st, int k, value v, const strbuf *enc);
-/* Takes the oldest item (the queue is not empty). */
-value store_queue_pop(store *st, int k);
+/* Appends V (taken; ENC as prepared, a scalar's frame made here), of NEED bytes (the prepared
+ * answer), when it fits now (store_queue_fits): returns the items then in the queue. -1, and V
+ * not taken, when it does not fit. One pass: the room, the frame, the item and the count. */
+long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc);
+/* Takes the oldest item into *OUT: returns the items left, or -1 when the queue is empty. */
+long store_queue_take(store *st, int k, value *out);
 
 /* ---- pipes ---------------------------------------------------------------------------------- */
 
@@ -106,9 +109,18 @@ int store_item_set(value *target, value index, value v, char *err, size_t errlen
  * show it. */
 #define STORE_REPR_MAX 512
 void store_repr(value v, strbuf *out);
+/* store_repr_text of anything but an int. */
+const char *store_repr_scratch(value v, strbuf *scratch, size_t *len);
 /* The same text for an event: an int's written into NUM (no strbuf: a counter's every step),
- * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. */
-const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT], size_t *len);
+ * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. Inline: nearly
+ * every event of a counter or a queue carries one. */
+static inline const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT],
+                                          size_t *len)
+{
+        if (v.type == VALUE_INT)
+                return value_int_text(v.as.i, num, len);
+        return store_repr_scratch(v, scratch, len);
+}
 
 /* ---- the encoding -------------------------------------------------------------------------- */
 

@@ -105,6 +105,9 @@ struct expr {
         enum node_kind kind;
         int off;      /* where errors about this node point */
         arena *owner; /* the arena of the text this node was parsed from */
+        /* N_ARITH and N_CMP of two operands (`counter + 1`, `item is None`, `len(buf) == MAX`):
+         * at the root, expr_eval takes them without eval (eval_root) */
+        bool binary;
         union {
                 value cst; /* borrowed: the arena holds the reference */
                 struct {
@@ -450,27 +453,48 @@ static int overflow(evalctx *c, int off, int64_t a, const char *op, int64_t b)
 
 static int eval(evalctx *c, const expr *n, value *out);
 
+/* A resolved name read from the environment's tables without a call (a new reference into *OUT):
+ * a local that is set, a constant, a resource whose data is in place (taking its lock first).
+ * None of them allocates. false: the name is for env->load (or an error). The subtractions are
+ * unsigned: a ref below a table's first wraps past its size. */
+__attribute__((always_inline)) static inline bool read_name(const expr_env *env, int32_t ref,
+                                                            value *out)
+{
+        uint32_t k;
+
+        if (env == NULL || env->load == NULL)
+                return false;
+        if ((k = (uint32_t)ref - (uint32_t)env->slot_first) < (uint32_t)env->nslots) {
+                if (!env->slot_set[k])
+                        return false;
+                *out = value_ref(env->slots[k]);
+                return true;
+        }
+        if ((k = (uint32_t)ref - (uint32_t)env->const_first) < (uint32_t)env->nconsts) {
+                *out = value_ref(env->consts[k]);
+                return true;
+        }
+        if ((k = (uint32_t)ref - (uint32_t)env->res_first) < (uint32_t)env->nres &&
+            env->res_slots[k] != NULL) {
+                if (!*env->held)
+                        env->hold(env->ctx);
+                *out = value_ref(*env->res_slots[k]);
+                return true;
+        }
+        return false;
+}
+
 /* eval for an operand: a constant, or a local that is set (`total + item`, `m is None`), is
  * read here, with eval's checks (the depth, then the memory cap), and no call; anything else
  * goes to eval. */
 static inline int eval_operand(evalctx *c, const expr *e, value *out)
 {
-        const expr_env *env = c->env;
-        uint32_t k;
-
         if (c->depth >= EVAL_MAX_DEPTH)
                 return eval(c, e, out);
-        if (e->kind == N_CONST) {
+        if (e->kind == N_CONST)
                 *out = value_ref(e->u.cst);
-        } else if (e->kind == N_NAME && env != NULL && env->load != NULL &&
-                   /* as eval_name: unsigned, a ref below slot_first wraps past nslots */
-                   (k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first) <
-                       (uint32_t)env->nslots &&
-                   env->slot_set[k]) {
-                *out = value_ref(env->slots[k]);
-        } else {
+        else if (e->kind != N_NAME || !read_name(c->env, e->u.name.ref, out))
                 return eval(c, e, out);
-        }
         if (value_memory_check(EMSG(c)) < 0) {
                 value_drop(out);
                 return fail_here(c, e->off);
@@ -1831,6 +1855,7 @@ static expr *seq_node(parser *p, enum node_kind kind, vec *v, int off)
                 memcpy(e->u.seq.ops, v->ops + 1, v->n - 1);
                 memcpy(e->u.seq.offs, v->offs + 1, (v->n - 1) * sizeof(int));
         }
+        e->binary = (kind == N_ARITH || kind == N_CMP) && v->n == 2;
         vec_free(v);
         return e;
 }
@@ -2488,6 +2513,14 @@ bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **in
         return true;
 }
 
+bool expr_constant(const expr *e, value *v)
+{
+        if (e == NULL || e->kind != N_CONST)
+                return false;
+        *v = e->u.cst;
+        return true;
+}
+
 int expr_lambda_params(const expr *e)
 {
         return e != NULL && e->kind == N_LAMBDA ? (int)e->u.lam.nparams : -1;
@@ -2857,17 +2890,8 @@ NOINLINE static int load_name(evalctx *c, const expr *e, value *out)
 
 static inline int eval_name(evalctx *c, const expr *e, value *out)
 {
-        const expr_env *env = c->env;
-
-        if (env != NULL && env->load != NULL) {
-                /* unsigned: a ref below slot_first wraps past nslots */
-                uint32_t k = (uint32_t)e->u.name.ref - (uint32_t)env->slot_first;
-
-                if (k < (uint32_t)env->nslots && env->slot_set[k]) {
-                        *out = value_ref(env->slots[k]);
-                        return 0;
-                }
-        }
+        if (read_name(c->env, e->u.name.ref, out))
+                return 0;
         return load_name(c, e, out);
 }
 
@@ -2930,6 +2954,115 @@ __attribute__((noinline)) static int eval_quiet(const expr *e, const expr_env *e
         return expr_eval(e, env, out, &dummy);
 }
 
+/* A name at the root that is not in the environment's tables: through env->load, which may
+ * allocate (a shared list decoded), so checked as eval checks a node. */
+NOINLINE static int root_load(evalctx *c, const expr *e, value *out)
+{
+        if (load_name(c, e, out) < 0)
+                return -1;
+        if (value_memory_check(EMSG(c)) < 0) {
+                value_drop(out);
+                return fail_here(c, e->off);
+        }
+        return 0;
+}
+
+/* A leaf operand at the root: a constant or a name in the environment's tables, read without a
+ * call and without allocating (no memory check owed), or else root_load. */
+__attribute__((always_inline)) static inline int root_leaf(evalctx *c, const expr *e, value *out)
+{
+        if (e->kind == N_CONST) {
+                *out = value_ref(e->u.cst);
+                return 0;
+        }
+        if (read_name(c->env, e->u.name.ref, out))
+                return 0;
+        return root_load(c, e, out);
+}
+
+/* An operand of the root: a leaf as root_leaf reads it, anything else through eval. */
+__attribute__((always_inline)) static inline int root_operand(evalctx *c, const expr *e, value *out)
+{
+        if (e->kind == N_CONST || e->kind == N_NAME)
+                return root_leaf(c, e, out);
+        return eval(c, e, out);
+}
+
+/*
+ * The commonest expressions of a step, at the root, without eval's recursion and depth count: a
+ * leaf (`True`, `item`, `counter`), `not` (`not buf`), and an operator node of two operands
+ * (`counter + 1`, `total + item`, `item is None`, `len(buf) == MAX`), whose leaves are read
+ * without eval. Two ints, `is` and `not` are worked out here: nothing is allocated, so no check
+ * of the memory cap is owed; anything else goes to arith or compare, as in eval_arith and
+ * eval_cmp (two strs joined in place as there), with their messages, and is checked as eval
+ * checks a node.
+ */
+static int eval_root(evalctx *c, const expr *e, value *out)
+{
+        value a, b;
+        int op, rc;
+        bool res = false;
+
+        if (e->kind == N_NOT) {
+                if (root_operand(c, e->u.k.a, &a) < 0)
+                        return -1;
+                res = !value_truthy(a);
+                value_drop(&a);
+                *out = value_bool(res);
+                return 0;
+        }
+        if (!e->binary)
+                return root_leaf(c, e, out);
+        if (root_operand(c, e->u.seq.kids[0], &a) < 0)
+                return -1;
+        if (root_operand(c, e->u.seq.kids[1], &b) < 0) {
+                value_drop(&a);
+                return -1;
+        }
+        op = e->u.seq.ops[0];
+        if (a.type == VALUE_INT && b.type == VALUE_INT) {
+                switch (op) {
+                case OP_LT: *out = value_bool(a.as.i < b.as.i); return 0;
+                case OP_LE: *out = value_bool(a.as.i <= b.as.i); return 0;
+                case OP_GT: *out = value_bool(a.as.i > b.as.i); return 0;
+                case OP_GE: *out = value_bool(a.as.i >= b.as.i); return 0;
+                case OP_EQ: *out = value_bool(a.as.i == b.as.i); return 0;
+                case OP_NE: *out = value_bool(a.as.i != b.as.i); return 0;
+                default:
+                        if (small_int_arith(op, a.as.i, b.as.i, &out->as.i)) {
+                                out->type = VALUE_INT;
+                                return 0;
+                        }
+                }
+        } else if (op == OP_IS || op == OP_ISNOT) {
+                res = identical(a, b) == (op == OP_IS);
+                value_drop(&a);
+                value_drop(&b);
+                *out = value_bool(res);
+                return 0;
+        }
+        if (e->kind == N_ARITH && op == OP_ADD && a.type == VALUE_STR && b.type == VALUE_STR &&
+            value_len(a) + value_len(b) <= VALUE_MAX_STR) {
+                *out = value_str_add(a, b);
+                rc = 0;
+                b = a = value_none();
+        } else if (e->kind == N_ARITH) {
+                rc = arith(c, op, a, b, e->u.seq.offs[0], out);
+        } else {
+                rc = compare(c, op, a, b, e->u.seq.offs[0], &res);
+                *out = value_bool(res);
+        }
+        value_drop(&a);
+        value_drop(&b);
+        if (rc < 0)
+                return -1;
+        if (value_memory_check(EMSG(c)) < 0) {
+                value_drop(out);
+                return fail_here(c, e->off);
+        }
+        return 0;
+}
+
 int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
 {
         evalctx c = { .env = env, .err = err };
@@ -2939,7 +3072,9 @@ int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
         *out = value_none();
         if (e == NULL)
                 return fail(&c, -1, "SystemError: no expression");
-        if (eval(&c, e, out) < 0) {
+        if (e->binary || e->kind == N_CONST || e->kind == N_NAME || e->kind == N_NOT)
+                c.depth = 1; /* its operands are as deep as under eval */
+        if ((c.depth > 0 ? eval_root(&c, e, out) : eval(&c, e, out)) < 0) {
                 *out = value_none();
                 return -1;
         }

@@ -59,6 +59,9 @@ bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **in
 int expr_lambda_params(const expr *e);
 /* True when E calls random() anywhere: such an expression cannot be folded at load time. */
 bool expr_uses_random(const expr *e);
+/* True when E is a literal (`True`, `0`, `'a'`): *V is its value, borrowed from E (valid while
+ * E lives). Evaluating E gives it every time, and can fail in no way. */
+bool expr_constant(const expr *e, value *v);
 
 typedef struct expr_env {
         void *ctx;
@@ -72,6 +75,19 @@ typedef struct expr_env {
         const bool *slot_set;
         int32_t slot_first;
         int nslots;
+        /* Optional, the same for the scenario's constants (a ref in [const_first, const_first +
+         * nconsts) reads consts[ref - const_first]) and for resources whose data is in place
+         * (a ref in [res_first, res_first + nres) whose res_slots entry is not NULL reads what it
+         * points at, after hold(ctx) unless *held: the lock the data is read under). Names in
+         * neither go to load. */
+        const value *consts;
+        int32_t const_first;
+        int nconsts;
+        value *const *res_slots;
+        int32_t res_first;
+        int nres;
+        const bool *held;
+        void (*hold)(void *ctx);
         uint64_t *rng; /* the actor's random state; NULL makes random() an error */
         int cpu_count; /* what cpu_count() returns */
 } expr_env;

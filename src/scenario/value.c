@@ -865,16 +865,9 @@ const char *value_type_name(value_type t)
         return "object";
 }
 
-bool value_truthy(value v)
+bool value_truthy_obj(value v)
 {
-        switch (v.type) {
-        case VALUE_NONE: return false;
-        case VALUE_BOOL: return v.as.b;
-        case VALUE_INT: return v.as.i != 0;
-        case VALUE_FLOAT: return v.as.f != 0.0;
-        case VALUE_FUNC: return true;
-        default: return value_len(v) != 0;
-        }
+        return v.type == VALUE_FUNC || value_len(v) != 0;
 }
 
 bool value_equal(value a, value b)
@@ -1183,9 +1176,29 @@ static bool put_value(value v, bool repr, strbuf *out, size_t limit)
         case VALUE_TUPLE:
                 strbuf_putc(out, v.type == VALUE_LIST ? '[' : '(');
                 for (size_t i = 0; i < o->u.seq.len; i++) {
+                        value it = o->u.seq.items[i];
+
+                        if (it.type == VALUE_INT && out->len + (i > 0 ? 2 : 0) <= limit) {
+                                /* an int and its separator in one append (a buffer's events
+                                 * show lists of ints); near the limit, the general way, so the
+                                 * text stops where it did */
+                                char buf[2 + VALUE_INT_TEXT];
+                                size_t n;
+                                char *p = (char *)value_int_text(it.as.i, buf + 2, &n);
+
+                                if (i > 0) {
+                                        p -= 2;
+                                        memcpy(p, ", ", 2);
+                                        n += 2;
+                                }
+                                strbuf_append(out, p, n);
+                                if (out->len > limit)
+                                        return false;
+                                continue;
+                        }
                         if (i > 0)
                                 strbuf_puts(out, ", ");
-                        if (!put_value(o->u.seq.items[i], true, out, limit))
+                        if (!put_value(it, true, out, limit))
                                 return false;
                 }
                 if (v.type == VALUE_TUPLE && o->u.seq.len == 1)

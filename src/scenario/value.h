@@ -160,7 +160,19 @@ value value_dict_key_at(value dict, size_t i);  /* insertion order, borrowed */
 value value_dict_item_at(value dict, size_t i); /* borrowed */
 
 const char *value_type_name(value_type t); /* 'int', 'str', 'NoneType', 'function', … */
-bool value_truthy(value v);
+/* value_truthy of a heap object: a function is true, a str or container when not empty. */
+bool value_truthy_obj(value v);
+/* Python's truth. Inline for the scalars: every `if` and `while` tests one. */
+static inline bool value_truthy(value v)
+{
+        switch (v.type) {
+        case VALUE_NONE: return false;
+        case VALUE_BOOL: return v.as.b;
+        case VALUE_INT: return v.as.i != 0;
+        case VALUE_FLOAT: return v.as.f != 0.0;
+        default: return value_truthy_obj(v);
+        }
+}
 bool value_equal(value a, value b); /* Python ==: 1 == 1.0 and True == 1 hold */
 /* Python ordering (<): returns 0 and sets *cmp to -1/0/1, or -1 with a TypeError message.
  * *cmp is 2 when the two are unordered (a float NaN decides): every ordering is then false. */

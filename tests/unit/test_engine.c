@@ -1745,6 +1745,48 @@ static void t_live_lock_counter(void **state)
         harness_free(r);
 }
 
+/* Names read in place by the evaluator (a var in the heap, a constant, a local) are the names
+ * the general path reads: a local stored to, a resource stored to and read again in the next
+ * statement, a bool in a var (True + 1 is 2), a float, an overflow
+ * at the edge with its message, and `is None`; stores run again in a loop (their targets are
+ * worked out once), a whole var and a list's item; a `while` on a literal. */
+static void t_step_names_in_place(void **state)
+{
+        harness_result *r = step(
+            "'constants': {'C': 7, 'BIG': 9223372036854775807}, "
+            "'resources': {'counter': {'type': 'var', 'value': 10}, "
+            "'flag': {'type': 'var', 'value': true}, 'f': {'type': 'var', 'value': 0.5}, "
+            "'arr': {'type': 'list', 'value': [0, 0, 0]}}, "
+            "'actors': [{'name': 'A', 'run': [{'let': 'n', 'value': 'C'}, "
+            "{'store': 'n', 'value': 'n + 1'}, {'let': 'y', 'value': 'n + C'}, "
+            "{'print': 'A {n} {y}'}, {'while': 'False', 'do': [{'print': 'never'}]}, "
+            "{'while': 1, 'do': [{'print': 'once'}, {'break': true}]}]}, "
+            "{'name': 'B', 'run': [{'store': 'counter', 'value': 'counter + C'}, "
+            "{'store': 'counter', 'value': 'counter * 2'}, {'store': 'flag', 'value': 'flag + 1'}, "
+            "{'store': 'f', 'value': 'f + counter'}, {'let': 'x', 'value': 'None'}, "
+            "{'if': 'x is None', 'then': [{'print': 'B {counter} {flag} {f}'}]}, "
+            "{'repeat': 3, 'as': 'j', 'do': [{'store': 'arr[j]', 'value': 'j * 2'}, "
+            "{'store': 'f', 'value': 'f + j'}]}, {'print': 'B2 {arr} {f}'}, "
+            "{'store': 'counter', 'value': 'BIG - counter'}, "
+            "{'store': 'counter', 'value': 'counter + 35'}]}], "
+            "'main': [{'join': 'A'}, {'join': 'B'}, {'print': 'main {counter}'}]",
+            NULL);
+
+        (void)state;
+        assert_int_equal(harness_count(r, "A print A 8 15"), 1);
+        /* a literal condition (tested without an evaluation) */
+        assert_int_equal(harness_count(r, "never"), 0);
+        assert_int_equal(harness_count(r, "A print once"), 1);
+        assert_int_equal(harness_count(r, "B print B 34 2 34.5"), 1);
+        assert_int_equal(harness_count(r, "B print B2 [0, 2, 4] 37.5"), 1);
+        assert_int_equal(harness_count(r, "B changed counter 9223372036854775773"), 1);
+        /* the overflow at the edge raised (test_expr compares its message with the general
+         * path's) and the store did not happen */
+        assert_int_equal(harness_count(r, "B error OverflowError"), 1);
+        assert_int_equal(harness_count(r, "MainThread print main 9223372036854775773"), 1);
+        harness_free(r);
+}
+
 static void t_live_acquire_timeouts(void **state)
 {
         /* U tries while T certainly holds the lock (T waits for U's event to let go), then
@@ -2281,6 +2323,7 @@ int main(void)
                 cmocka_unit_test(t_step_crash_segfault),
                 cmocka_unit_test(t_step_crash_abort),
                 cmocka_unit_test(t_live_lock_counter),
+                cmocka_unit_test(t_step_names_in_place),
                 cmocka_unit_test(t_live_acquire_timeouts),
                 cmocka_unit_test(t_live_rlock),
                 cmocka_unit_test(t_live_semaphore),

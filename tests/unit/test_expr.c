@@ -22,8 +22,8 @@
 /* ---- a small environment: names resolve to their index in NAMES ---- */
 
 static const char *const names[] = {
-        "counter", "arr",  "d",       "name", "i",    "k", "minint",
-        "double",  "fact", "forever", "big",  "deep", "s", "nan",
+        "counter", "arr", "d",    "name", "i",   "k",      "minint", "double", "fact",
+        "forever", "big", "deep", "s",    "nan", "maxint", "flag",   "half",   "none",
 };
 enum { N_NAMES = sizeof names / sizeof names[0] };
 
@@ -78,6 +78,10 @@ static int load(void *ctx, int32_t ref, const char *name, value *out, expr_error
                 return 0;
         case 12: *out = value_cstr("h\xc3\xa9llo"); return 0;
         case 13: *out = value_float(NAN); return 0;
+        case 14: *out = value_int(INT64_MAX); return 0;
+        case 15: *out = value_bool(true); return 0;
+        case 16: *out = value_float(0.5); return 0;
+        case 17: *out = value_none(); return 0;
         default:
                 snprintf(err->msg, sizeof err->msg, "NameError: name '%s' is not defined", name);
                 return -1;
@@ -1271,6 +1275,31 @@ static void test_misc_api(void **state)
         value v;
 
         (void)state;
+        /* expr_constant: a literal only (`while True` tests it without evaluating), its value
+         * what an evaluation gives */
+        {
+                static const char *const yes[] = { "True", "0", "'a'", "None", "2.5", "(1)" };
+                static const char *const no[] = { "1 + 2", "k", "not True", "[1]", "-1" };
+
+                for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+                        value c;
+
+                        e = parse_resolved(yes[i]);
+                        assert_true(expr_constant(e, &c));
+                        assert_int_equal(expr_eval(e, &env, &v, &err), 0);
+                        assert_true(value_equal(c, v) && c.type == v.type);
+                        value_drop(&v);
+                        expr_free(e);
+                }
+                for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+                        value c;
+
+                        e = parse_resolved(no[i]);
+                        assert_false(expr_constant(e, &c));
+                        expr_free(e);
+                }
+                assert_false(expr_constant(NULL, &v));
+        }
         /* A NULL error pointer and a NULL environment are tolerated. */
         assert_null(expr_parse("1 +", 3, NULL));
         e = expr_parse("1 + 1", 5, NULL);
@@ -1358,6 +1387,164 @@ static void test_slots(void **state)
         value_drop(&slots[2]);
 }
 
+/* expr_env's hold in test_tables: counts its calls and takes the "lock". */
+static int holds;
+
+static void hold(void *ctx)
+{
+        holds++;
+        *(bool *)ctx = true;
+}
+
+/* SRC evaluated by the general path, as an item of a tuple: run's answer for SRC, its error
+ * offsets pointing into SRC. */
+static const char *run_general(const char *src)
+{
+        char wrapped[256];
+        int off;
+
+        snprintf(wrapped, sizeof wrapped, "(%s,)[0]", src);
+        run(wrapped);
+        if (sscanf(result, "ERR@%d", &off) == 1) {
+                char *msg = strchr(result, ' ');
+                char tmp[sizeof result];
+
+                snprintf(tmp, sizeof tmp, "ERR@%d%s", off - 1, msg);
+                snprintf(result, sizeof result, "%s", tmp);
+        }
+        return result;
+}
+
+/* The root's own evaluation (eval_root: a leaf, or an operator between two leaves, read from the
+ * environment's tables) gives what the general path gives, with the same messages and offsets:
+ * every example runs at the root with the tables (constants: maxint, flag, half, none; data in
+ * place: counter, and arr's slot empty so that it goes to load), and then inside a tuple, where
+ * eval takes it, with load alone. */
+static void test_tables(void **state)
+{
+        static const char *const srcs[] = {
+                "counter",
+                "flag",
+                "none",
+                "half",
+                "arr",
+                "counter + 1",
+                "1 + counter",
+                "counter - i",
+                "counter * k",
+                "maxint + 1",
+                "maxint - 1",
+                "1 - maxint",
+                "maxint * 2",
+                "minint - 1",
+                "minint * -1",
+                "maxint + flag",
+                "flag + 1",
+                "flag + flag",
+                "flag - counter",
+                "half + 1",
+                "counter + half",
+                "counter / 2",
+                "counter // 2",
+                "counter % 3",
+                "counter / 0",
+                "counter < k",
+                "counter <= 5",
+                "counter == 5",
+                "counter != 5",
+                "counter > flag",
+                "counter >= half",
+                "flag == 1",
+                "half == 0.5",
+                "none is None",
+                "none is not None",
+                "counter is 5",
+                "flag is True",
+                "flag is 1",
+                "arr is arr",
+                "counter + 'a'",
+                "none + 1",
+                "none < 1",
+                "counter in arr",
+                "counter not in arr",
+                "arr + arr",
+                "arr * 2",
+                "undefined + 1",
+                "counter + undefined",
+                "k < counter < maxint",
+                "-counter",
+                "not none",
+                "s + s",
+                "1 + 2",
+                "True + 1",
+                "len(arr) == 3",
+                "len(arr) + counter",
+                "str(counter) + 'x'",
+                "(counter + 1) * 2",
+                "len(arr) + undefined",
+                "not counter",
+                "not arr",
+                "not undefined",
+                "not (counter - 5)",
+                "not len(arr)",
+                "-counter + maxint",
+                "'a' + s",
+        };
+        value consts[4] = { value_int(INT64_MAX), value_bool(true), value_float(0.5),
+                            value_none() };
+        value counter = value_int(5);
+        value *res[2] = { &counter, NULL };
+        bool held = false;
+        char with[sizeof result];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
+                env.consts = consts;
+                env.const_first = 14;
+                env.nconsts = 4;
+                env.res_slots = res;
+                env.res_first = 0;
+                env.nres = 2;
+                env.held = &held;
+                env.hold = hold;
+                env.ctx = &held;
+                snprintf(with, sizeof with, "%s", run(srcs[i]));
+                env.nconsts = 0;
+                env.nres = 0;
+                assert_string_equal(with, run_general(srcs[i]));
+        }
+        /* the data's lock: taken once, by the first read of data in place, and not again while
+         * it is held */
+        env.nconsts = 4;
+        env.nres = 2;
+        holds = 0;
+        held = false;
+        assert_string_equal(run("counter + counter"), "10");
+        assert_int_equal(holds, 1);
+        assert_true(held);
+        assert_string_equal(run("counter * 3"), "15");
+        assert_int_equal(holds, 1);
+        held = false;
+        assert_string_equal(run("maxint - 1"), "9223372036854775806");
+        assert_int_equal(holds, 1);
+        assert_false(held);
+        /* data rebound between two evaluations is read anew */
+        counter = value_int(41);
+        assert_string_equal(run("counter + 1"), "42");
+        counter = value_bool(true);
+        assert_string_equal(run("counter + 1"), "2");
+        assert_string_equal(run("counter is True"), "True");
+        counter = value_float(1.5);
+        assert_string_equal(run("counter * 2"), "3.0");
+        env.consts = NULL;
+        env.nconsts = 0;
+        env.res_slots = NULL;
+        env.nres = 0;
+        env.held = NULL;
+        env.hold = NULL;
+        env.ctx = NULL;
+}
+
 /* The total cap on values holds inside one expression: a tuple of big lists stops at the node
  * that goes past it. */
 static void test_total_memory(void **state)
@@ -1396,6 +1583,7 @@ int main(void)
                 cmocka_unit_test(test_threads),
                 cmocka_unit_test(test_misc_api),
                 cmocka_unit_test(test_slots),
+                cmocka_unit_test(test_tables),
                 cmocka_unit_test(test_total_memory),
         };
 

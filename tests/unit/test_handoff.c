@@ -115,6 +115,35 @@ static void test_release_by_another(void **state)
         teardown(&f);
 }
 
+/* The inline paths of a plain lock's word (prim.h): a release keeps the contended bit until the
+ * unlock (which wakes a sleeper, here none), a lock being released is neither free nor held,
+ * and a contended free lock is not taken by the first try (the wait takes it, as before). */
+static void test_lock_word(void **state)
+{
+        fixture f = setup(false);
+
+        (void)state;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_OK);
+        assert_int_equal(f.l->word, (uint32_t)A + 2u);
+        f.l->word |= PRIM_LOCK_CONTENDED; /* as a sleeper leaves it */
+        assert_int_equal(prim_lock_try(f.l, B), PRIM_BUSY);
+        assert_int_equal(prim_lock_unlocking(f.l, B), PRIM_OK);
+        assert_int_equal(f.l->word, PRIM_LOCK_RELEASING | PRIM_LOCK_CONTENDED);
+        assert_int_equal(prim_lock_holder(f.l), -2);
+        assert_int_equal(prim_lock_unlocking(f.l, A), PRIM_NOT_HELD);
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+        prim_lock_unlock(f.l);
+        assert_int_equal(f.l->word, PRIM_LOCK_FREE);
+        f.l->word = PRIM_LOCK_FREE | PRIM_LOCK_CONTENDED;
+        assert_int_equal(prim_lock_try(f.l, A), PRIM_BUSY);
+        assert_int_equal(prim_lock_unlocking(f.l, A), PRIM_NOT_HELD);
+        assert_int_equal(prim_lock_wait(f.l, A, NULL), PRIM_OK);
+        assert_int_equal(prim_lock_holder(f.l), A);
+        release(f.l, A);
+        assert_int_equal(f.l->word, PRIM_LOCK_FREE);
+        teardown(&f);
+}
+
 /* A plain lock its own holder acquires again is busy: the holder waits (as in Python) until
  * someone else releases it, and then has it. */
 static void test_self_wait(void **state)
@@ -366,13 +395,10 @@ static void test_memory_lock(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_release_by_another),
-                cmocka_unit_test(test_self_wait),
-                cmocka_unit_test(test_barging),
-                cmocka_unit_test(test_fifo_lock),
-                cmocka_unit_test(test_semaphore_handoff),
-                cmocka_unit_test(test_fifo_live),
-                cmocka_unit_test(test_memory_lock),
+                cmocka_unit_test(test_release_by_another), cmocka_unit_test(test_lock_word),
+                cmocka_unit_test(test_self_wait),          cmocka_unit_test(test_barging),
+                cmocka_unit_test(test_fifo_lock),          cmocka_unit_test(test_semaphore_handoff),
+                cmocka_unit_test(test_fifo_live),          cmocka_unit_test(test_memory_lock),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

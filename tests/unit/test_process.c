@@ -827,6 +827,87 @@ static void t_frame(void **state)
         strbuf_free(&frame);
 }
 
+/* A queue's put and take, in the heap and in shared memory: each put says how many items the
+ * queue then holds and each take how many are left, in order; every type goes through (the
+ * scalars' frames made by the put itself, the others' prepared), a bounded queue refuses an item
+ * past its size without taking it, and an empty one has nothing to take. */
+static void t_queue_put_take(void **state)
+{
+        char *json =
+            scenario_text("'resources': {'q': {'type': 'queue', 'max': 7}}, "
+                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
+        scenario_options so = { 0 };
+        diag d;
+        scenario *sc;
+
+        (void)state;
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        assert_non_null(sc);
+        for (int shared = 0; shared < 2; shared++) {
+                store *st = store_create(sc, shared);
+                value vals[] = { value_none(),        value_bool(true),        value_int(INT64_MIN),
+                                 value_float(-0.5),   value_cstr("h\xc3\xa9"), value_list(),
+                                 value_int(INT64_MAX) };
+                size_t n = sizeof(vals) / sizeof(*vals);
+                strbuf enc = { 0 };
+                char err[200];
+                value v, extra = value_cstr("one too many");
+                long need;
+
+                for (size_t k = 0; k < n; k++) {
+                        need = store_queue_prepare(st, 0, vals[k], &enc, err, sizeof(err));
+                        assert_true(need >= 0);
+                        assert_int_equal(need > 0, shared);
+                        assert_int_equal(
+                            store_queue_put(st, 0, value_ref(vals[k]), (size_t)need, &enc),
+                            (long)k + 1);
+                        assert_int_equal(store_queue_len(st, 0), k + 1);
+                }
+                need = store_queue_prepare(st, 0, extra, &enc, err, sizeof(err));
+                assert_int_equal(store_queue_put(st, 0, extra, (size_t)need, &enc), -1);
+                assert_string_equal(value_str_data(extra, NULL), "one too many");
+                for (size_t k = 0; k < n; k++) {
+                        assert_int_equal(store_queue_take(st, 0, &v), (long)(n - k - 1));
+                        assert_int_equal(v.type, vals[k].type);
+                        assert_true(value_equal(v, vals[k]));
+                        value_drop(&v);
+                }
+                assert_int_equal(store_queue_take(st, 0, &v), -1);
+                /* round and round the ring (16 MiB): items across its end, put and taken in
+                 * place or through a copy, come back whole */
+                if (shared) {
+                        static char big[100003];
+                        value s1;
+
+                        memset(big, 'q', sizeof big);
+                        s1 = value_str(big, sizeof big);
+                        for (long i = 0; i < 1200; i++) {
+                                value item = i % 3 == 0 ? value_ref(s1) : value_int(i);
+
+                                need = store_queue_prepare(st, 0, item, &enc, err, sizeof(err));
+                                assert_int_equal(
+                                    store_queue_put(st, 0, value_ref(item), (size_t)need, &enc), 1);
+                                assert_int_equal(store_queue_take(st, 0, &v), 0);
+                                assert_true(value_equal(v, item));
+                                value_drop(&v);
+                                value_drop(&item);
+                        }
+                        value_drop(&s1);
+                }
+                for (size_t k = 0; k < n; k++)
+                        value_drop(&vals[k]);
+                value_drop(&extra);
+                strbuf_free(&enc);
+                store_free(st);
+        }
+        scenario_free(sc);
+        diag_free(&d);
+        free(json);
+}
+
 /* A pipe's read-ahead: one buffer for each end of each pipe, apart, empty at the start, and
  * shared with a process forked after the store was made (where and what a thread-only run or a
  * run with processes gives alike). */
@@ -964,6 +1045,7 @@ int main(void)
                 cmocka_unit_test(t_live_pool_chunk_errors),
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
+                cmocka_unit_test(t_queue_put_take),
                 cmocka_unit_test(t_pipe_ahead),
                 cmocka_unit_test(t_stream_producer_dies),
         };

@@ -944,6 +944,77 @@ static void test_total_memory(void **state)
         assert_int_equal(value_memory_check(err, sizeof err), 0);
 }
 
+/* The repr of a list of ints as put_value makes it item by item (printf for the digits, the
+ * limit looked at before each item and after it): the reference for test_int_list_repr. */
+static bool ref_int_list(const int64_t *xs, size_t n, strbuf *out, size_t limit)
+{
+        if (out->len > limit)
+                return false;
+        strbuf_putc(out, '[');
+        for (size_t i = 0; i < n; i++) {
+                if (i > 0)
+                        strbuf_puts(out, ", ");
+                if (out->len > limit)
+                        return false;
+                strbuf_printf(out, "%lld", (long long)xs[i]);
+                if (out->len > limit)
+                        return false;
+        }
+        strbuf_putc(out, ']');
+        return out->len <= limit;
+}
+
+/* A list's ints are written with their separators in one append: the same text as item by item,
+ * stopping at the same place for every limit, with ints of every length and sign, and mixed
+ * with other items (a str, a nested list, a bool, which stays True). */
+static void test_int_list_repr(void **state)
+{
+        static const int64_t xs[] = { 0,         -1,    7,         42,           -99,
+                                      100,       65535, INT32_MAX, 4294967296LL, INT64_MAX,
+                                      INT64_MIN, 9 };
+        size_t n = sizeof xs / sizeof *xs;
+        value l = value_list(), mixed = value_list(), inner = value_list();
+        char err[100];
+
+        (void)state;
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(value_list_append(&l, value_int(xs[i]), err, sizeof err), 0);
+        for (size_t max = 0; max < 160; max++) {
+                strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+                bool g, w;
+
+                strbuf_puts(&got, "x");
+                strbuf_puts(&want, "x");
+                g = value_repr_max(l, &got, max);
+                w = ref_int_list(xs, n, &want, 1 + max);
+                assert_int_equal(g, w);
+                assert_string_equal(strbuf_str(&got), strbuf_str(&want));
+                strbuf_free(&got);
+                strbuf_free(&want);
+        }
+        assert_int_equal(value_list_append(&inner, value_int(2), err, sizeof err), 0);
+        assert_int_equal(value_list_append(&inner, value_int(-3), err, sizeof err), 0);
+        assert_int_equal(value_list_append(&mixed, value_int(1), err, sizeof err), 0);
+        assert_int_equal(value_list_append(&mixed, value_cstr("a"), err, sizeof err), 0);
+        assert_int_equal(value_list_append(&mixed, inner, err, sizeof err), 0);
+        assert_int_equal(value_list_append(&mixed, value_bool(true), err, sizeof err), 0);
+        assert_int_equal(value_list_append(&mixed, value_int(10), err, sizeof err), 0);
+        {
+                strbuf sb = STRBUF_INIT;
+                value one = value_int(5), t = value_tuple(&one, 1);
+
+                value_repr(mixed, &sb);
+                assert_string_equal(strbuf_str(&sb), "[1, 'a', [2, -3], True, 10]");
+                strbuf_reset(&sb);
+                value_repr(t, &sb);
+                assert_string_equal(strbuf_str(&sb), "(5,)");
+                strbuf_free(&sb);
+                value_drop(&t);
+        }
+        value_drop(&l);
+        value_drop(&mixed);
+}
+
 /* A list made with room (value_list_reserve) takes scalars the short way: in order, copy on
  * write when another holds it, past its room the long way, and never past the memory cap. */
 static void test_reserve(void **state)
@@ -999,17 +1070,17 @@ static void test_reserve(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_scalars),        cmocka_unit_test(test_int_text),
-                cmocka_unit_test(test_claim),          cmocka_unit_test(test_float_repr),
-                cmocka_unit_test(test_str_repr),       cmocka_unit_test(test_container_repr),
-                cmocka_unit_test(test_truthy),         cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_compare),        cmocka_unit_test(test_hash),
-                cmocka_unit_test(test_dict),           cmocka_unit_test(test_list_ops),
-                cmocka_unit_test(test_copy_on_write),  cmocka_unit_test(test_to_list),
-                cmocka_unit_test(test_limits),         cmocka_unit_test(test_reserve),
-                cmocka_unit_test(test_threads),        cmocka_unit_test(test_total_memory),
-                cmocka_unit_test(test_str_concat),     cmocka_unit_test(test_str_add),
-                cmocka_unit_test(test_str_repr_words),
+                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_int_text),
+                cmocka_unit_test(test_claim),         cmocka_unit_test(test_float_repr),
+                cmocka_unit_test(test_str_repr),      cmocka_unit_test(test_container_repr),
+                cmocka_unit_test(test_truthy),        cmocka_unit_test(test_equal),
+                cmocka_unit_test(test_compare),       cmocka_unit_test(test_hash),
+                cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
+                cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
+                cmocka_unit_test(test_limits),        cmocka_unit_test(test_reserve),
+                cmocka_unit_test(test_threads),       cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_str_concat),    cmocka_unit_test(test_str_add),
+                cmocka_unit_test(test_int_list_repr), cmocka_unit_test(test_str_repr_words),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
