@@ -486,8 +486,19 @@ static void ids_dup(model_ids *l)
         l->cap = l->n;
 }
 
-static void texts_push(model_texts *t, char *s)
+_Static_assert(sizeof(model_text) == MODEL_TEXT_SHORT + 1, "a short text fills its slot");
+
+static const char *text_at(const model_text *x)
 {
+        return x->l.big ? x->l.p : x->s;
+}
+
+/* EV's text at the end of T: in its slot when it is short, else shared (text_of). */
+static void texts_push(model_texts *t, const event *ev)
+{
+        model_text *x;
+        size_t len;
+
         if (t->head + t->n == t->cap) {
                 if (t->head > 0 && t->head >= t->n) {
                         memmove(t->v, t->v + t->head, t->n * sizeof *t->v);
@@ -496,17 +507,28 @@ static void texts_push(model_texts *t, char *s)
                         t->v = xgrow(t->v, &t->cap, t->head + t->n + 1, sizeof *t->v);
                 }
         }
-        t->v[t->head + t->n++] = s;
+        x = &t->v[t->head + t->n++];
+        len = text_len(ev);
+        if (len <= MODEL_TEXT_SHORT) {
+                memset(x, 0, sizeof *x);
+                if (len > 0)
+                        memcpy(x->s, ev->text, len);
+        } else {
+                x->l.p = text_of(ev);
+                x->l.big = 1;
+        }
 }
 
 static void texts_dup(model_texts *t)
 {
-        char **v = NULL;
+        model_text *v = NULL;
 
         if (t->n > 0) {
                 v = xmalloc(t->n * sizeof *v);
+                memcpy(v, t->v + t->head, t->n * sizeof *v);
                 for (size_t k = 0; k < t->n; k++)
-                        v[k] = (char *)(uintptr_t)text_ref(t->v[t->head + k]);
+                        if (v[k].l.big)
+                                text_ref(v[k].l.p);
         }
         t->v = v;
         t->head = 0;
@@ -516,7 +538,8 @@ static void texts_dup(model_texts *t)
 static void texts_free(model_texts *t)
 {
         for (size_t k = 0; k < t->n; k++)
-                text_unref(t->v[t->head + k]);
+                if (t->v[t->head + k].l.big)
+                        text_unref(t->v[t->head + k].l.p);
         free(t->v);
 }
 
@@ -525,14 +548,12 @@ static size_t texts_bytes(const model_texts *t)
         size_t b = t->cap * sizeof *t->v;
 
         for (size_t k = 0; k < t->n; k++)
-                b += text_bytes(t->v[t->head + k]);
+                if (t->v[t->head + k].l.big)
+                        b += text_bytes(t->v[t->head + k].l.p);
         return b;
 }
 
 /* ---- the model -------------------------------------------------------------------------- */
-
-#define SPARES      32  /* texts of queue items and messages kept for the next ones ... */
-#define SPARE_BYTES 256 /* ... each of at most this many bytes, its header included */
 
 typedef struct stmt_index {
         size_t refs;
@@ -554,36 +575,15 @@ struct model {
         size_t nasserts, nerrors; /* kept */
         size_t capasserts, caperrors;
         const char *spare; /* a worker's last argument, which nobody holds: the next one's room */
-        char *spares[SPARES]; /* queue items' and messages' texts gone, which nobody holds */
-        int nspares;
 };
 
-/* EV's text for a queue item or a message: into a spare when there is one. */
-static char *text_of_spare(model *m, const event *ev)
+/* The oldest text goes. */
+static void texts_pop(model_texts *t)
 {
-        const char *t;
-
-        if (m->nspares == 0)
-                return text_of(ev);
-        t = m->spares[--m->nspares];
-        text_set(&t, ev);
-        return (char *)(uintptr_t)t;
-}
-
-/* The oldest text goes: its block kept among the model's spares (SPARES) when nobody else holds
- * it and it is small, for the next text pushed (a queue of ints allocates nothing per item). */
-static void texts_pop(model *m, model_texts *t)
-{
-        char *s;
-
         if (t->n == 0)
                 return;
-        s = t->v[t->head];
-        if (m->nspares < SPARES && text_head(s)->refs == 1 &&
-            malloc_usable_size(text_head(s)) <= SPARE_BYTES)
-                m->spares[m->nspares++] = s;
-        else
-                text_unref(s);
+        if (t->v[t->head].l.big)
+                text_unref(t->v[t->head].l.p);
         t->head++;
         if (--t->n == 0)
                 t->head = 0;
@@ -794,7 +794,6 @@ model *model_clone(const model *src)
         m->errors = errors_dup(src->errors, src->nerrors);
         m->caperrors = src->nerrors;
         m->spare = NULL;
-        m->nspares = 0; /* the source's */
         return m;
 }
 
@@ -841,8 +840,6 @@ void model_free(model *m)
         errors_free(m->asserts, m->nasserts);
         errors_free(m->errors, m->nerrors);
         text_unref(m->spare);
-        for (int k = 0; k < m->nspares; k++)
-                text_unref(m->spares[k]);
         free(m);
 }
 
@@ -1142,22 +1139,22 @@ static void on_notified(model *m, const event *ev, model_actor *a, model_res *r)
 
 static void on_put(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_push(&r->items, text_of_spare(m, ev));
+        texts_push(&r->items, ev);
 }
 
 static void on_got(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_pop(m, &r->items);
+        texts_pop(&r->items);
 }
 
 static void on_sent(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_push(&r->flow[ev->aux], text_of_spare(m, ev));
+        texts_push(&r->flow[ev->aux], ev);
 }
 
 static void on_received(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        texts_pop(m, &r->flow[1 - ev->aux]);
+        texts_pop(&r->flow[1 - ev->aux]);
 }
 
 static void on_closed(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1577,7 +1574,7 @@ const sc_stmt *model_stmt(const model *m, int id)
 
 const char *model_texts_at(const model_texts *t, size_t i)
 {
-        return i < t->n ? t->v[t->head + i] : NULL;
+        return i < t->n ? text_at(&t->v[t->head + i]) : NULL;
 }
 
 size_t model_output_count(const model *m)

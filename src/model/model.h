@@ -184,8 +184,20 @@ typedef struct model_ids {
         size_t n, cap;
 } model_ids;
 
+/* One text of a FIFO: a short one (MODEL_TEXT_SHORT bytes at most, nearly every queue item and
+ * message) in place, a longer one shared (its last byte, `big`, says which). */
+#define MODEL_TEXT_SHORT 15
+typedef union model_text {
+        char s[MODEL_TEXT_SHORT + 1]; /* NUL-terminated; s[MODEL_TEXT_SHORT] is 0 */
+        struct {
+                const char *p;
+                char pad[MODEL_TEXT_SHORT - sizeof(const char *)];
+                char big; /* 1: the text is p's */
+        } l;
+} model_text;
+
 typedef struct model_texts { /* a FIFO of texts: read with model_texts_at */
-        char **v;
+        model_text *v;
         size_t head, n, cap;
 } model_texts;
 

@@ -570,9 +570,10 @@ static void test_queue(void **state)
         stop(&f);
 }
 
-/* The texts of items gone are written over by the next ones (the model's spares): never one a
- * clone still shows, and a longer text than the block has room for gets a block of its own. */
-static void test_queue_spares(void **state)
+/* A queue's items: short texts in their slots (15 bytes at most), longer ones shared; a clone
+ * keeps what it shows whatever the original takes out and puts in, a text of 15 bytes and one of
+ * 16 (either side of the slot's room) come back whole. */
+static void test_queue_texts(void **state)
 {
         feed f = start(all_text);
         int q = res(&f, "q");
@@ -587,7 +588,7 @@ static void test_queue_spares(void **state)
                 ev(&f, EV_START, a, -1);
         full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "1");
         full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "'two'");
-        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL); /* "1" goes: a spare of 1 byte */
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
         full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, longer);
         full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "3");
         r = R(&f, "q");
@@ -612,7 +613,15 @@ static void test_queue_spares(void **state)
         assert_string_equal(model_texts_at(&r->items, 1), "'four'");
         assert_string_equal(model_texts_at(&r->items, 2), "55555");
         model_free(clone);
-        /* alone again: items come and go through the spares, each text whole, in order */
+        /* either side of a slot's room */
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "'fifteen bytes'");
+        full(&f, EV_PUT, ACT_A, q, -1, -1, 0, 0, "'sixteen bytes!'");
+        r = R(&f, "q");
+        assert_string_equal(model_texts_at(&r->items, 3), "'fifteen bytes'");
+        assert_string_equal(model_texts_at(&r->items, 4), "'sixteen bytes!'");
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        full(&f, EV_GOT, ACT_B, q, -1, -1, 0, 0, NULL);
+        /* alone again: items come and go, each text whole, in order */
         for (int k = 0; k < 100; k++) {
                 char t[64];
 
@@ -1891,7 +1900,7 @@ int main(void)
                 cmocka_unit_test(test_barrier),
                 cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
-                cmocka_unit_test(test_queue_spares),
+                cmocka_unit_test(test_queue_texts),
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
