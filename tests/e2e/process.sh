@@ -418,6 +418,15 @@ cpu_ticks() {
         sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 } END { if (NR == 0) print 0 }'
 }
 
+# Kills process PID (SIGKILL) once it has used TICKS clock ticks of CPU (or after 10 s).
+kill_after_cpu() {
+        k=0
+        while [ -n "$1" ] && [ "$(cpu_ticks "$1")" -lt "$2" ] && [ $k -lt 2000 ]; do
+                sleep 0.005; k=$((k + 1))
+        done
+        [ -n "$1" ] && kill -9 "$1"
+}
+
 # --- a pool worker killed from outside in the middle of its task: it is replaced (under the same
 # worker number), the task is handed out again, and the map ends with every result
 # in order. The pool has one worker and each task computes for a while (about 0.13 s of CPU on
@@ -436,12 +445,7 @@ for run in "live False" "live True" "step False" "step True"; do
         "$bin" run $m --set GIL=$gil --trace "$tmp/pv.trace" "$tmp/pv.json" >"$tmp/pv.out" 2>"$tmp/pv.err" &
         pid=$!
         kids=$(actor_pids $pid 1)
-        victim=$(echo "$kids" | cut -d' ' -f1)
-        k=0
-        while [ -n "$victim" ] && [ "$(cpu_ticks "$victim")" -lt 2 ] && [ $k -lt 2000 ]; do
-                sleep 0.005; k=$((k + 1))
-        done
-        [ -n "$victim" ] && kill -9 "$victim"
+        kill_after_cpu "$(echo "$kids" | cut -d' ' -f1)" 2
         wait $pid; st=$?
         status $st 0 "kill a pool worker ($mode, GIL=$gil)"
         grep -qx "results \[0, 1, 2\]" "$tmp/pv.out" && ok || ko "kill a pool worker ($mode, GIL=$gil): $(cat "$tmp/pv.out" "$tmp/pv.err")"
@@ -487,12 +491,7 @@ for gil in False True; do
         "$bin" run --seed 1 --set GIL=$gil --trace "$tmp/pc.trace" "$tmp/pc.json" >"$tmp/pc.out" 2>"$tmp/pc.err" &
         pid=$!
         kids=$(actor_pids $pid 3)
-        victim=$(echo "$kids" | cut -d' ' -f1)
-        k=0
-        while [ -n "$victim" ] && [ "$(cpu_ticks "$victim")" -lt 10 ] && [ $k -lt 2000 ]; do
-                sleep 0.005; k=$((k + 1))
-        done
-        [ -n "$victim" ] && kill -9 "$victim"
+        kill_after_cpu "$(echo "$kids" | cut -d' ' -f1)" 10
         wait $pid; st=$?
         status $st 0 "kill a pool worker mid-chunk (GIL=$gil)"
         grep -qx "1000 results, in order: True" "$tmp/pc.out" && ok || ko "kill a pool worker mid-chunk (GIL=$gil): $(cat "$tmp/pc.out" "$tmp/pc.err")"
