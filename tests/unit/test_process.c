@@ -827,25 +827,35 @@ static void t_frame(void **state)
         strbuf_free(&frame);
 }
 
+/* The scenario of JSON (scenario_text's), taking it; dies with the diagnostics when it is not
+ * one. */
+static scenario *load_json(char *json)
+{
+        scenario_options so = { 0 };
+        diag d;
+        scenario *sc;
+
+        diag_init(&d, 20);
+        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        assert_non_null(sc);
+        diag_free(&d);
+        free(json);
+        return sc;
+}
+
 /* A queue's put and take, in the heap and in shared memory: each put says how many items the
  * queue then holds and each take how many are left, in order; every type goes through (the
  * scalars' frames made by the put itself, the others' prepared), a bounded queue refuses an item
  * past its size without taking it, and an empty one has nothing to take. */
 static void t_queue_put_take(void **state)
 {
-        char *json =
+        scenario *sc = load_json(
             scenario_text("'resources': {'q': {'type': 'queue', 'max': 7}}, "
-                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
-        scenario_options so = { 0 };
-        diag d;
-        scenario *sc;
+                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []"));
 
         (void)state;
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        assert_non_null(sc);
         for (int shared = 0; shared < 2; shared++) {
                 store *st = store_create(sc, shared);
                 value vals[] = { value_none(),        value_bool(true),        value_int(INT64_MIN),
@@ -904,8 +914,6 @@ static void t_queue_put_take(void **state)
                 store_free(st);
         }
         scenario_free(sc);
-        diag_free(&d);
-        free(json);
 }
 
 /* A pipe's read-ahead: one buffer for each end of each pipe, apart, empty at the start, and
@@ -913,18 +921,12 @@ static void t_queue_put_take(void **state)
  * run with processes gives alike). */
 static void t_pipe_ahead(void **state)
 {
-        char *json =
+        scenario *sc = load_json(
             scenario_text("'resources': {'p': {'type': 'pipe'}, 'v': {'type': 'var', "
                           "'value': 0}, 'q': {'type': 'pipe', 'duplex': false}}, "
-                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []");
-        scenario_options so = { 0 };
-        diag d;
-        scenario *sc;
+                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []"));
 
         (void)state;
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-        assert_non_null(sc);
         for (int shared = 0; shared < 2; shared++) {
                 store *st = store_create(sc, shared);
                 store_ahead *ah[4] = { store_pipe_ahead(st, 0, 0), store_pipe_ahead(st, 0, 1),
@@ -954,8 +956,6 @@ static void t_pipe_ahead(void **state)
                 store_free(st);
         }
         scenario_free(sc);
-        diag_free(&d);
-        free(json);
 }
 
 /* ---- a producer that dies with events it had not made visible ---- */
