@@ -508,6 +508,15 @@ static void texts_push(model_texts *t, const event *ev)
                 }
         }
         x = &t->v[t->head + t->n++];
+        if (ev->text != NULL && ev->len <= MODEL_TEXT_SHORT) {
+                /* short for sure: copied up to its first NUL as text_len reads it, no calls */
+                const char *src = ev->text;
+
+                memset(x, 0, sizeof *x);
+                for (len = 0; len < ev->len && src[len] != '\0'; len++)
+                        x->s[len] = src[len];
+                return;
+        }
         len = text_len(ev);
         if (len <= MODEL_TEXT_SHORT) {
                 memset(x, 0, sizeof *x);
