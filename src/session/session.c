@@ -814,11 +814,13 @@ static int first_waiter(const session *s, const model_ids *q, model_op op)
 
 static bool can_move(session *s, int a, bool fifo)
 {
-        const model *m = live(s);
-        const model_actor *ma = model_actor_at(m, a);
+        const model *m;
+        const model_actor *ma;
 
         if (!s->at_gate[a])
                 return false;
+        m = live(s);
+        ma = model_actor_at(m, a);
         if (ma->state == MODEL_READY)
                 return true;
         /* A wait with a timeout can always move: granting it is the timeout firing. */
@@ -865,16 +867,32 @@ static void grant(session *s, int a)
         s->step_done = s->back_seen = gate_back(s->gates, a, s->grant_no);
 }
 
-/* Step mode, once the last step is done: ends the run when no actor can move. */
-static bool nobody_can_move(session *s)
+/* Step mode: the actors that can be granted a step now into MOVABLE, their number returned: the
+ * waiters whose turn it is (FIFO) and the others, or when no waiter's turn has come, any that
+ * can go. */
+static int movable_now(session *s, int *movable)
+{
+        int n = 0;
+
+        s->choice++;
+        for (int a = 0; a < s->nall; a++)
+                if (can_move(s, a, true))
+                        movable[n++] = a;
+        if (n == 0) /* no waiter whose turn it is: any that can go may */
+                for (int a = 0; a < s->nall; a++)
+                        if (can_move(s, a, false))
+                                movable[n++] = a;
+        return n;
+}
+
+/* Step mode, once the last step is done and no actor can move: a deadlock when anyone waits at
+ * its gate (else every actor finished, and END is on its way). */
+static void nobody_moves(session *s)
 {
         bool anyone_waits = false;
 
-        for (int a = 0; a < s->nall; a++) {
-                if (can_move(s, a, false))
-                        return false;
+        for (int a = 0; a < s->nall; a++)
                 anyone_waits |= s->at_gate[a];
-        }
         if (anyone_waits) {
                 strbuf why = STRBUF_INIT;
 
@@ -885,8 +903,6 @@ static bool nobody_can_move(session *s)
                                     "no actor can move: every actor is blocked");
                 strbuf_free(&why);
         }
-        /* else every actor finished: END is on its way */
-        return true;
 }
 
 /* Step mode, once everything is quiet: the next grant of the replay or the policy. */
@@ -906,7 +922,12 @@ static void schedule_next(session *s)
                 return;
         }
         s->inflight = -1;
-        if (nobody_can_move(s) || s->paused)
+        n = movable_now(s, movable);
+        if (n == 0) {
+                nobody_moves(s);
+                return;
+        }
+        if (s->paused)
                 return;
         if (s->speed > 0 && mono() < s->next_grant)
                 return; /* the timer brings us back */
@@ -927,14 +948,6 @@ static void schedule_next(session *s)
         }
         if (s->policy == SESSION_MANUAL)
                 return;
-        s->choice++;
-        for (int a = 0; a < s->nall; a++)
-                if (can_move(s, a, true))
-                        movable[n++] = a;
-        if (n == 0) /* no waiter whose turn it is: any that can go may */
-                for (int a = 0; a < s->nall; a++)
-                        if (can_move(s, a, false))
-                                movable[n++] = a;
         if (s->policy == SESSION_ROUND_ROBIN) {
                 pick = movable[0];
                 for (int k = 0; k < n; k++)
