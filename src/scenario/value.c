@@ -122,14 +122,19 @@ __attribute__((noinline)) static int memory_error(size_t limit, char *err, size_
         return -1;
 }
 
-/* After every node of every expression: two loads and a compare, the message out of line. */
+/* Whether the run's values are within the cap: two loads and a compare. */
+static inline bool mem_within_limit(void)
+{
+        return __atomic_load_n(&mem_used, __ATOMIC_RELAXED) <=
+               __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
+}
+
+/* After every node of every expression: mem_within_limit, the message out of line. */
 int value_memory_check(char *err, size_t errlen)
 {
-        size_t limit = __atomic_load_n(&mem_limit, __ATOMIC_RELAXED);
-
-        if (__atomic_load_n(&mem_used, __ATOMIC_RELAXED) <= limit)
+        if (mem_within_limit())
                 return 0;
-        return memory_error(limit, err, errlen);
+        return memory_error(__atomic_load_n(&mem_limit, __ATOMIC_RELAXED), err, errlen);
 }
 
 static bool is_obj(value_type t)
@@ -696,9 +701,7 @@ int value_list_append(value *list, value item, char *err, size_t errlen)
         if (list->type == VALUE_LIST && !is_obj(item.type)) {
                 l = list->as.obj;
                 if (l->u.seq.len < l->u.seq.cap && l->u.seq.len < VALUE_MAX_ITEMS &&
-                    __atomic_load_n(&l->refs, __ATOMIC_ACQUIRE) == 1 &&
-                    __atomic_load_n(&mem_used, __ATOMIC_RELAXED) <=
-                        __atomic_load_n(&mem_limit, __ATOMIC_RELAXED)) {
+                    __atomic_load_n(&l->refs, __ATOMIC_ACQUIRE) == 1 && mem_within_limit()) {
                         l->u.seq.items[l->u.seq.len++] = item;
                         return 0;
                 }
