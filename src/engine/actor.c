@@ -144,11 +144,11 @@ void actor_emit_what(actor *a, uint64_t what, int64_t num, int aux, const char *
         emit_what(a, a->res_key[STREAM_WHAT_RES(what)], what, num, aux, text, len);
 }
 
-void actor_emit_in_ring(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                        const char *text, size_t len)
+void actor_emit_in_ring(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                        int aux, const char *text, size_t len)
 {
         /* res_key[-1]: no key live, the one order's in step mode or a recording run */
-        emit_what(a, a->res_key[-1], STREAM_WHAT(kind, 0, 0, res, other), num, aux, text, len);
+        emit_what(a, a->res_key[-1], STREAM_WHAT(kind, flags, 0, res, other), num, aux, text, len);
 }
 
 void actor_request(actor *a, int k, const char *op)

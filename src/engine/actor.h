@@ -102,7 +102,8 @@ void actor_emit_what(actor *a, uint64_t what, int64_t num, int aux, const char *
 void actor_emit_any(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
                     int aux, const char *text, size_t len);
 
-/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON) besides the step's own. Inline: the
+/* Publishes A's event with event flags FLAGS (EVENT_GOES_ON; STREAM_TEXT_INT for an int's bytes as
+ * its text, store_event_text) besides the step's own. Inline: the
  * kind is a constant where nearly every event is published, so the way is chosen as it is
  * compiled, and the fields packed there (STREAM_WHAT) are one argument. */
 static inline void actor_emit_flagged(actor *a, unsigned flags, event_kind kind, int res, int other,
@@ -120,12 +121,12 @@ static inline void actor_emit(actor *a, event_kind kind, int res, int other, int
 {
         actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
 }
-/* The same, ordered only after A's own events before it (in step mode and a run that records its
- * moves, in the one order of every event): for events that something before them in A's ring
- * already orders, such as a pool worker's tasks after the first of its chunk, so that two
- * producers do not share the resource's key for every event. */
-void actor_emit_in_ring(actor *a, event_kind kind, int res, int other, int64_t num, int aux,
-                        const char *text, size_t len);
+/* The same (FLAGS as there), ordered only after A's own events before it (in step mode and a run
+ * that records its moves, in the one order of every event): for events that something before them
+ * in A's ring already orders, such as a pool worker's tasks after the first of its chunk, so that
+ * two producers do not share the resource's key for every event. */
+void actor_emit_in_ring(actor *a, unsigned flags, event_kind kind, int res, int other, int64_t num,
+                        int aux, const char *text, size_t len);
 /* A request to the manager's server about resource K (store_managed): REQUEST with the operation
  * OP before it goes, REPLY after the answer came: ANSWER's repr (NULL: None), or with ERR the
  * error it raised. */

@@ -725,8 +725,9 @@ static int x_put(actor *a, const sc_stmt *s)
         char err[200];
         strbuf *enc = &a->enc;
         put_item it = { .res = s->res };
-        char num[VALUE_INT_TEXT];
+        int64_t box;
         size_t len;
+        unsigned tflags;
         const char *text;
 
         if (actor_eval(a, s->value, &v) < 0)
@@ -749,7 +750,7 @@ static int x_put(actor *a, const sc_stmt *s)
         }
         it.need = (size_t)need;
         /* the item's text before the mutex: the put then holds it for less */
-        text = store_repr_text(v, &a->scratch, num, &len);
+        text = store_event_text(v, &a->scratch, &box, &len, &tflags);
         prim_mutex_lock(&r->mu);
         /* the room, the item and the count in one pass; the event goes out before the mutex is
          * given back, so before anyone can take the item */
@@ -765,7 +766,7 @@ static int x_put(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        actor_emit(a, EV_PUT, s->res, -1, (int64_t)n, 0, text, len);
+        actor_emit_flagged(a, tflags, EV_PUT, s->res, -1, (int64_t)n, 0, text, len);
         queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         if (enc->cap > 65536)
@@ -780,8 +781,9 @@ static int x_get(actor *a, const sc_stmt *s)
         const struct timespec *dl;
         value v;
         long n;
-        char num[VALUE_INT_TEXT];
+        int64_t box;
         size_t len;
+        unsigned tflags;
         const char *text;
 
         if (deadline_of(a, s, &ts, &dl) < 0)
@@ -800,8 +802,8 @@ static int x_get(actor *a, const sc_stmt *s)
                         return FLOW_NEXT;
                 }
         }
-        text = store_repr_text(v, &a->scratch, num, &len);
-        actor_emit(a, EV_GOT, s->res, -1, (int64_t)n, 0, text, len);
+        text = store_event_text(v, &a->scratch, &box, &len, &tflags);
+        actor_emit_flagged(a, tflags, EV_GOT, s->res, -1, (int64_t)n, 0, text, len);
         queue_wake(r);
         pthread_mutex_unlock(&r->mu);
         store_into(a, s, v);
@@ -1186,11 +1188,12 @@ static int x_close(actor *a, const sc_stmt *s)
 /* Resource K now holds V (borrowed), in COPY: -1 the shared one, else this process's own. */
 static void changed_in(actor *a, int k, value v, int copy)
 {
-        char num[VALUE_INT_TEXT];
+        int64_t box;
         size_t len;
-        const char *text = store_repr_text(v, &a->scratch, num, &len);
+        unsigned tflags;
+        const char *text = store_event_text(v, &a->scratch, &box, &len, &tflags);
 
-        actor_emit(a, EV_CHANGED, k, -1, 0, copy, text, len);
+        actor_emit_flagged(a, tflags, EV_CHANGED, k, -1, 0, copy, text, len);
 }
 
 /* Resource K now holds V (borrowed): in the shared copy, or in this process's own. */

@@ -541,32 +541,34 @@ static inline __attribute__((always_inline)) value task_args(const pool_state *p
 static inline __attribute__((always_inline)) void say_task(worker *wk, actor *c, int k, value args,
                                                            bool keyed)
 {
-        char num[VALUE_INT_TEXT];
+        int64_t box;
         size_t len;
+        unsigned tflags;
         const char *repr;
 
         if (wk->gil >= 0 && wk->ps->gil[wk->w] == GIL_FREE) {
                 gil_take(wk->ps, c, wk->gil, wk->w, wk->ring);
                 wk->held = 0;
         }
-        repr = store_repr_text(args, &wk->text, num, &len);
+        repr = store_event_text(args, &wk->text, &box, &len, &tflags);
         if (keyed)
-                actor_emit(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+                actor_emit_flagged(c, tflags, EV_TASK, wk->res, -1, k, wk->w, repr, len);
         else
-                actor_emit_in_ring(c, EV_TASK, wk->res, -1, k, wk->w, repr, len);
+                actor_emit_in_ring(c, tflags, EV_TASK, wk->res, -1, k, wk->w, repr, len);
 }
 
 static inline __attribute__((always_inline)) void say_result(worker *wk, actor *c, int k,
                                                              value result, bool keyed)
 {
-        char num[VALUE_INT_TEXT];
+        int64_t box;
         size_t len;
-        const char *repr = store_repr_text(result, &wk->text, num, &len);
+        unsigned tflags;
+        const char *repr = store_event_text(result, &wk->text, &box, &len, &tflags);
 
         if (keyed)
-                actor_emit(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+                actor_emit_flagged(c, tflags, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
         else
-                actor_emit_in_ring(c, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
+                actor_emit_in_ring(c, tflags, EV_RESULT, wk->res, -1, k, wk->w, repr, len);
 }
 
 /* FN (evaluated: FRC 0, or its error in E) called with ARGS in the caller C's environment: 0 with

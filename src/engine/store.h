@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/stream.h"
 #include "scenario/scenario.h"
 #include "scenario/value.h"
 #include "util/strbuf.h"
@@ -109,16 +110,22 @@ int store_item_set(value *target, value index, value v, char *err, size_t errlen
  * show it. */
 #define STORE_REPR_MAX 512
 void store_repr(value v, strbuf *out);
-/* store_repr_text of anything but an int. */
+/* store_event_text of anything but an int. */
 const char *store_repr_scratch(value v, strbuf *scratch, size_t *len);
-/* The same text for an event: an int's written into NUM (no strbuf: a counter's every step),
- * anything else's into SCRATCH (reset first). Returns the text and sets *LEN. Inline: nearly
- * every event of a counter or a queue carries one. */
-static inline const char *store_repr_text(value v, strbuf *scratch, char num[VALUE_INT_TEXT],
-                                          size_t *len)
+/* The same text for an event, as actor_emit_flagged takes it: an int as its 8 bytes in *BOX with
+ * *FLAGS STREAM_TEXT_INT (the stream's consumer writes its decimal: a counter's every step, a
+ * queue's every item), anything else's repr in SCRATCH (reset first) with *FLAGS 0. Returns the
+ * text and sets *LEN. Inline: nearly every event of a counter or a queue carries one. */
+static inline const char *store_event_text(value v, strbuf *scratch, int64_t *box, size_t *len,
+                                           unsigned *flags)
 {
-        if (v.type == VALUE_INT)
-                return value_int_text(v.as.i, num, len);
+        if (v.type == VALUE_INT) {
+                *box = v.as.i;
+                *len = STREAM_INT_LEN;
+                *flags = STREAM_TEXT_INT;
+                return (const char *)box;
+        }
+        *flags = 0;
         return store_repr_scratch(v, scratch, len);
 }
 

@@ -75,6 +75,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../scenario/value.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 
@@ -110,6 +111,9 @@ _Static_assert(offsetof(head, flags) == offsetof(head, kind) + 1 &&
                    offsetof(head, other) == offsetof(head, kind) + 6,
                "kind to other: the 8 bytes that STREAM_WHAT packs");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
+_Static_assert((STREAM_TEXT_INT & (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER)) == 0,
+               "STREAM_TEXT_INT is a bit no event flag uses");
+_Static_assert(STREAM_INT_LEN <= STREAM_HEAD_TEXT, "an int's bytes fit an event's first slot");
 /* A tripwire: a field added to event must be carried in the header too. */
 _Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
 
@@ -806,6 +810,39 @@ static inline void take_head(stream *s, view *v, const head *h, uint64_t n, even
         take_fields(s, v, h, n, ev, text, h->t_ns);
 }
 
+/* An event whose text came as an int's 8 bytes (STREAM_TEXT_INT): its text made the int's
+ * decimal, the flag taken off. Out of line: it writes more than the short way's copy. */
+__attribute__((noinline)) static void int_text(event *ev, strbuf *text)
+{
+        char buf[VALUE_INT_TEXT];
+        int64_t i;
+        size_t n;
+        const char *p;
+        char *d;
+
+        memcpy(&i, text->data, sizeof(i));
+        p = value_int_text(i, buf, &n);
+        if (text->cap <= VALUE_INT_TEXT) {
+                strbuf_reset(text);
+                strbuf_append(text, p, n);
+        } else {
+                /* fixed-size copies, as stream_copy_short's (n is 1 to 20) */
+                d = text->data;
+                if (n <= STREAM_HEAD_TEXT) {
+                        stream_copy_short(d, p, n);
+                } else {
+                        memcpy(d, p, STREAM_HEAD_TEXT);
+                        memcpy(d + n - STREAM_HEAD_TEXT, p + n - STREAM_HEAD_TEXT,
+                               STREAM_HEAD_TEXT);
+                }
+                d[n] = '\0';
+                text->len = n;
+        }
+        ev->text = text->data;
+        ev->len = (uint32_t)n;
+        ev->flags &= (uint8_t)~STREAM_TEXT_INT;
+}
+
 /* Reads ring R's head event into EV and TEXT and frees its slots. */
 static void take(stream *s, int r, event *ev, strbuf *text)
 {
@@ -827,6 +864,8 @@ static void take(stream *s, int r, event *ev, strbuf *text)
                 done += k;
         }
         take_head(s, v, h, n, ev, text);
+        if (ev->flags & STREAM_TEXT_INT)
+                int_text(ev, text);
 }
 
 /* Whether every ring is read to its end (after the close). */
@@ -975,6 +1014,8 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         d[len] = '\0';
         text->len = len;
         take_fields(s, v, h, 1, ev, text, t);
+        if (ev->flags & STREAM_TEXT_INT)
+                int_text(ev, text);
         ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
         atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;
