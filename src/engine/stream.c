@@ -810,34 +810,18 @@ static inline void take_head(stream *s, view *v, const head *h, uint64_t n, even
         take_fields(s, v, h, n, ev, text, h->t_ns);
 }
 
-/* An event whose text came as an int's 8 bytes (STREAM_TEXT_INT): its text made the int's
- * decimal, the flag taken off. Out of line: it writes more than the short way's copy. */
-__attribute__((noinline)) static void int_text(event *ev, strbuf *text)
+/* An event whose text came as an int's 8 bytes (STREAM_TEXT_INT), read the long way: its text
+ * made the int's decimal, the flag taken off (stream_next's short way does the same inline). */
+static void int_text(event *ev, strbuf *text)
 {
         char buf[VALUE_INT_TEXT];
         int64_t i;
         size_t n;
-        const char *p;
-        char *d;
 
         memcpy(&i, text->data, sizeof(i));
-        p = value_int_text(i, buf, &n);
-        if (text->cap <= VALUE_INT_TEXT) {
-                strbuf_reset(text);
-                strbuf_append(text, p, n);
-        } else {
-                /* fixed-size copies, as stream_copy_short's (n is 1 to 20) */
-                d = text->data;
-                if (n <= STREAM_HEAD_TEXT) {
-                        stream_copy_short(d, p, n);
-                } else {
-                        memcpy(d, p, STREAM_HEAD_TEXT);
-                        memcpy(d + n - STREAM_HEAD_TEXT, p + n - STREAM_HEAD_TEXT,
-                               STREAM_HEAD_TEXT);
-                }
-                d[n] = '\0';
-                text->len = n;
-        }
+        n = value_int_decimal(i, buf);
+        strbuf_reset(text);
+        strbuf_append(text, buf, n);
         ev->text = text->data;
         ev->len = (uint32_t)n;
         ev->flags &= (uint8_t)~STREAM_TEXT_INT;
@@ -969,6 +953,26 @@ __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text
         }
 }
 
+/* stream_next's short way for an event whose text is an int's bytes (STREAM_TEXT_INT): the
+ * decimal written straight into TEXT (room for any: stream_next checked), the flag taken off. */
+__attribute__((noinline)) static int take_int(stream *s, view *v, const head *h, event *ev,
+                                              strbuf *text, uint64_t t)
+{
+        int64_t i;
+        size_t n;
+
+        memcpy(&i, h->text, sizeof(i));
+        n = value_int_decimal(i, text->data);
+        text->data[n] = '\0';
+        text->len = n;
+        take_fields(s, v, h, 1, ev, text, t);
+        ev->len = (uint32_t)n;
+        ev->flags &= (uint8_t)~STREAM_TEXT_INT;
+        ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+        atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
+        return 1;
+}
+
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
         view *v;
@@ -993,8 +997,8 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         kind = h->kind;
         t = h->t_ns;
         key = h->key;
-        if (len > HEAD_TEXT || text->cap <= HEAD_TEXT || kind >= KIND_ORDER || kind == EV_END ||
-            t > s->cur_until)
+        if (len > HEAD_TEXT || text->cap <= VALUE_INT_TEXT || kind >= KIND_ORDER ||
+            kind == EV_END || t > s->cur_until)
                 return next_any(s, ev, text, timeout_ms);
         /* readable (as readable() says, END aside), and for a key the version it expects next
          * set in the same look: one lookup of expect */
@@ -1008,14 +1012,15 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         } else if (key != STREAM_NO_KEY && s->views[-2 - key].head < h->ver) {
                 return next_any(s, ev, text, timeout_ms);
         }
+        /* an int's bytes: their decimal (a tail call, so that this way makes no call) */
+        if (h->flags & STREAM_TEXT_INT)
+                return take_int(s, v, h, ev, text, t);
         /* the whole text field: a copy of a fixed size, inline */
         d = text->data;
         memcpy(d, h->text, HEAD_TEXT);
         d[len] = '\0';
         text->len = len;
         take_fields(s, v, h, 1, ev, text, t);
-        if (ev->flags & STREAM_TEXT_INT)
-                int_text(ev, text);
         ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
         atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;

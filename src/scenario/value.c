@@ -949,18 +949,36 @@ int value_compare(value a, value b, int *cmp, char *err, size_t errlen)
 
 /* ---- printing ---- */
 
-/* Python's repr of a float: the shortest text that reads back as the same double, in fixed
- * notation for exponents -4..15 and scientific notation otherwise. */
-/* An int in decimal, without printf and two digits a division: ints are printed for nearly every
- * event of a run. */
-const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
+/* The digits of U, at least 1: four a division (a multiplication) and compares for the rest. */
+static inline size_t decimal_digits(uint64_t u)
+{
+        size_t n = 1;
+
+        for (;;) {
+                if (u < 10)
+                        return n;
+                if (u < 100)
+                        return n + 1;
+                if (u < 1000)
+                        return n + 2;
+                if (u < 10000)
+                        return n + 3;
+                u /= 10000;
+                n += 4;
+        }
+}
+
+/* An int in decimal, without printf and two digits a division, written in place from the end
+ * (its length is counted first): ints are printed for nearly every event of a run. */
+size_t value_int_decimal(int64_t i, char *out)
 {
         static const char pairs[] = "00010203040506070809101112131415161718192021222324"
                                     "25262728293031323334353637383940414243444546474849"
                                     "50515253545556575859606162636465666768697071727374"
                                     "75767778798081828384858687888990919293949596979899";
-        char *end = buf + VALUE_INT_TEXT, *p = end;
         uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+        size_t len = (i < 0) + decimal_digits(u);
+        char *p = out + len;
         uint32_t w;
 
         while (u > UINT32_MAX) {
@@ -985,8 +1003,13 @@ const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
         }
         if (i < 0)
                 *--p = '-';
-        *len = (size_t)(end - p);
-        return p;
+        return len;
+}
+
+const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len)
+{
+        *len = value_int_decimal(i, buf);
+        return buf;
 }
 
 static void put_int(int64_t i, strbuf *out)
@@ -998,6 +1021,8 @@ static void put_int(int64_t i, strbuf *out)
         strbuf_append(out, p, n);
 }
 
+/* Python's repr of a float: the shortest text that reads back as the same double, in fixed
+ * notation for exponents -4..15 and scientific notation otherwise. */
 static void put_float(double f, strbuf *out)
 {
         char buf[64], digits[32];

@@ -196,9 +196,12 @@ void value_repr(value v, strbuf *out); /* Python repr(): 'a', 1.0, [1, 'x'] */
  * false when it stopped early, having appended more than MAX bytes, which the caller cuts. */
 bool value_repr_max(value v, strbuf *out, size_t max);
 void value_print(value v, strbuf *out); /* Python str(): a, 1.0, [1, 'x'] */
-/* An int's repr and str, written at the end of BUF (not NUL-terminated): returns where it starts
- * and sets *LEN. The events of a counter carry one at every step: no strbuf needed. */
+/* An int's repr and str, written at the start of OUT (room for VALUE_INT_TEXT bytes; not
+ * NUL-terminated): returns its length. The events of a counter carry one at every step: no
+ * strbuf needed. */
 #define VALUE_INT_TEXT 24 /* bytes: "-9223372036854775808" takes 20 */
+size_t value_int_decimal(int64_t i, char *out);
+/* The same into BUF: returns where it starts (BUF) and sets *LEN. */
 const char *value_int_text(int64_t i, char buf[VALUE_INT_TEXT], size_t *len);
 /* repr() (REPR) or str() that fails instead: returns 0, or -1 with a MemoryError message and OUT
  * unchanged when the text would be longer than VALUE_MAX_STR bytes. */

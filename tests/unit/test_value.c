@@ -77,8 +77,9 @@ static void test_scalars(void **state)
         assert_string_equal(value_type_name(VALUE_FUNC), "function");
 }
 
-/* value_int_text (two digits a step, in 32 bits below 2**32) against printf: every number of up
- * to five digits, both signs, each power of ten and its neighbours, 2**32's, the ends of int64. */
+/* value_int_text (its digits counted, then written two a step, in 32 bits below 2**32) against
+ * printf: every number of up to five digits, both signs, each power of ten and its neighbours,
+ * 2**32's, the ends of int64; nothing written past the text. */
 static void test_int_text(void **state)
 {
         char buf[VALUE_INT_TEXT], want[32];
@@ -90,10 +91,12 @@ static void test_int_text(void **state)
 
         (void)state;
         for (int64_t i = -100000; i <= 100000; i++) {
+                memset(buf, 'x', sizeof(buf));
                 p = value_int_text(i, buf, &n);
                 snprintf(want, sizeof(want), "%lld", (long long)i);
                 assert_int_equal(n, strlen(want));
                 assert_memory_equal(p, want, n);
+                assert_int_equal(buf[n], 'x');
         }
         for (uint64_t t = 10; t <= 1000000000000000000ull; t *= 10)
                 for (int d = -1; d <= 1; d++)
