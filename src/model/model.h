@@ -277,14 +277,17 @@ typedef struct model_error {
 } model_error;
 
 typedef struct model_info {
-        uint64_t events;         /* events applied */
-        uint64_t ignored;        /* events ignored as malformed (see above) */
-        uint64_t steps;          /* steps: STEP events and first events of a step (BEGINS_STEP) */
-        uint64_t last_seq, t_ns; /* of the last event applied */
-        int outcome;             /* event_outcome (see above) */
-        bool ended;              /* END seen */
-        const char *caption;     /* the last SAY's text, NULL before any */
-        int caption_actor;       /* who said it (-1 the runner) */
+        uint64_t events;   /* events applied */
+        uint64_t last_seq; /* of the last event applied */
+        uint64_t ignored;  /* events ignored as malformed (see above) */
+        /* of the last event applied; not next to last_seq, so that the two are not copied in one
+         * 16-byte load, which an event's 8-byte stores just before cannot be forwarded to */
+        uint64_t t_ns;
+        uint64_t steps;      /* steps: STEP events and first events of a step (BEGINS_STEP) */
+        int outcome;         /* event_outcome (see above) */
+        bool ended;          /* END seen */
+        const char *caption; /* the last SAY's text, NULL before any */
+        int caption_actor;   /* who said it (-1 the runner) */
         uint64_t caption_seq;
         uint64_t nasserts; /* ASSERT events, all of them (MODEL_MAX_KEPT are kept) */
         uint64_t nerrors;  /* CRASH and ERROR events, all of them */
