@@ -172,11 +172,14 @@ static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
 
 /* actor_eval's error: raises it, returns -1. */
 int actor_eval_failed(actor *a, const expr *e, const expr_error *err);
-/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression. */
+/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression, and
+ * the commonest ones are worked out here (expr_eval_fast). */
 static inline int actor_eval(actor *a, const expr *e, value *out)
 {
         expr_error err;
 
+        if (expr_eval_fast(e, &a->env, out))
+                return 0;
         /* not the whole message buffer: this runs for every expression of every step */
         err.offset = -1;
         err.msg[0] = '\0';
