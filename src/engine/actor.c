@@ -264,10 +264,18 @@ static void env_hold(void *ctx)
         actor_memory_lock(ctx);
 }
 
-int actor_eval_failed(actor *a, const expr *e, const expr_error *err)
+int actor_eval_general(actor *a, const expr *e, value *out)
 {
-        actor_fail_at(a, e, "%s", err->msg);
-        return -1;
+        expr_error err;
+
+        /* not the whole message buffer: this runs for most expressions of a step */
+        err.offset = -1;
+        err.msg[0] = '\0';
+        if (expr_eval(e, &a->env, out, &err) < 0) {
+                actor_fail_at(a, e, "%s", err.msg);
+                return -1;
+        }
+        return 0;
 }
 
 void actor_init(engine *eng, actor *a, int id)

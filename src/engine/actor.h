@@ -170,22 +170,16 @@ static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
         return lv->ref != 0 ? lv : actor_lvalue_find(a, s);
 }
 
-/* actor_eval's error: raises it, returns -1. */
-int actor_eval_failed(actor *a, const expr *e, const expr_error *err);
+/* actor_eval through expr_eval, its error raised. */
+int actor_eval_general(actor *a, const expr *e, value *out);
 /* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression, and
- * the commonest ones are worked out here (expr_eval_fast). */
-static inline int actor_eval(actor *a, const expr *e, value *out)
+ * the commonest ones are worked out here (expr_eval_fast) without a call; the rest, and its room
+ * for an error on the stack, out of line. */
+__attribute__((always_inline)) static inline int actor_eval(actor *a, const expr *e, value *out)
 {
-        expr_error err;
-
         if (expr_eval_fast(e, &a->env, out))
                 return 0;
-        /* not the whole message buffer: this runs for every expression of every step */
-        err.offset = -1;
-        err.msg[0] = '\0';
-        if (expr_eval(e, &a->env, out, &err) < 0)
-                return actor_eval_failed(a, e, &err);
-        return 0;
+        return actor_eval_general(a, e, out);
 }
 /* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
 static inline void actor_set_local(actor *a, int slot, value v)

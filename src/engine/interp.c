@@ -147,7 +147,7 @@ static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const st
         return 0;
 }
 
-static void store_into(actor *a, const sc_stmt *s, value v)
+static inline void store_into(actor *a, const sc_stmt *s, value v)
 {
         if (s->local >= 0)
                 actor_set_local(a, s->local, v);
@@ -1488,13 +1488,16 @@ static int x_if(actor *a, const sc_stmt *s)
 {
         value v;
         bool t;
+        const sc_block *b;
 
         if (actor_eval(a, s->value, &v) < 0)
                 return FLOW_STOP;
         t = value_truthy(v);
         value_drop(&v);
         actor_memory_drop(a);
-        return interp_block(a, t ? &s->body : &s->orelse);
+        b = t ? &s->body : &s->orelse;
+        /* an if without an else, false: no call (the loops' `if ...: break`) */
+        return b->n > 0 ? interp_block(a, b) : FLOW_NEXT;
 }
 
 /* Runs a loop body; the loop's own statement becomes the current one again after it. */
@@ -1870,9 +1873,6 @@ static inline void begin_step(actor *a, const sc_stmt *s)
         announce(a, s);
 }
 
-/* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
- * event will say so), and its caption is said — before the statement's effect; a caption that
- * fails is the step's error, and the statement does not run. FLOW_NEXT or FLOW_STOP. */
 /* S's caption, said. Out of line: the statements without one (most) need no room for its error
  * on the stack. */
 __attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
@@ -1888,22 +1888,26 @@ __attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
-static int gate(actor *a, const sc_stmt *s)
-{
-        end_step(a);
-        if (a->pacer != NULL)
-                gate_pacer_wait(a->pacer);
-        announce(a, s);
-        return s->say != NULL ? say(a, s) : FLOW_NEXT;
-}
-
 int interp_block(actor *a, const sc_block *b)
 {
-        for (int k = 0; k < b->n; k++) {
-                const sc_stmt *s = &b->stmts[k];
-                int flow;
+        const sc_stmt *s, *end;
 
-                flow = gate(a, s);
+        if (b->n == 0)
+                return FLOW_NEXT;
+        /* the step before the block (a loop's test, a with's acquire) ends here; each statement's
+         * ends after it, so the next one begins without a look */
+        end_step(a);
+        /* Before each step: the pacer (live mode's pause and speed), then the step begins (its
+         * first event will say so), and its caption is said — before the statement's effect; a
+         * caption that fails is the step's error, and the statement does not run. */
+        for (s = b->stmts, end = s + b->n; s != end; s++) {
+                int flow = FLOW_NEXT;
+
+                if (a->pacer != NULL)
+                        gate_pacer_wait(a->pacer);
+                announce(a, s);
+                if (s->say != NULL)
+                        flow = say(a, s);
                 if (flow == FLOW_NEXT)
                         flow = exec_table[s->kind](a, s);
                 /* Under the memory lock still: a step's event takes its place in the run at the
