@@ -138,9 +138,19 @@ void actor_reply(actor *a, int k, const value *answer, const char *err);
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define actor_fail(a, ...) actor_fail_at((a), NULL, __VA_ARGS__)
-/* The memory lock itself, for the two below. */
-void actor_memory_lock(actor *a);
-void actor_memory_unlock(actor *a);
+/* The memory lock itself, for the two below (and the expression environment's hold). Inline:
+ * prim_memory_lock's fast way is a compare-and-swap. */
+static inline void actor_memory_lock(actor *a)
+{
+        prim_memory_lock(a->prim);
+        a->holds_memory = true;
+}
+
+static inline void actor_memory_unlock(actor *a)
+{
+        prim_memory_unlock(a->prim);
+        a->holds_memory = false;
+}
 
 /* Takes the memory lock for the rest of the statement (statement atomicity), unless it has it. */
 static inline void actor_memory_take(actor *a)
@@ -160,6 +170,10 @@ typedef struct actor_lvalue {
         const char *name;
         const expr *index; /* NULL: the whole of it */
         int32_t ref;       /* 0: not worked out yet (no ref is 0: its kind is in the top byte) */
+        /* the whole of a resource whose data is in this process's heap and holds any value (a
+         * var, a list, a dict: not a typed Value or Array): its slot, replaced as it is;
+         * else NULL */
+        value *heap;
 } actor_lvalue;
 
 const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s);

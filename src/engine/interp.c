@@ -1271,9 +1271,10 @@ static int replaced_there(actor *a, int k, value v)
         return changed_there(a, k, 0, NULL, NULL);
 }
 
-static int x_store(actor *a, const sc_stmt *s)
+/* x_store of anything but the whole of a var in the heap. */
+__attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
+                                                   const actor_lvalue *lv)
 {
-        const actor_lvalue *lv = actor_lvalue_of(a, s);
         const char *name = lv->name;
         int32_t ref = lv->ref;
         const expr *index_e = lv->index;
@@ -1295,8 +1296,8 @@ static int x_store(actor *a, const sc_stmt *s)
                 }
                 actor_memory_take(a);
                 if (index_e == NULL && (target = a->res_slots[k]) != NULL) {
-                        /* the whole of a var in this process's heap (a counter): nothing to
-                         * write back */
+                        /* the whole of a typed Value in this process's heap (a scenario
+                         * without processes): nothing to write back */
                         value_drop(target);
                         *target = v;
                         changed_in(a, k, *target, a->copy);
@@ -1346,6 +1347,24 @@ static int x_store(actor *a, const sc_stmt *s)
         }
         value_drop(&index);
         return flow;
+}
+
+static int x_store(actor *a, const sc_stmt *s)
+{
+        const actor_lvalue *lv = actor_lvalue_of(a, s);
+        value v, *target = lv->heap;
+
+        if (target == NULL)
+                return store_general(a, s, lv);
+        /* the whole of a var in this process's heap (a counter): replaced in its slot, nothing
+         * to write back; its `changed` under the memory lock, as every store's */
+        if (actor_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        actor_memory_take(a);
+        value_drop(target);
+        *target = v;
+        changed_in(a, SC_REF_INDEX(lv->ref), *target, a->copy);
+        return FLOW_NEXT;
 }
 
 static int x_let(actor *a, const sc_stmt *s)

@@ -129,7 +129,8 @@ typedef struct expr_fast {
 /* The value the resolved name REF has in ENV's tables (borrowed: valid until the name is set
  * again), taking the lock of a resource's data first (hold) as expr_eval does; NULL for a name
  * the tables do not have (env->load's, or not set). */
-static inline const value *expr_env_find(const expr_env *env, int32_t ref)
+__attribute__((always_inline)) static inline const value *expr_env_find(const expr_env *env,
+                                                                        int32_t ref)
 {
         /* unsigned: a ref below a table's first wraps past its size */
         uint32_t k;
@@ -155,7 +156,8 @@ static inline const value *expr_env_find(const expr_env *env, int32_t ref)
  * the lock is held already), and says what is wrong (an unset name, a float, a bool, an
  * overflow).
  */
-static inline bool expr_eval_fast(const expr *e, const expr_env *env, value *out)
+__attribute__((always_inline)) static inline bool expr_eval_fast(const expr *e, const expr_env *env,
+                                                                 value *out)
 {
         const expr_fast *f = (const expr_fast *)e; /* its first member */
         const value *x, *y;
@@ -164,11 +166,13 @@ static inline bool expr_eval_fast(const expr *e, const expr_env *env, value *out
         if (e == NULL || f->shape == EXPR_FAST_NONE || env->load == NULL ||
             (x = expr_env_find(env, f->a)) == NULL)
                 return false;
-        switch (f->shape) {
-        case EXPR_FAST_NAME: *out = value_ref(*x); return true;
-        case EXPR_FAST_IS_NONE: *out = value_bool(x->type == VALUE_NONE); return true;
-        case EXPR_FAST_IS_NOT_NONE: *out = value_bool(x->type != VALUE_NONE); return true;
-        default: break;
+        if (f->shape < EXPR_FAST_ADD) {
+                if (f->shape == EXPR_FAST_NAME)
+                        *out = value_ref(*x);
+                else
+                        *out =
+                            value_bool((x->type == VALUE_NONE) == (f->shape == EXPR_FAST_IS_NONE));
+                return true;
         }
         if (x->type != VALUE_INT)
                 return false;
@@ -178,11 +182,14 @@ static inline bool expr_eval_fast(const expr *e, const expr_env *env, value *out
                 b = y->as.i;
         else
                 return false;
-        switch (f->shape) {
-        case EXPR_FAST_ADD:
+        /* + first, the commonest, without the switch's table */
+        if (f->shape == EXPR_FAST_ADD) {
                 if (__builtin_add_overflow(x->as.i, b, &r))
                         return false;
-                break;
+                *out = value_int(r);
+                return true;
+        }
+        switch (f->shape) {
         case EXPR_FAST_SUB:
                 if (__builtin_sub_overflow(x->as.i, b, &r))
                         return false;

@@ -749,6 +749,65 @@ static void t_step_wait_for_notified_twice(void **state)
         harness_free(r);
 }
 
+/* The interpreter's short ways (a store of a whole var in the heap, the expression shapes
+ * expr_eval_fast takes) say and do what the general ones do: a resource, a constant and a local
+ * read, a bool (True + 1 is 2), a float, a typed Value in the heap (a scenario without
+ * processes), `is None` on None, 0 and '', a name rebound, and an overflow's message. */
+static void t_step_short_ways(void **state)
+{
+        harness_result *r = step(
+            "'constants': {'K': 5}, 'resources': {'counter': {'type': 'var', 'value': 0}, "
+            "'total': {'type': 'var', 'value': 100}, 'v': {'type': 'value', 'ctype': 'i', "
+            "'value': 0}}, 'actors': [{'name': 'T', 'run': [{'store': 'counter', 'value': 'total "
+            "+ K'}, {'let': 't', 'value': 1}, {'store': 'counter', 'value': 't + 1'}, {'store': "
+            "'counter', 'value': 'counter + counter'}, {'let': 'x', 'value': 'True'}, {'store': "
+            "'counter', 'value': 'x + 1'}, {'store': 'counter', 'value': 'counter * 0.5'}, "
+            "{'store': 'v', 'value': 't + 2'}, {'store': 'v', 'value': 'x'}, {'let': 't', "
+            "'value': 'None'}, {'if': 't is None', 'then': [{'print': 'None is None'}]}, {'let': "
+            "'t', 'value': 0}, {'if': 't is not None', 'then': [{'print': '0 is not None'}]}, "
+            "{'let': 't', 'value': 'str()'}, {'if': 't is None', 'then': [{'print': 'wrong'}], "
+            "'else': [{'print': 'empty is not None'}]}, {'store': 'counter', 'value': "
+            "'9223372036854775806'}, {'store': 'counter', 'value': 'counter + 1'}, {'store': "
+            "'counter', 'value': 'counter + 1'}]}]",
+            NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "MainThread blocked T\n"
+                          "T changed counter 105\n"
+                          "T step let\n"
+                          "T changed counter 2\n"
+                          "T changed counter 4\n"
+                          "T step let\n"
+                          "T changed counter 2\n"
+                          "T changed counter 1.0\n"
+                          "T changed v 3\n"
+                          "T changed v 1\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print None is None\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print 0 is not None\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print empty is not None\n"
+                          "T changed counter 9223372036854775806\n"
+                          "T changed counter 9223372036854775807\n"
+                          "T step store\n"
+                          "T error OverflowError\n"
+                          "T exit after an error\n"
+                          "MainThread joined T\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(model_error_count(r->m), 1);
+        assert_non_null(strstr(model_error_at(r->m, 0)->text,
+                               "OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit "
+                               "int"));
+        harness_free(r);
+}
+
 static void t_step_condition_rlock_depth(void **state)
 {
         harness_result *r = step("'resources': {'r': {'type': 'rlock'}, 'c': {'type': 'condition', "
@@ -2346,6 +2405,7 @@ int main(void)
                 cmocka_unit_test(t_step_long_repr_is_cut),
                 cmocka_unit_test(t_live_semaphore_timeouts),
                 cmocka_unit_test(t_step_boundaries),
+                cmocka_unit_test(t_step_short_ways),
                 cmocka_unit_test(t_step_wait_for_timed_notified),
                 cmocka_unit_test(t_live_say),
         };
