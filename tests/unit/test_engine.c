@@ -201,6 +201,33 @@ static void t_step_release_unheld(void **state)
         harness_free(r);
 }
 
+/* A with block of a plain lock that its body released: the block's own release finds it free,
+ * Python's RuntimeError (the with's short way checks as release does). */
+static void t_step_with_released_inside(void **state)
+{
+        harness_result *r = step("'resources': {'l': {'type': 'lock'}}, 'actors': [{'name': 'T', "
+                                 "'run': [{'with': 'l', 'do': [{'release': 'l'}]}, {'print': "
+                                 "'never'}]}]",
+                                 NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "MainThread blocked T\n"
+                          "T acquired l 1\n"
+                          "T released l 0\n"
+                          "T step with\n"
+                          "T error RuntimeError\n"
+                          "T exit after an error\n"
+                          "MainThread joined T\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(model_error_count(r->m), 1);
+        assert_non_null(
+            strstr(model_error_at(r->m, 0)->text, "RuntimeError: release unlocked lock 'l'"));
+        harness_free(r);
+}
+
 static void t_step_self_deadlock(void **state)
 {
         harness_opts opt = { .mode = HARNESS_STEP, .fork = true, .schedule = NULL };
@@ -2341,6 +2368,7 @@ int main(void)
                 cmocka_unit_test(t_step_acquire_timeout_succeeds),
                 cmocka_unit_test(t_step_acquire_not_blocking),
                 cmocka_unit_test(t_step_release_unheld),
+                cmocka_unit_test(t_step_with_released_inside),
                 cmocka_unit_test(t_step_self_deadlock),
                 cmocka_unit_test(t_step_self_acquire_timeout),
                 cmocka_unit_test(t_step_deadlock_cycle),
