@@ -645,43 +645,61 @@ long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
         return (long)++q->n;
 }
 
-long store_queue_take(store *st, int k, value *out)
+/* store_queue_take of an item of queue K in shared memory whose frame the ring's end cuts (its
+ * length, or its bytes). */
+__attribute__((noinline)) static long take_wrapped(store *st, int k, value *out)
+{
+        ring_hdr *r = ring_of(st, k);
+        uint32_t n;
+        char small[64], *buf;
+
+        ring_copy(r, r->head, &n, sizeof(n), false);
+        /* most items are small: no malloc for them */
+        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
+        ring_copy(r, r->head + sizeof(n), buf, n, false);
+        *out = decode_own(buf, n);
+        if (buf != small)
+                free(buf);
+        r->head += sizeof(n) + n;
+        return (long)--r->n;
+}
+
+/* store_queue_take of queue K in the heap (a scenario without processes). */
+__attribute__((noinline)) static long take_heap(store *st, int k, value *out)
 {
         heap_queue *q = &st->queues[k];
 
-        if (st->shared[k]) {
-                ring_hdr *r = ring_of(st, k);
-                uint32_t n;
-                char small[64], *buf;
-
-                size_t at = (size_t)(r->head % STORE_QUEUE_BYTES);
-
-                if (r->n == 0)
-                        return -1;
-                if (at + sizeof(n) <= STORE_QUEUE_BYTES)
-                        memcpy(&n, (const char *)(r + 1) + at, sizeof(n));
-                else
-                        ring_copy(r, r->head, &n, sizeof(n), false);
-                if (at + sizeof(n) + n <= STORE_QUEUE_BYTES) {
-                        /* not where the ring wraps: decoded where it is (the mutex keeps the
-                         * bytes until the head moves past them) */
-                        *out = decode_own((const char *)(r + 1) + at + sizeof(n), n);
-                } else {
-                        /* most items are small: no malloc for them */
-                        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
-                        ring_copy(r, r->head + sizeof(n), buf, n, false);
-                        *out = decode_own(buf, n);
-                        if (buf != small)
-                                free(buf);
-                }
-                r->head += sizeof(n) + n;
-                return (long)--r->n;
-        }
         if (q->n == 0)
                 return -1;
         *out = q->items[q->head];
         q->head = (q->head + 1) % q->cap;
         return (long)--q->n;
+}
+
+long store_queue_take(store *st, int k, value *out)
+{
+        ring_hdr *r;
+        size_t at;
+        uint32_t n;
+        const char *p;
+
+        if (!st->shared[k])
+                return take_heap(st, k, out);
+        r = ring_of(st, k);
+        if (r->n == 0)
+                return -1;
+        at = (size_t)(r->head % STORE_QUEUE_BYTES);
+        p = (const char *)(r + 1) + at;
+        if (at + sizeof(n) > STORE_QUEUE_BYTES)
+                return take_wrapped(st, k, out);
+        memcpy(&n, p, sizeof(n));
+        if (at + sizeof(n) + n > STORE_QUEUE_BYTES)
+                return take_wrapped(st, k, out);
+        /* not where the ring wraps: decoded where it is (the mutex keeps the bytes until the head
+         * moves past them) */
+        *out = decode_own(p + sizeof(n), n);
+        r->head += sizeof(n) + n;
+        return (long)--r->n;
 }
 
 /* ---- pipes ----------------------------------------------------------------------------------- */
