@@ -366,6 +366,8 @@ static int x_release(actor *a, const sc_stmt *s)
 }
 
 static inline void begin_step(actor *a, const sc_stmt *s);
+static inline void end_step(actor *a);
+static inline int run_stmt(actor *a, const sc_stmt *s);
 
 /* x_with of anything but a plain lock. */
 __attribute__((noinline)) static int with_general(actor *a, const sc_stmt *s)
@@ -397,7 +399,13 @@ static int x_with(actor *a, const sc_stmt *s)
                 actor_emit(a, EV_ACQUIRED, k, -1, l->depth, 0, NULL, 0);
         else
                 acquire_busy(a, l, k, true, NULL);
-        flow = interp_block(a, &s->body);
+        /* a body of one statement (`with lock: store ...`) without the block's call */
+        if (s->body.n == 1) {
+                end_step(a);
+                flow = run_stmt(a, s->body.stmts);
+        } else {
+                flow = interp_block(a, &s->body);
+        }
         begin_step(a, s);
         /* released by anyone (threading.Lock) */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
@@ -1933,6 +1941,30 @@ __attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
+/* Statement S of a block, its step before it ended: the pacer (live mode's pause and speed),
+ * then the step begins (its first event will say so), and its caption is said — before the
+ * statement's effect; a caption that fails is the step's error, and the statement does not run.
+ * After it its step ends, and its memory lock and (at the switch interval) its GIL are given
+ * back. */
+static inline int run_stmt(actor *a, const sc_stmt *s)
+{
+        int flow = FLOW_NEXT;
+
+        if (a->pacer != NULL)
+                gate_pacer_wait(a->pacer);
+        announce(a, s);
+        if (s->say != NULL)
+                flow = say(a, s);
+        if (flow == FLOW_NEXT)
+                flow = exec_table[s->kind](a, s);
+        /* Under the memory lock still: a step's event takes its place in the run at the moment
+         * its reads and writes did, so a live run's order replays exactly. */
+        end_step(a);
+        actor_memory_drop(a);
+        gil_tick(a);
+        return flow;
+}
+
 int interp_block(actor *a, const sc_block *b)
 {
         const sc_stmt *s, *end;
@@ -1942,24 +1974,9 @@ int interp_block(actor *a, const sc_block *b)
         /* the step before the block (a loop's test, a with's acquire) ends here; each statement's
          * ends after it, so the next one begins without a look */
         end_step(a);
-        /* Before each step: the pacer (live mode's pause and speed), then the step begins (its
-         * first event will say so), and its caption is said — before the statement's effect; a
-         * caption that fails is the step's error, and the statement does not run. */
         for (s = b->stmts, end = s + b->n; s != end; s++) {
-                int flow = FLOW_NEXT;
+                int flow = run_stmt(a, s);
 
-                if (a->pacer != NULL)
-                        gate_pacer_wait(a->pacer);
-                announce(a, s);
-                if (s->say != NULL)
-                        flow = say(a, s);
-                if (flow == FLOW_NEXT)
-                        flow = exec_table[s->kind](a, s);
-                /* Under the memory lock still: a step's event takes its place in the run at the
-                 * moment its reads and writes did, so a live run's order replays exactly. */
-                end_step(a);
-                actor_memory_drop(a);
-                gil_tick(a);
                 if (flow != FLOW_NEXT)
                         return flow;
         }

@@ -462,7 +462,7 @@ __attribute__((always_inline)) static inline bool read_name(const expr_env *env,
 {
         const value *v;
 
-        if (env == NULL || env->load == NULL || (v = expr_env_find(env, ref)) == NULL)
+        if (env == NULL || (v = expr_env_find(env, ref)) == NULL)
                 return false;
         *out = value_ref(*v);
         return true;

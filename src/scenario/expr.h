@@ -163,8 +163,7 @@ __attribute__((always_inline)) static inline bool expr_eval_fast(const expr *e, 
         const value *x, *y;
         int64_t b, r;
 
-        if (e == NULL || f->shape == EXPR_FAST_NONE || env->load == NULL ||
-            (x = expr_env_find(env, f->a)) == NULL)
+        if (e == NULL || f->shape == EXPR_FAST_NONE || (x = expr_env_find(env, f->a)) == NULL)
                 return false;
         if (f->shape < EXPR_FAST_ADD) {
                 if (f->shape == EXPR_FAST_NAME)
