@@ -366,8 +366,7 @@ static int x_release(actor *a, const sc_stmt *s)
 }
 
 static inline void begin_step(actor *a, const sc_stmt *s);
-static inline void end_step(actor *a);
-static inline int run_stmt(actor *a, const sc_stmt *s);
+static inline int run_block(actor *a, const sc_block *b);
 
 /* x_with of anything but a plain lock. */
 __attribute__((noinline)) static int with_general(actor *a, const sc_stmt *s)
@@ -399,13 +398,7 @@ static int x_with(actor *a, const sc_stmt *s)
                 actor_emit(a, EV_ACQUIRED, k, -1, l->depth, 0, NULL, 0);
         else
                 acquire_busy(a, l, k, true, NULL);
-        /* a body of one statement (`with lock: store ...`) without the block's call */
-        if (s->body.n == 1) {
-                end_step(a);
-                flow = run_stmt(a, s->body.stmts);
-        } else {
-                flow = interp_block(a, &s->body);
-        }
+        flow = run_block(a, &s->body);
         begin_step(a, s);
         /* released by anyone (threading.Lock) */
         if (prim_lock_unlocking(l, a->id) != PRIM_OK)
@@ -1556,7 +1549,7 @@ static int x_if(actor *a, const sc_stmt *s)
 /* Runs a loop body; the loop's own statement becomes the current one again after it. */
 static int loop_body(actor *a, const sc_stmt *s, bool *stop)
 {
-        int flow = interp_block(a, &s->body);
+        int flow = run_block(a, &s->body);
 
         a->stmt = s;
         *stop = flow != FLOW_NEXT;
@@ -1963,6 +1956,16 @@ static inline int run_stmt(actor *a, const sc_stmt *s)
         actor_memory_drop(a);
         gil_tick(a);
         return flow;
+}
+
+/* interp_block, a block of one statement (`with lock: store ...`, `repeat N: put ...`) without
+ * its call: the hottest loops' bodies. */
+static inline int run_block(actor *a, const sc_block *b)
+{
+        if (b->n != 1)
+                return interp_block(a, b);
+        end_step(a);
+        return run_stmt(a, b->stmts);
 }
 
 int interp_block(actor *a, const sc_block *b)
