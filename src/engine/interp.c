@@ -1530,20 +1530,35 @@ static int x_work(actor *a, const sc_stmt *s)
 
 /* ---- control flow ------------------------------------------------------------------------ */
 
+/* The branch that an if whose test is V (taken) runs. */
+static inline int if_branch(actor *a, const sc_stmt *s, value v)
+{
+        bool t = value_truthy(v);
+        const sc_block *b = t ? &s->body : &s->orelse;
+
+        value_drop(&v);
+        actor_memory_drop(a);
+        /* an if without an else, false: no call (the loops' `if ...: break`) */
+        return b->n > 0 ? interp_block(a, b) : FLOW_NEXT;
+}
+
+/* x_if whose test is not one of the shapes expr_eval_fast works out. */
+__attribute__((noinline)) static int if_general(actor *a, const sc_stmt *s)
+{
+        value v;
+
+        if (actor_eval_general(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        return if_branch(a, s, v);
+}
+
 static int x_if(actor *a, const sc_stmt *s)
 {
         value v;
-        bool t;
-        const sc_block *b;
 
-        if (actor_eval(a, s->value, &v) < 0)
-                return FLOW_STOP;
-        t = value_truthy(v);
-        value_drop(&v);
-        actor_memory_drop(a);
-        b = t ? &s->body : &s->orelse;
-        /* an if without an else, false: no call (the loops' `if ...: break`) */
-        return b->n > 0 ? interp_block(a, b) : FLOW_NEXT;
+        if (!expr_eval_fast(s->value, &a->env, &v))
+                return if_general(a, s);
+        return if_branch(a, s, v);
 }
 
 /* Runs a loop body; the loop's own statement becomes the current one again after it. */
