@@ -206,18 +206,6 @@ static void publish_error(actor *a)
         actor_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
 }
 
-void actor_memory_lock(actor *a)
-{
-        prim_memory_lock(a->prim);
-        a->holds_memory = true;
-}
-
-void actor_memory_unlock(actor *a)
-{
-        prim_memory_unlock(a->prim);
-        a->holds_memory = false;
-}
-
 static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
 {
         actor *a = ctx;
@@ -255,6 +243,13 @@ const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s)
         actor_lvalue *lv = &a->lvalues[s->id];
 
         expr_lvalue(s->lvalue, &lv->name, &lv->ref, &lv->index);
+        if (lv->index == NULL && SC_REF_KIND(lv->ref) == SC_REF_RES) {
+                int k = SC_REF_INDEX(lv->ref);
+                sc_res_type t = a->sc->resources[k].type;
+
+                if (t != SC_VALUE && t != SC_ARRAY)
+                        lv->heap = a->res_slots[k];
+        }
         return lv;
 }
 
@@ -264,10 +259,18 @@ static void env_hold(void *ctx)
         actor_memory_lock(ctx);
 }
 
-int actor_eval_failed(actor *a, const expr *e, const expr_error *err)
+int actor_eval_general(actor *a, const expr *e, value *out)
 {
-        actor_fail_at(a, e, "%s", err->msg);
-        return -1;
+        expr_error err;
+
+        /* not the whole message buffer: this runs for most expressions of a step */
+        err.offset = -1;
+        err.msg[0] = '\0';
+        if (expr_eval(e, &a->env, out, &err) < 0) {
+                actor_fail_at(a, e, "%s", err.msg);
+                return -1;
+        }
+        return 0;
 }
 
 void actor_init(engine *eng, actor *a, int id)

@@ -139,9 +139,19 @@ void actor_reply(actor *a, int k, const value *answer, const char *err);
 int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define actor_fail(a, ...) actor_fail_at((a), NULL, __VA_ARGS__)
-/* The memory lock itself, for the two below. */
-void actor_memory_lock(actor *a);
-void actor_memory_unlock(actor *a);
+/* The memory lock itself, for the two below (and the expression environment's hold). Inline:
+ * prim_memory_lock's fast way is a compare-and-swap. */
+static inline void actor_memory_lock(actor *a)
+{
+        prim_memory_lock(a->prim);
+        a->holds_memory = true;
+}
+
+static inline void actor_memory_unlock(actor *a)
+{
+        prim_memory_unlock(a->prim);
+        a->holds_memory = false;
+}
 
 /* Takes the memory lock for the rest of the statement (statement atomicity), unless it has it. */
 static inline void actor_memory_take(actor *a)
@@ -161,6 +171,10 @@ typedef struct actor_lvalue {
         const char *name;
         const expr *index; /* NULL: the whole of it */
         int32_t ref;       /* 0: not worked out yet (no ref is 0: its kind is in the top byte) */
+        /* the whole of a resource whose data is in this process's heap and holds any value (a
+         * var, a list, a dict: not a typed Value or Array): its slot, replaced as it is;
+         * else NULL */
+        value *heap;
 } actor_lvalue;
 
 const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s);
@@ -171,19 +185,16 @@ static inline const actor_lvalue *actor_lvalue_of(actor *a, const sc_stmt *s)
         return lv->ref != 0 ? lv : actor_lvalue_find(a, s);
 }
 
-/* actor_eval's error: raises it, returns -1. */
-int actor_eval_failed(actor *a, const expr *e, const expr_error *err);
-/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression. */
-static inline int actor_eval(actor *a, const expr *e, value *out)
+/* actor_eval through expr_eval, its error raised. */
+int actor_eval_general(actor *a, const expr *e, value *out);
+/* Evaluates E; on error raises it and returns -1. Inline: every statement has an expression, and
+ * the commonest ones are worked out here (expr_eval_fast) without a call; the rest, and its room
+ * for an error on the stack, out of line. */
+__attribute__((always_inline)) static inline int actor_eval(actor *a, const expr *e, value *out)
 {
-        expr_error err;
-
-        /* not the whole message buffer: this runs for every expression of every step */
-        err.offset = -1;
-        err.msg[0] = '\0';
-        if (expr_eval(e, &a->env, out, &err) < 0)
-                return actor_eval_failed(a, e, &err);
-        return 0;
+        if (expr_eval_fast(e, &a->env, out))
+                return 0;
+        return actor_eval_general(a, e, out);
 }
 /* Local SLOT = V (taken). Inline: loops and lets do it at every step. */
 static inline void actor_set_local(actor *a, int slot, value v)

@@ -151,6 +151,7 @@ void gate_pacer_set(gate_pacer *p, bool paused, uint64_t delay_ns)
 {
         atomic_store_explicit(&p->paused, paused, memory_order_relaxed);
         atomic_store_explicit(&p->delay_ns, delay_ns, memory_order_relaxed);
+        atomic_store_explicit(&p->holds, paused || delay_ns != 0, memory_order_relaxed);
         atomic_fetch_add_explicit(&p->changes, 1, memory_order_release);
         futex(&p->changes, FUTEX_WAKE, INT32_MAX);
 }

@@ -147,7 +147,7 @@ static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const st
         return 0;
 }
 
-static void store_into(actor *a, const sc_stmt *s, value v)
+static inline void store_into(actor *a, const sc_stmt *s, value v)
 {
         if (s->local >= 0)
                 actor_set_local(a, s->local, v);
@@ -366,18 +366,45 @@ static int x_release(actor *a, const sc_stmt *s)
 }
 
 static inline void begin_step(actor *a, const sc_stmt *s);
+static inline int run_block(actor *a, const sc_block *b);
 
-static int x_with(actor *a, const sc_stmt *s)
+/* x_with of anything but a plain lock. */
+__attribute__((noinline)) static int with_general(actor *a, const sc_stmt *s)
 {
         int flow;
 
         acquire(a, s->res, true, NULL);
         flow = interp_block(a, &s->body);
-        /* The release is its own step, as the end of a with block is in Python. Inline: one an
-         * iteration of the hottest loops. */
+        /* the release is its own step, as the end of a with block is in Python */
         begin_step(a, s);
         if (release(a, s->res) == FLOW_STOP)
                 return FLOW_STOP;
+        return flow;
+}
+
+/* A with block: acquire, the body, release. A plain lock's (the hottest loops') in one function,
+ * as acquire and release would do it, with nothing between the real acquire and the real release
+ * but the events and the body. */
+static int x_with(actor *a, const sc_stmt *s)
+{
+        int k = s->res, flow;
+        prim_res *r = res_of(a, k);
+        prim_lock *l = &r->lock;
+
+        if (r->type != SC_LOCK)
+                return with_general(a, s);
+        actor_memory_drop(a);
+        if (prim_lock_try(l, a->id) == PRIM_OK)
+                actor_emit(a, EV_ACQUIRED, k, -1, l->depth, 0, NULL, 0);
+        else
+                acquire_busy(a, l, k, true, NULL);
+        flow = run_block(a, &s->body);
+        begin_step(a, s);
+        /* released by anyone (threading.Lock) */
+        if (prim_lock_unlocking(l, a->id) != PRIM_OK)
+                return release_unheld(a, l, k);
+        actor_emit(a, EV_RELEASED, k, -1, 0, 0, NULL, 0);
+        prim_lock_unlock(l);
         return flow;
 }
 
@@ -1274,9 +1301,10 @@ static int replaced_there(actor *a, int k, value v)
         return changed_there(a, k, 0, NULL, NULL);
 }
 
-static int x_store(actor *a, const sc_stmt *s)
+/* x_store of anything but the whole of a var in the heap. */
+__attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
+                                                   const actor_lvalue *lv)
 {
-        const actor_lvalue *lv = actor_lvalue_of(a, s);
         const char *name = lv->name;
         int32_t ref = lv->ref;
         const expr *index_e = lv->index;
@@ -1298,8 +1326,8 @@ static int x_store(actor *a, const sc_stmt *s)
                 }
                 actor_memory_take(a);
                 if (index_e == NULL && (target = a->res_slots[k]) != NULL) {
-                        /* the whole of a var in this process's heap (a counter): nothing to
-                         * write back */
+                        /* the whole of a typed Value in this process's heap (a scenario
+                         * without processes): nothing to write back */
                         value_drop(target);
                         *target = v;
                         changed_in(a, k, *target, a->copy);
@@ -1349,6 +1377,24 @@ static int x_store(actor *a, const sc_stmt *s)
         }
         value_drop(&index);
         return flow;
+}
+
+static int x_store(actor *a, const sc_stmt *s)
+{
+        const actor_lvalue *lv = actor_lvalue_of(a, s);
+        value v, *target = lv->heap;
+
+        if (target == NULL)
+                return store_general(a, s, lv);
+        /* the whole of a var in this process's heap (a counter): replaced in its slot, nothing
+         * to write back; its `changed` under the memory lock, as every store's */
+        if (actor_eval(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        actor_memory_take(a);
+        value_drop(target);
+        *target = v;
+        changed_in(a, SC_REF_INDEX(lv->ref), *target, a->copy);
+        return FLOW_NEXT;
 }
 
 static int x_let(actor *a, const sc_stmt *s)
@@ -1487,23 +1533,41 @@ static int x_work(actor *a, const sc_stmt *s)
 
 /* ---- control flow ------------------------------------------------------------------------ */
 
+/* The branch that an if whose test is V (taken) runs. */
+static inline int if_branch(actor *a, const sc_stmt *s, value v)
+{
+        bool t = value_truthy(v);
+        const sc_block *b = t ? &s->body : &s->orelse;
+
+        value_drop(&v);
+        actor_memory_drop(a);
+        /* an if without an else, false: no call (the loops' `if ...: break`) */
+        return b->n > 0 ? interp_block(a, b) : FLOW_NEXT;
+}
+
+/* x_if whose test is not one of the shapes expr_eval_fast works out. */
+__attribute__((noinline)) static int if_general(actor *a, const sc_stmt *s)
+{
+        value v;
+
+        if (actor_eval_general(a, s->value, &v) < 0)
+                return FLOW_STOP;
+        return if_branch(a, s, v);
+}
+
 static int x_if(actor *a, const sc_stmt *s)
 {
         value v;
-        bool t;
 
-        if (actor_eval(a, s->value, &v) < 0)
-                return FLOW_STOP;
-        t = value_truthy(v);
-        value_drop(&v);
-        actor_memory_drop(a);
-        return interp_block(a, t ? &s->body : &s->orelse);
+        if (!expr_eval_fast(s->value, &a->env, &v))
+                return if_general(a, s);
+        return if_branch(a, s, v);
 }
 
 /* Runs a loop body; the loop's own statement becomes the current one again after it. */
 static int loop_body(actor *a, const sc_stmt *s, bool *stop)
 {
-        int flow = interp_block(a, &s->body);
+        int flow = run_block(a, &s->body);
 
         a->stmt = s;
         *stop = flow != FLOW_NEXT;
@@ -1873,9 +1937,6 @@ static inline void begin_step(actor *a, const sc_stmt *s)
         announce(a, s);
 }
 
-/* Before each step: the pacer (live mode's pause and speed), then the step begins (its first
- * event will say so), and its caption is said — before the statement's effect; a caption that
- * fails is the step's error, and the statement does not run. FLOW_NEXT or FLOW_STOP. */
 /* S's caption, said. Out of line: the statements without one (most) need no room for its error
  * on the stack. */
 __attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
@@ -1891,29 +1952,52 @@ __attribute__((noinline)) static int say(actor *a, const sc_stmt *s)
         return FLOW_NEXT;
 }
 
-static int gate(actor *a, const sc_stmt *s)
+/* Statement S of a block, its step before it ended: the pacer (live mode's pause and speed),
+ * then the step begins (its first event will say so), and its caption is said — before the
+ * statement's effect; a caption that fails is the step's error, and the statement does not run.
+ * After it its step ends, and its memory lock and (at the switch interval) its GIL are given
+ * back. */
+static inline int run_stmt(actor *a, const sc_stmt *s)
 {
-        end_step(a);
+        int flow = FLOW_NEXT;
+
         if (a->pacer != NULL)
                 gate_pacer_wait(a->pacer);
         announce(a, s);
-        return s->say != NULL ? say(a, s) : FLOW_NEXT;
+        if (s->say != NULL)
+                flow = say(a, s);
+        if (flow == FLOW_NEXT)
+                flow = exec_table[s->kind](a, s);
+        /* Under the memory lock still: a step's event takes its place in the run at the moment
+         * its reads and writes did, so a live run's order replays exactly. */
+        end_step(a);
+        actor_memory_drop(a);
+        gil_tick(a);
+        return flow;
+}
+
+/* interp_block, a block of one statement (`with lock: store ...`, `repeat N: put ...`) without
+ * its call: the hottest loops' bodies. */
+static inline int run_block(actor *a, const sc_block *b)
+{
+        if (b->n != 1)
+                return interp_block(a, b);
+        end_step(a);
+        return run_stmt(a, b->stmts);
 }
 
 int interp_block(actor *a, const sc_block *b)
 {
-        for (int k = 0; k < b->n; k++) {
-                const sc_stmt *s = &b->stmts[k];
-                int flow;
+        const sc_stmt *s, *end;
 
-                flow = gate(a, s);
-                if (flow == FLOW_NEXT)
-                        flow = exec_table[s->kind](a, s);
-                /* Under the memory lock still: a step's event takes its place in the run at the
-                 * moment its reads and writes did, so a live run's order replays exactly. */
-                end_step(a);
-                actor_memory_drop(a);
-                gil_tick(a);
+        if (b->n == 0)
+                return FLOW_NEXT;
+        /* the step before the block (a loop's test, a with's acquire) ends here; each statement's
+         * ends after it, so the next one begins without a look */
+        end_step(a);
+        for (s = b->stmts, end = s + b->n; s != end; s++) {
+                int flow = run_stmt(a, s);
+
                 if (flow != FLOW_NEXT)
                         return flow;
         }

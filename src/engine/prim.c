@@ -144,11 +144,9 @@ static int checked(pthread_mutex_t *mu, int rc)
         return rc;
 }
 
-void prim_mutex_lock(pthread_mutex_t *mu)
+void prim_mutex_lock_slow(pthread_mutex_t *mu, int rc)
 {
-        int rc = checked(mu, pthread_mutex_trylock(mu));
-
-        if (rc == 0)
+        if (checked(mu, rc) == 0)
                 return;
         /* About to wait, maybe for a holder that waits for the stream: our events go out first. */
         stream_flush();

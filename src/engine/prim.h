@@ -216,7 +216,17 @@ int64_t prim_sem_taken(prim_res *r);
  * back to the semaphore. */
 void prim_sem_post(prim_res *r);
 
-void prim_mutex_lock(pthread_mutex_t *mu);
+/* prim_mutex_lock after its try said RC (not 0): a dead owner's mutex taken over, or a wait. */
+void prim_mutex_lock_slow(pthread_mutex_t *mu, int rc);
+/* Locks MU, taking it over from an owner that died (robust), our events flushed before any
+ * wait. Inline: a queue's every put and get takes its mutex, nearly always at the first try. */
+static inline void prim_mutex_lock(pthread_mutex_t *mu)
+{
+        int rc = pthread_mutex_trylock(mu);
+
+        if (rc != 0)
+                prim_mutex_lock_slow(mu, rc);
+}
 /* Waits on CV (with MU held) until the deadline; PRIM_OK or PRIM_TIMEOUT. */
 int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline);
 

@@ -596,38 +596,12 @@ static void ring_copy(ring_hdr *r, uint64_t pos, void *buf, size_t len, bool in)
         }
 }
 
-long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
+/* store_queue_put into queue K in the heap (a scenario without processes). */
+__attribute__((noinline)) static long put_heap(store *st, int k, value v)
 {
         int64_t max = st->sc->resources[k].count;
         heap_queue *q = &st->queues[k];
 
-        if (st->shared[k]) {
-                ring_hdr *r = ring_of(st, k);
-                char frame[sizeof(uint32_t) + SCALAR_BYTES];
-                uint32_t u;
-
-                if ((max != 0 && (int64_t)r->n >= max) || r->n >= SC_MAX_QUEUE ||
-                    STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) < need)
-                        return -1;
-                if (scalar_frame(v) > 0) {
-                        char *at = (char *)(r + 1) + r->tail % STORE_QUEUE_BYTES;
-
-                        u = (uint32_t)encode_scalar(v, frame + sizeof(u));
-                        memcpy(frame, &u, sizeof(u));
-                        /* not where the ring wraps, and with room for the whole buffer (past
-                         * the frame, free bytes): straight in, a copy of a known size */
-                        if (r->tail % STORE_QUEUE_BYTES + sizeof(frame) <= STORE_QUEUE_BYTES &&
-                            STORE_QUEUE_BYTES - (size_t)(r->tail - r->head) >= sizeof(frame))
-                                memcpy(at, frame, sizeof(frame));
-                        else
-                                ring_copy(r, r->tail, frame, need, true);
-                } else {
-                        ring_copy(r, r->tail, enc->data, enc->len, true);
-                }
-                r->tail += need;
-                value_drop(&v);
-                return (long)++r->n;
-        }
         if ((max != 0 && (int64_t)q->n >= max) || q->n >= SC_MAX_QUEUE)
                 return -1;
         if (q->n == q->cap) {
@@ -645,43 +619,95 @@ long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
         return (long)++q->n;
 }
 
-long store_queue_take(store *st, int k, value *out)
+long store_queue_put(store *st, int k, value v, size_t need, const strbuf *enc)
+{
+        int64_t max;
+        ring_hdr *r;
+        char frame[sizeof(uint32_t) + SCALAR_BYTES];
+        uint32_t u;
+        size_t room;
+
+        if (!st->shared[k])
+                return put_heap(st, k, v);
+        max = st->sc->resources[k].count;
+        r = ring_of(st, k);
+        room = STORE_QUEUE_BYTES - (size_t)(r->tail - r->head);
+        if ((max != 0 && (int64_t)r->n >= max) || r->n >= SC_MAX_QUEUE || room < need)
+                return -1;
+        if (scalar_frame(v) > 0) {
+                size_t at = (size_t)(r->tail % STORE_QUEUE_BYTES);
+
+                u = (uint32_t)encode_scalar(v, frame + sizeof(u));
+                memcpy(frame, &u, sizeof(u));
+                /* not where the ring wraps, and with room for the whole buffer (past the frame,
+                 * free bytes): straight in, a copy of a known size */
+                if (at + sizeof(frame) <= STORE_QUEUE_BYTES && room >= sizeof(frame))
+                        memcpy((char *)(r + 1) + at, frame, sizeof(frame));
+                else
+                        ring_copy(r, r->tail, frame, need, true);
+        } else {
+                ring_copy(r, r->tail, enc->data, enc->len, true);
+                value_drop(&v);
+        }
+        r->tail += need;
+        return (long)++r->n;
+}
+
+/* store_queue_take of an item of queue K in shared memory whose frame the ring's end cuts (its
+ * length, or its bytes). */
+__attribute__((noinline)) static long take_wrapped(store *st, int k, value *out)
+{
+        ring_hdr *r = ring_of(st, k);
+        uint32_t n;
+        char small[64], *buf;
+
+        ring_copy(r, r->head, &n, sizeof(n), false);
+        /* most items are small: no malloc for them */
+        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
+        ring_copy(r, r->head + sizeof(n), buf, n, false);
+        *out = decode_own(buf, n);
+        if (buf != small)
+                free(buf);
+        r->head += sizeof(n) + n;
+        return (long)--r->n;
+}
+
+/* store_queue_take of queue K in the heap (a scenario without processes). */
+__attribute__((noinline)) static long take_heap(store *st, int k, value *out)
 {
         heap_queue *q = &st->queues[k];
 
-        if (st->shared[k]) {
-                ring_hdr *r = ring_of(st, k);
-                uint32_t n;
-                char small[64], *buf;
-
-                size_t at = (size_t)(r->head % STORE_QUEUE_BYTES);
-
-                if (r->n == 0)
-                        return -1;
-                if (at + sizeof(n) <= STORE_QUEUE_BYTES)
-                        memcpy(&n, (const char *)(r + 1) + at, sizeof(n));
-                else
-                        ring_copy(r, r->head, &n, sizeof(n), false);
-                if (at + sizeof(n) + n <= STORE_QUEUE_BYTES) {
-                        /* not where the ring wraps: decoded where it is (the mutex keeps the
-                         * bytes until the head moves past them) */
-                        *out = decode_own((const char *)(r + 1) + at + sizeof(n), n);
-                } else {
-                        /* most items are small: no malloc for them */
-                        buf = n <= sizeof(small) ? small : xmalloc(n + 1u);
-                        ring_copy(r, r->head + sizeof(n), buf, n, false);
-                        *out = decode_own(buf, n);
-                        if (buf != small)
-                                free(buf);
-                }
-                r->head += sizeof(n) + n;
-                return (long)--r->n;
-        }
         if (q->n == 0)
                 return -1;
         *out = q->items[q->head];
         q->head = (q->head + 1) % q->cap;
         return (long)--q->n;
+}
+
+long store_queue_take(store *st, int k, value *out)
+{
+        ring_hdr *r;
+        size_t at;
+        uint32_t n;
+        const char *p;
+
+        if (!st->shared[k])
+                return take_heap(st, k, out);
+        r = ring_of(st, k);
+        if (r->n == 0)
+                return -1;
+        at = (size_t)(r->head % STORE_QUEUE_BYTES);
+        p = (const char *)(r + 1) + at;
+        if (at + sizeof(n) > STORE_QUEUE_BYTES)
+                return take_wrapped(st, k, out);
+        memcpy(&n, p, sizeof(n));
+        if (at + sizeof(n) + n > STORE_QUEUE_BYTES)
+                return take_wrapped(st, k, out);
+        /* not where the ring wraps: decoded where it is (the mutex keeps the bytes until the head
+         * moves past them) */
+        *out = decode_own(p + sizeof(n), n);
+        r->head += sizeof(n) + n;
+        return (long)--r->n;
 }
 
 /* ---- pipes ----------------------------------------------------------------------------------- */

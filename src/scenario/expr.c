@@ -102,6 +102,7 @@ typedef struct builtin {
 } builtin;
 
 struct expr {
+        expr_fast fast; /* first: expr_eval_fast reads it through the expr's pointer */
         enum node_kind kind;
         int off;      /* where errors about this node point */
         arena *owner; /* the arena of the text this node was parsed from */
@@ -455,33 +456,16 @@ static int eval(evalctx *c, const expr *n, value *out);
 
 /* A resolved name read from the environment's tables without a call (a new reference into *OUT):
  * a local that is set, a constant, a resource whose data is in place (taking its lock first).
- * None of them allocates. false: the name is for env->load (or an error). The subtractions are
- * unsigned: a ref below a table's first wraps past its size. */
+ * None of them allocates. false: the name is for env->load (or an error). */
 __attribute__((always_inline)) static inline bool read_name(const expr_env *env, int32_t ref,
                                                             value *out)
 {
-        uint32_t k;
+        const value *v;
 
-        if (env == NULL || env->load == NULL)
+        if (env == NULL || (v = expr_env_find(env, ref)) == NULL)
                 return false;
-        if ((k = (uint32_t)ref - (uint32_t)env->slot_first) < (uint32_t)env->nslots) {
-                if (!env->slot_set[k])
-                        return false;
-                *out = value_ref(env->slots[k]);
-                return true;
-        }
-        if ((k = (uint32_t)ref - (uint32_t)env->const_first) < (uint32_t)env->nconsts) {
-                *out = value_ref(env->consts[k]);
-                return true;
-        }
-        if ((k = (uint32_t)ref - (uint32_t)env->res_first) < (uint32_t)env->nres &&
-            env->res_slots[k] != NULL) {
-                if (!*env->held)
-                        env->hold(env->ctx);
-                *out = value_ref(*env->res_slots[k]);
-                return true;
-        }
-        return false;
+        *out = value_ref(*v);
+        return true;
 }
 
 /* eval for an operand: a constant, or a local that is set (`total + item`, `m is None`), is
@@ -2444,6 +2428,43 @@ void expr_free(expr *e)
 
 /* ---- resolving and inspecting ---- */
 
+/* E's shape for expr_eval_fast (expr.h), once its names are resolved: one of the shapes that
+ * eval_root works out without a call (a leaf name, `is` of None, two ints). */
+static void find_shape(expr *e)
+{
+        static const unsigned char int_ops[] = {
+                [OP_ADD] = EXPR_FAST_ADD, [OP_SUB] = EXPR_FAST_SUB, [OP_MUL] = EXPR_FAST_MUL,
+                [OP_LT] = EXPR_FAST_LT,   [OP_LE] = EXPR_FAST_LE,   [OP_GT] = EXPR_FAST_GT,
+                [OP_GE] = EXPR_FAST_GE,   [OP_EQ] = EXPR_FAST_EQ,   [OP_NE] = EXPR_FAST_NE,
+        };
+        expr_fast f = { .shape = EXPR_FAST_NONE };
+        const expr *x, *y;
+        int op;
+
+        if (e->kind == N_NAME) {
+                f.shape = EXPR_FAST_NAME;
+                f.a = e->u.name.ref;
+        } else if (e->binary && (x = e->u.seq.kids[0])->kind == N_NAME) {
+                y = e->u.seq.kids[1];
+                op = e->u.seq.ops[0];
+                f.a = x->u.name.ref;
+                if ((op == OP_IS || op == OP_ISNOT) && y->kind == N_CONST &&
+                    y->u.cst.type == VALUE_NONE) {
+                        f.shape = op == OP_IS ? EXPR_FAST_IS_NONE : EXPR_FAST_IS_NOT_NONE;
+                } else if ((size_t)op < sizeof int_ops && int_ops[op] != EXPR_FAST_NONE &&
+                           (y->kind == N_NAME ||
+                            (y->kind == N_CONST && y->u.cst.type == VALUE_INT))) {
+                        f.shape = int_ops[op];
+                        f.b_int = y->kind == N_CONST;
+                        if (f.b_int)
+                                f.k = y->u.cst.as.i;
+                        else
+                                f.b = y->u.name.ref;
+                }
+        }
+        e->fast = f;
+}
+
 static int resolve(expr *e, expr_resolve_fn fn, void *ctx)
 {
         int bad = 0;
@@ -2486,6 +2507,8 @@ static int resolve(expr *e, expr_resolve_fn fn, void *ctx)
         case N_LAMBDA: bad += resolve(e->u.lam.body, fn, ctx); break;
         default: break;
         }
+        if (bad == 0)
+                find_shape(e);
         return bad;
 }
 

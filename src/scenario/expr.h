@@ -94,6 +94,119 @@ typedef struct expr_env {
 
 /* Evaluates E. Returns 0 with a new reference in *OUT, or -1 with ERR filled. */
 int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err);
+
+/*
+ * The commonest whole expressions of a step, which a caller evaluates inline before it calls
+ * expr_eval (expr_eval_fast): a name (`k`), `NAME is None` and `NAME is not None`, and an
+ * operator of + - * or a comparison between a name and a name or an int literal (`counter + 1`,
+ * `total + item`, `i < N`) whose values are ints and whose result fits. resolve works it out for
+ * every node once its names are resolved; every struct expr begins with one (a node that is none
+ * of these, or whose names are not resolved, has EXPR_FAST_NONE).
+ */
+enum {
+        EXPR_FAST_NONE,
+        EXPR_FAST_NAME,
+        EXPR_FAST_IS_NONE,
+        EXPR_FAST_IS_NOT_NONE,
+        EXPR_FAST_ADD, /* from here on, two ints */
+        EXPR_FAST_SUB,
+        EXPR_FAST_MUL,
+        EXPR_FAST_LT,
+        EXPR_FAST_LE,
+        EXPR_FAST_GT,
+        EXPR_FAST_GE,
+        EXPR_FAST_EQ,
+        EXPR_FAST_NE,
+};
+
+typedef struct expr_fast {
+        unsigned char shape; /* EXPR_FAST_* */
+        bool b_int;          /* the right operand is the literal k, not the name b */
+        int32_t a, b;        /* the names' refs */
+        int64_t k;
+} expr_fast;
+
+/* The value the resolved name REF has in ENV's tables (borrowed: valid until the name is set
+ * again), taking the lock of a resource's data first (hold) as expr_eval does; NULL for a name
+ * the tables do not have (env->load's, or not set). */
+__attribute__((always_inline)) static inline const value *expr_env_find(const expr_env *env,
+                                                                        int32_t ref)
+{
+        /* unsigned: a ref below a table's first wraps past its size */
+        uint32_t k;
+
+        if ((k = (uint32_t)ref - (uint32_t)env->slot_first) < (uint32_t)env->nslots)
+                return env->slot_set[k] ? &env->slots[k] : NULL;
+        if ((k = (uint32_t)ref - (uint32_t)env->const_first) < (uint32_t)env->nconsts)
+                return &env->consts[k];
+        if ((k = (uint32_t)ref - (uint32_t)env->res_first) < (uint32_t)env->nres &&
+            env->res_slots[k] != NULL) {
+                if (!*env->held)
+                        env->hold(env->ctx);
+                return env->res_slots[k];
+        }
+        return NULL;
+}
+
+/*
+ * E (NULL allowed) evaluated inline when it is one of the shapes above and its names are in
+ * ENV's tables with values the shape takes: true with a new reference in *OUT, exactly what
+ * expr_eval gives (no error is possible then, and nothing is allocated). False: expr_eval does
+ * it, reading the names again (a read from the tables has no effect that a second one repeats:
+ * the lock is held already), and says what is wrong (an unset name, a float, a bool, an
+ * overflow).
+ */
+__attribute__((always_inline)) static inline bool expr_eval_fast(const expr *e, const expr_env *env,
+                                                                 value *out)
+{
+        const expr_fast *f = (const expr_fast *)e; /* its first member */
+        const value *x, *y;
+        int64_t b, r;
+
+        if (e == NULL || f->shape == EXPR_FAST_NONE || (x = expr_env_find(env, f->a)) == NULL)
+                return false;
+        if (f->shape < EXPR_FAST_ADD) {
+                if (f->shape == EXPR_FAST_NAME)
+                        *out = value_ref(*x);
+                else
+                        *out =
+                            value_bool((x->type == VALUE_NONE) == (f->shape == EXPR_FAST_IS_NONE));
+                return true;
+        }
+        if (x->type != VALUE_INT)
+                return false;
+        if (f->b_int)
+                b = f->k;
+        else if ((y = expr_env_find(env, f->b)) != NULL && y->type == VALUE_INT)
+                b = y->as.i;
+        else
+                return false;
+        /* + first, the commonest, without the switch's table */
+        if (f->shape == EXPR_FAST_ADD) {
+                if (__builtin_add_overflow(x->as.i, b, &r))
+                        return false;
+                *out = value_int(r);
+                return true;
+        }
+        switch (f->shape) {
+        case EXPR_FAST_SUB:
+                if (__builtin_sub_overflow(x->as.i, b, &r))
+                        return false;
+                break;
+        case EXPR_FAST_MUL:
+                if (__builtin_mul_overflow(x->as.i, b, &r))
+                        return false;
+                break;
+        case EXPR_FAST_LT: *out = value_bool(x->as.i < b); return true;
+        case EXPR_FAST_LE: *out = value_bool(x->as.i <= b); return true;
+        case EXPR_FAST_GT: *out = value_bool(x->as.i > b); return true;
+        case EXPR_FAST_GE: *out = value_bool(x->as.i >= b); return true;
+        case EXPR_FAST_EQ: *out = value_bool(x->as.i == b); return true;
+        default: *out = value_bool(x->as.i != b); return true;
+        }
+        *out = value_int(r);
+        return true;
+}
 /* Calls a function value (a lambda) with NARGS borrowed arguments; error offsets are in the
  * lambda's own text. A function value points into the tree that made it: it is only valid while
  * that expression is alive. (When expr_eval calls a lambda that came from another expression, a

@@ -201,6 +201,33 @@ static void t_step_release_unheld(void **state)
         harness_free(r);
 }
 
+/* A with block of a plain lock that its body released: the block's own release finds it free,
+ * Python's RuntimeError (the with's short way checks as release does). */
+static void t_step_with_released_inside(void **state)
+{
+        harness_result *r = step("'resources': {'l': {'type': 'lock'}}, 'actors': [{'name': 'T', "
+                                 "'run': [{'with': 'l', 'do': [{'release': 'l'}]}, {'print': "
+                                 "'never'}]}]",
+                                 NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "MainThread blocked T\n"
+                          "T acquired l 1\n"
+                          "T released l 0\n"
+                          "T step with\n"
+                          "T error RuntimeError\n"
+                          "T exit after an error\n"
+                          "MainThread joined T\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(model_error_count(r->m), 1);
+        assert_non_null(
+            strstr(model_error_at(r->m, 0)->text, "RuntimeError: release unlocked lock 'l'"));
+        harness_free(r);
+}
+
 static void t_step_self_deadlock(void **state)
 {
         harness_opts opt = { .mode = HARNESS_STEP, .fork = true, .schedule = NULL };
@@ -746,6 +773,65 @@ static void t_step_wait_for_notified_twice(void **state)
         assert_int_equal(r->outcome, OUTCOME_DONE);
         assert_int_equal(r->grants, 17);
         assert_int_equal(r->status, 0);
+        harness_free(r);
+}
+
+/* The interpreter's short ways (a store of a whole var in the heap, the expression shapes
+ * expr_eval_fast takes) say and do what the general ones do: a resource, a constant and a local
+ * read, a bool (True + 1 is 2), a float, a typed Value in the heap (a scenario without
+ * processes), `is None` on None, 0 and '', a name rebound, and an overflow's message. */
+static void t_step_short_ways(void **state)
+{
+        harness_result *r = step(
+            "'constants': {'K': 5}, 'resources': {'counter': {'type': 'var', 'value': 0}, "
+            "'total': {'type': 'var', 'value': 100}, 'v': {'type': 'value', 'ctype': 'i', "
+            "'value': 0}}, 'actors': [{'name': 'T', 'run': [{'store': 'counter', 'value': 'total "
+            "+ K'}, {'let': 't', 'value': 1}, {'store': 'counter', 'value': 't + 1'}, {'store': "
+            "'counter', 'value': 'counter + counter'}, {'let': 'x', 'value': 'True'}, {'store': "
+            "'counter', 'value': 'x + 1'}, {'store': 'counter', 'value': 'counter * 0.5'}, "
+            "{'store': 'v', 'value': 't + 2'}, {'store': 'v', 'value': 'x'}, {'let': 't', "
+            "'value': 'None'}, {'if': 't is None', 'then': [{'print': 'None is None'}]}, {'let': "
+            "'t', 'value': 0}, {'if': 't is not None', 'then': [{'print': '0 is not None'}]}, "
+            "{'let': 't', 'value': 'str()'}, {'if': 't is None', 'then': [{'print': 'wrong'}], "
+            "'else': [{'print': 'empty is not None'}]}, {'store': 'counter', 'value': "
+            "'9223372036854775806'}, {'store': 'counter', 'value': 'counter + 1'}, {'store': "
+            "'counter', 'value': 'counter + 1'}]}]",
+            NULL);
+
+        (void)state;
+        harness_expect(r, "MainThread start\n"
+                          "T start\n"
+                          "MainThread blocked T\n"
+                          "T changed counter 105\n"
+                          "T step let\n"
+                          "T changed counter 2\n"
+                          "T changed counter 4\n"
+                          "T step let\n"
+                          "T changed counter 2\n"
+                          "T changed counter 1.0\n"
+                          "T changed v 3\n"
+                          "T changed v 1\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print None is None\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print 0 is not None\n"
+                          "T step let\n"
+                          "T step if\n"
+                          "T print empty is not None\n"
+                          "T changed counter 9223372036854775806\n"
+                          "T changed counter 9223372036854775807\n"
+                          "T step store\n"
+                          "T error OverflowError\n"
+                          "T exit after an error\n"
+                          "MainThread joined T\n"
+                          "MainThread exit\n"
+                          "runner end crash\n");
+        assert_int_equal(model_error_count(r->m), 1);
+        assert_non_null(strstr(model_error_at(r->m, 0)->text,
+                               "OverflowError: 9223372036854775807 + 1 does not fit in a 64-bit "
+                               "int"));
         harness_free(r);
 }
 
@@ -2282,6 +2368,7 @@ int main(void)
                 cmocka_unit_test(t_step_acquire_timeout_succeeds),
                 cmocka_unit_test(t_step_acquire_not_blocking),
                 cmocka_unit_test(t_step_release_unheld),
+                cmocka_unit_test(t_step_with_released_inside),
                 cmocka_unit_test(t_step_self_deadlock),
                 cmocka_unit_test(t_step_self_acquire_timeout),
                 cmocka_unit_test(t_step_deadlock_cycle),
@@ -2346,6 +2433,7 @@ int main(void)
                 cmocka_unit_test(t_step_long_repr_is_cut),
                 cmocka_unit_test(t_live_semaphore_timeouts),
                 cmocka_unit_test(t_step_boundaries),
+                cmocka_unit_test(t_step_short_ways),
                 cmocka_unit_test(t_step_wait_for_timed_notified),
                 cmocka_unit_test(t_live_say),
         };

@@ -1545,6 +1545,151 @@ static void test_tables(void **state)
         env.ctx = NULL;
 }
 
+/* SRC's value with the general path (eval, as an item of a tuple) in the same environment. */
+static const char *eval_general(const char *src)
+{
+        char wrapped[256];
+
+        snprintf(wrapped, sizeof wrapped, "(%s,)[0]", src);
+        return run(wrapped);
+}
+
+/* expr_eval_fast (the shapes a caller works out inline) gives exactly what expr_eval gives, or
+ * leaves the expression to it: every shape, with locals (counter, i: slots, set or not) and data
+ * in place (maxint, none: res_slots) holding ints at the edges, bools, a float, None and the
+ * empty and non-empty containers, rebound between evaluations of the one parsed tree. */
+static void test_fast(void **state)
+{
+        /* each with how many of the 14 x 14 bindings of counter and i (and none) take the short
+         * way: all for a name and `is None`; for two ints, the 6 x 6 pairs whose result fits (6
+         * x 14 with a literal, whatever i is); none for a bool, a float, an overflow (the general
+         * path's OverflowError), an unset or unknown name or another shape */
+        static const struct {
+                const char *src;
+                int fast;
+        } srcs[] = {
+                { "counter", 196 },
+                { "counter is None", 196 },
+                { "counter is not None", 196 },
+                { "none is None", 196 },
+                { "none is not None", 196 },
+                { "counter + i", 28 },
+                { "counter - i", 28 },
+                { "i - counter", 28 },
+                { "counter * i", 25 },
+                { "counter + 1", 70 },
+                { "counter - 1", 70 },
+                { "counter * 2", 56 },
+                { "counter * 3", 56 },
+                { "counter + maxint", 42 },
+                { "maxint + 1", 0 },
+                { "counter < i", 36 },
+                { "counter <= i", 36 },
+                { "counter > 0", 84 },
+                { "counter >= 0", 84 },
+                { "counter == i", 36 },
+                { "counter != 1", 84 },
+                { "counter / 2", 0 },
+                { "counter is 1", 0 },
+                { "counter in i", 0 },
+                { "undefined + 1", 0 },
+                { "counter + undefined", 0 },
+        };
+        value vals[] = {
+                value_int(0),         value_int(1),          value_int(-1),    value_int(INT64_MAX),
+                value_int(INT64_MIN), value_int(3037000500), value_bool(true), value_bool(false),
+                value_float(0.5),     value_none(),          value_cstr(""),   value_cstr("a"),
+                value_list(),         make_list(1, 7),
+        };
+        enum { NV = sizeof vals / sizeof vals[0] };
+        value slots[6],
+            data[4] = { value_int(INT64_MAX), value_none(), value_none(), value_none() };
+        value *res[4] = { &data[0], NULL, NULL, &data[1] };
+        bool set[6] = { false }, held = false;
+
+        (void)state;
+        for (int k = 0; k < 6; k++)
+                slots[k] = value_none();
+        env.slots = slots;
+        env.slot_set = set;
+        env.slot_first = 0;
+        env.nslots = 6;
+        env.res_slots = res;
+        env.res_first = 14;
+        env.nres = 4;
+        env.held = &held;
+        env.hold = hold;
+        env.ctx = &held;
+        for (size_t n = 0; n < sizeof srcs / sizeof srcs[0]; n++) {
+                const char *src = srcs[n].src;
+                expr *e = parse_resolved(src);
+                bool in_place = strstr(src, "maxint") != NULL || strstr(src, "none") != NULL;
+                int fast = 0;
+                value v;
+
+                /* unset locals: the general path's NameError */
+                set[0] = set[4] = false;
+                assert_false(!in_place && expr_eval_fast(e, &env, &v));
+                set[0] = set[4] = true;
+                for (int x = 0; x < NV; x++) {
+                        for (int y = 0; y < NV; y++) {
+                                char got[sizeof result];
+
+                                slots[0] = vals[x]; /* counter: borrowed, set[] says so */
+                                slots[4] = vals[y]; /* i */
+                                data[1] = vals[y];  /* none */
+                                held = false;
+                                if (!expr_eval_fast(e, &env, &v))
+                                        continue;
+                                fast++;
+                                /* data in place read under its lock, taken by the read */
+                                assert_int_equal(held, in_place);
+                                {
+                                        strbuf sb = STRBUF_INIT;
+
+                                        value_repr(v, &sb);
+                                        snprintf(got, sizeof got, "%s", strbuf_str(&sb));
+                                        strbuf_free(&sb);
+                                        value_drop(&v);
+                                }
+                                if (strcmp(got, eval_general(src)) != 0)
+                                        print_error("%s with %d, %d: %s, not %s\n", src, x, y, got,
+                                                    result);
+                                assert_string_equal(got, result);
+                        }
+                }
+                if (fast != srcs[n].fast)
+                        print_error("%s: %d short\n", src, fast);
+                assert_int_equal(fast, srcs[n].fast);
+                expr_free(e);
+        }
+        /* the named edges themselves */
+        {
+                expr *e = parse_resolved("counter + 1");
+                value v;
+
+                slots[0] = value_bool(true); /* True + 1 is 2, by the general path */
+                assert_false(expr_eval_fast(e, &env, &v));
+                slots[0] = value_int(INT64_MAX - 1);
+                assert_true(expr_eval_fast(e, &env, &v));
+                assert_int_equal(v.type, VALUE_INT);
+                assert_true(v.as.i == INT64_MAX);
+                slots[0] = value_int(INT64_MAX); /* the OverflowError is the general path's */
+                assert_false(expr_eval_fast(e, &env, &v));
+                expr_free(e);
+        }
+        for (int k = 0; k < NV; k++)
+                value_drop(&vals[k]);
+        env.slots = NULL;
+        env.slot_set = NULL;
+        env.nslots = 0;
+        env.res_slots = NULL;
+        env.nres = 0;
+        env.held = NULL;
+        env.hold = NULL;
+        env.ctx = NULL;
+}
+
 /* The total cap on values holds inside one expression: a tuple of big lists stops at the node
  * that goes past it. */
 static void test_total_memory(void **state)
@@ -1584,6 +1729,7 @@ int main(void)
                 cmocka_unit_test(test_misc_api),
                 cmocka_unit_test(test_slots),
                 cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_fast),
                 cmocka_unit_test(test_total_memory),
         };
 

@@ -144,6 +144,38 @@ static void test_no_back_after_leaving(void **state)
         gate_destroy(g);
 }
 
+static void *paced_main(void *p)
+{
+        gate_pacer *pacer = p;
+
+        gate_pacer_wait(pacer);
+        return NULL;
+}
+
+/* The pacer's one word that every step reads follows the pause and the delay, and a paused actor
+ * goes on only once the run is resumed. */
+static void test_pacer_word(void **state)
+{
+        gate_pacer *p = gate_pacer_create();
+        pthread_t t;
+
+        (void)state;
+        assert_non_null(p);
+        assert_int_equal(atomic_load(&p->holds), 0);
+        gate_pacer_set(p, false, 5);
+        assert_int_equal(atomic_load(&p->holds), 1);
+        gate_pacer_set(p, false, 0);
+        assert_int_equal(atomic_load(&p->holds), 0);
+        gate_pacer_wait(p); /* running at full speed: back at once */
+        gate_pacer_set(p, true, 0);
+        assert_int_equal(atomic_load(&p->holds), 1);
+        assert_int_equal(pthread_create(&t, NULL, paced_main, p), 0);
+        /* paused: the actor waits on the futex word; the resume lets it go, whenever it came */
+        gate_pacer_set(p, false, 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        gate_pacer_destroy(p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -151,6 +183,7 @@ int main(void)
                 cmocka_unit_test(test_only_the_granted_moves),
                 cmocka_unit_test(test_first_arrival),
                 cmocka_unit_test(test_no_back_after_leaving),
+                cmocka_unit_test(test_pacer_word),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
