@@ -2613,6 +2613,58 @@ NOINLINE static int arity_error(evalctx *c, const expr *lam, size_t nargs, int o
                     missing, missing == 1 ? "" : "s", names);
 }
 
+/* An int operand of a lambda's body: a parameter whose argument is an int, or an int literal. */
+static inline bool int_operand(const expr *e, const value *args, int64_t *v)
+{
+        if (e->kind == N_PARAM && args[e->u.param].type == VALUE_INT)
+                *v = args[e->u.param].as.i;
+        else if (e->kind == N_CONST && e->u.cst.type == VALUE_INT)
+                *v = e->u.cst.as.i;
+        else
+                return false;
+        return true;
+}
+
+/*
+ * LAM called with ARGS when its body is two ints' + - * or comparison, each a parameter or a
+ * literal (`lambda x: x * x`, `lambda a, b: a + b`, a pool's map of the seed): true with the
+ * result in *OUT, exactly what eval gives, without its recursion, its depth count and its
+ * memory check (no error is possible then, and nothing is allocated). False — a bool, a float,
+ * an overflow, any other body — and eval does it, with the messages.
+ */
+static bool call_fast(const expr *lam, const value *args, value *out)
+{
+        const expr *b = lam->u.lam.body;
+        int64_t x, y, r;
+
+        if (!b->binary || !int_operand(b->u.seq.kids[0], args, &x) ||
+            !int_operand(b->u.seq.kids[1], args, &y))
+                return false;
+        switch (b->u.seq.ops[0]) {
+        case OP_ADD:
+                if (__builtin_add_overflow(x, y, &r))
+                        return false;
+                break;
+        case OP_SUB:
+                if (__builtin_sub_overflow(x, y, &r))
+                        return false;
+                break;
+        case OP_MUL:
+                if (__builtin_mul_overflow(x, y, &r))
+                        return false;
+                break;
+        case OP_LT: *out = value_bool(x < y); return true;
+        case OP_LE: *out = value_bool(x <= y); return true;
+        case OP_GT: *out = value_bool(x > y); return true;
+        case OP_GE: *out = value_bool(x >= y); return true;
+        case OP_EQ: *out = value_bool(x == y); return true;
+        case OP_NE: *out = value_bool(x != y); return true;
+        default: return false;
+        }
+        *out = value_int(r);
+        return true;
+}
+
 NOINLINE static int call_lambda(evalctx *c, value fn, const value *args, size_t nargs, int off,
                                 value *out)
 {
@@ -2624,6 +2676,8 @@ NOINLINE static int call_lambda(evalctx *c, value fn, const value *args, size_t 
                 return fail(c, off, "TypeError: '%s' object is not callable", tname(fn));
         if (nargs != lam->u.lam.nparams)
                 return arity_error(c, lam, nargs, off);
+        if (call_fast(lam, args, out))
+                return 0;
         saved = c->frame;
         c->frame = args;
         rc = eval(c, lam->u.lam.body, out);
