@@ -2632,7 +2632,7 @@ static inline bool int_operand(const expr *e, const value *args, int64_t *v)
  * memory check (no error is possible then, and nothing is allocated). False — a bool, a float,
  * an overflow, any other body — and eval does it, with the messages.
  */
-static bool call_fast(const expr *lam, const value *args, value *out)
+static inline bool call_fast(const expr *lam, const value *args, value *out)
 {
         const expr *b = lam->u.lam.body;
         int64_t x, y, r;
@@ -3158,12 +3158,13 @@ int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)
         return 0;
 }
 
-int expr_call(value fn, const value *args, size_t nargs, const expr_env *env, value *out,
-              expr_error *err)
+/* expr_call's way through the evaluator (its context and an error's room set up here, out of
+ * line: the short way needs neither). */
+NOINLINE static int call_general(value fn, const value *args, size_t nargs, const expr_env *env,
+                                 value *out, expr_error *err, const expr *lam)
 {
         expr_error dummy;
         evalctx c = { .env = env, .err = err ? err : &dummy };
-        const expr *lam = fn.type == VALUE_FUNC ? value_func_ptr(fn) : NULL;
 
         *out = value_none();
         if (call_lambda(&c, fn, args, nargs, lam ? lam->off : -1, out) < 0) {
@@ -3171,6 +3172,18 @@ int expr_call(value fn, const value *args, size_t nargs, const expr_env *env, va
                 return -1;
         }
         return 0;
+}
+
+int expr_call(value fn, const value *args, size_t nargs, const expr_env *env, value *out,
+              expr_error *err)
+{
+        const expr *lam = fn.type == VALUE_FUNC ? value_func_ptr(fn) : NULL;
+
+        /* a pool's every item: the short way before the evaluator's context is set up */
+        if (lam != NULL && lam->kind == N_LAMBDA && nargs == lam->u.lam.nparams &&
+            call_fast(lam, args, out))
+                return 0;
+        return call_general(fn, args, nargs, env, out, err, lam);
 }
 
 uint64_t expr_random_next(uint64_t *state)
