@@ -2430,13 +2430,15 @@ void expr_free(expr *e)
 
 /* E's shape for expr_eval_fast (expr.h), once its names are resolved: one of the shapes that
  * eval_root works out without a call (a leaf name, `is` of None, two ints). */
+/* The shape of two ints' operator OP (EXPR_FAST_NONE: not one of them). */
+static const unsigned char int_ops[] = {
+        [OP_ADD] = EXPR_FAST_ADD, [OP_SUB] = EXPR_FAST_SUB, [OP_MUL] = EXPR_FAST_MUL,
+        [OP_LT] = EXPR_FAST_LT,   [OP_LE] = EXPR_FAST_LE,   [OP_GT] = EXPR_FAST_GT,
+        [OP_GE] = EXPR_FAST_GE,   [OP_EQ] = EXPR_FAST_EQ,   [OP_NE] = EXPR_FAST_NE,
+};
+
 static void find_shape(expr *e)
 {
-        static const unsigned char int_ops[] = {
-                [OP_ADD] = EXPR_FAST_ADD, [OP_SUB] = EXPR_FAST_SUB, [OP_MUL] = EXPR_FAST_MUL,
-                [OP_LT] = EXPR_FAST_LT,   [OP_LE] = EXPR_FAST_LE,   [OP_GT] = EXPR_FAST_GT,
-                [OP_GE] = EXPR_FAST_GE,   [OP_EQ] = EXPR_FAST_EQ,   [OP_NE] = EXPR_FAST_NE,
-        };
         expr_fast f = { .shape = EXPR_FAST_NONE };
         const expr *x, *y;
         int op;
@@ -2635,34 +2637,14 @@ static inline bool int_operand(const expr *e, const value *args, int64_t *v)
 static inline bool call_fast(const expr *lam, const value *args, value *out)
 {
         const expr *b = lam->u.lam.body;
-        int64_t x, y, r;
+        int64_t x, y;
+        int op;
 
-        if (!b->binary || !int_operand(b->u.seq.kids[0], args, &x) ||
+        if (!b->binary || (size_t)(op = b->u.seq.ops[0]) >= sizeof int_ops ||
+            int_ops[op] == EXPR_FAST_NONE || !int_operand(b->u.seq.kids[0], args, &x) ||
             !int_operand(b->u.seq.kids[1], args, &y))
                 return false;
-        switch (b->u.seq.ops[0]) {
-        case OP_ADD:
-                if (__builtin_add_overflow(x, y, &r))
-                        return false;
-                break;
-        case OP_SUB:
-                if (__builtin_sub_overflow(x, y, &r))
-                        return false;
-                break;
-        case OP_MUL:
-                if (__builtin_mul_overflow(x, y, &r))
-                        return false;
-                break;
-        case OP_LT: *out = value_bool(x < y); return true;
-        case OP_LE: *out = value_bool(x <= y); return true;
-        case OP_GT: *out = value_bool(x > y); return true;
-        case OP_GE: *out = value_bool(x >= y); return true;
-        case OP_EQ: *out = value_bool(x == y); return true;
-        case OP_NE: *out = value_bool(x != y); return true;
-        default: return false;
-        }
-        *out = value_int(r);
-        return true;
+        return expr_fast_ints(int_ops[op], x, y, out);
 }
 
 NOINLINE static int call_lambda(evalctx *c, value fn, const value *args, size_t nargs, int off,

@@ -148,6 +148,41 @@ __attribute__((always_inline)) static inline const value *expr_env_find(const ex
         return NULL;
 }
 
+/* SHAPE (EXPR_FAST_ADD or after) of the ints X and Y into *OUT: false when + - * overflows, and
+ * the evaluator then raises the OverflowError. The one place the shapes' arithmetic is done (the
+ * expressions above, and a lambda's body of one such operation). */
+__attribute__((always_inline)) static inline bool expr_fast_ints(int shape, int64_t x, int64_t y,
+                                                                 value *out)
+{
+        int64_t r;
+
+        /* + first, the commonest, without the switch's table */
+        if (shape == EXPR_FAST_ADD) {
+                if (__builtin_add_overflow(x, y, &r))
+                        return false;
+                *out = value_int(r);
+                return true;
+        }
+        switch (shape) {
+        case EXPR_FAST_SUB:
+                if (__builtin_sub_overflow(x, y, &r))
+                        return false;
+                break;
+        case EXPR_FAST_MUL:
+                if (__builtin_mul_overflow(x, y, &r))
+                        return false;
+                break;
+        case EXPR_FAST_LT: *out = value_bool(x < y); return true;
+        case EXPR_FAST_LE: *out = value_bool(x <= y); return true;
+        case EXPR_FAST_GT: *out = value_bool(x > y); return true;
+        case EXPR_FAST_GE: *out = value_bool(x >= y); return true;
+        case EXPR_FAST_EQ: *out = value_bool(x == y); return true;
+        default: *out = value_bool(x != y); return true;
+        }
+        *out = value_int(r);
+        return true;
+}
+
 /*
  * E (NULL allowed) evaluated inline when it is one of the shapes above and its names are in
  * ENV's tables with values the shape takes: true with a new reference in *OUT, exactly what
@@ -161,7 +196,7 @@ __attribute__((always_inline)) static inline bool expr_eval_fast(const expr *e, 
 {
         const expr_fast *f = (const expr_fast *)e; /* its first member */
         const value *x, *y;
-        int64_t b, r;
+        int64_t b;
 
         if (e == NULL || f->shape == EXPR_FAST_NONE || (x = expr_env_find(env, f->a)) == NULL)
                 return false;
@@ -181,31 +216,7 @@ __attribute__((always_inline)) static inline bool expr_eval_fast(const expr *e, 
                 b = y->as.i;
         else
                 return false;
-        /* + first, the commonest, without the switch's table */
-        if (f->shape == EXPR_FAST_ADD) {
-                if (__builtin_add_overflow(x->as.i, b, &r))
-                        return false;
-                *out = value_int(r);
-                return true;
-        }
-        switch (f->shape) {
-        case EXPR_FAST_SUB:
-                if (__builtin_sub_overflow(x->as.i, b, &r))
-                        return false;
-                break;
-        case EXPR_FAST_MUL:
-                if (__builtin_mul_overflow(x->as.i, b, &r))
-                        return false;
-                break;
-        case EXPR_FAST_LT: *out = value_bool(x->as.i < b); return true;
-        case EXPR_FAST_LE: *out = value_bool(x->as.i <= b); return true;
-        case EXPR_FAST_GT: *out = value_bool(x->as.i > b); return true;
-        case EXPR_FAST_GE: *out = value_bool(x->as.i >= b); return true;
-        case EXPR_FAST_EQ: *out = value_bool(x->as.i == b); return true;
-        default: *out = value_bool(x->as.i != b); return true;
-        }
-        *out = value_int(r);
-        return true;
+        return expr_fast_ints(f->shape, x->as.i, b, out);
 }
 /* Calls a function value (a lambda) with NARGS borrowed arguments; error offsets are in the
  * lambda's own text. A function value points into the tree that made it: it is only valid while
