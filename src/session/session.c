@@ -34,6 +34,7 @@
 #include "scenario/expr.h"
 #include "session/recorder.h"
 #include "session/schedule.h"
+#include "session/steprule.h"
 #include "trace/trace.h"
 #include "util/coverage.h"
 #include "util/strbuf.h"
@@ -93,25 +94,15 @@ struct session {
         /* step mode */
         session_policy policy;
         int nall;          /* actors + main */
-        bool *at_gate;     /* waiting for a grant */
-        bool *finished;    /* published EXIT */
-        int inflight;      /* the actor granted last, until it is back at a gate */
+        steprule rule;     /* who is at a gate, who is in flight, the policy's generator */
         uint32_t grant_no; /* the gate's number for that grant (gate_back) */
         bool step_done;    /* the step granted is done: its events wait (session_more) */
         bool uses_more;    /* the front end pumps again when session_more says so */
         bool runner_dying; /* a crash is taking the runner down: nothing more is granted */
-        /* can_move with FIFO: per resource and list (waiters, putters), the first waiter that
-         * can go, found once per choice (first_at == choice) */
-        uint64_t choice;
-        int *first;
-        model_op *first_op;
-        uint64_t *first_at;
         bool pinned;        /* step mode: kept on one CPU (pin_to_one_cpu); ... */
         cpu_set_t affinity; /* ... the CPUs the front end had before */
         bool again;         /* ... and this pump is such a one: no descriptor was read */
         bool back_seen;     /* gate_back said so for the grant in flight */
-        int last_granted;
-        uint64_t rng;
         size_t next_entry; /* in replay */
         recorder *rec;     /* what moved, in order: NULL when not recording */
         bool record;
@@ -469,14 +460,7 @@ static int start_runner(session *s, strbuf *err)
         else
                 s->hist = history_new(s->sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
         s->nall = s->sc->nactors + 1;
-        s->at_gate = xcalloc((size_t)s->nall, sizeof(bool));
-        s->finished = xcalloc((size_t)s->nall, sizeof(bool));
-        s->first = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(int));
-        s->first_op = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(model_op));
-        s->first_at = xcalloc((size_t)s->sc->nresources * 2 + 1, sizeof(uint64_t));
-        s->inflight = s->sc->nactors; /* main comes to its first gate before anything is granted */
-        s->last_granted = -1;
-        s->rng = s->seed ^ 0x5eed5c4edull;
+        steprule_init(&s->rule, s->sc, s->seed);
         s->policy = s->cfg.policy;
         s->speed = s->cfg.speed;
         s->record = s->cfg.record || s->cfg.schedule_out != NULL;
@@ -573,11 +557,7 @@ static void free_run(session *s)
         gate_pacer_destroy(s->pacer);
         history_free(s->hist);
         model_free(s->live);
-        free(s->at_gate);
-        free(s->finished);
-        free(s->first);
-        free(s->first_op);
-        free(s->first_at);
+        steprule_free(&s->rule);
         recorder_free(s->rec);
         strbuf_free(&s->text_buf);
         strbuf_free(&s->reason);
@@ -693,11 +673,6 @@ static void too_many_moves(session *s)
                     SCHEDULE_MAX_MOVES);
 }
 
-static bool waiting_state(model_state st)
-{
-        return st == MODEL_BLOCKED || st == MODEL_WAITING;
-}
-
 /* Takes EV in: the trace, the counts, the model, the step-mode and recording bookkeeping, the
  * reason, the limits. Out of line, so that take's common path saves no registers for it. */
 __attribute__((noinline)) static void take_event(session *s, const event *ev)
@@ -726,21 +701,11 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
         count_and_keep(s, ev);
         /* what an actor's state became matters to step mode and to a live recording only */
         if (actor && (record || s->gates != NULL || ev->kind == EV_EXIT || ev->kind == EV_CRASH)) {
-                model_state after = model_actor_at(live(s), ev->actor)->state;
-
                 /* Live mode: what moved is read from the events (step mode records its grants). */
                 if (record && recorder_take(s->rec, live(s), ev, before) < 0)
                         too_many_moves(s);
                 /* Step mode: an actor is back at its gate when it says where it waits. */
-                if ((ev->kind == EV_READY || ev->kind == EV_BLOCKED || ev->kind == EV_WAITING) &&
-                    !(ev->flags & EVENT_GOES_ON) && (after == MODEL_READY || waiting_state(after)))
-                        s->at_gate[ev->actor] = true;
-                /* A CRASH is an actor's last word too: a process actor's crash leaves the run
-                 * going, and the scheduler must not wait for the dead actor's gate. */
-                if (ev->kind == EV_EXIT || ev->kind == EV_CRASH) {
-                        s->finished[ev->actor] = true;
-                        s->at_gate[ev->actor] = false;
-                }
+                steprule_take(&s->rule, live(s), ev);
         }
         if (hook_wants(s, ev->kind))
                 s->cfg.on_event(ev, s->cfg.ctx);
@@ -800,68 +765,19 @@ static inline __attribute__((always_inline)) void take(session *s, const event *
 
 /* ---- the step-mode scheduler --------------------------------------------------------------- */
 
-/* Step mode: whether actor A, at its gate, can be granted a step. With FIFO, waiters on one
- * resource go in the order they came (lockstep's own choices); a replayed schedule or a person
- * may hand a resource to any waiter that can have it, as the OS may. */
-/* The first actor of Q that is at its gate, blocked without a timeout for OP, or -1. */
-static int first_waiter(const session *s, const model_ids *q, model_op op)
-{
-        const model *m = live(s);
-
-        for (size_t k = 0; k < q->n; k++) {
-                const model_actor *w = model_actor_at(m, q->v[k]);
-
-                if (s->at_gate[q->v[k]] && w->state == MODEL_BLOCKED && !w->timed && w->op == op)
-                        return q->v[k];
-        }
-        return -1;
-}
-
 static bool can_move(session *s, int a, bool fifo)
 {
-        const model *m;
-        const model_actor *ma;
-
-        if (!s->at_gate[a])
-                return false;
-        m = live(s);
-        ma = model_actor_at(m, a);
-        if (ma->state == MODEL_READY)
-                return true;
-        /* A wait with a timeout can always move: granting it is the timeout firing. */
-        if (waiting_state(ma->state) && ma->timed)
-                return true;
-        if (!waiting_state(ma->state) || !model_can_proceed(m, a))
-                return false;
-        /* Waiters go on in the order they began to wait (FIFO): on a lock, a semaphore or a
-         * queue, only the longest waiter whose turn it is can move. */
-        if (fifo && ma->state == MODEL_BLOCKED && ma->res >= 0) {
-                const model_res *r = model_res_at(m, ma->res);
-                bool put = ma->op == MODEL_OP_PUT || ma->op == MODEL_OP_SEND;
-                size_t slot = (size_t)ma->res * 2 + put;
-
-                /* the first waiter that is itself at its gate and able to go: A is one, so A
-                 * can go when it is the first (found once per choice, for every waiter) */
-                if (s->first_at[slot] != s->choice || s->first_op[slot] != ma->op) {
-                        s->first_at[slot] = s->choice;
-                        s->first_op[slot] = ma->op;
-                        s->first[slot] = first_waiter(s, put ? &r->putters : &r->blocked, ma->op);
-                }
-                return s->first[slot] < 0 || s->first[slot] == a;
-        }
-        return true;
+        return steprule_can_move(&s->rule, live(s), a, fifo);
 }
 
 static bool on_a_step(const session *s)
 {
-        return s->inflight >= 0 && !s->at_gate[s->inflight] && !s->finished[s->inflight];
+        return steprule_on_a_step(&s->rule);
 }
 
 static void grant(session *s, int a)
 {
-        s->at_gate[a] = false;
-        s->inflight = a;
-        s->last_granted = a;
+        steprule_granted(&s->rule, a);
         if (s->record && recorder_append(s->rec, a) < 0)
                 too_many_moves(s);
         s->grant_no = gate_grant(s->gates, a);
@@ -872,33 +788,11 @@ static void grant(session *s, int a)
         s->step_done = s->back_seen = gate_back(s->gates, a, s->grant_no);
 }
 
-/* Step mode: the actors that can be granted a step now into MOVABLE, their number returned: the
- * waiters whose turn it is (FIFO) and the others, or when no waiter's turn has come, any that
- * can go. */
-static int movable_now(session *s, int *movable)
-{
-        int n = 0;
-
-        s->choice++;
-        for (int a = 0; a < s->nall; a++)
-                if (can_move(s, a, true))
-                        movable[n++] = a;
-        if (n == 0) /* no waiter whose turn it is: any that can go may */
-                for (int a = 0; a < s->nall; a++)
-                        if (can_move(s, a, false))
-                                movable[n++] = a;
-        return n;
-}
-
 /* Step mode, once the last step is done and no actor can move: a deadlock when anyone waits at
  * its gate (else every actor finished, and END is on its way). */
 static void nobody_moves(session *s)
 {
-        bool anyone_waits = false;
-
-        for (int a = 0; a < s->nall; a++)
-                anyone_waits |= s->at_gate[a];
-        if (anyone_waits) {
+        if (steprule_anyone_waits(&s->rule)) {
                 strbuf why = STRBUF_INIT;
 
                 if (model_deadlock(live(s), &why) != 0)
@@ -913,7 +807,7 @@ static void nobody_moves(session *s)
 /* Step mode, once everything is quiet: the next grant of the replay or the policy. */
 static void schedule_next(session *s)
 {
-        int movable[SC_MAX_ACTORS + 1], n = 0, pick;
+        int movable[SC_MAX_ACTORS + 1], n = 0;
 
         /* the runner's death ends the run, whenever it comes */
         if (s->runner_dying)
@@ -923,11 +817,11 @@ static void schedule_next(session *s)
                  * Once only: back at its gate, the actor has published what it will, and more
                  * pumping at once would only spin (the stream wakes us for anything later). */
                 if (!s->back_seen)
-                        s->step_done = s->back_seen = gate_back(s->gates, s->inflight, s->grant_no);
+                        s->step_done = s->back_seen = gate_back(s->gates, s->rule.inflight, s->grant_no);
                 return;
         }
-        s->inflight = -1;
-        n = movable_now(s, movable);
+        s->rule.inflight = -1;
+        n = steprule_movable(&s->rule, live(s), movable);
         if (n == 0) {
                 nobody_moves(s);
                 return;
@@ -953,17 +847,7 @@ static void schedule_next(session *s)
         }
         if (s->policy == SESSION_MANUAL)
                 return;
-        if (s->policy == SESSION_ROUND_ROBIN) {
-                pick = movable[0];
-                for (int k = 0; k < n; k++)
-                        if (movable[k] > s->last_granted) {
-                                pick = movable[k];
-                                break;
-                        }
-        } else {
-                pick = movable[expr_random_next(&s->rng) % (uint64_t)n];
-        }
-        grant(s, pick);
+        grant(s, steprule_pick(&s->rule, movable, n, s->policy == SESSION_ROUND_ROBIN));
 }
 
 /* ---- pumping ------------------------------------------------------------------------------- */
@@ -1140,11 +1024,11 @@ static session_why why_of(session *s, int a)
 
         if (s->gates == NULL)
                 return SESSION_NOT_STEPPED;
-        if (s->finished[a] || ma->state == MODEL_DONE || ma->state == MODEL_CRASHED)
+        if (s->rule.finished[a] || ma->state == MODEL_DONE || ma->state == MODEL_CRASHED)
                 return SESSION_FINISHED;
         if (ma->state == MODEL_NEW)
                 return SESSION_NOT_STARTED;
-        if (!s->at_gate[a])
+        if (!s->rule.at_gate[a])
                 return SESSION_RUNNING;
         if (s->ended || on_a_step(s))
                 return SESSION_RUNNING;
@@ -1169,7 +1053,7 @@ void session_why_text(session *s, int a, strbuf *out)
 {
         const model *m = live(s);
         const model_actor *ma = model_actor_at(m, a);
-        int busy = s->inflight;
+        int busy = s->rule.inflight;
 
         switch (why_of(s, a)) {
         case SESSION_CAN_MOVE: strbuf_printf(out, "%s can move", ma->name); break;
@@ -1204,7 +1088,7 @@ int session_grant(session *s, int a, strbuf *why)
                 session_why_text(s, a, why);
                 return -1;
         }
-        s->inflight = -1;
+        s->rule.inflight = -1;
         grant(s, a);
         return 0;
 }
