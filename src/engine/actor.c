@@ -383,6 +383,9 @@ static void exit_actor(actor *a, bool error)
         p->done = true;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
+        /* a scheduler in the runner grants the next step now: this actor has no gate left */
+        if (a->gates != NULL && a->eng->opt.step_back != NULL)
+                a->eng->opt.step_back(a->eng->opt.step_ctx, a->id);
 }
 
 void actor_finish(actor *a, int flow)

@@ -34,6 +34,13 @@ typedef struct engine_options {
          * run whose moves are recorded, whose replay needs every read of a shared value in its
          * place, and reads publish nothing of their own. Slower: one version per event. */
         bool total_order;
+        /* Step mode with the scheduler in the runner (the session's stepper): called in every
+         * actor's own thread when it comes to its gate, its step's events written, and when it
+         * has published its EXIT — then the actor granted next is granted (gate_grant, or
+         * gate_pass for the caller). NULL: the front end grants every step. Threads only: the
+         * runner's memory is not a forked process's. */
+        void (*step_back)(void *ctx, int actor);
+        void *step_ctx;
 } engine_options;
 
 /* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,

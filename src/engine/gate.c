@@ -40,6 +40,7 @@ typedef struct gate {
 struct gates {
         size_t bytes;
         int n;
+        _Atomic uint32_t stuck; /* gate_say_stuck */
         uint64_t budget; /* the front end's: how long gate_back waits, in ns */
         gate g[];
 };
@@ -93,6 +94,21 @@ uint32_t gate_grant(gates *g, int a)
 
         futex(&g->g[a].granted, FUTEX_WAKE, 1);
         return n;
+}
+
+void gate_pass(gates *g, int a)
+{
+        atomic_fetch_add_explicit(&g->g[a].granted, 1, memory_order_relaxed);
+}
+
+void gate_say_stuck(gates *g)
+{
+        atomic_store_explicit(&g->stuck, 1, memory_order_release);
+}
+
+bool gate_stuck(const gates *g)
+{
+        return atomic_load_explicit(&g->stuck, memory_order_acquire) != 0;
 }
 
 bool gate_back(gates *g, int a, uint32_t grant)

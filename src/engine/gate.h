@@ -22,6 +22,13 @@ gates *gate_create(int n);
 void gate_destroy(gates *g);
 /* The front end: lets actor A take one step. Returns the grant's number, for gate_back. */
 uint32_t gate_grant(gates *g, int a);
+/* A scheduler in the runner (engine_options.step_back), in actor A's own thread on its way to its
+ * gate: lets A take one step more, without a wake-up (A is not asleep). */
+void gate_pass(gates *g, int a);
+/* A scheduler in the runner says that no actor can move (with someone waiting at a gate), and the
+ * front end asks. */
+void gate_say_stuck(gates *g);
+bool gate_stuck(const gates *g);
 /*
  * The front end, after gate_grant gave GRANT: waits a moment (gate.c says how long), yielding its
  * core, until actor A is back at a gate having taken that step — then everything it published in

@@ -45,9 +45,14 @@ static bool stepping(const actor *a)
         return a->gates != NULL;
 }
 
-/* Step mode: wait at the gate for the next grant. */
+/* Step mode: wait at the gate for the next grant (which a scheduler in the runner may give
+ * now: this actor's step is written). */
 static void step_gate(actor *a)
 {
+        const engine_options *o = &a->eng->opt;
+
+        if (o->step_back != NULL)
+                o->step_back(o->step_ctx, a->id);
         gate_wait(a->gates, a->id);
 }
 

@@ -827,11 +827,11 @@ static void int_text(event *ev, strbuf *text)
         ev->flags &= (uint8_t)~STREAM_TEXT_INT;
 }
 
-/* Reads ring R's head event into EV and TEXT and frees its slots. */
-static void take(stream *s, int r, event *ev, strbuf *text)
+/* The text of H, the event at POS of the ring whose slots are SLOTS, into TEXT; the slots it
+ * takes. */
+static uint64_t read_text(const stream *s, const slot *slots, uint64_t pos, const head *h,
+                          strbuf *text)
 {
-        view *v = &s->views[r];
-        const head *h = &v->slots[v->head & s->mask].h;
         uint64_t n = slots_for(h->len);
         size_t done = h->len < HEAD_TEXT ? h->len : HEAD_TEXT;
 
@@ -844,9 +844,19 @@ static void take(stream *s, int r, event *ev, strbuf *text)
         for (uint64_t i = 1; i < n; i++) {
                 size_t k = h->len - done < SLOT_TEXT ? h->len - done : SLOT_TEXT;
 
-                strbuf_append(text, v->slots[(v->head + i) & s->mask].text, k);
+                strbuf_append(text, slots[(pos + i) & s->mask].text, k);
                 done += k;
         }
+        return n;
+}
+
+/* Reads ring R's head event into EV and TEXT and frees its slots. */
+static void take(stream *s, int r, event *ev, strbuf *text)
+{
+        view *v = &s->views[r];
+        const head *h = &v->slots[v->head & s->mask].h;
+        uint64_t n = read_text(s, v->slots, v->head, h, text);
+
         take_head(s, v, h, n, ev, text);
         if (ev->flags & STREAM_TEXT_INT)
                 int_text(ev, text);
@@ -1024,6 +1034,104 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
         atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;
+}
+
+/* ---- a second reader, which frees nothing -------------------------------------------------- */
+
+struct stream_reader {
+        stream *s;
+        uint64_t *head;   /* per ring: the next slot to read */
+        uint64_t *expect; /* per key: the next version */
+        uint64_t seq;
+};
+
+stream_reader *stream_reader_new(stream *s)
+{
+        stream_reader *rd = xcalloc(1, sizeof(*rd));
+
+        rd->s = s;
+        rd->head = xcalloc((size_t)s->nrings, sizeof(uint64_t));
+        rd->expect = xcalloc((size_t)(s->nkeys > 0 ? s->nkeys : 1), sizeof(uint64_t));
+        return rd;
+}
+
+void stream_reader_free(stream_reader *rd)
+{
+        if (rd == NULL)
+                return;
+        free(rd->head);
+        free(rd->expect);
+        free(rd);
+}
+
+/* Ring R's next event for RD, or NULL when it has none written whole. */
+static const head *reader_peek(const stream_reader *rd, int r)
+{
+        const stream *s = rd->s;
+        uint64_t tail = atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
+
+        if (tail == rd->head[r])
+                return NULL;
+        /* the slots it has not read are the producer's again once the consumer read them: the
+         * producer must not have gone a whole ring past (stream.h says why it cannot) */
+        if (tail - rd->head[r] > s->nslots)
+                xdie("the stream's second reader fell a ring behind (ring %d)", r);
+        return &slot_at(s, r, rd->head[r])->h;
+}
+
+int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
+{
+        stream *s = rd->s;
+        int hi = atomic_load_explicit(&s->rings_hi, memory_order_acquire);
+
+        for (;;) {
+                const head *h = NULL;
+                int r;
+
+                /* the order as the consumer's (readable): a key's versions in turn, a ring's mark
+                 * once that ring is read to it; END never (it comes after every step) */
+                for (r = 0; r < hi; r++) {
+                        h = reader_peek(rd, r);
+                        if (h == NULL || h->kind == EV_END)
+                                continue;
+                        if (h->key >= 0 ? h->ver <= rd->expect[h->key]
+                                        : h->key == STREAM_NO_KEY || rd->head[-2 - h->key] >= h->ver)
+                                break;
+                }
+                if (r == hi)
+                        return 0;
+                rd->head[r] += read_text(s, slot_at(s, r, 0), rd->head[r], h, text);
+                if (h->key >= 0 && h->ver + 1 > rd->expect[h->key])
+                        rd->expect[h->key] = h->ver + 1;
+                if (h->kind == KIND_SKIP || h->kind == KIND_ORDER)
+                        continue;
+                ev->t_ns = h->t_ns;
+                ev->kind = h->kind;
+                ev->flags = h->flags;
+                ev->actor = h->actor;
+                ev->res = h->res;
+                ev->other = h->other;
+                ev->stmt = h->stmt;
+                ev->aux = h->aux;
+                ev->num = h->num;
+                ev->len = h->len;
+                ev->text = text->data;
+                if (ev->flags & STREAM_TEXT_INT)
+                        int_text(ev, text);
+                ev->seq = ++rd->seq;
+                return 1;
+        }
+}
+
+bool stream_reader_done(const stream_reader *rd)
+{
+        int hi = atomic_load_explicit(&rd->s->rings_hi, memory_order_acquire);
+
+        for (int r = 0; r < hi; r++)
+                if (atomic_load_explicit(&rd->s->rings[r].tail, memory_order_acquire) !=
+                    rd->head[r])
+                        return false;
+        return true;
 }
 
 bool stream_settled(const stream *s)

@@ -323,6 +323,25 @@ static inline void stream_end(stream_producer *p, stream_head *h, const char *te
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms);
 
 /*
+ * A second reader, for step mode's scheduler in the runner (session's stepper), in the runner's
+ * own memory: it reads every event written whole (up to each ring's tail: also what is not
+ * visible to the consumer yet), in the consumer's order, and frees nothing. It is sound only
+ * where the producers stop between its reads (step mode: every actor but one waits at a gate,
+ * and the reader reads at every gate), so that no producer writes a ring's worth of slots past
+ * what it has read, which the consumer may have freed (it dies if one did). Threads of the
+ * process that created the stream only: the tails it reads are loaded with acquire.
+ */
+typedef struct stream_reader stream_reader;
+
+stream_reader *stream_reader_new(stream *s);
+void stream_reader_free(stream_reader *rd);
+/* The next event (1, with seq counted from 1, the time stamp as written, the text in TEXT) or
+ * 0 when none is written whole that may come next. */
+int stream_reader_next(stream_reader *rd, event *ev, strbuf *text);
+/* Whether RD has read everything written so far. */
+bool stream_reader_done(const stream_reader *rd);
+
+/*
  * The consumer: whether every event written so far has been published and read. A producer
  * publishes before anything that can block (stream_flush), so an actor that is asleep in a wait
  * has nothing unpublished; one that has is running, or was stopped by the scheduler in the middle

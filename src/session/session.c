@@ -34,6 +34,7 @@
 #include "scenario/expr.h"
 #include "session/recorder.h"
 #include "session/schedule.h"
+#include "session/stepper.h"
 #include "session/steprule.h"
 #include "trace/trace.h"
 #include "util/coverage.h"
@@ -95,6 +96,7 @@ struct session {
         session_policy policy;
         int nall;          /* actors + main */
         steprule rule;     /* who is at a gate, who is in flight, the policy's generator */
+        bool runner_steps; /* the runner grants the steps (stepper.h), not the session */
         uint32_t grant_no; /* the gate's number for that grant (gate_back) */
         bool step_done;    /* the step granted is done: its events wait (session_more) */
         bool uses_more;    /* the front end pumps again when session_more says so */
@@ -445,6 +447,40 @@ static void pin_to_one_cpu(session *s)
         s->pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
 }
 
+/*
+ * Whether the runner may choose the steps itself (stepper.h): a stepped run that nobody steers
+ * (no hand, no replay, no recording of the grants, no speed, not paused) and that has only thread
+ * actors and no pool (the stepper's model is in the runner's memory, which a forked process does
+ * not share). The same choices as the session's, and a step without a round trip through the
+ * front end: 2 switches between processes a step become 0 or 1 between threads.
+ */
+static bool runner_may_step(const session *s)
+{
+        if (!s->cfg.step || !s->cfg.unattended || s->policy == SESSION_MANUAL || s->record ||
+            s->nreplay > 0 || s->speed > 0 || s->paused)
+                return false;
+        for (int k = 0; k < s->sc->nactors; k++)
+                if (s->sc->actors[k].kind == SC_PROCESS)
+                        return false;
+        for (int k = 0; k < s->sc->nresources; k++)
+                if (s->sc->resources[k].type == SC_POOL)
+                        return false;
+        return true;
+}
+
+/* A runner that schedules itself keeps the CPU it was started on; the front end, which only
+ * reads its events, takes the others (if there are any), where it does not delay a step. */
+static void leave_runner_cpu(session *s)
+{
+        cpu_set_t others = s->affinity;
+        int cpu = sched_getcpu();
+
+        if (cpu >= 0)
+                CPU_CLR(cpu, &others);
+        if (CPU_COUNT(&others) > 0)
+                sched_setaffinity(0, sizeof(others), &others);
+}
+
 static int start_runner(session *s, strbuf *err)
 {
         engine_options eo = { .seed = s->seed,
@@ -511,6 +547,7 @@ static int start_runner(session *s, strbuf *err)
         s->paused_at = s->paused ? s->started : 0;
         if (s->pacer != NULL)
                 gate_pacer_set(s->pacer, s->paused, delay_ns(s->speed));
+        s->runner_steps = runner_may_step(s);
         if (s->cfg.step)
                 pin_to_one_cpu(s);
         fflush(NULL); /* the child must not write our buffered output again */
@@ -524,12 +561,20 @@ static int start_runner(session *s, strbuf *err)
                 int status;
 
                 runner_setup(parent);
+                if (s->runner_steps) {
+                        eo.step_back = stepper_back;
+                        eo.step_ctx = stepper_new(s->sc, s->st, s->gates, s->seed,
+                                                  s->policy == SESSION_ROUND_ROBIN,
+                                                  s->cfg.max_steps);
+                }
                 status = engine_run(s->sc, &eo, s->st);
                 stream_close(s->st);
                 coverage_flush();
                 _exit(status);
         }
         setpgid(s->runner, s->runner);
+        if (s->runner_steps && s->pinned)
+                leave_runner_cpu(s);
         s->pid_fd = (int)syscall(SYS_pidfd_open, s->runner, 0);
         epoll_add(s->epoll_fd, s->wake_fd);
         epoll_add(s->epoll_fd, s->timer_fd);
@@ -850,6 +895,21 @@ static void schedule_next(session *s)
         grant(s, steprule_pick(&s->rule, movable, n, s->policy == SESSION_ROUND_ROBIN));
 }
 
+/* Step mode scheduled in the runner (stepper.h): once it says that nobody can move and every
+ * event it folded is ours too, the same model here says the same — or the two disagree, a bug. */
+static void runner_stuck(session *s)
+{
+        int movable[SC_MAX_ACTORS + 1], n;
+
+        if (!gate_stuck(s->gates) || !stream_settled(s->st))
+                return;
+        n = steprule_movable(&s->rule, live(s), movable);
+        if (n > 0)
+                xdie("the runner's scheduler found nobody to move, the session %s",
+                     actor_name(s, movable[0]));
+        nobody_moves(s);
+}
+
 /* ---- pumping ------------------------------------------------------------------------------- */
 
 static void drain_fd(int fd)
@@ -911,6 +971,10 @@ static void check_limits(session *s, int got)
                 return;
         if (s->cfg.time_limit > 0 && running_seconds(s) >= s->cfg.time_limit) {
                 end_because(s, OUTCOME_TIMEOUT, "the time limit of %g s passed", s->cfg.time_limit);
+                return;
+        }
+        if (s->runner_steps) {
+                runner_stuck(s);
                 return;
         }
         if (s->gates != NULL) {
@@ -987,7 +1051,7 @@ bool session_pump(session *s)
         /* Live at full speed, nobody waits on a single step: the session looks again on its
          * own soon instead of being woken by every hand-off (SESSION_TICK_*). Stepped, paced or
          * paused, every step is woken for, to be shown as it happens. */
-        lazy = s->gates == NULL && s->speed == 0 && !s->paused;
+        lazy = (s->gates == NULL || s->runner_steps) && s->speed == 0 && !s->paused;
         s->tick = got > 0 || s->tick == 0 ? SESSION_TICK_MIN_MS / 1000.0
                                           : fmin(s->tick * 2, SESSION_TICK_MAX_MS / 1000.0);
         s->lazy_at = 0;
@@ -1082,6 +1146,10 @@ int session_grant(session *s, int a, strbuf *why)
 {
         if (a < 0 || a >= s->nall) {
                 strbuf_printf(why, "there is no actor %d", a);
+                return -1;
+        }
+        if (s->runner_steps) {
+                strbuf_printf(why, "the runner schedules this run itself");
                 return -1;
         }
         if (why_of(s, a) != SESSION_CAN_MOVE) {

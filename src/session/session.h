@@ -82,6 +82,10 @@ typedef struct session_config {
         /* Keep only the state after every event, not the recorded run (nothing to rewind:
          * lockstep run): session_history is NULL, and memory stays small. */
         bool live_only;
+        /* Nobody will steer the run (lockstep run): no grant by hand, no change of the policy,
+         * the speed or the pause. A stepped run of threads may then be scheduled inside the
+         * runner (session.c, "runner_steps"): the same run, without a round trip a step. */
+        bool unattended;
         const int *schedule; /* moves to replay, already resolved (restart); or NULL */
         size_t nschedule;
         /* Called for every event, in order (e.g. to print what actors print)... */
