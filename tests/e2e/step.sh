@@ -29,6 +29,44 @@ cmp -s "$tmp/a" "$tmp/b" && ok || ko "round-robin: two runs differ"
 events "$tmp/s1" >"$tmp/a"; events "$tmp/s2" >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ko "seeds 1 and 2 gave the same run" || ok
 
+# --- a stepped run that nobody steers is scheduled inside the runner (session.c, runner_may_step;
+# stepper.h): the same trace, output and exit status as when the front end schedules it, which
+# it does when the grants are recorded (--save-schedule) — every thread scenario, bundled and of
+# these tests (deadlocks, errors, timeouts, barriers, conditions, FIFO hand-offs), two seeds and
+# round-robin, and the step limit falling mid-run
+for f in scenarios/seed/01-thread.json scenarios/seed/02-lock.json scenarios/seed/03-semaphore.json \
+        scenarios/seed/04-event.json scenarios/seed/05-condition.json scenarios/seed/14-thread-names.json \
+        scenarios/classics/race.json scenarios/classics/race-fixed.json scenarios/classics/deadlock.json \
+        scenarios/classics/dining-philosophers.json scenarios/classics/gil.json scenarios/classics/handoff.json \
+        tests/e2e/scenarios/queue-fifo.json tests/e2e/scenarios/barrier-phases.json \
+        tests/e2e/scenarios/gate-notify-all.json tests/e2e/scenarios/timeouts.json \
+        tests/e2e/scenarios/fifo-lock.json tests/e2e/scenarios/unnotified.json; do
+        for how in "--seed 1" "--seed 2 --handoff fifo" "--policy round-robin" "--seed 3 --max-steps 25"; do
+                # shellcheck disable=SC2086
+                timeout 60 "$bin" run --step $how --trace "$tmp/ra" "$f" >"$tmp/oa" 2>"$tmp/ea"; xa=$?
+                # shellcheck disable=SC2086
+                timeout 60 "$bin" run --step $how --save-schedule "$tmp/ss" --trace "$tmp/rb" "$f" >"$tmp/ob" 2>"$tmp/eb"; xb=$?
+                events "$tmp/ra" >"$tmp/a"; events "$tmp/rb" >"$tmp/b"
+                if [ $xa -eq $xb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/oa" "$tmp/ob" && [ -s "$tmp/a" ] &&
+                        [ "$(sed 's/[0-9.]* s$//' "$tmp/ea")" = "$(sed 's/[0-9.]* s$//' "$tmp/eb")" ]; then ok; else
+                        ko "$f $how: scheduled in the runner (exit $xa) and by the front end (exit $xb), not the same run"
+                        diff "$tmp/a" "$tmp/b" | head -4; fi
+        done
+done
+# ... and the runner's scheduling is used: a thread that takes every step alone (main waits in
+# its join) makes no round trip a step — its process tree switches fewer than 1 time in 10 steps,
+# where the front end's scheduling switches about once a step (its actor sleeps at its gate)
+switches() {
+        python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_nvcsw)' "$@"
+}
+# 4 steps an iteration: 20,003 steps
+sw_runner=$(switches "$bin" run --step --set THREADS=1 --set N=5000 bench/scenarios/lock_counter.json)
+sw_front=$(switches "$bin" run --step --set THREADS=1 --set N=5000 --save-schedule "$tmp/ss" bench/scenarios/lock_counter.json)
+[ "$sw_runner" -lt 2000 ] && [ "$sw_front" -ge 18000 ] && ok ||
+        ko "20,003 steps: $sw_runner voluntary switches scheduled in the runner (want < 2,000), $sw_front by the front end (want >= 18,000)"
+
 # --- a saved schedule replays to the same trace (whatever the replay's own seed and policy)
 for f in scenarios/classics/race.json scenarios/seed/05-condition.json scenarios/classics/dining-philosophers.json; do
         "$bin" run --step --seed 5 --trace "$tmp/p1" --save-schedule "$tmp/sched" "$f" >/dev/null 2>&1

@@ -2082,6 +2082,84 @@ static void test_dies_between_begin_and_end(void **state)
         stream_destroy(s);
 }
 
+/* ---- the second reader (stream_reader) ---- */
+
+static void *reader_b(void *arg)
+{
+        stream *s = arg;
+
+        stream_attach(s, 1);
+        say(s, 1, 0, "B1", 0);
+        say(s, 1, 1, "b-nokey", STREAM_NO_KEY);
+        return NULL; /* without a flush: written, not visible */
+}
+
+/*
+ * The reader gives every event written whole — visible to the consumer or not — in the
+ * consumer's order (a key's versions across rings), texts long and int as the consumer does, and
+ * frees nothing: the consumer then reads the same events.
+ */
+static void test_reader(void **state)
+{
+        static const char *const want[] = { "A0", "B1", "A2", NULL, "-42", "b-nokey" };
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        stream_reader *rd;
+        strbuf text = STRBUF_INIT;
+        char long_text[301];
+        int64_t i = -42;
+        pthread_t b;
+        event ev;
+
+        (void)state;
+        assert_non_null(s);
+        rd = stream_reader_new(s);
+        assert_true(stream_reader_done(rd));
+        assert_int_equal(stream_reader_next(rd, &ev, &text), 0);
+        stream_attach(s, 0);
+        say(s, 0, 0, "A0", 0);
+        assert_int_equal(pthread_create(&b, NULL, reader_b, s), 0);
+        assert_int_equal(pthread_join(b, NULL), 0);
+        say(s, 0, 1, "A2", 0);
+        fill(long_text, 300, 3);
+        ev = make_event(EV_PRINT, 0, 2, long_text, 300);
+        stream_publish(s, &ev, 0);
+        ev = make_event(EV_CHANGED, 0, 3, (const char *)&i, STREAM_INT_LEN);
+        ev.flags = STREAM_TEXT_INT;
+        stream_publish(s, &ev, 0);
+        /* nothing flushed: the consumer sees none of it, the reader all */
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        assert_false(stream_reader_done(rd));
+        for (int k = 0; k < 6; k++) {
+                assert_int_equal(stream_reader_next(rd, &ev, &text), 1);
+                assert_int_equal(ev.seq, (uint64_t)k + 1);
+                if (want[k] != NULL)
+                        assert_string_equal(ev.text, want[k]);
+                else
+                        assert_true(text_ok(&ev, 300, 3));
+        }
+        assert_int_equal(ev.flags, 0);
+        assert_int_equal(stream_reader_next(rd, &ev, &text), 0);
+        assert_true(stream_reader_done(rd));
+        /* the consumer, once the events are visible, reads them all: the reader freed none
+         * (b-nokey, of no key, may come anywhere after nothing: the key's events in order) */
+        stream_flush();
+        stream_close(s);
+        for (int k = 0, keyed = 0; k < 6; k++) {
+                next_ok(s, &ev, &text);
+                if (strcmp(ev.text, "b-nokey") == 0)
+                        continue;
+                if (want[keyed] != NULL)
+                        assert_string_equal(ev.text, want[keyed]);
+                else
+                        assert_true(text_ok(&ev, 300, 3));
+                keyed++;
+        }
+        assert_int_equal(stream_next(s, &ev, &text, 0), -1);
+        stream_reader_free(rd);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -2110,6 +2188,7 @@ int main(void)
                 cmocka_unit_test(test_close_drains_written),
                 cmocka_unit_test(test_timeouts_and_close),
                 cmocka_unit_test(test_producer_dies_holding_a_version),
+                cmocka_unit_test(test_reader),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
