@@ -1043,6 +1043,7 @@ struct stream_reader {
         uint64_t *head;   /* per ring: the next slot to read */
         uint64_t *expect; /* per key: the next version */
         uint64_t seq;
+        int cur; /* the ring read last, looked at first: a step's events are mostly one ring's */
 };
 
 stream_reader *stream_reader_new(stream *s)
@@ -1062,6 +1063,17 @@ void stream_reader_free(stream_reader *rd)
         free(rd->head);
         free(rd->expect);
         free(rd);
+}
+
+/* Whether H, ring R's next event for RD, may be read now (as readable(): a key's versions in
+ * turn, a ring's mark once that ring is read to it; END never, which comes after every step). */
+static bool reader_may(const stream_reader *rd, const head *h)
+{
+        if (h->kind == EV_END)
+                return false;
+        if (h->key >= 0)
+                return h->ver <= rd->expect[h->key];
+        return h->key == STREAM_NO_KEY || rd->head[-2 - h->key] >= h->ver;
 }
 
 /* Ring R's next event for RD, or NULL when it has none written whole. */
@@ -1085,22 +1097,26 @@ int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
         int hi = atomic_load_explicit(&s->rings_hi, memory_order_acquire);
 
         for (;;) {
-                const head *h = NULL;
-                int r;
+                int r = rd->cur;
+                const head *h = r < hi ? reader_peek(rd, r) : NULL;
 
-                /* the order as the consumer's (readable): a key's versions in turn, a ring's mark
-                 * once that ring is read to it; END never (it comes after every step) */
-                for (r = 0; r < hi; r++) {
-                        h = reader_peek(rd, r);
-                        if (h == NULL || h->kind == EV_END)
-                                continue;
-                        if (h->key >= 0 ? h->ver <= rd->expect[h->key]
-                                        : h->key == STREAM_NO_KEY || rd->head[-2 - h->key] >= h->ver)
-                                break;
+                if (h == NULL || !reader_may(rd, h)) {
+                        for (r = 0; r < hi; r++)
+                                if ((h = reader_peek(rd, r)) != NULL && reader_may(rd, h))
+                                        break;
+                        if (r == hi)
+                                return 0;
+                        rd->cur = r;
                 }
-                if (r == hi)
-                        return 0;
-                rd->head[r] += read_text(s, slot_at(s, r, 0), rd->head[r], h, text);
+                /* a text in the first slot: its whole field, as stream_next's short way */
+                if (h->len <= HEAD_TEXT && text->cap > HEAD_TEXT) {
+                        memcpy(text->data, h->text, HEAD_TEXT);
+                        text->data[h->len] = '\0';
+                        text->len = h->len;
+                        rd->head[r]++;
+                } else {
+                        rd->head[r] += read_text(s, slot_at(s, r, 0), rd->head[r], h, text);
+                }
                 if (h->key >= 0 && h->ver + 1 > rd->expect[h->key])
                         rd->expect[h->key] = h->ver + 1;
                 if (h->kind == KIND_SKIP || h->kind == KIND_ORDER)
