@@ -768,6 +768,21 @@ static void wake_producers(stream *s)
                         wake_producer(&s->rings[r]);
 }
 
+/* H's fields (its time stamp aside) into EV, its text in TEXT already. */
+static inline void head_fields(event *ev, const head *h, const strbuf *text)
+{
+        ev->kind = h->kind;
+        ev->flags = h->flags;
+        ev->actor = h->actor;
+        ev->res = h->res;
+        ev->other = h->other;
+        ev->stmt = h->stmt;
+        ev->aux = h->aux;
+        ev->num = h->num;
+        ev->len = h->len;
+        ev->text = text->data;
+}
+
 /* The head H of the ring V views, its text read into TEXT already: into EV, and its N slots
  * freed. */
 static inline void take_fields(stream *s, view *v, const head *h, uint64_t n, event *ev,
@@ -783,16 +798,7 @@ static inline void take_fields(stream *s, view *v, const head *h, uint64_t n, ev
         t = h_t > s->last_t ? h_t : s->last_t;
         s->last_t = t;
         ev->t_ns = t;
-        ev->kind = h->kind;
-        ev->flags = h->flags;
-        ev->actor = h->actor;
-        ev->res = h->res;
-        ev->other = h->other;
-        ev->stmt = h->stmt;
-        ev->aux = h->aux;
-        ev->num = h->num;
-        ev->len = h->len;
-        ev->text = text->data;
+        head_fields(ev, h, text);
         v->head += n;
         atomic_store_explicit(&v->ring->head, v->head, memory_order_release);
         /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
@@ -1122,16 +1128,7 @@ int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
                 if (h->kind == KIND_SKIP || h->kind == KIND_ORDER)
                         continue;
                 ev->t_ns = h->t_ns;
-                ev->kind = h->kind;
-                ev->flags = h->flags;
-                ev->actor = h->actor;
-                ev->res = h->res;
-                ev->other = h->other;
-                ev->stmt = h->stmt;
-                ev->aux = h->aux;
-                ev->num = h->num;
-                ev->len = h->len;
-                ev->text = text->data;
+                head_fields(ev, h, text);
                 if (ev->flags & STREAM_TEXT_INT)
                         int_text(ev, text);
                 ev->seq = ++rd->seq;
