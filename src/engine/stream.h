@@ -328,8 +328,10 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms);
  * visible to the consumer yet), in the consumer's order, and frees nothing. It is sound only
  * where the producers stop between its reads (step mode: every actor but one waits at a gate,
  * and the reader reads at every gate), so that no producer writes a ring's worth of slots past
- * what it has read, which the consumer may have freed (it dies if one did). Threads of the
- * process that created the stream only: the tails it reads are loaded with acquire.
+ * what it has read, which the consumer may have freed (it dies if one did). In step mode a step
+ * writes a few events of at most 1,025 slots each (EVENT_MAX_TEXT), and a run of threads has at
+ * most 65 rings of 8,192 slots or more (STREAM_BUDGET shared out). Threads of the process that
+ * created the stream only: the tails it reads are loaded with acquire.
  */
 typedef struct stream_reader stream_reader;
 
