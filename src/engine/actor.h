@@ -121,6 +121,39 @@ static inline void actor_emit(actor *a, event_kind kind, int res, int other, int
 {
         actor_emit_flagged(a, 0, kind, res, other, num, aux, text, len);
 }
+/*
+ * An event of A on resource RES, in two halves around an atomic operation that must come after
+ * its place in the order and before it is written (a release: RELEASED's version taken while the
+ * lock is held, the lock freed, the event written): actor_emit_begin takes its place (as
+ * actor_emit, of RES's key), actor_emit_done writes it as KIND (no other, no text; NUM and AUX as
+ * actor_emit's), actor_emit_undo gives its place up: it never happened. Inline: a `with` of a
+ * lock releases it every iteration.
+ */
+static inline stream_head *actor_emit_begin(actor *a, int res)
+{
+        stream_producer *p = &stream_mine;
+        stream_head *h = stream_begin(p, a->res_key[res], 0);
+
+        return h != NULL ? h : stream_begin_any(p, a->res_key[res], 0);
+}
+
+static inline void actor_emit_done(actor *a, stream_head *h, event_kind kind, int res, int64_t num,
+                                   int aux)
+{
+        h->num = num;
+        h->stmt = a->stmt ? a->stmt->id : -1;
+        h->aux = aux;
+        stream_set_what(h, STREAM_WHAT(kind, a->step_pending, 0, res, -1) | a->what_actor);
+        a->step_pending = false;
+        stream_end(&stream_mine, h, NULL, 0);
+}
+
+static inline void actor_emit_undo(actor *a, stream_head *h)
+{
+        (void)a;
+        stream_give_back(&stream_mine, h);
+}
+
 /* The same (FLAGS as there), ordered only after A's own events before it (in step mode and a run
  * that records its moves, in the one order of every event): for events that something before them
  * in A's ring already orders, such as a pool worker's tasks after the first of its chunk, so that

@@ -195,6 +195,23 @@ static inline void prim_lock_unlock(prim_lock *l)
         if (__atomic_exchange_n(&l->word, PRIM_LOCK_FREE, __ATOMIC_SEQ_CST) & PRIM_LOCK_CONTENDED)
                 prim_lock_wake(l);
 }
+/* A plain lock without fifo hand-off released in one compare-and-swap, whoever holds it
+ * (threading.Lock): PRIM_OK, or PRIM_NOT_HELD when nobody does (or another release claimed it). For
+ * a caller that took its RELEASED event's place while the lock was held (actor_emit_begin), so
+ * that no claim is needed to keep the event before the next acquire. */
+static inline int prim_lock_release(prim_lock *l)
+{
+        uint32_t w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+
+        while ((w & ~PRIM_LOCK_CONTENDED) > PRIM_LOCK_FREE)
+                if (__atomic_compare_exchange_n(&l->word, &w, PRIM_LOCK_FREE, false,
+                                                __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+                        if (w & PRIM_LOCK_CONTENDED)
+                                prim_lock_wake(l);
+                        return PRIM_OK;
+                }
+        return PRIM_NOT_HELD;
+}
 /* Gives the lock ME holds up entirely (all rlock levels) and returns the depth, for condition
  * waits; -1 when ME does not hold it. */
 int prim_lock_release_all(prim_lock *l, int me);

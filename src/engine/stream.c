@@ -1042,6 +1042,13 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         return 1;
 }
 
+void stream_give_back(stream_producer *p, stream_head *h)
+{
+        h->kind = KIND_ORDER;
+        h->len = 0;
+        stream_end(p, h, NULL, 0);
+}
+
 /* ---- a second reader, which frees nothing -------------------------------------------------- */
 
 struct stream_reader {

@@ -257,6 +257,10 @@ static inline stream_head *stream_begin(stream_producer *p, int key, size_t len)
         return stream_begin_at(p, key, len);
 }
 
+/* The event stream_begin gave (H) is not to be: its version is given up, in its place an order
+ * only (never given out) that lets its key go on. */
+void stream_give_back(stream_producer *p, stream_head *h);
+
 /* stream_begin for any event: waits for room, reads the clock, cuts a long text. */
 static inline stream_head *stream_begin_any(stream_producer *p, int key, size_t len)
 {

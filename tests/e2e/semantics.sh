@@ -79,6 +79,19 @@ for mode in live step; do
                 grep -q "lock-release-other.json:29:7: RuntimeError: release unlocked lock 'l'" "$tmp/lr.err" &&
                 ok || ko "lock-release-other ($mode): the two RuntimeErrors are not reported"
 done
+# ... and a `with` whose lock another thread released in the block: its release at the block's end
+# raises, and gives up the place it took in the order (no RELEASED of its own, nothing waits for it)
+for mode in live step; do
+        set --; [ $mode = step ] && set -- --step
+        timeout 20 "$bin" run "$@" --trace "$tmp/wr.trace" tests/e2e/scenarios/with-released.json \
+                >"$tmp/wr.out" 2>"$tmp/wr.err"
+        x=$?
+        folds "$tmp/wr.trace" "with-released ($mode)"
+        [ $x -eq 4 ] && [ "$(cat "$tmp/wr.out")" = "MainThread has l" ] &&
+                grep -q "with-released.json:8:9: RuntimeError: release unlocked lock 'l'" "$tmp/wr.err" &&
+                [ "$(grep -c '"ev": "released"' "$tmp/wr.trace")" -eq 2 ] &&
+                ok || ko "with-released ($mode): exit $x, output $(tr '\n' '|' <"$tmp/wr.out")"
+done
 # the hand-off classic: the runners always run in order, live and under every seed
 good=0
 for seed in $(seq 1 20); do
