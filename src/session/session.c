@@ -568,6 +568,7 @@ static int start_runner(session *s, strbuf *err)
                                                   s->cfg.max_steps);
                 }
                 status = engine_run(s->sc, &eo, s->st);
+                stepper_free(eo.step_ctx);
                 stream_close(s->st);
                 coverage_flush();
                 _exit(status);
