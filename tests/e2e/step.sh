@@ -40,7 +40,10 @@ for f in scenarios/seed/01-thread.json scenarios/seed/02-lock.json scenarios/see
         scenarios/classics/dining-philosophers.json scenarios/classics/gil.json scenarios/classics/handoff.json \
         tests/e2e/scenarios/queue-fifo.json tests/e2e/scenarios/barrier-phases.json \
         tests/e2e/scenarios/gate-notify-all.json tests/e2e/scenarios/timeouts.json \
-        tests/e2e/scenarios/fifo-lock.json tests/e2e/scenarios/unnotified.json; do
+        tests/e2e/scenarios/fifo-lock.json tests/e2e/scenarios/unnotified.json \
+        tests/e2e/scenarios/every-primitive.json tests/e2e/scenarios/many-actors.json \
+        tests/e2e/scenarios/errors-everywhere.json tests/e2e/scenarios/crowd-waiters.json \
+        tests/e2e/scenarios/barrier-condition-crowd.json tests/e2e/scenarios/big-texts.json; do
         for how in "--seed 1" "--seed 2 --handoff fifo" "--policy round-robin" "--seed 3 --max-steps 25"; do
                 # shellcheck disable=SC2086
                 timeout 60 "$bin" run --step $how --trace "$tmp/ra" "$f" >"$tmp/oa" 2>"$tmp/ea"; xa=$?
