@@ -11,6 +11,10 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* The rule reads no printed line and no pool result: the model's logs are kept this small. */
+#define STEPPER_LOG_BYTES (64u << 10)
+#define STEPPER_LOG_CHECK 4096u /* events between looks at them */
+
 struct stepper {
         /* Taken by the actor whose step is done; two at once only while a started thread comes
          * to its first gate (its starter goes on meanwhile). */
@@ -22,6 +26,7 @@ struct stepper {
         bool round_robin;
         bool over; /* nothing more is granted: a limit, a run going down, nobody can move */
         uint64_t steps, max_steps;
+        uint64_t folded; /* events */
         int *movable;
         strbuf text;
 };
@@ -62,6 +67,9 @@ static void fold(stepper *sp)
 
         while (stream_reader_next(sp->rd, &ev, &sp->text) == 1) {
                 model_apply(sp->m, &ev);
+                if (++sp->folded % STEPPER_LOG_CHECK == 0 &&
+                    model_log_bytes(sp->m) > STEPPER_LOG_BYTES)
+                        model_trim_logs(sp->m, STEPPER_LOG_BYTES / 2);
                 if (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP))
                         sp->steps++;
                 steprule_take(&sp->rule, sp->m, &ev);
