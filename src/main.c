@@ -284,7 +284,7 @@ static void run_event(const event *ev, void *ctx)
 }
 
 /* A whole number from 0 to MAX, in decimal digits only ("1.5", "0x10" and "1e15" are not). */
-static int parse_count(const char *opt, const char *arg, uint64_t max, uint64_t *out)
+static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 {
         uint64_t v = 0;
 
@@ -292,13 +292,13 @@ static int parse_count(const char *opt, const char *arg, uint64_t max, uint64_t 
                 goto bad;
         for (const char *p = arg; *p != '\0'; p++)
                 v = v * 10 + (uint64_t)(*p - '0');
-        if (v > max)
+        if (v < min || v > max)
                 goto bad;
         *out = v;
         return 0;
 bad:
-        return usage_error("%s needs a whole number from 0 to %llu, not '%s'", opt,
-                           (unsigned long long)max, arg);
+        return usage_error("%s needs a whole number from %llu to %llu, not '%s'", opt,
+                           (unsigned long long)min, (unsigned long long)max, arg);
 }
 
 static int parse_number(const char *opt, const char *arg, double lo, double hi, double *out)
@@ -434,7 +434,7 @@ static int cmd_run(int argc, char **argv)
 
                 switch (c) {
                 case 'S':
-                        rc = parse_count("--seed", optarg, 9007199254740991ull, &cfg.seed);
+                        rc = parse_count("--seed", optarg, 0, 9007199254740991ull, &cfg.seed);
                         cfg.seed_given = true;
                         break;
                 case 's': set[cfg.nset++] = optarg; break;
@@ -445,22 +445,16 @@ static int cmd_run(int argc, char **argv)
                         cfg.time_limit_given = true;
                         break;
                 case 'm':
-                        rc =
-                            parse_count("--max-steps", optarg, 9007199254740991ull, &cfg.max_steps);
-                        if (rc == 0 && cfg.max_steps == 0)
-                                rc = usage_error("%s", "--max-steps needs at least 1");
+                        rc = parse_count("--max-steps", optarg, 1, 9007199254740991ull,
+                                         &cfg.max_steps);
                         break;
                 case 'o':
-                        rc = parse_count("--max-output", optarg, 9007199254740991ull,
+                        rc = parse_count("--max-output", optarg, 1, 9007199254740991ull,
                                          &cfg.max_output);
-                        if (rc == 0 && cfg.max_output == 0)
-                                rc = usage_error("%s", "--max-output needs at least 1");
                         break;
                 case 'T':
-                        rc =
-                            parse_count("--max-trace", optarg, 9007199254740991ull, &cfg.max_trace);
-                        if (rc == 0 && cfg.max_trace == 0)
-                                rc = usage_error("%s", "--max-trace needs at least 1");
+                        rc = parse_count("--max-trace", optarg, 1, 9007199254740991ull,
+                                         &cfg.max_trace);
                         break;
                 case 'p': out.prefix = true; break;
                 case 'y': out.say = true; break;

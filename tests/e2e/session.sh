@@ -192,6 +192,12 @@ for bad in 1.5 0x10 1e15 -1; do
         status_is "--seed $bad" $? 2
         grep -q "whole number" "$tmp/m.err" && ok || ko "--seed $bad: $(head -1 "$tmp/m.err")"
 done
+# a cap of 0 is out of its range, and the message says which range
+for cap in --max-steps --max-output --max-trace; do
+        "$bin" run "$cap" 0 scenarios/classics/race.json 2>"$tmp/m.err" >/dev/null
+        status_is "$cap 0" $? 2
+        grep -q -- "$cap needs a whole number from 1 to" "$tmp/m.err" && ok || ko "$cap 0: $(head -1 "$tmp/m.err")"
+done
 "$bin" run --speed 1e-300 scenarios/classics/race.json 2>/dev/null >/dev/null
 status_is "--speed 1e-300" $? 2
 "$bin" run --help >"$tmp/h.out" 2>"$tmp/h.err"
