@@ -7,6 +7,7 @@
  * session_config, pumps, and prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -92,7 +93,8 @@ static const char usage_text[] =
     "Exit status of run: 0 finished and every assert held, 1 an assert failed (whatever\n"
     "ended the run), 2 a usage or scenario error or a schedule that cannot be followed,\n"
     "3 deadlock, 4 an actor crashed or raised an error, 5 the time limit, 6 a cap (steps,\n"
-    "output, trace, schedule), 70 an internal error, 128+N interrupted by signal N.\n"
+    "output, trace, schedule) or output that could not be written, 70 an internal error,\n"
+    "128+N interrupted by signal N.\n"
     "Exit status of check and list: 0 success, 2 a usage error or an invalid scenario.\n"
     "Scenario format: docs/scenario-format.md. Bundled scenarios: lockstep list.\n";
 
@@ -223,8 +225,18 @@ typedef struct run_output {
         bool prefix; /* [actor] before each printed line */
         bool say;    /* captions between the output lines */
         bool escape; /* standard output is a terminal: control characters are shown, not sent */
+        int failed;  /* the errno of the first write to standard output that failed, or 0 */
         strbuf line;
 } run_output;
+
+/* Whether standard output failed, other than by a closed pipe (SIGPIPE tells that): the first
+ * error is kept in O. */
+static bool output_failed(run_output *o)
+{
+        if (o->failed == 0 && ferror(stdout) && errno != EPIPE)
+                o->failed = errno != 0 ? errno : EIO;
+        return o->failed != 0;
+}
 
 /* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal
  * (OUTPUT: what an actor printed, whose newlines and tabs stay). */
@@ -269,6 +281,7 @@ static void run_event(const event *ev, void *ctx)
                 }
                 put_text(o, stdout, o->escape, true, ev->text, ev->len);
                 putchar('\n');
+                output_failed(o);
                 break;
         case EV_ERROR:
         case EV_ASSERT:
@@ -423,6 +436,7 @@ static int cmd_run(int argc, char **argv)
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
         int c, status, sfd;
         unsigned fast = 0;
+        bool late;
         strbuf err = STRBUF_INIT;
         sigset_t old;
         session *s;
@@ -519,6 +533,16 @@ static int cmd_run(int argc, char **argv)
                 struct signalfd_siginfo si;
                 bool more = session_more(s);
 
+                /* Output that cannot be written (a full disk, a closed descriptor) ends the
+                 * run, as the trace's does: nobody would see the rest. */
+                if (out.failed != 0) {
+                        char why[128];
+
+                        snprintf(why, sizeof(why), "standard output could not be written: %s",
+                                 strerror(out.failed));
+                        session_stop(s, why);
+                        break;
+                }
                 /* A stepped run going as fast as it can: the step just granted is done, so pump
                  * again at once (the session did not arm its descriptor: it would not wake us);
                  * the signals are looked at, without waiting, every SIGNAL_LOOK_EVERY such turns.
@@ -540,8 +564,16 @@ static int cmd_run(int argc, char **argv)
                         session_interrupt(s, (int)si.ssi_signo, why);
                 }
         }
+        /* What stdio still held goes out now: its failure, too, is the run's (exit 6). */
+        fflush(stdout);
+        late = out.failed == 0 && output_failed(&out);
         run_summary(s, &out);
+        if (late)
+                fprintf(stderr, "lockstep: standard output could not be written: %s\n",
+                        strerror(out.failed));
         status = session_exit_status(s);
+        if (out.failed != 0 && status == EXIT_OK)
+                status = OUTCOME_LIMIT;
         if (session_close(s, &err) < 0) {
                 fputs(strbuf_str(&err), stderr);
                 if (status == EXIT_OK)
@@ -614,8 +646,29 @@ static const command commands[] = {
         { .name = "replay", .run = cmd_replay },
 };
 
+/*
+ * A standard descriptor closed when lockstep starts (`lockstep run X >&-`) would be the next one
+ * opened — the scenario, the session's eventfd — and what the actors print would go there. Each
+ * becomes /dev/null opened the other way, so that using it fails (EBADF), as with it closed.
+ */
+static void std_fds_open(void)
+{
+        for (int fd = 0; fd <= 2; fd++) {
+                int got;
+
+                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                        continue;
+                got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+                if (got >= 0 && got != fd) {
+                        dup2(got, fd);
+                        close(got);
+                }
+        }
+}
+
 int main(int argc, char **argv)
 {
+        std_fds_open();
         /* no terminal (a pipe, a script): the list the browser would show */
         if (argc < 2)
                 return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? tui_main(&(tui_options){ 0 })

@@ -1214,21 +1214,30 @@ double session_speed(const session *s)
         return s->speed;
 }
 
-void session_interrupt(session *s, int signo, const char *reason)
+/* Ends the run now, as OUTCOME with REASON: what the runner published up to now still goes into
+ * the trace, then the end. */
+static void end_now(session *s, event_outcome outcome, int signo, const char *reason)
 {
+        event ev;
+
         if (s->ended)
                 return;
-        /* What the runner published up to now still goes into the trace, then the end. */
         kill_runner(s);
-        {
-                event ev;
-
-                stream_close(s->st);
-                while (!s->ended && stream_next(s->st, &ev, &s->text_buf, 0) == 1)
-                        take(s, &ev);
-        }
+        stream_close(s->st);
+        while (!s->ended && stream_next(s->st, &ev, &s->text_buf, 0) == 1)
+                take(s, &ev);
         s->signo = signo;
-        end_because(s, OUTCOME_INTERRUPTED, "%s", reason);
+        end_because(s, outcome, "%s", reason);
+}
+
+void session_interrupt(session *s, int signo, const char *reason)
+{
+        end_now(s, OUTCOME_INTERRUPTED, signo, reason);
+}
+
+void session_stop(session *s, const char *reason)
+{
+        end_now(s, OUTCOME_LIMIT, 0, reason);
 }
 
 /* ---- how it went --------------------------------------------------------------------------- */

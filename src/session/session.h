@@ -158,6 +158,9 @@ void session_set_speed(session *s, double speed);
 double session_speed(const session *s);
 /* Ends the run now: outcome INTERRUPTED, with REASON ("interrupted by SIGINT"). */
 void session_interrupt(session *s, int signo, const char *reason);
+/* Ends the run now as a cap does (OUTCOME_LIMIT, exit 6), because the front end cannot go on:
+ * REASON ("standard output could not be written: No space left on device"). */
+void session_stop(session *s, const char *reason);
 
 /* ---- how it went ---- */
 

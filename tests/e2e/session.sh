@@ -45,6 +45,32 @@ gone pipe
 grep -q "standard output was closed" "$tmp/pipe.err" && ok || ko "pipe: no word of the closed pipe"
 ends_with "$tmp/pipe.trace" 7 "SIGPIPE"
 
+# --- output that cannot be written (a full disk, a closed descriptor) ends the run with exit 6 and
+# says why — at once for an endless printer (not at the 60 s time limit), at the end for a short
+# run whose output stdio held until then; live and stepped
+if [ -w /dev/full ]; then
+        for how in "" --step; do
+                mine storm full
+                # shellcheck disable=SC2086
+                timeout 30 "$bin" run $how --trace "$tmp/full.trace" "$tmp/full.json" >/dev/full 2>"$tmp/full.err"
+                status_is "storm >/dev/full $how" $? 6
+                grep -q "standard output could not be written: No space left on device" "$tmp/full.err" && ok ||
+                        ko "storm >/dev/full $how: $(tail -1 "$tmp/full.err")"
+                ends_with "$tmp/full.trace" 6 "standard output could not be written"
+                gone full
+                # shellcheck disable=SC2086
+                "$bin" run $how scenarios/seed/01-thread.json >/dev/full 2>"$tmp/full.err"
+                status_is "01-thread >/dev/full $how" $? 6
+                grep -q "standard output could not be written: No space left on device" "$tmp/full.err" && ok ||
+                        ko "01-thread >/dev/full $how: $(tail -1 "$tmp/full.err")"
+        done
+fi
+# a closed standard output is not the next descriptor opened: what the actors print fails to go
+"$bin" run scenarios/seed/01-thread.json >&- 2>"$tmp/closed.err"
+status_is "01-thread >&-" $? 6
+grep -q "standard output could not be written: Bad file descriptor" "$tmp/closed.err" && ok ||
+        ko "01-thread >&-: $(tail -1 "$tmp/closed.err")"
+
 # --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
 for sig in INT:130 TERM:143 HUP:129; do
         name=${sig%:*}; want=${sig#*:}
