@@ -90,12 +90,9 @@ static int wait_until(actor *a, pthread_mutex_t *mu, pthread_cond_t *cv, ready_f
 
 /* ---- evaluation helpers ------------------------------------------------------------------ */
 
-static int eval_number(actor *a, const expr *e, const char *what, double *out)
+/* V, E's value, as a number of seconds or the like (WHAT, for the error) into *OUT; dropped. */
+static int number_of(actor *a, const expr *e, value v, const char *what, double *out)
 {
-        value v;
-
-        if (actor_eval(a, e, &v) < 0)
-                return -1;
         if (v.type == VALUE_INT || v.type == VALUE_BOOL)
                 *out = v.type == VALUE_INT ? (double)v.as.i : v.as.b;
         else if (v.type == VALUE_FLOAT && !isnan(v.as.f))
@@ -118,6 +115,15 @@ static int eval_number(actor *a, const expr *e, const char *what, double *out)
         return 0;
 }
 
+static int eval_number(actor *a, const expr *e, const char *what, double *out)
+{
+        value v;
+
+        if (actor_eval(a, e, &v) < 0)
+                return -1;
+        return number_of(a, e, v, what, out);
+}
+
 static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
 {
         value v;
@@ -137,15 +143,22 @@ static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
         return 0;
 }
 
-/* The deadline of a statement's timeout, or NULL for none. */
+/* The deadline of a statement's timeout, or NULL for none: no timeout given, or None (as
+ * Python's waits take it; a threading.Lock's acquire alone refuses None, a multiprocessing one
+ * takes it, and lockstep's lock is both). */
 static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const struct timespec **dl)
 {
         double secs;
+        value v;
 
         *dl = NULL;
         if (s->timeout == NULL)
                 return 0;
-        if (eval_number(a, s->timeout, "timeout", &secs) < 0)
+        if (actor_eval(a, s->timeout, &v) < 0)
+                return -1;
+        if (v.type == VALUE_NONE)
+                return 0;
+        if (number_of(a, s->timeout, v, "timeout", &secs) < 0)
                 return -1;
         prim_deadline(secs, ts);
         *dl = ts;

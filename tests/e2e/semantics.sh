@@ -92,6 +92,14 @@ for mode in live step; do
                 [ "$(grep -c '"ev": "released"' "$tmp/wr.trace")" -eq 2 ] &&
                 ok || ko "with-released ($mode): exit $x, output $(tr '\n' '|' <"$tmp/wr.out")"
 done
+# --- a timeout of None is no timeout, on every statement that takes one (as Python's waits)
+for how in "" "--step --seed 1" "--step --seed 2" "--step --policy round-robin"; do
+        # shellcheck disable=SC2086
+        timeout 20 "$bin" run $how tests/e2e/scenarios/timeout-none.json >"$tmp/tn.out" 2>"$tmp/tn.err"
+        x=$?
+        [ $x -eq 0 ] && [ "$(cat "$tmp/tn.out")" = "True True 42 True" ] && ok ||
+                ko "timeout-none ($how): exit $x, $(tr '\n' '|' <"$tmp/tn.out") $(head -1 "$tmp/tn.err")"
+done
 # the hand-off classic: the runners always run in order, live and under every seed
 good=0
 for seed in $(seq 1 20); do
