@@ -652,6 +652,57 @@ static void test_live_short_way(void **state)
         unlink(trace2);
 }
 
+/* Every event of a run as a line of text, in order: what two runs must share to be the same. */
+static void line_event(const event *ev, void *ctx)
+{
+        strbuf_printf((strbuf *)ctx, "%d %d %d %d %d %lld %d %.*s\n", ev->kind, ev->flags,
+                      ev->actor, ev->res, ev->other, (long long)ev->num, ev->aux, (int)ev->len,
+                      ev->text);
+}
+
+/* A stepped run that nobody steers is scheduled in the runner (stepper.h): the same events, in
+ * the same order, as when the session schedules it, for seeds 1..10 and round-robin, with and
+ * without fifo hand-off; and nobody can grant a step of it by hand. */
+static void test_runner_steps(void **state)
+{
+        (void)state;
+        for (int k = 0; k < 22; k++) {
+                strbuf lines[2] = { STRBUF_INIT, STRBUF_INIT };
+                session *s[2];
+
+                for (int w = 0; w < 2; w++) {
+                        session_config cfg = { .step = true,
+                                               .seed_given = true,
+                                               .seed = (uint64_t)(k % 11) + 1,
+                                               .policy = k % 11 == 10 ? SESSION_ROUND_ROBIN
+                                                                      : SESSION_RANDOM,
+                                               .fifo = k >= 11,
+                                               .unattended = w == 0,
+                                               .on_event = line_event,
+                                               .ctx = &lines[w] };
+
+                        s[w] = open_cfg(&cfg);
+                        if (w == 0) {
+                                strbuf why = STRBUF_INIT;
+
+                                assert_int_equal(session_grant(s[w], 0, &why), -1);
+                                assert_string_equal(strbuf_str(&why),
+                                                    "the runner schedules this run itself");
+                                strbuf_free(&why);
+                        }
+                        until_end(s[w]);
+                        assert_int_equal(session_outcome(s[w]), OUTCOME_DONE);
+                }
+                assert_true(lines[0].len > 0);
+                assert_string_equal(strbuf_str(&lines[0]), strbuf_str(&lines[1]));
+                assert_int_equal(session_steps(s[0]), session_steps(s[1]));
+                for (int w = 0; w < 2; w++) {
+                        close_ok(s[w]);
+                        strbuf_free(&lines[w]);
+                }
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -670,6 +721,7 @@ int main(void)
                 cmocka_unit_test(test_manual_with_speed_is_quiet),
                 cmocka_unit_test(test_pump_again),
                 cmocka_unit_test(test_live_short_way),
+                cmocka_unit_test(test_runner_steps),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
