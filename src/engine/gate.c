@@ -101,14 +101,14 @@ void gate_pass(gates *g, int a)
         atomic_fetch_add_explicit(&g->g[a].granted, 1, memory_order_relaxed);
 }
 
-void gate_say_stuck(gates *g)
+void gate_say_stuck(gates *g, uint32_t why)
 {
-        atomic_store_explicit(&g->stuck, 1, memory_order_release);
+        atomic_store_explicit(&g->stuck, why, memory_order_release);
 }
 
-bool gate_stuck(const gates *g)
+uint32_t gate_stuck(const gates *g)
 {
-        return atomic_load_explicit(&g->stuck, memory_order_acquire) != 0;
+        return atomic_load_explicit(&g->stuck, memory_order_acquire);
 }
 
 bool gate_back(gates *g, int a, uint32_t grant)

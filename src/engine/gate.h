@@ -25,10 +25,12 @@ uint32_t gate_grant(gates *g, int a);
 /* A scheduler in the runner (engine_options.step_back), in actor A's own thread on its way to its
  * gate: lets A take one step more, without a wake-up (A is not asleep). */
 void gate_pass(gates *g, int a);
-/* A scheduler in the runner says that no actor can move (with someone waiting at a gate), and the
- * front end asks. */
-void gate_say_stuck(gates *g);
-bool gate_stuck(const gates *g);
+/* A scheduler in the runner says why it grants nothing more, and the front end asks: 0 it has not
+ * stopped; GATE_NOBODY no actor can move (with someone waiting at a gate); GATE_NOBODY + K the
+ * K-th move of the schedule it replays (from 1) names an actor that cannot move. */
+#define GATE_NOBODY 1u
+void gate_say_stuck(gates *g, uint32_t why);
+uint32_t gate_stuck(const gates *g);
 /*
  * The front end, after gate_grant gave GRANT: waits a moment (gate.c says how long), yielding its
  * core, until actor A is back at a gate having taken that step — then everything it published in

@@ -449,7 +449,8 @@ static void pin_to_one_cpu(session *s)
 
 /*
  * Whether the runner may choose the steps itself (stepper.h): a stepped run that nobody steers
- * (no hand, no replay, no recording of the grants, no speed, not paused) and that has only thread
+ * (no hand, no recording of the grants, no speed, not paused; a schedule to replay it replays
+ * too) and that has only thread
  * actors and no pool (the stepper's model is in the runner's memory, which a forked process does
  * not share). The same choices as the session's, and a step without a round trip through the
  * front end: 2 switches between processes a step become 0 or 1 between threads.
@@ -457,7 +458,7 @@ static void pin_to_one_cpu(session *s)
 static bool runner_may_step(const session *s)
 {
         if (!s->cfg.step || !s->cfg.unattended || s->policy == SESSION_MANUAL || s->record ||
-            s->nreplay > 0 || s->speed > 0 || s->paused)
+            s->speed > 0 || s->paused)
                 return false;
         for (int k = 0; k < s->sc->nactors; k++)
                 if (s->sc->actors[k].kind == SC_PROCESS)
@@ -563,7 +564,8 @@ static int start_runner(session *s, strbuf *err)
                 runner_setup(parent);
                 if (s->runner_steps) {
                         eo.step_back = stepper_back;
-                        eo.step_ctx = stepper_new(s->sc, s->st, s->gates, s->seed,
+                        eo.step_ctx = stepper_new(s->sc, s->st, s->gates, s->replay,
+                                                  s->nreplay, s->seed,
                                                   s->policy == SESSION_ROUND_ROBIN,
                                                   s->cfg.max_steps);
                 }
@@ -850,6 +852,18 @@ static void nobody_moves(session *s)
         }
 }
 
+/* The schedule's move ENTRY (from 1) names an actor that cannot move now: the run ends. */
+static void schedule_broken(session *s, size_t entry)
+{
+        int want = s->replay[entry - 1];
+
+        end_because(s, OUTCOME_SCHEDULE, "schedule entry %zu names %s, which cannot move now (%s)",
+                    entry, actor_name(s, want),
+                    want >= 0 && want < s->nall
+                        ? model_state_word(model_actor_at(live(s), want)->state)
+                        : "unknown");
+}
+
 /* Step mode, once everything is quiet: the next grant of the replay or the policy. */
 static void schedule_next(session *s)
 {
@@ -883,12 +897,7 @@ static void schedule_next(session *s)
                         grant(s, want);
                         return;
                 }
-                end_because(s, OUTCOME_SCHEDULE,
-                            "schedule entry %zu names %s, which cannot move now (%s)",
-                            s->next_entry, actor_name(s, want),
-                            want >= 0 && want < s->nall
-                                ? model_state_word(model_actor_at(live(s), want)->state)
-                                : "unknown");
+                schedule_broken(s, s->next_entry);
                 return;
         }
         if (s->policy == SESSION_MANUAL)
@@ -896,18 +905,23 @@ static void schedule_next(session *s)
         grant(s, steprule_pick(&s->rule, movable, n, s->policy == SESSION_ROUND_ROBIN));
 }
 
-/* Step mode scheduled in the runner (stepper.h): once it says that nobody can move and every
- * event it folded is ours too, the same model here says the same — or the two disagree, a bug. */
+/* Step mode scheduled in the runner (stepper.h): once it says why it grants nothing more and
+ * every event it folded is ours too, the same model here says the same — or the two disagree,
+ * a bug. */
 static void runner_stuck(session *s)
 {
         int movable[SC_MAX_ACTORS + 1], n;
+        uint32_t why = gate_stuck(s->gates);
 
-        if (!gate_stuck(s->gates) || !stream_settled(s->st))
+        if (why == 0 || !stream_settled(s->st))
                 return;
         n = steprule_movable(&s->rule, live(s), movable);
-        if (n > 0)
-                xdie("the runner's scheduler found nobody to move, the session %s",
-                     actor_name(s, movable[0]));
+        if (why > GATE_NOBODY && n > 0 && why - GATE_NOBODY <= s->nreplay) {
+                schedule_broken(s, why - GATE_NOBODY);
+                return;
+        }
+        if (why > GATE_NOBODY || n > 0)
+                xdie("the runner's scheduler found nobody to move (%u), the session %d", why, n);
         nobody_moves(s);
 }
 

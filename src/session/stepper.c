@@ -24,6 +24,8 @@ struct stepper {
         model *m;
         steprule rule;
         bool round_robin;
+        const int *replay; /* the schedule's moves, granted first */
+        size_t nreplay, next_entry;
         bool over; /* nothing more is granted: a limit, a run going down, nobody can move */
         uint64_t steps, max_steps;
         uint64_t folded; /* events */
@@ -31,8 +33,8 @@ struct stepper {
         strbuf text;
 };
 
-stepper *stepper_new(const scenario *sc, stream *st, gates *g, uint64_t seed, bool round_robin,
-                     uint64_t max_steps)
+stepper *stepper_new(const scenario *sc, stream *st, gates *g, const int *replay, size_t nreplay,
+                     uint64_t seed, bool round_robin, uint64_t max_steps)
 {
         stepper *sp = xcalloc(1, sizeof(*sp));
 
@@ -42,6 +44,8 @@ stepper *stepper_new(const scenario *sc, stream *st, gates *g, uint64_t seed, bo
         sp->m = model_new(sc);
         steprule_init(&sp->rule, sc, seed);
         sp->round_robin = round_robin;
+        sp->replay = replay;
+        sp->nreplay = nreplay;
         sp->max_steps = max_steps;
         sp->movable = xcalloc((size_t)sp->rule.nall, sizeof(int));
         return sp;
@@ -97,10 +101,22 @@ void stepper_back(void *ctx, int me)
         if (n == 0) {
                 /* every actor finished, or a deadlock: the front end finds which in its model */
                 if (steprule_anyone_waits(&sp->rule)) {
-                        gate_say_stuck(sp->g);
+                        gate_say_stuck(sp->g, GATE_NOBODY);
                         say = true;
                 }
                 sp->over = true;
+        } else if (sp->next_entry < sp->nreplay) {
+                /* the schedule's next move, which a replay may give any waiter that can go */
+                pick = sp->replay[sp->next_entry++];
+                if (pick < 0 || pick >= sp->rule.nall ||
+                    !steprule_can_move(&sp->rule, sp->m, pick, false)) {
+                        gate_say_stuck(sp->g, GATE_NOBODY + (uint32_t)sp->next_entry);
+                        say = true;
+                        sp->over = true;
+                        pick = -1;
+                } else {
+                        steprule_granted(&sp->rule, pick);
+                }
         } else {
                 pick = steprule_pick(&sp->rule, sp->movable, n, sp->round_robin);
                 steprule_granted(&sp->rule, pick);

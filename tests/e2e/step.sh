@@ -57,6 +57,28 @@ for f in scenarios/seed/01-thread.json scenarios/seed/02-lock.json scenarios/see
                         diff "$tmp/a" "$tmp/b" | head -4; fi
         done
 done
+# ... replaying a schedule too (the runner grants its moves first, then goes on by the policy),
+# one that breaks off (a move of an actor that cannot move: exit 2) and one that names nobody
+printf 'MainThread * 2\nThread-1 * 1000\n' >"$tmp/cant.sched"
+for f in scenarios/classics/race.json scenarios/seed/05-condition.json scenarios/classics/dining-philosophers.json \
+        tests/e2e/scenarios/every-primitive.json; do
+        "$bin" run --step --seed 4 --save-schedule "$tmp/rs.sched" "$f" >/dev/null 2>&1
+        head -c 60 "$tmp/rs.sched" >"$tmp/rs-short.sched" # part of a move list: the policy goes on
+        for sched in rs rs-short cant; do
+                timeout 60 "$bin" run --step --seed 6 --schedule "$tmp/$sched.sched" --trace "$tmp/ra" "$f" \
+                        >"$tmp/oa" 2>"$tmp/ea"; xa=$?
+                timeout 60 "$bin" run --step --seed 6 --schedule "$tmp/$sched.sched" --save-schedule "$tmp/ss" \
+                        --trace "$tmp/rb" "$f" >"$tmp/ob" 2>"$tmp/eb"; xb=$?
+                events "$tmp/ra" >"$tmp/a"; events "$tmp/rb" >"$tmp/b"
+                if [ $xa -eq $xb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/oa" "$tmp/ob" && [ -s "$tmp/a" ] &&
+                        [ "$(sed -E 's/, [0-9.]+ s( |$)/\1/' "$tmp/ea")" = "$(sed -E 's/, [0-9.]+ s( |$)/\1/' "$tmp/eb")" ]; then ok; else
+                        ko "$f --schedule $sched: replayed in the runner (exit $xa) and by the front end (exit $xb), not the same run"
+                        diff "$tmp/a" "$tmp/b" | head -4; diff "$tmp/ea" "$tmp/eb" | head -4; fi
+        done
+done
+"$bin" run --step --schedule "$tmp/cant.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/ea"
+[ $? -eq 2 ] && grep -q "schedule entry 303 names Thread-1, which cannot move now (done)" "$tmp/ea" && ok ||
+        ko "a broken schedule replayed in the runner: $(tail -1 "$tmp/ea")"
 # ... and the runner's scheduling is used: a thread that takes every step alone (main waits in
 # its join) makes no round trip a step — its process tree switches fewer than 1 time in 10 steps,
 # where the front end's scheduling switches about once a step (its actor sleeps at its gate)
