@@ -515,7 +515,7 @@ static int cmd_run(int argc, char **argv)
         cfg.on_event = run_event;
         cfg.on_event_kinds = RUN_EVENT_KINDS;
         cfg.ctx = &out;
-        cfg.live_only = true; /* nothing rewinds a headless run */
+        cfg.live_only = true;  /* nothing rewinds a headless run */
         cfg.unattended = true; /* nobody steers it: a stepped run may be scheduled in the runner */
         out.escape = isatty(STDOUT_FILENO);
         sfd = signals_open(&old);

@@ -41,7 +41,7 @@ struct gates {
         size_t bytes;
         int n;
         _Atomic uint32_t stuck; /* gate_say_stuck */
-        uint64_t budget; /* the front end's: how long gate_back waits, in ns */
+        uint64_t budget;        /* the front end's: how long gate_back waits, in ns */
         gate g[];
 };
 

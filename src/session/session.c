@@ -94,19 +94,19 @@ struct session {
         double lazy_at;     /* ... then (monotonic), armed lazily; 0: woken by the runner */
         /* step mode */
         session_policy policy;
-        int nall;          /* actors + main */
-        steprule rule;     /* who is at a gate, who is in flight, the policy's generator */
-        bool runner_steps; /* the runner grants the steps (stepper.h), not the session */
-        uint32_t grant_no; /* the gate's number for that grant (gate_back) */
-        bool step_done;    /* the step granted is done: its events wait (session_more) */
-        bool uses_more;    /* the front end pumps again when session_more says so */
-        bool runner_dying; /* a crash is taking the runner down: nothing more is granted */
+        int nall;           /* actors + main */
+        steprule rule;      /* who is at a gate, who is in flight, the policy's generator */
+        bool runner_steps;  /* the runner grants the steps (stepper.h), not the session */
+        uint32_t grant_no;  /* the gate's number for that grant (gate_back) */
+        bool step_done;     /* the step granted is done: its events wait (session_more) */
+        bool uses_more;     /* the front end pumps again when session_more says so */
+        bool runner_dying;  /* a crash is taking the runner down: nothing more is granted */
         bool pinned;        /* step mode: kept on one CPU (pin_to_one_cpu); ... */
         cpu_set_t affinity; /* ... the CPUs the front end had before */
         bool again;         /* ... and this pump is such a one: no descriptor was read */
         bool back_seen;     /* gate_back said so for the grant in flight */
-        size_t next_entry; /* in replay */
-        recorder *rec;     /* what moved, in order: NULL when not recording */
+        size_t next_entry;  /* in replay */
+        recorder *rec;      /* what moved, in order: NULL when not recording */
         bool record;
         bool take_all; /* every event goes through take's every check (take_event) */
 };
@@ -564,10 +564,9 @@ static int start_runner(session *s, strbuf *err)
                 runner_setup(parent);
                 if (s->runner_steps) {
                         eo.step_back = stepper_back;
-                        eo.step_ctx = stepper_new(s->sc, s->st, s->gates, s->replay,
-                                                  s->nreplay, s->seed,
-                                                  s->policy == SESSION_ROUND_ROBIN,
-                                                  s->cfg.max_steps);
+                        eo.step_ctx =
+                            stepper_new(s->sc, s->st, s->gates, s->replay, s->nreplay, s->seed,
+                                        s->policy == SESSION_ROUND_ROBIN, s->cfg.max_steps);
                 }
                 status = engine_run(s->sc, &eo, s->st);
                 stepper_free(eo.step_ctx);
@@ -877,7 +876,8 @@ static void schedule_next(session *s)
                  * Once only: back at its gate, the actor has published what it will, and more
                  * pumping at once would only spin (the stream wakes us for anything later). */
                 if (!s->back_seen)
-                        s->step_done = s->back_seen = gate_back(s->gates, s->rule.inflight, s->grant_no);
+                        s->step_done = s->back_seen =
+                            gate_back(s->gates, s->rule.inflight, s->grant_no);
                 return;
         }
         s->rule.inflight = -1;

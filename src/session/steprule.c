@@ -94,8 +94,8 @@ bool steprule_can_move(steprule *r, const model *m, int a, bool fifo)
                 if (r->first_at[slot] != r->choice || r->first_op[slot] != ma->op) {
                         r->first_at[slot] = r->choice;
                         r->first_op[slot] = ma->op;
-                        r->first[slot] = first_waiter(r, m, put ? &res->putters : &res->blocked,
-                                                      ma->op);
+                        r->first[slot] =
+                            first_waiter(r, m, put ? &res->putters : &res->blocked, ma->op);
                 }
                 return r->first[slot] < 0 || r->first[slot] == a;
         }
