@@ -120,6 +120,12 @@ typedef struct event {
         const char *text; /* NUL-terminated; "" when len is 0 */
 } event;
 
+/* Whether EV begins a step of its actor: it carries the flag, or it is a STEP (above). */
+static inline int event_begins_step(const event *ev)
+{
+        return ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP) != 0;
+}
+
 /* The trace word for a kind ("acquired"); NULL for an unknown kind. */
 const char *event_kind_word(event_kind k);
 /* The kind for a trace word; -1 when there is none. */

@@ -492,7 +492,7 @@ static void pack(history *h, chunk *c, const event *ev, size_t n)
                 pack_text(h, c, &off, k->i, ev->kind, ev->res, ev->text, n);
         c->used = off;
         c->n++;
-        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP)) {
+        if (event_begins_step(ev)) {
                 c->nsteps++;
                 h->steps++;
         }
@@ -749,7 +749,7 @@ uint64_t history_steps(history *h, uint64_t seq)
                 text_at ta;
 
                 cursor_next(&k, &e, &ta);
-                n += e.kind == EV_STEP || (e.flags & EVENT_BEGINS_STEP);
+                n += event_begins_step(&e);
         }
         return n;
 }

@@ -209,7 +209,7 @@ int recorder_take(recorder *r, const model *m, const event *ev, model_state befo
 {
         int a = ev->actor, res = ev->res;
         model_state after = model_actor_at(m, a)->state;
-        bool step = (ev->flags & EVENT_BEGINS_STEP) || ev->kind == EV_STEP;
+        bool step = event_begins_step(ev);
         /* (a waiter's death is no move: stepped, its process dies within the crashing actor's
          * move) */
         bool resumed = !step && waiting_state(before) && !waiting_state(after) &&

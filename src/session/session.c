@@ -172,8 +172,7 @@ static inline void count_and_keep(session *s, const event *ev)
         s->last_seq = ev->seq;
         s->last_t = ev->t_ns;
         s->events++;
-        if (ev->kind == EV_STEP || (ev->flags & EVENT_BEGINS_STEP))
-                s->steps++;
+        s->steps += (uint64_t)event_begins_step(ev);
         keep(s, ev);
 }
 
@@ -893,7 +892,7 @@ static void schedule_next(session *s)
         if (s->next_entry < s->nreplay) {
                 int want = s->replay[s->next_entry++];
 
-                if (want >= 0 && want < s->nall && can_move(s, want, false)) {
+                if (steprule_can_replay(&s->rule, live(s), want)) {
                         grant(s, want);
                         return;
                 }

@@ -74,8 +74,7 @@ static void fold(stepper *sp)
                 if (++sp->folded % STEPPER_LOG_CHECK == 0 &&
                     model_log_bytes(sp->m) > STEPPER_LOG_BYTES)
                         model_trim_logs(sp->m, STEPPER_LOG_BYTES / 2);
-                if (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP))
-                        sp->steps++;
+                sp->steps += (uint64_t)event_begins_step(&ev);
                 steprule_take(&sp->rule, sp->m, &ev);
                 if ((ev.flags & EVENT_ENDS_RUNNER) || sp->steps > sp->max_steps)
                         sp->over = true;
@@ -108,8 +107,7 @@ void stepper_back(void *ctx, int me)
         } else if (sp->next_entry < sp->nreplay) {
                 /* the schedule's next move, which a replay may give any waiter that can go */
                 pick = sp->replay[sp->next_entry++];
-                if (pick < 0 || pick >= sp->rule.nall ||
-                    !steprule_can_move(&sp->rule, sp->m, pick, false)) {
+                if (!steprule_can_replay(&sp->rule, sp->m, pick)) {
                         gate_say_stuck(sp->g, GATE_NOBODY + (uint32_t)sp->next_entry);
                         say = true;
                         sp->over = true;

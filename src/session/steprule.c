@@ -102,6 +102,11 @@ bool steprule_can_move(steprule *r, const model *m, int a, bool fifo)
         return true;
 }
 
+bool steprule_can_replay(steprule *r, const model *m, int a)
+{
+        return a >= 0 && a < r->nall && steprule_can_move(r, m, a, false);
+}
+
 bool steprule_on_a_step(const steprule *r)
 {
         return r->inflight >= 0 && !r->at_gate[r->inflight] && !r->finished[r->inflight];

@@ -43,6 +43,9 @@ void steprule_take(steprule *r, const model *m, const event *ev);
  * the order they came (lockstep's own choices); a replayed schedule or a person may hand a
  * resource to any waiter that can have it, as the OS may. */
 bool steprule_can_move(steprule *r, const model *m, int a, bool fifo);
+/* Whether A, a replayed schedule's move, names an actor that can be granted it (any waiter that
+ * can have what it waits for, as the OS may hand it: FIFO is lockstep's own choice). */
+bool steprule_can_replay(steprule *r, const model *m, int a);
 /* Whether the actor granted last is still on its step. */
 bool steprule_on_a_step(const steprule *r);
 /* Whether any actor waits at its gate. */

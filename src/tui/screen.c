@@ -882,8 +882,7 @@ static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, 
         for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
                 event ev;
 
-                if (history_event(h, k, &ev) &&
-                    (ev.kind == EV_STEP || (ev.flags & EVENT_BEGINS_STEP)))
+                if (history_event(h, k, &ev) && event_begins_step(&ev))
                         starts[n++] = k;
         }
         l->first = total - (uint64_t)n + 1;
