@@ -238,6 +238,12 @@ static bool output_failed(run_output *o)
         return o->failed != 0;
 }
 
+/* What the run's end says of O's failed output. */
+static void output_why(const run_output *o, char *why, size_t n)
+{
+        snprintf(why, n, "standard output could not be written: %s", strerror(o->failed));
+}
+
 /* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal
  * (OUTPUT: what an actor printed, whose newlines and tabs stay). */
 static void put_text(run_output *o, FILE *f, bool escape, bool output, const char *text, size_t n)
@@ -538,8 +544,7 @@ static int cmd_run(int argc, char **argv)
                 if (out.failed != 0) {
                         char why[128];
 
-                        snprintf(why, sizeof(why), "standard output could not be written: %s",
-                                 strerror(out.failed));
+                        output_why(&out, why, sizeof(why));
                         session_stop(s, why);
                         break;
                 }
@@ -568,9 +573,12 @@ static int cmd_run(int argc, char **argv)
         fflush(stdout);
         late = out.failed == 0 && output_failed(&out);
         run_summary(s, &out);
-        if (late)
-                fprintf(stderr, "lockstep: standard output could not be written: %s\n",
-                        strerror(out.failed));
+        if (late) {
+                char why[128];
+
+                output_why(&out, why, sizeof(why));
+                fprintf(stderr, "lockstep: %s\n", why);
+        }
         status = session_exit_status(s);
         if (out.failed != 0 && status == EXIT_OK)
                 status = OUTCOME_LIMIT;
