@@ -409,6 +409,24 @@ static void runner_setup(pid_t parent)
         }
 }
 
+/*
+ * A live run's runner is a batch task (SCHED_BATCH, which any process may choose for itself): a
+ * thread of it that a futex wakes (given a lock, an item, a message) does not preempt what runs
+ * on its CPU — the front end folding the events, or the actor holding the lock the woken one
+ * wanted — but waits for the scheduler's tick, as a batch task's wake-ups do. On two CPUs, where
+ * the front end shares a CPU with the actors, that is 4–10% off lock_counter, process_value and
+ * pipe (docs/performance.md, "The runner as a batch task"). A stepped run hands the CPU from one
+ * actor to the next at every step, where a wake-up that waits is a step that waits (5% slower):
+ * it keeps the normal policy. Threads and processes inherit it; failing changes nothing else.
+ */
+static void runner_policy(bool live)
+{
+        struct sched_param none = { 0 };
+
+        if (live)
+                (void)sched_setscheduler(0, SCHED_BATCH, &none);
+}
+
 static void kill_runner(session *s)
 {
         if (!s->runner_gone && s->runner > 0) {
@@ -561,6 +579,7 @@ static int start_runner(session *s, strbuf *err)
                 int status;
 
                 runner_setup(parent);
+                runner_policy(!s->cfg.step);
                 if (s->runner_steps) {
                         eo.step_back = stepper_back;
                         eo.step_ctx =

@@ -530,4 +530,37 @@ for sig in TERM INT KILL; do
         gone "$tmp/s$sig.json" "SIG$sig"
 done
 
+# --- the scheduling policy (/proc/TID/stat's 41st field: 0 normal, 3 SCHED_BATCH): a live run's
+# runner, fork server and process actors are batch tasks, every thread of them; the front end is
+# not; a stepped run's (paced, so that its processes are there together for a while) are not either
+policies() {
+        for p in "$@"; do
+                for t in /proc/"$p"/task/*; do awk '{ print $41 }' "$t/stat"; done
+        done | sort -u | tr '\n' ' '
+}
+for how in live step; do
+        if [ $how = live ]; then
+                want=3
+                cp tests/e2e/scenarios/process-sleeper.json "$tmp/pol$how.json"
+                "$bin" run "$tmp/pol$how.json" >/dev/null 2>&1 &
+        else
+                want=0
+                cp tests/e2e/scenarios/process-loopers.json "$tmp/pol$how.json"
+                "$bin" run --step --speed 20 "$tmp/pol$how.json" >/dev/null 2>&1 &
+        fi
+        pid=$!
+        kids=$(actor_pids $pid 3)
+        [ "$(echo $kids | wc -w)" -eq 3 ] && ok || ko "policy $how: the processes did not start"
+        runner=$(pgrep -P $pid | head -n 1)
+        server=$(pgrep -P "$runner" | head -n 1)
+        # shellcheck disable=SC2086
+        got=$(policies "$runner" "$server" $kids)
+        [ "$got" = "$want " ] && ok || ko "policy $how: the runner's tasks have policies '$got', want '$want '"
+        got=$(policies $pid)
+        [ "$got" = "0 " ] && ok || ko "policy $how: the front end's policy is '$got'"
+        kill -TERM $pid
+        wait $pid
+        gone "$tmp/pol$how.json" "policy $how"
+done
+
 finish
