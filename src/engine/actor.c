@@ -247,8 +247,10 @@ const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s)
                 int k = SC_REF_INDEX(lv->ref);
                 sc_res_type t = a->sc->resources[k].type;
 
-                if (t != SC_VALUE && t != SC_ARRAY)
-                        lv->heap = a->res_slots[k];
+                if (t != SC_ARRAY) {
+                        lv->slot = a->res_slots[k];
+                        lv->typed = t == SC_VALUE;
+                }
         }
         return lv;
 }
@@ -305,10 +307,10 @@ void actor_init(engine *eng, actor *a, int id)
         a->what_actor = STREAM_WHAT(0, 0, id, 0, 0);
         a->locals = xcalloc((size_t)s->nlocals + 1, sizeof(value));
         a->assigned = xcalloc((size_t)s->nlocals + 1, sizeof(bool));
-        /* the constants, and the resources this process holds in its heap (a var of a thread,
-         * a process's own copy), are read by the evaluator in place (expr_env): not through
-         * env_load. A managed or shared resource's slot is NULL: env_load, which decodes it or
-         * asks the server. */
+        /* the constants, and the resources whose value is in place (a var of a thread, a
+         * process's own copy, a Value's number in shared memory: store_slot), are read by the
+         * evaluator there (expr_env): not through env_load. Another shared resource's slot, or a
+         * managed one's, is NULL: env_load, which decodes it or asks the server. */
         a->consts = xcalloc((size_t)sc->nconstants + 1, sizeof(value));
         for (int k = 0; k < sc->nconstants; k++)
                 a->consts[k] = value_ref(sc->constants[k].v);
@@ -321,7 +323,7 @@ void actor_init(engine *eng, actor *a, int id)
                 a->managed[k] = store_managed(a->store, k);
         }
         for (int k = 0; k < sc->nresources; k++)
-                a->res_slots[k] = store_heap_slot(a->store, k);
+                a->res_slots[k] = store_slot(a->store, k);
         /* Each actor's random() is its own seeded sequence. */
         a->rng = eng->opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)id * 0xbf58476d1ce4e5b9ull + 1;
         expr_random_next(&a->rng);

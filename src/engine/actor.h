@@ -46,8 +46,8 @@ typedef struct actor {
         const sc_script *script;
         value *locals;
         bool *assigned;
-        value *consts;     /* the scenario's constants, for env's table */
-        value **res_slots; /* by resource: its data in this process's heap (store_heap_slot) */
+        value *consts;                /* the scenario's constants, for env's table */
+        value **res_slots;            /* by resource: its value in place (store_slot), or NULL */
         struct actor_lvalue *lvalues; /* by statement: a store's target, worked out once */
         /* by resource: store_shared's and store_managed's answers, which never change */
         bool *shared, *managed;
@@ -204,10 +204,12 @@ typedef struct actor_lvalue {
         const char *name;
         const expr *index; /* NULL: the whole of it */
         int32_t ref;       /* 0: not worked out yet (no ref is 0: its kind is in the top byte) */
-        /* the whole of a resource whose data is in this process's heap and holds any value (a
-         * var, a list, a dict: not a typed Value or Array): its slot, replaced as it is;
-         * else NULL */
-        value *heap;
+        /* the whole of a resource whose value is in place (store_slot): a var, a list or a dict
+         * in this process's heap, or a Value (its number, in the heap or in shared memory); its
+         * slot, replaced as it is; else NULL (an Array, anything kept encoded or in the
+         * manager) */
+        value *slot;
+        bool typed; /* a Value: what is stored is made its ctype's number first */
 } actor_lvalue;
 
 const actor_lvalue *actor_lvalue_find(actor *a, const sc_stmt *s);

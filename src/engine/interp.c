@@ -1343,7 +1343,8 @@ static int replaced_there(actor *a, int k, value v)
         return changed_there(a, k, 0, NULL, NULL);
 }
 
-/* x_store of anything but the whole of a var in the heap. */
+/* x_store of anything but the whole of a resource whose value is in place: an item, a local, a
+ * resource in the manager. */
 __attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
                                                    const actor_lvalue *lv)
 {
@@ -1367,26 +1368,12 @@ __attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
                         return FLOW_STOP;
                 }
                 actor_memory_take(a);
-                if (index_e == NULL && (target = a->res_slots[k]) != NULL) {
-                        /* the whole of a typed Value in this process's heap (a scenario
-                         * without processes): nothing to write back */
-                        value_drop(target);
-                        *target = v;
-                        changed_in(a, k, *target, a->copy);
-                        return FLOW_NEXT;
-                }
                 if (index_e == NULL && a->managed[k])
                         return replaced_there(a, k, v);
-                if (index_e == NULL) {
-                        /* a Value in shared memory, replaced whole (an Array cannot be): its
-                         * old value need not be read, and its one copy is the shared one */
-                        char err[200];
-
-                        changed_in(a, k, v, -1);
-                        if (store_commit(a->store, k, &v, err, sizeof(err)) < 0)
-                                return actor_fail(a, "%s", err);
-                        return FLOW_NEXT;
-                }
+                /* the whole of anything else is in place (x_store), and an Array is never
+                 * replaced whole (the loader says so) */
+                if (index_e == NULL)
+                        xdie("store: '%s' replaced whole, not in place", r->name);
                 {
                         char err[200];
                         int rc;
@@ -1424,18 +1411,22 @@ __attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
 static int x_store(actor *a, const sc_stmt *s)
 {
         const actor_lvalue *lv = actor_lvalue_of(a, s);
-        value v, *target = lv->heap;
+        value v, *target = lv->slot;
+        int k;
 
         if (target == NULL)
                 return store_general(a, s, lv);
-        /* the whole of a var in this process's heap (a counter): replaced in its slot, nothing
-         * to write back; its `changed` under the memory lock, as every store's */
-        if (actor_eval(a, s->value, &v) < 0)
+        /* the whole of a resource whose value is in place (a counter in this process's heap, a
+         * Value's number): replaced in its slot, nothing to write back; its `changed` under the
+         * memory lock, as every store's */
+        k = SC_REF_INDEX(lv->ref);
+        if (actor_eval(a, s->value, &v) < 0 ||
+            (lv->typed && typed(a, &a->sc->resources[k], &v) < 0))
                 return FLOW_STOP;
         actor_memory_take(a);
         value_drop(target);
         *target = v;
-        changed_in(a, SC_REF_INDEX(lv->ref), *target, a->copy);
+        changed(a, k, *target);
         return FLOW_NEXT;
 }
 

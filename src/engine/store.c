@@ -45,9 +45,13 @@ struct store {
         value *mem;         /* heap data, by resource */
         heap_queue *queues; /* heap queues, by resource */
         bool *shared;       /* by resource */
-        size_t *off;        /* by resource: where its shared part starts in `region` */
-        int (*fds)[2];      /* by resource: a pipe's ends */
-        manager *mgr;       /* the server of the "via": "manager" lists and dicts, or NULL */
+        /* by resource: a Value in shared memory kept as the value itself rather than encoded —
+         * a number, which points at nothing, so every process reads and writes it in place
+         * (store_slot) and the evaluator's short ways read it as they read a var */
+        bool *scalar;
+        size_t *off;   /* by resource: where its shared part starts in `region` */
+        int (*fds)[2]; /* by resource: a pipe's ends */
+        manager *mgr;  /* the server of the "via": "manager" lists and dicts, or NULL */
         char *region;
         size_t bytes;
 };
@@ -284,6 +288,12 @@ static bool managed(const store *st, int k)
         return st->sc->resources[k].via_manager;
 }
 
+/* Resource K's value in shared memory (st->scalar[k]). */
+static value *scalar_slot(const store *st, int k)
+{
+        return (value *)(void *)(st->region + st->off[k]);
+}
+
 /* ---- placing --------------------------------------------------------------------------------- */
 
 store *store_create(const scenario *sc, bool shared)
@@ -296,6 +306,7 @@ store *store_create(const scenario *sc, bool shared)
         st->mem = xcalloc((size_t)n + 1, sizeof(value));
         st->queues = xcalloc((size_t)n + 1, sizeof(heap_queue));
         st->shared = xcalloc((size_t)n + 1, sizeof(bool));
+        st->scalar = xcalloc((size_t)n + 1, sizeof(bool));
         st->off = xcalloc((size_t)n + 1, sizeof(size_t));
         st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
         st->mgr = manager_start(sc);
@@ -303,7 +314,12 @@ store *store_create(const scenario *sc, bool shared)
                 const sc_resource *r = &sc->resources[k];
                 size_t need = 0;
 
-                if (shared && (r->type == SC_VALUE || r->type == SC_ARRAY)) {
+                char small[SCALAR_BYTES];
+
+                if (shared && r->type == SC_VALUE && encode_scalar(r->init, small) > 0) {
+                        st->scalar[k] = true;
+                        need = sizeof(value);
+                } else if (shared && (r->type == SC_VALUE || r->type == SC_ARRAY)) {
                         /* typed and of a fixed length: the encoding never grows */
                         strbuf_reset(&enc);
                         encode_own(r->init, &enc);
@@ -342,7 +358,9 @@ store *store_create(const scenario *sc, bool shared)
                 }
                 if (!is_data(r->type) || r->via_manager)
                         continue;
-                if (st->shared[k]) {
+                if (st->scalar[k]) {
+                        *scalar_slot(st, k) = r->init;
+                } else if (st->shared[k]) {
                         slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
 
                         strbuf_reset(&enc);
@@ -379,6 +397,7 @@ void store_free(store *st)
         free(st->mem);
         free(st->queues);
         free(st->shared);
+        free(st->scalar);
         free(st->off);
         free(st->fds);
         free(st);
@@ -400,6 +419,8 @@ value store_get(store *st, int k)
 {
         if (managed(st, k))
                 return manager_get(st->mgr, k);
+        if (st->scalar[k])
+                return *scalar_slot(st, k);
         if (st->shared[k]) {
                 slot_hdr *h = (slot_hdr *)(st->region + st->off[k]);
 
@@ -410,6 +431,8 @@ value store_get(store *st, int k)
 
 value *store_edit(store *st, int k, value *tmp)
 {
+        if (st->scalar[k])
+                return scalar_slot(st, k);
         if (st->shared[k] || managed(st, k)) {
                 *tmp = store_get(st, k);
                 return tmp;
@@ -417,8 +440,10 @@ value *store_edit(store *st, int k, value *tmp)
         return &st->mem[k];
 }
 
-value *store_heap_slot(store *st, int k)
+value *store_slot(store *st, int k)
 {
+        if (st->scalar[k])
+                return scalar_slot(st, k);
         return st->shared[k] || managed(st, k) ? NULL : &st->mem[k];
 }
 
@@ -441,6 +466,22 @@ int store_commit(store *st, int k, value *v, char *err, size_t errlen)
         }
         if (!st->shared[k])
                 return 0;
+        if (st->scalar[k]) {
+                value *slot = scalar_slot(st, k);
+
+                /* nothing that points into one process's heap may go where every process reads
+                 * (the interpreter keeps a Value a number: typed) */
+                char small[SCALAR_BYTES];
+
+                if (v != slot) {
+                        if (encode_scalar(*v, small) == 0)
+                                xdie("store: '%s' would hold a %s in shared memory",
+                                     st->sc->resources[k].name, value_type_name(v->type));
+                        *slot = *v;
+                        *v = value_none();
+                }
+                return 0;
+        }
         h = (slot_hdr *)(st->region + st->off[k]);
         {
                 char small[SCALAR_BYTES];

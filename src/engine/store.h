@@ -8,7 +8,8 @@
  *     own copy (multiprocessing's classic surprise), taken when the process was started;
  *   - shared memory (MAP_SHARED, made before anything forks): a Value and an Array, and every
  *     queue's items, in a scenario with process actors. They are kept encoded (store_encode), so
- *     every process reads and writes the same bytes.
+ *     every process reads and writes the same bytes — but a Value, a number, is kept as the
+ *     value itself, which points at nothing and so means the same in every process.
  * The interpreter reads and writes through this module only, and never asks where a resource
  * lives. Data is read and written under the engine's memory lock (statement atomicity), a
  * queue's items under the queue's own mutex: the store itself takes no lock.
@@ -43,9 +44,12 @@ value store_get(store *st, int k);
  * in ERR when the value cannot go to the manager (a lambda). */
 value *store_edit(store *st, int k, value *tmp);
 int store_commit(store *st, int k, value *v, char *err, size_t errlen);
-/* Resource K's heap slot when it is in this process's heap (a var, list or dict of a thread,
- * or a process's own copy), where a change needs no commit; NULL when it lives elsewhere. */
-value *store_heap_slot(store *st, int k);
+/* Resource K's value in place, where a change needs no commit: in this process's heap (a var,
+ * list or dict of a thread, or a process's own copy), or a Value's number in shared memory (the
+ * value itself, which every process reads and writes there: only ever a number, None or a
+ * bool); NULL when it lives elsewhere (encoded in shared memory: an Array, a queue; or in the
+ * manager). */
+value *store_slot(store *st, int k);
 /* Whether K has one copy for every process: shared memory, or the manager. */
 bool store_shared(const store *st, int k);
 /* Whether K lives in the manager's server: every access is a request and a reply. */

@@ -958,6 +958,59 @@ static void t_pipe_ahead(void **state)
         scenario_free(sc);
 }
 
+/* Where a resource's value is in place (store_slot): a var always (in this process's heap); a
+ * Value in the heap without processes, and as the value itself in shared memory with them — read
+ * by store_get, written through the slot and by store_commit, and the same in a process forked
+ * after the store was made, both ways; an Array in shared memory is not (it is kept encoded). */
+static void t_value_in_place(void **state)
+{
+        scenario *sc = load_json(scenario_text(
+            "'resources': {'x': {'type': 'var', 'value': 0}, 'v': {'type': 'value', 'ctype': 'i', "
+            "'value': 5}, 'f': {'type': 'value', 'ctype': 'd', 'value': 0.5}, 'a': {'type': "
+            "'array', 'ctype': 'i', 'value': [1, 2]}}, "
+            "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []"));
+
+        (void)state;
+        for (int shared = 0; shared < 2; shared++) {
+                store *st = store_create(sc, shared);
+                value *v = store_slot(st, 1), got, w = value_int(41);
+                char err[200];
+                pid_t pid;
+                int status;
+
+                assert_non_null(store_slot(st, 0));
+                assert_non_null(v);
+                assert_non_null(store_slot(st, 2));
+                assert_true(store_shared(st, 1) == (shared == 1));
+                assert_true((store_slot(st, 3) == NULL) == (shared == 1));
+                assert_int_equal(v->type, VALUE_INT);
+                assert_int_equal(v->as.i, 5);
+                assert_true(store_slot(st, 2)->type == VALUE_FLOAT &&
+                            store_slot(st, 2)->as.f == 0.5);
+                v->as.i = 6;
+                got = store_get(st, 1);
+                assert_int_equal(got.as.i, 6);
+                assert_int_equal(store_commit(st, 1, &w, err, sizeof(err)), 0);
+                assert_int_equal(store_get(st, 1).as.i, shared ? 41 : 6);
+                if (!shared) /* in the heap the slot itself is the value: nothing to write back */
+                        v->as.i = 41;
+                pid = fork();
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        value mine = store_get(st, 1);
+
+                        store_slot(st, 1)->as.i = mine.as.i + 1;
+                        _exit(mine.as.i == 41 ? 0 : 1);
+                }
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                /* the child's write: seen here only when the Value is shared */
+                assert_int_equal(store_get(st, 1).as.i, shared ? 42 : 41);
+                store_free(st);
+        }
+        scenario_free(sc);
+}
+
 /* ---- a producer that dies with events it had not made visible ---- */
 
 /* A process killed with a batch it had written but not flushed: its parent declares its ring
@@ -1047,6 +1100,7 @@ int main(void)
                 cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_queue_put_take),
                 cmocka_unit_test(t_pipe_ahead),
+                cmocka_unit_test(t_value_in_place),
                 cmocka_unit_test(t_stream_producer_dies),
         };
 
