@@ -286,6 +286,7 @@ void actor_init(engine *eng, actor *a, int id)
         a->sc = sc;
         a->prim = eng->prim;
         a->store = eng->store;
+        a->process = (uint32_t)getpid(); /* the runner's; a forked process sets its own */
         a->gates = eng->opt.gates;
         a->pacer = eng->opt.gates == NULL ? eng->opt.pacer : NULL;
         a->total_order = eng->opt.gates != NULL || eng->opt.total_order;

@@ -56,6 +56,7 @@ typedef struct actor {
         pthread_t thread;
         bool local_thread;   /* a thread this process started (and joins at its end) */
         bool holds_memory;   /* took the memory lock in this statement */
+        uint32_t process;    /* getpid() of the process it runs in: the memory lock's holder */
         const sc_stmt *stmt; /* the statement running */
         bool step_pending;   /* its first event is still to come (it carries EVENT_BEGINS_STEP) */
         bool holds_gil;      /* "gil": holds the simulated interpreter lock */
@@ -176,7 +177,7 @@ int actor_fail_at(actor *a, const void *where, const char *fmt, ...)
  * prim_memory_lock's fast way is a compare-and-swap. */
 static inline void actor_memory_lock(actor *a)
 {
-        prim_memory_lock(a->prim);
+        prim_memory_lock(a->prim, a->process);
         a->holds_memory = true;
 }
 

@@ -95,6 +95,10 @@ static void forked_child(void *ctx, int target, const char *data, size_t len)
 {
         engine *eng = ctx;
 
+        /* the memory lock's holder is this process, whichever actor's structure takes it (a
+         * pool worker takes it as its map's caller) */
+        for (int k = 0; k < eng->nall; k++)
+                eng->actors[k].process = (uint32_t)getpid();
         if (target >= 0) {
                 actor_in_process(eng, target, data, len);
                 return;
@@ -111,6 +115,10 @@ static bool forked_reaped(void *ctx, int target, pid_t pid, int status)
         engine *eng = ctx;
         uint64_t end;
         int ring;
+
+        /* Only the fork server forks the run's processes, and it is here: no process of the run
+         * has been given PID again yet. */
+        prim_memory_owner_died(eng->prim, pid);
 
         if (target >= 0) {
                 actor_reaped(eng, target, pid, status);

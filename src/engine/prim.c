@@ -72,8 +72,6 @@ prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
         r->actors = (prim_actor *)(r->res + sc->nresources);
         for (int k = 0; k < sc->nactors; k++)
                 robust |= sc->actors[k].kind == SC_PROCESS;
-        init_mutex(&r->memory, PTHREAD_MUTEX_NORMAL, robust);
-        r->memory_robust = robust;
         init_mutex(&r->forkmu, PTHREAD_MUTEX_NORMAL, robust);
         for (int k = 0; k < sc->nresources; k++) {
                 const sc_resource *s = &sc->resources[k];
@@ -170,18 +168,45 @@ int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespe
 static void futex_wait(uint32_t *word, uint32_t seen, const struct timespec *deadline);
 static void futex_wake(uint32_t *word, int n);
 
-void prim_memory_wait(prim_region *r)
+void prim_memory_wait(prim_region *r, uint32_t me)
 {
-        /* Taken: say that we wait (2) and sleep until it is given back; the one who finds it free
-         * leaves 2 behind, as another may wait still (a wake-up too many at worst). futex_wait
-         * makes our events visible first: the holder may wait for the stream. */
-        while (__atomic_exchange_n(&r->memory_word, 2, __ATOMIC_ACQUIRE) != 0)
-                futex_wait(&r->memory_word, 2, NULL);
+        /* Taken: say that we wait (the flag) and sleep until it is given back; the one who finds
+         * it free after a wait leaves the flag behind, as another may wait still (a wake-up too
+         * many at worst). futex_wait makes our events visible first: the holder may wait for the
+         * stream. */
+        for (;;) {
+                uint32_t w = __atomic_load_n(&r->memory, __ATOMIC_RELAXED);
+
+                if (w == 0) {
+                        if (__atomic_compare_exchange_n(&r->memory, &w, me | PRIM_MEMORY_WAITED,
+                                                        false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                                return;
+                        continue;
+                }
+                if (!(w & PRIM_MEMORY_WAITED) &&
+                    !__atomic_compare_exchange_n(&r->memory, &w, w | PRIM_MEMORY_WAITED, false,
+                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                        continue;
+                futex_wait(&r->memory, w | PRIM_MEMORY_WAITED, NULL);
+        }
 }
 
 void prim_memory_wake(prim_region *r)
 {
-        futex_wake(&r->memory_word, 1);
+        futex_wake(&r->memory, 1);
+}
+
+bool prim_memory_owner_died(prim_region *r, pid_t pid)
+{
+        uint32_t w = __atomic_load_n(&r->memory, __ATOMIC_ACQUIRE);
+
+        while (pid > 0 && (w & ~PRIM_MEMORY_WAITED) == (uint32_t)pid)
+                if (__atomic_compare_exchange_n(&r->memory, &w, 0, false, __ATOMIC_RELEASE,
+                                                __ATOMIC_ACQUIRE)) {
+                        futex_wake(&r->memory, INT_MAX);
+                        return true;
+                }
+        return false;
 }
 
 /* ---- locks ---------------------------------------------------------------------------------- */

@@ -108,10 +108,9 @@ typedef struct prim_actor {
 typedef struct prim_region {
         size_t bytes;
         int nres, nactors;
-        /* Statement atomicity for shared memory (var, list, dict...): prim_memory_lock. */
-        pthread_mutex_t memory; /* with process actors: robust */
-        uint32_t memory_word;   /* without: 0 free, 1 taken, 2 taken and maybe waited for */
-        bool memory_robust;     /* the scenario has process actors: the mutex, not the word */
+        /* Statement atomicity for shared memory (var, list, dict...): prim_memory_lock. 0 free,
+         * else the process id of its holder, | PRIM_MEMORY_WAITED when someone may wait */
+        uint32_t memory;
         pthread_mutex_t forkmu; /* one request to the fork server at a time */
         int errors;             /* actors that raised an error or crashed, in any process */
         int asserts_failed;     /* in any process */
@@ -248,30 +247,34 @@ static inline void prim_mutex_lock(pthread_mutex_t *mu)
 int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline);
 
 /*
- * The memory lock (statement atomicity). With process actors a robust mutex, so that a process
- * that dies holding it does not hang the others; without, a futex word (as glibc's normal mutex,
- * Drepper's "mutex3" in "Futexes Are Tricky") taken with one compare-and-swap and given back with
- * one exchange, inline: the interpreter takes it in nearly every statement; waiting and waking out
- * of line.
+ * The memory lock (statement atomicity): a futex word (as glibc's normal mutex, Drepper's "mutex3"
+ * in "Futexes Are Tricky") taken with one compare-and-swap and given back with one exchange,
+ * inline: the interpreter takes it in nearly every statement; waiting and waking out of line. The
+ * word holds the holder's process id (ME, never 0: getpid() of the process the actor runs in), so
+ * that when a process dies holding it — killed from outside, or by a thread's crash — whoever
+ * reaps it gives it back (prim_memory_owner_died), as a robust mutex would be, without glibc's
+ * robust list at every take and give.
  */
-void prim_memory_wait(prim_region *r);
+#define PRIM_MEMORY_WAITED 0x80000000u
+void prim_memory_wait(prim_region *r, uint32_t me);
 void prim_memory_wake(prim_region *r);
-static inline void prim_memory_lock(prim_region *r)
+static inline void prim_memory_lock(prim_region *r, uint32_t me)
 {
         uint32_t free = 0;
 
-        if (r->memory_robust)
-                prim_mutex_lock(&r->memory);
-        else if (!__atomic_compare_exchange_n(&r->memory_word, &free, 1, false, __ATOMIC_ACQUIRE,
-                                              __ATOMIC_RELAXED))
-                prim_memory_wait(r);
+        if (!__atomic_compare_exchange_n(&r->memory, &free, me, false, __ATOMIC_ACQUIRE,
+                                         __ATOMIC_RELAXED))
+                prim_memory_wait(r, me);
 }
 static inline void prim_memory_unlock(prim_region *r)
 {
-        if (r->memory_robust)
-                pthread_mutex_unlock(&r->memory);
-        else if (__atomic_exchange_n(&r->memory_word, 0, __ATOMIC_RELEASE) == 2)
+        if (__atomic_exchange_n(&r->memory, 0, __ATOMIC_RELEASE) & PRIM_MEMORY_WAITED)
                 prim_memory_wake(r);
 }
+/* Process PID died (its reaper says so, before any process of the run can be given its id
+ * again): if it held the memory lock, the lock is free again and its waiters woken. What the
+ * holder was changing may be half done, as after a robust mutex's EOWNERDEAD. Returns whether it
+ * held it. */
+bool prim_memory_owner_died(prim_region *r, pid_t pid);
 
 #endif

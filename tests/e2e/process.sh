@@ -427,6 +427,27 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- a process killed holding the memory lock (Holder reads a shared Value in statements of a
+# few milliseconds each, the lock held throughout: nearly any moment of its loop is one): its
+# reaper gives the lock up, so Other, started after, reads and writes the Value instead of
+# waiting for ever (a watchdog ends it after 30 s: 143)
+cp tests/e2e/scenarios/memory-holder.json "$tmp/holder.json"
+"$bin" run "$tmp/holder.json" >"$tmp/holder.out" 2>"$tmp/holder.err" &
+pid=$!
+(sleep 30 && kill -TERM $pid 2>/dev/null) &
+dog=$!
+kid=$(actor_pids $pid 1)
+sleep 0.3 # in its loop by now (the run takes ~10 s unless it is killed)
+[ "$(echo $kid | wc -w)" -eq 1 ] && kill -9 $kid
+wait $pid; st=$?
+kill $dog 2>/dev/null
+status $st 4 "kill the memory lock's holder"
+grep -q "other: v = 1" "$tmp/holder.out" && grep -q "main done" "$tmp/holder.out" && ok ||
+        ko "kill the memory lock's holder: Other did not go on: $(cat "$tmp/holder.out" "$tmp/holder.err")"
+grep -q "Holder: killed by Killed (signal 9)" "$tmp/holder.err" && ok ||
+        ko "kill the memory lock's holder: $(cat "$tmp/holder.err")"
+gone "$tmp/holder.json" "kill the memory lock's holder"
+
 # The CPU time process PID has used, in clock ticks (utime + stime of /proc/PID/stat, read past
 # the name in parentheses); 0 once it is gone.
 cpu_ticks() {

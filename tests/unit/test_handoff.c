@@ -4,8 +4,8 @@
  * CPython: the freed lock goes to whoever takes it first, the releaser too) and fifo (it is
  * handed to the longest waiter, so nobody can take it in between).
  *
- * The memory lock (prim_memory_lock): a futex word without process actors, a robust mutex with;
- * either way it excludes, and a waiter is woken by the unlock.
+ * The memory lock (prim_memory_lock): a futex word that names its holder's process; it excludes,
+ * a waiter is woken by the unlock, and a holder's process that died is given up by its reaper.
  *
  * Step mode's calls (prim_*_block, _retry, _unblock) never block, so one thread plays every
  * actor and the order is exact; the live waits are checked with real threads, each started
@@ -21,6 +21,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "engine/prim.h"
 #include "scenario/scenario.h"
@@ -344,40 +346,80 @@ static void *count_under_memory(void *arg)
         counting *c = arg;
 
         for (int i = 0; i < MEMORY_ROUNDS; i++) {
-                prim_memory_lock(c->reg);
+                prim_memory_lock(c->reg, (uint32_t)getpid());
                 ++*c->counter;
                 prim_memory_unlock(c->reg);
         }
         return NULL;
 }
 
-/* The threads wait for the lock the main thread holds (each found it taken: the word says that
- * someone waits), are woken by its unlock, then count in turns: no increment lost. */
-static void check_memory_lock(fixture *f, bool robust)
+/* The threads wait for the lock the main thread holds (each found it taken: the word says who
+ * holds it and that someone waits), are woken by its unlock, then count in turns: no increment
+ * lost. */
+static void check_memory_lock(fixture *f)
 {
         long counter = 0;
         counting c = { f->reg, &counter };
         pthread_t t[MEMORY_THREADS];
+        uint32_t me = (uint32_t)getpid();
 
-        assert_int_equal(f->reg->memory_robust, robust);
-        prim_memory_lock(f->reg);
+        prim_memory_lock(f->reg, me);
+        assert_int_equal(f->reg->memory, me);
         for (int k = 0; k < MEMORY_THREADS; k++)
                 pthread_create(&t[k], NULL, count_under_memory, &c);
-        if (!robust)
-                while (__atomic_load_n(&f->reg->memory_word, __ATOMIC_ACQUIRE) != 2)
-                        sched_yield();
-        else
+        while (__atomic_load_n(&f->reg->memory, __ATOMIC_ACQUIRE) != (me | PRIM_MEMORY_WAITED))
                 sched_yield();
         assert_int_equal(counter, 0);
         prim_memory_unlock(f->reg);
         for (int k = 0; k < MEMORY_THREADS; k++)
                 pthread_join(t[k], NULL);
         assert_int_equal(counter, (long)MEMORY_ROUNDS * MEMORY_THREADS);
-        if (!robust)
-                assert_int_equal(f->reg->memory_word, 0);
+        assert_int_equal(f->reg->memory, 0);
         /* free again */
-        prim_memory_lock(f->reg);
+        prim_memory_lock(f->reg, me);
         prim_memory_unlock(f->reg);
+}
+
+static void *count_once_under_memory(void *arg)
+{
+        counting *c = arg;
+
+        prim_memory_lock(c->reg, (uint32_t)getpid());
+        ++*c->counter;
+        prim_memory_unlock(c->reg);
+        return NULL;
+}
+
+/* A process that dies holding the memory lock (it never gives it back): a thread that waits for
+ * it sleeps until the reaper says the holder died — which frees the lock and wakes the sleeper —
+ * and not when the reaper names a process that does not hold it. */
+static void check_memory_owner_died(fixture *f)
+{
+        long counter = 0;
+        counting c = { f->reg, &counter };
+        pthread_t t;
+        pid_t pid = fork();
+        int status;
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                prim_memory_lock(f->reg, (uint32_t)getpid());
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(f->reg->memory, (uint32_t)pid);
+        pthread_create(&t, NULL, count_once_under_memory, &c);
+        while (__atomic_load_n(&f->reg->memory, __ATOMIC_ACQUIRE) !=
+               ((uint32_t)pid | PRIM_MEMORY_WAITED))
+                sched_yield();
+        assert_false(prim_memory_owner_died(f->reg, getpid()));
+        assert_false(prim_memory_owner_died(f->reg, pid + 1));
+        assert_int_equal(counter, 0);
+        assert_true(prim_memory_owner_died(f->reg, pid));
+        pthread_join(t, NULL);
+        assert_int_equal(counter, 1);
+        assert_int_equal(f->reg->memory, 0);
+        assert_false(prim_memory_owner_died(f->reg, pid));
 }
 
 static void test_memory_lock(void **state)
@@ -386,8 +428,9 @@ static void test_memory_lock(void **state)
         fixture p = setup_text(false, text_process);
 
         (void)state;
-        check_memory_lock(&f, false);
-        check_memory_lock(&p, true);
+        check_memory_lock(&f);
+        check_memory_lock(&p);
+        check_memory_owner_died(&p);
         teardown(&f);
         teardown(&p);
 }
