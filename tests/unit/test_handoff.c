@@ -339,13 +339,14 @@ enum { MEMORY_ROUNDS = 20000, MEMORY_THREADS = 3 };
 typedef struct counting {
         prim_region *reg;
         long *counter; /* a plain int: only the lock keeps the increments whole */
+        int rounds;
 } counting;
 
 static void *count_under_memory(void *arg)
 {
         counting *c = arg;
 
-        for (int i = 0; i < MEMORY_ROUNDS; i++) {
+        for (int i = 0; i < c->rounds; i++) {
                 prim_memory_lock(c->reg, (uint32_t)getpid());
                 ++*c->counter;
                 prim_memory_unlock(c->reg);
@@ -359,7 +360,7 @@ static void *count_under_memory(void *arg)
 static void check_memory_lock(fixture *f)
 {
         long counter = 0;
-        counting c = { f->reg, &counter };
+        counting c = { f->reg, &counter, MEMORY_ROUNDS };
         pthread_t t[MEMORY_THREADS];
         uint32_t me = (uint32_t)getpid();
 
@@ -380,23 +381,13 @@ static void check_memory_lock(fixture *f)
         prim_memory_unlock(f->reg);
 }
 
-static void *count_once_under_memory(void *arg)
-{
-        counting *c = arg;
-
-        prim_memory_lock(c->reg, (uint32_t)getpid());
-        ++*c->counter;
-        prim_memory_unlock(c->reg);
-        return NULL;
-}
-
 /* A process that dies holding the memory lock (it never gives it back): a thread that waits for
  * it sleeps until the reaper says the holder died — which frees the lock and wakes the sleeper —
  * and not when the reaper names a process that does not hold it. */
 static void check_memory_owner_died(fixture *f)
 {
         long counter = 0;
-        counting c = { f->reg, &counter };
+        counting c = { f->reg, &counter, 1 };
         pthread_t t;
         pid_t pid = fork();
         int status;
@@ -408,7 +399,7 @@ static void check_memory_owner_died(fixture *f)
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_int_equal(f->reg->memory, (uint32_t)pid);
-        pthread_create(&t, NULL, count_once_under_memory, &c);
+        pthread_create(&t, NULL, count_under_memory, &c);
         while (__atomic_load_n(&f->reg->memory, __ATOMIC_ACQUIRE) !=
                ((uint32_t)pid | PRIM_MEMORY_WAITED))
                 sched_yield();
