@@ -288,6 +288,13 @@ static bool managed(const store *st, int k)
         return st->sc->resources[k].via_manager;
 }
 
+/* Whether V can be where every process reads it as it is: a number, None or a bool, which
+ * points at nothing (value.h: from VALUE_STR on, a value is a heap object). */
+static bool points_nowhere(value v)
+{
+        return v.type < VALUE_STR;
+}
+
 /* Resource K's value in shared memory (st->scalar[k]). */
 static value *scalar_slot(const store *st, int k)
 {
@@ -314,9 +321,7 @@ store *store_create(const scenario *sc, bool shared)
                 const sc_resource *r = &sc->resources[k];
                 size_t need = 0;
 
-                char small[SCALAR_BYTES];
-
-                if (shared && r->type == SC_VALUE && encode_scalar(r->init, small) > 0) {
+                if (shared && r->type == SC_VALUE && points_nowhere(r->init)) {
                         st->scalar[k] = true;
                         need = sizeof(value);
                 } else if (shared && (r->type == SC_VALUE || r->type == SC_ARRAY)) {
@@ -471,10 +476,8 @@ int store_commit(store *st, int k, value *v, char *err, size_t errlen)
 
                 /* nothing that points into one process's heap may go where every process reads
                  * (the interpreter keeps a Value a number: typed) */
-                char small[SCALAR_BYTES];
-
                 if (v != slot) {
-                        if (encode_scalar(*v, small) == 0)
+                        if (!points_nowhere(*v))
                                 xdie("store: '%s' would hold a %s in shared memory",
                                      st->sc->resources[k].name, value_type_name(v->type));
                         *slot = *v;
