@@ -83,6 +83,10 @@ typedef struct pool_state {
          * dies meanwhile has written it whole if its ring went past that */
         uint8_t gil[SC_MAX_POOL];
         uint64_t gil_at[SC_MAX_POOL];
+        /* the map is over range(): task K's argument is item K of `range`, and `args` holds
+         * nothing */
+        bool ranged;
+        expr_range range;
         uint64_t args_used, res_used;
         /* 32 bits (POOL_BYTES): a map of 200,000 items writes, and the other side reads, 2.4 MB
          * fewer of pages that each process faults in one by one */
@@ -252,12 +256,25 @@ static void start_workers(actor *a, int res, pool_state *ps)
         strbuf_free(&snap);
 }
 
+/* 1 with *R when OVER is a call of range(), 0 when it is not, -1 when its arguments fail. */
+static int over_range(actor *a, const expr *over, expr_range *r)
+{
+        expr_error err = { .offset = -1 };
+        int rc = expr_eval_range(over, &a->env, r, &err);
+
+        if (rc < 0)
+                actor_fail_at(a, over, "%s", err.msg);
+        return rc;
+}
+
 int pool_map(actor *a, const sc_stmt *s, value *out)
 {
         pool_state *ps = a->eng->pools->by_res[s->res];
         bool star = s->kind == SC_STARMAP;
         int nw = workers_of(a, s->res);
-        value fn, over, items;
+        value fn, over, items = value_none();
+        expr_range range;
+        int ranged = 0;
         char err[200];
         strbuf enc = { 0 };
         size_t n;
@@ -273,13 +290,19 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 return flow;
         }
         value_drop(&fn); /* the workers evaluate it again, each in its own process */
-        if (actor_eval(a, s->over, &over) < 0)
+        /* range(N) is not made into a list, nor encoded: a worker works its items out (a
+         * starmap's items must be tuples: the general way says that a range's are not) */
+        if (!star && (ranged = over_range(a, s->over, &range)) < 0)
                 return FLOW_STOP;
-        if (value_to_list(over, &items, err, sizeof(err)) < 0) {
+        if (!ranged) {
+                if (actor_eval(a, s->over, &over) < 0)
+                        return FLOW_STOP;
+                if (value_to_list(over, &items, err, sizeof(err)) < 0) {
+                        value_drop(&over);
+                        return actor_fail_at(a, s->over, "%s", err);
+                }
                 value_drop(&over);
-                return actor_fail_at(a, s->over, "%s", err);
         }
-        value_drop(&over);
         if (s->chunksize != NULL) {
                 /* Python's map(fn, iterable, chunksize); a stepped map hands out a task per
                  * worker a round whatever it is, but checks it the same */
@@ -308,7 +331,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 }
         }
         actor_memory_drop(a);
-        n = value_len(items);
+        n = ranged ? range.count : value_len(items);
         if (n > POOL_MAX_TASKS) {
                 value_drop(&items);
                 return actor_fail(a, "MemoryError: a map of more than %u items", POOL_MAX_TASKS);
@@ -334,7 +357,10 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 prim_cond_wait(&ps->cv, &ps->mu, NULL);
         ps->busy = true;
         ps->args_used = 0;
-        for (size_t k = 0; k < n && flow == FLOW_NEXT; k++) {
+        ps->ranged = ranged;
+        if (ranged)
+                ps->range = range;
+        for (size_t k = 0; k < n && !ranged && flow == FLOW_NEXT; k++) {
                 value item = value_at(items, k);
                 size_t bytes;
 
@@ -372,7 +398,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 pthread_mutex_unlock(&ps->mu);
                 return flow;
         }
-        ps->arg_off[n] = (uint32_t)ps->args_used;
+        if (!ranged)
+                ps->arg_off[n] = (uint32_t)ps->args_used;
         ps->stmt = s;
         ps->caller = a->id;
         ps->ntasks = (int)n;
@@ -531,6 +558,8 @@ static inline __attribute__((always_inline)) value task_args(const pool_state *p
 {
         value args;
 
+        if (ps->ranged)
+                return value_int(expr_range_at(&ps->range, (size_t)k));
         if (store_decode(ps->args + ps->arg_off[k], ps->arg_off[k + 1] - ps->arg_off[k], &args) < 0)
                 xdie("pool: a task could not be read");
         return args;

@@ -1,8 +1,9 @@
 /*
  * pool.h — multiprocessing.Pool: worker processes that run the tasks of map and starmap.
  *
- * Each pool resource has its state in shared memory: a task list (the encoded arguments), the
- * results as they come (encoded), and a mutex and condition variable. The workers are real
+ * Each pool resource has its state in shared memory: a task list (the encoded arguments, or for
+ * a map over range() just the range, whose items each worker works out), the results as they
+ * come (encoded), and a mutex and condition variable. The workers are real
  * processes forked by the fork server at a pool's first map, each running pool_worker: it takes
  * a task, publishes TASK, calls the function, publishes RESULT and stores the result. Live, the
  * workers take chunks of consecutive tasks as they free up (the statement's "chunksize", else

@@ -878,11 +878,11 @@ static int bi_len(evalctx *c, const expr *call, const value *args, size_t nargs,
         }
 }
 
-static int bi_range(evalctx *c, const expr *call, const value *args, size_t nargs, value *out)
+/* range()'s arguments checked and counted, with its errors, into *R. */
+static int range_of(evalctx *c, const expr *call, const value *args, size_t nargs, expr_range *r)
 {
         int64_t start = 0, stop, step = 1;
         uint64_t count = 0;
-        value l;
 
         for (size_t i = 0; i < nargs; i++)
                 if (!is_intlike(args[i]))
@@ -908,11 +908,30 @@ static int bi_range(evalctx *c, const expr *call, const value *args, size_t narg
                 return fail(c, call->off,
                             "ValueError: range() would have %llu items; the limit is %d",
                             (unsigned long long)count, RANGE_MAX);
+        r->start = start;
+        r->step = step;
+        r->count = (size_t)count;
+        return 0;
+}
+
+int64_t expr_range_at(const expr_range *r, size_t k)
+{
+        /* in unsigned arithmetic: every item is an int64, but start + k * step may pass
+         * through a wrap on the way */
+        return u2i((uint64_t)r->start + (uint64_t)k * (uint64_t)r->step);
+}
+
+static int bi_range(evalctx *c, const expr *call, const value *args, size_t nargs, value *out)
+{
+        expr_range r;
+        value l;
+
+        if (range_of(c, call, args, nargs, &r) < 0)
+                return -1;
         l = value_list();
-        value_list_reserve(&l, (size_t)count);
-        for (uint64_t k = 0; k < count; k++)
-                if (value_list_append(&l, value_int(u2i((uint64_t)start + k * (uint64_t)step)),
-                                      EMSG(c)) < 0) {
+        value_list_reserve(&l, r.count);
+        for (size_t k = 0; k < r.count; k++)
+                if (value_list_append(&l, value_int(expr_range_at(&r, k)), EMSG(c)) < 0) {
                         value_drop(&l);
                         return fail_here(c, call->off);
                 }
@@ -3120,6 +3139,23 @@ static int eval_root(evalctx *c, const expr *e, value *out)
                 return fail_here(c, e->off);
         }
         return 0;
+}
+
+int expr_eval_range(const expr *e, const expr_env *env, expr_range *r, expr_error *err)
+{
+        evalctx c = { .env = env, .err = err };
+        size_t n;
+        value *args, small[SMALL_VALUES];
+        int rc;
+
+        if (e == NULL || e->kind != N_BUILTIN || e->u.call.bi->fn != bi_range)
+                return 0;
+        n = e->u.call.nargs;
+        if ((args = eval_all(&c, e->u.call.args, n, small)) == NULL)
+                return -1;
+        rc = range_of(&c, e, args, n, r);
+        drop_all(args, n, small);
+        return rc < 0 ? -1 : 1;
 }
 
 int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err)

@@ -95,6 +95,20 @@ typedef struct expr_env {
 /* Evaluates E. Returns 0 with a new reference in *OUT, or -1 with ERR filled. */
 int expr_eval(const expr *e, const expr_env *env, value *out, expr_error *err);
 
+/* range(start, stop, step) without its list: COUNT ints from START, STEP apart. */
+typedef struct expr_range {
+        int64_t start, step;
+        size_t count;
+} expr_range;
+
+/* When E is a call of range(), evaluates its arguments and fills *R, with range()'s checks and
+ * errors, and returns 1 without building the list (what a pool's map over range(N) hands out);
+ * returns 0 for any other expression, evaluating nothing; -1 with ERR filled. ERR is not
+ * optional. */
+int expr_eval_range(const expr *e, const expr_env *env, expr_range *r, expr_error *err);
+/* Item K (below R->count) of R. */
+int64_t expr_range_at(const expr_range *r, size_t k);
+
 /*
  * The commonest whole expressions of a step, which a caller evaluates inline before it calls
  * expr_eval (expr_eval_fast): a name (`k`), `NAME is None` and `NAME is not None`, and an

@@ -281,6 +281,24 @@ assert sys.argv[2] == "live" or both > 0, both
         done
 done
 
+# --- a map over range() hands out its items without a list (each worker works them out): the
+# same results as over list(range(...)) for every shape of range's arguments, and range()'s
+# errors and starmap's with their positions
+for mode in live step; do
+        for seed in 1 2; do
+                run tests/e2e/scenarios/pool-ranges.json $mode $seed; status $? 4 "pool-ranges ($mode, $seed)"
+                has "down [200, 170, 140, 110, 80] True" "pool-ranges ($mode, $seed)"
+                has "top [9223372036854775806, 9223372036854775804, 9223372036854775802, 9223372036854775800] True" "pool-ranges ($mode, $seed)"
+                has "steps 15 13735 True" "pool-ranges ($mode, $seed)"
+                has "empty []" "pool-ranges ($mode, $seed)"
+                grep -qF "pool-ranges.json:77:19: ValueError: range() arg 3 must not be zero (in Mapper)" "$tmp/e" &&
+                        grep -qF "pool-ranges.json:88:19: TypeError: starmap's items must be tuples, not int (in Star)" "$tmp/e" &&
+                        ok || ko "pool-ranges ($mode, $seed): the errors: $(cat "$tmp/e")"
+                python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok ||
+                        ko "pool-ranges ($mode, $seed): trace invariants"
+        done
+done
+
 # --- a GIL per pool worker: main maps six sums on a pool of two while its thread T computes under
 # GIL; each worker runs every task under its own GIL@pool/W (trace_check.py), taken by main's name,
 # and gives it up by the end of the map. Stepped, the two workers of a round hold theirs at once:

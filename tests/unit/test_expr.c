@@ -1715,6 +1715,67 @@ static void call_outcome(value fn, value x, value y, char *buf, size_t len)
  * the edges, where + - * overflow, bools, a float, None, a str), gives what the same body gives
  * through the evaluator (inside a list display, which the short way does not take) — the value
  * and its type, or the error's message. */
+/* expr_eval_range gives range()'s items without its list, and range()'s errors, for every
+ * shape of its arguments; anything else is not a range. */
+static void test_range_lazy(void **state)
+{
+        static const char *const calls[] = {
+                "range(0)",
+                "range(5)",
+                "range(-3)",
+                "range(2, 9)",
+                "range(9, 2)",
+                "range(20, 5, -3)",
+                "range(-5, 5, 4)",
+                "range(3, 3)",
+                "range(1, 10, 10)",
+                "range(True, 4)",
+                "range(10, 0, -1)",
+                "range(2 + 3)",
+                "range(9223372036854775807, 9223372036854775800, -2)",
+                "range(-9223372036854775807 - 1, -9223372036854775800, 3)",
+                "range(1, 2, 0)",
+                "range(1.5)",
+                "range('a', 3)",
+                "range(2000000)",
+                "range(1 // 0)",
+        };
+        static const char *const others[] = { "list(range(3))", "[0, 1, 2]", "len(range(3))", "3",
+                                              "(lambda n: range(n))(3)" };
+
+        (void)state;
+        for (size_t n = 0; n < sizeof calls / sizeof calls[0]; n++) {
+                expr *e = parse_resolved(calls[n]);
+                expr_error lerr = { 0 }, rerr = { 0 };
+                expr_range r = { 0 };
+                value l;
+                int lrc = expr_eval(e, &env, &l, &lerr);
+                int rrc = expr_eval_range(e, &env, &r, &rerr);
+
+                if (lrc < 0) {
+                        assert_int_equal(rrc, -1);
+                        assert_string_equal(rerr.msg, lerr.msg);
+                        assert_int_equal(rerr.offset, lerr.offset);
+                } else {
+                        assert_int_equal(rrc, 1);
+                        assert_int_equal(r.count, value_len(l));
+                        for (size_t k = 0; k < r.count; k++)
+                                assert_true(value_at(l, k).as.i == expr_range_at(&r, k));
+                        value_drop(&l);
+                }
+                expr_free(e);
+        }
+        for (size_t n = 0; n < sizeof others / sizeof others[0]; n++) {
+                expr *e = parse_resolved(others[n]);
+                expr_error err = { 0 };
+                expr_range r = { .count = 7 };
+
+                assert_int_equal(expr_eval_range(e, &env, &r, &err), 0);
+                assert_int_equal(r.count, 7); /* untouched */
+                expr_free(e);
+        }
+}
+
 static void test_lambda_shapes(void **state)
 {
         static const char *const bodies[] = {
@@ -1807,6 +1868,7 @@ int main(void)
                 cmocka_unit_test(test_depth_limits),
                 cmocka_unit_test(test_lambdas),
                 cmocka_unit_test(test_lambda_shapes),
+                cmocka_unit_test(test_range_lazy),
                 cmocka_unit_test(test_resolve),
                 cmocka_unit_test(test_lvalue),
                 cmocka_unit_test(test_random),
