@@ -37,6 +37,28 @@ enum { RES_VALUE, RES_ERROR, RES_FULL };
 
 static const char full_msg[] = "MemoryError: the results of a map take too much memory";
 
+/* What worker w writes as it works, on cache lines of its own: two workers on two cores writing
+ * neighbouring items of shared arrays at every task made those lines travel between the cores
+ * at every task. (128 bytes: a line's neighbour is fetched with it.) */
+typedef struct pool_own {
+        /* the task it runs, plus one (0: none); live, its chunk, lo .. hi - 1 (while running is
+         * not 0); whether the result of its running task is stored and said: NOT_SAID, or where
+         * its ring was before it began to write the RESULT (0 for an error, which has none): a
+         * worker that dies has said it if its ring went past that. Written by the worker alone,
+         * without the mutex, and read by the fork server once it is dead. */
+        int running;
+        int lo, hi;
+        uint64_t said_at;
+        /* live: its block of the result bytes, at .. end - 1 free (taken from res_used under
+         * the mutex) */
+        uint64_t blk_at, blk_end;
+        /* "gil": its GIL as its events say (GIL_FREE, GIL_HELD), or the event it is writing
+         * (GIL_TAKING, GIL_GIVING) from where its ring was then (gil_at): a worker that dies
+         * meanwhile has written it whole if its ring went past that */
+        uint8_t gil;
+        uint64_t gil_at;
+} __attribute__((aligned(128))) pool_own;
+
 typedef struct pool_state {
         pthread_mutex_t mu;
         pthread_cond_t cv; /* a task handed out, a result in, the end */
@@ -53,16 +75,8 @@ typedef struct pool_state {
         unsigned maps;
         uint64_t caller_mark;
         int ntasks, next, done;
-        int limit;                /* live: tasks that may be taken */
-        int chunk;                /* live: tasks handed out at a time */
-        int running[SC_MAX_POOL]; /* the task each worker runs, plus one (0: none) */
-        /* live: the chunk each worker runs, lo .. hi - 1 (while running is not 0); whether the
-         * result of its running task is stored and said: NOT_SAID, or where its ring was before
-         * it began to write the RESULT (0 for an error, which has none): a worker that dies has
-         * said it if its ring went past that. Written by the worker alone, without the mutex,
-         * and read by the fork server once it is dead. */
-        int lo[SC_MAX_POOL], hi[SC_MAX_POOL];
-        uint64_t said_at[SC_MAX_POOL];
+        int limit; /* live: tasks that may be taken */
+        int chunk; /* live: tasks handed out at a time */
         /* live: what is left of the chunks of workers that died, to hand out again (at most
          * one a worker: a worker takes these before new ones, so chunks held and left to redo
          * are never more than the workers), and the dead worker and where its ring ended: the
@@ -70,19 +84,12 @@ typedef struct pool_state {
         int redo_lo[SC_MAX_POOL], redo_hi[SC_MAX_POOL], redo_w[SC_MAX_POOL];
         uint64_t redo_end[SC_MAX_POOL];
         int nredo;
-        /* live: each worker's block of the result bytes, at .. end - 1 free (taken from res_used
-         * under the mutex) */
-        uint64_t blk_at[SC_MAX_POOL], blk_end[SC_MAX_POOL];
         /* stepped: the task of each worker in this round (-1: none), how many the round has, and
          * whose turn it is to publish: workers 0 .. round-1 take theirs (turn 0 .. round-1), then
          * say their results (turn round .. 2 round-1), each in worker order */
         int assigned[SC_MAX_POOL];
         int round, turn;
-        /* "gil": worker w's GIL as its events say (GIL_FREE, GIL_HELD), or the event it is
-         * writing (GIL_TAKING, GIL_GIVING) from where its ring was then (gil_at): a worker that
-         * dies meanwhile has written it whole if its ring went past that */
-        uint8_t gil[SC_MAX_POOL];
-        uint64_t gil_at[SC_MAX_POOL];
+        pool_own own[SC_MAX_POOL];
         /* the map is over range(): task K's argument is item K of `range`, and `args` holds
          * nothing */
         bool ranged;
@@ -183,15 +190,16 @@ void pool_stop(pool_region *p)
 static void dead_gil(engine *eng, pool_state *ps, int res, int w, uint64_t end)
 {
         int gil = eng->sc->resources[res].gil_res + w;
-        bool held = ps->gil[w] == GIL_HELD || (ps->gil[w] == GIL_TAKING && end > ps->gil_at[w]) ||
-                    (ps->gil[w] == GIL_GIVING && end == ps->gil_at[w]);
+        bool held = ps->own[w].gil == GIL_HELD ||
+                    (ps->own[w].gil == GIL_TAKING && end > ps->own[w].gil_at) ||
+                    (ps->own[w].gil == GIL_GIVING && end == ps->own[w].gil_at);
         event ev = { .kind = EV_RELEASED,
                      .actor = (int16_t)ps->caller,
                      .res = (int16_t)gil,
                      .other = -1,
                      .stmt = ps->stmt != NULL ? ps->stmt->id : -1 };
 
-        ps->gil[w] = GIL_FREE;
+        ps->own[w].gil = GIL_FREE;
         if (held)
                 stream_publish_for(eng->st, engine_worker_ring(eng->sc, res, w), &ev,
                                    eng->actors[ps->caller].res_key[gil]);
@@ -203,30 +211,30 @@ bool pool_reaped(engine *eng, int res, int w, uint64_t end)
         bool again;
 
         prim_mutex_lock(&ps->mu);
-        if (ps->gil[w] != GIL_FREE)
+        if (ps->own[w].gil != GIL_FREE)
                 dead_gil(eng, ps, res, w, end);
         again = !ps->stop;
-        if (again && ps->running[w] > 0) {
+        if (again && ps->own[w].running > 0) {
                 if (ps->stepped) {
                         /* the task stays its worker's: the one that replaces it */
-                        ps->assigned[w] = ps->running[w] - 1;
+                        ps->assigned[w] = ps->own[w].running - 1;
                 } else {
                         /* the tasks of its chunk before the running one are done (their results
                          * stored and said), and the running one too if its RESULT is in the
                          * ring whole (or it has none: an error); the rest goes out again */
-                        int k = ps->running[w] - 1;
+                        int k = ps->own[w].running - 1;
 
-                        if (ps->said_at[w] != NOT_SAID && end > ps->said_at[w])
+                        if (ps->own[w].said_at != NOT_SAID && end > ps->own[w].said_at)
                                 k++;
-                        ps->done += k - ps->lo[w];
-                        if (k < ps->hi[w]) {
+                        ps->done += k - ps->own[w].lo;
+                        if (k < ps->own[w].hi) {
                                 ps->redo_lo[ps->nredo] = k;
-                                ps->redo_hi[ps->nredo] = ps->hi[w];
+                                ps->redo_hi[ps->nredo] = ps->own[w].hi;
                                 ps->redo_w[ps->nredo] = w;
                                 ps->redo_end[ps->nredo++] = end;
                         }
                 }
-                ps->running[w] = 0;
+                ps->own[w].running = 0;
                 pthread_cond_broadcast(&ps->cv);
         }
         pthread_mutex_unlock(&ps->mu);
@@ -406,7 +414,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         ps->next = ps->done = ps->nredo = 0;
         ps->res_used = 0;
         for (int w = 0; w < nw; w++)
-                ps->blk_at[w] = ps->blk_end[w] = 0;
+                ps->own[w].blk_at = ps->own[w].blk_end = 0;
         if (a->gates == NULL) {
                 ps->stepped = false;
                 ps->chunk = chunk > (int64_t)n ? (n > 0 ? (int)n : 1) : (int)chunk;
@@ -482,7 +490,7 @@ static void put_result(pool_state *ps, int k, const char *data, size_t len, bool
 static inline __attribute__((always_inline)) void
 keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool error)
 {
-        if (ps->blk_end[w] - ps->blk_at[w] < len) {
+        if (ps->own[w].blk_end - ps->own[w].blk_at < len) {
                 uint64_t want = len > POOL_BLOCK ? len : POOL_BLOCK;
 
                 prim_mutex_lock(&ps->mu);
@@ -493,16 +501,16 @@ keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool err
                 }
                 if (ps->res_used + want > POOL_BYTES)
                         want = POOL_BYTES - ps->res_used; /* the last bytes: as much as is left */
-                ps->blk_at[w] = ps->res_used;
-                ps->blk_end[w] = ps->res_used + want;
+                ps->own[w].blk_at = ps->res_used;
+                ps->own[w].blk_end = ps->res_used + want;
                 ps->res_used += want;
                 pthread_mutex_unlock(&ps->mu);
         }
-        memcpy(ps->res + ps->blk_at[w], data, len);
-        ps->res_off[k] = (uint32_t)ps->blk_at[w];
+        memcpy(ps->res + ps->own[w].blk_at, data, len);
+        ps->res_off[k] = (uint32_t)ps->own[w].blk_at;
         ps->res_len[k] = (uint32_t)len;
         ps->res_err[k] = error ? RES_ERROR : RES_VALUE;
-        ps->blk_at[w] += len;
+        ps->own[w].blk_at += len;
 }
 
 /* Under ps->mu: worker W has a task to take (stepped: its own, in its turn — or, replacing a
@@ -525,18 +533,18 @@ static bool task_for(const pool_state *ps, int w)
  */
 static void gil_take(pool_state *ps, actor *c, int gil, int w, int ring)
 {
-        ps->gil_at[w] = stream_written(c->eng->st, ring);
-        ps->gil[w] = GIL_TAKING;
+        ps->own[w].gil_at = stream_written(c->eng->st, ring);
+        ps->own[w].gil = GIL_TAKING;
         actor_emit(c, EV_ACQUIRED, gil, -1, 1, 0, NULL, 0);
-        ps->gil[w] = GIL_HELD;
+        ps->own[w].gil = GIL_HELD;
 }
 
 static void gil_drop(pool_state *ps, actor *c, int gil, int w, int ring)
 {
-        ps->gil_at[w] = stream_written(c->eng->st, ring);
-        ps->gil[w] = GIL_GIVING;
+        ps->own[w].gil_at = stream_written(c->eng->st, ring);
+        ps->own[w].gil = GIL_GIVING;
         actor_emit(c, EV_RELEASED, gil, -1, 0, 0, NULL, 0);
-        ps->gil[w] = GIL_FREE;
+        ps->own[w].gil = GIL_FREE;
 }
 
 /* One worker process: its pool, its number, its GIL (-1: none), its ring, and its buffers. */
@@ -575,7 +583,7 @@ static inline __attribute__((always_inline)) void say_task(worker *wk, actor *c,
         unsigned tflags;
         const char *repr;
 
-        if (wk->gil >= 0 && wk->ps->gil[wk->w] == GIL_FREE) {
+        if (wk->gil >= 0 && wk->ps->own[wk->w].gil == GIL_FREE) {
                 gil_take(wk->ps, c, wk->gil, wk->w, wk->ring);
                 wk->held = 0;
         }
@@ -654,7 +662,7 @@ static void stepped_task(worker *wk)
         expr_error e = { .offset = -1 };
 
         ps->assigned[w] = -1;
-        ps->running[w] = k + 1;
+        ps->own[w].running = k + 1;
         c->stmt = s;
         args = task_args(ps, k);
         say_task(wk, c, k, args, true);
@@ -677,8 +685,9 @@ static void stepped_task(worker *wk)
                 value_drop(&result);
         }
         put_result(ps, k, wk->out, wk->outlen, rc != 0);
-        ps->running[w] = 0;
-        if (ps->gil[w] == GIL_HELD && (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
+        ps->own[w].running = 0;
+        if (ps->own[w].gil == GIL_HELD &&
+            (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
                 gil_drop(ps, c, wk->gil, w, wk->ring);
         ps->done++;
         ps->turn++;
@@ -726,8 +735,8 @@ static void live_chunk(worker *wk)
                 wk->maps = ps->maps;
                 stream_order_after(st, ps->caller, ps->caller_mark);
         }
-        ps->lo[w] = lo;
-        ps->hi[w] = hi;
+        ps->own[w].lo = lo;
+        ps->own[w].hi = hi;
         c->stmt = s;
         for (int k = lo; k < hi; k++) {
                 value args, result;
@@ -736,8 +745,8 @@ static void live_chunk(worker *wk)
 
                 /* what the fork server reads if this process dies: program order is enough, as
                  * it reads only after the process is gone */
-                ps->running[w] = k + 1;
-                ps->said_at[w] = NOT_SAID;
+                ps->own[w].running = k + 1;
+                ps->own[w].said_at = NOT_SAID;
                 atomic_signal_fence(memory_order_seq_cst);
                 args = task_args(ps, k);
                 say_task(wk, c, k, args, k == lo || k + 1 == hi);
@@ -753,23 +762,25 @@ static void live_chunk(worker *wk)
                 value_drop(&args);
                 keep_result(ps, w, k, wk->out, wk->outlen, rc != 0);
                 atomic_signal_fence(memory_order_seq_cst);
-                ps->said_at[w] = rc == 0 ? stream_written(st, wk->ring) : 0;
+                ps->own[w].said_at = rc == 0 ? stream_written(st, wk->ring) : 0;
                 atomic_signal_fence(memory_order_seq_cst);
                 if (rc == 0) {
                         say_result(wk, c, k, result, k + 1 == hi);
                         value_drop(&result);
                 }
                 /* its GIL at the switch interval; after the chunk's last task, below */
-                if (k + 1 < hi && ps->gil[w] == GIL_HELD && ++wk->held >= wk->eng->sc->gil_interval)
+                if (k + 1 < hi && ps->own[w].gil == GIL_HELD &&
+                    ++wk->held >= wk->eng->sc->gil_interval)
                         gil_drop(ps, c, wk->gil, w, wk->ring);
         }
         if (frc == 0)
                 value_drop(&fn);
         prim_mutex_lock(&ps->mu);
-        ps->running[w] = 0;
+        ps->own[w].running = 0;
         /* its GIL, at the switch interval, and before it waits for its next task (the caller
          * goes on only after this: its map's trace ends with every worker's GIL free) */
-        if (ps->gil[w] == GIL_HELD && (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
+        if (ps->own[w].gil == GIL_HELD &&
+            (++wk->held >= wk->eng->sc->gil_interval || !task_for(ps, w)))
                 gil_drop(ps, c, wk->gil, w, wk->ring);
         ps->done += hi - lo;
         if (ps->done == ps->limit) {
@@ -795,7 +806,7 @@ void pool_worker(engine *eng, int res, int w)
         prim_mutex_lock(&ps->mu);
         /* a block of its own: one that replaces a dead worker may find the dead one's half
          * taken (it died in keep_result) */
-        ps->blk_at[w] = ps->blk_end[w] = 0;
+        ps->own[w].blk_at = ps->own[w].blk_end = 0;
         for (;;) {
                 while (!ps->stop && !task_for(ps, w))
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
@@ -806,7 +817,7 @@ void pool_worker(engine *eng, int res, int w)
                 else
                         live_chunk(&wk);
         }
-        if (ps->gil[w] == GIL_HELD)
+        if (ps->own[w].gil == GIL_HELD)
                 gil_drop(ps, &eng->actors[ps->caller], wk.gil, w, wk.ring);
         pthread_mutex_unlock(&ps->mu);
         strbuf_free(&wk.enc);
