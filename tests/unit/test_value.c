@@ -77,9 +77,9 @@ static void test_scalars(void **state)
         assert_string_equal(value_type_name(VALUE_FUNC), "function");
 }
 
-/* value_int_text (its digits counted, then written two a step, in 32 bits below 2**32) against
- * printf: every number of up to five digits, both signs, each power of ten and its neighbours,
- * 2**32's, the ends of int64; nothing written past the text. */
+/* value_int_text (blocks of eight digits, two a step) against printf: every number of up to
+ * five digits, both signs, each power of ten and its neighbours, 2**32's, the ends of int64,
+ * and 200,000 numbers spread over every length; nothing written past the text. */
 static void test_int_text(void **state)
 {
         char buf[VALUE_INT_TEXT], want[32];
@@ -108,6 +108,28 @@ static void test_int_text(void **state)
                                 assert_int_equal(n, strlen(want));
                                 assert_memory_equal(p, want, n);
                         }
+        {
+                uint64_t x = 88172645463325252ull; /* xorshift64 */
+
+                for (int k = 0; k < 200000; k++) {
+                        int64_t i;
+
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        /* a length from 1 to 19 digits: the top bits shifted away */
+                        i = (int64_t)(x >> (k % 61 + 1));
+                        if (k & 1)
+                                i = -i;
+                        memset(buf, 'x', sizeof(buf));
+                        p = value_int_text(i, buf, &n);
+                        snprintf(want, sizeof(want), "%lld", (long long)i);
+                        assert_int_equal(n, strlen(want));
+                        assert_memory_equal(p, want, n);
+                        if (n < sizeof(buf))
+                                assert_int_equal(buf[n], 'x');
+                }
+        }
         for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
                 p = value_int_text(edges[k], buf, &n);
                 snprintf(want, sizeof(want), "%lld", (long long)edges[k]);
