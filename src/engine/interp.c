@@ -143,17 +143,13 @@ static int eval_int(actor *a, const expr *e, const char *what, int64_t *out)
         return 0;
 }
 
-/* The deadline of a statement's timeout, or NULL for none: no timeout given, or None (as
- * Python's waits take it; a threading.Lock's acquire alone refuses None, a multiprocessing one
- * takes it, and lockstep's lock is both). */
-static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const struct timespec **dl)
+/* deadline_of's way for a statement that gives a timeout. */
+static int deadline_eval(actor *a, const sc_stmt *s, struct timespec *ts,
+                         const struct timespec **dl)
 {
         double secs;
         value v;
 
-        *dl = NULL;
-        if (s->timeout == NULL)
-                return 0;
         if (actor_eval(a, s->timeout, &v) < 0)
                 return -1;
         if (v.type == VALUE_NONE)
@@ -163,6 +159,17 @@ static int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts, const st
         prim_deadline(secs, ts);
         *dl = ts;
         return 0;
+}
+
+/* The deadline of a statement's timeout, or NULL for none: no timeout given, or None (as
+ * Python's waits take it; a threading.Lock's acquire alone refuses None, a multiprocessing one
+ * takes it, and lockstep's lock is both). Inline: a statement without a timeout (nearly every
+ * get and put) makes no call. */
+static inline int deadline_of(actor *a, const sc_stmt *s, struct timespec *ts,
+                              const struct timespec **dl)
+{
+        *dl = NULL;
+        return s->timeout == NULL ? 0 : deadline_eval(a, s, ts, dl);
 }
 
 static inline void store_into(actor *a, const sc_stmt *s, value v)
