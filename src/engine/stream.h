@@ -193,6 +193,8 @@ typedef struct stream_producer {
         uint64_t batch_t;    /* the batch's time stamp */
         uint32_t batch_left; /* events until the batch's flush; STREAM_BATCH: none yet */
         uint32_t want_seen;  /* the consumer's last request for a flush, answered */
+        uint64_t mapped_t;   /* slots up to which this process has the ring's pages mapped ... */
+        uint64_t mapped_end; /* ... until the whole ring is (0: not asked for: stream_prepare) */
         stream_key *keys;    /* the stream's order keys */
         const _Atomic uint32_t *want; /* the consumer's requests for a flush */
         stream_ring *r;               /* the ring */
