@@ -1896,7 +1896,7 @@ static const exec_fn exec_table[SC_STMT_KIND_COUNT] = {
 static inline void end_step(actor *a)
 {
         if (a->step_pending)
-                actor_emit(a, EV_STEP, -1, -1, 0, 0, NULL, 0);
+                actor_emit_step(a);
 }
 
 void interp_end_step(actor *a)

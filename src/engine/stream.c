@@ -11,7 +11,10 @@
  *   head  the slots the consumer has read and freed (a release store; the producer loads it
  *         only when its cached copy says the ring is full).
  * An event's first slot (stream_head) holds its fields, its order (key and version, or a ring's
- * mark) and the first HEAD_TEXT bytes of its text; each further slot SLOT_TEXT more. Any event
+ * mark) and the first HEAD_TEXT bytes of its text; each further slot SLOT_TEXT more. A slot may
+ * also carry a STEP that comes before its event (STREAM_STEP_BEFORE: stream_hold_step, a text
+ * of at most STREAM_STEP_AT bytes), which the consumer gives out first and then takes the flag
+ * off (the slot is its own until it moves head past it). Any event
  * fits in a ring (STREAM_MIN_SLOTS), so a producer waits for room for the whole event and the pub
  * counter always falls between events.
  *
@@ -114,6 +117,13 @@ _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
 _Static_assert((STREAM_TEXT_INT & (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER)) == 0,
                "STREAM_TEXT_INT is a bit no event flag uses");
 _Static_assert(STREAM_INT_LEN <= STREAM_HEAD_TEXT, "an int's bytes fit an event's first slot");
+_Static_assert((STREAM_STEP_BEFORE &
+                (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER | STREAM_TEXT_INT)) == 0,
+               "STREAM_STEP_BEFORE is a bit no event flag uses");
+_Static_assert(STREAM_STEP_AT + 8 <= STREAM_HEAD_TEXT && STREAM_INT_LEN <= STREAM_STEP_AT,
+               "a carried step fits after an int's bytes");
+_Static_assert(STREAM_KIND_MARKS == KIND_ORDER && KIND_SKIP > KIND_ORDER,
+               "the kinds that carry no step: the orders only");
 /* A tripwire: a field added to event must be carried in the header too. */
 _Static_assert(sizeof(event) == 56, "event changed: carry its new fields through the stream");
 
@@ -380,10 +390,36 @@ static void wake_consumer(stream *s, const ring *r, bool urgent)
                 notify_fd(s->wake_fd);
 }
 
+/* The step held back (stream_hold_step) written in a slot of its own: the next event cannot
+ * carry it, or something is to be made visible. */
+static void hold_out(stream_producer *p)
+{
+        int32_t stmt;
+        int16_t actor;
+        uint8_t flags;
+        head *h;
+
+        memcpy(&stmt, (const char *)&p->step, 4);
+        memcpy(&actor, (const char *)&p->step + 5, 2);
+        flags = (uint8_t)((const char *)&p->step)[4];
+        /* not held any more before the slot is begun: waiting for room flushes (flush_ring),
+         * which must not write it a second time */
+        p->step_held = false;
+        h = stream_begin_any(p, STREAM_NO_KEY, 0);
+        h->num = 0;
+        h->stmt = stmt;
+        h->aux = 0;
+        stream_set_what(h, STREAM_WHAT(EV_STEP, flags, actor, -1, -1));
+        stream_end(p, h, NULL, 0);
+}
+
 static void flush_ring(stream_producer *p, bool urgent)
 {
         stream *s = p->s;
         ring *r = p->r;
+
+        if (p->step_held)
+                hold_out(p);
 
         p->batch_left = STREAM_BATCH;
         p->room_end = 0; /* the next event goes by stream_prepare, which reads the clock */
@@ -505,6 +541,9 @@ size_t stream_prepare(stream_producer *p, size_t len)
 
         if (p->s == NULL)
                 xdie("event stream: a thread that has no ring publishes");
+        /* a step held goes first, in a slot of its own, if this event cannot carry it */
+        if (p->step_held && len > STREAM_STEP_AT)
+                hold_out(p);
         /* A text longer than EVENT_MAX_TEXT is cut to at most that (stream_put_text, which has
          * the text, finds where and writes the length): room for that much is enough. */
         if (len > EVENT_MAX_TEXT)
@@ -520,6 +559,32 @@ size_t stream_prepare(stream_producer *p, size_t len)
         if (p->batch_left == STREAM_BATCH)
                 p->batch_t = now_ns() - p->s->t0_ns;
         return len;
+}
+
+void stream_end_apart(stream_producer *p, stream_head *h)
+{
+        uint64_t step = p->step;
+        int32_t stmt;
+        int16_t actor;
+
+        /* A longer text went by stream_prepare, which wrote the step apart already: the event
+         * here has one slot. Not held any more before the wait for room, which flushes. */
+        if (h->len > HEAD_TEXT)
+                xdie("event stream: a step held over an event of %u bytes of text", h->len);
+        p->step_held = false;
+        if (p->t + 2 > p->room_end && !has_room(p, p->r, 2))
+                wait_room(p, 2);
+        memcpy(&p->slots[(p->t + 1) & p->mask], h, sizeof(*h));
+        memcpy(&stmt, (const char *)&step, 4);
+        memcpy(&actor, (const char *)&step + 5, 2);
+        h->len = 0;
+        h->key = STREAM_NO_KEY;
+        h->ver = 0;
+        h->num = 0;
+        h->stmt = stmt;
+        h->aux = 0;
+        stream_set_what(h, STREAM_WHAT(EV_STEP, ((const char *)&step)[4], actor, -1, -1));
+        stream_count(p, p->t + 2);
 }
 
 /* Copies N bytes from POS of the text TEXT[0..CUT) followed by the string MORE. */
@@ -585,7 +650,12 @@ static void put(stream_producer *p, const event *ev, int ckey, uint64_t mark, bo
 {
         size_t len = ev->text != NULL ? ev->len : 0;
         int key = take ? ckey : STREAM_NO_KEY;
-        head *h = stream_begin(p, key, len);
+        head *h;
+
+        /* an order only carries no step: one held goes before it */
+        if (p->step_held && ev->kind >= KIND_ORDER)
+                hold_out(p);
+        h = stream_begin(p, key, len);
 
         if (h == NULL)
                 h = stream_begin_any(p, key, len);
@@ -635,6 +705,9 @@ void stream_order_after(stream *s, int after, uint64_t mark)
 
 uint64_t stream_written(const stream *s, int r)
 {
+        /* the calling thread's own ring: a step it holds was before the mark */
+        if (stream_mine.s == s && stream_mine.ring == r && stream_mine.step_held)
+                hold_out(&stream_mine);
         return atomic_load_explicit(&s->rings[r].tail, memory_order_acquire);
 }
 
@@ -730,6 +803,9 @@ static bool drained_but(stream *s, int r)
 /* Whether H, ring R's head, may be read now. */
 static inline bool readable(stream *s, int r, const head *h)
 {
+        /* a step it carries first: a STEP has no order but its ring's */
+        if (h->flags & STREAM_STEP_BEFORE)
+                return true;
         if (h->kind == EV_END)
                 return drained_but(s, r);
         if (h->key >= 0)
@@ -902,12 +978,57 @@ static uint64_t read_text(const stream *s, const slot *slots, uint64_t pos, cons
         return n;
 }
 
-/* Reads ring R's head event into EV and TEXT and frees its slots. */
+/* The STEP that slot H carries (STREAM_STEP_BEFORE) into EV, its time stamp T: an event with
+ * no text (TEXT has room), no resource, no number. */
+static void step_fields(event *ev, const head *h, strbuf *text, uint64_t t)
+{
+        int32_t stmt;
+        int16_t actor;
+
+        memcpy(&stmt, h->text + STREAM_STEP_AT, 4);
+        memcpy(&actor, h->text + STREAM_STEP_AT + 5, 2);
+        ev->t_ns = t;
+        ev->kind = EV_STEP;
+        ev->flags = (uint8_t)h->text[STREAM_STEP_AT + 4];
+        ev->actor = actor;
+        ev->res = -1;
+        ev->other = -1;
+        ev->stmt = stmt;
+        ev->aux = 0;
+        ev->num = 0;
+        ev->len = 0;
+        text->data[0] = '\0';
+        text->len = 0;
+        ev->text = text->data;
+}
+
+/* The step that the head H carries, given out: the head stays, its flag taken off (the slot is
+ * the consumer's until it moves the head on past it, which orders this store before the
+ * producer's next use of the slot). */
+static void take_step(stream *s, const head *h, event *ev, strbuf *text, uint64_t h_t)
+{
+        uint64_t t = h_t > s->last_t ? h_t : s->last_t;
+
+        s->last_t = t;
+        step_fields(ev, h, text, t);
+        ((head *)h)->flags &= (uint8_t)~STREAM_STEP_BEFORE;
+}
+
+/* Reads ring R's head event into EV and TEXT and frees its slots (or, first, the step it
+ * carries). */
 static void take(stream *s, int r, event *ev, strbuf *text)
 {
         view *v = &s->views[r];
         const head *h = &v->slots[v->head & s->mask].h;
-        uint64_t n = read_text(s, v->slots, v->head, h, text);
+        uint64_t n;
+
+        if (h->flags & STREAM_STEP_BEFORE) {
+                strbuf_reset(text);
+                strbuf_append(text, "", 0);
+                take_step(s, h, ev, text, h->t_ns);
+                return;
+        }
+        n = read_text(s, v->slots, v->head, h, text);
 
         take_head(s, v, h, n, ev, text);
         if (ev->flags & STREAM_TEXT_INT)
@@ -1043,6 +1164,16 @@ __attribute__((noinline)) static int take_int(stream *s, view *v, const head *h,
         return 1;
 }
 
+/* stream_next's short way for the step a slot carries (a tail call, as take_int). */
+__attribute__((noinline)) static int short_step(stream *s, const head *h, event *ev, strbuf *text,
+                                                uint64_t t)
+{
+        take_step(s, h, ev, text, t);
+        ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+        atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
+        return 1;
+}
+
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
         view *v;
@@ -1050,7 +1181,7 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         uint64_t t;
         uint32_t len;
         int key;
-        uint8_t kind;
+        uint8_t kind, flags;
         char *d;
 
         /* Most events: the current ring's head, visible, readable by its order, an event (not an
@@ -1067,9 +1198,13 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         kind = h->kind;
         t = h->t_ns;
         key = h->key;
+        flags = h->flags;
         if (len > HEAD_TEXT || text->cap <= VALUE_INT_TEXT || kind >= KIND_ORDER ||
             kind == EV_END || t > s->cur_until)
                 return next_any(s, ev, text, timeout_ms);
+        /* a step it carries goes first, readable whatever the slot's own order says */
+        if (flags & STREAM_STEP_BEFORE)
+                return short_step(s, h, ev, text, t);
         /* readable (as readable() says, END aside), and for a key the version it expects next
          * set in the same look: one lookup of expect */
         if (key >= 0) {
@@ -1083,7 +1218,7 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
                 return next_any(s, ev, text, timeout_ms);
         }
         /* an int's bytes: their decimal (a tail call, so that this way makes no call) */
-        if (h->flags & STREAM_TEXT_INT)
+        if (flags & STREAM_TEXT_INT)
                 return take_int(s, v, h, ev, text, t);
         /* the whole text field: a copy of a fixed size, inline */
         d = text->data;
@@ -1107,7 +1242,12 @@ void stream_give_back(stream_producer *p, stream_head *h)
 
 struct stream_reader {
         stream *s;
-        uint64_t *head;   /* per ring: the next slot to read */
+        uint64_t *head; /* per ring: the next slot to read */
+        /* per ring: the step its next slot carries is given out. No step is carried where
+         * this reader is used (step mode has one order, and actor_emit_step holds none then), so
+         * the consumer's taking a slot's STREAM_STEP_BEFORE off cannot hide one from it; a
+         * carried step is read here all the same, from a slot it reads first. */
+        bool *step_out;
         uint64_t *expect; /* per key: the next version */
         uint64_t seq;
         int cur; /* the ring read last, looked at first: a step's events are mostly one ring's */
@@ -1119,6 +1259,7 @@ stream_reader *stream_reader_new(stream *s)
 
         rd->s = s;
         rd->head = xcalloc((size_t)s->nrings, sizeof(uint64_t));
+        rd->step_out = xcalloc((size_t)s->nrings, sizeof(bool));
         rd->expect = xcalloc((size_t)(s->nkeys > 0 ? s->nkeys : 1), sizeof(uint64_t));
         return rd;
 }
@@ -1128,14 +1269,17 @@ void stream_reader_free(stream_reader *rd)
         if (rd == NULL)
                 return;
         free(rd->head);
+        free(rd->step_out);
         free(rd->expect);
         free(rd);
 }
 
 /* Whether H, ring R's next event for RD, may be read now (as readable(): a key's versions in
  * turn, a ring's mark once that ring is read to it; END never, which comes after every step). */
-static bool reader_may(const stream_reader *rd, const head *h)
+static bool reader_may(const stream_reader *rd, int r, const head *h)
 {
+        if ((h->flags & STREAM_STEP_BEFORE) && !rd->step_out[r])
+                return true;
         if (h->kind == EV_END)
                 return false;
         if (h->key >= 0)
@@ -1167,14 +1311,23 @@ int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
                 int r = rd->cur;
                 const head *h = r < hi ? reader_peek(rd, r) : NULL;
 
-                if (h == NULL || !reader_may(rd, h)) {
+                if (h == NULL || !reader_may(rd, r, h)) {
                         for (r = 0; r < hi; r++)
-                                if ((h = reader_peek(rd, r)) != NULL && reader_may(rd, h))
+                                if ((h = reader_peek(rd, r)) != NULL && reader_may(rd, r, h))
                                         break;
                         if (r == hi)
                                 return 0;
                         rd->cur = r;
                 }
+                if ((h->flags & STREAM_STEP_BEFORE) && !rd->step_out[r]) {
+                        strbuf_reset(text);
+                        strbuf_append(text, "", 0);
+                        step_fields(ev, h, text, h->t_ns);
+                        rd->step_out[r] = true;
+                        ev->seq = ++rd->seq;
+                        return 1;
+                }
+                rd->step_out[r] = false;
                 /* a text in the first slot: its whole field, as stream_next's short way */
                 if (h->len <= HEAD_TEXT && text->cap > HEAD_TEXT) {
                         memcpy(text->data, h->text, HEAD_TEXT);
@@ -1190,6 +1343,7 @@ int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
                         continue;
                 ev->t_ns = h->t_ns;
                 head_fields(ev, h, text);
+                ev->flags &= (uint8_t)~STREAM_STEP_BEFORE;
                 if (ev->flags & STREAM_TEXT_INT)
                         int_text(ev, text);
                 ev->seq = ++rd->seq;

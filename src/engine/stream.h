@@ -149,6 +149,19 @@ typedef struct stream_head {
 #define STREAM_TEXT_INT 0x80u
 #define STREAM_INT_LEN  8 /* the text's bytes with STREAM_TEXT_INT */
 
+/*
+ * A flag of an event's first slot, not of the event: the slot carries a STEP event that comes
+ * before its own (stream_hold_step), its statement, flags and actor in the text field's bytes
+ * from STREAM_STEP_AT (the slot's own text is at most that long). A statement that publishes
+ * nothing else publishes a STEP — `repeat`'s turn, `while`, `if`, `let`: four of queue_pc's six
+ * events an item, one of lock_counter's four an iteration — and a slot is a cache line that
+ * crosses from the producer's core to the consumer's: the STEP rides in the next event's line.
+ */
+#define STREAM_STEP_BEFORE 0x40u
+#define STREAM_STEP_AT     8
+/* Kinds from here on are orders only, never given out (stream.c): they carry no step. */
+#define STREAM_KIND_MARKS 0xfe
+
 /* Stores WHAT (STREAM_WHAT) into H's kind, flags, actor, res and other. */
 static inline void stream_set_what(stream_head *h, uint64_t what)
 {
@@ -184,21 +197,26 @@ typedef struct stream_ring {
  * count of slots written whole (tail) and the version being taken (taking_key, taking_ver).
  */
 typedef struct stream_producer {
-        stream *s;           /* NULL: the thread has no ring */
+        /* what an event uses, inline (stream_begin, stream_end): first, on as few lines as can be
+         */
         stream_head *slots;  /* the ring's slots: slot i is slots[i & mask] */
         uint64_t mask;       /* the ring's slots - 1 */
         uint64_t t;          /* slots written (the ring's tail, as this side has it) */
-        uint64_t head_end;   /* the consumer's head as last loaded + the ring's slots */
         uint64_t room_end;   /* head_end, or 0 at the batch's first event (and with no ring) */
         uint64_t batch_t;    /* the batch's time stamp */
         uint32_t batch_left; /* events until the batch's flush; STREAM_BATCH: none yet */
         uint32_t want_seen;  /* the consumer's last request for a flush, answered */
-        uint64_t mapped_t;   /* slots up to which this process has the ring's pages mapped ... */
-        uint64_t mapped_end; /* ... until the whole ring is (0: not asked for: stream_prepare) */
+        bool step_held;      /* a STEP is held back (stream_hold_step), in step */
         stream_key *keys;    /* the stream's order keys */
         const _Atomic uint32_t *want; /* the consumer's requests for a flush */
         stream_ring *r;               /* the ring */
-        int ring;                     /* its number */
+        /* the rest */
+        uint64_t step;       /* the STEP held, as a slot carries it */
+        stream *s;           /* NULL: the thread has no ring */
+        uint64_t head_end;   /* the consumer's head as last loaded + the ring's slots */
+        uint64_t mapped_t;   /* slots up to which this process has the ring's pages mapped ... */
+        uint64_t mapped_end; /* ... until the whole ring is (0: not asked for: stream_prepare) */
+        int ring;            /* its number */
 } stream_producer;
 
 extern _Thread_local stream_producer stream_mine __attribute__((tls_model("local-exec")));
@@ -296,19 +314,39 @@ static inline void stream_copy_short(char *dst, const char *src, size_t len)
 }
 
 /*
- * The event stream_begin gave (H), its fields written: its text (LEN bytes as given to
- * stream_begin; TEXT may be NULL when LEN is 0) goes in, and the event is written whole. Visible
- * to the consumer at the batch's flush.
+ * Holds back a STEP event of the calling thread's ring (an actor's: statement STMT, event flags
+ * FLAGS, actor ACTOR; no resource, number or text; no order key) to ride in the slot of the
+ * thread's next event, ahead of it (STREAM_STEP_BEFORE). It is written in a slot of its own when
+ * the next event cannot carry it (a longer text, an order only) and before anything is made
+ * visible (every flush), so that it is never later than a step published the plain way would
+ * have been. None may be held already, and the thread must have a ring.
  */
-static inline void stream_end(stream_producer *p, stream_head *h, const char *text, size_t len)
+static inline void stream_hold_step(stream_producer *p, int32_t stmt, uint8_t flags, int16_t actor)
+{
+        char img[8];
+
+        memcpy(img, &stmt, 4);
+        img[4] = (char)flags;
+        memcpy(img + 5, &actor, 2);
+        img[7] = 0;
+        memcpy(&p->step, img, sizeof(img));
+        p->step_held = true;
+}
+
+/* The step held (stream_hold_step) into the slot H, which is to carry it. */
+static inline void stream_carry_step(stream_producer *p, stream_head *h)
+{
+        memcpy(h->text + STREAM_STEP_AT, &p->step, sizeof(p->step));
+        h->flags |= STREAM_STEP_BEFORE;
+        p->step_held = false;
+}
+
+/* The event whose last slot is T - 1 written whole: counted, and the batch made visible when it
+ * is full or the consumer asked for it. For stream_end and stream_end_apart. */
+static inline __attribute__((always_inline)) void stream_count(stream_producer *p, uint64_t t)
 {
         stream_ring *r = p->r;
-        uint64_t t = p->t + 1;
 
-        if (len > STREAM_HEAD_TEXT)
-                t = p->t + stream_put_text(p, h, text, len);
-        else if (len > 0)
-                stream_copy_short(h->text, text, len);
         p->t = t;
         /* For a process that dies here, the order its stores are made in (release: plain stores
          * on x86, kept in order by the compiler): the slots before the count, the count before
@@ -318,6 +356,36 @@ static inline void stream_end(stream_producer *p, stream_head *h, const char *te
         if (--p->batch_left == 0 ||
             atomic_load_explicit(p->want, memory_order_relaxed) != p->want_seen)
                 stream_end_batch(p);
+}
+
+/* stream_end for an event H of one slot whose text is too long to carry the step held: the event
+ * moved a slot on, the step written apart in its place. Out of line, a tail call (rare). */
+void stream_end_apart(stream_producer *p, stream_head *h);
+
+/*
+ * The event stream_begin gave (H), its fields written: its text (LEN bytes as given to
+ * stream_begin; TEXT may be NULL when LEN is 0) goes in, and the event is written whole, with the
+ * step held before it if there is one: carried in its slot, or (a text of more than
+ * STREAM_STEP_AT bytes, rare) apart in the slot before it. Visible to the consumer at the batch's
+ * flush.
+ */
+static inline __attribute__((always_inline)) void stream_end(stream_producer *p, stream_head *h,
+                                                             const char *text, size_t len)
+{
+        uint64_t t = p->t + 1;
+
+        if (len > STREAM_HEAD_TEXT)
+                t = p->t + stream_put_text(p, h, text, len);
+        else if (len > 0)
+                stream_copy_short(h->text, text, len);
+        if (p->step_held && h->kind < STREAM_KIND_MARKS) {
+                if (len > STREAM_STEP_AT) {
+                        stream_end_apart(p, h);
+                        return;
+                }
+                stream_carry_step(p, h);
+        }
+        stream_count(p, t);
 }
 
 /*

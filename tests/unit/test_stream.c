@@ -2168,6 +2168,197 @@ static void test_reader(void **state)
         stream_destroy(s);
 }
 
+/* ---- steps held back to ride in the next event's slot ---- */
+
+static uint64_t producer_waits(stream *s)
+{
+        stream_stats st;
+
+        stream_get_stats(s, &st);
+        return st.producer_waits;
+}
+
+/* Waits (10 s at most) until producers have found their rings full N times in all. */
+static void wait_for_waits(stream *s, uint64_t n)
+{
+        uint64_t until = mono_ns() + 10000000000u;
+
+        while (producer_waits(s) < n && mono_ns() < until)
+                sleep_ms(1);
+        assert_true(producer_waits(s) >= n);
+}
+
+/* Reads the next event and checks that it is the STEP held with these fields. */
+static void next_step(stream *s, event *ev, strbuf *text, int32_t stmt, int flags, int actor)
+{
+        next_direct(s, ev, text, EV_STEP, flags, actor, -1, -1, 0, stmt, 0);
+        assert_int_equal(ev->len, 0);
+        assert_string_equal(ev->text, "");
+}
+
+static void *fill_then_carry(void *arg)
+{
+        stream *s = arg;
+
+        stream_attach(s, 1);
+        for (uint64_t i = 0; i < STREAM_MIN_SLOTS; i++)
+                write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_CHANGED, 0, 5, 0, -1), (int64_t)i, 0, 0,
+                             NULL, 0);
+        stream_hold_step(&stream_mine, 9, EVENT_BEGINS_STEP, 5);
+        /* the ring is full: the wait for room flushes, which writes the step apart, itself
+         * waiting for room — once */
+        write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_RELEASED, EVENT_BEGINS_STEP, 5, 0, -1), -1, 10,
+                     0, NULL, 0);
+        stream_flush();
+        return NULL;
+}
+
+static void *fill_then_apart(void *arg)
+{
+        stream *s = arg;
+
+        stream_attach(s, 1);
+        for (uint64_t i = 0; i + 1 < STREAM_MIN_SLOTS; i++)
+                write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_CHANGED, 0, 5, 0, -1), (int64_t)i, 0, 0,
+                             NULL, 0);
+        stream_hold_step(&stream_mine, 19, EVENT_BEGINS_STEP, 5);
+        /* room for the event's slot, not for the step's too: stream_end waits for it */
+        write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_PRINT, EVENT_BEGINS_STEP, 5, -1, -1), 0, 20, 0,
+                     "twelve bytes", 12);
+        stream_flush();
+        return NULL;
+}
+
+/*
+ * A step held back (stream_hold_step) comes out as a STEP of its own, ahead of the event whose
+ * slot carries it and with the carrier's flag taken off, whatever way it goes: carried by a
+ * short text (an int's bytes), apart before a text of 12 bytes (the event moved a slot on) or a
+ * longer one, apart at a flush, at a mark of its ring (stream_written), before an order only,
+ * after a slot given back; read while its carrier waits for its key; read by the second reader;
+ * and written once, in its place, by a producer whose ring is full.
+ */
+static void test_held_steps(void **state)
+{
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        stream_reader *rd;
+        strbuf text = STRBUF_INIT;
+        int64_t minus = -42;
+        uint64_t w;
+        pthread_t th;
+        event ev;
+
+        (void)state;
+        assert_non_null(s);
+        rd = stream_reader_new(s);
+        stream_attach(s, 0);
+        /* carried by an int's bytes: one slot for both */
+        write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_START, 0, 3, -1, -1), 0, -1, 0, NULL, 0);
+        stream_hold_step(&stream_mine, 5, EVENT_BEGINS_STEP, 3);
+        assert_true(write_direct(
+            STREAM_NO_KEY, STREAM_WHAT(EV_CHANGED, STREAM_TEXT_INT | EVENT_BEGINS_STEP, 3, 0, -1),
+            0, 6, -1, (const char *)&minus, STREAM_INT_LEN));
+        assert_int_equal(stream_written(s, 0), 2);
+        /* a text of 12 bytes cannot carry it: the step goes first, apart (the event moved a
+         * slot on), and a longer one the same by stream_prepare */
+        stream_hold_step(&stream_mine, 7, EVENT_BEGINS_STEP, 3);
+        assert_true(write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_PRINT, EVENT_BEGINS_STEP, 3, -1, -1),
+                                 0, 8, 0, "twelve bytes", 12));
+        assert_int_equal(stream_written(s, 0), 4);
+        stream_hold_step(&stream_mine, 17, EVENT_BEGINS_STEP, 3);
+        assert_false(write_direct(STREAM_NO_KEY,
+                                  STREAM_WHAT(EV_PRINT, EVENT_BEGINS_STEP, 3, -1, -1), 0, 18, 0,
+                                  "a text of twenty-nine bytes..", 29));
+        assert_int_equal(stream_written(s, 0), 7);
+        /* a mark of its own ring counts the step held */
+        stream_hold_step(&stream_mine, 11, 0, 3);
+        assert_int_equal(stream_written(s, 0), 8);
+        /* an order only: the step before it */
+        stream_hold_step(&stream_mine, 12, EVENT_BEGINS_STEP, 3);
+        stream_order_after(s, 1, 0);
+        assert_int_equal(stream_written(s, 0), 10);
+        /* a slot given back carries nothing: the step stays held until the flush */
+        stream_hold_step(&stream_mine, 13, EVENT_BEGINS_STEP, 3);
+        stream_give_back(&stream_mine, stream_begin_any(&stream_mine, 0, 0));
+        assert_int_equal(stream_written(s, 0), 12);
+        stream_hold_step(&stream_mine, 14, EVENT_BEGINS_STEP, 3);
+        stream_flush();
+        assert_int_equal(stream_written(s, 0), 13);
+
+        /* the second reader first (the consumer takes a carried step's flag off its slot): the
+         * same events */
+        for (int k = 0; k < 11; k++) {
+                static const int kinds[] = { EV_START, EV_STEP, EV_CHANGED, EV_STEP,
+                                             EV_PRINT, EV_STEP, EV_PRINT,   EV_STEP,
+                                             EV_STEP,  EV_STEP, EV_STEP };
+
+                assert_int_equal(stream_reader_next(rd, &ev, &text), 1);
+                assert_int_equal(ev.kind, kinds[k]);
+                assert_int_equal(ev.flags & (STREAM_STEP_BEFORE | STREAM_TEXT_INT), 0);
+                if (k == 1)
+                        assert_int_equal(ev.stmt, 5);
+                if (k == 2)
+                        assert_string_equal(ev.text, "-42");
+        }
+        assert_int_equal(stream_reader_next(rd, &ev, &text), 0);
+
+        next_direct(s, &ev, &text, EV_START, 0, 3, -1, -1, 0, -1, 0);
+        next_step(s, &ev, &text, 5, EVENT_BEGINS_STEP, 3);
+        next_direct(s, &ev, &text, EV_CHANGED, EVENT_BEGINS_STEP, 3, 0, -1, 0, 6, -1);
+        assert_string_equal(ev.text, "-42");
+        next_step(s, &ev, &text, 7, EVENT_BEGINS_STEP, 3);
+        next_direct(s, &ev, &text, EV_PRINT, EVENT_BEGINS_STEP, 3, -1, -1, 0, 8, 0);
+        assert_string_equal(ev.text, "twelve bytes");
+        next_step(s, &ev, &text, 17, EVENT_BEGINS_STEP, 3);
+        next_direct(s, &ev, &text, EV_PRINT, EVENT_BEGINS_STEP, 3, -1, -1, 0, 18, 0);
+        assert_string_equal(ev.text, "a text of twenty-nine bytes..");
+        next_step(s, &ev, &text, 11, 0, 3);
+        next_step(s, &ev, &text, 12, EVENT_BEGINS_STEP, 3);
+        next_step(s, &ev, &text, 13, EVENT_BEGINS_STEP, 3);
+        next_step(s, &ev, &text, 14, EVENT_BEGINS_STEP, 3);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+
+        /* a carrier that waits for its key: its step is read, then it waits for ring 1's
+         * version 0 */
+        stream_attach(s, 1);
+        write_direct(0, STREAM_WHAT(EV_ACQUIRED, 0, 4, 0, -1), 1, 20, 0, NULL, 0);
+        stream_attach(s, 0);
+        stream_hold_step(&stream_mine, 15, EVENT_BEGINS_STEP, 3);
+        write_direct(0, STREAM_WHAT(EV_ACQUIRED, 0, 3, 0, -1), 1, 16, 0, NULL, 0);
+        stream_flush();
+        next_step(s, &ev, &text, 15, EVENT_BEGINS_STEP, 3);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_attach(s, 1);
+        stream_flush();
+        next_direct(s, &ev, &text, EV_ACQUIRED, 0, 4, 0, -1, 1, 20, 0);
+        next_direct(s, &ev, &text, EV_ACQUIRED, 0, 3, 0, -1, 1, 16, 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_reader_free(rd);
+
+        /* a full ring: the step written once, before the event that came after it */
+        w = producer_waits(s);
+        assert_int_equal(pthread_create(&th, NULL, fill_then_carry, s), 0);
+        wait_for_waits(s, w + 2);
+        for (uint64_t i = 0; i < STREAM_MIN_SLOTS; i++)
+                next_direct(s, &ev, &text, EV_CHANGED, 0, 5, 0, -1, (int64_t)i, 0, 0);
+        next_step(s, &ev, &text, 9, EVENT_BEGINS_STEP, 5);
+        next_direct(s, &ev, &text, EV_RELEASED, EVENT_BEGINS_STEP, 5, 0, -1, -1, 10, 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        /* ... and one that must move its event a slot on to write the step before it */
+        w = producer_waits(s);
+        assert_int_equal(pthread_create(&th, NULL, fill_then_apart, s), 0);
+        wait_for_waits(s, w + 1);
+        for (uint64_t i = 0; i + 1 < STREAM_MIN_SLOTS; i++)
+                next_direct(s, &ev, &text, EV_CHANGED, 0, 5, 0, -1, (int64_t)i, 0, 0);
+        next_step(s, &ev, &text, 19, EVENT_BEGINS_STEP, 5);
+        next_direct(s, &ev, &text, EV_PRINT, EVENT_BEGINS_STEP, 5, -1, -1, 0, 20, 0);
+        assert_string_equal(ev.text, "twelve bytes");
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 /* ---- a producer maps its ring's pages ahead ---- */
 
 /* Pages of the ring the calling thread writes that this process has mapped: present in its page
@@ -2279,6 +2470,7 @@ int main(void)
                 cmocka_unit_test(test_producer_dies_holding_a_version),
                 cmocka_unit_test(test_reader),
                 cmocka_unit_test(test_maps_ahead),
+                cmocka_unit_test(test_held_steps),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
