@@ -114,6 +114,8 @@ _Static_assert(offsetof(head, flags) == offsetof(head, kind) + 1 &&
                    offsetof(head, other) == offsetof(head, kind) + 6,
                "kind to other: the 8 bytes that STREAM_WHAT packs");
 _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
+_Static_assert(offsetof(stream_ring, held_t) + sizeof(uint64_t) <= 64,
+               "the producer's own counters fill one cache line");
 _Static_assert((STREAM_TEXT_INT & (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER)) == 0,
                "STREAM_TEXT_INT is a bit no event flag uses");
 _Static_assert(STREAM_INT_LEN <= STREAM_HEAD_TEXT, "an int's bytes fit an event's first slot");
@@ -338,6 +340,7 @@ void stream_attach(stream *s, int r)
                 xdie("event stream: no ring %d", r);
         ring_used(s, r);
         producer_init(&stream_mine, s, r);
+        atomic_store_explicit(&s->rings[r].held_t, 0, memory_order_relaxed);
 }
 
 /* Counts one more in a ring's statistic C: only the ring's producer (or, once it is dead, its
@@ -715,15 +718,27 @@ void stream_ring_dead(stream *s, int ri)
 {
         ring *r = &s->rings[ri];
         stream_producer p;
+        uint64_t ht, v;
         int k;
 
         ring_used(s, ri);
         producer_init(&p, s, ri);
+        /* read before anything is written here: every event written clears it */
         k = atomic_load_explicit(&r->taking_key, memory_order_acquire);
+        v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
+        /* It held a step back (stream_hold_step) and wrote nothing after it: the step, before
+         * anything else the reaper writes, as the event that was to carry it would have given it
+         * (which is also the order of a version it took after). */
+        ht = atomic_load_explicit(&r->held_t, memory_order_acquire);
+        if (ht != 0 && ht - 1 == p.t) {
+                p.step = atomic_load_explicit(&r->held, memory_order_relaxed);
+                p.step_held = true;
+                atomic_store_explicit(&r->held_t, 0, memory_order_relaxed);
+                hold_out(&p);
+        }
         if (k >= 0) {
                 /* It took version V of key K and died before writing its event whole (its
                  * version is stored before its key): a marker in its place lets the key go on. */
-                uint64_t v = atomic_load_explicit(&r->taking_ver, memory_order_acquire);
                 event skip = { .kind = KIND_SKIP, .actor = EVENT_RUNNER, .res = -1, .other = -1 };
 
                 atomic_store_explicit(&r->taking_key, -1, memory_order_relaxed);

@@ -181,6 +181,8 @@ typedef struct stream_ring {
         _Atomic uint64_t taking_ver;       /* a version taken and not written yet ... */
         _Atomic int32_t taking_key; /* ... of this key (-1: none; stored after the version) */
         _Atomic uint64_t waits, sleeps, flushes; /* read by stream_get_stats from anywhere */
+        _Atomic uint64_t held;   /* the last step held back (stream_hold_step), for a reaper ... */
+        _Atomic uint64_t held_t; /* ... with the tail then + 1 (0: none): still held if equal */
 
         alignas(64) _Atomic uint64_t pub; /* slots made visible */
 
@@ -331,6 +333,10 @@ static inline void stream_hold_step(stream_producer *p, int32_t stmt, uint8_t fl
         img[7] = 0;
         memcpy(&p->step, img, sizeof(img));
         p->step_held = true;
+        /* for a reaper, should this process die holding it (stream_ring_dead): still held while
+         * the ring's tail is where it was */
+        atomic_store_explicit(&p->r->held, p->step, memory_order_relaxed);
+        atomic_store_explicit(&p->r->held_t, p->t + 1, memory_order_release);
 }
 
 /* The step held (stream_hold_step) into the slot H, which is to carry it. */

@@ -2359,6 +2359,68 @@ static void test_held_steps(void **state)
         stream_destroy(s);
 }
 
+/* A child that holds a step back (and then, with FLAGS 1, writes the event that carries it; with
+ * 2, begins a keyed event, its version taken) and dies. */
+static void die_holding(stream *s, int ring, int how)
+{
+        pid_t pid = fork();
+        int status;
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                stream_attach(s, ring);
+                write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_START, 0, 6, -1, -1), 0, -1, 0, NULL, 0);
+                stream_hold_step(&stream_mine, 21, EVENT_BEGINS_STEP, 6);
+                if (how == 1)
+                        write_direct(STREAM_NO_KEY, STREAM_WHAT(EV_SAY, 0, 6, -1, -1), 0, 22, 0,
+                                     "x", 1);
+                else if (how == 2)
+                        stream_begin_any(&stream_mine, 0, 0);
+                _exit(3);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+        stream_ring_dead(s, ring);
+}
+
+/* A process that dies holding a step: its reaper writes the step (once: not when the event that
+ * carried it was written), before the marker of a version it took. */
+static void test_dies_holding_a_step(void **state)
+{
+        stream *s = stream_create(4, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        event ev;
+
+        (void)state;
+        assert_non_null(s);
+        die_holding(s, 0, 0);
+        next_direct(s, &ev, &text, EV_START, 0, 6, -1, -1, 0, -1, 0);
+        next_step(s, &ev, &text, 21, EVENT_BEGINS_STEP, 6);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        /* a second reaping writes nothing more */
+        stream_ring_dead(s, 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+
+        die_holding(s, 1, 1);
+        next_direct(s, &ev, &text, EV_START, 0, 6, -1, -1, 0, -1, 0);
+        next_step(s, &ev, &text, 21, EVENT_BEGINS_STEP, 6);
+        next_direct(s, &ev, &text, EV_SAY, 0, 6, -1, -1, 0, 22, 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+
+        /* the step, then the version given up: the key goes on past it */
+        die_holding(s, 2, 2);
+        next_direct(s, &ev, &text, EV_START, 0, 6, -1, -1, 0, -1, 0);
+        next_step(s, &ev, &text, 21, EVENT_BEGINS_STEP, 6);
+        stream_attach(s, 3);
+        write_direct(0, STREAM_WHAT(EV_ACQUIRED, 0, 7, 0, -1), 1, 23, 0, NULL, 0);
+        stream_flush();
+        next_direct(s, &ev, &text, EV_ACQUIRED, 0, 7, 0, -1, 1, 23, 0);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 /* ---- a producer maps its ring's pages ahead ---- */
 
 /* Pages of the ring the calling thread writes that this process has mapped: present in its page
@@ -2471,6 +2533,7 @@ int main(void)
                 cmocka_unit_test(test_reader),
                 cmocka_unit_test(test_maps_ahead),
                 cmocka_unit_test(test_held_steps),
+                cmocka_unit_test(test_dies_holding_a_step),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
