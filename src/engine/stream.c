@@ -1124,6 +1124,34 @@ __attribute__((noinline)) static int wait_readable(stream *s, int timeout_ms, ui
         return r;
 }
 
+/*
+ * Closed and everything read: a step that a producer held back (stream_hold_step) at the end of
+ * its ring, which no reaper wrote (the threads of a runner that died: the front end closes the
+ * stream and reads each ring to its tail), into EV as its carrier would have given it. Whether
+ * there was one.
+ */
+static bool held_left(stream *s, event *ev, strbuf *text)
+{
+        for (int r = 0; r < s->nrings; r++) {
+                ring *rg = &s->rings[r];
+                uint64_t ht = atomic_load_explicit(&rg->held_t, memory_order_acquire), img;
+                head h = { 0 };
+
+                if (ht == 0 || ht - 1 != s->views[r].head)
+                        continue;
+                atomic_store_explicit(&rg->held_t, 0, memory_order_relaxed);
+                img = atomic_load_explicit(&rg->held, memory_order_relaxed);
+                memcpy(h.text + STREAM_STEP_AT, &img, sizeof(img));
+                strbuf_reset(text);
+                strbuf_append(text, "", 0);
+                step_fields(ev, &h, text, s->last_t);
+                ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+                atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
+                return true;
+        }
+        return false;
+}
+
 /* stream_next's whole way: a search of the rings, a wait, the records that are orders only. */
 __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text, int timeout_ms)
 {
@@ -1145,7 +1173,7 @@ __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text
                         if (r == -1)
                                 return 0;
                         if (r == -2)
-                                return -1;
+                                return held_left(s, ev, text) ? 1 : -1;
                 }
                 take(s, r, ev, text);
                 if (ev->kind == KIND_SKIP || ev->kind == KIND_ORDER) {

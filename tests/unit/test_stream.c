@@ -2385,7 +2385,8 @@ static void die_holding(stream *s, int ring, int how)
 }
 
 /* A process that dies holding a step: its reaper writes the step (once: not when the event that
- * carried it was written), before the marker of a version it took. */
+ * carried it was written), before the marker of a version it took; one that nobody reaps is given
+ * out after the close. */
 static void test_dies_holding_a_step(void **state)
 {
         stream *s = stream_create(4, 1, STREAM_MIN_SLOTS);
@@ -2417,6 +2418,13 @@ static void test_dies_holding_a_step(void **state)
         stream_flush();
         next_direct(s, &ev, &text, EV_ACQUIRED, 0, 7, 0, -1, 1, 23, 0);
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        /* the runner dead, its threads with it, nobody to reap them: the consumer gives out a
+         * step left held at a ring's end once the stream is closed and everything read */
+        stream_hold_step(&stream_mine, 24, EVENT_BEGINS_STEP, 7);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        stream_close(s);
+        next_step(s, &ev, &text, 24, EVENT_BEGINS_STEP, 7);
+        assert_int_equal(stream_next(s, &ev, &text, 0), -1);
         strbuf_free(&text);
         stream_destroy(s);
 }
