@@ -393,26 +393,44 @@ static void wake_consumer(stream *s, const ring *r, bool urgent)
                 notify_fd(s->wake_fd);
 }
 
-/* The step held back (stream_hold_step) written in a slot of its own: the next event cannot
- * carry it, or something is to be made visible. */
-static void hold_out(stream_producer *p)
+/* A step as stream_hold_step packs it (STEP): its statement, event flags and actor. */
+static void step_unpack(uint64_t step, int32_t *stmt, uint8_t *flags, int16_t *actor)
+{
+        const char *img = (const char *)&step;
+
+        memcpy(stmt, img, 4);
+        *flags = (uint8_t)img[4];
+        memcpy(actor, img + 5, 2);
+}
+
+/* The slot H made the STEP event STEP (as packed), in a slot of its own. */
+static void step_into(head *h, uint64_t step)
 {
         int32_t stmt;
-        int16_t actor;
         uint8_t flags;
-        head *h;
+        int16_t actor;
 
-        memcpy(&stmt, (const char *)&p->step, 4);
-        memcpy(&actor, (const char *)&p->step + 5, 2);
-        flags = (uint8_t)((const char *)&p->step)[4];
-        /* not held any more before the slot is begun: waiting for room flushes (flush_ring),
-         * which must not write it a second time */
-        p->step_held = false;
-        h = stream_begin_any(p, STREAM_NO_KEY, 0);
+        step_unpack(step, &stmt, &flags, &actor);
+        h->len = 0;
+        h->key = STREAM_NO_KEY;
+        h->ver = 0;
         h->num = 0;
         h->stmt = stmt;
         h->aux = 0;
         stream_set_what(h, STREAM_WHAT(EV_STEP, flags, actor, -1, -1));
+}
+
+/* The step held back (stream_hold_step) written in a slot of its own: the next event cannot
+ * carry it, or something is to be made visible. */
+static void hold_out(stream_producer *p)
+{
+        head *h;
+
+        /* not held any more before the slot is begun: waiting for room flushes (flush_ring),
+         * which must not write it a second time */
+        p->step_held = false;
+        h = stream_begin_any(p, STREAM_NO_KEY, 0);
+        step_into(h, p->step);
         stream_end(p, h, NULL, 0);
 }
 
@@ -566,10 +584,6 @@ size_t stream_prepare(stream_producer *p, size_t len)
 
 void stream_end_apart(stream_producer *p, stream_head *h)
 {
-        uint64_t step = p->step;
-        int32_t stmt;
-        int16_t actor;
-
         /* A longer text went by stream_prepare, which wrote the step apart already: the event
          * here has one slot. Not held any more before the wait for room, which flushes. */
         if (h->len > HEAD_TEXT)
@@ -578,15 +592,7 @@ void stream_end_apart(stream_producer *p, stream_head *h)
         if (p->t + 2 > p->room_end && !has_room(p, p->r, 2))
                 wait_room(p, 2);
         memcpy(&p->slots[(p->t + 1) & p->mask], h, sizeof(*h));
-        memcpy(&stmt, (const char *)&step, 4);
-        memcpy(&actor, (const char *)&step + 5, 2);
-        h->len = 0;
-        h->key = STREAM_NO_KEY;
-        h->ver = 0;
-        h->num = 0;
-        h->stmt = stmt;
-        h->aux = 0;
-        stream_set_what(h, STREAM_WHAT(EV_STEP, ((const char *)&step)[4], actor, -1, -1));
+        step_into(h, p->step);
         stream_count(p, p->t + 2);
 }
 
@@ -997,14 +1003,16 @@ static uint64_t read_text(const stream *s, const slot *slots, uint64_t pos, cons
  * no text (TEXT has room), no resource, no number. */
 static void step_fields(event *ev, const head *h, strbuf *text, uint64_t t)
 {
+        uint64_t step;
         int32_t stmt;
+        uint8_t flags;
         int16_t actor;
 
-        memcpy(&stmt, h->text + STREAM_STEP_AT, 4);
-        memcpy(&actor, h->text + STREAM_STEP_AT + 5, 2);
+        memcpy(&step, h->text + STREAM_STEP_AT, sizeof(step));
+        step_unpack(step, &stmt, &flags, &actor);
         ev->t_ns = t;
         ev->kind = EV_STEP;
-        ev->flags = (uint8_t)h->text[STREAM_STEP_AT + 4];
+        ev->flags = flags;
         ev->actor = actor;
         ev->res = -1;
         ev->other = -1;

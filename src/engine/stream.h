@@ -199,8 +199,7 @@ typedef struct stream_ring {
  * count of slots written whole (tail) and the version being taken (taking_key, taking_ver).
  */
 typedef struct stream_producer {
-        /* what an event uses, inline (stream_begin, stream_end): first, on as few lines as can be
-         */
+        /* what every event uses, inline (stream_begin, stream_end), first */
         stream_head *slots;  /* the ring's slots: slot i is slots[i & mask] */
         uint64_t mask;       /* the ring's slots - 1 */
         uint64_t t;          /* slots written (the ring's tail, as this side has it) */
@@ -208,7 +207,7 @@ typedef struct stream_producer {
         uint64_t batch_t;    /* the batch's time stamp */
         uint32_t batch_left; /* events until the batch's flush; STREAM_BATCH: none yet */
         uint32_t want_seen;  /* the consumer's last request for a flush, answered */
-        bool step_held;      /* a STEP is held back (stream_hold_step), in step */
+        bool step_held;      /* a STEP is held back (stream_hold_step), in `step` */
         stream_key *keys;    /* the stream's order keys */
         const _Atomic uint32_t *want; /* the consumer's requests for a flush */
         stream_ring *r;               /* the ring */
@@ -325,7 +324,7 @@ static inline void stream_copy_short(char *dst, const char *src, size_t len)
  */
 static inline void stream_hold_step(stream_producer *p, int32_t stmt, uint8_t flags, int16_t actor)
 {
-        char img[8];
+        char img[8]; /* its layout: stream.c's step_unpack */
 
         memcpy(img, &stmt, 4);
         img[4] = (char)flags;
