@@ -1000,7 +1000,7 @@ static uint64_t read_text(const stream *s, const slot *slots, uint64_t pos, cons
 }
 
 /* The STEP that slot H carries (STREAM_STEP_BEFORE) into EV, its time stamp T: an event with
- * no text (TEXT has room), no resource, no number. */
+ * no text (TEXT emptied), no resource, no number. */
 static void step_fields(event *ev, const head *h, strbuf *text, uint64_t t)
 {
         uint64_t step;
@@ -1020,6 +1020,8 @@ static void step_fields(event *ev, const head *h, strbuf *text, uint64_t t)
         ev->aux = 0;
         ev->num = 0;
         ev->len = 0;
+        if (text->data == NULL)
+                strbuf_append(text, "", 0);
         text->data[0] = '\0';
         text->len = 0;
         ev->text = text->data;
@@ -1046,8 +1048,6 @@ static void take(stream *s, int r, event *ev, strbuf *text)
         uint64_t n;
 
         if (h->flags & STREAM_STEP_BEFORE) {
-                strbuf_reset(text);
-                strbuf_append(text, "", 0);
                 take_step(s, h, ev, text, h->t_ns);
                 return;
         }
@@ -1150,8 +1150,6 @@ static bool held_left(stream *s, event *ev, strbuf *text)
                 atomic_store_explicit(&rg->held_t, 0, memory_order_relaxed);
                 img = atomic_load_explicit(&rg->held, memory_order_relaxed);
                 memcpy(h.text + STREAM_STEP_AT, &img, sizeof(img));
-                strbuf_reset(text);
-                strbuf_append(text, "", 0);
                 step_fields(ev, &h, text, s->last_t);
                 ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
                 atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
@@ -1371,8 +1369,6 @@ int stream_reader_next(stream_reader *rd, event *ev, strbuf *text)
                         rd->cur = r;
                 }
                 if ((h->flags & STREAM_STEP_BEFORE) && !rd->step_out[r]) {
-                        strbuf_reset(text);
-                        strbuf_append(text, "", 0);
                         step_fields(ev, h, text, h->t_ns);
                         rd->step_out[r] = true;
                         ev->seq = ++rd->seq;
