@@ -55,7 +55,8 @@ typedef struct actor {
         expr_env env;
         pthread_t thread;
         bool local_thread;   /* a thread this process started (and joins at its end) */
-        bool holds_memory;   /* took the memory lock in this statement */
+        bool holds_memory;   /* took the memory lock in this statement ... */
+        bool memory_elided;  /* ... or runs as if it had, guarded (actor_memory_elide) */
         uint32_t process;    /* getpid() of the process it runs in: the memory lock's holder */
         const sc_stmt *stmt; /* the statement running */
         bool step_pending;   /* its first event is still to come (it carries EVENT_BEGINS_STEP) */
@@ -215,11 +216,26 @@ static inline void actor_memory_take(actor *a)
                 actor_memory_lock(a);
 }
 
+/* A guarded statement (sc_stmt.guarded, guard.h) runs as if it held the memory lock: every datum
+ * it touches is kept apart by a lock it holds. Until the statement's end, or until it drops the
+ * memory lock before a wait (a take after that takes the lock itself). */
+static inline void actor_memory_elide(actor *a)
+{
+        a->holds_memory = true;
+        a->memory_elided = true;
+}
+
 /* Gives it back if it has it: after every statement. */
 static inline void actor_memory_drop(actor *a)
 {
-        if (a->holds_memory)
+        if (!a->holds_memory)
+                return;
+        if (a->memory_elided) {
+                a->holds_memory = false;
+                a->memory_elided = false;
+        } else {
                 actor_memory_unlock(a);
+        }
 }
 /* A store's target (expr_lvalue of its lvalue), worked out at its first run by this actor. */
 typedef struct actor_lvalue {

@@ -2004,6 +2004,8 @@ static inline int run_stmt(actor *a, const sc_stmt *s)
         if (a->pacer != NULL)
                 gate_pacer_wait(a->pacer);
         announce(a, s);
+        if (s->guarded)
+                actor_memory_elide(a);
         if (s->say != NULL)
                 flow = say(a, s);
         if (flow == FLOW_NEXT)

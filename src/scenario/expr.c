@@ -2538,6 +2538,46 @@ int expr_resolve(expr *e, expr_resolve_fn fn, void *ctx)
         return e != NULL ? resolve(e, fn, ctx) : 0;
 }
 
+static void refs(const expr *e, expr_ref_fn fn, void *ctx, bool in_lambda)
+{
+        switch (e->kind) {
+        case N_NAME: fn(ctx, e->u.name.ref, in_lambda); break;
+        case N_LIST:
+        case N_TUPLE:
+        case N_DICT:
+        case N_ARITH:
+        case N_AND:
+        case N_OR:
+        case N_CMP:
+                for (size_t i = 0; i < e->u.seq.n; i++)
+                        refs(e->u.seq.kids[i], fn, ctx, in_lambda);
+                break;
+        case N_NEG:
+        case N_POS:
+        case N_NOT: refs(e->u.k.a, fn, ctx, in_lambda); break;
+        case N_IF:
+        case N_INDEX:
+                refs(e->u.k.a, fn, ctx, in_lambda);
+                refs(e->u.k.b, fn, ctx, in_lambda);
+                if (e->kind == N_IF)
+                        refs(e->u.k.c, fn, ctx, in_lambda);
+                break;
+        case N_CALL: refs(e->u.call.callee, fn, ctx, in_lambda); /* fall through */
+        case N_BUILTIN:
+                for (size_t i = 0; i < e->u.call.nargs; i++)
+                        refs(e->u.call.args[i], fn, ctx, in_lambda);
+                break;
+        case N_LAMBDA: refs(e->u.lam.body, fn, ctx, true); break;
+        default: break;
+        }
+}
+
+void expr_refs(const expr *e, expr_ref_fn fn, void *ctx)
+{
+        if (e != NULL)
+                refs(e, fn, ctx, false);
+}
+
 bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **index)
 {
         const expr *target = e;
@@ -3349,6 +3389,12 @@ int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx)
                 if (t->segs[i].hole != NULL)
                         bad += resolve(t->segs[i].hole, fn, ctx);
         return bad;
+}
+
+void expr_template_refs(const expr_template *t, expr_ref_fn fn, void *ctx)
+{
+        for (size_t i = 0; t != NULL && i < t->n; i++)
+                expr_refs(t->segs[i].hole, fn, ctx);
 }
 
 int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err)

@@ -57,6 +57,10 @@ int expr_resolve(expr *e, expr_resolve_fn fn, void *ctx);
 bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **index);
 /* The number of parameters when E is a lambda (lambda x, y: ... gives 2), else -1. */
 int expr_lambda_params(const expr *e);
+/* Calls FN with each resolved name of E (its ref, SC_REF_*), IN_LAMBDA true for one in a lambda's
+ * body (read whenever and wherever the lambda is called). */
+typedef void (*expr_ref_fn)(void *ctx, int32_t ref, bool in_lambda);
+void expr_refs(const expr *e, expr_ref_fn fn, void *ctx);
 /* True when E calls random() anywhere: such an expression cannot be folded at load time. */
 bool expr_uses_random(const expr *e);
 /* True when E is a literal (`True`, `0`, `'a'`): *V is its value, borrowed from E (valid while
@@ -246,6 +250,8 @@ uint64_t expr_random_next(uint64_t *state);
 expr_template *expr_template_parse(const char *text, size_t len, expr_error *err);
 void expr_template_free(expr_template *t);
 int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx);
+/* expr_refs over every hole of T (NULL: none). */
+void expr_template_refs(const expr_template *t, expr_ref_fn fn, void *ctx);
 /* Appends the rendered text (each hole printed with str()) to OUT. Returns 0 or -1. */
 int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err);
 /* True when the template has no holes; its text is then available without an environment. */

@@ -27,6 +27,7 @@
 #include "../util/strbuf.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
+#include "guard.h"
 #include "jsonpos.h"
 
 #define BIT(t) (1u << (t))
@@ -2423,6 +2424,7 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                 scenario_free(sc);
                 return NULL;
         }
+        guard_mark(sc);
         return sc;
 }
 

@@ -156,6 +156,8 @@ struct sc_stmt {
         expr *over;          /* map, starmap */
         expr *chunksize;     /* map, starmap: tasks a live worker takes at a time, or NULL */
         bool blocking;       /* acquire (default true) */
+        bool guarded;        /* every datum it touches is kept apart by a lock it holds: it
+                                needs no memory lock (guard.h) */
         int crash;           /* sc_crash_kind */
         int exit_code;       /* crash "exit" */
         expr_template *text; /* print text; assert message (or NULL) */
