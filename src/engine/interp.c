@@ -1960,7 +1960,8 @@ __attribute__((noinline)) static void announce_slow(actor *a)
 
 /* The step at S begins: in step mode, only once lockstep grants it. Before every statement: a
  * live actor without a GIL (a->gated false: neither can change during its life) in two stores,
- * step mode and the GIL in a call of their own. */
+ * step mode and the GIL in a call of their own. A guarded statement's step (its first, or a
+ * loop's next test) then runs as if it held the memory lock (guard.h). */
 static inline void announce(actor *a, const sc_stmt *s)
 {
         a->stmt = s;
@@ -1968,6 +1969,8 @@ static inline void announce(actor *a, const sc_stmt *s)
                 announce_slow(a);
         else
                 a->step_pending = true;
+        if (s->guarded && !a->holds_memory)
+                actor_memory_elide(a);
 }
 
 /* Begins a new step of the current statement (a loop's next test, a with block's release). */
@@ -2004,8 +2007,6 @@ static inline int run_stmt(actor *a, const sc_stmt *s)
         if (a->pacer != NULL)
                 gate_pacer_wait(a->pacer);
         announce(a, s);
-        if (s->guarded)
-                actor_memory_elide(a);
         if (s->say != NULL)
                 flow = say(a, s);
         if (flow == FLOW_NEXT)
