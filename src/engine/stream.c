@@ -139,6 +139,7 @@ typedef struct view {
         uint64_t avail;    /* pub, as last loaded */
         const slot *slots; /* the ring's slots (slot_at without the multiply, once per event) */
         ring *ring;
+        uint64_t head_pub; /* head as last stored in the ring (free_slots) */
 } view;
 
 /* Fields that different sides write are kept on different cache lines. */
@@ -893,6 +894,22 @@ static inline int pick(stream *s, bool force)
         return pick_search(s, force);
 }
 
+/*
+ * The slots the consumer has read are freed (the ring's head stored) every STREAM_FREE_EVERY slots, not
+ * at every event: a producer that waits for room loads the head in a loop, and a store at every
+ * event would take the head's cache line back from it each time (two transfers an event, on the
+ * front end's way, while the ring is full). The producer sees the room a little later. The head
+ * is stored at once when the consumer has read all it has seen published of the ring (a producer
+ * flushes everything before it waits for room, so it always gets the room read), when the
+ * ring's producer sleeps for room (take_fields), and for every ring before the consumer waits
+ * (wake_producers).
+ */
+static void free_slots(view *v)
+{
+        atomic_store_explicit(&v->ring->head, v->head, memory_order_release);
+        v->head_pub = v->head;
+}
+
 static void wake_producer(ring *r)
 {
         if (atomic_exchange_explicit(&r->prod_sleeping, 0, memory_order_acquire) != 0) {
@@ -904,6 +921,9 @@ static void wake_producer(ring *r)
 /* Before the consumer waits: producers waiting for room must see the room it made. */
 static void wake_producers(stream *s)
 {
+        for (int r = 0; r < s->nrings; r++)
+                if (s->views[r].head != s->views[r].head_pub)
+                        free_slots(&s->views[r]);
         /* Pairs with the fence in wait_room: our head stores before, its flag after. */
         atomic_thread_fence(memory_order_seq_cst);
         for (int r = 0; r < s->nrings; r++)
@@ -943,10 +963,13 @@ static inline void take_fields(stream *s, view *v, const head *h, uint64_t n, ev
         ev->t_ns = t;
         head_fields(ev, h, text);
         v->head += n;
-        atomic_store_explicit(&v->ring->head, v->head, memory_order_release);
+        if (v->head - v->head_pub >= STREAM_FREE_EVERY || v->head == v->avail)
+                free_slots(v);
         /* A plain look: the fenced one before the consumer waits is what loses no wake-up. */
-        if (atomic_load_explicit(&v->ring->prod_sleeping, memory_order_relaxed) != 0)
+        if (atomic_load_explicit(&v->ring->prod_sleeping, memory_order_relaxed) != 0) {
+                free_slots(v);
                 wake_producer(v->ring);
+        }
 }
 
 /* The head H of the ring V views, its text read into TEXT already: into EV, its key's next

@@ -1321,6 +1321,76 @@ static void held_p1(producer *p)
         phase_set(ph, 2);
 }
 
+/* A producer that writes FIRST events, flushes and lets the consumer read (phase 1), then, once
+ * told (phase 2), writes MORE. */
+typedef struct frees_arg {
+        phase *ph;
+        int first, more;
+} frees_arg;
+
+static void frees_fn(producer *p)
+{
+        frees_arg *f = p->ctx;
+        event ev = make_event(EV_STEP, 0, 0, NULL, 0);
+
+        for (int i = 0; i < f->first + f->more; i++) {
+                if (i == f->first) {
+                        stream_flush();
+                        phase_set(f->ph, 1);
+                        phase_wait(f->ph, 2);
+                }
+                ev.num = i;
+                stream_publish(p->s, &ev, STREAM_NO_KEY);
+        }
+        stream_flush();
+}
+
+/*
+ * The consumer frees what it read (stores the ring's head) every STREAM_FREE_EVERY slots, and
+ * whenever it has read all it has seen published: a producer then finds the room without
+ * waiting. (Each part waits for room, and fails, without its rule.)
+ */
+static void test_frees_read_slots(void **state)
+{
+        const frees_arg args[] = {
+                /* all it had seen, fewer than STREAM_FREE_EVERY: a ring's worth of room after */
+                { .first = 10, .more = STREAM_MIN_SLOTS },
+                /* a full ring, STREAM_FREE_EVERY read of it: that much room */
+                { .first = STREAM_MIN_SLOTS, .more = STREAM_FREE_EVERY },
+        };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof args / sizeof args[0]; k++) {
+                stream *s = stream_create(1, 1, STREAM_MIN_SLOTS);
+                strbuf text = STRBUF_INIT;
+                frees_arg f = args[k];
+                int read = f.first < STREAM_FREE_EVERY ? f.first : STREAM_FREE_EVERY;
+                producer *p;
+                event ev;
+
+                assert_non_null(s);
+                f.ph = phase_new();
+                p = producer_start(s, 0, frees_fn, &f);
+                phase_wait(f.ph, 1);
+                for (int i = 0; i < read; i++) {
+                        next_ok(s, &ev, &text);
+                        assert_int_equal(ev.num, i);
+                }
+                phase_set(f.ph, 2);
+                if (wait_producer_waits(s, &p->done) != 0)
+                        fail_msg("part %zu: the producer waited for room", k);
+                for (int i = read; i < f.first + f.more; i++) {
+                        next_ok(s, &ev, &text);
+                        assert_int_equal(ev.num, i);
+                }
+                producer_join(p);
+                assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+                phase_free(f.ph);
+                strbuf_free(&text);
+                stream_destroy(s);
+        }
+}
+
 static void test_full_ring_blocks(void **state)
 {
         stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
@@ -2011,19 +2081,21 @@ static void test_begin_end(void **state)
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
 
         /* A full ring: stream_begin takes nothing (not even a version), stream_begin_any waits
-         * for room; the consumer's head is loaded again only then. */
+         * for room; the consumer's head is loaded again only then. The consumer frees what it
+         * read every STREAM_FREE_EVERY slots: the room comes then. */
         stream_attach(s, 1);
         for (uint64_t i = 0; i < STREAM_MIN_SLOTS; i++)
                 write_direct(0, STREAM_WHAT(EV_CHANGED, 0, 4, 0, -1), (int64_t)i, 0, 0, NULL, 0);
         assert_int_equal(stream_written(s, 1), STREAM_MIN_SLOTS);
         assert_null(stream_begin(&stream_mine, 0, 0));
         assert_null(stream_begin(&stream_mine, 0, 0));
-        next_direct(s, &ev, &text, EV_CHANGED, 0, 4, 0, -1, 0, 0, 0);
+        for (uint64_t i = 0; i < STREAM_FREE_EVERY; i++)
+                next_direct(s, &ev, &text, EV_CHANGED, 0, 4, 0, -1, (int64_t)i, 0, 0);
         assert_null(stream_begin(&stream_mine, 0, 0));
         assert_false(
             write_direct(0, STREAM_WHAT(EV_CHANGED, 0, 4, 0, -1), STREAM_MIN_SLOTS, 0, 0, NULL, 0));
         stream_flush();
-        for (uint64_t i = 1; i <= STREAM_MIN_SLOTS; i++) {
+        for (uint64_t i = STREAM_FREE_EVERY; i <= STREAM_MIN_SLOTS; i++) {
                 next_direct(s, &ev, &text, EV_CHANGED, 0, 4, 0, -1, (int64_t)i, 0, 0);
                 assert_int_equal(ev.seq, STREAM_BATCH + 4 + i);
         }
@@ -2528,6 +2600,7 @@ int main(void)
                 cmocka_unit_test(test_counter_processes),
                 cmocka_unit_test(test_counter_mixed),
                 cmocka_unit_test(test_full_ring_blocks),
+                cmocka_unit_test(test_frees_read_slots),
                 cmocka_unit_test(test_want_flush_and_arm),
                 cmocka_unit_test(test_lazy_arm),
                 cmocka_unit_test(test_lazy_arm_stalled),
