@@ -895,14 +895,14 @@ static inline int pick(stream *s, bool force)
 }
 
 /*
- * The slots the consumer has read are freed (the ring's head stored) every STREAM_FREE_EVERY slots, not
- * at every event: a producer that waits for room loads the head in a loop, and a store at every
- * event would take the head's cache line back from it each time (two transfers an event, on the
- * front end's way, while the ring is full). The producer sees the room a little later. The head
- * is stored at once when the consumer has read all it has seen published of the ring (a producer
- * flushes everything before it waits for room, so it always gets the room read), when the
- * ring's producer sleeps for room (take_fields), and for every ring before the consumer waits
- * (wake_producers).
+ * The slots the consumer has read are freed (the ring's head stored) every STREAM_FREE_EVERY
+ * slots, not at every event: a producer that waits for room loads the head in a loop, and a store
+ * at every event would take the head's cache line back from it each time (two transfers an
+ * event, on the front end's way, while the ring is full). The producer sees the room a little
+ * later. The head is stored at once when the consumer has read all it has seen published of the
+ * ring (a producer flushes everything before it waits for room, so it always gets the room
+ * read), when the ring's producer sleeps for room (take_fields), and for every ring before the
+ * consumer waits (wake_producers).
  */
 static void free_slots(view *v)
 {
