@@ -93,16 +93,16 @@ static void test_read_while_running(void **state)
                 /* before the join */
                 "{ \"start\": \"T\" }, { \"print\": \"{counter}\" }, { \"join\": \"T\" }",
                 /* a join that may time out */
-                "{ \"start\": \"T\" }, { \"join\": \"T\", \"timeout\": 1 }, "
-                "{ \"print\": \"{counter}\" }",
+                ("{ \"start\": \"T\" }, { \"join\": \"T\", \"timeout\": 1 }, "
+                 "{ \"print\": \"{counter}\" }"),
                 /* a join of only one of the two */
                 "{ \"start\": \"T\" }, { \"join\": \"T0\" }, { \"print\": \"{counter}\" }",
                 /* started again inside a block of main's: running from the start */
-                "{ \"if\": \"True\", \"then\": [ { \"start\": \"T\" } ] }, { \"join\": \"T\" }, "
-                "{ \"print\": \"{counter}\" }",
+                ("{ \"if\": \"True\", \"then\": [ { \"start\": \"T\" } ] }, { \"join\": \"T\" }, "
+                 "{ \"print\": \"{counter}\" }"),
                 /* a block that starts them reads it too */
-                "{ \"if\": \"True\", \"then\": [ { \"start\": \"T\" }, "
-                "{ \"print\": \"{counter}\" } ] }, { \"join\": \"T\" }",
+                ("{ \"if\": \"True\", \"then\": [ { \"start\": \"T\" }, "
+                 "{ \"print\": \"{counter}\" } ] }, { \"join\": \"T\" }"),
         };
 
         (void)state;
@@ -156,8 +156,8 @@ static void test_broken(void **state)
                 /* another lock */
                 "{ \"with\": \"other\", \"do\": [ { \"store\": \"counter\", \"value\": 0 } ] }",
                 /* a lambda, called wherever it goes */
-                "{ \"with\": \"lock\", \"do\": [ { \"let\": \"f\", \"value\": \"lambda: counter\" "
-                "} ] }",
+                ("{ \"with\": \"lock\", \"do\": [ { \"let\": \"f\", \"value\": \"lambda: counter\" "
+                 "} ] }"),
                 /* a semaphore, whose count may let several in */
                 "{ \"with\": \"sem\", \"do\": [ { \"store\": \"counter\", \"value\": 0 } ] }",
                 /* a with's own caption is said before it takes the lock */
@@ -218,10 +218,10 @@ static void test_nested_and_conditions(void **state)
 static void test_not_locks(void **state)
 {
         static const char *const runs[] = {
-                "{ \"with\": \"sem\", \"do\": [ { \"store\": \"counter\", \"value\": "
-                "\"counter + 1\" } ] }",
-                "{ \"with\": \"lock\", \"do\": [ { \"store\": \"counter\", \"value\": "
-                "\"counter + 1\" } ] }, { \"acquire\": \"c\" }, { \"release\": \"c\" }",
+                ("{ \"with\": \"sem\", \"do\": [ { \"store\": \"counter\", \"value\": "
+                 "\"counter + 1\" } ] }"),
+                ("{ \"with\": \"lock\", \"do\": [ { \"store\": \"counter\", \"value\": "
+                 "\"counter + 1\" } ] }, { \"acquire\": \"c\" }, { \"release\": \"c\" }"),
         };
 
         (void)state;
@@ -291,12 +291,12 @@ static void test_processes(void **state)
 static void test_map_copies(void **state)
 {
         static const char *const mains[] = {
-                "{ \"start\": \"T\" }, { \"join\": \"T\" }, { \"map\": \"p\", \"fn\": \"lambda x: "
-                "x\", "
-                "\"over\": \"[1]\" }",
-                "{ \"start\": \"T\" }, { \"map\": \"p\", \"fn\": \"lambda x: x\", \"over\": "
-                "\"[1]\" }, "
-                "{ \"join\": \"T\" }",
+                ("{ \"start\": \"T\" }, { \"join\": \"T\" }, { \"map\": \"p\", \"fn\": \"lambda x: "
+                 "x\", "
+                 "\"over\": \"[1]\" }"),
+                ("{ \"start\": \"T\" }, { \"map\": \"p\", \"fn\": \"lambda x: x\", \"over\": "
+                 "\"[1]\" }, "
+                 "{ \"join\": \"T\" }"),
         };
 
         (void)state;
