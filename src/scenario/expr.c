@@ -2486,48 +2486,49 @@ static void find_shape(expr *e)
         e->fast = f;
 }
 
-static int resolve(expr *e, expr_resolve_fn fn, void *ctx)
+/* E's I-th operand (from 0, in source order: `a if b else c` gives a, b, c; a call its callee,
+ * then its arguments; a lambda its body), or NULL past the last: the one walk of an expression's
+ * tree, for resolve, expr_refs and expr_uses_random. */
+static expr *kid_at(const expr *e, size_t i)
 {
-        int bad = 0;
-
         switch (e->kind) {
-        case N_NAME: {
-                int32_t ref = -1;
-
-                if (fn(ctx, e->u.name.name, e->off, &ref) != 0)
-                        bad++;
-                else
-                        e->u.name.ref = ref;
-                break;
-        }
         case N_LIST:
         case N_TUPLE:
         case N_DICT:
         case N_ARITH:
         case N_AND:
         case N_OR:
-        case N_CMP:
-                for (size_t i = 0; i < e->u.seq.n; i++)
-                        bad += resolve(e->u.seq.kids[i], fn, ctx);
-                break;
+        case N_CMP: return i < e->u.seq.n ? e->u.seq.kids[i] : NULL;
         case N_NEG:
         case N_POS:
-        case N_NOT: bad += resolve(e->u.k.a, fn, ctx); break;
-        case N_IF: /* source order: a if b else c */
-        case N_INDEX:
-                bad += resolve(e->u.k.a, fn, ctx);
-                bad += resolve(e->u.k.b, fn, ctx);
-                if (e->kind == N_IF)
-                        bad += resolve(e->u.k.c, fn, ctx);
-                break;
-        case N_CALL: bad += resolve(e->u.call.callee, fn, ctx); /* fall through */
-        case N_BUILTIN:
-                for (size_t i = 0; i < e->u.call.nargs; i++)
-                        bad += resolve(e->u.call.args[i], fn, ctx);
-                break;
-        case N_LAMBDA: bad += resolve(e->u.lam.body, fn, ctx); break;
-        default: break;
+        case N_NOT: return i == 0 ? e->u.k.a : NULL;
+        case N_IF: return i == 0 ? e->u.k.a : i == 1 ? e->u.k.b : i == 2 ? e->u.k.c : NULL;
+        case N_INDEX: return i == 0 ? e->u.k.a : i == 1 ? e->u.k.b : NULL;
+        case N_CALL:
+                if (i == 0)
+                        return e->u.call.callee;
+                return i - 1 < e->u.call.nargs ? e->u.call.args[i - 1] : NULL;
+        case N_BUILTIN: return i < e->u.call.nargs ? e->u.call.args[i] : NULL;
+        case N_LAMBDA: return i == 0 ? e->u.lam.body : NULL;
+        default: return NULL;
         }
+}
+
+static int resolve(expr *e, expr_resolve_fn fn, void *ctx)
+{
+        int bad = 0;
+        expr *kid;
+
+        if (e->kind == N_NAME) {
+                int32_t ref = -1;
+
+                if (fn(ctx, e->u.name.name, e->off, &ref) != 0)
+                        bad++;
+                else
+                        e->u.name.ref = ref;
+        }
+        for (size_t i = 0; (kid = kid_at(e, i)) != NULL; i++)
+                bad += resolve(kid, fn, ctx);
         if (bad == 0)
                 find_shape(e);
         return bad;
@@ -2540,36 +2541,12 @@ int expr_resolve(expr *e, expr_resolve_fn fn, void *ctx)
 
 static void refs(const expr *e, expr_ref_fn fn, void *ctx, bool in_lambda)
 {
-        switch (e->kind) {
-        case N_NAME: fn(ctx, e->u.name.ref, in_lambda); break;
-        case N_LIST:
-        case N_TUPLE:
-        case N_DICT:
-        case N_ARITH:
-        case N_AND:
-        case N_OR:
-        case N_CMP:
-                for (size_t i = 0; i < e->u.seq.n; i++)
-                        refs(e->u.seq.kids[i], fn, ctx, in_lambda);
-                break;
-        case N_NEG:
-        case N_POS:
-        case N_NOT: refs(e->u.k.a, fn, ctx, in_lambda); break;
-        case N_IF:
-        case N_INDEX:
-                refs(e->u.k.a, fn, ctx, in_lambda);
-                refs(e->u.k.b, fn, ctx, in_lambda);
-                if (e->kind == N_IF)
-                        refs(e->u.k.c, fn, ctx, in_lambda);
-                break;
-        case N_CALL: refs(e->u.call.callee, fn, ctx, in_lambda); /* fall through */
-        case N_BUILTIN:
-                for (size_t i = 0; i < e->u.call.nargs; i++)
-                        refs(e->u.call.args[i], fn, ctx, in_lambda);
-                break;
-        case N_LAMBDA: refs(e->u.lam.body, fn, ctx, true); break;
-        default: break;
-        }
+        const expr *kid;
+
+        if (e->kind == N_NAME)
+                fn(ctx, e->u.name.ref, in_lambda);
+        for (size_t i = 0; (kid = kid_at(e, i)) != NULL; i++)
+                refs(kid, fn, ctx, in_lambda || e->kind == N_LAMBDA);
 }
 
 void expr_refs(const expr *e, expr_ref_fn fn, void *ctx)
@@ -2612,39 +2589,16 @@ int expr_lambda_params(const expr *e)
 
 bool expr_uses_random(const expr *e)
 {
+        const expr *kid;
+
         if (e == NULL)
                 return false;
-        switch (e->kind) {
-        case N_LIST:
-        case N_TUPLE:
-        case N_DICT:
-        case N_ARITH:
-        case N_AND:
-        case N_OR:
-        case N_CMP:
-                for (size_t i = 0; i < e->u.seq.n; i++)
-                        if (expr_uses_random(e->u.seq.kids[i]))
-                                return true;
-                return false;
-        case N_NEG:
-        case N_POS:
-        case N_NOT:
-        case N_IF:
-        case N_INDEX:
-                return expr_uses_random(e->u.k.a) || expr_uses_random(e->u.k.b) ||
-                       expr_uses_random(e->u.k.c);
-        case N_BUILTIN:
-        case N_CALL:
-                if (e->kind == N_BUILTIN ? e->u.call.bi->fn == bi_random
-                                         : expr_uses_random(e->u.call.callee))
+        if (e->kind == N_BUILTIN && e->u.call.bi->fn == bi_random)
+                return true;
+        for (size_t i = 0; (kid = kid_at(e, i)) != NULL; i++)
+                if (expr_uses_random(kid))
                         return true;
-                for (size_t i = 0; i < e->u.call.nargs; i++)
-                        if (expr_uses_random(e->u.call.args[i]))
-                                return true;
-                return false;
-        case N_LAMBDA: return expr_uses_random(e->u.lam.body);
-        default: return false;
-        }
+        return false;
 }
 
 /* ---- evaluation ---- */
