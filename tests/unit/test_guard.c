@@ -130,20 +130,6 @@ static void test_main_before_and_after(void **state)
         scenario_free(sc);
 }
 
-/* Actors started with the run and no main: only their accesses count. */
-static void test_auto_actors(void **state)
-{
-        scenario *sc = load(LOCK_COUNTER,
-                            "{ \"name\": \"T{i}\", \"group\": \"T\", \"count\": 2, \"run\": [ "
-                            "{ \"with\": \"lock\", \"do\": [ { \"store\": \"counter\", "
-                            "\"value\": \"counter + 1\" } ] } ] }",
-                            NULL);
-
-        (void)state;
-        assert_true(nth(sc, SC_STORE, 0)->guarded);
-        scenario_free(sc);
-}
-
 /* What breaks the discipline anywhere in the file: the first of OTHERS (a second actor beside
  * the increments, started and joined with them) keeps it, each of the rest breaks it. */
 static void test_broken(void **state)
@@ -241,20 +227,6 @@ static void test_not_locks(void **state)
         }
 }
 
-/* A pop outside the lock that guards the appends. */
-static void test_list_outside(void **state)
-{
-        scenario *sc = load(LOCK_COUNTER ", \"xs\": { \"type\": \"list\" }",
-                            "{ \"name\": \"U\", \"run\": [ { \"with\": \"lock\", \"do\": [ "
-                            "{ \"append\": \"xs\", \"value\": 1 } ] } ] }, "
-                            "{ \"name\": \"V\", \"run\": [ { \"pop\": \"xs\" } ] }",
-                            NULL);
-
-        (void)state;
-        assert_false(nth(sc, SC_APPEND, 0)->guarded);
-        scenario_free(sc);
-}
-
 /* Processes: a Value under a lock is guarded; starting a process copies every var, so a var
  * that threads change under a lock is read by main's start while they run. */
 static void test_processes(void **state)
@@ -311,19 +283,42 @@ static void test_map_copies(void **state)
         }
 }
 
-/* A dict the manager keeps is never guarded. */
-static void test_manager(void **state)
-{
-        scenario *sc = load("\"lock\": { \"type\": \"lock\" }, \"d\": { \"type\": \"dict\", "
-                            "\"via\": \"manager\" }",
-                            "{ \"name\": \"P\", \"kind\": \"process\", \"run\": [ "
-                            "{ \"with\": \"lock\", \"do\": [ { \"store\": \"d['k']\", "
-                            "\"value\": 1 } ] } ] }",
-                            NULL);
+/* One scenario each: whether the first statement of a kind is guarded. */
+static const struct guard_case {
+        const char *what, *resources, *actors, *main;
+        sc_stmt_kind kind;
+        bool guarded;
+} cases[] = {
+        { "actors started with the run and no main: only their accesses count", LOCK_COUNTER,
+          "{ \"name\": \"T{i}\", \"group\": \"T\", \"count\": 2, \"run\": [ "
+          "{ \"with\": \"lock\", \"do\": [ { \"store\": \"counter\", "
+          "\"value\": \"counter + 1\" } ] } ] }",
+          NULL, SC_STORE, true },
+        { "a pop outside the lock that guards the appends",
+          LOCK_COUNTER ", \"xs\": { \"type\": \"list\" }",
+          "{ \"name\": \"U\", \"run\": [ { \"with\": \"lock\", \"do\": [ "
+          "{ \"append\": \"xs\", \"value\": 1 } ] } ] }, "
+          "{ \"name\": \"V\", \"run\": [ { \"pop\": \"xs\" } ] }",
+          NULL, SC_APPEND, false },
+        { "a dict the manager keeps is never guarded",
+          "\"lock\": { \"type\": \"lock\" }, \"d\": { \"type\": \"dict\", \"via\": \"manager\" }",
+          "{ \"name\": \"P\", \"kind\": \"process\", \"run\": [ "
+          "{ \"with\": \"lock\", \"do\": [ { \"store\": \"d['k']\", \"value\": 1 } ] } ] }",
+          NULL, SC_STORE, false },
+};
 
+static void test_cases(void **state)
+{
         (void)state;
-        assert_false(nth(sc, SC_STORE, 0)->guarded);
-        scenario_free(sc);
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+                const struct guard_case *c = &cases[k];
+                scenario *sc = load(c->resources, c->actors, c->main);
+
+                if (nth(sc, c->kind, 0)->guarded != c->guarded)
+                        fail_msg("%s: the %s is%s marked guarded", c->what,
+                                 scenario_stmt_keyword(c->kind), c->guarded ? " not" : "");
+                scenario_free(sc);
+        }
 }
 
 int main(void)
@@ -332,14 +327,12 @@ int main(void)
                 cmocka_unit_test(test_lock_counter),
                 cmocka_unit_test(test_read_while_running),
                 cmocka_unit_test(test_main_before_and_after),
-                cmocka_unit_test(test_auto_actors),
                 cmocka_unit_test(test_broken),
                 cmocka_unit_test(test_nested_and_conditions),
                 cmocka_unit_test(test_not_locks),
-                cmocka_unit_test(test_list_outside),
                 cmocka_unit_test(test_map_copies),
                 cmocka_unit_test(test_processes),
-                cmocka_unit_test(test_manager),
+                cmocka_unit_test(test_cases),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
