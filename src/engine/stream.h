@@ -36,7 +36,7 @@ typedef struct stream stream;
 
 #define STREAM_MIN_SLOTS 2048u /* a ring holds any event: 16 + 64 * 1024 text bytes */
 #define STREAM_MAX_SLOTS (1u << 20)
-#define STREAM_AUTO_MAX  16384u /* shared out, at most 1 MiB a ring: small, and warm in cache */
+#define STREAM_AUTO_MAX  8192u /* shared out, at most 512 KiB a ring: small, and warm in cache */
 #define STREAM_BUDGET    (64u << 20) /* bytes of rings, shared out among the rings */
 #define STREAM_BATCH     128u        /* events a producer writes before it makes them visible */
 #define STREAM_MAX_RINGS 32767
