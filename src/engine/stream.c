@@ -902,7 +902,9 @@ static inline int pick(stream *s, bool force)
  * later. The head is stored at once when the consumer has read all it has seen published of the
  * ring (a producer flushes everything before it waits for room, so it always gets the room
  * read), when the ring's producer sleeps for room (take_fields), and for every ring before the
- * consumer waits (wake_producers).
+ * consumer waits or returns with nothing it can read (wake_producers): what it read of a ring
+ * before an event whose order is not there yet must not wait for more reads, since that order
+ * may wait for the ring's own producer.
  */
 static void free_slots(view *v)
 {
@@ -918,15 +920,19 @@ static void wake_producer(ring *r)
         }
 }
 
-/* Before the consumer waits: producers waiting for room must see the room it made. */
+/* Before the consumer waits, or returns with nothing it can read: producers waiting for room must
+ * see the room it made (what it read of a ring before an event it cannot read yet, which may
+ * wait for that very producer, is freed here). */
 static void wake_producers(stream *s)
 {
-        for (int r = 0; r < s->nrings; r++)
+        int hi = atomic_load_explicit(&s->rings_hi, memory_order_acquire);
+
+        for (int r = 0; r < hi; r++)
                 if (s->views[r].head != s->views[r].head_pub)
                         free_slots(&s->views[r]);
         /* Pairs with the fence in wait_room: our head stores before, its flag after. */
         atomic_thread_fence(memory_order_seq_cst);
-        for (int r = 0; r < s->nrings; r++)
+        for (int r = 0; r < hi; r++)
                 if (atomic_load_explicit(&s->rings[r].prod_sleeping, memory_order_relaxed) != 0)
                         wake_producer(&s->rings[r]);
 }
@@ -1194,6 +1200,7 @@ __attribute__((noinline)) static int next_any(stream *s, event *ev, strbuf *text
                 if (r < 0) {
                         if (timeout_ms == 0 &&
                             !atomic_load_explicit(&s->closed, memory_order_acquire)) {
+                                wake_producers(s);
                                 ask_flush(s);
                                 return 0;
                         }

@@ -103,7 +103,7 @@ void stream_publish_for(stream *s, int ring, const event *ev, int key);
 #define STREAM_HEAD_TEXT 16 /* text bytes in an event's first slot */
 #define STREAM_PREFETCH  8  /* slots a producer asks for ahead of writing them */
 /* Slots the consumer reads before it frees them (stores the ring's head), unless it has read all
- * it has seen published of the ring first (stream.c, free_slots) */
+ * it has seen published of the ring first, or has nothing it can read (stream.c, free_slots) */
 #define STREAM_FREE_EVERY 64
 
 /* An event's first slot: what the producer writes and the consumer reads (64 bytes). */

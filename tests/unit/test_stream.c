@@ -1391,6 +1391,103 @@ static void test_frees_read_slots(void **state)
         }
 }
 
+/* Waits up to MS milliseconds for phase N; whether it came. */
+static bool phase_wait_ms(phase *ph, int n, int ms)
+{
+        struct timespec until;
+        int rc = 0;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&ph->mu);
+        while (ph->n < n && rc == 0)
+                rc = pthread_cond_timedwait(&ph->cv, &ph->mu, &until);
+        rc = ph->n >= n;
+        pthread_mutex_unlock(&ph->mu);
+        return rc;
+}
+
+/* Ring 1: key 0's version 0 (phase 1), held in its batch until phase 4. */
+static void v0_held(producer *p)
+{
+        phase *ph = p->ctx;
+
+        event ev = make_event(EV_CHANGED, 1, 0, NULL, 0);
+
+        stream_publish(p->s, &ev, 0);
+        phase_set(ph, 1);
+        phase_wait(ph, 4);
+        stream_flush();
+}
+
+enum { BEFORE_V1 = 30 };
+
+/* Ring 0: BEFORE_V1 events, key 0's version 1 (which waits for ring 1's v0), the ring filled
+ * (phase 2), then one more, which needs the room of what the consumer read (phase 3). */
+static void fills_behind_v1(producer *p)
+{
+        phase *ph = p->ctx;
+
+        event ev = make_event(EV_CHANGED, 0, 0, NULL, 0);
+
+        phase_wait(ph, 1);
+        for (int i = 0; i < (int)STREAM_MIN_SLOTS; i++) {
+                ev.num = i;
+                stream_publish(p->s, &ev, i == BEFORE_V1 ? 0 : STREAM_NO_KEY);
+        }
+        stream_flush();
+        phase_set(ph, 2);
+        ev.num = STREAM_MIN_SLOTS;
+        stream_publish(p->s, &ev, STREAM_NO_KEY);
+        phase_set(ph, 3);
+        stream_flush();
+}
+
+/*
+ * The consumer reads a ring up to an event it cannot read yet (its version waits for another
+ * ring's, which may wait for this ring's producer: a lock its actor holds) and has nothing else
+ * to read: what it read must be freed before it returns, or a producer that needs that room
+ * waits for ever.
+ */
+static void test_frees_before_a_wait(void **state)
+{
+        stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
+        strbuf text = STRBUF_INIT;
+        phase *ph = phase_new();
+        producer *a, *b;
+        bool room;
+        event ev;
+        int n = 0;
+
+        (void)state;
+        assert_non_null(s);
+        b = producer_start(s, 1, v0_held, ph);
+        a = producer_start(s, 0, fills_behind_v1, ph);
+        phase_wait(ph, 2);
+        while (stream_next(s, &ev, &text, 0) == 1) {
+                assert_int_equal(ev.num, n);
+                n++;
+        }
+        assert_int_equal(n, BEFORE_V1);
+        /* a failure rather than a hang: the room comes at once, or never */
+        room = phase_wait_ms(ph, 3, 5000);
+        phase_set(ph, 4);
+        for (int i = n; i < (int)STREAM_MIN_SLOTS + 2; i++)
+                next_ok(s, &ev, &text);
+        producer_join(a);
+        producer_join(b);
+        assert_true(room);
+        assert_int_equal(stream_next(s, &ev, &text, 0), 0);
+        phase_free(ph);
+        strbuf_free(&text);
+        stream_destroy(s);
+}
+
 static void test_full_ring_blocks(void **state)
 {
         stream *s = stream_create(2, 1, STREAM_MIN_SLOTS);
@@ -2601,6 +2698,7 @@ int main(void)
                 cmocka_unit_test(test_counter_mixed),
                 cmocka_unit_test(test_full_ring_blocks),
                 cmocka_unit_test(test_frees_read_slots),
+                cmocka_unit_test(test_frees_before_a_wait),
                 cmocka_unit_test(test_want_flush_and_arm),
                 cmocka_unit_test(test_lazy_arm),
                 cmocka_unit_test(test_lazy_arm_stalled),
