@@ -1396,6 +1396,7 @@ static bool phase_wait_ms(phase *ph, int n, int ms)
 {
         struct timespec until;
         int rc = 0;
+        bool came;
 
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += ms / 1000;
@@ -1407,16 +1408,15 @@ static bool phase_wait_ms(phase *ph, int n, int ms)
         pthread_mutex_lock(&ph->mu);
         while (ph->n < n && rc == 0)
                 rc = pthread_cond_timedwait(&ph->cv, &ph->mu, &until);
-        rc = ph->n >= n;
+        came = ph->n >= n;
         pthread_mutex_unlock(&ph->mu);
-        return rc;
+        return came;
 }
 
 /* Ring 1: key 0's version 0 (phase 1), held in its batch until phase 4. */
 static void v0_held(producer *p)
 {
         phase *ph = p->ctx;
-
         event ev = make_event(EV_CHANGED, 1, 0, NULL, 0);
 
         stream_publish(p->s, &ev, 0);
