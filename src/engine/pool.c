@@ -505,6 +505,8 @@ keep_result(pool_state *ps, int w, int k, const char *data, size_t len, bool err
                 ps->own[w].blk_end = ps->res_used + want;
                 ps->res_used += want;
                 pthread_mutex_unlock(&ps->mu);
+                /* the block's pages for this process at once, not a fault each */
+                xpopulate(ps->res + ps->own[w].blk_at, want);
         }
         memcpy(ps->res + ps->own[w].blk_at, data, len);
         ps->res_off[k] = (uint32_t)ps->own[w].blk_at;
@@ -738,6 +740,10 @@ static void live_chunk(worker *wk)
         ps->own[w].lo = lo;
         ps->own[w].hi = hi;
         c->stmt = s;
+        /* the chunk's entries of the result arrays: their pages for this process at once */
+        xpopulate(&ps->res_off[lo], (size_t)(hi - lo) * sizeof(ps->res_off[0]));
+        xpopulate(&ps->res_len[lo], (size_t)(hi - lo) * sizeof(ps->res_len[0]));
+        xpopulate(&ps->res_err[lo], (size_t)(hi - lo) * sizeof(ps->res_err[0]));
         for (int k = lo; k < hi; k++) {
                 value args, result;
                 expr_error e;

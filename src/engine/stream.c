@@ -519,13 +519,10 @@ static void wait_room(stream_producer *p, uint64_t n)
  * this process, written: one system call instead of a fault a page. */
 static bool map_slots(stream_producer *p, uint64_t from, uint64_t to)
 {
-        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
         uint64_t end = (from | p->mask) + 1; /* the ring's end, or TO first */
-        uintptr_t a = (uintptr_t)&p->slots[from & p->mask] & ~(page - 1);
-        uintptr_t b = (uintptr_t)(&p->slots[((to < end ? to : end) - 1) & p->mask] + 1);
+        uint64_t last = (to < end ? to : end) - 1;
 
-        b = (b + page - 1) & ~(page - 1);
-        if (madvise((void *)a, b - a, MADV_POPULATE_WRITE) != 0)
+        if (!xpopulate(&p->slots[from & p->mask], (last - from + 1) * sizeof(slot)))
                 return false;
         return to <= end || map_slots(p, end, to);
 }

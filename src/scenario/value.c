@@ -24,6 +24,8 @@
 #include "diag.h"
 
 #define DICT_LINEAR 8 /* dicts up to this size are searched linearly */
+/* value_list_reserve maps room of this many bytes or more at once */
+#define RESERVE_POPULATE ((size_t)64 << 10)
 
 struct value_obj {
         size_t refs;
@@ -743,6 +745,10 @@ void value_list_reserve(value *list, size_t n)
         if (n > VALUE_MAX_ITEMS)
                 n = VALUE_MAX_ITEMS;
         l->u.seq.items = vm_grow(l->u.seq.items, &l->u.seq.cap, n, sizeof(value));
+        /* room that is to be filled: its pages at once, not a fault each (a map's 200,000
+         * results are 800 pages) */
+        if (n > l->u.seq.len && (n - l->u.seq.len) * sizeof(value) >= RESERVE_POPULATE)
+                xpopulate(l->u.seq.items + l->u.seq.len, (n - l->u.seq.len) * sizeof(value));
 }
 
 int value_list_pop(value *list, int64_t at, value *out, char *err, size_t errlen)

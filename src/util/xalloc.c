@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -99,6 +100,19 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size)
                 xdie("array too large");
         *cap = n;
         return xrealloc(p, n * size);
+}
+
+bool xpopulate(void *p, size_t len)
+{
+        /* every page that holds a byte of the range is mapped (the byte is the process's): the
+         * pages are rounded outward */
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+        if (len == 0)
+                return true;
+        a = (uintptr_t)p & ~(page - 1);
+        b = ((uintptr_t)p + len + page - 1) & ~(page - 1);
+        return madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0;
 }
 
 char *xstrndup(const char *s, size_t n)

@@ -1,7 +1,8 @@
 /*
  * test_xalloc.c — the fatal exit: exit() in the process lockstep started as, _exit() in a forked
  * child, which must neither run the front end's atexit handlers (the terminal restore) nor write
- * the stdio buffers it copied at the fork.
+ * the stdio buffers it copied at the fork; and xpopulate, which maps exactly the pages that hold
+ * a range.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,12 +126,69 @@ static void test_child_long_message(void **state)
         close(err[0]);
 }
 
+/* Which of the PAGES pages from P are mapped in this process (/proc/self/pagemap's bit 63). */
+static void mapped(const char *p, size_t pages, bool *out)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uint64_t entry[16];
+        int fd = open("/proc/self/pagemap", O_RDONLY);
+
+        assert_true(fd >= 0);
+        assert_true(pages <= sizeof entry / sizeof entry[0]);
+        assert_int_equal(pread(fd, entry, pages * sizeof entry[0],
+                               (off_t)((uintptr_t)p / page * sizeof entry[0])),
+                         (ssize_t)(pages * sizeof entry[0]));
+        close(fd);
+        for (size_t i = 0; i < pages; i++)
+                out[i] = entry[i] >> 63;
+}
+
+/* A range from 100 bytes into page 2 to 100 bytes into page 4 maps pages 2, 3 and 4 (each holds
+ * a byte of it) and no other, and leaves what they hold as it was. */
+static void test_populate_maps_the_pages_of_a_range(void **state)
+{
+        enum { PAGES = 8 };
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        char *p =
+            mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        bool m[PAGES];
+        pid_t pid;
+        int status;
+
+        (void)state;
+        assert_true(p != MAP_FAILED);
+        p[3 * page + 7] = 'x';
+        /* a child: it gets no page table entries for the shared mapping, so none is mapped */
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                mapped(p, PAGES, m);
+                for (int i = 0; i < PAGES; i++)
+                        if (m[i])
+                                _exit(2);
+                if (!xpopulate(p + 2 * page + 100, 2 * page))
+                        _exit(3); /* a kernel before 5.14 */
+                mapped(p, PAGES, m);
+                for (int i = 0; i < PAGES; i++)
+                        if (m[i] != (i >= 2 && i <= 4))
+                                _exit(10 + i);
+                _exit(p[3 * page + 7] == 'x' && p[2 * page] == 0 ? 0 : 4);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        munmap(p, PAGES * page);
+        if (WEXITSTATUS(status) == 3)
+                skip();
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_front_end_is_not_a_child),
                 cmocka_unit_test(test_child_uses_exit_without_handlers),
                 cmocka_unit_test(test_child_long_message),
+                cmocka_unit_test(test_populate_maps_the_pages_of_a_range),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
