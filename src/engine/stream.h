@@ -41,6 +41,9 @@ typedef struct stream stream;
 #define STREAM_BATCH     128u        /* events a producer writes before it makes them visible */
 #define STREAM_MAX_RINGS 32767
 #define STREAM_NO_KEY    (-1)
+/* A consumer armed lazily (stream_arm) is woken for a ring of SLOTS slots once this many of them
+ * are unread */
+#define STREAM_LAZY_UNREAD(slots) ((slots) / 2)
 
 /*
  * Maps a stream of RINGS rings (one per producer) and KEYS order keys into shared memory. SLOTS
@@ -452,9 +455,10 @@ void stream_set_wake_fd(stream *s, int fd);
  * now (read it, then arm again). Armed, the consumer also asks every producer to make what it
  * has written visible at its next event. LAZY: the consumer looks again on its own within a few
  * milliseconds (a timer), and, if it has read everything visible (else the flushes it asks for
- * are what it waits for: armed as without LAZY), wants the descriptor written only for a batch
- * unread in a ring (STREAM_BATCH), stream_flush_now, a full ring, a dead producer's ring, and
- * stream_close: a live run's hand-offs then cost no wake-up each.
+ * are what it waits for: armed as without LAZY), wants the descriptor written only for half a
+ * ring unread (STREAM_LAZY_UNREAD), stream_flush_now, a full ring, a dead producer's ring, and
+ * stream_close: a live run's hand-offs then cost no wake-up each, and a stream of events one
+ * every half a ring rather than one every batch.
  */
 bool stream_arm(stream *s, bool lazy);
 

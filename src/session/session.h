@@ -46,7 +46,7 @@
 #define SESSION_BATCH 4096 /* events one session_pump takes in at most */
 /* live, at full speed, once the session has read everything visible: it looks for new events
  * on its own this often (1 ms after events, doubling to 16 ms while none come), and the runner
- * wakes it only for a batch unread, its last word, a full or dead ring (stream_arm's lazy
+ * wakes it only for half a ring unread, its last word, a full or dead ring (stream_arm's lazy
  * mode) */
 #define SESSION_TICK_MIN_MS 1
 #define SESSION_TICK_MAX_MS 16

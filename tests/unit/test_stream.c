@@ -1659,7 +1659,7 @@ static void test_want_flush_and_arm(void **state)
 }
 
 /* Armed lazily, the consumer looks again on its own: a flush makes the events visible without a
- * wake-up; stream_flush_now and a batch unread wake it. */
+ * wake-up; stream_flush_now and half a ring unread (STREAM_LAZY_UNREAD) wake it. */
 static void lazy_fn(producer *p)
 {
         phase *ph = p->ctx;
@@ -1674,13 +1674,13 @@ static void lazy_fn(producer *p)
         stream_flush_now();
         phase_set(ph, 4);
         phase_wait(ph, 5);
-        /* just under a batch unread: visible, nobody woken */
-        for (uint32_t i = 0; i < STREAM_BATCH - 1; i++)
+        /* just under half a ring unread, in many batches: visible, nobody woken */
+        for (uint32_t i = 0; i < STREAM_LAZY_UNREAD(STREAM_MIN_SLOTS) - 1; i++)
                 stream_publish(p->s, &ev, STREAM_NO_KEY);
         stream_flush();
         phase_set(ph, 6);
         phase_wait(ph, 7);
-        /* a batch unread: the flush wakes it */
+        /* half a ring unread: the flush wakes it */
         stream_publish(p->s, &ev, STREAM_NO_KEY);
         stream_flush();
         phase_set(ph, 8);
@@ -1718,12 +1718,12 @@ static void test_lazy_arm(void **state)
         assert_false(fd_count(efd, 0, &count));
         phase_set(ph, 7);
         phase_wait(ph, 8);
-        assert_true(fd_count(efd, 0, &count)); /* a batch */
+        assert_true(fd_count(efd, 0, &count)); /* half a ring */
         assert_int_equal(count, 1);
         n = 0;
         while (stream_next(s, &ev, &text, 0) == 1)
                 n++;
-        assert_int_equal(n, STREAM_BATCH);
+        assert_int_equal(n, STREAM_LAZY_UNREAD(STREAM_MIN_SLOTS));
         producer_join(p);
         stream_close(s);
         woken_free(s, efd, ph, &text);
