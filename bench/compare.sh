@@ -16,7 +16,8 @@
 # RUSAGE_CHILDREN), lockstep's events (its summary line), and lockstep's user-space instructions
 # per event over its whole process tree, from `perf stat -e instructions:u` where the machine has
 # the counter, else from valgrind's callgrind (one more run). Every run must exit 0 and print the
-# same last line as all the others, which the last column shows; else the exit status is 1.
+# same last line as all the others, which the last column shows; else the exit status is 1. A
+# cache line's round trip between two CPUs (`floor roundtrip`) is printed before and after.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -75,6 +76,9 @@ events() { sed -n 's/^lockstep: .* steps, \([0-9]*\) events, .*/\1/p' "$1" | tai
 
 status=0
 echo "$runs runs each, medians; peak RSS of the largest process; instructions: ${counter:-not counted}"
+# the machine's stretch: a cache line's round trip between two CPUs (docs/performance.md, "On
+# another machine"), before the table and after it
+echo "a cache line's round trip between two CPUs: $("$build/bench/floor" roundtrip)"
 echo
 echo "| workload | events | CPython | lockstep | raw C | lockstep / CPython | lockstep / raw C | peak RSS CPython | lockstep | raw C | instructions / event | last line |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -139,4 +143,6 @@ for w in "$@"; do
                         (tf > 0) ? sprintf("%.1f×", tl / tf) : "-", mp / 1024, ml / 1024, mf / 1024, ipe, res
         }'
 done
+echo
+echo "a cache line's round trip between two CPUs, after: $("$build/bench/floor" roundtrip)"
 exit $status

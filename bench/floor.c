@@ -28,6 +28,9 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -463,6 +467,79 @@ static const struct workload {
         { .name = "manager", .n = 10000, .run = manager },
 };
 
+/*
+ * Not a workload: `floor roundtrip` prints how long a cache line takes to go from one CPU to
+ * another and back, in ns (two threads pinned to the first two CPUs this process may use, each
+ * waiting for the other's store, ROUNDTRIPS times; "-" with fewer than two CPUs). Every event of
+ * lockstep's crosses from a core to the front end's, and a lock's lines go where it goes: on a
+ * virtual machine whose host moves its vCPUs this changes from one stretch to the next (115 or
+ * 500 ns), and lockstep's thread workloads with it (docs/performance.md, "On another machine").
+ * bench/compare.sh prints it before and after its table.
+ */
+enum { ROUNDTRIPS = 200000 };
+
+typedef struct pingpong {
+        alignas(64) _Atomic int turn;
+        int cpu;
+} pingpong;
+
+static void pin(int cpu)
+{
+        cpu_set_t one;
+
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+}
+
+static void *pong(void *arg)
+{
+        pingpong *p = arg;
+
+        pin(p->cpu);
+        for (int i = 0; i < ROUNDTRIPS; i++) {
+                while (atomic_load_explicit(&p->turn, memory_order_acquire) != 1)
+                        ;
+                atomic_store_explicit(&p->turn, 0, memory_order_release);
+        }
+        return NULL;
+}
+
+static int roundtrip(void)
+{
+        pingpong p = { .turn = 0 };
+        cpu_set_t allowed;
+        int cpus[2], n = 0;
+        struct timespec a, b;
+        pthread_t th;
+
+        if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+                CPU_ZERO(&allowed);
+        for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+                if (CPU_ISSET(c, &allowed))
+                        cpus[n++] = c;
+        if (n < 2) {
+                printf("-\n");
+                return 0;
+        }
+        p.cpu = cpus[1];
+        pin(cpus[0]);
+        if (pthread_create(&th, NULL, pong, &p) != 0)
+                xdie("floor: cannot start a thread");
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (int i = 0; i < ROUNDTRIPS; i++) {
+                atomic_store_explicit(&p.turn, 1, memory_order_release);
+                while (atomic_load_explicit(&p.turn, memory_order_acquire) != 0)
+                        ;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        pthread_join(th, NULL);
+        printf("%.0f ns\n",
+               ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) /
+                   ROUNDTRIPS);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         char *end = NULL;
@@ -479,7 +556,9 @@ int main(int argc, char **argv)
                 workloads[k].run(n);
                 return fflush(stdout) == 0 ? 0 : 1;
         }
-        fprintf(stderr, "usage: floor WORKLOAD [N]\nworkloads:");
+        if (argc == 2 && strcmp(argv[1], "roundtrip") == 0)
+                return roundtrip() == 0 && fflush(stdout) == 0 ? 0 : 1;
+        fprintf(stderr, "usage: floor WORKLOAD [N] | floor roundtrip\nworkloads:");
         for (size_t k = 0; k < sizeof(workloads) / sizeof(workloads[0]); k++)
                 fprintf(stderr, " %s", workloads[k].name);
         fprintf(stderr, "\n");

@@ -38,6 +38,15 @@ for name in lock_counter condition_pc process_value pool_map queue_pc pipe manag
         check lockstep "$name" 2000 "$bin" run --set N=2000 "bench/scenarios/$name.json"
 done
 check floor pool_map 200000 "$floor" pool_map
+# not a workload: a round trip in ns, or - with one CPU
+case $("$floor" roundtrip) in
+[0-9]*" ns" | -) ok ;;
+*) ko "floor roundtrip: printed '$("$floor" roundtrip)'" ;;
+esac
+case $(taskset -c 0 "$floor" roundtrip 2>/dev/null || echo -) in
+-) ok ;;
+*) ko "floor roundtrip on one CPU: not -" ;;
+esac
 "$floor" nothing >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "floor: an unknown workload is not a usage error"
 "$floor" pipe 12x >/dev/null 2>&1
