@@ -1,5 +1,6 @@
 /*
- * xalloc.h — allocation that never returns NULL, and the fatal exit.
+ * xalloc.h — allocation that never returns NULL, memory mapped ahead of its use (xpopulate), and
+ * the fatal exit.
  *
  * Allocation failure is not a recoverable error in lockstep: these wrappers print a message and
  * exit through xdie. In the process that started lockstep (the front end) xdie calls exit(), so
