@@ -28,8 +28,11 @@
 #define POOL_BYTES     ((size_t)16 << 20) /* encoded arguments, and results, of one map */
 _Static_assert(POOL_BYTES <= UINT32_MAX, "the offsets into a pool's bytes are 32 bits");
 #define POOL_BLOCK ((size_t)64 << 10) /* result bytes a live worker takes at a time */
-#define NOT_SAID   UINT64_MAX
-#define POOL_ARGV  8 /* a starmap's arguments on the stack, up to this many */
+/* tasks in a chunk from which a live worker maps the chunk's entries of the result arrays at once
+ * (16 KiB of res_off): a smaller chunk's would cost a system call more a chunk than its faults */
+#define POOL_POPULATE_TASKS 4096
+#define NOT_SAID            UINT64_MAX
+#define POOL_ARGV           8 /* a starmap's arguments on the stack, up to this many */
 
 enum { GIL_FREE, GIL_TAKING, GIL_HELD, GIL_GIVING };
 /* what a task's result is: its value encoded, an error's message, or nothing (no room) */
@@ -740,10 +743,12 @@ static void live_chunk(worker *wk)
         ps->own[w].lo = lo;
         ps->own[w].hi = hi;
         c->stmt = s;
-        /* the chunk's entries of the result arrays: their pages for this process at once */
-        xpopulate(&ps->res_off[lo], (size_t)(hi - lo) * sizeof(ps->res_off[0]));
-        xpopulate(&ps->res_len[lo], (size_t)(hi - lo) * sizeof(ps->res_len[0]));
-        xpopulate(&ps->res_err[lo], (size_t)(hi - lo) * sizeof(ps->res_err[0]));
+        /* a long chunk's entries of the result arrays: their pages for this process at once */
+        if (hi - lo >= POOL_POPULATE_TASKS) {
+                xpopulate(&ps->res_off[lo], (size_t)(hi - lo) * sizeof(ps->res_off[0]));
+                xpopulate(&ps->res_len[lo], (size_t)(hi - lo) * sizeof(ps->res_len[0]));
+                xpopulate(&ps->res_err[lo], (size_t)(hi - lo) * sizeof(ps->res_err[0]));
+        }
         for (int k = lo; k < hi; k++) {
                 value args, result;
                 expr_error e;
