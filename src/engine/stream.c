@@ -77,6 +77,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "../scenario/value.h"
 #include "../util/utf8.h"
@@ -149,7 +152,8 @@ struct stream {
         uint64_t nslots, mask;
         uint64_t t0_ns;
         size_t map_size;
-        int wake_fd; /* written when the consumer is armed (stream_arm); -1: none */
+        int wake_fd;    /* written when the consumer is armed (stream_arm); -1: none */
+        bool prefetchw; /* the CPU has x86's write prefetch (stream_prefetch_slot) */
         ring *rings;
         order_key *keys;
         slot *slots;
@@ -191,6 +195,18 @@ static uint64_t now_ns(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether the CPU has x86's write prefetch (PREFETCHW): CPUID's extended leaf 1, ECX bit 8. */
+static bool cpu_has_prefetchw(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        unsigned a, b, c, d;
+
+        return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & bit_PRFCHW) != 0;
+#else
+        return false;
+#endif
 }
 
 static void cpu_relax(void)
@@ -278,6 +294,7 @@ stream *stream_create(int rings, int keys, size_t slots)
                 atomic_init(&s->rings[r].taking_key, -1);
         s->t0_ns = now_ns();
         s->wake_fd = -1;
+        s->prefetchw = cpu_has_prefetchw();
         s->cur = 0;
         return s;
 }
@@ -332,6 +349,7 @@ static void producer_init(stream_producer *p, stream *s, int r)
                 .want = &s->want_flush,
                 .r = rg,
                 .ring = r,
+                .prefetchw = s->prefetchw,
         };
 }
 
