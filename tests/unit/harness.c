@@ -43,6 +43,7 @@ typedef struct run {
         pid_t child;
         bool child_gone;
         bool ended;
+        bool runner_dying; /* an event said its crash takes the runner down (EVENT_ENDS_RUNNER) */
         int nall;
         bool at_gate[SC_MAX_ACTORS + 1];
         bool finished[SC_MAX_ACTORS + 1];
@@ -231,6 +232,8 @@ static void take(run *rn, const event *ev)
                         rn->at_gate[ev->actor] = false;
                 }
         }
+        if (ev->flags & EVENT_ENDS_RUNNER)
+                rn->runner_dying = true;
         if (ev->kind == EV_END) {
                 r->outcome = ev->aux;
                 rn->ended = true;
@@ -297,6 +300,11 @@ static bool schedule(run *rn)
         int pick = -1, timed = -1;
         bool anyone_waits = false;
 
+        /* As the session: the runner's death ends the run whenever it comes, and a crash that
+         * takes it down has made every other actor's state the model shows moot (a join of the
+         * crashed thread looks as if it could go on). */
+        if (rn->runner_dying)
+                return false;
         if (rn->inflight >= 0 && !rn->at_gate[rn->inflight] && !rn->finished[rn->inflight])
                 return false; /* still on its step */
         rn->inflight = -1;
