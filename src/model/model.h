@@ -300,6 +300,13 @@ void model_apply(model *m, const event *ev);
 /* The same fold without model_apply's fast paths for its hottest kinds: every event through its
  * rule's checks. Gives exactly what model_apply gives (the tests compare the two). */
 void model_apply_generic(model *m, const event *ev);
+/*
+ * M will not be cloned (a run that keeps no history: `lockstep run`): its logs (the output, a
+ * pool's results) grow in chunks of 64 KiB, each mapped at once, instead of 4 KiB ones, which
+ * are what a snapshot seals and shares, and a fresh page of heap each, whose first write is a
+ * page fault. A clone still works, sharing bigger chunks.
+ */
+void model_keep_no_history(model *m);
 /* A deep copy that evolves independently (texts and the output are shared, copy-on-write). */
 model *model_clone(const model *m);
 void model_free(model *m);

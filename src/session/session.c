@@ -509,10 +509,12 @@ static int start_runner(session *s, strbuf *err)
 
         s->outcome = OUTCOME_RUNNING;
         s->last_crash_actor = -1;
-        if (s->cfg.live_only)
+        if (s->cfg.live_only) {
                 s->live = model_new(s->sc);
-        else
+                model_keep_no_history(s->live);
+        } else {
                 s->hist = history_new(s->sc, HISTORY_SNAPSHOT_EVERY, HISTORY_MAX_BYTES);
+        }
         s->nall = s->sc->nactors + 1;
         steprule_init(&s->rule, s->sc, s->seed);
         s->policy = s->cfg.policy;

@@ -1433,6 +1433,46 @@ static void test_log_packed(void **state)
         stop(&f);
 }
 
+/* A model that keeps no history (model_keep_no_history) logs in chunks of 64 KiB: the same lines
+ * come back as from a model that may be cloned, and the chunks' headers and the ends that the next
+ * line did not fit take a fraction of what 4 KiB chunks do. Trimmed, it keeps the newest lines
+ * whole. */
+static void test_log_unshared(void **state)
+{
+        feed f = start(all_text), g = start(all_text);
+        size_t n = 3000, texts = 0, small, big, before;
+        char text[6000];
+
+        (void)state;
+        model_keep_no_history(g.m);
+        print_log_lines(f.m, 0, n);
+        print_log_lines(g.m, 0, n);
+        for (size_t k = 0; k < n; k++)
+                texts += log_text(k, text, sizeof text) + 1;
+        for (size_t k = 0; k < n; k++)
+                assert_log_line(g.m, k, k);
+        for (size_t k = n; k-- > 0;)
+                assert_log_line(g.m, k, k);
+        /* the records' own bytes are the same (3 to 5 a line besides the text): what differs is
+         * the chunks' share, 4 KiB ones' several times the bigger ones' (here 50,854 bytes
+         * against 9,799) */
+        small = model_log_bytes(f.m) - texts - 3 * n;
+        big = model_log_bytes(g.m) - texts - 3 * n;
+        assert_true(model_log_bytes(g.m) > texts + 3 * n);
+        assert_true(big * 4 < small);
+        /* trimmed to half: the oldest lines go, the newest stay as they were */
+        before = model_log_bytes(g.m);
+        model_trim_logs(g.m, before / 2);
+        assert_true(model_log_bytes(g.m) <= before / 2);
+        assert_true(model_log_bytes(g.m) > before / 4);
+        assert_true(model_output_dropped(g.m) > 0);
+        assert_int_equal(model_output_count(g.m) + model_output_dropped(g.m), n);
+        for (size_t i = 0; i < model_output_count(g.m); i++)
+                assert_log_line(g.m, i, model_output_dropped(g.m) + i);
+        stop(&f);
+        stop(&g);
+}
+
 /* A text is kept up to its first NUL (as every text of the model), control bytes and all; an
  * empty one is ""; a result's index may jump either way, as far as it goes. */
 static void test_log_odd_lines(void **state)
@@ -1916,6 +1956,7 @@ int main(void)
                 cmocka_unit_test(test_garbage_ignored),
                 cmocka_unit_test(test_clone_independent),
                 cmocka_unit_test(test_log_packed),
+                cmocka_unit_test(test_log_unshared),
                 cmocka_unit_test(test_log_odd_lines),
                 cmocka_unit_test(test_log_trim_chunks),
                 cmocka_unit_test(test_log_shared_then_both_append),
