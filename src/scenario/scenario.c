@@ -2276,8 +2276,10 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
         long deep;
         scenario *sc;
 
+        /* a reader stops one byte past the most (the file may be far longer): no size to tell */
         if (len > SC_MAX_FILE_BYTES) {
-                diag_error(d, path, 0, 0, "file is %zu bytes; a scenario may be at most %d", len,
+                diag_error(d, path, 0, 0,
+                           "file is larger than %d bytes, the most a scenario may be",
                            SC_MAX_FILE_BYTES);
                 return NULL;
         }
@@ -2458,13 +2460,6 @@ scenario *scenario_load(const char *path, const scenario_options *opt, diag *d)
                 return NULL;
         }
         fclose(f);
-        if (n > SC_MAX_FILE_BYTES) {
-                diag_error(d, path, 0, 0,
-                           "file is larger than %d bytes, the most a scenario may be",
-                           SC_MAX_FILE_BYTES);
-                free(buf);
-                return NULL;
-        }
         sc = scenario_load_text(path, buf, n, opt, d);
         free(buf);
         return sc;

@@ -83,6 +83,11 @@ expect_exit 2 "200,000 nested brackets" -- timeout 10 "$bin" check "$tmp/deep.js
 grep -q "deep.json:1:65: error: nesting deeper than 64 levels" "$tmp/err" && ok || ko "deep nesting message"
 expect_exit 2 "an 8 MB string" -- timeout 10 "$bin" check "$tmp/bigstring.json"
 grep -q "bigstring.json: error: file is larger than" "$tmp/err" && ok || ko "8 MB file message"
+# run reads the file its own way (a FIFO refused unread) and stops one buffer past the most: the
+# same message, with no size it did not see
+expect_exit 2 "run of an 8 MB file" -- timeout 10 "$bin" run "$tmp/bigstring.json"
+grep -qx ".*bigstring.json: error: file is larger than 1048576 bytes, the most a scenario may be" \
+        "$tmp/err" && ok || ko "run: 8 MB file message"
 expect_exit 2 "a 512 KB string" -- timeout 10 "$bin" check "$tmp/long.json"
 grep -q "long.json:1:.*: error: string of 524288 bytes is too long" "$tmp/err" && ok ||
         ko "long string message"
