@@ -883,8 +883,11 @@ static void schedule_broken(session *s, size_t entry)
                         : "unknown");
 }
 
-/* Step mode, once everything is quiet: the next grant of the replay or the policy. */
-static void schedule_next(session *s)
+/* Step mode, once everything is quiet: the next grant of the replay or the policy. NOW is the
+ * pump's clock reading, which arm_timer takes too: a grant put off until next_grant must find
+ * the timer set for it, and a second reading between the two could find next_grant passed and
+ * set none (the run then waited for ever: a paced stepped run, 1 in a few hundred under load). */
+static void schedule_next(session *s, double now)
 {
         int movable[SC_MAX_ACTORS + 1], n = 0;
 
@@ -908,8 +911,8 @@ static void schedule_next(session *s)
         }
         if (s->paused)
                 return;
-        if (s->speed > 0 && mono() < s->next_grant)
-                return; /* the timer brings us back */
+        if (s->speed > 0 && now < s->next_grant)
+                return; /* the timer brings us back (arm_timer, the same NOW) */
         if (s->next_entry < s->nreplay) {
                 int want = s->replay[s->next_entry++];
 
@@ -964,10 +967,10 @@ static void poke(session *s)
 }
 
 /* The next moment the session must look again without being woken: the time limit, the live
- * deadlock check, the next paced grant. */
-static void arm_timer(session *s)
+ * deadlock check, the next paced grant (NOW: the reading schedule_next decided by). */
+static void arm_timer(session *s, double now)
 {
-        double now = mono(), when = 0;
+        double when = 0;
         /* When running seconds were 0: a fixed point while the run goes, so that an unchanged
          * deadline is the same number and the timer is not set again; paused, deadlines move. */
         double base = s->paused ? now - running_seconds(s) : s->started + s->paused_total;
@@ -1000,7 +1003,7 @@ static void arm_timer(session *s)
         timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &it, NULL);
 }
 
-static void check_limits(session *s, int got)
+static void check_limits(session *s, int got, double now)
 {
         if (s->ended)
                 return;
@@ -1013,7 +1016,7 @@ static void check_limits(session *s, int got)
                 return;
         }
         if (s->gates != NULL) {
-                schedule_next(s);
+                schedule_next(s, now);
                 return;
         }
         /* Live: a deadlock must hold with nothing new happening for a moment. Without new
@@ -1039,6 +1042,7 @@ bool session_pump(session *s)
         event ev;
         int got = 0, rc = 0;
         bool lazy;
+        double now;
 
         if (s->ended)
                 return false;
@@ -1078,7 +1082,8 @@ bool session_pump(session *s)
                 s->runner_gone = true;
                 runner_died(s);
         }
-        check_limits(s, got);
+        now = mono();
+        check_limits(s, got, now);
         if (s->ended)
                 return false;
         /* More may be waiting (a full batch), or came in while we looked: come back at once —
@@ -1096,7 +1101,7 @@ bool session_pump(session *s)
                 poke(s);
         else if (lazy)
                 s->lazy_at = mono() + s->tick;
-        arm_timer(s);
+        arm_timer(s, now);
         return true;
 }
 
