@@ -5,7 +5,8 @@
  * (session_more), and a live run's short way of taking events in.
  *
  * Every wait here is on the session's descriptor with no timeout, for something the session
- * promises will come (an event, the runner's end): no test depends on timing.
+ * promises will come (an event, the runner's end): no test depends on timing. Where a test is
+ * about time (test_paced_due), the clock is this file's own, a count of readings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model/model.h"
@@ -361,6 +364,54 @@ static void test_paced_grants(void **state)
         assert_int_equal(session_steps(s), steps);
         assert_int_equal(session_events(s), events);
         close_ok(s);
+}
+
+/*
+ * CLOCK_MONOTONIC as this process (the front end) reads it while slow_pid is its pid: the real
+ * clock, each reading FAKE_TICK_NS after the one before at least (it sleeps that long first), so
+ * that whether a paced grant is due at one reading and not at the next depends on how many
+ * readings the session takes more than on the machine's speed — and the clock still agrees with
+ * the kernel's timers. Elsewhere (the runner, forked from this process, and every other test)
+ * the clock as it is. (Defined here, it is the one the library's calls reach.)
+ */
+#define FAKE_TICK_NS 2000000L
+static pid_t slow_pid;
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+        if (slow_pid != 0 && id == CLOCK_MONOTONIC && getpid() == slow_pid) {
+                struct timespec d = { 0, FAKE_TICK_NS };
+
+                while (nanosleep(&d, &d) != 0)
+                        ;
+        }
+        return (int)syscall(SYS_clock_gettime, id, ts);
+}
+
+/* A paced grant put off until it is due is woken for by the session's timer, however many
+ * readings of the clock come between the deferral and the timer's setting: the grant falls due
+ * (m + 0.5) readings after the one it was granted at, for each m, so that one run puts it
+ * between the pump's decision and its timer wherever the code reads the clock (a machine slower
+ * than half a tick between two readings only moves it). A session that read the clock again for
+ * the timer and found the grant due set no timer and waited for ever (the test's timeout). */
+static void test_paced_due(void **state)
+{
+        (void)state;
+        for (int m = 1; m <= 8; m++) {
+                session_config cfg = { .step = true,
+                                       .seed = 4,
+                                       .seed_given = true,
+                                       .speed = 1e9 / ((m + 0.5) * FAKE_TICK_NS) };
+                session *s;
+
+                slow_pid = getpid();
+                s = open_cfg(&cfg);
+                until_end(s);
+                slow_pid = 0;
+                assert_int_equal(session_outcome(s), OUTCOME_DONE);
+                assert_int_equal(session_steps(s), 22);
+                close_ok(s);
+        }
 }
 
 /* A live run paused, its speed changed, resumed: it finishes; a live actor is not steppable. */
@@ -715,6 +766,7 @@ int main(void)
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_why_texts),
                 cmocka_unit_test(test_paced_grants),
+                cmocka_unit_test(test_paced_due),
                 cmocka_unit_test(test_live_speed),
                 cmocka_unit_test(test_file_errors),
                 cmocka_unit_test(test_live_only),
