@@ -15,6 +15,7 @@
 #include "scenario.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -737,9 +738,17 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
                         value v;
 
                         if (x == NULL) {
-                                diag_error(L->d, "--set", 0, 0,
-                                           "%s: %s (a string needs quotes: --set %s=\"'text'\")", s,
-                                           e.msg, name);
+                                /* words the parser could not take were meant as a string; a
+                                 * number too large or a bracket left open was not */
+                                const char *v0 = eq + 1 + strspn(eq + 1, " \t");
+
+                                if (isalpha((unsigned char)*v0) || *v0 == '_')
+                                        diag_error(L->d, "--set", 0, 0,
+                                                   "%s: %s (a string needs quotes: --set "
+                                                   "%s=\"'text'\")",
+                                                   s, e.msg, name);
+                                else
+                                        diag_error(L->d, "--set", 0, 0, "%s: %s", s, e.msg);
                         } else {
                                 /* Names here can only be other constants. */
                                 diag scratch;

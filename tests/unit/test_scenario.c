@@ -163,6 +163,20 @@ static void test_set_errors(void **state)
         assert_null(load(semaphore_text, &d, bad3, 1));
         assert_non_null(strstr(d.items[0].msg, "quotes"));
         diag_free(&d);
+        /* words the parser cannot take were meant as a string: the hint; a number too large or
+         * a bracket left open was not: the parser's words alone */
+        for (int k = 0; k < 3; k++) {
+                const char *bad[][1] = { { "WORKERS=hello world" },
+                                         { "WORKERS=99999999999999999999" },
+                                         { "WORKERS=[1, 2" } };
+                const char *want[] = { "unexpected name 'world'", "integer literal is too large",
+                                       "expected ']'" };
+
+                assert_null(load(semaphore_text, &d, bad[k], 1));
+                assert_non_null(strstr(d.items[0].msg, want[k]));
+                assert_true((strstr(d.items[0].msg, "quotes") != NULL) == (k == 0));
+                diag_free(&d);
+        }
 }
 
 static void test_implied_main_and_defaults(void **state)
