@@ -2285,7 +2285,7 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
         long deep;
         scenario *sc;
 
-        /* a reader stops one byte past the most (the file may be far longer): no size to tell */
+        /* a reader stops once past the most (the file may be far longer): no size to tell */
         if (len > SC_MAX_FILE_BYTES) {
                 diag_error(d, path, 0, 0,
                            "file is larger than %d bytes, the most a scenario may be",

@@ -886,7 +886,7 @@ static void schedule_broken(session *s, size_t entry)
 /* Step mode, once everything is quiet: the next grant of the replay or the policy. NOW is the
  * pump's clock reading, which arm_timer takes too: a grant put off until next_grant must find
  * the timer set for it, and a second reading between the two could find next_grant passed and
- * set none (the run then waited for ever: a paced stepped run, 1 in a few hundred under load). */
+ * set none (the paced run then waited for ever). */
 static void schedule_next(session *s, double now)
 {
         int movable[SC_MAX_ACTORS + 1], n = 0;
