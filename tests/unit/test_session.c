@@ -6,7 +6,8 @@
  *
  * Every wait here is on the session's descriptor with no timeout, for something the session
  * promises will come (an event, the runner's end): no test depends on timing. Where a test is
- * about time (test_paced_due), the clock is this file's own, a count of readings.
+ * about time (test_paced_due), the clock is this file's own: the front end's readings of it
+ * come at least 2 ms apart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -368,19 +369,19 @@ static void test_paced_grants(void **state)
 
 /*
  * CLOCK_MONOTONIC as this process (the front end) reads it while slow_pid is its pid: the real
- * clock, each reading FAKE_TICK_NS after the one before at least (it sleeps that long first), so
+ * clock, each reading SLOW_TICK_NS after the one before at least (it sleeps that long first), so
  * that whether a paced grant is due at one reading and not at the next depends on how many
  * readings the session takes more than on the machine's speed — and the clock still agrees with
  * the kernel's timers. Elsewhere (the runner, forked from this process, and every other test)
  * the clock as it is. (Defined here, it is the one the library's calls reach.)
  */
-#define FAKE_TICK_NS 2000000L
+#define SLOW_TICK_NS 2000000L
 static pid_t slow_pid;
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
         if (slow_pid != 0 && id == CLOCK_MONOTONIC && getpid() == slow_pid) {
-                struct timespec d = { 0, FAKE_TICK_NS };
+                struct timespec d = { 0, SLOW_TICK_NS };
 
                 while (nanosleep(&d, &d) != 0)
                         ;
@@ -401,7 +402,7 @@ static void test_paced_due(void **state)
                 session_config cfg = { .step = true,
                                        .seed = 4,
                                        .seed_given = true,
-                                       .speed = 1e9 / ((m + 0.5) * FAKE_TICK_NS) };
+                                       .speed = 1e9 / ((m + 0.5) * SLOW_TICK_NS) };
                 session *s;
 
                 slow_pid = getpid();
