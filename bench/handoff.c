@@ -5,19 +5,26 @@
  * so do these two: one process bumps a counter in shared memory and wakes the other through a
  * futex, then sleeps on a second counter until the other has bumped it back.
  *
- * usage: handoff [N]   N round trips (default 160,003: the steps of
- *                      `lockstep run --step --set N=10000 bench/scenarios/lock_counter.json`)
+ * With -t the two are threads of one process: the floor of a stepped run that the runner
+ * schedules itself, where a step that goes to another actor is one such hand-off between two
+ * threads (half a round trip).
+ *
+ * usage: handoff [-t] [N]   N round trips (default 160,003: the steps of
+ *                           `lockstep run --step --set N=10000 bench/scenarios/lock_counter.json`)
  * Prints the round trips a second and the microseconds each; a stepped run of lockstep cannot
  * take more steps a second than this, whatever it does in a step.
  */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -64,19 +71,49 @@ static double now(void)
         return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+typedef struct other {
+        turns *t;
+        uint32_t n;
+} other;
+
+/* The other side: waits for each turn and gives it back. */
+static void answer(turns *t, uint32_t n)
+{
+        for (uint32_t k = 0; k < n; k++) {
+                wait_change(&t->go, k);
+                turn(&t->back);
+        }
+}
+
+static void *answer_thread(void *arg)
+{
+        other *o = arg;
+
+        answer(o->t, o->n);
+        return NULL;
+}
+
 int main(int argc, char **argv)
 {
         long n = 160003;
         char *end = NULL;
         cpu_set_t one;
         int cpu = sched_getcpu();
+        bool threads = argc > 1 && strcmp(argv[1], "-t") == 0;
         turns *t;
-        pid_t child;
+        pid_t child = 0;
+        pthread_t thread;
+        other o;
         double t0, t1;
 
+        if (threads) {
+                argc--;
+                argv++;
+        }
         if (argc > 2 || (argc == 2 && ((n = strtol(argv[1], &end, 10)) <= 0 || *end != '\0' ||
                                        n > UINT32_MAX))) {
-                fprintf(stderr, "usage: handoff [N]   (N round trips, 1 or more)\n");
+                fprintf(stderr, "usage: handoff [-t] [N]   (-t: two threads, not two processes; "
+                                "N round trips, 1 or more)\n");
                 return 2;
         }
         /* one CPU for both, the one we are on, as a stepped run does */
@@ -91,16 +128,19 @@ int main(int argc, char **argv)
         }
         atomic_init(&t->go, 0);
         atomic_init(&t->back, 0);
-        child = fork();
-        if (child < 0) {
+        o.t = t;
+        o.n = (uint32_t)n;
+        if (threads) {
+                /* the new thread inherits the affinity: one CPU for both */
+                if ((errno = pthread_create(&thread, NULL, answer_thread, &o)) != 0) {
+                        perror("handoff: pthread_create");
+                        return 1;
+                }
+        } else if ((child = fork()) < 0) {
                 perror("handoff: fork");
                 return 1;
-        }
-        if (child == 0) {
-                for (uint32_t k = 0; k < (uint32_t)n; k++) {
-                        wait_change(&t->go, k);
-                        turn(&t->back);
-                }
+        } else if (child == 0) {
+                answer(t, o.n);
                 _exit(0);
         }
         t0 = now();
@@ -109,8 +149,12 @@ int main(int argc, char **argv)
                 wait_change(&t->back, k);
         }
         t1 = now();
-        waitpid(child, NULL, 0);
-        printf("%ld round trips in %.3f s: %.0f a second, %.2f us each\n", n, t1 - t0,
-               (double)n / (t1 - t0), (t1 - t0) / (double)n * 1e6);
+        if (threads)
+                pthread_join(thread, NULL);
+        else
+                waitpid(child, NULL, 0);
+        printf("%ld round trips between two %s in %.3f s: %.0f a second, %.2f us each\n", n,
+               threads ? "threads" : "processes", t1 - t0, (double)n / (t1 - t0),
+               (t1 - t0) / (double)n * 1e6);
         return 0;
 }
