@@ -1718,6 +1718,17 @@ void model_trim_logs(model *m, size_t max_bytes)
 
 /* ---- the wait-for graph ----------------------------------------------------------------- */
 
+/* Whether AN is one of R's `pending` oldest waiters: those a set, a notify or a trip let go. A
+ * waiter that came after them waits on, however many are pending: a condition notified before
+ * it began to wait is not notified for it. */
+static bool let_go(const model_res *r, int an)
+{
+        for (int64_t k = 0; k < r->pending && k < (int64_t)r->waiting.n; k++)
+                if (r->waiting.v[k] == an)
+                        return true;
+        return false;
+}
+
 bool model_can_proceed(const model *m, int an)
 {
         const model_actor *a = model_actor_at(m, an);
@@ -1743,18 +1754,12 @@ bool model_can_proceed(const model *m, int an)
                         return r->count > 0;
                 return true;
         case MODEL_OP_WAIT:
-                if (r->type == SC_EVENT) {
-                        if (r->set)
-                                return true;
-                        for (int64_t k = 0; k < r->pending && k < (int64_t)r->waiting.n; k++)
-                                if (r->waiting.v[k] == an)
-                                        return true;
-                        return false;
-                }
+                if (r->type == SC_EVENT)
+                        return r->set || let_go(r, an);
                 if (r->type == SC_CONDITION)
-                        return r->pending > 0;
+                        return let_go(r, an);
                 if (r->type == SC_BARRIER)
-                        return r->pending > 0 || r->arrivals >= r->parties || r->broken;
+                        return let_go(r, an) || r->arrivals >= r->parties || r->broken;
                 return true;
         case MODEL_OP_GET: return r->items.n > 0;
         case MODEL_OP_PUT: return r->max <= 0 || (int64_t)r->items.n < r->max;

@@ -69,7 +69,9 @@
  *   wakes them; waiters leave one by one as their WOKE arrives.
  * - Conditions: WAITING releases the condition's lock if the waiting actor still holds it (the
  *   engine may also send RELEASED first) and saves an rlock's depth; NOTIFIED adds num to
- *   `pending` (capped at the number of waiters); each WOKE uses one. After WOKE the actor takes
+ *   `pending` (capped at the number of waiters): the `pending` oldest waiters are the ones
+ *   notified, and only they can go on (one that began to wait after the notify waits on); each
+ *   WOKE uses one. After WOKE the actor takes
  *   the lock again with ACQUIRED on the lock (BLOCKED on it first when it must wait); WOKE does
  *   not take the lock by itself.
  * - Barriers: WAITING sets arrivals to num (or one more when num <= 0). When arrivals reach

@@ -473,6 +473,47 @@ static void test_barrier(void **state)
         stop(&f);
 }
 
+/* A notify, a trip, lets go of the waiters there were: one that comes after them waits on,
+ * however many of them have not woken yet (a live recording once took it for one that could
+ * go on, and its saved schedule could not be replayed). */
+static void test_let_go_only_those_waiting(void **state)
+{
+        feed f = start(all_text);
+        int c = res(&f, "cond"), b = res(&f, "bar");
+
+        (void)state;
+        for (int a = 0; a < 3; a++)
+                ev(&f, EV_START, a, -1);
+        /* A waits, B notifies one, then C waits before A wakes */
+        evn(&f, EV_ACQUIRED, ACT_A, c, 1);
+        ev(&f, EV_WAITING, ACT_A, c);
+        evn(&f, EV_ACQUIRED, ACT_B, c, 1);
+        evn(&f, EV_NOTIFIED, ACT_B, c, 1);
+        ev(&f, EV_RELEASED, ACT_B, c);
+        evn(&f, EV_ACQUIRED, ACT_C, c, 1);
+        ev(&f, EV_WAITING, ACT_C, c);
+        assert_int_equal(R(&f, "cond")->pending, 1);
+        assert_true(model_can_proceed(f.m, ACT_A));
+        assert_false(model_can_proceed(f.m, ACT_C));
+        /* a second notify is C's */
+        evn(&f, EV_NOTIFIED, ACT_B, c, 1);
+        assert_true(model_can_proceed(f.m, ACT_C));
+        ev(&f, EV_WOKE, ACT_A, c);
+        ev(&f, EV_WOKE, ACT_C, c);
+        assert_int_equal(R(&f, "cond")->pending, 0);
+        /* a barrier of 3 trips; A comes round again before B has woken: the next round waits */
+        evn(&f, EV_WAITING, ACT_A, b, 1);
+        evn(&f, EV_WAITING, ACT_B, b, 2);
+        evn(&f, EV_WAITING, ACT_C, b, 3);
+        ev(&f, EV_WOKE, ACT_C, b);
+        ev(&f, EV_WOKE, ACT_A, b);
+        evn(&f, EV_WAITING, ACT_A, b, 1);
+        assert_ids(&R(&f, "bar")->waiting, 2, (int[]){ ACT_B, ACT_A });
+        assert_true(model_can_proceed(f.m, ACT_B));
+        assert_false(model_can_proceed(f.m, ACT_A));
+        stop(&f);
+}
+
 /* A wait that timed out (or abort) breaks the barrier; reset makes it whole. */
 static void test_barrier_broken(void **state)
 {
@@ -1938,6 +1979,7 @@ int main(void)
                 cmocka_unit_test(test_condition),
                 cmocka_unit_test(test_condition_external_lock),
                 cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_let_go_only_those_waiting),
                 cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
                 cmocka_unit_test(test_queue_texts),
