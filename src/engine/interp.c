@@ -1294,7 +1294,8 @@ static int edited(actor *a, int k, value *target, value *tmp, int flow)
         return FLOW_NEXT;
 }
 
-/* multiprocessing.Value and Array are typed: 'i' holds ints, 'd' floats (ints convert). */
+/* multiprocessing.Value and Array are typed: 'i' holds C ints (an int wraps to 32 bits, as
+ * ctypes stores it), 'd' floats (ints convert). */
 static int typed(actor *a, const sc_resource *r, value *v)
 {
         if (r->type != SC_VALUE && r->type != SC_ARRAY)
@@ -1305,6 +1306,8 @@ static int typed(actor *a, const sc_resource *r, value *v)
                 *v = value_float(v->as.b);
         else if (r->ctype == 'i' && v->type == VALUE_BOOL)
                 *v = value_int(v->as.b);
+        else if (r->ctype == 'i' && v->type == VALUE_INT)
+                v->as.i = value_c_int(v->as.i);
         if ((r->ctype == 'd' && v->type != VALUE_FLOAT) ||
             (r->ctype == 'i' && v->type != VALUE_INT)) {
                 actor_fail(a, "TypeError: '%s' holds %s, not %s", r->name,

@@ -867,7 +867,7 @@ static void read_init(loader *L, sc_resource *r, const cJSON *obj)
                         value x = is_list ? value_at(v, k) : v, y;
 
                         if (r->ctype == 'i' && x.type == VALUE_INT)
-                                y = x;
+                                y = value_int(value_c_int(x.as.i)); /* wraps, as ctypes */
                         else if (r->ctype == 'd' && x.type == VALUE_INT)
                                 y = value_float((double)x.as.i);
                         else if (r->ctype == 'd' && x.type == VALUE_FLOAT)

@@ -87,6 +87,15 @@ static inline value value_int(int64_t i)
         return (value){ .type = VALUE_INT, .as.i = i };
 }
 
+/* I as a C int holds it (ctype 'i' of a Value or an Array): the low 32 bits, two's complement,
+ * as ctypes stores a Python int that does not fit. */
+static inline int64_t value_c_int(int64_t i)
+{
+        uint32_t low = (uint32_t)(uint64_t)i;
+
+        return low >= 0x80000000u ? (int64_t)low - ((int64_t)1 << 32) : (int64_t)low;
+}
+
 static inline value value_float(double f)
 {
         return (value){ .type = VALUE_FLOAT, .as.f = f };

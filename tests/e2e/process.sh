@@ -81,6 +81,13 @@ ch = [(e["res"], e["text"], e.get("aux")) for e in ev if e["ev"] == "changed"]
 assert ch == [("d", "8.0", -1), ("n", "1", -1)], ch
 ' "$tmp/t.jsonl" && ok || ko "value-typed $n: the changes"
 
+                # --- a Value('i') and an Array('i') hold C ints: past 2**31 - 1 an int wraps
+                # as ctypes stores it, in a child's writes and in the initial values
+                run tests/e2e/scenarios/value-c-int.json $mode $seed; status $? 0 "value-c-int $n"
+                [ "$(lines '^child')" = "child v=2147483647|child v=-2147483648|child v=-2147483647" ] &&
+                        ok || ko "value-c-int $n: $(lines '^child')"
+                has "parent v=-2147483647 big=705032704 a=[-2147483648, 2147483647, -705032704]" "value-c-int $n"
+
                 # --- 09: a queue between two processes, with a None sentinel
                 run scenarios/seed/09-queue.json $mode $seed; status $? 0 "09 $n"
                 [ "$(lines '^Consuming')" = "Consuming item 0|Consuming item 1|Consuming item 2|Consuming item 3|Consuming item 4" ] &&

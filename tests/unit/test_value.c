@@ -80,6 +80,21 @@ static void test_scalars(void **state)
 /* value_int_text (blocks of eight digits, two a step) against printf: every number of up to
  * five digits, both signs, each power of ten and its neighbours, 2**32's, the ends of int64,
  * and 200,000 numbers spread over every length; nothing written past the text. */
+/* A C int (ctype 'i') keeps the low 32 bits, two's complement, as ctypes does. */
+static void test_c_int(void **state)
+{
+        (void)state;
+        assert_int_equal(value_c_int(0), 0);
+        assert_int_equal(value_c_int(2147483647), 2147483647);
+        assert_int_equal(value_c_int(2147483648LL), -2147483648LL);
+        assert_int_equal(value_c_int(-2147483648LL), -2147483648LL);
+        assert_int_equal(value_c_int(-2147483649LL), 2147483647);
+        assert_int_equal(value_c_int(5000000000LL), 705032704);
+        assert_int_equal(value_c_int(-5000000000LL), -705032704);
+        assert_int_equal(value_c_int(INT64_MIN), 0);
+        assert_int_equal(value_c_int(INT64_MAX), -1);
+}
+
 static void test_int_text(void **state)
 {
         char buf[VALUE_INT_TEXT], want[32];
@@ -1095,17 +1110,18 @@ static void test_reserve(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_scalars),       cmocka_unit_test(test_int_text),
-                cmocka_unit_test(test_claim),         cmocka_unit_test(test_float_repr),
-                cmocka_unit_test(test_str_repr),      cmocka_unit_test(test_container_repr),
-                cmocka_unit_test(test_truthy),        cmocka_unit_test(test_equal),
-                cmocka_unit_test(test_compare),       cmocka_unit_test(test_hash),
-                cmocka_unit_test(test_dict),          cmocka_unit_test(test_list_ops),
-                cmocka_unit_test(test_copy_on_write), cmocka_unit_test(test_to_list),
-                cmocka_unit_test(test_limits),        cmocka_unit_test(test_reserve),
-                cmocka_unit_test(test_threads),       cmocka_unit_test(test_total_memory),
-                cmocka_unit_test(test_str_concat),    cmocka_unit_test(test_str_add),
-                cmocka_unit_test(test_int_list_repr), cmocka_unit_test(test_str_repr_words),
+                cmocka_unit_test(test_scalars),        cmocka_unit_test(test_int_text),
+                cmocka_unit_test(test_c_int),          cmocka_unit_test(test_claim),
+                cmocka_unit_test(test_float_repr),     cmocka_unit_test(test_str_repr),
+                cmocka_unit_test(test_container_repr), cmocka_unit_test(test_truthy),
+                cmocka_unit_test(test_equal),          cmocka_unit_test(test_compare),
+                cmocka_unit_test(test_hash),           cmocka_unit_test(test_dict),
+                cmocka_unit_test(test_list_ops),       cmocka_unit_test(test_copy_on_write),
+                cmocka_unit_test(test_to_list),        cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_reserve),        cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_total_memory),   cmocka_unit_test(test_str_concat),
+                cmocka_unit_test(test_str_add),        cmocka_unit_test(test_int_list_repr),
+                cmocka_unit_test(test_str_repr_words),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
