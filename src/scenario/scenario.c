@@ -110,6 +110,7 @@ typedef enum field_kind { F_EXPR, F_TEXT, F_BLOCK, F_LOCAL, F_BOOL, F_INT } fiel
 typedef enum lit_kind {
         LIT_ANY,
         LIT_SECONDS,  /* a number >= 0 */
+        LIT_TIMEOUT,  /* a number >= 0, or null: None, no timeout */
         LIT_COUNT,    /* an integer >= 0 */
         LIT_INT,      /* an integer */
         LIT_POSITIVE, /* an integer >= 1 */
@@ -148,7 +149,7 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
         [SC_ACQUIRE] = { .keyword = "acquire",
                          .target = T_RES,
                          .res_mask = LOCKLIKE,
-                         .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                         .fields = { FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT),
                                      FLD("blocking", F_BOOL, blocking),
                                      FLD("into", F_LOCAL, local) } },
         [SC_RELEASE] = { .keyword = "release", .target = T_RES, .res_mask = LOCKLIKE },
@@ -159,13 +160,13 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
         [SC_WAIT] = { .keyword = "wait",
                       .target = T_RES,
                       .res_mask = BIT(SC_EVENT) | BIT(SC_CONDITION) | BIT(SC_BARRIER),
-                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT),
                                   FLD("into", F_LOCAL, local) } },
         [SC_WAIT_FOR] = { .keyword = "wait_for",
                           .target = T_RES,
                           .res_mask = BIT(SC_CONDITION),
                           .fields = { REQ("until", F_EXPR, until),
-                                      FLDL("timeout", F_EXPR, timeout, LIT_SECONDS),
+                                      FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT),
                                       FLD("into", F_LOCAL, local) } },
         [SC_SET] = { .keyword = "set", .target = T_RES, .res_mask = BIT(SC_EVENT) },
         [SC_CLEAR] = { .keyword = "clear", .target = T_RES, .res_mask = BIT(SC_EVENT) },
@@ -182,12 +183,12 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
                      .target = T_RES,
                      .res_mask = BIT(SC_QUEUE),
                      .fields = { REQ("value", F_EXPR, value),
-                                 FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+                                 FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT) } },
         [SC_GET] = { .keyword = "get",
                      .target = T_RES,
                      .res_mask = BIT(SC_QUEUE),
                      .fields = { FLD("into", F_LOCAL, local),
-                                 FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+                                 FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT) } },
         [SC_SEND] = { .keyword = "send",
                       .target = T_PIPE_END,
                       .fields = { REQ("value", F_EXPR, value) } },
@@ -232,7 +233,7 @@ static const stmt_info stmt_table[SC_STMT_KIND_COUNT] = {
         [SC_START] = { .keyword = "start", .target = T_ACTOR },
         [SC_JOIN] = { .keyword = "join",
                       .target = T_ACTOR,
-                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_SECONDS) } },
+                      .fields = { FLDL("timeout", F_EXPR, timeout, LIT_TIMEOUT) } },
         [SC_MAP] = { .keyword = "map",
                      .target = T_RES,
                      .res_mask = BIT(SC_POOL),
@@ -1324,6 +1325,10 @@ static bool check_literal(loader *L, const cJSON *item, lit_kind lit, const char
         case LIT_SECONDS:
                 if (!cJSON_IsNumber(item) || item->valuedouble < 0)
                         want = "a number of at least 0";
+                break;
+        case LIT_TIMEOUT:
+                if (!cJSON_IsNull(item) && (!cJSON_IsNumber(item) || item->valuedouble < 0))
+                        want = "a number of at least 0, or null (no timeout)";
                 break;
         case LIT_COUNT:
                 if (!is_int || item->valuedouble < 0)

@@ -113,6 +113,15 @@ for k in 1 2 3 4 5; do
                 [ "$(cat "$tmp/ho.out")" = "['Runner-1', 'Runner-2', 'Runner-3']" ] && good=$((good + 1))
 done
 [ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
+
+# --- "timeout": null is no timeout (Python's None): stepped, such a wait is never given up (with
+# 0.05 instead, the timeout fires in 6 seeds of these 10)
+good=0
+for seed in $(seq 1 10); do
+        [ "$("$bin" run --step --seed "$seed" tests/e2e/scenarios/timeout-null.json 2>/dev/null)" = \
+                "got 1, event True" ] && good=$((good + 1))
+done
+[ $good -eq 10 ] && ok || ko "timeout null: the item and the event came in $good of 10 seeds"
 for mode in live step; do
         set --; [ $mode = step ] && set -- --step
         "$bin" run "$@" --trace "$tmp/ho.trace" scenarios/classics/handoff.json >/dev/null 2>&1
