@@ -528,12 +528,13 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
 }
 
 /* The reaper publishes dead actor A's CRASH in A's own ring, after A's last events. */
-static void reaped_crash(actor *a, int code, int sig, const strbuf *why)
+/* OTHER: the process actor whose death took A down, -1 when A died itself. */
+static void reaped_crash(actor *a, int code, int sig, int other, const strbuf *why)
 {
         event ev = { .kind = EV_CRASH,
                      .actor = (int16_t)a->id,
                      .res = -1,
-                     .other = -1,
+                     .other = (int16_t)other,
                      .stmt = a->stmt ? a->stmt->id : -1,
                      .aux = sig,
                      .num = code,
@@ -572,7 +573,7 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                                 strbuf_printf(&why, "exit(%d)", code);
                         __atomic_add_fetch(&eng->prim->errors, 1, __ATOMIC_RELAXED);
                         p->said = true;
-                        reaped_crash(&eng->actors[k], code, sig, &why);
+                        reaped_crash(&eng->actors[k], code, sig, k != target ? target : -1, &why);
                 }
                 if (!p->done) {
                         p->done = true;
@@ -584,13 +585,13 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
 }
 
 /* Publishes actor K's CRASH from A's thread, after K's last events (K is at its gate), without
- * touching K's actor (its thread may still be running). */
-static void crash_of(actor *a, int k, int sig, const strbuf *text)
+ * touching K's actor (its thread may still be running). OTHER: as reaped_crash's. */
+static void crash_of(actor *a, int k, int sig, int other, const strbuf *text)
 {
         event ev = { .kind = EV_CRASH,
                      .actor = (int16_t)k,
                      .res = -1,
-                     .other = -1,
+                     .other = (int16_t)other,
                      .stmt = -1,
                      .aux = sig,
                      .len = (uint32_t)text->len,
@@ -622,7 +623,7 @@ void actor_crash_others(actor *a, int sig, const char *why)
                         strbuf_puts(&text, why);
                         p->said = true;
                         __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);
-                        crash_of(a, k, sig, &text);
+                        crash_of(a, k, sig, k != a->copy ? a->copy : -1, &text);
                 }
                 /* done now: a joiner granted next must not depend on how soon the process is
                  * reaped */

@@ -66,6 +66,7 @@ struct session {
         trace_writer *trace;
         strbuf text_buf;
         strbuf reason;
+        bool reason_fault; /* the reason is a crash's or an error's (the first one's) */
         event_outcome outcome;
         bool ended;
         int signo;
@@ -780,10 +781,16 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
                 s->last_crash_actor = ev->actor;
         if (ev->flags & EVENT_ENDS_RUNNER)
                 s->runner_dying = true;
-        if (ev->kind == EV_CRASH || ev->kind == EV_ERROR) {
-                strbuf_reset(&s->reason);
-                strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
-        } else if (ev->kind == EV_ASSERT && s->reason.len == 0) {
+        /* Why the run failed: its first fault — an actor's own crash or error, not one that died
+         * with its process (`other`: that process; it only says what the process's death said)
+         * — else its first assert, or the first crash at all. */
+        if ((ev->kind == EV_CRASH && ev->other < 0) || ev->kind == EV_ERROR) {
+                if (!s->reason_fault) {
+                        strbuf_reset(&s->reason);
+                        strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
+                        s->reason_fault = true;
+                }
+        } else if ((ev->kind == EV_ASSERT || ev->kind == EV_CRASH) && s->reason.len == 0) {
                 strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
         }
         if (ev->kind == EV_PRINT) {

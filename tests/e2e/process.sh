@@ -183,7 +183,15 @@ ev = list(map(json.loads, open(sys.argv[1])))
 crash = sorted(e["actor"] for e in ev if e.get("ev") == "crash")
 assert crash == ["Bystander", "Faulty", "Fragile", "Host"], crash
 assert all(e.get("aux") == 11 for e in ev if e.get("ev") == "crash")
+# who died with its process names it; who crashed itself names nobody
+other = {e["actor"]: e.get("other") for e in ev if e.get("ev") == "crash"}
+assert other["Bystander"] == "Host" and other["Fragile"] is None and other["Host"] is None, other
 ' "$tmp/t.jsonl" && ok || ko "isolation $n: the crashes"
+                # the summary's why is a crash of an actor's own (which comes first is the
+                # schedule's), never Bystander's, who only died with its process
+                grep -Eqx "lockstep: (Fragile|Faulty): segmentation fault \(SIGSEGV\)|lockstep: Host: killed by Segmentation fault \(signal 11\)" "$tmp/e" &&
+                        ! grep -q "its process" "$tmp/e" && ok ||
+                        ko "isolation $n: the summary's why: $(cat "$tmp/e")"
 
                 # --- the timed classics: each way gives the same result (their times are for people)
                 for how in "'gil'" "'threads'" "'pool'"; do

@@ -234,7 +234,7 @@ static void t_step_thread_crash_in_process(void **state)
                           "U start\n"
                           "Host blocked T\n"
                           "Host crash abort (SIGABRT)\n"
-                          "U crash its process Host died: abort (SIGABRT)\n"
+                          "U crash Host its process Host died: abort (SIGABRT)\n"
                           "T crash abort (SIGABRT)\n"
                           "MainThread joined Host\n"
                           "MainThread step start\n"
