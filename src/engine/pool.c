@@ -69,6 +69,8 @@ typedef struct pool_state {
         bool busy;    /* a map is under way: another caller waits for it to end (live only: a map is
                          one step, so stepped runs never overlap two) */
         bool stepped; /* the map hands out its tasks in rounds (step mode) */
+        bool one_by_one; /* ... and its function publishes (a manager's data: a request and a
+                            reply), so the workers of a round compute in turn too */
         const sc_stmt *stmt; /* the map statement (the same address in every process) */
         int caller;          /* the actor whose map it is */
         /* live: the maps handed out so far, and what the caller's ring (its actor's) had written
@@ -278,6 +280,30 @@ static int over_range(actor *a, const expr *over, expr_range *r)
         return rc;
 }
 
+/* Whether the map's function FN publishes events when it runs: it reads or writes data the
+ * manager keeps, each access a request and a reply. */
+typedef struct fn_refs {
+        const scenario *sc;
+        bool publishes;
+} fn_refs;
+
+static void on_fn_ref(void *ctx, int32_t ref, bool in_lambda)
+{
+        fn_refs *f = ctx;
+
+        (void)in_lambda;
+        if (SC_REF_KIND(ref) == SC_REF_RES && f->sc->resources[SC_REF_INDEX(ref)].via_manager)
+                f->publishes = true;
+}
+
+static bool fn_publishes(const scenario *sc, const expr *fn)
+{
+        fn_refs f = { .sc = sc, .publishes = false };
+
+        expr_refs(fn, on_fn_ref, &f);
+        return f.publishes;
+}
+
 int pool_map(actor *a, const sc_stmt *s, value *out)
 {
         pool_state *ps = a->eng->pools->by_res[s->res];
@@ -439,6 +465,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                  * computing at once; they publish in turn, so the trace is the same whatever
                  * the timing */
                 ps->stepped = true;
+                ps->one_by_one = fn_publishes(a->sc, s->fn);
                 for (int base = 0; base < (int)n; base += nw) {
                         int m = (int)n - base < nw ? (int)n - base : nw;
 
@@ -655,8 +682,10 @@ static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, v
         return rc;
 }
 
+
 /* Stepped, under ps->mu (and so again at the end): WK's task of this round. It takes it in its
- * turn, computes at the same time as the others of the round, and says its result in its turn. */
+ * turn, computes at the same time as the others of the round (in turn when the function
+ * publishes), and says its result in its turn. */
 static void stepped_task(worker *wk)
 {
         pool_state *ps = wk->ps;
@@ -675,6 +704,9 @@ static void stepped_task(worker *wk)
                 ps->turn++;
                 pthread_cond_broadcast(&ps->cv);
         }
+        /* a function that publishes computes in its result's turn: its events in worker order */
+        while (ps->one_by_one && !ps->stop && ps->turn != ps->round + w)
+                prim_cond_wait(&ps->cv, &ps->mu, NULL);
         pthread_mutex_unlock(&ps->mu);
 
         frc = expr_eval(s->fn, &c->env, &fn, &e);
