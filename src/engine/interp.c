@@ -46,7 +46,9 @@ static bool stepping(const actor *a)
 }
 
 /* Step mode: wait at the gate for the next grant (which a scheduler in the runner may give
- * now: this actor's step is written). */
+ * now: this actor's step is written). Every grant is a step: a blocked or waiting actor granted
+ * to go on (or to try again) begins one too, and its next event says so, so that the steps
+ * counted, the front end's moments and the grants are the same. */
 static void step_gate(actor *a)
 {
         const engine_options *o = &a->eng->opt;
@@ -54,6 +56,7 @@ static void step_gate(actor *a)
         if (o->step_back != NULL)
                 o->step_back(o->step_ctx, a->id);
         gate_wait(a->gates, a->id);
+        a->step_pending = true;
 }
 
 typedef bool (*ready_fn)(actor *a, void *arg);

@@ -1890,6 +1890,8 @@ void model_describe_wait(const model *m, int an, strbuf *why)
                 const model_actor *t = model_actor_at(m, a->join);
 
                 strbuf_printf(why, "%s to finish", t != NULL ? t->name : "?");
+                if (t != NULL && dead(t))
+                        strbuf_puts(why, " (it has)");
                 return;
         }
         if (r == NULL) {
@@ -1897,14 +1899,23 @@ void model_describe_wait(const model *m, int an, strbuf *why)
                 return;
         }
         strbuf_printf(why, "%s %s", type, r->name);
+        /* what stops it, as things are now: a waiter whose wait is over (an item came, it was
+         * notified) waits only for its turn to go on */
         if (a->op == MODEL_OP_RECV || a->op == MODEL_OP_SEND) {
+                bool can = model_can_proceed(m, an);
+
                 if (a->end >= 0)
                         strbuf_printf(why, ".%c", a->end == 0 ? 'a' : 'b');
-                strbuf_puts(why, a->op == MODEL_OP_RECV ? " (no message)" : " (full)");
+                if (r->closed[0] || r->closed[1])
+                        strbuf_puts(why, " (closed)");
+                else if (a->op == MODEL_OP_RECV)
+                        strbuf_puts(why, can ? " (a message has come)" : " (no message)");
+                else
+                        strbuf_puts(why, can ? " (there is room now)" : " (full)");
         } else if (a->op == MODEL_OP_GET) {
-                strbuf_puts(why, " (empty)");
+                strbuf_puts(why, r->items.n > 0 ? " (an item has come)" : " (empty)");
         } else if (a->op == MODEL_OP_PUT) {
-                strbuf_puts(why, " (full)");
+                strbuf_puts(why, model_can_proceed(m, an) ? " (there is room now)" : " (full)");
         } else if (lockish(r) && a->state == MODEL_BLOCKED) {
                 const model_actor *h = model_actor_at(m, r->holder);
 
@@ -1912,9 +1923,9 @@ void model_describe_wait(const model *m, int an, strbuf *why)
         } else if (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE) {
                 strbuf_printf(why, " (count %lld)", (long long)r->count);
         } else if (r->type == SC_EVENT) {
-                strbuf_puts(why, " (not set)");
+                strbuf_puts(why, model_can_proceed(m, an) ? " (set)" : " (not set)");
         } else if (r->type == SC_CONDITION) {
-                strbuf_puts(why, " (not notified)");
+                strbuf_puts(why, model_can_proceed(m, an) ? " (notified)" : " (not notified)");
         } else if (r->type == SC_BARRIER) {
                 strbuf_printf(why, " (%lld of %lld arrived%s)", (long long)r->arrivals,
                               (long long)r->parties, r->broken ? ", broken" : "");

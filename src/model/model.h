@@ -377,7 +377,8 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
 int model_deadlock(const model *m, strbuf *why);
 
 /* What actor A waits for, in words, into WHY: "Consumer waits for queue q (empty)", "T-1 waits for
- * lock a (held by T-2)", "MainThread waits for Consumer to finish". */
+ * lock a (held by T-2)", "MainThread waits for Consumer to finish". The words in brackets say
+ * how things stand now: a waiter that can go on says why ("(an item has come)", "(notified)"). */
 void model_describe_wait(const model *m, int a, strbuf *why);
 
 /* Approximate heap bytes of M, not counting the output and the pool results, which M shares

@@ -557,6 +557,41 @@ static void draw_code(screen *sc, const term *t, const model *m)
         }
 }
 
+/* Moment J is one to stop at when moving through history: the start of a step (the next event
+ * begins one, or nothing is before it), or a pool's task given out or result back — a whole
+ * map is one step of its caller, and its results filling in are worth seeing one by one. A
+ * step's caption (SAY) is said as it begins, before its first event: the step starts before its
+ * SAY, so that the moment before a step shows the caption of the step before it. */
+static bool step_boundary(history *h, uint64_t j)
+{
+        event next, ev;
+
+        if (j <= history_first_seq(h))
+                return true;
+        if (history_event(h, j + 1, &next)) {
+                if (next.kind == EV_SAY)
+                        return true;
+                if (next.flags & EVENT_BEGINS_STEP) {
+                        int actor = next.actor;
+
+                        return !(history_event(h, j, &ev) && ev.kind == EV_SAY &&
+                                 ev.actor == actor);
+                }
+        }
+        return history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT);
+}
+
+/* The moment to stop at before moment J (history_first_seq at the earliest). */
+static uint64_t boundary_before(history *h, uint64_t j)
+{
+        if (j <= history_first_seq(h))
+                return j;
+        do
+                j--;
+        while (!step_boundary(h, j));
+        return j;
+}
+
 static void free_texts(char **v, int n)
 {
         if (v == NULL)
@@ -566,7 +601,29 @@ static void free_texts(char **v, int n)
         free(v);
 }
 
-static void draw_resources(screen *sc, const term *t, const model *m)
+/* The resources' texts at moment SEQ, described for a pane W columns wide, or NULL when the
+ * history cannot rebuild it. Uses history_at: the caller asks for its shown model again. */
+static char **res_texts_at(history *h, uint64_t seq, int w)
+{
+        const model *m = history_at(h, seq);
+        char **v;
+
+        if (m == NULL)
+                return NULL;
+        v = xcalloc((size_t)model_nres(m) + 1, sizeof(char *));
+        for (int k = 0; k < model_nres(m); k++) {
+                spans l = { 0 };
+
+                describe_res(m, k, &l, w);
+                v[k] = xstrdup(strbuf_str(&l.text));
+                spans_free(&l);
+        }
+        return v;
+}
+
+/* BEFORE: the texts at the moment before a rewound step, to mark what that step changed; NULL
+ * for the live run, whose marks are what changed since the last moment drawn. */
+static void draw_resources(screen *sc, const term *t, const model *m, char **before)
 {
         const layout_rect *r = &sc->pane[PANE_RES];
         int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
@@ -590,15 +647,24 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         }
         if (namew > 16)
                 namew = 16;
-        /* The texts of the last different moment stay, to mark what changed since. */
-        if (sc->res_now != NULL && sc->res_events != events) {
+        /* The texts of the last different moment stay, to mark what changed since (the live
+         * run's: a rewound moment is compared with the one before its step). */
+        bool rewound = before != NULL; /* NOW is then this draw's own */
+
+        if (rewound) {
+                /* the live run's texts stay as they are */
+        } else if (sc->res_now != NULL && sc->res_events != events) {
                 free_texts(sc->res_before, n);
                 sc->res_before = sc->res_now;
+                sc->res_now = now;
+                sc->res_events = events;
         } else {
                 free_texts(sc->res_now, n);
+                sc->res_now = now;
+                sc->res_events = events;
         }
-        sc->res_now = now;
-        sc->res_events = events;
+        if (before == NULL)
+                before = sc->res_before;
         for (int k = 0; k < n; k++)
                 total += 1 + l[k].rows;
         if (sc->scroll[PANE_RES] > total - rows)
@@ -614,7 +680,7 @@ static void draw_resources(screen *sc, const term *t, const model *m)
         for (int k = 0; k < n; k++) {
                 int h = 1 + l[k].rows, skip = row < 0 ? -row : 0, y = r->y + 1 + row + skip;
                 int x = r->x + namew + 2;
-                bool changed = sc->res_before != NULL && strcmp(sc->res_before[k], now[k]) != 0;
+                bool changed = before != NULL && strcmp(before[k], now[k]) != 0;
 
                 /* the type too where there is room for it */
                 if (r->w >= 60)
@@ -639,6 +705,8 @@ static void draw_resources(screen *sc, const term *t, const model *m)
                 row += h;
                 spans_free(&l[k]);
         }
+        if (rewound)
+                free_texts(now, n);
         free(cycle);
         free(l);
 }
@@ -1023,6 +1091,7 @@ void screen_draw(screen *sc, const term *t)
 {
         const model *m;
         lanes *l = NULL;
+        char **before = NULL;
 
         werase(stdscr);
         if (sc->waiting) {
@@ -1045,6 +1114,13 @@ void screen_draw(screen *sc, const term *t)
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
+        /* a rewound moment marks what its step changed: the resources before it */
+        if (sc->fits && sc->past) {
+                history *h = hist(sc);
+
+                before = res_texts_at(h, boundary_before(h, sc->shown), sc->pane[PANE_RES].w - 3);
+                m = shown_model(sc);
+        }
         if (!sc->fits) {
                 draw_too_small(t);
         } else {
@@ -1053,7 +1129,7 @@ void screen_draw(screen *sc, const term *t)
                 draw_header(sc, t, m);
                 draw_actors(sc, t, m);
                 draw_code(sc, t, m);
-                draw_resources(sc, t, m);
+                draw_resources(sc, t, m, before);
                 draw_output(sc, t, m);
                 if (l != NULL)
                         draw_timeline(sc, t, m, l);
@@ -1071,6 +1147,8 @@ void screen_draw(screen *sc, const term *t)
                 }
         }
         free(l);
+        if (before != NULL)
+                free_texts(before, model_nres(m));
         wnoutrefresh(stdscr);
         doupdate();
 }
@@ -1422,18 +1500,6 @@ static void step_pick(screen *sc)
         }
 }
 
-/* Moment J is one to stop at when moving through history: the start of a step (the next event
- * begins one, or nothing is before it), or a pool's task given out or result back — a whole
- * map is one step of its caller, and its results filling in are worth seeing one by one. */
-static bool step_boundary(history *h, uint64_t j)
-{
-        event ev;
-
-        return j <= history_first_seq(h) ||
-               (history_event(h, j + 1, &ev) && (ev.flags & EVENT_BEGINS_STEP)) ||
-               (history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT));
-}
-
 static void rewind_by(screen *sc, int dir)
 {
         history *h = hist(sc);
@@ -1446,9 +1512,7 @@ static void rewind_by(screen *sc, int dir)
                 }
                 if (sc->mode == MODE_RUNNING)
                         hand_stepping(sc, MODE_PAUSED);
-                do
-                        j--;
-                while (!step_boundary(h, j));
+                j = boundary_before(h, j);
                 sc->past = true;
                 sc->shown = j;
         } else {
@@ -1522,27 +1586,6 @@ static void toggle_live(screen *sc)
 }
 
 /*
- * The grants a stepped run had made by moment SEQ. A grant sends an actor from its gate to its
- * next one, where it says so (ready, blocked or waiting: docs/running.md); its first arrival,
- * when it starts, came without a grant. So each actor's arrivals but its first are its grants,
- * and at a step's boundary no grant is under way.
- */
-static uint64_t grants_until(history *h, uint64_t seq, int nactors)
-{
-        uint64_t *arrivals = xcalloc((size_t)nactors + 1, sizeof(uint64_t)), n = 0;
-        event ev;
-
-        for (uint64_t k = history_first_seq(h) + 1; k <= seq; k++)
-                if (history_event(h, k, &ev) && ev.actor >= 0 && ev.actor < nactors &&
-                    (ev.kind == EV_READY || ev.kind == EV_BLOCKED || ev.kind == EV_WAITING))
-                        arrivals[ev.actor]++;
-        for (int a = 0; a < nactors; a++)
-                n += arrivals[a] > 0 ? arrivals[a] - 1 : 0;
-        free(arrivals);
-        return n;
-}
-
-/*
  * A step asked for at an earlier moment: a new run that makes the same moves up to that moment
  * (the grants made by then, replayed in order with the same seed, so it arrives at the same
  * state), then waits for the keys to go on differently.
@@ -1550,7 +1593,9 @@ static uint64_t grants_until(history *h, uint64_t seq, int nactors)
 static void branch(screen *sc)
 {
         history *h = hist(sc);
-        uint64_t k = grants_until(h, sc->shown, model_nactors(history_live(h)));
+        /* the grants made by then: in step mode every grant is a step (docs/running.md), the
+         * last ones too, that end in an actor's exit or crash */
+        uint64_t k = history_steps(h, sc->shown);
         size_t nmoves;
         const int *moves = session_schedule(sc->s, &nmoves);
         int n = model_nres(history_live(h)), *prefix;

@@ -123,6 +123,34 @@ check "q ends lockstep with status 0" wait_for sem "lockstep exited 0"
 check "q restores the terminal settings" restored sem
 check "q leaves no process ($procs)" gone "$procs"
 
+# ---- a rewound moment is what the live screen showed at that step: its caption (said as the
+# next step begins) and the marks of what the step changed (not what differs from the screen
+# before) ----
+last=rw
+start rw 80 24 -- scenarios/seed/09-queue.json
+wait_for rw "stepping" >/dev/null
+# the screen less its header, the rewinding message and what follows the selected actor (its
+# mark, and the Code and Timeline panes left of the column line): the moment, not the UI's state
+body() {
+        screen rw | sed -e 1d -e 's/^▶/ /' -e 's/^[^│]*│//' | grep -v "^An earlier moment" |
+                grep -v "^ *\$"
+}
+same=0
+for rk in $(seq 1 16); do # (press_until has its own k)
+        press_until rw " " "stepping .* step $rk " 3 >/dev/null
+        live=$(body)
+        T send-keys -t rw " "
+        wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
+        T send-keys -t rw Left
+        wait_for rw "rewound .* step $rk of" >/dev/null
+        if [ "$(body)" = "$live" ]; then same=$((same + 1)); else
+                echo "step $rk live:"; echo "$live"; echo "rewound:"; body; fi
+        T send-keys -t rw Right
+        wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
+done
+check "16 of 16 rewound steps show what was shown live ($same)" [ $same -eq 16 ]
+T send-keys -t rw q
+
 # ---- a chosen actor steps; one that cannot move says why ----
 last=pick
 start pick 80 24 -- scenarios/seed/03-semaphore.json
@@ -266,10 +294,11 @@ check "without a main of its own, the first actor's code is shown" wait_for pool
 check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
 check "... shown as index->result" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
-check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 3
+# (back past main's join going on, a step of its own, and the moment the map was done)
+check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 4
 check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
-check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
+check "... the header still in that step" wait_for pool "rewound .*step 1 of 3"
 check "... and Code still shows the map, not the implied main" wait_for pool "Code - MainProcess"
 check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
 check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '5->25'"

@@ -1913,9 +1913,17 @@ static void test_every_actor_blocked(void **state)
         assert_deadlock(f.m, 2,
                         "every actor is blocked: Consumer waits for queue q (empty); "
                         "MainThread waits for Consumer to finish");
-        /* an item in the queue: the consumer is not stuck */
+        /* an item in the queue: the consumer is not stuck, and its wait says how things stand */
         evt(&f, EV_PUT, EVENT_RUNNER, q, 0, "1");
         assert_deadlock(f.m, 0, "");
+        {
+                strbuf why = STRBUF_INIT;
+
+                model_describe_wait(f.m, consumer, &why);
+                assert_string_equal(strbuf_str(&why),
+                                    "Consumer waits for queue q (an item has come)");
+                strbuf_free(&why);
+        }
         full(&f, EV_GOT, consumer, q, -1, -1, 0, 0, "1");
         ev(&f, EV_STEP, main, -1);
         /* waits on an event, a semaphore, and a lock held by a finished actor */
