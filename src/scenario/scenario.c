@@ -1417,6 +1417,22 @@ static int value_lock(loader *L, const cJSON *kw)
         return sc->nresources++;
 }
 
+/* Whether NAME ends in SUFFIX and what comes before it names a Value or an Array: NAME is then a
+ * way of naming its own lock that misses (NAME.get_lock without the call, or NAME itself). */
+static bool value_named(const scenario *sc, const char *name, const char *suffix)
+{
+        size_t n = strlen(name), ns = strlen(suffix);
+        char *base;
+        int k;
+
+        if (n <= ns || strcmp(name + n - ns, suffix) != 0)
+                return false;
+        base = xstrndup(name, n - ns);
+        k = scenario_find_resource(sc, base);
+        free(base);
+        return k >= 0 && (sc->resources[k].type == SC_VALUE || sc->resources[k].type == SC_ARRAY);
+}
+
 static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSON *kw)
 {
         scenario *sc = L->sc;
@@ -1441,7 +1457,11 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                                 if (info->res_mask & BIT(sc->resources[r].type))
                                         names[r] = sc->resources[r].name;
                         strbuf_printf(&sb, "no resource named '%.64s'", kw->valuestring);
-                        suggest(&sb, kw->valuestring, names, (size_t)sc->nresources);
+                        if ((info->res_mask & BIT(SC_RLOCK)) &&
+                            value_named(sc, kw->valuestring, ".get_lock"))
+                                strbuf_printf(&sb, "; did you mean '%.64s()'?", kw->valuestring);
+                        else
+                                suggest(&sb, kw->valuestring, names, (size_t)sc->nresources);
                         err_value(L, kw, "%s", strbuf_str(&sb));
                         strbuf_free(&sb);
                         free(names);
@@ -1462,6 +1482,10 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                             &sb, ", but '%s' is a%s %s", kw->valuestring,
                             strchr("aeiou", res_table[sc->resources[k].type].name[0]) ? "n" : "",
                             res_table[sc->resources[k].type].name);
+                        if ((info->res_mask & BIT(SC_RLOCK)) &&
+                            value_named(sc, kw->valuestring, ""))
+                                strbuf_printf(&sb, "; its own lock is '%.64s.get_lock()'",
+                                              kw->valuestring);
                         err_value(L, kw, "%s", strbuf_str(&sb));
                         strbuf_free(&sb);
                         return;

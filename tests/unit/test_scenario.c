@@ -279,6 +279,14 @@ static void test_errors(void **state)
                           " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": "
                           "\"l.get_lock()\"}]}]}",
                      "\"l.get_lock()\"", "no resource named 'l.get_lock()'");
+        /* a Value's own lock named without the call, or as the Value itself: the right name */
+        expect_error(HEAD " \"resources\": {\"v\": {\"type\": \"value\", \"ctype\": \"i\"}},\n"
+                          " \"actors\": [{\"name\": \"A\", \"run\": [{\"with\": "
+                          "\"v.get_lock\", \"do\": []}]}]}",
+                     "\"v.get_lock\"", "did you mean 'v.get_lock()'?");
+        expect_error(HEAD " \"resources\": {\"v\": {\"type\": \"value\", \"ctype\": \"i\"}},\n"
+                          " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"v\"}]}]}",
+                     "\"v\"}]", "but 'v' is a value; its own lock is 'v.get_lock()'");
         expect_error(HEAD " \"a\": 1,\n" ACTOR, "\"a\"", "unknown key 'a' in a scenario");
         expect_error(HEAD " \"actors\": []}", "[]", "non-empty array");
         expect_error("{\"lockstep\": 1, \"lockstep\": 1}", "\"lockstep\": 1}",
