@@ -232,8 +232,15 @@ static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_e
         switch (SC_REF_KIND(ref)) {
         case SC_REF_LOCAL:
                 if (!a->assigned[k]) {
-                        snprintf(err->msg, sizeof(err->msg),
-                                 "UnboundLocalError: local '%s' has no value yet", name);
+                        if (a->in_pool_worker)
+                                snprintf(err->msg, sizeof(err->msg),
+                                         "NameError: '%s' is a local of the map's caller, "
+                                         "and a pool's worker runs the function without them "
+                                         "(a closure cannot be pickled)",
+                                         name);
+                        else
+                                snprintf(err->msg, sizeof(err->msg),
+                                         "UnboundLocalError: local '%s' has no value yet", name);
                         return -1;
                 }
                 *out = value_ref(a->locals[k]);

@@ -68,6 +68,9 @@ typedef struct actor {
          * (its with blocks released), so that nothing the actor does comes after its ERROR. */
         strbuf error;
         const sc_stmt *error_stmt;
+        /* This copy runs a map's function in a pool's worker: the caller's locals are not here
+         * (they stay in the caller's process), which an error about one says. */
+        bool in_pool_worker;
 } actor;
 
 /* How a statement or block ended. */

@@ -69,8 +69,8 @@ typedef struct pool_state {
         bool busy;    /* a map is under way: another caller waits for it to end (live only: a map is
                          one step, so stepped runs never overlap two) */
         bool stepped; /* the map hands out its tasks in rounds (step mode) */
-        bool one_by_one; /* ... and its function publishes (a manager's data: a request and a
-                            reply), so the workers of a round compute in turn too */
+        bool one_by_one;     /* ... and its function publishes (a manager's data: a request and a
+                                reply), so the workers of a round compute in turn too */
         const sc_stmt *stmt; /* the map statement (the same address in every process) */
         int caller;          /* the actor whose map it is */
         /* live: the maps handed out so far, and what the caller's ring (its actor's) had written
@@ -682,7 +682,6 @@ static int run_task(worker *wk, actor *c, const sc_stmt *s, int frc, value fn, v
         return rc;
 }
 
-
 /* Stepped, under ps->mu (and so again at the end): WK's task of this round. It takes it in its
  * turn, computes at the same time as the others of the round (in turn when the function
  * publishes), and says its result in its turn. */
@@ -855,6 +854,7 @@ void pool_worker(engine *eng, int res, int w)
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 if (ps->stop)
                         break;
+                eng->actors[ps->caller].in_pool_worker = true;
                 if (ps->stepped)
                         stepped_task(&wk);
                 else

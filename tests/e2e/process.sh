@@ -88,6 +88,12 @@ assert ch == [("d", "8.0", -1), ("n", "1", -1)], ch
                         ok || ko "value-c-int $n: $(lines '^child')"
                 has "parent v=-2147483647 big=705032704 a=[-2147483648, 2147483647, -705032704]" "value-c-int $n"
 
+                # --- a map's function that uses a local of the caller fails in the worker, which
+                # says why
+                run tests/e2e/scenarios/pool-closure.json $mode $seed; status $? 4 "pool-closure $n"
+                grep -q "NameError: 'k' is a local of the map's caller, and a pool's worker runs the function without them" "$tmp/e" &&
+                        ok || ko "pool-closure $n: $(cat "$tmp/e")"
+
                 # --- 09: a queue between two processes, with a None sentinel
                 run scenarios/seed/09-queue.json $mode $seed; status $? 0 "09 $n"
                 [ "$(lines '^Consuming')" = "Consuming item 0|Consuming item 1|Consuming item 2|Consuming item 3|Consuming item 4" ] &&
