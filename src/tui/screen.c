@@ -201,6 +201,30 @@ static void span_waiters(spans *l, const model *m, const model_ids *ids, const c
         span_actors(l, m, ids, ROLE_WAITER);
 }
 
+/* A pipe's waiters of IDS at its end END (0: a, 1: b; -1: either), on a row of their own:
+ * "receiving at b: Receiver" — the end says which way the message goes. */
+static void span_pipe_waiters(spans *l, const model *m, const model_ids *ids, int end,
+                              const char *what)
+{
+        int v[SC_MAX_ACTORS + 1];
+        model_ids at = { .v = v };
+
+        for (size_t k = 0; k < ids->n && at.n < SC_MAX_ACTORS + 1; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+
+                if (a != NULL && a->end == end)
+                        v[at.n++] = ids->v[k];
+        }
+        if (at.n == 0)
+                return;
+        span_row(l);
+        if (end < 0)
+                span(l, ROLE_NORMAL, "%s: ", what);
+        else
+                span(l, ROLE_NORMAL, "%s at %c: ", what, end == 0 ? 'a' : 'b');
+        span_actors(l, m, &at, ROLE_WAITER);
+}
+
 /* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
  * bounded queue shown up to a few). */
 static void span_box(spans *l, const model_texts *items, int64_t max)
@@ -373,11 +397,15 @@ static void describe_res(const model *m, int ri, spans *l, int width)
                         span(l, ROLE_NORMAL, "b->a ");
                         span_box(l, &r->flow[1], 0);
                 }
-                if (r->closed[0] || r->closed[1])
-                        span(l, ROLE_DIM, " closed:%s%s", r->closed[0] ? " a" : "",
+                if (r->closed[0] || r->closed[1]) {
+                        span_row(l); /* of the pipe, not of the direction above */
+                        span(l, ROLE_DIM, "closed:%s%s", r->closed[0] ? " a" : "",
                              r->closed[1] ? " b" : "");
-                span_waiters(l, m, &r->blocked, "receiving");
-                span_waiters(l, m, &r->putters, "sending");
+                }
+                for (int end = -1; end <= 1; end++) {
+                        span_pipe_waiters(l, m, &r->blocked, end, "receiving");
+                        span_pipe_waiters(l, m, &r->putters, end, "sending");
+                }
                 break;
         case SC_VAR:
         case SC_LIST:
