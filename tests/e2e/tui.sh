@@ -8,6 +8,10 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 sock="lockstep-tui-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'T kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+# killed (a test timeout), the shell runs its EXIT trap too: no TUI of the test is left running
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 export LANG=C.UTF-8 TERM=xterm-256color
 
 # start NAME COLS ROWS [ENV=VALUE...] -- ARGS: lockstep ARGS in a shell that records the terminal
