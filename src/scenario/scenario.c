@@ -17,12 +17,14 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/strbuf.h"
@@ -2468,38 +2470,57 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
         return sc;
 }
 
+char *scenario_read(const char *path, size_t *len, strbuf *why)
+{
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        strbuf sb = STRBUF_INIT;
+        struct stat st;
+        char buf[65536];
+        ssize_t n;
+
+        if (fd < 0) {
+                strbuf_printf(why, "cannot open: %s", strerror(errno));
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                strbuf_printf(why, "not a regular file (%s): give a scenario file",
+                              S_ISDIR(st.st_mode)    ? "a directory"
+                              : S_ISFIFO(st.st_mode) ? "a FIFO"
+                              : S_ISCHR(st.st_mode)  ? "a character device"
+                                                     : "not a plain file");
+                close(fd);
+                return NULL;
+        }
+        fcntl(fd, F_SETFL, 0);
+        while (sb.len <= SC_MAX_FILE_BYTES && (n = read(fd, buf, sizeof(buf))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        strbuf_printf(why, "cannot read: %s", strerror(errno));
+                        close(fd);
+                        strbuf_free(&sb);
+                        return NULL;
+                }
+                strbuf_append(&sb, buf, (size_t)n);
+        }
+        close(fd);
+        *len = sb.len;
+        return strbuf_detach(&sb);
+}
+
 scenario *scenario_load(const char *path, const scenario_options *opt, diag *d)
 {
-        FILE *f = fopen(path, "rb");
-        char *buf;
-        size_t n = 0, cap = 65536;
-        scenario *sc;
+        strbuf why = STRBUF_INIT;
+        size_t n = 0;
+        char *buf = scenario_read(path, &n, &why);
+        scenario *sc = NULL;
 
-        if (f == NULL) {
-                diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
-                return NULL;
-        }
-        buf = xmalloc(cap);
-        for (;;) {
-                size_t got = fread(buf + n, 1, cap - n, f);
-
-                n += got;
-                if (n > SC_MAX_FILE_BYTES)
-                        break;
-                if (got == 0)
-                        break;
-                if (n == cap)
-                        buf = xgrow(buf, &cap, cap + 1, 1);
-        }
-        if (ferror(f)) {
-                diag_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
-                fclose(f);
-                free(buf);
-                return NULL;
-        }
-        fclose(f);
-        sc = scenario_load_text(path, buf, n, opt, d);
+        if (buf == NULL)
+                diag_error(d, path, 0, 0, "%s", strbuf_str(&why));
+        else
+                sc = scenario_load_text(path, buf, n, opt, d);
         free(buf);
+        strbuf_free(&why);
         return sc;
 }
 

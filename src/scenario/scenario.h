@@ -236,7 +236,14 @@ typedef struct scenario_options {
         int cpu_count; /* what cpu_count() gives at load time; 0 asks the system */
 } scenario_options;
 
-/* Loads PATH. Returns the scenario, or NULL after reporting every problem into D. */
+/* Reads the scenario file PATH: a regular file, of which at most SC_MAX_FILE_BYTES + 1 bytes are
+ * read (one more than a scenario may have, so that the loader can say it is too big). A FIFO, a
+ * device or a directory is refused before anything is read from it (opening a FIFO to read
+ * would wait for a writer for ever). Returns the bytes (malloc'd, *LEN of them), or NULL with why
+ * in WHY ("not a regular file (a FIFO): give a scenario file"). */
+char *scenario_read(const char *path, size_t *len, strbuf *why);
+/* Loads PATH (scenario_read). Returns the scenario, or NULL after reporting every problem into
+ * D. */
 scenario *scenario_load(const char *path, const scenario_options *opt, diag *d);
 /* Loads from memory; PATH only names the file in messages. */
 scenario *scenario_load_text(const char *path, const char *text, size_t len,

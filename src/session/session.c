@@ -206,48 +206,16 @@ static bool same_file(const char *a, const char *b)
                sa.st_ino == sb.st_ino;
 }
 
-/*
- * Reads the scenario file: a regular file of at most SC_MAX_FILE_BYTES (one byte more is read so
- * the loader can say it is too big). A FIFO, a device or a directory is refused before anything
- * is read from it: opening a FIFO for reading would wait for a writer forever.
- */
+/* Reads the scenario file (scenario_read), its error as lockstep says it. */
 static char *read_scenario(const char *path, size_t *len, strbuf *err)
 {
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        strbuf sb = STRBUF_INIT;
-        struct stat st;
-        char buf[65536];
-        ssize_t n;
+        strbuf why = STRBUF_INIT;
+        char *text = scenario_read(path, len, &why);
 
-        if (fd < 0) {
-                strbuf_printf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
-                return NULL;
-        }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                strbuf_printf(err, "%s: error: not a regular file (%s): give a scenario file\n",
-                              path,
-                              S_ISDIR(st.st_mode)    ? "a directory"
-                              : S_ISFIFO(st.st_mode) ? "a FIFO"
-                              : S_ISCHR(st.st_mode)  ? "a character device"
-                                                     : "not a plain file");
-                close(fd);
-                return NULL;
-        }
-        fcntl(fd, F_SETFL, 0);
-        while (sb.len <= SC_MAX_FILE_BYTES && (n = read(fd, buf, sizeof(buf))) != 0) {
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        strbuf_printf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
-                        close(fd);
-                        strbuf_free(&sb);
-                        return NULL;
-                }
-                strbuf_append(&sb, buf, (size_t)n);
-        }
-        close(fd);
-        *len = sb.len;
-        return strbuf_detach(&sb);
+        if (text == NULL)
+                strbuf_printf(err, "%s: error: %s\n", path, strbuf_str(&why));
+        strbuf_free(&why);
+        return text;
 }
 
 /* Footguns: an output that would overwrite an input, or two outputs in one file. */

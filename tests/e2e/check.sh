@@ -83,8 +83,12 @@ expect_exit 2 "200,000 nested brackets" -- timeout 10 "$bin" check "$tmp/deep.js
 grep -q "deep.json:1:65: error: nesting deeper than 64 levels" "$tmp/err" && ok || ko "deep nesting message"
 expect_exit 2 "an 8 MB string" -- timeout 10 "$bin" check "$tmp/bigstring.json"
 grep -q "bigstring.json: error: file is larger than" "$tmp/err" && ok || ko "8 MB file message"
-# run reads the file its own way (a FIFO refused unread) and stops one buffer past the most: the
-# same message, with no size it did not see
+# check reads as run does: a FIFO refused unread (it waited for a writer for ever)
+mkfifo "$tmp/fifo.json"
+expect_exit 2 "check of a FIFO" -- timeout 10 "$bin" check "$tmp/fifo.json"
+grep -qx ".*fifo.json: error: not a regular file (a FIFO): give a scenario file" "$tmp/err" && ok ||
+        ko "check of a FIFO: $(cat "$tmp/err")"
+# run stops one buffer past the most, as check: the same message, with no size it did not see
 expect_exit 2 "run of an 8 MB file" -- timeout 10 "$bin" run "$tmp/bigstring.json"
 grep -qx ".*bigstring.json: error: file is larger than 1048576 bytes, the most a scenario may be" \
         "$tmp/err" && ok || ko "run: 8 MB file message"
