@@ -2309,13 +2309,20 @@ static long too_deep(const char *text, size_t len, int limit)
 scenario *scenario_load_text(const char *path, const char *text, size_t len,
                              const scenario_options *opt, diag *d)
 {
-        loader L = { .file = path, .text = text, .len = len, .d = d };
+        loader L;
         size_t before = diag_count(d), bad;
         const char *end = NULL;
         cJSON *root;
         long deep;
         scenario *sc;
 
+        /* A UTF-8 byte order mark, which some editors write, is passed over (RFC 8259 lets a
+         * parser ignore it); it shows as nothing, so the columns after it are the ones seen. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
+        L = (loader){ .file = path, .text = text, .len = len, .d = d };
         /* a reader stops once past the most (the file may be far longer): no size to tell */
         if (len > SC_MAX_FILE_BYTES) {
                 diag_error(d, path, 0, 0,

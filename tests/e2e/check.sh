@@ -83,6 +83,14 @@ expect_exit 2 "200,000 nested brackets" -- timeout 10 "$bin" check "$tmp/deep.js
 grep -q "deep.json:1:65: error: nesting deeper than 64 levels" "$tmp/err" && ok || ko "deep nesting message"
 expect_exit 2 "an 8 MB string" -- timeout 10 "$bin" check "$tmp/bigstring.json"
 grep -q "bigstring.json: error: file is larger than" "$tmp/err" && ok || ko "8 MB file message"
+# a UTF-8 byte order mark is passed over (it was an internal error, exit 70): the file loads and
+# runs, and a column after it is the one an editor shows
+printf '\357\273\277' | cat - scenarios/seed/07-pool-map.json >"$tmp/bom.json"
+expect_exit 0 "a scenario with a BOM" -- "$bin" check "$tmp/bom.json"
+[ "$("$bin" run "$tmp/bom.json" 2>/dev/null)" = "[1, 4, 9, 16, 25]" ] && ok || ko "run of a scenario with a BOM"
+printf '\357\273\277{"lockstep": 1, "x": 1}' >"$tmp/bom2.json"
+expect_exit 2 "a bad scenario with a BOM" -- "$bin" check "$tmp/bom2.json"
+grep -q "bom2.json:1:17: error: unknown key 'x'" "$tmp/err" && ok || ko "BOM: the column: $(cat "$tmp/err")"
 # check reads as run does: a FIFO refused unread (it waited for a writer for ever)
 mkfifo "$tmp/fifo.json"
 expect_exit 2 "check of a FIFO" -- timeout 10 "$bin" check "$tmp/fifo.json"
