@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "scenario/jsonpos.h"
+#include "util/strbuf.h"
 
 static void check_value_at(const jsonpos *p, const cJSON *it, int line, int col)
 {
@@ -152,6 +153,42 @@ static void test_linecol(void **state)
         assert_int_equal(c, 3);
 }
 
+/* A long text, some lines of it several kilobytes and with characters of three bytes: every
+ * value's position (found from the marks kept every few kilobytes) is the one counted from the
+ * start. */
+static void test_long_text(void **state)
+{
+        strbuf t = STRBUF_INIT;
+        cJSON *root;
+        jsonpos *p;
+        long deep;
+        int n = 0;
+
+        (void)state;
+        strbuf_puts(&t, "[");
+        for (int k = 0; k < 6000; k++)
+                strbuf_printf(&t, "%s\"가%d\"%s", k ? ", " : "", k, k % 700 == 0 ? "\n" : "");
+        strbuf_puts(&t, "]");
+        root = cJSON_Parse(strbuf_str(&t));
+        assert_non_null(root);
+        p = jsonpos_build(strbuf_str(&t), t.len, root, 64, &deep);
+        assert_non_null(p);
+        for (const cJSON *it = root->child; it != NULL; it = it->next, n++) {
+                int l, c, wl, wc;
+
+                jsonpos_value(p, it, &l, &c);
+                jsonpos_linecol(strbuf_str(&t), t.len, (size_t)jsonpos_value_offset(p, it), &wl,
+                                &wc);
+                assert_int_equal(l, wl);
+                assert_int_equal(c, wc);
+        }
+        assert_int_equal(n, 6000);
+        assert_true(t.len > 8 * 4096);
+        jsonpos_free(p);
+        cJSON_Delete(root);
+        strbuf_free(&t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -161,6 +198,7 @@ int main(void)
                 cmocka_unit_test(test_raw_numbers),
                 cmocka_unit_test(test_depth_limit),
                 cmocka_unit_test(test_linecol),
+                cmocka_unit_test(test_long_text),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
