@@ -554,6 +554,11 @@ static int cmd_run(int argc, char **argv)
                  */
                 if (more && ++fast % SIGNAL_LOOK_EVERY != 0)
                         continue;
+                /* Before waiting, what was printed goes out: into a pipe or a file, stdio would
+                 * keep it until its buffer fills (a slow run's first line came at its end), and a
+                 * write that fails is seen now, not after the run. */
+                if (!more && fflush(stdout) != 0 && output_failed(&out))
+                        continue;
                 if (poll(p, sfd >= 0 ? 2 : 1, more ? 0 : -1) < 0 && errno != EINTR)
                         xdie("poll: %s", strerror(errno));
                 if (sfd >= 0 && (p[1].revents & POLLIN) &&

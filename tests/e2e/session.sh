@@ -71,6 +71,18 @@ status_is "01-thread >&-" $? 6
 grep -q "standard output could not be written: Bad file descriptor" "$tmp/closed.err" && ok ||
         ko "01-thread >&-: $(tail -1 "$tmp/closed.err")"
 
+# --- what is printed goes out as the run goes, into a pipe too, not when stdio's buffer fills or
+# the run ends: a line printed before a 60 s wait reaches the reader of the pipe, though the run
+# is then killed (-9: nothing is written after that); and the write that fails is seen at once
+[ "$( (timeout -s KILL 4 "$bin" run tests/e2e/scenarios/print-then-wait.json | head -n 1) 2>/dev/null)" = first ] &&
+        ok || ko "a line printed before a long wait did not come out before the run was killed"
+timeout 30 "$bin" run tests/e2e/scenarios/print-then-wait.json >&- 2>"$tmp/closed.err"
+status_is "print-then-wait >&- (ended at once, not by the 60 s wait or the timeout)" $? 6
+if [ -w /dev/full ]; then
+        timeout 30 "$bin" run tests/e2e/scenarios/print-then-wait.json >/dev/full 2>"$tmp/full.err"
+        status_is "print-then-wait >/dev/full" $? 6
+fi
+
 # --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
 for sig in INT:130 TERM:143 HUP:129; do
         name=${sig%:*}; want=${sig#*:}
