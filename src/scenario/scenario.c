@@ -2347,10 +2347,24 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
 
                         jsonpos_linecol(text, len, k, &line, &col);
                         diag_error(d, path, line, col,
-                                   "control character U+%04X is not allowed in JSON (inside a "
-                                   "string, write it as \\u%04X)",
+                                   "control character U+%04X is not allowed in JSON (in a "
+                                   "string, write it as \\u%04X; elsewhere, remove it)",
                                    c, c);
                         return NULL;
+                }
+                /* A backslash begins an escape (only strings have them): \u0000 would cut the
+                 * string short where cJSON gives it to us, so that "A\u0000x" named 'A'. */
+                if (c == '\\') {
+                        if (k + 5 < len && text[k + 1] == 'u' &&
+                            memcmp(text + k + 2, "0000", 4) == 0) {
+                                int line, col;
+
+                                jsonpos_linecol(text, len, k, &line, &col);
+                                diag_error(d, path, line, col,
+                                           "a string cannot hold the character U+0000 (\\u0000)");
+                                return NULL;
+                        }
+                        k++; /* the escaped character: a backslash is not another escape */
                 }
         }
         if (!utf8_valid(text, len, &bad)) {
