@@ -43,6 +43,10 @@ typedef struct engine_options {
         void *step_ctx;
 } engine_options;
 
+/* The runner's exit status when its fork server died before the end of the run (killed from
+ * outside): the process actors died with it (forksrv.h). */
+#define ENGINE_EXIT_FORKSRV 75
+
 /* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,
  * soft and hard alike so that nothing in the run can lift them; a limit already lower stays. */
 #define ENGINE_LIMIT_AS     ((uint64_t)16 << 30) /* address space: 16 GiB (not under ASan/TSan) */

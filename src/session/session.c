@@ -686,6 +686,10 @@ static void runner_died(session *s)
                 else
                         end_because(s, OUTCOME_CRASH, "the runner died of %s",
                                     strsignal(WTERMSIG(st)));
+        } else if (WEXITSTATUS(st) == ENGINE_EXIT_FORKSRV) {
+                end_because(s, OUTCOME_CRASH,
+                            "the fork server died (killed from outside): every process actor "
+                            "died with it, and the run cannot go on");
         } else if (s->last_crash_actor >= 0) {
                 end_because(s, OUTCOME_CRASH,
                             "%s ended the runner with exit(%d): every thread of its process "

@@ -467,6 +467,27 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- the fork server killed from outside: its process actors die with it, and nobody is left to
+# say so or to reap them; the runner sees it and the run ends at once (it waited for its time
+# limit, or for ever stepped), saying why; nothing of the run is left
+for how in "" "--step --speed 1"; do
+        cp tests/e2e/scenarios/process-sleeper.json "$tmp/fsk.json"
+        # shellcheck disable=SC2086
+        "$bin" run $how "$tmp/fsk.json" >/dev/null 2>"$tmp/fsk.err" &
+        pid=$!
+        (sleep 30 && kill -TERM $pid 2>/dev/null) & # a watchdog: 143 if it does not end
+        dog=$!
+        kid=$(actor_pids $pid 1)
+        server=$([ -n "$kid" ] && ps -o ppid= -p $kid | tr -d ' ')
+        [ -n "$server" ] && kill -9 "$server"
+        wait $pid; st=$?
+        kill $dog 2>/dev/null
+        status $st 4 "kill the fork server $how"
+        grep -q "the fork server died (killed from outside): every process actor died with it" \
+                "$tmp/fsk.err" && ok || ko "kill the fork server $how: $(tail -1 "$tmp/fsk.err")"
+        gone "$tmp/fsk.json" "kill the fork server $how"
+done
+
 # --- a process killed holding the memory lock (Holder reads a shared Value in statements of a
 # few milliseconds each, the lock held throughout: nearly any moment of its loop is one): its
 # reaper gives the lock up, so Other, started after, reads and writes the Value instead of
