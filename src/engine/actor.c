@@ -446,7 +446,7 @@ static void *thread_main(void *arg)
         return NULL;
 }
 
-static void start_thread(actor *a, actor *t)
+static int start_thread(actor *a, actor *t)
 {
         sigset_t all, old;
 
@@ -459,22 +459,33 @@ static void start_thread(actor *a, actor *t)
         if (pthread_create(&t->thread, NULL, thread_main, t) != 0)
                 xdie("pthread_create failed");
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return 0;
 }
 
-/* The new process gets the starter's memory as it is now (fork() semantics). */
-static void start_process(actor *a, actor *t)
+/* The new process gets the starter's memory as it is now (fork() semantics): -1 with ERR when
+ * that is too much to send (STORE_MAX_ENCODED). */
+static int start_process(actor *a, actor *t)
 {
         strbuf snap = { 0 };
+        char err[200];
+        int rc;
 
         actor_memory_take(a);
-        store_snapshot(a->store, &snap);
+        rc = store_snapshot(a->store, &snap, err, sizeof(err));
         actor_memory_drop(a);
-        forksrv_request(&a->eng->fs, t->id, snap.data, snap.len);
+        if (rc == 0)
+                forksrv_request(&a->eng->fs, t->id, snap.data, snap.len);
         strbuf_free(&snap);
+        if (rc < 0) {
+                actor_fail(a, "%s", err);
+                return -1;
+        }
+        return 0;
 }
 
+/* How to start an actor of a kind: 0, or -1 after raising an error in A (nothing started). */
 typedef struct start_op {
-        void (*start)(actor *a, actor *t);
+        int (*start)(actor *a, actor *t);
 } start_op;
 
 static const start_op start_ops[] = {
@@ -501,7 +512,13 @@ int actor_start(actor *a, int target)
                 actor_fail(a, "RuntimeError: %s can only be started once", t->name);
                 return -1;
         }
-        start_ops[a->sc->actors[target].kind].start(a, t);
+        if (start_ops[a->sc->actors[target].kind].start(a, t) < 0) {
+                /* not started after all: whoever joins it is told so, not left waiting */
+                prim_mutex_lock(&p->mu);
+                p->started = false;
+                pthread_mutex_unlock(&p->mu);
+                return -1;
+        }
         if (a->gates != NULL) {
                 /* Step mode: the new actor's first READY comes before anything more of ours, so
                  * the scheduler always knows every actor that can move. */

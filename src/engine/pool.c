@@ -255,18 +255,25 @@ static int workers_of(actor *a, int res)
         return n < 1 ? 1 : n > SC_MAX_POOL ? SC_MAX_POOL : (int)n;
 }
 
-/* The pool's workers, forked at its first map with the caller's memory, as Pool() forks. */
-static void start_workers(actor *a, int res, pool_state *ps)
+/* The pool's workers, forked at its first map with the caller's memory, as Pool() forks: -1
+ * after raising an error in A when that memory is too much to send (STORE_MAX_ENCODED). */
+static int start_workers(actor *a, int res, pool_state *ps)
 {
         strbuf snap = { 0 };
-        int n = workers_of(a, res);
+        char err[200];
+        int n = workers_of(a, res), rc;
 
         actor_memory_take(a);
-        store_snapshot(a->store, &snap);
+        rc = store_snapshot(a->store, &snap, err, sizeof(err));
         actor_memory_drop(a);
-        for (int w = 0; w < n; w++)
+        for (int w = 0; rc == 0 && w < n; w++)
                 forksrv_request(&a->eng->fs, POOL_TARGET(res, w), snap.data, snap.len);
         strbuf_free(&snap);
+        if (rc < 0) {
+                actor_fail(a, "%s", err);
+                return -1;
+        }
+        return 0;
 }
 
 /* 1 with *R when OVER is a call of range(), 0 when it is not, -1 when its arguments fail. */
@@ -386,8 +393,14 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 start = !ps->started;
                 ps->started = true;
                 pthread_mutex_unlock(&ps->mu);
-                if (start)
-                        start_workers(a, s->res, ps);
+                if (start && start_workers(a, s->res, ps) < 0) {
+                        /* no worker: the next map tries again */
+                        prim_mutex_lock(&ps->mu);
+                        ps->started = false;
+                        pthread_mutex_unlock(&ps->mu);
+                        value_drop(&items);
+                        return FLOW_STOP;
+                }
         }
         prim_mutex_lock(&ps->mu);
         while (ps->busy)

@@ -95,6 +95,18 @@ size_t store_encode_scalar(value v, char buf[STORE_SCALAR_BYTES])
         return encode_scalar(v, buf);
 }
 
+/* An encoding of LEN bytes is past STORE_MAX_ENCODED: it stops there (ERR says why). */
+static int too_big(size_t len, char *err, size_t errlen)
+{
+        if (len <= STORE_MAX_ENCODED)
+                return 0;
+        diag_set_err(err, errlen,
+                     "MemoryError: what is to go to another process takes more than %zu MiB "
+                     "encoded",
+                     STORE_MAX_ENCODED >> 20);
+        return -1;
+}
+
 int store_encode(value v, strbuf *out, char *err, size_t errlen)
 {
         char small[SCALAR_BYTES];
@@ -112,6 +124,8 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
         case VALUE_STR: {
                 const char *p = value_str_data(v, &n);
 
+                if (too_big(out->len + n, err, errlen) < 0)
+                        return -1;
                 strbuf_putc(out, T_STR);
                 put_u32(out, n);
                 strbuf_append(out, p, n);
@@ -123,7 +137,8 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
                 strbuf_putc(out, v.type == VALUE_LIST ? T_LIST : T_TUPLE);
                 put_u32(out, n);
                 for (size_t k = 0; k < n; k++)
-                        if (store_encode(value_at(v, k), out, err, errlen) < 0)
+                        if (store_encode(value_at(v, k), out, err, errlen) < 0 ||
+                            too_big(out->len, err, errlen) < 0)
                                 return -1;
                 return 0;
         case VALUE_DICT:
@@ -132,7 +147,8 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
                 put_u32(out, n);
                 for (size_t k = 0; k < n; k++)
                         if (store_encode(value_dict_key_at(v, k), out, err, errlen) < 0 ||
-                            store_encode(value_dict_item_at(v, k), out, err, errlen) < 0)
+                            store_encode(value_dict_item_at(v, k), out, err, errlen) < 0 ||
+                            too_big(out->len, err, errlen) < 0)
                                 return -1;
                 return 0;
         case VALUE_FUNC: break;
@@ -509,11 +525,13 @@ int store_commit(store *st, int k, value *v, char *err, size_t errlen)
         return 0;
 }
 
-void store_snapshot(store *st, strbuf *out)
+int store_snapshot(store *st, strbuf *out, char *err, size_t errlen)
 {
         for (int k = 0; k < st->sc->nresources; k++)
-                if (is_data(st->sc->resources[k].type) && !st->shared[k] && !managed(st, k))
-                        encode_own(st->mem[k], out);
+                if (is_data(st->sc->resources[k].type) && !st->shared[k] && !managed(st, k) &&
+                    store_encode(st->mem[k], out, err, errlen) < 0)
+                        return -1;
+        return 0;
 }
 
 void store_restore(store *st, const char *data, size_t len)

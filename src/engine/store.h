@@ -29,6 +29,10 @@ typedef struct store store;
 
 /* Bytes of encoded items a queue between processes holds at most (mapped lazily). */
 #define STORE_QUEUE_BYTES ((size_t)16 << 20)
+/* The most one encoding may take (store_encode): a value sent to another process, or the memory a
+ * new process is given. The run's values are capped in memory (VALUE_MAX_MEMORY), but a list
+ * that holds one long string a million times is small there and a terabyte encoded. */
+#define STORE_MAX_ENCODED ((size_t)64 << 20)
 
 /* Places SC's resources: with SHARED (the scenario has process actors), Values, Arrays and
  * queues go to shared memory. Every data resource starts as the scenario's initial value. */
@@ -56,8 +60,9 @@ bool store_shared(const store *st, int k);
 bool store_managed(const store *st, int k);
 
 /* The heap data of every var, list and dict (what a process copies at fork), encoded into OUT;
- * store_restore puts it back in a new process. */
-void store_snapshot(store *st, strbuf *out);
+ * store_restore puts it back in a new process. -1 with ERR when it is more than
+ * STORE_MAX_ENCODED. */
+int store_snapshot(store *st, strbuf *out, char *err, size_t errlen);
 void store_restore(store *st, const char *data, size_t len);
 
 /* ---- queues (under the queue's mutex) -------------------------------------------------------- */

@@ -467,6 +467,19 @@ assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- a value small in memory but a terabyte encoded, sent to another process every way: a
+# MemoryError at once (it ran to the time limit, past 2 GB of memory)
+for op in queue pipe manager pool process; do
+        for how in "" --step; do
+                # shellcheck disable=SC2086
+                timeout 60 "$bin" run $how --set "OP='$op'" tests/e2e/scenarios/encode-hog.json \
+                        >/dev/null 2>"$tmp/eh.err"
+                status $? 4 "encode-hog $op $how"
+                grep -q "MemoryError: what is to go to another process takes more than 64 MiB encoded" \
+                        "$tmp/eh.err" && ok || ko "encode-hog $op $how: $(tail -1 "$tmp/eh.err")"
+        done
+done
+
 # --- the fork server killed from outside: its process actors die with it, and nobody is left to
 # say so or to reap them; the runner sees it and the run ends at once (it waited for its time
 # limit, or for ever stepped), saying why; nothing of the run is left
