@@ -590,9 +590,13 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                         if (k != target)
                                 strbuf_printf(&why,
                                               "its process %s died: ", eng->actors[target].name);
-                        if (sig != 0)
-                                strbuf_printf(&why, "killed by %s (signal %d)", strsignal(sig),
-                                              sig);
+                        /* "killed by SIGKILL (signal 9)": strsignal's words read "killed by
+                         * Killed" */
+                        if (sig != 0 && sigabbrev_np(sig) != NULL)
+                                strbuf_printf(&why, "killed by SIG%s (signal %d)",
+                                              sigabbrev_np(sig), sig);
+                        else if (sig != 0)
+                                strbuf_printf(&why, "killed by signal %d", sig);
                         else
                                 strbuf_printf(&why, "exit(%d)", code);
                         __atomic_add_fetch(&eng->prim->errors, 1, __ATOMIC_RELAXED);

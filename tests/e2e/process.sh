@@ -195,7 +195,7 @@ assert other["Bystander"] == "Host" and other["Fragile"] is None and other["Host
 ' "$tmp/t.jsonl" && ok || ko "isolation $n: the crashes"
                 # the summary's why is a crash of an actor's own (which comes first is the
                 # schedule's), never Bystander's, who only died with its process
-                grep -Eqx "lockstep: (Fragile|Faulty): segmentation fault \(SIGSEGV\)|lockstep: Host: killed by Segmentation fault \(signal 11\)" "$tmp/e" &&
+                grep -Eqx "lockstep: (Fragile|Faulty): segmentation fault \(SIGSEGV\)|lockstep: Host: killed by SIGSEGV \(signal 11\)" "$tmp/e" &&
                         ! grep -q "its process" "$tmp/e" && ok ||
                         ko "isolation $n: the summary's why: $(cat "$tmp/e")"
 
@@ -462,7 +462,7 @@ python3 -c '
 import json, sys
 ev = list(map(json.loads, open(sys.argv[1])))
 crash = [(e["actor"], e.get("aux"), e["text"]) for e in ev if e.get("ev") == "crash"]
-assert crash == [("Victim", 9, "killed by Killed (signal 9)")], crash
+assert crash == [("Victim", 9, "killed by SIGKILL (signal 9)")], crash
 ' "$tmp/kid.trace" && ok || ko "kill a child: the crash reported"
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
@@ -518,7 +518,7 @@ kill $dog 2>/dev/null
 status $st 4 "kill the memory lock's holder"
 grep -q "other: v = 1" "$tmp/holder.out" && grep -q "main done" "$tmp/holder.out" && ok ||
         ko "kill the memory lock's holder: Other did not go on: $(cat "$tmp/holder.out" "$tmp/holder.err")"
-grep -q "Holder: killed by Killed (signal 9)" "$tmp/holder.err" && ok ||
+grep -q "Holder: killed by SIGKILL (signal 9)" "$tmp/holder.err" && ok ||
         ko "kill the memory lock's holder: $(cat "$tmp/holder.err")"
 gone "$tmp/holder.json" "kill the memory lock's holder"
 

@@ -909,7 +909,7 @@ static void test_manager_requests(void **state)
         /* a process killed while it waits for the reply asks no more */
         evt(&f, EV_REQUEST, ACT_P, md, 0, "get");
         assert_int_equal(R(&f, "md")->asking.n, 1);
-        evt(&f, EV_CRASH, ACT_P, -1, 9, "killed by Killed (signal 9)");
+        evt(&f, EV_CRASH, ACT_P, -1, 9, "killed by SIGKILL (signal 9)");
         assert_int_equal(R(&f, "md")->asking.n, 0);
         stop(&f);
 }
@@ -1002,7 +1002,7 @@ static void test_pool_worker_gil(void **state)
         /* a caller that died: its worker's GIL is still taken and given up */
         ev(&f, EV_START, GP, -1);
         evn(&f, EV_ACQUIRED, GP, g1, 1);
-        evt(&f, EV_CRASH, GP, -1, 9, "killed by Killed (signal 9)");
+        evt(&f, EV_CRASH, GP, -1, 9, "killed by SIGKILL (signal 9)");
         assert_int_equal(R(&f, "GIL@pool/1")->holder, GP);
         ev(&f, EV_RELEASED, GP, g1);
         assert_int_equal(R(&f, "GIL@pool/1")->holder, -1);
