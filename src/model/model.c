@@ -1034,6 +1034,11 @@ static void on_blocked(model *m, const event *ev, model_actor *a, model_res *r)
          * is blocked again if the room is not enough yet) */
         if (op == MODEL_OP_SEND && end >= 0)
                 a->in_flight = r->flow[end].n;
+        /* a full queue, by its count or by its bytes (one between processes holds 16 MiB: an
+         * unbounded one fills too): an item taken makes room (stepped, the putter says it is
+         * blocked again if the room is not enough yet) */
+        if (op == MODEL_OP_PUT)
+                a->in_flight = r->items.n;
 }
 
 /* The lock a condition uses: its own (itself) or another resource. */
@@ -1762,7 +1767,7 @@ bool model_can_proceed(const model *m, int an)
                         return let_go(r, an) || r->arrivals >= r->parties || r->broken;
                 return true;
         case MODEL_OP_GET: return r->items.n > 0;
-        case MODEL_OP_PUT: return r->max <= 0 || (int64_t)r->items.n < r->max;
+        case MODEL_OP_PUT: return r->items.n < a->in_flight;
         case MODEL_OP_RECV:
                 if (e < 0)
                         return r->flow[0].n > 0 || r->flow[1].n > 0 || r->closed[0] || r->closed[1];

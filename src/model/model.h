@@ -81,8 +81,10 @@
  *   whole again; both release every waiter (pending = waiters, arrivals 0), whose WOKE (aux 1:
  *   with BrokenBarrierError) takes one each. A broken barrier is available: its waiters go on.
  * - Queues: PUT appends text, GOT removes the oldest item (num, the size, is not trusted: the
- *   items are). Pipes: SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]:
- *   b -> a); RECEIVED at end aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
+ *   items are). A putter's BLOCKED says the queue is full, by its count or by its bytes (one
+ *   between processes holds 16 MiB): it can go on once an item has been taken since. Pipes:
+ *   SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]: b -> a); RECEIVED at end
+ *   aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
  * - Data (var, list, dict, value, array): copy -1 (the shared one) starts as the repr of the
  *   scenario's initial value. When a process actor STARTs, it gets its own copy of every var and
  *   of every list and dict not via a manager, equal to the shared copy at that moment (fork()).
@@ -169,7 +171,7 @@ typedef struct model_actor {
         int res;           /* the resource waited on, or -1 */
         int join;          /* MODEL_OP_JOIN: the actor joined, else -1 */
         int end;           /* MODEL_OP_RECV / SEND: the pipe end (0 a, 1 b), -1 when unknown */
-        size_t in_flight;  /* MODEL_OP_SEND: messages in flight from its end at its last BLOCKED */
+        size_t in_flight;  /* at its last BLOCKED: SEND, its end's messages; PUT, the items */
         bool timed;        /* the current wait has a timeout (aux = 1) */
         int64_t sleep_ns;  /* the last SLEEP's length */
         uint64_t steps;    /* its steps (STEP events and first events of a step) */

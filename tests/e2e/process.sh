@@ -467,6 +467,17 @@ assert crash == [("Victim", 9, "killed by SIGKILL (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- an unbounded queue between processes full by its bytes (16 MiB): the putter waits for ever,
+# and that is a deadlock, live and stepped (live it ran to the time limit; stepped the putter was
+# granted again and again, as the model took an unbounded queue for never full)
+for how in "" --step; do
+        # shellcheck disable=SC2086
+        timeout 60 "$bin" run $how tests/e2e/scenarios/queue-bytes-full.json >/dev/null 2>"$tmp/qb.err"
+        status $? 3 "queue-bytes-full $how"
+        grep -q "every actor is blocked: Prod waits for queue q (full)" "$tmp/qb.err" && ok ||
+                ko "queue-bytes-full $how: $(tail -1 "$tmp/qb.err")"
+done
+
 # --- a value small in memory but a terabyte encoded, sent to another process every way: a
 # MemoryError at once (it ran to the time limit, past 2 GB of memory)
 for op in queue pipe manager pool process; do
