@@ -1590,6 +1590,7 @@ static void restart(screen *sc)
         strbuf_free(&err);
         reset_run(sc, n);
         sc->last_moved = -1;
+        sc->sel = first_selected(session_scenario(sc->s)); /* as at the first start */
         strbuf_puts(&sc->msg, "Started again, with the same seed.");
 }
 
@@ -1654,10 +1655,13 @@ static void branch(screen *sc)
                 xdie("cannot branch: %s", strbuf_str(&err));
         strbuf_free(&err);
         reset_run(sc, n);
-        strbuf_printf(&sc->msg,
-                      "A new run from that moment: its first %llu moves are made again, then it is "
-                      "yours.",
-                      (unsigned long long)k);
+        if (k == 0)
+                strbuf_puts(&sc->msg, "A new run from the start: it is yours.");
+        else
+                strbuf_printf(&sc->msg,
+                              "A new run from that moment: its first %llu move%s made again, "
+                              "then it is yours.",
+                              (unsigned long long)k, k == 1 ? " is" : "s are");
 }
 
 /* s: the moves so far into a new file beside the current directory's others, named after the
@@ -1715,6 +1719,10 @@ static void run_or_pause(screen *sc, bool run)
                 return;
         }
         if (run) {
+                /* from the run's latest moment: an earlier one shown is left, and said so */
+                if (sc->past)
+                        strbuf_puts(&sc->msg, "Running on from the latest moment, not the "
+                                              "earlier one shown (a step key there branches).");
                 sc->past = false;
                 session_set_speed(sc->s, speeds[sc->speed_i]);
                 session_set_policy(sc->s, SESSION_RANDOM);

@@ -153,6 +153,11 @@ for rk in $(seq 1 16); do # (press_until has its own k)
         wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
 done
 check "16 of 16 rewound steps show what was shown live ($same)" [ $same -eq 16 ]
+# r at an earlier moment runs on from the latest one, and says so
+T send-keys -t rw Left
+wait_for rw "rewound" >/dev/null
+T send-keys -t rw r
+check "r at an earlier moment says it runs on from the latest" wait_for rw "Running on from the latest moment"
 T send-keys -t rw q
 
 # ---- a chosen actor steps; one that cannot move says why ----
