@@ -1215,6 +1215,9 @@ static int x_recv(actor *a, const sc_stmt *s)
                 rc = ahead_length(ah, fd, &n, false);
         if (rc != 0) {
                 pthread_mutex_unlock(mu);
+                /* its own end closed under it (by another process) reads as an end too */
+                if (rc > 0 && r->closed[s->end])
+                        return actor_fail(a, "OSError: handle is closed");
                 return rc > 0 ? actor_fail(a, "EOFError: the other end of '%s' was closed",
                                            a->sc->resources[s->res].name)
                               : actor_fail(a, "OSError: pipe '%s' was cut off in a message",

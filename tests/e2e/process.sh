@@ -467,6 +467,18 @@ assert crash == [("Victim", 9, "killed by SIGKILL (signal 9)")], crash
 grep -q "main done" "$tmp/kid.out" && ok || ko "kill a child: main did not go on"
 gone "$tmp/kid.json" "kill a child"
 
+# --- an end closed under its blocked reader: its own end is OSError (it said EOFError, "the other
+# end was closed"), the other end EOFError; stepped, 3 seeds of 3
+good=0
+for seed in 1 2 3; do
+        timeout 60 "$bin" run --step --seed $seed tests/e2e/scenarios/pipe-close-under.json \
+                >/dev/null 2>"$tmp/pcu.err"
+        grep -q "OSError: handle is closed (in Reader)" "$tmp/pcu.err" &&
+                grep -q "EOFError: the other end of 'q' was closed (in Reader2)" "$tmp/pcu.err" &&
+                good=$((good + 1))
+done
+[ $good -eq 3 ] && ok || ko "pipe-close-under: the errors right in $good of 3 seeds: $(cat "$tmp/pcu.err")"
+
 # --- an unbounded queue between processes full by its bytes (16 MiB): the putter waits for ever,
 # and that is a deadlock, live and stepped (live it ran to the time limit; stepped the putter was
 # granted again and again, as the model took an unbounded queue for never full)
