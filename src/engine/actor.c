@@ -409,7 +409,7 @@ static void exit_actor(actor *a, bool error)
         /* a joiner's JOINED comes after all of it */
         stream_flush();
         p->done = true;
-        pthread_cond_broadcast(&p->cv);
+        prim_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         /* a scheduler in the runner grants the next step now: this actor has no gate left */
         if (a->gates != NULL && a->eng->opt.step_back != NULL)
@@ -605,7 +605,7 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                 }
                 if (!p->done) {
                         p->done = true;
-                        pthread_cond_broadcast(&p->cv);
+                        prim_cond_broadcast(&p->cv);
                 }
                 pthread_mutex_unlock(&p->mu);
         }
@@ -656,7 +656,7 @@ void actor_crash_others(actor *a, int sig, const char *why)
                 /* done now: a joiner granted next must not depend on how soon the process is
                  * reaped */
                 p->done = true;
-                pthread_cond_broadcast(&p->cv);
+                prim_cond_broadcast(&p->cv);
                 pthread_mutex_unlock(&p->mu);
         }
         strbuf_free(&text);

@@ -68,7 +68,7 @@ typedef bool (*ready_fn)(actor *a, void *arg);
  * announces itself again (AGAIN on RES/OTHER) and goes back to the gate. Returns PRIM_OK or
  * PRIM_TIMEOUT, with MU held.
  */
-static int wait_until(actor *a, pthread_mutex_t *mu, pthread_cond_t *cv, ready_fn ready, void *arg,
+static int wait_until(actor *a, pthread_mutex_t *mu, prim_cond *cv, ready_fn ready, void *arg,
                       const struct timespec *deadline, event_kind again, int res, int other)
 {
         int rc = PRIM_OK;
@@ -572,7 +572,7 @@ static void barrier_end_round(actor *a, prim_res *r, int end)
         r->nwait = 0;
         r->waiting = 0;
         r->generation++;
-        pthread_cond_broadcast(&r->cv);
+        prim_cond_broadcast(&r->cv);
 }
 
 /* abort(), or a wait that timed out: the barrier is broken until reset (Python's _break). */
@@ -717,7 +717,7 @@ static int x_set(actor *a, const sc_stmt *s)
         r->flag = s->kind == SC_SET;
         if (r->flag) {
                 r->sets++;
-                pthread_cond_broadcast(&r->cv);
+                prim_cond_broadcast(&r->cv);
         }
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
@@ -746,7 +746,7 @@ static int x_notify(actor *a, const sc_stmt *s)
         memmove(&r->waitq[0], &r->waitq[k], sizeof(int) * (size_t)(r->nwait - k));
         r->nwait -= (int)k;
         if (k > 0)
-                pthread_cond_broadcast(&r->cv);
+                prim_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
         return FLOW_NEXT;
 }
@@ -789,7 +789,7 @@ static int queue_wait(actor *a, prim_res *r, ready_fn ready, void *arg,
 static void queue_wake(prim_res *r)
 {
         if (r->sleepers > 0)
-                pthread_cond_broadcast(&r->cv);
+                prim_cond_broadcast(&r->cv);
 }
 
 static int x_put(actor *a, const sc_stmt *s)
@@ -1951,7 +1951,7 @@ __attribute__((noinline)) static void ready(actor *a)
                 /* whoever started this actor waits for it to reach its first gate */
                 prim_mutex_lock(&me->mu);
                 me->arrived = true;
-                pthread_cond_broadcast(&me->cv);
+                prim_cond_broadcast(&me->cv);
                 pthread_mutex_unlock(&me->mu);
         }
         step_gate(a);

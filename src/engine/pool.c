@@ -64,7 +64,7 @@ typedef struct pool_own {
 
 typedef struct pool_state {
         pthread_mutex_t mu;
-        pthread_cond_t cv; /* a task handed out, a result in, the end */
+        prim_cond cv; /* a task handed out, a result in, the end */
         bool started, stop;
         bool busy;    /* a map is under way: another caller waits for it to end (live only: a map is
                          one step, so stepped runs never overlap two) */
@@ -130,7 +130,6 @@ pool_region *pool_create(const scenario *sc)
         for (int k = 0; k < sc->nresources; k++) {
                 pool_state *ps;
                 pthread_mutexattr_t ma;
-                pthread_condattr_t ca;
 
                 if (sc->resources[k].type != SC_POOL)
                         continue;
@@ -148,11 +147,7 @@ pool_region *pool_create(const scenario *sc)
                 pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
                 pthread_mutex_init(&ps->mu, &ma);
                 pthread_mutexattr_destroy(&ma);
-                pthread_condattr_init(&ca);
-                pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
-                pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-                pthread_cond_init(&ps->cv, &ca);
-                pthread_condattr_destroy(&ca);
+                /* ps->cv: zero, as mmap leaves it (prim_cond) */
                 for (int w = 0; w < SC_MAX_POOL; w++)
                         ps->assigned[w] = -1;
                 p->by_res[k] = ps;
@@ -182,7 +177,7 @@ void pool_stop(pool_region *p)
                         continue;
                 prim_mutex_lock(&ps->mu);
                 ps->stop = true;
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
                 pthread_mutex_unlock(&ps->mu);
         }
 }
@@ -240,7 +235,7 @@ bool pool_reaped(engine *eng, int res, int w, uint64_t end)
                         }
                 }
                 ps->own[w].running = 0;
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
         }
         pthread_mutex_unlock(&ps->mu);
         return again;
@@ -444,7 +439,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         value_drop(&items);
         if (flow != FLOW_NEXT) {
                 ps->busy = false;
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
                 pthread_mutex_unlock(&ps->mu);
                 return flow;
         }
@@ -463,7 +458,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                 ps->limit = (int)n;
                 ps->caller_mark = stream_written(a->eng->st, a->id);
                 ps->maps++;
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
                 while (ps->done < ps->ntasks)
                         prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 /* Whatever the caller does next comes after every worker's last result, which
@@ -486,7 +481,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                         ps->turn = 0;
                         for (int w = 0; w < m; w++)
                                 ps->assigned[w] = base + w;
-                        pthread_cond_broadcast(&ps->cv);
+                        prim_cond_broadcast(&ps->cv);
                         while (ps->done < base + m)
                                 prim_cond_wait(&ps->cv, &ps->mu, NULL);
                 }
@@ -507,7 +502,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                         flow = actor_fail(a, "MemoryError: the results of a map do not fit");
         }
         ps->busy = false;
-        pthread_cond_broadcast(&ps->cv);
+        prim_cond_broadcast(&ps->cv);
         pthread_mutex_unlock(&ps->mu);
         if (flow != FLOW_NEXT)
                 value_drop(out);
@@ -714,7 +709,7 @@ static void stepped_task(worker *wk)
         say_task(wk, c, k, args, true);
         if (ps->turn == w) {
                 ps->turn++;
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
         }
         /* a function that publishes computes in its result's turn: its events in worker order */
         while (ps->one_by_one && !ps->stop && ps->turn != ps->round + w)
@@ -740,7 +735,7 @@ static void stepped_task(worker *wk)
                 gil_drop(ps, c, wk->gil, w, wk->ring);
         ps->done++;
         ps->turn++;
-        pthread_cond_broadcast(&ps->cv);
+        prim_cond_broadcast(&ps->cv);
 }
 
 /*
@@ -842,7 +837,7 @@ static void live_chunk(worker *wk)
                 /* only the caller waits for results, and only for the last one handed out (the
                  * other workers are busy or wait for tasks, which only the caller hands out): a
                  * wake-up per chunk would be a system call each */
-                pthread_cond_broadcast(&ps->cv);
+                prim_cond_broadcast(&ps->cv);
         }
 }
 

@@ -41,16 +41,9 @@ static void init_mutex(pthread_mutex_t *mu, int type, bool robust)
         pthread_mutexattr_destroy(&a);
 }
 
-static void init_cond(pthread_cond_t *cv)
+static void init_cond(prim_cond *cv)
 {
-        pthread_condattr_t a;
-
-        pthread_condattr_init(&a);
-        pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-        if (pthread_cond_init(cv, &a) != 0)
-                xdie("pthread_cond_init failed");
-        pthread_condattr_destroy(&a);
+        __atomic_store_n(&cv->seq, 0, __ATOMIC_RELAXED);
 }
 
 prim_region *prim_create(const scenario *sc, int nactors, bool fifo)
@@ -152,15 +145,25 @@ void prim_mutex_lock_slow(pthread_mutex_t *mu, int rc)
                 xdie("pthread_mutex_lock failed");
 }
 
-int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline)
+static int futex_wait_rc(uint32_t *word, uint32_t seen, const struct timespec *deadline);
+
+int prim_cond_wait(prim_cond *cv, pthread_mutex_t *mu, const struct timespec *deadline)
 {
+        /* read under the mutex: a broadcast after it (under the mutex too) changes the counter,
+         * and the futex then does not sleep */
+        uint32_t seen = __atomic_load_n(&cv->seq, __ATOMIC_ACQUIRE);
         int rc;
 
-        stream_flush();
-        rc = deadline ? pthread_cond_timedwait(cv, mu, deadline) : pthread_cond_wait(cv, mu);
-
-        rc = checked(mu, rc);
+        pthread_mutex_unlock(mu);
+        rc = futex_wait_rc(&cv->seq, seen, deadline);
+        prim_mutex_lock(mu);
         return rc == ETIMEDOUT ? PRIM_TIMEOUT : PRIM_OK;
+}
+
+void prim_cond_broadcast(prim_cond *cv)
+{
+        __atomic_add_fetch(&cv->seq, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &cv->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 /* ---- the memory lock ---- */
@@ -215,8 +218,17 @@ bool prim_memory_owner_died(prim_region *r, pid_t pid)
  * CLOCK_MONOTONIC (FUTEX_WAIT_BITSET). */
 static void futex_wait(uint32_t *word, uint32_t seen, const struct timespec *deadline)
 {
+        futex_wait_rc(word, seen, deadline);
+}
+
+/* futex_wait, saying how it ended: 0, or ETIMEDOUT, EAGAIN (WORD was not SEEN), EINTR. */
+static int futex_wait_rc(uint32_t *word, uint32_t seen, const struct timespec *deadline)
+{
         stream_flush();
-        syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+        return syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, deadline, NULL,
+                       FUTEX_BITSET_MATCH_ANY) < 0
+                   ? errno
+                   : 0;
 }
 
 static void futex_wake(uint32_t *word, int n)
@@ -583,6 +595,6 @@ void prim_sem_post(prim_res *r)
                 sem_dequeue(r, next);
                 r->handed[next] = true;
                 r->reserved++;
-                pthread_cond_broadcast(&r->cv);
+                prim_cond_broadcast(&r->cv);
         }
 }

@@ -56,6 +56,17 @@ typedef struct prim_lock {
         int nqueue;
 } prim_lock;
 
+/*
+ * A condition variable between processes: a counter in shared memory that a broadcast bumps and
+ * a waiter sleeps on (a futex), with the mutex given up meanwhile. glibc's process-shared
+ * condition variable keeps its waiters' count inside it: a waiter killed from outside (a pool
+ * worker, a process actor) never took itself out, and the next broadcast waited for it for
+ * ever. Here a dead waiter leaves nothing behind. Zero is its initial state.
+ */
+typedef struct prim_cond {
+        uint32_t seq;
+} prim_cond;
+
 typedef struct prim_res {
         sc_res_type type;
         prim_lock lock; /* lock, rlock, condition's own lock */
@@ -69,7 +80,7 @@ typedef struct prim_res {
         bool handed[SC_MAX_ACTORS + 1];
         /* event, condition, barrier, queue, join: a mutex and condition variable */
         pthread_mutex_t mu;
-        pthread_cond_t cv;
+        prim_cond cv;
         bool flag;     /* event: set */
         uint64_t sets; /* event: how many times it was set (a waiter wakes on any set) */
         int waiting;   /* barrier: arrivals */
@@ -93,7 +104,7 @@ typedef struct prim_res {
 /* Per actor: whether it has finished, for join (shared so a process's end is seen too). */
 typedef struct prim_actor {
         pthread_mutex_t mu;
-        pthread_cond_t cv;
+        prim_cond cv;
         bool started, done;
         bool notified; /* condition wait: a notify chose this actor (under the condition's mu) */
         int barrier;   /* barrier wait: how it ended (PRIM_BARRIER_*, under the barrier's mu) */
@@ -243,8 +254,11 @@ static inline void prim_mutex_lock(pthread_mutex_t *mu)
         if (rc != 0)
                 prim_mutex_lock_slow(mu, rc);
 }
-/* Waits on CV (with MU held) until the deadline; PRIM_OK or PRIM_TIMEOUT. */
-int prim_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const struct timespec *deadline);
+/* Waits on CV (with MU held) until a broadcast or the deadline (absolute, CLOCK_MONOTONIC);
+ * PRIM_OK or PRIM_TIMEOUT; it may wake for nothing (callers wait in a loop on their state). */
+int prim_cond_wait(prim_cond *cv, pthread_mutex_t *mu, const struct timespec *deadline);
+/* Wakes every waiter on CV (with its mutex held, so that none misses it). */
+void prim_cond_broadcast(prim_cond *cv);
 
 /*
  * The memory lock (statement atomicity): a futex word (as glibc's normal mutex, Drepper's "mutex3"

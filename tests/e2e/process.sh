@@ -503,6 +503,30 @@ for op in queue pipe manager pool process; do
         done
 done
 
+# --- a pool worker killed while idle, between maps: it is replaced and every later map ends,
+# live and stepped, and no process is left. (A killed waiter of glibc's process-shared condition
+# variable could make every later broadcast wait for it: a stepped, paced run of a pool beside a
+# manager, a queue and a pipe hung when one was killed; prim_cond has no such state.) The
+# watchdogs here write nowhere: a sleep left holding the test's output would hold its end.
+for how in "" "--step --speed 20"; do
+        cp tests/e2e/scenarios/pool-maps.json "$tmp/pmaps.json"
+        # shellcheck disable=SC2086
+        "$bin" run $how "$tmp/pmaps.json" >"$tmp/pmaps.out" 2>"$tmp/pmaps.err" &
+        pid=$!
+        (sleep 40 && kill -TERM $pid) >/dev/null 2>&1 & # a watchdog: 143 if a map hangs
+        dog=$!
+        k=0
+        while ! grep -q "^map 1:" "$tmp/pmaps.out" && [ $k -lt 400 ]; do sleep 0.05; k=$((k + 1)); done
+        kid=$(actor_pids $pid 3 | awk '{ print $NF }')
+        [ -n "$kid" ] && kill -9 "$kid"
+        wait $pid; st=$?
+        kill $dog 2>/dev/null
+        status $st 0 "a pool worker killed between maps $how"
+        grep -qx "map 9: 2470" "$tmp/pmaps.out" && ok ||
+                ko "a pool worker killed between maps $how: $(tail -2 "$tmp/pmaps.out")"
+        gone "$tmp/pmaps.json" "a pool worker killed between maps $how"
+done
+
 # --- the fork server killed from outside: its process actors die with it, and nobody is left to
 # say so or to reap them; the runner sees it and the run ends at once (it waited for its time
 # limit, or for ever stepped), saying why; nothing of the run is left
@@ -511,7 +535,7 @@ for how in "" "--step --speed 1"; do
         # shellcheck disable=SC2086
         "$bin" run $how "$tmp/fsk.json" >/dev/null 2>"$tmp/fsk.err" &
         pid=$!
-        (sleep 30 && kill -TERM $pid 2>/dev/null) & # a watchdog: 143 if it does not end
+        (sleep 30 && kill -TERM $pid) >/dev/null 2>&1 & # a watchdog: 143 if it does not end
         dog=$!
         kid=$(actor_pids $pid 1)
         server=$([ -n "$kid" ] && ps -o ppid= -p $kid | tr -d ' ')
@@ -531,7 +555,7 @@ done
 cp tests/e2e/scenarios/memory-holder.json "$tmp/holder.json"
 "$bin" run "$tmp/holder.json" >"$tmp/holder.out" 2>"$tmp/holder.err" &
 pid=$!
-(sleep 30 && kill -TERM $pid 2>/dev/null) &
+(sleep 30 && kill -TERM $pid) >/dev/null 2>&1 &
 dog=$!
 kid=$(actor_pids $pid 1)
 sleep 0.3 # in its loop by now (the run takes ~10 s unless it is killed)
