@@ -537,8 +537,8 @@ for how in "" "--step --speed 1"; do
         pid=$!
         (sleep 30 && kill -TERM $pid) >/dev/null 2>&1 & # a watchdog: 143 if it does not end
         dog=$!
-        kid=$(actor_pids $pid 1)
-        server=$([ -n "$kid" ] && ps -o ppid= -p $kid | tr -d ' ')
+        kid=$(actor_pids $pid 1 | awk '{ print $1 }')
+        server=$([ -n "$kid" ] && ps -o ppid= -p "$kid" | tr -d ' ')
         [ -n "$server" ] && kill -9 "$server"
         wait $pid; st=$?
         kill $dog 2>/dev/null
