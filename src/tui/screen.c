@@ -673,8 +673,9 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                 describe_res(m, k, &l[k], r->w - 3);
                 now[k] = xstrdup(strbuf_str(&l[k].text));
         }
-        if (namew > 16)
-                namew = 16;
+        /* names up to 16 columns, 24 where the pane is wide ("shared_array.get_lock()") */
+        if (namew > (r->w >= 72 ? 24 : 16))
+                namew = r->w >= 72 ? 24 : 16;
         /* The texts of the last different moment stay, to mark what changed since (the live
          * run's: a rewound moment is compared with the one before its step). */
         bool rewound = before != NULL; /* NOW is then this draw's own */
