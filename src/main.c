@@ -440,7 +440,7 @@ static int cmd_run(int argc, char **argv)
         session_config cfg = { 0 };
         run_output out = { 0 };
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
-        int c, status, sfd;
+        int c, status, sfd, closed;
         unsigned fast = 0;
         bool late;
         strbuf err = STRBUF_INIT;
@@ -587,10 +587,14 @@ static int cmd_run(int argc, char **argv)
         status = session_exit_status(s);
         if (out.failed != 0 && status == EXIT_OK)
                 status = OUTCOME_LIMIT;
-        if (session_close(s, &err) < 0) {
+        closed = session_close(s, &err);
+        if (closed < 0) {
                 fputs(strbuf_str(&err), stderr);
-                if (status == EXIT_OK)
+                /* a file that could not be written is what a full disk does, not a bug */
+                if (closed == -2)
                         status = EXIT_INTERNAL;
+                else if (status == EXIT_OK)
+                        status = OUTCOME_LIMIT;
         }
         if (sfd >= 0)
                 close(sfd);

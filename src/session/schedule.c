@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scenario/jsonpos.h"
+#include "util/fdio.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -556,9 +557,10 @@ int schedule_write(const char *path, const scenario *sc, const int *moves, size_
                 bad = 1;
                 goto out;
         }
-        f = fopen(path, "w");
+        f = fdio_fopen(path, "w");
         if (f == NULL) {
-                snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+                snprintf(err, errlen, "%s: cannot create: %s", path,
+                         errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
                 bad = 1;
                 goto out;
         }

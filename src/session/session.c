@@ -1369,8 +1369,6 @@ int session_close(session *s, strbuf *err)
 
         if (!s->ended)
                 session_interrupt(s, 0, "the front end closed the run");
-        if (check_agreement(s, err) < 0)
-                rc = -1;
         if (s->cfg.schedule_out != NULL && session_save_schedule(s, s->cfg.schedule_out, err) < 0)
                 rc = -1;
         if (s->trace != NULL && trace_writer_close(s->trace, e, sizeof(e)) < 0) {
@@ -1378,6 +1376,8 @@ int session_close(session *s, strbuf *err)
                 rc = -1;
         }
         s->trace = NULL;
+        if (check_agreement(s, err) < 0)
+                rc = -2;
         free_run(s);
         free_prepared(s);
         free(s);

@@ -188,7 +188,9 @@ uint64_t session_events(const session *s);
  * with a message in ERR. */
 int session_save_schedule(session *s, const char *path, strbuf *err);
 /* Ends the run if it still goes on (the runner is killed), writes the trace's end line and frees
- * everything. Returns 0, or -1 with a message in ERR when the trace could not be written. */
+ * everything. Returns 0; -1 with a message in ERR when the trace or the schedule could not be
+ * written (a full disk, a FIFO nobody reads); -2 when the model ignored events of the engine (a
+ * bug), whatever else. */
 int session_close(session *s, strbuf *err);
 
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../scenario/jsonpos.h"
+#include "../util/fdio.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 #include "config.h"
@@ -573,9 +574,10 @@ trace_writer *trace_writer_open(const char *path, const scenario *sc, const char
 
         if (!check_open(path, sc, source, source_len, info, err, errlen))
                 return NULL;
-        f = fopen(path, "wb");
+        f = fdio_fopen(path, "wb");
         if (f == NULL) {
-                diag_set_err(err, errlen, "%s: cannot create the trace: %s", path, strerror(errno));
+                diag_set_err(err, errlen, "%s: cannot create the trace: %s", path,
+                             errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
                 return NULL;
         }
         w = trace_writer_open_stream(f, path, sc, source, source_len, info, err, errlen);
@@ -1774,7 +1776,7 @@ static trace_reader *open_common(trace_reader *r, diag *d)
 trace_reader *trace_reader_open(const char *path, diag *d)
 {
         trace_reader *r;
-        FILE *f = fopen(path, "rb");
+        FILE *f = fdio_fopen(path, "rb");
 
         if (f == NULL) {
                 diag_error(d, path, 0, 0, "cannot open the trace: %s", strerror(errno));

@@ -4,6 +4,7 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -26,6 +27,26 @@ int fdio_read(int fd, void *buf, size_t len)
                 got += (size_t)n;
         }
         return 0;
+}
+
+FILE *fdio_fopen(const char *path, const char *mode)
+{
+        bool w = mode[0] == 'w';
+        int fd = open(path, (w ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY) | O_NONBLOCK | O_CLOEXEC,
+                      0666);
+        FILE *f;
+
+        if (fd < 0)
+                return NULL;
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        f = fdopen(fd, mode);
+        if (f == NULL) {
+                int e = errno;
+
+                close(fd);
+                errno = e;
+        }
+        return f;
 }
 
 int fdio_write(int fd, const void *buf, size_t len)

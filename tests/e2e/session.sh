@@ -217,6 +217,22 @@ mkfifo "$tmp/fifo"
 timeout 10 "$bin" run "$tmp/fifo" >/dev/null 2>"$tmp/fifo.err"
 status_is "a FIFO as FILE" $? 2
 grep -q "FIFO" "$tmp/fifo.err" && ok || ko "a FIFO as FILE: no word of it"
+# a FIFO that no process reads, as the trace or the saved schedule, and one that no process
+# writes, replayed: refused or read as empty, never waited on for ever (signals blocked then)
+mkfifo "$tmp/outfifo"
+timeout 10 "$bin" run --trace "$tmp/outfifo" scenarios/seed/01-thread.json >/dev/null 2>"$tmp/of.err"
+status_is "--trace FIFO" $? 2
+grep -q "cannot create the trace: a FIFO that no process reads" "$tmp/of.err" && ok ||
+        ko "--trace FIFO: $(cat "$tmp/of.err")"
+timeout 10 "$bin" run --save-schedule "$tmp/outfifo" scenarios/seed/01-thread.json >/dev/null 2>"$tmp/of.err"
+status_is "--save-schedule FIFO (exit 6: what lockstep writes could not be written)" $? 6
+timeout 10 "$bin" replay "$tmp/outfifo" </dev/null >/dev/null 2>"$tmp/of.err"
+status_is "replay FIFO" $? 2
+grep -q "empty file: not a lockstep trace" "$tmp/of.err" && ok || ko "replay FIFO: $(cat "$tmp/of.err")"
+if [ -w /dev/full ]; then
+        "$bin" run --trace /dev/full scenarios/seed/01-thread.json >/dev/null 2>"$tmp/of.err"
+        status_is "--trace /dev/full (a full disk is no internal error)" $? 6
+fi
 "$bin" run /dev/zero >/dev/null 2>"$tmp/zero.err"
 status_is "run /dev/zero" $? 2
 grep -q "character device" "$tmp/zero.err" && ok || ko "run /dev/zero: $(cat "$tmp/zero.err")"
