@@ -373,6 +373,20 @@ check "a crashed process is shown dead with its signal" press_until iso " " "✗
 check "... and the message row says whose crash it is" wait_for iso "^Fragile crashed: segmentation fault \\(SIGSEGV\\)"
 check "a thread of a crashed process dies with it" press_until iso " " "crashed +Bystander +line 1 +its process Host died" 30
 T send-keys -t iso q
+# a branch from a moment after a crash makes every move made by then, the crash's too: rewound to
+# step 3 (Fragile crashed, Survivor started), a step key there starts at step 3 with Survivor
+# ready (it once counted grants by arrivals at a gate, which a crash never makes: step 2, Survivor
+# not started)
+last=ib
+start ib 80 24 -- scenarios/classics/isolation.json
+wait_for ib "stepping" >/dev/null
+press_until ib " " "stepping .* step 4 " 6 >/dev/null
+T send-keys -t ib Left
+wait_for ib "rewound .* step 3 of 4" >/dev/null
+T send-keys -t ib 6
+check "a branch after a crash makes its 3 moves again" wait_for ib "its first 3 moves are made again"
+check "... and is at step 3, Survivor started" sh -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -p -t ib | grep -q 'stepping .* step 3 ' && T capture-pane -p -t ib | grep -Eq 'ready +Survivor +line 1'"
+T send-keys -t ib q
 
 # ---- a file with errors on the command line: its errors on the screen until it loads ----
 last=broken
