@@ -53,19 +53,25 @@ static void put_name(strbuf *sb, const char *s, bool force_quotes)
         cJSON_Delete(str);
 }
 
+/* The most of a name a message repeats: a schedule's bogus name may be megabytes long. */
+#define SAY_NAME_MAX 64
+
 /* N bytes of S in a message: 'S', or its JSON string when it holds a control character, so that
- * none goes out raw. */
+ * none goes out raw; cut after SAY_NAME_MAX bytes (at a character's start), with "...". */
 static void say_bytes(strbuf *sb, const char *s, size_t n)
 {
-        char *copy = xstrndup(s, n);
+        size_t shown = n > SAY_NAME_MAX ? utf8_cut(s, SAY_NAME_MAX) : n;
+        char *copy = xstrndup(s, shown);
         bool control = false;
 
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < shown; k++)
                 control |= (unsigned char)s[k] < 0x20 || s[k] == 0x7f;
         if (control)
                 put_name(sb, copy, true);
         else
                 strbuf_printf(sb, "'%s'", copy);
+        if (shown < n)
+                strbuf_printf(sb, "... (%zu bytes)", n);
         free(copy);
 }
 

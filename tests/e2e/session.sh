@@ -217,6 +217,12 @@ mkfifo "$tmp/fifo"
 timeout 10 "$bin" run "$tmp/fifo" >/dev/null 2>"$tmp/fifo.err"
 status_is "a FIFO as FILE" $? 2
 grep -q "FIFO" "$tmp/fifo.err" && ok || ko "a FIFO as FILE: no word of it"
+# a schedule naming an actor of 5,000,000 bytes: the message shows 64 of them (it echoed all)
+python3 -c "print('# lockstep schedule\n@seed 1\n' + 'X' * 5000000)" >"$tmp/bigname.sched"
+"$bin" run --step --schedule "$tmp/bigname.sched" scenarios/seed/01-thread.json >/dev/null 2>"$tmp/bn.err"
+status_is "a schedule's 5 MB name" $? 2
+[ "$(wc -c <"$tmp/bn.err")" -lt 1000 ] && grep -q "'X*'\.\.\. (5000000 bytes)" "$tmp/bn.err" && ok ||
+        ko "a schedule's 5 MB name: $(wc -c <"$tmp/bn.err") bytes of message"
 # a FIFO that no process reads, as the trace or the saved schedule, and one that no process
 # writes, replayed: refused or read as empty, never waited on for ever (signals blocked then)
 mkfifo "$tmp/outfifo"
