@@ -385,7 +385,9 @@ T send-keys -t ib Left
 wait_for ib "rewound .* step 3 of 4" >/dev/null
 T send-keys -t ib 6
 check "a branch after a crash makes its 3 moves again" wait_for ib "its first 3 moves are made again"
-check "... and is at step 3, Survivor started" sh -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -p -t ib | grep -q 'stepping .* step 3 ' && T capture-pane -p -t ib | grep -Eq 'ready +Survivor +line 1'"
+# the moves are made again after the message is shown: wait for the last of them
+check "... and is at step 3" wait_for ib "stepping .* step 3 "
+check "... with Survivor started" wait_for ib "ready +Survivor +line 1"
 T send-keys -t ib q
 
 # ---- a file with errors on the command line: its errors on the screen until it loads ----
