@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,6 +27,7 @@
 #include "scenario/scenario.h"
 #include "session/session.h"
 #include "tui/tui.h"
+#include "util/outq.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -220,6 +222,10 @@ static int cmd_list(int argc, char **argv)
         return EXIT_OK;
 }
 
+/* Queued output beyond which a run is not pumped until its standard output takes some: a reader
+ * that stopped holds the run back, and memory stays bounded. */
+enum { RUN_OUTPUT_MAX = 1 << 20 };
+
 typedef struct run_output {
         const scenario *sc;
         bool prefix; /* [actor] before each printed line */
@@ -227,15 +233,56 @@ typedef struct run_output {
         bool escape; /* standard output is a terminal: control characters are shown, not sent */
         int failed;  /* the errno of the first write to standard output that failed, or 0 */
         strbuf line;
+        /* What a run writes, written only as fast as it is taken (util/outq.h), so that a
+         * reader that stopped never holds the front end in a write with its signals blocked:
+         * standard output's, and standard error's in the same queue when both are one file (a
+         * terminal, 2>&1) so that their lines keep their order; else standard error's in a queue
+         * of its own, so that the summary does not wait for a pipe's reader. */
+        outq q;
+        outq eq;
+        bool one_file;
 } run_output;
 
-/* Whether standard output failed, other than by a closed pipe (SIGPIPE tells that): the first
- * error is kept in O. */
-static bool output_failed(run_output *o)
+/* The queue of what goes to standard error. */
+static outq *err_q(run_output *o)
 {
-        if (o->failed == 0 && ferror(stdout) && errno != EPIPE)
-                o->failed = errno != 0 ? errno : EIO;
-        return o->failed != 0;
+        return o->one_file ? &o->q : &o->eq;
+}
+
+/* Whether standard output and standard error are one file. */
+static bool output_one_file(void)
+{
+        struct stat a, b;
+
+        return fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static size_t output_pending(const run_output *o)
+{
+        return outq_pending(&o->q) + outq_pending(&o->eq);
+}
+
+/* The descriptors with bytes waiting, as POLLOUT entries into P: how many. */
+static int output_polls(const run_output *o, struct pollfd *p)
+{
+        int n = 0;
+
+        if (outq_fd(&o->q) >= 0)
+                p[n++] = (struct pollfd){ .fd = outq_fd(&o->q), .events = POLLOUT };
+        if (outq_fd(&o->eq) >= 0)
+                p[n++] = (struct pollfd){ .fd = outq_fd(&o->eq), .events = POLLOUT };
+        return n;
+}
+
+/* Writes what the descriptors take now. Standard output's failure, other than by a closed pipe
+ * (SIGPIPE tells that), is kept in O; standard error's is not (nothing could say it). */
+static void output_write(run_output *o)
+{
+        if (outq_write(&o->q) < 0 && o->failed == 0 && o->q.bad && o->q.bad_fd == STDOUT_FILENO &&
+            o->q.err != EPIPE)
+                o->failed = o->q.err;
+        outq_write(&o->eq);
 }
 
 /* What the run's end says of O's failed output. */
@@ -244,20 +291,16 @@ static void output_why(const run_output *o, char *why, size_t n)
         snprintf(why, n, "standard output could not be written: %s", strerror(o->failed));
 }
 
-/* Writes N bytes of TEXT to F: as they are into a file or a pipe, escaped onto a terminal
+/* Appends N bytes of TEXT to O's line: as they are into a file or a pipe, escaped onto a terminal
  * (OUTPUT: what an actor printed, whose newlines and tabs stay). */
-static void put_text(run_output *o, FILE *f, bool escape, bool output, const char *text, size_t n)
+static void put_text(run_output *o, bool escape, bool output, const char *text, size_t n)
 {
-        if (!escape) {
-                fwrite(text, 1, n, f);
-                return;
-        }
-        strbuf_reset(&o->line);
-        if (output)
+        if (!escape)
+                strbuf_append(&o->line, text, n);
+        else if (output)
                 utf8_escape_output(&o->line, text, n);
         else
                 utf8_escape(&o->line, text, n);
-        fwrite(strbuf_str(&o->line), 1, o->line.len, f);
 }
 
 /* What `lockstep run` shows of each event: what actors print and say, and their errors. */
@@ -273,30 +316,31 @@ static void run_event(const event *ev, void *ctx)
             ev->kind != EV_ASSERT)
                 return;
         name = ev->actor >= 0 ? scenario_actor_name(o->sc, ev->actor) : "lockstep";
+        strbuf_reset(&o->line);
         switch (ev->kind) {
         case EV_PRINT:
         case EV_SAY:
                 if (ev->kind == EV_SAY && !o->say)
                         break;
                 if (ev->kind == EV_SAY)
-                        fputs("# ", stdout);
+                        strbuf_puts(&o->line, "# ");
                 if (o->prefix) {
-                        putchar('[');
-                        put_text(o, stdout, o->escape, false, name, strlen(name));
-                        fputs("] ", stdout);
+                        strbuf_putc(&o->line, '[');
+                        put_text(o, o->escape, false, name, strlen(name));
+                        strbuf_puts(&o->line, "] ");
                 }
-                put_text(o, stdout, o->escape, true, ev->text, ev->len);
-                putchar('\n');
-                output_failed(o);
+                put_text(o, o->escape, true, ev->text, ev->len);
+                strbuf_putc(&o->line, '\n');
+                outq_put(&o->q, STDOUT_FILENO, o->line.data, o->line.len);
                 break;
         case EV_ERROR:
         case EV_ASSERT:
                 /* Like the loader's errors: FILE:LINE:COL: ExceptionName: message (in ACTOR). */
-                fflush(stdout);
-                put_text(o, stderr, true, false, ev->text, ev->len);
-                fputs(" (in ", stderr);
-                put_text(o, stderr, true, false, name, strlen(name));
-                fputs(")\n", stderr);
+                put_text(o, true, false, ev->text, ev->len);
+                strbuf_puts(&o->line, " (in ");
+                put_text(o, true, false, name, strlen(name));
+                strbuf_puts(&o->line, ")\n");
+                outq_put(err_q(o), STDERR_FILENO, o->line.data, o->line.len);
                 break;
         default: break;
         }
@@ -358,21 +402,19 @@ static void run_summary(session *s, run_output *o)
         strbuf sb = STRBUF_INIT;
         size_t nerr = model_error_count(m);
 
-        fflush(stdout);
         strbuf_printf(&sb, "lockstep: %s: %d actor%s, %llu steps, %llu events, %.3f s",
                       outcome_words(oc), sc->nactors + 1, sc->nactors == 0 ? "" : "s",
                       (unsigned long long)session_steps(s), (unsigned long long)session_events(s),
                       session_seconds(s));
         if (oc != OUTCOME_ASSERT && session_exit_status(s) == OUTCOME_ASSERT)
                 strbuf_puts(&sb, " (an assert failed before)");
-        fprintf(stderr, "%s\n", strbuf_str(&sb));
+        strbuf_putc(&sb, '\n');
         if (oc != OUTCOME_DONE && reason[0] != '\0') {
-                strbuf_reset(&sb);
+                strbuf_puts(&sb, "lockstep: ");
                 utf8_escape_str(&sb, reason);
-                fprintf(stderr, "lockstep: %s\n", strbuf_str(&sb));
+                strbuf_putc(&sb, '\n');
         }
         if (nerr > 0) {
-                strbuf_reset(&sb);
                 strbuf_puts(&sb, "lockstep: ended with an error: ");
                 for (size_t k = 0; k < nerr; k++) {
                         const model_error *e = model_error_at(m, k);
@@ -385,10 +427,10 @@ static void run_summary(session *s, run_output *o)
                 if (model_info_of(m)->nerrors > nerr)
                         strbuf_printf(&sb, " and %llu more",
                                       (unsigned long long)(model_info_of(m)->nerrors - nerr));
-                fprintf(stderr, "%s\n", strbuf_str(&sb));
+                strbuf_putc(&sb, '\n');
         }
+        outq_put(err_q(o), STDERR_FILENO, sb.data, sb.len);
         strbuf_free(&sb);
-        (void)o;
 }
 
 /*
@@ -416,6 +458,36 @@ static int signals_open(sigset_t *old)
         return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* "PREFIX SIGINT" into WHY. */
+static void signal_why(char *why, size_t n, const char *prefix, int signo)
+{
+        const char *abbrev = sigabbrev_np(signo);
+
+        snprintf(why, n, "%s SIG%s", prefix, abbrev != NULL ? abbrev : "?");
+}
+
+/* Writes what O holds, waiting for its descriptors as long as they take; a signal (but a closed
+ * pipe's: its bytes are dropped) ends the wait: 0, or that signal, with the rest still queued. */
+static int run_drain(run_output *o, int sfd)
+{
+        for (;;) {
+                struct pollfd p[3];
+                struct signalfd_siginfo si;
+                int n;
+
+                output_write(o);
+                if (output_pending(o) == 0)
+                        return 0;
+                n = output_polls(o, p);
+                p[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                if (poll(p, (nfds_t)n + (sfd >= 0), -1) < 0 && errno != EINTR)
+                        xdie("poll: %s", strerror(errno));
+                if (sfd >= 0 && (p[n].revents & POLLIN) &&
+                    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo != SIGPIPE)
+                        return (int)si.ssi_signo;
+        }
+}
+
 static int cmd_run(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -440,9 +512,9 @@ static int cmd_run(int argc, char **argv)
         session_config cfg = { 0 };
         run_output out = { 0 };
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
-        int c, status, sfd, closed;
+        int c, status, sfd, closed, stopped;
         unsigned fast = 0;
-        bool late;
+        bool failed, signalled = false;
         strbuf err = STRBUF_INIT;
         sigset_t old;
         session *s;
@@ -524,6 +596,7 @@ static int cmd_run(int argc, char **argv)
         cfg.live_only = true;  /* nothing rewinds a headless run */
         cfg.unattended = true; /* nobody steers it: a stepped run may be scheduled in the runner */
         out.escape = isatty(STDOUT_FILENO);
+        out.one_file = output_one_file();
         sfd = signals_open(&old);
         s = session_open(&cfg, &err);
         if (s == NULL) {
@@ -533,12 +606,19 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
         out.sc = session_scenario(s);
-        while (session_pump(s)) {
-                struct pollfd p[2] = { { .fd = session_fd(s), .events = POLLIN },
-                                       { .fd = sfd, .events = POLLIN } };
+        for (;;) {
+                struct pollfd p[4];
                 struct signalfd_siginfo si;
-                bool more = session_more(s);
+                int np = 0, pg = -1, timeout = -1;
+                bool backed = output_pending(&out) > RUN_OUTPUT_MAX, more = false;
+                /* Held back by a reader that stopped, a run still ends at its time limit. */
+                double left = cfg.time_limit > 0 ? cfg.time_limit - session_seconds(s) : 0;
 
+                if (!backed || (cfg.time_limit > 0 && left <= 0) || signalled) {
+                        if (!session_pump(s))
+                                break;
+                        more = session_more(s);
+                }
                 /* Output that cannot be written (a full disk, a closed descriptor) ends the
                  * run, as the trace's does: nobody would see the rest. */
                 if (out.failed != 0) {
@@ -550,56 +630,96 @@ static int cmd_run(int argc, char **argv)
                 }
                 /* A stepped run going as fast as it can: the step just granted is done, so pump
                  * again at once (the session did not arm its descriptor: it would not wake us);
-                 * the signals are looked at, without waiting, every SIGNAL_LOOK_EVERY such turns.
-                 */
+                 * the signals and the output are looked at, without waiting, every
+                 * SIGNAL_LOOK_EVERY such turns. */
                 if (more && ++fast % SIGNAL_LOOK_EVERY != 0)
                         continue;
-                /* Before waiting, what was printed goes out: into a pipe or a file, stdio would
-                 * keep it until its buffer fills (a slow run's first line came at its end), and a
-                 * write that fails is seen now, not after the run. */
-                if (!more && fflush(stdout) != 0 && output_failed(&out))
+                /* What was printed goes out as far as it is taken: a slow run's first line comes
+                 * when it is printed, and a write that fails is seen now, not after the run. */
+                output_write(&out);
+                if (out.failed != 0)
                         continue;
-                if (poll(p, sfd >= 0 ? 2 : 1, more ? 0 : -1) < 0 && errno != EINTR)
+                backed = output_pending(&out) > RUN_OUTPUT_MAX;
+                if (!backed)
+                        p[np++] = (struct pollfd){ .fd = session_fd(s), .events = POLLIN };
+                np += output_polls(&out, p + np);
+                if (sfd >= 0)
+                        p[pg = np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                if (more)
+                        timeout = 0;
+                else if (backed && cfg.time_limit > 0)
+                        timeout = left <= 0 ? 0 : (int)(left * 1000) + 1;
+                if (poll(p, (nfds_t)np, timeout) < 0 && errno != EINTR)
                         xdie("poll: %s", strerror(errno));
-                if (sfd >= 0 && (p[1].revents & POLLIN) &&
+                if (pg >= 0 && (p[pg].revents & POLLIN) &&
                     read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                         char why[64];
-                        const char *abbrev = sigabbrev_np((int)si.ssi_signo);
 
                         if (si.ssi_signo == SIGPIPE)
                                 snprintf(why, sizeof(why), "standard output was closed (SIGPIPE)");
                         else
-                                snprintf(why, sizeof(why), "interrupted by SIG%s",
-                                         abbrev != NULL ? abbrev : "?");
+                                signal_why(why, sizeof(why), "interrupted by", (int)si.ssi_signo);
                         session_interrupt(s, (int)si.ssi_signo, why);
+                        signalled = true; /* pumped once more, to end */
                 }
         }
-        /* What stdio still held goes out now: its failure, too, is the run's (exit 6). */
-        fflush(stdout);
-        late = out.failed == 0 && output_failed(&out);
         run_summary(s, &out);
-        if (late) {
-                char why[128];
-
-                output_why(&out, why, sizeof(why));
-                fprintf(stderr, "lockstep: %s\n", why);
-        }
         status = session_exit_status(s);
-        if (out.failed != 0 && status == EXIT_OK)
-                status = OUTCOME_LIMIT;
+        failed = out.failed != 0;
+        /* interrupted, lockstep does not wait for its output to be read */
+        stopped = session_outcome(s) == OUTCOME_INTERRUPTED && session_signal(s) != SIGPIPE
+                      ? session_signal(s)
+                      : 0;
         closed = session_close(s, &err);
         if (closed < 0) {
-                fputs(strbuf_str(&err), stderr);
+                outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
                 /* a file that could not be written is what a full disk does, not a bug */
                 if (closed == -2)
                         status = EXIT_INTERNAL;
                 else if (status == EXIT_OK)
                         status = OUTCOME_LIMIT;
         }
+        /* The rest of the output and the summary go out, as slowly as they are read, the run's
+         * processes all gone by now; a signal ends the wait. A failure to write the rest, too,
+         * is the run's (exit 6). */
+        if (stopped == 0)
+                stopped = run_drain(&out, sfd);
+        if (!failed && out.failed != 0) {
+                char why[128];
+
+                output_why(&out, why, sizeof(why));
+                strbuf_reset(&err);
+                strbuf_printf(&err, "lockstep: %s\n", why);
+                outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
+                if (stopped == 0)
+                        stopped = run_drain(&out, sfd);
+        }
+        if (out.failed != 0 && status == EXIT_OK)
+                status = OUTCOME_LIMIT;
+        if (stopped > 0) {
+                /* what fits now goes; standard output's rest is dropped, and said */
+                size_t lost;
+
+                output_write(&out);
+                lost = outq_drop(&out.q, STDOUT_FILENO);
+                if (lost > 0) {
+                        char why[64];
+
+                        signal_why(why, sizeof(why), "interrupted by", stopped);
+                        strbuf_reset(&err);
+                        strbuf_printf(&err, "lockstep: %s: %zu bytes of output not written\n", why,
+                                      lost);
+                        outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
+                }
+                output_write(&out); /* standard error too may be a reader that stopped */
+                status = 128 + stopped;
+        }
         if (sfd >= 0)
                 close(sfd);
         sigprocmask(SIG_SETMASK, &old, NULL);
         strbuf_free(&err);
+        outq_free(&out.q);
+        outq_free(&out.eq);
         strbuf_free(&out.line);
         free(set);
         return status;

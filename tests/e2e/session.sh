@@ -83,6 +83,89 @@ if [ -w /dev/full ]; then
         status_is "print-then-wait >/dev/full" $? 6
 fi
 
+# --- a reader that stopped: `lockstep run X | less` left unread, or a FIFO nobody reads. The run
+# waits for its reader with its memory bounded, but SIGINT, SIGTERM and SIGHUP still end it at
+# once and say what output was dropped, and the time limit still ends it; once the reader reads,
+# every line comes, in order. (lockstep used to block in write(2) with its signals blocked: only
+# SIGKILL ended it.) The reader holds the FIFO open and says "full" once the pipe is full, which
+# only a writer that stopped on it can make.
+hold() { # hold FIFO OUT: reads nothing until told (SIGUSR1), then everything into OUT
+        exec python3 -c '
+import fcntl, os, signal, struct, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+go = []
+signal.signal(signal.SIGUSR1, lambda *a: go.append(1))
+size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+while not go:
+    n = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= size and not os.path.exists(sys.argv[2] + ".full"):
+        open(sys.argv[2] + ".full", "w").close()
+    time.sleep(0.02)
+with open(sys.argv[2], "wb") as out:
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            break
+        out.write(b)
+' "$1" "$2"
+}
+until_file() { k=0; while [ ! -e "$1" ] && [ $k -lt 300 ]; do sleep 0.05; k=$((k + 1)); done; }
+for sig in INT:130 TERM:143 HUP:129; do
+        name=${sig%:*}; want=${sig#*:}
+        mine storm "stall$name"
+        rm -f "$tmp/stall.fifo" "$tmp/stall.out" "$tmp/stall.out.full"
+        mkfifo "$tmp/stall.fifo"
+        hold "$tmp/stall.fifo" "$tmp/stall.out" &
+        holder=$!
+        env --default-signal="$name" "$bin" run --time-limit 0 "$tmp/stall$name.json" \
+                >"$tmp/stall.fifo" 2>"$tmp/stall.err" &
+        pid=$!
+        until_file "$tmp/stall.out.full"
+        # the queue fills behind the full pipe: bounded, then the run waits (10 MB at most)
+        k=0
+        while [ "$(awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)" -lt 2048 ] &&
+                [ $k -lt 100 ]; do sleep 0.05; k=$((k + 1)); done
+        kill -"$name" $pid
+        (sleep 20; kill -9 $pid) >/dev/null 2>&1 &
+        dog=$!
+        wait $pid; st=$?
+        kill $dog 2>/dev/null
+        status_is "SIG$name with a reader that stopped" $st "$want"
+        grep -q "interrupted by SIG$name: [0-9]* bytes of output not written" "$tmp/stall.err" && ok ||
+                ko "SIG$name with a reader that stopped: $(tail -1 "$tmp/stall.err")"
+        gone "stall$name"
+        kill -USR1 $holder; wait $holder
+done
+# bounded: a run that prints 200 characters a line, which fills its 64 MiB --max-output in well
+# under a second, held for 2 s by a full pipe: the front end takes in no more once 1 MiB waits,
+# so its memory grows by a few MB at most, and the time limit ends the run (exit 5, not the 6 of
+# the output cap); then the reader gets every line, whole
+mine flood stallT
+rm -f "$tmp/stall.fifo" "$tmp/stall.out" "$tmp/stall.out.full"
+mkfifo "$tmp/stall.fifo"
+hold "$tmp/stall.fifo" "$tmp/stall.out" &
+holder=$!
+"$bin" run --time-limit 2 "$tmp/stallT.json" >"$tmp/stall.fifo" 2>"$tmp/stall.err" &
+pid=$!
+rss() { awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0; }
+until_file "$tmp/stall.out.full"
+rss0=$(rss)
+k=0
+while ! grep -q "limit" "$tmp/stall.err" && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
+grep -q "the time limit of 2 s passed" "$tmp/stall.err" && ok ||
+        ko "a reader that stopped: $(tail -1 "$tmp/stall.err")"
+rss1=$(rss)
+[ "$rss0" -gt 0 ] && [ "$rss1" -gt 0 ] && [ $((rss1 - rss0)) -lt 16384 ] && ok ||
+        ko "a reader that stopped: resident $rss0 kB when the pipe was full, $rss1 kB at the end"
+kill -USR1 $holder
+wait $pid; st=$?
+wait $holder
+status_is "a reader that stopped, then the time limit" $st 5
+x200=$(printf '%200s' '' | tr ' ' x)
+[ "$(sort -u "$tmp/stall.out")" = "$x200" ] && [ "$(wc -l <"$tmp/stall.out")" -gt 5000 ] && ok ||
+        ko "a reader that stopped: not every line came whole: $(wc -l <"$tmp/stall.out") lines"
+gone stallT
+
 # --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
 for sig in INT:130 TERM:143 HUP:129; do
         name=${sig%:*}; want=${sig#*:}
