@@ -46,6 +46,9 @@ typedef struct engine_options {
 /* The runner's exit status when its fork server died before the end of the run (killed from
  * outside): the process actors died with it (forksrv.h). */
 #define ENGINE_EXIT_FORKSRV 75
+/* ... and when the manager's server died before the end of the run: no dict or list "via":
+ * "manager" can be read or written any more (manager.h). */
+#define ENGINE_EXIT_MANAGER 76
 
 /* Limits on the runner process (docs/safety.md), set by engine_limit at the start of engine_run,
  * soft and hard alike so that nothing in the run can lift them; a limit already lower stays. */

@@ -8,6 +8,8 @@
 #include "engine/manager.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,9 +19,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
 #include "engine/prim.h"
 #include "engine/store.h"
 #include "util/coverage.h"
@@ -37,14 +41,42 @@ typedef struct request {
 struct manager {
         pid_t pid;
         int fd;
+        pid_t runner; /* the process that started the server */
+        /* The runner's watch on the server: a thread waiting on its pidfd, as the fork server's
+         * (forksrv.h), so that a server killed from outside ends the run (ENGINE_EXIT_MANAGER,
+         * which the session names). STOPPING: the run ends, and the server with it. */
+        int pidfd;
+        pthread_t watcher;
+        bool watching;
+        bool stopping;
         pthread_mutex_t *mu; /* shared: one request at a time */
         cpu_set_t allowed;   /* the CPUs of the run, when there is more than one (see exchange) */
         bool spread;
 };
 
-static void write_full(int fd, const void *buf, size_t len)
+/* The server is gone before the end of the run: killed from outside. The runner ends the run
+ * with ENGINE_EXIT_MANAGER, which the session names ("fatal" lines from each actor that asked
+ * would say less). A process actor or pool worker leaves that to the runner's watch, which ends
+ * the run and so its process (PR_SET_PDEATHSIG), rather than be reported as a crash of its own;
+ * without a watch (a kernel without pidfds) it exits with the same status. */
+static _Noreturn void server_gone(const manager *m)
+{
+        if (getpid() != m->runner && m->watching)
+                for (;;)
+                        pause();
+        _exit(ENGINE_EXIT_MANAGER);
+}
+
+/* The client's request, all of it (the server answers with write_full). */
+static void send_full(manager *m, const void *buf, size_t len)
 {
         stream_flush(); /* a request waits for its answer */
+        if (fdio_write(m->fd, buf, len) < 0)
+                server_gone(m);
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
         if (fdio_write(fd, buf, len) < 0)
                 xdie("cannot reach the manager's server");
 }
@@ -133,7 +165,7 @@ static void send_request(manager *m, request *rq, const char *body, size_t len)
         strbuf_append(&msg, (const char *)rq, sizeof(*rq));
         if (len > 0)
                 strbuf_append(&msg, body, len);
-        write_full(m->fd, msg.data, msg.len);
+        send_full(m, msg.data, msg.len);
         strbuf_free(&msg);
 }
 
@@ -303,6 +335,32 @@ static void serve(const scenario *sc, int fd, pid_t parent)
         _exit(0);
 }
 
+/* The runner's watch on the server: every signal blocked, as the engine's threads have them. */
+static void *watch(void *arg)
+{
+        manager *m = arg;
+        struct pollfd p = { .fd = m->pidfd, .events = POLLIN };
+
+        while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                ;
+        if (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+                _exit(ENGINE_EXIT_MANAGER);
+        return NULL;
+}
+
+static void start_watch(manager *m)
+{
+        sigset_t all, old;
+
+        m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+        if (m->pidfd < 0)
+                return; /* a kernel without pidfds (before 5.3): no watch */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        m->watching = pthread_create(&m->watcher, NULL, watch, m) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 manager *manager_start(const scenario *sc)
 {
         manager *m;
@@ -338,6 +396,9 @@ manager *manager_start(const scenario *sc)
         }
         close(sv[1]);
         m->fd = sv[0];
+        m->runner = parent;
+        m->pidfd = -1;
+        start_watch(m);
         return m;
 }
 
@@ -354,10 +415,10 @@ value manager_get(manager *m, int k)
         rq.cpu = exchange_begin(m);
         send_request(m, &rq, NULL, 0);
         if (in_read(&in, &n, sizeof(n)) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         buf = xmalloc((size_t)n + 1);
         if (in_read(&in, buf, n) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         exchange_end(m, rq.cpu);
         pthread_mutex_unlock(m->mu);
         if (store_decode(buf, n, &v) < 0)
@@ -380,7 +441,7 @@ void manager_set(manager *m, int k, value v)
         rq.cpu = exchange_begin(m);
         send_request(m, &rq, enc.data, enc.len);
         if (in_read(&in, &n, sizeof(n)) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         exchange_end(m, rq.cpu);
         pthread_mutex_unlock(m->mu);
         strbuf_free(&enc);
@@ -408,10 +469,10 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
         rq.cpu = exchange_begin(m);
         send_request(m, &rq, enc.data, enc.len);
         if (in_read(&in, &status, sizeof(status)) != 0 || in_read(&in, &n, sizeof(n)) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         buf = xmalloc((size_t)n + 1);
         if (in_read(&in, buf, n) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         buf[n] = '\0';
         if (status == 0)
                 strbuf_append(repr, buf, n);
@@ -419,12 +480,12 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
                 snprintf(err, errlen, "%s", buf);
         free(buf);
         if (in_read(&in, &n, sizeof(n)) != 0)
-                xdie("the manager's server is gone");
+                server_gone(m);
         strbuf_reset(&enc);
         if (n > 0) {
                 buf = xmalloc(n);
                 if (in_read(&in, buf, n) != 0)
-                        xdie("the manager's server is gone");
+                        server_gone(m);
                 if (popped != NULL && store_decode(buf, n, popped) < 0)
                         xdie("manager: a value could not be read");
                 free(buf);
@@ -447,11 +508,14 @@ void manager_stop(manager *m)
 
         if (m == NULL)
                 return;
+        __atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
         prim_mutex_lock(m->mu);
-        write_full(m->fd, &rq, sizeof(rq));
+        send_full(m, &rq, sizeof(rq));
         pthread_mutex_unlock(m->mu);
         while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
                 ;
+        if (m->watching)
+                pthread_join(m->watcher, NULL);
         manager_free(m);
 }
 
@@ -459,6 +523,8 @@ void manager_free(manager *m)
 {
         if (m == NULL)
                 return;
+        if (m->pidfd >= 0)
+                close(m->pidfd);
         close(m->fd);
         munmap(m->mu, sizeof(*m->mu));
         free(m);

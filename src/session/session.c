@@ -690,6 +690,11 @@ static void runner_died(session *s)
                 end_because(s, OUTCOME_CRASH,
                             "the fork server died (killed from outside): every process actor "
                             "died with it, and the run cannot go on");
+        } else if (WEXITSTATUS(st) == ENGINE_EXIT_MANAGER) {
+                end_because(s, OUTCOME_CRASH,
+                            "the manager's server died (killed from outside): no dict or list "
+                            "\"via\": \"manager\" can be read or written any more, and the "
+                            "run cannot go on");
         } else if (s->last_crash_actor >= 0) {
                 end_because(s, OUTCOME_CRASH,
                             "%s ended the runner with exit(%d): every thread of its process "

@@ -548,6 +548,37 @@ for how in "" "--step --speed 1"; do
         gone "$tmp/fsk.json" "kill the fork server $how"
 done
 
+# --- the manager's server killed from outside: the run ends at once (exit 4) and says so, not
+# "Proc ended the runner with exit(70)" after a "fatal" line from each actor that asked; a
+# process actor leaves the end to the runner; nothing of the run is left
+for how in "" "--step"; do
+        fs=
+        cp tests/e2e/scenarios/manager-loop.json "$tmp/mgk.json"
+        # shellcheck disable=SC2086
+        "$bin" run $how "$tmp/mgk.json" >/dev/null 2>"$tmp/mgk.err" &
+        pid=$!
+        (sleep 30 && kill -TERM $pid) >/dev/null 2>&1 & # a watchdog: 143 if it does not end
+        dog=$!
+        # the runner's children: the manager's server, and the fork server once Proc is its child
+        k=0 mgr=
+        while [ -z "$mgr" ] && [ $k -lt 200 ]; do
+                runner=$(pgrep -P $pid | head -n 1)
+                for c in $([ -n "$runner" ] && pgrep -P "$runner"); do
+                        pgrep -P "$c" >/dev/null && fs=$c
+                done
+                [ -n "$fs" ] && mgr=$(pgrep -P "$runner" | grep -vx "$fs" | head -n 1)
+                sleep 0.05; k=$((k + 1))
+        done
+        [ -n "$mgr" ] && kill -9 "$mgr"
+        wait $pid; st=$?
+        kill $dog 2>/dev/null
+        status $st 4 "kill the manager's server $how"
+        grep -q "the manager's server died (killed from outside)" "$tmp/mgk.err" && ok ||
+                ko "kill the manager's server $how: $(tail -1 "$tmp/mgk.err")"
+        ! grep -q "fatal" "$tmp/mgk.err" && ok || ko "kill the manager's server $how: $(grep fatal "$tmp/mgk.err")"
+        gone "$tmp/mgk.json" "kill the manager's server $how"
+done
+
 # --- a process killed holding the memory lock (Holder reads a shared Value in statements of a
 # few milliseconds each, the lock held throughout: nearly any moment of its loop is one): its
 # reaper gives the lock up, so Other, started after, reads and writes the Value instead of
