@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -225,9 +226,12 @@ static int cmd_list(int argc, char **argv)
 /* Queued output beyond which a run is not pumped until its standard output takes some: a reader
  * that stopped holds the run back, and memory stays bounded. */
 enum { RUN_OUTPUT_MAX = 1 << 20 };
+/* Interrupted, how long the summary may wait for a reader that is slow to take it. */
+enum { RUN_LAST_WORDS_MS = 1000 };
 
 typedef struct run_output {
         const scenario *sc;
+        session *s;
         bool prefix; /* [actor] before each printed line */
         bool say;    /* captions between the output lines */
         bool escape; /* standard output is a terminal: control characters are shown, not sent */
@@ -279,10 +283,13 @@ static int output_polls(const run_output *o, struct pollfd *p)
  * (SIGPIPE tells that), is kept in O; standard error's is not (nothing could say it). */
 static void output_write(run_output *o)
 {
-        if (outq_write(&o->q) < 0 && o->failed == 0 && o->q.bad && o->q.bad_fd == STDOUT_FILENO &&
-            o->q.err != EPIPE)
-                o->failed = o->q.err;
+        int e;
+
+        outq_write(&o->q);
         outq_write(&o->eq);
+        e = outq_error(&o->q, STDOUT_FILENO);
+        if (o->failed == 0 && e != 0 && e != EPIPE)
+                o->failed = e;
 }
 
 /* What the run's end says of O's failed output. */
@@ -332,6 +339,9 @@ static void run_event(const event *ev, void *ctx)
                 put_text(o, o->escape, true, ev->text, ev->len);
                 strbuf_putc(&o->line, '\n');
                 outq_put(&o->q, STDOUT_FILENO, o->line.data, o->line.len);
+                /* backed up: no more events this pump, whatever their size */
+                if (output_pending(o) > RUN_OUTPUT_MAX)
+                        session_hold(o->s);
                 break;
         case EV_ERROR:
         case EV_ASSERT:
@@ -466,21 +476,32 @@ static void signal_why(char *why, size_t n, const char *prefix, int signo)
         snprintf(why, n, "%s SIG%s", prefix, abbrev != NULL ? abbrev : "?");
 }
 
-/* Writes what O holds, waiting for its descriptors as long as they take; a signal (but a closed
- * pipe's: its bytes are dropped) ends the wait: 0, or that signal, with the rest still queued. */
-static int run_drain(run_output *o, int sfd)
+/* Writes what O holds, waiting for its descriptors as long as they take (MS: at most that many
+ * milliseconds, -1 without end); a signal (but a closed pipe's: its bytes are dropped) ends the
+ * wait: 0, or that signal, with the rest still queued. */
+static int run_drain(run_output *o, int sfd, int ms)
 {
+        struct timespec t0, t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         for (;;) {
                 struct pollfd p[3];
                 struct signalfd_siginfo si;
-                int n;
+                int n, wait = -1;
 
                 output_write(o);
                 if (output_pending(o) == 0)
                         return 0;
+                if (ms >= 0) {
+                        clock_gettime(CLOCK_MONOTONIC, &t);
+                        wait = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+                                          (t.tv_nsec - t0.tv_nsec) / 1000000);
+                        if (wait <= 0)
+                                return 0;
+                }
                 n = output_polls(o, p);
                 p[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-                if (poll(p, (nfds_t)n + (sfd >= 0), -1) < 0 && errno != EINTR)
+                if (poll(p, (nfds_t)n + (sfd >= 0), wait) < 0 && errno != EINTR)
                         xdie("poll: %s", strerror(errno));
                 if (sfd >= 0 && (p[n].revents & POLLIN) &&
                     read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo != SIGPIPE)
@@ -606,6 +627,7 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
         out.sc = session_scenario(s);
+        out.s = s;
         for (;;) {
                 struct pollfd p[4];
                 struct signalfd_siginfo si;
@@ -619,15 +641,6 @@ static int cmd_run(int argc, char **argv)
                                 break;
                         more = session_more(s);
                 }
-                /* Output that cannot be written (a full disk, a closed descriptor) ends the
-                 * run, as the trace's does: nobody would see the rest. */
-                if (out.failed != 0) {
-                        char why[128];
-
-                        output_why(&out, why, sizeof(why));
-                        session_stop(s, why);
-                        break;
-                }
                 /* A stepped run going as fast as it can: the step just granted is done, so pump
                  * again at once (the session did not arm its descriptor: it would not wake us);
                  * the signals and the output are looked at, without waiting, every
@@ -637,8 +650,15 @@ static int cmd_run(int argc, char **argv)
                 /* What was printed goes out as far as it is taken: a slow run's first line comes
                  * when it is printed, and a write that fails is seen now, not after the run. */
                 output_write(&out);
-                if (out.failed != 0)
-                        continue;
+                /* Output that cannot be written (a full disk, a closed descriptor) ends the
+                 * run, as the trace's does: nobody would see the rest. */
+                if (out.failed != 0) {
+                        char why[128];
+
+                        output_why(&out, why, sizeof(why));
+                        session_stop(s, why);
+                        break;
+                }
                 backed = output_pending(&out) > RUN_OUTPUT_MAX;
                 if (!backed)
                         p[np++] = (struct pollfd){ .fd = session_fd(s), .events = POLLIN };
@@ -683,7 +703,7 @@ static int cmd_run(int argc, char **argv)
          * processes all gone by now; a signal ends the wait. A failure to write the rest, too,
          * is the run's (exit 6). */
         if (stopped == 0)
-                stopped = run_drain(&out, sfd);
+                stopped = run_drain(&out, sfd, -1);
         if (!failed && out.failed != 0) {
                 char why[128];
 
@@ -692,16 +712,15 @@ static int cmd_run(int argc, char **argv)
                 strbuf_printf(&err, "lockstep: %s\n", why);
                 outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
                 if (stopped == 0)
-                        stopped = run_drain(&out, sfd);
+                        stopped = run_drain(&out, sfd, -1);
         }
         if (out.failed != 0 && status == EXIT_OK)
                 status = OUTCOME_LIMIT;
         if (stopped > 0) {
-                /* what fits now goes; standard output's rest is dropped, and said */
-                size_t lost;
+                /* Standard output's rest is dropped (but for the rest of a line begun) and said;
+                 * the summary gets a moment to go out, which a second signal cuts short. */
+                size_t lost = outq_drop(&out.q, STDOUT_FILENO);
 
-                output_write(&out);
-                lost = outq_drop(&out.q, STDOUT_FILENO);
                 if (lost > 0) {
                         char why[64];
 
@@ -711,7 +730,7 @@ static int cmd_run(int argc, char **argv)
                                       lost);
                         outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
                 }
-                output_write(&out); /* standard error too may be a reader that stopped */
+                run_drain(&out, sfd, RUN_LAST_WORDS_MS);
                 status = 128 + stopped;
         }
         if (sfd >= 0)

@@ -105,6 +105,7 @@ struct session {
         bool pinned;        /* step mode: kept on one CPU (pin_to_one_cpu); ... */
         cpu_set_t affinity; /* ... the CPUs the front end had before */
         bool again;         /* ... and this pump is such a one: no descriptor was read */
+        bool held;          /* the hook asked this pump to take in no more (session_hold) */
         bool back_seen;     /* gate_back said so for the grant in flight */
         size_t next_entry;  /* in replay */
         recorder *rec;      /* what moved, in order: NULL when not recording */
@@ -1037,7 +1038,8 @@ bool session_pump(session *s)
                 drain_fd(s->timer_fd);
         }
         s->again = false;
-        while (got < SESSION_BATCH && !s->ended &&
+        s->held = false;
+        while (got < SESSION_BATCH && !s->ended && !s->held &&
                (rc = stream_next(s->st, &ev, &s->text_buf, 0)) == 1) {
                 take(s, &ev);
                 got++;
@@ -1081,12 +1083,17 @@ bool session_pump(session *s)
         s->lazy_at = 0;
         if (s->step_done && s->uses_more)
                 ;
-        else if (got == SESSION_BATCH || !stream_arm(s->st, lazy))
+        else if (got == SESSION_BATCH || s->held || !stream_arm(s->st, lazy))
                 poke(s);
         else if (lazy)
                 s->lazy_at = mono() + s->tick;
         arm_timer(s, now);
         return true;
+}
+
+void session_hold(session *s)
+{
+        s->held = true;
 }
 
 int session_fd(const session *s)

@@ -119,6 +119,10 @@ int session_fd(const session *s);
 /* Takes in what the runner published (at most SESSION_BATCH events) and checks the limits;
  * never waits. True while the run goes on. */
 bool session_pump(session *s);
+/* From inside the on_event hook: this pump takes in no more events; the rest stay in the stream
+ * for the next pump, and the runner's actors wait when their rings fill. For a front end whose
+ * output is backed up (`lockstep run` into a pipe nobody reads). */
+void session_hold(session *s);
 /* Step mode going by itself: true (once) when the last pump granted a step that is done by now,
  * so the next pump has its events and can grant again. A front end that calls it must then pump
  * again at once (it may poll other descriptors first, without waiting): once it has called it,

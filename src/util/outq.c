@@ -4,13 +4,20 @@
 #include "outq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/xalloc.h"
+
+/* How a descriptor is written (outq.h). */
+enum { WAY_UNKNOWN, WAY_FILE, WAY_OWN, WAY_SOCKET, WAY_POLL };
 
 typedef struct rec {
         int fd;
@@ -51,33 +58,35 @@ static void compact(outq *q)
         q->done = 0;
 }
 
+/* Nothing is waiting: the buffer starts again from its beginning. */
+static void empty(outq *q)
+{
+        q->pending = 0;
+        q->buf.len = 0;
+        q->head = 0;
+        q->done = 0;
+        q->last = SIZE_MAX;
+}
+
 /* The head record is written: on to the next. */
 static void advance(outq *q, size_t len)
 {
         q->head += sizeof(rec) + len;
         q->done = 0;
-        q->chunk = 0;
-        if (q->pending == 0) {
-                /* all written: the buffer starts again from its beginning */
-                q->buf.len = 0;
-                q->head = 0;
-                q->last = SIZE_MAX;
-        }
+        if (q->pending == 0)
+                empty(q);
 }
 
 void outq_put(outq *q, int fd, const char *p, size_t n)
 {
         rec r;
 
-        if (n == 0 || (q->bad && fd == q->bad_fd))
+        if (fd < 0 || fd >= OUTQ_FDS)
+                xdie("outq: descriptor %d out of range", fd);
+        if (n == 0 || q->err[fd] != 0)
                 return;
-        if (q->pending == 0) {
-                q->buf.len = 0;
-                q->head = 0;
-                q->done = 0;
-                q->chunk = 0;
-                q->last = SIZE_MAX;
-        }
+        if (q->pending == 0)
+                empty(q);
         if (q->last != SIZE_MAX && (r = rec_at(q, q->last)).fd == fd) {
                 r.len += n;
                 rec_set(q, q->last, r);
@@ -100,13 +109,54 @@ int outq_fd(const outq *q)
         return q->pending == 0 ? -1 : rec_at(q, q->head).fd;
 }
 
-/* How much of a write FD takes without blocking once poll says POLLOUT: a regular file all
- * (SIZE_MAX: it is not polled), anything else PIPE_BUF. */
-static size_t chunk_of(int fd)
+int outq_error(const outq *q, int fd)
+{
+        return fd >= 0 && fd < OUTQ_FDS ? q->err[fd] : 0;
+}
+
+/* How FD is written: a regular file as it is; a socket with MSG_DONTWAIT; anything else (a pipe,
+ * a FIFO, a terminal) through a descriptor of its own on the same file, opened anew through
+ * /proc with O_NONBLOCK, so that the flag is not the shared descriptor's; failing that, PIPE_BUF
+ * bytes once poll says POLLOUT. */
+static int way_of(outq *q, int fd)
 {
         struct stat st;
+        char path[64];
 
-        return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? SIZE_MAX : PIPE_BUF;
+        if (q->way[fd] != WAY_UNKNOWN)
+                return q->way[fd];
+        if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+                q->way[fd] = WAY_FILE;
+        } else if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+                q->way[fd] = WAY_SOCKET;
+        } else if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+                q->way[fd] =
+                    WAY_POLL; /* its writes fail (EBADF): a descriptor of its own would not */
+        } else {
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                q->own[fd] = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                q->way[fd] = q->own[fd] >= 0 ? WAY_OWN : WAY_POLL;
+        }
+        return q->way[fd];
+}
+
+/* One write of up to N bytes of P to FD, never waiting: what was written, or -1 with errno
+ * (EAGAIN: nothing fits now). */
+static ssize_t write_some(outq *q, int fd, const char *p, size_t n)
+{
+        struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+        switch (way_of(q, fd)) {
+        case WAY_FILE: return write(fd, p, n);
+        case WAY_OWN: return write(q->own[fd], p, n);
+        case WAY_SOCKET: return send(fd, p, n, MSG_DONTWAIT);
+        default:
+                if (poll(&pf, 1, 0) == 0) {
+                        errno = EAGAIN;
+                        return -1;
+                }
+                return write(fd, p, n < PIPE_BUF ? n : PIPE_BUF);
+        }
 }
 
 int outq_write(outq *q)
@@ -115,77 +165,72 @@ int outq_write(outq *q)
 
         while (q->pending > 0) {
                 rec r = rec_at(q, q->head);
-                size_t left = r.len - q->done, n;
+                size_t left = r.len - q->done;
                 ssize_t w;
 
-                if (q->bad && r.fd == q->bad_fd) {
+                if (q->err[r.fd] != 0) {
                         q->pending -= left;
                         advance(q, r.len);
                         continue;
                 }
-                if (q->chunk == 0)
-                        q->chunk = chunk_of(r.fd);
-                if (q->chunk != SIZE_MAX) {
-                        struct pollfd p = { .fd = r.fd, .events = POLLOUT };
-
-                        if (poll(&p, 1, 0) == 0)
-                                break;
-                }
-                n = left < q->chunk ? left : q->chunk;
-                w = write(r.fd, q->buf.data + q->head + sizeof(rec) + q->done, n);
+                w = write_some(q, r.fd, q->buf.data + q->head + sizeof(rec) + q->done, left);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                         break;
                 if (w <= 0) {
-                        if (q->err == 0)
-                                q->err = w < 0 ? errno : EIO;
-                        q->bad = true;
-                        q->bad_fd = r.fd;
+                        q->err[r.fd] = w < 0 ? errno : EIO;
                         failed = true;
                         continue; /* dropped at the top of the loop */
                 }
+                q->midline[r.fd] =
+                    q->buf.data[q->head + sizeof(rec) + q->done + (size_t)w - 1] != '\n';
                 q->done += (size_t)w;
                 q->pending -= (size_t)w;
                 if (q->done == r.len)
                         advance(q, r.len);
         }
         compact(q);
-        if (failed)
-                errno = q->err;
         return failed ? -1 : q->pending > 0;
 }
 
 size_t outq_drop(outq *q, int fd)
 {
         size_t n = 0, off = q->head, done = q->done;
+        bool begun[OUTQ_FDS];
         strbuf keep = STRBUF_INIT;
 
-        /* the records of other descriptors are kept, in their order, from their first byte not
-         * written */
-        while (fd >= 0 && off < q->buf.len) {
-                rec r = rec_at(q, off);
+        /* the records kept, each from its first byte not written: those of other descriptors,
+         * and of a dropped one's first the rest of the line it began */
+        memcpy(begun, q->midline, sizeof(begun));
+        while (off < q->buf.len) {
+                rec r = rec_at(q, off), k = r;
+                const char *p = q->buf.data + off + sizeof(rec) + done;
 
-                if (r.fd == fd) {
-                        n += r.len - done;
-                } else {
-                        r.len -= done;
-                        strbuf_append(&keep, (const char *)&r, sizeof(r));
-                        strbuf_append(&keep, q->buf.data + off + sizeof(rec) + done, r.len);
+                k.len = r.len - done;
+                if (fd < 0 || r.fd == fd) {
+                        const char *nl = memchr(p, '\n', k.len);
+
+                        k.len = begun[r.fd] && nl != NULL ? (size_t)(nl - p) + 1 : 0;
+                        n += r.len - done - k.len;
                 }
-                off += sizeof(rec) + rec_at(q, off).len;
+                begun[r.fd] = false;
+                if (k.len > 0) {
+                        strbuf_append(&keep, (const char *)&k, sizeof(k));
+                        strbuf_append(&keep, p, k.len);
+                }
+                off += sizeof(rec) + r.len;
                 done = 0;
         }
-        if (fd < 0)
-                n = q->pending;
         strbuf_free(&q->buf);
         q->buf = keep;
         q->pending -= n;
         q->head = 0;
         q->done = 0;
-        q->chunk = 0;
         q->last = SIZE_MAX;
-        /* the kept records: the last of them is lengthened by a put to its descriptor */
+        if (q->pending == 0)
+                empty(q);
+        /* a put to the last kept record's descriptor lengthens it */
         for (size_t o = 0; o < q->buf.len; o += sizeof(rec) + rec_at(q, o).len)
                 q->last = o;
         return n;
@@ -193,6 +238,9 @@ size_t outq_drop(outq *q, int fd)
 
 void outq_free(outq *q)
 {
+        for (int fd = 0; fd < OUTQ_FDS; fd++)
+                if (q->way[fd] == WAY_OWN)
+                        close(q->own[fd]);
         strbuf_free(&q->buf);
-        *q = (outq)OUTQ_INIT;
+        memset(q, 0, sizeof(*q));
 }

@@ -61,6 +61,10 @@ if [ -w /dev/full ]; then
                 # shellcheck disable=SC2086
                 "$bin" run $how scenarios/seed/01-thread.json >/dev/full 2>"$tmp/full.err"
                 status_is "01-thread >/dev/full $how" $? 6
+                # standard error the same file: its failure, too, does not hide standard output's
+                # shellcheck disable=SC2086
+                "$bin" run $how scenarios/seed/01-thread.json >/dev/full 2>&1
+                status_is "01-thread >/dev/full 2>&1 $how" $? 6
                 grep -q "standard output could not be written: No space left on device" "$tmp/full.err" && ok ||
                         ko "01-thread >/dev/full $how: $(tail -1 "$tmp/full.err")"
         done
@@ -68,6 +72,8 @@ fi
 # a closed standard output is not the next descriptor opened: what the actors print fails to go
 "$bin" run scenarios/seed/01-thread.json >&- 2>"$tmp/closed.err"
 status_is "01-thread >&-" $? 6
+"$bin" run scenarios/seed/01-thread.json >&- 2>&-
+status_is "01-thread >&- 2>&-" $? 6
 grep -q "standard output could not be written: Bad file descriptor" "$tmp/closed.err" && ok ||
         ko "01-thread >&-: $(tail -1 "$tmp/closed.err")"
 
@@ -136,35 +142,89 @@ for sig in INT:130 TERM:143 HUP:129; do
         gone "stall$name"
         kill -USR1 $holder; wait $holder
 done
-# bounded: a run that prints 200 characters a line, which fills its 64 MiB --max-output in well
-# under a second, held for 2 s by a full pipe: the front end takes in no more once 1 MiB waits,
-# so its memory grows by a few MB at most, and the time limit ends the run (exit 5, not the 6 of
-# the output cap); then the reader gets every line, whole
-mine flood stallT
-rm -f "$tmp/stall.fifo" "$tmp/stall.out" "$tmp/stall.out.full"
-mkfifo "$tmp/stall.fifo"
-hold "$tmp/stall.fifo" "$tmp/stall.out" &
-holder=$!
-"$bin" run --time-limit 2 "$tmp/stallT.json" >"$tmp/stall.fifo" 2>"$tmp/stall.err" &
-pid=$!
-rss() { awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0; }
-until_file "$tmp/stall.out.full"
-rss0=$(rss)
+# bounded: a run that prints lines of 200 characters, or two threads of 30,000, which fill the
+# 64 MiB of --max-output in well under a second, held for 2 s by a full pipe: the front end takes
+# in no more once 1 MiB waits (in the middle of a batch of events, too), so its memory grows by a
+# few MB at most, and the time limit ends the run (exit 5, not the 6 of the output cap); then the
+# reader gets every line, whole
+for width in 200:1 30000:2; do
+        mine flood stallT
+        rm -f "$tmp/stall.fifo" "$tmp/stall.out" "$tmp/stall.out.full"
+        mkfifo "$tmp/stall.fifo"
+        hold "$tmp/stall.fifo" "$tmp/stall.out" &
+        holder=$!
+        "$bin" run --time-limit 2 --set WIDTH=${width%:*} --set THREADS=${width#*:} "$tmp/stallT.json" \
+                >"$tmp/stall.fifo" 2>"$tmp/stall.err" &
+        pid=$!
+        rss() { awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0; }
+        until_file "$tmp/stall.out.full"
+        rss0=$(rss)
+        k=0
+        while ! grep -q "limit" "$tmp/stall.err" && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
+        grep -q "the time limit of 2 s passed" "$tmp/stall.err" && ok ||
+                ko "a reader that stopped, $width: $(tail -1 "$tmp/stall.err")"
+        rss1=$(rss)
+        [ "$rss0" -gt 0 ] && [ "$rss1" -gt 0 ] && [ $((rss1 - rss0)) -lt 16384 ] && ok ||
+                ko "a reader that stopped, $width: resident $rss0 kB when the pipe was full, $rss1 kB at the end"
+        kill -USR1 $holder
+        wait $pid; st=$?
+        wait $holder
+        status_is "a reader that stopped, $width, then the time limit" $st 5
+        line=$(printf "%${width%:*}s" '' | tr ' ' x)
+        [ "$(sort -u "$tmp/stall.out")" = "$line" ] && [ "$(wc -l <"$tmp/stall.out")" -gt 30 ] && ok ||
+                ko "a reader that stopped, $width: not every line came whole: $(wc -l <"$tmp/stall.out") lines"
+        gone stallT
+done
+# a terminal nobody reads (a pty whose master is never read, as a terminal stopped by Ctrl-S):
+# SIGTERM ends the run at once, though the terminal said it had room (lockstep waited in the
+# terminal's write until it was read); the wait for the summary to go is bounded
+mine flood stallP
+python3 -c '
+import fcntl, os, pty, signal, struct, subprocess, sys, termios, time
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=s, stdout=s, stderr=s, start_new_session=True)
+os.close(s)
+for _ in range(600):  # until it has written 32 KiB that nobody read
+    if struct.unpack("i", fcntl.ioctl(m, termios.FIONREAD, b"\0" * 4))[0] >= 32768:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+try:
+    sys.exit(0 if p.wait(timeout=20) == 143 else 1)
+except subprocess.TimeoutExpired:
+    p.kill(); p.wait(); sys.exit(2)
+' "$bin" run --time-limit 0 "$tmp/stallP.json" && ok || ko "SIGTERM with a terminal nobody reads: it did not end 143 ($?)"
+gone stallP
+# interrupted with standard output and error one pipe, read slowly: what was printed ends with a
+# whole line, then the summary and what was dropped (the summary was dropped with the output)
+mine flood stallS
+env --default-signal=INT "$bin" run --time-limit 0 "$tmp/stallS.json" 2>&1 | python3 -c '
+import os, sys, time
+out = open(sys.argv[1], "wb")
+while True:
+    b = os.read(0, 4096)
+    if not b:
+        break
+    out.write(b)
+    time.sleep(0.01)
+' "$tmp/stallS.out" &
 k=0
-while ! grep -q "limit" "$tmp/stall.err" && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
-grep -q "the time limit of 2 s passed" "$tmp/stall.err" && ok ||
-        ko "a reader that stopped: $(tail -1 "$tmp/stall.err")"
-rss1=$(rss)
-[ "$rss0" -gt 0 ] && [ "$rss1" -gt 0 ] && [ $((rss1 - rss0)) -lt 16384 ] && ok ||
-        ko "a reader that stopped: resident $rss0 kB when the pipe was full, $rss1 kB at the end"
-kill -USR1 $holder
-wait $pid; st=$?
-wait $holder
-status_is "a reader that stopped, then the time limit" $st 5
-x200=$(printf '%200s' '' | tr ' ' x)
-[ "$(sort -u "$tmp/stall.out")" = "$x200" ] && [ "$(wc -l <"$tmp/stall.out")" -gt 5000 ] && ok ||
-        ko "a reader that stopped: not every line came whole: $(wc -l <"$tmp/stall.out") lines"
-gone stallT
+while [ "$(cat "$tmp/stallS.out" 2>/dev/null | wc -c)" -lt 100000 ] && [ $k -lt 300 ]; do
+        sleep 0.05; k=$((k + 1)); done
+# the front end: the oldest of the processes named so (the runner shares its command line)
+kill -INT "$(pgrep -of "run --time-limit 0 $tmp/stallS.json")" || ko "interrupted, one pipe: no run"
+wait
+python3 -c '
+import sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+body = [l for l in lines if not l.startswith(b"lockstep:")]
+said = [l for l in lines if l.startswith(b"lockstep:")]
+assert lines[-1] == b"", "the output ends in the middle of a line"
+assert set(body) == {b"x" * 200, b""}, "a line printed was cut"
+assert said[0].startswith(b"lockstep: interrupted:"), said
+assert any(b"bytes of output not written" in l for l in said), said
+' "$tmp/stallS.out" && ok || ko "interrupted, one pipe: $(tail -c 300 "$tmp/stallS.out")"
+gone stallS
 
 # --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
 for sig in INT:130 TERM:143 HUP:129; do

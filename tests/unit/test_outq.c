@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "util/outq.h"
@@ -53,7 +54,7 @@ static void test_full_pipe_waits_and_keeps_order(void **state)
         int a[2], b[2];
         size_t filled;
         char *buf;
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         assert_int_equal(pipe(a), 0);
@@ -91,7 +92,7 @@ static void test_slow_reader_gets_every_byte(void **state)
         char *in = malloc(N), *out = malloc(N), piece[1000];
         size_t got = 0;
         int p[2], rounds = 0;
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         for (size_t k = 0; k < N; k++)
@@ -124,7 +125,7 @@ static void test_regular_file_at_once(void **state)
         enum { N = 300000 };
         FILE *f = tmpfile();
         char *in = malloc(N), *out = malloc(N);
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         memset(in, 'x', N);
@@ -144,7 +145,7 @@ static void test_closed_reader_drops_its_own(void **state)
 {
         int a[2], b[2];
         char buf[16];
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         signal(SIGPIPE, SIG_IGN);
@@ -155,7 +156,8 @@ static void test_closed_reader_drops_its_own(void **state)
         outq_put(&q, b[1], "kept", 4);
         outq_put(&q, a[1], "lost too", 8);
         assert_int_equal(outq_write(&q), -1);
-        assert_int_equal(q.err, EPIPE);
+        assert_int_equal(outq_error(&q, a[1]), EPIPE);
+        assert_int_equal(outq_error(&q, b[1]), 0);
         assert_int_equal(outq_pending(&q), 0);
         assert_int_equal(take(b[0], buf, sizeof(buf)), 4);
         assert_memory_equal(buf, "kept", 4);
@@ -175,7 +177,7 @@ static void test_closed_reader_drops_its_own(void **state)
 static void test_drop(void **state)
 {
         int p[2];
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         assert_int_equal(pipe(p), 0);
@@ -198,7 +200,7 @@ static void test_drop_one(void **state)
         int a[2], b[2];
         size_t filled;
         char *buf;
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         assert_int_equal(pipe(a), 0);
@@ -229,6 +231,69 @@ static void test_drop_one(void **state)
         close(b[1]);
 }
 
+/* A line partly written when its descriptor's bytes are dropped is written to its end; the lines
+ * after it are dropped. */
+static void test_drop_keeps_a_line_begun(void **state)
+{
+        enum { N = 100000 };
+        char *line = malloc(N + 1), *got = malloc(2 * N);
+        size_t n = 0, r;
+        int p[2];
+        outq q = { 0 };
+
+        (void)state;
+        memset(line, 'l', N);
+        line[N] = '\n';
+        assert_int_equal(pipe(p), 0);
+        outq_put(&q, p[1], line, N + 1);
+        outq_put(&q, p[1], "next\n", 5);
+        /* the pipe takes 64 KiB of the line, the rest waits */
+        assert_int_equal(outq_write(&q), 1);
+        assert_true(outq_pending(&q) > 5 && outq_pending(&q) < N);
+        assert_int_equal(outq_drop(&q, p[1]), 5);
+        while (outq_pending(&q) > 0) {
+                outq_write(&q);
+                n += take(p[0], got + n, 2 * N - n);
+        }
+        while ((r = take(p[0], got + n, 2 * N - n)) > 0)
+                n += r;
+        assert_int_equal(n, N + 1);
+        assert_memory_equal(got, line, N + 1);
+        free(line);
+        free(got);
+        outq_free(&q);
+        close(p[0]);
+        close(p[1]);
+}
+
+/* A terminal nobody reads (a pty whose master is never read): a write never waits, though poll
+ * says the terminal has room. */
+static void test_terminal_never_waits(void **state)
+{
+        enum { N = 1 << 20 };
+        char *big = malloc(N);
+        int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+        outq q = { 0 };
+
+        (void)state;
+        assert_true(master >= 0);
+        assert_int_equal(grantpt(master), 0);
+        assert_int_equal(unlockpt(master), 0);
+        slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+        assert_true(slave >= 0);
+        memset(big, 't', N);
+        for (int k = 0; k < 4; k++)
+                outq_put(&q, slave, big, N);
+        assert_int_equal(outq_write(&q), 1);
+        assert_true(outq_pending(&q) > 3 * (size_t)N);
+        /* and the slave's own descriptor is as blocking as it was */
+        assert_int_equal(fcntl(slave, F_GETFL) & O_NONBLOCK, 0);
+        free(big);
+        outq_free(&q);
+        close(slave);
+        close(master);
+}
+
 /* A reader that always keeps up a little behind: the queue never empties, and 40 MB through it
  * must not make a buffer of 40 MB. */
 static void test_never_empty_stays_bounded(void **state)
@@ -236,7 +301,7 @@ static void test_never_empty_stays_bounded(void **state)
         int p[2];
         char block[4096];
         size_t filled;
-        outq q = OUTQ_INIT;
+        outq q = { 0 };
 
         (void)state;
         memset(block, 'b', sizeof(block));
@@ -267,6 +332,8 @@ int main(void)
                 cmocka_unit_test(test_closed_reader_drops_its_own),
                 cmocka_unit_test(test_drop),
                 cmocka_unit_test(test_drop_one),
+                cmocka_unit_test(test_drop_keeps_a_line_begun),
+                cmocka_unit_test(test_terminal_never_waits),
                 cmocka_unit_test(test_never_empty_stays_bounded),
         };
 
