@@ -1758,6 +1758,11 @@ int interp_join(actor *a, int t, const struct timespec *deadline)
         prim_actor *p = &a->prim->actors[t];
         int rc = PRIM_OK;
 
+        /* joining oneself would wait for ever: Python refuses it at once */
+        if (t == a->id)
+                return actor_fail(a, a->id < a->sc->nactors && a->sc->actors[t].kind == SC_PROCESS
+                                         ? "AssertionError: can only join a child process"
+                                         : "RuntimeError: cannot join current thread");
         prim_mutex_lock(&p->mu);
         if (!p->started) {
                 pthread_mutex_unlock(&p->mu);

@@ -330,7 +330,8 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         }
         value_drop(&fn); /* the workers evaluate it again, each in its own process */
         /* range(N) is not made into a list, nor encoded: a worker works its items out (a
-         * starmap's items must be tuples: the general way says that a range's are not) */
+         * starmap's items are unpacked: the general way says that a range's int is not
+         * iterable) */
         if (!star && (ranged = over_range(a, s->over, &range)) < 0)
                 return FLOW_STOP;
         if (!ranged) {
@@ -406,7 +407,7 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
         if (ranged)
                 ps->range = range;
         for (size_t k = 0; k < n && !ranged && flow == FLOW_NEXT; k++) {
-                value item = value_at(items, k);
+                value item = value_at(items, k), args = value_none(); /* item: borrowed */
                 size_t bytes;
 
                 /* a scalar straight into the task list (nine bytes at most: a million of them
@@ -418,17 +419,21 @@ int pool_map(actor *a, const sc_stmt *s, value *out)
                         continue;
                 }
                 strbuf_reset(&enc);
-                if (star && item.type != VALUE_TUPLE && item.type != VALUE_LIST)
-                        flow = actor_fail_at(a, s->over,
-                                             "TypeError: starmap's items must be tuples, not %s",
-                                             value_type_name(item.type));
-                else if (store_encode(item, &enc, err, sizeof(err)) < 0)
+                /* a starmap's item is unpacked as fn(*item): any iterable, made a list (a
+                 * string's characters, a dict's keys), as Python's starmap takes it */
+                if (star && item.type != VALUE_TUPLE && item.type != VALUE_LIST &&
+                    value_to_list(item, &args, err, sizeof(err)) < 0) {
+                        flow = actor_fail_at(a, s->over, "%s", err);
+                        break;
+                }
+                if (store_encode(args.type != VALUE_NONE ? args : item, &enc, err, sizeof(err)) < 0)
                         flow = actor_fail_at(a, s->over, "%s", err);
                 else if (ps->args_used + enc.len > POOL_BYTES)
                         flow = actor_fail(a,
                                           "MemoryError: the arguments of a map take more than "
                                           "%zu bytes",
                                           POOL_BYTES);
+                value_drop(&args);
                 if (flow != FLOW_NEXT)
                         break;
                 ps->arg_off[k] = (uint32_t)ps->args_used;

@@ -1728,6 +1728,13 @@ static void read_stmt(loader *L, const cJSON *obj, sc_stmt *s)
                 else if (info->fields[f].required)
                         err_key(L, kw, "'%s' needs \"%s\"", info->keyword, info->fields[f].key);
         }
+        /* acquire(blocking=False, timeout=T) is Python's ValueError; null is no timeout */
+        if (kind == SC_ACQUIRE && !s->blocking &&
+            cJSON_GetObjectItemCaseSensitive(obj, "timeout") != NULL &&
+            !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(obj, "timeout")))
+                err_key(L, cJSON_GetObjectItemCaseSensitive(obj, "timeout"),
+                        "a non-blocking acquire takes no \"timeout\" (Python: ValueError: "
+                        "can't specify a timeout for a non-blocking call): drop one of them");
         if (kind == SC_CRASH && s->crash != SC_CRASH_EXIT &&
             cJSON_GetObjectItemCaseSensitive(obj, "code") != NULL)
                 err_key(L, cJSON_GetObjectItemCaseSensitive(obj, "code"),

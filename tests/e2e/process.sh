@@ -313,11 +313,30 @@ for mode in live step; do
                 has "steps 15 13735 True" "pool-ranges ($mode, $seed)"
                 has "empty []" "pool-ranges ($mode, $seed)"
                 grep -qF "pool-ranges.json:77:19: ValueError: range() arg 3 must not be zero (in Mapper)" "$tmp/e" &&
-                        grep -qF "pool-ranges.json:88:19: TypeError: starmap's items must be tuples, not int (in Star)" "$tmp/e" &&
+                        grep -qF "pool-ranges.json:88:19: TypeError: 'int' object is not iterable (in Star)" "$tmp/e" &&
                         ok || ko "pool-ranges ($mode, $seed): the errors: $(cat "$tmp/e")"
                 python3 tests/e2e/trace_check.py "$tmp/t.jsonl" >/dev/null && ok ||
                         ko "pool-ranges ($mode, $seed): trace invariants"
         done
+done
+
+# --- an actor that joins itself: Python's error at once (a thread's RuntimeError, a process's
+# AssertionError), where lockstep waited and reported a deadlock (exit 3); main goes on
+for mode in live step; do
+        run tests/e2e/scenarios/join-self.json $mode 1; status $? 4 "join-self ($mode)"
+        grep -qF "join-self.json:6:34: RuntimeError: cannot join current thread (in Self)" "$tmp/e" &&
+                grep -qF "join-self.json:7:53: AssertionError: can only join a child process (in Proc)" "$tmp/e" &&
+                [ "$(cat "$tmp/o")" = "main goes on" ] && ok || ko "join-self ($mode): $(cat "$tmp/e")"
+done
+
+# --- starmap unpacks any iterable, as Python's: a tuple, a list, a string, a dict (it refused all
+# but tuples and lists); live and stepped
+for mode in live step; do
+        run tests/e2e/scenarios/starmap-iterables.json $mode 1; status $? 0 "starmap-iterables ($mode)"
+        [ "$(cat "$tmp/o")" = "[3, 7]
+['yx', 'wz']
+['ab']
+[24]" ] && ok || ko "starmap-iterables ($mode): $(cat "$tmp/o")"
 done
 
 # --- a GIL per pool worker: main maps six sums on a pool of two while its thread T computes under
