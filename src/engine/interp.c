@@ -1792,11 +1792,11 @@ static int x_join(actor *a, const sc_stmt *s)
         struct timespec ts;
         const struct timespec *dl;
 
-        if (deadline_of(a, s, &ts, &dl) < 0)
-                return FLOW_STOP;
         actor_memory_drop(a);
+        /* a group's join is `for t in group: t.join(timeout)`: each its own timeout */
         for (int k = 0; k < s->ntargets; k++)
-                if (interp_join(a, s->targets[k], dl) == FLOW_STOP)
+                if (deadline_of(a, s, &ts, &dl) < 0 ||
+                    interp_join(a, s->targets[k], dl) == FLOW_STOP)
                         return FLOW_STOP;
         return FLOW_NEXT;
 }
