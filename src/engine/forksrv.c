@@ -16,7 +16,6 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -154,34 +153,6 @@ static void serve(forksrv *fs, int in, const forksrv_ops *ops, pid_t parent)
         _exit(0);
 }
 
-/* The runner's watch on its server (forksrv.h): it blocks every signal, as the engine's threads
- * do, and waits for the server's end. */
-static void *watch(void *arg)
-{
-        forksrv *fs = arg;
-        struct pollfd p = { .fd = fs->pidfd, .events = POLLIN };
-
-        while (poll(&p, 1, -1) < 0 && errno == EINTR)
-                ;
-        if (!__atomic_load_n(&fs->stopping, __ATOMIC_ACQUIRE))
-                _exit(ENGINE_EXIT_FORKSRV);
-        return NULL;
-}
-
-static void start_watch(forksrv *fs)
-{
-        sigset_t all, old;
-
-        fs->watching = false;
-        fs->pidfd = (int)syscall(SYS_pidfd_open, fs->pid, 0);
-        if (fs->pidfd < 0)
-                return; /* a kernel without pidfds (before 5.3): no watch */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        fs->watching = pthread_create(&fs->watcher, NULL, watch, fs) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 int forksrv_start(forksrv *fs, const forksrv_ops *ops, pthread_mutex_t *mu)
 {
         int sv[2];
@@ -200,8 +171,7 @@ int forksrv_start(forksrv *fs, const forksrv_ops *ops, pthread_mutex_t *mu)
         if (fs->pid == 0)
                 serve(fs, sv[1], ops, parent);
         close(sv[1]);
-        fs->stopping = false;
-        start_watch(fs);
+        pidwatch_start(&fs->watch, fs->pid, ENGINE_EXIT_FORKSRV);
         return 0;
 }
 
@@ -219,15 +189,10 @@ void forksrv_stop(forksrv *fs)
 {
         int status;
 
-        __atomic_store_n(&fs->stopping, true, __ATOMIC_RELEASE);
+        pidwatch_stopping(&fs->watch);
         forksrv_request(fs, -1, NULL, 0);
         while (waitpid(fs->pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (fs->watching) {
-                pthread_join(fs->watcher, NULL);
-                fs->watching = false;
-        }
-        if (fs->pidfd >= 0)
-                close(fs->pidfd);
+        pidwatch_end(&fs->watch);
         close(fs->fd);
 }

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "engine/pidwatch.h"
+
 typedef struct forksrv_ops {
         void *ctx;
         /* In the new child: become process actor TARGET, with the starter's memory DATA; never
@@ -33,14 +35,10 @@ typedef struct forksrv {
         pid_t pid;
         int fd;              /* the requests' end, inherited by every process of the run */
         pthread_mutex_t *mu; /* process-shared: one request at a time */
-        /* The runner's: a thread that waits for the server's end (a pidfd), and whether that
-         * end is forksrv_stop's. A server that dies before it (killed from outside) took every
-         * process actor with it and left nobody to say so: the runner then exits with
-         * ENGINE_EXIT_FORKSRV, which the session names. */
-        int pidfd;
-        pthread_t watcher;
-        bool watching;
-        bool stopping; /* atomic */
+        /* The runner's watch on the server: one that dies before forksrv_stop (killed from
+         * outside) took every process actor with it and left nobody to say so; the runner then
+         * exits with ENGINE_EXIT_FORKSRV, which the session names. */
+        pidwatch watch;
 } forksrv;
 
 /* Forks the server (the caller must not run other threads yet). MU is a process-shared mutex

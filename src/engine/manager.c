@@ -8,7 +8,6 @@
 #include "engine/manager.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,11 +18,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/pidwatch.h"
 #include "engine/prim.h"
 #include "engine/store.h"
 #include "util/coverage.h"
@@ -42,13 +41,9 @@ struct manager {
         pid_t pid;
         int fd;
         pid_t runner; /* the process that started the server */
-        /* The runner's watch on the server: a thread waiting on its pidfd, as the fork server's
-         * (forksrv.h), so that a server killed from outside ends the run (ENGINE_EXIT_MANAGER,
-         * which the session names). STOPPING: the run ends, and the server with it. */
-        int pidfd;
-        pthread_t watcher;
-        bool watching;
-        bool stopping;
+        /* The runner's watch on the server, so that a server killed from outside ends the run
+         * (ENGINE_EXIT_MANAGER, which the session names). */
+        pidwatch watch;
         pthread_mutex_t *mu; /* shared: one request at a time */
         cpu_set_t allowed;   /* the CPUs of the run, when there is more than one (see exchange) */
         bool spread;
@@ -61,7 +56,7 @@ struct manager {
  * without a watch (a kernel without pidfds) it exits with the same status. */
 static _Noreturn void server_gone(const manager *m)
 {
-        if (getpid() != m->runner && m->watching)
+        if (getpid() != m->runner && pidwatch_on(&m->watch))
                 for (;;)
                         pause();
         _exit(ENGINE_EXIT_MANAGER);
@@ -335,32 +330,6 @@ static void serve(const scenario *sc, int fd, pid_t parent)
         _exit(0);
 }
 
-/* The runner's watch on the server: every signal blocked, as the engine's threads have them. */
-static void *watch(void *arg)
-{
-        manager *m = arg;
-        struct pollfd p = { .fd = m->pidfd, .events = POLLIN };
-
-        while (poll(&p, 1, -1) < 0 && errno == EINTR)
-                ;
-        if (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
-                _exit(ENGINE_EXIT_MANAGER);
-        return NULL;
-}
-
-static void start_watch(manager *m)
-{
-        sigset_t all, old;
-
-        m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
-        if (m->pidfd < 0)
-                return; /* a kernel without pidfds (before 5.3): no watch */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        m->watching = pthread_create(&m->watcher, NULL, watch, m) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 manager *manager_start(const scenario *sc)
 {
         manager *m;
@@ -397,8 +366,7 @@ manager *manager_start(const scenario *sc)
         close(sv[1]);
         m->fd = sv[0];
         m->runner = parent;
-        m->pidfd = -1;
-        start_watch(m);
+        pidwatch_start(&m->watch, m->pid, ENGINE_EXIT_MANAGER);
         return m;
 }
 
@@ -508,14 +476,13 @@ void manager_stop(manager *m)
 
         if (m == NULL)
                 return;
-        __atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
+        pidwatch_stopping(&m->watch);
         prim_mutex_lock(m->mu);
         send_full(m, &rq, sizeof(rq));
         pthread_mutex_unlock(m->mu);
         while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (m->watching)
-                pthread_join(m->watcher, NULL);
+        pidwatch_end(&m->watch);
         manager_free(m);
 }
 
@@ -523,8 +490,6 @@ void manager_free(manager *m)
 {
         if (m == NULL)
                 return;
-        if (m->pidfd >= 0)
-                close(m->pidfd);
         close(m->fd);
         munmap(m->mu, sizeof(*m->mu));
         free(m);
