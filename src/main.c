@@ -509,6 +509,26 @@ static int run_drain(run_output *o, int sfd, int ms)
         }
 }
 
+/* Writes the rest of S's trace as its reader takes it; a signal (but SIGPIPE) ends the wait: 0,
+ * or that signal. */
+static int run_trace_drain(session *s, int sfd)
+{
+        for (;;) {
+                struct pollfd p[2] = { { .fd = -1, .events = POLLOUT },
+                                       { .fd = sfd, .events = POLLIN } };
+                struct signalfd_siginfo si;
+
+                session_trace_push(s);
+                if ((p[0].fd = session_trace_fd(s)) < 0)
+                        return 0;
+                if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+                        xdie("poll: %s", strerror(errno));
+                if (sfd >= 0 && (p[1].revents & POLLIN) &&
+                    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo != SIGPIPE)
+                        return (int)si.ssi_signo;
+        }
+}
+
 static int cmd_run(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -690,6 +710,13 @@ static int cmd_run(int argc, char **argv)
         stopped = session_outcome(s) == OUTCOME_INTERRUPTED && session_signal(s) != SIGPIPE
                       ? session_signal(s)
                       : 0;
+        /* the trace's last lines, as slowly as its reader takes them (a FIFO); a signal, or one
+         * that interrupted the run, cuts them short */
+        output_write(&out); /* the summary need not wait for the trace's reader */
+        if (stopped == 0)
+                stopped = run_trace_drain(s, sfd);
+        if (stopped != 0)
+                session_trace_cut(s);
         closed = session_close(s, &err);
         if (closed < 0) {
                 outq_put(err_q(&out), STDERR_FILENO, err.data, err.len);
@@ -719,7 +746,10 @@ static int cmd_run(int argc, char **argv)
         if (stopped > 0) {
                 /* Standard output's rest is dropped (but for the rest of a line begun) and said;
                  * the summary gets a moment to go out, which a second signal cuts short. */
-                size_t lost = outq_drop(&out.q, STDOUT_FILENO);
+                size_t lost;
+
+                output_write(&out); /* what fits now goes */
+                lost = outq_drop(&out.q, STDOUT_FILENO, true);
 
                 if (lost > 0) {
                         char why[64];

@@ -106,6 +106,8 @@ struct session {
         cpu_set_t affinity; /* ... the CPUs the front end had before */
         bool again;         /* ... and this pump is such a one: no descriptor was read */
         bool held;          /* the hook asked this pump to take in no more (session_hold) */
+        bool trace_held;    /* more than TRACE_WAIT_MAX bytes of the trace wait for its reader */
+        int trace_watched;  /* the trace's descriptor while it is in the epoll set, or -1 */
         bool back_seen;     /* gate_back said so for the grant in flight */
         size_t next_entry;  /* in replay */
         recorder *rec;      /* what moved, in order: NULL when not recording */
@@ -416,6 +418,27 @@ static void epoll_add(int ep, int fd)
                 xdie("epoll_ctl: %s", strerror(errno));
 }
 
+static void poke(session *s);
+
+/* A trace whose reader is slow (a FIFO): while too much of it waits, the session takes in no
+ * events and is woken by the trace's descriptor taking more (EPOLLOUT) instead. */
+static void trace_watch(session *s, bool on)
+{
+        struct epoll_event e = { .events = EPOLLOUT };
+        int fd = on ? trace_writer_fd(s->trace) : -1;
+
+        if (fd == s->trace_watched)
+                return;
+        if (s->trace_watched >= 0)
+                epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->trace_watched, NULL);
+        s->trace_watched = -1;
+        e.data.fd = fd;
+        if (fd >= 0 && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &e) == 0)
+                s->trace_watched = fd;
+        else if (fd >= 0)
+                poke(s); /* a file epoll cannot watch (a regular one never waits): look again */
+}
+
 /*
  * Step mode runs one thing at a time: an actor's step, then the front end's choice, then a step.
  * On one CPU, each hand-off is a direct switch; across two, it wakes the other CPU (measured on a
@@ -493,6 +516,7 @@ static int start_runner(session *s, strbuf *err)
         if (s->record)
                 s->rec = recorder_new(s->nall, s->sc->nresources);
         s->wake_fd = s->pid_fd = s->timer_fd = s->epoll_fd = -1;
+        s->trace_watched = -1;
         if (s->cfg.step) {
                 s->gates = gate_create(s->nall);
                 if (s->gates == NULL)
@@ -737,12 +761,17 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
         }
         /* Past the trace's cap the event did not happen for the session either: the history
          * and the trace stay one run, ended where the trace ends. */
-        if (s->trace != NULL && trace_write(s->trace, ev) == TRACE_CAPPED) {
-                end_because(s, OUTCOME_LIMIT,
-                            "the trace reached its cap of %llu bytes (--max-trace): the run was "
-                            "ended",
-                            (unsigned long long)s->cfg.max_trace);
-                return;
+        if (s->trace != NULL) {
+                int tw = trace_write(s->trace, ev);
+
+                if (tw == TRACE_CAPPED) {
+                        end_because(s, OUTCOME_LIMIT,
+                                    "the trace reached its cap of %llu bytes (--max-trace): the "
+                                    "run was ended",
+                                    (unsigned long long)s->cfg.max_trace);
+                        return;
+                }
+                s->trace_held |= tw == TRACE_WAITING;
         }
         count_and_keep(s, ev);
         /* what an actor's state became matters to step mode and to a live recording only */
@@ -1039,7 +1068,12 @@ bool session_pump(session *s)
         }
         s->again = false;
         s->held = false;
-        while (got < SESSION_BATCH && !s->ended && !s->held &&
+        if (s->trace != NULL && trace_writer_waiting(s->trace) > 0)
+                trace_writer_push(s->trace);
+        s->trace_held = s->trace != NULL && trace_writer_waiting(s->trace) > TRACE_WAIT_MAX;
+        if (s->trace_held) /* held back by the trace's reader is not quiet: no deadlock check */
+                s->quiet_at = running_seconds(s) + SESSION_QUIET_MS / 1000.0;
+        while (got < SESSION_BATCH && !s->ended && !s->held && !s->trace_held &&
                (rc = stream_next(s->st, &ev, &s->text_buf, 0)) == 1) {
                 take(s, &ev);
                 got++;
@@ -1081,8 +1115,11 @@ bool session_pump(session *s)
         s->tick = got > 0 || s->tick == 0 ? SESSION_TICK_MIN_MS / 1000.0
                                           : fmin(s->tick * 2, SESSION_TICK_MAX_MS / 1000.0);
         s->lazy_at = 0;
+        trace_watch(s, s->trace_held);
         if (s->step_done && s->uses_more)
                 ;
+        else if (s->trace_held)
+                ; /* woken by the trace's descriptor (trace_watch) */
         else if (got == SESSION_BATCH || s->held || !stream_arm(s->st, lazy))
                 poke(s);
         else if (lazy)
@@ -1094,6 +1131,23 @@ bool session_pump(session *s)
 void session_hold(session *s)
 {
         s->held = true;
+}
+
+int session_trace_fd(const session *s)
+{
+        return s->trace != NULL ? trace_writer_fd(s->trace) : -1;
+}
+
+void session_trace_push(session *s)
+{
+        if (s->trace != NULL)
+                trace_writer_push(s->trace);
+}
+
+void session_trace_cut(session *s)
+{
+        if (s->trace != NULL)
+                trace_writer_cut(s->trace);
 }
 
 int session_fd(const session *s)

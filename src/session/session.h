@@ -123,6 +123,15 @@ bool session_pump(session *s);
  * for the next pump, and the runner's actors wait when their rings fill. For a front end whose
  * output is backed up (`lockstep run` into a pipe nobody reads). */
 void session_hold(session *s);
+/* The run's --trace, when its reader is slower than the run (a FIFO): the descriptor to poll for
+ * POLLOUT while lines wait for it, or -1; session_trace_push writes what it takes now. A run
+ * that ended may wait for those (a signal is the front end's to watch), or cut them short
+ * (session_trace_cut: session_close then says the trace ends short). During the run the session
+ * itself takes in no events while too much waits, and its descriptor wakes when the trace takes
+ * more. */
+int session_trace_fd(const session *s);
+void session_trace_push(session *s);
+void session_trace_cut(session *s);
 /* Step mode going by itself: true (once) when the last pump granted a step that is done by now,
  * so the next pump has its events and can grant again. A front end that calls it must then pump
  * again at once (it may poll other descriptors first, without waiting): once it has called it,

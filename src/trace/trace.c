@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "../scenario/jsonpos.h"
 #include "../util/fdio.h"
+#include "../util/outq.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 #include "config.h"
@@ -215,6 +217,8 @@ typedef struct frag {
 
 struct trace_writer {
         FILE *f;
+        int fd; /* f's descriptor, written through q; -1 (a memory stream): f, with fwrite */
+        outq q; /* what waits for a slow reader (a FIFO): written only as it is taken */
         bool own;
         char *name;
         char *buf;
@@ -233,12 +237,24 @@ struct trace_writer {
         uint64_t flushed;   /* bytes handed to the file so far */
         uint64_t max_bytes; /* the cap: see trace_write */
         bool capped;
+        size_t cut; /* bytes dropped unwritten (trace_writer_cut) */
 };
+
+/* Writes what waits as far as the file takes it now. */
+static void push(trace_writer *w)
+{
+        if (w->fd >= 0 && outq_write(&w->q) < 0 && w->err == 0)
+                w->err = outq_error(&w->q, w->fd) != 0 ? outq_error(&w->q, w->fd) : -1;
+}
 
 static void flush_buf(trace_writer *w)
 {
-        if (w->len > 0 && w->err == 0 && fwrite(w->buf, 1, w->len, w->f) != w->len)
+        if (w->len > 0 && w->err == 0 && w->fd < 0 && fwrite(w->buf, 1, w->len, w->f) != w->len)
                 w->err = errno ? errno : -1;
+        if (w->len > 0 && w->err == 0 && w->fd >= 0) {
+                outq_put(&w->q, w->fd, w->buf, w->len);
+                push(w);
+        }
         w->flushed += w->len;
         w->len = 0;
 }
@@ -414,6 +430,7 @@ static void free_writer(trace_writer *w)
         free(w->lines);
         free(w->buf);
         free(w->name);
+        outq_free(&w->q);
         free(w);
 }
 
@@ -524,6 +541,7 @@ trace_writer *trace_writer_open_stream(FILE *f, const char *name, const scenario
 
         w = xcalloc(1, sizeof(*w));
         w->f = f;
+        w->fd = fileno(f);
         w->max_bytes = TRACE_MAX_BYTES;
         w->name = xstrdup(name);
         w->nactors = sc->nactors + 2;
@@ -666,7 +684,7 @@ int trace_write(trace_writer *w, const event *ev)
         if (ev->len > 0)
                 put_field(w, "text", ev->text, ev->len);
         PUT_LIT(w, "}\n");
-        return 0;
+        return outq_pending(&w->q) > TRACE_WAIT_MAX ? TRACE_WAITING : 0;
 }
 
 void trace_writer_set_max_bytes(trace_writer *w, uint64_t max_bytes)
@@ -687,9 +705,43 @@ uint64_t trace_writer_bytes(const trace_writer *w)
 int trace_writer_flush(trace_writer *w)
 {
         flush_buf(w);
+        while (w->err == 0 && outq_pending(&w->q) > 0) {
+                struct pollfd p = { .fd = w->fd, .events = POLLOUT };
+
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                        w->err = errno;
+                push(w);
+        }
         if (w->err == 0 && fflush(w->f) != 0)
                 w->err = errno ? errno : -1;
         return w->err == 0 ? 0 : -1;
+}
+
+size_t trace_writer_waiting(const trace_writer *w)
+{
+        return outq_pending(&w->q);
+}
+
+int trace_writer_fd(const trace_writer *w)
+{
+        return outq_fd(&w->q);
+}
+
+void trace_writer_push(trace_writer *w)
+{
+        flush_buf(w);
+        push(w);
+}
+
+void trace_writer_cut(trace_writer *w)
+{
+        size_t n;
+
+        flush_buf(w);
+        push(w);
+        n = outq_drop(&w->q, -1, false);
+        if (n > 0 && w->err == 0)
+                w->cut = n;
 }
 
 bool trace_writer_failed(const trace_writer *w)
@@ -708,10 +760,15 @@ int trace_writer_close(trace_writer *w, char *err, size_t errlen)
                 w->err = -1;
         if (w->own && fclose(w->f) != 0 && w->err == 0)
                 w->err = errno ? errno : -1;
-        rc = w->err == 0 ? 0 : -1;
-        if (rc < 0)
+        rc = w->err == 0 && w->cut == 0 ? 0 : -1;
+        if (w->err != 0)
                 diag_set_err(err, errlen, "%s: writing the trace failed: %s", w->name,
                              w->err > 0 ? strerror(w->err) : "I/O error");
+        else if (w->cut > 0)
+                diag_set_err(err, errlen,
+                             "%s: the trace ends short: its last %zu bytes were not read before "
+                             "lockstep was interrupted",
+                             w->name, w->cut);
         free_writer(w);
         return rc;
 }

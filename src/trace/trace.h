@@ -38,6 +38,8 @@
 #define TRACE_MAX_PATH      4096                /* bytes in the header's scenario path */
 #define TRACE_MAX_BYTES     ((uint64_t)1 << 30) /* a trace file: 1 GiB (see trace_write) */
 #define TRACE_CAPPED        1                   /* trace_write: the cap is reached */
+#define TRACE_WAITING       2 /* trace_write: more than TRACE_WAIT_MAX bytes wait for the reader */
+#define TRACE_WAIT_MAX      ((size_t)4 << 20)
 #define TRACE_MAIN_NAME     SC_MAIN_NAME
 #define TRACE_RUNNER_NAME   "runner"
 
@@ -83,9 +85,10 @@ trace_writer *trace_writer_open(const char *path, const scenario *sc, const char
 trace_writer *trace_writer_open_stream(FILE *f, const char *name, const scenario *sc,
                                        const char *source, size_t source_len,
                                        const trace_info *info, char *err, size_t errlen);
-/* Appends one event and returns 0. An event that breaks event.h's contract (unknown kind, actor
- * or resource out of range, seq not increasing, t going back, text longer than EVENT_MAX_TEXT) is
- * a bug in the caller: xdie. Write errors are remembered and reported by trace_writer_close.
+/* Appends one event and returns 0 (or TRACE_WAITING, below). An event that breaks event.h's
+ * contract (unknown kind, actor or resource out of range, seq not increasing, t going back, text
+ * longer than EVENT_MAX_TEXT) is a bug in the caller: xdie. Write errors are remembered and
+ * reported by trace_writer_close.
  *
  * The cap: a trace takes at most max_bytes (TRACE_MAX_BYTES unless trace_writer_set_max_bytes
  * said otherwise). An event whose line might go past it is not written: trace_write returns
@@ -99,8 +102,24 @@ void trace_writer_set_max_bytes(trace_writer *w, uint64_t max_bytes);
 bool trace_writer_capped(const trace_writer *w);
 /* Bytes written so far, header included (buffered ones too). */
 uint64_t trace_writer_bytes(const trace_writer *w);
-/* Pushes buffered lines to the file. Returns 0, or -1 after a write error. */
+/* Pushes buffered lines to the file, waiting for a slow reader as long as it takes. Returns 0,
+ * or -1 after a write error. */
 int trace_writer_flush(trace_writer *w);
+/*
+ * A trace whose reader is slower than the run (a FIFO): the writer never waits for it. Its lines
+ * wait in memory and go out as the file takes them (util/outq.h); past TRACE_WAIT_MAX waiting,
+ * trace_write returns TRACE_WAITING (the event is written all the same), and the caller should
+ * take in no more events until trace_writer_waiting is below it again, pushing as
+ * trace_writer_fd says POLLOUT. A memory stream (no descriptor) is written at once, as a FILE.
+ */
+size_t trace_writer_waiting(const trace_writer *w);
+/* The descriptor to poll for POLLOUT while lines wait, or -1. */
+int trace_writer_fd(const trace_writer *w);
+/* Writes what the file takes now, the buffered lines too; never waits. */
+void trace_writer_push(trace_writer *w);
+/* Writes what the file takes now and drops the rest (the run is interrupted and will not wait
+ * for the reader): trace_writer_close then says the trace ends short. */
+void trace_writer_cut(trace_writer *w);
 /* True once a write has failed (disk full): the caller may stop tracing early. */
 bool trace_writer_failed(const trace_writer *w);
 /* Flushes, closes and frees W. Returns 0, or -1 with a message in ERR when anything written was

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +24,17 @@ typedef struct rec {
         int fd;
         size_t len;
 } rec;
+
+/* What Q knows of FD, made on first sight. */
+static outq_fdinfo *info_of(outq *q, int fd)
+{
+        for (size_t k = 0; k < q->nfds; k++)
+                if (q->fds[k].fd == fd)
+                        return &q->fds[k];
+        q->fds = xrealloc(q->fds, (q->nfds + 1) * sizeof(*q->fds));
+        q->fds[q->nfds] = (outq_fdinfo){ .fd = fd, .own = -1 };
+        return &q->fds[q->nfds++];
+}
 
 /* A record's header is copied in and out: the buffer gives no alignment. */
 static rec rec_at(const outq *q, size_t off)
@@ -81,9 +93,9 @@ void outq_put(outq *q, int fd, const char *p, size_t n)
 {
         rec r;
 
-        if (fd < 0 || fd >= OUTQ_FDS)
-                xdie("outq: descriptor %d out of range", fd);
-        if (n == 0 || q->err[fd] != 0)
+        if (fd < 0)
+                xdie("outq: descriptor %d", fd);
+        if (n == 0 || info_of(q, fd)->err != 0)
                 return;
         if (q->pending == 0)
                 empty(q);
@@ -111,51 +123,54 @@ int outq_fd(const outq *q)
 
 int outq_error(const outq *q, int fd)
 {
-        return fd >= 0 && fd < OUTQ_FDS ? q->err[fd] : 0;
+        for (size_t k = 0; k < q->nfds; k++)
+                if (q->fds[k].fd == fd)
+                        return q->fds[k].err;
+        return 0;
 }
 
 /* How FD is written: a regular file as it is; a socket with MSG_DONTWAIT; anything else (a pipe,
  * a FIFO, a terminal) through a descriptor of its own on the same file, opened anew through
  * /proc with O_NONBLOCK, so that the flag is not the shared descriptor's; failing that, PIPE_BUF
  * bytes once poll says POLLOUT. */
-static int way_of(outq *q, int fd)
+static int way_of(outq_fdinfo *d)
 {
         struct stat st;
         char path[64];
+        int fd = d->fd;
 
-        if (q->way[fd] != WAY_UNKNOWN)
-                return q->way[fd];
+        if (d->way != WAY_UNKNOWN)
+                return d->way;
         if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
-                q->way[fd] = WAY_FILE;
+                d->way = WAY_FILE;
         } else if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
-                q->way[fd] = WAY_SOCKET;
+                d->way = WAY_SOCKET;
         } else if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
-                q->way[fd] =
-                    WAY_POLL; /* its writes fail (EBADF): a descriptor of its own would not */
+                d->way = WAY_POLL; /* its writes fail (EBADF): a descriptor of its own would not */
         } else {
                 snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-                q->own[fd] = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-                q->way[fd] = q->own[fd] >= 0 ? WAY_OWN : WAY_POLL;
+                d->own = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                d->way = d->own >= 0 ? WAY_OWN : WAY_POLL;
         }
-        return q->way[fd];
+        return d->way;
 }
 
-/* One write of up to N bytes of P to FD, never waiting: what was written, or -1 with errno
- * (EAGAIN: nothing fits now). */
-static ssize_t write_some(outq *q, int fd, const char *p, size_t n)
+/* One write of up to N bytes of P to D's descriptor, never waiting: what was written, or -1 with
+ * errno (EAGAIN: nothing fits now). */
+static ssize_t write_some(outq_fdinfo *d, const char *p, size_t n)
 {
-        struct pollfd pf = { .fd = fd, .events = POLLOUT };
+        struct pollfd pf = { .fd = d->fd, .events = POLLOUT };
 
-        switch (way_of(q, fd)) {
-        case WAY_FILE: return write(fd, p, n);
-        case WAY_OWN: return write(q->own[fd], p, n);
-        case WAY_SOCKET: return send(fd, p, n, MSG_DONTWAIT);
+        switch (way_of(d)) {
+        case WAY_FILE: return write(d->fd, p, n);
+        case WAY_OWN: return write(d->own, p, n);
+        case WAY_SOCKET: return send(d->fd, p, n, MSG_DONTWAIT);
         default:
                 if (poll(&pf, 1, 0) == 0) {
                         errno = EAGAIN;
                         return -1;
                 }
-                return write(fd, p, n < PIPE_BUF ? n : PIPE_BUF);
+                return write(d->fd, p, n < PIPE_BUF ? n : PIPE_BUF);
         }
 }
 
@@ -166,25 +181,25 @@ int outq_write(outq *q)
         while (q->pending > 0) {
                 rec r = rec_at(q, q->head);
                 size_t left = r.len - q->done;
+                outq_fdinfo *d = info_of(q, r.fd);
                 ssize_t w;
 
-                if (q->err[r.fd] != 0) {
+                if (d->err != 0) {
                         q->pending -= left;
                         advance(q, r.len);
                         continue;
                 }
-                w = write_some(q, r.fd, q->buf.data + q->head + sizeof(rec) + q->done, left);
+                w = write_some(d, q->buf.data + q->head + sizeof(rec) + q->done, left);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                         break;
                 if (w <= 0) {
-                        q->err[r.fd] = w < 0 ? errno : EIO;
+                        d->err = w < 0 ? errno : EIO;
                         failed = true;
                         continue; /* dropped at the top of the loop */
                 }
-                q->midline[r.fd] =
-                    q->buf.data[q->head + sizeof(rec) + q->done + (size_t)w - 1] != '\n';
+                d->midline = q->buf.data[q->head + sizeof(rec) + q->done + (size_t)w - 1] != '\n';
                 q->done += (size_t)w;
                 q->pending -= (size_t)w;
                 if (q->done == r.len)
@@ -194,27 +209,26 @@ int outq_write(outq *q)
         return failed ? -1 : q->pending > 0;
 }
 
-size_t outq_drop(outq *q, int fd)
+size_t outq_drop(outq *q, int fd, bool finish)
 {
         size_t n = 0, off = q->head, done = q->done;
-        bool begun[OUTQ_FDS];
         strbuf keep = STRBUF_INIT;
 
         /* the records kept, each from its first byte not written: those of other descriptors,
-         * and of a dropped one's first the rest of the line it began */
-        memcpy(begun, q->midline, sizeof(begun));
+         * and of a dropped one's first record the rest of the line it began */
         while (off < q->buf.len) {
                 rec r = rec_at(q, off), k = r;
                 const char *p = q->buf.data + off + sizeof(rec) + done;
+                outq_fdinfo *d = info_of(q, r.fd);
 
                 k.len = r.len - done;
                 if (fd < 0 || r.fd == fd) {
                         const char *nl = memchr(p, '\n', k.len);
 
-                        k.len = begun[r.fd] && nl != NULL ? (size_t)(nl - p) + 1 : 0;
+                        k.len = finish && d->midline && nl != NULL ? (size_t)(nl - p) + 1 : 0;
                         n += r.len - done - k.len;
+                        d->midline = false;
                 }
-                begun[r.fd] = false;
                 if (k.len > 0) {
                         strbuf_append(&keep, (const char *)&k, sizeof(k));
                         strbuf_append(&keep, p, k.len);
@@ -238,9 +252,10 @@ size_t outq_drop(outq *q, int fd)
 
 void outq_free(outq *q)
 {
-        for (int fd = 0; fd < OUTQ_FDS; fd++)
-                if (q->way[fd] == WAY_OWN)
-                        close(q->own[fd]);
+        for (size_t k = 0; k < q->nfds; k++)
+                if (q->fds[k].own >= 0)
+                        close(q->fds[k].own);
+        free(q->fds);
         strbuf_free(&q->buf);
         memset(q, 0, sizeof(*q));
 }

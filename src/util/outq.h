@@ -13,8 +13,7 @@
  * whole. The caller polls outq_fd for POLLOUT.
  *
  * Bytes for several descriptors (standard output and standard error) keep the one order they were
- * put in: standard error's wait behind standard output's, as a terminal shows them. Descriptors
- * from 0 to OUTQ_FDS - 1 only.
+ * put in: standard error's wait behind standard output's, as a terminal shows them.
  */
 #ifndef LOCKSTEP_UTIL_OUTQ_H
 #define LOCKSTEP_UTIL_OUTQ_H
@@ -24,21 +23,24 @@
 
 #include "util/strbuf.h"
 
-enum { OUTQ_FDS = 64 };
+/* What an outq knows of a descriptor it writes to. */
+typedef struct outq_fdinfo {
+        int fd;
+        unsigned char way; /* how it is written (0: not looked at yet) */
+        int own;           /* the outq's own non-blocking descriptor on its file, or -1 */
+        int err;           /* errno of its first write that failed (0: none; what is put for it
+                              then is dropped) */
+        bool midline;      /* the last byte written to it ended no line */
+} outq_fdinfo;
 
 typedef struct outq {
-        strbuf buf;     /* records: int fd, size_t length, then the bytes */
-        size_t head;    /* offset of the first record not written whole */
-        size_t done;    /* bytes of that record written */
-        size_t last;    /* offset of the last record, which a put to its fd lengthens */
-        size_t pending; /* bytes not written yet */
-        /* per descriptor: how it is written (0: not looked at yet), the outq's own non-blocking
-         * descriptor on its file, the errno of its first write that failed (0: none; what is
-         * put for it then is dropped) */
-        unsigned char way[OUTQ_FDS];
-        int own[OUTQ_FDS];
-        int err[OUTQ_FDS];
-        bool midline[OUTQ_FDS]; /* the last byte written to it ended no line */
+        strbuf buf;       /* records: int fd, size_t length, then the bytes */
+        size_t head;      /* offset of the first record not written whole */
+        size_t done;      /* bytes of that record written */
+        size_t last;      /* offset of the last record, which a put to its fd lengthens */
+        size_t pending;   /* bytes not written yet */
+        outq_fdinfo *fds; /* every descriptor put to, a few */
+        size_t nfds;
 } outq;
 
 /* An outq starts zeroed and is released with outq_free. */
@@ -55,9 +57,9 @@ int outq_fd(const outq *q);
 int outq_write(outq *q);
 /* The errno of FD's first write that failed, or 0. */
 int outq_error(const outq *q, int fd);
-/* Drops what is not written yet for FD (-1: for every descriptor): the number of bytes. The rest
- * of a line partly written is kept, so that a reader never gets half a line. */
-size_t outq_drop(outq *q, int fd);
+/* Drops what is not written yet for FD (-1: for every descriptor): the number of bytes. With
+ * FINISH, the rest of a line partly written is kept, so that a reader never gets half a line. */
+size_t outq_drop(outq *q, int fd, bool finish);
 void outq_free(outq *q);
 
 #endif

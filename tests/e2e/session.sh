@@ -95,10 +95,13 @@ fi
 # every line comes, in order. (lockstep used to block in write(2) with its signals blocked: only
 # SIGKILL ended it.) The reader holds the FIFO open and says "full" once the pipe is full, which
 # only a writer that stopped on it can make.
-hold() { # hold FIFO OUT: reads nothing until told (SIGUSR1), then everything into OUT
+hold() { # hold FIFO OUT: opens FIFO (then OUT.open is there), reads nothing until told (SIGUSR1),
+        # then everything into OUT
         exec python3 -c '
 import fcntl, os, signal, struct, sys, termios, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)  # not waiting for a writer
+os.set_blocking(fd, True)
+open(sys.argv[2] + ".open", "w").close()
 go = []
 signal.signal(signal.SIGUSR1, lambda *a: go.append(1))
 size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
@@ -225,6 +228,55 @@ assert said[0].startswith(b"lockstep: interrupted:"), said
 assert any(b"bytes of output not written" in l for l in said), said
 ' "$tmp/stallS.out" && ok || ko "interrupted, one pipe: $(tail -c 300 "$tmp/stallS.out")"
 gone stallS
+
+# --- a --trace FIFO whose reader stopped: the same. The run takes in no more events while 4 MiB
+# of trace wait (memory bounded), SIGTERM ends it at once and says the trace ends short, and the
+# time limit ends it; a run that ended waits for the trace's reader, whose trace is then whole and
+# valid. (lockstep blocked in the trace's write with its signals blocked: only SIGKILL ended it.)
+mine storm tstall
+rm -f "$tmp/tr.fifo" "$tmp/tr.out" "$tmp/tr.out.full" "$tmp/tr.out.open"
+mkfifo "$tmp/tr.fifo"
+hold "$tmp/tr.fifo" "$tmp/tr.out" &
+holder=$!
+until_file "$tmp/tr.out.open" # a FIFO with no reader is refused as a trace
+"$bin" run --time-limit 0 --trace "$tmp/tr.fifo" "$tmp/tstall.json" >/dev/null 2>"$tmp/tr.err" &
+pid=$!
+until_file "$tmp/tr.out.full"
+k=0
+while [ "$(awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)" -lt 6144 ] &&
+        [ $k -lt 100 ]; do sleep 0.05; k=$((k + 1)); done
+rss=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null || echo 0)
+kill -TERM $pid
+(sleep 20; kill -9 $pid) >/dev/null 2>&1 &
+dog=$!
+wait $pid; st=$?
+kill $dog 2>/dev/null
+status_is "SIGTERM with a trace FIFO nobody reads" $st 143
+grep -q "the trace ends short: its last [0-9]* bytes were not read" "$tmp/tr.err" && ok ||
+        ko "SIGTERM with a trace FIFO nobody reads: $(tail -1 "$tmp/tr.err")"
+[ "$rss" -lt 40000 ] && ok || ko "a trace FIFO nobody reads: $rss kB resident"
+gone tstall
+kill -USR1 $holder; wait $holder
+mine storm tstallT
+rm -f "$tmp/tr.fifo" "$tmp/tr.out" "$tmp/tr.out.full" "$tmp/tr.out.open"
+mkfifo "$tmp/tr.fifo"
+hold "$tmp/tr.fifo" "$tmp/tr.out" &
+holder=$!
+until_file "$tmp/tr.out.open"
+"$bin" run --time-limit 2 --trace "$tmp/tr.fifo" "$tmp/tstallT.json" >/dev/null 2>"$tmp/tr.err" &
+pid=$!
+until_file "$tmp/tr.out.full"
+k=0
+while ! grep -q "limit" "$tmp/tr.err" && [ $k -lt 200 ]; do sleep 0.05; k=$((k + 1)); done
+grep -q "the time limit of 2 s passed" "$tmp/tr.err" && ok ||
+        ko "a trace FIFO nobody reads, the time limit: $(tail -1 "$tmp/tr.err")"
+kill -USR1 $holder
+wait $pid; st=$?
+wait $holder
+status_is "a trace FIFO read late, then the time limit" $st 5
+ends_with "$tmp/tr.out" 5 "the time limit of 2 s passed"
+python3 tests/e2e/trace_check.py "$tmp/tr.out" >/dev/null && ok || ko "a trace FIFO read late: the trace does not read back"
+gone tstallT
 
 # --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
 for sig in INT:130 TERM:143 HUP:129; do

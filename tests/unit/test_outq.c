@@ -185,7 +185,7 @@ static void test_drop(void **state)
         outq_put(&q, p[1], "abc", 3);
         outq_put(&q, STDERR_FILENO, "de", 2);
         assert_int_equal(outq_write(&q), 1);
-        assert_int_equal(outq_drop(&q, -1), 5);
+        assert_int_equal(outq_drop(&q, -1, true), 5);
         assert_int_equal(outq_pending(&q), 0);
         assert_int_equal(outq_fd(&q), -1);
         assert_int_equal(outq_write(&q), 0);
@@ -214,7 +214,7 @@ static void test_drop_one(void **state)
         outq_put(&q, b[1], "third", 5);
         assert_int_equal(outq_write(&q), 1);
         assert_int_equal(take(b[0], buf, 16), 6);
-        assert_int_equal(outq_drop(&q, a[1]), 14);
+        assert_int_equal(outq_drop(&q, a[1], true), 14);
         assert_int_equal(outq_pending(&q), 12);
         assert_int_equal(outq_fd(&q), b[1]);
         /* a put to the last kept descriptor lengthens its record */
@@ -250,7 +250,7 @@ static void test_drop_keeps_a_line_begun(void **state)
         /* the pipe takes 64 KiB of the line, the rest waits */
         assert_int_equal(outq_write(&q), 1);
         assert_true(outq_pending(&q) > 5 && outq_pending(&q) < N);
-        assert_int_equal(outq_drop(&q, p[1]), 5);
+        assert_int_equal(outq_drop(&q, p[1], true), 5);
         while (outq_pending(&q) > 0) {
                 outq_write(&q);
                 n += take(p[0], got + n, 2 * N - n);
