@@ -179,6 +179,7 @@ int engine_run(const scenario *sc, const engine_options *opt, stream *st)
                 if (forksrv_start(&eng.fs, &ops, &eng.prim->forkmu) < 0)
                         xdie("cannot start the fork server: %s", strerror(errno));
         }
+        store_watch(eng.store); /* a thread: after the fork server's fork */
 
         /* after the fork server's fork: the ring is this thread's alone */
         stream_attach(st, sc->nactors);

@@ -30,6 +30,8 @@
 #include "util/xalloc.h"
 
 enum { OP_GET, OP_SET, OP_STOP };
+/* How long a process that found the server gone waits for the runner's watch to end the run. */
+enum { MANAGER_GONE_WAIT_S = 5 };
 
 typedef struct request {
         int32_t op, k;
@@ -53,12 +55,11 @@ struct manager {
  * with ENGINE_EXIT_MANAGER, which the session names ("fatal" lines from each actor that asked
  * would say less). A process actor or pool worker leaves that to the runner's watch, which ends
  * the run and so its process (PR_SET_PDEATHSIG), rather than be reported as a crash of its own;
- * without a watch (a kernel without pidfds) it exits with the same status. */
+ * after a while (a kernel without pidfds has no watch) it exits with the same status. */
 static _Noreturn void server_gone(const manager *m)
 {
-        if (getpid() != m->runner && pidwatch_on(&m->watch))
-                for (;;)
-                        pause();
+        if (getpid() != m->runner)
+                sleep(MANAGER_GONE_WAIT_S);
         _exit(ENGINE_EXIT_MANAGER);
 }
 
@@ -366,7 +367,7 @@ manager *manager_start(const scenario *sc)
         close(sv[1]);
         m->fd = sv[0];
         m->runner = parent;
-        pidwatch_start(&m->watch, m->pid, ENGINE_EXIT_MANAGER);
+        m->watch.pidfd = -1;
         return m;
 }
 
@@ -462,6 +463,12 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
         pthread_mutex_unlock(m->mu);
         strbuf_free(&enc);
         return status == 0 ? 0 : -1;
+}
+
+void manager_watch(manager *m)
+{
+        if (m != NULL)
+                pidwatch_start(&m->watch, m->pid, ENGINE_EXIT_MANAGER);
 }
 
 pid_t manager_pid(const manager *m)

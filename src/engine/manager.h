@@ -40,6 +40,9 @@ int manager_update(manager *m, int k, int op, value index, value item, value *po
 pid_t manager_pid(const manager *m);
 /* The runner, at the end of the run: stops the server and waits for it. NULL is fine. */
 void manager_stop(manager *m);
+/* The runner's watch on the server (pidwatch.h), once the fork server is forked: that fork must
+ * copy a runner with no thread but the caller. NULL: nothing. */
+void manager_watch(manager *m);
 /* A process of the run other than the runner, at its end: lets go of its side (NULL is fine). */
 void manager_free(manager *m);
 

@@ -396,6 +396,11 @@ store *store_create(const scenario *sc, bool shared)
         return st;
 }
 
+void store_watch(store *st)
+{
+        manager_watch(st->mgr);
+}
+
 void store_free(store *st)
 {
         if (st == NULL)

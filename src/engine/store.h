@@ -38,6 +38,9 @@ typedef struct store store;
  * queues go to shared memory. Every data resource starts as the scenario's initial value. */
 store *store_create(const scenario *sc, bool shared);
 void store_free(store *st);
+/* The runner's watch on the manager's server, if any (manager_watch): once the fork server is
+ * forked. */
+void store_watch(store *st);
 
 /* ---- data: var, list, dict, value, array (under the memory lock) --------------------------- */
 
