@@ -424,14 +424,49 @@ void actor_finish(actor *a, int flow)
         exit_actor(a, flow == FLOW_STOP);
 }
 
+/*
+ * A process actor's end as Python's: its error first (the traceback), then it joins the child
+ * processes its process started (multiprocessing's exit function), then its threads
+ * (threading._shutdown); only then does the process end, and join() of it return. Each wait is
+ * an ordinary join, visible as one; an actor already done is passed over without an event.
+ */
+static void join_at_end(actor *a)
+{
+        engine *eng = a->eng;
+
+        actor_memory_drop(a);
+        publish_error(a);
+        strbuf_reset(&a->error);
+        a->stmt = NULL;
+        for (int processes = 1; processes >= 0; processes--)
+                for (int k = 0; k < a->sc->nactors; k++) {
+                        prim_actor *p = &a->prim->actors[k];
+                        bool done;
+
+                        if (!eng->actors[k].started_here ||
+                            (a->sc->actors[k].kind == SC_PROCESS) != processes)
+                                continue;
+                        prim_mutex_lock(&p->mu);
+                        done = p->done;
+                        pthread_mutex_unlock(&p->mu);
+                        if (!done)
+                                interp_join(a, k, NULL);
+                }
+}
+
 void actor_run(actor *a)
 {
+        int flow;
+
         a->stmt = NULL;
         /* a process's pid, which differs from run to run: live only, so that a stepped run's
          * trace is the same for the same seed */
         actor_emit(a, EV_START, -1, -1, 0, a->copy == a->id && a->gates == NULL ? (int)getpid() : 0,
                    NULL, 0);
-        actor_finish(a, interp_block(a, &a->script->body));
+        flow = interp_block(a, &a->script->body);
+        if (a->copy == a->id)
+                join_at_end(a);
+        actor_finish(a, flow);
 }
 
 /* ---- starting an actor: a table of ways --------------------------------------------------------
@@ -509,7 +544,10 @@ int actor_start(actor *a, int target)
         }
         pthread_mutex_unlock(&p->mu);
         if (again) {
-                actor_fail(a, "RuntimeError: %s can only be started once", t->name);
+                if (a->sc->actors[target].kind == SC_PROCESS)
+                        actor_fail(a, "AssertionError: cannot start a process twice");
+                else
+                        actor_fail(a, "RuntimeError: %s can only be started once", t->name);
                 return -1;
         }
         if (start_ops[a->sc->actors[target].kind].start(a, t) < 0) {
@@ -519,6 +557,7 @@ int actor_start(actor *a, int target)
                 pthread_mutex_unlock(&p->mu);
                 return -1;
         }
+        t->started_here = true;
         if (a->gates != NULL) {
                 /* Step mode: the new actor's first READY comes before anything more of ours, so
                  * the scheduler always knows every actor that can move. */

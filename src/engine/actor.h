@@ -54,7 +54,10 @@ typedef struct actor {
         uint64_t rng;
         expr_env env;
         pthread_t thread;
-        bool local_thread;   /* a thread this process started (and joins at its end) */
+        bool local_thread; /* a thread this process started (and joins at its end) */
+        /* This process started it (any of its threads did): a process actor waits for it at its
+         * end, and only this process may join it if it is a process (its parent, in Python). */
+        bool started_here;
         bool holds_memory;   /* took the memory lock in this statement ... */
         bool memory_elided;  /* ... or runs as if it had, guarded (actor_memory_elide) */
         uint32_t process;    /* getpid() of the process it runs in: the memory lock's holder */
@@ -78,7 +81,8 @@ enum { FLOW_NEXT, FLOW_BREAK, FLOW_STOP };
 
 void actor_init(engine *eng, actor *a, int id);
 void actor_free(actor *a);
-/* The actor's whole life: START, its script, its error if any, EXIT. */
+/* The actor's whole life: START, its script, its error if any, EXIT. A process actor then waits,
+ * before its EXIT, for the processes and threads its process started, as Python's does. */
 void actor_run(actor *a);
 /* The end of a life whose script ended with FLOW: the error, if any, then EXIT. */
 void actor_finish(actor *a, int flow);

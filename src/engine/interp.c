@@ -1756,18 +1756,26 @@ static bool is_done(actor *a, void *arg)
 int interp_join(actor *a, int t, const struct timespec *deadline)
 {
         prim_actor *p = &a->prim->actors[t];
+        bool process = t < a->sc->nactors && a->sc->actors[t].kind == SC_PROCESS;
         int rc = PRIM_OK;
 
         /* joining oneself would wait for ever: Python refuses it at once */
         if (t == a->id)
-                return actor_fail(a, a->id < a->sc->nactors && a->sc->actors[t].kind == SC_PROCESS
-                                         ? "AssertionError: can only join a child process"
-                                         : "RuntimeError: cannot join current thread");
+                return actor_fail(a, process ? "AssertionError: can only join a child process"
+                                             : "RuntimeError: cannot join current thread");
         prim_mutex_lock(&p->mu);
         if (!p->started) {
                 pthread_mutex_unlock(&p->mu);
+                if (process)
+                        return actor_fail(a, "AssertionError: can only join a started process");
                 return actor_fail(a, "RuntimeError: cannot join %s before it is started",
                                   scenario_actor_name(a->sc, t));
+        }
+        /* a process started by another process (a sibling, a grandchild) is not this one's to
+         * join: multiprocessing checks the parent's pid */
+        if (process && !a->eng->actors[t].started_here) {
+                pthread_mutex_unlock(&p->mu);
+                return actor_fail(a, "AssertionError: can only join a child process");
         }
         if (!p->done) {
                 pthread_mutex_unlock(&p->mu);

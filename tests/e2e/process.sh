@@ -329,6 +329,39 @@ for mode in live step; do
                 [ "$(cat "$tmp/o")" = "main goes on" ] && ok || ko "join-self ($mode): $(cat "$tmp/e")"
 done
 
+# --- a process ends as Python's does: after the child processes it started and its threads, so
+# that main's join of it returns after both printed (it returned when P's script ended: "main
+# joined P" came first live, and for some seeds stepped); live and 6 seeds stepped
+for mode in live step; do
+        for seed in 1 2 3 4 5 6; do
+                [ $mode = live ] && [ $seed -gt 1 ] && continue
+                run tests/e2e/scenarios/process-end.json $mode $seed; status $? 0 "process-end ($mode, $seed)"
+                [ "$(tail -n 1 "$tmp/o")" = "main joined P" ] && [ "$(grep -c . "$tmp/o")" -eq 4 ] && ok ||
+                        ko "process-end ($mode, $seed): $(paste -sd'|' "$tmp/o")"
+                # P's exit comes after Q's and T's: P waited for them
+                python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][1:]
+at = {e["actor"]: k for k, e in enumerate(ev) if e["ev"] == "exit"}
+assert at["Q"] < at["P"] and at["T"] < at["P"] < at["MainThread"], at
+' "$tmp/t.jsonl" && ok || ko "process-end ($mode, $seed): P ended before Q or T"
+        done
+done
+
+# --- only a process's parent may join it, and a process starts once: multiprocessing's
+# AssertionErrors (a sibling's and a grandparent's join went through; the others' words were
+# threading's)
+for mode in live step; do
+        run tests/e2e/scenarios/join-not-child.json $mode 1; status $? 4 "join-not-child ($mode)"
+        f=tests/e2e/scenarios/join-not-child.json
+        grep -qF "$f:7:70: AssertionError: can only join a child process (in P2)" "$tmp/e" &&
+                grep -qF "$f:10:54: AssertionError: can only join a started process (in Main2)" "$tmp/e" &&
+                grep -qF "$f:11:54: AssertionError: cannot start a process twice (in Main3)" "$tmp/e" &&
+                grep -qF "$f:12:54: AssertionError: can only join a child process (in Main4)" "$tmp/e" &&
+                [ "$(paste -sd'|' "$tmp/o")" = "Q runs|main done" ] && ok ||
+                ko "join-not-child ($mode): $(cat "$tmp/o" "$tmp/e")"
+done
+
 # --- starmap unpacks any iterable, as Python's: a tuple, a list, a string, a dict (it refused all
 # but tuples and lists); live and stepped
 for mode in live step; do
