@@ -450,7 +450,7 @@ static void run_summary(session *s, run_output *o)
  */
 static int signals_open(sigset_t *old)
 {
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
         sigset_t set;
 
         sigemptyset(&set);

@@ -1227,6 +1227,12 @@ void session_why_text(session *s, int a, strbuf *out)
         }
 }
 
+bool session_settling(const session *s)
+{
+        return s->gates != NULL && !s->ended && s->policy == SESSION_MANUAL &&
+               (on_a_step(s) || s->next_entry < s->nreplay);
+}
+
 int session_grant(session *s, int a, strbuf *why)
 {
         if (a < 0 || a >= s->nall) {
@@ -1450,11 +1456,11 @@ int session_close(session *s, strbuf *err)
         return rc;
 }
 
-session *session_restart(session *s, bool with_schedule, strbuf *err)
+session *session_restart(session *s, session_restart_moves how, strbuf *err)
 {
         session_config cfg = s->cfg;
-        size_t nm = s->nreplay;
-        const int *from = with_schedule ? session_schedule(s, &nm) : s->replay;
+        size_t nm = how == SESSION_RESTART_CLEAN ? 0 : s->nreplay;
+        const int *from = how == SESSION_RESTART_ALL ? session_schedule(s, &nm) : s->replay;
         int *moves = xcalloc(nm + 1, sizeof(int));
         char *path = xstrdup(s->cfg.path);
         char *trace = s->cfg.trace_path ? xstrdup(s->cfg.trace_path) : NULL;
@@ -1479,7 +1485,7 @@ session *session_restart(session *s, bool with_schedule, strbuf *err)
         cfg.schedule = moves;
         cfg.nschedule = nm;
         cfg.paused = s->paused;
-        if (with_schedule)
+        if (how == SESSION_RESTART_ALL)
                 cfg.policy = SESSION_MANUAL;
         session_close(s, err);
         n = session_open(&cfg, err);

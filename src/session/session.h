@@ -104,10 +104,16 @@ typedef struct session session;
  * run cannot start; the front end then exits 2.
  */
 session *session_open(const session_config *cfg, strbuf *err);
-/* The same scenario again, with the seed and --set values of S: from the start (SCHEDULE false)
- * or replaying the moves of S so far, then paused (step mode) for a person to go on. S is closed
- * first; its trace, if any, is written anew. NULL with a message in ERR. */
-session *session_restart(session *s, bool schedule, strbuf *err);
+/* Which moves a restart makes again before a person goes on. */
+typedef enum session_restart_moves {
+        SESSION_RESTART_CLEAN, /* none: the first step is the person's */
+        SESSION_RESTART_GIVEN, /* those S replayed (its schedule, or a branch's moves) */
+        SESSION_RESTART_ALL,   /* every move of S so far, then paused (step mode) */
+} session_restart_moves;
+
+/* The same scenario again, with the seed and --set values of S, making the moves HOW says. S is
+ * closed first; its trace, if any, is written anew. NULL with a message in ERR. */
+session *session_restart(session *s, session_restart_moves how, strbuf *err);
 
 const scenario *session_scenario(const session *s);
 const session_config *session_config_of(const session *s);
@@ -157,6 +163,9 @@ int session_movable(session *s, session_why *out);
 /* Why actor A can or cannot move, in words, into OUT: "Thread-1 waits for lock lock_b (held by
  * Thread-2)", "Consumer has finished", "Thread-0 is still on its step". */
 void session_why_text(session *s, int a, strbuf *out);
+/* Stepped by hand, a step granted and not back yet, or moves of a schedule still being made: what
+ * a person's next key means depends on how they end, so a front end holds its keys meanwhile. */
+bool session_settling(const session *s);
 /* Grants actor A exactly one step (step mode). 0, or -1 with the reason in WHY when it cannot. */
 int session_grant(session *s, int a, strbuf *why);
 /* Step mode: who moves next when the front end does not choose (MANUAL: nobody). */

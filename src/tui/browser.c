@@ -151,8 +151,9 @@ int browser_key(browser *b, int key, const char **open)
                 refilter(b);
                 break;
         default:
-                /* q quits while nothing is typed; afterwards it is a letter like any other */
-                if ((key == 'q' || key == 'Q') && fl == 0)
+                /* q quits while nothing is typed; afterwards it is a letter like any other
+                 * (Q is always one: "Queue") */
+                if (key == 'q' && fl == 0)
                         return BROWSER_QUIT;
                 if (key >= 0x20 && key < 0x7f && fl < MAX_FILTER) {
                         b->filter[fl] = (char)key;
@@ -349,13 +350,17 @@ void browser_draw(browser *b, const term *t)
                          strbuf_str(&b->msg));
         draw_fill(stdscr, LINES - 1, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
         {
+                /* once something is typed, q is a letter: F10 quits */
                 static const char *const bar[][2] = {
                         { "Up/Down", "Choose" }, { "Enter", "Open" }, { "type", "Filter" },
-                        { "Esc", "Clear" },      { "q", "Quit" },
+                        { "Esc", "Clear" },      { "q", "Quit" },     { "F10", "Quit" },
                 };
+                size_t skip = b->filter[0] != '\0' ? 4 : 5;
                 int x = 0;
 
                 for (size_t k = 0; k < sizeof(bar) / sizeof(*bar); k++) {
+                        if (k == skip)
+                                continue;
                         x += draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY),
                                       bar[k][0]);
                         x += draw_str(t, stdscr, LINES - 1, x, COLS - x,

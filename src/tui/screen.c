@@ -52,7 +52,7 @@ static const key_help key_table[] = {
           "run: steps come by themselves at the speed shown (seeded random pick)" },
         { "p", "p", "Pause", "pause a run; then step by hand again" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
-        { "Left, Right, [, ]", "<>", "Rewind",
+        { "Left, Right, [, ]", "[]", "Rewind",
           "back and forth through the history; a step there branches a new run" },
         { "R", "R", "Restart", "start the scenario again with the same seed" },
         { "L", NULL, NULL, "start again live (the OS schedules, at the speed shown) or stepped" },
@@ -1436,6 +1436,12 @@ bool screen_busy(const screen *sc)
                (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
 }
 
+bool screen_settling(const screen *sc)
+{
+        return !sc->ended && sc->replay == NULL && !sc->waiting && !sc->live &&
+               session_settling(sc->s);
+}
+
 /* Steps by hand: the policy grants nothing and keeps no pace. */
 static void hand_stepping(screen *sc, mode m)
 {
@@ -1578,12 +1584,15 @@ static void reset_run(screen *sc, int nres)
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
 }
 
+/* R: the scenario from its first step, with the same seed and --set values and no moves made for
+ * the person (not a branch's: R after a branch went back to the branch's moment; not those of
+ * --schedule, which are the first run's only). */
 static void restart(screen *sc)
 {
         strbuf err = STRBUF_INIT;
         int n = model_nres(history_live(hist(sc)));
 
-        sc->s = session_restart(sc->s, false, &err);
+        sc->s = session_restart(sc->s, SESSION_RESTART_CLEAN, &err);
         if (sc->s == NULL)
                 sc->s = open_session(sc, &err);
         if (sc->s == NULL)
@@ -1592,7 +1601,7 @@ static void restart(screen *sc)
         reset_run(sc, n);
         sc->last_moved = -1;
         sc->sel = first_selected(session_scenario(sc->s)); /* as at the first start */
-        strbuf_puts(&sc->msg, "Started again, with the same seed.");
+        strbuf_puts(&sc->msg, "Started again from the first step, with the same seed.");
 }
 
 /* L: the same scenario again, live (the operating system schedules) or stepped by hand. */

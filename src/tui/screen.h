@@ -49,6 +49,9 @@ bool screen_reload(screen *sc);
 bool screen_pump(screen *sc);
 /* True while steps come by themselves (run mode, a live run): frames are then paced. */
 bool screen_busy(const screen *sc);
+/* True while a step granted by hand (or a branch's replayed moves) has not come back: the keys
+ * after it wait, so that keys typed or pasted together each act on the moment the last made. */
+bool screen_settling(const screen *sc);
 int screen_key(screen *sc, int key, int mouse_y, int mouse_x);
 void screen_draw(screen *sc, const term *t);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -80,7 +81,7 @@ static void restore_at_exit(void)
 
 int term_signals(term *t)
 {
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
         sigset_t set;
 
         sigemptyset(&set);
@@ -161,6 +162,19 @@ int term_open(term *t)
         return term_open_on(t, NULL, stdout, stdin);
 }
 
+/* Ctrl-S and Ctrl-Q are keys, not the terminal's XON/XOFF: a Ctrl-S froze the screen until a
+ * Ctrl-Q. The shell's modes, flow control too, come back at endwin. */
+static void no_flow_control(FILE *in)
+{
+        struct termios tio;
+
+        if (tcgetattr(fileno(in), &tio) == 0) {
+                tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+                tcsetattr(fileno(in), TCSANOW, &tio);
+                def_prog_mode(); /* curses' own copy, for a return from Ctrl-Z */
+        }
+}
+
 int term_open_on(term *t, const char *type, FILE *out, FILE *in)
 {
         /* only the character type: numbers in scenario files are read the C way */
@@ -171,6 +185,7 @@ int term_open_on(term *t, const char *type, FILE *out, FILE *in)
         atexit(restore_at_exit);
         t->open = true;
         cbreak();
+        no_flow_control(in);
         noecho();
         nonl();
         keypad(stdscr, TRUE);

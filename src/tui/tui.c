@@ -6,8 +6,8 @@
  * watched too, so that an edited file is loaded again. After every wake it reads every
  * key curses has queued, takes in what the run published, and draws once if anything changed
  * (at most about 30 frames a second while steps pour in). Signals arrive as data: SIGWINCH
- * resizes (the one place that does), SIGINT, SIGTERM and SIGHUP end the program through the
- * same path as q, which restores the terminal and closes the run (its runner dies with it).
+ * resizes (the one place that does), SIGINT, SIGTERM, SIGHUP and SIGQUIT end the program through
+ * the same path as q, which restores the terminal and closes the run (its runner dies with it).
  */
 #include "tui/tui.h"
 
@@ -26,7 +26,8 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-#define FRAME_MS 33 /* while steps come by themselves */
+#define FRAME_MS 33  /* while steps come by themselves */
+#define KEYS_MAX 256 /* keys held while a step settles; more are dropped */
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
@@ -45,6 +46,11 @@ typedef struct app {
         int status; /* the exit status once done */
         bool done;
         bool dirty;
+        /* Keys read but not acted on yet, oldest first: while the open scenario settles (a
+         * step granted by hand, not back yet), each waits for the one before to have its
+         * effect, so that five Spaces typed or pasted at once are five steps. */
+        int keys[KEYS_MAX];
+        int nkeys, key0;
 } app;
 
 /* Reads the signals that came: a resize redraws, anything else ends the program. */
@@ -107,6 +113,30 @@ static void on_key(app *a, int key)
         a->dirty |= r != 0;
 }
 
+/* A key read: q and Q act at once (a step that takes long must not keep a person from quitting),
+ * the others wait their turn. */
+static void take_key(app *a, int key)
+{
+        if (a->sc != NULL && (key == 'q' || key == 'Q')) {
+                a->nkeys = 0;
+                on_key(a, key);
+        } else if (a->nkeys < KEYS_MAX) {
+                a->keys[(a->key0 + a->nkeys++) % KEYS_MAX] = key;
+        }
+}
+
+/* Acts on the keys held, in order, until one leaves the scenario settling. */
+static void run_keys(app *a)
+{
+        while (a->nkeys > 0 && !a->done && !(a->sc != NULL && screen_settling(a->sc))) {
+                int key = a->keys[a->key0];
+
+                a->key0 = (a->key0 + 1) % KEYS_MAX;
+                a->nkeys--;
+                on_key(a, key);
+        }
+}
+
 static void draw(app *a)
 {
         if (a->sc != NULL)
@@ -144,13 +174,16 @@ static void loop(app *a)
                         read_signals(a);
                 /* curses may hold keys poll() cannot see: read until it has none */
                 while (!a->done && (key = getch()) != ERR)
-                        on_key(a, key);
+                        take_key(a, key);
+                run_keys(a);
                 if (p[0].revents & (POLLHUP | POLLERR)) {
                         a->status = 128 + SIGHUP; /* the terminal went away */
                         a->done = true;
                 }
-                if (a->sc != NULL && (p[2].revents & (POLLIN | POLLHUP)))
+                if (a->sc != NULL && (p[2].revents & (POLLIN | POLLHUP))) {
                         a->dirty |= screen_pump(a->sc);
+                        run_keys(a); /* the step they waited for may be back */
+                }
                 if (a->sc != NULL && (p[3].revents & POLLIN))
                         a->dirty |= screen_reload(a->sc);
         }

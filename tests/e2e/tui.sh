@@ -205,7 +205,7 @@ check "stepping classics/deadlock.json ends in the deadlock banner" press_until 
 check "the banner names both locks and who holds them" sh -c "tmux -L $sock capture-pane -p -J -t dl | tr -d '\n' | grep -q 'holds lock_a and waits for lock_b held by Thread-2.*holds lock_b and waits for lock_a'"
 check "the header says how the run ended" wait_for dl "finished.*deadlock"
 T send-keys -t dl R
-check "R starts it again" wait_for dl "Started again, with the same seed"
+check "R starts it again" wait_for dl "Started again from the first step, with the same seed"
 check "... from the beginning" wait_for dl "step 0"
 # SIGTERM restores the terminal too, and the runner goes with lockstep
 procs=$(pids_of dl)
@@ -226,6 +226,10 @@ check "a step key there branches a new run" wait_for branch "A new run from that
 check "the new run is at that moment" wait_for branch "step 2 │"
 T send-keys -t branch 5
 check "and goes on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
+# R after a branch starts from the first step, not from the branch's moment (it went back to step 2)
+T send-keys -t branch R
+check "R after a branch starts from the first step" wait_for branch "Started again from the first step"
+check "... at step 0" wait_for branch "│ step 0 │"
 T send-keys -t branch q
 
 # a branch replays the grants, not the steps: a condition's waiter going on is a move of its own,
@@ -489,6 +493,23 @@ check "without UTF-8 the states are drawn in ASCII" wait_for ascii "^>6 o ready 
 check "... and so are the lines" wait_for ascii "lockstep \| stepping"
 T send-keys -t ascii q
 
+# ---- keys typed or pasted together each act on what the one before did (five Spaces in one
+# write made one step: the others came while it was out and were refused); Ctrl-S is a key, not
+# the terminal's XOFF (the screen froze until Ctrl-Q); SIGQUIT (Ctrl-\) ends lockstep as SIGINT
+# does, the terminal restored (it was left in the alternate screen, the cursor hidden) ----
+last=keys
+start keys 80 24 -- scenarios/classics/dining-philosophers.json
+wait_for keys "lockstep │ stepping" >/dev/null
+T send-keys -t keys -l "     "
+check "five Spaces in one write are five steps" wait_for keys "│ step 5 │"
+T send-keys -t keys C-s
+T send-keys -t keys " "
+check "Ctrl-S does not stop the screen" wait_for keys "│ step 6 │"
+# (the signal, not the key: the key's SIGQUIT would also end the pane's shell, which waits)
+kill -QUIT "$(pids_of keys | cut -d' ' -f1)"
+check "SIGQUIT (Ctrl-\\) ends lockstep with 128+3" wait_for keys "lockstep exited 131"
+check "... and restores the terminal" restored keys
+
 # ---- the browser: lists, filters, opens, comes back, quits ----
 last=br
 start br 80 24 -- ""
@@ -504,6 +525,12 @@ T send-keys -t br q
 check "q goes back to the list" wait_for br "filter: sema"
 T send-keys -t br Escape
 check "Esc clears the filter" wait_for br "Thread: a named thread and join"
+# Q is a letter even first (typing "Queue" quit); once something is typed the bar shows F10
+T send-keys -t br -l Que
+check "Q is a letter of the filter" wait_for br "filter: Que"
+check "... and the bar then says F10 quits" wait_for br "F10Quit"
+T send-keys -t br Escape
+check "with the filter empty the bar says q quits" wait_for br "EscClear qQuit"
 T send-keys -t br q
 check "q quits the browser" wait_for br "lockstep exited 0"
 check "the browser restores the terminal" restored br

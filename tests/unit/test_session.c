@@ -251,17 +251,66 @@ static void test_restart(void **state)
         until_end(s);
         steps = session_steps(s);
         events = session_events(s);
-        r = session_restart(s, false, &err);
+        r = session_restart(s, SESSION_RESTART_GIVEN, &err);
         assert_non_null(r);
         until_end(r);
         assert_int_equal(session_steps(r), steps);
         assert_int_equal(session_events(r), events);
-        s = session_restart(r, true, &err);
+        s = session_restart(r, SESSION_RESTART_ALL, &err);
         assert_non_null(s);
         assert_int_equal(session_policy_of(s), SESSION_MANUAL);
         until_end(s);
         assert_int_equal(session_steps(s), steps);
         assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        strbuf_free(&err);
+        close_ok(s);
+}
+
+/* A person's moves: a grant settles once its step's events are in (the TUI holds keys until
+ * then); a run opened with moves to make settles once they are made, and its restart makes them
+ * again (GIVEN, as a branch's) or none (CLEAN, the TUI's R): the first step is the person's. */
+static void test_settling_and_clean_restart(void **state)
+{
+        int moves[2];
+        session_config cfg = { .step = true,
+                               .policy = SESSION_MANUAL,
+                               .seed = 3,
+                               .seed_given = true,
+                               .record = true };
+        session *s;
+        strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+        int main_actor;
+
+        (void)state;
+        cfg.path = path;
+        s = open_cfg(&cfg);
+        main_actor = session_scenario(s)->nactors;
+        assert_true(until_movable(s));
+        assert_false(session_settling(s));
+        assert_int_equal(session_grant(s, main_actor, &text), 0);
+        assert_true(session_settling(s)); /* until the step's events are taken in */
+        assert_true(until_movable(s));
+        assert_false(session_settling(s));
+        close_ok(s);
+
+        moves[0] = moves[1] = main_actor;
+        cfg.schedule = moves;
+        cfg.nschedule = 2;
+        s = open_cfg(&cfg);
+        assert_true(until_movable(s));
+        assert_false(session_settling(s));
+        assert_int_equal(session_steps(s), 2);
+        s = session_restart(s, SESSION_RESTART_GIVEN, &err);
+        assert_non_null(s);
+        assert_true(until_movable(s));
+        assert_int_equal(session_steps(s), 2);
+        s = session_restart(s, SESSION_RESTART_CLEAN, &err);
+        assert_non_null(s);
+        assert_true(until_movable(s));
+        assert_int_equal(session_steps(s), 0);
+        assert_int_equal(session_seed(s), 3);
+        assert_int_equal(session_movable(s, NULL), 1);
+        strbuf_free(&text);
         strbuf_free(&err);
         close_ok(s);
 }
@@ -763,6 +812,7 @@ int main(void)
                 cmocka_unit_test(test_switch_policy),
                 cmocka_unit_test(test_live_pause),
                 cmocka_unit_test(test_restart),
+                cmocka_unit_test(test_settling_and_clean_restart),
                 cmocka_unit_test(test_interrupt),
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_why_texts),
