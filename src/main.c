@@ -101,14 +101,22 @@ static const char usage_text[] =
     "Exit status of check and list: 0 success, 2 a usage error or an invalid scenario.\n"
     "Scenario format: docs/scenario-format.md. Bundled scenarios: lockstep list.\n";
 
+/* The message's control characters escaped: it quotes what was typed, which may hold any. */
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
         va_list ap;
+        char *text = NULL;
+        strbuf sb = STRBUF_INIT;
 
-        fputs("lockstep: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (vasprintf(&text, fmt, ap) < 0)
+                text = NULL;
         va_end(ap);
+        strbuf_puts(&sb, "lockstep: ");
+        utf8_escape_str(&sb, text != NULL ? text : fmt);
+        fputs(strbuf_str(&sb), stderr);
+        free(text);
+        strbuf_free(&sb);
         fputs("\n\n", stderr);
         fputs(usage_text, stderr);
         return EXIT_USAGE;

@@ -39,6 +39,7 @@
 #include "trace/trace.h"
 #include "util/coverage.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 struct session {
@@ -215,10 +216,34 @@ static char *read_scenario(const char *path, size_t *len, strbuf *err)
         strbuf why = STRBUF_INIT;
         char *text = scenario_read(path, len, &why);
 
-        if (text == NULL)
-                strbuf_printf(err, "%s: error: %s\n", path, strbuf_str(&why));
+        if (text == NULL) {
+                utf8_escape_str(err, path);
+                strbuf_printf(err, ": error: %s\n", strbuf_str(&why));
+        }
         strbuf_free(&why);
         return text;
+}
+
+/* Why PATH cannot be written (created, or replaced), or NULL when it looks as if it can. */
+static const char *unwritable(const char *path)
+{
+        struct stat st;
+        const char *slash;
+        char *dir;
+        int rc;
+
+        if (stat(path, &st) == 0) {
+                if (S_ISDIR(st.st_mode))
+                        return "it is a directory";
+                return access(path, W_OK) == 0 ? NULL : strerror(errno);
+        }
+        if (errno != ENOENT)
+                return strerror(errno);
+        slash = strrchr(path, '/');
+        dir = slash == NULL ? xstrdup(".") : xstrndup(path, (size_t)(slash - path) + 1);
+        rc = access(dir, W_OK | X_OK);
+        free(dir);
+        return rc == 0 ? NULL : strerror(errno);
 }
 
 /* Footguns: an output that would overwrite an input, or two outputs in one file. */
@@ -231,15 +256,28 @@ static int check_paths(const session_config *c, strbuf *err)
                 { c->trace_path, "--trace", c->schedule_in, "the schedule given to --schedule" },
                 { c->schedule_out, "--save-schedule", c->path, "the scenario" },
                 { c->trace_path, "--trace", c->schedule_out, "the --save-schedule file" },
+                { c->schedule_out, "--save-schedule", c->schedule_in,
+                  "the schedule given to --schedule" },
         };
+        const char *why;
 
         for (size_t k = 0; k < sizeof(pairs) / sizeof(*pairs); k++)
                 if (same_file(pairs[k].out, pairs[k].in)) {
-                        strbuf_printf(err,
-                                      "lockstep: %s %s would overwrite %s; give another file\n",
-                                      pairs[k].flag, pairs[k].out, pairs[k].what);
+                        strbuf_puts(err, "lockstep: ");
+                        strbuf_puts(err, pairs[k].flag);
+                        strbuf_putc(err, ' ');
+                        utf8_escape_str(err, pairs[k].out);
+                        strbuf_printf(err, " would overwrite %s; give another file\n",
+                                      pairs[k].what);
                         return -1;
                 }
+        /* the schedule is written at the end: a file that cannot be must not cost the run */
+        if (c->schedule_out != NULL && (why = unwritable(c->schedule_out)) != NULL) {
+                strbuf_puts(err, "lockstep: --save-schedule ");
+                utf8_escape_str(err, c->schedule_out);
+                strbuf_printf(err, ": %s; give another file\n", why);
+                return -1;
+        }
         return 0;
 }
 
@@ -539,7 +577,9 @@ static int start_runner(session *s, strbuf *err)
                 s->trace = trace_writer_open(s->cfg.trace_path, s->sc, s->text, s->len, &info, e,
                                              sizeof(e));
                 if (s->trace == NULL) {
-                        strbuf_printf(err, "lockstep: %s\n", e);
+                        strbuf_puts(err, "lockstep: ");
+                        utf8_escape_str(err, e); /* it quotes the path given */
+                        strbuf_putc(err, '\n');
                         return -1;
                 }
                 trace_writer_set_max_bytes(s->trace, s->cfg.max_trace);

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../scenario/jsonpos.h"
@@ -1833,8 +1834,17 @@ static trace_reader *open_common(trace_reader *r, diag *d)
 trace_reader *trace_reader_open(const char *path, diag *d)
 {
         trace_reader *r;
-        FILE *f = fdio_fopen(path, "rb");
+        struct stat st;
+        FILE *f;
 
+        /* A pipe or a FIFO may never end (and is read whole before anything is shown), and
+         * opening a FIFO waits for a writer: refused before it is opened. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                diag_error(d, path, 0, 0, "%s: a trace is a file written by run --trace",
+                           S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
+                return NULL;
+        }
+        f = fdio_fopen(path, "rb");
         if (f == NULL) {
                 diag_error(d, path, 0, 0, "cannot open the trace: %s", strerror(errno));
                 return NULL;

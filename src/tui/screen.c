@@ -11,6 +11,7 @@
  */
 #include "tui/screen.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1286,6 +1287,16 @@ static void diag_text(const diag *d, strbuf *err)
         free(buf);
 }
 
+/* True when a signal that ends lockstep is pending (the TUI blocks them for its signalfd). */
+static bool ending_signal(void)
+{
+        sigset_t pending;
+
+        return sigpending(&pending) == 0 &&
+               (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+                sigismember(&pending, SIGHUP) == 1 || sigismember(&pending, SIGQUIT) == 1);
+}
+
 screen *screen_open_replay(const char *trace, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1305,10 +1316,17 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         }
         th = trace_reader_header(sc->reader);
         sc->replay = history_new(trace_reader_scenario(sc->reader), 0, 0);
-        /* every event now: scrubbing then only rebuilds moments from the history */
-        while ((rc = trace_read(sc->reader, &ev, &text, &d)) != 0)
+        /* every event now: scrubbing then only rebuilds moments from the history; a long trace
+         * is read with the TUI's signals blocked, so they are looked for now and then, and one
+         * that came stops the reading (it acts once the terminal is given back) */
+        for (uint64_t n = 1; (rc = trace_read(sc->reader, &ev, &text, &d)) != 0; n++) {
                 if (rc > 0)
                         history_append(sc->replay, &ev);
+                if (n % 65536 == 0 && ending_signal()) {
+                        diag_error(&d, trace, 0, 0, "interrupted while reading the trace");
+                        break;
+                }
+        }
         strbuf_free(&text);
         if (diag_count(&d) > 0) {
                 diag_text(&d, err);

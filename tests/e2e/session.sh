@@ -401,6 +401,19 @@ status_is "--handoff fifo, live" $? 0
 "$bin" run --handoff sideways scenarios/classics/handoff.json >/dev/null 2>&1
 status_is "--handoff sideways" $? 2
 
+# --- what was typed is quoted with its control characters escaped: a flag's value, an unknown
+# option or command, a path (an ESC reached the terminal raw from each)
+esc=$(printf '\033[2J')
+for args in "run scenarios/seed/01-thread.json --seed $esc" "run scenarios/seed/01-thread.json --bogus$esc" \
+        "$esc" "run x$esc" "run scenarios/seed/01-thread.json --trace /nonexist$esc/x" \
+        "run scenarios/seed/01-thread.json --save-schedule /nonexist$esc/x" "list $esc"; do
+        "$bin" $args >/dev/null 2>"$tmp/esc.err"
+        rc=$?
+        status_is "lockstep $(echo "$args" | cut -c1-40 | tr -d '\033')..." $rc 2
+        if grep -q "$(printf '\033')" "$tmp/esc.err"; then ko "a raw ESC in: $(cat -v "$tmp/esc.err" | head -1)"
+        else grep -qF '\x1b[2J' "$tmp/esc.err" && ok || ko "no escaped ESC in: $(head -1 "$tmp/esc.err")"; fi
+done
+
 # --- footguns: outputs that would overwrite inputs, a FIFO as the scenario
 cp scenarios/classics/race.json "$tmp/own.json"
 "$bin" run --trace "$tmp/own.json" "$tmp/own.json" >/dev/null 2>"$tmp/fg.err"
@@ -408,6 +421,17 @@ status_is "--trace over the scenario" $? 2
 cmp -s scenarios/classics/race.json "$tmp/own.json" && ok || ko "--trace overwrote the scenario"
 "$bin" run --trace "$tmp/same" --save-schedule "$tmp/same" scenarios/classics/race.json >/dev/null 2>&1
 status_is "--trace X --save-schedule X" $? 2
+# a schedule saved over the one replayed (a schedule that could not be followed was replaced by
+# one of 0 moves), and one that could not be written, found before the run (it was after)
+printf 'MyCustomThread\n' >"$tmp/g.sched"
+"$bin" run --step --schedule "$tmp/g.sched" --save-schedule "$tmp/g.sched" scenarios/seed/01-thread.json >/dev/null 2>"$tmp/fg.err"
+status_is "--schedule X --save-schedule X" $? 2
+[ "$(cat "$tmp/g.sched")" = MyCustomThread ] && grep -q "would overwrite the schedule given to --schedule" "$tmp/fg.err" &&
+        ok || ko "--schedule X --save-schedule X: $(cat "$tmp/fg.err")"
+"$bin" run --save-schedule "$tmp/no/such/folder" scenarios/seed/01-thread.json >"$tmp/fg.out" 2>"$tmp/fg.err"
+status_is "--save-schedule into no folder" $? 2
+[ ! -s "$tmp/fg.out" ] && grep -q "folder: No such file or directory; give another file" "$tmp/fg.err" &&
+        ok || ko "--save-schedule into no folder: $(cat "$tmp/fg.out" "$tmp/fg.err")"
 mkfifo "$tmp/fifo"
 timeout 10 "$bin" run "$tmp/fifo" >/dev/null 2>"$tmp/fifo.err"
 status_is "a FIFO as FILE" $? 2
@@ -418,8 +442,9 @@ python3 -c "print('# lockstep schedule\n@seed 1\n' + 'X' * 5000000)" >"$tmp/bign
 status_is "a schedule's 5 MB name" $? 2
 [ "$(wc -c <"$tmp/bn.err")" -lt 1000 ] && grep -q "'X*'\.\.\. (5000000 bytes)" "$tmp/bn.err" && ok ||
         ko "a schedule's 5 MB name: $(wc -c <"$tmp/bn.err") bytes of message"
-# a FIFO that no process reads, as the trace or the saved schedule, and one that no process
-# writes, replayed: refused or read as empty, never waited on for ever (signals blocked then)
+# a FIFO that no process reads, as the trace or the saved schedule, and one replayed: refused,
+# never waited on for ever (signals blocked then); replay refuses any FIFO before it opens it (one
+# that a process wrote for ever was read, with the signals blocked, until SIGKILL)
 mkfifo "$tmp/outfifo"
 timeout 10 "$bin" run --trace "$tmp/outfifo" scenarios/seed/01-thread.json >/dev/null 2>"$tmp/of.err"
 status_is "--trace FIFO" $? 2
@@ -429,7 +454,8 @@ timeout 10 "$bin" run --save-schedule "$tmp/outfifo" scenarios/seed/01-thread.js
 status_is "--save-schedule FIFO (exit 6: what lockstep writes could not be written)" $? 6
 timeout 10 "$bin" replay "$tmp/outfifo" </dev/null >/dev/null 2>"$tmp/of.err"
 status_is "replay FIFO" $? 2
-grep -q "empty file: not a lockstep trace" "$tmp/of.err" && ok || ko "replay FIFO: $(cat "$tmp/of.err")"
+grep -q "outfifo: error: is not a regular file: a trace is a file written by run --trace" "$tmp/of.err" &&
+        ok || ko "replay FIFO: $(cat "$tmp/of.err")"
 if [ -w /dev/full ]; then
         "$bin" run --trace /dev/full scenarios/seed/01-thread.json >/dev/null 2>"$tmp/of.err"
         status_is "--trace /dev/full (a full disk is no internal error)" $? 6
