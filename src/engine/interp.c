@@ -1824,7 +1824,8 @@ static int x_assert(actor *a, const sc_stmt *s)
         if (ok)
                 return FLOW_NEXT;
         strbuf_reset(&a->scratch);
-        strbuf_puts(&a->scratch, "AssertionError");
+        /* where, as an error says it */
+        strbuf_printf(&a->scratch, "%s:%d:%d: AssertionError", a->sc->path, s->line, s->col);
         /* A message that fails raises its own error instead, as `assert c, 1 / 0` does. */
         if (s->text != NULL) {
                 strbuf_puts(&a->scratch, ": ");

@@ -449,6 +449,22 @@ static void wait_words(const model *m, int a, strbuf *out)
         strbuf_free(&sb);
 }
 
+/* An error's or a failed assert's TEXT ("FILE:LINE:COL: Name: message") into OUT without its
+ * place in the file: the Code pane marks the line (numbered as shown, not as in the file), and
+ * the room is for the message. */
+static void put_error_text(const screen *sc, const char *text, strbuf *out)
+{
+        const scenario *scn =
+            sc->replay != NULL ? trace_reader_scenario(sc->reader) : session_scenario(sc->s);
+        size_t n = scn != NULL && scn->path != NULL ? strlen(scn->path) : 0;
+        int line, col, used = 0;
+
+        if (n > 0 && strncmp(text, scn->path, n) == 0 &&
+            sscanf(text + n, ":%d:%d: %n", &line, &col, &used) == 2 && used > 0)
+                text += n + (size_t)used;
+        strbuf_puts(out, text);
+}
+
 /* The actors and resources of a deadlock cycle, to draw them as the banner is drawn. */
 static void cycle_marks(const model *m, bool *actors, bool *res)
 {
@@ -529,8 +545,12 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         strbuf_free(&why);
                 } else if (ma->state == MODEL_SLEEPING) {
                         span(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);
-                } else if (ma->state == MODEL_CRASHED) {
-                        span(&l, ROLE_ERROR, "%s", ma->why != NULL ? ma->why : "");
+                } else if (ma->state == MODEL_CRASHED && ma->why != NULL) {
+                        strbuf why = STRBUF_INIT;
+
+                        put_error_text(sc, ma->why, &why);
+                        span(&l, ROLE_ERROR, "%s", strbuf_str(&why));
+                        strbuf_free(&why);
                 }
                 draw_spans(t, y, x, r->x + r->w - x, &l);
                 spans_free(&l);
@@ -875,7 +895,7 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 if (a != NULL)
                         strbuf_printf(&text, "%s%s: ", a->name,
                                       e->kind == EV_CRASH ? " crashed" : "");
-                strbuf_puts(&text, e->text);
+                put_error_text(sc, e->text, &text);
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
                 left--;
         }

@@ -394,6 +394,15 @@ check "... and is at step 3" wait_for ib "stepping .* step 3 "
 check "... with Survivor started" wait_for ib "ready +Survivor +line 1"
 T send-keys -t ib q
 
+# ---- a run-time error on the screen: the message without the file's place (the Code pane marks
+# the line, numbered as shown there, not as in the file; the place took the room) ----
+last=err
+start err 80 24 -- tests/e2e/scenarios/error.json
+wait_for err "stepping" >/dev/null
+check "an error shows in its actor's row without the file's place" press_until err " " "crashed +Divider +line 1 +ZeroDivisionError: integer division" 10
+check "... and in the message row" wait_for err "^Divider: ZeroDivisionError: integer division or modulo by zero"
+T send-keys -t err q
+
 # ---- a file with errors on the command line: its errors on the screen until it loads ----
 last=broken
 printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/broken.json"

@@ -1368,9 +1368,9 @@ static void t_step_assert_fails(void **state)
                           "U start\n"
                           "MainThread blocked T\n"
                           "T step assert\n"
-                          "T assert_failed AssertionError: n is 1\n"
+                          "T assert_failed t.json:1:152: AssertionError: n is 1\n"
                           "T exit after an error\n"
-                          "U assert_failed AssertionError\n"
+                          "U assert_failed t.json:1:241: AssertionError\n"
                           "U exit after an error\n"
                           "MainThread joined T\n"
                           "MainThread joined U\n"
@@ -2219,7 +2219,7 @@ static void t_live_assert_and_errors(void **state)
         (void)state;
         assert_int_equal(r->outcome, OUTCOME_ASSERT);
         assert_int_equal(r->status, OUTCOME_ASSERT);
-        assert_true(line_index(r, "A assert_failed AssertionError: n is 1") >= 0);
+        assert_true(line_index(r, "A assert_failed t.json:1:130: AssertionError: n is 1") >= 0);
         assert_true(line_index(r, "B print B ran") >= 0);
         assert_int_equal(harness_count(r, "never"), 0);
         assert_int_equal(model_assert_count(r->m), 1);
