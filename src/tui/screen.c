@@ -761,6 +761,27 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
         free(l);
 }
 
+/* NAME in WIDTH columns at Y, X; a name too wide loses its middle, not its end, where names
+ * of a group differ ("worker_t…ead-1"), when it is ASCII (else its end, as draw_str cuts). */
+static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const char *name)
+{
+        size_t n = strlen(name), tail = (size_t)(width / 2 < 6 ? width / 2 : 6);
+        strbuf sb = STRBUF_INIT;
+        bool ascii = true;
+
+        for (size_t k = 0; k < n; k++)
+                ascii &= (unsigned char)name[k] >= 0x20 && (unsigned char)name[k] < 0x7f;
+        if (!ascii || n <= (size_t)width || width < 4) {
+                draw_str(t, stdscr, y, x, width, a, name);
+                return;
+        }
+        strbuf_append(&sb, name, (size_t)width - 1 - tail);
+        strbuf_puts(&sb, t->ellipsis);
+        strbuf_append(&sb, name + n - tail, tail);
+        draw_str(t, stdscr, y, x, width, a, strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
 static void draw_output(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_OUTPUT];
@@ -778,18 +799,33 @@ static void draw_output(screen *sc, const term *t, const model *m)
         if ((size_t)sc->scroll[PANE_OUTPUT] > n - rows && n > rows)
                 sc->scroll[PANE_OUTPUT] = (int)(n - rows);
         first = n > rows ? n - rows - (size_t)sc->scroll[PANE_OUTPUT] : 0;
+        /* the names in one column as wide as the longest of those shown, up to a third of the
+         * pane (14 was the cap: worker_thread-1 and worker_thread-2 both came out as
+         * worker_thread…, which is the whole point of the scenario that names them) */
+        int tagw = 1, most = r->w / 3 > 14 ? r->w / 3 : 14;
+
+        for (size_t k = 0; k < rows && first + k < n; k++) {
+                const model_line *ml = model_output_at(m, first + k, &line);
+                const model_actor *a = model_actor_at(m, ml->actor);
+                const char *name = a != NULL ? a->name : "lockstep";
+                int w = draw_width(t, name, strlen(name));
+
+                tagw = w > tagw ? w : tagw;
+        }
+        tagw = tagw < most ? tagw : most;
         for (size_t k = 0; k < rows && first + k < n; k++) {
                 const model_line *ml = model_output_at(m, first + k, &line);
                 const model_actor *a = model_actor_at(m, ml->actor);
                 int y = r->y + 1 + (int)k, x = r->x;
 
                 /* each actor's lines in its own colour (and its name: never colour alone) */
-                x += draw_str(
-                    t, stdscr, y, x, 14,
+                put_name_cut(
+                    t, y, x, tagw,
                     term_attr(t, ml->actor >= 0
                                      ? (term_role)(ROLE_ACTOR + ml->actor % TERM_ACTOR_COLORS)
                                      : ROLE_BOLD),
                     a != NULL ? a->name : "lockstep");
+                x += tagw;
                 x += draw_str(t, stdscr, y, x, 2, term_attr(t, ROLE_DIM), t->bar);
                 x++;
                 draw_str(t, stdscr, y, x, r->x + r->w - x, term_attr(t, ROLE_NORMAL), ml->text);

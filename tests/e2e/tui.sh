@@ -394,6 +394,22 @@ check "... and is at step 3" wait_for ib "stepping .* step 3 "
 check "... with Survivor started" wait_for ib "ready +Survivor +line 1"
 T send-keys -t ib q
 
+# ---- Output's names: one column, as wide as the longest shown up to a third of the pane, and a
+# name too long for it loses its middle, not the end where a group's names differ (all three
+# workers were worker_thread…, the very point of the scenario lost) ----
+last=names
+start names 80 24 -- scenarios/seed/14-thread-names.json
+wait_for names "stepping" >/dev/null
+press_until names " " "finished" 40 >/dev/null
+check "at 80 columns a long name keeps its end" wait_for names "│worker_…read-1│ worker\\(1\\) ran in"
+check "... and MainThread is padded to the same column" wait_for names "│MainThread    │ MainThread"
+T send-keys -t names q
+start names2 160 48 -- scenarios/seed/14-thread-names.json
+wait_for names2 "stepping" >/dev/null
+press_until names2 " " "finished" 40 >/dev/null
+check "at 160 columns the names are whole" wait_for names2 "│worker_thread-1│ worker\\(1\\) ran in worker_thread-1"
+T send-keys -t names2 q
+
 # ---- a run-time error on the screen: the message without the file's place (the Code pane marks
 # the line, numbered as shown there, not as in the file; the place took the room) ----
 last=err
