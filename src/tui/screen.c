@@ -44,21 +44,20 @@ typedef struct key_help {
         const char *keys, *bar_key, *bar, *help;
 } key_help;
 
+/* Each help text fits the help box at 80 columns (54 columns beside the keys). */
 static const key_help key_table[] = {
         { "Space, n", "Spc", "Step", "step the next actor that can move, in turn" },
-        { "1-9, 0", "1-9", "Actor",
-          "step that actor (its number in Actors); one that cannot move says why" },
+        { "1-9, 0", "1-9", "Actor", "step that actor (its number); if it can't, says why" },
         { "Up, Down, Enter", NULL, NULL, "choose an actor in Actors, then step it (or click it)" },
-        { "r", "r", "Run",
-          "run: steps come by themselves at the speed shown (seeded random pick)" },
+        { "r", "r", "Run", "run: steps come by themselves (seeded random pick)" },
         { "p", "p", "Pause", "pause a run; then step by hand again" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
-        { "Left, Right, [, ]", "[]", "Rewind",
-          "back and forth through the history; a step there branches a new run" },
-        { "R", "R", "Restart", "start the scenario again with the same seed" },
-        { "L", NULL, NULL, "start again live (the OS schedules, at the speed shown) or stepped" },
-        { "s", NULL, NULL, "save the moves so far as a schedule file (replayed by --schedule)" },
-        { "Tab", "Tab", "Focus", "focus the next pane; PgUp, PgDn, Home, End scroll it" },
+        { "Left, Right, [, ]", "[]", "Rewind", "back and forth in time; a step there branches" },
+        { "R", "R", "Restart", "start again from the first step, with the same seed" },
+        { "L", NULL, NULL, "start again live (the OS schedules) or stepped" },
+        { "s", NULL, NULL, "save the moves so far as a schedule (--schedule)" },
+        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End" },
+        { "Ctrl-L", NULL, NULL, "paint the whole screen again" },
         { "?", "?", "Help", "this help (any key closes it)" },
         { "q", "q", "Quit", "quit (back to the list when opened from it)" },
 };
@@ -986,14 +985,26 @@ static void draw_help(const term *t)
 static void draw_legend(const term *t)
 {
         int w = COLS - 4 < 90 ? COLS - 4 : 90, y = (LINES - (NKEYS + 6)) / 2 + NKEYS + 3,
-            x = (COLS - w) / 2 + 2;
+            x = (COLS - w) / 2 + 2, used = 0;
         spans l = { 0 };
 
         if (y <= 0 || y >= LINES - 1)
                 return;
-        for (int s = 0; s < MODEL_STATE_COUNT; s++)
-                span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s],
-                     model_state_word((model_state)s));
+        /* on a second row what does not fit the first (at 80 columns "crashed" was cut) */
+        for (int s = 0; s < MODEL_STATE_COUNT; s++) {
+                const char *word = model_state_word((model_state)s);
+                int need =
+                    draw_width(t, t->glyph[s], strlen(t->glyph[s])) + 1 + (int)strlen(word) + 2;
+
+                if (used > 0 && used + need > w - 4 && y + 1 < LINES - 1) {
+                        draw_spans(t, y++, x, w - 4, &l);
+                        spans_free(&l);
+                        l = (spans){ 0 };
+                        used = 0;
+                }
+                span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s], word);
+                used += need;
+        }
         draw_spans(t, y, x, w - 4, &l);
         spans_free(&l);
 }
@@ -1002,11 +1013,14 @@ static void draw_too_small(const term *t)
 {
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, "lockstep needs at least %dx%d; this terminal is %dx%d.",
-                      LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, COLS, LINES);
+        /* short lines, each whole down to 24 columns: the terminal is small */
+        strbuf_printf(&sb, "lockstep needs %dx%d;", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
         draw_str(t, stdscr, LINES / 2 - 1, 0, COLS, term_attr(t, ROLE_BOLD), strbuf_str(&sb));
-        draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_NORMAL),
-                 "Make the window bigger, or press q to quit.");
+        strbuf_reset(&sb);
+        strbuf_printf(&sb, "this terminal is %dx%d.", COLS, LINES);
+        draw_str(t, stdscr, LINES / 2, 0, COLS, term_attr(t, ROLE_BOLD), strbuf_str(&sb));
+        draw_str(t, stdscr, LINES / 2 + 1, 0, COLS, term_attr(t, ROLE_NORMAL),
+                 "Make it bigger, or q quits.");
         strbuf_free(&sb);
 }
 

@@ -111,6 +111,10 @@ check "and shows 0 of 2 again" wait_for sem "semaphore +0 of 2 free"
 # help
 T send-keys -t sem '?'
 check "? shows the keys" wait_for sem "lockstep keys"
+# at 80 columns every line of help is whole (they were cut: "one that cann…") and the legend
+# of states goes on to a second row rather than lose "crashed"
+check "... each help text whole at 80 columns" wait_for sem "step that actor \\(its number\\); if it can't, says why"
+check "... and the legend ends with crashed" wait_for sem "✗ crashed"
 T send-keys -t sem x
 check "any key closes help" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t sem | grep -q 'lockstep keys'"
 # an idle screen uses no CPU: its CPU time does not move while nothing happens
@@ -495,7 +499,11 @@ check "at 160x48 the semaphore's holders are named" wait_for big "│ +held by M
 check "at 160x48 the waiter is named in the resource" press_until big " " "│ +waiting: MyCustomThread-2" 20
 # resize: too small gets a message, growing again redraws
 T resize-window -t big -x 60 -y 20
-check "too small a terminal says so" wait_for big "lockstep needs at least 80x24; this terminal is 60x20"
+check "too small a terminal says so" wait_for big "lockstep needs 80x24;"
+check "... with its size" wait_for big "this terminal is 60x20\\."
+# at 30 columns the message is still whole (it was cut: "press q to q…")
+T resize-window -t big -x 30 -y 10
+check "... whole at 30 columns" wait_for big "^Make it bigger, or q quits\\.$"
 T resize-window -t big -x 100 -y 30
 check "growing again redraws the panes" wait_for big "Resources"
 T send-keys -t big q
