@@ -893,6 +893,43 @@ static void wrap_line(const char *s, size_t n, void *ctx)
         c->used++;
 }
 
+/* The deadlock cycle of M into OUT as a chain, "DEADLOCK: P-0 → fork_1 → P-1 → ... → P-0": each
+ * actor waits for the resource after it, which the actor after that holds (a join: the actor). */
+static void cycle_chain(const term *t, const model *m, strbuf *out)
+{
+        model_edge e[SC_MAX_ACTORS + 1];
+        int n = model_wait_edges(m, e, SC_MAX_ACTORS + 1), first = -1, a;
+        const char *arrow = t->utf8 ? " → " : " -> ";
+
+        for (int k = 0; k < n && first < 0; k++)
+                if (e[k].cycle)
+                        first = e[k].from;
+        if (first < 0)
+                return;
+        strbuf_reset(out);
+        strbuf_puts(out, "DEADLOCK: ");
+        strbuf_puts(out, model_actor_at(m, first)->name);
+        a = first;
+        for (int hops = 0; hops <= n; hops++) {
+                const model_edge *next = NULL;
+
+                for (int k = 0; k < n && next == NULL; k++)
+                        if (e[k].cycle && e[k].from == a)
+                                next = &e[k];
+                if (next == NULL)
+                        break;
+                if (next->res >= 0) {
+                        strbuf_puts(out, arrow);
+                        strbuf_puts(out, model_res_at(m, next->res)->name);
+                }
+                strbuf_puts(out, arrow);
+                strbuf_puts(out, model_actor_at(m, next->to)->name);
+                a = next->to;
+                if (a == first)
+                        break;
+        }
+}
+
 /* The status rows above the key bar, in this order while there is room: the deadlock banner,
  * what the last key did (or the first error), the caption. */
 static void draw_status(screen *sc, const term *t, const model *m)
@@ -901,8 +938,9 @@ static void draw_status(screen *sc, const term *t, const model *m)
         const model_info *mi = model_info_of(m);
         strbuf why = STRBUF_INIT, text = STRBUF_INIT;
         wrap_ctx c = { .t = t, .x = 0, .w = COLS };
+        int kind;
 
-        if (model_deadlock(m, &why) != 0 ||
+        if ((kind = model_deadlock(m, &why)) != 0 ||
             (!sc->past && sc->ended && run_outcome(sc) == OUTCOME_DEADLOCK)) {
                 if (why.len == 0)
                         strbuf_puts(&why, sc->replay != NULL ? "" : session_reason(sc->s));
@@ -910,9 +948,24 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 c.y = y;
                 c.rows = left - 1 > 0 ? left - 1 : 1; /* a row stays for the message */
                 c.role = ROLE_BANNER;
+                /* a cycle too long for its rows as a chain instead (five philosophers'
+                 * sentences took five rows of 80 where there are two) */
+                if (kind == 1 && draw_wrap(t, strbuf_str(&text), COLS, NULL, NULL) > c.rows) {
+                        size_t len;
+
+                        cycle_chain(t, m, &text);
+                        len = text.len;
+                        strbuf_puts(&text, t->utf8 ? " (→ waits for, → held by)"
+                                                   : " (-> waits for, -> held by)");
+                        if (draw_wrap(t, strbuf_str(&text), COLS, NULL, NULL) > c.rows)
+                                text.data[text.len = len] = '\0'; /* the chain, no key */
+                }
                 for (int k = 0; k < c.rows; k++)
                         draw_fill(stdscr, y + k, 0, COLS, term_attr(t, ROLE_BANNER));
                 draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
+                if (c.used > c.rows) /* cut: say so at the end of the last row */
+                        draw_str(t, stdscr, y + c.rows - 1, COLS - 1, 1, term_attr(t, ROLE_BANNER),
+                                 t->ellipsis);
                 c.used = c.used < c.rows ? c.used : c.rows;
                 y += c.used;
                 left -= c.used;

@@ -398,6 +398,15 @@ check "... and is at step 3" wait_for ib "stepping .* step 3 "
 check "... with Survivor started" wait_for ib "ready +Survivor +line 1"
 T send-keys -t ib q
 
+# ---- a cycle too long for the banner's rows at 80x24 is drawn as a chain (five philosophers'
+# sentences were cut after two rows, three of the five missing, with no mark of the cut) ----
+last=dp
+start dp 80 24 -- scenarios/classics/dining-philosophers.json
+wait_for dp "stepping" >/dev/null
+check "the philosophers deadlock, stepped in turn" press_until dp " " "DEADLOCK" 80
+check "... and the banner is the whole cycle as a chain" sh -c "tmux -L $sock capture-pane -p -J -t dp | tr -d '\n' | grep -q 'DEADLOCK: Philosopher-0 → fork_1 → Philosopher-1 → fork_2 → Philosopher-2 → *fork_3 → Philosopher-3 → fork_4 → Philosopher-4 → fork_0 → Philosopher-0'"
+T send-keys -t dp q
+
 # ---- Output's names: one column, as wide as the longest shown up to a third of the pane, and a
 # name too long for it loses its middle, not the end where a group's names differ (all three
 # workers were worker_thread…, the very point of the scenario lost) ----
