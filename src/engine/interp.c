@@ -331,6 +331,18 @@ static inline int acquire(actor *a, int k, bool blocking, const struct timespec 
         return PRIM_OK;
 }
 
+/* Whether a misuse of resource K raises multiprocessing's error rather than threading's: in a
+ * process actor's process (and its threads) a lock is a multiprocessing one, and a Value's or an
+ * Array's get_lock() is one everywhere. */
+static bool mp_words(const actor *a, int k)
+{
+        const char *name = a->sc->resources[k].name, *own = ".get_lock()";
+        size_t n = strlen(name), no = strlen(own);
+
+        /* a Value's own lock is the resource "NAME.get_lock()", a name nothing else can have */
+        return a->copy >= 0 || (n > no && strcmp(name + n - no, own) == 0);
+}
+
 /* release for a semaphore K. */
 __attribute__((noinline)) static int release_sem(actor *a, int k)
 {
@@ -339,7 +351,9 @@ __attribute__((noinline)) static int release_sem(actor *a, int k)
         prim_mutex_lock(&r->mu);
         if (a->sc->resources[k].type == SC_BOUNDED_SEMAPHORE && r->count >= r->initial) {
                 pthread_mutex_unlock(&r->mu);
-                return actor_fail(a, "ValueError: Semaphore released too many times");
+                return actor_fail(a, mp_words(a, k)
+                                         ? "ValueError: semaphore or lock released too many times"
+                                         : "ValueError: Semaphore released too many times");
         }
         r->count++;
         actor_emit(a, EV_RELEASED, k, -1, r->count, 0, NULL, 0);
@@ -348,13 +362,23 @@ __attribute__((noinline)) static int release_sem(actor *a, int k)
         return FLOW_NEXT;
 }
 
-/* release of lock L (resource EVRES) that the actor may not release. The messages are Python's. */
+/* release of lock L (resource EVRES) that the actor may not release. The messages are Python's
+ * (threading's or multiprocessing's), with the resource's name. */
 __attribute__((noinline)) static int release_unheld(actor *a, const prim_lock *l, int evres)
 {
+        const char *name = a->sc->resources[evres].name;
+
+        if (mp_words(a, evres))
+                return actor_fail(a,
+                                  l->reentrant ? "AssertionError: attempt to release recursive "
+                                                 "lock not owned by thread ('%s')"
+                                               : "ValueError: semaphore or lock released too many "
+                                                 "times ('%s')",
+                                  name);
         return actor_fail(a,
                           l->reentrant ? "RuntimeError: cannot release un-acquired lock '%s'"
                                        : "RuntimeError: release unlocked lock '%s'",
-                          a->sc->resources[evres].name);
+                          name);
 }
 
 /* A plain lock's release without fifo hand-off (threading.Lock: whoever holds it): RELEASED's
@@ -494,8 +518,12 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
 
         actor_memory_drop(a);
         if (prim_lock_holder(l) != a->id)
-                return actor_fail(a, "RuntimeError: cannot wait on '%s' without holding its lock",
-                                  a->sc->resources[k].name);
+                return actor_fail(
+                    a,
+                    mp_words(a, k) ? "AssertionError: must acquire() condition before using "
+                                     "wait() ('%s')"
+                                   : "RuntimeError: cannot wait on '%s' without holding its lock",
+                    a->sc->resources[k].name);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         me->notified = false;
@@ -735,7 +763,11 @@ static int x_notify(actor *a, const sc_stmt *s)
         else if (s->n != NULL && eval_int(a, s->n, "n", &n) < 0)
                 return FLOW_STOP;
         if (prim_lock_holder(l) != a->id)
-                return actor_fail(a, "RuntimeError: cannot notify on '%s' without holding its lock",
+                return actor_fail(a,
+                                  mp_words(a, s->res)
+                                      ? "AssertionError: lock is not owned ('%s')"
+                                      : "RuntimeError: cannot notify on '%s' without holding its "
+                                        "lock",
                                   a->sc->resources[s->res].name);
         prim_mutex_lock(&r->mu);
         /* Wake the N longest waiters, in the order they began to wait. */

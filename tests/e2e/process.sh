@@ -362,6 +362,24 @@ for mode in live step; do
                 ko "join-not-child ($mode): $(cat "$tmp/o" "$tmp/e")"
 done
 
+# --- a misused lock raises multiprocessing's error in a process (and for a Value's own lock
+# anywhere), threading's in a thread of the main process (every one was threading's)
+for mode in live step; do
+        run tests/e2e/scenarios/mp-misuse.json $mode 1; status $? 4 "mp-misuse ($mode)"
+        f=tests/e2e/scenarios/mp-misuse.json
+        for want in "13:70: ValueError: semaphore or lock released too many times ('lock') (in P1)" \
+                "14:70: AssertionError: attempt to release recursive lock not owned by thread ('rlock') (in P2)" \
+                "15:70: ValueError: semaphore or lock released too many times (in P3)" \
+                "16:70: AssertionError: must acquire() condition before using wait() ('cond') (in P4)" \
+                "17:70: AssertionError: lock is not owned ('cond') (in P5)" \
+                "18:51: RuntimeError: release unlocked lock 'lock' (in T1)" \
+                "19:51: ValueError: Semaphore released too many times (in T2)" \
+                "20:51: AssertionError: attempt to release recursive lock not owned by thread ('v.get_lock()') (in T3)"; do
+                grep -qxF "$f:$want" "$tmp/e" && ok || ko "mp-misuse ($mode): no line '$want'"
+        done
+        [ "$(cat "$tmp/o")" = "main done" ] && ok || ko "mp-misuse ($mode): $(cat "$tmp/o")"
+done
+
 # --- starmap unpacks any iterable, as Python's: a tuple, a list, a string, a dict (it refused all
 # but tuples and lists); live and stepped
 for mode in live step; do
