@@ -1346,14 +1346,32 @@ static int typed(actor *a, const sc_resource *r, value *v)
                 *v = value_int(v->as.b);
         else if (r->ctype == 'i' && v->type == VALUE_INT)
                 v->as.i = value_c_int(v->as.i);
-        if ((r->ctype == 'd' && v->type != VALUE_FLOAT) ||
-            (r->ctype == 'i' && v->type != VALUE_INT)) {
-                actor_fail(a, "TypeError: '%s' holds %s, not %s", r->name,
-                           r->ctype == 'i' ? "ints" : "floats", value_type_name(v->type));
+        /* ctypes' words */
+        if (r->ctype == 'd' && v->type != VALUE_FLOAT) {
+                actor_fail(a, "TypeError: must be real number, not %s", value_type_name(v->type));
+                value_drop(v);
+                return -1;
+        }
+        if (r->ctype == 'i' && v->type != VALUE_INT) {
+                actor_fail(a, "TypeError: '%s' object cannot be interpreted as an integer",
+                           value_type_name(v->type));
                 value_drop(v);
                 return -1;
         }
         return 0;
+}
+
+/* An Array's item INDEX for a store into TARGET (its list): ctypes' words for a bad one. */
+static int array_index(actor *a, const value *target, value index)
+{
+        int64_t i, n = (int64_t)value_len(*target);
+
+        if (index.type != VALUE_INT && index.type != VALUE_BOOL)
+                return actor_fail(a, "TypeError: indices must be integer");
+        i = index.type == VALUE_INT ? index.as.i : index.as.b;
+        if (i < -n || i >= n)
+                return actor_fail(a, "IndexError: invalid index");
+        return FLOW_NEXT;
 }
 
 /* Sets TARGET[INDEX] = V (a list or dict item), the Python way. */
@@ -1438,7 +1456,12 @@ __attribute__((noinline)) static int store_general(actor *a, const sc_stmt *s,
                         }
                 }
                 target = store_edit(a->store, k, &tmp);
-                flow = set_item(a, target, index, v);
+                if (r->type == SC_ARRAY && array_index(a, target, index) != FLOW_NEXT) {
+                        value_drop(&v);
+                        flow = FLOW_STOP;
+                } else {
+                        flow = set_item(a, target, index, v);
+                }
                 flow = edited(a, k, target, &tmp, flow);
         } else {
                 int slot = SC_REF_INDEX(ref);

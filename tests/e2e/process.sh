@@ -72,7 +72,7 @@ assert got == {("counter.get_lock()", 1): 60, ("counter.get_lock()", 2): 60,
                 run tests/e2e/scenarios/value-typed.json $mode $seed; status $? 4 "value-typed $n"
                 has "child: n = 1, d = 8.0" "value-typed $n"
                 has "parent: n = 1, d = 8.0" "value-typed $n"
-                grep -q "value-typed.json:14:9: TypeError: 'n' holds ints, not float" "$tmp/e" && ok ||
+                grep -q "value-typed.json:14:9: TypeError: 'float' object cannot be interpreted as an integer" "$tmp/e" && ok ||
                         ko "value-typed $n: no TypeError: $(cat "$tmp/e")"
                 python3 -c '
 import json, sys
@@ -378,6 +378,20 @@ for mode in live step; do
                 grep -qxF "$f:$want" "$tmp/e" && ok || ko "mp-misuse ($mode): no line '$want'"
         done
         [ "$(cat "$tmp/o")" = "main done" ] && ok || ko "mp-misuse ($mode): $(cat "$tmp/o")"
+done
+
+# --- a bad store into an Array or a Value: ctypes' words (they were lockstep's own: "'a' holds
+# ints, not float", "list assignment index out of range")
+for mode in live step; do
+        run tests/e2e/scenarios/array-words.json $mode 1; status $? 4 "array-words ($mode)"
+        f=tests/e2e/scenarios/array-words.json
+        for want in "10:53: IndexError: invalid index (in Past)" \
+                "11:52: TypeError: indices must be integer (in Key)" \
+                "12:54: TypeError: 'float' object cannot be interpreted as an integer (in Float)" \
+                "13:71: TypeError: must be real number, not str (in Str)"; do
+                grep -qxF "$f:$want" "$tmp/e" && ok || ko "array-words ($mode): no line '$want'"
+        done
+        [ "$(cat "$tmp/o")" = "[9, 2, 3] 0.5" ] && ok || ko "array-words ($mode): $(cat "$tmp/o")"
 done
 
 # --- starmap unpacks any iterable, as Python's: a tuple, a list, a string, a dict (it refused all
