@@ -1006,6 +1006,7 @@ static void link_condition(loader *L, sc_resource *r, const cJSON *obj)
 static void read_resources(loader *L, const cJSON *obj)
 {
         scenario *sc = L->sc;
+        int64_t workers = 0;
         int n;
 
         if (obj == NULL) {
@@ -1080,6 +1081,14 @@ static void read_resources(loader *L, const cJSON *obj)
                 r->type = (sc_res_type)t;
                 jsonpos_key(L->pos, c, &r->line, &r->col);
                 read_resource(L, r, c);
+                /* the pools' workers together, as the process actors are counted: 128 pools of
+                 * 16 made 2,048 processes */
+                if (r->type == SC_POOL && (workers += r->count) > SC_MAX_POOL_WORKERS &&
+                    workers - r->count <= SC_MAX_POOL_WORKERS)
+                        err_value(L, c,
+                                  "too many pool workers: %lld with pool '%s' (at most %d in all "
+                                  "the pools)",
+                                  (long long)workers, r->name, SC_MAX_POOL_WORKERS);
         }
         for (const cJSON *c = obj->child; c != NULL; c = c->next) {
                 int k = scenario_find_resource(sc, c->string ? c->string : "");

@@ -35,6 +35,7 @@
 #define SC_MAX_QUEUE        100000
 #define SC_MAX_ARRAY        100000
 #define SC_MAX_POOL         16
+#define SC_MAX_POOL_WORKERS 64           /* in all the pools of a scenario */
 #define SC_MAIN_NAME        "MainThread" /* the main thread, actor number scenario.nactors */
 #define SC_GIL_INTERVAL     10           /* "gil": true: the switch interval, in steps */
 #define SC_MAX_GIL_INTERVAL 100000
