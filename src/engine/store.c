@@ -154,8 +154,8 @@ int store_encode(value v, strbuf *out, char *err, size_t errlen)
         case VALUE_FUNC: break;
         }
         diag_set_err(err, errlen,
-                     "TypeError: cannot send a %s to another process (as pickle "
-                     "cannot)",
+                     "PicklingError: cannot send a %s to another process (a lambda "
+                     "cannot be pickled)",
                      value_type_name(v.type));
         return -1;
 }

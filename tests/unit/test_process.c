@@ -279,7 +279,7 @@ static void t_live_value_and_pipe(void **state)
         harness_free(r);
 }
 
-/* A lambda cannot go to another process (as pickle cannot): a TypeError, the run goes on. */
+/* A lambda cannot go to another process (pickle cannot): a PicklingError, the run goes on. */
 static void t_live_lambda_cannot_cross(void **state)
 {
         harness_result *r = live("'resources': {'q': {'type': 'queue'}},"
@@ -288,7 +288,7 @@ static void t_live_lambda_cannot_cross(void **state)
 
         (void)state;
         assert_int_equal(r->outcome, 4);
-        assert_int_equal(harness_count(r, "P error TypeError\n"), 1);
+        assert_int_equal(harness_count(r, "P error PicklingError\n"), 1);
         assert_int_equal(harness_count(r, " put q "), 0);
         harness_free(r);
 }
@@ -315,7 +315,7 @@ static void t_live_manager(void **state)
         (void)state;
         assert_int_equal(r->outcome, 4);
         assert_int_equal(harness_count(r, "MainThread print {'n': 30} ['P-0', 'P-1', 'P-2']\n"), 1);
-        assert_int_equal(harness_count(r, "Bad error TypeError\n"), 1);
+        assert_int_equal(harness_count(r, "Bad error PicklingError\n"), 1);
         /* the shared copy (no process's own) */
         assert_int_equal(harness_count(r, "[copy of"), 0);
         harness_free(r);
@@ -820,8 +820,8 @@ static void t_frame(void **state)
                 value f = value_func(big);
 
                 assert_int_equal(store_frame(f, &frame, err, sizeof(err)), -1);
-                assert_string_equal(err, "TypeError: cannot send a function to another process "
-                                         "(as pickle cannot)");
+                assert_string_equal(err, "PicklingError: cannot send a function to another process "
+                                         "(a lambda cannot be pickled)");
                 value_drop(&f);
         }
         strbuf_free(&frame);
