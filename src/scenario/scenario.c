@@ -1965,7 +1965,7 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
         }
         if ((j = cJSON_GetObjectItemCaseSensitive(obj, "group")) != NULL) {
                 if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
-                    strlen(j->valuestring) > SC_MAX_NAME)
+                    utf8_count(j->valuestring, strlen(j->valuestring)) > SC_MAX_NAME)
                         err_value(L, j, "\"group\" must be a name of 1 to %d characters",
                                   SC_MAX_NAME);
                 else
@@ -1999,11 +1999,19 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                         strbuf_free(&sb);
                         break;
                 }
-                if (sb.len == 0 || sb.len > SC_MAX_NAME || strpbrk(strbuf_str(&sb), "\n\t")) {
+                /* characters, not bytes (30 CJK characters were too many, and the message
+                 * cut one in half) */
+                if (sb.len == 0 || utf8_count(sb.data, sb.len) > SC_MAX_NAME ||
+                    strpbrk(strbuf_str(&sb), "\n\t")) {
+                        size_t shown = sb.len <= 4 * SC_MAX_NAME
+                                           ? sb.len
+                                           : utf8_cut(strbuf_str(&sb), 4 * SC_MAX_NAME);
+
                         err_value(L, jname,
-                                  "actor name '%.64s' must be 1 to %d characters on "
-                                  "one line",
-                                  strbuf_str(&sb), SC_MAX_NAME);
+                                  "actor name '%.*s%s' must be 1 to %d characters, without a "
+                                  "tab or a newline",
+                                  (int)shown, strbuf_str(&sb), shown < sb.len ? "..." : "",
+                                  SC_MAX_NAME);
                         strbuf_free(&sb);
                         break;
                 }

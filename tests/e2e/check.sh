@@ -71,6 +71,11 @@ for f in tests/bad/*.json; do
         grep -q "^$(basename "$f")|" tests/bad/expect.txt && ok || ko "$f has no line in expect.txt"
 done
 
+# a name is counted in characters, not bytes: 64 CJK characters (192 bytes) are a name (30 were
+# too many), and it runs, printed and traced whole
+expect_exit 0 "an actor name of 64 CJK characters" -- "$bin" check tests/e2e/scenarios/name-64-characters.json
+[ "$("$bin" run tests/e2e/scenarios/name-64-characters.json 2>/dev/null)" = ok ] && ok || ko "run of a 64-character name"
+
 # --- monsters, made here rather than kept in the repository
 python3 - "$tmp" <<'PY'
 import sys
