@@ -368,31 +368,30 @@ done:
         return 0;
 }
 
-int schedule_read(const char *path, schedule *out, diag *d)
+/* The text of the schedule file PATH (*LEN bytes, NUL-terminated), or NULL with the reason in D. */
+static char *read_text(const char *path, size_t *lenp, diag *d)
 {
         /* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
         int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         struct stat st;
         char *text;
         size_t len = 0;
-        int rc;
 
-        memset(out, 0, sizeof(*out));
         if (fd < 0) {
                 diag_error(d, path, 0, 0, "cannot open the schedule: %s", strerror(errno));
-                return -1;
+                return NULL;
         }
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
                 diag_error(d, path, 0, 0, "%s: a schedule is a file written by --save-schedule",
                            S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
                 close(fd);
-                return -1;
+                return NULL;
         }
         if ((uint64_t)st.st_size > SCHEDULE_MAX_BYTES) {
                 diag_error(d, path, 0, 0, "the schedule is larger than %u MiB",
                            SCHEDULE_MAX_BYTES >> 20);
                 close(fd);
-                return -1;
+                return NULL;
         }
         text = xmalloc((size_t)st.st_size + 1);
         for (;;) {
@@ -404,7 +403,7 @@ int schedule_read(const char *path, schedule *out, diag *d)
                         diag_error(d, path, 0, 0, "cannot read the schedule: %s", strerror(errno));
                         close(fd);
                         free(text);
-                        return -1;
+                        return NULL;
                 }
                 if (got == 0)
                         break;
@@ -413,12 +412,61 @@ int schedule_read(const char *path, schedule *out, diag *d)
                         diag_error(d, path, 0, 0, "the schedule changed while it was read");
                         close(fd);
                         free(text);
-                        return -1;
+                        return NULL;
                 }
         }
         close(fd);
+        text[len] = '\0';
+        *lenp = len;
+        return text;
+}
+
+int schedule_read(const char *path, schedule *out, diag *d)
+{
+        size_t len;
+        char *text;
+        int rc;
+
+        memset(out, 0, sizeof(*out));
+        text = read_text(path, &len, d);
+        if (text == NULL)
+                return -1;
         rc = schedule_parse(path, text, len, out, d);
         free(text);
+        return rc;
+}
+
+int schedule_locate(const char *path, size_t entry, int *line, int *col)
+{
+        diag d;
+        size_t len, moves = 0;
+        char *text;
+        int rc = -1, at_line = 0;
+
+        diag_init(&d, 1);
+        text = read_text(path, &len, &d);
+        /* each line parsed alone, as schedule_parse reads it: the moves it makes */
+        for (size_t at = 0; text != NULL && at < len && rc < 0;) {
+                const char *p = text + at, *end = memchr(p, '\n', len - at);
+                size_t l = end ? (size_t)(end - p) : len - at, b = 0;
+                schedule one;
+
+                at += l + 1;
+                at_line++;
+                if (schedule_parse(path, p, l, &one, &d) < 0)
+                        break;
+                moves += one.n;
+                schedule_free(&one);
+                if (moves >= entry) {
+                        while (b < l && blank(p[b]))
+                                b++;
+                        *line = at_line;
+                        *col = (int)b + 1;
+                        rc = 0;
+                }
+        }
+        free(text);
+        diag_free(&d);
         return rc;
 }
 

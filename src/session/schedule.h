@@ -48,6 +48,9 @@ typedef struct schedule {
 /* Reads PATH into OUT. Returns 0, or -1 after reporting every bad line into D as FILE:LINE:COL
  * (OUT is then empty). */
 int schedule_read(const char *path, schedule *out, diag *d);
+/* Where the schedule file PATH has its move ENTRY (from 1): its LINE and COL, for a message about
+ * it. 0, or -1 when the file no longer has it. Reads the file again: for errors only. */
+int schedule_locate(const char *path, size_t entry, int *line, int *col);
 /* The same over TEXT (NAME only for messages). */
 int schedule_parse(const char *name, const char *text, size_t len, schedule *out, diag *d);
 /* S's names as actor numbers of SC (main = sc->nactors) in *MOVES (S->n of them; free it).

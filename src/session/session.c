@@ -928,13 +928,22 @@ static void nobody_moves(session *s)
 /* The schedule's move ENTRY (from 1) names an actor that cannot move now: the run ends. */
 static void schedule_broken(session *s, size_t entry)
 {
-        int want = s->replay[entry - 1];
+        int want = s->replay[entry - 1], line, col;
+        strbuf where = STRBUF_INIT;
 
-        end_because(s, OUTCOME_SCHEDULE, "schedule entry %zu names %s, which cannot move now (%s)",
-                    entry, actor_name(s, want),
-                    want >= 0 && want < s->nall
-                        ? model_state_word(model_actor_at(live(s), want)->state)
-                        : "unknown");
+        /* the file's place of the entry, when it came from a file */
+        if (s->cfg.schedule_in != NULL &&
+            schedule_locate(s->cfg.schedule_in, entry, &line, &col) == 0) {
+                strbuf_puts(&where, " (");
+                utf8_escape_str(&where, s->cfg.schedule_in);
+                strbuf_printf(&where, ":%d:%d)", line, col);
+        }
+        end_because(
+            s, OUTCOME_SCHEDULE, "schedule entry %zu%s names %s, which cannot move now (%s)", entry,
+            strbuf_str(&where), actor_name(s, want),
+            want >= 0 && want < s->nall ? model_state_word(model_actor_at(live(s), want)->state)
+                                        : "unknown");
+        strbuf_free(&where);
 }
 
 /* Step mode, once everything is quiet: the next grant of the replay or the policy. NOW is the

@@ -77,7 +77,7 @@ for f in scenarios/classics/race.json scenarios/seed/05-condition.json scenarios
         done
 done
 "$bin" run --step --schedule "$tmp/cant.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/ea"
-[ $? -eq 2 ] && grep -q "schedule entry 303 names Thread-1, which cannot move now (done)" "$tmp/ea" && ok ||
+[ $? -eq 2 ] && grep -q "schedule entry 303 (.*cant.sched:2:1) names Thread-1, which cannot move now (done)" "$tmp/ea" && ok ||
         ko "a broken schedule replayed in the runner: $(tail -1 "$tmp/ea")"
 # ... and the runner's scheduling is used: a thread that takes every step alone (main waits in
 # its join) makes no round trip a step — its process tree switches fewer than 1 time in 10 steps,
@@ -297,7 +297,7 @@ events "$tmp/o1" >"$tmp/a"; events "$tmp/o2" >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/oo1" "$tmp/oo2" && ok || { ko "odd names did not replay"; head -3 "$tmp/err"; }
 printf 'Thread-0\n' >"$tmp/early.sched"
 "$bin" run --step --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
-[ $? -eq 2 ] && grep -q "schedule entry 1 names Thread-0, which cannot move now" "$tmp/err" && ok ||
+[ $? -eq 2 ] && grep -q "schedule entry 1 (.*early.sched:1:1) names Thread-0, which cannot move now" "$tmp/err" && ok ||
         ko "a schedule naming an actor that cannot move"
 "$bin" run --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "--schedule without --step"
