@@ -367,6 +367,36 @@ static void test_path_not_utf8(void **state)
         scenario_free(sc);
 }
 
+/* schedule_locate finds the line and column of a move, past comments, directives, repeats,
+ * quoted names and @main; -1 past the last move or for a file that is gone. */
+static void test_locate(void **state)
+{
+        static const char text[] = "# lockstep schedule\n@seed 3\n\nA * 2\n  \"B x\" * 3\n@main\n"
+                                   "C\n";
+        static const struct {
+                size_t entry;
+                int line, col;
+        } want[] = { { 1, 4, 1 }, { 2, 4, 1 }, { 3, 5, 3 }, { 5, 5, 3 }, { 6, 6, 1 }, { 7, 7, 1 } };
+        char *path = temp_path();
+        FILE *f = fopen(path, "w");
+        int line, col;
+
+        (void)state;
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        for (size_t k = 0; k < sizeof(want) / sizeof(*want); k++) {
+                line = col = 0;
+                assert_int_equal(schedule_locate(path, want[k].entry, &line, &col), 0);
+                assert_int_equal(line, want[k].line);
+                assert_int_equal(col, want[k].col);
+        }
+        assert_int_equal(schedule_locate(path, 8, &line, &col), -1);
+        unlink(path);
+        assert_int_equal(schedule_locate(path, 1, &line, &col), -1);
+        free(path);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -374,7 +404,7 @@ int main(void)
                 cmocka_unit_test(test_parse_errors),        cmocka_unit_test(test_too_many_names),
                 cmocka_unit_test(test_comments_and_blanks), cmocka_unit_test(test_resolve_errors),
                 cmocka_unit_test(test_read_errors),         cmocka_unit_test(test_actor_named_main),
-                cmocka_unit_test(test_path_not_utf8),
+                cmocka_unit_test(test_path_not_utf8),       cmocka_unit_test(test_locate),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
