@@ -1454,12 +1454,14 @@ uint64_t session_events(const session *s)
         return s->events;
 }
 
-int session_save_schedule(session *s, const char *path, strbuf *err)
+int session_save_schedule(session *s, const char *path, size_t upto, strbuf *err)
 {
         char e[512];
         size_t nmoves;
         const int *moves = session_schedule(s, &nmoves);
 
+        if (nmoves > upto)
+                nmoves = upto;
         if (schedule_write(path, s->sc, moves, nmoves, s->seed, (const char *const *)s->set,
                            s->nset, e, sizeof(e)) < 0) {
                 strbuf_printf(err, "lockstep: %s\n", e);
@@ -1490,7 +1492,8 @@ int session_close(session *s, strbuf *err)
 
         if (!s->ended)
                 session_interrupt(s, 0, "the front end closed the run");
-        if (s->cfg.schedule_out != NULL && session_save_schedule(s, s->cfg.schedule_out, err) < 0)
+        if (s->cfg.schedule_out != NULL &&
+            session_save_schedule(s, s->cfg.schedule_out, SIZE_MAX, err) < 0)
                 rc = -1;
         if (s->trace != NULL && trace_writer_close(s->trace, e, sizeof(e)) < 0) {
                 strbuf_printf(err, "lockstep: %s\n", e);

@@ -206,9 +206,9 @@ const int *session_schedule(const session *s, size_t *n);
 double session_seconds(const session *s);
 uint64_t session_steps(const session *s);
 uint64_t session_events(const session *s);
-/* Writes the moves so far to PATH as a self-contained schedule (seed and --set values). 0, or -1
- * with a message in ERR. */
-int session_save_schedule(session *s, const char *path, strbuf *err);
+/* Writes the moves so far (at most the first UPTO: SIZE_MAX for all) to PATH as a self-contained
+ * schedule (seed and --set values). 0, or -1 with a message in ERR. */
+int session_save_schedule(session *s, const char *path, size_t upto, strbuf *err);
 /* Ends the run if it still goes on (the runner is killed), writes the trace's end line and frees
  * everything. Returns 0; -1 with a message in ERR when the trace or the schedule could not be
  * written (a full disk, a FIFO nobody reads); -2 when the model ignored events of the engine (a

@@ -1836,12 +1836,17 @@ static void save_schedule(screen *sc)
                         break;
         }
         session_schedule(sc->s, &nmoves);
-        if (session_save_schedule(sc->s, strbuf_str(&path), &err) < 0)
+        /* stepped and rewound: the moves up to the moment shown (every grant is a step), as a
+         * branch from there would make them; a live run's moves are read from its events and
+         * are not cut by steps */
+        if (sc->past && !sc->live && history_steps(hist(sc), sc->shown) < nmoves)
+                nmoves = (size_t)history_steps(hist(sc), sc->shown);
+        if (session_save_schedule(sc->s, strbuf_str(&path), nmoves, &err) < 0)
                 strbuf_printf(&sc->msg, "Not saved: %s", strbuf_str(&err));
         else
-                strbuf_printf(&sc->msg,
-                              "Saved %zu moves to %s: lockstep %s --schedule %s replays them.",
-                              nmoves, strbuf_str(&path), sc->path, strbuf_str(&path));
+                strbuf_printf(&sc->msg, "Saved %zu moves%s to %s (lockstep FILE --schedule %s).",
+                              nmoves, sc->past && !sc->live ? ", up to the moment shown," : "",
+                              strbuf_str(&path), strbuf_str(&path));
         strbuf_free(&path);
         strbuf_free(&err);
 }

@@ -262,6 +262,11 @@ check "s saves the moves so far" wait_for save "Saved 11 moves to deadlock-sched
 check "the schedule file is there" [ -f "$tmp/deadlock-schedule.txt" ]
 "$bin" run --step --schedule "$tmp/deadlock-schedule.txt" scenarios/classics/deadlock.json >/dev/null 2>&1
 check "lockstep run --step --schedule replays it into the deadlock (exit 3)" [ $? -eq 3 ]
+# rewound, s saves the moves up to the moment shown (it saved them all)
+press_until save Left "step 7 of 11" 10 >/dev/null
+T send-keys -t save s
+check "s at a rewound moment saves the moves up to it" wait_for save "Saved 7 moves, up to the moment shown, to deadlock-schedule-2.txt"
+check "... and the file holds 7 moves" grep -q ': 7 moves' "$tmp/deadlock-schedule-2.txt"
 T send-keys -t save q
 last=replay
 start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"

@@ -540,7 +540,7 @@ static void test_file_errors(void **state)
         cfg.record = true;
         s = open_cfg(&cfg);
         until_end(s);
-        assert_int_equal(session_save_schedule(s, "/nonexistent/s.sched", &err), -1);
+        assert_int_equal(session_save_schedule(s, "/nonexistent/s.sched", SIZE_MAX, &err), -1);
         assert_true(err.len > 0);
         strbuf_free(&err);
         close_ok(s);
