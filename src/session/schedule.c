@@ -453,13 +453,17 @@ int schedule_locate(const char *path, size_t entry, int *line, int *col)
 
                 at += l + 1;
                 at_line++;
-                if (schedule_parse(path, p, l, &one, &d) < 0)
+                while (b < l && blank(p[b]))
+                        b++;
+                if (b < l && p[b] != '#' && p[b] != '@' && p[b] != '"' && !memchr(p, '*', l)) {
+                        moves++; /* a bare name, one move: the parse of each line is for the rest */
+                } else if (schedule_parse(path, p, l, &one, &d) == 0) {
+                        moves += one.n;
+                        schedule_free(&one);
+                } else {
                         break;
-                moves += one.n;
-                schedule_free(&one);
+                }
                 if (moves >= entry) {
-                        while (b < l && blank(p[b]))
-                                b++;
                         *line = at_line;
                         *col = (int)b + 1;
                         rc = 0;

@@ -743,14 +743,19 @@ static void runner_died(session *s)
                 return;
         }
         if (WIFSIGNALED(st)) {
+                /* the signal as a process actor's death is said: "SIGKILL (signal 9)" ("died
+                 * of Killed" read oddly) */
+                const char *abbrev = sigabbrev_np(WTERMSIG(st));
+
                 if (s->last_crash_actor >= 0)
                         end_because(s, OUTCOME_CRASH,
-                                    "%s crashed the runner with %s: every thread of its process "
-                                    "died with it",
-                                    actor_name(s, s->last_crash_actor), strsignal(WTERMSIG(st)));
+                                    "%s crashed the runner with SIG%s (signal %d): every thread of "
+                                    "its process died with it",
+                                    actor_name(s, s->last_crash_actor), abbrev ? abbrev : "?",
+                                    WTERMSIG(st));
                 else
-                        end_because(s, OUTCOME_CRASH, "the runner died of %s",
-                                    strsignal(WTERMSIG(st)));
+                        end_because(s, OUTCOME_CRASH, "the runner was killed by SIG%s (signal %d)",
+                                    abbrev ? abbrev : "?", WTERMSIG(st));
         } else if (WEXITSTATUS(st) == ENGINE_EXIT_FORKSRV) {
                 end_because(s, OUTCOME_CRASH,
                             "the fork server died (killed from outside): every process actor "

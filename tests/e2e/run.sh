@@ -170,11 +170,11 @@ done
 
 # --- crashes: the front end survives and names the actor
 run_ok 4 segfault -- tests/e2e/scenarios/crash-segfault.json
-grep -q "Crasher crashed the runner" "$tmp/segfault.err" && grep -qi "segmentation" "$tmp/segfault.err" && ok ||
+grep -q "Crasher crashed the runner with SIGSEGV (signal 11)" "$tmp/segfault.err" && ok ||
         ko "segfault: the crash is not explained"
 grep -q "never printed" "$tmp/segfault.out" && ko "segfault: the other thread survived" || ok
 run_ok 4 abort -- tests/e2e/scenarios/crash-abort.json
-grep -qi "abort" "$tmp/abort.err" && ok || ko "abort: not explained"
+grep -q "Crasher crashed the runner with SIGABRT (signal 6)" "$tmp/abort.err" && ok || ko "abort: not explained"
 run_ok 4 exit -- tests/e2e/scenarios/crash-exit.json
 grep -q "exit(7)" "$tmp/exit.err" && ok || ko "exit: not explained"
 run_ok 4 error -- tests/e2e/scenarios/error.json

@@ -349,7 +349,7 @@ ends_with "$tmp/e1" 1 "AssertionError"
 "$bin" run --trace "$tmp/e3" "$sc/self-deadlock.json" >/dev/null 2>&1
 ends_with "$tmp/e3" 3 "waits for"
 "$bin" run --trace "$tmp/e4" "$sc/crash-segfault.json" >/dev/null 2>&1
-ends_with "$tmp/e4" 4 "Segmentation fault"
+ends_with "$tmp/e4" 4 "crashed the runner with SIGSEGV (signal 11)"
 printf 'Thread-9\n' >"$tmp/bad.sched"
 "$bin" run --step --schedule "$tmp/bad.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/bs.err"
 status_is "a schedule naming no actor" $? 2
