@@ -563,7 +563,7 @@ static int cmd_run(int argc, char **argv)
         const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
         int c, status, sfd, closed, stopped;
         unsigned fast = 0;
-        bool failed, signalled = false;
+        bool failed, signalled = false, policy_given = false;
         strbuf err = STRBUF_INIT;
         sigset_t old;
         session *s;
@@ -601,6 +601,7 @@ static int cmd_run(int argc, char **argv)
                 case 'y': out.say = true; break;
                 case 'x': cfg.step = true; break;
                 case 'P':
+                        policy_given = true;
                         if (strcmp(optarg, "random") == 0)
                                 cfg.policy = SESSION_RANDOM;
                         else if (strcmp(optarg, "round-robin") == 0)
@@ -633,6 +634,13 @@ static int cmd_run(int argc, char **argv)
                 free(set);
                 return usage_error("%s", optind >= argc ? "run needs a scenario FILE"
                                                         : "run takes one scenario FILE");
+        }
+        /* A live run has no steps to count or choose: such a flag would do nothing unsaid. */
+        if (!cfg.step && (cfg.max_steps != 0 || policy_given)) {
+                free(set);
+                return usage_error("run: %s is for a stepped run: add --step (a live run "
+                                   "is ended by --time-limit)",
+                                   cfg.max_steps != 0 ? "--max-steps" : "--policy");
         }
         cfg.path = argv[optind];
         cfg.set = set;

@@ -479,6 +479,14 @@ for cap in --max-steps --max-output --max-trace; do
         status_is "$cap 0" $? 2
         grep -q -- "$cap needs a whole number from 1 to" "$tmp/m.err" && ok || ko "$cap 0: $(head -1 "$tmp/m.err")"
 done
+# the flags of a stepped run do nothing live: refused, not silently ignored
+for flag in "--max-steps 5" "--policy round-robin"; do
+        # shellcheck disable=SC2086
+        "$bin" run $flag scenarios/classics/race.json 2>"$tmp/m.err" >"$tmp/m.out"
+        status_is "$flag without --step" $? 2
+        grep -q -- "${flag%% *} is for a stepped run: add --step" "$tmp/m.err" && [ ! -s "$tmp/m.out" ] && ok ||
+                ko "$flag without --step: $(head -1 "$tmp/m.err")"
+done
 "$bin" run --speed 1e-300 scenarios/classics/race.json 2>/dev/null >/dev/null
 status_is "--speed 1e-300" $? 2
 "$bin" run --help >"$tmp/h.out" 2>"$tmp/h.err"
