@@ -711,11 +711,14 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
         /* --set NAME=VALUE: VALUE is an expression over the file's constants. */
         for (int k = 0; opt != NULL && k < opt->nset; k++) {
                 const char *s = opt->set[k], *eq = strchr(s, '=');
+                scenario_place at = opt->set_at != NULL && opt->set_at[k].file != NULL
+                                        ? opt->set_at[k]
+                                        : (scenario_place){ "--set", 0, 0 };
                 char *name;
                 int idx;
 
                 if (eq == NULL || eq == s) {
-                        diag_error(L->d, "--set", 0, 0,
+                        diag_error(L->d, at.file, at.line, at.col,
                                    "'%s' should read NAME=VALUE, for example --set WORKERS=3", s);
                         continue;
                 }
@@ -729,7 +732,7 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
                                 names[j] = sc->constants[j].name;
                         strbuf_printf(&sb, "%s has no constant '%s'", L->file, name);
                         suggest(&sb, name, names, (size_t)sc->nconstants);
-                        diag_error(L->d, "--set", 0, 0, "%s", strbuf_str(&sb));
+                        diag_error(L->d, at.file, at.line, at.col, "%s", strbuf_str(&sb));
                         strbuf_free(&sb);
                         free(names);
                 } else {
@@ -746,12 +749,13 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
                                 const char *v0 = eq + 1 + strspn(eq + 1, " \t");
 
                                 if (isalpha((unsigned char)*v0) || *v0 == '_')
-                                        diag_error(L->d, "--set", 0, 0,
-                                                   "%s: %s (a string needs quotes: --set "
-                                                   "%s=\"'text'\")",
-                                                   s, e.msg, name);
+                                        diag_error(L->d, at.file, at.line, at.col,
+                                                   "%s: %s (a string needs quotes: %s%s=%s)", s,
+                                                   e.msg, at.line ? "@set \"" : "--set ", name,
+                                                   at.line ? "'text'\"" : "\"'text'\"");
                                 else
-                                        diag_error(L->d, "--set", 0, 0, "%s: %s", s, e.msg);
+                                        diag_error(L->d, at.file, at.line, at.col, "%s: %s", s,
+                                                   e.msg);
                         } else {
                                 /* Names here can only be other constants. */
                                 diag scratch;
@@ -763,13 +767,15 @@ static void read_constants(loader *L, const cJSON *obj, const scenario_options *
                                 L->d = saved;
                                 diag_free(&scratch);
                                 if (bad > 0)
-                                        diag_error(L->d, "--set", 0, 0,
+                                        diag_error(L->d, at.file, at.line, at.col,
                                                    "%s: only numbers, 'strings', lists and other "
                                                    "constants can be used (a string needs "
-                                                   "quotes: --set %s=\"'text'\")",
-                                                   s, name);
+                                                   "quotes: %s%s=%s)",
+                                                   s, at.line ? "@set \"" : "--set ", name,
+                                                   at.line ? "'text'\"" : "\"'text'\"");
                                 else if (expr_eval(x, &env, &v, &e) < 0)
-                                        diag_error(L->d, "--set", 0, 0, "%s: %s", s, e.msg);
+                                        diag_error(L->d, at.file, at.line, at.col, "%s: %s", s,
+                                                   e.msg);
                                 else {
                                         value_drop(&sc->constants[idx].v);
                                         sc->constants[idx].v = v;

@@ -231,8 +231,16 @@ typedef struct scenario {
         int nwheres;
 } scenario;
 
+/* Where a --set value was written, for its messages: a file's line and column (a schedule's
+ * @set line), or the command line when FILE is NULL. */
+typedef struct scenario_place {
+        const char *file;
+        int line, col;
+} scenario_place;
+
 typedef struct scenario_options {
-        const char *const *set; /* NAME=VALUE overrides of constants (VALUE an expression) */
+        const char *const *set;       /* NAME=VALUE overrides of constants (VALUE an expression) */
+        const scenario_place *set_at; /* NULL, or one for each of SET */
         int nset;
         int cpu_count; /* what cpu_count() gives at load time; 0 asks the system */
 } scenario_options;

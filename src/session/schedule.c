@@ -230,6 +230,10 @@ static void directive(const char *name, int line, const char *p, size_t len, sch
                         return;
                 }
                 s->set = xgrow(s->set, cap_set, (size_t)s->nset + 1, sizeof(char *));
+                s->set_line = xrealloc(s->set_line, sizeof(int) * *cap_set);
+                s->set_col = xrealloc(s->set_col, sizeof(int) * *cap_set);
+                s->set_line[s->nset] = line;
+                s->set_col[s->nset] = (int)v + 1;
                 s->set[s->nset++] = set;
         } else {
                 strbuf sb = STRBUF_INIT;
@@ -536,6 +540,8 @@ void schedule_free(schedule *s)
         free(s->col);
         free(s->names);
         free(s->set);
+        free(s->set_line);
+        free(s->set_col);
         free(s->path);
         memset(s, 0, sizeof(*s));
 }

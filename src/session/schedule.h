@@ -34,7 +34,8 @@ typedef struct schedule {
         size_t n;
         bool has_seed;
         uint64_t seed;
-        char **set; /* NAME=VALUE, as given to --set */
+        char **set;              /* NAME=VALUE, as given to --set */
+        int *set_line, *set_col; /* where each is, for its messages */
         int nset;
         /* for diagnostics: the file, and where each distinct name first appears */
         char *path;

@@ -323,6 +323,7 @@ static void free_prepared(session *s)
 static int prepare(session *s, const session_config *cfg, strbuf *err)
 {
         scenario_options lo = { 0 };
+        scenario_place *at;
         schedule sched = { 0 };
         bool have_sched = false;
         diag d;
@@ -357,13 +358,19 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
         s->seed = cfg->seed_given                ? cfg->seed
                   : have_sched && sched.has_seed ? sched.seed
                                                  : ENGINE_DEFAULT_SEED;
-        for (int k = 0; have_sched && k < sched.nset; k++)
+        /* A bad @set is reported at its line of the schedule, a bad --set as the flag's. */
+        at = xcalloc((size_t)(have_sched ? sched.nset : 0) + (size_t)cfg->nset + 1, sizeof(*at));
+        for (int k = 0; have_sched && k < sched.nset; k++) {
+                at[s->nset] = (scenario_place){ sched.path, sched.set_line[k], sched.set_col[k] };
                 add_set(s, sched.set[k]);
+        }
         for (int k = 0; k < cfg->nset; k++)
                 add_set(s, cfg->set[k]);
         lo.set = (const char *const *)s->set;
+        lo.set_at = at;
         lo.nset = s->nset;
         s->sc = scenario_load_text(cfg->path, s->text, s->len, &lo, &d);
+        free(at);
         if (s->sc == NULL) {
                 diag_to(&d, err);
                 diag_free(&d);

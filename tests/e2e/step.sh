@@ -299,6 +299,14 @@ printf 'Thread-0\n' >"$tmp/early.sched"
 "$bin" run --step --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "schedule entry 1 (.*early.sched:1:1) names Thread-0, which cannot move now" "$tmp/err" && ok ||
         ko "a schedule naming an actor that cannot move"
+# a bad @set is reported at its place in the schedule, a bad --set as the flag
+printf '@seed 1\n\n@set  "INCREMENTZ=3"\n@set "INCREMENTS=abc"\nMainThread\n' >"$tmp/set.sched"
+"$bin" run --step --schedule "$tmp/set.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "set.sched:3:7: error: .*has no constant 'INCREMENTZ'" "$tmp/err" &&
+        grep -q "set.sched:4:6: error: INCREMENTS=abc: .*quotes: @set \"INCREMENTS='text'\")" "$tmp/err" && ok ||
+        { ko "a bad @set's place in the schedule"; cat "$tmp/err"; }
+"$bin" run --step --set INCREMENTZ=3 scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^--set: error: .*has no constant 'INCREMENTZ'" "$tmp/err" && ok || ko "a bad --set: $(head -1 "$tmp/err")"
 "$bin" run --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "--schedule without --step"
 "$bin" run --step --policy fastest scenarios/classics/race.json >/dev/null 2>&1
