@@ -224,6 +224,14 @@ static void publish_error(actor *a)
         actor_emit(a, EV_ERROR, -1, -1, 0, 0, strbuf_str(&a->error), a->error.len);
 }
 
+static bool env_is_ctype_array(void *ctx, int32_t ref)
+{
+        const actor *a = ctx;
+
+        return SC_REF_KIND(ref) == SC_REF_RES &&
+               a->sc->resources[SC_REF_INDEX(ref)].type == SC_ARRAY;
+}
+
 static int env_load(void *ctx, int32_t ref, const char *name, value *out, expr_error *err)
 {
         actor *a = ctx;
@@ -370,7 +378,8 @@ void actor_init(engine *eng, actor *a, int id)
                              .held = &a->holds_memory,
                              .hold = env_hold,
                              .rng = &a->rng,
-                             .cpu_count = eng->opt.cpu_count };
+                             .cpu_count = eng->opt.cpu_count,
+                             .is_ctype_array = env_is_ctype_array };
 }
 
 void actor_free(actor *a)

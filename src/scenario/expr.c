@@ -2940,6 +2940,15 @@ NOINLINE static int eval_index(evalctx *c, const expr *e, value *out)
                 return -1;
         }
         rc = index_value(c, obj, idx, e->off, out);
+        if (rc < 0 && obj.type == VALUE_LIST && e->u.k.a->kind == N_NAME && c->env != NULL &&
+            c->env->is_ctype_array != NULL &&
+            c->env->is_ctype_array(c->env->ctx, e->u.k.a->u.name.ref)) {
+                /* an Array's item: ctypes' words, as multiprocessing's Array raises them */
+                const char *msg = is_intlike(idx) ? "IndexError: invalid index"
+                                                  : "TypeError: indices must be integers";
+
+                snprintf(c->err->msg, sizeof c->err->msg, "%s", msg);
+        }
         value_drop(&obj);
         value_drop(&idx);
         return rc;

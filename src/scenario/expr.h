@@ -94,6 +94,10 @@ typedef struct expr_env {
         void (*hold)(void *ctx);
         uint64_t *rng; /* the actor's random state; NULL makes random() an error */
         int cpu_count; /* what cpu_count() returns */
+        /* Optional: whether the resolved name REF is a ctypes Array, whose bad index gets
+         * ctypes' words ("IndexError: invalid index") rather than a list's. Asked on that error
+         * only. */
+        bool (*is_ctype_array)(void *ctx, int32_t ref);
 } expr_env;
 
 /* Evaluates E. Returns 0 with a new reference in *OUT, or -1 with ERR filled. */

@@ -388,7 +388,9 @@ for mode in live step; do
         for want in "10:53: IndexError: invalid index (in Past)" \
                 "11:52: TypeError: indices must be integer (in Key)" \
                 "12:54: TypeError: 'float' object cannot be interpreted as an integer (in Float)" \
-                "13:71: TypeError: must be real number, not str (in Str)"; do
+                "13:71: TypeError: must be real number, not str (in Str)" \
+                "15:85: IndexError: invalid index (in ReadPast)" \
+                "16:65: TypeError: indices must be integers (in ReadKey)"; do
                 grep -qxF "$f:$want" "$tmp/e" && ok || ko "array-words ($mode): no line '$want'"
         done
         [ "$(cat "$tmp/o")" = "[9, 2, 3] 0.5" ] && ok || ko "array-words ($mode): $(cat "$tmp/o")"

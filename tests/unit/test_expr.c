@@ -1228,6 +1228,52 @@ static void test_template_plain_and_resolve(void **state)
         }
 }
 
+/* ---- ctypes' words for an Array's item ---- */
+
+static bool arr_is_array(void *ctx, int32_t ref)
+{
+        (void)ctx;
+        return ref == 1; /* "arr" */
+}
+
+static void test_ctype_array_words(void **state)
+{
+        static const struct {
+                const char *src, *array_msg, *list_msg;
+        } cases[] = {
+                { "arr[9]", "IndexError: invalid index", "IndexError: list index out of range" },
+                { "arr['x']", "TypeError: indices must be integers",
+                  "TypeError: list indices must be integers or slices, not str" },
+                /* only the Array's own item: a list made from it is a list */
+                { "list(arr)[9]", "IndexError: list index out of range",
+                  "IndexError: list index out of range" },
+        };
+        expr_env my = env;
+
+        (void)state;
+        my.is_ctype_array = arr_is_array;
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+                expr *e = parse_resolved(cases[k].src);
+                expr_error err = { 0 };
+                value v;
+
+                assert_int_equal(expr_eval(e, &my, &v, &err), -1);
+                assert_string_equal(err.msg, cases[k].array_msg);
+                assert_int_equal(expr_eval(e, &env, &v, &err), -1);
+                assert_string_equal(err.msg, cases[k].list_msg);
+                expr_free(e);
+        }
+        /* an index that is good reads the item */
+        expr *e = parse_resolved("arr[-1]");
+        expr_error err = { 0 };
+        value v;
+
+        assert_int_equal(expr_eval(e, &my, &v, &err), 0);
+        assert_int_equal(v.type, VALUE_INT);
+        value_drop(&v);
+        expr_free(e);
+}
+
 /* ---- threads ---- */
 
 static void *eval_many(void *arg)
@@ -1881,6 +1927,7 @@ int main(void)
                 cmocka_unit_test(test_tables),
                 cmocka_unit_test(test_fast),
                 cmocka_unit_test(test_total_memory),
+                cmocka_unit_test(test_ctype_array_words),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
