@@ -875,6 +875,8 @@ static void read_init(loader *L, sc_resource *r, const cJSON *obj)
                 for (size_t k = 0; k < n; k++) {
                         value x = is_list ? value_at(v, k) : v, y;
 
+                        if (x.type == VALUE_BOOL) /* a bool is an int, as in Python */
+                                x = value_int(x.as.b);
                         if (r->ctype == 'i' && x.type == VALUE_INT)
                                 y = value_int(value_c_int(x.as.i)); /* wraps, as ctypes */
                         else if (r->ctype == 'd' && x.type == VALUE_INT)
@@ -884,7 +886,8 @@ static void read_init(loader *L, sc_resource *r, const cJSON *obj)
                         else {
                                 err_value(L, j, "ctype '%c' holds %s, so %s cannot go in it",
                                           r->ctype,
-                                          r->ctype == 'i' ? "ints" : "floats (ints convert)",
+                                          r->ctype == 'i' ? "ints (and bools)"
+                                                          : "floats (ints and bools convert)",
                                           value_type_name(x.type));
                                 value_drop(&v);
                                 value_drop(&conv);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The JSON Schema and the loader agree: every bundled scenario is valid under the schema (ajv,
-# draft 2020-12), and in the bad-input corpus the schema rejects exactly the files marked
+# The JSON Schema and the loader agree: every bundled scenario and every scenario the end-to-end
+# tests run is valid under the schema (ajv, draft 2020-12), and in the bad-input corpus the schema rejects exactly the files marked
 # `schema` in tests/bad/expect.txt; the files marked `loader` hold mistakes only the loader can
 # see (expression syntax, unknown names, references), so the schema must accept them.
 # usage: run.sh SOURCE_ROOT. Needs `npm ci` in tests/schema first (make test does it).
@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 valid=""
 invalid=""
-for f in scenarios/*/*.json; do valid="$valid $f"; done
+for f in scenarios/*/*.json tests/e2e/scenarios/*.json; do valid="$valid $f"; done
 while IFS='|' read -r file pos kind msg; do
         case "$file" in ''|'#'*) continue ;; esac
         case "$kind" in
