@@ -19,25 +19,16 @@ bool layout_compute(int cols, int rows, int nactors, layout_rect pane[PANE_COUNT
 
         if (cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS)
                 return false;
-        if (cols >= LAYOUT_WIDE) {
-                lw = cols / 2;
-                ah = min(nactors + 1, mid / 2);
-                rh = mid * 3 / 5;
-                pane[PANE_ACTORS] = (layout_rect){ top, 0, ah, lw };
-                pane[PANE_CODE] = (layout_rect){ top + ah, 0, mid - ah, lw };
-                pane[PANE_RES] = (layout_rect){ top, lw + 1, rh, cols - lw - 1 };
-                pane[PANE_OUTPUT] = (layout_rect){ top + rh, lw + 1, mid - rh, cols - lw - 1 };
-        } else {
-                ah = min(nactors + 1, mid * 2 / 5);
-                lw = cols * 9 / 20;
-                rest = mid - ah;
-                rh = rest * 3 / 5;
-                pane[PANE_ACTORS] = (layout_rect){ top, 0, ah, cols };
-                pane[PANE_CODE] = (layout_rect){ top + ah, 0, rest, lw };
-                pane[PANE_RES] = (layout_rect){ top + ah, lw + 1, rh, cols - lw - 1 };
-                pane[PANE_OUTPUT] =
-                    (layout_rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
-        }
+        /* Actors across the top at every width: a wait's words (`waits for condition cond
+         * (held by Producer)`) need the width more than any other pane's rows do. */
+        ah = min(nactors + 1, mid * 2 / 5);
+        lw = cols >= LAYOUT_WIDE ? cols / 2 : cols * 9 / 20;
+        rest = mid - ah;
+        rh = rest * 3 / 5;
+        pane[PANE_ACTORS] = (layout_rect){ top, 0, ah, cols };
+        pane[PANE_CODE] = (layout_rect){ top + ah, 0, rest, lw };
+        pane[PANE_RES] = (layout_rect){ top + ah, lw + 1, rh, cols - lw - 1 };
+        pane[PANE_OUTPUT] = (layout_rect){ top + ah + rh, lw + 1, rest - rh, cols - lw - 1 };
         pane[PANE_TIMELINE] = (layout_rect){ 0, 0, 0, 0 };
         if (pane[PANE_CODE].h - (nactors + 1) >= LAYOUT_MIN_CODE) {
                 layout_rect *c = &pane[PANE_CODE];

@@ -3,9 +3,9 @@
  * and the number of actors, with no curses, so that it is unit-tested (tests/unit/test_layout.c).
  *
  * Rows, top to bottom: the header; the panes; the status rows (a message row and the caption
- * rows); the key bar. Wide terminals (120 columns and more) put Actors over Code on the left
- * and Resources over Output on the right; narrower ones put Actors across the top, where the
- * waits need the width. The Timeline goes below Code when Code keeps room enough.
+ * rows); the key bar. Actors goes across the top, where the waits need the width; below it Code
+ * on the left, Resources over Output on the right (halves from 120 columns, the right a little
+ * wider below). The Timeline goes below Code when Code keeps room enough.
  */
 #ifndef LOCKSTEP_TUI_LAYOUT_H
 #define LOCKSTEP_TUI_LAYOUT_H
@@ -14,7 +14,7 @@
 
 #define LAYOUT_MIN_COLS 80
 #define LAYOUT_MIN_ROWS 24
-#define LAYOUT_WIDE     120 /* columns from which the wide arrangement is used */
+#define LAYOUT_WIDE     120 /* columns from which Code and the right side are halves */
 #define LAYOUT_MIN_CODE 6   /* rows Code keeps when the Timeline takes the rest */
 
 enum { PANE_ACTORS, PANE_CODE, PANE_TIMELINE, PANE_RES, PANE_OUTPUT, PANE_COUNT };

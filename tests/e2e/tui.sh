@@ -503,6 +503,13 @@ check "after the runner's crash the terminal is restored" restored crash
 check "after the runner's crash no process is left" gone "$procs"
 
 # ---- 160x48: the room is used ----
+# Actors goes across the whole width: a wait's words are whole at 160 columns (the pane was
+# the left half, and this line ended "(held by Produc…")
+last=cond
+start cond 160 48 -- scenarios/seed/05-condition.json
+wait_for cond "stepping" >/dev/null
+check "at 160x48 a long wait is whole" press_until cond " " "Consumer +line [0-9]+ +waits for condition condition \\(held by Producer\\)$" 40
+T send-keys -t cond q
 last=big
 start big 160 48 -- scenarios/seed/03-semaphore.json
 wait_for big "stepping" >/dev/null

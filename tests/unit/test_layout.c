@@ -75,10 +75,13 @@ static void large(void **state)
         (void)state;
         assert_true(layout_compute(160, 48, 6, p));
         check_tiling(160, 48, p);
-        /* wide: Actors and Code on the left half, Resources and Output on the right */
-        assert_int_equal(p[PANE_ACTORS].w, 80);
+        /* wide: Actors across the top (a wait's words get all 160 columns), then Code on the
+         * left half, Resources and Output on the right */
+        assert_int_equal(p[PANE_ACTORS].w, 160);
+        assert_int_equal(p[PANE_ACTORS].h, 7);
+        assert_int_equal(p[PANE_CODE].w, 80);
         assert_int_equal(p[PANE_RES].x, 81);
-        assert_int_equal(p[PANE_RES].y, 1);
+        assert_int_equal(p[PANE_RES].y, 1 + 7);
         /* the timeline below Code, a lane per actor */
         assert_int_equal(p[PANE_TIMELINE].h, 7);
         assert_int_equal(p[PANE_TIMELINE].y, p[PANE_CODE].y + p[PANE_CODE].h);
