@@ -87,7 +87,7 @@ static const char usage_text[] =
     "                           --set values unless given here)\n"
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
     "  lockstep replay TRACE    view a trace written by run --trace in the terminal UI, step by\n"
-    "                           step, back and forth (nothing runs)\n"
+    "                           step, back and forth, or played (r; nothing runs)\n"
     "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"

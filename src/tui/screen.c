@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "trace/trace.h"
@@ -63,11 +64,29 @@ static const key_help key_table[] = {
 };
 #define NKEYS ((int)(sizeof(key_table) / sizeof(*key_table)))
 
+/* A replay's keys: nothing runs, the moment shown moves (by hand, or played). */
+static const key_help replay_key_table[] = {
+        { "Space, Right, ]", "Spc", "Forward", "the next step of the trace (n, Enter, 1-9 too)" },
+        { "Left, [", "[", "Back", "the step before" },
+        { "r", "r", "Play", "play the trace forward, a step at a time, at the speed" },
+        { "p", "p", "Pause", "pause the playing" },
+        { "+, -", "+-", "Speed", "more or fewer steps per second" },
+        { "R", "R", "Start", "back to the start of the trace" },
+        { "Up, Down", NULL, NULL, "choose an actor: Code shows its script" },
+        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End" },
+        { "Ctrl-L", NULL, NULL, "paint the whole screen again" },
+        { "?", "?", "Help", "this help (any key closes it)" },
+        { "q", "q", "Quit", "quit" },
+};
+#define NREPLAY_KEYS ((int)(sizeof(replay_key_table) / sizeof(*replay_key_table)))
+
 struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
         trace_reader *reader;
         history *replay;
         uint64_t replay_steps; /* the whole trace's */
+        int play_fd;           /* a timerfd that ticks a step while the replay plays */
+        bool playing;
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
@@ -834,7 +853,7 @@ static void draw_output(screen *sc, const term *t, const model *m)
 static const char *mode_word(const screen *sc)
 {
         if (sc->replay != NULL)
-                return "replay";
+                return sc->playing ? "replay, playing" : "replay";
         if (sc->past)
                 return "rewound";
         if (sc->ended)
@@ -867,9 +886,7 @@ static void draw_header(screen *sc, const term *t, const model *m)
              (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
         if (sc->past)
                 span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
-        if (sc->replay != NULL)
-                ; /* nothing runs, at no speed */
-        else if (sp > 0)
+        if (sp > 0)
                 span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
         else
                 span(&l, ROLE_HEADER, " %s speed max", t->bar);
@@ -999,25 +1016,33 @@ static void draw_status(screen *sc, const term *t, const model *m)
         strbuf_free(&text);
 }
 
-static void draw_keybar(const term *t)
+/* The keys of SC's screen: a replay's, or a run's. */
+static const key_help *keys_of(const screen *sc, int *n)
 {
-        int x = 0, y = LINES - 1;
+        *n = sc->replay != NULL ? NREPLAY_KEYS : NKEYS;
+        return sc->replay != NULL ? replay_key_table : key_table;
+}
+
+static void draw_keybar(const screen *sc, const term *t)
+{
+        int x = 0, y = LINES - 1, nk;
+        const key_help *keys = keys_of(sc, &nk);
 
         draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
-        for (int k = 0; k < NKEYS && x < COLS; k++) {
-                if (key_table[k].bar == NULL)
+        for (int k = 0; k < nk && x < COLS; k++) {
+                if (keys[k].bar == NULL)
                         continue;
-                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY),
-                              key_table[k].bar_key);
-                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL),
-                              key_table[k].bar);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY), keys[k].bar_key);
+                x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), keys[k].bar);
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), " ");
         }
 }
 
-static void draw_help(const term *t)
+static void draw_help(const screen *sc, const term *t)
 {
-        int w = COLS - 4 < 90 ? COLS - 4 : 90, h = NKEYS + 6, y0 = (LINES - h) / 2,
+        int nk;
+        const key_help *keys = keys_of(sc, &nk);
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, h = nk + 6, y0 = (LINES - h) / 2,
             x0 = (COLS - w) / 2, kw = 18;
 
         if (h > LINES)
@@ -1026,20 +1051,22 @@ static void draw_help(const term *t)
                 draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
         draw_box(t, stdscr, y0, x0, h, w, term_attr(t, ROLE_PANE));
         draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
-        for (int k = 0; k < NKEYS && 2 + k < h - 1; k++) {
-                draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD),
-                         key_table[k].keys);
+        for (int k = 0; k < nk && 2 + k < h - 1; k++) {
+                draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD), keys[k].keys);
                 draw_str(t, stdscr, y0 + 2 + k, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
-                         key_table[k].help);
+                         keys[k].help);
         }
 }
 
 /* The state glyphs with their words, under the keys in the help box. */
-static void draw_legend(const term *t)
+static void draw_legend(const screen *sc, const term *t)
 {
-        int w = COLS - 4 < 90 ? COLS - 4 : 90, y = (LINES - (NKEYS + 6)) / 2 + NKEYS + 3,
-            x = (COLS - w) / 2 + 2, used = 0;
+        int nk;
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, y, x = (COLS - w) / 2 + 2, used = 0;
         spans l = { 0 };
+
+        (void)keys_of(sc, &nk);
+        y = (LINES - (nk + 6)) / 2 + nk + 3;
 
         if (y <= 0 || y >= LINES - 1)
                 return;
@@ -1291,12 +1318,12 @@ void screen_draw(screen *sc, const term *t)
                            sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y,
                            term_attr(t, ROLE_DIM));
                 draw_status(sc, t, m);
-                draw_keybar(t);
+                draw_keybar(sc, t);
                 if (sc->errors.len > 0)
                         draw_errors(sc, t);
                 if (sc->help) {
-                        draw_help(t);
-                        draw_legend(t);
+                        draw_help(sc, t);
+                        draw_legend(sc, t);
                 }
         }
         free(l);
@@ -1471,8 +1498,9 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
         sc->sel = first_selected(trace_reader_scenario(sc->reader));
+        sc->play_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
-                              "[ back.");
+                              "[ back, r plays.");
         return sc;
 }
 
@@ -1487,6 +1515,8 @@ void screen_close(screen *sc)
         if (sc->replay != NULL) {
                 history_free(sc->replay);
                 trace_reader_close(sc->reader);
+                if (sc->play_fd >= 0)
+                        close(sc->play_fd);
         } else if (sc->s != NULL) {
                 session_close(sc->s, &err); /* no trace is written here: nothing to report */
         }
@@ -1559,12 +1589,58 @@ bool screen_reload(screen *sc)
 
 int screen_fd(const screen *sc)
 {
-        return sc->ended || sc->replay != NULL || sc->waiting ? -1 : session_fd(sc->s);
+        if (sc->replay != NULL)
+                return sc->playing ? sc->play_fd : -1;
+        return sc->ended || sc->waiting ? -1 : session_fd(sc->s);
+}
+
+static void rewind_by(screen *sc, int dir);
+
+/* A replay plays on (or stops): the timer ticks every step's time, "max" every millisecond. */
+static void play_set(screen *sc, bool on)
+{
+        double sp = speeds[sc->speed_i], every = sp > 0 ? 1 / sp : 0.001;
+        struct itimerspec it = { 0 };
+
+        sc->playing = on && sc->play_fd >= 0;
+        if (sc->playing) {
+                it.it_interval.tv_sec = (time_t)every;
+                it.it_interval.tv_nsec = (long)((every - (double)(time_t)every) * 1e9);
+                it.it_value = it.it_interval;
+        }
+        if (sc->play_fd >= 0)
+                timerfd_settime(sc->play_fd, 0, &it, NULL);
+}
+
+/* The steps a replay's timer says are due; at the end of the trace it stops playing. */
+static bool play_on(screen *sc)
+{
+        uint64_t due;
+
+        if (!sc->playing || read(sc->play_fd, &due, sizeof(due)) != (ssize_t)sizeof(due))
+                return false;
+        /* "max": ten steps a tick, some 10,000 a second */
+        for (uint64_t k = 0; k < due * (speeds[sc->speed_i] > 0 ? 1 : 10) && sc->past; k++)
+                rewind_by(sc, 1);
+        strbuf_reset(&sc->msg);
+        if (!sc->past) {
+                play_set(sc, false);
+                strbuf_puts(&sc->msg, "The end of the trace: r plays it again from the start.");
+        } else {
+                strbuf_printf(&sc->msg,
+                              "Playing (event %llu of %llu): p pauses, + and - change "
+                              "the speed.",
+                              (unsigned long long)sc->shown,
+                              (unsigned long long)history_len(sc->replay));
+        }
+        return true;
 }
 
 bool screen_pump(screen *sc)
 {
-        if (sc->ended || sc->replay != NULL || sc->waiting)
+        if (sc->replay != NULL)
+                return play_on(sc);
+        if (sc->ended || sc->waiting)
                 return false;
         if (!session_pump(sc->s))
                 sc->ended = true;
@@ -1573,7 +1649,9 @@ bool screen_pump(screen *sc)
 
 bool screen_busy(const screen *sc)
 {
-        return !sc->ended && sc->replay == NULL && !sc->waiting &&
+        if (sc->replay != NULL)
+                return sc->playing;
+        return !sc->ended && !sc->waiting &&
                (sc->mode == MODE_RUNNING || (sc->mode == MODE_LIVE && !session_paused(sc->s)));
 }
 
@@ -1594,11 +1672,10 @@ static void hand_stepping(screen *sc, mode m)
 static void branch(screen *sc);
 
 /* Whether a step may be asked for now; if not, says why in the message row. */
-static void rewind_by(screen *sc, int dir);
-
 static bool can_step(screen *sc)
 {
-        if (sc->replay != NULL) { /* nothing runs: a step key moves forward */
+        if (sc->replay != NULL) { /* nothing runs: a step key moves forward, by hand */
+                play_set(sc, false);
                 rewind_by(sc, 1);
                 return false;
         }
@@ -1862,8 +1939,20 @@ static void scroll_by(screen *sc, int delta)
 static void run_or_pause(screen *sc, bool run)
 {
         if (sc->replay != NULL) {
-                strbuf_puts(&sc->msg, "A replay runs nothing: Right, ] or Space go forward, Left "
-                                      "or [ back, R to the start.");
+                if (run && sc->play_fd < 0) {
+                        strbuf_puts(&sc->msg, "This replay cannot play (no timer): Right, ] or "
+                                              "Space go forward.");
+                } else if (run) {
+                        if (!sc->past) { /* at the end: from the start again */
+                                sc->past = history_len(sc->replay) > 0;
+                                sc->shown = 0;
+                        }
+                        play_set(sc, true);
+                        strbuf_puts(&sc->msg, "Playing: p pauses, + and - change the speed.");
+                } else if (sc->playing) {
+                        play_set(sc, false);
+                        strbuf_puts(&sc->msg, "Paused: r plays on, Left and Right step.");
+                }
                 return;
         }
         if (sc->ended) {
@@ -1923,13 +2012,23 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 sc->speed_i = sc->speed_i < 0          ? 0
                               : sc->speed_i >= NSPEEDS ? NSPEEDS - 1
                                                        : sc->speed_i;
-                if (sc->live || sc->mode == MODE_RUNNING)
+                if (sc->replay != NULL)
+                        play_set(sc, sc->playing);
+                else if (sc->live || sc->mode == MODE_RUNNING)
                         session_set_speed(sc->s, speeds[sc->speed_i]);
                 break;
         case KEY_LEFT:
-        case '[': rewind_by(sc, -1); break;
+        case '[':
+                if (sc->replay != NULL)
+                        play_set(sc, false); /* back by hand: the playing stops */
+                rewind_by(sc, -1);
+                break;
         case KEY_RIGHT:
-        case ']': rewind_by(sc, 1); break;
+        case ']':
+                if (sc->replay != NULL)
+                        play_set(sc, false);
+                rewind_by(sc, 1);
+                break;
         case 'R':
                 if (sc->replay != NULL) {
                         sc->past = history_len(sc->replay) > 0;

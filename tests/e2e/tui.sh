@@ -462,13 +462,27 @@ check "... restores the terminal" restored broken3
 check "... and leaves no process ($procs)" gone "$procs"
 
 # ---- lockstep replay TRACE: view and scrub, nothing runs ----
-last=replay
+last=rp
 "$bin" run --step --policy round-robin --trace "$tmp/dl.trace" scenarios/classics/deadlock.json >/dev/null 2>&1
 start rp 80 24 -- replay "$tmp/dl.trace"
 check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 11"
 check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
 check "the end is the run's end" wait_for rp "replay .*deadlock .*│ step 11"
 check "Left moves back again" press_until rp Left "step 10 of 11" 3
+# a replay's own keys: it plays (r), pauses (p), at the speed (+ -); the bar offered Run and
+# Restart, which did nothing there
+check "the replay's key bar offers Play and Start" wait_for rp "rPlay pPause \\+-Speed RStart"
+T send-keys -t rp R
+check "R goes back to the start" wait_for rp "replay .*│ step 0 of 11"
+# at the slowest speed (0.5 steps a second) a step is 2 s away: r then p at once, and 3 s on
+# nothing has moved
+T send-keys -t rp - - r p
+check "p pauses the playing" wait_for rp "Paused: r plays on"
+sleep 3
+check "... and nothing moves while paused" wait_for rp "replay +│ step 0 of 11 │ speed 0.5/s"
+T send-keys -t rp + + + + + + + + + + r
+check "r plays the trace to its end" wait_for rp "replay .*deadlock .*│ step 11 │ speed max"
+check "... and says so" wait_for rp "The end of the trace: r plays it again"
 T send-keys -t rp q
 check "q ends a replay with 0" wait_for rp "lockstep exited 0"
 echo '{"x": 1}' >"$tmp/bad.trace"
