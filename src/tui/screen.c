@@ -648,14 +648,32 @@ static bool step_boundary(history *h, uint64_t j)
         return history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT);
 }
 
-/* The moment to stop at before moment J (history_first_seq at the earliest). */
+/* The earliest moment to show: step 0, once the actors have said where they are before the
+ * first step (the main thread ready at its first line, as the run's own step 0 shows it), or the
+ * oldest moment kept when older ones were let go. */
+static uint64_t earliest_moment(history *h)
+{
+        uint64_t j = history_first_seq(h), len = history_len(h);
+        event next;
+
+        if (j > 0)
+                return j;
+        while (j < len && history_event(h, j + 1, &next) && !(next.flags & EVENT_BEGINS_STEP) &&
+               next.kind != EV_SAY)
+                j++;
+        return j;
+}
+
+/* The moment to stop at before moment J (earliest_moment at the earliest). */
 static uint64_t boundary_before(history *h, uint64_t j)
 {
-        if (j <= history_first_seq(h))
-                return j;
+        uint64_t first = earliest_moment(h);
+
+        if (j <= first)
+                return first;
         do
                 j--;
-        while (!step_boundary(h, j));
+        while (j > first && !step_boundary(h, j));
         return j;
 }
 
@@ -1492,8 +1510,8 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
         sc->watch_fd = -1;
         sc->ended = true;
-        sc->past = history_len(sc->replay) > 0; /* from the beginning */
-        sc->shown = 0;
+        sc->shown = earliest_moment(sc->replay); /* from the beginning */
+        sc->past = sc->shown < history_len(sc->replay);
         sc->speed_i = DEFAULT_SPEED_I;
         sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
@@ -1759,7 +1777,7 @@ static void rewind_by(screen *sc, int dir)
         uint64_t len = history_len(h), cur = sc->past ? sc->shown : len, j = cur;
 
         if (dir < 0) {
-                if (j <= history_first_seq(h)) {
+                if (j <= earliest_moment(h)) {
                         strbuf_puts(&sc->msg, "This is the earliest moment kept.");
                         return;
                 }
@@ -1944,8 +1962,8 @@ static void run_or_pause(screen *sc, bool run)
                                               "Space go forward.");
                 } else if (run) {
                         if (!sc->past) { /* at the end: from the start again */
-                                sc->past = history_len(sc->replay) > 0;
-                                sc->shown = 0;
+                                sc->shown = earliest_moment(sc->replay);
+                                sc->past = sc->shown < history_len(sc->replay);
                         }
                         play_set(sc, true);
                         strbuf_puts(&sc->msg, "Playing: p pauses, + and - change the speed.");
@@ -2031,8 +2049,8 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case 'R':
                 if (sc->replay != NULL) {
-                        sc->past = history_len(sc->replay) > 0;
-                        sc->shown = 0;
+                        sc->shown = earliest_moment(sc->replay);
+                        sc->past = sc->shown < history_len(sc->replay);
                 } else {
                         restart(sc);
                 }
