@@ -1911,7 +1911,11 @@ void model_describe_wait(const model *m, int an, strbuf *why)
 
                 if (a->end >= 0)
                         strbuf_printf(why, ".%c", a->end == 0 ? 'a' : 'b');
-                if (r->closed[0] || r->closed[1])
+                /* a receiver gets what was sent before the close first, then EOFError */
+                if (a->op == MODEL_OP_RECV &&
+                    (a->end < 0 ? r->flow[0].n + r->flow[1].n : r->flow[1 - a->end].n) > 0)
+                        strbuf_puts(why, " (a message has come)");
+                else if (r->closed[0] || r->closed[1])
                         strbuf_puts(why, " (closed)");
                 else if (a->op == MODEL_OP_RECV)
                         strbuf_puts(why, can ? " (a message has come)" : " (no message)");

@@ -714,9 +714,25 @@ static void test_pipe(void **state)
         evt(&f, EV_CLOSED, ACT_A, p, 0, NULL);
         assert_true(R(&f, "p")->closed[0]);
         assert_false(R(&f, "p")->closed[1]);
+        /* closed, a message still in it: B's next recv gets it (EOFError comes after), and its
+         * wait says so (it said "(closed)") */
+        full(&f, EV_BLOCKED, ACT_B, p, -1, stmt_id(&f, ACT_B, 1), 0, 0, NULL);
+        {
+                strbuf why = STRBUF_INIT;
+
+                model_describe_wait(f.m, ACT_B, &why);
+                assert_non_null(
+                    strstr(strbuf_str(&why), "waits for pipe p.b (a message has come)"));
+                evt(&f, EV_RECEIVED, ACT_B, p, 1, "'world'");
+                full(&f, EV_BLOCKED, ACT_B, p, -1, stmt_id(&f, ACT_B, 1), 0, 0, NULL);
+                strbuf_reset(&why);
+                model_describe_wait(f.m, ACT_B, &why);
+                assert_non_null(strstr(strbuf_str(&why), "waits for pipe p.b (closed)"));
+                strbuf_free(&why);
+        }
         /* an end other than a or b is ignored */
         evt(&f, EV_SENT, ACT_A, p, 2, "'x'");
-        assert_int_equal(R(&f, "p")->flow[0].n, 1);
+        assert_int_equal(R(&f, "p")->flow[0].n, 0);
         stop(&f);
 }
 
