@@ -124,6 +124,9 @@ int browser_key(browser *b, int key, const char **open)
 {
         size_t fl = strlen(b->filter);
 
+        /* too small a terminal shows only how to go on: no key acts unseen but quitting */
+        if (COLS < MIN_COLS || LINES < MIN_ROWS)
+                return key == 'q' || key == 'Q' || key == KEY_F(10) ? BROWSER_QUIT : 0;
         strbuf_reset(&b->msg);
         switch (key) {
         case KEY_F(10): return BROWSER_QUIT;

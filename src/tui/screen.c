@@ -335,7 +335,7 @@ static void span_pool(spans *l, const model *m, int ri, int width)
         for (k = 0; k < n && rows < 4; k++) {
                 const model_line *res = model_result_at(m, ri, k, &line);
                 int len =
-                    snprintf(item, sizeof(item), " %lld->%s", (long long)res->index, res->text);
+                    snprintf(item, sizeof(item), " [%lld]=%s", (long long)res->index, res->text);
 
                 if (len >= (int)sizeof(item))
                         len = (int)sizeof(item) - 1;
@@ -818,30 +818,50 @@ static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const
         strbuf_free(&sb);
 }
 
+/* Where a wrapped printed line goes: its rows from Y, at most ROWS of them. */
+typedef struct out_rows {
+        const term *t;
+        int y, x, w, rows, used;
+} out_rows;
+
+static void out_row(const char *s, size_t n, void *ctx)
+{
+        out_rows *o = ctx;
+
+        if (o->used < o->rows)
+                draw_text(o->t, stdscr, o->y + o->used, o->x, o->w, term_attr(o->t, ROLE_NORMAL), s,
+                          n);
+        o->used++;
+}
+
+/* The rows printed line K takes in W columns: wrapped, at most MAX. */
+static int out_line_rows(const term *t, const model *m, size_t k, int w, int max)
+{
+        model_line line;
+        const model_line *ml = model_output_at(m, k, &line);
+        int n = draw_wrap(t, ml->text, w, NULL, NULL);
+
+        return n < 1 ? 1 : n > max ? max : n;
+}
+
 static void draw_output(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_OUTPUT];
-        size_t n = model_output_count(m), rows = (size_t)(r->h - 1), first;
+        size_t n = model_output_count(m), last, first, top = 0;
+        int rows = r->h - 1, used = 0, textw, barw = draw_width(t, t->bar, strlen(t->bar));
         strbuf extra = STRBUF_INIT;
         model_line line;
-
-        if (model_output_dropped(m) > 0)
-                strbuf_printf(&extra, " (%zu earlier lines dropped)", model_output_dropped(m));
-        pane_title(sc, t, PANE_OUTPUT, strbuf_str(&extra));
-        strbuf_free(&extra);
-        /* the newest lines, unless the reader scrolled up */
-        if (sc->scroll[PANE_OUTPUT] < 0 || n <= rows)
-                sc->scroll[PANE_OUTPUT] = 0;
-        if ((size_t)sc->scroll[PANE_OUTPUT] > n - rows && n > rows)
-                sc->scroll[PANE_OUTPUT] = (int)(n - rows);
-        first = n > rows ? n - rows - (size_t)sc->scroll[PANE_OUTPUT] : 0;
         /* the names in one column as wide as the longest of those shown, up to a third of the
          * pane (14 was the cap: worker_thread-1 and worker_thread-2 both came out as
          * worker_thread…, which is the whole point of the scenario that names them) */
         int tagw = 1, most = r->w / 3 > 14 ? r->w / 3 : 14;
 
-        for (size_t k = 0; k < rows && first + k < n; k++) {
-                const model_line *ml = model_output_at(m, first + k, &line);
+        /* Scrolled back by whole lines (the newest at the bottom unless the reader scrolled
+         * up), and no further than the oldest lines filling the pane from its top. */
+        if (sc->scroll[PANE_OUTPUT] < 0 || n == 0)
+                sc->scroll[PANE_OUTPUT] = 0;
+        for (size_t k = n > (size_t)rows ? n - (size_t)rows : 0; k < n; k++) {
+                const model_line *ml = model_output_at(m, k, &line);
                 const model_actor *a = model_actor_at(m, ml->actor);
                 const char *name = a != NULL ? a->name : "lockstep";
                 int w = draw_width(t, name, strlen(name));
@@ -849,22 +869,55 @@ static void draw_output(screen *sc, const term *t, const model *m)
                 tagw = w > tagw ? w : tagw;
         }
         tagw = tagw < most ? tagw : most;
-        for (size_t k = 0; k < rows && first + k < n; k++) {
-                const model_line *ml = model_output_at(m, first + k, &line);
+        textw = r->w - tagw - barw - 1;
+        /* a printed line longer than the pane wraps under its text (it was cut, and 06's
+         * "Shared Value: N" was the cut part at 80 columns) */
+        if (n > 0) {
+                int fill = 0;
+
+                while (top < n && (fill += out_line_rows(t, m, top, textw, rows)) < rows)
+                        top++;
+                if (top >= n)
+                        top = n - 1;
+                if ((size_t)sc->scroll[PANE_OUTPUT] > n - 1 - top)
+                        sc->scroll[PANE_OUTPUT] = (int)(n - 1 - top);
+        }
+        last = n - (size_t)sc->scroll[PANE_OUTPUT]; /* one past the newest shown */
+        first = last;
+        while (first > 0) {
+                int c = out_line_rows(t, m, first - 1, textw, rows);
+
+                if (used + c > rows && used > 0)
+                        break;
+                used += c;
+                first--;
+        }
+        if (model_output_dropped(m) > 0)
+                strbuf_printf(&extra, " (%zu earlier lines dropped)", model_output_dropped(m));
+        if (first > 0 || last < n)
+                strbuf_puts(&extra, last < n ? " (more below)" : " (more above)");
+        pane_title(sc, t, PANE_OUTPUT, strbuf_str(&extra));
+        strbuf_free(&extra);
+        for (size_t k = first, y = (size_t)r->y + 1; k < last; k++) {
+                const model_line *ml = model_output_at(m, k, &line);
                 const model_actor *a = model_actor_at(m, ml->actor);
-                int y = r->y + 1 + (int)k, x = r->x;
+                int x = r->x, c = out_line_rows(t, m, k, textw, rows);
+                out_rows o;
 
                 /* each actor's lines in its own colour (and its name: never colour alone) */
                 put_name_cut(
-                    t, y, x, tagw,
+                    t, (int)y, x, tagw,
                     term_attr(t, ml->actor >= 0
                                      ? (term_role)(ROLE_ACTOR + ml->actor % TERM_ACTOR_COLORS)
                                      : ROLE_BOLD),
                     a != NULL ? a->name : "lockstep");
                 x += tagw;
-                x += draw_str(t, stdscr, y, x, 2, term_attr(t, ROLE_DIM), t->bar);
-                x++;
-                draw_str(t, stdscr, y, x, r->x + r->w - x, term_attr(t, ROLE_NORMAL), ml->text);
+                for (int row = 0; row < c; row++)
+                        draw_str(t, stdscr, (int)y + row, x, 2, term_attr(t, ROLE_DIM), t->bar);
+                x += barw + 1;
+                o = (out_rows){ .t = t, .y = (int)y, .x = x, .w = textw, .rows = c };
+                draw_wrap(t, ml->text, textw, out_row, &o);
+                y += (size_t)c;
         }
 }
 
@@ -1023,7 +1076,13 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 left--;
         }
         if (left > 0 && mi->caption != NULL) {
+                const model_actor *by = model_actor_at(m, mi->caption_actor);
+
+                /* whose: after other actors' steps it is still the last thing said, and says
+                 * who said it */
                 strbuf_reset(&text);
+                if (by != NULL)
+                        strbuf_printf(&text, "%s: ", by->name);
                 strbuf_printf(&text, "\"%s\"", mi->caption);
                 c = (wrap_ctx){
                         .t = t, .y = y, .x = 0, .w = COLS, .rows = left, .role = ROLE_CAPTION
@@ -2001,6 +2060,9 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
         int n, page;
 
         if (sc->waiting) /* nothing runs: only q means something */
+                return key == 'q' || key == 'Q' ? SCREEN_QUIT : 0;
+        /* too small a terminal shows only how to go on: no key acts unseen but quitting */
+        if (COLS < LAYOUT_MIN_COLS || LINES < LAYOUT_MIN_ROWS)
                 return key == 'q' || key == 'Q' ? SCREEN_QUIT : 0;
         n = model_nactors(history_live(hist(sc)));
 

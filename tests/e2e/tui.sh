@@ -316,15 +316,15 @@ check "a pool's workers start idle" wait_for pool "worker 1: idle"
 check "without a main of its own, the first actor's code is shown" wait_for pool "Code - MainProcess"
 check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
-check "... shown as index->result" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
+check "... shown as [index]=result" wait_for pool "results: \\[0\\]=0 \\[1\\]=1 \\[2\\]=4 \\[3\\]=9 \\[4\\]=16"
 # (back past main's join going on, a step of its own, and the moment the map was done)
 check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 4
 check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
 check "... the header still in that step" wait_for pool "rewound .*step 1 of 3"
 check "... and Code still shows the map, not the implied main" wait_for pool "Code - MainProcess"
-check "... where those 5 show" wait_for pool "results: 0->0 1->1 2->4 3->9 4->16"
-check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '5->25'"
+check "... where those 5 show" wait_for pool "results: \\[0\\]=0 \\[1\\]=1 \\[2\\]=4 \\[3\\]=9 \\[4\\]=16"
+check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '\[5\]=25'"
 T send-keys -t pool q
 # with "gil", each pool worker's GIL is a lock of its own, held by the worker (its events name
 # main, the map's caller); rewound into the map's last round, both workers hold theirs at once
@@ -517,6 +517,19 @@ check "after the runner's crash q ends lockstep with 0" wait_for crash "lockstep
 check "after the runner's crash the terminal is restored" restored crash
 check "after the runner's crash no process is left" gone "$procs"
 
+# ---- a printed line longer than Output wraps under its text (06's "Shared Value: N" was cut
+# off at 80 columns), and the title says when lines are out of view ----
+last=wrap
+start wrap 80 24 -- scenarios/seed/06-process-value.json
+wait_for wrap "stepping" >/dev/null
+T send-keys -t wrap + + + + + + r
+check "06 runs to its end" wait_for wrap "finished +done"
+check "a long printed line goes on in the next row, under its text" wait_for wrap "^ +│ +│ \\[[0-9]\\.0, 10[0-9]\\.0, 20[0-9]\\.0\\]$"
+check "... and Output's title says older lines are above" wait_for wrap "│ Output \\(more above\\)"
+T send-keys -t wrap Tab Tab Tab PPage
+check "PgUp in Output shows older lines, and the title says newer ones are below" wait_for wrap "│ Output \\(more below\\)"
+T send-keys -t wrap q
+
 # ---- 160x48: the room is used ----
 # Actors goes across the whole width: a wait's words are whole at 160 columns (the pane was
 # the left half, and this line ended "(held by Produc…")
@@ -534,14 +547,18 @@ check "at 160x48 the timeline says which steps it shows" wait_for big "Timeline 
 check "at 160x48 the semaphore's holders are named" wait_for big "│ +held by MyCustomThread-0, MyCustomThread-1"
 check "at 160x48 the waiter is named in the resource" press_until big " " "│ +waiting: MyCustomThread-2" 20
 # resize: too small gets a message, growing again redraws
+big_step=$(screen big | sed -n '1s/.*│ step \([0-9]*\) .*/\1/p')
 T resize-window -t big -x 60 -y 20
 check "too small a terminal says so" wait_for big "lockstep needs 80x24;"
 check "... with its size" wait_for big "this terminal is 60x20\\."
+# keys do nothing unseen there (three steps and a rewind were made behind the message)
+T send-keys -t big " " " " 1 "["
 # at 30 columns the message is still whole (it was cut: "press q to q…")
 T resize-window -t big -x 30 -y 10
 check "... whole at 30 columns" wait_for big "^Make it bigger, or q quits\\.$"
 T resize-window -t big -x 100 -y 30
 check "growing again redraws the panes" wait_for big "Resources"
+check "... at the step it was at ($big_step), stepping" wait_for big "stepping +│ step $big_step │"
 T send-keys -t big q
 
 # ---- NO_COLOR: attributes only; with colours, colours ----
@@ -600,6 +617,13 @@ check "Q is a letter of the filter" wait_for br "filter: Que"
 check "... and the bar then says F10 quits" wait_for br "F10Quit"
 T send-keys -t br Escape
 check "with the filter empty the bar says q quits" wait_for br "EscClear qQuit"
+# too small, letters typed do not filter unseen
+T resize-window -t br -x 60 -y 20
+wait_for br "lockstep needs at least" >/dev/null
+T send-keys -t br -l Sema
+T resize-window -t br -x 80 -y 24
+check "letters typed while too small did not filter" wait_for br "EscClear qQuit"
+check "... the whole list is there" wait_for br "Thread: a named thread and join"
 T send-keys -t br q
 check "q quits the browser" wait_for br "lockstep exited 0"
 check "the browser restores the terminal" restored br
