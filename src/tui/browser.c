@@ -298,7 +298,10 @@ void browser_draw(browser *b, const term *t)
         rows = LINES - 3;
         /* header: what this is and the filter typed so far */
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
-        strbuf_printf(&sb, " lockstep %s %zu scenarios %s filter: %s", t->bar, b->bundle.n, t->bar,
+        strbuf_printf(&sb, " lockstep %s ", t->bar);
+        if (b->filter[0] != '\0') /* how many the filter leaves */
+                strbuf_printf(&sb, "%d of ", b->nshown);
+        strbuf_printf(&sb, "%zu scenarios %s filter: %s", b->bundle.n, t->bar,
                       b->filter[0] != '\0' ? b->filter : "(type to filter)");
         draw_str(t, stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER), strbuf_str(&sb));
         strbuf_reset(&sb);

@@ -603,6 +603,7 @@ check "the browser lists the seed's scenarios" wait_for br "Thread: a named thre
 check "and the classics" wait_for br "Deadlock: two locks in opposite order"
 T send-keys -t br -l sema
 check "typing filters" wait_for br "filter: sema"
+check "... and the header says how many are left" wait_for br "lockstep │ 2 of [0-9]+ scenarios │ filter: sema"
 check "... to the semaphore scenarios" sh -c "tmux -L $sock capture-pane -p -t br | grep -q 'Semaphore: two at a time' && ! tmux -L $sock capture-pane -p -t br | grep -q 'Thread: a named thread'"
 check "the preview shows the selected one" wait_for br "summary +Five threads share a"
 T send-keys -t br Enter
