@@ -575,6 +575,38 @@ static void draw_actors(screen *sc, const term *t, const model *m)
         }
 }
 
+/* S for WIDTH columns into OUT: an ASCII text too wide loses its middle, keeping its last TAIL
+ * characters ("worker_t…ead-1", "for t in Custo… t.start()"), where names of a group and lines of
+ * code differ; other text goes whole, for draw_str to cut at its end. */
+static void cut_middle(const term *t, const char *s, int width, size_t tail, strbuf *out)
+{
+        size_t n = strlen(s);
+        bool ascii = true;
+
+        for (size_t k = 0; k < n && ascii; k++)
+                ascii = (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7f;
+        if (!ascii || n <= (size_t)width || width < 4 || tail + 2 > (size_t)width) {
+                strbuf_puts(out, s);
+                return;
+        }
+        strbuf_append(out, s, (size_t)width - 1 - tail);
+        strbuf_puts(out, t->ellipsis);
+        strbuf_append(out, s + n - tail, tail);
+}
+
+/* NAME in WIDTH columns at Y, X, its middle cut when too wide. */
+static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const char *name)
+{
+        strbuf sb = STRBUF_INIT;
+
+        cut_middle(t, name, width, (size_t)(width / 2 < 6 ? width / 2 : 6), &sb);
+        draw_str(t, stdscr, y, x, width, a, strbuf_str(&sb));
+        strbuf_free(&sb);
+}
+
+/* The columns before a line of code: who else is there, the marker, the line's number. */
+#define CODE_PREFIX (6 + 1 + 4)
+
 static void draw_code(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_CODE];
@@ -582,7 +614,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
         int script = script_of(scn, sc->sel), rows = r->h - 1, cur, first;
         const code_script *cs = &sc->code->scripts[script];
         const model_actor *me = model_actor_at(m, sc->sel);
-        strbuf title = STRBUF_INIT;
+        strbuf title = STRBUF_INIT, text = STRBUF_INIT;
 
         strbuf_printf(&title, " - %s", me->name);
         pane_title(sc, t, PANE_CODE, strbuf_str(&title));
@@ -617,11 +649,17 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
                 span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
                 span(&l, ROLE_DIM, "%3d ", ln + 1);
-                span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", cl->text);
+                /* a line too long keeps its end: "for t in Custo… t.start()" and "... t.join()"
+                 * were both "for t in CustomProcess: …" at 80 columns */
+                strbuf_reset(&text);
+                cut_middle(t, cl->text, r->w - CODE_PREFIX, (size_t)(r->w - CODE_PREFIX) * 2 / 5,
+                           &text);
+                span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
                 draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 strbuf_free(&others);
         }
+        strbuf_free(&text);
 }
 
 /* Moment J is one to stop at when moving through history: the start of a step (the next event
@@ -795,27 +833,6 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                 free_texts(now, n);
         free(cycle);
         free(l);
-}
-
-/* NAME in WIDTH columns at Y, X; a name too wide loses its middle, not its end, where names
- * of a group differ ("worker_t…ead-1"), when it is ASCII (else its end, as draw_str cuts). */
-static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const char *name)
-{
-        size_t n = strlen(name), tail = (size_t)(width / 2 < 6 ? width / 2 : 6);
-        strbuf sb = STRBUF_INIT;
-        bool ascii = true;
-
-        for (size_t k = 0; k < n; k++)
-                ascii &= (unsigned char)name[k] >= 0x20 && (unsigned char)name[k] < 0x7f;
-        if (!ascii || n <= (size_t)width || width < 4) {
-                draw_str(t, stdscr, y, x, width, a, name);
-                return;
-        }
-        strbuf_append(&sb, name, (size_t)width - 1 - tail);
-        strbuf_puts(&sb, t->ellipsis);
-        strbuf_append(&sb, name + n - tail, tail);
-        draw_str(t, stdscr, y, x, width, a, strbuf_str(&sb));
-        strbuf_free(&sb);
 }
 
 /* Where a wrapped printed line goes: its rows from Y, at most ROWS of them. */
