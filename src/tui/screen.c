@@ -30,6 +30,11 @@
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
 
+/* The screen's own keys, given back by the loop after SCREEN_AGAIN: Space's pick, actor A's step.
+ */
+#define KEY_AGAIN_PICK    (KEY_MAX + 1)
+#define KEY_AGAIN_STEP(a) (KEY_MAX + 2 + (a))
+
 /* Steps per second that + and - go through; 0 is "as fast as it goes". */
 static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
 #define NSPEEDS         ((int)(sizeof(speeds) / sizeof(*speeds)))
@@ -54,6 +59,7 @@ static const key_help key_table[] = {
         { "p", "p", "Pause", "pause a run; then step by hand again" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
         { "Left, Right, [, ]", "[]", "Rewind", "back and forth in time; a step there branches" },
+        { "b", NULL, NULL, "branch at the moment shown, without a step" },
         { "R", "R", "Restart", "start again from the first step, with the same seed" },
         { "L", NULL, NULL, "start again live (the OS schedules) or stepped" },
         { "s", NULL, NULL, "save the moves so far as a schedule (--schedule)" },
@@ -87,6 +93,9 @@ struct screen {
         uint64_t replay_steps; /* the whole trace's */
         int play_fd;           /* a timerfd that ticks a step while the replay plays */
         bool playing;
+        /* a step key at an earlier moment: the branch is made, then this key acts in it */
+        bool branched;
+        int again;
         char *path;
         int watch_fd;   /* inotify on the file's folder (editors replace files), or -1 */
         strbuf errors;  /* the file's errors, while it does not load */
@@ -1805,8 +1814,11 @@ static void step_actor(screen *sc, int a)
                 return;
         }
         sc->sel = a;
-        if (!can_step(sc))
+        if (!can_step(sc)) {
+                if (sc->branched) /* then the step itself, in the new run */
+                        sc->again = KEY_AGAIN_STEP(a);
                 return;
+        }
         if (session_grant(sc->s, a, &sc->msg) == 0) {
                 sc->last_moved = a;
                 sc->scroll[PANE_CODE] = 0; /* follow the actor again */
@@ -1820,8 +1832,11 @@ static void step_pick(screen *sc)
         session_why why[SC_MAX_ACTORS + 1];
         int n = model_nactors(history_live(hist(sc)));
 
-        if (!can_step(sc))
+        if (!can_step(sc)) {
+                if (sc->branched)
+                        sc->again = KEY_AGAIN_PICK;
                 return;
+        }
         if (session_movable(sc->s, why) == 0) {
                 for (int a = 0; a < n; a++)
                         if (why[a] == SESSION_RUNNING) {
@@ -1977,6 +1992,7 @@ static void branch(screen *sc)
                 xdie("cannot branch: %s", strbuf_str(&err));
         strbuf_free(&err);
         reset_run(sc, n);
+        sc->branched = true;
         if (k == 0)
                 strbuf_puts(&sc->msg, "A new run from the start: it is yours.");
         else
@@ -2088,6 +2104,17 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 return SCREEN_REDRAW;
         }
         page = sc->fits ? sc->pane[sc->focus].h - 2 : 1;
+        sc->branched = false;
+        sc->again = 0;
+        /* the step a step key asked for, now in the run it branched (its message stays) */
+        if (key == KEY_AGAIN_PICK) {
+                step_pick(sc);
+                return SCREEN_REDRAW;
+        }
+        if (key >= KEY_AGAIN_STEP(0) && key < KEY_AGAIN_STEP(n)) {
+                step_actor(sc, key - KEY_AGAIN_STEP(0));
+                return SCREEN_REDRAW;
+        }
         strbuf_reset(&sc->msg);
         switch (key) {
         case 'q':
@@ -2096,6 +2123,18 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
         case KEY_F(1): sc->help = true; break;
         case ' ':
         case 'n': step_pick(sc); break;
+        case 'b':
+                /* a branch without a step: the new run at the moment shown, yours to go on */
+                if (sc->replay != NULL)
+                        strbuf_puts(&sc->msg, "A replay runs nothing to branch.");
+                else if (!sc->past || sc->live)
+                        strbuf_puts(&sc->msg, sc->live ? "A live run cannot branch: the "
+                                                         "operating system made its choices."
+                                                       : "b branches at an earlier moment: "
+                                                         "Left or [ first.");
+                else
+                        branch(sc);
+                break;
         case KEY_ENTER:
         case '\r':
         case '\n': step_actor(sc, sc->sel); break;
@@ -2204,5 +2243,10 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                         return 0; /* KEY_RESIZE and keys that mean nothing here */
                 break;
         }
-        return SCREEN_REDRAW;
+        return SCREEN_REDRAW | (sc->again != 0 ? SCREEN_AGAIN : 0);
+}
+
+int screen_again_key(const screen *sc)
+{
+        return sc->again;
 }

@@ -18,8 +18,10 @@
 
 typedef struct screen screen;
 
-/* What a key did: the loop redraws on SCREEN_REDRAW and leaves the screen on SCREEN_QUIT. */
-enum { SCREEN_REDRAW = 1, SCREEN_QUIT = 2 };
+/* What a key did: the loop redraws on SCREEN_REDRAW and leaves the screen on SCREEN_QUIT; on
+ * SCREEN_AGAIN it gives screen_key the key screen_again_key names once the screen has settled
+ * (a step key at an earlier moment branches a new run, then makes its step in it). */
+enum { SCREEN_REDRAW = 1, SCREEN_QUIT = 2, SCREEN_AGAIN = 4 };
 
 typedef struct screen_options {
         const char *path;
@@ -53,6 +55,9 @@ bool screen_busy(const screen *sc);
  * after it wait, so that keys typed or pasted together each act on the moment the last made. */
 bool screen_settling(const screen *sc);
 int screen_key(screen *sc, int key, int mouse_y, int mouse_x);
+/* After SCREEN_AGAIN: the key to act on once screen_settling is false (a code of the screen's
+ * own, beyond curses' keys). */
+int screen_again_key(const screen *sc);
 void screen_draw(screen *sc, const term *t);
 
 #endif

@@ -96,6 +96,12 @@ static void on_key(app *a, int key)
                 return;
         if (a->sc != NULL) {
                 r = screen_key(a->sc, key, me.y, me.x);
+                /* the rest of what the key asked, first among the keys held */
+                if ((r & SCREEN_AGAIN) && a->nkeys < KEYS_MAX) {
+                        a->key0 = (a->key0 + KEYS_MAX - 1) % KEYS_MAX;
+                        a->keys[a->key0] = screen_again_key(a->sc);
+                        a->nkeys++;
+                }
                 if (r & SCREEN_QUIT) {
                         screen_close(a->sc);
                         a->sc = NULL;

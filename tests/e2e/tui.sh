@@ -229,11 +229,12 @@ wait_for branch "stepping" >/dev/null
 press_until branch " " "semaphore +semaphore +0 of 2 free" 20 >/dev/null
 check "rewound to when one place was taken" press_until branch Left "semaphore +semaphore +1 of 2 free" 20
 check "the earlier holder alone is shown again" wait_for branch "│ +held by MyCustomThread-0$|│ +held by MyCustomThread-0 "
+# a step key there branches a new run and makes that step in it (it only branched: the key had
+# to be pressed again)
 T send-keys -t branch 5
 check "a step key there branches a new run" wait_for branch "A new run from that moment: its first 2 moves"
-check "the new run is at that moment" wait_for branch "step 2 │"
-T send-keys -t branch 5
-check "and goes on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
+check "... and makes its step in it: step 3" wait_for branch "stepping +│ step 3 │"
+check "... going on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
 # R after a branch starts from the first step, not from the branch's moment (it went back to step 2)
 T send-keys -t branch R
 check "R after a branch starts from the first step" wait_for branch "Started again from the first step"
@@ -249,7 +250,8 @@ press_until cbranch " " "step 30 " 40 >/dev/null
 press_until cbranch Left "step 25 of 30" 10 >/dev/null
 # (the '*' marks of what changed are left out: the new run has no step before to compare with)
 T capture-pane -p -t cbranch | sed 1d | head -24 | sed 's/│\*/│ /' >"$tmp/before-branch"
-T send-keys -t cbranch " "
+# (b branches without a step)
+T send-keys -t cbranch b
 wait_for cbranch "A new run from that moment" >/dev/null
 check "a branch of the condition scenario is at the moment shown" wait_for cbranch "stepping .*│ step 25 "
 T capture-pane -p -t cbranch | sed 1d | head -24 | sed 's/│\*/│ /' >"$tmp/after-branch"
@@ -400,7 +402,7 @@ wait_for ib "stepping" >/dev/null
 press_until ib " " "stepping .* step 4 " 6 >/dev/null
 T send-keys -t ib Left
 wait_for ib "rewound .* step 3 of 4" >/dev/null
-T send-keys -t ib 6
+T send-keys -t ib b
 check "a branch after a crash makes its 3 moves again" wait_for ib "its first 3 moves are made again"
 # the moves are made again after the message is shown: wait for the last of them
 check "... and is at step 3" wait_for ib "stepping .* step 3 "
