@@ -59,6 +59,7 @@ static const key_help key_table[] = {
         { "p", "p", "Pause", "pause a run; then step by hand again" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
         { "Left, Right, [, ]", "[]", "Rewind", "back and forth in time; a step there branches" },
+        { "{, }", NULL, NULL, "the earliest moment kept; back to now" },
         { "b", NULL, NULL, "branch at the moment shown, without a step" },
         { "R", "R", "Restart", "start again from the first step, with the same seed" },
         { "L", NULL, NULL, "start again live (the OS schedules) or stepped" },
@@ -74,6 +75,7 @@ static const key_help key_table[] = {
 static const key_help replay_key_table[] = {
         { "Space, Right, ]", "Spc", "Forward", "the next step of the trace (n, Enter, 1-9 too)" },
         { "Left, [", "[", "Back", "the step before" },
+        { "{, }", NULL, NULL, "the start of the trace; its end" },
         { "r", "r", "Play", "play the trace forward, a step at a time, at the speed" },
         { "p", "p", "Pause", "pause the playing" },
         { "+, -", "+-", "Speed", "more or fewer steps per second" },
@@ -1896,6 +1898,28 @@ static void rewind_by(screen *sc, int dir)
                               (unsigned long long)sc->shown, (unsigned long long)len);
 }
 
+/* { and }: the earliest moment kept, or the present (a replay's end) at once. */
+static void rewind_to_end(screen *sc, bool now)
+{
+        history *h = hist(sc);
+        uint64_t len = history_len(h), first = earliest_moment(h);
+
+        if (now) {
+                if (sc->past)
+                        strbuf_puts(&sc->msg,
+                                    sc->replay != NULL ? "The end of the trace." : "Back to now.");
+                sc->past = false;
+                return;
+        }
+        if (sc->mode == MODE_RUNNING)
+                hand_stepping(sc, MODE_PAUSED);
+        sc->past = first < len;
+        sc->shown = first;
+        strbuf_printf(&sc->msg, "The earliest moment kept (event %llu of %llu): } back to %s.",
+                      (unsigned long long)first, (unsigned long long)len,
+                      sc->replay != NULL ? "the end" : "now");
+}
+
 /* After a new session replaced the old one: the screen follows it from its start. */
 static void reset_run(screen *sc, int nres)
 {
@@ -2164,6 +2188,12 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 if (sc->replay != NULL)
                         play_set(sc, false);
                 rewind_by(sc, 1);
+                break;
+        case '{':
+        case '}':
+                if (sc->replay != NULL)
+                        play_set(sc, false);
+                rewind_to_end(sc, key == '}');
                 break;
         case 'R':
                 if (sc->replay != NULL) {

@@ -161,6 +161,11 @@ for rk in $(seq 0 16); do # (press_until has its own k)
         wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
 done
 check "17 of 17 rewound steps show what was shown live ($same)" [ $same -eq 17 ]
+# { goes to the earliest moment at once, } back to now
+T send-keys -t rw "{"
+check "{ shows the earliest moment" wait_for rw "rewound .* step 0 of 17"
+T send-keys -t rw "}"
+check "} comes back to now" wait_for rw "stepping .* step 17 "
 # r at an earlier moment runs on from the latest one, and says so
 T send-keys -t rw Left
 wait_for rw "rewound" >/dev/null
@@ -475,6 +480,10 @@ check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 
 check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
 check "the end is the run's end" wait_for rp "replay .*deadlock .*│ step 11"
 check "Left moves back again" press_until rp Left "step 10 of 11" 3
+T send-keys -t rp "{"
+check "{ goes to the trace's start" wait_for rp "replay .*│ step 0 of 11"
+T send-keys -t rp "}"
+check "} goes to its end" wait_for rp "replay .*deadlock .*│ step 11 "
 # a replay's own keys: it plays (r), pauses (p), at the speed (+ -); the bar offered Run and
 # Restart, which did nothing there
 check "the replay's key bar offers Play and Start" wait_for rp "rPlay pPause \\+-Speed RStart"
