@@ -727,6 +727,7 @@ model *model_new(const scenario *sc)
 
                 x->name = a < sc->nactors ? sc->actors[a].name : MODEL_MAIN_NAME;
                 x->process = a < sc->nactors && sc->actors[a].kind == SC_PROCESS;
+                x->home = x->process ? a : -1;
                 x->state = MODEL_NEW;
                 x->stmt = -1;
                 x->res = -1;
@@ -932,27 +933,39 @@ static void push_error(model_error **v, size_t *n, size_t *cap, const event *ev,
                                       .text = text_of(ev) };
 }
 
-static void on_start(model *m, const event *ev, model_actor *a, model_res *r)
+/* The copy of R owned by OWNER (-1: the shared one), or -1 when it has none. */
+static int copy_of(const model_res *r, int owner)
 {
-        int an = (int)(a - m->actors);
+        for (size_t c = 0; c < r->ncopies; c++)
+                if (r->copies[c].owner == owner)
+                        return (int)c;
+        return -1;
+}
 
-        a->pid = ev->aux;
-        if (!a->process)
-                return;
+/* Process actor AN forked: its own copy of the plain data, as the process FROM had it (-1: the
+ * main process); a copy it has already is kept. */
+static void fork_copies(model *m, int an, int from)
+{
         for (int k = 0; k < m->nres; k++) {
                 model_res *d = &m->res[k];
-                bool have = false;
+                int src;
 
-                if (!forked_data(d))
+                if (!forked_data(d) || copy_of(d, an) >= 0)
                         continue;
-                for (size_t c = 0; c < d->ncopies; c++)
-                        have = have || d->copies[c].owner == an;
-                if (have)
-                        continue;
+                src = copy_of(d, from);
+                if (src < 0)
+                        src = 0; /* the process never changed it: as forked, or the shared one */
                 d->copies = xgrow(d->copies, &d->capcopies, d->ncopies + 1, sizeof *d->copies);
                 d->copies[d->ncopies++] =
-                    (model_copy){ .owner = an, .text = text_ref(d->copies[0].text) };
+                    (model_copy){ .owner = an, .text = text_ref(d->copies[src].text) };
         }
+}
+
+static void on_start(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        a->pid = ev->aux;
+        if (a->process)
+                fork_copies(m, (int)(a - m->actors), -1);
 }
 
 static void on_ready(model *m, const event *ev, model_actor *a, model_res *r)
@@ -961,11 +974,35 @@ static void on_ready(model *m, const event *ev, model_actor *a, model_res *r)
                 a->stmt = ev->stmt;
 }
 
+/* A `start` statement's step: the threads it starts live in the starter's process, and the
+ * processes it starts are forked from it now, not at their own START (model.h). */
+static void started_by(model *m, const sc_stmt *s, const model_actor *starter)
+{
+        for (int k = 0; k < s->ntargets; k++) {
+                int t = s->targets[k];
+                model_actor *x;
+
+                if (t < 0 || t >= m->nactors - 1)
+                        continue;
+                x = &m->actors[t];
+                if (x->state != MODEL_NEW)
+                        continue; /* started twice: the second start fails */
+                if (x->process)
+                        fork_copies(m, t, starter->home);
+                else
+                        x->home = starter->home;
+        }
+}
+
 static void on_step(model *m, const event *ev, model_actor *a, model_res *r)
 {
+        const sc_stmt *s = stmt_at(m, ev->stmt);
+
         on_ready(m, ev, a, r);
         a->steps++;
         m->info.steps++;
+        if (s != NULL && s->kind == SC_START)
+                started_by(m, s, a);
 }
 
 static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)

@@ -86,8 +86,12 @@
  *   SENT from end aux appends to flow[aux] (flow[0]: a -> b, flow[1]: b -> a); RECEIVED at end
  *   aux takes the oldest of flow[1 - aux]; CLOSED marks closed[aux].
  * - Data (var, list, dict, value, array): copy -1 (the shared one) starts as the repr of the
- *   scenario's initial value. When a process actor STARTs, it gets its own copy of every var and
- *   of every list and dict not via a manager, equal to the shared copy at that moment (fork()).
+ *   scenario's initial value. A process actor gets its own copy of every var and of every list
+ *   and dict not via a manager when it is started: at the STEP of the `start` statement that
+ *   starts it, equal to the copy of the process its starter lives in (fork() copies the parent's
+ *   memory then; the child's own START comes later, in a live run after the parent may have
+ *   changed the data again). A thread lives in the process of the actor that started it. A START
+ *   of a process that has no copy yet (no start step seen) takes the shared copy.
  *   CHANGED sets copy aux (-1 or an actor number; the main thread's number means -1).
  * - A Manager's list or dict: REQUEST (an actor's, on a resource via a manager; anything else is
  *   ignored) counts one more request and adds the actor to `asking`; REPLY takes it out again (a
@@ -177,6 +181,7 @@ typedef struct model_actor {
         uint64_t steps;    /* its steps (STEP events and first events of a step) */
         uint64_t events;   /* events of this actor applied */
         int64_t pid;       /* START's aux (a process's pid), 0 before */
+        int home;          /* the process actor whose memory it uses (-1: main process) */
         int signal;        /* CRASHED: the signal, 0 for an exit (status in `code`), -1 error */
         int64_t code;      /* CRASHED by exit: the status */
         const char *why;   /* CRASHED: the reason text (may be ""), NULL otherwise */

@@ -500,6 +500,15 @@ check "r plays the trace to its end" wait_for rp "replay .*deadlock .*│ step 1
 check "... and says so" wait_for rp "The end of the trace: r plays it again"
 T send-keys -t rp q
 check "q ends a replay with 0" wait_for rp "lockstep exited 0"
+# a process's copy of a plain var is its parent's memory when the start ran: the main process
+# changes x at once after, before the child's own first event in a live run
+"$bin" run --trace "$tmp/cf.trace" tests/e2e/scenarios/copy-at-start.json >"$tmp/cf.out" 2>&1
+check "the child printed x as it was at its start (0)" grep -q "^P sees 0" "$tmp/cf.out"
+last=cf
+start cf 100 30 -- replay "$tmp/cf.trace"
+T send-keys -t cf "}"
+check "the replay shows the child's copy as the child had it" wait_for cf "P's copy = 0"
+T send-keys -t cf q
 echo '{"x": 1}' >"$tmp/bad.trace"
 "$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
 check "a bad trace exits 2" [ $? -eq 2 ]

@@ -774,6 +774,51 @@ static const char *copy_of(const model_res *r, int owner)
         return NULL;
 }
 
+/* A process's copy is its starter's memory when the start statement ran, not when the child's
+ * own START came: in a live run the parent may have changed the data in between. */
+static void test_copies_at_start(void **state)
+{
+        static const char text[] =
+            "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\","
+            " \"resources\": {\"x\": {\"type\": \"var\", \"value\": 0}},"
+            " \"actors\": ["
+            "  {\"name\": \"P1\", \"kind\": \"process\", \"start\": \"manual\", \"run\": ["
+            "    {\"start\": \"P2\"}, {\"start\": \"T\"}, {\"join\": \"P2\"}]},"
+            "  {\"name\": \"P2\", \"kind\": \"process\", \"start\": \"manual\", \"run\": ["
+            "    {\"sleep\": 0}]},"
+            "  {\"name\": \"T\", \"start\": \"manual\", \"run\": [{\"sleep\": 0}]},"
+            "  {\"name\": \"Q\", \"kind\": \"process\", \"start\": \"manual\", \"run\": ["
+            "    {\"sleep\": 0}]}],"
+            " \"main\": [{\"start\": \"P1\"}, {\"start\": \"Q\"}, {\"join\": \"P1\"}]}";
+        enum { P1, P2, T, Q, MAIN };
+        feed f = start(text);
+        int x = res(&f, "x");
+
+        (void)state;
+        full(&f, EV_STEP, MAIN, -1, -1, stmt_id(&f, MAIN, 0), 0, 0, NULL); /* P1.start() */
+        evt(&f, EV_CHANGED, MAIN, x, -1, "5");
+        ev(&f, EV_START, P1, -1);
+        assert_string_equal(copy_of(R(&f, "x"), P1), "0");
+        evt(&f, EV_CHANGED, P1, x, P1, "7");
+        full(&f, EV_STEP, P1, -1, -1, stmt_id(&f, P1, 0), 0, 0, NULL); /* P2.start() */
+        full(&f, EV_STEP, P1, -1, -1, stmt_id(&f, P1, 1), 0, 0, NULL); /* T.start() */
+        evt(&f, EV_CHANGED, P1, x, P1, "9");
+        ev(&f, EV_START, P2, -1);
+        ev(&f, EV_START, T, -1);
+        /* a grandchild forked from P1's memory, not the main process's */
+        assert_string_equal(copy_of(R(&f, "x"), P2), "7");
+        assert_string_equal(copy_of(R(&f, "x"), P1), "9");
+        /* a thread lives in its starter's process, and has no copy of its own */
+        assert_int_equal(A(&f, T)->home, P1);
+        assert_int_equal(A(&f, P2)->home, P2);
+        assert_int_equal(A(&f, MAIN)->home, -1);
+        assert_int_equal(R(&f, "x")->ncopies, 3);
+        /* a START without its start step seen (a trace cut before it) takes the shared copy */
+        ev(&f, EV_START, Q, -1);
+        assert_string_equal(copy_of(R(&f, "x"), Q), "5");
+        stop(&f);
+}
+
 static void test_var_copies(void **state)
 {
         feed f = start(all_text);
@@ -2010,6 +2055,7 @@ int main(void)
                 cmocka_unit_test(test_pipe),
                 cmocka_unit_test(test_pipe_full),
                 cmocka_unit_test(test_var_copies),
+                cmocka_unit_test(test_copies_at_start),
                 cmocka_unit_test(test_var_text_in_place),
                 cmocka_unit_test(test_var_text_short),
                 cmocka_unit_test(test_manager_requests),
