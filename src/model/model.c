@@ -500,6 +500,7 @@ static const char *text_at(const model_text *x)
         return x->l.big ? x->l.p : x->s;
 }
 
+#define TEXTS_POPULATE ((size_t)64 << 10)
 /* EV's text at the end of T: in its slot when it is short, else shared (text_of). */
 static void texts_push(model_texts *t, const event *ev)
 {
@@ -511,7 +512,13 @@ static void texts_push(model_texts *t, const event *ev)
                         memmove(t->v, t->v + t->head, t->n * sizeof *t->v);
                         t->head = 0;
                 } else {
+                        size_t was = t->cap;
+
                         t->v = xgrow(t->v, &t->cap, t->head + t->n + 1, sizeof *t->v);
+                        /* a queue that grows long (a producer far ahead) gets its new pages in
+                         * one call, not a fault each, as its items come */
+                        if ((t->cap - was) * sizeof *t->v >= TEXTS_POPULATE)
+                                xpopulate(t->v + was, (t->cap - was) * sizeof *t->v);
                 }
         }
         x = &t->v[t->head + t->n++];
