@@ -2132,8 +2132,15 @@ static void read_actors(loader *L, const cJSON *arr, const cJSON *main)
         scenario *sc = L->sc;
         int n, k, nproc = 0;
 
-        if (!cJSON_IsArray(arr) || (n = cJSON_GetArraySize(arr)) == 0) {
-                err_value(L, arr, "\"actors\" must be a non-empty array of actors");
+        if (!cJSON_IsArray(arr)) {
+                err_value(L, arr, "\"actors\" must be an array of actors");
+                return;
+        }
+        /* none: a program of one thread, the main one (a pool's caller, say) */
+        if ((n = cJSON_GetArraySize(arr)) == 0 && main == NULL) {
+                err_value(L, arr,
+                          "\"actors\" is empty and there is no \"main\": nothing would run "
+                          "(give an actor, or the main thread's script as \"main\")");
                 return;
         }
         if (n > SC_MAX_ACTORS) {

@@ -323,16 +323,16 @@ last=pool
 start pool 80 24 -- scenarios/seed/13-cpu-count.json
 wait_for pool "stepping" >/dev/null
 check "a pool's workers start idle" wait_for pool "worker 1: idle"
-check "without a main of its own, the first actor's code is shown" wait_for pool "Code - MainProcess"
+check "with no actors, the main thread's code is shown" wait_for pool "Code - MainThread"
 check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
 check "... shown as [index]=result" wait_for pool "results: \\[0\\]=0 \\[1\\]=1 \\[2\\]=4 \\[3\\]=9 \\[4\\]=16"
-# (back past main's join going on, a step of its own, and the moment the map was done)
+# (back past the moment the map was done)
 check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 4
 check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
-check "... the header still in that step" wait_for pool "rewound .*step 1 of 3"
-check "... and Code still shows the map, not the implied main" wait_for pool "Code - MainProcess"
+check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
+check "... and Code still shows the map" wait_for pool "▶ +1 results = pool"
 check "... where those 5 show" wait_for pool "results: \\[0\\]=0 \\[1\\]=1 \\[2\\]=4 \\[3\\]=9 \\[4\\]=16"
 check "... and not the later ones" sh -c "! tmux -L $sock capture-pane -p -t pool | grep -q '\[5\]=25'"
 T send-keys -t pool q

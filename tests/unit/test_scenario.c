@@ -209,6 +209,27 @@ static void test_implied_main_and_defaults(void **state)
         diag_free(&d);
 }
 
+/* No actors: the main thread's script is the whole program (a pool's caller, as in the seed). */
+static void test_main_only(void **state)
+{
+        const char *text = "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
+                           " \"resources\": {\"p\": {\"type\": \"pool\", \"workers\": 2}},\n"
+                           " \"actors\": [], \"main\": [{\"map\": \"p\", \"fn\": \"lambda x: x\", "
+                           "\"over\": \"range(3)\", \"into\": \"r\"}, {\"print\": \"{r}\"}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nactors, 0);
+        assert_true(sc->main_given);
+        assert_int_equal(sc->nscripts, 1);
+        assert_int_equal(sc->main_script, 0);
+        assert_int_equal(sc->nstmts, 2);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 #define HEAD  "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
 #define ACTOR " \"actors\": [{\"name\": \"A\", \"run\": [{\"print\": \"hi\"}]}]}"
 
@@ -288,7 +309,7 @@ static void test_errors(void **state)
                           " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"v\"}]}]}",
                      "\"v\"}]", "but 'v' is a value; its own lock is 'v.get_lock()'");
         expect_error(HEAD " \"a\": 1,\n" ACTOR, "\"a\"", "unknown key 'a' in a scenario");
-        expect_error(HEAD " \"actors\": []}", "[]", "non-empty array");
+        expect_error(HEAD " \"actors\": []}", "[]", "is empty and there is no \"main\"");
         expect_error("{\"lockstep\": 1, \"lockstep\": 1}", "\"lockstep\": 1}",
                      "duplicate key 'lockstep'");
         expect_error("{\"lockstep\": 1,,}", ",}", "JSON syntax error: a comma before");
@@ -500,6 +521,7 @@ int main(void)
                 cmocka_unit_test(test_set_overrides),
                 cmocka_unit_test(test_set_errors),
                 cmocka_unit_test(test_implied_main_and_defaults),
+                cmocka_unit_test(test_main_only),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_map_chunksize),
                 cmocka_unit_test(test_reserved_names),
