@@ -811,6 +811,11 @@ static int cmd_tui(int argc, char **argv)
                 else
                         path = argv[k];
         }
+        /* the schedule's moves are a stepped run's: a live one has the operating system's */
+        if (live && schedule != NULL)
+                return usage_error("%s", "--live and --schedule go apart: a schedule's moves are "
+                                         "made stepped (drop --live), a live run's by the "
+                                         "operating system");
         if (path == NULL)
                 return tui_main(&(tui_options){ 0 });
         if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&

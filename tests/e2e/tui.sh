@@ -89,6 +89,9 @@ printf '{ "lockstep": 1, "title": "x", "actors": [ }\n' >"$tmp/bad.json"
 "$bin" "$tmp/bad.json" </dev/null >"$tmp/out" 2>&1
 check "a bad FILE without a terminal exits 2" [ $? -eq 2 ]
 check "... with its errors on stderr" grep -q "bad.json:1:[0-9]*: error" "$tmp/out"
+"$bin" scenarios/seed/02-lock.json --live --schedule "$tmp/none" </dev/null >"$tmp/out" 2>&1
+check "--live with --schedule is refused (exit 2)" [ $? -eq 2 ]
+check "... saying that they go apart, not to add --step" grep -q "^lockstep: --live and --schedule go apart" "$tmp/out"
 start badsched 80 24 -- "$tmp/bad.json" --schedule "$tmp/none"
 check "a bad FILE with --schedule exits 2" wait_for badsched "lockstep exited 2"
 
