@@ -518,12 +518,12 @@ static int cond_wait(actor *a, int k, const struct timespec *deadline, bool *not
 
         actor_memory_drop(a);
         if (prim_lock_holder(l) != a->id)
-                return actor_fail(
-                    a,
-                    mp_words(a, k) ? "AssertionError: must acquire() condition before using "
-                                     "wait() ('%s')"
-                                   : "RuntimeError: cannot wait on '%s' without holding its lock",
-                    a->sc->resources[k].name);
+                return actor_fail(a,
+                                  mp_words(a, k)
+                                      ? "AssertionError: must acquire() condition before using "
+                                        "wait() ('%s')"
+                                      : "RuntimeError: cannot wait on un-acquired lock ('%s')",
+                                  a->sc->resources[k].name);
         interp_gil_drop(a);
         prim_mutex_lock(&r->mu);
         me->notified = false;
@@ -766,8 +766,7 @@ static int x_notify(actor *a, const sc_stmt *s)
                 return actor_fail(a,
                                   mp_words(a, s->res)
                                       ? "AssertionError: lock is not owned ('%s')"
-                                      : "RuntimeError: cannot notify on '%s' without holding its "
-                                        "lock",
+                                      : "RuntimeError: cannot notify on un-acquired lock ('%s')",
                                   a->sc->resources[s->res].name);
         prim_mutex_lock(&r->mu);
         /* Wake the N longest waiters, in the order they began to wait. */

@@ -364,7 +364,8 @@ for mode in live step; do
 done
 
 # --- a misused lock raises multiprocessing's error in a process (and for a Value's own lock
-# anywhere), threading's in a thread of the main process (every one was threading's)
+# anywhere), threading's in a thread of the main process (every one was threading's; a
+# condition's wait and notify said lockstep's own words, not threading's "un-acquired lock")
 for mode in live step; do
         run tests/e2e/scenarios/mp-misuse.json $mode 1; status $? 4 "mp-misuse ($mode)"
         f=tests/e2e/scenarios/mp-misuse.json
@@ -375,7 +376,9 @@ for mode in live step; do
                 "17:70: AssertionError: lock is not owned ('cond') (in P5)" \
                 "18:51: RuntimeError: release unlocked lock 'lock' (in T1)" \
                 "19:51: ValueError: Semaphore released too many times (in T2)" \
-                "20:51: AssertionError: attempt to release recursive lock not owned by thread ('v.get_lock()') (in T3)"; do
+                "20:51: AssertionError: attempt to release recursive lock not owned by thread ('v.get_lock()') (in T3)" \
+                "21:51: RuntimeError: cannot wait on un-acquired lock ('cond') (in T4)" \
+                "22:51: RuntimeError: cannot notify on un-acquired lock ('cond') (in T5)"; do
                 grep -qxF "$f:$want" "$tmp/e" && ok || ko "mp-misuse ($mode): no line '$want'"
         done
         [ "$(cat "$tmp/o")" = "main done" ] && ok || ko "mp-misuse ($mode): $(cat "$tmp/o")"
