@@ -1967,11 +1967,6 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                                   "\"start\" must be \"auto\" (starts with the run) or "
                                   "\"manual\" (main starts it)");
         }
-        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "count")) != NULL) {
-                if (eval_const_int(L, j, "\"count\"", 1, SC_MAX_ACTORS, &count) < 0)
-                        return;
-                counted = true;
-        }
         if ((j = cJSON_GetObjectItemCaseSensitive(obj, "group")) != NULL) {
                 if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
                     utf8_count(j->valuestring, strlen(j->valuestring)) > SC_MAX_NAME)
@@ -1979,6 +1974,14 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                                   SC_MAX_NAME);
                 else
                         group = j->valuestring;
+        }
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "count")) != NULL) {
+                /* 0: a group of no actors, as Python's threads list of range(0) (its start and
+                 * join do nothing); a bad count leaves the group known, so that its start and
+                 * join say nothing more */
+                if (eval_const_int(L, j, "\"count\"", 0, SC_MAX_ACTORS, &count) < 0)
+                        count = 0;
+                counted = true;
         }
         if ((j = cJSON_GetObjectItemCaseSensitive(obj, "note")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"note\" must be a string");
@@ -1996,6 +1999,8 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                         return;
                 }
         }
+        if (count == 0 && group != NULL)
+                group_for(L, group);
         for (int64_t i = 0; i < count; i++) {
                 const_ctx c = { .L = L, .item = jname, .i = (int)i };
                 expr_env env = { .ctx = &c, .load = const_load, .cpu_count = L->cpu_count };

@@ -44,6 +44,9 @@ same_lines lock "Thread MyCustomThread-0 (0) is running in a critical section" \
         "Thread MyCustomThread-2 (2) is running in a critical section" "Main thread has completed"
 last_line lock "Main thread has completed"
 invariants lock
+# no threads at all, as Python's loops over an empty list: start and join do nothing
+run_ok 0 nolock -- scenarios/seed/02-lock.json --set THREADS=0
+same_lines nolock "Main thread has completed"
 
 run_ok 0 semaphore -- scenarios/seed/03-semaphore.json
 lines=""

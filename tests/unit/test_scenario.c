@@ -146,6 +146,36 @@ static void test_set_overrides(void **state)
         diag_free(&d);
 }
 
+/* A count of 0 (WORKERS=0) is a group of no actors: its start and join target none. A bad count
+ * is one error, not also one for each start and join of its group. */
+static void test_count_zero(void **state)
+{
+        const char *zero[] = { "WORKERS=0" }, *bad[] = { "WORKERS=-1" };
+        diag d;
+        scenario *sc = load(semaphore_text, &d, zero, 1);
+        int starts = 0;
+
+        (void)state;
+        assert_non_null(sc);
+        assert_int_equal(sc->nactors, 0);
+        for (int k = 0; k < sc->scripts[sc->main_script].body.n; k++) {
+                const sc_stmt *st = &sc->scripts[sc->main_script].body.stmts[k];
+
+                if (st->kind == SC_START || st->kind == SC_JOIN) {
+                        assert_int_equal(st->ntargets, 0);
+                        starts++;
+                }
+        }
+        assert_int_equal(starts, 2);
+        scenario_free(sc);
+        diag_free(&d);
+        sc = load(semaphore_text, &d, bad, 1);
+        assert_null(sc);
+        assert_int_equal(d.n, 1);
+        assert_non_null(strstr(d.items[0].msg, "\"count\" must be between 0 and 64, not -1"));
+        diag_free(&d);
+}
+
 static void test_set_errors(void **state)
 {
         const char *bad1[] = { "WORKER=2" };
@@ -519,6 +549,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_model),
                 cmocka_unit_test(test_set_overrides),
+                cmocka_unit_test(test_count_zero),
                 cmocka_unit_test(test_set_errors),
                 cmocka_unit_test(test_implied_main_and_defaults),
                 cmocka_unit_test(test_main_only),
