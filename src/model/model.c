@@ -992,8 +992,9 @@ static void started_by(model *m, const sc_stmt *s, const model_actor *starter)
                 if (t < 0 || t >= m->nactors - 1)
                         continue;
                 x = &m->actors[t];
-                if (x->state != MODEL_NEW)
+                if (x->state != MODEL_NEW || x->launched)
                         continue; /* started twice: the second start fails */
+                x->launched = true;
                 if (x->process)
                         fork_copies(m, t, starter->home);
                 else

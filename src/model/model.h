@@ -168,6 +168,7 @@ typedef struct model_actor {
         const char *name; /* the scenario's, or MODEL_MAIN_NAME */
         bool process;     /* a fork()ed process actor */
         bool started;     /* START (or any active event) seen */
+        bool launched;    /* a `start` statement started it: its START may come later (live) */
         model_state state;
         uint64_t since;    /* seq of the event that gave it this state (0: from the start) */
         int stmt;          /* statement id it is at (STEP / READY), -1 before the first */

@@ -552,7 +552,10 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         span(&l, ROLE_BOLD, "%d ", (a + 1) % 10);
                 else
                         span(&l, ROLE_NORMAL, "  ");
-                span(&l, st, "%s %-8s ", t->glyph[ma->state], model_state_word(ma->state));
+                /* started, its first event not in yet (a forked process takes a moment) */
+                span(&l, st, "%s %-8s ", t->glyph[ma->state],
+                     ma->state == MODEL_NEW && ma->launched ? "starting"
+                                                            : model_state_word(ma->state));
                 x += draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 l = (spans){ 0 };

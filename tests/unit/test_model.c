@@ -795,7 +795,12 @@ static void test_copies_at_start(void **state)
         int x = res(&f, "x");
 
         (void)state;
+        assert_false(A(&f, P1)->launched);
         full(&f, EV_STEP, MAIN, -1, -1, stmt_id(&f, MAIN, 0), 0, 0, NULL); /* P1.start() */
+        /* started, not running yet: still NEW (nothing of it is known), but launched */
+        assert_int_equal(A(&f, P1)->state, MODEL_NEW);
+        assert_true(A(&f, P1)->launched);
+        assert_false(A(&f, P2)->launched);
         evt(&f, EV_CHANGED, MAIN, x, -1, "5");
         ev(&f, EV_START, P1, -1);
         assert_string_equal(copy_of(R(&f, "x"), P1), "0");
