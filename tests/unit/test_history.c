@@ -123,6 +123,8 @@ static void model_equal_check(const model *x, const model *y)
                 same_str(p->name, q->name, "name");
                 assert_int_equal(p->process, q->process);
                 assert_int_equal(p->started, q->started);
+                assert_int_equal(p->launched, q->launched);
+                assert_int_equal(p->home, q->home);
                 assert_int_equal(p->state, q->state);
                 assert_int_equal(p->since, q->since);
                 assert_int_equal(p->stmt, q->stmt);
