@@ -2068,7 +2068,9 @@ static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
         if (g >= 0 && kw->valuestring[0] != '\0') {
                 s->ntargets = sc->groups[g].nmembers;
                 s->targets = xcalloc((size_t)s->ntargets, sizeof(int));
-                memcpy(s->targets, sc->groups[g].members, sizeof(int) * (size_t)s->ntargets);
+                if (s->ntargets > 0) /* a group of count 0 has no members array */
+                        memcpy(s->targets, sc->groups[g].members,
+                               sizeof(int) * (size_t)s->ntargets);
         } else if (a >= 0) {
                 s->ntargets = 1;
                 s->targets = xcalloc(1, sizeof(int));

@@ -116,8 +116,10 @@ static void put_actors(const render *r, const sc_stmt *s, const char *method, st
         for (int k = 0; k < r->sc->ngroups && g == NULL; k++) {
                 const sc_group *c = &r->sc->groups[k];
 
+                /* (a group of count 0 has no members array) */
                 if (c->nmembers == s->ntargets &&
-                    memcmp(c->members, s->targets, (size_t)s->ntargets * sizeof(int)) == 0)
+                    (s->ntargets == 0 ||
+                     memcmp(c->members, s->targets, (size_t)s->ntargets * sizeof(int)) == 0))
                         g = c;
         }
         strbuf_puts(sb, "for t in ");

@@ -81,6 +81,34 @@ static void python_like(void **state)
 }
 
 /* A map's chunksize is Python's third argument. */
+/* A group of count 0: its start and join read as loops over it (no members to compare). */
+static void empty_group(void **state)
+{
+        static const char none_text[] =
+            "{\"lockstep\": 1, \"title\": \"None\", \"summary\": \"No threads.\",\n"
+            " \"actors\": [{\"name\": \"T-{i}\", \"group\": \"T\", \"count\": 0, \"start\": "
+            "\"manual\", \"run\": [{\"print\": \"x\"}]}],\n"
+            " \"main\": [{\"start\": \"T\"}, {\"join\": \"T\"}]}\n";
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *m;
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("none.json", none_text, strlen(none_text), NULL, &d);
+        assert_non_null(sc);
+        assert_int_equal(sc->nactors, 0);
+        cb = code_new(sc, none_text, strlen(none_text));
+        m = &cb->scripts[sc->main_script];
+        assert_int_equal(m->n, 2);
+        assert_string_equal(m->lines[0].text, "for t in T: t.start()");
+        assert_string_equal(m->lines[1].text, "for t in T: t.join()");
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 static void pool_map_lines(void **state)
 {
         static const char maps[] =
@@ -115,6 +143,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(python_like),
                 cmocka_unit_test(pool_map_lines),
+                cmocka_unit_test(empty_group),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
