@@ -2326,6 +2326,39 @@ static void read_root(loader *L, const cJSON *root)
         if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"$schema\" must be a string");
 }
+/* The 4 hex digits after "\\u" at TEXT[K] (the backslash), or -1 where they are not that. */
+static long escape_u16(const char *text, size_t len, size_t k)
+{
+        long v = 0;
+
+        if (k + 6 > len || text[k] != '\\' || text[k + 1] != 'u')
+                return -1;
+        for (size_t i = k + 2; i < k + 6; i++) {
+                int c = (unsigned char)text[i];
+
+                if (!isxdigit(c))
+                        return -1;
+                v = v * 16 + (isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
+        }
+        return v;
+}
+
+/* Whether the escape at TEXT[K] is half of a surrogate pair without its other half: cJSON
+ * refuses it with no word why ("syntax error"). A high half must be followed at once by a low
+ * one; a low half must follow a high one, and the scan, which steps over a whole pair, never
+ * reaches a low half that does. */
+static bool lone_surrogate(const char *text, size_t len, size_t k)
+{
+        long v = escape_u16(text, len, k), w;
+
+        if (v >= 0xDC00 && v <= 0xDFFF)
+                return true;
+        if (v < 0xD800 || v > 0xDBFF)
+                return false;
+        w = escape_u16(text, len, k + 6);
+        return w < 0xDC00 || w > 0xDFFF;
+}
+
 /* The offset of the first bracket that opens more than LIMIT levels of nesting (strings
  * skipped), or -1: so that a file cJSON refuses for its depth is told so, not "syntax error". */
 static long too_deep(const char *text, size_t len, int limit)
@@ -2411,6 +2444,21 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                                            "a string cannot hold the character U+0000 (\\u0000)");
                                 return NULL;
                         }
+                        if (lone_surrogate(text, len, k)) {
+                                int line, col;
+
+                                jsonpos_linecol(text, len, k, &line, &col);
+                                diag_error(d, path, line, col,
+                                           "'%.6s' is half of a UTF-16 surrogate pair: a string "
+                                           "cannot hold it alone (write the character itself, or "
+                                           "both halves, as \\ud83d\\ude00 for U+1F600)",
+                                           text + k);
+                                return NULL;
+                        }
+                        long u = escape_u16(text, len, k);
+
+                        if (u >= 0xD800 && u <= 0xDBFF)
+                                k += 6; /* a whole pair: its low half is not a lone one */
                         k++; /* the escaped character: a backslash is not another escape */
                 }
         }
