@@ -324,6 +324,7 @@ store *store_create(const scenario *sc, bool shared)
         store *st = xcalloc(1, sizeof(*st));
         int n = sc->nresources;
         strbuf enc = { 0 };
+        bool process_actors = false;
 
         st->sc = sc;
         st->mem = xcalloc((size_t)n + 1, sizeof(value));
@@ -333,6 +334,11 @@ store *store_create(const scenario *sc, bool shared)
         st->off = xcalloc((size_t)n + 1, sizeof(size_t));
         st->fds = xcalloc((size_t)n + 1, sizeof(*st->fds));
         st->mgr = manager_start(sc);
+        /* A pool's workers reach only what a lambda reads (Values, Arrays), never a queue: with
+         * no process actor a queue is threading's, whose items need no encoding (a lambda goes
+         * through it as in Python). */
+        for (int k = 0; k < sc->nactors; k++)
+                process_actors |= sc->actors[k].kind == SC_PROCESS;
         for (int k = 0; k < n; k++) {
                 const sc_resource *r = &sc->resources[k];
                 size_t need = 0;
@@ -345,7 +351,7 @@ store *store_create(const scenario *sc, bool shared)
                         strbuf_reset(&enc);
                         encode_own(r->init, &enc);
                         need = sizeof(slot_hdr) + enc.len;
-                } else if (shared && r->type == SC_QUEUE) {
+                } else if (shared && process_actors && r->type == SC_QUEUE) {
                         need = sizeof(ring_hdr) + STORE_QUEUE_BYTES;
                 } else if (r->type == SC_PIPE) {
                         need = 2 * sizeof(store_ahead); /* shared whoever receives */

@@ -384,6 +384,14 @@ for mode in live step; do
         [ "$(cat "$tmp/o")" = "main done" ] && ok || ko "mp-misuse ($mode): $(cat "$tmp/o")"
 done
 
+# --- a pool alone does not make a queue multiprocessing's: a lambda goes through a queue between
+# threads (it was a PicklingError "cannot send a function to another process" once a pool was
+# declared)
+for mode in live step; do
+        run tests/e2e/scenarios/pool-thread-queue.json $mode 1; status $? 0 "pool-thread-queue ($mode)"
+        [ "$(lines .)" = "got 6|mapped [2, 4, 6]" ] && ok || ko "pool-thread-queue ($mode): $(lines .)"
+done
+
 # --- a bad store into an Array or a Value: ctypes' words (they were lockstep's own: "'a' holds
 # ints, not float", "list assignment index out of range")
 for mode in live step; do
