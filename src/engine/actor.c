@@ -556,7 +556,8 @@ int actor_start(actor *a, int target)
                 if (a->sc->actors[target].kind == SC_PROCESS)
                         actor_fail(a, "AssertionError: cannot start a process twice");
                 else
-                        actor_fail(a, "RuntimeError: %s can only be started once", t->name);
+                        actor_fail(a, "RuntimeError: threads can only be started once ('%s')",
+                                   t->name);
                 return -1;
         }
         if (start_ops[a->sc->actors[target].kind].start(a, t) < 0) {

@@ -34,8 +34,9 @@ typedef struct store store;
  * that holds one long string a million times is small there and a terabyte encoded. */
 #define STORE_MAX_ENCODED ((size_t)64 << 20)
 
-/* Places SC's resources: with SHARED (the scenario has process actors), Values, Arrays and
- * queues go to shared memory. Every data resource starts as the scenario's initial value. */
+/* Places SC's resources: with SHARED (the scenario has process actors or pools), Values and
+ * Arrays go to shared memory, and so do queues when SC has process actors (a pool's workers never
+ * reach a queue). Every data resource starts as the scenario's initial value. */
 store *store_create(const scenario *sc, bool shared);
 void store_free(store *st);
 /* The runner's watch on the manager's server, if any (manager_watch): once the fork server is

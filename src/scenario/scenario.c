@@ -2092,6 +2092,26 @@ static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
         }
 }
 
+/* A start of an actor that starts with the run starts it a second time: always an error at run
+ * time (Python's "threads can only be started once"), and nearly always a forgotten
+ * "start": "manual", said here where the fix is. */
+static void check_manual(loader *L, const sc_stmt *s, const cJSON *kw)
+{
+        const scenario *sc = L->sc;
+
+        for (int k = 0; k < s->ntargets; k++) {
+                const sc_actor *t = &sc->actors[s->targets[k]];
+
+                if (t->manual)
+                        continue;
+                err_value(L, kw,
+                          "'%s' starts with the run (it has no \"start\": \"manual\"), so this "
+                          "start would start it a second time: give %s \"start\": \"manual\"",
+                          kw->valuestring, s->ntargets > 1 ? "the group's entry" : "it");
+                return;
+        }
+}
+
 /* start and join name actors, which are all known only after every entry was read. */
 static void resolve_targets(loader *L, const cJSON *arr, sc_block *b)
 {
@@ -2110,6 +2130,8 @@ static void resolve_targets(loader *L, const cJSON *arr, sc_block *b)
 
                         if (kw != NULL)
                                 resolve_target(L, s, kw);
+                        if (s->kind == SC_START)
+                                check_manual(L, s, kw);
                 }
                 for (int f = 0; f < MAX_FIELDS && info->fields[f].key; f++)
                         if (info->fields[f].kind == F_BLOCK)

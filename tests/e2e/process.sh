@@ -359,6 +359,7 @@ for mode in live step; do
                 grep -qF "$f:10:54: AssertionError: can only join a started process (in Main2)" "$tmp/e" &&
                 grep -qF "$f:11:54: AssertionError: cannot start a process twice (in Main3)" "$tmp/e" &&
                 grep -qF "$f:12:54: AssertionError: can only join a child process (in Main4)" "$tmp/e" &&
+                grep -qF "$f:13:54: RuntimeError: threads can only be started once ('Main2') (in Main5)" "$tmp/e" &&
                 [ "$(paste -sd'|' "$tmp/o")" = "Q runs|main done" ] && ok ||
                 ko "join-not-child ($mode): $(cat "$tmp/o" "$tmp/e")"
 done

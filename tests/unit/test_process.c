@@ -851,9 +851,10 @@ static scenario *load_json(char *json)
  * past its size without taking it, and an empty one has nothing to take. */
 static void t_queue_put_take(void **state)
 {
-        scenario *sc = load_json(
-            scenario_text("'resources': {'q': {'type': 'queue', 'max': 7}}, "
-                          "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []"));
+        scenario *sc =
+            load_json(scenario_text("'resources': {'q': {'type': 'queue', 'max': 7}}, "
+                                    "'actors': [{'name': 'A', 'kind': 'process', 'run': [{'print': "
+                                    "'x'}]}], 'main': []"));
 
         (void)state;
         for (int shared = 0; shared < 2; shared++) {
@@ -941,12 +942,32 @@ static long shmem_mapped_kib(void)
  * ring's header, where page by page it would have 72. Its reader needs nothing of the kind (a
  * read fault maps 16 pages already written at once), and takes every item back in order.
  */
+/* A pool alone leaves a queue on the heap, threading's: a lambda goes through it unencoded. */
+static void t_queue_pool_only(void **state)
+{
+        scenario *sc = load_json(scenario_text(
+            "'resources': {'q': {'type': 'queue'}, 'p': {'type': 'pool', 'workers': 1}}, "
+            "'actors': [{'name': 'A', 'run': [{'print': 'x'}]}], 'main': []"));
+        store *st = store_create(sc, true);
+        strbuf enc = { 0 };
+        char err[200];
+        value f;
+
+        (void)state;
+        assert_false(store_shared(st, 0));
+        f = value_int(7);
+        assert_int_equal(store_queue_prepare(st, 0, f, &enc, err, sizeof(err)), 0);
+        strbuf_free(&enc);
+        store_free(st);
+        scenario_free(sc);
+}
+
 static void t_queue_maps_ahead(void **state)
 {
         enum { N = 5100 };
         scenario *sc = load_json(scenario_text("'resources': {'q': {'type': 'queue'}}, "
-                                               "'actors': [{'name': 'A', 'run': [{'print': "
-                                               "'x'}]}], 'main': []"));
+                                               "'actors': [{'name': 'A', 'kind': 'process', "
+                                               "'run': [{'print': 'x'}]}], 'main': []"));
         store *st = store_create(sc, true);
         char err[200];
         strbuf enc = { 0 };
@@ -1168,6 +1189,7 @@ int main(void)
                 cmocka_unit_test(t_encoding),
                 cmocka_unit_test(t_frame),
                 cmocka_unit_test(t_queue_put_take),
+                cmocka_unit_test(t_queue_pool_only),
                 cmocka_unit_test(t_queue_maps_ahead),
                 cmocka_unit_test(t_pipe_ahead),
                 cmocka_unit_test(t_value_in_place),
