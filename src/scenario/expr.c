@@ -1292,6 +1292,147 @@ static int bi_random(evalctx *c, const expr *call, const value *args, size_t nar
         return 0;
 }
 
+/* X rounded half to even at 10^K (K > 0): round(x, -k) of an int. False when that does not fit
+ * in 64 bits. */
+static bool round_int_at(int64_t x, int k, int64_t *out)
+{
+        uint64_t m = x < 0 ? 0 - (uint64_t)x : (uint64_t)x, p = 1, q, r, res;
+
+        if (k > 19) { /* 10^k > 2 |x|: nearer 0 */
+                *out = 0;
+                return true;
+        }
+        for (int i = 0; i < k; i++)
+                p *= 10;
+        q = m / p;
+        r = m % p;
+        if (r > p - r || (r == p - r && (q & 1)))
+                q++;
+        if (q > UINT64_MAX / p)
+                return false;
+        res = q * p;
+        if (res > (x < 0 ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+                return false;
+        *out = x < 0 ? u2i(0 - res) : (int64_t)res;
+        return true;
+}
+
+/* round(X, N) of a float, N < 0: half to even at 10^-N on X's exact value, as Python's (whose
+ * dtoa rounds the exact binary value too). The integer part's decimal is exact ("%.0f" of an
+ * integer), and a tie needs the dropped digits to be 5 then zeros and no fraction. */
+static double round_float_left(double x, int n)
+{
+        char d[400], r[400];
+        double t = trunc(x), frac = x - t;
+        int len = snprintf(d, sizeof d, "%.0f", fabs(t)), k = -n, keep = len - k, i;
+        bool up, tie = true;
+
+        if (keep < 0)
+                return copysign(0.0, x);
+        /* the dropped digits against half: 5000... */
+        for (i = keep; i < len; i++) {
+                int want = i == keep ? 5 : 0;
+
+                if (d[i] - '0' != want) {
+                        tie = false;
+                        break;
+                }
+        }
+        if (tie)
+                tie = frac == 0.0;
+        if (tie)
+                up = keep > 0 && (d[keep - 1] - '0') % 2 == 1;
+        else
+                up = keep < len && (i < len ? d[i] - '0' > (i == keep ? 5 : 0) : frac != 0.0);
+        /* the kept digits, plus one, then K zeros */
+        memcpy(r + 1, d, (size_t)keep);
+        r[0] = '0';
+        for (i = keep; i > 0 && up; i--) {
+                if (r[i] == '9') {
+                        r[i] = '0';
+                } else {
+                        r[i]++;
+                        up = false;
+                }
+        }
+        if (up)
+                r[0] = '1';
+        memset(r + 1 + keep, '0', (size_t)k);
+        r[1 + keep + k] = '\0';
+        return copysign(strtod(r, NULL), x);
+}
+
+/* round(x) and round(x, n), as Python's: half to even on the exact value; an int for an int or
+ * without N, a float for a float with N. */
+static int bi_round(evalctx *c, const expr *call, const value *args, size_t nargs, value *out)
+{
+        value v = args[0];
+        bool digits = nargs == 2 && args[1].type != VALUE_NONE;
+        int64_t n = 0;
+        char text[80];
+
+        if (!is_num(v))
+                return fail(c, call->off, "TypeError: type %s doesn't define __round__ method",
+                            tname(v));
+        if (digits) {
+                if (!is_intlike(args[1]))
+                        return fail(c, call->off,
+                                    "TypeError: '%s' object cannot be interpreted as an integer",
+                                    tname(args[1]));
+                n = int_of(args[1]);
+        }
+        if (is_intlike(v)) {
+                int64_t r;
+
+                if (!digits || n >= 0) {
+                        *out = value_int(int_of(v));
+                        return 0;
+                }
+                if (!round_int_at(int_of(v), n < -20 ? 20 : (int)-n, &r))
+                        return fail(c, call->off,
+                                    "OverflowError: round(%lld, %lld) does not fit in a 64-bit int",
+                                    (long long)int_of(v), (long long)n);
+                *out = value_int(r);
+                return 0;
+        }
+        if (!digits) {
+                double t = rint(v.as.f); /* the default rounding: half to even */
+
+                if (isnan(v.as.f))
+                        return fail(c, call->off,
+                                    "ValueError: cannot convert float NaN to integer");
+                if (isinf(v.as.f))
+                        return fail(c, call->off,
+                                    "OverflowError: cannot convert float infinity to integer");
+                if (t < -9223372036854775808.0 || t >= 9223372036854775808.0) {
+                        short_repr(v, text, sizeof text);
+                        return fail(c, call->off,
+                                    "OverflowError: round(%s) does not fit in a 64-bit int", text);
+                }
+                *out = value_int((int64_t)t);
+                return 0;
+        }
+        /* past 323 digits either way a double is what it is, or 0 (Python's limits too) */
+        if (!isfinite(v.as.f) || n > 323) {
+                *out = v;
+                return 0;
+        }
+        if (n < -308) {
+                *out = value_float(copysign(0.0, v.as.f));
+                return 0;
+        }
+        if (n >= 0) {
+                char buf[700];
+
+                /* glibc prints the exact value rounded half to even: Python's answer */
+                snprintf(buf, sizeof buf, "%.*f", (int)n, v.as.f);
+                *out = value_float(strtod(buf, NULL));
+                return 0;
+        }
+        *out = value_float(round_float_left(v.as.f, (int)n));
+        return 0;
+}
+
 static int bi_cpu_count(evalctx *c, const expr *call, const value *args, size_t nargs, value *out)
 {
         (void)call;
@@ -1311,6 +1452,7 @@ static const builtin builtins[] = {
         { .name = "float", .min = 0, .max = 1, .fn = bi_float },
         { .name = "bool", .min = 0, .max = 1, .fn = bi_bool },
         { .name = "abs", .min = 1, .max = 1, .fn = bi_abs },
+        { .name = "round", .min = 1, .max = 2, .fn = bi_round },
         { .name = "min", .min = 1, .max = 1000, .fn = bi_min },
         { .name = "max", .min = 1, .max = 1000, .fn = bi_max },
         { .name = "sum", .min = 1, .max = 2, .fn = bi_sum },
@@ -3261,7 +3403,9 @@ static expr *parse_hole(parser *p, int open, size_t *end)
                 return e;
         }
         if (t->kind == T_COLON || (t->kind == T_ERROR && p->src[t->off] == '!'))
-                return perr(p, t->off, "format specs (':' and '!') are not supported in templates");
+                return perr(p, t->off,
+                            "format specs (':' and '!') are not supported in templates "
+                            "(for a float to two places: {round(x, 2)})");
         if (t->kind == T_EOF)
                 return perr(p, t->off, "expected '}' to close '{' at column %d", open + 1);
         if (t->kind == T_COMMA)

@@ -371,6 +371,7 @@ static void test_reserved_names(void **state)
         }
         assert_true(expr_is_reserved("else"));
         assert_true(expr_is_reserved("sorted"));
+        assert_true(expr_is_reserved("round"));
         assert_true(expr_is_reserved("nonlocal"));
         assert_false(expr_is_reserved("name")); /* the scenario's, not the language's */
         assert_false(expr_is_reserved("counter"));
