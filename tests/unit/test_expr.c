@@ -1179,9 +1179,9 @@ static void test_templates(void **state)
                            "literal brace)" },
                 { "a } b", "PARSE@2 single '}' is not allowed in a template (write '}}')" },
                 { "{counter:>5}", "PARSE@8 format specs (':' and '!') are not supported in "
-                                  "templates" },
+                                  "templates (for a float to two places: {round(x, 2)})" },
                 { "{counter!r}", "PARSE@8 format specs (':' and '!') are not supported in "
-                                 "templates" },
+                                 "templates (for a float to two places: {round(x, 2)})" },
                 { "{counter, 1}", "PARSE@8 a tuple needs parentheses: (a, b)" },
                 { "{counter +}", "PARSE@10 unexpected '}'" },
                 { "{counter name}", "PARSE@9 expected '}' to close '{' at column 1" },
