@@ -1821,7 +1821,16 @@ static void lex(parser *p, token *t)
 
                         if (i + l <= n && memcmp(s + i, unsupported[k].text, l) == 0 &&
                             !(unsupported[k].text[0] == '!' && i + 1 < n && s[i + 1] == '=')) {
-                                lex_error(p, t, i, "%s", unsupported[k].msg);
+                                /* a Value's .value, as Python writes it */
+                                if (s[i] == '.' && i + 6 <= n &&
+                                    memcmp(s + i + 1, "value", 5) == 0 &&
+                                    (i + 6 == n || !is_ident(s[i + 6])))
+                                        lex_error(p, t, i,
+                                                  "%s (a Value is read and stored by its "
+                                                  "name: v, not v.value)",
+                                                  unsupported[k].msg);
+                                else
+                                        lex_error(p, t, i, "%s", unsupported[k].msg);
                                 return;
                         }
                 }

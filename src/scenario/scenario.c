@@ -931,7 +931,8 @@ static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
                 keys[nk++] = "via";
         if (info->has_ctype)
                 keys[nk++] = "ctype";
-        snprintf(what, sizeof(what), "a %s resource", info->name);
+        snprintf(what, sizeof(what), "%s %s resource", strchr("aeiou", info->name[0]) ? "an" : "a",
+                 info->name);
         check_keys(L, obj, keys, nk, what);
 
         r->note = get_string(L, obj, "note", false, 0, 200, what);
@@ -1482,6 +1483,20 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                                 strbuf_printf(&sb, "; did you mean '%.64s()'?", kw->valuestring);
                         else
                                 suggest(&sb, kw->valuestring, names, (size_t)sc->nresources);
+                        /* append/pop on a local list, as Python allows: say where they work */
+                        if (info->res_mask == BIT(SC_LIST) &&
+                            strstr(strbuf_str(&sb), "?") == NULL) {
+                                strbuf_printf(&sb,
+                                              " ('%s' works on a list declared under "
+                                              "\"resources\"",
+                                              info->keyword);
+                                if (s->kind == SC_APPEND)
+                                        strbuf_printf(&sb,
+                                                      "; a local list grows by let: { \"let\": "
+                                                      "\"%.64s\", \"value\": \"%.64s + [item]\" }",
+                                                      kw->valuestring, kw->valuestring);
+                                strbuf_printf(&sb, ")");
+                        }
                         err_value(L, kw, "%s", strbuf_str(&sb));
                         strbuf_free(&sb);
                         free(names);
@@ -1712,7 +1727,16 @@ static void read_stmt(loader *L, const cJSON *obj, sc_stmt *s)
                         first = first->next;
                 if (first != NULL) {
                         strbuf_printf(&sb, "unknown statement '%s'", first->string);
-                        if (diag_suggest(first->string, names, SC_STMT_KIND_COUNT))
+                        if (strcmp(first->string, "try") == 0 ||
+                            strcmp(first->string, "except") == 0 ||
+                            strcmp(first->string, "finally") == 0 ||
+                            strcmp(first->string, "raise") == 0)
+                                strbuf_puts(&sb,
+                                            " (a scenario has no try, except, finally or raise: "
+                                            "an error ends its actor, as an uncaught "
+                                            "exception ends a Python thread; \"assert\" "
+                                            "raises one)");
+                        else if (diag_suggest(first->string, names, SC_STMT_KIND_COUNT))
                                 suggest(&sb, first->string, names, SC_STMT_KIND_COUNT);
                         else
                                 strbuf_puts(&sb, " (see docs/scenario-format.md for the list)");
@@ -1854,11 +1878,12 @@ static int script_resolve(void *ctx, const char *name, int offset, int32_t *ref)
                 names[m++] = "name";
                 if (!L->script->is_main)
                         names[m++] = "i";
-                if (strcmp(name, "i") == 0)
+                if (strcmp(name, "i") == 0) {
                         strbuf_puts(&sb, "'i' is an actor's index and main has none");
-                else
+                } else {
                         strbuf_printf(&sb, "name '%s' is not defined", name);
-                suggest(&sb, name, names, m);
+                        suggest(&sb, name, names, m);
+                }
                 err_in(L, c->item, offset, "%s", strbuf_str(&sb));
                 strbuf_free(&sb);
                 free(names);
@@ -2348,6 +2373,12 @@ static void read_root(loader *L, const cJSON *root)
         if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")) != NULL && !cJSON_IsString(j))
                 err_value(L, j, "\"$schema\" must be a string");
 }
+/* Whether a comment, // or slash-star, begins at TEXT[K]: JSON has none. */
+static bool comment_at(const char *text, size_t len, size_t k)
+{
+        return k + 1 < len && text[k] == '/' && (text[k + 1] == '/' || text[k + 1] == '*');
+}
+
 /* The 4 hex digits after "\\u" at TEXT[K] (the backslash), or -1 where they are not that. */
 static long escape_u16(const char *text, size_t len, size_t k)
 {
@@ -2440,9 +2471,27 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                 diag_error(d, path, line, col, "NUL byte: this is not a text file");
                 return NULL;
         }
+        bool in_string = false;
+
         for (size_t k = 0; k < len; k++) {
                 unsigned char c = (unsigned char)text[k];
 
+                if (c == '"')
+                        in_string = !in_string; /* an escaped quote is stepped over below */
+                /* A raw tab or line break inside a string (JSON's, and cJSON keeps it). */
+                if (in_string && (c == '\t' || c == '\n' || c == '\r')) {
+                        int line, col;
+
+                        jsonpos_linecol(text, len, k, &line, &col);
+                        diag_error(d, path, line, col,
+                                   "a string cannot hold a raw %s: write it as %s, or close the "
+                                   "string before it (a missing '\"'?)",
+                                   c == '\t' ? "tab" : "line break",
+                                   c == '\t'   ? "\\t"
+                                   : c == '\n' ? "\\n"
+                                               : "\\r");
+                        return NULL;
+                }
                 /* JSON allows no raw control characters (cJSON would take them for spaces). */
                 if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
                         int line, col;
@@ -2503,7 +2552,9 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
 
                         jsonpos_linecol(text, len, (size_t)(end - text), &line, &col);
                         diag_error(d, path, line, col,
-                                   "text after the end of the scenario's JSON object");
+                                   comment_at(text, len, (size_t)(end - text))
+                                       ? "JSON has no comments: remove it"
+                                       : "text after the end of the scenario's JSON object");
                         cJSON_Delete(root);
                         return NULL;
                 }
@@ -2532,6 +2583,17 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                                    "JSON syntax error: a comma before '%c' (JSON allows no "
                                    "trailing comma)",
                                    text[off]);
+                        return NULL;
+                }
+                /* a comment: cJSON stops at its first or second character */
+                if (comment_at(text, len, off) || (off > 0 && comment_at(text, len, off - 1))) {
+                        size_t at = comment_at(text, len, off) ? off : off - 1;
+
+                        jsonpos_linecol(text, len, at, &line, &col);
+                        diag_error(d, path, line, col,
+                                   "JSON has no comments: remove it (a note fits in a statement's "
+                                   "\"say\", a resource's \"note\" or the scenario's "
+                                   "\"description\")");
                         return NULL;
                 }
                 jsonpos_linecol(text, len, off, &line, &col);

@@ -711,6 +711,9 @@ static void test_syntax_errors(void **state)
                 { "!counter", "PARSE@0 '!' is not an operator: use 'not'" },
                 { "arr.append(1)", "PARSE@3 '.' is not supported: values have no attributes or "
                                    "methods" },
+                { "v.value + 1",
+                  "PARSE@1 '.' is not supported: values have no attributes or "
+                  "methods (a Value is read and stored by its name: v, not v.value)" },
                 { "1 # comment", "PARSE@2 comments ('#') are not supported in expressions" },
                 { "1, 2", "PARSE@1 a tuple needs parentheses: (a, b)" },
                 { ")", "PARSE@0 unmatched ')'" },

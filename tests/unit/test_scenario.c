@@ -308,6 +308,16 @@ static void test_errors(void **state)
                      "\"semaphor\"", "did you mean 'semaphore'?");
         expect_error(HEAD " \"resources\": {\"r\": {\"type\": \"lock\", \"value\": 1}},\n" ACTOR,
                      "\"value\"", "unknown key 'value' in a lock resource");
+        expect_error(HEAD " \"resources\": {\"e\": {\"type\": \"event\", \"value\": 1}},\n" ACTOR,
+                     "\"value\"", "unknown key 'value' in an event resource");
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"try\": []}]}]}", "\"try\"",
+                     "unknown statement 'try' (a scenario has no try, except");
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": \"acc\", "
+                          "\"value\": []}, {\"append\": \"acc\", \"value\": 1}]}]}",
+                     "\"acc\", \"value\": 1", "a local list grows by let");
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"start\": \"auto\", \"run\": []}],"
+                          " \"main\": [{\"start\": \"A\"}]}",
+                     "\"A\"}", "'A' starts with the run");
         expect_error(HEAD " \"resources\": {\"l\": {\"type\": \"lock\"}},\n"
                           " \"actors\": [{\"name\": \"A\", \"run\": [{\"put\": \"l\", \"value\": "
                           "1}]}]}",
