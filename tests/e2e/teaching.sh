@@ -85,4 +85,35 @@ done <"$tmp/plan"
 
 # a guide whose commands were not found would check nothing
 [ "$runs" -gt 0 ] && ok || ko "no command of $guide was run"
+
+# docs/scenario-format.md's worked example (the ticket seller), with its `with` taken away and its
+# body kept: the seeds of 1-20 the text names fail the assert (exit 1), the others sell out
+fmt=docs/scenario-format.md
+python3 - "$fmt" "$tmp/ticket-nolock.json" <<'PY' || ko "cannot take the ticket example of $fmt"
+import json, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+sc = json.loads(re.findall(r"```json\n(.*?)```", s[:s.index("What to notice")], re.S)[-1])
+def strip(block):
+    out = []
+    for st in block:
+        if "with" in st:
+            out += strip(st["do"])
+            continue
+        for k in ("do", "then", "else"):
+            if isinstance(st.get(k), list):
+                st[k] = strip(st[k])
+        out.append(st)
+    return out
+for a in sc["actors"]:
+    a["run"] = strip(a["run"])
+json.dump(sc, open(sys.argv[2], "w"))
+PY
+want=$(sed -n 's/.*(7 and 8 of these; of 1–20, \([0-9, ]*\)) two sellers.*/\1/p' "$fmt" | tr -d ,)
+[ -n "$want" ] && ok || ko "$fmt no longer names the seeds that lose a ticket"
+got=
+for s in $(seq 1 20); do
+        "$bin" run --step --seed "$s" "$tmp/ticket-nolock.json" >/dev/null 2>&1
+        case $? in 1) got="$got $s" ;; 0) ;; *) ko "ticket without its lock, seed $s: exit $?" ;; esac
+done
+[ "$got" = " $want" ] && ok || ko "ticket without its lock: seeds$got fail, the text says $want"
 finish
