@@ -420,9 +420,18 @@ static void run_summary(session *s, run_output *o)
         strbuf sb = STRBUF_INIT;
         size_t nerr = model_error_count(m);
 
-        strbuf_printf(&sb, "lockstep: %s: %d actor%s, %llu steps, %llu events, %.3f s",
-                      outcome_words(oc), sc->nactors + 1, sc->nactors == 0 ? "" : "s",
-                      (unsigned long long)session_steps(s), (unsigned long long)session_events(s),
+        const char *words = outcome_words(oc);
+        bool crash = false;
+
+        /* "crashed" only where something crashed: errors alone are raised, not crashes */
+        for (size_t k = 0; k < nerr; k++)
+                crash |= model_error_at(m, k)->kind == EV_CRASH;
+        if (oc == OUTCOME_CRASH && nerr > 0 && !crash)
+                words = "an error ended an actor";
+        strbuf_printf(&sb, "lockstep: %s: %d actor%s, %llu step%s, %llu event%s, %.3f s", words,
+                      sc->nactors + 1, sc->nactors == 0 ? "" : "s",
+                      (unsigned long long)session_steps(s), session_steps(s) == 1 ? "" : "s",
+                      (unsigned long long)session_events(s), session_events(s) == 1 ? "" : "s",
                       session_seconds(s));
         if (oc != OUTCOME_ASSERT && session_exit_status(s) == OUTCOME_ASSERT)
                 strbuf_puts(&sb, " (an assert failed before)");

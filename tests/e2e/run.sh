@@ -184,6 +184,15 @@ run_ok 4 error -- tests/e2e/scenarios/error.json
 grep -q "error.json:7:58: ZeroDivisionError: integer division or modulo by zero (in Divider)$" \
         "$tmp/error.err" && ok || ko "error: not reported with its position and actor"
 grep -qx "Other finished" "$tmp/error.out" && ok || ko "error: the other thread did not go on"
+# the summary's first word: "crashed" for a crash, not for errors alone ("1 step", not "1 steps")
+grep -q "^lockstep: crashed: 3 actors, " "$tmp/segfault.err" && ok || ko "segfault: the summary"
+grep -q "^lockstep: an error ended an actor: 3 actors, " "$tmp/error.err" && ok ||
+        ko "error: the summary says $(grep '^lockstep: ' "$tmp/error.err" | head -n 1)"
+printf '{"lockstep": 1, "title": "t", "summary": "s", "actors": [], "main": [{"print": "x"}]}\n' \
+        >"$tmp/one.json"
+run_ok 0 onestep -- "$tmp/one.json"
+grep -q "^lockstep: done: 1 actor, 1 step, [0-9]* events, " "$tmp/onestep.err" && ok ||
+        ko "one step: the summary says $(cat "$tmp/onestep.err")"
 
 # --- no float-to-int conversion overflows: n = 2**63 - 1 is a valid int (its double, 2**63, is
 # never cast); work of 1e18 ms is cut to 1e6 s (the trace says so, in ns) and the time limit
