@@ -393,7 +393,11 @@ static bool check_name(loader *L, const cJSON *item, const char *name, bool at_k
 {
         const char *why = NULL;
 
-        if (!is_identifier(name))
+        if (strlen(name) > SC_MAX_NAME &&
+            strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(name))
+                why = "is too long: at most 64 characters";
+        else if (!is_identifier(name))
                 why = "must be an identifier: letters, digits and _, not starting with a digit, "
                       "at most 64 characters";
         else if (is_reserved(name))
@@ -1587,9 +1591,15 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                 if (s->lvalue == NULL)
                         return;
                 if (!expr_lvalue(s->lvalue, &name, &ref, &index)) {
-                        err_value(L, kw,
-                                  "'store' needs a target such as \"counter\", "
-                                  "\"arr[i]\" or \"d['k']\", not an expression");
+                        if (strstr(kw->valuestring, "][") != NULL)
+                                err_value(L, kw,
+                                          "'store' takes one index at most (\"d['k']\"): to "
+                                          "change an item inside an item, let a local take the "
+                                          "outer item, change the local, and store it back");
+                        else
+                                err_value(L, kw,
+                                          "'store' needs a target such as \"counter\", "
+                                          "\"arr[i]\" or \"d['k']\", not an expression");
                         expr_free(s->lvalue);
                         s->lvalue = NULL;
                         return;

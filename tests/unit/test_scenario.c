@@ -310,6 +310,13 @@ static void test_errors(void **state)
                      "\"value\"", "unknown key 'value' in a lock resource");
         expect_error(HEAD " \"resources\": {\"e\": {\"type\": \"event\", \"value\": 1}},\n" ACTOR,
                      "\"value\"", "unknown key 'value' in an event resource");
+        expect_error(HEAD " \"resources\": {\"D\": {\"type\": \"dict\"}}, \"actors\": [{\"name\": "
+                          "\"A\", \"run\": [{\"store\": \"D['a']['b']\", \"value\": 1}]}]}",
+                     "\"D['a']['b']\"", "'store' takes one index at most");
+        expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": "
+                          "\"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde\", "
+                          "\"value\": 1}]}]}",
+                     "\"abcdefghij", "is too long: at most 64 characters");
         expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"try\": []}]}]}", "\"try\"",
                      "unknown statement 'try' (a scenario has no try, except");
         expect_error(HEAD " \"actors\": [{\"name\": \"A\", \"run\": [{\"let\": \"acc\", "
