@@ -112,10 +112,9 @@ struct screen {
         int focus; /* a pane */
         int scroll[PANE_COUNT];
         bool help;
-        strbuf msg;     /* what the last key did, or why it could not */
-        int speed_i;    /* into speeds */
-        int last_moved; /* the last actor stepped by Space: the next pick starts after it */
-        bool past;      /* showing moment `shown` instead of the live state */
+        strbuf msg;  /* what the last key did, or why it could not */
+        int speed_i; /* into speeds */
+        bool past;   /* showing moment `shown` instead of the live state */
         uint64_t shown;
         layout_rect pane[PANE_COUNT];
         bool fits;
@@ -1523,7 +1522,6 @@ static void start_screen(screen *sc)
                 sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
         sc->speed_i = DEFAULT_SPEED_I;
-        sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
         sc->sel = first_selected(session_scenario(sc->s));
         sc->waiting = false;
@@ -1603,7 +1601,6 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->shown = earliest_moment(sc->replay); /* from the beginning */
         sc->past = sc->shown < history_len(sc->replay);
         sc->speed_i = DEFAULT_SPEED_I;
-        sc->last_moved = -1;
         sc->focus = PANE_ACTORS;
         sc->sel = first_selected(trace_reader_scenario(sc->reader));
         sc->play_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1689,7 +1686,6 @@ bool screen_reload(screen *sc)
         code_free(sc->code);
         sc->code = code_new(session_scenario(sc->s), NULL, 0);
         reset_run(sc, nres);
-        sc->last_moved = -1;
         strbuf_reset(&sc->msg);
         strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");
         return true;
@@ -1825,10 +1821,23 @@ static void step_actor(screen *sc, int a)
                 return;
         }
         if (session_grant(sc->s, a, &sc->msg) == 0) {
-                sc->last_moved = a;
                 sc->scroll[PANE_CODE] = 0; /* follow the actor again */
                 sc->mode = MODE_STEPPING;
         }
+}
+
+/* The actor that made the last step up to now, -1 before any. Taken from the history, not
+ * from the keys pressed, so that Space picks the same actor at the same moment however it was
+ * reached: by hand, by rewinding, by a replayed schedule or by a run that was paused. */
+static int last_mover(history *h)
+{
+        for (uint64_t k = history_len(h); k > history_first_seq(h); k--) {
+                event ev;
+
+                if (history_event(h, k, &ev) && event_begins_step(&ev))
+                        return ev.actor;
+        }
+        return -1;
 }
 
 /* Space: the next actor after the last one stepped that can move (round-robin). */
@@ -1836,6 +1845,7 @@ static void step_pick(screen *sc)
 {
         session_why why[SC_MAX_ACTORS + 1];
         int n = model_nactors(history_live(hist(sc)));
+        int last = last_mover(hist(sc));
 
         if (!can_step(sc)) {
                 if (sc->branched)
@@ -1852,7 +1862,7 @@ static void step_pick(screen *sc)
                 return;
         }
         for (int k = 1; k <= n; k++) {
-                int a = (sc->last_moved + k) % n;
+                int a = (last + k) % n;
 
                 if (why[a] == SESSION_CAN_MOVE) {
                         int sel = sc->sel;
@@ -1953,7 +1963,6 @@ static void restart(screen *sc)
                 xdie("cannot restart: %s", strbuf_str(&err));
         strbuf_free(&err);
         reset_run(sc, n);
-        sc->last_moved = -1;
         sc->sel = first_selected(session_scenario(sc->s)); /* as at the first start */
         strbuf_puts(&sc->msg, "Started again from the first step, with the same seed.");
 }
@@ -1972,7 +1981,6 @@ static void toggle_live(screen *sc)
                 xdie("cannot start again: %s", strbuf_str(&err));
         strbuf_free(&err);
         reset_run(sc, n);
-        sc->last_moved = -1;
         strbuf_puts(&sc->msg, sc->live ? "A live run: the operating system schedules, slowed to "
                                          "the speed shown; p pauses, L steps by hand again."
                                        : "Stepped by hand again, from the start.");

@@ -286,6 +286,16 @@ last=replay
 start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"
 check "lockstep FILE --schedule S makes the moves by itself" wait_for replay "DEADLOCK: Thread-1 holds lock_a"
 T send-keys -t replay q
+# Space goes on in turn after whoever made the last step, however that step was made: by hand
+# after MainThread, Thread-1, Thread-1 the next in turn is MainThread (Thread-2 is not started)
+printf '@seed 1\nMainThread\nThread-1 * 2\n' >"$tmp/three.txt"
+last=replay3
+start replay3 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/three.txt"
+wait_for replay3 "step 3" >/dev/null
+T send-keys -t replay3 " "
+check "after a replayed schedule, Space steps the actor in turn after the last one (MainThread)" \
+        wait_for replay3 "MainThread ▶··▶"
+T send-keys -t replay3 q
 
 # ---- hot reload: an edited file is loaded again; a broken one shows its errors ----
 last=edit
