@@ -118,9 +118,6 @@ struct screen {
         uint64_t shown;
         layout_rect pane[PANE_COUNT];
         bool fits;
-        /* what each resource looked like, to mark what the last step changed */
-        char **res_now, **res_before;
-        uint64_t res_events;
 };
 
 /* The run's history: the session's, or the replayed trace's. */
@@ -757,13 +754,12 @@ static char **res_texts_at(history *h, uint64_t seq, int w)
         return v;
 }
 
-/* BEFORE: the texts at the moment before a rewound step, to mark what that step changed; NULL
- * for the live run, whose marks are what changed since the last moment drawn. */
+/* BEFORE: the texts at the moment before the last step shown, to mark what that step changed
+ * (NULL: no marks). */
 static void draw_resources(screen *sc, const term *t, const model *m, char **before)
 {
         const layout_rect *r = &sc->pane[PANE_RES];
         int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
-        uint64_t events = model_info_of(m)->events;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
         bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
@@ -784,24 +780,6 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
         /* names up to 16 columns, 24 where the pane is wide ("shared_array.get_lock()") */
         if (namew > (r->w >= 72 ? 24 : 16))
                 namew = r->w >= 72 ? 24 : 16;
-        /* The texts of the last different moment stay, to mark what changed since (the live
-         * run's: a rewound moment is compared with the one before its step). */
-        bool rewound = before != NULL; /* NOW is then this draw's own */
-
-        if (rewound) {
-                /* the live run's texts stay as they are */
-        } else if (sc->res_now != NULL && sc->res_events != events) {
-                free_texts(sc->res_before, n);
-                sc->res_before = sc->res_now;
-                sc->res_now = now;
-                sc->res_events = events;
-        } else {
-                free_texts(sc->res_now, n);
-                sc->res_now = now;
-                sc->res_events = events;
-        }
-        if (before == NULL)
-                before = sc->res_before;
         for (int k = 0; k < n; k++)
                 total += 1 + l[k].rows;
         if (sc->scroll[PANE_RES] > total - rows)
@@ -842,8 +820,7 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                 row += h;
                 spans_free(&l[k]);
         }
-        if (rewound)
-                free_texts(now, n);
+        free_texts(now, n);
         free(cycle);
         free(l);
 }
@@ -1401,11 +1378,14 @@ void screen_draw(screen *sc, const term *t)
                               sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
-        /* a rewound moment marks what its step changed: the resources before it */
-        if (sc->fits && sc->past) {
+        /* The marks are what the last step shown changed: the resources at the moment before
+         * it, now as when rewound (not the moment drawn before, which a run at speed, or a
+         * rewind and back, leaves several steps behind). */
+        if (sc->fits) {
                 history *h = hist(sc);
+                uint64_t at = sc->past ? sc->shown : history_len(h);
 
-                before = res_texts_at(h, boundary_before(h, sc->shown), sc->pane[PANE_RES].w - 3);
+                before = res_texts_at(h, boundary_before(h, at), sc->pane[PANE_RES].w - 3);
                 m = shown_model(sc);
         }
         if (!sc->fits) {
@@ -1612,11 +1592,9 @@ screen *screen_open_replay(const char *trace, strbuf *err)
 void screen_close(screen *sc)
 {
         strbuf err = STRBUF_INIT;
-        int n;
 
         if (sc == NULL)
                 return;
-        n = sc->waiting ? 0 : model_nres(history_live(hist(sc)));
         if (sc->replay != NULL) {
                 history_free(sc->replay);
                 trace_reader_close(sc->reader);
@@ -1627,8 +1605,6 @@ void screen_close(screen *sc)
         }
         strbuf_free(&err);
         code_free(sc->code);
-        free_texts(sc->res_now, n);
-        free_texts(sc->res_before, n);
         if (sc->watch_fd >= 0)
                 close(sc->watch_fd);
         strbuf_free(&sc->errors);
@@ -1638,7 +1614,7 @@ void screen_close(screen *sc)
         free(sc);
 }
 
-static void reset_run(screen *sc, int nres);
+static void reset_run(screen *sc);
 
 int screen_watch_fd(const screen *sc)
 {
@@ -1653,7 +1629,6 @@ bool screen_reload(screen *sc)
         ssize_t n;
         strbuf err = STRBUF_INIT;
         session *s;
-        int nres;
 
         while ((n = read(sc->watch_fd, buf, sizeof(buf))) > 0)
                 for (char *p = buf; p < buf + n;) {
@@ -1679,13 +1654,12 @@ bool screen_reload(screen *sc)
                 strbuf_puts(&sc->msg, "The file loads now: its run has started.");
                 return true;
         }
-        nres = model_nres(history_live(hist(sc)));
         session_close(sc->s, &err);
         strbuf_free(&err);
         sc->s = s;
         code_free(sc->code);
         sc->code = code_new(session_scenario(sc->s), NULL, 0);
-        reset_run(sc, nres);
+        reset_run(sc);
         strbuf_reset(&sc->msg);
         strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");
         return true;
@@ -1934,16 +1908,13 @@ static void rewind_to_end(screen *sc, bool now)
 }
 
 /* After a new session replaced the old one: the screen follows it from its start. */
-static void reset_run(screen *sc, int nres)
+static void reset_run(screen *sc)
 {
         session_pause(sc->s, false);
         if (sc->live)
                 session_set_speed(sc->s, speeds[sc->speed_i]);
         else
                 hand_stepping(sc, MODE_STEPPING);
-        free_texts(sc->res_now, nres);
-        free_texts(sc->res_before, nres);
-        sc->res_now = sc->res_before = NULL;
         sc->ended = sc->past = false;
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
 }
@@ -1954,7 +1925,6 @@ static void reset_run(screen *sc, int nres)
 static void restart(screen *sc)
 {
         strbuf err = STRBUF_INIT;
-        int n = model_nres(history_live(hist(sc)));
 
         sc->s = session_restart(sc->s, SESSION_RESTART_CLEAN, &err);
         if (sc->s == NULL)
@@ -1962,7 +1932,7 @@ static void restart(screen *sc)
         if (sc->s == NULL)
                 xdie("cannot restart: %s", strbuf_str(&err));
         strbuf_free(&err);
-        reset_run(sc, n);
+        reset_run(sc);
         sc->sel = first_selected(session_scenario(sc->s)); /* as at the first start */
         strbuf_puts(&sc->msg, "Started again from the first step, with the same seed.");
 }
@@ -1971,7 +1941,6 @@ static void restart(screen *sc)
 static void toggle_live(screen *sc)
 {
         strbuf err = STRBUF_INIT;
-        int n = model_nres(history_live(hist(sc)));
 
         session_close(sc->s, &err);
         strbuf_reset(&err);
@@ -1980,7 +1949,7 @@ static void toggle_live(screen *sc)
         if (sc->s == NULL)
                 xdie("cannot start again: %s", strbuf_str(&err));
         strbuf_free(&err);
-        reset_run(sc, n);
+        reset_run(sc);
         strbuf_puts(&sc->msg, sc->live ? "A live run: the operating system schedules, slowed to "
                                          "the speed shown; p pauses, L steps by hand again."
                                        : "Stepped by hand again, from the start.");
@@ -1999,7 +1968,7 @@ static void branch(screen *sc)
         uint64_t k = history_steps(h, sc->shown);
         size_t nmoves;
         const int *moves = session_schedule(sc->s, &nmoves);
-        int n = model_nres(history_live(h)), *prefix;
+        int *prefix;
         strbuf err = STRBUF_INIT;
         session_config cfg = {
                 .path = sc->path,
@@ -2026,7 +1995,7 @@ static void branch(screen *sc)
         if (sc->s == NULL)
                 xdie("cannot branch: %s", strbuf_str(&err));
         strbuf_free(&err);
-        reset_run(sc, n);
+        reset_run(sc);
         sc->branched = true;
         if (k == 0)
                 strbuf_puts(&sc->msg, "A new run from the start: it is yours.");

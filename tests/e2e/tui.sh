@@ -522,6 +522,28 @@ start cf 100 30 -- replay "$tmp/cf.trace"
 T send-keys -t cf "}"
 check "the replay shows the child's copy as the child had it" wait_for cf "P's copy = 0"
 T send-keys -t cf q
+# the '*' marks what the step shown as the last one changed, at the end as when rewound: main's
+# last step stores b (a * on b, none on a); it marked nothing at the end of a replay, nor after
+# a run at speed, where it marked what changed since some earlier frame
+cat >"$tmp/marks.json" <<'EOS'
+{"lockstep": 1, "title": "marks", "summary": "s", "actors": [],
+ "resources": {"a": {"type": "var", "value": 0}, "b": {"type": "var", "value": 0}},
+ "main": [{"store": "a", "value": "1"}, {"store": "b", "value": "2"}]}
+EOS
+"$bin" run --trace "$tmp/marks.trace" "$tmp/marks.json" >/dev/null 2>&1
+last=mk
+start mk 80 24 -- replay "$tmp/marks.trace"
+T send-keys -t mk "}"
+check "the end of a replay marks what its last step changed" wait_for mk "│\\*b +(var +)?= 2"
+check "... and only that" sh -c "! tmux -L $sock capture-pane -p -t mk | grep -q '│\\*a '"
+T send-keys -t mk q
+last=fast
+start fast 80 24 -- scenarios/classics/race.json
+wait_for fast "stepping" >/dev/null
+T send-keys -t fast + + + + + + + + + + + r
+check "a run at speed ends (race's last step: main's assert)" wait_for fast "finished .*│ step [0-9]+ │ speed max"
+check "... and marks nothing its assert did not change" sh -c "! tmux -L $sock capture-pane -p -t fast | grep -q '│\\*counter'"
+T send-keys -t fast q
 echo '{"x": 1}' >"$tmp/bad.trace"
 "$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
 check "a bad trace exits 2" [ $? -eq 2 ]
