@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario/value.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -51,11 +52,13 @@ static size_t offset_of(const char *s, size_t n, int line, int col)
 }
 
 /* Appends the text of expression or template WHAT as written in the file: a JSON string's
- * contents, or a number, list or other literal as JSON. */
-static void put_expr(render *r, const void *what, strbuf *out)
+ * contents; a number, list or other literal (E, the expression WHAT is, or NULL for a template)
+ * as Python writes it, since the pane shows Python: None, True, 'a', not JSON's null, true, "a". */
+static void put_source(render *r, const void *what, const expr *e, strbuf *out)
 {
         int line, col;
         const char *end = NULL;
+        value v;
         cJSON *j;
 
         if (what == NULL)
@@ -67,6 +70,8 @@ static void put_expr(render *r, const void *what, strbuf *out)
         j = cJSON_ParseWithOpts(r->src + offset_of(r->src, r->len, line, col), &end, false);
         if (cJSON_IsString(j)) {
                 strbuf_puts(out, j->valuestring);
+        } else if (j != NULL && e != NULL && expr_constant(e, &v)) {
+                value_repr(v, out);
         } else if (j != NULL) {
                 char *p = cJSON_PrintUnformatted(j);
 
@@ -76,6 +81,11 @@ static void put_expr(render *r, const void *what, strbuf *out)
                 strbuf_puts(out, "...");
         }
         cJSON_Delete(j);
+}
+
+static void put_expr(render *r, const expr *e, strbuf *out)
+{
+        put_source(r, e, e, out);
 }
 
 static const char *local_name(const render *r, int32_t slot)
@@ -154,7 +164,7 @@ static void put_template(render *r, const expr_template *t, strbuf *sb)
 {
         strbuf text = STRBUF_INIT;
 
-        put_expr(r, t, &text);
+        put_source(r, t, NULL, &text);
         strbuf_printf(sb, "%s\"%s\"", strchr(strbuf_str(&text), '{') != NULL ? "f" : "",
                       strbuf_str(&text));
         strbuf_free(&text);

@@ -138,12 +138,48 @@ static void pool_map_lines(void **state)
         diag_free(&d);
 }
 
+/* Literals the file writes as JSON are shown as Python writes them: the pane shows Python. */
+static void python_literals(void **state)
+{
+        static const char lits[] =
+            "{\"lockstep\": 1, \"title\": \"Literals\", \"summary\": \"JSON values.\",\n"
+            " \"resources\": {\"q\": {\"type\": \"queue\"}},\n"
+            " \"actors\": [{\"name\": \"M\", \"run\": [\n"
+            "   {\"let\": \"m\", \"value\": [\"Hello\", null, true, false, 2, 0.5, "
+            "{\"k\": [1]}]},\n"
+            "   {\"put\": \"q\", \"value\": null, \"timeout\": 1.5},\n"
+            "   {\"let\": \"f\", \"value\": false},\n"
+            "   {\"let\": \"s\", \"value\": \"'text'\"}]}]}\n";
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *m;
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("lits.json", lits, strlen(lits), NULL, &d);
+        assert_non_null(sc);
+        cb = code_new(sc, lits, strlen(lits));
+        m = &cb->scripts[sc->actors[0].script];
+        assert_int_equal(m->n, 4);
+        assert_string_equal(m->lines[0].text,
+                            "m = ['Hello', None, True, False, 2, 0.5, {'k': [1]}]");
+        assert_string_equal(m->lines[1].text, "q.put(None, timeout=1.5)");
+        assert_string_equal(m->lines[2].text, "f = False");
+        /* an expression is shown as written */
+        assert_string_equal(m->lines[3].text, "s = 'text'");
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(python_like),
                 cmocka_unit_test(pool_map_lines),
                 cmocka_unit_test(empty_group),
+                cmocka_unit_test(python_literals),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
