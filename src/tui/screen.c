@@ -1268,11 +1268,17 @@ static void draw_timeline(screen *sc, const term *t, const model *m, const lanes
                 for (int c = 0; c < l->ncols && x0 + c < r->x + r->w; c++) {
                         model_state st = (model_state)l->state[c][a];
                         bool moved = l->mover[c] == a;
-                        /* who moved at that step stands out; the others show their state */
-                        const char *g = moved ? t->glyph[MODEL_RUNNING]
-                                        : st == MODEL_NEW || st == MODEL_DONE ? " "
-                                        : st == MODEL_READY                   ? t->glyph[MODEL_NEW]
-                                                                              : t->glyph[st];
+                        const char *g;
+
+                        /* who moved at that step stands out, alone: the others show their state,
+                         * and one running (live, every actor not waiting is) is one that can go
+                         * on, as a ready one */
+                        if (!moved && st == MODEL_RUNNING)
+                                st = MODEL_READY;
+                        g = moved                                 ? t->glyph[MODEL_RUNNING]
+                            : st == MODEL_NEW || st == MODEL_DONE ? " "
+                            : st == MODEL_READY                   ? t->glyph[MODEL_NEW]
+                                                                  : t->glyph[st];
                         attr_t at = term_attr(t, moved ? (term_role)(ROLE_STATE + MODEL_RUNNING)
                                                        : (term_role)(ROLE_STATE + st));
 

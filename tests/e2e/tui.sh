@@ -553,8 +553,19 @@ check "... saying where and why" grep -q "bad.trace:1:1: error: not a lockstep t
 last=live
 start live 80 24 -- scenarios/classics/race.json --live
 check "--live runs by itself" wait_for live "live .*│ step [1-9]"
+wait_for live "live .*│ step [1-9][0-9]" >/dev/null
 T send-keys -t live p
 check "p pauses a live run" wait_for live "live, paused"
+# the Timeline's ▶ is the actor that made the step, one a column: the other running threads are
+# not (every running actor's lane was ▶ in every column); the lanes start after the names
+lanes() {
+        screen live | sed -n '/Timeline/,/^MainThread/p' | sed -e 1d -e 's/│.*//' -e 's/▶/X/g' \
+                -e 's/[·■◇…✗]/./g' | awk '{ for (c = 12; c <= length($0); c++)
+                        if (substr($0, c, 1) == "X" && ++n[c] == 2) two++; movers += gsub("X", "") }
+                END { print movers + 0, two + 0 }'
+}
+l=$(lanes) # (the ▶ counted, the columns with two)
+check "live, the Timeline has one ▶ a step ($l)" test "${l#* }" = 0 -a "${l% *}" -ge 10
 T send-keys -t live L
 check "L starts it again stepped by hand" wait_for live "stepping .*│ step 0 "
 T send-keys -t live L
