@@ -820,6 +820,7 @@ model *model_clone(const model *src)
         if (m->out != NULL)
                 m->out->refs++;
         text_ref(m->info.caption);
+        text_ref(m->info.reason);
         m->asserts = errors_dup(src->asserts, src->nasserts);
         m->capasserts = src->nasserts;
         m->errors = errors_dup(src->errors, src->nerrors);
@@ -868,6 +869,7 @@ void model_free(model *m)
         free(m->res);
         log_unref(m->out);
         text_unref(m->info.caption);
+        text_unref(m->info.reason);
         errors_free(m->asserts, m->nasserts);
         errors_free(m->errors, m->nerrors);
         text_unref(m->spare);
@@ -1335,11 +1337,24 @@ static void on_assert(model *m, const event *ev, model_actor *a, model_res *r)
         push_error(&m->asserts, &m->nasserts, &m->capasserts, ev, EV_ASSERT, 0, 0);
         if (!m->info.ended && m->info.outcome == OUTCOME_RUNNING)
                 m->info.outcome = OUTCOME_ASSERT;
+        /* the AssertionError it raises ends the actor once it has unwound (its EXIT) */
+        if (a != NULL)
+                text_set(&a->why, ev);
+}
+
+/* EXIT: done, or ended by the AssertionError of its failed assert (`why` set), as Python's
+ * thread is ended by the exception. */
+static void on_finish(model *m, const event *ev, model_actor *a, model_res *r)
+{
+        if (a->why != NULL)
+                a->signal = -1;
+        set_state(a, a->why != NULL ? MODEL_CRASHED : MODEL_DONE, ev->seq);
 }
 
 static void on_end(model *m, const event *ev, model_actor *a, model_res *r)
 {
         m->info.ended = true;
+        text_set(&m->info.reason, ev);
         switch (ev->aux) {
         case OUTCOME_RUNNING:
         case OUTCOME_DONE:
@@ -1351,6 +1366,22 @@ static void on_end(model *m, const event *ev, model_actor *a, model_res *r)
         case OUTCOME_LIMIT:
         case OUTCOME_INTERRUPTED: m->info.outcome = ev->aux; break;
         default: break;
+        }
+        if (ev->aux != OUTCOME_CRASH)
+                return;
+        /* A crash that ends the run took the runner down (a thread's crash, or a kill from
+         * outside): every actor still alive died with it, whatever its last event said. */
+        for (int k = 0; k < m->nactors; k++) {
+                model_actor *x = &m->actors[k];
+
+                if ((x->started || x->launched) && !dead(x)) {
+                        if (x->op != MODEL_OP_NONE)
+                                end_wait(m, k, false);
+                        x->signal = 0;
+                        x->code = 0;
+                        text_set(&x->why, ev);
+                        set_state(x, MODEL_CRASHED, ev->seq);
+                }
         }
 }
 
@@ -1409,7 +1440,7 @@ static const struct rule {
         [EV_START] = { on_start, NULL, F_ACTOR, 0, MODEL_RUNNING },
         [EV_READY] = { on_ready, NULL, F_ACTOR, 0, MODEL_READY },
         [EV_STEP] = { on_step, NULL, F_ACTOR, 0, MODEL_RUNNING },
-        [EV_EXIT] = { NULL, NULL, F_ACTOR, 0, MODEL_DONE },
+        [EV_EXIT] = { on_finish, NULL, F_ACTOR, 0, -1 },
         [EV_CRASH] = { on_crash, NULL, 0, 0, MODEL_CRASHED },
         [EV_ERROR] = { on_crash, NULL, 0, 0, MODEL_CRASHED },
         [EV_BLOCKED] = { on_blocked, check_join, F_ACTOR | F_RES_OPT | F_REDIRECT, T_ANY,
@@ -1729,6 +1760,7 @@ size_t model_bytes(const model *m)
                         b += text_bytes(r->workers[w].arg);
         }
         b += text_bytes(m->info.caption);
+        b += text_bytes(m->info.reason);
         b += (m->capasserts + m->caperrors) * sizeof(model_error);
         for (size_t k = 0; k < m->nasserts; k++)
                 b += text_bytes(m->asserts[k].text);

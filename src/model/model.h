@@ -35,7 +35,8 @@
  * - Actor state: START, STEP, and every event that shows the actor doing something (ACQUIRED,
  *   RELEASED, TIMEOUT, WOKE, SET, CLEARED, NOTIFIED, PUT, GOT, SENT, RECEIVED, CLOSED, WORK,
  *   JOINED, ASSERT) make it RUNNING; READY makes it READY, SLEEP SLEEPING (num ns in sleep_ns),
- *   BLOCKED BLOCKED, WAITING WAITING, EXIT DONE, CRASH and ERROR CRASHED. Any of these ends the
+ *   BLOCKED BLOCKED, WAITING WAITING, EXIT DONE (CRASHED after a failed assert: below), CRASH
+ *   and ERROR CRASHED. Any of these ends the
  *   actor's current wait (it leaves the waiter lists). PRINT, SAY, CHANGED, REQUEST, REPLY, TASK,
  *   RESULT, END and the ACQUIRED and RELEASED of a pool worker's GIL are passive: they never
  *   change the state of the actor that sends them, so a caption sent after BLOCKED does not
@@ -106,10 +107,16 @@
  *   replaced): the worker that ran it becomes idle, and no result is cleared. A worker number
  *   outside the pool or a negative task index is ignored.
  * - PRINT appends a line to the output, SAY replaces the caption; ASSERT records a failed assert
- *   (the actor goes on: the engine sends ERROR or EXIT if it ends); CRASH (signal aux, exit
- *   status num) and ERROR (signal -1) make the actor CRASHED with the text as the reason and add
- *   an entry to the errors. END sets the outcome to aux (a known event_outcome) and `ended`.
- *   Before END the outcome is OUTCOME_ASSERT once an assert failed, else OUTCOME_RUNNING.
+ *   and keeps its text as the actor's `why`: the AssertionError ends the actor, as it ends a
+ *   Python thread, but only once it has unwound (a `with` it is in releases its lock first), so
+ *   the actor stays RUNNING until its EXIT, which then makes it CRASHED (signal -1, an error)
+ *   instead of DONE; CRASH (signal aux, exit status num) and ERROR (signal -1) make the actor
+ *   CRASHED with the text as the reason and add an entry to the errors. END sets the outcome to
+ *   aux (a known event_outcome), `ended` and the reason (its text); an END with OUTCOME_CRASH
+ *   (the runner died: a thread's crash, or a kill from outside) makes every actor still alive
+ *   (started or launched, not DONE or CRASHED) CRASHED with that reason (signal 0), as they died
+ *   with it, but adds no error. Before END the outcome is OUTCOME_ASSERT once an assert failed,
+ *   else OUTCOME_RUNNING.
  *
  * Deadlock (model_deadlock, model_wait_edges): an actor BLOCKED on a lock, an rlock or a
  * condition's own lock held by another actor (or on a plain lock it holds itself), or joining an
@@ -185,7 +192,7 @@ typedef struct model_actor {
         int home;          /* the process actor whose memory it uses (-1: main process) */
         int signal;        /* CRASHED: the signal, 0 for an exit (status in `code`), -1 error */
         int64_t code;      /* CRASHED by exit: the status */
-        const char *why;   /* CRASHED: the reason text (may be ""), NULL otherwise */
+        const char *why;   /* CRASHED: the reason text (may be ""); before, a failed assert's */
         int restore_depth; /* rlock depth given up by the last condition wait (internal) */
 } model_actor;
 
@@ -299,8 +306,9 @@ typedef struct model_info {
         const char *caption; /* the last SAY's text, NULL before any */
         int caption_actor;   /* who said it (-1 the runner) */
         uint64_t caption_seq;
-        uint64_t nasserts; /* ASSERT events, all of them (MODEL_MAX_KEPT are kept) */
-        uint64_t nerrors;  /* CRASH and ERROR events, all of them */
+        const char *reason; /* END's text: how the run ended (may be ""), NULL before END */
+        uint64_t nasserts;  /* ASSERT events, all of them (MODEL_MAX_KEPT are kept) */
+        uint64_t nerrors;   /* CRASH and ERROR events, all of them */
 } model_info;
 
 /* The state before any event. SC must outlive the model and its clones. */

@@ -1081,6 +1081,13 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 put_error_text(sc, e->text, &text);
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
                 left--;
+        } else if (mi->ended && mi->reason != NULL && mi->reason[0] != '\0' &&
+                   mi->outcome != OUTCOME_DONE && mi->outcome != OUTCOME_DEADLOCK) {
+                /* nobody's error: the run's end says why ("the runner was killed by SIGKILL") */
+                strbuf_reset(&text);
+                strbuf_printf(&text, "The run ended: %s", mi->reason);
+                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
+                left--;
         }
         if (left > 0 && mi->caption != NULL) {
                 const model_actor *by = model_actor_at(m, mi->caption_actor);
@@ -1726,8 +1733,13 @@ bool screen_pump(screen *sc)
                 return play_on(sc);
         if (sc->ended || sc->waiting)
                 return false;
-        if (!session_pump(sc->s))
+        if (!session_pump(sc->s)) {
                 sc->ended = true;
+                /* a run that ended by itself, not as it should: the row says why, not what an
+                 * older key did */
+                if (run_outcome(sc) != OUTCOME_DONE)
+                        strbuf_reset(&sc->msg);
+        }
         return true;
 }
 

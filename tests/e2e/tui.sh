@@ -460,6 +460,19 @@ wait_for err "stepping" >/dev/null
 check "an error shows in its actor's row without the file's place" press_until err " " "crashed +Divider +line 1 +ZeroDivisionError: integer division" 10
 check "... and in the message row" wait_for err "^Divider: ZeroDivisionError: integer division or modulo by zero"
 T send-keys -t err q
+# a failed assert ends its actor with the AssertionError, as it ends a Python thread (it showed
+# "done"), once the with it is in has given its lock back
+cat >"$tmp/assert.json" <<'EOS'
+{"lockstep": 1, "title": "assert", "summary": "s", "resources": {"l": {"type": "lock"}},
+ "actors": [{"name": "T", "kind": "thread",
+   "run": [{"with": "l", "do": [{"assert": "1 == 2", "message": "boom"}]}, {"print": "never"}]}]}
+EOS
+last=asrt
+start asrt 80 24 -- "$tmp/assert.json"
+wait_for asrt "stepping" >/dev/null
+check "a failed assert ends its actor with an error" press_until asrt " " "✗ crashed +T +line 1 +AssertionError: boom" 10
+check "... after its with released the lock" wait_for asrt "│.l +(lock +)?free"
+T send-keys -t asrt q
 
 # ---- a file with errors on the command line: its errors on the screen until it loads ----
 last=broken
@@ -579,8 +592,16 @@ wait_for crash "stepping" >/dev/null
 procs=$(pids_of crash)
 runner=$(echo "$procs" | cut -d' ' -f2)
 check "the runner is a child of lockstep" [ -n "$runner" ]
+# (a key's message first: the end replaces it)
+T send-keys -t crash 1
+wait_for crash "MyCustomThread-0 has not been started" >/dev/null
 kill -KILL "$runner"
 check "a killed runner ends the run on screen" wait_for crash "finished +crash"
+# what happened is said, and the actors alive then died with the runner (they stayed as they
+# were, the message row kept the key's message)
+check "... saying why on the message row" wait_for crash "^The run ended: the runner was killed by SIGKILL \\(signal 9\\)"
+check "... and the actors alive died with it" wait_for crash "✗ crashed +MainThread +line 1 +the runner was killed"
+check "... those not started are still new" wait_for crash "· new +MyCustomThread-0"
 T send-keys -t crash q
 check "after the runner's crash q ends lockstep with 0" wait_for crash "lockstep exited 0"
 check "after the runner's crash the terminal is restored" restored crash

@@ -1217,6 +1217,82 @@ static void test_output_captions_outcome(void **state)
         stop(&f);
 }
 
+/* A failed assert ends its actor with the AssertionError (CRASHED, not DONE), as in a Python
+ * thread; but only at its EXIT, once it has unwound: the lock its `with` held is given back on
+ * the way, and applied. An assert of the runner's changes no actor. */
+static void test_assert_ends_actor(void **state)
+{
+        feed f = start(all_text);
+        int l = res(&f, "lock");
+        model *before;
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, l, 1);
+        evt(&f, EV_ASSERT, ACT_A, -1, 0, "AssertionError: boom");
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
+        before = model_clone(f.m); /* shares the text */
+        ev(&f, EV_RELEASED, ACT_A, l);
+        assert_int_equal(R(&f, "lock")->holder, -1);
+        full(&f, EV_EXIT, ACT_A, -1, -1, -1, 1, 0, NULL);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
+        assert_int_equal(A(&f, ACT_A)->signal, -1);
+        assert_string_equal(A(&f, ACT_A)->why, "AssertionError: boom");
+        assert_int_equal(model_error_count(f.m), 0); /* an assert, not an error */
+        assert_int_equal(model_assert_count(f.m), 1);
+        assert_int_equal(model_actor_at(before, ACT_A)->state, MODEL_RUNNING);
+        model_free(before);
+        /* an actor without a failed assert is done */
+        ev(&f, EV_EXIT, ACT_B, -1);
+        assert_int_equal(A(&f, ACT_B)->state, MODEL_DONE);
+        assert_null(A(&f, ACT_B)->why);
+        evt(&f, EV_ASSERT, EVENT_RUNNER, -1, 0, "AssertionError: the runner's");
+        assert_int_equal(model_assert_count(f.m), 2);
+        assert_int_equal(model_info_of(f.m)->ignored, 0);
+        stop(&f);
+}
+
+/* An END with OUTCOME_CRASH (the runner died, killed from outside here) leaves no actor alive:
+ * the started and the launched ones died with it, with its reason, without an error each; the
+ * new and the finished stay as they were. Other outcomes leave the actors alone. */
+static void test_end_crash_ends_actors(void **state)
+{
+        const char *why = "the runner was killed by SIGKILL (signal 9)";
+        feed f = start(all_text);
+        int l = res(&f, "lock");
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        ev(&f, EV_START, ACT_MAIN, -1);
+        evn(&f, EV_ACQUIRED, ACT_A, l, 1);
+        ev(&f, EV_BLOCKED, ACT_B, l);
+        evn(&f, EV_SLEEP, ACT_MAIN, -1, 2000000000);
+        ev(&f, EV_EXIT, ACT_A, -1);
+        assert_null(model_info_of(f.m)->reason);
+        full(&f, EV_END, EVENT_RUNNER, -1, -1, -1, OUTCOME_CRASH, 0, why);
+        assert_string_equal(model_info_of(f.m)->reason, why);
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_DONE);
+        assert_int_equal(A(&f, ACT_B)->state, MODEL_CRASHED);
+        assert_string_equal(A(&f, ACT_B)->why, why);
+        assert_int_equal(A(&f, ACT_B)->op, MODEL_OP_NONE);
+        assert_int_equal(R(&f, "lock")->blocked.n, 0);
+        assert_int_equal(A(&f, ACT_MAIN)->state, MODEL_CRASHED);
+        assert_int_equal(A(&f, ACT_C)->state, MODEL_NEW);
+        assert_int_equal(model_error_count(f.m), 0);
+        assert_int_equal(model_deadlock(f.m, NULL), 0);
+        stop(&f);
+
+        f = start(all_text);
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_BLOCKED, ACT_A, res(&f, "q"));
+        full(&f, EV_END, EVENT_RUNNER, -1, -1, -1, OUTCOME_TIMEOUT, 0, "the time limit");
+        assert_int_equal(A(&f, ACT_A)->state, MODEL_BLOCKED);
+        assert_string_equal(model_info_of(f.m)->reason, "the time limit");
+        stop(&f);
+}
+
 /* model_trim_logs drops the oldest lines of the shared logs: the model and its clones agree on
  * what is dropped, a clone replaying the same events stays in step, one that diverges gets its
  * own copy, and the output goes before the pool results. */
@@ -2068,6 +2144,8 @@ int main(void)
                 cmocka_unit_test(test_pool_worker_gil),
                 cmocka_unit_test(test_pool_argument_reused),
                 cmocka_unit_test(test_output_captions_outcome),
+                cmocka_unit_test(test_assert_ends_actor),
+                cmocka_unit_test(test_end_crash_ends_actors),
                 cmocka_unit_test(test_trim_logs),
                 cmocka_unit_test(test_actor_states),
                 cmocka_unit_test(test_garbage_ignored),
