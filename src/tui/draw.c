@@ -164,3 +164,103 @@ int draw_wrap(const term *t, const char *s, int width,
         }
         return lines;
 }
+
+/* Where draw_wrapped's lines go. */
+typedef struct wrapped {
+        const term *t;
+        WINDOW *w;
+        int y, x, width, rows, used;
+        attr_t a;
+        const char *end; /* the end of the whole text */
+} wrapped;
+
+static void wrapped_line(const char *s, size_t n, void *ctx)
+{
+        wrapped *c = ctx;
+        const char *after = s + n;
+
+        while (after < c->end && *after == ' ')
+                after++;
+        /* the last row takes the rest, which draw_text cuts with the ellipsis */
+        if (c->used == c->rows - 1 && after < c->end)
+                n = (size_t)(c->end - s);
+        if (c->used < c->rows)
+                draw_text(c->t, c->w, c->y + c->used, c->x, c->width, c->a, s, n);
+        c->used++;
+}
+
+int draw_wrapped(const term *t, WINDOW *w, int y, int x, int width, int rows, attr_t a,
+                 const char *s)
+{
+        wrapped c = { .t = t, .w = w, .y = y, .x = x, .width = width, .rows = rows, .a = a };
+
+        c.end = s + strlen(s);
+        return draw_wrap(t, s, width, wrapped_line, &c);
+}
+
+/* The columns and the length of the character at S (N > 0 bytes, escaped text). */
+static int char_cols(const term *t, const char *s, size_t n, size_t *len)
+{
+        uint32_t cp;
+
+        *len = utf8_decode(s, n, &cp);
+        if (*len == 0)
+                *len = 1, cp = '?';
+        return cp_width(t, cp);
+}
+
+void draw_cut_middle(const term *t, const char *s, size_t n, int width, int tail, strbuf *out)
+{
+        strbuf sb = STRBUF_INIT;
+        size_t head = 0, from, len;
+        int cols = 0, tail_cols = 0;
+
+        utf8_escape(&sb, s, n);
+        if (width < 4 || tail + 2 > width || draw_width(t, sb.data, sb.len) <= width) {
+                strbuf_append(out, sb.data, sb.len);
+                strbuf_free(&sb);
+                return;
+        }
+        /* the tail from the end, then the head in what is left of WIDTH but the ellipsis */
+        from = sb.len;
+        while (from > 0) {
+                size_t k = from - 1;
+                int cw;
+
+                while (k > 0 && utf8_is_cont((unsigned char)sb.data[k]))
+                        k--;
+                cw = char_cols(t, sb.data + k, sb.len - k, &len);
+                if (tail_cols + cw > tail)
+                        break;
+                tail_cols += cw;
+                from = k;
+        }
+        while (head < from) {
+                int cw = char_cols(t, sb.data + head, sb.len - head, &len);
+
+                if (cols + cw > width - 1 - tail_cols)
+                        break; /* a wide character is never split */
+                cols += cw;
+                head += len;
+        }
+        /* a wide character that did not fit at the head leaves a column: the tail takes it
+         * when it can, else a blank after the ellipsis, so that the text still ends at the edge */
+        while (from > head) {
+                size_t k = from - 1;
+                int cw;
+
+                while (k > head && utf8_is_cont((unsigned char)sb.data[k]))
+                        k--;
+                cw = char_cols(t, sb.data + k, sb.len - k, &len);
+                if (cols + 1 + tail_cols + cw > width)
+                        break;
+                tail_cols += cw;
+                from = k;
+        }
+        strbuf_append(out, sb.data, head);
+        strbuf_puts(out, t->ellipsis);
+        for (cols += 1 + tail_cols; cols < width; cols++)
+                strbuf_putc(out, ' ');
+        strbuf_append(out, sb.data + from, sb.len - from);
+        strbuf_free(&sb);
+}
