@@ -825,22 +825,6 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
         free(l);
 }
 
-/* Where a wrapped printed line goes: its rows from Y, at most ROWS of them. */
-typedef struct out_rows {
-        const term *t;
-        int y, x, w, rows, used;
-} out_rows;
-
-static void out_row(const char *s, size_t n, void *ctx)
-{
-        out_rows *o = ctx;
-
-        if (o->used < o->rows)
-                draw_text(o->t, stdscr, o->y + o->used, o->x, o->w, term_attr(o->t, ROLE_NORMAL), s,
-                          n);
-        o->used++;
-}
-
 /* The rows printed line K takes in W columns: wrapped, at most MAX. */
 static int out_line_rows(const term *t, const model *m, size_t k, int w, int max)
 {
@@ -909,7 +893,6 @@ static void draw_output(screen *sc, const term *t, const model *m)
                 const model_line *ml = model_output_at(m, k, &line);
                 const model_actor *a = model_actor_at(m, ml->actor);
                 int x = r->x, c = out_line_rows(t, m, k, textw, rows);
-                out_rows o;
 
                 /* each actor's lines in its own colour (and its name: never colour alone) */
                 put_name_cut(
@@ -922,8 +905,7 @@ static void draw_output(screen *sc, const term *t, const model *m)
                 for (int row = 0; row < c; row++)
                         draw_str(t, stdscr, (int)y + row, x, 2, term_attr(t, ROLE_DIM), t->bar);
                 x += barw + 1;
-                o = (out_rows){ .t = t, .y = (int)y, .x = x, .w = textw, .rows = c };
-                draw_wrap(t, ml->text, textw, out_row, &o);
+                draw_wrapped(t, stdscr, (int)y, x, textw, c, term_attr(t, ROLE_NORMAL), ml->text);
                 y += (size_t)c;
         }
 }
@@ -1057,10 +1039,8 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 }
                 for (int k = 0; k < c.rows; k++)
                         draw_fill(stdscr, y + k, 0, COLS, term_attr(t, ROLE_BANNER));
-                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
-                if (c.used > c.rows) /* cut: say so at the end of the last row */
-                        draw_str(t, stdscr, y + c.rows - 1, COLS - 1, 1, term_attr(t, ROLE_BANNER),
-                                 t->ellipsis);
+                c.used = draw_wrapped(t, stdscr, y, 0, COLS, c.rows, term_attr(t, ROLE_BANNER),
+                                      strbuf_str(&text));
                 c.used = c.used < c.rows ? c.used : c.rows;
                 y += c.used;
                 left -= c.used;
@@ -1098,10 +1078,8 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 if (by != NULL)
                         strbuf_printf(&text, "%s: ", by->name);
                 strbuf_printf(&text, "\"%s\"", mi->caption);
-                c = (wrap_ctx){
-                        .t = t, .y = y, .x = 0, .w = COLS, .rows = left, .role = ROLE_CAPTION
-                };
-                draw_wrap(t, strbuf_str(&text), COLS, wrap_line, &c);
+                draw_wrapped(t, stdscr, y, 0, COLS, left, term_attr(t, ROLE_CAPTION),
+                             strbuf_str(&text));
         }
         strbuf_free(&why);
         strbuf_free(&text);

@@ -434,6 +434,8 @@ start dp 80 24 -- scenarios/classics/dining-philosophers.json
 wait_for dp "stepping" >/dev/null
 check "the philosophers deadlock, stepped in turn" press_until dp " " "DEADLOCK" 80
 check "... and the banner is the whole cycle as a chain" sh -c "tmux -L $sock capture-pane -p -J -t dp | tr -d '\n' | grep -q 'DEADLOCK: Philosopher-0 → fork_1 → Philosopher-1 → fork_2 → Philosopher-2 → *fork_3 → Philosopher-3 → fork_4 → Philosopher-4 → fork_0 → Philosopher-0'"
+# the caption in the one row left under it is cut with a mark (it ended "while its")
+check "... and the caption under it, cut, ends with …" wait_for dp '^Philosopher-4: "Philosopher-4 takes fork_0 \(right\), or waits while its neighbou…$'
 T send-keys -t dp q
 
 # ---- Output's names: one column, as wide as the longest shown up to a third of the pane, and a
