@@ -195,40 +195,22 @@ static void load_preview(browser *b)
         diag_free(&d);
 }
 
-typedef struct wrap_ctx {
-        const term *t;
-        int y, x, w, bottom;
-        term_role role;
-} wrap_ctx;
-
-static void wrap_line(const char *s, size_t n, void *ctx)
-{
-        wrap_ctx *c = ctx;
-
-        if (c->y < c->bottom)
-                draw_text(c->t, stdscr, c->y, c->x, c->w, term_attr(c->t, c->role), s, n);
-        c->y++;
-}
-
 /* A labelled field of the preview, wrapped beside its label (no label: the whole width). */
 static int preview_field(const term *t, int y, int x, int w, int bottom, const char *label,
                          const char *text, term_role role)
 {
         int lw = label[0] != '\0' ? 10 : 0;
-        wrap_ctx c = { .t = t, .y = y, .x = x + lw, .w = w - lw, .bottom = bottom, .role = role };
 
         if (y >= bottom)
                 return y;
         draw_str(t, stdscr, y, x, lw, term_attr(t, ROLE_DIM), label);
-        draw_wrap(t, text, w - lw, wrap_line, &c);
-        return c.y;
+        return y + draw_wrapped(t, stdscr, y, x + lw, w - lw, bottom - y, term_attr(t, role), text);
 }
 
 static void draw_preview(browser *b, const term *t, int y, int x, int w, int bottom)
 {
         const scenario *sc = b->preview;
         strbuf sb = STRBUF_INIT;
-        wrap_ctx c;
 
         load_preview(b);
         sc = b->preview;
@@ -238,9 +220,7 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
                 draw_str(t, stdscr, y, x, w, term_attr(t, ROLE_ERROR), strbuf_str(&b->preview_err));
                 return;
         }
-        c = (wrap_ctx){ .t = t, .y = y, .x = x, .w = w, .bottom = bottom, .role = ROLE_BOLD };
-        draw_wrap(t, sc->title, w, wrap_line, &c);
-        y = c.y + 1;
+        y += draw_wrapped(t, stdscr, y, x, w, bottom - y, term_attr(t, ROLE_BOLD), sc->title) + 1;
         y = preview_field(t, y, x, w, bottom, "file", b->bundle.entries[b->preview_of].rel,
                           ROLE_NORMAL);
         y = preview_field(t, y, x, w, bottom, "summary", sc->summary, ROLE_NORMAL);

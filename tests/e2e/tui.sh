@@ -693,6 +693,8 @@ last=br
 start br 80 24 -- ""
 check "the browser lists the seed's scenarios" wait_for br "Thread: a named thread and join"
 check "and the classics" wait_for br "Deadlock: two locks in opposite order"
+# the preview's description, cut at the pane's last row, says so (it ended "and overrides")
+check "the preview's description cut at 80x24 ends with …" sh -c "tmux -L $sock capture-pane -p -t br | sed -n 22p | grep -q '│ .*…\$'"
 T send-keys -t br -l sema
 check "typing filters" wait_for br "filter: sema"
 check "... and the header says how many are left" wait_for br "lockstep │ 2 of [0-9]+ scenarios │ filter: sema"
