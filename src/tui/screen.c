@@ -585,31 +585,12 @@ static void draw_actors(screen *sc, const term *t, const model *m)
         }
 }
 
-/* S for WIDTH columns into OUT: an ASCII text too wide loses its middle, keeping its last TAIL
- * characters ("worker_t…ead-1", "for t in Custo… t.start()"), where names of a group and lines of
- * code differ; other text goes whole, for draw_str to cut at its end. */
-static void cut_middle(const term *t, const char *s, int width, size_t tail, strbuf *out)
-{
-        size_t n = strlen(s);
-        bool ascii = true;
-
-        for (size_t k = 0; k < n && ascii; k++)
-                ascii = (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7f;
-        if (!ascii || n <= (size_t)width || width < 4 || tail + 2 > (size_t)width) {
-                strbuf_puts(out, s);
-                return;
-        }
-        strbuf_append(out, s, (size_t)width - 1 - tail);
-        strbuf_puts(out, t->ellipsis);
-        strbuf_append(out, s + n - tail, tail);
-}
-
 /* NAME in WIDTH columns at Y, X, its middle cut when too wide. */
 static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const char *name)
 {
         strbuf sb = STRBUF_INIT;
 
-        cut_middle(t, name, width, (size_t)(width / 2 < 6 ? width / 2 : 6), &sb);
+        draw_cut_middle(t, name, strlen(name), width, width / 2 < 6 ? width / 2 : 6, &sb);
         draw_str(t, stdscr, y, x, width, a, strbuf_str(&sb));
         strbuf_free(&sb);
 }
@@ -662,8 +643,8 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 /* a line too long keeps its end: "for t in Custo… t.start()" and "... t.join()"
                  * were both "for t in CustomProcess: …" at 80 columns */
                 strbuf_reset(&text);
-                cut_middle(t, cl->text, r->w - CODE_PREFIX, (size_t)(r->w - CODE_PREFIX) * 2 / 5,
-                           &text);
+                draw_cut_middle(t, cl->text, strlen(cl->text), r->w - CODE_PREFIX,
+                                (r->w - CODE_PREFIX) * 2 / 5, &text);
                 span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
                 draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);

@@ -403,6 +403,23 @@ T send-keys -t ps Tab Tab NPage
 check "... and scrolling there says what is above" wait_for ps "Resources \\(more above\\)"
 check "... showing the last ones" wait_for ps "│ done += 0"
 T send-keys -t ps q
+# a line of code too long for the pane loses its middle whatever its characters, measured in
+# columns as shown, and ends at the pane's edge (accented, wide and escaped text was cut at its
+# end instead, a wide character leaving a blank before the border)
+cat >"$tmp/wide.json" <<'EOS'
+{"lockstep": 1, "title": "wide", "summary": "s", "actors": [{"name": "W", "run": [
+ {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"},
+ {"print": "漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字 tail end"},
+ {"print": "tab\there\tand\tthere\tand\tnewline\nline two end"}]}]}
+EOS
+last=wide
+start wide 80 24 -- "$tmp/wide.json"
+wait_for wide "stepping" >/dev/null
+T send-keys -t wide Up
+check "a long line of accented code loses its middle" wait_for wide '^ +▶ +1 print\("héllo w…nd of it"\)│'
+check "... and one of wide characters, its end at the edge" wait_for wide '^ +2 print\("漢字漢… tail end"\)│'
+check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\the… two end"\)│'
+T send-keys -t wide q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null
