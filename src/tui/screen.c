@@ -606,10 +606,8 @@ static void draw_code(screen *sc, const term *t, const model *m)
         const code_script *cs = &sc->code->scripts[script];
         const model_actor *me = model_actor_at(m, sc->sel);
         strbuf title = STRBUF_INIT, text = STRBUF_INIT;
+        const char *more;
 
-        strbuf_printf(&title, " - %s", me->name);
-        pane_title(sc, t, PANE_CODE, strbuf_str(&title));
-        strbuf_free(&title);
         cur = code_line_of(sc->code, me->stmt);
         /* follow the selected actor's line, then the reader's own scrolling */
         first = cur >= rows ? cur - rows / 2 : 0;
@@ -618,6 +616,18 @@ static void draw_code(screen *sc, const term *t, const model *m)
         if (first + sc->scroll[PANE_CODE] < 0)
                 sc->scroll[PANE_CODE] = -first;
         first += sc->scroll[PANE_CODE];
+        /* lines out of view are said, as Resources and Output say theirs; the actor's name
+         * gives up its middle for it */
+        more = first > 0 && first + rows < cs->n ? " (more above, below)"
+               : first + rows < cs->n            ? " (more below)"
+               : first > 0                       ? " (more above)"
+                                                 : "";
+        strbuf_puts(&title, " - ");
+        draw_cut_middle(t, me->name, strlen(me->name),
+                        r->w - (int)(strlen(pane_names[PANE_CODE]) + strlen(more)) - 5, 4, &title);
+        strbuf_puts(&title, more);
+        pane_title(sc, t, PANE_CODE, strbuf_str(&title));
+        strbuf_free(&title);
         for (int row = 0; row < rows && first + row < cs->n; row++) {
                 int ln = first + row, y = r->y + 1 + row, x = r->x;
                 const code_line *cl = &cs->lines[ln];

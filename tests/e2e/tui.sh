@@ -403,6 +403,19 @@ T send-keys -t ps Tab Tab NPage
 check "... and scrolling there says what is above" wait_for ps "Resources \\(more above\\)"
 check "... showing the last ones" wait_for ps "│ done += 0"
 T send-keys -t ps q
+# the Code pane says which way its lines out of view are, as Resources does (it hid them without
+# a word)
+last=pc
+start pc 80 24 -- scenarios/seed/12-process-sync.json
+wait_for pc "stepping" >/dev/null
+T send-keys -t pc Up
+check "Code's title says when lines are below" wait_for pc "^ Code - Worker-3 \\(more below\\) +│"
+T send-keys -t pc Tab Down
+check "... above and below, scrolled (the name giving up its middle)" wait_for pc "^ Code - Wo…er-3 \\(more above, below\\) +│"
+T send-keys -t pc End
+check "... and above, at the end" wait_for pc "^ Code - Worker-3 \\(more above\\) +│"
+check "... whose last line is then in view" wait_for pc "^ +13     finished.notify\\(\\) +│"
+T send-keys -t pc q
 # a line of code too long for the pane loses its middle whatever its characters, measured in
 # columns as shown, and ends at the pane's edge (accented, wide and escaped text was cut at its
 # end instead, a wide character leaving a blank before the border)
