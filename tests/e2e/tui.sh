@@ -331,6 +331,8 @@ start pp 160 48 -- scenarios/seed/10-pipe.json
 wait_for pp "stepping" >/dev/null
 press_until pp 3 "Receiver +line 1" 6 >/dev/null
 check "a message sent is in the pipe until it is received" press_until pp 1 "pipe +pipe +a->b \\[ 'Hello' \\]" 20
+# a literal the file writes in JSON is shown as Python writes it (it was [..., null])
+check "... and the Code pane shows the list as Python: None, not null" wait_for pp "messages = \\['Hello', 'Dear', 'How are you\\?', None\\] +│"
 T send-keys -t pp q
 last=pool
 start pool 80 24 -- scenarios/seed/13-cpu-count.json
