@@ -2028,27 +2028,77 @@ static bool stuck(const model *m, int a)
                !model_can_proceed(m, a);
 }
 
-/* A cycle through a plain lock can be broken by any other actor, for a threading.Lock may be
- * released by a thread that does not hold it: it is a deadlock only when every live actor off
- * the cycle is stuck too. A cycle of rlocks and joins is a deadlock whatever the others do. */
-static bool unbreakable(const model *m, const model_edge *edge, const bool *cyc, int start)
+/* The plain locks of a cycle, to find a `release` of one of them in a script. */
+typedef struct cycle_locks {
+        const model *m;
+        int res[MAX_ACTS];
+        int n;
+        bool found;
+} cycle_locks;
+
+static void find_release(const sc_stmt *s, void *ctx)
 {
-        bool plain = false;
+        cycle_locks *c = ctx;
+        int r = s->res;
+
+        if (s->kind != SC_RELEASE || r < 0 || r >= c->m->nres)
+                return;
+        if (c->m->res[r].type == SC_CONDITION && c->m->res[r].lock >= 0)
+                r = c->m->res[r].lock; /* a condition's release is its lock's */
+        for (int k = 0; k < c->n; k++)
+                c->found |= c->res[k] == r;
+}
+
+/* Whether lock R is a GIL: the engine takes and gives it, with no statement of the script's. */
+static bool is_gil(const model *m, int r)
+{
+        const scenario *sc = m->sc;
+
+        if (r == sc->gil_res || m->res[r].worker >= 0)
+                return true;
+        for (int k = 0; k < sc->nactors; k++)
+                if (sc->actors[k].gil_res == r)
+                        return true;
+        return false;
+}
+
+/* A cycle through a plain lock can be broken by another actor, for a threading.Lock may be
+ * released by a thread that does not hold it — but only by a `release` of it, once that actor
+ * gets there: it is a deadlock when every live actor off the cycle is stuck too, or when no actor
+ * off it that has not finished (one not started yet may be) has such a statement in its script
+ * (a GIL, released by the engine, is taken as released by anyone). A cycle of rlocks and joins
+ * is a deadlock whatever the others do. */
+static bool unbreakable(const model *m, const model_edge *edge, int start)
+{
+        cycle_locks c = { .m = m };
+        bool on[MAX_ACTS] = { false }, moving = false;
+        const scenario *sc = m->sc;
         int x = start;
 
         do {
-                plain |= edge[x].kind == MODEL_EDGE_LOCK && m->res[edge[x].res].type == SC_LOCK;
+                on[x] = true;
+                if (edge[x].kind == MODEL_EDGE_LOCK && m->res[edge[x].res].type == SC_LOCK) {
+                        c.res[c.n++] = edge[x].res;
+                        c.found |= is_gil(m, edge[x].res);
+                }
                 x = edge[x].to;
         } while (x != start);
-        if (!plain)
+        if (c.n == 0)
                 return true;
         for (int a = 0; a < m->nactors; a++) {
                 const model_actor *y = &m->actors[a];
 
-                if (!cyc[a] && y->state != MODEL_NEW && !dead(y) && !stuck(m, a))
-                        return false;
+                moving |= !on[a] && y->state != MODEL_NEW && !dead(y) && !stuck(m, a);
         }
-        return true;
+        if (!moving)
+                return true;
+        for (int a = 0; a < m->nactors && !c.found; a++) {
+                int script = a < sc->nactors ? sc->actors[a].script : sc->main_script;
+
+                if (!on[a] && !dead(&m->actors[a]))
+                        scenario_walk(&sc->scripts[script].body, find_release, &c);
+        }
+        return !c.found;
 }
 
 int model_deadlock(const model *m, strbuf *why)
@@ -2059,7 +2109,7 @@ int model_deadlock(const model *m, strbuf *why)
 
         graph(m, edge, has, cyc);
         for (int a = 0; a < m->nactors; a++)
-                if (cyc[a] && unbreakable(m, edge, cyc, a)) {
+                if (cyc[a] && unbreakable(m, edge, a)) {
                         if (why != NULL)
                                 describe_cycle(m, edge, a, why);
                         return 1;

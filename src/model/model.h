@@ -122,8 +122,11 @@
  * condition's own lock held by another actor (or on a plain lock it holds itself), or joining an
  * actor that started and is not done, has an edge to that actor. A cycle of edges whose waits
  * have no timeout is a deadlock — if it goes through a plain lock, only once every live actor
- * off the cycle is stuck as well (below), since a threading.Lock may be released by any thread
- * and a live actor may still do it; a cycle of rlocks and joins at once. Otherwise, when every live
+ * off the cycle is stuck as well (below), or no actor off it that has not finished has a
+ * `release` of one of its plain locks (or of a condition over one) in its script, since a
+ * threading.Lock may be released by any thread, but only by a release; a cycle of rlocks and
+ * joins at once. So the cycle is named while an actor off it can still move (a main thread not
+ * yet at its join), as stuck for good. Otherwise, when every live
  * actor (started, not DONE or CRASHED) is BLOCKED or WAITING without a timeout on something the
  * model shows as unavailable, every actor is blocked. A wait on something available (a free
  * lock, a set event, a non-empty queue for a getter, a notified condition, a tripped barrier,

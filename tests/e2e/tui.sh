@@ -470,6 +470,19 @@ check "... and the banner is the whole cycle as a chain" sh -c "tmux -L $sock ca
 check "... and the caption under it, cut, ends with …" wait_for dp '^Philosopher-4: "Philosopher-4 takes fork_0 \(right\), or waits while its neighbou…$'
 T send-keys -t dp q
 
+# ---- a closed wait-for cycle is a deadlock for its actors while another can still move: the five
+# philosophers each with a fork, MainThread not yet at its join (no banner until it blocked too;
+# no actor's script releases a fork it does not hold, so nothing can break the cycle) ----
+last=dc
+start dc 80 24 -- scenarios/classics/dining-philosophers.json
+wait_for dc "stepping" >/dev/null
+for k in 1 2 3 4 5 6 7 8; do T send-keys -t dc 1 2 3 4 5; done
+check "the philosophers' cycle is named while MainThread can still move" wait_for dc "^DEADLOCK: Philosopher-0 → fork_1 → Philosopher-1"
+check "... stepping, MainThread ready" sh -c "tmux -L $sock capture-pane -p -t dc | grep -q '^ lockstep │ stepping ' && tmux -L $sock capture-pane -p -t dc | grep -Eq '○ ready +MainThread'"
+T send-keys -t dc 6
+check "... and its step to the join ends the run" wait_for dc "finished +deadlock"
+T send-keys -t dc q
+
 # ---- Output's names: one column, as wide as the longest shown up to a third of the pane, and a
 # name too long for it loses its middle, not the end where a group's names differ (all three
 # workers were worker_thread…, the very point of the scenario lost) ----

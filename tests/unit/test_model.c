@@ -1939,8 +1939,23 @@ static void test_deadlock_self(void **state)
         stop(&f);
 }
 
-/* A threading.Lock may be released by another thread: a cycle through a plain lock is a
- * deadlock only once no live actor off the cycle can still move. */
+/* Worker-2 releases the lock a, which it never takes (Python allows it for a threading.Lock);
+ * Starter starts Late, which releases a condition over a; Other releases nothing. */
+static const char release_text[] =
+    "{\"lockstep\": 1, \"title\": \"Release\", \"summary\": \"Another's release.\",\n"
+    " \"resources\": {\"a\": {\"type\": \"lock\"},\n"
+    "   \"cl\": {\"type\": \"condition\", \"lock\": \"a\"}},\n"
+    " \"actors\": [{\"name\": \"Worker-1\", \"run\": [{\"sleep\": 0}]},\n"
+    "   {\"name\": \"Worker-2\", \"run\": [{\"sleep\": 1}, {\"release\": \"a\"}]},\n"
+    "   {\"name\": \"Other\", \"run\": [{\"sleep\": 1}]},\n"
+    "   {\"name\": \"Late\", \"start\": \"manual\", \"run\": [{\"release\": \"cl\"}]}],\n"
+    " \"main\": [{\"start\": \"Late\"}]}\n";
+
+enum { REL_W1, REL_W2, REL_OTHER, REL_LATE, REL_MAIN };
+
+/* A threading.Lock may be released by another thread, by a `release` of it: a cycle through a
+ * plain lock is a deadlock once no live actor off the cycle can still move, or once none that
+ * has not finished has such a release (one not started yet may be started and release it). */
 static void test_deadlock_breakable(void **state)
 {
         feed f = start(two_text);
@@ -1951,10 +1966,24 @@ static void test_deadlock_breakable(void **state)
         ev(&f, EV_START, 1, -1);
         evn(&f, EV_ACQUIRED, 0, a, 1);
         ev(&f, EV_BLOCKED, 0, a); /* Worker-1 waits for the lock it holds */
+        /* Worker-2 can still move, but no script releases a: nobody ever can */
+        evn(&f, EV_SLEEP, 1, -1, 1000);
+        assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
+        stop(&f);
+
+        f = start(release_text);
+        a = res(&f, "a");
+        ev(&f, EV_START, REL_W1, -1);
+        ev(&f, EV_START, REL_W2, -1);
+        ev(&f, EV_START, REL_OTHER, -1);
+        evn(&f, EV_ACQUIRED, REL_W1, a, 1);
+        ev(&f, EV_BLOCKED, REL_W1, a);
+        evn(&f, EV_SLEEP, REL_W2, -1, 1000); /* Worker-2 sleeps: it may release a later */
         assert_deadlock(f.m, 0, "");
-        evn(&f, EV_SLEEP, 1, -1, 1000); /* Worker-2 sleeps: it may release a later */
+        ev(&f, EV_EXIT, REL_W2, -1); /* it did not; Late, not started, releases cl (over a) */
         assert_deadlock(f.m, 0, "");
-        ev(&f, EV_EXIT, 1, -1); /* it did not: now nobody can */
+        ev(&f, EV_START, REL_LATE, -1);
+        ev(&f, EV_EXIT, REL_LATE, -1); /* it did not either: now nobody can */
         assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
         stop(&f);
         /* ... and when the other one releases it, the waiter goes on */
