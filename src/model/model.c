@@ -2101,11 +2101,26 @@ static bool unbreakable(const model *m, const model_edge *edge, int start)
         return !c.found;
 }
 
+bool model_all_stuck(const model *m)
+{
+        int live = 0;
+
+        for (int a = 0; a < m->nactors; a++) {
+                const model_actor *x = &m->actors[a];
+
+                if (x->state == MODEL_NEW || dead(x))
+                        continue;
+                if (!stuck(m, a))
+                        return false;
+                live++;
+        }
+        return live > 0;
+}
+
 int model_deadlock(const model *m, strbuf *why)
 {
         model_edge edge[MAX_ACTS];
         bool has[MAX_ACTS], cyc[MAX_ACTS];
-        int live = 0;
 
         graph(m, edge, has, cyc);
         for (int a = 0; a < m->nactors; a++)
@@ -2114,16 +2129,7 @@ int model_deadlock(const model *m, strbuf *why)
                                 describe_cycle(m, edge, a, why);
                         return 1;
                 }
-        for (int a = 0; a < m->nactors; a++) {
-                const model_actor *x = &m->actors[a];
-
-                if (x->state == MODEL_NEW || dead(x))
-                        continue;
-                if (!stuck(m, a))
-                        return 0;
-                live++;
-        }
-        if (live == 0)
+        if (!model_all_stuck(m))
                 return 0;
         if (why != NULL) {
                 strbuf_puts(why, "every actor is blocked: ");

@@ -126,7 +126,8 @@
  * `release` of one of its plain locks (or of a condition over one) in its script, since a
  * threading.Lock may be released by any thread, but only by a release; a cycle of rlocks and
  * joins at once. So the cycle is named while an actor off it can still move (a main thread not
- * yet at its join), as stuck for good. Otherwise, when every live
+ * yet at its join), as stuck for good; a run ends on it only once nobody moves
+ * (model_all_stuck). Otherwise, when every live
  * actor (started, not DONE or CRASHED) is BLOCKED or WAITING without a timeout on something the
  * model shows as unavailable, every actor is blocked. A wait on something available (a free
  * lock, a set event, a non-empty queue for a getter, a notified condition, a tripped barrier,
@@ -394,6 +395,10 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
  * stuck: "every actor is blocked: Consumer waits for queue q (empty); MainThread waits for
  * Consumer to finish". */
 int model_deadlock(const model *m, strbuf *why);
+/* Whether every live actor (started, not DONE or CRASHED) is stuck as above, and there is one:
+ * nobody can move. A live run ends at a deadlock only then, when the actors off a cycle have
+ * done what they could (Python's program prints their lines, then hangs). */
+bool model_all_stuck(const model *m);
 
 /* What actor A waits for, in words, into WHY: "Consumer waits for queue q (empty)", "T-1 waits for
  * lock a (held by T-2)", "MainThread waits for Consumer to finish". The words in brackets say

@@ -1106,7 +1106,9 @@ static void check_limits(session *s, int got, double now)
                         return;
                 }
                 s->quiet_checked = true;
-                if (!s->paused && model_deadlock(live(s), &why) != 0)
+                /* a cycle is named at once (the TUI's banner), but ends a live run only once
+                 * the actors off it cannot move either: what they still do, Python does too */
+                if (!s->paused && model_all_stuck(live(s)) && model_deadlock(live(s), &why) != 0)
                         end_because(s, OUTCOME_DEADLOCK, "%s", strbuf_str(&why));
                 strbuf_free(&why);
         }

@@ -109,6 +109,12 @@ run_ok 3 dining -- tests/e2e/scenarios/dining-forced.json
 grep -q "Philosopher-0 holds fork_0 and waits for fork_1 held by Philosopher-1; Philosopher-1 holds fork_1 and waits for fork_2 held by Philosopher-2; Philosopher-2 holds fork_2 and waits for fork_0 held by Philosopher-0" \
         "$tmp/dining.err" && ok || { ko "dining: the cycle is not named"; tail -2 "$tmp/dining.err"; }
 [ -s "$tmp/dining.out" ] && ko "dining: a philosopher ate" || ok
+# A cycle closed while a third thread still sleeps: the run ends (exit 3) only once the third
+# has printed its line, as Python prints it before it hangs.
+run_ok 3 bystander -- tests/e2e/scenarios/cycle-bystander.json
+[ "$(cat "$tmp/bystander.out")" = "Bystander still runs after the cycle closed" ] && ok ||
+        ko "bystander: the run ended before the thread off the cycle printed: $(cat "$tmp/bystander.out")"
+grep -q "T1 holds a and waits for b held by T2" "$tmp/bystander.err" && ok || ko "bystander: the cycle is not named"
 run_ok 3 self -- tests/e2e/scenarios/self-deadlock.json
 grep -q "T holds l and waits for l held by T" "$tmp/self.err" && ok || ko "self-deadlock: not named"
 run_ok 0 ordered -- scenarios/classics/dining-philosophers-ordered.json

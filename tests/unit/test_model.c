@@ -1969,6 +1969,10 @@ static void test_deadlock_breakable(void **state)
         /* Worker-2 can still move, but no script releases a: nobody ever can */
         evn(&f, EV_SLEEP, 1, -1, 1000);
         assert_deadlock(f.m, 1, "Worker-1 holds a and waits for a held by Worker-1");
+        /* ... though the run goes on until Worker-2 is done too: it moves */
+        assert_false(model_all_stuck(f.m));
+        ev(&f, EV_EXIT, 1, -1);
+        assert_true(model_all_stuck(f.m));
         stop(&f);
 
         f = start(release_text);
