@@ -29,6 +29,7 @@
 #include "session/session.h"
 #include "tui/tui.h"
 #include "util/outq.h"
+#include "util/sigend.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -467,17 +468,10 @@ static void run_summary(session *s, run_output *o)
  */
 static int signals_open(sigset_t *old)
 {
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
         sigset_t set;
 
         sigemptyset(&set);
-        /* A signal ignored on entry stays ignored (nohup, a background job's SIGINT). */
-        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++) {
-                struct sigaction sa;
-
-                if (sigaction(sigs[k], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-                        sigaddset(&set, sigs[k]);
-        }
+        sigend_add(&set);
         /* A closed pipe is always read: an ignored SIGPIPE would be discarded, blocked or not. */
         signal(SIGPIPE, SIG_DFL);
         sigaddset(&set, SIGPIPE);

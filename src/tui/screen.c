@@ -11,7 +11,6 @@
  */
 #include "tui/screen.h"
 
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "tui/code.h"
 #include "tui/draw.h"
 #include "tui/layout.h"
+#include "util/sigend.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -1505,16 +1505,6 @@ static void diag_text(const diag *d, strbuf *err)
         free(buf);
 }
 
-/* True when a signal that ends lockstep is pending (the TUI blocks them for its signalfd). */
-static bool ending_signal(void)
-{
-        sigset_t pending;
-
-        return sigpending(&pending) == 0 &&
-               (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
-                sigismember(&pending, SIGHUP) == 1 || sigismember(&pending, SIGQUIT) == 1);
-}
-
 screen *screen_open_replay(const char *trace, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1540,7 +1530,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         for (uint64_t n = 1; (rc = trace_read(sc->reader, &ev, &text, &d)) != 0; n++) {
                 if (rc > 0)
                         history_append(sc->replay, &ev);
-                if (n % 65536 == 0 && ending_signal()) {
+                if (n % 65536 == 0 && sigend_pending()) {
                         diag_error(&d, trace, 0, 0, "interrupted while reading the trace");
                         break;
                 }

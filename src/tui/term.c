@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "util/sigend.h"
 #include "util/utf8.h"
 
 /* Glyphs per actor state: the UTF-8 set, used only when each is one column wide. */
@@ -81,17 +82,11 @@ static void restore_at_exit(void)
 
 int term_signals(term *t)
 {
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
         sigset_t set;
 
         sigemptyset(&set);
-        /* A signal ignored on entry stays ignored (nohup). */
-        for (size_t k = 0; k < sizeof(sigs) / sizeof(*sigs); k++) {
-                struct sigaction sa;
-
-                if (sigaction(sigs[k], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-                        sigaddset(&set, sigs[k]);
-        }
+        sigend_add(&set);
+        sigaddset(&set, SIGWINCH);
         if (sigprocmask(SIG_BLOCK, &set, &t->old_mask) < 0)
                 return -1;
         t->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -278,8 +278,10 @@ ends_with "$tmp/tr.out" 5 "the time limit of 2 s passed"
 python3 tests/e2e/trace_check.py "$tmp/tr.out" >/dev/null && ok || ko "a trace FIFO read late: the trace does not read back"
 gone tstallT
 
-# --- SIGINT, SIGTERM, SIGHUP: the run ends, the trace gets its end line, exit 128 + N
-for sig in INT:130 TERM:143 HUP:129; do
+# --- SIGINT, SIGTERM, SIGHUP, and the other signals that end a process from outside (SIGUSR1 and
+# SIGALRM ended it where it stood, with no end line and no summary): the run ends, the trace gets
+# its end line, exit 128 + N
+for sig in INT:130 TERM:143 HUP:129 USR1:138 ALRM:142 XCPU:152; do
         name=${sig%:*}; want=${sig#*:}
         mine drizzle "sig$name"
         env --default-signal="$name" "$bin" run --trace "$tmp/sig$name.trace" "$tmp/sig$name.json" \

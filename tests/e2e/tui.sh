@@ -229,6 +229,16 @@ kill -TERM "$(echo "$procs" | cut -d' ' -f1)"
 check "SIGTERM ends lockstep with 128+15" wait_for dl "lockstep exited 143"
 check "SIGTERM restores the terminal settings" restored dl
 check "SIGTERM leaves no process ($procs)" gone "$procs"
+# so do the other signals whose default action would end it where it stood: SIGUSR1 left the
+# terminal in curses' modes (no newline translation, no echo)
+last=usr1
+start usr1 80 24 -- tests/e2e/scenarios/work-forever.json
+wait_for usr1 "stepping" >/dev/null
+procs=$(pids_of usr1)
+kill -USR1 "$(echo "$procs" | cut -d' ' -f1)"
+check "SIGUSR1 ends lockstep with 128+10" wait_for usr1 "lockstep exited 138"
+check "SIGUSR1 restores the terminal settings" restored usr1
+check "SIGUSR1 leaves no process ($procs)" gone "$procs"
 
 # ---- stepping from an earlier moment branches a new run ----
 last=branch
