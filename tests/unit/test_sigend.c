@@ -22,6 +22,10 @@ static void test_the_set(void **state)
         sigset_t set;
 
         (void)state;
+        /* a job started in the background by a shell that is not interactive (CI) ignores
+         * SIGINT and SIGQUIT from its start, and those rightly stay out: start from the default */
+        for (size_t k = 0; k < sizeof(in) / sizeof(*in); k++)
+                signal(in[k], SIG_DFL);
         sigemptyset(&set);
         sigend_add(&set);
         for (size_t k = 0; k < sizeof(in) / sizeof(*in); k++)
