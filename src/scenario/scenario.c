@@ -2091,6 +2091,34 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
         expr_template_free(tname);
 }
 
+/* An entry with "count" and no "group" makes actors that no one name reaches: "start": "W" for
+ * the entry "W{i}" is nearly always meant for all of them, and the nearest name, W0, would start
+ * one. Say so when every actor of such an entry has a name that starts with the word. */
+static bool hint_unnamed_group(const scenario *sc, strbuf *sb, const char *word)
+{
+        size_t len = strlen(word);
+
+        for (int g = 0; g < sc->ngroups; g++) {
+                const sc_group *gr = &sc->groups[g];
+                int k = 0;
+
+                if (gr->name[0] != '\0' || gr->nmembers == 0 || len == 0)
+                        continue;
+                while (k < gr->nmembers && strncmp(sc->actors[gr->members[k]].name, word, len) == 0)
+                        k++;
+                if (k < gr->nmembers)
+                        continue;
+                strbuf_printf(
+                    sb,
+                    "; the actors %.64s to %.64s come from one entry with \"count\": give "
+                    "it \"group\": \"%.64s\" to start or join them all",
+                    sc->actors[gr->members[0]].name, sc->actors[gr->members[gr->nmembers - 1]].name,
+                    word);
+                return true;
+        }
+        return false;
+}
+
 static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
 {
         scenario *sc = L->sc;
@@ -2120,7 +2148,8 @@ static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
                 for (int k = 0; k < sc->nactors; k++)
                         names[m++] = sc->actors[k].name;
                 strbuf_printf(&sb, "no actor or group named '%.64s'", kw->valuestring);
-                suggest(&sb, kw->valuestring, names, m);
+                if (!hint_unnamed_group(sc, &sb, kw->valuestring))
+                        suggest(&sb, kw->valuestring, names, m);
                 err_value(L, kw, "%s", strbuf_str(&sb));
                 strbuf_free(&sb);
                 free(names);
