@@ -67,7 +67,10 @@ struct session {
         trace_writer *trace;
         strbuf text_buf;
         strbuf reason;
-        bool reason_fault; /* the reason is a crash's or an error's (the first one's) */
+        /* the reason is a fault's: 1 a death seen from outside its statements (a process
+         * reaped, or taken down with a thread of it), 2 an actor's own crash statement or
+         * error */
+        int reason_fault;
         event_outcome outcome;
         bool ended;
         int signo;
@@ -842,12 +845,16 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev)
                 s->runner_dying = true;
         /* Why the run failed: its first fault — an actor's own crash or error, not one that died
          * with its process (`other`: that process; it only says what the process's death said)
-         * — else its first assert, or the first crash at all. */
+         * — else its first assert, or the first crash at all. A crash at a statement (a thread's
+         * `crash`) beats its process's death, which may come first in the merged order (a stepped
+         * run publishes the others' crashes before the crasher's own). */
         if ((ev->kind == EV_CRASH && ev->other < 0) || ev->kind == EV_ERROR) {
-                if (!s->reason_fault) {
+                int rank = ev->kind == EV_ERROR || ev->stmt >= 0 ? 2 : 1;
+
+                if (rank > s->reason_fault) {
                         strbuf_reset(&s->reason);
                         strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
-                        s->reason_fault = true;
+                        s->reason_fault = rank;
                 }
         } else if ((ev->kind == EV_ASSERT || ev->kind == EV_CRASH) && s->reason.len == 0) {
                 strbuf_printf(&s->reason, "%s: %s", actor_name(s, ev->actor), ev->text);
