@@ -600,6 +600,22 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len)
                         pthread_join(eng->actors[k].thread, NULL);
 }
 
+void actor_death_words(strbuf *sb, int sig, int code)
+{
+        /* the faults a `crash` makes read as a shell says them; other signals "killed by SIGKILL
+         * (signal 9)", as strsignal's words would read "killed by Killed" */
+        if (sig == SIGSEGV)
+                strbuf_puts(sb, "segmentation fault (SIGSEGV)");
+        else if (sig == SIGABRT)
+                strbuf_puts(sb, "abort (SIGABRT)");
+        else if (sig != 0 && sigabbrev_np(sig) != NULL)
+                strbuf_printf(sb, "killed by SIG%s (signal %d)", sigabbrev_np(sig), sig);
+        else if (sig != 0)
+                strbuf_printf(sb, "killed by signal %d", sig);
+        else
+                strbuf_printf(sb, "exit(%d)", code);
+}
+
 /* The reaper publishes dead actor A's CRASH in A's own ring, after A's last events. */
 /* OTHER: the process actor whose death took A down, -1 when A died itself. */
 static void reaped_crash(actor *a, int code, int sig, int other, const strbuf *why)
@@ -639,15 +655,7 @@ void actor_reaped(engine *eng, int target, pid_t pid, int status)
                         if (k != target)
                                 strbuf_printf(&why,
                                               "its process %s died: ", eng->actors[target].name);
-                        /* "killed by SIGKILL (signal 9)": strsignal's words read "killed by
-                         * Killed" */
-                        if (sig != 0 && sigabbrev_np(sig) != NULL)
-                                strbuf_printf(&why, "killed by SIG%s (signal %d)",
-                                              sigabbrev_np(sig), sig);
-                        else if (sig != 0)
-                                strbuf_printf(&why, "killed by signal %d", sig);
-                        else
-                                strbuf_printf(&why, "exit(%d)", code);
+                        actor_death_words(&why, sig, code);
                         __atomic_add_fetch(&eng->prim->errors, 1, __ATOMIC_RELAXED);
                         p->said = true;
                         reaped_crash(&eng->actors[k], code, sig, k != target ? target : -1, &why);

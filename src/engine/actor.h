@@ -95,6 +95,11 @@ void actor_in_process(engine *eng, int target, const char *data, size_t len);
  * that process that did not say its last word gets a CRASH with the cause, and is done (its
  * joiners go on). */
 void actor_reaped(engine *eng, int target, pid_t pid, int status);
+/* Appends why a process or an actor died: "segmentation fault (SIGSEGV)", "abort (SIGABRT)",
+ * "killed by SIGKILL (signal 9)", "exit(3)" (SIG 0: exit status CODE). One set of words for a
+ * `crash` statement and for a death the fork server reaps, so that a live run and a stepped one
+ * say the same. */
+void actor_death_words(strbuf *sb, int sig, int code);
 /* Step mode, A's crash (signal SIG, WHY) is about to end its process actor's process: every other
  * actor of the process (each at its gate, so none can publish after this) dies with it and says
  * so now, before A's own CRASH ends A's step, rather than later from the fork server, which would

@@ -1908,15 +1908,11 @@ __attribute__((no_sanitize("address", "undefined"), noinline)) static void fault
 
 static int x_crash(actor *a, const sc_stmt *s)
 {
-        static const char *const why[] = { "segmentation fault (SIGSEGV)", "abort (SIGABRT)",
-                                           "exit" };
         static const int sig[] = { SIGSEGV, SIGABRT, 0 };
 
         actor_memory_drop(a);
         strbuf_reset(&a->scratch);
-        strbuf_printf(&a->scratch, "%s", why[s->crash]);
-        if (s->crash == SC_CRASH_EXIT)
-                strbuf_printf(&a->scratch, "(%d)", s->exit_code);
+        actor_death_words(&a->scratch, sig[s->crash], s->exit_code);
         /* its last word: the fork server reports the other actors of its process, not it */
         a->prim->actors[a->id].said = true;
         __atomic_add_fetch(&a->prim->errors, 1, __ATOMIC_RELAXED);

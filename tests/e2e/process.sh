@@ -207,6 +207,15 @@ assert other["Bystander"] == "Host" and other["Fragile"] is None and other["Host
                 has "main: v=7" "thread-crash-in-process $n"
                 grep -qx "lockstep: T: segmentation fault (SIGSEGV)" "$tmp/e" && ok ||
                         ko "thread-crash-in-process $n: the summary's why: $(cat "$tmp/e")"
+                # and each death in the same words live and stepped (live, the fork server
+                # reaped P as "killed by SIGSEGV (signal 11)")
+                python3 -c '
+import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+crash = sorted((e["actor"], e["text"]) for e in ev if e.get("ev") == "crash")
+seg = "segmentation fault (SIGSEGV)"
+assert crash == [("P", seg), ("T", seg), ("U", "its process P died: " + seg)], crash
+' "$tmp/t.jsonl" && ok || ko "thread-crash-in-process $n: the crashes"
 
                 # --- the timed classics: each way gives the same result (their times are for people)
                 for how in "'gil'" "'threads'" "'pool'"; do
