@@ -2108,12 +2108,16 @@ static bool hint_unnamed_group(const scenario *sc, strbuf *sb, const char *word)
                         k++;
                 if (k < gr->nmembers)
                         continue;
-                strbuf_printf(
-                    sb,
-                    "; the actors %.64s to %.64s come from one entry with \"count\": give "
-                    "it \"group\": \"%.64s\" to start or join them all",
-                    sc->actors[gr->members[0]].name, sc->actors[gr->members[gr->nmembers - 1]].name,
-                    word);
+                if (gr->nmembers == 1)
+                        strbuf_printf(sb, "; the actor %.64s comes from an entry with \"count\"",
+                                      sc->actors[gr->members[0]].name);
+                else
+                        strbuf_printf(sb,
+                                      "; the actors %.64s to %.64s come from one entry with "
+                                      "\"count\"",
+                                      sc->actors[gr->members[0]].name,
+                                      sc->actors[gr->members[gr->nmembers - 1]].name);
+                strbuf_printf(sb, ": give it \"group\": \"%.64s\" to start or join them all", word);
                 return true;
         }
         return false;
