@@ -1308,6 +1308,8 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                 r->results = NULL;
                 r->nresults = 0;
                 r->ntasks = 0;
+                for (int k = 0; k < r->nworkers; k++)
+                        r->workers[k].done = 0;
         }
         w->task = ev->num;
         if (w->arg == NULL) {
@@ -1325,6 +1327,7 @@ static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
 
         log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
                    text_or_empty(ev), text_len(ev));
+        w->done++;
         if (w->task == ev->num) {
                 w->task = -1;
                 arg_drop(m, w);

@@ -230,6 +230,7 @@ typedef struct model_copy {
 typedef struct model_worker {
         int64_t task;    /* the task it runs, -1 idle */
         const char *arg; /* its argument text, NULL when idle */
+        int64_t done;    /* the results of the current map it has given */
 } model_worker;
 
 struct model_log;

@@ -312,8 +312,9 @@ static void span_copies(spans *l, const model *m, const model_res *r)
         }
 }
 
-/* A pool: a row per worker with the task it runs, then the results of the current map as they
- * come, wrapped within WIDTH columns over at most a few rows. */
+/* A pool: a row per worker with how many results of the map it gave and the task it runs, then
+ * the results of the current map as they come, wrapped within WIDTH columns over at most a few
+ * rows. */
 static void span_pool(spans *l, const model *m, int ri, int width)
 {
         const model_res *r = model_res_at(m, ri);
@@ -327,7 +328,12 @@ static void span_pool(spans *l, const model *m, int ri, int width)
                 const model_worker *wk = &r->workers[w];
 
                 span_row(l);
-                span(l, ROLE_NORMAL, "worker %d: ", w);
+                /* how the map's work spread over the workers, before the task (a long argument
+                 * is cut at the row's end) */
+                if (wk->done > 0)
+                        span(l, ROLE_NORMAL, "worker %d (%lld done): ", w, (long long)wk->done);
+                else
+                        span(l, ROLE_NORMAL, "worker %d: ", w);
                 if (wk->task >= 0)
                         span(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
                              wk->arg != NULL ? wk->arg : "");

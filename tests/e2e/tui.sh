@@ -352,9 +352,15 @@ check "with no actors, the main thread's code is shown" wait_for pool "Code - Ma
 check "the map is one step of its caller" press_until pool " " "finished" 5
 check "... and the pool has all 10 results, in order" wait_for pool "pool +2 workers, 10 results"
 check "... shown as [index]=result" wait_for pool "results: \\[0\\]=0 \\[1\\]=1 \\[2\\]=4 \\[3\\]=9 \\[4\\]=16"
+# which worker took which share is the machine's; that they gave the 10 results between them is not
+done_in_all() { # done_in_all NAME N: the pool's idle workers say they gave N results in all
+        screen "$1" | sed -n 's/.*worker [0-9]* (\([0-9]*\) done): idle.*/\1/p' |
+                awk -v want="$2" '{ n += $1 } END { exit n != want }'
+}
+check "... each worker says how many it gave, 10 in all" done_in_all pool 10
 # (back past the moment the map was done)
 check "Left goes back through the results one by one" press_until pool Left "pool +2 workers, 9 results" 4
-check "... to a worker running a task" press_until pool Left "worker [01]: task [0-9] \\(argument [0-9]\\)" 3
+check "... to a worker running a task" press_until pool Left "worker [01]( \\([0-9] done\\))?: task [0-9] \\(argument [0-9]\\)" 3
 check "... and further back to 5 results" press_until pool Left "pool +2 workers, 5 results" 12
 check "... the header still in that step" wait_for pool "rewound .*step 1 of 2"
 check "... and Code still shows the map" wait_for pool "▶ +1 results = pool"

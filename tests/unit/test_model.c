@@ -1011,10 +1011,15 @@ static void test_pool(void **state)
         assert_int_equal(model_result_at(f.m, p, 2, &(model_line){ 0 })->index, 2);
         assert_int_equal(R(&f, "pool")->ntasks, 3);
         assert_null(model_result_at(f.m, p, 3, &(model_line){ 0 }));
-        /* a new map starts at task 0 */
+        /* how the map's results spread over the workers */
+        assert_int_equal(R(&f, "pool")->workers[0].done, 1);
+        assert_int_equal(R(&f, "pool")->workers[1].done, 2);
+        /* a new map starts at task 0, with no results and none done */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 0, 0, "(1, 2)");
         assert_int_equal(model_result_count(f.m, p), 0);
         assert_int_equal(R(&f, "pool")->ntasks, 1);
+        assert_int_equal(R(&f, "pool")->workers[0].done, 0);
+        assert_int_equal(R(&f, "pool")->workers[1].done, 0);
         /* worker 0 dies in task 0, which worker 1 runs again: no new map, the results stay */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 1, 1, "(3, 4)");
         full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 1, "7");
@@ -1027,6 +1032,8 @@ static void test_pool(void **state)
         assert_int_equal(r->ntasks, 2);
         full(&f, EV_RESULT, ACT_MAIN, p, -1, -1, 1, 0, "3");
         assert_int_equal(model_result_count(f.m, p), 2);
+        assert_int_equal(R(&f, "pool")->workers[0].done, 0);
+        assert_int_equal(R(&f, "pool")->workers[1].done, 2);
         /* a worker that does not exist is ignored */
         full(&f, EV_TASK, ACT_MAIN, p, -1, -1, 2, 1, "x");
         assert_int_equal(R(&f, "pool")->ntasks, 2);
