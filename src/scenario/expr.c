@@ -281,6 +281,32 @@ static bool is_ident(int c)
         return is_ident_start(c) || is_digit(c);
 }
 
+/* What to write instead of a method Python would call here (TEXT: what follows the '.', N
+ * bytes), or NULL: the methods authors reach for first. */
+static const char *method_hint(const char *text, size_t n)
+{
+        static const struct {
+                const char *name, *how;
+        } hints[] = {
+                { "value", "a Value is read and stored by its name: v, not v.value" },
+                { "get",
+                  "for a dict, d[k] if k in d else DEFAULT; for a queue, the get statement" },
+                { "append", "the append statement: { \"append\": \"L\", \"value\": ... }" },
+                { "pop", "the pop statement: { \"pop\": \"L\", \"into\": ... }" },
+                { "keys", "a dict gives its keys itself: k in d, sorted(d), a for over d" },
+                { "items", "a for over the dict gives its keys: for k in d, then d[k]" },
+                { "values", "a for over the dict gives its keys: for k in d, then d[k]" },
+        };
+        size_t len = 0;
+
+        while (len < n && is_ident(text[len]))
+                len++;
+        for (size_t k = 0; k < sizeof hints / sizeof hints[0]; k++)
+                if (strlen(hints[k].name) == len && memcmp(text, hints[k].name, len) == 0)
+                        return hints[k].how;
+        return NULL;
+}
+
 static bool is_space(int c)
 {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -1520,7 +1546,7 @@ typedef struct token {
         int64_t i;
         double f;
         value s;       /* T_STR: owned by the token until the parser takes it */
-        char msg[120]; /* T_ERROR */
+        char msg[200]; /* T_ERROR: as long as expr_error.msg */
 } token;
 
 static const struct {
@@ -1821,14 +1847,11 @@ static void lex(parser *p, token *t)
 
                         if (i + l <= n && memcmp(s + i, unsupported[k].text, l) == 0 &&
                             !(unsupported[k].text[0] == '!' && i + 1 < n && s[i + 1] == '=')) {
-                                /* a Value's .value, as Python writes it */
-                                if (s[i] == '.' && i + 6 <= n &&
-                                    memcmp(s + i + 1, "value", 5) == 0 &&
-                                    (i + 6 == n || !is_ident(s[i + 6])))
-                                        lex_error(p, t, i,
-                                                  "%s (a Value is read and stored by its "
-                                                  "name: v, not v.value)",
-                                                  unsupported[k].msg);
+                                const char *how =
+                                    s[i] == '.' ? method_hint(s + i + 1, n - i - 1) : NULL;
+
+                                if (how != NULL)
+                                        lex_error(p, t, i, "%s (%s)", unsupported[k].msg, how);
                                 else
                                         lex_error(p, t, i, "%s", unsupported[k].msg);
                                 return;

@@ -710,7 +710,16 @@ static void test_syntax_errors(void **state)
                 { "1 & 2", "PARSE@2 '&' (bitwise and) is not supported: use 'and'" },
                 { "!counter", "PARSE@0 '!' is not an operator: use 'not'" },
                 { "arr.append(1)", "PARSE@3 '.' is not supported: values have no attributes or "
-                                   "methods" },
+                                   "methods (the append statement: { \"append\": \"L\", "
+                                   "\"value\": ... })" },
+                { "d.get('n', 0)",
+                  "PARSE@1 '.' is not supported: values have no attributes or methods (for a "
+                  "dict, d[k] if k in d else DEFAULT; for a queue, the get statement)" },
+                { "d.items()", "PARSE@1 '.' is not supported: values have no attributes or "
+                               "methods (a for over the dict gives its keys: for k in d, then "
+                               "d[k])" },
+                { "x.getter", "PARSE@1 '.' is not supported: values have no attributes or "
+                              "methods" },
                 { "v.value + 1",
                   "PARSE@1 '.' is not supported: values have no attributes or "
                   "methods (a Value is read and stored by its name: v, not v.value)" },
