@@ -3434,10 +3434,23 @@ static expr *parse_hole(parser *p, int open, size_t *end)
                 parser_done(p);
                 return e;
         }
-        if (t->kind == T_COLON || (t->kind == T_ERROR && p->src[t->off] == '!'))
+        if (t->kind == T_COLON)
                 return perr(p, t->off,
-                            "format specs (':' and '!') are not supported in templates "
+                            "format specs (':') are not supported in templates "
                             "(for a float to two places: {round(x, 2)})");
+        if (t->kind == T_ERROR && p->src[t->off] == '!')
+                return perr(p, t->off,
+                            "conversions ('!r', '!s') are not supported in templates (a value "
+                            "prints as str() prints it, a string inside a list or dict quoted)");
+        /* f"{x=}", Python 3.8's self-documenting form */
+        if (t->kind == T_ASSIGN && peek(p, 1)->kind == T_RBRACE) {
+                int from = open + 1, len = t->off - from;
+
+                while (len > 0 && p->src[from + len - 1] == ' ')
+                        len--;
+                return perr(p, t->off, "'{x=}' is not supported in templates: write %.*s={%.*s}",
+                            len > 40 ? 40 : len, p->src + from, len > 40 ? 40 : len, p->src + from);
+        }
         if (t->kind == T_EOF)
                 return perr(p, t->off, "expected '}' to close '{' at column %d", open + 1);
         if (t->kind == T_COMMA)

@@ -1190,10 +1190,15 @@ static void test_templates(void **state)
                 { "a { }", "PARSE@2 empty expression in '{}' at column 3 (write '{{' for a "
                            "literal brace)" },
                 { "a } b", "PARSE@2 single '}' is not allowed in a template (write '}}')" },
-                { "{counter:>5}", "PARSE@8 format specs (':' and '!') are not supported in "
+                { "{counter:>5}", "PARSE@8 format specs (':') are not supported in "
                                   "templates (for a float to two places: {round(x, 2)})" },
-                { "{counter!r}", "PARSE@8 format specs (':' and '!') are not supported in "
-                                 "templates (for a float to two places: {round(x, 2)})" },
+                { "{counter!r}", "PARSE@8 conversions ('!r', '!s') are not supported in "
+                                 "templates (a value prints as str() prints it, a string inside "
+                                 "a list or dict quoted)" },
+                { "{counter=}", "PARSE@8 '{x=}' is not supported in templates: write "
+                                "counter={counter}" },
+                { "{counter + 1 = }", "PARSE@13 '{x=}' is not supported in templates: write "
+                                      "counter + 1={counter + 1}" },
                 { "{counter, 1}", "PARSE@8 a tuple needs parentheses: (a, b)" },
                 { "{counter +}", "PARSE@10 unexpected '}'" },
                 { "{counter name}", "PARSE@9 expected '}' to close '{' at column 1" },
