@@ -3448,8 +3448,10 @@ static expr *parse_hole(parser *p, int open, size_t *end)
 
                 while (len > 0 && p->src[from + len - 1] == ' ')
                         len--;
+                if (len > 40) /* too long to repeat whole in a message */
+                        return perr(p, t->off, "'{x=}' is not supported in templates: write x={x}");
                 return perr(p, t->off, "'{x=}' is not supported in templates: write %.*s={%.*s}",
-                            len > 40 ? 40 : len, p->src + from, len > 40 ? 40 : len, p->src + from);
+                            len, p->src + from, len, p->src + from);
         }
         if (t->kind == T_EOF)
                 return perr(p, t->off, "expected '}' to close '{' at column %d", open + 1);

@@ -1199,6 +1199,8 @@ static void test_templates(void **state)
                                 "counter={counter}" },
                 { "{counter + 1 = }", "PARSE@13 '{x=}' is not supported in templates: write "
                                       "counter + 1={counter + 1}" },
+                { "{counter + counter + counter + counter + 1=}",
+                  "PARSE@42 '{x=}' is not supported in templates: write x={x}" },
                 { "{counter, 1}", "PARSE@8 a tuple needs parentheses: (a, b)" },
                 { "{counter +}", "PARSE@10 unexpected '}'" },
                 { "{counter name}", "PARSE@9 expected '}' to close '{' at column 1" },
