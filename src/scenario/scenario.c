@@ -2093,30 +2093,36 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
 
 /* An entry with "count" and no "group" makes actors that no one name reaches: "start": "W" for
  * the entry "W{i}" is nearly always meant for all of them, and the nearest name, W0, would start
- * one. Say so when every actor of such an entry has a name that starts with the word. */
+ * one. Say so when every actor of such an entry has a name that starts with the word. Those
+ * entries share the group named "", each entry a run of its members that starts at i = 0. */
 static bool hint_unnamed_group(const scenario *sc, strbuf *sb, const char *word)
 {
+        int g = find_group(sc, "");
         size_t len = strlen(word);
+        const sc_group *gr;
 
-        for (int g = 0; g < sc->ngroups; g++) {
-                const sc_group *gr = &sc->groups[g];
-                int k = 0;
+        if (g < 0 || len == 0)
+                return false;
+        gr = &sc->groups[g];
+        for (int first = 0, last; first < gr->nmembers; first = last + 1) {
+                bool all = true;
 
-                if (gr->name[0] != '\0' || gr->nmembers == 0 || len == 0)
+                for (last = first;; last++) {
+                        all = all && strncmp(sc->actors[gr->members[last]].name, word, len) == 0;
+                        if (last + 1 == gr->nmembers || sc->actors[gr->members[last + 1]].i == 0)
+                                break;
+                }
+                if (!all)
                         continue;
-                while (k < gr->nmembers && strncmp(sc->actors[gr->members[k]].name, word, len) == 0)
-                        k++;
-                if (k < gr->nmembers)
-                        continue;
-                if (gr->nmembers == 1)
+                if (first == last)
                         strbuf_printf(sb, "; the actor %.64s comes from an entry with \"count\"",
-                                      sc->actors[gr->members[0]].name);
+                                      sc->actors[gr->members[first]].name);
                 else
                         strbuf_printf(sb,
                                       "; the actors %.64s to %.64s come from one entry with "
                                       "\"count\"",
-                                      sc->actors[gr->members[0]].name,
-                                      sc->actors[gr->members[gr->nmembers - 1]].name);
+                                      sc->actors[gr->members[first]].name,
+                                      sc->actors[gr->members[last]].name);
                 strbuf_printf(sb, ": give it \"group\": \"%.64s\" to start or join them all", word);
                 return true;
         }
