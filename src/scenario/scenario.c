@@ -2097,13 +2097,14 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
  * entries share the group named "", each entry a run of its members that starts at i = 0. */
 static bool hint_unnamed_group(const scenario *sc, strbuf *sb, const char *word)
 {
-        int g = find_group(sc, "");
+        int g = find_group(sc, ""), best = -1, best_last = -1;
         size_t len = strlen(word);
         const sc_group *gr;
 
         if (g < 0 || len == 0)
                 return false;
         gr = &sc->groups[g];
+        /* of the entries whose names all start with the word, the nearest: W{i}, not Wx{i} */
         for (int first = 0, last; first < gr->nmembers; first = last + 1) {
                 bool all = true;
 
@@ -2112,21 +2113,23 @@ static bool hint_unnamed_group(const scenario *sc, strbuf *sb, const char *word)
                         if (last + 1 == gr->nmembers || sc->actors[gr->members[last + 1]].i == 0)
                                 break;
                 }
-                if (!all)
-                        continue;
-                if (first == last)
-                        strbuf_printf(sb, "; the actor %.64s comes from an entry with \"count\"",
-                                      sc->actors[gr->members[first]].name);
-                else
-                        strbuf_printf(sb,
-                                      "; the actors %.64s to %.64s come from one entry with "
-                                      "\"count\"",
-                                      sc->actors[gr->members[first]].name,
-                                      sc->actors[gr->members[last]].name);
-                strbuf_printf(sb, ": give it \"group\": \"%.64s\" to start or join them all", word);
-                return true;
+                if (all && (best < 0 || strlen(sc->actors[gr->members[first]].name) <
+                                            strlen(sc->actors[gr->members[best]].name))) {
+                        best = first;
+                        best_last = last;
+                }
         }
-        return false;
+        if (best < 0)
+                return false;
+        if (best == best_last)
+                strbuf_printf(sb, "; the actor %.64s comes from an entry with \"count\"",
+                              sc->actors[gr->members[best]].name);
+        else
+                strbuf_printf(sb, "; the actors %.64s to %.64s come from one entry with \"count\"",
+                              sc->actors[gr->members[best]].name,
+                              sc->actors[gr->members[best_last]].name);
+        strbuf_printf(sb, ": give it \"group\": \"%.64s\" to start or join them all", word);
+        return true;
 }
 
 static void resolve_target(loader *L, sc_stmt *s, const cJSON *kw)
