@@ -84,8 +84,8 @@ static const char usage_text[] =
     "                           choices give the same run (default policy: random)\n"
     "      --policy P           step mode: random (seeded by --seed) or round-robin\n"
     "      --handoff H          barging (default, as CPython) or fifo: who gets a freed lock\n"
-    "      --schedule FILE      step mode: replay the moves in FILE first (with its seed and\n"
-    "                           --set values unless given here)\n"
+    "      --schedule FILE      replay the moves in FILE first, in step mode (--step implied;\n"
+    "                           its seed and --set values unless given here)\n"
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
     "  lockstep replay TRACE    view a trace written by run --trace in the terminal UI, step by\n"
     "                           step, back and forth, or played (r; nothing runs)\n"
@@ -638,12 +638,16 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("%s", optind >= argc ? "run needs a scenario FILE"
                                                         : "run takes one scenario FILE");
         }
+        /* A schedule's moves are steps: replaying one is a stepped run, as in the TUI. */
+        if (cfg.schedule_in != NULL)
+                cfg.step = true;
         /* A live run has no steps to count or choose: such a flag would do nothing unsaid. */
         if (!cfg.step && (cfg.max_steps != 0 || policy_given)) {
                 free(set);
-                return usage_error("run: %s is for a stepped run: add --step (a live run "
-                                   "is ended by --time-limit)",
-                                   cfg.max_steps != 0 ? "--max-steps" : "--policy");
+                return usage_error("run: %s is for a stepped run: add --step%s",
+                                   cfg.max_steps != 0 ? "--max-steps" : "--policy",
+                                   cfg.max_steps != 0 ? " (a live run is ended by --time-limit)"
+                                                      : "");
         }
         cfg.path = argv[optind];
         cfg.set = set;

@@ -307,8 +307,20 @@ printf '@seed 1\n\n@set  "INCREMENTZ=3"\n@set "INCREMENTS=abc"\nMainThread\n' >"
         { ko "a bad @set's place in the schedule"; cat "$tmp/err"; }
 "$bin" run --step --set INCREMENTZ=3 scenarios/classics/race.json >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "^--set: error: .*has no constant 'INCREMENTZ'" "$tmp/err" && ok || ko "a bad --set: $(head -1 "$tmp/err")"
-"$bin" run --schedule "$tmp/early.sched" scenarios/classics/race.json >/dev/null 2>&1
-[ $? -eq 2 ] && ok || ko "--schedule without --step"
+# a schedule alone is a stepped run (--step implied): a live run's saved schedule replays as
+# with --step, the lost updates and the trace's steps the same (times aside)
+"$bin" run --save-schedule "$tmp/live.sched" scenarios/classics/race.json >"$tmp/live.out" 2>/dev/null
+"$bin" run --schedule "$tmp/live.sched" --trace "$tmp/sa.jsonl" scenarios/classics/race.json >"$tmp/sa.out" 2>/dev/null
+xa=$?
+"$bin" run --step --schedule "$tmp/live.sched" --trace "$tmp/sb.jsonl" scenarios/classics/race.json >"$tmp/sb.out" 2>/dev/null
+xb=$?
+steps_of() { grep -v '"ev": "end"' "$1" | sed 's/"t": [0-9.e+-]*, //'; }
+[ "$xa" = "$xb" ] && cmp -s "$tmp/sa.out" "$tmp/sb.out" && cmp -s "$tmp/live.out" "$tmp/sa.out" &&
+        [ "$(steps_of "$tmp/sa.jsonl")" = "$(steps_of "$tmp/sb.jsonl")" ] &&
+        head -n 1 "$tmp/sa.jsonl" | grep -q '"mode": "step"' && ok ||
+        ko "--schedule without --step: exit $xa against $xb, $(cat "$tmp/sa.out") against $(cat "$tmp/sb.out")"
+"$bin" run --policy round-robin --schedule "$tmp/live.sched" scenarios/classics/race.json >/dev/null 2>"$tmp/err"
+[ $? -ne 2 ] && ! grep -q "is for a stepped run" "$tmp/err" && ok || ko "--policy with --schedule alone: $(head -1 "$tmp/err")"
 "$bin" run --step --policy fastest scenarios/classics/race.json >/dev/null 2>&1
 [ $? -eq 2 ] && ok || ko "--policy fastest"
 
