@@ -188,10 +188,19 @@ static void load_preview(browser *b)
                 return;
         diag_init(&d, 3);
         b->preview = scenario_load(b->bundle.entries[e].path, NULL, &d);
-        if (b->preview == NULL)
-                strbuf_printf(&b->preview_err,
-                              "This file does not load: lockstep check %s shows why.",
-                              b->bundle.entries[e].path);
+        if (b->preview == NULL) {
+                /* the first error itself, where it is, and where to see them all */
+                const char *msg = d.n > 0 ? d.items[0].msg : "it cannot be read";
+                size_t len = strlen(msg);
+
+                strbuf_puts(&b->preview_err, "This file does not load: ");
+                if (d.n > 0 && d.items[0].line > 0)
+                        strbuf_printf(&b->preview_err, "line %d, column %d: ", d.items[0].line,
+                                      d.items[0].col);
+                strbuf_printf(&b->preview_err, "%s%s lockstep check %s shows %s.", msg,
+                              len > 0 && msg[len - 1] == '.' ? "" : ".", b->bundle.entries[e].path,
+                              diag_count(&d) > 1 ? "every error" : "it");
+        }
         diag_free(&d);
 }
 
@@ -217,7 +226,8 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
         if (b->preview_of < 0)
                 return;
         if (sc == NULL) {
-                draw_str(t, stdscr, y, x, w, term_attr(t, ROLE_ERROR), strbuf_str(&b->preview_err));
+                draw_wrapped(t, stdscr, y, x, w, bottom - y, term_attr(t, ROLE_ERROR),
+                             strbuf_str(&b->preview_err));
                 return;
         }
         y += draw_wrapped(t, stdscr, y, x, w, bottom - y, term_attr(t, ROLE_BOLD), sc->title) + 1;

@@ -784,4 +784,19 @@ T send-keys -t br q
 check "q quits the browser" wait_for br "lockstep exited 0"
 check "the browser restores the terminal" restored br
 
+# ---- the browser on a file that does not load: its preview says the first error and where ----
+mkdir -p "$tmp/data/scenarios/mine"
+cp scenarios/seed/01-thread.json "$tmp/data/scenarios/mine/a.json"
+printf '{ "lockstep": 1, "title": "broken", "summary": "x" ' >"$tmp/data/scenarios/mine/b.json"
+last=brbad
+start brbad 80 24 LOCKSTEP_DATA_DIR="$tmp/data" -- ""
+wait_for brbad "Thread: a named thread and join" >/dev/null
+T send-keys -t brbad Down
+check "a broken file's preview says its first error, wrapped" wait_for brbad "│ This file does not load: line 1,"
+# the preview pane's lines (right of the list's border), joined
+check "... where it is and what it is" sh -c "tmux -L $sock capture-pane -p -t brbad | sed -n 's/^[^│]*│ //p' | tr '\n' ' ' | grep -q 'line 1, column 51: JSON syntax error: the file ends too early'"
+check "... and how to see every error" sh -c "tmux -L $sock capture-pane -p -t brbad | sed -n 's/^[^│]*│ //p' | tr -d '\n ' | grep -q 'lockstepcheck.*mine/b.jsonshowsit\.'"
+T send-keys -t brbad q
+check "q quits that browser" wait_for brbad "lockstep exited 0"
+
 finish
