@@ -793,6 +793,7 @@ struct trace_reader {
         int lineno;
         bool newline; /* the line read last ended with '\n' */
         bool done;
+        bool cut; /* the last line had no newline: left out (trace_reader_cut) */
         trace_header h;
         scenario *sc;
         int *lines;      /* statement id -> line */
@@ -1877,6 +1878,11 @@ const scenario *trace_reader_scenario(const trace_reader *r)
         return r->sc;
 }
 
+bool trace_reader_cut(const trace_reader *r)
+{
+        return r->cut;
+}
+
 int trace_reader_line(const trace_reader *r)
 {
         return r->lineno;
@@ -1912,10 +1918,10 @@ int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d)
         L.text = r->line.data;
         L.len = r->line.len;
         if (!r->newline) {
+                /* cut short in the middle of writing it: what came before is whole */
                 r->done = true;
-                lerr(&L, (long)L.len,
-                     "the last line has no newline at its end: the trace was cut short");
-                return -1;
+                r->cut = true;
+                return 0;
         }
         if (parse_line(&L, false))
                 read_event(&L, ev, text);

@@ -140,8 +140,12 @@ const scenario *trace_reader_scenario(const trace_reader *r);
 /* Reads the next event into EV; its text goes into TEXT and EV->text points there (valid until
  * TEXT changes). Returns 1 for an event, 0 at the end of the trace, -1 when the line is bad (its
  * problems are reported into D; the next call goes on with the next line). After an I/O error
- * (reported, -1) the reader is at its end. */
+ * (reported, -1) the reader is at its end. A last line with no newline at its end is where the
+ * trace was cut short (lockstep killed, the disk full, mid-line): it is left out, unread, and the
+ * trace ends before it (trace_reader_cut). */
 int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d);
+/* True once trace_read has come to a last line cut short and left it out. */
+bool trace_reader_cut(const trace_reader *r);
 /* The line of the trace file that trace_read read last (1 is the header). */
 int trace_reader_line(const trace_reader *r);
 void trace_reader_close(trace_reader *r);

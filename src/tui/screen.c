@@ -138,6 +138,27 @@ static event_outcome run_outcome(const screen *sc)
                                   : session_outcome(sc->s);
 }
 
+/* Says, into MSG, what the end of a replayed trace is: a run's end, or where its trace was cut
+ * short; PLAYED: it was played there (r plays it again). */
+static void say_replay_end(const screen *sc, strbuf *msg, bool played)
+{
+        const char *again = played ? " r plays it again from the start." : "";
+
+        if (trace_reader_cut(sc->reader))
+                strbuf_printf(msg,
+                              "The end of the trace: its last line was cut short, in the middle "
+                              "(left out); the run went on past here.%s",
+                              again);
+        else if (run_outcome(sc) == OUTCOME_RUNNING)
+                strbuf_printf(msg,
+                              "The end of the trace: it has no end line, so the run was cut short "
+                              "here (lockstep was killed, or the disk was full).%s",
+                              again);
+        else
+                strbuf_puts(msg, played ? "The end of the trace: r plays it again from the start."
+                                        : "The end of the trace.");
+}
+
 /* ---- lines of several parts, each with its role --------------------------------------------- */
 
 typedef struct spans {
@@ -1562,8 +1583,12 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         sc->focus = PANE_ACTORS;
         sc->sel = first_selected(trace_reader_scenario(sc->reader));
         sc->play_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        strbuf_puts(&sc->msg, "A replay of a trace: Right, ] or Space go forward a step, Left or "
-                              "[ back, r plays.");
+        strbuf_printf(&sc->msg,
+                      "A replay of a trace%s: Right, ] or Space go forward a step, Left or [ "
+                      "back, r plays.",
+                      trace_reader_cut(sc->reader) || run_outcome(sc) == OUTCOME_RUNNING
+                          ? " cut short (it ends before the run did)"
+                          : "");
         return sc;
 }
 
@@ -1681,7 +1706,7 @@ static bool play_on(screen *sc)
         strbuf_reset(&sc->msg);
         if (!sc->past) {
                 play_set(sc, false);
-                strbuf_puts(&sc->msg, "The end of the trace: r plays it again from the start.");
+                say_replay_end(sc, &sc->msg, true);
         } else {
                 strbuf_printf(&sc->msg,
                               "Playing (event %llu of %llu): p pauses, + and - change "
@@ -1852,7 +1877,7 @@ static void rewind_by(screen *sc, int dir)
         } else {
                 if (!sc->past) {
                         if (sc->replay != NULL)
-                                strbuf_puts(&sc->msg, "The end of the trace.");
+                                say_replay_end(sc, &sc->msg, false);
                         return;
                 }
                 do
@@ -1875,9 +1900,10 @@ static void rewind_to_end(screen *sc, bool now)
         uint64_t len = history_len(h), first = earliest_moment(h);
 
         if (now) {
-                if (sc->past)
-                        strbuf_puts(&sc->msg,
-                                    sc->replay != NULL ? "The end of the trace." : "Back to now.");
+                if (sc->past && sc->replay != NULL)
+                        say_replay_end(sc, &sc->msg, false);
+                else if (sc->past)
+                        strbuf_puts(&sc->msg, "Back to now.");
                 sc->past = false;
                 return;
         }

@@ -620,6 +620,26 @@ T send-keys -t fast + + + + + + + + + + + r
 check "a run at speed ends (race's last step: main's assert)" wait_for fast "finished .*│ step [0-9]+ │ speed max"
 check "... and marks nothing its assert did not change" sh -c "! tmux -L $sock capture-pane -p -t fast | grep -q '│\\*counter'"
 T send-keys -t fast q
+# a trace cut short (lockstep killed, the disk full): its whole lines open, and its end says so
+# — cut in the middle of a line (it was refused), or after a whole one with no end line
+head -n 8 "$tmp/dl.trace" >"$tmp/cut.trace"
+printf '{"seq": 8, "t": 0.0' >>"$tmp/cut.trace"
+head -n 8 "$tmp/dl.trace" >"$tmp/noend.trace"
+for tr in cut noend; do
+        last=$tr
+        start "$tr" 80 24 -- replay "$tmp/$tr.trace"
+        check "replay opens a trace cut short ($tr)" wait_for "$tr" "replay .*│ step 0 of [0-9]"
+        check "... and says it was cut short ($tr)" wait_for "$tr" "A replay of a trace cut short \\(it ends before"
+        T send-keys -t "$tr" "}"
+        if [ $tr = cut ]; then
+                check "... its end: the last line was left out" wait_for "$tr" "The end of the trace: its last line was cut short"
+        else
+                check "... its end: no end line, cut short there" wait_for "$tr" "The end of the trace: it has no end line, so the run"
+        fi
+        check "... and the run is not over there" wait_for "$tr" "replay +running"
+        T send-keys -t "$tr" q
+        check "q ends it with 0 ($tr)" wait_for "$tr" "lockstep exited 0"
+done
 echo '{"x": 1}' >"$tmp/bad.trace"
 "$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
 check "a bad trace exits 2" [ $? -eq 2 ]
