@@ -89,7 +89,8 @@ static const char usage_text[] =
     "      --save-schedule FILE write the order in which actors moved (live or step)\n"
     "  lockstep replay TRACE    view a trace written by run --trace in the terminal UI, step by\n"
     "                           step, back and forth, or played (r; nothing runs)\n"
-    "  lockstep check FILE...   validate scenario files; errors as FILE:LINE:COL: error: ...\n"
+    "  lockstep check FILE...   validate scenario files (a folder: every .json under it);\n"
+    "                           errors as FILE:LINE:COL: error: ...\n"
     "  lockstep list            the bundled scenarios: file, title, summary\n"
     "  lockstep --help          this text\n"
     "  lockstep --version       the version\n"
@@ -145,6 +146,56 @@ static int operands(int argc, char **argv, char ***ops, int *nops)
         return 0;
 }
 
+/* Checks one scenario file: "ok" and its counts on stdout, or its errors on stderr. */
+static bool check_file(const char *path)
+{
+        diag d;
+        scenario *sc;
+
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load(path, NULL, &d);
+        if (sc == NULL) {
+                fflush(stdout);
+                diag_print(&d, stderr);
+        } else {
+                strbuf name = STRBUF_INIT;
+
+                utf8_escape_str(&name, path);
+                printf("%s: ok (%d actor%s, %d resource%s, %d statement%s)\n", strbuf_str(&name),
+                       sc->nactors + 1, sc->nactors == 0 ? "" : "s", sc->nresources,
+                       sc->nresources == 1 ? "" : "s", sc->nstmts, sc->nstmts == 1 ? "" : "s");
+                strbuf_free(&name);
+                scenario_free(sc);
+        }
+        diag_free(&d);
+        return sc != NULL;
+}
+
+/* A folder given to check: every *.json under it, as linters take a folder. */
+static bool check_folder(const char *dir)
+{
+        char err[512];
+        bundle b;
+        bool ok = true;
+
+        if (bundle_scan(&b, dir, err, sizeof(err)) < 0 || b.n == 0) {
+                strbuf name = STRBUF_INIT;
+
+                utf8_escape_str(&name, dir);
+                fflush(stdout);
+                fprintf(stderr,
+                        "%s: error: a folder with no .json file in it: give scenario files\n",
+                        strbuf_str(&name));
+                strbuf_free(&name);
+                bundle_close(&b);
+                return false;
+        }
+        for (size_t k = 0; k < b.n; k++)
+                ok &= check_file(b.entries[k].path);
+        bundle_close(&b);
+        return ok;
+}
+
 static int cmd_check(int argc, char **argv)
 {
         char **files;
@@ -157,27 +208,12 @@ static int cmd_check(int argc, char **argv)
                 return usage_error("%s", "check needs at least one FILE");
         }
         for (int k = 0; k < n; k++) {
-                diag d;
-                scenario *sc;
+                struct stat st;
+                bool ok = stat(files[k], &st) == 0 && S_ISDIR(st.st_mode) ? check_folder(files[k])
+                                                                          : check_file(files[k]);
 
-                diag_init(&d, DIAG_DEFAULT_CAP);
-                sc = scenario_load(files[k], NULL, &d);
-                if (sc == NULL) {
-                        fflush(stdout);
-                        diag_print(&d, stderr);
+                if (!ok)
                         status = EXIT_USAGE;
-                } else {
-                        strbuf name = STRBUF_INIT;
-
-                        utf8_escape_str(&name, files[k]);
-                        printf("%s: ok (%d actor%s, %d resource%s, %d statement%s)\n",
-                               strbuf_str(&name), sc->nactors + 1, sc->nactors == 0 ? "" : "s",
-                               sc->nresources, sc->nresources == 1 ? "" : "s", sc->nstmts,
-                               sc->nstmts == 1 ? "" : "s");
-                        strbuf_free(&name);
-                        scenario_free(sc);
-                }
-                diag_free(&d);
         }
         free(files);
         return status;

@@ -79,13 +79,15 @@ char *bundle_data_dir(void)
 
 static void scan(bundle *b, const char *root, const char *rel, size_t *cap, int depth)
 {
+        /* the root "/" has its separator already */
+        const char *sep = root[0] != '\0' && root[strlen(root) - 1] == '/' ? "" : "/";
         strbuf dirpath = STRBUF_INIT;
         struct dirent *e;
         DIR *dir;
 
         if (depth > 4)
                 return;
-        strbuf_printf(&dirpath, "%s%s%s", root, rel[0] ? "/" : "", rel);
+        strbuf_printf(&dirpath, "%s%s%s", root, rel[0] ? sep : "", rel);
         dir = opendir(strbuf_str(&dirpath));
         if (dir == NULL) {
                 strbuf_free(&dirpath);
@@ -98,7 +100,7 @@ static void scan(bundle *b, const char *root, const char *rel, size_t *cap, int 
                 if (e->d_name[0] == '.')
                         continue;
                 strbuf_printf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-                strbuf_printf(&full, "%s/%s", root, strbuf_str(&sub));
+                strbuf_printf(&full, "%s%s%s", root, sep, strbuf_str(&sub));
                 if (is_dir(strbuf_str(&full))) {
                         scan(b, root, strbuf_str(&sub), cap, depth + 1);
                 } else if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
@@ -118,20 +120,34 @@ static int by_rel(const void *a, const void *b)
         return strcmp(((const bundle_entry *)a)->rel, ((const bundle_entry *)b)->rel);
 }
 
-int bundle_open(bundle *b, const char *datadir, char *err, size_t errlen)
+int bundle_scan(bundle *b, const char *dir, char *err, size_t errlen)
 {
-        strbuf root = STRBUF_INIT;
         size_t cap = 0;
 
         memset(b, 0, sizeof(*b));
-        strbuf_printf(&root, "%s/scenarios", datadir);
-        if (!is_dir(strbuf_str(&root))) {
-                snprintf(err, errlen, "%s: %s", strbuf_str(&root), strerror(ENOENT));
-                strbuf_free(&root);
+        if (!is_dir(dir)) {
+                snprintf(err, errlen, "%s: %s", dir, strerror(ENOENT));
                 return -1;
         }
-        scan(b, strbuf_str(&root), "", &cap, 0);
+        /* DIR/ or DIR//: the paths read DIR/x.json all the same */
+        b->dir = xstrdup(dir);
+        for (size_t len = strlen(b->dir); len > 1 && b->dir[len - 1] == '/'; len--)
+                b->dir[len - 1] = '\0';
+        scan(b, b->dir, "", &cap, 0);
         qsort(b->entries, b->n, sizeof(bundle_entry), by_rel);
+        return 0;
+}
+
+int bundle_open(bundle *b, const char *datadir, char *err, size_t errlen)
+{
+        strbuf root = STRBUF_INIT;
+        int rc;
+
+        strbuf_printf(&root, "%s/scenarios", datadir);
+        rc = bundle_scan(b, strbuf_str(&root), err, errlen);
+        strbuf_free(&root);
+        if (rc < 0)
+                return -1;
         for (size_t k = 0; k < b->n; k++) {
                 bundle_entry *e = &b->entries[k];
                 diag d;
@@ -153,7 +169,6 @@ int bundle_open(bundle *b, const char *datadir, char *err, size_t errlen)
                 }
                 diag_free(&d);
         }
-        b->dir = strbuf_detach(&root);
         return 0;
 }
 

@@ -30,6 +30,10 @@ char *bundle_data_dir(void);
 /* Lists every *.json under DIR/scenarios, loading each for its title. Returns 0, or -1 when
  * the folder cannot be read (the reason in ERR). */
 int bundle_open(bundle *b, const char *datadir, char *err, size_t errlen);
+/* Lists every *.json under DIR (its subfolders too, a few deep; names starting with '.' left
+ * out), sorted, without loading them: path and rel only. Returns 0, or -1 when DIR is not a
+ * folder (the reason in ERR). */
+int bundle_scan(bundle *b, const char *dir, char *err, size_t errlen);
 void bundle_close(bundle *b);
 
 #endif

@@ -56,6 +56,21 @@ mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/lockstep" && cp "$bin" "$tmp/prefi
 for f in scenarios/*/*.json; do
         expect_exit 0 "check $f" -- "$bin" check "$f"
 done
+# ... and a folder is every .json under it, its subfolders too, in order
+expect_exit 0 "check scenarios/" -- "$bin" check scenarios/
+[ "$(cut -d: -f1 "$tmp/out")" = "$(LC_ALL=C ls scenarios/*/*.json)" ] && grep -c ": ok (" "$tmp/out" | grep -qx "$(ls scenarios/*/*.json | wc -l)" &&
+        ok || { ko "check scenarios/ checks every bundled file, one ok line each"; head -3 "$tmp/out"; }
+mkdir -p "$tmp/mine/sub" "$tmp/mine/.hidden" "$tmp/none"
+cp scenarios/seed/01-thread.json "$tmp/mine/a.json"
+printf '{ "lockstep": 1 ' >"$tmp/mine/sub/b.json"
+printf 'not a scenario' >"$tmp/mine/notes.txt"
+printf '{' >"$tmp/mine/.hidden/c.json"
+expect_exit 2 "check of a folder with a bad file" -- "$bin" check "$tmp/mine"
+[ "$(cat "$tmp/out")" = "$tmp/mine/a.json: ok (2 actors, 0 resources, 4 statements)" ] &&
+        grep -q "^$tmp/mine/sub/b.json:1:16: error: JSON syntax error" "$tmp/err" && ! grep -q "c.json\|notes" "$tmp/err" &&
+        ok || { ko "check FOLDER: its good file ok, its bad one's error, nothing else"; cat "$tmp/out" "$tmp/err"; }
+expect_exit 2 "check of a folder with no scenario" -- "$bin" check "$tmp/none"
+grep -q "none: error: a folder with no .json file in it" "$tmp/err" && ok || ko "empty folder message: $(cat "$tmp/err")"
 
 # --- the bad-input corpus: exit 2 and the expected message at the expected place
 while IFS='|' read -r file pos schema msg; do
