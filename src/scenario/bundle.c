@@ -134,7 +134,8 @@ int bundle_scan(bundle *b, const char *dir, char *err, size_t errlen)
         for (size_t len = strlen(b->dir); len > 1 && b->dir[len - 1] == '/'; len--)
                 b->dir[len - 1] = '\0';
         scan(b, b->dir, "", &cap, 0);
-        qsort(b->entries, b->n, sizeof(bundle_entry), by_rel);
+        if (b->n > 1) /* an empty folder has no entries at all: qsort's NULL is undefined */
+                qsort(b->entries, b->n, sizeof(bundle_entry), by_rel);
         return 0;
 }
 
