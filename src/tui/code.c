@@ -208,6 +208,8 @@ static void render_stmt(render *r, const sc_stmt *s, int depth)
                 strbuf_putc(&sb, ')');
                 break;
         case SC_NOTIFY_ALL: strbuf_printf(&sb, "%s.notify_all()", res); break;
+        case SC_ABORT: strbuf_printf(&sb, "%s.abort()", res); break;
+        case SC_RESET: strbuf_printf(&sb, "%s.reset()", res); break;
         case SC_PUT:
                 strbuf_printf(&sb, "%s.put(", res);
                 put_expr(r, s->value, &sb);
@@ -320,7 +322,7 @@ static void render_stmt(render *r, const sc_stmt *s, int depth)
                 else
                         strbuf_printf(&sb, "os._exit(%d)", s->exit_code);
                 break;
-        default: strbuf_puts(&sb, scenario_stmt_keyword(s->kind)); break;
+        case SC_STMT_KIND_COUNT: break; /* no statement's kind; a kind left out is a warning */
         }
         add_line(r, depth, s->id, &sb);
         strbuf_free(&sb);

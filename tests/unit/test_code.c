@@ -173,13 +173,115 @@ static void python_literals(void **state)
         diag_free(&d);
 }
 
+/* Every kind of statement has a line of its own Python: none falls back to its bare keyword (a
+ * barrier's abort once read "abort"). The kinds are counted, so a new kind needs a line here. */
+static const char every_text[] =
+    "{\"lockstep\": 1, \"title\": \"Every\", \"summary\": \"One statement of each kind.\",\n"
+    " \"resources\": {\"l\": {\"type\": \"lock\"}, \"e\": {\"type\": \"event\"},\n"
+    "   \"c\": {\"type\": \"condition\"}, \"b\": {\"type\": \"barrier\", \"parties\": 2},\n"
+    "   \"q\": {\"type\": \"queue\"}, \"p\": {\"type\": \"pipe\"}, \"xs\": {\"type\": \"list\"},\n"
+    "   \"v\": {\"type\": \"var\", \"value\": 0}, \"pl\": {\"type\": \"pool\", \"workers\": 2}},\n"
+    " \"actors\": [{\"name\": \"T\", \"start\": \"manual\", \"run\": [{\"crash\": \"abort\"}]}],\n"
+    " \"main\": [\n"
+    "   {\"acquire\": \"l\", \"timeout\": 1, \"into\": \"ok\"}, {\"release\": \"l\"},\n"
+    "   {\"with\": \"c\", \"do\": [{\"wait\": \"c\"}, {\"wait_for\": \"c\", \"until\": \"v > "
+    "0\"},\n"
+    "     {\"notify\": \"c\", \"n\": 2}, {\"notify_all\": \"c\"}]},\n"
+    "   {\"set\": \"e\"}, {\"clear\": \"e\"}, {\"abort\": \"b\"}, {\"reset\": \"b\"},\n"
+    "   {\"put\": \"q\", \"value\": \"v\"}, {\"get\": \"q\", \"into\": \"g\"},\n"
+    "   {\"send\": \"p.a\", \"value\": \"g\"}, {\"recv\": \"p.b\", \"into\": \"m\"},\n"
+    "   {\"close\": \"p.a\"}, {\"append\": \"xs\", \"value\": 1},\n"
+    "   {\"pop\": \"xs\", \"at\": 0, \"into\": \"y\"}, {\"store\": \"v\", \"value\": \"y\"},\n"
+    "   {\"let\": \"t\", \"value\": 2}, {\"print\": \"{t}\"}, {\"sleep\": 1}, {\"work\": 3},\n"
+    "   {\"while\": \"t > 0\", \"do\": [{\"break\": true}]},\n"
+    "   {\"repeat\": 2, \"as\": \"k\", \"do\": [{\"if\": \"k\", \"then\": [{\"start\": "
+    "\"T\"}]}]},\n"
+    "   {\"for\": \"z\", \"in\": \"xs\", \"do\": [{\"join\": \"T\"}]},\n"
+    "   {\"map\": \"pl\", \"fn\": \"lambda x: x\", \"over\": \"xs\", \"into\": \"r\"},\n"
+    "   {\"starmap\": \"pl\", \"fn\": \"lambda x, y: x\", \"over\": \"[(1, 2)]\", \"into\": "
+    "\"s\"},\n"
+    "   {\"assert\": \"r == xs\"}, {\"crash\": \"exit\", \"code\": 3}]}\n";
+
+static const char *const every_want[] = {
+        "ok = l.acquire(timeout=1)",
+        "l.release()",
+        "with c:",
+        "    c.wait()",
+        "    c.wait_for(lambda: v > 0)",
+        "    c.notify(2)",
+        "    c.notify_all()",
+        "e.set()",
+        "e.clear()",
+        "b.abort()",
+        "b.reset()",
+        "q.put(v)",
+        "g = q.get()",
+        "p.a.send(g)",
+        "m = p.b.recv()",
+        "p.a.close()",
+        "xs.append(1)",
+        "y = xs.pop(0)",
+        "v = y",
+        "t = 2",
+        "print(f\"{t}\")",
+        "time.sleep(1)",
+        "work(3)  # busy on the CPU",
+        "while t > 0:",
+        "    break",
+        "for k in range(2):",
+        "    if k:",
+        "        T.start()",
+        "for z in xs:",
+        "    T.join()",
+        "r = pl.map(lambda x: x, xs)",
+        "s = pl.starmap(lambda x, y: x, [(1, 2)])",
+        "assert r == xs",
+        "os._exit(3)",
+};
+
+static void count_kinds(const sc_block *b, int *seen)
+{
+        for (int k = 0; k < b->n; k++) {
+                seen[b->stmts[k].kind]++;
+                count_kinds(&b->stmts[k].body, seen);
+                count_kinds(&b->stmts[k].orelse, seen);
+        }
+}
+
+static void every_kind(void **state)
+{
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *m;
+        int seen[SC_STMT_KIND_COUNT] = { 0 };
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("every.json", every_text, strlen(every_text), NULL, &d);
+        assert_non_null(sc);
+        for (int k = 0; k < sc->nscripts; k++)
+                count_kinds(&sc->scripts[k].body, seen);
+        for (int k = 0; k < SC_STMT_KIND_COUNT; k++)
+                if (seen[k] == 0)
+                        fail_msg("no statement of kind %s", scenario_stmt_keyword((sc_stmt_kind)k));
+        cb = code_new(sc, every_text, strlen(every_text));
+        assert_string_equal(cb->scripts[sc->actors[0].script].lines[0].text, "os.abort()");
+        m = &cb->scripts[sc->main_script];
+        assert_int_equal(m->n, (int)(sizeof(every_want) / sizeof(*every_want)));
+        for (int k = 0; k < m->n; k++)
+                assert_string_equal(m->lines[k].text, every_want[k]);
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(python_like),
-                cmocka_unit_test(pool_map_lines),
-                cmocka_unit_test(empty_group),
-                cmocka_unit_test(python_literals),
+                cmocka_unit_test(python_like), cmocka_unit_test(pool_map_lines),
+                cmocka_unit_test(empty_group), cmocka_unit_test(python_literals),
+                cmocka_unit_test(every_kind),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
