@@ -471,7 +471,7 @@ static void run_summary(session *s, run_output *o)
                       (unsigned long long)session_events(s), session_events(s) == 1 ? "" : "s",
                       session_seconds(s));
         if (oc != OUTCOME_ASSERT && session_exit_status(s) == OUTCOME_ASSERT)
-                strbuf_puts(&sb, " (an assert failed before)");
+                strbuf_puts(&sb, " (an assert failed too)");
         strbuf_putc(&sb, '\n');
         if (oc != OUTCOME_DONE && reason[0] != '\0') {
                 strbuf_puts(&sb, "lockstep: ");

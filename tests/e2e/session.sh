@@ -373,7 +373,7 @@ cat >"$tmp/ad.json" <<'EOF'
 EOF
 "$bin" run --step "$tmp/ad.json" >/dev/null 2>"$tmp/ad.err"
 status_is "assert then deadlock" $? 1
-grep -q "deadlock.*an assert failed before" "$tmp/ad.err" && ok || ko "assert then deadlock: summary"
+grep -q "deadlock.*an assert failed too" "$tmp/ad.err" && ok || ko "assert then deadlock: summary"
 
 # --- a saved schedule is self-contained: its seed and --set values replay the same run
 "$bin" run --step --seed 7 --set ROLLS=5 --save-schedule "$tmp/dice.sched" "$sc/dice.json" >"$tmp/d1" 2>/dev/null
