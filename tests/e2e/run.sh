@@ -132,6 +132,33 @@ run_ok 0 queue -- tests/e2e/scenarios/queue-fifo.json
 grep -qx "total 400" "$tmp/queue.out" && ok || ko "queue: items lost or duplicated"
 invariants queue
 
+# --- the classics of the primitives the seed leaves out, live (their stepped sweeps are in
+# docs/teaching.md, run by teaching.sh)
+run_ok 0 barrier -- scenarios/classics/barrier.json --set WORKERS=4
+# every "finished phase 1" before any "starts phase 2", each worker once, one report
+awk '/finished phase 1/ { if (s) bad = 1; f++ } /starts phase 2/ { s++ } /have arrived/ { r++ }
+     END { exit bad || f != 4 || s != 4 || r != 1 }' "$tmp/barrier.out" && ok ||
+        { ko "barrier: phases out of order"; cat "$tmp/barrier.out"; }
+last_line barrier "Main thread has completed"
+invariants barrier
+run_ok 0 rlock -- scenarios/classics/rlock.json
+last_line rlock "balance = 40"
+invariants rlock
+run_ok 3 lockself -- scenarios/classics/rlock.json --set REENTRANT=False
+grep -Eq "lockstep: (Teller-[01]) holds lock and waits for lock held by \1\$" "$tmp/lockself.err" && ok ||
+        { ko "rlock with a Lock: not a cycle of one"; tail -2 "$tmp/lockself.err"; }
+run_ok 1 bounded -- scenarios/classics/bounded-semaphore.json
+[ "$(cat "$tmp/bounded.out")" = "Semaphore(2) lets 3 threads in at once" ] && ok || ko "bounded: output"
+grep -q "bounded-semaphore.json:23:11: ValueError: Semaphore released too many times (in Borrower)" \
+        "$tmp/bounded.err" && ok || ko "bounded: the ValueError is not at the second release"
+run_ok 0 recheck -- scenarios/classics/condition-if.json --set RECHECK=True --set CONSUMERS=3
+# each consumer got one item, each item went to one consumer, whatever the order
+[ "$(sed -n 's/^Consumer-\([0-9]\) got \([0-9]\)$/\1/p' "$tmp/recheck.out" | sort | paste -sd,)" = 0,1,2 ] &&
+        [ "$(sed -n 's/^Consumer-[0-9] got \([0-9]\)$/\1/p' "$tmp/recheck.out" | sort | paste -sd,)" = 0,1,2 ] &&
+        ok || { ko "condition-if with RECHECK: items"; cat "$tmp/recheck.out"; }
+last_line recheck "left in the buffer: []"
+invariants recheck
+
 # --- the new statement scenarios print the same in every live run as in step mode (step.sh)
 run_ok 0 phases -- tests/e2e/scenarios/barrier-phases.json
 printf 'round 0: 3 arrived\nround 1: 6 arrived\nround 2: 9 arrived\ndone: True\n' | cmp -s - "$tmp/phases.out" &&
