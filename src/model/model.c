@@ -979,7 +979,9 @@ static void on_start(model *m, const event *ev, model_actor *a, model_res *r)
 
 static void on_ready(model *m, const event *ev, model_actor *a, model_res *r)
 {
-        if (stmt_at(m, ev->stmt) != NULL)
+        /* an actor unwinding from a failed assert (its `why` set) stays at the assert's line, as
+         * a traceback does, while a `with` it is in gives its lock back */
+        if (stmt_at(m, ev->stmt) != NULL && a->why == NULL)
                 a->stmt = ev->stmt;
 }
 
@@ -1031,6 +1033,9 @@ static void on_crash(model *m, const event *ev, model_actor *a, model_res *r)
         a->signal = signal;
         a->code = code;
         text_set(&a->why, ev);
+        /* the line of the error, not of the `with` whose release came before it (the unwind) */
+        if (stmt_at(m, ev->stmt) != NULL)
+                a->stmt = ev->stmt;
 }
 
 /* The op of a BLOCKED event: by the resource's type, refined by the statement. */
@@ -2016,8 +2021,13 @@ void model_describe_wait(const model *m, int an, strbuf *why)
         } else if (r->type == SC_CONDITION) {
                 strbuf_puts(why, model_can_proceed(m, an) ? " (notified)" : " (not notified)");
         } else if (r->type == SC_BARRIER) {
-                strbuf_printf(why, " (%lld of %lld arrived%s)", (long long)r->arrivals,
-                              (long long)r->parties, r->broken ? ", broken" : "");
+                if (r->broken)
+                        strbuf_puts(why, " (broken)");
+                else if (let_go(r, an))
+                        strbuf_printf(why, " (all %lld arrived)", (long long)r->parties);
+                else
+                        strbuf_printf(why, " (%lld of %lld arrived)", (long long)r->arrivals,
+                                      (long long)r->parties);
         }
 }
 

@@ -41,7 +41,9 @@
  *   RESULT, END and the ACQUIRED and RELEASED of a pool worker's GIL are passive: they never
  *   change the state of the actor that sends them, so a caption sent after BLOCKED does not
  *   unblock anybody. STEP and READY set the statement (stmt) the actor is at; STEP counts a
- *   step.
+ *   step. An actor that failed stays at the statement of its failure: READY moves no actor
+ *   unwinding from a failed assert, and CRASH and ERROR set the statement they carry (an
+ *   ERROR comes after the unwinding's release of a `with`).
  * - BLOCKED: res >= 0 waits for that resource; res = -1 with other >= 0 joins actor `other`.
  *   aux = 1 when the wait has a timeout (also for WAITING). What the wait is (model_op: put or
  *   get on a queue, send or receive at which pipe end) comes from the statement the event

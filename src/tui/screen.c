@@ -428,11 +428,25 @@ static void describe_res(const model *m, int ri, spans *l, int width)
                 if (r->pending > 0)
                         span(l, ROLE_FREE, "; %lld notified", (long long)r->pending);
                 break;
-        case SC_BARRIER:
-                span(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
-                     (long long)r->parties);
-                span_waiters(l, m, &r->waiting, "waiting");
+        case SC_BARRIER: {
+                /* the `pending` oldest waiters were let go (a trip, or a break): they go on as soon
+                 * as they move, so they are not shown waiting with the next round's arrivals */
+                size_t gone =
+                    r->pending < (int64_t)r->waiting.n ? (size_t)r->pending : r->waiting.n;
+                model_ids going = { .v = r->waiting.v, .n = gone };
+                model_ids rest = { .v = r->waiting.v + gone, .n = r->waiting.n - gone };
+
+                if (r->broken)
+                        span(l, ROLE_WAITER, "broken");
+                else if (gone > 0 && r->arrivals == 0)
+                        span(l, ROLE_FREE, "all %lld arrived", (long long)r->parties);
+                else
+                        span(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
+                             (long long)r->parties);
+                span_waiters(l, m, &going, r->broken ? "BrokenBarrierError" : "going on");
+                span_waiters(l, m, &rest, "waiting");
                 break;
+        }
         case SC_QUEUE:
                 span_box(l, &r->items, r->max);
                 if (r->max > 0)

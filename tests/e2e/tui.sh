@@ -533,7 +533,7 @@ EOS
 last=asrt
 start asrt 80 24 -- "$tmp/assert.json"
 wait_for asrt "stepping" >/dev/null
-check "a failed assert ends its actor with an error" press_until asrt " " "✗ crashed +T +line 1 +AssertionError: boom" 10
+check "a failed assert ends its actor with an error, at the assert's line" press_until asrt " " "✗ crashed +T +line 2 +AssertionError: boom" 10
 check "... after its with released the lock" wait_for asrt "│.l +(lock +)?free"
 T send-keys -t asrt q
 
@@ -803,6 +803,51 @@ check "... the whole list is there" wait_for br "Thread: a named thread and join
 T send-keys -t br q
 check "q quits the browser" wait_for br "lockstep exited 0"
 check "the browser restores the terminal" restored br
+
+# ---- a barrier on the screen: once it trips, those still inside their wait go on ("0 of 3
+# arrived" said they waited for nobody); a broken one says so ----
+# keys NAME KEY...: presses each key in turn, each once the screen showed the last one's effect
+keys() {
+        name=$1
+        shift
+        for key; do
+                before=$(screen "$name")
+                T send-keys -t "$name" "$key"
+                wait_change "$name" "$before"
+        done
+}
+last=bar
+start bar 80 24 -- scenarios/classics/barrier.json
+wait_for bar "stepping" >/dev/null
+keys bar 4 4 1 1 1 1 2 2 2 2
+check "two of three at the barrier wait for the third" wait_for bar "Worker-0 +line 4 +waits for barrier barrier \(2 of 3 arrived\)"
+keys bar 3 3 3 3
+check "the third trips it" wait_for bar "barrier all 3 arrived"
+check "... and the first two go on" wait_for bar "going on: Worker-0, Worker-1"
+check "... each waiting only for its turn" wait_for bar "Worker-1 +line 4 +waits for barrier barrier \(all 3 arrived\)"
+T send-keys -t bar q
+cat >"$tmp/broken.json" <<'EOS'
+{"lockstep": 1, "title": "broken", "summary": "s", "resources": {"b": {"type": "barrier", "parties": 3}},
+ "actors": [{"name": "W{i}", "group": "W", "count": 2, "run": [{"wait": "b"}, {"print": "passed"}]}],
+ "main": [{"sleep": 1}, {"abort": "b"}, {"join": "W"}]}
+EOS
+last=brk
+start brk 80 24 -- "$tmp/broken.json"
+wait_for brk "stepping" >/dev/null
+keys brk 1 2 3 3
+check "an aborted barrier shows broken" wait_for brk "│.b +broken"
+check "... its waiters going on with the error" wait_for brk "BrokenBarrierError: W0, W1"
+check "... and the code says b.abort()" wait_for brk "2 b\.abort\(\)"
+T send-keys -t brk q
+
+# ---- an error inside a with: the actor's line is the error's, not the with's (whose lock its
+# unwinding gave back) ----
+last=cif
+start cif 80 24 -- scenarios/classics/condition-if.json
+wait_for cif "stepping" >/dev/null
+keys cif 4 4 1 1 1 1 2 2 2 2 3 3 3 3 3 1 1 1 2 2 2 3 1 1 1 1 2 2 2
+check "the second consumer woken for one item pops from an empty list" wait_for cif "crashed +Consumer-1 +line 7 +IndexError: pop from empty list"
+T send-keys -t cif q
 
 # ---- the browser on a file that does not load: its preview says the first error and where ----
 mkdir -p "$tmp/data/scenarios/mine"

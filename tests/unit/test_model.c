@@ -444,6 +444,7 @@ static void test_barrier(void **state)
 {
         feed f = start(all_text);
         int b = res(&f, "bar");
+        strbuf why = STRBUF_INIT;
 
         (void)state;
         for (int a = 0; a < 3; a++)
@@ -453,10 +454,16 @@ static void test_barrier(void **state)
         assert_int_equal(R(&f, "bar")->arrivals, 2);
         assert_ids(&R(&f, "bar")->waiting, 2, (int[]){ ACT_A, ACT_B });
         assert_false(model_can_proceed(f.m, ACT_A));
+        model_describe_wait(f.m, ACT_A, &why);
+        assert_non_null(strstr(strbuf_str(&why), "waits for barrier bar (2 of 3 arrived)"));
         evn(&f, EV_WAITING, ACT_C, b, 3);
         assert_int_equal(R(&f, "bar")->arrivals, 0);
         assert_int_equal(R(&f, "bar")->pending, 3);
         assert_true(model_can_proceed(f.m, ACT_A));
+        /* tripped: those not woken yet wait only for their turn, not for "0 of 3" */
+        strbuf_reset(&why);
+        model_describe_wait(f.m, ACT_A, &why);
+        assert_non_null(strstr(strbuf_str(&why), "waits for barrier bar (all 3 arrived)"));
         ev(&f, EV_WOKE, ACT_C, b);
         ev(&f, EV_WOKE, ACT_A, b);
         assert_int_equal(R(&f, "bar")->pending, 1);
@@ -470,6 +477,7 @@ static void test_barrier(void **state)
         assert_int_equal(R(&f, "bar")->arrivals, 2);
         ev(&f, EV_TIMEOUT, ACT_B, b);
         assert_int_equal(R(&f, "bar")->arrivals, 1);
+        strbuf_free(&why);
         stop(&f);
 }
 
@@ -533,6 +541,8 @@ static void test_barrier_broken(void **state)
         assert_int_equal(R(&f, "bar")->arrivals, 0);
         assert_int_equal(R(&f, "bar")->pending, 1);
         assert_true(model_can_proceed(f.m, ACT_A)); /* it goes on, with BrokenBarrierError */
+        model_describe_wait(f.m, ACT_A, &why);
+        assert_non_null(strstr(strbuf_str(&why), "waits for barrier bar (broken)"));
         full(&f, EV_WOKE, ACT_A, b, -1, -1, 1, 0, NULL);
         assert_int_equal(R(&f, "bar")->waiting.n, 0);
         assert_int_equal(R(&f, "bar")->pending, 0);
@@ -1237,9 +1247,13 @@ static void test_assert_ends_actor(void **state)
         ev(&f, EV_START, ACT_A, -1);
         ev(&f, EV_START, ACT_B, -1);
         evn(&f, EV_ACQUIRED, ACT_A, l, 1);
+        full(&f, EV_STEP, ACT_A, -1, -1, stmt_id(&f, ACT_A, 2), 0, 0, NULL);
         evt(&f, EV_ASSERT, ACT_A, -1, 0, "AssertionError: boom");
         assert_int_equal(A(&f, ACT_A)->state, MODEL_RUNNING);
         before = model_clone(f.m); /* shares the text */
+        /* the unwind's release is at the `with` (statement 0 here): the actor stays at the
+         * assert's line, as a traceback does */
+        full(&f, EV_READY, ACT_A, -1, -1, stmt_id(&f, ACT_A, 0), 0, 0, NULL);
         ev(&f, EV_RELEASED, ACT_A, l);
         assert_int_equal(R(&f, "lock")->holder, -1);
         full(&f, EV_EXIT, ACT_A, -1, -1, -1, 1, 0, NULL);
@@ -1248,8 +1262,19 @@ static void test_assert_ends_actor(void **state)
         assert_string_equal(A(&f, ACT_A)->why, "AssertionError: boom");
         assert_int_equal(model_error_count(f.m), 0); /* an assert, not an error */
         assert_int_equal(model_assert_count(f.m), 1);
+        assert_int_equal(A(&f, ACT_A)->stmt, stmt_id(&f, ACT_A, 2));
         assert_int_equal(model_actor_at(before, ACT_A)->state, MODEL_RUNNING);
         model_free(before);
+        /* an error is published after the unwind (a READY at the `with`, its release): the
+         * actor is shown at the error's statement, which the ERROR carries */
+        ev(&f, EV_START, ACT_C, -1);
+        evn(&f, EV_ACQUIRED, ACT_C, l, 1);
+        full(&f, EV_STEP, ACT_C, -1, -1, stmt_id(&f, ACT_C, 0), 0, 0, NULL);
+        full(&f, EV_READY, ACT_C, -1, -1, stmt_id(&f, ACT_A, 0), 0, 0, NULL);
+        ev(&f, EV_RELEASED, ACT_C, l);
+        full(&f, EV_ERROR, ACT_C, -1, -1, stmt_id(&f, ACT_C, 0), 0, 0, "ValueError: x");
+        assert_int_equal(A(&f, ACT_C)->state, MODEL_CRASHED);
+        assert_int_equal(A(&f, ACT_C)->stmt, stmt_id(&f, ACT_C, 0));
         /* an actor without a failed assert is done */
         ev(&f, EV_EXIT, ACT_B, -1);
         assert_int_equal(A(&f, ACT_B)->state, MODEL_DONE);
