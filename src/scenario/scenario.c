@@ -1981,7 +1981,7 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
         int64_t count = 1;
         bool counted = false, manual = false;
         sc_actor_kind kind = SC_THREAD;
-        const char *group = NULL;
+        const char *group = NULL, *note = NULL;
 
         check_keys(L, obj, actor_keys, sizeof(actor_keys) / sizeof(*actor_keys), "an actor");
         if (jname == NULL) {
@@ -2018,8 +2018,12 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                         count = 0;
                 counted = true;
         }
-        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "note")) != NULL && !cJSON_IsString(j))
-                err_value(L, j, "\"note\" must be a string");
+        if ((j = cJSON_GetObjectItemCaseSensitive(obj, "note")) != NULL) {
+                if (cJSON_IsString(j))
+                        note = j->valuestring;
+                else
+                        err_value(L, j, "\"note\" must be a string");
+        }
         if (cJSON_GetObjectItemCaseSensitive(obj, "run") == NULL)
                 err_value(L, obj, "an actor needs \"run\": the statements it runs");
 
@@ -2082,7 +2086,8 @@ static void read_actor_entry(loader *L, const cJSON *obj, int script)
                                  .kind = kind,
                                  .i = (int)i,
                                  .manual = manual,
-                                 .script = script };
+                                 .script = script,
+                                 .note = note != NULL ? xstrdup(note) : NULL };
                 jsonpos_value(L->pos, obj, &a->line, &a->col);
                 a->group = group_for(L, group ? group : counted ? "" : a->name);
                 add_member(sc, a->group, sc->nactors);
@@ -2824,8 +2829,10 @@ void scenario_free(scenario *sc)
                 value_drop(&sc->resources[k].init);
         }
         free(sc->resources);
-        for (int k = 0; k < sc->nactors; k++)
+        for (int k = 0; k < sc->nactors; k++) {
                 free(sc->actors[k].name);
+                free(sc->actors[k].note);
+        }
         free(sc->actors);
         for (int k = 0; k < sc->ngroups; k++) {
                 free(sc->groups[k].name);

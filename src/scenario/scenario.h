@@ -184,6 +184,7 @@ typedef struct sc_actor {
         int script;  /* index into scenario.scripts */
         int line, col;
         int gil_res; /* "gil", a process actor: its own process's GIL (a lock), else -1 */
+        char *note;  /* its entry's "note", shown beside it, or NULL */
 } sc_actor;
 
 typedef struct sc_group {

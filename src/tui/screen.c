@@ -550,6 +550,7 @@ static void cycle_marks(const model *m, bool *actors, bool *res)
 static void draw_actors(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_ACTORS];
+        const scenario *scn = model_scenario(m);
         int n = model_nactors(m), rows = r->h - 1, namew = 4;
         bool cycle[SC_MAX_ACTORS + 1] = { false };
 
@@ -620,6 +621,9 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         put_error_text(sc, ma->why, &why);
                         span(&l, ROLE_ERROR, "%s", strbuf_str(&why));
                         strbuf_free(&why);
+                } else if (a < scn->nactors && scn->actors[a].note != NULL) {
+                        /* the author's note, as a comment, where nothing more pressing is said */
+                        span(&l, ROLE_DIM, "# %s", scn->actors[a].note);
                 }
                 draw_spans(t, y, x, r->x + r->w - x, &l);
                 spans_free(&l);
@@ -791,7 +795,9 @@ static char **res_texts_at(history *h, uint64_t seq, int w)
 static void draw_resources(screen *sc, const term *t, const model *m, char **before)
 {
         const layout_rect *r = &sc->pane[PANE_RES];
-        int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, row;
+        const scenario *scn = model_scenario(m);
+        int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, nnotes = 0, row;
+        bool notes = false;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
         bool *cycle = xcalloc((size_t)n + 1, sizeof(bool));
@@ -812,8 +818,15 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
         /* names up to 16 columns, 24 where the pane is wide ("shared_array.get_lock()") */
         if (namew > (r->w >= 72 ? 24 : 16))
                 namew = r->w >= 72 ? 24 : 16;
-        for (int k = 0; k < n; k++)
+        for (int k = 0; k < n; k++) {
                 total += 1 + l[k].rows;
+                nnotes += scn->resources[k].note != NULL;
+        }
+        /* the authors' notes, each a comment on a row of its own, where all of them fit */
+        if (nnotes > 0 && total + nnotes <= rows) {
+                notes = true;
+                total += nnotes;
+        }
         if (sc->scroll[PANE_RES] > total - rows)
                 sc->scroll[PANE_RES] = total - rows;
         if (sc->scroll[PANE_RES] < 0)
@@ -850,6 +863,16 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                         draw_rows(t, y, x, r->x + r->w - x, &l[k], r->x + 3 - x, skip,
                                   rows - row - skip);
                 row += h;
+                /* (every row fits when notes are shown: nothing is scrolled away) */
+                if (notes && scn->resources[k].note != NULL) {
+                        strbuf note = STRBUF_INIT;
+
+                        strbuf_printf(&note, "# %s", scn->resources[k].note);
+                        draw_str(t, stdscr, r->y + 1 + row, r->x + 3, r->w - 3,
+                                 term_attr(t, ROLE_DIM), strbuf_str(&note));
+                        strbuf_free(&note);
+                        row++;
+                }
                 spans_free(&l[k]);
         }
         free_texts(now, n);

@@ -840,6 +840,24 @@ check "... its waiters going on with the error" wait_for brk "BrokenBarrierError
 check "... and the code says b.abort()" wait_for brk "2 b\.abort\(\)"
 T send-keys -t brk q
 
+# ---- the authors' notes: an actor's in its row where nothing more pressing is said, each
+# resource's on a row under it where every one fits ----
+last=notes
+start notes 80 24 -- scenarios/seed/10-pipe.json
+wait_for notes "stepping" >/dev/null
+check "an actor's note in its row" wait_for notes "new +Sender +# Sender\(parent_conn\): uses pipe\.a"
+check "a resource's note under it" wait_for notes "│   # parent_conn, child_conn = Pipe\(\)"
+keys notes 3 3 3
+check "a wait takes the note's place" press_until notes 2 "blocked +Receiver +line 2 +waits for pipe pipe\.b \(no message\)" 6
+T send-keys -t notes q
+last=nonotes
+start nonotes 80 24 -- scenarios/seed/12-process-sync.json
+wait_for nonotes "stepping" >/dev/null
+check "where not every note fits, none is shown" sh -c "! tmux -L $sock capture-pane -p -t nonotes | grep -q '│ *# '"
+T resize-window -t nonotes -x 160 -y 48
+check "... and at 160x48 each is" wait_for nonotes "│   # how many workers are done: Value\('i', 0\)"
+T send-keys -t nonotes q
+
 # ---- an error inside a with: the actor's line is the error's, not the with's (whose lock its
 # unwinding gave back) ----
 last=cif

@@ -239,6 +239,35 @@ static void test_implied_main_and_defaults(void **state)
         diag_free(&d);
 }
 
+/* Notes: a resource's and an actor entry's, kept for the screen (each actor of a group has its
+ * entry's); an entry without one has none. */
+static void test_notes(void **state)
+{
+        const char *text =
+            "{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
+            " \"resources\": {\"l\": {\"type\": \"lock\", \"note\": \"l = Lock()\"},\n"
+            "   \"e\": {\"type\": \"event\"}},\n"
+            " \"actors\": [{\"name\": \"W{i}\", \"count\": 2, \"note\": \"Worker(i)\",\n"
+            "   \"run\": [{\"set\": \"e\"}]}, {\"name\": \"B\", \"run\": [{\"wait\": \"e\"}]}]}";
+        diag d;
+        scenario *sc = load(text, &d, NULL, 0);
+
+        (void)state;
+        assert_non_null(sc);
+        assert_string_equal(sc->resources[0].note, "l = Lock()");
+        assert_null(sc->resources[1].note);
+        assert_int_equal(sc->nactors, 3);
+        assert_string_equal(sc->actors[0].note, "Worker(i)");
+        assert_string_equal(sc->actors[1].note, "Worker(i)");
+        assert_ptr_not_equal(sc->actors[0].note, sc->actors[1].note); /* each its own to free */
+        assert_null(sc->actors[2].note);
+        scenario_free(sc);
+        diag_free(&d);
+        expect_error("{\"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
+                     " \"actors\": [{\"name\": \"A\", \"note\": 7, \"run\": [{\"sleep\": 0}]}]}",
+                     "7", "\"note\" must be a string");
+}
+
 /* No actors: the main thread's script is the whole program (a pool's caller, as in the seed). */
 static void test_main_only(void **state)
 {
@@ -570,6 +599,7 @@ int main(void)
                 cmocka_unit_test(test_count_zero),
                 cmocka_unit_test(test_set_errors),
                 cmocka_unit_test(test_implied_main_and_defaults),
+                cmocka_unit_test(test_notes),
                 cmocka_unit_test(test_main_only),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_map_chunksize),
