@@ -56,6 +56,13 @@ mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/lockstep" && cp "$bin" "$tmp/prefi
 for f in scenarios/*/*.json; do
         expect_exit 0 "check $f" -- "$bin" check "$f"
 done
+# ... and its first tag is its folder's, the one word a filter for all of them needs ("classics"
+# on three classics left them out of "classic")
+for f in scenarios/seed/*.json scenarios/classics/*.json; do
+        case $f in */seed/*) want=seed ;; *) want=classic ;; esac
+        python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["tags"][0] != sys.argv[2])' \
+                "$f" "$want" && ok || ko "$f: its first tag is not $want"
+done
 # ... and a folder is every .json under it, its subfolders too, in order
 expect_exit 0 "check scenarios/" -- "$bin" check scenarios/
 [ "$(cut -d: -f1 "$tmp/out")" = "$(LC_ALL=C ls scenarios/*/*.json)" ] && grep -c ": ok (" "$tmp/out" | grep -qx "$(ls scenarios/*/*.json | wc -l)" &&
