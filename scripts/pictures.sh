@@ -79,5 +79,5 @@ shoot queue
 scene pool 120 36 scenarios/seed/13-cpu-count.json
 press pool " " "finished"
 press pool Left "2 workers, 6 results"
-press pool Left "worker [01]: task 6"
+press pool Left "worker [01]( \\([0-9]+ done\\))?: task 6"
 shoot pool
