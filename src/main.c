@@ -456,14 +456,10 @@ static void run_summary(session *s, run_output *o)
         const char *reason = session_reason(s);
         strbuf sb = STRBUF_INIT;
         size_t nerr = model_error_count(m);
-
         const char *words = outcome_words(oc);
-        bool crash = false;
 
         /* "crashed" only where something crashed: errors alone are raised, not crashes */
-        for (size_t k = 0; k < nerr; k++)
-                crash |= model_error_at(m, k)->kind == EV_CRASH;
-        if (oc == OUTCOME_CRASH && nerr > 0 && !crash)
+        if (oc == OUTCOME_CRASH && model_only_raised(m))
                 words = "an error ended an actor";
         strbuf_printf(&sb, "lockstep: %s: %d actor%s, %llu step%s, %llu event%s, %.3f s", words,
                       sc->nactors + 1, sc->nactors == 0 ? "" : "s",

@@ -1746,6 +1746,14 @@ const model_error *model_error_at(const model *m, size_t i)
         return i < m->nerrors ? &m->errors[i] : NULL;
 }
 
+bool model_only_raised(const model *m)
+{
+        for (size_t k = 0; k < m->nerrors; k++)
+                if (m->errors[k].kind == EV_CRASH)
+                        return false;
+        return m->nerrors > 0;
+}
+
 size_t model_bytes(const model *m)
 {
         size_t b = sizeof *m + (size_t)m->nactors * sizeof *m->actors;

@@ -371,6 +371,9 @@ size_t model_assert_count(const model *m);
 const model_error *model_assert_at(const model *m, size_t i);
 size_t model_error_count(const model *m);
 const model_error *model_error_at(const model *m, size_t i);
+/* Whether errors were kept and every one of them was raised (an exception, not a crash by a
+ * signal or an exit): a run those ended was ended by an error, not a crash. */
+bool model_only_raised(const model *m);
 
 /* Whether actor A's current wait is on something the model shows as available (or A is not
  * waiting at all): such an actor is not stuck. */

@@ -994,8 +994,9 @@ static void draw_header(screen *sc, const term *t, const model *m)
         if (sc->ended && !sc->past) {
                 event_outcome o = run_outcome(sc);
 
+                /* an error raised is not a crash (the run's summary says so too) */
                 span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
-                     event_outcome_word(o));
+                     o == OUTCOME_CRASH && model_only_raised(m) ? "error" : event_outcome_word(o));
         }
         span(&l, ROLE_HEADER, " %s step %llu", t->bar,
              (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));

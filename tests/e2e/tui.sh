@@ -865,6 +865,7 @@ start cif 80 24 -- scenarios/classics/condition-if.json
 wait_for cif "stepping" >/dev/null
 keys cif 4 4 1 1 1 1 2 2 2 2 3 3 3 3 3 1 1 1 2 2 2 3 1 1 1 1 2 2 2
 check "the second consumer woken for one item pops from an empty list" wait_for cif "crashed +Consumer-1 +line 7 +IndexError: pop from empty list"
+check "... and the run ends by an error, not a crash" press_until cif " " "finished +error +│" 30
 T send-keys -t cif q
 
 # ---- the browser on a file that does not load: its preview says the first error and where ----

@@ -1234,6 +1234,23 @@ static void test_output_captions_outcome(void **state)
         stop(&f);
 }
 
+/* A run ended by errors alone was ended by an error, not a crash (the header and the summary
+ * say "error"); one crash by a signal or an exit makes it a crash; no error at all is neither. */
+static void test_only_raised(void **state)
+{
+        feed f = start(all_text);
+
+        (void)state;
+        ev(&f, EV_START, ACT_A, -1);
+        ev(&f, EV_START, ACT_B, -1);
+        assert_false(model_only_raised(f.m));
+        evt(&f, EV_ERROR, ACT_A, -1, 0, "ValueError: x");
+        assert_true(model_only_raised(f.m));
+        full(&f, EV_CRASH, ACT_B, -1, -1, -1, 0, 3, "exit(3)");
+        assert_false(model_only_raised(f.m));
+        stop(&f);
+}
+
 /* A failed assert ends its actor with the AssertionError (CRASHED, not DONE), as in a Python
  * thread; but only at its EXIT, once it has unwound: the lock its `with` held is given back on
  * the way, and applied. An assert of the runner's changes no actor. */
@@ -2194,6 +2211,7 @@ int main(void)
                 cmocka_unit_test(test_condition),
                 cmocka_unit_test(test_condition_external_lock),
                 cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_only_raised),
                 cmocka_unit_test(test_let_go_only_those_waiting),
                 cmocka_unit_test(test_barrier_broken),
                 cmocka_unit_test(test_queue),
