@@ -120,7 +120,7 @@ _Static_assert(sizeof(slot) == SLOT_SIZE, "a slot is one cache line");
 _Static_assert(offsetof(stream_ring, held_t) + sizeof(uint64_t) <= 64,
                "the producer's own counters fill one cache line");
 _Static_assert((STREAM_TEXT_INT & (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER)) == 0,
-               "STREAM_TEXT_INT is a bit no event flag uses");
+               "STREAM_TEXT_INT (EVENT_INT) is a bit no other event flag uses");
 _Static_assert(STREAM_INT_LEN <= STREAM_HEAD_TEXT, "an int's bytes fit an event's first slot");
 _Static_assert((STREAM_STEP_BEFORE &
                 (EVENT_BEGINS_STEP | EVENT_GOES_ON | EVENT_ENDS_RUNNER | STREAM_TEXT_INT)) == 0,
@@ -174,6 +174,7 @@ struct stream {
         uint64_t last_t;    /* the last t_ns handed out */
         int cur;            /* the ring read last */
         uint64_t cur_until; /* ... which goes on while its stamps are not later */
+        bool keep_ints;     /* stream_keep_ints: an int's text stays its bytes (EVENT_INT) */
         view *views;        /* per ring (the consumer's memory) */
         uint64_t *expect;   /* per key: the next version */
         _Atomic uint64_t consumer_waits;
@@ -1103,7 +1104,7 @@ static void take(stream *s, int r, event *ev, strbuf *text)
         n = read_text(s, v->slots, v->head, h, text);
 
         take_head(s, v, h, n, ev, text);
-        if (ev->flags & STREAM_TEXT_INT)
+        if ((ev->flags & STREAM_TEXT_INT) && !s->keep_ints)
                 int_text(ev, text);
 }
 
@@ -1316,8 +1317,9 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         } else if (key != STREAM_NO_KEY && s->views[-2 - key].head < h->ver) {
                 return next_any(s, ev, text, timeout_ms);
         }
-        /* an int's bytes: their decimal (a tail call, so that this way makes no call) */
-        if (flags & STREAM_TEXT_INT)
+        /* an int's bytes: their decimal (a tail call, so that this way makes no call), or the
+         * bytes themselves as any text for a consumer that keeps ints */
+        if ((flags & STREAM_TEXT_INT) && !s->keep_ints)
                 return take_int(s, v, h, ev, text, t);
         /* the whole text field: a copy of a fixed size, inline */
         d = text->data;
@@ -1328,6 +1330,11 @@ int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms)
         ev->seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
         atomic_store_explicit(&s->seq, ev->seq, memory_order_relaxed);
         return 1;
+}
+
+void stream_keep_ints(stream *s)
+{
+        s->keep_ints = true;
 }
 
 void stream_give_back(stream_producer *p, stream_head *h)

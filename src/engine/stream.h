@@ -146,13 +146,14 @@ typedef struct stream_head {
 #endif
 
 /*
- * A flag of an event's first slot, not of the event: its text is an int64's 8 bytes, which the
- * consumer turns into the int's decimal (stream_next), so that the event comes out as if that
- * text had been written. An actor's counter, a queue's item, a pool's task and result are nearly
+ * A flag of an event's first slot: its text is an int64's 8 bytes, which the consumer turns into
+ * the int's decimal (stream_next), so that the event comes out as if that text had been written
+ * — or, for a consumer that keeps ints (stream_keep_ints), leaves as they are, the flag being
+ * the event's EVENT_INT. An actor's counter, a queue's item, a pool's task and result are nearly
  * always ints, and their decimal costs the producer ~55 instructions an event — often inside a
  * lock, where every instruction is the other actors' wait — and the consumer's core less.
  */
-#define STREAM_TEXT_INT 0x80u
+#define STREAM_TEXT_INT EVENT_INT
 #define STREAM_INT_LEN  8 /* the text's bytes with STREAM_TEXT_INT */
 
 /*
@@ -427,6 +428,10 @@ static inline __attribute__((always_inline)) void stream_end(stream_producer *p,
  * stream is closed and everything published before the close has been read.
  */
 int stream_next(stream *s, event *ev, strbuf *text, int timeout_ms);
+/* From now on stream_next gives an int's text as its 8 bytes with EVENT_INT (event.h) instead of
+ * its decimal: for a consumer that folds it as an int (model_apply) and writes the decimal only
+ * where it must. The consumer's call; the second reader (stream_reader) always writes it. */
+void stream_keep_ints(stream *s);
 
 /*
  * A second reader, for step mode's scheduler in the runner (session's stepper), in the runner's

@@ -104,12 +104,17 @@ typedef enum event_outcome {
 /* A crash that takes the runner down (a thread of the runner's own process): step mode grants
  * nothing more, so that the run ends the same way whenever the process dies. */
 #define EVENT_ENDS_RUNNER 4u
+/* The text is an int's 8 bytes (host order, len 8), not yet written in decimal: what the stream
+ * gives a consumer that asked for it (stream_keep_ints) for a counter's value or a queue's int
+ * item. model_apply takes it so (an int stored as an int, written out only when shown); anything
+ * else wants the decimal: model_event_decimal writes it. No trace or history holds one. */
+#define EVENT_INT 0x80u
 
 typedef struct event {
         uint64_t seq;     /* 1, 2, 3, ... in the order of the run */
         uint64_t t_ns;    /* since the run started */
         uint8_t kind;     /* event_kind */
-        uint8_t flags;    /* EVENT_BEGINS_STEP */
+        uint8_t flags;    /* EVENT_BEGINS_STEP, ... */
         int16_t actor;    /* actor number, or EVENT_RUNNER */
         int16_t res;      /* resource index, or -1 */
         int16_t other;    /* another actor involved, or -1 */

@@ -506,6 +506,9 @@ static void texts_push(model_texts *t, const event *ev)
 {
         model_text *x;
         size_t len;
+        char buf[VALUE_INT_TEXT];
+        event dec;
+        int64_t i;
 
         if (t->head + t->n == t->cap) {
                 if (t->head > 0 && t->head >= t->n) {
@@ -522,6 +525,17 @@ static void texts_push(model_texts *t, const event *ev)
                 }
         }
         x = &t->v[t->head + t->n++];
+        if (ev->flags & EVENT_INT) { /* well formed: int_as_decimal let it through */
+                /* the decimal at once into a short slot, or as any longer text */
+                memcpy(&i, ev->text, sizeof(i));
+                len = value_int_decimal(i, buf);
+                if (len <= MODEL_TEXT_SHORT) {
+                        memset(x, 0, sizeof *x);
+                        memcpy(x->s, buf, len);
+                        return;
+                }
+                ev = model_event_decimal(ev, &dec, buf);
+        }
         if (ev->text != NULL && ev->len <= MODEL_TEXT_SHORT) {
                 /* short for sure: copied up to its first NUL as text_len reads it, no calls */
                 const char *src = ev->text;
@@ -704,8 +718,8 @@ static void init_res(model_res *r, const scenario *sc, int k)
                 r->manager = sr->via_manager;
                 value_repr(sr->init, &sb);
                 r->copies = xgrow(NULL, &r->capcopies, 1, sizeof *r->copies);
-                r->copies[0].owner = -1;
-                r->copies[0].text = text_new(strbuf_str(&sb), sb.len);
+                r->copies[0] =
+                    (model_copy){ .owner = -1, .text = text_new(strbuf_str(&sb), sb.len) };
                 r->ncopies = 1;
                 strbuf_free(&sb);
                 break;
@@ -965,8 +979,9 @@ static void fork_copies(model *m, int an, int from)
                 if (src < 0)
                         src = 0; /* the process never changed it: as forked, or the shared one */
                 d->copies = xgrow(d->copies, &d->capcopies, d->ncopies + 1, sizeof *d->copies);
-                d->copies[d->ncopies++] =
-                    (model_copy){ .owner = an, .text = text_ref(d->copies[src].text) };
+                d->copies[d->ncopies] = d->copies[src];
+                d->copies[d->ncopies].owner = an;
+                text_ref(d->copies[d->ncopies++].text);
         }
 }
 
@@ -1253,7 +1268,68 @@ static void on_changed(model *m, const event *ev, model_actor *a, model_res *r)
                 r->copies = xgrow(r->copies, &r->capcopies, c + 1, sizeof *r->copies);
                 r->copies[r->ncopies++] = (model_copy){ .owner = owner, .text = NULL };
         }
+        /* an int stays an int until it is shown: no decimal for every step of a counter (its
+         * text keeps its room for when the copy holds a text again) */
+        if (ev->flags & EVENT_INT) {
+                memcpy(&r->copies[c].num, ev->text, sizeof(int64_t));
+                r->copies[c].is_int = true;
+                return;
+        }
+        r->copies[c].is_int = false;
         text_set(&r->copies[c].text, ev);
+}
+
+const char *model_copy_text(const model_copy *c, char buf[VALUE_INT_TEXT])
+{
+        if (!c->is_int)
+                return c->text;
+        buf[value_int_decimal(c->num, buf)] = '\0';
+        return buf;
+}
+
+const event *model_event_decimal(const event *ev, event *out, char buf[VALUE_INT_TEXT])
+{
+        int64_t i;
+
+        if (!(ev->flags & EVENT_INT))
+                return ev;
+        *out = *ev;
+        out->flags &= (uint8_t)~EVENT_INT;
+        out->len = 0;
+        if (ev->text != NULL && ev->len == sizeof(i)) { /* else malformed: no text */
+                memcpy(&i, ev->text, sizeof(i));
+                out->len = (uint32_t)value_int_decimal(i, buf);
+        }
+        buf[out->len] = '\0';
+        out->text = buf;
+        return out;
+}
+
+/* The kinds whose fold takes an EVENT_INT as it is: CHANGED keeps the int, PUT and SENT write
+ * the decimal straight into the item's slot (texts_push), GOT and RECEIVED do not read the item
+ * (they take the oldest). */
+#define INT_AS_IS                                                                                  \
+        (1ull << EV_CHANGED | 1ull << EV_PUT | 1ull << EV_SENT | 1ull << EV_GOT |                  \
+         1ull << EV_RECEIVED)
+
+/* Whether EV is an EVENT_INT that the fold takes as its decimal: a pool's task, ..., and a
+ * malformed one. */
+static inline bool int_as_decimal(const event *ev)
+{
+        return (ev->flags & EVENT_INT) &&
+               (ev->kind >= EV_KIND_COUNT || !((INT_AS_IS >> ev->kind) & 1u) || ev->text == NULL ||
+                ev->len != sizeof(int64_t));
+}
+
+void model_apply(model *m, const event *ev);
+
+/* model_apply of an event that int_as_decimal says wants its decimal, written first. */
+__attribute__((noinline)) static void apply_decimal(model *m, const event *ev)
+{
+        event dec;
+        char buf[VALUE_INT_TEXT];
+
+        model_apply(m, model_event_decimal(ev, &dec, buf));
 }
 
 static void on_request(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1490,9 +1566,13 @@ void model_apply_generic(model *m, const event *ev)
         model_actor *a = NULL;
         model_res *r = NULL;
         unsigned flags;
+        event dec;
+        char buf[VALUE_INT_TEXT];
 
         if (ev == NULL || ev->kind >= EV_KIND_COUNT)
                 goto ignore;
+        if (int_as_decimal(ev))
+                ev = model_event_decimal(ev, &dec, buf);
         ru = &rules[ev->kind];
         flags = ru->flags;
         /* EVENT_RUNNER .. nactors - 1, in one compare */
@@ -1575,6 +1655,10 @@ void model_apply(model *m, const event *ev)
 
         if (ev == NULL)
                 goto generic;
+        if (__builtin_expect(int_as_decimal(ev), 0)) {
+                apply_decimal(m, ev);
+                return;
+        }
         kind = ev->kind;
         switch (kind) {
         case EV_STEP:

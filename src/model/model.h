@@ -225,9 +225,14 @@ typedef struct model_texts { /* a FIFO of texts: read with model_texts_at */
 } model_texts;
 
 typedef struct model_copy {
-        int owner;        /* -1 the shared copy, else the process actor whose own copy it is */
-        const char *text; /* the contents, as repr() */
+        int owner;   /* -1 the shared copy, else the process actor whose own copy it is */
+        bool is_int; /* the contents are the int NUM (text is stale): read model_copy_text */
+        int64_t num;
+        const char *text; /* the contents, as repr(), unless is_int */
 } model_copy;
+
+/* C's contents as repr() (the decimal of an int written into BUF). */
+const char *model_copy_text(const model_copy *c, char buf[VALUE_INT_TEXT]);
 
 typedef struct model_worker {
         int64_t task;    /* the task it runs, -1 idle */
@@ -320,8 +325,12 @@ typedef struct model_info {
 
 /* The state before any event. SC must outlive the model and its clones. */
 model *model_new(const scenario *sc);
-/* Folds one event in (EV may be anything: see above). The text is copied. */
+/* Folds one event in (EV may be anything: see above). The text is copied; an EVENT_INT text
+ * (a counter's value) is kept as the int. */
 void model_apply(model *m, const event *ev);
+/* EV as everybody but the model wants it: EV itself, or, for an EVENT_INT, a copy in OUT whose
+ * text is the int's decimal, written into BUF. */
+const event *model_event_decimal(const event *ev, event *out, char buf[VALUE_INT_TEXT]);
 /* The same fold without model_apply's fast paths for its hottest kinds: every event through its
  * rule's checks. Gives exactly what model_apply gives (the tests compare the two). */
 void model_apply_generic(model *m, const event *ev);

@@ -598,6 +598,7 @@ static int start_runner(session *s, strbuf *err)
         s->st = stream_create(engine_stream_rings(s->sc), engine_stream_keys(s->sc), 0);
         if (s->st == NULL)
                 xdie("cannot map shared memory for the event stream");
+        stream_keep_ints(s->st); /* take() writes an int's decimal where it is wanted */
         /* Non-blocking: a producer must never wait on the descriptor, only mark it readable. */
         s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -800,8 +801,12 @@ static void too_many_moves(session *s)
 
 /* Takes EV in: the trace, the counts, the model, the step-mode and recording bookkeeping, the
  * reason, the limits. Out of line, so that take's common path saves no registers for it. */
-__attribute__((noinline)) static void take_event(session *s, const event *ev)
+__attribute__((noinline)) static void take_event(session *s, const event *ev0)
 {
+        event dec;
+        char buf[VALUE_INT_TEXT];
+        /* the trace, the history, the recorder and the hook want an int's decimal */
+        const event *ev = model_event_decimal(ev0, &dec, buf);
         const model *m = live(s);
         bool actor = ev->actor >= 0 && ev->actor < s->nall;
         /* Recording a live run's moves costs model look-ups on every event: only when asked. */
@@ -890,11 +895,28 @@ _Static_assert(EV_KIND_COUNT <= 64, "TAKE_RARE is a 64-bit mask of kinds");
  * test of the kind instead of a dozen per event. Always inline: in the pump's loop, where nearly
  * every event comes through, the call and its frame cost about 13 instructions an event.
  */
+static inline __attribute__((always_inline)) void take(session *s, const event *ev);
+
+/* take's way for an int's bytes (stream_keep_ints) that someone wants in decimal: the history
+ * (its events and its models' snapshots), the trace, the hook. Only the live model of a run
+ * without them takes the int as it is. */
+__attribute__((noinline)) static void take_decimal(session *s, const event *ev)
+{
+        event dec;
+        char buf[VALUE_INT_TEXT];
+
+        take(s, model_event_decimal(ev, &dec, buf));
+}
+
 static inline __attribute__((always_inline)) void take(session *s, const event *ev)
 {
         if (s->take_all || ev->kind >= EV_KIND_COUNT || ((TAKE_RARE >> ev->kind) & 1u) ||
             (ev->flags & EVENT_ENDS_RUNNER)) {
                 take_event(s, ev);
+                return;
+        }
+        if ((ev->flags & EVENT_INT) && (s->hist != NULL || ((s->hook_kinds >> ev->kind) & 1u))) {
+                take_decimal(s, ev);
                 return;
         }
         count_and_keep(s, ev);

@@ -313,6 +313,7 @@ static void span_copies(spans *l, const model *m, const model_res *r)
 {
         for (size_t k = 0; k < r->ncopies; k++) {
                 const model_actor *o = model_actor_at(m, r->copies[k].owner);
+                char num[VALUE_INT_TEXT];
 
                 if (k > 0) {
                         span_row(l);
@@ -320,7 +321,7 @@ static void span_copies(spans *l, const model *m, const model_res *r)
                 } else {
                         span(l, ROLE_NORMAL, "= ");
                 }
-                span(l, ROLE_BOLD, "%s", r->copies[k].text);
+                span(l, ROLE_BOLD, "%s", model_copy_text(&r->copies[k], num));
                 if (k == 0 && r->ncopies > 1)
                         span(l, ROLE_DIM, "  (the main process's)");
         }

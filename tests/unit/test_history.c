@@ -170,7 +170,10 @@ static void model_equal_check(const model *x, const model *y)
                 assert_int_equal(p->ncopies, q->ncopies);
                 for (size_t c = 0; c < p->ncopies; c++) {
                         assert_int_equal(p->copies[c].owner, q->copies[c].owner);
-                        same_str(p->copies[c].text, q->copies[c].text, "copy");
+                        char pn[VALUE_INT_TEXT], qn[VALUE_INT_TEXT];
+
+                        same_str(model_copy_text(&p->copies[c], pn),
+                                 model_copy_text(&q->copies[c], qn), "copy");
                 }
                 assert_int_equal(p->nworkers, q->nworkers);
                 for (int w = 0; w < p->nworkers; w++) {

@@ -778,9 +778,11 @@ static void test_pipe_full(void **state)
 
 static const char *copy_of(const model_res *r, int owner)
 {
+        static char num[VALUE_INT_TEXT]; /* an int copy's decimal, until the next call */
+
         for (size_t c = 0; c < r->ncopies; c++)
                 if (r->copies[c].owner == owner)
-                        return r->copies[c].text;
+                        return model_copy_text(&r->copies[c], num);
         return NULL;
 }
 
@@ -945,6 +947,107 @@ static void test_var_text_short(void **state)
         changed_len(&f, v, "7", 1); /* longer than an empty text: the long way */
         assert_string_equal(copy_of(R(&f, "counter"), -1), "7");
         stop(&f);
+}
+
+/* An event of KIND whose text is the int I as the stream gives it to a consumer that keeps ints
+ * (EVENT_INT: its 8 bytes, or LEN bytes of them), into M (model_apply or, GENERIC,
+ * model_apply_generic). */
+static void int_into(model *m, uint64_t seq, bool generic, int kind, int actor, int res, int aux,
+                     int64_t i, uint32_t len)
+{
+        char bytes[sizeof(int64_t) + 1] = { 0 };
+        event e = { .seq = seq,
+                    .t_ns = seq * 1000,
+                    .kind = (uint8_t)kind,
+                    .flags = EVENT_INT,
+                    .actor = (int16_t)actor,
+                    .res = (int16_t)res,
+                    .other = -1,
+                    .stmt = -1,
+                    .aux = aux,
+                    .len = len,
+                    .text = bytes };
+
+        memcpy(bytes, &i, sizeof(i));
+        if (generic)
+                model_apply_generic(m, &e);
+        else
+                model_apply(m, &e);
+}
+
+/* An int's bytes (EVENT_INT) fold as its decimal would: a var's copies keep the int and say its
+ * decimal, a process forked from it and a clone keep it, a text and an int take turns; a queue's
+ * item and a pool's task are the decimal; a malformed one has no text. Both ways alike. */
+static void test_int_values(void **state)
+{
+        (void)state;
+        for (int generic = 0; generic < 2; generic++) {
+                feed f = start(all_text);
+                int v = res(&f, "counter"), q = res(&f, "q"), pool = res(&f, "pool");
+                uint64_t seq = 0;
+                model *clone;
+                event e, o, *out = &o;
+                char buf[VALUE_INT_TEXT];
+                char bytes[8];
+                int64_t big = INT64_MIN;
+                const model_res *r;
+
+#define INT(kind, actor, res, aux, i) int_into(f.m, ++seq, generic, kind, actor, res, aux, i, 8)
+                INT(EV_CHANGED, ACT_A, v, -1, 12345);
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "12345");
+                assert_true(R(&f, "counter")->copies[0].is_int);
+                INT(EV_CHANGED, ACT_A, v, -1, -7);
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "-7");
+                ev(&f, EV_START, ACT_P, -1); /* forked: its own copy, the int */
+                f.seq = seq = f.seq > seq ? f.seq : seq;
+                assert_string_equal(copy_of(R(&f, "counter"), ACT_P), "-7");
+                INT(EV_CHANGED, ACT_P, v, ACT_P, big);
+                assert_string_equal(copy_of(R(&f, "counter"), ACT_P), "-9223372036854775808");
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "-7");
+                clone = model_clone(f.m);
+                evt(&f, EV_CHANGED, ACT_A, v, -1, "'text'"); /* an int, then a text */
+                seq = f.seq;
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "'text'");
+                assert_false(R(&f, "counter")->copies[0].is_int);
+                assert_string_equal(copy_of(model_res_at(clone, v), -1), "-7");
+                model_free(clone);
+                INT(EV_CHANGED, ACT_A, v, -1, 0); /* and an int again */
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "0");
+                int_into(f.m, ++seq, generic, EV_CHANGED, ACT_A, v, -1, 99, 3); /* malformed */
+                assert_string_equal(copy_of(R(&f, "counter"), -1), "");
+                /* a queue's items: short in their slot, the longest int as a longer text */
+                ev(&f, EV_START, ACT_A, -1);
+                ev(&f, EV_START, ACT_B, -1);
+                f.seq = seq = f.seq > seq ? f.seq : seq;
+                INT(EV_PUT, ACT_A, q, 0, 42);
+                INT(EV_PUT, ACT_A, q, 0, big);
+                INT(EV_PUT, ACT_A, q, 0, 999999999999999); /* 15 digits: the slot's room */
+                r = R(&f, "q");
+                assert_int_equal(r->items.n, 3);
+                assert_string_equal(model_texts_at(&r->items, 0), "42");
+                assert_string_equal(model_texts_at(&r->items, 1), "-9223372036854775808");
+                assert_string_equal(model_texts_at(&r->items, 2), "999999999999999");
+                INT(EV_GOT, ACT_B, q, 0, 42);
+                assert_int_equal(R(&f, "q")->items.n, 2);
+                assert_string_equal(model_texts_at(&R(&f, "q")->items, 0), "-9223372036854775808");
+                /* a pool's task: its argument's decimal */
+                INT(EV_TASK, ACT_MAIN, pool, 1, 0);
+                assert_string_equal(R(&f, "pool")->workers[1].arg, "0");
+                assert_int_equal(model_info_of(f.m)->ignored, 0);
+#undef INT
+                stop(&f);
+                /* model_event_decimal: the decimal in BUF, the flag off; anything else as it is */
+                memcpy(bytes, &big, sizeof(bytes));
+                e = (event){ .kind = EV_PUT,
+                             .flags = EVENT_INT | EVENT_BEGINS_STEP,
+                             .len = 8,
+                             .text = bytes };
+                assert_ptr_equal(model_event_decimal(&e, out, buf), out);
+                assert_string_equal(out->text, "-9223372036854775808");
+                assert_int_equal(out->len, 20);
+                assert_int_equal(out->flags, EVENT_BEGINS_STEP);
+                assert_ptr_equal(model_event_decimal(out, &e, buf), out);
+        }
 }
 
 static void test_manager_requests(void **state)
@@ -2222,6 +2325,7 @@ int main(void)
                 cmocka_unit_test(test_copies_at_start),
                 cmocka_unit_test(test_var_text_in_place),
                 cmocka_unit_test(test_var_text_short),
+                cmocka_unit_test(test_int_values),
                 cmocka_unit_test(test_manager_requests),
                 cmocka_unit_test(test_pool),
                 cmocka_unit_test(test_pool_worker_gil),

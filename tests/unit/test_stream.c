@@ -928,7 +928,7 @@ static void test_short_texts(void **state)
  * with no views yet), the rest the short way, between texts that are not ints (a decimal longer
  * than the 8 bytes, then a shorter text, leaves nothing of it behind).
  */
-static void test_int_texts(void **state)
+static void int_texts(bool keep)
 {
         static const int64_t ints[] = { 0, 7, -1, 42, 123456789, INT64_MIN, INT64_MAX, -9, 10 };
         const int nints = (int)(sizeof ints / sizeof ints[0]);
@@ -936,9 +936,11 @@ static void test_int_texts(void **state)
         strbuf text = STRBUF_INIT;
         char want[32];
         event ev;
+        int64_t got;
 
-        (void)state;
         assert_non_null(s);
+        if (keep)
+                stream_keep_ints(s);
         stream_attach(s, 0);
         for (int k = 0; k < nints; k++) {
                 ev = make_event(EV_CHANGED, 0, k, (const char *)&ints[k], STREAM_INT_LEN);
@@ -953,9 +955,16 @@ static void test_int_texts(void **state)
                 snprintf(want, sizeof want, "%" PRId64, ints[k]);
                 assert_int_equal(ev.kind, EV_CHANGED);
                 assert_int_equal(ev.num, k);
-                assert_string_equal(ev.text, want);
-                assert_int_equal(ev.len, strlen(want));
-                assert_int_equal(ev.flags, k % 2 ? EVENT_BEGINS_STEP : 0);
+                if (keep) { /* the bytes, the flag the event's EVENT_INT */
+                        assert_int_equal(ev.len, STREAM_INT_LEN);
+                        memcpy(&got, ev.text, sizeof(got));
+                        assert_true(got == ints[k]);
+                        assert_int_equal(ev.flags, EVENT_INT | (k % 2 ? EVENT_BEGINS_STEP : 0));
+                } else {
+                        assert_string_equal(ev.text, want);
+                        assert_int_equal(ev.len, strlen(want));
+                        assert_int_equal(ev.flags, k % 2 ? EVENT_BEGINS_STEP : 0);
+                }
                 assert_int_equal(stream_next(s, &ev, &text, 0), 1);
                 assert_int_equal(ev.kind, EV_PRINT);
                 assert_string_equal(ev.text, "ab");
@@ -965,6 +974,15 @@ static void test_int_texts(void **state)
         assert_int_equal(stream_next(s, &ev, &text, 0), 0);
         strbuf_free(&text);
         stream_destroy(s);
+}
+
+/* The same to a consumer that keeps ints (stream_keep_ints): each int's 8 bytes as they were
+ * sent, with EVENT_INT, the long way and the short. */
+static void test_int_texts(void **state)
+{
+        (void)state;
+        int_texts(false);
+        int_texts(true);
 }
 
 /* ---- END last ---- */
