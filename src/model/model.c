@@ -60,6 +60,19 @@ static size_t text_len(const event *ev)
         return ev->text != NULL && ev->len > 0 ? strnlen(ev->text, ev->len) : 0;
 }
 
+/* The decimal of a well-formed EVENT_INT's int (int_as_decimal let it through) into BUF, with
+ * its NUL; its length. */
+static size_t int_decimal(const event *ev, char buf[VALUE_INT_TEXT])
+{
+        int64_t i;
+        size_t n;
+
+        memcpy(&i, ev->text, sizeof(i));
+        n = value_int_decimal(i, buf);
+        buf[n] = '\0';
+        return n;
+}
+
 /* The longest text text_set copies byte by byte; a longer one goes to memcpy. */
 #define TEXT_SHORT 16
 
@@ -508,7 +521,6 @@ static void texts_push(model_texts *t, const event *ev)
         size_t len;
         char buf[VALUE_INT_TEXT];
         event dec;
-        int64_t i;
 
         if (t->head + t->n == t->cap) {
                 if (t->head > 0 && t->head >= t->n) {
@@ -527,8 +539,7 @@ static void texts_push(model_texts *t, const event *ev)
         x = &t->v[t->head + t->n++];
         if (ev->flags & EVENT_INT) { /* well formed: int_as_decimal let it through */
                 /* the decimal at once into a short slot, or as any longer text */
-                memcpy(&i, ev->text, sizeof(i));
-                len = value_int_decimal(i, buf);
+                len = int_decimal(ev, buf);
                 if (len <= MODEL_TEXT_SHORT) {
                         memset(x, 0, sizeof *x);
                         memcpy(x->s, buf, len);
@@ -1306,13 +1317,13 @@ const event *model_event_decimal(const event *ev, event *out, char buf[VALUE_INT
 }
 
 /* The kinds whose fold takes an EVENT_INT as it is: CHANGED keeps the int, PUT and SENT write
- * the decimal straight into the item's slot (texts_push), GOT and RECEIVED do not read the item
- * (they take the oldest). */
+ * the decimal straight into the item's slot (texts_push), TASK and RESULT into the worker's
+ * argument and the results, GOT and RECEIVED do not read the item (they take the oldest). */
 #define INT_AS_IS                                                                                  \
         (1ull << EV_CHANGED | 1ull << EV_PUT | 1ull << EV_SENT | 1ull << EV_GOT |                  \
-         1ull << EV_RECEIVED)
+         1ull << EV_RECEIVED | 1ull << EV_TASK | 1ull << EV_RESULT)
 
-/* Whether EV is an EVENT_INT that the fold takes as its decimal: a pool's task, ..., and a
+/* Whether EV is an EVENT_INT that the fold takes as its decimal: any other kind, and a
  * malformed one. */
 static inline bool int_as_decimal(const event *ev)
 {
@@ -1370,6 +1381,15 @@ static void arg_drop(model *m, model_worker *w)
         else
                 text_unref(w->arg);
         w->arg = NULL;
+        w->arg_int = false;
+}
+
+const char *model_worker_arg(const model_worker *w, char buf[VALUE_INT_TEXT])
+{
+        if (!w->arg_int)
+                return w->arg;
+        buf[value_int_decimal(w->arg_num, buf)] = '\0';
+        return buf;
 }
 
 static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1393,11 +1413,17 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
                         r->workers[k].done = 0;
         }
         w->task = ev->num;
-        if (w->arg == NULL) {
-                w->arg = m->spare;
-                m->spare = NULL;
+        /* an int stays an int until it is shown (int_as_decimal: well formed) */
+        w->arg_int = (ev->flags & EVENT_INT) != 0;
+        if (w->arg_int) {
+                memcpy(&w->arg_num, ev->text, sizeof(w->arg_num));
+        } else {
+                if (w->arg == NULL) {
+                        w->arg = m->spare;
+                        m->spare = NULL;
+                }
+                text_set(&w->arg, ev);
         }
-        text_set(&w->arg, ev);
         if (ev->num >= r->ntasks)
                 r->ntasks = ev->num + 1;
 }
@@ -1405,9 +1431,14 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
+        char buf[VALUE_INT_TEXT];
 
-        log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
-                   text_or_empty(ev), text_len(ev));
+        if (ev->flags & EVENT_INT) /* well formed (int_as_decimal): its decimal */
+                log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
+                           buf, int_decimal(ev, buf));
+        else
+                log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
+                           text_or_empty(ev), text_len(ev));
         w->done++;
         if (w->task == ev->num) {
                 w->task = -1;

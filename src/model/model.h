@@ -236,9 +236,14 @@ const char *model_copy_text(const model_copy *c, char buf[VALUE_INT_TEXT]);
 
 typedef struct model_worker {
         int64_t task;    /* the task it runs, -1 idle */
-        const char *arg; /* its argument text, NULL when idle */
-        int64_t done;    /* the results of the current map it has given */
+        const char *arg; /* its argument text, NULL when idle (read with model_worker_arg) */
+        bool arg_int;    /* the argument is the int ARG_NUM (arg is stale) */
+        int64_t arg_num;
+        int64_t done; /* the results of the current map it has given */
 } model_worker;
+
+/* W's argument as repr() (an int's decimal written into BUF); NULL when it is idle. */
+const char *model_worker_arg(const model_worker *w, char buf[VALUE_INT_TEXT]);
 
 struct model_log;
 

@@ -348,6 +348,8 @@ static void span_pool(spans *l, const model *m, int ri, int width)
         span(l, ROLE_NORMAL, "%d workers, %zu result%s", r->nworkers, n, n == 1 ? "" : "s");
         for (int w = 0; w < r->nworkers; w++) {
                 const model_worker *wk = &r->workers[w];
+                char num[VALUE_INT_TEXT];
+                const char *arg = model_worker_arg(wk, num);
 
                 span_row(l);
                 /* how the map's work spread over the workers, before the task (a long argument
@@ -358,7 +360,7 @@ static void span_pool(spans *l, const model *m, int ri, int width)
                         span(l, ROLE_NORMAL, "worker %d: ", w);
                 if (wk->task >= 0)
                         span(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
-                             wk->arg != NULL ? wk->arg : "");
+                             arg != NULL ? arg : "");
                 else
                         span(l, ROLE_DIM, "idle");
         }

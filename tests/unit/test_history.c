@@ -177,8 +177,11 @@ static void model_equal_check(const model *x, const model *y)
                 }
                 assert_int_equal(p->nworkers, q->nworkers);
                 for (int w = 0; w < p->nworkers; w++) {
+                        char pn[VALUE_INT_TEXT], qn[VALUE_INT_TEXT];
+
                         assert_int_equal(p->workers[w].task, q->workers[w].task);
-                        same_str(p->workers[w].arg, q->workers[w].arg, "arg");
+                        same_str(model_worker_arg(&p->workers[w], pn),
+                                 model_worker_arg(&q->workers[w], qn), "arg");
                 }
                 assert_int_equal(p->ntasks, q->ntasks);
                 assert_int_equal(model_result_count(x, k), model_result_count(y, k));

@@ -1032,7 +1032,21 @@ static void test_int_values(void **state)
                 assert_string_equal(model_texts_at(&R(&f, "q")->items, 0), "-9223372036854775808");
                 /* a pool's task: its argument's decimal */
                 INT(EV_TASK, ACT_MAIN, pool, 1, 0);
-                assert_string_equal(R(&f, "pool")->workers[1].arg, "0");
+                assert_string_equal(model_worker_arg(&R(&f, "pool")->workers[1], buf), "0");
+                assert_true(R(&f, "pool")->workers[1].arg_int);
+                int_into(f.m, ++seq, generic, EV_TASK, ACT_MAIN, pool, 1, 5, 4); /* malformed */
+                assert_string_equal(model_worker_arg(&R(&f, "pool")->workers[1], buf), "");
+                INT(EV_TASK, ACT_MAIN, pool, 0, 123456789012);
+                clone = model_clone(f.m);
+                assert_string_equal(model_worker_arg(&R(&f, "pool")->workers[0], buf),
+                                    "123456789012");
+                assert_string_equal(model_worker_arg(&model_res_at(clone, pool)->workers[0], buf),
+                                    "123456789012");
+                model_free(clone);
+                /* a result: its decimal in the results */
+                INT(EV_RESULT, ACT_MAIN, pool, 1, -31);
+                assert_int_equal(model_result_count(f.m, pool), 1);
+                assert_string_equal(model_result_at(f.m, pool, 0, &(model_line){ 0 })->text, "-31");
                 assert_int_equal(model_info_of(f.m)->ignored, 0);
 #undef INT
                 stop(&f);
