@@ -142,8 +142,17 @@ int browser_key(browser *b, int key, const char **open)
                 if (b->nshown > 0)
                         *open = b->bundle.entries[b->shown[b->sel]].path;
                 break;
-        case 27: /* Esc */
+        case 27:       /* Esc */
+        case 'U' & 31: /* Ctrl-U, as a shell's line */
                 b->filter[0] = '\0';
+                refilter(b);
+                break;
+        case 'W' & 31: /* Ctrl-W: the last word, and the spaces after it */
+                while (fl > 0 && b->filter[fl - 1] == ' ')
+                        fl--;
+                while (fl > 0 && b->filter[fl - 1] != ' ')
+                        fl--;
+                b->filter[fl] = '\0';
                 refilter(b);
                 break;
         case KEY_BACKSPACE:

@@ -793,6 +793,13 @@ check "Q is a letter of the filter" wait_for br "filter: Que"
 check "... and the bar then says F10 quits" wait_for br "F10Quit"
 T send-keys -t br Escape
 check "with the filter empty the bar says q quits" wait_for br "EscClear qQuit"
+# a shell's line keys: Ctrl-W takes back the last word, Ctrl-U the whole filter
+T send-keys -t br -l "pipe sema"
+check "two words filter" wait_for br "filter: pipe sema"
+T send-keys -t br C-w
+check "Ctrl-W takes back the last word" wait_for br "filter: pipe *$"
+T send-keys -t br C-u
+check "Ctrl-U clears the filter" wait_for br "EscClear qQuit"
 # too small, letters typed do not filter unseen
 T resize-window -t br -x 60 -y 20
 wait_for br "lockstep needs at least" >/dev/null
