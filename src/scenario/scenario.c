@@ -332,6 +332,15 @@ static void suggest(strbuf *sb, const char *word, const char *const *cands, size
                 strbuf_printf(sb, "; did you mean '%s'?", s);
 }
 
+/* After "name NAME is not defined" when nothing like it is defined (no suggestion): ITEM, the
+ * JSON string of the expression, that is NAME alone was most likely meant as that text. */
+static void hint_quotes(strbuf *sb, size_t before, const cJSON *item, const char *name)
+{
+        if (sb->len == before && item != NULL && cJSON_IsString(item) &&
+            strcmp(item->valuestring, name) == 0)
+                strbuf_printf(sb, "; a text is written with its quotes inside: \"'%s'\"", name);
+}
+
 static void list_words(strbuf *sb, const char *const *words, size_t n)
 {
         for (size_t i = 0; i < n; i++)
@@ -584,11 +593,15 @@ static int const_resolve(void *ctx, const char *name, int offset, int32_t *ref)
 
                 for (int j = 0; j < c->L->sc->nconstants; j++)
                         names[j] = c->L->sc->constants[j].name;
+                size_t before;
+
                 strbuf_printf(&sb,
                               "name '%s' cannot be used here: this value is computed when "
                               "the file loads, so it may use only constants%s",
                               name, c->i >= 0 ? " and i" : "");
+                before = sb.len;
                 suggest(&sb, name, names, (size_t)c->L->sc->nconstants);
+                hint_quotes(&sb, before, c->item, name);
                 err_in(c->L, c->item, offset, "%s", strbuf_str(&sb));
                 free(names);
                 strbuf_free(&sb);
@@ -1891,8 +1904,12 @@ static int script_resolve(void *ctx, const char *name, int offset, int32_t *ref)
                 if (strcmp(name, "i") == 0) {
                         strbuf_puts(&sb, "'i' is an actor's index and main has none");
                 } else {
+                        size_t before;
+
                         strbuf_printf(&sb, "name '%s' is not defined", name);
+                        before = sb.len;
                         suggest(&sb, name, names, m);
+                        hint_quotes(&sb, before, c->item, name);
                 }
                 err_in(L, c->item, offset, "%s", strbuf_str(&sb));
                 strbuf_free(&sb);
