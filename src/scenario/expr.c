@@ -2729,6 +2729,18 @@ void expr_refs(const expr *e, expr_ref_fn fn, void *ctx)
                 refs(e, fn, ctx, false);
 }
 
+void expr_names(const expr *e, expr_name_fn fn, void *ctx)
+{
+        const expr *kid;
+
+        if (e == NULL)
+                return;
+        if (e->kind == N_NAME)
+                fn(ctx, e->u.name.ref, e->off, strlen(e->u.name.name));
+        for (size_t i = 0; (kid = kid_at(e, i)) != NULL; i++)
+                expr_names(kid, fn, ctx);
+}
+
 bool expr_lvalue(const expr *e, const char **name, int32_t *ref, const expr **index)
 {
         const expr *target = e;
@@ -3549,6 +3561,12 @@ void expr_template_refs(const expr_template *t, expr_ref_fn fn, void *ctx)
 {
         for (size_t i = 0; t != NULL && i < t->n; i++)
                 expr_refs(t->segs[i].hole, fn, ctx);
+}
+
+void expr_template_names(const expr_template *t, expr_name_fn fn, void *ctx)
+{
+        for (size_t i = 0; t != NULL && i < t->n; i++)
+                expr_names(t->segs[i].hole, fn, ctx);
 }
 
 int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err)

@@ -61,6 +61,11 @@ int expr_lambda_params(const expr *e);
  * body (read whenever and wherever the lambda is called). */
 typedef void (*expr_ref_fn)(void *ctx, int32_t ref, bool in_lambda);
 void expr_refs(const expr *e, expr_ref_fn fn, void *ctx);
+/* Calls FN with each name of E as written: its ref (SC_REF_*, -1 unresolved), and its offset and
+ * length in the text E was parsed from (a template's: in the whole template's text). For a reader
+ * that shows the text with something added at a name (the Code pane's `.value`). */
+typedef void (*expr_name_fn)(void *ctx, int32_t ref, int off, size_t len);
+void expr_names(const expr *e, expr_name_fn fn, void *ctx);
 /* True when E calls random() anywhere: such an expression cannot be folded at load time. */
 bool expr_uses_random(const expr *e);
 /* True when E is a literal (`True`, `0`, `'a'`): *V is its value, borrowed from E (valid while
@@ -256,6 +261,8 @@ void expr_template_free(expr_template *t);
 int expr_template_resolve(expr_template *t, expr_resolve_fn fn, void *ctx);
 /* expr_refs over every hole of T (NULL: none). */
 void expr_template_refs(const expr_template *t, expr_ref_fn fn, void *ctx);
+/* expr_names of every hole of T. */
+void expr_template_names(const expr_template *t, expr_name_fn fn, void *ctx);
 /* Appends the rendered text (each hole printed with str()) to OUT. Returns 0 or -1. */
 int expr_template_render(const expr_template *t, const expr_env *env, strbuf *out, expr_error *err);
 /* True when the template has no holes; its text is then available without an environment. */

@@ -51,9 +51,58 @@ static size_t offset_of(const char *s, size_t n, int line, int col)
         return k;
 }
 
+/* Where a Value is named in an expression's text, as Python names its number: `.value` goes after
+ * each (at most MAX_VALUE_NAMES, sorted). */
+#define MAX_VALUE_NAMES 32
+typedef struct value_names {
+        const render *r;
+        const char *text; /* the expression's text */
+        size_t len, n;
+        size_t at[MAX_VALUE_NAMES]; /* just past each name */
+} value_names;
+
+static void value_name(void *ctx, int32_t ref, int off, size_t len)
+{
+        value_names *v = ctx;
+        const sc_resource *res;
+        size_t k;
+
+        if (ref < 0 || SC_REF_KIND(ref) != SC_REF_RES || SC_REF_INDEX(ref) >= v->r->sc->nresources)
+                return;
+        res = &v->r->sc->resources[SC_REF_INDEX(ref)];
+        /* the name where the parser saw it (else the text is not what was parsed: leave it) */
+        if (res->type != SC_VALUE || off < 0 || (size_t)off + len > v->len ||
+            strlen(res->name) != len || memcmp(v->text + off, res->name, len) != 0 ||
+            v->n == MAX_VALUE_NAMES)
+                return;
+        for (k = v->n++; k > 0 && v->at[k - 1] > (size_t)off + len; k--)
+                v->at[k] = v->at[k - 1];
+        v->at[k] = (size_t)off + len;
+}
+
+/* TEXT, the string of expression E or template T, with `.value` after each name of a Value. */
+static void put_with_values(const render *r, const char *text, const expr *e,
+                            const expr_template *t, strbuf *out)
+{
+        value_names v = { .r = r, .text = text, .len = strlen(text) };
+        size_t from = 0;
+
+        if (e != NULL)
+                expr_names(e, value_name, &v);
+        else
+                expr_template_names(t, value_name, &v);
+        for (size_t k = 0; k < v.n; k++) {
+                strbuf_append(out, text + from, v.at[k] - from);
+                strbuf_puts(out, ".value");
+                from = v.at[k];
+        }
+        strbuf_puts(out, text + from);
+}
+
 /* Appends the text of expression or template WHAT as written in the file: a JSON string's
- * contents; a number, list or other literal (E, the expression WHAT is, or NULL for a template)
- * as Python writes it, since the pane shows Python: None, True, 'a', not JSON's null, true, "a". */
+ * contents (a Value named in it as Python names its number, `v.value`); a number, list or other
+ * literal (E, the expression WHAT is, or NULL for a template) as Python writes it, since the pane
+ * shows Python: None, True, 'a', not JSON's null, true, "a". */
 static void put_source(render *r, const void *what, const expr *e, strbuf *out)
 {
         int line, col;
@@ -69,7 +118,7 @@ static void put_source(render *r, const void *what, const expr *e, strbuf *out)
         }
         j = cJSON_ParseWithOpts(r->src + offset_of(r->src, r->len, line, col), &end, false);
         if (cJSON_IsString(j)) {
-                strbuf_puts(out, j->valuestring);
+                put_with_values(r, j->valuestring, e, e == NULL ? what : NULL, out);
         } else if (j != NULL && e != NULL && expr_constant(e, &v)) {
                 value_repr(v, out);
         } else if (j != NULL) {

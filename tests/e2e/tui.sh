@@ -405,6 +405,10 @@ check "a var forked into processes: each child's own copy" press_until cof " " "
 check "... beside the main process's, unchanged" wait_for cof "counter +var +=  *0  \\(the main process's\\)"
 check "... and Child-0's" wait_for cof "Child-0's copy = 1"
 check "a Value is one number for all" press_until cof " " "shared +value += 2" 30
+# the Code pane names a Value as Python does; a var as written
+T send-keys -t cof 1
+check "the Code pane writes a Value's number shared.value" wait_for cof "shared\\.value = shared\\.value \\+ 1"
+check "... and a var as it is" wait_for cof " counter = counter \\+ 1"
 T send-keys -t cof q
 
 last=man

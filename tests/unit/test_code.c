@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "scenario/diag.h"
@@ -75,6 +76,51 @@ static void python_like(void **state)
         assert_non_null(strstr(main_script->lines[0].text, "no main given"));
         assert_int_equal(code_line_of(cb, -1), -1);
         assert_int_equal(code_line_of(cb, sc->nstmts), -1);
+        code_free(cb);
+        scenario_free(sc);
+        diag_free(&d);
+}
+
+/* A Value is named as Python names its number, `v.value`, in expressions, stores and a print's
+ * holes; an Array, a var and the letter v inside a string are as written (an Array reads as
+ * Python's Array does: items and len()). */
+static void value_names(void **state)
+{
+        static const char values_text[] =
+            "{\"lockstep\": 1, \"title\": \"Values\", \"summary\": \"Value.value.\",\n"
+            " \"resources\": {\"v\": {\"type\": \"value\", \"ctype\": \"i\", \"value\": 0},\n"
+            "   \"vv\": {\"type\": \"value\", \"ctype\": \"d\"},\n"
+            "   \"a\": {\"type\": \"array\", \"ctype\": \"i\", \"size\": 3},\n"
+            "   \"x\": {\"type\": \"var\", \"value\": 0}},\n"
+            " \"actors\": [],\n"
+            " \"main\": [\n"
+            "   {\"store\": \"v\", \"value\": \"v + vv * (v - 1) + x + a[v]\"},\n"
+            "   {\"store\": \"a[v]\", \"value\": \"len(a)\"},\n"
+            "   {\"let\": \"t\", \"value\": \"'v' + str( v )\"},\n"
+            "   {\"if\": \"v>vv\", \"then\": [{\"print\": \"v={v} {{v}} {vv + v}\"}]}]}\n";
+        static const char *const lines[] = {
+                "v.value = v.value + vv.value * (v.value - 1) + x + a[v.value]",
+                "a[v.value] = len(a)",
+                "t = 'v' + str( v.value )",
+                "if v.value>vv.value:",
+                "    print(f\"v={v.value} {{v}} {vv.value + v.value}\")",
+        };
+        diag d;
+        scenario *sc;
+        code_book *cb;
+        const code_script *m;
+
+        (void)state;
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("values.json", values_text, strlen(values_text), NULL, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        assert_non_null(sc);
+        cb = code_new(sc, values_text, strlen(values_text));
+        m = &cb->scripts[sc->main_script];
+        assert_int_equal(m->n, (int)(sizeof(lines) / sizeof(*lines)));
+        for (int k = 0; k < m->n; k++)
+                assert_string_equal(m->lines[k].text, lines[k]);
         code_free(cb);
         scenario_free(sc);
         diag_free(&d);
@@ -281,7 +327,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(python_like), cmocka_unit_test(pool_map_lines),
                 cmocka_unit_test(empty_group), cmocka_unit_test(python_literals),
-                cmocka_unit_test(every_kind),
+                cmocka_unit_test(every_kind),  cmocka_unit_test(value_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
