@@ -2530,6 +2530,14 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                 len -= 3;
         }
         L = (loader){ .file = path, .text = text, .len = len, .d = d };
+        /* A second one is not JSON (cJSON would pass over it too, and the positions of what
+         * follows would be off by it). */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                diag_error(d, path, 1, 1,
+                           "a second byte order mark (U+FEFF): JSON allows one, at the very "
+                           "start; remove this one");
+                return NULL;
+        }
         /* a reader stops once past the most (the file may be far longer): no size to tell */
         if (len > SC_MAX_FILE_BYTES) {
                 diag_error(d, path, 0, 0,
@@ -2688,8 +2696,12 @@ scenario *scenario_load_text(const char *path, const char *text, size_t len,
                 return NULL;
         }
         L.pos = jsonpos_build(text, len, root, SC_MAX_DEPTH, &deep);
-        if (L.pos == NULL)
-                xdie("jsonpos: the text and cJSON's tree disagree");
+        if (L.pos == NULL) { /* JSON that cJSON reads and jsonpos cannot place: say so, not die */
+                diag_error(d, path, 1, 1,
+                           "this JSON is too unusual to read (try a strict JSON writer)");
+                cJSON_Delete(root);
+                return NULL;
+        }
         if (deep >= 0) {
                 int line, col;
 
