@@ -132,11 +132,15 @@ size_t utf8_encode(uint32_t cp, char out[UTF8_MAX])
         return len;
 }
 
-/* Code points a terminal acts on or that reorder what follows, beyond C0, DEL and C1. */
+/* Code points a terminal acts on, that reorder what follows (the line and paragraph separators,
+ * the bidirectional overrides, isolates and marks) or that show as nothing where they stand (a
+ * zero-width space, a word joiner, a byte order mark: "T1" and "T\u200b1" would look alike),
+ * beyond C0, DEL and C1. The zero-width joiners that scripts and emoji need are kept. */
 static bool moves_text(uint32_t cp)
 {
         return cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-               (cp >= 0x2066 && cp <= 0x2069);
+               (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c || cp == 0x200b || cp == 0x200e ||
+               cp == 0x200f || cp == 0x2060 || cp == 0xfeff;
 }
 
 /* utf8_escape, and with LAYOUT utf8_escape_output: \n and \t kept as they are. */

@@ -232,6 +232,19 @@ static void test_escape(void **state)
         check_escape("\xc2\xa0", 2, "\xc2\xa0"); /* no-break space is printable */
         check_escape("x\xe2\x80\xaey", 5, "x\\u202ey");
         check_escape("\xe2\x80\xa8\xe2\x81\xa6", 6, "\\u2028\\u2066");
+        /* bidi marks and what shows as nothing: escaped; the joiners scripts need: kept */
+        check_escape("T\xe2\x80\x8b"
+                     "1\xef\xbb\xbf",
+                     8, "T\\u200b1\\ufeff");
+        check_escape("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\xe2\x81\xa0", 11,
+                     "\\u200e\\u200f\\u061c\\u2060");
+        check_escape("a\xe2\x80\x8c"
+                     "b\xe2\x80\x8d"
+                     "c",
+                     9,
+                     "a\xe2\x80\x8c"
+                     "b\xe2\x80\x8d"
+                     "c");
         /* bytes that are not UTF-8: one \xNN each, and the rest goes on */
         check_escape("\xff"
                      "a",
