@@ -889,12 +889,6 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev0)
 
 _Static_assert(EV_KIND_COUNT <= 64, "TAKE_RARE is a 64-bit mask of kinds");
 
-/*
- * Takes EV in. A live run without a trace or a recording (every `lockstep run` of the benchmarks)
- * does, for the other kinds, only what take_event would: counts it, keeps it, hands it on. One
- * test of the kind instead of a dozen per event. Always inline: in the pump's loop, where nearly
- * every event comes through, the call and its frame cost about 13 instructions an event.
- */
 static inline __attribute__((always_inline)) void take(session *s, const event *ev);
 
 /* take's way for an int's bytes (stream_keep_ints) that someone wants in decimal: the history
@@ -908,6 +902,12 @@ __attribute__((noinline)) static void take_decimal(session *s, const event *ev)
         take(s, model_event_decimal(ev, &dec, buf));
 }
 
+/*
+ * Takes EV in. A live run without a trace or a recording (every `lockstep run` of the benchmarks)
+ * does, for the other kinds, only what take_event would: counts it, keeps it, hands it on. One
+ * test of the kind instead of a dozen per event. Always inline: in the pump's loop, where nearly
+ * every event comes through, the call and its frame cost about 13 instructions an event.
+ */
 static inline __attribute__((always_inline)) void take(session *s, const event *ev)
 {
         if (s->take_all || ev->kind >= EV_KIND_COUNT || ((TAKE_RARE >> ev->kind) & 1u) ||
