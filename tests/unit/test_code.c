@@ -16,6 +16,21 @@
 #include "scenario/scenario.h"
 #include "tui/code.h"
 
+/* TEXT as a scenario (a test's text must load: its errors are printed). */
+static scenario *load(const char *text)
+{
+        diag d;
+        scenario *sc;
+
+        diag_init(&d, DIAG_DEFAULT_CAP);
+        sc = scenario_load_text("code.json", text, strlen(text), NULL, &d);
+        if (sc == NULL)
+                diag_print(&d, stderr);
+        diag_free(&d);
+        assert_non_null(sc);
+        return sc;
+}
+
 static const char text[] =
     "{\"lockstep\": 1, \"title\": \"Code\", \"summary\": \"Rendering.\",\n"
     " \"constants\": {\"N\": 3},\n"
@@ -49,15 +64,12 @@ static const char *const want[] = {
 
 static void python_like(void **state)
 {
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *w, *main_script;
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("code.json", text, strlen(text), NULL, &d);
-        assert_non_null(sc);
+        sc = load(text);
         cb = code_new(sc, text, strlen(text));
         w = &cb->scripts[sc->actors[0].script];
         assert_int_equal(w->n, (int)(sizeof(want) / sizeof(*want)));
@@ -78,7 +90,6 @@ static void python_like(void **state)
         assert_int_equal(code_line_of(cb, sc->nstmts), -1);
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 /* A Value is named as Python names its number, `v.value`, in expressions, stores and a print's
@@ -105,17 +116,12 @@ static void value_names(void **state)
                 "if v.value>vv.value:",
                 "    print(f\"v={v.value} {{v}} {vv.value + v.value}\")",
         };
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *m;
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("values.json", values_text, strlen(values_text), NULL, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        assert_non_null(sc);
+        sc = load(values_text);
         cb = code_new(sc, values_text, strlen(values_text));
         m = &cb->scripts[sc->main_script];
         assert_int_equal(m->n, (int)(sizeof(lines) / sizeof(*lines)));
@@ -123,7 +129,6 @@ static void value_names(void **state)
                 assert_string_equal(m->lines[k].text, lines[k]);
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 /* A map's chunksize is Python's third argument. */
@@ -135,15 +140,12 @@ static void empty_group(void **state)
             " \"actors\": [{\"name\": \"T-{i}\", \"group\": \"T\", \"count\": 0, \"start\": "
             "\"manual\", \"run\": [{\"print\": \"x\"}]}],\n"
             " \"main\": [{\"start\": \"T\"}, {\"join\": \"T\"}]}\n";
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *m;
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("none.json", none_text, strlen(none_text), NULL, &d);
-        assert_non_null(sc);
+        sc = load(none_text);
         assert_int_equal(sc->nactors, 0);
         cb = code_new(sc, none_text, strlen(none_text));
         m = &cb->scripts[sc->main_script];
@@ -152,7 +154,6 @@ static void empty_group(void **state)
         assert_string_equal(m->lines[1].text, "for t in T: t.join()");
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 static void pool_map_lines(void **state)
@@ -165,15 +166,12 @@ static void pool_map_lines(void **state)
             "\"r\"},\n"
             "   {\"starmap\": \"p\", \"fn\": \"lambda x, y: x + y\", \"over\": \"[(1, 2)]\",\n"
             "    \"chunksize\": 2, \"into\": \"s\"}]}]}\n";
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *m;
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("maps.json", maps, strlen(maps), NULL, &d);
-        assert_non_null(sc);
+        sc = load(maps);
         cb = code_new(sc, maps, strlen(maps));
         m = &cb->scripts[sc->actors[0].script];
         assert_int_equal(m->n, 2);
@@ -181,7 +179,6 @@ static void pool_map_lines(void **state)
         assert_string_equal(m->lines[1].text, "s = p.starmap(lambda x, y: x + y, [(1, 2)], 2)");
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 /* Literals the file writes as JSON are shown as Python writes them: the pane shows Python. */
@@ -196,15 +193,12 @@ static void python_literals(void **state)
             "   {\"put\": \"q\", \"value\": null, \"timeout\": 1.5},\n"
             "   {\"let\": \"f\", \"value\": false},\n"
             "   {\"let\": \"s\", \"value\": \"'text'\"}]}]}\n";
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *m;
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("lits.json", lits, strlen(lits), NULL, &d);
-        assert_non_null(sc);
+        sc = load(lits);
         cb = code_new(sc, lits, strlen(lits));
         m = &cb->scripts[sc->actors[0].script];
         assert_int_equal(m->n, 4);
@@ -216,7 +210,6 @@ static void python_literals(void **state)
         assert_string_equal(m->lines[3].text, "s = 'text'");
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 /* Every kind of statement has a line of its own Python: none falls back to its bare keyword (a
@@ -296,16 +289,13 @@ static void count_kinds(const sc_block *b, int *seen)
 
 static void every_kind(void **state)
 {
-        diag d;
         scenario *sc;
         code_book *cb;
         const code_script *m;
         int seen[SC_STMT_KIND_COUNT] = { 0 };
 
         (void)state;
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("every.json", every_text, strlen(every_text), NULL, &d);
-        assert_non_null(sc);
+        sc = load(every_text);
         for (int k = 0; k < sc->nscripts; k++)
                 count_kinds(&sc->scripts[k].body, seen);
         for (int k = 0; k < SC_STMT_KIND_COUNT; k++)
@@ -319,7 +309,6 @@ static void every_kind(void **state)
                 assert_string_equal(m->lines[k].text, every_want[k]);
         code_free(cb);
         scenario_free(sc);
-        diag_free(&d);
 }
 
 int main(void)
