@@ -545,7 +545,11 @@ static void texts_push(model_texts *t, const event *ev)
                         memcpy(x->s, buf, len);
                         return;
                 }
-                ev = model_event_decimal(ev, &dec, buf);
+                dec = *ev; /* a longer one: as any text, the decimal written once */
+                dec.text = buf;
+                dec.len = (uint32_t)len;
+                dec.flags &= (uint8_t)~EVENT_INT;
+                ev = &dec;
         }
         if (ev->text != NULL && ev->len <= MODEL_TEXT_SHORT) {
                 /* short for sure: copied up to its first NUL as text_len reads it, no calls */
@@ -1300,19 +1304,15 @@ const char *model_copy_text(const model_copy *c, char buf[VALUE_INT_TEXT])
 
 const event *model_event_decimal(const event *ev, event *out, char buf[VALUE_INT_TEXT])
 {
-        int64_t i;
-
         if (!(ev->flags & EVENT_INT))
                 return ev;
         *out = *ev;
         out->flags &= (uint8_t)~EVENT_INT;
-        out->len = 0;
-        if (ev->text != NULL && ev->len == sizeof(i)) { /* else malformed: no text */
-                memcpy(&i, ev->text, sizeof(i));
-                out->len = (uint32_t)value_int_decimal(i, buf);
-        }
-        buf[out->len] = '\0';
         out->text = buf;
+        out->len = 0;
+        buf[0] = '\0';
+        if (ev->text != NULL && ev->len == sizeof(int64_t)) /* else malformed: no text */
+                out->len = (uint32_t)int_decimal(ev, buf);
         return out;
 }
 
