@@ -61,10 +61,11 @@ static const char usage_text[] =
     "usage: lockstep [--help] [--version] COMMAND [ARGS]\n"
     "\n"
     "  lockstep                 the terminal UI: the bundled scenarios, to pick one\n"
-    "  lockstep FILE [--live | --schedule S]\n"
+    "  lockstep FILE [--live | --schedule S] [--set NAME=VALUE]... [--seed N]\n"
     "                           the terminal UI on one scenario, stepped by hand (--live:\n"
     "                           the operating system schedules; --schedule: make the moves\n"
-    "                           of S first); ? lists the keys (docs/tui.md)\n"
+    "                           of S first; --set, --seed: as for run); ? lists the keys\n"
+    "                           (docs/tui.md)\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
     "                           a summary on stderr (docs/running.md)\n"
@@ -829,38 +830,56 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
-/* `lockstep FILE [--live | --schedule S]`: the scenario screen. A FILE that is neither a command
- * nor a file that exists is most likely a mistyped command. */
+/* `lockstep FILE [--live | --schedule S] [--set NAME=VALUE]... [--seed N]`: the scenario
+ * screen. A FILE that is neither a command nor a file that exists is most likely a mistyped
+ * command. */
 static int cmd_tui(int argc, char **argv)
 {
         const char *path = NULL, *schedule = NULL;
-        bool live = false;
+        const char **set = xcalloc((size_t)argc + 1, sizeof(char *));
+        tui_options o = { .set = set };
+        int rc = 0;
 
-        for (int k = 1; k < argc; k++) {
-                if (strcmp(argv[k], "--live") == 0)
-                        live = true;
-                else if (strcmp(argv[k], "--schedule") == 0 && k + 1 < argc)
+        for (int k = 1; k < argc && rc == 0; k++) {
+                const char *a = argv[k];
+                bool takes = strcmp(a, "--schedule") == 0 || strcmp(a, "--set") == 0 ||
+                             strcmp(a, "--seed") == 0;
+
+                if (takes && k + 1 >= argc)
+                        rc = usage_error("%s needs a value", a);
+                else if (strcmp(a, "--live") == 0)
+                        o.live = true;
+                else if (strcmp(a, "--schedule") == 0)
                         schedule = argv[++k];
-                else if (strcmp(argv[k], "--schedule") == 0)
-                        return usage_error("%s", "--schedule needs a value");
-                else if (argv[k][0] == '-' && argv[k][1] != '\0')
-                        return usage_error("unknown option '%s'", argv[k]);
+                else if (strcmp(a, "--set") == 0)
+                        set[o.nset++] = argv[++k];
+                else if (strcmp(a, "--seed") == 0) {
+                        rc = parse_count("--seed", argv[++k], 0, 9007199254740991ull, &o.seed);
+                        o.seed_given = true;
+                } else if (a[0] == '-' && a[1] != '\0')
+                        rc = usage_error("unknown option '%s'", a);
                 else if (path != NULL)
-                        return usage_error("%s", "lockstep opens one scenario FILE");
+                        rc = usage_error("%s", "lockstep opens one scenario FILE");
                 else
-                        path = argv[k];
+                        path = a;
         }
         /* the schedule's moves are a stepped run's: a live one has the operating system's */
-        if (live && schedule != NULL)
-                return usage_error("%s", "--live and --schedule go apart: a schedule's moves are "
-                                         "made stepped (drop --live), a live run's by the "
-                                         "operating system");
-        if (path == NULL)
-                return tui_main(&(tui_options){ 0 });
-        if (access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
+        if (rc == 0 && o.live && schedule != NULL)
+                rc = usage_error("%s", "--live and --schedule go apart: a schedule's moves are "
+                                       "made stepped (drop --live), a live run's by the "
+                                       "operating system");
+        if (rc == 0 && path == NULL && (o.nset > 0 || o.seed_given || o.live || schedule))
+                rc = usage_error("%s", "--live, --schedule, --set and --seed need a scenario FILE");
+        if (rc == 0 && path != NULL && access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
             (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
-                return usage_error("unknown command '%s'", path);
-        return tui_main(&(tui_options){ .path = path, .live = live, .schedule = schedule });
+                rc = usage_error("unknown command '%s'", path);
+        if (rc == 0) {
+                o.path = path;
+                o.schedule = schedule;
+                rc = tui_main(&o);
+        }
+        free(set);
+        return rc;
 }
 
 /* `lockstep replay TRACE`: a trace written by run --trace, viewed and scrubbed in the TUI. */

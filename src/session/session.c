@@ -88,6 +88,7 @@ struct session {
         double started;      /* monotonic seconds when the run started */
         double paused_total; /* seconds spent paused */
         double paused_at;    /* when the current pause began, or 0 */
+        double ran;          /* once the run ended, how long it ran: its time stops there */
         bool paused;
         double speed;
         double last_event;  /* running seconds at the last event */
@@ -129,9 +130,9 @@ static double mono(void)
 
 static double running_seconds(const session *s)
 {
-        double now = s->paused ? s->paused_at : mono();
-
-        return now - s->started - s->paused_total;
+        if (s->ended)
+                return s->ran;
+        return (s->paused ? s->paused_at : mono()) - s->started - s->paused_total;
 }
 
 /* The pause before each step at SPEED steps a second: at most 1000 s (--speed 0.001), so the
@@ -710,6 +711,7 @@ static void end(session *s, event_outcome o)
 
         if (s->ended)
                 return;
+        s->ran = (double)t / 1e9;
         s->ended = true;
         s->outcome = o;
         kill_runner(s);
@@ -1439,6 +1441,12 @@ uint64_t session_seed(const session *s)
         return s->seed;
 }
 
+const char *const *session_sets(const session *s, int *n)
+{
+        *n = s->nset;
+        return (const char *const *)s->set;
+}
+
 event_outcome session_outcome(const session *s)
 {
         return s->outcome;
@@ -1551,11 +1559,12 @@ int session_close(session *s, strbuf *err)
         return rc;
 }
 
-session *session_restart(session *s, session_restart_moves how, strbuf *err)
+/* S again, with its seed and --set values (its schedule's too), making the NM moves FROM first;
+ * MANUAL: then a person's (step mode). */
+static session *reopen(session *s, const int *from, size_t nm, bool manual, bool paused,
+                       strbuf *err)
 {
         session_config cfg = s->cfg;
-        size_t nm = how == SESSION_RESTART_CLEAN ? 0 : s->nreplay;
-        const int *from = how == SESSION_RESTART_ALL ? session_schedule(s, &nm) : s->replay;
         int *moves = xcalloc(nm + 1, sizeof(int));
         char *path = xstrdup(s->cfg.path);
         char *trace = s->cfg.trace_path ? xstrdup(s->cfg.trace_path) : NULL;
@@ -1579,8 +1588,8 @@ session *session_restart(session *s, session_restart_moves how, strbuf *err)
         cfg.schedule_in = NULL; /* its moves were read into s->replay */
         cfg.schedule = moves;
         cfg.nschedule = nm;
-        cfg.paused = s->paused;
-        if (how == SESSION_RESTART_ALL)
+        cfg.paused = paused;
+        if (manual)
                 cfg.policy = SESSION_MANUAL;
         session_close(s, err);
         n = session_open(&cfg, err);
@@ -1592,4 +1601,22 @@ session *session_restart(session *s, session_restart_moves how, strbuf *err)
                 free(set[k]);
         free(set);
         return n;
+}
+
+session *session_restart(session *s, session_restart_moves how, strbuf *err)
+{
+        size_t nm = how == SESSION_RESTART_CLEAN ? 0 : s->nreplay;
+        const int *from = how == SESSION_RESTART_ALL ? session_schedule(s, &nm) : s->replay;
+
+        return reopen(s, from, nm, how == SESSION_RESTART_ALL, s->paused, err);
+}
+
+session *session_branch(session *s, size_t k, strbuf *err)
+{
+        size_t nm = 0;
+        const int *from = session_schedule(s, &nm);
+
+        if (!s->cfg.step)
+                xdie("session_branch: a live run cannot branch");
+        return reopen(s, from, k < nm ? k : nm, true, false, err);
 }

@@ -115,10 +115,17 @@ typedef enum session_restart_moves {
  * closed first; its trace, if any, is written anew. NULL with a message in ERR. */
 session *session_restart(session *s, session_restart_moves how, strbuf *err);
 
+/* A branch from an earlier moment of a stepped run: the same scenario again, with the seed and
+ * --set values of S (a schedule's too), making the first K moves S made (all of them when it
+ * made fewer), then waiting for session_grant. S is closed first. NULL with a message in ERR. */
+session *session_branch(session *s, size_t k, strbuf *err);
+
 const scenario *session_scenario(const session *s);
 const session_config *session_config_of(const session *s);
 /* The seed actually used (from --seed, the schedule, or the default). */
 uint64_t session_seed(const session *s);
+/* The --set values the run was made with, in order: a schedule's, then the command line's. */
+const char *const *session_sets(const session *s, int *n);
 
 /* Readable when session_pump has something to do. Valid until session_close. */
 int session_fd(const session *s);
@@ -202,7 +209,7 @@ const model *session_model(const session *s);
  * every time a waiting actor went on. In step mode these are the grants; in live mode they are read
  * from the events, so that replaying them in step mode runs the same way. */
 const int *session_schedule(const session *s, size_t *n);
-/* Seconds the run has been running (paused time excluded). */
+/* Seconds the run has been running (paused time excluded); once it ended, how long it ran. */
 double session_seconds(const session *s);
 uint64_t session_steps(const session *s);
 uint64_t session_events(const session *s);

@@ -103,6 +103,12 @@ struct screen {
         strbuf errors;  /* the file's errors, while it does not load */
         bool waiting;   /* opened from the command line with errors: no run yet (s is NULL) */
         char *schedule; /* --schedule, for the first run only */
+        /* how every run is made: --seed and --set, and once a run started, its seed and values
+         * (a schedule's too), so that L and a reload of the file keep them as R does */
+        char **set;
+        int nset;
+        bool seed_given;
+        uint64_t seed;
         bool live;
         session *s;
         code_book *code;
@@ -1005,6 +1011,10 @@ static void draw_header(screen *sc, const term *t, const model *m)
              (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
         if (sc->past)
                 span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
+        /* how long a live run ran, as `lockstep run` says: the operating system's scheduling is
+         * what it timed (speedup.json's point), where a stepped run's time is the keys' */
+        else if (sc->ended && sc->replay == NULL && sc->mode == MODE_LIVE)
+                span(&l, ROLE_HEADER, " %s %.3f s", t->bar, session_seconds(sc->s));
         if (sp > 0)
                 span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
         else
@@ -1485,9 +1495,26 @@ static session *open_session(const screen *sc, strbuf *err)
                 .time_limit = 0, /* someone is watching: q ends it */
                 .record = true,
                 .schedule_in = sc->schedule,
+                .set = (const char *const *)sc->set,
+                .nset = sc->nset,
+                .seed_given = sc->seed_given,
+                .seed = sc->seed,
         };
 
         return session_open(&cfg, err);
+}
+
+static void set_sets(screen *sc, const char *const *set, int n)
+{
+        char **copy = xcalloc((size_t)n + 1, sizeof(char *));
+
+        for (int k = 0; k < n; k++)
+                copy[k] = xstrdup(set[k]);
+        for (int k = 0; k < sc->nset; k++)
+                free(sc->set[k]);
+        free(sc->set);
+        sc->set = copy;
+        sc->nset = n;
 }
 
 /* Watches the folder of PATH: an editor may write the file in place or replace it. */
@@ -1521,6 +1548,9 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         sc->path = xstrdup(opt->path);
         sc->schedule = opt->schedule != NULL ? xstrdup(opt->schedule) : NULL;
         sc->live = opt->live;
+        set_sets(sc, opt->set, opt->nset);
+        sc->seed_given = opt->seed_given;
+        sc->seed = opt->seed;
         sc->watch_fd = -1;
         sc->s = open_session(sc, err);
         /* a file that is there but does not load: its errors on the screen until it does */
@@ -1533,6 +1563,8 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         if (sc->s == NULL) {
                 free(sc->path);
                 free(sc->schedule);
+                set_sets(sc, NULL, 0);
+                free(sc->set);
                 free(sc);
                 return NULL;
         }
@@ -1545,8 +1577,15 @@ static void start_screen(screen *sc)
 {
         /* a restart replays the schedule from the session; a fresh one (after a failed
          * restart) starts clean */
+        int nset;
+        const char *const *set = session_sets(sc->s, &nset);
+
         free(sc->schedule);
         sc->schedule = NULL;
+        /* the schedule's seed and values stay with the scenario's later runs (L, a reload) */
+        set_sets(sc, set, nset);
+        sc->seed_given = true;
+        sc->seed = session_seed(sc->s);
         sc->code = code_new(session_scenario(sc->s), NULL, 0);
         if (sc->watch_fd < 0)
                 sc->watch_fd = watch(sc->path);
@@ -1654,6 +1693,8 @@ void screen_close(screen *sc)
         strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
         free(sc->schedule);
+        set_sets(sc, NULL, 0);
+        free(sc->set);
         free(sc->path);
         free(sc);
 }
@@ -2017,29 +2058,13 @@ static void branch(screen *sc)
          * last ones too, that end in an actor's exit or crash */
         uint64_t k = history_steps(h, sc->shown);
         size_t nmoves;
-        const int *moves = session_schedule(sc->s, &nmoves);
-        int *prefix;
         strbuf err = STRBUF_INIT;
-        session_config cfg = {
-                .path = sc->path,
-                .step = true,
-                .policy = SESSION_MANUAL,
-                .seed_given = true,
-                .seed = session_seed(sc->s),
-                .time_limit_given = true,
-                .record = true,
-        };
 
+        session_schedule(sc->s, &nmoves);
         if (k > nmoves)
                 k = nmoves;
-        prefix = xcalloc(k + 1, sizeof(int));
-        memcpy(prefix, moves, k * sizeof(int));
-        cfg.schedule = prefix;
-        cfg.nschedule = k;
-        session_close(sc->s, &err);
-        strbuf_reset(&err);
-        sc->s = session_open(&cfg, &err);
-        free(prefix);
+        /* the seed and the --set values of this run, its schedule's too */
+        sc->s = session_branch(sc->s, k, &err);
         if (sc->s == NULL)
                 sc->s = open_session(sc, &err);
         if (sc->s == NULL)

@@ -25,8 +25,12 @@ enum { SCREEN_REDRAW = 1, SCREEN_QUIT = 2, SCREEN_AGAIN = 4 };
 
 typedef struct screen_options {
         const char *path;
-        bool live;            /* the operating system schedules (--live); else lockstep steps */
-        const char *schedule; /* moves to make first (--schedule), or NULL */
+        bool live;              /* the operating system schedules (--live); else lockstep steps */
+        const char *schedule;   /* moves to make first (--schedule), or NULL */
+        const char *const *set; /* --set NAME=VALUE, in order */
+        int nset;
+        bool seed_given; /* --seed */
+        uint64_t seed;
         /* a file that is there but does not load opens anyway: its FILE:LINE:COL errors on the
          * screen, and its run once it is saved in a state that loads (lockstep FILE) */
         bool wait_for_fix;

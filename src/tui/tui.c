@@ -225,6 +225,10 @@ int tui_main(const tui_options *o)
                         .path = o->path,
                         .live = o->live,
                         .schedule = o->schedule,
+                        .set = o->set,
+                        .nset = o->nset,
+                        .seed_given = o->seed_given,
+                        .seed = o->seed,
                         /* with no terminal to show them on, the errors go to stderr; and a
                          * bad schedule is not mended by saving the scenario */
                         .wait_for_fix =

@@ -6,12 +6,17 @@
 #define LOCKSTEP_TUI_TUI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct tui_options {
-        const char *path;     /* a scenario; NULL: the browser */
-        bool live;            /* the operating system schedules */
-        const char *schedule; /* a schedule file whose moves are made first, or NULL */
-        const char *replay;   /* a trace to view instead of a scenario to run, or NULL */
+        const char *path;       /* a scenario; NULL: the browser */
+        bool live;              /* the operating system schedules */
+        const char *schedule;   /* a schedule file whose moves are made first, or NULL */
+        const char *const *set; /* --set NAME=VALUE, in order */
+        int nset;
+        bool seed_given; /* --seed */
+        uint64_t seed;
+        const char *replay; /* a trace to view instead of a scenario to run, or NULL */
 } tui_options;
 
 /* Opens the scenario screen on a scenario or a trace, or the browser. Returns the exit status:

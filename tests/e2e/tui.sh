@@ -624,6 +624,41 @@ T send-keys -t fast + + + + + + + + + + + r
 check "a run at speed ends (race's last step: main's assert)" wait_for fast "finished .*│ step [0-9]+ │ speed max"
 check "... and marks nothing its assert did not change" sh -c "! tmux -L $sock capture-pane -p -t fast | grep -q '│\\*counter'"
 T send-keys -t fast q
+# --set and --seed make the screen's runs as they make lockstep run's: 3 increments each
+last=set
+cwd=$tmp start set 80 24 -- "$PWD/scenarios/classics/race.json" --set INCREMENTS=3 --seed 7
+wait_for set "stepping" >/dev/null
+T send-keys -t set + + + + + + + + + + + r
+check "lockstep FILE --set makes the run with that value" wait_for set "counter = [0-9] \\(expected 6\\)"
+T send-keys -t set s
+check "... and s saves its moves" wait_for set "Saved [0-9]+ moves to race-schedule.txt"
+check "... with the seed and the value (@seed 7, @set)" sh -c "grep -qx '@seed 7' '$tmp/race-schedule.txt' && grep -qx '@set \"INCREMENTS=3\"' '$tmp/race-schedule.txt'"
+T send-keys -t set q
+# a branch keeps the schedule's seed and values (it went back to the scenario's 100 increments)
+last=brset
+start brset 80 24 -- scenarios/classics/race.json --schedule "$tmp/race-schedule.txt"
+wait_for brset "finished" >/dev/null
+press_until brset Left "step 20 of" 8 >/dev/null
+T send-keys -t brset b
+check "b at an earlier moment of a replayed schedule branches" wait_for brset "A new run from that moment: its first 20 moves"
+T send-keys -t brset + + + + + + + + + + + r
+check "... a run with the schedule's values (expected 6)" wait_for brset "counter = [0-9] \\(expected 6\\)"
+T send-keys -t brset q
+# a live run that ended says how long it ran, as lockstep run's summary does (speedup.json's
+# point); a stepped one does not (above: "step N │ speed max"), its time being the keys'
+last=timed
+start timed 80 24 -- scenarios/classics/race.json --live --set INCREMENTS=3
+T send-keys -t timed + + + + + + + + + + +
+check "a live run that ended shows the seconds it ran" wait_for timed "finished .*│ step [0-9]+ │ [0-9]+\\.[0-9]{3} s │ speed max"
+T send-keys -t timed q
+"$bin" --live </dev/null >"$tmp/out" 2>&1
+check "--live without a FILE is refused (exit 2)" [ $? -eq 2 ]
+check "... saying it needs one" grep -q "^lockstep: --live, --schedule, --set and --seed need a scenario FILE" "$tmp/out"
+"$bin" scenarios/classics/race.json --set </dev/null >"$tmp/out" 2>&1
+check "--set without a value is refused (exit 2)" [ $? -eq 2 ]
+check "... saying so" grep -q "^lockstep: --set needs a value" "$tmp/out"
+"$bin" scenarios/classics/race.json --seed 1.5 </dev/null >"$tmp/out" 2>&1
+check "--seed 1.5 is refused (exit 2)" [ $? -eq 2 ]
 # a trace cut short (lockstep killed, the disk full): its whole lines open, and its end says so
 # — cut in the middle of a line (it was refused), or after a whole one with no end line
 head -n 8 "$tmp/dl.trace" >"$tmp/cut.trace"

@@ -1,8 +1,8 @@
 /*
  * test_session.c — the session as a front end sees it: the manual policy, grants and why an actor
  * cannot move, the descriptor that stays quiet while nothing happens, pause, switching policies,
- * restart, interruption, the exit status's precedence, pumping again at once after a done step
- * (session_more), and a live run's short way of taking events in.
+ * restart, a branch, interruption, the exit status's precedence, pumping again at once after a
+ * done step (session_more), and a live run's short way of taking events in.
  *
  * Every wait here is on the session's descriptor with no timeout, for something the session
  * promises will come (an event, the runner's end): no test depends on timing. Where a test is
@@ -313,6 +313,65 @@ static void test_settling_and_clean_restart(void **state)
         strbuf_free(&text);
         strbuf_free(&err);
         close_ok(s);
+}
+
+/* A branch (the TUI's step at an earlier moment) runs again with the seed and the --set values
+ * of the run it leaves, makes its first K moves, then waits for a person; and a run's seconds
+ * stop when it ends. */
+static void test_branch(void **state)
+{
+        static const char text[] =
+            "{\"lockstep\": 1, \"title\": \"B\", \"summary\": \"s\", \"constants\": {\"N\": 1},\n"
+            " \"actors\": [], \"main\": [{\"print\": \"a {N}\"}, {\"print\": \"b {N}\"}]}\n";
+        const char *set[] = { "N=7" };
+        char file[64] = "/tmp/lockstep-test-branch-XXXXXX";
+        session_config cfg = {
+                .step = true, .seed = 9, .seed_given = true, .record = true, .set = set, .nset = 1
+        };
+        strbuf err = STRBUF_INIT;
+        struct timespec ms = { 0, 2000000 };
+        const char *const *got;
+        int fd = mkstemp(file), n;
+        double ran;
+        session *s;
+
+        (void)state;
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+        close(fd);
+        cfg.path = file;
+        s = session_open(&cfg, &err);
+        if (s == NULL)
+                fprintf(stderr, "%s", strbuf_str(&err));
+        assert_non_null(s);
+        until_end(s);
+        assert_int_equal(session_steps(s), 2);
+        ran = session_seconds(s);
+        nanosleep(&ms, NULL);
+        assert_true(session_seconds(s) == ran);
+        s = session_branch(s, 1, &err);
+        assert_non_null(s);
+        assert_true(until_movable(s));
+        assert_int_equal(session_steps(s), 1);
+        assert_int_equal(session_policy_of(s), SESSION_MANUAL);
+        assert_int_equal(session_seed(s), 9);
+        got = session_sets(s, &n);
+        assert_int_equal(n, 1);
+        assert_string_equal(got[0], "N=7");
+        assert_int_equal(model_output_count(session_model(s)), 1);
+        assert_string_equal(model_output_at(session_model(s), 0, &(model_line){ 0 })->text, "a 7");
+        /* the branch goes on by hand to the end; a branch of it asked for more moves than
+         * were made makes them all */
+        assert_int_equal(session_grant(s, 0, &err), 0);
+        until_end(s);
+        assert_int_equal(model_output_count(session_model(s)), 2);
+        s = session_branch(s, 5, &err);
+        assert_non_null(s);
+        assert_false(until_movable(s));
+        assert_int_equal(session_steps(s), 2);
+        strbuf_free(&err);
+        close_ok(s);
+        unlink(file);
 }
 
 /* Interrupting ends the run at once: outcome INTERRUPTED, exit status 128 + the signal. */
@@ -813,6 +872,7 @@ int main(void)
                 cmocka_unit_test(test_live_pause),
                 cmocka_unit_test(test_restart),
                 cmocka_unit_test(test_settling_and_clean_restart),
+                cmocka_unit_test(test_branch),
                 cmocka_unit_test(test_interrupt),
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_why_texts),
