@@ -1541,6 +1541,24 @@ static int first_selected(const scenario *scn)
         return scn->main_given || scn->nactors == 0 ? scn->nactors : 0;
 }
 
+/* Whether the file loads without the --set values: when it does and a run with them did not,
+ * the command line is what to fix, not the file. */
+static bool loads_without_sets(const screen *sc)
+{
+        diag d;
+        scenario *scn;
+        bool loads;
+
+        if (sc->nset == 0)
+                return false;
+        diag_init(&d, 1);
+        scn = scenario_load(sc->path, NULL, &d);
+        loads = scn != NULL;
+        scenario_free(scn);
+        diag_free(&d);
+        return loads;
+}
+
 screen *screen_open(const screen_options *opt, strbuf *err)
 {
         screen *sc = xcalloc(1, sizeof(*sc));
@@ -1555,7 +1573,7 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         sc->s = open_session(sc, err);
         /* a file that is there but does not load: its errors on the screen until it does */
         if (sc->s == NULL && opt->wait_for_fix && access(sc->path, R_OK) == 0 &&
-            (sc->watch_fd = watch(sc->path)) >= 0) {
+            !loads_without_sets(sc) && (sc->watch_fd = watch(sc->path)) >= 0) {
                 sc->waiting = true;
                 strbuf_puts(&sc->errors, strbuf_str(err));
                 return sc;

@@ -659,6 +659,11 @@ check "--set without a value is refused (exit 2)" [ $? -eq 2 ]
 check "... saying so" grep -q "^lockstep: --set needs a value" "$tmp/out"
 "$bin" scenarios/classics/race.json --seed 1.5 </dev/null >"$tmp/out" 2>&1
 check "--seed 1.5 is refused (exit 2)" [ $? -eq 2 ]
+# a --set the file cannot take is the command line's to fix: no screen waiting for the file
+last=badset
+start badset 80 24 -- scenarios/classics/race.json --set INCREMENT=3
+check "a --set the scenario has no constant for exits 2" wait_for badset "lockstep exited 2"
+check "... saying which, with the name meant" wait_for badset "^--set: error: scenarios/classics/race.json has no constant 'INCREMENT'; did"
 # a trace cut short (lockstep killed, the disk full): its whole lines open, and its end says so
 # — cut in the middle of a line (it was refused), or after a whole one with no end line
 head -n 8 "$tmp/dl.trace" >"$tmp/cut.trace"
