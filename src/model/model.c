@@ -673,6 +673,13 @@ const char *model_state_word(model_state s)
         return (unsigned)s < MODEL_STATE_COUNT ? state_words[s] : "unknown";
 }
 
+const char *model_actor_word(const model_actor *a)
+{
+        /* a raised error ends the actor as a crash does, but nothing crashed (the summary and
+         * the header say "error" too) */
+        return a->state == MODEL_CRASHED && a->signal == -1 ? "error" : model_state_word(a->state);
+}
+
 static bool dead(const model_actor *a)
 {
         return a->state == MODEL_DONE || a->state == MODEL_CRASHED;

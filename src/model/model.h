@@ -361,6 +361,9 @@ const model_res *model_res_at(const model *m, int r);
 /* The statement with id ID, or NULL. */
 const sc_stmt *model_stmt(const model *m, int id);
 const char *model_state_word(model_state s); /* "new", "ready", "running", ... */
+/* The word for A's state on screen: its state's, but "error" for an actor an error ended (a
+ * failed assert, a raised ValueError: CRASHED with signal -1). */
+const char *model_actor_word(const model_actor *a);
 
 /* Item I (oldest first, I < T->n) of a queue or a pipe direction. */
 const char *model_texts_at(const model_texts *t, size_t i);

@@ -981,11 +981,11 @@ static void schedule_broken(session *s, size_t entry)
                 utf8_escape_str(&where, s->cfg.schedule_in);
                 strbuf_printf(&where, ":%d:%d)", line, col);
         }
-        end_because(
-            s, OUTCOME_SCHEDULE, "schedule entry %zu%s names %s, which cannot move now (%s)", entry,
-            strbuf_str(&where), actor_name(s, want),
-            want >= 0 && want < s->nall ? model_state_word(model_actor_at(live(s), want)->state)
-                                        : "unknown");
+        end_because(s, OUTCOME_SCHEDULE,
+                    "schedule entry %zu%s names %s, which cannot move now (%s)", entry,
+                    strbuf_str(&where), actor_name(s, want),
+                    want >= 0 && want < s->nall ? model_actor_word(model_actor_at(live(s), want))
+                                                : "unknown");
         strbuf_free(&where);
 }
 
@@ -1305,8 +1305,10 @@ void session_why_text(session *s, int a, strbuf *out)
                               ma->name);
                 break;
         case SESSION_FINISHED:
-                strbuf_printf(out, "%s has %s", ma->name,
-                              ma->state == MODEL_CRASHED ? "crashed" : "finished");
+                strbuf_printf(out, "%s %s", ma->name,
+                              ma->state != MODEL_CRASHED ? "has finished"
+                              : ma->signal == -1         ? "ended with an error"
+                                                         : "has crashed");
                 break;
         case SESSION_NOT_STARTED: strbuf_printf(out, "%s has not been started", ma->name); break;
         case SESSION_RUNNING:

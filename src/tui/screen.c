@@ -601,8 +601,7 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         span(&l, ROLE_NORMAL, "  ");
                 /* started, its first event not in yet (a forked process takes a moment) */
                 span(&l, st, "%s %-8s ", t->glyph[ma->state],
-                     ma->state == MODEL_NEW && ma->launched ? "starting"
-                                                            : model_state_word(ma->state));
+                     ma->state == MODEL_NEW && ma->launched ? "starting" : model_actor_word(ma));
                 x += draw_spans(t, y, x, r->w, &l);
                 spans_free(&l);
                 l = (spans){ 0 };
@@ -1210,7 +1209,9 @@ static void draw_legend(const screen *sc, const term *t)
                 return;
         /* on a second row what does not fit the first (at 80 columns "crashed" was cut) */
         for (int s = 0; s < MODEL_STATE_COUNT; s++) {
-                const char *word = model_state_word((model_state)s);
+                /* an actor an error ended shows "error" with the glyph of a crash */
+                const char *word =
+                    s == MODEL_CRASHED ? "crashed or error" : model_state_word((model_state)s);
                 int need =
                     draw_width(t, t->glyph[s], strlen(t->glyph[s])) + 1 + (int)strlen(word) + 2;
 

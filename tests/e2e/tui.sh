@@ -118,9 +118,9 @@ check "and shows 0 of 2 again" wait_for sem "semaphore +0 of 2 free"
 T send-keys -t sem '?'
 check "? shows the keys" wait_for sem "lockstep keys"
 # at 80 columns every line of help is whole (they were cut: "one that cann…") and the legend
-# of states goes on to a second row rather than lose "crashed"
+# of states goes on to a second row rather than lose "crashed or error"
 check "... each help text whole at 80 columns" wait_for sem "step that actor \\(its number\\); if it can't, says why"
-check "... and the legend ends with crashed" wait_for sem "✗ crashed"
+check "... and the legend ends with crashed or error" wait_for sem "✗ crashed or error"
 T send-keys -t sem x
 check "any key closes help" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t sem | grep -q 'lockstep keys'"
 # an idle screen uses no CPU: its CPU time does not move while nothing happens
@@ -524,7 +524,7 @@ T send-keys -t names2 q
 last=err
 start err 80 24 -- tests/e2e/scenarios/error.json
 wait_for err "stepping" >/dev/null
-check "an error shows in its actor's row without the file's place" press_until err " " "crashed +Divider +line 1 +ZeroDivisionError: integer division" 10
+check "an error shows in its actor's row (\"error\", not \"crashed\") without the file's place" press_until err " " "✗ error +Divider +line 1 +ZeroDivisionError: integer division" 10
 check "... and in the message row" wait_for err "^Divider: ZeroDivisionError: integer division or modulo by zero"
 T send-keys -t err q
 # a failed assert ends its actor with the AssertionError, as it ends a Python thread (it showed
@@ -537,7 +537,7 @@ EOS
 last=asrt
 start asrt 80 24 -- "$tmp/assert.json"
 wait_for asrt "stepping" >/dev/null
-check "a failed assert ends its actor with an error, at the assert's line" press_until asrt " " "✗ crashed +T +line 2 +AssertionError: boom" 10
+check "a failed assert ends its actor with an error, at the assert's line" press_until asrt " " "✗ error +T +line 2 +AssertionError: boom" 10
 check "... after its with released the lock" wait_for asrt "│.l +(lock +)?free"
 T send-keys -t asrt q
 
@@ -915,7 +915,7 @@ last=cif
 start cif 80 24 -- scenarios/classics/condition-if.json
 wait_for cif "stepping" >/dev/null
 keys cif 4 4 1 1 1 1 2 2 2 2 3 3 3 3 3 1 1 1 2 2 2 3 1 1 1 1 2 2 2
-check "the second consumer woken for one item pops from an empty list" wait_for cif "crashed +Consumer-1 +line 7 +IndexError: pop from empty list"
+check "the second consumer woken for one item pops from an empty list" wait_for cif "✗ error +Consumer-1 +line 7 +IndexError: pop from empty list"
 check "... and the run ends by an error, not a crash" press_until cif " " "finished +error +│" 30
 T send-keys -t cif q
 

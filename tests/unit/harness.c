@@ -314,7 +314,7 @@ static bool schedule(run *rn)
                 if (movable(rn, want) == 0)
                         fail_msg("schedule entry %zu names %s, which cannot move (%s); so far:\n%s",
                                  rn->next, scenario_actor_name(rn->r->sc, want),
-                                 model_state_word(model_actor_at(rn->r->m, want)->state),
+                                 model_actor_word(model_actor_at(rn->r->m, want)),
                                  strbuf_str(&rn->r->lines));
                 grant(rn, want);
                 return true;

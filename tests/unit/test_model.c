@@ -1322,6 +1322,10 @@ static void test_output_captions_outcome(void **state)
         assert_int_equal(A(&f, ACT_P)->code, 3);
         assert_int_equal(A(&f, ACT_B)->signal, -1);
         assert_string_equal(A(&f, ACT_B)->why, "ZeroDivisionError: division by zero");
+        /* on screen: a crash is "crashed", an exit too, a raised error "error" */
+        assert_string_equal(model_actor_word(A(&f, ACT_A)), "crashed");
+        assert_string_equal(model_actor_word(A(&f, ACT_P)), "crashed");
+        assert_string_equal(model_actor_word(A(&f, ACT_B)), "error");
         assert_int_equal(model_error_count(f.m), 3);
         e = model_error_at(f.m, 2);
         assert_int_equal(e->kind, EV_ERROR);
@@ -1394,6 +1398,7 @@ static void test_assert_ends_actor(void **state)
         assert_int_equal(A(&f, ACT_A)->state, MODEL_CRASHED);
         assert_int_equal(A(&f, ACT_A)->signal, -1);
         assert_string_equal(A(&f, ACT_A)->why, "AssertionError: boom");
+        assert_string_equal(model_actor_word(A(&f, ACT_A)), "error");
         assert_int_equal(model_error_count(f.m), 0); /* an assert, not an error */
         assert_int_equal(model_assert_count(f.m), 1);
         assert_int_equal(A(&f, ACT_A)->stmt, stmt_id(&f, ACT_A, 2));
