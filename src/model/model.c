@@ -2118,14 +2118,20 @@ void model_describe_wait(const model *m, int an, strbuf *why)
                 strbuf_puts(why, "something");
                 return;
         }
-        strbuf_printf(why, "%s %s", type, r->name);
+        /* a pipe's end as the script names it: pipe.b, or child_conn (its "ends") */
+        if ((a->op == MODEL_OP_RECV || a->op == MODEL_OP_SEND) && a->end >= 0) {
+                char buf[SC_MAX_NAME + 3];
+
+                strbuf_printf(why, "%s %s", type,
+                              scenario_pipe_end_name(&m->sc->resources[a->res], a->end, buf));
+        } else {
+                strbuf_printf(why, "%s %s", type, r->name);
+        }
         /* what stops it, as things are now: a waiter whose wait is over (an item came, it was
          * notified) waits only for its turn to go on */
         if (a->op == MODEL_OP_RECV || a->op == MODEL_OP_SEND) {
                 bool can = model_can_proceed(m, an);
 
-                if (a->end >= 0)
-                        strbuf_printf(why, ".%c", a->end == 0 ? 'a' : 'b');
                 /* a receiver gets what was sent before the close first, then EOFError */
                 if (a->op == MODEL_OP_RECV &&
                     (a->end < 0 ? r->flow[0].n + r->flow[1].n : r->flow[1 - a->end].n) > 0)

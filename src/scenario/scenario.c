@@ -435,6 +435,26 @@ const char *scenario_actor_name(const scenario *sc, int id)
         return id == sc->nactors ? SC_MAIN_NAME : "runner";
 }
 
+int scenario_find_pipe_end(const scenario *sc, const char *name, int *end)
+{
+        for (int i = 0; i < sc->nresources; i++)
+                for (int e = 0; e < 2; e++)
+                        if (sc->resources[i].ends[e] != NULL &&
+                            strcmp(sc->resources[i].ends[e], name) == 0) {
+                                *end = e;
+                                return i;
+                        }
+        return -1;
+}
+
+const char *scenario_pipe_end_name(const sc_resource *r, int end, char *buf)
+{
+        if (r->ends[end != 0] != NULL)
+                return r->ends[end != 0];
+        snprintf(buf, SC_MAX_NAME + 3, "%.64s.%c", r->name, end != 0 ? 'b' : 'a');
+        return buf;
+}
+
 int scenario_find_resource(const scenario *sc, const char *name)
 {
         for (int i = 0; i < sc->nresources; i++)
@@ -924,6 +944,72 @@ static void read_init(loader *L, sc_resource *r, const cJSON *obj)
         r->init = v;
 }
 
+/* "ends": ["parent_conn", "child_conn"]: the names of a pipe's two ends, as Python's
+ * `parent_conn, child_conn = Pipe()` names them; scripts and the screen use them for NAME.a and
+ * NAME.b. Checked against the other resources once all are read (check_ends). */
+static void read_ends(loader *L, sc_resource *r, const cJSON *j)
+{
+        const cJSON *e[2];
+
+        if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) != 2) {
+                err_value(L, j,
+                          "\"ends\" must be the names of the two ends, as Python's "
+                          "`parent_conn, child_conn = Pipe()`: [\"parent_conn\", \"child_conn\"]");
+                return;
+        }
+        e[0] = j->child;
+        e[1] = j->child->next;
+        for (int k = 0; k < 2; k++)
+                if (!cJSON_IsString(e[k])) {
+                        err_value(L, e[k], "a pipe end's name must be a string, not %s",
+                                  jsonpos_type_name(e[k]));
+                        return;
+                }
+        for (int k = 0; k < 2; k++)
+                if (!check_name(L, e[k], e[k]->valuestring, false, "pipe end"))
+                        return;
+        if (strcmp(e[0]->valuestring, e[1]->valuestring) == 0) {
+                err_value(L, e[1], "the two ends of '%s' need two names, not '%s' twice", r->name,
+                          e[1]->valuestring);
+                return;
+        }
+        for (int k = 0; k < 2; k++)
+                r->ends[k] = xstrdup(e[k]->valuestring);
+}
+
+/* A pipe end's name is no other resource's, no constant's, and no other end's. */
+static void check_ends(loader *L, const cJSON *obj)
+{
+        scenario *sc = L->sc;
+
+        for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+                int k = scenario_find_resource(sc, c->string ? c->string : "");
+                const cJSON *j = cJSON_GetObjectItemCaseSensitive(c, "ends");
+
+                if (k < 0 || sc->resources[k].ends[0] == NULL || j == NULL)
+                        continue;
+                for (int e = 0; e < 2; e++) {
+                        const char *name = sc->resources[k].ends[e];
+                        const cJSON *at = e == 0 ? j->child : j->child->next;
+                        int other, oe;
+
+                        if (scenario_find_resource(sc, name) >= 0)
+                                err_value(L, at,
+                                          "'%s' is already a resource; a pipe end needs "
+                                          "a name of its own",
+                                          name);
+                        else if (find_constant(sc, name) >= 0)
+                                err_value(L, at,
+                                          "'%s' is already a constant; a pipe end needs "
+                                          "a name of its own",
+                                          name);
+                        else if ((other = scenario_find_pipe_end(sc, name, &oe)) != k)
+                                err_value(L, at, "'%s' already names an end of pipe '%s'", name,
+                                          sc->resources[other].name);
+                }
+        }
+}
+
 static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
 {
         const res_info *info = &res_table[r->type];
@@ -942,8 +1028,10 @@ static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
                 keys[nk++] = "size";
         if (info->has_lock)
                 keys[nk++] = "lock";
-        if (info->has_duplex)
+        if (info->has_duplex) {
                 keys[nk++] = "duplex";
+                keys[nk++] = "ends";
+        }
         if (info->has_via)
                 keys[nk++] = "via";
         if (info->has_ctype)
@@ -989,6 +1077,8 @@ static void read_resource(loader *L, sc_resource *r, const cJSON *obj)
                 else
                         r->duplex = cJSON_IsTrue(j);
         }
+        if (info->has_duplex && (j = cJSON_GetObjectItemCaseSensitive(obj, "ends")) != NULL)
+                read_ends(L, r, j);
         if (info->has_via && (j = cJSON_GetObjectItemCaseSensitive(obj, "via")) != NULL) {
                 if (!cJSON_IsString(j) || strcmp(j->valuestring, "manager") != 0)
                         err_value(L, j,
@@ -1123,6 +1213,7 @@ static void read_resources(loader *L, const cJSON *obj)
                 if (k >= 0 && sc->resources[k].type == SC_CONDITION)
                         link_condition(L, &sc->resources[k], c);
         }
+        check_ends(L, obj);
 }
 
 /* "gil": true or false, a switch interval (steps), or a load-time expression giving either
@@ -1550,30 +1641,41 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                 char *name;
                 int k;
 
-                if (!cJSON_IsString(kw) || (dot = strrchr(kw->valuestring, '.')) == NULL ||
-                    (strcmp(dot, ".a") != 0 && strcmp(dot, ".b") != 0)) {
-                        err_value(L, kw, "'%s' needs a pipe end: \"PIPE.a\" or \"PIPE.b\"",
+                int end = 0;
+
+                /* an end named by its pipe's "ends" */
+                if (cJSON_IsString(kw) &&
+                    (k = scenario_find_pipe_end(sc, kw->valuestring, &end)) >= 0) {
+                        name = xstrdup(sc->resources[k].name);
+                        dot = end == 0 ? ".a" : ".b";
+                } else if (!cJSON_IsString(kw) || (dot = strrchr(kw->valuestring, '.')) == NULL ||
+                           (strcmp(dot, ".a") != 0 && strcmp(dot, ".b") != 0)) {
+                        err_value(L, kw,
+                                  "'%s' needs a pipe end: \"PIPE.a\" or \"PIPE.b\", or a name "
+                                  "a pipe's \"ends\" gives",
                                   info->keyword);
                         return;
+                } else {
+                        name = xstrndup(kw->valuestring, (size_t)(dot - kw->valuestring));
+                        k = scenario_find_resource(sc, name);
                 }
-                name = xstrndup(kw->valuestring, (size_t)(dot - kw->valuestring));
-                k = scenario_find_resource(sc, name);
                 if (k < 0 || sc->resources[k].type != SC_PIPE) {
                         err_value(L, kw, "'%s' is not a pipe resource", name);
                 } else {
+                        char ea[SC_MAX_NAME + 3], eb[SC_MAX_NAME + 3];
+                        const sc_resource *pr = &sc->resources[k];
+
                         s->res = k;
                         s->end = dot[1] == 'b';
                         /* Pipe(duplex=False) gives (receive end, send end), as in Python. */
-                        if (!sc->resources[k].duplex && s->kind == SC_SEND && s->end == 0)
-                                err_value(L, kw,
-                                          "'%s' is not duplex: %s.a only receives; send "
-                                          "on %s.b",
-                                          name, name, name);
-                        if (!sc->resources[k].duplex && s->kind == SC_RECV && s->end == 1)
-                                err_value(L, kw,
-                                          "'%s' is not duplex: %s.b only sends; receive "
-                                          "on %s.a",
-                                          name, name, name);
+                        if (!pr->duplex && s->kind == SC_SEND && s->end == 0)
+                                err_value(L, kw, "'%s' is not duplex: %s only receives; send on %s",
+                                          name, scenario_pipe_end_name(pr, 0, ea),
+                                          scenario_pipe_end_name(pr, 1, eb));
+                        if (!pr->duplex && s->kind == SC_RECV && s->end == 1)
+                                err_value(L, kw, "'%s' is not duplex: %s only sends; receive on %s",
+                                          name, scenario_pipe_end_name(pr, 1, eb),
+                                          scenario_pipe_end_name(pr, 0, ea));
                 }
                 free(name);
                 return;
@@ -2855,6 +2957,8 @@ void scenario_free(scenario *sc)
         for (int k = 0; k < sc->nresources; k++) {
                 free(sc->resources[k].name);
                 free(sc->resources[k].note);
+                free(sc->resources[k].ends[0]);
+                free(sc->resources[k].ends[1]);
                 value_drop(&sc->resources[k].init);
         }
         free(sc->resources);

@@ -68,6 +68,7 @@ typedef struct sc_resource {
                              pool: workers */
         int lock;         /* condition: index of its lock resource, -1 for its own rlock */
         bool duplex;      /* pipe */
+        char *ends[2];    /* pipe: the names of NAME.a and NAME.b ("ends"), or NULL */
         bool via_manager; /* list, dict */
         char ctype;       /* value, array: 'i' or 'd' */
         value init;       /* var, list, dict, value, array: initial contents */
@@ -266,6 +267,12 @@ const char *scenario_stmt_keyword(sc_stmt_kind k);
 const char *scenario_actor_name(const scenario *sc, int id);
 /* Finds a resource by name; -1 when there is none. */
 int scenario_find_resource(const scenario *sc, const char *name);
+/* Finds a pipe end by the name its pipe's "ends" gives it: the pipe's index (*END 0 for NAME.a,
+ * 1 for NAME.b), or -1 when no pipe names an end so. */
+int scenario_find_pipe_end(const scenario *sc, const char *name, int *end);
+/* How scripts and the Code pane name end END of pipe R: its name from "ends", or NAME.a /
+ * NAME.b written into BUF (SC_MAX_NAME + 3 bytes). */
+const char *scenario_pipe_end_name(const sc_resource *r, int end, char *buf);
 /* Where expression or template WHAT (one of a statement's) starts in the file: true and *LINE,
  * *COL, or false when WHAT is not one of the scenario's. */
 bool scenario_where(const scenario *sc, const void *what, int *line, int *col);

@@ -225,7 +225,11 @@ static void render_stmt(render *r, const sc_stmt *s, int depth)
 {
         strbuf sb = STRBUF_INIT;
         const char *res = res_name(r, s->res);
-        const char *end = s->end == 0 ? "a" : "b";
+        char ebuf[SC_MAX_NAME + 3];
+        /* a pipe end as the script names it: parent_conn (its pipe's "ends"), or pipe.a */
+        const char *end = s->res >= 0 && s->res < r->sc->nresources
+                              ? scenario_pipe_end_name(&r->sc->resources[s->res], s->end, ebuf)
+                              : "?";
 
         switch (s->kind) {
         case SC_ACQUIRE:
@@ -272,15 +276,15 @@ static void render_stmt(render *r, const sc_stmt *s, int depth)
                 strbuf_putc(&sb, ')');
                 break;
         case SC_SEND:
-                strbuf_printf(&sb, "%s.%s.send(", res, end);
+                strbuf_printf(&sb, "%s.send(", end);
                 put_expr(r, s->value, &sb);
                 strbuf_putc(&sb, ')');
                 break;
         case SC_RECV:
                 put_into(r, s, &sb);
-                strbuf_printf(&sb, "%s.%s.recv()", res, end);
+                strbuf_printf(&sb, "%s.recv()", end);
                 break;
-        case SC_CLOSE: strbuf_printf(&sb, "%s.%s.close()", res, end); break;
+        case SC_CLOSE: strbuf_printf(&sb, "%s.close()", end); break;
         case SC_APPEND:
                 strbuf_printf(&sb, "%s.append(", res);
                 put_expr(r, s->value, &sb);

@@ -257,7 +257,7 @@ static void span_waiters(spans *l, const model *m, const model_ids *ids, const c
 /* A pipe's waiters of IDS at its end END (0: a, 1: b; -1: either), on a row of their own:
  * "receiving at b: Receiver" — the end says which way the message goes. */
 static void span_pipe_waiters(spans *l, const model *m, const model_ids *ids, int end,
-                              const char *what)
+                              const char *end_name, const char *what)
 {
         int v[SC_MAX_ACTORS + 1];
         model_ids at = { .v = v };
@@ -274,7 +274,7 @@ static void span_pipe_waiters(spans *l, const model *m, const model_ids *ids, in
         if (end < 0)
                 span(l, ROLE_NORMAL, "%s: ", what);
         else
-                span(l, ROLE_NORMAL, "%s at %c: ", what, end == 0 ? 'a' : 'b');
+                span(l, ROLE_NORMAL, "%s at %s: ", what, end_name);
         span_actors(l, m, &at, ROLE_WAITER);
 }
 
@@ -465,24 +465,31 @@ static void describe_res(const model *m, int ri, spans *l, int width)
                 span_waiters(l, m, &r->blocked, "getting");
                 span_waiters(l, m, &r->putters, "putting");
                 break;
-        case SC_PIPE:
-                span(l, ROLE_NORMAL, "a->b ");
+        case SC_PIPE: {
+                /* the ends as the script names them: a and b, or the names of "ends" */
+                const sc_resource *sr = &model_scenario(m)->resources[ri];
+                const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
+                const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
+
+                span(l, ROLE_NORMAL, "%s->%s ", ea, eb);
                 span_box(l, &r->flow[0], 0);
                 if (r->duplex || r->flow[1].n > 0) {
                         span_row(l); /* each direction its own box, one under the other */
-                        span(l, ROLE_NORMAL, "b->a ");
+                        span(l, ROLE_NORMAL, "%s->%s ", eb, ea);
                         span_box(l, &r->flow[1], 0);
                 }
                 if (r->closed[0] || r->closed[1]) {
                         span_row(l); /* of the pipe, not of the direction above */
-                        span(l, ROLE_DIM, "closed:%s%s", r->closed[0] ? " a" : "",
-                             r->closed[1] ? " b" : "");
+                        span(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",
+                             r->closed[0] ? ea : "", r->closed[1] ? " " : "",
+                             r->closed[1] ? eb : "");
                 }
                 for (int end = -1; end <= 1; end++) {
-                        span_pipe_waiters(l, m, &r->blocked, end, "receiving");
-                        span_pipe_waiters(l, m, &r->putters, end, "sending");
+                        span_pipe_waiters(l, m, &r->blocked, end, end == 1 ? eb : ea, "receiving");
+                        span_pipe_waiters(l, m, &r->putters, end, end == 1 ? eb : ea, "sending");
                 }
                 break;
+        }
         case SC_VAR:
         case SC_LIST:
         case SC_DICT:

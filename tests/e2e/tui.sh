@@ -340,7 +340,8 @@ last=pp
 start pp 160 48 -- scenarios/seed/10-pipe.json
 wait_for pp "stepping" >/dev/null
 press_until pp 3 "Receiver +line 1" 6 >/dev/null
-check "a message sent is in the pipe until it is received" press_until pp 1 "pipe +pipe +a->b \\[ 'Hello' \\]" 20
+check "a message sent is in the pipe until it is received" press_until pp 1 "pipe +pipe +parent_conn->child_conn \\[ 'Hello' \\]" 20
+check "... the ends named as the file's \"ends\" name them, in Code too" wait_for pp "parent_conn\\.send\\(msg\\) +│"
 # a literal the file writes in JSON is shown as Python writes it (it was [..., null])
 check "... and the Code pane shows the list as Python: None, not null" wait_for pp "messages = \\['Hello', 'Dear', 'How are you\\?', None\\] +│"
 T send-keys -t pp q
@@ -896,10 +897,10 @@ T send-keys -t brk q
 last=notes
 start notes 80 24 -- scenarios/seed/10-pipe.json
 wait_for notes "stepping" >/dev/null
-check "an actor's note in its row" wait_for notes "new +Sender +# Sender\(parent_conn\): uses pipe\.a"
+check "an actor's note in its row" wait_for notes "new +Sender +# Sender\(parent_conn\): its self\.conn"
 check "a resource's note under it" wait_for notes "│   # parent_conn, child_conn = Pipe\(\)"
 keys notes 3 3 3
-check "a wait takes the note's place" press_until notes 2 "blocked +Receiver +line 2 +waits for pipe pipe\.b \(no message\)" 6
+check "a wait takes the note's place" press_until notes 2 "blocked +Receiver +line 2 +waits for pipe child_conn \(no message\)" 6
 T send-keys -t notes q
 last=nonotes
 start nonotes 80 24 -- scenarios/seed/12-process-sync.json

@@ -92,6 +92,20 @@ static void python_like(void **state)
         scenario_free(sc);
 }
 
+/* The main script of SRC reads as the N LINES. */
+static void main_reads(const char *src, const char *const *lines, int n)
+{
+        scenario *sc = load(src);
+        code_book *cb = code_new(sc, src, strlen(src));
+        const code_script *m = &cb->scripts[sc->main_script];
+
+        assert_int_equal(m->n, n);
+        for (int k = 0; k < m->n; k++)
+                assert_string_equal(m->lines[k].text, lines[k]);
+        code_free(cb);
+        scenario_free(sc);
+}
+
 /* A Value is named as Python names its number, `v.value`, in expressions, stores and a print's
  * holes; an Array, a var and the letter v inside a string are as written (an Array reads as
  * Python's Array does: items and len()). */
@@ -116,19 +130,31 @@ static void value_names(void **state)
                 "if v.value>vv.value:",
                 "    print(f\"v={v.value} {{v}} {vv.value + v.value}\")",
         };
-        scenario *sc;
-        code_book *cb;
-        const code_script *m;
 
         (void)state;
-        sc = load(values_text);
-        cb = code_new(sc, values_text, strlen(values_text));
-        m = &cb->scripts[sc->main_script];
-        assert_int_equal(m->n, (int)(sizeof(lines) / sizeof(*lines)));
-        for (int k = 0; k < m->n; k++)
-                assert_string_equal(m->lines[k].text, lines[k]);
-        code_free(cb);
-        scenario_free(sc);
+        main_reads(values_text, lines, (int)(sizeof(lines) / sizeof(*lines)));
+}
+
+/* A pipe whose "ends" name its ends reads as Python's `parent_conn, child_conn = Pipe()`: each
+ * end by its name, whichever way the statement named it. */
+static void pipe_end_names(void **state)
+{
+        static const char pipe_text[] =
+            "{\"lockstep\": 1, \"title\": \"Ends\", \"summary\": \"Named ends.\",\n"
+            " \"resources\": {\"p\": {\"type\": \"pipe\", \"ends\": [\"parent_conn\", "
+            "\"child_conn\"]}},\n"
+            " \"actors\": [],\n"
+            " \"main\": [{\"send\": \"parent_conn\", \"value\": 1}, {\"recv\": \"p.b\", \"into\": "
+            "\"m\"},\n"
+            "   {\"close\": \"child_conn\"}]}\n";
+        static const char *const lines[] = {
+                "parent_conn.send(1)",
+                "m = child_conn.recv()",
+                "child_conn.close()",
+        };
+
+        (void)state;
+        main_reads(pipe_text, lines, (int)(sizeof(lines) / sizeof(*lines)));
 }
 
 /* A map's chunksize is Python's third argument. */
@@ -314,9 +340,10 @@ static void every_kind(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(python_like), cmocka_unit_test(pool_map_lines),
-                cmocka_unit_test(empty_group), cmocka_unit_test(python_literals),
-                cmocka_unit_test(every_kind),  cmocka_unit_test(value_names),
+                cmocka_unit_test(python_like),    cmocka_unit_test(pool_map_lines),
+                cmocka_unit_test(empty_group),    cmocka_unit_test(python_literals),
+                cmocka_unit_test(every_kind),     cmocka_unit_test(value_names),
+                cmocka_unit_test(pipe_end_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -330,6 +330,69 @@ static void test_map_chunksize(void **state)
 #undef MAP
 }
 
+/* A pipe's "ends" name its two ends: statements use either name or NAME.a / NAME.b, and the
+ * names are the ends' own (no resource's, constant's or other end's); a one-way pipe's mistakes
+ * are said with the names. */
+static void test_pipe_ends(void **state)
+{
+#define PIPE(ends, extra, stmt)                                                                    \
+        HEAD " \"constants\": {\"K\": 1},\n"                                                       \
+             " \"resources\": {\"p\": {\"type\": \"pipe\", " ends "}" extra "},\n"                 \
+             " \"actors\": [], \"main\": [" stmt "]}"
+        diag d;
+        scenario *sc = load(PIPE("\"ends\": [\"parent_conn\", \"child_conn\"]", "",
+                                 "{\"send\": \"parent_conn\", \"value\": 1}, {\"recv\": "
+                                 "\"child_conn\", \"into\": \"m\"}, {\"close\": \"p.b\"}"),
+                            &d, NULL, 0);
+        const sc_block *b;
+        char buf[SC_MAX_NAME + 3];
+        int end = -1;
+
+        (void)state;
+        assert_non_null(sc);
+        b = &sc->scripts[sc->main_script].body;
+        assert_int_equal(b->n, 3);
+        assert_int_equal(b->stmts[0].end, 0);
+        assert_int_equal(b->stmts[1].end, 1);
+        assert_int_equal(b->stmts[2].end, 1);
+        assert_int_equal(scenario_find_pipe_end(sc, "child_conn", &end), 0);
+        assert_int_equal(end, 1);
+        assert_int_equal(scenario_find_pipe_end(sc, "p", &end), -1);
+        assert_string_equal(scenario_pipe_end_name(&sc->resources[0], 0, buf), "parent_conn");
+        scenario_free(sc);
+        diag_free(&d);
+        /* without "ends", NAME.a */
+        sc = load(PIPE("\"duplex\": true", "", "{\"close\": \"p.a\"}"), &d, NULL, 0);
+        assert_non_null(sc);
+        assert_string_equal(scenario_pipe_end_name(&sc->resources[0], 1, buf), "p.b");
+        scenario_free(sc);
+        diag_free(&d);
+
+        expect_error(PIPE("\"ends\": \"parent_conn\"", "", ""), "\"parent_conn\"",
+                     "\"ends\" must be the names of the two ends");
+        expect_error(PIPE("\"ends\": [\"a1\"]", "", ""), "[\"a1\"]",
+                     "\"ends\" must be the names of the two ends");
+        expect_error(PIPE("\"ends\": [\"a1\", 2]", "", ""), "2]",
+                     "a pipe end's name must be a string, not a number");
+        expect_error(PIPE("\"ends\": [\"a1\", \"2x\"]", "", ""), "\"2x\"",
+                     "pipe end name '2x' must be an identifier");
+        expect_error(PIPE("\"ends\": [\"a1\", \"a1\"]", "", ""), "\"a1\"]",
+                     "the two ends of 'p' need two names, not 'a1' twice");
+        expect_error(PIPE("\"ends\": [\"l\", \"a1\"]", ", \"l\": {\"type\": \"lock\"}", ""),
+                     "\"l\", ", "'l' is already a resource; a pipe end needs a name of its own");
+        expect_error(PIPE("\"ends\": [\"a1\", \"K\"]", "", ""), "\"K\"]",
+                     "'K' is already a constant");
+        expect_error(PIPE("\"ends\": [\"a1\", \"b1\"]",
+                          ", \"q\": {\"type\": \"pipe\", \"ends\": [\"c1\", \"b1\"]}", ""),
+                     "\"b1\"]}}", "'b1' already names an end of pipe 'p'");
+        expect_error(PIPE("\"ends\": [\"a1\", \"b1\"]", "", "{\"send\": \"c1\", \"value\": 1}"),
+                     "\"c1\"", "or a name a pipe's \"ends\" gives");
+        expect_error(PIPE("\"duplex\": false, \"ends\": [\"r\", \"w\"]", "",
+                          "{\"send\": \"r\", \"value\": 1}"),
+                     "\"r\", \"value", "'p' is not duplex: r only receives; send on w");
+#undef PIPE
+}
+
 static void test_errors(void **state)
 {
         (void)state;
@@ -602,6 +665,7 @@ int main(void)
                 cmocka_unit_test(test_notes),
                 cmocka_unit_test(test_main_only),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_pipe_ends),
                 cmocka_unit_test(test_map_chunksize),
                 cmocka_unit_test(test_reserved_names),
                 cmocka_unit_test(test_gil_per_process),
