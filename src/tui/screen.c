@@ -471,13 +471,15 @@ static void describe_res(const model *m, int ri, spans *l, int width)
                 const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
                 const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
 
-                span(l, ROLE_NORMAL, "%s->%s ", ea, eb);
-                span_box(l, &r->flow[0], 0);
-                if (r->duplex || r->flow[1].n > 0) {
-                        span_row(l); /* each direction its own box, one under the other */
-                        span(l, ROLE_NORMAL, "%s->%s ", eb, ea);
-                        span_box(l, &r->flow[1], 0);
+                /* each direction its own box, one under the other; a one-way pipe's only
+                 * direction is b->a (Pipe(duplex=False): a receives, b sends) */
+                if (r->duplex || r->flow[0].n > 0) {
+                        span(l, ROLE_NORMAL, "%s->%s ", ea, eb);
+                        span_box(l, &r->flow[0], 0);
+                        span_row(l);
                 }
+                span(l, ROLE_NORMAL, "%s->%s ", eb, ea);
+                span_box(l, &r->flow[1], 0);
                 if (r->closed[0] || r->closed[1]) {
                         span_row(l); /* of the pipe, not of the direction above */
                         span(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",

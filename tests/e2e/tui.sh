@@ -345,6 +345,19 @@ check "... the ends named as the file's \"ends\" name them, in Code too" wait_fo
 # a literal the file writes in JSON is shown as Python writes it (it was [..., null])
 check "... and the Code pane shows the list as Python: None, not null" wait_for pp "messages = \\['Hello', 'Dear', 'How are you\\?', None\\] +│"
 T send-keys -t pp q
+# a one-way pipe has one direction, b->a (a receives, b sends): one box, by its ends' names
+cat >"$tmp/oneway.json" <<'EOS'
+{"lockstep": 1, "title": "One-way", "summary": "s",
+ "resources": {"p": {"type": "pipe", "duplex": false, "ends": ["r", "w"]}},
+ "actors": [{"name": "Writer", "kind": "process", "run": [{"send": "w", "value": 1}]},
+   {"name": "Reader", "kind": "process", "run": [{"recv": "r", "into": "x"}]}]}
+EOS
+last=ow
+start ow 80 24 -- "$tmp/oneway.json"
+wait_for ow "stepping" >/dev/null
+check "a one-way pipe's message is in its one box, w->r" press_until ow 1 "│.p +w->r \\[ 1 \\]" 6
+check "... and no box for the way it does not go" sh -c "! tmux -L $sock capture-pane -p -t ow | grep -q 'r->w'"
+T send-keys -t ow q
 last=pool
 start pool 80 24 -- scenarios/seed/13-cpu-count.json
 wait_for pool "stepping" >/dev/null
