@@ -62,9 +62,11 @@ static const char usage_text[] =
     "\n"
     "  lockstep                 the terminal UI: the bundled scenarios, to pick one\n"
     "  lockstep FILE [--live | --schedule S] [--set NAME=VALUE]... [--seed N]\n"
+    "                [--speed X|max]\n"
     "                           the terminal UI on one scenario, stepped by hand (--live:\n"
     "                           the operating system schedules; --schedule: make the moves\n"
-    "                           of S first; --set, --seed: as for run); ? lists the keys\n"
+    "                           of S first; --set, --seed: as for run; --speed: the speed\n"
+    "                           to start at, as + and - set it); ? lists the keys\n"
     "                           (docs/tui.md)\n"
     "  lockstep run FILE [OPTIONS]\n"
     "                           run a scenario headless: print what the actors print, then\n"
@@ -830,9 +832,26 @@ static int cmd_run(int argc, char **argv)
         return status;
 }
 
-/* `lockstep FILE [--live | --schedule S] [--set NAME=VALUE]... [--seed N]`: the scenario
- * screen. A FILE that is neither a command nor a file that exists is most likely a mistyped
- * command. */
+/* The screen's --speed: steps a second, or "max" (0), the last of the speeds + goes through. */
+static int parse_tui_speed(const char *arg, double *out)
+{
+        char *end;
+
+        if (strcmp(arg, "max") == 0) {
+                *out = 0;
+                return 0;
+        }
+        errno = 0;
+        *out = strtod(arg, &end);
+        if (errno != 0 || end == arg || *end != '\0' || !(*out >= 0.001 && *out <= 1e9))
+                return usage_error("--speed is steps a second (0.001 to 1e9) or max, not '%s'",
+                                   arg);
+        return 0;
+}
+
+/* `lockstep FILE [--live | --schedule S] [--set NAME=VALUE]... [--seed N] [--speed X]`: the
+ * scenario screen. A FILE that is neither a command nor a file that exists is most likely a
+ * mistyped command. */
 static int cmd_tui(int argc, char **argv)
 {
         const char *path = NULL, *schedule = NULL;
@@ -843,7 +862,7 @@ static int cmd_tui(int argc, char **argv)
         for (int k = 1; k < argc && rc == 0; k++) {
                 const char *a = argv[k];
                 bool takes = strcmp(a, "--schedule") == 0 || strcmp(a, "--set") == 0 ||
-                             strcmp(a, "--seed") == 0;
+                             strcmp(a, "--seed") == 0 || strcmp(a, "--speed") == 0;
 
                 if (takes && k + 1 >= argc)
                         rc = usage_error("%s needs a value", a);
@@ -856,6 +875,9 @@ static int cmd_tui(int argc, char **argv)
                 else if (strcmp(a, "--seed") == 0) {
                         rc = parse_count("--seed", argv[++k], 0, 9007199254740991ull, &o.seed);
                         o.seed_given = true;
+                } else if (strcmp(a, "--speed") == 0) {
+                        o.speed_given = true;
+                        rc = parse_tui_speed(argv[++k], &o.speed);
                 } else if (a[0] == '-' && a[1] != '\0')
                         rc = usage_error("unknown option '%s'", a);
                 else if (path != NULL)
@@ -868,8 +890,10 @@ static int cmd_tui(int argc, char **argv)
                 rc = usage_error("%s", "--live and --schedule go apart: a schedule's moves are "
                                        "made stepped (drop --live), a live run's by the "
                                        "operating system");
-        if (rc == 0 && path == NULL && (o.nset > 0 || o.seed_given || o.live || schedule))
-                rc = usage_error("%s", "--live, --schedule, --set and --seed need a scenario FILE");
+        if (rc == 0 && path == NULL &&
+            (o.nset > 0 || o.seed_given || o.speed_given || o.live || schedule))
+                rc = usage_error("%s", "--live, --schedule, --set, --seed and --speed need a "
+                                       "scenario FILE");
         if (rc == 0 && path != NULL && access(path, F_OK) != 0 && strchr(path, '/') == NULL &&
             (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0))
                 rc = usage_error("unknown command '%s'", path);

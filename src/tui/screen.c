@@ -118,9 +118,10 @@ struct screen {
         int focus; /* a pane */
         int scroll[PANE_COUNT];
         bool help;
-        strbuf msg;  /* what the last key did, or why it could not */
-        int speed_i; /* into speeds */
-        bool past;   /* showing moment `shown` instead of the live state */
+        strbuf msg;        /* what the last key did, or why it could not */
+        int speed_i;       /* into speeds */
+        int first_speed_i; /* ... at the start of a run (--speed, else DEFAULT_SPEED_I) */
+        bool past;         /* showing moment `shown` instead of the live state */
         uint64_t shown;
         layout_rect pane[PANE_COUNT];
         bool fits;
@@ -1500,7 +1501,7 @@ static session *open_session(const screen *sc, strbuf *err)
                 .policy = SESSION_MANUAL, /* a person at the keys picks who moves */
                 /* stepped: no pace until r (a pace while nobody is granted keeps the session's
                  * timer firing) */
-                .speed = sc->live ? speeds[DEFAULT_SPEED_I] : 0,
+                .speed = sc->live ? speeds[sc->speed_i] : 0,
                 .time_limit_given = true,
                 .time_limit = 0, /* someone is watching: q ends it */
                 .record = true,
@@ -1579,6 +1580,14 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         set_sets(sc, opt->set, opt->nset);
         sc->seed_given = opt->seed_given;
         sc->seed = opt->seed;
+        sc->first_speed_i = DEFAULT_SPEED_I;
+        if (opt->speed_given) /* the first speed at or above it; 0 and beyond the last: max */
+                for (sc->first_speed_i = 0;
+                     sc->first_speed_i < NSPEEDS - 1 &&
+                     (opt->speed <= 0 || speeds[sc->first_speed_i] < opt->speed);
+                     sc->first_speed_i++)
+                        ;
+        sc->speed_i = sc->first_speed_i;
         sc->watch_fd = -1;
         sc->s = open_session(sc, err);
         /* a file that is there but does not load: its errors on the screen until it does */
@@ -1618,7 +1627,7 @@ static void start_screen(screen *sc)
         if (sc->watch_fd < 0)
                 sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
-        sc->speed_i = DEFAULT_SPEED_I;
+        sc->speed_i = sc->first_speed_i;
         sc->focus = PANE_ACTORS;
         sc->sel = first_selected(session_scenario(sc->s));
         sc->waiting = false;

@@ -31,6 +31,9 @@ typedef struct screen_options {
         int nset;
         bool seed_given; /* --seed */
         uint64_t seed;
+        /* --speed: steps a second (0: max), rounded up to the next speed + and - go through */
+        bool speed_given;
+        double speed;
         /* a file that is there but does not load opens anyway: its FILE:LINE:COL errors on the
          * screen, and its run once it is saved in a state that loads (lockstep FILE) */
         bool wait_for_fix;

@@ -229,6 +229,8 @@ int tui_main(const tui_options *o)
                         .nset = o->nset,
                         .seed_given = o->seed_given,
                         .seed = o->seed,
+                        .speed_given = o->speed_given,
+                        .speed = o->speed,
                         /* with no terminal to show them on, the errors go to stderr; and a
                          * bad schedule is not mended by saving the scenario */
                         .wait_for_fix =

@@ -16,6 +16,8 @@ typedef struct tui_options {
         int nset;
         bool seed_given; /* --seed */
         uint64_t seed;
+        bool speed_given; /* --speed: steps a second, 0 for max */
+        double speed;
         const char *replay; /* a trace to view instead of a scenario to run, or NULL */
 } tui_options;
 

@@ -661,13 +661,20 @@ T send-keys -t brset q
 # a live run that ended says how long it ran, as lockstep run's summary does (speedup.json's
 # point); a stepped one does not (above: "step N │ speed max"), its time being the keys'
 last=timed
-start timed 80 24 -- scenarios/classics/race.json --live --set INCREMENTS=3
-T send-keys -t timed + + + + + + + + + + +
-check "a live run that ended shows the seconds it ran" wait_for timed "finished .*│ step [0-9]+ │ [0-9]+\\.[0-9]{3} s │ speed max"
+start timed 80 24 -- scenarios/classics/race.json --live --set INCREMENTS=3 --speed max
+check "a live run that ended shows the seconds it ran (--speed max: no key pressed)" wait_for timed "finished .*│ step [0-9]+ │ [0-9]+\\.[0-9]{3} s │ speed max"
 T send-keys -t timed q
+# --speed starts at the first speed of + and - at or above it
+last=sp3
+start sp3 80 24 -- scenarios/classics/race.json --speed 3
+check "--speed 3 starts at 5 steps a second" wait_for sp3 "stepping .*│ step 0 │ speed 5/s"
+T send-keys -t sp3 q
+"$bin" scenarios/classics/race.json --speed fast </dev/null >"$tmp/out" 2>&1
+check "--speed fast is refused (exit 2)" [ $? -eq 2 ]
+check "... saying what it takes" grep -q "^lockstep: --speed is steps a second (0.001 to 1e9) or max, not 'fast'" "$tmp/out"
 "$bin" --live </dev/null >"$tmp/out" 2>&1
 check "--live without a FILE is refused (exit 2)" [ $? -eq 2 ]
-check "... saying it needs one" grep -q "^lockstep: --live, --schedule, --set and --seed need a scenario FILE" "$tmp/out"
+check "... saying it needs one" grep -q "^lockstep: --live, --schedule, --set, --seed and --speed need a scenario FILE" "$tmp/out"
 "$bin" scenarios/classics/race.json --set </dev/null >"$tmp/out" 2>&1
 check "--set without a value is refused (exit 2)" [ $? -eq 2 ]
 check "... saying so" grep -q "^lockstep: --set needs a value" "$tmp/out"
