@@ -12,6 +12,7 @@
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
 #include "tui/draw.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define MIN_COLS   80
@@ -225,6 +226,9 @@ static int preview_field(const term *t, int y, int x, int w, int bottom, const c
         return y + draw_wrapped(t, stdscr, y, x + lw, w - lw, bottom - y, term_attr(t, role), text);
 }
 
+#define PREVIEW_CONSTANTS   8  /* constants the preview lists at most */
+#define PREVIEW_VALUE_BYTES 40 /* ... each value cut beyond this */
+
 static void draw_preview(browser *b, const term *t, int y, int x, int w, int bottom)
 {
         const scenario *sc = b->preview;
@@ -245,6 +249,25 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
         y = preview_field(t, y, x, w, bottom, "summary", sc->summary, ROLE_NORMAL);
         if (sc->mirrors != NULL)
                 y = preview_field(t, y, x, w, bottom, "mirrors", sc->mirrors, ROLE_NORMAL);
+        /* what --set can change, as Python writes the values (a long one cut, a few shown) */
+        if (sc->nconstants > 0) {
+                for (int k = 0; k < sc->nconstants && k < PREVIEW_CONSTANTS; k++) {
+                        size_t start;
+
+                        strbuf_printf(&sb, "%s%s=", k > 0 ? ", " : "", sc->constants[k].name);
+                        start = sb.len;
+                        if (!value_repr_max(sc->constants[k].v, &sb, PREVIEW_VALUE_BYTES) ||
+                            sb.len - start > PREVIEW_VALUE_BYTES) {
+                                sb.len = start + utf8_cut(sb.data + start, PREVIEW_VALUE_BYTES - 3);
+                                sb.data[sb.len] = '\0';
+                                strbuf_puts(&sb, "...");
+                        }
+                }
+                if (sc->nconstants > PREVIEW_CONSTANTS)
+                        strbuf_printf(&sb, " and %d more", sc->nconstants - PREVIEW_CONSTANTS);
+                y = preview_field(t, y, x, w, bottom, "constants", strbuf_str(&sb), ROLE_NORMAL);
+        }
+        strbuf_reset(&sb);
         for (int k = 0; k < sc->ntags; k++)
                 strbuf_printf(&sb, "%s%s", k > 0 ? ", " : "", sc->tags[k]);
         y = preview_field(t, y, x, w, bottom, "tags", strbuf_str(&sb), ROLE_NORMAL);

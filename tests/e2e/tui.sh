@@ -954,5 +954,23 @@ check "... where it is and what it is" sh -c "tmux -L $sock capture-pane -p -t b
 check "... and how to see every error" sh -c "tmux -L $sock capture-pane -p -t brbad | sed -n 's/^[^│]*│ //p' | tr -d '\n ' | grep -q 'lockstepcheck.*mine/b.jsonshowsit\.'"
 T send-keys -t brbad q
 check "q quits that browser" wait_for brbad "lockstep exited 0"
+# the preview lists what --set can change: the first 8 constants, a long value cut
+cat >"$tmp/data/scenarios/mine/c.json" <<'EOS'
+{"lockstep": 1, "title": "Many knobs", "summary": "Ten constants.",
+ "constants": {"HOW": "gil", "A": 1, "B": 2.5, "C": [1, 2], "D": null, "E": true, "F": 7,
+   "LONG": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "H": 8, "I": 9},
+ "actors": [], "main": [{"print": "{HOW}"}]}
+EOS
+last=brk9
+start brk9 160 48 LOCKSTEP_DATA_DIR="$tmp/data" -- ""
+wait_for brk9 "Thread: a named thread and join" >/dev/null
+T send-keys -t brk9 -l knobs
+wait_for brk9 "│ constants HOW='gil'" >/dev/null
+# the preview pane's lines (right of the list's border), joined, spaces squeezed
+tmux -L "$sock" capture-pane -p -t brk9 | sed -n 's/^[^│]*│ //p' | tr '\n' ' ' | tr -s ' ' >"$tmp/pv"
+check "the preview lists the constants, as Python writes them" grep -qF "constants HOW='gil', A=1, B=2.5, C=[1, 2], D=None, E=True, F=7, LONG='" "$tmp/pv"
+check "... a long value cut at 40 bytes, and how many more" grep -qE "LONG='x{36}\\.\\.\\. and 2 more( |$)" "$tmp/pv"
+T send-keys -t brk9 F10
+check "F10 quits that browser" wait_for brk9 "lockstep exited 0"
 
 finish
