@@ -1515,15 +1515,22 @@ static session *open_session(const screen *sc, strbuf *err)
         return session_open(&cfg, err);
 }
 
+static void free_sets(screen *sc)
+{
+        for (int k = 0; k < sc->nset; k++)
+                free(sc->set[k]);
+        free(sc->set);
+        sc->set = NULL;
+        sc->nset = 0;
+}
+
 static void set_sets(screen *sc, const char *const *set, int n)
 {
         char **copy = xcalloc((size_t)n + 1, sizeof(char *));
 
         for (int k = 0; k < n; k++)
                 copy[k] = xstrdup(set[k]);
-        for (int k = 0; k < sc->nset; k++)
-                free(sc->set[k]);
-        free(sc->set);
+        free_sets(sc);
         sc->set = copy;
         sc->nset = n;
 }
@@ -1600,8 +1607,7 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         if (sc->s == NULL) {
                 free(sc->path);
                 free(sc->schedule);
-                set_sets(sc, NULL, 0);
-                free(sc->set);
+                free_sets(sc);
                 free(sc);
                 return NULL;
         }
@@ -1730,8 +1736,7 @@ void screen_close(screen *sc)
         strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
         free(sc->schedule);
-        set_sets(sc, NULL, 0);
-        free(sc->set);
+        free_sets(sc);
         free(sc->path);
         free(sc);
 }
