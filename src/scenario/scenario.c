@@ -1639,15 +1639,12 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
         case T_PIPE_END: {
                 const char *dot;
                 char *name;
-                int k;
-
-                int end = 0;
+                int k, end = 0;
 
                 /* an end named by its pipe's "ends" */
                 if (cJSON_IsString(kw) &&
                     (k = scenario_find_pipe_end(sc, kw->valuestring, &end)) >= 0) {
                         name = xstrdup(sc->resources[k].name);
-                        dot = end == 0 ? ".a" : ".b";
                 } else if (!cJSON_IsString(kw) || (dot = strrchr(kw->valuestring, '.')) == NULL ||
                            (strcmp(dot, ".a") != 0 && strcmp(dot, ".b") != 0)) {
                         err_value(L, kw,
@@ -1658,6 +1655,7 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                 } else {
                         name = xstrndup(kw->valuestring, (size_t)(dot - kw->valuestring));
                         k = scenario_find_resource(sc, name);
+                        end = dot[1] == 'b';
                 }
                 if (k < 0 || sc->resources[k].type != SC_PIPE) {
                         err_value(L, kw, "'%s' is not a pipe resource", name);
@@ -1666,7 +1664,7 @@ static void read_target(loader *L, sc_stmt *s, const stmt_info *info, const cJSO
                         const sc_resource *pr = &sc->resources[k];
 
                         s->res = k;
-                        s->end = dot[1] == 'b';
+                        s->end = end;
                         /* Pipe(duplex=False) gives (receive end, send end), as in Python. */
                         if (!pr->duplex && s->kind == SC_SEND && s->end == 0)
                                 err_value(L, kw, "'%s' is not duplex: %s only receives; send on %s",
