@@ -151,7 +151,8 @@ int draw_wrap(const term *t, const char *s, int width,
                         cols += cw;
                         end += l;
                 }
-                if (end < n && last_space > start)
+                /* a word that ends at the row's last column stays on the row */
+                if (end < n && s[end] != ' ' && last_space > start)
                         end = last_space;
                 if (end == start) /* one character wider than the line */
                         end += utf8_char_len(s + start, n - start);

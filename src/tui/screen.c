@@ -112,6 +112,10 @@ struct screen {
         bool live;
         session *s;
         code_book *code;
+        /* the Code pane's rows for each line of script code_h_script at code_h_width columns
+         * (code_heights); NULL: to be worked out */
+        int *code_h;
+        int code_h_script, code_h_width;
         mode mode;
         bool ended;
         int sel;   /* the selected actor */
@@ -660,19 +664,121 @@ static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const
 
 /* The columns before a line of code: who else is there, the marker, the line's number. */
 #define CODE_PREFIX (6 + 1 + 4)
+/* A line of code too long for the pane wraps, its later rows indented this much more than it
+ * (as Python continues a line); when that would leave fewer than CODE_WRAP_MIN columns, it
+ * loses its middle instead. */
+#define CODE_WRAP_INDENT 4
+#define CODE_WRAP_MIN    12
+
+/* Where code_rows puts a line's rows: their text (escaped) and indentation. */
+typedef struct code_row {
+        const char *s;
+        size_t n;
+        int indent;
+} code_row;
+
+typedef struct code_rows_out {
+        code_row *v; /* NULL: only counted */
+        int max, n;  /* room in v, rows given */
+        int indent;  /* of the rows given now */
+        bool first;  /* only the first row is wanted */
+} code_rows_out;
+
+static void code_row_at(const char *s, size_t n, void *ctx)
+{
+        code_rows_out *o = ctx;
+
+        if (o->first && o->n > 0)
+                return;
+        if (o->v != NULL && o->n < o->max)
+                o->v[o->n] = (code_row){ s, n, o->indent };
+        o->n++;
+}
+
+/* The rows the line ESC (escaped) takes in WIDTH columns, into OUT (at most MAX; NULL: only
+ * counted): one when it fits, when not to WRAP or when too little would be left for its wrapped
+ * rows, else its first row at its indentation and the rest CODE_WRAP_INDENT columns further
+ * in. */
+static int code_rows(const term *t, const char *esc, int width, bool wrap, code_row *out, int max)
+{
+        size_t indent = strspn(esc, " ");
+        int rest = width - (int)indent - CODE_WRAP_INDENT;
+        code_row one = { 0 };
+        code_rows_out o = { .v = &one, .max = 1, .indent = (int)indent, .first = true };
+        const char *more;
+
+        if (!wrap || rest < CODE_WRAP_MIN || draw_width(t, esc, strlen(esc)) <= width) {
+                if (out != NULL && max > 0)
+                        out[0] = (code_row){ esc, strlen(esc), -1 };
+                return 1;
+        }
+        draw_wrap(t, esc + indent, width - (int)indent, code_row_at, &o);
+        if (out != NULL && max > 0)
+                out[0] = one;
+        more = one.s + one.n;
+        more += strspn(more, " ");
+        o = (code_rows_out){ .v = out != NULL ? out + 1 : NULL,
+                             .max = max - 1,
+                             .indent = (int)indent + CODE_WRAP_INDENT };
+        draw_wrap(t, more, rest, code_row_at, &o);
+        return 1 + o.n;
+}
+
+/* The rows each line of SCRIPT takes in WIDTH columns: worked out again only when the script,
+ * the width or the code (code_set) changed. */
+static const int *code_heights(screen *sc, const term *t, int script, int width)
+{
+        const code_script *cs = &sc->code->scripts[script];
+        strbuf esc = STRBUF_INIT;
+
+        if (sc->code_h != NULL && sc->code_h_script == script && sc->code_h_width == width)
+                return sc->code_h;
+        free(sc->code_h);
+        sc->code_h = xcalloc((size_t)(cs->n > 0 ? cs->n : 1), sizeof(int));
+        for (int k = 0; k < cs->n; k++) {
+                strbuf_reset(&esc);
+                utf8_escape_str(&esc, cs->lines[k].text);
+                sc->code_h[k] = code_rows(t, strbuf_str(&esc), width, true, NULL, 0);
+        }
+        strbuf_free(&esc);
+        sc->code_h_script = script;
+        sc->code_h_width = width;
+        return sc->code_h;
+}
+
+/* The code shown from now on: CB, the old one freed. */
+static void code_set(screen *sc, code_book *cb)
+{
+        code_free(sc->code);
+        sc->code = cb;
+        free(sc->code_h);
+        sc->code_h = NULL;
+}
 
 static void draw_code(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_CODE];
         const scenario *scn = model_scenario(m);
-        int script = script_of(scn, sc->sel), rows = r->h - 1, cur, first;
+        int script = script_of(scn, sc->sel), rows = r->h - 1, width = r->w - CODE_PREFIX;
         const code_script *cs = &sc->code->scripts[script];
         const model_actor *me = model_actor_at(m, sc->sel);
-        strbuf title = STRBUF_INIT, text = STRBUF_INIT;
+        strbuf title = STRBUF_INIT, text = STRBUF_INIT, esc = STRBUF_INIT;
         const char *more;
+        const int *h = code_heights(sc, t, script, width);
+        int cur, first, total = 0, row = 0;
+        code_row *parts = xcalloc((size_t)(rows > 0 ? rows : 1), sizeof(*parts));
+        bool wrap;
 
+        /* Long lines wrap when the whole script then fits: a line that wraps takes rows from
+         * the others, which would go out of view (at 80 columns seed 03's thread went from all
+         * its lines in view to two of four). Else a line a row, each whole or losing its middle,
+         * and the pane scrolls. */
+        for (int k = 0; k < cs->n; k++)
+                total += h[k];
+        wrap = total <= rows;
         cur = code_line_of(sc->code, me->stmt);
-        /* follow the selected actor's line, then the reader's own scrolling */
+        /* follow the selected actor's line, then the reader's own scrolling (all in view when
+         * wrapped: first is 0) */
         first = cur >= rows ? cur - rows / 2 : 0;
         if (first + sc->scroll[PANE_CODE] > cs->n - rows)
                 sc->scroll[PANE_CODE] = cs->n - rows - first;
@@ -691,13 +797,11 @@ static void draw_code(screen *sc, const term *t, const model *m)
         strbuf_puts(&title, more);
         pane_title(sc, t, PANE_CODE, strbuf_str(&title));
         strbuf_free(&title);
-        for (int row = 0; row < rows && first + row < cs->n; row++) {
-                int ln = first + row, y = r->y + 1 + row, x = r->x;
+        for (int ln = first; ln < cs->n && row < rows; ln++) {
                 const code_line *cl = &cs->lines[ln];
-                spans l = { 0 };
                 strbuf others = STRBUF_INIT;
                 bool here = ln == cur && cl->stmt >= 0;
-                int nothers = 0;
+                int nothers = 0, nparts;
 
                 /* the other actors whose statement is on this line, by number */
                 for (int a = 0; a < model_nactors(m) && cl->stmt >= 0; a++)
@@ -710,20 +814,42 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         }
                 if (nothers > 2)
                         strbuf_printf(&others, "+%d", nothers - 2);
-                span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
-                span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s", here ? t->marker : " ");
-                span(&l, ROLE_DIM, "%3d ", ln + 1);
-                /* a line too long keeps its end: "for t in Custo… t.start()" and "... t.join()"
-                 * were both "for t in CustomProcess: …" at 80 columns */
-                strbuf_reset(&text);
-                draw_cut_middle(t, cl->text, strlen(cl->text), r->w - CODE_PREFIX,
-                                (r->w - CODE_PREFIX) * 2 / 5, &text);
-                span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
-                draw_spans(t, y, x, r->w, &l);
-                spans_free(&l);
+                strbuf_reset(&esc);
+                utf8_escape_str(&esc, cl->text);
+                nparts = code_rows(t, strbuf_str(&esc), width, wrap, parts, rows - row);
+                if (nparts > rows - row)
+                        nparts = rows - row; /* not when wrapped: they all fit */
+                for (int p = 0; p < nparts; p++, row++) {
+                        spans l = { 0 };
+
+                        if (p == 0) {
+                                span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
+                                span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s",
+                                     here ? t->marker : " ");
+                                span(&l, ROLE_DIM, "%3d ", ln + 1);
+                        } else {
+                                span(&l, ROLE_NORMAL, "%*s", CODE_PREFIX, "");
+                        }
+                        strbuf_reset(&text);
+                        if (parts[p].indent < 0) {
+                                /* a line that does not wrap: when too long for too narrow a
+                                 * pane it keeps its end ("for t in Custo… t.start()" and "...
+                                 * t.join()" were both "for t in CustomProcess: …") */
+                                draw_cut_middle(t, parts[p].s, parts[p].n, width, width * 2 / 5,
+                                                &text);
+                        } else {
+                                strbuf_printf(&text, "%*s", parts[p].indent, "");
+                                strbuf_append(&text, parts[p].s, parts[p].n);
+                        }
+                        span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
+                        draw_spans(t, r->y + 1 + row, r->x, r->w, &l);
+                        spans_free(&l);
+                }
                 strbuf_free(&others);
         }
+        free(parts);
         strbuf_free(&text);
+        strbuf_free(&esc);
 }
 
 /* Moment J is one to stop at when moving through history: the start of a step (the next event
@@ -1629,7 +1755,7 @@ static void start_screen(screen *sc)
         set_sets(sc, set, nset);
         sc->seed_given = true;
         sc->seed = session_seed(sc->s);
-        sc->code = code_new(session_scenario(sc->s), NULL, 0);
+        code_set(sc, code_new(session_scenario(sc->s), NULL, 0));
         if (sc->watch_fd < 0)
                 sc->watch_fd = watch(sc->path);
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
@@ -1697,7 +1823,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         diag_free(&d);
         sc->replay_steps = history_steps(sc->replay, history_len(sc->replay));
         sc->path = xstrdup(trace);
-        sc->code = code_new(trace_reader_scenario(sc->reader), th->source, th->source_len);
+        code_set(sc, code_new(trace_reader_scenario(sc->reader), th->source, th->source_len));
         sc->watch_fd = -1;
         sc->ended = true;
         sc->shown = earliest_moment(sc->replay); /* from the beginning */
@@ -1730,7 +1856,7 @@ void screen_close(screen *sc)
                 session_close(sc->s, &err); /* no trace is written here: nothing to report */
         }
         strbuf_free(&err);
-        code_free(sc->code);
+        code_set(sc, NULL);
         if (sc->watch_fd >= 0)
                 close(sc->watch_fd);
         strbuf_free(&sc->errors);
@@ -1784,8 +1910,7 @@ bool screen_reload(screen *sc)
         session_close(sc->s, &err);
         strbuf_free(&err);
         sc->s = s;
-        code_free(sc->code);
-        sc->code = code_new(session_scenario(sc->s), NULL, 0);
+        code_set(sc, code_new(session_scenario(sc->s), NULL, 0));
         reset_run(sc);
         strbuf_reset(&sc->msg);
         strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");

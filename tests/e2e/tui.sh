@@ -101,10 +101,12 @@ start sem 80 24 -- scenarios/seed/03-semaphore.json
 check "the scenario screen opens, stepping" wait_for sem "stepping"
 check "every pane is there" sh -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -p -t sem | grep -q Actors && T capture-pane -p -t sem | grep -q Resources && T capture-pane -p -t sem | grep -q Output && T capture-pane -p -t sem | grep -q Code"
 check "the semaphore starts at 2 of 2" wait_for sem "semaphore +2 of 2 free"
-check "main's code is shown Python-like" wait_for sem "for t in MyCus… t.start\\(\\)"
-# a line of code too long for the pane loses its middle, not its end (start and join were both
-# "for t in MyCustomThread: …")
-check "... a long line keeps its end" wait_for sem "for t in MyCus…: t.join\\(\\)"
+check "main's code is shown Python-like" wait_for sem "^ +▶ +1 for t in MyCustomThread: +│"
+# a line of code too long for the pane wraps, its rest indented under it as Python continues a
+# line (at 80 columns start and join were both "for t in MyCustomThread: …", then "for t in
+# MyCus… t.start()")
+check "... a long line wraps, its rest on the next row" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 '▶  1 for t in MyCustomThread:' | tail -1 | grep -q '^ \{15\}t\.start() *│'"
+check "... and so does the next" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 ' 2 for t in MyCustomThread:' | tail -1 | grep -q '^ \{15\}t\.join() *│'"
 check "the count falls to 1" press_until sem " " "semaphore +1 of 2 free"
 check "the count falls to 0 of 2" press_until sem " " "semaphore +0 of 2 free"
 check "a third thread waits for the semaphore" press_until sem " " "blocked +MyCustomThread-[0-9] .*waits for semaphore semaphore \\(count 0\\)"
@@ -452,9 +454,11 @@ T send-keys -t pc End
 check "... and above, at the end" wait_for pc "^ Code - Worker-3 \\(more above\\) +│"
 check "... whose last line is then in view" wait_for pc "^ +13     finished.notify\\(\\) +│"
 T send-keys -t pc q
-# a line of code too long for the pane loses its middle whatever its characters, measured in
-# columns as shown, and ends at the pane's edge (accented, wide and escaped text was cut at its
-# end instead, a wide character leaving a blank before the border)
+# a line of code too long for the pane wraps whatever its characters, measured in columns as
+# shown: at a space, or where the row is full (a wide character never split at the edge); where
+# too little room would be left for its rest, it loses its middle and ends at the pane's edge
+# (accented, wide and escaped text was cut at its end, a wide character leaving a blank before
+# the border)
 cat >"$tmp/wide.json" <<'EOS'
 {"lockstep": 1, "title": "wide", "summary": "s", "actors": [{"name": "W", "run": [
  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"},
@@ -465,10 +469,24 @@ last=wide
 start wide 80 24 -- "$tmp/wide.json"
 wait_for wide "stepping" >/dev/null
 T send-keys -t wide Up
-check "a long line of accented code loses its middle" wait_for wide '^ +▶ +1 print\("héllo w…nd of it"\)│'
-check "... and one of wide characters, its end at the edge" wait_for wide '^ +2 print\("漢字漢… tail end"\)│'
-check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\the… two end"\)│'
+check "a long line of accented code wraps at a space" wait_for wide '^ +▶ +1 print\("héllo wörld +│'
+check "... its rest indented under it" wait_for wide '^ {15}ünïcödé straße naïve │'
+check "... to its end" wait_for wide '^ {15}the end of it"\) +│'
+check "... one of wide characters fills its row to the edge" wait_for wide '^ +2 print\("漢字漢字漢字漢字漢│'
+check "... and goes on under it" wait_for wide '^ {15}字漢字漢字漢字漢字漢 │'
+check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\there\\tand\\tth│'
 T send-keys -t wide q
+cat >"$tmp/deep.json" <<'EOS'
+{"lockstep": 1, "title": "deep", "summary": "s", "actors": [{"name": "D", "run": [
+ {"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [
+  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"}]}]}]}]}]}
+EOS
+last=deep
+start deep 80 24 -- "$tmp/deep.json"
+wait_for deep "stepping" >/dev/null
+T send-keys -t deep Up
+check "a line indented too deep to wrap loses its middle, its end at the edge" wait_for deep '^ +4 {13}pr…nd of it"\)│'
+T send-keys -t deep q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null

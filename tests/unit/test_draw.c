@@ -1,7 +1,7 @@
 /*
  * test_draw.c — cutting text to fit: a middle cut measured in display columns whatever the
- * characters (ASCII, accented, wide, escaped), and wrapped text cut at its last row with the
- * ellipsis.
+ * characters (ASCII, accented, wide, escaped), text wrapped at spaces (a word that ends at the
+ * row's last column kept on it), and wrapped text cut at its last row with the ellipsis.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,11 +123,49 @@ static void wrapped_cut_says_so(void **state)
         fclose(in);
 }
 
+/* draw_wrap's lines, joined with '|'. */
+static void join_line(const char *s, size_t n, void *ctx)
+{
+        strbuf *sb = ctx;
+
+        if (sb->len > 0)
+                strbuf_putc(sb, '|');
+        strbuf_append(sb, s, n);
+}
+
+static void check_wrap(const char *s, int width, const char *want, int lines)
+{
+        term t = utf8_term();
+        strbuf sb = STRBUF_INIT;
+
+        assert_int_equal(draw_wrap(&t, s, width, join_line, &sb), lines);
+        assert_string_equal(strbuf_str(&sb), want);
+        strbuf_free(&sb);
+}
+
+static void wrap_at_spaces(void **state)
+{
+        (void)state;
+        /* a word that fills the row to its last column stays on it (it went to the next row:
+         * "results =" alone, then "pool.map(lambda x:", in the Code pane) */
+        check_wrap("one two three", 7, "one two|three", 2);
+        check_wrap("results = pool.map(lambda x: x * x)", 25, "results = pool.map(lambda|x: x * x)",
+                   2);
+        /* one column short: the word goes down */
+        check_wrap("one two three", 6, "one|two|three", 3);
+        /* a word longer than the row is split where the row is full, a wide character whole */
+        check_wrap("abcdefghij", 4, "abcd|efgh|ij", 3);
+        check_wrap("漢字漢字漢", 5, "漢字|漢字|漢", 3);
+        /* measured in columns: accented letters take one each */
+        check_wrap("héllo wörld", 5, "héllo|wörld", 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(cut_middle_any_text),
                 cmocka_unit_test(cut_middle_ascii_terminal),
+                cmocka_unit_test(wrap_at_spaces),
                 cmocka_unit_test(wrapped_cut_says_so),
         };
 
