@@ -764,33 +764,49 @@ static void draw_code(screen *sc, const term *t, const model *m)
         const model_actor *me = model_actor_at(m, sc->sel);
         strbuf title = STRBUF_INIT, text = STRBUF_INIT, esc = STRBUF_INIT;
         const char *more;
-        const int *h = code_heights(sc, t, script, width);
-        int cur, first, total = 0, row = 0;
+        const int *wrapped = code_heights(sc, t, script, width);
+        int cur, first, total = 0, row = 0, at, cur_row = 0, last_first, below = 0;
+        int *h = xcalloc((size_t)(cs->n > 0 ? cs->n : 1), sizeof(int));
         code_row *parts = xcalloc((size_t)(rows > 0 ? rows : 1), sizeof(*parts));
-        bool wrap;
 
-        /* Long lines wrap when the whole script then fits: a line that wraps takes rows from
-         * the others, which would go out of view (at 80 columns seed 03's thread went from all
-         * its lines in view to two of four). Else a line a row, each whole or losing its middle,
-         * and the pane scrolls. */
-        for (int k = 0; k < cs->n; k++)
-                total += h[k];
-        wrap = total <= rows;
+        /* Long lines wrap when the whole script then fits. Else a line takes a row, whole or
+         * losing its middle, and the pane scrolls — but for the selected actor's line, the one
+         * its step and caption are about, which wraps when it takes at most half the pane:
+         * wrapping them all would take rows from the others, out of view (at 80 columns seed
+         * 03's thread went from all its lines in view to two of four). */
         cur = code_line_of(sc->code, me->stmt);
-        /* follow the selected actor's line, then the reader's own scrolling (all in view when
-         * wrapped: first is 0) */
-        first = cur >= rows ? cur - rows / 2 : 0;
-        if (first + sc->scroll[PANE_CODE] > cs->n - rows)
-                sc->scroll[PANE_CODE] = cs->n - rows - first;
+        for (int k = 0; k < cs->n; k++)
+                total += wrapped[k];
+        for (int k = 0; k < cs->n; k++)
+                h[k] = total <= rows || (k == cur && wrapped[k] <= rows / 2) ? wrapped[k] : 1;
+        total = 0;
+        for (int k = 0; k < cs->n; k++) {
+                if (k < cur)
+                        cur_row += h[k];
+                total += h[k];
+        }
+        /* follow the selected actor's line (half the pane down once it would not be whole
+         * from the top), then the reader's own scrolling, in lines; counted in rows */
+        at = cur >= 0 && cur_row + h[cur] > rows ? cur_row - rows / 2 : 0;
+        for (first = 0; first < cs->n && at > 0; first++)
+                at -= h[first];
+        /* the last line to start at: from there the script's end fills the pane */
+        for (last_first = cs->n, at = 0; last_first > 0 && at + h[last_first - 1] <= rows;
+             last_first--)
+                at += h[last_first - 1];
+        if (first + sc->scroll[PANE_CODE] > last_first)
+                sc->scroll[PANE_CODE] = last_first - first;
         if (first + sc->scroll[PANE_CODE] < 0)
                 sc->scroll[PANE_CODE] = -first;
         first += sc->scroll[PANE_CODE];
+        for (int k = first; k < cs->n; k++)
+                below += h[k];
         /* lines out of view are said, as Resources and Output say theirs; the actor's name
          * gives up its middle for it */
-        more = first > 0 && first + rows < cs->n ? " (more above, below)"
-               : first + rows < cs->n            ? " (more below)"
-               : first > 0                       ? " (more above)"
-                                                 : "";
+        more = first > 0 && below > rows ? " (more above, below)"
+               : below > rows            ? " (more below)"
+               : first > 0               ? " (more above)"
+                                         : "";
         strbuf_puts(&title, " - ");
         draw_cut_middle(t, me->name, strlen(me->name),
                         r->w - (int)(strlen(pane_names[PANE_CODE]) + strlen(more)) - 5, 4, &title);
@@ -816,9 +832,9 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         strbuf_printf(&others, "+%d", nothers - 2);
                 strbuf_reset(&esc);
                 utf8_escape_str(&esc, cl->text);
-                nparts = code_rows(t, strbuf_str(&esc), width, wrap, parts, rows - row);
+                nparts = code_rows(t, strbuf_str(&esc), width, h[ln] > 1, parts, rows - row);
                 if (nparts > rows - row)
-                        nparts = rows - row; /* not when wrapped: they all fit */
+                        nparts = rows - row; /* the rest below the pane: "(more below)" */
                 for (int p = 0; p < nparts; p++, row++) {
                         spans l = { 0 };
 
@@ -848,6 +864,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 strbuf_free(&others);
         }
         free(parts);
+        free(h);
         strbuf_free(&text);
         strbuf_free(&esc);
 }

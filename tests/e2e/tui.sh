@@ -487,6 +487,23 @@ wait_for deep "stepping" >/dev/null
 T send-keys -t deep Up
 check "a line indented too deep to wrap loses its middle, its end at the edge" wait_for deep '^ +4 {13}pr…nd of it"\)│'
 T send-keys -t deep q
+# a script too long for the pane even unwrapped: its lines a row each, losing their middle,
+# but for the selected actor's line, wrapped whole under itself (its caption is about it)
+awk 'BEGIN { printf "{\"lockstep\": 1, \"title\": \"long\", \"summary\": \"s\", \"actors\": [{\"name\": \"L\", \"run\": ["
+        for (k = 1; k <= 20; k++)
+                printf "%s{\"print\": \"step %d of a script too long to show whole at eighty columns\"}", (k > 1 ? ", " : ""), k
+        print "]}]}" }' >"$tmp/long.json"
+last=long
+start long 80 24 -- "$tmp/long.json"
+wait_for long "stepping" >/dev/null
+T send-keys -t long Up
+check "a script longer than the pane: the current line wraps whole" wait_for long '^ +▶ +1 print\("step 1 of a script│'
+check "... to its end" wait_for long '^ {15}columns"\) +│'
+check "... the others a row each, losing their middle" wait_for long '^ +2 print\("step 2 … columns"\)│'
+T send-keys -t long 1
+check "... and a step on, the next line is the one whole" wait_for long '^ +▶ +2 print\("step 2 of a script│'
+check "... the one before a row again" wait_for long '^ +1 print\("step 1 … columns"\)│'
+T send-keys -t long q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null
