@@ -670,7 +670,8 @@ static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const
 #define CODE_WRAP_INDENT 4
 #define CODE_WRAP_MIN    12
 
-/* Where code_rows puts a line's rows: their text (escaped) and indentation. */
+/* Where code_rows puts a line's rows: their text (as the scenario has it, escaped when drawn)
+ * and indentation. */
 typedef struct code_row {
         const char *s;
         size_t n;
@@ -695,24 +696,25 @@ static void code_row_at(const char *s, size_t n, void *ctx)
         o->n++;
 }
 
-/* The rows the line ESC (escaped) takes in WIDTH columns, into OUT (at most MAX; NULL: only
+/* The rows the line TEXT takes in WIDTH columns, into OUT (at most MAX; NULL: only
  * counted): one when it fits, when not to WRAP or when too little would be left for its wrapped
  * rows, else its first row at its indentation and the rest CODE_WRAP_INDENT columns further
- * in. */
-static int code_rows(const term *t, const char *esc, int width, bool wrap, code_row *out, int max)
+ * in. Measured as drawn, escapes and all, and cut between characters, never inside an escape
+ * (`\\t` split into `\\` and `t`). */
+static int code_rows(const term *t, const char *text, int width, bool wrap, code_row *out, int max)
 {
-        size_t indent = strspn(esc, " ");
+        size_t indent = strspn(text, " ");
         int rest = width - (int)indent - CODE_WRAP_INDENT;
         code_row one = { 0 };
         code_rows_out o = { .v = &one, .max = 1, .indent = (int)indent, .first = true };
         const char *more;
 
-        if (!wrap || rest < CODE_WRAP_MIN || draw_width(t, esc, strlen(esc)) <= width) {
+        if (!wrap || rest < CODE_WRAP_MIN || draw_width(t, text, strlen(text)) <= width) {
                 if (out != NULL && max > 0)
-                        out[0] = (code_row){ esc, strlen(esc), -1 };
+                        out[0] = (code_row){ text, strlen(text), -1 };
                 return 1;
         }
-        draw_wrap(t, esc + indent, width - (int)indent, code_row_at, &o);
+        draw_wrap(t, text + indent, width - (int)indent, code_row_at, &o);
         if (out != NULL && max > 0)
                 out[0] = one;
         more = one.s + one.n;
@@ -729,18 +731,13 @@ static int code_rows(const term *t, const char *esc, int width, bool wrap, code_
 static const int *code_heights(screen *sc, const term *t, int script, int width)
 {
         const code_script *cs = &sc->code->scripts[script];
-        strbuf esc = STRBUF_INIT;
 
         if (sc->code_h != NULL && sc->code_h_script == script && sc->code_h_width == width)
                 return sc->code_h;
         free(sc->code_h);
         sc->code_h = xcalloc((size_t)(cs->n > 0 ? cs->n : 1), sizeof(int));
-        for (int k = 0; k < cs->n; k++) {
-                strbuf_reset(&esc);
-                utf8_escape_str(&esc, cs->lines[k].text);
-                sc->code_h[k] = code_rows(t, strbuf_str(&esc), width, true, NULL, 0);
-        }
-        strbuf_free(&esc);
+        for (int k = 0; k < cs->n; k++)
+                sc->code_h[k] = code_rows(t, cs->lines[k].text, width, true, NULL, 0);
         sc->code_h_script = script;
         sc->code_h_width = width;
         return sc->code_h;
@@ -762,7 +759,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
         int script = script_of(scn, sc->sel), rows = r->h - 1, width = r->w - CODE_PREFIX;
         const code_script *cs = &sc->code->scripts[script];
         const model_actor *me = model_actor_at(m, sc->sel);
-        strbuf title = STRBUF_INIT, text = STRBUF_INIT, esc = STRBUF_INIT;
+        strbuf title = STRBUF_INIT, text = STRBUF_INIT;
         const char *more;
         const int *wrapped = code_heights(sc, t, script, width);
         int cur, first, total = 0, row = 0, at, cur_row = 0, last_first, below = 0;
@@ -830,9 +827,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         }
                 if (nothers > 2)
                         strbuf_printf(&others, "+%d", nothers - 2);
-                strbuf_reset(&esc);
-                utf8_escape_str(&esc, cl->text);
-                nparts = code_rows(t, strbuf_str(&esc), width, h[ln] > 1, parts, rows - row);
+                nparts = code_rows(t, cl->text, width, h[ln] > 1, parts, rows - row);
                 if (nparts > rows - row)
                         nparts = rows - row; /* the rest below the pane: "(more below)" */
                 for (int p = 0; p < nparts; p++, row++) {
@@ -866,7 +861,6 @@ static void draw_code(screen *sc, const term *t, const model *m)
         free(parts);
         free(h);
         strbuf_free(&text);
-        strbuf_free(&esc);
 }
 
 /* Moment J is one to stop at when moving through history: the start of a step (the next event

@@ -463,7 +463,8 @@ cat >"$tmp/wide.json" <<'EOS'
 {"lockstep": 1, "title": "wide", "summary": "s", "actors": [{"name": "W", "run": [
  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"},
  {"print": "漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字 tail end"},
- {"print": "tab\there\tand\tthere\tand\tnewline\nline two end"}]}]}
+ {"print": "tab\there\tand\tthere\tand\tnewline\nline two end"},
+ {"print": "abcdefghijklmnopq\tstuvwxyz"}]}]}
 EOS
 last=wide
 start wide 80 24 -- "$tmp/wide.json"
@@ -475,6 +476,8 @@ check "... to its end" wait_for wide '^ {15}the end of it"\) +│'
 check "... one of wide characters fills its row to the edge" wait_for wide '^ +2 print\("漢字漢字漢字漢字漢│'
 check "... and goes on under it" wait_for wide '^ {15}字漢字漢字漢字漢字漢 │'
 check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\there\\tand\\tth│'
+check "... an escape never split between two rows" wait_for wide '^ +4 print\("abcdefghijklmnopq +│'
+check "... but kept whole on the next" wait_for wide '^ {15}\\tstuvwxyz"\) +│'
 T send-keys -t wide q
 cat >"$tmp/deep.json" <<'EOS'
 {"lockstep": 1, "title": "deep", "summary": "s", "actors": [{"name": "D", "run": [
