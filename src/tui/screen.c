@@ -700,7 +700,7 @@ static void code_row_at(const char *s, size_t n, void *ctx)
  * counted): one when it fits, when not to WRAP or when too little would be left for its wrapped
  * rows, else its first row at its indentation and the rest CODE_WRAP_INDENT columns further
  * in. Measured as drawn, escapes and all, and cut between characters, never inside an escape
- * (`\\t` split into `\\` and `t`). */
+ * (`\t` split into `\` and `t`). */
 static int code_rows(const term *t, const char *text, int width, bool wrap, code_row *out, int max)
 {
         size_t indent = strspn(text, " ");
