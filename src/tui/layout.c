@@ -13,9 +13,15 @@ static int min(int a, int b)
         return a < b ? a : b;
 }
 
+/* The rows of the panes: all but the header, the message row, the caption rows and the key bar. */
+static int panes_rows(int rows)
+{
+        return rows - 1 - 1 - layout_caption_rows(rows) - 1;
+}
+
 bool layout_compute(int cols, int rows, int nactors, layout_rect pane[PANE_COUNT])
 {
-        int top = 1, mid = rows - 1 - 1 - layout_caption_rows(rows) - top, ah, lw, rh, rest;
+        int top = 1, mid = panes_rows(rows), ah, lw, rh, rest;
 
         if (cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS)
                 return false;
@@ -36,5 +42,15 @@ bool layout_compute(int cols, int rows, int nactors, layout_rect pane[PANE_COUNT
                 c->h -= nactors + 1;
                 pane[PANE_TIMELINE] = (layout_rect){ c->y + c->h, c->x, nactors + 1, c->w };
         }
+        return true;
+}
+
+bool layout_zoom(int cols, int rows, int which, layout_rect pane[PANE_COUNT])
+{
+        if (cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS || which < 0 || which >= PANE_COUNT)
+                return false;
+        for (int p = 0; p < PANE_COUNT; p++)
+                pane[p] = (layout_rect){ 0, 0, 0, 0 };
+        pane[which] = (layout_rect){ 1, 0, panes_rows(rows), cols };
         return true;
 }

@@ -5,7 +5,8 @@
  * Rows, top to bottom: the header; the panes; the status rows (a message row and the caption
  * rows); the key bar. Actors goes across the top, where the waits need the width; below it Code
  * on the left, Resources over Output on the right (halves from 120 columns, the right a little
- * wider below). The Timeline goes below Code when Code keeps room enough.
+ * wider below). The Timeline goes below Code when Code keeps room enough. Zoomed, one pane
+ * has all their room.
  */
 #ifndef LOCKSTEP_TUI_LAYOUT_H
 #define LOCKSTEP_TUI_LAYOUT_H
@@ -28,5 +29,9 @@ int layout_caption_rows(int rows);
 /* Fills PANE for a COLS x ROWS terminal showing NACTORS actors; false (PANE untouched) when the
  * terminal is smaller than LAYOUT_MIN_COLS x LAYOUT_MIN_ROWS. */
 bool layout_compute(int cols, int rows, int nactors, layout_rect pane[PANE_COUNT]);
+/* Zoomed (as tmux's zoom): PANE alone takes every row and column the panes of a COLS x ROWS
+ * terminal have, the others none — the Timeline too, which a small terminal has no room for
+ * beside the others. False (PANE untouched) when the terminal is too small. */
+bool layout_zoom(int cols, int rows, int which, layout_rect pane[PANE_COUNT]);
 
 #endif

@@ -45,46 +45,55 @@ static const char *const pane_names[PANE_COUNT] = {
         [PANE_OUTPUT] = "Output", [PANE_TIMELINE] = "Timeline",
 };
 
-/* Every key, for the help screen; those with a bar label also go on the bottom bar. */
+/* Every key, for the help screen; those with a bar label also go on the bottom bar — a spare one
+ * only when the whole bar fits (at 80 columns it would push `q Quit` off). */
 typedef struct key_help {
         const char *keys, *bar_key, *bar, *help;
+        bool spare;
 } key_help;
 
 /* Each help text fits the help box at 80 columns (54 columns beside the keys). */
 static const key_help key_table[] = {
-        { "Space, n", "Spc", "Step", "step the next actor that can move, in turn" },
-        { "1-9, 0", "1-9", "Actor", "step that actor (its number); if it can't, says why" },
-        { "Up, Down, Enter", NULL, NULL, "choose an actor in Actors, then step it (or click it)" },
-        { "r", "r", "Run", "run: steps come by themselves (seeded random pick)" },
-        { "p", "p", "Pause", "pause a run; then step by hand again" },
-        { "+, -", "+-", "Speed", "more or fewer steps per second" },
-        { "Left, Right, [, ]", "[]", "Rewind", "back and forth in time; a step there branches" },
-        { "{, }", NULL, NULL, "the earliest moment kept; back to now" },
-        { "b", NULL, NULL, "branch at the moment shown, without a step" },
-        { "R", "R", "Restart", "start again from the first step, with the same seed" },
-        { "L", NULL, NULL, "start again live (the OS schedules) or stepped" },
-        { "s", NULL, NULL, "save the moves so far as a schedule (--schedule)" },
-        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End" },
-        { "Ctrl-L", NULL, NULL, "paint the whole screen again" },
-        { "?", "?", "Help", "this help (any key closes it)" },
-        { "q", "q", "Quit", "quit (back to the list when opened from it)" },
+        { "Space, n", "Spc", "Step", "step the next actor that can move, in turn", false },
+        { "1-9, 0", "1-9", "Actor", "step that actor (its number); if it can't, says why", false },
+        { "Up, Down, Enter", NULL, NULL, "choose an actor in Actors, then step it (or click it)",
+          false },
+        { "r", "r", "Run", "run: steps come by themselves (seeded random pick)", false },
+        { "p", "p", "Pause", "pause a run; then step by hand again", false },
+        { "+, -", "+-", "Speed", "more or fewer steps per second", false },
+        { "Left, Right, [, ]", "[]", "Rewind", "back and forth in time; a step there branches",
+          false },
+        { "{, }", NULL, NULL, "the earliest moment kept; back to now", false },
+        { "b", NULL, NULL, "branch at the moment shown, without a step", false },
+        { "R", "R", "Restart", "start again from the first step, with the same seed", false },
+        { "L", NULL, NULL, "start again live (the OS schedules) or stepped", false },
+        { "s", NULL, NULL, "save the moves so far as a schedule (--schedule)", false },
+        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End",
+          false },
+        { "z", "z", "Zoom", "the pane in focus alone, larger; z again: all panes", true },
+        { "Ctrl-L", NULL, NULL, "paint the whole screen again", false },
+        { "?", "?", "Help", "this help (any key closes it)", false },
+        { "q", "q", "Quit", "quit (back to the list when opened from it)", false },
 };
 #define NKEYS ((int)(sizeof(key_table) / sizeof(*key_table)))
 
 /* A replay's keys: nothing runs, the moment shown moves (by hand, or played). */
 static const key_help replay_key_table[] = {
-        { "Space, Right, ]", "Spc", "Forward", "the next step of the trace (n, Enter, 1-9 too)" },
-        { "Left, [", "[", "Back", "the step before" },
-        { "{, }", NULL, NULL, "the start of the trace; its end" },
-        { "r", "r", "Play", "play the trace forward, a step at a time, at the speed" },
-        { "p", "p", "Pause", "pause the playing" },
-        { "+, -", "+-", "Speed", "more or fewer steps per second" },
-        { "R", "R", "Start", "back to the start of the trace" },
-        { "Up, Down", NULL, NULL, "choose an actor: Code shows its script" },
-        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End" },
-        { "Ctrl-L", NULL, NULL, "paint the whole screen again" },
-        { "?", "?", "Help", "this help (any key closes it)" },
-        { "q", "q", "Quit", "quit" },
+        { "Space, Right, ]", "Spc", "Forward", "the next step of the trace (n, Enter, 1-9 too)",
+          false },
+        { "Left, [", "[", "Back", "the step before", false },
+        { "{, }", NULL, NULL, "the start of the trace; its end", false },
+        { "r", "r", "Play", "play the trace forward, a step at a time, at the speed", false },
+        { "p", "p", "Pause", "pause the playing", false },
+        { "+, -", "+-", "Speed", "more or fewer steps per second", false },
+        { "R", "R", "Start", "back to the start of the trace", false },
+        { "Up, Down", NULL, NULL, "choose an actor: Code shows its script", false },
+        { "Tab, Shift-Tab", "Tab", "Focus", "the next (previous) pane; PgUp, PgDn, Home, End",
+          false },
+        { "z", "z", "Zoom", "the pane in focus alone, larger; z again: all panes", true },
+        { "Ctrl-L", NULL, NULL, "paint the whole screen again", false },
+        { "?", "?", "Help", "this help (any key closes it)", false },
+        { "q", "q", "Quit", "quit", false },
 };
 #define NREPLAY_KEYS ((int)(sizeof(replay_key_table) / sizeof(*replay_key_table)))
 
@@ -118,8 +127,9 @@ struct screen {
         int code_h_script, code_h_width;
         mode mode;
         bool ended;
-        int sel;   /* the selected actor */
-        int focus; /* a pane */
+        int sel;     /* the selected actor */
+        int focus;   /* a pane */
+        bool zoomed; /* the pane in focus alone, on all the panes' room (z) */
         int scroll[PANE_COUNT];
         bool help;
         strbuf msg;        /* what the last key did, or why it could not */
@@ -515,7 +525,8 @@ static void pane_title(screen *sc, const term *t, int p, const char *extra)
         term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, " %s%s ", pane_names[p], extra);
+        strbuf_printf(&sb, " %s%s%s ", pane_names[p], extra,
+                      sc->zoomed ? " - zoomed, z shows all" : "");
         draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
         draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
         strbuf_free(&sb);
@@ -1309,12 +1320,15 @@ static const key_help *keys_of(const screen *sc, int *n)
 
 static void draw_keybar(const screen *sc, const term *t)
 {
-        int x = 0, y = LINES - 1, nk;
+        int x = 0, y = LINES - 1, nk, need = 0;
         const key_help *keys = keys_of(sc, &nk);
 
+        for (int k = 0; k < nk; k++)
+                if (keys[k].bar != NULL)
+                        need += (int)(strlen(keys[k].bar_key) + strlen(keys[k].bar)) + 1;
         draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
         for (int k = 0; k < nk && x < COLS; k++) {
-                if (keys[k].bar == NULL)
+                if (keys[k].bar == NULL || (keys[k].spare && need - 1 > COLS))
                         continue;
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY), keys[k].bar_key);
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), keys[k].bar);
@@ -1453,17 +1467,26 @@ static int lane_name_width(const term *t, const model *m)
 static void draw_timeline(screen *sc, const term *t, const model *m, const lanes *l)
 {
         const layout_rect *r = &sc->pane[PANE_TIMELINE];
-        int namew = lane_name_width(t, m), x0 = r->x + namew + 1;
+        int namew = lane_name_width(t, m), x0 = r->x + namew + 1, n = model_nactors(m),
+            rows = r->h - 1, first;
         strbuf title = STRBUF_INIT;
 
+        /* more lanes than rows (zoomed, a scenario of many actors): they scroll */
+        first = sc->scroll[PANE_TIMELINE] < n - rows ? sc->scroll[PANE_TIMELINE] : n - rows;
+        first = first > 0 ? first : 0;
+        sc->scroll[PANE_TIMELINE] = first;
+        if (first > 0 || first + rows < n)
+                strbuf_puts(&title, first > 0 && first + rows < n ? " (more above, below)"
+                                    : first > 0                   ? " (more above)"
+                                                                  : " (more below)");
         if (l->ncols > 0)
                 strbuf_printf(&title, " - steps %llu to %llu, %s the moment shown",
                               (unsigned long long)l->first,
                               (unsigned long long)(l->first + (uint64_t)l->ncols - 1), t->marker);
         pane_title(sc, t, PANE_TIMELINE, strbuf_str(&title));
         strbuf_free(&title);
-        for (int a = 0; a < model_nactors(m) && a < r->h - 1; a++) {
-                int y = r->y + 1 + a;
+        for (int a = first; a < n && a - first < rows; a++) {
+                int y = r->y + 1 + a - first;
 
                 draw_str(t, stdscr, y, r->x, namew, term_attr(t, ROLE_BOLD),
                          model_actor_at(m, a)->name);
@@ -1577,6 +1600,8 @@ void screen_draw(screen *sc, const term *t)
         }
         m = shown_model(sc);
         sc->fits = layout_compute(COLS, LINES, model_nactors(m), sc->pane);
+        if (sc->fits && sc->zoomed)
+                layout_zoom(COLS, LINES, sc->focus, sc->pane);
         if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
                 history *h = hist(sc);
 
@@ -1589,7 +1614,7 @@ void screen_draw(screen *sc, const term *t)
         /* The marks are what the last step shown changed: the resources at the moment before
          * it, now as when rewound (not the moment drawn before, which a run at speed, or a
          * rewind and back, leaves several steps behind). */
-        if (sc->fits) {
+        if (sc->fits && sc->pane[PANE_RES].h > 0) {
                 history *h = hist(sc);
                 uint64_t at = sc->past ? sc->shown : history_len(h);
 
@@ -1602,16 +1627,23 @@ void screen_draw(screen *sc, const term *t)
                 if (sc->sel >= model_nactors(m))
                         sc->sel = model_nactors(m) - 1;
                 draw_header(sc, t, m);
-                draw_actors(sc, t, m);
-                draw_code(sc, t, m);
-                draw_resources(sc, t, m, before);
-                draw_output(sc, t, m);
+                /* (zoomed, one pane is shown) */
+                if (sc->pane[PANE_ACTORS].h > 0)
+                        draw_actors(sc, t, m);
+                if (sc->pane[PANE_CODE].h > 0)
+                        draw_code(sc, t, m);
+                if (sc->pane[PANE_RES].h > 0)
+                        draw_resources(sc, t, m, before);
+                if (sc->pane[PANE_OUTPUT].h > 0)
+                        draw_output(sc, t, m);
                 if (l != NULL)
                         draw_timeline(sc, t, m, l);
                 /* the column between the left and the right panes */
-                draw_vline(t, stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1,
-                           sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h - sc->pane[PANE_RES].y,
-                           term_attr(t, ROLE_DIM));
+                if (!sc->zoomed)
+                        draw_vline(t, stdscr, sc->pane[PANE_RES].y, sc->pane[PANE_RES].x - 1,
+                                   sc->pane[PANE_OUTPUT].y + sc->pane[PANE_OUTPUT].h -
+                                       sc->pane[PANE_RES].y,
+                                   term_attr(t, ROLE_DIM));
                 draw_status(sc, t, m);
                 draw_keybar(sc, t);
                 if (sc->errors.len > 0)
@@ -2295,6 +2327,13 @@ static void save_schedule(screen *sc)
         strbuf_free(&err);
 }
 
+static void say_zoomed(screen *sc)
+{
+        strbuf_printf(&sc->msg,
+                      "Zoomed: %s alone. Tab zooms the next pane, z shows them all again.",
+                      pane_names[sc->focus]);
+}
+
 static void scroll_by(screen *sc, int delta)
 {
         /* Output counts from the bottom: up shows older lines */
@@ -2450,10 +2489,23 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case '\t':
         case KEY_BTAB:
-                /* the next pane on the screen (the timeline is not always there) */
-                do
+                /* the next pane on the screen (the timeline is not always there); zoomed, the
+                 * next pane zoomed, whichever it is */
+                for (;;) {
                         sc->focus = (sc->focus + (key == '\t' ? 1 : PANE_COUNT - 1)) % PANE_COUNT;
-                while (sc->fits && sc->pane[sc->focus].h == 0);
+                        if (!sc->fits || sc->zoomed || sc->pane[sc->focus].h > 0)
+                                break;
+                        if (sc->focus == PANE_TIMELINE)
+                                strbuf_puts(&sc->msg, "The Timeline has no room here: z zooms "
+                                                      "a pane, and Tab then goes to it.");
+                }
+                if (sc->zoomed)
+                        say_zoomed(sc);
+                break;
+        case 'z':
+                sc->zoomed = !sc->zoomed;
+                if (sc->zoomed)
+                        say_zoomed(sc);
                 break;
         case KEY_UP:
         case 'k':

@@ -1015,4 +1015,55 @@ check "... a long value cut at 40 bytes, and how many more" grep -qE "LONG='x{36
 T send-keys -t brk9 F10
 check "F10 quits that browser" wait_for brk9 "lockstep exited 0"
 
+# ---- z zooms the pane in focus to the panes' whole room, Tab then zooms the next one: every
+# pane can be read whole at 80x24, the Timeline too, which has no room there beside the others
+# for the six actors of the philosophers ----
+last=zoom
+start zoom 80 24 -- scenarios/classics/dining-philosophers.json
+wait_for zoom "stepping" >/dev/null
+T send-keys -t zoom $(i=0; while [ $i -lt 8 ]; do printf 'Space '; i=$((i + 1)); done)
+wait_for zoom "│ step 8 │" >/dev/null
+check "at 80x24 the philosophers have no Timeline" sh -c "! tmux -L $sock capture-pane -p -t zoom | grep -q Timeline"
+keys zoom Tab Tab
+check "Tab past the Timeline says how to see it" wait_for zoom "^The Timeline has no room here: z zooms a pane, and Tab then goes to it\.$"
+keys zoom z
+check "z zooms the pane Tab went on to, Resources" wait_for zoom "^ Resources - zoomed, z shows all *$"
+check "... with the room for every note" wait_for zoom "^   # between Philosopher-4 and Philosopher-0$"
+check "... the message row says how to go on" wait_for zoom "^Zoomed: Resources alone\. Tab zooms the next pane, z shows them all again\.$"
+check "... the other panes not shown" sh -c "! tmux -L $sock capture-pane -p -t zoom | sed -n 2,20p | grep -Eq '^ (Actors|Code|Timeline|Output)|│'"
+keys zoom BTab
+check "Shift-Tab zooms the Timeline" wait_for zoom "^ Timeline - steps 1 to 8, ▶ the moment shown - zoomed, z shows all *$"
+# the eight steps in turn: each philosopher, MainThread to its join, the first two again
+check "... a lane per actor, the steps in turn" sh -c "tmux -L $sock capture-pane -p -t zoom | sed -n 3,8p | tr -s ' ' | tr '\n' '/' | grep -qx 'Philosopher-0 ▶·····▶·/Philosopher-1 ·▶·····▶/Philosopher-2 ··▶·····/Philosopher-3 ···▶····/Philosopher-4 ····▶···/MainThread ·····▶■■/'"
+keys zoom Space
+check "... a step moves it on" wait_for zoom "^Philosopher-2 +··▶·····▶$"
+keys zoom BTab
+check "Shift-Tab again zooms Code, the actor of the last step" wait_for zoom "^ Code - Philosopher-2 - zoomed, z shows all *$"
+check "... its lines whole" wait_for zoom "^ +10 print\(f\"\{name\} has eaten \{MEALS\} meals and leaves the table\"\)$"
+keys zoom z
+check "z again shows every pane" wait_for zoom "^ Actors *$"
+check "... the Timeline's room gone" sh -c "tmux -L $sock capture-pane -p -t zoom | grep -q '│ Resources' && ! tmux -L $sock capture-pane -p -t zoom | grep -q Timeline"
+T send-keys -t zoom q
+# more lanes than rows: the zoomed Timeline scrolls (24 workers and main, 18 rows at 80x24)
+printf '%s\n' '{"lockstep": 1, "title": "crowd", "summary": "s", "actors": [' \
+        '{"name": "W{i}", "group": "W", "count": 24, "run": [{"print": "hi"}]}]}' >"$tmp/crowd.json"
+last=crowd
+start crowd 80 24 -- "$tmp/crowd.json"
+wait_for crowd "stepping" >/dev/null
+keys crowd Space Tab z Tab
+check "a zoomed Timeline of more lanes than rows says so" wait_for crowd "^ Timeline \(more below\) - steps 1 to 1,"
+check "... its first lanes shown" wait_for crowd "^W0 "
+keys crowd End
+check "... End scrolls to the last lanes" wait_for crowd "^ Timeline \(more above\) - steps 1 to 1,"
+check "... main's lane at the bottom" sh -c "tmux -L $sock capture-pane -p -t crowd | sed -n 20p | grep -q '^MainThread'"
+check "... the first ones gone" sh -c "! tmux -L $sock capture-pane -p -t crowd | grep -q '^W0 '"
+T send-keys -t crowd q
+# 160x48: the bar has room for z (at 80 columns it would push q Quit off)
+last=zoomw
+start zoomw 160 48 -- scenarios/seed/05-condition.json
+check "at 160 columns the key bar shows z" wait_for zoomw "TabFocus zZoom \?Help qQuit"
+keys zoomw z
+check "... z zooms Actors across the whole screen" wait_for zoomw "^ Actors - zoomed, z shows all *$"
+T send-keys -t zoomw q
+
 finish

@@ -105,13 +105,56 @@ static void many_actors(void **state)
         }
 }
 
+/* Zoomed, the pane asked for alone fills every row and column the panes had together (the
+ * Timeline too, where the layout had no room for it), and the others are not shown. */
+static void zoomed(void **state)
+{
+        static const int sizes[][2] = { { 80, 24 }, { 160, 48 }, { 97, 31 } };
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+                int cols = sizes[k][0], rows = sizes[k][1];
+
+                for (int which = 0; which < PANE_COUNT; which++) {
+                        layout_rect p[PANE_COUNT], z[PANE_COUNT];
+                        int area = 0;
+
+                        assert_true(layout_compute(cols, rows, 6, p));
+                        assert_true(layout_zoom(cols, rows, which, z));
+                        check_tiling(cols, rows, z);
+                        for (int q = 0; q < PANE_COUNT; q++)
+                                if (q != which)
+                                        assert_int_equal(z[q].h, 0);
+                        /* the panes' room: from the top of Actors to the bottom of Output */
+                        assert_int_equal(z[which].y, p[PANE_ACTORS].y);
+                        assert_int_equal(z[which].y + z[which].h,
+                                         p[PANE_OUTPUT].y + p[PANE_OUTPUT].h);
+                        assert_int_equal(z[which].x, 0);
+                        assert_int_equal(z[which].w, cols);
+                        for (int q = 0; q < PANE_COUNT; q++)
+                                area += p[q].h * p[q].w;
+                        /* every cell the unzoomed panes had, and the column between them */
+                        assert_true(z[which].h * z[which].w >= area);
+                }
+        }
+        /* 80x24: 19 rows, the Timeline of six actors and main with twelve to spare */
+        {
+                layout_rect z[PANE_COUNT];
+
+                assert_true(layout_zoom(80, 24, PANE_TIMELINE, z));
+                assert_int_equal(z[PANE_TIMELINE].h, 19);
+                assert_false(layout_zoom(79, 24, PANE_CODE, z));
+                assert_false(layout_zoom(80, 24, PANE_COUNT, z));
+                assert_false(layout_zoom(80, 24, -1, z));
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(too_small),
-                cmocka_unit_test(minimum_size),
-                cmocka_unit_test(large),
-                cmocka_unit_test(many_actors),
+                cmocka_unit_test(too_small), cmocka_unit_test(minimum_size),
+                cmocka_unit_test(large),     cmocka_unit_test(many_actors),
+                cmocka_unit_test(zoomed),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
