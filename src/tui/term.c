@@ -71,6 +71,56 @@ static const role_style styles[ROLE_COUNT] = {
         [ROLE_ACTOR + 5] = { COLOR_WHITE, -1, A_BOLD, A_BOLD },
 };
 
+/* The light scheme: the foregrounds a light background washes out (yellow, cyan and white, an
+ * actor's name in white vanished) made dark ones; the rest as above. Nothing is told by colour
+ * alone either way (the words and glyphs say it), so two roles may share a colour here. */
+static const struct {
+        term_role role;
+        short fg;
+} light_fg[] = {
+        { ROLE_PANE, COLOR_BLUE },
+        { ROLE_CAPTION, COLOR_BLUE },
+        { ROLE_CHANGED, COLOR_MAGENTA },
+        { ROLE_STATE + MODEL_READY, -1 },
+        { ROLE_STATE + MODEL_WAITING, COLOR_MAGENTA },
+        { ROLE_ACTOR + 0, COLOR_BLUE },
+        { ROLE_ACTOR + 2, COLOR_MAGENTA },
+        { ROLE_ACTOR + 3, COLOR_RED },
+        { ROLE_ACTOR + 4, COLOR_CYAN },
+        { ROLE_ACTOR + 5, COLOR_BLACK },
+};
+
+int term_theme_parse(const char *name)
+{
+        if (name == NULL || name[0] == '\0')
+                return TERM_THEME_AUTO;
+        if (strcmp(name, "dark") == 0)
+                return TERM_THEME_DARK;
+        if (strcmp(name, "light") == 0)
+                return TERM_THEME_LIGHT;
+        return -1;
+}
+
+/* Unsaid (LOCKSTEP_THEME unset): what COLORFGBG says of the background, as rxvt, Konsole and
+ * others set it ("15;0", "0;default;15": the last number is the background's colour), the
+ * light ones being 7 (white) and 9 to 15 (the bright ones but dark grey, 8); else dark. */
+static term_theme theme_of_env(void)
+{
+        int theme = term_theme_parse(getenv("LOCKSTEP_THEME"));
+        const char *fgbg = getenv("COLORFGBG"), *bg;
+        char *end;
+        long n;
+
+        if (theme != TERM_THEME_AUTO)
+                return theme < 0 ? TERM_THEME_DARK : (term_theme)theme;
+        if (fgbg == NULL || (bg = strrchr(fgbg, ';')) == NULL)
+                return TERM_THEME_DARK;
+        n = strtol(bg + 1, &end, 10);
+        if (end == bg + 1 || *end != '\0')
+                return TERM_THEME_DARK;
+        return n == 7 || (n >= 9 && n <= 15) ? TERM_THEME_LIGHT : TERM_THEME_DARK;
+}
+
 static void restore_at_exit(void)
 {
         /* curses' own state says whether the screen is still ours to give back */
@@ -127,14 +177,20 @@ static void pick_glyphs(term *t)
 static void pick_colors(term *t)
 {
         const char *no_color = getenv("NO_COLOR");
+        role_style style[ROLE_COUNT];
 
+        memcpy(style, styles, sizeof(style));
+        t->theme = theme_of_env();
+        if (t->theme == TERM_THEME_LIGHT)
+                for (size_t k = 0; k < sizeof(light_fg) / sizeof(*light_fg); k++)
+                        style[light_fg[k].role].fg = light_fg[k].fg;
         t->color = (no_color == NULL || no_color[0] == '\0') && has_colors();
         if (t->color) {
                 start_color();
                 use_default_colors();
         }
         for (int r = 0; r < ROLE_COUNT; r++) {
-                const role_style *s = &styles[r];
+                const role_style *s = &style[r];
 
                 if (!t->color) {
                         t->role[r] = s->mono_attr;

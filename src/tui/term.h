@@ -47,9 +47,13 @@ typedef enum term_role {
 
 #define TERM_ACTOR_COLORS 6
 
+/* The colour scheme: for a dark background or a light one (LOCKSTEP_THEME, else COLORFGBG). */
+typedef enum term_theme { TERM_THEME_AUTO, TERM_THEME_DARK, TERM_THEME_LIGHT } term_theme;
+
 typedef struct term {
         bool open;
         bool color;
+        term_theme theme; /* the one picked: dark or light */
         bool utf8;
         int sig_fd; /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGWINCH */
         sigset_t old_mask;
@@ -59,6 +63,9 @@ typedef struct term {
         const char *box[6];                   /* ─ │ ┌ ┐ └ ┘, or - | + + + + */
 } term;
 
+/* A theme's name, as LOCKSTEP_THEME says it: TERM_THEME_DARK or _LIGHT, TERM_THEME_AUTO for
+ * none (NULL or empty: the terminal's COLORFGBG decides), -1 for a name that is none of them. */
+int term_theme_parse(const char *name);
 /* Blocks the signals and opens the signal descriptor; call before anything forks (the runner
  * unblocks them itself). 0, or -1 with errno. */
 int term_signals(term *t);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -214,7 +215,17 @@ int tui_main(const tui_options *o)
 {
         app a = { .t = { .sig_fd = -1 } };
         strbuf err = STRBUF_INIT;
+        const char *theme = getenv("LOCKSTEP_THEME");
 
+        if (term_theme_parse(theme) < 0) {
+                strbuf_puts(&err, "lockstep: LOCKSTEP_THEME='");
+                utf8_escape_str(&err, theme);
+                strbuf_puts(&err, "' is no theme: dark or light (unset, the terminal's "
+                                  "COLORFGBG says which, else dark)\n");
+                fputs(strbuf_str(&err), stderr);
+                strbuf_free(&err);
+                return EXIT_USAGE;
+        }
         /* before the runner forks: it must not inherit a handler, and signals become data */
         if (term_signals(&a.t) < 0)
                 xdie("signalfd: %s", strerror(errno));

@@ -853,6 +853,50 @@ wait_for color "stepping" >/dev/null
 check "with colours: colour on the screen" sh -c "tmux -L $sock capture-pane -e -p -t color | grep -Eq '$sgr_color'"
 T send-keys -t color q
 
+# ---- a light background: yellow, cyan and white, which it washes out (an actor's name in white
+# vanished), made dark colours. LOCKSTEP_THEME says which, else the terminal's COLORFGBG (its
+# last number the background's colour), else dark. A pane's title is cyan (36) dark, blue (34)
+# light; the caption yellow (33) dark, blue light ----
+in_colour() { # in_colour NAME COLOUR TEXT: TEXT is drawn in that SGR colour (other SGRs between)
+        e=$(printf '\033')
+        tmux -L "$sock" capture-pane -e -p -t "$1" | grep -Eq "$e\[$2m($e\[[0-9;]*m)*$3"
+}
+title_in() { in_colour "$1" "$2" ' Code - '; }
+theme() { # theme NAME ENV...: the semaphore stepped twice (a caption) under ENV
+        name=$1
+        shift
+        start "$name" 80 24 "$@" -- scenarios/seed/03-semaphore.json
+        wait_for "$name" "stepping" >/dev/null
+        T send-keys -t "$name" Space Space
+        wait_for "$name" "│ step 2 │" >/dev/null
+}
+last=dark
+theme dark COLORFGBG=
+check "unsaid, dark: a pane's title cyan" title_in dark 36
+check "... the caption yellow" in_colour dark 33 'MyCustomThread-0: "with'
+T send-keys -t dark q
+last=light
+theme light LOCKSTEP_THEME=light
+check "LOCKSTEP_THEME=light: a pane's title blue" title_in light 34
+check "... the caption blue" in_colour light 34 'MyCustomThread-0: "with'
+check "... nothing yellow, cyan or white on the background" sh -c "! tmux -L $sock capture-pane -e -p -t light | grep -Eq '$(printf '\033')\[(33|36|37)m'"
+T send-keys -t light q
+last=fgbg
+# (a value with ";" quoted: start writes ENV=VALUE into a script)
+theme fgbg "COLORFGBG='0;default;15'"
+check "COLORFGBG with a white background: light" title_in fgbg 34
+T send-keys -t fgbg q
+last=fgbgd
+theme fgbgd "COLORFGBG='15;0'"
+check "COLORFGBG with a black background: dark" title_in fgbgd 36
+T send-keys -t fgbgd q
+last=said
+theme said "COLORFGBG='0;15'" LOCKSTEP_THEME=dark
+check "LOCKSTEP_THEME=dark over a light COLORFGBG: dark" title_in said 36
+T send-keys -t said q
+out=$(LOCKSTEP_THEME=pink "$bin" scenarios/seed/03-semaphore.json 2>&1 </dev/null)
+check "LOCKSTEP_THEME=pink is refused, with the names there are" test $? = 2 -a "$out" = "lockstep: LOCKSTEP_THEME='pink' is no theme: dark or light (unset, the terminal's COLORFGBG says which, else dark)"
+
 # ---- a locale that is not UTF-8: ASCII glyphs and lines ----
 start ascii 80 24 LANG=C LC_ALL=C -- scenarios/seed/03-semaphore.json
 check "without UTF-8 the states are drawn in ASCII" wait_for ascii "^>6 o ready +MainThread"
