@@ -2327,6 +2327,18 @@ static void save_schedule(screen *sc)
         strbuf_free(&err);
 }
 
+/* The pane shown at row Y, column X, or -1. */
+static int pane_at(const screen *sc, int y, int x)
+{
+        for (int p = 0; sc->fits && p < PANE_COUNT; p++) {
+                const layout_rect *r = &sc->pane[p];
+
+                if (r->h > 0 && y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w)
+                        return p;
+        }
+        return -1;
+}
+
 static void say_zoomed(screen *sc)
 {
         strbuf_printf(&sc->msg,
@@ -2544,11 +2556,29 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case KEY_MOUSE: {
                 const layout_rect *r = &sc->pane[PANE_ACTORS];
+                int p = pane_at(sc, mouse_y, mouse_x);
 
-                /* a click on an actor's row steps that actor, as its digit does */
-                if (sc->fits && mouse_y > r->y && mouse_y < r->y + r->h && mouse_x >= r->x &&
-                    mouse_x < r->x + r->w)
+                /* a click on an actor's row steps that actor, as its digit does; on another
+                 * pane (or Actors' title) it focuses that pane */
+                if (p == PANE_ACTORS && mouse_y > r->y)
                         step_actor(sc, sc->scroll[PANE_ACTORS] + mouse_y - r->y - 1);
+                else if (p >= 0)
+                        sc->focus = p;
+                break;
+        }
+        case TERM_KEY_WHEEL_UP:
+        case TERM_KEY_WHEEL_DOWN: {
+                int p = pane_at(sc, mouse_y, mouse_x), d = key == TERM_KEY_WHEEL_UP ? -1 : 1;
+
+                /* the pane under the pointer, focused: Actors' selection moves a row, the
+                 * others scroll three */
+                if (p < 0)
+                        break;
+                sc->focus = p;
+                if (p == PANE_ACTORS)
+                        sc->sel = sc->sel + d < 0 ? 0 : sc->sel + d >= n ? n - 1 : sc->sel + d;
+                else
+                        scroll_by(sc, 3 * d);
                 break;
         }
         default:

@@ -244,7 +244,7 @@ int term_open_on(term *t, const char *type, FILE *out, FILE *in)
         set_escdelay(25);
         curs_set(0);
         mouseinterval(0);
-        mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+        mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
         pick_colors(t);
         return 0;
 }

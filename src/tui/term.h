@@ -63,6 +63,11 @@ typedef struct term {
         const char *box[6];                   /* ─ │ ┌ ┐ └ ┘, or - | + + + + */
 } term;
 
+/* The mouse wheel, as the loop hands it on: curses reports a notch as a press of button 4 (up)
+ * or 5 (down). Beyond curses' keys and the screen's own. */
+#define TERM_KEY_WHEEL_UP   (KEY_MAX + 4096)
+#define TERM_KEY_WHEEL_DOWN (KEY_MAX + 4097)
+
 /* A theme's name, as LOCKSTEP_THEME says it: TERM_THEME_DARK or _LIGHT, TERM_THEME_AUTO for
  * none (NULL or empty: the terminal's COLORFGBG decides), -1 for a name that is none of them. */
 int term_theme_parse(const char *name);

@@ -95,6 +95,11 @@ static void on_key(app *a, int key)
         }
         if (key == KEY_MOUSE && getmouse(&me) != OK)
                 return;
+        if (key == KEY_MOUSE && (me.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)))
+                key = me.bstate & BUTTON4_PRESSED ? TERM_KEY_WHEEL_UP : TERM_KEY_WHEEL_DOWN;
+        /* the list moves its selection with the wheel, as with the arrows */
+        if (a->sc == NULL && (key == TERM_KEY_WHEEL_UP || key == TERM_KEY_WHEEL_DOWN))
+                key = key == TERM_KEY_WHEEL_UP ? KEY_UP : KEY_DOWN;
         if (a->sc != NULL) {
                 r = screen_key(a->sc, key, me.y, me.x);
                 /* the rest of what the key asked, first among the keys held */

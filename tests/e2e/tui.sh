@@ -1102,6 +1102,48 @@ check "... End scrolls to the last lanes" wait_for crowd "^ Timeline \(more abov
 check "... main's lane at the bottom" sh -c "tmux -L $sock capture-pane -p -t crowd | sed -n 20p | grep -q '^MainThread'"
 check "... the first ones gone" sh -c "! tmux -L $sock capture-pane -p -t crowd | grep -q '^W0 '"
 T send-keys -t crowd q
+# ---- the mouse: the wheel scrolls the pane under the pointer (and focuses it), a click on a pane
+# focuses it; in the list the wheel moves the selection. X10 reports as for the click above:
+# ESC [ M, 32 + the button (64 the wheel up, 65 down; 0 pressed, 3 released), 33 + the
+# column, 33 + the row (a report cut into keys by a loaded machine is sent again, as there) ----
+# mouse NAME REPORT CHECK...: sends REPORT until CHECK holds, 5 times at most
+mouse() {
+        name=$1 report=$2
+        shift 2
+        n=0
+        while [ $n -lt 5 ]; do
+                T send-keys -t "$name" -l "$(printf "$report")"
+                j=0
+                while [ $j -lt 30 ]; do
+                        "$@" && return 0
+                        sleep 0.1
+                        j=$((j + 1))
+                done
+                n=$((n + 1))
+        done
+        return 1
+}
+shows() { screen "$1" | grep -Eq -- "$2"; }
+last=wheel
+start wheel 80 24 -- scenarios/seed/03-semaphore.json
+wait_for wheel "stepping" >/dev/null
+keys wheel + + + + + + + r
+check "the semaphore run to its end" wait_for wheel "finished +done"
+check "... its Output ends at its last line" wait_for wheel "Output \(more above\)"
+# the wheel up at column 50, row 19 (Output's rows at 80x24 with six actors)
+check "the wheel up over Output scrolls it back" mouse wheel '\033[M`S4' shows wheel "Output \(more below\)"
+check "... and focuses it" in_colour wheel 42 ' Output'
+check "the wheel down scrolls it forward again" mouse wheel '\033[MaS4' shows wheel "Output \(more above\)"
+# a click on Resources' title (column 40, row 8), pressed and released
+check "a click on a pane focuses it: Resources" mouse wheel '\033[M I)\033[M#I)' in_colour wheel 42 ' Resources'
+T send-keys -t wheel q
+last=brw
+start brw 80 24 -- ""
+wait_for brw "summary +A threading.Thread subclass" >/dev/null
+# the wheel down over the list (column 10, row 5)
+check "in the list the wheel down selects the next scenario" mouse brw '\033[Ma+&' shows brw "^▶ Lock: one thread at a time"
+check "... and up the one before again" mouse brw '\033[M`+&' shows brw "^▶ Thread: a named thread"
+T send-keys -t brw q
 # 160x48: the bar has room for z (at 80 columns it would push q Quit off)
 last=zoomw
 start zoomw 160 48 -- scenarios/seed/05-condition.json
