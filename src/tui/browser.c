@@ -298,6 +298,36 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
         strbuf_free(&sb);
 }
 
+/* The list's width at this terminal's. */
+static int list_width(void)
+{
+        return COLS * 2 / 5 < 44 ? 44 : COLS * 2 / 5;
+}
+
+int browser_click(browser *b, int y, int x, const char **open)
+{
+        int row = 0, last_group = -1;
+
+        if (COLS < MIN_COLS || LINES < MIN_ROWS || x >= list_width() || y < 1 || y > LINES - 3)
+                return 0;
+        strbuf_reset(&b->msg);
+        /* the rows as browser_draw lays them out: a heading before each group's first entry */
+        for (int k = 0; k < b->nshown; k++) {
+                int g = group_of(&b->bundle.entries[b->shown[k]]);
+
+                if (g != last_group)
+                        row++, last_group = g;
+                if (1 + row - b->scroll == y) {
+                        if (k == b->sel)
+                                *open = b->bundle.entries[b->shown[k]].path;
+                        b->sel = k;
+                        return BROWSER_REDRAW;
+                }
+                row++;
+        }
+        return 0;
+}
+
 void browser_draw(browser *b, const term *t)
 {
         int lw, rows, y, row = 0, sel_row = 0, last_group = -1;
@@ -316,7 +346,7 @@ void browser_draw(browser *b, const term *t)
                 doupdate();
                 return;
         }
-        lw = COLS * 2 / 5 < 44 ? 44 : COLS * 2 / 5;
+        lw = list_width();
         rows = LINES - 3;
         /* header: what this is and the filter typed so far */
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));

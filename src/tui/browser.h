@@ -18,6 +18,9 @@ browser *browser_open(strbuf *err);
 void browser_close(browser *b);
 /* Handles KEY; sets *OPEN to a scenario's path when Enter chose one. */
 int browser_key(browser *b, int key, const char **open);
+/* A click at row Y, column X: on a scenario of the list it selects it, on the one selected it
+ * opens it (*OPEN, as Enter). */
+int browser_click(browser *b, int y, int x, const char **open);
 void browser_draw(browser *b, const term *t);
 /* Shows MSG (say, a scenario that does not load) until the next key. */
 void browser_set_message(browser *b, const char *msg);

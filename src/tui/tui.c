@@ -116,7 +116,8 @@ static void on_key(app *a, int key)
         } else {
                 const char *path = NULL;
 
-                r = browser_key(a->b, key, &path);
+                r = key == KEY_MOUSE ? browser_click(a->b, me.y, me.x, &path)
+                                     : browser_key(a->b, key, &path);
                 if (r & BROWSER_QUIT)
                         a->done = true;
                 else if (path != NULL)

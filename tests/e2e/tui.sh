@@ -1143,6 +1143,11 @@ wait_for brw "summary +A threading.Thread subclass" >/dev/null
 # the wheel down over the list (column 10, row 5)
 check "in the list the wheel down selects the next scenario" mouse brw '\033[Ma+&' shows brw "^▶ Lock: one thread at a time"
 check "... and up the one before again" mouse brw '\033[M`+&' shows brw "^▶ Thread: a named thread"
+# a click on a row (column 10, row 4) selects it, a click on the one selected opens it
+check "a click on a scenario selects it" mouse brw '\033[M +%%\033[M#+%%' shows brw "^▶ Semaphore: two at a time"
+check "... a click on it again opens it" mouse brw '\033[M +%%\033[M#+%%' shows brw "lockstep │ stepping .*│ Semaphore: two at a time"
+T send-keys -t brw q
+check "... q comes back to the list" wait_for brw "^▶ Semaphore: two at a time"
 T send-keys -t brw q
 # 160x48: the bar has room for z (at 80 columns it would push q Quit off)
 last=zoomw
