@@ -97,6 +97,8 @@ static const key_help replay_key_table[] = {
 };
 #define NREPLAY_KEYS ((int)(sizeof(replay_key_table) / sizeof(*replay_key_table)))
 
+#define MAX_LANE_STEPS 256 /* the Timeline's columns at most */
+
 struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
         trace_reader *reader;
@@ -139,6 +141,10 @@ struct screen {
         uint64_t shown;
         layout_rect pane[PANE_COUNT];
         bool fits;
+        /* the Timeline as last drawn, for a click on a column: the moment after each step, and
+         * the screen column of the first */
+        uint64_t lane_end[MAX_LANE_STEPS];
+        int lane_n, lane_x0;
 };
 
 /* The run's history: the session's, or the replayed trace's. */
@@ -1406,11 +1412,10 @@ static void draw_too_small(const term *t)
 
 /* ---- the timeline: a lane per actor across the last steps up to the moment shown ---------- */
 
-#define MAX_LANE_STEPS 256
-
 typedef struct lanes {
         int ncols;
-        uint64_t first; /* the number of the first step shown */
+        uint64_t first;               /* the number of the first step shown */
+        uint64_t end[MAX_LANE_STEPS]; /* the moment after each step (its last event) */
         short mover[MAX_LANE_STEPS];
         unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
 } lanes;
@@ -1444,6 +1449,7 @@ static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, 
                 if (m == NULL)
                         break;
                 l->mover[c] = (short)mover;
+                l->end[c] = end;
                 for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
                         l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
                 l->ncols = c + 1;
@@ -1485,6 +1491,10 @@ static void draw_timeline(screen *sc, const term *t, const model *m, const lanes
                               (unsigned long long)(l->first + (uint64_t)l->ncols - 1), t->marker);
         pane_title(sc, t, PANE_TIMELINE, strbuf_str(&title));
         strbuf_free(&title);
+        sc->lane_x0 = x0;
+        sc->lane_n = 0;
+        for (int c = 0; c < l->ncols && x0 + c < r->x + r->w; c++)
+                sc->lane_end[sc->lane_n++] = l->end[c];
         for (int a = first; a < n && a - first < rows; a++) {
                 int y = r->y + 1 + a - first;
 
@@ -1602,6 +1612,7 @@ void screen_draw(screen *sc, const term *t)
         sc->fits = layout_compute(COLS, LINES, model_nactors(m), sc->pane);
         if (sc->fits && sc->zoomed)
                 layout_zoom(COLS, LINES, sc->focus, sc->pane);
+        sc->lane_n = 0;
         if (sc->fits && sc->pane[PANE_TIMELINE].h > 0) {
                 history *h = hist(sc);
 
@@ -2151,6 +2162,16 @@ static void step_pick(screen *sc)
         }
 }
 
+/* Where the screen is, once moved to an earlier moment (LEN: the history's events). */
+static void say_moment(screen *sc, uint64_t len)
+{
+        if (sc->past)
+                strbuf_printf(&sc->msg,
+                              "An earlier moment (event %llu of %llu): Left/[ back, "
+                              "Right/] forward.",
+                              (unsigned long long)sc->shown, (unsigned long long)len);
+}
+
 static void rewind_by(screen *sc, int dir)
 {
         history *h = hist(sc);
@@ -2178,11 +2199,25 @@ static void rewind_by(screen *sc, int dir)
                 sc->past = j < len;
                 sc->shown = j;
         }
-        if (sc->past)
-                strbuf_printf(&sc->msg,
-                              "An earlier moment (event %llu of %llu): Left/[ back, "
-                              "Right/] forward.",
-                              (unsigned long long)sc->shown, (unsigned long long)len);
+        say_moment(sc, len);
+}
+
+/* A click on a column of the Timeline: the moment after that step, as the rewinding keys show
+ * it (the last column is the moment shown already). */
+static void show_step_end(screen *sc, uint64_t j)
+{
+        history *h = hist(sc);
+        uint64_t len = history_len(h), cur = sc->past ? sc->shown : len;
+
+        if (j == cur || j < earliest_moment(h) || j > len)
+                return;
+        if (sc->replay != NULL)
+                play_set(sc, false);
+        else if (sc->mode == MODE_RUNNING)
+                hand_stepping(sc, MODE_PAUSED);
+        sc->past = j < len;
+        sc->shown = j;
+        say_moment(sc, len);
 }
 
 /* { and }: the earliest moment kept, or the present (a replay's end) at once. */
@@ -2562,6 +2597,9 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                  * pane (or Actors' title) it focuses that pane */
                 if (p == PANE_ACTORS && mouse_y > r->y)
                         step_actor(sc, sc->scroll[PANE_ACTORS] + mouse_y - r->y - 1);
+                else if (p == PANE_TIMELINE && mouse_y > sc->pane[p].y && mouse_x >= sc->lane_x0 &&
+                         mouse_x - sc->lane_x0 < sc->lane_n)
+                        show_step_end(sc, sc->lane_end[mouse_x - sc->lane_x0]);
                 else if (p >= 0)
                         sc->focus = p;
                 break;

@@ -1137,6 +1137,16 @@ check "the wheel down scrolls it forward again" mouse wheel '\033[MaS4' shows wh
 # a click on Resources' title (column 40, row 8), pressed and released
 check "a click on a pane focuses it: Resources" mouse wheel '\033[M I)\033[M#I)' in_colour wheel 42 ' Resources'
 T send-keys -t wheel q
+# a click on a column of the Timeline shows the moment after that step, as Left does: race.json
+# six steps on, the third column (column 13, the first lane's row, 17) is step 3, three Lefts
+last=tl
+start tl 80 24 -- scenarios/classics/race.json
+wait_for tl "stepping" >/dev/null
+keys tl Space Space Space Space Space Space
+check "a click on the Timeline's third column shows step 3" mouse tl '\033[M .2\033[M#.2' shows tl "rewound +│ step 3 of 6 │"
+check "... the moment three Lefts show" wait_for tl "^An earlier moment \(event 12 of 19\): Left/\[ back, Right/\] forward\.$"
+check "... the lanes up to it" wait_for tl "Timeline - steps 1 to 3,"
+T send-keys -t tl q
 last=brw
 start brw 80 24 -- ""
 wait_for brw "summary +A threading.Thread subclass" >/dev/null
