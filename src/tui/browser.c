@@ -298,6 +298,23 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
         strbuf_free(&sb);
 }
 
+/* The key bar, and the key a click on an entry stands for (0: none, as "type"). Once something
+ * is typed, q is a letter: F10 quits. ASCII: a byte a column. */
+static const struct {
+        const char *key, *label;
+        int code;
+} bar[] = {
+        { "Up/Down", "Choose", 0 }, { "Enter", "Open", '\r' }, { "type", "Filter", 0 },
+        { "Esc", "Clear", 27 },     { "q", "Quit", 'q' },      { "F10", "Quit", KEY_F(10) },
+};
+#define NBAR ((int)(sizeof(bar) / sizeof(*bar)))
+
+/* The entry the bar leaves out: q's while something is typed, else F10's. */
+static int bar_skipped(const browser *b)
+{
+        return b->filter[0] != '\0' ? 4 : 5;
+}
+
 /* The list's width at this terminal's. */
 static int list_width(void)
 {
@@ -308,6 +325,19 @@ int browser_click(browser *b, int y, int x, const char **open)
 {
         int row = 0, last_group = -1;
 
+        if (COLS >= MIN_COLS && LINES >= MIN_ROWS && y == LINES - 1) {
+                /* the key bar: its keys */
+                for (int k = 0, x0 = 0; k < NBAR; k++) {
+                        int n = (int)(strlen(bar[k].key) + strlen(bar[k].label));
+
+                        if (k == bar_skipped(b))
+                                continue;
+                        if (x >= x0 && x < x0 + n)
+                                return bar[k].code != 0 ? browser_key(b, bar[k].code, open) : 0;
+                        x0 += n + 1;
+                }
+                return 0;
+        }
         if (COLS < MIN_COLS || LINES < MIN_ROWS || x >= list_width() || y < 1 || y > LINES - 3)
                 return 0;
         strbuf_reset(&b->msg);
@@ -407,25 +437,14 @@ void browser_draw(browser *b, const term *t)
                 draw_str(t, stdscr, LINES - 2, 0, COLS, term_attr(t, ROLE_ERROR),
                          strbuf_str(&b->msg));
         draw_fill(stdscr, LINES - 1, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
-        {
-                /* once something is typed, q is a letter: F10 quits */
-                static const char *const bar[][2] = {
-                        { "Up/Down", "Choose" }, { "Enter", "Open" }, { "type", "Filter" },
-                        { "Esc", "Clear" },      { "q", "Quit" },     { "F10", "Quit" },
-                };
-                size_t skip = b->filter[0] != '\0' ? 4 : 5;
-                int x = 0;
-
-                for (size_t k = 0; k < sizeof(bar) / sizeof(*bar); k++) {
-                        if (k == skip)
-                                continue;
-                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY),
-                                      bar[k][0]);
-                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x,
-                                      term_attr(t, ROLE_KEY_LABEL), bar[k][1]);
-                        x += draw_str(t, stdscr, LINES - 1, x, COLS - x,
-                                      term_attr(t, ROLE_KEY_LABEL), " ");
-                }
+        for (int k = 0, x = 0; k < NBAR; k++) {
+                if (k == bar_skipped(b))
+                        continue;
+                x +=
+                    draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY), bar[k].key);
+                x += draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY_LABEL),
+                              bar[k].label);
+                x += draw_str(t, stdscr, LINES - 1, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), " ");
         }
         strbuf_free(&sb);
         wnoutrefresh(stdscr);

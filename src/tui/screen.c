@@ -1324,22 +1324,62 @@ static const key_help *keys_of(const screen *sc, int *n)
         return sc->replay != NULL ? replay_key_table : key_table;
 }
 
+/* Whether entry K of KEYS (of NK) is on the bar: a spare one only when the whole bar fits. */
+static bool on_bar(const key_help *keys, int nk, int k)
+{
+        int need = -1; /* no space after the last */
+
+        if (keys[k].bar == NULL)
+                return false;
+        if (!keys[k].spare)
+                return true;
+        for (int j = 0; j < nk; j++)
+                if (keys[j].bar != NULL)
+                        need += (int)(strlen(keys[j].bar_key) + strlen(keys[j].bar)) + 1;
+        return need <= COLS;
+}
+
 static void draw_keybar(const screen *sc, const term *t)
 {
-        int x = 0, y = LINES - 1, nk, need = 0;
+        int x = 0, y = LINES - 1, nk;
         const key_help *keys = keys_of(sc, &nk);
 
-        for (int k = 0; k < nk; k++)
-                if (keys[k].bar != NULL)
-                        need += (int)(strlen(keys[k].bar_key) + strlen(keys[k].bar)) + 1;
         draw_fill(stdscr, y, 0, COLS, term_attr(t, ROLE_KEY_LABEL));
         for (int k = 0; k < nk && x < COLS; k++) {
-                if (keys[k].bar == NULL || (keys[k].spare && need - 1 > COLS))
+                if (!on_bar(keys, nk, k))
                         continue;
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY), keys[k].bar_key);
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), keys[k].bar);
                 x += draw_str(t, stdscr, y, x, COLS - x, term_attr(t, ROLE_KEY_LABEL), " ");
         }
+}
+
+/* The key a click at column X of the key bar stands for (as htop's bar), or 0: an entry's key
+ * ("Spc", "Tab", "r"), of two ("+-", "[]") the one clicked, the first for its label; "1-9"
+ * names no one key. The bar's labels are ASCII: a byte a column. */
+static int keybar_key_at(const screen *sc, int x)
+{
+        int x0 = 0, nk;
+        const key_help *keys = keys_of(sc, &nk);
+
+        for (int k = 0; k < nk; k++) {
+                const char *bk = keys[k].bar_key;
+                int n;
+
+                if (!on_bar(keys, nk, k))
+                        continue;
+                n = (int)(strlen(bk) + strlen(keys[k].bar));
+                if (x >= x0 && x < x0 + n) {
+                        int at = x - x0 < (int)strlen(bk) ? x - x0 : 0;
+
+                        return strcmp(bk, "Spc") == 0   ? ' '
+                               : strcmp(bk, "Tab") == 0 ? '\t'
+                               : strlen(bk) <= 2        ? (unsigned char)bk[at < 2 ? at : 0]
+                                                        : 0;
+                }
+                x0 += n + 1;
+        }
+        return 0;
 }
 
 static void draw_help(const screen *sc, const term *t)
@@ -2591,8 +2631,11 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case KEY_MOUSE: {
                 const layout_rect *r = &sc->pane[PANE_ACTORS];
-                int p = pane_at(sc, mouse_y, mouse_x);
+                int p = pane_at(sc, mouse_y, mouse_x), bar;
 
+                /* a click on the key bar is its key */
+                if (mouse_y == LINES - 1 && (bar = keybar_key_at(sc, mouse_x)) != 0)
+                        return screen_key(sc, bar, -1, -1);
                 /* a click on an actor's row steps that actor, as its digit does; on another
                  * pane (or Actors' title) it focuses that pane */
                 if (p == PANE_ACTORS && mouse_y > r->y)

@@ -1147,6 +1147,13 @@ check "a click on the Timeline's third column shows step 3" mouse tl '\033[M .2\
 check "... the moment three Lefts show" wait_for tl "^An earlier moment \(event 12 of 19\): Left/\[ back, Right/\] forward\.$"
 check "... the lanes up to it" wait_for tl "Timeline - steps 1 to 3,"
 T send-keys -t tl q
+# a click on the key bar (row 23) is its key, as on htop's: r (column 18), p (23), q (71)
+last=kb
+start kb 80 24 -- scenarios/classics/race.json
+wait_for kb "stepping" >/dev/null
+check "a click on the bar's rRun runs" mouse kb '\033[M 38\033[M#38' shows kb "^ lockstep │ running "
+check "... on its pPause pauses" mouse kb '\033[M 88\033[M#88' shows kb "^ lockstep │ paused "
+check "... on its qQuit quits" mouse kb '\033[M h8\033[M#h8' shows kb "lockstep exited 0"
 last=brw
 start brw 80 24 -- ""
 wait_for brw "summary +A threading.Thread subclass" >/dev/null
@@ -1158,7 +1165,11 @@ check "a click on a scenario selects it" mouse brw '\033[M +%%\033[M#+%%' shows 
 check "... a click on it again opens it" mouse brw '\033[M +%%\033[M#+%%' shows brw "lockstep │ stepping .*│ Semaphore: two at a time"
 T send-keys -t brw q
 check "... q comes back to the list" wait_for brw "^▶ Semaphore: two at a time"
+# the list's bar too: EnterOpen (column 16), and qQuit (column 45)
+check "a click on the list's EnterOpen opens the one selected" mouse brw '\033[M 18\033[M#18' shows brw "lockstep │ stepping .*│ Semaphore: two at a time"
 T send-keys -t brw q
+wait_for brw "^▶ Semaphore: two at a time" >/dev/null
+check "... and on its qQuit quits" mouse brw '\033[M N8\033[M#N8' shows brw "lockstep exited 0"
 # 160x48: the bar has room for z (at 80 columns it would push q Quit off)
 last=zoomw
 start zoomw 160 48 -- scenarios/seed/05-condition.json
