@@ -43,6 +43,7 @@ struct browser {
         int preview_of; /* the entry loaded below, or -1 */
         scenario *preview;
         strbuf preview_err;
+        int preview_scroll; /* its first row shown (Shift-Down, Shift-Up, the wheel over it) */
 };
 
 static int group_of(const bundle_entry *e)
@@ -136,6 +137,8 @@ int browser_key(browser *b, int key, const char **open)
         case KEY_PPAGE: b->sel = b->sel > 10 ? b->sel - 10 : 0; break;
         case KEY_NPAGE: b->sel = b->sel + 10 < b->nshown ? b->sel + 10 : b->nshown - 1; break;
         case KEY_HOME: b->sel = 0; break;
+        case KEY_SF: b->preview_scroll++; break; /* Shift-Down */
+        case KEY_SR: b->preview_scroll -= b->preview_scroll > 0; break;
         case KEY_END: b->sel = b->nshown - 1; break;
         case KEY_ENTER:
         case '\r':
@@ -194,6 +197,7 @@ static void load_preview(browser *b)
         b->preview = NULL;
         strbuf_reset(&b->preview_err);
         b->preview_of = e;
+        b->preview_scroll = 0;
         if (e < 0)
                 return;
         diag_init(&d, 3);
@@ -215,40 +219,36 @@ static void load_preview(browser *b)
 }
 
 /* A labelled field of the preview, wrapped beside its label (no label: the whole width). */
-static int preview_field(const term *t, int y, int x, int w, int bottom, const char *label,
-                         const char *text, term_role role)
+static int preview_field(const term *t, WINDOW *win, int y, int x, int w, int bottom,
+                         const char *label, const char *text, term_role role)
 {
         int lw = label[0] != '\0' ? 10 : 0;
 
         if (y >= bottom)
                 return y;
-        draw_str(t, stdscr, y, x, lw, term_attr(t, ROLE_DIM), label);
-        return y + draw_wrapped(t, stdscr, y, x + lw, w - lw, bottom - y, term_attr(t, role), text);
+        draw_str(t, win, y, x, lw, term_attr(t, ROLE_DIM), label);
+        return y + draw_wrapped(t, win, y, x + lw, w - lw, bottom - y, term_attr(t, role), text);
 }
 
 #define PREVIEW_CONSTANTS   8  /* constants the preview lists at most */
 #define PREVIEW_VALUE_BYTES 40 /* ... each value cut beyond this */
 
-static void draw_preview(browser *b, const term *t, int y, int x, int w, int bottom)
+/* The preview's fields from row Y, column X of window WIN, W wide, down to row BOTTOM; the row
+ * after the last one drawn. */
+static int preview_fields(browser *b, const term *t, WINDOW *win, int y, int x, int w, int bottom)
 {
         const scenario *sc = b->preview;
         strbuf sb = STRBUF_INIT;
 
-        load_preview(b);
-        sc = b->preview;
-        if (b->preview_of < 0)
-                return;
-        if (sc == NULL) {
-                draw_wrapped(t, stdscr, y, x, w, bottom - y, term_attr(t, ROLE_ERROR),
-                             strbuf_str(&b->preview_err));
-                return;
-        }
-        y += draw_wrapped(t, stdscr, y, x, w, bottom - y, term_attr(t, ROLE_BOLD), sc->title) + 1;
-        y = preview_field(t, y, x, w, bottom, "file", b->bundle.entries[b->preview_of].rel,
+        if (sc == NULL)
+                return y + draw_wrapped(t, win, y, x, w, bottom - y, term_attr(t, ROLE_ERROR),
+                                        strbuf_str(&b->preview_err));
+        y += draw_wrapped(t, win, y, x, w, bottom - y, term_attr(t, ROLE_BOLD), sc->title) + 1;
+        y = preview_field(t, win, y, x, w, bottom, "file", b->bundle.entries[b->preview_of].rel,
                           ROLE_NORMAL);
-        y = preview_field(t, y, x, w, bottom, "summary", sc->summary, ROLE_NORMAL);
+        y = preview_field(t, win, y, x, w, bottom, "summary", sc->summary, ROLE_NORMAL);
         if (sc->mirrors != NULL)
-                y = preview_field(t, y, x, w, bottom, "mirrors", sc->mirrors, ROLE_NORMAL);
+                y = preview_field(t, win, y, x, w, bottom, "mirrors", sc->mirrors, ROLE_NORMAL);
         /* what --set can change, as Python writes the values (a long one cut, a few shown) */
         if (sc->nconstants > 0) {
                 for (int k = 0; k < sc->nconstants && k < PREVIEW_CONSTANTS; k++) {
@@ -265,12 +265,13 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
                 }
                 if (sc->nconstants > PREVIEW_CONSTANTS)
                         strbuf_printf(&sb, " and %d more", sc->nconstants - PREVIEW_CONSTANTS);
-                y = preview_field(t, y, x, w, bottom, "constants", strbuf_str(&sb), ROLE_NORMAL);
+                y = preview_field(t, win, y, x, w, bottom, "constants", strbuf_str(&sb),
+                                  ROLE_NORMAL);
         }
         strbuf_reset(&sb);
         for (int k = 0; k < sc->ntags; k++)
                 strbuf_printf(&sb, "%s%s", k > 0 ? ", " : "", sc->tags[k]);
-        y = preview_field(t, y, x, w, bottom, "tags", strbuf_str(&sb), ROLE_NORMAL);
+        y = preview_field(t, win, y, x, w, bottom, "tags", strbuf_str(&sb), ROLE_NORMAL);
         strbuf_reset(&sb);
         /* a group as one entry: its name and how many */
         for (int g = 0; g < sc->ngroups; g++) {
@@ -285,17 +286,53 @@ static void draw_preview(browser *b, const term *t, int y, int x, int w, int bot
                                       proc ? "processes" : "threads");
         }
         strbuf_puts(&sb, SC_MAIN_NAME);
-        y = preview_field(t, y, x, w, bottom, "actors", strbuf_str(&sb), ROLE_NORMAL);
+        y = preview_field(t, win, y, x, w, bottom, "actors", strbuf_str(&sb), ROLE_NORMAL);
         strbuf_reset(&sb);
         for (int k = 0; k < sc->nresources; k++)
                 strbuf_printf(&sb, "%s%s (%s)", k > 0 ? ", " : "", sc->resources[k].name,
                               scenario_res_type_name(sc->resources[k].type));
         if (sc->nresources == 0)
                 strbuf_puts(&sb, "none");
-        y = preview_field(t, y, x, w, bottom, "resources", strbuf_str(&sb), ROLE_NORMAL);
+        y = preview_field(t, win, y, x, w, bottom, "resources", strbuf_str(&sb), ROLE_NORMAL);
         if (sc->description != NULL)
-                preview_field(t, y + 1, x, w, bottom, "", sc->description, ROLE_NORMAL);
+                y = preview_field(t, win, y + 1, x, w, bottom, "", sc->description, ROLE_NORMAL);
         strbuf_free(&sb);
+        return y;
+}
+
+#define PREVIEW_ROWS 400 /* the rows of the preview drawn at most, to scroll through */
+
+/*
+ * The preview in rows Y to BOTTOM (less one) from column X, W wide: drawn whole into a pad, then
+ * the rows from its scroll on copied in. A preview longer than its rows (a description at
+ * 80x24) ends them with … and scrolls.
+ */
+static void draw_preview(browser *b, const term *t, int y, int x, int w, int bottom)
+{
+        int rows = bottom - y, used, shown;
+        WINDOW *pad;
+
+        load_preview(b);
+        if (b->preview_of < 0 || rows <= 0 || w <= 0)
+                return;
+        pad = newpad(PREVIEW_ROWS, w);
+        if (pad == NULL) { /* no memory for it: the rows that fit, as they come */
+                preview_fields(b, t, stdscr, y, x, w, bottom);
+                return;
+        }
+        used = preview_fields(b, t, pad, 0, 0, w, PREVIEW_ROWS);
+        if (b->preview_scroll > used - rows)
+                b->preview_scroll = used - rows;
+        if (b->preview_scroll < 0)
+                b->preview_scroll = 0;
+        shown = used - b->preview_scroll < rows ? used - b->preview_scroll : rows;
+        if (shown > 0)
+                copywin(pad, stdscr, b->preview_scroll, 0, y, x, y + shown - 1, x + w - 1, FALSE);
+        delwin(pad);
+        /* more below: the last row says so */
+        if (b->preview_scroll + rows < used)
+                draw_str(t, stdscr, y + rows - 1, x + w - 1, 1, term_attr(t, ROLE_DIM),
+                         t->ellipsis);
 }
 
 /* The key bar, and the key a click on an entry stands for (0: none, as "type"). Once something
@@ -319,6 +356,22 @@ static int bar_skipped(const browser *b)
 static int list_width(void)
 {
         return COLS * 2 / 5 < 44 ? 44 : COLS * 2 / 5;
+}
+
+int browser_wheel(browser *b, int y, int x, int dir)
+{
+        if (COLS < MIN_COLS || LINES < MIN_ROWS || y < 1 || y > LINES - 3)
+                return 0;
+        if (x > list_width()) { /* over the preview: it scrolls (draw_preview clamps) */
+                b->preview_scroll += 3 * dir;
+                if (b->preview_scroll < 0)
+                        b->preview_scroll = 0;
+        } else { /* over the list: the selection moves */
+                b->sel += dir;
+                b->sel = b->sel < 0 ? 0 : b->sel >= b->nshown ? b->nshown - 1 : b->sel;
+                b->sel = b->sel < 0 ? 0 : b->sel;
+        }
+        return BROWSER_REDRAW;
 }
 
 int browser_click(browser *b, int y, int x, const char **open)

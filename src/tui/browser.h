@@ -21,6 +21,9 @@ int browser_key(browser *b, int key, const char **open);
 /* A click at row Y, column X: on a scenario of the list it selects it, on the one selected it
  * opens it (*OPEN, as Enter). */
 int browser_click(browser *b, int y, int x, const char **open);
+/* A notch of the mouse wheel at row Y, column X (DIR -1 up, 1 down): over the list it moves the
+ * selection, over the preview it scrolls it. */
+int browser_wheel(browser *b, int y, int x, int dir);
 void browser_draw(browser *b, const term *t);
 /* Shows MSG (say, a scenario that does not load) until the next key. */
 void browser_set_message(browser *b, const char *msg);

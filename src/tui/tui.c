@@ -97,9 +97,6 @@ static void on_key(app *a, int key)
                 return;
         if (key == KEY_MOUSE && (me.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)))
                 key = me.bstate & BUTTON4_PRESSED ? TERM_KEY_WHEEL_UP : TERM_KEY_WHEEL_DOWN;
-        /* the list moves its selection with the wheel, as with the arrows */
-        if (a->sc == NULL && (key == TERM_KEY_WHEEL_UP || key == TERM_KEY_WHEEL_DOWN))
-                key = key == TERM_KEY_WHEEL_UP ? KEY_UP : KEY_DOWN;
         if (a->sc != NULL) {
                 r = screen_key(a->sc, key, me.y, me.x);
                 /* the rest of what the key asked, first among the keys held */
@@ -116,8 +113,10 @@ static void on_key(app *a, int key)
         } else {
                 const char *path = NULL;
 
-                r = key == KEY_MOUSE ? browser_click(a->b, me.y, me.x, &path)
-                                     : browser_key(a->b, key, &path);
+                r = key == KEY_MOUSE             ? browser_click(a->b, me.y, me.x, &path)
+                    : key == TERM_KEY_WHEEL_UP   ? browser_wheel(a->b, me.y, me.x, -1)
+                    : key == TERM_KEY_WHEEL_DOWN ? browser_wheel(a->b, me.y, me.x, 1)
+                                                 : browser_key(a->b, key, &path);
                 if (r & BROWSER_QUIT)
                         a->done = true;
                 else if (path != NULL)

@@ -1165,6 +1165,13 @@ check "a click on a scenario selects it" mouse brw '\033[M +%%\033[M#+%%' shows 
 check "... a click on it again opens it" mouse brw '\033[M +%%\033[M#+%%' shows brw "lockstep │ stepping .*│ Semaphore: two at a time"
 T send-keys -t brw q
 check "... q comes back to the list" wait_for brw "^▶ Semaphore: two at a time"
+# the preview cut at 80x24 scrolls: Shift-Down to its end (the semaphore's has 3 rows more),
+# the wheel up over it (column 60, row 5) back to its top
+keys brw S-Down S-Down S-Down S-Down
+check "Shift-Down scrolls the preview to the description's end" wait_for brw "│ the next one waiting may enter\.$"
+check "... its first rows gone" sh -c "tmux -L $sock capture-pane -p -t brw | sed -n 2p | grep -q '│ summary   Five threads share a\$'"
+check "... and the wheel up over it scrolls back, to its top" mouse brw '\033[M`]&' sh -c "tmux -L $sock capture-pane -p -t brw | sed -n 2p | grep -q '│ Semaphore: two at a time\$'"
+check "... its last row cut with … again" wait_for brw "│ once\. Here five threads compete +…$"
 # the list's bar too: EnterOpen (column 16), and qQuit (column 45)
 check "a click on the list's EnterOpen opens the one selected" mouse brw '\033[M 18\033[M#18' shows brw "lockstep │ stepping .*│ Semaphore: two at a time"
 T send-keys -t brw q
