@@ -2589,11 +2589,17 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 if (sc->zoomed)
                         say_zoomed(sc);
                 break;
-        case 'z':
+        case 'z': {
+                layout_rect all[PANE_COUNT];
+
                 sc->zoomed = !sc->zoomed;
                 if (sc->zoomed)
                         say_zoomed(sc);
+                /* back from a pane the others leave no room for (the Timeline): on to Code */
+                else if (layout_compute(COLS, LINES, n, all) && all[sc->focus].h == 0)
+                        sc->focus = PANE_CODE;
                 break;
+        }
         case KEY_UP:
         case 'k':
                 if (sc->focus == PANE_ACTORS)

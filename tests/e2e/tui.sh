@@ -192,19 +192,16 @@ check "digit 3 steps MyCustomThread-2, which takes the semaphore first" wait_for
 check "... and is the one inside" wait_for pick "Code - MyCustomThread-2"
 # (its step done: back at its gate at its next line, so the click is not refused as too soon)
 wait_for pick "ready +MyCustomThread-2 +line 2" >/dev/null
-# a click on an actor's row steps it too: an X10 mouse report (ESC [ M, then 32 + the button,
-# 33 + the column, 33 + the row: button 1 pressed, then released, at column 5, row 2)
-# (a report whose bytes a loaded machine delivers slowly can be read as separate keys, so the
-# click is sent again, up to 5 times, until the step shows; a second step of the same actor
-# leaves the count as it is)
-click_steps() {
+# mouse NAME REPORT CHECK...: sends REPORT until CHECK holds, 5 times at most
+mouse() {
+        name=$1 report=$2
+        shift 2
         n=0
         while [ $n -lt 5 ]; do
-                T send-keys -t pick -l "$(printf '\033[M &#')"
-                T send-keys -t pick -l "$(printf '\033[M#&#')"
+                T send-keys -t "$name" -l "$(printf "$report")"
                 j=0
                 while [ $j -lt 30 ]; do
-                        screen pick | grep -Eq "semaphore +0 of 2 free" && return 0
+                        "$@" && return 0
                         sleep 0.1
                         j=$((j + 1))
                 done
@@ -212,7 +209,13 @@ click_steps() {
         done
         return 1
 }
-check "a click on MyCustomThread-0's row steps it" click_steps
+shows() { screen "$1" | grep -Eq -- "$2"; }
+# a click on an actor's row steps it too: an X10 mouse report (ESC [ M, then 32 + the button,
+# 33 + the column, 33 + the row: button 1 pressed, then released, at column 5, row 2)
+# (a report whose bytes a loaded machine delivers slowly can be read as separate keys, so the
+# click is sent again, up to 5 times, until the step shows; a second step of the same actor
+# leaves the count as it is)
+check "a click on MyCustomThread-0's row steps it" mouse pick '\033[M &#\033[M#&#' shows pick "semaphore +0 of 2 free"
 T send-keys -t pick q
 
 # ---- the deadlock: the banner names both locks ----
@@ -1087,6 +1090,8 @@ check "... its lines whole" wait_for zoom "^ +10 print\(f\"\{name\} has eaten \{
 keys zoom z
 check "z again shows every pane" wait_for zoom "^ Actors *$"
 check "... the Timeline's room gone" sh -c "tmux -L $sock capture-pane -p -t zoom | grep -q '│ Resources' && ! tmux -L $sock capture-pane -p -t zoom | grep -q Timeline"
+keys zoom z Tab z
+check "unzoomed from the Timeline it has no room for, the focus is on Code" in_colour zoom 42 ' Code - '
 T send-keys -t zoom q
 # more lanes than rows: the zoomed Timeline scrolls (24 workers and main, 18 rows at 80x24)
 printf '%s\n' '{"lockstep": 1, "title": "crowd", "summary": "s", "actors": [' \
@@ -1106,24 +1111,6 @@ T send-keys -t crowd q
 # focuses it; in the list the wheel moves the selection. X10 reports as for the click above:
 # ESC [ M, 32 + the button (64 the wheel up, 65 down; 0 pressed, 3 released), 33 + the
 # column, 33 + the row (a report cut into keys by a loaded machine is sent again, as there) ----
-# mouse NAME REPORT CHECK...: sends REPORT until CHECK holds, 5 times at most
-mouse() {
-        name=$1 report=$2
-        shift 2
-        n=0
-        while [ $n -lt 5 ]; do
-                T send-keys -t "$name" -l "$(printf "$report")"
-                j=0
-                while [ $j -lt 30 ]; do
-                        "$@" && return 0
-                        sleep 0.1
-                        j=$((j + 1))
-                done
-                n=$((n + 1))
-        done
-        return 1
-}
-shows() { screen "$1" | grep -Eq -- "$2"; }
 last=wheel
 start wheel 80 24 -- scenarios/seed/03-semaphore.json
 wait_for wheel "stepping" >/dev/null
