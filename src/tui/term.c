@@ -180,8 +180,7 @@ static void pick_colors(term *t)
         role_style style[ROLE_COUNT];
 
         memcpy(style, styles, sizeof(style));
-        t->theme = theme_of_env();
-        if (t->theme == TERM_THEME_LIGHT)
+        if (theme_of_env() == TERM_THEME_LIGHT)
                 for (size_t k = 0; k < sizeof(light_fg) / sizeof(*light_fg); k++)
                         style[light_fg[k].role].fg = light_fg[k].fg;
         t->color = (no_color == NULL || no_color[0] == '\0') && has_colors();

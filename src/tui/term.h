@@ -53,7 +53,6 @@ typedef enum term_theme { TERM_THEME_AUTO, TERM_THEME_DARK, TERM_THEME_LIGHT } t
 typedef struct term {
         bool open;
         bool color;
-        term_theme theme; /* the one picked: dark or light */
         bool utf8;
         int sig_fd; /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGWINCH */
         sigset_t old_mask;
