@@ -22,6 +22,9 @@
  *                  answered: N sets of one of 100 slots and N appends to an array (N 10,000)
  * Each prints what the Python program prints and nothing else; `make bench` times the whole
  * process. The sizes match the constant N of the scenario (`lockstep run --set N=...`).
+ *
+ * usage: floor roundtrip | floor lines — not workloads: what the machine's two CPUs cost
+ * lockstep's event stream (below).
  */
 #include "util/fdio.h"
 #include "util/xalloc.h"
@@ -505,20 +508,28 @@ static void *pong(void *arg)
         return NULL;
 }
 
-static int roundtrip(void)
+/* The first two CPUs this process may use into CPUS; how many there are (at most 2). */
+static int two_cpus(int cpus[2])
 {
-        pingpong p = { .turn = 0 };
         cpu_set_t allowed;
-        int cpus[2], n = 0;
-        struct timespec a, b;
-        pthread_t th;
+        int n = 0;
 
         if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
                 CPU_ZERO(&allowed);
         for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
                 if (CPU_ISSET(c, &allowed))
                         cpus[n++] = c;
-        if (n < 2) {
+        return n;
+}
+
+static int roundtrip(void)
+{
+        pingpong p = { .turn = 0 };
+        int cpus[2];
+        struct timespec a, b;
+        pthread_t th;
+
+        if (two_cpus(cpus) < 2) {
                 printf("-\n");
                 return 0;
         }
@@ -540,6 +551,110 @@ static int roundtrip(void)
         return 0;
 }
 
+/*
+ * Not a workload: `floor lines` prints how long a record takes to go through a ring from one
+ * CPU to the other when nothing else is done with it, for records of 64 bytes (one of
+ * lockstep's slots: docs/performance.md, "What a slot costs in transit"), 32 and 16, in ns a
+ * record: the producer (pinned to one CPU) writes every byte, publishes every 64 records, and
+ * the consumer (pinned to the other) reads every byte, freeing every 64; each asks for its
+ * slots 16 ahead. The median of LINES_RUNS runs of each, the three sizes taking turns.
+ */
+enum { LINES_RECORDS = 4000000, LINES_SLOTS = 8192, LINES_BATCH = 64, LINES_RUNS = 9 };
+
+typedef struct lines {
+        alignas(64) _Atomic uint64_t pub;  /* records published */
+        alignas(64) _Atomic uint64_t head; /* records read and freed */
+        alignas(64) uint64_t *ring;
+        size_t words; /* a record's 8-byte words */
+        int cpu;
+} lines;
+
+static void *lines_produce(void *arg)
+{
+        lines *l = arg;
+        uint64_t t = 0, head = 0;
+
+        pin(l->cpu);
+        for (uint64_t i = 0; i < LINES_RECORDS; i++) {
+                uint64_t *rec = &l->ring[(t & (LINES_SLOTS - 1)) * l->words];
+
+                while (t - head >= LINES_SLOTS)
+                        head = atomic_load_explicit(&l->head, memory_order_acquire);
+                __builtin_prefetch(&l->ring[((t + 16) & (LINES_SLOTS - 1)) * l->words], 1);
+                for (size_t k = 0; k < l->words; k++)
+                        rec[k] = i + k;
+                if (++t % LINES_BATCH == 0)
+                        atomic_store_explicit(&l->pub, t, memory_order_release);
+        }
+        atomic_store_explicit(&l->pub, t, memory_order_release);
+        return NULL;
+}
+
+/* One run of records of WORDS words between CPU A and CPU B: ns a record. */
+static double lines_run(size_t words, int a, int b)
+{
+        lines l = { .words = words, .cpu = b };
+        uint64_t h = 0, avail = 0, sum = 0;
+        struct timespec t0, t1;
+        pthread_t th;
+
+        l.ring = xcalloc(LINES_SLOTS * words, sizeof(uint64_t));
+        pin(a);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (pthread_create(&th, NULL, lines_produce, &l) != 0)
+                xdie("floor: cannot start a thread");
+        while (h < LINES_RECORDS) {
+                const uint64_t *rec = &l.ring[(h & (LINES_SLOTS - 1)) * words];
+
+                if (h == avail) {
+                        avail = atomic_load_explicit(&l.pub, memory_order_acquire);
+                        continue;
+                }
+                __builtin_prefetch(&l.ring[((h + 16) & (LINES_SLOTS - 1)) * words]);
+                for (size_t k = 0; k < words; k++)
+                        sum += rec[k];
+                if (++h % LINES_BATCH == 0)
+                        atomic_store_explicit(&l.head, h, memory_order_release);
+        }
+        pthread_join(th, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        free(l.ring);
+        /* every word read: the sum of i + k over all records and words */
+        if (sum != (uint64_t)LINES_RECORDS * words * (LINES_RECORDS - 1) / 2 +
+                       (uint64_t)LINES_RECORDS * words * (words - 1) / 2)
+                xdie("floor: the ring lost a record");
+        return ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+               LINES_RECORDS;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+static int lines_print(void)
+{
+        static const size_t bytes[] = { 64, 32, 16 };
+        double ns[3][LINES_RUNS];
+        int cpus[2];
+
+        if (two_cpus(cpus) < 2) {
+                printf("-\n");
+                return 0;
+        }
+        for (int r = 0; r < LINES_RUNS; r++)
+                for (int k = 0; k < 3; k++)
+                        ns[k][r] = lines_run(bytes[k] / 8, cpus[0], cpus[1]);
+        for (int k = 0; k < 3; k++) {
+                qsort(ns[k], LINES_RUNS, sizeof(double), cmp_double);
+                printf("%zu bytes: %.1f ns a record (%.1f-%.1f)\n", bytes[k], ns[k][LINES_RUNS / 2],
+                       ns[k][0], ns[k][LINES_RUNS - 1]);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         char *end = NULL;
@@ -558,7 +673,9 @@ int main(int argc, char **argv)
         }
         if (argc == 2 && strcmp(argv[1], "roundtrip") == 0)
                 return roundtrip() == 0 && fflush(stdout) == 0 ? 0 : 1;
-        fprintf(stderr, "usage: floor WORKLOAD [N] | floor roundtrip\nworkloads:");
+        if (argc == 2 && strcmp(argv[1], "lines") == 0)
+                return lines_print() == 0 && fflush(stdout) == 0 ? 0 : 1;
+        fprintf(stderr, "usage: floor WORKLOAD [N] | floor roundtrip | floor lines\nworkloads:");
         for (size_t k = 0; k < sizeof(workloads) / sizeof(workloads[0]); k++)
                 fprintf(stderr, " %s", workloads[k].name);
         fprintf(stderr, "\n");
