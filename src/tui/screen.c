@@ -1382,38 +1382,24 @@ static int keybar_key_at(const screen *sc, int x)
         return 0;
 }
 
-static void draw_help(const screen *sc, const term *t)
-{
-        int nk;
-        const key_help *keys = keys_of(sc, &nk);
-        int w = COLS - 4 < 90 ? COLS - 4 : 90, h = nk + 6, y0 = (LINES - h) / 2,
-            x0 = (COLS - w) / 2, kw = 18;
+/* What the mouse does, under the keys in the help box (a label, then its text), by mode. */
+static const char *const mouse_help[][2] = {
+        { "Mouse", "wheel: scroll the pane under it; click: focus a pane," },
+        { "", "step an actor, go to a Timeline step, press a bar key" },
+};
+static const char *const replay_mouse_help[][2] = {
+        { "Mouse", "wheel: scroll the pane under it; click: focus a pane," },
+        { "", "go to a Timeline step, press a key on the bar" },
+};
+#define NMOUSE      2
+#define LEGEND_ROWS 2 /* the state glyphs' words: two rows at 80 columns */
 
-        if (h > LINES)
-                h = LINES, y0 = 0;
-        for (int y = 0; y < h; y++)
-                draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
-        draw_box(t, stdscr, y0, x0, h, w, term_attr(t, ROLE_PANE));
-        draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
-        for (int k = 0; k < nk && 2 + k < h - 1; k++) {
-                draw_str(t, stdscr, y0 + 2 + k, x0 + 2, kw, term_attr(t, ROLE_BOLD), keys[k].keys);
-                draw_str(t, stdscr, y0 + 2 + k, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
-                         keys[k].help);
-        }
-}
-
-/* The state glyphs with their words, under the keys in the help box. */
-static void draw_legend(const screen *sc, const term *t)
+/* The state glyphs with their words from row Y, under the keys in the help box. */
+static void draw_legend(const term *t, int y, int x, int w)
 {
-        int nk;
-        int w = COLS - 4 < 90 ? COLS - 4 : 90, y, x = (COLS - w) / 2 + 2, used = 0;
+        int used = 0;
         spans l = { 0 };
 
-        (void)keys_of(sc, &nk);
-        y = (LINES - (nk + 6)) / 2 + nk + 3;
-
-        if (y <= 0 || y >= LINES - 1)
-                return;
         /* on a second row what does not fit the first (at 80 columns "crashed" was cut) */
         for (int s = 0; s < MODEL_STATE_COUNT; s++) {
                 /* an actor an error ended shows "error" with the glyph of a crash */
@@ -1422,8 +1408,8 @@ static void draw_legend(const screen *sc, const term *t)
                 int need =
                     draw_width(t, t->glyph[s], strlen(t->glyph[s])) + 1 + (int)strlen(word) + 2;
 
-                if (used > 0 && used + need > w - 4 && y + 1 < LINES - 1) {
-                        draw_spans(t, y++, x, w - 4, &l);
+                if (used > 0 && used + need > w) {
+                        draw_spans(t, y++, x, w, &l);
                         spans_free(&l);
                         l = (spans){ 0 };
                         used = 0;
@@ -1431,8 +1417,51 @@ static void draw_legend(const screen *sc, const term *t)
                 span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s], word);
                 used += need;
         }
-        draw_spans(t, y, x, w - 4, &l);
+        draw_spans(t, y, x, w, &l);
         spans_free(&l);
+}
+
+/*
+ * The help box: the keys, what the mouse does, the state glyphs. It keeps the key bar in sight;
+ * with the rows for them, blank rows between its parts (at 160x48), else none (at 80x24 the
+ * mouse's rows fit only so), and on fewer rows than the smallest screen the mouse's go first.
+ */
+static void draw_help(const screen *sc, const term *t)
+{
+        int nk;
+        const key_help *keys = keys_of(sc, &nk);
+        const char *const(*mouse)[2] = sc->replay != NULL ? replay_mouse_help : mouse_help;
+        int w = COLS - 4 < 90 ? COLS - 4 : 90, x0 = (COLS - w) / 2, kw = 18, rows = LINES - 1;
+        int nm = NMOUSE, gap = 1, h, y0, y;
+
+        if (nk + nm + LEGEND_ROWS + 2 + 3 * gap > rows)
+                gap = 0;
+        if (nk + nm + LEGEND_ROWS + 2 > rows)
+                nm = 0;
+        h = nk + nm + LEGEND_ROWS + 2 + (nm > 0 ? 3 : 2) * gap;
+        if (h > LINES)
+                h = LINES;
+        y0 = (rows - h) / 2 > 0 ? (rows - h) / 2 : 0;
+        for (y = 0; y < h; y++)
+                draw_fill(stdscr, y0 + y, x0, w, term_attr(t, ROLE_NORMAL));
+        draw_box(t, stdscr, y0, x0, h, w, term_attr(t, ROLE_PANE));
+        draw_str(t, stdscr, y0, x0 + 2, w - 4, term_attr(t, ROLE_PANE_FOCUS), " lockstep keys ");
+        y = y0 + 1 + gap;
+        for (int k = 0; k < nk && y < y0 + h - 1; k++, y++) {
+                draw_str(t, stdscr, y, x0 + 2, kw, term_attr(t, ROLE_BOLD), keys[k].keys);
+                draw_str(t, stdscr, y, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
+                         keys[k].help);
+        }
+        if (nm > 0)
+                y += gap;
+        for (int k = 0; k < nm && y < y0 + h - 1; k++, y++) {
+                draw_str(t, stdscr, y, x0 + 2, kw, term_attr(t, ROLE_BOLD), mouse[k][0]);
+                draw_str(t, stdscr, y, x0 + 2 + kw, w - 4 - kw, term_attr(t, ROLE_NORMAL),
+                         mouse[k][1]);
+        }
+        y += gap;
+        if (y + LEGEND_ROWS <= y0 + h - 1)
+                draw_legend(t, y, x0 + 2, w - 4);
 }
 
 static void draw_too_small(const term *t)
@@ -1699,10 +1728,8 @@ void screen_draw(screen *sc, const term *t)
                 draw_keybar(sc, t);
                 if (sc->errors.len > 0)
                         draw_errors(sc, t);
-                if (sc->help) {
+                if (sc->help)
                         draw_help(sc, t);
-                        draw_legend(sc, t);
-                }
         }
         free(l);
         if (before != NULL)

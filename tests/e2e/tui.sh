@@ -44,6 +44,16 @@ wait_for() {
         done
         return 1
 }
+# wait_gone NAME TEXT: true once the screen no longer shows TEXT, within 15 s
+wait_gone() {
+        i=0
+        while [ $i -lt 150 ]; do
+                screen "$1" | grep -Eq -- "$2" || return 0
+                sleep 0.1
+                i=$((i + 1))
+        done
+        return 1
+}
 # wait_change NAME BEFORE: until the screen differs from BEFORE (3 s at most)
 wait_change() {
         i=0
@@ -123,6 +133,10 @@ check "? shows the keys" wait_for sem "lockstep keys"
 # of states goes on to a second row rather than lose "crashed or error"
 check "... each help text whole at 80 columns" wait_for sem "step that actor \\(its number\\); if it can't, says why"
 check "... and the legend ends with crashed or error" wait_for sem "✗ crashed or error"
+# what the mouse does is in it too (it was only in the docs), the key bar still in sight below
+check "... and what the mouse does" wait_for sem "│ Mouse +wheel: scroll the pane under it; click: focus a pane, +│"
+check "... in two rows at 80x24" wait_for sem "│ +step an actor, go to a Timeline step, press a bar key +│"
+check "... with the key bar under the box" sh -c "tmux -L $sock capture-pane -p -t sem | sed -n 23p | grep -q '└─*┘' && tmux -L $sock capture-pane -p -t sem | sed -n 24p | grep -q 'qQuit'"
 T send-keys -t sem x
 check "any key closes help" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t sem | grep -q 'lockstep keys'"
 # an idle screen uses no CPU: its CPU time does not move while nothing happens
@@ -258,6 +272,13 @@ T send-keys -t branch 5
 check "a step key there branches a new run" wait_for branch "A new run from that moment: its first 2 moves"
 check "... and makes its step in it: step 3" wait_for branch "stepping +│ step 3 │"
 check "... going on differently: MyCustomThread-4 takes the second place" wait_for branch "│ +held by MyCustomThread-0, MyCustomThread-4"
+# at 160x48 the help box has the rows for blank ones between its parts
+T send-keys -t branch '?'
+wait_for branch "lockstep keys" >/dev/null
+check "the help at 160x48: a blank row between the keys and the mouse" sh -c "tmux -L $sock capture-pane -p -t branch | grep -B2 '│ Mouse  *wheel' | head -1 | grep -q '│ q  *quit'"
+check "... and between the mouse and the legend" sh -c "tmux -L $sock capture-pane -p -t branch | grep -A3 '│ Mouse  *wheel' | tail -1 | grep -q '│ · new'"
+T send-keys -t branch x
+wait_gone branch "lockstep keys" >/dev/null
 # R after a branch starts from the first step, not from the branch's moment (it went back to step 2)
 T send-keys -t branch R
 check "R after a branch starts from the first step" wait_for branch "Started again from the first step"
@@ -629,6 +650,10 @@ last=rp
 "$bin" run --step --policy round-robin --trace "$tmp/dl.trace" scenarios/classics/deadlock.json >/dev/null 2>&1
 start rp 80 24 -- replay "$tmp/dl.trace"
 check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 11"
+T send-keys -t rp '?'
+check "a replay's help says what the mouse does there" wait_for rp "│ +go to a Timeline step, press a key on the bar +│"
+T send-keys -t rp x
+wait_gone rp "lockstep keys" >/dev/null
 check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
 check "the end is the run's end" wait_for rp "replay .*deadlock .*│ step 11"
 check "Left moves back again" press_until rp Left "step 10 of 11" 3
