@@ -1,10 +1,10 @@
 /*
  * main.c — lockstep's command line: parses the arguments and dispatches to a subcommand.
  *
- * Each subcommand is one entry of a table (name, handler); usage errors print the usage and exit
- * 2, as documented in `lockstep --help` and docs/running.md. A run itself — files, schedule,
- * runner, limits — is the session's (src/session/session.h): `run` only turns flags into a
- * session_config, pumps, and prints.
+ * Each subcommand is one entry of a table (name, handler); usage errors print what is wrong, the
+ * usage's first line and where the rest is, and exit 2, as documented in `lockstep --help` and
+ * docs/running.md. A run itself — files, schedule, runner, limits — is the session's
+ * (src/session/session.h): `run` only turns flags into a session_config, pumps, and prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,8 +122,11 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
         fputs(strbuf_str(&sb), stderr);
         free(text);
         strbuf_free(&sb);
-        fputs("\n\n", stderr);
-        fputs(usage_text, stderr);
+        /* the usage's first line and where the rest is: the whole of it (50 lines) pushed the
+         * message off a terminal's screen */
+        fputs("\n", stderr);
+        fwrite(usage_text, 1, strcspn(usage_text, "\n"), stderr);
+        fputs("\n'lockstep --help' lists the commands and their options.\n", stderr);
         return EXIT_USAGE;
 }
 

@@ -24,6 +24,10 @@ grep -q "^lockstep [0-9]" "$tmp/out" && ok || ko "--version prints no version"
 expect_exit 2 "unknown option" -- "$bin" --frobnicate
 grep -q "unknown option '--frobnicate'" "$tmp/err" && grep -q "^usage:" "$tmp/err" && ok ||
         ko "unknown option message"
+# a usage error says what is wrong, the usage's first line and where the rest is: three lines
+# (the whole usage after it, 50 lines, pushed the message off a terminal's screen)
+[ "$(wc -l <"$tmp/err")" -eq 3 ] && grep -q "^'lockstep --help' lists" "$tmp/err" && ok ||
+        ko "a usage error takes $(wc -l <"$tmp/err") lines"
 expect_exit 2 "unknown command" -- "$bin" frobnicate
 expect_exit 2 "the TUI without a terminal" -- "$bin" scenarios/seed/01-thread.json
 grep -q "lockstep run scenarios/seed/01-thread.json" "$tmp/err" && ok || ko "lockstep FILE.json without a terminal does not say how to run it"
