@@ -7,7 +7,21 @@ command -v tmux >/dev/null 2>&1 || { echo "tmux is not installed: skipped"; exit
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 sock="lockstep-tui-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'T kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+# At the end the panes' shells, killed with the server, may still be writing their
+# NAME.after into $tmp: they are waited for (5 s at most) before it is removed.
+cleanup() {
+        panes=$(T list-panes -a -F '#{pane_pid}' 2>/dev/null)
+        T kill-server >/dev/null 2>&1
+        i=0
+        for p in $panes; do
+                while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+                        sleep 0.1
+                        i=$((i + 1))
+                done
+        done
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
 # killed (a test timeout), the shell runs its EXIT trap too: no TUI of the test is left running
 trap 'exit 143' TERM
 trap 'exit 130' INT
