@@ -1382,15 +1382,11 @@ static int keybar_key_at(const screen *sc, int x)
         return 0;
 }
 
-/* What the mouse does, under the keys in the help box (a label, then its text), by mode. */
-static const char *const mouse_help[][2] = {
-        { "Mouse", "wheel: scroll the pane under it; click: focus a pane," },
-        { "", "step an actor, go to a Timeline step, press a bar key" },
-};
-static const char *const replay_mouse_help[][2] = {
-        { "Mouse", "wheel: scroll the pane under it; click: focus a pane," },
-        { "", "go to a Timeline step, press a key on the bar" },
-};
+/* What the mouse does, under the keys in the help box: two rows, the second by mode (a replay
+ * has no step to make). */
+static const char mouse_help[] = "wheel: scroll the pane under it; click: focus a pane,";
+static const char mouse_clicks[] = "step an actor, go to a Timeline step, press a bar key";
+static const char replay_mouse_clicks[] = "go to a Timeline step, press a bar key";
 #define NMOUSE      2
 #define LEGEND_ROWS 2 /* the state glyphs' words: two rows at 80 columns */
 
@@ -1430,7 +1426,10 @@ static void draw_help(const screen *sc, const term *t)
 {
         int nk;
         const key_help *keys = keys_of(sc, &nk);
-        const char *const(*mouse)[2] = sc->replay != NULL ? replay_mouse_help : mouse_help;
+        const char *mouse[NMOUSE][2] = {
+                { "Mouse", mouse_help },
+                { "", sc->replay != NULL ? replay_mouse_clicks : mouse_clicks },
+        };
         int w = COLS - 4 < 90 ? COLS - 4 : 90, x0 = (COLS - w) / 2, kw = 18, rows = LINES - 1;
         int nm = NMOUSE, gap = 1, h, y0, y;
 

@@ -665,7 +665,7 @@ last=rp
 start rp 80 24 -- replay "$tmp/dl.trace"
 check "replay opens the trace at its start" wait_for rp "replay .*│ step 0 of 11"
 T send-keys -t rp '?'
-check "a replay's help says what the mouse does there" wait_for rp "│ +go to a Timeline step, press a key on the bar +│"
+check "a replay's help says what the mouse does there" wait_for rp "│ +go to a Timeline step, press a bar key +│"
 T send-keys -t rp x
 wait_gone rp "lockstep keys" >/dev/null
 check "Right moves forward to the deadlock" press_until rp Right "DEADLOCK: Thread-1 holds lock_a" 20
