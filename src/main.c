@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -225,11 +228,84 @@ static int cmd_check(int argc, char **argv)
         return status;
 }
 
+/* How `lockstep list` lays out its lines: one each for a pipe; wrapped to the width of a terminal.
+ */
+typedef struct list_layout {
+        int cols;   /* the terminal's columns; 0: a pipe, one line per scenario */
+        bool wide;  /* the terminal shows UTF-8: wcwidth counts the columns */
+        int file;   /* columns of the FILE column: its longest name */
+        int text;   /* columns of the text beside or under it */
+        bool table; /* the text beside the file; else under it, indented */
+} list_layout;
+
+/* At a terminal wide enough, the text goes beside the file; narrower than this, under it. */
+enum { LIST_TEXT_MIN = 40, LIST_INDENT = 2 };
+
+static void list_layout_init(list_layout *l, const bundle *b)
+{
+        struct winsize ws;
+        const char *codeset;
+
+        *l = (list_layout){ .file = 4, .table = true };
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+                /* only the character type, for wcwidth: numbers stay the C way */
+                setlocale(LC_CTYPE, "");
+                codeset = nl_langinfo(CODESET);
+                l->cols = ws.ws_col;
+                l->wide = codeset != NULL && strcmp(codeset, "UTF-8") == 0;
+        }
+        for (size_t k = 0; k < b->n; k++) {
+                int w = utf8_columns(b->entries[k].rel, strlen(b->entries[k].rel), l->wide);
+
+                if (w > l->file)
+                        l->file = w;
+        }
+        if (l->cols > 0) {
+                l->table = l->cols - l->file - 2 >= LIST_TEXT_MIN;
+                l->text = l->table ? l->cols - l->file - 2 : l->cols - LIST_INDENT;
+        }
+}
+
+/* Where list_line's wrapped lines go. */
+typedef struct list_wrap {
+        const list_layout *l;
+        int lines;
+} list_wrap;
+
+static void list_wrapped(const char *s, size_t n, void *ctx)
+{
+        list_wrap *w = ctx;
+        int indent = w->l->table ? w->l->file + 2 : LIST_INDENT;
+
+        /* the table's first line follows the file's name on its own line */
+        if (w->lines++ > 0 || !w->l->table)
+                printf("%*s", indent, "");
+        printf("%.*s\n", (int)n, s);
+}
+
+/* One scenario (or the header): FILE, then TEXT beside it or under it (both escaped). */
+static void list_line(const list_layout *l, const char *file, const char *text)
+{
+        int pad = l->file - utf8_columns(file, strlen(file), l->wide);
+        list_wrap w = { .l = l };
+
+        if (l->cols == 0) {
+                printf("%s%*s  %s\n", file, pad, "", text);
+                return;
+        }
+        if (l->table)
+                printf("%s%*s  ", file, pad, "");
+        else
+                printf("%s\n", file);
+        if (utf8_wrap(text, l->text, l->wide, list_wrapped, &w) == 0)
+                putchar('\n');
+}
+
 static int cmd_list(int argc, char **argv)
 {
         char *dir, err[512];
         bundle b;
-        size_t w = 4;
+        list_layout l;
         char **ops;
         int n, rc;
 
@@ -249,25 +325,27 @@ static int cmd_list(int argc, char **argv)
                 free(dir);
                 return EXIT_USAGE;
         }
-        for (size_t k = 0; k < b.n; k++)
-                if (strlen(b.entries[k].rel) > w)
-                        w = strlen(b.entries[k].rel);
-        printf("%-*s  %s\n", (int)w, "FILE", "TITLE — SUMMARY");
+        list_layout_init(&l, &b);
+        if (l.table)
+                list_line(&l, "FILE", "TITLE — SUMMARY");
         for (size_t k = 0; k < b.n; k++) {
                 const bundle_entry *e = &b.entries[k];
+                /* names, titles and summaries come from files: shown, never sent raw */
+                strbuf f = STRBUF_INIT, t = STRBUF_INIT;
 
+                utf8_escape_str(&f, e->rel);
                 if (e->title != NULL) {
-                        /* Titles and summaries are scenario text: shown, never sent raw. */
-                        strbuf t = STRBUF_INIT;
-
                         utf8_escape_str(&t, e->title);
                         strbuf_puts(&t, " — ");
                         utf8_escape_str(&t, e->summary);
-                        printf("%-*s  %s\n", (int)w, e->rel, strbuf_str(&t));
-                        strbuf_free(&t);
-                } else
-                        printf("%-*s  (does not load: run lockstep check %s)\n", (int)w, e->rel,
-                               e->path);
+                } else {
+                        strbuf_puts(&t, "(does not load: run lockstep check ");
+                        utf8_escape_str(&t, e->path);
+                        strbuf_putc(&t, ')');
+                }
+                list_line(&l, strbuf_str(&f), strbuf_str(&t));
+                strbuf_free(&f);
+                strbuf_free(&t);
         }
         bundle_close(&b);
         free(dir);

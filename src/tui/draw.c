@@ -9,20 +9,6 @@
 #include "util/strbuf.h"
 #include "util/utf8.h"
 
-/* The columns of code point CP as shown: 1 for anything the terminal would not show sensibly
- * (it was escaped already; a stray one becomes '?'), 0 for a combining mark. */
-static int cp_width(const term *t, uint32_t cp)
-{
-        int w;
-
-        if (cp < 0x80)
-                return 1;
-        if (!t->utf8)
-                return 1; /* shown as '?' */
-        w = wcwidth((wchar_t)cp);
-        return w < 0 ? 1 : w;
-}
-
 static wchar_t cp_shown(const term *t, uint32_t cp)
 {
         if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && !t->utf8) ||
@@ -33,21 +19,7 @@ static wchar_t cp_shown(const term *t, uint32_t cp)
 
 int draw_width(const term *t, const char *s, size_t n)
 {
-        strbuf sb = STRBUF_INIT;
-        int cols = 0;
-
-        utf8_escape(&sb, s, n);
-        for (size_t k = 0; k < sb.len;) {
-                uint32_t cp;
-                size_t l = utf8_decode(sb.data + k, sb.len - k, &cp);
-
-                if (l == 0)
-                        l = 1, cp = '?';
-                cols += cp_width(t, cp);
-                k += l;
-        }
-        strbuf_free(&sb);
-        return cols;
+        return utf8_columns(s, n, t->utf8);
 }
 
 int draw_text(const term *t, WINDOW *w, int y, int x, int width, attr_t a, const char *s, size_t n)
@@ -70,7 +42,7 @@ int draw_text(const term *t, WINDOW *w, int y, int x, int width, attr_t a, const
 
                 if (l == 0)
                         l = 1, cp = '?';
-                cw = cp_width(t, cp);
+                cw = utf8_cp_columns(cp, t->utf8);
                 if (cols + cw > room)
                         break; /* a wide character is never split at the edge */
                 buf[nb++] = cp_shown(t, cp);
@@ -131,39 +103,7 @@ void draw_box(const term *t, WINDOW *w, int y, int x, int h, int width, attr_t a
 int draw_wrap(const term *t, const char *s, int width,
               void (*line)(const char *s, size_t n, void *ctx), void *ctx)
 {
-        size_t n = strlen(s), start = 0;
-        int lines = 0;
-
-        if (width < 1)
-                return 0;
-        while (start < n) {
-                size_t end = start, last_space = 0;
-                int cols = 0;
-
-                while (end < n) {
-                        size_t l = utf8_char_len(s + end, n - end);
-                        int cw = draw_width(t, s + end, l);
-
-                        if (cols + cw > width)
-                                break;
-                        if (s[end] == ' ')
-                                last_space = end;
-                        cols += cw;
-                        end += l;
-                }
-                /* a word that ends at the row's last column stays on the row */
-                if (end < n && s[end] != ' ' && last_space > start)
-                        end = last_space;
-                if (end == start) /* one character wider than the line */
-                        end += utf8_char_len(s + start, n - start);
-                if (line != NULL)
-                        line(s + start, end - start, ctx);
-                lines++;
-                start = end;
-                while (start < n && s[start] == ' ')
-                        start++;
-        }
-        return lines;
+        return utf8_wrap(s, width, t->utf8, line, ctx);
 }
 
 /* Where draw_wrapped's lines go. */
@@ -207,7 +147,7 @@ static int char_cols(const term *t, const char *s, size_t n, size_t *len)
         *len = utf8_decode(s, n, &cp);
         if (*len == 0)
                 *len = 1, cp = '?';
-        return cp_width(t, cp);
+        return utf8_cp_columns(cp, t->utf8);
 }
 
 void draw_cut_middle(const term *t, const char *s, size_t n, int width, int tail, strbuf *out)

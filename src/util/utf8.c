@@ -4,6 +4,7 @@
 #include "utf8.h"
 
 #include <string.h>
+#include <wchar.h>
 
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
@@ -197,4 +198,74 @@ void utf8_escape_str(strbuf *sb, const char *s)
 {
         if (s != NULL)
                 utf8_escape(sb, s, strlen(s));
+}
+
+int utf8_cp_columns(uint32_t cp, bool wide)
+{
+        int w;
+
+        if (cp < 0x80 || !wide)
+                return 1;
+        w = wcwidth((wchar_t)cp);
+        return w < 0 ? 1 : w;
+}
+
+int utf8_columns(const char *s, size_t n, bool wide)
+{
+        strbuf sb = STRBUF_INIT;
+        int cols = 0;
+
+        escape(&sb, s, n, false);
+        for (size_t k = 0; k < sb.len;) {
+                uint32_t cp;
+                size_t l = utf8_decode(sb.data + k, sb.len - k, &cp);
+
+                if (l == 0)
+                        l = 1, cp = '?';
+                cols += utf8_cp_columns(cp, wide);
+                k += l;
+        }
+        strbuf_free(&sb);
+        return cols;
+}
+
+int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, size_t n, void *ctx),
+              void *ctx)
+{
+        size_t n = strlen(s), start = 0;
+        int lines = 0;
+
+        if (width < 1)
+                return 0;
+        while (start < n) {
+                size_t end = start, last_space = 0, next;
+                int cols = 0;
+
+                while (end < n) {
+                        size_t l = utf8_char_len(s + end, n - end);
+                        int cw = utf8_columns(s + end, l, wide);
+
+                        if (cols + cw > width)
+                                break;
+                        if (s[end] == ' ')
+                                last_space = end;
+                        cols += cw;
+                        end += l;
+                }
+                /* a word that ends at the line's last column stays on the line */
+                if (end < n && s[end] != ' ' && last_space > start)
+                        end = last_space;
+                if (end == start) /* one character wider than the line */
+                        end += utf8_char_len(s + start, n - start);
+                next = end;
+                while (end > start && s[end - 1] == ' ' && next < n)
+                        end--;
+                if (line != NULL)
+                        line(s + start, end - start, ctx);
+                lines++;
+                start = next;
+                while (start < n && s[start] == ' ')
+                        start++;
+        }
+        return lines;
 }

@@ -12,6 +12,10 @@
  *   cut; on valid UTF-8 it agrees with the strict reading. String values use it (len, indexing,
  *   iteration), and so does cutting a long text to a cap.
  *
+ * Columns (utf8_cp_columns, utf8_columns, utf8_wrap) are what text takes on a terminal once
+ * escaped: wcwidth's on a UTF-8 terminal (WIDE: setlocale(LC_CTYPE) must have chosen a UTF-8
+ * locale), one a character on any other. The TUI and the command line measure and wrap with them.
+ *
  * utf8_is_cont and utf8_cut are static inline: the event stream cuts texts on its per-event path.
  */
 #ifndef LOCKSTEP_UTIL_UTF8_H
@@ -83,5 +87,19 @@ void utf8_escape(strbuf *sb, const char *s, size_t n);
 void utf8_escape_output(strbuf *sb, const char *s, size_t n);
 /* utf8_escape of the NUL-terminated S (nothing for NULL). */
 void utf8_escape_str(strbuf *sb, const char *s);
+
+/* Columns code point CP takes: 1 for ASCII; when WIDE, wcwidth's (0 for a combining mark), and 1
+ * for what wcwidth cannot show (it is shown as '?'); 1 for anything when not WIDE. */
+int utf8_cp_columns(uint32_t cp, bool wide);
+/* Columns S (N bytes) takes once escaped (utf8_escape). */
+int utf8_columns(const char *s, size_t n, bool wide);
+/*
+ * Splits the NUL-terminated S into lines of at most WIDTH columns (as utf8_columns counts them),
+ * breaking at spaces: a word that ends at a line's last column stays on it, a word longer than a
+ * line is cut, and the spaces at a break belong to no line. Calls LINE (if not NULL) for each
+ * line in order with its byte range; returns the number of lines (0 for WIDTH < 1).
+ */
+int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, size_t n, void *ctx),
+              void *ctx);
 
 #endif

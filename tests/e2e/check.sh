@@ -50,6 +50,50 @@ mkdir -p "$tmp/data" && cp -r scenarios "$tmp/data/"
 LOCKSTEP_DATA_DIR="$tmp/data" "$bin" list >"$tmp/out2" 2>&1 && grep -q "01-thread.json" "$tmp/out2" &&
         ok || ko "LOCKSTEP_DATA_DIR is not honoured"
 
+# at a terminal the lines are wrapped to its width: the text beside the file where there are 40
+# columns left for it, else under it; nothing lost, every line within the width (but a name
+# longer than it, which is never cut). A file's name
+# and its text are escaped either way (one named with an ESC, and a title with wide characters).
+cp scenarios/seed/01-thread.json "$tmp/data/scenarios/classics/$(printf 'esc\033[2J.json')"
+python3 - "$tmp/data/scenarios/classics/wide.json" <<'PY'
+import json, sys
+d = json.load(open("scenarios/seed/01-thread.json"))
+d["title"] = "漢字 " * 12
+json.dump(d, open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+LOCKSTEP_DATA_DIR="$tmp/data" "$bin" list >"$tmp/pipe" 2>&1
+grep -qF 'classics/esc\x1b[2J.json  ' "$tmp/pipe" && ok || ko "list does not escape a file's name"
+for cols in 30 80 160; do
+        LOCKSTEP_DATA_DIR="$tmp/data" script -q -c "stty cols $cols rows 24; $bin list" /dev/null \
+                >"$tmp/tty$cols" 2>&1 </dev/null
+        python3 - "$tmp/pipe" "$tmp/tty$cols" "$cols" <<'PY' && ok || ko "list at a terminal of $cols columns"
+import sys, unicodedata
+pipe, tty, cols = open(sys.argv[1]).read(), open(sys.argv[2]).read(), int(sys.argv[3])
+assert "\x1b" not in tty, "an ESC byte reached the terminal"
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+# the pipe's lines: FILE, two spaces or more, TEXT
+want = {}
+for line in pipe.splitlines()[1:]:
+    f, t = line.split("  ", 1)
+    want[f] = "".join(t.split())
+lines = tty.replace("\r\n", "\n").splitlines()
+for l in lines:  # a file's name is never cut: only a name alone on its line may be longer
+    assert width(l) <= cols or (cols == 30 and not l.startswith(" ")), (cols, l)
+table = lines[0].startswith("FILE ")
+assert table == (cols == 160), lines[0]
+got, cur = {}, None
+for l in lines[1:] if table else lines:
+    if not l.startswith(" "):
+        cur, _, rest = l.partition("  ") if table else (l, "", "")
+        got[cur] = "".join(rest.split())
+    else:  # a word longer than a line is cut: compare without the spaces
+        got[cur] += "".join(l.split())
+assert got == want, [(f, got.get(f), want[f]) for f in want if got.get(f) != want[f]][:2]
+assert len(got) == len(pipe.splitlines()) - 1
+PY
+done
+
 # from the layout `meson install` makes: <prefix>/bin/lockstep and <prefix>/share/lockstep
 mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/lockstep" && cp "$bin" "$tmp/prefix/bin/" &&
         cp -r scenarios "$tmp/prefix/share/lockstep/"

@@ -1,6 +1,7 @@
 /*
  * test_utf8.c — util/utf8: the strict decoder, the character-wise helpers, the encoder and the
- * escaping of untrusted text for the terminal.
+ * escaping of untrusted text for the terminal, and the columns text takes there (measured and
+ * wrapped).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,6 +299,60 @@ static void test_escape_exhaustive(void **state)
         }
 }
 
+static void test_columns(void **state)
+{
+        (void)state;
+        assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+        assert_int_equal(utf8_columns("abc", 3, true), 3);
+        assert_int_equal(utf8_columns("h\xc3\xa9", 3, true), 2);     /* hé */
+        assert_int_equal(utf8_columns("\xe6\xbc\xa2", 3, true), 2);  /* 漢: wide */
+        assert_int_equal(utf8_columns("\xe6\xbc\xa2", 3, false), 1); /* one a character */
+        assert_int_equal(utf8_columns("e\xcc\x81", 3, true), 1);     /* e + combining acute */
+        assert_int_equal(utf8_columns("\x1b[", 2, true), 5);         /* \x1b[ as escaped */
+        assert_int_equal(utf8_columns("a\xff", 2, false), 5);        /* a\xff */
+        assert_int_equal(utf8_columns("\xe2\x80\xae", 3, true), 6);  /* \u202e */
+        assert_int_equal(utf8_cp_columns(0x6f22, true), 2);
+        assert_int_equal(utf8_cp_columns(0x6f22, false), 1);
+        assert_int_equal(utf8_cp_columns('x', true), 1);
+}
+
+/* utf8_wrap's lines, joined with '|'. */
+static void join_line(const char *s, size_t n, void *ctx)
+{
+        strbuf *sb = ctx;
+
+        if (sb->len > 0)
+                strbuf_putc(sb, '|');
+        strbuf_append(sb, s, n);
+}
+
+static void check_wrap(const char *s, int width, bool wide, const char *want, int lines)
+{
+        strbuf sb = STRBUF_INIT;
+
+        assert_int_equal(utf8_wrap(s, width, wide, join_line, &sb), lines);
+        assert_string_equal(strbuf_str(&sb), want);
+        assert_int_equal(utf8_wrap(s, width, wide, NULL, NULL), lines);
+        strbuf_free(&sb);
+}
+
+static void test_wrap(void **state)
+{
+        (void)state;
+        assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+        check_wrap("one two three", 7, true, "one two|three", 2);
+        check_wrap("one two three", 6, true, "one|two|three", 3);
+        check_wrap("one   two", 4, true, "one|two", 2); /* the spaces at a break go */
+        check_wrap("abcdefghij", 4, true, "abcd|efgh|ij", 3);
+        check_wrap("\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 3, true,
+                   "\xe6\xbc\xa2|\xe5\xad\x97|\xe6\xbc\xa2", 3);
+        check_wrap("\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 3, false,
+                   "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 1);
+        check_wrap("a\x1b b", 5, true, "a\x1b|b", 2); /* a\x1b is 5 columns */
+        check_wrap("", 10, true, "", 0);
+        check_wrap("abc", 0, true, "", 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -309,6 +365,8 @@ int main(void)
                 cmocka_unit_test(test_encode),
                 cmocka_unit_test(test_escape),
                 cmocka_unit_test(test_escape_exhaustive),
+                cmocka_unit_test(test_columns),
+                cmocka_unit_test(test_wrap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
