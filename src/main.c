@@ -238,8 +238,9 @@ typedef struct list_layout {
         bool table; /* the text beside the file; else under it, indented */
 } list_layout;
 
-/* At a terminal wide enough, the text goes beside the file; narrower than this, under it. */
-enum { LIST_TEXT_MIN = 40, LIST_INDENT = 2 };
+/* At a terminal wide enough, the text goes beside the file; narrower than this, under it; with
+ * fewer columns than LIST_NARROW under it, not wrapped at all. */
+enum { LIST_TEXT_MIN = 40, LIST_INDENT = 2, LIST_NARROW = 16 };
 
 static void list_layout_init(list_layout *l, const bundle *b)
 {
@@ -260,6 +261,8 @@ static void list_layout_init(list_layout *l, const bundle *b)
                 if (w > l->file)
                         l->file = w;
         }
+        if (l->cols > 0 && l->cols - LIST_INDENT < LIST_NARROW)
+                l->cols = 0; /* too narrow to wrap sensibly: the terminal folds a line each */
         if (l->cols > 0) {
                 l->table = l->cols - l->file - 2 >= LIST_TEXT_MIN;
                 l->text = l->table ? l->cols - l->file - 2 : l->cols - LIST_INDENT;

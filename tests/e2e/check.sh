@@ -63,6 +63,9 @@ json.dump(d, open(sys.argv[1], "w"), ensure_ascii=False)
 PY
 LOCKSTEP_DATA_DIR="$tmp/data" "$bin" list >"$tmp/pipe" 2>&1
 grep -qF 'classics/esc\x1b[2J.json  ' "$tmp/pipe" && ok || ko "list does not escape a file's name"
+# a terminal too narrow to wrap in (under 18 columns) gets the pipe's lines, for it to fold
+LOCKSTEP_DATA_DIR="$tmp/data" script -q -c "stty cols 12 rows 24; $bin list" /dev/null 2>&1 </dev/null |
+        tr -d '\r' | cmp -s - "$tmp/pipe" && ok || ko "list at a terminal of 12 columns"
 for cols in 30 80 160; do
         LOCKSTEP_DATA_DIR="$tmp/data" script -q -c "stty cols $cols rows 24; $bin list" /dev/null \
                 >"$tmp/tty$cols" 2>&1 </dev/null
