@@ -19,6 +19,9 @@ expect_exit() {
 # --- the command line
 expect_exit 0 "--help" -- "$bin" --help
 grep -q "lockstep check FILE" "$tmp/out" && ok || ko "--help does not list check"
+# it fits an 80-column terminal: no line of more than 79 characters (they ran to 90, folded)
+python3 -c 'import sys; assert max(map(len, open(sys.argv[1]).read().splitlines())) <= 79' \
+        "$tmp/out" && ok || ko "--help has a line wider than 79 columns"
 expect_exit 0 "--version" -- "$bin" --version
 grep -q "^lockstep [0-9]" "$tmp/out" && ok || ko "--version prints no version"
 expect_exit 2 "unknown option" -- "$bin" --frobnicate
