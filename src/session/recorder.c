@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session/schedule.h"
 #include "util/xalloc.h"
 
 #define NONE SIZE_MAX
@@ -52,7 +51,7 @@
 struct recorder {
         int nall, nres;
         int *moves;
-        size_t nmoves, cap;
+        size_t nmoves, cap, max; /* max: the most it records */
         size_t *last_at;     /* where each actor's latest move is in moves, NONE before its first */
         uint64_t *move_seq;  /* the event that began each actor's latest move */
         bool *transient;     /* waits on something available: its going on is the same move */
@@ -63,10 +62,11 @@ struct recorder {
                                 the output's last line */
 };
 
-recorder *recorder_new(int nactors, int nres)
+recorder *recorder_new(int nactors, int nres, size_t max)
 {
         recorder *r = xcalloc(1, sizeof(*r));
 
+        r->max = max;
         r->nall = nactors;
         r->nres = nres;
         r->last_at = xcalloc((size_t)nactors, sizeof(size_t));
@@ -100,7 +100,7 @@ void recorder_free(recorder *r)
 
 int recorder_append(recorder *r, int a)
 {
-        if (r->nmoves >= SCHEDULE_MAX_MOVES)
+        if (r->nmoves >= r->max)
                 return -1;
         r->moves = xgrow(r->moves, &r->cap, r->nmoves + 1, sizeof(int));
         r->moves[r->nmoves] = a;

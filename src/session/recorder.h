@@ -16,15 +16,16 @@
 
 typedef struct recorder recorder;
 
-/* For NACTORS actors (the main thread included) and NRES resources. */
-recorder *recorder_new(int nactors, int nres);
+/* For NACTORS actors (the main thread included) and NRES resources, recording at most MAX moves
+ * (SCHEDULE_MAX_MOVES, the most a schedule holds, or fewer). */
+recorder *recorder_new(int nactors, int nres, size_t max);
 void recorder_free(recorder *r);
 
-/* A move of actor A, after every move so far: 0, or -1 past SCHEDULE_MAX_MOVES (not recorded). */
+/* A move of actor A, after every move so far: 0, or -1 past MAX (not recorded). */
 int recorder_append(recorder *r, int a);
 
 /* A live run: event EV of an actor, already folded into M; BEFORE is that actor's state before
- * it. 0, or -1 past SCHEDULE_MAX_MOVES. */
+ * it. 0, or -1 past MAX. */
 int recorder_take(recorder *r, const model *m, const event *ev, model_state before);
 
 /* The moves so far, in order: an actor number each. Valid until the next call. */

@@ -117,6 +117,7 @@ struct session {
         size_t next_entry;  /* in replay */
         recorder *rec;      /* what moved, in order: NULL when not recording */
         bool record;
+        bool rec_cut;  /* the recorder is full: the later moves were not recorded */
         bool take_all; /* every event goes through take's every check (take_event) */
 };
 
@@ -335,6 +336,8 @@ static int prepare(session *s, const session_config *cfg, strbuf *err)
         copy_config(s, cfg);
         if (s->cfg.max_steps == 0)
                 s->cfg.max_steps = SESSION_DEFAULT_MAX_STEPS;
+        if (s->cfg.max_moves == 0 || s->cfg.max_moves > SCHEDULE_MAX_MOVES)
+                s->cfg.max_moves = SCHEDULE_MAX_MOVES;
         if (s->cfg.max_output == 0)
                 s->cfg.max_output = SESSION_MAX_OUTPUT;
         if (s->cfg.max_trace == 0)
@@ -563,7 +566,7 @@ static int start_runner(session *s, strbuf *err)
         s->speed = s->cfg.speed;
         s->record = s->cfg.record || s->cfg.schedule_out != NULL;
         if (s->record)
-                s->rec = recorder_new(s->nall, s->sc->nresources);
+                s->rec = recorder_new(s->nall, s->sc->nresources, s->cfg.max_moves);
         s->wake_fd = s->pid_fd = s->timer_fd = s->epoll_fd = -1;
         s->trace_watched = -1;
         if (s->cfg.step) {
@@ -792,13 +795,18 @@ static void runner_died(session *s)
 
 /* ---- taking events in ---------------------------------------------------------------------- */
 
-/* A move past what a schedule holds ends the run. */
+/* A move past what a schedule holds ends a run whose schedule is to be saved whole
+ * (--save-schedule); a front end's recording stops there instead, and the run goes on. */
 static void too_many_moves(session *s)
 {
+        if (s->cfg.schedule_out == NULL) {
+                s->rec_cut = true;
+                return;
+        }
         end_because(s, OUTCOME_LIMIT,
-                    "the run made more than %d moves, the most a schedule holds "
+                    "the run made more than %zu moves, the most a schedule holds "
                     "(--save-schedule)",
-                    SCHEDULE_MAX_MOVES);
+                    s->cfg.max_moves);
 }
 
 /* Takes EV in: the trace, the counts, the model, the step-mode and recording bookkeeping, the
@@ -1490,6 +1498,11 @@ const int *session_schedule(const session *s, size_t *n)
                 return NULL;
         }
         return recorder_moves(s->rec, n);
+}
+
+bool session_schedule_cut(const session *s)
+{
+        return s->rec_cut;
 }
 
 double session_seconds(const session *s)

@@ -72,13 +72,17 @@ typedef struct session_config {
         bool time_limit_given;    /* --time-limit */
         double time_limit;        /* seconds of running (paused time does not count); 0: none */
         uint64_t max_steps;       /* 0: the default; step mode only */
+        size_t max_moves;         /* moves recorded (record): 0 or more, SCHEDULE_MAX_MOVES */
         uint64_t max_output;      /* bytes the actors may print; 0: SESSION_MAX_OUTPUT */
         uint64_t max_trace;       /* bytes of the trace file; 0: TRACE_MAX_BYTES */
         const char *trace_path;   /* or NULL */
         const char *schedule_in;  /* replay these moves first (step mode) */
         const char *schedule_out; /* session_close writes the moves here (--save-schedule) */
-        bool record;              /* keep the order of moves (session_schedule) */
-        bool paused;              /* start paused (live) or with nothing granted */
+        /* Keep the order of moves (session_schedule). With schedule_out the run ends where a
+         * schedule can hold no more (SCHEDULE_MAX_MOVES); without, only the recording does, and
+         * the run goes on (session_schedule_cut): a person at the keys branches and saves. */
+        bool record;
+        bool paused; /* start paused (live) or with nothing granted */
         /* Keep only the state after every event, not the recorded run (nothing to rewind:
          * lockstep run): session_history is NULL, and memory stays small. */
         bool live_only;
@@ -209,6 +213,9 @@ const model *session_model(const session *s);
  * every time a waiting actor went on. In step mode these are the grants; in live mode they are read
  * from the events, so that replaying them in step mode runs the same way. */
 const int *session_schedule(const session *s, size_t *n);
+/* True when the run made more moves than a schedule holds (cfg.max_moves), and the recording
+ * (cfg.record without schedule_out) kept only the first ones. */
+bool session_schedule_cut(const session *s);
 /* Seconds the run has been running (paused time excluded); once it ended, how long it ran. */
 double session_seconds(const session *s);
 uint64_t session_steps(const session *s);

@@ -1277,10 +1277,13 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 y += c.used;
                 left -= c.used;
         }
-        if (sc->msg.len > 0) {
+        if (sc->msg.len > 0 && left > 0) {
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_MESSAGE), strbuf_str(&sc->msg));
                 left--;
-        } else if (model_error_count(m) > 0 || model_assert_count(m) > 0) {
+        }
+        /* an error or the run's end stays in sight under what a key did, where there is room
+         * (a key pressed after a limit ended the run hid why it had ended) */
+        if (left > 0 && (model_error_count(m) > 0 || model_assert_count(m) > 0)) {
                 const model_error *e =
                     model_error_count(m) > 0 ? model_error_at(m, 0) : model_assert_at(m, 0);
                 const model_actor *a = model_actor_at(m, e->actor);
@@ -1293,7 +1296,7 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 put_error_text(sc, e->text, &text);
                 draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_ERROR), strbuf_str(&text));
                 left--;
-        } else if (mi->ended && mi->reason != NULL && mi->reason[0] != '\0' &&
+        } else if (left > 0 && mi->ended && mi->reason != NULL && mi->reason[0] != '\0' &&
                    mi->outcome != OUTCOME_DONE && mi->outcome != OUTCOME_DEADLOCK) {
                 /* nobody's error: the run's end says why ("the runner was killed by SIGKILL") */
                 strbuf_reset(&text);
@@ -1749,7 +1752,8 @@ static session *open_session(const screen *sc, strbuf *err)
                  * timer firing) */
                 .speed = sc->live ? speeds[sc->speed_i] : 0,
                 .time_limit_given = true,
-                .time_limit = 0, /* someone is watching: q ends it */
+                .time_limit = 0,         /* someone is watching: q ends it, */
+                .max_steps = UINT64_MAX, /* a stepped run's too */
                 .record = true,
                 .schedule_in = sc->schedule,
                 .set = (const char *const *)sc->set,
@@ -2372,6 +2376,14 @@ static void branch(screen *sc)
         strbuf err = STRBUF_INIT;
 
         session_schedule(sc->s, &nmoves);
+        if (k > nmoves && session_schedule_cut(sc->s)) {
+                /* the moves that would lead there were not kept: a branch could not get there */
+                strbuf_printf(&sc->msg,
+                              "No new run from this moment: the run kept its first %zu moves, "
+                              "the most a schedule holds, and this moment is past them.",
+                              nmoves);
+                return;
+        }
         if (k > nmoves)
                 k = nmoves;
         /* the seed and the --set values of this run, its schedule's too */
@@ -2399,6 +2411,7 @@ static void save_schedule(screen *sc)
         const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
         size_t len = strlen(base), nmoves;
         strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+        bool cut;
 
         if (len > 5 && strcmp(base + len - 5, ".json") == 0)
                 len -= 5;
@@ -2418,11 +2431,17 @@ static void save_schedule(screen *sc)
          * are not cut by steps */
         if (sc->past && !sc->live && history_steps(hist(sc), sc->shown) < nmoves)
                 nmoves = (size_t)history_steps(hist(sc), sc->shown);
+        /* all of them, or only the first when the recording stopped before that moment */
+        cut = session_schedule_cut(sc->s) &&
+              (!sc->past || sc->live || history_steps(hist(sc), sc->shown) > nmoves);
         if (session_save_schedule(sc->s, strbuf_str(&path), nmoves, &err) < 0)
                 strbuf_printf(&sc->msg, "Not saved: %s", strbuf_str(&err));
         else
-                strbuf_printf(&sc->msg, "Saved %zu moves%s to %s (lockstep FILE --schedule %s).",
-                              nmoves, sc->past && !sc->live ? ", up to the moment shown," : "",
+                strbuf_printf(&sc->msg, "Saved %s%zu moves%s to %s (lockstep FILE --schedule %s).",
+                              cut ? "the first " : "", nmoves,
+                              cut                     ? ", the most a schedule holds,"
+                              : sc->past && !sc->live ? ", up to the moment shown,"
+                                                      : "",
                               strbuf_str(&path), strbuf_str(&path));
         strbuf_free(&path);
         strbuf_free(&err);

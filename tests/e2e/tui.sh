@@ -834,6 +834,11 @@ check "a killed runner ends the run on screen" wait_for crash "finished +crash"
 check "... saying why on the message row" wait_for crash "^The run ended: the runner was killed by SIGKILL \\(signal 9\\)"
 check "... and the actors alive died with it" wait_for crash "✗ crashed +MainThread +line 1 +the runner was killed"
 check "... those not started are still new" wait_for crash "· new +MyCustomThread-0"
+# a key pressed after the end says so, and why the run ended stays under it (it was hidden)
+T send-keys -t crash r
+check "a key after the end says the run has ended" wait_for crash "^The run has ended: R starts it again\\.$"
+check "... and why it ended stays in sight under it" sh -c "tmux -L '$sock' -f /dev/null capture-pane -p -t crash |
+        grep -A1 '^The run has ended: R starts' | grep -q '^The run ended: the runner was killed by SIGKILL'"
 T send-keys -t crash q
 check "after the runner's crash q ends lockstep with 0" wait_for crash "lockstep exited 0"
 check "after the runner's crash the terminal is restored" restored crash

@@ -54,7 +54,7 @@ static feed start(void)
         assert_non_null(f.sc);
         assert_int_equal(f.sc->nactors + 1, NALL);
         f.m = model_new(f.sc);
-        f.r = recorder_new(NALL, f.sc->nresources);
+        f.r = recorder_new(NALL, f.sc->nresources, SCHEDULE_MAX_MOVES);
         return f;
 }
 
@@ -137,13 +137,20 @@ static void test_grants(void **state)
         assert_moves(&f, 3, (int[]){ MAIN, T1, T1 });
         recorder_free(f.r);
         /* no more than a schedule holds */
-        f.r = recorder_new(NALL, f.sc->nresources);
+        f.r = recorder_new(NALL, f.sc->nresources, SCHEDULE_MAX_MOVES);
         for (int k = 0; k < SCHEDULE_MAX_MOVES; k++)
                 if (recorder_append(f.r, k % NALL) < 0)
                         fail_msg("move %d refused", k);
         assert_int_equal(recorder_append(f.r, T0), -1);
         assert_int_equal(recorder_moves(f.r, &n)[n - 1], (SCHEDULE_MAX_MOVES - 1) % NALL);
         assert_int_equal(n, SCHEDULE_MAX_MOVES);
+        recorder_free(f.r);
+        /* nor more than its own cap */
+        f.r = recorder_new(NALL, f.sc->nresources, 2);
+        assert_int_equal(recorder_append(f.r, T0), 0);
+        assert_int_equal(recorder_append(f.r, T1), 0);
+        assert_int_equal(recorder_append(f.r, MAIN), -1);
+        assert_moves(&f, 2, (int[]){ T0, T1 });
         stop(&f);
 }
 

@@ -863,6 +863,49 @@ static void test_runner_steps(void **state)
         }
 }
 
+/* A recording past its cap (cfg.max_moves, a schedule's most): for a front end (the TUI) it stops
+ * and the run goes on to its end; with --save-schedule, whose file must replay the whole run, the
+ * run ends there. */
+static void test_schedule_cut(void **state)
+{
+        session_config cfg = { .step = true, .seed = 5, .seed_given = true, .record = true };
+        char out[64];
+        size_t n, all;
+        session *s;
+        int fd;
+
+        (void)state;
+        s = open_cfg(&cfg);
+        until_end(s);
+        session_schedule(s, &all);
+        assert_true(all > 5);
+        assert_false(session_schedule_cut(s));
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        close_ok(s);
+
+        cfg.max_moves = 5;
+        s = open_cfg(&cfg);
+        until_end(s);
+        session_schedule(s, &n);
+        assert_int_equal(n, 5);
+        assert_true(session_schedule_cut(s));
+        assert_int_equal(session_outcome(s), OUTCOME_DONE);
+        assert_true(session_steps(s) > 5);
+        close_ok(s);
+
+        strcpy(out, "/tmp/lockstep-test-cut-XXXXXX");
+        fd = mkstemp(out);
+        assert_true(fd >= 0);
+        close(fd);
+        cfg.schedule_out = out;
+        s = open_cfg(&cfg);
+        until_end(s);
+        assert_int_equal(session_outcome(s), OUTCOME_LIMIT);
+        assert_non_null(strstr(session_reason(s), "more than 5 moves, the most a schedule holds"));
+        close_ok(s);
+        unlink(out);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -885,6 +928,7 @@ int main(void)
                 cmocka_unit_test(test_pump_again),
                 cmocka_unit_test(test_live_short_way),
                 cmocka_unit_test(test_runner_steps),
+                cmocka_unit_test(test_schedule_cut),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
