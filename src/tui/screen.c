@@ -2106,6 +2106,11 @@ bool screen_pump(screen *sc)
         return true;
 }
 
+bool screen_more(screen *sc)
+{
+        return sc->replay == NULL && !sc->ended && !sc->waiting && session_more(sc->s);
+}
+
 bool screen_busy(const screen *sc)
 {
         if (sc->replay != NULL)

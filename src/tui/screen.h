@@ -56,6 +56,9 @@ int screen_watch_fd(const screen *sc);
 bool screen_reload(screen *sc);
 /* Takes in what the run published; true when the screen must be drawn again. */
 bool screen_pump(screen *sc);
+/* True when the step the run just made is done and its events wait: screen_pump must be called
+ * again at once (the run's descriptor does not say so: session_more). */
+bool screen_more(screen *sc);
 /* True while steps come by themselves (run mode, a live run): frames are then paced. */
 bool screen_busy(const screen *sc);
 /* True while a step granted by hand (or a branch's replayed moves) has not come back: the keys

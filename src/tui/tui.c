@@ -29,6 +29,7 @@
 
 #define FRAME_MS 33  /* while steps come by themselves */
 #define KEYS_MAX 256 /* keys held while a step settles; more are dropped */
+#define PUMP_MS  4   /* the longest the run is pumped before the keys get their turn */
 
 enum { EXIT_OK = 0, EXIT_USAGE = 2 };
 
@@ -52,6 +53,7 @@ typedef struct app {
          * effect, so that five Spaces typed or pasted at once are five steps. */
         int keys[KEYS_MAX];
         int nkeys, key0;
+        bool more; /* the run's last step is done and its events wait: pump again at once */
 } app;
 
 /* Reads the signals that came: a resize redraws, anything else ends the program. */
@@ -76,6 +78,7 @@ static void open_from_browser(app *a, const char *path)
         screen_options opt = { .path = path };
 
         a->sc = screen_open(&opt, &err);
+        a->more = false;
         if (a->sc == NULL)
                 browser_set_message(a->b, strbuf_str(&err));
         strbuf_free(&err);
@@ -108,6 +111,7 @@ static void on_key(app *a, int key)
                 if (r & SCREEN_QUIT) {
                         screen_close(a->sc);
                         a->sc = NULL;
+                        a->more = false;
                         a->done = a->b == NULL;
                 }
         } else {
@@ -158,6 +162,19 @@ static void draw(app *a)
         a->dirty = false;
 }
 
+/* Takes in what the run published, and again at once while a step is done and its events wait
+ * (a stepped run going by itself: a poll, a read of the keys and two reads of the run's
+ * descriptor a step spared), until a key waits or PUMP_MS have gone by. */
+static void pump(app *a)
+{
+        double until = mono_ms() + PUMP_MS;
+
+        do {
+                a->dirty |= screen_pump(a->sc);
+                a->more = screen_more(a->sc);
+        } while (a->more && a->nkeys == 0 && mono_ms() < until);
+}
+
 static void loop(app *a)
 {
         double last_frame = 0;
@@ -178,8 +195,12 @@ static void loop(app *a)
                         draw(a);
                         last_frame = mono_ms();
                 }
-                /* no timeout unless a frame waits for its turn */
-                if (poll(p, 4, a->dirty ? (int)(wait > 0 ? wait + 1 : 0) : -1) < 0 &&
+                /* no timeout unless a frame waits for its turn, none at all when the run has
+                 * more at once */
+                if (poll(p, 4,
+                         a->more    ? 0
+                         : a->dirty ? (int)(wait > 0 ? wait + 1 : 0)
+                                    : -1) < 0 &&
                     errno != EINTR)
                         xdie("poll: %s", strerror(errno));
                 if (p[1].revents & POLLIN)
@@ -192,8 +213,8 @@ static void loop(app *a)
                         a->status = 128 + SIGHUP; /* the terminal went away */
                         a->done = true;
                 }
-                if (a->sc != NULL && (p[2].revents & (POLLIN | POLLHUP))) {
-                        a->dirty |= screen_pump(a->sc);
+                if (a->sc != NULL && (a->more || (p[2].revents & (POLLIN | POLLHUP)))) {
+                        pump(a);
                         run_keys(a); /* the step they waited for may be back */
                 }
                 if (a->sc != NULL && (p[3].revents & POLLIN))
