@@ -817,6 +817,29 @@ T send-keys -t live L
 check "L again makes it live" wait_for live "A live run: the operating system schedules"
 T send-keys -t live q
 
+# ---- a stepped run at full speed is pumped in bursts (its steps taken in at once while each is
+# done): p still pauses it where it is, and then nothing moves; q still ends it at once ----
+last=burst
+cat >"$tmp/burst.json" <<'EOF'
+{"lockstep": 1, "title": "burst", "summary": "s", "resources": {"n": {"type": "var", "value": 0}},
+ "actors": [{"name": "W", "run": [{"repeat": 100000000, "do": [{"store": "n", "value": "n + 1"}]}]}],
+ "main": [{"join": "W"}]}
+EOF
+start burst 80 24 -- "$tmp/burst.json" --speed max
+wait_for burst "stepping" >/dev/null
+T send-keys -t burst r
+check "r at full speed runs the steps by itself" wait_for burst "running .*│ step [0-9]{4,} "
+T send-keys -t burst p
+check "p pauses a run going at full speed" wait_for burst "paused .*│ step [0-9]+ "
+paused_at=$(screen burst | head -1)
+sleep 1
+check "... and while paused no step is made" [ "$(screen burst | head -1)" = "$paused_at" ]
+T send-keys -t burst r
+check "r lets it go on" wait_gone burst "$(echo "$paused_at" | grep -o ' step [0-9][0-9]*') "
+T send-keys -t burst q
+check "q ends it at once while it goes" wait_for burst "lockstep exited 0"
+check "... and restores the terminal" restored burst
+
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
 start crash 80 24 -- scenarios/seed/03-semaphore.json
