@@ -1888,6 +1888,16 @@ int trace_reader_line(const trace_reader *r)
         return r->lineno;
 }
 
+uint64_t trace_reader_offset(const trace_reader *r)
+{
+        off_t at;
+
+        if (r->f == NULL)
+                return r->ipos;
+        at = ftello(r->f);
+        return at > 0 ? (uint64_t)at : 0;
+}
+
 int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d)
 {
         const cJSON *items[MAX_EVENT_KEYS];

@@ -148,6 +148,8 @@ int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d);
 bool trace_reader_cut(const trace_reader *r);
 /* The line of the trace file that trace_read read last (1 is the header). */
 int trace_reader_line(const trace_reader *r);
+/* About how far into the trace the reader is, in bytes (what it has taken from the file). */
+uint64_t trace_reader_offset(const trace_reader *r);
 void trace_reader_close(trace_reader *r);
 
 #endif

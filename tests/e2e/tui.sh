@@ -789,6 +789,20 @@ for tr in cut noend; do
         T send-keys -t "$tr" q
         check "q ends it with 0 ($tr)" wait_for "$tr" "lockstep exited 0"
 done
+# a long trace says how far its reading has come before the screen opens (376 MB showed nothing
+# for 6 s); on a terminal's stderr only, and the line is gone once the screen is there
+"$bin" run --trace "$tmp/long.trace" --set N=20000 bench/scenarios/lock_counter.json >/dev/null 2>&1
+check "a trace of more than 32 MB is made" [ "$(wc -c <"$tmp/long.trace")" -gt 33554432 ]
+script -q -c "\"$bin\" replay \"$tmp/long.trace\"" /dev/null >"$tmp/long.out" 2>&1 </dev/null &
+sp=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q "step 0 of 320003" "$tmp/long.out"; do sleep 0.1; i=$((i + 1)); done
+pkill -TERM -f "replay $tmp/long.trace" 2>/dev/null
+wait $sp
+check "reading a long trace says how far it has come" grep -Eq "lockstep: reading $tmp/long.trace: +[0-9]+% of 3[0-9] MB" "$tmp/long.out"
+check "... and then the screen opens on it" grep -q "step 0 of 320003" "$tmp/long.out"
+"$bin" replay "$tmp/long.trace" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "... not when stderr is no terminal" sh -c "! grep -q 'lockstep: reading' '$tmp/err'"
 echo '{"x": 1}' >"$tmp/bad.trace"
 "$bin" replay "$tmp/bad.trace" >"$tmp/out" 2>&1
 check "a bad trace exits 2" [ $? -eq 2 ]

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "trace/trace.h"
@@ -101,6 +102,7 @@ static void round_trip(const scenario *sc, const char *source, const trace_info 
         char *buf = write_trace(sc, source, info, evs, n, &len);
         trace_reader *r;
         strbuf text = STRBUF_INIT;
+        uint64_t at = 0;
         event got;
         diag d;
         int k = 0, rc;
@@ -123,12 +125,16 @@ static void round_trip(const scenario *sc, const char *source, const trace_info 
         while ((rc = trace_read(r, &got, &text, &d)) == 1) {
                 assert_true(k < n);
                 assert_event_equal(&evs[k], &got);
+                /* how far the reading has come: never back, never past the end */
+                assert_true(trace_reader_offset(r) >= at && trace_reader_offset(r) <= len);
+                at = trace_reader_offset(r);
                 k++;
         }
         if (rc != 0)
                 diag_print(&d, stderr);
         assert_int_equal(rc, 0);
         assert_int_equal(k, n);
+        assert_int_equal(trace_reader_offset(r), len);
         assert_int_equal(trace_read(r, &got, &text, &d), 0);
         assert_int_equal(diag_count(&d), 0);
         trace_reader_close(r);
@@ -752,6 +758,7 @@ static void test_files(void **state)
         trace_writer *w;
         trace_reader *r;
         strbuf sb = STRBUF_INIT;
+        struct stat st;
         event ev;
         diag d;
         int fd = mkstemp(path);
@@ -775,6 +782,8 @@ static void test_files(void **state)
         assert_event_equal(&evs[1], &ev);
         assert_int_equal(trace_reader_line(r), 3);
         assert_int_equal(trace_read(r, &ev, &sb, &d), 0);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(trace_reader_offset(r), st.st_size); /* the whole file read */
         trace_reader_close(r);
         remove(path);
         assert_null(trace_reader_open(path, &d));
