@@ -834,11 +834,14 @@ T send-keys -t live q
 # ---- a stepped run at full speed is pumped in bursts (its steps taken in at once while each is
 # done): p still pauses it where it is, and then nothing moves; q still ends it at once ----
 last=burst
-cat >"$tmp/burst.json" <<'EOF'
-{"lockstep": 1, "title": "burst", "summary": "s", "resources": {"n": {"type": "var", "value": 0}},
- "actors": [{"name": "W", "run": [{"repeat": 100000000, "do": [{"store": "n", "value": "n + 1"}]}]}],
- "main": [{"join": "W"}]}
-EOF
+# counter FILE TURNS: one thread adding 1 to n TURNS times, two steps a turn
+counter() {
+        printf '%s\n' '{"lockstep": 1, "title": "counter", "summary": "s",' \
+                '"resources": {"n": {"type": "var", "value": 0}}, "main": [{"join": "W"}],' \
+                '"actors": [{"name": "W", "run": [{"repeat": '"$2"', "do": [' \
+                '{"store": "n", "value": "n + 1"}]}]}]}' >"$1"
+}
+counter "$tmp/burst.json" 100000000
 start burst 80 24 -- "$tmp/burst.json" --speed max
 wait_for burst "stepping" >/dev/null
 T send-keys -t burst r
@@ -853,6 +856,18 @@ check "r lets it go on" wait_gone burst "$(echo "$paused_at" | grep -o ' step [0
 T send-keys -t burst q
 check "q ends it at once while it goes" wait_for burst "lockstep exited 0"
 check "... and restores the terminal" restored burst
+
+# ---- no step cap in the terminal UI: a person ends a run with q (it stopped at 1,000,000
+# steps, saying "--max-steps", an option only lockstep run has) ----
+last=nocap
+counter "$tmp/nocap.json" 500001
+start nocap 80 24 -- "$tmp/nocap.json" --speed max
+wait_for nocap "stepping" >/dev/null
+T send-keys -t nocap r
+i=0
+while [ $i -lt 2400 ] && ! screen nocap | grep -Eq "finished"; do sleep 0.1; i=$((i + 1)); done
+check "a stepped run goes past 1,000,000 steps to its end" wait_for nocap "finished +done +│ step 1000004 "
+T send-keys -t nocap q
 
 # ---- the runner killed: the screen says so, and q still restores the terminal ----
 last=crash
