@@ -83,12 +83,12 @@ static const char usage_text[] =
     "      --time-limit S       stop after S seconds of running (default: 60 live,\n"
     "                           none stepped; 0: no limit)\n"
     "      --max-steps N        stepped: stop after N steps (default 1000000)\n"
-    "      --max-output N       stop once the actors printed N bytes (default 64\n"
-    "                           MiB)\n"
+    "      --max-output N       stop once the actors printed N bytes (default\n"
+    "                           64 MiB)\n"
     "      --max-trace N        stop once the trace holds N bytes (default 1 GiB)\n"
     "      --prefix             start each printed line with [actor name]\n"
-    "      --say                print each narration caption as it happens, as '#\n"
-    "                           caption'\n"
+    "      --say                print each narration caption as it happens, as\n"
+    "                           '# caption'\n"
     "      --step               lockstep is the scheduler: one step at a time, the\n"
     "                           same choices give the same run (default policy:\n"
     "                           random)\n"
@@ -288,7 +288,8 @@ static void list_wrapped(const char *s, size_t n, void *ctx)
         list_wrap *w = ctx;
         int indent = w->l->table ? w->l->file + 2 : LIST_INDENT;
 
-        /* the table's first line follows the file's name on its own line */
+        /* in the table the first line goes beside the name; the others, and every line under a
+         * name, are indented */
         if (w->lines++ > 0 || !w->l->table)
                 printf("%*s", indent, "");
         printf("%.*s\n", (int)n, s);
