@@ -72,14 +72,14 @@ typedef struct session_config {
         bool time_limit_given;    /* --time-limit */
         double time_limit;        /* seconds of running (paused time does not count); 0: none */
         uint64_t max_steps;       /* 0: the default; step mode only */
-        size_t max_moves;         /* moves recorded (record): 0 or more, SCHEDULE_MAX_MOVES */
+        size_t max_moves;         /* the most moves recorded; 0 (or more): SCHEDULE_MAX_MOVES */
         uint64_t max_output;      /* bytes the actors may print; 0: SESSION_MAX_OUTPUT */
         uint64_t max_trace;       /* bytes of the trace file; 0: TRACE_MAX_BYTES */
         const char *trace_path;   /* or NULL */
         const char *schedule_in;  /* replay these moves first (step mode) */
         const char *schedule_out; /* session_close writes the moves here (--save-schedule) */
         /* Keep the order of moves (session_schedule). With schedule_out the run ends where a
-         * schedule can hold no more (SCHEDULE_MAX_MOVES); without, only the recording does, and
+         * schedule can hold no more (max_moves); without, only the recording does, and
          * the run goes on (session_schedule_cut): a person at the keys branches and saves. */
         bool record;
         bool paused; /* start paused (live) or with nothing granted */
