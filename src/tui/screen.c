@@ -1279,8 +1279,15 @@ static void draw_status(screen *sc, const term *t, const model *m)
                 left -= c.used;
         }
         if (sc->msg.len > 0 && left > 0) {
-                draw_str(t, stdscr, y++, 0, COLS, term_attr(t, ROLE_MESSAGE), strbuf_str(&sc->msg));
-                left--;
+                /* what a key did, whole where it takes two rows and three are left (a saved
+                 * schedule's file name was cut off at 80 columns): the caption makes room */
+                int rows = left >= 3 ? 2 : 1,
+                    used = draw_wrapped(t, stdscr, y, 0, COLS, rows, term_attr(t, ROLE_MESSAGE),
+                                        strbuf_str(&sc->msg));
+
+                used = used < rows ? used : rows;
+                y += used;
+                left -= used;
         }
         /* an error or the run's end stays in sight under what a key did, where there is room
          * (a key pressed after a limit ended the run hid why it had ended) */

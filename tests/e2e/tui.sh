@@ -331,6 +331,8 @@ press_until save Left "step 7 of 11" 10 >/dev/null
 T send-keys -t save s
 check "s at a rewound moment saves the moves up to it" wait_for save "Saved 7 moves, up to the moment shown, to deadlock-schedule-2.txt"
 check "... and the file holds 7 moves" grep -q ': 7 moves' "$tmp/deadlock-schedule-2.txt"
+# a message too long for its row goes on in the next (the file name was cut off at 80 columns)
+check "... the message whole, on two rows" wait_for save "^--schedule deadlock-schedule-2\\.txt\\)\\.$"
 T send-keys -t save q
 last=replay
 start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"
