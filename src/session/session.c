@@ -819,8 +819,9 @@ __attribute__((noinline)) static void take_event(session *s, const event *ev0)
         const event *ev = model_event_decimal(ev0, &dec, buf);
         const model *m = live(s);
         bool actor = ev->actor >= 0 && ev->actor < s->nall;
-        /* Recording a live run's moves costs model look-ups on every event: only when asked. */
-        bool record = s->gates == NULL && s->record && actor;
+        /* Recording a live run's moves costs model look-ups on every event: only when asked,
+         * and not once the recording has stopped at its cap. */
+        bool record = s->gates == NULL && s->record && !s->rec_cut && actor;
         model_state before = record ? model_actor_at(m, ev->actor)->state : MODEL_NEW;
 
         if (ev->kind == EV_END) {
