@@ -1793,6 +1793,14 @@ static void set_sets(screen *sc, const char *const *set, int n)
         sc->nset = n;
 }
 
+/* The file name of PATH, without its folders. */
+static const char *base_name(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        return slash != NULL ? slash + 1 : path;
+}
+
 /* Watches the folder of PATH: an editor may write the file in place or replace it. */
 static int watch(const char *path)
 {
@@ -1914,14 +1922,17 @@ static void diag_text(const diag *d, strbuf *err)
 }
 
 /* A trace at least this large says how far its reading has come, on a terminal's stderr, before
- * the screen opens (394 MB took 6 s with nothing shown). */
+ * the screen opens (394 MB took 6 s with nothing shown); its name in at most so many bytes, so
+ * that the line fits 80 columns and "\r" can write over it. */
 #define REPLAY_PROGRESS_BYTES (32u << 20)
+#define REPLAY_NAME_BYTES     40
 
-/* "lockstep: reading TRACE: 42% of 394 MB", over the last such line (NAME escaped already). */
-static void replay_progress(const char *name, uint64_t at, uint64_t size)
+/* "lockstep: reading big.trace:  42% of 394 MB" over the last such line (NAME escaped and cut
+ * already); returns the bytes written. */
+static int replay_progress(const char *name, uint64_t at, uint64_t size)
 {
-        fprintf(stderr, "\rlockstep: reading %s: %3d%% of %llu MB", name,
-                (int)(size > 0 ? at * 100 / size : 100), (unsigned long long)(size >> 20));
+        return fprintf(stderr, "\rlockstep: reading %s: %3d%% of %llu MB", name,
+                       (int)(size > 0 ? at * 100 / size : 100), (unsigned long long)(size >> 20));
 }
 
 screen *screen_open_replay(const char *trace, strbuf *err)
@@ -1930,6 +1941,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         const trace_header *th;
         strbuf text = STRBUF_INIT, name = STRBUF_INIT;
         uint64_t size = 0;
+        int shown = 0; /* the bytes of the progress line on the terminal */
         struct stat st;
         event ev;
         diag d;
@@ -1945,7 +1957,12 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         }
         th = trace_reader_header(sc->reader);
         if (isatty(STDERR_FILENO) && stat(trace, &st) == 0 && st.st_size >= REPLAY_PROGRESS_BYTES) {
-                utf8_escape_str(&name, trace);
+                utf8_escape_str(&name, base_name(trace));
+                if (name.len > REPLAY_NAME_BYTES) {
+                        name.len = utf8_cut(name.data, REPLAY_NAME_BYTES - 3);
+                        name.data[name.len] = '\0';
+                        strbuf_puts(&name, "...");
+                }
                 size = (uint64_t)st.st_size;
         }
         sc->replay = history_new(trace_reader_scenario(sc->reader), 0, 0);
@@ -1960,11 +1977,11 @@ screen *screen_open_replay(const char *trace, strbuf *err)
                         break;
                 }
                 if (n % 65536 == 0 && size > 0)
-                        replay_progress(strbuf_str(&name), trace_reader_offset(sc->reader), size);
+                        shown = replay_progress(strbuf_str(&name), trace_reader_offset(sc->reader),
+                                                size);
         }
-        if (size > 0) { /* the line goes: the screen, or the errors, take its place */
-                fprintf(stderr, "\r%*s\r", (int)name.len + 40, "");
-        }
+        if (shown > 1) /* the line goes: the screen, or the errors, take its place */
+                fprintf(stderr, "\r%*s\r", shown - 1, "");
         strbuf_free(&name);
         strbuf_free(&text);
         if (diag_count(&d) > 0) {
@@ -2032,7 +2049,7 @@ int screen_watch_fd(const screen *sc)
 bool screen_reload(screen *sc)
 {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        const char *base = base_name(sc->path);
         bool ours = false;
         ssize_t n;
         strbuf err = STRBUF_INIT;
@@ -2444,7 +2461,7 @@ static void branch(screen *sc)
  * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... */
 static void save_schedule(screen *sc)
 {
-        const char *base = strrchr(sc->path, '/') != NULL ? strrchr(sc->path, '/') + 1 : sc->path;
+        const char *base = base_name(sc->path);
         size_t len = strlen(base), nmoves;
         strbuf path = STRBUF_INIT, err = STRBUF_INIT;
         bool cut;
