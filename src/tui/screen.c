@@ -5,13 +5,12 @@
  * Panes: Actors (one row per actor: number, glyph, name, state in words, the line it is at and
  * what it waits for), Code (the selected actor's script, the current line marked, the numbers
  * of the other actors at each line), Resources (each drawn for what it is, with holders and
- * waiters named) and Output (what the actors printed, tagged with who). The status lines below
+ * waiters named: describe.c) and Output (what the actors printed, tagged with who). The status lines below
  * say what a key did or why an actor cannot move, show the deadlock banner, and keep the last
  * narration caption in view.
  */
 #include "tui/screen.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -21,13 +20,13 @@
 
 #include "trace/trace.h"
 #include "tui/code.h"
+#include "tui/describe.h"
 #include "tui/draw.h"
 #include "tui/layout.h"
+#include "tui/spans.h"
 #include "util/sigend.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
-
-#define MAX_SPANS 128
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
 
@@ -187,343 +186,6 @@ static void say_replay_end(const screen *sc, strbuf *msg, bool played)
                                         : "The end of the trace.");
 }
 
-/* ---- lines of several parts, each with its role --------------------------------------------- */
-
-typedef struct spans {
-        strbuf text;
-        int n;
-        size_t from[MAX_SPANS];
-        term_role role[MAX_SPANS];
-        bool row[MAX_SPANS]; /* this part starts a new row */
-        bool next_row;       /* the next part will */
-        int rows;
-} spans;
-
-/* What comes next goes on a row of its own (indented). */
-static void span_row(spans *l)
-{
-        l->next_row = true;
-}
-
-__attribute__((format(printf, 3, 4))) static void span(spans *l, term_role role, const char *fmt,
-                                                       ...)
-{
-        va_list ap;
-
-        if (l->n < MAX_SPANS && (l->n == 0 || l->role[l->n - 1] != role || l->next_row)) {
-                l->from[l->n] = l->text.len;
-                l->row[l->n] = l->next_row;
-                l->role[l->n++] = role;
-                l->rows += l->next_row;
-                l->next_row = false;
-        }
-        va_start(ap, fmt);
-        strbuf_vprintf(&l->text, fmt, ap);
-        va_end(ap);
-}
-
-/* Draws the parts of L at (Y, X) within WIDTH columns, its later rows (span_row) below at X +
- * INDENT (which may be negative: further left), skipping the first SKIP rows and drawing at most
- * MAXROWS; returns the columns used on the last row drawn. */
-static int draw_rows(const term *t, int y, int x, int width, const spans *l, int indent, int skip,
-                     int maxrows)
-{
-        int used = 0, row = 0;
-
-        for (int k = 0; k < l->n; k++) {
-                size_t end = k + 1 < l->n ? l->from[k + 1] : l->text.len;
-                int r = row - skip;
-
-                if (k > 0 && l->row[k]) {
-                        row++, r++;
-                        used = indent;
-                }
-                if (r < 0 || r >= maxrows || used >= width)
-                        continue;
-                used +=
-                    draw_text(t, stdscr, y + r, x + used, width - used, term_attr(t, l->role[k]),
-                              l->text.data + l->from[k], end - l->from[k]);
-        }
-        return used;
-}
-
-static int draw_spans(const term *t, int y, int x, int width, const spans *l)
-{
-        return draw_rows(t, y, x, width, l, 0, 0, 1);
-}
-
-static void spans_free(spans *l)
-{
-        strbuf_free(&l->text);
-}
-
-/* "A, B, C" */
-static void span_actors(spans *l, const model *m, const model_ids *ids, term_role role)
-{
-        for (size_t k = 0; k < ids->n; k++) {
-                const model_actor *a = model_actor_at(m, ids->v[k]);
-
-                span(l, role, "%s%s", k > 0 ? ", " : "", a != NULL ? a->name : "?");
-        }
-}
-
-static void span_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
-{
-        if (ids->n == 0)
-                return;
-        span_row(l);
-        span(l, ROLE_NORMAL, "%s: ", what);
-        span_actors(l, m, ids, ROLE_WAITER);
-}
-
-/* A pipe's waiters of IDS at its end END (0: a, 1: b; -1: either), on a row of their own:
- * "receiving at b: Receiver" — the end says which way the message goes. */
-static void span_pipe_waiters(spans *l, const model *m, const model_ids *ids, int end,
-                              const char *end_name, const char *what)
-{
-        int v[SC_MAX_ACTORS + 1];
-        model_ids at = { .v = v };
-
-        for (size_t k = 0; k < ids->n && at.n < SC_MAX_ACTORS + 1; k++) {
-                const model_actor *a = model_actor_at(m, ids->v[k]);
-
-                if (a != NULL && a->end == end)
-                        v[at.n++] = ids->v[k];
-        }
-        if (at.n == 0)
-                return;
-        span_row(l);
-        if (end < 0)
-                span(l, ROLE_NORMAL, "%s: ", what);
-        else
-                span(l, ROLE_NORMAL, "%s at %s: ", what, end_name);
-        span_actors(l, m, &at, ROLE_WAITER);
-}
-
-/* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
- * bounded queue shown up to a few). */
-static void span_box(spans *l, const model_texts *items, int64_t max)
-{
-        size_t shown = items->n;
-        int64_t empty = max > 0 ? max - (int64_t)items->n : 0;
-
-        span(l, ROLE_NORMAL, "[");
-        for (size_t k = 0; k < shown; k++)
-                span(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", model_texts_at(items, k));
-        for (int64_t k = 0; k < empty && k < 8; k++)
-                span(l, ROLE_DIM, "%s_", shown + (size_t)k > 0 ? " | " : " ");
-        if (empty > 8)
-                span(l, ROLE_DIM, " ...");
-        span(l, ROLE_NORMAL, " ]");
-}
-
-static void span_lock(spans *l, const model *m, const model_res *r)
-{
-        const model_actor *h = model_actor_at(m, r->holder);
-
-        if (h != NULL && r->worker >= 0) {
-                /* a pool worker's GIL: its events name the map's caller, but the worker holds it */
-                span(l, ROLE_NORMAL, "held by ");
-                span(l, ROLE_HOLDER, "worker %d", r->worker);
-        } else if (h != NULL) {
-                span(l, ROLE_NORMAL, "held by ");
-                span(l, ROLE_HOLDER, "%s", h->name);
-                if (r->depth > 1)
-                        span(l, ROLE_NORMAL, " (depth %d)", r->depth);
-        } else {
-                span(l, ROLE_FREE, "free");
-        }
-}
-
-/* The values of a var, list, dict, value or array: one, or the shared copy and below it each
- * process's own (a var forked into a process is that process's copy from then on). */
-static void span_copies(spans *l, const model *m, const model_res *r)
-{
-        for (size_t k = 0; k < r->ncopies; k++) {
-                const model_actor *o = model_actor_at(m, r->copies[k].owner);
-                char num[VALUE_INT_TEXT];
-
-                if (k > 0) {
-                        span_row(l);
-                        span(l, ROLE_NORMAL, "%s's copy = ", o != NULL ? o->name : "?");
-                } else {
-                        span(l, ROLE_NORMAL, "= ");
-                }
-                span(l, ROLE_BOLD, "%s", model_copy_text(&r->copies[k], num));
-                if (k == 0 && r->ncopies > 1)
-                        span(l, ROLE_DIM, "  (the main process's)");
-        }
-        if (r->manager) { /* a row of its own: the value keeps the first row's room */
-                span_row(l);
-                span(l, ROLE_DIM, "in the manager's server, %lld request%s", (long long)r->requests,
-                     r->requests == 1 ? "" : "s");
-                /* every access is a round trip: who is waiting for the server's reply now */
-                span_waiters(l, m, &r->asking, "waiting for a reply");
-        }
-}
-
-/* A pool: a row per worker with how many results of the map it gave and the task it runs, then
- * the results of the current map as they come, wrapped within WIDTH columns over at most a few
- * rows. */
-static void span_pool(spans *l, const model *m, int ri, int width)
-{
-        const model_res *r = model_res_at(m, ri);
-        size_t n = model_result_count(m, ri), k;
-        int used = 0, rows = 0;
-        char item[64];
-        model_line line;
-
-        span(l, ROLE_NORMAL, "%d workers, %zu result%s", r->nworkers, n, n == 1 ? "" : "s");
-        for (int w = 0; w < r->nworkers; w++) {
-                const model_worker *wk = &r->workers[w];
-                char num[VALUE_INT_TEXT];
-                const char *arg = model_worker_arg(wk, num);
-
-                span_row(l);
-                /* how the map's work spread over the workers, before the task (a long argument
-                 * is cut at the row's end) */
-                if (wk->done > 0)
-                        span(l, ROLE_NORMAL, "worker %d (%lld done): ", w, (long long)wk->done);
-                else
-                        span(l, ROLE_NORMAL, "worker %d: ", w);
-                if (wk->task >= 0)
-                        span(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
-                             arg != NULL ? arg : "");
-                else
-                        span(l, ROLE_DIM, "idle");
-        }
-        if (n == 0)
-                return;
-        span_row(l);
-        span(l, ROLE_NORMAL, "results:");
-        used = 8;
-        for (k = 0; k < n && rows < 4; k++) {
-                const model_line *res = model_result_at(m, ri, k, &line);
-                int len =
-                    snprintf(item, sizeof(item), " [%lld]=%s", (long long)res->index, res->text);
-
-                if (len >= (int)sizeof(item))
-                        len = (int)sizeof(item) - 1;
-                if (used + len > width && used > 0) {
-                        if (++rows == 4)
-                                break;
-                        span_row(l);
-                        span(l, ROLE_NORMAL, "        ");
-                        used = 8;
-                }
-                span(l, ROLE_FREE, "%s", item);
-                used += len;
-        }
-        if (k < n)
-                span(l, ROLE_DIM, " ... %zu more", n - k);
-}
-
-/* One resource, drawn for what it is; WIDTH: the columns of its later rows. */
-static void describe_res(const model *m, int ri, spans *l, int width)
-{
-        const model_res *r = model_res_at(m, ri);
-
-        switch (r->type) {
-        case SC_LOCK:
-        case SC_RLOCK:
-                span_lock(l, m, r);
-                span_waiters(l, m, &r->blocked, "waiting");
-                break;
-        case SC_SEMAPHORE:
-        case SC_BOUNDED_SEMAPHORE:
-                span(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
-                     (long long)r->count, (long long)r->initial);
-                if (r->holders.n > 0) {
-                        span_row(l);
-                        span(l, ROLE_NORMAL, "held by ");
-                        span_actors(l, m, &r->holders, ROLE_HOLDER);
-                }
-                span_waiters(l, m, &r->blocked, "waiting");
-                break;
-        case SC_EVENT:
-                span(l, r->set ? ROLE_FREE : ROLE_WAITER, "%s", r->set ? "set" : "clear");
-                span_waiters(l, m, &r->waiting, "waiting");
-                span_waiters(l, m, &r->blocked, "waiting");
-                break;
-        case SC_CONDITION:
-                if (r->lock < 0) {
-                        span(l, ROLE_NORMAL, "lock ");
-                        span_lock(l, m, r);
-                } else {
-                        const model_res *lk = model_res_at(m, r->lock);
-
-                        span(l, ROLE_NORMAL, "uses %s", lk != NULL ? lk->name : "?");
-                }
-                span_waiters(l, m, &r->blocked, "want the lock");
-                span_waiters(l, m, &r->waiting, "waiting");
-                if (r->pending > 0)
-                        span(l, ROLE_FREE, "; %lld notified", (long long)r->pending);
-                break;
-        case SC_BARRIER: {
-                /* the `pending` oldest waiters were let go (a trip, or a break): they go on as soon
-                 * as they move, so they are not shown waiting with the next round's arrivals */
-                size_t gone =
-                    r->pending < (int64_t)r->waiting.n ? (size_t)r->pending : r->waiting.n;
-                model_ids going = { .v = r->waiting.v, .n = gone };
-                model_ids rest = { .v = r->waiting.v + gone, .n = r->waiting.n - gone };
-
-                if (r->broken)
-                        span(l, ROLE_WAITER, "broken");
-                else if (gone > 0 && r->arrivals == 0)
-                        span(l, ROLE_FREE, "all %lld arrived", (long long)r->parties);
-                else
-                        span(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
-                             (long long)r->parties);
-                span_waiters(l, m, &going, r->broken ? "BrokenBarrierError" : "going on");
-                span_waiters(l, m, &rest, "waiting");
-                break;
-        }
-        case SC_QUEUE:
-                span_box(l, &r->items, r->max);
-                if (r->max > 0)
-                        span(l, ROLE_NORMAL, " %zu/%lld", r->items.n, (long long)r->max);
-                else
-                        span(l, ROLE_NORMAL, " %zu", r->items.n);
-                span_waiters(l, m, &r->blocked, "getting");
-                span_waiters(l, m, &r->putters, "putting");
-                break;
-        case SC_PIPE: {
-                /* the ends as the script names them: a and b, or the names of "ends" */
-                const sc_resource *sr = &model_scenario(m)->resources[ri];
-                const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
-                const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
-
-                /* each direction its own box, one under the other; a one-way pipe's only
-                 * direction is b->a (Pipe(duplex=False): a receives, b sends) */
-                if (r->duplex || r->flow[0].n > 0) {
-                        span(l, ROLE_NORMAL, "%s->%s ", ea, eb);
-                        span_box(l, &r->flow[0], 0);
-                        span_row(l);
-                }
-                span(l, ROLE_NORMAL, "%s->%s ", eb, ea);
-                span_box(l, &r->flow[1], 0);
-                if (r->closed[0] || r->closed[1]) {
-                        span_row(l); /* of the pipe, not of the direction above */
-                        span(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",
-                             r->closed[0] ? ea : "", r->closed[1] ? " " : "",
-                             r->closed[1] ? eb : "");
-                }
-                for (int end = -1; end <= 1; end++) {
-                        span_pipe_waiters(l, m, &r->blocked, end, end == 1 ? eb : ea, "receiving");
-                        span_pipe_waiters(l, m, &r->putters, end, end == 1 ? eb : ea, "sending");
-                }
-                break;
-        }
-        case SC_VAR:
-        case SC_LIST:
-        case SC_DICT:
-        case SC_VALUE:
-        case SC_ARRAY: span_copies(l, m, r); break;
-        case SC_POOL: span_pool(l, m, ri, width); break;
-        default: break;
-        }
-}
-
 /* ---- the panes ---------------------------------------------------------------------------- */
 
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
@@ -626,15 +288,16 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         break;
                 st = (term_role)(ROLE_STATE + ma->state);
                 line = code_line_of(sc->code, ma->stmt);
-                span(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");
+                spans_add(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");
                 if (a < 10)
-                        span(&l, ROLE_BOLD, "%d ", (a + 1) % 10);
+                        spans_add(&l, ROLE_BOLD, "%d ", (a + 1) % 10);
                 else
-                        span(&l, ROLE_NORMAL, "  ");
+                        spans_add(&l, ROLE_NORMAL, "  ");
                 /* started, its first event not in yet (a forked process takes a moment) */
-                span(&l, st, "%s %-8s ", t->glyph[ma->state],
-                     ma->state == MODEL_NEW && ma->launched ? "starting" : model_actor_word(ma));
-                x += draw_spans(t, y, x, r->w, &l);
+                spans_add(&l, st, "%s %-8s ", t->glyph[ma->state],
+                          ma->state == MODEL_NEW && ma->launched ? "starting"
+                                                                 : model_actor_word(ma));
+                x += spans_draw(t, y, x, r->w, &l);
                 spans_free(&l);
                 l = (spans){ 0 };
                 draw_str(t, stdscr, y, x, namew,
@@ -644,28 +307,28 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                          ma->name);
                 x += namew + 1;
                 if (line >= 0)
-                        span(&l, ROLE_DIM, "line %-3d ", line + 1);
+                        spans_add(&l, ROLE_DIM, "line %-3d ", line + 1);
                 else
-                        span(&l, ROLE_DIM, "         ");
+                        spans_add(&l, ROLE_DIM, "         ");
                 if (ma->state == MODEL_BLOCKED || ma->state == MODEL_WAITING) {
                         strbuf why = STRBUF_INIT;
 
                         wait_words(m, a, &why);
-                        span(&l, ROLE_WAITER, "%s", strbuf_str(&why));
+                        spans_add(&l, ROLE_WAITER, "%s", strbuf_str(&why));
                         strbuf_free(&why);
                 } else if (ma->state == MODEL_SLEEPING) {
-                        span(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);
+                        spans_add(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);
                 } else if (ma->state == MODEL_CRASHED && ma->why != NULL) {
                         strbuf why = STRBUF_INIT;
 
                         put_error_text(sc, ma->why, &why);
-                        span(&l, ROLE_ERROR, "%s", strbuf_str(&why));
+                        spans_add(&l, ROLE_ERROR, "%s", strbuf_str(&why));
                         strbuf_free(&why);
                 } else if (a < scn->nactors && scn->actors[a].note != NULL) {
                         /* the author's note, as a comment, where nothing more pressing is said */
-                        span(&l, ROLE_DIM, "# %s", scn->actors[a].note);
+                        spans_add(&l, ROLE_DIM, "# %s", scn->actors[a].note);
                 }
-                draw_spans(t, y, x, r->x + r->w - x, &l);
+                spans_draw(t, y, x, r->x + r->w - x, &l);
                 spans_free(&l);
         }
 }
@@ -852,12 +515,12 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         spans l = { 0 };
 
                         if (p == 0) {
-                                span(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
-                                span(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s",
-                                     here ? t->marker : " ");
-                                span(&l, ROLE_DIM, "%3d ", ln + 1);
+                                spans_add(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
+                                spans_add(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s",
+                                          here ? t->marker : " ");
+                                spans_add(&l, ROLE_DIM, "%3d ", ln + 1);
                         } else {
-                                span(&l, ROLE_NORMAL, "%*s", CODE_PREFIX, "");
+                                spans_add(&l, ROLE_NORMAL, "%*s", CODE_PREFIX, "");
                         }
                         strbuf_reset(&text);
                         if (parts[p].indent < 0) {
@@ -870,8 +533,8 @@ static void draw_code(screen *sc, const term *t, const model *m)
                                 strbuf_printf(&text, "%*s", parts[p].indent, "");
                                 strbuf_append(&text, parts[p].s, parts[p].n);
                         }
-                        span(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
-                        draw_spans(t, r->y + 1 + row, r->x, r->w, &l);
+                        spans_add(&l, here ? ROLE_BOLD : ROLE_NORMAL, "%s", strbuf_str(&text));
+                        spans_draw(t, r->y + 1 + row, r->x, r->w, &l);
                         spans_free(&l);
                 }
                 strbuf_free(&others);
@@ -1033,8 +696,8 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                                          scenario_res_type_name(model_res_at(m, k)->type));
                 }
                 if (row + h > 0 && row < rows)
-                        draw_rows(t, y, x, r->x + r->w - x, &l[k], r->x + 3 - x, skip,
-                                  rows - row - skip);
+                        spans_draw_rows(t, y, x, r->x + r->w - x, &l[k], r->x + 3 - x, skip,
+                                        rows - row - skip);
                 row += h;
                 /* (every row fits when notes are shown: nothing is scrolled away) */
                 if (notes && scn->resources[k].note != NULL) {
@@ -1162,29 +825,30 @@ static void draw_header(screen *sc, const term *t, const model *m)
         double sp = speeds[sc->speed_i];
 
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
-        span(&l, ROLE_HEADER, " lockstep %s", t->bar);
-        span(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
+        spans_add(&l, ROLE_HEADER, " lockstep %s", t->bar);
+        spans_add(&l, ROLE_PANE_FOCUS, " %s ", mode_word(sc));
         if (sc->ended && !sc->past) {
                 event_outcome o = run_outcome(sc);
 
                 /* an error raised is not a crash (the run's summary says so too) */
-                span(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
-                     o == OUTCOME_CRASH && model_only_raised(m) ? "error" : event_outcome_word(o));
+                spans_add(&l, o == OUTCOME_DONE ? ROLE_PANE_FOCUS : ROLE_BANNER, " %s ",
+                          o == OUTCOME_CRASH && model_only_raised(m) ? "error"
+                                                                     : event_outcome_word(o));
         }
-        span(&l, ROLE_HEADER, " %s step %llu", t->bar,
-             (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
+        spans_add(&l, ROLE_HEADER, " %s step %llu", t->bar,
+                  (unsigned long long)(sc->past ? history_steps(h, sc->shown) : run_steps(sc)));
         if (sc->past)
-                span(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
+                spans_add(&l, ROLE_HEADER, " of %llu", (unsigned long long)run_steps(sc));
         /* how long a live run ran, as `lockstep run` says: the operating system's scheduling is
          * what it timed (speedup.json's point), where a stepped run's time is the keys' */
         else if (sc->ended && sc->replay == NULL && sc->mode == MODE_LIVE)
-                span(&l, ROLE_HEADER, " %s %.3f s", t->bar, session_seconds(sc->s));
+                spans_add(&l, ROLE_HEADER, " %s %.3f s", t->bar, session_seconds(sc->s));
         if (sp > 0)
-                span(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
+                spans_add(&l, ROLE_HEADER, " %s speed %g/s", t->bar, sp);
         else
-                span(&l, ROLE_HEADER, " %s speed max", t->bar);
-        span(&l, ROLE_HEADER, " %s %s", t->bar, scn->title);
-        draw_spans(t, 0, 0, COLS, &l);
+                spans_add(&l, ROLE_HEADER, " %s speed max", t->bar);
+        spans_add(&l, ROLE_HEADER, " %s %s", t->bar, scn->title);
+        spans_draw(t, 0, 0, COLS, &l);
         spans_free(&l);
 }
 
@@ -1416,15 +1080,15 @@ static void draw_legend(const term *t, int y, int x, int w)
                     draw_width(t, t->glyph[s], strlen(t->glyph[s])) + 1 + (int)strlen(word) + 2;
 
                 if (used > 0 && used + need > w) {
-                        draw_spans(t, y++, x, w, &l);
+                        spans_draw(t, y++, x, w, &l);
                         spans_free(&l);
                         l = (spans){ 0 };
                         used = 0;
                 }
-                span(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s], word);
+                spans_add(&l, (term_role)(ROLE_STATE + s), "%s %s  ", t->glyph[s], word);
                 used += need;
         }
-        draw_spans(t, y, x, w, &l);
+        spans_draw(t, y, x, w, &l);
         spans_free(&l);
 }
 
@@ -1642,11 +1306,11 @@ static void draw_waiting(screen *sc, const term *t)
         wrap_ctx c;
 
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
-        span(&l, ROLE_HEADER, " lockstep %s", t->bar);
-        span(&l, ROLE_BANNER, " errors ");
-        span(&l, ROLE_HEADER, " %s ", t->bar);
+        spans_add(&l, ROLE_HEADER, " lockstep %s", t->bar);
+        spans_add(&l, ROLE_BANNER, " errors ");
+        spans_add(&l, ROLE_HEADER, " %s ", t->bar);
         utf8_escape_str(&l.text, sc->path); /* a name from the command line: escaped */
-        draw_spans(t, 0, 0, COLS, &l);
+        spans_draw(t, 0, 0, COLS, &l);
         spans_free(&l);
         /* the whole screen is theirs: every error wrapped, not cut */
         c = (wrap_ctx){

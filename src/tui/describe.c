@@ -1,0 +1,274 @@
+/*
+ * describe.c — a resource in words and roles (see describe.h).
+ */
+#include "tui/describe.h"
+
+#include <stdio.h>
+
+/* "A, B, C" */
+static void add_actors(spans *l, const model *m, const model_ids *ids, term_role role)
+{
+        for (size_t k = 0; k < ids->n; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+
+                spans_add(l, role, "%s%s", k > 0 ? ", " : "", a != NULL ? a->name : "?");
+        }
+}
+
+static void add_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
+{
+        if (ids->n == 0)
+                return;
+        spans_row(l);
+        spans_add(l, ROLE_NORMAL, "%s: ", what);
+        add_actors(l, m, ids, ROLE_WAITER);
+}
+
+/* A pipe's waiters of IDS at its end END (0: a, 1: b; -1: either), on a row of their own:
+ * "receiving at b: Receiver" — the end says which way the message goes. */
+static void add_pipe_waiters(spans *l, const model *m, const model_ids *ids, int end,
+                             const char *end_name, const char *what)
+{
+        int v[SC_MAX_ACTORS + 1];
+        model_ids at = { .v = v };
+
+        for (size_t k = 0; k < ids->n && at.n < SC_MAX_ACTORS + 1; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+
+                if (a != NULL && a->end == end)
+                        v[at.n++] = ids->v[k];
+        }
+        if (at.n == 0)
+                return;
+        spans_row(l);
+        if (end < 0)
+                spans_add(l, ROLE_NORMAL, "%s: ", what);
+        else
+                spans_add(l, ROLE_NORMAL, "%s at %s: ", what, end_name);
+        add_actors(l, m, &at, ROLE_WAITER);
+}
+
+/* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
+ * bounded queue shown up to a few). */
+static void add_box(spans *l, const model_texts *items, int64_t max)
+{
+        size_t shown = items->n;
+        int64_t empty = max > 0 ? max - (int64_t)items->n : 0;
+
+        spans_add(l, ROLE_NORMAL, "[");
+        for (size_t k = 0; k < shown; k++)
+                spans_add(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", model_texts_at(items, k));
+        for (int64_t k = 0; k < empty && k < 8; k++)
+                spans_add(l, ROLE_DIM, "%s_", shown + (size_t)k > 0 ? " | " : " ");
+        if (empty > 8)
+                spans_add(l, ROLE_DIM, " ...");
+        spans_add(l, ROLE_NORMAL, " ]");
+}
+
+static void add_lock(spans *l, const model *m, const model_res *r)
+{
+        const model_actor *h = model_actor_at(m, r->holder);
+
+        if (h != NULL && r->worker >= 0) {
+                /* a pool worker's GIL: its events name the map's caller, but the worker holds it */
+                spans_add(l, ROLE_NORMAL, "held by ");
+                spans_add(l, ROLE_HOLDER, "worker %d", r->worker);
+        } else if (h != NULL) {
+                spans_add(l, ROLE_NORMAL, "held by ");
+                spans_add(l, ROLE_HOLDER, "%s", h->name);
+                if (r->depth > 1)
+                        spans_add(l, ROLE_NORMAL, " (depth %d)", r->depth);
+        } else {
+                spans_add(l, ROLE_FREE, "free");
+        }
+}
+
+/* The values of a var, list, dict, value or array: one, or the shared copy and below it each
+ * process's own (a var forked into a process is that process's copy from then on). */
+static void add_copies(spans *l, const model *m, const model_res *r)
+{
+        for (size_t k = 0; k < r->ncopies; k++) {
+                const model_actor *o = model_actor_at(m, r->copies[k].owner);
+                char num[VALUE_INT_TEXT];
+
+                if (k > 0) {
+                        spans_row(l);
+                        spans_add(l, ROLE_NORMAL, "%s's copy = ", o != NULL ? o->name : "?");
+                } else {
+                        spans_add(l, ROLE_NORMAL, "= ");
+                }
+                spans_add(l, ROLE_BOLD, "%s", model_copy_text(&r->copies[k], num));
+                if (k == 0 && r->ncopies > 1)
+                        spans_add(l, ROLE_DIM, "  (the main process's)");
+        }
+        if (r->manager) { /* a row of its own: the value keeps the first row's room */
+                spans_row(l);
+                spans_add(l, ROLE_DIM, "in the manager's server, %lld request%s",
+                          (long long)r->requests, r->requests == 1 ? "" : "s");
+                /* every access is a round trip: who is waiting for the server's reply now */
+                add_waiters(l, m, &r->asking, "waiting for a reply");
+        }
+}
+
+/* A pool: a row per worker with how many results of the map it gave and the task it runs, then
+ * the results of the current map as they come, wrapped within WIDTH columns over at most a few
+ * rows. */
+static void add_pool(spans *l, const model *m, int ri, int width)
+{
+        const model_res *r = model_res_at(m, ri);
+        size_t n = model_result_count(m, ri), k;
+        int used = 0, rows = 0;
+        char item[64];
+        model_line line;
+
+        spans_add(l, ROLE_NORMAL, "%d workers, %zu result%s", r->nworkers, n, n == 1 ? "" : "s");
+        for (int w = 0; w < r->nworkers; w++) {
+                const model_worker *wk = &r->workers[w];
+                char num[VALUE_INT_TEXT];
+                const char *arg = model_worker_arg(wk, num);
+
+                spans_row(l);
+                /* how the map's work spread over the workers, before the task (a long argument
+                 * is cut at the row's end) */
+                if (wk->done > 0)
+                        spans_add(l, ROLE_NORMAL, "worker %d (%lld done): ", w,
+                                  (long long)wk->done);
+                else
+                        spans_add(l, ROLE_NORMAL, "worker %d: ", w);
+                if (wk->task >= 0)
+                        spans_add(l, ROLE_HOLDER, "task %lld (argument %s)", (long long)wk->task,
+                                  arg != NULL ? arg : "");
+                else
+                        spans_add(l, ROLE_DIM, "idle");
+        }
+        if (n == 0)
+                return;
+        spans_row(l);
+        spans_add(l, ROLE_NORMAL, "results:");
+        used = 8;
+        for (k = 0; k < n && rows < 4; k++) {
+                const model_line *res = model_result_at(m, ri, k, &line);
+                int len =
+                    snprintf(item, sizeof(item), " [%lld]=%s", (long long)res->index, res->text);
+
+                if (len >= (int)sizeof(item))
+                        len = (int)sizeof(item) - 1;
+                if (used + len > width && used > 0) {
+                        if (++rows == 4)
+                                break;
+                        spans_row(l);
+                        spans_add(l, ROLE_NORMAL, "        ");
+                        used = 8;
+                }
+                spans_add(l, ROLE_FREE, "%s", item);
+                used += len;
+        }
+        if (k < n)
+                spans_add(l, ROLE_DIM, " ... %zu more", n - k);
+}
+
+/* One resource, drawn for what it is; WIDTH: the columns of its later rows. */
+void describe_res(const model *m, int ri, spans *l, int width)
+{
+        const model_res *r = model_res_at(m, ri);
+
+        switch (r->type) {
+        case SC_LOCK:
+        case SC_RLOCK:
+                add_lock(l, m, r);
+                add_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_SEMAPHORE:
+        case SC_BOUNDED_SEMAPHORE:
+                spans_add(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
+                          (long long)r->count, (long long)r->initial);
+                if (r->holders.n > 0) {
+                        spans_row(l);
+                        spans_add(l, ROLE_NORMAL, "held by ");
+                        add_actors(l, m, &r->holders, ROLE_HOLDER);
+                }
+                add_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_EVENT:
+                spans_add(l, r->set ? ROLE_FREE : ROLE_WAITER, "%s", r->set ? "set" : "clear");
+                add_waiters(l, m, &r->waiting, "waiting");
+                add_waiters(l, m, &r->blocked, "waiting");
+                break;
+        case SC_CONDITION:
+                if (r->lock < 0) {
+                        spans_add(l, ROLE_NORMAL, "lock ");
+                        add_lock(l, m, r);
+                } else {
+                        const model_res *lk = model_res_at(m, r->lock);
+
+                        spans_add(l, ROLE_NORMAL, "uses %s", lk != NULL ? lk->name : "?");
+                }
+                add_waiters(l, m, &r->blocked, "want the lock");
+                add_waiters(l, m, &r->waiting, "waiting");
+                if (r->pending > 0)
+                        spans_add(l, ROLE_FREE, "; %lld notified", (long long)r->pending);
+                break;
+        case SC_BARRIER: {
+                /* the `pending` oldest waiters were let go (a trip, or a break): they go on as soon
+                 * as they move, so they are not shown waiting with the next round's arrivals */
+                size_t gone =
+                    r->pending < (int64_t)r->waiting.n ? (size_t)r->pending : r->waiting.n;
+                model_ids going = { .v = r->waiting.v, .n = gone };
+                model_ids rest = { .v = r->waiting.v + gone, .n = r->waiting.n - gone };
+
+                if (r->broken)
+                        spans_add(l, ROLE_WAITER, "broken");
+                else if (gone > 0 && r->arrivals == 0)
+                        spans_add(l, ROLE_FREE, "all %lld arrived", (long long)r->parties);
+                else
+                        spans_add(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
+                                  (long long)r->parties);
+                add_waiters(l, m, &going, r->broken ? "BrokenBarrierError" : "going on");
+                add_waiters(l, m, &rest, "waiting");
+                break;
+        }
+        case SC_QUEUE:
+                add_box(l, &r->items, r->max);
+                if (r->max > 0)
+                        spans_add(l, ROLE_NORMAL, " %zu/%lld", r->items.n, (long long)r->max);
+                else
+                        spans_add(l, ROLE_NORMAL, " %zu", r->items.n);
+                add_waiters(l, m, &r->blocked, "getting");
+                add_waiters(l, m, &r->putters, "putting");
+                break;
+        case SC_PIPE: {
+                /* the ends as the script names them: a and b, or the names of "ends" */
+                const sc_resource *sr = &model_scenario(m)->resources[ri];
+                const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
+                const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
+
+                /* each direction its own box, one under the other; a one-way pipe's only
+                 * direction is b->a (Pipe(duplex=False): a receives, b sends) */
+                if (r->duplex || r->flow[0].n > 0) {
+                        spans_add(l, ROLE_NORMAL, "%s->%s ", ea, eb);
+                        add_box(l, &r->flow[0], 0);
+                        spans_row(l);
+                }
+                spans_add(l, ROLE_NORMAL, "%s->%s ", eb, ea);
+                add_box(l, &r->flow[1], 0);
+                if (r->closed[0] || r->closed[1]) {
+                        spans_row(l); /* of the pipe, not of the direction above */
+                        spans_add(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",
+                                  r->closed[0] ? ea : "", r->closed[1] ? " " : "",
+                                  r->closed[1] ? eb : "");
+                }
+                for (int end = -1; end <= 1; end++) {
+                        add_pipe_waiters(l, m, &r->blocked, end, end == 1 ? eb : ea, "receiving");
+                        add_pipe_waiters(l, m, &r->putters, end, end == 1 ? eb : ea, "sending");
+                }
+                break;
+        }
+        case SC_VAR:
+        case SC_LIST:
+        case SC_DICT:
+        case SC_VALUE:
+        case SC_ARRAY: add_copies(l, m, r); break;
+        case SC_POOL: add_pool(l, m, ri, width); break;
+        default: break;
+        }
+}

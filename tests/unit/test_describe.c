@@ -1,0 +1,371 @@
+/*
+ * test_describe.c — the Resources pane's words: each kind of resource, fed a hand-written event
+ * sequence, described as the pane shows it, its parts' roles included (a holder's colour, a
+ * waiter's, a free one's).
+ *
+ * A description is written out as its rows joined by " / ", each part in a role other than the
+ * normal one in braces with the role's letter: "held by {h:A} / waiting: {w:B, C}".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "scenario/scenario.h"
+#include "tui/describe.h"
+
+static const char text[] =
+    "{\"lockstep\": 1, \"title\": \"All\", \"summary\": \"Every resource.\",\n"
+    " \"resources\": {\n"
+    "   \"lock\": {\"type\": \"lock\"}, \"r\": {\"type\": \"rlock\"},\n"
+    "   \"sem\": {\"type\": \"semaphore\", \"value\": 2},\n"
+    "   \"ev\": {\"type\": \"event\"}, \"cond\": {\"type\": \"condition\"},\n"
+    "   \"cl\": {\"type\": \"condition\", \"lock\": \"lock\"},\n"
+    "   \"bar\": {\"type\": \"barrier\", \"parties\": 3},\n"
+    "   \"q\": {\"type\": \"queue\", \"max\": 2}, \"uq\": {\"type\": \"queue\"},\n"
+    "   \"p\": {\"type\": \"pipe\"},\n"
+    "   \"conn\": {\"type\": \"pipe\", \"ends\": [\"parent\", \"child\"]},\n"
+    "   \"oneway\": {\"type\": \"pipe\", \"duplex\": false},\n"
+    "   \"counter\": {\"type\": \"var\", \"value\": 0},\n"
+    "   \"md\": {\"type\": \"dict\", \"via\": \"manager\"},\n"
+    "   \"pool\": {\"type\": \"pool\", \"workers\": 2}},\n"
+    " \"actors\": [\n"
+    "   {\"name\": \"A\", \"run\": [{\"get\": \"q\"}, {\"recv\": \"p.a\"}]},\n"
+    "   {\"name\": \"B\", \"run\": [{\"get\": \"q\"}, {\"recv\": \"p.b\"}]},\n"
+    "   {\"name\": \"C\", \"run\": [{\"put\": \"q\", \"value\": 1}, {\"send\": \"p.a\", "
+    "\"value\": 1}]},\n"
+    "   {\"name\": \"P\", \"kind\": \"process\", \"run\": [{\"store\": \"counter\", \"value\": "
+    "5}]}]}\n";
+
+enum { ACT_A, ACT_B, ACT_C, ACT_P, ACT_MAIN };
+
+typedef struct feed {
+        scenario *sc;
+        model *m;
+        uint64_t seq;
+        char out[1024]; /* the last description written out */
+} feed;
+
+static void start(feed *f)
+{
+        scenario_options opt = { .cpu_count = 4 };
+        diag d;
+
+        memset(f, 0, sizeof(*f));
+        diag_init(&d, 20);
+        f->sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
+        if (f->sc == NULL)
+                diag_print(&d, stderr);
+        diag_free(&d);
+        assert_non_null(f->sc);
+        f->m = model_new(f->sc);
+        for (int a = 0; a < 3; a++) {
+                event e = { .seq = ++f->seq,
+                            .kind = EV_START,
+                            .actor = (int16_t)a,
+                            .res = -1,
+                            .other = -1,
+                            .stmt = -1,
+                            .text = "" };
+
+                model_apply(f->m, &e);
+        }
+}
+
+static void stop(feed *f)
+{
+        model_free(f->m);
+        scenario_free(f->sc);
+}
+
+static int res(const feed *f, const char *name)
+{
+        int r = scenario_find_resource(f->sc, name);
+
+        assert_true(r >= 0);
+        return r;
+}
+
+/* The id of statement K (pre-order) of actor A's script. */
+typedef struct nth {
+        int k, id;
+} nth;
+
+static void nth_fn(const sc_stmt *s, void *ctx)
+{
+        nth *n = ctx;
+
+        if (n->k-- == 0)
+                n->id = s->id;
+}
+
+static int stmt_id(const feed *f, int actor, int k)
+{
+        nth n = { k, -1 };
+
+        scenario_walk(&f->sc->scripts[f->sc->actors[actor].script].body, nth_fn, &n);
+        assert_true(n.id >= 0);
+        return n.id;
+}
+
+static void ev(feed *f, int kind, int actor, const char *name, int stmt, int aux, int64_t num,
+               const char *t)
+{
+        event e = { .seq = ++f->seq,
+                    .kind = (uint16_t)kind,
+                    .actor = (int16_t)actor,
+                    .res = (int16_t)(name != NULL ? res(f, name) : -1),
+                    .other = -1,
+                    .stmt = stmt,
+                    .aux = aux,
+                    .num = num,
+                    .len = t != NULL ? (uint32_t)strlen(t) : 0,
+                    .text = t != NULL ? t : "" };
+
+        model_apply(f->m, &e);
+}
+
+static char role_letter(term_role r)
+{
+        switch (r) {
+        case ROLE_NORMAL: return 0;
+        case ROLE_DIM: return 'd';
+        case ROLE_BOLD: return 'b';
+        case ROLE_HOLDER: return 'h';
+        case ROLE_WAITER: return 'w';
+        case ROLE_FREE: return 'f';
+        default: return '?';
+        }
+}
+
+/* Resource NAME described in WIDTH columns, written out (see the top of the file); the rows
+ * counted by the spans are the rows written. */
+static const char *describe(feed *f, const char *name, int width)
+{
+        spans l = { 0 };
+        size_t at = 0;
+        int rows = 0;
+
+        describe_res(f->m, res(f, name), &l, width);
+        for (int k = 0; k < l.n; k++) {
+                const char *s;
+                size_t n;
+                char c = role_letter(l.role[k]);
+
+                spans_part(&l, k, &s, &n);
+                if (k > 0 && l.row[k]) {
+                        at += (size_t)snprintf(f->out + at, sizeof(f->out) - at, " / ");
+                        rows++;
+                }
+                if (c != 0)
+                        at += (size_t)snprintf(f->out + at, sizeof(f->out) - at, "{%c:%.*s}", c,
+                                               (int)n, s);
+                else
+                        at += (size_t)snprintf(f->out + at, sizeof(f->out) - at, "%.*s", (int)n, s);
+                assert_true(at < sizeof(f->out));
+        }
+        assert_int_equal(rows, l.rows);
+        spans_free(&l);
+        return f->out;
+}
+
+#define SAYS(name, width, want) assert_string_equal(describe(&f, name, width), want)
+
+static void test_locks(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        SAYS("lock", 40, "{f:free}");
+        ev(&f, EV_ACQUIRED, ACT_A, "lock", -1, 0, 1, NULL);
+        SAYS("lock", 40, "held by {h:A}");
+        ev(&f, EV_BLOCKED, ACT_B, "lock", -1, 0, 0, NULL);
+        ev(&f, EV_BLOCKED, ACT_C, "lock", -1, 0, 0, NULL);
+        SAYS("lock", 40, "held by {h:A} / waiting: {w:B, C}");
+        /* an RLock's depth, once it is more than one */
+        ev(&f, EV_ACQUIRED, ACT_B, "r", -1, 0, 1, NULL);
+        SAYS("r", 40, "held by {h:B}");
+        ev(&f, EV_ACQUIRED, ACT_B, "r", -1, 0, 2, NULL);
+        SAYS("r", 40, "held by {h:B} (depth 2)");
+        stop(&f);
+}
+
+static void test_semaphore(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        SAYS("sem", 40, "{f:2 of 2 free}");
+        ev(&f, EV_ACQUIRED, ACT_A, "sem", -1, 0, 1, NULL);
+        SAYS("sem", 40, "{f:1 of 2 free} / held by {h:A}");
+        ev(&f, EV_ACQUIRED, ACT_B, "sem", -1, 0, 0, NULL);
+        ev(&f, EV_BLOCKED, ACT_C, "sem", -1, 0, 0, NULL);
+        /* none free is the waiters' colour */
+        SAYS("sem", 40, "{w:0 of 2 free} / held by {h:A, B} / waiting: {w:C}");
+        stop(&f);
+}
+
+static void test_event_and_conditions(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        SAYS("ev", 40, "{w:clear}");
+        ev(&f, EV_WAITING, ACT_A, "ev", -1, 0, 0, NULL);
+        SAYS("ev", 40, "{w:clear} / waiting: {w:A}");
+        ev(&f, EV_SET, ACT_B, "ev", -1, 0, 0, NULL);
+        SAYS("ev", 40, "{f:set} / waiting: {w:A}");
+        /* a condition with its own lock shows the lock; one over a lock names it */
+        SAYS("cond", 40, "lock {f:free}");
+        SAYS("cl", 40, "uses lock");
+        ev(&f, EV_ACQUIRED, ACT_A, "cond", -1, 0, 1, NULL);
+        ev(&f, EV_WAITING, ACT_A, "cond", -1, 0, 0, NULL);
+        ev(&f, EV_ACQUIRED, ACT_B, "cond", -1, 0, 1, NULL);
+        SAYS("cond", 40, "lock held by {h:B} / waiting: {w:A}");
+        ev(&f, EV_NOTIFIED, ACT_B, "cond", -1, 0, 1, NULL);
+        SAYS("cond", 40, "lock held by {h:B} / waiting: {w:A}{f:; 1 notified}");
+        ev(&f, EV_WOKE, ACT_A, "cond", -1, 0, 0, NULL);
+        ev(&f, EV_BLOCKED, ACT_A, "cond", -1, 0, 0, NULL);
+        SAYS("cond", 40, "lock held by {h:B} / want the lock: {w:A}");
+        stop(&f);
+}
+
+static void test_barrier(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        SAYS("bar", 40, "0 of 3 arrived");
+        ev(&f, EV_WAITING, ACT_A, "bar", -1, 0, 1, NULL);
+        ev(&f, EV_WAITING, ACT_B, "bar", -1, 0, 2, NULL);
+        SAYS("bar", 40, "2 of 3 arrived / waiting: {w:A, B}");
+        /* the last one trips it: the others go on as soon as they move */
+        ev(&f, EV_WAITING, ACT_C, "bar", -1, 0, 3, NULL);
+        SAYS("bar", 40, "{f:all 3 arrived} / going on: {w:A, B, C}");
+        ev(&f, EV_WOKE, ACT_C, "bar", -1, 0, 0, NULL);
+        ev(&f, EV_WOKE, ACT_A, "bar", -1, 0, 0, NULL);
+        /* C arrives for the next round while B has not woken from the last */
+        ev(&f, EV_WAITING, ACT_C, "bar", -1, 0, 1, NULL);
+        SAYS("bar", 40, "1 of 3 arrived / going on: {w:B} / waiting: {w:C}");
+        stop(&f);
+}
+
+static void test_queue(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        /* a bounded queue's empty slots, drawn */
+        SAYS("q", 40, "[{d: _ | _} ] 0/2");
+        SAYS("uq", 40, "[ ] 0");
+        ev(&f, EV_BLOCKED, ACT_A, "q", stmt_id(&f, ACT_A, 0), 0, 0, NULL);
+        SAYS("q", 40, "[{d: _ | _} ] 0/2 / getting: {w:A}");
+        ev(&f, EV_PUT, ACT_C, "q", -1, 0, 1, "'x'");
+        SAYS("q", 40, "[{b: 'x'}{d: | _} ] 1/2 / getting: {w:A}");
+        ev(&f, EV_PUT, ACT_C, "q", -1, 0, 2, "[1, 2]");
+        ev(&f, EV_BLOCKED, ACT_C, "q", stmt_id(&f, ACT_C, 0), 0, 0, NULL);
+        SAYS("q", 40, "[{b: 'x' | [1, 2]} ] 2/2 / getting: {w:A} / putting: {w:C}");
+        for (int k = 0; k < 12; k++)
+                ev(&f, EV_PUT, ACT_C, "uq", -1, 0, k, "7");
+        SAYS("uq", 40, "[{b: 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7} ] 12");
+        stop(&f);
+}
+
+static void test_pipes(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        /* duplex: a box each way */
+        SAYS("p", 40, "a->b [ ] / b->a [ ]");
+        /* who waits at which end: the way their message comes */
+        ev(&f, EV_BLOCKED, ACT_B, "p", stmt_id(&f, ACT_B, 1), 0, 0, NULL);
+        SAYS("p", 40, "a->b [ ] / b->a [ ] / receiving at b: {w:B}");
+        ev(&f, EV_SENT, ACT_C, "p", -1, 0, 0, "'hello'");
+        ev(&f, EV_SENT, ACT_C, "p", -1, 0, 0, "2");
+        ev(&f, EV_RECEIVED, ACT_B, "p", -1, 1, 0, "'hello'");
+        ev(&f, EV_BLOCKED, ACT_A, "p", stmt_id(&f, ACT_A, 1), 0, 0, NULL);
+        SAYS("p", 40, "a->b [{b: 2} ] / b->a [ ] / receiving at a: {w:A}");
+        ev(&f, EV_CLOSED, ACT_C, "p", -1, 0, 0, NULL);
+        SAYS("p", 40, "a->b [{b: 2} ] / b->a [ ] / {d:closed: a} / receiving at a: {w:A}");
+        /* the ends as the scenario names them */
+        SAYS("conn", 40, "parent->child [ ] / child->parent [ ]");
+        /* one-way: only b -> a, until something went the other way */
+        SAYS("oneway", 40, "b->a [ ]");
+        stop(&f);
+}
+
+static void test_copies_and_manager(void **state)
+{
+        feed f;
+
+        (void)state;
+        start(&f);
+        SAYS("counter", 40, "= {b:0}");
+        ev(&f, EV_CHANGED, ACT_MAIN, "counter", -1, -1, 0, "3");
+        ev(&f, EV_START, ACT_P, NULL, -1, 0, 0, NULL);
+        ev(&f, EV_CHANGED, ACT_P, "counter", -1, ACT_P, 0, "5");
+        /* a process's copy under the shared one, which is the main process's */
+        SAYS("counter", 40, "= {b:3}{d:  (the main process's)} / P's copy = {b:5}");
+        SAYS("md", 40, "= {b:{}} / {d:in the manager's server, 0 requests}");
+        ev(&f, EV_REQUEST, ACT_A, "md", -1, 0, 0, "get");
+        SAYS("md", 40,
+             "= {b:{}} / {d:in the manager's server, 1 request} / waiting for a reply: {w:A}");
+        stop(&f);
+}
+
+static void test_pool(void **state)
+{
+        feed f;
+        char item[16];
+
+        (void)state;
+        start(&f);
+        SAYS("pool", 40, "2 workers, 0 results / worker 0: {d:idle} / worker 1: {d:idle}");
+        ev(&f, EV_TASK, ACT_MAIN, "pool", -1, 0, 0, "1");
+        ev(&f, EV_TASK, ACT_MAIN, "pool", -1, 1, 1, "2");
+        ev(&f, EV_RESULT, ACT_MAIN, "pool", -1, 1, 1, "4");
+        SAYS("pool", 40,
+             "2 workers, 1 result / worker 0: {h:task 0 (argument 1)} / worker 1 (1 done): "
+             "{d:idle} / results:{f: [1]=4}");
+        /* results wrap within the width, in at most four rows, then say how many more */
+        for (int k = 2; k < 40; k++) {
+                snprintf(item, sizeof(item), "%d", k * k);
+                ev(&f, EV_TASK, ACT_MAIN, "pool", -1, 1, k, "x");
+                ev(&f, EV_RESULT, ACT_MAIN, "pool", -1, 1, k, item);
+        }
+        SAYS("pool", 30,
+             "2 workers, 39 results / worker 0: {h:task 0 (argument 1)} / worker 1 (39 done): "
+             "{d:idle} / results:{f: [1]=4 [2]=4 [3]=9} /         {f: [4]=16 [5]=25 [6]=36} "
+             "/         {f: [7]=49 [8]=64 [9]=81} /         {f: [10]=100 [11]=121}{d: ... 28 "
+             "more}");
+        stop(&f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_locks),
+                cmocka_unit_test(test_semaphore),
+                cmocka_unit_test(test_event_and_conditions),
+                cmocka_unit_test(test_barrier),
+                cmocka_unit_test(test_queue),
+                cmocka_unit_test(test_pipes),
+                cmocka_unit_test(test_copies_and_manager),
+                cmocka_unit_test(test_pool),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
