@@ -28,7 +28,7 @@
 typedef struct store store;
 
 /* Bytes of encoded items a queue between processes holds at most (mapped lazily). */
-#define STORE_QUEUE_BYTES ((size_t)16 << 20)
+#define STORE_QUEUE_BYTES SC_MAX_QUEUE_BYTES
 /* The most one encoding may take (store_encode): a value sent to another process, or the memory a
  * new process is given. The run's values are capped in memory (VALUE_MAX_MEMORY), but a list
  * that holds one long string a million times is small there and a terabyte encoded. */

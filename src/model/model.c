@@ -2145,7 +2145,16 @@ void model_describe_wait(const model *m, int an, strbuf *why)
         } else if (a->op == MODEL_OP_GET) {
                 strbuf_puts(why, r->items.n > 0 ? " (an item has come)" : " (empty)");
         } else if (a->op == MODEL_OP_PUT) {
-                strbuf_puts(why, model_can_proceed(m, an) ? " (there is room now)" : " (full)");
+                /* an unbounded queue is full at lockstep's caps (safety.md): say which */
+                if (model_can_proceed(m, an))
+                        strbuf_puts(why, " (there is room now)");
+                else if (r->max > 0 && (int64_t)r->items.n >= r->max)
+                        strbuf_puts(why, " (full)");
+                else if (r->items.n >= SC_MAX_QUEUE)
+                        strbuf_printf(why, " (full: lockstep's cap of %d items)", SC_MAX_QUEUE);
+                else
+                        strbuf_printf(why, " (full: lockstep's cap of %zu MiB of items)",
+                                      SC_MAX_QUEUE_BYTES >> 20);
         } else if (lockish(r) && a->state == MODEL_BLOCKED) {
                 const model_actor *h = model_actor_at(m, r->holder);
 

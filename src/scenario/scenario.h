@@ -33,6 +33,7 @@
 #define SC_MAX_NAME         64
 #define SC_MAX_SEMAPHORE    1000000
 #define SC_MAX_QUEUE        100000
+#define SC_MAX_QUEUE_BYTES  ((size_t)16 << 20) /* encoded items of a queue between processes */
 #define SC_MAX_ARRAY        100000
 #define SC_MAX_POOL         16
 #define SC_MAX_POOL_WORKERS 64           /* in all the pools of a scenario */

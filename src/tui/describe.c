@@ -4,6 +4,9 @@
 #include "tui/describe.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "util/utf8.h"
 
 /* "A, B, C" */
 static void add_actors(spans *l, const model *m, const model_ids *ids, term_role role)
@@ -48,19 +51,58 @@ static void add_pipe_waiters(spans *l, const model *m, const model_ids *ids, int
         add_actors(l, m, &at, ROLE_WAITER);
 }
 
-/* The items of a queue or a pipe direction as a box: [ 'a' | 'b' | _ ] (empty slots of a
- * bounded queue shown up to a few). */
-static void add_box(spans *l, const model_texts *items, int64_t max)
+static int columns(const char *s)
 {
-        size_t shown = items->n;
-        int64_t empty = max > 0 ? max - (int64_t)items->n : 0;
+        return utf8_columns(s, strlen(s), true);
+}
 
+static int digits(size_t n)
+{
+        int d = 1;
+
+        while (n >= 10)
+                n /= 10, d++;
+        return d;
+}
+
+/* The items of a queue or a pipe direction as a box in ROOM columns: [ 'a' | 'b' | _ ] (empty
+ * slots of a bounded queue shown up to a few). The items that do not fit are counted instead,
+ * "[ 'a' | 'b' | ... 41 more ]", so that what follows the box stays in view; the first is
+ * always shown (cut at the row's end if need be). */
+static void add_box(spans *l, const model_texts *items, int64_t max, int room)
+{
+        size_t n = items->n, k, fit;
+        int64_t empty = max > 0 ? max - (int64_t)n : 0, e;
+        int used = 1;
+
+        /* how many fit with " ]" after them (counting stops at the room: a queue may hold
+         * 100,000) */
+        for (fit = 0; fit < n; fit++) {
+                const char *item = model_texts_at(items, fit);
+
+                used += (fit > 0 ? 3 : 1) + columns(item);
+                if (used + 2 > room)
+                        break;
+        }
+        used = 1;
         spans_add(l, ROLE_NORMAL, "[");
-        for (size_t k = 0; k < shown; k++)
-                spans_add(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", model_texts_at(items, k));
-        for (int64_t k = 0; k < empty && k < 8; k++)
-                spans_add(l, ROLE_DIM, "%s_", shown + (size_t)k > 0 ? " | " : " ");
-        if (empty > 8)
+        for (k = 0; k < n; k++) {
+                const char *item = model_texts_at(items, k);
+                int cols = (k > 0 ? 3 : 1) + columns(item);
+
+                /* not all of them: room for the count of those after it, " | ... 41 more ]" */
+                if (k > 0 && fit < n && used + cols + 14 + digits(n - k - 1) > room)
+                        break;
+                spans_add(l, ROLE_BOLD, "%s%s", k > 0 ? " | " : " ", item);
+                used += cols;
+        }
+        if (k < n) {
+                spans_add(l, ROLE_DIM, " | ... %zu more", n - k);
+                empty = 0;
+        }
+        for (e = 0; e < empty && e < 8 && used + 4 + 6 <= room; e++, used += 4)
+                spans_add(l, ROLE_DIM, "%s_", n + (size_t)e > 0 ? " | " : " ");
+        if (e < empty)
                 spans_add(l, ROLE_DIM, " ...");
         spans_add(l, ROLE_NORMAL, " ]");
 }
@@ -168,7 +210,7 @@ static void add_pool(spans *l, const model *m, int ri, int width)
 }
 
 /* One resource, drawn for what it is; WIDTH: the columns of its later rows. */
-void describe_res(const model *m, int ri, spans *l, int width)
+void describe_res(const model *m, int ri, spans *l, describe_room room)
 {
         const model_res *r = model_res_at(m, ri);
 
@@ -227,30 +269,36 @@ void describe_res(const model *m, int ri, spans *l, int width)
                 add_waiters(l, m, &rest, "waiting");
                 break;
         }
-        case SC_QUEUE:
-                add_box(l, &r->items, r->max);
+        case SC_QUEUE: {
+                char count[48];
+
                 if (r->max > 0)
-                        spans_add(l, ROLE_NORMAL, " %zu/%lld", r->items.n, (long long)r->max);
+                        snprintf(count, sizeof(count), " %zu/%lld", r->items.n, (long long)r->max);
                 else
-                        spans_add(l, ROLE_NORMAL, " %zu", r->items.n);
+                        snprintf(count, sizeof(count), " %zu", r->items.n);
+                add_box(l, &r->items, r->max, room.first - (int)strlen(count));
+                spans_add(l, ROLE_NORMAL, "%s", count);
                 add_waiters(l, m, &r->blocked, "getting");
                 add_waiters(l, m, &r->putters, "putting");
                 break;
+        }
         case SC_PIPE: {
                 /* the ends as the script names them: a and b, or the names of "ends" */
                 const sc_resource *sr = &model_scenario(m)->resources[ri];
                 const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
                 const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
+                int way = columns(ea) + columns(eb) + 3, row_room = room.first;
 
                 /* each direction its own box, one under the other; a one-way pipe's only
                  * direction is b->a (Pipe(duplex=False): a receives, b sends) */
                 if (r->duplex || r->flow[0].n > 0) {
                         spans_add(l, ROLE_NORMAL, "%s->%s ", ea, eb);
-                        add_box(l, &r->flow[0], 0);
+                        add_box(l, &r->flow[0], 0, row_room - way);
                         spans_row(l);
+                        row_room = room.rest;
                 }
                 spans_add(l, ROLE_NORMAL, "%s->%s ", eb, ea);
-                add_box(l, &r->flow[1], 0);
+                add_box(l, &r->flow[1], 0, row_room - way);
                 if (r->closed[0] || r->closed[1]) {
                         spans_row(l); /* of the pipe, not of the direction above */
                         spans_add(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",
@@ -268,7 +316,7 @@ void describe_res(const model *m, int ri, spans *l, int width)
         case SC_DICT:
         case SC_VALUE:
         case SC_ARRAY: add_copies(l, m, r); break;
-        case SC_POOL: add_pool(l, m, ri, width); break;
+        case SC_POOL: add_pool(l, m, ri, room.rest); break;
         default: break;
         }
 }

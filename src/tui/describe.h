@@ -10,9 +10,15 @@
 #include "model/model.h"
 #include "tui/spans.h"
 
+/* The columns a description's rows have: its first row (after the resource's name), and each
+ * later one. A queue's or a pipe's items that do not fit their row are counted, not shown
+ * ("[ 0 | 1 | ... 99998 more ] 100000"), and a pool's results wrap within the later rows. */
+typedef struct describe_room {
+        int first, rest;
+} describe_room;
+
 /* Adds resource RI of M to L: its state on the first row, then a row for each further part
- * (waiters, a copy, a pipe's other direction, a pool's worker); WIDTH: the columns of those
- * later rows, which a pool's results wrap within. */
-void describe_res(const model *m, int ri, spans *l, int width);
+ * (waiters, a copy, a pipe's other direction, a pool's worker). */
+void describe_res(const model *m, int ri, spans *l, describe_room room);
 
 #endif

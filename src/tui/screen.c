@@ -5,9 +5,9 @@
  * Panes: Actors (one row per actor: number, glyph, name, state in words, the line it is at and
  * what it waits for), Code (the selected actor's script, the current line marked, the numbers
  * of the other actors at each line), Resources (each drawn for what it is, with holders and
- * waiters named: describe.c) and Output (what the actors printed, tagged with who). The status lines below
- * say what a key did or why an actor cannot move, show the deadlock banner, and keep the last
- * narration caption in view.
+ * waiters named: describe.c) and Output (what the actors printed, tagged with who). The status
+ * lines below say what a key did or why an actor cannot move, show the deadlock banner, and keep
+ * the last narration caption in view.
  */
 #include "tui/screen.h"
 
@@ -608,18 +608,50 @@ static void free_texts(char **v, int n)
 
 /* The resources' texts at moment SEQ, described for a pane W columns wide, or NULL when the
  * history cannot rebuild it. Uses history_at: the caller asks for its shown model again. */
-static char **res_texts_at(history *h, uint64_t seq, int w)
+/* The Resources pane's columns in W: the names' (as wide as the longest, up to 16, or 24 where
+ * the pane is wide: "shared_array.get_lock()") and the types' (0: not shown, where the pane is
+ * narrow); the rooms a resource's rows have. */
+typedef struct res_columns {
+        int namew, typew;
+        describe_room room;
+} res_columns;
+
+static res_columns res_columns_of(const term *t, const model *m, int w)
+{
+        res_columns c = { .namew = 4 };
+
+        for (int k = 0; k < model_nres(m); k++) {
+                const char *name = model_res_at(m, k)->name;
+                int n = draw_width(t, name, strlen(name));
+
+                c.namew = n > c.namew ? n : c.namew;
+                n = (int)strlen(scenario_res_type_name(model_res_at(m, k)->type));
+                c.typew = n > c.typew ? n : c.typew;
+        }
+        if (c.namew > (w >= 72 ? 24 : 16))
+                c.namew = w >= 72 ? 24 : 16;
+        if (w < 60)
+                c.typew = 0;
+        /* the first row after the name and the type, the others indented by 3 */
+        c.room.first = w - c.namew - 2 - (c.typew > 0 ? c.typew + 1 : 0);
+        c.room.rest = w - 3;
+        return c;
+}
+
+static char **res_texts_at(const term *t, history *h, uint64_t seq, int w)
 {
         const model *m = history_at(h, seq);
+        describe_room room;
         char **v;
 
         if (m == NULL)
                 return NULL;
+        room = res_columns_of(t, m, w).room;
         v = xcalloc((size_t)model_nres(m) + 1, sizeof(char *));
         for (int k = 0; k < model_nres(m); k++) {
                 spans l = { 0 };
 
-                describe_res(m, k, &l, w);
+                describe_res(m, k, &l, room);
                 v[k] = xstrdup(strbuf_str(&l.text));
                 spans_free(&l);
         }
@@ -632,7 +664,9 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
 {
         const layout_rect *r = &sc->pane[PANE_RES];
         const scenario *scn = model_scenario(m);
-        int n = model_nres(m), rows = r->h - 1, namew = 4, typew = 0, total = 0, nnotes = 0, row;
+        int n = model_nres(m), rows = r->h - 1, total = 0, nnotes = 0, row;
+        res_columns c = res_columns_of(t, m, r->w);
+        int namew = c.namew, typew = c.typew;
         bool notes = false;
         spans *l = xcalloc((size_t)n + 1, sizeof(*l));
         char **now = xcalloc((size_t)n + 1, sizeof(char *));
@@ -640,20 +674,9 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
 
         cycle_marks(m, NULL, cycle);
         for (int k = 0; k < n; k++) {
-                const char *name = model_res_at(m, k)->name;
-                int w = draw_width(t, name, strlen(name));
-
-                if (w > namew)
-                        namew = w;
-                w = (int)strlen(scenario_res_type_name(model_res_at(m, k)->type));
-                if (w > typew)
-                        typew = w;
-                describe_res(m, k, &l[k], r->w - 3);
+                describe_res(m, k, &l[k], c.room);
                 now[k] = xstrdup(strbuf_str(&l[k].text));
         }
-        /* names up to 16 columns, 24 where the pane is wide ("shared_array.get_lock()") */
-        if (namew > (r->w >= 72 ? 24 : 16))
-                namew = r->w >= 72 ? 24 : 16;
         for (int k = 0; k < n; k++) {
                 total += 1 + l[k].rows;
                 nnotes += scn->resources[k].note != NULL;
@@ -679,7 +702,7 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                 bool changed = before != NULL && strcmp(before[k], now[k]) != 0;
 
                 /* the type too where there is room for it */
-                if (r->w >= 60)
+                if (typew > 0)
                         x += typew + 1;
                 if (row + h > 0 && row < rows && skip == 0) {
                         /* changed since the previous moment: a star, not colour alone */
@@ -690,7 +713,7 @@ static void draw_resources(screen *sc, const term *t, const model *m, char **bef
                                               : changed ? ROLE_CHANGED
                                                         : ROLE_BOLD),
                                  model_res_at(m, k)->name);
-                        if (r->w >= 60)
+                        if (typew > 0)
                                 draw_str(t, stdscr, y, r->x + namew + 2, typew,
                                          term_attr(t, ROLE_DIM),
                                          scenario_res_type_name(model_res_at(m, k)->type));
@@ -1372,7 +1395,7 @@ void screen_draw(screen *sc, const term *t)
                 history *h = hist(sc);
                 uint64_t at = sc->past ? sc->shown : history_len(h);
 
-                before = res_texts_at(h, boundary_before(h, at), sc->pane[PANE_RES].w - 3);
+                before = res_texts_at(t, h, boundary_before(h, at), sc->pane[PANE_RES].w);
                 m = shown_model(sc);
         }
         if (!sc->fits) {

@@ -597,13 +597,19 @@ done
 
 # --- an unbounded queue between processes full by its bytes (16 MiB): the putter waits for ever,
 # and that is a deadlock, live and stepped (live it ran to the time limit; stepped the putter was
-# granted again and again, as the model took an unbounded queue for never full)
+# granted again and again, as the model took an unbounded queue for never full). The reason
+# names the cap, as it does for one full by its 100,000 items.
 for how in "" --step; do
         # shellcheck disable=SC2086
         timeout 60 "$bin" run $how tests/e2e/scenarios/queue-bytes-full.json >/dev/null 2>"$tmp/qb.err"
         status $? 3 "queue-bytes-full $how"
-        grep -q "every actor is blocked: Prod waits for queue q (full)" "$tmp/qb.err" && ok ||
-                ko "queue-bytes-full $how: $(tail -1 "$tmp/qb.err")"
+        grep -q "every actor is blocked: Prod waits for queue q (full: lockstep's cap of 16 MiB of items)" \
+                "$tmp/qb.err" && ok || ko "queue-bytes-full $how: $(tail -1 "$tmp/qb.err")"
+        # shellcheck disable=SC2086
+        timeout 60 "$bin" run $how tests/e2e/scenarios/queue-items-full.json >"$tmp/qi.out" 2>"$tmp/qi.err"
+        status $? 3 "queue-items-full $how"
+        grep -q "every actor is blocked: Prod waits for queue q (full: lockstep's cap of 100000 items)" \
+                "$tmp/qi.err" && [ ! -s "$tmp/qi.out" ] && ok || ko "queue-items-full $how: $(tail -1 "$tmp/qi.err")"
 done
 
 # --- a value small in memory but a terabyte encoded, sent to another process every way: a

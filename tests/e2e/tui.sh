@@ -750,6 +750,13 @@ last=timed
 start timed 80 24 -- scenarios/classics/race.json --live --set INCREMENTS=3 --speed max
 check "a live run that ended shows the seconds it ran (--speed max: no key pressed)" wait_for timed "finished .*│ step [0-9]+ │ [0-9]+\\.[0-9]{3} s │ speed max"
 T send-keys -t timed q
+# a queue too long for its row: the items that do not fit are counted, and the count after the
+# box stays in view (the box ran off the row, its count with it); the putter's wait names the cap
+last=qfull
+start qfull 80 24 -- tests/e2e/scenarios/queue-items-full.json --live --speed max
+check "a queue of 100,000 items: the first that fit, the rest counted, then the count" wait_for qfull "q +\\[ 0 \\| 1 \\| 2 \\| \\.\\.\\. 99997 more \\] 100000"
+check "... the run a deadlock at lockstep's cap" wait_for qfull "waits for queue q \\(full: lockstep's cap"
+T send-keys -t qfull q
 # --speed starts at the first speed of + and - at or above it
 last=sp3
 start sp3 80 24 -- scenarios/classics/race.json --speed 3

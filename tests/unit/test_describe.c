@@ -144,15 +144,15 @@ static char role_letter(term_role r)
         }
 }
 
-/* Resource NAME described in WIDTH columns, written out (see the top of the file); the rows
+/* Resource NAME described in ROOM, written out (see the top of the file); the rows
  * counted by the spans are the rows written. */
-static const char *describe(feed *f, const char *name, int width)
+static const char *describe(feed *f, const char *name, describe_room room)
 {
         spans l = { 0 };
         size_t at = 0;
         int rows = 0;
 
-        describe_res(f->m, res(f, name), &l, width);
+        describe_res(f->m, res(f, name), &l, room);
         for (int k = 0; k < l.n; k++) {
                 const char *s;
                 size_t n;
@@ -175,7 +175,9 @@ static const char *describe(feed *f, const char *name, int width)
         return f->out;
 }
 
-#define SAYS(name, width, want) assert_string_equal(describe(&f, name, width), want)
+/* NAME described in WIDTH columns a row */
+#define SAYS(name, width, want)                                                                    \
+        assert_string_equal(describe(&f, name, (describe_room){ width, width }), want)
 
 static void test_locks(void **state)
 {
@@ -278,7 +280,20 @@ static void test_queue(void **state)
         SAYS("q", 40, "[{b: 'x' | [1, 2]} ] 2/2 / getting: {w:A} / putting: {w:C}");
         for (int k = 0; k < 12; k++)
                 ev(&f, EV_PUT, ACT_C, "uq", -1, 0, k, "7");
-        SAYS("uq", 40, "[{b: 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7} ] 12");
+        SAYS("uq", 52, "[{b: 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7} ] 12");
+        /* items that do not fit are counted, and the count after the box stays in view: 52
+         * columns hold all twelve exactly, 51 eight and the rest counted, 40 five */
+        SAYS("uq", 51, "[{b: 7 | 7 | 7 | 7 | 7 | 7 | 7 | 7}{d: | ... 4 more} ] 12");
+        SAYS("uq", 40, "[{b: 7 | 7 | 7 | 7 | 7}{d: | ... 7 more} ] 12");
+        for (int k = 0; k < 99988; k++)
+                ev(&f, EV_PUT, ACT_C, "uq", -1, 0, k, "'an item'");
+        SAYS("uq", 40, "[{b: 7 | 7 | 7}{d: | ... 99997 more} ] 100000");
+        /* the first item always, whatever its length (the row cuts it) */
+        SAYS("uq", 10, "[{b: 7}{d: | ... 99999 more} ] 100000");
+        /* a bounded queue's empty slots as far as they fit */
+        ev(&f, EV_GOT, ACT_A, "q", -1, 0, 0, NULL);
+        SAYS("q", 40, "[{b: [1, 2]}{d: | _} ] 1/2");
+        SAYS("q", 18, "[{b: [1, 2]}{d: ...} ] 1/2");
         stop(&f);
 }
 
@@ -302,6 +317,15 @@ static void test_pipes(void **state)
         SAYS("p", 40, "a->b [{b: 2} ] / b->a [ ] / {d:closed: a} / receiving at a: {w:A}");
         /* the ends as the scenario names them */
         SAYS("conn", 40, "parent->child [ ] / child->parent [ ]");
+        /* each direction's box in the room of its row: the first after the name, the second
+         * on a row of its own */
+        for (int k = 0; k < 30; k++) {
+                ev(&f, EV_SENT, ACT_C, "conn", -1, 0, 0, "'m'");
+                ev(&f, EV_SENT, ACT_C, "conn", -1, 1, 0, "'m'");
+        }
+        assert_string_equal(describe(&f, "conn", (describe_room){ 40, 60 }),
+                            "parent->child [{b: 'm'}{d: | ... 29 more} ] / child->parent [{b: "
+                            "'m' | 'm' | 'm' | 'm' | 'm'}{d: | ... 25 more} ]");
         /* one-way: only b -> a, until something went the other way */
         SAYS("oneway", 40, "b->a [ ]");
         stop(&f);
