@@ -23,6 +23,7 @@
 #include "tui/describe.h"
 #include "tui/draw.h"
 #include "tui/layout.h"
+#include "tui/moments.h"
 #include "tui/spans.h"
 #include "util/sigend.h"
 #include "util/utf8.h"
@@ -97,8 +98,6 @@ static const key_help replay_key_table[] = {
 };
 #define NREPLAY_KEYS ((int)(sizeof(replay_key_table) / sizeof(*replay_key_table)))
 
-#define MAX_LANE_STEPS 256 /* the Timeline's columns at most */
-
 struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
         trace_reader *reader;
@@ -143,7 +142,7 @@ struct screen {
         bool fits;
         /* the Timeline as last drawn, for a click on a column: the moment after each step, and
          * the screen column of the first */
-        uint64_t lane_end[MAX_LANE_STEPS];
+        uint64_t lane_end[MOMENTS_MAX_LANES];
         int lane_n, lane_x0;
 };
 
@@ -542,59 +541,6 @@ static void draw_code(screen *sc, const term *t, const model *m)
         free(parts);
         free(h);
         strbuf_free(&text);
-}
-
-/* Moment J is one to stop at when moving through history: the start of a step (the next event
- * begins one, or nothing is before it), or a pool's task given out or result back — a whole
- * map is one step of its caller, and its results filling in are worth seeing one by one. A
- * step's caption (SAY) is said as it begins, before its first event: the step starts before its
- * SAY, so that the moment before a step shows the caption of the step before it. */
-static bool step_boundary(history *h, uint64_t j)
-{
-        event next, ev;
-
-        if (j <= history_first_seq(h))
-                return true;
-        if (history_event(h, j + 1, &next)) {
-                if (next.kind == EV_SAY)
-                        return true;
-                if (next.flags & EVENT_BEGINS_STEP) {
-                        int actor = next.actor;
-
-                        return !(history_event(h, j, &ev) && ev.kind == EV_SAY &&
-                                 ev.actor == actor);
-                }
-        }
-        return history_event(h, j, &ev) && (ev.kind == EV_TASK || ev.kind == EV_RESULT);
-}
-
-/* The earliest moment to show: step 0, once the actors have said where they are before the
- * first step (the main thread ready at its first line, as the run's own step 0 shows it), or the
- * oldest moment kept when older ones were let go. */
-static uint64_t earliest_moment(history *h)
-{
-        uint64_t j = history_first_seq(h), len = history_len(h);
-        event next;
-
-        if (j > 0)
-                return j;
-        while (j < len && history_event(h, j + 1, &next) && !(next.flags & EVENT_BEGINS_STEP) &&
-               next.kind != EV_SAY)
-                j++;
-        return j;
-}
-
-/* The moment to stop at before moment J (earliest_moment at the earliest). */
-static uint64_t boundary_before(history *h, uint64_t j)
-{
-        uint64_t first = earliest_moment(h);
-
-        if (j <= first)
-                return first;
-        do
-                j--;
-        while (j > first && !step_boundary(h, j));
-        return j;
 }
 
 static void free_texts(char **v, int n)
@@ -1178,50 +1124,6 @@ static void draw_too_small(const term *t)
 
 /* ---- the timeline: a lane per actor across the last steps up to the moment shown ---------- */
 
-typedef struct lanes {
-        int ncols;
-        uint64_t first;               /* the number of the first step shown */
-        uint64_t end[MAX_LANE_STEPS]; /* the moment after each step (its last event) */
-        short mover[MAX_LANE_STEPS];
-        unsigned char state[MAX_LANE_STEPS][SC_MAX_ACTORS + 1];
-} lanes;
-
-/* Fills L with the last COLS steps up to moment SHOWN (the TOTAL-th step): who made each step
- * and every actor's state after it. Uses history_at, so the caller asks for the shown model again
- * afterwards. */
-static void compute_lanes(history *h, uint64_t shown, uint64_t total, int cols, lanes *l)
-{
-        uint64_t starts[MAX_LANE_STEPS];
-        int n = 0;
-
-        if (cols > MAX_LANE_STEPS)
-                cols = MAX_LANE_STEPS;
-        l->ncols = 0;
-        /* the events that begin the last COLS steps, newest first */
-        for (uint64_t k = shown; k > history_first_seq(h) && n < cols; k--) {
-                event ev;
-
-                if (history_event(h, k, &ev) && event_begins_step(&ev))
-                        starts[n++] = k;
-        }
-        l->first = total - (uint64_t)n + 1;
-        for (int c = 0; c < n; c++) {
-                uint64_t start = starts[n - 1 - c];
-                uint64_t end = c + 1 < n ? starts[n - 2 - c] - 1 : shown;
-                event ev;
-                int mover = history_event(h, start, &ev) ? ev.actor : -1;
-                const model *m = history_at(h, end);
-
-                if (m == NULL)
-                        break;
-                l->mover[c] = (short)mover;
-                l->end[c] = end;
-                for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
-                        l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
-                l->ncols = c + 1;
-        }
-}
-
 /* The lanes' names: as wide as the longest, up to 16 columns. */
 static int lane_name_width(const term *t, const model *m)
 {
@@ -1236,7 +1138,7 @@ static int lane_name_width(const term *t, const model *m)
         return w > 16 ? 16 : w;
 }
 
-static void draw_timeline(screen *sc, const term *t, const model *m, const lanes *l)
+static void draw_timeline(screen *sc, const term *t, const model *m, const moments_lanes *l)
 {
         const layout_rect *r = &sc->pane[PANE_TIMELINE];
         int namew = lane_name_width(t, m), x0 = r->x + namew + 1, n = model_nactors(m),
@@ -1361,7 +1263,7 @@ static void draw_waiting(screen *sc, const term *t)
 void screen_draw(screen *sc, const term *t)
 {
         const model *m;
-        lanes *l = NULL;
+        moments_lanes *l = NULL;
         char **before = NULL;
 
         werase(stdscr);
@@ -1383,9 +1285,9 @@ void screen_draw(screen *sc, const term *t)
                 history *h = hist(sc);
 
                 l = xcalloc(1, sizeof(*l));
-                compute_lanes(h, sc->past ? sc->shown : history_len(h),
-                              sc->past ? history_steps(h, sc->shown) : run_steps(sc),
-                              sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
+                moments_lanes_at(h, sc->past ? sc->shown : history_len(h),
+                                 sc->past ? history_steps(h, sc->shown) : run_steps(sc),
+                                 sc->pane[PANE_TIMELINE].w - lane_name_width(t, m) - 1, l);
                 m = shown_model(sc); /* history_at moved on */
         }
         /* The marks are what the last step shown changed: the resources at the moment before
@@ -1395,7 +1297,7 @@ void screen_draw(screen *sc, const term *t)
                 history *h = hist(sc);
                 uint64_t at = sc->past ? sc->shown : history_len(h);
 
-                before = res_texts_at(t, h, boundary_before(h, at), sc->pane[PANE_RES].w);
+                before = res_texts_at(t, h, moments_before(h, at), sc->pane[PANE_RES].w);
                 m = shown_model(sc);
         }
         if (!sc->fits) {
@@ -1685,7 +1587,7 @@ screen *screen_open_replay(const char *trace, strbuf *err)
         code_set(sc, code_new(trace_reader_scenario(sc->reader), th->source, th->source_len));
         sc->watch_fd = -1;
         sc->ended = true;
-        sc->shown = earliest_moment(sc->replay); /* from the beginning */
+        sc->shown = moments_earliest(sc->replay); /* from the beginning */
         sc->past = sc->shown < history_len(sc->replay);
         sc->speed_i = DEFAULT_SPEED_I;
         sc->focus = PANE_ACTORS;
@@ -1921,26 +1823,12 @@ static void step_actor(screen *sc, int a)
         }
 }
 
-/* The actor that made the last step up to now, -1 before any. Taken from the history, not
- * from the keys pressed, so that Space picks the same actor at the same moment however it was
- * reached: by hand, by rewinding, by a replayed schedule or by a run that was paused. */
-static int last_mover(history *h)
-{
-        for (uint64_t k = history_len(h); k > history_first_seq(h); k--) {
-                event ev;
-
-                if (history_event(h, k, &ev) && event_begins_step(&ev))
-                        return ev.actor;
-        }
-        return -1;
-}
-
 /* Space: the next actor after the last one stepped that can move (round-robin). */
 static void step_pick(screen *sc)
 {
         session_why why[SC_MAX_ACTORS + 1];
         int n = model_nactors(history_live(hist(sc)));
-        int last = last_mover(hist(sc));
+        int last = moments_last_mover(hist(sc));
 
         if (!can_step(sc)) {
                 if (sc->branched)
@@ -1988,13 +1876,13 @@ static void rewind_by(screen *sc, int dir)
         uint64_t len = history_len(h), cur = sc->past ? sc->shown : len, j = cur;
 
         if (dir < 0) {
-                if (j <= earliest_moment(h)) {
+                if (j <= moments_earliest(h)) {
                         strbuf_puts(&sc->msg, "This is the earliest moment kept.");
                         return;
                 }
                 if (sc->mode == MODE_RUNNING)
                         hand_stepping(sc, MODE_PAUSED);
-                j = boundary_before(h, j);
+                j = moments_before(h, j);
                 sc->past = true;
                 sc->shown = j;
         } else {
@@ -2003,9 +1891,7 @@ static void rewind_by(screen *sc, int dir)
                                 say_replay_end(sc, &sc->msg, false);
                         return;
                 }
-                do
-                        j++;
-                while (j < len && !step_boundary(h, j));
+                j = moments_after(h, j);
                 sc->past = j < len;
                 sc->shown = j;
         }
@@ -2019,7 +1905,7 @@ static void show_step_end(screen *sc, uint64_t j)
         history *h = hist(sc);
         uint64_t len = history_len(h), cur = sc->past ? sc->shown : len;
 
-        if (j == cur || j < earliest_moment(h) || j > len)
+        if (j == cur || j < moments_earliest(h) || j > len)
                 return;
         if (sc->replay != NULL)
                 play_set(sc, false);
@@ -2034,7 +1920,7 @@ static void show_step_end(screen *sc, uint64_t j)
 static void rewind_to_end(screen *sc, bool now)
 {
         history *h = hist(sc);
-        uint64_t len = history_len(h), first = earliest_moment(h);
+        uint64_t len = history_len(h), first = moments_earliest(h);
 
         if (now) {
                 if (sc->past && sc->replay != NULL)
@@ -2222,7 +2108,7 @@ static void run_or_pause(screen *sc, bool run)
                                               "Space go forward.");
                 } else if (run) {
                         if (!sc->past) { /* at the end: from the start again */
-                                sc->shown = earliest_moment(sc->replay);
+                                sc->shown = moments_earliest(sc->replay);
                                 sc->past = sc->shown < history_len(sc->replay);
                         }
                         play_set(sc, true);
@@ -2341,7 +2227,7 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 break;
         case 'R':
                 if (sc->replay != NULL) {
-                        sc->shown = earliest_moment(sc->replay);
+                        sc->shown = moments_earliest(sc->replay);
                         sc->past = sc->shown < history_len(sc->replay);
                 } else {
                         restart(sc);
