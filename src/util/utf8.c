@@ -210,22 +210,34 @@ int utf8_cp_columns(uint32_t cp, bool wide)
         return w < 0 ? 1 : w;
 }
 
+/* Counted as escape() (not for layout) writes it, without writing it: wrapping measures every
+ * character, and an allocation each was most of the work. */
 int utf8_columns(const char *s, size_t n, bool wide)
 {
-        strbuf sb = STRBUF_INIT;
+        const unsigned char *u = (const unsigned char *)s;
         int cols = 0;
 
-        escape(&sb, s, n, false);
-        for (size_t k = 0; k < sb.len;) {
+        for (size_t i = 0; i < n;) {
                 uint32_t cp;
-                size_t l = utf8_decode(sb.data + k, sb.len - k, &cp);
+                size_t k;
 
-                if (l == 0)
-                        l = 1, cp = '?';
-                cols += utf8_cp_columns(cp, wide);
-                k += l;
+                if (u[i] >= 0x20 && u[i] < 0x7f) {
+                        cols++, i++;
+                        continue;
+                }
+                k = utf8_decode(s + i, n - i, &cp);
+                if (k == 0)
+                        cols += 4, k = 1; /* \xNN */
+                else if (cp == '\n' || cp == '\r' || cp == '\t')
+                        cols += 2;
+                else if (cp < 0x20 || cp == 0x7f)
+                        cols += 4;
+                else if ((cp >= 0x80 && cp <= 0x9f) || moves_text(cp))
+                        cols += 6; /* \uNNNN */
+                else
+                        cols += utf8_cp_columns(cp, wide);
+                i += k;
         }
-        strbuf_free(&sb);
         return cols;
 }
 

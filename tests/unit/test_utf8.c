@@ -314,6 +314,62 @@ static void test_columns(void **state)
         assert_int_equal(utf8_cp_columns(0x6f22, true), 2);
         assert_int_equal(utf8_cp_columns(0x6f22, false), 1);
         assert_int_equal(utf8_cp_columns('x', true), 1);
+        assert_int_equal(utf8_columns("a\tb\n", 4, true), 6);   /* a\tb\n */
+        assert_int_equal(utf8_columns("\xc2\x85", 2, true), 6); /* \u0085, a C1 control */
+        assert_int_equal(utf8_columns("", 0, true), 0);
+}
+
+/* The columns of S as escaped, counted from what utf8_escape writes. */
+static int columns_escaped(const char *s, size_t n, bool wide)
+{
+        strbuf sb = STRBUF_INIT;
+        int cols = 0;
+
+        utf8_escape(&sb, s, n);
+        for (size_t k = 0; k < sb.len;) {
+                uint32_t cp;
+                size_t l = utf8_decode(sb.data + k, sb.len - k, &cp);
+
+                assert_true(l > 0); /* what escape writes is valid */
+                cols += utf8_cp_columns(cp, wide);
+                k += l;
+        }
+        strbuf_free(&sb);
+        return cols;
+}
+
+/* utf8_columns counts what utf8_escape writes without writing it: the two agree on every
+ * string of 1 to 3 bytes drawn from the bytes that matter (printable, controls, the lead and
+ * continuation bytes of every length, invalid ones), and on random strings of up to 24 bytes. */
+static void test_columns_as_escaped(void **state)
+{
+        static const unsigned char bytes[] = {
+                'a',  ' ',  '~',  0x00, 0x09, 0x0a, 0x0d, 0x1b, 0x7f, 0x80, 0x85, 0xa9, 0xbf, 0xc0,
+                0xc2, 0xc3, 0xcc, 0xdf, 0xe0, 0xe2, 0xe6, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff
+        };
+        const size_t nb = sizeof(bytes);
+        unsigned seed = 42;
+        char buf[24];
+
+        (void)state;
+        assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+        for (size_t a = 0; a < nb; a++)
+                for (size_t b = 0; b < nb; b++)
+                        for (size_t c = 0; c < nb; c++) {
+                                buf[0] = (char)bytes[a], buf[1] = (char)bytes[b];
+                                buf[2] = (char)bytes[c];
+                                for (size_t n = 1; n <= 3; n++)
+                                        for (int wide = 0; wide < 2; wide++)
+                                                assert_int_equal(utf8_columns(buf, n, wide),
+                                                                 columns_escaped(buf, n, wide));
+                        }
+        for (int k = 0; k < 20000; k++) {
+                size_t n = (size_t)(rand_r(&seed) % (int)sizeof(buf)) + 1;
+
+                for (size_t i = 0; i < n; i++)
+                        buf[i] = (char)(rand_r(&seed) & 0xff);
+                assert_int_equal(utf8_columns(buf, n, true), columns_escaped(buf, n, true));
+        }
 }
 
 /* utf8_wrap's lines, joined with '|'. */
@@ -366,6 +422,7 @@ int main(void)
                 cmocka_unit_test(test_escape),
                 cmocka_unit_test(test_escape_exhaustive),
                 cmocka_unit_test(test_columns),
+                cmocka_unit_test(test_columns_as_escaped),
                 cmocka_unit_test(test_wrap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
