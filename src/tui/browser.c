@@ -54,14 +54,33 @@ static int group_of(const bundle_entry *e)
         return NGROUPS - 1;
 }
 
+static bool has_word(const bundle_entry *e, const char *w)
+{
+        return strcasestr(e->rel, w) != NULL ||
+               (e->title != NULL && strcasestr(e->title, w) != NULL) ||
+               (e->summary != NULL && strcasestr(e->summary, w) != NULL) ||
+               (e->tags != NULL && strcasestr(e->tags, w) != NULL);
+}
+
+/* Each word of the filter F somewhere in the entry ("pool map" finds Pool.map, as a filter box
+ * does; the words as one string found nothing). */
 static bool matches(const bundle_entry *e, const char *f)
 {
-        if (f[0] == '\0')
-                return true;
-        return strcasestr(e->rel, f) != NULL ||
-               (e->title != NULL && strcasestr(e->title, f) != NULL) ||
-               (e->summary != NULL && strcasestr(e->summary, f) != NULL) ||
-               (e->tags != NULL && strcasestr(e->tags, f) != NULL);
+        char word[MAX_FILTER + 1];
+
+        for (;;) {
+                size_t n;
+
+                f += strspn(f, " ");
+                if (*f == '\0')
+                        return true;
+                n = strcspn(f, " ");
+                memcpy(word, f, n);
+                word[n] = '\0';
+                if (!has_word(e, word))
+                        return false;
+                f += n;
+        }
 }
 
 static void refilter(browser *b)

@@ -1052,6 +1052,12 @@ check "Q is a letter of the filter" wait_for br "filter: Que"
 check "... and the bar then says F10 quits" wait_for br "F10Quit"
 T send-keys -t br Escape
 check "with the filter empty the bar says q quits" wait_for br "EscClear qQuit"
+# each word of the filter somewhere in the scenario: "pool map" finds Pool.map (as one string it
+# found nothing)
+T send-keys -t br -l "pool map"
+check "two words each found: Pool.map, Pool.starmap and cpu_count's pool" wait_for br "lockstep │ 3 of [0-9]+ scenarios │ filter: pool map"
+check "... Pool.map among them" wait_for br "Pool.map: square five numbers"
+T send-keys -t br C-u
 # a shell's line keys: Ctrl-W takes back the last word, Ctrl-U the whole filter
 T send-keys -t br -l "pipe sema"
 check "two words filter" wait_for br "filter: pipe sema"
