@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
 #include "tui/describe.h"
@@ -54,16 +55,8 @@ typedef struct feed {
 
 static void start(feed *f)
 {
-        scenario_options opt = { .cpu_count = 4 };
-        diag d;
-
         memset(f, 0, sizeof(*f));
-        diag_init(&d, 20);
-        f->sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (f->sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(f->sc);
+        f->sc = fixture_load(text);
         f->m = model_new(f->sc);
         for (int a = 0; a < 3; a++) {
                 event e = { .seq = ++f->seq,
@@ -92,26 +85,9 @@ static int res(const feed *f, const char *name)
         return r;
 }
 
-/* The id of statement K (pre-order) of actor A's script. */
-typedef struct nth {
-        int k, id;
-} nth;
-
-static void nth_fn(const sc_stmt *s, void *ctx)
-{
-        nth *n = ctx;
-
-        if (n->k-- == 0)
-                n->id = s->id;
-}
-
 static int stmt_id(const feed *f, int actor, int k)
 {
-        nth n = { k, -1 };
-
-        scenario_walk(&f->sc->scripts[f->sc->actors[actor].script].body, nth_fn, &n);
-        assert_true(n.id >= 0);
-        return n.id;
+        return fixture_stmt_id(f->sc, actor, k);
 }
 
 static void ev(feed *f, int kind, int actor, const char *name, int stmt, int aux, int64_t num,

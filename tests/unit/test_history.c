@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/history.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
@@ -41,17 +42,7 @@ static const char all_text[] =
 
 static scenario *load(const char *text)
 {
-        scenario_options opt = { .cpu_count = 4 };
-        scenario *sc;
-        diag d;
-
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(sc);
-        return sc;
+        return fixture_load(text);
 }
 
 /* ---- a model-equality helper: everything the accessors show ---- */

@@ -15,22 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
 
 static scenario *load(const char *text)
 {
-        scenario_options opt = { .cpu_count = 4 };
-        scenario *sc;
-        diag d;
-
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(sc);
-        return sc;
+        return fixture_load(text);
 }
 
 /* A model being fed, with the seq of the next event. */
@@ -125,26 +116,9 @@ static const model_actor *A(const feed *f, int a)
 }
 
 /* The id of statement K (pre-order) of actor A's script. */
-typedef struct nth {
-        int k, id;
-} nth;
-
-static void nth_fn(const sc_stmt *s, void *ctx)
-{
-        nth *n = ctx;
-
-        if (n->k-- == 0)
-                n->id = s->id;
-}
-
 static int stmt_id(const feed *f, int actor, int k)
 {
-        int script = actor < f->sc->nactors ? f->sc->actors[actor].script : f->sc->main_script;
-        nth n = { k, -1 };
-
-        scenario_walk(&f->sc->scripts[script].body, nth_fn, &n);
-        assert_true(n.id >= 0);
-        return n.id;
+        return fixture_stmt_id(f->sc, actor, k);
 }
 
 static void assert_ids(const model_ids *l, size_t n, const int *want)

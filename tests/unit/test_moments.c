@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/history.h"
 #include "tui/moments.h"
 
@@ -35,16 +36,9 @@ typedef struct run {
 
 static run start(size_t snapshot_every, size_t max_bytes)
 {
-        scenario_options opt = { .cpu_count = 2 };
         run r;
-        diag d;
 
-        diag_init(&d, 20);
-        r.sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (r.sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(r.sc);
+        r.sc = fixture_load(text);
         r.h = history_new(r.sc, snapshot_every, max_bytes);
         return r;
 }
