@@ -100,6 +100,7 @@ static void add_box(spans *l, const model_texts *items, int64_t max, int room)
                 spans_add(l, ROLE_DIM, " | ... %zu more", n - k);
                 empty = 0;
         }
+        /* an empty place " | _" where " ..." and " ]" still fit after it */
         for (e = 0; e < empty && e < 8 && used + 4 + 6 <= room; e++, used += 4)
                 spans_add(l, ROLE_DIM, "%s_", n + (size_t)e > 0 ? " | " : " ");
         if (e < empty)

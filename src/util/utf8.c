@@ -3,6 +3,7 @@
  */
 #include "utf8.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -144,6 +145,25 @@ static bool moves_text(uint32_t cp)
                cp == 0x200f || cp == 0x2060 || cp == 0xfeff;
 }
 
+/* The character that starts S (N bytes, not printable ASCII), as utf8_escape writes it: its
+ * bytes in *K, its code point in *CP, and into OUT its escape ("\x1b", "\n", "\u202e"), or ""
+ * when it is shown as it is. The one place the rules are, for escape and utf8_columns. */
+static void escape_char(const char *s, size_t n, size_t *k, uint32_t *cp, char out[12])
+{
+        *k = utf8_decode(s, n, cp);
+        out[0] = '\0';
+        if (*k == 0) {
+                snprintf(out, 12, "\\x%02x", (unsigned char)s[0]);
+                *k = 1, *cp = 0xfffd;
+        } else if (*cp == '\n' || *cp == '\r' || *cp == '\t') {
+                snprintf(out, 12, "\\%c", *cp == '\n' ? 'n' : *cp == '\r' ? 'r' : 't');
+        } else if (*cp < 0x20 || *cp == 0x7f) {
+                snprintf(out, 12, "\\x%02x", (unsigned)*cp);
+        } else if ((*cp >= 0x80 && *cp <= 0x9f) || moves_text(*cp)) {
+                snprintf(out, 12, "\\u%04x", (unsigned)*cp);
+        }
+}
+
 /* utf8_escape, and with LAYOUT utf8_escape_output: \n and \t kept as they are. */
 static void escape(strbuf *sb, const char *s, size_t n, bool layout)
 {
@@ -153,6 +173,7 @@ static void escape(strbuf *sb, const char *s, size_t n, bool layout)
         while (i < n) {
                 size_t j = i, k;
                 uint32_t cp;
+                char out[12];
 
                 /* runs of printable ASCII are copied in one piece */
                 while (j < n && u[j] >= 0x20 && u[j] < 0x7f)
@@ -161,25 +182,11 @@ static void escape(strbuf *sb, const char *s, size_t n, bool layout)
                 if (j == n)
                         break;
                 i = j;
-                k = utf8_decode(s + i, n - i, &cp);
-                if (k == 0) {
-                        strbuf_printf(sb, "\\x%02x", u[i]);
-                        k = 1;
-                } else if (layout && (cp == '\n' || cp == '\t')) {
-                        strbuf_putc(sb, (char)cp);
-                } else if (cp == '\n') {
-                        strbuf_puts(sb, "\\n");
-                } else if (cp == '\r') {
-                        strbuf_puts(sb, "\\r");
-                } else if (cp == '\t') {
-                        strbuf_puts(sb, "\\t");
-                } else if (cp < 0x20 || cp == 0x7f) {
-                        strbuf_printf(sb, "\\x%02x", (unsigned)cp);
-                } else if ((cp >= 0x80 && cp <= 0x9f) || moves_text(cp)) {
-                        strbuf_printf(sb, "\\u%04x", (unsigned)cp);
-                } else {
+                escape_char(s + i, n - i, &k, &cp, out);
+                if (out[0] == '\0' || (layout && (cp == '\n' || cp == '\t')))
                         strbuf_append(sb, s + i, k);
-                }
+                else
+                        strbuf_puts(sb, out);
                 i += k;
         }
 }
@@ -220,22 +227,14 @@ int utf8_columns(const char *s, size_t n, bool wide)
         for (size_t i = 0; i < n;) {
                 uint32_t cp;
                 size_t k;
+                char out[12];
 
                 if (u[i] >= 0x20 && u[i] < 0x7f) {
                         cols++, i++;
                         continue;
                 }
-                k = utf8_decode(s + i, n - i, &cp);
-                if (k == 0)
-                        cols += 4, k = 1; /* \xNN */
-                else if (cp == '\n' || cp == '\r' || cp == '\t')
-                        cols += 2;
-                else if (cp < 0x20 || cp == 0x7f)
-                        cols += 4;
-                else if ((cp >= 0x80 && cp <= 0x9f) || moves_text(cp))
-                        cols += 6; /* \uNNNN */
-                else
-                        cols += utf8_cp_columns(cp, wide);
+                escape_char(s + i, n - i, &k, &cp, out);
+                cols += out[0] != '\0' ? (int)strlen(out) : utf8_cp_columns(cp, wide);
                 i += k;
         }
         return cols;
