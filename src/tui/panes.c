@@ -227,8 +227,10 @@ static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const
         strbuf_free(&sb);
 }
 
-/* The columns before a line of code: who else is there, the marker, the line's number. */
-#define CODE_PREFIX (6 + 1 + 4)
+/* The columns before a line of code: who else is there (only where another actor runs the same
+ * script: a group's), the marker, the line's number. */
+#define CODE_OTHERS 6
+#define CODE_PREFIX (1 + 4)
 /* A line of code too long for the pane wraps, its later rows indented this much more than it
  * (as Python continues a line); when that would leave fewer than CODE_WRAP_MIN columns, it
  * loses its middle instead. */
@@ -308,12 +310,25 @@ static const int *code_heights(screen *sc, const term *t, int script, int width)
         return sc->code_h;
 }
 
+/* Whether more than one actor of M runs SCRIPT (a group's), so that another may be on a line. */
+static bool script_shared(const model *m, int script)
+{
+        const scenario *scn = model_scenario(m);
+        int n = 0;
+
+        for (int a = 0; a < model_nactors(m); a++)
+                n += script_of(scn, a) == script;
+        return n > 1;
+}
+
 /* The code shown from now on: CB, the old one freed. */
 static void draw_code(screen *sc, const term *t, const model *m)
 {
         const layout_rect *r = &sc->pane[PANE_CODE];
         const scenario *scn = model_scenario(m);
-        int script = script_of(scn, sc->sel), rows = r->h - 1, width = r->w - CODE_PREFIX;
+        int script = script_of(scn, sc->sel), rows = r->h - 1;
+        int others_w = script_shared(m, script) ? CODE_OTHERS : 0;
+        int prefix = others_w + CODE_PREFIX, width = r->w - prefix;
         const code_script *cs = &sc->code->scripts[script];
         const model_actor *me = model_actor_at(m, sc->sel);
         strbuf title = STRBUF_INIT, text = STRBUF_INIT;
@@ -323,16 +338,28 @@ static void draw_code(screen *sc, const term *t, const model *m)
         int *h = xcalloc((size_t)(cs->n > 0 ? cs->n : 1), sizeof(int));
         code_row *parts = xcalloc((size_t)(rows > 0 ? rows : 1), sizeof(*parts));
 
-        /* Long lines wrap when the whole script then fits. Else a line takes a row, whole or
-         * losing its middle, and the pane scrolls — but for the selected actor's line, the one
-         * its step and caption are about, which wraps when it takes at most half the pane:
-         * wrapping them all would take rows from the others, out of view (at 80 columns seed
-         * 03's thread went from all its lines in view to two of four). */
+        /* A long line wraps where the pane keeps room for it; else it takes a row, losing its
+         * middle. The selected actor's line first, the one its step and caption are about,
+         * when it takes at most half the pane; then the others nearest to it, while the rows
+         * left over by the script's lines allow: wrapping them all would take rows from the
+         * others, out of view (at 80 columns seed 03's thread went from all its lines in view
+         * to two of four). */
         cur = code_line_of(sc->code, me->stmt);
         for (int k = 0; k < cs->n; k++)
-                total += wrapped[k];
+                h[k] = k == cur && wrapped[k] <= rows / 2 ? wrapped[k] : 1;
         for (int k = 0; k < cs->n; k++)
-                h[k] = total <= rows || (k == cur && wrapped[k] <= rows / 2) ? wrapped[k] : 1;
+                total += h[k];
+        for (int d = 0, from = cur >= 0 ? cur : 0; total < rows && d < cs->n; d++) {
+                for (int side = 0; side < 2; side++) {
+                        int k = side == 0 ? from - d : from + d;
+
+                        if (k < 0 || k >= cs->n || (d == 0 && side == 1) || h[k] > 1 ||
+                            total + wrapped[k] - 1 > rows)
+                                continue;
+                        total += wrapped[k] - 1;
+                        h[k] = wrapped[k];
+                }
+        }
         total = 0;
         for (int k = 0; k < cs->n; k++) {
                 if (k < cur)
@@ -391,12 +418,14 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         spans l = { 0 };
 
                         if (p == 0) {
-                                spans_add(&l, ROLE_MESSAGE, "%6.6s", strbuf_str(&others));
+                                if (others_w > 0)
+                                        spans_add(&l, ROLE_MESSAGE, "%*.*s", others_w, others_w,
+                                                  strbuf_str(&others));
                                 spans_add(&l, here ? ROLE_SELECT : ROLE_NORMAL, "%s",
                                           here ? t->marker : " ");
                                 spans_add(&l, ROLE_DIM, "%3d ", ln + 1);
                         } else {
-                                spans_add(&l, ROLE_NORMAL, "%*s", CODE_PREFIX, "");
+                                spans_add(&l, ROLE_NORMAL, "%*s", prefix, "");
                         }
                         strbuf_reset(&text);
                         if (parts[p].indent < 0) {

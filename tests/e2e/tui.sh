@@ -125,12 +125,13 @@ start sem 80 24 -- scenarios/seed/03-semaphore.json
 check "the scenario screen opens, stepping" wait_for sem "stepping"
 check "every pane is there" sh -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -p -t sem | grep -q Actors && T capture-pane -p -t sem | grep -q Resources && T capture-pane -p -t sem | grep -q Output && T capture-pane -p -t sem | grep -q Code"
 check "the semaphore starts at 2 of 2" wait_for sem "semaphore +2 of 2 free"
-check "main's code is shown Python-like" wait_for sem "^ +▶ +1 for t in MyCustomThread: +│"
+# main's script is main's alone: no column for other actors on its lines, its marker at the edge
+check "main's code is shown Python-like" wait_for sem "^▶  1 for t in MyCustomThread: +│"
 # a line of code too long for the pane wraps, its rest indented under it as Python continues a
 # line (at 80 columns start and join were both "for t in MyCustomThread: …", then "for t in
 # MyCus… t.start()")
-check "... a long line wraps, its rest on the next row" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 '▶  1 for t in MyCustomThread:' | tail -1 | grep -q '^ \{15\}t\.start() *│'"
-check "... and so does the next" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 ' 2 for t in MyCustomThread:' | tail -1 | grep -q '^ \{15\}t\.join() *│'"
+check "... a long line wraps, its rest on the next row" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 '▶  1 for t in MyCustomThread:' | tail -1 | grep -q '^ \{9\}t\.start() *│'"
+check "... and so does the next" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 ' 2 for t in MyCustomThread:' | tail -1 | grep -q '^ \{9\}t\.join() *│'"
 check "the count falls to 1" press_until sem " " "semaphore +1 of 2 free"
 check "the count falls to 0 of 2" press_until sem " " "semaphore +0 of 2 free"
 check "a third thread waits for the semaphore" press_until sem " " "blocked +MyCustomThread-[0-9] .*waits for semaphore semaphore \\(count 0\\)"
@@ -504,31 +505,31 @@ cat >"$tmp/wide.json" <<'EOS'
  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"},
  {"print": "漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字 tail end"},
  {"print": "tab\there\tand\tthere\tand\tnewline\nline two end"},
- {"print": "abcdefghijklmnopq\tstuvwxyz"}]}]}
+ {"print": "abcdefghijklmnopqrstuvw\tstuvwxyz"}]}]}
 EOS
 last=wide
 start wide 80 24 -- "$tmp/wide.json"
 wait_for wide "stepping" >/dev/null
 T send-keys -t wide Up
-check "a long line of accented code wraps at a space" wait_for wide '^ +▶ +1 print\("héllo wörld +│'
-check "... its rest indented under it" wait_for wide '^ {15}ünïcödé straße naïve │'
-check "... to its end" wait_for wide '^ {15}the end of it"\) +│'
-check "... one of wide characters fills its row to the edge" wait_for wide '^ +2 print\("漢字漢字漢字漢字漢│'
-check "... and goes on under it" wait_for wide '^ {15}字漢字漢字漢字漢字漢 │'
-check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\there\\tand\\tth│'
-check "... an escape never split between two rows" wait_for wide '^ +4 print\("abcdefghijklmnopq +│'
-check "... but kept whole on the next" wait_for wide '^ {15}\\tstuvwxyz"\) +│'
+check "a long line of accented code wraps at a space" wait_for wide '^▶  1 print\("héllo wörld ünïcödé +│'
+check "... its rest indented under it" wait_for wide '^ {9}straße naïve café résumé +│'
+check "... to its end" wait_for wide '^ {9}déjà vu, the end of it"\) +│'
+check "... one of wide characters fills its row to the edge" wait_for wide '^ +2 print\("漢字漢字漢字漢字漢字漢字│'
+check "... and goes on under it" wait_for wide '^ {9}漢字漢字漢字漢字 tail end"\)│'
+check "... and one with escapes, measured as shown" wait_for wide '^ +3 print\("tab\\there\\tand\\tthere\\ta│'
+check "... an escape never split between two rows" wait_for wide '^ +4 print\("abcdefghijklmnopqrstuvw +│'
+check "... but kept whole on the next" wait_for wide '^ {9}\\tstuvwxyz"\) +│'
 T send-keys -t wide q
 cat >"$tmp/deep.json" <<'EOS'
 {"lockstep": 1, "title": "deep", "summary": "s", "actors": [{"name": "D", "run": [
- {"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [
-  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"}]}]}]}]}]}
+ {"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [
+  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"}]}]}]}]}]}]}
 EOS
 last=deep
 start deep 80 24 -- "$tmp/deep.json"
 wait_for deep "stepping" >/dev/null
 T send-keys -t deep Up
-check "a line indented too deep to wrap loses its middle, its end at the edge" wait_for deep '^ +4 {13}pr…nd of it"\)│'
+check "a line indented too deep to wrap loses its middle, its end at the edge" wait_for deep '^ +5 {17}pr… end of it"\)│'
 T send-keys -t deep q
 # a script too long for the pane even unwrapped: its lines a row each, losing their middle,
 # but for the selected actor's line, wrapped whole under itself (its caption is about it)
@@ -540,13 +541,20 @@ last=long
 start long 80 24 -- "$tmp/long.json"
 wait_for long "stepping" >/dev/null
 T send-keys -t long Up
-check "a script longer than the pane: the current line wraps whole" wait_for long '^ +▶ +1 print\("step 1 of a script│'
-check "... to its end" wait_for long '^ {15}columns"\) +│'
-check "... the others a row each, losing their middle" wait_for long '^ +2 print\("step 2 … columns"\)│'
+check "a script longer than the pane: the current line wraps whole" wait_for long '^▶  1 print\("step 1 of a script too +│'
+check "... to its end" wait_for long '^ {9}eighty columns"\) +│'
+check "... the others a row each, losing their middle" wait_for long '^ +2 print\("step 2 of a…ty columns"\)│'
 T send-keys -t long 1
-check "... and a step on, the next line is the one whole" wait_for long '^ +▶ +2 print\("step 2 of a script│'
-check "... the one before a row again" wait_for long '^ +1 print\("step 1 … columns"\)│'
+check "... and a step on, the next line is the one whole" wait_for long '^▶  2 print\("step 2 of a script too +│'
+check "... the one before a row again" wait_for long '^ +1 print\("step 1 of a…ty columns"\)│'
 T send-keys -t long q
+# a group's threads share one script: the others on the selected one's line are numbered before
+# its marker, in a column that a script of one actor does not have
+last=grp
+start grp 80 24 -- scenarios/seed/02-lock.json
+wait_for grp "stepping" >/dev/null
+check "a group's script numbers the other threads on the selected one's line" press_until grp " " '^ +[0-9]+(,[0-9]+)*(\+[0-9]+)?▶  1 with lock: +│' 20
+T send-keys -t grp q
 last=iso
 start iso 80 24 -- scenarios/classics/isolation.json
 wait_for iso "stepping" >/dev/null
