@@ -353,8 +353,7 @@ static void draw_code(screen *sc, const term *t, const model *m)
                 for (int side = 0; side < 2; side++) {
                         int k = side == 0 ? from - d : from + d;
 
-                        if (k < 0 || k >= cs->n || (d == 0 && side == 1) || h[k] > 1 ||
-                            total + wrapped[k] - 1 > rows)
+                        if (k < 0 || k >= cs->n || h[k] > 1 || total + wrapped[k] - 1 > rows)
                                 continue;
                         total += wrapped[k] - 1;
                         h[k] = wrapped[k];
