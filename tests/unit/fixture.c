@@ -13,19 +13,25 @@
 
 #include "fixture.h"
 
-scenario *fixture_load(const char *text)
+scenario *fixture_load_with(const char *text, const scenario_options *opt)
 {
-        scenario_options opt = { .cpu_count = 4 };
         scenario *sc;
         diag d;
 
         diag_init(&d, 20);
-        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
+        sc = scenario_load_text("t.json", text, strlen(text), opt, &d);
         if (sc == NULL)
                 diag_print(&d, stderr);
         diag_free(&d);
         assert_non_null(sc);
         return sc;
+}
+
+scenario *fixture_load(const char *text)
+{
+        scenario_options opt = { .cpu_count = 4 };
+
+        return fixture_load_with(text, &opt);
 }
 
 typedef struct nth {

@@ -22,12 +22,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "harness.h"
 
 #include "engine/engine.h"
 #include "engine/gate.h"
 #include "engine/stream.h"
-#include "scenario/diag.h"
 #include "util/coverage.h"
 #include "util/xalloc.h"
 
@@ -56,17 +56,8 @@ typedef struct run {
 static scenario *load(const harness_opts *opt, const char *json)
 {
         scenario_options so = { .set = opt->set, .nset = opt->nset, .cpu_count = 4 };
-        scenario *sc;
-        diag d;
 
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        if (sc == NULL)
-                fail_msg("the scenario does not load");
-        return sc;
+        return fixture_load_with(json, &so);
 }
 
 static int actor_named(const scenario *sc, const char *name, size_t len)

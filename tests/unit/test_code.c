@@ -12,24 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/diag.h"
+#include "fixture.h"
 #include "scenario/scenario.h"
 #include "tui/code.h"
-
-/* TEXT as a scenario (a test's text must load: its errors are printed). */
-static scenario *load(const char *text)
-{
-        diag d;
-        scenario *sc;
-
-        diag_init(&d, DIAG_DEFAULT_CAP);
-        sc = scenario_load_text("code.json", text, strlen(text), NULL, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(sc);
-        return sc;
-}
 
 static const char text[] =
     "{\"lockstep\": 1, \"title\": \"Code\", \"summary\": \"Rendering.\",\n"
@@ -69,7 +54,7 @@ static void python_like(void **state)
         const code_script *w, *main_script;
 
         (void)state;
-        sc = load(text);
+        sc = fixture_load_with(text, NULL);
         cb = code_new(sc, text, strlen(text));
         w = &cb->scripts[sc->actors[0].script];
         assert_int_equal(w->n, (int)(sizeof(want) / sizeof(*want)));
@@ -95,7 +80,7 @@ static void python_like(void **state)
 /* The main script of SRC reads as the N LINES. */
 static void main_reads(const char *src, const char *const *lines, int n)
 {
-        scenario *sc = load(src);
+        scenario *sc = fixture_load_with(src, NULL);
         code_book *cb = code_new(sc, src, strlen(src));
         const code_script *m = &cb->scripts[sc->main_script];
 
@@ -171,7 +156,7 @@ static void empty_group(void **state)
         const code_script *m;
 
         (void)state;
-        sc = load(none_text);
+        sc = fixture_load_with(none_text, NULL);
         assert_int_equal(sc->nactors, 0);
         cb = code_new(sc, none_text, strlen(none_text));
         m = &cb->scripts[sc->main_script];
@@ -197,7 +182,7 @@ static void pool_map_lines(void **state)
         const code_script *m;
 
         (void)state;
-        sc = load(maps);
+        sc = fixture_load_with(maps, NULL);
         cb = code_new(sc, maps, strlen(maps));
         m = &cb->scripts[sc->actors[0].script];
         assert_int_equal(m->n, 2);
@@ -224,7 +209,7 @@ static void python_literals(void **state)
         const code_script *m;
 
         (void)state;
-        sc = load(lits);
+        sc = fixture_load_with(lits, NULL);
         cb = code_new(sc, lits, strlen(lits));
         m = &cb->scripts[sc->actors[0].script];
         assert_int_equal(m->n, 4);
@@ -321,7 +306,7 @@ static void every_kind(void **state)
         int seen[SC_STMT_KIND_COUNT] = { 0 };
 
         (void)state;
-        sc = load(every_text);
+        sc = fixture_load_with(every_text, NULL);
         for (int k = 0; k < sc->nscripts; k++)
                 count_kinds(&sc->scripts[k].body, seen);
         for (int k = 0; k < SC_STMT_KIND_COUNT; k++)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "scenario/scenario.h"
 
 /* A scenario of RESOURCES (the inside of its object), ACTORS (the inside of its array) and, when
@@ -21,21 +22,13 @@ static scenario *load(const char *resources, const char *actors, const char *mai
 {
         char text[4096];
         scenario_options opt = { .cpu_count = 2 };
-        diag d;
-        scenario *sc;
 
         snprintf(text, sizeof text,
                  "{ \"lockstep\": 1, \"title\": \"t\", \"summary\": \"s\",\n"
                  "  \"resources\": { %s },\n  \"actors\": [ %s ]%s%s%s }",
                  resources, actors, main ? ",\n  \"main\": [ " : "", main ? main : "",
                  main ? " ]" : "");
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        for (size_t k = 0; k < d.n; k++)
-                fprintf(stderr, "%d:%d: %s\n", d.items[k].line, d.items[k].col, d.items[k].msg);
-        assert_non_null(sc);
-        diag_free(&d);
-        return sc;
+        return fixture_load_with(text, &opt);
 }
 
 typedef struct finder {

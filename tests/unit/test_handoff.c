@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "engine/prim.h"
+#include "fixture.h"
 #include "scenario/scenario.h"
 
 enum { A, B, C };
@@ -57,14 +58,8 @@ static fixture setup_text(bool fifo, const char *src)
 {
         scenario_options opt = { .cpu_count = 2 };
         fixture f = { 0 };
-        diag d;
 
-        diag_init(&d, 20);
-        f.sc = scenario_load_text("h.json", src, strlen(src), &opt, &d);
-        if (f.sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(f.sc);
+        f.sc = fixture_load_with(src, &opt);
         f.reg = prim_create(f.sc, f.sc->nactors + 1, fifo);
         assert_non_null(f.reg);
         f.l = &f.reg->res[scenario_find_resource(f.sc, "l")].lock;

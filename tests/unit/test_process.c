@@ -28,6 +28,7 @@
 #include "engine/pool.h"
 #include "engine/store.h"
 #include "engine/stream.h"
+#include "fixture.h"
 #include "harness.h"
 #include "scenario/diag.h"
 #include "scenario/scenario.h"
@@ -832,15 +833,8 @@ static void t_frame(void **state)
 static scenario *load_json(char *json)
 {
         scenario_options so = { 0 };
-        diag d;
-        scenario *sc;
+        scenario *sc = fixture_load_with(json, &so);
 
-        diag_init(&d, 20);
-        sc = scenario_load_text("t.json", json, strlen(json), &so, &d);
-        if (sc == NULL)
-                diag_print(&d, stderr);
-        assert_non_null(sc);
-        diag_free(&d);
         free(json);
         return sc;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
 #include "session/recorder.h"
@@ -42,16 +43,9 @@ typedef struct feed {
 
 static feed start(void)
 {
-        scenario_options opt = { .cpu_count = 4 };
         feed f = { 0 };
-        diag d;
 
-        diag_init(&d, 20);
-        f.sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (f.sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(f.sc);
+        f.sc = fixture_load(text);
         assert_int_equal(f.sc->nactors + 1, NALL);
         f.m = model_new(f.sc);
         f.r = recorder_new(NALL, f.sc->nresources, SCHEDULE_MAX_MOVES);

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "model/model.h"
-#include "scenario/diag.h"
 #include "scenario/scenario.h"
 #include "session/steprule.h"
 
@@ -39,15 +39,9 @@ typedef struct fixture {
 static void setup(fixture *f, uint64_t seed)
 {
         scenario_options opt = { .cpu_count = 2 };
-        diag d;
 
-        diag_init(&d, 10);
         memset(f, 0, sizeof(*f));
-        f->sc = scenario_load_text("t.json", text, strlen(text), &opt, &d);
-        if (f->sc == NULL)
-                diag_print(&d, stderr);
-        diag_free(&d);
-        assert_non_null(f->sc);
+        f->sc = fixture_load_with(text, &opt);
         f->m = model_new(f->sc);
         steprule_init(&f->r, f->sc, seed);
 }
