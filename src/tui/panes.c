@@ -18,6 +18,11 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
+const char *const screen_pane_names[PANE_COUNT] = {
+        [PANE_ACTORS] = "Actors", [PANE_CODE] = "Code",         [PANE_RES] = "Resources",
+        [PANE_OUTPUT] = "Output", [PANE_TIMELINE] = "Timeline",
+};
+
 /* Every key, for the help screen; those with a bar label also go on the bottom bar — a spare one
  * only when the whole bar fits (at 80 columns it would push `q Quit` off). */
 typedef struct key_help {
@@ -78,7 +83,7 @@ static void pane_title(screen *sc, const term *t, int p, const char *extra)
         term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, " %s%s%s ", pane_names[p], extra,
+        strbuf_printf(&sb, " %s%s%s ", screen_pane_names[p], extra,
                       sc->zoomed ? " - zoomed, z shows all" : "");
         draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
         draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
@@ -389,7 +394,8 @@ static void draw_code(screen *sc, const term *t, const model *m)
                                          : "";
         strbuf_puts(&title, " - ");
         draw_cut_middle(t, me->name, strlen(me->name),
-                        r->w - (int)(strlen(pane_names[PANE_CODE]) + strlen(more)) - 5, 4, &title);
+                        r->w - (int)(strlen(screen_pane_names[PANE_CODE]) + strlen(more)) - 5, 4,
+                        &title);
         strbuf_puts(&title, more);
         pane_title(sc, t, PANE_CODE, strbuf_str(&title));
         strbuf_free(&title);
@@ -696,7 +702,7 @@ static void draw_header(screen *sc, const term *t, const model *m)
         history *h = hist(sc);
         const scenario *scn = model_scenario(m);
         spans l = { 0 };
-        double sp = speeds[sc->speed_i];
+        double sp = screen_speeds[sc->speed_i];
 
         draw_fill(stdscr, 0, 0, COLS, term_attr(t, ROLE_HEADER));
         spans_add(&l, ROLE_HEADER, " lockstep %s", t->bar);

@@ -16,6 +16,8 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
+const double screen_speeds[NSPEEDS] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
+
 /* The screen's own keys, given back by the loop after SCREEN_AGAIN: Space's pick, actor A's step.
  */
 #define KEY_AGAIN_PICK    (KEY_MAX + 1)
@@ -65,7 +67,7 @@ static session *open_session(const screen *sc, strbuf *err)
                 .policy = SESSION_MANUAL, /* a person at the keys picks who moves */
                 /* stepped: no pace until r (a pace while nobody is granted keeps the session's
                  * timer firing) */
-                .speed = sc->live ? speeds[sc->speed_i] : 0,
+                .speed = sc->live ? screen_speeds[sc->speed_i] : 0,
                 .time_limit_given = true,
                 .time_limit = 0,         /* someone is watching: q ends it, */
                 .max_steps = UINT64_MAX, /* a stepped run's too */
@@ -164,7 +166,7 @@ screen *screen_open(const screen_options *opt, strbuf *err)
         if (opt->speed_given) /* the first speed at or above it; 0 and beyond the last: max */
                 for (sc->first_speed_i = 0;
                      sc->first_speed_i < NSPEEDS - 1 &&
-                     (opt->speed <= 0 || speeds[sc->first_speed_i] < opt->speed);
+                     (opt->speed <= 0 || screen_speeds[sc->first_speed_i] < opt->speed);
                      sc->first_speed_i++)
                         ;
         sc->speed_i = sc->first_speed_i;
@@ -408,7 +410,7 @@ static void rewind_by(screen *sc, int dir);
 /* A replay plays on (or stops): the timer ticks every step's time, "max" every millisecond. */
 static void play_set(screen *sc, bool on)
 {
-        double sp = speeds[sc->speed_i], every = sp > 0 ? 1 / sp : 0.001;
+        double sp = screen_speeds[sc->speed_i], every = sp > 0 ? 1 / sp : 0.001;
         struct itimerspec it = { 0 };
 
         sc->playing = on && sc->play_fd >= 0;
@@ -429,7 +431,7 @@ static bool play_on(screen *sc)
         if (!sc->playing || read(sc->play_fd, &due, sizeof(due)) != (ssize_t)sizeof(due))
                 return false;
         /* "max": ten steps a tick, some 10,000 a second */
-        for (uint64_t k = 0; k < due * (speeds[sc->speed_i] > 0 ? 1 : 10) && sc->past; k++)
+        for (uint64_t k = 0; k < due * (screen_speeds[sc->speed_i] > 0 ? 1 : 10) && sc->past; k++)
                 rewind_by(sc, 1);
         strbuf_reset(&sc->msg);
         if (!sc->past) {
@@ -662,7 +664,7 @@ static void reset_run(screen *sc)
 {
         session_pause(sc->s, false);
         if (sc->live)
-                session_set_speed(sc->s, speeds[sc->speed_i]);
+                session_set_speed(sc->s, screen_speeds[sc->speed_i]);
         else
                 hand_stepping(sc, MODE_STEPPING);
         sc->ended = sc->past = false;
@@ -807,7 +809,7 @@ static void say_zoomed(screen *sc)
 {
         strbuf_printf(&sc->msg,
                       "Zoomed: %s alone. Tab zooms the next pane, z shows them all again.",
-                      pane_names[sc->focus]);
+                      screen_pane_names[sc->focus]);
 }
 
 static void scroll_by(screen *sc, int delta)
@@ -851,7 +853,7 @@ static void run_or_pause(screen *sc, bool run)
                         strbuf_puts(&sc->msg, "Running on from the latest moment, not the "
                                               "earlier one shown (a step key there branches).");
                 sc->past = false;
-                session_set_speed(sc->s, speeds[sc->speed_i]);
+                session_set_speed(sc->s, screen_speeds[sc->speed_i]);
                 session_set_policy(sc->s, SESSION_RANDOM);
                 session_pause(sc->s, false);
                 sc->mode = MODE_RUNNING;
@@ -923,7 +925,7 @@ int screen_key(screen *sc, int key, int mouse_y, int mouse_x)
                 if (sc->replay != NULL)
                         play_set(sc, sc->playing);
                 else if (sc->live || sc->mode == MODE_RUNNING)
-                        session_set_speed(sc->s, speeds[sc->speed_i]);
+                        session_set_speed(sc->s, screen_speeds[sc->speed_i]);
                 break;
         case KEY_LEFT:
         case '[':

@@ -14,15 +14,13 @@
 
 typedef enum mode { MODE_STEPPING, MODE_RUNNING, MODE_PAUSED, MODE_LIVE } mode;
 
-/* Steps per second that + and - go through; 0 is "as fast as it goes". */
-static const double speeds[] = { 0.5, 1, 2, 5, 10, 20, 50, 100, 1000, 0 };
-#define NSPEEDS         ((int)(sizeof(speeds) / sizeof(*speeds)))
+/* Steps per second that + and - go through; 0 is "as fast as it goes" (screen.c). */
+#define NSPEEDS         10
 #define DEFAULT_SPEED_I 2
+extern const double screen_speeds[NSPEEDS];
 
-static const char *const pane_names[PANE_COUNT] = {
-        [PANE_ACTORS] = "Actors", [PANE_CODE] = "Code",         [PANE_RES] = "Resources",
-        [PANE_OUTPUT] = "Output", [PANE_TIMELINE] = "Timeline",
-};
+/* The panes' titles (panes.c). */
+extern const char *const screen_pane_names[PANE_COUNT];
 
 struct screen {
         /* a replay (lockstep replay TRACE) has no session: the trace's events, read once */
@@ -60,7 +58,7 @@ struct screen {
         int scroll[PANE_COUNT];
         bool help;
         strbuf msg;        /* what the last key did, or why it could not */
-        int speed_i;       /* into speeds */
+        int speed_i;       /* into screen_speeds */
         int first_speed_i; /* ... at the start of a run (--speed, else DEFAULT_SPEED_I) */
         bool past;         /* showing moment `shown` instead of the live state */
         uint64_t shown;
