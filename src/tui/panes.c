@@ -77,14 +77,25 @@ static const key_help replay_key_table[] = {
 
 /* ---- the panes ---------------------------------------------------------------------------- */
 
+#define ZOOMED_TITLE " - zoomed, z shows all"
+
+/* Whether pane P's title with EXTRA and MORE after its name fits its width, cut by nothing. */
+static bool title_fits(const screen *sc, const term *t, int p, const char *extra, const char *more)
+{
+        int w = 2 + draw_width(t, screen_pane_names[p], strlen(screen_pane_names[p])) +
+                draw_width(t, extra, strlen(extra)) + draw_width(t, more, strlen(more)) +
+                (sc->zoomed ? (int)strlen(ZOOMED_TITLE) : 0);
+
+        return w <= sc->pane[p].w;
+}
+
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
 {
         const layout_rect *r = &sc->pane[p];
         term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, " %s%s%s ", screen_pane_names[p], extra,
-                      sc->zoomed ? " - zoomed, z shows all" : "");
+        strbuf_printf(&sb, " %s%s%s ", screen_pane_names[p], extra, sc->zoomed ? ZOOMED_TITLE : "");
         draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
         draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
         strbuf_free(&sb);
@@ -1064,10 +1075,16 @@ static void draw_timeline(screen *sc, const term *t, const model *m, const momen
                 strbuf_puts(&title, first > 0 && first + rows < n ? " (more above, below)"
                                     : first > 0                   ? " (more above)"
                                                                   : " (more below)");
-        if (l->ncols > 0)
-                strbuf_printf(&title, " - steps %llu to %llu, %s the moment shown",
-                              (unsigned long long)l->first,
-                              (unsigned long long)(l->first + (uint64_t)l->ncols - 1), t->marker);
+        if (l->ncols > 0) {
+                char legend[32];
+
+                strbuf_printf(&title, " - steps %llu to %llu", (unsigned long long)l->first,
+                              (unsigned long long)(l->first + (uint64_t)l->ncols - 1));
+                /* what a lane's marker means, where the title has room for it (not at 80x24) */
+                snprintf(legend, sizeof(legend), ", %s who moved", t->glyph[MODEL_RUNNING]);
+                if (title_fits(sc, t, PANE_TIMELINE, strbuf_str(&title), legend))
+                        strbuf_puts(&title, legend);
+        }
         pane_title(sc, t, PANE_TIMELINE, strbuf_str(&title));
         strbuf_free(&title);
         sc->lane_x0 = x0;

@@ -939,7 +939,7 @@ start big 160 48 -- scenarios/seed/03-semaphore.json
 wait_for big "stepping" >/dev/null
 check "at 160x48 the semaphore's count falls to 0" press_until big " " "semaphore +semaphore +0 of 2 free" 20
 check "at 160x48 the timeline has a lane per actor" wait_for big "^MyCustomThread-2 +[·▶■]+"
-check "at 160x48 the timeline says which steps it shows" wait_for big "Timeline - steps 1 to [0-9]+"
+check "at 160x48 the timeline says which steps it shows, and what ▶ is" wait_for big "Timeline - steps 1 to [0-9]+, ▶ who moved +│"
 check "at 160x48 the semaphore's holders are named" wait_for big "│ +held by MyCustomThread-0, MyCustomThread-1"
 check "at 160x48 the waiter is named in the resource" press_until big " " "│ +waiting: MyCustomThread-2" 20
 # resize: too small gets a message, growing again redraws
@@ -1198,7 +1198,7 @@ check "... with the room for every note" wait_for zoom "^   # between Philosophe
 check "... the message row says how to go on" wait_for zoom "^Zoomed: Resources alone\. Tab zooms the next pane, z shows them all again\.$"
 check "... the other panes not shown" sh -c "! tmux -L $sock capture-pane -p -t zoom | sed -n 2,20p | grep -Eq '^ (Actors|Code|Timeline|Output)|│'"
 keys zoom BTab
-check "Shift-Tab zooms the Timeline" wait_for zoom "^ Timeline - steps 1 to 8, ▶ the moment shown - zoomed, z shows all *$"
+check "Shift-Tab zooms the Timeline" wait_for zoom "^ Timeline - steps 1 to 8, ▶ who moved - zoomed, z shows all *$"
 # the eight steps in turn: each philosopher, MainThread to its join, the first two again
 check "... a lane per actor, the steps in turn" sh -c "tmux -L $sock capture-pane -p -t zoom | sed -n 3,8p | tr -s ' ' | tr '\n' '/' | grep -qx 'Philosopher-0 ▶·····▶·/Philosopher-1 ·▶·····▶/Philosopher-2 ··▶·····/Philosopher-3 ···▶····/Philosopher-4 ····▶···/MainThread ·····▶■■/'"
 keys zoom Space
@@ -1251,7 +1251,7 @@ wait_for tl "stepping" >/dev/null
 keys tl Space Space Space Space Space Space
 check "a click on the Timeline's third column shows step 3" mouse tl '\033[M .2\033[M#.2' shows tl "rewound +│ step 3 of 6 │"
 check "... the moment three Lefts show" wait_for tl "^An earlier moment \(event 12 of 19\): Left/\[ back, Right/\] forward\.$"
-check "... the lanes up to it" wait_for tl "Timeline - steps 1 to 3,"
+check "... the lanes up to it (the title without its legend at 36 columns)" wait_for tl "^ Timeline - steps 1 to 3 +│"
 T send-keys -t tl q
 # a click on the key bar (row 23) is its key, as on htop's: r (column 18), p (23), q (71)
 last=kb
