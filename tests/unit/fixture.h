@@ -7,8 +7,8 @@
 
 #include "scenario/scenario.h"
 
-/* The scenario of TEXT (file name t.json) loaded with OPT (NULL: the defaults); its errors printed and the test failed
- * when it does not load. */
+/* The scenario of TEXT (file name t.json) loaded with OPT (NULL: the defaults); its errors
+ * printed and the test failed when it does not load. */
 scenario *fixture_load_with(const char *text, const scenario_options *opt);
 /* The same with 4 CPUs and no --set. */
 scenario *fixture_load(const char *text);
