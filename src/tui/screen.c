@@ -342,6 +342,7 @@ void screen_close(screen *sc)
                 close(sc->watch_fd);
         strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
+        strbuf_free(&sc->saved);
         free(sc->schedule);
         free_sets(sc);
         free(sc->path);
@@ -669,6 +670,7 @@ static void reset_run(screen *sc)
                 hand_stepping(sc, MODE_STEPPING);
         sc->ended = sc->past = false;
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
+        strbuf_reset(&sc->saved); /* a new run: its moves are not the saved ones */
 }
 
 /* R: the scenario from its first step, with the same seed and --set values and no moves made for
@@ -750,18 +752,38 @@ static void branch(screen *sc)
                               (unsigned long long)k, k == 1 ? " is" : "s are");
 }
 
+#define SCHEDULE_FILES 999 /* names for s to try: NAME-schedule.txt, then -2 to -999 */
+
 /* s: the moves so far into a new file beside the current directory's others, named after the
- * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... */
+ * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... — unless there are none yet, or
+ * the last s of this run saved these same moves and its file is still there. */
 static void save_schedule(screen *sc)
 {
         const char *base = base_name(sc->path);
         size_t len = strlen(base), nmoves;
         strbuf path = STRBUF_INIT, err = STRBUF_INIT;
         bool cut;
+        int k;
 
+        session_schedule(sc->s, &nmoves);
+        /* stepped and rewound: the moves up to the moment shown (every grant is a step), as a
+         * branch from there would make them; a live run's moves are read from its events and
+         * are not cut by steps */
+        if (sc->past && !sc->live && history_steps(hist(sc), sc->shown) < nmoves)
+                nmoves = (size_t)history_steps(hist(sc), sc->shown);
+        if (nmoves == 0) {
+                strbuf_puts(&sc->msg, "Nothing to save yet: no move has been made in this run.");
+                return;
+        }
+        if (sc->saved.len > 0 && sc->saved_moves == nmoves &&
+            access(strbuf_str(&sc->saved), F_OK) == 0) {
+                strbuf_printf(&sc->msg, "Already saved: these %zu moves are in %s.", nmoves,
+                              strbuf_str(&sc->saved));
+                return;
+        }
         if (len > 5 && strcmp(base + len - 5, ".json") == 0)
                 len -= 5;
-        for (int k = 1; k < 1000; k++) {
+        for (k = 1; k <= SCHEDULE_FILES; k++) {
                 strbuf_reset(&path);
                 strbuf_append(&path, base, len);
                 strbuf_puts(&path, "-schedule");
@@ -771,24 +793,28 @@ static void save_schedule(screen *sc)
                 if (access(strbuf_str(&path), F_OK) != 0)
                         break;
         }
-        session_schedule(sc->s, &nmoves);
-        /* stepped and rewound: the moves up to the moment shown (every grant is a step), as a
-         * branch from there would make them; a live run's moves are read from its events and
-         * are not cut by steps */
-        if (sc->past && !sc->live && history_steps(hist(sc), sc->shown) < nmoves)
-                nmoves = (size_t)history_steps(hist(sc), sc->shown);
+        if (k > SCHEDULE_FILES) { /* never written over: it may be someone's */
+                strbuf_printf(&sc->msg, "Not saved: %s is the last of %d names, and it is taken.",
+                              strbuf_str(&path), SCHEDULE_FILES);
+                strbuf_free(&path);
+                return;
+        }
         /* all of them, or only the first when the recording stopped before that moment */
         cut = session_schedule_cut(sc->s) &&
               (!sc->past || sc->live || history_steps(hist(sc), sc->shown) > nmoves);
-        if (session_save_schedule(sc->s, strbuf_str(&path), nmoves, &err) < 0)
+        if (session_save_schedule(sc->s, strbuf_str(&path), nmoves, &err) < 0) {
                 strbuf_printf(&sc->msg, "Not saved: %s", strbuf_str(&err));
-        else
+        } else {
+                strbuf_reset(&sc->saved);
+                strbuf_puts(&sc->saved, strbuf_str(&path));
+                sc->saved_moves = nmoves;
                 strbuf_printf(&sc->msg, "Saved %s%zu moves%s to %s (lockstep FILE --schedule %s).",
                               cut ? "the first " : "", nmoves,
                               cut                     ? ", the most a schedule holds,"
                               : sc->past && !sc->live ? ", up to the moment shown,"
                                                       : "",
                               strbuf_str(&path), strbuf_str(&path));
+        }
         strbuf_free(&path);
         strbuf_free(&err);
 }

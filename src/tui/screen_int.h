@@ -57,6 +57,10 @@ struct screen {
         bool zoomed; /* the pane in focus alone, on all the panes' room (z) */
         int scroll[PANE_COUNT];
         bool help;
+        /* the file s last saved in this run, and how many moves it holds: s again with the
+         * same moves says where they are instead of writing another copy */
+        strbuf saved;
+        size_t saved_moves;
         strbuf msg;        /* what the last key did, or why it could not */
         int speed_i;       /* into screen_speeds */
         int first_speed_i; /* ... at the start of a run (--speed, else DEFAULT_SPEED_I) */

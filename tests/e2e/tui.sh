@@ -321,10 +321,16 @@ T send-keys -t cbranch q
 last=save
 cwd=$tmp start save 80 24 -- "$PWD/scenarios/classics/deadlock.json"
 wait_for save "stepping" >/dev/null
+T send-keys -t save s
+check "s before any move saves nothing, and says so" wait_for save "Nothing to save yet: no move has been made in this run\\."
+check "... no file written" sh -c "! ls '$tmp' | grep -q schedule"
 press_until save " " "DEADLOCK" 40 >/dev/null
 T send-keys -t save s
 check "s saves the moves so far" wait_for save "Saved 11 moves to deadlock-schedule.txt"
 check "the schedule file is there" [ -f "$tmp/deadlock-schedule.txt" ]
+T send-keys -t save s
+check "s again with the same moves says where they are" wait_for save "Already saved: these 11 moves are in deadlock-schedule\\.txt\\."
+check "... and writes no copy" [ ! -e "$tmp/deadlock-schedule-2.txt" ]
 "$bin" run --step --schedule "$tmp/deadlock-schedule.txt" scenarios/classics/deadlock.json >/dev/null 2>&1
 check "lockstep run --step --schedule replays it into the deadlock (exit 3)" [ $? -eq 3 ]
 # rewound, s saves the moves up to the moment shown (it saved them all)
