@@ -793,7 +793,9 @@ struct trace_reader {
         int lineno;
         bool newline; /* the line read last ended with '\n' */
         bool done;
-        bool cut; /* the last line had no newline: left out (trace_reader_cut) */
+        bool cut;           /* the last line had no newline: left out (trace_reader_cut) */
+        bool slow_only;     /* trace_reader_set_fast(r, false) */
+        uint64_t fast_read; /* events read by fast_event */
         trace_header h;
         scenario *sc;
         int *lines;      /* statement id -> line */
@@ -1400,6 +1402,40 @@ static bool get_actor(line_ctx *L, const cJSON *it, const char *key, int *out)
         return false;
 }
 
+/* What an event line says, read and checked (either way: read_event, fast_event). */
+typedef struct line_event {
+        uint64_t seq, t;
+        int actor, other, res, kind;
+        int64_t stmt, aux, num, flags;
+} line_event;
+
+#define LINE_EVENT_INIT                                                                            \
+        {                                                                                          \
+                .actor = EVENT_RUNNER, .other = -1, .res = -1, .kind = -1, .stmt = -1              \
+        }
+
+/* GOT into EV, its text TEXT's: the line was good, and the reader's order moves on. */
+static void give_event(trace_reader *r, const line_event *got, event *ev, strbuf *text)
+{
+        r->any = true;
+        r->last_seq = got->seq;
+        r->last_t = got->t;
+        memset(ev, 0, sizeof(*ev));
+        ev->seq = got->seq;
+        ev->t_ns = got->t;
+        ev->kind = (uint8_t)got->kind;
+        ev->flags = (uint8_t)got->flags;
+        ev->actor = (int16_t)got->actor;
+        ev->res = (int16_t)got->res;
+        ev->other = (int16_t)got->other;
+        ev->stmt = (int32_t)got->stmt;
+        ev->aux = (int32_t)got->aux;
+        ev->num = got->num;
+        strbuf_append(text, "", 0);
+        ev->len = (uint32_t)text->len;
+        ev->text = text->data;
+}
+
 enum {
         E_SEQ,
         E_T,
@@ -1427,9 +1463,8 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
         trace_reader *r = L->r;
         const cJSON *f[E_COUNT];
         static const int required[] = { E_SEQ, E_T, E_ACTOR, E_EV };
-        int actor = EVENT_RUNNER, other = -1, res = -1, kind = -1;
-        int64_t stmt = -1, line = 0, aux = 0, num = 0, flags = 0;
-        uint64_t seq = 0, t = 0;
+        line_event got = LINE_EVENT_INIT;
+        int64_t line = 0;
 
         if (cJSON_GetObjectItemCaseSensitive(L->root, "lockstep_trace")) {
                 lerr(L, -1, "a second header: a trace has one, on line 1");
@@ -1439,21 +1474,22 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
         for (size_t k = 0; k < sizeof(required) / sizeof(*required); k++)
                 if (f[required[k]] == NULL)
                         lerr(L, -1, "an event needs \"%s\"", event_keys[required[k]]);
-        if (f[E_SEQ] && get_u64(L, f[E_SEQ], "seq", 1, &seq) && r->any && seq <= r->last_seq)
+        if (f[E_SEQ] && get_u64(L, f[E_SEQ], "seq", 1, &got.seq) && r->any &&
+            got.seq <= r->last_seq)
                 lerr(L, val_off(L, f[E_SEQ]),
                      "\"seq\" %llu after %llu: seq must increase from line to line",
-                     (unsigned long long)seq, (unsigned long long)r->last_seq);
-        if (f[E_T] && get_time(L, f[E_T], &t) && r->any && t < r->last_t)
+                     (unsigned long long)got.seq, (unsigned long long)r->last_seq);
+        if (f[E_T] && get_time(L, f[E_T], &got.t) && r->any && got.t < r->last_t)
                 lerr(L, val_off(L, f[E_T]),
                      "\"t\" goes back in time (the line before says %llu.%09llu)",
                      (unsigned long long)(r->last_t / NS_PER_SEC),
                      (unsigned long long)(r->last_t % NS_PER_SEC));
         if (f[E_ACTOR])
-                get_actor(L, f[E_ACTOR], "actor", &actor);
+                get_actor(L, f[E_ACTOR], "actor", &got.actor);
         if (f[E_EV]) {
                 const char *w;
 
-                if (get_string(L, f[E_EV], "ev", 64, &w) && (kind = event_kind_of(w)) < 0) {
+                if (get_string(L, f[E_EV], "ev", 64, &w) && (got.kind = event_kind_of(w)) < 0) {
                         const char *words[EV_KIND_COUNT];
                         const char *near;
                         strbuf sb = STRBUF_INIT;
@@ -1474,7 +1510,7 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
                         const name_ix *e = find_name(r->res, r->h.nresources, s);
 
                         if (e != NULL) {
-                                res = e->index;
+                                got.res = e->index;
                         } else {
                                 strbuf sb = STRBUF_INIT;
                                 const char *near =
@@ -1493,52 +1529,258 @@ static void read_event(line_ctx *L, event *ev, strbuf *text)
         if (f[E_STMT]) {
                 if (r->sc->nstmts == 0)
                         lerr(L, val_off(L, f[E_STMT]), "\"stmt\": the scenario has no statements");
-                else if (get_int(L, f[E_STMT], "stmt", 0, r->sc->nstmts - 1, &stmt) &&
+                else if (get_int(L, f[E_STMT], "stmt", 0, r->sc->nstmts - 1, &got.stmt) &&
                          f[E_LINE] == NULL)
                         lerr(L, key_off(L, f[E_STMT]), "\"stmt\" comes with \"line\"");
         }
         if (f[E_LINE]) {
                 if (f[E_STMT] == NULL)
                         lerr(L, key_off(L, f[E_LINE]), "\"line\" comes with \"stmt\"");
-                else if (get_int(L, f[E_LINE], "line", 1, INT32_MAX, &line) && stmt >= 0 &&
-                         line != r->lines[stmt])
+                else if (get_int(L, f[E_LINE], "line", 1, INT32_MAX, &line) && got.stmt >= 0 &&
+                         line != r->lines[got.stmt])
                         lerr(L, val_off(L, f[E_LINE]),
                              "statement %lld is on line %d of the scenario, not %lld",
-                             (long long)stmt, r->lines[stmt], (long long)line);
+                             (long long)got.stmt, r->lines[got.stmt], (long long)line);
         }
         if (f[E_OTHER])
-                get_actor(L, f[E_OTHER], "other", &other);
+                get_actor(L, f[E_OTHER], "other", &got.other);
         if (f[E_AUX])
-                get_int(L, f[E_AUX], "aux", INT32_MIN, INT32_MAX, &aux);
+                get_int(L, f[E_AUX], "aux", INT32_MIN, INT32_MAX, &got.aux);
         if (f[E_NUM])
-                get_int(L, f[E_NUM], "num", INT64_MIN, INT64_MAX, &num);
+                get_int(L, f[E_NUM], "num", INT64_MIN, INT64_MAX, &got.num);
         if (f[E_FLAGS])
-                get_int(L, f[E_FLAGS], "flags", 0, UINT8_MAX, &flags);
+                get_int(L, f[E_FLAGS], "flags", 0, UINT8_MAX, &got.flags);
         if (f[E_TEXT_B64] && f[E_TEXT] == NULL)
                 lerr(L, key_off(L, f[E_TEXT_B64]), "\"text_b64\" comes with \"text\"");
         else if (f[E_TEXT])
                 get_exact(L, f[E_TEXT], f[E_TEXT_B64], "text", EVENT_MAX_TEXT, true, text);
         if (L->errors > 0)
                 return;
-        r->any = true;
-        r->last_seq = seq;
-        r->last_t = t;
-        memset(ev, 0, sizeof(*ev));
-        ev->seq = seq;
-        ev->t_ns = t;
-        ev->kind = (uint8_t)kind;
-        ev->flags = (uint8_t)flags;
-        ev->actor = (int16_t)actor;
-        ev->res = (int16_t)res;
-        ev->other = (int16_t)other;
-        ev->stmt = (int32_t)stmt;
-        ev->aux = (int32_t)aux;
-        ev->num = num;
         if (f[E_TEXT] == NULL)
                 strbuf_reset(text);
-        strbuf_append(text, "", 0);
-        ev->len = (uint32_t)text->len;
-        ev->text = text->data;
+        give_event(r, &got, ev, text);
+}
+
+/* ---- the fast way: a line as the writer writes it ------------------------------------------
+ *
+ * Nearly every line of a trace is one trace_write wrote: a flat object of known keys whose
+ * values are plain strings (no escapes) and integers. fast_event reads such a line in one pass,
+ * without cJSON's tree of allocations (a replay of a million events was ~1.3 s of cJSON and
+ * checks). It gives up — returns false, having changed nothing — at anything else (an escape,
+ * another number's form, an unknown or repeated key, a value out of range, a name it does not
+ * know), and trace_read then reads the line the full way, which says what is wrong, if anything.
+ * So it must accept only lines the full way accepts, and make of them the same event: the unit
+ * test and the trace fuzzer compare the two ways on every line they have.
+ */
+
+typedef struct fast_span {
+        const char *s;
+        size_t n;
+        bool present;
+        bool string; /* a string (else an integer's or t's digits) */
+} fast_span;
+
+/* The string at T[I] (its opening quote): its bytes in *SP, and the index past the closing
+ * quote; 0 when it is not a plain one (an escape, a control character, invalid UTF-8). */
+static size_t fast_string(const char *t, size_t len, size_t i, fast_span *sp)
+{
+        size_t start = ++i;
+        bool high = false;
+
+        for (; i < len && t[i] != '"'; i++) {
+                unsigned char c = (unsigned char)t[i];
+
+                if (c < 0x20 || c == '\\')
+                        return 0;
+                high |= c >= 0x80;
+        }
+        if (i >= len || (high && !utf8_valid(t + start, i - start, &(size_t){ 0 })))
+                return 0;
+        *sp = (fast_span){ .s = t + start, .n = i - start, .present = true, .string = true };
+        return i + 1;
+}
+
+/* An integer's text, as raw_integer reads it: -?(0|[1-9][0-9]*) within int64_t's range (with
+ * an unsigned magnitude: seq). */
+static bool fast_integer(const fast_span *sp, int64_t min, int64_t max, int64_t *out)
+{
+        size_t i = 0, n = sp->n;
+        const char *s = sp->s;
+        bool neg = false;
+        uint64_t mag = 0;
+        int64_t v;
+
+        if (sp->string || n == 0)
+                return false;
+        if (s[0] == '-')
+                neg = true, i++;
+        if (i == n || (s[i] == '0' && n - i > 1) || n - i > 19)
+                return false;
+        for (; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                mag = mag * 10 + (uint64_t)(s[i] - '0'); /* 19 digits: no overflow */
+        }
+        if (neg ? mag > (uint64_t)INT64_MAX + 1 : mag > (uint64_t)INT64_MAX)
+                return false;
+        v = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
+        if (v < min || v > max)
+                return false;
+        *out = v;
+        return true;
+}
+
+/* A name the header lists (an actor's, a resource's), as find_name looks it up. */
+static const name_ix *fast_name(const name_ix *ix, int n, const fast_span *sp)
+{
+        char buf[4 * SC_MAX_NAME + 1];
+
+        if (!sp->string || sp->n >= sizeof(buf))
+                return NULL;
+        memcpy(buf, sp->s, sp->n);
+        buf[sp->n] = '\0';
+        return find_name(ix, n, buf);
+}
+
+static bool fast_actor(const trace_reader *r, const fast_span *sp, int *out)
+{
+        const name_ix *e = fast_name(r->actors, r->nactor_ix, sp);
+
+        if (e == NULL || e->ambiguous)
+                return false;
+        *out = e->index;
+        return true;
+}
+
+/* "t": seconds with one to nine decimals, as get_time reads it. */
+static bool fast_time(const fast_span *sp, uint64_t *ns)
+{
+        size_t i = 0, n = sp->n;
+        const char *s = sp->s;
+        uint64_t sec = 0, frac = 0, scale = NS_PER_SEC;
+
+        if (sp->string || n == 0 || (s[0] == '0' && n > 1 && s[1] != '.'))
+                return false;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+                if (i == 10) /* 10 digits of seconds: under UINT64_MAX / NS_PER_SEC */
+                        return false;
+                sec = sec * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (i == 0 || i == n || s[i++] != '.' || i == n || n - i > 9)
+                return false;
+        for (; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                scale /= 10;
+                frac += (uint64_t)(s[i] - '0') * scale;
+        }
+        *ns = sec * NS_PER_SEC + frac;
+        return true;
+}
+
+/* Reads line T (LEN bytes) into EV and TEXT when it is a writer's plain line (above). */
+static bool fast_event(trace_reader *r, const char *t, size_t len, event *ev, strbuf *text)
+{
+        fast_span f[E_COUNT] = { 0 };
+        size_t i = 0;
+        line_event got = LINE_EVENT_INIT;
+        int64_t seq, line = 0;
+        const name_ix *e;
+        char word[65];
+
+        while (i < len && t[i] == ' ')
+                i++;
+        if (i >= len || t[i++] != '{')
+                return false;
+        for (;;) {
+                fast_span key;
+                int k;
+
+                while (i < len && t[i] == ' ')
+                        i++;
+                if (i >= len || t[i] != '"' || (i = fast_string(t, len, i, &key)) == 0)
+                        return false;
+                for (k = 0; k < E_COUNT; k++)
+                        if (strlen(event_keys[k]) == key.n &&
+                            memcmp(event_keys[k], key.s, key.n) == 0)
+                                break;
+                if (k == E_COUNT || k == E_TEXT_B64 || f[k].present)
+                        return false;
+                while (i < len && t[i] == ' ')
+                        i++;
+                if (i >= len || t[i++] != ':')
+                        return false;
+                while (i < len && t[i] == ' ')
+                        i++;
+                if (i >= len)
+                        return false;
+                if (t[i] == '"') {
+                        if ((i = fast_string(t, len, i, &f[k])) == 0)
+                                return false;
+                } else {
+                        size_t start = i;
+
+                        while (i < len &&
+                               ((t[i] >= '0' && t[i] <= '9') || t[i] == '-' || t[i] == '.'))
+                                i++;
+                        f[k] = (fast_span){ .s = t + start, .n = i - start, .present = true };
+                }
+                while (i < len && t[i] == ' ')
+                        i++;
+                if (i < len && t[i] == ',') {
+                        i++;
+                        continue;
+                }
+                if (i >= len || t[i++] != '}')
+                        return false;
+                break;
+        }
+        while (i < len && t[i] == ' ')
+                i++;
+        if (i < len || !f[E_SEQ].present || !f[E_T].present || !f[E_ACTOR].present ||
+            !f[E_EV].present)
+                return false;
+        /* the same checks as read_event's, in its order */
+        if (!fast_integer(&f[E_SEQ], 1, INT64_MAX, &seq) ||
+            (r->any && (uint64_t)seq <= r->last_seq))
+                return false;
+        got.seq = (uint64_t)seq;
+        if (!fast_time(&f[E_T], &got.t) || (r->any && got.t < r->last_t))
+                return false;
+        if (!fast_actor(r, &f[E_ACTOR], &got.actor))
+                return false;
+        if (!f[E_EV].string || f[E_EV].n >= sizeof(word))
+                return false;
+        memcpy(word, f[E_EV].s, f[E_EV].n);
+        word[f[E_EV].n] = '\0';
+        if ((got.kind = event_kind_of(word)) < 0)
+                return false;
+        if (f[E_RES].present) {
+                if (f[E_RES].n > SC_MAX_NAME * 4 ||
+                    (e = fast_name(r->res, r->h.nresources, &f[E_RES])) == NULL)
+                        return false;
+                got.res = e->index;
+        }
+        if (f[E_STMT].present != f[E_LINE].present)
+                return false;
+        if (f[E_STMT].present &&
+            (r->sc->nstmts == 0 || !fast_integer(&f[E_STMT], 0, r->sc->nstmts - 1, &got.stmt) ||
+             !fast_integer(&f[E_LINE], 1, INT32_MAX, &line) || line != r->lines[got.stmt]))
+                return false;
+        if (f[E_OTHER].present && !fast_actor(r, &f[E_OTHER], &got.other))
+                return false;
+        if ((f[E_AUX].present && !fast_integer(&f[E_AUX], INT32_MIN, INT32_MAX, &got.aux)) ||
+            (f[E_NUM].present && !fast_integer(&f[E_NUM], INT64_MIN, INT64_MAX, &got.num)) ||
+            (f[E_FLAGS].present && !fast_integer(&f[E_FLAGS], 0, UINT8_MAX, &got.flags)))
+                return false;
+        if (f[E_TEXT].present && (!f[E_TEXT].string || f[E_TEXT].n > EVENT_MAX_TEXT))
+                return false;
+        strbuf_reset(text);
+        if (f[E_TEXT].present)
+                strbuf_append(text, f[E_TEXT].s, f[E_TEXT].n);
+        give_event(r, &got, ev, text);
+        r->fast_read++;
+        return true;
 }
 
 enum {
@@ -1933,8 +2175,20 @@ int trace_read(trace_reader *r, event *ev, strbuf *text, diag *d)
                 r->cut = true;
                 return 0;
         }
+        if (!r->slow_only && fast_event(r, L.text, L.len, ev, text))
+                return 1;
         if (parse_line(&L, false))
                 read_event(&L, ev, text);
         free_line(&L);
         return L.errors > 0 ? -1 : 1;
+}
+
+void trace_reader_set_fast(trace_reader *r, bool on)
+{
+        r->slow_only = !on;
+}
+
+uint64_t trace_reader_fast_read(const trace_reader *r)
+{
+        return r->fast_read;
 }

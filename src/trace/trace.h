@@ -150,6 +150,12 @@ bool trace_reader_cut(const trace_reader *r);
 int trace_reader_line(const trace_reader *r);
 /* About how far into the trace the reader is, in bytes (what it has taken from the file). */
 uint64_t trace_reader_offset(const trace_reader *r);
+/* trace_read reads a line as trace_write writes it (plain strings, integers, known keys) a
+ * faster way, and any other line the full way; what it makes of a line is the same either way.
+ * Off (ON false): the full way only, for a test that compares the two. */
+void trace_reader_set_fast(trace_reader *r, bool on);
+/* The events read the faster way so far. */
+uint64_t trace_reader_fast_read(const trace_reader *r);
 void trace_reader_close(trace_reader *r);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * Every input is read as a whole trace from memory (trace_reader_open_mem, then trace_read to
  * the end), and again as event lines after a valid header (so the fuzzer need not invent a
- * header whose source loads): the reader must report, never crash, hang or leak. The same bytes
+ * header whose source loads): the reader must report, never crash, hang or leak, and read each
+ * line alike whether its fast way may take it or not (trace_reader_set_fast). The same bytes
  * are also written as the text of one event and read back, which must give exactly those bytes
  * (the escaping and base64 rules of docs/trace-format.md).
  *
@@ -29,22 +30,51 @@ static const char scenario_text[] =
     " \"actors\": [{\"name\": \"A\", \"run\": [{\"with\": \"room\", \"do\": [{\"print\": "
     "\"x\"}]}]}]}\n";
 
+/* Whether A and B are the same event, their texts too. */
+static int same_event(const event *a, const event *b)
+{
+        return a->seq == b->seq && a->t_ns == b->t_ns && a->kind == b->kind &&
+               a->flags == b->flags && a->actor == b->actor && a->res == b->res &&
+               a->other == b->other && a->stmt == b->stmt && a->aux == b->aux && a->num == b->num &&
+               a->len == b->len && memcmp(a->text, b->text, a->len + 1) == 0;
+}
+
+/* Reads DATA to its end both ways (trace_reader_set_fast): every call of trace_read must give
+ * the same return, event and count of problems either way. */
 static void read_all(const char *data, size_t size)
 {
-        diag d;
-        trace_reader *r;
-        strbuf text = STRBUF_INIT;
-        event ev;
+        diag d[2];
+        trace_reader *r[2];
+        strbuf text[2] = { STRBUF_INIT, STRBUF_INIT };
         int guard = 0;
 
-        diag_init(&d, 20);
-        r = trace_reader_open_mem("fuzz.jsonl", data, size, &d);
-        while (r != NULL && trace_read(r, &ev, &text, &d) != 0)
+        for (int k = 0; k < 2; k++) {
+                diag_init(&d[k], 20);
+                r[k] = trace_reader_open_mem("fuzz.jsonl", data, size, &d[k]);
+                if (r[k] != NULL)
+                        trace_reader_set_fast(r[k], k == 0);
+        }
+        if ((r[0] == NULL) != (r[1] == NULL))
+                abort();
+        while (r[0] != NULL) {
+                event ev[2];
+                int rc[2];
+
+                for (int k = 0; k < 2; k++)
+                        rc[k] = trace_read(r[k], &ev[k], &text[k], &d[k]);
+                if (rc[0] != rc[1] || diag_count(&d[0]) != diag_count(&d[1]) ||
+                    (rc[0] == 1 && !same_event(&ev[0], &ev[1])))
+                        abort(); /* the fast way read a line otherwise than the full way */
+                if (rc[0] == 0)
+                        break;
                 if (++guard > 1000000)
                         abort(); /* more lines than bytes: the reader does not move on */
-        trace_reader_close(r);
-        strbuf_free(&text);
-        diag_free(&d);
+        }
+        for (int k = 0; k < 2; k++) {
+                trace_reader_close(r[k]);
+                strbuf_free(&text[k]);
+                diag_free(&d[k]);
+        }
 }
 
 /* Writes DATA as an event's text and checks that it comes back exactly; then reads DATA as the

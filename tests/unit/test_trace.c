@@ -94,6 +94,49 @@ static void assert_event_equal(const event *a, const event *b)
         assert_int_equal(b->text[b->len], '\0');
 }
 
+/* Reads LEN bytes of DATA both ways (trace_reader_set_fast): the same result from every call of
+ * trace_read — its return, its event, the count of problems reported. Returns how many events
+ * the fast way read. */
+static uint64_t read_both_ways(const char *data, size_t len)
+{
+        trace_reader *r[2];
+        diag d[2];
+        strbuf text[2] = { STRBUF_INIT, STRBUF_INIT };
+        uint64_t fast = 0;
+        int guard = 0;
+
+        for (int k = 0; k < 2; k++) {
+                diag_init(&d[k], 5);
+                r[k] = trace_reader_open_mem("both", data, len, &d[k]);
+                if (r[k] != NULL)
+                        trace_reader_set_fast(r[k], k == 0);
+        }
+        assert_int_equal(r[0] == NULL, r[1] == NULL);
+        while (r[0] != NULL) {
+                event ev[2];
+                int rc[2];
+
+                for (int k = 0; k < 2; k++)
+                        rc[k] = trace_read(r[k], &ev[k], &text[k], &d[k]);
+                assert_int_equal(rc[0], rc[1]);
+                assert_int_equal(diag_count(&d[0]), diag_count(&d[1]));
+                if (rc[0] == 0)
+                        break;
+                if (rc[0] == 1)
+                        assert_event_equal(&ev[1], &ev[0]);
+                assert_true(++guard < 100000);
+        }
+        if (r[0] != NULL)
+                fast = trace_reader_fast_read(r[0]);
+        assert_true(r[1] == NULL || trace_reader_fast_read(r[1]) == 0);
+        for (int k = 0; k < 2; k++) {
+                trace_reader_close(r[k]);
+                strbuf_free(&text[k]);
+                diag_free(&d[k]);
+        }
+        return fast;
+}
+
 /* Writes EVS, checks every line is valid JSON, reads them back and compares. */
 static void round_trip(const scenario *sc, const char *source, const trace_info *info,
                        const event *evs, int n)
@@ -138,6 +181,7 @@ static void round_trip(const scenario *sc, const char *source, const trace_info 
         assert_int_equal(trace_read(r, &got, &text, &d), 0);
         assert_int_equal(diag_count(&d), 0);
         trace_reader_close(r);
+        assert_true(read_both_ways(buf, len) <= (uint64_t)n);
         strbuf_free(&text);
         diag_free(&d);
         free(buf);
@@ -445,6 +489,7 @@ static void expect_body_error(const char *body, int line, const char *at, const 
         strbuf_puts(&sb, head);
         strbuf_puts(&sb, body);
         expect_error(sb.data, sb.len, line, at, want);
+        read_both_ways(sb.data, sb.len);
         strbuf_free(&sb);
         free(head);
 }
@@ -561,6 +606,70 @@ static int read_body(const char *body, bool *cut)
         strbuf_free(&sb);
         free(head);
         return n;
+}
+
+/* The fast way takes the lines the writer writes, gives the full way every other line, and both
+ * make the same of each (read_both_ways); here which lines are whose, counted. */
+static void test_fast_way(void **state)
+{
+        static const char *const body[] = {
+                /* the fast way's: as written, and with other spacing */
+                GOOD,
+                "{\"seq\": 2, \"t\": 0.500000001, \"actor\": \"T-1\", \"ev\": \"changed\", "
+                "\"res\": "
+                "\"counter\", \"stmt\": 2, \"line\": 8, \"other\": \"T-0\", \"aux\": -1, \"num\": "
+                "-9223372036854775808, \"flags\": 255, \"text\": \"'v' [1, 2]\"}\n",
+                "{ \"seq\" :3 ,\"t\":1.0,\"actor\":\"runner\",\"ev\":\"print\",\"aux\": -0, "
+                "\"text\": \"h\xc3\xa9llo \xe4\xb8\x96\"}  \n",
+                "{\"seq\": 4, \"t\": 1.0, \"actor\": \"MainThread\", \"ev\": \"print\", \"text\": "
+                "\"\"}\n",
+                /* good lines the full way reads: an escape, t without decimals, an actor's
+                 * number, a text in base64 too, a tab */
+                "{\"seq\": 5, \"t\": 1.0, \"actor\": \"T-0\", \"ev\": \"print\", \"text\": "
+                "\"a\\\"b\\n\"}\n",
+                "{\"seq\": 6, \"t\": 2, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                "{\"seq\": 7, \"t\": 2.0, \"actor\": 1, \"ev\": \"start\"}\n",
+                "{\"seq\": 8, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"print\", \"text\": \"a\", "
+                "\"text_b64\": \"YQ==\"}\n",
+                "{\"seq\": 9,\t\"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                /* bad lines: each the full way's, to say what is wrong */
+                "{\"seq\": 09, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                "{\"seq\": 10, \"t\": 02.0, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\", \"ev\": "
+                "\"end\"}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\"} ,\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\", \"flags\": "
+                "256}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"step\", \"stmt\": 1, "
+                "\"line\": 3}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"print\", \"text\": "
+                "\"\xff\"}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"started\"}\n",
+                "{\"seq\": 10, \"t\": 1.9, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                "{\"seq\": 9, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\"}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\", \"num\": "
+                "9223372036854775808}\n",
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"start\", \"num\": 1e3}\n",
+                /* and the fast way again after them */
+                "{\"seq\": 10, \"t\": 2.0, \"actor\": \"T-0\", \"ev\": \"end\"}\n",
+        };
+        char *head = header_line();
+        strbuf sb = STRBUF_INIT;
+        bool cut;
+
+        (void)state;
+        strbuf_puts(&sb, head);
+        for (size_t k = 0; k < sizeof(body) / sizeof(*body); k++)
+                strbuf_puts(&sb, body[k]);
+        assert_int_equal(read_both_ways(sb.data, sb.len), 5);
+        /* the good lines alone: nine events, no error (read_body) */
+        strbuf_reset(&sb);
+        for (size_t k = 0; k < 9; k++)
+                strbuf_puts(&sb, body[k]);
+        strbuf_puts(&sb, body[sizeof(body) / sizeof(*body) - 1]);
+        assert_int_equal(read_body(sb.data, &cut), 10);
+        strbuf_free(&sb);
+        free(head);
 }
 
 /* A last line with no newline at its end was cut short: left out, whatever it holds (even a
@@ -700,6 +809,7 @@ static void test_junk(void **state)
 
                 diag_init(&d, 5);
                 memcpy(copy, buf, cut);
+                read_both_ways(copy, cut);
                 r = trace_reader_open_mem("cut", copy, cut, &d);
                 while (r != NULL && (rc = trace_read(r, &ev, &sb, &d)) != 0)
                         events += rc == 1;
@@ -737,6 +847,7 @@ static void test_junk(void **state)
                         copy[at] = (char)(seed >> 16);
                 }
                 diag_init(&d, 5);
+                read_both_ways(copy, len);
                 r = trace_reader_open_mem("junk", copy, len, &d);
                 while (r != NULL && trace_read(r, &ev, &sb, &d) != 0)
                         assert_true(++guard < 100);
@@ -901,6 +1012,7 @@ int main(void)
                 cmocka_unit_test(test_header_set_bytes),
                 cmocka_unit_test(test_clashing_names),
                 cmocka_unit_test(test_event_errors),
+                cmocka_unit_test(test_fast_way),
                 cmocka_unit_test(test_cut_short),
                 cmocka_unit_test(test_header_errors),
                 cmocka_unit_test(test_junk),
