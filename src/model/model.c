@@ -2124,6 +2124,8 @@ void model_describe_wait(const model *m, int an, strbuf *why)
 
                 strbuf_printf(why, "%s %s", type,
                               scenario_pipe_end_name(&m->sc->resources[a->res], a->end, buf));
+        } else if (strcmp(type, r->name) == 0) {
+                strbuf_puts(why, r->name); /* `lock = threading.Lock()`: "lock", not "lock lock" */
         } else {
                 strbuf_printf(why, "%s %s", type, r->name);
         }

@@ -134,7 +134,7 @@ check "... a long line wraps, its rest on the next row" sh -c "tmux -L $sock cap
 check "... and so does the next" sh -c "tmux -L $sock capture-pane -p -t sem | grep -A1 ' 2 for t in MyCustomThread:' | tail -1 | grep -q '^ \{9\}t\.join() *│'"
 check "the count falls to 1" press_until sem " " "semaphore +1 of 2 free"
 check "the count falls to 0 of 2" press_until sem " " "semaphore +0 of 2 free"
-check "a third thread waits for the semaphore" press_until sem " " "blocked +MyCustomThread-[0-9] .*waits for semaphore semaphore \\(count 0\\)"
+check "a third thread waits for the semaphore" press_until sem " " "blocked +MyCustomThread-[0-9] .*waits for semaphore \\(count 0\\)"
 check "the caption is shown" wait_for sem '"(with self.semaphore|At most 2|time.sleep)'
 # rewinding shows the earlier count again, then Right comes back to now
 check "Left rewinds to an earlier moment" press_until sem Left "rewound.*" 5
@@ -938,7 +938,7 @@ T send-keys -t wrap q
 last=cond
 start cond 160 48 -- scenarios/seed/05-condition.json
 wait_for cond "stepping" >/dev/null
-check "at 160x48 a long wait is whole" press_until cond " " "Consumer +line [0-9]+ +waits for condition condition \\(held by Producer\\)$" 40
+check "at 160x48 a long wait is whole" press_until cond " " "Consumer +line [0-9]+ +waits for condition \\(held by Producer\\)$" 40
 T send-keys -t cond q
 last=big
 start big 160 48 -- scenarios/seed/03-semaphore.json
@@ -1106,11 +1106,11 @@ last=bar
 start bar 80 24 -- scenarios/classics/barrier.json
 wait_for bar "stepping" >/dev/null
 keys bar 4 4 1 1 1 1 2 2 2 2
-check "two of three at the barrier wait for the third" wait_for bar "Worker-0 +line 4 +waits for barrier barrier \(2 of 3 arrived\)"
+check "two of three at the barrier wait for the third" wait_for bar "Worker-0 +line 4 +waits for barrier \(2 of 3 arrived\)"
 keys bar 3 3 3 3
 check "the third trips it" wait_for bar "barrier all 3 arrived"
 check "... and the first two go on" wait_for bar "going on: Worker-0, Worker-1"
-check "... each waiting only for its turn" wait_for bar "Worker-1 +line 4 +waits for barrier barrier \(all 3 arrived\)"
+check "... each waiting only for its turn" wait_for bar "Worker-1 +line 4 +waits for barrier \(all 3 arrived\)"
 T send-keys -t bar q
 cat >"$tmp/broken.json" <<'EOS'
 {"lockstep": 1, "title": "broken", "summary": "s", "resources": {"b": {"type": "barrier", "parties": 3}},

@@ -177,10 +177,10 @@ static void test_why_blocked(void **state)
         assert_int_equal(why[1], SESSION_BLOCKED);
         strbuf_reset(&text);
         session_why_text(s, 1, &text);
-        assert_string_equal(strbuf_str(&text), "T-1 waits for lock lock (held by T-0)");
+        assert_string_equal(strbuf_str(&text), "T-1 waits for lock (held by T-0)");
         strbuf_reset(&text);
         assert_int_equal(session_grant(s, 1, &text), -1);
-        assert_string_equal(strbuf_str(&text), "T-1 waits for lock lock (held by T-0)");
+        assert_string_equal(strbuf_str(&text), "T-1 waits for lock (held by T-0)");
         strbuf_free(&text);
         close_ok(s);
 }
