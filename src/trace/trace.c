@@ -1683,6 +1683,7 @@ static bool fast_event(trace_reader *r, const char *t, size_t len, event *ev, st
 {
         fast_span f[E_COUNT] = { 0 };
         size_t i = 0;
+        int k = E_COUNT - 1; /* the key found last */
         line_event got = LINE_EVENT_INIT;
         int64_t seq, line = 0;
         const name_ix *e;
@@ -1694,17 +1695,20 @@ static bool fast_event(trace_reader *r, const char *t, size_t len, event *ev, st
                 return false;
         for (;;) {
                 fast_span key;
-                int k;
+                int tries;
 
                 while (i < len && t[i] == ' ')
                         i++;
                 if (i >= len || t[i] != '"' || (i = fast_string(t, len, i, &key)) == 0)
                         return false;
-                for (k = 0; k < E_COUNT; k++)
-                        if (strlen(event_keys[k]) == key.n &&
-                            memcmp(event_keys[k], key.s, key.n) == 0)
+                /* the writer's keys come in event_keys' order: look from after the last one */
+                for (tries = 0, k = (k + 1) % E_COUNT; tries < E_COUNT;
+                     tries++, k = (k + 1) % E_COUNT)
+                        if (key.n > 0 && event_keys[k][0] == key.s[0] &&
+                            strncmp(event_keys[k], key.s, key.n) == 0 &&
+                            event_keys[k][key.n] == '\0')
                                 break;
-                if (k == E_COUNT || k == E_TEXT_B64 || f[k].present)
+                if (tries == E_COUNT || k == E_TEXT_B64 || f[k].present)
                         return false;
                 while (i < len && t[i] == ' ')
                         i++;
