@@ -668,6 +668,19 @@ static void test_fast_way(void **state)
                 strbuf_puts(&sb, body[k]);
         strbuf_puts(&sb, body[sizeof(body) / sizeof(*body) - 1]);
         assert_int_equal(read_body(sb.data, &cut), 10);
+        /* a text of EVENT_MAX_TEXT bytes is the fast way's; one byte more, the full way's error */
+        for (size_t extra = 0; extra < 2; extra++) {
+                strbuf_reset(&sb);
+                strbuf_puts(&sb, head);
+                strbuf_puts(&sb, "{\"seq\": 1, \"t\": 0.5, \"actor\": \"T-0\", \"ev\": \"print\", "
+                                 "\"text\": \"");
+                for (size_t k = 0; k < EVENT_MAX_TEXT + extra; k++)
+                        strbuf_append(&sb, "a", 1);
+                strbuf_puts(&sb, "\"}\n");
+                assert_int_equal(read_both_ways(sb.data, sb.len), 1 - extra);
+                if (extra > 0)
+                        expect_error(sb.data, sb.len, 2, "\"aaa", "\"text\" is longer than 65536");
+        }
         strbuf_free(&sb);
         free(head);
 }
