@@ -79,14 +79,24 @@ static const key_help replay_key_table[] = {
 
 #define ZOOMED_TITLE " - zoomed, z shows all"
 
+/* Pane P's title as pane_title draws it, EXTRA after the pane's name, into SB. */
+static void title_text(const screen *sc, int p, const char *extra, strbuf *sb)
+{
+        strbuf_printf(sb, " %s%s%s ", screen_pane_names[p], extra, sc->zoomed ? ZOOMED_TITLE : "");
+}
+
 /* Whether pane P's title with EXTRA and MORE after its name fits its width, cut by nothing. */
 static bool title_fits(const screen *sc, const term *t, int p, const char *extra, const char *more)
 {
-        int w = 2 + draw_width(t, screen_pane_names[p], strlen(screen_pane_names[p])) +
-                draw_width(t, extra, strlen(extra)) + draw_width(t, more, strlen(more)) +
-                (sc->zoomed ? (int)strlen(ZOOMED_TITLE) : 0);
+        strbuf both = STRBUF_INIT, sb = STRBUF_INIT;
+        bool fits;
 
-        return w <= sc->pane[p].w;
+        strbuf_printf(&both, "%s%s", extra, more);
+        title_text(sc, p, strbuf_str(&both), &sb);
+        fits = draw_width(t, strbuf_str(&sb), sb.len) <= sc->pane[p].w;
+        strbuf_free(&both);
+        strbuf_free(&sb);
+        return fits;
 }
 
 static void pane_title(screen *sc, const term *t, int p, const char *extra)
@@ -95,7 +105,7 @@ static void pane_title(screen *sc, const term *t, int p, const char *extra)
         term_role role = sc->focus == p ? ROLE_PANE_FOCUS : ROLE_PANE;
         strbuf sb = STRBUF_INIT;
 
-        strbuf_printf(&sb, " %s%s%s ", screen_pane_names[p], extra, sc->zoomed ? ZOOMED_TITLE : "");
+        title_text(sc, p, extra, &sb);
         draw_fill(stdscr, r->y, r->x, r->w, term_attr(t, role));
         draw_str(t, stdscr, r->y, r->x, r->w, term_attr(t, role), strbuf_str(&sb));
         strbuf_free(&sb);
