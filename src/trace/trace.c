@@ -1600,8 +1600,8 @@ static size_t fast_string(const char *t, size_t len, size_t i, fast_span *sp)
         return i + 1;
 }
 
-/* An integer's text, as raw_integer reads it: -?(0|[1-9][0-9]*) within int64_t's range (with
- * an unsigned magnitude: seq). */
+/* An integer's text, as raw_integer reads it: -?(0|[1-9][0-9]*), from MIN to MAX (a seq past
+ * INT64_MAX, which get_u64 takes, goes the full way). */
 static bool fast_integer(const fast_span *sp, int64_t min, int64_t max, int64_t *out)
 {
         size_t i = 0, n = sp->n;
