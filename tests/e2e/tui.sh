@@ -341,6 +341,17 @@ check "... and the file holds 7 moves" grep -q ': 7 moves' "$tmp/deadlock-schedu
 # a message too long for its row goes on in the next (the file name was cut off at 80 columns)
 check "... the message whole, on two rows" wait_for save "^--schedule deadlock-schedule-2\\.txt\\)\\.$"
 T send-keys -t save q
+# every name taken (NAME-schedule.txt, -2 ... -999): s writes over none of them, and says so
+mkdir -p "$tmp/full"
+touch "$tmp/full/deadlock-schedule.txt"
+for i in $(seq 2 999); do touch "$tmp/full/deadlock-schedule-$i.txt"; done
+last=full
+cwd=$tmp/full start full 80 24 -- "$PWD/scenarios/classics/deadlock.json"
+wait_for full "stepping" >/dev/null
+T send-keys -t full " " s
+check "with all 999 names taken, s saves nothing" wait_for full "Not saved: deadlock-schedule-999\\.txt is the last of 999 names, and it is taken\\."
+check "... and writes over no file" sh -c "[ -z \"\$(find '$tmp/full' -type f -size +0)\" ]"
+T send-keys -t full q
 last=replay
 start replay 80 24 -- scenarios/classics/deadlock.json --schedule "$tmp/deadlock-schedule.txt"
 check "lockstep FILE --schedule S makes the moves by itself" wait_for replay "DEADLOCK: Thread-1 holds lock_a"
