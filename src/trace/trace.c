@@ -1156,14 +1156,15 @@ static void collect(line_ctx *L, const char *const *keys, int nkeys, const cJSON
 }
 
 /* The raw text of a number, checked against -?(0|[1-9][0-9]*); its magnitude in *MAG. */
-static bool raw_integer(line_ctx *L, const cJSON *it, bool *neg, uint64_t *mag)
+/* An integer's text, N bytes at S, checked against -?(0|[1-9][0-9]*): its sign in *NEG and its
+ * magnitude in *MAG; false for any other text, or a magnitude past UINT64_MAX. */
+static bool integer_text(const char *s, size_t n, bool *neg, uint64_t *mag)
 {
-        size_t n, i = 0;
-        const char *s = raw_text(L, it, &n);
+        size_t i = 0;
 
         *neg = false;
         *mag = 0;
-        if (!cJSON_IsNumber(it) || n == 0)
+        if (n == 0)
                 return false;
         if (s[0] == '-')
                 *neg = true, i++;
@@ -1180,6 +1181,17 @@ static bool raw_integer(line_ctx *L, const cJSON *it, bool *neg, uint64_t *mag)
                 *mag = *mag * 10 + dgt;
         }
         return true;
+}
+
+/* IT's number, read from its raw text (integer_text). */
+static bool raw_integer(line_ctx *L, const cJSON *it, bool *neg, uint64_t *mag)
+{
+        size_t n;
+        const char *s = raw_text(L, it, &n);
+
+        *neg = false;
+        *mag = 0;
+        return cJSON_IsNumber(it) && integer_text(s, n, neg, mag);
 }
 
 static bool get_int(line_ctx *L, const cJSON *it, const char *key, int64_t min, int64_t max,
@@ -1222,38 +1234,46 @@ static bool get_u64(line_ctx *L, const cJSON *it, const char *key, uint64_t min,
         return true;
 }
 
-/* "t": seconds with at most nine decimals, read exactly into nanoseconds. */
-static bool get_time(line_ctx *L, const cJSON *it, uint64_t *ns)
+/* "t"'s text, N bytes at S: seconds with at most nine decimals (no exponent, no leading zero),
+ * read exactly into nanoseconds in *NS. */
+static bool time_text(const char *s, size_t n, uint64_t *ns)
 {
-        size_t n, i = 0;
-        const char *s = cJSON_IsNumber(it) ? raw_text(L, it, &n) : "";
+        size_t i = 0;
         uint64_t sec = 0, frac = 0, scale = NS_PER_SEC;
 
-        n = cJSON_IsNumber(it) ? n : 0;
         if (n == 0 || (s[0] == '0' && n > 1 && s[1] != '.'))
-                goto bad;
+                return false;
         for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
                 if (sec > UINT64_MAX / NS_PER_SEC)
-                        goto bad;
+                        return false;
                 sec = sec * 10 + (uint64_t)(s[i] - '0');
         }
         if (i == 0 || sec > UINT64_MAX / NS_PER_SEC)
-                goto bad;
+                return false;
         if (i < n) {
                 if (s[i++] != '.' || i == n || n - i > 9)
-                        goto bad;
+                        return false;
                 for (; i < n; i++) {
                         if (s[i] < '0' || s[i] > '9')
-                                goto bad;
+                                return false;
                         scale /= 10;
                         frac += (uint64_t)(s[i] - '0') * scale;
                 }
         }
         if (sec * NS_PER_SEC > UINT64_MAX - frac)
-                goto bad;
+                return false;
         *ns = sec * NS_PER_SEC + frac;
         return true;
-bad:
+}
+
+/* "t": seconds with at most nine decimals, read exactly into nanoseconds. */
+static bool get_time(line_ctx *L, const cJSON *it, uint64_t *ns)
+{
+        size_t n = 0;
+        const char *s = cJSON_IsNumber(it) ? raw_text(L, it, &n) : "";
+
+        if (cJSON_IsNumber(it) && time_text(s, n, ns))
+                return true;
         lerr(L, val_off(L, it),
              "\"t\" must be seconds since the start, like 1.250000000 (at most 9 decimals, no "
              "exponent)");
@@ -1600,28 +1620,16 @@ static size_t fast_string(const char *t, size_t len, size_t i, fast_span *sp)
         return i + 1;
 }
 
-/* An integer's text, as raw_integer reads it: -?(0|[1-9][0-9]*), from MIN to MAX (a seq past
- * INT64_MAX, which get_u64 takes, goes the full way). */
+/* An integer's text, as get_int reads it (integer_text), from MIN to MAX (a seq past INT64_MAX,
+ * which get_u64 takes, goes the full way). */
 static bool fast_integer(const fast_span *sp, int64_t min, int64_t max, int64_t *out)
 {
-        size_t i = 0, n = sp->n;
-        const char *s = sp->s;
-        bool neg = false;
-        uint64_t mag = 0;
+        bool neg;
+        uint64_t mag;
         int64_t v;
 
-        if (sp->string || n == 0)
-                return false;
-        if (s[0] == '-')
-                neg = true, i++;
-        if (i == n || (s[i] == '0' && n - i > 1) || n - i > 19)
-                return false;
-        for (; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                mag = mag * 10 + (uint64_t)(s[i] - '0'); /* 19 digits: no overflow */
-        }
-        if (neg ? mag > (uint64_t)INT64_MAX + 1 : mag > (uint64_t)INT64_MAX)
+        if (sp->string || !integer_text(sp->s, sp->n, &neg, &mag) ||
+            (neg ? mag > (uint64_t)INT64_MAX + 1 : mag > (uint64_t)INT64_MAX))
                 return false;
         v = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
         if (v < min || v > max)
@@ -1652,30 +1660,10 @@ static bool fast_actor(const trace_reader *r, const fast_span *sp, int *out)
         return true;
 }
 
-/* "t": seconds with one to nine decimals, as get_time reads it. */
+/* "t", as get_time reads it. */
 static bool fast_time(const fast_span *sp, uint64_t *ns)
 {
-        size_t i = 0, n = sp->n;
-        const char *s = sp->s;
-        uint64_t sec = 0, frac = 0, scale = NS_PER_SEC;
-
-        if (sp->string || n == 0 || (s[0] == '0' && n > 1 && s[1] != '.'))
-                return false;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-                if (i == 10) /* 10 digits of seconds: under UINT64_MAX / NS_PER_SEC */
-                        return false;
-                sec = sec * 10 + (uint64_t)(s[i] - '0');
-        }
-        if (i == 0 || i == n || s[i++] != '.' || i == n || n - i > 9)
-                return false;
-        for (; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                scale /= 10;
-                frac += (uint64_t)(s[i] - '0') * scale;
-        }
-        *ns = sec * NS_PER_SEC + frac;
-        return true;
+        return !sp->string && time_text(sp->s, sp->n, ns);
 }
 
 /* Reads line T (LEN bytes) into EV and TEXT when it is a writer's plain line (above). */
