@@ -343,6 +343,7 @@ void screen_close(screen *sc)
         strbuf_free(&sc->errors);
         strbuf_free(&sc->msg);
         strbuf_free(&sc->saved);
+        free(sc->saved_list);
         free(sc->schedule);
         free_sets(sc);
         free(sc->path);
@@ -394,6 +395,7 @@ bool screen_reload(screen *sc)
         sc->s = s;
         code_set(sc, code_new(session_scenario(sc->s), NULL, 0));
         reset_run(sc);
+        strbuf_reset(&sc->saved); /* another file: the same moves would make another schedule */
         strbuf_reset(&sc->msg);
         strbuf_puts(&sc->msg, "The file changed: loaded again, and started again.");
         return true;
@@ -670,7 +672,6 @@ static void reset_run(screen *sc)
                 hand_stepping(sc, MODE_STEPPING);
         sc->ended = sc->past = false;
         sc->mode = sc->live ? MODE_LIVE : MODE_STEPPING;
-        strbuf_reset(&sc->saved); /* a new run: its moves are not the saved ones */
 }
 
 /* R: the scenario from its first step, with the same seed and --set values and no moves made for
@@ -756,16 +757,17 @@ static void branch(screen *sc)
 
 /* s: the moves so far into a new file beside the current directory's others, named after the
  * scenario: deadlock-schedule.txt, deadlock-schedule-2.txt, ... — unless there are none yet, or
- * the last s of this run saved these same moves and its file is still there. */
+ * the last s saved these same moves (this run's, or another's of the same file: R, L and a branch
+ * keep the seed and the --set values) and its file is still there. */
 static void save_schedule(screen *sc)
 {
         const char *base = base_name(sc->path);
         size_t len = strlen(base), nmoves;
         strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+        const int *moves = session_schedule(sc->s, &nmoves);
         bool cut;
         int k;
 
-        session_schedule(sc->s, &nmoves);
         /* stepped and rewound: the moves up to the moment shown (every grant is a step), as a
          * branch from there would make them; a live run's moves are read from its events and
          * are not cut by steps */
@@ -776,6 +778,7 @@ static void save_schedule(screen *sc)
                 return;
         }
         if (sc->saved.len > 0 && sc->saved_moves == nmoves &&
+            memcmp(sc->saved_list, moves, nmoves * sizeof *moves) == 0 &&
             access(strbuf_str(&sc->saved), F_OK) == 0) {
                 strbuf_printf(&sc->msg, "Already saved: these %zu moves are in %s.", nmoves,
                               strbuf_str(&sc->saved));
@@ -807,6 +810,8 @@ static void save_schedule(screen *sc)
         } else {
                 strbuf_reset(&sc->saved);
                 strbuf_puts(&sc->saved, strbuf_str(&path));
+                sc->saved_list = xrealloc(sc->saved_list, nmoves * sizeof *moves);
+                memcpy(sc->saved_list, moves, nmoves * sizeof *moves);
                 sc->saved_moves = nmoves;
                 strbuf_printf(&sc->msg, "Saved %s%zu moves%s to %s (lockstep FILE --schedule %s).",
                               cut ? "the first " : "", nmoves,

@@ -57,9 +57,11 @@ struct screen {
         bool zoomed; /* the pane in focus alone, on all the panes' room (z) */
         int scroll[PANE_COUNT];
         bool help;
-        /* the file s last saved in this run, and how many moves it holds: s again with the
-         * same moves says where they are instead of writing another copy */
+        /* the file s last saved and the moves it holds (the seed and the --set values are the
+         * same until the file is loaded again): s again with the same moves, in this run or
+         * after R, L or a branch, says where they are instead of writing another copy */
         strbuf saved;
+        int *saved_list;
         size_t saved_moves;
         strbuf msg;        /* what the last key did, or why it could not */
         int speed_i;       /* into screen_speeds */

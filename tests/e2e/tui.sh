@@ -331,6 +331,13 @@ check "the schedule file is there" [ -f "$tmp/deadlock-schedule.txt" ]
 T send-keys -t save s
 check "s again with the same moves says where they are" wait_for save "Already saved: these 11 moves are in deadlock-schedule\\.txt\\."
 check "... and writes no copy" [ ! -e "$tmp/deadlock-schedule-2.txt" ]
+# R starts again with the same seed: the same moves once more are the file's too
+T send-keys -t save R
+wait_for save "Started again from the first step" >/dev/null
+press_until save " " "DEADLOCK" 40 >/dev/null
+T send-keys -t save s
+check "s after R with the same moves again says where they are" wait_for save "Already saved: these 11 moves are in deadlock-schedule\\.txt\\."
+check "... and writes no copy either" [ ! -e "$tmp/deadlock-schedule-2.txt" ]
 "$bin" run --step --schedule "$tmp/deadlock-schedule.txt" scenarios/classics/deadlock.json >/dev/null 2>&1
 check "lockstep run --step --schedule replays it into the deadlock (exit 3)" [ $? -eq 3 ]
 # rewound, s saves the moves up to the moment shown (it saved them all)
