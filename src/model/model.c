@@ -147,9 +147,11 @@ static size_t text_bytes(const char *t)
  * KiB, one after the other, so that a line costs a few bytes besides its text and no allocation
  * of its own. A record:
  *   seq - the previous line's seq, zigzag varint (the chunk's first line: from 0)
- *   actor, zigzag varint
+ *   actor, zigzag varint, shifted left by one: the low bit says the line is an int
  *   index - the previous line's index, zigzag varint (the first: from 0; the output's are all 0)
- *   the text, then a NUL (read in place: a line's text points into its chunk)
+ *   the text, then a NUL (read in place: a line's text points into its chunk); or an int's
+ *   zigzag varint (a pool's int result: its decimal is written when the line is read, into the
+ *   reader's model_line, so that folding a result writes no decimal and keeps a few bytes)
  * A chunk is never moved nor grown once made, so the texts handed out stay where they are while
  * other lines are appended; a chunk that two logs share (refs > 1) is never written (a model
  * alone on its log that diverges cuts it and writes over the lines cut, which nobody sees). The
@@ -160,7 +162,6 @@ static size_t text_bytes(const char *t)
 
 #define LOG_CHUNK_MIN 256  /* a log's first chunk, so that a short log stays small */
 #define LOG_CHUNK_MAX 4096 /* the chunk the others grow to, the header included */
-#define LOG_RECORD    (3 * VARINT_MAX + 1) /* the most a record takes besides its text */
 
 /* The chunk a log grows to in a model no snapshot shares (model_keep_no_history) */
 #define LOG_CHUNK_UNSHARED ((size_t)64 << 10)
@@ -232,9 +233,18 @@ static void record_read(const log_chunk *c, size_t *off, uint64_t *seq, int64_t 
 
         *seq += varint_unzigzag(varint_get(p, off));
         line->seq = *seq;
-        line->actor = (int)varint_signed(varint_unzigzag(varint_get(p, off)));
+        uint64_t who = varint_get(p, off);
+
+        line->actor = (int)varint_signed(varint_unzigzag(who >> 1));
         *index = varint_signed((uint64_t)*index + varint_unzigzag(varint_get(p, off)));
         line->index = *index;
+        if (who & 1) {
+                int64_t i = varint_signed(varint_unzigzag(varint_get(p, off)));
+
+                line->num[value_int_decimal(i, line->num)] = '\0';
+                line->text = line->num;
+                return;
+        }
         line->text = (const char *)p + *off;
         *off += strlen(line->text) + 1;
 }
@@ -314,23 +324,26 @@ static void log_cut(struct model_log *l, size_t n)
         c->index = index;
 }
 
-/* Appends a record to L, in its newest chunk if it fits there, else in a new one. */
+/* Appends a record to L, in its newest chunk if it fits there, else in a new one: TEXT (LEN
+ * bytes), or with NUM the int *NUM. */
 static void log_push(struct model_log *l, size_t chunk_max, uint64_t seq, int actor, int64_t index,
-                     const char *text, size_t len)
+                     const char *text, size_t len, const int64_t *num)
 {
         log_chunk *c = log_tail(l);
         uint64_t dseq = varint_zigzag(seq - (c != NULL ? c->seq : 0));
         uint64_t dindex = varint_zigzag((uint64_t)index - (uint64_t)(c != NULL ? c->index : 0));
-        uint64_t who = varint_zigzag((uint64_t)(int64_t)actor);
-        size_t off, need = varint_len(dseq) + varint_len(who) + varint_len(dindex) + len + 1;
+        uint64_t who = varint_zigzag((uint64_t)(int64_t)actor) << 1 | (num != NULL);
+        uint64_t znum = num != NULL ? varint_zigzag((uint64_t)*num) : 0;
+        size_t off, body = num != NULL ? varint_len(znum) : len + 1;
+        size_t need = varint_len(dseq) + varint_len(who) + varint_len(dindex) + body;
 
         if (c == NULL || c->refs > 1 || c->cap - c->used < need) {
                 size_t cap = c != NULL ? 2 * (sizeof *c + c->cap) : LOG_CHUNK_MIN;
 
                 cap = (cap > chunk_max ? chunk_max : cap) - sizeof *c;
                 /* a line longer than a chunk: a chunk that holds it and the usual room after */
-                if (cap < LOG_RECORD + len)
-                        cap += LOG_RECORD + len;
+                if (cap < need)
+                        cap += need;
                 if (c != NULL)
                         l->sealed += sizeof *c + c->cap;
                 if (l->head > 0 && l->head + l->nchunks == l->capchunks) {
@@ -355,9 +368,14 @@ static void log_push(struct model_log *l, size_t chunk_max, uint64_t seq, int ac
         varint_put(c->data, &off, dseq);
         varint_put(c->data, &off, who);
         varint_put(c->data, &off, dindex);
-        memcpy(c->data + off, text, len);
-        c->data[off + len] = '\0';
-        c->used = (uint32_t)(off + len + 1);
+        if (num != NULL) {
+                varint_put(c->data, &off, znum);
+        } else {
+                memcpy(c->data + off, text, len);
+                c->data[off + len] = '\0';
+                off += len + 1;
+        }
+        c->used = (uint32_t)off;
         c->seq = seq;
         c->index = index;
         c->n++;
@@ -384,24 +402,30 @@ static struct model_log *log_copy(const struct model_log *l)
         return c;
 }
 
-/* Appends a line (TEXT, LEN bytes with no NUL among them, is copied) to the view (*LP, its
- * first *NP lines). A model at the end of the log appends in place; one behind it either finds
- * the same line next (a model rebuilt from a snapshot replays what the live model did) or gets
- * a log of its own, which shares the chunks before the lines it diverges from. A line already
- * dropped cannot be compared: a model behind the dropped front is taken to replay. */
+/* Appends a line (TEXT, LEN bytes with no NUL among them, is copied; or with NUM the int *NUM,
+ * whose line reads as its decimal) to the view (*LP, its first *NP lines). A model at the end of
+ * the log appends in place; one behind it either finds the same line next (a model rebuilt from a
+ * snapshot replays what the live model did) or gets a log of its own, which shares the chunks
+ * before the lines it diverges from. A line already dropped cannot be compared: a model behind the
+ * dropped front is taken to replay. */
 static void log_append(struct model_log **lp, size_t *np, size_t chunk_max, uint64_t seq, int actor,
-                       int64_t index, const char *text, size_t len)
+                       int64_t index, const char *text, size_t len, const int64_t *num)
 {
         struct model_log *l = *lp;
 
         if (l != NULL && l->n > *np) {
                 model_line next;
+                char buf[VALUE_INT_TEXT];
 
                 if (*np < l->first) {
                         (*np)++;
                         return;
                 }
                 log_line(l, *np, &next);
+                if (num != NULL) { /* compared as its line reads */
+                        len = value_int_decimal(*num, buf);
+                        text = buf;
+                }
                 if (next.seq == seq && next.actor == actor && next.index == index &&
                     strncmp(next.text, text, len) == 0 && next.text[len] == '\0') {
                         (*np)++;
@@ -417,7 +441,7 @@ static void log_append(struct model_log **lp, size_t *np, size_t chunk_max, uint
                 l = *lp = xcalloc(1, sizeof *l);
                 l->refs = 1;
         }
-        log_push(l, chunk_max, seq, actor, index, text, len);
+        log_push(l, chunk_max, seq, actor, index, text, len, num);
         *np = l->n;
 }
 
@@ -1364,7 +1388,7 @@ static void on_reply(model *m, const event *ev, model_actor *a, model_res *r)
 static void on_print(model *m, const event *ev, model_actor *a, model_res *r)
 {
         log_append(&m->out, &m->nout, m->log_chunk_max, ev->seq, ev->actor, 0, text_or_empty(ev),
-                   text_len(ev));
+                   text_len(ev), NULL);
 }
 
 static void on_say(model *m, const event *ev, model_actor *a, model_res *r)
@@ -1438,14 +1462,16 @@ static void on_task(model *m, const event *ev, model_actor *a, model_res *r)
 static void on_result(model *m, const event *ev, model_actor *a, model_res *r)
 {
         model_worker *w = &r->workers[ev->aux];
-        char buf[VALUE_INT_TEXT];
+        int64_t i;
 
-        if (ev->flags & EVENT_INT) /* well formed (int_as_decimal): its decimal */
+        if (ev->flags & EVENT_INT) { /* well formed (int_as_decimal): kept as an int */
+                memcpy(&i, ev->text, sizeof(i));
                 log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
-                           buf, int_decimal(ev, buf));
-        else
+                           NULL, 0, &i);
+        } else {
                 log_append(&r->results, &r->nresults, m->log_chunk_max, ev->seq, ev->aux, ev->num,
-                           text_or_empty(ev), text_len(ev));
+                           text_or_empty(ev), text_len(ev), NULL);
+        }
         w->done++;
         if (w->task == ev->num) {
                 w->task = -1;

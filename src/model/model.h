@@ -13,7 +13,8 @@
  * Texts are NUL-terminated and shared between a model and its clones (reference counted, never
  * changed once made). The logs (printed lines, pool results) are packed; their accessors decode
  * a line into the caller's model_line, whose text points into the log and stays valid as long
- * as the other views (and past a model_trim_logs only if the line was kept). A model and its
+ * as the other views (and past a model_trim_logs only if the line was kept) — or, for a result
+ * kept as an int, into the model_line itself, its decimal written there. A model and its
  * clones belong to one thread at a time (reading a log moves the log's read cursor).
  *
  * Actors are numbered as in event.h: 0 .. sc->nactors-1 are the scenario's actors and
@@ -298,7 +299,8 @@ typedef struct model_line {
         uint64_t seq;     /* the event's */
         int actor;        /* output: who printed (-1 the runner); result: the worker */
         int64_t index;    /* result: the task index; output: 0 */
-        const char *text; /* without a newline */
+        const char *text; /* without a newline; an int result's decimal is in num */
+        char num[VALUE_INT_TEXT];
 } model_line;
 
 typedef struct model_error {

@@ -1021,6 +1021,47 @@ static void test_int_values(void **state)
                 INT(EV_RESULT, ACT_MAIN, pool, 1, -31);
                 assert_int_equal(model_result_count(f.m, pool), 1);
                 assert_string_equal(model_result_at(f.m, pool, 0, &(model_line){ 0 })->text, "-31");
+                /* kept as ints, read as their decimals, a text among them */
+                INT(EV_RESULT, ACT_MAIN, pool, 0, INT64_MIN);
+                INT(EV_RESULT, ACT_MAIN, pool, 1, INT64_MAX);
+                f.seq = seq;
+                full(&f, EV_RESULT, ACT_MAIN, pool, -1, -1, 1, 3, "(1, 'a')");
+                seq = f.seq;
+                INT(EV_RESULT, ACT_MAIN, pool, 0, 0);
+                clone = model_clone(f.m);
+                INT(EV_RESULT, ACT_MAIN, pool, 1, 7);
+                assert_int_equal(model_result_count(f.m, pool), 6);
+                assert_int_equal(model_result_count(clone, pool), 5);
+                {
+                        static const char *const want[] = { "-31",
+                                                            "-9223372036854775808",
+                                                            "9223372036854775807",
+                                                            "(1, 'a')",
+                                                            "0",
+                                                            "7" };
+                        model_line l;
+
+                        for (size_t k = 0; k < 6; k++)
+                                assert_string_equal(model_result_at(f.m, pool, k, &l)->text,
+                                                    want[k]);
+                        for (size_t k = 0; k < 5; k++)
+                                assert_string_equal(model_result_at(clone, pool, k, &l)->text,
+                                                    want[k]);
+                        assert_int_equal(model_result_at(f.m, pool, 2, &l)->actor, 1);
+                        /* the clone, behind on the log they share, finds the same int next,
+                         * then another: a log of its own from there */
+                        int_into(clone, seq, generic, EV_RESULT, ACT_MAIN, pool, 1, 7, 8);
+                        assert_int_equal(model_result_count(clone, pool), 6);
+                        assert_string_equal(model_result_at(clone, pool, 5, &l)->text, "7");
+                        int_into(clone, seq + 1, generic, EV_RESULT, ACT_MAIN, pool, 0, -8, 8);
+                        INT(EV_RESULT, ACT_MAIN, pool, 0, 9);
+                        assert_string_equal(model_result_at(clone, pool, 6, &l)->text, "-8");
+                        assert_string_equal(model_result_at(f.m, pool, 6, &l)->text, "9");
+                        for (size_t k = 0; k < 6; k++)
+                                assert_string_equal(model_result_at(clone, pool, k, &l)->text,
+                                                    want[k]);
+                }
+                model_free(clone);
                 assert_int_equal(model_info_of(f.m)->ignored, 0);
 #undef INT
                 stop(&f);
