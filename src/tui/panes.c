@@ -190,13 +190,20 @@ static void draw_actors(screen *sc, const term *t, const model *m)
         for (int row = 0; row < rows; row++) {
                 int a = sc->scroll[PANE_ACTORS] + row, y = r->y + 1 + row, x = r->x, line;
                 const model_actor *ma = model_actor_at(m, a);
+                model_state shown;
                 term_role st;
                 spans l = { 0 };
                 bool sel = a == sc->sel;
 
                 if (ma == NULL)
                         break;
-                st = (term_role)(ROLE_STATE + ma->state);
+                /* a waiter whose wait is over (the lock is free, an item came, it was
+                 * notified, the thread it joins has ended) waits only for its turn: ready, as
+                 * a step would find it, not blocked; the words after its name say on what */
+                shown = ma->state;
+                if ((shown == MODEL_BLOCKED || shown == MODEL_WAITING) && model_can_proceed(m, a))
+                        shown = MODEL_READY;
+                st = (term_role)(ROLE_STATE + shown);
                 line = code_line_of(sc->code, ma->stmt);
                 spans_add(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");
                 if (a < 10)
@@ -204,8 +211,9 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                 else
                         spans_add(&l, ROLE_NORMAL, "  ");
                 /* started, its first event not in yet (a forked process takes a moment) */
-                spans_add(&l, st, "%s %-8s ", t->glyph[ma->state],
+                spans_add(&l, st, "%s %-8s ", t->glyph[shown],
                           ma->state == MODEL_NEW && ma->launched ? "starting"
+                          : shown != ma->state                   ? model_state_word(shown)
                                                                  : model_actor_word(ma));
                 x += spans_draw(t, y, x, r->w, &l);
                 spans_free(&l);

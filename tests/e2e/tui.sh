@@ -1124,12 +1124,22 @@ last=bar
 start bar 80 24 -- scenarios/classics/barrier.json
 wait_for bar "stepping" >/dev/null
 keys bar 4 4 1 1 1 1 2 2 2 2
-check "two of three at the barrier wait for the third" wait_for bar "Worker-0 +line 4 +waits for barrier \(2 of 3 arrived\)"
+check "two of three at the barrier wait for the third" wait_for bar "◇ waiting +Worker-0 +line 4 +waits for barrier \(2 of 3 arrived\)"
 keys bar 3 3 3 3
 check "the third trips it" wait_for bar "barrier all 3 arrived"
 check "... and the first two go on" wait_for bar "going on: Worker-0, Worker-1"
-check "... each waiting only for its turn" wait_for bar "Worker-1 +line 4 +waits for barrier \(all 3 arrived\)"
+check "... each waiting only for its turn: ready, not waiting" wait_for bar "○ ready +Worker-1 +line 4 +waits for barrier \(all 3 arrived\)"
+check "... and MainThread, joining a worker still alive, blocked" wait_for bar "■ blocked +MainThread +line 2 +waits for Worker-0 to finish *$"
 T send-keys -t bar q
+# a join whose thread has ended is over: the joiner is ready, only its turn to come
+last=join
+start join 80 24 -- scenarios/seed/01-thread.json
+wait_for join "stepping" >/dev/null
+keys join 2 2
+check "a join on a thread still alive is blocked" wait_for join "■ blocked +MainThread +line 2 +waits for MyCustomThread to finish *$"
+keys join 1
+check "... and ready once the thread has ended" wait_for join "○ ready +MainThread +line 2 +waits for MyCustomThread to finish \(it ha"
+T send-keys -t join q
 cat >"$tmp/broken.json" <<'EOS'
 {"lockstep": 1, "title": "broken", "summary": "s", "resources": {"b": {"type": "barrier", "parties": 3}},
  "actors": [{"name": "W{i}", "group": "W", "count": 2, "run": [{"wait": "b"}, {"print": "passed"}]}],
