@@ -240,6 +240,9 @@ int utf8_columns(const char *s, size_t n, bool wide)
         return cols;
 }
 
+/* What a word too long for a line is cut after, where it has one: where code and paths part. */
+#define WRAP_MARKS "._,;:/-([{"
+
 int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, size_t n, void *ctx),
               void *ctx)
 {
@@ -249,8 +252,8 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
         if (width < 1)
                 return 0;
         while (start < n) {
-                size_t end = start, last_space = 0, next;
-                int cols = 0;
+                size_t end = start, last_space = 0, last_mark = 0, next;
+                int cols = 0, mark_cols = 0;
 
                 while (end < n) {
                         size_t l = utf8_char_len(s + end, n - end);
@@ -262,10 +265,17 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
                                 last_space = end;
                         cols += cw;
                         end += l;
+                        if (strchr(WRAP_MARKS, s[end - 1]) != NULL && end < n)
+                                last_mark = end, mark_cols = cols;
                 }
-                /* a word that ends at the line's last column stays on the line */
+                /* a word that ends at the line's last column stays on the line; a word longer
+                 * than the line is cut after a mark that keeps at least half the line
+                 * (`shared_value.` above `value + 1`, not `shared_value.valu` above `e + 1`;
+                 * but not `print(` alone above a long string), else where the line ends */
                 if (end < n && s[end] != ' ' && last_space > start)
                         end = last_space;
+                else if (end < n && s[end] != ' ' && last_mark > start && 2 * mark_cols >= width)
+                        end = last_mark;
                 if (end == start) /* one character wider than the line */
                         end += utf8_char_len(s + start, n - start);
                 next = end;

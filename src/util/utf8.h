@@ -96,8 +96,10 @@ int utf8_columns(const char *s, size_t n, bool wide);
 /*
  * Splits the NUL-terminated S into lines of at most WIDTH columns (as utf8_columns counts them),
  * breaking at spaces: a word that ends at a line's last column stays on it, a word longer than a
- * line is cut, and the spaces at a break belong to no line. Calls LINE (if not NULL) for each
- * line in order with its byte range; returns the number of lines (0 for WIDTH < 1).
+ * line is cut after the last of `._,;:/-([{` that fits (where code and paths part) if that keeps
+ * at least half the line, else where the line ends, and the spaces at a break belong to no line.
+ * Calls LINE (if not NULL) for each line in order with its byte range; returns the number of
+ * lines (0 for WIDTH < 1).
  */
 int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, size_t n, void *ctx),
               void *ctx);

@@ -942,6 +942,12 @@ check "after the runner's crash no process is left" gone "$procs"
 last=wrap
 start wrap 80 24 -- scenarios/seed/06-process-value.json
 wait_for wrap "stepping" >/dev/null
+# a name too long for a wrapped row of code is cut after its `.`, not inside the name
+T send-keys -t wrap 1
+check "a long name in code wraps after its dot" wait_for wrap "^ {19}shared_value\. +│"
+check "... its rest on the next row" wait_for wrap "^ {19}value \+ 1 +│"
+T send-keys -t wrap Down Down Down Down Down
+wait_for wrap "^ Code - MainThread" >/dev/null
 T send-keys -t wrap + + + + + + r
 check "06 runs to its end" wait_for wrap "finished +done"
 check "a long printed line goes on in the next row, under its text" wait_for wrap "^ +│ +│ \\[[0-9]\\.0, 10[0-9]\\.0, 20[0-9]\\.0\\]$"

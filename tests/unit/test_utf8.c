@@ -400,6 +400,17 @@ static void test_wrap(void **state)
         check_wrap("one two three", 6, true, "one|two|three", 3);
         check_wrap("one   two", 4, true, "one|two", 2); /* the spaces at a break go */
         check_wrap("abcdefghij", 4, true, "abcd|efgh|ij", 3);
+        /* a word longer than a line is cut after its last mark that fits, not inside a name */
+        check_wrap("v = shared_value.value + 1", 17, true, "v =|shared_value.|value + 1", 3);
+        check_wrap("a.b.cdefgh", 5, true, "a.b.|cdefg|h", 3);
+        check_wrap("abc.", 3, true, "abc|.", 2); /* a mark past the line does not count */
+        check_wrap("ab.", 3, true, "ab.", 1);
+        check_wrap("ab.cd", 3, true, "ab.|cd", 2);
+        check_wrap("f(x) + g(y)", 3, true, "f(|x)|+|g(|y)", 5);
+        /* ... when that keeps at least half the line */
+        check_wrap("print(\"abcdefghij\")", 14, true, "print(\"abcdefg|hij\")", 2);
+        check_wrap("ab.cdefghij", 8, true, "ab.cdefg|hij", 2);
+        check_wrap("ab.cdefghij", 6, true, "ab.|cdefgh|ij", 3);
         check_wrap("\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 3, true,
                    "\xe6\xbc\xa2|\xe5\xad\x97|\xe6\xbc\xa2", 3);
         check_wrap("\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 3, false,
