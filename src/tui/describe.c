@@ -18,13 +18,21 @@ static void add_actors(spans *l, const model *m, const model_ids *ids, term_role
         }
 }
 
-static void add_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
+/* IDS on a row of their own after WHAT, in ROLE: waiters (ROLE_WAITER), or those a barrier lets
+ * go, whose wait is over (ROLE_FREE) */
+static void add_ids(spans *l, const model *m, const model_ids *ids, const char *what,
+                    term_role role)
 {
         if (ids->n == 0)
                 return;
         spans_row(l);
         spans_add(l, ROLE_NORMAL, "%s: ", what);
-        add_actors(l, m, ids, ROLE_WAITER);
+        add_actors(l, m, ids, role);
+}
+
+static void add_waiters(spans *l, const model *m, const model_ids *ids, const char *what)
+{
+        add_ids(l, m, ids, what, ROLE_WAITER);
 }
 
 /* A pipe's waiters of IDS at its end END (0: a, 1: b; -1: either), on a row of their own:
@@ -266,7 +274,8 @@ void describe_res(const model *m, int ri, spans *l, describe_room room)
                 else
                         spans_add(l, ROLE_NORMAL, "%lld of %lld arrived", (long long)r->arrivals,
                                   (long long)r->parties);
-                add_waiters(l, m, &going, r->broken ? "BrokenBarrierError" : "going on");
+                add_ids(l, m, &going, r->broken ? "BrokenBarrierError" : "going on",
+                        r->broken ? ROLE_WAITER : ROLE_FREE);
                 add_waiters(l, m, &rest, "waiting");
                 break;
         }

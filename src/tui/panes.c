@@ -232,7 +232,9 @@ static void draw_actors(screen *sc, const term *t, const model *m)
                         strbuf why = STRBUF_INIT;
 
                         wait_words(m, a, &why);
-                        spans_add(&l, ROLE_WAITER, "%s", strbuf_str(&why));
+                        /* red for a wait, plain once it is over */
+                        spans_add(&l, shown == MODEL_READY ? ROLE_NORMAL : ROLE_WAITER, "%s",
+                                  strbuf_str(&why));
                         strbuf_free(&why);
                 } else if (ma->state == MODEL_SLEEPING) {
                         spans_add(&l, ROLE_NORMAL, "sleeps %g s", (double)ma->sleep_ns / 1e9);

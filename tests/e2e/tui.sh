@@ -1136,6 +1136,9 @@ check "the third trips it" wait_for bar "barrier all 3 arrived"
 check "... and the first two go on" wait_for bar "going on: Worker-0, Worker-1"
 check "... each waiting only for its turn: ready, not waiting" wait_for bar "○ ready +Worker-1 +line 4 +waits for barrier \(all 3 arrived\)"
 check "... and MainThread, joining a worker still alive, blocked" wait_for bar "■ blocked +MainThread +line 2 +waits for Worker-0 to finish *$"
+check "... its wait in a waiter's red" in_colour bar 31 "waits for Worker-0 to finish"
+check "... theirs, being over, in the default colour" in_colour bar 39 "waits for barrier \(all 3 arrived\)"
+check "... and those going on green" in_colour bar 32 "Worker-0, Worker-1"
 T send-keys -t bar q
 # a join whose thread has ended is over: the joiner is ready, only its turn to come
 last=join

@@ -229,12 +229,15 @@ static void test_barrier(void **state)
         SAYS("bar", 40, "2 of 3 arrived / waiting: {w:A, B}");
         /* the last one trips it: the others go on as soon as they move */
         ev(&f, EV_WAITING, ACT_C, "bar", -1, 0, 3, NULL);
-        SAYS("bar", 40, "{f:all 3 arrived} / going on: {w:A, B, C}");
+        SAYS("bar", 40, "{f:all 3 arrived} / going on: {f:A, B, C}");
         ev(&f, EV_WOKE, ACT_C, "bar", -1, 0, 0, NULL);
         ev(&f, EV_WOKE, ACT_A, "bar", -1, 0, 0, NULL);
         /* C arrives for the next round while B has not woken from the last */
         ev(&f, EV_WAITING, ACT_C, "bar", -1, 0, 1, NULL);
-        SAYS("bar", 40, "1 of 3 arrived / going on: {w:B} / waiting: {w:C}");
+        SAYS("bar", 40, "1 of 3 arrived / going on: {f:B} / waiting: {w:C}");
+        /* broken: those it let go get an error, not their turn */
+        ev(&f, EV_BROKEN, ACT_C, "bar", -1, 0, 0, NULL);
+        SAYS("bar", 40, "{w:broken} / BrokenBarrierError: {w:B}");
         stop(&f);
 }
 
