@@ -254,6 +254,7 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
         while (start < n) {
                 size_t end = start, last_space = 0, last_mark = 0, next;
                 int cols = 0, mark_cols = 0;
+                bool word = false; /* a break at a space after the indentation only */
 
                 while (end < n) {
                         size_t l = utf8_char_len(s + end, n - end);
@@ -261,8 +262,9 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
 
                         if (cols + cw > width)
                                 break;
-                        if (s[end] == ' ')
+                        if (s[end] == ' ' && word)
                                 last_space = end;
+                        word = word || s[end] != ' ';
                         cols += cw;
                         end += l;
                         if (strchr(WRAP_MARKS, s[end - 1]) != NULL && end < n)
@@ -272,6 +274,14 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
                  * than the line is cut after a mark that keeps at least half the line
                  * (`shared_value.` above `value + 1`, not `shared_value.valu` above `e + 1`;
                  * but not `print(` alone above a long string), else where the line ends */
+                /* the text's own indentation stays, unless nothing fits after it: no blank
+                 * line */
+                if (!word && end > start && end < n) {
+                        start = end;
+                        while (start < n && s[start] == ' ')
+                                start++;
+                        continue;
+                }
                 if (end < n && s[end] != ' ' && last_space > start)
                         end = last_space;
                 else if (end < n && s[end] != ' ' && last_mark > start && 2 * mark_cols >= width)

@@ -97,7 +97,8 @@ int utf8_columns(const char *s, size_t n, bool wide);
  * Splits the NUL-terminated S into lines of at most WIDTH columns (as utf8_columns counts them),
  * breaking at spaces: a word that ends at a line's last column stays on it, a word longer than a
  * line is cut after the last of `._,;:/-([{` that fits (where code and paths part) if that keeps
- * at least half the line, else where the line ends, and the spaces at a break belong to no line.
+ * at least half the line, else where the line ends, and the spaces at a break belong to no line
+ * (the text's leading spaces stay on its first line unless they leave no room after them).
  * Calls LINE (if not NULL) for each line in order with its byte range; returns the number of
  * lines (0 for WIDTH < 1).
  */

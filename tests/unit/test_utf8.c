@@ -417,7 +417,64 @@ static void test_wrap(void **state)
                    "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2", 1);
         check_wrap("a\x1b b", 5, true, "a\x1b|b", 2); /* a\x1b is 5 columns */
         check_wrap("", 10, true, "", 0);
+        /* leading spaces stay, but never as a blank line of their own */
+        check_wrap("  ab cd", 5, true, "  ab|cd", 2);
+        check_wrap("   hello", 4, true, "   h|ello", 2);
+        check_wrap("    x", 4, true, "x", 1);
+        check_wrap("      ", 2, true, "", 0);
+        check_wrap("   ", 10, true, "   ", 1);
         check_wrap("abc", 0, true, "", 0);
+}
+
+/* What a random text's lines must be, whatever the marks and spaces: in order, only spaces
+ * between them, none longer than the width unless it is one character, none empty. */
+typedef struct wrap_seen {
+        const char *s, *at;
+        int width;
+        bool ok;
+} wrap_seen;
+
+static void seen_line(const char *s, size_t n, void *ctx)
+{
+        wrap_seen *w = ctx;
+
+        for (const char *p = w->at; p < s; p++)
+                w->ok = w->ok && *p == ' ';
+        w->ok = w->ok && s >= w->at && n > 0 &&
+                (utf8_columns(s, n, true) <= w->width || utf8_char_len(s, n) == n);
+        w->at = s + n;
+}
+
+static void test_wrap_random(void **state)
+{
+        static const char pool[] = "ab._,(/ ";
+        unsigned seed = 7;
+        char buf[64];
+
+        (void)state;
+        assert_non_null(setlocale(LC_CTYPE, "C.UTF-8"));
+        for (int round = 0; round < 20000; round++) {
+                size_t n = (size_t)(rand_r(&seed) % (sizeof(buf) - 4)), k = 0;
+                wrap_seen w;
+
+                while (k < n) {
+                        int c = rand_r(&seed) % 10; /* pool's 8, a wide character, an ESC */
+
+                        if (c == 8) {
+                                memcpy(buf + k, "\xe6\xbc\xa2", 3);
+                                k += 3;
+                        } else {
+                                buf[k++] = c == 9 ? '\x1b' : pool[c];
+                        }
+                }
+                buf[k] = '\0';
+                w = (wrap_seen){ buf, buf, 1 + rand_r(&seed) % 12, true };
+                utf8_wrap(buf, w.width, true, seen_line, &w);
+                for (const char *p = w.at; *p != '\0'; p++)
+                        w.ok = w.ok && *p == ' ';
+                if (!w.ok)
+                        fail_msg("wrapping \"%s\" in %d columns", buf, w.width);
+        }
 }
 
 int main(void)
@@ -435,6 +492,7 @@ int main(void)
                 cmocka_unit_test(test_columns),
                 cmocka_unit_test(test_columns_as_escaped),
                 cmocka_unit_test(test_wrap),
+                cmocka_unit_test(test_wrap_random),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
