@@ -984,9 +984,11 @@ static void draw_legend(const term *t, int y, int x, int w)
 
         /* on a second row what does not fit the first (at 80 columns "crashed" was cut) */
         for (int s = 0; s < MODEL_STATE_COUNT; s++) {
-                /* an actor an error ended shows "error" with the glyph of a crash */
-                const char *word =
-                    s == MODEL_CRASHED ? "crashed or error" : model_state_word((model_state)s);
+                /* an actor an error ended shows "error" with the glyph of a crash; a waiter
+                 * whose wait is over shows "ready" (draw_actors) */
+                const char *word = s == MODEL_CRASHED ? "crashed or error"
+                                   : s == MODEL_READY ? "ready, or its wait over"
+                                                      : model_state_word((model_state)s);
                 int need =
                     draw_width(t, t->glyph[s], strlen(t->glyph[s])) + 1 + (int)strlen(word) + 2;
 

@@ -148,6 +148,7 @@ check "? shows the keys" wait_for sem "lockstep keys"
 # of states goes on to a second row rather than lose "crashed or error"
 check "... each help text whole at 80 columns" wait_for sem "step that actor \\(its number\\); if it can't, says why"
 check "... and the legend ends with crashed or error" wait_for sem "✗ crashed or error"
+check "... its ready is also a wait that is over" wait_for sem "│ · new  ○ ready, or its wait over  ▶ running"
 # what the mouse does is in it too (it was only in the docs), the key bar still in sight below
 check "... and what the mouse does" wait_for sem "│ Mouse +wheel: scroll the pane under it; click: focus a pane, +│"
 check "... in two rows at 80x24" wait_for sem "│ +step an actor, go to a Timeline step, press a bar key +│"
