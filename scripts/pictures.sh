@@ -64,9 +64,13 @@ scene philosophers 120 36 scenarios/classics/dining-philosophers.json
 press philosophers " " "DEADLOCK"
 shoot philosophers
 
+# main starts both threads; the producer fills the buffer, holding the condition's lock as it
+# prints; the consumer then comes to the lock and waits for it
 scene condition 120 36 scenarios/seed/05-condition.json
-T send-keys -t condition " "
-press condition 1 "buffer .*= \\[[0-9]+, [0-9]+, [0-9]+, [0-9]+"
+press condition 3 "MainThread +line 3"
+press condition 1 "buffer .*= \\[[0-9]+, [0-9]+, [0-9]+, [0-9]+\\].*"
+press condition 1 "▶ +7 +print"
+press condition 2 "blocked +Consumer .*waits for condition"
 shoot condition
 
 # processes: a Queue between two processes, only the Producer stepped, its items waiting
