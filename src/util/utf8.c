@@ -270,10 +270,6 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
                         if (strchr(WRAP_MARKS, s[end - 1]) != NULL && end < n)
                                 last_mark = end, mark_cols = cols;
                 }
-                /* a word that ends at the line's last column stays on the line; a word longer
-                 * than the line is cut after a mark that keeps at least half the line
-                 * (`shared_value.` above `value + 1`, not `shared_value.valu` above `e + 1`;
-                 * but not `print(` alone above a long string), else where the line ends */
                 /* the text's own indentation stays, unless nothing fits after it: no blank
                  * line */
                 if (!word && end > start && end < n) {
@@ -282,6 +278,10 @@ int utf8_wrap(const char *s, int width, bool wide, void (*line)(const char *s, s
                                 start++;
                         continue;
                 }
+                /* a word that ends at the line's last column stays on the line; a word longer
+                 * than the line is cut after a mark that keeps at least half the line
+                 * (`shared_value.` above `value + 1`, not `shared_value.valu` above `e + 1`;
+                 * but not `print(` alone above a long string), else where the line ends */
                 if (end < n && s[end] != ' ' && last_space > start)
                         end = last_space;
                 else if (end < n && s[end] != ' ' && last_mark > start && 2 * mark_cols >= width)
