@@ -59,9 +59,10 @@ static void add_pipe_waiters(spans *l, const model *m, const model_ids *ids, int
         add_actors(l, m, &at, ROLE_WAITER);
 }
 
-static int columns(const char *s)
+/* The columns S takes as the terminal shows it (not NARROW: a UTF-8 terminal's) */
+static int columns(const char *s, bool narrow)
 {
-        return utf8_columns(s, strlen(s), true);
+        return utf8_columns(s, strlen(s), !narrow);
 }
 
 static int digits(size_t n)
@@ -77,7 +78,7 @@ static int digits(size_t n)
  * slots of a bounded queue shown up to a few). The items that do not fit are counted instead,
  * "[ 'a' | 'b' | ... 41 more ]", so that what follows the box stays in view; the first is
  * always shown (cut at the row's end if need be). */
-static void add_box(spans *l, const model_texts *items, int64_t max, int room)
+static void add_box(spans *l, const model_texts *items, int64_t max, int room, bool narrow)
 {
         size_t n = items->n, k, fit;
         int64_t empty = max > 0 ? max - (int64_t)n : 0, e;
@@ -88,7 +89,7 @@ static void add_box(spans *l, const model_texts *items, int64_t max, int room)
         for (fit = 0; fit < n; fit++) {
                 const char *item = model_texts_at(items, fit);
 
-                used += (fit > 0 ? 3 : 1) + columns(item);
+                used += (fit > 0 ? 3 : 1) + columns(item, narrow);
                 if (used + 2 > room)
                         break;
         }
@@ -96,7 +97,7 @@ static void add_box(spans *l, const model_texts *items, int64_t max, int room)
         spans_add(l, ROLE_NORMAL, "[");
         for (k = 0; k < n; k++) {
                 const char *item = model_texts_at(items, k);
-                int cols = (k > 0 ? 3 : 1) + columns(item);
+                int cols = (k > 0 ? 3 : 1) + columns(item, narrow);
 
                 /* not all of them: room for the count of those after it, " | ... 41 more ]" */
                 if (k > 0 && fit < n && used + cols + 14 + digits(n - k - 1) > room)
@@ -286,7 +287,7 @@ void describe_res(const model *m, int ri, spans *l, describe_room room)
                         snprintf(count, sizeof(count), " %zu/%lld", r->items.n, (long long)r->max);
                 else
                         snprintf(count, sizeof(count), " %zu", r->items.n);
-                add_box(l, &r->items, r->max, room.first - (int)strlen(count));
+                add_box(l, &r->items, r->max, room.first - (int)strlen(count), room.narrow);
                 spans_add(l, ROLE_NORMAL, "%s", count);
                 add_waiters(l, m, &r->blocked, "getting");
                 add_waiters(l, m, &r->putters, "putting");
@@ -297,18 +298,19 @@ void describe_res(const model *m, int ri, spans *l, describe_room room)
                 const sc_resource *sr = &model_scenario(m)->resources[ri];
                 const char *ea = sr->ends[0] != NULL ? sr->ends[0] : "a";
                 const char *eb = sr->ends[1] != NULL ? sr->ends[1] : "b";
-                int way = columns(ea) + columns(eb) + 3, row_room = room.first;
+                int way = columns(ea, room.narrow) + columns(eb, room.narrow) + 3;
+                int row_room = room.first;
 
                 /* each direction its own box, one under the other; a one-way pipe's only
                  * direction is b->a (Pipe(duplex=False): a receives, b sends) */
                 if (r->duplex || r->flow[0].n > 0) {
                         spans_add(l, ROLE_NORMAL, "%s->%s ", ea, eb);
-                        add_box(l, &r->flow[0], 0, row_room - way);
+                        add_box(l, &r->flow[0], 0, row_room - way, room.narrow);
                         spans_row(l);
                         row_room = room.rest;
                 }
                 spans_add(l, ROLE_NORMAL, "%s->%s ", eb, ea);
-                add_box(l, &r->flow[1], 0, row_room - way);
+                add_box(l, &r->flow[1], 0, row_room - way, room.narrow);
                 if (r->closed[0] || r->closed[1]) {
                         spans_row(l); /* of the pipe, not of the direction above */
                         spans_add(l, ROLE_DIM, "closed:%s%s%s%s", r->closed[0] ? " " : "",

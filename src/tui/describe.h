@@ -15,6 +15,7 @@
  * ("[ 0 | 1 | ... 99998 more ] 100000"), and a pool's results wrap within the later rows. */
 typedef struct describe_room {
         int first, rest;
+        bool narrow; /* the terminal is not UTF-8: a character past ASCII takes one column (`?`) */
 } describe_room;
 
 /* Adds resource RI of M to L: its state on the first row, then a row for each further part

@@ -523,6 +523,7 @@ static res_columns res_columns_of(const term *t, const model *m, int w)
         /* the first row after the name and the type, the others indented by 3 */
         c.room.first = w - c.namew - 2 - (c.typew > 0 ? c.typew + 1 : 0);
         c.room.rest = w - 3;
+        c.room.narrow = !t->utf8;
         return c;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,7 +154,11 @@ static const char *describe(feed *f, const char *name, describe_room room)
 
 /* NAME described in WIDTH columns a row */
 #define SAYS(name, width, want)                                                                    \
-        assert_string_equal(describe(&f, name, (describe_room){ width, width }), want)
+        assert_string_equal(describe(&f, name, (describe_room){ width, width, false }), want)
+
+/* ... as a terminal that is not UTF-8 shows it: a character past ASCII is one `?` */
+#define SAYS_NARROW(name, width, want)                                                             \
+        assert_string_equal(describe(&f, name, (describe_room){ width, width, true }), want)
 
 static void test_locks(void **state)
 {
@@ -276,6 +281,24 @@ static void test_queue(void **state)
         stop(&f);
 }
 
+/* Items measured as the terminal shows them: two wide characters take four columns of a UTF-8
+ * terminal and two (`??`) of another, so that a box there holds more of them */
+static void test_narrow(void **state)
+{
+        feed f;
+
+        (void)state;
+        assert_non_null(setlocale(LC_CTYPE, "C.UTF-8")); /* for wcwidth's columns */
+        start(&f);
+        for (int k = 0; k < 4; k++)
+                ev(&f, EV_PUT, ACT_C, "uq", -1, 0, k + 1, "'\xe6\xbc\xa2\xe5\xad\x97'");
+        SAYS("uq", 31, "[{b: '\xe6\xbc\xa2\xe5\xad\x97'}{d: | ... 3 more} ] 4");
+        SAYS_NARROW("uq", 31,
+                    "[{b: '\xe6\xbc\xa2\xe5\xad\x97' | '\xe6\xbc\xa2\xe5\xad\x97' | "
+                    "'\xe6\xbc\xa2\xe5\xad\x97' | '\xe6\xbc\xa2\xe5\xad\x97'} ] 4");
+        stop(&f);
+}
+
 static void test_pipes(void **state)
 {
         feed f;
@@ -302,7 +325,7 @@ static void test_pipes(void **state)
                 ev(&f, EV_SENT, ACT_C, "conn", -1, 0, 0, "'m'");
                 ev(&f, EV_SENT, ACT_C, "conn", -1, 1, 0, "'m'");
         }
-        assert_string_equal(describe(&f, "conn", (describe_room){ 40, 60 }),
+        assert_string_equal(describe(&f, "conn", (describe_room){ 40, 60, false }),
                             "parent->child [{b: 'm'}{d: | ... 29 more} ] / child->parent [{b: "
                             "'m' | 'm' | 'm' | 'm' | 'm'}{d: | ... 25 more} ]");
         /* one-way: only b -> a, until something went the other way */
@@ -365,6 +388,7 @@ int main(void)
                 cmocka_unit_test(test_event_and_conditions),
                 cmocka_unit_test(test_barrier),
                 cmocka_unit_test(test_queue),
+                cmocka_unit_test(test_narrow),
                 cmocka_unit_test(test_pipes),
                 cmocka_unit_test(test_copies_and_manager),
                 cmocka_unit_test(test_pool),
