@@ -272,6 +272,8 @@ static void put_name_cut(const term *t, int y, int x, int width, attr_t a, const
  * loses its middle instead. */
 #define CODE_WRAP_INDENT 4
 #define CODE_WRAP_MIN    12
+/* A line that loses its middle keeps its indentation while its code keeps this many columns. */
+#define CODE_CUT_MIN 10
 
 /* Where code_rows puts a line's rows: their text (as the scenario has it, escaped when drawn)
  * and indentation. */
@@ -467,9 +469,23 @@ static void draw_code(screen *sc, const term *t, const model *m)
                         if (parts[p].indent < 0) {
                                 /* a line that does not wrap: when too long for too narrow a
                                  * pane it keeps its end ("for t in Custo… t.start()" and "...
-                                 * t.join()" were both "for t in CustomProcess: …") */
-                                draw_cut_middle(t, parts[p].s, parts[p].n, width, width * 2 / 5,
-                                                &text);
+                                 * t.join()" were both "for t in CustomProcess: …"), and its
+                                 * indentation, whose depth is the code's structure, while its
+                                 * code keeps CODE_CUT_MIN columns: the middle cut is the
+                                 * code's, so it starts as it does ("balan…+ 10", not
+                                 * "…lance + 10" after the spaces) */
+                                size_t sp = strspn(parts[p].s, " ");
+                                int in;
+
+                                if (sp > parts[p].n)
+                                        sp = parts[p].n;
+                                in =
+                                    (int)sp < width - CODE_CUT_MIN ? (int)sp : width - CODE_CUT_MIN;
+                                if (in < 0)
+                                        in = 0;
+                                strbuf_printf(&text, "%*s", in, "");
+                                draw_cut_middle(t, parts[p].s + sp, parts[p].n - sp, width - in,
+                                                (width - in) * 2 / 5, &text);
                         } else {
                                 strbuf_printf(&text, "%*s", parts[p].indent, "");
                                 strbuf_append(&text, parts[p].s, parts[p].n);

@@ -554,8 +554,23 @@ last=deep
 start deep 80 24 -- "$tmp/deep.json"
 wait_for deep "stepping" >/dev/null
 T send-keys -t deep Up
-check "a line indented too deep to wrap loses its middle, its end at the edge" wait_for deep '^ +5 {17}pr… end of it"\)│'
+check "a line indented too deep to wrap loses the middle of its code, its indentation kept" \
+        wait_for deep '^ +5 {17}print\("h…f it"\)│'
 T send-keys -t deep q
+# deeper still, the indentation gives way where the code would have fewer than 10 columns
+cat >"$tmp/deeper.json" <<'EOS'
+{"lockstep": 1, "title": "deeper", "summary": "s", "actors": [{"name": "D", "run": [
+ {"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [
+ {"repeat": 1, "do": [{"repeat": 1, "do": [
+  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"}]}]}]}]}]}]}]}]}
+EOS
+last=deeper
+start deeper 80 24 -- "$tmp/deeper.json"
+wait_for deeper "stepping" >/dev/null
+T send-keys -t deeper Up
+check "... a line whose code keeps 10 columns at its own depth" wait_for deeper '^ +6 {21}for _ …\(1\):│'
+check "... one deeper given 10 columns, still right of it" wait_for deeper '^ +7 {22}print…it"\)│'
+T send-keys -t deeper q
 # a script too long for the pane even unwrapped: its lines a row each, losing their middle,
 # but for the selected actor's line, wrapped whole under itself (its caption is about it)
 awk 'BEGIN { printf "{\"lockstep\": 1, \"title\": \"long\", \"summary\": \"s\", \"actors\": [{\"name\": \"L\", \"run\": ["
