@@ -2019,6 +2019,15 @@ bool model_can_proceed(const model *m, int an)
         }
 }
 
+model_state model_state_shown(const model *m, int a)
+{
+        model_state st = model_actor_at(m, a)->state;
+
+        if ((st == MODEL_BLOCKED || st == MODEL_WAITING) && model_can_proceed(m, a))
+                return MODEL_READY;
+        return st;
+}
+
 /* The edge out of actor AN, if it has one. */
 static bool out_edge(const model *m, int an, model_edge *e)
 {

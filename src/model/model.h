@@ -397,6 +397,11 @@ bool model_only_raised(const model *m);
 /* Whether actor A's current wait is on something the model shows as available (or A is not
  * waiting at all): such an actor is not stuck. */
 bool model_can_proceed(const model *m, int a);
+/* Actor A's state as a person is shown it: a waiter (BLOCKED or WAITING) whose wait is over —
+ * the lock free, an item come, notified, the thread it joins ended — waits only for its turn,
+ * so MODEL_READY, as its next step will find it; any other state as it is. The Actors pane and
+ * the Timeline's lanes both show this. */
+model_state model_state_shown(const model *m, int a);
 
 typedef enum model_edge_kind {
         MODEL_EDGE_LOCK, /* `from` is BLOCKED on lock `res`, held by `to` */

@@ -101,8 +101,9 @@ void moments_lanes_at(history *h, uint64_t shown, uint64_t total, int cols, mome
                         break;
                 l->mover[c] = (short)mover;
                 l->end[c] = end;
+                /* as the Actors pane shows the moment: a waiter whose wait is over is ready */
                 for (int a = 0; a < model_nactors(m) && a <= SC_MAX_ACTORS; a++)
-                        l->state[c][a] = (unsigned char)model_actor_at(m, a)->state;
+                        l->state[c][a] = (unsigned char)model_state_shown(m, a);
                 l->ncols = c + 1;
         }
 }

@@ -197,12 +197,9 @@ static void draw_actors(screen *sc, const term *t, const model *m)
 
                 if (ma == NULL)
                         break;
-                /* a waiter whose wait is over (the lock is free, an item came, it was
-                 * notified, the thread it joins has ended) waits only for its turn: ready, as
-                 * a step would find it, not blocked; the words after its name say on what */
-                shown = ma->state;
-                if ((shown == MODEL_BLOCKED || shown == MODEL_WAITING) && model_can_proceed(m, a))
-                        shown = MODEL_READY;
+                /* a waiter whose wait is over is ready, not blocked; the words after its name
+                 * say on what it waited */
+                shown = model_state_shown(m, a);
                 st = (term_role)(ROLE_STATE + shown);
                 line = code_line_of(sc->code, ma->stmt);
                 spans_add(&l, sel ? ROLE_SELECT : ROLE_NORMAL, "%s", sel ? t->marker : " ");

@@ -1152,6 +1152,10 @@ check "the third trips it" wait_for bar "barrier all 3 arrived"
 check "... and the first two go on" wait_for bar "going on: Worker-0, Worker-1"
 check "... each waiting only for its turn: ready, not waiting" wait_for bar "○ ready +Worker-1 +line 4 +waits for barrier \(all 3 arrived\)"
 check "... and MainThread, joining a worker still alive, blocked" wait_for bar "■ blocked +MainThread +line 2 +waits for Worker-0 to finish *$"
+check "... the Timeline's column of that step says the same: the two waits over" \
+        wait_for bar '^Worker-0 +·+▶+◇+· +│'
+check "... ready, not waiting" wait_for bar '^Worker-1 +·+▶+◇+· +│'
+check "... the join still blocked" wait_for bar '^MainThread ▶▶■{12} +│'
 check "... its wait in a waiter's red" in_colour bar 31 "waits for Worker-0 to finish"
 check "... theirs, being over, in the default colour" in_colour bar 39 "waits for barrier \(all 3 arrived\)"
 check "... and those going on green" in_colour bar 32 "Worker-0, Worker-1"
@@ -1164,6 +1168,7 @@ keys join 2 2
 check "a join on a thread still alive is blocked" wait_for join "■ blocked +MainThread +line 2 +waits for MyCustomThread to finish *$"
 keys join 1
 check "... and ready once the thread has ended" wait_for join "○ ready +MainThread +line 2 +waits for MyCustomThread to finish \(it ha"
+check "... in the Timeline's column of that step too" wait_for join '^MainThread +▶▶· +│'
 T send-keys -t join q
 cat >"$tmp/broken.json" <<'EOS'
 {"lockstep": 1, "title": "broken", "summary": "s", "resources": {"b": {"type": "barrier", "parties": 3}},

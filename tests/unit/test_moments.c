@@ -156,6 +156,9 @@ static void test_threads(void **state)
         assert_int_equal(l.end[1], 9);
         assert_int_equal(l.end[2], 10);
         assert_int_equal(l.state[0][B], MODEL_BLOCKED);
+        /* A gave the lock back: B still waits for it (its next step takes it) but its wait is
+         * over, ready, as the Actors pane shows that moment */
+        assert_int_equal(l.state[1][B], MODEL_READY);
         assert_int_equal(l.state[2][B], MODEL_RUNNING);
         /* up to an earlier moment (the 4th step, rewound to 8): its steps only */
         moments_lanes_at(r.h, 8, 4, 40, &l);
