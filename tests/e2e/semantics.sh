@@ -114,6 +114,32 @@ for k in 1 2 3 4 5; do
 done
 [ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
 
+# --- the readers-writers classic: a reader never meets the writer (the asserts hold: exit 0);
+# without the turnstile the writer may wait through every read (seed 7: all 9 of 9), with it
+# through at most one a reader already past the turnstile (3), stepped and live alike
+rw=scenarios/classics/readers-writers.json
+for t in False True; do
+        good=0 most=0 at=""
+        for seed in $(seq 1 20); do
+                "$bin" run --step --seed "$seed" --set TURNSTILE=$t $rw >"$tmp/rw.out" 2>/dev/null &&
+                        good=$((good + 1))
+                n=$(sed -n 's/^9 reads, \([0-9]*\) of them while the writer waited$/\1/p' "$tmp/rw.out")
+                [ "${n:-0}" -gt $most ] && most=$n at=$seed
+        done
+        want="20 9 7"; [ $t = True ] && want="20 3"
+        got="$good $most"; [ $t = False ] && got="$got $at"
+        [ "$got" = "$want" ] && ok ||
+                ko "readers-writers (TURNSTILE=$t): ok, most reads waited, seed: $got, not $want"
+done
+good=0
+for k in 1 2 3; do
+        "$bin" run --set TURNSTILE=True $rw >"$tmp/rw.out" 2>/dev/null &&
+                n=$(sed -n 's/^9 reads, \([0-9]*\) of them while the writer waited$/\1/p' "$tmp/rw.out") &&
+                [ -n "$n" ] && [ "$n" -le 3 ] && good=$((good + 1))
+        "$bin" run $rw >/dev/null 2>&1 && good=$((good + 1))
+done
+[ $good -eq 6 ] && ok || ko "readers-writers (live): $good of 6 runs as they should"
+
 # --- "timeout": null is no timeout (Python's None): stepped, such a wait is never given up (with
 # 0.05 instead, the timeout fires in 6 seeds of these 10)
 good=0
