@@ -551,6 +551,10 @@ int prim_sem_wait(prim_res *r, int me, const struct timespec *deadline)
         int rc;
 
         if (!r->fifo) {
+                /* About to wait, maybe for ever: our events go out first (as futex_wait's), or
+                 * the front end never sees this wait, nor the deadlock it may be part of, and
+                 * cannot merge past the versions in them either. */
+                stream_flush();
                 do
                         rc = deadline ? sem_clockwait(&r->sem, CLOCK_MONOTONIC, deadline)
                                       : sem_wait(&r->sem);

@@ -114,6 +114,18 @@ for k in 1 2 3 4 5; do
 done
 [ $good -eq 5 ] && ok || ko "handoff (live): in order for $good of 5 runs"
 
+# --- a live wait on a semaphore publishes what came before it: with the events of the wait unread
+# (they were, until the actor's next event), the front end never saw this deadlock and the run
+# went on to its time limit (exit 5)
+good=0
+for k in 1 2 3 4 5; do
+        "$bin" run --time-limit 20 tests/e2e/scenarios/sem-lock-deadlock.json >/dev/null 2>"$tmp/sd.err"
+        x=$?
+        [ $x -eq 3 ] && grep -q "Holder waits for semaphore sem (count 0); Giver waits for lock" "$tmp/sd.err" &&
+                good=$((good + 1))
+done
+[ $good -eq 5 ] && ok || ko "sem-lock-deadlock (live): named in $good of 5 runs; last exit $x: $(tail -1 "$tmp/sd.err")"
+
 # --- the readers-writers classic: a reader never meets the writer (the asserts hold: exit 0);
 # without the turnstile the writer may wait through every read (seed 7: all 9 of 9), with it
 # through at most one a reader already past the turnstile (3), stepped and live alike
