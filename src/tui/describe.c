@@ -232,8 +232,14 @@ void describe_res(const model *m, int ri, spans *l, describe_room room)
                 break;
         case SC_SEMAPHORE:
         case SC_BOUNDED_SEMAPHORE:
-                spans_add(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
-                          (long long)r->count, (long long)r->initial);
+                /* one that starts at 0 counts what is released to it (items, signals): "1 of 0
+                 * free" would say nothing; a release too many of a pool's shows ("3 of 2") */
+                if (r->initial == 0)
+                        spans_add(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "count %lld",
+                                  (long long)r->count);
+                else
+                        spans_add(l, r->count > 0 ? ROLE_FREE : ROLE_WAITER, "%lld of %lld free",
+                                  (long long)r->count, (long long)r->initial);
                 if (r->holders.n > 0) {
                         spans_row(l);
                         spans_add(l, ROLE_NORMAL, "held by ");

@@ -27,6 +27,7 @@ static const char text[] =
     " \"resources\": {\n"
     "   \"lock\": {\"type\": \"lock\"}, \"r\": {\"type\": \"rlock\"},\n"
     "   \"sem\": {\"type\": \"semaphore\", \"value\": 2},\n"
+    "   \"sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
     "   \"ev\": {\"type\": \"event\"}, \"cond\": {\"type\": \"condition\"},\n"
     "   \"cl\": {\"type\": \"condition\", \"lock\": \"lock\"},\n"
     "   \"bar\": {\"type\": \"barrier\", \"parties\": 3},\n"
@@ -193,6 +194,13 @@ static void test_semaphore(void **state)
         ev(&f, EV_BLOCKED, ACT_C, "sem", -1, 0, 0, NULL);
         /* none free is the waiters' colour */
         SAYS("sem", 40, "{w:0 of 2 free} / held by {h:A, B} / waiting: {w:C}");
+        /* one that starts at 0 counts what was released to it (items, signals): its count, not
+         * "1 of 0 free" */
+        SAYS("sig", 40, "{w:count 0}");
+        ev(&f, EV_BLOCKED, ACT_B, "sig", -1, 0, 0, NULL);
+        SAYS("sig", 40, "{w:count 0} / waiting: {w:B}");
+        ev(&f, EV_RELEASED, ACT_A, "sig", -1, 0, 1, NULL);
+        SAYS("sig", 40, "{f:count 1} / waiting: {w:B}");
         stop(&f);
 }
 
