@@ -18,6 +18,29 @@ static void add_actors(spans *l, const model *m, const model_ids *ids, term_role
         }
 }
 
+/* A semaphore's holders: each once, in the order they took their first permit, with how many
+ * they hold when more than one ("Producer ×2", not "Producer, Producer"; "x2" in a terminal that
+ * is not UTF-8). */
+static void add_holders(spans *l, const model *m, const model_ids *ids, bool narrow)
+{
+        for (size_t k = 0, shown = 0; k < ids->n; k++) {
+                const model_actor *a = model_actor_at(m, ids->v[k]);
+                size_t times = 0;
+                bool before = false;
+
+                for (size_t j = 0; j < ids->n; j++) {
+                        before |= j < k && ids->v[j] == ids->v[k];
+                        times += ids->v[j] == ids->v[k];
+                }
+                if (before)
+                        continue;
+                spans_add(l, ROLE_HOLDER, "%s%s", shown++ > 0 ? ", " : "",
+                          a != NULL ? a->name : "?");
+                if (times > 1)
+                        spans_add(l, ROLE_NORMAL, narrow ? " x%zu" : " ×%zu", times);
+        }
+}
+
 /* IDS on a row of their own after WHAT, in ROLE: waiters (ROLE_WAITER), or those a barrier lets
  * go, whose wait is over (ROLE_FREE) */
 static void add_ids(spans *l, const model *m, const model_ids *ids, const char *what,
@@ -243,7 +266,7 @@ void describe_res(const model *m, int ri, spans *l, describe_room room)
                 if (r->holders.n > 0) {
                         spans_row(l);
                         spans_add(l, ROLE_NORMAL, "held by ");
-                        add_actors(l, m, &r->holders, ROLE_HOLDER);
+                        add_holders(l, m, &r->holders, room.narrow);
                 }
                 add_waiters(l, m, &r->blocked, "waiting");
                 break;

@@ -201,6 +201,13 @@ static void test_semaphore(void **state)
         SAYS("sig", 40, "{w:count 0} / waiting: {w:B}");
         ev(&f, EV_RELEASED, ACT_A, "sig", -1, 0, 1, NULL);
         SAYS("sig", 40, "{f:count 1} / waiting: {w:B}");
+        /* an actor holding several permits is named once, with how many */
+        ev(&f, EV_RELEASED, ACT_A, "sem", -1, 0, 1, NULL);
+        ev(&f, EV_ACQUIRED, ACT_B, "sem", -1, 0, 0, NULL);
+        SAYS("sem", 40, "{w:0 of 2 free} / held by {h:B} ×2 / waiting: {w:C}");
+        SAYS_NARROW("sem", 40, "{w:0 of 2 free} / held by {h:B} x2 / waiting: {w:C}");
+        ev(&f, EV_RELEASED, ACT_B, "sem", -1, 0, 1, NULL);
+        SAYS("sem", 40, "{f:1 of 2 free} / held by {h:B} / waiting: {w:C}");
         stop(&f);
 }
 
