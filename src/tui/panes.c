@@ -476,10 +476,11 @@ static void draw_code(screen *sc, const term *t, const model *m)
 
                                 if (sp > parts[p].n)
                                         sp = parts[p].n;
-                                in =
-                                    (int)sp < width - CODE_CUT_MIN ? (int)sp : width - CODE_CUT_MIN;
-                                if (in < 0)
-                                        in = 0;
+                                in = (int)sp;
+                                /* (a line that fits keeps all of its indentation) */
+                                if (in > width - CODE_CUT_MIN &&
+                                    draw_width(t, parts[p].s, parts[p].n) > width)
+                                        in = width - CODE_CUT_MIN > 0 ? width - CODE_CUT_MIN : 0;
                                 strbuf_printf(&text, "%*s", in, "");
                                 draw_cut_middle(t, parts[p].s + sp, parts[p].n - sp, width - in,
                                                 (width - in) * 2 / 5, &text);

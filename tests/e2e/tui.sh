@@ -562,7 +562,8 @@ cat >"$tmp/deeper.json" <<'EOS'
 {"lockstep": 1, "title": "deeper", "summary": "s", "actors": [{"name": "D", "run": [
  {"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [{"repeat": 1, "do": [
  {"repeat": 1, "do": [{"repeat": 1, "do": [
-  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"}]}]}]}]}]}]}]}]}
+  {"print": "héllo wörld ünïcödé straße naïve café résumé déjà vu, the end of it"},
+  {"break": true}]}]}]}]}]}]}]}]}
 EOS
 last=deeper
 start deeper 80 24 -- "$tmp/deeper.json"
@@ -570,6 +571,7 @@ wait_for deeper "stepping" >/dev/null
 T send-keys -t deeper Up
 check "... a line whose code keeps 10 columns at its own depth" wait_for deeper '^ +6 {21}for _ …\(1\):│'
 check "... one deeper given 10 columns, still right of it" wait_for deeper '^ +7 {22}print…it"\)│'
+check "... and one as deep that fits, all of its indentation" wait_for deeper '^ +8 {25}break +│'
 T send-keys -t deeper q
 # a script too long for the pane even unwrapped: its lines a row each, losing their middle,
 # but for the selected actor's line, wrapped whole under itself (its caption is about it)
