@@ -1093,7 +1093,7 @@ check "and the classics" wait_for br "Deadlock: two locks in opposite order"
 check "the preview's description cut at 80x24 ends with …" sh -c "tmux -L $sock capture-pane -p -t br | sed -n 22p | grep -q '│ .*…\$'"
 T send-keys -t br -l sema
 check "typing filters" wait_for br "filter: sema"
-check "... and the header says how many are left" wait_for br "lockstep │ 4 of [0-9]+ scenarios │ filter: sema"
+check "... and the header says how many are left" wait_for br "lockstep │ 5 of [0-9]+ scenarios │ filter: sema"
 check "... to the semaphore scenarios" sh -c "tmux -L $sock capture-pane -p -t br | grep -q 'Semaphore: two at a time' && ! tmux -L $sock capture-pane -p -t br | grep -q 'Thread: a named thread'"
 check "the preview shows the selected one" wait_for br "summary +Five threads share a"
 T send-keys -t br Enter
