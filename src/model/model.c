@@ -2312,6 +2312,110 @@ bool model_all_stuck(const model *m)
         return live > 0;
 }
 
+/* A statement of some script that could end a wait on resource `res`: of one of `kinds`. */
+typedef struct giver {
+        const model *m;
+        int res;
+        sc_stmt_kind kinds[3];
+        int nkinds;
+        bool found;
+} giver;
+
+static void find_giver(const sc_stmt *s, void *ctx)
+{
+        giver *g = ctx;
+        int r = s->res;
+
+        if (r < 0 || r >= g->m->nres)
+                return;
+        if (g->m->res[r].type == SC_CONDITION && g->m->res[r].lock >= 0 &&
+            g->m->res[g->res].type != SC_CONDITION)
+                r = g->m->res[r].lock; /* a condition's release is its lock's */
+        for (int k = 0; k < g->nkinds; k++)
+                g->found |= s->kind == g->kinds[k] && r == g->res;
+}
+
+/* Whether an actor that is not in OUT (which may still move: running, ready, sleeping, waiting
+ * with a timeout, not started yet) and has not finished could end actor AN's wait: the holder of
+ * its lock or of one of its semaphore's permits, the actor it joins, or one with a statement in
+ * its script that could — release the semaphore or the plain lock, set the event, notify the
+ * condition, put into or get from the queue, arrive at the barrier or abort or reset it. A pipe's
+ * waits, a GIL's and any other count as ones that can end. */
+static bool can_be_freed(const model *m, int an, const bool *out)
+{
+        const model_actor *a = &m->actors[an];
+        const model_res *r = model_res_at(m, a->res);
+        const scenario *sc = m->sc;
+        giver g = { .m = m, .res = a->res };
+
+        if (a->op == MODEL_OP_JOIN)
+                return a->join < 0 || a->join >= m->nactors || !out[a->join];
+        /* (a finished actor gives nothing back: its locks and permits stay taken) */
+        if (r == NULL || is_gil(m, a->res))
+                return true;
+        if (a->op == MODEL_OP_ACQUIRE && lockish(r)) {
+                if (r->holder >= 0 && r->holder < m->nactors && !out[r->holder] &&
+                    !dead(&m->actors[r->holder]))
+                        return true;
+                if (r->type != SC_LOCK)
+                        return false; /* an rlock: only its holder gives it back */
+                g.kinds[g.nkinds++] = SC_RELEASE;
+        } else if (a->op == MODEL_OP_ACQUIRE &&
+                   (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE)) {
+                /* a holder gives its permit back at the end of its `with`, or by a release */
+                for (size_t k = 0; k < r->holders.n; k++) {
+                        int h = r->holders.v[k];
+
+                        if (h >= 0 && h < m->nactors && !out[h] && !dead(&m->actors[h]))
+                                return true;
+                }
+                g.kinds[g.nkinds++] = SC_RELEASE;
+        } else if (a->op == MODEL_OP_WAIT && r->type == SC_EVENT) {
+                g.kinds[g.nkinds++] = SC_SET;
+        } else if (a->op == MODEL_OP_WAIT && r->type == SC_CONDITION) {
+                g.kinds[g.nkinds++] = SC_NOTIFY;
+                g.kinds[g.nkinds++] = SC_NOTIFY_ALL;
+        } else if (a->op == MODEL_OP_WAIT && r->type == SC_BARRIER) {
+                g.kinds[g.nkinds++] = SC_WAIT;
+                g.kinds[g.nkinds++] = SC_ABORT;
+                g.kinds[g.nkinds++] = SC_RESET;
+        } else if (a->op == MODEL_OP_GET && r->type == SC_QUEUE) {
+                g.kinds[g.nkinds++] = SC_PUT;
+        } else if (a->op == MODEL_OP_PUT && r->type == SC_QUEUE) {
+                g.kinds[g.nkinds++] = SC_GET;
+        } else {
+                return true;
+        }
+        for (int b = 0; b < m->nactors && !g.found; b++) {
+                int script = b < sc->nactors ? sc->actors[b].script : sc->main_script;
+
+                if (!out[b] && !dead(&m->actors[b]))
+                        scenario_walk(&sc->scripts[script].body, find_giver, &g);
+        }
+        return g.found;
+}
+
+/* Into OUT, the actors stuck for good: stuck (above), and whatever could end each one's wait
+ * is up to actors stuck for good too. From every stuck actor, those that another, not stuck,
+ * could free are taken out, again until none is; those left can never move. Their number. */
+static int stuck_for_good(const model *m, bool *out)
+{
+        bool changed = true;
+        int n = 0;
+
+        for (int a = 0; a < m->nactors; a++)
+                out[a] = m->actors[a].state != MODEL_NEW && !dead(&m->actors[a]) && stuck(m, a);
+        while (changed) {
+                changed = false;
+                for (int a = 0; a < m->nactors; a++)
+                        if (out[a] && can_be_freed(m, a, out))
+                                out[a] = false, changed = true;
+        }
+        for (int a = 0; a < m->nactors; a++)
+                n += out[a];
+        return n;
+}
+
 int model_deadlock(const model *m, strbuf *why)
 {
         model_edge edge[MAX_ACTS];
@@ -2324,8 +2428,24 @@ int model_deadlock(const model *m, strbuf *why)
                                 describe_cycle(m, edge, a, why);
                         return 1;
                 }
-        if (!model_all_stuck(m))
-                return 0;
+        if (!model_all_stuck(m)) {
+                /* no cycle, but some who can never move while others still can (two waiting
+                 * for each other's semaphore, a getter whose producers have ended) */
+                bool good[MAX_ACTS];
+
+                if (stuck_for_good(m, good) == 0)
+                        return 0;
+                if (why != NULL) {
+                        strbuf_puts(why, "nobody who could end these waits can move: ");
+                        for (int a = 0, k = 0; a < m->nactors; a++)
+                                if (good[a]) {
+                                        if (k++ > 0)
+                                                strbuf_puts(why, "; ");
+                                        model_describe_wait(m, a, why);
+                                }
+                }
+                return 3;
+        }
         if (why != NULL) {
                 strbuf_puts(why, "every actor is blocked: ");
                 for (int a = 0, k = 0; a < m->nactors; a++) {

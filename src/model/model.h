@@ -423,7 +423,15 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
  * actor: "P-0 holds fork_0 and waits for fork_1 held by P-1; P-1 holds fork_1 and waits for
  * fork_0 held by P-0" (a join: "waits for P-1 to finish"). 2: no cycle, but every live actor is
  * stuck: "every actor is blocked: Consumer waits for queue q (empty); MainThread waits for
- * Consumer to finish". */
+ * Consumer to finish". 3: no cycle, some actors can still move, but others are stuck for good —
+ * stuck, and whatever could end each one's wait is up to actors stuck for good too: the holder
+ * of the lock or of a semaphore's permit, the actor joined, or any actor (not finished; one not
+ * started counts) whose script has what would end the wait (a release of the semaphore or of
+ * the plain lock, a set of the event, a notify of the condition, a put into or a get from the
+ * queue, a wait at the barrier, its abort or reset; a pipe's wait is never stuck for good
+ * here): "nobody who could end these waits can move: A waits for semaphore b (count 0); B
+ * waits for semaphore a (count 0)". A live run ends only at 1 or 2 once every actor is stuck
+ * (model_all_stuck); 3 is for the terminal UI's banner, named as soon as it holds. */
 int model_deadlock(const model *m, strbuf *why);
 /* Whether every live actor (started, not DONE or CRASHED) is stuck as above, and there is one:
  * nobody can move. A live run ends at a deadlock only then, when the actors off a cycle have

@@ -1172,6 +1172,18 @@ keys join 1
 check "... and ready once the thread has ended" wait_for join "○ ready +MainThread +line 2 +waits for MyCustomThread to finish \(it ha"
 check "... in the Timeline's column of that step too" wait_for join '^MainThread +▶▶· +│'
 T send-keys -t join q
+# a deadlock without a cycle is named as soon as it holds, while another actor can still move:
+# A and B each wait for a semaphore only the other releases, MainThread not yet at its join
+last=rv
+start rv 80 24 -- scenarios/classics/rendezvous.json --set BROKEN=True
+wait_for rv "stepping" >/dev/null
+keys rv 3 3 1 1 1
+check "one waiting for the other's signal is no deadlock yet" sh -c \
+        "! tmux -L $sock capture-pane -p -t rv | grep -q DEADLOCK"
+keys rv 2 2 2
+check "both waiting: named at once" wait_for rv "^DEADLOCK: nobody who could end these waits can move: A waits"
+check "... while MainThread can still move" wait_for rv "○ ready +MainThread"
+T send-keys -t rv q
 cat >"$tmp/broken.json" <<'EOS'
 {"lockstep": 1, "title": "broken", "summary": "s", "resources": {"b": {"type": "barrier", "parties": 3}},
  "actors": [{"name": "W{i}", "group": "W", "count": 2, "run": [{"wait": "b"}, {"print": "passed"}]}],

@@ -2232,6 +2232,103 @@ static void test_deadlock_philosophers(void **state)
         stop(&f);
 }
 
+/* A and B each release a semaphore the other acquires (a rendezvous); C puts into q, and D gets
+ * from it; main releases `m_sig` only. */
+static const char givers_text[] =
+    "{\"lockstep\": 1, \"title\": \"Givers\", \"summary\": \"Who could end a wait.\",\n"
+    " \"resources\": {\"a_sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
+    "   \"b_sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
+    "   \"m_sig\": {\"type\": \"semaphore\", \"value\": 0}, \"q\": {\"type\": \"queue\"},\n"
+    "   \"room\": {\"type\": \"semaphore\", \"value\": 1}},\n"
+    " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"b_sig\"}, {\"release\": "
+    "\"a_sig\"}]},\n"
+    "   {\"name\": \"B\", \"run\": [{\"acquire\": \"a_sig\"}, {\"release\": \"b_sig\"}]},\n"
+    "   {\"name\": \"C\", \"run\": [{\"put\": \"q\", \"value\": 1}]},\n"
+    "   {\"name\": \"D\", \"run\": [{\"get\": \"q\"}, {\"acquire\": \"m_sig\"}]}],\n"
+    " \"main\": [{\"release\": \"m_sig\"}]}\n";
+
+enum { GV_A, GV_B, GV_C, GV_D, GV_MAIN };
+
+/* No cycle, but actors that can never move while others can: each waits for what only actors
+ * stuck for good could give (3, named at once) — not while one that can still move has in its
+ * script what would end the wait, nor while it has not started. */
+static void test_deadlock_stuck_for_good(void **state)
+{
+        feed f = start(givers_text);
+        int a_sig = res(&f, "a_sig"), b_sig = res(&f, "b_sig"), m_sig = res(&f, "m_sig"),
+            q = res(&f, "q");
+
+        (void)state;
+        for (int k = GV_A; k <= GV_D; k++)
+                ev(&f, EV_START, k, -1);
+        ev(&f, EV_START, GV_MAIN, -1);
+        ev(&f, EV_BLOCKED, GV_A, b_sig);
+        /* B, which releases b_sig, still moves */
+        assert_deadlock(f.m, 0, "");
+        ev(&f, EV_BLOCKED, GV_B, a_sig);
+        assert_deadlock(f.m, 3,
+                        "nobody who could end these waits can move: A waits for semaphore "
+                        "b_sig (count 0); B waits for semaphore a_sig (count 0)");
+        assert_false(model_all_stuck(f.m));
+        /* D waits for an item that C, still moving, puts: not stuck for good */
+        ev(&f, EV_BLOCKED, GV_D, q);
+        assert_deadlock(f.m, 3, NULL);
+        {
+                strbuf why = STRBUF_INIT;
+
+                model_deadlock(f.m, &why);
+                assert_null(strstr(strbuf_str(&why), "D waits"));
+                strbuf_free(&why);
+        }
+        /* C ends without putting: now D can never have its item either */
+        ev(&f, EV_EXIT, GV_C, -1);
+        assert_deadlock(f.m, 3,
+                        "nobody who could end these waits can move: A waits for semaphore "
+                        "b_sig (count 0); B waits for semaphore a_sig (count 0); D waits for "
+                        "queue q (empty)");
+        stop(&f);
+
+        /* a wait that one still moving (main) could end is not stuck for good */
+        f = start(givers_text);
+        m_sig = res(&f, "m_sig");
+        for (int k = GV_A; k <= GV_D; k++)
+                ev(&f, EV_START, k, -1);
+        ev(&f, EV_START, GV_MAIN, -1);
+        ev(&f, EV_EXIT, GV_C, -1);
+        evt(&f, EV_GOT, GV_D, res(&f, "q"), 0, "1"); /* (its item came, somehow) */
+        ev(&f, EV_BLOCKED, GV_D, m_sig);
+        assert_deadlock(f.m, 0, "");
+        stop(&f);
+
+        /* nor one that an actor not started yet could end (B) */
+        f = start(givers_text);
+        b_sig = res(&f, "b_sig");
+        ev(&f, EV_START, GV_A, -1);
+        ev(&f, EV_START, GV_MAIN, -1);
+        ev(&f, EV_BLOCKED, GV_A, b_sig);
+        assert_deadlock(f.m, 0, "");
+        stop(&f);
+
+        /* nor a semaphore's waiter while one holding a permit can still move: it gives it back
+         * at the end of its `with` (seed 03's three at the door while two are inside) */
+        f = start(givers_text);
+        {
+                int room = res(&f, "room");
+
+                ev(&f, EV_START, GV_C, -1);
+                ev(&f, EV_START, GV_D, -1);
+                evn(&f, EV_ACQUIRED, GV_C, room, 0); /* C holds the one permit ... */
+                evn(&f, EV_SLEEP, GV_C, -1, 1000);   /* ... and sleeps inside */
+                ev(&f, EV_BLOCKED, GV_D, room);
+                assert_deadlock(f.m, 0, "");
+                ev(&f, EV_EXIT, GV_C, -1); /* it ended without giving it back */
+                assert_deadlock(f.m, 2,
+                                "every actor is blocked: D waits for semaphore room (count "
+                                "0)");
+        }
+        stop(&f);
+}
+
 static void test_deadlock_join(void **state)
 {
         feed f = start(two_text);
@@ -2269,7 +2366,10 @@ static void test_every_actor_blocked(void **state)
         ev(&f, EV_START, consumer, -1);
         ev(&f, EV_START, main, -1);
         full(&f, EV_BLOCKED, consumer, q, -1, stmt_id(&f, consumer, 0), 0, 0, NULL);
-        assert_deadlock(f.m, 0, ""); /* main is running */
+        /* main is running, but no script puts into q: the consumer can never move */
+        assert_deadlock(f.m, 3,
+                        "nobody who could end these waits can move: Consumer waits for queue q "
+                        "(empty)");
         full(&f, EV_BLOCKED, main, -1, consumer, -1, 0, 0, NULL);
         assert_deadlock(f.m, 2,
                         "every actor is blocked: Consumer waits for queue q (empty); "
@@ -2294,15 +2394,21 @@ static void test_every_actor_blocked(void **state)
         ev(&f, EV_WAITING, consumer, e);
         ev(&f, EV_START, 1, -1);
         ev(&f, EV_BLOCKED, 1, s);
-        assert_deadlock(f.m, 0, ""); /* main runs */
+        /* main runs, but no script sets e or releases s */
+        assert_deadlock(f.m, 3,
+                        "nobody who could end these waits can move: Worker-2 waits for semaphore "
+                        "s (count 0); Consumer waits for event e (not set)");
         full(&f, EV_BLOCKED, main, a, -1, -1, 0, 0, NULL);
         assert_deadlock(f.m, 2,
                         "every actor is blocked: Worker-2 waits for semaphore s (count 0); "
                         "Consumer waits for event e (not set); "
                         "MainThread waits for lock a (held by Worker-1)");
-        /* one of them with a timeout: not stuck for good */
+        /* one of them with a timeout: not stuck for good, the others still are (Worker-1,
+         * which holds a, has ended) */
         full(&f, EV_WAITING, consumer, e, -1, -1, 1, 0, NULL);
-        assert_deadlock(f.m, 0, "");
+        assert_deadlock(f.m, 3,
+                        "nobody who could end these waits can move: Worker-2 waits for semaphore "
+                        "s (count 0); MainThread waits for lock a (held by Worker-1)");
         stop(&f);
 }
 
@@ -2383,6 +2489,7 @@ int main(void)
                 cmocka_unit_test(test_deadlock_breakable),
                 cmocka_unit_test(test_deadlock_philosophers),
                 cmocka_unit_test(test_deadlock_join),
+                cmocka_unit_test(test_deadlock_stuck_for_good),
                 cmocka_unit_test(test_every_actor_blocked),
                 cmocka_unit_test(test_not_stuck_transient),
         };
