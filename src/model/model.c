@@ -2395,10 +2395,9 @@ static bool can_be_freed(const model *m, int an, const bool *out)
         return g.found;
 }
 
-/* Into OUT, the actors stuck for good: stuck (above), and whatever could end each one's wait
- * is up to actors stuck for good too. From every stuck actor, those that another, not stuck,
- * could free are taken out, again until none is; those left can never move. Their number. */
-static int stuck_for_good(const model *m, bool *out)
+/* From every stuck actor, those that another, not stuck, could free are taken out, again until
+ * none is; those left can never move. */
+int model_stuck_for_good(const model *m, bool *out)
 {
         bool changed = true;
         int n = 0;
@@ -2433,7 +2432,7 @@ int model_deadlock(const model *m, strbuf *why)
                  * for each other's semaphore, a getter whose producers have ended) */
                 bool good[MAX_ACTS];
 
-                if (stuck_for_good(m, good) == 0)
+                if (model_stuck_for_good(m, good) == 0)
                         return 0;
                 if (why != NULL) {
                         strbuf_puts(why, "nobody who could end these waits can move: ");

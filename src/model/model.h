@@ -433,6 +433,9 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
  * waits for semaphore a (count 0)". A live run ends only at 1 or 2 once every actor is stuck
  * (model_all_stuck); 3 is for the terminal UI's banner, named as soon as it holds. */
 int model_deadlock(const model *m, strbuf *why);
+/* Into OUT (one a model actor), whether each actor is stuck for good, as model_deadlock's 3 says
+ * (and as every stuck actor is when all are); how many are. */
+int model_stuck_for_good(const model *m, bool *out);
 /* Whether every live actor (started, not DONE or CRASHED) is stuck as above, and there is one:
  * nobody can move. A live run ends at a deadlock only then, when the actors off a cycle have
  * done what they could (Python's program prints their lines, then hangs). */
