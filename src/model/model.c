@@ -635,7 +635,22 @@ typedef struct stmt_index {
         size_t refs;
         int n;
         const sc_stmt **v;
+        /* per script and resource, what the script has that could end a wait on it (GIVES_*):
+         * a byte a pair, worked out once (model_stuck_for_good is asked at every frame) */
+        unsigned char *gives;
+        int nres;
+        int script; /* the script being indexed */
+        const scenario *sc;
 } stmt_index;
+
+enum {
+        GIVES_RELEASE = 1, /* a semaphore's, a lock's (a condition's over it, too) */
+        GIVES_SET = 2,
+        GIVES_NOTIFY = 4, /* notify, notify_all */
+        GIVES_PUT = 8,
+        GIVES_GET = 16,
+        GIVES_ARRIVE = 32, /* a barrier's wait, abort, reset */
+};
 
 struct model {
         const scenario *sc;
@@ -725,9 +740,32 @@ static bool forked_data(const model_res *r)
 static void index_stmt(const sc_stmt *s, void *ctx)
 {
         stmt_index *ix = ctx;
+        unsigned char *g = ix->gives + (size_t)ix->script * (size_t)ix->nres;
+        int r = s->res;
 
         if (s->id >= 0 && s->id < ix->n)
                 ix->v[s->id] = s;
+        if (r < 0 || r >= ix->nres)
+                return;
+        switch (s->kind) {
+        case SC_RELEASE:
+                g[r] |= GIVES_RELEASE;
+                if (ix->sc->resources[r].type == SC_CONDITION && ix->sc->resources[r].lock >= 0)
+                        g[ix->sc->resources[r].lock] |= GIVES_RELEASE; /* its lock's release */
+                break;
+        case SC_SET: g[r] |= GIVES_SET; break;
+        case SC_NOTIFY:
+        case SC_NOTIFY_ALL: g[r] |= GIVES_NOTIFY; break;
+        case SC_PUT: g[r] |= GIVES_PUT; break;
+        case SC_GET: g[r] |= GIVES_GET; break;
+        case SC_WAIT:
+        case SC_ABORT:
+        case SC_RESET:
+                if (ix->sc->resources[r].type == SC_BARRIER)
+                        g[r] |= GIVES_ARRIVE;
+                break;
+        default: break;
+        }
 }
 
 static void init_res(model_res *r, const scenario *sc, int k)
@@ -785,8 +823,15 @@ model *model_new(const scenario *sc)
         m->stmts->refs = 1;
         m->stmts->n = sc->nstmts > 0 ? sc->nstmts : 0;
         m->stmts->v = xcalloc((size_t)m->stmts->n + 1, sizeof *m->stmts->v);
-        for (int k = 0; k < sc->nscripts; k++)
+        m->stmts->sc = sc;
+        m->stmts->nres = sc->nresources;
+        m->stmts->gives = xcalloc((size_t)(sc->nscripts > 0 ? sc->nscripts : 1) *
+                                      (size_t)(sc->nresources > 0 ? sc->nresources : 1),
+                                  1);
+        for (int k = 0; k < sc->nscripts; k++) {
+                m->stmts->script = k;
                 scenario_walk(&sc->scripts[k].body, index_stmt, m->stmts);
+        }
         m->nactors = sc->nactors + 1;
         m->actors = xcalloc((size_t)m->nactors, sizeof *m->actors);
         for (int a = 0; a < m->nactors; a++) {
@@ -901,6 +946,7 @@ void model_free(model *m)
         if (m == NULL)
                 return;
         if (--m->stmts->refs == 0) {
+                free(m->stmts->gives);
                 free(m->stmts->v);
                 free(m->stmts);
         }
@@ -2312,29 +2358,6 @@ bool model_all_stuck(const model *m)
         return live > 0;
 }
 
-/* A statement of some script that could end a wait on resource `res`: of one of `kinds`. */
-typedef struct giver {
-        const model *m;
-        int res;
-        sc_stmt_kind kinds[3];
-        int nkinds;
-        bool found;
-} giver;
-
-static void find_giver(const sc_stmt *s, void *ctx)
-{
-        giver *g = ctx;
-        int r = s->res;
-
-        if (r < 0 || r >= g->m->nres)
-                return;
-        if (g->m->res[r].type == SC_CONDITION && g->m->res[r].lock >= 0 &&
-            g->m->res[g->res].type != SC_CONDITION)
-                r = g->m->res[r].lock; /* a condition's release is its lock's */
-        for (int k = 0; k < g->nkinds; k++)
-                g->found |= s->kind == g->kinds[k] && r == g->res;
-}
-
 /* Whether an actor that is not in OUT (which may still move: running, ready, sleeping, waiting
  * with a timeout, not started yet) and has not finished could end actor AN's wait: the holder of
  * its lock or of one of its semaphore's permits, the actor it joins, or one with a statement in
@@ -2346,20 +2369,20 @@ static bool can_be_freed(const model *m, int an, const bool *out)
         const model_actor *a = &m->actors[an];
         const model_res *r = model_res_at(m, a->res);
         const scenario *sc = m->sc;
-        giver g = { .m = m, .res = a->res };
+        unsigned need;
 
         if (a->op == MODEL_OP_JOIN)
                 return a->join < 0 || a->join >= m->nactors || !out[a->join];
-        /* (a finished actor gives nothing back: its locks and permits stay taken) */
         if (r == NULL || is_gil(m, a->res))
                 return true;
+        /* (a finished actor gives nothing back: its locks and permits stay taken) */
         if (a->op == MODEL_OP_ACQUIRE && lockish(r)) {
                 if (r->holder >= 0 && r->holder < m->nactors && !out[r->holder] &&
                     !dead(&m->actors[r->holder]))
                         return true;
                 if (r->type != SC_LOCK)
                         return false; /* an rlock: only its holder gives it back */
-                g.kinds[g.nkinds++] = SC_RELEASE;
+                need = GIVES_RELEASE;
         } else if (a->op == MODEL_OP_ACQUIRE &&
                    (r->type == SC_SEMAPHORE || r->type == SC_BOUNDED_SEMAPHORE)) {
                 /* a holder gives its permit back at the end of its `with`, or by a release */
@@ -2369,30 +2392,29 @@ static bool can_be_freed(const model *m, int an, const bool *out)
                         if (h >= 0 && h < m->nactors && !out[h] && !dead(&m->actors[h]))
                                 return true;
                 }
-                g.kinds[g.nkinds++] = SC_RELEASE;
+                need = GIVES_RELEASE;
         } else if (a->op == MODEL_OP_WAIT && r->type == SC_EVENT) {
-                g.kinds[g.nkinds++] = SC_SET;
+                need = GIVES_SET;
         } else if (a->op == MODEL_OP_WAIT && r->type == SC_CONDITION) {
-                g.kinds[g.nkinds++] = SC_NOTIFY;
-                g.kinds[g.nkinds++] = SC_NOTIFY_ALL;
+                need = GIVES_NOTIFY;
         } else if (a->op == MODEL_OP_WAIT && r->type == SC_BARRIER) {
-                g.kinds[g.nkinds++] = SC_WAIT;
-                g.kinds[g.nkinds++] = SC_ABORT;
-                g.kinds[g.nkinds++] = SC_RESET;
+                need = GIVES_ARRIVE;
         } else if (a->op == MODEL_OP_GET && r->type == SC_QUEUE) {
-                g.kinds[g.nkinds++] = SC_PUT;
+                need = GIVES_PUT;
         } else if (a->op == MODEL_OP_PUT && r->type == SC_QUEUE) {
-                g.kinds[g.nkinds++] = SC_GET;
+                need = GIVES_GET;
         } else {
                 return true;
         }
-        for (int b = 0; b < m->nactors && !g.found; b++) {
+        for (int b = 0; b < m->nactors; b++) {
                 int script = b < sc->nactors ? sc->actors[b].script : sc->main_script;
 
-                if (!out[b] && !dead(&m->actors[b]))
-                        scenario_walk(&sc->scripts[script].body, find_giver, &g);
+                if (!out[b] && !dead(&m->actors[b]) && script >= 0 && script < sc->nscripts &&
+                    (m->stmts->gives[(size_t)script * (size_t)m->stmts->nres + (size_t)a->res] &
+                     need))
+                        return true;
         }
-        return g.found;
+        return false;
 }
 
 /* From every stuck actor, those that another, not stuck, could free are taken out, again until
