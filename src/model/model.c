@@ -753,6 +753,13 @@ static void index_stmt(const sc_stmt *s, void *ctx)
                 if (ix->sc->resources[r].type == SC_CONDITION && ix->sc->resources[r].lock >= 0)
                         g[ix->sc->resources[r].lock] |= GIVES_RELEASE; /* its lock's release */
                 break;
+        case SC_WITH:
+                /* a semaphore's `with` gives back the permit it took: its holder is not always
+                 * among the model's (a release too many thins them out) */
+                if (ix->sc->resources[r].type == SC_SEMAPHORE ||
+                    ix->sc->resources[r].type == SC_BOUNDED_SEMAPHORE)
+                        g[r] |= GIVES_RELEASE;
+                break;
         case SC_SET: g[r] |= GIVES_SET; break;
         case SC_NOTIFY:
         case SC_NOTIFY_ALL: g[r] |= GIVES_NOTIFY; break;

@@ -427,10 +427,10 @@ int model_wait_edges(const model *m, model_edge *out, int cap);
  * stuck, and whatever could end each one's wait is up to actors stuck for good too: the holder
  * of the lock or of a semaphore's permit, the actor joined, or any actor (not finished; one not
  * started counts) whose script has what would end the wait (a release of the semaphore or of
- * the plain lock, a set of the event, a notify of the condition, a put into or a get from the
- * queue, a wait at the barrier, its abort or reset; a pipe's wait is never stuck for good
- * here): "nobody who could end these waits can move: A waits for semaphore b (count 0); B
- * waits for semaphore a (count 0)". A live run ends only at 1 or 2 once every actor is stuck
+ * the plain lock, a `with` of the semaphore, a set of the event, a notify of the condition, a put
+ * into or a get from the queue, a wait at the barrier, its abort or reset; a pipe's wait is never
+ * stuck for good here): "nobody who could end these waits can move: A waits for semaphore b (count
+ * 0); B waits for semaphore a (count 0)". A live run ends only at 1 or 2 once every actor is stuck
  * (model_all_stuck); 3 is for the terminal UI's banner, named as soon as it holds. */
 int model_deadlock(const model *m, strbuf *why);
 /* Into OUT (one a model actor), whether each actor is stuck for good, as model_deadlock's 3 says

@@ -2239,11 +2239,13 @@ static const char givers_text[] =
     " \"resources\": {\"a_sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
     "   \"b_sig\": {\"type\": \"semaphore\", \"value\": 0},\n"
     "   \"m_sig\": {\"type\": \"semaphore\", \"value\": 0}, \"q\": {\"type\": \"queue\"},\n"
-    "   \"room\": {\"type\": \"semaphore\", \"value\": 1}},\n"
+    "   \"room\": {\"type\": \"semaphore\", \"value\": 1},\n"
+    "   \"gate\": {\"type\": \"semaphore\", \"value\": 0}},\n"
     " \"actors\": [{\"name\": \"A\", \"run\": [{\"acquire\": \"b_sig\"}, {\"release\": "
     "\"a_sig\"}]},\n"
     "   {\"name\": \"B\", \"run\": [{\"acquire\": \"a_sig\"}, {\"release\": \"b_sig\"}]},\n"
-    "   {\"name\": \"C\", \"run\": [{\"put\": \"q\", \"value\": 1}]},\n"
+    "   {\"name\": \"C\", \"run\": [{\"put\": \"q\", \"value\": 1}, {\"with\": \"gate\", "
+    "\"do\": [{\"sleep\": 1}]}]},\n"
     "   {\"name\": \"D\", \"run\": [{\"get\": \"q\"}, {\"acquire\": \"m_sig\"}]}],\n"
     " \"main\": [{\"release\": \"m_sig\"}]}\n";
 
@@ -2321,7 +2323,28 @@ static void test_deadlock_stuck_for_good(void **state)
                 evn(&f, EV_SLEEP, GV_C, -1, 1000);   /* ... and sleeps inside */
                 ev(&f, EV_BLOCKED, GV_D, room);
                 assert_deadlock(f.m, 0, "");
-                ev(&f, EV_EXIT, GV_C, -1); /* it ended without giving it back */
+                stop(&f);
+                /* gate starts at 0: the model keeps no holder of its permits (initial - count),
+                 * but C, inside its `with gate`, gives its permit back at the end of it */
+                f = start(givers_text);
+                int gate = res(&f, "gate");
+
+                ev(&f, EV_START, GV_C, -1);
+                ev(&f, EV_START, GV_D, -1);
+                ev(&f, EV_START, GV_MAIN, -1);
+                evn(&f, EV_RELEASED, GV_MAIN, gate, 1);
+                evn(&f, EV_ACQUIRED, GV_C, gate, 0);
+                evn(&f, EV_SLEEP, GV_C, -1, 1000);
+                ev(&f, EV_BLOCKED, GV_D, gate);
+                assert_deadlock(f.m, 0, "");
+                stop(&f);
+                f = start(givers_text);
+                room = res(&f, "room");
+                ev(&f, EV_START, GV_C, -1);
+                ev(&f, EV_START, GV_D, -1);
+                evn(&f, EV_ACQUIRED, GV_C, room, 0);
+                ev(&f, EV_BLOCKED, GV_D, room);
+                ev(&f, EV_EXIT, GV_C, -1); /* C ended without giving it back */
                 assert_deadlock(f.m, 2,
                                 "every actor is blocked: D waits for semaphore room (count "
                                 "0)");
