@@ -181,17 +181,32 @@ body() {
         screen rw | sed -e 1d -e 's/^▶/ /' -e 's/^[^│]*│//' | grep -v "^An earlier moment" |
                 grep -v "^ *\$"
 }
+# the body once two looks 0.2 s apart agree: a frame is one write of the program's, but tmux may
+# take it in pieces, and the header that wait_for saw can come before the rest of the frame
+settled() {
+        b1=$(body)
+        i=0
+        while [ $i -lt 25 ]; do
+                sleep 0.2
+                b2=$(body)
+                [ "$b2" = "$b1" ] && break
+                b1=$b2
+                i=$((i + 1))
+        done
+        printf '%s\n' "$b1"
+}
 same=0
 # from step 0 (which showed the main thread "new", before its first line, rewound)
 for rk in $(seq 0 16); do # (press_until has its own k)
         press_until rw " " "stepping .* step $rk " 3 >/dev/null
-        live=$(body)
+        live=$(settled)
         T send-keys -t rw " "
         wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
         T send-keys -t rw Left
         wait_for rw "rewound .* step $rk of" >/dev/null
-        if [ "$(body)" = "$live" ]; then same=$((same + 1)); else
-                echo "step $rk live:"; echo "$live"; echo "rewound:"; body; fi
+        rewound=$(settled)
+        if [ "$rewound" = "$live" ]; then same=$((same + 1)); else
+                echo "step $rk live:"; echo "$live"; echo "rewound:"; echo "$rewound"; fi
         T send-keys -t rw Right
         wait_for rw "stepping .* step $((rk + 1)) " >/dev/null
 done
